@@ -1,0 +1,370 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The xdpml packet parser: Ethernet -> VLAN/QinQ (up to XDPML_MAX_VLAN tags) -> IPv4 | IPv6
+ * (extension-header chain of up to XDPML_MAX_IPV6_EXT) -> TCP | UDP | ICMP | ICMPv6, and for
+ * UDP to the VXLAN port, the inner Ethernet frame through the same chain (one level deep).
+ *
+ * Semantics (mirrored bit for bit by io.xdpml.packet.PacketParser; docs/parser.md):
+ *  - Every header is bounds-checked before it is read. The end of a header may not pass the
+ *    frame nor the "limit": the end of the innermost IP packet as its own length field says
+ *    (IPv4 total length; IPv6 payload length when not zero). Ethernet padding after the IP
+ *    packet is thus never parsed as a header.
+ *  - No header may start beyond XDPML_MAX_HDR_OFF (error header_too_deep).
+ *  - IPv4 and IPv6 fragments count as fragments; only the first fragment's transport header
+ *    is parsed (later fragments carry payload only).
+ *  - The first failed check sets the packet's single error reason and stops parsing.
+ */
+#ifndef XDPML_PARSE_H
+#define XDPML_PARSE_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "counters.h"
+
+#define XDPML_MAX_VLAN 4
+#define XDPML_MAX_IPV6_EXT 8
+#define XDPML_MAX_HDR_OFF 2048
+#define XDPML_VXLAN_PORT_DEFAULT 4789
+
+/* Protocol flags of a packet: bit i is counter i + 1 (XDPML_C_ETHERNET ... XDPML_C_FRAGMENTS). */
+enum xdpml_flag {
+	XDPML_F_ETHERNET = 1 << 0,
+	XDPML_F_VLAN = 1 << 1,
+	XDPML_F_IPV4 = 1 << 2,
+	XDPML_F_IPV6 = 1 << 3,
+	XDPML_F_TCP = 1 << 4,
+	XDPML_F_UDP = 1 << 5,
+	XDPML_F_ICMP = 1 << 6,
+	XDPML_F_ICMPV6 = 1 << 7,
+	XDPML_F_VXLAN = 1 << 8,
+	XDPML_F_FRAGMENT = 1 << 9,
+	XDPML_F_LATER_FRAGMENT = 1 << 10, /* not a counter: no transport header to parse */
+	XDPML_F_COUNTED_MASK = (1 << 10) - 1,
+};
+
+/*
+ * What the parser found in one packet. 24 bytes; io.xdpml.packet.ParseSummary reads the same
+ * layout. Offsets are from the start of the frame; "innermost" means the VXLAN inner frame
+ * when there is one.
+ *
+ *  0       4       6    7    8       10      12   13   14      16      18      20      24
+ *  +-------+-------+----+----+-------+-------+----+----+-------+-------+-------+-------+
+ *  | flags | error |vlan|ivln| l3_off| l4_off|l4p |ext | sport | dport |  pad  |  vni  |
+ *  +-------+-------+----+----+-------+-------+----+----+-------+-------+-------+-------+
+ */
+struct xdpml_parse_summary {
+	__u32 flags;           /* enum xdpml_flag */
+	__u16 error;           /* 0, or an XDPML_E_* reason */
+	__u8 vlan_depth;       /* VLAN tags of the outer frame */
+	__u8 inner_vlan_depth; /* VLAN tags of the VXLAN inner frame */
+	__u16 l3_off;          /* innermost IP header, 0 when none */
+	__u16 l4_off;          /* innermost transport header, 0 when none */
+	__u8 l4_proto;         /* its protocol number, 0 when none */
+	__u8 ipv6_ext;         /* IPv6 extension headers walked, all layers */
+	__u16 sport;           /* innermost TCP/UDP ports, host order */
+	__u16 dport;
+	__u16 pad;
+	__u32 vni;             /* VXLAN network identifier */
+};
+
+struct xdpml_parse_state {
+	void *data;
+	void *data_end;
+	__u32 limit; /* end of the innermost IP packet, as an offset */
+	__u16 vxlan_port;
+	struct xdpml_parse_summary s;
+};
+
+/*
+ * The header of n bytes at offset off, or NULL with the error set to r (or header_too_deep).
+ * Read the header only through the returned pointer: the verifier ties the checked range to it.
+ */
+static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, __u32 n, __u16 r)
+{
+	if (off > XDPML_MAX_HDR_OFF) {
+		st->s.error = XDPML_E_HEADER_TOO_DEEP;
+		return NULL;
+	}
+	/*
+	 * A no-op after the check above (off <= 2048), done in asm so clang can neither drop it
+	 * nor move the check to another register copy: it bounds the very register added to data.
+	 */
+	asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
+	__u8 *p = st->data + off;
+	if (off + n > st->limit || (void *)(p + n) > st->data_end) {
+		st->s.error = r;
+		return NULL;
+	}
+	return p;
+}
+
+#define XDPML_BE16(p) ((__u16)(((p)[0] << 8) | (p)[1]))
+
+/* A new (inner) IP header: what was found above it is no longer the innermost. */
+static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u32 off)
+{
+	st->s.l3_off = off;
+	st->s.l4_off = 0;
+	st->s.l4_proto = 0;
+	st->s.sport = 0;
+	st->s.dport = 0;
+}
+
+static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u32 end)
+{
+	if (end < st->limit)
+		st->limit = end;
+}
+
+/* Transport header at off. Returns 1 when a VXLAN inner frame starts at *inner. */
+static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 off, __u8 proto,
+					  int outer, __u32 *inner)
+{
+	__u8 *h;
+	switch (proto) {
+	case 6: { /* TCP */
+		h = xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED);
+		if (!h)
+			return -1;
+		__u32 doff = h[12] >> 4;
+		if (doff < 5) {
+			st->s.error = XDPML_E_TCP_BAD_DATA_OFFSET;
+			return -1;
+		}
+		if (!xdpml_hdr(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
+			return -1;
+		st->s.flags |= XDPML_F_TCP;
+		break;
+	}
+	case 17: /* UDP */
+		h = xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED);
+		if (!h)
+			return -1;
+		st->s.flags |= XDPML_F_UDP;
+		break;
+	case 1: /* ICMP: type, code, checksum and the 4-byte rest of header */
+		if (!xdpml_hdr(st, off, 8, XDPML_E_ICMP_TRUNCATED))
+			return -1;
+		st->s.flags |= XDPML_F_ICMP;
+		st->s.l4_off = off;
+		st->s.l4_proto = proto;
+		return 0;
+	case 58: /* ICMPv6: type, code, checksum */
+		if (!xdpml_hdr(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
+			return -1;
+		st->s.flags |= XDPML_F_ICMPV6;
+		st->s.l4_off = off;
+		st->s.l4_proto = proto;
+		return 0;
+	default:
+		return 0;
+	}
+	/* TCP or UDP */
+	st->s.l4_off = off;
+	st->s.l4_proto = proto;
+	st->s.sport = XDPML_BE16(h);
+	st->s.dport = XDPML_BE16(h + 2);
+	if (proto == 17 && outer && st->s.dport == st->vxlan_port) {
+		off += 8;
+		h = xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED);
+		if (!h)
+			return -1;
+		if (!(h[0] & 0x08)) { /* the I flag: VNI valid */
+			st->s.error = XDPML_E_VXLAN_BAD_FLAGS;
+			return -1;
+		}
+		st->s.flags |= XDPML_F_VXLAN;
+		st->s.vni = ((__u32)h[4] << 16) | ((__u32)h[5] << 8) | h[6];
+		*inner = off + 8;
+		return 1;
+	}
+	return 0;
+}
+
+static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 off, int outer,
+					    __u32 *inner)
+{
+	__u8 *h = xdpml_hdr(st, off, 20, XDPML_E_IPV4_TRUNCATED);
+	if (!h)
+		return -1;
+	__u8 vihl = h[0];
+	if ((vihl >> 4) != 4) {
+		st->s.error = XDPML_E_IPV4_BAD_VERSION;
+		return -1;
+	}
+	__u32 hlen = (vihl & 0x0f) * 4;
+	if (hlen < 20) {
+		st->s.error = XDPML_E_IPV4_BAD_IHL;
+		return -1;
+	}
+	if (!xdpml_hdr(st, off, hlen, XDPML_E_IPV4_TRUNCATED))
+		return -1;
+	__u32 total = XDPML_BE16(h + 2);
+	if (total < hlen) {
+		st->s.error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
+		return -1;
+	}
+	st->s.flags |= XDPML_F_IPV4;
+	xdpml_enter_l3(st, off);
+	xdpml_shrink_limit(st, off + total);
+	__u16 frag = XDPML_BE16(h + 6);
+	__u8 proto = h[9];
+	if (frag & 0x3fff) { /* MF or a non-zero fragment offset */
+		st->s.flags |= XDPML_F_FRAGMENT;
+		if (frag & 0x1fff) {
+			st->s.flags |= XDPML_F_LATER_FRAGMENT;
+			return 0;
+		}
+	}
+	return xdpml_parse_l4(st, off + hlen, proto, outer, inner);
+}
+
+static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 off, int outer,
+					    __u32 *inner)
+{
+	__u8 *h = xdpml_hdr(st, off, 40, XDPML_E_IPV6_TRUNCATED);
+	if (!h)
+		return -1;
+	if ((h[0] >> 4) != 6) {
+		st->s.error = XDPML_E_IPV6_BAD_VERSION;
+		return -1;
+	}
+	st->s.flags |= XDPML_F_IPV6;
+	xdpml_enter_l3(st, off);
+	__u32 payload = XDPML_BE16(h + 4);
+	if (payload) /* zero: a jumbogram or unknown, the frame bounds it */
+		xdpml_shrink_limit(st, off + 40 + payload);
+	__u8 nh = h[6];
+	off += 40;
+#pragma unroll
+	for (int i = 0; i < XDPML_MAX_IPV6_EXT; i++) {
+		switch (nh) {
+		case 0:  /* hop-by-hop options */
+		case 43: /* routing */
+		case 60: /* destination options */
+		case 51: { /* authentication header: length in 4-byte units minus 2 */
+			h = xdpml_hdr(st, off, 2, XDPML_E_IPV6_EXT_TRUNCATED);
+			if (!h)
+				return -1;
+			__u32 len = h[1];
+			len = nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
+			nh = h[0];
+			if (!xdpml_hdr(st, off, len, XDPML_E_IPV6_EXT_TRUNCATED))
+				return -1;
+			off += len;
+			st->s.ipv6_ext++;
+			continue;
+		}
+		case 44: { /* fragment */
+			h = xdpml_hdr(st, off, 8, XDPML_E_IPV6_EXT_TRUNCATED);
+			if (!h)
+				return -1;
+			__u16 fo = XDPML_BE16(h + 2);
+			nh = h[0];
+			off += 8;
+			st->s.ipv6_ext++;
+			st->s.flags |= XDPML_F_FRAGMENT;
+			if (fo & 0xfff8) {
+				st->s.flags |= XDPML_F_LATER_FRAGMENT;
+				return 0;
+			}
+			continue;
+		}
+		default:
+			return xdpml_parse_l4(st, off, nh, outer, inner);
+		}
+	}
+	switch (nh) {
+	case 0: case 43: case 60: case 51: case 44:
+		st->s.error = XDPML_E_IPV6_EXT_TOO_DEEP;
+		return -1;
+	}
+	return xdpml_parse_l4(st, off, nh, outer, inner);
+}
+
+/* An Ethernet frame at off (the outer frame, or a VXLAN inner frame). */
+static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 off, int outer,
+					   __u32 *inner)
+{
+	__u8 *h = xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED);
+	if (!h)
+		return -1;
+	st->s.flags |= XDPML_F_ETHERNET;
+	__u16 type = XDPML_BE16(h + 12);
+	off += 14;
+	__u8 depth = 0;
+#pragma unroll
+	for (int i = 0; i <= XDPML_MAX_VLAN; i++) {
+		if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
+			break;
+		if (i == XDPML_MAX_VLAN) {
+			st->s.error = XDPML_E_VLAN_TOO_DEEP;
+			return -1;
+		}
+		h = xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED);
+		if (!h)
+			return -1;
+		st->s.flags |= XDPML_F_VLAN;
+		type = XDPML_BE16(h + 2);
+		off += 4;
+		depth++;
+		if (outer)
+			st->s.vlan_depth = depth;
+		else
+			st->s.inner_vlan_depth = depth;
+	}
+	if (type == 0x0800)
+		return xdpml_parse_ipv4(st, off, outer, inner);
+	if (type == 0x86dd)
+		return xdpml_parse_ipv6(st, off, outer, inner);
+	return 0;
+}
+
+/* What one frame's parse hands back to the caller: plain data, so it can cross a global call. */
+struct xdpml_parse_result {
+	struct xdpml_parse_summary s;
+	__u32 limit;      /* in/out: see struct xdpml_parse_state */
+	__u32 inner;      /* out: offset of the VXLAN inner frame */
+	__u16 vxlan_port; /* in */
+	__u16 pad;
+};
+
+/*
+ * One Ethernet frame at off. A global function: the verifier checks it once for any offset,
+ * instead of once per path that reaches each call (outer x inner x VLAN depth x IPv6 chain
+ * exceeds the verifier's budget when inlined). Returns 1 when a VXLAN inner frame follows.
+ */
+__attribute__((noinline)) int xdpml_parse_frame(struct xdp_md *ctx, struct xdpml_parse_result *r,
+						__u32 off, int outer)
+{
+	if (!r)
+		return -1;
+	struct xdpml_parse_state st = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.limit = r->limit,
+		.vxlan_port = r->vxlan_port,
+		.s = r->s,
+	};
+	__u32 inner = 0;
+	int ret = xdpml_parse_eth(&st, off, outer, &inner);
+	r->s = st.s;
+	r->limit = st.limit;
+	r->inner = inner;
+	return ret;
+}
+
+/* Parses the whole packet (the outer frame and a VXLAN inner frame) into r->s. */
+static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_parse_result *r,
+					       __u16 vxlan_port)
+{
+	__builtin_memset(r, 0, sizeof(*r));
+	r->limit = 0xffff;
+	r->vxlan_port = vxlan_port;
+	if (xdpml_parse_frame(ctx, r, 0, 1) == 1)
+		xdpml_parse_frame(ctx, r, r->inner, 0);
+}
+
+#endif
