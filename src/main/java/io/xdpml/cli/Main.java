@@ -1,10 +1,49 @@
 package io.xdpml.cli;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
 /** Entry point of the {@code xdpml} command line. */
-public final class Main {
-    private Main() {}
+@Command(name = "xdpml", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Machine-learning packet processing on eBPF/XDP and AF_XDP.",
+        subcommands = {InspectCommand.class, BenchCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
 
     public static void main(String[] args) {
-        System.out.println("xdpml");
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The configured command line (also used by tests). */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
+            line.getErr().println("xdpml " + line.getCommandName() + ": " + describe(ex));
+            if (Boolean.getBoolean("xdpml.debug")) {
+                ex.printStackTrace(line.getErr());
+            }
+            return 2;
+        });
+        return cl;
+    }
+
+    private static String describe(Throwable ex) {
+        String m = ex.getMessage();
+        return m == null ? ex.toString() : m;
+    }
+
+    /** Version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"xdpml " + (v == null ? "dev" : v) + " (Java " + Runtime.version() + ")"};
+        }
     }
 }

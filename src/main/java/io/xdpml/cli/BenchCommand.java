@@ -1,0 +1,136 @@
+package io.xdpml.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.kernel.BpfSupport;
+import io.xdpml.kernel.TestRun;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.pipeline.ParserProgram;
+import io.xdpml.pipeline.PipelineLoader;
+import io.xdpml.pipeline.Pipelines;
+import java.io.PrintWriter;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code xdpml bench ...}: measurements. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+        subcommands = {BenchCommand.TestRunBench.class})
+final class BenchCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Kernel cost per packet from BPF_PROG_TEST_RUN, side by side with a bare XDP_DROP. */
+    @Command(name = "testrun", mixinStandardHelpOptions = true,
+            description = {"The kernel's own ns per packet for a pipeline, from BPF_PROG_TEST_RUN with a large repeat,",
+                "side by side with the bare XDP_DROP program in the same run (runs interleaved, median reported).",
+                "The frame is Ethernet/IPv4/UDP of the given size. Needs root."})
+    static final class TestRunBench implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+                completionCandidates = PipelineNames.class)
+        String program;
+
+        @Option(names = "--size", defaultValue = "64", description = "frame size in bytes, 64 or 1500 (any from 60 to the test-run limit works)")
+        int size;
+
+        @Option(names = "--repeat", defaultValue = "10000000", description = "repetitions per BPF_PROG_TEST_RUN call (default: ${DEFAULT-VALUE})")
+        int repeat;
+
+        @Option(names = "--runs", defaultValue = "5", description = "calls per program; the median is reported (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--json", description = "print {program: ns_per_packet}")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            BpfSupport.unavailableReason().ifPresent(why -> {
+                throw new IllegalStateException("bench testrun needs BPF: " + why);
+            });
+            if (size < 60 || size > TestRun.maxTestRunFrame()) {
+                throw new IllegalArgumentException("--size must be between 60 and " + TestRun.maxTestRunFrame());
+            }
+            if (repeat < 1 || runs < 1) {
+                throw new IllegalArgumentException("--repeat and --runs must be positive");
+            }
+            List<String> names = new ArrayList<>(List.of("drop"));
+            if (!program.equals("drop")) {
+                names.add(program);
+            }
+            Map<String, Double> result = measure(names, frame(size), repeat, runs);
+            if (json) {
+                out.println(new ObjectMapper().writeValueAsString(result));
+            } else {
+                double drop = result.get("drop");
+                out.printf("BPF_PROG_TEST_RUN, %d-byte Ethernet/IPv4/UDP frame, repeat %d, median of %d runs%n", size, repeat, runs);
+                out.printf("%-10s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
+                for (var e : result.entrySet()) {
+                    out.printf("%-10s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
+                }
+            }
+            out.flush();
+            return 0;
+        }
+
+        static byte[] frame(int size) {
+            return new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000, 5000)
+                    .payload(size - 42).build();
+        }
+
+        /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
+        static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
+            List<PipelineLoader.Loaded> loaded = new ArrayList<>();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment pkt = arena.allocate(frame.length);
+                pkt.copyFrom(MemorySegment.ofArray(frame));
+                List<TestRun> testRuns = new ArrayList<>();
+                for (String n : names) {
+                    PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
+                    loaded.add(l);
+                    testRuns.add(l.program().testRun());
+                }
+                long[][] ns = new long[names.size()][runs];
+                for (int r = 0; r < runs; r++) {
+                    for (int i = 0; i < names.size(); i++) {
+                        testRuns.get(i).run(pkt, frame.length, repeat);
+                        ns[i][r] = testRuns.get(i).durationNanos();
+                    }
+                }
+                Map<String, Double> out = new LinkedHashMap<>();
+                for (int i = 0; i < names.size(); i++) {
+                    long[] v = ns[i];
+                    Arrays.sort(v);
+                    out.put(names.get(i), (double) v[v.length / 2]);
+                }
+                return out;
+            } finally {
+                loaded.forEach(PipelineLoader.Loaded::close);
+            }
+        }
+    }
+
+    /** Completion candidates for --program. */
+    static final class PipelineNames implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Pipelines.names().iterator();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.xdpml.pipeline;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The named XDP pipelines: which BPF object in the jar and which entry program. One entry
+ * program per pipeline; later pipelines (flow, dt, rf, mlp, firewall, vxlan) add themselves here.
+ */
+public final class Pipelines {
+    /** A pipeline: BPF object resource and its entry program. */
+    public record Pipeline(String name, String resource, String program, String description) {}
+
+    private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
+
+    static {
+        add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
+        add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
+                "parse every header, per-CPU protocol and error counters"));
+    }
+
+    private Pipelines() {}
+
+    private static void add(Pipeline p) {
+        ALL.put(p.name(), p);
+    }
+
+    public static Pipeline get(String name) {
+        Pipeline p = ALL.get(name);
+        if (p == null) {
+            throw new IllegalArgumentException("unknown pipeline '" + name + "'; known: " + String.join(", ", ALL.keySet()));
+        }
+        return p;
+    }
+
+    public static Set<String> names() {
+        return ALL.keySet();
+    }
+}

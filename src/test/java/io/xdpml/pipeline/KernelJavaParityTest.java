@@ -1,0 +1,72 @@
+package io.xdpml.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.kernel.TestRun;
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseCounters;
+import io.xdpml.packet.ParseSummary;
+import io.xdpml.testing.TestData;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One truth, two implementations: every packet of every shared capture goes through the real XDP
+ * parser (BPF_PROG_TEST_RUN) and the Java reference; their summaries must be identical field by
+ * field, and so must the counters (the kernel's per-CPU map against Java's count).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KernelJavaParityTest {
+    private KernelParseEngine kernel;
+
+    @BeforeAll
+    void load() {
+        TestData.assumeBpf();
+    }
+
+    @AfterAll
+    void unload() {
+        if (kernel != null) {
+            kernel.close();
+        }
+    }
+
+    Stream<Path> captures() {
+        return TestData.captures().stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("captures")
+    void kernelAndJavaAgreeOnEveryPacket(Path capture) throws Exception {
+        try (KernelParseEngine k = new KernelParseEngine(4789)) {
+            PacketParser java = new PacketParser(4789);
+            ParseSummary expected = new ParseSummary();
+            ParseCounters javaCounters = new ParseCounters();
+            List<String> mismatches = new ArrayList<>();
+            long[] compared = {0};
+            CaptureInspector.Result r = CaptureInspector.inspect(capture, k, (index, frame, length, actual) -> {
+                java.parse(frame, length, expected);
+                javaCounters.count(expected);
+                compared[0]++;
+                if (!expected.sameAs(actual) && mismatches.size() < 10) {
+                    mismatches.add("packet " + index + " (" + length + " bytes)\n  kernel: " + actual + "\n  java:   "
+                            + expected + "\n  frame:  " + HexFormat.of().formatHex(frame.asSlice(0, Math.min(length, 96))
+                                    .toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+                }
+            });
+            assertThat(mismatches).as("per-packet differences in %s", capture.getFileName()).isEmpty();
+            assertThat(compared[0]).isEqualTo(r.packets() - r.runts() - r.unframeable()).isPositive();
+            assertThat(k.counters()).as("kernel per-CPU counters vs Java").isEqualTo(javaCounters);
+            assertThat(r.cut()).as("frames over the test-run limit %d", TestRun.maxTestRunFrame()).isGreaterThanOrEqualTo(0);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package io.xdpml.testing;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.xdpml.kernel.BpfSupport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** Where the shared captures are, and the assumptions kernel tests make. */
+public final class TestData {
+    private TestData() {}
+
+    /** ../shared/data (the pom passes it as xdpml.data). */
+    public static Path dataDir() {
+        Path p = Path.of(System.getProperty("xdpml.data", "../shared/data"));
+        assumeTrue(Files.isDirectory(p.resolve("pcap")), "shared captures not found at " + p.toAbsolutePath()
+                + " (set -Dxdpml.data=DIR)");
+        return p;
+    }
+
+    /** Every capture under data/pcap, sorted, as paths relative names for display. */
+    public static List<Path> captures() {
+        try (Stream<Path> s = Files.walk(dataDir().resolve("pcap"))) {
+            return s.filter(Files::isRegularFile).filter(f -> f.toString().matches(".*\\.pcap(ng)?$")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Path capture(String relative) {
+        return dataDir().resolve("pcap").resolve(relative);
+    }
+
+    /** Skips the calling test, with the reason, where BPF cannot be used (not root, no bpf()...). */
+    public static void assumeBpf() {
+        Optional<String> why = BpfSupport.unavailableReason();
+        assumeTrue(why.isEmpty(), () -> "SKIPPED: needs root and BPF: " + why.orElse(""));
+    }
+}
