@@ -1,0 +1,254 @@
+package io.xdpml.pcap;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A cursor over the packets of a pcap or pcapng capture, told apart by magic number only (never by
+ * file name).
+ *
+ * <p>The file is mapped read-only; packets are never copied and {@link #next()} allocates nothing.
+ * The accessors describe the current packet, the one the last successful {@code next()} moved to:
+ *
+ * <pre>{@code
+ * try (CaptureReader r = CaptureReader.open(path)) {
+ *     while (r.next()) {
+ *         process(r.timestampNanos(), r.linkType(), r.data());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Errors: a truncated or corrupt file yields every good packet before the damage; then
+ * {@code next()} throws {@link PcapFormatException} naming the byte offset of the damaged record or
+ * block and the reason, and keeps throwing that same exception on every later call. A file that is
+ * not a capture at all, or whose file header / first section header is damaged, fails in
+ * {@code open}. No other exception type comes out of a damaged file.
+ *
+ * <p>Not thread-safe: one thread at a time. {@link #close()} unmaps the file; slices returned by
+ * {@link #data()} must not be used after it.
+ */
+public abstract sealed class CaptureReader implements AutoCloseable permits PcapReader, PcapngReader {
+    /** The whole capture. */
+    final MemorySegment file;
+    final long size;
+    final String name;
+    private final Arena arena;
+
+    /** Offset of the next unread byte. */
+    long position;
+
+    // The current packet.
+    long timestampNanos;
+    int capturedLength;
+    long originalLength;
+    int linkType;
+    int interfaceId;
+    int snapLength;
+    long dataOffset;
+    long recordOffset = -1;
+    private long packetIndex = -1;
+    private boolean onPacket;
+    private MemorySegment dataSlice;
+
+    private PcapFormatException failure;
+    private boolean closed;
+
+    CaptureReader(MemorySegment file, String name, Arena arena) {
+        this.file = file.isReadOnly() ? file : file.asReadOnly();
+        this.size = file.byteSize();
+        this.name = name;
+        this.arena = arena;
+    }
+
+    /**
+     * Maps {@code path} read-only and opens it as pcap or pcapng, whatever its name says.
+     *
+     * @throws PcapFormatException if the file is not a capture (the message tells the magic number
+     *     found) or its file header or first section header is damaged
+     * @throws IOException if the file cannot be opened or mapped
+     */
+    public static CaptureReader open(Path path) throws IOException {
+        Arena arena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
+            return create(file, path.toString(), arena);
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a capture held in memory. The caller keeps ownership of {@code capture}: closing the
+     * reader does not free it, and it must stay alive while the reader is used.
+     *
+     * @param name used in error messages
+     * @throws PcapFormatException as {@link #open(Path)}
+     */
+    public static CaptureReader open(MemorySegment capture, String name) throws PcapFormatException {
+        return create(capture, name, null);
+    }
+
+    private static CaptureReader create(MemorySegment file, String name, Arena arena) throws PcapFormatException {
+        if (file.byteSize() < 4) {
+            throw new PcapFormatException(name, 0, "file header",
+                    "file is " + file.byteSize() + " bytes long, too short for a magic number");
+        }
+        int magic = file.get(ByteOrders.INT_BE, 0);
+        return switch (magic) {
+            case PcapLayout.MAGIC_MICROS -> new PcapReader(file, name, arena, ByteOrder.BIG_ENDIAN, false);
+            case PcapLayout.MAGIC_MICROS_SWAPPED -> new PcapReader(file, name, arena, ByteOrder.LITTLE_ENDIAN, false);
+            case PcapLayout.MAGIC_NANOS -> new PcapReader(file, name, arena, ByteOrder.BIG_ENDIAN, true);
+            case PcapLayout.MAGIC_NANOS_SWAPPED -> new PcapReader(file, name, arena, ByteOrder.LITTLE_ENDIAN, true);
+            case PcapngLayout.SHB_TYPE -> new PcapngReader(file, name, arena);
+            default -> throw new PcapFormatException(name, 0, "file header", String.format(
+                    "unknown magic number %02x %02x %02x %02x: neither pcap (a1b2c3d4, a1b23c4d, either byte order)"
+                            + " nor pcapng (0a0d0d0a)",
+                    magic >>> 24, (magic >>> 16) & 0xff, (magic >>> 8) & 0xff, magic & 0xff));
+        };
+    }
+
+    /**
+     * Moves to the next packet.
+     *
+     * @return {@code false} at a clean end of file (the last record ends exactly at the end)
+     * @throws PcapFormatException if the next record or block is truncated or corrupt
+     * @throws IllegalStateException if the reader is closed
+     */
+    public final boolean next() throws PcapFormatException {
+        if (closed) {
+            throw new IllegalStateException(name + ": reader is closed");
+        }
+        if (failure != null) {
+            throw failure;
+        }
+        onPacket = false;
+        dataSlice = null;
+        boolean found;
+        try {
+            found = advance();
+        } catch (PcapFormatException e) {
+            failure = e;
+            throw e;
+        }
+        if (found) {
+            onPacket = true;
+            packetIndex++;
+        }
+        return found;
+    }
+
+    /** Reads the next packet's header into the fields; {@code false} at a clean end of file. */
+    abstract boolean advance() throws PcapFormatException;
+
+    /** The container format. */
+    public abstract CaptureFormat format();
+
+    /** Timestamp of the current packet in nanoseconds since the Unix epoch (0 for a pcapng simple packet block, which carries none). */
+    public final long timestampNanos() {
+        requirePacket();
+        return timestampNanos;
+    }
+
+    /** Number of bytes of the packet present in the file ({@code data().byteSize()}). */
+    public final int capturedLength() {
+        requirePacket();
+        return capturedLength;
+    }
+
+    /** Length of the packet on the wire (unsigned 32-bit value; may be smaller than the captured length if the file says so). */
+    public final long originalLength() {
+        requirePacket();
+        return originalLength;
+    }
+
+    /** Link type of the current packet: the file's (pcap) or its interface's (pcapng); see {@link LinkType}. */
+    public final int linkType() {
+        requirePacket();
+        return linkType;
+    }
+
+    /** Interface id of the current packet within its pcapng section; always 0 for pcap. */
+    public final int interfaceId() {
+        requirePacket();
+        return interfaceId;
+    }
+
+    /** Snap length of the current packet's file (pcap) or interface (pcapng); 0 means none given. Values above {@code Integer.MAX_VALUE} are clamped. */
+    public final int snapLength() {
+        requirePacket();
+        return snapLength;
+    }
+
+    /**
+     * The captured bytes of the current packet: a read-only slice of the mapped file, no copy,
+     * valid until the next {@link #next()} or {@link #close()}. The slice object is made once per
+     * packet, on the first call; use {@link #file()} and {@link #dataOffset()} for strictly
+     * allocation-free access.
+     */
+    public final MemorySegment data() {
+        requirePacket();
+        MemorySegment slice = dataSlice;
+        if (slice == null) {
+            slice = file.asSlice(dataOffset, capturedLength);
+            dataSlice = slice;
+        }
+        return slice;
+    }
+
+    /** Byte offset of the current packet's data in {@link #file()}. */
+    public final long dataOffset() {
+        requirePacket();
+        return dataOffset;
+    }
+
+    /** Byte offset of the current packet's record (pcap) or block (pcapng) in the file. */
+    public final long recordOffset() {
+        requirePacket();
+        return recordOffset;
+    }
+
+    /** 0-based index of the current packet in the file. */
+    public final long packetIndex() {
+        requirePacket();
+        return packetIndex;
+    }
+
+    /** The whole mapped capture (read-only). */
+    public final MemorySegment file() {
+        return file;
+    }
+
+    /** The name used in error messages (the path for {@link #open(Path)}). */
+    public final String name() {
+        return name;
+    }
+
+    /** Unmaps the file (if this reader mapped it). Idempotent. */
+    @Override
+    public final void close() {
+        if (!closed) {
+            closed = true;
+            onPacket = false;
+            dataSlice = null;
+            if (arena != null) {
+                arena.close();
+            }
+        }
+    }
+
+    private void requirePacket() {
+        if (!onPacket) {
+            throw new IllegalStateException(name + (closed ? ": reader is closed" : ": no current packet; call next() first"));
+        }
+    }
+
+    final PcapFormatException corrupt(long offset, String what, String reason) {
+        return new PcapFormatException(name, offset, what, reason);
+    }
+}

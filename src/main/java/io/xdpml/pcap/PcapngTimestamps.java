@@ -1,0 +1,48 @@
+package io.xdpml.pcap;
+
+/**
+ * Conversion of pcapng timestamps (an unsigned 64-bit count of units of {@code if_tsresol}) to
+ * nanoseconds. {@code if_tsresol} is one byte: most significant bit clear, the unit is 10^-v s; set,
+ * the unit is 2^-v s (v = the low 7 bits). Results wrap around silently for timestamps beyond
+ * the year 2262; units finer than 1 ns are truncated towards zero.
+ */
+final class PcapngTimestamps {
+    private static final long NANOS_PER_SECOND = 1_000_000_000L;
+    private static final long[] POWERS_OF_TEN = new long[19];
+
+    static {
+        long p = 1;
+        for (int i = 0; i < POWERS_OF_TEN.length; i++) {
+            POWERS_OF_TEN[i] = p;
+            p *= 10;
+        }
+    }
+
+    private PcapngTimestamps() {}
+
+    /** Nanoseconds for {@code ticks} (unsigned) units of resolution {@code tsresol} (the option byte). */
+    static long toNanos(long ticks, int tsresol) {
+        int v = tsresol & 0x7F;
+        if ((tsresol & 0x80) == 0) {
+            if (v <= 9) {
+                return ticks * POWERS_OF_TEN[9 - v];
+            }
+            int e = v - 9;
+            return e < POWERS_OF_TEN.length ? Long.divideUnsigned(ticks, POWERS_OF_TEN[e]) : 0;
+        }
+        // 2^-v seconds per tick: whole seconds, then the fraction scaled with a 128-bit product.
+        long seconds = v >= 64 ? 0 : ticks >>> v;
+        long fraction = v >= 64 ? ticks : ticks & ((1L << v) - 1);
+        long hi = Math.unsignedMultiplyHigh(fraction, NANOS_PER_SECOND);
+        long lo = fraction * NANOS_PER_SECOND;
+        long fractionNanos;
+        if (v == 0) {
+            fractionNanos = 0;
+        } else if (v < 64) {
+            fractionNanos = (hi << (64 - v)) | (lo >>> v);
+        } else {
+            fractionNanos = v == 64 ? hi : hi >>> (v - 64);
+        }
+        return seconds * NANOS_PER_SECOND + fractionNanos;
+    }
+}
