@@ -44,7 +44,7 @@ public final class CaptureInspector {
                     unframeable++;
                     continue;
                 }
-                MemorySegment frame = framer.frame();
+                MemorySegment frame = framer.frameSegment();
                 if (reader.linkType() != io.xdpml.pcap.LinkType.ETHERNET) {
                     framed++;
                 }

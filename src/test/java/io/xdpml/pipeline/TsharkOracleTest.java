@@ -115,7 +115,7 @@ class TsharkOracleTest {
                 if (length < 14) {
                     continue;
                 }
-                parser.parse(framer.frame(), length, s);
+                parser.parse(framer.frameSegment(), length, s);
                 int theirs = flagsOf(chains.get(i));
                 if (reader.linkType() != LinkType.ETHERNET) {
                     theirs |= ParseFlags.ETHERNET; // we frame other link types as Ethernet
