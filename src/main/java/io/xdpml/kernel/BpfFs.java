@@ -1,0 +1,73 @@
+package io.xdpml.kernel;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** The BPF filesystem (bpffs) where programs and maps are pinned. */
+public final class BpfFs {
+    private BpfFs() {}
+
+    /** The conventional mount point. */
+    public static final Path ROOT = Path.of("/sys/fs/bpf");
+    /** BPF_FS_MAGIC, the {@code f_type} statfs reports for bpffs. */
+    static final long BPF_FS_MAGIC = 0xcafe4a11L;
+    /** struct statfs is 120 bytes on x86-64; f_type (long) at offset 0. */
+    static final int STATFS_SIZE = 120;
+    static final int STATFS_F_TYPE = 0;
+
+    /** Whether {@code dir} is on a bpffs. */
+    public static boolean isBpfFs(Path dir) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(STATFS_SIZE, 8);
+            if (Native.statfs(a.allocateFrom(dir.toString()), buf) != 0) return false;
+            return buf.get(JAVA_LONG, STATFS_F_TYPE) == BPF_FS_MAGIC;
+        }
+    }
+
+    /** Mounts bpffs at /sys/fs/bpf unless it is there already; returns the mount point. */
+    public static Path ensureMounted() {
+        if (isBpfFs(ROOT)) return ROOT;
+        try (Arena a = Arena.ofConfined()) {
+            int rc = Native.mount(a.allocateFrom("bpf"), a.allocateFrom(ROOT.toString()), a.allocateFrom("bpf"), 0, null);
+            if (rc != 0) throw new KernelException("mount(bpf, " + ROOT + ", bpf)", Native.errno());
+        }
+        return ROOT;
+    }
+
+    /** Creates a directory (and parents) under bpffs for pins, mounting bpffs first if needed. */
+    public static Path createDirectories(Path dir) {
+        ensureMounted();
+        try {
+            return Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating bpffs directory " + dir, e);
+        }
+    }
+
+    /** Removes a pin (file); no error when absent. */
+    public static void removePin(Path pin) {
+        try {
+            Files.deleteIfExists(pin);
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing pin " + pin, e);
+        }
+    }
+
+    /** Removes a directory of pins recursively; no error when absent. */
+    public static void removeRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("removing " + dir, e);
+        }
+    }
+}
