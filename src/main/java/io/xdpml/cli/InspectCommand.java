@@ -22,7 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         description = {"Parse every packet of a capture (pcap or pcapng) and print the protocol and parse-error counters.",
             "--engine kernel runs each packet through the real XDP program with BPF_PROG_TEST_RUN (needs root);",
-            "--engine java through the Java reference parser. Both give identical counters (docs/parser.md)."})
+            "--engine java through the Java reference parser. Both give identical counters (docs/parser.md).",
+            "A damaged capture is counted up to the damage, which is reported with its byte offset (exit code 3)."})
 final class InspectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -65,12 +66,16 @@ final class InspectCommand implements Callable<Integer> {
         } else {
             printTable(out, chosen, counters, result);
         }
+        if (result.damage() != null) {
+            err.println("xdpml inspect: " + result.damage().getMessage() + "; counted the " + result.packets()
+                    + " packet(s) before it");
+        }
         if (result.cut() > 0 || result.runts() > 0 || result.unframeable() > 0) {
             err.printf("xdpml inspect: %d frame(s) cut to %d bytes (the XDP test-run limit), %d runt(s) < 14 bytes and %d"
                     + " unframeable packet(s) not parsed%n", result.cut(), engineLimit(chosen), result.runts(), result.unframeable());
         }
         out.flush();
-        return 0;
+        return result.damage() == null ? 0 : 3;
     }
 
     private int engineLimit(EngineChoice c) {

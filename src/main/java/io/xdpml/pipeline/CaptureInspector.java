@@ -11,7 +11,8 @@ import java.nio.file.Path;
 /**
  * Runs every packet of a capture through a {@link ParseEngine}, as XDP would see it: as an
  * Ethernet frame (other link types framed, docs/pcap.md), at most
- * {@link ParseEngine#maxFrameLength()} bytes long.
+ * {@link ParseEngine#maxFrameLength()} bytes long. A damaged capture is parsed up to the damage,
+ * which the result reports.
  */
 public final class CaptureInspector {
     /** Per packet: its index, the frame the engine saw, and the engine's summary. */
@@ -20,8 +21,13 @@ public final class CaptureInspector {
         void onPacket(long index, MemorySegment frame, int length, ParseSummary summary);
     }
 
-    /** What the walk saw besides the counters. */
-    public record Result(long packets, long framed, long cut, long runts, long unframeable) {}
+    /**
+     * What the walk saw besides the counters.
+     *
+     * @param damage null, or where the capture was corrupt or truncated: every packet before it
+     *               was parsed, nothing after it
+     */
+    public record Result(long packets, long framed, long cut, long runts, long unframeable, PcapFormatException damage) {}
 
     /** Frames shorter than an Ethernet header never reach XDP (and BPF_PROG_TEST_RUN refuses them). */
     public static final int MIN_FRAME = 14;
@@ -62,8 +68,8 @@ public final class CaptureInspector {
                 }
             }
         } catch (PcapFormatException e) {
-            throw e;
+            return new Result(packets, framed, cut, runts, unframeable, e);
         }
-        return new Result(packets, framed, cut, runts, unframeable);
+        return new Result(packets, framed, cut, runts, unframeable, null);
     }
 }

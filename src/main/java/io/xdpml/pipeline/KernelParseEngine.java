@@ -43,6 +43,7 @@ public final class KernelParseEngine implements ParseEngine {
 
     @Override
     public void close() {
+        run.close();
         parser.close();
     }
 }

@@ -48,13 +48,13 @@ class KernelJavaParityTest {
     @MethodSource("captures")
     void kernelAndJavaAgreeOnEveryPacket(Path capture) throws Exception {
         try (KernelParseEngine k = new KernelParseEngine(4789)) {
-            PacketParser java = new PacketParser(4789);
+            PacketParser reference = new PacketParser(4789);
             ParseSummary expected = new ParseSummary();
             ParseCounters javaCounters = new ParseCounters();
             List<String> mismatches = new ArrayList<>();
             long[] compared = {0};
             CaptureInspector.Result r = CaptureInspector.inspect(capture, k, (index, frame, length, actual) -> {
-                java.parse(frame, length, expected);
+                reference.parse(frame, length, expected);
                 javaCounters.count(expected);
                 compared[0]++;
                 if (!expected.sameAs(actual) && mismatches.size() < 10) {

@@ -30,7 +30,7 @@ class ParserDifferentialFuzzTest {
         int frames = Integer.getInteger("xdpml.fuzz.frames", 100_000);
         long seed = Long.getLong("xdpml.fuzz.seed", 0x5eed_2026L);
         FrameFuzzer fuzzer = new FrameFuzzer(seed, TestRun.maxTestRunFrame());
-        PacketParser java = new PacketParser();
+        PacketParser reference = new PacketParser();
         ParseSummary expected = new ParseSummary();
         ParseSummary actual = new ParseSummary();
         ParseCounters javaCounters = new ParseCounters();
@@ -42,7 +42,7 @@ class ParserDifferentialFuzzTest {
                 byte[] f = fuzzer.next();
                 MemorySegment.copy(f, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, f.length);
                 kernel.parse(buf, f.length, actual);
-                java.parse(buf, f.length, expected);
+                reference.parse(buf, f.length, expected);
                 javaCounters.count(expected);
                 if (expected.errorCounter() != null) {
                     reached.add(expected.errorCounter());

@@ -108,7 +108,7 @@ class TsharkOracleTest {
         List<String> examples = new ArrayList<>();
         int compared = 0;
         try (CaptureReader reader = CaptureReader.open(capture)) {
-            while (reader.next()) {
+            while (nextOrDamage(reader)) {
                 int i = (int) reader.packetIndex();
                 assertThat(i).as("tshark saw fewer packets").isLessThan(chains.size());
                 int length = framer.frame(reader);
@@ -135,6 +135,15 @@ class TsharkOracleTest {
         }
         assertThat(compared).isPositive();
         assertThat(differences).as("differences from tshark in %s, e.g. %s", capture.getFileName(), examples).isEmpty();
+    }
+
+    /** Damaged captures (one shared file ends in a cut record): compare what comes before. */
+    static boolean nextOrDamage(CaptureReader reader) {
+        try {
+            return reader.next();
+        } catch (io.xdpml.pcap.PcapFormatException e) {
+            return false;
+        }
     }
 
     static String names(int flags) {
