@@ -1,0 +1,69 @@
+package io.xdpml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command line as a user sees it: help, version, errors, the JSON contract. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (List<String> cmd : List.of(List.of(), List.of("inspect"), List.of("bench"), List.of("bench", "testrun"),
+                List.of("demo"))) {
+            String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
+            Run r = run(args);
+            assertThat(r.code()).as("%s --help", cmd).isZero();
+            assertThat(r.out()).as("%s --help", cmd).contains("Usage: xdpml");
+        }
+        assertThat(run("--version").out()).startsWith("xdpml ");
+    }
+
+    @Test
+    void inspectJsonIsTheDocumentedObject() throws Exception {
+        Run r = run("inspect", "--engine", "java", "--json", TestData.capture("tunnel/ndpi-vxlan.pcap").toString());
+        assertThat(r.code()).isZero();
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.fieldNames()).toIterable().containsExactly("packets", "ethernet", "vlan", "ipv4", "ipv6", "tcp",
+                "udp", "icmp", "icmpv6", "vxlan", "fragments", "errors");
+        assertThat(j.get("packets").asLong()).isEqualTo(127);
+        assertThat(j.get("vxlan").asLong()).isEqualTo(127);
+        assertThat(j.get("errors").isObject()).isTrue();
+    }
+
+    @Test
+    void errorsNameTheProblem() {
+        Run missing = run("inspect", "--engine", "java", "/nonexistent/file.pcap");
+        assertThat(missing.code()).isNotZero();
+        assertThat(missing.err()).contains("/nonexistent/file.pcap");
+        Run badEngine = run("inspect", "--engine", "gpu", "x.pcap");
+        assertThat(badEngine.code()).isNotZero();
+        assertThat(badEngine.err()).contains("--engine");
+    }
+
+    @Test
+    void damagedCaptureIsCountedUpToTheDamage() {
+        Run r = run("inspect", "--engine", "java", "--json", TestData.capture("malformed/ndpi-fuzz-2021-10-13.pcap").toString());
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).contains("\"packets\" : 1");
+        assertThat(r.err()).contains("offset 237");
+    }
+}
