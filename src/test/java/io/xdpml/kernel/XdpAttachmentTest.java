@@ -141,6 +141,20 @@ class XdpAttachmentTest {
     }
 
     @Test
+    void autoFallsBackToGenericWhereNativeIsUnsupportedAndTheHookDetaches() {
+        // loopback has no native XDP: AUTO must fall back to generic and say why
+        int lo = ns.run(() -> Interfaces.indexOf("lo"));
+        XdpAttachment att = ns.run(() -> XdpAttachment.attach(obj.program("count_a"), lo, XdpMode.AUTO));
+        assertThat(att.mode()).isEqualTo(XdpMode.GENERIC);
+        assertThat(att.fallbackReason()).startsWith("bpf_xdp_attach(ifindex=" + lo + ", prog=count_a, flags=UPDATE_IF_NOEXIST|DRV_MODE): ")
+                .contains("errno ");
+        assertThat(ns.run(() -> XdpAttachment.attachedProgramId(lo, XdpMode.GENERIC))).isPresent();
+        XdpAttachment.detachAll(); // what the shutdown hook runs
+        assertThat(ns.run(() -> XdpAttachment.attachedProgramId(lo, XdpMode.AUTO))).isEmpty();
+        assertThat(att.toString()).contains("closed");
+    }
+
+    @Test
     void errorsNameTheCallAndErrno() {
         BpfProgram a = obj.program("count_a");
         assertThatThrownBy(() -> XdpAttachment.attach(a, 999_999, XdpMode.NATIVE))
