@@ -225,6 +225,39 @@ public final class BpfObject implements AutoCloseable {
         if (rc < 0) throw new BpfLoadException("bpf_object__load(" + name + ")", -rc, log);
         loaded = true;
         for (BpfMap m : maps.values()) m.refresh();
+        mapGlobalData();
+    }
+
+    static final int BPF_F_RDONLY_PROG = 1 << 7;
+    static final int BPF_F_MMAPABLE = 1 << 10;
+    static final int PROT_READ = 1;
+    static final int PROT_WRITE = 2;
+    static final int MAP_SHARED = 1;
+    static final int MAP_FIXED = 0x10;
+
+    /**
+     * libbpf 1.1.2 leaves {@code bpf_map__initial_value} pointing at its private anonymous copy
+     * after load unless the object was loaded through a skeleton (bpf_object__load_skeleton does
+     * the remap; later libbpf versions do it in bpf_object__load). Do what the skeleton does:
+     * mmap each mmapable global-data map over that copy (MAP_FIXED, same size), read-only for
+     * .rodata, so the views see the kernel's live values and libbpf's munmap at close still fits.
+     */
+    private void mapGlobalData() {
+        long page = Native.pageSize();
+        for (BpfMap m : maps.values()) {
+            String n = m.name();
+            if (!(n.endsWith(".bss") || n.endsWith(".data") || n.endsWith(".rodata"))) continue;
+            int flags = Native.mapFlags(m.handle());
+            if ((flags & BPF_F_MMAPABLE) == 0) continue;
+            MemorySegment cur = Native.mapInitialValue(m.handle());
+            if (cur == null) continue;
+            long size = ((long) m.valueSize() * m.maxEntries() + page - 1) / page * page;
+            int prot = (flags & BPF_F_RDONLY_PROG) != 0 ? PROT_READ : PROT_READ | PROT_WRITE;
+            MemorySegment r = Native.mmapAt(cur, size, prot, MAP_SHARED | MAP_FIXED, m.fd(), 0);
+            if (r.address() != cur.address()) {
+                throw new KernelException("mmap(" + n + ", MAP_FIXED, fd=" + m.fd() + ")", Native.errno());
+            }
+        }
     }
 
     // ------------------------------------------------------------------ programs and maps

@@ -116,6 +116,7 @@ public final class Native {
     private static final MethodHandle MAP_TYPE = bpf("bpf_map__type", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_KEY_SIZE = bpf("bpf_map__key_size", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_VALUE_SIZE = bpf("bpf_map__value_size", fd(JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_FLAGS = bpf("bpf_map__map_flags", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_MAX_ENTRIES = bpf("bpf_map__max_entries", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_INITIAL_VALUE =
             bpf("bpf_map__initial_value", fd(ADDRESS, ADDRESS, ADDRESS));
@@ -252,6 +253,17 @@ public final class Native {
 
     static int mapValueSize(MemorySegment map) {
         try { return (int) MAP_VALUE_SIZE.invokeExact(map); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    static int mapFlags(MemorySegment map) {
+        try { return (int) MAP_FLAGS.invokeExact(map); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** mmap at a fixed address (MAP_FIXED added by the caller's flags). */
+    static MemorySegment mmapAt(MemorySegment addr, long length, int prot, int flags, int fd, long offset) {
+        try {
+            return (MemorySegment) MMAP.invokeExact(CAPTURE.get(), addr, length, prot, flags, fd, offset);
+        } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int mapMaxEntries(MemorySegment map) {
