@@ -1,0 +1,184 @@
+package io.xdpml.pcap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** pcapng features, on files built by hand. */
+class PcapngReaderTest {
+    private static final long S = 1_700_000_000L; // seconds since the epoch used in timestamps
+    private static final long NS = 1_000_000_000L;
+
+    private static byte[] bytes(int n, int seed) {
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = (byte) (seed + i * 7);
+        }
+        return b;
+    }
+
+    @Test
+    void sectionsInterfacesResolutionsAndBlockKinds() throws IOException {
+        byte[] p0 = bytes(60, 1), p1 = bytes(41, 2), p2 = bytes(80, 3), spb = bytes(64, 4), p4 = bytes(33, 5), p5 = bytes(17, 6);
+        PcapngBuilder b = new PcapngBuilder()
+                .section(ByteOrder.LITTLE_ENDIAN)
+                .interfaceBlock(LinkType.ETHERNET, 64, 6, null)          // if 0: 10^-6, snap 64
+                .interfaceBlock(LinkType.RAW, 0, 9, 100L)                // if 1: 10^-9, offset +100 s
+                .interfaceBlock(LinkType.LINUX_SLL, 65535, 0x80 | 20, null) // if 2: 2^-20
+                .block(0x0BAD, bytes(10, 9))                             // unknown type: skipped
+                .enhancedPacket(0, S * 1_000_000 + 123_456, p0, 60)
+                .enhancedPacket(1, S * NS + 123_456_789, p1, 1500)
+                .block(5, bytes(24, 1))                                   // interface statistics: skipped
+                .enhancedPacket(2, (S << 20) + (1 << 19) + 1, p2, 80)
+                .simplePacket(spb, 100)                                   // caplen = min(100, snap 64)
+                .block(0x40000BAD, bytes(12, 3))                          // custom block: skipped
+                .section(ByteOrder.BIG_ENDIAN)
+                .interfaceBlock(LinkType.IPV6, 65535, null, null)        // if 0 again: default 10^-6
+                .enhancedPacket(0, S * 1_000_000 + 7, p4, 33)
+                .packetBlock(0, S * 1_000_000 + 8, p5, 99);
+        byte[] file = b.build();
+        long[] offsets = b.blockOffsets.stream().mapToLong(Long::longValue).toArray();
+
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(file), "hand.pcapng")) {
+            assertThat(r.format()).isEqualTo(CaptureFormat.PCAPNG);
+            expect(r, 0, offsets[5], 0, LinkType.ETHERNET, S * NS + 123_456_000, p0, 60);
+            expect(r, 1, offsets[6], 1, LinkType.RAW, (S + 100) * NS + 123_456_789, p1, 1500);
+            // 2^-20 s ticks: S s + 1/2 s + 1 tick (953.67 ns, truncated)
+            expect(r, 2, offsets[8], 2, LinkType.LINUX_SLL, S * NS + 500_000_000 + 953, p2, 80);
+            expect(r, 3, offsets[9], 0, LinkType.ETHERNET, 0, spb, 100);
+            assertThat(r.snapLength()).isEqualTo(64);
+            expect(r, 4, offsets[13], 0, LinkType.IPV6, S * NS + 7_000, p4, 33);
+            expect(r, 5, offsets[14], 0, LinkType.IPV6, S * NS + 8_000, p5, 99);
+            assertThat(r.next()).isFalse();
+            assertThat(r.next()).isFalse();
+        }
+    }
+
+    private static void expect(CaptureReader r, long index, long offset, int iface, int linkType, long ts, byte[] data,
+            long origlen) throws IOException {
+        assertThat(r.next()).as("packet %d", index).isTrue();
+        assertThat(r.packetIndex()).isEqualTo(index);
+        assertThat(r.recordOffset()).isEqualTo(offset);
+        assertThat(r.interfaceId()).isEqualTo(iface);
+        assertThat(r.linkType()).isEqualTo(linkType);
+        assertThat(r.timestampNanos()).as("timestamp of packet %d", index).isEqualTo(ts);
+        assertThat(r.capturedLength()).isEqualTo(data.length);
+        assertThat(r.originalLength()).isEqualTo(origlen);
+        assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
+    }
+
+    @Test
+    void interfaceIdsRestartInEverySection() {
+        byte[] file = new PcapngBuilder()
+                .section(ByteOrder.BIG_ENDIAN).interfaceBlock(1, 0, null, null).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(1, 0, bytes(20, 0), 20)
+                .section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(1, 0, bytes(20, 0), 20).build();
+        PcapFormatException e = failureAfter(file, 1);
+        assertThat(e.getMessage()).contains("interface id 1 is not defined");
+    }
+
+    @Test
+    void timestampResolutions() {
+        assertThat(PcapngTimestamps.toNanos(5, 0)).isEqualTo(5 * NS);           // seconds
+        assertThat(PcapngTimestamps.toNanos(5, 3)).isEqualTo(5_000_000);
+        assertThat(PcapngTimestamps.toNanos(12_345, 12)).isEqualTo(12);          // picoseconds, truncated
+        assertThat(PcapngTimestamps.toNanos(-1L, 18)).isEqualTo(18_446_744_073L);             // unsigned ticks
+        assertThat(PcapngTimestamps.toNanos(7, 100)).isZero();                   // 10^-100: below 1 ns
+        assertThat(PcapngTimestamps.toNanos(3L << 10, 0x80 | 10)).isEqualTo(3 * NS);
+        assertThat(PcapngTimestamps.toNanos(1L << 62, 0x80 | 63)).isEqualTo(NS / 2);
+        assertThat(PcapngTimestamps.toNanos(1L << 63, 0x80 | 64)).isEqualTo(NS / 2);
+        assertThat(PcapngTimestamps.toNanos(-1L, 0x80 | 127)).isZero();
+        assertThat(PcapngTimestamps.toNanos(7, 0x80)).isEqualTo(7 * NS);         // 2^0
+    }
+
+    @Test
+    void blockLengthChecks() {
+        PcapngBuilder builder = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(0, 0, bytes(20, 0), 20).enhancedPacket(0, 0, bytes(20, 0), 20);
+        byte[] good = builder.build();
+        int idb = 28;
+        int epb2 = (int) (long) builder.blockOffsets.get(3);
+        int len = good.length - epb2; // 64: 32 + 20 data + 12 options
+        MemorySegment g = MemorySegment.ofArray(good);
+        ValueLayout.OfInt le = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        assertThat(g.get(le, epb2 + 4)).isEqualTo(len).isEqualTo(64);
+
+        byte[] f = good.clone();
+        MemorySegment.ofArray(f).set(le, epb2 + 4, len - 2);
+        assertThat(failureAfter(f, 1).getMessage()).contains("offset " + epb2, "not a multiple of 4");
+
+        f = good.clone();
+        MemorySegment.ofArray(f).set(le, epb2 + 4, 8);
+        assertThat(failureAfter(f, 1).getMessage()).contains("less than the minimum 32");
+
+        f = good.clone();
+        MemorySegment.ofArray(f).set(le, epb2 + 4, len + 4);
+        assertThat(failureAfter(f, 1).getMessage()).contains("truncated: block length 68 but only 64 bytes left");
+
+        f = good.clone();
+        MemorySegment.ofArray(f).set(le, good.length - 4, 48);
+        assertThat(failureAfter(f, 1).getMessage()).contains("trailing block length 48 differs from the leading block length 64");
+
+        f = good.clone();
+        MemorySegment.ofArray(f).set(le, epb2 + 20, 33);  // captured length 33 > data area 32 (data and options)
+        assertThat(failureAfter(f, 1).getMessage()).contains("captured length 33 exceeds the block's data area of 32 bytes");
+
+        f = good.clone();
+        MemorySegment.ofArray(f).set(le, idb + 16, 0x00FF0009); // if_tsresol with length 255 overruns the IDB
+        assertThat(failureAfter(f, 0).offset()).isEqualTo(idb);
+
+        f = Arrays.copyOf(good, good.length + 8); // 8 stray bytes: too short for a block
+        assertThat(failureAfter(f, 2).getMessage()).contains("offset " + good.length, "truncated block header");
+    }
+
+    @Test
+    void sectionHeaderChecks() {
+        byte[] good = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).build();
+        byte[] f = good.clone();
+        f[8] = 0x11;
+        PcapFormatException e = catchThrowableOfType(PcapFormatException.class,
+                () -> CaptureReader.open(MemorySegment.ofArray(f), "x"));
+        assertThat(e.getMessage()).contains("unknown byte-order magic 113c2b1a");
+
+        byte[] v = good.clone();
+        v[12] = 2;
+        e = catchThrowableOfType(PcapFormatException.class, () -> CaptureReader.open(MemorySegment.ofArray(v), "x"));
+        assertThat(e.getMessage()).contains("unsupported pcapng version 2.0");
+    }
+
+    @Test
+    void simplePacketWithoutInterfaceIsCorrupt() {
+        byte[] f = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).simplePacket(bytes(8, 0), 8).build();
+        assertThat(failureAfter(f, 0).getMessage()).contains("simple packet block at offset 28", "no interface description block");
+    }
+
+    @Test
+    void simplePacketWithoutSnapLengthTakesTheOriginalLength() throws IOException {
+        byte[] data = bytes(30, 0);
+        byte[] f = new PcapngBuilder().section(ByteOrder.BIG_ENDIAN).interfaceBlock(1, 0, null, null).simplePacket(data, 30).build();
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(f), "x")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
+            assertThat(r.next()).isFalse();
+        }
+    }
+
+    /** Reads {@code file}, expecting {@code good} packets and then a format exception. */
+    static PcapFormatException failureAfter(byte[] file, int good) {
+        return catchThrowableOfType(PcapFormatException.class, () -> {
+            try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(file), "t.pcapng")) {
+                for (int i = 0; i < good; i++) {
+                    assertThat(r.next()).isTrue();
+                }
+                r.next();
+            }
+        });
+    }
+}
