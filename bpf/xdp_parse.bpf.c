@@ -17,11 +17,13 @@ struct xdpml_parse_summary last_summary;
 SEC("xdp")
 int xdpml_parse(struct xdp_md *ctx)
 {
-	struct xdpml_parse_result r;
-	xdpml_parse_packet(ctx, &r, cfg_vxlan_port);
-	xdpml_count_parse(&r.s);
+	struct xdpml_counters *c = xdpml_counters_this_cpu();
+	if (!c)
+		return XDP_ABORTED;
+	xdpml_parse_packet(ctx, &c->scratch, cfg_vxlan_port);
+	xdpml_count_parse(c);
 	if (cfg_record_summary)
-		last_summary = r.s;
+		last_summary = c->scratch.s;
 	return cfg_action;
 }
 

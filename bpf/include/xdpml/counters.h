@@ -5,6 +5,7 @@
  * The Java twin (io.xdpml.packet.ParseCounter) holds the same list in the same order;
  * ParseCounterHeaderTest reads this file and fails when the two drift apart.
  *
+ * The kernel keeps them as a histogram (stats.h); each protocol counter is derived from it.
  * A packet increments each protocol counter at most once, whether the protocol is seen in
  * the outer frame, in a VXLAN inner frame, or both. A packet has at most one error: parsing
  * stops at the first failed check, and the layers before it stay counted.
@@ -47,7 +48,10 @@ enum xdpml_counter {
 	XDPML_E_VXLAN_BAD_FLAGS,
 	XDPML_E_HEADER_TOO_DEEP,
 
-	XDPML_COUNTER_MAX = 64, /* slots in the per-CPU counter value (a power of two: see stats.h) */
+	XDPML_COUNTER_MAX = 64, /* error slots in the per-CPU counters (a power of two: see stats.h) */
 };
+
+/* Combinations of the ten counted protocol flags: slots of the per-CPU histogram (stats.h). */
+#define XDPML_FLAG_COMBOS 1024
 
 #endif

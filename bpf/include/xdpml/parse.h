@@ -69,12 +69,19 @@ struct xdpml_parse_summary {
 	__u32 vni;             /* VXLAN network identifier */
 };
 
+/*
+ * The parse's working state. The summary is written through a pointer into per-CPU map memory:
+ * held as a local struct, clang split it into a dozen scalars and copied them all on every
+ * branch edge (~20 instructions per bounds check, 5x the cost of the parse itself).
+ */
 struct xdpml_parse_state {
 	void *data;
 	void *data_end;
 	__u32 limit; /* end of the innermost IP packet, as an offset */
 	__u16 vxlan_port;
-	struct xdpml_parse_summary s;
+	__u32 flags; /* kept in a register while parsing; stored into s at the end */
+	__u16 error;
+	struct xdpml_parse_summary *s;
 };
 
 /*
@@ -84,32 +91,36 @@ struct xdpml_parse_state {
 static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, __u32 n, __u16 r)
 {
 	if (off > XDPML_MAX_HDR_OFF) {
-		st->s.error = XDPML_E_HEADER_TOO_DEEP;
+		st->error = XDPML_E_HEADER_TOO_DEEP;
 		return NULL;
 	}
 	/*
-	 * A no-op after the check above (off <= 2048), done in asm so clang can neither drop it
-	 * nor move the check to another register copy: it bounds the very register added to data.
+	 * For a variable offset: a no-op after the check above (off <= 2048), done in asm so clang
+	 * can neither drop it nor move the check to another register copy: it bounds the very
+	 * register added to data. Constant offsets (Ethernet, VLAN tags, the IP header on each
+	 * unrolled path) need no bound, and leaving them visible to clang folds their checks.
 	 */
-	asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
+	if (!__builtin_constant_p(off))
+		asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
 	__u8 *p = st->data + off;
 	if (off + n > st->limit || (void *)(p + n) > st->data_end) {
-		st->s.error = r;
+		st->error = r;
 		return NULL;
 	}
 	return p;
 }
 
-#define XDPML_BE16(p) ((__u16)(((p)[0] << 8) | (p)[1]))
+/* a 16-bit network-order field: one (unaligned, allowed for packets on x86) load and a swap */
+#define XDPML_BE16(p) bpf_ntohs(*(__be16 *)(p))
 
 /* A new (inner) IP header: what was found above it is no longer the innermost. */
 static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u32 off)
 {
-	st->s.l3_off = off;
-	st->s.l4_off = 0;
-	st->s.l4_proto = 0;
-	st->s.sport = 0;
-	st->s.dport = 0;
+	st->s->l3_off = off;
+	st->s->l4_off = 0;
+	st->s->l4_proto = 0;
+	st->s->sport = 0;
+	st->s->dport = 0;
 }
 
 static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u32 end)
@@ -118,7 +129,11 @@ static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u
 		st->limit = end;
 }
 
-/* Transport header at off. Returns 1 when a VXLAN inner frame starts at *inner. */
+/*
+ * Transport header at off. Returns 1 when a VXLAN inner frame starts at *inner, 0 when done,
+ * -1 on error. Inlined once per frame: the L3 parsers hand their protocol and offset back
+ * instead of calling it (each inlined copy costs code, and code here costs time).
+ */
 static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 off, __u8 proto,
 					  int outer, __u32 *inner)
 {
@@ -130,168 +145,168 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
 			return -1;
 		__u32 doff = h[12] >> 4;
 		if (doff < 5) {
-			st->s.error = XDPML_E_TCP_BAD_DATA_OFFSET;
+			st->error = XDPML_E_TCP_BAD_DATA_OFFSET;
 			return -1;
 		}
 		if (!xdpml_hdr(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
 			return -1;
-		st->s.flags |= XDPML_F_TCP;
+		st->flags |= XDPML_F_TCP;
 		break;
 	}
 	case 17: /* UDP */
 		h = xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED);
 		if (!h)
 			return -1;
-		st->s.flags |= XDPML_F_UDP;
+		st->flags |= XDPML_F_UDP;
 		break;
 	case 1: /* ICMP: type, code, checksum and the 4-byte rest of header */
 		if (!xdpml_hdr(st, off, 8, XDPML_E_ICMP_TRUNCATED))
 			return -1;
-		st->s.flags |= XDPML_F_ICMP;
-		st->s.l4_off = off;
-		st->s.l4_proto = proto;
+		st->flags |= XDPML_F_ICMP;
+		st->s->l4_off = off;
+		st->s->l4_proto = proto;
 		return 0;
 	case 58: /* ICMPv6: type, code, checksum */
 		if (!xdpml_hdr(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
 			return -1;
-		st->s.flags |= XDPML_F_ICMPV6;
-		st->s.l4_off = off;
-		st->s.l4_proto = proto;
+		st->flags |= XDPML_F_ICMPV6;
+		st->s->l4_off = off;
+		st->s->l4_proto = proto;
 		return 0;
 	default:
 		return 0;
 	}
 	/* TCP or UDP */
-	st->s.l4_off = off;
-	st->s.l4_proto = proto;
-	st->s.sport = XDPML_BE16(h);
-	st->s.dport = XDPML_BE16(h + 2);
-	if (proto == 17 && outer && st->s.dport == st->vxlan_port) {
+	st->s->l4_off = off;
+	st->s->l4_proto = proto;
+	st->s->sport = XDPML_BE16(h);
+	st->s->dport = XDPML_BE16(h + 2);
+	if (proto == 17 && outer && st->s->dport == st->vxlan_port) {
 		off += 8;
 		h = xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED);
 		if (!h)
 			return -1;
 		if (!(h[0] & 0x08)) { /* the I flag: VNI valid */
-			st->s.error = XDPML_E_VXLAN_BAD_FLAGS;
+			st->error = XDPML_E_VXLAN_BAD_FLAGS;
 			return -1;
 		}
-		st->s.flags |= XDPML_F_VXLAN;
-		st->s.vni = ((__u32)h[4] << 16) | ((__u32)h[5] << 8) | h[6];
+		st->flags |= XDPML_F_VXLAN;
+		st->s->vni = ((__u32)h[4] << 16) | ((__u32)h[5] << 8) | h[6];
 		*inner = off + 8;
 		return 1;
 	}
 	return 0;
 }
 
-static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 off, int outer,
-					    __u32 *inner)
+/*
+ * IPv4 header at *off. On 0, *off and *proto name the transport header to parse; 1 means
+ * nothing follows to parse (a later fragment); -1 an error.
+ */
+static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
 {
-	__u8 *h = xdpml_hdr(st, off, 20, XDPML_E_IPV4_TRUNCATED);
+	__u32 o = *off;
+	__u8 *h = xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED);
 	if (!h)
 		return -1;
 	__u8 vihl = h[0];
 	if ((vihl >> 4) != 4) {
-		st->s.error = XDPML_E_IPV4_BAD_VERSION;
+		st->error = XDPML_E_IPV4_BAD_VERSION;
 		return -1;
 	}
 	__u32 hlen = (vihl & 0x0f) * 4;
 	if (hlen < 20) {
-		st->s.error = XDPML_E_IPV4_BAD_IHL;
+		st->error = XDPML_E_IPV4_BAD_IHL;
 		return -1;
 	}
-	if (!xdpml_hdr(st, off, hlen, XDPML_E_IPV4_TRUNCATED))
+	if (!xdpml_hdr(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
 		return -1;
 	__u32 total = XDPML_BE16(h + 2);
 	if (total < hlen) {
-		st->s.error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
+		st->error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
 		return -1;
 	}
-	st->s.flags |= XDPML_F_IPV4;
-	xdpml_enter_l3(st, off);
-	xdpml_shrink_limit(st, off + total);
+	st->flags |= XDPML_F_IPV4;
+	xdpml_enter_l3(st, o);
+	xdpml_shrink_limit(st, o + total);
 	__u16 frag = XDPML_BE16(h + 6);
-	__u8 proto = h[9];
+	*proto = h[9];
+	*off = o + hlen;
 	if (frag & 0x3fff) { /* MF or a non-zero fragment offset */
-		st->s.flags |= XDPML_F_FRAGMENT;
+		st->flags |= XDPML_F_FRAGMENT;
 		if (frag & 0x1fff) {
-			st->s.flags |= XDPML_F_LATER_FRAGMENT;
-			return 0;
+			st->flags |= XDPML_F_LATER_FRAGMENT;
+			return 1;
 		}
 	}
-	return xdpml_parse_l4(st, off + hlen, proto, outer, inner);
+	return 0;
 }
 
-static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 off, int outer,
-					    __u32 *inner)
+/* IPv6 header and its extension chain at *off; returns like xdpml_parse_ipv4. */
+static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
 {
-	__u8 *h = xdpml_hdr(st, off, 40, XDPML_E_IPV6_TRUNCATED);
+	__u32 o = *off;
+	__u8 *h = xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED);
 	if (!h)
 		return -1;
 	if ((h[0] >> 4) != 6) {
-		st->s.error = XDPML_E_IPV6_BAD_VERSION;
+		st->error = XDPML_E_IPV6_BAD_VERSION;
 		return -1;
 	}
-	st->s.flags |= XDPML_F_IPV6;
-	xdpml_enter_l3(st, off);
+	st->flags |= XDPML_F_IPV6;
+	xdpml_enter_l3(st, o);
 	__u32 payload = XDPML_BE16(h + 4);
 	if (payload) /* zero: a jumbogram or unknown, the frame bounds it */
-		xdpml_shrink_limit(st, off + 40 + payload);
+		xdpml_shrink_limit(st, o + 40 + payload);
 	__u8 nh = h[6];
-	off += 40;
+	o += 40;
 #pragma unroll
 	for (int i = 0; i < XDPML_MAX_IPV6_EXT; i++) {
-		switch (nh) {
-		case 0:  /* hop-by-hop options */
-		case 43: /* routing */
-		case 60: /* destination options */
-		case 51: { /* authentication header: length in 4-byte units minus 2 */
-			h = xdpml_hdr(st, off, 2, XDPML_E_IPV6_EXT_TRUNCATED);
+		if (nh == 44) { /* fragment */
+			h = xdpml_hdr(st, o, 8, XDPML_E_IPV6_EXT_TRUNCATED);
+			if (!h)
+				return -1;
+			__u16 fo = XDPML_BE16(h + 2);
+			nh = h[0];
+			o += 8;
+			st->s->ipv6_ext++;
+			st->flags |= XDPML_F_FRAGMENT;
+			if (fo & 0xfff8) {
+				st->flags |= XDPML_F_LATER_FRAGMENT;
+				return 1;
+			}
+		} else if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
+			/* hop-by-hop, routing, destination options: (len + 1) * 8; AH: (len + 2) * 4 */
+			h = xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED);
 			if (!h)
 				return -1;
 			__u32 len = h[1];
 			len = nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
 			nh = h[0];
-			if (!xdpml_hdr(st, off, len, XDPML_E_IPV6_EXT_TRUNCATED))
+			if (!xdpml_hdr(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
 				return -1;
-			off += len;
-			st->s.ipv6_ext++;
-			continue;
-		}
-		case 44: { /* fragment */
-			h = xdpml_hdr(st, off, 8, XDPML_E_IPV6_EXT_TRUNCATED);
-			if (!h)
-				return -1;
-			__u16 fo = XDPML_BE16(h + 2);
-			nh = h[0];
-			off += 8;
-			st->s.ipv6_ext++;
-			st->s.flags |= XDPML_F_FRAGMENT;
-			if (fo & 0xfff8) {
-				st->s.flags |= XDPML_F_LATER_FRAGMENT;
-				return 0;
-			}
-			continue;
-		}
-		default:
-			return xdpml_parse_l4(st, off, nh, outer, inner);
+			o += len;
+			st->s->ipv6_ext++;
+		} else {
+			break;
 		}
 	}
-	switch (nh) {
-	case 0: case 43: case 60: case 51: case 44:
-		st->s.error = XDPML_E_IPV6_EXT_TOO_DEEP;
+	if (nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 44) {
+		st->error = XDPML_E_IPV6_EXT_TOO_DEEP;
 		return -1;
 	}
-	return xdpml_parse_l4(st, off, nh, outer, inner);
+	*off = o;
+	*proto = nh;
+	return 0;
 }
 
-/* An Ethernet frame at off (the outer frame, or a VXLAN inner frame). */
+/* An Ethernet frame at off (the outer frame, or a VXLAN inner frame); returns like parse_l4. */
 static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 off, int outer,
 					   __u32 *inner)
 {
 	__u8 *h = xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED);
 	if (!h)
 		return -1;
-	st->s.flags |= XDPML_F_ETHERNET;
+	st->flags |= XDPML_F_ETHERNET;
 	__u16 type = XDPML_BE16(h + 12);
 	off += 14;
 	__u8 depth = 0;
@@ -300,71 +315,84 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 o
 		if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
 			break;
 		if (i == XDPML_MAX_VLAN) {
-			st->s.error = XDPML_E_VLAN_TOO_DEEP;
+			st->error = XDPML_E_VLAN_TOO_DEEP;
 			return -1;
 		}
 		h = xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED);
 		if (!h)
 			return -1;
-		st->s.flags |= XDPML_F_VLAN;
+		st->flags |= XDPML_F_VLAN;
 		type = XDPML_BE16(h + 2);
 		off += 4;
 		depth++;
 		if (outer)
-			st->s.vlan_depth = depth;
+			st->s->vlan_depth = depth;
 		else
-			st->s.inner_vlan_depth = depth;
+			st->s->inner_vlan_depth = depth;
 	}
+	__u8 proto = 0;
+	int ret;
 	if (type == 0x0800)
-		return xdpml_parse_ipv4(st, off, outer, inner);
-	if (type == 0x86dd)
-		return xdpml_parse_ipv6(st, off, outer, inner);
-	return 0;
+		ret = xdpml_parse_ipv4(st, &off, &proto);
+	else if (type == 0x86dd)
+		ret = xdpml_parse_ipv6(st, &off, &proto);
+	else
+		return 0;
+	if (ret)
+		return ret < 0 ? -1 : 0;
+	return xdpml_parse_l4(st, off, proto, outer, inner);
 }
 
-/* What one frame's parse hands back to the caller: plain data, so it can cross a global call. */
+/* What the parse of a packet hands back: per-CPU map memory (see struct xdpml_parse_state). */
 struct xdpml_parse_result {
 	struct xdpml_parse_summary s;
-	__u32 limit;      /* in/out: see struct xdpml_parse_state */
-	__u32 inner;      /* out: offset of the VXLAN inner frame */
-	__u16 vxlan_port; /* in */
-	__u16 pad;
+	__u32 limit; /* end of the innermost IP packet */
+	__u32 inner; /* offset of the VXLAN inner frame, 0 when none */
 };
 
 /*
- * One Ethernet frame at off. A global function: the verifier checks it once for any offset,
- * instead of once per path that reaches each call (outer x inner x VLAN depth x IPv6 chain
- * exceeds the verifier's budget when inlined). Returns 1 when a VXLAN inner frame follows.
+ * Parses the whole packet into r, which must be map memory (this CPU's entry of
+ * xdpml_parse_counters: see stats.h), not the stack.
+ *
+ * Both frames are parsed inline: a bpf-to-bpf call would keep the verifier's work small, but
+ * cost more time than the parse here. Inline, the verifier would explore the inner frame once
+ * per outer path (VLAN depth x L3 x IPv6 chain...); so the outer state is stored in the map and
+ * read back, and the packet pointers taken afresh from ctx: every outer path then reaches the
+ * inner parse in the same verifier state and it is explored once. Only VXLAN packets pay.
  */
-__attribute__((noinline)) int xdpml_parse_frame(struct xdp_md *ctx, struct xdpml_parse_result *r,
-						__u32 off, int outer)
-{
-	if (!r)
-		return -1;
-	struct xdpml_parse_state st = {
-		.data = (void *)(long)ctx->data,
-		.data_end = (void *)(long)ctx->data_end,
-		.limit = r->limit,
-		.vxlan_port = r->vxlan_port,
-		.s = r->s,
-	};
-	__u32 inner = 0;
-	int ret = xdpml_parse_eth(&st, off, outer, &inner);
-	r->s = st.s;
-	r->limit = st.limit;
-	r->inner = inner;
-	return ret;
-}
-
-/* Parses the whole packet (the outer frame and a VXLAN inner frame) into r->s. */
 static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_parse_result *r,
 					       __u16 vxlan_port)
 {
-	__builtin_memset(r, 0, sizeof(*r));
-	r->limit = 0xffff;
-	r->vxlan_port = vxlan_port;
-	if (xdpml_parse_frame(ctx, r, 0, 1) == 1)
-		xdpml_parse_frame(ctx, r, r->inner, 0);
+	__builtin_memset(&r->s, 0, sizeof(r->s));
+	struct xdpml_parse_state st = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.limit = 0xffff,
+		.vxlan_port = vxlan_port,
+		.s = &r->s,
+	};
+	__u32 inner = 0;
+	int ret = xdpml_parse_eth(&st, 0, 1, &inner);
+	r->s.flags = st.flags;
+	r->s.error = st.error;
+	if (ret != 1)
+		return;
+
+	r->limit = st.limit;
+	r->inner = inner;
+	/* keep clang from forwarding the stored values: they must come back as map loads */
+	asm volatile("" : "+r"(r) : : "memory");
+	struct xdpml_parse_state in = {
+		.data = (void *)(long)ctx->data,
+		.data_end = (void *)(long)ctx->data_end,
+		.limit = r->limit,
+		.vxlan_port = vxlan_port,
+		.flags = r->s.flags,
+		.s = &r->s,
+	};
+	xdpml_parse_eth(&in, r->inner, 0, &inner);
+	r->s.flags = in.flags;
+	r->s.error = in.error;
 }
 
 #endif

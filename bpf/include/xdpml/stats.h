@@ -9,8 +9,21 @@
 #include "counters.h"
 #include "parse.h"
 
+/*
+ * The parse counters of one CPU, kept as a histogram: packets per combination of the ten
+ * counted protocol flags (one increment per packet, instead of one per protocol), and packets
+ * per error reason. Java derives every counter from it: packets = the sum, "ipv4" = the sum over
+ * combinations with the IPv4 bit, and so on (io.xdpml.packet.ParseCounters#fromHistogram).
+ *
+ *   by_flags[0 .. 1023]   index = flags & XDPML_F_COUNTED_MASK
+ *   by_error[0 .. 63]     index = error reason (enum xdpml_counter); slot 0 unused
+ *   scratch               the packet being parsed (struct xdpml_parse_result): sharing the
+ *                         entry saves a second map lookup per packet
+ */
 struct xdpml_counters {
-	__u64 c[XDPML_COUNTER_MAX];
+	__u64 by_flags[XDPML_FLAG_COMBOS];
+	__u64 by_error[XDPML_COUNTER_MAX];
+	struct xdpml_parse_result scratch;
 };
 
 struct {
@@ -20,22 +33,20 @@ struct {
 	__type(value, struct xdpml_counters);
 } xdpml_parse_counters SEC(".maps");
 
-/* packets, each protocol flag the packet carries, and its error reason */
-static __always_inline void xdpml_count_parse(const struct xdpml_parse_summary *s)
+/* This CPU's counters (and parse scratch); NULL cannot happen for an array of one. */
+static __always_inline struct xdpml_counters *xdpml_counters_this_cpu(void)
 {
 	__u32 zero = 0;
-	struct xdpml_counters *c = bpf_map_lookup_elem(&xdpml_parse_counters, &zero);
-	if (!c)
-		return;
-	c->c[XDPML_C_PACKETS]++;
-	__u32 f = s->flags;
-	/* branch-free: branching on the flags would make the verifier track each combination */
-#pragma unroll
-	for (int i = 0; i < XDPML_C_FRAGMENTS; i++)
-		c->c[XDPML_C_ETHERNET + i] += (f >> i) & 1;
+	return bpf_map_lookup_elem(&xdpml_parse_counters, &zero);
+}
+
+static __always_inline void xdpml_count_parse(struct xdpml_counters *c)
+{
+	const struct xdpml_parse_summary *s = &c->scratch.s;
+	c->by_flags[s->flags & XDPML_F_COUNTED_MASK]++;
 	__u32 e = s->error;
 	if (e) /* masked, not compared: clang folds "e && e < max" into a form the verifier can't bound */
-		c->c[e & (XDPML_COUNTER_MAX - 1)]++;
+		c->by_error[e & (XDPML_COUNTER_MAX - 1)]++;
 }
 
 #endif

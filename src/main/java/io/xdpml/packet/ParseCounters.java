@@ -27,10 +27,32 @@ public final class ParseCounters {
         return slots[c.id()];
     }
 
-    /** Sets every slot from the kernel's summed values (index = counter id). */
-    public ParseCounters setAll(long[] values) {
-        System.arraycopy(values, 0, slots, 0, Math.min(values.length, slots.length));
-        return this;
+    /** Combinations of the counted flags: slots of the kernel's histogram ({@code XDPML_FLAG_COMBOS}). */
+    public static final int FLAG_COMBOS = 1 << ParseFlags.COUNTED_BITS;
+
+    /**
+     * The counters from the kernel's histogram (stats.h), summed over CPUs: {@code byFlags[i]}
+     * packets carried exactly the counted flags {@code i}, {@code byError[e]} stopped on reason
+     * {@code e}.
+     */
+    public static ParseCounters fromHistogram(long[] byFlags, int flagsOffset, long[] byError, int errorOffset) {
+        ParseCounters c = new ParseCounters();
+        for (int combo = 0; combo < FLAG_COMBOS; combo++) {
+            long n = byFlags[flagsOffset + combo];
+            if (n == 0) {
+                continue;
+            }
+            c.slots[ParseCounter.PACKETS.id()] += n;
+            for (int bit = 0; bit < ParseFlags.COUNTED_BITS; bit++) {
+                if ((combo & (1 << bit)) != 0) {
+                    c.slots[ParseCounter.ETHERNET.id() + bit] += n;
+                }
+            }
+        }
+        for (int e = ParseCounter.FIRST_ERROR; e < ParseCounter.SLOTS; e++) {
+            c.slots[e] = byError[errorOffset + e];
+        }
+        return c;
     }
 
     public void add(ParseCounters other) {

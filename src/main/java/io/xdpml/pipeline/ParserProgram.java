@@ -65,13 +65,18 @@ public final class ParserProgram implements AutoCloseable {
         return lastSummary;
     }
 
-    /** The kernel's counters, summed over CPUs. */
+    /**
+     * The kernel's counters: its per-CPU histogram (struct xdpml_counters in stats.h: u64
+     * by_flags[1024], u64 by_error[64], then the parse scratch) summed over CPUs.
+     */
     public ParseCounters readCounters() {
         long[] sums = counters.sumPerCpuLongs(0);
-        if (sums.length < ParseCounter.SLOTS) {
-            throw new IllegalStateException("counter map value has " + sums.length + " slots, expected " + ParseCounter.SLOTS);
+        int errors = ParseCounters.FLAG_COMBOS;
+        if (sums.length < errors + ParseCounter.SLOTS) {
+            throw new IllegalStateException("counter map value has " + sums.length + " u64 slots, expected at least "
+                    + (errors + ParseCounter.SLOTS));
         }
-        return new ParseCounters().setAll(sums);
+        return ParseCounters.fromHistogram(sums, 0, sums, errors);
     }
 
     @Override

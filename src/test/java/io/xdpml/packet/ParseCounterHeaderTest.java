@@ -79,6 +79,8 @@ class ParseCounterHeaderTest {
         assertThat(define(h, "XDPML_MAX_IPV6_EXT")).isEqualTo(PacketParser.MAX_IPV6_EXT);
         assertThat(define(h, "XDPML_MAX_HDR_OFF")).isEqualTo(PacketParser.MAX_HEADER_OFFSET);
         assertThat(define(h, "XDPML_VXLAN_PORT_DEFAULT")).isEqualTo(TransportHeaders.VXLAN_DEFAULT_PORT);
+        assertThat(define(Files.readString(INCLUDE.resolve("counters.h")), "XDPML_FLAG_COMBOS"))
+                .isEqualTo(ParseCounters.FLAG_COMBOS);
         // each counted flag bit i is counter i + 1
         for (int i = 0; i < ParseFlags.COUNTED_BITS; i++) {
             assertThat(ParseCounter.byId(i + 1)).isNotNull();
