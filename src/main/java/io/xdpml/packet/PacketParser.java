@@ -27,6 +27,7 @@ public final class PacketParser {
 
     // per-packet state, reused
     private MemorySegment data;
+    private long base;
     private long length;
     private int limit;
     private int inner;
@@ -53,8 +54,17 @@ public final class PacketParser {
      * @param out    receives the result
      */
     public void parse(MemorySegment frame, long length, ParseSummary out) {
-        this.data = frame;
-        this.length = Math.min(length, frame.byteSize());
+        parse(frame, 0, length, out);
+    }
+
+    /**
+     * Parses the frame of {@code length} bytes at {@code offset} in {@code buffer} (a capture
+     * held in memory, a UMEM): no slice needed.
+     */
+    public void parse(MemorySegment buffer, long offset, long length, ParseSummary out) {
+        this.data = buffer;
+        this.base = offset;
+        this.length = Math.min(length, buffer.byteSize() - offset);
         this.limit = 0xffff;
         this.inner = 0;
         this.s = out;
@@ -98,7 +108,7 @@ public final class PacketParser {
             return -1;
         }
         s.flags |= ParseFlags.ETHERNET;
-        int type = be16(data, off + EthernetHeader.TYPE_OFFSET);
+        int type = be16(data, base + off + EthernetHeader.TYPE_OFFSET);
         off += EthernetHeader.LENGTH;
         int depth = 0;
         for (int i = 0; i <= MAX_VLAN; i++) {
@@ -113,7 +123,7 @@ public final class PacketParser {
                 return -1;
             }
             s.flags |= ParseFlags.VLAN;
-            type = be16(data, off + EthernetHeader.VLAN_TYPE_OFFSET);
+            type = be16(data, base + off + EthernetHeader.VLAN_TYPE_OFFSET);
             off += EthernetHeader.VLAN_TAG_LENGTH;
             depth++;
             if (outer) {
@@ -135,7 +145,7 @@ public final class PacketParser {
         if (!need(off, Ipv4Header.MIN_LENGTH, ParseCounter.IPV4_TRUNCATED)) {
             return -1;
         }
-        int vihl = u8(data, off);
+        int vihl = u8(data, base + off);
         if ((vihl >>> 4) != 4) {
             s.error = ParseCounter.IPV4_BAD_VERSION.id();
             return -1;
@@ -148,7 +158,7 @@ public final class PacketParser {
         if (!need(off, hlen, ParseCounter.IPV4_TRUNCATED)) {
             return -1;
         }
-        int total = be16(data, off + Ipv4Header.TOTAL_LENGTH_OFFSET);
+        int total = be16(data, base + off + Ipv4Header.TOTAL_LENGTH_OFFSET);
         if (total < hlen) {
             s.error = ParseCounter.IPV4_BAD_TOTAL_LENGTH.id();
             return -1;
@@ -156,8 +166,8 @@ public final class PacketParser {
         s.flags |= ParseFlags.IPV4;
         enterL3(off);
         shrinkLimit(off + total);
-        int frag = be16(data, off + Ipv4Header.FRAGMENT_OFFSET);
-        int proto = u8(data, off + Ipv4Header.PROTOCOL_OFFSET);
+        int frag = be16(data, base + off + Ipv4Header.FRAGMENT_OFFSET);
+        int proto = u8(data, base + off + Ipv4Header.PROTOCOL_OFFSET);
         if ((frag & Ipv4Header.FRAGMENT_MASK) != 0) {
             s.flags |= ParseFlags.FRAGMENT;
             if ((frag & Ipv4Header.FRAGMENT_OFFSET_MASK) != 0) {
@@ -172,17 +182,17 @@ public final class PacketParser {
         if (!need(off, Ipv6Header.LENGTH, ParseCounter.IPV6_TRUNCATED)) {
             return -1;
         }
-        if ((u8(data, off) >>> 4) != 6) {
+        if ((u8(data, base + off) >>> 4) != 6) {
             s.error = ParseCounter.IPV6_BAD_VERSION.id();
             return -1;
         }
         s.flags |= ParseFlags.IPV6;
         enterL3(off);
-        int payload = be16(data, off + Ipv6Header.PAYLOAD_LENGTH_OFFSET);
+        int payload = be16(data, base + off + Ipv6Header.PAYLOAD_LENGTH_OFFSET);
         if (payload != 0) { // zero: a jumbogram or unknown, the frame bounds it
             shrinkLimit(off + Ipv6Header.LENGTH + payload);
         }
-        int nh = u8(data, off + Ipv6Header.NEXT_HEADER_OFFSET);
+        int nh = u8(data, base + off + Ipv6Header.NEXT_HEADER_OFFSET);
         off += Ipv6Header.LENGTH;
         for (int i = 0; i < MAX_IPV6_EXT; i++) {
             switch (nh) {
@@ -191,9 +201,9 @@ public final class PacketParser {
                     if (!need(off, 2, ParseCounter.IPV6_EXT_TRUNCATED)) {
                         return -1;
                     }
-                    int len = u8(data, off + 1);
+                    int len = u8(data, base + off + 1);
                     len = nh == Ipv6Header.AUTHENTICATION ? (len + 2) * 4 : (len + 1) * 8;
-                    nh = u8(data, off);
+                    nh = u8(data, base + off);
                     if (!need(off, len, ParseCounter.IPV6_EXT_TRUNCATED)) {
                         return -1;
                     }
@@ -204,8 +214,8 @@ public final class PacketParser {
                     if (!need(off, Ipv6Header.FRAGMENT_HEADER_LENGTH, ParseCounter.IPV6_EXT_TRUNCATED)) {
                         return -1;
                     }
-                    int fo = be16(data, off + Ipv6Header.FRAGMENT_OFFSET_FIELD);
-                    nh = u8(data, off);
+                    int fo = be16(data, base + off + Ipv6Header.FRAGMENT_OFFSET_FIELD);
+                    nh = u8(data, base + off);
                     off += Ipv6Header.FRAGMENT_HEADER_LENGTH;
                     s.ipv6Extensions++;
                     s.flags |= ParseFlags.FRAGMENT;
@@ -232,7 +242,7 @@ public final class PacketParser {
                 if (!need(off, TransportHeaders.TCP_MIN_LENGTH, ParseCounter.TCP_TRUNCATED)) {
                     return -1;
                 }
-                int doff = u8(data, off + TransportHeaders.TCP_DATA_OFFSET_OFFSET) >>> 4;
+                int doff = u8(data, base + off + TransportHeaders.TCP_DATA_OFFSET_OFFSET) >>> 4;
                 if (doff < 5) {
                     s.error = ParseCounter.TCP_BAD_DATA_OFFSET.id();
                     return -1;
@@ -273,19 +283,19 @@ public final class PacketParser {
         // TCP or UDP
         s.l4Offset = off;
         s.l4Protocol = proto;
-        s.sourcePort = be16(data, off + TransportHeaders.SOURCE_PORT_OFFSET);
-        s.destinationPort = be16(data, off + TransportHeaders.DESTINATION_PORT_OFFSET);
+        s.sourcePort = be16(data, base + off + TransportHeaders.SOURCE_PORT_OFFSET);
+        s.destinationPort = be16(data, base + off + TransportHeaders.DESTINATION_PORT_OFFSET);
         if (proto == TransportHeaders.PROTO_UDP && outer && s.destinationPort == vxlanPort) {
             off += TransportHeaders.UDP_LENGTH;
             if (!need(off, TransportHeaders.VXLAN_LENGTH, ParseCounter.VXLAN_TRUNCATED)) {
                 return -1;
             }
-            if ((u8(data, off) & TransportHeaders.VXLAN_FLAG_VNI_VALID) == 0) {
+            if ((u8(data, base + off) & TransportHeaders.VXLAN_FLAG_VNI_VALID) == 0) {
                 s.error = ParseCounter.VXLAN_BAD_FLAGS.id();
                 return -1;
             }
             s.flags |= ParseFlags.VXLAN;
-            s.vni = (u8(data, off + 4) << 16) | (u8(data, off + 5) << 8) | u8(data, off + 6);
+            s.vni = (u8(data, base + off + 4) << 16) | (u8(data, base + off + 5) << 8) | u8(data, base + off + 6);
             inner = off + TransportHeaders.VXLAN_LENGTH;
             return 1;
         }

@@ -219,4 +219,17 @@ class PacketParserTest {
         assertThat(c.toJsonMap()).containsKeys("packets", "ethernet", "vlan", "ipv4", "ipv6", "tcp", "udp", "icmp",
                 "icmpv6", "vxlan", "fragments", "errors");
     }
+
+    @Test
+    void parsingAtAnOffsetEqualsParsingTheSlice() {
+        byte[] f = new FrameBuilder().ethernet().vlan(5).ipv6("::1", "::2").tcp(1, 2, 2).payload(3).build();
+        byte[] buf = new byte[f.length + 100];
+        System.arraycopy(f, 0, buf, 37, f.length);
+        ParseSummary atOffset = new ParseSummary();
+        parser.parse(MemorySegment.ofArray(buf), 37, f.length, atOffset);
+        assertThat(atOffset.sameAs(parse(f))).isTrue();
+        // the length bounds the frame even when the buffer goes on
+        parser.parse(MemorySegment.ofArray(buf), 37, 30, atOffset);
+        assertThat(atOffset.errorCounter()).isEqualTo(ParseCounter.IPV6_TRUNCATED);
+    }
 }
