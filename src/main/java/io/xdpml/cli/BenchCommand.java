@@ -46,8 +46,12 @@ final class BenchCommand implements Runnable {
                 completionCandidates = PipelineNames.class)
         String program;
 
-        @Option(names = "--size", defaultValue = "64", description = "frame size in bytes, 64 or 1500 (any from 60 to the test-run limit works)")
+        @Option(names = "--size", defaultValue = "64", description = "frame size in bytes, 64 or 1500 (any from the frame's headers to the test-run limit works)")
         int size;
+
+        @Option(names = "--frame", defaultValue = "udp4",
+                description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+        FrameKind frame;
 
         @Option(names = "--repeat", defaultValue = "10000000", description = "repetitions per BPF_PROG_TEST_RUN call (default: ${DEFAULT-VALUE})")
         int repeat;
@@ -64,8 +68,10 @@ final class BenchCommand implements Runnable {
             BpfSupport.unavailableReason().ifPresent(why -> {
                 throw new IllegalStateException("bench testrun needs BPF: " + why);
             });
-            if (size < 60 || size > TestRun.maxTestRunFrame()) {
-                throw new IllegalArgumentException("--size must be between 60 and " + TestRun.maxTestRunFrame());
+            byte[] bytes = frame.build(size);
+            if (size > TestRun.maxTestRunFrame() || bytes.length != size) {
+                throw new IllegalArgumentException("--size must be between " + frame.build(0).length + " and "
+                        + TestRun.maxTestRunFrame() + " for --frame " + frame);
             }
             if (repeat < 1 || runs < 1) {
                 throw new IllegalArgumentException("--repeat and --runs must be positive");
@@ -74,12 +80,12 @@ final class BenchCommand implements Runnable {
             if (!program.equals("drop")) {
                 names.add(program);
             }
-            Map<String, Double> result = measure(names, frame(size), repeat, runs);
+            Map<String, Double> result = measure(names, bytes, repeat, runs);
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(result));
             } else {
                 double drop = result.get("drop");
-                out.printf("BPF_PROG_TEST_RUN, %d-byte Ethernet/IPv4/UDP frame, repeat %d, median of %d runs%n", size, repeat, runs);
+                out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d runs%n", size, frame.description, repeat, runs);
                 out.printf("%-10s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
                 for (var e : result.entrySet()) {
                     out.printf("%-10s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
@@ -89,10 +95,6 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
-        static byte[] frame(int size) {
-            return new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000, 5000)
-                    .payload(size - 42).build();
-        }
 
         /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
         static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
@@ -123,6 +125,52 @@ final class BenchCommand implements Runnable {
             } finally {
                 loaded.forEach(PipelineLoader.Loaded::close);
             }
+        }
+    }
+
+    /** Frames to measure with: the common case and the longest parse paths. */
+    enum FrameKind {
+        udp4("Ethernet/IPv4/UDP") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000, 5000);
+            }
+        },
+        qinq("Ethernet/802.1ad/802.1Q/IPv4/TCP") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().vlan(0x88a8, 100).vlan(0x8100, 200)
+                        .ipv4("198.51.100.1", "198.51.100.2").tcp(40000, 443, 0x10);
+            }
+        },
+        ipv6ext("Ethernet/IPv6/hop-by-hop/destination-options/TCP") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
+                        .ipv6Extension(io.xdpml.packet.Ipv6Header.HOP_BY_HOP, 0)
+                        .ipv6Extension(io.xdpml.packet.Ipv6Header.DESTINATION_OPTIONS, 0).tcp(40000, 443, 0x10);
+            }
+        },
+        vxlan("Ethernet/IPv4/UDP/VXLAN/Ethernet/802.1Q/IPv4/TCP") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(49152, 4789).vxlan(42)
+                        .ethernet().vlan(10).ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 80, 0x10);
+            }
+        };
+
+        final String description;
+
+        FrameKind(String description) {
+            this.description = description;
+        }
+
+        abstract FrameBuilder headers();
+
+        /** The frame padded with payload to {@code size} bytes (or its bare headers if larger). */
+        byte[] build(int size) {
+            int headers = headers().build().length;
+            return headers().payload(Math.max(0, size - headers)).build();
         }
     }
 
