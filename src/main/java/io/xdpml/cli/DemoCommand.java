@@ -76,12 +76,12 @@ final class DemoCommand implements Callable<Integer> {
             ok &= table(out, "kernel", kernel, "java", java);
             out.flush();
 
+            out.println("3/3  live: a veth pair in a new network namespace, the parser attached to one end, the frames"
+                    + " sent " + rounds + " times into the other through AF_PACKET");
             for (XdpMode mode : new XdpMode[] {XdpMode.AUTO, XdpMode.GENERIC}) {
                 LiveParserCheck.Outcome o = LiveParserCheck.run(frames, rounds, mode);
-                out.printf("3/3  live: veth pair in a new network namespace, parser attached in %s mode%s;%n"
-                        + "     %d frames sent through AF_PACKET, kernel per-CPU counters vs Java expectation%n",
-                        o.mode(), o.fallbackReason() == null ? "" : " (native failed: " + o.fallbackReason() + ")",
-                        o.framesSent());
+                out.printf("     %s mode%s: %d frames, kernel per-CPU counters vs Java expectation%n", o.mode(),
+                        o.fallbackReason() == null ? "" : " (native failed: " + o.fallbackReason() + ")", o.framesSent());
                 ok &= table(out, "kernel", o.kernel(), "expected", o.expected());
                 if (o.attachedAfterClose()) {
                     out.println("     ERROR: the program was still attached after detach");

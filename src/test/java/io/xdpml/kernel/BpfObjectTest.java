@@ -19,23 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Loads bpf/test/maps.bpf.c into the real kernel and exercises every map type. */
-class BpfObjectTest {
-    static BpfObject obj;
-    static Arena arena;
-
-    @BeforeAll
-    static void load() {
-        KernelAssumptions.assumeBpf();
-        arena = Arena.ofShared();
-        obj = BpfObject.openResource("/bpf/maps.bpf.o");
-        obj.load();
-    }
-
-    @AfterAll
-    static void close() {
-        if (obj != null) obj.close();
-        if (arena != null) arena.close();
-    }
+class BpfObjectTest extends MapsObjectFixture {
 
     @Test
     void mapTypesAndSizes() {

@@ -13,23 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** BPF_PROG_TEST_RUN through {@link TestRun} on the real kernel. */
-class TestRunTest {
-    static BpfObject obj;
-    static Arena arena;
-
-    @BeforeAll
-    static void load() {
-        KernelAssumptions.assumeBpf();
-        arena = Arena.ofShared();
-        obj = BpfObject.openResource("/bpf/maps.bpf.o");
-        obj.load();
-    }
-
-    @AfterAll
-    static void close() {
-        if (obj != null) obj.close();
-        if (arena != null) arena.close();
-    }
+class TestRunTest extends MapsObjectFixture {
 
     @Test
     void returnCodeAndDataOut() {
