@@ -136,6 +136,14 @@ public final class BpfObject implements AutoCloseable {
         for (int i = 0; i < size; i++) v.data.set(JAVA_BYTE, v.offset + i, (byte) (value >>> (8 * i)));
     }
 
+    /** Sizes a map before load (bpf_map__set_max_entries), e.g. a flow table. */
+    public void setMaxEntries(String mapName, int maxEntries) {
+        requireNotLoaded("setMaxEntries(" + mapName + ")");
+        if (maxEntries < 1) throw new IllegalArgumentException("max entries must be positive: " + maxEntries);
+        int rc = Native.mapSetMaxEntries(map(mapName).handle(), maxEntries);
+        if (rc < 0) throw new KernelException("bpf_map__set_max_entries(" + mapName + ", " + maxEntries + ")", -rc);
+    }
+
     /** Sets a {@code volatile const} global by name to exactly {@code bytes} (length must match). */
     public void setConstant(String variable, byte[] bytes) {
         Var v = findVar(".rodata", variable, true);

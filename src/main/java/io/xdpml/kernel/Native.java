@@ -118,6 +118,7 @@ public final class Native {
     private static final MethodHandle MAP_VALUE_SIZE = bpf("bpf_map__value_size", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_FLAGS = bpf("bpf_map__map_flags", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_MAX_ENTRIES = bpf("bpf_map__max_entries", fd(JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_SET_MAX_ENTRIES = bpf("bpf_map__set_max_entries", fd(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle MAP_INITIAL_VALUE =
             bpf("bpf_map__initial_value", fd(ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle BTF_FIND_BY_NAME_KIND =
@@ -241,6 +242,11 @@ public final class Native {
 
     static int mapFd(MemorySegment map) {
         try { return (int) MAP_FD.invokeExact(map); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** bpf_map__set_max_entries: before load only; returns 0 or -errno. */
+    static int mapSetMaxEntries(MemorySegment map, int maxEntries) {
+        try { return (int) MAP_SET_MAX_ENTRIES.invokeExact(map, maxEntries); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int mapType(MemorySegment map) {

@@ -109,11 +109,24 @@ public final class TestRun implements AutoCloseable {
         return this;
     }
 
+    /** Native copy of heap packets (see {@link #run(MemorySegment, int, int)}), grown on demand. */
+    private MemorySegment dataIn;
+
     /** Runs once; returns the program's return code (XDP_PASS, ...). */
     public int run(MemorySegment packet, int length) { return run(packet, length, 1); }
 
-    /** Runs {@code repeat} times on the same packet; returns the return code of the last run. */
+    /**
+     * Runs {@code repeat} times on the same packet; returns the return code of the last run. A
+     * heap segment is copied into a native buffer first (the kernel reads native memory).
+     */
     public int run(MemorySegment packet, int length, int repeat) {
+        if (!packet.isNative()) {
+            if (dataIn == null || dataIn.byteSize() < length) {
+                dataIn = arena.allocate(Math.max(length, 4096), 64);
+            }
+            MemorySegment.copy(packet, 0, dataIn, 0, length);
+            packet = dataIn;
+        }
         boolean live = (flags & BPF_F_TEST_XDP_LIVE_FRAMES) != 0;
         opts.set(JAVA_LONG, 0, OPTS_SIZE);
         opts.set(ADDRESS, OPTS_DATA_IN, packet);

@@ -18,6 +18,8 @@ public final class Pipelines {
         add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
+        add(new Pipeline("flow", "/bpf/xdp_flow.bpf.o", "xdpml_flow",
+                "parse, then per-flow state and features in an LRU hash (docs/flows.md)"));
     }
 
     private Pipelines() {}

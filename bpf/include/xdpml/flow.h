@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Per-flow state in an LRU hash, updated per packet in integer arithmetic.
+ *
+ * One definition: io.xdpml.flow.FlowKeyLayout and FlowStateLayout read and write these
+ * structs byte for byte (FlowLayoutTest checks the offsets against this object's BTF), and the
+ * Java reference tracker (io.xdpml.flow.FlowUpdater) runs the same update on the same bytes; the
+ * parity test compares kernel and Java flow tables byte for byte. Semantics: docs/flows.md.
+ */
+#ifndef XDPML_FLOW_H
+#define XDPML_FLOW_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "parse.h"
+
+#define XDPML_FLOW_FWD 0 /* from the flow's initiator */
+#define XDPML_FLOW_BWD 1
+
+/* Direction-normalised key: endpoint a is the lower (address, then port). 44 bytes. */
+struct xdpml_flow_key {
+	__u8 addr_a[16];  /* IPv4 as ::ffff:a.b.c.d */
+	__u8 addr_b[16];
+	__u16 port_a;     /* host order; 0 without a TCP/UDP header */
+	__u16 port_b;
+	__u8 protocol;    /* transport protocol (see docs/flows.md) */
+	__u8 ip_version;  /* 4 or 6 */
+	__u16 vlan;       /* VID of the outermost VLAN tag, 0 when untagged */
+	__u32 vni;        /* VXLAN VNI when the flow is inside VXLAN, else 0 */
+};
+
+/* Statistics of one direction. 80 bytes. */
+struct xdpml_flow_dir {
+	__u64 packets;
+	__u64 bytes;        /* frame lengths */
+	__u64 len_sum_sq;   /* sum of squared frame lengths, saturating */
+	__u64 header_bytes; /* IP + transport headers (innermost IP on) */
+	__u64 iat_sum_us;   /* inter-arrival times between this direction's packets, us */
+	__u64 iat_sum_sq;   /* their squares, us^2, saturating */
+	__u64 last_ns;
+	__u32 len_min;
+	__u32 len_max;
+	__u32 iat_min_us;
+	__u32 iat_max_us;
+	__u16 init_window;  /* TCP window of this direction's first packet */
+	__u16 pad[3];
+};
+
+/* Running mean and mean absolute deviation, Q16.16 (Hara & Sasabe's per-flow statistics). */
+struct xdpml_running {
+	__s64 mean;
+	__s64 mad;
+};
+
+/* The per-flow state. 288 bytes. */
+struct xdpml_flow {
+	__u64 first_ns;
+	__u64 last_ns;
+	struct xdpml_flow_dir dir[2]; /* XDPML_FLOW_FWD, XDPML_FLOW_BWD */
+	__u64 iat_sum_us;             /* flow inter-arrival times, us */
+	__u64 iat_sum_sq;
+	__u32 iat_min_us;
+	__u32 iat_max_us;
+	__u32 tcp_flags[8];           /* packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
+	struct xdpml_running len;     /* frame length */
+	struct xdpml_running iat;     /* flow inter-arrival time, us */
+	struct xdpml_running dir_run; /* direction: 1 forward, 0 backward */
+	__u8 initiator_is_a;          /* the first packet came from endpoint a */
+	__u8 closing;                 /* bit 0: FIN forward, 1: FIN backward, 2: RST */
+	__u16 pad0;
+	__u32 pad1;
+};
+
+/* Flow counters (per CPU): index = enum xdpml_flow_counter. */
+enum xdpml_flow_counter {
+	XDPML_FC_PACKETS = 0,    /* packets tracked */
+	XDPML_FC_NOT_IP,         /* packets without an IP header: not tracked */
+	XDPML_FC_NEW,            /* flows created */
+	XDPML_FC_IDLE_RESTART,   /* flows ended by the idle timeout and restarted in place */
+	XDPML_FC_INSERT_FAILED,  /* map updates that failed */
+	XDPML_FC_MAX = 8,
+};
+
+static __always_inline __u64 xdpml_sat_add(__u64 a, __u64 b)
+{
+	__u64 s = a + b;
+	return s < a ? ~0ULL : s;
+}
+
+/* Signed division truncating toward zero, from unsigned division (BPF ISA v3 has no sdiv). */
+static __always_inline __s64 xdpml_sdiv(__s64 a, __u64 n)
+{
+	return a < 0 ? -(__s64)((__u64)(-a) / n) : (__s64)((__u64)a / n);
+}
+
+/* mean += (x - mean) / n ; mad += (|x - mean| - mad) / n ; x in Q16.16, n = samples so far */
+static __always_inline void xdpml_running_add(struct xdpml_running *r, __s64 x, __u64 n)
+{
+	r->mean += xdpml_sdiv(x - r->mean, n);
+	__s64 d = x - r->mean;
+	if (d < 0)
+		d = -d;
+	r->mad += xdpml_sdiv(d - r->mad, n);
+}
+
+/* min/max/sum/sum of squares of one more interval (us, clamped to u32) */
+static __always_inline void xdpml_iat_add(__u64 *sum, __u64 *sum_sq, __u32 *min, __u32 *max,
+					  __u64 count_before, __u64 iat_us)
+{
+	__u32 v = iat_us > 0xffffffffULL ? 0xffffffffU : (__u32)iat_us;
+	*sum = xdpml_sat_add(*sum, v);
+	*sum_sq = xdpml_sat_add(*sum_sq, (__u64)v * v);
+	if (count_before == 1 || v < *min) /* the first interval */
+		*min = v;
+	if (v > *max)
+		*max = v;
+}
+
+/* microseconds between two times; 0 when the clock went backwards */
+static __always_inline __u64 xdpml_us_between(__u64 earlier, __u64 now)
+{
+	return now > earlier ? (now - earlier) / 1000 : 0;
+}
+
+/*
+ * What a packet contributes, from the parse: filled by xdpml_flow_key_of.
+ */
+struct xdpml_flow_packet {
+	__u32 length;       /* frame length */
+	__u32 header_bytes; /* innermost IP header to the end of the transport header */
+	__u8 tcp_flags;     /* 0 unless TCP */
+	__u8 from_a;        /* the packet's source is endpoint a */
+	__u16 tcp_window;
+};
+
+/* Lexicographic compare of 16 address bytes as two big-endian words: -1, 0, 1. */
+static __always_inline int xdpml_addr_cmp(const __u8 *x, const __u8 *y)
+{
+	__u64 x0 = __builtin_bswap64(*(__u64 *)x), y0 = __builtin_bswap64(*(__u64 *)y);
+	if (x0 != y0)
+		return x0 < y0 ? -1 : 1;
+	__u64 x1 = __builtin_bswap64(*(__u64 *)(x + 8)), y1 = __builtin_bswap64(*(__u64 *)(y + 8));
+	if (x1 != y1)
+		return x1 < y1 ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The flow key and per-packet contribution of a parsed packet. Returns -1 when the packet has
+ * no IP header to key it by (not tracked). Reads the packet again at the offsets the parse
+ * found; every read is bounds-checked for the verifier, though the parse already checked them.
+ */
+static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					     struct xdpml_flow_key *key, struct xdpml_flow_packet *p)
+{
+	if (!(s->flags & (XDPML_F_IPV4 | XDPML_F_IPV6)))
+		return -1;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = s->l3_off & 0xfff;
+	__u8 *ip = data + l3;
+	if ((void *)(ip + 20) > data_end)
+		return -1;
+	__u8 src[16] = {}, dst[16] = {};
+	__u32 l3len;
+	__u8 ipproto;
+	if ((ip[0] >> 4) == 4) {
+		key->ip_version = 4;
+		src[10] = src[11] = dst[10] = dst[11] = 0xff;
+		__builtin_memcpy(src + 12, ip + 12, 4);
+		__builtin_memcpy(dst + 12, ip + 16, 4);
+		l3len = (ip[0] & 0x0f) * 4;
+		ipproto = ip[9];
+	} else {
+		if ((void *)(ip + 40) > data_end)
+			return -1;
+		key->ip_version = 6;
+		__builtin_memcpy(src, ip + 8, 16);
+		__builtin_memcpy(dst, ip + 24, 16);
+		l3len = 40;
+		ipproto = ip[6];
+	}
+	key->protocol = s->l4_proto ? s->l4_proto : ipproto;
+	__u16 sport = s->sport, dport = s->dport;
+	p->length = data_end - data;
+	p->tcp_flags = 0;
+	p->tcp_window = 0;
+	if (s->l4_off) {
+		__u32 l4 = s->l4_off & 0xfff;
+		__u8 *t = data + l4;
+		__u32 l4len = s->l4_proto == 1 || s->l4_proto == 17 ? 8 : 4;
+		if (s->l4_proto == 6) {
+			if ((void *)(t + 20) > data_end)
+				return -1;
+			l4len = (t[12] >> 4) * 4;
+			p->tcp_flags = t[13];
+			p->tcp_window = ((__u16)t[14] << 8) | t[15];
+		}
+		p->header_bytes = l4 - l3 + l4len;
+	} else {
+		p->header_bytes = l3len;
+	}
+	int c = xdpml_addr_cmp(src, dst);
+	p->from_a = c < 0 || (c == 0 && sport <= dport);
+	if (p->from_a) {
+		__builtin_memcpy(key->addr_a, src, 16);
+		__builtin_memcpy(key->addr_b, dst, 16);
+		key->port_a = sport;
+		key->port_b = dport;
+	} else {
+		__builtin_memcpy(key->addr_a, dst, 16);
+		__builtin_memcpy(key->addr_b, src, 16);
+		key->port_a = dport;
+		key->port_b = sport;
+	}
+	key->vlan = 0;
+	if (s->vlan_depth) {
+		__u8 *tag = data + 14;
+		if ((void *)(tag + 2) > data_end)
+			return -1;
+		key->vlan = (((__u16)tag[0] << 8) | tag[1]) & 0x0fff;
+	}
+	key->vni = s->vni;
+	return 0;
+}
+
+/*
+ * Updates f with one packet at time now. f is zero for a new flow. Returns the direction.
+ */
+static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct xdpml_flow_packet *p,
+					     __u64 now)
+{
+	__u64 total = f->dir[0].packets + f->dir[1].packets;
+	if (total == 0) {
+		f->first_ns = now;
+		f->initiator_is_a = p->from_a;
+	} else {
+		xdpml_iat_add(&f->iat_sum_us, &f->iat_sum_sq, &f->iat_min_us, &f->iat_max_us, total,
+			      xdpml_us_between(f->last_ns, now));
+	}
+	int d = p->from_a == f->initiator_is_a ? XDPML_FLOW_FWD : XDPML_FLOW_BWD;
+	struct xdpml_flow_dir *s = &f->dir[d & 1];
+	if (s->packets == 0) {
+		s->len_min = p->length;
+		s->init_window = p->tcp_window;
+	} else {
+		xdpml_iat_add(&s->iat_sum_us, &s->iat_sum_sq, &s->iat_min_us, &s->iat_max_us, s->packets,
+			      xdpml_us_between(s->last_ns, now));
+	}
+	s->packets++;
+	s->bytes += p->length;
+	s->len_sum_sq = xdpml_sat_add(s->len_sum_sq, (__u64)p->length * p->length);
+	s->header_bytes += p->header_bytes;
+	if (p->length < s->len_min)
+		s->len_min = p->length;
+	if (p->length > s->len_max)
+		s->len_max = p->length;
+	if (now > s->last_ns) /* times only move forward: a clock that jumps back is not idleness */
+		s->last_ns = now;
+
+	__u8 fl = p->tcp_flags;
+#pragma unroll
+	for (int i = 0; i < 8; i++)
+		f->tcp_flags[i] += (fl >> i) & 1;
+	if (fl & 0x01)
+		f->closing |= d == XDPML_FLOW_FWD ? 1 : 2;
+	if (fl & 0x04)
+		f->closing |= 4;
+
+	__u64 n = total + 1;
+	__u64 iat = total == 0 ? 0 : xdpml_us_between(f->last_ns, now);
+	if (iat > 0xffffffffULL)
+		iat = 0xffffffffULL;
+	xdpml_running_add(&f->len, (__s64)p->length << 16, n);
+	xdpml_running_add(&f->iat, (__s64)iat << 16, n);
+	xdpml_running_add(&f->dir_run, d == XDPML_FLOW_FWD ? (1 << 16) : 0, n);
+	if (now > f->last_ns)
+		f->last_ns = now;
+	return d;
+}
+
+#endif

@@ -1,0 +1,29 @@
+package io.xdpml.flow;
+
+/** Flow counters ({@code enum xdpml_flow_counter} in flow.h): same ids. */
+public enum FlowCounter {
+    PACKETS(0, "packets tracked"),
+    NOT_IP(1, "packets without an IP header (not tracked)"),
+    NEW(2, "flows created"),
+    IDLE_RESTART(3, "flows ended by the idle timeout and restarted"),
+    INSERT_FAILED(4, "flow inserts that failed");
+
+    /** Slots of the kernel's counter map ({@code XDPML_FC_MAX}). */
+    public static final int SLOTS = 8;
+
+    private final int id;
+    private final String description;
+
+    FlowCounter(int id, String description) {
+        this.id = id;
+        this.description = description;
+    }
+
+    public int id() {
+        return id;
+    }
+
+    public String description() {
+        return description;
+    }
+}

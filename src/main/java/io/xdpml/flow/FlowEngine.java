@@ -1,0 +1,26 @@
+package io.xdpml.flow;
+
+import io.xdpml.packet.ParseCounters;
+import java.lang.foreign.MemorySegment;
+import java.util.function.BiConsumer;
+
+/** Parse + flow tracking of frames with given times: the kernel's flow pipeline or the Java reference. */
+public interface FlowEngine extends AutoCloseable {
+    /** One frame seen at {@code timestampNanos}. */
+    void packet(MemorySegment frame, int length, long timestampNanos);
+
+    /** Every flow in the table: key bytes and state bytes ({@link FlowLayout}). */
+    void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action);
+
+    long counter(FlowCounter c);
+
+    ParseCounters parseCounters();
+
+    /** Longest frame taken whole (longer ones are cut by the caller, for both engines alike). */
+    int maxFrameLength();
+
+    String name();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,99 @@
+package io.xdpml.flow;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Byte layouts of {@code struct xdpml_flow_key} and {@code struct xdpml_flow} (bpf/include/xdpml/
+ * flow.h), host byte order. FlowLayoutTest holds every offset against the compiled object's BTF.
+ *
+ * <pre>
+ * xdpml_flow_key (44 bytes)
+ *   0 addr_a[16]  16 addr_b[16]  32 port_a u16  34 port_b u16  36 protocol u8  37 ip_version u8
+ *  38 vlan u16    40 vni u32
+ *
+ * xdpml_flow (288 bytes)
+ *   0 first_ns  8 last_ns  16 dir[0] (80 bytes)  96 dir[1] (80 bytes)
+ * 176 iat_sum_us  184 iat_sum_sq  192 iat_min_us u32  196 iat_max_us u32  200 tcp_flags u32[8]
+ * 232 len.mean s64  240 len.mad  248 iat.mean  256 iat.mad  264 dir_run.mean  272 dir_run.mad
+ * 280 initiator_is_a u8  281 closing u8  282..288 padding
+ *
+ * xdpml_flow_dir (80 bytes, at 16 + 80 * direction)
+ *   0 packets  8 bytes  16 len_sum_sq  24 header_bytes  32 iat_sum_us  40 iat_sum_sq  48 last_ns
+ *  56 len_min u32  60 len_max u32  64 iat_min_us u32  68 iat_max_us u32  72 init_window u16
+ * </pre>
+ */
+public final class FlowLayout {
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+
+    // struct xdpml_flow_key
+    public static final int KEY_SIZE = 44;
+    public static final int KEY_ADDR_A = 0;
+    public static final int KEY_ADDR_B = 16;
+    public static final int KEY_PORT_A = 32;
+    public static final int KEY_PORT_B = 34;
+    public static final int KEY_PROTOCOL = 36;
+    public static final int KEY_IP_VERSION = 37;
+    public static final int KEY_VLAN = 38;
+    public static final int KEY_VNI = 40;
+
+    // struct xdpml_flow
+    public static final int FLOW_SIZE = 288;
+    public static final int FIRST_NS = 0;
+    public static final int LAST_NS = 8;
+    public static final int DIR = 16;
+    public static final int DIR_SIZE = 80;
+    public static final int IAT_SUM_US = 176;
+    public static final int IAT_SUM_SQ = 184;
+    public static final int IAT_MIN_US = 192;
+    public static final int IAT_MAX_US = 196;
+    public static final int TCP_FLAGS = 200;
+    public static final int RUN_LEN = 232;
+    public static final int RUN_IAT = 248;
+    public static final int RUN_DIR = 264;
+    public static final int RUN_MEAN = 0;
+    public static final int RUN_MAD = 8;
+    public static final int INITIATOR_IS_A = 280;
+    public static final int CLOSING = 281;
+
+    // struct xdpml_flow_dir, relative to DIR + DIR_SIZE * direction
+    public static final int D_PACKETS = 0;
+    public static final int D_BYTES = 8;
+    public static final int D_LEN_SUM_SQ = 16;
+    public static final int D_HEADER_BYTES = 24;
+    public static final int D_IAT_SUM_US = 32;
+    public static final int D_IAT_SUM_SQ = 40;
+    public static final int D_LAST_NS = 48;
+    public static final int D_LEN_MIN = 56;
+    public static final int D_LEN_MAX = 60;
+    public static final int D_IAT_MIN_US = 64;
+    public static final int D_IAT_MAX_US = 68;
+    public static final int D_INIT_WINDOW = 72;
+
+    public static final int FWD = 0;
+    public static final int BWD = 1;
+
+    /** TCP flag order of {@code tcp_flags[]}: the bits of the TCP flags byte, low to high. */
+    public static final String[] TCP_FLAG_NAMES = {"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr"};
+
+    private FlowLayout() {}
+
+    public static long dirOffset(int direction) {
+        return DIR + (long) DIR_SIZE * direction;
+    }
+
+    public static long u64(MemorySegment s, long off) {
+        return s.get(U64, off);
+    }
+
+    public static long u32(MemorySegment s, long off) {
+        return s.get(U32, off) & 0xffff_ffffL;
+    }
+
+    public static int u16(MemorySegment s, long off) {
+        return s.get(U16, off) & 0xffff;
+    }
+}

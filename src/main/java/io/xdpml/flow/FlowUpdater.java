@@ -1,0 +1,116 @@
+package io.xdpml.flow;
+
+import static io.xdpml.flow.FlowLayout.*;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The per-packet flow update, the Java twin of {@code xdpml_flow_update} in flow.h, operating on
+ * the same bytes ({@link FlowLayout}). All arithmetic is the kernel's: unsigned 64-bit with
+ * saturation where flow.h saturates, signed division truncating toward zero, intervals in whole
+ * microseconds clamped to u32.
+ */
+public final class FlowUpdater {
+    private static final long U32_MAX = 0xffff_ffffL;
+
+    private FlowUpdater() {}
+
+    /** Updates the state {@code f} (zeros for a new flow) with packet {@code p} at {@code now}; returns the direction. */
+    public static int update(MemorySegment f, FlowPacket p, long now) {
+        long total = u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS);
+        long flowLast = u64(f, LAST_NS);
+        if (total == 0) {
+            f.set(U64, FIRST_NS, now);
+            f.set(ValueLayout.JAVA_BYTE, INITIATOR_IS_A, (byte) (p.fromA ? 1 : 0));
+        } else {
+            iatAdd(f, IAT_SUM_US, IAT_SUM_SQ, IAT_MIN_US, IAT_MAX_US, total, usBetween(flowLast, now));
+        }
+        boolean initiatorIsA = f.get(ValueLayout.JAVA_BYTE, INITIATOR_IS_A) != 0;
+        int d = p.fromA == initiatorIsA ? FWD : BWD;
+        long s = dirOffset(d);
+        long packets = u64(f, s + D_PACKETS);
+        if (packets == 0) {
+            f.set(U32, s + D_LEN_MIN, (int) p.length);
+            f.set(U16, s + D_INIT_WINDOW, (short) p.tcpWindow);
+        } else {
+            iatAdd(f, s + D_IAT_SUM_US, s + D_IAT_SUM_SQ, s + D_IAT_MIN_US, s + D_IAT_MAX_US, packets,
+                    usBetween(u64(f, s + D_LAST_NS), now));
+        }
+        f.set(U64, s + D_PACKETS, packets + 1);
+        f.set(U64, s + D_BYTES, u64(f, s + D_BYTES) + p.length);
+        f.set(U64, s + D_LEN_SUM_SQ, satAdd(u64(f, s + D_LEN_SUM_SQ), p.length * p.length));
+        f.set(U64, s + D_HEADER_BYTES, u64(f, s + D_HEADER_BYTES) + p.headerBytes);
+        if (p.length < u32(f, s + D_LEN_MIN)) {
+            f.set(U32, s + D_LEN_MIN, (int) p.length);
+        }
+        if (p.length > u32(f, s + D_LEN_MAX)) {
+            f.set(U32, s + D_LEN_MAX, (int) p.length);
+        }
+        if (Long.compareUnsigned(now, u64(f, s + D_LAST_NS)) > 0) { // times only move forward
+            f.set(U64, s + D_LAST_NS, now);
+        }
+
+        int fl = p.tcpFlags;
+        for (int i = 0; i < 8; i++) {
+            long at = TCP_FLAGS + 4L * i;
+            f.set(U32, at, f.get(U32, at) + ((fl >>> i) & 1));
+        }
+        int closing = f.get(ValueLayout.JAVA_BYTE, CLOSING) & 0xff;
+        if ((fl & 0x01) != 0) {
+            closing |= d == FWD ? 1 : 2;
+        }
+        if ((fl & 0x04) != 0) {
+            closing |= 4;
+        }
+        f.set(ValueLayout.JAVA_BYTE, CLOSING, (byte) closing);
+
+        long n = total + 1;
+        long iat = total == 0 ? 0 : usBetween(flowLast, now);
+        if (Long.compareUnsigned(iat, U32_MAX) > 0) {
+            iat = U32_MAX;
+        }
+        runningAdd(f, RUN_LEN, p.length << 16, n);
+        runningAdd(f, RUN_IAT, iat << 16, n);
+        runningAdd(f, RUN_DIR, d == FWD ? 1L << 16 : 0, n);
+        if (Long.compareUnsigned(now, flowLast) > 0) {
+            f.set(U64, LAST_NS, now);
+        }
+        return d;
+    }
+
+    static long satAdd(long a, long b) {
+        long s = a + b;
+        return Long.compareUnsigned(s, a) < 0 ? -1L : s;
+    }
+
+    static long sdiv(long a, long n) {
+        return a < 0 ? -Long.divideUnsigned(-a, n) : Long.divideUnsigned(a, n);
+    }
+
+    static long usBetween(long earlier, long now) {
+        return Long.compareUnsigned(now, earlier) > 0 ? Long.divideUnsigned(now - earlier, 1000) : 0;
+    }
+
+    private static void runningAdd(MemorySegment f, long at, long x, long n) {
+        long mean = u64(f, at + RUN_MEAN);
+        mean += sdiv(x - mean, n);
+        long d = Math.abs(x - mean);
+        long mad = u64(f, at + RUN_MAD);
+        mad += sdiv(d - mad, n);
+        f.set(U64, at + RUN_MEAN, mean);
+        f.set(U64, at + RUN_MAD, mad);
+    }
+
+    private static void iatAdd(MemorySegment f, long sum, long sumSq, long min, long max, long countBefore, long iatUs) {
+        long v = Long.compareUnsigned(iatUs, U32_MAX) > 0 ? U32_MAX : iatUs;
+        f.set(U64, sum, satAdd(u64(f, sum), v));
+        f.set(U64, sumSq, satAdd(u64(f, sumSq), v * v));
+        if (countBefore == 1 || v < u32(f, min)) {
+            f.set(U32, min, (int) v);
+        }
+        if (v > u32(f, max)) {
+            f.set(U32, max, (int) v);
+        }
+    }
+}

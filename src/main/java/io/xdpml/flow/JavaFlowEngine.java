@@ -1,0 +1,62 @@
+package io.xdpml.flow;
+
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseCounters;
+import io.xdpml.packet.ParseSummary;
+import java.lang.foreign.MemorySegment;
+import java.util.function.BiConsumer;
+
+/** The Java reference: {@link PacketParser}, {@link FlowPacket}, {@link FlowTable}. */
+public final class JavaFlowEngine implements FlowEngine {
+    private final PacketParser parser;
+    private final ParseSummary summary = new ParseSummary();
+    private final ParseCounters parseCounters = new ParseCounters();
+    private final FlowPacket packet = new FlowPacket();
+    private final FlowTable table;
+    private final int maxFrameLength;
+
+    public JavaFlowEngine(FlowConfig config, int maxFrameLength) {
+        this.parser = new PacketParser(config.vxlanPort());
+        this.table = new FlowTable(config.idleTimeoutNanos());
+        this.maxFrameLength = maxFrameLength;
+    }
+
+    @Override
+    public void packet(MemorySegment frame, int length, long timestampNanos) {
+        parser.parse(frame, length, summary);
+        parseCounters.count(summary);
+        if (packet.of(frame, 0, length, summary)) {
+            table.add(packet, timestampNanos);
+        } else {
+            table.notTracked();
+        }
+    }
+
+    @Override
+    public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
+        table.forEach(action);
+    }
+
+    @Override
+    public long counter(FlowCounter c) {
+        return table.counter(c);
+    }
+
+    @Override
+    public ParseCounters parseCounters() {
+        return parseCounters;
+    }
+
+    @Override
+    public int maxFrameLength() {
+        return maxFrameLength;
+    }
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public void close() {}
+}

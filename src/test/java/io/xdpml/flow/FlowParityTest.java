@@ -1,0 +1,85 @@
+package io.xdpml.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.kernel.TestRun;
+import io.xdpml.testing.TestData;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every shared capture replayed with its own timing through the kernel's flow pipeline
+ * (BPF_PROG_TEST_RUN, test clock) and the Java reference: the two flow tables must hold the same
+ * keys with byte-identical state, and the flow and parse counters must agree. Run with the default
+ * idle timeout and with 1 s, which splits flows in most captures.
+ */
+class FlowParityTest {
+    static Stream<Arguments> cases() {
+        return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L),
+                Arguments.of(c, 1_000_000_000L)));
+    }
+
+    static Map<String, byte[]> table(FlowEngine e) {
+        Map<String, byte[]> m = new TreeMap<>();
+        e.forEachFlow((k, v) -> m.put(HexFormat.of().formatHex(k.toArray(ValueLayout.JAVA_BYTE)),
+                v.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)));
+        return m;
+    }
+
+    @ParameterizedTest(name = "{0} idle {1} ns")
+    @MethodSource("cases")
+    void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos) throws Exception {
+        TestData.assumeBpf();
+        FlowConfig config = new FlowConfig(1 << 18, idleNanos, 4789);
+        Map<String, byte[]> kernel;
+        Map<String, byte[]> reference;
+        long[] kc = new long[FlowCounter.values().length];
+        long[] jc = new long[kc.length];
+        try (FlowEngine k = new KernelFlowEngine(config); FlowEngine j = new JavaFlowEngine(config, TestRun.maxTestRunFrame())) {
+            FlowReplay.Result rk = FlowReplay.replay(capture, k);
+            FlowReplay.Result rj = FlowReplay.replay(capture, j);
+            assertThat(rk.replayed()).isEqualTo(rj.replayed()).isPositive();
+            kernel = table(k);
+            reference = table(j);
+            for (FlowCounter c : FlowCounter.values()) {
+                kc[c.ordinal()] = k.counter(c);
+                jc[c.ordinal()] = j.counter(c);
+            }
+            assertThat(k.parseCounters()).isEqualTo(j.parseCounters());
+            assertThat(kc).as("flow counters %s", List.of(FlowCounter.values())).isEqualTo(jc);
+            assertThat(k.counter(FlowCounter.PACKETS) + k.counter(FlowCounter.NOT_IP)).isEqualTo(rk.replayed());
+            assertThat(k.counter(FlowCounter.INSERT_FAILED)).isZero();
+        }
+        assertThat(kernel.keySet()).as("flow keys").isEqualTo(reference.keySet());
+        List<String> diffs = new ArrayList<>();
+        for (var e : reference.entrySet()) {
+            byte[] kv = kernel.get(e.getKey());
+            if (!java.util.Arrays.equals(kv, e.getValue()) && diffs.size() < 5) {
+                diffs.add("key " + e.getKey() + "\n kernel " + describe(kv) + "\n java   " + describe(e.getValue()));
+            }
+        }
+        assertThat(diffs).as("flows whose state differs").isEmpty();
+    }
+
+    static String describe(byte[] state) {
+        if (state == null) {
+            return "absent";
+        }
+        MemorySegment s = MemorySegment.ofArray(state);
+        StringBuilder b = new StringBuilder();
+        for (int off = 0; off < FlowLayout.FLOW_SIZE; off += 8) {
+            b.append(off).append('=').append(FlowLayout.u64(s, off)).append(' ');
+        }
+        return b.toString();
+    }
+}
