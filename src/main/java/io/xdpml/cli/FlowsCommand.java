@@ -1,0 +1,164 @@
+package io.xdpml.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.flow.FlowCounter;
+import io.xdpml.flow.FlowCsv;
+import io.xdpml.flow.FlowEngine;
+import io.xdpml.flow.FlowFeature;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowRecord;
+import io.xdpml.flow.FlowReplay;
+import io.xdpml.flow.JavaFlowEngine;
+import io.xdpml.flow.KernelFlowEngine;
+import io.xdpml.kernel.BpfSupport;
+import io.xdpml.kernel.TestRun;
+import io.xdpml.packet.TransportHeaders;
+import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code xdpml flows FILE}: the flow table of a capture. */
+@Command(name = "flows", mixinStandardHelpOptions = true,
+        description = {"Track the flows of a capture with its own timing and print one row per flow: key, first/last time,",
+            "packets and bytes per direction (src = the initiator) and every feature (docs/flows.md).",
+            "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as",
+            "the packet's time; needs root); --engine java through the reference tracker. Both give the same flows."})
+final class FlowsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "capture file (pcap or pcapng)")
+    Path file;
+
+    @Option(names = "--engine", defaultValue = "kernel", description = "kernel or java (default: ${DEFAULT-VALUE}; java when BPF is unusable)")
+    EngineChoice engine;
+
+    @ArgGroup(exclusive = true)
+    Format format = new Format();
+
+    static final class Format {
+        @Option(names = "--csv", description = "CSV: src_addr,src_port,dst_addr,dst_port,protocol,first_ns,last_ns,"
+                + "fwd_packets,bwd_packets,fwd_bytes,bwd_bytes, every feature, ip_version,vlan,vni")
+        boolean csv;
+
+        @Option(names = "--json", description = "a JSON array of flows with the CSV's fields")
+        boolean json;
+    }
+
+    @Option(names = "--idle-timeout", defaultValue = "120", description = "seconds of silence that end a flow (default: ${DEFAULT-VALUE})")
+    double idleTimeoutSeconds;
+
+    @Option(names = "--max-flows", defaultValue = "262144", description = "kernel flow table size (LRU beyond it; default: ${DEFAULT-VALUE})")
+    int maxFlows;
+
+    @Option(names = "--vxlan-port", defaultValue = "" + TransportHeaders.VXLAN_DEFAULT_PORT, description = "UDP port decoded as VXLAN")
+    int vxlanPort;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        FlowConfig config = new FlowConfig(maxFlows, (long) (idleTimeoutSeconds * 1e9), vxlanPort);
+        EngineChoice chosen = engine;
+        if (chosen == EngineChoice.kernel && BpfSupport.unavailableReason().isPresent()) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--engine")) {
+                throw new IllegalStateException("the kernel engine needs BPF: " + BpfSupport.unavailableReason().get());
+            }
+            err.println("xdpml flows: kernel engine unavailable (" + BpfSupport.unavailableReason().get() + "); using --engine java");
+            chosen = EngineChoice.java;
+        }
+        List<byte[][]> flows = new ArrayList<>();
+        FlowReplay.Result result;
+        long notIp;
+        long restarts;
+        try (FlowEngine e = chosen == EngineChoice.kernel ? new KernelFlowEngine(config)
+                : new JavaFlowEngine(config, TestRun.maxTestRunFrame())) {
+            result = FlowReplay.replay(file, e);
+            e.forEachFlow((k, v) -> flows.add(new byte[][] {k.toArray(ValueLayout.JAVA_BYTE),
+                v.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)}));
+            notIp = e.counter(FlowCounter.NOT_IP);
+            restarts = e.counter(FlowCounter.IDLE_RESTART);
+        }
+        // stable order: by first packet time, then key bytes
+        flows.sort((a, b) -> {
+            int c = Long.compareUnsigned(firstNs(a), firstNs(b));
+            return c != 0 ? c : java.util.Arrays.compare(a[0], b[0]);
+        });
+        FlowRecord r = new FlowRecord();
+        if (format.csv) {
+            out.println(FlowCsv.header());
+            for (byte[][] f : flows) {
+                FlowCsv.row(out, r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1])));
+            }
+        } else if (format.json) {
+            List<Map<String, Object>> rows = new ArrayList<>();
+            for (byte[][] f : flows) {
+                rows.add(json(r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1]))));
+            }
+            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+        } else {
+            out.printf("%s  (engine: %s, %d packets, %d flows, %d not IP, %d idle restarts)%n", file, chosen,
+                    result.replayed(), flows.size(), notIp, restarts);
+            out.printf("%-41s %-41s %5s %9s %9s %11s %11s %10s%n", "source (initiator)", "destination", "proto",
+                    "fwd pkts", "bwd pkts", "fwd bytes", "bwd bytes", "duration");
+            for (byte[][] f : flows) {
+                r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1]));
+                out.printf("%-41s %-41s %5d %9d %9d %11d %11d %9.3fs%n",
+                        endpoint(r.sourceAddress().getHostAddress(), r.sourcePort()),
+                        endpoint(r.destinationAddress().getHostAddress(), r.destinationPort()), r.protocol(),
+                        r.packets(FlowLayout.FWD), r.packets(FlowLayout.BWD), r.bytes(FlowLayout.FWD),
+                        r.bytes(FlowLayout.BWD), r.feature(FlowFeature.DURATION_US) / 1e6);
+            }
+        }
+        out.flush();
+        if (result.damage() != null) {
+            err.println("xdpml flows: " + result.damage().getMessage() + "; tracked the packets before it");
+            return 3;
+        }
+        return 0;
+    }
+
+    private static long firstNs(byte[][] f) {
+        return FlowLayout.u64(MemorySegment.ofArray(f[1]), FlowLayout.FIRST_NS);
+    }
+
+    private static String endpoint(String addr, int port) {
+        return (addr.indexOf(':') >= 0 ? "[" + addr + "]" : addr) + ":" + port;
+    }
+
+    private static Map<String, Object> json(FlowRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("src_addr", r.sourceAddress().getHostAddress());
+        m.put("src_port", r.sourcePort());
+        m.put("dst_addr", r.destinationAddress().getHostAddress());
+        m.put("dst_port", r.destinationPort());
+        m.put("protocol", r.protocol());
+        m.put("first_ns", r.firstNanos());
+        m.put("last_ns", r.lastNanos());
+        m.put("fwd_packets", r.packets(FlowLayout.FWD));
+        m.put("bwd_packets", r.packets(FlowLayout.BWD));
+        m.put("fwd_bytes", r.bytes(FlowLayout.FWD));
+        m.put("bwd_bytes", r.bytes(FlowLayout.BWD));
+        for (FlowFeature f : FlowFeature.values()) {
+            m.put(f.columnName(), r.feature(f));
+        }
+        m.put("ip_version", r.ipVersion());
+        m.put("vlan", r.vlan());
+        m.put("vni", r.vni());
+        return m;
+    }
+}
