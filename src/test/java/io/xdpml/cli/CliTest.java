@@ -27,7 +27,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("bench"), List.of("bench", "testrun"),
+        for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("flows"), List.of("bench"), List.of("bench", "testrun"),
                 List.of("demo"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
@@ -65,5 +65,20 @@ class CliTest {
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).contains("\"packets\" : 1");
         assertThat(r.err()).contains("offset 237");
+    }
+
+    @Test
+    void flowsCsvHasTheStableColumnsAndOneRowPerFlow() {
+        Run r = run("flows", "--engine", "java", "--csv", TestData.capture("tunnel/zeek-vlan-qinqinq.pcap").toString());
+        assertThat(r.code()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0)).startsWith("src_addr,src_port,dst_addr,dst_port,protocol,first_ns,last_ns,"
+                + "fwd_packets,bwd_packets,fwd_bytes,bwd_bytes,duration_us,");
+        assertThat(lines).hasSize(2); // one TCP conversation
+        String[] row = lines.get(1).split(",");
+        assertThat(row).hasSize(lines.get(0).split(",").length);
+        assertThat(row[0]).isEqualTo("141.142.228.5"); // the initiator
+        assertThat(row[4]).isEqualTo("6");
+        assertThat(Long.parseLong(row[7]) + Long.parseLong(row[8])).isEqualTo(14);
     }
 }

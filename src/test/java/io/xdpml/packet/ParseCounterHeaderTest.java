@@ -12,11 +12,11 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The C headers and their Java twins must agree: counters, flags and parser limits. */
-class ParseCounterHeaderTest {
+public class ParseCounterHeaderTest {
     private static final Path INCLUDE = Path.of("bpf/include/xdpml");
 
     /** Evaluates the enumerators of a C enum (implicit increments and "= OTHER" references). */
-    static Map<String, Integer> enumValues(String source, String enumName) {
+    public static Map<String, Integer> enumValues(String source, String enumName) {
         Matcher m = Pattern.compile("enum " + enumName + "\\s*\\{(.*?)\\};", Pattern.DOTALL).matcher(source);
         assertThat(m.find()).as("enum %s in header", enumName).isTrue();
         String body = m.group(1).replaceAll("/\\*.*?\\*/", "");
