@@ -53,7 +53,7 @@ struct xdpml_running {
 	__s64 mad;
 };
 
-/* The per-flow state. 288 bytes. */
+/* The per-flow state. 296 bytes. */
 struct xdpml_flow {
 	__u64 first_ns;
 	__u64 last_ns;
@@ -67,9 +67,37 @@ struct xdpml_flow {
 	struct xdpml_running iat;     /* flow inter-arrival time, us */
 	struct xdpml_running dir_run; /* direction: 1 forward, 0 backward */
 	__u8 initiator_is_a;          /* the first packet came from endpoint a */
-	__u8 closing;                 /* bit 0: FIN forward, 1: FIN backward, 2: RST */
-	__u16 pad0;
+	__u8 closing;                 /* XDPML_CLOSE_* bits */
+	__u8 sampled;                 /* the flow is sampled (1-in-N by key hash) */
+	__u8 pad0;
 	__u32 pad1;
+	__u64 exported_ns;            /* time of the last active-timeout record, 0: none yet */
+};
+
+#define XDPML_CLOSE_FIN_FWD 1
+#define XDPML_CLOSE_FIN_BWD 2
+#define XDPML_CLOSE_RST 4
+#define XDPML_CLOSE_ENDED 8 /* the end record was emitted; later packets are absorbed */
+
+/* Why a flow record was emitted. */
+enum xdpml_flow_reason {
+	XDPML_FR_TCP_CLOSE = 1,  /* RST, or FIN seen in both directions */
+	XDPML_FR_IDLE = 2,       /* the flow's next packet came after the idle timeout */
+	XDPML_FR_ACTIVE = 3,     /* periodic record of a long flow (active timeout) */
+	XDPML_FR_SWEPT_IDLE = 4, /* removed by the Java sweeper after the idle timeout */
+};
+
+/*
+ * A flow record in the ring buffer. 360 bytes.
+ *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (296)
+ */
+struct xdpml_flow_record {
+	__u64 time_ns; /* packet time when emitted */
+	__u32 reason;  /* enum xdpml_flow_reason */
+	__u32 pad;
+	struct xdpml_flow_key key;
+	__u32 pad2;
+	struct xdpml_flow flow;
 };
 
 /* Flow counters (per CPU): index = enum xdpml_flow_counter. */
@@ -79,8 +107,30 @@ enum xdpml_flow_counter {
 	XDPML_FC_NEW,            /* flows created */
 	XDPML_FC_IDLE_RESTART,   /* flows ended by the idle timeout and restarted in place */
 	XDPML_FC_INSERT_FAILED,  /* map updates that failed */
-	XDPML_FC_MAX = 8,
+	XDPML_FC_RECORDS,        /* flow records written to the ring buffer */
+	XDPML_FC_RECORDS_LOST,   /* flow records that found no room in the ring buffer */
+	XDPML_FC_SAMPLED_RANDOM, /* packets sampled 1-in-N at random */
+	XDPML_FC_SAMPLED_FLOW,   /* packets of flows sampled 1-in-N by key hash */
+	XDPML_FC_MAX = 16,
 };
+
+/* 32-bit hash of a flow key: FNV-style over its 11 words, then murmur3's finaliser. */
+static __always_inline __u32 xdpml_flow_hash(const struct xdpml_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0x811c9dc5;
+#pragma unroll
+	for (int i = 0; i < sizeof(*k) / 4; i++) {
+		h ^= w[i];
+		h *= 0x01000193;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6b;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35;
+	h ^= h >> 16;
+	return h;
+}
 
 static __always_inline __u64 xdpml_sat_add(__u64 a, __u64 b)
 {

@@ -3,13 +3,20 @@ package io.xdpml.flow;
 /**
  * Flow tracking settings.
  *
- * @param maxFlows         capacity of the kernel's LRU flow table
- * @param idleTimeoutNanos a flow silent for longer ends; its next packet starts a new flow
- * @param vxlanPort        UDP port decoded as VXLAN
+ * @param maxFlows           capacity of the kernel's LRU flow table
+ * @param idleTimeoutNanos   a flow silent for longer ends; its next packet starts a new flow
+ * @param vxlanPort          UDP port decoded as VXLAN
+ * @param activeTimeoutNanos a flow going on for this long since its start or last active record
+ *                           is reported again (0: never)
+ * @param samplePacketN      sample 1 in N packets at random (0: off)
+ * @param sampleFlowN        sample 1 in N flows by key hash, every packet of them (0: off)
+ * @param ringBytes          size of the kernel's flow record ring buffer (a power of two, >= 4096)
  */
-public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort) {
+public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN,
+                         int sampleFlowN, int ringBytes) {
     public static final int DEFAULT_MAX_FLOWS = 65_536;
     public static final long DEFAULT_IDLE_TIMEOUT_NANOS = 120_000_000_000L;
+    public static final int DEFAULT_RING_BYTES = 1 << 20;
 
     public FlowConfig {
         if (maxFlows < 1) {
@@ -18,6 +25,17 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort) {
         if (idleTimeoutNanos < 1) {
             throw new IllegalArgumentException("idle timeout must be positive: " + idleTimeoutNanos);
         }
+        if (activeTimeoutNanos < 0 || samplePacketN < 0 || sampleFlowN < 0) {
+            throw new IllegalArgumentException("active timeout and sampling rates must not be negative");
+        }
+        if (ringBytes < 4096 || Integer.bitCount(ringBytes) != 1) {
+            throw new IllegalArgumentException("ring buffer size must be a power of two >= 4096: " + ringBytes);
+        }
+    }
+
+    /** Table size, idle timeout and VXLAN port; no active timeout, no sampling, 1 MiB of records. */
+    public FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort) {
+        this(maxFlows, idleTimeoutNanos, vxlanPort, 0, 0, 0, DEFAULT_RING_BYTES);
     }
 
     public static FlowConfig defaults() {
@@ -25,6 +43,18 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort) {
     }
 
     public FlowConfig withMaxFlows(int n) {
-        return new FlowConfig(n, idleTimeoutNanos, vxlanPort);
+        return new FlowConfig(n, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes);
+    }
+
+    public FlowConfig withActiveTimeout(long nanos) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes);
+    }
+
+    public FlowConfig withSampling(int packetN, int flowN) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes);
+    }
+
+    public FlowConfig withRingBytes(int bytes) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes);
     }
 }

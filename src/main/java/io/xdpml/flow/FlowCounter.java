@@ -6,10 +6,14 @@ public enum FlowCounter {
     NOT_IP(1, "packets without an IP header (not tracked)"),
     NEW(2, "flows created"),
     IDLE_RESTART(3, "flows ended by the idle timeout and restarted"),
-    INSERT_FAILED(4, "flow inserts that failed");
+    INSERT_FAILED(4, "flow inserts that failed"),
+    RECORDS(5, "flow records written to the ring buffer"),
+    RECORDS_LOST(6, "flow records that found no room in the ring buffer"),
+    SAMPLED_RANDOM(7, "packets sampled 1-in-N at random"),
+    SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash");
 
     /** Slots of the kernel's counter map ({@code XDPML_FC_MAX}). */
-    public static final int SLOTS = 8;
+    public static final int SLOTS = 16;
 
     private final int id;
     private final String description;

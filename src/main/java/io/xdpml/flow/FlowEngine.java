@@ -14,6 +14,14 @@ public interface FlowEngine extends AutoCloseable {
 
     long counter(FlowCounter c);
 
+    /**
+     * Sweeps the table at {@code nowNanos} ({@link FlowSweeper}): idle flows are removed and
+     * reported to the engine's listener, closed flows removed after {@code lingerNanos}.
+     *
+     * @return the flows removed
+     */
+    int sweep(long nowNanos, long lingerNanos);
+
     ParseCounters parseCounters();
 
     /** Longest frame taken whole (longer ones are cut by the caller, for both engines alike). */

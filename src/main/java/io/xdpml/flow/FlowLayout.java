@@ -13,11 +13,14 @@ import java.nio.ByteOrder;
  *   0 addr_a[16]  16 addr_b[16]  32 port_a u16  34 port_b u16  36 protocol u8  37 ip_version u8
  *  38 vlan u16    40 vni u32
  *
- * xdpml_flow (288 bytes)
+ * xdpml_flow (296 bytes)
  *   0 first_ns  8 last_ns  16 dir[0] (80 bytes)  96 dir[1] (80 bytes)
  * 176 iat_sum_us  184 iat_sum_sq  192 iat_min_us u32  196 iat_max_us u32  200 tcp_flags u32[8]
  * 232 len.mean s64  240 len.mad  248 iat.mean  256 iat.mad  264 dir_run.mean  272 dir_run.mad
- * 280 initiator_is_a u8  281 closing u8  282..288 padding
+ * 280 initiator_is_a u8  281 closing u8  282 sampled u8  283..288 padding  288 exported_ns
+ *
+ * xdpml_flow_record (360 bytes, in the ring buffer)
+ *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (296)
  *
  * xdpml_flow_dir (80 bytes, at 16 + 80 * direction)
  *   0 packets  8 bytes  16 len_sum_sq  24 header_bytes  32 iat_sum_us  40 iat_sum_sq  48 last_ns
@@ -41,7 +44,7 @@ public final class FlowLayout {
     public static final int KEY_VNI = 40;
 
     // struct xdpml_flow
-    public static final int FLOW_SIZE = 288;
+    public static final int FLOW_SIZE = 296;
     public static final int FIRST_NS = 0;
     public static final int LAST_NS = 8;
     public static final int DIR = 16;
@@ -58,6 +61,21 @@ public final class FlowLayout {
     public static final int RUN_MAD = 8;
     public static final int INITIATOR_IS_A = 280;
     public static final int CLOSING = 281;
+    public static final int SAMPLED = 282;
+    public static final int EXPORTED_NS = 288;
+
+    /** {@code closing} bits (XDPML_CLOSE_*). */
+    public static final int CLOSE_FIN_FWD = 1;
+    public static final int CLOSE_FIN_BWD = 2;
+    public static final int CLOSE_RST = 4;
+    public static final int CLOSE_ENDED = 8;
+
+    // struct xdpml_flow_record
+    public static final int RECORD_SIZE = 360;
+    public static final int RECORD_TIME_NS = 0;
+    public static final int RECORD_REASON = 8;
+    public static final int RECORD_KEY = 16;
+    public static final int RECORD_FLOW = 64;
 
     // struct xdpml_flow_dir, relative to DIR + DIR_SIZE * direction
     public static final int D_PACKETS = 0;

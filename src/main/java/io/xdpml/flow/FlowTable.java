@@ -1,23 +1,30 @@
 package io.xdpml.flow;
 
+import static io.xdpml.flow.FlowLayout.*;
+
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
- * The Java reference flow tracker: the same key, state bytes and update as the kernel's flow
- * table, held in a hash map without a size limit (the offline oracle; the kernel's LRU may evict,
- * this never does). No allocation per packet once a flow exists.
+ * The Java reference flow tracker: the same key, state bytes, update and record emission as
+ * xdp_flow.bpf.c, held in a hash map without a size limit (the offline oracle; the kernel's LRU
+ * may evict, this never does). No allocation per packet once a flow exists. Random per-packet
+ * sampling has no twin here (the kernel draws from its own generator).
  */
 public final class FlowTable {
     private final Map<FlowKey, MemorySegment> flows = new LinkedHashMap<>();
-    private final FlowKey probe = new FlowKey(new byte[FlowLayout.KEY_SIZE]);
-    private final long idleTimeoutNanos;
+    private final FlowKey probe = new FlowKey(new byte[KEY_SIZE]);
+    private final FlowConfig config;
+    private final FlowRecordListener listener;
     private final long[] counters = new long[FlowCounter.SLOTS];
 
-    public FlowTable(long idleTimeoutNanos) {
-        this.idleTimeoutNanos = idleTimeoutNanos;
+    public FlowTable(FlowConfig config, FlowRecordListener listener) {
+        this.config = config;
+        this.listener = listener;
     }
 
     /** Counts a packet that has no IP header. */
@@ -27,20 +34,70 @@ public final class FlowTable {
 
     /** Adds a keyed packet at time {@code now} (ns), as xdp_flow.bpf.c does. */
     public void add(FlowPacket p, long now) {
-        MemorySegment f = flows.get(probe.set(p.key));
+        MemorySegment key = p.key;
+        MemorySegment f = flows.get(probe.set(key));
         if (f == null) {
-            f = MemorySegment.ofArray(new byte[FlowLayout.FLOW_SIZE]);
+            f = MemorySegment.ofArray(new byte[FLOW_SIZE]);
             flows.put(probe.copy(), f);
             counters[FlowCounter.NEW.id()]++;
         } else {
-            long last = FlowLayout.u64(f, FlowLayout.LAST_NS);
-            if (Long.compareUnsigned(now, last) > 0 && Long.compareUnsigned(now - last, idleTimeoutNanos) > 0) {
+            long last = u64(f, LAST_NS);
+            if (Long.compareUnsigned(now, last) > 0 && Long.compareUnsigned(now - last, config.idleTimeoutNanos()) > 0) {
+                if ((closing(f) & CLOSE_ENDED) == 0) {
+                    emit(key, f, FlowReason.IDLE, now);
+                }
                 f.fill((byte) 0);
                 counters[FlowCounter.IDLE_RESTART.id()]++;
             }
         }
+        if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
+            f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (FlowHash.sampled(key, config.sampleFlowN()) ? 1 : 0));
+        }
         FlowUpdater.update(f, p, now);
         counters[FlowCounter.PACKETS.id()]++;
+
+        int cl = closing(f);
+        if ((cl & CLOSE_ENDED) == 0 && ((cl & CLOSE_RST) != 0 || (cl & (CLOSE_FIN_FWD | CLOSE_FIN_BWD)) == (CLOSE_FIN_FWD | CLOSE_FIN_BWD))) {
+            f.set(ValueLayout.JAVA_BYTE, CLOSING, (byte) (cl | CLOSE_ENDED));
+            emit(key, f, FlowReason.TCP_CLOSE, now);
+        } else if (config.activeTimeoutNanos() != 0 && (cl & CLOSE_ENDED) == 0) {
+            long exported = u64(f, EXPORTED_NS);
+            long since = exported != 0 ? exported : u64(f, FIRST_NS);
+            if (Long.compareUnsigned(now, since) > 0 && Long.compareUnsigned(now - since, config.activeTimeoutNanos()) >= 0) {
+                f.set(U64, EXPORTED_NS, now);
+                emit(key, f, FlowReason.ACTIVE, now);
+            }
+        }
+        if (f.get(ValueLayout.JAVA_BYTE, SAMPLED) != 0) {
+            counters[FlowCounter.SAMPLED_FLOW.id()]++;
+        }
+    }
+
+    private static int closing(MemorySegment f) {
+        return f.get(ValueLayout.JAVA_BYTE, CLOSING) & 0xff;
+    }
+
+    private void emit(MemorySegment key, MemorySegment f, FlowReason reason, long now) {
+        counters[FlowCounter.RECORDS.id()]++;
+        listener.onRecord(now, reason, key, f);
+    }
+
+    /** Removes what {@link FlowSweeper} says to, reporting idle flows; returns the flows removed. */
+    public int sweep(long now, long lingerNanos) {
+        int removed = 0;
+        for (Iterator<Map.Entry<FlowKey, MemorySegment>> it = flows.entrySet().iterator(); it.hasNext();) {
+            Map.Entry<FlowKey, MemorySegment> e = it.next();
+            FlowSweeper.Action a = FlowSweeper.decide(e.getValue(), now, config.idleTimeoutNanos(), lingerNanos);
+            if (a == FlowSweeper.Action.KEEP) {
+                continue;
+            }
+            if (a == FlowSweeper.Action.REMOVE_AND_REPORT) {
+                listener.onRecord(now, FlowReason.SWEPT_IDLE, MemorySegment.ofArray(e.getKey().bytes), e.getValue());
+            }
+            it.remove();
+            removed++;
+        }
+        return removed;
     }
 
     public int size() {

@@ -16,8 +16,12 @@ public final class JavaFlowEngine implements FlowEngine {
     private final int maxFrameLength;
 
     public JavaFlowEngine(FlowConfig config, int maxFrameLength) {
+        this(config, maxFrameLength, FlowRecordListener.NONE);
+    }
+
+    public JavaFlowEngine(FlowConfig config, int maxFrameLength, FlowRecordListener listener) {
         this.parser = new PacketParser(config.vxlanPort());
-        this.table = new FlowTable(config.idleTimeoutNanos());
+        this.table = new FlowTable(config, listener);
         this.maxFrameLength = maxFrameLength;
     }
 
@@ -40,6 +44,11 @@ public final class JavaFlowEngine implements FlowEngine {
     @Override
     public long counter(FlowCounter c) {
         return table.counter(c);
+    }
+
+    @Override
+    public int sweep(long nowNanos, long lingerNanos) {
+        return table.sweep(nowNanos, lingerNanos);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.xdpml.flow;
 
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.RingBufferConsumer;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseCounters;
@@ -13,7 +14,8 @@ import java.util.function.BiConsumer;
 /**
  * The kernel's flow pipeline (xdp_flow.bpf.c), each frame run once through BPF_PROG_TEST_RUN
  * with the capture's time as the packet's time ({@code cfg_test_clock}: the program reads
- * {@code test_clock_ns}, which this engine sets before each run).
+ * {@code test_clock_ns}, which this engine sets before each run). Flow records come from the
+ * program's ring buffer, drained after every packet unless told otherwise, to the listener.
  */
 public final class KernelFlowEngine implements FlowEngine {
     private final BpfObject object;
@@ -22,15 +24,29 @@ public final class KernelFlowEngine implements FlowEngine {
     private final BpfMap flows;
     private final BpfMap flowCounters;
     private final BpfMap parseCounters;
+    private final RingBufferConsumer records;
+    private final FlowConfig config;
+    private final FlowRecordListener listener;
+    private boolean drainEveryPacket = true;
 
     public KernelFlowEngine(FlowConfig config) {
+        this(config, FlowRecordListener.NONE);
+    }
+
+    public KernelFlowEngine(FlowConfig config, FlowRecordListener listener) {
+        this.config = config;
+        this.listener = listener;
         Pipelines.Pipeline p = Pipelines.get("flow");
         BpfObject obj = BpfObject.openResource(p.resource());
         try {
             obj.setConstant("cfg_vxlan_port", config.vxlanPort());
             obj.setConstant("cfg_idle_timeout_ns", config.idleTimeoutNanos());
             obj.setConstant("cfg_test_clock", 1);
+            obj.setConstant("cfg_active_timeout_ns", config.activeTimeoutNanos());
+            obj.setConstant("cfg_sample_packet_n", config.samplePacketN());
+            obj.setConstant("cfg_sample_flow_n", config.sampleFlowN());
             obj.setMaxEntries("xdpml_flows", config.maxFlows());
+            obj.setMaxEntries("xdpml_flow_records", config.ringBytes());
             obj.load();
         } catch (RuntimeException e) {
             obj.close();
@@ -42,12 +58,57 @@ public final class KernelFlowEngine implements FlowEngine {
         this.flows = obj.map("xdpml_flows");
         this.flowCounters = obj.map("xdpml_flow_counters");
         this.parseCounters = obj.map("xdpml_parse_counters");
+        this.records = new RingBufferConsumer(obj.map("xdpml_flow_records"), rec -> listener.onRecord(
+                FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS), FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
+                rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
+    }
+
+    /** Leave records in the ring buffer until {@link #drainRecords()} (to see it fill up). */
+    public KernelFlowEngine drainEveryPacket(boolean drain) {
+        this.drainEveryPacket = drain;
+        return this;
+    }
+
+    /** Hands every record in the ring buffer to the listener; returns how many. */
+    public int drainRecords() {
+        return records.drain();
     }
 
     @Override
     public void packet(MemorySegment frame, int length, long timestampNanos) {
         clock.set(FlowLayout.U64, 0, timestampNanos);
         run.run(frame, length);
+        if (drainEveryPacket) {
+            records.drain();
+        }
+    }
+
+    @Override
+    public int sweep(long nowNanos, long lingerNanos) {
+        records.drain(); // what the kernel reported comes first
+        int removed = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(FlowLayout.KEY_SIZE, 8);
+            MemorySegment value = a.allocate(FlowLayout.FLOW_SIZE, 8);
+            for (byte[] k : flows.keys()) {
+                key.copyFrom(MemorySegment.ofArray(k));
+                if (!flows.lookup(key, value)) {
+                    continue;
+                }
+                FlowSweeper.Action act = FlowSweeper.decide(value, nowNanos, config.idleTimeoutNanos(), lingerNanos);
+                if (act == FlowSweeper.Action.KEEP) {
+                    continue;
+                }
+                // a packet may update the flow between lookup and delete: that packet is lost to the record
+                if (flows.delete(key)) {
+                    removed++;
+                    if (act == FlowSweeper.Action.REMOVE_AND_REPORT) {
+                        listener.onRecord(nowNanos, FlowReason.SWEPT_IDLE, key, value);
+                    }
+                }
+            }
+        }
+        return removed;
     }
 
     @Override
@@ -85,6 +146,7 @@ public final class KernelFlowEngine implements FlowEngine {
 
     @Override
     public void close() {
+        records.close();
         run.close();
         object.close();
     }

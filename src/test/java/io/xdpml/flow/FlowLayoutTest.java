@@ -81,6 +81,8 @@ class FlowLayoutTest {
                 .containsEntry("xdpml_flow.dir_run", FlowLayout.RUN_DIR)
                 .containsEntry("xdpml_flow.initiator_is_a", FlowLayout.INITIATOR_IS_A)
                 .containsEntry("xdpml_flow.closing", FlowLayout.CLOSING)
+                .containsEntry("xdpml_flow.sampled", FlowLayout.SAMPLED)
+                .containsEntry("xdpml_flow.exported_ns", FlowLayout.EXPORTED_NS)
                 .containsEntry("xdpml_running.mean", FlowLayout.RUN_MEAN)
                 .containsEntry("xdpml_running.mad", FlowLayout.RUN_MAD);
         assertThat(OFFSETS).containsEntry("xdpml_flow_dir.packets", FlowLayout.D_PACKETS)
@@ -95,6 +97,15 @@ class FlowLayoutTest {
                 .containsEntry("xdpml_flow_dir.iat_min_us", FlowLayout.D_IAT_MIN_US)
                 .containsEntry("xdpml_flow_dir.iat_max_us", FlowLayout.D_IAT_MAX_US)
                 .containsEntry("xdpml_flow_dir.init_window", FlowLayout.D_INIT_WINDOW);
+    }
+
+    @Test
+    void flowRecord() {
+        assertThat(SIZES.get("xdpml_flow_record")).isEqualTo(FlowLayout.RECORD_SIZE);
+        assertThat(OFFSETS).containsEntry("xdpml_flow_record.time_ns", FlowLayout.RECORD_TIME_NS)
+                .containsEntry("xdpml_flow_record.reason", FlowLayout.RECORD_REASON)
+                .containsEntry("xdpml_flow_record.key", FlowLayout.RECORD_KEY)
+                .containsEntry("xdpml_flow_record.flow", FlowLayout.RECORD_FLOW);
     }
 
     @Test
@@ -121,5 +132,9 @@ class FlowLayoutTest {
             assertThat(c).containsEntry("XDPML_FC_" + fc.name(), fc.id());
         }
         assertThat(c).containsEntry("XDPML_FC_MAX", FlowCounter.SLOTS);
+        Map<String, Integer> r = io.xdpml.packet.ParseCounterHeaderTest.enumValues(h, "xdpml_flow_reason");
+        for (FlowReason fr : FlowReason.values()) {
+            assertThat(r).containsEntry("XDPML_FR_" + fr.name(), fr.id());
+        }
     }
 }

@@ -20,13 +20,20 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every shared capture replayed with its own timing through the kernel's flow pipeline
  * (BPF_PROG_TEST_RUN, test clock) and the Java reference: the two flow tables must hold the same
- * keys with byte-identical state, and the flow and parse counters must agree. Run with the default
- * idle timeout and with 1 s, which splits flows in most captures.
+ * keys with byte-identical state, the flow records (ring buffer vs reference) must be the same
+ * sequence byte for byte, and the flow and parse counters must agree. Run with the default idle
+ * timeout, and with 1 s idle and 0.5 s active timeouts (flows split and reported often); per-flow
+ * sampling 1-in-7 on; a final sweep a day later empties both tables the same way.
  */
 class FlowParityTest {
     static Stream<Arguments> cases() {
         return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L),
                 Arguments.of(c, 1_000_000_000L)));
+    }
+
+    static FlowRecordListener recorder(List<String> out) {
+        return (t, reason, key, state) -> out.add(t + " " + reason + " " + HexFormat.of().formatHex(key.toArray(ValueLayout.JAVA_BYTE))
+                + " " + HexFormat.of().formatHex(state.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)));
     }
 
     static Map<String, byte[]> table(FlowEngine e) {
@@ -40,15 +47,20 @@ class FlowParityTest {
     @MethodSource("cases")
     void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos) throws Exception {
         TestData.assumeBpf();
-        FlowConfig config = new FlowConfig(1 << 18, idleNanos, 4789);
+        FlowConfig config = new FlowConfig(1 << 18, idleNanos, 4789).withSampling(0, 7)
+                .withActiveTimeout(idleNanos < 10_000_000_000L ? idleNanos / 2 : 0).withRingBytes(1 << 16);
+        List<String> kernelRecords = new ArrayList<>();
+        List<String> javaRecords = new ArrayList<>();
         Map<String, byte[]> kernel;
         Map<String, byte[]> reference;
         long[] kc = new long[FlowCounter.values().length];
         long[] jc = new long[kc.length];
-        try (FlowEngine k = new KernelFlowEngine(config); FlowEngine j = new JavaFlowEngine(config, TestRun.maxTestRunFrame())) {
+        try (FlowEngine k = new KernelFlowEngine(config, recorder(kernelRecords));
+             FlowEngine j = new JavaFlowEngine(config, TestRun.maxTestRunFrame(), recorder(javaRecords))) {
             FlowReplay.Result rk = FlowReplay.replay(capture, k);
             FlowReplay.Result rj = FlowReplay.replay(capture, j);
             assertThat(rk.replayed()).isEqualTo(rj.replayed()).isPositive();
+            assertThat(k.counter(FlowCounter.RECORDS_LOST)).as("records lost").isZero();
             kernel = table(k);
             reference = table(j);
             for (FlowCounter c : FlowCounter.values()) {
@@ -59,6 +71,22 @@ class FlowParityTest {
             assertThat(kc).as("flow counters %s", List.of(FlowCounter.values())).isEqualTo(jc);
             assertThat(k.counter(FlowCounter.PACKETS) + k.counter(FlowCounter.NOT_IP)).isEqualTo(rk.replayed());
             assertThat(k.counter(FlowCounter.INSERT_FAILED)).isZero();
+            assertThat((long) kernelRecords.size()).isEqualTo(k.counter(FlowCounter.RECORDS));
+            long later = kernel.values().stream().mapToLong(v -> FlowLayout.u64(MemorySegment.ofArray(v), FlowLayout.LAST_NS))
+                    .max().orElse(0) + 86_400_000_000_000L;
+            int fromRing = kernelRecords.size();
+            assertThat(javaRecords).hasSize(fromRing);
+            int sweptK = k.sweep(later, 2_000_000_000L);
+            int sweptJ = j.sweep(later, 2_000_000_000L);
+            assertThat(sweptK).isEqualTo(sweptJ).isEqualTo(kernel.size());
+            assertThat(table(k)).isEmpty();
+            // the sweeper walks the kernel map in hash order, the Java map in insertion order
+            java.util.Collections.sort(kernelRecords.subList(fromRing, kernelRecords.size()));
+            java.util.Collections.sort(javaRecords.subList(fromRing, javaRecords.size()));
+        }
+        assertThat(kernelRecords).as("flow records, kernel (ring buffer + sweeper) vs Java").hasSameSizeAs(javaRecords);
+        for (int i = 0; i < javaRecords.size(); i++) {
+            assertThat(kernelRecords.get(i)).as("record %d of %d", i, javaRecords.size()).isEqualTo(javaRecords.get(i));
         }
         assertThat(kernel.keySet()).as("flow keys").isEqualTo(reference.keySet());
         List<String> diffs = new ArrayList<>();

@@ -1,0 +1,30 @@
+package io.xdpml.flow;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * What the sweeper does with a flow at time {@code now}: a flow whose end was already reported
+ * (TCP close) is removed silently once quiet for the linger time (its trailing packets, such as the
+ * last ACK, were absorbed meanwhile); any other flow quiet for longer than the idle timeout is
+ * removed and reported ({@link FlowReason#SWEPT_IDLE}). The kernel table and the Java reference
+ * are swept by the same rule.
+ */
+public final class FlowSweeper {
+    public enum Action { KEEP, REMOVE, REMOVE_AND_REPORT }
+
+    private FlowSweeper() {}
+
+    public static Action decide(MemorySegment state, long now, long idleTimeoutNanos, long lingerNanos) {
+        long last = FlowLayout.u64(state, FlowLayout.LAST_NS);
+        if (Long.compareUnsigned(now, last) <= 0) {
+            return Action.KEEP;
+        }
+        long quiet = now - last;
+        boolean ended = (state.get(ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & FlowLayout.CLOSE_ENDED) != 0;
+        if (ended) {
+            return Long.compareUnsigned(quiet, lingerNanos) > 0 ? Action.REMOVE : Action.KEEP;
+        }
+        return Long.compareUnsigned(quiet, idleTimeoutNanos) > 0 ? Action.REMOVE_AND_REPORT : Action.KEEP;
+    }
+}
