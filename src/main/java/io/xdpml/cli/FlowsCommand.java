@@ -9,6 +9,7 @@ import io.xdpml.flow.FlowEngine;
 import io.xdpml.flow.FlowFeature;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowRecord;
+import io.xdpml.flow.FlowRecordListener;
 import io.xdpml.flow.FlowReplay;
 import io.xdpml.flow.JavaFlowEngine;
 import io.xdpml.flow.KernelFlowEngine;
@@ -36,7 +37,8 @@ import picocli.CommandLine.Spec;
         description = {"Track the flows of a capture with its own timing and print one row per flow: key, first/last time,",
             "packets and bytes per direction (src = the initiator) and every feature (docs/flows.md).",
             "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as",
-            "the packet's time; needs root); --engine java through the reference tracker. Both give the same flows."})
+            "the packet's time; needs root); --engine java through the reference tracker. Both give the same flows.",
+            "--records shows the flow records instead, as Java receives them (docs/flows.md)."})
 final class FlowsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -57,7 +59,20 @@ final class FlowsCommand implements Callable<Integer> {
 
         @Option(names = "--json", description = "a JSON array of flows with the CSV's fields")
         boolean json;
+
+        @Option(names = "--records", description = {"the flow records as they are emitted, one JSON object per line",
+            "(kernel: through the BPF ring buffer): at TCP close, idle restart, active timeout, and from a final sweep"})
+        boolean records;
     }
+
+    @Option(names = "--active-timeout", defaultValue = "0", description = "seconds after which a long flow is reported again (0: never)")
+    double activeTimeoutSeconds;
+
+    @Option(names = "--sample-flows", defaultValue = "0", description = "mark 1 in N flows as sampled, by key hash (0: off)")
+    int sampleFlows;
+
+    @Option(names = "--sample-packets", defaultValue = "0", description = "sample 1 in N packets at random (kernel only; 0: off)")
+    int samplePackets;
 
     @Option(names = "--idle-timeout", defaultValue = "120", description = "seconds of silence that end a flow (default: ${DEFAULT-VALUE})")
     double idleTimeoutSeconds;
@@ -72,7 +87,8 @@ final class FlowsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        FlowConfig config = new FlowConfig(maxFlows, (long) (idleTimeoutSeconds * 1e9), vxlanPort);
+        FlowConfig config = new FlowConfig(maxFlows, (long) (idleTimeoutSeconds * 1e9), vxlanPort)
+                .withActiveTimeout((long) (activeTimeoutSeconds * 1e9)).withSampling(samplePackets, sampleFlows);
         EngineChoice chosen = engine;
         if (chosen == EngineChoice.kernel && BpfSupport.unavailableReason().isPresent()) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--engine")) {
@@ -85,9 +101,27 @@ final class FlowsCommand implements Callable<Integer> {
         FlowReplay.Result result;
         long notIp;
         long restarts;
-        try (FlowEngine e = chosen == EngineChoice.kernel ? new KernelFlowEngine(config)
-                : new JavaFlowEngine(config, TestRun.maxTestRunFrame())) {
+        ObjectMapper mapper = new ObjectMapper();
+        FlowRecord view = new FlowRecord();
+        FlowRecordListener printer = !format.records ? FlowRecordListener.NONE : (t, reason, k, s) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time_ns", t);
+            m.put("reason", reason.label());
+            m.putAll(json(view.wrap(k, s)));
+            try {
+                out.println(mapper.writeValueAsString(m));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+        try (FlowEngine e = chosen == EngineChoice.kernel ? new KernelFlowEngine(config, printer)
+                : new JavaFlowEngine(config, TestRun.maxTestRunFrame(), printer)) {
             result = FlowReplay.replay(file, e);
+            if (format.records) { // what is left: reported by a sweep after every flow went idle
+                long[] last = {0};
+                e.forEachFlow((k, v) -> last[0] = Math.max(last[0], FlowLayout.u64(v, FlowLayout.LAST_NS)));
+                e.sweep(last[0] + config.idleTimeoutNanos() + 1, 0);
+            }
             e.forEachFlow((k, v) -> flows.add(new byte[][] {k.toArray(ValueLayout.JAVA_BYTE),
                 v.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)}));
             notIp = e.counter(FlowCounter.NOT_IP);
@@ -99,7 +133,9 @@ final class FlowsCommand implements Callable<Integer> {
             return c != 0 ? c : java.util.Arrays.compare(a[0], b[0]);
         });
         FlowRecord r = new FlowRecord();
-        if (format.csv) {
+        if (format.records) {
+            // printed as they came
+        } else if (format.csv) {
             out.println(FlowCsv.header());
             for (byte[][] f : flows) {
                 FlowCsv.row(out, r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1])));

@@ -18,6 +18,11 @@ public final class FlowReplay {
     private FlowReplay() {}
 
     public static Result replay(Path capture, FlowEngine engine) throws IOException {
+        return replay(capture, engine, 0);
+    }
+
+    /** Replays with every timestamp shifted by {@code timeOffsetNanos} (to loop a capture). */
+    public static Result replay(Path capture, FlowEngine engine, long timeOffsetNanos) throws IOException {
         EthernetFramer framer = new EthernetFramer();
         long packets = 0;
         long replayed = 0;
@@ -30,7 +35,7 @@ public final class FlowReplay {
                         continue;
                     }
                     MemorySegment frame = framer.frameSegment();
-                    engine.packet(frame, Math.min(length, engine.maxFrameLength()), r.timestampNanos());
+                    engine.packet(frame, Math.min(length, engine.maxFrameLength()), r.timestampNanos() + timeOffsetNanos);
                     replayed++;
                 }
             } catch (PcapFormatException e) {

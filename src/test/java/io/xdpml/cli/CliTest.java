@@ -81,4 +81,17 @@ class CliTest {
         assertThat(row[4]).isEqualTo("6");
         assertThat(Long.parseLong(row[7]) + Long.parseLong(row[8])).isEqualTo(14);
     }
+
+    @Test
+    void flowsRecordsAreJsonLinesWithAReason() throws Exception {
+        Run r = run("flows", "--engine", "java", "--records", TestData.capture("benign/ndpi-ftp.pcap").toString());
+        assertThat(r.code()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(3); // three TCP connections, each closed with FIN both ways
+        for (String l : lines) {
+            JsonNode j = new ObjectMapper().readTree(l);
+            assertThat(j.get("reason").asText()).isEqualTo("tcp_close");
+            assertThat(j.get("protocol").asInt()).isEqualTo(6);
+        }
+    }
 }
