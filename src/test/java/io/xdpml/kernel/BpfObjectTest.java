@@ -77,11 +77,14 @@ class BpfObjectTest extends MapsObjectFixture {
         for (int i = 0; i < n; i++) {
             assertThat(vs.get(JAVA_LONG, i * 8L)).isEqualTo(ks.get(JAVA_INT, i * 4L) * 1000L);
         }
-        // small batches continue where the last one stopped
-        int total = 0;
+        // a small batch returns up to its capacity: the kernel hands out whole hash buckets and
+        // stops at a bucket that does not fit (which bucket depends on the map's random hash seed)
         MemorySegment k1 = arena.allocate(4 * 10), v1 = arena.allocate(8 * 10);
-        total = h.lookupBatch(k1, v1, 10);
-        assertThat(total).isEqualTo(10);
+        int total = h.lookupBatch(k1, v1, 10);
+        assertThat(total).isBetween(1, 10);
+        for (int i = 0; i < total; i++) {
+            assertThat(v1.get(JAVA_LONG, i * 8L)).isEqualTo(k1.get(JAVA_INT, i * 4L) * 1000L);
+        }
     }
 
     @Test
