@@ -13,6 +13,6 @@ arch_inc="/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-g
 for c in "$src"/*.bpf.c; do
   o="$out/$(basename "${c%.c}").o"
   if [ -f "$o" ] && [ -z "$(find "$c" "$inc" -newer "$o" -print -quit)" ]; then continue; fi
-  "$CLANG" -O2 -g -target bpf -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
+  "$CLANG" -O2 -g -target bpf ${BPF_CFLAGS:-} -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
     -I "$inc" -I "$arch_inc" -c "$c" -o "$o"
 done

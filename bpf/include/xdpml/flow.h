@@ -282,12 +282,13 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 					     __u64 now)
 {
 	__u64 total = f->dir[0].packets + f->dir[1].packets;
+	__u64 iat = 0; /* flow inter-arrival time, us */
 	if (total == 0) {
 		f->first_ns = now;
 		f->initiator_is_a = p->from_a;
 	} else {
-		xdpml_iat_add(&f->iat_sum_us, &f->iat_sum_sq, &f->iat_min_us, &f->iat_max_us, total,
-			      xdpml_us_between(f->last_ns, now));
+		iat = xdpml_us_between(f->last_ns, now);
+		xdpml_iat_add(&f->iat_sum_us, &f->iat_sum_sq, &f->iat_min_us, &f->iat_max_us, total, iat);
 	}
 	int d = p->from_a == f->initiator_is_a ? XDPML_FLOW_FWD : XDPML_FLOW_BWD;
 	struct xdpml_flow_dir *s = &f->dir[d & 1];
@@ -319,7 +320,6 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 		f->closing |= 4;
 
 	__u64 n = total + 1;
-	__u64 iat = total == 0 ? 0 : xdpml_us_between(f->last_ns, now);
 	if (iat > 0xffffffffULL)
 		iat = 0xffffffffULL;
 	xdpml_running_add(&f->len, (__s64)p->length << 16, n);
