@@ -77,10 +77,9 @@ struct xdpml_parse_summary {
 struct xdpml_parse_state {
 	void *data;
 	void *data_end;
-	__u32 limit; /* end of the innermost IP packet, as an offset */
+	__u64 limit; /* end of the innermost IP packet, as an offset */
 	__u16 vxlan_port;
 	__u32 flags; /* kept in a register while parsing; stored into s at the end */
-	__u16 error;
 	struct xdpml_parse_summary *s;
 };
 
@@ -88,10 +87,10 @@ struct xdpml_parse_state {
  * The header of n bytes at offset off, or NULL with the error set to r (or header_too_deep).
  * Read the header only through the returned pointer: the verifier ties the checked range to it.
  */
-static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, __u32 n, __u16 r)
+static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r)
 {
 	if (off > XDPML_MAX_HDR_OFF) {
-		st->error = XDPML_E_HEADER_TOO_DEEP;
+		st->s->error = XDPML_E_HEADER_TOO_DEEP;
 		return NULL;
 	}
 	/*
@@ -104,7 +103,7 @@ static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, 
 		asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
 	__u8 *p = st->data + off;
 	if (off + n > st->limit || (void *)(p + n) > st->data_end) {
-		st->error = r;
+		st->s->error = r;
 		return NULL;
 	}
 	return p;
@@ -113,17 +112,22 @@ static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, 
 /* a 16-bit network-order field: one (unaligned, allowed for packets on x86) load and a swap */
 #define XDPML_BE16(p) bpf_ntohs(*(__be16 *)(p))
 
-/* A new (inner) IP header: what was found above it is no longer the innermost. */
-static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u32 off)
+/*
+ * A new IP header: what was found above it is no longer the innermost. In the outer frame
+ * nothing was found above it (the summary starts zeroed), so only the inner frame clears.
+ */
+static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u64 off, int outer)
 {
 	st->s->l3_off = off;
+	if (outer)
+		return;
 	st->s->l4_off = 0;
 	st->s->l4_proto = 0;
 	st->s->sport = 0;
 	st->s->dport = 0;
 }
 
-static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u32 end)
+static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u64 end)
 {
 	if (end < st->limit)
 		st->limit = end;
@@ -134,8 +138,8 @@ static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u
  * -1 on error. Inlined once per frame: the L3 parsers hand their protocol and offset back
  * instead of calling it (each inlined copy costs code, and code here costs time).
  */
-static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 off, __u8 proto,
-					  int outer, __u32 *inner)
+static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u64 off, __u8 proto,
+					  int outer, __u64 *inner)
 {
 	__u8 *h;
 	switch (proto) {
@@ -143,9 +147,9 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
 		h = xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED);
 		if (!h)
 			return -1;
-		__u32 doff = h[12] >> 4;
+		__u64 doff = h[12] >> 4;
 		if (doff < 5) {
-			st->error = XDPML_E_TCP_BAD_DATA_OFFSET;
+			st->s->error = XDPML_E_TCP_BAD_DATA_OFFSET;
 			return -1;
 		}
 		if (!xdpml_hdr(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
@@ -187,7 +191,7 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
 		if (!h)
 			return -1;
 		if (!(h[0] & 0x08)) { /* the I flag: VNI valid */
-			st->error = XDPML_E_VXLAN_BAD_FLAGS;
+			st->s->error = XDPML_E_VXLAN_BAD_FLAGS;
 			return -1;
 		}
 		st->flags |= XDPML_F_VXLAN;
@@ -202,31 +206,32 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
  * IPv4 header at *off. On 0, *off and *proto name the transport header to parse; 1 means
  * nothing follows to parse (a later fragment); -1 an error.
  */
-static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
+static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u64 *off, __u8 *proto,
+					    int outer)
 {
-	__u32 o = *off;
+	__u64 o = *off;
 	__u8 *h = xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED);
 	if (!h)
 		return -1;
 	__u8 vihl = h[0];
 	if ((vihl >> 4) != 4) {
-		st->error = XDPML_E_IPV4_BAD_VERSION;
+		st->s->error = XDPML_E_IPV4_BAD_VERSION;
 		return -1;
 	}
-	__u32 hlen = (vihl & 0x0f) * 4;
+	__u64 hlen = (vihl & 0x0f) * 4;
 	if (hlen < 20) {
-		st->error = XDPML_E_IPV4_BAD_IHL;
+		st->s->error = XDPML_E_IPV4_BAD_IHL;
 		return -1;
 	}
 	if (!xdpml_hdr(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
 		return -1;
-	__u32 total = XDPML_BE16(h + 2);
+	__u64 total = XDPML_BE16(h + 2);
 	if (total < hlen) {
-		st->error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
+		st->s->error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
 		return -1;
 	}
 	st->flags |= XDPML_F_IPV4;
-	xdpml_enter_l3(st, o);
+	xdpml_enter_l3(st, o, outer);
 	xdpml_shrink_limit(st, o + total);
 	__u16 frag = XDPML_BE16(h + 6);
 	*proto = h[9];
@@ -242,19 +247,20 @@ static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 
 }
 
 /* IPv6 header and its extension chain at *off; returns like xdpml_parse_ipv4. */
-static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
+static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 *off, __u8 *proto,
+					    int outer)
 {
-	__u32 o = *off;
+	__u64 o = *off;
 	__u8 *h = xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED);
 	if (!h)
 		return -1;
 	if ((h[0] >> 4) != 6) {
-		st->error = XDPML_E_IPV6_BAD_VERSION;
+		st->s->error = XDPML_E_IPV6_BAD_VERSION;
 		return -1;
 	}
 	st->flags |= XDPML_F_IPV6;
-	xdpml_enter_l3(st, o);
-	__u32 payload = XDPML_BE16(h + 4);
+	xdpml_enter_l3(st, o, outer);
+	__u64 payload = XDPML_BE16(h + 4);
 	if (payload) /* zero: a jumbogram or unknown, the frame bounds it */
 		xdpml_shrink_limit(st, o + 40 + payload);
 	__u8 nh = h[6];
@@ -279,7 +285,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 			h = xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED);
 			if (!h)
 				return -1;
-			__u32 len = h[1];
+			__u64 len = h[1];
 			len = nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
 			nh = h[0];
 			if (!xdpml_hdr(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
@@ -291,7 +297,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 		}
 	}
 	if (nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 44) {
-		st->error = XDPML_E_IPV6_EXT_TOO_DEEP;
+		st->s->error = XDPML_E_IPV6_EXT_TOO_DEEP;
 		return -1;
 	}
 	*off = o;
@@ -300,8 +306,8 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 }
 
 /* An Ethernet frame at off (the outer frame, or a VXLAN inner frame); returns like parse_l4. */
-static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 off, int outer,
-					   __u32 *inner)
+static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u64 off, int outer,
+					   __u64 *inner)
 {
 	__u8 *h = xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED);
 	if (!h)
@@ -315,7 +321,7 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 o
 		if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
 			break;
 		if (i == XDPML_MAX_VLAN) {
-			st->error = XDPML_E_VLAN_TOO_DEEP;
+			st->s->error = XDPML_E_VLAN_TOO_DEEP;
 			return -1;
 		}
 		h = xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED);
@@ -333,9 +339,9 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 o
 	__u8 proto = 0;
 	int ret;
 	if (type == 0x0800)
-		ret = xdpml_parse_ipv4(st, &off, &proto);
+		ret = xdpml_parse_ipv4(st, &off, &proto, outer);
 	else if (type == 0x86dd)
-		ret = xdpml_parse_ipv6(st, &off, &proto);
+		ret = xdpml_parse_ipv6(st, &off, &proto, outer);
 	else
 		return 0;
 	if (ret)
@@ -371,10 +377,9 @@ static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_
 		.vxlan_port = vxlan_port,
 		.s = &r->s,
 	};
-	__u32 inner = 0;
+	__u64 inner = 0;
 	int ret = xdpml_parse_eth(&st, 0, 1, &inner);
 	r->s.flags = st.flags;
-	r->s.error = st.error;
 	if (ret != 1)
 		return;
 
@@ -392,7 +397,6 @@ static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_
 	};
 	xdpml_parse_eth(&in, r->inner, 0, &inner);
 	r->s.flags = in.flags;
-	r->s.error = in.error;
 }
 
 #endif
