@@ -366,9 +366,70 @@ struct xdpml_parse_result {
  * read back, and the packet pointers taken afresh from ctx: every outer path then reaches the
  * inner parse in the same verifier state and it is explored once. Only VXLAN packets pay.
  */
+/*
+ * The common case, untagged Ethernet / IPv4 without options, not a fragment / TCP or UDP (not to
+ * the VXLAN port), where every header sits at a constant offset: decided with a few compares and
+ * written with one store per summary word. Returns 0 when the packet is not that case, or when
+ * any check of the full parse below would fail; the full parse then runs and decides alone. So
+ * the result is the full parse's result by construction: what this function writes is exactly
+ * what xdpml_parse_packet's full path would write for the frames it accepts.
+ */
+static __always_inline int xdpml_parse_fast(struct xdp_md *ctx, struct xdpml_parse_summary *s,
+					    __u16 vxlan_port)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *h = data;
+	/* Ethernet (14) + IPv4 (20) + UDP (8): the shortest frame this path takes */
+	if ((void *)(h + 42) > data_end)
+		return 0;
+	if (*(__u16 *)(h + 12) != bpf_htons(0x0800) || h[14] != 0x45)
+		return 0;
+	__u32 total = XDPML_BE16(h + 16);
+	/* not a fragment: MF and the fragment offset clear (DF may be set) */
+	if (*(__u16 *)(h + 20) & bpf_htons(0x3fff))
+		return 0;
+	__u8 proto = h[23];
+	__u32 flags;
+	if (proto == 17) {
+		/* the UDP header ends inside the IP packet: 14 + 20 + 8 <= 14 + total */
+		if (total < 28)
+			return 0;
+		flags = XDPML_F_ETHERNET | XDPML_F_IPV4 | XDPML_F_UDP;
+	} else if (proto == 6) {
+		if ((void *)(h + 54) > data_end || total < 40)
+			return 0;
+		__u32 len = (h[46] >> 4) * 4;
+		if (len < 20 || len + 20 > total || (void *)(h + 34 + len) > data_end)
+			return 0;
+		flags = XDPML_F_ETHERNET | XDPML_F_IPV4 | XDPML_F_TCP;
+	} else {
+		return 0;
+	}
+	__u16 sport = XDPML_BE16(h + 34);
+	__u16 dport = XDPML_BE16(h + 36);
+	if (proto == 17 && dport == vxlan_port)
+		return 0;
+	s->flags = flags;
+	s->error = 0;
+	s->vlan_depth = 0;
+	s->inner_vlan_depth = 0;
+	s->l3_off = 14;
+	s->l4_off = 34;
+	s->l4_proto = proto;
+	s->ipv6_ext = 0;
+	s->sport = sport;
+	s->dport = dport;
+	s->pad = 0;
+	s->vni = 0;
+	return 1;
+}
+
 static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_parse_result *r,
 					       __u16 vxlan_port)
 {
+	if (xdpml_parse_fast(ctx, &r->s, vxlan_port))
+		return;
 	__builtin_memset(&r->s, 0, sizeof(r->s));
 	struct xdpml_parse_state st = {
 		.data = (void *)(long)ctx->data,
