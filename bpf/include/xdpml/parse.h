@@ -84,14 +84,17 @@ struct xdpml_parse_state {
 };
 
 /*
- * The header of n bytes at offset off, or NULL with the error set to r (or header_too_deep).
- * Read the header only through the returned pointer: the verifier ties the checked range to it.
+ * Points *h at the header of n bytes at offset off and returns 1, or returns 0 with the error set
+ * to r (or header_too_deep). Read the header only through *h: the verifier ties the checked
+ * range to it. (Not "return the pointer or NULL": clang cannot know data + off is not NULL, and
+ * kept a NULL test per header on the hot path; a constant 1/0 folds into the caller's branch.)
  */
-static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r)
+static __always_inline int xdpml_hdr(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r,
+				     __u8 **h)
 {
 	if (off > XDPML_MAX_HDR_OFF) {
 		st->s->error = XDPML_E_HEADER_TOO_DEEP;
-		return NULL;
+		return 0;
 	}
 	/*
 	 * For a variable offset: a no-op after the check above (off <= 2048), done in asm so clang
@@ -104,9 +107,20 @@ static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u64 off, 
 	__u8 *p = st->data + off;
 	if (off + n > st->limit || (void *)(p + n) > st->data_end) {
 		st->s->error = r;
-		return NULL;
+		return 0;
 	}
-	return p;
+	*h = p;
+	return 1;
+}
+
+/*
+ * xdpml_hdr for a header already read through a pointer from a shorter check: with a variable
+ * n the verifier learns nothing for the new pointer, so the caller keeps reading the old one.
+ */
+static __always_inline int xdpml_check(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r)
+{
+	__u8 *unused;
+	return xdpml_hdr(st, off, n, r, &unused);
 }
 
 /* a 16-bit network-order field: one (unaligned, allowed for packets on x86) load and a swap */
@@ -144,34 +158,32 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u64 of
 	__u8 *h;
 	switch (proto) {
 	case 6: { /* TCP */
-		h = xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED, &h))
 			return -1;
 		__u64 doff = h[12] >> 4;
 		if (doff < 5) {
 			st->s->error = XDPML_E_TCP_BAD_DATA_OFFSET;
 			return -1;
 		}
-		if (!xdpml_hdr(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
+		if (!xdpml_check(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_TCP;
 		break;
 	}
 	case 17: /* UDP */
-		h = xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED, &h))
 			return -1;
 		st->flags |= XDPML_F_UDP;
 		break;
 	case 1: /* ICMP: type, code, checksum and the 4-byte rest of header */
-		if (!xdpml_hdr(st, off, 8, XDPML_E_ICMP_TRUNCATED))
+		if (!xdpml_check(st, off, 8, XDPML_E_ICMP_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_ICMP;
 		st->s->l4_off = off;
 		st->s->l4_proto = proto;
 		return 0;
 	case 58: /* ICMPv6: type, code, checksum */
-		if (!xdpml_hdr(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
+		if (!xdpml_check(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_ICMPV6;
 		st->s->l4_off = off;
@@ -187,8 +199,7 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u64 of
 	st->s->dport = XDPML_BE16(h + 2);
 	if (proto == 17 && outer && st->s->dport == st->vxlan_port) {
 		off += 8;
-		h = xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED, &h))
 			return -1;
 		if (!(h[0] & 0x08)) { /* the I flag: VNI valid */
 			st->s->error = XDPML_E_VXLAN_BAD_FLAGS;
@@ -210,8 +221,8 @@ static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u64 
 					    int outer)
 {
 	__u64 o = *off;
-	__u8 *h = xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED);
-	if (!h)
+	__u8 *h;
+	if (!xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED, &h))
 		return -1;
 	__u8 vihl = h[0];
 	if ((vihl >> 4) != 4) {
@@ -223,7 +234,7 @@ static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u64 
 		st->s->error = XDPML_E_IPV4_BAD_IHL;
 		return -1;
 	}
-	if (!xdpml_hdr(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
+	if (!xdpml_check(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
 		return -1;
 	__u64 total = XDPML_BE16(h + 2);
 	if (total < hlen) {
@@ -251,8 +262,8 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 
 					    int outer)
 {
 	__u64 o = *off;
-	__u8 *h = xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED);
-	if (!h)
+	__u8 *h;
+	if (!xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED, &h))
 		return -1;
 	if ((h[0] >> 4) != 6) {
 		st->s->error = XDPML_E_IPV6_BAD_VERSION;
@@ -268,8 +279,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 
 #pragma unroll
 	for (int i = 0; i < XDPML_MAX_IPV6_EXT; i++) {
 		if (nh == 44) { /* fragment */
-			h = xdpml_hdr(st, o, 8, XDPML_E_IPV6_EXT_TRUNCATED);
-			if (!h)
+			if (!xdpml_hdr(st, o, 8, XDPML_E_IPV6_EXT_TRUNCATED, &h))
 				return -1;
 			__u16 fo = XDPML_BE16(h + 2);
 			nh = h[0];
@@ -282,13 +292,12 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 
 			}
 		} else if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
 			/* hop-by-hop, routing, destination options: (len + 1) * 8; AH: (len + 2) * 4 */
-			h = xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED);
-			if (!h)
+			if (!xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED, &h))
 				return -1;
 			__u64 len = h[1];
 			len = nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
 			nh = h[0];
-			if (!xdpml_hdr(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
+			if (!xdpml_check(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
 				return -1;
 			o += len;
 			st->s->ipv6_ext++;
@@ -309,8 +318,8 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 
 static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u64 off, int outer,
 					   __u64 *inner)
 {
-	__u8 *h = xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED);
-	if (!h)
+	__u8 *h;
+	if (!xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED, &h))
 		return -1;
 	st->flags |= XDPML_F_ETHERNET;
 	__u16 type = XDPML_BE16(h + 12);
@@ -324,8 +333,7 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u64 o
 			st->s->error = XDPML_E_VLAN_TOO_DEEP;
 			return -1;
 		}
-		h = xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED, &h))
 			return -1;
 		st->flags |= XDPML_F_VLAN;
 		type = XDPML_BE16(h + 2);
