@@ -77,22 +77,24 @@ struct xdpml_parse_summary {
 struct xdpml_parse_state {
 	void *data;
 	void *data_end;
-	__u32 limit; /* end of the innermost IP packet, as an offset */
+	__u64 limit; /* end of the innermost IP packet, as an offset */
 	__u16 vxlan_port;
 	__u32 flags; /* kept in a register while parsing; stored into s at the end */
-	__u16 error;
 	struct xdpml_parse_summary *s;
 };
 
 /*
- * The header of n bytes at offset off, or NULL with the error set to r (or header_too_deep).
- * Read the header only through the returned pointer: the verifier ties the checked range to it.
+ * Points *h at the header of n bytes at offset off and returns 1, or returns 0 with the error set
+ * to r (or header_too_deep). Read the header only through *h: the verifier ties the checked
+ * range to it. (Not "return the pointer or NULL": clang cannot know data + off is not NULL, and
+ * kept a NULL test per header on the hot path; a constant 1/0 folds into the caller's branch.)
  */
-static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, __u32 n, __u16 r)
+static __always_inline int xdpml_hdr(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r,
+				     __u8 **h)
 {
 	if (off > XDPML_MAX_HDR_OFF) {
-		st->error = XDPML_E_HEADER_TOO_DEEP;
-		return NULL;
+		st->s->error = XDPML_E_HEADER_TOO_DEEP;
+		return 0;
 	}
 	/*
 	 * For a variable offset: a no-op after the check above (off <= 2048), done in asm so clang
@@ -104,26 +106,42 @@ static __always_inline __u8 *xdpml_hdr(struct xdpml_parse_state *st, __u32 off, 
 		asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
 	__u8 *p = st->data + off;
 	if (off + n > st->limit || (void *)(p + n) > st->data_end) {
-		st->error = r;
-		return NULL;
+		st->s->error = r;
+		return 0;
 	}
-	return p;
+	*h = p;
+	return 1;
+}
+
+/*
+ * xdpml_hdr for a header already read through a pointer from a shorter check: with a variable
+ * n the verifier learns nothing for the new pointer, so the caller keeps reading the old one.
+ */
+static __always_inline int xdpml_check(struct xdpml_parse_state *st, __u64 off, __u64 n, __u16 r)
+{
+	__u8 *unused;
+	return xdpml_hdr(st, off, n, r, &unused);
 }
 
 /* a 16-bit network-order field: one (unaligned, allowed for packets on x86) load and a swap */
 #define XDPML_BE16(p) bpf_ntohs(*(__be16 *)(p))
 
-/* A new (inner) IP header: what was found above it is no longer the innermost. */
-static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u32 off)
+/*
+ * A new IP header: what was found above it is no longer the innermost. In the outer frame
+ * nothing was found above it (the summary starts zeroed), so only the inner frame clears.
+ */
+static __always_inline void xdpml_enter_l3(struct xdpml_parse_state *st, __u64 off, int outer)
 {
 	st->s->l3_off = off;
+	if (outer)
+		return;
 	st->s->l4_off = 0;
 	st->s->l4_proto = 0;
 	st->s->sport = 0;
 	st->s->dport = 0;
 }
 
-static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u32 end)
+static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u64 end)
 {
 	if (end < st->limit)
 		st->limit = end;
@@ -134,40 +152,38 @@ static __always_inline void xdpml_shrink_limit(struct xdpml_parse_state *st, __u
  * -1 on error. Inlined once per frame: the L3 parsers hand their protocol and offset back
  * instead of calling it (each inlined copy costs code, and code here costs time).
  */
-static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 off, __u8 proto,
-					  int outer, __u32 *inner)
+static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u64 off, __u8 proto,
+					  int outer, __u64 *inner)
 {
 	__u8 *h;
 	switch (proto) {
 	case 6: { /* TCP */
-		h = xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 20, XDPML_E_TCP_TRUNCATED, &h))
 			return -1;
-		__u32 doff = h[12] >> 4;
+		__u64 doff = h[12] >> 4;
 		if (doff < 5) {
-			st->error = XDPML_E_TCP_BAD_DATA_OFFSET;
+			st->s->error = XDPML_E_TCP_BAD_DATA_OFFSET;
 			return -1;
 		}
-		if (!xdpml_hdr(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
+		if (!xdpml_check(st, off, doff * 4, XDPML_E_TCP_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_TCP;
 		break;
 	}
 	case 17: /* UDP */
-		h = xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 8, XDPML_E_UDP_TRUNCATED, &h))
 			return -1;
 		st->flags |= XDPML_F_UDP;
 		break;
 	case 1: /* ICMP: type, code, checksum and the 4-byte rest of header */
-		if (!xdpml_hdr(st, off, 8, XDPML_E_ICMP_TRUNCATED))
+		if (!xdpml_check(st, off, 8, XDPML_E_ICMP_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_ICMP;
 		st->s->l4_off = off;
 		st->s->l4_proto = proto;
 		return 0;
 	case 58: /* ICMPv6: type, code, checksum */
-		if (!xdpml_hdr(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
+		if (!xdpml_check(st, off, 4, XDPML_E_ICMPV6_TRUNCATED))
 			return -1;
 		st->flags |= XDPML_F_ICMPV6;
 		st->s->l4_off = off;
@@ -183,11 +199,10 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
 	st->s->dport = XDPML_BE16(h + 2);
 	if (proto == 17 && outer && st->s->dport == st->vxlan_port) {
 		off += 8;
-		h = xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED, &h))
 			return -1;
 		if (!(h[0] & 0x08)) { /* the I flag: VNI valid */
-			st->error = XDPML_E_VXLAN_BAD_FLAGS;
+			st->s->error = XDPML_E_VXLAN_BAD_FLAGS;
 			return -1;
 		}
 		st->flags |= XDPML_F_VXLAN;
@@ -202,31 +217,32 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u32 of
  * IPv4 header at *off. On 0, *off and *proto name the transport header to parse; 1 means
  * nothing follows to parse (a later fragment); -1 an error.
  */
-static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
+static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u64 *off, __u8 *proto,
+					    int outer)
 {
-	__u32 o = *off;
-	__u8 *h = xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED);
-	if (!h)
+	__u64 o = *off;
+	__u8 *h;
+	if (!xdpml_hdr(st, o, 20, XDPML_E_IPV4_TRUNCATED, &h))
 		return -1;
 	__u8 vihl = h[0];
 	if ((vihl >> 4) != 4) {
-		st->error = XDPML_E_IPV4_BAD_VERSION;
+		st->s->error = XDPML_E_IPV4_BAD_VERSION;
 		return -1;
 	}
-	__u32 hlen = (vihl & 0x0f) * 4;
+	__u64 hlen = (vihl & 0x0f) * 4;
 	if (hlen < 20) {
-		st->error = XDPML_E_IPV4_BAD_IHL;
+		st->s->error = XDPML_E_IPV4_BAD_IHL;
 		return -1;
 	}
-	if (!xdpml_hdr(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
+	if (!xdpml_check(st, o, hlen, XDPML_E_IPV4_TRUNCATED))
 		return -1;
-	__u32 total = XDPML_BE16(h + 2);
+	__u64 total = XDPML_BE16(h + 2);
 	if (total < hlen) {
-		st->error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
+		st->s->error = XDPML_E_IPV4_BAD_TOTAL_LENGTH;
 		return -1;
 	}
 	st->flags |= XDPML_F_IPV4;
-	xdpml_enter_l3(st, o);
+	xdpml_enter_l3(st, o, outer);
 	xdpml_shrink_limit(st, o + total);
 	__u16 frag = XDPML_BE16(h + 6);
 	*proto = h[9];
@@ -242,19 +258,20 @@ static __always_inline int xdpml_parse_ipv4(struct xdpml_parse_state *st, __u32 
 }
 
 /* IPv6 header and its extension chain at *off; returns like xdpml_parse_ipv4. */
-static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 *off, __u8 *proto)
+static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 *off, __u8 *proto,
+					    int outer)
 {
-	__u32 o = *off;
-	__u8 *h = xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED);
-	if (!h)
+	__u64 o = *off;
+	__u8 *h;
+	if (!xdpml_hdr(st, o, 40, XDPML_E_IPV6_TRUNCATED, &h))
 		return -1;
 	if ((h[0] >> 4) != 6) {
-		st->error = XDPML_E_IPV6_BAD_VERSION;
+		st->s->error = XDPML_E_IPV6_BAD_VERSION;
 		return -1;
 	}
 	st->flags |= XDPML_F_IPV6;
-	xdpml_enter_l3(st, o);
-	__u32 payload = XDPML_BE16(h + 4);
+	xdpml_enter_l3(st, o, outer);
+	__u64 payload = XDPML_BE16(h + 4);
 	if (payload) /* zero: a jumbogram or unknown, the frame bounds it */
 		xdpml_shrink_limit(st, o + 40 + payload);
 	__u8 nh = h[6];
@@ -262,8 +279,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 #pragma unroll
 	for (int i = 0; i < XDPML_MAX_IPV6_EXT; i++) {
 		if (nh == 44) { /* fragment */
-			h = xdpml_hdr(st, o, 8, XDPML_E_IPV6_EXT_TRUNCATED);
-			if (!h)
+			if (!xdpml_hdr(st, o, 8, XDPML_E_IPV6_EXT_TRUNCATED, &h))
 				return -1;
 			__u16 fo = XDPML_BE16(h + 2);
 			nh = h[0];
@@ -276,13 +292,12 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 			}
 		} else if (nh == 0 || nh == 43 || nh == 60 || nh == 51) {
 			/* hop-by-hop, routing, destination options: (len + 1) * 8; AH: (len + 2) * 4 */
-			h = xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED);
-			if (!h)
+			if (!xdpml_hdr(st, o, 2, XDPML_E_IPV6_EXT_TRUNCATED, &h))
 				return -1;
-			__u32 len = h[1];
+			__u64 len = h[1];
 			len = nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
 			nh = h[0];
-			if (!xdpml_hdr(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
+			if (!xdpml_check(st, o, len, XDPML_E_IPV6_EXT_TRUNCATED))
 				return -1;
 			o += len;
 			st->s->ipv6_ext++;
@@ -291,7 +306,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 		}
 	}
 	if (nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 44) {
-		st->error = XDPML_E_IPV6_EXT_TOO_DEEP;
+		st->s->error = XDPML_E_IPV6_EXT_TOO_DEEP;
 		return -1;
 	}
 	*off = o;
@@ -300,11 +315,11 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u32 
 }
 
 /* An Ethernet frame at off (the outer frame, or a VXLAN inner frame); returns like parse_l4. */
-static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 off, int outer,
-					   __u32 *inner)
+static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u64 off, int outer,
+					   __u64 *inner)
 {
-	__u8 *h = xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED);
-	if (!h)
+	__u8 *h;
+	if (!xdpml_hdr(st, off, 14, XDPML_E_ETH_TRUNCATED, &h))
 		return -1;
 	st->flags |= XDPML_F_ETHERNET;
 	__u16 type = XDPML_BE16(h + 12);
@@ -315,11 +330,10 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 o
 		if (type != 0x8100 && type != 0x88a8 && type != 0x9100)
 			break;
 		if (i == XDPML_MAX_VLAN) {
-			st->error = XDPML_E_VLAN_TOO_DEEP;
+			st->s->error = XDPML_E_VLAN_TOO_DEEP;
 			return -1;
 		}
-		h = xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED);
-		if (!h)
+		if (!xdpml_hdr(st, off, 4, XDPML_E_VLAN_TRUNCATED, &h))
 			return -1;
 		st->flags |= XDPML_F_VLAN;
 		type = XDPML_BE16(h + 2);
@@ -333,9 +347,9 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u32 o
 	__u8 proto = 0;
 	int ret;
 	if (type == 0x0800)
-		ret = xdpml_parse_ipv4(st, &off, &proto);
+		ret = xdpml_parse_ipv4(st, &off, &proto, outer);
 	else if (type == 0x86dd)
-		ret = xdpml_parse_ipv6(st, &off, &proto);
+		ret = xdpml_parse_ipv6(st, &off, &proto, outer);
 	else
 		return 0;
 	if (ret)
@@ -360,9 +374,70 @@ struct xdpml_parse_result {
  * read back, and the packet pointers taken afresh from ctx: every outer path then reaches the
  * inner parse in the same verifier state and it is explored once. Only VXLAN packets pay.
  */
+/*
+ * The common case, untagged Ethernet / IPv4 without options, not a fragment / TCP or UDP (not to
+ * the VXLAN port), where every header sits at a constant offset: decided with a few compares and
+ * written with one store per summary word. Returns 0 when the packet is not that case, or when
+ * any check of the full parse below would fail; the full parse then runs and decides alone. So
+ * the result is the full parse's result by construction: what this function writes is exactly
+ * what xdpml_parse_packet's full path would write for the frames it accepts.
+ */
+static __always_inline int xdpml_parse_fast(struct xdp_md *ctx, struct xdpml_parse_summary *s,
+					    __u16 vxlan_port)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *h = data;
+	/* Ethernet (14) + IPv4 (20) + UDP (8): the shortest frame this path takes */
+	if ((void *)(h + 42) > data_end)
+		return 0;
+	if (*(__u16 *)(h + 12) != bpf_htons(0x0800) || h[14] != 0x45)
+		return 0;
+	__u32 total = XDPML_BE16(h + 16);
+	/* not a fragment: MF and the fragment offset clear (DF may be set) */
+	if (*(__u16 *)(h + 20) & bpf_htons(0x3fff))
+		return 0;
+	__u8 proto = h[23];
+	__u32 flags;
+	if (proto == 17) {
+		/* the UDP header ends inside the IP packet: 14 + 20 + 8 <= 14 + total */
+		if (total < 28)
+			return 0;
+		flags = XDPML_F_ETHERNET | XDPML_F_IPV4 | XDPML_F_UDP;
+	} else if (proto == 6) {
+		if ((void *)(h + 54) > data_end || total < 40)
+			return 0;
+		__u32 len = (h[46] >> 4) * 4;
+		if (len < 20 || len + 20 > total || (void *)(h + 34 + len) > data_end)
+			return 0;
+		flags = XDPML_F_ETHERNET | XDPML_F_IPV4 | XDPML_F_TCP;
+	} else {
+		return 0;
+	}
+	__u16 sport = XDPML_BE16(h + 34);
+	__u16 dport = XDPML_BE16(h + 36);
+	if (proto == 17 && dport == vxlan_port)
+		return 0;
+	s->flags = flags;
+	s->error = 0;
+	s->vlan_depth = 0;
+	s->inner_vlan_depth = 0;
+	s->l3_off = 14;
+	s->l4_off = 34;
+	s->l4_proto = proto;
+	s->ipv6_ext = 0;
+	s->sport = sport;
+	s->dport = dport;
+	s->pad = 0;
+	s->vni = 0;
+	return 1;
+}
+
 static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_parse_result *r,
 					       __u16 vxlan_port)
 {
+	if (xdpml_parse_fast(ctx, &r->s, vxlan_port))
+		return;
 	__builtin_memset(&r->s, 0, sizeof(r->s));
 	struct xdpml_parse_state st = {
 		.data = (void *)(long)ctx->data,
@@ -371,10 +446,9 @@ static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_
 		.vxlan_port = vxlan_port,
 		.s = &r->s,
 	};
-	__u32 inner = 0;
+	__u64 inner = 0;
 	int ret = xdpml_parse_eth(&st, 0, 1, &inner);
 	r->s.flags = st.flags;
-	r->s.error = st.error;
 	if (ret != 1)
 		return;
 
@@ -392,7 +466,6 @@ static __always_inline void xdpml_parse_packet(struct xdp_md *ctx, struct xdpml_
 	};
 	xdpml_parse_eth(&in, r->inner, 0, &inner);
 	r->s.flags = in.flags;
-	r->s.error = in.error;
 }
 
 #endif
