@@ -17,11 +17,9 @@ struct xdpml_parse_summary last_summary;
 SEC("xdp")
 int xdpml_parse(struct xdp_md *ctx)
 {
-	struct xdpml_counters *c = xdpml_counters_this_cpu();
+	struct xdpml_counters *c = xdpml_parse_stage(ctx, cfg_vxlan_port);
 	if (!c)
 		return XDP_ABORTED;
-	xdpml_parse_packet(ctx, &c->scratch, cfg_vxlan_port);
-	xdpml_count_parse(c);
 	if (cfg_record_summary)
 		last_summary = c->scratch.s;
 	return cfg_action;

@@ -49,4 +49,18 @@ static __always_inline void xdpml_count_parse(struct xdpml_counters *c)
 		c->by_error[e & (XDPML_COUNTER_MAX - 1)]++;
 }
 
+/*
+ * The parse stage every pipeline starts with: parse into this CPU's scratch, count. Returns the
+ * counters (the summary is c->scratch.s), or NULL (cannot happen: an array of one).
+ */
+static __always_inline struct xdpml_counters *xdpml_parse_stage(struct xdp_md *ctx, __u16 vxlan_port)
+{
+	struct xdpml_counters *c = xdpml_counters_this_cpu();
+	if (!c)
+		return NULL;
+	xdpml_parse_packet(ctx, &c->scratch, vxlan_port);
+	xdpml_count_parse(c);
+	return c;
+}
+
 #endif

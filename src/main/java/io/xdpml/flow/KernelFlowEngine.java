@@ -130,8 +130,7 @@ public final class KernelFlowEngine implements FlowEngine {
 
     @Override
     public ParseCounters parseCounters() {
-        long[] sums = parseCounters.sumPerCpuLongs(0);
-        return ParseCounters.fromHistogram(sums, 0, sums, ParseCounters.FLAG_COMBOS);
+        return io.xdpml.pipeline.ParserProgram.readCounters(parseCounters);
     }
 
     @Override

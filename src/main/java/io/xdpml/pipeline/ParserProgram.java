@@ -70,6 +70,11 @@ public final class ParserProgram implements AutoCloseable {
      * by_flags[1024], u64 by_error[64], then the parse scratch) summed over CPUs.
      */
     public ParseCounters readCounters() {
+        return readCounters(counters);
+    }
+
+    /** The parse counters of any pipeline's {@code xdpml_parse_counters} map (stats.h). */
+    public static ParseCounters readCounters(BpfMap counters) {
         long[] sums = counters.sumPerCpuLongs(0);
         int errors = ParseCounters.FLAG_COMBOS;
         if (sums.length < errors + ParseCounter.SLOTS) {
