@@ -1,12 +1,10 @@
 package io.xdpml.flow;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /** A flow key's 44 bytes as a hash-map key (one per flow; lookups reuse a probe). */
 final class FlowKey {
-    final byte[] bytes;
+    byte[] bytes;
     private int hash;
 
     FlowKey(byte[] bytes) {
@@ -14,10 +12,10 @@ final class FlowKey {
         this.hash = Arrays.hashCode(bytes);
     }
 
-    /** Points this probe at new key bytes (copied into its own array). */
-    FlowKey set(MemorySegment key) {
-        MemorySegment.copy(key, ValueLayout.JAVA_BYTE, 0, bytes, 0, FlowLayout.KEY_SIZE);
-        hash = Arrays.hashCode(bytes);
+    /** Points this probe at key bytes owned by someone else (no copy: {@link #copy()} to keep them). */
+    FlowKey wrap(byte[] key) {
+        bytes = key;
+        hash = Arrays.hashCode(key);
         return this;
     }
 

@@ -3,6 +3,7 @@ package io.xdpml.flow;
 import static io.xdpml.packet.Bytes.be16;
 import static io.xdpml.packet.Bytes.u8;
 
+import io.xdpml.packet.Bytes;
 import io.xdpml.packet.ParseFlags;
 import io.xdpml.packet.ParseSummary;
 import java.lang.foreign.MemorySegment;
@@ -17,11 +18,8 @@ public final class FlowPacket {
     private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     /** The normalised key, in {@code struct xdpml_flow_key} layout. */
-    final MemorySegment key = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
-    private final byte[] src = new byte[16];
-    private final byte[] dst = new byte[16];
-    private final MemorySegment srcSeg = MemorySegment.ofArray(src);
-    private final MemorySegment dstSeg = MemorySegment.ofArray(dst);
+    final byte[] keyBytes = new byte[FlowLayout.KEY_SIZE];
+    final MemorySegment key = MemorySegment.ofArray(keyBytes);
 
     long length;
     long headerBytes;
@@ -29,32 +27,40 @@ public final class FlowPacket {
     int tcpWindow;
     boolean fromA;
 
+    /** IPv4 as ::ffff:a.b.c.d: the low word's upper half. */
+    private static final long V4_MAPPED = 0x0000_ffff_0000_0000L;
+
     /**
-     * Fills the key and contribution from the frame and its parse; false when the packet has no
-     * IP header (not tracked).
+     * Fills the key and contribution from the frame (at {@code offset} in {@code frame}) and its
+     * parse; false when the packet has no IP header (not tracked). Addresses are handled as two
+     * big-endian words each: numeric order on them is the byte order xdpml_addr_cmp compares.
      */
     public boolean of(MemorySegment frame, long offset, long length, ParseSummary s) {
         if ((s.flags() & (ParseFlags.IPV4 | ParseFlags.IPV6)) == 0) {
             return false;
         }
-        key.fill((byte) 0);
-        java.util.Arrays.fill(src, (byte) 0);
-        java.util.Arrays.fill(dst, (byte) 0);
         long l3 = offset + (s.l3Offset() & 0xfff);
+        long srcHi;
+        long srcLo;
+        long dstHi;
+        long dstLo;
         int version;
         int l3len;
         int ipproto;
         if ((u8(frame, l3) >>> 4) == 4) {
             version = 4;
-            src[10] = src[11] = dst[10] = dst[11] = (byte) 0xff;
-            MemorySegment.copy(frame, l3 + 12, srcSeg, 12, 4);
-            MemorySegment.copy(frame, l3 + 16, dstSeg, 12, 4);
+            srcHi = 0;
+            dstHi = 0;
+            srcLo = V4_MAPPED | (frame.get(Bytes.BE32, l3 + 12) & 0xffff_ffffL);
+            dstLo = V4_MAPPED | (frame.get(Bytes.BE32, l3 + 16) & 0xffff_ffffL);
             l3len = (u8(frame, l3) & 0x0f) * 4;
             ipproto = u8(frame, l3 + 9);
         } else {
             version = 6;
-            MemorySegment.copy(frame, l3 + 8, srcSeg, 0, 16);
-            MemorySegment.copy(frame, l3 + 24, dstSeg, 0, 16);
+            srcHi = frame.get(BE64, l3 + 8);
+            srcLo = frame.get(BE64, l3 + 16);
+            dstHi = frame.get(BE64, l3 + 24);
+            dstLo = frame.get(BE64, l3 + 32);
             l3len = 40;
             ipproto = u8(frame, l3 + 6);
         }
@@ -76,12 +82,15 @@ public final class FlowPacket {
         } else {
             headerBytes = l3len;
         }
-        int c = compareAddresses();
+        int c = Long.compareUnsigned(srcHi, dstHi);
+        if (c == 0) {
+            c = Long.compareUnsigned(srcLo, dstLo);
+        }
         fromA = c < 0 || (c == 0 && sport <= dport);
-        MemorySegment a = fromA ? srcSeg : dstSeg;
-        MemorySegment b = fromA ? dstSeg : srcSeg;
-        MemorySegment.copy(a, 0, key, FlowLayout.KEY_ADDR_A, 16);
-        MemorySegment.copy(b, 0, key, FlowLayout.KEY_ADDR_B, 16);
+        key.set(BE64, FlowLayout.KEY_ADDR_A, fromA ? srcHi : dstHi);
+        key.set(BE64, FlowLayout.KEY_ADDR_A + 8, fromA ? srcLo : dstLo);
+        key.set(BE64, FlowLayout.KEY_ADDR_B, fromA ? dstHi : srcHi);
+        key.set(BE64, FlowLayout.KEY_ADDR_B + 8, fromA ? dstLo : srcLo);
         key.set(FlowLayout.U16, FlowLayout.KEY_PORT_A, (short) (fromA ? sport : dport));
         key.set(FlowLayout.U16, FlowLayout.KEY_PORT_B, (short) (fromA ? dport : sport));
         key.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL, (byte) proto);
@@ -90,16 +99,6 @@ public final class FlowPacket {
         key.set(FlowLayout.U16, FlowLayout.KEY_VLAN, (short) vlan);
         key.set(FlowLayout.U32, FlowLayout.KEY_VNI, s.vni());
         return true;
-    }
-
-    /** Lexicographic, as two big-endian unsigned words (xdpml_addr_cmp). */
-    private int compareAddresses() {
-        int c = Long.compareUnsigned(srcSeg.get(BE64, 0), dstSeg.get(BE64, 0));
-        if (c != 0) {
-            return c < 0 ? -1 : 1;
-        }
-        c = Long.compareUnsigned(srcSeg.get(BE64, 8), dstSeg.get(BE64, 8));
-        return c == 0 ? 0 : (c < 0 ? -1 : 1);
     }
 
     /** The key of the last packet (valid until the next {@link #of}). */

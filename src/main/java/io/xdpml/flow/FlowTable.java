@@ -35,7 +35,7 @@ public final class FlowTable {
     /** Adds a keyed packet at time {@code now} (ns), as xdp_flow.bpf.c does. */
     public void add(FlowPacket p, long now) {
         MemorySegment key = p.key;
-        MemorySegment f = flows.get(probe.set(key));
+        MemorySegment f = flows.get(probe.wrap(p.keyBytes));
         if (f == null) {
             f = MemorySegment.ofArray(new byte[FLOW_SIZE]);
             flows.put(probe.copy(), f);
