@@ -20,6 +20,8 @@ volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
 /* Test mode: packet time is test_clock_ns, which the caller of BPF_PROG_TEST_RUN sets. */
 volatile const __u8 cfg_test_clock = 0;
+/* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
+volatile const __u8 cfg_bench_new_flows = 0;
 
 __u64 test_clock_ns;
 struct xdpml_parse_summary last_summary;
@@ -90,6 +92,8 @@ int xdpml_flow(struct xdp_md *ctx)
 		xdpml_flow_count(XDPML_FC_NOT_IP);
 		return cfg_action;
 	}
+	if (cfg_bench_new_flows)
+		key.vni = bpf_get_prandom_u32();
 	__u64 now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
 	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, &key);
 	if (!f) {

@@ -101,6 +101,7 @@ final class FlowsCommand implements Callable<Integer> {
         FlowReplay.Result result;
         long notIp;
         long restarts;
+        long evictions;
         ObjectMapper mapper = new ObjectMapper();
         FlowRecord view = new FlowRecord();
         FlowRecordListener printer = !format.records ? FlowRecordListener.NONE : (t, reason, k, s) -> {
@@ -125,6 +126,7 @@ final class FlowsCommand implements Callable<Integer> {
             e.forEachFlow((k, v) -> flows.add(new byte[][] {k.toArray(ValueLayout.JAVA_BYTE),
                 v.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)}));
             notIp = e.counter(FlowCounter.NOT_IP);
+            evictions = e.evictions();
             restarts = e.counter(FlowCounter.IDLE_RESTART);
         }
         // stable order: by first packet time, then key bytes
@@ -147,8 +149,8 @@ final class FlowsCommand implements Callable<Integer> {
             }
             out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
         } else {
-            out.printf("%s  (engine: %s, %d packets, %d flows, %d not IP, %d idle restarts)%n", file, chosen,
-                    result.replayed(), flows.size(), notIp, restarts);
+            out.printf("%s  (engine: %s, %d packets, %d flows, %d not IP, %d idle restarts, %d evicted)%n", file,
+                    chosen, result.replayed(), flows.size(), notIp, restarts, evictions);
             out.printf("%-41s %-41s %5s %9s %9s %11s %11s %10s%n", "source (initiator)", "destination", "proto",
                     "fwd pkts", "bwd pkts", "fwd bytes", "bwd bytes", "duration");
             for (byte[][] f : flows) {

@@ -15,6 +15,13 @@ public interface FlowEngine extends AutoCloseable {
     long counter(FlowCounter c);
 
     /**
+     * Flows the table evicted to make room (LRU). BPF has no hook on eviction, so it is derived:
+     * flows created - flows in the table now - flows the sweeper removed. Exact while nothing else
+     * deletes from the table. The Java reference never evicts.
+     */
+    long evictions();
+
+    /**
      * Sweeps the table at {@code nowNanos} ({@link FlowSweeper}): idle flows are removed and
      * reported to the engine's listener, closed flows removed after {@code lingerNanos}.
      *

@@ -47,6 +47,11 @@ public final class JavaFlowEngine implements FlowEngine {
     }
 
     @Override
+    public long evictions() {
+        return 0;
+    }
+
+    @Override
     public int sweep(long nowNanos, long lingerNanos) {
         return table.sweep(nowNanos, lingerNanos);
     }

@@ -28,6 +28,7 @@ public final class KernelFlowEngine implements FlowEngine {
     private final FlowConfig config;
     private final FlowRecordListener listener;
     private boolean drainEveryPacket = true;
+    private long swept;
 
     public KernelFlowEngine(FlowConfig config) {
         this(config, FlowRecordListener.NONE);
@@ -84,6 +85,13 @@ public final class KernelFlowEngine implements FlowEngine {
     }
 
     @Override
+    public long evictions() {
+        long[] live = {0};
+        flows.forEachKey(k -> live[0]++);
+        return counter(FlowCounter.NEW) - live[0] - swept;
+    }
+
+    @Override
     public int sweep(long nowNanos, long lingerNanos) {
         records.drain(); // what the kernel reported comes first
         int removed = 0;
@@ -102,6 +110,7 @@ public final class KernelFlowEngine implements FlowEngine {
                 // a packet may update the flow between lookup and delete: that packet is lost to the record
                 if (flows.delete(key)) {
                     removed++;
+                    swept++;
                     if (act == FlowSweeper.Action.REMOVE_AND_REPORT) {
                         listener.onRecord(nowNanos, FlowReason.SWEPT_IDLE, key, value);
                     }

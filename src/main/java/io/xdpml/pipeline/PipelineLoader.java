@@ -26,6 +26,9 @@ public final class PipelineLoader {
             if (!name.equals("drop")) { // every pipeline but the bare floor ends with cfg_action
                 obj.setConstant("cfg_action", action);
             }
+            if (name.equals("flow-new")) {
+                obj.setConstant("cfg_bench_new_flows", 1);
+            }
             obj.load();
             return new Loaded(p, obj, obj.program(p.program()));
         } catch (RuntimeException e) {

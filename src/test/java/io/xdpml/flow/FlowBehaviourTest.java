@@ -102,6 +102,8 @@ class FlowBehaviourTest {
                 }
             });
             assertThat(kept[0]).as("flows the LRU kept").isPositive().isLessThanOrEqualTo(capacity);
+            assertThat(k.evictions()).as("evictions counted").isEqualTo(flows - kept[0]);
+            assertThat(j.evictions()).isZero();
             assertThat(same[0]).as("every kept flow is intact").isEqualTo(kept[0]);
             // the newest flow survived eviction and still updates
             byte[] newest = udp(1024 + (flows - 1) % 60000, 7 + (flows - 1) / 60000, 1);

@@ -114,6 +114,11 @@ class FlowRecordFloodTest {
         }
 
         @Override
+        public long evictions() {
+            return k.evictions();
+        }
+
+        @Override
         public io.xdpml.packet.ParseCounters parseCounters() {
             return k.parseCounters();
         }
