@@ -27,7 +27,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("flows"), List.of("bench"), List.of("bench", "testrun"),
+        for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("flows"), List.of("bench"), List.of("bench", "testrun"), List.of("bench", "veth"),
                 List.of("demo"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
