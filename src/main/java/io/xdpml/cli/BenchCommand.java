@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
         subcommands = {BenchCommand.TestRunBench.class, BenchCommand.VethBench.class})
 final class BenchCommand implements Runnable {
     @Spec
@@ -35,6 +35,7 @@ final class BenchCommand implements Runnable {
 
     /** Kernel cost per packet from BPF_PROG_TEST_RUN, side by side with a bare XDP_DROP. */
     @Command(name = "testrun", mixinStandardHelpOptions = true,
+            header = "Kernel ns per packet of a pipeline beside XDP_DROP (BPF_PROG_TEST_RUN).",
             description = {"The kernel's own ns per packet for a pipeline, from BPF_PROG_TEST_RUN with a large repeat,",
                 "side by side with the bare XDP_DROP program in the same run (runs interleaved, median reported).",
                 "The frame is Ethernet/IPv4/UDP of the given size. Needs root."})
@@ -130,6 +131,7 @@ final class BenchCommand implements Runnable {
 
     /** End-to-end Mpps through a veth pair, side by side with XDP_DROP. */
     @Command(name = "veth", mixinStandardHelpOptions = true,
+            header = "End-to-end Mpps through a veth pair beside XDP_DROP (live frames).",
             description = {"Packets per second that a pipeline takes end to end: a veth pair in a network namespace of its own,",
                 "the pipeline attached natively to one end, real frames sent into the other (BPF_PROG_TEST_RUN live frames,",
                 "XDP_TX), beside a bare XDP_DROP in the same run. Generator and receiver share one core (veth delivers in",

@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml demo}: the built-in default job. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
+        header = "Self-test: kernel and Java parsers on sample traffic, offline and live on a veth pair.",
         description = {"Self-test on this machine, with nothing configured:",
             " 1. writes a capture of sample traffic (every protocol the parser knows, and broken frames);",
             " 2. inspects it with the kernel engine (the real XDP program through BPF_PROG_TEST_RUN) and the Java engine;",

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml flows FILE}: the flow table of a capture. */
 @Command(name = "flows", mixinStandardHelpOptions = true,
+        header = "The flows of a capture with every feature, or its flow records.",
         description = {"Track the flows of a capture with its own timing and print one row per flow: key, first/last time,",
             "packets and bytes per direction (src = the initiator) and every feature (docs/flows.md).",
             "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as",
@@ -118,6 +119,9 @@ final class FlowsCommand implements Callable<Integer> {
         try (FlowEngine e = chosen == EngineChoice.kernel ? new KernelFlowEngine(config, printer)
                 : new JavaFlowEngine(config, TestRun.maxTestRunFrame(), printer)) {
             result = FlowReplay.replay(file, e);
+            if (result.damage() != null && result.packets() == 0) {
+                throw result.damage(); // not a capture at all, or broken before its first packet
+            }
             if (format.records) { // what is left: reported by a sweep after every flow went idle
                 long[] last = {0};
                 e.forEachFlow((k, v) -> last[0] = Math.max(last[0], FlowLayout.u64(v, FlowLayout.LAST_NS)));

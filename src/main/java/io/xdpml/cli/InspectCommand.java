@@ -20,6 +20,7 @@ import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xdpml inspect FILE}: the parser's counters for a capture. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
+        header = "Protocol and parse-error counters of a capture (kernel or Java parser).",
         description = {"Parse every packet of a capture (pcap or pcapng) and print the protocol and parse-error counters.",
             "--engine kernel runs each packet through the real XDP program with BPF_PROG_TEST_RUN (needs root);",
             "--engine java through the Java reference parser. Both give identical counters (docs/parser.md).",
@@ -58,6 +59,9 @@ final class InspectCommand implements Callable<Integer> {
         try (ParseEngine e = chosen.open(vxlanPort)) {
             result = CaptureInspector.inspect(file, e, null);
             counters = e.counters();
+        }
+        if (result.damage() != null && result.packets() == 0) {
+            throw result.damage(); // not a capture at all, or broken before its first packet
         }
         if (json) {
             Map<String, Object> m = counters.toJsonMap();

@@ -35,6 +35,15 @@ public final class Main implements Runnable {
 
     private static String describe(Throwable ex) {
         String m = ex.getMessage();
+        if (ex instanceof java.nio.file.NoSuchFileException) {
+            return "no such file: " + m;
+        }
+        if (ex instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied: " + m;
+        }
+        if (ex instanceof java.nio.file.FileSystemException) {
+            return m + " (" + ex.getClass().getSimpleName() + ")";
+        }
         return m == null ? ex.toString() : m;
     }
 

@@ -53,7 +53,14 @@ class CliTest {
     void errorsNameTheProblem() {
         Run missing = run("inspect", "--engine", "java", "/nonexistent/file.pcap");
         assertThat(missing.code()).isNotZero();
-        assertThat(missing.err()).contains("/nonexistent/file.pcap");
+        assertThat(missing.err()).contains("no such file: /nonexistent/file.pcap");
+        Run notACapture = run("inspect", "--engine", "java", "pom.xml");
+        assertThat(notACapture.code()).isEqualTo(2);
+        assertThat(notACapture.out()).isEmpty();
+        assertThat(notACapture.err()).contains("unknown magic number");
+        Run flowsOfNothing = run("flows", "--engine", "java", "pom.xml");
+        assertThat(flowsOfNothing.code()).isEqualTo(2);
+        assertThat(flowsOfNothing.err()).contains("unknown magic number");
         Run badEngine = run("inspect", "--engine", "gpu", "x.pcap");
         assertThat(badEngine.code()).isNotZero();
         assertThat(badEngine.err()).contains("--engine");
