@@ -150,6 +150,11 @@ public final class BpfMap implements AutoCloseable {
         return type().perCpu() ? perCpuValueStride() * possibleCpus() : valueSize;
     }
 
+    /** Its object closed: calls fail with EBADF from now on instead of reaching a reused fd. */
+    void invalidate() {
+        fd = -1;
+    }
+
     private void requireFd(String what) {
         if (fd < 0) throw new IllegalStateException(what + " on map " + name + ": not loaded (no fd)");
     }

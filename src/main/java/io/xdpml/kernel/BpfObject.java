@@ -312,6 +312,9 @@ public final class BpfObject implements AutoCloseable {
     @Override
     public void close() {
         if (obj != null) {
+            // the fds die with the object: maps must not keep numbers the process may reuse
+            maps.values().forEach(BpfMap::invalidate);
+            loaded = false;
             Native.objectClose(obj);
             obj = null;
         }

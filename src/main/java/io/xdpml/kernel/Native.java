@@ -154,6 +154,7 @@ public final class Native {
 
     // ---------------------------------------------------------------- libc
     private static final MethodHandle CLOSE = libc("close", fd(JAVA_INT, JAVA_INT), true);
+    private static final MethodHandle DUP = libc("fcntl", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), true);
     private static final MethodHandle OPEN = libc("open", fd(JAVA_INT, ADDRESS, JAVA_INT), true);
     private static final MethodHandle MMAP =
             libc("mmap", fd(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG), true);
@@ -371,6 +372,11 @@ public final class Native {
 
     static int close(int fd) {
         try { return (int) CLOSE.invokeExact(CAPTURE.get(), fd); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** fcntl(fd, F_DUPFD_CLOEXEC, 3): a new close-on-exec descriptor for the same object, or -1. */
+    static int dup(int fd) {
+        try { return (int) DUP.invokeExact(CAPTURE.get(), fd, 1030 /* F_DUPFD_CLOEXEC */, 3); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int open(MemorySegment path, int flags) {

@@ -46,6 +46,7 @@ public final class NetworkNamespace implements AutoCloseable {
         String name = prefix + "-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
         command("ip", "netns", "add", name);
         NetworkNamespace ns = new NetworkNamespace(name);
+        KernelCleanup.register(ns);
         try {
             ns.run(() -> {
                 try (Arena a = Arena.ofConfined()) {
@@ -108,6 +109,47 @@ public final class NetworkNamespace implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code task} on the calling platform thread moved into the namespace for the call (and
+     * back afterwards), without involving the namespace's own thread, which may be busy. For
+     * cleanup paths (detach on close, the shutdown hook). Not on a virtual thread: setns would move
+     * its carrier.
+     */
+    public <T> T callOnThisThread(Callable<T> task) throws Exception {
+        if (isNamespaceThread()) {
+            return task.call();
+        }
+        if (Thread.currentThread().isVirtual()) {
+            return run(task);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            int self = Native.open(a.allocateFrom("/proc/thread-self/ns/net"), O_RDONLY | O_CLOEXEC);
+            if (self < 0) throw new KernelException("open(/proc/thread-self/ns/net)", Native.errno());
+            String path = "/var/run/netns/" + name;
+            int target = Native.open(a.allocateFrom(path), O_RDONLY | O_CLOEXEC);
+            if (target < 0) {
+                int err = Native.errno();
+                Native.close(self);
+                throw new KernelException("open(" + path + ")", err);
+            }
+            try {
+                if (Native.setns(target, CLONE_NEWNET) != 0) {
+                    throw new KernelException("setns(" + path + ", CLONE_NEWNET)", Native.errno());
+                }
+                try {
+                    return task.call();
+                } finally {
+                    if (Native.setns(self, CLONE_NEWNET) != 0) {
+                        throw new KernelException("setns(back to this thread's namespace)", Native.errno());
+                    }
+                }
+            } finally {
+                Native.close(target);
+                Native.close(self);
+            }
+        }
+    }
+
     /** Runs {@code command} inside the namespace ({@code ip netns exec NAME ...}); returns its output. */
     public String exec(String... command) {
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", name));
@@ -138,6 +180,16 @@ public final class NetworkNamespace implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         command("ip", "netns", "del", name);
+        KernelCleanup.unregister(this);
+    }
+
+    /** The shutdown hook's close: deletes the namespace without waiting for its thread. */
+    void deleteWithoutWaiting() {
+        if (closed) return;
+        closed = true;
+        thread.shutdownNow();
+        command("ip", "netns", "del", name);
+        KernelCleanup.unregister(this);
     }
 
     static String command(String... cmd) {

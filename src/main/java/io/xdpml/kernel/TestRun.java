@@ -120,6 +120,9 @@ public final class TestRun implements AutoCloseable {
      * heap segment is copied into a native buffer first (the kernel reads native memory).
      */
     public int run(MemorySegment packet, int length, int repeat) {
+        if (!program.object().loaded()) {
+            throw new IllegalStateException("test run of " + program.name() + ": its object is closed");
+        }
         if (!packet.isNative()) {
             if (dataIn == null || dataIn.byteSize() < length) {
                 dataIn = arena.allocate(Math.max(length, 4096), 64);

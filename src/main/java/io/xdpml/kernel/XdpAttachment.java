@@ -3,8 +3,7 @@ package io.xdpml.kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.OptionalInt;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -33,23 +32,29 @@ public final class XdpAttachment implements AutoCloseable {
     static final int EEXIST = 17;
     static final int ENODEV = 19;
 
-    private static final Set<XdpAttachment> OPEN = ConcurrentHashMap.newKeySet();
-    private static boolean hookInstalled;
-
     private final int ifindex;
     private final XdpMode mode;
     private final String fallbackReason;
     private final NetworkNamespace namespace;
     private volatile BpfProgram program;
-    private volatile boolean closed;
+    /** Our own descriptor of the attached program: detach works even after its object closed. */
+    private volatile int programFd;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private XdpAttachment(BpfProgram program, int ifindex, XdpMode mode, String fallbackReason,
                           NetworkNamespace namespace) {
         this.program = program;
+        this.programFd = dupOrThrow(program);
         this.ifindex = ifindex;
         this.mode = mode;
         this.fallbackReason = fallbackReason;
         this.namespace = namespace;
+    }
+
+    private static int dupOrThrow(BpfProgram p) {
+        int fd = Native.dup(p.fd());
+        if (fd < 0) throw new KernelException("fcntl(F_DUPFD_CLOEXEC, prog=" + p.name() + ")", Native.errno());
+        return fd;
     }
 
     /**
@@ -76,8 +81,14 @@ public final class XdpAttachment implements AutoCloseable {
             check(Native.xdpAttach(ifindex, fd, XDP_FLAGS_UPDATE_IF_NOEXIST | mode.flag, null),
                     () -> call(ifindex, "UPDATE_IF_NOEXIST|" + flagName(mode), prog));
         }
-        XdpAttachment a = new XdpAttachment(prog, ifindex, used, reason, NetworkNamespace.current());
-        register(a);
+        XdpAttachment a;
+        try {
+            a = new XdpAttachment(prog, ifindex, used, reason, NetworkNamespace.current());
+        } catch (RuntimeException e) {
+            Native.xdpDetach(ifindex, used.flag, null); // cannot track it: do not leave it attached
+            throw e;
+        }
+        KernelCleanup.register(a);
         return a;
     }
 
@@ -105,37 +116,58 @@ public final class XdpAttachment implements AutoCloseable {
 
     /** Atomically swaps the attached program for {@code next} (XDP_FLAGS_REPLACE with our old fd). */
     public synchronized void replace(BpfProgram next) {
-        if (closed) throw new IllegalStateException("attachment closed");
+        if (closed.get()) throw new IllegalStateException("attachment closed");
         BpfProgram old = program;
+        int oldFd = programFd;
+        int nextFd = dupOrThrow(next);
         int rc = inNamespace(() -> {
             try (Arena a = Arena.ofConfined()) {
-                return Native.xdpAttach(ifindex, next.fd(), XDP_FLAGS_REPLACE | mode.flag, opts(a, old.fd()));
+                return Native.xdpAttach(ifindex, nextFd, XDP_FLAGS_REPLACE | mode.flag, opts(a, oldFd));
             }
         });
         if (rc < 0) {
+            Native.close(nextFd);
             throw KernelException.of("bpf_xdp_attach(ifindex=" + ifindex + ", prog=" + next.name() + ", flags=REPLACE|"
-                    + flagName(mode) + ", old_prog_fd=" + old.fd() + " (" + old.name() + "))", rc);
+                    + flagName(mode) + ", old_prog_fd=" + oldFd + " (" + old.name() + "))", rc);
         }
         program = next;
+        programFd = nextFd;
+        Native.close(oldFd);
     }
 
-    /** Detaches if our program is still attached; idempotent. */
+    /**
+     * Detaches if our program is still attached; idempotent, safe from any thread and from the
+     * shutdown hook: no lock is held, and the calling thread enters the namespace itself rather
+     * than waiting for the namespace's thread (which may be the one busy or blocked).
+     */
     @Override
-    public synchronized void close() {
-        if (closed) return;
-        closed = true;
-        OPEN.remove(this);
-        if (namespace != null && namespace.isClosed()) return; // its interfaces are gone
-        BpfProgram p = program;
-        int rc = inNamespace(() -> {
-            try (Arena a = Arena.ofConfined()) {
-                return Native.xdpDetach(ifindex, XDP_FLAGS_REPLACE | mode.flag, opts(a, p.fd()));
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        int fd = programFd;
+        try {
+            if (namespace != null && namespace.isClosed()) return; // its interfaces are gone
+            int rc;
+            try {
+                rc = namespace == null ? detach(fd) : namespace.callOnThisThread(() -> detach(fd));
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
             }
-        });
-        // EEXIST: another program replaced ours; ENODEV: the interface is gone. Both: nothing to do.
-        if (rc < 0 && rc != -EEXIST && rc != -ENODEV) {
-            throw KernelException.of("bpf_xdp_detach(ifindex=" + ifindex + ", flags=REPLACE|" + flagName(mode)
-                    + ", old_prog_fd=" + p.fd() + ")", rc);
+            // EEXIST: another program replaced ours; ENODEV: the interface is gone. Both: nothing to do.
+            if (rc < 0 && rc != -EEXIST && rc != -ENODEV) {
+                throw KernelException.of("bpf_xdp_detach(ifindex=" + ifindex + ", flags=REPLACE|" + flagName(mode)
+                        + ", old_prog_fd=" + fd + ")", rc);
+            }
+        } finally {
+            KernelCleanup.unregister(this);
+            Native.close(fd);
+        }
+    }
+
+    private int detach(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            return Native.xdpDetach(ifindex, XDP_FLAGS_REPLACE | mode.flag, opts(a, fd));
         }
     }
 
@@ -171,27 +203,13 @@ public final class XdpAttachment implements AutoCloseable {
         }
     }
 
-    private static synchronized void register(XdpAttachment a) {
-        OPEN.add(a);
-        if (!hookInstalled) {
-            Runtime.getRuntime().addShutdownHook(new Thread(XdpAttachment::detachAll, "xdpml-xdp-detach"));
-            hookInstalled = true;
-        }
-    }
-
-    /** Detaches every attachment still open (the shutdown hook). */
+    /** Detaches every attachment still open (what the shutdown hook does first). */
     static void detachAll() {
-        for (XdpAttachment a : OPEN.toArray(new XdpAttachment[0])) {
-            try {
-                a.close();
-            } catch (Throwable t) {
-                System.err.println("xdpml: detaching XDP from ifindex " + a.ifindex + ": " + t.getMessage());
-            }
-        }
+        KernelCleanup.detachAll();
     }
 
     @Override
     public String toString() {
-        return "XdpAttachment[ifindex=" + ifindex + ", " + mode + ", " + program.name() + (closed ? ", closed" : "") + "]";
+        return "XdpAttachment[ifindex=" + ifindex + ", " + mode + ", " + program.name() + (closed.get() ? ", closed" : "") + "]";
     }
 }
