@@ -100,10 +100,10 @@ final class BenchCommand implements Runnable {
         /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
         static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
             List<PipelineLoader.Loaded> loaded = new ArrayList<>();
+            List<TestRun> testRuns = new ArrayList<>();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment pkt = arena.allocate(frame.length);
                 pkt.copyFrom(MemorySegment.ofArray(frame));
-                List<TestRun> testRuns = new ArrayList<>();
                 for (String n : names) {
                     PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
                     loaded.add(l);
@@ -124,6 +124,7 @@ final class BenchCommand implements Runnable {
                 }
                 return out;
             } finally {
+                testRuns.forEach(TestRun::close);
                 loaded.forEach(PipelineLoader.Loaded::close);
             }
         }

@@ -167,6 +167,11 @@ final class FlowsCommand implements Callable<Integer> {
             }
         }
         out.flush();
+        if (result.cut() > 0 || result.runts() > 0) {
+            err.printf("xdpml flows: %d frame(s) longer than %d bytes counted at that length (the XDP test-run limit, for"
+                    + " both engines alike); %d runt(s) < 14 bytes not tracked%n", result.cut(), TestRun.maxTestRunFrame(),
+                    result.runts());
+        }
         if (result.damage() != null) {
             err.println("xdpml flows: " + result.damage().getMessage() + "; tracked the packets before it");
             return 3;

@@ -47,6 +47,9 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (vxlanPort < 0 || vxlanPort > 65535) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vxlan-port must be 0..65535: " + vxlanPort);
+        }
         EngineChoice chosen = engine;
         if (chosen == EngineChoice.kernel && io.xdpml.kernel.BpfSupport.unavailableReason().isPresent()
                 && !spec.commandLine().getParseResult().hasMatchedOption("--engine")) {

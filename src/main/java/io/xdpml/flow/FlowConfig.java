@@ -28,6 +28,9 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
         if (activeTimeoutNanos < 0 || samplePacketN < 0 || sampleFlowN < 0) {
             throw new IllegalArgumentException("active timeout and sampling rates must not be negative");
         }
+        if (vxlanPort < 0 || vxlanPort > 65535) {
+            throw new IllegalArgumentException("VXLAN port must be 0..65535: " + vxlanPort);
+        }
         if (ringBytes < 4096 || Integer.bitCount(ringBytes) != 1) {
             throw new IllegalArgumentException("ring buffer size must be a power of two >= 4096: " + ringBytes);
         }

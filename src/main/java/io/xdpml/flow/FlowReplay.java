@@ -4,16 +4,21 @@ import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
 import io.xdpml.pcap.PcapFormatException;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
  * Feeds a capture to a {@link FlowEngine} with each packet's own timestamp, framed as Ethernet
- * and cut to the engine's limit like {@code CaptureInspector}.
+ * and cut to the engine's limit like {@code CaptureInspector} (the same frame for both engines:
+ * a cut frame counts with the cut length; the result says how many were cut).
  */
 public final class FlowReplay {
-    /** @param damage null, or where the capture was damaged (packets before it were replayed) */
-    public record Result(long packets, long replayed, PcapFormatException damage) {}
+    /**
+     * @param replayed packets given to the engine
+     * @param cut      of those, frames longer than the engine takes, given cut to its limit
+     * @param runts    packets shorter than an Ethernet header, not given (XDP never sees them)
+     * @param damage   null, or where the capture was damaged (packets before it were replayed)
+     */
+    public record Result(long packets, long replayed, long cut, long runts, PcapFormatException damage) {}
 
     private FlowReplay() {}
 
@@ -26,22 +31,28 @@ public final class FlowReplay {
         EthernetFramer framer = new EthernetFramer();
         long packets = 0;
         long replayed = 0;
+        long cut = 0;
+        long runts = 0;
         try (CaptureReader r = CaptureReader.open(capture)) {
             try {
                 while (r.next()) {
                     packets++;
                     int length = framer.frame(r);
                     if (length < 14) {
+                        runts++;
                         continue;
                     }
-                    MemorySegment frame = framer.frameSegment();
-                    engine.packet(frame, Math.min(length, engine.maxFrameLength()), r.timestampNanos() + timeOffsetNanos);
+                    if (length > engine.maxFrameLength()) {
+                        cut++;
+                        length = engine.maxFrameLength();
+                    }
+                    engine.packet(framer.frameSegment(), length, r.timestampNanos() + timeOffsetNanos);
                     replayed++;
                 }
             } catch (PcapFormatException e) {
-                return new Result(packets, replayed, e);
+                return new Result(packets, replayed, cut, runts, e);
             }
         }
-        return new Result(packets, replayed, null);
+        return new Result(packets, replayed, cut, runts, null);
     }
 }

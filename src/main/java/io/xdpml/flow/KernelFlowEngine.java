@@ -39,6 +39,7 @@ public final class KernelFlowEngine implements FlowEngine {
         this.listener = listener;
         Pipelines.Pipeline p = Pipelines.get("flow");
         BpfObject obj = BpfObject.openResource(p.resource());
+        TestRun testRun = null;
         try {
             obj.setConstant("cfg_vxlan_port", config.vxlanPort());
             obj.setConstant("cfg_idle_timeout_ns", config.idleTimeoutNanos());
@@ -49,19 +50,23 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.setMaxEntries("xdpml_flows", config.maxFlows());
             obj.setMaxEntries("xdpml_flow_records", config.ringBytes());
             obj.load();
+            testRun = obj.program(p.program()).testRun();
+            this.clock = obj.variable("test_clock_ns");
+            this.flows = obj.map("xdpml_flows");
+            this.flowCounters = obj.map("xdpml_flow_counters");
+            this.parseCounters = obj.map("xdpml_parse_counters");
+            this.records = new RingBufferConsumer(obj.map("xdpml_flow_records"), rec -> listener.onRecord(
+                    FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS), FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
+                    rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
         } catch (RuntimeException e) {
+            if (testRun != null) {
+                testRun.close();
+            }
             obj.close();
             throw e;
         }
         this.object = obj;
-        this.run = obj.program(p.program()).testRun();
-        this.clock = obj.variable("test_clock_ns");
-        this.flows = obj.map("xdpml_flows");
-        this.flowCounters = obj.map("xdpml_flow_counters");
-        this.parseCounters = obj.map("xdpml_parse_counters");
-        this.records = new RingBufferConsumer(obj.map("xdpml_flow_records"), rec -> listener.onRecord(
-                FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS), FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
-                rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
+        this.run = testRun;
     }
 
     /** Leave records in the ring buffer until {@link #drainRecords()} (to see it fill up). */

@@ -1,6 +1,5 @@
 package io.xdpml.pipeline;
 
-import io.xdpml.kernel.BpfProgram;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.packet.ParseSummary;
@@ -16,8 +15,12 @@ public final class KernelParseEngine implements ParseEngine {
 
     public KernelParseEngine(int vxlanPort) {
         this.parser = ParserProgram.load(vxlanPort, true, ParserProgram.XDP_PASS);
-        BpfProgram p = parser.program();
-        this.run = p.testRun();
+        try {
+            this.run = parser.program().testRun();
+        } catch (RuntimeException e) {
+            parser.close();
+            throw e;
+        }
     }
 
     @Override

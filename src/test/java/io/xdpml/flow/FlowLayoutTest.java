@@ -1,7 +1,7 @@
 package io.xdpml.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 import io.xdpml.packet.ParseSummary;
 import java.io.InputStream;
@@ -34,7 +34,7 @@ class FlowLayoutTest {
         try {
             p = new ProcessBuilder("bpftool", "btf", "dump", "file", obj.toString()).redirectErrorStream(true).start();
         } catch (java.io.IOException e) {
-            assumeTrue(false, "SKIPPED: bpftool not installed");
+            require(false, "bpftool not installed");
             return;
         }
         String out = new String(p.getInputStream().readAllBytes());

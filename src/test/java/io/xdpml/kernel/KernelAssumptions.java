@@ -3,7 +3,7 @@ package io.xdpml.kernel;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 /** Shared test helpers: skip (never pass silently) when BPF is unavailable; frame builders. */
 final class KernelAssumptions {
@@ -11,7 +11,7 @@ final class KernelAssumptions {
 
     static void assumeBpf() {
         var reason = BpfSupport.unavailableReason();
-        assumeTrue(reason.isEmpty(), () -> "kernel tests skipped: " + reason.orElse(""));
+        require(reason.isEmpty(), () -> "kernel tests skipped: " + reason.orElse(""));
     }
 
     /** A broadcast Ethernet frame of {@code length} bytes, ethertype 0x88b5, payload = index bytes. */

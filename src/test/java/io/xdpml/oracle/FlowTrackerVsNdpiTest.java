@@ -1,7 +1,7 @@
 package io.xdpml.oracle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 import io.xdpml.flow.FlowConfig;
 import io.xdpml.flow.FlowLayout;
@@ -36,7 +36,7 @@ class FlowTrackerVsNdpiTest {
     @ParameterizedTest
     @ValueSource(strings = {"benign/lan-trace-2012.pcap", "benign/ndpi-firefox.pcap", "attack/cicddos2019-synflood.pcap"})
     void perFlowCountsAgreeWithNdpiReader(String capture) throws Exception {
-        assumeTrue(NdpiReader.installed(), "SKIPPED: ndpiReader is not installed (apt-get install libndpi-bin)");
+        require(NdpiReader.installed(), "ndpiReader is not installed (apt-get install libndpi-bin)");
         List<NdpiFlow> theirs = NdpiReader.flows(TestData.capture(capture));
         Map<String, Counts> ours = new HashMap<>();
         try (JavaFlowEngine e = new JavaFlowEngine(new FlowConfig(1 << 20, 10L * 365 * 86_400 * 1_000_000_000L, 4789), 1 << 18)) {

@@ -1,7 +1,7 @@
 package io.xdpml.oracle;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +32,7 @@ class NdpiReaderTest {
 
     @BeforeAll
     static void tools() {
-        assumeTrue(NdpiReader.installed(),
+        require(NdpiReader.installed(),
                 "ndpiReader not installed (apt-get install libndpi-bin): skipping the nDPI oracle tests");
     }
 
@@ -43,7 +43,7 @@ class NdpiReaderTest {
             dir = Path.of("/work/shared/data");
         }
         Path p = dir.resolve("pcap").resolve(relative);
-        assumeTrue(Files.isReadable(p), "shared capture missing: " + p);
+        require(Files.isReadable(p), "shared capture missing: " + p);
         return p;
     }
 
@@ -52,7 +52,7 @@ class NdpiReaderTest {
     }
 
     static Map<Tshark.Key, Tshark.Tally> tshark(String relative) {
-        assumeTrue(Tshark.installed(), "tshark not installed: skipping the cross-check");
+        require(Tshark.installed(), "tshark not installed: skipping the cross-check");
         return TSHARK.computeIfAbsent(relative, r -> Tshark.directedTotals(capture(r)));
     }
 
@@ -86,7 +86,7 @@ class NdpiReaderTest {
     @Test
     void lanTraceNonIpFramesAreArpAndTheirBytesAreDiscarded() {
         NdpiReader.Summary s = run(LAN).summary();
-        assumeTrue(Tshark.installed(), "tshark not installed");
+        require(Tshark.installed(), "tshark not installed");
         List<String> arp = Tshark.run("-r", capture(LAN).toString(), "-Y", "arp", "-T", "fields", "-e", "frame.len");
         assertThat(arp).hasSize(743);
         assertThat(arp.stream().mapToLong(Long::parseLong).sum()).isEqualTo(s.discardedBytes()).isEqualTo(39836);
@@ -140,7 +140,7 @@ class NdpiReaderTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"benign/lan-trace-2012.pcap", "benign/ndpi-firefox.pcap"})
     void spotChecksAgainstTsharkConversations(String file) {
-        assumeTrue(Tshark.installed(), "tshark not installed");
+        require(Tshark.installed(), "tshark not installed");
         Map<Tshark.Key, Tshark.Conversation> conv = new HashMap<>();
         Set<Tshark.Key> split = new HashSet<>();
         for (String kind : List.of("tcp", "udp")) {

@@ -1,7 +1,7 @@
 package io.xdpml.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 import io.xdpml.packet.PacketParser;
 import io.xdpml.packet.ParseFlags;
@@ -99,7 +99,7 @@ class TsharkOracleTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("captures")
     void protocolsAgreeWithTshark(Path capture) throws Exception {
-        assumeTrue(tsharkInstalled(), "SKIPPED: tshark is not installed (apt-get install tshark)");
+        require(tsharkInstalled(), "tshark is not installed (apt-get install tshark)");
         List<String> chains = tsharkChains(capture);
         PacketParser parser = new PacketParser();
         ParseSummary s = new ParseSummary();

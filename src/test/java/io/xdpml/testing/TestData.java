@@ -1,6 +1,6 @@
 package io.xdpml.testing;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static io.xdpml.testing.Requirements.require;
 
 import io.xdpml.kernel.BpfSupport;
 import java.io.IOException;
@@ -18,7 +18,7 @@ public final class TestData {
     /** ../shared/data (the pom passes it as xdpml.data). */
     public static Path dataDir() {
         Path p = Path.of(System.getProperty("xdpml.data", "../shared/data"));
-        assumeTrue(Files.isDirectory(p.resolve("pcap")), "shared captures not found at " + p.toAbsolutePath()
+        require(Files.isDirectory(p.resolve("pcap")), "shared captures not found at " + p.toAbsolutePath()
                 + " (set -Dxdpml.data=DIR)");
         return p;
     }
@@ -39,6 +39,6 @@ public final class TestData {
     /** Skips the calling test, with the reason, where BPF cannot be used (not root, no bpf()...). */
     public static void assumeBpf() {
         Optional<String> why = BpfSupport.unavailableReason();
-        assumeTrue(why.isEmpty(), () -> "SKIPPED: needs root and BPF: " + why.orElse(""));
+        require(why.isEmpty(), () -> "needs root and BPF: " + why.orElse(""));
     }
 }
