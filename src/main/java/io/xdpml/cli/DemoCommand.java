@@ -6,6 +6,7 @@ import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.pcap.LinkType;
 import io.xdpml.pcap.PcapWriter;
+import io.xdpml.flow.LiveFlowCheck;
 import io.xdpml.pipeline.CaptureInspector;
 import io.xdpml.pipeline.LiveParserCheck;
 import io.xdpml.pipeline.ParseEngine;
@@ -24,12 +25,14 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml demo}: the built-in default job. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        header = "Self-test: kernel and Java parsers on sample traffic, offline and live on a veth pair.",
+        header = "Self-test: kernel and Java parsers and flow tables on sample traffic, offline and live on veth pairs.",
         description = {"Self-test on this machine, with nothing configured:",
             " 1. writes a capture of sample traffic (every protocol the parser knows, and broken frames);",
             " 2. inspects it with the kernel engine (the real XDP program through BPF_PROG_TEST_RUN) and the Java engine;",
             " 3. creates a network namespace with a veth pair, attaches the XDP parser (native, then generic mode),",
-            "    sends the frames through it for real, and compares the kernel's per-CPU counters with Java's.",
+            "    sends the frames through it for real, and compares the kernel's per-CPU counters with Java's;",
+            " 4. attaches the flow pipeline the same way, sends TCP conversations and UDP flows, reads the flow records",
+            "    from the BPF ring buffer as they come, and compares them and the flow table with the Java reference.",
             "Everything it creates is removed. Without root or BPF it says so and runs step 2 with the Java engine.",
             "Exit code 0 when kernel and Java agree everywhere."})
 final class DemoCommand implements Callable<Integer> {
@@ -60,24 +63,24 @@ final class DemoCommand implements Callable<Integer> {
                     w.write(t += 1_000_000, MemorySegment.ofArray(f), f.length, f.length);
                 }
             }
-            out.printf("1/3  wrote %d sample frames to %s%n", frames.size(), file);
+            out.printf("1/4  wrote %d sample frames to %s%n", frames.size(), file);
             out.flush();
 
             Optional<String> noBpf = BpfSupport.unavailableReason();
             ParseCounters java = inspect(file, EngineChoice.java);
             if (noBpf.isPresent()) {
-                out.printf("2/3  inspect (Java engine only: %s)%n", noBpf.get());
+                out.printf("2/4  inspect (Java engine only: %s)%n", noBpf.get());
                 table(out, "java", java, null, null);
-                out.println("3/3  live veth test skipped: it needs root and BPF (" + noBpf.get() + ")");
+                out.println("3/4  live veth tests skipped: it needs root and BPF (" + noBpf.get() + ")");
                 out.flush();
                 return 0;
             }
             ParseCounters kernel = inspect(file, EngineChoice.kernel);
-            out.println("2/3  inspect " + file.getFileName() + ": kernel (BPF_PROG_TEST_RUN) vs Java reference");
+            out.println("2/4  inspect " + file.getFileName() + ": kernel (BPF_PROG_TEST_RUN) vs Java reference");
             ok &= table(out, "kernel", kernel, "java", java);
             out.flush();
 
-            out.println("3/3  live: a veth pair in a new network namespace, the parser attached to one end, the frames"
+            out.println("3/4  live: a veth pair in a new network namespace, the parser attached to one end, the frames"
                     + " sent " + rounds + " times into the other through AF_PACKET");
             for (XdpMode mode : new XdpMode[] {XdpMode.AUTO, XdpMode.GENERIC}) {
                 LiveParserCheck.Outcome o = LiveParserCheck.run(frames, rounds, mode);
@@ -90,8 +93,18 @@ final class DemoCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
-            out.println(ok ? "OK: kernel and Java agree on every counter; namespace, veth and programs removed."
-                    : "FAILED: kernel and Java disagree (see the rows marked !=)");
+            LiveFlowCheck.Outcome flows = LiveFlowCheck.run(LiveFlowCheck.conversations(50, 20));
+            boolean flowsOk = flows.matches();
+            out.printf("4/4  live flows: the flow pipeline on a veth pair (real clock), %d frames: 50 TCP conversations"
+                    + " (handshake, data, FIN both ways, last ACK) and 20 UDP flows%n", flows.framesSent());
+            out.printf("     flow records read from the ring buffer: %d (%d expected by the Java reference), %d lost%n",
+                    flows.kernelRecords().size(), flows.javaRecords().size(), flows.recordsLost());
+            out.printf("     kernel flow table: %d flows; packets, bytes, lengths, flags of every flow and record %s%n",
+                    flows.kernelTable().size(), flowsOk ? "equal to Java's" : "DIFFER from Java's");
+            flows.kernelRecords().values().stream().limit(2).forEach(r -> out.println("     e.g. " + r));
+            ok &= flowsOk;
+            out.println(ok ? "OK: kernel and Java agree on every counter, flow and record; namespaces, veths and programs removed."
+                    : "FAILED: kernel and Java disagree (see above)");
             out.flush();
             return ok ? 0 : 1;
         } finally {

@@ -127,14 +127,7 @@ public final class KernelFlowEngine implements FlowEngine {
 
     @Override
     public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment value = a.allocate(FlowLayout.FLOW_SIZE, 8);
-            flows.forEachKey(key -> {
-                if (flows.lookup(key, value)) {
-                    action.accept(key, value);
-                }
-            });
-        }
+        KernelFlowTable.forEach(flows, action);
     }
 
     @Override
