@@ -27,6 +27,9 @@ __u64 test_clock_ns;
 struct xdpml_parse_summary last_summary;
 /* Test mode: whether the last packet was sampled (bit 0 random, bit 1 flow). */
 __u32 last_sampled;
+/* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
+volatile const __u8 cfg_record_features = 0;
+__u64 last_features[XDPML_FLOW_FEATURES];
 const struct xdpml_flow xdpml_zero_flow = {};
 /* Puts struct xdpml_flow_record into the object's BTF, for bpftool and FlowLayoutTest. */
 const volatile struct xdpml_flow_record *xdpml_flow_record_type = 0;
@@ -140,6 +143,8 @@ int xdpml_flow(struct xdp_md *ctx)
 	}
 	if (cfg_record_summary)
 		last_sampled = sampled;
+	if (cfg_record_features)
+		xdpml_flow_features(f, last_features);
 	return cfg_action;
 }
 

@@ -330,4 +330,88 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 	return d;
 }
 
+/*
+ * The flow features, in the order and with the names of io.xdpml.flow.FlowFeature (the CSV
+ * columns, the model's feature vector). FlowFeatureKernelTest holds this list and every value
+ * against the Java definitions, packet by packet. Units and scales: docs/flows.md.
+ */
+#define XDPML_FLOW_FEATURE_NAMES(X)                                                              \
+	X(duration_us) X(fwd_pkt_len_min) X(fwd_pkt_len_max) X(fwd_pkt_len_mean) X(fwd_pkt_len_var)  \
+	X(bwd_pkt_len_min) X(bwd_pkt_len_max) X(bwd_pkt_len_mean) X(bwd_pkt_len_var)                \
+	X(flow_iat_min_us) X(flow_iat_max_us) X(flow_iat_mean_us) X(flow_iat_var_us2)               \
+	X(fwd_iat_min_us) X(fwd_iat_max_us) X(fwd_iat_mean_us) X(fwd_iat_var_us2)                   \
+	X(bwd_iat_min_us) X(bwd_iat_max_us) X(bwd_iat_mean_us) X(bwd_iat_var_us2)                   \
+	X(fin_flag_count) X(syn_flag_count) X(rst_flag_count) X(psh_flag_count) X(ack_flag_count)   \
+	X(urg_flag_count) X(ece_flag_count) X(cwr_flag_count) X(fwd_init_win_bytes)                 \
+	X(bwd_init_win_bytes) X(fwd_header_bytes) X(bwd_header_bytes) X(hs_len_mean) X(hs_len_mad)  \
+	X(hs_iat_mean) X(hs_iat_mad) X(hs_dir_mean) X(hs_dir_mad)
+
+#define XDPML_COUNT_ONE(name) +1
+#define XDPML_FLOW_FEATURES (0 XDPML_FLOW_FEATURE_NAMES(XDPML_COUNT_ONE))
+
+/* floor(sum / count); 0 without samples */
+static __always_inline __u64 xdpml_feat_mean(__u64 sum, __u64 count)
+{
+	return count ? sum / count : 0;
+}
+
+/* max(0, floor(sum_sq / count) - mean^2), mean^2 saturating: the integer variance of FlowFeature */
+static __always_inline __u64 xdpml_feat_var(__u64 sum, __u64 sum_sq, __u64 count)
+{
+	if (!count)
+		return 0;
+	__u64 m = sum / count;
+	__u64 e2 = sum_sq / count;
+	__u64 m2 = m > 0xffffffffULL ? ~0ULL : m * m;
+	return e2 > m2 ? e2 - m2 : 0;
+}
+
+/* intervals of a direction (or the flow) with n packets: n - 1, none below two packets */
+static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
+{
+	return packets > 1 ? packets - 1 : 0;
+}
+
+/* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
+static __always_inline void xdpml_flow_features(const struct xdpml_flow *f, __u64 *out)
+{
+	const struct xdpml_flow_dir *fw = &f->dir[XDPML_FLOW_FWD], *bw = &f->dir[XDPML_FLOW_BWD];
+	__u64 total = fw->packets + bw->packets;
+	int i = 0;
+	out[i++] = (f->last_ns - f->first_ns) / 1000;
+	out[i++] = fw->len_min;
+	out[i++] = fw->len_max;
+	out[i++] = xdpml_feat_mean(fw->bytes, fw->packets);
+	out[i++] = xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets);
+	out[i++] = bw->len_min;
+	out[i++] = bw->len_max;
+	out[i++] = xdpml_feat_mean(bw->bytes, bw->packets);
+	out[i++] = xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets);
+	out[i++] = f->iat_min_us;
+	out[i++] = f->iat_max_us;
+	out[i++] = xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total));
+	out[i++] = xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total));
+	out[i++] = fw->iat_min_us;
+	out[i++] = fw->iat_max_us;
+	out[i++] = xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets));
+	out[i++] = xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets));
+	out[i++] = bw->iat_min_us;
+	out[i++] = bw->iat_max_us;
+	out[i++] = xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets));
+	out[i++] = xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets));
+#pragma unroll
+	for (int k = 0; k < 8; k++)
+		out[i++] = f->tcp_flags[k];
+	out[i++] = fw->init_window;
+	out[i++] = bw->init_window;
+	out[i++] = fw->header_bytes;
+	out[i++] = bw->header_bytes;
+	out[i++] = f->len.mean;
+	out[i++] = f->len.mad;
+	out[i++] = f->iat.mean;
+	out[i++] = f->iat.mad;
+	out[i++] = f->dir_run.mean;
+	out[i++] = f->dir_run.mad;
+}
+
 #endif

@@ -124,7 +124,7 @@ public enum FlowFeature {
         }
         long m = Long.divideUnsigned(sum, count);
         long e2 = Long.divideUnsigned(sumSq, count);
-        long m2 = Math.multiplyHigh(m, m) != 0 ? -1L : m * m;
+        long m2 = Long.compareUnsigned(m, 0xffff_ffffL) > 0 ? -1L : m * m; // saturating, as flow.h
         return Long.compareUnsigned(e2, m2) > 0 ? e2 - m2 : 0;
     }
 

@@ -21,6 +21,7 @@ public final class FlowTable {
     private final FlowConfig config;
     private final FlowRecordListener listener;
     private final long[] counters = new long[FlowCounter.SLOTS];
+    private MemorySegment lastUpdated;
 
     public FlowTable(FlowConfig config, FlowRecordListener listener) {
         this.config = config;
@@ -30,6 +31,7 @@ public final class FlowTable {
     /** Counts a packet that has no IP header. */
     public void notTracked() {
         counters[FlowCounter.NOT_IP.id()]++;
+        lastUpdated = null;
     }
 
     /** Adds a keyed packet at time {@code now} (ns), as xdp_flow.bpf.c does. */
@@ -55,6 +57,7 @@ public final class FlowTable {
         }
         FlowUpdater.update(f, p, now);
         counters[FlowCounter.PACKETS.id()]++;
+        lastUpdated = f;
 
         int cl = closing(f);
         if ((cl & CLOSE_ENDED) == 0 && ((cl & CLOSE_RST) != 0 || (cl & (CLOSE_FIN_FWD | CLOSE_FIN_BWD)) == (CLOSE_FIN_FWD | CLOSE_FIN_BWD))) {
@@ -98,6 +101,11 @@ public final class FlowTable {
             removed++;
         }
         return removed;
+    }
+
+    /** The state the last packet updated, or null when it was not tracked. */
+    public MemorySegment lastUpdated() {
+        return lastUpdated;
     }
 
     public int size() {

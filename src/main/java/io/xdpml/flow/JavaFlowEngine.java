@@ -46,6 +46,11 @@ public final class JavaFlowEngine implements FlowEngine {
         return table.counter(c);
     }
 
+    /** The flow state the last packet updated, or null when it was not tracked. */
+    public MemorySegment lastUpdated() {
+        return table.lastUpdated();
+    }
+
     @Override
     public long evictions() {
         return 0;

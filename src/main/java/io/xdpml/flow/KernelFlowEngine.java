@@ -21,6 +21,7 @@ public final class KernelFlowEngine implements FlowEngine {
     private final BpfObject object;
     private final TestRun run;
     private final MemorySegment clock;
+    private final MemorySegment lastFeatures;
     private final BpfMap flows;
     private final BpfMap flowCounters;
     private final BpfMap parseCounters;
@@ -35,6 +36,14 @@ public final class KernelFlowEngine implements FlowEngine {
     }
 
     public KernelFlowEngine(FlowConfig config, FlowRecordListener listener) {
+        this(config, listener, false);
+    }
+
+    /**
+     * @param recordFeatures test mode: after each packet, {@link #lastFeatures()} holds the features
+     *                       the kernel computed for that packet's flow ({@code xdpml_flow_features})
+     */
+    public KernelFlowEngine(FlowConfig config, FlowRecordListener listener, boolean recordFeatures) {
         this.config = config;
         this.listener = listener;
         Pipelines.Pipeline p = Pipelines.get("flow");
@@ -44,6 +53,7 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.setConstant("cfg_vxlan_port", config.vxlanPort());
             obj.setConstant("cfg_idle_timeout_ns", config.idleTimeoutNanos());
             obj.setConstant("cfg_test_clock", 1);
+            obj.setConstant("cfg_record_features", recordFeatures ? 1 : 0);
             obj.setConstant("cfg_active_timeout_ns", config.activeTimeoutNanos());
             obj.setConstant("cfg_sample_packet_n", config.samplePacketN());
             obj.setConstant("cfg_sample_flow_n", config.sampleFlowN());
@@ -52,6 +62,7 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.load();
             testRun = obj.program(p.program()).testRun();
             this.clock = obj.variable("test_clock_ns");
+            this.lastFeatures = obj.variable("last_features");
             this.flows = obj.map("xdpml_flows");
             this.flowCounters = obj.map("xdpml_flow_counters");
             this.parseCounters = obj.map("xdpml_parse_counters");
@@ -67,6 +78,11 @@ public final class KernelFlowEngine implements FlowEngine {
         }
         this.object = obj;
         this.run = testRun;
+    }
+
+    /** The kernel's feature vector of the last packet's flow (u64 each, FlowFeature order; test mode). */
+    public MemorySegment lastFeatures() {
+        return lastFeatures;
     }
 
     /** Leave records in the ring buffer until {@link #drainRecords()} (to see it fill up). */
