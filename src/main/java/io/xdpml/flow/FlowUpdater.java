@@ -18,59 +18,69 @@ public final class FlowUpdater {
 
     /** Updates the state {@code f} (zeros for a new flow) with packet {@code p} at {@code now}; returns the direction. */
     public static int update(MemorySegment f, FlowPacket p, long now) {
-        long total = u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS);
+        long fwdPackets = u64(f, DIR + D_PACKETS);
+        long bwdPackets = u64(f, DIR + DIR_SIZE + D_PACKETS);
+        long total = fwdPackets + bwdPackets;
         long flowLast = u64(f, LAST_NS);
+        long iat = 0; // flow inter-arrival time, us
+        boolean initiatorIsA;
         if (total == 0) {
             f.set(U64, FIRST_NS, now);
             f.set(ValueLayout.JAVA_BYTE, INITIATOR_IS_A, (byte) (p.fromA ? 1 : 0));
+            initiatorIsA = p.fromA;
         } else {
-            iatAdd(f, IAT_SUM_US, IAT_SUM_SQ, IAT_MIN_US, IAT_MAX_US, total, usBetween(flowLast, now));
+            iat = usBetween(flowLast, now);
+            iatAdd(f, IAT_SUM_US, IAT_SUM_SQ, IAT_MIN_US, IAT_MAX_US, total, iat);
+            initiatorIsA = f.get(ValueLayout.JAVA_BYTE, INITIATOR_IS_A) != 0;
         }
-        boolean initiatorIsA = f.get(ValueLayout.JAVA_BYTE, INITIATOR_IS_A) != 0;
         int d = p.fromA == initiatorIsA ? FWD : BWD;
         long s = dirOffset(d);
-        long packets = u64(f, s + D_PACKETS);
+        long packets = d == FWD ? fwdPackets : bwdPackets;
+        long length = p.length;
+        long lenMin;
+        long lenMax = u32(f, s + D_LEN_MAX);
+        long dirLast = u64(f, s + D_LAST_NS);
         if (packets == 0) {
-            f.set(U32, s + D_LEN_MIN, (int) p.length);
+            lenMin = length;
             f.set(U16, s + D_INIT_WINDOW, (short) p.tcpWindow);
         } else {
+            lenMin = u32(f, s + D_LEN_MIN);
             iatAdd(f, s + D_IAT_SUM_US, s + D_IAT_SUM_SQ, s + D_IAT_MIN_US, s + D_IAT_MAX_US, packets,
-                    usBetween(u64(f, s + D_LAST_NS), now));
+                    usBetween(dirLast, now));
         }
         f.set(U64, s + D_PACKETS, packets + 1);
-        f.set(U64, s + D_BYTES, u64(f, s + D_BYTES) + p.length);
-        f.set(U64, s + D_LEN_SUM_SQ, satAdd(u64(f, s + D_LEN_SUM_SQ), p.length * p.length));
+        f.set(U64, s + D_BYTES, u64(f, s + D_BYTES) + length);
+        f.set(U64, s + D_LEN_SUM_SQ, satAdd(u64(f, s + D_LEN_SUM_SQ), length * length));
         f.set(U64, s + D_HEADER_BYTES, u64(f, s + D_HEADER_BYTES) + p.headerBytes);
-        if (p.length < u32(f, s + D_LEN_MIN)) {
-            f.set(U32, s + D_LEN_MIN, (int) p.length);
-        }
-        if (p.length > u32(f, s + D_LEN_MAX)) {
-            f.set(U32, s + D_LEN_MAX, (int) p.length);
-        }
-        if (Long.compareUnsigned(now, u64(f, s + D_LAST_NS)) > 0) { // times only move forward
+        f.set(U32, s + D_LEN_MIN, (int) Math.min(lenMin, length));
+        f.set(U32, s + D_LEN_MAX, (int) Math.max(lenMax, length));
+        if (Long.compareUnsigned(now, dirLast) > 0) { // times only move forward
             f.set(U64, s + D_LAST_NS, now);
         }
 
         int fl = p.tcpFlags;
-        for (int i = 0; i < 8; i++) {
-            long at = TCP_FLAGS + 4L * i;
-            f.set(U32, at, f.get(U32, at) + ((fl >>> i) & 1));
+        if (fl != 0) {
+            for (int i = 0; i < 8; i++) {
+                if ((fl & (1 << i)) != 0) {
+                    long at = TCP_FLAGS + 4L * i;
+                    f.set(U32, at, f.get(U32, at) + 1);
+                }
+            }
+            int closing = f.get(ValueLayout.JAVA_BYTE, CLOSING) & 0xff;
+            if ((fl & 0x01) != 0) {
+                closing |= d == FWD ? 1 : 2;
+            }
+            if ((fl & 0x04) != 0) {
+                closing |= 4;
+            }
+            f.set(ValueLayout.JAVA_BYTE, CLOSING, (byte) closing);
         }
-        int closing = f.get(ValueLayout.JAVA_BYTE, CLOSING) & 0xff;
-        if ((fl & 0x01) != 0) {
-            closing |= d == FWD ? 1 : 2;
-        }
-        if ((fl & 0x04) != 0) {
-            closing |= 4;
-        }
-        f.set(ValueLayout.JAVA_BYTE, CLOSING, (byte) closing);
 
         long n = total + 1;
-        long iat = total == 0 ? 0 : usBetween(flowLast, now);
         if (Long.compareUnsigned(iat, U32_MAX) > 0) {
             iat = U32_MAX;
         }
-        runningAdd(f, RUN_LEN, p.length << 16, n);
+        runningAdd(f, RUN_LEN, length << 16, n);
         runningAdd(f, RUN_IAT, iat << 16, n);
         runningAdd(f, RUN_DIR, d == FWD ? 1L << 16 : 0, n);
         if (Long.compareUnsigned(now, flowLast) > 0) {
