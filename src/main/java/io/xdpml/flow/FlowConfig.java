@@ -45,10 +45,6 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
         return new FlowConfig(DEFAULT_MAX_FLOWS, DEFAULT_IDLE_TIMEOUT_NANOS, 4789);
     }
 
-    public FlowConfig withMaxFlows(int n) {
-        return new FlowConfig(n, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes);
-    }
-
     public FlowConfig withActiveTimeout(long nanos) {
         return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes);
     }

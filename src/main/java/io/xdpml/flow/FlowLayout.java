@@ -94,9 +94,6 @@ public final class FlowLayout {
     public static final int FWD = 0;
     public static final int BWD = 1;
 
-    /** TCP flag order of {@code tcp_flags[]}: the bits of the TCP flags byte, low to high. */
-    public static final String[] TCP_FLAG_NAMES = {"fin", "syn", "rst", "psh", "ack", "urg", "ece", "cwr"};
-
     private FlowLayout() {}
 
     public static long dirOffset(int direction) {

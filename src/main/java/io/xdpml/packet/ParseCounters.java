@@ -61,11 +61,6 @@ public final class ParseCounters {
         }
     }
 
-    /** A copy of all slots, indexed by counter id. */
-    public long[] slots() {
-        return slots.clone();
-    }
-
     /**
      * The documented JSON shape of {@code xdpml inspect --json}: packets, ethernet, vlan, ipv4,
      * ipv6, tcp, udp, icmp, icmpv6, vxlan, fragments, and errors (reason -> count, non-zero only).

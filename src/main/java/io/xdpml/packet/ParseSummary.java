@@ -140,20 +140,6 @@ public final class ParseSummary {
                 && sourcePort == o.sourcePort && destinationPort == o.destinationPort && vni == o.vni;
     }
 
-    public void copyFrom(ParseSummary o) {
-        flags = o.flags;
-        error = o.error;
-        vlanDepth = o.vlanDepth;
-        innerVlanDepth = o.innerVlanDepth;
-        l3Offset = o.l3Offset;
-        l4Offset = o.l4Offset;
-        l4Protocol = o.l4Protocol;
-        ipv6Extensions = o.ipv6Extensions;
-        sourcePort = o.sourcePort;
-        destinationPort = o.destinationPort;
-        vni = o.vni;
-    }
-
     @Override
     public String toString() {
         ParseCounter e = errorCounter();

@@ -53,10 +53,6 @@ public final class ParserProgram implements AutoCloseable {
         return program;
     }
 
-    public BpfMap countersMap() {
-        return counters;
-    }
-
     /** The last packet's summary (summary mode only). */
     public MemorySegment lastSummary() {
         if (lastSummary == null) {
