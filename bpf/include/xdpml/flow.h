@@ -69,8 +69,8 @@ struct xdpml_flow {
 	__u8 initiator_is_a;          /* the first packet came from endpoint a */
 	__u8 closing;                 /* XDPML_CLOSE_* bits */
 	__u8 sampled;                 /* the flow is sampled (1-in-N by key hash) */
-	__u8 pad0;
-	__u32 pad1;
+	__u8 verdict;                 /* cached class + 1 (xdp_classify, flow mode); 0: none */
+	__u32 verdict_gen;            /* generation of the model that gave it */
 	__u64 exported_ns;            /* time of the last active-timeout record, 0: none yet */
 };
 

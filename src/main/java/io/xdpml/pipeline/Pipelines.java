@@ -22,6 +22,8 @@ public final class Pipelines {
                 "parse, then per-flow state and features in an LRU hash (docs/flows.md)"));
         add(new Pipeline("flow-new", "/bpf/xdp_flow.bpf.o", "xdpml_flow",
                 "benchmark only: the flow pipeline with a random key per packet, so every packet is a new flow"));
+        add(new Pipeline("classify", "/bpf/xdp_classify.bpf.o", "xdpml_classify",
+                "parse, flow, then the deployed model (tree, forest or MLP) and its per-class actions (docs/models.md)"));
     }
 
     private Pipelines() {}
