@@ -139,7 +139,7 @@ int xdpml_classify(struct xdp_md *ctx)
 	if (!f)
 		return xdpml_unclassified(st, XDPML_MC_NO_MODEL); /* not tracked: never classified */
 	if (cfg_record_class)
-		xdpml_model_inputs(f, &s->key, pkt.length, dir, last_inputs);
+		xdpml_model_inputs(f, &s->key, pkt.length, dir, last_inputs, ~0ULL);
 
 	for (int attempt = 0; attempt < XDPML_MODEL_ATTEMPTS; attempt++) {
 		__u32 slot = XDPML_READ_ONCE32(xdpml_model_active) & 1;
@@ -172,7 +172,7 @@ int xdpml_classify(struct xdp_md *ctx)
 				return xdpml_unclassified(st, XDPML_MC_UNCLASSIFIED);
 			cache = 1;
 		}
-		xdpml_model_inputs(f, &s->key, pkt.length, dir, s->x);
+		xdpml_model_inputs(f, &s->key, pkt.length, dir, s->x, m->hdr.inputs_used);
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
 			const struct xdpml_mlp *p = &m->mlp;
 			for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {

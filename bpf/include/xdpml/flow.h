@@ -372,46 +372,63 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
 	return packets > 1 ? packets - 1 : 0;
 }
 
-/* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
-static __always_inline void xdpml_flow_features(const struct xdpml_flow *f, __u64 *out)
+/*
+ * The features of flow f selected by mask (bit i: feature i) into out[XDPML_FLOW_FEATURES] (map
+ * or global memory, not the stack); others are left as they are. A classifier asks only for the
+ * features its model reads: the divisions of the means and variances are most of the cost.
+ */
+#define XDPML_FEAT(expr)                          \
+	do {                                      \
+		if (mask & (1ULL << i))           \
+			out[i] = (expr);          \
+		i++;                              \
+	} while (0)
+
+static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *f, __u64 *out, __u64 mask)
 {
 	const struct xdpml_flow_dir *fw = &f->dir[XDPML_FLOW_FWD], *bw = &f->dir[XDPML_FLOW_BWD];
 	__u64 total = fw->packets + bw->packets;
 	int i = 0;
-	out[i++] = (f->last_ns - f->first_ns) / 1000;
-	out[i++] = fw->len_min;
-	out[i++] = fw->len_max;
-	out[i++] = xdpml_feat_mean(fw->bytes, fw->packets);
-	out[i++] = xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets);
-	out[i++] = bw->len_min;
-	out[i++] = bw->len_max;
-	out[i++] = xdpml_feat_mean(bw->bytes, bw->packets);
-	out[i++] = xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets);
-	out[i++] = f->iat_min_us;
-	out[i++] = f->iat_max_us;
-	out[i++] = xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total));
-	out[i++] = xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total));
-	out[i++] = fw->iat_min_us;
-	out[i++] = fw->iat_max_us;
-	out[i++] = xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets));
-	out[i++] = xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets));
-	out[i++] = bw->iat_min_us;
-	out[i++] = bw->iat_max_us;
-	out[i++] = xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets));
-	out[i++] = xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets));
+	XDPML_FEAT((f->last_ns - f->first_ns) / 1000);
+	XDPML_FEAT(fw->len_min);
+	XDPML_FEAT(fw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(fw->bytes, fw->packets));
+	XDPML_FEAT(xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets));
+	XDPML_FEAT(bw->len_min);
+	XDPML_FEAT(bw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(bw->bytes, bw->packets));
+	XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
+	XDPML_FEAT(f->iat_min_us);
+	XDPML_FEAT(f->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total)));
+	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total)));
+	XDPML_FEAT(fw->iat_min_us);
+	XDPML_FEAT(fw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets)));
+	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets)));
+	XDPML_FEAT(bw->iat_min_us);
+	XDPML_FEAT(bw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets)));
+	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets)));
 #pragma unroll
 	for (int k = 0; k < 8; k++)
-		out[i++] = f->tcp_flags[k];
-	out[i++] = fw->init_window;
-	out[i++] = bw->init_window;
-	out[i++] = fw->header_bytes;
-	out[i++] = bw->header_bytes;
-	out[i++] = f->len.mean;
-	out[i++] = f->len.mad;
-	out[i++] = f->iat.mean;
-	out[i++] = f->iat.mad;
-	out[i++] = f->dir_run.mean;
-	out[i++] = f->dir_run.mad;
+		XDPML_FEAT(f->tcp_flags[k]);
+	XDPML_FEAT(fw->init_window);
+	XDPML_FEAT(bw->init_window);
+	XDPML_FEAT(fw->header_bytes);
+	XDPML_FEAT(bw->header_bytes);
+	XDPML_FEAT(f->len.mean);
+	XDPML_FEAT(f->len.mad);
+	XDPML_FEAT(f->iat.mean);
+	XDPML_FEAT(f->iat.mad);
+	XDPML_FEAT(f->dir_run.mean);
+	XDPML_FEAT(f->dir_run.mad);
+}
+
+/* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
+static __always_inline void xdpml_flow_features(const struct xdpml_flow *f, __u64 *out)
+{
+	xdpml_flow_features_masked(f, out, ~0ULL);
 }
 
 #endif

@@ -63,7 +63,8 @@ struct xdpml_model_hdr {
 	__u32 flow_n;     /* XDPML_MODE_FLOW: the packet of the flow that is classified (1 = first) */
 	__u8 action[XDPML_MODEL_MAX_CLASSES]; /* enum xdpml_class_action per class */
 	__u16 root[XDPML_MODEL_MAX_TREES];    /* first node of each tree */
-	__u8 pad[32];
+	__u64 inputs_used;                    /* bit i: the model reads input i (only those are computed) */
+	__u8 pad[24];
 };
 
 struct xdpml_tree_node {
@@ -73,7 +74,13 @@ struct xdpml_tree_node {
 	__u32 right;
 };
 
-/* Weights are int8 values held in s32 words (no sign-extending loads needed in BPF). */
+/*
+ * Weights are int8 values packed two output neurons to a 64-bit word: wp[l][q][j] =
+ * w[l][2q][j] + w[l][2q+1][j] * 2^32. One 64-bit multiply-add by a_j then sums both neurons
+ * at once: acc = S0 + 2^32 * S1 (mod 2^64), and since |S0|, |S1| < 2^31 (32 inputs of at most
+ * 127 * 127) both come back exactly: S0 = (s32)acc, S1 = (acc - S0) >> 32. Unused words are
+ * zero, so loops may run past a layer's width in steps of four.
+ */
 struct xdpml_mlp {
 	__u8 n_in;
 	__u8 n_layers;
@@ -82,7 +89,7 @@ struct xdpml_mlp {
 	__u8 in_index[XDPML_MLP_MAX_IN];
 	__u64 in_min[XDPML_MLP_MAX_IN];
 	__u64 in_range[XDPML_MLP_MAX_IN]; /* max - min, > 0 */
-	__s32 w[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH][XDPML_MLP_MAX_WIDTH]; /* [layer][out][in] */
+	__s64 wp[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH / 2][XDPML_MLP_MAX_WIDTH]; /* [layer][out pair][in] */
 	__s32 bias[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH];
 	__s32 mult[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH]; /* Q16, hidden layers */
 };
@@ -96,7 +103,7 @@ struct xdpml_model {
 /* Per-CPU scratch of a classification; survives tail calls within one packet. */
 struct xdpml_model_scratch {
 	__u64 x[XDPML_MODEL_INPUT_SLOTS];                 /* the input vector */
-	__s32 act[2][XDPML_MLP_MAX_WIDTH];                /* MLP activations, ping-pong by layer */
+	__s64 act[2][XDPML_MLP_MAX_WIDTH];                /* MLP activations, ping-pong by layer */
 	struct xdpml_flow_key key;                        /* to find the flow again after tail calls */
 	__u32 slot;                                       /* the slot being used */
 	__u32 seq;                                        /* its seq when the classification began */
@@ -132,22 +139,22 @@ struct xdpml_model_stats {
 
 /*
  * The model input vector (io.xdpml.model.ModelInputs): flow features, then counts, key fields
- * and this packet's length and direction.
+ * and this packet's length and direction; only the inputs in mask (bit i: input i).
  */
 static __always_inline void xdpml_model_inputs(const struct xdpml_flow *f, const struct xdpml_flow_key *key,
-					       __u32 length, int dir, __u64 *x)
+					       __u32 length, int dir, __u64 *out, __u64 mask)
 {
-	xdpml_flow_features(f, x);
+	xdpml_flow_features_masked(f, out, mask);
 	int i = XDPML_FLOW_FEATURES;
-	x[i++] = f->dir[XDPML_FLOW_FWD].packets;
-	x[i++] = f->dir[XDPML_FLOW_BWD].packets;
-	x[i++] = f->dir[XDPML_FLOW_FWD].bytes;
-	x[i++] = f->dir[XDPML_FLOW_BWD].bytes;
-	x[i++] = key->protocol;
-	x[i++] = f->initiator_is_a ? key->port_a : key->port_b;
-	x[i++] = f->initiator_is_a ? key->port_b : key->port_a;
-	x[i++] = length;
-	x[i++] = dir == XDPML_FLOW_FWD;
+	XDPML_FEAT(f->dir[XDPML_FLOW_FWD].packets);
+	XDPML_FEAT(f->dir[XDPML_FLOW_BWD].packets);
+	XDPML_FEAT(f->dir[XDPML_FLOW_FWD].bytes);
+	XDPML_FEAT(f->dir[XDPML_FLOW_BWD].bytes);
+	XDPML_FEAT(key->protocol);
+	XDPML_FEAT(f->initiator_is_a ? key->port_a : key->port_b);
+	XDPML_FEAT(f->initiator_is_a ? key->port_b : key->port_a);
+	XDPML_FEAT(length);
+	XDPML_FEAT(dir == XDPML_FLOW_FWD);
 }
 
 /* The class tree root gives for inputs x. */
@@ -207,37 +214,44 @@ static __always_inline __s32 xdpml_mlp_requant(__s32 acc, __s32 mult)
 	return r < 0 ? 0 : r > XDPML_MLP_LEVELS ? XDPML_MLP_LEVELS : (__s32)r;
 }
 
-/*
- * Layer l of the MLP: from act[l & 1] into act[(l + 1) & 1]. The output layer keeps the raw
- * int32 sums (argmax needs no requantisation).
- */
+/* A neuron's output: the raw sum in the output layer (argmax needs no requantisation). */
+static __always_inline __s64 xdpml_mlp_out(const struct xdpml_mlp *p, int l, int k, __s64 acc, int last)
+{
+	acc += p->bias[l][k & (XDPML_MLP_MAX_WIDTH - 1)];
+	return last ? acc : xdpml_mlp_requant((__s32)acc, p->mult[l][k & (XDPML_MLP_MAX_WIDTH - 1)]);
+}
+
+/* Layer l of the MLP: from act[l & 1] into act[(l + 1) & 1], two neurons per pass. */
 static __always_inline void xdpml_mlp_layer(const struct xdpml_mlp *p, struct xdpml_model_scratch *s, int l,
 					    int last)
 {
-	const __s32 *in = s->act[l & 1];
-	__s32 *out = s->act[(l + 1) & 1];
+	const __s64 *in = s->act[l & 1];
+	__s64 *out = s->act[(l + 1) & 1];
 	__u32 n_in = p->width[l], n_out = p->width[l + 1];
-	for (int k = 0; k < XDPML_MLP_MAX_WIDTH; k++) {
-		if (k >= n_out)
+	for (int q = 0; q < XDPML_MLP_MAX_WIDTH / 2; q++) {
+		if (2 * q >= n_out)
 			break;
-		const __s32 *w = p->w[l][k];
-		__s32 acc = p->bias[l][k];
-		for (int j = 0; j < XDPML_MLP_MAX_WIDTH; j++) {
+		const __s64 *w = p->wp[l][q];
+		__s64 acc = 0;
+		for (int j = 0; j < XDPML_MLP_MAX_WIDTH; j += 4) {
 			if (j >= n_in)
 				break;
-			acc += w[j] * in[j];
+			acc += w[j] * in[j] + w[j + 1] * in[j + 1] + w[j + 2] * in[j + 2] + w[j + 3] * in[j + 3];
 		}
-		out[k] = last ? acc : xdpml_mlp_requant(acc, p->mult[l][k]);
+		__s64 lo = (__s32)acc;
+		__s64 hi = (acc - lo) >> 32;
+		out[2 * q] = xdpml_mlp_out(p, l, 2 * q, lo, last);
+		out[2 * q + 1] = xdpml_mlp_out(p, l, 2 * q + 1, hi, last);
 	}
 }
 
 /* argmax of the output layer (in act[n_layers & 1]), ties to the lowest class */
 static __always_inline __u32 xdpml_mlp_argmax(const struct xdpml_mlp *p, const struct xdpml_model_scratch *s)
 {
-	const __s32 *o = s->act[p->n_layers & 1];
+	const __s64 *o = s->act[p->n_layers & 1];
 	__u32 n = p->width[p->n_layers & 3];
 	__u32 best = 0;
-	__s32 best_v = o[0];
+	__s64 best_v = o[0];
 	for (int k = 1; k < XDPML_MODEL_MAX_CLASSES; k++) {
 		if (k >= n)
 			break;

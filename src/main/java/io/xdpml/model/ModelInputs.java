@@ -23,6 +23,15 @@ public final class ModelInputs {
     /** Number of inputs; the kernel's {@code XDPML_MODEL_INPUTS}. */
     public static final int COUNT = FlowFeature.values().length + ExtraInput.values().length;
 
+    /**
+     * Twelve inputs after Hara &amp; Sasabe's per-packet features: the ports, the protocol, this
+     * packet's length and direction, the flow's running means and mean absolute deviations of
+     * length, inter-arrival time and direction, and the flow's duration (in place of the
+     * packet's own inter-arrival time). None needs a division to compute.
+     */
+    public static final List<String> PAPER_INPUTS = List.of("initiator_port", "responder_port", "protocol", "packet_length",
+            "packet_forward", "hs_len_mean", "hs_len_mad", "hs_iat_mean", "hs_iat_mad", "hs_dir_mean", "hs_dir_mad", "duration_us");
+
     private ModelInputs() {}
 
     private static final List<String> NAMES;

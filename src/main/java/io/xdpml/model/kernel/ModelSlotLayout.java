@@ -11,12 +11,14 @@ package io.xdpml.model.kernel;
  *      12 flow_n u32
  *      16 action u8[16]    per class
  *      32 root u16[16]     first node of each tree
- *      64 pad[32]
+ *      64 inputs_used u64  bit i: the model reads input i (the kernel computes only those)
+ *      72 pad[24]
  *  96 nodes[8192] (16 each): 0 threshold u64, 8 feature u16 (0xffff leaf), 10 leaf_class u16, 12 right u32
  *  131168 mlp:
  *       0 n_in u8  1 n_layers u8  2 width u8[4]  6 pad[2]
  *       8 in_index u8[32]  40 in_min u64[32]  296 in_range u64[32]
- *     552 w s32[3][32][32]  12840 bias s32[3][32]  13224 mult s32[3][32]
+ *     552 wp s64[3][16][32] (two neurons' int8 weights per word, see model.h)
+ *   12840 bias s32[3][32]  13224 mult s32[3][32]
  *  144776 end
  * </pre>
  */
@@ -34,6 +36,7 @@ public final class ModelSlotLayout {
     public static final int HDR_FLOW_N = 12;
     public static final int HDR_ACTION = 16;
     public static final int HDR_ROOT = 32;
+    public static final int HDR_INPUTS_USED = 64;
     public static final int HDR_SIZE = 96;
 
     public static final int NODES = 96;
@@ -64,9 +67,14 @@ public final class ModelSlotLayout {
     public static final int MODE_PACKET = 0;
     public static final int MODE_FLOW = 1;
 
-    /** Offset of w[l][k][j] within the slot. */
-    public static long weight(int l, int k, int j) {
-        return MLP + MLP_W + 4L * ((l * MLP_MAX_WIDTH + k) * MLP_MAX_WIDTH + j);
+    /** Offset of wp[l][q][j] within the slot: the weights of neurons 2q and 2q + 1 from input j. */
+    public static long weightPair(int l, int q, int j) {
+        return MLP + MLP_W + 8L * ((l * (MLP_MAX_WIDTH / 2) + q) * MLP_MAX_WIDTH + j);
+    }
+
+    /** wp's word for weights w0 (neuron 2q) and w1 (neuron 2q + 1): w0 + w1 * 2^32. */
+    public static long pack(int w0, int w1) {
+        return w0 + ((long) w1 << 32);
     }
 
     public static long bias(int l, int k) {

@@ -58,6 +58,11 @@ public final class ModelSlots implements AutoCloseable {
         return (int) INT.getAcquire(active, 0L) & 1;
     }
 
+    /** The active slot's memory (for tests that play a writer without the protocol). */
+    MemorySegment activeSlotMemory() {
+        return slots.element(activeSlot());
+    }
+
     /** Generation of the last deployment (0: none yet). */
     public int generation() {
         return generation;
@@ -97,6 +102,11 @@ public final class ModelSlots implements AutoCloseable {
         m.set(ValueLayout.JAVA_BYTE, HDR_MODE, (byte) (d.mode().perFlow() ? MODE_FLOW : MODE_PACKET));
         m.set(ValueLayout.JAVA_BYTE, HDR_N_CLASSES, (byte) model.classCount());
         m.set(U32, HDR_FLOW_N, d.mode().perFlow() ? d.mode().flowPacket() : 0);
+        long used = 0;
+        for (int i : model.inputsUsed()) {
+            used |= 1L << i;
+        }
+        m.set(U64, HDR_INPUTS_USED, used);
         for (int c = 0; c < 16; c++) {
             m.set(ValueLayout.JAVA_BYTE, HDR_ACTION + c, (byte) (c < model.classCount() ? d.action(c).code() : 0));
         }
@@ -140,15 +150,22 @@ public final class ModelSlots implements AutoCloseable {
             m.set(U64, MLP + MLP_IN_MIN + 8L * j, min[j]);
             m.set(U64, MLP + MLP_IN_RANGE + 8L * j, max[j] - min[j]);
         }
+        // every weight word, bias and multiplier: the kernel runs past widths over zeros
+        m.asSlice(MLP + MLP_W, MLP_SIZE - MLP_W).fill((byte) 0);
         for (int l = 0; l < p.layerCount(); l++) {
             QuantizedMlp.Layer layer = p.layer(l);
             byte[] w = layer.weights();
             int[] b = layer.bias();
             int[] mult = layer.multiplier();
-            for (int k = 0; k < layer.out(); k++) {
-                for (int j = 0; j < layer.in(); j++) {
-                    m.set(U32, weight(l, k, j), w[k * layer.in() + j]);
+            int in = layer.in();
+            for (int q = 0; 2 * q < layer.out(); q++) {
+                int k0 = 2 * q;
+                int k1 = 2 * q + 1;
+                for (int j = 0; j < in; j++) {
+                    m.set(U64, weightPair(l, q, j), pack(w[k0 * in + j], k1 < layer.out() ? w[k1 * in + j] : 0));
                 }
+            }
+            for (int k = 0; k < layer.out(); k++) {
                 m.set(U32, bias(l, k), b[k]);
                 m.set(U32, mult(l, k), k < mult.length ? mult[k] : 0);
             }
