@@ -89,11 +89,25 @@ public final class FloatMlp implements FloatModel {
         return layers.getLast().out();
     }
 
-    /** Input j of vector x scaled to [0, 1]. */
+    /**
+     * Input j of vector x scaled to [0, 1] in the kernel's 128 steps: {@code q / 127} where q is
+     * {@link io.xdpml.model.quantized.QuantizedMlp}'s integer input (floor of the min-max scaled
+     * value times 127, clamped). The float model reads exactly what the integer model reads, so
+     * quantization changes only weights and activations.
+     */
     public double scaled(int j, long[] x) {
-        double v = FloatTreeEnsemble.unsigned(x[inputIndex[j]]);
-        double s = (v - inputMin[j]) / (double) (inputMax[j] - inputMin[j]);
-        return s <= 0 ? 0 : Math.min(1, s);
+        return quantizedInput(x[inputIndex[j]], inputMin[j], inputMax[j]) / (double) io.xdpml.model.quantized.QuantizedMlp.LEVELS;
+    }
+
+    /** The integer input as QuantizedMlp computes it (0..127). */
+    static int quantizedInput(long v, long min, long max) {
+        if (Long.compareUnsigned(v, min) <= 0) {
+            return 0;
+        }
+        if (Long.compareUnsigned(v, max) >= 0) {
+            return io.xdpml.model.quantized.QuantizedMlp.LEVELS;
+        }
+        return (int) Long.divideUnsigned((v - min) * io.xdpml.model.quantized.QuantizedMlp.LEVELS, max - min);
     }
 
     /** The scaled input vector. */
