@@ -35,9 +35,14 @@ public final class TreeTrainer {
 
     /** One CART tree of at most {@code depth} levels below the root. */
     public static FloatTreeEnsemble tree(Dataset data, List<String> inputs, int depth, long seed) {
+        return convert(data, tribuoTree(data, inputs, depth, seed));
+    }
+
+    /** The Tribuo model {@link #tree} converts. */
+    public static Model<Label> tribuoTree(Dataset data, List<String> inputs, int depth, long seed) {
         checkDepth(depth);
         CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, MIN_CHILD_WEIGHT, 0.0f, 1.0f, false, new GiniIndex(), seed);
-        return convert(data, cart.train(toTribuo(data, inputs)));
+        return cart.train(toTribuo(data, inputs));
     }
 
     /**
@@ -45,6 +50,11 @@ public final class TreeTrainer {
      * about sqrt(inputs) randomly drawn inputs; fixed seed.
      */
     public static FloatTreeEnsemble forest(Dataset data, List<String> inputs, int trees, int depth, long seed) {
+        return convert(data, tribuoForest(data, inputs, trees, depth, seed));
+    }
+
+    /** The Tribuo ensemble {@link #forest} converts. */
+    public static Model<Label> tribuoForest(Dataset data, List<String> inputs, int trees, int depth, long seed) {
         checkDepth(depth);
         if (trees < 1 || trees > io.xdpml.model.quantized.TreeEnsemble.MAX_TREES) {
             throw new IllegalArgumentException("trees must be 1.." + io.xdpml.model.quantized.TreeEnsemble.MAX_TREES + ", not " + trees);
@@ -52,7 +62,7 @@ public final class TreeTrainer {
         float fraction = (float) Math.min(1.0, Math.max(1, Math.round(Math.sqrt(inputs.size()))) / (double) inputs.size());
         CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, MIN_CHILD_WEIGHT, 0.0f, fraction, false, new GiniIndex(), seed);
         Trainer<Label> rf = new RandomForestTrainer<>(cart, new VotingCombiner(), trees, seed);
-        return convert(data, rf.train(toTribuo(data, inputs)));
+        return rf.train(toTribuo(data, inputs));
     }
 
     private static void checkDepth(int depth) {
@@ -79,8 +89,9 @@ public final class TreeTrainer {
         return d;
     }
 
+    /** Tribuo trees (a TreeModel, or an ensemble of them) as {@link FloatTreeEnsemble}, classes as in {@code data}. */
     @SuppressWarnings("unchecked")
-    static FloatTreeEnsemble convert(Dataset data, Model<Label> model) {
+    public static FloatTreeEnsemble convert(Dataset data, Model<Label> model) {
         TreeImport imp = new TreeImport(data.classes());
         if (model instanceof EnsembleModel<?> ensemble) {
             for (Model<?> member : ensemble.getModels()) {
