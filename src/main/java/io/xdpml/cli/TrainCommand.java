@@ -110,7 +110,9 @@ final class TrainCommand implements Callable<Integer> {
         if (labels != null) {
             prov.put("labels", labels.toString());
         }
-        prov.put("mode", sampleMode.toString());
+        if (dataKind == TrainingData.Kind.CAPTURES) {
+            prov.put("mode", sampleMode.toString());
+        }
         prov.put("split", split);
         if (binary) {
             prov.put("binary", all.classes().getFirst());

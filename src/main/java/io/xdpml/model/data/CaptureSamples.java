@@ -67,9 +67,10 @@ public final class CaptureSamples {
         }
 
         void capture(Path file) throws IOException {
-            Map<String, Integer> flowOfKey = new HashMap<>();
+            Map<java.nio.ByteBuffer, Integer> flowOfKey = new HashMap<>();
             EthernetFramer framer = new EthernetFramer();
             long[] x = new long[ModelInputs.COUNT];
+            java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocate(FlowLayout.KEY_SIZE);
             int fwdIdx = ExtraInput.FWD_PACKETS.index();
             int bwdIdx = ExtraInput.BWD_PACKETS.index();
             try (JavaFlowEngine engine = new JavaFlowEngine(FlowConfig.defaults(), TestRun.maxTestRunFrame());
@@ -90,12 +91,13 @@ public final class CaptureSamples {
                         FlowPacket p = engine.lastPacket();
                         ModelInputs.compute(state, p.key(), p.length(), p.fromA(), x);
                         long total = x[fwdIdx] + x[bwdIdx];
-                        String key = keyString(p.key());
-                        Integer flow = flowOfKey.get(key);
+                        probe.clear();
+                        probe.put(p.key().asByteBuffer()).flip();
+                        Integer flow = flowOfKey.get(probe);
                         if (flow == null || total == 1) {
                             flow = flowLabels.size();
                             flowLabels.add(0);
-                            flowOfKey.put(key, flow);
+                            flowOfKey.put(java.nio.ByteBuffer.wrap(p.key().toArray(ValueLayout.JAVA_BYTE)), flow);
                         }
                         MemorySegment k = p.key();
                         long aHi = k.get(BE64, FlowLayout.KEY_ADDR_A);
@@ -115,10 +117,6 @@ public final class CaptureSamples {
                     // a damaged capture: keep what came before the damage (as FlowReplay does)
                 }
             }
-        }
-
-        private static String keyString(MemorySegment key) {
-            return java.util.HexFormat.of().formatHex(key.toArray(ValueLayout.JAVA_BYTE));
         }
 
         Dataset build(String description) {
