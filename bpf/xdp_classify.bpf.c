@@ -21,6 +21,8 @@ __u32 xdpml_model_active;
 /* Test mode: the class of the last packet; -1: none (not tracked, no model, not yet). */
 __s32 last_class;
 __u64 last_inputs[XDPML_MODEL_INPUTS];
+/* xdpml_model_eval's input vector, written by Java before each test run. */
+__u64 eval_inputs[XDPML_MODEL_INPUTS];
 /* Puts struct xdpml_model into the object's BTF, for bpftool and ModelSlotLayoutTest. */
 const volatile struct xdpml_model *xdpml_model_type = 0;
 
@@ -202,6 +204,46 @@ retry:
 			st->counter[XDPML_MC_RETRIES]++;
 	}
 	return xdpml_unclassified(st, XDPML_MC_GAVE_UP);
+}
+
+/*
+ * The deployed model on a given input vector (eval_inputs) rather than a packet's flow: for
+ * judging the kernel's inference on data that are not packets (flow CSVs) through
+ * BPF_PROG_TEST_RUN. Same code as xdpml_classify from the input vector on; no flow, no cache.
+ */
+SEC("xdp")
+int xdpml_model_eval(struct xdp_md *ctx)
+{
+	struct xdpml_model_stats *st = xdpml_stats();
+	struct xdpml_model_scratch *s = xdpml_scratch();
+	if (!s)
+		return XDP_ABORTED;
+	__u32 slot = XDPML_READ_ONCE32(xdpml_model_active) & 1;
+	struct xdpml_model *m = xdpml_slot(slot);
+	if (!m)
+		return XDP_ABORTED;
+	if (m->hdr.kind == XDPML_MODEL_NONE)
+		return xdpml_unclassified(st, XDPML_MC_NO_MODEL);
+	for (int i = 0; i < XDPML_MODEL_INPUTS; i++)
+		s->x[i] = eval_inputs[i];
+	if (m->hdr.kind == XDPML_MODEL_MLP) {
+		const struct xdpml_mlp *p = &m->mlp;
+		for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
+			if (j >= p->n_in)
+				break;
+			s->act[0][j] = xdpml_mlp_input(p, j, s->x);
+		}
+		s->slot = slot;
+		s->seq = XDPML_READ_ONCE32(m->hdr.seq);
+		s->attempts = 0;
+		s->length = 0;
+		s->cache = 0;
+		bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
+		return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
+	}
+	if (st)
+		st->counter[XDPML_MC_CLASSIFIED]++;
+	return xdpml_act(ctx, m, xdpml_trees_class(m, s->x, s->votes), 0, st);
 }
 
 /*
