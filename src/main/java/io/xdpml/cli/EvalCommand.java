@@ -7,7 +7,9 @@ import io.xdpml.model.data.TrainingData;
 import io.xdpml.model.eval.Classifier;
 import io.xdpml.model.eval.MetricsReport;
 import io.xdpml.model.eval.ModelEvaluation;
+import io.xdpml.kernel.BpfSupport;
 import io.xdpml.model.file.ModelFile;
+import io.xdpml.model.kernel.KernelModelEvaluator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml eval}: a model file judged on data, float vs quantized (and more engines where plugged in). */
 @Command(name = "eval", mixinStandardHelpOptions = true,
-        header = "Evaluate a model file on labeled data: float vs quantized.",
+        header = "Evaluate a model file on labeled data: float vs quantized (vs kernel).",
         description = {"Per class precision, recall, F1 and support, macro and weighted averages, accuracy and the",
             "confusion matrix, per sample and per flow, for the float model and the integer model the kernel runs.",
             "--json prints one object: the quantized model's metrics at the top (macro_f1, weighted_f1, accuracy,",
@@ -44,6 +46,10 @@ final class EvalCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
+
+    @Option(names = "--kernel", description = "also run the integer model in the kernel (xdpml_model_eval through BPF_PROG_TEST_RUN, "
+            + "engine 'kernel'); needs root")
+    boolean kernel;
 
     /** Engines beyond float and quantized (e.g. the kernel); tests and later commands add to it. */
     final Map<String, Classifier> extraEngines = new java.util.LinkedHashMap<>();
@@ -68,13 +74,29 @@ final class EvalCommand implements Callable<Integer> {
         }
         Map<String, Classifier> engines = ModelEvaluation.standardEngines(m);
         engines.putAll(extraEngines);
-        ModelEvaluation ev = ModelEvaluation.run(d, engines);
+        KernelModelEvaluator k = null;
+        if (kernel) {
+            BpfSupport.unavailableReason().ifPresent(why -> {
+                throw new IllegalStateException("--kernel needs BPF: " + why);
+            });
+            k = new KernelModelEvaluator(m.integerModel());
+            engines.put("kernel", k);
+        }
+        ModelEvaluation ev;
+        try {
+            ev = ModelEvaluation.run(d, engines);
+        } finally {
+            if (k != null) {
+                k.close();
+            }
+        }
         if (json) {
             o.println(MetricsReport.pretty(ev.json()));
         } else {
             o.printf("model %s: %s, classes %s, inputs %s%n", model, m.kind().id(), m.classes(), m.inputs());
             o.print(ev.text());
         }
+        o.flush();
         return 0;
     }
 }
