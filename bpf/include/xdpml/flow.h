@@ -373,9 +373,10 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
 }
 
 /*
- * The features of flow f selected by mask (bit i: feature i) into out[XDPML_FLOW_FEATURES] (map
- * or global memory, not the stack); others are left as they are. A classifier asks only for the
- * features its model reads: the divisions of the means and variances are most of the cost.
+ * The features of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack):
+ * those that need a division only where mask has their bit (bit i: feature i), the plain loads
+ * always. A classifier asks only for the features its model reads: the divisions are most of
+ * the cost, and a mask test costs more than a load.
  */
 #define XDPML_FEAT(expr)                          \
 	do {                                      \
@@ -383,6 +384,8 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
 			out[i] = (expr);          \
 		i++;                              \
 	} while (0)
+/* A feature that is a plain load: storing it always is cheaper than testing the mask. */
+#define XDPML_FEAT_LOAD(expr) out[i++] = (expr)
 
 static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *f, __u64 *out, __u64 mask)
 {
@@ -390,39 +393,39 @@ static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *
 	__u64 total = fw->packets + bw->packets;
 	int i = 0;
 	XDPML_FEAT((f->last_ns - f->first_ns) / 1000);
-	XDPML_FEAT(fw->len_min);
-	XDPML_FEAT(fw->len_max);
+	XDPML_FEAT_LOAD(fw->len_min);
+	XDPML_FEAT_LOAD(fw->len_max);
 	XDPML_FEAT(xdpml_feat_mean(fw->bytes, fw->packets));
 	XDPML_FEAT(xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets));
-	XDPML_FEAT(bw->len_min);
-	XDPML_FEAT(bw->len_max);
+	XDPML_FEAT_LOAD(bw->len_min);
+	XDPML_FEAT_LOAD(bw->len_max);
 	XDPML_FEAT(xdpml_feat_mean(bw->bytes, bw->packets));
 	XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
-	XDPML_FEAT(f->iat_min_us);
-	XDPML_FEAT(f->iat_max_us);
+	XDPML_FEAT_LOAD(f->iat_min_us);
+	XDPML_FEAT_LOAD(f->iat_max_us);
 	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total)));
 	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total)));
-	XDPML_FEAT(fw->iat_min_us);
-	XDPML_FEAT(fw->iat_max_us);
+	XDPML_FEAT_LOAD(fw->iat_min_us);
+	XDPML_FEAT_LOAD(fw->iat_max_us);
 	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets)));
 	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets)));
-	XDPML_FEAT(bw->iat_min_us);
-	XDPML_FEAT(bw->iat_max_us);
+	XDPML_FEAT_LOAD(bw->iat_min_us);
+	XDPML_FEAT_LOAD(bw->iat_max_us);
 	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets)));
 	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets)));
 #pragma unroll
 	for (int k = 0; k < 8; k++)
-		XDPML_FEAT(f->tcp_flags[k]);
-	XDPML_FEAT(fw->init_window);
-	XDPML_FEAT(bw->init_window);
-	XDPML_FEAT(fw->header_bytes);
-	XDPML_FEAT(bw->header_bytes);
-	XDPML_FEAT(f->len.mean);
-	XDPML_FEAT(f->len.mad);
-	XDPML_FEAT(f->iat.mean);
-	XDPML_FEAT(f->iat.mad);
-	XDPML_FEAT(f->dir_run.mean);
-	XDPML_FEAT(f->dir_run.mad);
+		XDPML_FEAT_LOAD(f->tcp_flags[k]);
+	XDPML_FEAT_LOAD(fw->init_window);
+	XDPML_FEAT_LOAD(bw->init_window);
+	XDPML_FEAT_LOAD(fw->header_bytes);
+	XDPML_FEAT_LOAD(bw->header_bytes);
+	XDPML_FEAT_LOAD(f->len.mean);
+	XDPML_FEAT_LOAD(f->len.mad);
+	XDPML_FEAT_LOAD(f->iat.mean);
+	XDPML_FEAT_LOAD(f->iat.mad);
+	XDPML_FEAT_LOAD(f->dir_run.mean);
+	XDPML_FEAT_LOAD(f->dir_run.mad);
 }
 
 /* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */

@@ -146,14 +146,14 @@ static __always_inline void xdpml_model_inputs(const struct xdpml_flow *f, const
 {
 	xdpml_flow_features_masked(f, out, mask);
 	int i = XDPML_FLOW_FEATURES;
-	XDPML_FEAT(f->dir[XDPML_FLOW_FWD].packets);
-	XDPML_FEAT(f->dir[XDPML_FLOW_BWD].packets);
-	XDPML_FEAT(f->dir[XDPML_FLOW_FWD].bytes);
-	XDPML_FEAT(f->dir[XDPML_FLOW_BWD].bytes);
-	XDPML_FEAT(key->protocol);
+	XDPML_FEAT_LOAD(f->dir[XDPML_FLOW_FWD].packets);
+	XDPML_FEAT_LOAD(f->dir[XDPML_FLOW_BWD].packets);
+	XDPML_FEAT_LOAD(f->dir[XDPML_FLOW_FWD].bytes);
+	XDPML_FEAT_LOAD(f->dir[XDPML_FLOW_BWD].bytes);
+	XDPML_FEAT_LOAD(key->protocol);
 	XDPML_FEAT(f->initiator_is_a ? key->port_a : key->port_b);
 	XDPML_FEAT(f->initiator_is_a ? key->port_b : key->port_a);
-	XDPML_FEAT(length);
+	XDPML_FEAT_LOAD(length);
 	XDPML_FEAT(dir == XDPML_FLOW_FWD);
 }
 
