@@ -96,7 +96,7 @@ final class EvalCommand implements Callable<Integer> {
             o.printf("model %s: %s, classes %s, inputs %s%n", model, m.kind().id(), m.classes(), m.inputs());
             o.print(ev.text());
         }
-        o.flush();
+        o.flush(); // print() does not flush an autoflush PrintWriter, and main exits right after
         return 0;
     }
 }

@@ -131,6 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         o.printf("wrote %s (%s, %d classes, %d inputs%s)%n", out, kind.id(), m.classes().size(), m.inputs().size(),
                 kind == ModelKind.MLP ? ", hidden " + Arrays.toString(hidden) : "");
+        o.flush();
         return 0;
     }
 }

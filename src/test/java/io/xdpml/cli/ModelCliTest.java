@@ -41,8 +41,12 @@ class ModelCliTest {
         double expected = Evaluation.of(CicFlowCsv.read(Path.of(cic())), m.integerModel()::classify).perSample().macroF1();
         assertThat(j.get("macro_f1").asDouble()).isEqualTo(expected);
 
-        CliTest.Run text = CliTest.run("eval", "--model", model.toString(), "--data", cic());
-        assertThat(text.out()).contains("-- quantized, per flow (one sample each)", "confusion (rows: true class, columns: predicted)");
+        // main() exits right after the command: the report must be flushed by then
+        java.io.StringWriter sink = new java.io.StringWriter();
+        picocli.CommandLine cl = Main.commandLine();
+        cl.setOut(new java.io.PrintWriter(new java.io.BufferedWriter(sink, 1 << 20)));
+        assertThat(cl.execute("eval", "--model", model.toString(), "--data", cic())).isZero();
+        assertThat(sink.toString()).contains("-- quantized, per flow (one sample each)", "confusion (rows: true class, columns: predicted)");
     }
 
     @Test
