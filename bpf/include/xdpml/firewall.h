@@ -106,7 +106,8 @@ struct xdpml_fw_config {
 	__u64 rate_cap;
 	__u64 syn_pps;
 	__u64 syn_cap;
-	__u64 reserved[2];
+	__u64 rule_count; /* rules of this generation: not used by the program, for xdpml fw stats */
+	__u64 reserved;
 };
 
 /* Connection tracking key: direction-normalised (endpoint a is the lower address, then port). 40 bytes. */

@@ -58,6 +58,7 @@ public final class FirewallLayout {
     public static final int CONFIG_RATE_CAP = 56;
     public static final int CONFIG_SYN_PPS = 64;
     public static final int CONFIG_SYN_CAP = 72;
+    public static final int CONFIG_RULE_COUNT = 80;
 
     /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
     public static final int CT_KEY_SIZE = 40;

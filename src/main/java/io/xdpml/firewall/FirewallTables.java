@@ -123,6 +123,7 @@ public final class FirewallTables {
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_RATE_CAP, c.rateCap());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_SYN_PPS, c.synPps());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_SYN_CAP, c.synCap());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT, c.rules().size());
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 

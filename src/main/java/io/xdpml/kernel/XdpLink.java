@@ -28,6 +28,20 @@ public final class XdpLink implements AutoCloseable {
         return new XdpLink(fd, ifindex);
     }
 
+    /** Attaches the program pinned at {@code programPin} (e.g. by an earlier process) to {@code ifindex}. */
+    public static XdpLink attachPinned(Path programPin, int ifindex) {
+        try (Arena a = Arena.ofConfined()) {
+            int prog = KernelException.check(Native.objGet(a.allocateFrom(programPin.toString())), "bpf_obj_get(" + programPin + ")");
+            try {
+                int fd = KernelException.check(Native.linkCreate(prog, ifindex, BPF_XDP, null),
+                        "bpf_link_create(prog=" + programPin + ", ifindex=" + ifindex + ", BPF_XDP)");
+                return new XdpLink(fd, ifindex);
+            } finally {
+                Native.close(prog);
+            }
+        }
+    }
+
     public int ifindex() { return ifindex; }
 
     /** Pins the link: it outlives this process until the pin is removed. */
