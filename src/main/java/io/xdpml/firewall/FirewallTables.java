@@ -216,18 +216,15 @@ public final class FirewallTables {
         return sets;
     }
 
+    /** The common members of two ascending arrays: the smaller one looked up in the larger (a /0 set holds them all). */
     private static int[] intersect(int[] a, int[] b) {
-        int[] out = new int[Math.min(a.length, b.length)];
+        int[] small = a.length <= b.length ? a : b;
+        int[] large = small == a ? b : a;
+        int[] out = new int[small.length];
         int n = 0;
-        for (int i = 0, j = 0; i < a.length && j < b.length; ) {
-            if (a[i] == b[j]) {
-                out[n++] = a[i];
-                i++;
-                j++;
-            } else if (a[i] < b[j]) {
-                i++;
-            } else {
-                j++;
+        for (int v : small) {
+            if (Arrays.binarySearch(large, v) >= 0) {
+                out[n++] = v;
             }
         }
         return Arrays.copyOf(out, n);
