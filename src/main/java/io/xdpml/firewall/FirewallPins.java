@@ -3,7 +3,9 @@ package io.xdpml.firewall;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.Interfaces;
+import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpLink;
+import io.xdpml.kernel.XdpMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -108,10 +110,36 @@ public final class FirewallPins {
         }
     }
 
-    /** Detaches from every interface and removes every pin; returns whether anything was there. */
+    /**
+     * Detaches from every interface and removes every pin; returns whether anything was there.
+     * The kernel frees an unpinned link asynchronously: this waits (up to 2 s) until the program is
+     * gone from each interface of this namespace it was attached to, so that the caller sees it
+     * detached on return.
+     */
     public boolean clear() {
         boolean any = Files.exists(dir);
+        java.util.Map<Integer, Integer> attached = new java.util.HashMap<>();
+        for (String iface : interfaces()) {
+            try {
+                int ifindex = Interfaces.indexOf(iface);
+                XdpAttachment.attachedProgramId(ifindex, XdpMode.AUTO).ifPresent(id -> attached.put(ifindex, id));
+            } catch (RuntimeException gone) {
+                // the interface no longer exists (or is in another namespace): nothing to wait for
+            }
+        }
         BpfFs.removeRecursively(dir);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        for (var e : attached.entrySet()) {
+            while (System.nanoTime() < deadline
+                    && XdpAttachment.attachedProgramId(e.getKey(), XdpMode.AUTO).orElse(0) == e.getValue()) {
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
         return any;
     }
 
