@@ -213,7 +213,7 @@ int xdpml_firewall(struct xdp_md *ctx)
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;
-	if (cfg->rate_pps || cfg->syn_pps || cfg->conntrack)
+	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->conntrack)
 		now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
 	int syn_only = p.proto == 6 && (p.tcp_flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN;
 
@@ -276,6 +276,16 @@ int xdpml_firewall(struct xdp_md *ctx)
 
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_FLOOD, XDPML_FW_NO_RULE);
+	if (syn_only && cfg->flood_pps) {
+		struct xdpml_fw_flood *fl = bpf_map_lookup_elem(&xdpml_fw_flood, &zero);
+		if (fl) {
+			bpf_spin_lock(&fl->lock);
+			int ok = xdpml_fw_take(&fl->b, now, cfg->flood_pps, cfg->flood_cap);
+			bpf_spin_unlock(&fl->lock);
+			if (!ok)
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_GLOBAL, XDPML_FW_NO_RULE);
+		}
+	}
 
 	__u32 slot = XDPML_FW_NO_RULE;
 	__u32 reason = xdpml_fw_policy(gen, cfg, &p, &slot);

@@ -14,6 +14,7 @@
  *   conntrack (TCP, UDP): a live entry decides          -> pass conntrack | drop ct_invalid
  *   TCP without a live entry and not a SYN, strict mode -> drop ct_stray
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
+ *   SYN without ACK: the global SYN bucket              -> drop syn_global
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
@@ -84,7 +85,7 @@ struct xdpml_fw_rule {
 	__u32 action; /* XDPML_FW_PASS or XDPML_FW_DROP */
 };
 
-/* One generation's settings (xdpml_fw_config[gen]). 96 bytes. */
+/* One generation's settings (xdpml_fw_config[gen]). 112 bytes. */
 struct xdpml_fw_config {
 	__u8 default_action;  /* XDPML_FW_PASS | XDPML_FW_DROP */
 	__u8 malformed_pass;  /* packets with a parse error: 1 pass, 0 drop */
@@ -107,6 +108,8 @@ struct xdpml_fw_config {
 	__u64 syn_pps;
 	__u64 syn_cap;
 	__u64 rule_count; /* rules of this generation: not used by the program, for xdpml fw stats */
+	__u64 flood_pps;  /* one bucket for the SYNs of all sources (xdpml_fw_flood); 0: off */
+	__u64 flood_cap;
 	__u64 reserved;
 };
 
@@ -174,6 +177,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_CT_STRAY,
 	XDPML_FWC_DROP_RULE,
 	XDPML_FWC_DROP_DEFAULT,
+	XDPML_FWC_DROP_SYN_GLOBAL,   /* the SYN bucket shared by all sources was empty */
 	XDPML_FWC_CT_NEW = 16,       /* connections created */
 	XDPML_FWC_CT_INSERT_FAILED,  /* map updates that failed */
 	XDPML_FWC_MAX = 32,
@@ -266,6 +270,20 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpml_fw_counters);
 } xdpml_fw_stats SEC(".maps");
+
+/* The SYN bucket shared by all sources: a spoofed flood brings a new source with every packet. */
+struct xdpml_fw_flood {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	struct xdpml_fw_bucket b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_flood);
+} xdpml_fw_flood SEC(".maps");
 
 #define XDPML_NS_PER_TOKEN 1000000000ULL
 

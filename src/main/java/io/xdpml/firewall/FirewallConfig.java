@@ -4,11 +4,13 @@ import java.util.List;
 
 /**
  * A whole firewall configuration, validated (docs/firewall.md). Times are nanoseconds; a rate of
- * 0 packets per second turns that limit off.
+ * 0 packets per second turns that limit off. {@code rate*} and {@code syn*} are per source,
+ * {@code flood*} one bucket for the SYNs of all sources.
  */
 public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean conntrack, boolean conntrackStrict,
                              long timeoutSynNanos, long timeoutEstablishedNanos, long timeoutFinNanos,
                              long timeoutUdpNanos, long ratePps, long rateBurst, long synPps, long synBurst,
+                             long floodPps, long floodBurst,
                              List<Prefix> denySource, List<Prefix> denyDestination, List<Prefix> allowSource,
                              List<Prefix> allowDestination, List<FirewallRule> rules) {
     public static final long SECOND = 1_000_000_000L;
@@ -24,7 +26,7 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
     /** Pass everything: no lists, no rules, no tracking, no limits. */
     public static FirewallConfig passAll() {
         return new FirewallConfig(false, false, false, false, 30 * SECOND, 3600 * SECOND, 30 * SECOND, 60 * SECOND,
-                0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
+                0, 0, 0, 0, 0, 0, List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     /** The token bucket capacity in nano-tokens (burst tokens). */
@@ -34,6 +36,10 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
 
     public long synCap() {
         return synBurst * FirewallLayout.NS_PER_TOKEN;
+    }
+
+    public long floodCap() {
+        return floodBurst * FirewallLayout.NS_PER_TOKEN;
     }
 
     /** One line per setting and entry, in the config file's syntax. */
@@ -48,6 +54,7 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
         b.append("timeout udp ").append(timeoutUdpNanos / 1_000_000).append("ms\n");
         b.append("rate-limit ").append(ratePps == 0 ? "off" : ratePps + "/s burst " + rateBurst).append('\n');
         b.append("syn-limit ").append(synPps == 0 ? "off" : synPps + "/s burst " + synBurst).append('\n');
+        b.append("syn-flood ").append(floodPps == 0 ? "off" : floodPps + "/s burst " + floodBurst).append('\n');
         denySource.forEach(p -> b.append("deny src ").append(p).append('\n'));
         denyDestination.forEach(p -> b.append("deny dst ").append(p).append('\n'));
         allowSource.forEach(p -> b.append("allow src ").append(p).append('\n'));

@@ -53,6 +53,8 @@ public final class FirewallConfigParser {
         long rateBurst;
         long synPps;
         long synBurst;
+        long floodPps;
+        long floodBurst;
         final Set<Prefix> denySrc = new LinkedHashSet<>();
         final Set<Prefix> denyDst = new LinkedHashSet<>();
         final Set<Prefix> allowSrc = new LinkedHashSet<>();
@@ -95,7 +97,7 @@ public final class FirewallConfigParser {
                 throw new FirewallConfigException(source, problems);
             }
             return new FirewallConfig(defaultDrop, malformedPass, conntrack, strict, timeouts[0], timeouts[1],
-                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, List.copyOf(denySrc),
+                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, List.copyOf(denySrc),
                     List.copyOf(denyDst), List.copyOf(allowSrc), List.copyOf(allowDst), rules);
         }
 
@@ -145,21 +147,28 @@ public final class FirewallConfigParser {
                     once("timeout " + w[1]);
                     timeouts[which] = duration(w[2]);
                 }
-                case "rate-limit", "syn-limit" -> {
+                case "rate-limit", "syn-limit", "syn-flood" -> {
                     once(w[0]);
                     long[] r = rate(w);
-                    if (w[0].equals("rate-limit")) {
-                        ratePps = r[0];
-                        rateBurst = r[1];
-                    } else {
-                        synPps = r[0];
-                        synBurst = r[1];
+                    switch (w[0]) {
+                        case "rate-limit" -> {
+                            ratePps = r[0];
+                            rateBurst = r[1];
+                        }
+                        case "syn-limit" -> {
+                            synPps = r[0];
+                            synBurst = r[1];
+                        }
+                        default -> {
+                            floodPps = r[0];
+                            floodBurst = r[1];
+                        }
                     }
                 }
                 case "deny", "allow" -> list(w);
                 case "rule" -> rule(w);
                 default -> throw new IllegalArgumentException("unknown statement '" + w[0]
-                        + "' (default, malformed, conntrack, timeout, rate-limit, syn-limit, deny, allow, rule)");
+                        + "' (default, malformed, conntrack, timeout, rate-limit, syn-limit, syn-flood, deny, allow, rule)");
             }
         }
 

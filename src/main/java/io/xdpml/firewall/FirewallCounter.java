@@ -22,6 +22,7 @@ public enum FirewallCounter {
     DROP_CT_STRAY(12, "drop_ct_stray", "XDPML_FWC_DROP_CT_STRAY", Kind.DROP),
     DROP_RULE(13, "drop_rule", "XDPML_FWC_DROP_RULE", Kind.DROP),
     DROP_DEFAULT(14, "drop_default", "XDPML_FWC_DROP_DEFAULT", Kind.DROP),
+    DROP_SYN_GLOBAL(15, "drop_syn_global", "XDPML_FWC_DROP_SYN_GLOBAL", Kind.DROP),
     CT_NEW(16, "ct_new", "XDPML_FWC_CT_NEW", Kind.EVENT),
     CT_INSERT_FAILED(17, "ct_insert_failed", "XDPML_FWC_CT_INSERT_FAILED", Kind.EVENT);
 

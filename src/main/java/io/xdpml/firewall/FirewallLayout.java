@@ -40,7 +40,7 @@ public final class FirewallLayout {
     public static final int RULE_ACTION = 4;
 
     /** struct xdpml_fw_config. */
-    public static final int CONFIG_SIZE = 96;
+    public static final int CONFIG_SIZE = 112;
     public static final int CONFIG_DEFAULT_ACTION = 0;
     public static final int CONFIG_MALFORMED_PASS = 1;
     public static final int CONFIG_CONNTRACK = 2;
@@ -59,6 +59,8 @@ public final class FirewallLayout {
     public static final int CONFIG_SYN_PPS = 64;
     public static final int CONFIG_SYN_CAP = 72;
     public static final int CONFIG_RULE_COUNT = 80;
+    public static final int CONFIG_FLOOD_PPS = 88;
+    public static final int CONFIG_FLOOD_CAP = 96;
 
     /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
     public static final int CT_KEY_SIZE = 40;

@@ -19,7 +19,7 @@ import java.util.function.Function;
 public final class FirewallMaps {
     /** The map names in the object (and their pin file names). */
     public static final List<String> NAMES = List.of("xdpml_fw_gen", "xdpml_fw_config", "xdpml_fw_sync", "xdpml_fw_lists",
-            "xdpml_fw_rules", "xdpml_fw_hits", "xdpml_fw_ct", "xdpml_fw_rate", "xdpml_fw_stats");
+            "xdpml_fw_rules", "xdpml_fw_hits", "xdpml_fw_ct", "xdpml_fw_rate", "xdpml_fw_stats", "xdpml_fw_flood");
 
     private final Map<String, BpfMap> maps = new LinkedHashMap<>();
     private final BpfMap gen;
@@ -31,6 +31,7 @@ public final class FirewallMaps {
     private final BpfMap ct;
     private final BpfMap rate;
     private final BpfMap stats;
+    private final BpfMap flood;
     private final int maxRules;
 
     public FirewallMaps(Function<String, BpfMap> byName) {
@@ -46,6 +47,7 @@ public final class FirewallMaps {
         ct = maps.get("xdpml_fw_ct");
         rate = maps.get("xdpml_fw_rate");
         stats = maps.get("xdpml_fw_stats");
+        flood = maps.get("xdpml_fw_flood");
         maxRules = hits.maxEntries() / 2;
     }
 
@@ -151,8 +153,11 @@ public final class FirewallMaps {
         }
     }
 
-    /** Forgets every connection and every source's token buckets. */
+    /** Forgets every connection and every token bucket (per source and the global SYN bucket). */
     public void clearState() {
+        try (Arena a = Arena.ofConfined()) {
+            flood.update(0, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the lock word is not copied
+        }
         for (BpfMap m : List.of(ct, rate)) {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = a.allocate(m.keySize(), 8);

@@ -124,6 +124,8 @@ public final class FirewallTables {
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_SYN_PPS, c.synPps());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_SYN_CAP, c.synCap());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT, c.rules().size());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_PPS, c.floodPps());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_CAP, c.floodCap());
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 

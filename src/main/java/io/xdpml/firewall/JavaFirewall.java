@@ -23,6 +23,7 @@ public final class JavaFirewall implements FirewallEngine {
     private final long[] counters = new long[FirewallCounter.SLOTS];
     private final Map<String, long[]> connections = new HashMap<>(); // last_ns, state, initiator_is_a, fin_seen
     private final Map<String, long[]> buckets = new HashMap<>();      // level, last, syn level, syn last
+    private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final byte[] src = new byte[16];
     private final byte[] dst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
@@ -132,6 +133,9 @@ public final class JavaFirewall implements FirewallEngine {
         }
         if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);
+        }
+        if (synOnly && c.floodPps() != 0 && !take(flood, 0, now, c.floodPps(), c.floodCap())) {
+            return verdict(FirewallCounter.DROP_SYN_GLOBAL);
         }
         FirewallCounter reason = policy(c, family, bucket, dport);
         if (lastRule >= 0) {

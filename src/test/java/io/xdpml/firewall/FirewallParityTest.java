@@ -38,6 +38,7 @@ class FirewallParityTest {
             timeout udp 5s
             rate-limit 60/s burst 20
             syn-limit 3/s burst 3
+            syn-flood 20/s burst 10
             deny src 10.0.0.0/24 192.168.1.128/25 2001:db8:dead::/48
             deny dst 224.0.0.0/4
             allow src 172.16.0.0/12
@@ -183,6 +184,7 @@ class FirewallParityTest {
                     case "mixed" -> List.of(FirewallCounter.PASS_CONNTRACK, FirewallCounter.PASS_RULE, FirewallCounter.DROP_RULE,
                             FirewallCounter.DROP_DENY_LIST, FirewallCounter.PASS_ALLOW_LIST, FirewallCounter.DROP_DEFAULT,
                             FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_RATE_LIMIT, FirewallCounter.DROP_SYN_FLOOD,
+                            FirewallCounter.DROP_SYN_GLOBAL,
                             FirewallCounter.DROP_MALFORMED, FirewallCounter.PASS_NOT_IP);
                     case "strict" -> List.of(FirewallCounter.PASS_CONNTRACK, FirewallCounter.DROP_CT_STRAY,
                             FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_RULE, FirewallCounter.PASS_DEFAULT,

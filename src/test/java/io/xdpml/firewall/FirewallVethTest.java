@@ -154,6 +154,43 @@ class FirewallVethTest {
     }
 
     @Test
+    void theSynFloodGuardCapsASpoofedFloodThatPerSourceLimitsCannotSee() {
+        long rate = 1000;
+        long burst = 100;
+        inRig(FirewallProgram.Limits.defaults(), rig -> {
+            rig.program.maps().install(config("default pass\nsyn-limit 100/s burst 100\nsyn-flood " + rate + "/s burst " + burst
+                    + "\nallow src 192.0.2.0/24\n"));
+            java.util.Random rnd = new java.util.Random(1);
+            byte[][] spoofed = new byte[16384][];
+            for (int i = 0; i < spoofed.length; i++) { // ~20 SYNs per source in the second: under each one's own limit
+                spoofed[i] = tcp4("10." + rnd.nextInt(256) + "." + rnd.nextInt(256) + "." + rnd.nextInt(256), "192.0.2.80",
+                        1024 + rnd.nextInt(60000), 80, 0x02);
+            }
+            byte[] legit = udp4("192.0.2.7", "192.0.2.80", 53);
+            long offered = 0;
+            long start = System.nanoTime();
+            long end = start + 1_000_000_000L;
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 256; i++) {
+                    rig.fromOutside(spoofed[(int) (offered++ % spoofed.length)]);
+                }
+                rig.fromOutside(legit); // other traffic is not held up
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            long passed = rig.counter(FirewallCounter.PASS_DEFAULT);
+            long dropped = rig.counter(FirewallCounter.DROP_SYN_GLOBAL);
+            System.out.printf("syn flood: %d spoofed SYNs in %.3f s (%.0f pps), passed %d, dropped %d; expected %d + %d/s * %.3f s%n",
+                    offered, seconds, offered / seconds, passed, dropped, burst, rate, seconds);
+            assertThat(passed + dropped).isEqualTo(offered);
+            assertThat(rig.counter(FirewallCounter.DROP_SYN_FLOOD)).as("no source went over its own limit").isZero();
+            double expected = burst + rate * seconds;
+            assertThat((double) passed).isBetween(expected * 0.95 - rate * 0.02, expected * 1.02);
+            assertThat(rig.counter(FirewallCounter.PASS_ALLOW_LIST)).as("the legitimate packets all passed")
+                    .isEqualTo(offered / 256);
+        });
+    }
+
+    @Test
     void aBadFileChangesNothing() {
         inRig(new FirewallProgram.Limits(1 << 12, 1 << 12, 4, 1 << 12, 1 << 12), rig -> {
             FirewallMaps maps = rig.program.maps();
