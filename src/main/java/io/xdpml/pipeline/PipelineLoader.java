@@ -41,7 +41,7 @@ public final class PipelineLoader {
         Pipelines.Pipeline p = Pipelines.get(name);
         BpfObject obj = BpfObject.openResource(p.resource());
         try {
-            if (!name.equals("drop")) { // every pipeline but the bare floor ends with cfg_action
+            if (!name.equals("drop") && !name.equals("firewall")) { // the firewall's verdict is its action
                 obj.setConstant("cfg_action", action);
             }
             if (name.equals("flow-new")) {

@@ -30,6 +30,8 @@ public final class Pipelines {
                 "parse every header, per-CPU protocol and error counters"));
         add(new Pipeline("flow", "/bpf/xdp_flow.bpf.o", "xdpml_flow",
                 "parse, then per-flow state and features in an LRU hash (docs/flows.md)"));
+        add(new Pipeline("firewall", "/bpf/xdp_firewall.bpf.o", "xdpml_firewall",
+                "parse, then deny/allow lists, rules, conntrack, rate limits (docs/firewall.md)"));
         add(new Pipeline("flow-new", "/bpf/xdp_flow.bpf.o", "xdpml_flow",
                 "benchmark only: the flow pipeline with a random key per packet, so every packet is a new flow"));
         add(new Pipeline("classify", "/bpf/xdp_classify.bpf.o", "xdpml_classify",
