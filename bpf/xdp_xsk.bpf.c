@@ -16,6 +16,10 @@ volatile const __u32 cfg_sample_n = 1;
 volatile const __u32 cfg_other_action = XDP_PASS;
 /* 0: no metadata, no parse (the cheapest hand-off, for benchmarks of the rings alone) */
 volatile const __u8 cfg_metadata = 1;
+/* Test mode: keep each sampled packet's metadata in .bss for the caller of BPF_PROG_TEST_RUN. */
+volatile const __u8 cfg_record_meta = 0;
+
+struct xdpml_xsk_meta last_meta;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -44,7 +48,7 @@ int xdpml_xsk(struct xdp_md *ctx)
 	c[XDPML_XC_SAMPLED]++;
 
 	__u32 queue = ctx->rx_queue_index;
-	if (!bpf_map_lookup_elem(&xdpml_xsks, &queue)) {
+	if (!bpf_map_lookup_elem(&xdpml_xsks, &queue) && !cfg_record_meta) {
 		c[XDPML_XC_NO_SOCKET]++;
 		return cfg_other_action;
 	}
@@ -60,6 +64,14 @@ int xdpml_xsk(struct xdp_md *ctx)
 			hash = xdpml_flow_hash(&key);
 		__u16 flags = pc->scratch.s.flags;
 		__u16 error = pc->scratch.s.error;
+		if (cfg_record_meta) {
+			last_meta.magic = XDPML_XSK_META_MAGIC;
+			last_meta.flow_hash = hash;
+			last_meta.parse_flags = flags;
+			last_meta.parse_error = error;
+			last_meta.verdict = 0;
+			last_meta.rx_queue = queue;
+		}
 		if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct xdpml_xsk_meta)) == 0) {
 			void *data = (void *)(long)ctx->data;
 			struct xdpml_xsk_meta *m = (void *)(long)ctx->data_meta;
