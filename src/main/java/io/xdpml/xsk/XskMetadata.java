@@ -15,8 +15,13 @@ import java.lang.foreign.ValueLayout;
  *  +----------+-----------+------------+------------+---------+----------+
  * </pre>
  *
- * The receive loop clears the magic after each frame, so {@link #present()} is false for a frame
- * whose program wrote no metadata even though the headroom is reused.
+ * The receive loop clears the magic of a frame whose metadata the handler read, so that a later
+ * frame in the same buffer without metadata is not taken for one with it. It writes nothing when
+ * the handler did not look: the metadata's cache line was written by the CPU that ran the XDP
+ * program, and a write from the consumer's CPU would cost a transfer per frame. So
+ * {@link #present()} is exact for a program that writes metadata before every frame it hands over
+ * ({@link XskProgram} with metadata on: {@link XskCounter#META_FAILED} counts exceptions) or
+ * none at all, and for handlers that check every frame.
  */
 public final class XskMetadata {
     /** {@code XDPML_XSK_META_MAGIC}: 'X' 'M', layout version 1. */
@@ -34,6 +39,8 @@ public final class XskMetadata {
 
     private final MemorySegment umem;
     private long base;
+    /** Whether the handler read the metadata of the current frame (then the loop clears it). */
+    boolean read;
 
     XskMetadata(MemorySegment umem) {
         this.umem = umem;
@@ -42,25 +49,46 @@ public final class XskMetadata {
     void wrap(long base) { this.base = base; }
 
     /** Whether the program wrote metadata for this frame (the magic and version match). */
-    public boolean present() { return base >= 0 && umem.get(U32, base + MAGIC_OFFSET) == MAGIC; }
+    public boolean present() {
+        read = true;
+        return base >= 0 && umem.get(U32, base + MAGIC_OFFSET) == MAGIC;
+    }
 
     /** The flow key's hash ({@code xdpml_flow_hash}, Java: {@code io.xdpml.flow.FlowHash}); 0 without IP. */
-    public int flowHash() { return umem.get(U32, base + FLOW_HASH_OFFSET); }
+    public int flowHash() {
+        read = true;
+        return umem.get(U32, base + FLOW_HASH_OFFSET);
+    }
 
     /** The parse's protocol flags ({@code io.xdpml.packet.ParseFlags}). */
-    public int parseFlags() { return umem.get(U16, base + PARSE_FLAGS_OFFSET) & 0xffff; }
+    public int parseFlags() {
+        read = true;
+        return umem.get(U16, base + PARSE_FLAGS_OFFSET) & 0xffff;
+    }
 
     /** The parse's error reason, 0 when none. */
-    public int parseError() { return umem.get(U16, base + PARSE_ERROR_OFFSET) & 0xffff; }
+    public int parseError() {
+        read = true;
+        return umem.get(U16, base + PARSE_ERROR_OFFSET) & 0xffff;
+    }
 
     /** The verdict of a classifier stage, 0 when none. */
-    public int verdict() { return umem.get(U16, base + VERDICT_OFFSET) & 0xffff; }
+    public int verdict() {
+        read = true;
+        return umem.get(U16, base + VERDICT_OFFSET) & 0xffff;
+    }
 
     /** The receive queue the program saw the frame on. */
-    public int rxQueue() { return umem.get(U16, base + RX_QUEUE_OFFSET) & 0xffff; }
+    public int rxQueue() {
+        read = true;
+        return umem.get(U16, base + RX_QUEUE_OFFSET) & 0xffff;
+    }
 
-    /** Clears the magic (called by the receive loop once the frame was handled). */
-    void clear() {
-        if (base >= 0) umem.set(U32, base + MAGIC_OFFSET, 0);
+    /** Clears the magic if the handler read the metadata (called by the receive loop after the handler). */
+    void clearIfRead() {
+        if (read) {
+            read = false;
+            if (base >= 0) umem.set(U32, base + MAGIC_OFFSET, 0);
+        }
     }
 }

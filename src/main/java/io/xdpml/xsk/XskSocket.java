@@ -162,7 +162,7 @@ public final class XskSocket implements AutoCloseable {
                 fillRing.set(JAVA_LONG, fill.entry(prod + done), addr & chunkMask);
                 done++;
                 handler.onFrame(f);
-                f.metadata().clear();
+                f.metadata().clearIfRead();
             }
         } finally {
             rx.release(done);
@@ -357,7 +357,7 @@ public final class XskSocket implements AutoCloseable {
                 sxdp.set(JAVA_SHORT, XskAbi.SOCKADDR_FLAGS, flags);
                 sxdp.set(JAVA_INT, XskAbi.SOCKADDR_IFINDEX, ifindex);
                 sxdp.set(JAVA_INT, XskAbi.SOCKADDR_QUEUE_ID, queue);
-                if (Native.xskBind(fd, sxdp, XskAbi.SOCKADDR_SIZE) != 0) {
+                if (bindRetryingBusy(fd, sxdp) != 0) {
                     throw new KernelException("bind(AF_XDP, ifindex=" + ifindex + ", queue=" + queue + ", flags="
                             + bindFlagNames(flags) + ")", Native.errno());
                 }
@@ -375,6 +375,23 @@ public final class XskSocket implements AutoCloseable {
                 Native.xskClose(fd);
                 umem.memory().fill((byte) 0);
                 throw e;
+            }
+        }
+
+        /**
+         * bind, retried for up to a second on EBUSY: a socket closed on the same queue just before
+         * releases the queue in deferred kernel work (xp_release_deferred), not in close().
+         */
+        private static int bindRetryingBusy(int fd, MemorySegment sxdp) {
+            for (int attempt = 0; ; attempt++) {
+                int rc = Native.xskBind(fd, sxdp, XskAbi.SOCKADDR_SIZE);
+                if (rc == 0 || Native.errno() != XskAbi.EBUSY || attempt >= 100) return rc;
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return rc;
+                }
             }
         }
 
