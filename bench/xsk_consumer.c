@@ -12,6 +12,9 @@
  * prints "received N sum S rx_dropped D rx_ring_full F" and exits. It enters the network
  * namespace NETNS (a path like /var/run/netns/NAME) itself: `ip netns exec` would remount /sys
  * and hide the bpffs where the map is pinned.
+ *
+ * With "drain" it consumes nothing until told: each stdin line "d N" waits until N frames are
+ * in the RX ring, then drains them and prints "drained N ns T" (the time of the drain alone).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +31,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef AF_XDP
@@ -51,6 +55,38 @@ struct ring {
 };
 
 static volatile sig_atomic_t stop;
+static struct ring fill, comp, rx;
+static struct xdp_desc *descs;
+static uint64_t *fill_addrs;
+static uint8_t *umem;
+static uint32_t cons, fill_prod;
+static uint64_t sum;
+
+/*
+ * One receive round, as XskSocket.receive: up to batch frames from the RX ring through the
+ * callback and back to the FILL ring; with none ready, the fill-ring wakeup when asked for.
+ */
+static uint32_t drain_round(int fd, uint32_t batch)
+{
+	uint32_t ready = __atomic_load_n(rx.producer, __ATOMIC_ACQUIRE) - cons;
+	if (ready == 0) {
+		if (__atomic_load_n(fill.flags, __ATOMIC_ACQUIRE) & XDP_RING_NEED_WAKEUP)
+			recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		return 0;
+	}
+	if (ready > batch)
+		ready = batch;
+	for (uint32_t i = 0; i < ready; i++) {
+		const struct xdp_desc *d = &descs[(cons + i) & rx.mask];
+		sum += d->len + umem[d->addr]; /* the trivial callback */
+		fill_addrs[(fill_prod + i) & fill.mask] = d->addr & ~(uint64_t)(FRAME_SIZE - 1);
+	}
+	cons += ready;
+	fill_prod += ready;
+	__atomic_store_n(rx.consumer, cons, __ATOMIC_RELEASE);
+	__atomic_store_n(fill.producer, fill_prod, __ATOMIC_RELEASE);
+	return ready;
+}
 
 static void on_term(int sig) { (void)sig; stop = 1; }
 
@@ -82,8 +118,8 @@ static void setopt(int fd, int name, const void *v, socklen_t len, const char *w
 
 int main(int argc, char **argv)
 {
-	if (argc != 7) {
-		fprintf(stderr, "usage: xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH\n");
+	if (argc != 7 && !(argc == 8 && !strcmp(argv[7], "drain"))) {
+		fprintf(stderr, "usage: xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH [drain]\n");
 		return 2;
 	}
 	int nsfd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -97,6 +133,7 @@ int main(int argc, char **argv)
 	const char *pin = argv[4];
 	int cpu = atoi(argv[5]);
 	uint32_t batch = (uint32_t)atoi(argv[6]);
+	int drain_mode = argc == 8;
 
 	if (cpu >= 0) {
 		cpu_set_t set;
@@ -107,7 +144,7 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_term);
 
-	uint8_t *umem = mmap(NULL, (size_t)FRAME_SIZE * NUM_FRAMES, PROT_READ | PROT_WRITE,
+	umem = mmap(NULL, (size_t)FRAME_SIZE * NUM_FRAMES, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (umem == MAP_FAILED)
 		die("mmap(umem)");
@@ -128,15 +165,14 @@ int main(int argc, char **argv)
 	socklen_t olen = sizeof(off);
 	if (getsockopt(fd, SOL_XDP, XDP_MMAP_OFFSETS, &off, &olen))
 		die("XDP_MMAP_OFFSETS");
-	struct ring fill, comp, rx;
 	map_ring(fd, &fill, &off.fr, RING_SIZE, sizeof(uint64_t), XDP_UMEM_PGOFF_FILL_RING, "mmap(fill)");
 	map_ring(fd, &comp, &off.cr, COMP_SIZE, sizeof(uint64_t), XDP_UMEM_PGOFF_COMPLETION_RING, "mmap(completion)");
 	map_ring(fd, &rx, &off.rx, RING_SIZE, sizeof(struct xdp_desc), XDP_PGOFF_RX_RING, "mmap(rx)");
 
-	uint64_t *fill_addrs = fill.desc;
+	fill_addrs = fill.desc;
 	for (uint32_t i = 0; i < NUM_FRAMES; i++)
 		fill_addrs[i] = (uint64_t)i * FRAME_SIZE;
-	uint32_t fill_prod = NUM_FRAMES;
+	fill_prod = NUM_FRAMES;
 	__atomic_store_n(fill.producer, fill_prod, __ATOMIC_RELEASE);
 
 	struct sockaddr_xdp sxdp;
@@ -168,29 +204,31 @@ int main(int argc, char **argv)
 	printf("ready\n");
 	fflush(stdout);
 
-	struct xdp_desc *descs = rx.desc;
-	uint32_t cons = *rx.consumer;
-	uint64_t received = 0, sum = 0;
-	while (!stop) {
-		uint32_t ready = __atomic_load_n(rx.producer, __ATOMIC_ACQUIRE) - cons;
-		if (ready == 0) {
-			if (__atomic_load_n(fill.flags, __ATOMIC_ACQUIRE) & XDP_RING_NEED_WAKEUP)
-				recvfrom(fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
-			continue;
+	descs = rx.desc;
+	cons = *rx.consumer;
+	if (drain_mode) {
+		/* "d N": drain N frames already in the RX ring, timed; "q": quit */
+		char line[64];
+		while (fgets(line, sizeof(line), stdin) && line[0] == 'd') {
+			uint64_t want = strtoull(line + 2, NULL, 10), got = 0;
+			struct timespec t0, t1;
+			/* XDP counted them redirected; the copies land in the ring a little later */
+			while (__atomic_load_n(rx.producer, __ATOMIC_ACQUIRE) - cons < want)
+				;
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			while (got < want)
+				got += drain_round(fd, batch);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			long long ns = (t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec);
+			printf("drained %llu ns %lld sum %llu\n", (unsigned long long)got, ns, (unsigned long long)sum);
+			fflush(stdout);
 		}
-		if (ready > batch)
-			ready = batch;
-		for (uint32_t i = 0; i < ready; i++) {
-			const struct xdp_desc *d = &descs[(cons + i) & rx.mask];
-			sum += d->len + umem[d->addr]; /* the trivial callback */
-			fill_addrs[(fill_prod + i) & fill.mask] = d->addr & ~(uint64_t)(FRAME_SIZE - 1);
-		}
-		cons += ready;
-		fill_prod += ready;
-		__atomic_store_n(rx.consumer, cons, __ATOMIC_RELEASE);
-		__atomic_store_n(fill.producer, fill_prod, __ATOMIC_RELEASE);
-		received += ready;
+		close(fd);
+		return 0;
 	}
+	uint64_t received = 0;
+	while (!stop)
+		received += drain_round(fd, batch);
 	struct xdp_statistics st;
 	socklen_t slen = sizeof(st);
 	memset(&st, 0, sizeof(st));

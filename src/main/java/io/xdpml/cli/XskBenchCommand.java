@@ -47,6 +47,13 @@ final class XskBenchCommand implements Callable<Integer> {
     @Option(names = "--no-metadata", description = "XDP writes no metadata (and parses nothing) before the frames")
     boolean noMetadata;
 
+    @Option(names = "--drain-rounds", defaultValue = "300",
+            description = "rounds of the drain measurement, 0 to skip it (default: ${DEFAULT-VALUE})")
+    int drainRounds;
+
+    @Option(names = "--drain-frames", defaultValue = "1024", description = "frames waiting in the RX ring per drain round (default: ${DEFAULT-VALUE})")
+    int drainFrames;
+
     @Option(names = "--json", description = "print [{consumer, sample, mpps, ...}]")
     boolean json;
 
@@ -68,6 +75,8 @@ final class XskBenchCommand implements Callable<Integer> {
         try {
             Path consumer = XskThroughput.compileConsumer(dir);
             List<XskThroughput.Result> rs = XskThroughput.measure(sample, bytes, frames, runs, !noMetadata, batch, consumer);
+            List<XskThroughput.DrainResult> drain = drainRounds > 0
+                    ? XskThroughput.measureDrain(bytes, drainFrames, drainRounds, !noMetadata, batch, consumer) : List.of();
             if (json) {
                 List<Map<String, Object>> l = new ArrayList<>();
                 for (var r : rs) {
@@ -78,6 +87,14 @@ final class XskBenchCommand implements Callable<Integer> {
                     m.put("offered_mpps", r.offeredMpps());
                     m.put("received", r.received());
                     m.put("redirected", r.redirected());
+                    l.add(m);
+                }
+                for (var d : drain) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("consumer", d.consumer());
+                    m.put("drain_frames", d.frames());
+                    m.put("ns_per_frame", d.nsPerFrame());
+                    m.put("min_ns_per_frame", d.minNsPerFrame());
                     l.add(m);
                 }
                 out.println(new ObjectMapper().writeValueAsString(l));
@@ -92,6 +109,17 @@ final class XskBenchCommand implements Callable<Integer> {
                     for (var r : List.of(c, j)) {
                         out.printf("%-8s %-8s %12.2f %12d %12d %12.2f %10s%n", "1/" + r.sampleN(), r.consumer(), r.offeredMpps(),
                                 r.redirected(), r.received(), r.mpps(), r == j ? String.format("%.1f%%", 100 * j.mpps() / c.mpps()) : "");
+                    }
+                }
+                if (!drain.isEmpty()) {
+                    out.printf("%nDraining %d frames waiting in the RX ring (consumer on CPU 1), median of %d rounds:%n",
+                            drainFrames, drainRounds);
+                    out.printf("%-8s %12s %12s %10s %14s %10s%n", "consumer", "ns/frame", "Mpps", "java/c", "min ns/frame", "java/c");
+                    for (var d : drain) {
+                        boolean j = d.consumer().equals("java");
+                        out.printf("%-8s %12.2f %12.1f %10s %14.2f %10s%n", d.consumer(), d.nsPerFrame(), 1000 / d.nsPerFrame(),
+                                j ? String.format("%.1f%%", 100 * drain.get(0).nsPerFrame() / d.nsPerFrame()) : "",
+                                d.minNsPerFrame(), j ? String.format("%.1f%%", 100 * drain.get(0).minNsPerFrame() / d.minNsPerFrame()) : "");
                     }
                 }
             }

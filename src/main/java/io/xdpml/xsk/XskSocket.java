@@ -265,6 +265,11 @@ public final class XskSocket implements AutoCloseable {
         return n;
     }
 
+    /** Frames waiting in the RX ring (published by the kernel, not yet received). */
+    public int rxPending() {
+        return rx.producerIndex() - rx.next();
+    }
+
     /** TX buffers not in flight. */
     public int txFreeFrames() { return txFreeCount; }
 

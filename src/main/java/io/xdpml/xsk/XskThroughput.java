@@ -164,6 +164,126 @@ public final class XskThroughput {
         }
     }
 
+    /**
+     * Cost of draining frames already waiting in the RX ring, Java against C: per round the
+     * generator puts {@code perRound} frames into the ring while the consumer waits, then the
+     * consumer (a thread pinned to CPU 1 for all rounds, as the C process is) waits until all of
+     * them are in its RX ring, drains them and times only that. Less at the mercy of a loaded
+     * machine than the end-to-end rate (where a busy-polling consumer's share of its CPU decides),
+     * since a drain of some microseconds is rarely interrupted. Returns "c" then "java".
+     */
+    public static List<DrainResult> measureDrain(byte[] frame, int perRound, int rounds, boolean metadata, int batch,
+                                                 Path consumerBinary) {
+        List<DrainResult> out = new ArrayList<>();
+        Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
+        Path pin = pinDir.resolve("xsks_drain");
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
+            ns.createVethPair(GEN, RCV);
+            ns.run(() -> {
+                int gen = Interfaces.indexOf(GEN);
+                int rcv = Interfaces.indexOf(RCV);
+                try (BpfObject tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o"); Arena arena = Arena.ofConfined();
+                     XskProgram prog = XskProgram.load(1, XskProgram.XDP_DROP, metadata)) {
+                    tx.load();
+                    prog.socketMap().pin(pin);
+                    prog.attach(rcv, XdpMode.NATIVE);
+                    MemorySegment pkt = arena.allocate(frame.length);
+                    pkt.copyFrom(MemorySegment.ofArray(frame));
+                    long[] cNs = new long[rounds];
+                    long[] jNs = new long[rounds];
+                    try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(gen, 0).withLiveFrames(64)) {
+                        Process p = new ProcessBuilder(consumerBinary.toString(), "/var/run/netns/" + ns.name(), RCV, "0",
+                                pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain")
+                                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                        try {
+                            BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                            var cmd = new java.io.PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
+                            if (!"ready".equals(in.readLine())) throw new IllegalStateException("C consumer did not start");
+                            Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
+                            for (int r = 0; r < rounds; r++) {
+                                fillRing(prog, run, pkt, frame.length, perRound);
+                                cmd.println("d " + perRound);
+                                String line = in.readLine();
+                                Matcher m = line == null ? null : drained.matcher(line);
+                                if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
+                                cNs[r] = Long.parseLong(m.group(2));
+                            }
+                            cmd.println("q");
+                            p.waitFor(10, TimeUnit.SECONDS);
+                        } finally {
+                            p.destroyForcibly();
+                        }
+                        XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
+                        try (XskSocket sock = XskSocket.open(rcv, 0, cfg)) {
+                            prog.register(sock);
+                            var commands = new java.util.concurrent.SynchronousQueue<Integer>();
+                            var results = new java.util.concurrent.SynchronousQueue<Long>();
+                            Thread consumer = Thread.ofPlatform().daemon().name("xsk-drain").start(() -> {
+                                try {
+                                    CpuAffinity.pinCurrentThread(CONSUMER_CPU);
+                                    SumHandler h = new SumHandler();
+                                    for (int want = commands.take(); want > 0; want = commands.take()) {
+                                        // XDP counted them redirected; the copies land in the ring a little later
+                                        while (sock.rxPending() < want) Thread.onSpinWait();
+                                        long t0 = System.nanoTime();
+                                        long got = 0;
+                                        while (got < want) got += sock.receive(h);
+                                        results.put(System.nanoTime() - t0);
+                                    }
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            });
+                            try {
+                                for (int r = -rounds; r < rounds; r++) { // the first half warms up the JIT
+                                    fillRing(prog, run, pkt, frame.length, perRound);
+                                    commands.put(perRound);
+                                    long took = results.take();
+                                    if (r >= 0) jNs[r] = took;
+                                }
+                            } finally {
+                                commands.put(0);
+                                consumer.join();
+                            }
+                        }
+                    }
+                    out.add(new DrainResult("c", perRound, median(cNs) / perRound, min(cNs) / perRound));
+                    out.add(new DrainResult("java", perRound, median(jNs) / perRound, min(jNs) / perRound));
+                }
+                return null;
+            });
+        } finally {
+            BpfFs.removePin(pin);
+            BpfFs.removeRecursively(pinDir);
+        }
+        return out;
+    }
+
+    /** ns per frame of draining waiting frames: the median and the fastest round. */
+    public record DrainResult(String consumer, int frames, double nsPerFrame, double minNsPerFrame) {
+    }
+
+    private static double median(long[] v) {
+        long[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    private static double min(long[] v) {
+        return java.util.Arrays.stream(v).min().orElse(0);
+    }
+
+    /** Generates {@code n} frames on CPU 0 and waits until XDP has redirected them all. */
+    private static void fillRing(XskProgram prog, TestRun run, MemorySegment pkt, int length, int n) throws Exception {
+        long target = prog.counters().get(XskCounter.REDIRECTED) + n;
+        generate(run, pkt, length, n);
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (prog.counters().get(XskCounter.REDIRECTED) < target) {
+            if (System.nanoTime() > deadline) throw new IllegalStateException("frames did not reach the socket");
+            Thread.onSpinWait();
+        }
+    }
+
     /** The trivial callback: frame length plus first byte into a sum (as the C consumer does). */
     static final class SumHandler implements XskFrameHandler {
         long sum;
