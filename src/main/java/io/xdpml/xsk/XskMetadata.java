@@ -84,11 +84,9 @@ public final class XskMetadata {
         return umem.get(U16, base + RX_QUEUE_OFFSET) & 0xffff;
     }
 
-    /** Clears the magic if the handler read the metadata (called by the receive loop after the handler). */
-    void clearIfRead() {
-        if (read) {
-            read = false;
-            if (base >= 0) umem.set(U32, base + MAGIC_OFFSET, 0);
-        }
+    /** Clears the magic (the receive loop calls it after a handler that read the metadata). */
+    void clear() {
+        read = false;
+        if (base >= 0) umem.set(U32, base + MAGIC_OFFSET, 0);
     }
 }

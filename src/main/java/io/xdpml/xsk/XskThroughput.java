@@ -165,86 +165,91 @@ public final class XskThroughput {
     }
 
     /**
-     * Cost of draining frames already waiting in the RX ring, Java against C: per round the
-     * generator puts {@code perRound} frames into the ring while the consumer waits, then the
-     * consumer (a thread pinned to CPU 1 for all rounds, as the C process is) waits until all of
+     * Cost of draining frames already waiting in the RX ring, Java against C. Two veth pairs, the
+     * program on each receiving end, the C consumer's socket on one and Java's on the other, so
+     * that rounds alternate between them (drift of a shared machine's load hits both alike). Per
+     * round the generator puts {@code perRound} frames into a ring while its consumer waits; the
+     * consumer (pinned to CPU 1 for all rounds: the C process, a Java thread) waits until all of
      * them are in its RX ring, drains them and times only that. Less at the mercy of a loaded
-     * machine than the end-to-end rate (where a busy-polling consumer's share of its CPU decides),
-     * since a drain of some microseconds is rarely interrupted. Returns "c" then "java".
+     * machine than the end-to-end rate, since a drain of some microseconds is rarely
+     * interrupted. Returns "c" then "java".
      */
     public static List<DrainResult> measureDrain(byte[] frame, int perRound, int rounds, boolean metadata, int batch,
                                                  Path consumerBinary) {
         List<DrainResult> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         Path pin = pinDir.resolve("xsks_drain");
+        String cGen = GEN;
+        String cRcv = RCV;
+        String jGen = "xskgen2";
+        String jRcv = "xskgen3";
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
-            ns.createVethPair(GEN, RCV);
+            ns.createVethPair(cGen, cRcv);
+            ns.createVethPair(jGen, jRcv);
             ns.run(() -> {
-                int gen = Interfaces.indexOf(GEN);
-                int rcv = Interfaces.indexOf(RCV);
                 try (BpfObject tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o"); Arena arena = Arena.ofConfined();
-                     XskProgram prog = XskProgram.load(1, XskProgram.XDP_DROP, metadata)) {
+                     XskProgram cProg = XskProgram.load(1, XskProgram.XDP_DROP, metadata);
+                     XskProgram jProg = XskProgram.load(1, XskProgram.XDP_DROP, metadata)) {
                     tx.load();
-                    prog.socketMap().pin(pin);
-                    prog.attach(rcv, XdpMode.NATIVE);
+                    cProg.socketMap().pin(pin);
+                    cProg.attach(Interfaces.indexOf(cRcv), XdpMode.NATIVE);
+                    jProg.attach(Interfaces.indexOf(jRcv), XdpMode.NATIVE);
                     MemorySegment pkt = arena.allocate(frame.length);
                     pkt.copyFrom(MemorySegment.ofArray(frame));
                     long[] cNs = new long[rounds];
                     long[] jNs = new long[rounds];
-                    try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(gen, 0).withLiveFrames(64)) {
-                        Process p = new ProcessBuilder(consumerBinary.toString(), "/var/run/netns/" + ns.name(), RCV, "0",
-                                pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain")
-                                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-                        try {
-                            BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                            var cmd = new java.io.PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
-                            if (!"ready".equals(in.readLine())) throw new IllegalStateException("C consumer did not start");
-                            Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
-                            for (int r = 0; r < rounds; r++) {
-                                fillRing(prog, run, pkt, frame.length, perRound);
-                                cmd.println("d " + perRound);
-                                String line = in.readLine();
-                                Matcher m = line == null ? null : drained.matcher(line);
-                                if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
-                                cNs[r] = Long.parseLong(m.group(2));
-                            }
-                            cmd.println("q");
-                            p.waitFor(10, TimeUnit.SECONDS);
-                        } finally {
-                            p.destroyForcibly();
-                        }
-                        XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
-                        try (XskSocket sock = XskSocket.open(rcv, 0, cfg)) {
-                            prog.register(sock);
-                            var commands = new java.util.concurrent.SynchronousQueue<Integer>();
-                            var results = new java.util.concurrent.SynchronousQueue<Long>();
-                            Thread consumer = Thread.ofPlatform().daemon().name("xsk-drain").start(() -> {
-                                try {
-                                    CpuAffinity.pinCurrentThread(CONSUMER_CPU);
-                                    SumHandler h = new SumHandler();
-                                    for (int want = commands.take(); want > 0; want = commands.take()) {
-                                        // XDP counted them redirected; the copies land in the ring a little later
-                                        while (sock.rxPending() < want) Thread.onSpinWait();
-                                        long t0 = System.nanoTime();
-                                        long got = 0;
-                                        while (got < want) got += sock.receive(h);
-                                        results.put(System.nanoTime() - t0);
-                                    }
-                                } catch (InterruptedException e) {
-                                    Thread.currentThread().interrupt();
-                                }
-                            });
+                    XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
+                    Process p = new ProcessBuilder(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv, "0",
+                            pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain")
+                            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    var commands = new java.util.concurrent.SynchronousQueue<Integer>();
+                    var results = new java.util.concurrent.SynchronousQueue<Long>();
+                    Thread consumer = null;
+                    try (TestRun cRun = tx.program("xdpml_tx").testRun().withIngress(Interfaces.indexOf(cGen), 0).withLiveFrames(64);
+                         TestRun jRun = tx.program("xdpml_tx").testRun().withIngress(Interfaces.indexOf(jGen), 0).withLiveFrames(64);
+                         XskSocket sock = XskSocket.open(Interfaces.indexOf(jRcv), 0, cfg)) {
+                        jProg.register(sock);
+                        BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+                        var cmd = new java.io.PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8);
+                        if (!"ready".equals(in.readLine())) throw new IllegalStateException("C consumer did not start");
+                        consumer = Thread.ofPlatform().daemon().name("xsk-drain").start(() -> {
                             try {
-                                for (int r = -rounds; r < rounds; r++) { // the first half warms up the JIT
-                                    fillRing(prog, run, pkt, frame.length, perRound);
-                                    commands.put(perRound);
-                                    long took = results.take();
-                                    if (r >= 0) jNs[r] = took;
+                                CpuAffinity.pinCurrentThread(CONSUMER_CPU);
+                                SumHandler h = new SumHandler();
+                                for (int want = commands.take(); want > 0; want = commands.take()) {
+                                    // XDP counted them redirected; the copies land in the ring a little later
+                                    while (sock.rxPending() < want) Thread.onSpinWait();
+                                    long t0 = System.nanoTime();
+                                    long got = 0;
+                                    while (got < want) got += sock.receive(h);
+                                    results.put(System.nanoTime() - t0);
                                 }
-                            } finally {
-                                commands.put(0);
-                                consumer.join();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
                             }
+                        });
+                        Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
+                        for (int r = -rounds; r < rounds; r++) { // the first half warms up (JIT, caches)
+                            fillRing(cProg, cRun, pkt, frame.length, perRound);
+                            cmd.println("d " + perRound);
+                            String line = in.readLine();
+                            Matcher m = line == null ? null : drained.matcher(line);
+                            if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
+                            fillRing(jProg, jRun, pkt, frame.length, perRound);
+                            commands.put(perRound);
+                            long took = results.take();
+                            if (r >= 0) {
+                                cNs[r] = Long.parseLong(m.group(2));
+                                jNs[r] = took;
+                            }
+                        }
+                        cmd.println("q");
+                        p.waitFor(10, TimeUnit.SECONDS);
+                    } finally {
+                        p.destroyForcibly();
+                        if (consumer != null) {
+                            commands.put(0);
+                            consumer.join();
                         }
                     }
                     out.add(new DrainResult("c", perRound, median(cNs) / perRound, min(cNs) / perRound));
