@@ -60,16 +60,16 @@ final class XskBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        BpfSupport.unavailableReason().ifPresent(why -> {
-            throw new IllegalStateException("bench xsk needs BPF: " + why);
-        });
-        if (Runtime.getRuntime().availableProcessors() < 2) throw new IllegalStateException("bench xsk needs 2 CPUs");
         if (frames < 1 || runs < 1 || batch < 1 || batch > 2048) {
             throw new IllegalArgumentException("--frames and --runs must be positive, --batch 1..2048");
         }
         for (int n : sample) {
             if (n < 1) throw new IllegalArgumentException("--sample values must be >= 1, got " + n);
         }
+        BpfSupport.unavailableReason().ifPresent(why -> {
+            throw new IllegalStateException("bench xsk needs BPF: " + why);
+        });
+        if (Runtime.getRuntime().availableProcessors() < 2) throw new IllegalStateException("bench xsk needs 2 CPUs");
         byte[] bytes = BenchCommand.FrameKind.udp4.build(size);
         Path dir = Files.createTempDirectory("xdpml-xsk-bench");
         try {
