@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
-        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, BenchCommand.VethBench.class})
+        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, BenchCommand.VethBench.class,
+            XskBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -43,7 +44,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
                 completionCandidates = PipelineNames.class)
         String program;
 
@@ -78,8 +79,11 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--repeat and --runs must be positive");
             }
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             Map<String, Double> result = measure(names, bytes, repeat, runs);
             if (json) {
@@ -216,7 +220,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure (default: ${DEFAULT-VALUE})")
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated (default: ${DEFAULT-VALUE})")
         String program;
 
         @Option(names = "--frame", defaultValue = "udp4", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
@@ -242,9 +246,11 @@ final class BenchCommand implements Runnable {
             });
             byte[] bytes = frame.build(size);
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                Pipelines.get(program);
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             List<io.xdpml.pipeline.VethThroughput.Result> rs = io.xdpml.pipeline.VethThroughput.measure(names, bytes, frames, runs);
             if (json) {

@@ -172,6 +172,19 @@ public final class Native {
     private static final MethodHandle BIND = libc("bind", fd(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), true);
     private static final MethodHandle SEND = libc("send", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
     private static final MethodHandle RECV = libc("recv", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
+    private static final MethodHandle SETSOCKOPT =
+            libc("setsockopt", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), true);
+    private static final MethodHandle GETSOCKOPT =
+            libc("getsockopt", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), true);
+    private static final MethodHandle SENDTO =
+            libc("sendto", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT), true);
+    private static final MethodHandle RECVFROM =
+            libc("recvfrom", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), true);
+    private static final MethodHandle SCHED_SETAFFINITY =
+            libc("sched_setaffinity", fd(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle SCHED_GETAFFINITY =
+            libc("sched_getaffinity", fd(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle SCHED_GETCPU = libc("sched_getcpu", fd(JAVA_INT), false);
     private static final MethodHandle GETEUID = libc("geteuid", fd(JAVA_INT), false);
     private static final MethodHandle GETPAGESIZE = libc("getpagesize", fd(JAVA_INT), false);
     private static final MethodHandle STRERROR = libc("strerror", fd(ADDRESS, JAVA_INT), false);
@@ -441,6 +454,68 @@ public final class Native {
 
     static long recv(int fd, MemorySegment buf, long len, int flags) {
         try { return (long) RECV.invokeExact(CAPTURE.get(), fd, buf, len, flags); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    // ---------------------------------------------------------------- AF_XDP (io.xdpml.xsk)
+    // Public: the xsk package drives its sockets and rings itself. All capture errno, none allocates.
+
+    /** socket(domain, type, protocol): a descriptor, or -1 with {@link #errno()}. */
+    public static int xskSocket(int domain, int type, int protocol) { return socket(domain, type, protocol); }
+
+    /** close(fd): 0, or -1 with {@link #errno()}. */
+    public static int xskClose(int fd) { return close(fd); }
+
+    /** bind(fd, addr, len): 0, or -1 with {@link #errno()}. */
+    public static int xskBind(int fd, MemorySegment addr, int len) { return bind(fd, addr, len); }
+
+    /** mmap(NULL, length, prot, flags, fd, offset): the mapping (zero-length), or MAP_FAILED (-1). */
+    public static MemorySegment xskMmap(long length, int prot, int flags, int fd, long offset) {
+        return mmap(length, prot, flags, fd, offset);
+    }
+
+    /** munmap(addr, length). */
+    public static int xskMunmap(MemorySegment addr, long length) { return munmap(addr, length); }
+
+    /** poll(fds, nfds, timeout): ready count, 0 on timeout, -1 with {@link #errno()}. */
+    public static int xskPoll(MemorySegment fds, long nfds, int timeoutMillis) { return poll(fds, nfds, timeoutMillis); }
+
+    /** setsockopt(fd, level, name, value, len): 0, or -1 with {@link #errno()}. */
+    public static int setsockopt(int fd, int level, int name, MemorySegment value, int len) {
+        try { return (int) SETSOCKOPT.invokeExact(CAPTURE.get(), fd, level, name, value, len); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** getsockopt(fd, level, name, value, &len): 0, or -1 with {@link #errno()}; len is an int cell. */
+    public static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment len) {
+        try { return (int) GETSOCKOPT.invokeExact(CAPTURE.get(), fd, level, name, value, len); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** sendto(fd, NULL, 0, flags, NULL, 0): the AF_XDP transmit kick. */
+    public static long sendtoKick(int fd, int flags) {
+        try {
+            return (long) SENDTO.invokeExact(CAPTURE.get(), fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, 0);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** recvfrom(fd, NULL, 0, flags, NULL, NULL): the AF_XDP fill-ring wakeup. */
+    public static long recvfromKick(int fd, int flags) {
+        try {
+            return (long) RECVFROM.invokeExact(CAPTURE.get(), fd, MemorySegment.NULL, 0L, flags, MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** sched_setaffinity(0 = this thread, size, mask): 0, or -1 with {@link #errno()}. */
+    public static int schedSetaffinity(MemorySegment mask) {
+        try { return (int) SCHED_SETAFFINITY.invokeExact(CAPTURE.get(), 0, mask.byteSize(), mask); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** sched_getaffinity(0 = this thread, size, mask): 0, or -1 with {@link #errno()}. */
+    public static int schedGetaffinity(MemorySegment mask) {
+        try { return (int) SCHED_GETAFFINITY.invokeExact(CAPTURE.get(), 0, mask.byteSize(), mask); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** sched_getcpu(): the CPU the calling thread runs on. */
+    public static int schedGetcpu() {
+        try { return (int) SCHED_GETCPU.invokeExact(); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int geteuid() {

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Pipeline "xsk": hands packets to AF_XDP sockets (one per receive queue, in xdpml_xsks), all of
+ * them or 1-in-N (cfg_sample_n, counted per CPU: exact shares, no random numbers). A sampled
+ * packet is parsed and its flow key hashed; the result travels with the frame as struct
+ * xdpml_xsk_meta in the metadata area (bpf_xdp_adjust_meta). Packets not sampled, and sampled
+ * packets whose queue has no socket, get cfg_other_action (XDP_PASS by default).
+ */
+#include "xdpml/parse.h"
+#include "xdpml/stats.h"
+#include "xdpml/flow.h"
+#include "xdpml/xsk.h"
+
+volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
+volatile const __u32 cfg_sample_n = 1;
+volatile const __u32 cfg_other_action = XDP_PASS;
+/* 0: no metadata, no parse (the cheapest hand-off, for benchmarks of the rings alone) */
+volatile const __u8 cfg_metadata = 1;
+/* Test mode: keep each sampled packet's metadata in .bss for the caller of BPF_PROG_TEST_RUN. */
+volatile const __u8 cfg_record_meta = 0;
+
+struct xdpml_xsk_meta last_meta;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[XDPML_XC_MAX]);
+} xdpml_xsk_counters SEC(".maps");
+
+SEC("xdp")
+int xdpml_xsk(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u64 *c = bpf_map_lookup_elem(&xdpml_xsk_counters, &zero);
+	if (!c)
+		return XDP_ABORTED;
+	__u64 seen = c[XDPML_XC_SEEN]++;
+	if (cfg_sample_n > 1 && seen % cfg_sample_n != 0)
+		return cfg_other_action;
+	c[XDPML_XC_SAMPLED]++;
+
+	__u32 queue = ctx->rx_queue_index;
+	if (!bpf_map_lookup_elem(&xdpml_xsks, &queue) && !cfg_record_meta) {
+		c[XDPML_XC_NO_SOCKET]++;
+		return cfg_other_action;
+	}
+	if (cfg_metadata) {
+		struct xdpml_counters *pc = xdpml_parse_stage(ctx, cfg_vxlan_port);
+		if (!pc)
+			return XDP_ABORTED;
+		struct xdpml_flow_key key;
+		struct xdpml_flow_packet pkt;
+		__builtin_memset(&key, 0, sizeof(key));
+		__u32 hash = 0;
+		if (xdpml_flow_key_of(ctx, &pc->scratch.s, &key, &pkt) == 0)
+			hash = xdpml_flow_hash(&key);
+		__u16 flags = pc->scratch.s.flags;
+		__u16 error = pc->scratch.s.error;
+		if (cfg_record_meta) {
+			last_meta.magic = XDPML_XSK_META_MAGIC;
+			last_meta.flow_hash = hash;
+			last_meta.parse_flags = flags;
+			last_meta.parse_error = error;
+			last_meta.verdict = 0;
+			last_meta.rx_queue = queue;
+		}
+		if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct xdpml_xsk_meta)) == 0) {
+			void *data = (void *)(long)ctx->data;
+			struct xdpml_xsk_meta *m = (void *)(long)ctx->data_meta;
+			if ((void *)(m + 1) <= data) {
+				m->magic = XDPML_XSK_META_MAGIC;
+				m->flow_hash = hash;
+				m->parse_flags = flags;
+				m->parse_error = error;
+				m->verdict = 0;
+				m->rx_queue = queue;
+			} else {
+				c[XDPML_XC_META_FAILED]++;
+			}
+		} else {
+			c[XDPML_XC_META_FAILED]++;
+		}
+	}
+	int r = bpf_redirect_map(&xdpml_xsks, queue, XDP_ABORTED);
+	if (r == XDP_REDIRECT)
+		c[XDPML_XC_REDIRECTED]++;
+	else
+		c[XDPML_XC_NO_SOCKET]++;
+	return r == XDP_REDIRECT ? r : cfg_other_action;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,18 @@
+package io.xdpml.xsk;
+
+/** The redirect stage's counters ({@code enum xdpml_xsk_counter} in bpf/include/xdpml/xsk.h), in index order. */
+public enum XskCounter {
+    /** Packets the program saw. */
+    SEEN,
+    /** Packets chosen by the 1-in-N sampling (all when N <= 1). */
+    SAMPLED,
+    /** Sampled packets redirected to a socket. */
+    REDIRECTED,
+    /** Sampled packets whose queue had no socket (given the other action). */
+    NO_SOCKET,
+    /** Sampled packets redirected without metadata (no headroom for it). */
+    META_FAILED;
+
+    /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
+    public static final int SLOTS = 8;
+}

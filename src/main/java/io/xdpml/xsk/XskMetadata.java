@@ -1,0 +1,92 @@
+package io.xdpml.xsk;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Flyweight over {@code struct xdpml_xsk_meta} (bpf/include/xdpml/xsk.h), the 16 bytes that
+ * {@code xdp_xsk.bpf.c} writes with {@code bpf_xdp_adjust_meta} immediately before the frame.
+ * Host byte order (the BPF program stores native integers).
+ *
+ * <pre>
+ *  0          4           8            10           12        14         16
+ *  +----------+-----------+------------+------------+---------+----------+
+ *  |  magic   | flow_hash | parse_flags| parse_error| verdict | rx_queue |
+ *  +----------+-----------+------------+------------+---------+----------+
+ * </pre>
+ *
+ * The receive loop clears the magic of a frame whose metadata the handler read, so that a later
+ * frame in the same buffer without metadata is not taken for one with it. It writes nothing when
+ * the handler did not look: the metadata's cache line was written by the CPU that ran the XDP
+ * program, and a write from the consumer's CPU would cost a transfer per frame. So
+ * {@link #present()} is exact for a program that writes metadata before every frame it hands over
+ * ({@link XskProgram} with metadata on: {@link XskCounter#META_FAILED} counts exceptions) or
+ * none at all, and for handlers that check every frame.
+ */
+public final class XskMetadata {
+    /** {@code XDPML_XSK_META_MAGIC}: 'X' 'M', layout version 1. */
+    public static final int MAGIC = 0x584d0001;
+    public static final int SIZE = 16;
+    public static final int MAGIC_OFFSET = 0;
+    public static final int FLOW_HASH_OFFSET = 4;
+    public static final int PARSE_FLAGS_OFFSET = 8;
+    public static final int PARSE_ERROR_OFFSET = 10;
+    public static final int VERDICT_OFFSET = 12;
+    public static final int RX_QUEUE_OFFSET = 14;
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+    private final MemorySegment umem;
+    private long base;
+    /** Whether the handler read the metadata of the current frame (then the loop clears it). */
+    boolean read;
+
+    XskMetadata(MemorySegment umem) {
+        this.umem = umem;
+    }
+
+    void wrap(long base) { this.base = base; }
+
+    /** Whether the program wrote metadata for this frame (the magic and version match). */
+    public boolean present() {
+        read = true;
+        return base >= 0 && umem.get(U32, base + MAGIC_OFFSET) == MAGIC;
+    }
+
+    /** The flow key's hash ({@code xdpml_flow_hash}, Java: {@code io.xdpml.flow.FlowHash}); 0 without IP. */
+    public int flowHash() {
+        read = true;
+        return umem.get(U32, base + FLOW_HASH_OFFSET);
+    }
+
+    /** The parse's protocol flags ({@code io.xdpml.packet.ParseFlags}). */
+    public int parseFlags() {
+        read = true;
+        return umem.get(U16, base + PARSE_FLAGS_OFFSET) & 0xffff;
+    }
+
+    /** The parse's error reason, 0 when none. */
+    public int parseError() {
+        read = true;
+        return umem.get(U16, base + PARSE_ERROR_OFFSET) & 0xffff;
+    }
+
+    /** The verdict of a classifier stage, 0 when none. */
+    public int verdict() {
+        read = true;
+        return umem.get(U16, base + VERDICT_OFFSET) & 0xffff;
+    }
+
+    /** The receive queue the program saw the frame on. */
+    public int rxQueue() {
+        read = true;
+        return umem.get(U16, base + RX_QUEUE_OFFSET) & 0xffff;
+    }
+
+    /** Clears the magic (the receive loop calls it after a handler that read the metadata). */
+    void clear() {
+        read = false;
+        if (base >= 0) umem.set(U32, base + MAGIC_OFFSET, 0);
+    }
+}

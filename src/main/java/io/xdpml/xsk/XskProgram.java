@@ -1,0 +1,113 @@
+package io.xdpml.xsk;
+
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.XdpAttachment;
+import io.xdpml.kernel.XdpMode;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.EnumMap;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/**
+ * {@code bpf/xdp_xsk.bpf.c} loaded: the XDP program that redirects packets (all, or 1-in-N) to
+ * the AF_XDP socket of their receive queue through the XSKMAP {@code xdpml_xsks}, with
+ * {@link XskMetadata} before each frame. Register sockets, then attach; {@link #close()}
+ * detaches first, then closes the object (sockets are the caller's to close, after).
+ */
+public final class XskProgram implements AutoCloseable {
+    /** XDP actions for packets not handed to a socket. */
+    public static final int XDP_DROP = 1;
+    public static final int XDP_PASS = 2;
+
+    private final BpfObject object;
+    private final BpfMap xsks;
+    private final BpfMap counters;
+    private final int sampleN;
+    private XdpAttachment attachment;
+
+    /**
+     * @param sampleN     hand 1 packet in N to the sockets (1: every packet); counted per CPU
+     * @param otherAction what the other packets get: {@link #XDP_PASS} or {@link #XDP_DROP}
+     * @param metadata    parse each handed packet and write {@link XskMetadata} before it
+     */
+    private XskProgram(int sampleN, int otherAction, boolean metadata) {
+        if (sampleN < 1) throw new IllegalArgumentException("sampleN must be >= 1, got " + sampleN);
+        if (otherAction != XDP_PASS && otherAction != XDP_DROP) {
+            throw new IllegalArgumentException("otherAction must be XDP_PASS (2) or XDP_DROP (1), got " + otherAction);
+        }
+        BpfObject o = BpfObject.openResource("/bpf/xdp_xsk.bpf.o");
+        try {
+            o.setConstant("cfg_sample_n", sampleN);
+            o.setConstant("cfg_other_action", otherAction);
+            o.setConstant("cfg_metadata", metadata ? 1 : 0);
+            o.load();
+        } catch (RuntimeException | Error e) {
+            o.close();
+            throw e;
+        }
+        this.object = o;
+        this.xsks = o.map("xdpml_xsks");
+        this.counters = o.map("xdpml_xsk_counters");
+        this.sampleN = sampleN;
+    }
+
+    /** Loads the program: every packet to the sockets, with metadata, others passed. */
+    public static XskProgram load() { return load(1, XDP_PASS, true); }
+
+    /** Loads the program with the given sampling, action for the rest, and metadata choice. */
+    public static XskProgram load(int sampleN, int otherAction, boolean metadata) {
+        return new XskProgram(sampleN, otherAction, metadata);
+    }
+
+    /** The 1-in-N sampling. */
+    public int sampleN() { return sampleN; }
+
+    /** The loaded object (maps, program). */
+    public BpfObject object() { return object; }
+
+    /** The XSKMAP (queue index to socket). */
+    public BpfMap socketMap() { return xsks; }
+
+    /** Puts {@code socket} into the XSKMAP at its queue. */
+    public void register(XskSocket socket) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, socket.fd());
+            xsks.update(socket.queue(), v, BpfMap.BPF_ANY);
+        }
+    }
+
+    /** Removes the socket of {@code queue} from the XSKMAP; false when there was none. */
+    public boolean unregister(int queue) { return xsks.delete(queue); }
+
+    /** Attaches to {@code ifindex} (calling thread's namespace) in {@code mode}. */
+    public XdpAttachment attach(int ifindex, XdpMode mode) {
+        if (attachment != null) throw new IllegalStateException("already attached to ifindex " + attachment.ifindex());
+        attachment = XdpAttachment.attach(object.program("xdpml_xsk"), ifindex, mode);
+        return attachment;
+    }
+
+    /** The attachment, or null before {@link #attach}. */
+    public XdpAttachment attachment() { return attachment; }
+
+    /** The counters summed over CPUs. */
+    public Map<XskCounter, Long> counters() {
+        long[] sum = counters.sumPerCpuLongs(0);
+        Map<XskCounter, Long> m = new EnumMap<>(XskCounter.class);
+        for (XskCounter c : XskCounter.values()) m.put(c, sum[c.ordinal()]);
+        return m;
+    }
+
+    /** Detaches (when attached), then closes the object. Idempotent. */
+    @Override
+    public void close() {
+        try {
+            if (attachment != null) attachment.close();
+        } finally {
+            object.close();
+        }
+    }
+}
