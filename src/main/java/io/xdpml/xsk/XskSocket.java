@@ -388,7 +388,6 @@ public final class XskSocket implements AutoCloseable {
                     if (r != null) r.unmap();
                 }
                 Native.xskClose(fd);
-                umem.memory().fill((byte) 0);
                 throw e;
             }
         }
