@@ -162,14 +162,19 @@ public final class XskSocket implements AutoCloseable {
         long chunkMask = -(long) config.frameSize();
         XskFrame f = frame;
         XskMetadata meta = f.metadata();
+        // entry offsets with constant shifts (16-byte descriptors, 8-byte addresses)
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
+        long fillDesc = fill.descOffset;
+        int fillMask = fill.mask;
         int done = 0;
         try {
             while (done < n) {
-                long d = rx.entry(cons + done);
+                long d = rxDesc + ((long) ((cons + done) & rxMask) << 4);
                 long addr = ring.get(JAVA_LONG, d + XskAbi.DESC_ADDR);
                 int len = ring.get(JAVA_INT, d + XskAbi.DESC_LEN);
                 f.wrap(addr, len, queue);
-                fillRing.set(JAVA_LONG, fill.entry(prod + done), addr & chunkMask);
+                fillRing.set(JAVA_LONG, fillDesc + ((long) ((prod + done) & fillMask) << 3), addr & chunkMask);
                 done++;
                 handler.onFrame(f);
                 if (meta.read) meta.clear();

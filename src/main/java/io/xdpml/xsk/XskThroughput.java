@@ -88,9 +88,10 @@ public final class XskThroughput {
                                 XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
                                 // warm-up: page pool, caches, JIT of the Java receive loop
                                 java(prog, run, pkt, frame.length, Math.min(frames, 2_000_000), n, rcv, cfg);
-                                for (int r = 0; r < runs; r++) {
+                                for (int r = 0; r < runs; r++) { // who goes first alternates
+                                    if ((r & 1) == 1) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
                                     c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, consumerBinary));
-                                    j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
+                                    if ((r & 1) == 0) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
                                 }
                                 out.add(median(c));
                                 out.add(median(j));
@@ -167,7 +168,8 @@ public final class XskThroughput {
     /**
      * Cost of draining frames already waiting in the RX ring, Java against C. Two veth pairs, the
      * program on each receiving end, the C consumer's socket on one and Java's on the other, so
-     * that rounds alternate between them (drift of a shared machine's load hits both alike). Per
+     * that rounds alternate between them (drift of a shared machine's load hits both alike; who
+     * goes first alternates too). Per
      * round the generator puts {@code perRound} frames into a ring while its consumer waits; the
      * consumer (pinned to CPU 1 for all rounds: the C process, a Java thread) waits until all of
      * them are in its RX ring, drains them and times only that. Less at the mercy of a loaded
@@ -230,17 +232,25 @@ public final class XskThroughput {
                         });
                         Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
                         for (int r = -rounds; r < rounds; r++) { // the first half warms up (JIT, caches)
-                            fillRing(cProg, cRun, pkt, frame.length, perRound);
-                            cmd.println("d " + perRound);
-                            String line = in.readLine();
-                            Matcher m = line == null ? null : drained.matcher(line);
-                            if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
-                            fillRing(jProg, jRun, pkt, frame.length, perRound);
-                            commands.put(perRound);
-                            long took = results.take();
+                            long c = 0;
+                            long j = 0;
+                            for (int turn = 0; turn < 2; turn++) {
+                                if ((turn == 0) == ((r & 1) == 0)) { // C first in even rounds, Java first in odd ones
+                                    fillRing(cProg, cRun, pkt, frame.length, perRound);
+                                    cmd.println("d " + perRound);
+                                    String line = in.readLine();
+                                    Matcher m = line == null ? null : drained.matcher(line);
+                                    if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
+                                    c = Long.parseLong(m.group(2));
+                                } else {
+                                    fillRing(jProg, jRun, pkt, frame.length, perRound);
+                                    commands.put(perRound);
+                                    j = results.take();
+                                }
+                            }
                             if (r >= 0) {
-                                cNs[r] = Long.parseLong(m.group(2));
-                                jNs[r] = took;
+                                cNs[r] = c;
+                                jNs[r] = j;
                             }
                         }
                         cmd.println("q");
