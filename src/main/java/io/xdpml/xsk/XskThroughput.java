@@ -65,7 +65,7 @@ public final class XskThroughput {
      * @param consumerBinary the compiled C consumer ({@link #compileConsumer})
      */
     public static List<Result> measure(int[] sampleNs, byte[] frame, int frames, int runs, boolean metadata,
-                                       int batch, Path consumerBinary) {
+                                       int batch, boolean hugePages, Path consumerBinary) {
         List<Result> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
@@ -85,12 +85,13 @@ public final class XskThroughput {
                                 prog.attach(rcv, XdpMode.NATIVE);
                                 List<Result> c = new ArrayList<>();
                                 List<Result> j = new ArrayList<>();
-                                XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
+                                XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY)
+                            .withHugePages(hugePages);
                                 // warm-up: page pool, caches, JIT of the Java receive loop
                                 java(prog, run, pkt, frame.length, Math.min(frames, 2_000_000), n, rcv, cfg);
                                 for (int r = 0; r < runs; r++) { // who goes first alternates
                                     if ((r & 1) == 1) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
-                                    c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, consumerBinary));
+                                    c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, hugePages, consumerBinary));
                                     if ((r & 1) == 0) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
                                 }
                                 out.add(median(c));
@@ -142,9 +143,11 @@ public final class XskThroughput {
     private static final Pattern C_RESULT = Pattern.compile("received (\\d+) sum (\\d+)");
 
     private static Result c(XskProgram prog, TestRun run, MemorySegment pkt, int length, int frames, int n,
-                            NetworkNamespace ns, Path pin, int batch, Path binary) throws Exception {
-        Process p = new ProcessBuilder(binary.toString(), "/var/run/netns/" + ns.name(), RCV, "0", pin.toString(),
-                String.valueOf(CONSUMER_CPU), String.valueOf(batch)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                            NetworkNamespace ns, Path pin, int batch, boolean hugePages, Path binary) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "/var/run/netns/" + ns.name(), RCV, "0", pin.toString(),
+                String.valueOf(CONSUMER_CPU), String.valueOf(batch)));
+        if (hugePages) cmd.add("thp");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
@@ -177,7 +180,7 @@ public final class XskThroughput {
      * interrupted. Returns "c" then "java".
      */
     public static List<DrainResult> measureDrain(byte[] frame, int perRound, int rounds, boolean metadata, int batch,
-                                                 Path consumerBinary) {
+                                                 boolean hugePages, Path consumerBinary) {
         List<DrainResult> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         Path pin = pinDir.resolve("xsks_drain");
@@ -200,10 +203,12 @@ public final class XskThroughput {
                     pkt.copyFrom(MemorySegment.ofArray(frame));
                     long[] cNs = new long[rounds];
                     long[] jNs = new long[rounds];
-                    XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
-                    Process p = new ProcessBuilder(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv, "0",
-                            pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain")
-                            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY)
+                            .withHugePages(hugePages);
+                    List<String> args = new ArrayList<>(List.of(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv,
+                            "0", pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain"));
+                    if (hugePages) args.add("thp");
+                    Process p = new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                     var commands = new java.util.concurrent.SynchronousQueue<Integer>();
                     var results = new java.util.concurrent.SynchronousQueue<Long>();
                     Thread consumer = null;
