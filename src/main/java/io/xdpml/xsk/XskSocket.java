@@ -47,6 +47,8 @@ public final class XskSocket implements AutoCloseable {
     private final long[] txFree;
     private int txFreeCount;
     private long received;
+    /** Keeps the touch loop's loads from being optimised away (see {@link #handle}). */
+    private long touchSink;
     private long sent;
     private boolean closed;
 
@@ -167,6 +169,18 @@ public final class XskSocket implements AutoCloseable {
         int rxMask = rx.mask;
         long fillDesc = fill.descOffset;
         int fillMask = fill.mask;
+        // Touch every frame's first byte before any handler runs: the kernel has just written the
+        // frames on another CPU, so each first access misses; in this tight loop the CPU overlaps
+        // the misses, in the handler loop (too long for its out-of-order window) it does not.
+        // Measured with the UMEM on huge pages: 33 -> 30 ns per frame drained (docs/xsk.md).
+        {
+            long t = 0;
+            for (int i = 0; i < n; i++) {
+                long d = rxDesc + ((long) ((cons + i) & rxMask) << 4);
+                t += umemMemory.get(JAVA_BYTE, ring.get(JAVA_LONG, d));
+            }
+            touchSink = t;
+        }
         int done = 0;
         try {
             while (done < n) {
