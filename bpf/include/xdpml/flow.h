@@ -69,8 +69,8 @@ struct xdpml_flow {
 	__u8 initiator_is_a;          /* the first packet came from endpoint a */
 	__u8 closing;                 /* XDPML_CLOSE_* bits */
 	__u8 sampled;                 /* the flow is sampled (1-in-N by key hash) */
-	__u8 pad0;
-	__u32 pad1;
+	__u8 verdict;                 /* cached class + 1 (xdp_classify, flow mode); 0: none */
+	__u32 verdict_gen;            /* generation of the model that gave it */
 	__u64 exported_ns;            /* time of the last active-timeout record, 0: none yet */
 };
 
@@ -372,46 +372,66 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
 	return packets > 1 ? packets - 1 : 0;
 }
 
-/* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
-static __always_inline void xdpml_flow_features(const struct xdpml_flow *f, __u64 *out)
+/*
+ * The features of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack):
+ * those that need a division only where mask has their bit (bit i: feature i), the plain loads
+ * always. A classifier asks only for the features its model reads: the divisions are most of
+ * the cost, and a mask test costs more than a load.
+ */
+#define XDPML_FEAT(expr)                          \
+	do {                                      \
+		if (mask & (1ULL << i))           \
+			out[i] = (expr);          \
+		i++;                              \
+	} while (0)
+/* A feature that is a plain load: storing it always is cheaper than testing the mask. */
+#define XDPML_FEAT_LOAD(expr) out[i++] = (expr)
+
+static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *f, __u64 *out, __u64 mask)
 {
 	const struct xdpml_flow_dir *fw = &f->dir[XDPML_FLOW_FWD], *bw = &f->dir[XDPML_FLOW_BWD];
 	__u64 total = fw->packets + bw->packets;
 	int i = 0;
-	out[i++] = (f->last_ns - f->first_ns) / 1000;
-	out[i++] = fw->len_min;
-	out[i++] = fw->len_max;
-	out[i++] = xdpml_feat_mean(fw->bytes, fw->packets);
-	out[i++] = xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets);
-	out[i++] = bw->len_min;
-	out[i++] = bw->len_max;
-	out[i++] = xdpml_feat_mean(bw->bytes, bw->packets);
-	out[i++] = xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets);
-	out[i++] = f->iat_min_us;
-	out[i++] = f->iat_max_us;
-	out[i++] = xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total));
-	out[i++] = xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total));
-	out[i++] = fw->iat_min_us;
-	out[i++] = fw->iat_max_us;
-	out[i++] = xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets));
-	out[i++] = xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets));
-	out[i++] = bw->iat_min_us;
-	out[i++] = bw->iat_max_us;
-	out[i++] = xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets));
-	out[i++] = xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets));
+	XDPML_FEAT((f->last_ns - f->first_ns) / 1000);
+	XDPML_FEAT_LOAD(fw->len_min);
+	XDPML_FEAT_LOAD(fw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(fw->bytes, fw->packets));
+	XDPML_FEAT(xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets));
+	XDPML_FEAT_LOAD(bw->len_min);
+	XDPML_FEAT_LOAD(bw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(bw->bytes, bw->packets));
+	XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
+	XDPML_FEAT_LOAD(f->iat_min_us);
+	XDPML_FEAT_LOAD(f->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total)));
+	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total)));
+	XDPML_FEAT_LOAD(fw->iat_min_us);
+	XDPML_FEAT_LOAD(fw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets)));
+	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets)));
+	XDPML_FEAT_LOAD(bw->iat_min_us);
+	XDPML_FEAT_LOAD(bw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets)));
+	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets)));
 #pragma unroll
 	for (int k = 0; k < 8; k++)
-		out[i++] = f->tcp_flags[k];
-	out[i++] = fw->init_window;
-	out[i++] = bw->init_window;
-	out[i++] = fw->header_bytes;
-	out[i++] = bw->header_bytes;
-	out[i++] = f->len.mean;
-	out[i++] = f->len.mad;
-	out[i++] = f->iat.mean;
-	out[i++] = f->iat.mad;
-	out[i++] = f->dir_run.mean;
-	out[i++] = f->dir_run.mad;
+		XDPML_FEAT_LOAD(f->tcp_flags[k]);
+	XDPML_FEAT_LOAD(fw->init_window);
+	XDPML_FEAT_LOAD(bw->init_window);
+	XDPML_FEAT_LOAD(fw->header_bytes);
+	XDPML_FEAT_LOAD(bw->header_bytes);
+	XDPML_FEAT_LOAD(f->len.mean);
+	XDPML_FEAT_LOAD(f->len.mad);
+	XDPML_FEAT_LOAD(f->iat.mean);
+	XDPML_FEAT_LOAD(f->iat.mad);
+	XDPML_FEAT_LOAD(f->dir_run.mean);
+	XDPML_FEAT_LOAD(f->dir_run.mad);
+}
+
+/* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
+static __always_inline void xdpml_flow_features(const struct xdpml_flow *f, __u64 *out)
+{
+	xdpml_flow_features_masked(f, out, ~0ULL);
 }
 
 #endif

@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
-        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.VethBench.class, XskBenchCommand.class})
+        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, BenchCommand.VethBench.class,
+            XskBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -43,7 +44,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
                 completionCandidates = PipelineNames.class)
         String program;
 
@@ -78,8 +79,11 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--repeat and --runs must be positive");
             }
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             Map<String, Double> result = measure(names, bytes, repeat, runs);
             if (json) {
@@ -130,6 +134,81 @@ final class BenchCommand implements Runnable {
         }
     }
 
+    /** The firewall's cost per packet against the size of its lists and rules. */
+    @Command(name = "firewall", mixinStandardHelpOptions = true,
+            header = "Firewall ns per packet (BPF_PROG_TEST_RUN) with 10 to 10^6 prefixes or rules.",
+            description = {"Scenarios: pass-all (no lists or rules), deny-miss / deny-hit (N deny prefixes; the packet's source",
+                "in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with",
+                "action drop), conntrack (the rules plus conntrack; a tracked flow's packet). 64-byte UDP frame, real clock.",
+                "Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead."})
+    static final class FirewallBenchCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--entries", split = ",", defaultValue = "10,10000,1000000",
+                description = "list or rule counts (default: ${DEFAULT-VALUE})")
+        List<Integer> entries;
+
+        @Option(names = "--scenarios", split = ",", defaultValue = "pass-all,deny-miss,deny-hit,rules,rules-drop,conntrack",
+                description = "which (default: ${DEFAULT-VALUE})")
+        List<String> scenarios;
+
+        @Option(names = "--repeat", defaultValue = "2000000", description = "repetitions per call (default: ${DEFAULT-VALUE})")
+        int repeat;
+
+        @Option(names = "--runs", defaultValue = "5", description = "calls; the median is reported (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--json", description = "print {scenario: {entries: ns_per_packet}}")
+        boolean json;
+
+        @Option(names = "--veth", description = {"end to end instead: Mpps of live frames through a veth pair into the firewall",
+            "(drop scenarios only: deny-hit, rules-drop)"})
+        boolean veth;
+
+        @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")
+        int frames;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            BpfSupport.unavailableReason().ifPresent(why -> {
+                throw new IllegalStateException("bench firewall needs BPF: " + why);
+            });
+            if (veth) {
+                List<String> drops = spec.commandLine().getParseResult().hasMatchedOption("--scenarios") ? scenarios
+                        : List.of("deny-hit", "rules-drop");
+                var results = io.xdpml.firewall.FirewallBench.measureVeth(drops, entries, frames, runs);
+                out.printf("live frames through a veth pair into the firewall (native XDP), 64-byte UDP/IPv4, %d frames,"
+                        + " median of %d runs%n", frames, runs);
+                out.printf("%-10s %9s %8s %12s%n", "scenario", "entries", "Mpps", "judged");
+                for (var r : results) {
+                    out.printf("%-10s %9d %8.2f %12d%n", r.scenario(), r.entries(), r.mpps(), r.judged());
+                }
+                out.flush();
+                return 0;
+            }
+            if (repeat < 1 || runs < 1 || entries.stream().anyMatch(n -> n < 1 || n > 4_000_000)) {
+                throw new IllegalArgumentException("--repeat and --runs must be positive, --entries 1 to 4000000");
+            }
+            List<io.xdpml.firewall.FirewallBench.Result> results =
+                    io.xdpml.firewall.FirewallBench.measure(scenarios, entries, repeat, runs);
+            if (json) {
+                out.println(new ObjectMapper().writeValueAsString(io.xdpml.firewall.FirewallBench.table(results)));
+            } else {
+                out.printf("BPF_PROG_TEST_RUN, 64-byte UDP/IPv4, repeat %d, median of %d runs%n", repeat, runs);
+                out.printf("%-10s %9s %12s %13s %12s %11s%n", "scenario", "entries", "ns/packet", "prefix-trie", "rule-trie",
+                        "install s");
+                for (var r : results) {
+                    out.printf("%-10s %9d %12.1f %13d %12d %11.2f%n", r.scenario(), r.entries(), r.nsPerPacket(),
+                            r.prefixEntries(), r.ruleEntries(), r.installSeconds());
+                }
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
     /** End-to-end Mpps through a veth pair, side by side with XDP_DROP. */
     @Command(name = "veth", mixinStandardHelpOptions = true,
             header = "End-to-end Mpps through a veth pair beside XDP_DROP (live frames).",
@@ -141,7 +220,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure (default: ${DEFAULT-VALUE})")
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated (default: ${DEFAULT-VALUE})")
         String program;
 
         @Option(names = "--frame", defaultValue = "udp4", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
@@ -167,9 +246,11 @@ final class BenchCommand implements Runnable {
             });
             byte[] bytes = frame.build(size);
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                Pipelines.get(program);
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             List<io.xdpml.pipeline.VethThroughput.Result> rs = io.xdpml.pipeline.VethThroughput.measure(names, bytes, frames, runs);
             if (json) {

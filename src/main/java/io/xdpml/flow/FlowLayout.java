@@ -62,6 +62,10 @@ public final class FlowLayout {
     public static final int INITIATOR_IS_A = 280;
     public static final int CLOSING = 281;
     public static final int SAMPLED = 282;
+    /** Cached class + 1 of the classify pipeline's flow mode; 0: none. */
+    public static final int VERDICT = 283;
+    /** Generation of the model that gave {@link #VERDICT}. */
+    public static final int VERDICT_GEN = 284;
     public static final int EXPORTED_NS = 288;
 
     /** {@code closing} bits (XDPML_CLOSE_*). */

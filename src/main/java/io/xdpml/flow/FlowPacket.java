@@ -101,6 +101,16 @@ public final class FlowPacket {
         return true;
     }
 
+    /** Frame length of the last packet. */
+    public long length() {
+        return length;
+    }
+
+    /** Whether the last packet was sent by endpoint a of its key. */
+    public boolean fromA() {
+        return fromA;
+    }
+
     /** The key of the last packet (valid until the next {@link #of}). */
     public MemorySegment key() {
         return key;

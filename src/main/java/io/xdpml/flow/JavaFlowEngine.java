@@ -51,6 +51,11 @@ public final class JavaFlowEngine implements FlowEngine {
         return table.lastUpdated();
     }
 
+    /** The key and contribution of the last packet (valid when {@link #lastUpdated()} is not null). */
+    public FlowPacket lastPacket() {
+        return packet;
+    }
+
     @Override
     public long evictions() {
         return 0;

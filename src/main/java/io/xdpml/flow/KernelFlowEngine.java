@@ -10,6 +10,7 @@ import io.xdpml.pipeline.Pipelines;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * The kernel's flow pipeline (xdp_flow.bpf.c), each frame run once through BPF_PROG_TEST_RUN
@@ -30,6 +31,7 @@ public final class KernelFlowEngine implements FlowEngine {
     private final FlowRecordListener listener;
     private boolean drainEveryPacket = true;
     private long swept;
+    private int lastReturn;
 
     public KernelFlowEngine(FlowConfig config) {
         this(config, FlowRecordListener.NONE);
@@ -44,12 +46,23 @@ public final class KernelFlowEngine implements FlowEngine {
      *                       the kernel computed for that packet's flow ({@code xdpml_flow_features})
      */
     public KernelFlowEngine(FlowConfig config, FlowRecordListener listener, boolean recordFeatures) {
+        this("flow", config, listener, recordFeatures, obj -> {});
+    }
+
+    /**
+     * The flow stage of another pipeline that has one (flow_stage.h), e.g. "classify".
+     *
+     * @param configure sets the pipeline's own constants before load
+     */
+    public KernelFlowEngine(String pipeline, FlowConfig config, FlowRecordListener listener, boolean recordFeatures,
+            Consumer<BpfObject> configure) {
         this.config = config;
         this.listener = listener;
-        Pipelines.Pipeline p = Pipelines.get("flow");
+        Pipelines.Pipeline p = Pipelines.get(pipeline);
         BpfObject obj = BpfObject.openResource(p.resource());
         TestRun testRun = null;
         try {
+            configure.accept(obj);
             obj.setConstant("cfg_vxlan_port", config.vxlanPort());
             obj.setConstant("cfg_idle_timeout_ns", config.idleTimeoutNanos());
             obj.setConstant("cfg_test_clock", 1);
@@ -80,6 +93,21 @@ public final class KernelFlowEngine implements FlowEngine {
         this.run = testRun;
     }
 
+    /** What the program returned for the last packet (its XDP action). */
+    public int lastReturn() {
+        return lastReturn;
+    }
+
+    /** The loaded object (for the pipeline's own maps and variables). */
+    public BpfObject object() {
+        return object;
+    }
+
+    /** The test run of the entry program (its return value is the packet's XDP action). */
+    public TestRun testRun() {
+        return run;
+    }
+
     /** The kernel's feature vector of the last packet's flow (u64 each, FlowFeature order; test mode). */
     public MemorySegment lastFeatures() {
         return lastFeatures;
@@ -99,7 +127,7 @@ public final class KernelFlowEngine implements FlowEngine {
     @Override
     public void packet(MemorySegment frame, int length, long timestampNanos) {
         clock.set(FlowLayout.U64, 0, timestampNanos);
-        run.run(frame, length);
+        lastReturn = run.run(frame, length);
         if (drainEveryPacket) {
             records.drain();
         }

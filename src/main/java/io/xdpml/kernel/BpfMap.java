@@ -145,6 +145,9 @@ public final class BpfMap implements AutoCloseable {
     /** Bytes per CPU slot in a per-CPU value: {@code round_up(value_size, 8)}. */
     public long perCpuValueStride() { return (valueSize + 7L) & ~7L; }
 
+    /** Distance between elements of an (mmap'ed) array map: the value size rounded up to 8. */
+    public long elementStride() { return (valueSize + 7L) & ~7L; }
+
     /** Bytes a lookup writes into the value buffer: valueSize, or stride * CPUs for per-CPU maps. */
     public long valueBufferSize() {
         return type().perCpu() ? perCpuValueStride() * possibleCpus() : valueSize;

@@ -148,6 +148,8 @@ public final class Native {
             bpf("bpf_obj_get_info_by_fd", fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle XDP_ATTACH =
             bpf("bpf_xdp_attach", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle LINK_CREATE =
+            bpf("bpf_link_create", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle XDP_DETACH = bpf("bpf_xdp_detach", fd(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle XDP_QUERY_ID =
             bpf("bpf_xdp_query_id", fd(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
@@ -372,6 +374,11 @@ public final class Native {
 
     static int xdpAttach(int ifindex, int progFd, int flags, MemorySegment opts) {
         try { return (int) XDP_ATTACH.invokeExact(ifindex, progFd, flags, nullable(opts)); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** {@code bpf_link_create(prog_fd, target_fd, attach_type, opts)}: a link fd or -errno. */
+    static int linkCreate(int progFd, int targetFd, int attachType, MemorySegment opts) {
+        try { return (int) LINK_CREATE.invokeExact(progFd, targetFd, attachType, nullable(opts)); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int xdpDetach(int ifindex, int flags, MemorySegment opts) {

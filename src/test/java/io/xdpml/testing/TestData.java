@@ -36,6 +36,21 @@ public final class TestData {
         return dataDir().resolve("pcap").resolve(relative);
     }
 
+    /** Packets in a capture (records read until the end or the first damage). */
+    public static long packetCount(Path capture) {
+        long n = 0;
+        try (io.xdpml.pcap.CaptureReader r = io.xdpml.pcap.CaptureReader.open(capture)) {
+            while (r.next()) {
+                n++;
+            }
+        } catch (io.xdpml.pcap.PcapFormatException e) {
+            return n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return n;
+    }
+
     /** Skips the calling test, with the reason, where BPF cannot be used (not root, no bpf()...). */
     public static void assumeBpf() {
         Optional<String> why = BpfSupport.unavailableReason();

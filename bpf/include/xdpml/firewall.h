@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The firewall stage: deny/allow lists, rules, connection tracking, per-source rate limits and a
+ * SYN-flood guard, judged on the innermost IP packet the parser found (parse.h).
+ *
+ * One definition: io.xdpml.firewall.FirewallLayout reads and writes these structs byte for byte,
+ * io.xdpml.firewall.JavaFirewall makes the same decisions on the same packets (the parity test
+ * demands identical verdicts and counters), docs/firewall.md describes the semantics.
+ *
+ * Order per packet:
+ *   parse error -> drop (or pass: cfg.malformed_pass) | no IP header -> pass
+ *   deny list (source, then destination)               -> drop deny_list
+ *   per-source token bucket                            -> drop rate_limit
+ *   conntrack (TCP, UDP): a live entry decides          -> pass conntrack | drop ct_invalid
+ *   TCP without a live entry and not a SYN, strict mode -> drop ct_stray
+ *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
+ *   SYN without ACK: the global SYN bucket              -> drop syn_global
+ *   allow list (source, then destination)              -> pass allow_list
+ *   rules (first in file order that matches)           -> pass_rule | drop_rule
+ *   default policy                                     -> pass_default | drop_default
+ *   a new TCP/UDP connection that passed gets a conntrack entry.
+ *
+ * Atomic reload: every list, rule and setting exists twice (generation 0 and 1: a byte in the
+ * keys, an index in the config array). Each packet reads the active generation once
+ * (xdpml_fw_gen) and uses only that generation; Java fills the other one, flips the index with a
+ * single map update, then removes the old entries. No packet sees a half-loaded list.
+ */
+#ifndef XDPML_FIREWALL_H
+#define XDPML_FIREWALL_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+#include "parse.h"
+
+#define XDPML_FW_PASS 0
+#define XDPML_FW_DROP 1
+
+/* Which list a prefix entry belongs to (the second byte of its key). */
+enum xdpml_fw_kind {
+	XDPML_FW_DENY_SRC = 0,
+	XDPML_FW_DENY_DST = 1,
+	XDPML_FW_ALLOW_SRC = 2,
+	XDPML_FW_ALLOW_DST = 3,
+	XDPML_FW_RULE_SRC = 4, /* value: the source set id of the rules (>= 1) */
+	XDPML_FW_RULE_DST = 5, /* value: the destination set id */
+};
+
+/*
+ * Key of xdpml_fw_lists (LPM trie). 24 bytes. prefixlen = 32 + address bits: generation, kind
+ * and family always match whole; IPv4 addresses sit in addr[0..3].
+ *   0 prefixlen  4 gen  5 kind  6 family (4|6)  7 pad  8 addr[16]
+ */
+struct xdpml_fw_prefix_key {
+	__u32 prefixlen;
+	__u8 gen;
+	__u8 kind;
+	__u8 family;
+	__u8 pad;
+	__u8 addr[16];
+};
+
+/*
+ * Key of xdpml_fw_rules (LPM trie). 20 bytes. prefixlen = 96 + port bits: a rule's port range
+ * is split into aligned power-of-two blocks, each block a prefix of the 16-bit port (big-endian,
+ * so the trie matches its leading bits). Java compiles the rules so that blocks never overlap
+ * within one (src_set, dst_set, proto): the longest match is the only match, and it names the
+ * first rule in file order that covers the port.
+ *   0 prefixlen  4 gen  5 proto  6 pad  8 src_set  12 dst_set  16 port (BE)  18 pad
+ */
+struct xdpml_fw_rule_key {
+	__u32 prefixlen;
+	__u8 gen;
+	__u8 proto; /* 6, 17, 1, 58, or 0 for any other (and non-first fragments) */
+	__u16 pad;
+	__u32 src_set;
+	__u32 dst_set;
+	__u8 port[2];
+	__u8 pad2[2];
+};
+
+/* Value of xdpml_fw_rules: the rule's counter slot and its action. 8 bytes. */
+struct xdpml_fw_rule {
+	__u32 slot;   /* index into xdpml_fw_hits: generation base + rule number */
+	__u32 action; /* XDPML_FW_PASS or XDPML_FW_DROP */
+};
+
+/* One generation's settings (xdpml_fw_config[gen]). 112 bytes. */
+struct xdpml_fw_config {
+	__u8 default_action;  /* XDPML_FW_PASS | XDPML_FW_DROP */
+	__u8 malformed_pass;  /* packets with a parse error: 1 pass, 0 drop */
+	__u8 conntrack;       /* 1: track TCP and UDP */
+	__u8 ct_strict;       /* 1: TCP without a connection and not a SYN is dropped (ct_stray) */
+	__u8 has_deny_src;    /* lookups are skipped for empty lists */
+	__u8 has_deny_dst;
+	__u8 has_allow_src;
+	__u8 has_allow_dst;
+	__u8 has_rules;
+	__u8 pad[7];
+	__u64 timeout_syn_ns; /* SYN_SENT, SYN_RECV */
+	__u64 timeout_est_ns; /* ESTABLISHED */
+	__u64 timeout_fin_ns; /* FIN_WAIT, CLOSED */
+	__u64 timeout_udp_ns;
+	/* token buckets in integers: the level is in nano-tokens (1 token = 10^9), it gains
+	 * rate_pps per nanosecond up to cap (burst * 10^9), a packet costs 10^9. 0 pps: off. */
+	__u64 rate_pps;
+	__u64 rate_cap;
+	__u64 syn_pps;
+	__u64 syn_cap;
+	__u64 rule_count; /* rules of this generation: not used by the program, for xdpml fw stats */
+	__u64 flood_pps;  /* one bucket for the SYNs of all sources (xdpml_fw_flood); 0: off */
+	__u64 flood_cap;
+	__u64 reserved;
+};
+
+/* Connection tracking key: direction-normalised (endpoint a is the lower address, then port). 40 bytes. */
+struct xdpml_fw_ct_key {
+	__u8 addr_a[16]; /* IPv4 as ::ffff:a.b.c.d */
+	__u8 addr_b[16];
+	__u16 port_a;    /* host order */
+	__u16 port_b;
+	__u8 proto;      /* 6 or 17 */
+	__u8 family;     /* 4 or 6 */
+	__u16 pad;
+};
+
+enum xdpml_fw_ct_state {
+	XDPML_CT_SYN_SENT = 1,
+	XDPML_CT_SYN_RECV = 2,
+	XDPML_CT_ESTABLISHED = 3,
+	XDPML_CT_FIN_WAIT = 4, /* a FIN seen in one direction */
+	XDPML_CT_CLOSED = 5,   /* FIN both ways, or RST: lingers for timeout_fin_ns */
+	XDPML_CT_UDP = 6,
+};
+
+/* A tracked connection. 16 bytes. */
+struct xdpml_fw_ct {
+	__u64 last_ns;
+	__u8 state;          /* enum xdpml_fw_ct_state */
+	__u8 initiator_is_a; /* the first packet came from endpoint a */
+	__u8 fin_seen;       /* 1: from the initiator, 2: from the responder */
+	__u8 pad;
+	__u32 pad2;
+};
+
+/* Per-source token buckets (rate limit, SYN guard). 32 bytes. */
+struct xdpml_fw_rate_key {
+	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct xdpml_fw_bucket {
+	__u64 level;   /* nano-tokens */
+	__u64 last_ns;
+};
+
+struct xdpml_fw_rate {
+	struct xdpml_fw_bucket all;
+	struct xdpml_fw_bucket syn;
+};
+
+/* Counters, per CPU: one per verdict reason and a few events. io.xdpml.firewall.FirewallCounter. */
+enum xdpml_fw_counter {
+	XDPML_FWC_PACKETS = 0,
+	XDPML_FWC_PASS_NOT_IP,
+	XDPML_FWC_PASS_MALFORMED,
+	XDPML_FWC_PASS_CONNTRACK,
+	XDPML_FWC_PASS_ALLOW_LIST,
+	XDPML_FWC_PASS_RULE,
+	XDPML_FWC_PASS_DEFAULT,
+	XDPML_FWC_DROP_MALFORMED,
+	XDPML_FWC_DROP_DENY_LIST,
+	XDPML_FWC_DROP_RATE_LIMIT,
+	XDPML_FWC_DROP_SYN_FLOOD,
+	XDPML_FWC_DROP_CT_INVALID,
+	XDPML_FWC_DROP_CT_STRAY,
+	XDPML_FWC_DROP_RULE,
+	XDPML_FWC_DROP_DEFAULT,
+	XDPML_FWC_DROP_SYN_GLOBAL,   /* the SYN bucket shared by all sources was empty */
+	XDPML_FWC_CT_NEW = 16,       /* connections created */
+	XDPML_FWC_CT_INSERT_FAILED,  /* map updates that failed */
+	XDPML_FWC_MAX = 32,
+};
+
+struct xdpml_fw_counters {
+	__u64 c[XDPML_FWC_MAX];
+};
+
+/* What a test run records about the last packet (cfg_record_verdict). */
+struct xdpml_fw_verdict {
+	__u32 reason; /* enum xdpml_fw_counter */
+	__u32 slot;   /* rule counter slot when a rule decided, else 0xffffffff */
+};
+
+#define XDPML_FW_NO_RULE 0xffffffffu
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_fw_gen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_config);
+} xdpml_fw_config SEC(".maps");
+
+/*
+ * Never read by the program. An update of a map-of-maps returns only after an RCU grace period
+ * (the kernel's maybe_wait_bpf_programs): every program run that began before it has ended. Java
+ * updates it after flipping the generation, so no packet still uses the old generation when its
+ * entries are removed.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct {
+		__uint(type, BPF_MAP_TYPE_ARRAY);
+		__uint(max_entries, 1);
+		__type(key, __u32);
+		__type(value, __u32);
+	});
+} xdpml_fw_sync SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1 << 21); /* set by Java before load */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xdpml_fw_prefix_key);
+	__type(value, __u32);
+} xdpml_fw_lists SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 1 << 21); /* set by Java before load */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct xdpml_fw_rule_key);
+	__type(value, struct xdpml_fw_rule);
+} xdpml_fw_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * 65536); /* two generations of rule counters; set by Java before load */
+	__type(key, __u32);
+	__type(value, __u64);
+} xdpml_fw_hits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* set by Java before load */
+	__type(key, struct xdpml_fw_ct_key);
+	__type(value, struct xdpml_fw_ct);
+} xdpml_fw_ct SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* set by Java before load */
+	__type(key, struct xdpml_fw_rate_key);
+	__type(value, struct xdpml_fw_rate);
+} xdpml_fw_rate SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_counters);
+} xdpml_fw_stats SEC(".maps");
+
+/* The SYN bucket shared by all sources: a spoofed flood brings a new source with every packet. */
+struct xdpml_fw_flood {
+	struct bpf_spin_lock lock;
+	__u32 pad;
+	struct xdpml_fw_bucket b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_flood);
+} xdpml_fw_flood SEC(".maps");
+
+#define XDPML_NS_PER_TOKEN 1000000000ULL
+
+/*
+ * Takes one token from b at time now; 1 when there was one. A new bucket starts full (the caller
+ * zeroes it with last_ns 0 and level = cap). Time going backwards adds nothing.
+ */
+static __always_inline int xdpml_fw_take(struct xdpml_fw_bucket *b, __u64 now, __u64 pps, __u64 cap)
+{
+	__u64 level = b->level;
+	if (now > b->last_ns) {
+		__u64 elapsed = now - b->last_ns;
+		/* elapsed * pps can overflow: compare first (cap / pps is the time to fill) */
+		if (elapsed >= cap / pps)
+			level = cap;
+		else
+			level += elapsed * pps;
+		if (level > cap)
+			level = cap;
+		b->last_ns = now;
+	}
+	if (level < XDPML_NS_PER_TOKEN) {
+		b->level = level;
+		return 0;
+	}
+	b->level = level - XDPML_NS_PER_TOKEN;
+	return 1;
+}
+
+/* Result of a conntrack step on a live entry. */
+#define XDPML_CT_R_PASS 0
+#define XDPML_CT_R_INVALID 1
+#define XDPML_CT_R_NEW 2 /* a SYN on a closed connection: judged as a new one */
+
+#define XDPML_TCP_FIN 0x01
+#define XDPML_TCP_SYN 0x02
+#define XDPML_TCP_RST 0x04
+#define XDPML_TCP_ACK 0x10
+
+/* The TCP state machine on a live entry; changes e only when it returns PASS. */
+static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 flags)
+{
+	int syn = flags & XDPML_TCP_SYN, ack = flags & XDPML_TCP_ACK;
+	if (flags & XDPML_TCP_RST) {
+		e->state = XDPML_CT_CLOSED;
+		return XDPML_CT_R_PASS;
+	}
+	switch (e->state) {
+	case XDPML_CT_SYN_SENT:
+		if (!fwd && syn && ack) {
+			e->state = XDPML_CT_SYN_RECV;
+			return XDPML_CT_R_PASS;
+		}
+		if (fwd && syn && !ack)
+			return XDPML_CT_R_PASS; /* retransmitted SYN */
+		return XDPML_CT_R_INVALID;
+	case XDPML_CT_SYN_RECV:
+		if (!fwd && syn && ack)
+			return XDPML_CT_R_PASS; /* retransmitted SYN-ACK */
+		if (!(fwd && ack && !syn))
+			return XDPML_CT_R_INVALID;
+		e->state = XDPML_CT_ESTABLISHED;
+		break; /* the handshake's ACK may carry a FIN: go on as established */
+	case XDPML_CT_ESTABLISHED:
+	case XDPML_CT_FIN_WAIT:
+		if (syn)
+			return XDPML_CT_R_INVALID;
+		break;
+	case XDPML_CT_CLOSED:
+		return syn ? XDPML_CT_R_NEW : XDPML_CT_R_PASS;
+	default:
+		return XDPML_CT_R_INVALID;
+	}
+	if (flags & XDPML_TCP_FIN) {
+		e->fin_seen |= fwd ? 1 : 2;
+		e->state = e->fin_seen == 3 ? XDPML_CT_CLOSED : XDPML_CT_FIN_WAIT;
+	}
+	return XDPML_CT_R_PASS;
+}
+
+static __always_inline __u64 xdpml_fw_ct_timeout(const struct xdpml_fw_config *cfg, __u8 state)
+{
+	switch (state) {
+	case XDPML_CT_SYN_SENT:
+	case XDPML_CT_SYN_RECV:
+		return cfg->timeout_syn_ns;
+	case XDPML_CT_ESTABLISHED:
+		return cfg->timeout_est_ns;
+	case XDPML_CT_UDP:
+		return cfg->timeout_udp_ns;
+	default:
+		return cfg->timeout_fin_ns;
+	}
+}
+
+#endif

@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The flow stage of a pipeline: configuration, maps and the per-packet step shared by the entry
+ * programs that track flows (xdp_flow.bpf.c, xdp_classify.bpf.c). Include it from exactly one
+ * .bpf.c per object: it defines that object's flow maps and globals. Semantics: docs/flows.md.
+ */
+#ifndef XDPML_FLOW_STAGE_H
+#define XDPML_FLOW_STAGE_H
+
+#include "parse.h"
+#include "stats.h"
+#include "flow.h"
+
+/* A flow silent for longer than this ends; its next packet starts a new flow in its place. */
+volatile const __u64 cfg_idle_timeout_ns = 120ULL * 1000000000ULL;
+/* A flow still going after this long since its start or last active record is reported; 0: off. */
+volatile const __u64 cfg_active_timeout_ns = 0;
+/* 1-in-N sampling; 0: off. Per packet at random, and per flow by key hash (whole flows). */
+volatile const __u32 cfg_sample_packet_n = 0;
+volatile const __u32 cfg_sample_flow_n = 0;
+/* Test mode: packet time is test_clock_ns, which the caller of BPF_PROG_TEST_RUN sets. */
+volatile const __u8 cfg_test_clock = 0;
+/* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
+volatile const __u8 cfg_bench_new_flows = 0;
+/* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
+volatile const __u8 cfg_record_features = 0;
+
+__u64 test_clock_ns;
+__u64 last_features[XDPML_FLOW_FEATURES];
+const struct xdpml_flow xdpml_zero_flow = {};
+/* Puts struct xdpml_flow_record into the object's BTF, for bpftool and FlowLayoutTest. */
+const volatile struct xdpml_flow_record *xdpml_flow_record_type = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* set by Java before load */
+	__type(key, struct xdpml_flow_key);
+	__type(value, struct xdpml_flow);
+} xdpml_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPML_FC_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdpml_flow_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20); /* bytes; set by Java before load */
+} xdpml_flow_records SEC(".maps");
+
+static __always_inline void xdpml_flow_count(__u32 which)
+{
+	__u64 *v = bpf_map_lookup_elem(&xdpml_flow_counters, &which);
+	if (v)
+		(*v)++;
+}
+
+/* One record to Java; counted as written or lost, never dropped silently. */
+static __always_inline void xdpml_flow_emit(const struct xdpml_flow_key *key, const struct xdpml_flow *f,
+					    __u32 reason, __u64 now)
+{
+	struct xdpml_flow_record *r = bpf_ringbuf_reserve(&xdpml_flow_records, sizeof(*r), 0);
+	if (!r) {
+		xdpml_flow_count(XDPML_FC_RECORDS_LOST);
+		return;
+	}
+	r->time_ns = now;
+	r->reason = reason;
+	r->pad = 0;
+	r->key = *key;
+	r->pad2 = 0;
+	__builtin_memcpy(&r->flow, f, sizeof(*f));
+	bpf_ringbuf_submit(r, 0);
+	xdpml_flow_count(XDPML_FC_RECORDS);
+}
+
+/*
+ * Keys the parsed packet (summary s), finds or creates its flow, updates it, emits records.
+ * Returns the flow's state (map memory) or NULL when the packet is not tracked; fills key and
+ * pkt, and *dir with the packet's direction.
+ */
+static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+							   struct xdpml_flow_key *key, struct xdpml_flow_packet *pkt,
+							   int *dir)
+{
+	if (xdpml_flow_key_of(ctx, s, key, pkt) < 0) {
+		xdpml_flow_count(XDPML_FC_NOT_IP);
+		return NULL;
+	}
+	if (cfg_bench_new_flows)
+		key->vni = bpf_get_prandom_u32();
+	__u64 now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
+	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
+	if (!f) {
+		if (bpf_map_update_elem(&xdpml_flows, key, &xdpml_zero_flow, BPF_NOEXIST) == 0)
+			xdpml_flow_count(XDPML_FC_NEW);
+		f = bpf_map_lookup_elem(&xdpml_flows, key);
+		if (!f) {
+			xdpml_flow_count(XDPML_FC_INSERT_FAILED);
+			return NULL;
+		}
+	} else if (now > f->last_ns && now - f->last_ns > cfg_idle_timeout_ns) {
+		if (!(f->closing & XDPML_CLOSE_ENDED))
+			xdpml_flow_emit(key, f, XDPML_FR_IDLE, now);
+		__builtin_memset(f, 0, sizeof(*f));
+		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
+	}
+	if (f->dir[0].packets + f->dir[1].packets == 0)
+		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key) % cfg_sample_flow_n == 0;
+	*dir = xdpml_flow_update(f, pkt, now);
+	xdpml_flow_count(XDPML_FC_PACKETS);
+
+	__u8 cl = f->closing;
+	if (!(cl & XDPML_CLOSE_ENDED) &&
+	    ((cl & XDPML_CLOSE_RST) || (cl & (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD)) ==
+					       (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD))) {
+		f->closing = cl | XDPML_CLOSE_ENDED;
+		xdpml_flow_emit(key, f, XDPML_FR_TCP_CLOSE, now);
+	} else if (cfg_active_timeout_ns && !(cl & XDPML_CLOSE_ENDED)) {
+		__u64 since = f->exported_ns ? f->exported_ns : f->first_ns;
+		if (now > since && now - since >= cfg_active_timeout_ns) {
+			f->exported_ns = now;
+			xdpml_flow_emit(key, f, XDPML_FR_ACTIVE, now);
+		}
+	}
+
+	if (cfg_sample_packet_n && bpf_get_prandom_u32() % cfg_sample_packet_n == 0)
+		xdpml_flow_count(XDPML_FC_SAMPLED_RANDOM);
+	if (f->sampled)
+		xdpml_flow_count(XDPML_FC_SAMPLED_FLOW);
+	if (cfg_record_features)
+		xdpml_flow_features(f, last_features);
+	return f;
+}
+
+#endif

@@ -1,0 +1,69 @@
+package io.xdpml.firewall;
+
+/**
+ * The firewall's counters, with the ids of {@code enum xdpml_fw_counter} in
+ * {@code bpf/include/xdpml/firewall.h} (FirewallHeaderTest holds the two together). Every packet
+ * is counted in {@link #PACKETS} and in exactly one verdict reason; the events (conntrack entries
+ * created, failed inserts) come on top.
+ */
+public enum FirewallCounter {
+    PACKETS(0, "packets", "XDPML_FWC_PACKETS", Kind.TOTAL),
+    PASS_NOT_IP(1, "pass_not_ip", "XDPML_FWC_PASS_NOT_IP", Kind.PASS),
+    PASS_MALFORMED(2, "pass_malformed", "XDPML_FWC_PASS_MALFORMED", Kind.PASS),
+    PASS_CONNTRACK(3, "pass_conntrack", "XDPML_FWC_PASS_CONNTRACK", Kind.PASS),
+    PASS_ALLOW_LIST(4, "pass_allow_list", "XDPML_FWC_PASS_ALLOW_LIST", Kind.PASS),
+    PASS_RULE(5, "pass_rule", "XDPML_FWC_PASS_RULE", Kind.PASS),
+    PASS_DEFAULT(6, "pass_default", "XDPML_FWC_PASS_DEFAULT", Kind.PASS),
+    DROP_MALFORMED(7, "drop_malformed", "XDPML_FWC_DROP_MALFORMED", Kind.DROP),
+    DROP_DENY_LIST(8, "drop_deny_list", "XDPML_FWC_DROP_DENY_LIST", Kind.DROP),
+    DROP_RATE_LIMIT(9, "drop_rate_limit", "XDPML_FWC_DROP_RATE_LIMIT", Kind.DROP),
+    DROP_SYN_FLOOD(10, "drop_syn_flood", "XDPML_FWC_DROP_SYN_FLOOD", Kind.DROP),
+    DROP_CT_INVALID(11, "drop_ct_invalid", "XDPML_FWC_DROP_CT_INVALID", Kind.DROP),
+    DROP_CT_STRAY(12, "drop_ct_stray", "XDPML_FWC_DROP_CT_STRAY", Kind.DROP),
+    DROP_RULE(13, "drop_rule", "XDPML_FWC_DROP_RULE", Kind.DROP),
+    DROP_DEFAULT(14, "drop_default", "XDPML_FWC_DROP_DEFAULT", Kind.DROP),
+    DROP_SYN_GLOBAL(15, "drop_syn_global", "XDPML_FWC_DROP_SYN_GLOBAL", Kind.DROP),
+    CT_NEW(16, "ct_new", "XDPML_FWC_CT_NEW", Kind.EVENT),
+    CT_INSERT_FAILED(17, "ct_insert_failed", "XDPML_FWC_CT_INSERT_FAILED", Kind.EVENT);
+
+    /** What a counter counts. */
+    public enum Kind { TOTAL, PASS, DROP, EVENT }
+
+    /** Slots in the kernel's per-CPU counter value ({@code XDPML_FWC_MAX}). */
+    public static final int SLOTS = 32;
+
+    private static final FirewallCounter[] BY_ID = new FirewallCounter[SLOTS];
+
+    static {
+        for (FirewallCounter c : values()) {
+            BY_ID[c.id] = c;
+        }
+    }
+
+    private final int id;
+    private final String jsonName;
+    private final String cName;
+    private final Kind kind;
+
+    FirewallCounter(int id, String jsonName, String cName, Kind kind) {
+        this.id = id;
+        this.jsonName = jsonName;
+        this.cName = cName;
+        this.kind = kind;
+    }
+
+    public int id() { return id; }
+
+    public String jsonName() { return jsonName; }
+
+    public String cName() { return cName; }
+
+    public Kind kind() { return kind; }
+
+    public boolean passes() { return kind == Kind.PASS; }
+
+    /** The counter with this id, or null. */
+    public static FirewallCounter of(int id) {
+        return id >= 0 && id < SLOTS ? BY_ID[id] : null;
+    }
+}

@@ -1,0 +1,132 @@
+package io.xdpml.firewall;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Byte layouts of the structs in {@code bpf/include/xdpml/firewall.h} (little-endian host order,
+ * as the kernel stores them). FirewallHeaderTest checks sizes and offsets against the object's BTF.
+ */
+public final class FirewallLayout {
+    public static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** struct xdpml_fw_prefix_key (LPM trie key). */
+    public static final int PREFIX_KEY_SIZE = 24;
+    public static final int PREFIX_KEY_PREFIXLEN = 0;
+    public static final int PREFIX_KEY_GEN = 4;
+    public static final int PREFIX_KEY_KIND = 5;
+    public static final int PREFIX_KEY_FAMILY = 6;
+    public static final int PREFIX_KEY_ADDR = 8;
+    /** Bits of the key before the address: generation, kind, family, pad. */
+    public static final int PREFIX_KEY_FIXED_BITS = 32;
+
+    /** struct xdpml_fw_rule_key (LPM trie key). */
+    public static final int RULE_KEY_SIZE = 20;
+    public static final int RULE_KEY_PREFIXLEN = 0;
+    public static final int RULE_KEY_GEN = 4;
+    public static final int RULE_KEY_PROTO = 5;
+    public static final int RULE_KEY_SRC_SET = 8;
+    public static final int RULE_KEY_DST_SET = 12;
+    public static final int RULE_KEY_PORT = 16;
+    /** Bits of the key before the port. */
+    public static final int RULE_KEY_FIXED_BITS = 96;
+
+    /** struct xdpml_fw_rule. */
+    public static final int RULE_SIZE = 8;
+    public static final int RULE_SLOT = 0;
+    public static final int RULE_ACTION = 4;
+
+    /** struct xdpml_fw_config. */
+    public static final int CONFIG_SIZE = 112;
+    public static final int CONFIG_DEFAULT_ACTION = 0;
+    public static final int CONFIG_MALFORMED_PASS = 1;
+    public static final int CONFIG_CONNTRACK = 2;
+    public static final int CONFIG_CT_STRICT = 3;
+    public static final int CONFIG_HAS_DENY_SRC = 4;
+    public static final int CONFIG_HAS_DENY_DST = 5;
+    public static final int CONFIG_HAS_ALLOW_SRC = 6;
+    public static final int CONFIG_HAS_ALLOW_DST = 7;
+    public static final int CONFIG_HAS_RULES = 8;
+    public static final int CONFIG_TIMEOUT_SYN = 16;
+    public static final int CONFIG_TIMEOUT_EST = 24;
+    public static final int CONFIG_TIMEOUT_FIN = 32;
+    public static final int CONFIG_TIMEOUT_UDP = 40;
+    public static final int CONFIG_RATE_PPS = 48;
+    public static final int CONFIG_RATE_CAP = 56;
+    public static final int CONFIG_SYN_PPS = 64;
+    public static final int CONFIG_SYN_CAP = 72;
+    public static final int CONFIG_RULE_COUNT = 80;
+    public static final int CONFIG_FLOOD_PPS = 88;
+    public static final int CONFIG_FLOOD_CAP = 96;
+
+    /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
+    public static final int CT_KEY_SIZE = 40;
+    public static final int CT_KEY_ADDR_A = 0;
+    public static final int CT_KEY_ADDR_B = 16;
+    public static final int CT_KEY_PORT_A = 32;
+    public static final int CT_KEY_PORT_B = 34;
+    public static final int CT_KEY_PROTO = 36;
+    public static final int CT_KEY_FAMILY = 37;
+    public static final int CT_SIZE = 16;
+    public static final int CT_LAST_NS = 0;
+    public static final int CT_STATE = 8;
+    public static final int CT_INITIATOR_IS_A = 9;
+    public static final int CT_FIN_SEEN = 10;
+
+    /** struct xdpml_fw_rate_key and struct xdpml_fw_rate (two buckets: level, last_ns). */
+    public static final int RATE_KEY_SIZE = 20;
+    public static final int RATE_SIZE = 32;
+
+    /** struct xdpml_fw_verdict. */
+    public static final int VERDICT_REASON = 0;
+    public static final int VERDICT_SLOT = 4;
+
+    /** struct xdpml_fw_counters. */
+    public static final int COUNTERS_SIZE = 8 * FirewallCounter.SLOTS;
+
+    /** The rule slot of a packet no rule decided. */
+    public static final int NO_RULE = -1;
+
+    public static final int PASS = 0;
+    public static final int DROP = 1;
+
+    /** enum xdpml_fw_kind. */
+    public static final int DENY_SRC = 0;
+    public static final int DENY_DST = 1;
+    public static final int ALLOW_SRC = 2;
+    public static final int ALLOW_DST = 3;
+    public static final int RULE_SRC = 4;
+    public static final int RULE_DST = 5;
+
+    /** enum xdpml_fw_ct_state. */
+    public static final int CT_SYN_SENT = 1;
+    public static final int CT_SYN_RECV = 2;
+    public static final int CT_ESTABLISHED = 3;
+    public static final int CT_FIN_WAIT = 4;
+    public static final int CT_CLOSED = 5;
+    public static final int CT_UDP = 6;
+
+    /** Nano-tokens per token of the integer token buckets. */
+    public static final long NS_PER_TOKEN = 1_000_000_000L;
+
+    private FirewallLayout() {}
+
+    public static String ctStateName(int state) {
+        return switch (state) {
+            case CT_SYN_SENT -> "syn_sent";
+            case CT_SYN_RECV -> "syn_recv";
+            case CT_ESTABLISHED -> "established";
+            case CT_FIN_WAIT -> "fin_wait";
+            case CT_CLOSED -> "closed";
+            case CT_UDP -> "udp";
+            default -> "state" + state;
+        };
+    }
+
+    static int u8(MemorySegment s, long off) {
+        return Byte.toUnsignedInt(s.get(ValueLayout.JAVA_BYTE, off));
+    }
+}

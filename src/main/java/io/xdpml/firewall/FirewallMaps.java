@@ -1,0 +1,279 @@
+package io.xdpml.firewall;
+
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.KernelException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The firewall's kernel maps, of a loaded object or opened from their pins, and the one way to
+ * change what the program enforces: {@link #install}, which swaps a whole configuration in at
+ * once (double buffering by generation, firewall.h).
+ */
+public final class FirewallMaps {
+    /** The map names in the object (and their pin file names). */
+    public static final List<String> NAMES = List.of("xdpml_fw_gen", "xdpml_fw_config", "xdpml_fw_sync", "xdpml_fw_lists",
+            "xdpml_fw_rules", "xdpml_fw_hits", "xdpml_fw_ct", "xdpml_fw_rate", "xdpml_fw_stats", "xdpml_fw_flood");
+
+    private final Map<String, BpfMap> maps = new LinkedHashMap<>();
+    private final BpfMap gen;
+    private final BpfMap config;
+    private final BpfMap sync;
+    private final BpfMap lists;
+    private final BpfMap rules;
+    private final BpfMap hits;
+    private final BpfMap ct;
+    private final BpfMap rate;
+    private final BpfMap stats;
+    private final BpfMap flood;
+    private final int maxRules;
+
+    public FirewallMaps(Function<String, BpfMap> byName) {
+        for (String n : NAMES) {
+            maps.put(n, byName.apply(n));
+        }
+        gen = maps.get("xdpml_fw_gen");
+        config = maps.get("xdpml_fw_config");
+        sync = maps.get("xdpml_fw_sync");
+        lists = maps.get("xdpml_fw_lists");
+        rules = maps.get("xdpml_fw_rules");
+        hits = maps.get("xdpml_fw_hits");
+        ct = maps.get("xdpml_fw_ct");
+        rate = maps.get("xdpml_fw_rate");
+        stats = maps.get("xdpml_fw_stats");
+        flood = maps.get("xdpml_fw_flood");
+        maxRules = hits.maxEntries() / 2;
+    }
+
+    public Map<String, BpfMap> all() { return maps; }
+
+    public BpfMap conntrack() { return ct; }
+
+    public BpfMap lists() { return lists; }
+
+    public BpfMap rules() { return rules; }
+
+    /** Rules a configuration may have (half the rule counter slots). */
+    public int maxRules() { return maxRules; }
+
+    /** The generation packets use now (0 or 1). */
+    public int activeGeneration() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(4);
+            return gen.lookup(0, v) ? v.get(ValueLayout.JAVA_INT, 0) & 1 : 0;
+        }
+    }
+
+    /** The rule counter slot of rule 0 in the active generation. */
+    public int activeSlotBase() {
+        return activeGeneration() * maxRules;
+    }
+
+    /**
+     * Makes {@code c} what the program enforces, all at once: the inactive generation is filled
+     * (lists, rule tables, cleared rule counters, settings), the generation index flipped with one
+     * map update, an RCU grace period awaited (every packet that began with the old generation has
+     * finished), then the old generation's entries removed. On any failure before the flip the
+     * new entries are removed and the running state is unchanged.
+     *
+     * @throws IllegalArgumentException when the config does not fit the maps (nothing changed)
+     */
+    public synchronized void install(FirewallConfig c) {
+        int active = activeGeneration();
+        int next = 1 - active;
+        if (c.rules().size() > maxRules) {
+            throw new IllegalArgumentException(c.rules().size() + " rules; the loaded program has room for " + maxRules);
+        }
+        FirewallTables t = FirewallTables.compile(c, next, next * maxRules);
+        removeGeneration(next); // what an interrupted install may have left
+        try (Arena a = Arena.ofConfined()) {
+            try {
+                write(a, lists, t.prefixes());
+                write(a, rules, t.rules());
+            } catch (KernelException e) {
+                removeGeneration(next);
+                throw new IllegalArgumentException("the config does not fit the loaded maps (" + t.prefixes().count()
+                        + " prefix entries, " + t.rules().count() + " rule entries; limits " + lists.maxEntries() + ", "
+                        + rules.maxEntries() + "): " + e.getMessage(), e);
+            }
+            MemorySegment zero = a.allocate(hits.valueBufferSize(), 8);
+            for (int i = 0; i < c.rules().size(); i++) {
+                hits.update(next * maxRules + i, zero, BpfMap.BPF_ANY);
+            }
+            MemorySegment cv = a.allocate(FirewallLayout.CONFIG_SIZE, 8);
+            cv.copyFrom(MemorySegment.ofArray(FirewallTables.configValue(c)));
+            config.update(next, cv, BpfMap.BPF_ANY);
+            MemorySegment g = a.allocate(4, 4);
+            g.set(ValueLayout.JAVA_INT, 0, next);
+            gen.update(0, g, BpfMap.BPF_ANY); // the switch: one 4-byte value
+            awaitPrograms(a);
+        }
+        removeGeneration(active);
+    }
+
+    /** Returns once every program run that began before the call has ended (an RCU grace period). */
+    private void awaitPrograms(Arena a) {
+        MemorySegment inner = a.allocate(4, 4);
+        inner.set(ValueLayout.JAVA_INT, 0, gen.fd());
+        sync.update(0, inner, BpfMap.BPF_ANY);
+    }
+
+    private static void write(Arena a, BpfMap map, FirewallTables.Entries e) {
+        MemorySegment k = a.allocate(e.keySize(), 8);
+        MemorySegment v = a.allocate(e.valueSize(), 8);
+        for (int i = 0; i < e.count(); i++) {
+            k.copyFrom(e.key(i));
+            v.copyFrom(e.value(i));
+            map.update(k, v, BpfMap.BPF_ANY);
+        }
+    }
+
+    /** Deletes every list and rule entry of generation {@code g}. */
+    private void removeGeneration(int g) {
+        for (BpfMap m : List.of(lists, rules)) {
+            List<byte[]> doomed = new ArrayList<>();
+            m.forEachKey(k -> {
+                if (k.get(ValueLayout.JAVA_BYTE, 4) == g) {
+                    doomed.add(k.toArray(ValueLayout.JAVA_BYTE));
+                }
+            });
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = a.allocate(m.keySize(), 8);
+                for (byte[] d : doomed) {
+                    k.copyFrom(MemorySegment.ofArray(d));
+                    m.delete(k);
+                }
+            }
+        }
+    }
+
+    /** Forgets every connection and every token bucket (per source and the global SYN bucket). */
+    public void clearState() {
+        try (Arena a = Arena.ofConfined()) {
+            flood.update(0, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the lock word is not copied
+        }
+        for (BpfMap m : List.of(ct, rate)) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = a.allocate(m.keySize(), 8);
+                for (byte[] key : m.keys()) {
+                    k.copyFrom(MemorySegment.ofArray(key));
+                    m.delete(k);
+                }
+            }
+        }
+    }
+
+    /** The counters summed over CPUs, by counter id. */
+    public long[] counters() {
+        return stats.sumPerCpuLongs(0);
+    }
+
+    public long counter(FirewallCounter c) {
+        return counters()[c.id()];
+    }
+
+    /** Hits of rules 0..n-1 of the active generation. */
+    public long[] ruleHits(int n) {
+        int base = activeSlotBase();
+        long[] out = new long[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = hits.sumPerCpuLongs(base + i)[0];
+        }
+        return out;
+    }
+
+    /** The active generation's list entries as "kind prefix" lines (what the kernel holds). */
+    public List<String> activeListEntries() {
+        int g = activeGeneration();
+        List<String> out = new ArrayList<>();
+        lists.forEachKey(k -> {
+            if (k.get(ValueLayout.JAVA_BYTE, FirewallLayout.PREFIX_KEY_GEN) != g) {
+                return;
+            }
+            int kind = k.get(ValueLayout.JAVA_BYTE, FirewallLayout.PREFIX_KEY_KIND);
+            int family = k.get(ValueLayout.JAVA_BYTE, FirewallLayout.PREFIX_KEY_FAMILY);
+            int len = k.get(FirewallLayout.U32, 0) - FirewallLayout.PREFIX_KEY_FIXED_BITS;
+            byte[] addr = k.asSlice(FirewallLayout.PREFIX_KEY_ADDR, family == 4 ? 4 : 16).toArray(ValueLayout.JAVA_BYTE);
+            String name = switch (kind) {
+                case FirewallLayout.DENY_SRC -> "deny src";
+                case FirewallLayout.DENY_DST -> "deny dst";
+                case FirewallLayout.ALLOW_SRC -> "allow src";
+                case FirewallLayout.ALLOW_DST -> "allow dst";
+                case FirewallLayout.RULE_SRC -> "rule-set src";
+                default -> "rule-set dst";
+            };
+            out.add(name + " " + new Prefix(family, addr, len));
+        });
+        return out;
+    }
+
+    /** Entries of the active generation in the rule trie. */
+    public long activeRuleEntries() {
+        int g = activeGeneration();
+        long[] n = {0};
+        rules.forEachKey(k -> {
+            if (k.get(ValueLayout.JAVA_BYTE, FirewallLayout.RULE_KEY_GEN) == g) {
+                n[0]++;
+            }
+        });
+        return n[0];
+    }
+
+    /** The active generation's settings value (struct xdpml_fw_config). */
+    public MemorySegment activeConfig(Arena a) {
+        MemorySegment v = a.allocate(FirewallLayout.CONFIG_SIZE, 8);
+        config.lookup(activeGeneration(), v);
+        return v;
+    }
+
+    /**
+     * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder,
+     * state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
+     */
+    public List<String> connectionLines(int max, long nowNanos) {
+        List<String> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(FirewallLayout.CT_KEY_SIZE, 8);
+            MemorySegment value = a.allocate(FirewallLayout.CT_SIZE, 8);
+            for (byte[] k : ct.keys()) {
+                if (out.size() >= max) {
+                    break;
+                }
+                key.copyFrom(MemorySegment.ofArray(k));
+                if (!ct.lookup(key, value)) {
+                    continue;
+                }
+                int family = FirewallLayout.u8(key, FirewallLayout.CT_KEY_FAMILY);
+                String ea = endpoint(key, FirewallLayout.CT_KEY_ADDR_A, FirewallLayout.CT_KEY_PORT_A, family);
+                String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
+                boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
+                long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
+                out.add(String.format("%s %s -> %s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
+                        aFirst ? ea : eb, aFirst ? eb : ea,
+                        FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
+                        Math.max(0, nowNanos - last) / 1e9));
+            }
+        }
+        return out;
+    }
+
+    private static String endpoint(MemorySegment key, int addrOff, int portOff, int family) {
+        byte[] addr = key.asSlice(addrOff, 16).toArray(ValueLayout.JAVA_BYTE);
+        int port = Short.toUnsignedInt(key.get(FirewallLayout.U16, portOff));
+        Prefix p = family == 4 ? new Prefix(4, java.util.Arrays.copyOfRange(addr, 12, 16), 32) : new Prefix(6, addr, 128);
+        String host = p.toString().substring(0, p.toString().lastIndexOf('/'));
+        return (family == 6 ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    public long connections() {
+        long[] n = {0};
+        ct.forEachKey(k -> n[0]++);
+        return n[0];
+    }
+}

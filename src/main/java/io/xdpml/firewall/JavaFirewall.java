@@ -1,0 +1,266 @@
+package io.xdpml.firewall;
+
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseFlags;
+import io.xdpml.packet.ParseSummary;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The reference firewall: the semantics of {@code xdp_firewall.bpf.c} written plainly. Lists are
+ * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
+ * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
+ * buckets live in hash maps without a size limit (the kernel's LRU maps may evict; parity tests
+ * size them so that they do not).
+ */
+public final class JavaFirewall implements FirewallEngine {
+    private final PacketParser parser;
+    private final ParseSummary summary = new ParseSummary();
+    private final long[] counters = new long[FirewallCounter.SLOTS];
+    private final Map<String, long[]> connections = new HashMap<>(); // last_ns, state, initiator_is_a, fin_seen
+    private final Map<String, long[]> buckets = new HashMap<>();      // level, last, syn level, syn last
+    private final long[] flood = new long[2];                          // the SYN bucket of all sources
+    private final byte[] src = new byte[16];
+    private final byte[] dst = new byte[16];
+    private FirewallConfig config = FirewallConfig.passAll();
+    private long[] ruleHits = new long[0];
+    private int lastRule = -1;
+
+    public JavaFirewall(int vxlanPort) {
+        this.parser = new PacketParser(vxlanPort);
+    }
+
+    @Override
+    public void install(FirewallConfig config) {
+        this.config = config;
+        this.ruleHits = new long[config.rules().size()];
+    }
+
+    @Override
+    public int lastRule() { return lastRule; }
+
+    @Override
+    public long counter(FirewallCounter c) { return counters[c.id()]; }
+
+    @Override
+    public long[] ruleHits() { return ruleHits.clone(); }
+
+    @Override
+    public String name() { return "java"; }
+
+    @Override
+    public void close() {}
+
+    /** Connections by key: {last_ns, state, initiator_is_a, fin_seen}. */
+    public Map<String, long[]> connections() { return connections; }
+
+    private FirewallCounter verdict(FirewallCounter reason) {
+        counters[reason.id()]++;
+        return reason;
+    }
+
+    @Override
+    public FirewallCounter packet(MemorySegment frame, int length, long now) {
+        lastRule = -1;
+        FirewallConfig c = config;
+        counters[FirewallCounter.PACKETS.id()]++;
+        parser.parse(frame, length, summary);
+        if (summary.error() != 0) {
+            return verdict(c.malformedPass() ? FirewallCounter.PASS_MALFORMED : FirewallCounter.DROP_MALFORMED);
+        }
+        if (!summary.has(ParseFlags.IPV4) && !summary.has(ParseFlags.IPV6)) {
+            return verdict(FirewallCounter.PASS_NOT_IP);
+        }
+        int l3 = summary.l3Offset();
+        int family = (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xf0) == 0x40 ? 4 : 6;
+        Arrays.fill(src, (byte) 0);
+        Arrays.fill(dst, (byte) 0);
+        if (family == 4) {
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 12, src, 0, 4);
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 16, dst, 0, 4);
+        } else {
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 8, src, 0, 16);
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 24, dst, 0, 16);
+        }
+        int l4p = summary.l4Protocol();
+        int bucket = l4p == 6 || l4p == 17 || l4p == 1 || l4p == 58 ? l4p : 0;
+        int sport = summary.sourcePort();
+        int dport = summary.destinationPort();
+        int flags = bucket == 6 ? frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset() + 13) & 0xff : 0;
+
+        if (inList(c.denySource(), family, src) || inList(c.denyDestination(), family, dst)) {
+            return verdict(FirewallCounter.DROP_DENY_LIST);
+        }
+        boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
+        long[] rate = null;
+        if (c.ratePps() != 0 || c.synPps() != 0) {
+            String rk = family + "/" + hex(mapped(family, src));
+            rate = buckets.computeIfAbsent(rk, k -> new long[] {c.rateCap(), 0, c.synCap(), 0});
+            if (c.ratePps() != 0 && !take(rate, 0, now, c.ratePps(), c.rateCap())) {
+                return verdict(FirewallCounter.DROP_RATE_LIMIT);
+            }
+        }
+        boolean track = c.conntrack() && (bucket == 6 || bucket == 17);
+        String ck = null;
+        boolean fromA = true;
+        if (track) {
+            byte[] ms = mapped(family, src);
+            byte[] md = mapped(family, dst);
+            int cmp = Arrays.compareUnsigned(ms, md);
+            fromA = cmp < 0 || (cmp == 0 && sport <= dport);
+            ck = fromA ? hex(ms) + ":" + sport + "-" + hex(md) + ":" + dport : hex(md) + ":" + dport + "-" + hex(ms) + ":" + sport;
+            ck = bucket + "/" + family + "/" + ck;
+            long[] e = connections.get(ck);
+            if (e != null && !(Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0)) {
+                int r = bucket == 6 ? tcp(e, fromA == (e[2] == 1), flags) : 0;
+                if (r == 1) {
+                    return verdict(FirewallCounter.DROP_CT_INVALID);
+                }
+                if (r == 0) {
+                    if (Long.compareUnsigned(now, e[0]) > 0) {
+                        e[0] = now;
+                    }
+                    return verdict(FirewallCounter.PASS_CONNTRACK);
+                }
+            }
+            if (bucket == 6 && !synOnly && c.conntrackStrict()) {
+                return verdict(FirewallCounter.DROP_CT_STRAY);
+            }
+        }
+        if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
+            return verdict(FirewallCounter.DROP_SYN_FLOOD);
+        }
+        if (synOnly && c.floodPps() != 0 && !take(flood, 0, now, c.floodPps(), c.floodCap())) {
+            return verdict(FirewallCounter.DROP_SYN_GLOBAL);
+        }
+        FirewallCounter reason = policy(c, family, bucket, dport);
+        if (lastRule >= 0) {
+            ruleHits[lastRule]++;
+        }
+        if (track && reason.passes()) {
+            int state = bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED;
+            connections.put(ck, new long[] {now, state, fromA ? 1 : 0, 0});
+            counters[FirewallCounter.CT_NEW.id()]++;
+        }
+        return verdict(reason);
+    }
+
+    private FirewallCounter policy(FirewallConfig c, int family, int bucket, int dport) {
+        if (inList(c.allowSource(), family, src) || inList(c.allowDestination(), family, dst)) {
+            return FirewallCounter.PASS_ALLOW_LIST;
+        }
+        for (FirewallRule r : c.rules()) {
+            if (r.matches(family, src, dst, bucket, dport)) {
+                lastRule = r.index();
+                return r.action() == FirewallRule.Action.DROP ? FirewallCounter.DROP_RULE : FirewallCounter.PASS_RULE;
+            }
+        }
+        return c.defaultDrop() ? FirewallCounter.DROP_DEFAULT : FirewallCounter.PASS_DEFAULT;
+    }
+
+    private static boolean inList(List<Prefix> list, int family, byte[] addr) {
+        for (Prefix p : list) {
+            if (p.contains(family, addr, 0)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The token bucket of firewall.h (xdpml_fw_take) on b[i] (level), b[i + 1] (last_ns). */
+    static boolean take(long[] b, int i, long now, long pps, long cap) {
+        long level = b[i];
+        if (Long.compareUnsigned(now, b[i + 1]) > 0) {
+            long elapsed = now - b[i + 1];
+            if (Long.compareUnsigned(elapsed, Long.divideUnsigned(cap, pps)) >= 0) {
+                level = cap;
+            } else {
+                level += elapsed * pps;
+            }
+            if (Long.compareUnsigned(level, cap) > 0) {
+                level = cap;
+            }
+            b[i + 1] = now;
+        }
+        if (Long.compareUnsigned(level, FirewallLayout.NS_PER_TOKEN) < 0) {
+            b[i] = level;
+            return false;
+        }
+        b[i] = level - FirewallLayout.NS_PER_TOKEN;
+        return true;
+    }
+
+    /** The TCP state machine of firewall.h (xdpml_fw_ct_tcp): 0 pass, 1 invalid, 2 new. */
+    static int tcp(long[] e, boolean fwd, int flags) {
+        boolean syn = (flags & 0x02) != 0;
+        boolean ack = (flags & 0x10) != 0;
+        if ((flags & 0x04) != 0) {
+            e[1] = FirewallLayout.CT_CLOSED;
+            return 0;
+        }
+        switch ((int) e[1]) {
+            case FirewallLayout.CT_SYN_SENT -> {
+                if (!fwd && syn && ack) {
+                    e[1] = FirewallLayout.CT_SYN_RECV;
+                    return 0;
+                }
+                return fwd && syn && !ack ? 0 : 1;
+            }
+            case FirewallLayout.CT_SYN_RECV -> {
+                if (!fwd && syn && ack) {
+                    return 0;
+                }
+                if (!(fwd && ack && !syn)) {
+                    return 1;
+                }
+                e[1] = FirewallLayout.CT_ESTABLISHED;
+            }
+            case FirewallLayout.CT_ESTABLISHED, FirewallLayout.CT_FIN_WAIT -> {
+                if (syn) {
+                    return 1;
+                }
+            }
+            case FirewallLayout.CT_CLOSED -> {
+                return syn ? 2 : 0;
+            }
+            default -> {
+                return 1;
+            }
+        }
+        if ((flags & 0x01) != 0) {
+            e[3] |= fwd ? 1 : 2;
+            e[1] = e[3] == 3 ? FirewallLayout.CT_CLOSED : FirewallLayout.CT_FIN_WAIT;
+        }
+        return 0;
+    }
+
+    static long timeout(FirewallConfig c, int state) {
+        return switch (state) {
+            case FirewallLayout.CT_SYN_SENT, FirewallLayout.CT_SYN_RECV -> c.timeoutSynNanos();
+            case FirewallLayout.CT_ESTABLISHED -> c.timeoutEstablishedNanos();
+            case FirewallLayout.CT_UDP -> c.timeoutUdpNanos();
+            default -> c.timeoutFinNanos();
+        };
+    }
+
+    /** The 16-byte form: IPv4 as ::ffff:a.b.c.d. */
+    static byte[] mapped(int family, byte[] a) {
+        byte[] m = new byte[16];
+        if (family == 4) {
+            m[10] = (byte) 0xff;
+            m[11] = (byte) 0xff;
+            System.arraycopy(a, 0, m, 12, 4);
+        } else {
+            System.arraycopy(a, 0, m, 0, 16);
+        }
+        return m;
+    }
+
+    private static String hex(byte[] b) {
+        return java.util.HexFormat.of().formatHex(b);
+    }
+}

@@ -1,0 +1,62 @@
+package io.xdpml.kernel;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+
+/**
+ * An XDP program attached through a BPF link ({@code bpf_link_create}, attach type BPF_XDP).
+ * Unlike a netlink attachment, a link pinned in bpffs keeps the program attached after the
+ * process exits, and removing the pin (with no other holder) detaches it: what {@code xdpml fw
+ * load} and {@code fw clear} need.
+ */
+public final class XdpLink implements AutoCloseable {
+    /** enum bpf_attach_type BPF_XDP. */
+    private static final int BPF_XDP = 37;
+
+    private int fd;
+    private final int ifindex;
+
+    private XdpLink(int fd, int ifindex) {
+        this.fd = fd;
+        this.ifindex = ifindex;
+    }
+
+    /** Attaches {@code prog} to {@code ifindex} (native mode where the driver has it, else generic). */
+    public static XdpLink attach(BpfProgram prog, int ifindex) {
+        int fd = KernelException.check(Native.linkCreate(prog.fd(), ifindex, BPF_XDP, null),
+                "bpf_link_create(prog=" + prog.name() + ", ifindex=" + ifindex + ", BPF_XDP)");
+        return new XdpLink(fd, ifindex);
+    }
+
+    /** Attaches the program pinned at {@code programPin} (e.g. by an earlier process) to {@code ifindex}. */
+    public static XdpLink attachPinned(Path programPin, int ifindex) {
+        try (Arena a = Arena.ofConfined()) {
+            int prog = KernelException.check(Native.objGet(a.allocateFrom(programPin.toString())), "bpf_obj_get(" + programPin + ")");
+            try {
+                int fd = KernelException.check(Native.linkCreate(prog, ifindex, BPF_XDP, null),
+                        "bpf_link_create(prog=" + programPin + ", ifindex=" + ifindex + ", BPF_XDP)");
+                return new XdpLink(fd, ifindex);
+            } finally {
+                Native.close(prog);
+            }
+        }
+    }
+
+    public int ifindex() { return ifindex; }
+
+    /** Pins the link: it outlives this process until the pin is removed. */
+    public void pin(Path path) {
+        try (Arena a = Arena.ofConfined()) {
+            KernelException.check(Native.objPin(fd, a.allocateFrom(path.toString())), "bpf_obj_pin(link, " + path + ")");
+        }
+    }
+
+    /** Closes this process's reference; the program stays attached only if the link is pinned. */
+    @Override
+    public void close() {
+        if (fd >= 0) {
+            Native.close(fd);
+            fd = -1;
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.xdpml.model.data;
+
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowPacket;
+import io.xdpml.flow.JavaFlowEngine;
+import io.xdpml.kernel.TestRun;
+import io.xdpml.model.ExtraInput;
+import io.xdpml.model.ModelInputs;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.pcap.PcapFormatException;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Samples from labeled captures: each capture is replayed through the Java reference flow
+ * tracker ({@link JavaFlowEngine}, default {@link FlowConfig}, frames cut as BPF_PROG_TEST_RUN
+ * cuts them), and after every tracked packet the model inputs are computed exactly as the kernel
+ * computes them ({@link ModelInputs#compute}). The packet's label comes from the
+ * {@link LabelRules}; a flow's label is the label of its last packet. A flow is a key from its
+ * first packet until the tracker starts it afresh (packet count back to 1, e.g. after the idle
+ * timeout).
+ */
+public final class CaptureSamples {
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private CaptureSamples() {}
+
+    /**
+     * @param classes null (the rules' labels) or the classes to use (a model's)
+     */
+    public static Dataset load(List<Path> captures, LabelRules rules, SampleMode mode, List<String> classes) throws IOException {
+        List<String> cls = classes == null ? rules.labels() : classes;
+        for (String l : rules.labels()) {
+            if (!cls.contains(l)) {
+                throw new IllegalArgumentException("label '" + l + "' of the rules is not a class of the model " + cls);
+            }
+        }
+        Builder b = new Builder(cls, mode, rules);
+        for (Path c : captures) {
+            b.capture(c);
+        }
+        return b.build(captures.size() == 1 ? captures.getFirst().toString() : captures.size() + " captures");
+    }
+
+    private static final class Builder {
+        final List<String> classes;
+        final SampleMode mode;
+        final LabelRules rules;
+        final List<long[]> inputs = new ArrayList<>();
+        final List<Integer> labels = new ArrayList<>();
+        final List<Integer> flows = new ArrayList<>();
+        final List<Integer> flowLabels = new ArrayList<>();
+
+        Builder(List<String> classes, SampleMode mode, LabelRules rules) {
+            this.classes = classes;
+            this.mode = mode;
+            this.rules = rules;
+        }
+
+        void capture(Path file) throws IOException {
+            Map<java.nio.ByteBuffer, Integer> flowOfKey = new HashMap<>();
+            EthernetFramer framer = new EthernetFramer();
+            long[] x = new long[ModelInputs.COUNT];
+            java.nio.ByteBuffer probe = java.nio.ByteBuffer.allocate(FlowLayout.KEY_SIZE);
+            int fwdIdx = ExtraInput.FWD_PACKETS.index();
+            int bwdIdx = ExtraInput.BWD_PACKETS.index();
+            try (JavaFlowEngine engine = new JavaFlowEngine(FlowConfig.defaults(), TestRun.maxTestRunFrame());
+                 CaptureReader r = CaptureReader.open(file)) {
+                try {
+                    while (r.next()) {
+                        int length = framer.frame(r);
+                        if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
+                            continue;
+                        }
+                        length = Math.min(length, engine.maxFrameLength());
+                        long t = r.timestampNanos();
+                        engine.packet(framer.frameSegment(), length, t);
+                        MemorySegment state = engine.lastUpdated();
+                        if (state == null) {
+                            continue;
+                        }
+                        FlowPacket p = engine.lastPacket();
+                        ModelInputs.compute(state, p.key(), p.length(), p.fromA(), x);
+                        long total = x[fwdIdx] + x[bwdIdx];
+                        probe.clear();
+                        probe.put(p.key().asByteBuffer()).flip();
+                        Integer flow = flowOfKey.get(probe);
+                        if (flow == null || total == 1) {
+                            flow = flowLabels.size();
+                            flowLabels.add(0);
+                            flowOfKey.put(java.nio.ByteBuffer.wrap(p.key().toArray(ValueLayout.JAVA_BYTE)), flow);
+                        }
+                        MemorySegment k = p.key();
+                        long aHi = k.get(BE64, FlowLayout.KEY_ADDR_A);
+                        long aLo = k.get(BE64, FlowLayout.KEY_ADDR_A + 8);
+                        long bHi = k.get(BE64, FlowLayout.KEY_ADDR_B);
+                        long bLo = k.get(BE64, FlowLayout.KEY_ADDR_B + 8);
+                        String label = p.fromA() ? rules.label(file, aHi, aLo, bHi, bLo, t) : rules.label(file, bHi, bLo, aHi, aLo, t);
+                        int c = classes.indexOf(label);
+                        flowLabels.set(flow, c);
+                        if (mode.everyPacket() || total == mode.flowPacket()) {
+                            inputs.add(x.clone());
+                            labels.add(c);
+                            flows.add(flow);
+                        }
+                    }
+                } catch (PcapFormatException e) {
+                    // a damaged capture: keep what came before the damage (as FlowReplay does)
+                }
+            }
+        }
+
+        Dataset build(String description) {
+            return new Dataset(classes, inputs.toArray(long[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(),
+                    flows.stream().mapToInt(Integer::intValue).toArray(), flowLabels.stream().mapToInt(Integer::intValue).toArray(),
+                    description + " (" + mode + ")");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.xdpml.model.kernel;
+
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.BpfProgram;
+import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.classify.ModelCounter;
+import io.xdpml.model.classify.ModelStats;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+/**
+ * The model side of a loaded classify pipeline (xdp_classify.bpf.c): wires the MLP layer programs
+ * into their prog array, deploys models into the slots (hot swap, {@link ModelSlots}), and reads
+ * the per-class statistics. Used for test runs and for live interfaces alike.
+ */
+public final class ClassifierProgram implements AutoCloseable {
+    public static final String PIPELINE = "classify";
+    public static final String ENTRY = "xdpml_classify";
+    static final int LAYERS = 3;
+
+    private final BpfMap stats;
+    private final BpfMap xsks;
+    private final ModelSlots slots;
+
+    /** @param object the loaded classify object */
+    public ClassifierProgram(BpfObject object) {
+        BpfMap layers = object.map("xdpml_mlp_layers");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
+            for (int l = 0; l < LAYERS; l++) {
+                BpfProgram p = object.program("xdpml_mlp_layer" + l);
+                fd.set(ValueLayout.JAVA_INT, 0, p.fd());
+                layers.update(l, fd, BpfMap.BPF_ANY);
+            }
+        }
+        this.stats = object.map("xdpml_model_stats");
+        this.xsks = object.map("xdpml_xsks");
+        this.slots = new ModelSlots(object.map("xdpml_models"), object.variable("xdpml_model_active"));
+    }
+
+    /** Hot swap: the next packets use {@code d}; returns the deployment's generation. */
+    public int deploy(Deployment d) {
+        return slots.deploy(d);
+    }
+
+    /**
+     * Puts an AF_XDP socket (its fd) into the pipeline's XSKMAP at receive queue {@code queue}:
+     * packets of classes whose action is {@code xsk} arriving on that queue go to it.
+     */
+    public void attachSocket(int queue, int socketFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
+            fd.set(ValueLayout.JAVA_INT, 0, socketFd);
+            xsks.update(queue, fd, BpfMap.BPF_ANY);
+        }
+    }
+
+    public ModelSlots slots() {
+        return slots;
+    }
+
+    /** Counters and per-class packets and bytes, summed over CPUs. */
+    public ModelStats stats() {
+        long[] all = stats.sumPerCpuLongs(0);
+        int n = ModelCounter.SLOTS;
+        int c = ModelStats.CLASSES;
+        return new ModelStats(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, n + c), Arrays.copyOfRange(all, n + c, n + 2 * c));
+    }
+
+    @Override
+    public void close() {
+        slots.close();
+    }
+}

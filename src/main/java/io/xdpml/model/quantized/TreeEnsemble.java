@@ -1,0 +1,188 @@
+package io.xdpml.model.quantized;
+
+import io.xdpml.model.ModelInputs;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * A decision tree, or a forest of them, with integer thresholds: the form the kernel evaluates.
+ *
+ * <p>Nodes of all trees are in one array, each tree in pre-order from its root: an internal node
+ * {@code i} tests input {@code feature[i]}; if the input is {@code <= threshold[i]} (both unsigned
+ * 64-bit) the walk goes to {@code i + 1}, else to {@code right[i]}. A leaf has
+ * {@code feature[i] == LEAF} and gives {@code leafClass[i]}. A forest votes: the class with the most
+ * trees wins, ties to the lowest class index. Because the inputs are integers, a floating-point
+ * split {@code x <= t} is the same test as {@code x <= floor(t)}: thresholds lose nothing.
+ */
+public final class TreeEnsemble implements IntegerModel {
+    public static final int LEAF = -1;
+    /** The kernel's limits ({@code XDPML_MODEL_MAX_NODES}, {@code _MAX_TREES}, {@code _MAX_DEPTH}). */
+    public static final int MAX_NODES = 8192;
+    public static final int MAX_TREES = 16;
+    /** Most nodes on a root-to-leaf path (a tree of depth d has paths of d + 1 nodes). */
+    public static final int MAX_PATH = 16;
+
+    private final int classCount;
+    private final int[] roots;
+    private final int[] feature;
+    private final long[] threshold;
+    private final int[] right;
+    private final int[] leafClass;
+
+    /**
+     * Checks everything the kernel relies on; IllegalArgumentException says what is wrong.
+     *
+     * @param roots first node of each tree; tree t spans {@code [roots[t], roots[t+1])}
+     */
+    public TreeEnsemble(int classCount, int[] roots, int[] feature, long[] threshold, int[] right, int[] leafClass) {
+        this.classCount = classCount;
+        this.roots = roots.clone();
+        this.feature = feature.clone();
+        this.threshold = threshold.clone();
+        this.right = right.clone();
+        this.leafClass = leafClass.clone();
+        validate();
+    }
+
+    private void validate() {
+        int n = feature.length;
+        require(classCount >= 2 && classCount <= MAX_CLASSES, "classes must be 2.." + MAX_CLASSES + ", not " + classCount);
+        require(threshold.length == n && right.length == n && leafClass.length == n, "node arrays differ in length");
+        require(n >= 1 && n <= MAX_NODES, "nodes must be 1.." + MAX_NODES + ", not " + n);
+        require(roots.length >= 1 && roots.length <= MAX_TREES, "trees must be 1.." + MAX_TREES + ", not " + roots.length);
+        require(roots[0] == 0, "the first tree must start at node 0");
+        for (int t = 0; t < roots.length; t++) {
+            int end = t + 1 < roots.length ? roots[t + 1] : n;
+            require(roots[t] < end, "tree " + t + " is empty or out of order");
+            checkTree(t, roots[t], end);
+        }
+    }
+
+    private void checkTree(int t, int start, int end) {
+        BitSet reached = new BitSet();
+        int[] stack = new int[MAX_PATH * 2 + 2];
+        int[] depth = new int[stack.length];
+        int sp = 0;
+        stack[sp] = start;
+        depth[sp++] = 1;
+        while (sp > 0) {
+            int i = stack[--sp];
+            int d = depth[sp];
+            require(i >= start && i < end, "tree " + t + ": node " + i + " outside its tree");
+            require(!reached.get(i), "tree " + t + ": node " + i + " reached twice");
+            reached.set(i);
+            require(d <= MAX_PATH, "tree " + t + ": a path is longer than " + MAX_PATH + " nodes (depth > " + (MAX_PATH - 1) + ")");
+            if (feature[i] == LEAF) {
+                require(leafClass[i] >= 0 && leafClass[i] < classCount, "node " + i + ": leaf class " + leafClass[i] + " out of range");
+            } else {
+                require(feature[i] >= 0 && feature[i] < ModelInputs.COUNT, "node " + i + ": input " + feature[i] + " out of range");
+                require(right[i] > i + 1 && right[i] < end, "node " + i + ": right child " + right[i] + " not after its left subtree");
+                require(sp + 2 <= stack.length, "tree " + t + ": too deep");
+                stack[sp] = right[i];
+                depth[sp++] = d + 1;
+                stack[sp] = i + 1;
+                depth[sp++] = d + 1;
+            }
+        }
+        require(reached.cardinality() == end - start, "tree " + t + ": unreachable nodes");
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    /** A single tree. */
+    public static TreeEnsemble tree(int classCount, int[] feature, long[] threshold, int[] right, int[] leafClass) {
+        return new TreeEnsemble(classCount, new int[] {0}, feature, threshold, right, leafClass);
+    }
+
+    @Override
+    public int classCount() {
+        return classCount;
+    }
+
+    public int treeCount() {
+        return roots.length;
+    }
+
+    public int nodeCount() {
+        return feature.length;
+    }
+
+    /** The class tree {@code t} gives. */
+    public int treeClass(int t, long[] inputs) {
+        int i = roots[t];
+        while (feature[i] != LEAF) {
+            i = Long.compareUnsigned(inputs[feature[i]], threshold[i]) <= 0 ? i + 1 : right[i];
+        }
+        return leafClass[i];
+    }
+
+    @Override
+    public int classify(long[] inputs) {
+        if (roots.length == 1) {
+            return treeClass(0, inputs);
+        }
+        // votes: 8 bits per class, classes 0-7 in lo and 8-15 in hi (at most 16 trees: no carry)
+        long lo = 0;
+        long hi = 0;
+        for (int t = 0; t < roots.length; t++) {
+            int c = treeClass(t, inputs);
+            if (c < 8) {
+                lo += 1L << (8 * c);
+            } else {
+                hi += 1L << (8 * (c - 8));
+            }
+        }
+        int best = 0;
+        int bestVotes = -1;
+        for (int c = 0; c < classCount; c++) {
+            int v = (int) ((c < 8 ? lo >>> (8 * c) : hi >>> (8 * (c - 8))) & 0xff);
+            if (v > bestVotes) {
+                best = c;
+                bestVotes = v;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public int[] inputsUsed() {
+        return Arrays.stream(feature).filter(f -> f != LEAF).distinct().sorted().toArray();
+    }
+
+    public int[] roots() {
+        return roots.clone();
+    }
+
+    public int feature(int node) {
+        return feature[node];
+    }
+
+    public long threshold(int node) {
+        return threshold[node];
+    }
+
+    public int right(int node) {
+        return right[node];
+    }
+
+    public int leafClass(int node) {
+        return leafClass[node];
+    }
+
+    /** Longest root-to-leaf path in nodes over all trees. */
+    public int maxPath() {
+        int max = 0;
+        for (int t = 0; t < roots.length; t++) {
+            max = Math.max(max, path(roots[t]));
+        }
+        return max;
+    }
+
+    private int path(int i) {
+        return feature[i] == LEAF ? 1 : 1 + Math.max(path(i + 1), path(right[i]));
+    }
+}
