@@ -4,12 +4,14 @@
  * them or 1-in-N (cfg_sample_n, counted per CPU: exact shares, no random numbers). A sampled
  * packet is parsed and its flow key hashed; the result travels with the frame as struct
  * xdpml_xsk_meta in the metadata area (bpf_xdp_adjust_meta). Packets not sampled, and sampled
- * packets whose queue has no socket, get cfg_other_action (XDP_PASS by default).
+ * packets whose queue has no socket, get cfg_other_action (XDP_PASS by default). First of all,
+ * packets from a source that Java blocked (mitigation.h) are dropped.
  */
 #include "xdpml/parse.h"
 #include "xdpml/stats.h"
 #include "xdpml/flow.h"
 #include "xdpml/xsk.h"
+#include "xdpml/mitigation.h"
 
 volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
 volatile const __u32 cfg_sample_n = 1;
@@ -43,6 +45,10 @@ int xdpml_xsk(struct xdp_md *ctx)
 	if (!c)
 		return XDP_ABORTED;
 	__u64 seen = c[XDPML_XC_SEEN]++;
+	if (xdpml_source_blocked(ctx)) {
+		c[XDPML_XC_BLOCKED]++;
+		return XDP_DROP;
+	}
 	if (cfg_sample_n > 1 && seen % cfg_sample_n != 0)
 		return cfg_other_action;
 	c[XDPML_XC_SAMPLED]++;

@@ -37,6 +37,7 @@ enum xdpml_xsk_counter {
 	XDPML_XC_REDIRECTED,    /* sampled packets redirected to a socket of the XSKMAP */
 	XDPML_XC_NO_SOCKET,     /* sampled packets whose queue had no socket: given cfg_other_action */
 	XDPML_XC_META_FAILED,   /* sampled packets without room for metadata: redirected without it */
+	XDPML_XC_BLOCKED,       /* packets dropped because their source is blocked (mitigation.h) */
 	XDPML_XC_MAX = 8,
 };
 

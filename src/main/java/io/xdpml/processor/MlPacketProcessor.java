@@ -46,6 +46,7 @@ public final class MlPacketProcessor implements AutoCloseable {
     private final XskReceiver receiver;
     private final String socketMode;
     private final PcapWriter capture;
+    private final Mitigation mitigation;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicLong captured = new AtomicLong();
     private final long clockBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
@@ -58,6 +59,7 @@ public final class MlPacketProcessor implements AutoCloseable {
         this.program = program;
         this.receiver = receiver;
         this.capture = capture;
+        this.mitigation = new Mitigation(program.object().map("xdpml_blocks"));
         this.socketMode = receiver.sockets().get(0).modeName();
     }
 
@@ -82,6 +84,16 @@ public final class MlPacketProcessor implements AutoCloseable {
             program.close();
             throw e;
         }
+    }
+
+    /** Blocking sources in the kernel (closed-loop mitigation): callbacks may call it. */
+    public Mitigation mitigation() {
+        return mitigation;
+    }
+
+    /** Packets the kernel dropped because their source was blocked. */
+    public long blockedPackets() {
+        return program.counters().getOrDefault(io.xdpml.xsk.XskCounter.BLOCKED, 0L);
     }
 
     /** "zero-copy" or "copy": how the sockets are bound. */

@@ -11,7 +11,9 @@ public enum XskCounter {
     /** Sampled packets whose queue had no socket (given the other action). */
     NO_SOCKET,
     /** Sampled packets redirected without metadata (no headroom for it). */
-    META_FAILED;
+    META_FAILED,
+    /** Packets dropped because their source is blocked (closed-loop mitigation). */
+    BLOCKED;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
     public static final int SLOTS = 8;
