@@ -20,6 +20,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -91,31 +92,70 @@ class VxlanVethTest {
 
     @Test
     void allowedInnerSourcesLeaveTheEgressNatRewrittenDeniedOnesDoNotRedirectPath() throws Exception {
+        runGateway(false, false);
+    }
+
+    @Test
+    void allowedInnerSourcesLeaveTheEgressThroughAfXdpGuaranteedEgress() throws Exception {
+        runGateway(true, false);
+    }
+
+    @Test
+    void whenTheDevmapRedirectFailsPacketsFallBackToAfXdp() throws Exception {
+        runGateway(false, true);
+    }
+
+    /**
+     * @param xsk      every packet through AF_XDP
+     * @param fallback the DEVMAP is left empty: redirect fails, the packets fall back to AF_XDP
+     */
+    static void runGateway(boolean xsk, boolean fallback) throws Exception {
         TestData.assumeBpf();
         try (VxlanRig rig = new VxlanRig()) {
-            VxlanOptions o = options(rig);
+            VxlanOptions o = options(rig).withEgress(xsk, fallback);
             try (VxlanProgram gw = VxlanProgram.load(o, false)) {
+                XskEgress egress = !(xsk || fallback) ? null : rig.gateway.run(() -> XskEgress.open(gw,
+                        Interfaces.indexOf(VxlanRig.IN_IF), 0, Interfaces.indexOf(VxlanRig.OUT_IF)));
                 XdpAttachment att = rig.gateway.run(() -> {
-                    gw.setEgress(Interfaces.indexOf(VxlanRig.OUT_IF));
+                    if (!fallback) {
+                        gw.setEgress(Interfaces.indexOf(VxlanRig.OUT_IF));
+                    }
                     return XdpAttachment.attach(gw.program(), Interfaces.indexOf(VxlanRig.IN_IF), XdpMode.NATIVE);
                 });
+                AtomicBoolean stop = new AtomicBoolean();
+                Thread forwarder = null;
+                if (egress != null) {
+                    forwarder = Thread.ofPlatform().name("xdpml-xsk-egress").start(() -> {
+                        while (!stop.get()) {
+                            egress.poll(20);
+                        }
+                    });
+                }
                 try {
                     long txBefore = rig.ingressTxPackets();
                     List<String> got = exchange(rig);
-                    assertThat(got).as("datagrams at the backend; gateway counters %s; backend %s", java.util.Arrays.toString(gw.counters()),
-                            rig.backend.exec("ip", "-s", "link", "show", VxlanRig.BACKEND_IF) + rig.backend.exec("netstat", "-su"))
+                    assertThat(got).as("datagrams at the backend; gateway counters %s", java.util.Arrays.toString(gw.counters()))
                             .hasSize(N);
                     assertThat(got).allMatch(s -> s.startsWith("10.0.0.1:40001 allowed-"));
-                    assertThat(gw.counter(VxlanCounter.REDIRECTED)).isEqualTo(N);
+                    assertThat(gw.counter(xsk || fallback ? VxlanCounter.TO_XSK : VxlanCounter.REDIRECTED)).isEqualTo(N);
+                    assertThat(gw.counter(VxlanCounter.FORWARDED)).isEqualTo(N);
                     assertThat(gw.counter(VxlanCounter.NAT_APPLIED)).isEqualTo(N);
                     assertThat(gw.counter(VxlanCounter.DF_CLEARED)).isEqualTo(N);
                     assertThat(gw.counter(VxlanCounter.DENIED)).isEqualTo(N);
+                    if (egress != null) {
+                        assertThat(egress.forwarded()).as("frames Java sent out of the egress").isEqualTo(N);
+                    }
                     assertThat(rig.ingressTxPackets() - txBefore).as("frames sent back out of the ingress").isZero();
                 } finally {
                     rig.gateway.run(() -> {
                         att.close();
                         return null;
                     });
+                    if (forwarder != null) {
+                        stop.set(true);
+                        forwarder.join();
+                        egress.close();
+                    }
                 }
             }
         }
