@@ -20,6 +20,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import io.xdpml.pcap.PcapWriter;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +44,8 @@ class VxlanVethTest {
     }
 
     /** Sends N datagrams from each tenant source; returns the payloads the backend received on port 6000. */
-    static List<String> exchange(VxlanRig rig) {
+    static List<String> exchange(VxlanRig rig, Path capture) {
+        PacketSocket tap = rig.backend.run(() -> PacketSocket.open(VxlanRig.BACKEND_IF));
         DatagramSocket receiver = rig.backend.run(() -> {
             DatagramSocket s = new DatagramSocket(new InetSocketAddress("172.16.0.2", 6000));
             s.setSoTimeout(1000);
@@ -87,7 +91,29 @@ class VxlanVethTest {
             });
         } finally {
             receiver.close();
+            try (Arena arena = Arena.ofConfined(); PcapWriter w = PcapWriter.open(capture, 1)) {
+                MemorySegment buf = arena.allocate(9216);
+                int len;
+                while ((len = tap.receive(buf, 200)) >= 0) {
+                    w.write(0, buf, len, len);
+                }
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } finally {
+                tap.close();
+            }
         }
+    }
+
+    /** tshark's view of the frames the backend received: source, destination, port, IP and UDP checksum status, DF. */
+    static List<String> tsharkFields(Path capture) throws Exception {
+        Process p = new ProcessBuilder("tshark", "-r", capture.toString(), "-o", "ip.check_checksum:TRUE", "-o",
+                "udp.check_checksum:TRUE", "-Y", "udp", "-T", "fields", "-e", "ip.src", "-e", "ip.dst", "-e", "udp.dstport",
+                "-e", "ip.checksum.status", "-e", "udp.checksum.status", "-e", "ip.flags.df")
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+        assertThat(p.waitFor()).as("tshark exit").isZero();
+        return lines;
     }
 
     @Test
@@ -133,7 +159,19 @@ class VxlanVethTest {
                 }
                 try {
                     long txBefore = rig.ingressTxPackets();
-                    List<String> got = exchange(rig);
+                    Path capture = Files.createTempFile("xdpml-vxlan-egress", ".pcap");
+                    List<String> got;
+                    List<String> seen;
+                    try {
+                        got = exchange(rig, capture);
+                        seen = tsharkFields(capture);
+                    } finally {
+                        Files.deleteIfExists(capture);
+                    }
+                    // tshark: every frame out of the egress is the allowed source, NAT-rewritten, both
+                    // checksums Good (status 1), DF cleared
+                    assertThat(seen).as("tshark on the egress capture").hasSize(N)
+                            .allMatch(l -> l.matches("10\\.0\\.0\\.1\\t172\\.16\\.0\\.2\\t6000\\t1\\t1\\t(0|False)"), "allowed, NAT, Good checksums, no DF");
                     assertThat(got).as("datagrams at the backend; gateway counters %s", java.util.Arrays.toString(gw.counters()))
                             .hasSize(N);
                     assertThat(got).allMatch(s -> s.startsWith("10.0.0.1:40001 allowed-"));
