@@ -109,12 +109,23 @@ final class VxlanCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(hook);
         try (VxlanProgram gw = VxlanProgram.load(opts, false)) {
-            XskEgress xsk = XskEgress.open(gw, inIndex, 0, outIndex);
+            XskEgress opened = null;
+            try {
+                opened = XskEgress.open(gw, inIndex, 0, outIndex);
+            } catch (RuntimeException e) {
+                if (opts.egressXsk()) {
+                    throw e;
+                }
+                // redirect mode works without it; only the fallback is lost (counted as err_xsk)
+                err.println("xdpml vxlan: no AF_XDP fallback: " + e.getMessage());
+                err.flush();
+            }
+            XskEgress xsk = opened;
             if (!opts.egressXsk()) {
                 gw.setEgress(outIndex);
             }
             Thread forwarder = Thread.ofPlatform().name("xdpml-vxlan-xsk").start(() -> {
-                while (!stop.get()) {
+                while (!stop.get() && xsk != null) {
                     xsk.poll(50);
                 }
             });
@@ -130,13 +141,15 @@ final class VxlanCommand implements Callable<Integer> {
                     } catch (InterruptedException e) {
                         break;
                     }
-                    o.println(line(gw.counters(), xsk.forwarded()));
+                    o.println(line(gw.counters(), xsk == null ? 0 : xsk.forwarded()));
                     o.flush();
                 }
             } finally {
                 stop.set(true);
                 forwarder.join();
-                xsk.close();
+                if (xsk != null) {
+                    xsk.close();
+                }
             }
         } finally {
             try {
