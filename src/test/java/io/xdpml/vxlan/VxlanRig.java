@@ -5,7 +5,6 @@ import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpMode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
 
@@ -100,9 +99,5 @@ final class VxlanRig implements AutoCloseable {
         backend.close();
         gateway.close();
         tenant.close();
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p);
     }
 }
