@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
-        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, BenchCommand.VethBench.class,
+        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
             XskBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec

@@ -76,6 +76,11 @@ public final class PacketParser {
         this.s = null;
     }
 
+    /** After {@link #parse}: the offset of the VXLAN inner frame, 0 when there is none. */
+    public int innerOffset() {
+        return inner;
+    }
+
     /** True when n bytes at off are inside the frame and the limit; else sets the error. */
     private boolean need(int off, int n, ParseCounter reason) {
         if (off > MAX_HEADER_OFFSET) {

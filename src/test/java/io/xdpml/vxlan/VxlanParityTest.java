@@ -1,0 +1,270 @@
+package io.xdpml.vxlan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.firewall.Prefix;
+import io.xdpml.kernel.TestRun;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseFlags;
+import io.xdpml.packet.ParseSummary;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.pcap.PcapFormatException;
+import io.xdpml.testing.FrameFuzzer;
+import io.xdpml.testing.TestData;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One truth, two implementations: the gateway program (BPF_PROG_TEST_RUN: its action, its
+ * data_out and its counters) and JavaVxlanGateway on the same packets, the VXLAN captures of
+ * the shared data and seeded random VXLAN frames, under every mode. Every packet's action,
+ * reason and output bytes must be identical, and so must the counters. Forwarded packets must
+ * also carry valid checksums (checked here from scratch).
+ */
+class VxlanParityTest {
+    static final byte[] MAC_D = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    static final byte[] MAC_S = {0x02, 0x66, 0x77, (byte) 0x88, (byte) 0x99, (byte) 0xaa};
+
+    /** The option sets compared: modes crossed with the egress outcomes. */
+    static List<VxlanOptions> modes(List<Prefix> allow, List<NatEntry> nat) {
+        VxlanOptions base = VxlanOptions.defaults().withNat(nat);
+        return List.of(
+                base.withAllowlist(allow),
+                base.withAllowlist(allow).withMode(true, true, true).withEthernet(MAC_D, MAC_S),
+                base.withAllowlist(allow).withMode(false, false, true),
+                base.withMode(false, false, false).withEthernet(MAC_D, MAC_S),
+                base.withAllowlist(allow).withEgress(true, false),
+                base.withAllowlist(allow).withEgress(false, true).withMode(false, true, true));
+    }
+
+    /** A kernel program and its Java twin; egress: an interface in the DEVMAP (lo), no AF_XDP socket. */
+    static final class Pair implements AutoCloseable {
+        final VxlanProgram kernel;
+        final JavaVxlanGateway twin;
+        final TestRun run;
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment buf = arena.allocate(16384);
+        int packets;
+        int forwarded;
+        int natApplied;
+        int checked;
+
+        Pair(VxlanOptions o) {
+            kernel = VxlanProgram.load(o, true);
+            kernel.setEgress(1);
+            twin = new JavaVxlanGateway(o, true, false);
+            run = kernel.program().testRun();
+        }
+
+        void packet(byte[] frame) {
+            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+            int action = run.run(buf, frame.length);
+            byte[] out = run.dataOut().asSlice(0, run.dataOutLength()).toArray(ValueLayout.JAVA_BYTE);
+            VxlanResult j = twin.process(frame);
+            packets++;
+            String what = "packet " + packets + " " + FrameFuzzerHex.hex(frame);
+            assertThat(kernel.lastAction()).as("action recorded, " + what).isEqualTo(action);
+            assertThat(kernel.lastReason()).as("reason, " + what).isEqualTo(j.reason());
+            assertThat(action).as("action, " + what).isEqualTo(j.action());
+            assertThat(FrameFuzzerHex.hex(out)).as("bytes out, " + what).isEqualTo(FrameFuzzerHex.hex(j.frame()));
+            if (j.reason() == VxlanCounter.REDIRECTED || j.reason() == VxlanCounter.TO_XSK) {
+                forwarded++;
+                if (ChecksumCheck.firstInvalid(frame, kernel.options().port()) == null) {
+                    ChecksumCheck.assertValid(out, kernel.options().port(), what);
+                    checked++;
+                }
+            }
+        }
+
+        void assertSameCounters() {
+            assertThat(kernel.counters()).isEqualTo(twin.counters());
+            natApplied = (int) twin.counter(VxlanCounter.NAT_APPLIED);
+        }
+
+        @Override
+        public void close() {
+            run.close();
+            kernel.close();
+            arena.close();
+        }
+    }
+
+    static List<byte[]> captureFrames(Path capture) throws Exception {
+        List<byte[]> out = new ArrayList<>();
+        int max = TestRun.maxTestRunFrame();
+        EthernetFramer framer = new EthernetFramer();
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            try {
+                while (r.next()) {
+                    int length = framer.frame(r);
+                    if (length >= 14) {
+                        out.add(framer.frameSegment().asSlice(0, Math.min(length, max)).toArray(ValueLayout.JAVA_BYTE));
+                    }
+                }
+            } catch (PcapFormatException damaged) {
+                // the frames before the damage
+            }
+        }
+        return out;
+    }
+
+    /** Allow every other inner source seen; NAT every other inner (destination, port) seen, some by port only. */
+    static Object[] tablesFor(List<byte[]> frames) {
+        PacketParser parser = new PacketParser();
+        ParseSummary s = new ParseSummary();
+        Set<String> sources = new LinkedHashSet<>();
+        Set<String> dests = new LinkedHashSet<>();
+        List<Prefix> allow = new ArrayList<>();
+        List<NatEntry> nat = new ArrayList<>();
+        Set<Integer> portOnly = new LinkedHashSet<>();
+        for (byte[] f : frames) {
+            parser.parse(MemorySegment.ofArray(f), f.length, s);
+            int inner = parser.innerOffset();
+            if (!s.has(ParseFlags.VXLAN) || s.error() != 0 || s.l3Offset() <= inner) {
+                continue;
+            }
+            int l3 = s.l3Offset();
+            boolean v4 = (f[l3] & 0xf0) == 0x40;
+            int n = v4 ? 4 : 16;
+            byte[] src = java.util.Arrays.copyOfRange(f, l3 + (v4 ? 12 : 8), l3 + (v4 ? 12 : 8) + n);
+            byte[] dst = java.util.Arrays.copyOfRange(f, l3 + (v4 ? 16 : 24), l3 + (v4 ? 16 : 24) + n);
+            if (sources.add(java.util.Arrays.toString(src)) && sources.size() % 2 == 1) {
+                allow.add(new Prefix(v4 ? 4 : 6, src, v4 ? 32 : 128));
+            }
+            if (s.l4Offset() > l3 && (s.l4Protocol() == 6 || s.l4Protocol() == 17)
+                    && dests.add(java.util.Arrays.toString(dst) + s.destinationPort()) && dests.size() % 2 == 1) {
+                byte[] to = v4 ? new byte[] {10, 9, 8, (byte) dests.size()} : new byte[16];
+                if (!v4) {
+                    to[0] = 0x20;
+                    to[1] = 0x01;
+                    to[15] = (byte) dests.size();
+                }
+                boolean byPort = dests.size() % 4 == 1 && portOnly.add(s.destinationPort() * 8 + n);
+                nat.add(new NatEntry(v4 ? 4 : 6, byPort ? null : dst, s.destinationPort(), to, 7000 + dests.size()));
+            }
+        }
+        return new Object[] {allow, nat};
+    }
+
+    static Stream<Arguments> captures() {
+        return Stream.of("tunnel/ndpi-vxlan.pcap", "tunnel/tcpdump-vxlan.pcap").map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("captures")
+    @SuppressWarnings("unchecked")
+    void kernelAndJavaAgreeOnTheVxlanCaptures(String name) throws Exception {
+        TestData.assumeBpf();
+        List<byte[]> frames = captureFrames(TestData.capture(name));
+        Object[] t = tablesFor(frames);
+        int forwarded = 0;
+        for (VxlanOptions o : modes((List<Prefix>) t[0], (List<NatEntry>) t[1])) {
+            try (Pair p = new Pair(o)) {
+                for (byte[] f : frames) {
+                    p.packet(f);
+                }
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.VXLAN)).as("VXLAN packets in " + name).isPositive();
+                forwarded += p.forwarded;
+            }
+        }
+        assertThat(forwarded).as("forwarded packets over all modes").isPositive();
+    }
+
+    /** Seeded random VXLAN frames: v4/v6 inner, TCP/UDP/ICMP, DF, zero UDP checksums; plus fuzzed junk. */
+    static List<byte[]> randomFrames(long seed, int n) {
+        Random r = new Random(seed);
+        List<byte[]> out = new ArrayList<>();
+        FrameFuzzer fuzz = new FrameFuzzer(seed, 300);
+        for (int i = 0; i < n; i++) {
+            FrameBuilder b = new FrameBuilder().ethernet();
+            boolean tagged = r.nextInt(8) == 0;
+            if (tagged) {
+                b.vlan(100);
+            }
+            boolean outerV6 = r.nextInt(4) == 0;
+            if (outerV6) {
+                b.ipv6("fd00::1", "fd00::2");
+            } else {
+                b.ipv4("192.0.2.1", "192.0.2.2");
+            }
+            b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(42).ethernet();
+            boolean v6 = r.nextInt(3) == 0;
+            if (v6) {
+                b.ipv6("2001:db8::" + (1 + r.nextInt(4)), "2001:db8:1::" + (1 + r.nextInt(4)));
+            } else {
+                byte[] src = {10, 0, 0, (byte) (1 + r.nextInt(4))};
+                byte[] dst = {10, 1, 0, (byte) (1 + r.nextInt(4))};
+                b.ipv4(src, dst, r.nextBoolean() ? 0x4000 : (r.nextInt(10) == 0 ? 0x2000 : 0), 64);
+            }
+            int k = r.nextInt(10);
+            if (k < 5) {
+                b.udp(1000 + r.nextInt(3), 53 + r.nextInt(3));
+            } else if (k < 9) {
+                b.tcp(1000 + r.nextInt(3), 80 + r.nextInt(3), 0x10);
+            } else if (v6) {
+                b.icmpv6Echo(1, 1);
+            } else {
+                b.icmpEcho(1, 1);
+            }
+            int payload = r.nextInt(64);
+            byte[] f = b.payload(payload).build();
+            if (k < 5 && !v6 && !tagged && !outerV6 && r.nextInt(4) == 0) {
+                // IPv4 UDP checksums of 0 (none), inner and outer: they stay 0 through NAT
+                f[f.length - payload - 2] = 0;
+                f[f.length - payload - 1] = 0;
+                f[40] = 0;
+                f[41] = 0;
+            }
+            if (r.nextInt(6) == 0) {
+                f = java.util.Arrays.copyOf(f, Math.max(14, f.length - r.nextInt(40))); // truncated
+            }
+            out.add(f);
+            if (r.nextInt(5) == 0) {
+                out.add(fuzz.next());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void kernelAndJavaAgreeOnSeededRandomVxlanFrames() {
+        TestData.assumeBpf();
+        List<Prefix> allow = List.of(Prefix.parse("10.0.0.0/31"), Prefix.parse("10.1.0.3/32"), Prefix.parse("2001:db8::/126"),
+                Prefix.parse("2001:db8:1::4/128"));
+        List<NatEntry> nat = List.of(
+                new NatEntry(4, new byte[] {10, 1, 0, 1}, 53, new byte[] {(byte) 172, 16, 0, 1}, 5353),
+                new NatEntry(4, null, 80, new byte[] {(byte) 172, 16, 0, 2}, 8080),
+                new NatEntry(4, new byte[] {10, 1, 0, 2}, 80, new byte[] {(byte) 172, 16, 0, 3}, 8081),
+                new NatEntry(6, null, 54, Prefix.parse("2001:db8:ff::9/128").address(), 5454),
+                new NatEntry(6, Prefix.parse("2001:db8:1::2/128").address(), 81, Prefix.parse("2001:db8:ff::a/128").address(), 81));
+        List<byte[]> frames = randomFrames(20261122L, 1500);
+        for (VxlanOptions o : modes(allow, nat)) {
+            try (Pair p = new Pair(o)) {
+                for (byte[] f : frames) {
+                    p.packet(f);
+                }
+                p.assertSameCounters();
+                assertThat(p.checked).as("forwarded frames whose checksums were checked").isGreaterThanOrEqualTo(p.forwarded / 2);
+                if (!o.egressXsk()) {
+                    assertThat(p.natApplied).as("NAT applied").isGreaterThan(50);
+                    assertThat(p.forwarded).as("forwarded").isGreaterThan(100);
+                }
+            }
+        }
+    }
+}
