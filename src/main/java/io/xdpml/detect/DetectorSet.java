@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * Runs chosen detectors over packets and collects what they report, de-duplicated: reports of
  * the same detector about the same subject within one de-duplication window of packet time
- * (aligned, 10 s by default) become one {@link Detection} with their count, the first and last
- * time, and the reasons of the strongest report.
+ * (10 s by default, opened by the first report) become one {@link Detection} with their count,
+ * the first and last time, and the reasons of the strongest report. A report after the window
+ * starts a new detection.
  */
 public final class DetectorSet {
     public static final long DEFAULT_DEDUP_NANOS = 10_000_000_000L;
@@ -18,7 +19,8 @@ public final class DetectorSet {
     private final List<Detector> detectors;
     private final long dedupNanos;
     private final boolean needsFlows;
-    private final Map<String, Detection> merged = new LinkedHashMap<>();
+    private final Map<String, Detection> open = new LinkedHashMap<>();
+    private final List<Detection> closed = new ArrayList<>();
     private final Map<String, Long> reports = new LinkedHashMap<>();
     private final DetectionSink sink = this::merge;
     private long packets;
@@ -74,7 +76,8 @@ public final class DetectorSet {
 
     /** The de-duplicated detections so far, by time. */
     public List<Detection> detections() {
-        List<Detection> all = new ArrayList<>(merged.values());
+        List<Detection> all = new ArrayList<>(closed);
+        all.addAll(open.values());
         all.sort(Comparator.comparingLong(Detection::timeNanos).thenComparing(Detection::detector).thenComparing(Detection::subject));
         return all;
     }
@@ -90,7 +93,7 @@ public final class DetectorSet {
         for (Detector d : detectors) {
             m.put(d.name(), 0L);
         }
-        for (Detection d : merged.values()) {
+        for (Detection d : detections()) {
             m.merge(d.detector(), 1L, Long::sum);
         }
         return m;
@@ -98,14 +101,17 @@ public final class DetectorSet {
 
     private void merge(Detection d) {
         reports.merge(d.detector(), 1L, Long::sum);
-        String key = d.detector() + '\u0000' + d.subject() + '\u0000' + Math.floorDiv(d.timeNanos(), dedupNanos);
-        Detection old = merged.get(key);
-        if (old == null) {
-            merged.put(key, d);
+        String key = d.detector() + '\u0000' + d.subject();
+        Detection old = open.get(key);
+        if (old == null || d.timeNanos() - old.timeNanos() >= dedupNanos || d.timeNanos() < old.timeNanos()) {
+            if (old != null) {
+                closed.add(old);
+            }
+            open.put(key, d);
             return;
         }
         Detection strongest = d.score() > old.score() ? d : old;
-        merged.put(key, new Detection(Math.min(old.timeNanos(), d.timeNanos()), Math.max(old.lastNanos(), d.lastNanos()), d.detector(),
+        open.put(key, new Detection(Math.min(old.timeNanos(), d.timeNanos()), Math.max(old.lastNanos(), d.lastNanos()), d.detector(),
                 d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count()));
     }
 }
