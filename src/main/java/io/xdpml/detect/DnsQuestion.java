@@ -106,7 +106,7 @@ public final class DnsQuestion {
                 return fail(Error.TRUNCATED);
             }
             int needed = nameLength + (labels > 0 ? 1 : 0) + len;
-            if (needed + 1 > MAX_NAME || labels == MAX_LABELS) {
+            if (needed + 2 > MAX_NAME || labels == MAX_LABELS) { // wire form: a length byte per label, and the root
                 return fail(Error.NAME_TOO_LONG);
             }
             if (labels > 0) {
