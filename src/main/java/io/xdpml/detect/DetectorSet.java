@@ -17,6 +17,7 @@ public final class DetectorSet {
     public static final long DEFAULT_DEDUP_NANOS = 10_000_000_000L;
 
     private final List<Detector> detectors;
+    private final Detector[] each; // an array: no iterator per packet
     private final long dedupNanos;
     private final boolean needsFlows;
     private final Map<String, Detection> open = new LinkedHashMap<>();
@@ -34,6 +35,7 @@ public final class DetectorSet {
             throw new IllegalArgumentException("de-duplication window must be positive: " + dedupNanos + " ns");
         }
         this.detectors = List.copyOf(detectors);
+        this.each = this.detectors.toArray(Detector[]::new);
         this.dedupNanos = dedupNanos;
         this.needsFlows = detectors.stream().anyMatch(Detector::needsFlows);
         for (Detector d : detectors) {
@@ -58,7 +60,7 @@ public final class DetectorSet {
     public void observe(PacketObservation p) {
         packets++;
         lastTime = Math.max(lastTime, p.timeNanos());
-        for (Detector d : detectors) {
+        for (Detector d : each) {
             d.observe(p, sink);
         }
     }
