@@ -1,8 +1,5 @@
 package io.xdpml.detect;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-
 /**
  * IP addresses as two big-endian 64-bit words ({@code hi}, {@code lo}), IPv4 mapped as
  * {@code ::ffff:a.b.c.d} like {@link io.xdpml.flow.FlowPacket}, and the 64-bit keys the detectors'
@@ -49,16 +46,42 @@ public final class Addresses {
         if (isV4(hi, lo)) {
             return textV4((int) lo);
         }
-        byte[] b = new byte[16];
+        int[] g = new int[8];
+        for (int i = 0; i < 4; i++) {
+            g[i] = (int) (hi >>> (48 - 16 * i)) & 0xffff;
+            g[4 + i] = (int) (lo >>> (48 - 16 * i)) & 0xffff;
+        }
+        // RFC 5952: the longest run of two or more zero groups (the first of equals) becomes "::"
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            if (g[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && g[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
         for (int i = 0; i < 8; i++) {
-            b[i] = (byte) (hi >>> (56 - 8 * i));
-            b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!sb.isEmpty() && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(g[i]));
         }
-        try {
-            return InetAddress.getByAddress(b).getHostAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 16 bytes are always a valid address
-        }
+        return sb.toString();
     }
 
     public static String textV4(int a) {

@@ -102,6 +102,25 @@ class DetectorCapturesTest {
     }
 
     @Test
+    void malformedAndTunnelledCaptures() throws IOException {
+        // broken headers, garbage fragments, truncated records: read to the end (or the damage) without an exception;
+        // the IPv6 extension-header DoS is the only one that fires, as a volumetric flood on its IPv6 victim
+        for (String capture : List.of("malformed/ndpi-6in4tunnel.pcap", "malformed/ndpi-badpackets.pcap",
+                "malformed/ndpi-ip_fragmented_garbage.pcap", "malformed/ndpi-malformed_icmp.pcap", "malformed/tcpdump-ipv6-srh-truncated.pcap",
+                "tunnel/ndpi-vxlan.pcap", "tunnel/tcpdump-vxlan.pcap", "tunnel/zeek-vlan-qinqinq.pcap")) {
+            assertThat(detect(capture, "all")).as(capture).isEmpty();
+        }
+        DetectorSet set = new DetectorSet(Detectors.create("all"));
+        CaptureDetection.Result r = CaptureDetection.run(TestData.capture("malformed/ndpi-fuzz-2021-10-13.pcap"), set);
+        assertThat(r.damage()).isNotNull();
+        assertThat(r.observed()).isEqualTo(1);
+        List<Detection> dos = detect("malformed/suricata-ipv6-exthdr-dos.pcap", "all");
+        assertThat(dos).extracting(Detection::detector, Detection::subject)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("volumetric", "2001:db8:1::1"));
+        assertThat(dos.getFirst().count()).isEqualTo(3);
+    }
+
+    @Test
     void anomalyAfterABenignHour() throws IOException {
         // an hour of office LAN teaches the baseline, then the CIC-DDoS SYN flood starts 1 s after it
         DetectorSet set = new DetectorSet(List.of(new AnomalyDetector(), new VolumetricDetector()));

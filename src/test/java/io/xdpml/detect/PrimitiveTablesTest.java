@@ -66,6 +66,13 @@ class PrimitiveTablesTest {
         long lo = 1;
         assertThat(Addresses.isV4(hi, lo)).isFalse();
         assertThat(Addresses.key(hi, lo)).isNegative().isNotEqualTo(Addresses.key(hi, 2));
-        assertThat(Addresses.text(hi, lo)).isEqualTo("2001:db8:0:0:0:0:0:1");
+        assertThat(Addresses.text(hi, lo)).isEqualTo("2001:db8::1");
+        assertThat(Addresses.text(0, 0)).isEqualTo("::");
+        assertThat(Addresses.text(0, 1)).isEqualTo("::1");
+        assertThat(Addresses.text(0x2001_0db8_0000_0001L, 0x0000_0000_0001_0000L)).as("the longer zero run").isEqualTo("2001:db8:0:1::1:0");
+        assertThat(Addresses.text(0x2001_0db8_0000_0001L, 0x0001_0001_0001_0001L)).as("one zero group stays").isEqualTo("2001:db8:0:1:1:1:1:1");
+        assertThat(Addresses.text(0x2001_0000_0000_0001L, 0x0000_0000_0001_0001L)).as("the first of equal runs")
+                .isEqualTo("2001::1:0:0:1:1");
+        assertThat(Addresses.text(0xfe80_0000_0000_0000L, 0)).isEqualTo("fe80::");
     }
 }
