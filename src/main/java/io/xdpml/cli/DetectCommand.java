@@ -37,6 +37,11 @@ final class DetectCommand implements Callable<Integer> {
                     + " (default: ${DEFAULT-VALUE})")
     String detectors;
 
+    @Option(names = "--set", paramLabel = "detector.parameter=value",
+            description = {"override a threshold (repeatable), e.g. portscan.minDistinctPorts=50 or synflood.windowNanos=5000000000;",
+                "parameters per detector: docs/detectors.md"})
+    List<String> settings = new java.util.ArrayList<>();
+
     @Option(names = "--json", description = "JSON lines: one object per detection, then one {\"summary\": ...} object")
     boolean json;
 
@@ -45,9 +50,9 @@ final class DetectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         DetectorSet set;
         try {
-            set = new DetectorSet(Detectors.create(detectors));
+            set = new DetectorSet(Detectors.create(detectors, settings));
         } catch (IllegalArgumentException e) {
-            spec.commandLine().getErr().println("xdpml detect: --detectors: " + e.getMessage());
+            spec.commandLine().getErr().println("xdpml detect: " + e.getMessage());
             return 2;
         }
         CaptureDetection.Result r = CaptureDetection.run(file, set);

@@ -60,4 +60,34 @@ class DetectCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("no such file: /nonexistent/x.pcap");
     }
+
+    @Test
+    void settingsOverrideThresholds() {
+        String file = TestData.capture("attack/portscan-1-10000.pcapng").toString();
+        assertThat(CliTest.run("detect", file, "--detectors", "portscan").out()).contains("portscan 1");
+        CliTest.Run r = CliTest.run("detect", file, "--detectors", "portscan", "--set", "portscan.minDistinctPorts=10001");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).as("10,000 ports are below 10,001").contains("0 detections: portscan 0");
+        r = CliTest.run("detect", file, "--detectors", "portscan,synflood", "--set", "portscan.windowNanos=1000000000", "--set",
+                "synflood.minSyns=20000");
+        // 1 s windows: the 5.4 s scan is reported by 5 of them (the last has under 100 ports), merged into one detection
+        // by the 10 s de-duplication; 10,003 SYNs stay under 20,000
+        assertThat(r.out()).contains("1 detections: portscan 1, synflood 0");
+        assertThat(r.out().lines().findFirst().orElseThrow()).contains("portscan", "192.168.1.7", " x5 ", "1.00 per host:port");
+    }
+
+    @Test
+    void badSettingsAreErrors() {
+        String file = TestData.capture("benign/ndpi-ftp.pcap").toString();
+        CliTest.Run r = CliTest.run("detect", file, "--set", "portscan.nosuch=1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown parameter 'nosuch' of portscan (parameters: windowNanos, minDistinctPorts");
+        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=many").err())
+                .contains("portscan.minDistinctPorts: 'many' is not an integer");
+        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=0").err()).contains("bad port scan config");
+        assertThat(CliTest.run("detect", file, "--detectors", "synflood", "--set", "portscan.minDistinctPorts=5").err())
+                .contains("portscan is not among the chosen detectors");
+        assertThat(CliTest.run("detect", file, "--set", "minDistinctPorts").err()).contains("is not detector.parameter=value");
+        assertThat(CliTest.run("detect", file, "--set", "amplification.services=1").err()).contains("amplification.services cannot be set here");
+    }
 }
