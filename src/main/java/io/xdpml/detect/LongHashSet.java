@@ -67,7 +67,10 @@ final class LongHashSet {
     }
 
     void clear() {
-        if (size > 0) {
+        if (slots.length > 256 && size * 8L < slots.length) {
+            // a burst grew the table: shrink it rather than fill it at every window end
+            slots = new long[Integer.highestOneBit(Math.max(16, size * 4) * 2 - 1)];
+        } else if (size > 0) {
             Arrays.fill(slots, 0);
         }
         size = 0;

@@ -63,7 +63,12 @@ final class LongObjectMap<V> {
     }
 
     void clear() {
-        if (size > 0) {
+        if (keys.length > 256 && size * 8L < keys.length) {
+            // a burst grew the table: shrink it rather than fill it at every window end
+            int n = Integer.highestOneBit(Math.max(16, size * 4) * 2 - 1);
+            keys = new long[n];
+            values = new Object[n];
+        } else if (size > 0) {
             Arrays.fill(values, null);
         }
         size = 0;
