@@ -6,7 +6,7 @@
  * BATCH descriptors per round, a trivial callback per frame (its length plus its first byte into a
  * sum), the frames straight back to the FILL ring, busy polling on its own CPU.
  *
- *   xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH
+ *   xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH [drain] [thp]
  *
  * Puts its socket into the pinned XSKMAP at QUEUE, prints "ready", and runs until SIGTERM; then
  * prints "received N sum S rx_dropped D rx_ring_full F" and exits. It enters the network
@@ -15,6 +15,8 @@
  *
  * With "drain" it consumes nothing until told: each stdin line "d N" waits until N frames are
  * in the RX ring, then drains them and prints "drained N ns T" (the time of the drain alone).
+ * With "thp" the UMEM is on transparent huge pages, as XskConfig.withHugePages(true) gives Java
+ * where no huge pages are reserved.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -118,8 +120,17 @@ static void setopt(int fd, int name, const void *v, socklen_t len, const char *w
 
 int main(int argc, char **argv)
 {
-	if (argc != 7 && !(argc == 8 && !strcmp(argv[7], "drain"))) {
-		fprintf(stderr, "usage: xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH [drain]\n");
+	int drain_mode = 0, thp = 0;
+	for (int i = 7; i < argc; i++) {
+		if (!strcmp(argv[i], "drain"))
+			drain_mode = 1;
+		else if (!strcmp(argv[i], "thp"))
+			thp = 1;
+		else
+			argc = 0;
+	}
+	if (argc < 7) {
+		fprintf(stderr, "usage: xsk_consumer NETNS IFNAME QUEUE PINNED_XSKMAP CPU BATCH [drain] [thp]\n");
 		return 2;
 	}
 	int nsfd = open(argv[1], O_RDONLY | O_CLOEXEC);
@@ -133,7 +144,6 @@ int main(int argc, char **argv)
 	const char *pin = argv[4];
 	int cpu = atoi(argv[5]);
 	uint32_t batch = (uint32_t)atoi(argv[6]);
-	int drain_mode = argc == 8;
 
 	if (cpu >= 0) {
 		cpu_set_t set;
@@ -144,10 +154,23 @@ int main(int argc, char **argv)
 	}
 	signal(SIGTERM, on_term);
 
-	umem = mmap(NULL, (size_t)FRAME_SIZE * NUM_FRAMES, PROT_READ | PROT_WRITE,
-			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-	if (umem == MAP_FAILED)
-		die("mmap(umem)");
+	if (thp) {
+		/* as io.xdpml.xsk.Umem does without reserved huge pages: a 2 MiB-aligned area,
+		 * MADV_HUGEPAGE, faulted in afterwards */
+		size_t len = (size_t)FRAME_SIZE * NUM_FRAMES, huge = 2u << 20;
+		uint8_t *p = mmap(NULL, len + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap(umem)");
+		umem = (uint8_t *)(((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1));
+		if (madvise(umem, len, MADV_HUGEPAGE))
+			die("madvise(MADV_HUGEPAGE)");
+		memset(umem, 0, len);
+	} else {
+		umem = mmap(NULL, (size_t)FRAME_SIZE * NUM_FRAMES, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (umem == MAP_FAILED)
+			die("mmap(umem)");
+	}
 	int fd = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket(AF_XDP)");

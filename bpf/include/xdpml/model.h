@@ -75,12 +75,16 @@ struct xdpml_tree_node {
 };
 
 /*
- * Weights are int8 values packed two output neurons to a 64-bit word: wp[l][q][j] =
- * w[l][2q][j] + w[l][2q+1][j] * 2^32. One 64-bit multiply-add by a_j then sums both neurons
- * at once: acc = S0 + 2^32 * S1 (mod 2^64), and since |S0|, |S1| < 2^31 (32 inputs of at most
- * 127 * 127) both come back exactly: S0 = (s32)acc, S1 = (acc - S0) >> 32. Unused words are
- * zero, so loops may run past a layer's width in steps of four.
+ * Weights are int8 values packed three output neurons to a 64-bit word, in 21-bit lanes:
+ * wp[l][g][j] = w[l][3g][j] + w[l][3g+1][j] * 2^21 + w[l][3g+2][j] * 2^42. One 64-bit multiply-add
+ * by a_j then sums three neurons at once: acc = S0 + S1 * 2^21 + S2 * 2^42, exactly (no wrap), and
+ * since |Sk| <= 32 * 127 * 127 < 2^20 each comes back exactly: S0 = sext21(acc), acc' = (acc - S0)
+ * >> 21, and so on. Unused words are zero, so loops may run past a layer's width in steps of four.
  */
+#define XDPML_MLP_LANES 3
+#define XDPML_MLP_LANE_BITS 21
+#define XDPML_MLP_GROUPS ((XDPML_MLP_MAX_WIDTH + XDPML_MLP_LANES - 1) / XDPML_MLP_LANES) /* 11 */
+#define XDPML_MLP_ACT_SLOTS 36 /* >= XDPML_MLP_GROUPS * XDPML_MLP_LANES, a multiple of 4 */
 struct xdpml_mlp {
 	__u8 n_in;
 	__u8 n_layers;
@@ -89,7 +93,7 @@ struct xdpml_mlp {
 	__u8 in_index[XDPML_MLP_MAX_IN];
 	__u64 in_min[XDPML_MLP_MAX_IN];
 	__u64 in_range[XDPML_MLP_MAX_IN]; /* max - min, > 0 */
-	__s64 wp[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH / 2][XDPML_MLP_MAX_WIDTH]; /* [layer][out pair][in] */
+	__s64 wp[XDPML_MLP_MAX_LAYERS][16][XDPML_MLP_MAX_WIDTH]; /* [layer][out group][in]; groups 11..15 unused */
 	__s32 bias[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH];
 	__s32 mult[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH]; /* Q16, hidden layers */
 };
@@ -103,7 +107,7 @@ struct xdpml_model {
 /* Per-CPU scratch of a classification; survives tail calls within one packet. */
 struct xdpml_model_scratch {
 	__u64 x[XDPML_MODEL_INPUT_SLOTS];                 /* the input vector */
-	__s64 act[2][XDPML_MLP_MAX_WIDTH];                /* MLP activations, ping-pong by layer */
+	__s64 act[2][XDPML_MLP_ACT_SLOTS];                /* MLP activations, ping-pong by layer */
 	struct xdpml_flow_key key;                        /* to find the flow again after tail calls */
 	__u32 slot;                                       /* the slot being used */
 	__u32 seq;                                        /* its seq when the classification began */
@@ -221,27 +225,37 @@ static __always_inline __s64 xdpml_mlp_out(const struct xdpml_mlp *p, int l, int
 	return last ? acc : xdpml_mlp_requant((__s32)acc, p->mult[l][k & (XDPML_MLP_MAX_WIDTH - 1)]);
 }
 
-/* Layer l of the MLP: from act[l & 1] into act[(l + 1) & 1], two neurons per pass. */
+/* The low 21-bit lane of x, sign-extended. */
+static __always_inline __s64 xdpml_lane(__s64 x)
+{
+	return (__s64)((__u64)x << (64 - XDPML_MLP_LANE_BITS)) >> (64 - XDPML_MLP_LANE_BITS);
+}
+
+/* Layer l of the MLP: from act[l & 1] into act[(l + 1) & 1], three neurons per pass. */
 static __always_inline void xdpml_mlp_layer(const struct xdpml_mlp *p, struct xdpml_model_scratch *s, int l,
 					    int last)
 {
 	const __s64 *in = s->act[l & 1];
 	__s64 *out = s->act[(l + 1) & 1];
 	__u32 n_in = p->width[l], n_out = p->width[l + 1];
-	for (int q = 0; q < XDPML_MLP_MAX_WIDTH / 2; q++) {
-		if (2 * q >= n_out)
+	for (int g = 0; g < XDPML_MLP_GROUPS; g++) {
+		if (XDPML_MLP_LANES * g >= n_out)
 			break;
-		const __s64 *w = p->wp[l][q];
+		const __s64 *w = p->wp[l][g];
 		__s64 acc = 0;
 		for (int j = 0; j < XDPML_MLP_MAX_WIDTH; j += 4) {
 			if (j >= n_in)
 				break;
 			acc += w[j] * in[j] + w[j + 1] * in[j + 1] + w[j + 2] * in[j + 2] + w[j + 3] * in[j + 3];
 		}
-		__s64 lo = (__s32)acc;
-		__s64 hi = (acc - lo) >> 32;
-		out[2 * q] = xdpml_mlp_out(p, l, 2 * q, lo, last);
-		out[2 * q + 1] = xdpml_mlp_out(p, l, 2 * q + 1, hi, last);
+		__s64 s0 = xdpml_lane(acc);
+		acc = (acc - s0) >> XDPML_MLP_LANE_BITS;
+		__s64 s1 = xdpml_lane(acc);
+		__s64 s2 = (acc - s1) >> XDPML_MLP_LANE_BITS;
+		int k = XDPML_MLP_LANES * g;
+		out[k] = xdpml_mlp_out(p, l, k, s0, last);
+		out[k + 1] = xdpml_mlp_out(p, l, k + 1, s1, last);
+		out[k + 2] = xdpml_mlp_out(p, l, k + 2, s2, last);
 	}
 }
 

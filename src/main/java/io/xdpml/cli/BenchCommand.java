@@ -44,7 +44,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})",
                 completionCandidates = PipelineNames.class)
         String program;
 
@@ -79,8 +79,11 @@ final class BenchCommand implements Runnable {
                 throw new IllegalArgumentException("--repeat and --runs must be positive");
             }
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             Map<String, Double> result = measure(names, bytes, repeat, runs);
             if (json) {
@@ -135,8 +138,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "firewall", mixinStandardHelpOptions = true,
             header = "Firewall ns per packet (BPF_PROG_TEST_RUN) with 10 to 10^6 prefixes or rules.",
             description = {"Scenarios: pass-all (no lists or rules), deny-miss / deny-hit (N deny prefixes; the packet's source",
-                "in none / in one), rules (N rules; the packet matches the last in file order), conntrack (the rules plus",
-                "conntrack; a tracked flow's packet). 64-byte UDP frame, real clock. Each verdict is checked first."})
+                "in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with",
+                "action drop), conntrack (the rules plus conntrack; a tracked flow's packet). 64-byte UDP frame, real clock.",
+                "Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead."})
     static final class FirewallBenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -145,7 +149,7 @@ final class BenchCommand implements Runnable {
                 description = "list or rule counts (default: ${DEFAULT-VALUE})")
         List<Integer> entries;
 
-        @Option(names = "--scenarios", split = ",", defaultValue = "pass-all,deny-miss,deny-hit,rules,conntrack",
+        @Option(names = "--scenarios", split = ",", defaultValue = "pass-all,deny-miss,deny-hit,rules,rules-drop,conntrack",
                 description = "which (default: ${DEFAULT-VALUE})")
         List<String> scenarios;
 
@@ -158,12 +162,32 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "print {scenario: {entries: ns_per_packet}}")
         boolean json;
 
+        @Option(names = "--veth", description = {"end to end instead: Mpps of live frames through a veth pair into the firewall",
+            "(drop scenarios only: deny-hit, rules-drop)"})
+        boolean veth;
+
+        @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")
+        int frames;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             BpfSupport.unavailableReason().ifPresent(why -> {
                 throw new IllegalStateException("bench firewall needs BPF: " + why);
             });
+            if (veth) {
+                List<String> drops = spec.commandLine().getParseResult().hasMatchedOption("--scenarios") ? scenarios
+                        : List.of("deny-hit", "rules-drop");
+                var results = io.xdpml.firewall.FirewallBench.measureVeth(drops, entries, frames, runs);
+                out.printf("live frames through a veth pair into the firewall (native XDP), 64-byte UDP/IPv4, %d frames,"
+                        + " median of %d runs%n", frames, runs);
+                out.printf("%-10s %9s %8s %12s%n", "scenario", "entries", "Mpps", "judged");
+                for (var r : results) {
+                    out.printf("%-10s %9d %8.2f %12d%n", r.scenario(), r.entries(), r.mpps(), r.judged());
+                }
+                out.flush();
+                return 0;
+            }
             if (repeat < 1 || runs < 1 || entries.stream().anyMatch(n -> n < 1 || n > 4_000_000)) {
                 throw new IllegalArgumentException("--repeat and --runs must be positive, --entries 1 to 4000000");
             }
@@ -196,7 +220,7 @@ final class BenchCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
-        @Option(names = "--program", defaultValue = "parse", description = "pipeline to measure (default: ${DEFAULT-VALUE})")
+        @Option(names = "--program", defaultValue = "parse", description = "pipelines to measure, comma-separated (default: ${DEFAULT-VALUE})")
         String program;
 
         @Option(names = "--frame", defaultValue = "udp4", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
@@ -222,9 +246,11 @@ final class BenchCommand implements Runnable {
             });
             byte[] bytes = frame.build(size);
             List<String> names = new ArrayList<>(List.of("drop"));
-            if (!program.equals("drop")) {
-                Pipelines.get(program);
-                names.add(program);
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
             }
             List<io.xdpml.pipeline.VethThroughput.Result> rs = io.xdpml.pipeline.VethThroughput.measure(names, bytes, frames, runs);
             if (json) {

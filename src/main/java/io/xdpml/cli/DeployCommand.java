@@ -6,6 +6,7 @@ import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.XdpAttachment;
+import io.xdpml.kernel.XdpLink;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.ClassifyMode;
@@ -57,7 +58,9 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--default-action", defaultValue = "pass", description = "pass or drop: packets without a class and of 'count' classes (default: ${DEFAULT-VALUE})")
     String defaultAction;
 
-    @Option(names = "--xdp-mode", defaultValue = "AUTO", description = "AUTO (native, else generic), NATIVE or GENERIC (default: ${DEFAULT-VALUE})")
+    @Option(names = "--xdp-mode", defaultValue = "AUTO", description = {"AUTO: a BPF link (native where the driver has it, else generic;",
+        "detached by the kernel when the process ends, even on a crash); NATIVE or GENERIC: netlink attach in that mode",
+        "(default: ${DEFAULT-VALUE})"})
     XdpMode xdpMode;
 
     @Option(names = "--watch", description = "hot-swap the model when its file changes")
@@ -99,12 +102,10 @@ final class DeployCommand implements Callable<Integer> {
             obj.load();
             try (ClassifierProgram classifier = new ClassifierProgram(obj)) {
                 classifier.deploy(d);
-                try (XdpAttachment att = XdpAttachment.attach(obj.program(ClassifierProgram.ENTRY), ifindex, xdpMode)) {
+                try (AutoCloseable att = attach(obj, ifindex)) {
                     if (!json) {
-                        out.printf("deployed %s (%s, %s, classes %s, actions %s) on %s, %s mode%s%n", model, m.kind().id(), d.mode(),
-                                m.classes(), Arrays.toString(d.actions()).toLowerCase(Locale.ROOT), iface,
-                                att.mode().name().toLowerCase(Locale.ROOT),
-                                att.fallbackReason() == null ? "" : " (native failed: " + att.fallbackReason() + ")");
+                        out.printf("deployed %s (%s, %s, classes %s, actions %s) on %s, %s%n", model, m.kind().id(), d.mode(),
+                                m.classes(), Arrays.toString(d.actions()).toLowerCase(Locale.ROOT), iface, describe(att));
                         out.flush();
                     }
                     run(out, classifier, m);
@@ -114,6 +115,25 @@ final class DeployCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * AUTO: a BPF link, which the kernel detaches when its last fd closes, so even a killed or
+     * crashed JVM leaves nothing attached. NATIVE/GENERIC: a netlink attachment in that mode
+     * (detached on exit and on SIGINT/SIGTERM by the shutdown hook, not after a SIGKILL).
+     */
+    private AutoCloseable attach(BpfObject obj, int ifindex) {
+        if (xdpMode == XdpMode.AUTO) {
+            return XdpLink.attach(obj.program(ClassifierProgram.ENTRY), ifindex);
+        }
+        return XdpAttachment.attach(obj.program(ClassifierProgram.ENTRY), ifindex, xdpMode);
+    }
+
+    private static String describe(AutoCloseable att) {
+        if (att instanceof XdpAttachment a) {
+            return a.mode().name().toLowerCase(Locale.ROOT) + " mode";
+        }
+        return "through a BPF link (native where the driver has it; detached when this process ends, even on a crash)";
     }
 
     private Deployment deployment(ModelFile m) {

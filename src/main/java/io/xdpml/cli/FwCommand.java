@@ -126,6 +126,10 @@ final class FwCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        @Option(names = "--connections", paramLabel = "N", arity = "0..1", fallbackValue = "100", defaultValue = "0",
+                description = "also list up to N tracked connections (initiator -> responder, state, idle time; N default 100)")
+        int connections;
+
         @Mixin
         PinDir pinDir = new PinDir();
 
@@ -152,6 +156,12 @@ final class FwCommand implements Runnable {
                 entries.stream().sorted().forEach(out::println);
                 out.println("# " + c.get(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT) + " rules compiled into "
                         + m.activeRuleEntries() + " rule-trie entries");
+                if (connections > 0) {
+                    // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
+                    List<String> lines = m.connectionLines(connections, System.nanoTime());
+                    out.println("# " + m.connections() + " connections" + (lines.size() < m.connections() ? ", first " + lines.size() : ""));
+                    lines.forEach(l -> out.println("# " + l));
+                }
             }
             return 0;
         }

@@ -54,6 +54,9 @@ final class XskBenchCommand implements Callable<Integer> {
     @Option(names = "--drain-frames", defaultValue = "1024", description = "frames waiting in the RX ring per drain round (default: ${DEFAULT-VALUE})")
     int drainFrames;
 
+    @Option(names = "--huge-pages", description = "UMEM on huge pages (reserved, else transparent) for Java and C alike")
+    boolean hugePages;
+
     @Option(names = "--json", description = "print [{consumer, sample, mpps, ...}]")
     boolean json;
 
@@ -74,9 +77,9 @@ final class XskBenchCommand implements Callable<Integer> {
         Path dir = Files.createTempDirectory("xdpml-xsk-bench");
         try {
             Path consumer = XskThroughput.compileConsumer(dir);
-            List<XskThroughput.Result> rs = XskThroughput.measure(sample, bytes, frames, runs, !noMetadata, batch, consumer);
+            List<XskThroughput.Result> rs = XskThroughput.measure(sample, bytes, frames, runs, !noMetadata, batch, hugePages, consumer);
             List<XskThroughput.DrainResult> drain = drainRounds > 0
-                    ? XskThroughput.measureDrain(bytes, drainFrames, drainRounds, !noMetadata, batch, consumer) : List.of();
+                    ? XskThroughput.measureDrain(bytes, drainFrames, drainRounds, !noMetadata, batch, hugePages, consumer) : List.of();
             if (json) {
                 List<Map<String, Object>> l = new ArrayList<>();
                 for (var r : rs) {
@@ -99,8 +102,8 @@ final class XskBenchCommand implements Callable<Integer> {
                 }
                 out.println(new ObjectMapper().writeValueAsString(l));
             } else {
-                out.printf("AF_XDP copy mode on veth, %d-byte frames, %d per run, batch %d, metadata %s, median of %d runs%n",
-                        bytes.length, frames, batch, noMetadata ? "off" : "on", runs);
+                out.printf("AF_XDP copy mode on veth, %d-byte frames, %d per run, batch %d, metadata %s, %s, median of %d runs%n",
+                        bytes.length, frames, batch, noMetadata ? "off" : "on", hugePages ? "UMEM on huge pages" : "UMEM on 4 KiB pages", runs);
                 out.printf("%-8s %-8s %12s %12s %12s %12s %10s%n", "sample", "consumer", "offered Mpps", "redirected",
                         "received", "recv Mpps", "java/c");
                 for (int i = 0; i < rs.size(); i += 2) {

@@ -21,11 +21,13 @@ import java.util.SplittableRandom;
  * <li>{@code deny-hit}: the same list, the packet's source in it;</li>
  * <li>{@code rules}: N rules on distinct source hosts and ports (every 4th a range of up to 16), default drop; the packet
  *     matches the LAST rule in file order (a scan would pay N);</li>
+ * <li>{@code rules-drop}: the same rules with action drop and default pass (for end-to-end runs,
+ *     where a passed packet would go on to the network stack);</li>
  * <li>{@code conntrack}: the rules plus conntrack, the packet of a tracked UDP flow.</li>
  * </ul>
  */
 public final class FirewallBench {
-    public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "conntrack");
+    public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack");
 
     private FirewallBench() {}
 
@@ -36,6 +38,7 @@ public final class FirewallBench {
         List<Prefix> deny = new ArrayList<>();
         List<FirewallRule> rules = new ArrayList<>();
         boolean conntrack = scenario.equals("conntrack");
+        FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
             case "pass-all" -> { }
             case "deny-miss", "deny-hit" -> {
@@ -55,7 +58,7 @@ public final class FirewallBench {
                 set.add(scenario.equals("deny-hit") ? Prefix.parse("192.0.2.0/24") : Prefix.parse("192.0.3.0/24"));
                 deny.addAll(set);
             }
-            case "rules", "conntrack" -> {
+            case "rules", "rules-drop", "conntrack" -> {
                 for (int i = 0; i < n - 1; i++) {
                     // distinct hosts in 10.0.0.0/8 and 100.64.0.0/10, ports in random ranges
                     int host = i;
@@ -63,10 +66,10 @@ public final class FirewallBench {
                             : new byte[] {100, (byte) (64 + (host >>> 16 & 63)), (byte) (host >>> 8), (byte) host};
                     int lo = rnd.nextInt(60000);
                     int hi = i % 4 == 0 ? lo + rnd.nextInt(16) : lo; // mostly one port, some short ranges
-                    rules.add(new FirewallRule(i, 0, FirewallRule.Action.PASS, FirewallRule.Protocol.UDP, new Prefix(4, a, 32), null,
+                    rules.add(new FirewallRule(i, 0, action, FirewallRule.Protocol.UDP, new Prefix(4, a, 32), null,
                             true, lo, hi));
                 }
-                rules.add(new FirewallRule(n - 1, 0, FirewallRule.Action.PASS, FirewallRule.Protocol.UDP,
+                rules.add(new FirewallRule(n - 1, 0, action, FirewallRule.Protocol.UDP,
                         Prefix.parse("192.0.2.0/24"), Prefix.parse("198.51.100.0/24"), true, 50, 60));
             }
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; known: " + SCENARIOS);
@@ -81,6 +84,7 @@ public final class FirewallBench {
         return switch (scenario) {
             case "deny-hit" -> FirewallCounter.DROP_DENY_LIST;
             case "rules" -> FirewallCounter.PASS_RULE;
+            case "rules-drop" -> FirewallCounter.DROP_RULE;
             case "conntrack" -> FirewallCounter.PASS_CONNTRACK;
             default -> FirewallCounter.PASS_DEFAULT;
         };
@@ -138,6 +142,67 @@ public final class FirewallBench {
                 }
             }
             program.maps().install(FirewallConfig.passAll());
+        }
+        return out;
+    }
+
+    /** One end-to-end point: frames sent through the veth pair, time, frames the firewall judged. */
+    public record VethResult(String scenario, int entries, long frames, long nanos, long judged) {
+        public double mpps() {
+            return frames * 1000.0 / nanos;
+        }
+    }
+
+    /**
+     * End to end: a namespace of its own with a veth pair, live frames (BPF_PROG_TEST_RUN with
+     * XDP_TX, as {@code bench veth}) into the end where the firewall is attached natively, for each
+     * drop scenario and size; the median of {@code runs}.
+     */
+    public static List<VethResult> measureVeth(List<String> scenarios, List<Integer> sizes, int frames, int runs) {
+        byte[] frame = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1").udp(4000, 53).padTo(64).build();
+        int biggest = sizes.stream().mapToInt(Integer::intValue).max().orElse(10);
+        int cap = Integer.highestOneBit(Math.max(biggest, 1 << 16) * 2 - 1) * 8;
+        FirewallProgram.Limits limits = new FirewallProgram.Limits(cap, cap, Math.max(biggest, 1024), 1 << 16, 1 << 16);
+        List<VethResult> out = new ArrayList<>();
+        try (io.xdpml.kernel.NetworkNamespace ns = io.xdpml.kernel.NetworkNamespace.create("xdpml-fwbench")) {
+            ns.createVethPair("xdpfw0", "xdpfw1");
+            ns.run(() -> {
+                int gen = io.xdpml.kernel.Interfaces.indexOf("xdpfw0");
+                int rcv = io.xdpml.kernel.Interfaces.indexOf("xdpfw1");
+                try (io.xdpml.kernel.BpfObject tx = io.xdpml.kernel.BpfObject.openResource("/bpf/xdp_tx.bpf.o");
+                     FirewallProgram program = FirewallProgram.load(limits, 4789, false);
+                     Arena arena = Arena.ofConfined()) {
+                    tx.load();
+                    MemorySegment pkt = arena.allocate(frame.length);
+                    pkt.copyFrom(MemorySegment.ofArray(frame));
+                    try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(gen, 0).withLiveFrames(64);
+                         io.xdpml.kernel.XdpAttachment att = io.xdpml.kernel.XdpAttachment.attach(program.program(), rcv,
+                                 io.xdpml.kernel.XdpMode.NATIVE)) {
+                        for (int n : sizes) {
+                            for (String s : scenarios) {
+                                program.maps().install(config(s, n, 1));
+                                run.run(pkt, frame.length, 100_000); // warm up
+                                List<VethResult> rs = new ArrayList<>();
+                                for (int r = 0; r < runs; r++) {
+                                    long before = program.maps().counter(FirewallCounter.PACKETS);
+                                    long t0 = System.nanoTime();
+                                    run.run(pkt, frame.length, frames);
+                                    long nanos = System.nanoTime() - t0;
+                                    Thread.sleep(20); // what is still in the veth ring gets judged
+                                    long judged = program.maps().counter(FirewallCounter.PACKETS) - before;
+                                    rs.add(new VethResult(s, n, frames, nanos, judged));
+                                }
+                                rs.sort((x, y) -> Double.compare(x.mpps(), y.mpps()));
+                                out.add(rs.get(rs.size() / 2));
+                                if (program.maps().counter(expected(s)) == 0) {
+                                    throw new IllegalStateException(s + ": no packet got " + expected(s));
+                                }
+                            }
+                        }
+                    }
+                }
+                return null;
+            });
         }
         return out;
     }

@@ -232,6 +232,45 @@ public final class FirewallMaps {
         return v;
     }
 
+    /**
+     * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder,
+     * state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
+     */
+    public List<String> connectionLines(int max, long nowNanos) {
+        List<String> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment key = a.allocate(FirewallLayout.CT_KEY_SIZE, 8);
+            MemorySegment value = a.allocate(FirewallLayout.CT_SIZE, 8);
+            for (byte[] k : ct.keys()) {
+                if (out.size() >= max) {
+                    break;
+                }
+                key.copyFrom(MemorySegment.ofArray(k));
+                if (!ct.lookup(key, value)) {
+                    continue;
+                }
+                int family = FirewallLayout.u8(key, FirewallLayout.CT_KEY_FAMILY);
+                String ea = endpoint(key, FirewallLayout.CT_KEY_ADDR_A, FirewallLayout.CT_KEY_PORT_A, family);
+                String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
+                boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
+                long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
+                out.add(String.format("%s %s -> %s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
+                        aFirst ? ea : eb, aFirst ? eb : ea,
+                        FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
+                        Math.max(0, nowNanos - last) / 1e9));
+            }
+        }
+        return out;
+    }
+
+    private static String endpoint(MemorySegment key, int addrOff, int portOff, int family) {
+        byte[] addr = key.asSlice(addrOff, 16).toArray(ValueLayout.JAVA_BYTE);
+        int port = Short.toUnsignedInt(key.get(FirewallLayout.U16, portOff));
+        Prefix p = family == 4 ? new Prefix(4, java.util.Arrays.copyOfRange(addr, 12, 16), 32) : new Prefix(6, addr, 128);
+        String host = p.toString().substring(0, p.toString().lastIndexOf('/'));
+        return (family == 6 ? "[" + host + "]" : host) + ":" + port;
+    }
+
     public long connections() {
         long[] n = {0};
         ct.forEachKey(k -> n[0]++);

@@ -27,9 +27,14 @@ public final class JavaFlowEngine implements FlowEngine {
 
     @Override
     public void packet(MemorySegment frame, int length, long timestampNanos) {
-        parser.parse(frame, length, summary);
+        packet(frame, 0, length, timestampNanos);
+    }
+
+    /** A frame at {@code offset} in {@code memory} (e.g. in an AF_XDP UMEM, read in place). */
+    public void packet(MemorySegment memory, long offset, int length, long timestampNanos) {
+        parser.parse(memory, offset, length, summary);
         parseCounters.count(summary);
-        if (packet.of(frame, 0, length, summary)) {
+        if (packet.of(memory, offset, length, summary)) {
             table.add(packet, timestampNanos);
         } else {
             table.notTracked();
@@ -49,6 +54,11 @@ public final class JavaFlowEngine implements FlowEngine {
     /** The flow state the last packet updated, or null when it was not tracked. */
     public MemorySegment lastUpdated() {
         return table.lastUpdated();
+    }
+
+    /** The parse of the last packet (valid until the next). */
+    public ParseSummary lastSummary() {
+        return summary;
     }
 
     /** The key and contribution of the last packet (valid when {@link #lastUpdated()} is not null). */

@@ -182,6 +182,7 @@ public final class Native {
             libc("recvfrom", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS), true);
     private static final MethodHandle SCHED_SETAFFINITY =
             libc("sched_setaffinity", fd(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
+    private static final MethodHandle MADVISE = libc("madvise", fd(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
     private static final MethodHandle SCHED_GETAFFINITY =
             libc("sched_getaffinity", fd(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), true);
     private static final MethodHandle SCHED_GETCPU = libc("sched_getcpu", fd(JAVA_INT), false);
@@ -471,6 +472,11 @@ public final class Native {
     /** mmap(NULL, length, prot, flags, fd, offset): the mapping (zero-length), or MAP_FAILED (-1). */
     public static MemorySegment xskMmap(long length, int prot, int flags, int fd, long offset) {
         return mmap(length, prot, flags, fd, offset);
+    }
+
+    /** madvise(addr, length, advice): 0, or -1 with {@link #errno()}. */
+    public static int madvise(MemorySegment addr, long length, int advice) {
+        try { return (int) MADVISE.invokeExact(CAPTURE.get(), addr, length, advice); } catch (Throwable t) { throw rethrow(t); }
     }
 
     /** munmap(addr, length). */

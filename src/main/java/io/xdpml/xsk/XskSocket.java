@@ -47,6 +47,8 @@ public final class XskSocket implements AutoCloseable {
     private final long[] txFree;
     private int txFreeCount;
     private long received;
+    /** Keeps the touch loop's loads from being optimised away (see {@link #handle}). */
+    private long touchSink;
     private long sent;
     private boolean closed;
 
@@ -162,14 +164,31 @@ public final class XskSocket implements AutoCloseable {
         long chunkMask = -(long) config.frameSize();
         XskFrame f = frame;
         XskMetadata meta = f.metadata();
+        // entry offsets with constant shifts (16-byte descriptors, 8-byte addresses)
+        long rxDesc = rx.descOffset;
+        int rxMask = rx.mask;
+        long fillDesc = fill.descOffset;
+        int fillMask = fill.mask;
+        // Touch every frame's first byte before any handler runs: the kernel has just written the
+        // frames on another CPU, so each first access misses; in this tight loop the CPU overlaps
+        // the misses, in the handler loop (too long for its out-of-order window) it does not.
+        // Measured with the UMEM on huge pages: 33 -> 30 ns per frame drained (docs/xsk.md).
+        {
+            long t = 0;
+            for (int i = 0; i < n; i++) {
+                long d = rxDesc + ((long) ((cons + i) & rxMask) << 4);
+                t += umemMemory.get(JAVA_BYTE, ring.get(JAVA_LONG, d));
+            }
+            touchSink = t;
+        }
         int done = 0;
         try {
             while (done < n) {
-                long d = rx.entry(cons + done);
+                long d = rxDesc + ((long) ((cons + done) & rxMask) << 4);
                 long addr = ring.get(JAVA_LONG, d + XskAbi.DESC_ADDR);
                 int len = ring.get(JAVA_INT, d + XskAbi.DESC_LEN);
                 f.wrap(addr, len, queue);
-                fillRing.set(JAVA_LONG, fill.entry(prod + done), addr & chunkMask);
+                fillRing.set(JAVA_LONG, fillDesc + ((long) ((prod + done) & fillMask) << 3), addr & chunkMask);
                 done++;
                 handler.onFrame(f);
                 if (meta.read) meta.clear();
@@ -388,7 +407,6 @@ public final class XskSocket implements AutoCloseable {
                     if (r != null) r.unmap();
                 }
                 Native.xskClose(fd);
-                umem.memory().fill((byte) 0);
                 throw e;
             }
         }

@@ -65,7 +65,7 @@ public final class XskThroughput {
      * @param consumerBinary the compiled C consumer ({@link #compileConsumer})
      */
     public static List<Result> measure(int[] sampleNs, byte[] frame, int frames, int runs, boolean metadata,
-                                       int batch, Path consumerBinary) {
+                                       int batch, boolean hugePages, Path consumerBinary) {
         List<Result> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
@@ -85,12 +85,14 @@ public final class XskThroughput {
                                 prog.attach(rcv, XdpMode.NATIVE);
                                 List<Result> c = new ArrayList<>();
                                 List<Result> j = new ArrayList<>();
-                                XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
+                                XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY)
+                            .withHugePages(hugePages);
                                 // warm-up: page pool, caches, JIT of the Java receive loop
                                 java(prog, run, pkt, frame.length, Math.min(frames, 2_000_000), n, rcv, cfg);
-                                for (int r = 0; r < runs; r++) {
-                                    c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, consumerBinary));
-                                    j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
+                                for (int r = 0; r < runs; r++) { // who goes first alternates
+                                    if ((r & 1) == 1) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
+                                    c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, hugePages, consumerBinary));
+                                    if ((r & 1) == 0) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
                                 }
                                 out.add(median(c));
                                 out.add(median(j));
@@ -141,9 +143,11 @@ public final class XskThroughput {
     private static final Pattern C_RESULT = Pattern.compile("received (\\d+) sum (\\d+)");
 
     private static Result c(XskProgram prog, TestRun run, MemorySegment pkt, int length, int frames, int n,
-                            NetworkNamespace ns, Path pin, int batch, Path binary) throws Exception {
-        Process p = new ProcessBuilder(binary.toString(), "/var/run/netns/" + ns.name(), RCV, "0", pin.toString(),
-                String.valueOf(CONSUMER_CPU), String.valueOf(batch)).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                            NetworkNamespace ns, Path pin, int batch, boolean hugePages, Path binary) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(binary.toString(), "/var/run/netns/" + ns.name(), RCV, "0", pin.toString(),
+                String.valueOf(CONSUMER_CPU), String.valueOf(batch)));
+        if (hugePages) cmd.add("thp");
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             String ready = out.readLine();
@@ -167,7 +171,8 @@ public final class XskThroughput {
     /**
      * Cost of draining frames already waiting in the RX ring, Java against C. Two veth pairs, the
      * program on each receiving end, the C consumer's socket on one and Java's on the other, so
-     * that rounds alternate between them (drift of a shared machine's load hits both alike). Per
+     * that rounds alternate between them (drift of a shared machine's load hits both alike; who
+     * goes first alternates too). Per
      * round the generator puts {@code perRound} frames into a ring while its consumer waits; the
      * consumer (pinned to CPU 1 for all rounds: the C process, a Java thread) waits until all of
      * them are in its RX ring, drains them and times only that. Less at the mercy of a loaded
@@ -175,7 +180,7 @@ public final class XskThroughput {
      * interrupted. Returns "c" then "java".
      */
     public static List<DrainResult> measureDrain(byte[] frame, int perRound, int rounds, boolean metadata, int batch,
-                                                 Path consumerBinary) {
+                                                 boolean hugePages, Path consumerBinary) {
         List<DrainResult> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         Path pin = pinDir.resolve("xsks_drain");
@@ -198,10 +203,12 @@ public final class XskThroughput {
                     pkt.copyFrom(MemorySegment.ofArray(frame));
                     long[] cNs = new long[rounds];
                     long[] jNs = new long[rounds];
-                    XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
-                    Process p = new ProcessBuilder(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv, "0",
-                            pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain")
-                            .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                    XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY)
+                            .withHugePages(hugePages);
+                    List<String> args = new ArrayList<>(List.of(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv,
+                            "0", pin.toString(), String.valueOf(CONSUMER_CPU), String.valueOf(batch), "drain"));
+                    if (hugePages) args.add("thp");
+                    Process p = new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                     var commands = new java.util.concurrent.SynchronousQueue<Integer>();
                     var results = new java.util.concurrent.SynchronousQueue<Long>();
                     Thread consumer = null;
@@ -230,17 +237,25 @@ public final class XskThroughput {
                         });
                         Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
                         for (int r = -rounds; r < rounds; r++) { // the first half warms up (JIT, caches)
-                            fillRing(cProg, cRun, pkt, frame.length, perRound);
-                            cmd.println("d " + perRound);
-                            String line = in.readLine();
-                            Matcher m = line == null ? null : drained.matcher(line);
-                            if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
-                            fillRing(jProg, jRun, pkt, frame.length, perRound);
-                            commands.put(perRound);
-                            long took = results.take();
+                            long c = 0;
+                            long j = 0;
+                            for (int turn = 0; turn < 2; turn++) {
+                                if ((turn == 0) == ((r & 1) == 0)) { // C first in even rounds, Java first in odd ones
+                                    fillRing(cProg, cRun, pkt, frame.length, perRound);
+                                    cmd.println("d " + perRound);
+                                    String line = in.readLine();
+                                    Matcher m = line == null ? null : drained.matcher(line);
+                                    if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
+                                    c = Long.parseLong(m.group(2));
+                                } else {
+                                    fillRing(jProg, jRun, pkt, frame.length, perRound);
+                                    commands.put(perRound);
+                                    j = results.take();
+                                }
+                            }
                             if (r >= 0) {
-                                cNs[r] = Long.parseLong(m.group(2));
-                                jNs[r] = took;
+                                cNs[r] = c;
+                                jNs[r] = j;
                             }
                         }
                         cmd.println("q");

@@ -46,7 +46,7 @@ class FwCliTest {
         Path good = Files.createTempFile("fw", ".conf");
         Path bad = Files.createTempFile("fw-bad", ".conf");
         Path json = Files.createTempFile("allow", ".json");
-        Files.writeString(good, "default drop\nallow src 198.51.100.0/24\nrule pass udp port 53\n");
+        Files.writeString(good, "default drop\nconntrack on\nallow src 198.51.100.0/24\nrule pass udp port 53\n");
         Files.writeString(bad, "default drop\nallow src 198.51.100.0/24 10.0.0.300\n");
         Files.writeString(json, """
                 {"version": "1", "total_ips": 2,
@@ -79,6 +79,7 @@ class FwCliTest {
                     assertThat(stats.code()).as(stats.err()).isZero();
                     JsonNode st = new ObjectMapper().readTree(stats.out());
                     assertThat(st.at("/counters/packets").asLong()).isEqualTo(6);
+                    assertThat(st.at("/connections").asLong()).as("the UDP packets that passed").isEqualTo(3);
                     assertThat(st.at("/counters/pass_allow_list").asLong()).isEqualTo(2);
                     assertThat(st.at("/counters/pass_rule").asLong()).isEqualTo(1);
                     assertThat(st.at("/counters/drop_default").asLong()).isEqualTo(3);
@@ -87,7 +88,9 @@ class FwCliTest {
 
                     String shown = CliTest.run("fw", "show", pinDir).out();
                     assertThat(shown).contains("default drop").contains("allow src 198.51.100.0/24")
-                            .contains("1 rules compiled into").contains("attached to: xdpml1");
+                            .contains("1 rules compiled into").contains("attached to: xdpml1").contains("conntrack on");
+                    assertThat(CliTest.run("fw", "show", "--connections", pinDir).out()).contains("# 3 connections")
+                            .contains("# udp 198.51.100.9:1234 -> 192.0.2.1:80 udp").contains("# udp 203.0.113.5:1234 -> 192.0.2.1:53 udp");
 
                     CliTest.Run rejected = CliTest.run("fw", "load", bad.toString(), pinDir);
                     assertThat(rejected.code()).isEqualTo(1);

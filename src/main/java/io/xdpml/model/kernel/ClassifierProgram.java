@@ -22,6 +22,7 @@ public final class ClassifierProgram implements AutoCloseable {
     static final int LAYERS = 3;
 
     private final BpfMap stats;
+    private final BpfMap xsks;
     private final ModelSlots slots;
 
     /** @param object the loaded classify object */
@@ -36,12 +37,25 @@ public final class ClassifierProgram implements AutoCloseable {
             }
         }
         this.stats = object.map("xdpml_model_stats");
+        this.xsks = object.map("xdpml_xsks");
         this.slots = new ModelSlots(object.map("xdpml_models"), object.variable("xdpml_model_active"));
     }
 
     /** Hot swap: the next packets use {@code d}; returns the deployment's generation. */
     public int deploy(Deployment d) {
         return slots.deploy(d);
+    }
+
+    /**
+     * Puts an AF_XDP socket (its fd) into the pipeline's XSKMAP at receive queue {@code queue}:
+     * packets of classes whose action is {@code xsk} arriving on that queue go to it.
+     */
+    public void attachSocket(int queue, int socketFd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
+            fd.set(ValueLayout.JAVA_INT, 0, socketFd);
+            xsks.update(queue, fd, BpfMap.BPF_ANY);
+        }
     }
 
     public ModelSlots slots() {

@@ -17,7 +17,7 @@ package io.xdpml.model.kernel;
  *  131168 mlp:
  *       0 n_in u8  1 n_layers u8  2 width u8[4]  6 pad[2]
  *       8 in_index u8[32]  40 in_min u64[32]  296 in_range u64[32]
- *     552 wp s64[3][16][32] (two neurons' int8 weights per word, see model.h)
+ *     552 wp s64[3][16][32] (three neurons' int8 weights per word in 21-bit lanes, see model.h; groups 11..15 unused)
  *   12840 bias s32[3][32]  13224 mult s32[3][32]
  *  144776 end
  * </pre>
@@ -67,14 +67,19 @@ public final class ModelSlotLayout {
     public static final int MODE_PACKET = 0;
     public static final int MODE_FLOW = 1;
 
-    /** Offset of wp[l][q][j] within the slot: the weights of neurons 2q and 2q + 1 from input j. */
-    public static long weightPair(int l, int q, int j) {
-        return MLP + MLP_W + 8L * ((l * (MLP_MAX_WIDTH / 2) + q) * MLP_MAX_WIDTH + j);
+    /** Neurons per weight word. */
+    public static final int LANES = 3;
+    public static final int LANE_BITS = 21;
+    private static final int GROUP_SLOTS = 16;
+
+    /** Offset of wp[l][g][j] within the slot: the weights of neurons 3g, 3g + 1, 3g + 2 from input j. */
+    public static long weightGroup(int l, int g, int j) {
+        return MLP + MLP_W + 8L * ((l * GROUP_SLOTS + g) * MLP_MAX_WIDTH + j);
     }
 
-    /** wp's word for weights w0 (neuron 2q) and w1 (neuron 2q + 1): w0 + w1 * 2^32. */
-    public static long pack(int w0, int w1) {
-        return w0 + ((long) w1 << 32);
+    /** wp's word for the weights of three neurons: w0 + w1 * 2^21 + w2 * 2^42. */
+    public static long pack(int w0, int w1, int w2) {
+        return w0 + ((long) w1 << LANE_BITS) + ((long) w2 << (2 * LANE_BITS));
     }
 
     public static long bias(int l, int k) {

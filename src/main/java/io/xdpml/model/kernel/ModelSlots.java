@@ -158,11 +158,12 @@ public final class ModelSlots implements AutoCloseable {
             int[] b = layer.bias();
             int[] mult = layer.multiplier();
             int in = layer.in();
-            for (int q = 0; 2 * q < layer.out(); q++) {
-                int k0 = 2 * q;
-                int k1 = 2 * q + 1;
+            int out = layer.out();
+            for (int g = 0; LANES * g < out; g++) {
+                int k = LANES * g;
                 for (int j = 0; j < in; j++) {
-                    m.set(U64, weightPair(l, q, j), pack(w[k0 * in + j], k1 < layer.out() ? w[k1 * in + j] : 0));
+                    m.set(U64, weightGroup(l, g, j), pack(w[k * in + j], k + 1 < out ? w[(k + 1) * in + j] : 0,
+                            k + 2 < out ? w[(k + 2) * in + j] : 0));
                 }
             }
             for (int k = 0; k < layer.out(); k++) {

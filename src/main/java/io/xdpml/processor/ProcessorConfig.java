@@ -1,0 +1,121 @@
+package io.xdpml.processor;
+
+import io.xdpml.xsk.XskBindMode;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * What an {@link MlPacketProcessor} does: which interface and queues, which packets reach the
+ * callback (1-in-N sampling in XDP, protocol filter, a rate cap), AF_XDP settings, flow tracking,
+ * and capture of flagged packets. Immutable; start from {@link #forInterface} and use the withers.
+ *
+ * @param iface          interface to attach to
+ * @param queues         receive queues, one AF_XDP socket and thread each
+ * @param sampleN        1-in-N packets go to Java, chosen in XDP (1: all); the rest pass untouched
+ * @param bindMode       zero-copy preference (AUTO: zero-copy, falling back to copy)
+ * @param batchSize      frames taken from the RX ring per call
+ * @param flowTracking   keep a flow table in Java so callbacks see flow features
+ * @param maxFlows       flow table size (per queue)
+ * @param idleTimeoutNanos silence that ends a flow
+ * @param protocols      transport protocols the callback sees (IANA numbers); empty: all
+ * @param maxCallbackRate packets per second handed to the callback at most, per queue (0: no cap);
+ *                       the rest are counted as rate-limited
+ * @param captureFile    pcap file for flagged packets, or null
+ * @param captureLimit   the first this many flagged packets are written
+ */
+public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMode bindMode, int batchSize, boolean flowTracking,
+                              int maxFlows, long idleTimeoutNanos, int[] protocols, long maxCallbackRate, Path captureFile,
+                              int captureLimit) {
+    public ProcessorConfig {
+        queues = queues.clone();
+        protocols = protocols.clone();
+        if (iface == null || iface.isBlank()) {
+            throw new IllegalArgumentException("an interface is needed");
+        }
+        if (queues.length == 0) {
+            throw new IllegalArgumentException("at least one queue");
+        }
+        if (sampleN < 1) {
+            throw new IllegalArgumentException("sampleN must be >= 1, not " + sampleN);
+        }
+        if (batchSize < 1 || maxFlows < 1 || idleTimeoutNanos <= 0 || maxCallbackRate < 0 || captureLimit < 0) {
+            throw new IllegalArgumentException("batch size, flow table size and idle timeout must be positive; rate cap and capture limit >= 0");
+        }
+    }
+
+    /** Queue 0 of {@code iface}, every packet, AF_XDP AUTO bind, batches of 64, flows on. */
+    public static ProcessorConfig forInterface(String iface) {
+        return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0);
+    }
+
+    public ProcessorConfig withQueues(int... q) {
+        return new ProcessorConfig(iface, q, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withSampling(int n) {
+        return new ProcessorConfig(iface, queues, n, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withBindMode(XskBindMode m) {
+        return new ProcessorConfig(iface, queues, sampleN, m, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withBatchSize(int n) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, n, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withFlowTracking(boolean on, int maxFlows, long idleTimeoutNanos) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, on, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withProtocols(int... p) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, p,
+                maxCallbackRate, captureFile, captureLimit);
+    }
+
+    public ProcessorConfig withRateCap(long packetsPerSecond) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                packetsPerSecond, captureFile, captureLimit);
+    }
+
+    /** Write the first {@code limit} packets the callback flags to a pcap file. */
+    public ProcessorConfig withCapture(Path file, int limit) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, file, limit);
+    }
+
+    @Override
+    public int[] queues() {
+        return queues.clone();
+    }
+
+    @Override
+    public int[] protocols() {
+        return protocols.clone();
+    }
+
+    /** Whether the callback sees transport protocol {@code p}. */
+    boolean admits(int p) {
+        if (protocols.length == 0) {
+            return true;
+        }
+        for (int x : protocols) {
+            if (x == p) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public String toString() {
+        return "ProcessorConfig[" + iface + ", queues " + Arrays.toString(queues) + ", 1-in-" + sampleN + ", " + bindMode + ", batch "
+                + batchSize + ", flows " + (flowTracking ? maxFlows : "off") + ", protocols "
+                + (protocols.length == 0 ? "all" : Arrays.toString(protocols)) + ", cap " + maxCallbackRate + "/s]";
+    }
+}
