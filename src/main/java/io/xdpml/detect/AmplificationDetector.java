@@ -1,0 +1,163 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * UDP amplification and reflection, per (victim, service port) in windows of packet time: the
+ * bytes of UDP responses from a service port ({@link Config#services}) towards the victim, the
+ * bytes of requests the victim itself sent to that service port, and the distinct reflectors that
+ * answered. Reported when at least {@code minResponseBytes} of responses came from at least
+ * {@code minReflectors} reflectors with a response/request byte ratio of at least
+ * {@code minAmplification} (no request at all counts as unbounded: the requests were spoofed).
+ */
+public final class AmplificationDetector implements Detector {
+    public static final String NAME = "amplification";
+
+    /** Well-known UDP services abused for amplification, by port. */
+    public static final Map<Integer, String> DEFAULT_SERVICES = Map.ofEntries(Map.entry(17, "QOTD"), Map.entry(19, "chargen"),
+            Map.entry(53, "DNS"), Map.entry(111, "portmap"), Map.entry(123, "NTP"), Map.entry(137, "NetBIOS"), Map.entry(161, "SNMP"),
+            Map.entry(389, "CLDAP"), Map.entry(1900, "SSDP"), Map.entry(3702, "WS-Discovery"), Map.entry(11211, "memcached"),
+            Map.entry(47808, "BACnet"));
+
+    /**
+     * @param windowNanos      window length
+     * @param services         UDP service ports watched, with their names
+     * @param minResponseBytes response bytes per window towards one victim from one service
+     * @param minReflectors    distinct reflectors
+     * @param minAmplification response bytes per request byte the victim sent
+     */
+    public record Config(long windowNanos, Map<Integer, String> services, long minResponseBytes, int minReflectors,
+            double minAmplification) {
+        public Config {
+            services = Map.copyOf(services);
+            if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0) {
+                throw new IllegalArgumentException("bad amplification config: " + this);
+            }
+            for (int port : services.keySet()) {
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("bad service port " + port);
+                }
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0);
+        }
+    }
+
+    private static final class Victim {
+        final long hi;
+        final long lo;
+        final int port;
+        long first = Long.MAX_VALUE;
+        long last;
+        long responses;
+        long responseBytes;
+        long requests;
+        long requestBytes;
+        int reflectors;
+
+        Victim(long hi, long lo, int port) {
+            this.hi = hi;
+            this.lo = lo;
+            this.port = port;
+        }
+    }
+
+    private final Config config;
+    private final boolean[] watched = new boolean[65536];
+    private final TumblingWindow window;
+    private final LongObjectMap<Victim> victims = new LongObjectMap<>(256);
+    private final LongHashSet reflectors = new LongHashSet(4096);
+
+    public AmplificationDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+        for (int port : config.services().keySet()) {
+            watched[port] = true;
+        }
+    }
+
+    public AmplificationDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private Victim victim(long key, long hi, long lo, int port) {
+        long k = Addresses.pair(key, port);
+        Victim v = victims.get(k);
+        if (v == null) {
+            v = new Victim(hi, lo, port);
+            victims.putNew(k, v);
+        }
+        return v;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (!p.isUdp()) {
+            return;
+        }
+        int sport = p.sourcePort();
+        int dport = p.destinationPort();
+        if (watched[sport]) {
+            Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
+            v.responses++;
+            v.responseBytes += p.length();
+            v.first = Math.min(v.first, t);
+            v.last = Math.max(v.last, t);
+            if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
+                v.reflectors++;
+            }
+        }
+        if (watched[dport]) {
+            Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport);
+            v.requests++;
+            v.requestBytes += p.length();
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    private void close(DetectionSink sink) {
+        victims.forEach(v -> {
+            if (v.responseBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()) {
+                return;
+            }
+            double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.responseBytes / v.requestBytes;
+            if (amplification < config.minAmplification()) {
+                return;
+            }
+            String service = config.services().get(v.port) + " (UDP " + v.port + ")";
+            List<String> reasons = new ArrayList<>();
+            reasons.add(Detections.count(v.responses) + " " + service + " responses, " + Detections.bytes(v.responseBytes) + " in "
+                    + Detections.seconds(v.last - v.first) + " (" + Detections.rateText(Detections.rate(v.responseBytes * 8, v.last - v.first), "bit")
+                    + ")");
+            reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
+            reasons.add(v.requestBytes == 0 ? "no requests sent by the victim (spoofed)"
+                    : Detections.count(v.requests) + " requests, " + Detections.bytes(v.requestBytes) + " (amplification "
+                            + Detections.ratio(amplification) + "x)");
+            sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
+                    reasons));
+        });
+        victims.clear();
+        reflectors.clear();
+        window.close();
+    }
+}

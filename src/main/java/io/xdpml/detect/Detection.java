@@ -1,0 +1,29 @@
+package io.xdpml.detect;
+
+import java.util.List;
+
+/**
+ * One finding: which detector, about which subject (a source or destination address, a prefix, a
+ * flow, ...), when (capture time, ns: the first and last report merged into it), how strongly
+ * ({@code score}: the detector's main measure against its threshold, 1.0 = just at it), why (human
+ * readable reasons with the numbers) and how many reports of the same subject in the same window
+ * were merged into it ({@code count}).
+ */
+public record Detection(long timeNanos, long lastNanos, String detector, String subject, double score, List<String> reasons,
+        long count) {
+
+    public Detection {
+        reasons = List.copyOf(reasons);
+    }
+
+    /** A single report at {@code timeNanos}. */
+    public static Detection of(long timeNanos, String detector, String subject, double score, List<String> reasons) {
+        return new Detection(timeNanos, timeNanos, detector, subject, score, reasons, 1);
+    }
+
+    /** One line: time, detector, subject, score, count and the reasons. */
+    public String toLine() {
+        return String.format(java.util.Locale.ROOT, "%s %-13s %-40s score=%.1f%s  %s", Detections.timeText(timeNanos), detector, subject,
+                score, count > 1 ? " x" + count : "", String.join("; ", reasons));
+    }
+}

@@ -1,0 +1,55 @@
+package io.xdpml.detect;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+
+/** Formatting shared by the detectors' reasons. */
+final class Detections {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+    private Detections() {}
+
+    /** ISO-8601 UTC with microseconds. */
+    static String timeText(long nanos) {
+        return TIME.format(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)));
+    }
+
+    /** 12,345 */
+    static String count(long n) {
+        return String.format(Locale.ROOT, "%,d", n);
+    }
+
+    /** Seconds with up to 3 decimals: "10 s", "0.687 s". */
+    static String seconds(long nanos) {
+        double s = nanos / 1e9;
+        if (s == Math.rint(s)) {
+            return String.format(Locale.ROOT, "%d s", (long) s);
+        }
+        return String.format(Locale.ROOT, "%.3f s", s);
+    }
+
+    /** A rate in packets (or bytes) per second over {@code spanNanos}, at least 1 ms. */
+    static double rate(long n, long spanNanos) {
+        return n / (Math.max(spanNanos, 1_000_000L) / 1e9);
+    }
+
+    static String rateText(double perSecond, String unit) {
+        return String.format(Locale.ROOT, "%,.0f %s/s", perSecond, unit);
+    }
+
+    static String ratio(double r) {
+        return String.format(Locale.ROOT, "%.2f", r);
+    }
+
+    static String bytes(long b) {
+        if (b >= 10_000_000) {
+            return String.format(Locale.ROOT, "%,.1f MB", b / 1e6);
+        }
+        if (b >= 10_000) {
+            return String.format(Locale.ROOT, "%,.1f kB", b / 1e3);
+        }
+        return count(b) + " B";
+    }
+}

@@ -1,0 +1,22 @@
+package io.xdpml.detect;
+
+/**
+ * A detector: sees every packet as a {@link PacketObservation} (in capture order, with capture
+ * time) and reports {@link Detection}s. Windows are in packet time, never wall time, so a capture
+ * gives the same detections however fast it is replayed. Not thread safe: one per thread.
+ */
+public interface Detector {
+    /** Short name used on the command line and in detections. */
+    String name();
+
+    /** Observes one packet; may report. The observation is valid only during the call. */
+    void observe(PacketObservation packet, DetectionSink sink);
+
+    /** The input ended (at time {@code endNanos}, the last packet's): evaluate the open windows. */
+    void finish(long endNanos, DetectionSink sink);
+
+    /** Whether it reads {@link PacketObservation#flowState()} (the flow table is kept only when one does). */
+    default boolean needsFlows() {
+        return false;
+    }
+}

@@ -1,0 +1,119 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs chosen detectors over packets and collects what they report, de-duplicated: reports of
+ * the same detector about the same subject within one de-duplication window of packet time
+ * (10 s by default, opened by the first report) become one {@link Detection} with their count,
+ * the first and last time, and the reasons of the strongest report. A report after the window
+ * starts a new detection.
+ */
+public final class DetectorSet {
+    public static final long DEFAULT_DEDUP_NANOS = 10_000_000_000L;
+
+    private final List<Detector> detectors;
+    private final Detector[] each; // an array: no iterator per packet
+    private final long dedupNanos;
+    private final boolean needsFlows;
+    private final Map<String, Detection> open = new LinkedHashMap<>();
+    private final List<Detection> closed = new ArrayList<>();
+    private final Map<String, Long> reports = new LinkedHashMap<>();
+    private final DetectionSink sink = this::merge;
+    private long packets;
+    private long lastTime = Long.MIN_VALUE;
+
+    public DetectorSet(List<Detector> detectors, long dedupNanos) {
+        if (detectors.isEmpty()) {
+            throw new IllegalArgumentException("no detectors chosen");
+        }
+        if (dedupNanos <= 0) {
+            throw new IllegalArgumentException("de-duplication window must be positive: " + dedupNanos + " ns");
+        }
+        this.detectors = List.copyOf(detectors);
+        this.each = this.detectors.toArray(Detector[]::new);
+        this.dedupNanos = dedupNanos;
+        this.needsFlows = detectors.stream().anyMatch(Detector::needsFlows);
+        for (Detector d : detectors) {
+            reports.put(d.name(), 0L);
+        }
+    }
+
+    public DetectorSet(List<Detector> detectors) {
+        this(detectors, DEFAULT_DEDUP_NANOS);
+    }
+
+    /** Whether any detector reads the flow state (then the packets' source must track flows). */
+    public boolean needsFlows() {
+        return needsFlows;
+    }
+
+    public List<Detector> detectors() {
+        return detectors;
+    }
+
+    /** Gives one packet to every detector. */
+    public void observe(PacketObservation p) {
+        packets++;
+        lastTime = Math.max(lastTime, p.timeNanos());
+        for (Detector d : each) {
+            d.observe(p, sink);
+        }
+    }
+
+    /** Ends the input: detectors evaluate their open windows. */
+    public void finish() {
+        for (Detector d : detectors) {
+            d.finish(lastTime, sink);
+        }
+    }
+
+    public long packets() {
+        return packets;
+    }
+
+    /** The de-duplicated detections so far, by time. */
+    public List<Detection> detections() {
+        List<Detection> all = new ArrayList<>(closed);
+        all.addAll(open.values());
+        all.sort(Comparator.comparingLong(Detection::timeNanos).thenComparing(Detection::detector).thenComparing(Detection::subject));
+        return all;
+    }
+
+    /** Reports per detector before de-duplication, in the order the detectors were given. */
+    public Map<String, Long> reportsByDetector() {
+        return Map.copyOf(reports);
+    }
+
+    /** De-duplicated detections per detector, every chosen detector listed. */
+    public Map<String, Long> detectionsByDetector() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Detector d : detectors) {
+            m.put(d.name(), 0L);
+        }
+        for (Detection d : detections()) {
+            m.merge(d.detector(), 1L, Long::sum);
+        }
+        return m;
+    }
+
+    private void merge(Detection d) {
+        reports.merge(d.detector(), 1L, Long::sum);
+        String key = d.detector() + '\u0000' + d.subject();
+        Detection old = open.get(key);
+        if (old == null || d.timeNanos() - old.timeNanos() >= dedupNanos || d.timeNanos() < old.timeNanos()) {
+            if (old != null) {
+                closed.add(old);
+            }
+            open.put(key, d);
+            return;
+        }
+        Detection strongest = d.score() > old.score() ? d : old;
+        open.put(key, new Detection(Math.min(old.timeNanos(), d.timeNanos()), Math.max(old.lastNanos(), d.lastNanos()), d.detector(),
+                d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count()));
+    }
+}

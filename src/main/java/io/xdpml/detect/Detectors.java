@@ -1,0 +1,155 @@
+package io.xdpml.detect;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.RecordComponent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The detectors by name, built with their default configurations or with settings of the form
+ * {@code detector.parameter=value} (a {@code Config} record component: integers, longs and decimals).
+ */
+public final class Detectors {
+    private record Kind(Class<? extends Record> configType, Supplier<Record> defaults, Function<Record, Detector> make) {}
+
+    private static final Map<String, Kind> BY_NAME = new LinkedHashMap<>();
+
+    static {
+        BY_NAME.put(PortScanDetector.NAME, new Kind(PortScanDetector.Config.class, PortScanDetector.Config::defaults,
+                c -> new PortScanDetector((PortScanDetector.Config) c)));
+        BY_NAME.put(SynFloodDetector.NAME, new Kind(SynFloodDetector.Config.class, SynFloodDetector.Config::defaults,
+                c -> new SynFloodDetector((SynFloodDetector.Config) c)));
+        BY_NAME.put(AmplificationDetector.NAME, new Kind(AmplificationDetector.Config.class, AmplificationDetector.Config::defaults,
+                c -> new AmplificationDetector((AmplificationDetector.Config) c)));
+        BY_NAME.put(DnsTunnelDetector.NAME, new Kind(DnsTunnelDetector.Config.class, DnsTunnelDetector.Config::defaults,
+                c -> new DnsTunnelDetector((DnsTunnelDetector.Config) c)));
+        BY_NAME.put(VolumetricDetector.NAME, new Kind(VolumetricDetector.Config.class, VolumetricDetector.Config::defaults,
+                c -> new VolumetricDetector((VolumetricDetector.Config) c)));
+        BY_NAME.put(AnomalyDetector.NAME, new Kind(AnomalyDetector.Config.class, AnomalyDetector.Config::defaults,
+                c -> new AnomalyDetector((AnomalyDetector.Config) c)));
+    }
+
+    private Detectors() {}
+
+    /** Every detector's name. */
+    public static List<String> names() {
+        return List.copyOf(BY_NAME.keySet());
+    }
+
+    /** A new detector of each name in the comma-separated list ("all" for every one), with default configurations. */
+    public static List<Detector> create(String names) {
+        return create(names, List.of());
+    }
+
+    /**
+     * A new detector of each name in the comma-separated list ("all" for every one), configured by
+     * {@code settings} ({@code detector.parameter=value}; parameters not set keep their defaults).
+     *
+     * @throws IllegalArgumentException naming the unknown detector or parameter, the bad value, or the
+     *         configuration the detector refuses
+     */
+    public static List<Detector> create(String names, List<String> settings) {
+        List<String> chosen = new ArrayList<>();
+        for (String raw : names.split(",")) {
+            String n = raw.trim().toLowerCase(Locale.ROOT);
+            if (n.isEmpty()) {
+                continue;
+            }
+            if (n.equals("all")) {
+                BY_NAME.keySet().stream().filter(k -> !chosen.contains(k)).forEach(chosen::add);
+            } else if (!BY_NAME.containsKey(n)) {
+                throw new IllegalArgumentException("unknown detector '" + raw.trim() + "' (known: " + known() + ")");
+            } else if (!chosen.contains(n)) {
+                chosen.add(n);
+            }
+        }
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("no detector named in '" + names + "' (known: " + known() + ")");
+        }
+        Map<String, Map<String, String>> byDetector = new LinkedHashMap<>();
+        for (String s : settings) {
+            int dot = s.indexOf('.');
+            int eq = s.indexOf('=');
+            if (dot <= 0 || eq < dot + 2) {
+                throw new IllegalArgumentException("setting '" + s + "' is not detector.parameter=value");
+            }
+            String detector = s.substring(0, dot).trim().toLowerCase(Locale.ROOT);
+            if (!BY_NAME.containsKey(detector)) {
+                throw new IllegalArgumentException("setting '" + s + "': unknown detector '" + detector + "' (known: " + known() + ")");
+            }
+            if (!chosen.contains(detector)) {
+                throw new IllegalArgumentException("setting '" + s + "': " + detector + " is not among the chosen detectors");
+            }
+            byDetector.computeIfAbsent(detector, k -> new LinkedHashMap<>()).put(s.substring(dot + 1, eq).trim(), s.substring(eq + 1).trim());
+        }
+        List<Detector> out = new ArrayList<>();
+        for (String n : chosen) {
+            Kind k = BY_NAME.get(n);
+            out.add(k.make().apply(configure(n, k, byDetector.getOrDefault(n, Map.of()))));
+        }
+        return out;
+    }
+
+    private static String known() {
+        return String.join(", ", BY_NAME.keySet()) + ", all";
+    }
+
+    private static Record configure(String detector, Kind kind, Map<String, String> set) {
+        Record defaults = kind.defaults().get();
+        if (set.isEmpty()) {
+            return defaults;
+        }
+        RecordComponent[] components = kind.configType().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        Map<String, String> left = new LinkedHashMap<>(set);
+        try {
+            for (int i = 0; i < components.length; i++) {
+                RecordComponent c = components[i];
+                types[i] = c.getType();
+                values[i] = c.getAccessor().invoke(defaults);
+                String v = left.remove(c.getName());
+                if (v != null) {
+                    values[i] = parse(detector, c, v);
+                }
+            }
+            if (!left.isEmpty()) {
+                String name = left.keySet().iterator().next();
+                throw new IllegalArgumentException("unknown parameter '" + name + "' of " + detector + " (parameters: "
+                        + String.join(", ", Arrays.stream(components).map(RecordComponent::getName).toList()) + ")");
+            }
+            return kind.configType().getDeclaredConstructor(types).newInstance(values);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                throw iae;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Object parse(String detector, RecordComponent c, String v) {
+        try {
+            if (c.getType() == int.class) {
+                return Integer.parseInt(v.replace("_", ""));
+            }
+            if (c.getType() == long.class) {
+                return Long.parseLong(v.replace("_", ""));
+            }
+            if (c.getType() == double.class) {
+                return Double.parseDouble(v);
+            }
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(detector + "." + c.getName() + ": '" + v + "' is not "
+                    + (c.getType() == double.class ? "a number" : "an integer"));
+        }
+        throw new IllegalArgumentException(detector + "." + c.getName() + " cannot be set here (a " + c.getType().getSimpleName() + ")");
+    }
+}

@@ -1,0 +1,94 @@
+package io.xdpml.detect;
+
+import java.util.Arrays;
+
+/**
+ * A set of longs by open addressing (linear probing), cleared in place: the detectors' distinct
+ * counters ("has this source probed this port in this window?") without boxing. The value 0 is
+ * kept apart since it marks an empty slot.
+ */
+final class LongHashSet {
+    private long[] slots;
+    private int size;
+    private boolean hasZero;
+
+    LongHashSet(int initialCapacity) {
+        slots = new long[Integer.highestOneBit(Math.max(16, initialCapacity) * 2 - 1)];
+    }
+
+    /** Adds {@code v}; true when it was not there. */
+    boolean add(long v) {
+        if (v == 0) {
+            if (hasZero) {
+                return false;
+            }
+            hasZero = true;
+            size++;
+            return true;
+        }
+        int mask = slots.length - 1;
+        int i = (int) Addresses.mix(v) & mask;
+        while (true) {
+            long s = slots[i];
+            if (s == 0) {
+                slots[i] = v;
+                if (++size * 2 > slots.length) {
+                    grow();
+                }
+                return true;
+            }
+            if (s == v) {
+                return false;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    boolean contains(long v) {
+        if (v == 0) {
+            return hasZero;
+        }
+        int mask = slots.length - 1;
+        int i = (int) Addresses.mix(v) & mask;
+        while (true) {
+            long s = slots[i];
+            if (s == 0) {
+                return false;
+            }
+            if (s == v) {
+                return true;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    int size() {
+        return size;
+    }
+
+    void clear() {
+        if (slots.length > 256 && size * 8L < slots.length) {
+            // a burst grew the table: shrink it rather than fill it at every window end
+            slots = new long[Integer.highestOneBit(Math.max(16, size * 4) * 2 - 1)];
+        } else if (size > 0) {
+            Arrays.fill(slots, 0);
+        }
+        size = 0;
+        hasZero = false;
+    }
+
+    private void grow() {
+        long[] old = slots;
+        slots = new long[old.length * 2];
+        int mask = slots.length - 1;
+        for (long v : old) {
+            if (v != 0) {
+                int i = (int) Addresses.mix(v) & mask;
+                while (slots[i] != 0) {
+                    i = (i + 1) & mask;
+                }
+                slots[i] = v;
+            }
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.xdpml.detect;
+
+import static io.xdpml.packet.Bytes.u8;
+
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowPacket;
+import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.FlowTable;
+import io.xdpml.packet.Bytes;
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseFlags;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Fills a {@link PacketObservation} from a frame: parses it once with the reference
+ * {@link PacketParser}, reads addresses, ports, TCP flags and the payload bounds, and (when asked)
+ * updates the reference flow table so detectors see the flow's state. One per thread; nothing is
+ * allocated per packet (a new flow costs the flow table its entry).
+ */
+public final class ObservationBuilder {
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private final PacketParser parser = new PacketParser();
+    private final PacketObservation o = new PacketObservation();
+    private final FlowPacket flowPacket;
+    private final FlowTable flows;
+
+    /** @param trackFlows whether to keep a flow table and give detectors the flow state */
+    public ObservationBuilder(boolean trackFlows) {
+        this(trackFlows ? FlowConfig.defaults() : null);
+    }
+
+    /** @param flowConfig the flow table's settings, or null to track no flows */
+    public ObservationBuilder(FlowConfig flowConfig) {
+        this.flows = flowConfig == null ? null : new FlowTable(flowConfig, FlowRecordListener.NONE);
+        this.flowPacket = flowConfig == null ? null : new FlowPacket();
+    }
+
+    /** Observes the frame of {@code length} bytes at time {@code timeNanos}; the result is reused by the next call. */
+    public PacketObservation observe(MemorySegment frame, int length, long timeNanos) {
+        PacketObservation p = o;
+        parser.parse(frame, length, p.summary);
+        p.frame = frame;
+        p.length = length;
+        p.timeNanos = timeNanos;
+        p.flowState = null;
+        p.flowPacket = null;
+        p.tcpFlags = 0;
+        p.payloadOffset = 0;
+        p.payloadLength = 0;
+        int flags = p.summary.flags();
+        p.ip = (flags & (ParseFlags.IPV4 | ParseFlags.IPV6)) != 0;
+        if (!p.ip) {
+            p.ipVersion = 0;
+            p.protocol = 0;
+            p.sourcePort = 0;
+            p.destinationPort = 0;
+            p.srcHi = p.srcLo = p.dstHi = p.dstLo = 0;
+            p.sourceKey = p.destinationKey = 0;
+            return p;
+        }
+        int l3 = p.summary.l3Offset();
+        int ipEnd;
+        if ((u8(frame, l3) >>> 4) == 4) {
+            p.ipVersion = 4;
+            p.srcHi = 0;
+            p.dstHi = 0;
+            p.srcLo = Addresses.V4_MAPPED | Bytes.be32(frame, l3 + 12);
+            p.dstLo = Addresses.V4_MAPPED | Bytes.be32(frame, l3 + 16);
+            p.protocol = u8(frame, l3 + 9);
+            ipEnd = l3 + Bytes.be16(frame, l3 + 2);
+        } else {
+            p.ipVersion = 6;
+            p.srcHi = frame.get(BE64, l3 + 8);
+            p.srcLo = frame.get(BE64, l3 + 16);
+            p.dstHi = frame.get(BE64, l3 + 24);
+            p.dstLo = frame.get(BE64, l3 + 32);
+            p.protocol = u8(frame, l3 + 6);
+            int payload = Bytes.be16(frame, l3 + 4);
+            ipEnd = payload == 0 ? length : l3 + 40 + payload;
+        }
+        if (p.summary.l4Protocol() != 0) {
+            p.protocol = p.summary.l4Protocol();
+        }
+        p.sourceKey = Addresses.key(p.srcHi, p.srcLo);
+        p.destinationKey = Addresses.key(p.dstHi, p.dstLo);
+        p.sourcePort = p.summary.sourcePort();
+        p.destinationPort = p.summary.destinationPort();
+        int l4 = p.summary.l4Offset();
+        if (l4 != 0 && (flags & ParseFlags.VXLAN) == 0) {
+            int end = Math.min(length, ipEnd);
+            int start = -1;
+            if ((flags & ParseFlags.TCP) != 0 && p.protocol == 6) {
+                p.tcpFlags = u8(frame, l4 + 13);
+                start = l4 + (u8(frame, l4 + 12) >>> 4) * 4;
+            } else if ((flags & ParseFlags.UDP) != 0 && p.protocol == 17) {
+                start = l4 + 8;
+            }
+            if (start > 0 && start < end) {
+                p.payloadOffset = start;
+                p.payloadLength = end - start;
+            }
+        }
+        if (flows != null && flowPacket.of(frame, 0, length, p.summary)) {
+            flows.add(flowPacket, timeNanos);
+            p.flowState = flows.lastUpdated();
+            p.flowPacket = flowPacket;
+        }
+        return p;
+    }
+
+    /** Packets of the flow the last observation updated (both directions), or 0 without flows. */
+    public static long flowPackets(PacketObservation p) {
+        MemorySegment f = p.flowState();
+        if (f == null) {
+            return 0;
+        }
+        return FlowLayout.u64(f, FlowLayout.dirOffset(FlowLayout.FWD) + FlowLayout.D_PACKETS)
+                + FlowLayout.u64(f, FlowLayout.dirOffset(FlowLayout.BWD) + FlowLayout.D_PACKETS);
+    }
+}

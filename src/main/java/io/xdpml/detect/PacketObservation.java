@@ -1,0 +1,163 @@
+package io.xdpml.detect;
+
+import io.xdpml.flow.FlowPacket;
+import io.xdpml.packet.ParseFlags;
+import io.xdpml.packet.ParseSummary;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What a detector sees of one packet: a reusable flyweight that {@link ObservationBuilder} refills
+ * for every packet (no allocation per packet). Valid only during the detector call that receives
+ * it: keep numbers, never the object or its segments.
+ *
+ * <p>Addresses are two big-endian 64-bit words each, IPv4 mapped as {@code ::ffff:a.b.c.d}
+ * ({@link Addresses}); {@link #sourceKey()} and {@link #destinationKey()} are the 64-bit keys the
+ * detectors' tables use.
+ */
+public final class PacketObservation {
+    public static final int TCP_FIN = 0x01;
+    public static final int TCP_SYN = 0x02;
+    public static final int TCP_RST = 0x04;
+    public static final int TCP_PSH = 0x08;
+    public static final int TCP_ACK = 0x10;
+
+    final ParseSummary summary = new ParseSummary();
+    MemorySegment frame;
+    int length;
+    long timeNanos;
+    boolean ip;
+    int ipVersion;
+    long srcHi;
+    long srcLo;
+    long dstHi;
+    long dstLo;
+    long sourceKey;
+    long destinationKey;
+    int protocol;
+    int sourcePort;
+    int destinationPort;
+    int tcpFlags;
+    int payloadOffset;
+    int payloadLength;
+    MemorySegment flowState;
+    FlowPacket flowPacket;
+
+    /** Capture (or receive) time in nanoseconds. */
+    public long timeNanos() {
+        return timeNanos;
+    }
+
+    /** The frame (Ethernet first), {@link #length()} bytes of it valid. */
+    public MemorySegment frame() {
+        return frame;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    /** The parser's summary of this packet. */
+    public ParseSummary summary() {
+        return summary;
+    }
+
+    /** Whether the packet has an IP header (the address and protocol fields are valid). */
+    public boolean isIp() {
+        return ip;
+    }
+
+    /** 4 or 6; 0 when not IP. */
+    public int ipVersion() {
+        return ipVersion;
+    }
+
+    public long sourceHi() {
+        return srcHi;
+    }
+
+    public long sourceLo() {
+        return srcLo;
+    }
+
+    public long destinationHi() {
+        return dstHi;
+    }
+
+    public long destinationLo() {
+        return dstLo;
+    }
+
+    /** {@link Addresses#key} of the source address. */
+    public long sourceKey() {
+        return sourceKey;
+    }
+
+    /** {@link Addresses#key} of the destination address. */
+    public long destinationKey() {
+        return destinationKey;
+    }
+
+    /** IP protocol of the innermost transport header (6 TCP, 17 UDP, ...). */
+    public int protocol() {
+        return protocol;
+    }
+
+    public boolean isTcp() {
+        return summary.has(ParseFlags.TCP) && protocol == 6;
+    }
+
+    public boolean isUdp() {
+        return summary.has(ParseFlags.UDP) && protocol == 17;
+    }
+
+    public int sourcePort() {
+        return sourcePort;
+    }
+
+    public int destinationPort() {
+        return destinationPort;
+    }
+
+    /** TCP flags byte (0 for other protocols). */
+    public int tcpFlags() {
+        return tcpFlags;
+    }
+
+    /** A TCP SYN without ACK: a connection attempt. */
+    public boolean isSyn() {
+        return isTcp() && (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    }
+
+    /** A TCP SYN with ACK: the second step of a handshake. */
+    public boolean isSynAck() {
+        return isTcp() && (tcpFlags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    }
+
+    /** Offset in {@link #frame()} of the TCP/UDP payload; 0 when there is none. */
+    public int payloadOffset() {
+        return payloadOffset;
+    }
+
+    /** Bytes of TCP/UDP payload present in the frame. */
+    public int payloadLength() {
+        return payloadLength;
+    }
+
+    /** The flow's state ({@link io.xdpml.flow.FlowLayout}) after this packet, or null when flows are not tracked. */
+    public MemorySegment flowState() {
+        return flowState;
+    }
+
+    /** The flow key and direction of this packet, or null when flows are not tracked. */
+    public FlowPacket flowPacket() {
+        return flowPacket;
+    }
+
+    public String sourceText() {
+        return Addresses.text(srcHi, srcLo);
+    }
+
+    public String destinationText() {
+        return Addresses.text(dstHi, dstLo);
+    }
+}

@@ -1,0 +1,201 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * SYN floods and SYN-ACK reflection, per destination in windows of packet time.
+ *
+ * <p>Flood: the SYNs a destination receives, how many of them the initiator completed with an ACK
+ * (matched by the 4-tuple of the SYN), how many distinct sources sent them (a spread of nearly one
+ * source per SYN means spoofed sources) and the destination's answers (SYN-ACK, RST). Reported when
+ * at least {@code minSyns} SYNs arrived at {@code minSynRate} per second or more and at most
+ * {@code maxCompletionRatio} of them were completed.
+ *
+ * <p>Reflection: SYN-ACKs a destination receives for SYNs it never sent (a reflector answering
+ * SYNs spoofed with the victim's address). Reported when at least {@code minSyns} unsolicited
+ * SYN-ACKs arrived at {@code minSynRate} per second or more.
+ */
+public final class SynFloodDetector implements Detector {
+    public static final String NAME = "synflood";
+
+    /**
+     * @param windowNanos        window length
+     * @param minSyns            SYNs (or unsolicited SYN-ACKs) per window before anything is reported
+     * @param minSynRate         and their rate, per second over the window's span (at least 1 s)
+     * @param maxCompletionRatio at most this share of SYNs completed by an ACK
+     * @param spoofedSpread      distinct sources per SYN from which the sources are called spoofed
+     */
+    public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread) {
+        public Config {
+            if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0) {
+                throw new IllegalArgumentException("bad SYN flood config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5);
+        }
+    }
+
+    private static final class Host {
+        final long hi;
+        final long lo;
+        long first = Long.MAX_VALUE;
+        long last;
+        long synsIn;
+        long completed;
+        int sources;
+        int ports;
+        int lastPort;
+        long synAcksOut;
+        long rstsOut;
+        long reflectedFirst = Long.MAX_VALUE;
+        long reflectedLast;
+        long unsolicitedSynAcks;
+        int reflectors;
+
+        Host(long hi, long lo) {
+            this.hi = hi;
+            this.lo = lo;
+        }
+    }
+
+    private final Config config;
+    private final TumblingWindow window;
+    private final LongObjectMap<Host> hosts = new LongObjectMap<>(256);
+    private final LongHashSet synTuples = new LongHashSet(4096);
+    private final LongHashSet completedTuples = new LongHashSet(1024);
+    private final LongHashSet pairs = new LongHashSet(4096);
+
+    public SynFloodDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+    }
+
+    public SynFloodDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private static long tuple(long a, long b, int aPort, int bPort) {
+        return Addresses.pair(Addresses.pair(a, b), ((long) aPort << 16) | bPort);
+    }
+
+    private Host host(long key, long hi, long lo) {
+        Host h = hosts.get(key);
+        if (h == null) {
+            h = new Host(hi, lo);
+            hosts.putNew(key, h);
+        }
+        return h;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (!p.isTcp()) {
+            return;
+        }
+        int f = p.tcpFlags();
+        long src = p.sourceKey();
+        long dst = p.destinationKey();
+        if (p.isSyn()) {
+            Host h = host(dst, p.destinationHi(), p.destinationLo());
+            h.synsIn++;
+            h.first = Math.min(h.first, t);
+            h.last = Math.max(h.last, t);
+            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
+            if (pairs.add(Addresses.pair(dst, src))) {
+                h.sources++;
+            }
+            if (pairs.add(Addresses.pair(dst, -1L - p.destinationPort()))) {
+                h.ports++;
+                h.lastPort = p.destinationPort();
+            }
+        } else if (p.isSynAck()) {
+            Host from = hosts.get(src);
+            if (from != null) {
+                from.synAcksOut++;
+            }
+            if (!synTuples.contains(tuple(dst, src, p.destinationPort(), p.sourcePort()))) {
+                Host h = host(dst, p.destinationHi(), p.destinationLo());
+                h.unsolicitedSynAcks++;
+                h.reflectedFirst = Math.min(h.reflectedFirst, t);
+                h.reflectedLast = Math.max(h.reflectedLast, t);
+                if (pairs.add(Addresses.pair(-1L - dst, src))) {
+                    h.reflectors++;
+                }
+            }
+        } else if ((f & PacketObservation.TCP_RST) != 0) {
+            Host from = hosts.get(src);
+            if (from != null) {
+                from.rstsOut++;
+            }
+        } else if ((f & PacketObservation.TCP_ACK) != 0) {
+            long k = tuple(src, dst, p.sourcePort(), p.destinationPort());
+            if (synTuples.contains(k) && completedTuples.add(k)) {
+                Host h = hosts.get(dst);
+                if (h != null) {
+                    h.completed++;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    private static long spanAtLeastOneSecond(long first, long last) {
+        return Math.max(last - first, 1_000_000_000L);
+    }
+
+    private void close(DetectionSink sink) {
+        hosts.forEach(h -> {
+            String subject = Addresses.text(h.hi, h.lo);
+            if (h.synsIn >= config.minSyns()) {
+                double rate = Detections.rate(h.synsIn, spanAtLeastOneSecond(h.first, h.last));
+                double completion = (double) h.completed / h.synsIn;
+                if (rate >= config.minSynRate() && completion <= config.maxCompletionRatio()) {
+                    List<String> reasons = new ArrayList<>();
+                    reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
+                            + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
+                            + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports"));
+                    reasons.add(Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
+                    reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
+                    double spread = (double) h.sources / h.synsIn;
+                    reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
+                            + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
+                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons));
+                }
+            }
+            if (h.unsolicitedSynAcks >= config.minSyns()) {
+                double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
+                if (rate >= config.minSynRate()) {
+                    List<String> reasons = new ArrayList<>();
+                    reasons.add("SYN-ACK reflection: " + Detections.count(h.unsolicitedSynAcks) + " SYN-ACKs for SYNs never sent, in "
+                            + Detections.seconds(h.reflectedLast - h.reflectedFirst));
+                    reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
+                    sink.report(Detection.of(h.reflectedFirst, NAME, subject, rate / config.minSynRate(), reasons));
+                }
+            }
+        });
+        hosts.clear();
+        synTuples.clear();
+        completedTuples.clear();
+        pairs.clear();
+        window.close();
+    }
+}

@@ -1,0 +1,93 @@
+package io.xdpml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.testing.TestData;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code xdpml detect}: lines, JSON lines, the summary, and argument errors. */
+class DetectCommandTest {
+
+    @Test
+    void printsOneLinePerDetectionAndASummary() {
+        String file = TestData.capture("attack/bacnet-amplification.pcapng").toString();
+        CliTest.Run r = CliTest.run("detect", file);
+        assertThat(r.code()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(3);
+        assertThat(lines.get(0)).contains("volumetric", "10.10.10.1");
+        assertThat(lines.get(1)).contains("amplification", "10.10.10.1", "6,737 BACnet (UDP 47808) responses", "from 3,559 reflectors");
+        assertThat(lines.get(2)).isEqualTo(file + ": 9,617 packets (9,617 observed, 0 runts); 2 detections: portscan 0, synflood 0, "
+                + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0");
+    }
+
+    @Test
+    void jsonLinesWithChosenDetectors() throws Exception {
+        String file = TestData.capture("attack/dns-tunnel-iodine.pcap").toString();
+        CliTest.Run r = CliTest.run("detect", file, "--detectors", "dnstunnel,portscan", "--json");
+        assertThat(r.code()).isZero();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines).hasSize(2);
+        ObjectMapper m = new ObjectMapper();
+        JsonNode d = m.readTree(lines.get(0));
+        assertThat(d.get("detector").asText()).isEqualTo("dnstunnel");
+        assertThat(d.get("subject").asText()).isEqualTo("10.0.2.30");
+        assertThat(d.get("timeNanos").asLong()).isEqualTo(1_282_356_640_051_082_000L);
+        assertThat(d.get("count").asLong()).isEqualTo(1);
+        assertThat(d.get("reasons").get(0).asText()).startsWith("222 distinct names under pirate.sea");
+        JsonNode s = m.readTree(lines.get(1)).get("summary");
+        assertThat(s.get("packets").asLong()).isEqualTo(438);
+        assertThat(s.get("detections").asLong()).isEqualTo(1);
+        assertThat(s.get("by_detector").get("dnstunnel").asLong()).isEqualTo(1);
+        assertThat(s.get("by_detector").get("portscan").asLong()).isZero();
+        assertThat(s.get("by_detector").has("synflood")).as("only the chosen detectors").isFalse();
+    }
+
+    @Test
+    void unknownDetectorIsAnError() {
+        CliTest.Run r = CliTest.run("detect", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--detectors", "portscan,nosuch");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown detector 'nosuch'", "known: portscan, synflood, amplification, dnstunnel, volumetric, anomaly");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void missingFileIsAnError() {
+        CliTest.Run r = CliTest.run("detect", "/nonexistent/x.pcap");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("no such file: /nonexistent/x.pcap");
+    }
+
+    @Test
+    void settingsOverrideThresholds() {
+        String file = TestData.capture("attack/portscan-1-10000.pcapng").toString();
+        assertThat(CliTest.run("detect", file, "--detectors", "portscan").out()).contains("portscan 1");
+        CliTest.Run r = CliTest.run("detect", file, "--detectors", "portscan", "--set", "portscan.minDistinctPorts=10001");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).as("10,000 ports are below 10,001").contains("0 detections: portscan 0");
+        r = CliTest.run("detect", file, "--detectors", "portscan,synflood", "--set", "portscan.windowNanos=1000000000", "--set",
+                "synflood.minSyns=20000");
+        // 1 s windows: the 5.4 s scan is reported by 5 of them (the last has under 100 ports), merged into one detection
+        // by the 10 s de-duplication; 10,003 SYNs stay under 20,000
+        assertThat(r.out()).contains("1 detections: portscan 1, synflood 0");
+        assertThat(r.out().lines().findFirst().orElseThrow()).contains("portscan", "192.168.1.7", " x5 ", "1.00 per host:port");
+    }
+
+    @Test
+    void badSettingsAreErrors() {
+        String file = TestData.capture("benign/ndpi-ftp.pcap").toString();
+        CliTest.Run r = CliTest.run("detect", file, "--set", "portscan.nosuch=1");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown parameter 'nosuch' of portscan (parameters: windowNanos, minDistinctPorts");
+        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=many").err())
+                .contains("portscan.minDistinctPorts: 'many' is not an integer");
+        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=0").err()).contains("bad port scan config");
+        assertThat(CliTest.run("detect", file, "--detectors", "synflood", "--set", "portscan.minDistinctPorts=5").err())
+                .contains("portscan is not among the chosen detectors");
+        assertThat(CliTest.run("detect", file, "--set", "minDistinctPorts").err()).contains("is not detector.parameter=value");
+        assertThat(CliTest.run("detect", file, "--set", "amplification.services=1").err()).contains("amplification.services cannot be set here");
+    }
+}

@@ -1,0 +1,78 @@
+package io.xdpml.detect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The hand-written primitive tables against java.util's, on the same random operations (0 and negatives included). */
+class PrimitiveTablesTest {
+
+    @Test
+    void longHashSetAgreesWithHashSet() {
+        Random rnd = new Random(11);
+        LongHashSet set = new LongHashSet(4);
+        Set<Long> ref = new HashSet<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 50_000; i++) {
+                long v = rnd.nextInt(5) == 0 ? rnd.nextLong() : rnd.nextInt(20_000) - 10_000;
+                assertThat(set.add(v)).isEqualTo(ref.add(v));
+                long probe = rnd.nextInt(20_000) - 10_000;
+                assertThat(set.contains(probe)).isEqualTo(ref.contains(probe));
+            }
+            assertThat(set.size()).isEqualTo(ref.size());
+            set.clear();
+            ref.clear();
+            assertThat(set.contains(0)).isFalse();
+            assertThat(set.size()).isZero();
+        }
+    }
+
+    @Test
+    void longObjectMapAgreesWithHashMap() {
+        Random rnd = new Random(12);
+        LongObjectMap<String> map = new LongObjectMap<>(2);
+        Map<Long, String> ref = new HashMap<>();
+        for (int i = 0; i < 100_000; i++) {
+            long k = rnd.nextInt(3) == 0 ? rnd.nextLong() : rnd.nextInt(30_000) - 15_000;
+            if (map.get(k) == null) {
+                String v = "v" + k;
+                map.putNew(k, v);
+                assertThat(ref.put(k, v)).isNull();
+            } else {
+                assertThat(map.get(k)).isEqualTo(ref.get(k));
+            }
+        }
+        assertThat(map.size()).isEqualTo(ref.size());
+        Set<String> seen = new HashSet<>();
+        map.forEach(seen::add);
+        assertThat(seen).isEqualTo(new HashSet<>(ref.values()));
+        map.clear();
+        assertThat(map.size()).isZero();
+        assertThat(map.get(0)).isNull();
+    }
+
+    @Test
+    void addressKeysAndText() {
+        long v4 = Addresses.V4_MAPPED | 0xC0A8_0101L;
+        assertThat(Addresses.isV4(0, v4)).isTrue();
+        assertThat(Addresses.key(0, v4)).isEqualTo(0xC0A8_0101L);
+        assertThat(Addresses.text(0, v4)).isEqualTo("192.168.1.1");
+        long hi = 0x2001_0db8_0000_0000L;
+        long lo = 1;
+        assertThat(Addresses.isV4(hi, lo)).isFalse();
+        assertThat(Addresses.key(hi, lo)).isNegative().isNotEqualTo(Addresses.key(hi, 2));
+        assertThat(Addresses.text(hi, lo)).isEqualTo("2001:db8::1");
+        assertThat(Addresses.text(0, 0)).isEqualTo("::");
+        assertThat(Addresses.text(0, 1)).isEqualTo("::1");
+        assertThat(Addresses.text(0x2001_0db8_0000_0001L, 0x0000_0000_0001_0000L)).as("the longer zero run").isEqualTo("2001:db8:0:1::1:0");
+        assertThat(Addresses.text(0x2001_0db8_0000_0001L, 0x0001_0001_0001_0001L)).as("one zero group stays").isEqualTo("2001:db8:0:1:1:1:1:1");
+        assertThat(Addresses.text(0x2001_0000_0000_0001L, 0x0000_0000_0001_0001L)).as("the first of equal runs")
+                .isEqualTo("2001::1:0:0:1:1");
+        assertThat(Addresses.text(0xfe80_0000_0000_0000L, 0)).isEqualTo("fe80::");
+    }
+}
