@@ -4,7 +4,7 @@ import io.xdpml.flow.FlowConfig;
 import io.xdpml.flow.JavaFlowEngine;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.TestRun;
-import io.xdpml.kernel.XdpMode;
+import io.xdpml.kernel.XdpLink;
 import io.xdpml.packet.PacketParser;
 import io.xdpml.packet.ParseSummary;
 import io.xdpml.pcap.LinkType;
@@ -35,17 +35,21 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * {@code open} loads and attaches the XDP program ({@code xdp_xsk.bpf.c}) and opens one socket per
- * queue; {@code start} runs one platform thread per queue; {@code close} stops them, detaches and
- * closes everything (also done at JVM exit by the kernel cleanup hook). Needs root.
+ * {@code open} loads the XDP program ({@code xdp_xsk.bpf.c}), opens one socket per queue and attaches
+ * the program through a BPF link (native where the driver has it): the kernel detaches it when the
+ * process's last fd on the link closes, so nothing stays attached even after a crash;
+ * {@code start} runs one platform thread per queue; {@code close} detaches, stops the threads and
+ * closes everything. Needs root.
  */
 public final class MlPacketProcessor implements AutoCloseable {
+    private static final String XSK_PROGRAM = "xdpml_xsk";
     private final ProcessorConfig config;
     private final PacketCallback callback;
     private final XskProgram program;
     private final XskReceiver receiver;
     private final String socketMode;
     private final PcapWriter capture;
+    private final XdpLink link;
     private final Mitigation mitigation;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicLong captured = new AtomicLong();
@@ -53,7 +57,8 @@ public final class MlPacketProcessor implements AutoCloseable {
     private boolean started;
 
     private MlPacketProcessor(ProcessorConfig config, PacketCallback callback, XskProgram program, XskReceiver receiver,
-            PcapWriter capture) {
+            PcapWriter capture, XdpLink link) {
+        this.link = link;
         this.config = config;
         this.callback = callback;
         this.program = program;
@@ -69,15 +74,21 @@ public final class MlPacketProcessor implements AutoCloseable {
         XskProgram program = XskProgram.load(config.sampleN(), XskProgram.XDP_PASS, true);
         XskReceiver receiver = null;
         PcapWriter capture = null;
+        XdpLink link = null;
         try {
             XskConfig xc = XskConfig.receiveOnly().withBatchSize(config.batchSize()).withBindMode(config.bindMode());
             receiver = XskReceiver.open(program, ifindex, config.queues(), xc);
-            program.attach(ifindex, XdpMode.AUTO);
+            // a BPF link: the kernel detaches it when this process's last fd on it closes, so even a
+            // killed or crashed JVM leaves nothing attached
+            link = XdpLink.attach(program.object().program(XSK_PROGRAM), ifindex);
             if (config.captureFile() != null && config.captureLimit() > 0) {
                 capture = PcapWriter.open(config.captureFile(), LinkType.ETHERNET);
             }
-            return new MlPacketProcessor(config, callback, program, receiver, capture);
+            return new MlPacketProcessor(config, callback, program, receiver, capture, link);
         } catch (IOException | RuntimeException e) {
+            if (link != null) {
+                link.close();
+            }
             if (receiver != null) {
                 receiver.close();
             }
@@ -146,6 +157,7 @@ public final class MlPacketProcessor implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         try {
+            link.close(); // detach before the sockets close
             receiver.close();
         } finally {
             program.close();
