@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xdpml.flow.FlowConfig;
-import io.xdpml.flow.FlowEngine;
+import io.xdpml.flow.ForwardingFlowEngine;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.flow.FlowRecord;
@@ -32,7 +32,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -223,47 +222,10 @@ final class ClassifyCommand implements Callable<Integer> {
         }
     }
 
-    /** A FlowEngine that hands packets to a classify engine (for FlowReplay). */
-    abstract static class Tap implements FlowEngine {
-        private final ClassifyEngine e;
-
+    /** Hands FlowReplay's packets to a classify engine, which the caller closes. */
+    abstract static class Tap extends ForwardingFlowEngine {
         Tap(ClassifyEngine e) {
-            this.e = e;
-        }
-
-        @Override
-        public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
-            e.forEachFlow(action);
-        }
-
-        @Override
-        public long counter(io.xdpml.flow.FlowCounter c) {
-            return e.counter(c);
-        }
-
-        @Override
-        public long evictions() {
-            return e.evictions();
-        }
-
-        @Override
-        public int sweep(long nowNanos, long lingerNanos) {
-            return e.sweep(nowNanos, lingerNanos);
-        }
-
-        @Override
-        public io.xdpml.packet.ParseCounters parseCounters() {
-            return e.parseCounters();
-        }
-
-        @Override
-        public int maxFrameLength() {
-            return e.maxFrameLength();
-        }
-
-        @Override
-        public String name() {
-            return e.name();
+            super(e);
         }
 
         @Override

@@ -83,8 +83,7 @@ final class RunCommand implements Callable<Integer> {
         try (MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
             // the detectors keep state across queues: one at a time (one queue by default)
             synchronized (set) {
-                set.observe(observations.observe(view.memory().asSlice(view.offset(), view.length()), view.length(),
-                        view.timestampNanos()));
+                set.observe(observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos()));
             }
             return Verdict.NORMAL;
         }); BufferedWriter jsonLines = jsonOut == null ? null : Files.newBufferedWriter(jsonOut)) {

@@ -41,8 +41,17 @@ public final class ObservationBuilder {
 
     /** Observes the frame of {@code length} bytes at time {@code timeNanos}; the result is reused by the next call. */
     public PacketObservation observe(MemorySegment frame, int length, long timeNanos) {
+        return observe(frame, 0, length, timeNanos);
+    }
+
+    /**
+     * Observes the frame at {@code base} in {@code frame} (e.g. in place in an AF_XDP UMEM, no
+     * slice per packet); {@link PacketObservation#payloadOffset()} is then counted from the start
+     * of {@code frame}, where {@link PacketObservation#frame()} reads.
+     */
+    public PacketObservation observe(MemorySegment frame, long base, int length, long timeNanos) {
         PacketObservation p = o;
-        parser.parse(frame, length, p.summary);
+        parser.parse(frame, base, length, p.summary);
         p.frame = frame;
         p.length = length;
         p.timeNanos = timeNanos;
@@ -62,7 +71,7 @@ public final class ObservationBuilder {
             p.sourceKey = p.destinationKey = 0;
             return p;
         }
-        int l3 = p.summary.l3Offset();
+        long l3 = base + p.summary.l3Offset();
         int ipEnd;
         if ((u8(frame, l3) >>> 4) == 4) {
             p.ipVersion = 4;
@@ -71,7 +80,7 @@ public final class ObservationBuilder {
             p.srcLo = Addresses.V4_MAPPED | Bytes.be32(frame, l3 + 12);
             p.dstLo = Addresses.V4_MAPPED | Bytes.be32(frame, l3 + 16);
             p.protocol = u8(frame, l3 + 9);
-            ipEnd = l3 + Bytes.be16(frame, l3 + 2);
+            ipEnd = p.summary.l3Offset() + Bytes.be16(frame, l3 + 2);
         } else {
             p.ipVersion = 6;
             p.srcHi = frame.get(BE64, l3 + 8);
@@ -80,7 +89,7 @@ public final class ObservationBuilder {
             p.dstLo = frame.get(BE64, l3 + 32);
             p.protocol = u8(frame, l3 + 6);
             int payload = Bytes.be16(frame, l3 + 4);
-            ipEnd = payload == 0 ? length : l3 + 40 + payload;
+            ipEnd = payload == 0 ? length : p.summary.l3Offset() + 40 + payload;
         }
         if (p.summary.l4Protocol() != 0) {
             p.protocol = p.summary.l4Protocol();
@@ -90,21 +99,22 @@ public final class ObservationBuilder {
         p.sourcePort = p.summary.sourcePort();
         p.destinationPort = p.summary.destinationPort();
         int l4 = p.summary.l4Offset();
+        long at = base + l4;
         if (l4 != 0 && (flags & ParseFlags.VXLAN) == 0) {
             int end = Math.min(length, ipEnd);
             int start = -1;
             if ((flags & ParseFlags.TCP) != 0 && p.protocol == 6) {
-                p.tcpFlags = u8(frame, l4 + 13);
-                start = l4 + (u8(frame, l4 + 12) >>> 4) * 4;
+                p.tcpFlags = u8(frame, at + 13);
+                start = l4 + (u8(frame, at + 12) >>> 4) * 4;
             } else if ((flags & ParseFlags.UDP) != 0 && p.protocol == 17) {
                 start = l4 + 8;
             }
             if (start > 0 && start < end) {
-                p.payloadOffset = start;
+                p.payloadOffset = (int) (base + start);
                 p.payloadLength = end - start;
             }
         }
-        if (flows != null && flowPacket.of(frame, 0, length, p.summary)) {
+        if (flows != null && flowPacket.of(frame, base, length, p.summary)) {
             flows.add(flowPacket, timeNanos);
             p.flowState = flows.lastUpdated();
             p.flowPacket = flowPacket;

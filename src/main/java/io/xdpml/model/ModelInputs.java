@@ -22,6 +22,8 @@ public final class ModelInputs {
 
     /** Number of inputs; the kernel's {@code XDPML_MODEL_INPUTS}. */
     public static final int COUNT = FlowFeature.values().length + ExtraInput.values().length;
+    /** values() clones its array on every call: not per packet. */
+    private static final FlowFeature[] FEATURES = FlowFeature.values();
 
     /**
      * Twelve inputs after Hara &amp; Sasabe's per-packet features: the ports, the protocol, this
@@ -76,11 +78,11 @@ public final class ModelInputs {
      * sent by endpoint a when {@code fromA}.
      */
     public static void compute(MemorySegment state, MemorySegment key, long length, boolean fromA, long[] out) {
-        for (FlowFeature f : FlowFeature.values()) {
+        for (FlowFeature f : FEATURES) {
             out[f.ordinal()] = f.of(state);
         }
         boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, INITIATOR_IS_A) != 0;
-        int base = FlowFeature.values().length;
+        int base = FEATURES.length;
         out[base] = u64(state, dirOffset(FWD) + D_PACKETS);
         out[base + 1] = u64(state, dirOffset(BWD) + D_PACKETS);
         out[base + 2] = u64(state, dirOffset(FWD) + D_BYTES);

@@ -3,8 +3,8 @@ package io.xdpml.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.flow.FlowConfig;
-import io.xdpml.flow.FlowCounter;
 import io.xdpml.flow.FlowEngine;
+import io.xdpml.flow.ForwardingFlowEngine;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowReplay;
 import io.xdpml.kernel.TestRun;
@@ -17,7 +17,6 @@ import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStage;
 import io.xdpml.model.kernel.KernelClassifyEngine;
 import io.xdpml.model.quantized.IntegerModel;
-import io.xdpml.packet.ParseCounters;
 import io.xdpml.testing.TestData;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,7 +27,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -124,7 +122,7 @@ class ModelKernelParityTest {
     }
 
     /** Feeds each frame to both engines and compares the outcome at once; swaps models at a packet. */
-    static final class Lockstep implements FlowEngine {
+    static final class Lockstep extends ForwardingFlowEngine {
         final KernelClassifyEngine kernel;
         final JavaClassifyEngine java;
         final long swapAt;
@@ -133,6 +131,7 @@ class ModelKernelParityTest {
         long packets;
 
         Lockstep(KernelClassifyEngine kernel, JavaClassifyEngine reference, long swapAt, Deployment swapTo) {
+            super(kernel);
             this.kernel = kernel;
             this.java = reference;
             this.swapAt = swapAt;
@@ -152,41 +151,6 @@ class ModelKernelParityTest {
                         + ", java class " + java.lastClass() + " action " + java.lastAction()
                         + "\n kernel inputs " + Arrays.toString(kernel.lastInputs()) + "\n java inputs   " + Arrays.toString(java.lastInputs()));
             }
-        }
-
-        @Override
-        public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
-            kernel.forEachFlow(action);
-        }
-
-        @Override
-        public long counter(FlowCounter c) {
-            return kernel.counter(c);
-        }
-
-        @Override
-        public long evictions() {
-            return 0;
-        }
-
-        @Override
-        public int sweep(long nowNanos, long lingerNanos) {
-            return 0;
-        }
-
-        @Override
-        public ParseCounters parseCounters() {
-            return kernel.parseCounters();
-        }
-
-        @Override
-        public int maxFrameLength() {
-            return kernel.maxFrameLength();
-        }
-
-        @Override
-        public String name() {
-            return "lockstep";
         }
 
         @Override

@@ -1,16 +1,14 @@
 package io.xdpml.model.classify;
 
 import io.xdpml.flow.FlowConfig;
-import io.xdpml.flow.FlowCounter;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.ForwardingFlowEngine;
 import io.xdpml.flow.JavaFlowEngine;
-import io.xdpml.packet.ParseCounters;
 import java.lang.foreign.MemorySegment;
-import java.util.function.BiConsumer;
 
 /** The Java reference of the classify pipeline: {@link JavaFlowEngine}, then {@link ModelStage}. */
-public final class JavaClassifyEngine implements ClassifyEngine {
+public final class JavaClassifyEngine extends ForwardingFlowEngine implements ClassifyEngine {
     private final JavaFlowEngine flows;
     private final ModelStage stage;
     private int lastAction;
@@ -20,8 +18,13 @@ public final class JavaClassifyEngine implements ClassifyEngine {
     }
 
     public JavaClassifyEngine(FlowConfig config, int maxFrameLength, int defaultAction, FlowRecordListener listener) {
-        this.flows = new JavaFlowEngine(config, maxFrameLength, listener);
-        this.stage = new ModelStage(defaultAction);
+        this(new JavaFlowEngine(config, maxFrameLength, listener), new ModelStage(defaultAction));
+    }
+
+    private JavaClassifyEngine(JavaFlowEngine flows, ModelStage stage) {
+        super(flows);
+        this.flows = flows;
+        this.stage = stage;
     }
 
     @Override
@@ -59,45 +62,5 @@ public final class JavaClassifyEngine implements ClassifyEngine {
     @Override
     public ModelStats stats() {
         return stage.stats();
-    }
-
-    @Override
-    public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
-        flows.forEachFlow(action);
-    }
-
-    @Override
-    public long counter(FlowCounter c) {
-        return flows.counter(c);
-    }
-
-    @Override
-    public long evictions() {
-        return flows.evictions();
-    }
-
-    @Override
-    public int sweep(long nowNanos, long lingerNanos) {
-        return flows.sweep(nowNanos, lingerNanos);
-    }
-
-    @Override
-    public ParseCounters parseCounters() {
-        return flows.parseCounters();
-    }
-
-    @Override
-    public int maxFrameLength() {
-        return flows.maxFrameLength();
-    }
-
-    @Override
-    public String name() {
-        return "java";
-    }
-
-    @Override
-    public void close() {
-        flows.close();
     }
 }

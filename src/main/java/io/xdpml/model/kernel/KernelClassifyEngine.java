@@ -1,23 +1,21 @@
 package io.xdpml.model.kernel;
 
 import io.xdpml.flow.FlowConfig;
-import io.xdpml.flow.FlowCounter;
 import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.ForwardingFlowEngine;
 import io.xdpml.flow.KernelFlowEngine;
 import io.xdpml.model.ModelInputs;
 import io.xdpml.model.classify.ClassifyEngine;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelStats;
-import io.xdpml.packet.ParseCounters;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.function.BiConsumer;
 
 /**
  * The kernel's classify pipeline, each frame run once through BPF_PROG_TEST_RUN with the capture's
  * clock (see {@link KernelFlowEngine}); the class of each packet is read from {@code last_class}.
  */
-public final class KernelClassifyEngine implements ClassifyEngine {
+public final class KernelClassifyEngine extends ForwardingFlowEngine implements ClassifyEngine {
     private final KernelFlowEngine flows;
     private final ClassifierProgram classifier;
     private final MemorySegment lastClass;
@@ -29,10 +27,15 @@ public final class KernelClassifyEngine implements ClassifyEngine {
     }
 
     public KernelClassifyEngine(FlowConfig config, int defaultAction, FlowRecordListener listener) {
-        this.flows = new KernelFlowEngine(ClassifierProgram.PIPELINE, config, listener, false, obj -> {
+        this(new KernelFlowEngine(ClassifierProgram.PIPELINE, config, listener, false, obj -> {
             obj.setConstant("cfg_action", defaultAction);
             obj.setConstant("cfg_record_class", 1);
-        });
+        }));
+    }
+
+    private KernelClassifyEngine(KernelFlowEngine flows) {
+        super(flows);
+        this.flows = flows;
         try {
             this.classifier = new ClassifierProgram(flows.object());
         } catch (RuntimeException e) {
@@ -50,11 +53,6 @@ public final class KernelClassifyEngine implements ClassifyEngine {
 
     public ClassifierProgram classifier() {
         return classifier;
-    }
-
-    @Override
-    public void packet(MemorySegment frame, int length, long timestampNanos) {
-        flows.packet(frame, length, timestampNanos);
     }
 
     @Override
@@ -79,41 +77,6 @@ public final class KernelClassifyEngine implements ClassifyEngine {
     @Override
     public ModelStats stats() {
         return classifier.stats();
-    }
-
-    @Override
-    public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
-        flows.forEachFlow(action);
-    }
-
-    @Override
-    public long counter(FlowCounter c) {
-        return flows.counter(c);
-    }
-
-    @Override
-    public long evictions() {
-        return flows.evictions();
-    }
-
-    @Override
-    public int sweep(long nowNanos, long lingerNanos) {
-        return flows.sweep(nowNanos, lingerNanos);
-    }
-
-    @Override
-    public ParseCounters parseCounters() {
-        return flows.parseCounters();
-    }
-
-    @Override
-    public int maxFrameLength() {
-        return flows.maxFrameLength();
-    }
-
-    @Override
-    public String name() {
-        return "kernel";
     }
 
     @Override
