@@ -41,7 +41,7 @@ public final class XskThroughput {
      * @param frames     frames generated
      * @param nanos      generation time
      * @param received   frames the consumer handled
-     * @param redirected frames XDP redirected to the socket in that time (kernel counter)
+     * @param redirected frames XDP redirected to the socket in that time (kernel counter), -1 when not known
      */
     public record Result(String consumer, int sampleN, long frames, long nanos, long received, long redirected) {
         /** Millions of frames per second received by the consumer. */
@@ -108,6 +108,105 @@ public final class XskThroughput {
             BpfFs.removeRecursively(pinDir);
         }
         return out;
+    }
+
+    /**
+     * A consumer that brings its own XDP program and attaches it (e.g. an
+     * {@code MlPacketProcessor}): opened on the receiving interface inside the bench's namespace.
+     */
+    public interface AttachedConsumer extends AutoCloseable {
+        /** Frames handed to the consumer so far (exact after {@link #stop()}). */
+        long received();
+
+        /** Stops receiving; what is already in the ring is handled first. */
+        void stop();
+    }
+
+    /** Opens an {@link AttachedConsumer} on interface {@code ifname} with 1-in-{@code sampleN} sampling. */
+    @FunctionalInterface
+    public interface AttachedConsumerFactory {
+        AttachedConsumer open(String ifname, int sampleN) throws Exception;
+    }
+
+    /** A named consumer under test beside C and the trivial Java consumer. */
+    public record Variant(String name, AttachedConsumerFactory factory) {}
+
+    /**
+     * Like {@link #measure}, plus {@code variants}: for each sampling, C and the trivial Java
+     * consumer ({@code runs} each, alternating, behind {@code xdp_xsk.bpf.c} with
+     * {@code otherAction} for the frames not sampled), then each variant ({@code runs} times, its
+     * own program attached, which passes the frames not sampled, as {@code MlPacketProcessor}
+     * does). Medians, in the order: per sampling "c", "java", then the variants. UMEM on 4 KiB
+     * pages for all (as the processor has it). {@code progress} sees each median as it is known.
+     */
+    public static List<Result> measureVariants(int[] sampleNs, byte[] frame, int frames, int runs, int otherAction, int batch,
+                                               Path consumerBinary, List<Variant> variants,
+                                               java.util.function.Consumer<Result> progress) {
+        List<Result> out = new ArrayList<>();
+        Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
+            ns.createVethPair(GEN, RCV);
+            ns.run(() -> {
+                int gen = Interfaces.indexOf(GEN);
+                int rcv = Interfaces.indexOf(RCV);
+                try (BpfObject tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o"); Arena arena = Arena.ofConfined()) {
+                    tx.load();
+                    MemorySegment pkt = arena.allocate(frame.length);
+                    pkt.copyFrom(MemorySegment.ofArray(frame));
+                    boolean warm = false;
+                    try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(gen, 0).withLiveFrames(64)) {
+                        for (int n : sampleNs) {
+                            Path pin = pinDir.resolve("xsks_" + n);
+                            try (XskProgram prog = XskProgram.load(n, otherAction, true)) {
+                                prog.socketMap().pin(pin);
+                                prog.attach(rcv, XdpMode.NATIVE);
+                                List<Result> c = new ArrayList<>();
+                                List<Result> j = new ArrayList<>();
+                                XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY);
+                                if (!warm) java(prog, run, pkt, frame.length, Math.min(frames, 2_000_000), n, rcv, cfg);
+                                for (int r = 0; r < runs; r++) { // who goes first alternates
+                                    if ((r & 1) == 1) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
+                                    c.add(c(prog, run, pkt, frame.length, frames, n, ns, pin, batch, false, consumerBinary));
+                                    if ((r & 1) == 0) j.add(java(prog, run, pkt, frame.length, frames, n, rcv, cfg));
+                                }
+                                addMedian(out, c, progress);
+                                addMedian(out, j, progress);
+                            } finally {
+                                BpfFs.removePin(pin);
+                            }
+                            for (Variant v : variants) { // the bench's program is detached: each brings its own
+                                List<Result> rs = new ArrayList<>();
+                                if (!warm) attached(v, run, pkt, frame.length, Math.min(frames, 1_000_000), n);
+                                for (int r = 0; r < runs; r++) rs.add(attached(v, run, pkt, frame.length, frames, n));
+                                addMedian(out, rs, progress);
+                            }
+                            warm = true;
+                        }
+                    }
+                }
+                return null;
+            });
+        } finally {
+            BpfFs.removeRecursively(pinDir);
+        }
+        return out;
+    }
+
+    private static void addMedian(List<Result> out, List<Result> runs, java.util.function.Consumer<Result> progress) {
+        Result m = median(runs);
+        out.add(m);
+        if (progress != null) progress.accept(m);
+    }
+
+    /** One run of a variant: open it (it attaches), generate, let it drain, stop, close. */
+    private static Result attached(Variant v, TestRun run, MemorySegment pkt, int length, int frames, int n) throws Exception {
+        try (AttachedConsumer consumer = v.factory().open(RCV, n)) {
+            Thread.sleep(20);
+            long nanos = generate(run, pkt, length, frames);
+            Thread.sleep(20); // what is still in the ring gets consumed
+            consumer.stop();
+            return new Result(v.name(), n, frames, nanos, consumer.received(), -1);
+        }
     }
 
     private static Result median(List<Result> rs) {

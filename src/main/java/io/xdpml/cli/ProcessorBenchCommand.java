@@ -1,0 +1,234 @@
+package io.xdpml.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.Detectors;
+import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.kernel.BpfSupport;
+import io.xdpml.processor.MlPacketProcessor;
+import io.xdpml.processor.PacketCallback;
+import io.xdpml.processor.PacketView;
+import io.xdpml.processor.ProcessorConfig;
+import io.xdpml.processor.Verdict;
+import io.xdpml.xsk.CpuAffinity;
+import io.xdpml.xsk.XskBindMode;
+import io.xdpml.xsk.XskConfig;
+import io.xdpml.xsk.XskProgram;
+import io.xdpml.xsk.XskThroughput;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code xdpml bench processor}: what Java receives through AF_XDP with real work per packet (the
+ * processor's flow features, each detector) beside the C consumer and the trivial Java consumer.
+ */
+@Command(name = "processor", mixinStandardHelpOptions = true,
+        header = "AF_XDP receive rate with real work per packet: C, trivial Java, the processor's flow features, each detector.",
+        description = {"A veth pair in a namespace of its own; live 64-byte UDP frames from BPF_PROG_TEST_RUN generated on CPU 0",
+            "(where veth also runs XDP and the copy into the UMEM), frames not sampled passed to the stack. Rows, per sampling:",
+            "  c             bench/xsk_consumer.c (compiled here), busy-polling on CPU 1, trivial callback",
+            "  java          XskReceiver busy-polling on CPU 1, trivial callback",
+            "  flows         MlPacketProcessor, flow tracking on, a callback reading the packet's flow features",
+            "  DETECTOR      MlPacketProcessor, flow tracking off, the detector alone fed through ObservationBuilder (as xdpml run)",
+            "The processor rows run MlPacketProcessor as shipped (poll mode, its own program through a BPF link), its receive",
+            "thread pinned to CPU 1 by the callback. Received Mpps is frames handed to the consumer per second of generation",
+            "(median of the runs); / C is the ratio to the C row of the same sampling. Needs root and 2 CPUs."})
+final class ProcessorBenchCommand implements Callable<Integer> {
+    private static final int CONSUMER_CPU = 1;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--sample", split = ",", defaultValue = "1,10,100",
+            description = "1-in-N samplings to measure, comma-separated (default: ${DEFAULT-VALUE})")
+    int[] sample;
+
+    @Option(names = "--frames", defaultValue = "2000000", description = "frames generated per run (default: ${DEFAULT-VALUE})")
+    int frames;
+
+    @Option(names = "--runs", defaultValue = "3", description = "runs per row; the median is reported (default: ${DEFAULT-VALUE})")
+    int runs;
+
+    @Option(names = "--detectors", defaultValue = "all",
+            description = "detectors measured one at a time, comma-separated, or all, or none (default: ${DEFAULT-VALUE})")
+    String detectors;
+
+    @Option(names = "--no-flows", description = "leave out the row of the processor with flow features")
+    boolean noFlows;
+
+    @Option(names = "--json", description = "print [{consumer, sample, mpps, ratio_to_c, ...}]")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (frames < 1 || runs < 1) {
+            throw new IllegalArgumentException("--frames and --runs must be positive");
+        }
+        for (int n : sample) {
+            if (n < 1) {
+                throw new IllegalArgumentException("--sample values must be >= 1, got " + n);
+            }
+        }
+        List<String> detectorNames = detectors.equalsIgnoreCase("none") ? List.of()
+                : Detectors.create(detectors).stream().map(d -> d.name()).toList(); // refuses unknown names
+        BpfSupport.unavailableReason().ifPresent(why -> {
+            throw new IllegalStateException("bench processor needs BPF: " + why);
+        });
+        if (Runtime.getRuntime().availableProcessors() < 2) {
+            throw new IllegalStateException("bench processor needs 2 CPUs");
+        }
+        List<XskThroughput.Variant> variants = new ArrayList<>();
+        if (!noFlows) {
+            variants.add(new XskThroughput.Variant("flows", (iface, n) -> processor(iface, n, true, new FlowFeatures())));
+        }
+        for (String d : detectorNames) {
+            variants.add(new XskThroughput.Variant(d, (iface, n) -> {
+                DetectorSet set = new DetectorSet(Detectors.create(d));
+                ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
+                return processor(iface, n, false, view -> {
+                    synchronized (set) { // as xdpml run: detectors keep state across queues
+                        set.observe(observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos()));
+                    }
+                    return Verdict.NORMAL;
+                });
+            }));
+        }
+        byte[] bytes = BenchCommand.FrameKind.udp4.build(64);
+        if (!json) {
+            out.printf("AF_XDP copy mode on veth, %d-byte frames, %d per run, frames not sampled passed, median of %d runs%n",
+                    bytes.length, frames, runs);
+            out.printf("%-7s %-14s %12s %12s %10s %8s%n", "sample", "consumer", "offered Mpps", "received", "recv Mpps", "/ C");
+            out.flush();
+        }
+        Path dir = Files.createTempDirectory("xdpml-processor-bench");
+        List<XskThroughput.Result> rs;
+        try {
+            Path consumer = XskThroughput.compileConsumer(dir);
+            Map<Integer, Double> cMpps = new LinkedHashMap<>();
+            rs = XskThroughput.measureVariants(sample, bytes, frames, runs, XskProgram.XDP_PASS, XskConfig.DEFAULT_BATCH, consumer,
+                    variants, r -> {
+                        if (r.consumer().equals("c")) {
+                            cMpps.put(r.sampleN(), r.mpps());
+                        }
+                        if (!json) {
+                            out.printf(Locale.ROOT, "%-7s %-14s %12.2f %12d %10.3f %8s%n", "1/" + r.sampleN(), r.consumer(),
+                                    r.offeredMpps(), r.received(), r.mpps(), ratio(r, cMpps));
+                            out.flush();
+                        }
+                    });
+            if (json) {
+                List<Map<String, Object>> l = new ArrayList<>();
+                for (var r : rs) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("consumer", r.consumer());
+                    m.put("sample", r.sampleN());
+                    m.put("mpps", r.mpps());
+                    m.put("offered_mpps", r.offeredMpps());
+                    m.put("received", r.received());
+                    m.put("ratio_to_c", r.mpps() / cMpps.get(r.sampleN()));
+                    l.add(m);
+                }
+                out.println(new ObjectMapper().writeValueAsString(l));
+            }
+        } finally {
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+        }
+        out.flush();
+        return 0;
+    }
+
+    private static String ratio(XskThroughput.Result r, Map<Integer, Double> cMpps) {
+        Double c = cMpps.get(r.sampleN());
+        return r.consumer().equals("c") || c == null ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * r.mpps() / c);
+    }
+
+    /** An MlPacketProcessor on {@code iface} (copy mode, batch as the C consumer's), started. */
+    private static XskThroughput.AttachedConsumer processor(String iface, int sampleN, boolean flows, PacketCallback callback)
+            throws Exception {
+        ProcessorConfig config = ProcessorConfig.forInterface(iface).withSampling(sampleN).withBindMode(XskBindMode.COPY)
+                .withBatchSize(XskConfig.DEFAULT_BATCH);
+        if (!flows) {
+            config = config.withFlowTracking(false, 1, 1);
+        }
+        MlPacketProcessor p = MlPacketProcessor.open(config, new PinnedOnFirstPacket(callback));
+        try {
+            p.start();
+        } catch (RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return new XskThroughput.AttachedConsumer() {
+            @Override
+            public long received() {
+                return p.stats().received();
+            }
+
+            @Override
+            public void stop() {
+                p.stop();
+            }
+
+            @Override
+            public void close() throws Exception {
+                p.close();
+            }
+        };
+    }
+
+    /**
+     * Pins the processor's receive thread to the consumer CPU at its first packet (the processor
+     * does not pin; the C and trivial Java consumers run there), then delegates.
+     */
+    private static final class PinnedOnFirstPacket implements PacketCallback {
+        private final PacketCallback delegate;
+        private boolean pinned;
+
+        PinnedOnFirstPacket(PacketCallback delegate) {
+            this.delegate = delegate;
+        }
+
+        @Override
+        public Verdict onPacket(PacketView packet) {
+            if (!pinned) {
+                CpuAffinity.pinCurrentThread(CONSUMER_CPU);
+                pinned = true;
+            }
+            return delegate.onPacket(packet);
+        }
+    }
+
+    /** The feature callback: reads the packet's flow features (the model's inputs) and flags nothing. */
+    private static final class FlowFeatures implements PacketCallback {
+        long sink;
+
+        @Override
+        public Verdict onPacket(PacketView packet) {
+            long[] x = packet.inputs();
+            if (x != null) {
+                long s = 0;
+                for (long v : x) {
+                    s += v;
+                }
+                sink += s;
+            }
+            return Verdict.NORMAL;
+        }
+    }
+}
