@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
             "  DETECTOR      MlPacketProcessor, flow tracking off, the detector alone fed through ObservationBuilder (as xdpml run)",
             "The processor rows run MlPacketProcessor as shipped (poll mode, its own program through a BPF link), its receive",
             "thread pinned to CPU 1 by the callback. Received Mpps is frames handed to the consumer per second of generation",
-            "(median of the runs); / C is the ratio to the C row of the same sampling. Needs root and 2 CPUs."})
+            "(median of the runs); of sampled is the share of the frames XDP handed over that the consumer got; / C is the",
+            "ratio to the C row of the same sampling. Each processor row is fed for --warm-up s first (JIT). Needs root and 2 CPUs."})
 final class ProcessorBenchCommand implements Callable<Integer> {
     private static final int CONSUMER_CPU = 1;
 
@@ -54,7 +55,7 @@ final class ProcessorBenchCommand implements Callable<Integer> {
             description = "1-in-N samplings to measure, comma-separated (default: ${DEFAULT-VALUE})")
     int[] sample;
 
-    @Option(names = "--frames", defaultValue = "2000000", description = "frames generated per run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--frames", defaultValue = "5000000", description = "frames generated per run (default: ${DEFAULT-VALUE})")
     int frames;
 
     @Option(names = "--runs", defaultValue = "3", description = "runs per row; the median is reported (default: ${DEFAULT-VALUE})")
@@ -63,6 +64,9 @@ final class ProcessorBenchCommand implements Callable<Integer> {
     @Option(names = "--detectors", defaultValue = "all",
             description = "detectors measured one at a time, comma-separated, or all, or none (default: ${DEFAULT-VALUE})")
     String detectors;
+
+    @Option(names = "--warm-up", defaultValue = "2", description = "seconds each processor row is fed before it is measured (default: ${DEFAULT-VALUE})")
+    double warmUp;
 
     @Option(names = "--no-flows", description = "leave out the row of the processor with flow features")
     boolean noFlows;
@@ -73,8 +77,8 @@ final class ProcessorBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        if (frames < 1 || runs < 1) {
-            throw new IllegalArgumentException("--frames and --runs must be positive");
+        if (frames < 1 || runs < 1 || warmUp < 0) {
+            throw new IllegalArgumentException("--frames and --runs must be positive, --warm-up >= 0");
         }
         for (int n : sample) {
             if (n < 1) {
@@ -109,7 +113,8 @@ final class ProcessorBenchCommand implements Callable<Integer> {
         if (!json) {
             out.printf("AF_XDP copy mode on veth, %d-byte frames, %d per run, frames not sampled passed, median of %d runs%n",
                     bytes.length, frames, runs);
-            out.printf("%-7s %-14s %12s %12s %10s %8s%n", "sample", "consumer", "offered Mpps", "received", "recv Mpps", "/ C");
+            out.printf("%-7s %-14s %12s %12s %12s %10s %8s%n", "sample", "consumer", "offered Mpps", "received", "of sampled", "recv Mpps",
+                    "/ C");
             out.flush();
         }
         Path dir = Files.createTempDirectory("xdpml-processor-bench");
@@ -118,13 +123,13 @@ final class ProcessorBenchCommand implements Callable<Integer> {
             Path consumer = XskThroughput.compileConsumer(dir);
             Map<Integer, Double> cMpps = new LinkedHashMap<>();
             rs = XskThroughput.measureVariants(sample, bytes, frames, runs, XskProgram.XDP_PASS, XskConfig.DEFAULT_BATCH, consumer,
-                    variants, r -> {
+                    variants, (long) (warmUp * 1e9), r -> {
                         if (r.consumer().equals("c")) {
                             cMpps.put(r.sampleN(), r.mpps());
                         }
                         if (!json) {
-                            out.printf(Locale.ROOT, "%-7s %-14s %12.2f %12d %10.3f %8s%n", "1/" + r.sampleN(), r.consumer(),
-                                    r.offeredMpps(), r.received(), r.mpps(), ratio(r, cMpps));
+                            out.printf(Locale.ROOT, "%-7s %-14s %12.2f %12d %11.1f%% %10.3f %8s%n", "1/" + r.sampleN(), r.consumer(),
+                                    r.offeredMpps(), r.received(), 100.0 * r.received() / sampled(r), r.mpps(), ratio(r, cMpps));
                             out.flush();
                         }
                     });
@@ -137,6 +142,7 @@ final class ProcessorBenchCommand implements Callable<Integer> {
                     m.put("mpps", r.mpps());
                     m.put("offered_mpps", r.offeredMpps());
                     m.put("received", r.received());
+                    m.put("sampled", sampled(r));
                     m.put("ratio_to_c", r.mpps() / cMpps.get(r.sampleN()));
                     l.add(m);
                 }
@@ -152,6 +158,11 @@ final class ProcessorBenchCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** Frames XDP handed over: exactly 1 in N, all generated on one CPU (per-CPU counting). */
+    private static long sampled(XskThroughput.Result r) {
+        return (r.frames() + r.sampleN() - 1) / r.sampleN();
     }
 
     private static String ratio(XskThroughput.Result r, Map<Integer, Double> cMpps) {

@@ -137,10 +137,11 @@ public final class XskThroughput {
      * {@code otherAction} for the frames not sampled), then each variant ({@code runs} times, its
      * own program attached, which passes the frames not sampled, as {@code MlPacketProcessor}
      * does). Medians, in the order: per sampling "c", "java", then the variants. UMEM on 4 KiB
-     * pages for all (as the processor has it). {@code progress} sees each median as it is known.
+     * pages for all (as the processor has it). Each variant is fed for {@code warmUpNanos} before
+     * its first run. {@code progress} sees each median as it is known.
      */
     public static List<Result> measureVariants(int[] sampleNs, byte[] frame, int frames, int runs, int otherAction, int batch,
-                                               Path consumerBinary, List<Variant> variants,
+                                               Path consumerBinary, List<Variant> variants, long warmUpNanos,
                                                java.util.function.Consumer<Result> progress) {
         List<Result> out = new ArrayList<>();
         Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
@@ -176,7 +177,7 @@ public final class XskThroughput {
                             }
                             for (Variant v : variants) { // the bench's program is detached: each brings its own
                                 List<Result> rs = new ArrayList<>();
-                                if (!warm) attached(v, run, pkt, frame.length, Math.min(frames, 1_000_000), n);
+                                if (!warm) warmUp(v, run, pkt, frame.length, n, warmUpNanos);
                                 for (int r = 0; r < runs; r++) rs.add(attached(v, run, pkt, frame.length, frames, n));
                                 addMedian(out, rs, progress);
                             }
@@ -196,6 +197,18 @@ public final class XskThroughput {
         Result m = median(runs);
         out.add(m);
         if (progress != null) progress.accept(m);
+    }
+
+    /**
+     * Feeds a variant bursts of frames for {@code warmUpNanos} before its first measured run: a
+     * slow consumer gets few packets per run, too few to get its per-packet path compiled.
+     */
+    private static void warmUp(Variant v, TestRun run, MemorySegment pkt, int length, int n, long warmUpNanos) throws Exception {
+        try (AttachedConsumer consumer = v.factory().open(RCV, n)) {
+            long end = System.nanoTime() + warmUpNanos;
+            while (System.nanoTime() < end) generate(run, pkt, length, 200_000);
+            consumer.stop();
+        }
     }
 
     /** One run of a variant: open it (it attaches), generate, let it drain, stop, close. */

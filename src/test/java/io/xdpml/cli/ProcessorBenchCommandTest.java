@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** {@code xdpml bench processor} as a user meets it: help, bad options refused, and a tiny real run. */
 class ProcessorBenchCommandTest {
-    private static final Pattern ROW = Pattern.compile("^(1/\\d+)\\s+(\\S+)\\s+([\\d.]+)\\s+(\\d+)\\s+([\\d.]+)\\s*(\\S*)$");
+    private static final Pattern ROW = Pattern.compile("^(1/\\d+)\\s+(\\S+)\\s+([\\d.]+)\\s+(\\d+)\\s+([\\d.]+)%\\s+([\\d.]+)\\s*(\\S*)$");
 
     @Test
     void helpListsTheOptionsAndTheRows() {
@@ -42,7 +42,7 @@ class ProcessorBenchCommandTest {
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/gcc")) || Files.isExecutable(Path.of("/usr/bin/clang")),
                 "gcc or clang to compile the C consumer");
         CliTest.Run r = CliTest.run("bench", "processor", "--sample", "1,10", "--frames", "20000", "--runs", "1",
-                "--detectors", "portscan,synflood");
+                "--detectors", "portscan,synflood", "--warm-up", "0.2");
         assertThat(r.code()).as(r.err()).isZero();
         List<Matcher> rows = r.out().lines().map(ROW::matcher).filter(Matcher::matches).toList();
         List<String> keys = rows.stream().map(m -> m.group(1) + " " + m.group(2)).toList();
@@ -53,7 +53,8 @@ class ProcessorBenchCommandTest {
             // every frame (1/1) or exactly 1 in 10 (per-CPU counting); a few of the veth's own IPv6 packets may come along
             long cap = (m.group(1).equals("1/1") ? 20_000 : 2_000) + 50;
             assertThat(received).as(m.group()).isPositive().isLessThanOrEqualTo(cap);
-            assertThat(m.group(6)).as(m.group()).matches(m.group(2).equals("c") ? "" : "\\d+\\.\\d%");
+            assertThat(Double.parseDouble(m.group(5))).as(m.group()).isEqualTo(100.0 * received / (cap - 50), org.assertj.core.data.Offset.offset(0.06));
+            assertThat(m.group(7)).as(m.group()).matches(m.group(2).equals("c") ? "" : "\\d+\\.\\d%");
         }
     }
 }
