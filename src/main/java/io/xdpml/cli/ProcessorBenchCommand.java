@@ -43,8 +43,10 @@ import picocli.CommandLine.Spec;
             "  DETECTOR      MlPacketProcessor, flow tracking off, the detector alone fed through ObservationBuilder (as xdpml run)",
             "The processor rows run MlPacketProcessor as shipped (poll mode, its own program through a BPF link), its receive",
             "thread pinned to CPU 1 by the callback. Received Mpps is frames handed to the consumer per second of generation",
-            "(median of the runs); of sampled is the share of the frames XDP handed over that the consumer got; / C is the",
-            "ratio to the C row of the same sampling. Each processor row is fed for --warm-up s first (JIT). Needs root and 2 CPUs."})
+            "(median of the runs); of sampled is the share of the frames XDP handed over that the consumer got; the / C columns",
+            "are the ratios to the C row of the same sampling: of frames received (the same frames were offered), and of",
+            "received Mpps (which also moves with how fast the generator ran meanwhile: on a loaded machine, the noisier one).",
+            "Each processor row is fed for --warm-up s first (JIT). Needs root and 2 CPUs."})
 final class ProcessorBenchCommand implements Callable<Integer> {
     private static final int CONSUMER_CPU = 1;
 
@@ -55,7 +57,7 @@ final class ProcessorBenchCommand implements Callable<Integer> {
             description = "1-in-N samplings to measure, comma-separated (default: ${DEFAULT-VALUE})")
     int[] sample;
 
-    @Option(names = "--frames", defaultValue = "5000000", description = "frames generated per run (default: ${DEFAULT-VALUE})")
+    @Option(names = "--frames", defaultValue = "3000000", description = "frames generated per run (default: ${DEFAULT-VALUE})")
     int frames;
 
     @Option(names = "--runs", defaultValue = "3", description = "runs per row; the median is reported (default: ${DEFAULT-VALUE})")
@@ -113,23 +115,26 @@ final class ProcessorBenchCommand implements Callable<Integer> {
         if (!json) {
             out.printf("AF_XDP copy mode on veth, %d-byte frames, %d per run, frames not sampled passed, median of %d runs%n",
                     bytes.length, frames, runs);
-            out.printf("%-7s %-14s %12s %12s %12s %10s %8s%n", "sample", "consumer", "offered Mpps", "received", "of sampled", "recv Mpps",
-                    "/ C");
+            out.printf("%-7s %-14s %12s %12s %12s %8s %10s %8s%n", "sample", "consumer", "offered Mpps", "received", "of sampled", "/ C",
+                    "recv Mpps", "/ C");
             out.flush();
         }
         Path dir = Files.createTempDirectory("xdpml-processor-bench");
         List<XskThroughput.Result> rs;
         try {
             Path consumer = XskThroughput.compileConsumer(dir);
-            Map<Integer, Double> cMpps = new LinkedHashMap<>();
+            Map<Integer, XskThroughput.Result> cRows = new LinkedHashMap<>();
             rs = XskThroughput.measureVariants(sample, bytes, frames, runs, XskProgram.XDP_PASS, XskConfig.DEFAULT_BATCH, consumer,
                     variants, (long) (warmUp * 1e9), r -> {
                         if (r.consumer().equals("c")) {
-                            cMpps.put(r.sampleN(), r.mpps());
+                            cRows.put(r.sampleN(), r);
                         }
                         if (!json) {
-                            out.printf(Locale.ROOT, "%-7s %-14s %12.2f %12d %11.1f%% %10.3f %8s%n", "1/" + r.sampleN(), r.consumer(),
-                                    r.offeredMpps(), r.received(), 100.0 * r.received() / sampled(r), r.mpps(), ratio(r, cMpps));
+                            XskThroughput.Result c = cRows.get(r.sampleN());
+                            boolean isC = r == c;
+                            out.printf(Locale.ROOT, "%-7s %-14s %12.2f %12d %11.1f%% %8s %10.3f %8s%n", "1/" + r.sampleN(), r.consumer(),
+                                    r.offeredMpps(), r.received(), 100.0 * r.received() / sampled(r),
+                                    isC ? "" : percent((double) r.received() / c.received()), r.mpps(), isC ? "" : percent(r.mpps() / c.mpps()));
                             out.flush();
                         }
                     });
@@ -143,7 +148,8 @@ final class ProcessorBenchCommand implements Callable<Integer> {
                     m.put("offered_mpps", r.offeredMpps());
                     m.put("received", r.received());
                     m.put("sampled", sampled(r));
-                    m.put("ratio_to_c", r.mpps() / cMpps.get(r.sampleN()));
+                    m.put("ratio_to_c", r.mpps() / cRows.get(r.sampleN()).mpps());
+                    m.put("received_ratio_to_c", (double) r.received() / cRows.get(r.sampleN()).received());
                     l.add(m);
                 }
                 out.println(new ObjectMapper().writeValueAsString(l));
@@ -165,9 +171,8 @@ final class ProcessorBenchCommand implements Callable<Integer> {
         return (r.frames() + r.sampleN() - 1) / r.sampleN();
     }
 
-    private static String ratio(XskThroughput.Result r, Map<Integer, Double> cMpps) {
-        Double c = cMpps.get(r.sampleN());
-        return r.consumer().equals("c") || c == null ? "" : String.format(Locale.ROOT, "%.1f%%", 100 * r.mpps() / c);
+    private static String percent(double ratio) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * ratio);
     }
 
     /** An MlPacketProcessor on {@code iface} (copy mode, batch as the C consumer's), started. */

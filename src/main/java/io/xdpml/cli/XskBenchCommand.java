@@ -98,6 +98,8 @@ final class XskBenchCommand implements Callable<Integer> {
                     m.put("drain_frames", d.frames());
                     m.put("ns_per_frame", d.nsPerFrame());
                     m.put("min_ns_per_frame", d.minNsPerFrame());
+                    m.put("first_batch_ns", d.firstBatchNanos());
+                    m.put("rest_ns_per_frame", d.steadyNsPerFrame());
                     l.add(m);
                 }
                 out.println(new ObjectMapper().writeValueAsString(l));
@@ -117,13 +119,18 @@ final class XskBenchCommand implements Callable<Integer> {
                 if (!drain.isEmpty()) {
                     out.printf("%nDraining %d frames waiting in the RX ring (consumer on CPU 1), median of %d rounds:%n",
                             drainFrames, drainRounds);
-                    out.printf("%-8s %12s %12s %10s %14s %10s%n", "consumer", "ns/frame", "Mpps", "java/c", "min ns/frame", "java/c");
+                    out.printf("%-8s %12s %12s %10s %14s %10s %14s %16s %10s%n", "consumer", "ns/frame", "Mpps", "java/c", "min ns/frame",
+                            "java/c", "1st batch ns", "rest ns/frame", "java/c");
+                    var c = drain.get(0);
                     for (var d : drain) {
                         boolean j = d.consumer().equals("java");
-                        out.printf("%-8s %12.2f %12.1f %10s %14.2f %10s%n", d.consumer(), d.nsPerFrame(), 1000 / d.nsPerFrame(),
-                                j ? String.format("%.1f%%", 100 * drain.get(0).nsPerFrame() / d.nsPerFrame()) : "",
-                                d.minNsPerFrame(), j ? String.format("%.1f%%", 100 * drain.get(0).minNsPerFrame() / d.minNsPerFrame()) : "");
+                        out.printf("%-8s %12.2f %12.1f %10s %14.2f %10s %14.0f %16.2f %10s%n", d.consumer(), d.nsPerFrame(), 1000 / d.nsPerFrame(),
+                                j ? String.format("%.1f%%", 100 * c.nsPerFrame() / d.nsPerFrame()) : "",
+                                d.minNsPerFrame(), j ? String.format("%.1f%%", 100 * c.minNsPerFrame() / d.minNsPerFrame()) : "",
+                                d.firstBatchNanos(), d.steadyNsPerFrame(),
+                                j ? String.format("%.1f%%", 100 * c.steadyNsPerFrame() / d.steadyNsPerFrame()) : "");
                     }
+                    out.println("(1st batch: the first receive round of each drain, just after the consumer woke up; rest: the others)");
                 }
             }
             out.flush();

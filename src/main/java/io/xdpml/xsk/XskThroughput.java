@@ -315,6 +315,10 @@ public final class XskThroughput {
                     pkt.copyFrom(MemorySegment.ofArray(frame));
                     long[] cNs = new long[rounds];
                     long[] jNs = new long[rounds];
+                    long[] cFirst = new long[rounds];
+                    long[] jFirst = new long[rounds];
+                    double[] cSteady = new double[rounds];
+                    double[] jSteady = new double[rounds];
                     XskConfig cfg = XskConfig.receiveOnly().withBatchSize(batch).withBindMode(XskBindMode.COPY)
                             .withHugePages(hugePages);
                     List<String> args = new ArrayList<>(List.of(consumerBinary.toString(), "/var/run/netns/" + ns.name(), cRcv,
@@ -322,7 +326,7 @@ public final class XskThroughput {
                     if (hugePages) args.add("thp");
                     Process p = new ProcessBuilder(args).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                     var commands = new java.util.concurrent.SynchronousQueue<Integer>();
-                    var results = new java.util.concurrent.SynchronousQueue<Long>();
+                    var results = new java.util.concurrent.SynchronousQueue<long[]>();
                     Thread consumer = null;
                     try (TestRun cRun = tx.program("xdpml_tx").testRun().withIngress(Interfaces.indexOf(cGen), 0).withLiveFrames(64);
                          TestRun jRun = tx.program("xdpml_tx").testRun().withIngress(Interfaces.indexOf(jGen), 0).withLiveFrames(64);
@@ -339,18 +343,20 @@ public final class XskThroughput {
                                     // XDP counted them redirected; the copies land in the ring a little later
                                     while (sock.rxPending() < want) Thread.onSpinWait();
                                     long t0 = System.nanoTime();
-                                    long got = 0;
+                                    long got = sock.receive(h);
+                                    long first = System.nanoTime() - t0;
+                                    long firstFrames = got;
                                     while (got < want) got += sock.receive(h);
-                                    results.put(System.nanoTime() - t0);
+                                    results.put(new long[] {System.nanoTime() - t0, first, firstFrames});
                                 }
                             } catch (InterruptedException e) {
                                 Thread.currentThread().interrupt();
                             }
                         });
-                        Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+)");
+                        Pattern drained = Pattern.compile("drained (\\d+) ns (\\d+) first (\\d+) frames (\\d+)");
                         for (int r = -rounds; r < rounds; r++) { // the first half warms up (JIT, caches)
-                            long c = 0;
-                            long j = 0;
+                            long[] c = null;
+                            long[] j = null;
                             for (int turn = 0; turn < 2; turn++) {
                                 if ((turn == 0) == ((r & 1) == 0)) { // C first in even rounds, Java first in odd ones
                                     fillRing(cProg, cRun, pkt, frame.length, perRound);
@@ -358,7 +364,7 @@ public final class XskThroughput {
                                     String line = in.readLine();
                                     Matcher m = line == null ? null : drained.matcher(line);
                                     if (m == null || !m.find()) throw new IllegalStateException("C consumer said: " + line);
-                                    c = Long.parseLong(m.group(2));
+                                    c = new long[] {Long.parseLong(m.group(2)), Long.parseLong(m.group(3)), Long.parseLong(m.group(4))};
                                 } else {
                                     fillRing(jProg, jRun, pkt, frame.length, perRound);
                                     commands.put(perRound);
@@ -366,8 +372,12 @@ public final class XskThroughput {
                                 }
                             }
                             if (r >= 0) {
-                                cNs[r] = c;
-                                jNs[r] = j;
+                                cNs[r] = c[0];
+                                jNs[r] = j[0];
+                                cFirst[r] = c[1];
+                                jFirst[r] = j[1];
+                                cSteady[r] = (double) (c[0] - c[1]) / (perRound - c[2]);
+                                jSteady[r] = (double) (j[0] - j[1]) / (perRound - j[2]);
                             }
                         }
                         cmd.println("q");
@@ -379,8 +389,9 @@ public final class XskThroughput {
                             consumer.join();
                         }
                     }
-                    out.add(new DrainResult("c", perRound, median(cNs) / perRound, min(cNs) / perRound));
-                    out.add(new DrainResult("java", perRound, median(jNs) / perRound, min(jNs) / perRound));
+                    out.add(new DrainResult("c", perRound, median(cNs) / perRound, min(cNs) / perRound, median(cFirst), median(cSteady)));
+                    out.add(new DrainResult("java", perRound, median(jNs) / perRound, min(jNs) / perRound, median(jFirst),
+                            median(jSteady)));
                 }
                 return null;
             });
@@ -391,8 +402,19 @@ public final class XskThroughput {
         return out;
     }
 
-    /** ns per frame of draining waiting frames: the median and the fastest round. */
-    public record DrainResult(String consumer, int frames, double nsPerFrame, double minNsPerFrame) {
+    /**
+     * ns per frame of draining waiting frames: the median and the fastest round; and the round
+     * split in two: its first batch (the consumer has just woken up: caches and TLB cold after
+     * whatever else ran on the CPU), median ns, and the rest, median ns per frame.
+     */
+    public record DrainResult(String consumer, int frames, double nsPerFrame, double minNsPerFrame, double firstBatchNanos,
+                              double steadyNsPerFrame) {
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
     }
 
     private static double median(long[] v) {
