@@ -235,6 +235,36 @@ public final class OnnxExport {
         return new Exported(model(g, sidecar, false), sidecar, 0);
     }
 
+    /**
+     * A linear model as PyTorch writes {@code nn.Linear}: {@code logits = x W^T + b} ([N, C]) over the
+     * named inputs, each read as {@code value * scale} (e.g. a logistic regression, or a test model).
+     *
+     * @param weights {@code weights[c][j]}: class c, input j
+     */
+    public static Exported linear(List<String> inputs, double[] scale, List<String> classes, float[][] weights, float[] bias) {
+        int k = inputs.size();
+        int c = classes.size();
+        if (weights.length != c || bias.length != c) {
+            throw new IllegalArgumentException("need " + c + " rows of weights and biases");
+        }
+        float[] w = new float[c * k];
+        for (int i = 0; i < c; i++) {
+            if (weights[i].length != k) {
+                throw new IllegalArgumentException("weights row " + i + " has " + weights[i].length + " values for " + k + " inputs");
+            }
+            System.arraycopy(weights[i], 0, w, i * k, k);
+        }
+        GraphProto.Builder g = GraphProto.newBuilder().setName("xdpml_linear")
+                .addInput(tensorInfo(INPUT, TensorProto.DataType.FLOAT, k))
+                .addInitializer(floatTensor("w", new long[] {c, k}, w))
+                .addInitializer(floatTensor("b", new long[] {c}, bias))
+                .addNode(node("Gemm", "logits", INPUT, "w", "b").toBuilder()
+                        .addAttribute(AttributeProto.newBuilder().setName("transB").setType(AttributeProto.AttributeType.INT).setI(1)))
+                .addOutput(tensorInfo("logits", TensorProto.DataType.FLOAT, c));
+        OnnxSidecar sidecar = new OnnxSidecar(inputs, classes, scale, OnnxSidecar.ScoreKind.LOGITS);
+        return new Exported(model(g, sidecar, false), sidecar, 0);
+    }
+
     private static byte[] model(GraphProto.Builder g, OnnxSidecar sidecar, boolean ml) {
         ModelProto.Builder m = ModelProto.newBuilder().setIrVersion(IR_VERSION).setProducerName("xdpml").setProducerVersion("1")
                 .setDomain("io.xdpml").setModelVersion(1).setGraph(g)
