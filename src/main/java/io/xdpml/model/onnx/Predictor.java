@@ -11,6 +11,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +47,9 @@ public final class Predictor implements AutoCloseable {
     private final boolean pinScores;
     private final boolean pinLabels;
     private final Set<String> toRead;
-    private final Map<String, OnnxTensor> inputMap = new HashMap<>(4);
-    private final Map<String, OnnxValue> pinnedMap = new HashMap<>(4);
+    /** The maps a run takes, per slot as the tensors (a map rebuilt per run would allocate its entries). */
+    private final List<Map<String, OnnxTensor>> inputMaps;
+    private final List<Map<String, OnnxValue>> pinnedMaps;
     private final int[] classOf;
     private final float[] scoreOf;
     private int size;
@@ -73,6 +75,8 @@ public final class Predictor implements AutoCloseable {
         this.pinScores = model.scoreOutput() != null && model.rankTwoInput();
         this.pinLabels = model.labelOutput() != null && !model.labelIsString() && model.rankTwoInput();
         this.toRead = model.outputsToRead(pinLabels, pinScores);
+        this.inputMaps = new ArrayList<>(java.util.Collections.nCopies(capacity + 1, null));
+        this.pinnedMaps = new ArrayList<>(java.util.Collections.nCopies(capacity + 1, null));
         this.classOf = new int[capacity];
         this.scoreOf = new float[capacity];
     }
@@ -141,15 +145,22 @@ public final class Predictor implements AutoCloseable {
 
     /** Runs rows [first, first + n) with the tensors cached under {@code slot}. */
     private void runRows(int first, int n, int slot) throws OrtException {
-        inputMap.put(model.inputName(), inputTensor(first, n, slot));
-        pinnedMap.clear();
-        if (pinScores) {
-            pinnedMap.put(model.scoreOutput(), outputTensor(scoreTensors, scores, first, n, slot));
+        Map<String, OnnxTensor> in = inputMaps.get(slot);
+        Map<String, OnnxValue> pinned = pinnedMaps.get(slot);
+        if (in == null) {
+            in = Map.of(model.inputName(), inputTensor(first, n, slot));
+            Map<String, OnnxValue> p = new HashMap<>();
+            if (pinScores) {
+                p.put(model.scoreOutput(), outputTensor(scoreTensors, scores, first, n, slot));
+            }
+            if (pinLabels) {
+                p.put(model.labelOutput(), labelTensor(first, n, slot));
+            }
+            pinned = Map.copyOf(p);
+            inputMaps.set(slot, in);
+            pinnedMaps.set(slot, pinned);
         }
-        if (pinLabels) {
-            pinnedMap.put(model.labelOutput(), labelTensor(first, n, slot));
-        }
-        try (OrtSession.Result result = session.run(inputMap, toRead, pinnedMap)) {
+        try (OrtSession.Result result = session.run(in, toRead, pinned)) {
             read(result, first, n);
         }
     }

@@ -164,6 +164,65 @@ class OnnxModelTest {
     }
 
     @Test
+    void scikitLearnShapesIntAndStringLabelsWithProbabilityTensorsOrZipMaps() throws Exception {
+        int pl = ModelInputs.index("packet_length");
+        // packet_length <= 100: small, <= 1000: medium, else large
+        io.xdpml.model.train.FloatTreeEnsemble tree = new io.xdpml.model.train.FloatTreeEnsemble(3, new int[] {0},
+                new int[] {pl, -1, pl, -1, -1}, new double[] {100.5, 0, 1000.5, 0, 0}, new int[] {2, 0, 4, 0, 0}, new int[] {0, 0, 0, 1, 2});
+        List<String> classes = List.of("small", "medium", "large");
+        for (boolean zipmap : new boolean[] {false, true}) {
+            for (boolean strings : new boolean[] {false, true}) {
+                byte[] bytes = OnnxExport.trees(tree, List.of("packet_length"), classes, zipmap).model();
+                if (strings) {
+                    bytes = withStringLabels(bytes, classes);
+                }
+                String what = (zipmap ? "zipmap" : "tensor") + (strings ? ", string labels" : ", int64 labels");
+                try (OnnxModel m = OnnxModel.load("t.onnx", bytes, OnnxSidecar.of(List.of("packet_length"), classes));
+                        Predictor p = m.newPredictor(3)) {
+                    assertThat(m.describe()).as(what).contains("label 'output_label'");
+                    p.add(inputs(6, 1500));
+                    p.add(inputs(6, 60));
+                    p.add(inputs(6, 500));
+                    p.run();
+                    assertThat(new int[] {p.classOf(0), p.classOf(1), p.classOf(2)}).as(what).containsExactly(2, 0, 1);
+                    assertThat(p.scoreOf(0)).as(what).isEqualTo(1f);
+                }
+            }
+        }
+    }
+
+    /** The classifier (and ZipMap) with classlabels_strings: labels become a string tensor, map keys strings. */
+    private static byte[] withStringLabels(byte[] model, List<String> classes) throws Exception {
+        ModelProto m = ModelProto.parseFrom(model);
+        var g = m.getGraph().toBuilder();
+        for (int i = 0; i < g.getNodeCount(); i++) {
+            var n = g.getNode(i).toBuilder();
+            for (int a = 0; a < n.getAttributeCount(); a++) {
+                if (n.getAttribute(a).getName().equals("classlabels_int64s")) {
+                    var strings = ai.onnx.proto.OnnxMl.AttributeProto.newBuilder().setName("classlabels_strings")
+                            .setType(ai.onnx.proto.OnnxMl.AttributeProto.AttributeType.STRINGS);
+                    classes.forEach(c -> strings.addStrings(com.google.protobuf.ByteString.copyFromUtf8(c)));
+                    n.setAttribute(a, strings);
+                }
+            }
+            g.setNode(i, n);
+        }
+        for (int o = 0; o < g.getOutputCount(); o++) {
+            var out = g.getOutput(o);
+            if (out.getName().equals("output_label")) {
+                g.setOutput(o, out.toBuilder().setType(TypeProto.newBuilder().setTensorType(out.getType().getTensorType().toBuilder()
+                        .setElemType(TensorProto.DataType.STRING.getNumber()))));
+            } else if (out.getType().hasSequenceType()) {
+                var seq = out.getType().getSequenceType().toBuilder();
+                var map = seq.getElemType().getMapType().toBuilder().setKeyType(TensorProto.DataType.STRING.getNumber());
+                seq.setElemType(TypeProto.newBuilder().setMapType(map));
+                g.setOutput(o, out.toBuilder().setType(TypeProto.newBuilder().setSequenceType(seq)));
+            }
+        }
+        return m.toBuilder().setGraph(g).build().toByteArray();
+    }
+
+    @Test
     void theSidecarRoundTripsThroughJson() {
         OnnxSidecar s = new OnnxSidecar(List.of("protocol", "hs_len_mean"), List.of("a", "b"), new double[] {1, 1.0 / 65536},
                 OnnxSidecar.ScoreKind.PROBABILITIES);
