@@ -68,7 +68,7 @@ final class ClassifyCommand implements Callable<Integer> {
     @Option(names = "--engine", description = "kernel or java (default: kernel; --onnx: Java only)")
     EngineChoice engine;
 
-    @Option(names = "--mode", paramLabel = "packet|flow:N", description = "when to classify (default: the model's training mode)")
+    @Option(names = "--mode", paramLabel = "packet|flow:N", description = "when to classify (default: the model's training mode; --onnx: packet)")
     String mode;
 
     @Option(names = "--packets", description = "one CSV row per packet: index,time_ns,class (class -1: none)")

@@ -113,7 +113,7 @@ public final class OnnxClassifyEngine extends ForwardingFlowEngine implements Cl
         return lastClass;
     }
 
-    /** Score of the last packet's class (0 when it got none; a cached class repeats its flow's score only as 0). */
+    /** Score the model gave the last packet it ran on (a packet given its flow's cached class leaves it as it was; 0 after one without a class). */
     public float lastScore() {
         return lastScore;
     }
