@@ -17,7 +17,7 @@ import picocli.CommandLine;
 
 /**
  * {@code xdpml classify --onnx} and {@code xdpml export-onnx}: the shipped forest exported to ONNX
- * (models/captures-rf.onnx, made by export-onnx from models/captures-rf.json) gives every packet of
+ * (models/onnx/captures-rf.onnx, made by export-onnx from models/captures-rf.json) gives every packet of
  * real captures the class the Java integer model gives it, per packet and cached per flow.
  */
 class ClassifyOnnxCommandTest {
@@ -26,7 +26,7 @@ class ClassifyOnnxCommandTest {
         for (String name : new String[] {"attack/cicddos2019-synflood.pcap", "attack/portscan-1-10000.pcapng", "benign/ndpi-tor.pcap"}) {
             String capture = TestData.capture(name).toString();
             String java = run("classify", capture, "--model", "models/captures-rf.json", "--engine", "java", "--packets");
-            String onnx = run("classify", capture, "--onnx", "models/captures-rf.onnx", "--packets");
+            String onnx = run("classify", capture, "--onnx", "models/onnx/captures-rf.onnx", "--packets");
             assertThat(onnx.lines().count()).as(name).isEqualTo(TestData.packetCount(TestData.capture(name)) + 1);
             assertThat(onnx).as("%s: index,time_ns,class per packet", name).isEqualTo(java);
         }
@@ -34,7 +34,7 @@ class ClassifyOnnxCommandTest {
         for (String mode : new String[] {"packet", "flow:2"}) {
             JsonNode j = new ObjectMapper().readTree(run("classify", capture, "--model", "models/captures-rf.json", "--engine", "java",
                     "--mode", mode, "--json"));
-            JsonNode o = new ObjectMapper().readTree(run("classify", capture, "--onnx", "models/captures-rf.onnx", "--mode", mode, "--json"));
+            JsonNode o = new ObjectMapper().readTree(run("classify", capture, "--onnx", "models/onnx/captures-rf.onnx", "--mode", mode, "--json"));
             assertThat(o.get("engine").asText()).isEqualTo("onnx");
             assertThat(o.get("flows").size()).isPositive();
             ((ObjectNode) j).remove("engine");
@@ -58,9 +58,9 @@ class ClassifyOnnxCommandTest {
     void badUseIsAnErrorThatSaysWhy(@TempDir Path dir) throws Exception {
         String capture = TestData.capture("attack/synack-reflection.pcap").toString();
         assertThat(fail("classify", capture)).contains("give a model: --model M.json or --onnx M.onnx");
-        assertThat(fail("classify", capture, "--onnx", "models/captures-rf.onnx", "--engine", "kernel")).contains("--onnx runs in Java");
+        assertThat(fail("classify", capture, "--onnx", "models/onnx/captures-rf.onnx", "--engine", "kernel")).contains("--onnx runs in Java");
         Path bad = dir.resolve("bad.onnx");
-        Files.write(bad, Files.readAllBytes(Path.of("models/captures-rf.onnx")));
+        Files.write(bad, Files.readAllBytes(Path.of("models/onnx/captures-rf.onnx")));
         Files.writeString(dir.resolve("bad.onnx.json"), "{\"inputs\": [\"protocol\"], \"classes\": [\"benign\", \"attack\"]}");
         assertThat(fail("classify", capture, "--onnx", bad.toString()))
                 .contains("xdpml classify: " + bad + ": input 'input' has 11 columns but the sidecar names 1 inputs [protocol]");

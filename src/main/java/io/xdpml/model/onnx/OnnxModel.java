@@ -52,6 +52,7 @@ public final class OnnxModel implements AutoCloseable {
     private final int classCount;
     private final String labelOutput;
     private final boolean labelIsString;
+    private final boolean labelHasColumn;
     private final String scoreOutput;
     private final boolean scoresAreProbabilities;
     private final String mapOutput;
@@ -94,7 +95,7 @@ public final class OnnxModel implements AutoCloseable {
         this.batchOfOne = !rankTwoInput || shape[0] == 1;
 
         String label = null, scores = null, map = null;
-        boolean labelStrings = false, mapStrings = false;
+        boolean labelStrings = false, mapStrings = false, labelColumn = false;
         List<String> seen = new ArrayList<>();
         for (NodeInfo o : session.getOutputInfo().values()) {
             ValueInfo v = o.getInfo();
@@ -105,6 +106,7 @@ public final class OnnxModel implements AutoCloseable {
                 if (label == null && perRow && (t.type == OnnxJavaType.INT64 || t.type == OnnxJavaType.STRING)) {
                     label = o.getName();
                     labelStrings = t.type == OnnxJavaType.STRING;
+                    labelColumn = s.length == 2;
                 } else if (scores == null && t.type == OnnxJavaType.FLOAT && (s.length == 2 || (s.length == 1 && !rankTwoInput))) {
                     long c = s[s.length - 1];
                     if (c > 0 && c != classCount) {
@@ -127,6 +129,7 @@ public final class OnnxModel implements AutoCloseable {
         }
         this.labelOutput = label;
         this.labelIsString = labelStrings;
+        this.labelHasColumn = labelColumn;
         this.scoreOutput = scores;
         this.mapOutput = scores == null ? map : null; // the tensor is cheaper to read than ZipMap's maps
         this.mapKeysAreStrings = mapStrings;
@@ -289,6 +292,11 @@ public final class OnnxModel implements AutoCloseable {
 
     boolean labelIsString() {
         return labelIsString;
+    }
+
+    /** Whether the label output is {@code [N, 1]} rather than {@code [N]}. */
+    boolean labelHasColumn() {
+        return labelHasColumn;
     }
 
     String scoreOutput() {

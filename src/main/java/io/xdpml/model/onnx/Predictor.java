@@ -187,7 +187,7 @@ public final class Predictor implements AutoCloseable {
     private OnnxTensor labelTensor(int first, int n, int slot) throws OrtException {
         OnnxTensor t = labelTensors[slot];
         if (t == null) {
-            t = OnnxTensor.createTensor(model.env(), labels.slice(first, n), new long[] {n});
+            t = OnnxTensor.createTensor(model.env(), labels.slice(first, n), model.labelHasColumn() ? new long[] {n, 1} : new long[] {n});
             labelTensors[slot] = t;
         }
         return t;
