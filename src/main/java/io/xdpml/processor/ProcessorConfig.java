@@ -22,12 +22,17 @@ import java.util.Arrays;
  *                       the rest are counted as rate-limited
  * @param captureFile    pcap file for flagged packets, or null
  * @param captureLimit   the first this many flagged packets are written
+ * @param delivery       how sampled packets reach Java: AF_XDP sockets (the stack does not get
+ *                       them) or a mirror copy through a ring buffer (the stack gets every packet)
  */
 public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMode bindMode, int batchSize, boolean flowTracking,
                               int maxFlows, long idleTimeoutNanos, int[] protocols, long maxCallbackRate, Path captureFile,
-                              int captureLimit) {
+                              int captureLimit, Delivery delivery) {
     public ProcessorConfig {
         queues = queues.clone();
+        if (delivery == null) {
+            throw new IllegalArgumentException("a delivery (AF_XDP or MIRROR) is needed");
+        }
         protocols = protocols.clone();
         if (iface == null || iface.isBlank()) {
             throw new IllegalArgumentException("an interface is needed");
@@ -43,50 +48,57 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
         }
     }
 
-    /** Queue 0 of {@code iface}, every packet, AF_XDP AUTO bind, batches of 64, flows on. */
+    /** Queue 0 of {@code iface}, every packet, AF_XDP delivery with AUTO bind, batches of 64, flows on. */
     public static ProcessorConfig forInterface(String iface) {
-        return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0);
+        return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0,
+                Delivery.AF_XDP);
+    }
+
+    /** How sampled packets reach Java ({@link Delivery}). */
+    public ProcessorConfig withDelivery(Delivery d) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, d);
     }
 
     public ProcessorConfig withQueues(int... q) {
         return new ProcessorConfig(iface, q, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withSampling(int n) {
         return new ProcessorConfig(iface, queues, n, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withBindMode(XskBindMode m) {
         return new ProcessorConfig(iface, queues, sampleN, m, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withBatchSize(int n) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, n, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withFlowTracking(boolean on, int maxFlows, long idleTimeoutNanos) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, on, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withProtocols(int... p) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, p,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery);
     }
 
     public ProcessorConfig withRateCap(long packetsPerSecond) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                packetsPerSecond, captureFile, captureLimit);
+                packetsPerSecond, captureFile, captureLimit, delivery);
     }
 
     /** Write the first {@code limit} packets the callback flags to a pcap file. */
     public ProcessorConfig withCapture(Path file, int limit) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, file, limit);
+                maxCallbackRate, file, limit, delivery);
     }
 
     @Override
@@ -116,6 +128,6 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
     public String toString() {
         return "ProcessorConfig[" + iface + ", queues " + Arrays.toString(queues) + ", 1-in-" + sampleN + ", " + bindMode + ", batch "
                 + batchSize + ", flows " + (flowTracking ? maxFlows : "off") + ", protocols "
-                + (protocols.length == 0 ? "all" : Arrays.toString(protocols)) + ", cap " + maxCallbackRate + "/s]";
+                + (protocols.length == 0 ? "all" : Arrays.toString(protocols)) + ", cap " + maxCallbackRate + "/s, " + delivery + "]";
     }
 }
