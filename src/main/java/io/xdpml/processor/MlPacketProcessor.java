@@ -86,6 +86,9 @@ public final class MlPacketProcessor implements AutoCloseable {
         this.mirror = mirror;
         this.capture = capture;
         this.mitigation = new Mitigation(program.object().map("xdpml_blocks"));
+        if (config.blocksPin() != null) {
+            mitigation.pin(config.blocksPin());
+        }
         this.socketMode = receiver != null ? receiver.sockets().get(0).modeName() : "mirror";
     }
 
@@ -252,6 +255,9 @@ public final class MlPacketProcessor implements AutoCloseable {
     @Override
     public synchronized void close() throws IOException {
         try {
+            if (config.blocksPin() != null) {
+                io.xdpml.kernel.BpfFs.removePin(config.blocksPin());
+            }
             link.close(); // detach before the sockets close
             if (mirror != null) {
                 mirror.stop();

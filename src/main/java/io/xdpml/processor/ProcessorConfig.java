@@ -24,10 +24,12 @@ import java.util.Arrays;
  * @param captureLimit   the first this many flagged packets are written
  * @param delivery       how sampled packets reach Java: AF_XDP sockets (the stack does not get
  *                       them) or a mirror copy through a ring buffer (the stack gets every packet)
+ * @param blocksPin      bpffs path where the mitigation blocks map is pinned while the processor
+ *                       runs (so other processes can list and remove blocks), or null
  */
 public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMode bindMode, int batchSize, boolean flowTracking,
                               int maxFlows, long idleTimeoutNanos, int[] protocols, long maxCallbackRate, Path captureFile,
-                              int captureLimit, Delivery delivery) {
+                              int captureLimit, Delivery delivery, Path blocksPin) {
     public ProcessorConfig {
         queues = queues.clone();
         if (delivery == null) {
@@ -51,54 +53,60 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
     /** Queue 0 of {@code iface}, every packet, AF_XDP delivery with AUTO bind, batches of 64, flows on. */
     public static ProcessorConfig forInterface(String iface) {
         return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0,
-                Delivery.AF_XDP);
+                Delivery.AF_XDP, null);
+    }
+
+    /** Pin the mitigation blocks at {@code pin} while running (e.g. {@code Mitigation.DEFAULT_PIN_DIR.resolve(iface)}). */
+    public ProcessorConfig withBlocksPin(Path pin) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, delivery, pin);
     }
 
     /** How sampled packets reach Java ({@link Delivery}). */
     public ProcessorConfig withDelivery(Delivery d) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, d);
+                maxCallbackRate, captureFile, captureLimit, d, blocksPin);
     }
 
     public ProcessorConfig withQueues(int... q) {
         return new ProcessorConfig(iface, q, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withSampling(int n) {
         return new ProcessorConfig(iface, queues, n, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withBindMode(XskBindMode m) {
         return new ProcessorConfig(iface, queues, sampleN, m, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withBatchSize(int n) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, n, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withFlowTracking(boolean on, int maxFlows, long idleTimeoutNanos) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, on, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withProtocols(int... p) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, p,
-                maxCallbackRate, captureFile, captureLimit, delivery);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin);
     }
 
     public ProcessorConfig withRateCap(long packetsPerSecond) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                packetsPerSecond, captureFile, captureLimit, delivery);
+                packetsPerSecond, captureFile, captureLimit, delivery, blocksPin);
     }
 
     /** Write the first {@code limit} packets the callback flags to a pcap file. */
     public ProcessorConfig withCapture(Path file, int limit) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, file, limit, delivery);
+                maxCallbackRate, file, limit, delivery, blocksPin);
     }
 
     @Override
