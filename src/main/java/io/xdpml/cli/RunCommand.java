@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.Detectors;
+import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.processor.Delivery;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -105,7 +105,7 @@ final class RunCommand implements Callable<Integer> {
         ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
         ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample).withDelivery(how)
                 .withFlowTracking(false, 1, 1).withBlocksPin(pinDir.resolve(iface));
-        Set<String> seen = new HashSet<>();
+        NewDetections news = new NewDetections(set);
         Set<String> blocked = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();
         try (MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
@@ -137,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 while (System.nanoTime() < end) {
                     Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
-                    report(out, jsonLines, json, p, set, seen, blocked, false);
+                    report(out, jsonLines, json, p, news, blocked, false);
                     if (!quietStatus) {
                         out.println(status.next());
                         out.flush();
@@ -147,10 +147,10 @@ final class RunCommand implements Callable<Integer> {
                 interrupted = true; // Ctrl-C: fall through to the summary
             }
             p.stop();
-            report(out, jsonLines, json, p, set, seen, blocked, true);
+            report(out, jsonLines, json, p, news, blocked, true);
             ProcessorStats s = p.stats();
             out.printf("detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d detections %s, %d sources blocked, "
-                    + "%d packets dropped by blocks%n", s.seen(), s.received(), s.deliveryLost(), seen.size(), set.detectionsByDetector(),
+                    + "%d packets dropped by blocks%n", s.seen(), s.received(), s.deliveryLost(), news.count(), set.detectionsByDetector(),
                     blocked.size(), s.blocked());
             out.println(status.summary());
             out.flush();
@@ -168,13 +168,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** --window as windowNanos for every chosen detector that has windows, before the user's --set (which win). */
     static List<String> withWindow(String detectors, double seconds, List<String> settings) {
-        List<String> all = new ArrayList<>();
-        long nanos = (long) (seconds * 1e9);
-        for (var d : Detectors.create(detectors)) {
-            if (!d.name().equals("volumetric")) {
-                all.add(d.name() + ".windowNanos=" + nanos);
-            }
-        }
+        List<String> all = new ArrayList<>(Detectors.windowSettings(detectors, seconds));
         all.addAll(settings);
         return all;
     }
@@ -184,19 +178,11 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** Prints (and blocks the sources of) detections not reported yet. */
-    private void report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, DetectorSet set,
-            Set<String> seen, Set<String> blocked, boolean finish) throws Exception {
-        List<Detection> all;
-        synchronized (set) {
-            if (finish) {
-                set.finish();
-            }
-            all = set.detections();
-        }
-        for (Detection d : all) {
-            if (!seen.add(d.detector() + " " + d.subject() + " " + d.timeNanos())) {
-                continue;
-            }
+    private void report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, NewDetections news,
+            Set<String> blocked, boolean finish) throws Exception {
+        List<Detection> fresh = new ArrayList<>();
+        news.poll(finish, fresh::add);
+        for (Detection d : fresh) {
             out.println("DETECTED " + d.toLine());
             if (jsonLines != null) {
                 ObjectNode o = json.createObjectNode();
