@@ -16,6 +16,8 @@ ns=xdpml-genrates-$$
 ip netns add "$ns"
 trap 'ip netns del "$ns" 2>/dev/null || true' EXIT
 ip -n "$ns" link add gr0 type veth peer name gr1
+# no IPv6 on the pair: its own router solicitations would add to the receiver's count
+ip netns exec "$ns" sysctl -q -w net.ipv6.conf.gr0.disable_ipv6=1 net.ipv6.conf.gr1.disable_ipv6=1
 ip -n "$ns" link set gr0 up
 ip -n "$ns" link set gr1 up
 ./xdpml --version >/dev/null # builds the jar when needed
