@@ -17,6 +17,9 @@ final class Amplification extends SingleKindScenario {
     private static final int MEMCACHED_VALUE = 1300;
     private static final String QUERY_NAME = "example.com";
 
+    /** a..z repeated: the TXT strings and the memcached value. */
+    private static final byte[] LETTERS = "abcdefghijklmnopqrstuvwxyz".repeat(60).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
     Amplification(ScenarioSettings settings) {
         super(settings, TrafficKind.AMPLIFICATION);
     }
@@ -42,9 +45,7 @@ final class Amplification extends SingleKindScenario {
         for (int r = 0; r < TXT_RECORDS; r++) {
             w.u16(0xc000 | Dns.HEADER_LENGTH); // compression pointer to the question's name
             w.u16(Dns.TYPE_TXT).u16(Dns.CLASS_IN).u32(3600).u16(TXT_LENGTH + 1).u8(TXT_LENGTH);
-            for (int k = 0; k < TXT_LENGTH; k++) {
-                w.u8('a' + (k + r) % 26);
-            }
+            w.bytes(LETTERS, r, TXT_LENGTH);
         }
     }
 
@@ -71,9 +72,7 @@ final class Amplification extends SingleKindScenario {
         // request id below 0x8000: tshark reads a first byte 0x80/0x81 as the binary protocol's magic
         w.u16(random.nextInt(0x8000)).u16(0).u16(1).u16(0); // request id, sequence, datagrams, reserved
         w.ascii("VALUE a 0 ").decimal(MEMCACHED_VALUE).ascii("\r\n");
-        for (int k = 0; k < MEMCACHED_VALUE; k++) {
-            w.u8('A' + k % 26);
-        }
+        w.bytes(LETTERS, 0, MEMCACHED_VALUE);
         w.ascii("\r\nEND\r\n");
     }
 }

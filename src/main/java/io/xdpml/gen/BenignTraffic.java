@@ -22,7 +22,9 @@ final class BenignTraffic extends SingleKindScenario {
         "deb.debian.org", "security.debian.org", "github.com", "api.github.com", "www.kernel.org", "git.kernel.org",
         "openjdk.org", "maven.apache.org", "repo.maven.apache.org", "www.iana.org", "ntp.ubuntu.com",
     };
-    private static final String BODY_PATTERN = "xdpml benign body 0123456789 abcdefghijklmnopqrstuvwxyz\n";
+    /** One segment's worth of request body: text lines. */
+    private static final byte[] BODY = "xdpml benign body 0123456789 abcdefghijklmnopqrstuvwxyz\n".repeat(MSS / 56 + 1)
+            .substring(0, MSS).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
     /** A client connection's progress. */
     private enum Stage { IDLE, SYN_SENT, ESTABLISHED, BODY, READING, FIN_SENT }
@@ -37,6 +39,15 @@ final class BenignTraffic extends SingleKindScenario {
         int bodyLeft;
         int responseAcks;
         int name;
+    }
+
+    /** ping's payload: bytes 0x10, 0x11, ... */
+    private static final byte[] PING_PATTERN = new byte[56];
+
+    static {
+        for (int i = 0; i < PING_PATTERN.length; i++) {
+            PING_PATTERN[i] = (byte) (0x10 + i);
+        }
     }
 
     private final Connection[] slots = new Connection[SLOTS];
@@ -99,9 +110,7 @@ final class BenignTraffic extends SingleKindScenario {
             case BODY -> {
                 int n = Math.min(c.bodyLeft, MSS);
                 segment(c, n == c.bodyLeft ? FrameWriter.ACK | FrameWriter.PSH : FrameWriter.ACK);
-                for (int i = 0; i < n; i++) {
-                    w.u8(BODY_PATTERN.charAt(i % BODY_PATTERN.length()));
-                }
+                w.bytes(BODY, 0, n);
                 c.seq += n;
                 c.bodyLeft -= n;
                 if (c.bodyLeft == 0) {
@@ -138,9 +147,7 @@ final class BenignTraffic extends SingleKindScenario {
     private int ping() {
         int client = client();
         toVictim(client, FrameWriter.PROTO_ICMP).icmpEcho(client & 0xffff, ++icmpSeq & 0xffff);
-        for (int i = 0; i < 56; i++) {
-            w.u8(0x10 + i); // ping's pattern
-        }
+        w.bytes(PING_PATTERN, 0, PING_PATTERN.length);
         return w.finish();
     }
 

@@ -7,7 +7,7 @@ package io.xdpml.gen;
  * under one base domain, mostly TXT with some NULL queries.
  */
 final class DnsTunnel extends SingleKindScenario {
-    private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+    private static final byte[] ALPHABET = "abcdefghijklmnopqrstuvwxyz234567".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private final int sport;
     private int id;
 
@@ -28,10 +28,16 @@ final class DnsTunnel extends SingleKindScenario {
         return w.finish();
     }
 
+    /** A label of random base32 characters, 12 from each random long (5 bits each). */
     private void label(int length) {
         w.u8(length);
+        long bits = 0;
         for (int i = 0; i < length; i++) {
-            w.u8(BASE32.charAt(random.nextInt(32)));
+            if (i % 12 == 0) {
+                bits = random.nextLong();
+            }
+            w.u8(ALPHABET[(int) (bits & 31)]);
+            bits >>>= 5;
         }
     }
 }

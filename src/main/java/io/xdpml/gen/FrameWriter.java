@@ -1,6 +1,8 @@
 package io.xdpml.gen;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * Writes one Ethernet/IPv4 frame at a time into a buffer it owns and reuses (the generator's
@@ -31,6 +33,8 @@ final class FrameWriter {
     static final int RST = 0x04;
     static final int PSH = 0x08;
     static final int ACK = 0x10;
+
+    private static final ValueLayout.OfInt BE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private final byte[] buf = new byte[MAX_FRAME];
     private final MemorySegment segment = MemorySegment.ofArray(buf);
@@ -158,9 +162,9 @@ final class FrameWriter {
         return this;
     }
 
-    /** {@code n} bytes of {@code b} from 0. */
-    FrameWriter bytes(byte[] b, int n) {
-        System.arraycopy(b, 0, buf, pos, n);
+    /** {@code n} bytes of {@code b} from {@code from}. */
+    FrameWriter bytes(byte[] b, int from, int n) {
+        System.arraycopy(b, from, buf, pos, n);
         pos += n;
         return this;
     }
@@ -201,19 +205,24 @@ final class FrameWriter {
         return sum(0, IPV4_OFFSET + 12, 8) + protocol + l4Length;
     }
 
+    /** Ones' complement sum of big-endian words: 32 bits at a time (folding later makes it the 16-bit sum). */
     private long sum(long s, int off, int len) {
         int i = 0;
-        for (; i + 1 < len; i += 2) {
-            s += ((buf[off + i] & 0xff) << 8) | (buf[off + i + 1] & 0xff);
+        for (; i + 3 < len; i += 4) {
+            s += segment.get(BE_INT, off + i) & 0xffff_ffffL;
         }
-        if ((len & 1) != 0) {
-            s += (buf[off + len - 1] & 0xff) << 8;
+        if (i + 1 < len) {
+            s += ((buf[off + i] & 0xff) << 8) | (buf[off + i + 1] & 0xff);
+            i += 2;
+        }
+        if (i < len) {
+            s += (buf[off + i] & 0xff) << 8;
         }
         return s;
     }
 
     private static int fold(long s) {
-        while ((s >>> 16) != 0) {
+        while ((s >>> 16) != 0) { // end-around carries
             s = (s & 0xffff) + (s >>> 16);
         }
         return (int) (~s & 0xffff);

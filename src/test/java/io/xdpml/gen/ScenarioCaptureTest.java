@@ -66,6 +66,8 @@ class ScenarioCaptureTest {
     @ParameterizedTest(name = "{0} at {1}/s")
     @CsvSource(delimiter = ';', value = {
         "benign;        1000; 5000; ''",
+        // >= 5000 packets/s at one destination with no baseline is volumetric, whatever they are
+        "benign;       10000; 30000; volumetric 10.99.0.1",
         "synflood;      1000; 3000; synflood 10.99.0.1",
         // nmap's polite timing (-T2): a scan alone
         "portscan;        50; 1200; portscan 10.77.0.7",
