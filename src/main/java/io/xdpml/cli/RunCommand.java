@@ -58,6 +58,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--queues", split = ",", defaultValue = "0", description = "af_xdp: receive queues, a socket and thread each (default: ${DEFAULT-VALUE})")
     int[] queues;
 
+    @Option(names = "--cpus", split = ",", description = "af_xdp: CPU for each queue's thread, in --queues order")
+    int[] cpus = new int[0];
+
+    @Option(names = "--huge-pages", description = "af_xdp: UMEM on huge pages")
+    boolean hugePages;
+
     @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (default: ${DEFAULT-VALUE})")
     int sample;
 
@@ -104,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
         DetectorSet set = new DetectorSet(Detectors.create(detectors, withWindow(detectors, windowSeconds, settings)));
         ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
         ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample).withDelivery(how)
-                .withFlowTracking(false, 1, 1).withBlocksPin(pinDir.resolve(iface));
+                .withFlowTracking(false, 1, 1).withBlocksPin(pinDir.resolve(iface)).withCpus(cpus).withHugePages(hugePages);
         NewDetections news = new NewDetections(set);
         Set<String> blocked = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();

@@ -106,7 +106,8 @@ public final class MlPacketProcessor implements AutoCloseable {
             if (mirrored) {
                 mirror = new MirrorReader(new RingBufferConsumer(program.mirrorRing(), r -> { }));
             } else {
-                XskConfig xc = XskConfig.receiveOnly().withBatchSize(config.batchSize()).withBindMode(config.bindMode());
+                XskConfig xc = XskConfig.receiveOnly().withBatchSize(config.batchSize()).withBindMode(config.bindMode())
+                        .withHugePages(config.hugePages());
                 receiver = XskReceiver.open(program, ifindex, config.queues(), xc);
             }
             // a BPF link: the kernel detaches it when this process's last fd on it closes, so even a
@@ -175,7 +176,7 @@ public final class MlPacketProcessor implements AutoCloseable {
                 workers.add(w);
             }
             return w;
-        }, null, false);
+        }, config.cpus().length == 0 ? null : config.cpus(), false);
     }
 
     /** Stops the receive threads (frames already in the rings are handled first). */
