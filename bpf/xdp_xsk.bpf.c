@@ -5,7 +5,7 @@
  * packet is parsed and its flow key hashed; the result travels with the frame as struct
  * xdpml_xsk_meta in the metadata area (bpf_xdp_adjust_meta). Packets not sampled, and sampled
  * packets whose queue has no socket, get cfg_other_action (XDP_PASS by default). First of all,
- * packets from a source that Java blocked (mitigation.h) are dropped.
+ * packets from a source or of a flow that Java blocked (mitigation.h) are dropped.
  *
  * With cfg_mirror, sampled packets are not redirected: their head and metadata are copied into
  * the ring buffer xdpml_mirror (struct xdpml_mirror_rec) and they pass on to the stack, so a
@@ -97,7 +97,7 @@ int xdpml_xsk(struct xdp_md *ctx)
 	if (!c)
 		return XDP_ABORTED;
 	__u64 seen = c[XDPML_XC_SEEN]++;
-	if (xdpml_source_blocked(ctx)) {
+	if (xdpml_source_blocked(ctx) || xdpml_flow_blocked(ctx)) {
 		c[XDPML_XC_BLOCKED]++;
 		return XDP_DROP;
 	}

@@ -35,7 +35,7 @@ final class BlocksCommand implements Runnable {
     /** Which pinned map: --iface names the file under --pin-dir. */
     static final class Target {
         @Option(names = "--pin-dir", defaultValue = "/sys/fs/bpf/xdpml/blocks", paramLabel = "DIR",
-                description = "where runs pin their blocks (default: ${DEFAULT-VALUE})")
+                description = "where runs pin their blocks, a directory per interface (default: ${DEFAULT-VALUE})")
         Path dir;
 
         Mitigation open(String iface) {
@@ -59,6 +59,57 @@ final class BlocksCommand implements Runnable {
                 throw new IllegalArgumentException("prefix length of " + text + " outside 0.." + max);
             }
             return new Prefix(a, len);
+        }
+    }
+
+    /** PROTO/SRC:PORT-DST:PORT, IPv6 addresses in brackets. */
+    record Flow(int protocol, InetAddress src, int srcPort, InetAddress dst, int dstPort) {
+        static Flow parse(String text) {
+            int slash = text.indexOf('/');
+            if (slash < 0) {
+                throw new IllegalArgumentException("flow '" + text + "' is not PROTO/SRC:PORT-DST:PORT");
+            }
+            int protocol = switch (text.substring(0, slash).toLowerCase(java.util.Locale.ROOT)) {
+                case "tcp" -> 6;
+                case "udp" -> 17;
+                case "icmp" -> 1;
+                case "icmpv6" -> 58;
+                default -> {
+                    try {
+                        yield Integer.parseInt(text.substring(0, slash));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("unknown protocol in flow '" + text + "' (tcp, udp, icmp, icmpv6 or a number)");
+                    }
+                }
+            };
+            String rest = text.substring(slash + 1);
+            int dash = rest.startsWith("[") ? rest.indexOf('-', rest.indexOf(']')) : rest.indexOf('-');
+            if (dash < 0) {
+                throw new IllegalArgumentException("flow '" + text + "' is not PROTO/SRC:PORT-DST:PORT");
+            }
+            Object[] a = endpoint(rest.substring(0, dash), text);
+            Object[] b = endpoint(rest.substring(dash + 1), text);
+            return new Flow(protocol, (InetAddress) a[0], (int) a[1], (InetAddress) b[0], (int) b[1]);
+        }
+
+        private static Object[] endpoint(String e, String whole) {
+            int colon = e.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalArgumentException("endpoint '" + e + "' of flow '" + whole + "' is not ADDRESS:PORT");
+            }
+            String host = e.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(e.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new Object[] {InetAddress.ofLiteral(host), port};
+            } catch (NumberFormatException x) {
+                throw new IllegalArgumentException("bad port in '" + e + "' of flow '" + whole + "'");
+            }
         }
     }
 
@@ -92,11 +143,15 @@ final class BlocksCommand implements Runnable {
                 Mitigation m = target.open(i);
                 try {
                     List<Mitigation.Block> blocks = m.list();
-                    out.printf("%s: %d block%s%n", i, blocks.size(), blocks.size() == 1 ? "" : "s");
+                    List<Mitigation.FlowBlock> flows = m.listFlows();
+                    out.printf("%s: %d block%s, %d flow%s%n", i, blocks.size(), blocks.size() == 1 ? "" : "s", flows.size(),
+                            flows.size() == 1 ? "" : "s");
                     for (Mitigation.Block b : blocks) {
                         out.printf("  %-40s dropped %,d packets, %s%n", b.address().getHostAddress() + "/" + b.prefixLength(), b.hits(),
-                                b.expiresNanos() == 0 ? "no expiry"
-                                        : b.activeAt(now) ? "expires in " + (b.expiresNanos() - now) / 1_000_000_000L + " s" : "expired");
+                                expiry(b.expiresNanos(), b.activeAt(now), now));
+                    }
+                    for (Mitigation.FlowBlock f : flows) {
+                        out.printf("  %-40s dropped %,d packets, %s%n", f, f.hits(), expiry(f.expiresNanos(), f.activeAt(now), now));
                     }
                 } finally {
                     m.close();
@@ -107,7 +162,11 @@ final class BlocksCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, header = "Block a source address or prefix now.")
+    static String expiry(long expires, boolean active, long now) {
+        return expires == 0 ? "no expiry" : active ? "expires in " + (expires - now) / 1_000_000_000L + " s" : "expired";
+    }
+
+    @Command(name = "add", mixinStandardHelpOptions = true, header = "Block source addresses or prefixes, or flows (--flow), now.")
     static final class Add implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -115,8 +174,10 @@ final class BlocksCommand implements Runnable {
         String iface;
         @Option(names = "--seconds", defaultValue = "0", description = "expiry in seconds (0: until removed or the run ends)")
         long seconds;
-        @Parameters(paramLabel = "PREFIX", arity = "1..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
-        List<String> prefixes;
+        @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
+        List<String> prefixes = List.of();
+        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow to block, both directions (repeatable)")
+        List<String> flows = List.of();
         @picocli.CommandLine.Mixin
         Target target;
 
@@ -125,12 +186,23 @@ final class BlocksCommand implements Runnable {
             if (seconds < 0) {
                 throw new IllegalArgumentException("--seconds must be >= 0");
             }
+            if (prefixes.isEmpty() && flows.isEmpty()) {
+                throw new IllegalArgumentException("name a PREFIX or a --flow to block");
+            }
             List<Prefix> parsed = new java.util.ArrayList<>();
             for (String p : prefixes) {
                 parsed.add(Prefix.parse(p)); // all checked before any is added
             }
+            List<Flow> parsedFlows = new java.util.ArrayList<>();
+            for (String f : flows) {
+                parsedFlows.add(Flow.parse(f));
+            }
             Mitigation m = target.open(iface);
             try {
+                for (Flow f : parsedFlows) {
+                    m.blockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0, seconds == 0 ? null : Duration.ofSeconds(seconds));
+                    spec.commandLine().getOut().printf("blocked flow %s on %s%s%n", flowText(f), iface, seconds == 0 ? "" : " for " + seconds + " s");
+                }
                 for (Prefix p : parsed) {
                     m.block(p.address(), p.length(), seconds == 0 ? null : Duration.ofSeconds(seconds));
                     spec.commandLine().getOut().printf("blocked %s/%d on %s%s%n", p.address().getHostAddress(), p.length(), iface,
@@ -144,14 +216,20 @@ final class BlocksCommand implements Runnable {
         }
     }
 
+    static String flowText(Flow f) {
+        return f.protocol() + "/" + f.src().getHostAddress() + ":" + f.srcPort() + "-" + f.dst().getHostAddress() + ":" + f.dstPort();
+    }
+
     @Command(name = "remove", mixinStandardHelpOptions = true, header = "Remove blocks (exit code 1 when one was not there).")
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;
         @Option(names = "--iface", required = true, paramLabel = "IF", description = "the run's interface")
         String iface;
-        @Parameters(paramLabel = "PREFIX", arity = "1..*", description = "ADDRESS or ADDRESS/LEN, as listed")
-        List<String> prefixes;
+        @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, as listed")
+        List<String> prefixes = List.of();
+        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a blocked flow to remove (repeatable)")
+        List<String> flows = List.of();
         @picocli.CommandLine.Mixin
         Target target;
 
@@ -161,9 +239,18 @@ final class BlocksCommand implements Runnable {
             for (String p : prefixes) {
                 parsed.add(Prefix.parse(p));
             }
+            List<Flow> parsedFlows = new java.util.ArrayList<>();
+            for (String f : flows) {
+                parsedFlows.add(Flow.parse(f));
+            }
             int missing = 0;
             Mitigation m = target.open(iface);
             try {
+                for (Flow f : parsedFlows) {
+                    boolean removed = m.unblockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0);
+                    spec.commandLine().getOut().printf("%s flow %s%n", removed ? "removed" : "no block of", flowText(f));
+                    missing += removed ? 0 : 1;
+                }
                 for (Prefix p : parsed) {
                     boolean removed = m.unblock(p.address(), p.length());
                     spec.commandLine().getOut().printf("%s %s/%d%n", removed ? "removed" : "no block", p.address().getHostAddress(), p.length());
@@ -194,6 +281,10 @@ final class BlocksCommand implements Runnable {
                 for (Mitigation.Block b : m.list()) {
                     n += m.unblock(b.address(), b.prefixLength()) ? 1 : 0;
                 }
+                for (Mitigation.FlowBlock f : m.listFlows()) {
+                    n += m.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()) ? 1 : 0;
+                }
+                m.sweep(); // clears the kernel's flow-lookup flag when no flow block is left
             } finally {
                 m.close();
             }

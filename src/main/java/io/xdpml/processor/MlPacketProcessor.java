@@ -85,7 +85,8 @@ public final class MlPacketProcessor implements AutoCloseable {
         this.receiver = receiver;
         this.mirror = mirror;
         this.capture = capture;
-        this.mitigation = new Mitigation(program.object().map("xdpml_blocks"));
+        this.mitigation = new Mitigation(program.object().map(Mitigation.BLOCKS), program.object().map(Mitigation.FLOW_BLOCKS),
+                program.object().map(Mitigation.STATE));
         if (config.blocksPin() != null) {
             mitigation.pin(config.blocksPin());
         }
@@ -257,7 +258,7 @@ public final class MlPacketProcessor implements AutoCloseable {
     public synchronized void close() throws IOException {
         try {
             if (config.blocksPin() != null) {
-                io.xdpml.kernel.BpfFs.removePin(config.blocksPin());
+                Mitigation.unpin(config.blocksPin());
             }
             link.close(); // detach before the sockets close
             if (mirror != null) {
