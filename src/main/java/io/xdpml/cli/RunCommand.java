@@ -7,6 +7,9 @@ import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.Detectors;
 import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.detect.PacketObservation;
+import io.xdpml.model.onnx.OnnxModel;
+import io.xdpml.model.onnx.OnnxPacketClassifier;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.processor.Delivery;
 import io.xdpml.processor.Mitigation;
@@ -44,7 +47,9 @@ import picocli.CommandLine.Spec;
             "senders; never spoofed ones) are blocked in XDP for S seconds; 'xdpml blocks' lists and removes them from",
             "another shell (pinned at /sys/fs/bpf/xdpml/blocks/IF while running). Detectors decide when their window",
             "closes (--window, on packet time). Ctrl-C or --duration ends it: it detaches and prints a summary. The program",
-            "is attached through a BPF link, so the kernel detaches it even if the JVM is killed. Needs root."})
+            "is attached through a BPF link, so the kernel detaches it even if the JVM is killed. With --onnx, a model of",
+            "yours (docs/onnx.md) also runs on each packet's flow features: each newly flagged flow is printed, and with",
+            "--block blocked in XDP (both directions) for S seconds; --capture writes the flagged packets. Needs root."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -93,6 +98,23 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--quiet-status", description = "no status line (detections and the summary only)")
     boolean quietStatus;
 
+    @Option(names = "--onnx", paramLabel = "MODEL.onnx", description = "also run this ONNX model on each packet's flow features "
+            + "(docs/onnx.md; turns flow tracking on)")
+    Path onnx;
+
+    @Option(names = "--onnx-flag", split = ",", paramLabel = "CLASS", description = "the model's classes that flag a flow "
+            + "(default: every class but one named benign or normal)")
+    List<String> onnxFlag = List.of();
+
+    @Option(names = "--onnx-min-score", defaultValue = "0", description = "flag only at this score or more (default: ${DEFAULT-VALUE})")
+    float onnxMinScore;
+
+    @Option(names = "--capture", paramLabel = "FILE", description = "write the first --capture-limit packets the model flags to this pcap")
+    Path capture;
+
+    @Option(names = "--capture-limit", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE})")
+    int captureLimit;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -110,17 +132,38 @@ final class RunCommand implements Callable<Integer> {
         DetectorSet set = new DetectorSet(Detectors.create(detectors, withWindow(detectors, windowSeconds, settings)));
         ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
         ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample).withDelivery(how)
-                .withFlowTracking(false, 1, 1).withBlocksPin(pinDir.resolve(iface)).withCpus(cpus).withHugePages(hugePages);
+                .withBlocksPin(pinDir.resolve(iface)).withCpus(cpus).withHugePages(hugePages);
+        config = onnx != null ? config : config.withFlowTracking(false, 1, 1);
+        if (capture != null) {
+            config = config.withCapture(capture, captureLimit);
+        }
         NewDetections news = new NewDetections(set);
         Set<String> blocked = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();
-        try (MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
+        try (OnnxModel model = onnx == null ? null : OnnxModel.load(onnx);
+             OnnxPacketClassifier classifier = model == null ? null
+                     : OnnxPacketClassifier.flagging(model, flaggedClasses(model)).withMinScore(onnxMinScore);
+             FlaggedFlows flagged = new FlaggedFlows();
+             MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
+            PacketObservation o;
             // the detectors keep state across queues: one at a time (mirror delivery has one thread anyway)
             synchronized (set) {
-                set.observe(observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos()));
+                o = observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
+                set.observe(o);
+                if (classifier == null) {
+                    return Verdict.NORMAL;
+                }
+                Verdict v = classifier.onPacket(view);
+                if (v.flagged()) {
+                    flagged.add(o, view, v);
+                }
+                return v;
             }
-            return Verdict.NORMAL;
         }); BufferedWriter jsonLines = jsonOut == null ? null : Files.newBufferedWriter(jsonOut)) {
+            if (model != null) {
+                out.printf("ONNX model %s: flags %s%s%n", onnx, String.join(",", flaggedClasses(model)),
+                        onnxMinScore > 0 ? " at score >= " + onnxMinScore : "");
+            }
             out.printf("running on %s (%s, 1-in-%d), detectors %s, %s s windows%s%n", iface,
                     how == Delivery.MIRROR ? "mirror ring, packets passed on" : "AF_XDP " + p.socketMode() + " mode", sample, detectors,
                     trim(windowSeconds), blockSeconds > 0 ? ", blocking named sources for " + blockSeconds + " s" : "");
@@ -144,6 +187,7 @@ final class RunCommand implements Callable<Integer> {
                 while (System.nanoTime() < end) {
                     Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
                     report(out, jsonLines, json, p, news, blocked, false);
+                    flagged.report(out, p, blockSeconds);
                     if (!quietStatus) {
                         out.println(status.next());
                         out.flush();
@@ -154,10 +198,15 @@ final class RunCommand implements Callable<Integer> {
             }
             p.stop();
             report(out, jsonLines, json, p, news, blocked, true);
+            flagged.report(out, p, blockSeconds);
             ProcessorStats s = p.stats();
             out.printf("detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d detections %s, %d sources blocked, "
                     + "%d packets dropped by blocks%n", s.seen(), s.received(), s.deliveryLost(), news.count(), set.detectionsByDetector(),
                     blocked.size(), s.blocked());
+            if (model != null) {
+                out.printf("ONNX: %d packets flagged in %d flows%s%s%n", s.flagged(), flagged.flows(),
+                        blockSeconds > 0 ? ", flows blocked" : "", capture != null ? ", " + s.captured() + " written to " + capture : "");
+            }
             out.println(status.summary());
             out.flush();
             if (!interrupted) {
@@ -170,6 +219,20 @@ final class RunCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /** --onnx-flag, or every class but one named benign/normal. */
+    private String[] flaggedClasses(OnnxModel model) {
+        if (!onnxFlag.isEmpty()) {
+            return onnxFlag.toArray(String[]::new);
+        }
+        List<String> rest = model.classes().stream()
+                .filter(c -> !c.equalsIgnoreCase("benign") && !c.equalsIgnoreCase("normal")).toList();
+        if (rest.size() == model.classes().size()) {
+            throw new IllegalArgumentException("no class of " + onnx + " is named benign or normal: say which flag with --onnx-flag "
+                    + "(classes: " + model.classes() + ")");
+        }
+        return rest.toArray(String[]::new);
     }
 
     /** --window as windowNanos for every chosen detector that has windows, before the user's --set (which win). */

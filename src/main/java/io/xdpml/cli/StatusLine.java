@@ -45,6 +45,9 @@ final class StatusLine {
                 rate(now.processed() - last.processed(), s), rate(now.blocked() - last.blocked(), s),
                 rate(now.deliveryLost() - last.deliveryLost(), s), rate(now.rateLimited() - last.rateLimited(), s),
                 (cpu - lastCpu) / 1e7 / s));
+        if (now.flagged() > 0) {
+            b.append("  flagged ").append(rate(now.flagged() - last.flagged(), s)).append("/s");
+        }
         appendPercentiles(b, "  latency", latency);
         appendPercentiles(b, "  handoff", handoff);
         last = now;
