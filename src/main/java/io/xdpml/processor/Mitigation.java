@@ -1,5 +1,6 @@
 package io.xdpml.processor;
 
+import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.BpfMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -8,6 +9,8 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +21,11 @@ import java.util.List;
  * expiry; from the next packet on, the kernel drops that source's traffic before sampling and
  * counts each drop on the entry. Entries past their expiry stop matching at once and are removed
  * by {@link #sweep}. Thread-safe (each update is one atomic map operation).
+ *
+ * <p>Other processes reach the blocks of a running processor through a pin: a processor whose
+ * config names a pin ({@link ProcessorConfig#withBlocksPin}) pins its map there while it runs
+ * ({@code xdpml run} uses {@link #DEFAULT_PIN_DIR}/IFACE), and {@link #openPinned} opens it
+ * (the {@code xdpml blocks} commands). The blocks live as long as the program that enforces them.
  *
  * <pre>
  *   key   (20 bytes): u32 prefixlen (host order) | 16-byte address (IPv4 as ::ffff:a.b.c.d, prefix + 96)
@@ -44,7 +52,30 @@ public final class Mitigation {
         }
     }
 
+    /** Where {@code xdpml run} pins each interface's blocks map (a file named after the interface). */
+    public static final Path DEFAULT_PIN_DIR = BpfFs.ROOT.resolve("xdpml").resolve("blocks");
+
     private final BpfMap map;
+
+    /** The blocks pinned at {@code pin} by a running processor (close the returned handle's map with {@link #close}). */
+    public static Mitigation openPinned(Path pin) {
+        if (!Files.exists(pin)) {
+            throw new IllegalArgumentException("no blocks pinned at " + pin + " (is xdpml run running on that interface?)");
+        }
+        return new Mitigation(BpfMap.openPinned(pin));
+    }
+
+    /** Closes the map's fd when opened from a pin (no-op for a processor's own map). */
+    public void close() {
+        map.close();
+    }
+
+    /** Pins the map at {@code pin} (replacing a stale pin left by a process that died). */
+    void pin(Path pin) {
+        BpfFs.createDirectories(pin.getParent());
+        BpfFs.removePin(pin);
+        map.pin(pin);
+    }
 
     Mitigation(BpfMap map) {
         if (map.keySize() != KEY_SIZE || map.valueSize() != VALUE_SIZE) {
