@@ -1,6 +1,7 @@
 package io.xdpml.cli;
 
 import io.xdpml.gen.FrameSink;
+import io.xdpml.gen.Ipv4Range;
 import io.xdpml.gen.PcapSink;
 import io.xdpml.gen.Scenario;
 import io.xdpml.gen.ScenarioSender;
@@ -159,13 +160,15 @@ final class GenCommand implements Callable<Integer> {
         if (sourceMac != null) {
             s = s.withSourceMac(sourceMac);
         }
+        Map<TrafficKind, Ipv4Range> ranges = new java.util.EnumMap<>(TrafficKind.class);
         for (String kv : sources) {
             int eq = kv.indexOf('=');
             if (eq < 0) {
                 throw new IllegalArgumentException("--sources '" + kv + "' is not KIND=PREFIX");
             }
-            s = s.withSources(TrafficKind.of(kv.substring(0, eq)), kv.substring(eq + 1));
+            ranges.put(TrafficKind.of(kv.substring(0, eq)), Ipv4Range.parse(kv.substring(eq + 1)));
         }
+        s = s.withSources(ranges);
         if (mix != null) {
             s = s.withShares(ScenarioSettings.parseShares(mix));
         }
