@@ -1,6 +1,7 @@
 package io.xdpml.cli;
 
 import io.xdpml.gen.FrameSink;
+import io.xdpml.gen.Ipv4Range;
 import io.xdpml.gen.PcapSink;
 import io.xdpml.gen.Scenario;
 import io.xdpml.gen.ScenarioSender;
@@ -26,14 +27,16 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml gen}: real frames out of an interface (live frames or AF_XDP TX), or a scenario into a pcap file. */
 @Command(name = "gen", mixinStandardHelpOptions = true,
         header = "Send real frames out of an interface: attack/benign scenarios, one frame kind, or a capture replayed.",
-        description = {"--scenario NAME sends a deterministic (seeded) scenario: benign (HTTP connections, DNS, ICMP, NTP from",
-            "benign clients), synflood, portscan, amplification (DNS/NTP/memcached responses), dnstunnel, or mix (all",
-            "interleaved by --mix shares); every kind comes from its own source range (docs/gen.md). Two ways: testrun",
-            "(BPF_PROG_TEST_RUN live frames returning XDP_TX, one test run per frame) and xsk (AF_XDP TX ring, copy",
-            "mode on veth). --write FILE puts the scenario into a pcap file instead (no root; timestamps follow --rate,",
-            "default 1000/s). Without --scenario: one --frame kind repeated (tens of Mpps), or --capture replayed.",
-            "On a veth pair live frames reach the peer only when the peer has an XDP program attached. Live sending",
-            "needs root."})
+        description = {"--scenario sends a seeded scenario: benign (HTTP connections, DNS, ICMP, NTP",
+            "from benign clients), synflood, portscan, amplification (DNS/NTP/memcached",
+            "responses), dnstunnel, or mix (all interleaved by --mix shares); each kind comes",
+            "from its own source range (docs/gen.md). Two ways: testrun (BPF_PROG_TEST_RUN",
+            "live frames returning XDP_TX, one test run per frame: tens of kpps) and xsk",
+            "(AF_XDP TX, copy mode on veth: hundreds of kpps). --write FILE.pcap writes the",
+            "scenario to a capture instead (no root; timestamps follow --rate, default",
+            "1000/s). Without --scenario: one --frame kind repeated (Mpps), or --capture",
+            "replayed. Into a veth pair, live frames reach the peer only when the peer has an",
+            "XDP program attached. Sending needs root."})
 final class GenCommand implements Callable<Integer> {
     /** Capture rate when --write is given without --rate. */
     static final long DEFAULT_WRITE_RATE = 1000;
@@ -52,7 +55,7 @@ final class GenCommand implements Callable<Integer> {
             description = "benign, synflood, portscan, amplification, dnstunnel or mix")
     String scenario;
 
-    @Option(names = "--way", defaultValue = "testrun", description = "with --scenario: testrun or xsk (default: ${DEFAULT-VALUE})")
+    @Option(names = "--way", defaultValue = "testrun", paramLabel = "testrun|xsk", description = "with --scenario: testrun or xsk (default: ${DEFAULT-VALUE})")
     Way way;
 
     @Option(names = "--write", paramLabel = "FILE.pcap", description = "with --scenario: write a pcap file instead of sending")
@@ -79,16 +82,16 @@ final class GenCommand implements Callable<Integer> {
             description = "with --scenario mix: shares (default benign=50,synflood=20,portscan=10,amplification=10,dnstunnel=10)")
     String mix;
 
-    @Option(names = "--flood-port", defaultValue = "80", description = "with --scenario: port the SYN flood hits (default: ${DEFAULT-VALUE})")
+    @Option(names = "--flood-port", defaultValue = "80", paramLabel = "PORT", description = "with --scenario: port the SYN flood hits (default: ${DEFAULT-VALUE})")
     int floodPort;
 
-    @Option(names = "--seed", defaultValue = "1", description = "with --scenario: seed; the same seed sends the same frames (default: ${DEFAULT-VALUE})")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "with --scenario: seed; the same seed sends the same frames (default: ${DEFAULT-VALUE})")
     long seed;
 
-    @Option(names = "--frame", defaultValue = "udp4", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+    @Option(names = "--frame", defaultValue = "udp4", paramLabel = "KIND", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
     BenchCommand.FrameKind frame;
 
-    @Option(names = "--size", defaultValue = "64", description = "frame size in bytes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--size", defaultValue = "64", paramLabel = "N", description = "frame size in bytes (default: ${DEFAULT-VALUE})")
     int size;
 
     @Option(names = "--count", paramLabel = "N",
@@ -102,7 +105,7 @@ final class GenCommand implements Callable<Integer> {
     @Option(names = "--capture", paramLabel = "FILE", description = "replay this capture's frames instead")
     Path capture;
 
-    @Option(names = "--loops", defaultValue = "1", description = "with --capture: times to replay it (default: ${DEFAULT-VALUE})")
+    @Option(names = "--loops", defaultValue = "1", paramLabel = "N", description = "with --capture: times to replay it (default: ${DEFAULT-VALUE})")
     int loops;
 
     @Override
@@ -157,13 +160,15 @@ final class GenCommand implements Callable<Integer> {
         if (sourceMac != null) {
             s = s.withSourceMac(sourceMac);
         }
+        Map<TrafficKind, Ipv4Range> ranges = new java.util.EnumMap<>(TrafficKind.class);
         for (String kv : sources) {
             int eq = kv.indexOf('=');
             if (eq < 0) {
                 throw new IllegalArgumentException("--sources '" + kv + "' is not KIND=PREFIX");
             }
-            s = s.withSources(TrafficKind.of(kv.substring(0, eq)), kv.substring(eq + 1));
+            ranges.put(TrafficKind.of(kv.substring(0, eq)), Ipv4Range.parse(kv.substring(eq + 1)));
         }
+        s = s.withSources(ranges);
         if (mix != null) {
             s = s.withShares(ScenarioSettings.parseShares(mix));
         }

@@ -31,7 +31,7 @@ public record Ipv4Range(int first, int count, String text) {
             }
         }
         int a = address(slash >= 0 ? t.substring(0, slash) : t);
-        int mask = len == 0 ? 0 : -1 << (32 - len);
+        int mask = -1 << (32 - len); // len >= 8
         int net = a & mask;
         if (len >= 31) {
             return new Ipv4Range(len == 32 ? a : net, len == 32 ? 1 : 2, t);

@@ -44,6 +44,20 @@ public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, M
                 throw new IllegalArgumentException("no source range for " + k.cliName());
             }
         }
+        TrafficKind[] kinds = TrafficKind.values();
+        for (int i = 0; i < kinds.length; i++) {
+            for (int j = i + 1; j < kinds.length; j++) {
+                Ipv4Range a = s.get(kinds[i]);
+                Ipv4Range b = s.get(kinds[j]);
+                // unsigned: a range may span 127.255.255.255/128.0.0.0
+                boolean apart = Integer.compareUnsigned(b.first() - a.first(), a.count()) >= 0
+                        && Integer.compareUnsigned(a.first() - b.first(), b.count()) >= 0;
+                if (!apart) {
+                    throw new IllegalArgumentException("source ranges of " + kinds[i].cliName() + " (" + a + ") and " + kinds[j].cliName()
+                            + " (" + b + ") overlap: each kind needs its own, to be told apart by source");
+                }
+            }
+        }
         sources = Map.copyOf(s);
         if (floodPort < 1 || floodPort > 65535) {
             throw new IllegalArgumentException("flood port must be 1..65535, not " + floodPort);
@@ -95,6 +109,13 @@ public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, M
     public ScenarioSettings withSources(TrafficKind kind, String prefix) {
         Map<TrafficKind, Ipv4Range> s = new EnumMap<>(sources);
         s.put(kind, Ipv4Range.parse(prefix));
+        return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, tunnelDomain, shares, seed);
+    }
+
+    /** Several kinds' source ranges at once (so two kinds can swap ranges). */
+    public ScenarioSettings withSources(Map<TrafficKind, Ipv4Range> ranges) {
+        Map<TrafficKind, Ipv4Range> s = new EnumMap<>(sources);
+        s.putAll(ranges);
         return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, tunnelDomain, shares, seed);
     }
 

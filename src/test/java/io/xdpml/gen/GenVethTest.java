@@ -18,13 +18,24 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.Detectors;
+import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.xsk.XskConfig;
+import io.xdpml.xsk.XskProgram;
+import io.xdpml.xsk.XskSocket;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
  * Both ways of sending on a real veth pair in a namespace the test creates, the peer running the
  * XDP parser (which counts every frame it sees, by protocol): every frame sent arrives, and the
  * peer's TCP/UDP/ICMP counts equal those of the same seeded frames counted in Java; the same
- * through {@code xdpml gen --scenario} for both ways, by count and by duration.
+ * through {@code xdpml gen --scenario} for both ways, by count and by duration; and the mix sent
+ * by AF_XDP TX and received by AF_XDP on the peer is what the detectors need to name each attack.
  */
 class GenVethTest {
     static final String A = "xdpmlg0";
@@ -153,5 +164,53 @@ class GenVethTest {
                 assertThat(delta(before, settled(parser)).get(ParseCounter.UDP)).isEqualTo(100_000);
             }
         }
+    }
+
+    @Test
+    void theMixSentByAfXdpAndReceivedByAfXdpShowsTheDetectorsEachAttack() throws Exception {
+        TestData.assumeBpf();
+        long frames = 9000;
+        long rate = 3000; // 3 s, under the volumetric detector's 5000 packets/s
+        DetectorSet detectors = new DetectorSet(Detectors.create("all"));
+        ObservationBuilder builder = new ObservationBuilder(detectors.needsFlows());
+        long[] received = new long[1];
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-gen")) {
+            ns.createVethPair(A, B);
+            // declared before the program: closed after it has detached
+            try (XskSocket rx = ns.run(() -> XskSocket.open(Interfaces.indexOf(B), 0, XskConfig.receiveOnly()));
+                 XskSink tx = ns.run(() -> XskSink.open(Interfaces.indexOf(A)));
+                 XskProgram program = XskProgram.load()) {
+                program.register(rx);
+                ns.run(() -> program.attach(Interfaces.indexOf(B), XdpMode.NATIVE));
+                ScenarioSender sender = new ScenarioSender(tx);
+                AtomicReference<Throwable> failed = new AtomicReference<>();
+                // the socket is bound: it sends from any thread
+                Thread sending = Thread.ofPlatform().name("xdpml-gen-sender").start(() -> {
+                    try {
+                        sender.run(Scenarios.create("mix", ScenarioSettings.defaults()), rate, frames, () -> false);
+                        tx.flush();
+                    } catch (Throwable t) {
+                        failed.set(t);
+                    }
+                });
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (received[0] < frames && System.nanoTime() < deadline && (sending.isAlive() || rx.rxPending() > 0)) {
+                    rx.receive(f -> {
+                        detectors.observe(builder.observe(f.umem(), f.offset(), f.length(), System.nanoTime()));
+                        received[0]++;
+                    }, 100);
+                }
+                sending.join();
+                assertThat(failed.get()).isNull();
+                assertThat(sender.sent()).isEqualTo(frames);
+                assertThat(rx.statistics().rxDropped()).isZero();
+            }
+        }
+        assertThat(received[0]).isEqualTo(frames);
+        detectors.finish();
+        Set<String> found = detectors.detections().stream().map(d -> d.detector() + " " + d.subject())
+                .collect(Collectors.toCollection(TreeSet::new));
+        assertThat(found).containsExactlyInAnyOrder("synflood 10.99.0.1", "portscan 10.77.0.7", "amplification 10.99.0.1",
+                "dnstunnel 10.55.0.9");
     }
 }

@@ -224,6 +224,10 @@ class ScenarioCaptureTest {
         assertThat(gen("gen", "--scenario", "mix")).startsWith("2\n").contains("--iface (or --write FILE.pcap) is needed");
         assertThat(gen("gen", "--scenario", "mix", "--write", "x.pcap", "--count", "5", "--duration", "1"))
                 .startsWith("2\n").contains("--count and --duration exclude each other");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--sources", "portscan=10.66.0.3"))
+                .startsWith("2\n").contains("source ranges of synflood (10.66.0.0/29) and portscan (10.66.0.3) overlap");
+        assertThat(gen("gen", "--scenario", "portscan", "--write", dir.resolve("swap.pcap").toString(), "--count", "10",
+                "--sources", "synflood=10.77.0.7,portscan=10.66.0.0/29")).as("two kinds swap ranges").startsWith("0\n");
         assertThatThrownBy(() -> ScenarioSettings.defaults().withSources(TrafficKind.BENIGN, "10.0.0.0/40"))
                 .hasMessageContaining("prefix length of '10.0.0.0/40' must be 8..32");
         assertThatThrownBy(() -> {
