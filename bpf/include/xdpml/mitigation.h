@@ -4,6 +4,11 @@
  * expiry, in an LPM trie checked before anything else. Java (io.xdpml.processor.Mitigation) adds
  * and removes entries one at a time (an LPM update is atomic per entry); an entry past its expiry
  * no longer matches and is removed by Java later. IPv4 is keyed as ::ffff:a.b.c.d (prefix + 96).
+ *
+ * Flows can be blocked too (both directions): keyed by the flow table's canonical key (flow.h),
+ * read here by a small parser of its own for untunnelled IPv4 and IPv6 without extension headers
+ * (outermost VLAN kept in the key, VNI 0). The per-packet key costs, so it is built only while
+ * xdpml_mitigation_state says Java has flow blocks.
  */
 #ifndef XDPML_MITIGATION_H
 #define XDPML_MITIGATION_H
@@ -12,6 +17,7 @@
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
+#include "flow.h"
 
 struct xdpml_block_key {
 	__u32 prefixlen; /* bits of addr that match, 0..128 */
@@ -30,6 +36,111 @@ struct {
 	__type(key, struct xdpml_block_key);
 	__type(value, struct xdpml_block);
 } xdpml_blocks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct xdpml_flow_key);
+	__type(value, struct xdpml_block);
+} xdpml_flow_blocks SEC(".maps");
+
+/* [0]: non-zero while xdpml_flow_blocks may hold entries (set by Java before it adds one). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_mitigation_state SEC(".maps");
+
+/* Whether the entry matches now; counts the hit. */
+static __always_inline int xdpml_block_hit(struct xdpml_block *b)
+{
+	if (!b)
+		return 0;
+	if (b->expires_ns && bpf_ktime_get_ns() > b->expires_ns)
+		return 0;
+	__sync_fetch_and_add(&b->hits, 1);
+	return 1;
+}
+
+/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
+static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
+	if (!active || !*active)
+		return 0;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *p = data;
+	if ((void *)(p + 14) > data_end)
+		return 0;
+	struct xdpml_flow_key k;
+	__builtin_memset(&k, 0, sizeof(k));
+	__u16 type = ((__u16)p[12] << 8) | p[13];
+	__u32 off = 14;
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
+			break;
+		if ((void *)(p + off + 4) > data_end)
+			return 0;
+		if (i == 0)
+			k.vlan = (((__u16)p[off] << 8) | p[off + 1]) & 0x0fff;
+		type = ((__u16)p[off + 2] << 8) | p[off + 3];
+		off += 4;
+	}
+	__u8 src[16] = {}, dst[16] = {};
+	__u32 l4;
+	__u8 proto;
+	int ports = 1;
+	if (type == ETH_P_IP) {
+		__u8 *ip = p + off;
+		if ((void *)(ip + 20) > data_end)
+			return 0;
+		k.ip_version = 4;
+		src[10] = src[11] = dst[10] = dst[11] = 0xff;
+		__builtin_memcpy(src + 12, ip + 12, 4);
+		__builtin_memcpy(dst + 12, ip + 16, 4);
+		proto = ip[9];
+		l4 = off + (ip[0] & 0x0f) * 4;
+		ports = ((((__u16)ip[6] << 8) | ip[7]) & 0x1fff) == 0; /* a later fragment has no ports */
+	} else if (type == ETH_P_IPV6) {
+		__u8 *ip = p + off;
+		if ((void *)(ip + 40) > data_end)
+			return 0;
+		k.ip_version = 6;
+		__builtin_memcpy(src, ip + 8, 16);
+		__builtin_memcpy(dst, ip + 24, 16);
+		proto = ip[6];
+		l4 = off + 40;
+	} else {
+		return 0;
+	}
+	k.protocol = proto;
+	__u16 sport = 0, dport = 0;
+	if (ports && (proto == 6 || proto == 17)) {
+		__u8 *t = p + (l4 & 0x3ff);
+		if ((void *)(t + 4) > data_end)
+			return 0;
+		sport = ((__u16)t[0] << 8) | t[1];
+		dport = ((__u16)t[2] << 8) | t[3];
+	}
+	int c = xdpml_addr_cmp(src, dst);
+	if (c < 0 || (c == 0 && sport <= dport)) {
+		__builtin_memcpy(k.addr_a, src, 16);
+		__builtin_memcpy(k.addr_b, dst, 16);
+		k.port_a = sport;
+		k.port_b = dport;
+	} else {
+		__builtin_memcpy(k.addr_a, dst, 16);
+		__builtin_memcpy(k.addr_b, src, 16);
+		k.port_a = dport;
+		k.port_b = sport;
+	}
+	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
+}
 
 /* Whether the packet's source is blocked now; counts the hit. Reads Ethernet, up to two VLAN tags, IPv4/IPv6. */
 static __always_inline int xdpml_source_blocked(struct xdp_md *ctx)
@@ -64,13 +175,7 @@ static __always_inline int xdpml_source_blocked(struct xdp_md *ctx)
 		return 0;
 	}
 	k.prefixlen = 128;
-	struct xdpml_block *b = bpf_map_lookup_elem(&xdpml_blocks, &k);
-	if (!b)
-		return 0;
-	if (b->expires_ns && bpf_ktime_get_ns() > b->expires_ns)
-		return 0;
-	__sync_fetch_and_add(&b->hits, 1);
-	return 1;
+	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_blocks, &k));
 }
 
 #endif

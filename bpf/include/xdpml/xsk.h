@@ -38,7 +38,33 @@ enum xdpml_xsk_counter {
 	XDPML_XC_NO_SOCKET,     /* sampled packets whose queue had no socket: given cfg_other_action */
 	XDPML_XC_META_FAILED,   /* sampled packets without room for metadata: redirected without it */
 	XDPML_XC_BLOCKED,       /* packets dropped because their source is blocked (mitigation.h) */
+	XDPML_XC_MIRRORED,      /* mirror hand-off: sampled packets copied into the ring buffer (and passed) */
+	XDPML_XC_MIRROR_LOST,   /* mirror hand-off: ring buffer full (Java behind): not copied, still passed */
 	XDPML_XC_MAX = 8,
+};
+
+/*
+ * Mirror hand-off (cfg_mirror): instead of redirecting a sampled packet to a socket, which takes
+ * it from the kernel's stack, the program copies it (up to XDPML_MIRROR_SNAP bytes, an Ethernet
+ * MTU with two VLAN tags) and its metadata into the BPF ring buffer xdpml_mirror and passes it on:
+ * the server keeps every packet, Java sees a copy. A record takes 32 + cap_len bytes of the ring
+ * (rounded up to 8 by the ring), so small packets take little room. io.xdpml.processor.MirrorRecord reads the same layout. The metadata ends where
+ * the data begins, as in front of an AF_XDP frame, so one reader serves both.
+ *
+ *  0          4          8                16                         32
+ *  +----------+----------+----------------+-------------------------+------------------------+
+ *  | wire_len | cap_len  |   ktime_ns     | struct xdpml_xsk_meta   | data[cap_len] ...      |
+ *  +----------+----------+----------------+-------------------------+------------------------+
+ */
+#define XDPML_MIRROR_SNAP 1536
+#define XDPML_MIRROR_HEADER 32
+
+struct xdpml_mirror_rec {
+	__u32 wire_len;  /* the packet's length */
+	__u32 cap_len;   /* bytes copied: min(wire_len, XDPML_MIRROR_SNAP) */
+	__u64 ktime_ns;  /* bpf_ktime_get_ns() when copied (CLOCK_MONOTONIC) */
+	struct xdpml_xsk_meta meta;
+	__u8 data[XDPML_MIRROR_SNAP];
 };
 
 #endif

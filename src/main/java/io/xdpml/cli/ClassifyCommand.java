@@ -21,6 +21,8 @@ import io.xdpml.model.classify.ModelStage;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.model.file.ModelFile;
 import io.xdpml.model.kernel.KernelClassifyEngine;
+import io.xdpml.model.onnx.OnnxClassifyEngine;
+import io.xdpml.model.onnx.OnnxModel;
 import io.xdpml.packet.PacketParser;
 import io.xdpml.packet.ParseSummary;
 import java.io.PrintWriter;
@@ -35,18 +37,21 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code xdpml classify FILE --model M}: the verdicts a model gives a capture, in the kernel or in Java. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
-        header = "Classify the packets and flows of a capture with a model file.",
+        header = "Classify the packets and flows of a capture with a model file or an ONNX model.",
         description = {"Replays a capture with its own timing through the classify pipeline: parse, flow features, then the",
             "model's integer inference. --engine kernel runs the XDP program (BPF_PROG_TEST_RUN; needs root), --engine java",
             "the reference; both give the same class to every packet. --mode packet classifies every packet from its",
             "flow's features; flow:N classifies each flow once, at its N-th packet, and caches the class (default: the",
             "mode the model was trained in). Prints one row per flow (its class: that of its last classified packet;",
-            "'-' when none), or with --packets one row per packet, and the packets and flows per class."})
+            "'-' when none), or with --packets one row per packet, and the packets and flows per class.",
+            "--onnx M.onnx runs an ONNX model (scikit-learn, PyTorch; inputs and classes named by M.onnx.json or the",
+            "model's metadata, docs/onnx.md) through ONNX Runtime on the Java flow features instead (default mode: packet)."})
 final class ClassifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -54,13 +59,16 @@ final class ClassifyCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "capture file (pcap or pcapng)")
     Path file;
 
-    @Option(names = "--model", required = true, paramLabel = "M.json", description = "model file (xdpml train)")
+    @Option(names = "--model", paramLabel = "M.json", description = "model file (xdpml train)")
     Path model;
 
-    @Option(names = "--engine", defaultValue = "kernel", description = "kernel or java (default: ${DEFAULT-VALUE})")
+    @Option(names = "--onnx", paramLabel = "M.onnx", description = "an ONNX model instead of --model (runs in Java, ONNX Runtime)")
+    Path onnx;
+
+    @Option(names = "--engine", description = "kernel or java (default: kernel; --onnx: Java only)")
     EngineChoice engine;
 
-    @Option(names = "--mode", paramLabel = "packet|flow:N", description = "when to classify (default: the model's training mode)")
+    @Option(names = "--mode", paramLabel = "packet|flow:N", description = "when to classify (default: the model's training mode; --onnx: packet)")
     String mode;
 
     @Option(names = "--packets", description = "one CSV row per packet: index,time_ns,class (class -1: none)")
@@ -75,13 +83,22 @@ final class ClassifyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        ModelFile m = ModelFile.read(model);
-        ClassifyMode cm = ClassifyMode.parse(mode != null ? mode : m.provenance().path("mode").asText("packet"));
+        if ((model == null) == (onnx == null)) {
+            throw new ParameterException(spec.commandLine(), "give a model: --model M.json or --onnx M.onnx (one of them)");
+        }
+        if (onnx != null && engine == EngineChoice.kernel) {
+            throw new ParameterException(spec.commandLine(), "--onnx runs in Java through ONNX Runtime; --engine kernel is for --model files");
+        }
+        ModelFile m = model != null ? ModelFile.read(model) : null;
+        OnnxModel om = onnx != null ? OnnxModel.load(onnx) : null;
+        ClassifyMode cm = ClassifyMode.parse(mode != null ? mode : m != null ? m.provenance().path("mode").asText("packet") : "packet");
         FlowConfig config = new FlowConfig(1 << 20, (long) (idleTimeoutSeconds * 1e9), 4789);
-        List<String> classes = m.classes();
+        List<String> classes = m != null ? m.classes() : om.classes();
         Map<String, long[]> flowClass = new LinkedHashMap<>(); // key hex -> {class, packets}
-        try (ClassifyEngine e = open(config)) {
-            e.deploy(Deployment.countOnly(m.integerModel(), cm));
+        try (om; ClassifyEngine e = om != null ? new OnnxClassifyEngine(config, TestRun.maxTestRunFrame(), om, cm) : open(config)) {
+            if (m != null) {
+                e.deploy(Deployment.countOnly(m.integerModel(), cm));
+            }
             Keyer keyer = new Keyer(config.vxlanPort());
             long[] index = {0};
             if (packets) {
@@ -121,7 +138,7 @@ final class ClassifyCommand implements Callable<Integer> {
     }
 
     private ClassifyEngine open(FlowConfig config) {
-        if (engine == EngineChoice.kernel) {
+        if (engine == null || engine == EngineChoice.kernel) {
             BpfSupport.unavailableReason().ifPresent(why -> {
                 throw new IllegalStateException("the kernel engine needs BPF: " + why + " (try --engine java)");
             });

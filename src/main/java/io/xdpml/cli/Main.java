@@ -6,8 +6,8 @@ import picocli.CommandLine.Command;
 /** Entry point of the {@code xdpml} command line. */
 @Command(name = "xdpml", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Machine-learning packet processing on eBPF/XDP and AF_XDP.",
-        subcommands = {InspectCommand.class, FlowsCommand.class, FwCommand.class, BenchCommand.class, DemoCommand.class, TrainCommand.class,
-            EvalCommand.class, ClassifyCommand.class, DeployCommand.class, GenCommand.class, DetectCommand.class, RunCommand.class, VxlanCommand.class,
+        subcommands = {InspectCommand.class, FlowsCommand.class, FwCommand.class, BlocksCommand.class, BenchCommand.class, DemoCommand.class, SelftestCommand.class, TrainCommand.class,
+            EvalCommand.class, ClassifyCommand.class, ExportOnnxCommand.class, DeployCommand.class, GenCommand.class, DetectCommand.class, RunCommand.class, VxlanCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -5,8 +5,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.Detectors;
+import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.detect.PacketObservation;
+import io.xdpml.model.onnx.OnnxModel;
+import io.xdpml.model.onnx.OnnxPacketClassifier;
 import io.xdpml.kernel.BpfSupport;
+import io.xdpml.processor.Delivery;
+import io.xdpml.processor.Mitigation;
 import io.xdpml.processor.MlPacketProcessor;
 import io.xdpml.processor.ProcessorConfig;
 import io.xdpml.processor.ProcessorStats;
@@ -17,9 +23,9 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -27,26 +33,41 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code xdpml run --iface IF}: the live system on an interface: AF_XDP to Java, detectors, mitigation. */
+/** {@code xdpml run --iface IF}: the live system on an interface: packets to Java, detectors, mitigation. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        header = "Run on an interface: packets to Java through AF_XDP, detectors, blocks enforced in XDP.",
-        description = {"Attaches the AF_XDP program (1-in-N sampling in XDP), hands the packets to the detectors (xdpml detect",
-            "--help lists them), prints a status line every second and each new detection as it is found (and as JSON lines",
-            "with --json-out). With --block S, the source named by a port-scan or DNS-tunnel detection is blocked in the",
-            "kernel for S seconds (floods and amplification name their victim, which is not blocked). Ctrl-C or --duration",
-            "ends it: it detaches and prints a summary. Detections are evaluated when a detector's window closes (windows run",
-            "on packet time: 10 s by default; --set portscan.windowNanos=1000000000 for 1 s). Needs root."})
+        header = "Run on an interface: packets to Java (mirror ring or AF_XDP), detectors, blocks enforced in XDP.",
+        description = {"Attaches the XDP program (1-in-N sampling in XDP) and hands the sampled packets to the detectors",
+            "(xdpml detect --help lists them). --delivery mirror (default) copies them to Java through a BPF ring buffer",
+            "and passes them on, so the host keeps all its traffic; af_xdp redirects them to AF_XDP sockets (zero-copy where",
+            "the driver can), which takes them from the host's stack: for a mirror port or an inline box.",
+            "Every second a status line: packets/s seen by XDP, to Java, to the detectors; drops by reason (blocked in XDP,",
+            "lost on the way to Java, over the rate cap); CPU of this process; per-packet latency percentiles in Java and,",
+            "with mirror, from the XDP copy to Java. Each detection is printed as it is found (and as a JSON line with",
+            "--json-out). With --block S, the sources a detection names (a scanner, a tunnelling client, a SYN flood's top",
+            "senders; never spoofed ones) are blocked in XDP for S seconds; 'xdpml blocks' lists and removes them from",
+            "another shell (pinned at /sys/fs/bpf/xdpml/blocks/IF while running). Detectors decide when their window",
+            "closes (--window, on packet time). Ctrl-C or --duration ends it: it detaches and prints a summary. The program",
+            "is attached through a BPF link, so the kernel detaches it even if the JVM is killed. With --onnx, a model of",
+            "yours (docs/onnx.md) also runs on each packet's flow features: each newly flagged flow is printed, and with",
+            "--block blocked in XDP (both directions) for S seconds; --capture writes the flagged packets. Needs root."})
 final class RunCommand implements Callable<Integer> {
-    private static final Set<String> SOURCE_SUBJECTS = Set.of("portscan", "dnstunnel");
-
     @Spec
     CommandSpec spec;
 
     @Option(names = "--iface", required = true, paramLabel = "IF", description = "interface to attach to")
     String iface;
 
-    @Option(names = "--queues", split = ",", defaultValue = "0", description = "receive queues (default: ${DEFAULT-VALUE})")
+    @Option(names = "--delivery", defaultValue = "mirror", description = "mirror or af_xdp (default: ${DEFAULT-VALUE})")
+    String delivery;
+
+    @Option(names = "--queues", split = ",", defaultValue = "0", description = "af_xdp: receive queues, a socket and thread each (default: ${DEFAULT-VALUE})")
     int[] queues;
+
+    @Option(names = "--cpus", split = ",", description = "af_xdp: CPU for each queue's thread, in --queues order")
+    int[] cpus = new int[0];
+
+    @Option(names = "--huge-pages", description = "af_xdp: UMEM on huge pages")
+    boolean hugePages;
 
     @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (default: ${DEFAULT-VALUE})")
     int sample;
@@ -55,10 +76,13 @@ final class RunCommand implements Callable<Integer> {
             description = "comma-separated, or all (default: ${DEFAULT-VALUE})")
     String detectors;
 
-    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable)")
+    @Option(names = "--window", defaultValue = "2", description = "seconds per detector window (volumetric keeps its buckets; default: ${DEFAULT-VALUE})")
+    double windowSeconds;
+
+    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window)")
     List<String> settings = List.of();
 
-    @Option(names = "--block", defaultValue = "0", description = "seconds to block a detected scanning/tunnelling source (0: do not block)")
+    @Option(names = "--block", defaultValue = "0", description = "seconds to block the sources a detection names (0: do not block)")
     long blockSeconds;
 
     @Option(names = "--duration", defaultValue = "0", description = "seconds to run (0: until Ctrl-C)")
@@ -67,84 +91,187 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json-out", paramLabel = "FILE", description = "write each detection as a JSON line to FILE")
     Path jsonOut;
 
+    @Option(names = "--pin-dir", defaultValue = "/sys/fs/bpf/xdpml/blocks", paramLabel = "DIR",
+            description = "where the blocks map is pinned while running, as DIR/IF (default: ${DEFAULT-VALUE})")
+    Path pinDir;
+
+    @Option(names = "--quiet-status", description = "no status line (detections and the summary only)")
+    boolean quietStatus;
+
+    @Option(names = "--onnx", paramLabel = "MODEL.onnx", description = "also run this ONNX model on each packet's flow features "
+            + "(docs/onnx.md; turns flow tracking on)")
+    Path onnx;
+
+    @Option(names = "--onnx-flag", split = ",", paramLabel = "CLASS", description = "the model's classes that flag a flow "
+            + "(default: every class but one named benign or normal)")
+    List<String> onnxFlag = List.of();
+
+    @Option(names = "--onnx-min-score", defaultValue = "0", description = "flag only at this score or more (default: ${DEFAULT-VALUE})")
+    float onnxMinScore;
+
+    @Option(names = "--capture", paramLabel = "FILE", description = "write the first --capture-limit packets the model flags to this pcap")
+    Path capture;
+
+    @Option(names = "--capture-limit", defaultValue = "1000", description = "(default: ${DEFAULT-VALUE})")
+    int captureLimit;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         BpfSupport.unavailableReason().ifPresent(why -> {
             throw new IllegalStateException("run needs BPF: " + why + " (offline: xdpml detect FILE)");
         });
-        DetectorSet set = new DetectorSet(Detectors.create(detectors, settings));
+        Delivery how = switch (delivery.toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
+            case "mirror" -> Delivery.MIRROR;
+            case "af_xdp", "afxdp", "xsk" -> Delivery.AF_XDP;
+            default -> throw new IllegalArgumentException("--delivery must be mirror or af_xdp, not " + delivery);
+        };
+        if (windowSeconds <= 0) {
+            throw new IllegalArgumentException("--window must be > 0");
+        }
+        DetectorSet set = new DetectorSet(Detectors.create(detectors, withWindow(detectors, windowSeconds, settings)));
         ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
-        ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample)
-                .withFlowTracking(false, 1, 1);
-        Set<String> seen = new HashSet<>();
+        ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample).withDelivery(how)
+                .withBlocksPin(pinDir.resolve(iface)).withCpus(cpus).withHugePages(hugePages);
+        config = onnx != null ? config : config.withFlowTracking(false, 1, 1);
+        if (capture != null) {
+            config = config.withCapture(capture, captureLimit);
+        }
+        NewDetections news = new NewDetections(set);
+        Set<String> blocked = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();
-        long blockedSubjects = 0;
-        try (MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
-            // the detectors keep state across queues: one at a time (one queue by default)
+        try (OnnxModel model = onnx == null ? null : OnnxModel.load(onnx);
+             OnnxPacketClassifier classifier = model == null ? null
+                     : OnnxPacketClassifier.flagging(model, flaggedClasses(model)).withMinScore(onnxMinScore);
+             FlaggedFlows flagged = new FlaggedFlows();
+             MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
+            PacketObservation o;
+            // the detectors keep state across queues: one at a time (mirror delivery has one thread anyway)
             synchronized (set) {
-                set.observe(observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos()));
+                o = observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
+                set.observe(o);
+                if (classifier == null) {
+                    return Verdict.NORMAL;
+                }
+                Verdict v = classifier.onPacket(view);
+                if (v.flagged()) {
+                    flagged.add(o, view, v);
+                }
+                return v;
             }
-            return Verdict.NORMAL;
         }); BufferedWriter jsonLines = jsonOut == null ? null : Files.newBufferedWriter(jsonOut)) {
-            out.printf("running on %s (AF_XDP %s mode, 1-in-%d), detectors %s%s%n", iface, p.socketMode(), sample, detectors,
-                    blockSeconds > 0 ? ", blocking sources for " + blockSeconds + " s" : "");
+            if (model != null) {
+                out.printf("ONNX model %s: flags %s%s%n", onnx, String.join(",", flaggedClasses(model)),
+                        onnxMinScore > 0 ? " at score >= " + onnxMinScore : "");
+            }
+            out.printf("running on %s (%s, 1-in-%d), detectors %s, %s s windows%s%n", iface,
+                    how == Delivery.MIRROR ? "mirror ring, packets passed on" : "AF_XDP " + p.socketMode() + " mode", sample, detectors,
+                    trim(windowSeconds), blockSeconds > 0 ? ", blocking named sources for " + blockSeconds + " s" : "");
             out.flush();
+            StatusLine status = new StatusLine(p);
             p.start();
             long start = System.nanoTime();
             long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
-            ProcessorStats before = p.stats();
-            while (System.nanoTime() < end) {
-                Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
-                blockedSubjects += report(out, jsonLines, json, p, set, seen, false);
-                ProcessorStats now = p.stats();
-                double t = (System.nanoTime() - start) / 1e9;
-                out.printf(Locale.ROOT, "%6.1fs  rx %d pkt/s  detections %d  blocked in XDP %d pkt%n", t, now.received() - before.received(),
-                        seen.size(), p.blockedPackets());
-                out.flush();
-                before = now;
+            Thread main = Thread.currentThread();
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                main.interrupt();
+                try {
+                    main.join(5000);
+                } catch (InterruptedException ignored) {
+                    // exiting anyway
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
+            boolean interrupted = false;
+            try {
+                while (System.nanoTime() < end) {
+                    Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
+                    report(out, jsonLines, json, p, news, blocked, false);
+                    flagged.report(out, p, blockSeconds);
+                    if (!quietStatus) {
+                        out.println(status.next());
+                        out.flush();
+                    }
+                }
+            } catch (InterruptedException e) {
+                interrupted = true; // Ctrl-C: fall through to the summary
             }
             p.stop();
-            blockedSubjects += report(out, jsonLines, json, p, set, seen, true);
+            report(out, jsonLines, json, p, news, blocked, true);
+            flagged.report(out, p, blockSeconds);
             ProcessorStats s = p.stats();
-            out.printf("detached. %d packets to Java, %d detections %s, %d sources blocked, %d packets dropped by blocks%n",
-                    s.received(), seen.size(), set.detectionsByDetector(), blockedSubjects, p.blockedPackets());
+            out.printf("detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d detections %s, %d sources blocked, "
+                    + "%d packets dropped by blocks%n", s.seen(), s.received(), s.deliveryLost(), news.count(), set.detectionsByDetector(),
+                    blocked.size(), s.blocked());
+            if (model != null) {
+                out.printf("ONNX: %d packets flagged in %d flows%s%s%n", s.flagged(), flagged.flows(),
+                        blockSeconds > 0 ? ", flows blocked" : "", capture != null ? ", " + s.captured() + " written to " + capture : "");
+            }
+            out.println(status.summary());
+            out.flush();
+            if (!interrupted) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already
+                }
+            }
         }
         out.flush();
         return 0;
     }
 
-    /** Prints (and blocks) detections not reported yet; returns the sources blocked. */
-    private int report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, DetectorSet set,
-            Set<String> seen, boolean finish) throws Exception {
-        List<Detection> all;
-        synchronized (set) {
-            if (finish) {
-                set.finish();
-            }
-            all = set.detections();
+    /** --onnx-flag, or every class but one named benign/normal. */
+    private String[] flaggedClasses(OnnxModel model) {
+        if (!onnxFlag.isEmpty()) {
+            return onnxFlag.toArray(String[]::new);
         }
-        int blocked = 0;
-        for (Detection d : all) {
-            if (!seen.add(d.detector() + " " + d.subject() + " " + d.timeNanos())) {
-                continue;
-            }
+        List<String> rest = model.classes().stream()
+                .filter(c -> !c.equalsIgnoreCase("benign") && !c.equalsIgnoreCase("normal")).toList();
+        if (rest.size() == model.classes().size()) {
+            throw new IllegalArgumentException("no class of " + onnx + " is named benign or normal: say which flag with --onnx-flag "
+                    + "(classes: " + model.classes() + ")");
+        }
+        return rest.toArray(String[]::new);
+    }
+
+    /** --window as windowNanos for every chosen detector that has windows, before the user's --set (which win). */
+    static List<String> withWindow(String detectors, double seconds, List<String> settings) {
+        List<String> all = new ArrayList<>(Detectors.windowSettings(detectors, seconds));
+        all.addAll(settings);
+        return all;
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** Prints (and blocks the sources of) detections not reported yet. */
+    private void report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, NewDetections news,
+            Set<String> blocked, boolean finish) throws Exception {
+        List<Detection> fresh = new ArrayList<>();
+        news.poll(finish, fresh::add);
+        for (Detection d : fresh) {
             out.println("DETECTED " + d.toLine());
             if (jsonLines != null) {
                 ObjectNode o = json.createObjectNode();
                 o.put("time_ns", d.timeNanos()).put("detector", d.detector()).put("subject", d.subject()).put("score", d.score())
                         .put("count", d.count());
                 o.putPOJO("reasons", d.reasons());
+                o.putPOJO("sources", d.sources());
                 jsonLines.write(json.writeValueAsString(o));
                 jsonLines.newLine();
                 jsonLines.flush();
             }
-            if (blockSeconds > 0 && SOURCE_SUBJECTS.contains(d.detector())) {
-                p.mitigation().block(InetAddress.getByName(d.subject()), Duration.ofSeconds(blockSeconds));
-                out.println("BLOCKED " + d.subject() + " for " + blockSeconds + " s (kernel drops its packets)");
-                blocked++;
+            if (blockSeconds > 0) {
+                for (String source : d.sources()) {
+                    p.mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(blockSeconds));
+                    if (blocked.add(source)) {
+                        out.println("BLOCKED " + source + " for " + blockSeconds + " s (" + d.detector() + "; the kernel drops its packets)");
+                    }
+                }
             }
         }
-        return blocked;
+        p.mitigation().sweep();
     }
 }

@@ -114,6 +114,15 @@ public final class DetectorSet {
         }
         Detection strongest = d.score() > old.score() ? d : old;
         open.put(key, new Detection(Math.min(old.timeNanos(), d.timeNanos()), Math.max(old.lastNanos(), d.lastNanos()), d.detector(),
-                d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count()));
+                d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count(), union(old.sources(), d.sources())));
+    }
+
+    private static List<String> union(List<String> a, List<String> b) {
+        if (b.isEmpty() || a.containsAll(b)) {
+            return a;
+        }
+        java.util.LinkedHashSet<String> u = new java.util.LinkedHashSet<>(a);
+        u.addAll(b);
+        return List.copyOf(u);
     }
 }

@@ -37,6 +37,24 @@ public final class Detectors {
 
     private Detectors() {}
 
+    /**
+     * Settings giving every named detector that works in windows (all but volumetric, which keeps
+     * its buckets) windows of {@code seconds}; for live use, where minutes-long windows would
+     * answer too late. Put the user's own settings after these: later settings win.
+     */
+    public static List<String> windowSettings(String names, double seconds) {
+        if (!(seconds > 0)) {
+            throw new IllegalArgumentException("window must be > 0 s, not " + seconds);
+        }
+        List<String> out = new ArrayList<>();
+        for (Detector d : create(names)) {
+            if (!d.name().equals(VolumetricDetector.NAME)) {
+                out.add(d.name() + ".windowNanos=" + (long) (seconds * 1e9));
+            }
+        }
+        return out;
+    }
+
     /** Every detector's name. */
     public static List<String> names() {
         return List.copyOf(BY_NAME.keySet());

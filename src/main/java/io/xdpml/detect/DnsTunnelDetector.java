@@ -162,7 +162,8 @@ public final class DnsTunnelDetector implements Detector {
             reasons.add(Detections.count(tn.bulkTypes) + " NULL/TXT/private-type queries (" + Detections.ratio(bulkShare * 100) + "%)");
             double score = Math.max(Math.max(meanLength / config.minMeanSubdomainLength(), meanEntropy / config.minMeanEntropy()),
                     bulkShare / config.minBulkTypeShare()) * tn.names / config.minDistinctNames();
-            sink.report(Detection.of(tn.first, NAME, Addresses.text(tn.hi, tn.lo), score, reasons));
+            String client = Addresses.text(tn.hi, tn.lo);
+            sink.report(Detection.of(tn.first, NAME, client, score, reasons, List.of(client)));
         });
         tunnels.clear();
         names.clear();

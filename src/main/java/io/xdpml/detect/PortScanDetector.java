@@ -150,7 +150,8 @@ public final class PortScanDetector implements Detector {
                     + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
             reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
             reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
-            sink.report(Detection.of(s.first, NAME, Addresses.text(s.hi, s.lo), score, reasons));
+            String scanner = Addresses.text(s.hi, s.lo);
+            sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));
         });
         sources.clear();
         ports.clear();

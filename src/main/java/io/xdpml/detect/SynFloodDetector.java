@@ -15,9 +15,19 @@ import java.util.List;
  * <p>Reflection: SYN-ACKs a destination receives for SYNs it never sent (a reflector answering
  * SYNs spoofed with the victim's address). Reported when at least {@code minSyns} unsolicited
  * SYN-ACKs arrived at {@code minSynRate} per second or more.
+ *
+ * <p>Sources: a flood's report names its top senders (up to {@value #MAX_SOURCES}, each with at
+ * least {@code sourceShare} of the victim's SYNs) unless the sources look spoofed: those are what
+ * closed-loop mitigation blocks. Per window, SYN counts are kept for the first
+ * {@value #MAX_TRACKED_PAIRS} (victim, source) pairs (one allocation per new pair, none per packet
+ * after; a spoofed flood fills them and is then not tracked further).
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
+    static final int MAX_SOURCES = 8;
+    static final int MAX_TRACKED_PAIRS = 4096;
+    /** A sender is named when it sent at least this share of the victim's SYNs in the window. */
+    static final double SOURCE_SHARE = 0.05;
 
     /**
      * @param windowNanos        window length
@@ -67,6 +77,21 @@ public final class SynFloodDetector implements Detector {
     private final LongHashSet synTuples = new LongHashSet(4096);
     private final LongHashSet completedTuples = new LongHashSet(1024);
     private final LongHashSet pairs = new LongHashSet(4096);
+    private final LongObjectMap<Sender> senders = new LongObjectMap<>(256);
+
+    /** SYNs from one source to one victim in the window. */
+    private static final class Sender {
+        final long victim;
+        final long hi;
+        final long lo;
+        long syns;
+
+        Sender(long victim, long hi, long lo) {
+            this.victim = victim;
+            this.hi = hi;
+            this.lo = lo;
+        }
+    }
 
     public SynFloodDetector(Config config) {
         this.config = config;
@@ -114,8 +139,17 @@ public final class SynFloodDetector implements Detector {
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
             synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
-            if (pairs.add(Addresses.pair(dst, src))) {
+            long pair = Addresses.pair(dst, src);
+            if (pairs.add(pair)) {
                 h.sources++;
+            }
+            Sender sender = senders.get(pair);
+            if (sender == null && senders.size() < MAX_TRACKED_PAIRS) {
+                sender = new Sender(dst, p.sourceHi(), p.sourceLo());
+                senders.putNew(pair, sender);
+            }
+            if (sender != null) {
+                sender.syns++;
             }
             if (pairs.add(Addresses.pair(dst, -1L - p.destinationPort()))) {
                 h.ports++;
@@ -178,7 +212,11 @@ public final class SynFloodDetector implements Detector {
                     double spread = (double) h.sources / h.synsIn;
                     reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
                             + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
-                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons));
+                    List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);
+                    if (!sources.isEmpty()) {
+                        reasons.add("top senders " + String.join(", ", sources));
+                    }
+                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons, sources));
                 }
             }
             if (h.unsolicitedSynAcks >= config.minSyns()) {
@@ -196,6 +234,25 @@ public final class SynFloodDetector implements Detector {
         synTuples.clear();
         completedTuples.clear();
         pairs.clear();
+        senders.clear();
         window.close();
+    }
+
+    /** The victim's senders with at least SOURCE_SHARE of its SYNs, most first, at most MAX_SOURCES. */
+    private List<String> topSenders(Host h) {
+        long victim = Addresses.key(h.hi, h.lo);
+        long min = Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE));
+        List<Sender> top = new ArrayList<>();
+        senders.forEach(s -> {
+            if (s.victim == victim && s.syns >= min) {
+                top.add(s);
+            }
+        });
+        top.sort((a, b) -> Long.compare(b.syns, a.syns));
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
+            out.add(Addresses.text(top.get(i).hi, top.get(i).lo));
+        }
+        return out;
     }
 }

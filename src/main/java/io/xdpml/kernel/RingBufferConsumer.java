@@ -32,6 +32,16 @@ public final class RingBufferConsumer implements AutoCloseable {
         void onRecord(MemorySegment record);
     }
 
+    /**
+     * Receives one committed record as an offset into the mapped data area: no slice per record,
+     * for hot paths. The bytes are valid only during the call.
+     */
+    @FunctionalInterface
+    public interface InPlaceHandler {
+        /** The record is {@code length} bytes at {@code offset} in {@code ring}. */
+        void onRecord(MemorySegment ring, long offset, int length);
+    }
+
     static final int BUSY = 1 << 31;
     static final int DISCARD = 1 << 30;
     static final int HEADER_SIZE = 8;
@@ -86,6 +96,16 @@ public final class RingBufferConsumer implements AutoCloseable {
 
     /** Hands every committed record to the handler; returns how many (discarded ones not counted). */
     public int drain() {
+        return drain(null);
+    }
+
+    /**
+     * Hands every committed record to {@code inPlace} (or, when null, to the constructor's handler
+     * as a slice); returns how many. The consumer position is published once per batch of records
+     * that were committed when the producer position was read (the kernel sees the space freed a
+     * little later; nothing is lost).
+     */
+    public int drain(InPlaceHandler inPlace) {
         int count = 0;
         long cons = (long) LONG.getAcquire(consumerPage, 0L);
         long prod = (long) LONG.getAcquire(producerPage, 0L);
@@ -100,11 +120,15 @@ public final class RingBufferConsumer implements AutoCloseable {
                 int len = hdr & ~(BUSY | DISCARD);
                 cons += (len + HEADER_SIZE + 7L) & ~7L;
                 if ((hdr & DISCARD) == 0) {
-                    handler.onRecord(data.asSlice(off + HEADER_SIZE, len));
+                    if (inPlace != null) {
+                        inPlace.onRecord(data, off + HEADER_SIZE, len);
+                    } else {
+                        handler.onRecord(data.asSlice(off + HEADER_SIZE, len));
+                    }
                     count++;
                 }
-                LONG.setRelease(consumerPage, 0L, cons);
             }
+            LONG.setRelease(consumerPage, 0L, cons);
             prod = (long) LONG.getAcquire(producerPage, 0L);
         }
         return count;
@@ -115,11 +139,16 @@ public final class RingBufferConsumer implements AutoCloseable {
      * {@code timeoutMillis} (-1 forever) and drains again. Returns the number of records handled.
      */
     public int poll(int timeoutMillis) {
-        int n = drain();
+        return poll(timeoutMillis, null);
+    }
+
+    /** {@link #poll(int)} with records handed to {@code inPlace} (see {@link #drain(InPlaceHandler)}). */
+    public int poll(int timeoutMillis, InPlaceHandler inPlace) {
+        int n = drain(inPlace);
         if (n > 0) return n;
         int rc = Native.poll(pollfd, 1, timeoutMillis);
         if (rc < 0 && Native.errno() != EINTR) throw new KernelException("poll(ringbuf " + map.name() + ")", Native.errno());
-        return drain();
+        return drain(inPlace);
     }
 
     /** Unmaps the ring. Idempotent. */

@@ -1,5 +1,7 @@
 package io.xdpml.processor;
 
+import io.xdpml.kernel.BpfFs;
+import io.xdpml.flow.FlowLayout;
 import io.xdpml.kernel.BpfMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -8,16 +10,29 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Closed-loop mitigation: Java decides, the kernel enforces. Blocks a source address or prefix in
- * the XDP program's LPM trie ({@code xdpml_blocks}, bpf/include/xdpml/mitigation.h) with an
- * expiry; from the next packet on, the kernel drops that source's traffic before sampling and
- * counts each drop on the entry. Entries past their expiry stop matching at once and are removed
- * by {@link #sweep}. Thread-safe (each update is one atomic map operation).
+ * the XDP program's LPM trie ({@code xdpml_blocks}, bpf/include/xdpml/mitigation.h), or one flow
+ * (both directions) in a hash keyed by the flow table's canonical key ({@code xdpml_flow_blocks}),
+ * with an expiry; from the next packet on, the kernel drops that traffic before sampling and counts
+ * each drop on the entry. Entries past their expiry stop matching at once and are removed by
+ * {@link #sweep}. Thread-safe (each update is one atomic map operation).
+ *
+ * <p>Flow blocks match untunnelled IPv4 and IPv6 (without extension headers) by addresses,
+ * protocol, TCP/UDP ports and outermost VLAN. The kernel builds a packet's flow key only while
+ * {@code xdpml_mitigation_state[0]} is set: {@link #blockFlow} sets it before adding, {@link #sweep}
+ * clears it when no flow block is left.
+ *
+ * <p>Other processes reach the blocks of a running processor through a pin: a processor whose
+ * config names a pin ({@link ProcessorConfig#withBlocksPin}) pins its map there while it runs
+ * ({@code xdpml run} uses {@link #DEFAULT_PIN_DIR}/IFACE), and {@link #openPinned} opens it
+ * (the {@code xdpml blocks} commands). The blocks live as long as the program that enforces them.
  *
  * <pre>
  *   key   (20 bytes): u32 prefixlen (host order) | 16-byte address (IPv4 as ::ffff:a.b.c.d, prefix + 96)
@@ -44,13 +59,187 @@ public final class Mitigation {
         }
     }
 
-    private final BpfMap map;
+    /** Where {@code xdpml run} pins each interface's blocks map (a file named after the interface). */
+    public static final Path DEFAULT_PIN_DIR = BpfFs.ROOT.resolve("xdpml").resolve("blocks");
 
-    Mitigation(BpfMap map) {
+    /** The maps' names in the program, and their pin file names. */
+    static final String BLOCKS = "xdpml_blocks";
+    static final String FLOW_BLOCKS = "xdpml_flow_blocks";
+    static final String STATE = "xdpml_mitigation_state";
+
+    private final BpfMap map;
+    private final BpfMap flowMap;
+    private final BpfMap state;
+
+    /** The blocks pinned in {@code dir} by a running processor (close the handle with {@link #close}). */
+    public static Mitigation openPinned(Path dir) {
+        if (!Files.exists(dir.resolve(BLOCKS))) {
+            throw new IllegalArgumentException("no blocks pinned at " + dir + " (is xdpml run running on that interface?)");
+        }
+        return new Mitigation(BpfMap.openPinned(dir.resolve(BLOCKS)), BpfMap.openPinned(dir.resolve(FLOW_BLOCKS)),
+                BpfMap.openPinned(dir.resolve(STATE)));
+    }
+
+    /** Closes the maps' fds when opened from pins (no-op for a processor's own maps). */
+    public void close() {
+        map.close();
+        flowMap.close();
+        state.close();
+    }
+
+    /** Pins the maps in {@code dir} (replacing stale pins left by a process that died). */
+    void pin(Path dir) {
+        BpfFs.createDirectories(dir);
+        for (String name : new String[] {BLOCKS, FLOW_BLOCKS, STATE}) {
+            BpfFs.removePin(dir.resolve(name));
+        }
+        map.pin(dir.resolve(BLOCKS));
+        flowMap.pin(dir.resolve(FLOW_BLOCKS));
+        state.pin(dir.resolve(STATE));
+    }
+
+    /** Removes the pins of {@link #pin}. */
+    static void unpin(Path dir) {
+        BpfFs.removeRecursively(dir);
+    }
+
+    Mitigation(BpfMap map, BpfMap flowMap, BpfMap state) {
         if (map.keySize() != KEY_SIZE || map.valueSize() != VALUE_SIZE) {
             throw new IllegalStateException("xdpml_blocks has key " + map.keySize() + " / value " + map.valueSize() + " bytes");
         }
+        if (flowMap.keySize() != FlowLayout.KEY_SIZE || flowMap.valueSize() != VALUE_SIZE) {
+            throw new IllegalStateException("xdpml_flow_blocks has key " + flowMap.keySize() + " / value " + flowMap.valueSize() + " bytes");
+        }
         this.map = map;
+        this.flowMap = flowMap;
+        this.state = state;
+    }
+
+    /** A blocked flow: its canonical endpoints (a: the lower address), when it expires and the packets it dropped. */
+    public record FlowBlock(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan, long expiresNanos,
+                            long hits) {
+        public boolean activeAt(long now) {
+            return expiresNanos == 0 || now <= expiresNanos;
+        }
+
+        @Override
+        public String toString() {
+            return protocolName(protocol) + " " + endpoint(addressA, portA) + " <-> " + endpoint(addressB, portB) + (vlan != 0 ? " vlan " + vlan : "");
+        }
+
+        private static String endpoint(InetAddress a, int port) {
+            String h = a instanceof Inet4Address ? a.getHostAddress() : "[" + a.getHostAddress() + "]";
+            return h + ":" + port;
+        }
+    }
+
+    static String protocolName(int p) {
+        return switch (p) {
+            case 6 -> "tcp";
+            case 17 -> "udp";
+            case 1 -> "icmp";
+            case 58 -> "icmpv6";
+            default -> "proto-" + p;
+        };
+    }
+
+    /**
+     * Blocks one flow, both directions, for {@code duration} (null or zero: until removed):
+     * {@code protocol} (6 TCP, 17 UDP; other protocols match by addresses with ports 0), the
+     * endpoints in either order, untagged unless {@code vlan} is given (outermost VID).
+     */
+    public void blockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, Duration duration) {
+        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
+        long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment flag = a.allocate(4);
+            flag.set(U32, 0, 1);
+            state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            v.set(U64, 0, expires);
+            v.set(U64, 8, 0);
+            flowMap.update(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), v, BpfMap.BPF_ANY);
+        }
+    }
+
+    /** Removes a flow block (either direction's endpoints); false when there was none. */
+    public boolean unblockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
+        try (Arena a = Arena.ofConfined()) {
+            return flowMap.delete(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan));
+        }
+    }
+
+    /** The flow blocks in the map now (expired ones included until swept). */
+    public List<FlowBlock> listFlows() {
+        List<FlowBlock> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
+            for (byte[] kb : flowMap.keys()) {
+                MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, FlowLayout.KEY_SIZE);
+                if (!flowMap.lookup(k, v)) {
+                    continue;
+                }
+                out.add(new FlowBlock(address(kb, FlowLayout.KEY_ADDR_A), k.get(FlowLayout.U16, FlowLayout.KEY_PORT_A) & 0xffff,
+                        address(kb, FlowLayout.KEY_ADDR_B), k.get(FlowLayout.U16, FlowLayout.KEY_PORT_B) & 0xffff,
+                        k.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff, k.get(FlowLayout.U16, FlowLayout.KEY_VLAN) & 0xffff,
+                        v.get(U64, 0), v.get(U64, 8)));
+            }
+        }
+        return out;
+    }
+
+    private static void checkFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+        if ((src instanceof Inet4Address) != (dst instanceof Inet4Address)) {
+            throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6: " + src + ", " + dst);
+        }
+        if (srcPort < 0 || srcPort > 65535 || dstPort < 0 || dstPort > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095) {
+            throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095");
+        }
+    }
+
+    private static InetAddress address(byte[] key, int offset) {
+        byte[] addr = java.util.Arrays.copyOfRange(key, offset, offset + 16);
+        try {
+            return isV4Mapped(addr) ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(addr, 12, 16)) : InetAddress.getByAddress(addr);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The canonical flow key (flow.h): endpoint a is the lower address (then the lower port); ports only for TCP/UDP. */
+    private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+        byte[] s16 = mapped(src);
+        byte[] d16 = mapped(dst);
+        if (protocol != 6 && protocol != 17) {
+            srcPort = 0;
+            dstPort = 0;
+        }
+        int c = java.util.Arrays.compareUnsigned(s16, d16);
+        boolean fromA = c < 0 || (c == 0 && srcPort <= dstPort);
+        MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
+        MemorySegment.copy(fromA ? s16 : d16, 0, k, ValueLayout.JAVA_BYTE, FlowLayout.KEY_ADDR_A, 16);
+        MemorySegment.copy(fromA ? d16 : s16, 0, k, ValueLayout.JAVA_BYTE, FlowLayout.KEY_ADDR_B, 16);
+        k.set(FlowLayout.U16, FlowLayout.KEY_PORT_A, (short) (fromA ? srcPort : dstPort));
+        k.set(FlowLayout.U16, FlowLayout.KEY_PORT_B, (short) (fromA ? dstPort : srcPort));
+        k.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL, (byte) protocol);
+        k.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_IP_VERSION, (byte) (src instanceof Inet4Address ? 4 : 6));
+        k.set(FlowLayout.U16, FlowLayout.KEY_VLAN, (short) vlan);
+        k.set(FlowLayout.U32, FlowLayout.KEY_VNI, 0);
+        return k;
+    }
+
+    private static byte[] mapped(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            return b;
+        }
+        byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(b, 0, m, 12, 4);
+        return m;
     }
 
     /** Blocks {@code address}/{@code prefixLength} for {@code duration} (null or zero: until removed). */
@@ -108,13 +297,36 @@ public final class Mitigation {
         return out;
     }
 
-    /** Removes expired blocks; returns how many. */
+    /** Removes expired blocks (prefixes and flows); returns how many. Clears the flow-lookup flag when no flow block is left. */
     public int sweep() {
         long now = System.nanoTime();
         int n = 0;
         for (Block b : list()) {
             if (!b.activeAt(now) && unblock(b.address(), b.prefixLength())) {
                 n++;
+            }
+        }
+        List<FlowBlock> flows = listFlows();
+        int left = flows.size();
+        for (FlowBlock f : flows) {
+            if (!f.activeAt(now) && unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan())) {
+                n++;
+                left--;
+            }
+        }
+        if (left == 0) {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment flag = a.allocate(4);
+                flag.set(U32, 0, 0);
+                state.update(0, flag, BpfMap.BPF_ANY);
+            }
+            // a flow block added between the listing and now would find the flag cleared: look again
+            if (!listFlows().isEmpty()) {
+                try (Arena a = Arena.ofConfined()) {
+                    MemorySegment flag = a.allocate(4);
+                    flag.set(U32, 0, 1);
+                    state.update(0, flag, BpfMap.BPF_ANY);
+                }
             }
         }
         return n;

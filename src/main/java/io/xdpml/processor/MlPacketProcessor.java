@@ -3,6 +3,7 @@ package io.xdpml.processor;
 import io.xdpml.flow.FlowConfig;
 import io.xdpml.flow.JavaFlowEngine;
 import io.xdpml.kernel.Interfaces;
+import io.xdpml.kernel.RingBufferConsumer;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.kernel.XdpLink;
 import io.xdpml.packet.PacketParser;
@@ -10,6 +11,10 @@ import io.xdpml.packet.ParseSummary;
 import io.xdpml.pcap.LinkType;
 import io.xdpml.pcap.PcapWriter;
 import io.xdpml.xsk.XskConfig;
+import io.xdpml.xsk.XskCounter;
+import io.xdpml.xsk.XskMetadata;
+import io.xdpml.xsk.XskSocket;
+import io.xdpml.xsk.XskStatistics;
 import io.xdpml.xsk.XskFrame;
 import io.xdpml.xsk.XskFrameHandler;
 import io.xdpml.xsk.XskProgram;
@@ -17,8 +22,14 @@ import io.xdpml.xsk.XskReceiver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.SingleWriterRecorder;
 
 /**
  * The embeddable core of xdpml: packets of an interface, sampled in XDP, reach Java through AF_XDP
@@ -35,11 +46,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * }
  * }</pre>
  *
- * {@code open} loads the XDP program ({@code xdp_xsk.bpf.c}), opens one socket per queue and attaches
- * the program through a BPF link (native where the driver has it): the kernel detaches it when the
- * process's last fd on the link closes, so nothing stays attached even after a crash;
- * {@code start} runs one platform thread per queue; {@code close} detaches, stops the threads and
- * closes everything. Needs root.
+ * {@code open} loads the XDP program ({@code xdp_xsk.bpf.c}), opens one socket per queue (or, with
+ * {@link Delivery#MIRROR}, maps the mirror ring buffer) and attaches the program through a BPF link
+ * (native where the driver has it): the kernel detaches it when the process's last fd on the link
+ * closes, so nothing stays attached even after a crash; {@code start} runs one platform thread per
+ * queue (one for the mirror ring); {@code close} detaches, stops the threads and closes everything.
+ * Needs root.
+ *
+ * <p>Latency: each worker records, per packet, the time from when Java took it off its ring to
+ * the callback's return ({@link #takeLatency}), and with {@link Delivery#MIRROR} also the time from
+ * the XDP program's copy to Java taking it ({@link #takeHandoffLatency}), in HdrHistogram
+ * recorders (one writer each: wait-free, no allocation per packet).
  */
 public final class MlPacketProcessor implements AutoCloseable {
     private static final String XSK_PROGRAM = "xdpml_xsk";
@@ -47,6 +64,7 @@ public final class MlPacketProcessor implements AutoCloseable {
     private final PacketCallback callback;
     private final XskProgram program;
     private final XskReceiver receiver;
+    private final MirrorReader mirror;
     private final String socketMode;
     private final PcapWriter capture;
     private final XdpLink link;
@@ -55,42 +73,60 @@ public final class MlPacketProcessor implements AutoCloseable {
     private final AtomicLong captured = new AtomicLong();
     private final long clockBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private boolean started;
+    private final Histogram latencyScratch = new Histogram(3_600_000_000_000L, 2);
+    private final Histogram handoffScratch = new Histogram(3_600_000_000_000L, 2);
 
     private MlPacketProcessor(ProcessorConfig config, PacketCallback callback, XskProgram program, XskReceiver receiver,
-            PcapWriter capture, XdpLink link) {
+            MirrorReader mirror, PcapWriter capture, XdpLink link) {
         this.link = link;
         this.config = config;
         this.callback = callback;
         this.program = program;
         this.receiver = receiver;
+        this.mirror = mirror;
         this.capture = capture;
-        this.mitigation = new Mitigation(program.object().map("xdpml_blocks"));
-        this.socketMode = receiver.sockets().get(0).modeName();
+        this.mitigation = new Mitigation(program.object().map(Mitigation.BLOCKS), program.object().map(Mitigation.FLOW_BLOCKS),
+                program.object().map(Mitigation.STATE));
+        if (config.blocksPin() != null) {
+            mitigation.pin(config.blocksPin());
+        }
+        this.socketMode = receiver != null ? receiver.sockets().get(0).modeName() : "mirror";
     }
 
     /** Attaches to the configured interface and opens the sockets; call {@link #start} to begin. */
     public static MlPacketProcessor open(ProcessorConfig config, PacketCallback callback) throws IOException {
         int ifindex = Interfaces.indexOf(config.iface());
-        XskProgram program = XskProgram.load(config.sampleN(), XskProgram.XDP_PASS, true);
+        boolean mirrored = config.delivery() == Delivery.MIRROR;
+        XskProgram program = mirrored ? XskProgram.loadMirror(config.sampleN(), XskProgram.XDP_PASS)
+                : XskProgram.load(config.sampleN(), XskProgram.XDP_PASS, true);
         XskReceiver receiver = null;
+        MirrorReader mirror = null;
         PcapWriter capture = null;
         XdpLink link = null;
         try {
-            XskConfig xc = XskConfig.receiveOnly().withBatchSize(config.batchSize()).withBindMode(config.bindMode());
-            receiver = XskReceiver.open(program, ifindex, config.queues(), xc);
+            if (mirrored) {
+                mirror = new MirrorReader(new RingBufferConsumer(program.mirrorRing(), r -> { }));
+            } else {
+                XskConfig xc = XskConfig.receiveOnly().withBatchSize(config.batchSize()).withBindMode(config.bindMode())
+                        .withHugePages(config.hugePages());
+                receiver = XskReceiver.open(program, ifindex, config.queues(), xc);
+            }
             // a BPF link: the kernel detaches it when this process's last fd on it closes, so even a
             // killed or crashed JVM leaves nothing attached
             link = XdpLink.attach(program.object().program(XSK_PROGRAM), ifindex);
             if (config.captureFile() != null && config.captureLimit() > 0) {
                 capture = PcapWriter.open(config.captureFile(), LinkType.ETHERNET);
             }
-            return new MlPacketProcessor(config, callback, program, receiver, capture, link);
+            return new MlPacketProcessor(config, callback, program, receiver, mirror, capture, link);
         } catch (IOException | RuntimeException e) {
             if (link != null) {
                 link.close();
             }
             if (receiver != null) {
                 receiver.close();
+            }
+            if (mirror != null) {
+                mirror.ring.close();
             }
             program.close();
             throw e;
@@ -104,10 +140,15 @@ public final class MlPacketProcessor implements AutoCloseable {
 
     /** Packets the kernel dropped because their source was blocked. */
     public long blockedPackets() {
-        return program.counters().getOrDefault(io.xdpml.xsk.XskCounter.BLOCKED, 0L);
+        return program.counters().getOrDefault(XskCounter.BLOCKED, 0L);
     }
 
-    /** "zero-copy" or "copy": how the sockets are bound. */
+    /** The XDP program's counters (summed over CPUs): seen, sampled, redirected, blocked, mirrored, ... */
+    public Map<XskCounter, Long> kernelCounters() {
+        return program.counters();
+    }
+
+    /** "zero-copy" or "copy": how the sockets are bound; "mirror" with {@link Delivery#MIRROR}. */
     public String socketMode() {
         return socketMode;
     }
@@ -122,26 +163,38 @@ public final class MlPacketProcessor implements AutoCloseable {
             throw new IllegalStateException("already started");
         }
         started = true;
+        if (mirror != null) {
+            Worker w = new Worker(-1);
+            synchronized (workers) {
+                workers.add(w);
+            }
+            mirror.start(w);
+            return;
+        }
         receiver.start(queue -> {
             Worker w = new Worker(queue);
             synchronized (workers) {
                 workers.add(w);
             }
             return w;
-        }, null, false);
+        }, config.cpus().length == 0 ? null : config.cpus(), false);
     }
 
     /** Stops the receive threads (frames already in the rings are handled first). */
     public synchronized void stop() {
         if (started) {
             started = false;
-            receiver.stop();
+            if (mirror != null) {
+                mirror.stop();
+            } else {
+                receiver.stop();
+            }
         }
     }
 
     /** Counts so far (exact after {@link #stop()}). */
     public ProcessorStats stats() {
-        long processed = 0, filtered = 0, limited = 0, flagged = 0, errors = 0;
+        long processed = 0, filtered = 0, limited = 0, flagged = 0, errors = 0, received = 0;
         synchronized (workers) {
             for (Worker w : workers) {
                 processed += w.processed;
@@ -149,16 +202,71 @@ public final class MlPacketProcessor implements AutoCloseable {
                 limited += w.rateLimited;
                 flagged += w.flagged;
                 errors += w.errors;
+                received += w.received;
             }
         }
-        return new ProcessorStats(receiver.received(), processed, filtered, limited, flagged, captured.get(), errors);
+        Map<XskCounter, Long> k = program.counters();
+        long lost;
+        if (mirror != null) {
+            lost = k.getOrDefault(XskCounter.MIRROR_LOST, 0L);
+        } else {
+            received = receiver.received();
+            lost = 0;
+            for (XskSocket s : receiver.sockets()) {
+                XskStatistics st = s.statistics();
+                lost += st.rxDropped() + st.rxRingFull();
+            }
+        }
+        return new ProcessorStats(k.getOrDefault(XskCounter.SEEN, 0L), received, processed, filtered, limited, flagged, captured.get(),
+                errors, k.getOrDefault(XskCounter.BLOCKED, 0L), lost);
+    }
+
+    /**
+     * The per-packet handling time in Java (ns, from taking the packet off the ring to the
+     * callback's return) since the last call, over all workers. Not thread-safe: one reader (e.g.
+     * a status line). The histogram returned is reused by the next call.
+     */
+    public Histogram takeLatency() {
+        return take(latencyScratch, false);
+    }
+
+    /**
+     * With {@link Delivery#MIRROR}: the time from the XDP program's copy to Java taking the record
+     * (ns, CLOCK_MONOTONIC on both sides) since the last call; empty with AF_XDP. One reader; reused.
+     */
+    public Histogram takeHandoffLatency() {
+        return take(handoffScratch, true);
+    }
+
+    private Histogram take(Histogram into, boolean handoff) {
+        into.reset();
+        synchronized (workers) {
+            for (Worker w : workers) {
+                Histogram h;
+                if (handoff) {
+                    h = w.handoffInterval = w.handoff.getIntervalHistogram(w.handoffInterval);
+                } else {
+                    h = w.latencyInterval = w.latency.getIntervalHistogram(w.latencyInterval);
+                }
+                into.add(h);
+            }
+        }
+        return into;
     }
 
     @Override
     public synchronized void close() throws IOException {
         try {
+            if (config.blocksPin() != null) {
+                Mitigation.unpin(config.blocksPin());
+            }
             link.close(); // detach before the sockets close
-            receiver.close();
+            if (mirror != null) {
+                mirror.stop();
+                mirror.ring.close();
+            } else {
+                receiver.close();
+            }
         } finally {
             program.close();
             if (capture != null) {
@@ -176,6 +284,11 @@ public final class MlPacketProcessor implements AutoCloseable {
      */
     private final class Worker implements XskFrameHandler {
         final int queue;
+        final SingleWriterRecorder latency = new SingleWriterRecorder(3_600_000_000_000L, 2);
+        final SingleWriterRecorder handoff = new SingleWriterRecorder(3_600_000_000_000L, 2);
+        Histogram latencyInterval; // the reader's recycled interval histograms
+        Histogram handoffInterval;
+        long received; // mirror records (AF_XDP frames are counted by the sockets)
         final PacketParser parser = new PacketParser(4789);
         final ParseSummary summary = new ParseSummary();
         final JavaFlowEngine flows;
@@ -198,14 +311,24 @@ public final class MlPacketProcessor implements AutoCloseable {
 
         @Override
         public void onFrame(XskFrame frame) {
+            handle(frame.umem(), frame.offset(), frame.length(), frame.queue(), frame.metadata(), System.nanoTime());
+        }
+
+        /** A mirror record: the frame's bytes start at {@code offset}; its metadata is right before. */
+        void onMirrored(MemorySegment ring, long offset, int length, int queue, XskMetadata metadata, long kernelNanos) {
             long now = System.nanoTime();
-            int length = frame.length();
+            received++;
+            handoff.recordValue(Math.max(0, now - kernelNanos));
+            handle(ring, offset, length, queue, metadata, now);
+        }
+
+        private void handle(MemorySegment memory, long offset, int length, int rxQueue, XskMetadata metadata, long now) {
             ParseSummary s;
             if (flows != null) {
-                flows.packet(frame.umem(), frame.offset(), length, now);
+                flows.packet(memory, offset, length, now);
                 s = flows.lastSummary();
             } else {
-                parser.parse(frame.umem(), frame.offset(), length, summary);
+                parser.parse(memory, offset, length, summary);
                 s = summary;
             }
             if (!config.admits(s.l4Protocol())) {
@@ -216,7 +339,7 @@ public final class MlPacketProcessor implements AutoCloseable {
                 rateLimited++;
                 return;
             }
-            view.wrap(frame.umem(), frame.offset(), length, queue, clockBase + now, s, frame.metadata(),
+            view.wrap(memory, offset, length, rxQueue, clockBase + now, s, metadata,
                     flows != null ? flows.lastUpdated() : null, flows != null ? flows.lastPacket() : null);
             Verdict v;
             try {
@@ -228,8 +351,9 @@ public final class MlPacketProcessor implements AutoCloseable {
             processed++;
             if (v != null && v.flagged()) {
                 flagged++;
-                captureFlagged(frame, length, clockBase + now);
+                captureFlagged(memory, offset, length, clockBase + now);
             }
+            latency.recordValue(Math.max(0, System.nanoTime() - now));
         }
 
         /** Token bucket in whole packets, refilled at the cap per second, one second deep. */
@@ -250,7 +374,7 @@ public final class MlPacketProcessor implements AutoCloseable {
             return false;
         }
 
-        private void captureFlagged(XskFrame frame, int length, long wallNanos) {
+        private void captureFlagged(MemorySegment memory, long offset, int length, long wallNanos) {
             if (capture == null || captured.get() >= config.captureLimit()) {
                 return;
             }
@@ -259,13 +383,90 @@ public final class MlPacketProcessor implements AutoCloseable {
                     return;
                 }
                 try {
-                    capture.write(wallNanos, frame.umem().asSlice(frame.offset(), length), length, length);
+                    capture.write(wallNanos, memory.asSlice(offset, length), length, length);
                     capture.flush();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
                 captured.incrementAndGet();
             }
+        }
+    }
+
+    /**
+     * Drains the mirror ring ({@code struct xdpml_mirror_rec}, bpf/include/xdpml/xsk.h) on one
+     * thread, handing each record to the worker in place (no copy, no slice).
+     *
+     * <pre>
+     *  0          4          8                16                      32
+     *  | wire_len | cap_len  |   ktime_ns     | struct xdpml_xsk_meta | data[cap_len]
+     * </pre>
+     */
+    private static final class MirrorReader implements RingBufferConsumer.InPlaceHandler {
+        static final int WIRE_LEN_OFFSET = 0;
+        static final int CAP_LEN_OFFSET = 4;
+        static final int KTIME_OFFSET = 8;
+        static final int META_OFFSET = 16;
+        static final int DATA_OFFSET = 32;
+        private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+        private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+        private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+        final RingBufferConsumer ring;
+        private XskMetadata metadata;
+        private Worker worker;
+        private volatile boolean running;
+        private Thread thread;
+        private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        MirrorReader(RingBufferConsumer ring) {
+            this.ring = ring;
+        }
+
+        void start(Worker w) {
+            worker = w;
+            running = true;
+            thread = Thread.ofPlatform().daemon().name("xdpml-mirror").start(() -> {
+                try {
+                    while (running) {
+                        ring.poll(100, this);
+                    }
+                    ring.drain(this);
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            });
+        }
+
+        void stop() {
+            running = false;
+            Thread t = thread;
+            thread = null;
+            if (t != null) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            Throwable f = failure.get();
+            if (f != null) {
+                throw new IllegalStateException("mirror ring thread failed: " + f, f);
+            }
+        }
+
+        @Override
+        public void onRecord(MemorySegment data, long offset, int length) {
+            if (length < DATA_OFFSET) {
+                return;
+            }
+            if (metadata == null) {
+                metadata = XskMetadata.over(data);
+            }
+            int cap = Math.min(data.get(U32, offset + CAP_LEN_OFFSET), length - DATA_OFFSET);
+            metadata.wrap(offset + META_OFFSET);
+            int queue = data.get(U16, offset + META_OFFSET + XskMetadata.RX_QUEUE_OFFSET) & 0xffff;
+            worker.onMirrored(data, offset + DATA_OFFSET, cap, queue, metadata, data.get(U64, offset + KTIME_OFFSET));
         }
     }
 }

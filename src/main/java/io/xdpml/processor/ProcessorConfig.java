@@ -22,12 +22,22 @@ import java.util.Arrays;
  *                       the rest are counted as rate-limited
  * @param captureFile    pcap file for flagged packets, or null
  * @param captureLimit   the first this many flagged packets are written
+ * @param delivery       how sampled packets reach Java: AF_XDP sockets (the stack does not get
+ *                       them) or a mirror copy through a ring buffer (the stack gets every packet)
+ * @param blocksPin      bpffs path where the mitigation blocks map is pinned while the processor
+ *                       runs (so other processes can list and remove blocks), or null
+ * @param cpus           AF_XDP: CPU to pin queue i's thread to ({@code cpus[i]}; none or -1: not pinned)
+ * @param hugePages      AF_XDP: UMEM on huge pages (reserved 2 MiB pages, else transparent ones: fewer TLB misses)
  */
 public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMode bindMode, int batchSize, boolean flowTracking,
                               int maxFlows, long idleTimeoutNanos, int[] protocols, long maxCallbackRate, Path captureFile,
-                              int captureLimit) {
+                              int captureLimit, Delivery delivery, Path blocksPin, int[] cpus, boolean hugePages) {
     public ProcessorConfig {
         queues = queues.clone();
+        cpus = cpus.clone();
+        if (delivery == null) {
+            throw new IllegalArgumentException("a delivery (AF_XDP or MIRROR) is needed");
+        }
         protocols = protocols.clone();
         if (iface == null || iface.isBlank()) {
             throw new IllegalArgumentException("an interface is needed");
@@ -43,50 +53,80 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
         }
     }
 
-    /** Queue 0 of {@code iface}, every packet, AF_XDP AUTO bind, batches of 64, flows on. */
+    /** Queue 0 of {@code iface}, every packet, AF_XDP delivery with AUTO bind, batches of 64, flows on. */
     public static ProcessorConfig forInterface(String iface) {
-        return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0);
+        return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0,
+                Delivery.AF_XDP, null, new int[0], false);
+    }
+
+    /** AF_XDP: pin queue i's thread to CPU {@code cpus[i]} (-1: not pinned). */
+    public ProcessorConfig withCpus(int... c) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, c, hugePages);
+    }
+
+    /** AF_XDP: put the UMEM on huge pages. */
+    public ProcessorConfig withHugePages(boolean on) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, on);
+    }
+
+    @Override
+    public int[] cpus() {
+        return cpus.clone();
+    }
+
+    /** Pin the mitigation blocks at {@code pin} while running (e.g. {@code Mitigation.DEFAULT_PIN_DIR.resolve(iface)}). */
+    public ProcessorConfig withBlocksPin(Path pin) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, delivery, pin, cpus, hugePages);
+    }
+
+    /** How sampled packets reach Java ({@link Delivery}). */
+    public ProcessorConfig withDelivery(Delivery d) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, d, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withQueues(int... q) {
         return new ProcessorConfig(iface, q, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withSampling(int n) {
         return new ProcessorConfig(iface, queues, n, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withBindMode(XskBindMode m) {
         return new ProcessorConfig(iface, queues, sampleN, m, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withBatchSize(int n) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, n, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withFlowTracking(boolean on, int maxFlows, long idleTimeoutNanos) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, on, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withProtocols(int... p) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, p,
-                maxCallbackRate, captureFile, captureLimit);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     public ProcessorConfig withRateCap(long packetsPerSecond) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                packetsPerSecond, captureFile, captureLimit);
+                packetsPerSecond, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
     }
 
     /** Write the first {@code limit} packets the callback flags to a pcap file. */
     public ProcessorConfig withCapture(Path file, int limit) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, file, limit);
+                maxCallbackRate, file, limit, delivery, blocksPin, cpus, hugePages);
     }
 
     @Override
@@ -116,6 +156,6 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
     public String toString() {
         return "ProcessorConfig[" + iface + ", queues " + Arrays.toString(queues) + ", 1-in-" + sampleN + ", " + bindMode + ", batch "
                 + batchSize + ", flows " + (flowTracking ? maxFlows : "off") + ", protocols "
-                + (protocols.length == 0 ? "all" : Arrays.toString(protocols)) + ", cap " + maxCallbackRate + "/s]";
+                + (protocols.length == 0 ? "all" : Arrays.toString(protocols)) + ", cap " + maxCallbackRate + "/s, " + delivery + "]";
     }
 }

@@ -3,13 +3,17 @@ package io.xdpml.processor;
 /**
  * Counts of an {@link MlPacketProcessor} so far, over all queues.
  *
- * @param received      frames that reached Java through AF_XDP
- * @param processed     frames handed to the callback
- * @param filtered      frames not handed over: their protocol is not asked for
- * @param rateLimited   frames not handed over: over the rate cap
- * @param flagged       frames the callback flagged
- * @param captured      flagged frames written to the capture file
+ * @param seen          packets the XDP program saw (all of them, before sampling)
+ * @param received      sampled packets that reached Java (AF_XDP frames or mirror records)
+ * @param processed     packets handed to the callback
+ * @param filtered      packets not handed over: their protocol is not asked for
+ * @param rateLimited   packets not handed over: over the rate cap
+ * @param flagged       packets the callback flagged
+ * @param captured      flagged packets written to the capture file
  * @param callbackErrors callbacks that threw
+ * @param blocked       packets the kernel dropped because their source is blocked ({@link Mitigation})
+ * @param deliveryLost  sampled packets that never reached Java: AF_XDP ring full or dropped by the
+ *                      socket (XDP_STATISTICS), or mirror ring full
  */
-public record ProcessorStats(long received, long processed, long filtered, long rateLimited, long flagged, long captured,
-                             long callbackErrors) {}
+public record ProcessorStats(long seen, long received, long processed, long filtered, long rateLimited, long flagged, long captured,
+                             long callbackErrors, long blocked, long deliveryLost) {}

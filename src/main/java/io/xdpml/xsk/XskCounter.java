@@ -13,7 +13,11 @@ public enum XskCounter {
     /** Sampled packets redirected without metadata (no headroom for it). */
     META_FAILED,
     /** Packets dropped because their source is blocked (closed-loop mitigation). */
-    BLOCKED;
+    BLOCKED,
+    /** Mirror hand-off: sampled packets copied into the mirror ring buffer (and passed on). */
+    MIRRORED,
+    /** Mirror hand-off: sampled packets not copied because the ring was full (Java behind); still passed on. */
+    MIRROR_LOST;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
     public static final int SLOTS = 8;

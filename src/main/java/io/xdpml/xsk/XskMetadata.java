@@ -46,7 +46,13 @@ public final class XskMetadata {
         this.umem = umem;
     }
 
-    void wrap(long base) { this.base = base; }
+    /** A flyweight over metadata laid out in {@code memory} (e.g. a mirror ring record); point it with {@link #wrap}. */
+    public static XskMetadata over(MemorySegment memory) {
+        return new XskMetadata(memory);
+    }
+
+    /** Points the flyweight at the metadata starting at {@code base} (negative: none). */
+    public void wrap(long base) { this.base = base; }
 
     /** Whether the program wrote metadata for this frame (the magic and version match). */
     public boolean present() {

@@ -26,6 +26,7 @@ public final class XskProgram implements AutoCloseable {
     private final BpfMap xsks;
     private final BpfMap counters;
     private final int sampleN;
+    private final boolean mirror;
     private XdpAttachment attachment;
 
     /**
@@ -33,7 +34,7 @@ public final class XskProgram implements AutoCloseable {
      * @param otherAction what the other packets get: {@link #XDP_PASS} or {@link #XDP_DROP}
      * @param metadata    parse each handed packet and write {@link XskMetadata} before it
      */
-    private XskProgram(int sampleN, int otherAction, boolean metadata) {
+    private XskProgram(int sampleN, int otherAction, boolean metadata, boolean mirror) {
         if (sampleN < 1) throw new IllegalArgumentException("sampleN must be >= 1, got " + sampleN);
         if (otherAction != XDP_PASS && otherAction != XDP_DROP) {
             throw new IllegalArgumentException("otherAction must be XDP_PASS (2) or XDP_DROP (1), got " + otherAction);
@@ -42,7 +43,8 @@ public final class XskProgram implements AutoCloseable {
         try {
             o.setConstant("cfg_sample_n", sampleN);
             o.setConstant("cfg_other_action", otherAction);
-            o.setConstant("cfg_metadata", metadata ? 1 : 0);
+            o.setConstant("cfg_metadata", metadata || mirror ? 1 : 0);
+            o.setConstant("cfg_mirror", mirror ? 1 : 0);
             o.load();
         } catch (RuntimeException | Error e) {
             o.close();
@@ -52,6 +54,7 @@ public final class XskProgram implements AutoCloseable {
         this.xsks = o.map("xdpml_xsks");
         this.counters = o.map("xdpml_xsk_counters");
         this.sampleN = sampleN;
+        this.mirror = mirror;
     }
 
     /** Loads the program: every packet to the sockets, with metadata, others passed. */
@@ -59,8 +62,23 @@ public final class XskProgram implements AutoCloseable {
 
     /** Loads the program with the given sampling, action for the rest, and metadata choice. */
     public static XskProgram load(int sampleN, int otherAction, boolean metadata) {
-        return new XskProgram(sampleN, otherAction, metadata);
+        return new XskProgram(sampleN, otherAction, metadata, false);
     }
+
+    /**
+     * Loads the program in mirror mode: sampled packets are copied with their metadata into the
+     * ring buffer {@link #mirrorRing()} ({@code struct xdpml_mirror_rec}) and passed on to the
+     * stack instead of redirected to a socket; the others get {@code otherAction}.
+     */
+    public static XskProgram loadMirror(int sampleN, int otherAction) {
+        return new XskProgram(sampleN, otherAction, true, true);
+    }
+
+    /** Whether sampled packets are mirrored into {@link #mirrorRing()} rather than redirected. */
+    public boolean mirror() { return mirror; }
+
+    /** The mirror ring buffer ({@code xdpml_mirror}, BPF_MAP_TYPE_RINGBUF). */
+    public BpfMap mirrorRing() { return object.map("xdpml_mirror"); }
 
     /** The 1-in-N sampling. */
     public int sampleN() { return sampleN; }

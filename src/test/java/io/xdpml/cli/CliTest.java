@@ -28,7 +28,7 @@ class CliTest {
     @Test
     void everyCommandHasHelp() {
         for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("flows"), List.of("bench"), List.of("bench", "testrun"), List.of("bench", "veth"),
-                List.of("demo"))) {
+                List.of("demo"), List.of("selftest"), List.of("run"), List.of("blocks"), List.of("blocks", "list"), List.of("gen"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
             Run r = run(args);
             assertThat(r.code()).as("%s --help", cmd).isZero();

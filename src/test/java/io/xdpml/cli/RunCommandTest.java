@@ -13,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +32,10 @@ class RunCommandTest {
     void aScanIsDetectedAndTheScannerBlockedInTheKernel(@TempDir Path dir) throws Exception {
         TestData.assumeBpf();
         Path jsonl = dir.resolve("detections.jsonl");
-        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-run")) {
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-run-" + ProcessHandle.current().pid());
+        AtomicReference<String> listed = new AtomicReference<>("");
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-run");
+             AutoCloseable cleanPins = () -> io.xdpml.kernel.BpfFs.removeRecursively(pins)) {
             ns.createVethPair("run0", "run1");
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
@@ -42,7 +46,7 @@ class RunCommandTest {
                         cl.setOut(new PrintWriter(out));
                         cl.setErr(new PrintWriter(err));
                         return cl.execute("run", "--iface", "run1", "--detectors", "portscan", "--set", "portscan.windowNanos=1000000000",
-                                "--block", "60", "--duration", "7", "--json-out", jsonl.toString());
+                                "--block", "60", "--duration", "7", "--json-out", jsonl.toString(), "--pin-dir", pins.toString());
                     });
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -61,6 +65,12 @@ class RunCommandTest {
                         }
                         Thread.sleep(1600); // past the 1 s window, and past run's once-a-second report
                     }
+                    // from "another shell": the pinned blocks of the running run
+                    StringWriter list = new StringWriter();
+                    CommandLine cl = Main.commandLine();
+                    cl.setOut(new PrintWriter(list));
+                    assertThat(cl.execute("blocks", "list", "--pin-dir", pins.toString())).isZero();
+                    listed.set(list.toString());
                 }
                 return null;
             });
@@ -70,6 +80,9 @@ class RunCommandTest {
             Matcher m = Pattern.compile("(\\d+) packets dropped by blocks").matcher(text);
             assertThat(m.find()).as("summary line in %s", text).isTrue();
             assertThat(Long.parseLong(m.group(1))).as("probes dropped in XDP after the block").isGreaterThanOrEqualTo(400);
+            assertThat(listed.get()).contains("run1: 1 block").containsPattern("10\\.5\\.0\\.9/32 +dropped [1-9][0-9,]* packets, expires in");
+            assertThat(pins.resolve("run1")).as("pin removed when the run ends").doesNotExist();
+            assertThat(text).containsPattern("seen \\d+/s +to Java \\d+/s").contains("CPU ").contains("latency p50").contains("handoff p50");
             assertThat(Files.readAllLines(jsonl)).anySatisfy(l -> assertThat(l).contains("\"detector\":\"portscan\"").contains("10.5.0.9"));
         }
     }

@@ -61,6 +61,23 @@ class DetectorBehaviourTest {
         assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.80");
         assertThat(found.getFirst().reasons()).contains("200 completed by ACK (10.00%)", "answered with 2,000 SYN-ACK, 0 RST",
                 "2,000 distinct sources (1.00 per SYN: spoofed sources)");
+        assertThat(found.getFirst().sources()).as("spoofed sources are not named for blocking").isEmpty();
+    }
+
+    @Test
+    void aFloodFromFewSourcesNamesItsTopSenders() {
+        SynFloodDetector d = new SynFloodDetector();
+        for (int i = 0; i < 3000; i++) { // 2 attackers (2,400 and 540 SYNs) and 60 legitimate clients completing
+            long t = 1_000_000_000L + i * 500_000L;
+            String src = i % 50 == 0 ? "10.9.0." + (i / 50 + 1) : i % 5 == 1 ? "198.51.100.66" : "203.0.113.13";
+            send(d, t, tcp(src, "192.0.2.80", 1024 + i, 80, SYN));
+            if (src.startsWith("10.9.")) {
+                send(d, t + 100_000, tcp(src, "192.0.2.80", 1024 + i, 80, ACK));
+            }
+        }
+        d.finish(0, sink);
+        assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.80");
+        assertThat(found.getFirst().sources()).as("senders of >= 5%% of the SYNs, most first").containsExactly("203.0.113.13", "198.51.100.66");
     }
 
     @Test

@@ -80,4 +80,65 @@ class MitigationTest {
             });
         }
     }
+
+    /**
+     * A flow block drops one flow in both directions, and nothing else of the same hosts: the
+     * other flow between them, and the reverse direction's frames of the blocked one; the CLI adds,
+     * lists and removes flow blocks through the pins while the processor runs.
+     */
+    @Test
+    void aFlowBlockDropsThatFlowBothWaysAndNothingElse() throws Exception {
+        TestData.assumeBpf();
+        byte[] blockedOut = new FrameBuilder().ethernet().ipv4("10.6.1.1", "10.6.1.2").udp(5000, 53).payload(30).build();
+        byte[] blockedBack = new FrameBuilder().ethernet().ipv4("10.6.1.2", "10.6.1.1").udp(53, 5000).payload(30).build();
+        byte[] otherFlow = new FrameBuilder().ethernet().ipv4("10.6.1.1", "10.6.1.2").udp(5001, 53).payload(30).build();
+        byte[] tcpSamePorts = new FrameBuilder().ethernet().ipv4("10.6.1.1", "10.6.1.2").tcp(5000, 53, 0x02).build();
+        java.nio.file.Path pins = java.nio.file.Path.of("/sys/fs/bpf/xdpml-test-mitig-" + ProcessHandle.current().pid());
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-mitig"); AutoCloseable clean = () -> io.xdpml.kernel.BpfFs.removeRecursively(pins)) {
+            ns.createVethPair("mif0", "mif1");
+            ns.run(() -> {
+                ProcessorConfig config = ProcessorConfig.forInterface("mif1").withBlocksPin(pins.resolve("mif1"));
+                try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> Verdict.NORMAL);
+                     LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("mif0"))) {
+                    p.start();
+                    // blocked from the other end of the flow: the endpoints in reverse order name the same flow
+                    p.mitigation().blockFlow(InetAddress.getByName("10.6.1.2"), 53, InetAddress.getByName("10.6.1.1"), 5000, 17, 0, null);
+                    MlPacketProcessorTest.trickle(gen, blockedOut, 400);
+                    MlPacketProcessorTest.trickle(gen, blockedBack, 100);
+                    MlPacketProcessorTest.trickle(gen, otherFlow, 300);
+                    MlPacketProcessorTest.trickle(gen, tcpSamePorts, 200);
+                    MlPacketProcessorTest.waitFor(p, 500);
+                    assertThat(p.stats().received()).as("the other UDP flow and the TCP one reach Java").isEqualTo(500);
+                    var flows = p.mitigation().listFlows();
+                    assertThat(flows).hasSize(1);
+                    assertThat(flows.get(0).hits()).as("both directions dropped in XDP").isEqualTo(500);
+                    assertThat(flows.get(0).toString()).isEqualTo("udp 10.6.1.1:5000 <-> 10.6.1.2:53");
+
+                    // the CLI, from "another shell": list, remove, add through the pins
+                    io.xdpml.cli.CliHarness.Result list = io.xdpml.cli.CliHarness.run("blocks", "list", "--pin-dir", pins.toString());
+                    assertThat(list.out()).contains("mif1: 0 blocks, 1 flow").containsPattern("udp 10\\.6\\.1\\.1:5000 <-> 10\\.6\\.1\\.2:53 +dropped 500 packets, no expiry");
+                    assertThat(io.xdpml.cli.CliHarness.run("blocks", "remove", "--iface", "mif1", "--pin-dir", pins.toString(),
+                            "--flow", "udp/10.6.1.1:5000-10.6.1.2:53").code()).isZero();
+                    long before = p.stats().received();
+                    MlPacketProcessorTest.trickle(gen, blockedOut, 100);
+                    MlPacketProcessorTest.waitFor(p, before + 100);
+                    assertThat(p.stats().received() - before).as("removed: the flow reaches Java again").isEqualTo(100);
+                    assertThat(io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir", pins.toString(),
+                            "--flow", "tcp/10.6.1.1:5000-10.6.1.2:53").code()).isZero();
+                    before = p.stats().received();
+                    MlPacketProcessorTest.trickle(gen, tcpSamePorts, 100);
+                    MlPacketProcessorTest.trickle(gen, blockedOut, 100);
+                    MlPacketProcessorTest.waitFor(p, before + 100);
+                    assertThat(p.stats().received() - before).as("the TCP flow blocked from the CLI; the UDP one passes").isEqualTo(100);
+                    io.xdpml.cli.CliHarness.Result bad = io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir",
+                            pins.toString(), "--flow", "udp/10.6.1.9:99-10.6.1.2:53", "--flow", "udp/10.6.1.1-10.6.1.2:53");
+                    assertThat(bad.code()).isNotZero();
+                    assertThat(bad.err()).contains("is not ADDRESS:PORT");
+                    assertThat(p.mitigation().listFlows()).as("a bad command adds nothing").hasSize(1);
+                    p.stop();
+                }
+                return null;
+            });
+        }
+    }
 }

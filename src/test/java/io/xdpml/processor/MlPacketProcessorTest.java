@@ -77,7 +77,7 @@ class MlPacketProcessorTest {
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-proc")) {
             ns.createVethPair("prf0", "prf1");
             ns.run(() -> {
-                ProcessorConfig config = ProcessorConfig.forInterface("prf1").withProtocols(6).withSampling(10);
+                ProcessorConfig config = ProcessorConfig.forInterface("prf1").withProtocols(6).withSampling(10).withCpus(0).withHugePages(true);
                 try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> Verdict.NORMAL);
                      LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("prf0"))) {
                     p.start();

@@ -306,10 +306,7 @@ class XskVethTest {
     }
 
     static List<String> namespaces() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        p.waitFor();
-        return out.lines().map(l -> l.split(" ")[0]).filter(n -> n.startsWith("xdpml")).sorted().toList();
+        return io.xdpml.testing.Namespaces.mine();
     }
 
     /** Sockets this JVM holds open (/proc/self/fd links to socket:[inode]). */

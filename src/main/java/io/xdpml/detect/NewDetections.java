@@ -1,0 +1,44 @@
+package io.xdpml.detect;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Hands each detection of a {@link DetectorSet} to a listener once, as it appears: what a live
+ * loop (print it, block its sources) polls between packets. Thread-safe: the set is read under
+ * its own monitor, which is the lock live callers feed it under.
+ */
+public final class NewDetections {
+    private final DetectorSet set;
+    private final Set<String> seen = new HashSet<>();
+
+    public NewDetections(DetectorSet set) {
+        this.set = set;
+    }
+
+    /** Calls {@code listener} with each detection not handed over yet; {@code finish} first ends the input. Returns how many. */
+    public synchronized int poll(boolean finish, Consumer<Detection> listener) {
+        List<Detection> all;
+        synchronized (set) {
+            if (finish) {
+                set.finish();
+            }
+            all = set.detections();
+        }
+        int n = 0;
+        for (Detection d : all) {
+            if (seen.add(d.detector() + ' ' + d.subject() + ' ' + d.timeNanos())) {
+                listener.accept(d);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /** Detections handed over so far. */
+    public synchronized int count() {
+        return seen.size();
+    }
+}

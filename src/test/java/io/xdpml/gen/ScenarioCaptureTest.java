@@ -1,0 +1,239 @@
+package io.xdpml.gen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xdpml.cli.Main;
+import io.xdpml.detect.CaptureDetection;
+import io.xdpml.detect.Detection;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.Detectors;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.pcap.LinkType;
+import io.xdpml.pcap.PcapWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine;
+
+/**
+ * Scenarios written to pcap files (no root): tshark decodes every frame without a malformed
+ * packet, expert warning or error, checksums verified; all detectors with their default settings
+ * find exactly the expected (detector, subject) pairs - the attacker for scans and tunnels, the
+ * victim for floods, nothing for benign traffic; every kind comes from its own source range;
+ * the same seed gives the same bytes.
+ */
+class ScenarioCaptureTest {
+    static final String VICTIM = "10.99.0.1";
+    static final String SCANNER = "10.77.0.7";
+    static final String TUNNEL = "10.55.0.9";
+
+    @TempDir
+    Path dir;
+
+    static Path write(Path file, String scenario, ScenarioSettings settings, long rate, long frames) throws IOException {
+        try (PcapSink sink = PcapSink.open(file)) {
+            ScenarioSender sender = new ScenarioSender(sink);
+            assertThat(sender.run(Scenarios.create(scenario, settings), rate, frames, () -> false)).isEqualTo(frames);
+            assertThat(sender.sent()).isEqualTo(frames);
+        }
+        return file;
+    }
+
+    /** "detector subject" of every detection by all detectors with their defaults. */
+    static Set<String> detections(Path capture) throws IOException {
+        DetectorSet set = new DetectorSet(Detectors.create("all"));
+        CaptureDetection.Result r = CaptureDetection.run(capture, set);
+        assertThat(r.damage()).isNull();
+        return set.detections().stream().map(d -> d.detector() + " " + d.subject()).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @ParameterizedTest(name = "{0} at {1}/s")
+    @CsvSource(delimiter = ';', value = {
+        "benign;        1000; 5000; ''",
+        // >= 5000 packets/s at one destination with no baseline is volumetric, whatever they are
+        "benign;       10000; 30000; volumetric 10.99.0.1",
+        "synflood;      1000; 3000; synflood 10.99.0.1",
+        // nmap's polite timing (-T2): a scan alone
+        "portscan;        50; 1200; portscan 10.77.0.7",
+        // a fast scan also meets the SYN flood rule (>= 1000 uncompleted SYNs at >= 100/s) for its victim
+        "portscan;      1000; 3000; portscan 10.77.0.7|synflood 10.99.0.1",
+        "amplification; 1000; 3000; amplification 10.99.0.1",
+        "dnstunnel;      100;  300; dnstunnel 10.55.0.9",
+        "mix;           1000; 12000; synflood 10.99.0.1|portscan 10.77.0.7|amplification 10.99.0.1|dnstunnel 10.55.0.9",
+    })
+    void tsharkDecodesItCleanlyAndTheDetectorsFindExactlyTheAttack(String scenario, long rate, long frames, String expected)
+            throws Exception {
+        GenTshark.require();
+        Path pcap = write(dir.resolve(scenario + ".pcap"), scenario, ScenarioSettings.defaults(), rate, frames);
+        assertThat(GenTshark.problems(pcap)).as("tshark: malformed frames, expert warnings or errors").isEmpty();
+        assertThat(GenTshark.run("-r", pcap.toString(), "-T", "fields", "-e", "frame.number")).hasSize((int) frames);
+        Set<String> want = new TreeSet<>(expected.isEmpty() ? List.of() : List.of(expected.split("\\|")));
+        assertThat(detections(pcap)).isEqualTo(want);
+    }
+
+    @Test
+    void theJudgeCatchesABadChecksum() throws Exception {
+        GenTshark.require();
+        Scenario s = Scenarios.create("benign", ScenarioSettings.defaults());
+        Path pcap = dir.resolve("bad.pcap");
+        try (PcapWriter w = PcapWriter.open(pcap, LinkType.ETHERNET)) {
+            for (int i = 0; i < 50; i++) {
+                s.next();
+                MemorySegment f = s.frame();
+                if (i == 20) {
+                    f.set(ValueLayout.JAVA_BYTE, s.length() - 1, (byte) (f.get(ValueLayout.JAVA_BYTE, s.length() - 1) ^ 0x5a));
+                }
+                w.write(1_000_000_000L * (1000 + i), f, s.length(), s.length());
+            }
+        }
+        assertThat(GenTshark.problems(pcap)).hasSize(1).first().asString().startsWith("21\t");
+    }
+
+    @Test
+    void benignConnectionsGoSynThenAckedSegmentsThenFin() throws Exception {
+        GenTshark.require();
+        Path pcap = write(dir.resolve("benign.pcap"), "benign", ScenarioSettings.defaults(), 1000, 4000);
+        Map<String, List<Integer>> flagsByStream = new HashMap<>();
+        for (String line : GenTshark.run("-r", pcap.toString(), "-Y", "tcp", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.flags")) {
+            String[] f = line.split("\t");
+            flagsByStream.computeIfAbsent(f[0], k -> new java.util.ArrayList<>()).add(Integer.decode(f[1]));
+        }
+        assertThat(flagsByStream).hasSizeGreaterThan(50);
+        int finished = 0;
+        for (List<Integer> flags : flagsByStream.values()) {
+            assertThat(flags.get(0)).as("a connection starts with a SYN").isEqualTo(0x002);
+            for (int f : flags.subList(1, flags.size())) {
+                assertThat(f & 0x010).as("after the SYN everything carries ACK").isNotZero();
+                assertThat(f & 0x006).as("no SYN or RST after the first").isZero();
+            }
+            if ((flags.get(flags.size() - 1) & 0x001) != 0 || flags.size() > 1 && (flags.get(flags.size() - 2) & 0x001) != 0) {
+                finished++;
+            }
+        }
+        assertThat(finished).as("connections run to their FIN").isGreaterThan(flagsByStream.size() / 3);
+        List<String> http = GenTshark.run("-r", pcap.toString(), "-Y", "http.request.method == \"POST\"", "-T", "fields", "-e", "http.host");
+        assertThat(http).isNotEmpty().allMatch(h -> List.of(BenignTraffic.NAMES).contains(h));
+        List<String> dns = GenTshark.run("-r", pcap.toString(), "-Y", "dns.flags.response == 0", "-T", "fields", "-e", "dns.qry.name");
+        assertThat(dns).isNotEmpty().allMatch(n -> List.of(BenignTraffic.NAMES).contains(n));
+        assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "icmp.type == 8", "-T", "fields", "-e", "frame.number")).isNotEmpty();
+        assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "ntp.flags.mode == 3", "-T", "fields", "-e", "frame.number")).isNotEmpty();
+    }
+
+    @Test
+    void everyKindComesFromItsOwnRangeInTheSharesAsked() throws Exception {
+        ScenarioSettings settings = ScenarioSettings.defaults()
+                .withShares(ScenarioSettings.parseShares("benign=5,synflood=2,portscan=1,amplification=1,dnstunnel=1"));
+        Path pcap = dir.resolve("mix.pcap");
+        Map<TrafficKind, Long> sent;
+        try (PcapSink sink = PcapSink.open(pcap)) {
+            ScenarioSender sender = new ScenarioSender(sink);
+            sender.run(Scenarios.create("mix", settings), 1000, 10_000, () -> false);
+            sent = sender.sentByKind();
+        }
+        assertThat(sent).containsEntry(TrafficKind.BENIGN, 5000L).containsEntry(TrafficKind.SYNFLOOD, 2000L)
+                .containsEntry(TrafficKind.PORTSCAN, 1000L).containsEntry(TrafficKind.AMPLIFICATION, 1000L)
+                .containsEntry(TrafficKind.DNSTUNNEL, 1000L);
+        Map<TrafficKind, Long> bySource = new EnumMap<>(TrafficKind.class);
+        long previous = -1;
+        try (CaptureReader r = CaptureReader.open(pcap)) {
+            while (r.next()) {
+                assertThat(r.timestampNanos()).as("1 ms apart").isEqualTo(previous < 0 ? PcapSink.DEFAULT_START_NANOS : previous + 1_000_000);
+                previous = r.timestampNanos();
+                MemorySegment f = r.data();
+                int src = f.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26);
+                int dst = f.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 30);
+                assertThat(Ipv4Range.text(dst)).isEqualTo(VICTIM);
+                TrafficKind kind = null;
+                for (TrafficKind k : TrafficKind.values()) {
+                    Ipv4Range range = settings.source(k);
+                    if (Integer.compareUnsigned(src - range.first(), range.count()) < 0) {
+                        assertThat(kind).as("ranges do not overlap").isNull();
+                        kind = k;
+                    }
+                }
+                assertThat(kind).as("source %s is in a kind's range", Ipv4Range.text(src)).isNotNull();
+                bySource.merge(kind, 1L, Long::sum);
+            }
+        }
+        assertThat(bySource).isEqualTo(sent);
+    }
+
+    @Test
+    void theSameSeedGivesTheSameBytesAnotherSeedOthers() throws Exception {
+        Path a = write(dir.resolve("a.pcap"), "mix", ScenarioSettings.defaults().withSeed(7), 1000, 3000);
+        Path b = write(dir.resolve("b.pcap"), "mix", ScenarioSettings.defaults().withSeed(7), 1000, 3000);
+        Path c = write(dir.resolve("c.pcap"), "mix", ScenarioSettings.defaults().withSeed(8), 1000, 3000);
+        assertThat(Files.readAllBytes(a)).isEqualTo(Files.readAllBytes(b));
+        assertThat(Files.readAllBytes(a)).isNotEqualTo(Files.readAllBytes(c));
+    }
+
+    static String gen(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute(args);
+        return rc + "\n" + out + err;
+    }
+
+    @Test
+    void theCommandWritesACaptureWithTheAddressesAsked() throws Exception {
+        GenTshark.require();
+        Path pcap = dir.resolve("cli.pcap");
+        String out = gen("gen", "--scenario", "mix", "--write", pcap.toString(), "--duration", "12", "--victim", "192.0.2.10",
+                "--victim-mac", "02:aa:bb:cc:dd:ee", "--sources", "synflood=198.51.100.0/30,portscan=198.51.100.77",
+                "--sources", "dnstunnel=198.51.100.99", "--seed", "3");
+        assertThat(out).startsWith("0\n").contains("wrote 12000 frames of mix (benign 6000, synflood 2400, portscan 1200, amplification 1200, "
+                + "dnstunnel 1200)").contains("12.000 s of traffic at 1000/s, victim 192.0.2.10");
+        assertThat(GenTshark.problems(pcap)).isEmpty();
+        assertThat(detections(pcap)).containsExactlyInAnyOrder("synflood 192.0.2.10", "portscan 198.51.100.77",
+                "amplification 192.0.2.10", "dnstunnel 198.51.100.99");
+        assertThat(GenTshark.run("-r", pcap.toString(), "-T", "fields", "-e", "eth.dst").stream().distinct().toList())
+                .containsExactly("02:aa:bb:cc:dd:ee");
+        assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "tcp.flags == 0x002 && tcp.window_size_value == 512", "-T", "fields",
+                "-e", "ip.src").stream().distinct().sorted().toList()).containsExactly("198.51.100.1", "198.51.100.2");
+    }
+
+    @Test
+    void badInputIsRefusedWithTheReason() {
+        assertThat(gen("gen", "--scenario", "smurf", "--write", dir.resolve("x.pcap").toString()))
+                .startsWith("2\n").contains("unknown scenario 'smurf'").contains("benign, synflood");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--mix", "benign=x"))
+                .startsWith("2\n").contains("share 'benign=x': weight is not an integer");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--victim", "10.0.0.300"))
+                .startsWith("2\n").contains("not an IPv4 address: '10.0.0.300'");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--victim-mac", "02:00"))
+                .startsWith("2\n").contains("not a MAC address");
+        assertThat(gen("gen", "--scenario", "mix")).startsWith("2\n").contains("--iface (or --write FILE.pcap) is needed");
+        assertThat(gen("gen", "--scenario", "mix", "--write", "x.pcap", "--count", "5", "--duration", "1"))
+                .startsWith("2\n").contains("--count and --duration exclude each other");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--sources", "portscan=10.66.0.3"))
+                .startsWith("2\n").contains("source ranges of synflood (10.66.0.0/29) and portscan (10.66.0.3) overlap");
+        assertThat(gen("gen", "--scenario", "portscan", "--write", dir.resolve("swap.pcap").toString(), "--count", "10",
+                "--sources", "synflood=10.77.0.7,portscan=10.66.0.0/29")).as("two kinds swap ranges").startsWith("0\n");
+        assertThatThrownBy(() -> ScenarioSettings.defaults().withSources(TrafficKind.BENIGN, "10.0.0.0/40"))
+                .hasMessageContaining("prefix length of '10.0.0.0/40' must be 8..32");
+        assertThatThrownBy(() -> {
+            try (PcapSink sink = PcapSink.open(dir.resolve("y.pcap"))) {
+                new ScenarioSender(sink).run(Scenarios.create("mix", ScenarioSettings.defaults()), 0, 1, () -> false);
+            }
+        }).hasMessageContaining("a capture file needs a rate");
+    }
+}
