@@ -10,7 +10,6 @@ import io.xdpml.processor.PacketCallback;
 import io.xdpml.processor.PacketView;
 import io.xdpml.processor.ProcessorConfig;
 import io.xdpml.processor.Verdict;
-import io.xdpml.xsk.CpuAffinity;
 import io.xdpml.xsk.XskBindMode;
 import io.xdpml.xsk.XskConfig;
 import io.xdpml.xsk.XskProgram;
@@ -44,7 +43,7 @@ import picocli.CommandLine.Spec;
             "  DETECTOR  MlPacketProcessor, flow tracking off, that detector alone fed through",
             "            ObservationBuilder (as xdpml run)",
             "The processor rows run MlPacketProcessor as shipped (poll mode, its own program",
-            "through a BPF link), its receive thread pinned to CPU 1 by the callback; each is fed",
+            "through a BPF link), its receive thread pinned to CPU 1 (withCpus); each is fed",
             "for --warm-up seconds first (JIT). Received Mpps: frames handed to the consumer per",
             "second of generation (median of the runs). Of sampled: the share of the frames XDP",
             "handed over that the consumer got. The / C columns: ratios to the C row of the same",
@@ -183,11 +182,11 @@ final class ProcessorBenchCommand implements Callable<Integer> {
     private static XskThroughput.AttachedConsumer processor(String iface, int sampleN, boolean flows, PacketCallback callback)
             throws Exception {
         ProcessorConfig config = ProcessorConfig.forInterface(iface).withSampling(sampleN).withBindMode(XskBindMode.COPY)
-                .withBatchSize(XskConfig.DEFAULT_BATCH);
+                .withBatchSize(XskConfig.DEFAULT_BATCH).withCpus(CONSUMER_CPU); // where C and the trivial Java consumer run
         if (!flows) {
             config = config.withFlowTracking(false, 1, 1);
         }
-        MlPacketProcessor p = MlPacketProcessor.open(config, new PinnedOnFirstPacket(callback));
+        MlPacketProcessor p = MlPacketProcessor.open(config, callback);
         try {
             p.start();
         } catch (RuntimeException e) {
@@ -210,28 +209,6 @@ final class ProcessorBenchCommand implements Callable<Integer> {
                 p.close();
             }
         };
-    }
-
-    /**
-     * Pins the processor's receive thread to the consumer CPU at its first packet (the processor
-     * does not pin; the C and trivial Java consumers run there), then delegates.
-     */
-    private static final class PinnedOnFirstPacket implements PacketCallback {
-        private final PacketCallback delegate;
-        private boolean pinned;
-
-        PinnedOnFirstPacket(PacketCallback delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public Verdict onPacket(PacketView packet) {
-            if (!pinned) {
-                CpuAffinity.pinCurrentThread(CONSUMER_CPU);
-                pinned = true;
-            }
-            return delegate.onPacket(packet);
-        }
     }
 
     /** The feature callback: reads the packet's flow features (the model's inputs) and flags nothing. */
