@@ -140,6 +140,7 @@ final class RunCommand implements Callable<Integer> {
         NewDetections news = new NewDetections(set);
         Set<String> blocked = new LinkedHashSet<>();
         ObjectMapper json = new ObjectMapper();
+        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
         try (OnnxModel model = onnx == null ? null : OnnxModel.load(onnx);
              OnnxPacketClassifier classifier = model == null ? null
                      : OnnxPacketClassifier.flagging(model, flaggedClasses(model)).withMinScore(onnxMinScore);
@@ -172,11 +173,13 @@ final class RunCommand implements Callable<Integer> {
             p.start();
             long start = System.nanoTime();
             long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
+            // Ctrl-C (SIGINT) or SIGTERM: interrupt the loop, then wait until the summary is printed and everything is
+            // detached and closed (main's finally below), not for main itself: it then blocks in System.exit
             Thread main = Thread.currentThread();
             Thread hook = Thread.ofPlatform().unstarted(() -> {
                 main.interrupt();
                 try {
-                    main.join(5000);
+                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException ignored) {
                     // exiting anyway
                 }
@@ -216,6 +219,8 @@ final class RunCommand implements Callable<Integer> {
                     // shutting down already
                 }
             }
+        } finally {
+            closed.countDown(); // everything above is closed: detached, sockets and maps gone
         }
         out.flush();
         return 0;
