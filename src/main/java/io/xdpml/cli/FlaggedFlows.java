@@ -8,39 +8,72 @@ import io.xdpml.processor.Verdict;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.util.HashSet;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * {@code xdpml run --onnx}: the flows a user's model flagged. The callback thread adds a flow the
- * first time one of its packets is flagged (keyed by the XDP metadata's flow hash: an allocation
- * per new flagged flow, none per packet), the main loop prints them and, when asked, blocks them
- * in XDP (both directions). At most {@value #MAX_FLOWS} flows are remembered.
+ * first time one of its packets is flagged, and again once its block has expired (keyed by the XDP
+ * metadata's flow hash: an allocation per new flagged flow, none per packet); the main loop prints
+ * them and, when asked, blocks them in XDP (both directions). A flow block matches the outer
+ * headers of untunnelled IPv4 and IPv6 without extension headers (outermost VLAN kept): a VXLAN
+ * or extension-header packet's flow is printed as not blockable. At most {@value #MAX_FLOWS}
+ * flows are remembered.
  */
 final class FlaggedFlows implements AutoCloseable {
     static final int MAX_FLOWS = 100_000;
 
     /** A flagged flow as its first flagged packet showed it. */
-    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, String label, double score) {}
+    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, boolean blockable, String label, double score) {}
 
-    private final Set<Long> seen = new HashSet<>();
+    private final java.util.Map<Long, Long> blockedUntil = new java.util.HashMap<>(); // callback thread only
+    private final long blockNanos;
     private final ConcurrentLinkedQueue<Flow> fresh = new ConcurrentLinkedQueue<>();
     private volatile int flows;
 
+    /** {@code blockSeconds}: how long the main loop blocks a flow (0: not at all). */
+    FlaggedFlows(long blockSeconds) {
+        this.blockNanos = blockSeconds * 1_000_000_000L;
+    }
+
     /** Called on the callback thread for a flagged packet. */
     void add(PacketObservation o, PacketView view, Verdict v) {
-        if (!o.isIp() || flows >= MAX_FLOWS) {
+        if (!o.isIp()) {
             return;
         }
         long key = view.metadata() != null && view.metadata().present() ? view.metadata().flowHash() & 0xffffffffL
                 : Addresses.pair(Addresses.pair(o.sourceKey(), o.destinationKey()), ((long) o.sourcePort() << 16) | o.destinationPort());
-        if (seen.add(key)) {
-            flows = seen.size();
-            fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
-                    Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), v.label(), v.score()));
+        long now = System.nanoTime();
+        Long until = blockedUntil.get(key);
+        if (until != null && (blockNanos == 0 || now <= until)) {
+            return; // reported already; blocked flows reach Java again only after their block expired
         }
+        if (until == null && blockedUntil.size() >= MAX_FLOWS) {
+            return;
+        }
+        blockedUntil.put(key, now + blockNanos);
+        flows = blockedUntil.size();
+        var s = view.summary();
+        int flags = s.flags();
+        boolean tunnelled = (flags & io.xdpml.packet.ParseFlags.VXLAN) != 0;
+        boolean ipv6Extensions = (flags & io.xdpml.packet.ParseFlags.IPV6) != 0 && s.l4Offset() != 0 && s.l4Offset() - s.l3Offset() != 40;
+        fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
+                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), !tunnelled && !ipv6Extensions,
+                v.label(), v.score()));
+    }
+
+    /** The outermost VLAN ID of the frame, 0 when untagged. */
+    private static int outerVlan(PacketView view) {
+        var m = view.memory();
+        long at = view.offset();
+        if (view.length() < 18) {
+            return 0;
+        }
+        int type = ((m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 12) & 0xff) << 8) | (m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 13) & 0xff);
+        if (type != 0x8100 && type != 0x88a8) {
+            return 0;
+        }
+        return (((m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 14) & 0xff) << 8) | (m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 15) & 0xff)) & 0x0fff;
     }
 
     /** Flows flagged so far. */
@@ -51,11 +84,13 @@ final class FlaggedFlows implements AutoCloseable {
     /** Prints the flows flagged since the last call; blocks them for {@code blockSeconds} when > 0. */
     void report(PrintWriter out, MlPacketProcessor p, long blockSeconds) {
         for (Flow f; (f = fresh.poll()) != null; ) {
-            out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d class %s score %.3f%s%n", proto(f.protocol()), f.src(), f.srcPort(), f.dst(),
-                    f.dstPort(), f.label(), f.score(), blockSeconds > 0 ? " (flow blocked for " + blockSeconds + " s)" : "");
-            if (blockSeconds > 0) {
+            String action = blockSeconds <= 0 ? ""
+                    : f.blockable() ? " (flow blocked for " + blockSeconds + " s)" : " (not blocked: flow blocks match untunnelled flows without IPv6 extension headers)";
+            out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", proto(f.protocol()), f.src(), f.srcPort(), f.dst(),
+                    f.dstPort(), f.vlan() != 0 ? " vlan " + f.vlan() : "", f.label(), f.score(), action);
+            if (blockSeconds > 0 && f.blockable()) {
                 p.mitigation().blockFlow(InetAddress.ofLiteral(f.src()), f.srcPort(), InetAddress.ofLiteral(f.dst()), f.dstPort(), f.protocol(),
-                        0, Duration.ofSeconds(blockSeconds));
+                        f.vlan(), Duration.ofSeconds(blockSeconds));
             }
         }
         out.flush();

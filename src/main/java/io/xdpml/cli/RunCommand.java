@@ -24,9 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -138,13 +136,14 @@ final class RunCommand implements Callable<Integer> {
             config = config.withCapture(capture, captureLimit);
         }
         NewDetections news = new NewDetections(set);
-        Set<String> blocked = new LinkedHashSet<>();
+        java.util.Map<String, Long> blocked = new java.util.LinkedHashMap<>();
         ObjectMapper json = new ObjectMapper();
         java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+        Thread[] hookRef = new Thread[1];
         try (OnnxModel model = onnx == null ? null : OnnxModel.load(onnx);
              OnnxPacketClassifier classifier = model == null ? null
                      : OnnxPacketClassifier.flagging(model, flaggedClasses(model)).withMinScore(onnxMinScore);
-             FlaggedFlows flagged = new FlaggedFlows();
+             FlaggedFlows flagged = new FlaggedFlows(blockSeconds);
              MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
             PacketObservation o;
             // the detectors keep state across queues: one at a time (mirror delivery has one thread anyway)
@@ -173,31 +172,39 @@ final class RunCommand implements Callable<Integer> {
             p.start();
             long start = System.nanoTime();
             long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
-            // Ctrl-C (SIGINT) or SIGTERM: interrupt the loop, then wait until the summary is printed and everything is
-            // detached and closed (main's finally below), not for main itself: it then blocks in System.exit
+            // Ctrl-C (SIGINT) or SIGTERM: stop the loop (a flag and an unpark, not an interrupt, which would break the
+            // JSON file's channel and the threads' joins), then wait until the summary is printed and everything is
+            // detached and closed (the finally below), not for main itself: it then blocks in System.exit
             Thread main = Thread.currentThread();
+            java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
             Thread hook = Thread.ofPlatform().unstarted(() -> {
-                main.interrupt();
+                stopRequested.set(true);
+                java.util.concurrent.locks.LockSupport.unpark(main);
                 try {
                     closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (InterruptedException ignored) {
                     // exiting anyway
                 }
             });
+            hookRef[0] = hook;
             Runtime.getRuntime().addShutdownHook(hook);
-            boolean interrupted = false;
-            try {
-                while (System.nanoTime() < end) {
-                    Thread.sleep(Math.max(1, Math.min(1000, (end - System.nanoTime()) / 1_000_000)));
-                    report(out, jsonLines, json, p, news, blocked, false);
-                    flagged.report(out, p, blockSeconds);
-                    if (!quietStatus) {
-                        out.println(status.next());
-                        out.flush();
-                    }
+            long nextReport = start + 1_000_000_000L;
+            while (!stopRequested.get() && System.nanoTime() < end) {
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.max(1, Math.min(nextReport, end) - System.nanoTime()));
+                if (stopRequested.get() || System.nanoTime() < Math.min(nextReport, end)) {
+                    continue; // woken early: by the hook, or spuriously
                 }
-            } catch (InterruptedException e) {
-                interrupted = true; // Ctrl-C: fall through to the summary
+                nextReport += 1_000_000_000L;
+                report(out, jsonLines, json, p, news, blocked, false);
+                flagged.report(out, p, blockSeconds);
+                Throwable failed = p.failure();
+                if (failed != null) {
+                    throw new IllegalStateException("receive thread failed: " + failed, failed);
+                }
+                if (!quietStatus) {
+                    out.println(status.next());
+                    out.flush();
+                }
             }
             p.stop();
             report(out, jsonLines, json, p, news, blocked, true);
@@ -212,18 +219,31 @@ final class RunCommand implements Callable<Integer> {
             }
             out.println(status.summary());
             out.flush();
-            if (!interrupted) {
-                try {
-                    Runtime.getRuntime().removeShutdownHook(hook);
-                } catch (IllegalStateException ignored) {
-                    // shutting down already
-                }
-            }
         } finally {
             closed.countDown(); // everything above is closed: detached, sockets and maps gone
+            if (hookRef[0] != null) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hookRef[0]);
+                } catch (IllegalStateException ignored) {
+                    // shutting down already: the hook is running
+                }
+            }
         }
         out.flush();
         return 0;
+    }
+
+    /** Blocks {@code source} unless it is blocked now; says so. {@code blocked}: source -> monotonic ns its block ends. */
+    private void block(PrintWriter out, MlPacketProcessor p, java.util.Map<String, Long> blocked, String source, String detector) {
+        long now = System.nanoTime();
+        Long until = blocked.get(source);
+        if (until != null && now <= until) {
+            return;
+        }
+        p.mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(blockSeconds));
+        blocked.put(source, now + blockSeconds * 1_000_000_000L);
+        out.println("BLOCKED " + source + " for " + blockSeconds + " s (" + detector + (until != null ? ", again" : "")
+                + "; the kernel drops its packets)");
     }
 
     /** --onnx-flag, or every class but one named benign/normal. */
@@ -253,7 +273,7 @@ final class RunCommand implements Callable<Integer> {
 
     /** Prints (and blocks the sources of) detections not reported yet. */
     private void report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, NewDetections news,
-            Set<String> blocked, boolean finish) throws Exception {
+            java.util.Map<String, Long> blocked, boolean finish) throws Exception {
         List<Detection> fresh = new ArrayList<>();
         news.poll(finish, fresh::add);
         for (Detection d : fresh) {
@@ -270,10 +290,16 @@ final class RunCommand implements Callable<Integer> {
             }
             if (blockSeconds > 0) {
                 for (String source : d.sources()) {
-                    p.mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(blockSeconds));
-                    if (blocked.add(source)) {
-                        out.println("BLOCKED " + source + " for " + blockSeconds + " s (" + d.detector() + "; the kernel drops its packets)");
-                    }
+                    block(out, p, blocked, source, d.detector());
+                }
+            }
+        }
+        if (blockSeconds > 0) {
+            // detections still going on: sources merged into them later, and sources whose block expired while they go on
+            long since = System.currentTimeMillis() * 1_000_000L - (long) (2 * windowSeconds * 1e9) - 1_000_000_000L;
+            for (Detection d : news.recent(since)) {
+                for (String source : d.sources()) {
+                    block(out, p, blocked, source, d.detector());
                 }
             }
         }

@@ -139,7 +139,7 @@ public final class LiveDemo {
                     news.poll(true, report::detected);
                     out.printf("%nkernel: %d packets seen by XDP, %d dropped by blocks; Java: %d mirrored, %d lost on the way%n",
                             p.stats().seen(), p.stats().blocked(), p.stats().received(), p.stats().deliveryLost());
-                    return report.summary(sender[0].sentByKind(), o.seconds());
+                    return report.summary(sender[0].sentByKind(), o.seconds(), p.stats().deliveryLost());
                 }
             });
         } finally {

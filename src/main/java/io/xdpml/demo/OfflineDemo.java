@@ -13,15 +13,14 @@ import io.xdpml.pcap.CaptureReader;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The demo without root or BPF: the same mix written to a capture (timestamps at the asked rate),
  * read back in capture time through the same detectors; a source they name is blocked from then
- * on by the Java reference of the XDP check (exact /32 match: its later packets are counted as
- * dropped and never reach the detectors, as in the kernel).
+ * on, for the block's seconds of capture time, by the Java reference of the XDP check (exact /32
+ * match: its later packets are counted as dropped and never reach the detectors, as in the kernel).
  */
 public final class OfflineDemo {
     private OfflineDemo() {}
@@ -43,7 +42,7 @@ public final class OfflineDemo {
         Map<TrafficKind, Long> sent = sender.sentByKind();
         out.printf("wrote %d frames of the mix (%d s at %d frames/s) to %s; reading it back in capture time%n%n", sender.sent(), o.seconds(),
                 o.ratePps(), capture);
-        Set<Integer> blocked = new HashSet<>();
+        Map<Integer, Long> blocked = new HashMap<>(); // source -> capture time its block ends
         long[] droppedPerSecond = new long[o.seconds()];
         long[] sentPerSecond = new long[o.seconds()];
         try (CaptureReader r = CaptureReader.open(capture)) {
@@ -56,12 +55,13 @@ public final class OfflineDemo {
                 }
                 int second = (int) Math.min(o.seconds() - 1, (t - t0) / 1_000_000_000L);
                 while (current < second) {
-                    endSecond(current++, news, report, blocked, sentPerSecond, droppedPerSecond);
+                    endSecond(current++, news, report, blocked, t0 + current * 1_000_000_000L, o.blockSeconds(), sentPerSecond, droppedPerSecond);
                 }
                 sentPerSecond[second]++;
                 int source = Frames.ipv4Source(r.data(), 0, r.capturedLength());
                 int kind = kinds.kindOf(source);
-                if (source != 0 && blocked.contains(source)) {
+                Long until = source != 0 ? blocked.get(source) : null;
+                if (until != null && t <= until) {
                     tally.dropped(kind, second);
                     droppedPerSecond[second]++;
                     continue;
@@ -69,18 +69,20 @@ public final class OfflineDemo {
                 tally.reached(kind, second);
                 set.observe(observations.observe(r.data(), r.capturedLength(), t));
             }
-            endSecond(current, news, report, blocked, sentPerSecond, droppedPerSecond);
+            endSecond(current, news, report, blocked, t0 + (current + 1) * 1_000_000_000L, o.blockSeconds(), sentPerSecond, droppedPerSecond);
         }
         news.poll(true, report::detected);
         return report.summary(sent, o.seconds());
     }
 
-    private static void endSecond(int s, NewDetections news, DemoReport report, Set<Integer> blocked, long[] sent, long[] dropped) {
+    /** At the end of demo second {@code s} (capture time {@code now}): new detections, their sources blocked until now + blockSeconds. */
+    private static void endSecond(int s, NewDetections news, DemoReport report, Map<Integer, Long> blocked, long now, long blockSeconds,
+            long[] sent, long[] dropped) {
         news.poll(false, d -> {
             report.detected(d);
             for (String source : d.sources()) {
                 try {
-                    blocked.add(io.xdpml.gen.Ipv4Range.address(source));
+                    blocked.put(io.xdpml.gen.Ipv4Range.address(source), now + blockSeconds * 1_000_000_000L);
                 } catch (IllegalArgumentException e) {
                     continue; // IPv6: not in the demo's mix
                 }

@@ -37,6 +37,15 @@ public final class NewDetections {
         return n;
     }
 
+    /** The detections whose last report is at {@code sinceNanos} (packet time) or later: those still going on. */
+    public List<Detection> recent(long sinceNanos) {
+        List<Detection> all;
+        synchronized (set) {
+            all = set.detections();
+        }
+        return all.stream().filter(d -> d.lastNanos() >= sinceNanos).toList();
+    }
+
     /** Detections handed over so far. */
     public synchronized int count() {
         return seen.size();

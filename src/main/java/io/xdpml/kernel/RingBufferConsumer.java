@@ -42,6 +42,8 @@ public final class RingBufferConsumer implements AutoCloseable {
         void onRecord(MemorySegment ring, long offset, int length);
     }
 
+    /** Records handled between releases of the consumer position: the producer gets space back in steps this small. */
+    static final int PUBLISH_EVERY = 64;
     static final int BUSY = 1 << 31;
     static final int DISCARD = 1 << 30;
     static final int HEADER_SIZE = 8;
@@ -101,37 +103,45 @@ public final class RingBufferConsumer implements AutoCloseable {
 
     /**
      * Hands every committed record to {@code inPlace} (or, when null, to the constructor's handler
-     * as a slice); returns how many. The consumer position is published once per batch of records
-     * that were committed when the producer position was read (the kernel sees the space freed a
-     * little later; nothing is lost).
+     * as a slice); returns how many. The consumer position is published (release) every
+     * {@value #PUBLISH_EVERY} records and at the end, also when a handler throws (the record it
+     * threw on is not passed: it comes again).
      */
     public int drain(InPlaceHandler inPlace) {
         int count = 0;
         long cons = (long) LONG.getAcquire(consumerPage, 0L);
         long prod = (long) LONG.getAcquire(producerPage, 0L);
-        while (cons < prod) {
+        int unpublished = 0;
+        try {
             while (cons < prod) {
-                long off = cons & mask;
-                int hdr = (int) INT.getAcquire(data, off);
-                if ((hdr & BUSY) != 0) {
-                    LONG.setRelease(consumerPage, 0L, cons);
-                    return count;
-                }
-                int len = hdr & ~(BUSY | DISCARD);
-                cons += (len + HEADER_SIZE + 7L) & ~7L;
-                if ((hdr & DISCARD) == 0) {
-                    if (inPlace != null) {
-                        inPlace.onRecord(data, off + HEADER_SIZE, len);
-                    } else {
-                        handler.onRecord(data.asSlice(off + HEADER_SIZE, len));
+                while (cons < prod) {
+                    long off = cons & mask;
+                    int hdr = (int) INT.getAcquire(data, off);
+                    if ((hdr & BUSY) != 0) {
+                        return count;
                     }
-                    count++;
+                    int len = hdr & ~(BUSY | DISCARD);
+                    if ((hdr & DISCARD) == 0) {
+                        if (inPlace != null) {
+                            inPlace.onRecord(data, off + HEADER_SIZE, len);
+                        } else {
+                            handler.onRecord(data.asSlice(off + HEADER_SIZE, len));
+                        }
+                        count++;
+                    }
+                    // past the record only once it is handled: a handler that throws gets it again next time
+                    cons += (len + HEADER_SIZE + 7L) & ~7L;
+                    if (++unpublished == PUBLISH_EVERY) {
+                        LONG.setRelease(consumerPage, 0L, cons);
+                        unpublished = 0;
+                    }
                 }
+                prod = (long) LONG.getAcquire(producerPage, 0L);
             }
+            return count;
+        } finally {
             LONG.setRelease(consumerPage, 0L, cons);
-            prod = (long) LONG.getAcquire(producerPage, 0L);
         }
-        return count;
     }
 
     /**

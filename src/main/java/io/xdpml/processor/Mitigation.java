@@ -159,6 +159,8 @@ public final class Mitigation {
             v.set(U64, 0, expires);
             v.set(U64, 8, 0);
             flowMap.update(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), v, BpfMap.BPF_ANY);
+            // and after it: another process's sweep may have cleared the flag between the two
+            state.update(0, flag, BpfMap.BPF_ANY);
         }
     }
 
@@ -297,36 +299,40 @@ public final class Mitigation {
         return out;
     }
 
-    /** Removes expired blocks (prefixes and flows); returns how many. Clears the flow-lookup flag when no flow block is left. */
+    /**
+     * Removes expired blocks (prefixes and flows); returns how many. Each entry is looked up again
+     * just before it is deleted, so one renewed in the meantime (by another process) stays. Keeps
+     * the kernel's flow-lookup flag set while any flow block is left, clears it when none is.
+     */
     public int sweep() {
         long now = System.nanoTime();
         int n = 0;
-        for (Block b : list()) {
-            if (!b.activeAt(now) && unblock(b.address(), b.prefixLength())) {
-                n++;
-            }
-        }
-        List<FlowBlock> flows = listFlows();
-        int left = flows.size();
-        for (FlowBlock f : flows) {
-            if (!f.activeAt(now) && unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan())) {
-                n++;
-                left--;
-            }
-        }
-        if (left == 0) {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment flag = a.allocate(4);
-                flag.set(U32, 0, 0);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            n += sweep(map, KEY_SIZE, v, now, a);
+            n += sweep(flowMap, FlowLayout.KEY_SIZE, v, now, a);
+            MemorySegment flag = a.allocate(4);
+            flag.set(U32, 0, flowMap.keys().isEmpty() ? 0 : 1);
+            state.update(0, flag, BpfMap.BPF_ANY);
+            if (flag.get(U32, 0) == 0 && !flowMap.keys().isEmpty()) {
+                flag.set(U32, 0, 1); // a flow block added while the flag was being cleared
                 state.update(0, flag, BpfMap.BPF_ANY);
             }
-            // a flow block added between the listing and now would find the flag cleared: look again
-            if (!listFlows().isEmpty()) {
-                try (Arena a = Arena.ofConfined()) {
-                    MemorySegment flag = a.allocate(4);
-                    flag.set(U32, 0, 1);
-                    state.update(0, flag, BpfMap.BPF_ANY);
-                }
+        }
+        return n;
+    }
+
+    private static int sweep(BpfMap m, int keySize, MemorySegment v, long now, Arena a) {
+        int n = 0;
+        MemorySegment k = a.allocate(keySize);
+        for (byte[] kb : m.keys()) {
+            MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, keySize);
+            if (!m.lookup(k, v)) {
+                continue;
+            }
+            long expires = v.get(U64, 0);
+            if (expires != 0 && now > expires && m.delete(k)) {
+                n++;
             }
         }
         return n;

@@ -157,6 +157,14 @@ public final class MlPacketProcessor implements AutoCloseable {
         return config;
     }
 
+    /**
+     * The first exception a receive thread (or the mirror thread) died of, or null: the packets
+     * stop reaching the callback when it is set. {@link #stop} throws it.
+     */
+    public Throwable failure() {
+        return mirror != null ? mirror.failure.get() : receiver.failure();
+    }
+
     /** Starts the receive threads. */
     public synchronized void start() {
         if (started) {
@@ -262,8 +270,13 @@ public final class MlPacketProcessor implements AutoCloseable {
             }
             link.close(); // detach before the sockets close
             if (mirror != null) {
-                mirror.stop();
-                mirror.ring.close();
+                try {
+                    mirror.stop();
+                } catch (IllegalStateException alreadyReported) {
+                    // stop() threw it already (or the caller never stopped): closing must go on
+                } finally {
+                    mirror.ring.close();
+                }
             } else {
                 receiver.close();
             }

@@ -60,4 +60,41 @@ class RingBufferConsumerTest {
             }
         }
     }
+
+    /**
+     * In place, records are published in steps: a handler that throws on a record gets that record
+     * again on the next drain, and none of those it handled before; the ring's space comes back
+     * while a long drain is still going (the producer can write 170 more after 100 were handled).
+     */
+    @Test
+    void aHandlerThatThrowsGetsThatRecordAgainAndNoneBefore() {
+        KernelAssumptions.assumeBpf();
+        try (Arena arena = Arena.ofConfined(); BpfObject obj = BpfObject.openResource("/bpf/ringbuf.bpf.o")) {
+            obj.load();
+            try (RingBufferConsumer rb = new RingBufferConsumer(obj.map("rb"), r -> { });
+                 TestRun submit = obj.program("rb_submit").testRun()) {
+                MemorySegment f = KernelAssumptions.frame(arena, 1500);
+                for (int i = 0; i < 150; i++) {
+                    assertThat(submit.run(f, 64)).isEqualTo(2);
+                }
+                List<Long> seqs = new ArrayList<>();
+                RuntimeException boom = new RuntimeException("boom");
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> rb.drain((ring, off, len) -> {
+                    long seq = ring.get(JAVA_LONG, off + 8);
+                    if (seq == 100) {
+                        throw boom;
+                    }
+                    seqs.add(seq);
+                })).isSameAs(boom);
+                assertThat(seqs).hasSize(100);
+                int accepted = 0;
+                for (int i = 0; i < 200; i++) if (submit.run(f, 64) == 2) accepted++;
+                assertThat(accepted).as("space of the 100 handled records is free again").isEqualTo(120);
+                seqs.clear();
+                assertThat(rb.drain((ring, off, len) -> seqs.add(ring.get(JAVA_LONG, off + 8)))).isEqualTo(170);
+                assertThat(seqs.getFirst()).as("the record the handler threw on comes again").isEqualTo(100L);
+                assertThat(seqs.getLast()).isEqualTo(269L);
+            }
+        }
+    }
 }
