@@ -17,15 +17,18 @@ import java.util.List;
  * SYN-ACKs arrived at {@code minSynRate} per second or more.
  *
  * <p>Sources: a flood's report names its top senders (up to {@value #MAX_SOURCES}, each with at
- * least {@code sourceShare} of the victim's SYNs) unless the sources look spoofed: those are what
- * closed-loop mitigation blocks. Per window, SYN counts are kept for the first
- * {@value #MAX_TRACKED_PAIRS} (victim, source) pairs (one allocation per new pair, none per packet
- * after; a spoofed flood fills them and is then not tracked further).
+ * least {@value #SOURCE_SHARE} of the victim's SYNs for certain) unless the sources look spoofed:
+ * those are what closed-loop mitigation blocks. Each victim keeps a Space-Saving table of
+ * {@value #HEAVY_SLOTS} counters (Metwally et al.): every source with more than 1/{@value #HEAVY_SLOTS}
+ * of the victim's SYNs is in it whatever came first, with its count over-estimated by at most the
+ * error kept beside it; a sender is named when its count minus that error reaches the share. No
+ * allocation per packet (the table is allocated with the victim's entry).
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
     static final int MAX_SOURCES = 8;
-    static final int MAX_TRACKED_PAIRS = 4096;
+    /** Heavy-hitter counters per victim: senders of more than 1/32 (3.1%) of its SYNs are always among them. */
+    static final int HEAVY_SLOTS = 32;
     /** A sender is named when it sent at least this share of the victim's SYNs in the window. */
     static final double SOURCE_SHARE = 0.05;
 
@@ -64,6 +67,38 @@ public final class SynFloodDetector implements Detector {
         long reflectedLast;
         long unsolicitedSynAcks;
         int reflectors;
+        // Space-Saving heavy hitters of the SYN senders: address, count, over-estimation
+        final long[] heavyHi = new long[HEAVY_SLOTS];
+        final long[] heavyLo = new long[HEAVY_SLOTS];
+        final long[] heavyCount = new long[HEAVY_SLOTS];
+        final long[] heavyError = new long[HEAVY_SLOTS];
+        int heavyUsed;
+
+        /** Counts one SYN from (hi, lo): its slot, a free one, or the smallest one taken over. */
+        void heavy(long hi, long lo) {
+            int min = 0;
+            for (int i = 0; i < heavyUsed; i++) {
+                if (heavyHi[i] == hi && heavyLo[i] == lo) {
+                    heavyCount[i]++;
+                    return;
+                }
+                if (heavyCount[i] < heavyCount[min]) {
+                    min = i;
+                }
+            }
+            if (heavyUsed < HEAVY_SLOTS) {
+                int i = heavyUsed++;
+                heavyHi[i] = hi;
+                heavyLo[i] = lo;
+                heavyCount[i] = 1;
+                heavyError[i] = 0;
+                return;
+            }
+            heavyHi[min] = hi;
+            heavyLo[min] = lo;
+            heavyError[min] = heavyCount[min];
+            heavyCount[min]++;
+        }
 
         Host(long hi, long lo) {
             this.hi = hi;
@@ -77,22 +112,6 @@ public final class SynFloodDetector implements Detector {
     private final LongHashSet synTuples = new LongHashSet(4096);
     private final LongHashSet completedTuples = new LongHashSet(1024);
     private final LongHashSet pairs = new LongHashSet(4096);
-    private final LongObjectMap<Sender> senders = new LongObjectMap<>(256);
-
-    /** SYNs from one source to one victim in the window. */
-    private static final class Sender {
-        final long victim;
-        final long hi;
-        final long lo;
-        long syns;
-
-        Sender(long victim, long hi, long lo) {
-            this.victim = victim;
-            this.hi = hi;
-            this.lo = lo;
-        }
-    }
-
     public SynFloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
@@ -143,14 +162,7 @@ public final class SynFloodDetector implements Detector {
             if (pairs.add(pair)) {
                 h.sources++;
             }
-            Sender sender = senders.get(pair);
-            if (sender == null && senders.size() < MAX_TRACKED_PAIRS) {
-                sender = new Sender(dst, p.sourceHi(), p.sourceLo());
-                senders.putNew(pair, sender);
-            }
-            if (sender != null) {
-                sender.syns++;
-            }
+            h.heavy(p.sourceHi(), p.sourceLo());
             if (pairs.add(Addresses.pair(dst, -1L - p.destinationPort()))) {
                 h.ports++;
                 h.lastPort = p.destinationPort();
@@ -234,24 +246,22 @@ public final class SynFloodDetector implements Detector {
         synTuples.clear();
         completedTuples.clear();
         pairs.clear();
-        senders.clear();
         window.close();
     }
 
-    /** The victim's senders with at least SOURCE_SHARE of its SYNs, most first, at most MAX_SOURCES. */
-    private List<String> topSenders(Host h) {
-        long victim = Addresses.key(h.hi, h.lo);
+    /** The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), most first, at most MAX_SOURCES. */
+    private static List<String> topSenders(Host h) {
         long min = Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE));
-        List<Sender> top = new ArrayList<>();
-        senders.forEach(s -> {
-            if (s.victim == victim && s.syns >= min) {
-                top.add(s);
+        List<Integer> top = new ArrayList<>();
+        for (int i = 0; i < h.heavyUsed; i++) {
+            if (h.heavyCount[i] - h.heavyError[i] >= min) {
+                top.add(i);
             }
-        });
-        top.sort((a, b) -> Long.compare(b.syns, a.syns));
+        }
+        top.sort((a, b) -> Long.compare(h.heavyCount[b], h.heavyCount[a]));
         List<String> out = new ArrayList<>();
         for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
-            out.add(Addresses.text(top.get(i).hi, top.get(i).lo));
+            out.add(Addresses.text(h.heavyHi[top.get(i)], h.heavyLo[top.get(i)]));
         }
         return out;
     }

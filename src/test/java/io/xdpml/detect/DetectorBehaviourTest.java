@@ -81,6 +81,22 @@ class DetectorBehaviourTest {
     }
 
     @Test
+    void aFloodStartingAfterManyOtherSendersStillNamesItsSenders() {
+        SynFloodDetector d = new SynFloodDetector();
+        long t = 1_000_000_000L;
+        for (int i = 0; i < 5000; i++, t += 100_000) { // 5,000 one-SYN sources first: more than any table of pairs kept first-come
+            send(d, t, tcp("10.20." + (i / 250) + "." + (i % 250 + 1), "192.0.2.80", 1024 + i % 60000, 80, SYN));
+        }
+        for (int i = 0; i < 10_000; i++, t += 100_000) {
+            send(d, t, tcp(i % 2 == 0 ? "203.0.113.13" : "198.51.100.66", "192.0.2.80", 2000 + i % 60000, 80, SYN));
+        }
+        d.finish(0, sink);
+        assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.80");
+        assertThat(found.getFirst().sources()).as("the two heavy senders, none of the one-SYN ones")
+                .containsExactlyInAnyOrder("203.0.113.13", "198.51.100.66");
+    }
+
+    @Test
     void solicitedSynAcksAreNoReflection() {
         SynFloodDetector d = new SynFloodDetector();
         for (int i = 0; i < 1500; i++) { // a crawler opening 1,500 connections: every SYN-ACK answers its own SYN
