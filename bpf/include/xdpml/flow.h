@@ -197,6 +197,29 @@ static __always_inline int xdpml_addr_cmp(const __u8 *x, const __u8 *y)
 }
 
 /*
+ * Puts the endpoints into the key in canonical order: endpoint a is the lower address, then the
+ * lower port. Returns whether the packet's source is endpoint a.
+ */
+static __always_inline int xdpml_flow_key_endpoints(struct xdpml_flow_key *key, const __u8 *src, const __u8 *dst,
+						    __u16 sport, __u16 dport)
+{
+	int c = xdpml_addr_cmp(src, dst);
+	int from_a = c < 0 || (c == 0 && sport <= dport);
+	if (from_a) {
+		__builtin_memcpy(key->addr_a, src, 16);
+		__builtin_memcpy(key->addr_b, dst, 16);
+		key->port_a = sport;
+		key->port_b = dport;
+	} else {
+		__builtin_memcpy(key->addr_a, dst, 16);
+		__builtin_memcpy(key->addr_b, src, 16);
+		key->port_a = dport;
+		key->port_b = sport;
+	}
+	return from_a;
+}
+
+/*
  * The flow key and per-packet contribution of a parsed packet. Returns -1 when the packet has
  * no IP header to key it by (not tracked). Reads the packet again at the offsets the parse
  * found; every read is bounds-checked for the verifier, though the parse already checked them.
@@ -251,19 +274,7 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	} else {
 		p->header_bytes = l3len;
 	}
-	int c = xdpml_addr_cmp(src, dst);
-	p->from_a = c < 0 || (c == 0 && sport <= dport);
-	if (p->from_a) {
-		__builtin_memcpy(key->addr_a, src, 16);
-		__builtin_memcpy(key->addr_b, dst, 16);
-		key->port_a = sport;
-		key->port_b = dport;
-	} else {
-		__builtin_memcpy(key->addr_a, dst, 16);
-		__builtin_memcpy(key->addr_b, src, 16);
-		key->port_a = dport;
-		key->port_b = sport;
-	}
+	p->from_a = xdpml_flow_key_endpoints(key, src, dst, sport, dport);
 	key->vlan = 0;
 	if (s->vlan_depth) {
 		__u8 *tag = data + 14;

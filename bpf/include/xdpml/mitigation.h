@@ -53,6 +53,36 @@ struct {
 	__type(value, __u32);
 } xdpml_mitigation_state SEC(".maps");
 
+/*
+ * The ethertype after up to two VLAN tags, the offset of the header it names, and the outermost
+ * VID (0 untagged). Returns -1 when the frame ends first.
+ */
+static __always_inline int xdpml_mitigation_l2(struct xdp_md *ctx, __u16 *type, __u32 *off, __u16 *vlan)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *p = data;
+	if ((void *)(p + 14) > data_end)
+		return -1;
+	__u16 t = ((__u16)p[12] << 8) | p[13];
+	__u32 o = 14;
+	*vlan = 0;
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		if (t != ETH_P_8021Q && t != ETH_P_8021AD)
+			break;
+		if ((void *)(p + o + 4) > data_end)
+			return -1;
+		if (i == 0)
+			*vlan = (((__u16)p[o] << 8) | p[o + 1]) & 0x0fff;
+		t = ((__u16)p[o + 2] << 8) | p[o + 3];
+		o += 4;
+	}
+	*type = t;
+	*off = o;
+	return 0;
+}
+
 /* Whether the entry matches now; counts the hit. */
 static __always_inline int xdpml_block_hit(struct xdpml_block *b)
 {
@@ -74,23 +104,12 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *p = data;
-	if ((void *)(p + 14) > data_end)
-		return 0;
 	struct xdpml_flow_key k;
 	__builtin_memset(&k, 0, sizeof(k));
-	__u16 type = ((__u16)p[12] << 8) | p[13];
-	__u32 off = 14;
-#pragma unroll
-	for (int i = 0; i < 2; i++) {
-		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
-			break;
-		if ((void *)(p + off + 4) > data_end)
-			return 0;
-		if (i == 0)
-			k.vlan = (((__u16)p[off] << 8) | p[off + 1]) & 0x0fff;
-		type = ((__u16)p[off + 2] << 8) | p[off + 3];
-		off += 4;
-	}
+	__u16 type;
+	__u32 off;
+	if (xdpml_mitigation_l2(ctx, &type, &off, &k.vlan) != 0)
+		return 0;
 	__u8 src[16] = {}, dst[16] = {};
 	__u32 l4;
 	__u8 proto;
@@ -127,18 +146,7 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
 		sport = ((__u16)t[0] << 8) | t[1];
 		dport = ((__u16)t[2] << 8) | t[3];
 	}
-	int c = xdpml_addr_cmp(src, dst);
-	if (c < 0 || (c == 0 && sport <= dport)) {
-		__builtin_memcpy(k.addr_a, src, 16);
-		__builtin_memcpy(k.addr_b, dst, 16);
-		k.port_a = sport;
-		k.port_b = dport;
-	} else {
-		__builtin_memcpy(k.addr_a, dst, 16);
-		__builtin_memcpy(k.addr_b, src, 16);
-		k.port_a = dport;
-		k.port_b = sport;
-	}
+	xdpml_flow_key_endpoints(&k, src, dst, sport, dport);
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 
@@ -148,19 +156,10 @@ static __always_inline int xdpml_source_blocked(struct xdp_md *ctx)
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *p = data;
-	if ((void *)(p + 14) > data_end)
+	__u16 type, vlan;
+	__u32 off;
+	if (xdpml_mitigation_l2(ctx, &type, &off, &vlan) != 0)
 		return 0;
-	__u16 type = ((__u16)p[12] << 8) | p[13];
-	__u32 off = 14;
-#pragma unroll
-	for (int i = 0; i < 2; i++) {
-		if (type != ETH_P_8021Q && type != ETH_P_8021AD)
-			break;
-		if ((void *)(p + off + 4) > data_end)
-			return 0;
-		type = ((__u16)p[off + 2] << 8) | p[off + 3];
-		off += 4;
-	}
 	struct xdpml_block_key k = {};
 	if (type == ETH_P_IP) {
 		if ((void *)(p + off + 20) > data_end)

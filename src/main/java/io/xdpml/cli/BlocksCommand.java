@@ -162,6 +162,29 @@ final class BlocksCommand implements Runnable {
         }
     }
 
+    /** The prefixes and flows a command names, parsed all before any is applied. */
+    static final class Items {
+        @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
+        List<String> prefixes = List.of();
+        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow, both directions (repeatable)")
+        List<String> flows = List.of();
+
+        record Parsed(List<Prefix> prefixes, List<Flow> flows) {}
+
+        /** Every item parsed, or the first bad one's error: nothing is applied from a command with a bad item. */
+        Parsed parse() throws IOException {
+            List<Prefix> p = new java.util.ArrayList<>();
+            for (String text : prefixes) {
+                p.add(Prefix.parse(text));
+            }
+            List<Flow> f = new java.util.ArrayList<>();
+            for (String text : flows) {
+                f.add(Flow.parse(text));
+            }
+            return new Parsed(p, f);
+        }
+    }
+
     static String expiry(long expires, boolean active, long now) {
         return expires == 0 ? "no expiry" : active ? "expires in " + (expires - now) / 1_000_000_000L + " s" : "expired";
     }
@@ -174,10 +197,8 @@ final class BlocksCommand implements Runnable {
         String iface;
         @Option(names = "--seconds", defaultValue = "0", description = "expiry in seconds (0: until removed or the run ends)")
         long seconds;
-        @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
-        List<String> prefixes = List.of();
-        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow to block, both directions (repeatable)")
-        List<String> flows = List.of();
+        @picocli.CommandLine.Mixin
+        Items items;
         @picocli.CommandLine.Mixin
         Target target;
 
@@ -186,24 +207,17 @@ final class BlocksCommand implements Runnable {
             if (seconds < 0) {
                 throw new IllegalArgumentException("--seconds must be >= 0");
             }
-            if (prefixes.isEmpty() && flows.isEmpty()) {
+            if (items.prefixes.isEmpty() && items.flows.isEmpty()) {
                 throw new IllegalArgumentException("name a PREFIX or a --flow to block");
             }
-            List<Prefix> parsed = new java.util.ArrayList<>();
-            for (String p : prefixes) {
-                parsed.add(Prefix.parse(p)); // all checked before any is added
-            }
-            List<Flow> parsedFlows = new java.util.ArrayList<>();
-            for (String f : flows) {
-                parsedFlows.add(Flow.parse(f));
-            }
+            Items.Parsed parsed = items.parse();
             Mitigation m = target.open(iface);
             try {
-                for (Flow f : parsedFlows) {
+                for (Flow f : parsed.flows()) {
                     m.blockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0, seconds == 0 ? null : Duration.ofSeconds(seconds));
                     spec.commandLine().getOut().printf("blocked flow %s on %s%s%n", flowText(f), iface, seconds == 0 ? "" : " for " + seconds + " s");
                 }
-                for (Prefix p : parsed) {
+                for (Prefix p : parsed.prefixes()) {
                     m.block(p.address(), p.length(), seconds == 0 ? null : Duration.ofSeconds(seconds));
                     spec.commandLine().getOut().printf("blocked %s/%d on %s%s%n", p.address().getHostAddress(), p.length(), iface,
                             seconds == 0 ? "" : " for " + seconds + " s");
@@ -226,32 +240,23 @@ final class BlocksCommand implements Runnable {
         CommandSpec spec;
         @Option(names = "--iface", required = true, paramLabel = "IF", description = "the run's interface")
         String iface;
-        @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, as listed")
-        List<String> prefixes = List.of();
-        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a blocked flow to remove (repeatable)")
-        List<String> flows = List.of();
+        @picocli.CommandLine.Mixin
+        Items items;
         @picocli.CommandLine.Mixin
         Target target;
 
         @Override
         public Integer call() throws IOException {
-            List<Prefix> parsed = new java.util.ArrayList<>();
-            for (String p : prefixes) {
-                parsed.add(Prefix.parse(p));
-            }
-            List<Flow> parsedFlows = new java.util.ArrayList<>();
-            for (String f : flows) {
-                parsedFlows.add(Flow.parse(f));
-            }
+            Items.Parsed parsed = items.parse();
             int missing = 0;
             Mitigation m = target.open(iface);
             try {
-                for (Flow f : parsedFlows) {
+                for (Flow f : parsed.flows()) {
                     boolean removed = m.unblockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0);
                     spec.commandLine().getOut().printf("%s flow %s%n", removed ? "removed" : "no block of", flowText(f));
                     missing += removed ? 0 : 1;
                 }
-                for (Prefix p : parsed) {
+                for (Prefix p : parsed.prefixes()) {
                     boolean removed = m.unblock(p.address(), p.length());
                     spec.commandLine().getOut().printf("%s %s/%d%n", removed ? "removed" : "no block", p.address().getHostAddress(), p.length());
                     missing += removed ? 0 : 1;

@@ -1,7 +1,9 @@
 package io.xdpml.cli;
 
 import io.xdpml.detect.Addresses;
+import io.xdpml.detect.LongObjectMap;
 import io.xdpml.detect.PacketObservation;
+import io.xdpml.processor.Mitigation;
 import io.xdpml.processor.MlPacketProcessor;
 import io.xdpml.processor.PacketView;
 import io.xdpml.processor.Verdict;
@@ -26,7 +28,7 @@ final class FlaggedFlows implements AutoCloseable {
     /** A flagged flow as its first flagged packet showed it. */
     record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, boolean blockable, String label, double score) {}
 
-    private final java.util.Map<Long, Long> blockedUntil = new java.util.HashMap<>(); // callback thread only
+    private final LongObjectMap<long[]> blockedUntil = new LongObjectMap<>(1024); // flow key -> {block end}; callback thread only
     private final long blockNanos;
     private final ConcurrentLinkedQueue<Flow> fresh = new ConcurrentLinkedQueue<>();
     private volatile int flows;
@@ -44,15 +46,19 @@ final class FlaggedFlows implements AutoCloseable {
         long key = view.metadata() != null && view.metadata().present() ? view.metadata().flowHash() & 0xffffffffL
                 : Addresses.pair(Addresses.pair(o.sourceKey(), o.destinationKey()), ((long) o.sourcePort() << 16) | o.destinationPort());
         long now = System.nanoTime();
-        Long until = blockedUntil.get(key);
-        if (until != null && (blockNanos == 0 || now <= until)) {
+        long[] until = blockedUntil.get(key);
+        if (until != null && (blockNanos == 0 || now <= until[0])) {
             return; // reported already; blocked flows reach Java again only after their block expired
         }
-        if (until == null && blockedUntil.size() >= MAX_FLOWS) {
-            return;
+        if (until == null) {
+            if (blockedUntil.size() >= MAX_FLOWS) {
+                return;
+            }
+            until = new long[1];
+            blockedUntil.putNew(key, until);
+            flows = blockedUntil.size();
         }
-        blockedUntil.put(key, now + blockNanos);
-        flows = blockedUntil.size();
+        until[0] = now + blockNanos;
         var s = view.summary();
         int flags = s.flags();
         boolean tunnelled = (flags & io.xdpml.packet.ParseFlags.VXLAN) != 0;
@@ -86,7 +92,7 @@ final class FlaggedFlows implements AutoCloseable {
         for (Flow f; (f = fresh.poll()) != null; ) {
             String action = blockSeconds <= 0 ? ""
                     : f.blockable() ? " (flow blocked for " + blockSeconds + " s)" : " (not blocked: flow blocks match untunnelled flows without IPv6 extension headers)";
-            out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", proto(f.protocol()), f.src(), f.srcPort(), f.dst(),
+            out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),
                     f.dstPort(), f.vlan() != 0 ? " vlan " + f.vlan() : "", f.label(), f.score(), action);
             if (blockSeconds > 0 && f.blockable()) {
                 p.mitigation().blockFlow(InetAddress.ofLiteral(f.src()), f.srcPort(), InetAddress.ofLiteral(f.dst()), f.dstPort(), f.protocol(),
@@ -94,10 +100,6 @@ final class FlaggedFlows implements AutoCloseable {
             }
         }
         out.flush();
-    }
-
-    private static String proto(int p) {
-        return p == 6 ? "tcp" : p == 17 ? "udp" : p == 1 ? "icmp" : p == 58 ? "icmpv6" : "proto-" + p;
     }
 
     @Override

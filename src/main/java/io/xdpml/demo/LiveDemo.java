@@ -1,7 +1,6 @@
 package io.xdpml.demo;
 
 import io.xdpml.detect.DetectorSet;
-import io.xdpml.detect.Detectors;
 import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.gen.FrameSink;
@@ -38,13 +37,14 @@ public final class LiveDemo {
 
     /** Runs the story; returns whether it held. Needs root and BPF. */
     public static boolean run(PrintWriter out, DemoOptions o) throws Exception {
-        ScenarioSettings settings = ScenarioSettings.defaults();
-        SourceKinds kinds = new SourceKinds(settings);
-        KindTally tally = new KindTally(o.seconds());
-        DemoReport report = new DemoReport(out, kinds, tally);
-        DetectorSet set = new DetectorSet(Detectors.create(DemoOptions.DETECTORS, Detectors.windowSettings(DemoOptions.DETECTORS, o.windowSeconds())));
-        NewDetections news = new NewDetections(set);
-        ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
+        DemoParts parts = DemoParts.of(out, o);
+        ScenarioSettings settings = parts.settings();
+        SourceKinds kinds = parts.kinds();
+        KindTally tally = parts.tally();
+        DemoReport report = parts.report();
+        DetectorSet set = parts.set();
+        NewDetections news = parts.news();
+        ObservationBuilder observations = parts.observations();
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-demo")) {
             ns.createVethPair(GEN, VICTIM);
             ns.exec("ip", "link", "set", VICTIM, "address", HexFormat.ofDelimiter(":").formatHex(settings.victimMac()));

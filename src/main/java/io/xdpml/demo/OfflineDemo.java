@@ -1,7 +1,6 @@
 package io.xdpml.demo;
 
 import io.xdpml.detect.DetectorSet;
-import io.xdpml.detect.Detectors;
 import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.gen.PcapSink;
@@ -25,15 +24,16 @@ import java.util.Map;
 public final class OfflineDemo {
     private OfflineDemo() {}
 
-    /** Runs the story on a capture in {@code dir} (kept when {@code keep}); returns whether it held. */
+    /** Runs the story on the mix written to {@code capture}; returns whether it held. */
     public static boolean run(PrintWriter out, DemoOptions o, Path capture) throws Exception {
-        ScenarioSettings settings = ScenarioSettings.defaults();
-        SourceKinds kinds = new SourceKinds(settings);
-        KindTally tally = new KindTally(o.seconds());
-        DemoReport report = new DemoReport(out, kinds, tally);
-        DetectorSet set = new DetectorSet(Detectors.create(DemoOptions.DETECTORS, Detectors.windowSettings(DemoOptions.DETECTORS, o.windowSeconds())));
-        NewDetections news = new NewDetections(set);
-        ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
+        DemoParts parts = DemoParts.of(out, o);
+        ScenarioSettings settings = parts.settings();
+        SourceKinds kinds = parts.kinds();
+        KindTally tally = parts.tally();
+        DemoReport report = parts.report();
+        DetectorSet set = parts.set();
+        NewDetections news = parts.news();
+        ObservationBuilder observations = parts.observations();
         ScenarioSender sender;
         try (PcapSink sink = PcapSink.open(capture)) {
             sender = new ScenarioSender(sink);

@@ -6,21 +6,21 @@ import java.util.function.Consumer;
 /**
  * A map from long keys to values by open addressing (linear probing), cleared in place: per-subject
  * state of the detectors without boxing the key. Lookups allocate nothing; a new subject costs the
- * value its caller creates.
+ * value its caller creates. Not thread-safe.
  */
-final class LongObjectMap<V> {
+public final class LongObjectMap<V> {
     private long[] keys;
     private Object[] values;
     private int size;
 
-    LongObjectMap(int initialCapacity) {
+    public LongObjectMap(int initialCapacity) {
         int n = Integer.highestOneBit(Math.max(16, initialCapacity) * 2 - 1);
         keys = new long[n];
         values = new Object[n];
     }
 
     @SuppressWarnings("unchecked")
-    V get(long key) {
+    public V get(long key) {
         int mask = keys.length - 1;
         int i = (int) Addresses.mix(key) & mask;
         while (true) {
@@ -36,7 +36,8 @@ final class LongObjectMap<V> {
     }
 
     /** Puts a value for a key that is not in the map (check with {@link #get} first). */
-    void putNew(long key, V value) {
+    /** Adds a key that is not in the map (the caller checked with {@link #get}). */
+    public void putNew(long key, V value) {
         int mask = keys.length - 1;
         int i = (int) Addresses.mix(key) & mask;
         while (values[i] != null) {
@@ -49,7 +50,7 @@ final class LongObjectMap<V> {
         }
     }
 
-    int size() {
+    public int size() {
         return size;
     }
 

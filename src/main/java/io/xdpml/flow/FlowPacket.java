@@ -82,11 +82,23 @@ public final class FlowPacket {
         } else {
             headerBytes = l3len;
         }
+        int vlan = s.vlanDepth() != 0 ? be16(frame, offset + 14) & 0x0fff : 0;
+        fromA = writeKey(key, srcHi, srcLo, dstHi, dstLo, sport, dport, proto, version, vlan, s.vni());
+        return true;
+    }
+
+    /**
+     * Writes the canonical flow key ({@code struct xdpml_flow_key}): endpoint a is the lower
+     * address (16 bytes, IPv4 as ::ffff:a.b.c.d, compared as unsigned big-endian), then the lower
+     * port. Returns whether the source is endpoint a.
+     */
+    public static boolean writeKey(MemorySegment key, long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport, int proto,
+            int version, int vlan, int vni) {
         int c = Long.compareUnsigned(srcHi, dstHi);
         if (c == 0) {
             c = Long.compareUnsigned(srcLo, dstLo);
         }
-        fromA = c < 0 || (c == 0 && sport <= dport);
+        boolean fromA = c < 0 || (c == 0 && sport <= dport);
         key.set(BE64, FlowLayout.KEY_ADDR_A, fromA ? srcHi : dstHi);
         key.set(BE64, FlowLayout.KEY_ADDR_A + 8, fromA ? srcLo : dstLo);
         key.set(BE64, FlowLayout.KEY_ADDR_B, fromA ? dstHi : srcHi);
@@ -95,10 +107,9 @@ public final class FlowPacket {
         key.set(FlowLayout.U16, FlowLayout.KEY_PORT_B, (short) (fromA ? dport : sport));
         key.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL, (byte) proto);
         key.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_IP_VERSION, (byte) version);
-        int vlan = s.vlanDepth() != 0 ? be16(frame, offset + 14) & 0x0fff : 0;
         key.set(FlowLayout.U16, FlowLayout.KEY_VLAN, (short) vlan);
-        key.set(FlowLayout.U32, FlowLayout.KEY_VNI, s.vni());
-        return true;
+        key.set(FlowLayout.U32, FlowLayout.KEY_VNI, vni);
+        return fromA;
     }
 
     /** Frame length of the last packet. */

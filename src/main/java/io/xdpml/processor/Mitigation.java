@@ -2,6 +2,7 @@ package io.xdpml.processor;
 
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowPacket;
 import io.xdpml.kernel.BpfMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -9,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -133,7 +135,8 @@ public final class Mitigation {
         }
     }
 
-    static String protocolName(int p) {
+    /** tcp, udp, icmp, icmpv6, or proto-N. */
+    public static String protocolName(int p) {
         return switch (p) {
             case 6 -> "tcp";
             case 17 -> "udp";
@@ -210,25 +213,14 @@ public final class Mitigation {
         }
     }
 
-    /** The canonical flow key (flow.h): endpoint a is the lower address (then the lower port); ports only for TCP/UDP. */
+    /** The canonical flow key (flow.h, {@link FlowPacket#writeKey}); ports only for TCP/UDP, VNI 0. */
     private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
-        byte[] s16 = mapped(src);
-        byte[] d16 = mapped(dst);
-        if (protocol != 6 && protocol != 17) {
-            srcPort = 0;
-            dstPort = 0;
-        }
-        int c = java.util.Arrays.compareUnsigned(s16, d16);
-        boolean fromA = c < 0 || (c == 0 && srcPort <= dstPort);
+        boolean ports = protocol == 6 || protocol == 17;
+        ByteBuffer s16 = ByteBuffer.wrap(mapped(src));
+        ByteBuffer d16 = ByteBuffer.wrap(mapped(dst));
         MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
-        MemorySegment.copy(fromA ? s16 : d16, 0, k, ValueLayout.JAVA_BYTE, FlowLayout.KEY_ADDR_A, 16);
-        MemorySegment.copy(fromA ? d16 : s16, 0, k, ValueLayout.JAVA_BYTE, FlowLayout.KEY_ADDR_B, 16);
-        k.set(FlowLayout.U16, FlowLayout.KEY_PORT_A, (short) (fromA ? srcPort : dstPort));
-        k.set(FlowLayout.U16, FlowLayout.KEY_PORT_B, (short) (fromA ? dstPort : srcPort));
-        k.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL, (byte) protocol);
-        k.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_IP_VERSION, (byte) (src instanceof Inet4Address ? 4 : 6));
-        k.set(FlowLayout.U16, FlowLayout.KEY_VLAN, (short) vlan);
-        k.set(FlowLayout.U32, FlowLayout.KEY_VNI, 0);
+        FlowPacket.writeKey(k, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? srcPort : 0, ports ? dstPort : 0,
+                protocol, src instanceof Inet4Address ? 4 : 6, vlan, 0);
         return k;
     }
 

@@ -13,14 +13,9 @@ import picocli.CommandLine;
 /** {@code xdpml classify}: the kernel and Java engines print the same verdicts for a capture. */
 class ClassifyCommandTest {
     static String run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        assertThat(code).as("exit code; stderr: %s", err).isZero();
-        return out.toString();
+        CliHarness.Result r = CliHarness.run(args);
+        assertThat(r.code()).as("exit code; stderr: %s", r.err()).isZero();
+        return r.out();
     }
 
     static java.util.List<String> sorted(JsonNode flows) {

@@ -4,7 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import picocli.CommandLine;
 
-/** Runs the {@code xdpml} command line in-process for tests of other packages: exit code, output, errors. */
+/** Runs the {@code xdpml} command line in-process for tests: exit code, output, errors. */
 public final class CliHarness {
     public record Result(int code, String out, String err) {}
 

@@ -13,16 +13,8 @@ import picocli.CommandLine;
 
 /** The command line as a user sees it: help, version, errors, the JSON contract. */
 class CliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliHarness.Result run(String... args) {
+        return CliHarness.run(args);
     }
 
     @Test
@@ -30,7 +22,7 @@ class CliTest {
         for (List<String> cmd : List.<List<String>>of(List.of(), List.of("inspect"), List.of("flows"), List.of("bench"), List.of("bench", "testrun"), List.of("bench", "veth"),
                 List.of("demo"), List.of("selftest"), List.of("run"), List.of("blocks"), List.of("blocks", "list"), List.of("gen"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help")).toArray(String[]::new);
-            Run r = run(args);
+            CliHarness.Result r = run(args);
             assertThat(r.code()).as("%s --help", cmd).isZero();
             assertThat(r.out()).as("%s --help", cmd).contains("Usage: xdpml");
         }
@@ -39,7 +31,7 @@ class CliTest {
 
     @Test
     void inspectJsonIsTheDocumentedObject() throws Exception {
-        Run r = run("inspect", "--engine", "java", "--json", TestData.capture("tunnel/ndpi-vxlan.pcap").toString());
+        CliHarness.Result r = run("inspect", "--engine", "java", "--json", TestData.capture("tunnel/ndpi-vxlan.pcap").toString());
         assertThat(r.code()).isZero();
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.fieldNames()).toIterable().containsExactly("packets", "ethernet", "vlan", "ipv4", "ipv6", "tcp",
@@ -51,24 +43,24 @@ class CliTest {
 
     @Test
     void errorsNameTheProblem() {
-        Run missing = run("inspect", "--engine", "java", "/nonexistent/file.pcap");
+        CliHarness.Result missing = run("inspect", "--engine", "java", "/nonexistent/file.pcap");
         assertThat(missing.code()).isNotZero();
         assertThat(missing.err()).contains("no such file: /nonexistent/file.pcap");
-        Run notACapture = run("inspect", "--engine", "java", "pom.xml");
+        CliHarness.Result notACapture = run("inspect", "--engine", "java", "pom.xml");
         assertThat(notACapture.code()).isEqualTo(2);
         assertThat(notACapture.out()).isEmpty();
         assertThat(notACapture.err()).contains("unknown magic number");
-        Run flowsOfNothing = run("flows", "--engine", "java", "pom.xml");
+        CliHarness.Result flowsOfNothing = run("flows", "--engine", "java", "pom.xml");
         assertThat(flowsOfNothing.code()).isEqualTo(2);
         assertThat(flowsOfNothing.err()).contains("unknown magic number");
-        Run badEngine = run("inspect", "--engine", "gpu", "x.pcap");
+        CliHarness.Result badEngine = run("inspect", "--engine", "gpu", "x.pcap");
         assertThat(badEngine.code()).isNotZero();
         assertThat(badEngine.err()).contains("--engine");
     }
 
     @Test
     void damagedCaptureIsCountedUpToTheDamage() {
-        Run r = run("inspect", "--engine", "java", "--json", TestData.capture("malformed/ndpi-fuzz-2021-10-13.pcap").toString());
+        CliHarness.Result r = run("inspect", "--engine", "java", "--json", TestData.capture("malformed/ndpi-fuzz-2021-10-13.pcap").toString());
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).contains("\"packets\" : 1");
         assertThat(r.err()).contains("offset 237");
@@ -76,7 +68,7 @@ class CliTest {
 
     @Test
     void flowsCsvHasTheStableColumnsAndOneRowPerFlow() {
-        Run r = run("flows", "--engine", "java", "--csv", TestData.capture("tunnel/zeek-vlan-qinqinq.pcap").toString());
+        CliHarness.Result r = run("flows", "--engine", "java", "--csv", TestData.capture("tunnel/zeek-vlan-qinqinq.pcap").toString());
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines.get(0)).startsWith("src_addr,src_port,dst_addr,dst_port,protocol,first_ns,last_ns,"
@@ -91,7 +83,7 @@ class CliTest {
 
     @Test
     void flowsRecordsAreJsonLinesWithAReason() throws Exception {
-        Run r = run("flows", "--engine", "java", "--records", TestData.capture("benign/ndpi-ftp.pcap").toString());
+        CliHarness.Result r = run("flows", "--engine", "java", "--records", TestData.capture("benign/ndpi-ftp.pcap").toString());
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(3); // three TCP connections, each closed with FIN both ways

@@ -16,24 +16,17 @@ import picocli.CommandLine;
  * no XDP program); offline, the same story holds on a generated capture.
  */
 class DemoCommandTest {
-    record Run(int code, String out, String err) {}
-
-    static Run demo(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
+    static CliHarness.Result demo(String... args) {
         String[] all = new String[args.length + 1];
         all[0] = "demo";
         System.arraycopy(args, 0, all, 1, args.length);
-        return new Run(cl.execute(all), out.toString(), err.toString());
+        return CliHarness.run(all);
     }
 
     @Test
     void liveTheAttacksAreDetectedAndBlockedAndNothingIsLeft() throws Exception {
         TestData.assumeBpf();
-        Run r = demo("--seconds", "10", "--rate", "10000");
+        CliHarness.Result r = demo("--seconds", "10", "--rate", "10000");
         assertThat(r.code()).as("exit code; out:%n%s%nerr:%n%s", r.out(), r.err()).isZero();
         assertThat(r.out()).contains("live on this kernel")
                 .containsPattern("DETECTED .*synflood").containsPattern("DETECTED .*portscan +10\\.77\\.0\\.7")
@@ -45,7 +38,7 @@ class DemoCommandTest {
 
     @Test
     void offlineTheSameStoryHoldsOnACapture() {
-        Run r = demo("--offline", "--seconds", "8", "--rate", "5000");
+        CliHarness.Result r = demo("--offline", "--seconds", "8", "--rate", "5000");
         assertThat(r.code()).as("exit code; out:%n%s", r.out()).isZero();
         assertThat(r.out()).contains("the same story offline").contains("wrote 40000 frames")
                 .contains("BLOCKED 10.77.0.7").contains("BLOCKED 10.55.0.9").contains("benign traffic kept flowing")

@@ -14,7 +14,7 @@ class DetectCommandTest {
     @Test
     void printsOneLinePerDetectionAndASummary() {
         String file = TestData.capture("attack/bacnet-amplification.pcapng").toString();
-        CliTest.Run r = CliTest.run("detect", file);
+        CliHarness.Result r = CliHarness.run("detect", file);
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(3);
@@ -27,7 +27,7 @@ class DetectCommandTest {
     @Test
     void jsonLinesWithChosenDetectors() throws Exception {
         String file = TestData.capture("attack/dns-tunnel-iodine.pcap").toString();
-        CliTest.Run r = CliTest.run("detect", file, "--detectors", "dnstunnel,portscan", "--json");
+        CliHarness.Result r = CliHarness.run("detect", file, "--detectors", "dnstunnel,portscan", "--json");
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
         assertThat(lines).hasSize(2);
@@ -48,7 +48,7 @@ class DetectCommandTest {
 
     @Test
     void unknownDetectorIsAnError() {
-        CliTest.Run r = CliTest.run("detect", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--detectors", "portscan,nosuch");
+        CliHarness.Result r = CliHarness.run("detect", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--detectors", "portscan,nosuch");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown detector 'nosuch'", "known: portscan, synflood, amplification, dnstunnel, volumetric, anomaly");
         assertThat(r.out()).isEmpty();
@@ -56,7 +56,7 @@ class DetectCommandTest {
 
     @Test
     void missingFileIsAnError() {
-        CliTest.Run r = CliTest.run("detect", "/nonexistent/x.pcap");
+        CliHarness.Result r = CliHarness.run("detect", "/nonexistent/x.pcap");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("no such file: /nonexistent/x.pcap");
     }
@@ -64,11 +64,11 @@ class DetectCommandTest {
     @Test
     void settingsOverrideThresholds() {
         String file = TestData.capture("attack/portscan-1-10000.pcapng").toString();
-        assertThat(CliTest.run("detect", file, "--detectors", "portscan").out()).contains("portscan 1");
-        CliTest.Run r = CliTest.run("detect", file, "--detectors", "portscan", "--set", "portscan.minDistinctPorts=10001");
+        assertThat(CliHarness.run("detect", file, "--detectors", "portscan").out()).contains("portscan 1");
+        CliHarness.Result r = CliHarness.run("detect", file, "--detectors", "portscan", "--set", "portscan.minDistinctPorts=10001");
         assertThat(r.code()).isZero();
         assertThat(r.out()).as("10,000 ports are below 10,001").contains("0 detections: portscan 0");
-        r = CliTest.run("detect", file, "--detectors", "portscan,synflood", "--set", "portscan.windowNanos=1000000000", "--set",
+        r = CliHarness.run("detect", file, "--detectors", "portscan,synflood", "--set", "portscan.windowNanos=1000000000", "--set",
                 "synflood.minSyns=20000");
         // 1 s windows: the 5.4 s scan is reported by 5 of them (the last has under 100 ports), merged into one detection
         // by the 10 s de-duplication; 10,003 SYNs stay under 20,000
@@ -79,15 +79,15 @@ class DetectCommandTest {
     @Test
     void badSettingsAreErrors() {
         String file = TestData.capture("benign/ndpi-ftp.pcap").toString();
-        CliTest.Run r = CliTest.run("detect", file, "--set", "portscan.nosuch=1");
+        CliHarness.Result r = CliHarness.run("detect", file, "--set", "portscan.nosuch=1");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("unknown parameter 'nosuch' of portscan (parameters: windowNanos, minDistinctPorts");
-        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=many").err())
+        assertThat(CliHarness.run("detect", file, "--set", "portscan.minDistinctPorts=many").err())
                 .contains("portscan.minDistinctPorts: 'many' is not an integer");
-        assertThat(CliTest.run("detect", file, "--set", "portscan.minDistinctPorts=0").err()).contains("bad port scan config");
-        assertThat(CliTest.run("detect", file, "--detectors", "synflood", "--set", "portscan.minDistinctPorts=5").err())
+        assertThat(CliHarness.run("detect", file, "--set", "portscan.minDistinctPorts=0").err()).contains("bad port scan config");
+        assertThat(CliHarness.run("detect", file, "--detectors", "synflood", "--set", "portscan.minDistinctPorts=5").err())
                 .contains("portscan is not among the chosen detectors");
-        assertThat(CliTest.run("detect", file, "--set", "minDistinctPorts").err()).contains("is not detector.parameter=value");
-        assertThat(CliTest.run("detect", file, "--set", "amplification.services=1").err()).contains("amplification.services cannot be set here");
+        assertThat(CliHarness.run("detect", file, "--set", "minDistinctPorts").err()).contains("is not detector.parameter=value");
+        assertThat(CliHarness.run("detect", file, "--set", "amplification.services=1").err()).contains("amplification.services cannot be set here");
     }
 }

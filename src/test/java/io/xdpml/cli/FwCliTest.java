@@ -33,7 +33,7 @@ class FwCliTest {
                 List.of("fw", "clear"))) {
             String[] args = java.util.stream.Stream.concat(cmd.stream(), java.util.stream.Stream.of("--help"))
                     .toArray(String[]::new);
-            CliTest.Run r = CliTest.run(args);
+            CliHarness.Result r = CliHarness.run(args);
             assertThat(r.code()).as("%s --help", cmd).isZero();
             assertThat(r.out()).contains("Usage: xdpml fw");
         }
@@ -59,7 +59,7 @@ class FwCliTest {
             ns.run(() -> {
                 int ifindex = Interfaces.indexOf("xdpml1");
                 try {
-                    CliTest.Run load = CliTest.run("fw", "load", good.toString(), "--iface", "xdpml1", pinDir);
+                    CliHarness.Result load = CliHarness.run("fw", "load", good.toString(), "--iface", "xdpml1", pinDir);
                     assertThat(load.code()).as(load.err()).isZero();
                     assertThat(load.out()).contains("valid: 0 deny, 1 allow entries, 1 rules").contains("attached to xdpml1");
                     assertThat(XdpAttachment.attachedProgramId(ifindex, XdpMode.AUTO)).as("attached, no fd held").isPresent();
@@ -75,7 +75,7 @@ class FwCliTest {
                         }
                     }
                     Thread.sleep(100);
-                    CliTest.Run stats = CliTest.run("fw", "stats", "--json", pinDir);
+                    CliHarness.Result stats = CliHarness.run("fw", "stats", "--json", pinDir);
                     assertThat(stats.code()).as(stats.err()).isZero();
                     JsonNode st = new ObjectMapper().readTree(stats.out());
                     assertThat(st.at("/counters/packets").asLong()).isEqualTo(6);
@@ -84,19 +84,19 @@ class FwCliTest {
                     assertThat(st.at("/counters/pass_rule").asLong()).isEqualTo(1);
                     assertThat(st.at("/counters/drop_default").asLong()).isEqualTo(3);
                     assertThat(st.at("/rules/0").asLong()).isEqualTo(1);
-                    assertThat(CliTest.run("fw", "stats", pinDir).out()).contains("drop_default").contains("rule 1");
+                    assertThat(CliHarness.run("fw", "stats", pinDir).out()).contains("drop_default").contains("rule 1");
 
-                    String shown = CliTest.run("fw", "show", pinDir).out();
+                    String shown = CliHarness.run("fw", "show", pinDir).out();
                     assertThat(shown).contains("default drop").contains("allow src 198.51.100.0/24")
                             .contains("1 rules compiled into").contains("attached to: xdpml1").contains("conntrack on");
-                    assertThat(CliTest.run("fw", "show", "--connections", pinDir).out()).contains("# 3 connections")
+                    assertThat(CliHarness.run("fw", "show", "--connections", pinDir).out()).contains("# 3 connections")
                             .contains("# udp 198.51.100.9:1234 -> 192.0.2.1:80 udp").contains("# udp 203.0.113.5:1234 -> 192.0.2.1:53 udp");
 
-                    CliTest.Run rejected = CliTest.run("fw", "load", bad.toString(), pinDir);
+                    CliHarness.Result rejected = CliHarness.run("fw", "load", bad.toString(), pinDir);
                     assertThat(rejected.code()).isEqualTo(1);
                     assertThat(rejected.err()).contains("line 2: '10.0.0.300' is not an IPv4 or IPv6 address")
                             .contains("nothing was changed");
-                    assertThat(CliTest.run("fw", "show", pinDir).out()).as("unchanged").isEqualTo(shown);
+                    assertThat(CliHarness.run("fw", "show", pinDir).out()).as("unchanged").isEqualTo(shown);
 
                     Process p = new ProcessBuilder("bpftool", "map", "dump", "pinned", dir.resolve("xdpml_fw_config").toString())
                             .redirectErrorStream(true).start();
@@ -104,19 +104,19 @@ class FwCliTest {
                     p.waitFor();
                     assertThat(dump).as("BTF: fields by name").contains("\"default_action\"").contains("\"timeout_udp_ns\"");
 
-                    CliTest.Run swapped = CliTest.run("fw", "load", json.toString(), "--iface", "xdpml1", pinDir);
+                    CliHarness.Result swapped = CliHarness.run("fw", "load", json.toString(), "--iface", "xdpml1", pinDir);
                     assertThat(swapped.code()).as(swapped.err()).isZero();
                     assertThat(swapped.out()).contains("swapped").contains("already attached to xdpml1");
-                    assertThat(CliTest.run("fw", "show", pinDir).out()).contains("allow src 192.0.2.2/32")
+                    assertThat(CliHarness.run("fw", "show", pinDir).out()).contains("allow src 192.0.2.2/32")
                             .doesNotContain("198.51.100.0/24");
                 } finally {
-                    CliTest.Run clear = CliTest.run("fw", "clear", pinDir);
+                    CliHarness.Result clear = CliHarness.run("fw", "clear", pinDir);
                     assertThat(clear.out()).contains("removed the firewall (detached from xdpml1)");
                 }
                 assertThat(XdpAttachment.attachedProgramId(ifindex, XdpMode.AUTO)).as("detached by clear").isEmpty();
                 assertThat(new FirewallPins(dir).exists()).isFalse();
                 assertThat(dir).doesNotExist();
-                assertThat(CliTest.run("fw", "stats", pinDir).err()).contains("no firewall is loaded");
+                assertThat(CliHarness.run("fw", "stats", pinDir).err()).contains("no firewall is loaded");
                 return null;
             });
         } finally {

@@ -24,7 +24,7 @@ class ModelCliTest {
     @Test
     void trainWritesAModelThatEvalJudgesWithTheDocumentedJson() throws Exception {
         Path model = dir.resolve("dt.json");
-        CliTest.Run t = CliTest.run("train", "--data", cic(), "--model", "dt", "--depth", "6", "--out", model.toString());
+        CliHarness.Result t = CliHarness.run("train", "--data", cic(), "--model", "dt", "--depth", "6", "--out", model.toString());
         assertThat(t.code()).as(t.err()).isZero();
         assertThat(t.out()).contains("-- F1 per flow (one sample each)", "float", "quantized", "macro F1",
                 "agree with the float trees on 1894 of 1894 held-out samples", "wrote " + model);
@@ -32,7 +32,7 @@ class ModelCliTest {
         assertThat(m.provenance().get("split").asText()).contains("seed 1");
         assertThat(m.provenance().get("held_out").get("quantized").get("macro_f1").asDouble()).isGreaterThan(0.8);
 
-        CliTest.Run e = CliTest.run("eval", "--model", model.toString(), "--data", cic(), "--json");
+        CliHarness.Result e = CliHarness.run("eval", "--model", model.toString(), "--data", cic(), "--json");
         assertThat(e.code()).as(e.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(e.out());
         assertThat(j.fieldNames()).toIterable().contains("macro_f1", "weighted_f1", "accuracy", "per_class", "confusion", "per_flow", "engines");
@@ -52,18 +52,18 @@ class ModelCliTest {
     @Test
     void badOptionsFailWithAClearMessage() {
         Path out = dir.resolve("m.json");
-        CliTest.Run r = CliTest.run("train", "--data", cic(), "--model", "svm", "--out", out.toString());
+        CliHarness.Result r = CliHarness.run("train", "--data", cic(), "--model", "svm", "--out", out.toString());
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("unknown model kind 'svm'");
-        r = CliTest.run("train", "--data", cic(), "--model", "dt", "--inputs", "duration_us,nope", "--out", out.toString());
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--inputs", "duration_us,nope", "--out", out.toString());
         assertThat(r.err()).contains("unknown model input 'nope'");
-        r = CliTest.run("train", "--data", cic(), "--model", "dt", "--mode", "flow:0", "--out", out.toString());
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--mode", "flow:0", "--out", out.toString());
         assertThat(r.err()).contains("mode must be 'packet' or 'flow:N'");
-        r = CliTest.run("train", "--data", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--model", "dt", "--out", out.toString());
+        r = CliHarness.run("train", "--data", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--model", "dt", "--out", out.toString());
         assertThat(r.err()).contains("captures need --labels RULES");
         assertThat(out).doesNotExist();
         for (String cmd : new String[] {"train", "eval"}) {
-            assertThat(CliTest.run(cmd, "--help").out()).contains("Usage: xdpml " + cmd);
+            assertThat(CliHarness.run(cmd, "--help").out()).contains("Usage: xdpml " + cmd);
         }
     }
 }

@@ -17,19 +17,19 @@ class ProcessorBenchCommandTest {
 
     @Test
     void helpListsTheOptionsAndTheRows() {
-        CliTest.Run r = CliTest.run("bench", "processor", "--help");
+        CliHarness.Result r = CliHarness.run("bench", "processor", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: xdpml bench processor").contains("--sample").contains("--detectors")
                 .contains("--frames").contains("--runs").contains("--no-flows").contains("MlPacketProcessor");
-        assertThat(CliTest.run("bench", "--help").out()).contains("processor");
+        assertThat(CliHarness.run("bench", "--help").out()).contains("processor");
     }
 
     @Test
     void badOptionsAreRefusedWithTheReason() {
-        CliTest.Run r = CliTest.run("bench", "processor", "--sample", "1,0");
+        CliHarness.Result r = CliHarness.run("bench", "processor", "--sample", "1,0");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--sample values must be >= 1, got 0");
-        CliTest.Run d = CliTest.run("bench", "processor", "--detectors", "portscan,nosuch");
+        CliHarness.Result d = CliHarness.run("bench", "processor", "--detectors", "portscan,nosuch");
         assertThat(d.code()).isNotZero();
         assertThat(d.err()).contains("unknown detector 'nosuch'");
     }
@@ -41,7 +41,7 @@ class ProcessorBenchCommandTest {
         Requirements.require(Runtime.getRuntime().availableProcessors() >= 2, "bench processor needs 2 CPUs");
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/gcc")) || Files.isExecutable(Path.of("/usr/bin/clang")),
                 "gcc or clang to compile the C consumer");
-        CliTest.Run r = CliTest.run("bench", "processor", "--sample", "1,10", "--frames", "20000", "--runs", "1",
+        CliHarness.Result r = CliHarness.run("bench", "processor", "--sample", "1,10", "--frames", "20000", "--runs", "1",
                 "--detectors", "portscan,synflood", "--warm-up", "0.2");
         assertThat(r.code()).as(r.err()).isZero();
         List<Matcher> rows = r.out().lines().map(ROW::matcher).filter(Matcher::matches).toList();

@@ -15,16 +15,16 @@ import org.junit.jupiter.api.Test;
 class XskBenchCommandTest {
     @Test
     void helpListsTheOptions() {
-        CliTest.Run r = CliTest.run("bench", "xsk", "--help");
+        CliHarness.Result r = CliHarness.run("bench", "xsk", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("Usage: xdpml bench xsk").contains("--sample").contains("--drain-rounds")
                 .contains("--no-metadata");
-        assertThat(CliTest.run("bench", "--help").out()).contains("xsk");
+        assertThat(CliHarness.run("bench", "--help").out()).contains("xsk");
     }
 
     @Test
     void badSamplingIsRefusedWithTheReason() {
-        CliTest.Run r = CliTest.run("bench", "xsk", "--sample", "1,0");
+        CliHarness.Result r = CliHarness.run("bench", "xsk", "--sample", "1,0");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--sample values must be >= 1, got 0");
     }
@@ -36,7 +36,7 @@ class XskBenchCommandTest {
         Requirements.require(Runtime.getRuntime().availableProcessors() >= 2, "bench xsk needs 2 CPUs");
         Requirements.require(Files.isExecutable(Path.of("/usr/bin/gcc")) || Files.isExecutable(Path.of("/usr/bin/clang")),
                 "gcc or clang to compile the C consumer");
-        CliTest.Run r = CliTest.run("bench", "xsk", "--sample", "1", "--frames", "20000", "--runs", "1", "--drain-rounds", "5",
+        CliHarness.Result r = CliHarness.run("bench", "xsk", "--sample", "1", "--frames", "20000", "--runs", "1", "--drain-rounds", "5",
                 "--drain-frames", "256");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).containsPattern("(?m)^1/1\\s+c\\s").containsPattern("(?m)^1/1\\s+java\\s");

@@ -2,7 +2,7 @@ package io.xdpml.vxlan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xdpml.cli.Main;
+import io.xdpml.cli.CliHarness;
 import io.xdpml.kernel.PacketSocket;
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.testing.TestData;
@@ -21,23 +21,15 @@ import picocli.CommandLine;
 
 /** {@code xdpml vxlan}: bad files refused with their line numbers; a timed run on the VXLAN rig counts the traffic. */
 class VxlanCliTest {
-    record Run(int code, String out, String err) {}
-
-    static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static CliHarness.Result run(String... args) {
+        return CliHarness.run(args);
     }
 
     @Test
     void aBadNatFileIsRefusedWithItsLineNumbers(@TempDir Path dir) throws Exception {
         Path nat = dir.resolve("nat.txt");
         Files.writeString(nat, "# ok\n* 53 -> 10.0.0.1 5353\n10.0.0.2 80 -> 10.0.0.3\n10.0.0.4 99999 -> 10.0.0.5 1\n* 53 -> 10.0.0.9 1\n");
-        Run r = run("vxlan", "--in", "xdpml-none0", "--out", "xdpml-none1", "--nat", nat.toString());
+        CliHarness.Result r = run("vxlan", "--in", "xdpml-none0", "--out", "xdpml-none1", "--nat", nat.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("line 3: expected", "line 4: bad port '99999'", "line 5: a second mapping", "nothing was changed");
     }
@@ -46,7 +38,7 @@ class VxlanCliTest {
     void aBadAllowlistAndBadOptionsAreRefused(@TempDir Path dir) throws Exception {
         Path allow = dir.resolve("allow.json");
         Files.writeString(allow, "{\"version\": \"1\", \"total_ips\": 3,\n \"flat_ip_list\": [\"192.0.2.1\"]}\n");
-        Run r = run("vxlan", "--in", "a", "--out", "b", "--allowlist", allow.toString());
+        CliHarness.Result r = run("vxlan", "--in", "a", "--out", "b", "--allowlist", allow.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("total_ips");
         assertThat(run("vxlan", "--in", "a", "--out", "b", "--match", "both").err()).contains("--match must be src or dst");
@@ -63,7 +55,7 @@ class VxlanCliTest {
         Files.writeString(nat, "* 5000 -> 172.16.0.2 6000\n");
         try (VxlanRig rig = new VxlanRig()) {
             String mac = VxlanRig.mac(rig.backend, VxlanRig.BACKEND_IF);
-            CompletableFuture<Run> cli = CompletableFuture.supplyAsync(() -> rig.gateway.run(() -> run("vxlan", "--in",
+            CompletableFuture<CliHarness.Result> cli = CompletableFuture.supplyAsync(() -> rig.gateway.run(() -> run("vxlan", "--in",
                     VxlanRig.IN_IF, "--out", VxlanRig.OUT_IF, "--allowlist", allow.toString(), "--nat", nat.toString(),
                     "--clear-df", "--dst-mac", mac, "--duration", "3")));
             Thread.sleep(1500); // the command has loaded and attached by now
@@ -82,7 +74,7 @@ class VxlanCliTest {
                 }
                 return null;
             });
-            Run r = cli.get();
+            CliHarness.Result r = cli.get();
             assertThat(r.code()).as(r.err()).isZero();
             String last = r.out().lines().reduce((a, b) -> b).orElseThrow();
             assertThat(r.out().lines().filter(l -> l.startsWith("total=")).count()).as(r.out()).isBetween(2L, 4L);
