@@ -114,7 +114,9 @@ struct xdpml_model_scratch {
 	__u32 attempts;
 	__u32 length;                                     /* frame length */
 	__u8 cache;                                       /* store the class in the flow when done */
-	__u8 pad[7];
+	__u8 flow_sampled;                                /* the pipeline's sample stage: the flow is sampled */
+	__u8 pad[2];
+	__u32 word;                                       /* the packet's configuration word (pipeline.h) */
 	__u8 votes[XDPML_MODEL_MAX_CLASSES];              /* a forest's votes */
 };
 

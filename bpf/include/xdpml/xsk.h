@@ -32,7 +32,7 @@ struct xdpml_xsk_meta {
 
 /* Counters of the redirect stage (per CPU, summed by Java): index = enum xdpml_xsk_counter. */
 enum xdpml_xsk_counter {
-	XDPML_XC_SEEN = 0,      /* packets the program saw */
+	XDPML_XC_SEEN = 0,      /* packets that reached the sample stage */
 	XDPML_XC_SAMPLED,       /* packets chosen by the 1-in-N sampling (all when N <= 1) */
 	XDPML_XC_REDIRECTED,    /* sampled packets redirected to a socket of the XSKMAP */
 	XDPML_XC_NO_SOCKET,     /* sampled packets whose queue had no socket: given cfg_other_action */
@@ -40,7 +40,8 @@ enum xdpml_xsk_counter {
 	XDPML_XC_BLOCKED,       /* packets dropped because their source is blocked (mitigation.h) */
 	XDPML_XC_MIRRORED,      /* mirror hand-off: sampled packets copied into the ring buffer (and passed) */
 	XDPML_XC_MIRROR_LOST,   /* mirror hand-off: ring buffer full (Java behind): not copied, still passed */
-	XDPML_XC_MAX = 8,
+	XDPML_XC_CAPPED,        /* sampled packets over the rate cap of the path to Java: not handed, passed on */
+	XDPML_XC_MAX = 16,
 };
 
 /*

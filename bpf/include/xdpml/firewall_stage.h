@@ -1,19 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Pipeline "firewall": parse (with its counters), then the firewall stage (firewall.h,
- * docs/firewall.md): deny/allow lists, rules, conntrack, rate limits; XDP_DROP or XDP_PASS.
+ * The firewall stage of the composed pipeline (firewall.h holds its maps and layouts, semantics
+ * in docs/firewall.md): judges a parsed packet with the lists, rules, conntrack and buckets of
+ * generation gen, counts the verdict and returns its reason (enum xdpml_fw_counter). The Java
+ * twin is io.xdpml.firewall.JavaFirewall.
  */
-#include "xdpml/parse.h"
-#include "xdpml/stats.h"
-#include "xdpml/firewall.h"
+#ifndef XDPML_FIREWALL_STAGE_H
+#define XDPML_FIREWALL_STAGE_H
 
-volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
-/* Test mode: packet time is test_clock_ns, which the caller of BPF_PROG_TEST_RUN sets. */
-volatile const __u8 cfg_test_clock = 0;
+#include "parse.h"
+#include "clock.h"
+#include "firewall.h"
+
 /* Test mode: keep each packet's reason and rule slot in last_verdict. */
 volatile const __u8 cfg_record_verdict = 0;
-
-__u64 test_clock_ns;
 struct xdpml_fw_verdict last_verdict;
 
 /*
@@ -117,13 +117,20 @@ static __always_inline int xdpml_fw_addr_cmp(const __u8 *x, const __u8 *y)
 	return 0;
 }
 
-static __always_inline int xdpml_fw_verdict(struct xdpml_fw_counters *fc, __u32 reason, __u32 slot)
+/* Counts the verdict (and records it in test mode); returns the reason. */
+static __always_inline __u32 xdpml_fw_verdict(struct xdpml_fw_counters *fc, __u32 reason, __u32 slot)
 {
 	fc->c[reason & (XDPML_FWC_MAX - 1)]++;
 	if (cfg_record_verdict) {
 		last_verdict.reason = reason;
 		last_verdict.slot = slot;
 	}
+	return reason;
+}
+
+/* Whether a verdict reason drops the packet. */
+static __always_inline int xdpml_fw_drops(__u32 reason)
+{
 	switch (reason) {
 	case XDPML_FWC_PASS_NOT_IP:
 	case XDPML_FWC_PASS_MALFORMED:
@@ -131,9 +138,9 @@ static __always_inline int xdpml_fw_verdict(struct xdpml_fw_counters *fc, __u32 
 	case XDPML_FWC_PASS_ALLOW_LIST:
 	case XDPML_FWC_PASS_RULE:
 	case XDPML_FWC_PASS_DEFAULT:
-		return XDP_PASS;
+		return 0;
 	default:
-		return XDP_DROP;
+		return 1;
 	}
 }
 
@@ -176,26 +183,23 @@ static __always_inline int xdpml_fw_is_pass(__u32 reason)
 	       reason == XDPML_FWC_PASS_DEFAULT;
 }
 
-SEC("xdp")
-int xdpml_firewall(struct xdp_md *ctx)
+/*
+ * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
+ * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
+ * time, read once per packet and only when a bucket or conntrack needs it.
+ */
+static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
+						  __u64 *clock)
 {
-	struct xdpml_counters *c = xdpml_parse_stage(ctx, cfg_vxlan_port);
-	if (!c)
-		return XDP_ABORTED;
 	__u32 zero = 0;
 	struct xdpml_fw_counters *fc = bpf_map_lookup_elem(&xdpml_fw_stats, &zero);
-	__u32 *genp = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
-	if (!fc || !genp)
-		return XDP_ABORTED;
-	/* the generation is read once: every lookup below uses the same one */
-	__u32 g = *genp & 1;
+	g &= 1;
 	__u8 gen = g;
 	struct xdpml_fw_config *cfg = bpf_map_lookup_elem(&xdpml_fw_config, &g);
-	if (!cfg)
-		return XDP_ABORTED;
+	if (!fc || !cfg) /* cannot happen: arrays */
+		return XDPML_FWC_PASS_NOT_IP;
 	fc->c[XDPML_FWC_PACKETS]++;
 
-	const struct xdpml_parse_summary *s = &c->scratch.s;
 	if (s->error)
 		return xdpml_fw_verdict(fc, cfg->malformed_pass ? XDPML_FWC_PASS_MALFORMED : XDPML_FWC_DROP_MALFORMED,
 					XDPML_FW_NO_RULE);
@@ -214,7 +218,7 @@ int xdpml_firewall(struct xdp_md *ctx)
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;
 	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->conntrack)
-		now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
+		now = xdpml_now_once(clock);
 	int syn_only = p.proto == 6 && (p.tcp_flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN;
 
 	struct xdpml_fw_rate *rate = 0;
@@ -308,4 +312,4 @@ int xdpml_firewall(struct xdp_md *ctx)
 	return xdpml_fw_verdict(fc, reason, slot);
 }
 
-char LICENSE[] SEC("license") = "Dual BSD/GPL";
+#endif

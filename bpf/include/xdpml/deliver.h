@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The sample and deliver stages of the composed pipeline: which packets go to Java, and how.
+ *
+ * sample:  1-in-N by packet (a per-CPU count: exact shares, no random numbers) or by flow (whole
+ *          flows chosen by key hash in the flow stage, cfg_sample_flow_n); N is a setting of the
+ *          active delivery slot, so a reload changes it at once.
+ * deliver: at most rate_pps packets per second to Java (a token bucket shared by all CPUs;
+ *          0 = no cap; over it: counted as capped, the packet goes on), then either
+ *          - mirror: the packet's head and metadata are copied into the ring buffer xdpml_mirror
+ *            (struct xdpml_mirror_rec) and the packet passes on, so a server keeps its traffic;
+ *          - AF_XDP: the packet is redirected to the socket of its receive queue (xdpml_xsks) with
+ *            struct xdpml_xsk_meta before it; with no socket there, it goes on.
+ * Counters: enum xdpml_xsk_counter (xsk.h). Java twin: io.xdpml.dataplane.JavaDataPlane.
+ */
+#ifndef XDPML_DELIVER_H
+#define XDPML_DELIVER_H
+
+#include "parse.h"
+#include "flow.h"
+#include "xsk.h"
+#include "clock.h"
+#include "firewall.h"
+
+/* 1: mirror copies to the ring buffer; 0: redirect to AF_XDP sockets */
+volatile const __u8 cfg_mirror = 0;
+/* 0: no metadata before AF_XDP frames (the cheapest hand-off, for benchmarks of the rings alone) */
+volatile const __u8 cfg_metadata = 1;
+/* Test mode: keep each delivered packet's metadata in last_meta; with AF_XDP, count no socket. */
+volatile const __u8 cfg_record_meta = 0;
+
+struct xdpml_xsk_meta last_meta;
+
+/* Settings that a reload changes (two slots: the delivery bit of the configuration word). */
+struct xdpml_deliver_config {
+	__u32 sample_n;   /* 1-in-N by packet (1: every packet); by flow: unused (cfg_sample_flow_n) */
+	__u32 pad;
+	__u64 rate_pps;   /* packets per second to Java at most; 0: no cap */
+	__u64 rate_burst; /* the bucket's depth in packets */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct xdpml_deliver_config);
+} xdpml_deliver_config SEC(".maps");
+
+/* The rate cap's bucket, shared by every CPU (a cap on the path to Java, not per CPU). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_flood);
+} xdpml_deliver_bucket SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_xsks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64[XDPML_XC_MAX]);
+} xdpml_xsk_counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} xdpml_mirror SEC(".maps");
+
+/* The record is built here (per CPU), then copied into the ring at its real size. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_mirror_rec);
+} xdpml_mirror_scratch SEC(".maps");
+
+static __always_inline __u64 *xdpml_deliver_counters(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&xdpml_xsk_counters, &zero);
+}
+
+/* The sample stage: whether this packet goes to Java. flow_sampled: its flow was chosen. */
+static __always_inline int xdpml_sample_stage(__u64 *c, const struct xdpml_deliver_config *dc, int by_flow,
+					      int flow_sampled)
+{
+	__u64 seen = c[XDPML_XC_SEEN]++;
+	int chosen;
+	if (by_flow)
+		chosen = flow_sampled;
+	else
+		chosen = dc->sample_n <= 1 || seen % dc->sample_n == 0;
+	if (chosen)
+		c[XDPML_XC_SAMPLED]++;
+	return chosen;
+}
+
+/* Whether the rate cap lets one more packet through to Java now. */
+static __always_inline int xdpml_deliver_allowed(const struct xdpml_deliver_config *dc, __u64 *clock)
+{
+	if (!dc->rate_pps)
+		return 1;
+	__u32 zero = 0;
+	struct xdpml_fw_flood *b = bpf_map_lookup_elem(&xdpml_deliver_bucket, &zero);
+	if (!b)
+		return 1;
+	__u64 now = xdpml_now_once(clock);
+	bpf_spin_lock(&b->lock);
+	int ok = xdpml_fw_take(&b->b, now, dc->rate_pps, dc->rate_burst * XDPML_NS_PER_TOKEN);
+	bpf_spin_unlock(&b->lock);
+	return ok;
+}
+
+static __always_inline void xdpml_meta_fill(struct xdpml_xsk_meta *m, __u32 hash, const struct xdpml_parse_summary *s,
+					    __u16 verdict, __u32 queue)
+{
+	m->magic = XDPML_XSK_META_MAGIC;
+	m->flow_hash = hash;
+	m->parse_flags = s->flags;
+	m->parse_error = s->error;
+	m->verdict = verdict;
+	m->rx_queue = queue;
+}
+
+/* Copies the packet and its metadata into the mirror ring; counts a full ring as lost. */
+static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u32 hash,
+					       const struct xdpml_parse_summary *s, __u16 verdict, __u32 queue)
+{
+	__u32 zero = 0;
+	struct xdpml_mirror_rec *r = bpf_map_lookup_elem(&xdpml_mirror_scratch, &zero);
+	if (!r)
+		return 0;
+	__u32 len = ctx->data_end - ctx->data;
+	__u64 cap = len;
+	if (cap > XDPML_MIRROR_SNAP)
+		cap = XDPML_MIRROR_SNAP;
+	/* keep the clamped register: else clang may pass a fresh copy of len the verifier can't bound */
+	asm volatile("" : "+r"(cap));
+	if (cap < 1 || cap > XDPML_MIRROR_SNAP || bpf_xdp_load_bytes(ctx, 0, r->data, cap) != 0) {
+		c[XDPML_XC_MIRROR_LOST]++;
+		return 0;
+	}
+	r->wire_len = len;
+	r->cap_len = cap;
+	r->ktime_ns = bpf_ktime_get_ns();
+	xdpml_meta_fill(&r->meta, hash, s, verdict, queue);
+	if (bpf_ringbuf_output(&xdpml_mirror, r, XDPML_MIRROR_HEADER + cap, 0) == 0) {
+		c[XDPML_XC_MIRRORED]++;
+		return 1;
+	}
+	c[XDPML_XC_MIRROR_LOST]++;
+	return 0;
+}
+
+/*
+ * The deliver stage for a chosen packet: XDP_REDIRECT when an AF_XDP socket took it, else -1
+ * (the packet goes on: mirrored, capped, or no socket). *delivered: it or its copy reached Java's
+ * ring. key: the packet's flow key when the flow stage made one, else NULL (made here for the hash).
+ */
+static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, const struct xdpml_deliver_config *dc,
+					       const struct xdpml_parse_summary *s, const struct xdpml_flow_key *key,
+					       __u16 verdict, __u64 *clock, int *delivered)
+{
+	*delivered = 0;
+	if (!xdpml_deliver_allowed(dc, clock)) {
+		c[XDPML_XC_CAPPED]++;
+		return -1;
+	}
+	__u32 queue = ctx->rx_queue_index;
+	if (!cfg_mirror && !cfg_record_meta && !bpf_map_lookup_elem(&xdpml_xsks, &queue)) {
+		c[XDPML_XC_NO_SOCKET]++;
+		return -1;
+	}
+	__u32 hash = 0;
+	if (cfg_metadata || cfg_mirror) {
+		if (key) {
+			hash = xdpml_flow_hash(key);
+		} else {
+			struct xdpml_flow_key k;
+			struct xdpml_flow_packet pkt;
+			__builtin_memset(&k, 0, sizeof(k));
+			if (xdpml_flow_key_of(ctx, s, &k, &pkt) == 0)
+				hash = xdpml_flow_hash(&k);
+		}
+	}
+	if (cfg_mirror) {
+		*delivered = xdpml_mirror_packet(ctx, c, hash, s, verdict, queue);
+		return -1;
+	}
+	if (cfg_record_meta)
+		xdpml_meta_fill(&last_meta, hash, s, verdict, queue);
+	if (cfg_metadata) {
+		if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct xdpml_xsk_meta)) == 0) {
+			void *data = (void *)(long)ctx->data;
+			struct xdpml_xsk_meta *m = (void *)(long)ctx->data_meta;
+			if ((void *)(m + 1) <= data)
+				xdpml_meta_fill(m, hash, s, verdict, queue);
+			else
+				c[XDPML_XC_META_FAILED]++;
+		} else {
+			c[XDPML_XC_META_FAILED]++;
+		}
+	}
+	int r = bpf_redirect_map(&xdpml_xsks, queue, XDP_ABORTED);
+	if (r == XDP_REDIRECT) {
+		c[XDPML_XC_REDIRECTED]++;
+		*delivered = 1;
+		return XDP_REDIRECT;
+	}
+	c[XDPML_XC_NO_SOCKET]++;
+	return -1;
+}
+
+#endif

@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The composed data plane: one XDP program per interface, every stage in this order, each
+ * switched on or off before load (read-only globals: the verifier removes what is off, so a
+ * stage that is off costs nothing):
+ *
+ *   parse     parse.h, stats.h        every header; protocol and parse-error counters
+ *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation)
+ *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard
+ *   flow      flow_stage.h            the LRU flow table, per-flow features, flow records
+ *   model     model_stage.h           tree, forest or MLP (tail calls), per packet or per flow;
+ *                                     per-class action: pass, drop, count, to Java
+ *   sample    deliver.h               1-in-N by packet or by flow
+ *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
+ *   end                               the default action (cfg_action)
+ *
+ * A stage that drops ends the packet there; the counters say who (pipeline.h). Every setting a
+ * reload changes lives in a double-buffered map chosen by the configuration word, read once per
+ * packet. The Java twin of this file is io.xdpml.dataplane.JavaDataPlane, stage for stage.
+ */
+#include "xdpml/parse.h"
+#include "xdpml/stats.h"
+#include "xdpml/clock.h"
+#include "xdpml/pipeline.h"
+#include "xdpml/mitigation.h"
+#include "xdpml/firewall_stage.h"
+#include "xdpml/flow_stage.h"
+#include "xdpml/model_stage.h"
+#include "xdpml/deliver.h"
+
+volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
+volatile const __u8 cfg_blocks = 0;
+volatile const __u8 cfg_firewall = 0;
+volatile const __u8 cfg_flow = 0;
+volatile const __u8 cfg_model = 0;      /* needs cfg_flow */
+volatile const __u8 cfg_sample = 0;     /* 0: nothing goes to Java; 1: by packet; 2: by flow (needs cfg_flow) */
+/* What a packet that no stage ended gets (benchmarks set XDP_DROP so that programs end alike). */
+volatile const __u32 cfg_action = XDP_PASS;
+/* Test mode: keep each packet's parse summary in last_summary. */
+volatile const __u8 cfg_record_summary = 0;
+
+#define XDPML_SAMPLE_BY_PACKET 1
+#define XDPML_SAMPLE_BY_FLOW 2
+
+struct xdpml_parse_summary last_summary;
+
+/* Counts and records how the packet leaves; returns its action. */
+static __always_inline int xdpml_leave(struct xdpml_pipeline_stats *ps, __u32 action, __u32 stage, __u32 reason)
+{
+	if (ps) {
+		if (action == XDP_DROP)
+			ps->dropped[stage & (XDPML_ST_MAX - 1)]++;
+		ps->action[action & 7]++;
+	}
+	if (cfg_record_result) {
+		last_result.action = action;
+		last_result.stage = stage;
+		last_result.reason = reason;
+	}
+	return action;
+}
+
+/*
+ * After the model (inline, or at the end of the MLP's tail calls): its outcome acted on, then
+ * sample, deliver, end. key: the flow key (or NULL without the flow stage).
+ */
+static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pipeline_stats *ps,
+					     const struct xdpml_parse_summary *s, const struct xdpml_flow_key *key,
+					     __u32 word, int outcome, int flow_sampled,
+					     __u64 *clock)
+{
+	int to_java = 0;
+	__u16 verdict = 0;
+	if (cfg_model) {
+		if (cfg_record_result)
+			last_result.cls = outcome == XDPML_NO_CLASS ? -1 : (__s16)xdpml_model_class_of(outcome);
+		if (outcome != XDPML_NO_CLASS) {
+			__u32 cls = xdpml_model_class_of(outcome);
+			verdict = cls + 1;
+			__u32 action = xdpml_model_action(outcome);
+			if (action == XDPML_ACT_DROP)
+				return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
+			if (action == XDPML_ACT_XSK) {
+				to_java = 1;
+				if (ps)
+					ps->to_java_forced++;
+			}
+		}
+	}
+	if (cfg_sample || to_java) {
+		__u64 *c = xdpml_deliver_counters();
+		__u32 dslot = (word & XDPML_CW_DELIVER) ? 1 : 0;
+		struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
+		if (c && dc) {
+			int chosen = to_java;
+			if (cfg_sample && !chosen)
+				chosen = xdpml_sample_stage(c, dc, cfg_sample == XDPML_SAMPLE_BY_FLOW, flow_sampled);
+			if (cfg_record_result)
+				last_result.sampled = chosen;
+			if (chosen) {
+				int delivered = 0;
+				int r = xdpml_deliver_stage(ctx, c, dc, s, key, verdict, clock, &delivered);
+				if (cfg_record_result)
+					last_result.delivered = delivered;
+				if (r == XDP_REDIRECT)
+					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
+			}
+		}
+	}
+	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
+}
+
+SEC("xdp")
+int xdpml_pipeline(struct xdp_md *ctx)
+{
+	__u64 clock = 0;
+	__u32 zero = 0;
+	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
+	if (!ps || !cw)
+		return XDP_ABORTED;
+	/* one read of the configuration word: every double-buffered stage uses this one */
+	__u32 word = XDPML_READ_ONCE32(*cw);
+	ps->packets++;
+	if (cfg_record_result) {
+		last_result.fw_reason = 0xffff;
+		last_result.cls = -1;
+		last_result.sampled = 0;
+		last_result.delivered = 0;
+	}
+
+	/* parse */
+	struct xdpml_counters *c = xdpml_parse_stage(ctx, cfg_vxlan_port);
+	if (!c)
+		return XDP_ABORTED;
+	const struct xdpml_parse_summary *s = &c->scratch.s;
+	if (cfg_record_summary)
+		last_summary = c->scratch.s;
+
+	/* blocks */
+	if (cfg_blocks) {
+		__u32 why = xdpml_source_blocked(ctx) ? XDPML_BLOCK_SOURCE : xdpml_flow_blocked(ctx) ? XDPML_BLOCK_FLOW : 0;
+		if (why) {
+			__u64 *xc = xdpml_deliver_counters();
+			if (xc)
+				xc[XDPML_XC_BLOCKED]++;
+			return xdpml_leave(ps, XDP_DROP, XDPML_ST_BLOCKS, why);
+		}
+	}
+
+	/* firewall */
+	if (cfg_firewall) {
+		__u32 reason = xdpml_firewall_stage(ctx, s, word & XDPML_CW_FIREWALL, &clock);
+		if (cfg_record_result)
+			last_result.fw_reason = reason;
+		if (xdpml_fw_drops(reason))
+			return xdpml_leave(ps, XDP_DROP, XDPML_ST_FIREWALL, reason);
+	}
+
+	/* flow */
+	struct xdpml_flow_key stack_key;
+	struct xdpml_flow_key *key = 0;
+	struct xdpml_flow *f = 0;
+	struct xdpml_model_scratch *ms = 0;
+	struct xdpml_flow_packet pkt;
+	int dir = 0;
+	if (cfg_flow) {
+		if (cfg_model) {
+			ms = xdpml_scratch();
+			if (!ms)
+				return XDP_ABORTED;
+			key = &ms->key;
+		} else {
+			key = &stack_key;
+		}
+		__builtin_memset(key, 0, sizeof(*key));
+		f = xdpml_flow_stage(ctx, s, key, &pkt, &dir, &clock);
+		if (!f)
+			key = 0; /* not tracked: no key for the metadata's hash either (as without the stage) */
+	}
+	int flow_sampled = f && f->sampled;
+
+	/* model */
+	int outcome = XDPML_NO_CLASS;
+	if (cfg_model) {
+		if (f && ms) {
+			ms->flow_sampled = flow_sampled;
+			ms->word = word;
+			outcome = xdpml_model_stage(ctx, f, ms, pkt.length, dir, &word);
+		} else {
+			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */
+		}
+	}
+
+	/* model's action, sample, deliver, end */
+	return xdpml_after_model(ctx, ps, s, key, word, outcome, flow_sampled, &clock);
+}
+
+/*
+ * MLP layer L: the model stage goes on here after a tail call, and on the last layer the
+ * pipeline does too. What the entry program knew comes back from per-CPU memory: the parse
+ * summary (parse counters' scratch) and the model scratch (key, flow sampled).
+ */
+static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
+{
+	__u32 zero = 0;
+	__u64 clock = 0;
+	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	struct xdpml_counters *c = xdpml_counters_this_cpu();
+	struct xdpml_model_scratch *ms = xdpml_scratch();
+	if (!ps || !c || !ms)
+		return XDP_ABORTED;
+	int outcome = xdpml_mlp_stage(ctx, ms, l);
+	return xdpml_after_model(ctx, ps, &c->scratch.s, &ms->key, ms->word, outcome, ms->flow_sampled, &clock);
+}
+
+SEC("xdp")
+int xdpml_mlp_layer0(struct xdp_md *ctx)
+{
+	return xdpml_mlp_layer_then_rest(ctx, 0);
+}
+
+SEC("xdp")
+int xdpml_mlp_layer1(struct xdp_md *ctx)
+{
+	return xdpml_mlp_layer_then_rest(ctx, 1);
+}
+
+SEC("xdp")
+int xdpml_mlp_layer2(struct xdp_md *ctx)
+{
+	return xdpml_mlp_layer_then_rest(ctx, 2);
+}
+
+/*
+ * The deployed model on a given input vector (eval_inputs) rather than a packet's flow: for
+ * judging the kernel's inference on data that are not packets (flow CSVs) through
+ * BPF_PROG_TEST_RUN. Same inference as the model stage; no flow, no cache; returns the class
+ * (an MLP: through the layer programs, whose result is in last_class).
+ */
+SEC("xdp")
+int xdpml_model_eval(struct xdp_md *ctx)
+{
+	__u32 zero = 0;
+	struct xdpml_model_stats *st = xdpml_stats();
+	struct xdpml_model_scratch *s = xdpml_scratch();
+	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
+	if (!s || !cw)
+		return XDP_ABORTED;
+	__u32 slot = xdpml_model_slot(XDPML_READ_ONCE32(*cw));
+	struct xdpml_model *m = xdpml_slot(slot);
+	if (!m)
+		return XDP_ABORTED;
+	if (m->hdr.kind == XDPML_MODEL_NONE)
+		{
+		xdpml_unclassified(st, XDPML_MC_NO_MODEL);
+		return XDP_PASS;
+	}
+	for (int i = 0; i < XDPML_MODEL_INPUTS; i++)
+		s->x[i] = eval_inputs[i];
+	if (m->hdr.kind == XDPML_MODEL_MLP) {
+		const struct xdpml_mlp *p = &m->mlp;
+		for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
+			if (j >= p->n_in)
+				break;
+			s->act[0][j] = xdpml_mlp_input(p, j, s->x);
+		}
+		s->slot = slot;
+		s->seq = XDPML_READ_ONCE32(m->hdr.seq);
+		s->attempts = 0;
+		s->length = 0;
+		s->cache = 0;
+		bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
+		xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
+		return XDP_PASS;
+	}
+	if (st)
+		st->counter[XDPML_MC_CLASSIFIED]++;
+	xdpml_classified(m, xdpml_trees_class(m, s->x, s->votes), 0, st);
+	return XDP_PASS;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
