@@ -203,7 +203,6 @@ int xdpml_pipeline(struct xdp_md *ctx)
  */
 static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
 {
-	__u32 zero = 0;
 	__u64 clock = 0;
 	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
 	struct xdpml_counters *c = xdpml_counters_this_cpu();
