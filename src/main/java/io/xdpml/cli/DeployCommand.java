@@ -95,7 +95,7 @@ final class DeployCommand implements Callable<Integer> {
             case "drop" -> 1;
             default -> throw new IllegalArgumentException("--default-action must be pass or drop, not " + defaultAction);
         };
-        try (BpfObject obj = BpfObject.openResource(Pipelines.get(ClassifierProgram.PIPELINE).resource())) {
+        try (BpfObject obj = Pipelines.get(ClassifierProgram.PIPELINE).open()) {
             obj.setConstant("cfg_action", xdpDefault);
             obj.setConstant("cfg_idle_timeout_ns", (long) (idleTimeoutSeconds * 1e9));
             obj.setMaxEntries("xdpml_flows", flows);

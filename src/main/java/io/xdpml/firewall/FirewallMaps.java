@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import io.xdpml.dataplane.ConfigWord;
 
 /**
  * The firewall's kernel maps, of a loaded object or opened from their pins, and the one way to
@@ -33,6 +34,7 @@ public final class FirewallMaps {
     private final BpfMap stats;
     private final BpfMap flood;
     private final int maxRules;
+    private final ConfigWord word;
 
     public FirewallMaps(Function<String, BpfMap> byName) {
         for (String n : NAMES) {
@@ -49,6 +51,7 @@ public final class FirewallMaps {
         stats = maps.get("xdpml_fw_stats");
         flood = maps.get("xdpml_fw_flood");
         maxRules = hits.maxEntries() / 2;
+        word = new ConfigWord(gen, sync);
     }
 
     public Map<String, BpfMap> all() { return maps; }
@@ -64,10 +67,12 @@ public final class FirewallMaps {
 
     /** The generation packets use now (0 or 1). */
     public int activeGeneration() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(4);
-            return gen.lookup(0, v) ? v.get(ValueLayout.JAVA_INT, 0) & 1 : 0;
-        }
+        return word.active(ConfigWord.FIREWALL);
+    }
+
+    /** The configuration word whose bit 0 is the firewall's generation (pipeline.h). */
+    public ConfigWord configWord() {
+        return word;
     }
 
     /** The rule counter slot of rule 0 in the active generation. */
@@ -85,6 +90,20 @@ public final class FirewallMaps {
      * @throws IllegalArgumentException when the config does not fit the maps (nothing changed)
      */
     public synchronized void install(FirewallConfig c) {
+        int next = prepare(c);
+        word.flip(ConfigWord.FIREWALL, next, false); // the switch: one 4-byte value, then a grace period
+        removeGeneration(1 - next);
+    }
+
+    /**
+     * Fills the inactive generation with {@code c} without making it active: the first half of
+     * {@link #install}, for a caller that switches several stages at once with one
+     * {@link ConfigWord#flip} (bit {@link ConfigWord#FIREWALL} to the returned generation), then
+     * calls {@link #removeGeneration} for the old one. On failure nothing is left behind.
+     *
+     * @return the generation written (0 or 1)
+     */
+    public synchronized int prepare(FirewallConfig c) {
         int active = activeGeneration();
         int next = 1 - active;
         if (c.rules().size() > maxRules) {
@@ -109,19 +128,8 @@ public final class FirewallMaps {
             MemorySegment cv = a.allocate(FirewallLayout.CONFIG_SIZE, 8);
             cv.copyFrom(MemorySegment.ofArray(FirewallTables.configValue(c)));
             config.update(next, cv, BpfMap.BPF_ANY);
-            MemorySegment g = a.allocate(4, 4);
-            g.set(ValueLayout.JAVA_INT, 0, next);
-            gen.update(0, g, BpfMap.BPF_ANY); // the switch: one 4-byte value
-            awaitPrograms(a);
         }
-        removeGeneration(active);
-    }
-
-    /** Returns once every program run that began before the call has ended (an RCU grace period). */
-    private void awaitPrograms(Arena a) {
-        MemorySegment inner = a.allocate(4, 4);
-        inner.set(ValueLayout.JAVA_INT, 0, gen.fd());
-        sync.update(0, inner, BpfMap.BPF_ANY);
+        return next;
     }
 
     private static void write(Arena a, BpfMap map, FirewallTables.Entries e) {
@@ -135,7 +143,7 @@ public final class FirewallMaps {
     }
 
     /** Deletes every list and rule entry of generation {@code g}. */
-    private void removeGeneration(int g) {
+    public synchronized void removeGeneration(int g) {
         for (BpfMap m : List.of(lists, rules)) {
             List<byte[]> doomed = new ArrayList<>();
             m.forEachKey(k -> {

@@ -28,7 +28,7 @@ public final class FirewallProgram implements AutoCloseable {
      *                 {@code last_verdict} (for BPF_PROG_TEST_RUN)
      */
     public static FirewallProgram load(Limits limits, int vxlanPort, boolean testMode) {
-        BpfObject obj = BpfObject.openResource(Pipelines.get("firewall").resource());
+        BpfObject obj = Pipelines.get("firewall").open();
         try {
             obj.setConstant("cfg_vxlan_port", vxlanPort);
             obj.setConstant("cfg_test_clock", testMode ? 1 : 0);

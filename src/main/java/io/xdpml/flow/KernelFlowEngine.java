@@ -59,7 +59,7 @@ public final class KernelFlowEngine implements FlowEngine {
         this.config = config;
         this.listener = listener;
         Pipelines.Pipeline p = Pipelines.get(pipeline);
-        BpfObject obj = BpfObject.openResource(p.resource());
+        BpfObject obj = p.open();
         TestRun testRun = null;
         try {
             configure.accept(obj);

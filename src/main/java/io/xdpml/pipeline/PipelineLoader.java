@@ -39,7 +39,7 @@ public final class PipelineLoader {
      */
     public static Loaded load(String name, int action) {
         Pipelines.Pipeline p = Pipelines.get(name);
-        BpfObject obj = BpfObject.openResource(p.resource());
+        BpfObject obj = p.open();
         try {
             if (!name.equals("drop") && !name.equals("firewall")) { // the firewall's verdict is its action
                 obj.setConstant("cfg_action", action);

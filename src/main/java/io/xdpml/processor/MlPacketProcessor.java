@@ -59,7 +59,7 @@ import org.HdrHistogram.SingleWriterRecorder;
  * recorders (one writer each: wait-free, no allocation per packet).
  */
 public final class MlPacketProcessor implements AutoCloseable {
-    private static final String XSK_PROGRAM = "xdpml_xsk";
+    private static final String XSK_PROGRAM = io.xdpml.dataplane.PipelineObject.ENTRY;
     private final ProcessorConfig config;
     private final PacketCallback callback;
     private final XskProgram program;
@@ -225,7 +225,8 @@ public final class MlPacketProcessor implements AutoCloseable {
                 lost += st.rxDropped() + st.rxRingFull();
             }
         }
-        return new ProcessorStats(k.getOrDefault(XskCounter.SEEN, 0L), received, processed, filtered, limited, flagged, captured.get(),
+        // seen by XDP: what reached the sample stage plus what the blocks stage dropped before it
+        return new ProcessorStats(k.getOrDefault(XskCounter.SEEN, 0L) + k.getOrDefault(XskCounter.BLOCKED, 0L), received, processed, filtered, limited, flagged, captured.get(),
                 errors, k.getOrDefault(XskCounter.BLOCKED, 0L), lost);
     }
 

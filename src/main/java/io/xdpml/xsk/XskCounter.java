@@ -2,7 +2,7 @@ package io.xdpml.xsk;
 
 /** The redirect stage's counters ({@code enum xdpml_xsk_counter} in bpf/include/xdpml/xsk.h), in index order. */
 public enum XskCounter {
-    /** Packets the program saw. */
+    /** Packets that reached the sample stage (not dropped by an earlier stage). */
     SEEN,
     /** Packets chosen by the 1-in-N sampling (all when N <= 1). */
     SAMPLED,
@@ -17,8 +17,10 @@ public enum XskCounter {
     /** Mirror hand-off: sampled packets copied into the mirror ring buffer (and passed on). */
     MIRRORED,
     /** Mirror hand-off: sampled packets not copied because the ring was full (Java behind); still passed on. */
-    MIRROR_LOST;
+    MIRROR_LOST,
+    /** Sampled packets over the rate cap of the path to Java: not handed over, passed on. */
+    CAPPED;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
-    public static final int SLOTS = 8;
+    public static final int SLOTS = 16;
 }

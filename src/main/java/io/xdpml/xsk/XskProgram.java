@@ -1,5 +1,9 @@
 package io.xdpml.xsk;
 
+import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.DeliverySettings;
+import io.xdpml.dataplane.PipelineObject;
+import io.xdpml.dataplane.Stages;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.XdpAttachment;
@@ -12,9 +16,10 @@ import java.util.Map;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * {@code bpf/xdp_xsk.bpf.c} loaded: the XDP program that redirects packets (all, or 1-in-N) to
- * the AF_XDP socket of their receive queue through the XSKMAP {@code xdpml_xsks}, with
- * {@link XskMetadata} before each frame. Register sockets, then attach; {@link #close()}
+ * The composed program (bpf/xdp_pipeline.bpf.c) configured for the hand-off to Java: blocks,
+ * then 1-in-N sampling, then delivery, either redirecting packets to the AF_XDP socket of their
+ * receive queue through the XSKMAP {@code xdpml_xsks} with {@link XskMetadata} before each
+ * frame, or mirroring a copy into a ring buffer. Register sockets, then attach; {@link #close()}
  * detaches first, then closes the object (sockets are the caller's to close, after).
  */
 public final class XskProgram implements AutoCloseable {
@@ -39,13 +44,12 @@ public final class XskProgram implements AutoCloseable {
         if (otherAction != XDP_PASS && otherAction != XDP_DROP) {
             throw new IllegalArgumentException("otherAction must be XDP_PASS (2) or XDP_DROP (1), got " + otherAction);
         }
-        BpfObject o = BpfObject.openResource("/bpf/xdp_xsk.bpf.o");
+        BpfObject o = PipelineObject.open(Stages.none().withBlocks(true).withSampling(Stages.Sampling.BY_PACKET, mirror));
         try {
-            o.setConstant("cfg_sample_n", sampleN);
-            o.setConstant("cfg_other_action", otherAction);
+            o.setConstant("cfg_action", otherAction);
             o.setConstant("cfg_metadata", metadata || mirror ? 1 : 0);
-            o.setConstant("cfg_mirror", mirror ? 1 : 0);
             o.load();
+            DeliverySettings.of(o).install(new DeliverySettings.Values(sampleN, 0, 0), new ConfigWord(o.map("xdpml_fw_gen"), o.map("xdpml_fw_sync")));
         } catch (RuntimeException | Error e) {
             o.close();
             throw e;
@@ -104,7 +108,7 @@ public final class XskProgram implements AutoCloseable {
     /** Attaches to {@code ifindex} (calling thread's namespace) in {@code mode}. */
     public XdpAttachment attach(int ifindex, XdpMode mode) {
         if (attachment != null) throw new IllegalStateException("already attached to ifindex " + attachment.ifindex());
-        attachment = XdpAttachment.attach(object.program("xdpml_xsk"), ifindex, mode);
+        attachment = XdpAttachment.attach(object.program(PipelineObject.ENTRY), ifindex, mode);
         return attachment;
     }
 

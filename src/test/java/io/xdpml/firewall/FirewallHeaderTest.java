@@ -29,7 +29,7 @@ class FirewallHeaderTest {
     @Test
     void layoutsMatchTheObjectsBtf() throws Exception {
         Path obj = Files.createTempFile("xdp_firewall", ".o");
-        try (InputStream in = getClass().getResourceAsStream("/bpf/xdp_firewall.bpf.o")) {
+        try (InputStream in = getClass().getResourceAsStream("/bpf/xdp_pipeline.bpf.o")) {
             assertThat(in).isNotNull();
             Files.write(obj, in.readAllBytes());
         }

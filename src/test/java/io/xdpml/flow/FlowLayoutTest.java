@@ -26,8 +26,8 @@ class FlowLayoutTest {
     @BeforeAll
     static void readBtf() throws Exception {
         Path obj = Files.createTempFile("xdp_flow", ".o");
-        try (InputStream in = FlowLayoutTest.class.getResourceAsStream("/bpf/xdp_flow.bpf.o")) {
-            assertThat(in).as("xdp_flow.bpf.o on the classpath").isNotNull();
+        try (InputStream in = FlowLayoutTest.class.getResourceAsStream("/bpf/xdp_pipeline.bpf.o")) {
+            assertThat(in).as("xdp_pipeline.bpf.o on the classpath").isNotNull();
             Files.write(obj, in.readAllBytes());
         }
         Process p;

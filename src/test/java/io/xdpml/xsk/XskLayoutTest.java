@@ -17,8 +17,8 @@ class XskLayoutTest {
     @Test
     void metadataLayoutMatchesTheBtf() throws Exception {
         Path obj = Files.createTempFile("xdp_xsk", ".o");
-        try (InputStream in = XskLayoutTest.class.getResourceAsStream("/bpf/xdp_xsk.bpf.o")) {
-            assertThat(in).as("xdp_xsk.bpf.o on the classpath").isNotNull();
+        try (InputStream in = XskLayoutTest.class.getResourceAsStream("/bpf/xdp_pipeline.bpf.o")) {
+            assertThat(in).as("xdp_pipeline.bpf.o on the classpath").isNotNull();
             Files.write(obj, in.readAllBytes());
         }
         String out;

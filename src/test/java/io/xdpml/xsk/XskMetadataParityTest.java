@@ -2,6 +2,8 @@ package io.xdpml.xsk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xdpml.dataplane.PipelineObject;
+import io.xdpml.dataplane.Stages;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.pcap.CaptureReader;
@@ -31,7 +33,8 @@ class XskMetadataParityTest {
         List<byte[]> frames = new ArrayList<>(SampleTraffic.frames());
         FrameFuzzer fuzz = new FrameFuzzer(5, 600);
         for (int i = 0; i < 20_000; i++) frames.add(fuzz.next());
-        try (BpfObject o = BpfObject.openResource("/bpf/xdp_xsk.bpf.o"); Arena arena = Arena.ofConfined()) {
+        try (BpfObject o = PipelineObject.open(Stages.none().withBlocks(true).withSampling(Stages.Sampling.BY_PACKET, false));
+             Arena arena = Arena.ofConfined()) {
             o.setConstant("cfg_record_meta", 1);
             o.load();
             MemorySegment last = o.variable("last_meta");
@@ -42,7 +45,7 @@ class XskMetadataParityTest {
             List<String> mismatches = new ArrayList<>();
             long compared = 0;
             long withFlow = 0;
-            try (TestRun run = o.program("xdpml_xsk").testRun()) {
+            try (TestRun run = o.program(PipelineObject.ENTRY).testRun()) {
                 for (byte[] f : frames) {
                     if (f.length < 14) continue;
                     MemorySegment.copy(MemorySegment.ofArray(f), 0, pkt, 0, f.length);

@@ -1,5 +1,7 @@
 package io.xdpml.model.kernel;
 
+import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.PipelineObject;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfProgram;
@@ -12,14 +14,14 @@ import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * The model side of a loaded classify pipeline (xdp_classify.bpf.c): wires the MLP layer programs
+ * The model stage of a loaded composed pipeline (xdp_pipeline.bpf.c, model_stage.h): wires the MLP layer programs
  * into their prog array, deploys models into the slots (hot swap, {@link ModelSlots}), and reads
  * the per-class statistics. Used for test runs and for live interfaces alike.
  */
 public final class ClassifierProgram implements AutoCloseable {
     public static final String PIPELINE = "classify";
-    public static final String ENTRY = "xdpml_classify";
-    static final int LAYERS = 3;
+    public static final String ENTRY = PipelineObject.ENTRY;
+    static final int LAYERS = PipelineObject.MLP_LAYERS;
 
     private final BpfMap stats;
     private final BpfMap xsks;
@@ -38,7 +40,7 @@ public final class ClassifierProgram implements AutoCloseable {
         }
         this.stats = object.map("xdpml_model_stats");
         this.xsks = object.map("xdpml_xsks");
-        this.slots = new ModelSlots(object.map("xdpml_models"), object.variable("xdpml_model_active"));
+        this.slots = new ModelSlots(object.map("xdpml_models"), new ConfigWord(object.map("xdpml_fw_gen"), object.map("xdpml_fw_sync")));
     }
 
     /** Hot swap: the next packets use {@code d}; returns the deployment's generation. */

@@ -31,7 +31,7 @@ public final class KernelModelEvaluator implements Classifier, AutoCloseable {
     private final MemorySegment frame;
 
     public KernelModelEvaluator(IntegerModel model) {
-        BpfObject obj = BpfObject.openResource(Pipelines.get(ClassifierProgram.PIPELINE).resource());
+        BpfObject obj = Pipelines.get(ClassifierProgram.PIPELINE).open();
         try {
             obj.setConstant("cfg_record_class", 1);
             obj.setConstant("cfg_action", ParserProgram.XDP_DROP);

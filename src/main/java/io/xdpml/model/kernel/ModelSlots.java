@@ -2,6 +2,7 @@ package io.xdpml.model.kernel;
 
 import static io.xdpml.model.kernel.ModelSlotLayout.*;
 
+import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.MappedArray;
 import io.xdpml.model.classify.Deployment;
@@ -14,16 +15,18 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 
 /**
- * The two model slots of a classify pipeline (map {@code xdpml_models}, mmap'ed) and the
- * active-slot index ({@code xdpml_model_active} in .bss): hot swap by double buffering.
+ * The two model slots of the composed pipeline (map {@code xdpml_models}, mmap'ed), the active
+ * one named by the model bit of the configuration word ({@link ConfigWord}): hot swap by double
+ * buffering.
  *
- * <p>Deploying writes the inactive slot under a sequence lock, then flips the index:
+ * <p>Deploying writes the inactive slot under a sequence lock, then flips the bit:
  * <pre>
  *   seq = seq + 1 (odd)    volatile store, then a store-store fence: readers that see any new
  *                          byte of the slot also see the odd seq when they re-read it
  *   ... write the model ...
  *   seq = seq + 1 (even)   release store: the model's bytes are visible before it
- *   active = slot          release store: a reader that picks the slot sees the finished model
+ *   word: model bit = slot one map update (a full barrier): a packet that reads the new word
+ *                          sees the finished model
  * </pre>
  * The kernel reads seq before and after a classification and redoes it on a change (model.h).
  * Before writing a slot that was active, this waits a grace period since the flip that retired
@@ -39,23 +42,26 @@ public final class ModelSlots implements AutoCloseable {
     public static final long GRACE_NANOS = 10_000_000L;
 
     private final MappedArray slots;
-    private final MemorySegment active;
+    private final ConfigWord word;
     private long lastFlipNanos;
     private int generation;
 
-    /** @param active the live .bss view of {@code xdpml_model_active} */
-    public ModelSlots(BpfMap models, MemorySegment active) {
+    /** @param word the program's configuration word */
+    public ModelSlots(BpfMap models, ConfigWord word) {
         if (models.valueSize() != SIZE) {
             throw new IllegalStateException("xdpml_models value is " + models.valueSize() + " bytes, ModelSlotLayout says " + SIZE);
         }
         this.slots = MappedArray.map(models);
-        this.active = active;
+        this.word = word;
         this.lastFlipNanos = System.nanoTime() - GRACE_NANOS;
+        // a slot's generation starts where the slots' own say: cached classes of an earlier
+        // deployer (another process on the same pinned maps) stay stale
+        this.generation = Math.max(slots.element(0).get(U32, HDR_GENERATION), slots.element(1).get(U32, HDR_GENERATION));
     }
 
     /** Index of the active slot. */
     public int activeSlot() {
-        return (int) INT.getAcquire(active, 0L) & 1;
+        return word.active(ConfigWord.MODEL);
     }
 
     /** The active slot's memory (for tests that play a writer without the protocol). */
@@ -70,6 +76,20 @@ public final class ModelSlots implements AutoCloseable {
 
     /** Writes {@code d} into the inactive slot and makes it active; returns its generation. */
     public int deploy(Deployment d) {
+        int slot = prepare(d);
+        word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, false);
+        lastFlipNanos = System.nanoTime();
+        return generation;
+    }
+
+    /**
+     * Writes {@code d} into the inactive slot without making it active: for a caller that switches
+     * several stages at once with one {@link ConfigWord#flip} (the model bit set to the returned
+     * slot), then calls {@link #flipped}.
+     *
+     * @return the slot written (0 or 1)
+     */
+    public int prepare(Deployment d) {
         int slot = activeSlot() ^ 1;
         MemorySegment m = slots.element(slot);
         long wait = lastFlipNanos + GRACE_NANOS - System.nanoTime();
@@ -82,9 +102,12 @@ public final class ModelSlots implements AutoCloseable {
         generation++;
         write(m, d, generation);
         INT.setRelease(m, (long) HDR_SEQ, seq + 2);
-        INT.setRelease(active, 0L, slot);
+        return slot;
+    }
+
+    /** After a {@link #prepare}d slot was made active by someone else's flip. */
+    public void flipped() {
         lastFlipNanos = System.nanoTime();
-        return generation;
     }
 
     private static void sleepNanos(long nanos) {

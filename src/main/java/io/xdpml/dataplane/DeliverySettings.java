@@ -1,0 +1,85 @@
+package io.xdpml.dataplane;
+
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The delivery settings a reload changes (struct xdpml_deliver_config in deliver.h), two slots
+ * chosen by the delivery bit of the {@link ConfigWord}.
+ *
+ * <pre>
+ *   0 u32 sample_n   4 u32 pad   8 u64 rate_pps   16 u64 rate_burst      (24 bytes)
+ * </pre>
+ */
+public final class DeliverySettings {
+    public static final int SIZE = 24;
+    static final int SAMPLE_N = 0;
+    static final int RATE_PPS = 8;
+    static final int RATE_BURST = 16;
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
+
+    /**
+     * @param sampleN   1-in-N by packet (1: every packet)
+     * @param ratePps   packets per second to Java at most, 0: no cap
+     * @param rateBurst the cap's bucket depth in packets (0 with a cap: one second's worth)
+     */
+    public record Values(int sampleN, long ratePps, long rateBurst) {
+        public Values {
+            if (sampleN < 1) {
+                throw new IllegalArgumentException("sampling must be 1-in-N with N >= 1, got " + sampleN);
+            }
+            if (ratePps < 0 || rateBurst < 0) {
+                throw new IllegalArgumentException("rate cap and burst must not be negative");
+            }
+            if (ratePps > 0 && rateBurst == 0) {
+                rateBurst = Math.max(1, ratePps);
+            }
+        }
+    }
+
+    private final BpfMap map;
+
+    public DeliverySettings(BpfMap map) {
+        if (map.valueSize() != SIZE) {
+            throw new IllegalStateException("xdpml_deliver_config value is " + map.valueSize() + " bytes, expected " + SIZE);
+        }
+        this.map = map;
+    }
+
+    public static DeliverySettings of(BpfObject loaded) {
+        return new DeliverySettings(loaded.map("xdpml_deliver_config"));
+    }
+
+    /** The values of slot {@code slot}. */
+    public Values read(int slot) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(SIZE, 8);
+            map.lookup(slot, v);
+            return new Values(Math.max(1, v.get(U32, SAMPLE_N)), v.get(U64, RATE_PPS), v.get(U64, RATE_BURST));
+        }
+    }
+
+    /** Writes {@code v} into the slot the word does not name; returns that slot (flip it in with the word). */
+    public int prepare(Values v, ConfigWord word) {
+        int slot = word.active(ConfigWord.DELIVER) ^ 1;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(SIZE, 8);
+            m.set(U32, SAMPLE_N, v.sampleN());
+            m.set(U64, RATE_PPS, v.ratePps());
+            m.set(U64, RATE_BURST, v.rateBurst());
+            map.update(slot, m, BpfMap.BPF_ANY);
+        }
+        return slot;
+    }
+
+    /** Makes {@code v} the settings from the next packet on. */
+    public void install(Values v, ConfigWord word) {
+        int slot = prepare(v, word);
+        word.flip(ConfigWord.DELIVER, slot == 1 ? ConfigWord.DELIVER : 0, false);
+    }
+}

@@ -1,0 +1,55 @@
+package io.xdpml.dataplane;
+
+import io.xdpml.kernel.BpfObject;
+
+/**
+ * Opens the composed program (bpf/xdp_pipeline.bpf.c) with its stages switched: the stage
+ * constants set, and the maps of the stages that are off shrunk to a token size (they must exist,
+ * since the object declares them, but they cost no memory). The caller sets its own constants and
+ * map sizes, then loads.
+ */
+public final class PipelineObject {
+    public static final String RESOURCE = "/bpf/xdp_pipeline.bpf.o";
+    /** The entry program: one per interface. */
+    public static final String ENTRY = "xdpml_pipeline";
+    /** The MLP layer programs, tail-called through xdpml_mlp_layers. */
+    public static final int MLP_LAYERS = 3;
+
+    private static final int RING_MIN = 4096;
+
+    private PipelineObject() {}
+
+    public static BpfObject open(Stages stages) {
+        BpfObject obj = BpfObject.openResource(RESOURCE);
+        try {
+            obj.setConstant("cfg_blocks", stages.blocks() ? 1 : 0);
+            obj.setConstant("cfg_firewall", stages.firewall() ? 1 : 0);
+            obj.setConstant("cfg_flow", stages.flow() ? 1 : 0);
+            obj.setConstant("cfg_model", stages.model() ? 1 : 0);
+            obj.setConstant("cfg_sample", stages.sample().code);
+            obj.setConstant("cfg_mirror", stages.mirror() ? 1 : 0);
+            if (!stages.blocks()) {
+                obj.setMaxEntries("xdpml_blocks", 1);
+                obj.setMaxEntries("xdpml_flow_blocks", 1);
+            }
+            if (!stages.firewall()) {
+                obj.setMaxEntries("xdpml_fw_lists", 1);
+                obj.setMaxEntries("xdpml_fw_rules", 1);
+                obj.setMaxEntries("xdpml_fw_hits", 2);
+                obj.setMaxEntries("xdpml_fw_ct", 1);
+                obj.setMaxEntries("xdpml_fw_rate", 1);
+            }
+            if (!stages.flow()) {
+                obj.setMaxEntries("xdpml_flows", 1);
+                obj.setMaxEntries("xdpml_flow_records", RING_MIN);
+            }
+            if (!stages.delivers() || !stages.mirror()) {
+                obj.setMaxEntries("xdpml_mirror", RING_MIN);
+            }
+            return obj;
+        } catch (RuntimeException e) {
+            obj.close();
+            throw e;
+        }
+    }
+}
