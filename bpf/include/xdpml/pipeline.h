@@ -53,11 +53,21 @@ enum xdpml_stage {
 #define XDPML_CW_MODEL 0x2
 #define XDPML_CW_DELIVER 0x4
 
-/* Who runs this pipeline (written by the agent; for refusals and status). */
+/*
+ * Who runs this pipeline: written by the agent, never read by the program; pinned with the other
+ * maps so that another shell (xdpml status, reload) finds the agent, its file and how its reloads
+ * went. 296 bytes.
+ */
 struct xdpml_agent_info {
-	__u32 pid;        /* the agent's process, 0: none */
-	__u32 stages;     /* bit k: stage k (enum xdpml_stage) is on */
-	__u64 started_ns; /* CLOCK_MONOTONIC */
+	__u32 pid;          /* the agent's process, 0: none */
+	__u32 stages;       /* bit k: stage k (enum xdpml_stage) is on */
+	__u64 started_ns;   /* CLOCK_MONOTONIC */
+	__u32 reloads;      /* reloads tried (SIGHUP or xdpml reload) */
+	__u32 rejected;     /* ... of which were rejected (the running state stayed as it was) */
+	__u32 fw_rules;     /* rules of the firewall configuration in force */
+	__u32 model_classes;/* classes of the model in force, 0: none */
+	__u64 pad;
+	char config[256];   /* the configuration file (absolute path, NUL-terminated) */
 };
 
 struct {

@@ -172,6 +172,14 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /** The token bucket of firewall.h (xdpml_fw_take) on b[i] (level), b[i + 1] (last_ns). */
+    /**
+     * firewall.h's xdpml_fw_take on a bucket of two longs at {@code b[i]} (level in nano-tokens,
+     * last time): takes one token at time {@code now}; true when there was one.
+     */
+    public static boolean takeToken(long[] b, int i, long now, long pps, long cap) {
+        return take(b, i, now, pps, cap);
+    }
+
     static boolean take(long[] b, int i, long now, long pps, long cap) {
         long level = b[i];
         if (Long.compareUnsigned(now, b[i + 1]) > 0) {

@@ -56,9 +56,14 @@ public final class KernelFlowEngine implements FlowEngine {
      */
     public KernelFlowEngine(String pipeline, FlowConfig config, FlowRecordListener listener, boolean recordFeatures,
             Consumer<BpfObject> configure) {
+        this(Pipelines.get(pipeline), config, listener, recordFeatures, configure);
+    }
+
+    /** The flow stage of pipeline {@code p} (e.g. one of {@link Pipelines#composed}). */
+    public KernelFlowEngine(Pipelines.Pipeline p, FlowConfig config, FlowRecordListener listener, boolean recordFeatures,
+            Consumer<BpfObject> configure) {
         this.config = config;
         this.listener = listener;
-        Pipelines.Pipeline p = Pipelines.get(pipeline);
         BpfObject obj = p.open();
         TestRun testRun = null;
         try {

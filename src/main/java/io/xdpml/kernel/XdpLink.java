@@ -23,9 +23,25 @@ public final class XdpLink implements AutoCloseable {
 
     /** Attaches {@code prog} to {@code ifindex} (native mode where the driver has it, else generic). */
     public static XdpLink attach(BpfProgram prog, int ifindex) {
-        int fd = KernelException.check(Native.linkCreate(prog.fd(), ifindex, BPF_XDP, null),
-                "bpf_link_create(prog=" + prog.name() + ", ifindex=" + ifindex + ", BPF_XDP)");
-        return new XdpLink(fd, ifindex);
+        int rc = Native.linkCreate(prog.fd(), ifindex, BPF_XDP, null);
+        String call = "bpf_link_create(prog=" + prog.name() + ", ifindex=" + ifindex + ", BPF_XDP)";
+        if (rc == -EBUSY) {
+            throw new KernelException(call, EBUSY, busy(ifindex));
+        }
+        return new XdpLink(KernelException.check(rc, call), ifindex);
+    }
+
+    private static final int EBUSY = 16;
+
+    /** What to tell a user whose attach found the interface taken: who has it and what to do. */
+    static String busy(int ifindex) {
+        String name = Interfaces.nameOf(ifindex);
+        String holder = XdpAttachment.attachedProgramId(ifindex, XdpMode.AUTO).stream()
+                .mapToObj(id -> "program id " + id).findFirst().orElse("another program");
+        return "  " + name + " already has an XDP program (" + holder + "; 'bpftool net show dev " + name + "' names it)."
+                + " An interface takes one XDP program: run the firewall, the model, sampling and blocks as stages of one"
+                + " agent ('xdpml run --config FILE'). If it is an xdpml agent, 'xdpml status --iface " + name + "' shows it;"
+                + " if it is 'xdpml fw load', 'xdpml fw clear' removes it; otherwise 'ip link set dev " + name + " xdp off'.";
     }
 
     /** Attaches the program pinned at {@code programPin} (e.g. by an earlier process) to {@code ifindex}. */

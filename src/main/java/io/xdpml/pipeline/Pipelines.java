@@ -78,6 +78,11 @@ public final class Pipelines {
         return p;
     }
 
+    /** A configuration of the composed program that has no name of its own (tests, the agent). */
+    public static Pipeline composed(String name, Stages stages) {
+        return new Pipeline(name, stages, "the composed program: " + stages, null);
+    }
+
     public static Set<String> names() {
         return ALL.keySet();
     }

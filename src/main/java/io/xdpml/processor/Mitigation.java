@@ -73,6 +73,11 @@ public final class Mitigation {
     private final BpfMap flowMap;
     private final BpfMap state;
 
+    /** The blocks of a loaded program that has the blocks stage (its maps; nothing to close). */
+    public static Mitigation of(io.xdpml.kernel.BpfObject loaded) {
+        return new Mitigation(loaded.map(BLOCKS), loaded.map(FLOW_BLOCKS), loaded.map(STATE));
+    }
+
     /** The blocks pinned in {@code dir} by a running processor (close the handle with {@link #close}). */
     public static Mitigation openPinned(Path dir) {
         if (!Files.exists(dir.resolve(BLOCKS))) {

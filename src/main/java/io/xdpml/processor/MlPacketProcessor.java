@@ -46,7 +46,8 @@ import org.HdrHistogram.SingleWriterRecorder;
  * }
  * }</pre>
  *
- * {@code open} loads the XDP program ({@code xdp_xsk.bpf.c}), opens one socket per queue (or, with
+ * {@code open} loads the composed XDP program ({@code xdp_pipeline.bpf.c}: blocks, the stages of
+ * {@link ProcessorConfig#dataPlane}, 1-in-N sampling, delivery), opens one socket per queue (or, with
  * {@link Delivery#MIRROR}, maps the mirror ring buffer) and attaches the program through a BPF link
  * (native where the driver has it): the kernel detaches it when the process's last fd on the link
  * closes, so nothing stays attached even after a crash; {@code start} runs one platform thread per
@@ -85,8 +86,7 @@ public final class MlPacketProcessor implements AutoCloseable {
         this.receiver = receiver;
         this.mirror = mirror;
         this.capture = capture;
-        this.mitigation = new Mitigation(program.object().map(Mitigation.BLOCKS), program.object().map(Mitigation.FLOW_BLOCKS),
-                program.object().map(Mitigation.STATE));
+        this.mitigation = Mitigation.of(program.object());
         if (config.blocksPin() != null) {
             mitigation.pin(config.blocksPin());
         }
@@ -97,8 +97,7 @@ public final class MlPacketProcessor implements AutoCloseable {
     public static MlPacketProcessor open(ProcessorConfig config, PacketCallback callback) throws IOException {
         int ifindex = Interfaces.indexOf(config.iface());
         boolean mirrored = config.delivery() == Delivery.MIRROR;
-        XskProgram program = mirrored ? XskProgram.loadMirror(config.sampleN(), XskProgram.XDP_PASS)
-                : XskProgram.load(config.sampleN(), XskProgram.XDP_PASS, true);
+        XskProgram program = XskProgram.load(config.dataPlane(), config.sampleN(), mirrored);
         XskReceiver receiver = null;
         MirrorReader mirror = null;
         PcapWriter capture = null;
@@ -131,6 +130,11 @@ public final class MlPacketProcessor implements AutoCloseable {
             program.close();
             throw e;
         }
+    }
+
+    /** The loaded composed program (its maps: firewall, model, delivery settings, counters). */
+    public XskProgram program() {
+        return program;
     }
 
     /** Blocking sources in the kernel (closed-loop mitigation): callbacks may call it. */

@@ -1,5 +1,6 @@
 package io.xdpml.processor;
 
+import io.xdpml.dataplane.DataPlaneSetup;
 import io.xdpml.xsk.XskBindMode;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -28,13 +29,19 @@ import java.util.Arrays;
  *                       runs (so other processes can list and remove blocks), or null
  * @param cpus           AF_XDP: CPU to pin queue i's thread to ({@code cpus[i]}; none or -1: not pinned)
  * @param hugePages      AF_XDP: UMEM on huge pages (reserved 2 MiB pages, else transparent ones: fewer TLB misses)
+ * @param dataPlane      the stages of the composed XDP program before sampling (blocks are always on)
+ *                       and how to set them up: {@link DataPlaneSetup#BLOCKS_ONLY}, or the agent's
  */
 public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMode bindMode, int batchSize, boolean flowTracking,
                               int maxFlows, long idleTimeoutNanos, int[] protocols, long maxCallbackRate, Path captureFile,
-                              int captureLimit, Delivery delivery, Path blocksPin, int[] cpus, boolean hugePages) {
+                              int captureLimit, Delivery delivery, Path blocksPin, int[] cpus, boolean hugePages,
+                              DataPlaneSetup dataPlane) {
     public ProcessorConfig {
         queues = queues.clone();
         cpus = cpus.clone();
+        if (dataPlane == null) {
+            throw new IllegalArgumentException("a data plane set-up is needed (DataPlaneSetup.BLOCKS_ONLY for blocks alone)");
+        }
         if (delivery == null) {
             throw new IllegalArgumentException("a delivery (AF_XDP or MIRROR) is needed");
         }
@@ -56,19 +63,25 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
     /** Queue 0 of {@code iface}, every packet, AF_XDP delivery with AUTO bind, batches of 64, flows on. */
     public static ProcessorConfig forInterface(String iface) {
         return new ProcessorConfig(iface, new int[] {0}, 1, XskBindMode.AUTO, 64, true, 65_536, 120_000_000_000L, new int[0], 0, null, 0,
-                Delivery.AF_XDP, null, new int[0], false);
+                Delivery.AF_XDP, null, new int[0], false, DataPlaneSetup.BLOCKS_ONLY);
     }
 
     /** AF_XDP: pin queue i's thread to CPU {@code cpus[i]} (-1: not pinned). */
     public ProcessorConfig withCpus(int... c) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, c, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, c, hugePages, dataPlane);
     }
 
     /** AF_XDP: put the UMEM on huge pages. */
     public ProcessorConfig withHugePages(boolean on) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, on);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, on, dataPlane);
+    }
+
+    /** The composed program's stages before sampling, and their set-up ({@link DataPlaneSetup}). */
+    public ProcessorConfig withDataPlane(DataPlaneSetup d) {
+        return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, d);
     }
 
     @Override
@@ -79,54 +92,54 @@ public record ProcessorConfig(String iface, int[] queues, int sampleN, XskBindMo
     /** Pin the mitigation blocks at {@code pin} while running (e.g. {@code Mitigation.DEFAULT_PIN_DIR.resolve(iface)}). */
     public ProcessorConfig withBlocksPin(Path pin) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, pin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, pin, cpus, hugePages, dataPlane);
     }
 
     /** How sampled packets reach Java ({@link Delivery}). */
     public ProcessorConfig withDelivery(Delivery d) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, d, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, d, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withQueues(int... q) {
         return new ProcessorConfig(iface, q, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withSampling(int n) {
         return new ProcessorConfig(iface, queues, n, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withBindMode(XskBindMode m) {
         return new ProcessorConfig(iface, queues, sampleN, m, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withBatchSize(int n) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, n, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withFlowTracking(boolean on, int maxFlows, long idleTimeoutNanos) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, on, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withProtocols(int... p) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, p,
-                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     public ProcessorConfig withRateCap(long packetsPerSecond) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                packetsPerSecond, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages);
+                packetsPerSecond, captureFile, captureLimit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     /** Write the first {@code limit} packets the callback flags to a pcap file. */
     public ProcessorConfig withCapture(Path file, int limit) {
         return new ProcessorConfig(iface, queues, sampleN, bindMode, batchSize, flowTracking, maxFlows, idleTimeoutNanos, protocols,
-                maxCallbackRate, file, limit, delivery, blocksPin, cpus, hugePages);
+                maxCallbackRate, file, limit, delivery, blocksPin, cpus, hugePages, dataPlane);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.xdpml.xsk;
 
 import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.DataPlaneSetup;
 import io.xdpml.dataplane.DeliverySettings;
 import io.xdpml.dataplane.PipelineObject;
 import io.xdpml.dataplane.Stages;
@@ -39,17 +40,21 @@ public final class XskProgram implements AutoCloseable {
      * @param otherAction what the other packets get: {@link #XDP_PASS} or {@link #XDP_DROP}
      * @param metadata    parse each handed packet and write {@link XskMetadata} before it
      */
-    private XskProgram(int sampleN, int otherAction, boolean metadata, boolean mirror) {
+    private XskProgram(int sampleN, int otherAction, boolean metadata, boolean mirror, DataPlaneSetup setup) {
         if (sampleN < 1) throw new IllegalArgumentException("sampleN must be >= 1, got " + sampleN);
         if (otherAction != XDP_PASS && otherAction != XDP_DROP) {
             throw new IllegalArgumentException("otherAction must be XDP_PASS (2) or XDP_DROP (1), got " + otherAction);
         }
-        BpfObject o = PipelineObject.open(Stages.none().withBlocks(true).withSampling(Stages.Sampling.BY_PACKET, mirror));
+        Stages before = setup.stages();
+        Stages.Sampling by = before.sample() == Stages.Sampling.BY_FLOW ? Stages.Sampling.BY_FLOW : Stages.Sampling.BY_PACKET;
+        BpfObject o = PipelineObject.open(before.withBlocks(true).withSampling(by, mirror));
         try {
             o.setConstant("cfg_action", otherAction);
             o.setConstant("cfg_metadata", metadata || mirror ? 1 : 0);
+            setup.configure(o);
             o.load();
             DeliverySettings.of(o).install(new DeliverySettings.Values(sampleN, 0, 0), new ConfigWord(o.map("xdpml_fw_gen"), o.map("xdpml_fw_sync")));
+            setup.loaded(o);
         } catch (RuntimeException | Error e) {
             o.close();
             throw e;
@@ -66,7 +71,7 @@ public final class XskProgram implements AutoCloseable {
 
     /** Loads the program with the given sampling, action for the rest, and metadata choice. */
     public static XskProgram load(int sampleN, int otherAction, boolean metadata) {
-        return new XskProgram(sampleN, otherAction, metadata, false);
+        return new XskProgram(sampleN, otherAction, metadata, false, DataPlaneSetup.BLOCKS_ONLY);
     }
 
     /**
@@ -75,7 +80,15 @@ public final class XskProgram implements AutoCloseable {
      * stack instead of redirected to a socket; the others get {@code otherAction}.
      */
     public static XskProgram loadMirror(int sampleN, int otherAction) {
-        return new XskProgram(sampleN, otherAction, true, true);
+        return new XskProgram(sampleN, otherAction, true, true, DataPlaneSetup.BLOCKS_ONLY);
+    }
+
+    /**
+     * Loads the composed program with the stages of {@code setup} before sampling (blocks always
+     * on), 1-in-N sampling, and delivery to the mirror ring ({@code mirror}) or AF_XDP sockets.
+     */
+    public static XskProgram load(DataPlaneSetup setup, int sampleN, boolean mirror) {
+        return new XskProgram(sampleN, XDP_PASS, true, mirror, setup);
     }
 
     /** Whether sampled packets are mirrored into {@link #mirrorRing()} rather than redirected. */

@@ -23,6 +23,7 @@ public final class ModelStage {
     private Deployment deployment;
     private int generation;
     private int lastClass = -1;
+    private ClassAction lastAction;
 
     /** @param defaultAction XDP action for packets without a class and for {@link ClassAction#COUNT} */
     public ModelStage(int defaultAction) {
@@ -74,11 +75,13 @@ public final class ModelStage {
     private int unclassified(ModelCounter c) {
         counters[c.ordinal()]++;
         lastClass = -1;
+        lastAction = null;
         return defaultAction;
     }
 
     private int act(Deployment d, int cls, long length) {
         lastClass = cls;
+        lastAction = d.action(cls);
         classPackets[cls]++;
         classBytes[cls] += length;
         return switch (d.action(cls)) {
@@ -90,6 +93,11 @@ public final class ModelStage {
             }
             case COUNT -> defaultAction;
         };
+    }
+
+    /** The action of the last packet's class, null when it has none. */
+    public ClassAction lastAction() {
+        return lastAction;
     }
 
     /** Class of the last packet, -1 for none. */

@@ -1,4 +1,4 @@
-package io.xdpml.cli;
+package io.xdpml.agent;
 
 import io.xdpml.processor.MlPacketProcessor;
 import io.xdpml.processor.ProcessorStats;

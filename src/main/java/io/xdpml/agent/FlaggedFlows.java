@@ -1,4 +1,4 @@
-package io.xdpml.cli;
+package io.xdpml.agent;
 
 import io.xdpml.detect.Addresses;
 import io.xdpml.detect.LongObjectMap;

@@ -1,0 +1,517 @@
+package io.xdpml.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.AgentConfigException;
+import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.agent.config.ConfigProblem;
+import io.xdpml.agent.config.InterfaceSpec;
+import io.xdpml.dataplane.Stages;
+import io.xdpml.detect.Detection;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.NewDetections;
+import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.detect.PacketObservation;
+import io.xdpml.kernel.Interfaces;
+import io.xdpml.model.onnx.OnnxModel;
+import io.xdpml.model.onnx.OnnxPacketClassifier;
+import io.xdpml.processor.Delivery;
+import io.xdpml.processor.MlPacketProcessor;
+import io.xdpml.processor.Mitigation;
+import io.xdpml.processor.ProcessorConfig;
+import io.xdpml.processor.ProcessorStats;
+import io.xdpml.processor.Verdict;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.UnaryOperator;
+
+/**
+ * The long-lived agent: one composed XDP program per interface (parse, blocks, firewall, flow,
+ * model, sample, deliver), the sampled packets through the detectors, detections turned into
+ * blocks in XDP, a status line, and reloads of its configuration file while traffic flows.
+ *
+ * <p>Per interface it claims the interface (refusing when another live agent has it, removing
+ * the pins a dead one left), loads and configures the program, attaches it through a BPF link
+ * (the kernel detaches it when the process ends, however it ends) and pins its maps for other
+ * shells ({@link AgentPins}). A reload (SIGHUP, {@code xdpml reload}, or {@link #requestReload})
+ * re-reads the file, and applies only what changed, each interface's stages in one switch of the
+ * configuration word ({@link InterfacePipeline#apply}); a file with any problem, or one that
+ * changes what is fixed at load, is rejected whole and nothing changes.
+ */
+public final class Agent implements AutoCloseable {
+    /** Exit code when an interface disappears under the agent. */
+    public static final int EXIT_INTERFACE_GONE = 3;
+
+    /** What the command line adds to the file. */
+    public record Extras(double durationSeconds, boolean quietStatus, Path onnx, List<String> onnxFlag, double onnxMinScore,
+                         Path capture, int captureLimit, int[] cpus, boolean hugePages) {
+        public static Extras none() {
+            return new Extras(0, false, null, List.of(), 0, null, 1000, new int[0], false);
+        }
+
+        public Extras withDuration(double seconds) {
+            return new Extras(seconds, quietStatus, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages);
+        }
+
+        public Extras withQuietStatus(boolean q) {
+            return new Extras(durationSeconds, q, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages);
+        }
+    }
+
+    /** One interface: its pipeline, the processor that loaded and attached it, its status line. */
+    private record Member(String iface, int ifindex, InterfacePipeline pipeline, MlPacketProcessor processor, StatusLine status,
+                          OnnxPacketClassifier classifier, FlaggedFlows flagged) {}
+
+    /** The detectors, swapped whole when a reload changes them. */
+    private static final class Detecting {
+        final DetectorSet set;
+        final ObservationBuilder observations;
+        final NewDetections news;
+
+        Detecting(AgentConfig c) {
+            set = new DetectorSet(c.detectors().create());
+            observations = new ObservationBuilder(set.needsFlows());
+            news = new NewDetections(set);
+        }
+    }
+
+    private final PrintWriter out;
+    private final Extras extras;
+    private final UnaryOperator<AgentConfig> overrides;
+    private final boolean fromFile;
+    private final List<Member> members = new ArrayList<>();
+    private final Map<String, Long> blocked = new LinkedHashMap<>();
+    private final AtomicBoolean reloadRequested = new AtomicBoolean();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final ObjectMapper json = new ObjectMapper();
+    private final long startedNanos = System.nanoTime();
+    private final OnnxModel onnxModel;
+    private volatile Thread loopThread;
+    private volatile AgentConfig config;
+    private volatile Detecting detecting;
+    private BufferedWriter jsonLines;
+    private long detectionsTotal;
+    private int reloads;
+    private int rejected;
+
+    /**
+     * Opens every interface of {@code config}: claims it, loads, configures and attaches its
+     * program, pins its maps. On any failure what was opened is closed again.
+     *
+     * @param overrides what command line flags change in the file (applied again on every reload)
+     * @param fromFile  whether {@code config} came from a file that a reload can re-read
+     */
+    public Agent(AgentConfig config, UnaryOperator<AgentConfig> overrides, boolean fromFile, Extras extras, PrintWriter out)
+            throws IOException {
+        this.config = config;
+        this.overrides = overrides;
+        this.fromFile = fromFile;
+        this.extras = extras;
+        this.out = out;
+        this.detecting = new Detecting(config);
+        try {
+            this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
+            openOutputs(config);
+            for (InterfaceSpec spec : config.interfaces()) {
+                members.add(open(spec.name()));
+            }
+            writeInfo();
+        } catch (IOException | RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Member open(String iface) throws IOException {
+        int ifindex = Interfaces.indexOf(iface);
+        String stale = AgentPins.claim(iface);
+        if (stale != null) {
+            say(iface + ": " + stale);
+        }
+        InterfacePipeline pipeline = new InterfacePipeline(iface, config);
+        AgentConfig c = config;
+        int sampleN = InterfacePipeline.deliveryValues(c).sampleN();
+        ProcessorConfig pc = ProcessorConfig.forInterface(iface).withDataPlane(pipeline).withDelivery(c.delivery().to())
+                .withQueues(c.delivery().queues().stream().mapToInt(Integer::intValue).toArray()).withSampling(sampleN)
+                .withBlocksPin(Mitigation.DEFAULT_PIN_DIR.resolve(iface)).withCpus(extras.cpus()).withHugePages(extras.hugePages());
+        pc = onnxModel != null ? pc : pc.withFlowTracking(false, 1, 1);
+        if (extras.capture() != null) {
+            pc = pc.withCapture(extras.capture(), extras.captureLimit());
+        }
+        OnnxPacketClassifier classifier = onnxModel == null ? null
+                : OnnxPacketClassifier.flagging(onnxModel, flaggedClasses()).withMinScore(extras.onnxMinScore());
+        FlaggedFlows flagged = new FlaggedFlows(config.mitigation().block().toSeconds());
+        MlPacketProcessor p = MlPacketProcessor.open(pc, view -> {
+            // the detectors keep state across queues and interfaces: one packet at a time
+            synchronized (this) {
+                Detecting d = detecting;
+                PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
+                d.set.observe(o);
+                if (classifier == null) {
+                    return Verdict.NORMAL;
+                }
+                Verdict v = classifier.onPacket(view);
+                if (v.flagged()) {
+                    flagged.add(o, view, v);
+                }
+                return v;
+            }
+        });
+        try {
+            AgentPins.pin(p.program().object(), iface);
+        } catch (RuntimeException e) {
+            p.close();
+            AgentPins.remove(iface);
+            throw e;
+        }
+        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged);
+    }
+
+    private String[] flaggedClasses() {
+        if (!extras.onnxFlag().isEmpty()) {
+            return extras.onnxFlag().toArray(String[]::new);
+        }
+        List<String> rest = onnxModel.classes().stream()
+                .filter(c -> !c.equalsIgnoreCase("benign") && !c.equalsIgnoreCase("normal")).toList();
+        if (rest.size() == onnxModel.classes().size()) {
+            throw new IllegalArgumentException("no class of " + extras.onnx() + " is named benign or normal: say which flag with"
+                    + " --onnx-flag (classes: " + onnxModel.classes() + ")");
+        }
+        return rest.toArray(String[]::new);
+    }
+
+    private void openOutputs(AgentConfig c) throws IOException {
+        if (jsonLines != null) {
+            jsonLines.close();
+            jsonLines = null;
+        }
+        if (c.outputs().json() != null) {
+            jsonLines = Files.newBufferedWriter(c.outputs().json(), java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND);
+        }
+    }
+
+    private void writeInfo() {
+        AgentConfig c = config;
+        int rules = c.firewall().enabled() ? c.firewall().rules().rules().size() : 0;
+        int classes = c.model().enabled() ? c.model().model().classes().size() : 0;
+        for (Member m : members) {
+            Stages s = m.pipeline().stages();
+            new AgentInfo((int) ProcessHandle.current().pid(), s.bits(), startedNanos, reloads, rejected, rules, classes,
+                    fromFile ? c.file() : null).write(m.processor().program().object().map(AgentPins.INFO));
+        }
+    }
+
+    public AgentConfig config() { return config; }
+
+    /** The interfaces' processors, in the configuration's order (for tests and status). */
+    public List<MlPacketProcessor> processors() {
+        return members.stream().map(Member::processor).toList();
+    }
+
+    /** Asks the running loop to re-read the file (what SIGHUP does). */
+    public void requestReload() {
+        reloadRequested.set(true);
+        Thread t = loopThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Asks the running loop to stop. */
+    public void requestStop() {
+        stopRequested.set(true);
+        Thread t = loopThread;
+        if (t != null) {
+            LockSupport.unpark(t);
+        }
+    }
+
+    /** Prints the start line of each interface. */
+    private void announce() {
+        AgentConfig c = config;
+        for (Member m : members) {
+            say(String.format("running on %s: %s; %s, detectors %s, %s s windows%s", m.iface(), m.pipeline().stages(),
+                    c.delivery().to() == Delivery.MIRROR ? "mirror ring, packets passed on" : "AF_XDP " + m.processor().socketMode() + " mode",
+                    String.join(",", c.detectors().enabled()), trim(c.detectors().window().toMillis() / 1000.0),
+                    c.mitigation().block().isZero() ? "" : ", blocking named sources for " + c.mitigation().block().toSeconds() + " s"));
+        }
+        if (onnxModel != null) {
+            say("ONNX model " + extras.onnx() + ": flags " + String.join(",", flaggedClasses())
+                    + (extras.onnxMinScore() > 0 ? " at score >= " + extras.onnxMinScore() : ""));
+        }
+    }
+
+    /**
+     * Runs until {@link #requestStop}, the duration, or an interface disappears; reloads when asked.
+     *
+     * @return 0, or {@link #EXIT_INTERFACE_GONE}
+     */
+    public int run() throws Exception {
+        loopThread = Thread.currentThread();
+        announce();
+        for (Member m : members) {
+            m.processor().start();
+        }
+        long start = System.nanoTime();
+        long end = extras.durationSeconds() > 0 ? start + (long) (extras.durationSeconds() * 1e9) : Long.MAX_VALUE;
+        long tick = 1_000_000_000L;
+        long nextReport = start + tick;
+        long statusEvery = config.outputs().status().toNanos();
+        long nextStatus = statusEvery > 0 ? start + statusEvery : Long.MAX_VALUE;
+        int exit = 0;
+        while (!stopRequested.get() && System.nanoTime() < end) {
+            LockSupport.parkNanos(Math.max(1, Math.min(nextReport, end) - System.nanoTime()));
+            if (reloadRequested.getAndSet(false)) {
+                reload();
+                statusEvery = config.outputs().status().toNanos();
+                nextStatus = statusEvery > 0 ? System.nanoTime() + statusEvery : Long.MAX_VALUE;
+            }
+            long now = System.nanoTime();
+            if (stopRequested.get() || now < Math.min(nextReport, end)) {
+                continue; // woken early: a reload, a stop, or spuriously
+            }
+            nextReport += tick;
+            String gone = goneInterface();
+            if (gone != null) {
+                say("interface " + gone + " is gone (deleted or renamed): its program went with it. Stopping: every other"
+                        + " interface is detached, every pin removed.");
+                exit = EXIT_INTERFACE_GONE;
+                break;
+            }
+            report(false);
+            for (Member m : members) {
+                if (m.classifier() != null) {
+                    m.flagged().report(out, m.processor(), config.mitigation().block().toSeconds());
+                }
+                Throwable failed = m.processor().failure();
+                if (failed != null) {
+                    throw new IllegalStateException(m.iface() + ": receive thread failed: " + failed, failed);
+                }
+            }
+            if (!extras.quietStatus() && now >= nextStatus) {
+                nextStatus += statusEvery;
+                for (Member m : members) {
+                    out.println((members.size() > 1 ? m.iface() + " " : "") + m.status().next());
+                }
+                out.flush();
+            }
+        }
+        for (Member m : members) {
+            m.processor().stop();
+        }
+        report(true);
+        summary();
+        return exit;
+    }
+
+    private String goneInterface() {
+        for (Member m : members) {
+            if (Interfaces.indexOrZero(m.iface()) != m.ifindex()) {
+                return m.iface();
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Re-reads the file and applies what changed, or rejects it whole. Runs on the loop's thread.
+     *
+     * @return whether the new configuration is in force
+     */
+    boolean reload() {
+        if (!fromFile) {
+            say("reload: started without --config, there is no file to re-read; nothing changed");
+            return countReload(false);
+        }
+        AgentConfig running = config;
+        AgentConfig next;
+        try {
+            next = overrides.apply(AgentConfigLoader.load(running.file()));
+        } catch (AgentConfigException e) {
+            say("reload rejected: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s")
+                    + " in the configuration; nothing changed");
+            for (ConfigProblem p : e.problems()) {
+                say("  " + p);
+            }
+            return countReload(false);
+        } catch (RuntimeException e) {
+            say("reload rejected: " + e.getMessage() + "; nothing changed");
+            return countReload(false);
+        }
+        String restart = InterfacePipeline.restartNeeded(running, next);
+        if (restart != null) {
+            say("reload rejected: " + restart + ": that needs a restart of the agent; nothing changed");
+            return countReload(false);
+        }
+        InterfacePipeline.Change change = InterfacePipeline.Change.between(running, next);
+        List<Member> done = new ArrayList<>();
+        try {
+            for (Member m : members) {
+                m.pipeline().apply(next, change, true);
+                done.add(m);
+            }
+        } catch (RuntimeException e) {
+            for (Member m : done) { // put the interfaces that took it back on the running configuration
+                m.pipeline().apply(running, change, true);
+            }
+            say("reload rejected: " + e.getMessage() + "; nothing changed");
+            return countReload(false);
+        }
+        if (change.detectors()) {
+            synchronized (this) {
+                report(true);
+                detecting = new Detecting(next);
+            }
+        }
+        if (change.outputs()) {
+            try {
+                openOutputs(next);
+            } catch (IOException e) {
+                say("reload: cannot open " + next.outputs().json() + ": " + e.getMessage() + " (detections go to the screen only)");
+            }
+        }
+        config = next;
+        countReload(true);
+        int generation = members.isEmpty() ? 0 : members.get(0).pipeline().word().generation();
+        say("reloaded " + next.file() + " (generation " + generation + "): "
+                + (change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed"));
+        return true;
+    }
+
+    private boolean countReload(boolean ok) {
+        reloads++;
+        if (!ok) {
+            rejected++;
+        }
+        writeInfo();
+        return ok;
+    }
+
+    /** Prints (and blocks the sources of) detections not reported yet. */
+    private void report(boolean finish) throws IOException {
+        Detecting d = detecting;
+        List<Detection> fresh = new ArrayList<>();
+        d.news.poll(finish, fresh::add);
+        long blockSeconds = config.mitigation().block().toSeconds();
+        for (Detection det : fresh) {
+            detectionsTotal++;
+            say("DETECTED " + det.toLine());
+            if (jsonLines != null) {
+                ObjectNode o = json.createObjectNode();
+                o.put("time_ns", det.timeNanos()).put("detector", det.detector()).put("subject", det.subject()).put("score", det.score())
+                        .put("count", det.count());
+                o.putPOJO("reasons", det.reasons());
+                o.putPOJO("sources", det.sources());
+                jsonLines.write(json.writeValueAsString(o));
+                jsonLines.newLine();
+                jsonLines.flush();
+            }
+            if (blockSeconds > 0) {
+                for (String source : det.sources()) {
+                    block(source, det.detector(), blockSeconds);
+                }
+            }
+        }
+        if (blockSeconds > 0) {
+            // detections still going on: sources merged into them later, and sources whose block expired while they go on
+            long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
+            for (Detection det : d.news.recent(since)) {
+                for (String source : det.sources()) {
+                    block(source, det.detector(), blockSeconds);
+                }
+            }
+        }
+        for (Member m : members) {
+            m.processor().mitigation().sweep();
+        }
+    }
+
+    /** Blocks {@code source} on every interface unless it is blocked now; says so. */
+    private void block(String source, String detector, long seconds) {
+        long now = System.nanoTime();
+        Long until = blocked.get(source);
+        if (until != null && now <= until) {
+            return;
+        }
+        if (!config.blocks().enabled()) {
+            return;
+        }
+        for (Member m : members) {
+            m.processor().mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
+        }
+        blocked.put(source, now + seconds * 1_000_000_000L);
+        say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
+                + "; the kernel drops its packets)");
+    }
+
+    private void summary() {
+        for (Member m : members) {
+            ProcessorStats s = m.processor().stats();
+            say(String.format("%s: detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d packets dropped by blocks",
+                    m.iface(), s.seen(), s.received(), s.deliveryLost(), s.blocked()));
+            if (m.classifier() != null) {
+                say(String.format("ONNX: %d packets flagged in %d flows", s.flagged(), m.flagged().flows()));
+            }
+            say(m.status().summary());
+        }
+        say(String.format("%d detections %s, %d sources blocked, %d reloads (%d rejected)", detectionsTotal,
+                detecting.set.detectionsByDetector(), blocked.size(), reloads, rejected));
+    }
+
+    private void say(String line) {
+        synchronized (out) {
+            out.println(line);
+            out.flush();
+        }
+    }
+
+    private static String trim(double v) {
+        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+    }
+
+    /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
+    @Override
+    public void close() {
+        for (Member m : members) {
+            try {
+                m.processor().close();
+            } catch (RuntimeException e) {
+                say(m.iface() + ": closing: " + e.getMessage());
+            }
+            try {
+                if (m.classifier() != null) {
+                    m.classifier().close();
+                }
+                m.flagged().close();
+            } catch (Exception e) {
+                say(m.iface() + ": closing: " + e.getMessage());
+            }
+            AgentPins.remove(m.iface());
+        }
+        members.clear();
+        try {
+            if (jsonLines != null) {
+                jsonLines.close();
+                jsonLines = null;
+            }
+            if (onnxModel != null) {
+                onnxModel.close();
+            }
+        } catch (Exception e) {
+            say("closing outputs: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,137 @@
+package io.xdpml.agent;
+
+import io.xdpml.kernel.BpfFs;
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Where a running agent leaves its pipeline's maps for other shells: one bpffs directory per
+ * interface, {@code /sys/fs/bpf/xdpml/agent/IF/}, one pin per map under its name (xdpml_agent
+ * says who runs it). The program itself hangs on a BPF link that is never pinned: when the agent
+ * dies, even by kill -9, the kernel detaches it; the pins it leaves are stale, and the next agent
+ * on that interface removes them.
+ */
+public final class AgentPins {
+    public static final Path ROOT = BpfFs.ROOT.resolve("xdpml").resolve("agent");
+    static final String INFO = "xdpml_agent";
+
+    private AgentPins() {}
+
+    public static Path dir(String iface) {
+        return ROOT.resolve(iface);
+    }
+
+    /** Thrown when another live agent runs on the interface. */
+    public static final class TakenException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        TakenException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Makes {@code iface} this agent's: refuses when a live agent runs there (naming its pid and pin
+     * directory); removes the pins a dead one left.
+     *
+     * @return a note on stale pins removed, or null
+     */
+    static String claim(String iface) {
+        Path d = dir(iface);
+        if (!Files.exists(d.resolve(INFO))) {
+            if (Files.exists(d)) {
+                BpfFs.removeRecursively(d);
+            }
+            return null;
+        }
+        AgentInfo info;
+        try (BpfMap m = BpfMap.openPinned(d.resolve(INFO))) {
+            info = AgentInfo.read(m);
+        }
+        if (info.alive() && info.pid() != ProcessHandle.current().pid()) {
+            throw new TakenException("an xdpml agent (pid " + info.pid() + ", config " + info.config() + ") already runs on " + iface
+                    + " (its maps are pinned at " + d + "): one program per interface. Stop it, or change its configuration with"
+                    + " 'xdpml reload --iface " + iface + "'; 'xdpml status --iface " + iface + "' shows it.");
+        }
+        BpfFs.removeRecursively(d);
+        return "removed stale pins of agent pid " + info.pid() + " (no longer running) at " + d;
+    }
+
+    /** Pins every map of the pipeline (named xdpml_*) in the interface's directory. */
+    static void pin(BpfObject loaded, String iface) {
+        Path d = BpfFs.createDirectories(dir(iface));
+        for (BpfMap m : loaded.maps()) {
+            if (m.name().startsWith("xdpml_")) {
+                m.pin(d.resolve(m.name()));
+            }
+        }
+    }
+
+    static void remove(String iface) {
+        BpfFs.removeRecursively(dir(iface));
+    }
+
+    /** The interfaces with an agent's pins (live or stale). */
+    public static java.util.List<String> interfaces() {
+        if (!Files.isDirectory(ROOT)) {
+            return java.util.List.of();
+        }
+        try (Stream<Path> s = Files.list(ROOT)) {
+            return s.filter(p -> Files.exists(p.resolve(INFO))).map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The maps of the agent on {@code iface} opened from their pins; close them all. */
+    public static final class Opened implements AutoCloseable {
+        private final Map<String, BpfMap> maps = new LinkedHashMap<>();
+        private final String iface;
+
+        Opened(String iface) {
+            this.iface = iface;
+            Path d = dir(iface);
+            if (!Files.exists(d.resolve(INFO))) {
+                throw new IllegalArgumentException("no xdpml agent on " + iface + " (nothing pinned at " + d + ")");
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path p : s.sorted().toList()) {
+                    maps.put(p.getFileName().toString(), BpfMap.openPinned(p));
+                }
+            } catch (IOException e) {
+                close();
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        public String iface() { return iface; }
+
+        public BpfMap map(String name) {
+            BpfMap m = maps.get(name);
+            if (m == null) {
+                throw new IllegalStateException("the agent on " + iface + " has no map " + name + " pinned");
+            }
+            return m;
+        }
+
+        public boolean has(String name) { return maps.containsKey(name); }
+
+        public AgentInfo info() { return AgentInfo.read(map(INFO)); }
+
+        @Override
+        public void close() {
+            maps.values().forEach(BpfMap::close);
+        }
+    }
+
+    public static Opened open(String iface) {
+        return new Opened(iface);
+    }
+}

@@ -1,0 +1,28 @@
+package io.xdpml.dataplane;
+
+import io.xdpml.kernel.BpfObject;
+
+/**
+ * How a user of the composed program (the processor, the agent) sets up the stages before the
+ * sample and deliver stages, which the user owns: which are on, their constants and map sizes
+ * before load, and their first configuration after load, before the program is attached (so no
+ * packet ever meets an empty firewall or model).
+ */
+public interface DataPlaneSetup {
+    /** The blocks stage alone before sampling: what {@code xdpml run} always had. */
+    DataPlaneSetup BLOCKS_ONLY = new DataPlaneSetup() {
+        @Override
+        public Stages stages() {
+            return Stages.none().withBlocks(true);
+        }
+    };
+
+    /** Blocks, firewall, flow and model flags; sampling and delivery are set by the user. */
+    Stages stages();
+
+    /** Before load: constants and map sizes of these stages. */
+    default void configure(BpfObject opened) {}
+
+    /** After load, before attach: install the stages' configuration. */
+    default void loaded(BpfObject loaded) {}
+}

@@ -1,0 +1,238 @@
+package io.xdpml.dataplane;
+
+import io.xdpml.firewall.FirewallConfig;
+import io.xdpml.firewall.FirewallCounter;
+import io.xdpml.firewall.JavaFirewall;
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.flow.FlowHash;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowPacket;
+import io.xdpml.flow.JavaFlowEngine;
+import io.xdpml.model.classify.ClassAction;
+import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.classify.ModelStage;
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseCounters;
+import io.xdpml.packet.ParseSummary;
+import io.xdpml.xsk.XskCounter;
+import io.xdpml.xsk.XskMetadataReference;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The Java twin of the composed XDP program (bpf/xdp_pipeline.bpf.c), stage for stage in the same
+ * order, each stage through its own reference:
+ *
+ * <pre>
+ *   parse     PacketParser, ParseCounters
+ *   blocks    JavaBlocks
+ *   firewall  JavaFirewall
+ *   flow      JavaFlowEngine (FlowTable)
+ *   model     ModelStage
+ *   sample    1-in-N by a count, or the flow's sampled bit
+ *   deliver   rate cap (token bucket), then the mirror copy or AF_XDP (no socket in the reference)
+ *   end       the default action
+ * </pre>
+ *
+ * A capture replayed through both with the same settings gives every packet the same
+ * {@link PacketResult} and both end with the same counters ({@code DataPlaneParityTest}). Not
+ * thread-safe; one instance plays one CPU of the kernel (per-CPU counts such as the sampling's).
+ */
+public final class JavaDataPlane implements DataPlaneEngine {
+    private final Stages stages;
+    private final int defaultAction;
+    private final PacketParser parser;
+    private final ParseSummary summary = new ParseSummary();
+    private final ParseCounters parseCounters = new ParseCounters();
+    private final JavaBlocks blocks = new JavaBlocks();
+    private final JavaFirewall firewall;
+    private final JavaFlowEngine flows;
+    private final ModelStage model;
+    private final XskMetadataReference meta;
+    private final long[] deliverCounters = new long[XskCounter.SLOTS];
+    private final long[] pipeline = new long[PipelineCounters.LONGS];
+    private final long[] capBucket = new long[2];
+    private final PacketResult result = new PacketResult();
+    private DeliverySettings.Values delivery = new DeliverySettings.Values(1, 0, 0);
+    private int lastFlowHash;
+    private int lastVerdict;
+
+    /**
+     * @param flow          flow table settings (used when the flow stage is on; its sampleFlowN is the
+     *                      sampling by flow); no random sampling
+     * @param defaultAction what a packet that no stage ended gets (cfg_action)
+     */
+    public JavaDataPlane(Stages stages, FlowConfig flow, int maxFrameLength, int defaultAction) {
+        if (flow.samplePacketN() != 0) {
+            throw new IllegalArgumentException("random packet sampling has no twin; sample in the sample stage");
+        }
+        this.stages = stages;
+        this.defaultAction = defaultAction;
+        this.parser = new PacketParser(flow.vxlanPort());
+        this.firewall = new JavaFirewall(flow.vxlanPort());
+        this.flows = new JavaFlowEngine(flow, maxFrameLength);
+        this.model = new ModelStage(defaultAction);
+        this.meta = new XskMetadataReference(new PacketParser(flow.vxlanPort()));
+    }
+
+    @Override
+    public Stages stages() { return stages; }
+
+    @Override
+    public void install(FirewallConfig c) { firewall.install(c); }
+
+    @Override
+    public void deploy(Deployment d) { model.deploy(d); }
+
+    @Override
+    public void delivery(DeliverySettings.Values v) { delivery = v; }
+
+    @Override
+    public JavaBlocks blocks() { return blocks; }
+
+    @Override
+    public PacketResult packet(MemorySegment frame, int length, long now) {
+        PacketResult r = result;
+        r.reset();
+        lastVerdict = 0;
+        pipeline[0]++;
+
+        // parse
+        parser.parse(frame, length, summary);
+        parseCounters.count(summary);
+
+        // blocks
+        if (stages.blocks()) {
+            int why = blocks.check(frame, length, now);
+            if (why != JavaBlocks.NONE) {
+                deliverCounters[XskCounter.BLOCKED.ordinal()]++;
+                return leave(PacketResult.XDP_DROP, Stage.BLOCKS, why);
+            }
+        }
+
+        // firewall
+        if (stages.firewall()) {
+            FirewallCounter reason = firewall.packet(frame, length, now);
+            r.fwReason = reason.id();
+            if (reason.kind() == FirewallCounter.Kind.DROP) {
+                return leave(PacketResult.XDP_DROP, Stage.FIREWALL, reason.id());
+            }
+        }
+
+        // flow
+        MemorySegment state = null;
+        FlowPacket p = null;
+        if (stages.flow()) {
+            flows.packet(frame, length, now);
+            state = flows.lastUpdated();
+            p = state == null ? null : flows.lastPacket();
+        }
+        boolean flowSampled = state != null && state.get(ValueLayout.JAVA_BYTE, FlowLayout.SAMPLED) != 0;
+
+        // model
+        boolean toJava = false;
+        if (stages.model()) {
+            if (state == null) {
+                model.untracked();
+            } else {
+                model.packet(state, p.key(), p.length(), p.fromA());
+            }
+            int cls = model.lastClass();
+            r.cls = cls;
+            if (cls >= 0) {
+                lastVerdict = cls + 1;
+                ClassAction a = model.lastAction();
+                if (a == ClassAction.DROP) {
+                    return leave(PacketResult.XDP_DROP, Stage.MODEL, cls);
+                }
+                if (a == ClassAction.XSK) {
+                    toJava = true;
+                    pipeline[1]++;
+                }
+            }
+        }
+
+        // sample, deliver
+        if (stages.sample() != Stages.Sampling.NONE || toJava) {
+            boolean chosen = toJava;
+            if (stages.sample() != Stages.Sampling.NONE && !chosen) {
+                long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
+                chosen = stages.sample() == Stages.Sampling.BY_FLOW ? flowSampled
+                        : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
+                if (chosen) {
+                    deliverCounters[XskCounter.SAMPLED.ordinal()]++;
+                }
+            }
+            r.sampled = chosen;
+            if (chosen && deliver(frame, length, now, p)) {
+                return leave(PacketResult.XDP_REDIRECT, Stage.DELIVER, 0);
+            }
+        }
+        return leave(defaultAction, Stage.END, 0);
+    }
+
+    /** The deliver stage: true when redirected (never here: the reference has no sockets). */
+    private boolean deliver(MemorySegment frame, int length, long now, FlowPacket p) {
+        if (delivery.ratePps() != 0
+                && !JavaFirewall.takeToken(capBucket, 0, now, delivery.ratePps(), delivery.rateBurst() * 1_000_000_000L)) {
+            deliverCounters[XskCounter.CAPPED.ordinal()]++;
+            return false;
+        }
+        lastFlowHash = p != null ? FlowHash.of(p.key()) : meta.compute(frame, 0, length).flowHash();
+        if (stages.mirror()) {
+            deliverCounters[XskCounter.MIRRORED.ordinal()]++;
+            result.delivered = true;
+            return false;
+        }
+        deliverCounters[XskCounter.NO_SOCKET.ordinal()]++;
+        return false;
+    }
+
+    private PacketResult leave(int action, Stage stage, int reason) {
+        if (action == PacketResult.XDP_DROP) {
+            pipeline[2 + stage.ordinal()]++;
+        }
+        pipeline[10 + (action & 7)]++;
+        result.leave(action, stage, reason);
+        return result;
+    }
+
+    /** The flow hash the last delivered packet's metadata carried. */
+    public int lastFlowHash() { return lastFlowHash; }
+
+    /** The metadata verdict of the last packet: its class + 1, 0 for none. */
+    public int lastVerdict() { return lastVerdict; }
+
+    @Override
+    public PipelineCounters pipelineCounters() { return PipelineCounters.of(pipeline); }
+
+    @Override
+    public ParseCounters parseCounters() { return parseCounters; }
+
+    @Override
+    public long[] firewallCounters() {
+        long[] c = new long[FirewallCounter.SLOTS];
+        for (FirewallCounter f : FirewallCounter.values()) {
+            c[f.id()] = firewall.counter(f);
+        }
+        return c;
+    }
+
+    @Override
+    public long[] ruleHits(int rules) {
+        long[] h = firewall.ruleHits();
+        return java.util.Arrays.copyOf(h, rules);
+    }
+
+    @Override
+    public long[] deliverCounters() { return deliverCounters.clone(); }
+
+    @Override
+    public io.xdpml.model.classify.ModelStats modelStats() { return model.stats(); }
+
+    @Override
+    public io.xdpml.flow.FlowEngine flows() { return flows; }
+
+    @Override
+    public void close() {}
+}
