@@ -1,0 +1,126 @@
+package io.xdpml.agent.config;
+
+import io.xdpml.processor.Delivery;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * The agent's whole configuration (docs/agent.md), checked and with every default filled in: the
+ * interfaces, the stages of the XDP program in their order (parse, blocks, firewall, flows, model,
+ * sampling, delivery), and the Java side (detectors, mitigation, outputs). Made by
+ * {@link AgentConfigLoader#load}; the {@code with...} methods give a copy with what a command line
+ * flag overrides.
+ *
+ * @param file the YAML file it was read from (absolute)
+ */
+public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSection parse, BlocksSection blocks,
+                          FirewallSection firewall, FlowsSection flows, ModelSection model, SamplingSection sampling,
+                          DeliverySection delivery, DetectorsSection detectors, MitigationSection mitigation,
+                          OutputsSection outputs) {
+    public AgentConfig {
+        Objects.requireNonNull(file);
+        interfaces = List.copyOf(interfaces);
+        if (interfaces.isEmpty()) {
+            throw new IllegalArgumentException("at least one interface");
+        }
+        if (new HashSet<>(interfaces.stream().map(InterfaceSpec::name).toList()).size() != interfaces.size()) {
+            throw new IllegalArgumentException("an interface is named twice: " + interfaces);
+        }
+        Objects.requireNonNull(parse);
+        Objects.requireNonNull(blocks);
+        Objects.requireNonNull(firewall);
+        Objects.requireNonNull(flows);
+        Objects.requireNonNull(model);
+        Objects.requireNonNull(sampling);
+        Objects.requireNonNull(delivery);
+        Objects.requireNonNull(detectors);
+        Objects.requireNonNull(mitigation);
+        Objects.requireNonNull(outputs);
+    }
+
+    /**
+     * One line per part, in data-flow order: "interfaces: ...", then "stage: on (settings)" or
+     * "stage: off" for each stage, then the detectors, mitigation and outputs.
+     */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        lines.add("interfaces: " + interfaces.stream().map(InterfaceSpec::toString).collect(Collectors.joining(", ")));
+        lines.add(parse.describe());
+        lines.add(blocks.describe());
+        lines.add(firewall.describe());
+        lines.add(flows.describe());
+        lines.add(model.describe());
+        lines.add(sampling.describe());
+        lines.add(delivery.describe());
+        lines.add(detectors.describe());
+        lines.add(mitigation.describe());
+        lines.add(outputs.describe());
+        return lines;
+    }
+
+    // ------------------------------------------------------------ what command line flags override
+
+    /** These interfaces instead (--iface). */
+    public AgentConfig withInterfaces(List<InterfaceSpec> list) {
+        return new AgentConfig(file, list, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, outputs);
+    }
+
+    /** 1-in-{@code n} sampling, turned on (--sample). */
+    public AgentConfig withSamplingEvery(int n) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling.withEvery(n), delivery, detectors,
+                mitigation, outputs);
+    }
+
+    /** --delivery. */
+    public AgentConfig withDeliveryTo(Delivery to) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery.withTo(to), detectors,
+                mitigation, outputs);
+    }
+
+    /** --queues. */
+    public AgentConfig withQueues(List<Integer> queues) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery.withQueues(queues),
+                detectors, mitigation, outputs);
+    }
+
+    /** --detectors: names, or "all"; an empty list runs none. */
+    public AgentConfig withDetectorsEnabled(List<String> names) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
+                detectors.withEnabled(names), mitigation, outputs);
+    }
+
+    /** --window. */
+    public AgentConfig withWindow(Duration window) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
+                detectors.withWindow(window), mitigation, outputs);
+    }
+
+    /** --set: {@code detector.parameter=value} entries after the file's (later ones win). */
+    public AgentConfig withDetectorSettingsAdded(List<String> settings) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
+                detectors.plusSettings(settings), mitigation, outputs);
+    }
+
+    /** These detector settings instead of the file's. */
+    public AgentConfig withDetectorSettings(List<String> settings) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
+                detectors.withSettings(settings), mitigation, outputs);
+    }
+
+    /** --block: how long named sources are blocked; zero: not at all. */
+    public AgentConfig withBlock(Duration block) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors,
+                mitigation.withBlock(block), outputs);
+    }
+
+    /** --json-out; null: none. */
+    public AgentConfig withJsonOutput(Path json) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation,
+                outputs.withJson(json));
+    }
+}

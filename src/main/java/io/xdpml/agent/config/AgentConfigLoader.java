@@ -1,0 +1,181 @@
+package io.xdpml.agent.config;
+
+import io.xdpml.processor.Delivery;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reads and checks the agent's YAML configuration file (docs/agent.md). Every problem is found in
+ * one pass, each with its file and line; a file with any problem gives no configuration at all.
+ * The firewall rules and the model file it names are read and checked here too, and come with
+ * the configuration.
+ */
+public final class AgentConfigLoader {
+    /** The sections, in data-flow order. */
+    static final List<String> SECTIONS = List.of("interfaces", "parse", "blocks", "firewall", "flows", "model", "sampling",
+            "delivery", "detectors", "mitigation", "outputs");
+
+    private AgentConfigLoader() {}
+
+    /**
+     * @throws AgentConfigException with every problem, when there is any
+     */
+    public static AgentConfig load(Path file) throws AgentConfigException {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new AgentConfigException(List.of(new ConfigProblem(file, 0, "no such file")));
+        } catch (IOException e) {
+            throw new AgentConfigException(List.of(new ConfigProblem(file, 0, "cannot read: " + ConfigPaths.reason(e))));
+        }
+        Problems problems = new Problems(file);
+        YamlNode root = YamlTreeReader.read(text, problems);
+        if (!(root instanceof YamlNode.Mapping)) {
+            if (root != null) {
+                problems.at(root.line(), "the file must be a mapping of " + String.join(", ", SECTIONS) + ", not " + root.description());
+            }
+            throw new AgentConfigException(problems.sorted());
+        }
+        AgentConfig config = read(new SectionReader("", 1, root, problems, SECTIONS), new ConfigPaths(file), file);
+        if (!problems.isEmpty()) {
+            throw new AgentConfigException(problems.sorted());
+        }
+        return config;
+    }
+
+    /** The configuration, or null when there are problems (then they are in {@code top.problems()}). */
+    private static AgentConfig read(SectionReader top, ConfigPaths paths, Path file) {
+        List<InterfaceSpec> interfaces = InterfacesReader.read(top);
+
+        SectionReader parseSection = top.section("parse", List.of("vxlan-port"));
+        ParseSection parse = new ParseSection((int) parseSection.integer("vxlan-port", 0, 65535, ParseSection.DEFAULT_VXLAN_PORT));
+
+        SectionReader blocksSection = top.section("blocks", List.of("enabled", "max-sources", "max-flows"));
+        boolean blocksOn = blocksSection.bool("enabled", true);
+        BlocksSection blocks = new BlocksSection(blocksOn, table(blocksSection, "max-sources"), table(blocksSection, "max-flows"));
+
+        SectionReader firewallSection = top.section("firewall", FirewallSectionReader.KEYS);
+        FirewallSection firewall = FirewallSectionReader.read(firewallSection, enabled(firewallSection), paths);
+
+        SectionReader flowsSection = top.section("flows", List.of("enabled", "max-flows", "idle-timeout", "active-timeout"));
+        boolean flowsOn = enabled(flowsSection);
+        FlowsSection flows = new FlowsSection(flowsOn, table(flowsSection, "max-flows"),
+                flowsSection.duration("idle-timeout", false, FlowsSection.DEFAULT_IDLE_TIMEOUT),
+                flowsSection.duration("active-timeout", true, Duration.ZERO));
+
+        SectionReader modelSection = top.section("model", ModelSectionReader.KEYS);
+        boolean modelOn = enabled(modelSection);
+        ModelSection model = ModelSectionReader.read(modelSection, modelOn, paths);
+
+        SectionReader samplingSection = top.section("sampling", List.of("enabled", "every", "by"));
+        boolean samplingOn = samplingSection.bool("enabled", true);
+        SamplingSection sampling = new SamplingSection(samplingOn,
+                (int) samplingSection.integer("every", 1, Integer.MAX_VALUE, 1),
+                SamplingSection.By.valueOf(samplingSection.choice("by", List.of("packet", "flow"), "packet").toUpperCase(Locale.ROOT)));
+
+        SectionReader deliverySection = top.section("delivery", List.of("to", "queues", "rate-cap"));
+        Delivery to = Delivery.valueOf(deliverySection.choice("to", List.of("mirror", "af_xdp"), "mirror").toUpperCase(Locale.ROOT));
+        DeliverySection delivery = new DeliverySection(to, queues(deliverySection),
+                deliverySection.integer("rate-cap", 0, Long.MAX_VALUE, 0));
+
+        SectionReader detectorsSection = top.section("detectors", DetectorsSectionReader.KEYS);
+        DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
+
+        SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time"));
+        MitigationSection mitigation = new MitigationSection(mitigationSection.duration("block", true, Duration.ZERO),
+                mitigationSection.bool("measures", false),
+                mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME));
+
+        SectionReader outputsSection = top.section("outputs", List.of("json", "status"));
+        ConfigPaths.Located json = paths.read(outputsSection, "json");
+        if (json != null && Files.isDirectory(json.absolute())) {
+            outputsSection.problem("json", json.shown() + " is a directory; name a file");
+        }
+        OutputsSection outputs = new OutputsSection(json == null ? null : json.absolute(),
+                outputsSection.duration("status", true, OutputsSection.DEFAULT_STATUS));
+
+        // rules between sections: each at the line of the key that asks for what is missing
+        Problems problems = top.problems();
+        if (modelOn && !flowsOn) {
+            problems.at(modelSection.lineOf("enabled"), "model needs flows (it reads flow features): " + off(flowsSection));
+        }
+        if (samplingOn && sampling.by() == SamplingSection.By.FLOW && !flowsOn) {
+            samplingSection.problem("by", "sampling by flow needs flows (flows are chosen in the flow table): " + off(flowsSection));
+        }
+        if (deliverySection.has("queues") && to != Delivery.AF_XDP) {
+            deliverySection.problem("queues", "queues are for af_xdp only (mirror delivery has one ring for all queues)");
+        }
+        if (!mitigation.block().isZero() && !blocksOn) {
+            mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
+                    + blocksSection.lineOf("enabled") + ")");
+        }
+        if (!samplingOn && !detectors.enabled().isEmpty()) {
+            problems.at(samplingSection.lineOf("enabled"), "sampling is off, so no packet reaches the detectors "
+                    + detectors.enabled() + ": turn sampling on or set detectors.enabled: none");
+        }
+
+        if (!problems.isEmpty() || model == null) {
+            return null;
+        }
+        return new AgentConfig(file.toAbsolutePath().normalize(), interfaces, parse, blocks, firewall, flows, model, sampling,
+                delivery, detectors, mitigation, outputs);
+    }
+
+    /** {@code enabled}, by default true when the section is in the file and false when it is not. */
+    private static boolean enabled(SectionReader s) {
+        return s.bool("enabled", s.present());
+    }
+
+    private static int table(SectionReader s, String key) {
+        return (int) s.integer(key, 1, Limits.MAX_TABLE, Limits.DEFAULT_TABLE);
+    }
+
+    private static String off(SectionReader flows) {
+        return flows.present() ? "flows.enabled is false (line " + flows.lineOf("enabled") + ")"
+                : "there is no flows section (add flows: {enabled: true})";
+    }
+
+    /** A non-empty list of distinct queue numbers; default [0]. */
+    private static List<Integer> queues(SectionReader s) {
+        YamlNode value = s.value("queues");
+        if (value == null) {
+            return List.of(0);
+        }
+        if (!(value instanceof YamlNode.Sequence list)) {
+            s.problem("queues", "expected a list of queue numbers ([0, 1]), not " + value.description());
+            return List.of(0);
+        }
+        if (list.items().isEmpty()) {
+            s.problem("queues", "the list is empty: name at least one queue");
+            return List.of(0);
+        }
+        List<Integer> out = new ArrayList<>();
+        Map<Integer, Integer> firstLine = new HashMap<>();
+        for (YamlNode item : list.items()) {
+            if (!(item instanceof YamlNode.Scalar q)) {
+                s.problems().at(item.line(), "delivery.queues: expected a queue number, not " + item.description());
+                continue;
+            }
+            long n = s.integer(q, "delivery.queues", 0, DeliverySection.MAX_QUEUE, -1);
+            if (n < 0) {
+                continue;
+            }
+            Integer first = firstLine.putIfAbsent((int) n, item.line());
+            if (first != null) {
+                s.problems().at(item.line(), "delivery.queues: queue " + n + " is listed twice (first on line " + first + ")");
+            } else {
+                out.add((int) n);
+            }
+        }
+        return out.isEmpty() ? List.of(0) : out;
+    }
+}

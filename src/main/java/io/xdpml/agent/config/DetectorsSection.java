@@ -1,0 +1,112 @@
+package io.xdpml.agent.config;
+
+import io.xdpml.detect.Detector;
+import io.xdpml.detect.Detectors;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The detectors that run in Java on the delivered packets (docs/detectors.md).
+ *
+ * @param enabled  detector names, each once ("all" is expanded); empty: none
+ * @param window   the window of every detector that works in windows (all but volumetric)
+ * @param settings {@code detector.parameter=value}, as {@code xdpml run --set}; they win over the window
+ */
+public record DetectorsSection(List<String> enabled, Duration window, List<String> settings) {
+    /** What {@code xdpml run} runs when not told. */
+    public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric");
+    public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(2);
+
+    public DetectorsSection {
+        enabled = List.copyOf(enabled);
+        settings = List.copyOf(settings);
+        Limits.positive("detectors.window", Objects.requireNonNull(window));
+        if (!expand(enabled).equals(enabled)) {
+            throw new IllegalArgumentException("detector names must be known, lower case and each given once: " + enabled);
+        }
+    }
+
+    /** The defaults of {@code xdpml run}: five detectors, 2 s windows, no settings. */
+    public static DetectorsSection defaults() {
+        return new DetectorsSection(DEFAULT_NAMES, DEFAULT_WINDOW, List.of());
+    }
+
+    /**
+     * Detector names as given (any case, "all" for every one), each once, in the order given.
+     *
+     * @throws IllegalArgumentException naming an unknown detector and the known ones
+     */
+    public static List<String> expand(List<String> names) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String raw : names) {
+            String n = raw.strip().toLowerCase(Locale.ROOT);
+            if (n.equals("all")) {
+                out.addAll(Detectors.names());
+            } else if (Detectors.names().contains(n)) {
+                out.add(n);
+            } else {
+                throw new IllegalArgumentException("unknown detector '" + raw + "' (known: " + String.join(", ", Detectors.names()) + ", all)");
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The window settings, then {@code settings}: what {@link Detectors#create(String, List)} takes. */
+    public List<String> allSettings() {
+        if (enabled.isEmpty()) {
+            return settings;
+        }
+        List<String> all = new ArrayList<>(Detectors.windowSettings(String.join(",", enabled), window.toNanos() / 1e9));
+        all.addAll(settings);
+        return all;
+    }
+
+    /**
+     * New detectors as configured.
+     *
+     * @throws IllegalArgumentException when a setting names a detector not enabled, or a detector refuses its settings
+     */
+    public List<Detector> create() {
+        if (enabled.isEmpty()) {
+            if (!settings.isEmpty()) {
+                throw new IllegalArgumentException("detector settings " + settings + " but no detector is enabled");
+            }
+            return List.of();
+        }
+        return Detectors.create(String.join(",", enabled), allSettings());
+    }
+
+    /** {@code names} ("all" allowed) instead; settings are kept. */
+    public DetectorsSection withEnabled(List<String> names) {
+        return new DetectorsSection(expand(names), window, settings);
+    }
+
+    public DetectorsSection withWindow(Duration w) {
+        return new DetectorsSection(enabled, w, settings);
+    }
+
+    /** {@code s} instead of the settings. */
+    public DetectorsSection withSettings(List<String> s) {
+        return new DetectorsSection(enabled, window, s);
+    }
+
+    /** The settings, then {@code more} (which win: later settings do). */
+    public DetectorsSection plusSettings(List<String> more) {
+        List<String> all = new ArrayList<>(settings);
+        all.addAll(more);
+        return new DetectorsSection(enabled, window, all);
+    }
+
+    String describe() {
+        if (enabled.isEmpty()) {
+            return "detectors: none";
+        }
+        return "detectors: " + String.join(", ", enabled) + " (window " + Durations.format(window)
+                + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
+    }
+}

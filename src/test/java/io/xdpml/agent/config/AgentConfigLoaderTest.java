@@ -1,0 +1,731 @@
+package io.xdpml.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.xdpml.kernel.XdpMode;
+import io.xdpml.model.classify.ClassifyMode;
+import io.xdpml.processor.Delivery;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The agent's YAML file: what a valid one gives, the defaults, and where each kind of mistake is reported. */
+class AgentConfigLoaderTest {
+    private static final Path EXAMPLE = Path.of("config/xdpml.example.yaml");
+    private static final Path MODEL = Path.of("models/captures-dt.json");
+
+    @TempDir
+    Path dir;
+
+    /**
+     * Every case may name, next to its YAML file, model.json (the shared DT model: classes benign,
+     * attack) and rules.conf (a valid firewall file).
+     */
+    @BeforeEach
+    void filesTheYamlMayName() throws IOException {
+        Files.copy(MODEL, dir.resolve("model.json"));
+        Files.writeString(dir.resolve("rules.conf"), "default pass\n");
+    }
+
+    private Path write(String yaml) throws IOException {
+        return write("agent.yaml", yaml);
+    }
+
+    private Path write(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, text);
+        return f;
+    }
+
+    private static List<ConfigProblem> problems(Path file) {
+        return catchThrowableOfType(AgentConfigException.class, () -> AgentConfigLoader.load(file)).problems();
+    }
+
+    // ------------------------------------------------------------------ valid files
+
+    @Test
+    void theExampleLoadsWithTheExpectedValues() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(EXAMPLE);
+
+        assertThat(c.file()).isEqualTo(EXAMPLE.toAbsolutePath().normalize());
+        assertThat(c.interfaces()).containsExactly(new InterfaceSpec("eth0", XdpMode.AUTO), new InterfaceSpec("eth1", XdpMode.GENERIC));
+        assertThat(c.parse().vxlanPort()).isEqualTo(4789);
+        assertThat(c.blocks()).isEqualTo(new BlocksSection(true, 65536, 65536));
+
+        assertThat(c.firewall().enabled()).isTrue();
+        assertThat(c.firewall().file()).isNull();
+        assertThat(c.firewall().inlineRules()).startsWith("default pass\nconntrack on\n");
+        assertThat(c.firewall().rules().conntrack()).isTrue();
+        assertThat(c.firewall().rules().defaultDrop()).isFalse();
+        assertThat(c.firewall().rules().floodPps()).isEqualTo(20000);
+        assertThat(c.firewall().rules().denySource()).hasSize(1);
+        assertThat(c.firewall().rules().rules()).hasSize(1);
+        assertThat(c.firewall().rules().rules().getFirst().portLow()).isEqualTo(19);
+        assertThat(c.firewall().maxConnections()).isEqualTo(65536);
+
+        assertThat(c.flows()).isEqualTo(new FlowsSection(true, 65536, Duration.ofSeconds(120), Duration.ZERO));
+
+        ModelSection m = c.model();
+        assertThat(m.enabled()).isTrue();
+        assertThat(m.file()).isEqualTo(MODEL.toAbsolutePath().normalize());
+        assertThat(m.model().classes()).containsExactly("benign", "attack");
+        assertThat(m.mode()).isEqualTo(ClassifyMode.EVERY_PACKET);
+        assertThat(m.actions()).containsExactly(Map.entry("attack", ModelAction.DROP), Map.entry("benign", ModelAction.PASS));
+        assertThat(m.actionsByClass()).containsExactly(ModelAction.PASS, ModelAction.DROP);
+        assertThat(m.defaultAction()).isEqualTo(ModelAction.COUNT);
+        assertThat(m.minScore()).isZero();
+
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
+        assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
+        assertThat(c.detectors().enabled()).containsExactly("portscan", "synflood", "amplification", "dnstunnel", "volumetric");
+        assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.detectors().settings()).containsExactly("portscan.minDistinctPorts=20");
+        assertThat(c.detectors().create()).hasSize(5);
+        assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofSeconds(60), true, Duration.ofSeconds(60)));
+        assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void checkPrintsWhatTheExampleTurnsOnInStageOrder() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = ConfigCheck.run(EXAMPLE, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(rc).isZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+        List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(lines.getFirst()).isEqualTo(EXAMPLE + ": ok");
+        assertThat(lines.subList(1, lines.size())).extracting(l -> l.strip().substring(0, l.strip().indexOf(':')))
+                .containsExactly("interfaces", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
+                        "mitigation", "outputs");
+        assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)", "  sampling: on (1 in 100 by packet)");
+        assertThat(lines.get(6)).startsWith("  model: on (").contains("benign pass, attack drop");
+    }
+
+    @Test
+    void checkPrintsEveryProblemAsFileLineReason() throws Exception {
+        Path f = write("""
+                interfaces: [eth0]
+                flows:
+                  max-flows: 0
+                sampling:
+                  every: often
+                """);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = ConfigCheck.run(f, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(rc).isEqualTo(1);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+        assertThat(err.toString(StandardCharsets.UTF_8).lines()).containsExactly(
+                f + ":3: flows.max-flows: 0 is out of range (1 to 16777216)",
+                f + ":5: sampling.every: expected an integer, not a string ('often')");
+    }
+
+    @Test
+    void onlyInterfacesGivesTheDefaults() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\n"));
+
+        assertThat(c.interfaces()).containsExactly(InterfaceSpec.of("eth0"));
+        assertThat(c.parse()).isEqualTo(ParseSection.defaults());
+        assertThat(c.blocks()).isEqualTo(new BlocksSection(true, 65536, 65536));
+        assertThat(c.firewall()).isEqualTo(FirewallSection.defaults());
+        assertThat(c.firewall().enabled()).isFalse();
+        assertThat(c.flows()).isEqualTo(new FlowsSection(false, 65536, Duration.ofSeconds(120), Duration.ZERO));
+        assertThat(c.model()).isEqualTo(ModelSection.defaults());
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET));
+        assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
+        assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
+        assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ZERO, false, Duration.ofSeconds(60)));
+        assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1)));
+        assertThat(c.describe()).contains("firewall: off", "flows: off", "model: off", "outputs: no JSON, status every 1s");
+    }
+
+    @Test
+    void aSectionThatIsPresentIsOnUnlessItSaysSo() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows:
+                model:
+                  file: model.json
+                  mode: flow:4
+                firewall:
+                  enabled: false
+                  file: rules.conf
+                """));
+
+        assertThat(c.flows().enabled()).isTrue();
+        assertThat(c.model().enabled()).isTrue();
+        assertThat(c.model().mode()).isEqualTo(ClassifyMode.atFlowPacket(4));
+        assertThat(c.model().actionsByClass()).containsOnly(ModelAction.COUNT);
+        assertThat(c.firewall().enabled()).isFalse();
+        assertThat(c.firewall().file()).isEqualTo(dir.resolve("rules.conf"));
+    }
+
+    @Test
+    void valuesInOtherFormsMeanTheSame() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces:
+                  - name: eth0
+                    mode: native
+                  - veth-a
+                flows:
+                  idle-timeout: 90           # bare seconds
+                  active-timeout: 1.5        # decimals too
+                detectors:
+                  enabled: all
+                  window: 500ms
+                  set: {synflood.minSyns: 1_000, volumetric.bucketNanos: 0x3B9ACA00}
+                delivery:
+                  to: af_xdp
+                  queues: [0, 3]
+                  rate-cap: 100000
+                mitigation:
+                  block: 2h
+                outputs:
+                  json: out/detections.jsonl
+                  status: 0
+                """));
+
+        assertThat(c.interfaces()).containsExactly(new InterfaceSpec("eth0", XdpMode.NATIVE), InterfaceSpec.of("veth-a"));
+        assertThat(c.flows().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.flows().activeTimeout()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.detectors().enabled()).hasSize(6).contains("anomaly");
+        assertThat(c.detectors().window()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.detectors().settings()).containsExactly("synflood.minSyns=1000", "volumetric.bucketNanos=1000000000");
+        assertThat(c.detectors().allSettings()).contains("portscan.windowNanos=500000000");
+        assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
+        assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.outputs().json()).isEqualTo(dir.resolve("out/detections.jsonl"));
+        assertThat(c.outputs().status()).isZero();
+    }
+
+    @Test
+    void noDetectorsNeedNoSampling() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                sampling: {enabled: false}
+                detectors: {enabled: none}
+                """));
+        assertThat(c.sampling().enabled()).isFalse();
+        assertThat(c.detectors().enabled()).isEmpty();
+        assertThat(c.detectors().create()).isEmpty();
+    }
+
+    // ------------------------------------------------------------------ broken files, one problem each
+
+    static Stream<Arguments> brokenFiles() {
+        return Stream.of(
+                broken("missing interfaces", """
+                        parse:
+                          vxlan-port: 4789
+                        """, 1, "'interfaces' is missing"),
+                broken("empty interface list", """
+                        interfaces: []
+                        """, 1, "interfaces: the list is empty"),
+                broken("interfaces not a list", """
+                        interfaces: eth0
+                        """, 1, "expected a list of interfaces"),
+                broken("duplicate interface", """
+                        interfaces:
+                          - eth0
+                          - eth1
+                          - eth0
+                        """, 4, "'eth0' is listed twice (first on line 2)"),
+                broken("interface name too long", """
+                        interfaces: [eth0, averyveryverylongname]
+                        """, 1, "'averyveryverylongname' is longer than 15 characters"),
+                broken("interface name with a slash", """
+                        interfaces:
+                          - eth0/1
+                        """, 2, "contains '/'"),
+                broken("interface name with whitespace", """
+                        interfaces:
+                          - eth0
+                          - "eth 1"
+                        """, 3, "contains whitespace"),
+                broken("interface mode unknown", """
+                        interfaces:
+                          - {name: eth0, mode: fast}
+                        """, 2, "interfaces.mode: expected auto or native or generic, not a string ('fast')"),
+                broken("interface entry without name", """
+                        interfaces:
+                          - mode: native
+                        """, 2, "an entry needs 'name'"),
+                broken("unknown section", """
+                        interfaces: [eth0]
+                        flow:
+                          enabled: true
+                        """, 2, "unknown section 'flow' (known: interfaces, parse, blocks, firewall, flows, model,"),
+                broken("unknown key, with a suggestion", """
+                        interfaces: [eth0]
+                        flows:
+                          enabled: true
+                          max_flows: 1000
+                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout); did you mean 'max-flows'?"),
+                broken("section not a mapping", """
+                        interfaces: [eth0]
+                        flows: 5
+                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, not an integer (5)"),
+                broken("integer as a string", """
+                        interfaces: [eth0]
+                        parse:
+                          vxlan-port: "4789"
+                        """, 3, "parse.vxlan-port: expected an integer, not a string ('4789')"),
+                broken("port out of range", """
+                        interfaces: [eth0]
+                        parse:
+                          vxlan-port: 70000
+                        """, 3, "parse.vxlan-port: 70000 is out of range (0 to 65535)"),
+                broken("table size zero", """
+                        interfaces: [eth0]
+                        blocks:
+                          max-sources: 0
+                        """, 3, "blocks.max-sources: 0 is out of range (1 to 16777216)"),
+                broken("boolean that is not one", """
+                        interfaces: [eth0]
+                        blocks:
+                          enabled: maybe
+                        """, 3, "blocks.enabled: expected true or false, not a string ('maybe')"),
+                broken("bad duration", """
+                        interfaces: [eth0]
+                        flows:
+                          idle-timeout: 2 weeks
+                        """, 3, "flows.idle-timeout: '2 weeks' is not a duration"),
+                broken("zero duration where it cannot be", """
+                        interfaces: [eth0]
+                        detectors:
+                          window: 0
+                        """, 3, "detectors.window: must be more than 0"),
+                broken("negative duration", """
+                        interfaces: [eth0]
+                        mitigation:
+                          block: -5s
+                        """, 3, "mitigation.block: '-5s' is not a duration"),
+                broken("duration over a year", """
+                        interfaces: [eth0]
+                        outputs:
+                          status: 9000h
+                        """, 3, "outputs.status: '9000h' is longer than a year"),
+                broken("firewall rules and file", """
+                        interfaces: [eth0]
+                        firewall:
+                          rules: default pass
+                          file: rules.conf
+                        """, 4, "firewall.file: give the rules inline ('rules') or by path ('file'), not both"),
+                broken("firewall with no rules", """
+                        interfaces: [eth0]
+                        firewall:
+                          max-connections: 1000
+                        """, 2, "firewall: enabled, but there are no rules"),
+                broken("firewall rules not text", """
+                        interfaces: [eth0]
+                        firewall:
+                          rules: [default pass]
+                        """, 3, "firewall.rules: expected a single value, not a list"),
+                broken("firewall file missing", """
+                        interfaces: [eth0]
+                        firewall:
+                          file: nothere.conf
+                        """, 3, "firewall.file: " + "%DIR%/nothere.conf does not exist"),
+                broken("model needs flows", """
+                        interfaces: [eth0]
+                        model:
+                          file: model.json
+                        """, 2, "model needs flows (it reads flow features): there is no flows section"),
+                broken("model needs flows, which are off", """
+                        interfaces: [eth0]
+                        flows:
+                          enabled: false
+                        model:
+                          enabled: true
+                          file: model.json
+                        """, 5, "model needs flows (it reads flow features): flows.enabled is false (line 3)"),
+                broken("model without a file", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          mode: packet
+                        """, 3, "model: enabled, but there is no 'file'"),
+                broken("model file missing", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: models/none.json
+                        """, 4, "model.file: %DIR%/models/none.json does not exist"),
+                broken("model file not a model", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: agent.yaml
+                        """, 4, "model.file: %DIR%/agent.yaml: not JSON"),
+                broken("action for a class the model lacks", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          actions:
+                            attack: drop
+                            scan: drop
+                        """, 7, "model.actions: the model has no class 'scan' (classes: benign, attack)"),
+                broken("unknown action", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          actions: {attack: block}
+                        """, 5, "model.actions.attack: expected pass or drop or count or java, not a string ('block')"),
+                broken("bad model mode", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          mode: flow:0
+                        """, 5, "model.mode: flow mode needs N >= 1, not 0"),
+                broken("min-score out of range", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          min-score: 1.5
+                        """, 5, "model.min-score: 1.5 is out of range (0 to 1)"),
+                broken("sampling by flow needs flows", """
+                        interfaces: [eth0]
+                        sampling:
+                          every: 10
+                          by: flow
+                        """, 4, "sampling.by: sampling by flow needs flows"),
+                broken("sampling by something else", """
+                        interfaces: [eth0]
+                        sampling: {by: byte}
+                        """, 2, "sampling.by: expected packet or flow, not a string ('byte')"),
+                broken("queues with mirror delivery", """
+                        interfaces: [eth0]
+                        delivery:
+                          to: mirror
+                          queues: [0, 1]
+                        """, 4, "delivery.queues: queues are for af_xdp only"),
+                broken("queue listed twice", """
+                        interfaces: [eth0]
+                        delivery:
+                          to: af_xdp
+                          queues:
+                            - 1
+                            - 1
+                        """, 6, "delivery.queues: queue 1 is listed twice (first on line 5)"),
+                broken("unknown delivery", """
+                        interfaces: [eth0]
+                        delivery: {to: xsk}
+                        """, 2, "delivery.to: expected mirror or af_xdp, not a string ('xsk')"),
+                broken("negative rate cap", """
+                        interfaces: [eth0]
+                        delivery:
+                          rate-cap: -1
+                        """, 3, "delivery.rate-cap: -1 is out of range (at least 0)"),
+                broken("unknown detector", """
+                        interfaces: [eth0]
+                        detectors:
+                          enabled:
+                            - portscan
+                            - ddos
+                        """, 5, "detectors.enabled: unknown detector 'ddos' (known: portscan, synflood"),
+                broken("detector setting not a number", """
+                        interfaces: [eth0]
+                        detectors:
+                          set:
+                            portscan.minDistinctPorts: many
+                        """, 4, "detectors.set: portscan.minDistinctPorts: 'many' is not an integer"),
+                broken("detector setting with an unknown parameter", """
+                        interfaces: [eth0]
+                        detectors:
+                          set: {portscan.minPorts: 20}
+                        """, 3, "detectors.set: unknown parameter 'minPorts' of portscan (parameters: windowNanos, minDistinctPorts"),
+                broken("detector setting for a detector not enabled", """
+                        interfaces: [eth0]
+                        detectors:
+                          enabled: [portscan]
+                          set:
+                            synflood.minSyns: 10
+                        """, 5, "synflood is not among the chosen detectors"),
+                broken("detector setting the detector refuses", """
+                        interfaces: [eth0]
+                        detectors:
+                          set:
+                            portscan.minDistinctPorts: 0
+                        """, 4, "detectors.set: bad port scan config"),
+                broken("blocking without the blocks stage", """
+                        interfaces: [eth0]
+                        blocks:
+                          enabled: false
+                        mitigation:
+                          block: 60s
+                        """, 5, "mitigation.block: blocking needs the blocks stage, and blocks.enabled is false (line 3)"),
+                broken("detectors without sampling", """
+                        interfaces: [eth0]
+                        sampling:
+                          enabled: false
+                        """, 3, "sampling is off, so no packet reaches the detectors"),
+                broken("json output is a directory", """
+                        interfaces: [eth0]
+                        outputs:
+                          json: .
+                        """, 3, "outputs.json: %DIR% is a directory"),
+                broken("YAML syntax error", """
+                        interfaces: [eth0
+                        parse:
+                          vxlan-port: 1
+                        """, 2, "YAML syntax: expected ',' or ']'"),
+                broken("YAML tab indentation", """
+                        interfaces: [eth0]
+                        parse:
+                        \tvxlan-port: 1
+                        """, 3, "YAML syntax: found character '\\t(TAB)'"),
+                broken("duplicate key", """
+                        interfaces: [eth0]
+                        parse:
+                          vxlan-port: 4789
+                        blocks:
+                          enabled: true
+                        parse:
+                          vxlan-port: 0
+                        """, 6, "key 'parse' is given twice (first on line 2)"),
+                broken("duplicate key inside a section", """
+                        interfaces: [eth0]
+                        flows: {max-flows: 10, max-flows: 20}
+                        """, 2, "key 'max-flows' is given twice (first on line 2)"),
+                broken("the file is a list", """
+                        - eth0
+                        """, 1, "the file must be a mapping of interfaces, parse"),
+                broken("empty file", "# nothing but a comment\n", 1, "the file is empty"),
+                broken("second document", """
+                        interfaces: [eth0]
+                        ---
+                        interfaces: [eth1]
+                        """, 3, "a second YAML document"),
+                broken("value missing", """
+                        interfaces: [eth0]
+                        sampling:
+                          every:
+                        """, 3, "sampling.every: needs a value"));
+    }
+
+    private static Arguments broken(String name, String yaml, int line, String reason) {
+        return Arguments.of(name, yaml, line, reason);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenFiles")
+    void aBrokenFileIsReportedAtItsLine(String name, String yaml, int line, String reason) throws Exception {
+        Path f = write(yaml);
+
+        List<ConfigProblem> problems = problems(f);
+
+        assertThat(problems).as(name + ": " + problems).hasSize(1);
+        ConfigProblem p = problems.getFirst();
+        assertThat(p.file()).isEqualTo(f);
+        assertThat(p.line()).as(p.toString()).isEqualTo(line);
+        assertThat(p.reason()).contains(reason.replace("%DIR%", dir.toString()));
+        assertThat(p.toString()).isEqualTo(f + ":" + line + ": " + p.reason());
+    }
+
+    @Test
+    void aFileThatCannotBeReadIsOneProblemWithoutALine() {
+        Path f = dir.resolve("absent.yaml");
+        List<ConfigProblem> problems = problems(f);
+        assertThat(problems).containsExactly(new ConfigProblem(f, 0, "no such file"));
+        assertThat(problems.getFirst().toString()).isEqualTo(f + ": no such file");
+    }
+
+    // ------------------------------------------------------------------ several problems, rules files
+
+    @Test
+    void everyProblemOfAFileIsReportedInLineOrder() throws Exception {
+        Path f = write("""
+                interfaces: [eth0, eth0]
+                parse:
+                  vxlan-port: -1
+                flows:
+                  idle-timeout: soon
+                  colour: blue
+                model:
+                  file: model.json
+                  actions: {worm: drop}
+                sampling:
+                  every: 0
+                delivery:
+                  queues: [0]
+                detectors:
+                  enabled: [portscan, nosuch]
+                mitigation:
+                  measures: yes please
+                """);
+
+        List<ConfigProblem> problems = problems(f);
+
+        assertThat(problems).extracting(ConfigProblem::line).containsExactly(1, 3, 5, 6, 9, 11, 13, 15, 17);
+        assertThat(problems).extracting(ConfigProblem::file).containsOnly(f);
+        assertThat(problems.get(0).reason()).contains("'eth0' is listed twice");
+        assertThat(problems.get(4).reason()).contains("no class 'worm'");
+        assertThat(problems.get(8).reason()).contains("mitigation.measures: expected true or false");
+    }
+
+    @Test
+    void inlineFirewallRuleErrorsAreAtTheirYamlLines() throws Exception {
+        Path f = write("""
+                interfaces: [eth0]
+                firewall:
+                  max-sources: 1000
+                  rules: |   # the block starts on the next line
+                    default pass
+
+                    # a comment
+                    rule drop udp port 99999
+                    conntrack on
+                    deny 10.0.0.1/8
+                    frobnicate
+                flows:
+                  enabled: true
+                """);
+
+        List<ConfigProblem> problems = problems(f);
+
+        assertThat(problems).extracting(ConfigProblem::line).containsExactly(8, 10, 11);
+        assertThat(problems).extracting(ConfigProblem::file).containsOnly(f);
+        assertThat(problems.get(0).reason()).isEqualTo("firewall rules: bad port range '99999' (0 to 65535, low first)");
+        assertThat(problems.get(1).reason()).startsWith("firewall rules: ").contains("10.0.0.0/8");
+        assertThat(problems.get(2).reason()).startsWith("firewall rules: unknown statement 'frobnicate'");
+    }
+
+    @Test
+    void aOneLineFirewallRuleErrorIsAtItsKeyLine() throws Exception {
+        Path f = write("""
+                interfaces: [eth0]
+                firewall:
+                  rules: "rule drop tcp port 80-70"
+                """);
+        assertThat(problems(f)).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.reason()).contains("bad port range '80-70'");
+        });
+    }
+
+    @Test
+    void aFirewallFilesErrorsNameThatFileAndItsLines() throws Exception {
+        Path rules = write("rules/fw.conf", """
+                default drop
+                rule pass tcp port 443
+                rule pass tcp port 70000
+                conntrack maybe
+                """);
+        Path f = write("conf/agent.yaml", """
+                interfaces: [eth0]
+                firewall:
+                  file: ../rules/fw.conf
+                parse:
+                  vxlan-port: 99999
+                """);
+
+        List<ConfigProblem> problems = problems(f);
+
+        assertThat(problems).hasSize(3);
+        assertThat(problems.get(0)).isEqualTo(new ConfigProblem(rules, 3, "bad port range '70000' (0 to 65535, low first)"));
+        assertThat(problems.get(1).file()).isEqualTo(rules);
+        assertThat(problems.get(1).line()).isEqualTo(4);
+        assertThat(problems.get(1).toString()).isEqualTo(rules + ":4: expected 'conntrack on [strict]' or 'conntrack off'");
+        assertThat(problems.get(2)).isEqualTo(new ConfigProblem(f, 5, "parse.vxlan-port: 99999 is out of range (0 to 65535)"));
+    }
+
+    @Test
+    void aValidFirewallFileIsReadRelativeToTheYamlFile() throws Exception {
+        write("rules/fw.conf", "default drop\nrule pass udp port 53\n");
+        Path f = write("conf/agent.yaml", """
+                interfaces: [eth0]
+                firewall:
+                  file: ../rules/fw.conf
+                """);
+
+        AgentConfig c = AgentConfigLoader.load(f);
+
+        assertThat(c.firewall().file()).isEqualTo(dir.resolve("rules/fw.conf")).isAbsolute();
+        assertThat(c.firewall().inlineRules()).isNull();
+        assertThat(c.firewall().rules().defaultDrop()).isTrue();
+        assertThat(c.firewall().rules().rules()).hasSize(1);
+    }
+
+    // ------------------------------------------------------------------ overrides
+
+    @Test
+    void overridesGiveACopyWithTheFlagsValues() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(EXAMPLE);
+
+        AgentConfig o = c.withInterfaces(List.of(InterfaceSpec.of("veth0")))
+                .withSamplingEvery(7)
+                .withDeliveryTo(Delivery.AF_XDP)
+                .withQueues(List.of(0, 1))
+                .withDetectorsEnabled(List.of("portscan", "SynFlood"))
+                .withWindow(Duration.ofSeconds(5))
+                .withDetectorSettingsAdded(List.of("portscan.minDistinctPorts=30"))
+                .withBlock(Duration.ZERO)
+                .withJsonOutput(Path.of("/tmp/d.jsonl"));
+
+        assertThat(o.interfaces()).containsExactly(InterfaceSpec.of("veth0"));
+        assertThat(o.sampling()).isEqualTo(new SamplingSection(true, 7, SamplingSection.By.PACKET));
+        assertThat(o.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 1), 0));
+        assertThat(o.detectors().enabled()).containsExactly("portscan", "synflood");
+        assertThat(o.detectors().window()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(o.detectors().settings()).containsExactly("portscan.minDistinctPorts=20", "portscan.minDistinctPorts=30");
+        assertThat(o.detectors().create()).hasSize(2);
+        assertThat(o.mitigation().block()).isZero();
+        assertThat(o.outputs().json()).isEqualTo(Path.of("/tmp/d.jsonl"));
+        assertThat(o.withDetectorSettings(List.of()).detectors().settings()).isEmpty();
+        assertThat(o.firewall()).isSameAs(c.firewall());
+        assertThat(o.model()).isSameAs(c.model());
+        assertThat(c.sampling().every()).as("the original is unchanged").isEqualTo(100);
+    }
+
+    @Test
+    void overridesRefuseWhatTheFileWouldRefuse() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(EXAMPLE);
+
+        assertThatThrownBy(() -> c.withInterfaces(List.of(InterfaceSpec.of("a"), InterfaceSpec.of("a"))))
+                .hasMessageContaining("named twice");
+        assertThatThrownBy(() -> InterfaceSpec.of("eth0/0")).hasMessageContaining("contains '/'");
+        assertThatThrownBy(() -> c.withSamplingEvery(0)).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> c.withQueues(List.of())).hasMessageContaining("at least one queue");
+        assertThatThrownBy(() -> c.withDetectorsEnabled(List.of("nosuch"))).hasMessageContaining("unknown detector 'nosuch'");
+        assertThatThrownBy(() -> c.withWindow(Duration.ZERO)).hasMessageContaining("more than 0");
+        assertThatThrownBy(() -> c.withBlock(Duration.ofSeconds(-1))).hasMessageContaining("not be negative");
+        assertThatThrownBy(() -> c.withDetectorSettingsAdded(List.of("portscan.nope=1")).detectors().create())
+                .hasMessageContaining("unknown parameter 'nope'");
+    }
+
+    @Test
+    void durationsReadAndPrintTheSameWay() {
+        assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
+        assertThat(Durations.parse("30")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(Durations.parse("0.25s")).isEqualTo(Duration.ofMillis(250));
+        assertThat(Durations.parse("5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(Durations.format(Duration.ofMillis(1500))).isEqualTo("1500ms");
+        assertThat(Durations.format(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(Durations.format(Duration.ofSeconds(120))).isEqualTo("2m");
+        assertThat(Durations.format(Duration.ofNanos(1))).isEqualTo("0.000000001s");
+        assertThatThrownBy(() -> Durations.parse("1d")).hasMessageContaining("not a duration");
+    }
+}
