@@ -613,6 +613,37 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void aBlockIndicatorOnItsOwnLineStillMapsRuleLines() throws Exception {
+        Path f = write("""
+                interfaces: [eth0]
+                firewall:
+                  rules:
+                    |-
+                    default pass
+                    rule drop tcp port 1-2-3
+                """);
+        assertThat(problems(f)).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(6);
+            assertThat(p.reason()).contains("bad port range '1-2-3'");
+        });
+    }
+
+    @Test
+    void aSectionThatIsOffIsStillChecked() throws Exception {
+        Path f = write("""
+                interfaces: [eth0]
+                firewall:
+                  enabled: false
+                  rules: |
+                    default maybe
+                model:
+                  enabled: false
+                  file: none.json
+                """);
+        assertThat(problems(f)).extracting(ConfigProblem::line).containsExactly(5, 8);
+    }
+
+    @Test
     void aOneLineFirewallRuleErrorIsAtItsKeyLine() throws Exception {
         Path f = write("""
                 interfaces: [eth0]
