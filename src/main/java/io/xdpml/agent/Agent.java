@@ -55,18 +55,18 @@ public final class Agent implements AutoCloseable {
     public static final int EXIT_INTERFACE_GONE = 3;
 
     /** What the command line adds to the file. */
-    public record Extras(double durationSeconds, boolean quietStatus, Path onnx, List<String> onnxFlag, double onnxMinScore,
-                         Path capture, int captureLimit, int[] cpus, boolean hugePages) {
+    public record Extras(double durationSeconds, boolean quietStatus, Path onnx, List<String> onnxFlag, float onnxMinScore,
+                         Path capture, int captureLimit, int[] cpus, boolean hugePages, Path blocksPinDir) {
         public static Extras none() {
-            return new Extras(0, false, null, List.of(), 0, null, 1000, new int[0], false);
+            return new Extras(0, false, null, List.of(), 0, null, 1000, new int[0], false, Mitigation.DEFAULT_PIN_DIR);
         }
 
         public Extras withDuration(double seconds) {
-            return new Extras(seconds, quietStatus, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages);
+            return new Extras(seconds, quietStatus, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages, blocksPinDir);
         }
 
         public Extras withQuietStatus(boolean q) {
-            return new Extras(durationSeconds, q, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages);
+            return new Extras(durationSeconds, q, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus, hugePages, blocksPinDir);
         }
     }
 
@@ -145,7 +145,7 @@ public final class Agent implements AutoCloseable {
         int sampleN = InterfacePipeline.deliveryValues(c).sampleN();
         ProcessorConfig pc = ProcessorConfig.forInterface(iface).withDataPlane(pipeline).withDelivery(c.delivery().to())
                 .withQueues(c.delivery().queues().stream().mapToInt(Integer::intValue).toArray()).withSampling(sampleN)
-                .withBlocksPin(Mitigation.DEFAULT_PIN_DIR.resolve(iface)).withCpus(extras.cpus()).withHugePages(extras.hugePages());
+                .withBlocksPin(extras.blocksPinDir().resolve(iface)).withCpus(extras.cpus()).withHugePages(extras.hugePages());
         pc = onnxModel != null ? pc : pc.withFlowTracking(false, 1, 1);
         if (extras.capture() != null) {
             pc = pc.withCapture(extras.capture(), extras.captureLimit());

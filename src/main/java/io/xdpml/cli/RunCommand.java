@@ -1,59 +1,64 @@
 package io.xdpml.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.xdpml.detect.Detection;
-import io.xdpml.detect.DetectorSet;
-import io.xdpml.detect.Detectors;
-import io.xdpml.detect.NewDetections;
-import io.xdpml.detect.ObservationBuilder;
-import io.xdpml.detect.PacketObservation;
-import io.xdpml.model.onnx.OnnxModel;
-import io.xdpml.model.onnx.OnnxPacketClassifier;
+import io.xdpml.agent.Agent;
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.AgentConfigException;
+import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.agent.config.ConfigCheck;
+import io.xdpml.agent.config.ConfigProblem;
+import io.xdpml.agent.config.InterfaceSpec;
 import io.xdpml.kernel.BpfSupport;
+import io.xdpml.kernel.XdpMode;
 import io.xdpml.processor.Delivery;
-import io.xdpml.processor.Mitigation;
-import io.xdpml.processor.MlPacketProcessor;
-import io.xdpml.processor.ProcessorConfig;
-import io.xdpml.processor.ProcessorStats;
-import io.xdpml.processor.Verdict;
-import java.io.BufferedWriter;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 import picocli.CommandLine.Spec;
 
-/** {@code xdpml run --iface IF}: the live system on an interface: packets to Java, detectors, mitigation. */
+/** {@code xdpml run}: the agent: one composed XDP program per interface, detectors, mitigation, reloads. */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        header = "Run on an interface: packets to Java (mirror ring or AF_XDP), detectors, blocks enforced in XDP.",
-        description = {"Attaches the XDP program (1-in-N sampling in XDP) and hands the sampled packets to the detectors",
-            "(xdpml detect --help lists them). --delivery mirror (default) copies them to Java through a BPF ring buffer",
-            "and passes them on, so the host keeps all its traffic; af_xdp redirects them to AF_XDP sockets (zero-copy where",
-            "the driver can), which takes them from the host's stack: for a mirror port or an inline box.",
-            "Every second a status line: packets/s seen by XDP, to Java, to the detectors; drops by reason (blocked in XDP,",
-            "lost on the way to Java, over the rate cap); CPU of this process; per-packet latency percentiles in Java and,",
-            "with mirror, from the XDP copy to Java. Each detection is printed as it is found (and as a JSON line with",
-            "--json-out). With --block S, the sources a detection names (a scanner, a tunnelling client, a SYN flood's top",
-            "senders; never spoofed ones) are blocked in XDP for S seconds; 'xdpml blocks' lists and removes them from",
-            "another shell (pinned at /sys/fs/bpf/xdpml/blocks/IF while running). Detectors decide when their window",
-            "closes (--window, on packet time). Ctrl-C or --duration ends it: it detaches and prints a summary. The program",
-            "is attached through a BPF link, so the kernel detaches it even if the JVM is killed. With --onnx, a model of",
-            "yours (docs/onnx.md) also runs on each packet's flow features: each newly flagged flow is printed, and with",
-            "--block blocked in XDP (both directions) for S seconds; --capture writes the flagged packets. Needs root."})
+        header = "Run the agent: one XDP program per interface (blocks, firewall, flows, model, sampling), detectors, mitigation.",
+        description = {"With --config FILE (YAML, docs/agent.md) it attaches one composed XDP program to each interface the file",
+            "names, with the stages the file turns on, in this order: parse, blocks, firewall, flow, model, sample, deliver.",
+            "Without --config it runs blocks, sampling and delivery on --iface, as flags say. Flags given with --config",
+            "override the file. --check validates the file and every file it names, prints each problem as FILE:LINE: reason,",
+            "exits 1 on any, and attaches nothing.",
+            "",
+            "Sampled packets reach Java mirrored (default: XDP copies them into a ring buffer and passes them on, so the host",
+            "keeps all its traffic) or through AF_XDP (--delivery af_xdp: they leave the host's stack; for a mirror port or an",
+            "inline box), and go to the detectors (xdpml detect --help lists them). Each detection is printed (and written",
+            "as a JSON line with --json-out); with --block S the sources it names are blocked in XDP for S seconds.",
+            "",
+            "While it runs: 'xdpml status' shows every stage's counters from another shell; SIGHUP or 'xdpml reload' re-reads",
+            "the file and applies what changed (firewall, model, sampling, rate cap, detectors, mitigation, outputs) in one",
+            "switch per interface, or rejects the file whole; 'xdpml blocks' lists and removes blocks. The maps are pinned",
+            "under /sys/fs/bpf/xdpml/agent/IF/. The programs hang on BPF links: the kernel detaches them even if the JVM is",
+            "killed, and the next agent removes the stale pins. A second agent on an interface is refused. Ctrl-C or",
+            "--duration ends it with a summary; an interface deleted under it ends it with exit code 3. Needs root.",
+            "With --onnx, a model of yours (docs/onnx.md) also runs on each packet's flow features."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--iface", required = true, paramLabel = "IF", description = "interface to attach to")
-    String iface;
+    @Option(names = "--config", paramLabel = "FILE", description = "the agent's configuration (YAML; docs/agent.md)")
+    Path configFile;
+
+    @Option(names = "--check", description = "with --config: validate the file and what it names, attach nothing")
+    boolean check;
+
+    @Option(names = "--iface", split = ",", paramLabel = "IF", description = "interface(s) to attach to (needed without --config)")
+    List<String> ifaces = List.of();
 
     @Option(names = "--delivery", defaultValue = "mirror", description = "mirror or af_xdp (default: ${DEFAULT-VALUE})")
     String delivery;
@@ -90,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
     Path jsonOut;
 
     @Option(names = "--pin-dir", defaultValue = "/sys/fs/bpf/xdpml/blocks", paramLabel = "DIR",
-            description = "where the blocks map is pinned while running, as DIR/IF (default: ${DEFAULT-VALUE})")
+            description = "where the blocks maps are pinned while running, as DIR/IF (default: ${DEFAULT-VALUE})")
     Path pinDir;
 
     @Option(names = "--quiet-status", description = "no status line (detections and the summary only)")
@@ -116,193 +121,120 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        BpfSupport.unavailableReason().ifPresent(why -> {
-            throw new IllegalStateException("run needs BPF: " + why + " (offline: xdpml detect FILE)");
-        });
-        Delivery how = switch (delivery.toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
-            case "mirror" -> Delivery.MIRROR;
-            case "af_xdp", "afxdp", "xsk" -> Delivery.AF_XDP;
-            default -> throw new IllegalArgumentException("--delivery must be mirror or af_xdp, not " + delivery);
-        };
+        if (check) {
+            if (configFile == null) {
+                throw new IllegalArgumentException("--check checks a configuration: give it with --config FILE");
+            }
+            return ConfigCheck.run(configFile, out, spec.commandLine().getErr());
+        }
         if (windowSeconds <= 0) {
             throw new IllegalArgumentException("--window must be > 0");
         }
-        DetectorSet set = new DetectorSet(Detectors.create(detectors, withWindow(detectors, windowSeconds, settings)));
-        ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
-        ProcessorConfig config = ProcessorConfig.forInterface(iface).withQueues(queues).withSampling(sample).withDelivery(how)
-                .withBlocksPin(pinDir.resolve(iface)).withCpus(cpus).withHugePages(hugePages);
-        config = onnx != null ? config : config.withFlowTracking(false, 1, 1);
-        if (capture != null) {
-            config = config.withCapture(capture, captureLimit);
+        UnaryOperator<AgentConfig> overrides = this::overrides;
+        AgentConfig config;
+        if (configFile != null) {
+            try {
+                config = overrides.apply(AgentConfigLoader.load(configFile));
+            } catch (AgentConfigException e) {
+                PrintWriter err = spec.commandLine().getErr();
+                for (ConfigProblem p : e.problems()) {
+                    err.println(p);
+                }
+                err.println("xdpml run: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s") + " in "
+                        + configFile + "; nothing was attached");
+                err.flush();
+                return 1;
+            }
+        } else {
+            if (ifaces.isEmpty()) {
+                throw new IllegalArgumentException("say where to run: --iface IF, or --config FILE");
+            }
+            config = overrides.apply(AgentConfig.defaults(Path.of("(command line)").toAbsolutePath(), interfaceSpecs()));
         }
-        NewDetections news = new NewDetections(set);
-        java.util.Map<String, Long> blocked = new java.util.LinkedHashMap<>();
-        ObjectMapper json = new ObjectMapper();
-        java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
-        Thread[] hookRef = new Thread[1];
-        try (OnnxModel model = onnx == null ? null : OnnxModel.load(onnx);
-             OnnxPacketClassifier classifier = model == null ? null
-                     : OnnxPacketClassifier.flagging(model, flaggedClasses(model)).withMinScore(onnxMinScore);
-             FlaggedFlows flagged = new FlaggedFlows(blockSeconds);
-             MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
-            PacketObservation o;
-            // the detectors keep state across queues: one at a time (mirror delivery has one thread anyway)
-            synchronized (set) {
-                o = observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
-                set.observe(o);
-                if (classifier == null) {
-                    return Verdict.NORMAL;
-                }
-                Verdict v = classifier.onPacket(view);
-                if (v.flagged()) {
-                    flagged.add(o, view, v);
-                }
-                return v;
-            }
-        }); BufferedWriter jsonLines = jsonOut == null ? null : Files.newBufferedWriter(jsonOut)) {
-            if (model != null) {
-                out.printf("ONNX model %s: flags %s%s%n", onnx, String.join(",", flaggedClasses(model)),
-                        onnxMinScore > 0 ? " at score >= " + onnxMinScore : "");
-            }
-            out.printf("running on %s (%s, 1-in-%d), detectors %s, %s s windows%s%n", iface,
-                    how == Delivery.MIRROR ? "mirror ring, packets passed on" : "AF_XDP " + p.socketMode() + " mode", sample, detectors,
-                    trim(windowSeconds), blockSeconds > 0 ? ", blocking named sources for " + blockSeconds + " s" : "");
-            out.flush();
-            StatusLine status = new StatusLine(p);
-            p.start();
-            long start = System.nanoTime();
-            long end = duration > 0 ? start + (long) (duration * 1e9) : Long.MAX_VALUE;
-            // Ctrl-C (SIGINT) or SIGTERM: stop the loop (a flag and an unpark, not an interrupt, which would break the
-            // JSON file's channel and the threads' joins), then wait until the summary is printed and everything is
-            // detached and closed (the finally below), not for main itself: it then blocks in System.exit
-            Thread main = Thread.currentThread();
-            java.util.concurrent.atomic.AtomicBoolean stopRequested = new java.util.concurrent.atomic.AtomicBoolean();
-            Thread hook = Thread.ofPlatform().unstarted(() -> {
-                stopRequested.set(true);
-                java.util.concurrent.locks.LockSupport.unpark(main);
+        BpfSupport.unavailableReason().ifPresent(why -> {
+            throw new IllegalStateException("run needs BPF: " + why + " (offline: xdpml detect FILE)");
+        });
+        Agent.Extras extras = new Agent.Extras(duration, quietStatus, onnx, onnxFlag, onnxMinScore, capture, captureLimit, cpus,
+                hugePages, pinDir);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = null;
+        sun.misc.SignalHandler previousHup = null;
+        try (Agent agent = new Agent(config, overrides, configFile != null, extras, out)) {
+            // Ctrl-C (SIGINT) or SIGTERM: stop the loop (a flag and an unpark, not an interrupt), then wait until the
+            // summary is printed and everything is detached and closed, not for main itself (it blocks in System.exit)
+            hook = Thread.ofPlatform().unstarted(() -> {
+                agent.requestStop();
                 try {
-                    closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    closed.await(10, TimeUnit.SECONDS);
                 } catch (InterruptedException ignored) {
                     // exiting anyway
                 }
             });
-            hookRef[0] = hook;
             Runtime.getRuntime().addShutdownHook(hook);
-            long nextReport = start + 1_000_000_000L;
-            while (!stopRequested.get() && System.nanoTime() < end) {
-                java.util.concurrent.locks.LockSupport.parkNanos(Math.max(1, Math.min(nextReport, end) - System.nanoTime()));
-                if (stopRequested.get() || System.nanoTime() < Math.min(nextReport, end)) {
-                    continue; // woken early: by the hook, or spuriously
-                }
-                nextReport += 1_000_000_000L;
-                report(out, jsonLines, json, p, news, blocked, false);
-                flagged.report(out, p, blockSeconds);
-                Throwable failed = p.failure();
-                if (failed != null) {
-                    throw new IllegalStateException("receive thread failed: " + failed, failed);
-                }
-                if (!quietStatus) {
-                    out.println(status.next());
-                    out.flush();
-                }
-            }
-            p.stop();
-            report(out, jsonLines, json, p, news, blocked, true);
-            flagged.report(out, p, blockSeconds);
-            ProcessorStats s = p.stats();
-            out.printf("detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d detections %s, %d sources blocked, "
-                    + "%d packets dropped by blocks%n", s.seen(), s.received(), s.deliveryLost(), news.count(), set.detectionsByDetector(),
-                    blocked.size(), s.blocked());
-            if (model != null) {
-                out.printf("ONNX: %d packets flagged in %d flows%s%s%n", s.flagged(), flagged.flows(),
-                        blockSeconds > 0 ? ", flows blocked" : "", capture != null ? ", " + s.captured() + " written to " + capture : "");
-            }
-            out.println(status.summary());
-            out.flush();
+            previousHup = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> agent.requestReload());
+            return agent.run();
         } finally {
-            closed.countDown(); // everything above is closed: detached, sockets and maps gone
-            if (hookRef[0] != null) {
+            closed.countDown(); // everything above is closed: detached, sockets and maps gone, pins removed
+            if (previousHup != null) {
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), previousHup);
+            }
+            if (hook != null) {
                 try {
-                    Runtime.getRuntime().removeShutdownHook(hookRef[0]);
+                    Runtime.getRuntime().removeShutdownHook(hook);
                 } catch (IllegalStateException ignored) {
                     // shutting down already: the hook is running
                 }
             }
+            out.flush();
         }
-        out.flush();
-        return 0;
     }
 
-    /** Blocks {@code source} unless it is blocked now; says so. {@code blocked}: source -> monotonic ns its block ends. */
-    private void block(PrintWriter out, MlPacketProcessor p, java.util.Map<String, Long> blocked, String source, String detector) {
-        long now = System.nanoTime();
-        Long until = blocked.get(source);
-        if (until != null && now <= until) {
-            return;
+    private List<InterfaceSpec> interfaceSpecs() {
+        return ifaces.stream().map(n -> new InterfaceSpec(n, XdpMode.AUTO)).toList();
+    }
+
+    private boolean given(String option) {
+        ParseResult r = spec.commandLine().getParseResult();
+        return r != null && r.hasMatchedOption(option);
+    }
+
+    /** The flags given on the command line, over the file (or over the defaults without one). */
+    private AgentConfig overrides(AgentConfig c) {
+        boolean all = configFile == null; // without a file, every flag (given or default) says how to run
+        if (!ifaces.isEmpty()) {
+            c = c.withInterfaces(interfaceSpecs());
         }
-        p.mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(blockSeconds));
-        blocked.put(source, now + blockSeconds * 1_000_000_000L);
-        out.println("BLOCKED " + source + " for " + blockSeconds + " s (" + detector + (until != null ? ", again" : "")
-                + "; the kernel drops its packets)");
-    }
-
-    /** --onnx-flag, or every class but one named benign/normal. */
-    private String[] flaggedClasses(OnnxModel model) {
-        if (!onnxFlag.isEmpty()) {
-            return onnxFlag.toArray(String[]::new);
-        }
-        List<String> rest = model.classes().stream()
-                .filter(c -> !c.equalsIgnoreCase("benign") && !c.equalsIgnoreCase("normal")).toList();
-        if (rest.size() == model.classes().size()) {
-            throw new IllegalArgumentException("no class of " + onnx + " is named benign or normal: say which flag with --onnx-flag "
-                    + "(classes: " + model.classes() + ")");
-        }
-        return rest.toArray(String[]::new);
-    }
-
-    /** --window as windowNanos for every chosen detector that has windows, before the user's --set (which win). */
-    static List<String> withWindow(String detectors, double seconds, List<String> settings) {
-        List<String> all = new ArrayList<>(Detectors.windowSettings(detectors, seconds));
-        all.addAll(settings);
-        return all;
-    }
-
-    private static String trim(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
-    }
-
-    /** Prints (and blocks the sources of) detections not reported yet. */
-    private void report(PrintWriter out, BufferedWriter jsonLines, ObjectMapper json, MlPacketProcessor p, NewDetections news,
-            java.util.Map<String, Long> blocked, boolean finish) throws Exception {
-        List<Detection> fresh = new ArrayList<>();
-        news.poll(finish, fresh::add);
-        for (Detection d : fresh) {
-            out.println("DETECTED " + d.toLine());
-            if (jsonLines != null) {
-                ObjectNode o = json.createObjectNode();
-                o.put("time_ns", d.timeNanos()).put("detector", d.detector()).put("subject", d.subject()).put("score", d.score())
-                        .put("count", d.count());
-                o.putPOJO("reasons", d.reasons());
-                o.putPOJO("sources", d.sources());
-                jsonLines.write(json.writeValueAsString(o));
-                jsonLines.newLine();
-                jsonLines.flush();
+        if (all || given("--sample")) {
+            if (sample < 1) {
+                throw new IllegalArgumentException("--sample must be >= 1");
             }
-            if (blockSeconds > 0) {
-                for (String source : d.sources()) {
-                    block(out, p, blocked, source, d.detector());
-                }
-            }
+            c = c.withSamplingEvery(sample);
         }
-        if (blockSeconds > 0) {
-            // detections still going on: sources merged into them later, and sources whose block expired while they go on
-            long since = System.currentTimeMillis() * 1_000_000L - (long) (2 * windowSeconds * 1e9) - 1_000_000_000L;
-            for (Detection d : news.recent(since)) {
-                for (String source : d.sources()) {
-                    block(out, p, blocked, source, d.detector());
-                }
-            }
+        if (all || given("--delivery")) {
+            c = c.withDeliveryTo(switch (delivery.toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
+                case "mirror" -> Delivery.MIRROR;
+                case "af_xdp", "afxdp", "xsk" -> Delivery.AF_XDP;
+                default -> throw new IllegalArgumentException("--delivery must be mirror or af_xdp, not " + delivery);
+            });
         }
-        p.mitigation().sweep();
+        if (all || given("--queues")) {
+            c = c.withQueues(Arrays.stream(queues).boxed().toList());
+        }
+        if (all || given("--detectors")) {
+            c = c.withDetectorsEnabled(List.of(detectors.split(",")));
+        }
+        if (all || given("--window")) {
+            c = c.withWindow(Duration.ofNanos((long) (windowSeconds * 1e9)));
+        }
+        if (!settings.isEmpty()) {
+            c = c.withDetectorSettingsAdded(new ArrayList<>(settings));
+        }
+        if (all || given("--block")) {
+            c = c.withBlock(Duration.ofSeconds(blockSeconds));
+        }
+        if (jsonOut != null) {
+            c = c.withJsonOutput(jsonOut.toAbsolutePath());
+        }
+        return c;
     }
 }

@@ -44,6 +44,19 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     }
 
     /**
+     * The configuration of a file that says nothing but these interfaces: every section's default
+     * (blocks and sampling of every packet on, mirror delivery, the usual detectors). For
+     * {@code xdpml run} without --config, whose flags then say the rest.
+     *
+     * @param file what the configuration says it came from
+     */
+    public static AgentConfig defaults(Path file, List<InterfaceSpec> interfaces) {
+        return new AgentConfig(file, interfaces, ParseSection.defaults(), BlocksSection.defaults(), FirewallSection.defaults(),
+                FlowsSection.defaults(), ModelSection.defaults(), SamplingSection.defaults(), DeliverySection.defaults(),
+                DetectorsSection.defaults(), MitigationSection.defaults(), OutputsSection.defaults());
+    }
+
+    /**
      * One line per part, in data-flow order: "interfaces: ...", then "stage: on (settings)" or
      * "stage: off" for each stage, then the detectors, mitigation and outputs.
      */

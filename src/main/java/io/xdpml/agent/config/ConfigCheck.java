@@ -1,6 +1,7 @@
 package io.xdpml.agent.config;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 
 /** {@code xdpml run --config FILE --check}: loads the file and says what it turns on, or every problem in it. */
@@ -13,6 +14,13 @@ public final class ConfigCheck {
      * {@code err}; returns 1.
      */
     public static int run(Path file, PrintStream out, PrintStream err) {
+        PrintWriter o = new PrintWriter(out, true);
+        PrintWriter e = new PrintWriter(err, true);
+        return run(file, o, e);
+    }
+
+    /** The same, to writers (picocli's). */
+    public static int run(Path file, PrintWriter out, PrintWriter err) {
         AgentConfig config;
         try {
             config = AgentConfigLoader.load(file);
