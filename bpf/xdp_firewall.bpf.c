@@ -6,14 +6,12 @@
 #include "xdpml/parse.h"
 #include "xdpml/stats.h"
 #include "xdpml/firewall.h"
+#include "xdpml/clock.h"
 
 volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
-/* Test mode: packet time is test_clock_ns, which the caller of BPF_PROG_TEST_RUN sets. */
-volatile const __u8 cfg_test_clock = 0;
 /* Test mode: keep each packet's reason and rule slot in last_verdict. */
 volatile const __u8 cfg_record_verdict = 0;
 
-__u64 test_clock_ns;
 struct xdpml_fw_verdict last_verdict;
 
 /*
@@ -214,7 +212,7 @@ int xdpml_firewall(struct xdp_md *ctx)
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;
 	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->conntrack)
-		now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
+		now = xdpml_now();
 	int syn_only = p.proto == 6 && (p.tcp_flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN;
 
 	struct xdpml_fw_rate *rate = 0;

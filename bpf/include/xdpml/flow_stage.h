@@ -10,6 +10,7 @@
 #include "parse.h"
 #include "stats.h"
 #include "flow.h"
+#include "clock.h"
 
 /* A flow silent for longer than this ends; its next packet starts a new flow in its place. */
 volatile const __u64 cfg_idle_timeout_ns = 120ULL * 1000000000ULL;
@@ -18,14 +19,11 @@ volatile const __u64 cfg_active_timeout_ns = 0;
 /* 1-in-N sampling; 0: off. Per packet at random, and per flow by key hash (whole flows). */
 volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
-/* Test mode: packet time is test_clock_ns, which the caller of BPF_PROG_TEST_RUN sets. */
-volatile const __u8 cfg_test_clock = 0;
 /* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
 volatile const __u8 cfg_bench_new_flows = 0;
 /* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
 volatile const __u8 cfg_record_features = 0;
 
-__u64 test_clock_ns;
 __u64 last_features[XDPML_FLOW_FEATURES];
 const struct xdpml_flow xdpml_zero_flow = {};
 /* Puts struct xdpml_flow_record into the object's BTF, for bpftool and FlowLayoutTest. */
@@ -91,7 +89,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 	}
 	if (cfg_bench_new_flows)
 		key->vni = bpf_get_prandom_u32();
-	__u64 now = cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
+	__u64 now = xdpml_now();
 	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
 	if (!f) {
 		if (bpf_map_update_elem(&xdpml_flows, key, &xdpml_zero_flow, BPF_NOEXIST) == 0)

@@ -18,6 +18,7 @@
 #include <linux/if_ether.h>
 #include <bpf/bpf_helpers.h>
 #include "flow.h"
+#include "clock.h"
 
 struct xdpml_block_key {
 	__u32 prefixlen; /* bits of addr that match, 0..128 */
@@ -25,7 +26,7 @@ struct xdpml_block_key {
 };
 
 struct xdpml_block {
-	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns); 0: never */
+	__u64 expires_ns; /* CLOCK_MONOTONIC (xdpml_now: bpf_ktime_get_ns, or the test clock); 0: never */
 	__u64 hits;       /* packets dropped by this entry */
 };
 
@@ -88,7 +89,7 @@ static __always_inline int xdpml_block_hit(struct xdpml_block *b)
 {
 	if (!b)
 		return 0;
-	if (b->expires_ns && bpf_ktime_get_ns() > b->expires_ns)
+	if (b->expires_ns && xdpml_now() > b->expires_ns)
 		return 0;
 	__sync_fetch_and_add(&b->hits, 1);
 	return 1;

@@ -85,8 +85,7 @@ public final class MlPacketProcessor implements AutoCloseable {
         this.receiver = receiver;
         this.mirror = mirror;
         this.capture = capture;
-        this.mitigation = new Mitigation(program.object().map(Mitigation.BLOCKS), program.object().map(Mitigation.FLOW_BLOCKS),
-                program.object().map(Mitigation.STATE));
+        this.mitigation = Mitigation.of(program.object());
         if (config.blocksPin() != null) {
             mitigation.pin(config.blocksPin());
         }
