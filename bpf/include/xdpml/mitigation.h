@@ -26,7 +26,7 @@ struct xdpml_block_key {
 };
 
 struct xdpml_block {
-	__u64 expires_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns); 0: never */
+	__u64 expires_ns; /* CLOCK_MONOTONIC (xdpml_now: bpf_ktime_get_ns, or the test clock); 0: never */
 	__u64 hits;       /* packets dropped by this entry */
 };
 

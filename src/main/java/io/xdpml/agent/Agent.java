@@ -372,7 +372,11 @@ public final class Agent implements AutoCloseable {
         }
         if (change.detectors()) {
             synchronized (this) {
-                report(true);
+                try {
+                    report(true); // what the old detectors found first
+                } catch (IOException e) {
+                    say("writing detections: " + e.getMessage());
+                }
                 detecting = new Detecting(next);
             }
         }
@@ -488,7 +492,7 @@ public final class Agent implements AutoCloseable {
         for (Member m : members) {
             try {
                 m.processor().close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 say(m.iface() + ": closing: " + e.getMessage());
             }
             try {

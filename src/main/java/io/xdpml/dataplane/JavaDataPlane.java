@@ -103,10 +103,11 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
         // blocks
         if (stages.blocks()) {
-            int why = blocks.check(frame, length, now);
-            if (why != JavaBlocks.NONE) {
+            JavaBlocks.Reason why = blocks.check(frame, length, now);
+            if (why != JavaBlocks.Reason.NONE) {
                 deliverCounters[XskCounter.BLOCKED.ordinal()]++;
-                return leave(PacketResult.XDP_DROP, Stage.BLOCKS, why);
+                return leave(PacketResult.XDP_DROP, Stage.BLOCKS,
+                        why == JavaBlocks.Reason.SOURCE ? PacketResult.BLOCK_SOURCE : PacketResult.BLOCK_FLOW);
             }
         }
 

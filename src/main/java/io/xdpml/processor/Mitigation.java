@@ -4,6 +4,7 @@ import io.xdpml.kernel.BpfFs;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -54,6 +55,17 @@ public final class Mitigation {
             return expiresNanos == 0 || now <= expiresNanos;
         }
 
+        /** The block of an LPM key ({@code bits} of the 16-byte {@code address}; IPv4-mapped with bits >= 96 as IPv4). */
+        public static Block of(int bits, byte[] address, long expiresNanos, long hits) {
+            boolean v4 = bits >= 96 && isV4Mapped(address);
+            try {
+                InetAddress ia = v4 ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(address, 12, 16)) : InetAddress.getByAddress(address);
+                return new Block(ia, v4 ? bits - 96 : bits, expiresNanos, hits);
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         @Override
         public String toString() {
             return address.getHostAddress() + "/" + prefixLength + " hits " + hits
@@ -73,11 +85,6 @@ public final class Mitigation {
     private final BpfMap flowMap;
     private final BpfMap state;
 
-    /** The blocks of a loaded program that has the blocks stage (its maps; nothing to close). */
-    public static Mitigation of(io.xdpml.kernel.BpfObject loaded) {
-        return new Mitigation(loaded.map(BLOCKS), loaded.map(FLOW_BLOCKS), loaded.map(STATE));
-    }
-
     /** The blocks pinned in {@code dir} by a running processor (close the handle with {@link #close}). */
     public static Mitigation openPinned(Path dir) {
         if (!Files.exists(dir.resolve(BLOCKS))) {
@@ -85,6 +92,14 @@ public final class Mitigation {
         }
         return new Mitigation(BpfMap.openPinned(dir.resolve(BLOCKS)), BpfMap.openPinned(dir.resolve(FLOW_BLOCKS)),
                 BpfMap.openPinned(dir.resolve(STATE)));
+    }
+
+    /**
+     * The blocks of a loaded object that includes mitigation.h (xdp_xsk.bpf.o): its maps
+     * {@code xdpml_blocks}, {@code xdpml_flow_blocks} and {@code xdpml_mitigation_state}.
+     */
+    public static Mitigation of(BpfObject object) {
+        return new Mitigation(object.map(BLOCKS), object.map(FLOW_BLOCKS), object.map(STATE));
     }
 
     /** Closes the maps' fds when opened from pins (no-op for a processor's own maps). */
@@ -129,6 +144,15 @@ public final class Mitigation {
             return expiresNanos == 0 || now <= expiresNanos;
         }
 
+        /** The flow block of a canonical flow key ({@code struct xdpml_flow_key}, {@link FlowLayout}). */
+        public static FlowBlock of(MemorySegment key, long expiresNanos, long hits) {
+            byte[] kb = key.asSlice(0, FlowLayout.KEY_SIZE).toArray(ValueLayout.JAVA_BYTE);
+            return new FlowBlock(address(kb, FlowLayout.KEY_ADDR_A), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_A) & 0xffff,
+                    address(kb, FlowLayout.KEY_ADDR_B), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_B) & 0xffff,
+                    key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff, key.get(FlowLayout.U16, FlowLayout.KEY_VLAN) & 0xffff,
+                    expiresNanos, hits);
+        }
+
         @Override
         public String toString() {
             return protocolName(protocol) + " " + endpoint(addressA, portA) + " <-> " + endpoint(addressB, portB) + (vlan != 0 ? " vlan " + vlan : "");
@@ -157,16 +181,21 @@ public final class Mitigation {
      * endpoints in either order, untagged unless {@code vlan} is given (outermost VID).
      */
     public void blockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, Duration duration) {
-        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
-        long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
+        blockFlowUntil(src, srcPort, dst, dstPort, protocol, vlan, expiry(duration));
+    }
+
+    /** {@link #blockFlow} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
+    public void blockFlowUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expiresNanos) {
         try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
+            writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
             MemorySegment flag = a.allocate(4);
             flag.set(U32, 0, 1);
             state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
             MemorySegment v = a.allocate(VALUE_SIZE);
-            v.set(U64, 0, expires);
+            v.set(U64, 0, expiresNanos);
             v.set(U64, 8, 0);
-            flowMap.update(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), v, BpfMap.BPF_ANY);
+            flowMap.update(k, v, BpfMap.BPF_ANY);
             // and after it: another process's sweep may have cleared the flag between the two
             state.update(0, flag, BpfMap.BPF_ANY);
         }
@@ -174,9 +203,10 @@ public final class Mitigation {
 
     /** Removes a flow block (either direction's endpoints); false when there was none. */
     public boolean unblockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
-        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
         try (Arena a = Arena.ofConfined()) {
-            return flowMap.delete(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan));
+            MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
+            writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
+            return flowMap.delete(k);
         }
     }
 
@@ -191,10 +221,7 @@ public final class Mitigation {
                 if (!flowMap.lookup(k, v)) {
                     continue;
                 }
-                out.add(new FlowBlock(address(kb, FlowLayout.KEY_ADDR_A), k.get(FlowLayout.U16, FlowLayout.KEY_PORT_A) & 0xffff,
-                        address(kb, FlowLayout.KEY_ADDR_B), k.get(FlowLayout.U16, FlowLayout.KEY_PORT_B) & 0xffff,
-                        k.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff, k.get(FlowLayout.U16, FlowLayout.KEY_VLAN) & 0xffff,
-                        v.get(U64, 0), v.get(U64, 8)));
+                out.add(FlowBlock.of(k, v.get(U64, 0), v.get(U64, 8)));
             }
         }
         return out;
@@ -218,18 +245,22 @@ public final class Mitigation {
         }
     }
 
-    /** The canonical flow key (flow.h, {@link FlowPacket#writeKey}); ports only for TCP/UDP, VNI 0. */
-    private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+    /**
+     * Writes the key of a flow block into {@code key} ({@link FlowLayout#KEY_SIZE} bytes): the
+     * canonical flow key (flow.h, {@link FlowPacket#writeKey}) with ports only for TCP/UDP, VNI 0.
+     * Checks the arguments as {@link #blockFlow} does.
+     */
+    public static void writeFlowKey(MemorySegment key, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
         boolean ports = protocol == 6 || protocol == 17;
         ByteBuffer s16 = ByteBuffer.wrap(mapped(src));
         ByteBuffer d16 = ByteBuffer.wrap(mapped(dst));
-        MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
-        FlowPacket.writeKey(k, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? srcPort : 0, ports ? dstPort : 0,
+        FlowPacket.writeKey(key, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? srcPort : 0, ports ? dstPort : 0,
                 protocol, src instanceof Inet4Address ? 4 : 6, vlan, 0);
-        return k;
     }
 
-    private static byte[] mapped(InetAddress address) {
+    /** The 16 bytes of an address as the blocks key them: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */
+    public static byte[] mapped(InetAddress address) {
         byte[] b = address.getAddress();
         if (b.length == 16) {
             return b;
@@ -243,19 +274,32 @@ public final class Mitigation {
 
     /** Blocks {@code address}/{@code prefixLength} for {@code duration} (null or zero: until removed). */
     public void block(InetAddress address, int prefixLength, Duration duration) {
-        int bits = address instanceof Inet4Address ? prefixLength + 96 : prefixLength;
+        blockUntil(address, prefixLength, expiry(duration));
+    }
+
+    /** {@link #block} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
+    public void blockUntil(InetAddress address, int prefixLength, long expiresNanos) {
+        int bits = prefixBits(address, prefixLength);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = key(a, address, bits);
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            v.set(U64, 0, expiresNanos);
+            v.set(U64, 8, 0);
+            map.update(k, v, BpfMap.BPF_ANY);
+        }
+    }
+
+    /** The LPM prefix length of {@code address}/{@code prefixLength}: + 96 for IPv4; checks the range. */
+    public static int prefixBits(InetAddress address, int prefixLength) {
         int max = address instanceof Inet4Address ? 32 : 128;
         if (prefixLength < 0 || prefixLength > max) {
             throw new IllegalArgumentException("prefix length " + prefixLength + " outside 0.." + max);
         }
-        long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = key(a, address, bits);
-            MemorySegment v = a.allocate(VALUE_SIZE);
-            v.set(U64, 0, expires);
-            v.set(U64, 8, 0);
-            map.update(k, v, BpfMap.BPF_ANY);
-        }
+        return address instanceof Inet4Address ? prefixLength + 96 : prefixLength;
+    }
+
+    private static long expiry(Duration duration) {
+        return duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
     }
 
     /** Blocks one address. */
@@ -281,16 +325,9 @@ public final class Mitigation {
                 if (!map.lookup(k, v)) {
                     continue;
                 }
-                int bits = k.get(U32, 0);
                 byte[] addr = new byte[16];
                 MemorySegment.copy(k, ValueLayout.JAVA_BYTE, 4, addr, 0, 16);
-                boolean v4 = bits >= 96 && isV4Mapped(addr);
-                try {
-                    InetAddress ia = v4 ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(addr, 12, 16)) : InetAddress.getByAddress(addr);
-                    out.add(new Block(ia, v4 ? bits - 96 : bits, v.get(U64, 0), v.get(U64, 8)));
-                } catch (UnknownHostException e) {
-                    throw new IllegalStateException(e);
-                }
+                out.add(Block.of(k.get(U32, 0), addr, v.get(U64, 0), v.get(U64, 8)));
             }
         }
         return out;
@@ -302,7 +339,11 @@ public final class Mitigation {
      * the kernel's flow-lookup flag set while any flow block is left, clears it when none is.
      */
     public int sweep() {
-        long now = System.nanoTime();
+        return sweep(System.nanoTime());
+    }
+
+    /** {@link #sweep()} at monotonic time {@code now} (the kernel's packet clock, e.g. a test clock). */
+    public int sweep(long now) {
         int n = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(VALUE_SIZE);
@@ -328,7 +369,7 @@ public final class Mitigation {
                 continue;
             }
             long expires = v.get(U64, 0);
-            if (expires != 0 && now > expires && m.delete(k)) {
+            if (expires != 0 && Long.compareUnsigned(now, expires) > 0 && m.delete(k)) {
                 n++;
             }
         }
