@@ -7,16 +7,19 @@
  *   parse     parse.h, stats.h        every header; protocol and parse-error counters
  *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation)
  *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard
+ *   ---- tail call (XDPML_TC_REST): a second verifier unit, pipeline.h ----
  *   flow      flow_stage.h            the LRU flow table, per-flow features, flow records
- *   model     model_stage.h           tree, forest or MLP (tail calls), per packet or per flow;
- *                                     per-class action: pass, drop, count, to Java
+ *   model     model_stage.h           tree, forest or MLP (layers by tail calls), per packet or
+ *                                     per flow; per-class action: pass, drop, count, to Java
  *   sample    deliver.h               1-in-N by packet or by flow
  *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
  *   end                               the default action (cfg_action)
  *
- * A stage that drops ends the packet there; the counters say who (pipeline.h). Every setting a
- * reload changes lives in a double-buffered map chosen by the configuration word, read once per
- * packet. The Java twin of this file is io.xdpml.dataplane.JavaDataPlane, stage for stage.
+ * A stage that drops ends the packet there; one exit counts how every packet left and who
+ * decided (pipeline.h). Every setting a reload changes lives in a double-buffered map chosen by
+ * the configuration word, read once per packet at entry. What the stages hand on across tail
+ * calls lives in this CPU's struct xdpml_packet. The Java twin of this file is
+ * io.xdpml.dataplane.JavaDataPlane, stage for stage.
  */
 #include "xdpml/parse.h"
 #include "xdpml/stats.h"
@@ -41,10 +44,12 @@ volatile const __u8 cfg_record_summary = 0;
 
 #define XDPML_SAMPLE_BY_PACKET 1
 #define XDPML_SAMPLE_BY_FLOW 2
+/* Whether the stages after the tail call have anything to do. */
+#define XDPML_REST_ON (cfg_flow || cfg_model || cfg_sample)
 
 struct xdpml_parse_summary last_summary;
 
-/* Counts and records how the packet leaves; returns its action. */
+/* The one exit: counts and records how the packet leaves; returns its action. */
 static __always_inline int xdpml_leave(struct xdpml_pipeline_stats *ps, __u32 action, __u32 stage, __u32 reason)
 {
 	if (ps) {
@@ -60,67 +65,20 @@ static __always_inline int xdpml_leave(struct xdpml_pipeline_stats *ps, __u32 ac
 	return action;
 }
 
-/*
- * After the model (inline, or at the end of the MLP's tail calls): its outcome acted on, then
- * sample, deliver, end. key: the flow key (or NULL without the flow stage).
- */
-static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pipeline_stats *ps,
-					     const struct xdpml_parse_summary *s, const struct xdpml_flow_key *key,
-					     __u32 word, int outcome, int flow_sampled,
-					     __u64 *clock)
-{
-	int to_java = 0;
-	__u16 verdict = 0;
-	if (cfg_model) {
-		if (cfg_record_result)
-			last_result.cls = outcome == XDPML_NO_CLASS ? -1 : (__s16)xdpml_model_class_of(outcome);
-		if (outcome != XDPML_NO_CLASS) {
-			__u32 cls = xdpml_model_class_of(outcome);
-			verdict = cls + 1;
-			__u32 action = xdpml_model_action(outcome);
-			if (action == XDPML_ACT_DROP)
-				return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
-			if (action == XDPML_ACT_XSK) {
-				to_java = 1;
-				if (ps)
-					ps->to_java_forced++;
-			}
-		}
-	}
-	if (cfg_sample || to_java) {
-		__u64 *c = xdpml_deliver_counters();
-		__u32 dslot = (word & XDPML_CW_DELIVER) ? 1 : 0;
-		struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
-		if (c && dc) {
-			int chosen = to_java;
-			if (cfg_sample && !chosen)
-				chosen = xdpml_sample_stage(c, dc, cfg_sample == XDPML_SAMPLE_BY_FLOW, flow_sampled);
-			if (cfg_record_result)
-				last_result.sampled = chosen;
-			if (chosen) {
-				int delivered = 0;
-				int r = xdpml_deliver_stage(ctx, c, dc, s, key, verdict, clock, &delivered);
-				if (cfg_record_result)
-					last_result.delivered = delivered;
-				if (r == XDP_REDIRECT)
-					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
-			}
-		}
-	}
-	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
-}
-
 SEC("xdp")
 int xdpml_pipeline(struct xdp_md *ctx)
 {
-	__u64 clock = 0;
-	__u32 zero = 0;
 	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	struct xdpml_packet *pk = xdpml_packet_this_cpu();
+	__u32 zero = 0;
 	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
-	if (!ps || !cw)
+	if (!ps || !pk || !cw)
 		return XDP_ABORTED;
 	/* one read of the configuration word: every double-buffered stage uses this one */
-	__u32 word = XDPML_READ_ONCE32(*cw);
+	pk->word = XDPML_READ_ONCE32(*cw);
+	pk->clock = 0;
+	pk->keyed = 0;
+	pk->flow_sampled = 0;
 	ps->packets++;
 	if (cfg_record_result) {
 		last_result.fw_reason = 0xffff;
@@ -133,7 +91,6 @@ int xdpml_pipeline(struct xdp_md *ctx)
 	struct xdpml_counters *c = xdpml_parse_stage(ctx, cfg_vxlan_port);
 	if (!c)
 		return XDP_ABORTED;
-	const struct xdpml_parse_summary *s = &c->scratch.s;
 	if (cfg_record_summary)
 		last_summary = c->scratch.s;
 
@@ -150,67 +107,120 @@ int xdpml_pipeline(struct xdp_md *ctx)
 
 	/* firewall */
 	if (cfg_firewall) {
-		__u32 reason = xdpml_firewall_stage(ctx, s, word & XDPML_CW_FIREWALL, &clock);
+		__u32 reason = xdpml_firewall_stage(ctx, &c->scratch.s, pk->word & XDPML_CW_FIREWALL, &pk->clock);
 		if (cfg_record_result)
 			last_result.fw_reason = reason;
 		if (xdpml_fw_drops(reason))
 			return xdpml_leave(ps, XDP_DROP, XDPML_ST_FIREWALL, reason);
 	}
 
+	/* flow, model, sample, deliver: the second unit */
+	if (XDPML_REST_ON) {
+		bpf_tail_call(ctx, &xdpml_stages, XDPML_TC_REST);
+		ps->tail_call_failed++;
+	}
+	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
+}
+
+/*
+ * After the model (inline, or at the end of the MLP's tail calls): its outcome acted on, then
+ * sample, deliver, end.
+ */
+static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pipeline_stats *ps, struct xdpml_packet *pk,
+					     const struct xdpml_parse_summary *s, int outcome)
+{
+	int to_java = 0;
+	__u16 verdict = 0;
+	if (cfg_model) {
+		if (cfg_record_result)
+			last_result.cls = outcome == XDPML_NO_CLASS ? -1 : (__s16)xdpml_model_class_of(outcome);
+		if (outcome != XDPML_NO_CLASS) {
+			__u32 cls = xdpml_model_class_of(outcome);
+			verdict = cls + 1;
+			__u32 action = xdpml_model_action(outcome);
+			if (action == XDPML_ACT_DROP)
+				return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
+			if (action == XDPML_ACT_XSK) {
+				to_java = 1;
+				ps->to_java_forced++;
+			}
+		}
+	}
+	if (cfg_sample || to_java) {
+		__u64 *c = xdpml_deliver_counters();
+		__u32 dslot = (pk->word & XDPML_CW_DELIVER) ? 1 : 0;
+		struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
+		if (c && dc) {
+			int chosen = to_java;
+			if (cfg_sample && !chosen)
+				chosen = xdpml_sample_stage(c, dc, cfg_sample == XDPML_SAMPLE_BY_FLOW, pk->flow_sampled);
+			if (cfg_record_result)
+				last_result.sampled = chosen;
+			if (chosen) {
+				int delivered = 0;
+				int r = xdpml_deliver_stage(ctx, c, dc, s, pk->keyed ? &pk->key : 0, verdict, &pk->clock, &delivered);
+				if (cfg_record_result)
+					last_result.delivered = delivered;
+				if (r == XDP_REDIRECT)
+					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
+			}
+		}
+	}
+	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
+}
+
+/* The second unit: flow, model, then the rest. Entered only from xdpml_pipeline's tail call. */
+SEC("xdp")
+int xdpml_stages_rest(struct xdp_md *ctx)
+{
+	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	struct xdpml_packet *pk = xdpml_packet_this_cpu();
+	struct xdpml_counters *c = xdpml_counters_this_cpu();
+	if (!ps || !pk || !c)
+		return XDP_ABORTED;
+	const struct xdpml_parse_summary *s = &c->scratch.s;
+
 	/* flow */
-	struct xdpml_flow_key stack_key;
-	struct xdpml_flow_key *key = 0;
 	struct xdpml_flow *f = 0;
-	struct xdpml_model_scratch *ms = 0;
 	struct xdpml_flow_packet pkt;
 	int dir = 0;
 	if (cfg_flow) {
-		if (cfg_model) {
-			ms = xdpml_scratch();
-			if (!ms)
-				return XDP_ABORTED;
-			key = &ms->key;
-		} else {
-			key = &stack_key;
+		__builtin_memset(&pk->key, 0, sizeof(pk->key));
+		f = xdpml_flow_stage(ctx, s, &pk->key, &pkt, &dir, &pk->clock);
+		if (f) {
+			pk->keyed = 1;
+			pk->flow_sampled = f->sampled;
 		}
-		__builtin_memset(key, 0, sizeof(*key));
-		f = xdpml_flow_stage(ctx, s, key, &pkt, &dir, &clock);
-		if (!f)
-			key = 0; /* not tracked: no key for the metadata's hash either (as without the stage) */
 	}
-	int flow_sampled = f && f->sampled;
 
 	/* model */
 	int outcome = XDPML_NO_CLASS;
 	if (cfg_model) {
-		if (f && ms) {
-			ms->flow_sampled = flow_sampled;
-			ms->word = word;
-			outcome = xdpml_model_stage(ctx, f, ms, pkt.length, dir, &word);
-		} else {
+		struct xdpml_model_scratch *ms = xdpml_scratch();
+		if (f && ms)
+			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, dir, pk->word);
+		else
 			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */
-		}
 	}
 
 	/* model's action, sample, deliver, end */
-	return xdpml_after_model(ctx, ps, s, key, word, outcome, flow_sampled, &clock);
+	return xdpml_after_model(ctx, ps, pk, s, outcome);
 }
 
 /*
  * MLP layer L: the model stage goes on here after a tail call, and on the last layer the
- * pipeline does too. What the entry program knew comes back from per-CPU memory: the parse
- * summary (parse counters' scratch) and the model scratch (key, flow sampled).
+ * pipeline does too, from this CPU's per-packet state.
  */
 static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
 {
-	__u64 clock = 0;
 	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	struct xdpml_packet *pk = xdpml_packet_this_cpu();
 	struct xdpml_counters *c = xdpml_counters_this_cpu();
 	struct xdpml_model_scratch *ms = xdpml_scratch();
-	if (!ps || !c || !ms)
+	if (!ps || !pk || !c || !ms)
 		return XDP_ABORTED;
-	int outcome = xdpml_mlp_stage(ctx, ms, l);
-	return xdpml_after_model(ctx, ps, &c->scratch.s, &ms->key, ms->word, outcome, ms->flow_sampled, &clock);
+	int outcome = xdpml_mlp_stage(ctx, ms, &pk->key, l);
+	return xdpml_after_model(ctx, ps, pk, &c->scratch.s, outcome);
 }
 
 SEC("xdp")
@@ -234,8 +244,8 @@ int xdpml_mlp_layer2(struct xdp_md *ctx)
 /*
  * The deployed model on a given input vector (eval_inputs) rather than a packet's flow: for
  * judging the kernel's inference on data that are not packets (flow CSVs) through
- * BPF_PROG_TEST_RUN. Same inference as the model stage; no flow, no cache; returns the class
- * (an MLP: through the layer programs, whose result is in last_class).
+ * BPF_PROG_TEST_RUN. Same inference as the model stage; no flow, no cache; the class is in
+ * last_class (test mode: cfg_record_class), also when an MLP finishes in the layer programs.
  */
 SEC("xdp")
 int xdpml_model_eval(struct xdp_md *ctx)
@@ -243,15 +253,17 @@ int xdpml_model_eval(struct xdp_md *ctx)
 	__u32 zero = 0;
 	struct xdpml_model_stats *st = xdpml_stats();
 	struct xdpml_model_scratch *s = xdpml_scratch();
+	struct xdpml_packet *pk = xdpml_packet_this_cpu();
 	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
-	if (!s || !cw)
+	if (!s || !cw || !pk)
 		return XDP_ABORTED;
-	__u32 slot = xdpml_model_slot(XDPML_READ_ONCE32(*cw));
+	pk->word = XDPML_READ_ONCE32(*cw);
+	pk->keyed = 0;
+	__u32 slot = xdpml_model_slot(pk->word);
 	struct xdpml_model *m = xdpml_slot(slot);
 	if (!m)
 		return XDP_ABORTED;
-	if (m->hdr.kind == XDPML_MODEL_NONE)
-		{
+	if (m->hdr.kind == XDPML_MODEL_NONE) {
 		xdpml_unclassified(st, XDPML_MC_NO_MODEL);
 		return XDP_PASS;
 	}

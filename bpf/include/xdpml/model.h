@@ -108,15 +108,12 @@ struct xdpml_model {
 struct xdpml_model_scratch {
 	__u64 x[XDPML_MODEL_INPUT_SLOTS];                 /* the input vector */
 	__s64 act[2][XDPML_MLP_ACT_SLOTS];                /* MLP activations, ping-pong by layer */
-	struct xdpml_flow_key key;                        /* to find the flow again after tail calls */
 	__u32 slot;                                       /* the slot being used */
 	__u32 seq;                                        /* its seq when the classification began */
 	__u32 attempts;
 	__u32 length;                                     /* frame length */
 	__u8 cache;                                       /* store the class in the flow when done */
-	__u8 flow_sampled;                                /* the pipeline's sample stage: the flow is sampled */
-	__u8 pad[2];
-	__u32 word;                                       /* the packet's configuration word (pipeline.h) */
+	__u8 pad[7];
 	__u8 votes[XDPML_MODEL_MAX_CLASSES];              /* a forest's votes */
 };
 

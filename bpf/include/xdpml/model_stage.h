@@ -131,19 +131,19 @@ static __always_inline void xdpml_cache(struct xdpml_flow *f, __u32 cls, __u32 g
 }
 
 /*
- * The stage for a packet that has just updated flow f (key in s->key). An MLP continues in the
- * layer programs (tail calls; s carries what they need) and does not come back here, except
- * when the tail call fails.
+ * The stage for a packet that has just updated flow f (its key: key, in per-CPU memory that
+ * survives tail calls). An MLP continues in the layer programs (tail calls; s carries what they
+ * need) and does not come back here, except when the tail call fails.
  */
-static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_flow *f, struct xdpml_model_scratch *s,
-					     __u32 length, int dir, const __u32 *word)
+static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_flow *f, const struct xdpml_flow_key *key,
+					     struct xdpml_model_scratch *s, __u32 length, int dir, __u32 word)
 {
 	struct xdpml_model_stats *st = xdpml_stats();
 	if (cfg_record_class)
-		xdpml_model_inputs(f, &s->key, length, dir, last_inputs, ~0ULL);
+		xdpml_model_inputs(f, key, length, dir, last_inputs, ~0ULL);
 
 	for (int attempt = 0; attempt < XDPML_MODEL_ATTEMPTS; attempt++) {
-		__u32 slot = xdpml_model_slot(XDPML_READ_ONCE32(*word));
+		__u32 slot = xdpml_model_slot(word);
 		struct xdpml_model *m = xdpml_slot(slot);
 		if (!m)
 			return xdpml_unclassified(st, XDPML_MC_NO_MODEL);
@@ -173,7 +173,7 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 				return xdpml_unclassified(st, XDPML_MC_UNCLASSIFIED);
 			cache = 1;
 		}
-		xdpml_model_inputs(f, &s->key, length, dir, s->x, m->hdr.inputs_used);
+		xdpml_model_inputs(f, key, length, dir, s->x, m->hdr.inputs_used);
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
 			const struct xdpml_mlp *p = &m->mlp;
 			for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
@@ -211,7 +211,8 @@ retry:
  * last checks the slot's seq, takes the argmax, caches it in the flow if asked, and returns the
  * stage's outcome.
  */
-static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_model_scratch *s, int l)
+static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_model_scratch *s, const struct xdpml_flow_key *key,
+					   int l)
 {
 	struct xdpml_model_stats *st = xdpml_stats();
 	struct xdpml_model *m = xdpml_slot(s->slot & 1);
@@ -236,7 +237,7 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 	if (st)
 		st->counter[XDPML_MC_CLASSIFIED]++;
 	if (s->cache) {
-		struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, &s->key);
+		struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
 		if (f)
 			xdpml_cache(f, cls, gen);
 	}

@@ -18,6 +18,7 @@
 #include <linux/types.h>
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
+#include "flow.h"
 
 enum xdpml_stage {
 	XDPML_ST_PARSE = 0,
@@ -86,6 +87,7 @@ struct {
 struct xdpml_pipeline_stats {
 	__u64 packets;
 	__u64 to_java_forced;
+	__u64 tail_call_failed; /* the rest of the pipeline was missing: the packet left with the default action */
 	__u64 dropped[XDPML_ST_MAX];
 	__u64 action[8];
 };
@@ -108,6 +110,48 @@ struct xdpml_result {
 	__u8 delivered;   /* the deliver stage handed it (or its copy) to Java */
 	__u8 pad[6];
 };
+
+/*
+ * What one packet's stages hand on across tail calls (per CPU: a packet runs on one CPU from entry
+ * to exit, and the next packet starts by overwriting it).
+ */
+struct xdpml_packet {
+	struct xdpml_flow_key key; /* the flow key, when keyed */
+	__u64 clock;               /* the packet's time once read (clock.h), 0 before */
+	__u32 word;                /* the configuration word as read at entry */
+	__u32 length;              /* the frame's length */
+	__u8 keyed;                /* key is the packet's: the flow stage tracked it */
+	__u8 flow_sampled;         /* its flow is sampled (sample by flow) */
+	__u8 pad[6];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_packet);
+} xdpml_packet SEC(".maps");
+
+static __always_inline struct xdpml_packet *xdpml_packet_this_cpu(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&xdpml_packet, &zero);
+}
+
+/*
+ * The program is two verifier units joined by one tail call with a constant key (~1-2 ns): the
+ * entry (parse, blocks, firewall) and the rest (flow, model, sample, deliver). Each is verified on
+ * its own budget; together they exceed it (the parser alone has thousands of paths, and every
+ * stage after it would be checked once per path). Filled by Java after load (PipelineObject).
+ */
+#define XDPML_TC_REST 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_stages SEC(".maps");
 
 volatile const __u8 cfg_record_result = 0;
 struct xdpml_result last_result;

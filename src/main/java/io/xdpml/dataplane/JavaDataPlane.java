@@ -191,9 +191,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
     private PacketResult leave(int action, Stage stage, int reason) {
         if (action == PacketResult.XDP_DROP) {
-            pipeline[2 + stage.ordinal()]++;
+            pipeline[3 + stage.ordinal()]++;
         }
-        pipeline[10 + (action & 7)]++;
+        pipeline[11 + (action & 7)]++;
         result.leave(action, stage, reason);
         return result;
     }

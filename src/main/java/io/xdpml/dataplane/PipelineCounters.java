@@ -11,11 +11,12 @@ import java.util.Map;
  * stages before it did not drop.
  *
  * <pre>
- *   0 u64 packets   8 u64 to_java_forced   16 u64 dropped[8] (by enum xdpml_stage)   80 u64 action[8]
+ *   0 u64 packets   8 u64 to_java_forced   16 u64 tail_call_failed   24 u64 dropped[8] (by enum xdpml_stage)
+ *   88 u64 action[8]                                                                          (152 bytes)
  * </pre>
  */
-public record PipelineCounters(long packets, long toJavaForced, long[] dropped, long[] actions) {
-    public static final int SIZE = 144;
+public record PipelineCounters(long packets, long toJavaForced, long tailCallFailed, long[] dropped, long[] actions) {
+    public static final int SIZE = 152;
     public static final int LONGS = SIZE / 8;
 
     public PipelineCounters {
@@ -23,9 +24,9 @@ public record PipelineCounters(long packets, long toJavaForced, long[] dropped, 
         actions = actions.clone();
     }
 
-    /** From the value's 18 longs (summed over CPUs). */
+    /** From the value's 19 longs (summed over CPUs). */
     public static PipelineCounters of(long[] v) {
-        return new PipelineCounters(v[0], v[1], Arrays.copyOfRange(v, 2, 10), Arrays.copyOfRange(v, 10, 18));
+        return new PipelineCounters(v[0], v[1], v[2], Arrays.copyOfRange(v, 3, 11), Arrays.copyOfRange(v, 11, 19));
     }
 
     public long dropped(Stage s) {
@@ -59,6 +60,7 @@ public record PipelineCounters(long packets, long toJavaForced, long[] dropped, 
     @Override
     public boolean equals(Object o) {
         return o instanceof PipelineCounters p && packets == p.packets && toJavaForced == p.toJavaForced
+                && tailCallFailed == p.tailCallFailed
                 && Arrays.equals(dropped, p.dropped) && Arrays.equals(actions, p.actions);
     }
 
@@ -69,7 +71,7 @@ public record PipelineCounters(long packets, long toJavaForced, long[] dropped, 
 
     @Override
     public String toString() {
-        return "packets=" + packets + " toJavaForced=" + toJavaForced + " dropped=" + Arrays.toString(dropped) + " actions="
+        return "packets=" + packets + " toJavaForced=" + toJavaForced + " tailCallFailed=" + tailCallFailed + " dropped=" + Arrays.toString(dropped) + " actions="
                 + Arrays.toString(actions);
     }
 }

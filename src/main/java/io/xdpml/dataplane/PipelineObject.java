@@ -1,6 +1,10 @@
 package io.xdpml.dataplane;
 
+import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Opens the composed program (bpf/xdp_pipeline.bpf.c) with its stages switched: the stage
@@ -18,6 +22,18 @@ public final class PipelineObject {
     private static final int RING_MIN = 4096;
 
     private PipelineObject() {}
+
+    /** The second verifier unit (flow, model, sample, deliver), tail-called from the entry. */
+    public static final String REST = "xdpml_stages_rest";
+
+    /** Puts the second unit into the entry's prog array (slot XDPML_TC_REST = 0). */
+    static void wire(BpfObject loaded) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
+            fd.set(ValueLayout.JAVA_INT, 0, loaded.program(REST).fd());
+            loaded.map("xdpml_stages").update(0, fd, BpfMap.BPF_ANY);
+        }
+    }
 
     public static BpfObject open(Stages stages) {
         BpfObject obj = BpfObject.openResource(RESOURCE);
@@ -46,6 +62,7 @@ public final class PipelineObject {
             if (!stages.delivers() || !stages.mirror()) {
                 obj.setMaxEntries("xdpml_mirror", RING_MIN);
             }
+            obj.afterLoad(PipelineObject::wire);
             return obj;
         } catch (RuntimeException e) {
             obj.close();

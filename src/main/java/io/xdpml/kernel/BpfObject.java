@@ -234,6 +234,18 @@ public final class BpfObject implements AutoCloseable {
         loaded = true;
         for (BpfMap m : maps.values()) m.refresh();
         mapGlobalData();
+        for (java.util.function.Consumer<BpfObject> hook : afterLoad) hook.accept(this);
+    }
+
+    private final java.util.List<java.util.function.Consumer<BpfObject>> afterLoad = new java.util.ArrayList<>();
+
+    /**
+     * Runs {@code hook} right after a successful {@link #load} (e.g. to fill a prog array with the
+     * object's own programs, which only exist once loaded), before the caller sees the object.
+     */
+    public void afterLoad(java.util.function.Consumer<BpfObject> hook) {
+        requireNotLoaded("afterLoad");
+        afterLoad.add(hook);
     }
 
     static final int BPF_F_RDONLY_PROG = 1 << 7;
