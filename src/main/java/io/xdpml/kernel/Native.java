@@ -164,6 +164,7 @@ public final class Native {
     private static final MethodHandle POLL = libc("poll", fd(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
     private static final MethodHandle SETNS = libc("setns", fd(JAVA_INT, JAVA_INT, JAVA_INT), true);
     private static final MethodHandle IF_NAMETOINDEX = libc("if_nametoindex", fd(JAVA_INT, ADDRESS), true);
+    private static final MethodHandle KILL = libc("kill", fd(JAVA_INT, JAVA_INT, JAVA_INT), true);
     private static final MethodHandle MOUNT =
             libc("mount", fd(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS), true);
     private static final MethodHandle STATFS = libc("statfs", fd(JAVA_INT, ADDRESS, ADDRESS), true);
@@ -421,6 +422,11 @@ public final class Native {
 
     static int setns(int fd, int nstype) {
         try { return (int) SETNS.invokeExact(CAPTURE.get(), fd, nstype); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** kill(2): 0, or -1 with errno set. */
+    public static int kill(int pid, int signal) {
+        try { return (int) KILL.invokeExact(CAPTURE.get(), pid, signal); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int ifNameToIndex(MemorySegment name) {
