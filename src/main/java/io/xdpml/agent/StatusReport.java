@@ -178,9 +178,9 @@ public final class StatusReport {
     }
 
     private static void flow(AgentPins.Opened o, Map<String, Object> m) {
-        long[] c = o.map("xdpml_flow_counters").sumPerCpuLongs(0);
+        BpfMap counters = o.map("xdpml_flow_counters"); // one counter per entry
         for (FlowCounter f : FlowCounter.values()) {
-            m.put(f.name().toLowerCase(Locale.ROOT), c[f.id()]);
+            m.put(f.name().toLowerCase(Locale.ROOT), counters.sumPerCpuLongs(f.id())[0]);
         }
         long[] entries = {0};
         o.map("xdpml_flows").forEachKey(k -> entries[0]++);

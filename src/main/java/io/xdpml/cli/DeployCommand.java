@@ -89,6 +89,18 @@ final class DeployCommand implements Callable<Integer> {
         });
         ModelFile m = ModelFile.read(model);
         Deployment d = deployment(m);
+        java.util.Optional<io.xdpml.agent.RunningAgent> agent = io.xdpml.agent.RunningAgent.on(iface);
+        if (agent.isPresent()) {
+            try (io.xdpml.agent.RunningAgent a = agent.get()) {
+                int generation = a.deployModel(d);
+                out.printf("deployed %s (%s, %s, classes %s) into the model stage of %s, generation %d (one XDP program per"
+                        + " interface: the agent's). The agent's file %s keeps its own model: its next reload puts it back;"
+                        + " 'xdpml status --iface %s' shows the classes.%n", model, m.kind().id(), d.mode(), m.classes(), a.describe(),
+                        generation, a.info().config(), iface);
+                out.flush();
+            }
+            return 0;
+        }
         int ifindex = Interfaces.indexOf(iface);
         int xdpDefault = switch (defaultAction.toLowerCase(Locale.ROOT)) {
             case "pass" -> 2;

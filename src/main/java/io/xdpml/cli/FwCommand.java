@@ -8,6 +8,7 @@ import io.xdpml.firewall.FirewallConfigParser;
 import io.xdpml.firewall.FirewallCounter;
 import io.xdpml.firewall.FirewallLayout;
 import io.xdpml.firewall.FirewallMaps;
+import io.xdpml.agent.RunningAgent;
 import io.xdpml.firewall.FirewallPins;
 import io.xdpml.firewall.FirewallProgram;
 import java.io.PrintWriter;
@@ -50,6 +51,39 @@ final class FwCommand implements Runnable {
 
         FirewallPins pins() {
             return new FirewallPins(dir);
+        }
+    }
+
+    /** show/stats: the firewall of a running agent (--iface), else the one 'fw load' pinned. */
+    static final class Source {
+        @Option(names = "--iface", paramLabel = "IF", description = "the firewall stage of the agent running on IF")
+        String iface;
+
+        @Mixin
+        PinDir pinDir = new PinDir();
+
+        /** The maps, the interfaces they serve, and what to close. */
+        record Maps(FirewallMaps maps, String where, AutoCloseable closer) implements AutoCloseable {
+            @Override
+            public void close() throws Exception {
+                closer.close();
+            }
+        }
+
+        Maps open() {
+            if (iface != null) {
+                RunningAgent a = RunningAgent.on(iface).orElseThrow(() -> new IllegalStateException(
+                        "no agent runs on " + iface + " ('xdpml status' lists them); without --iface: the firewall of 'xdpml fw load'"));
+                try {
+                    return new Maps(a.firewall(), a.describe(), a);
+                } catch (RuntimeException e) {
+                    a.close();
+                    throw e;
+                }
+            }
+            FirewallPins pins = pinDir.pins();
+            FirewallPins.Opened o = pins.open();
+            return new Maps(o.maps(), String.join(", ", pins.interfaces()), o);
         }
     }
 
@@ -109,6 +143,16 @@ final class FwCommand implements Runnable {
             if (check) {
                 return 0;
             }
+            java.util.Optional<RunningAgent> agent = RunningAgent.on(iface);
+            if (agent.isPresent()) {
+                try (RunningAgent a = agent.get()) {
+                    int generation = a.installFirewall(config);
+                    out.println("installed into the firewall stage of " + a.describe() + ", generation " + generation
+                            + " (one XDP program per interface: the agent's, not a second one). The agent's file " + a.info().config()
+                            + " keeps its own rules: its next reload puts them back.");
+                }
+                return 0;
+            }
             FirewallProgram.Limits limits = new FirewallProgram.Limits(maxEntries, maxEntries, maxRules, maxConnections,
                     maxConnections);
             for (String step : pinDir.pins().load(config, iface, limits, vxlanPort)) {
@@ -131,16 +175,15 @@ final class FwCommand implements Runnable {
         int connections;
 
         @Mixin
-        PinDir pinDir = new PinDir();
+        Source source = new Source();
 
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            FirewallPins pins = pinDir.pins();
-            try (FirewallPins.Opened o = pins.open(); Arena a = Arena.ofConfined()) {
+            try (Source.Maps o = source.open(); Arena a = Arena.ofConfined()) {
                 FirewallMaps m = o.maps();
                 MemorySegment c = m.activeConfig(a);
-                out.println("# generation " + m.activeGeneration() + "; attached to: " + String.join(", ", pins.interfaces()));
+                out.println("# generation " + m.activeGeneration() + "; attached to: " + o.where());
                 out.println("default " + (b(c, FirewallLayout.CONFIG_DEFAULT_ACTION) == 1 ? "drop" : "pass"));
                 out.println("malformed " + (b(c, FirewallLayout.CONFIG_MALFORMED_PASS) == 1 ? "pass" : "drop"));
                 out.println("conntrack " + (b(c, FirewallLayout.CONFIG_CONNTRACK) == 1
@@ -192,12 +235,12 @@ final class FwCommand implements Runnable {
         boolean json;
 
         @Mixin
-        PinDir pinDir = new PinDir();
+        Source source = new Source();
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            try (FirewallPins.Opened o = pinDir.pins().open(); Arena a = Arena.ofConfined()) {
+            try (Source.Maps o = source.open(); Arena a = Arena.ofConfined()) {
                 FirewallMaps m = o.maps();
                 long[] c = m.counters();
                 int rules = (int) m.activeConfig(a).get(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT);

@@ -49,9 +49,12 @@ public final class XdpLink implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             int prog = KernelException.check(Native.objGet(a.allocateFrom(programPin.toString())), "bpf_obj_get(" + programPin + ")");
             try {
-                int fd = KernelException.check(Native.linkCreate(prog, ifindex, BPF_XDP, null),
-                        "bpf_link_create(prog=" + programPin + ", ifindex=" + ifindex + ", BPF_XDP)");
-                return new XdpLink(fd, ifindex);
+                int rc = Native.linkCreate(prog, ifindex, BPF_XDP, null);
+                String call = "bpf_link_create(prog=" + programPin + ", ifindex=" + ifindex + ", BPF_XDP)";
+                if (rc == -EBUSY) {
+                    throw new KernelException(call, EBUSY, busy(ifindex));
+                }
+                return new XdpLink(KernelException.check(rc, call), ifindex);
             } finally {
                 Native.close(prog);
             }

@@ -1,0 +1,95 @@
+package io.xdpml.agent;
+
+import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.Stage;
+import io.xdpml.firewall.FirewallConfig;
+import io.xdpml.firewall.FirewallMaps;
+import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.kernel.ModelSlots;
+import java.util.Optional;
+
+/**
+ * A running agent's pipeline as another command sees it (through the pins): for {@code xdpml fw},
+ * {@code deploy} and {@code blocks}, which act on the agent's program when one runs on the
+ * interface instead of attaching their own (an interface takes one XDP program). What they change
+ * goes through the same switch as the agent's reloads; the agent's file keeps its own settings,
+ * which its next reload puts back.
+ */
+public final class RunningAgent implements AutoCloseable {
+    private final AgentPins.Opened pins;
+    private final AgentInfo info;
+
+    private RunningAgent(AgentPins.Opened pins) {
+        this.pins = pins;
+        this.info = pins.info();
+    }
+
+    /** The live agent on {@code iface}, if one runs there. */
+    public static Optional<RunningAgent> on(String iface) {
+        if (iface == null || !AgentPins.interfaces().contains(iface)) {
+            return Optional.empty();
+        }
+        AgentPins.Opened o = AgentPins.open(iface);
+        RunningAgent a = new RunningAgent(o);
+        if (!a.info.alive()) {
+            o.close();
+            return Optional.empty();
+        }
+        return Optional.of(a);
+    }
+
+    public AgentInfo info() { return info; }
+
+    public String iface() { return pins.iface(); }
+
+    /** "the running agent on IF (pid N)". */
+    public String describe() {
+        return "the running agent on " + pins.iface() + " (pid " + info.pid() + ", pins " + AgentPins.dir(pins.iface()) + ")";
+    }
+
+    public boolean has(Stage s) {
+        return (info.stages() & (1 << s.ordinal())) != 0;
+    }
+
+    private void require(Stage s) {
+        if (!has(s)) {
+            throw new IllegalStateException(describe() + " has no " + s.key() + " stage: turn it on in its file ("
+                    + info.config() + ") and restart it");
+        }
+    }
+
+    /** The firewall stage's maps. */
+    public FirewallMaps firewall() {
+        require(Stage.FIREWALL);
+        return new FirewallMaps(pins::map);
+    }
+
+    /** Makes {@code c} the agent's firewall configuration (one switch, counted as a new generation). */
+    public int installFirewall(FirewallConfig c) {
+        FirewallMaps m = firewall();
+        int next = m.prepare(c);
+        int word = m.configWord().flip(ConfigWord.FIREWALL, next, true);
+        m.removeGeneration(1 - next);
+        new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
+                info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
+        return word >>> 16;
+    }
+
+    /** Makes {@code d} the agent's model (one switch, counted as a new generation). */
+    public int deployModel(Deployment d) {
+        require(Stage.MODEL);
+        ConfigWord word = new ConfigWord(pins.map("xdpml_fw_gen"), pins.map("xdpml_fw_sync"));
+        try (ModelSlots slots = new ModelSlots(pins.map("xdpml_models"), word)) {
+            int slot = slots.prepare(d);
+            int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
+            new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
+                    d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
+            return w >>> 16;
+        }
+    }
+
+    @Override
+    public void close() {
+        pins.close();
+    }
+}
