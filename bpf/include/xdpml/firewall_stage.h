@@ -196,17 +196,18 @@ static __always_inline __u32 xdpml_fw_ct_decide(struct xdpml_fw_ct *e, const str
 	return 0;
 }
 
-/* Whether a measure is in force at time now (not expired). */
-static __always_inline int xdpml_fw_measure_live(const struct xdpml_fw_measure *m, __u64 now)
+/* Whether a measure is in force now (not expired); reads the clock only for one that expires. */
+static __always_inline int xdpml_fw_measure_live(const struct xdpml_fw_measure *m, __u64 *clock)
 {
-	return !m->expires_ns || now <= m->expires_ns;
+	__u64 expires = m->expires_ns;
+	return !expires || xdpml_now_once(clock) <= expires;
 }
 
 /*
  * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
  * protocol from its source port to its destination, then for a SYN without ACK a syn-limit on
  * its destination and port, else on every port of the destination. An expired entry is as
- * absent. Returns the drop reason, or 0. Reads the clock only when an entry exists.
+ * absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a bucket.
  */
 static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
 {
@@ -217,7 +218,7 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	};
 	xdpml_fw_mapped(p, p->dst, (__u32 *)k.victim);
 	struct xdpml_fw_measure *m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
-	if (m && xdpml_fw_measure_live(m, xdpml_now_once(clock))) {
+	if (m && xdpml_fw_measure_live(m, clock)) {
 		__sync_fetch_and_add(&m->hits, 1);
 		return XDPML_FWC_DROP_MEASURE_PORT;
 	}
@@ -226,12 +227,12 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	k.kind = XDPML_FW_M_SYN_LIMIT;
 	k.port = p->dport;
 	m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
-	if (m && !xdpml_fw_measure_live(m, xdpml_now_once(clock)))
+	if (m && !xdpml_fw_measure_live(m, clock))
 		m = 0;
 	if (!m && k.port) {
 		k.port = 0;
 		m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
-		if (m && !xdpml_fw_measure_live(m, xdpml_now_once(clock)))
+		if (m && !xdpml_fw_measure_live(m, clock))
 			m = 0;
 	}
 	if (!m)

@@ -72,6 +72,7 @@ class BlocksMeasuresCliTest {
             assertThat(counters[FirewallCounter.DROP_MEASURE_SYN.id()]).isEqualTo(7);
 
             CliHarness.Result list = CliHarness.run("blocks", "list", "--pin-dir", pd);
+            System.out.print(list.out());
             assertThat(list.code()).isZero();
             assertThat(list.out()).contains("veth-m: 0 blocks, 0 flows, 2 measures")
                     .containsPattern("port-drop udp/53->192\\.0\\.2\\.7 +dropped 2 packets, expires in (59|60) s")

@@ -171,7 +171,8 @@ class MeasuresParityTest {
             TreeMap<Long, Consumer<FirewallEngine>> ev = new TreeMap<>();
             ev.put(c.at(0.0), e -> e.putMeasure(Measure.synLimit(victim, 0, 0, 0, c.at(0.01)))); // drops every SYN, briefly
             ev.put(c.at(0.20), e -> e.putMeasure(Measure.synLimit(victim, 0, 5000, 500, c.at(0.70))));
-            ev.put(c.at(0.40), e -> e.putMeasure(Measure.portDrop(6, 55816, ip("172.16.0.5"), 0))); // the victim's RSTs from one port
+            // the victim's RSTs from one of its ports: with conntrack they answer SYNs it saw (replies), decided before any measure
+            ev.put(c.at(0.40), e -> e.putMeasure(Measure.portDrop(6, 55816, ip("172.16.0.5"), 0)));
             try (FirewallParityTest.Pair p = replay(c, config, ev)) {
                 assertParity(p);
                 System.out.printf("cicddos2019-synflood (%s): %d packets, %d SYNs dropped by syn-limit, %d by port-drop %s%n", configName,
