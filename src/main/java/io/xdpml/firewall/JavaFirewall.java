@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The reference firewall: the semantics of {@code xdp_firewall.bpf.c} written plainly. Lists are
+ * The reference firewall: the semantics of the firewall stage ({@code firewall_stage.h}) written plainly. Lists are
  * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
  * buckets live in hash maps without a size limit (the kernel's LRU maps may evict; parity tests
- * size them so that they do not).
+ * size them so that they do not). Measures ({@link #putMeasure}) live in a {@link MeasureTable}
+ * whose per-packet lookups allocate nothing.
  */
 public final class JavaFirewall implements FirewallEngine {
     private final PacketParser parser;
