@@ -11,7 +11,10 @@
  *   parse error -> drop (or pass: cfg.malformed_pass) | no IP header -> pass
  *   deny list (source, then destination)               -> drop deny_list
  *   per-source token bucket                            -> drop rate_limit
- *   conntrack (TCP, UDP): a live entry decides          -> pass conntrack | drop ct_invalid
+ *   conntrack (TCP, UDP): a live entry decides a packet
+ *     towards the connection's initiator (a reply)      -> pass conntrack | drop ct_invalid
+ *   measures (while Java has any: xdpml_fw_mstate)      -> drop measure_port | drop measure_syn
+ *   conntrack: a live entry decides the other packets   -> pass conntrack | drop ct_invalid
  *   TCP without a live entry and not a SYN, strict mode -> drop ct_stray
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
  *   SYN without ACK: the global SYN bucket              -> drop syn_global
@@ -180,6 +183,8 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_SYN_GLOBAL,   /* the SYN bucket shared by all sources was empty */
 	XDPML_FWC_CT_NEW = 16,       /* connections created */
 	XDPML_FWC_CT_INSERT_FAILED,  /* map updates that failed */
+	XDPML_FWC_DROP_MEASURE_PORT = 18, /* a port-drop measure (xdpml_fw_measures) */
+	XDPML_FWC_DROP_MEASURE_SYN,       /* a syn-limit measure's bucket was empty */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -284,6 +289,53 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpml_fw_flood);
 } xdpml_fw_flood SEC(".maps");
+
+/*
+ * Measures: entries Java installs against an attack that source blocks cannot stop (thousands of
+ * reflectors, spoofed sources), keyed by the victim (the packet's destination). Not part of a
+ * generation: a config reload keeps them. Each has an expiry in packet time (0: never) and counts
+ * the packets it dropped. io.xdpml.firewall.FirewallMeasures installs them, JavaFirewall holds
+ * the same ones.
+ */
+enum xdpml_fw_measure_kind {
+	XDPML_FW_M_PORT_DROP = 1, /* proto packets FROM source port `port` TO the victim: dropped */
+	XDPML_FW_M_SYN_LIMIT = 2, /* TCP SYNs without ACK TO victim:port (0: any port) over pps/burst: dropped */
+};
+
+/* Key of xdpml_fw_measures. 20 bytes. */
+struct xdpml_fw_measure_key {
+	__u8 victim[16]; /* the destination; IPv4 as ::ffff:a.b.c.d */
+	__u8 proto;      /* 6 or 17 (syn-limit: 6) */
+	__u8 kind;       /* enum xdpml_fw_measure_kind */
+	__u16 port;      /* host order; port-drop: the source port; syn-limit: the destination port, 0 any */
+};
+
+/* Value of xdpml_fw_measures. 56 bytes. */
+struct xdpml_fw_measure {
+	struct bpf_spin_lock lock; /* guards b */
+	__u32 pad;
+	__u64 expires_ns; /* packet clock (bpf_ktime_get_ns; the test clock in tests); 0: never */
+	__u64 hits;       /* packets this measure dropped */
+	__u64 pps;        /* syn-limit: SYNs per second (0: none pass) */
+	__u64 cap;        /* syn-limit: burst * 10^9 */
+	struct xdpml_fw_bucket b;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 16384);
+	__type(key, struct xdpml_fw_measure_key);
+	__type(value, struct xdpml_fw_measure);
+} xdpml_fw_measures SEC(".maps");
+
+/* [0]: non-zero while xdpml_fw_measures may hold entries (Java sets it before it adds one). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} xdpml_fw_mstate SEC(".maps");
 
 #define XDPML_NS_PER_TOKEN 1000000000ULL
 

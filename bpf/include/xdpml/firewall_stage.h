@@ -177,6 +177,75 @@ static __always_inline __u32 xdpml_fw_policy(__u8 gen, const struct xdpml_fw_con
 	return cfg->default_action == XDPML_FW_DROP ? XDPML_FWC_DROP_DEFAULT : XDPML_FWC_PASS_DEFAULT;
 }
 
+/*
+ * A live conntrack entry decides the packet (fwd: it comes from the connection's initiator): the
+ * verdict reason, or 0 when it is judged as a new connection (a SYN on a closed one).
+ */
+static __always_inline __u32 xdpml_fw_ct_decide(struct xdpml_fw_ct *e, const struct xdpml_fw_packet *p, int fwd, __u64 now)
+{
+	int r = XDPML_CT_R_PASS;
+	if (p->proto == 6)
+		r = xdpml_fw_ct_tcp(e, fwd, p->tcp_flags);
+	if (r == XDPML_CT_R_INVALID)
+		return XDPML_FWC_DROP_CT_INVALID;
+	if (r == XDPML_CT_R_PASS) {
+		if (now > e->last_ns)
+			e->last_ns = now;
+		return XDPML_FWC_PASS_CONNTRACK;
+	}
+	return 0;
+}
+
+/* Whether a measure is in force now (not expired); reads the clock only for one that expires. */
+static __always_inline int xdpml_fw_measure_live(const struct xdpml_fw_measure *m, __u64 *clock)
+{
+	__u64 expires = m->expires_ns;
+	return !expires || xdpml_now_once(clock) <= expires;
+}
+
+/*
+ * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
+ * protocol from its source port to its destination, then for a SYN without ACK a syn-limit on
+ * its destination and port, else on every port of the destination. An expired entry is as
+ * absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a bucket.
+ */
+static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
+{
+	struct xdpml_fw_measure_key k = {
+		.proto = p->proto,
+		.kind = XDPML_FW_M_PORT_DROP,
+		.port = p->sport,
+	};
+	xdpml_fw_mapped(p, p->dst, (__u32 *)k.victim);
+	struct xdpml_fw_measure *m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
+	if (m && xdpml_fw_measure_live(m, clock)) {
+		__sync_fetch_and_add(&m->hits, 1);
+		return XDPML_FWC_DROP_MEASURE_PORT;
+	}
+	if (!syn_only)
+		return 0;
+	k.kind = XDPML_FW_M_SYN_LIMIT;
+	k.port = p->dport;
+	m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
+	if (m && !xdpml_fw_measure_live(m, clock))
+		m = 0;
+	if (!m && k.port) {
+		k.port = 0;
+		m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
+		if (m && !xdpml_fw_measure_live(m, clock))
+			m = 0;
+	}
+	if (!m)
+		return 0;
+	__u64 now = xdpml_now_once(clock);
+	bpf_spin_lock(&m->lock);
+	int ok = m->pps && xdpml_fw_take(&m->b, now, m->pps, m->cap);
+	if (!ok)
+		m->hits++;
+	bpf_spin_unlock(&m->lock);
+	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
+}
+
 static __always_inline int xdpml_fw_is_pass(__u32 reason)
 {
 	return reason == XDPML_FWC_PASS_ALLOW_LIST || reason == XDPML_FWC_PASS_RULE ||
@@ -240,7 +309,10 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 
 	int track = cfg->conntrack && (p.proto == 6 || p.proto == 17);
 	struct xdpml_fw_ct_key ck = {};
+	struct xdpml_fw_ct *e = 0;
 	int from_a = 1;
+	int fwd = 1;
+	__u32 r;
 	if (track) {
 		__u32 ms[4], md[4];
 		xdpml_fw_mapped(&p, p.src, ms);
@@ -260,19 +332,37 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		}
 		ck.proto = p.proto;
 		ck.family = p.family;
-		struct xdpml_fw_ct *e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
-		if (e && !(now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))) {
-			int r = XDPML_CT_R_PASS;
-			if (p.proto == 6)
-				r = xdpml_fw_ct_tcp(e, from_a == e->initiator_is_a, p.tcp_flags);
-			if (r == XDPML_CT_R_INVALID)
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_CT_INVALID, XDPML_FW_NO_RULE);
-			if (r == XDPML_CT_R_PASS) {
-				if (now > e->last_ns)
-					e->last_ns = now;
-				return xdpml_fw_verdict(fc, XDPML_FWC_PASS_CONNTRACK, XDPML_FW_NO_RULE);
+		e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+		if (e && now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))
+			e = 0; /* expired: as absent */
+		if (e) {
+			fwd = from_a == e->initiator_is_a;
+			/* towards the initiator (a reply to what it asked): conntrack decides before any measure */
+			if (!fwd) {
+				r = xdpml_fw_ct_decide(e, &p, 0, now);
+				if (r)
+					return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
+				e = 0; /* judged below like a packet without a connection */
 			}
-			/* XDPML_CT_R_NEW: judged below like a packet without a connection */
+		}
+	}
+
+	/* measures: only while Java has any (one array read otherwise) */
+	if (p.proto == 6 || p.proto == 17) {
+		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
+		if (mon && *mon) {
+			r = xdpml_fw_measures_check(&p, syn_only, clock);
+			if (r)
+				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
+		}
+	}
+
+	if (track) {
+		/* from the initiator: an attack that opened its own entries is not let through by them */
+		if (e) {
+			r = xdpml_fw_ct_decide(e, &p, 1, now);
+			if (r)
+				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
 		if (p.proto == 6 && !syn_only && cfg->ct_strict)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_CT_STRAY, XDPML_FW_NO_RULE);

@@ -1,5 +1,7 @@
 package io.xdpml.cli;
 
+import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.Measure;
 import io.xdpml.processor.Mitigation;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -16,12 +18,16 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code xdpml blocks list|add|remove|clear}: the closed-loop mitigation's blocks of a running {@code xdpml run}. */
+/**
+ * {@code xdpml blocks list|add|remove|clear}: the closed-loop mitigation's blocks (sources, flows)
+ * and the firewall's measures (port-drop, syn-limit) of a running {@code xdpml run}.
+ */
 @Command(name = "blocks", mixinStandardHelpOptions = true,
-        header = "List, add and remove the sources a running 'xdpml run' blocks in XDP.",
-        description = {"'xdpml run' pins its blocks map (an LPM trie of source prefixes with an expiry and a hit count)",
-            "at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these commands open that pin from another shell. The",
-            "blocks live as long as the run that enforces them. Needs root."},
+        header = "List, add and remove the sources, flows and firewall measures a running 'xdpml run' enforces in XDP.",
+        description = {"'xdpml run' pins its blocks maps (source prefixes and flows, each with an expiry and a hit count)",
+            "and, with the firewall stage, its measures (port-drop: UDP/TCP from a service port to a victim;",
+            "syn-limit: SYNs to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these",
+            "commands open those pins from another shell. They live as long as the run that enforces them. Needs root."},
         subcommands = {BlocksCommand.ListBlocks.class, BlocksCommand.Add.class, BlocksCommand.Remove.class, BlocksCommand.Clear.class})
 final class BlocksCommand implements Runnable {
     @Spec
@@ -32,14 +38,55 @@ final class BlocksCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** Which pinned map: --iface names the file under --pin-dir. */
+    /** Which pinned maps: --iface names the directory under --pin-dir. */
     static final class Target {
         @Option(names = "--pin-dir", defaultValue = "/sys/fs/bpf/xdpml/blocks", paramLabel = "DIR",
-                description = "where runs pin their blocks, a directory per interface (default: ${DEFAULT-VALUE})")
+                description = "where runs pin their blocks and measures, a directory per interface (default: ${DEFAULT-VALUE})")
         Path dir;
 
-        Mitigation open(String iface) {
-            return Mitigation.openPinned(dir.resolve(iface));
+        Pinned open(String iface) {
+            Path d = dir.resolve(iface);
+            boolean blocks = Files.exists(d.resolve("xdpml_blocks"));
+            boolean measures = FirewallMeasures.pinnedAt(d);
+            if (!blocks && !measures) {
+                throw new IllegalArgumentException("no blocks or measures pinned at " + d + " (is xdpml run running on that interface?)");
+            }
+            Mitigation m = blocks ? Mitigation.openPinned(d) : null;
+            try {
+                return new Pinned(d, m, measures ? FirewallMeasures.openPinned(d) : null);
+            } catch (RuntimeException e) {
+                if (m != null) {
+                    m.close();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** What a run pinned for one interface: its blocks (without the blocks stage: null), its measures (without the firewall stage: null). */
+    record Pinned(Path dir, Mitigation blocks, FirewallMeasures measures) implements AutoCloseable {
+        Mitigation requireBlocks() {
+            if (blocks == null) {
+                throw new IllegalArgumentException("no blocks pinned at " + dir + " (the run has no blocks stage)");
+            }
+            return blocks;
+        }
+
+        FirewallMeasures requireMeasures() {
+            if (measures == null) {
+                throw new IllegalArgumentException("no firewall measures pinned at " + dir + " (the run has no firewall stage)");
+            }
+            return measures;
+        }
+
+        @Override
+        public void close() {
+            if (blocks != null) {
+                blocks.close();
+            }
+            if (measures != null) {
+                measures.close();
+            }
         }
     }
 
@@ -140,12 +187,14 @@ final class BlocksCommand implements Runnable {
             }
             long now = System.nanoTime();
             for (String i : ifaces) {
-                Mitigation m = target.open(i);
-                try {
-                    List<Mitigation.Block> blocks = m.list();
-                    List<Mitigation.FlowBlock> flows = m.listFlows();
-                    out.printf("%s: %d block%s, %d flow%s%n", i, blocks.size(), blocks.size() == 1 ? "" : "s", flows.size(),
-                            flows.size() == 1 ? "" : "s");
+                try (Pinned p = target.open(i)) {
+                    List<Mitigation.Block> blocks = p.blocks() == null ? List.of() : p.blocks().list();
+                    List<Mitigation.FlowBlock> flows = p.blocks() == null ? List.of() : p.blocks().listFlows();
+                    List<Measure> measures = p.measures() == null ? List.of()
+                            : p.measures().list().stream().sorted(java.util.Comparator.comparing(Measure::toString)).toList();
+                    out.printf("%s: %d block%s, %d flow%s%s%n", i, blocks.size(), blocks.size() == 1 ? "" : "s", flows.size(),
+                            flows.size() == 1 ? "" : "s", p.measures() == null ? " (no firewall measures)"
+                                    : ", " + measures.size() + " measure" + (measures.size() == 1 ? "" : "s"));
                     for (Mitigation.Block b : blocks) {
                         out.printf("  %-40s dropped %,d packets, %s%n", b.address().getHostAddress() + "/" + b.prefixLength(), b.hits(),
                                 expiry(b.expiresNanos(), b.activeAt(now), now));
@@ -153,8 +202,10 @@ final class BlocksCommand implements Runnable {
                     for (Mitigation.FlowBlock f : flows) {
                         out.printf("  %-40s dropped %,d packets, %s%n", f, f.hits(), expiry(f.expiresNanos(), f.activeAt(now), now));
                     }
-                } finally {
-                    m.close();
+                    for (Measure m : measures) {
+                        out.printf("  %-40s %-16s dropped %,d packets, %s%n", m.entry(), m.rate(), m.hits(),
+                                expiry(m.expiresNanos(), m.activeAt(now), now));
+                    }
                 }
             }
             out.flush();
@@ -162,17 +213,30 @@ final class BlocksCommand implements Runnable {
         }
     }
 
-    /** The prefixes and flows a command names, parsed all before any is applied. */
+    /** The prefixes, flows and measures a command names, parsed all before any is applied. */
     static final class Items {
         @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
         List<String> prefixes = List.of();
         @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow, both directions (repeatable)")
         List<String> flows = List.of();
+        @Option(names = "--measure", paramLabel = "KIND:SPEC", description = {"a firewall measure (repeatable):",
+            "port-drop:udp/53->192.0.2.7 (UDP from port 53 to the victim dropped; also tcp/PORT),",
+            "syn-limit:tcp->192.0.2.7:80@1000/s[,burst=M] (SYNs to the victim's port over the rate dropped; port any: all);",
+            "IPv6 victims in brackets; remove needs no rate"})
+        List<String> measures = List.of();
 
-        record Parsed(List<Prefix> prefixes, List<Flow> flows) {}
+        record Parsed(List<Prefix> prefixes, List<Flow> flows, List<Measure> measures) {}
 
-        /** Every item parsed, or the first bad one's error: nothing is applied from a command with a bad item. */
-        Parsed parse() throws IOException {
+        boolean isEmpty() {
+            return prefixes.isEmpty() && flows.isEmpty() && measures.isEmpty();
+        }
+
+        /**
+         * Every item parsed, or the first bad one's error: nothing is applied from a command with a bad item.
+         *
+         * @param needRate whether a syn-limit must name its rate (add: yes; remove: no)
+         */
+        Parsed parse(boolean needRate) throws IOException {
             List<Prefix> p = new java.util.ArrayList<>();
             for (String text : prefixes) {
                 p.add(Prefix.parse(text));
@@ -181,7 +245,11 @@ final class BlocksCommand implements Runnable {
             for (String text : flows) {
                 f.add(Flow.parse(text));
             }
-            return new Parsed(p, f);
+            List<Measure> m = new java.util.ArrayList<>();
+            for (String text : measures) {
+                m.add(Measure.parse(text, needRate, 0));
+            }
+            return new Parsed(p, f, m);
         }
     }
 
@@ -189,7 +257,8 @@ final class BlocksCommand implements Runnable {
         return expires == 0 ? "no expiry" : active ? "expires in " + (expires - now) / 1_000_000_000L + " s" : "expired";
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, header = "Block source addresses or prefixes, or flows (--flow), now.")
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            header = "Block source addresses or prefixes, or flows (--flow), or add firewall measures (--measure), now.")
     static final class Add implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -207,25 +276,30 @@ final class BlocksCommand implements Runnable {
             if (seconds < 0) {
                 throw new IllegalArgumentException("--seconds must be >= 0");
             }
-            if (items.prefixes.isEmpty() && items.flows.isEmpty()) {
-                throw new IllegalArgumentException("name a PREFIX or a --flow to block");
+            if (items.isEmpty()) {
+                throw new IllegalArgumentException("name a PREFIX, a --flow or a --measure to add");
             }
-            Items.Parsed parsed = items.parse();
-            Mitigation m = target.open(iface);
-            try {
+            Items.Parsed parsed = items.parse(true);
+            Duration d = seconds == 0 ? null : Duration.ofSeconds(seconds);
+            String until = seconds == 0 ? "" : " for " + seconds + " s";
+            PrintWriter out = spec.commandLine().getOut();
+            try (Pinned p = target.open(iface)) {
+                Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
+                FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();
                 for (Flow f : parsed.flows()) {
-                    m.blockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0, seconds == 0 ? null : Duration.ofSeconds(seconds));
-                    spec.commandLine().getOut().printf("blocked flow %s on %s%s%n", flowText(f), iface, seconds == 0 ? "" : " for " + seconds + " s");
+                    m.blockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0, d);
+                    out.printf("blocked flow %s on %s%s%n", flowText(f), iface, until);
                 }
-                for (Prefix p : parsed.prefixes()) {
-                    m.block(p.address(), p.length(), seconds == 0 ? null : Duration.ofSeconds(seconds));
-                    spec.commandLine().getOut().printf("blocked %s/%d on %s%s%n", p.address().getHostAddress(), p.length(), iface,
-                            seconds == 0 ? "" : " for " + seconds + " s");
+                for (Prefix x : parsed.prefixes()) {
+                    m.block(x.address(), x.length(), d);
+                    out.printf("blocked %s/%d on %s%s%n", x.address().getHostAddress(), x.length(), iface, until);
                 }
-            } finally {
-                m.close();
+                for (Measure x : parsed.measures()) {
+                    fm.put(x, d);
+                    out.printf("added measure %s on %s%s%n", x, iface, until);
+                }
             }
-            spec.commandLine().getOut().flush();
+            out.flush();
             return 0;
         }
     }
@@ -234,7 +308,7 @@ final class BlocksCommand implements Runnable {
         return f.protocol() + "/" + f.src().getHostAddress() + ":" + f.srcPort() + "-" + f.dst().getHostAddress() + ":" + f.dstPort();
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, header = "Remove blocks (exit code 1 when one was not there).")
+    @Command(name = "remove", mixinStandardHelpOptions = true, header = "Remove blocks and measures (exit code 1 when one was not there).")
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -247,29 +321,34 @@ final class BlocksCommand implements Runnable {
 
         @Override
         public Integer call() throws IOException {
-            Items.Parsed parsed = items.parse();
+            Items.Parsed parsed = items.parse(false);
             int missing = 0;
-            Mitigation m = target.open(iface);
-            try {
+            PrintWriter out = spec.commandLine().getOut();
+            try (Pinned p = target.open(iface)) {
+                Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
+                FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();
                 for (Flow f : parsed.flows()) {
                     boolean removed = m.unblockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0);
-                    spec.commandLine().getOut().printf("%s flow %s%n", removed ? "removed" : "no block of", flowText(f));
+                    out.printf("%s flow %s%n", removed ? "removed" : "no block of", flowText(f));
                     missing += removed ? 0 : 1;
                 }
-                for (Prefix p : parsed.prefixes()) {
-                    boolean removed = m.unblock(p.address(), p.length());
-                    spec.commandLine().getOut().printf("%s %s/%d%n", removed ? "removed" : "no block", p.address().getHostAddress(), p.length());
+                for (Prefix x : parsed.prefixes()) {
+                    boolean removed = m.unblock(x.address(), x.length());
+                    out.printf("%s %s/%d%n", removed ? "removed" : "no block", x.address().getHostAddress(), x.length());
                     missing += removed ? 0 : 1;
                 }
-            } finally {
-                m.close();
+                for (Measure x : parsed.measures()) {
+                    boolean removed = fm.remove(x);
+                    out.printf("%s %s%n", removed ? "removed measure" : "no measure", x.entry());
+                    missing += removed ? 0 : 1;
+                }
             }
-            spec.commandLine().getOut().flush();
+            out.flush();
             return missing == 0 ? 0 : 1;
         }
     }
 
-    @Command(name = "clear", mixinStandardHelpOptions = true, header = "Remove every block of a run.")
+    @Command(name = "clear", mixinStandardHelpOptions = true, header = "Remove every block and measure of a run.")
     static final class Clear implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -280,20 +359,25 @@ final class BlocksCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Mitigation m = target.open(iface);
             int n = 0;
-            try {
-                for (Mitigation.Block b : m.list()) {
-                    n += m.unblock(b.address(), b.prefixLength()) ? 1 : 0;
+            int measures = 0;
+            try (Pinned p = target.open(iface)) {
+                Mitigation m = p.blocks();
+                if (m != null) {
+                    for (Mitigation.Block b : m.list()) {
+                        n += m.unblock(b.address(), b.prefixLength()) ? 1 : 0;
+                    }
+                    for (Mitigation.FlowBlock f : m.listFlows()) {
+                        n += m.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()) ? 1 : 0;
+                    }
+                    m.sweep(); // clears the kernel's flow-lookup flag when no flow block is left
                 }
-                for (Mitigation.FlowBlock f : m.listFlows()) {
-                    n += m.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()) ? 1 : 0;
+                if (p.measures() != null) {
+                    measures = p.measures().clear(); // and the measures' lookup flag
                 }
-                m.sweep(); // clears the kernel's flow-lookup flag when no flow block is left
-            } finally {
-                m.close();
             }
-            spec.commandLine().getOut().printf("removed %d block%s on %s%n", n, n == 1 ? "" : "s", iface);
+            spec.commandLine().getOut().printf("removed %d block%s and %d measure%s on %s%n", n, n == 1 ? "" : "s", measures,
+                    measures == 1 ? "" : "s", iface);
             spec.commandLine().getOut().flush();
             return 0;
         }

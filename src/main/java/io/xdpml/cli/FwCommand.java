@@ -199,6 +199,18 @@ final class FwCommand implements Runnable {
                 entries.stream().sorted().forEach(out::println);
                 out.println("# " + c.get(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT) + " rules compiled into "
                         + m.activeRuleEntries() + " rule-trie entries");
+                if (io.xdpml.firewall.FirewallMeasures.pinnedAt(pins.dir())) {
+                    try (io.xdpml.firewall.FirewallMeasures fm = io.xdpml.firewall.FirewallMeasures.openPinned(pins.dir())) {
+                        List<io.xdpml.firewall.Measure> measures = fm.list();
+                        if (!measures.isEmpty()) {
+                            out.println("# " + measures.size() + " measure" + (measures.size() == 1 ? "" : "s") + " (xdpml blocks --pin-dir "
+                                    + pins.dir().getParent() + " --iface " + pins.dir().getFileName() + ")");
+                            long now = System.nanoTime();
+                            measures.stream().sorted(java.util.Comparator.comparing(io.xdpml.firewall.Measure::toString))
+                                    .forEach(x -> out.println("# " + x + ", dropped " + x.hits() + (x.activeAt(now) ? "" : ", expired")));
+                        }
+                    }
+                }
                 if (connections > 0) {
                     // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
                     List<String> lines = m.connectionLines(connections, System.nanoTime());

@@ -84,6 +84,24 @@ public final class Addresses {
         return sb.toString();
     }
 
+    /** The address as an InetAddress (IPv4 for a mapped one; no name lookup). */
+    public static java.net.InetAddress inet(long hi, long lo) {
+        try {
+            if (isV4(hi, lo)) {
+                int a = (int) lo;
+                return java.net.InetAddress.getByAddress(new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a});
+            }
+            byte[] b = new byte[16];
+            for (int i = 0; i < 8; i++) {
+                b[i] = (byte) (hi >>> (56 - 8 * i));
+                b[8 + i] = (byte) (lo >>> (56 - 8 * i));
+            }
+            return java.net.InetAddress.getByAddress(b);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public static String textV4(int a) {
         return (a >>> 24) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
     }

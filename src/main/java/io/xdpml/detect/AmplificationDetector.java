@@ -154,7 +154,7 @@ public final class AmplificationDetector implements Detector {
                     : Detections.count(v.requests) + " requests, " + Detections.bytes(v.requestBytes) + " (amplification "
                             + Detections.ratio(amplification) + "x)");
             sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
-                    reasons));
+                    reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
         });
         victims.clear();
         reflectors.clear();

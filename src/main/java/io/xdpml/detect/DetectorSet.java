@@ -103,7 +103,8 @@ public final class DetectorSet {
 
     private void merge(Detection d) {
         reports.merge(d.detector(), 1L, Long::sum);
-        String key = d.detector() + '\u0000' + d.subject();
+        // a different target (another service port of the same victim) is another attack: it needs its own measure
+        String key = d.detector() + '\u0000' + d.subject() + (d.target() == null ? "" : "\u0000" + d.target());
         Detection old = open.get(key);
         if (old == null || d.timeNanos() - old.timeNanos() >= dedupNanos || d.timeNanos() < old.timeNanos()) {
             if (old != null) {
@@ -114,7 +115,8 @@ public final class DetectorSet {
         }
         Detection strongest = d.score() > old.score() ? d : old;
         open.put(key, new Detection(Math.min(old.timeNanos(), d.timeNanos()), Math.max(old.lastNanos(), d.lastNanos()), d.detector(),
-                d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count(), union(old.sources(), d.sources())));
+                d.subject(), strongest.score(), strongest.reasons(), old.count() + d.count(), union(old.sources(), d.sources()),
+                d.target() != null ? d.target() : old.target()));
     }
 
     private static List<String> union(List<String> a, List<String> b) {

@@ -228,7 +228,9 @@ public final class SynFloodDetector implements Detector {
                     if (!sources.isEmpty()) {
                         reasons.add("top senders " + String.join(", ", sources));
                     }
-                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons, sources));
+                    // the target: the victim's port, or 0 when the SYNs went to many ports
+                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons, sources)
+                            .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, h.ports == 1 ? h.lastPort : 0)));
                 }
             }
             if (h.unsolicitedSynAcks >= config.minSyns()) {

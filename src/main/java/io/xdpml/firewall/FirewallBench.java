@@ -23,11 +23,17 @@ import java.util.SplittableRandom;
  *     matches the LAST rule in file order (a scan would pay N);</li>
  * <li>{@code rules-drop}: the same rules with action drop and default pass (for end-to-end runs,
  *     where a passed packet would go on to the network stack);</li>
- * <li>{@code conntrack}: the rules plus conntrack, the packet of a tracked UDP flow.</li>
+ * <li>{@code conntrack}: the rules plus conntrack, the packet of a tracked UDP flow;</li>
+ * <li>{@code measures-miss}: no lists, no rules, N measures (port-drops and syn-limits on other victims, at most
+ *     {@value #MAX_MEASURES}): the packet pays the lookup flag and one hash lookup that misses;</li>
+ * <li>{@code measures-hit}: the same with a port-drop of the packet's source port to its destination: dropped.</li>
  * </ul>
  */
 public final class FirewallBench {
-    public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack");
+    public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack",
+            "measures-miss", "measures-hit");
+    /** Measures the map holds at most (its max_entries is 16384). */
+    public static final int MAX_MEASURES = 16000;
 
     private FirewallBench() {}
 
@@ -40,7 +46,7 @@ public final class FirewallBench {
         boolean conntrack = scenario.equals("conntrack");
         FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
-            case "pass-all" -> { }
+            case "pass-all", "measures-miss", "measures-hit" -> { }
             case "deny-miss", "deny-hit" -> {
                 java.util.Set<Prefix> set = new java.util.LinkedHashSet<>();
                 while (set.size() < n - 1) {
@@ -79,6 +85,22 @@ public final class FirewallBench {
                 base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, 0, 0, deny, List.of(), List.of(), List.of(), rules);
     }
 
+    /**
+     * Puts the measures of a scenario into {@code p} (none for the others): n on victims in 10.0.0.0/8, half
+     * port-drops, half syn-limits; for {@code measures-hit} the last one drops the packet (UDP from 4000 to 198.51.100.1).
+     */
+    static void putMeasures(FirewallProgram p, String scenario, int n) {
+        if (!scenario.startsWith("measures")) {
+            return;
+        }
+        for (int i = 0; i < Math.min(n, MAX_MEASURES) - 1; i++) {
+            java.net.InetAddress v = java.net.InetAddress.ofLiteral("10." + (i >>> 16 & 255) + "." + (i >>> 8 & 255) + "." + (i & 255));
+            p.measures().put(i % 2 == 0 ? Measure.portDrop(17, 1 + i % 60000, v, 0) : Measure.synLimit(v, 80, 1000, 1000, 0));
+        }
+        java.net.InetAddress dst = java.net.InetAddress.ofLiteral("198.51.100.1");
+        p.measures().put(scenario.equals("measures-hit") ? Measure.portDrop(17, 4000, dst, 0) : Measure.portDrop(17, 123, dst, 0));
+    }
+
     /** The verdict the scenario's packet must get (checked before measuring). */
     static FirewallCounter expected(String scenario) {
         return switch (scenario) {
@@ -86,6 +108,7 @@ public final class FirewallBench {
             case "rules" -> FirewallCounter.PASS_RULE;
             case "rules-drop" -> FirewallCounter.DROP_RULE;
             case "conntrack" -> FirewallCounter.PASS_CONNTRACK;
+            case "measures-hit" -> FirewallCounter.DROP_MEASURE_PORT;
             default -> FirewallCounter.PASS_DEFAULT;
         };
     }
@@ -114,7 +137,7 @@ public final class FirewallBench {
             MemorySegment verdict = verdictProgram.object().variable("last_verdict");
             for (int n : sizes) {
                 for (String s : scenarios) {
-                    if (s.equals("pass-all") && n != sizes.getFirst()) {
+                    if (s.equals("pass-all") && n != sizes.getFirst() || s.startsWith("measures") && n > MAX_MEASURES) {
                         continue;
                     }
                     FirewallConfig c = config(s, n, 1);
@@ -122,6 +145,8 @@ public final class FirewallBench {
                     program.maps().install(c);
                     double install = (System.nanoTime() - t0) / 1e9;
                     verdictProgram.maps().install(c);
+                    putMeasures(program, s, n);
+                    putMeasures(verdictProgram, s, n);
                     check.run(pkt, frame.length);
                     check.run(pkt, frame.length); // the first creates the connection
                     FirewallCounter got = FirewallCounter.of(verdict.get(FirewallLayout.U32, FirewallLayout.VERDICT_REASON));
@@ -129,6 +154,7 @@ public final class FirewallBench {
                         throw new IllegalStateException(s + " with " + n + ": verdict " + got + ", expected " + expected(s));
                     }
                     verdictProgram.maps().install(FirewallConfig.passAll()); // frees its memory
+                    verdictProgram.measures().clear();
                     run.run(pkt, frame.length); // conntrack: the flow exists before timing
                     long[] ns = new long[runs];
                     for (int r = 0; r < runs; r++) {
@@ -136,9 +162,10 @@ public final class FirewallBench {
                         ns[r] = run.durationNanos();
                     }
                     Arrays.sort(ns);
-                    out.add(new Result(s, s.equals("pass-all") ? 0 : n, ns[runs / 2], program.maps().lists().keys().size(),
-                            program.maps().activeRuleEntries(), install));
+                    out.add(new Result(s, s.equals("pass-all") ? 0 : s.startsWith("measures") ? Math.min(n, MAX_MEASURES) : n, ns[runs / 2],
+                            program.maps().lists().keys().size(), program.maps().activeRuleEntries(), install));
                     program.maps().clearState();
+                    program.measures().clear();
                 }
             }
             program.maps().install(FirewallConfig.passAll());
@@ -180,7 +207,12 @@ public final class FirewallBench {
                                  io.xdpml.kernel.XdpMode.NATIVE)) {
                         for (int n : sizes) {
                             for (String s : scenarios) {
+                                if (s.startsWith("measures") && n > MAX_MEASURES) {
+                                    continue;
+                                }
                                 program.maps().install(config(s, n, 1));
+                                program.measures().clear();
+                                putMeasures(program, s, n);
                                 run.run(pkt, frame.length, 100_000); // warm up
                                 List<VethResult> rs = new ArrayList<>();
                                 for (int r = 0; r < runs; r++) {

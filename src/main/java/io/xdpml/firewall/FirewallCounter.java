@@ -24,7 +24,9 @@ public enum FirewallCounter {
     DROP_DEFAULT(14, "drop_default", "XDPML_FWC_DROP_DEFAULT", Kind.DROP),
     DROP_SYN_GLOBAL(15, "drop_syn_global", "XDPML_FWC_DROP_SYN_GLOBAL", Kind.DROP),
     CT_NEW(16, "ct_new", "XDPML_FWC_CT_NEW", Kind.EVENT),
-    CT_INSERT_FAILED(17, "ct_insert_failed", "XDPML_FWC_CT_INSERT_FAILED", Kind.EVENT);
+    CT_INSERT_FAILED(17, "ct_insert_failed", "XDPML_FWC_CT_INSERT_FAILED", Kind.EVENT),
+    DROP_MEASURE_PORT(18, "drop_measure_port", "XDPML_FWC_DROP_MEASURE_PORT", Kind.DROP),
+    DROP_MEASURE_SYN(19, "drop_measure_syn", "XDPML_FWC_DROP_MEASURE_SYN", Kind.DROP);
 
     /** What a counter counts. */
     public enum Kind { TOTAL, PASS, DROP, EVENT }

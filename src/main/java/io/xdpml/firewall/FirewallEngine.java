@@ -14,6 +14,18 @@ public interface FirewallEngine extends AutoCloseable {
      */
     FirewallCounter packet(MemorySegment frame, int length, long nowNanos);
 
+    /**
+     * Adds or renews a measure ({@link FirewallMeasures#put}: a renewal keeps the entry's hits and
+     * bucket); measures are not part of the config: {@link #install} keeps them.
+     */
+    void putMeasure(Measure m);
+
+    /** Removes the entry {@code m} names; false when there was none. */
+    boolean removeMeasure(Measure m);
+
+    /** The measures held now, with their hits (expired ones included until removed). */
+    java.util.List<Measure> measures();
+
     /** The rule (index in the config) that decided the last packet, or -1. */
     int lastRule();
 

@@ -80,6 +80,24 @@ public final class FirewallLayout {
     public static final int RATE_KEY_SIZE = 20;
     public static final int RATE_SIZE = 32;
 
+    /** struct xdpml_fw_measure_key and struct xdpml_fw_measure (xdpml_fw_measures). */
+    public static final int MEASURE_KEY_SIZE = 20;
+    public static final int MEASURE_KEY_VICTIM = 0;
+    public static final int MEASURE_KEY_PROTO = 16;
+    public static final int MEASURE_KEY_KIND = 17;
+    public static final int MEASURE_KEY_PORT = 18;
+    public static final int MEASURE_SIZE = 56;
+    public static final int MEASURE_EXPIRES_NS = 8;
+    public static final int MEASURE_HITS = 16;
+    public static final int MEASURE_PPS = 24;
+    public static final int MEASURE_CAP = 32;
+    public static final int MEASURE_LEVEL = 40;
+    public static final int MEASURE_LAST_NS = 48;
+
+    /** enum xdpml_fw_measure_kind. */
+    public static final int M_PORT_DROP = 1;
+    public static final int M_SYN_LIMIT = 2;
+
     /** struct xdpml_fw_verdict. */
     public static final int VERDICT_REASON = 0;
     public static final int VERDICT_SLOT = 4;

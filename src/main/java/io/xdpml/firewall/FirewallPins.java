@@ -52,6 +52,7 @@ public final class FirewallPins {
                 for (var e : p.maps().all().entrySet()) {
                     e.getValue().pin(dir.resolve(e.getKey()));
                 }
+                p.measures().pin(dir); // measures (xdpml blocks --pin-dir /sys/fs/bpf/xdpml --iface fw reaches them)
                 p.program().pin(dir.resolve("prog"));
                 done.add("loaded the firewall program; maps pinned under " + dir);
             } catch (RuntimeException e) {

@@ -15,11 +15,13 @@ public final class FirewallProgram implements AutoCloseable {
 
     private final BpfObject object;
     private final FirewallMaps maps;
+    private final FirewallMeasures measures;
     private final BpfProgram program;
 
     private FirewallProgram(BpfObject object) {
         this.object = object;
         this.maps = new FirewallMaps(object::map);
+        this.measures = new FirewallMeasures(object::map);
         this.program = object.program(Pipelines.get("firewall").program());
     }
 
@@ -53,6 +55,9 @@ public final class FirewallProgram implements AutoCloseable {
     public BpfProgram program() { return program; }
 
     public FirewallMaps maps() { return maps; }
+
+    /** The measures (dynamic entries with an expiry, kept across config reloads). */
+    public FirewallMeasures measures() { return measures; }
 
     @Override
     public void close() {

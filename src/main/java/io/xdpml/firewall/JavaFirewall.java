@@ -11,11 +11,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The reference firewall: the semantics of {@code xdp_firewall.bpf.c} written plainly. Lists are
+ * The reference firewall: the semantics of the firewall stage ({@code firewall_stage.h}) written plainly. Lists are
  * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
  * buckets live in hash maps without a size limit (the kernel's LRU maps may evict; parity tests
- * size them so that they do not).
+ * size them so that they do not). Measures ({@link #putMeasure}) live in a {@link MeasureTable}
+ * whose per-packet lookups allocate nothing.
  */
 public final class JavaFirewall implements FirewallEngine {
     private final PacketParser parser;
@@ -24,6 +25,7 @@ public final class JavaFirewall implements FirewallEngine {
     private final Map<String, long[]> connections = new HashMap<>(); // last_ns, state, initiator_is_a, fin_seen
     private final Map<String, long[]> buckets = new HashMap<>();      // level, last, syn level, syn last
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
+    private final MeasureTable measures = new MeasureTable();
     private final byte[] src = new byte[16];
     private final byte[] dst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
@@ -54,6 +56,18 @@ public final class JavaFirewall implements FirewallEngine {
 
     @Override
     public void close() {}
+
+    @Override
+    public void putMeasure(Measure m) { measures.put(m); }
+
+    @Override
+    public boolean removeMeasure(Measure m) { return measures.remove(m); }
+
+    @Override
+    public List<Measure> measures() { return measures.list(); }
+
+    /** Forgets the measures expired at {@code now}; returns how many. */
+    public int sweepMeasures(long now) { return measures.sweep(now); }
 
     /** Connections by key: {last_ns, state, initiator_is_a, fin_seen}. */
     public Map<String, long[]> connections() { return connections; }
@@ -107,6 +121,7 @@ public final class JavaFirewall implements FirewallEngine {
         boolean track = c.conntrack() && (bucket == 6 || bucket == 17);
         String ck = null;
         boolean fromA = true;
+        long[] e = null;
         if (track) {
             byte[] ms = mapped(family, src);
             byte[] md = mapped(family, dst);
@@ -114,17 +129,30 @@ public final class JavaFirewall implements FirewallEngine {
             fromA = cmp < 0 || (cmp == 0 && sport <= dport);
             ck = fromA ? hex(ms) + ":" + sport + "-" + hex(md) + ":" + dport : hex(md) + ":" + dport + "-" + hex(ms) + ":" + sport;
             ck = bucket + "/" + family + "/" + ck;
-            long[] e = connections.get(ck);
-            if (e != null && !(Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0)) {
-                int r = bucket == 6 ? tcp(e, fromA == (e[2] == 1), flags) : 0;
-                if (r == 1) {
-                    return verdict(FirewallCounter.DROP_CT_INVALID);
+            e = connections.get(ck);
+            if (e != null && Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0) {
+                e = null; // expired: as absent
+            }
+            if (e != null && fromA != (e[2] == 1)) {
+                // towards the initiator (a reply to what it asked): conntrack decides before any measure
+                FirewallCounter r = decide(e, bucket, false, flags, now);
+                if (r != null) {
+                    return verdict(r);
                 }
-                if (r == 0) {
-                    if (Long.compareUnsigned(now, e[0]) > 0) {
-                        e[0] = now;
-                    }
-                    return verdict(FirewallCounter.PASS_CONNTRACK);
+                e = null;
+            }
+        }
+        if ((bucket == 6 || bucket == 17) && !measures.isEmpty()) {
+            FirewallCounter r = measure(family, bucket, sport, dport, synOnly, now);
+            if (r != null) {
+                return verdict(r);
+            }
+        }
+        if (track) {
+            if (e != null) { // from the initiator
+                FirewallCounter r = decide(e, bucket, true, flags, now);
+                if (r != null) {
+                    return verdict(r);
                 }
             }
             if (bucket == 6 && !synOnly && c.conntrackStrict()) {
@@ -147,6 +175,60 @@ public final class JavaFirewall implements FirewallEngine {
             counters[FirewallCounter.CT_NEW.id()]++;
         }
         return verdict(reason);
+    }
+
+    /** A live connection decides (xdpml_fw_ct_decide): its verdict, or null when the packet is judged as a new connection. */
+    private static FirewallCounter decide(long[] e, int bucket, boolean fwd, int flags, long now) {
+        int r = bucket == 6 ? tcp(e, fwd, flags) : 0;
+        if (r == 1) {
+            return FirewallCounter.DROP_CT_INVALID;
+        }
+        if (r == 0) {
+            if (Long.compareUnsigned(now, e[0]) > 0) {
+                e[0] = now;
+            }
+            return FirewallCounter.PASS_CONNTRACK;
+        }
+        return null;
+    }
+
+    /** The measures against a TCP/UDP packet (xdpml_fw_measures_check): the drop reason, or null. */
+    private FirewallCounter measure(int family, int bucket, int sport, int dport, boolean synOnly, long now) {
+        long hi;
+        long lo;
+        if (family == 4) {
+            hi = 0;
+            lo = 0xffff_0000_0000L | (MeasureTable.word(dst, 0) >>> 32);
+        } else {
+            hi = MeasureTable.word(dst, 0);
+            lo = MeasureTable.word(dst, 8);
+        }
+        MeasureTable.Entry m = measures.find(hi, lo, bucket, FirewallLayout.M_PORT_DROP, sport);
+        if (m != null && m.liveAt(now)) {
+            m.hits++;
+            return FirewallCounter.DROP_MEASURE_PORT;
+        }
+        if (!synOnly) {
+            return null;
+        }
+        m = measures.find(hi, lo, bucket, FirewallLayout.M_SYN_LIMIT, dport);
+        if (m != null && !m.liveAt(now)) {
+            m = null;
+        }
+        if (m == null && dport != 0) {
+            m = measures.find(hi, lo, bucket, FirewallLayout.M_SYN_LIMIT, 0);
+            if (m != null && !m.liveAt(now)) {
+                m = null;
+            }
+        }
+        if (m == null) {
+            return null;
+        }
+        if (m.pps != 0 && take(m.bucket, 0, now, m.pps, m.cap)) {
+            return null;
+        }
+        m.hits++;
+        return FirewallCounter.DROP_MEASURE_SYN;
     }
 
     private FirewallCounter policy(FirewallConfig c, int family, int bucket, int dport) {

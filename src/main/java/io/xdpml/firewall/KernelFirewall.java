@@ -15,6 +15,7 @@ public final class KernelFirewall implements FirewallEngine {
     private final TestRun run;
     private final MemorySegment clock;
     private final MemorySegment verdict;
+    private final FirewallMeasures measures;
     private int rules;
     private int slotBase;
     private int lastRule = -1;
@@ -25,6 +26,7 @@ public final class KernelFirewall implements FirewallEngine {
             this.run = program.program().testRun();
             this.clock = program.object().variable("test_clock_ns");
             this.verdict = program.object().variable("last_verdict");
+            this.measures = program.measures();
         } catch (RuntimeException e) {
             program.close();
             throw e;
@@ -57,6 +59,15 @@ public final class KernelFirewall implements FirewallEngine {
 
     @Override
     public int lastRule() { return lastRule; }
+
+    @Override
+    public void putMeasure(Measure m) { measures.put(m); }
+
+    @Override
+    public boolean removeMeasure(Measure m) { return measures.remove(m); }
+
+    @Override
+    public java.util.List<Measure> measures() { return measures.list(); }
 
     @Override
     public long counter(FirewallCounter c) { return program.maps().counter(c); }

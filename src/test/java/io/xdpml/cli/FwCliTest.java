@@ -109,6 +109,23 @@ class FwCliTest {
                     assertThat(swapped.out()).contains("swapped").contains("already attached to xdpml1");
                     assertThat(CliHarness.run("fw", "show", pinDir).out()).contains("allow src 192.0.2.2/32")
                             .doesNotContain("198.51.100.0/24");
+
+                    // measures: pinned with the firewall, reached by xdpml blocks, kept by a reload, shown by fw show
+                    CliHarness.Result measure = CliHarness.run("blocks", "add", "--pin-dir", dir.getParent().toString(), "--iface",
+                            dir.getFileName().toString(), "--measure", "port-drop:udp/1234->192.0.2.1");
+                    assertThat(measure.code()).as(measure.err()).isZero();
+                    assertThat(CliHarness.run("fw", "load", json.toString(), pinDir).code()).isZero();
+                    try (PacketSocket s = PacketSocket.open("xdpml0"); Arena a = Arena.ofConfined()) {
+                        byte[] frame = new FrameBuilder().ethernet().ipv4("192.0.2.2", "192.0.2.1").udp(1234, 80).payload(8).build();
+                        MemorySegment buf = a.allocate(frame.length);
+                        MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                        s.send(buf, frame.length);
+                    }
+                    Thread.sleep(100);
+                    assertThat(CliHarness.run("fw", "show", pinDir).out()).contains("# 1 measure")
+                            .contains("# port-drop udp/1234->192.0.2.1, dropped 1");
+                    JsonNode st2 = new ObjectMapper().readTree(CliHarness.run("fw", "stats", "--json", pinDir).out());
+                    assertThat(st2.at("/counters/drop_measure_port").asLong()).isEqualTo(1);
                 } finally {
                     CliHarness.Result clear = CliHarness.run("fw", "clear", pinDir);
                     assertThat(clear.out()).contains("removed the firewall (detached from xdpml1)");

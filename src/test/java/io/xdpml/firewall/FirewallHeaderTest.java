@@ -61,7 +61,10 @@ class FirewallHeaderTest {
                 .containsEntry("xdpml_fw_ct", FirewallLayout.CT_SIZE)
                 .containsEntry("xdpml_fw_rate_key", FirewallLayout.RATE_KEY_SIZE)
                 .containsEntry("xdpml_fw_rate", FirewallLayout.RATE_SIZE)
-                .containsEntry("xdpml_fw_counters", FirewallLayout.COUNTERS_SIZE);
+                .containsEntry("xdpml_fw_counters", FirewallLayout.COUNTERS_SIZE)
+                .containsEntry("xdpml_fw_measure_key", FirewallLayout.MEASURE_KEY_SIZE)
+                .containsEntry("xdpml_fw_measure", FirewallLayout.MEASURE_SIZE)
+                .containsEntry("xdpml_fw_bucket", 16);
         Map<String, Integer> expected = new HashMap<>();
         expected.put("xdpml_fw_prefix_key.gen", FirewallLayout.PREFIX_KEY_GEN);
         expected.put("xdpml_fw_prefix_key.kind", FirewallLayout.PREFIX_KEY_KIND);
@@ -104,6 +107,17 @@ class FirewallHeaderTest {
         expected.put("xdpml_fw_ct.state", FirewallLayout.CT_STATE);
         expected.put("xdpml_fw_ct.initiator_is_a", FirewallLayout.CT_INITIATOR_IS_A);
         expected.put("xdpml_fw_ct.fin_seen", FirewallLayout.CT_FIN_SEEN);
+        expected.put("xdpml_fw_measure_key.victim", FirewallLayout.MEASURE_KEY_VICTIM);
+        expected.put("xdpml_fw_measure_key.proto", FirewallLayout.MEASURE_KEY_PROTO);
+        expected.put("xdpml_fw_measure_key.kind", FirewallLayout.MEASURE_KEY_KIND);
+        expected.put("xdpml_fw_measure_key.port", FirewallLayout.MEASURE_KEY_PORT);
+        expected.put("xdpml_fw_measure.expires_ns", FirewallLayout.MEASURE_EXPIRES_NS);
+        expected.put("xdpml_fw_measure.hits", FirewallLayout.MEASURE_HITS);
+        expected.put("xdpml_fw_measure.pps", FirewallLayout.MEASURE_PPS);
+        expected.put("xdpml_fw_measure.cap", FirewallLayout.MEASURE_CAP);
+        expected.put("xdpml_fw_measure.b", FirewallLayout.MEASURE_LEVEL);
+        expected.put("xdpml_fw_bucket.level", FirewallLayout.MEASURE_LEVEL - FirewallLayout.MEASURE_LEVEL);
+        expected.put("xdpml_fw_bucket.last_ns", FirewallLayout.MEASURE_LAST_NS - FirewallLayout.MEASURE_LEVEL);
         expected.put("xdpml_fw_verdict.reason", FirewallLayout.VERDICT_REASON);
         expected.put("xdpml_fw_verdict.slot", FirewallLayout.VERDICT_SLOT);
         for (var e : expected.entrySet()) {

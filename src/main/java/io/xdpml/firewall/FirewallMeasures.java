@@ -1,0 +1,295 @@
+package io.xdpml.firewall;
+
+import io.xdpml.kernel.BpfFs;
+import io.xdpml.kernel.BpfMap;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The firewall's measures in the kernel ({@code xdpml_fw_measures}, firewall.h): add, renew,
+ * remove, list, sweep the expired ones. Over a loaded object's maps ({@link #FirewallMeasures(Function)})
+ * or opened from pins ({@link #openPinned}, from another process: {@code xdpml blocks}).
+ *
+ * <p>The program looks measures up only while {@code xdpml_fw_mstate[0]} is set (a firewall
+ * without measures pays one array read per TCP/UDP packet): {@link #put} sets it before adding an
+ * entry (and again after, in case another process's {@link #sweep} cleared it in between);
+ * {@link #sweep} and {@link #remove} clear it when no entry is left. Each entry is one map
+ * update, atomic for the program.
+ *
+ * <p>Thread-safe: the methods are synchronized (within one process; across processes each map
+ * operation is atomic, and a renewal's read-modify-write may lose the hits of the packets in
+ * between).
+ *
+ * <pre>
+ *   key   (20 bytes): victim[16] (IPv4 as ::ffff:a.b.c.d) | u8 proto | u8 kind | u16 port (host order)
+ *   value (56 bytes): bpf_spin_lock | pad | u64 expires_ns | u64 hits | u64 pps | u64 cap | u64 level | u64 last_ns
+ * </pre>
+ */
+public final class FirewallMeasures implements AutoCloseable {
+    /** The maps' names in the program, and their pin file names. */
+    public static final String MAP = "xdpml_fw_measures";
+    public static final String STATE = "xdpml_fw_mstate";
+    public static final List<String> NAMES = List.of(MAP, STATE);
+
+    private final BpfMap map;
+    private final BpfMap state;
+
+    /** Over the maps of a loaded object ({@code object::map}) or of pins (closed by {@link #close}). */
+    public FirewallMeasures(Function<String, BpfMap> byName) {
+        this(byName.apply(MAP), byName.apply(STATE));
+    }
+
+    private FirewallMeasures(BpfMap map, BpfMap state) {
+        if (map.keySize() != FirewallLayout.MEASURE_KEY_SIZE || map.valueSize() != FirewallLayout.MEASURE_SIZE) {
+            throw new IllegalStateException(MAP + " has key " + map.keySize() + " / value " + map.valueSize() + " bytes");
+        }
+        this.map = map;
+        this.state = state;
+    }
+
+    /** Whether measures are pinned in {@code dir}. */
+    public static boolean pinnedAt(Path dir) {
+        return Files.exists(dir.resolve(MAP)) && Files.exists(dir.resolve(STATE));
+    }
+
+    /** The measures pinned in {@code dir} by a running program (close the handle with {@link #close}). */
+    public static FirewallMeasures openPinned(Path dir) {
+        if (!pinnedAt(dir)) {
+            throw new IllegalArgumentException("no firewall measures pinned at " + dir
+                    + " (is xdpml run running with the firewall stage on that interface?)");
+        }
+        BpfMap m = BpfMap.openPinned(dir.resolve(MAP));
+        try {
+            return new FirewallMeasures(m, BpfMap.openPinned(dir.resolve(STATE)));
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** Pins both maps in {@code dir} (created if missing; stale pins of a process that died replaced). */
+    public void pin(Path dir) {
+        BpfFs.createDirectories(dir);
+        for (String name : NAMES) {
+            BpfFs.removePin(dir.resolve(name));
+        }
+        map.pin(dir.resolve(MAP));
+        state.pin(dir.resolve(STATE));
+    }
+
+    /** Removes the pins of {@link #pin} (and {@code dir} when nothing else is left in it). */
+    public static void unpin(Path dir) {
+        for (String name : NAMES) {
+            BpfFs.removePin(dir.resolve(name));
+        }
+        try (var s = Files.list(dir)) {
+            if (s.findAny().isEmpty()) {
+                Files.deleteIfExists(dir);
+            }
+        } catch (java.io.IOException e) {
+            // gone already, or not empty: leave it
+        }
+    }
+
+    /** Closes the maps' fds when opened from pins (no-op for an object's own maps). */
+    @Override
+    public void close() {
+        map.close();
+        state.close();
+    }
+
+    /**
+     * Adds {@code m}, or renews the entry of the same kind, victim, protocol and port: its rate,
+     * burst and expiry become {@code m}'s; its hits and its bucket carry over (the level cut to the
+     * new burst). A new entry starts with a full bucket and no hits.
+     */
+    public synchronized void put(Measure m) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = key(a, m);
+            MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
+            long cap = m.cap();
+            long hits = 0;
+            long level = cap;
+            long last = 0;
+            if (map.lookup(k, v)) {
+                hits = v.get(FirewallLayout.U64, FirewallLayout.MEASURE_HITS);
+                level = Math.min(v.get(FirewallLayout.U64, FirewallLayout.MEASURE_LEVEL), cap);
+                last = v.get(FirewallLayout.U64, FirewallLayout.MEASURE_LAST_NS);
+            }
+            v.fill((byte) 0);
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_EXPIRES_NS, m.expiresNanos());
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_HITS, hits);
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_PPS, m.pps());
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_CAP, cap);
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_LEVEL, level);
+            v.set(FirewallLayout.U64, FirewallLayout.MEASURE_LAST_NS, last);
+            setFlag(a, true); // before the entry: the program must look it up
+            map.update(k, v, BpfMap.BPF_ANY);
+            setFlag(a, true); // and after it: another process's sweep may have cleared the flag between the two
+        }
+    }
+
+    /** {@link #put} with an expiry {@code duration} from now on the kernel's clock (null or zero: never). */
+    public Measure put(Measure m, Duration duration) {
+        Measure timed = m.withExpiry(duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos());
+        put(timed);
+        return timed;
+    }
+
+    /** Removes the entry {@code m} names (its kind, victim, protocol, port); false when there was none. */
+    public synchronized boolean remove(Measure m) {
+        try (Arena a = Arena.ofConfined()) {
+            boolean removed = map.delete(key(a, m));
+            if (removed) {
+                updateFlag(a);
+            }
+            return removed;
+        }
+    }
+
+    /** The entry {@code m} names as it is now (with its hits), if there is one. */
+    public synchronized Optional<Measure> get(Measure m) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = key(a, m);
+            MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
+            return map.lookup(k, v) ? Optional.of(measure(k, v)) : Optional.empty();
+        }
+    }
+
+    /** Every entry in the map now (expired ones included until swept), in key order of the map. */
+    public synchronized List<Measure> list() {
+        List<Measure> out = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
+            MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
+            for (byte[] kb : map.keys()) {
+                MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, kb.length);
+                if (map.lookup(k, v)) {
+                    out.add(measure(k, v));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Removes the entries expired at the kernel's clock now; returns how many. */
+    public int sweep() {
+        return sweep(System.nanoTime());
+    }
+
+    /**
+     * Removes the entries expired at {@code nowNanos} (each looked up again just before it is
+     * deleted, so one renewed in the meantime stays); keeps the program's lookup flag set while
+     * any entry is left, clears it when none is. Returns how many were removed.
+     */
+    public synchronized int sweep(long nowNanos) {
+        int n = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
+            MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
+            for (byte[] kb : map.keys()) {
+                MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, kb.length);
+                if (!map.lookup(k, v)) {
+                    continue;
+                }
+                long expires = v.get(FirewallLayout.U64, FirewallLayout.MEASURE_EXPIRES_NS);
+                if (expires != 0 && Long.compareUnsigned(nowNanos, expires) > 0 && map.delete(k)) {
+                    n++;
+                }
+            }
+            updateFlag(a);
+        }
+        return n;
+    }
+
+    /** Removes every entry; returns how many. */
+    public synchronized int clear() {
+        int n = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
+            for (byte[] kb : map.keys()) {
+                MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, kb.length);
+                n += map.delete(k) ? 1 : 0;
+            }
+            updateFlag(a);
+        }
+        return n;
+    }
+
+    /** Whether the program looks measures up now (xdpml_fw_mstate[0]). */
+    public boolean active() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(4);
+            return state.lookup(0, v) && v.get(ValueLayout.JAVA_INT, 0) != 0;
+        }
+    }
+
+    private void setFlag(Arena a, boolean on) {
+        MemorySegment flag = a.allocate(4);
+        flag.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
+        state.update(0, flag, BpfMap.BPF_ANY);
+    }
+
+    /** The flag = whether any entry is left (set again if one was added while it was being cleared). */
+    private void updateFlag(Arena a) {
+        boolean any = !map.keys().isEmpty();
+        setFlag(a, any);
+        if (!any && !map.keys().isEmpty()) {
+            setFlag(a, true);
+        }
+    }
+
+    static MemorySegment key(Arena a, Measure m) {
+        MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
+        MemorySegment.copy(mapped(m.victim()), 0, k, ValueLayout.JAVA_BYTE, FirewallLayout.MEASURE_KEY_VICTIM, 16);
+        k.set(ValueLayout.JAVA_BYTE, FirewallLayout.MEASURE_KEY_PROTO, (byte) m.proto());
+        k.set(ValueLayout.JAVA_BYTE, FirewallLayout.MEASURE_KEY_KIND, (byte) m.kind().code);
+        k.set(FirewallLayout.U16, FirewallLayout.MEASURE_KEY_PORT, (short) m.port());
+        return k;
+    }
+
+    private static Measure measure(MemorySegment k, MemorySegment v) {
+        byte[] addr = k.asSlice(FirewallLayout.MEASURE_KEY_VICTIM, 16).toArray(ValueLayout.JAVA_BYTE);
+        long cap = v.get(FirewallLayout.U64, FirewallLayout.MEASURE_CAP);
+        return new Measure(Measure.Kind.of(FirewallLayout.u8(k, FirewallLayout.MEASURE_KEY_KIND)), unmapped(addr),
+                FirewallLayout.u8(k, FirewallLayout.MEASURE_KEY_PROTO), Short.toUnsignedInt(k.get(FirewallLayout.U16, FirewallLayout.MEASURE_KEY_PORT)),
+                v.get(FirewallLayout.U64, FirewallLayout.MEASURE_PPS), cap / FirewallLayout.NS_PER_TOKEN,
+                v.get(FirewallLayout.U64, FirewallLayout.MEASURE_EXPIRES_NS), v.get(FirewallLayout.U64, FirewallLayout.MEASURE_HITS));
+    }
+
+    /** The 16-byte form of the keys: IPv4 as ::ffff:a.b.c.d. */
+    static byte[] mapped(InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            return b;
+        }
+        byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(b, 0, m, 12, 4);
+        return m;
+    }
+
+    static InetAddress unmapped(byte[] addr) {
+        boolean v4 = addr[10] == (byte) 0xff && addr[11] == (byte) 0xff;
+        for (int i = 0; i < 10 && v4; i++) {
+            v4 = addr[i] == 0;
+        }
+        try {
+            return v4 ? InetAddress.getByAddress(Arrays.copyOfRange(addr, 12, 16)) : InetAddress.getByAddress(addr);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

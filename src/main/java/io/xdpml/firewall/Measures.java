@@ -1,0 +1,48 @@
+package io.xdpml.firewall;
+
+import io.xdpml.detect.AmplificationDetector;
+import io.xdpml.detect.Detection;
+import io.xdpml.detect.SynFloodDetector;
+import java.util.List;
+
+/**
+ * Detections to firewall measures: what the firewall can do against attacks that source blocks
+ * cannot stop.
+ *
+ * <ul>
+ *   <li>amplification (its target: the victim and the reflected service's port, responses come
+ *       FROM it): {@code port-drop udp/PORT->VICTIM}. The victim's own exchanges with that service
+ *       still pass when conntrack is on (a reply to what the victim asked is decided by conntrack
+ *       before any measure).
+ *   <li>SYN flood whose report names no sources (spoofed, or too spread to name any; the target:
+ *       the victim and its port, 0 when the SYNs went to many ports):
+ *       {@code syn-limit tcp->VICTIM:PORT N/s} (port {@code any} for many ports). A flood whose
+ *       senders are named is left to the source blocks.
+ *   <li>anything else (SYN-ACK reflection, scans, tunnels, volumetric, anomaly): none.
+ * </ul>
+ */
+public final class Measures {
+    private Measures() {}
+
+    /** The measures for {@code d}, expiring {@code settings.duration()} from now on the kernel's clock ({@link System#nanoTime()}). */
+    public static List<Measure> forDetection(Detection d, MeasureSettings settings) {
+        return forDetection(d, settings, System.nanoTime());
+    }
+
+    /** The measures for {@code d}, expiring {@code settings.duration()} after {@code nowNanos} (zero duration: never). */
+    public static List<Measure> forDetection(Detection d, MeasureSettings settings, long nowNanos) {
+        Detection.Target t = d.target();
+        if (t == null) {
+            return List.of();
+        }
+        long expires = settings.duration().isZero() ? 0 : nowNanos + settings.duration().toNanos();
+        if (d.detector().equals(AmplificationDetector.NAME) && settings.portDrop() && t.sourcePort() != 0
+                && (t.protocol() == 17 || t.protocol() == 6)) {
+            return List.of(Measure.portDrop(t.protocol(), t.sourcePort(), t.victim(), expires));
+        }
+        if (d.detector().equals(SynFloodDetector.NAME) && settings.synLimit() && t.protocol() == 6 && d.sources().isEmpty()) {
+            return List.of(Measure.synLimit(t.victim(), t.destinationPort(), settings.synPps(), settings.synBurst(), expires));
+        }
+        return List.of();
+    }
+}
