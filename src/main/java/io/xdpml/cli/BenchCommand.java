@@ -91,15 +91,25 @@ final class BenchCommand implements Runnable {
             } else {
                 double drop = result.get("drop");
                 out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d runs%n", size, frame.description, repeat, runs);
-                out.printf("%-10s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
+                out.printf("%-16s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
                 for (var e : result.entrySet()) {
-                    out.printf("%-10s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
+                    out.printf("%-16s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
                 }
             }
             out.flush();
             return 0;
         }
 
+
+        /** Loads a pipeline for a benchmark; a refusal by the verifier says which pipeline and why, in one line. */
+        static PipelineLoader.Loaded loadOrExplain(String name) {
+            try {
+                return PipelineLoader.load(name, ParserProgram.XDP_DROP);
+            } catch (io.xdpml.kernel.BpfLoadException e) {
+                throw new IllegalStateException("pipeline " + name + " does not load (" + StagesBench.verifierReason(e)
+                        + "); the whole libbpf log follows:\n" + e.getMessage(), e);
+            }
+        }
 
         /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
         static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
@@ -109,7 +119,7 @@ final class BenchCommand implements Runnable {
                 MemorySegment pkt = arena.allocate(frame.length);
                 pkt.copyFrom(MemorySegment.ofArray(frame));
                 for (String n : names) {
-                    PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
+                    PipelineLoader.Loaded l = loadOrExplain(n);
                     loaded.add(l);
                     testRuns.add(l.program().testRun());
                 }
@@ -179,7 +189,7 @@ final class BenchCommand implements Runnable {
         int frames;
 
         @Option(names = "--json", description = {"print {pipeline: {ns (or mpps and received), vs_drop, xlated_insns, jited_bytes,",
-            "verified_insns, met (what the packets met)}}, or {pipeline: {error}} for one the kernel refused"})
+            "verified_insns, runs (ns of each run), met (what the packets met)}}, or {pipeline: {error}} for one the kernel refused"})
         boolean json;
 
         /** What each row is set against: the program it adds one stage (or several) to. */
@@ -199,6 +209,7 @@ final class BenchCommand implements Runnable {
             io.xdpml.kernel.BpfProgram.Info info;
             String error;
             double value = Double.NaN; // ns per packet, or Mpps
+            long[] runs = new long[0]; // test runs: each run's ns per packet, in run order
             long received = -1;
             String outcome = "";
 
@@ -268,9 +279,10 @@ final class BenchCommand implements Runnable {
                         }
                     }
                     for (int i = 0; i < loaded.size(); i++) {
+                        Row row = rows.get(loaded.get(i).pipeline().name());
+                        row.runs = ns[i].clone();
                         long[] v = ns[i];
                         Arrays.sort(v);
-                        Row row = rows.get(loaded.get(i).pipeline().name());
                         row.value = v[v.length / 2];
                         row.outcome = loaded.get(i).outcome();
                         if (loaded.get(i).droppedByStages() > 0) {
@@ -303,8 +315,11 @@ final class BenchCommand implements Runnable {
                         o.put("verified_insns", r.info.verifiedInstructions());
                         if (veth) {
                             o.put("received", r.received);
-                        } else if (!r.outcome.isEmpty()) {
-                            o.put("met", r.outcome);
+                        } else {
+                            o.put("runs", r.runs);
+                            if (!r.outcome.isEmpty()) {
+                                o.put("met", r.outcome);
+                            }
                         }
                     }
                     m.put(r.name, o);
@@ -497,6 +512,9 @@ final class BenchCommand implements Runnable {
                     names.add(n.trim());
                 }
             }
+            for (String n : names) {
+                TestRunBench.loadOrExplain(n).close(); // a pipeline the verifier refuses is named before any run
+            }
             List<io.xdpml.pipeline.VethThroughput.Result> rs = io.xdpml.pipeline.VethThroughput.measure(names, bytes, frames, runs);
             if (json) {
                 Map<String, Double> m = new LinkedHashMap<>();
@@ -505,10 +523,10 @@ final class BenchCommand implements Runnable {
             } else {
                 out.printf("veth, native XDP, %d-byte %s frames, %d per run, median of %d runs%n", bytes.length,
                         frame.description, frames, runs);
-                out.printf("%-10s %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
+                out.printf("%-16s %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
                 double drop = rs.get(0).mpps();
                 for (var r : rs) {
-                    out.printf("%-10s %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
+                    out.printf("%-16s %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
                             r.received() < 0 ? "(sent)" : Long.toString(r.received()), drop / r.mpps());
                 }
             }

@@ -99,7 +99,8 @@ public final class Pipelines {
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
         add(new Pipeline("frame", "/bpf/xdp_pipeline_frame.bpf.o", "xdpml_pipeline_frame",
-                "measurement only: the composed program's frame (its counters, the configuration word) around the parse, no stage in the source"));
+                "measurement only: the composed program's frame (its counters, the configuration word) around the parse,"
+                        + " no stage in the source"));
         add(new Pipeline("pipeline", none, "the composed program with every stage off (parse only)", null));
         add(new Pipeline("blocks", none.withBlocks(true),
                 "parse, then the blocks stage (sources and flows blocked by Java) with nothing blocked", null));
