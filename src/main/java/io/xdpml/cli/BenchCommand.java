@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
-        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
+        subcommands = {BenchCommand.TestRunBench.class, BenchCommand.StagesBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
             XskBenchCommand.class, ProcessorBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
@@ -91,15 +91,25 @@ final class BenchCommand implements Runnable {
             } else {
                 double drop = result.get("drop");
                 out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d runs%n", size, frame.description, repeat, runs);
-                out.printf("%-10s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
+                out.printf("%-16s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
                 for (var e : result.entrySet()) {
-                    out.printf("%-10s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
+                    out.printf("%-16s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
                 }
             }
             out.flush();
             return 0;
         }
 
+
+        /** Loads a pipeline for a benchmark; a refusal by the verifier says which pipeline and why, in one line. */
+        static PipelineLoader.Loaded loadOrExplain(String name) {
+            try {
+                return PipelineLoader.load(name, ParserProgram.XDP_DROP);
+            } catch (io.xdpml.kernel.BpfLoadException e) {
+                throw new IllegalStateException("pipeline " + name + " does not load (" + StagesBench.verifierReason(e)
+                        + "); the whole libbpf log follows:\n" + e.getMessage(), e);
+            }
+        }
 
         /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
         static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
@@ -109,7 +119,7 @@ final class BenchCommand implements Runnable {
                 MemorySegment pkt = arena.allocate(frame.length);
                 pkt.copyFrom(MemorySegment.ofArray(frame));
                 for (String n : names) {
-                    PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
+                    PipelineLoader.Loaded l = loadOrExplain(n);
                     loaded.add(l);
                     testRuns.add(l.program().testRun());
                 }
@@ -118,6 +128,7 @@ final class BenchCommand implements Runnable {
                     for (int i = 0; i < names.size(); i++) {
                         testRuns.get(i).run(pkt, frame.length, repeat);
                         ns[i][r] = testRuns.get(i).durationNanos();
+                        loaded.get(i).betweenRuns(); // a mirror ring emptied, untimed
                     }
                 }
                 Map<String, Double> out = new LinkedHashMap<>();
@@ -131,6 +142,255 @@ final class BenchCommand implements Runnable {
                 testRuns.forEach(TestRun::close);
                 loaded.forEach(PipelineLoader.Loaded::close);
             }
+        }
+    }
+
+    /**
+     * The composed program stage by stage: every stage off, each alone, all on, beside XDP_DROP and
+     * the standalone parser, with the kernel's sizes of each loaded program.
+     */
+    @Command(name = "stages", mixinStandardHelpOptions = true,
+            header = "The composed program stage by stage: ns per packet (or Mpps with --veth) and program sizes.",
+            description = {"Loads XDP_DROP, the standalone parser (xdp_parse) and the composed program (xdp_pipeline) with every",
+                "stage off, with each stage alone and with all on (pipelines of `bench testrun`, with their benchmark",
+                "contents: a small firewall rule set, a few blocks that do not match, a depth-10 tree, 1-in-N sampling to",
+                "the mirror ring, drained between runs), then measures them in the same run: BPF_PROG_TEST_RUN ns per",
+                "packet (runs interleaved, median), or with --veth live frames through a veth pair (Mpps). Beside each:",
+                "the ratio to XDP_DROP, the cost over the program it adds to (the composed program with every stage off,",
+                "which itself is set against xdp_parse), and the verifier's sizes (xlated instructions, JIT bytes,",
+                "instructions verified). A pipeline the kernel refuses is reported with the verifier's reason. Needs root."})
+    static final class StagesBench implements Callable<Integer> {
+        /** The default set, in the order printed. */
+        static final String DEFAULT_SET = "parse,frame,pipeline,blocks,blocks-few,firewall,flow,dt,sample,all-no-model,all-no-firewall,all";
+
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--program", defaultValue = DEFAULT_SET,
+                description = "pipelines, comma-separated (drop is always first; default: ${DEFAULT-VALUE})")
+        String program;
+
+        @Option(names = "--frame", defaultValue = "udp4", description = "frame kind: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE})")
+        FrameKind frame;
+
+        @Option(names = "--size", defaultValue = "64", description = "frame size in bytes (default: ${DEFAULT-VALUE})")
+        int size;
+
+        @Option(names = "--repeat", defaultValue = "2000000", description = "repetitions per BPF_PROG_TEST_RUN call (default: ${DEFAULT-VALUE})")
+        int repeat;
+
+        @Option(names = "--runs", defaultValue = "3", description = "runs per pipeline; the median is reported (default: ${DEFAULT-VALUE})")
+        int runs;
+
+        @Option(names = "--veth", description = "end to end instead: Mpps of live frames through a veth pair (as bench veth)")
+        boolean veth;
+
+        @Option(names = "--frames", defaultValue = "2000000", description = "frames per --veth run and pipeline (default: ${DEFAULT-VALUE})")
+        int frames;
+
+        @Option(names = "--json", description = {"print {pipeline: {ns (or mpps and received), vs_drop, xlated_insns, jited_bytes,",
+            "verified_insns, runs (ns of each run), met (what the packets met)}}, or {pipeline: {error}} for one the kernel refused"})
+        boolean json;
+
+        /** What each row is set against: the program it adds one stage (or several) to. */
+        static String base(String name, java.util.Set<String> measured) {
+            return switch (name) {
+                case "frame" -> "parse";
+                case "pipeline" -> measured.contains("frame") ? "frame" : "parse";
+                case "dt", "rf", "mlp", "dt-cached", "rf-cached", "mlp-cached", "classify" -> "flow";
+                case "drop", "parse" -> null;
+                default -> Pipelines.get(name).stages() != null ? "pipeline" : null;
+            };
+        }
+
+        /** One pipeline: its sizes, or why it did not load; then its measurement and what its packets met. */
+        static final class Row {
+            final String name;
+            io.xdpml.kernel.BpfProgram.Info info;
+            String error;
+            double value = Double.NaN; // ns per packet, or Mpps
+            long[] runs = new long[0]; // test runs: each run's ns per packet, in run order
+            long received = -1;
+            String outcome = "";
+
+            Row(String name) {
+                this.name = name;
+            }
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            BpfSupport.unavailableReason().ifPresent(why -> {
+                throw new IllegalStateException("bench stages needs BPF: " + why);
+            });
+            byte[] bytes = frame.build(size);
+            if (size > TestRun.maxTestRunFrame() || bytes.length != size) {
+                throw new IllegalArgumentException("--size must be between " + frame.build(0).length + " and "
+                        + TestRun.maxTestRunFrame() + " for --frame " + frame);
+            }
+            if (repeat < 1 || runs < 1 || frames < 1) {
+                throw new IllegalArgumentException("--repeat, --runs and --frames must be positive");
+            }
+            List<String> names = new ArrayList<>(List.of("drop"));
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
+            }
+            Map<String, Row> rows = new LinkedHashMap<>();
+            names.forEach(n -> rows.put(n, new Row(n)));
+            List<PipelineLoader.Loaded> loaded = new ArrayList<>();
+            List<TestRun> testRuns = new ArrayList<>();
+            try (Arena arena = Arena.ofConfined()) {
+                for (String n : names) {
+                    try {
+                        PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
+                        rows.get(n).info = l.program().info();
+                        loaded.add(l);
+                    } catch (io.xdpml.kernel.BpfLoadException e) {
+                        rows.get(n).error = verifierReason(e);
+                    }
+                }
+                if (veth) {
+                    loaded.forEach(PipelineLoader.Loaded::close);
+                    loaded.clear();
+                    List<String> ok = names.stream().filter(n -> rows.get(n).error == null).toList();
+                    for (var r : io.xdpml.pipeline.VethThroughput.measure(ok, bytes, frames, runs)) {
+                        rows.get(r.pipeline()).value = r.mpps();
+                        rows.get(r.pipeline()).received = r.received();
+                    }
+                } else {
+                    MemorySegment pkt = arena.allocate(bytes.length);
+                    pkt.copyFrom(MemorySegment.ofArray(bytes));
+                    for (PipelineLoader.Loaded l : loaded) {
+                        TestRun t = l.program().testRun();
+                        testRuns.add(t);
+                        t.run(pkt, bytes.length, Math.min(repeat, 100_000)); // warm up; flows and connections exist after it
+                        l.betweenRuns();
+                    }
+                    long[][] ns = new long[loaded.size()][runs];
+                    for (int r = 0; r < runs; r++) {
+                        for (int i = 0; i < loaded.size(); i++) {
+                            testRuns.get(i).run(pkt, bytes.length, repeat);
+                            ns[i][r] = testRuns.get(i).durationNanos();
+                            loaded.get(i).betweenRuns();
+                        }
+                    }
+                    for (int i = 0; i < loaded.size(); i++) {
+                        Row row = rows.get(loaded.get(i).pipeline().name());
+                        row.runs = ns[i].clone();
+                        long[] v = ns[i];
+                        Arrays.sort(v);
+                        row.value = v[v.length / 2];
+                        row.outcome = loaded.get(i).outcome();
+                        if (loaded.get(i).droppedByStages() > 0) {
+                            row.outcome += "  (WARNING: a stage dropped packets: the stages after it were not measured)";
+                        }
+                    }
+                }
+            } finally {
+                testRuns.forEach(TestRun::close);
+                loaded.forEach(PipelineLoader.Loaded::close);
+            }
+            print(out, rows, bytes);
+            out.flush();
+            return 0;
+        }
+
+        private void print(PrintWriter out, Map<String, Row> rows, byte[] bytes) throws Exception {
+            Row drop = rows.get("drop");
+            if (json) {
+                Map<String, Map<String, Object>> m = new LinkedHashMap<>();
+                for (Row r : rows.values()) {
+                    Map<String, Object> o = new LinkedHashMap<>();
+                    if (r.error != null) {
+                        o.put("error", r.error);
+                    } else {
+                        o.put(veth ? "mpps" : "ns", r.value);
+                        o.put("vs_drop", veth ? drop.value / r.value : r.value / drop.value);
+                        o.put("xlated_insns", r.info.xlatedInstructions());
+                        o.put("jited_bytes", r.info.jitedBytes());
+                        o.put("verified_insns", r.info.verifiedInstructions());
+                        if (veth) {
+                            o.put("received", r.received);
+                        } else {
+                            o.put("runs", r.runs);
+                            if (!r.outcome.isEmpty()) {
+                                o.put("met", r.outcome);
+                            }
+                        }
+                    }
+                    m.put(r.name, o);
+                }
+                out.println(new ObjectMapper().writeValueAsString(m));
+                return;
+            }
+            if (veth) {
+                out.printf("veth, native XDP, %d-byte %s frames, %d per run, median of %d runs, same run for all rows%n",
+                        bytes.length, frame.description, frames, runs);
+            } else {
+                out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d interleaved runs%n", bytes.length,
+                        frame.description, repeat, runs);
+            }
+            out.printf("%-16s %10s %8s  %-34s %7s %8s %9s  %s%n", "program", veth ? "Mpps" : "ns/packet", "vs drop",
+                    veth ? "over its base (ns per frame, insns)" : "over its base (ns, insns)", "insns", "jited B", "verified",
+                    "stages");
+            for (Row r : rows.values()) {
+                Pipelines.Pipeline p = Pipelines.get(r.name);
+                String stages = p.stages() != null ? p.stages().toString()
+                        : p.resource().substring(p.resource().lastIndexOf('/') + 1).replace(".bpf.o", ".bpf.c");
+                if (r.error != null) {
+                    out.printf("%-16s %10s %8s  %-34s %7s %8s %9s  %s%n", r.name, "-", "-", "DOES NOT LOAD", "-", "-", "-",
+                            stages + "  (" + r.error + ")");
+                    continue;
+                }
+                String b = base(r.name, rows.keySet());
+                String over = "";
+                if (b != null && rows.containsKey(b) && !Double.isNaN(rows.get(b).value)) {
+                    Row br = rows.get(b);
+                    // veth: the difference in time per frame (1000 / Mpps = ns), which adds up like test-run ns
+                    double d = veth ? 1000.0 / r.value - 1000.0 / br.value : r.value - br.value;
+                    over = String.format("%+.1f, %+d (%s)", d,
+                            r.info.xlatedInstructions() - br.info.xlatedInstructions(), b);
+                }
+                double ratio = veth ? drop.value / r.value : r.value / drop.value;
+                out.printf("%-16s %10s %7.2fx  %-34s %7d %8d %9d  %s%n", r.name,
+                        veth ? String.format("%.2f", r.value) : String.format("%.0f", r.value), ratio, over,
+                        r.info.xlatedInstructions(), r.info.jitedBytes(), r.info.verifiedInstructions(), stages);
+            }
+            if (!veth) {
+                out.println();
+                out.println("what the packets met (counted since load: warm-up and every timed repetition):");
+                for (Row r : rows.values()) {
+                    if (!r.outcome.isEmpty()) {
+                        out.printf("  %-16s %s%n", r.name, r.outcome);
+                    }
+                }
+            } else {
+                out.println();
+                out.println("frames the pipeline counted, of " + frames + " sent per run (drop: not counted):");
+                for (Row r : rows.values()) {
+                    if (r.error == null && r.received >= 0) {
+                        out.printf("  %-16s %d%n", r.name, r.received);
+                    }
+                }
+            }
+        }
+
+        /** The verifier's one-line reason (its last "processed ..." or error line), from libbpf's log. */
+        static String verifierReason(io.xdpml.kernel.BpfLoadException e) {
+            String log = e.log() == null ? "" : e.log();
+            List<String> lines = log.lines().toList();
+            String processed = lines.stream().filter(l -> l.startsWith("processed ")).reduce((a, b) -> b).orElse(null);
+            String tooLarge = lines.stream().filter(l -> l.contains("too large")).reduce((a, b) -> b).orElse(null);
+            if (processed != null) {
+                int cut = processed.indexOf(" max_states_per_insn");
+                return "verifier: " + (tooLarge != null ? "program too large, " : "") + (cut > 0 ? processed.substring(0, cut) : processed);
+            }
+            String m = e.getMessage() == null ? "" : e.getMessage();
+            return m.lines().findFirst().orElse(m);
         }
     }
 
@@ -252,6 +512,9 @@ final class BenchCommand implements Runnable {
                     names.add(n.trim());
                 }
             }
+            for (String n : names) {
+                TestRunBench.loadOrExplain(n).close(); // a pipeline the verifier refuses is named before any run
+            }
             List<io.xdpml.pipeline.VethThroughput.Result> rs = io.xdpml.pipeline.VethThroughput.measure(names, bytes, frames, runs);
             if (json) {
                 Map<String, Double> m = new LinkedHashMap<>();
@@ -260,10 +523,10 @@ final class BenchCommand implements Runnable {
             } else {
                 out.printf("veth, native XDP, %d-byte %s frames, %d per run, median of %d runs%n", bytes.length,
                         frame.description, frames, runs);
-                out.printf("%-10s %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
+                out.printf("%-16s %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
                 double drop = rs.get(0).mpps();
                 for (var r : rs) {
-                    out.printf("%-10s %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
+                    out.printf("%-16s %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
                             r.received() < 0 ? "(sent)" : Long.toString(r.received()), drop / r.mpps());
                 }
             }

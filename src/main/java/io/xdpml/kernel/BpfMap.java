@@ -117,6 +117,20 @@ public final class BpfMap implements AutoCloseable {
     /** The map fd (-1 before the object is loaded). */
     public int fd() { return fd; }
 
+    /** The kernel's id of the map (as bpftool and a program's xlated instructions name it). */
+    public int id() {
+        if (fd < 0) {
+            throw new IllegalStateException("map " + name + " has no fd yet (object not loaded)");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(INFO_PREFIX, 8);
+            MemorySegment len = a.allocate(JAVA_INT);
+            len.set(JAVA_INT, 0, INFO_PREFIX);
+            KernelException.check(Native.objGetInfoByFd(fd, info, len), "bpf_obj_get_info_by_fd(map=" + name + ")");
+            return info.get(JAVA_INT, INFO_ID);
+        }
+    }
+
     /** The map type. */
     public MapType type() { return MapType.of(typeId); }
 

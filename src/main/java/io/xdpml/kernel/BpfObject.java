@@ -173,6 +173,13 @@ public final class BpfObject implements AutoCloseable {
 
     private record Var(MemorySegment data, long offset, int size) {}
 
+    /** A string of the object's BTF (names, source file names and lines of its line info), or null. */
+    String btfString(int offset) {
+        requireOpen();
+        MemorySegment btf = Native.objectBtf(obj);
+        return btf.address() == 0 ? null : Native.btfNameByOffset(btf, offset);
+    }
+
     private Var findVar(String section, String variable, boolean required) {
         requireOpen();
         MemorySegment btf = Native.objectBtf(obj);

@@ -1,26 +1,127 @@
 package io.xdpml.pipeline;
 
+import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.DeliverySettings;
+import io.xdpml.dataplane.Stage;
+import io.xdpml.firewall.FirewallConfigException;
+import io.xdpml.firewall.FirewallConfigParser;
+import io.xdpml.firewall.FirewallCounter;
+import io.xdpml.firewall.FirewallMaps;
+import io.xdpml.kernel.BpfFs;
+import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfProgram;
+import io.xdpml.kernel.RingBufferConsumer;
 import io.xdpml.model.BenchModels;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.kernel.ClassifierProgram;
 import io.xdpml.model.quantized.IntegerModel;
+import io.xdpml.processor.Mitigation;
+import io.xdpml.xsk.XskCounter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /** Opens and loads a named pipeline with its production configuration (no test-only extras). */
 public final class PipelineLoader {
-    /** A loaded pipeline: close it to unload. {@code classifier} is set for the classify pipelines. */
-    public record Loaded(Pipelines.Pipeline pipeline, BpfObject object, BpfProgram program, ClassifierProgram classifier)
-            implements AutoCloseable {
+    /**
+     * A loaded pipeline: close it to unload. {@code classifier} is set for the composed program;
+     * {@code mirror} drains its mirror ring when it samples to one (else null).
+     */
+    public record Loaded(Pipelines.Pipeline pipeline, BpfObject object, BpfProgram program, ClassifierProgram classifier,
+                         RingBufferConsumer mirror) implements AutoCloseable {
+        public Loaded(Pipelines.Pipeline pipeline, BpfObject object, BpfProgram program, ClassifierProgram classifier) {
+            this(pipeline, object, program, classifier, null);
+        }
+
+        /**
+         * Between benchmark runs: empties the mirror ring (without it a test run of millions of
+         * repetitions fills the ring and the rest of the sampled packets cost a failed copy, not a
+         * copy). Returns the records drained.
+         */
+        public int betweenRuns() {
+            return mirror == null ? 0 : mirror.drain();
+        }
+
+        /**
+         * What the packets met so far, for checking a benchmark: where they left (per stage), what
+         * the sample and deliver stages did, and the model's counts. One line.
+         */
+        public String outcome() {
+            if (pipeline.stages() == null) {
+                return "";
+            }
+            long[] ps = object.map("xdpml_pipeline_stats").sumPerCpuLongs(0);
+            List<String> parts = new ArrayList<>();
+            parts.add(ps[0] + " packets, " + (ps[0] - droppedByStages()) + " to the end");
+            for (Stage s : Stage.values()) {
+                if (s != Stage.END && ps[2 + s.ordinal()] > 0) {
+                    parts.add("dropped by " + s.key() + " " + ps[2 + s.ordinal()]);
+                }
+            }
+            if (pipeline.stages().blocks()) {
+                long[] xc = object.map("xdpml_xsk_counters").sumPerCpuLongs(0);
+                parts.add("blocked " + xc[XskCounter.BLOCKED.ordinal()]);
+            }
+            if (pipeline.stages().firewall()) {
+                long[] fc = object.map("xdpml_fw_stats").sumPerCpuLongs(0);
+                StringBuilder b = new StringBuilder("firewall");
+                for (FirewallCounter c : FirewallCounter.values()) {
+                    if (c != FirewallCounter.PACKETS && c.id() < fc.length && fc[c.id()] > 0) {
+                        b.append(' ').append(c.name().toLowerCase(java.util.Locale.ROOT)).append(' ').append(fc[c.id()]);
+                    }
+                }
+                parts.add(b.toString());
+            }
+            if (pipeline.stages().sample() != io.xdpml.dataplane.Stages.Sampling.NONE) {
+                long[] xc = object.map("xdpml_xsk_counters").sumPerCpuLongs(0);
+                parts.add("sampled " + xc[XskCounter.SAMPLED.ordinal()] + ", mirrored " + xc[XskCounter.MIRRORED.ordinal()]
+                        + ", lost " + xc[XskCounter.MIRROR_LOST.ordinal()]);
+            }
+            if (classifier != null && pipeline.stages().model()) {
+                var st = classifier.stats();
+                parts.add("classified " + st.counter(ModelCounter.CLASSIFIED) + ", cached " + st.counter(ModelCounter.CACHED)
+                        + ", no model " + st.counter(ModelCounter.NO_MODEL));
+            }
+            return String.join("; ", parts);
+        }
+
+        /**
+         * Packets a stage dropped (blocks, firewall, model), from the pipeline's own counters; not
+         * those that reached the end with a default action of drop. 0 for the standalone programs.
+         */
+        public long droppedByStages() {
+            if (pipeline.stages() == null) {
+                return 0;
+            }
+            long[] ps = object.map("xdpml_pipeline_stats").sumPerCpuLongs(0);
+            long d = 0;
+            for (Stage s : Stage.values()) {
+                if (s != Stage.END) {
+                    d += ps[2 + s.ordinal()];
+                }
+            }
+            return d;
+        }
+
         @Override
         public void close() {
+            if (mirror != null) {
+                mirror.close();
+            }
             if (classifier != null) {
                 classifier.close();
             }
             object.close();
         }
     }
+
+    private static final AtomicInteger PIN_DIRS = new AtomicInteger();
 
     private PipelineLoader() {}
 
@@ -34,21 +135,22 @@ public final class PipelineLoader {
     }
 
     /**
-     * @param action XDP action the pipeline returns where it has a choice (cfg_action), so that
-     *               benchmarks compare programs that end the same way
+     * @param action XDP action the pipeline returns where it has a choice (cfg_action: what a packet
+     *               that no stage ended gets), so that benchmarks compare programs that end the same way
      */
     public static Loaded load(String name, int action) {
         Pipelines.Pipeline p = Pipelines.get(name);
         BpfObject obj = p.open();
+        ClassifierProgram classifier = null;
+        RingBufferConsumer mirror = null;
         try {
-            if (!name.equals("drop") && !name.equals("firewall")) { // the firewall's verdict is its action
+            if (!name.equals("drop")) {
                 obj.setConstant("cfg_action", action);
             }
             if (name.equals("flow-new")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
             obj.load();
-            ClassifierProgram classifier = null;
             if (p.program().equals(ClassifierProgram.ENTRY)) {
                 classifier = new ClassifierProgram(obj);
                 if (p.model() != null) {
@@ -56,10 +158,75 @@ public final class PipelineLoader {
                             p.model().cached() ? ClassifyMode.atFlowPacket(1) : ClassifyMode.EVERY_PACKET));
                 }
             }
-            return new Loaded(p, obj, obj.program(p.program()), classifier);
+            Pipelines.BenchSetup setup = p.setup();
+            if (setup.firewall() != null) {
+                new FirewallMaps(obj::map).install(FirewallConfigParser.parse(setup.firewall(), name + " (bench rule set)"));
+            }
+            if (setup.fewBlocks()) {
+                blockFew(obj);
+            }
+            if (setup.sampleN() > 0) {
+                DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0),
+                        new ConfigWord(obj.map("xdpml_fw_gen"), obj.map("xdpml_fw_sync")));
+            }
+            if (p.stages() != null && p.stages().delivers() && p.stages().mirror()) {
+                mirror = new RingBufferConsumer(obj.map("xdpml_mirror"), r -> { });
+            }
+            return new Loaded(p, obj, obj.program(p.program()), classifier, mirror);
+        } catch (FirewallConfigException e) {
+            close(obj, classifier, mirror);
+            throw new IllegalStateException("the bench firewall config of " + name + " does not parse: " + e.getMessage(), e);
         } catch (RuntimeException e) {
-            obj.close();
+            close(obj, classifier, mirror);
             throw e;
+        }
+    }
+
+    private static void close(BpfObject obj, ClassifierProgram classifier, RingBufferConsumer mirror) {
+        if (mirror != null) {
+            mirror.close();
+        }
+        if (classifier != null) {
+            classifier.close();
+        }
+        obj.close();
+    }
+
+    /**
+     * Puts {@link Pipelines#BENCH_BLOCKED_SOURCES} and {@link Pipelines#BENCH_BLOCKED_FLOWS} into the
+     * blocks stage the way {@code xdpml blocks add} does (through {@link Mitigation}, reached by
+     * pinning the maps in a directory of this process for the moment; the pins are removed after).
+     */
+    private static void blockFew(BpfObject obj) {
+        Path dir = BpfFs.ROOT.resolve("xdpml-bench-" + ProcessHandle.current().pid() + "-" + PIN_DIRS.incrementAndGet());
+        BpfFs.createDirectories(dir);
+        try {
+            for (String m : List.of("xdpml_blocks", "xdpml_flow_blocks", "xdpml_mitigation_state")) {
+                BpfMap map = obj.map(m);
+                map.pin(dir.resolve(m));
+            }
+            Mitigation mitigation = Mitigation.openPinned(dir);
+            try {
+                for (String s : Pipelines.BENCH_BLOCKED_SOURCES) {
+                    int slash = s.indexOf('/');
+                    mitigation.block(InetAddress.getByName(s.substring(0, slash)), Integer.parseInt(s.substring(slash + 1)), null);
+                }
+                for (String f : Pipelines.BENCH_BLOCKED_FLOWS) {
+                    // proto/src:port-dst:port (IPv4)
+                    String[] pf = f.split("/", 2);
+                    String[] ends = pf[1].split("-", 2);
+                    String[] a = ends[0].split(":");
+                    String[] b = ends[1].split(":");
+                    mitigation.blockFlow(InetAddress.getByName(a[0]), Integer.parseInt(a[1]), InetAddress.getByName(b[0]),
+                            Integer.parseInt(b[1]), pf[0].equals("tcp") ? 6 : 17, 0, null);
+                }
+            } finally {
+                mitigation.close();
+            }
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            BpfFs.removeRecursively(dir);
         }
     }
 }

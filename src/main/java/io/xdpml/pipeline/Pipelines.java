@@ -4,12 +4,14 @@ import io.xdpml.dataplane.PipelineObject;
 import io.xdpml.dataplane.Stages;
 import io.xdpml.kernel.BpfObject;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
  * The named XDP pipelines. Two stand alone (drop, the floor; parse, the parser alone); every other
- * is a configuration of the one composed program (xdp_pipeline.bpf.c) with some stages on.
+ * is a configuration of the one composed program (xdp_pipeline.bpf.c) with some stages on, and
+ * for benchmarks, what {@link PipelineLoader} puts into its maps after load ({@link BenchSetup}).
  */
 public final class Pipelines {
     /**
@@ -17,13 +19,18 @@ public final class Pipelines {
      * it turns on (else null); for the benchmark variants of "classify", the fixed-shape model
      * deployed into it ({@link BenchModel}, else null).
      */
-    public record Pipeline(String name, String resource, String program, String description, Stages stages, BenchModel model) {
+    public record Pipeline(String name, String resource, String program, String description, Stages stages, BenchModel model,
+                           BenchSetup setup) {
         Pipeline(String name, String resource, String program, String description) {
-            this(name, resource, program, description, null, null);
+            this(name, resource, program, description, null, null, BenchSetup.NONE);
         }
 
         Pipeline(String name, Stages stages, String description, BenchModel model) {
-            this(name, PipelineObject.RESOURCE, PipelineObject.ENTRY, description, stages, model);
+            this(name, stages, description, model, BenchSetup.NONE);
+        }
+
+        Pipeline(String name, Stages stages, String description, BenchModel model, BenchSetup setup) {
+            this(name, PipelineObject.RESOURCE, PipelineObject.ENTRY, description, stages, model, setup);
         }
 
         /** Opens the object with this pipeline's stages switched (not loaded yet). */
@@ -35,6 +42,53 @@ public final class Pipelines {
     /** A benchmark model: dt (complete depth-10 tree), rf (4 such trees), mlp (12-16-16-2), per packet or cached per flow. */
     public record BenchModel(String kind, boolean cached) {}
 
+    /**
+     * What a benchmark pipeline holds besides its model, installed by {@link PipelineLoader} after
+     * load, so that every stage that is on does real work on the benchmark frames (which all pass
+     * it: none of these entries drops them).
+     *
+     * @param firewall  the firewall config (file syntax, docs/firewall.md), or null: the maps as
+     *                  loaded (no lists, no rules, default pass)
+     * @param fewBlocks the blocks stage holds {@link #BENCH_BLOCKED_SOURCES} and
+     *                  {@link #BENCH_BLOCKED_FLOWS}, none of them a benchmark frame's (else it is empty)
+     * @param sampleN   1-in-N by packet to Java (the deliver settings), 0: as loaded
+     */
+    public record BenchSetup(String firewall, boolean fewBlocks, int sampleN) {
+        public static final BenchSetup NONE = new BenchSetup(null, false, 0);
+    }
+
+    /**
+     * The firewall of the benchmarks: a small, realistic rule set that passes every benchmark frame
+     * (bench testrun's --frame kinds): the deny list is looked up (source and destination, no hit),
+     * the first packet of a flow goes through the rules and creates its connection, every later
+     * one is decided by conntrack (the clock and one LRU hash lookup).
+     */
+    public static final String BENCH_FIREWALL = String.join("\n",
+            "default drop",
+            "conntrack on",
+            "deny 203.0.113.0/24 192.0.2.128/25 2001:db8:bad::/48",
+            "rule pass udp to 198.51.100.0/24 port 5000-5010",
+            "rule pass tcp to 198.51.100.0/24 port 443",
+            "rule pass tcp to 2001:db8::/64 port 443",
+            "rule pass tcp from 10.0.0.0/8 to 10.0.0.0/8 port 80",
+            "");
+
+    /** Sources in the blocks stage of {@code blocks-few} and {@code all*}: none is a benchmark frame's. */
+    public static final List<String> BENCH_BLOCKED_SOURCES = List.of("203.0.113.0/24", "192.0.2.128/25", "100.64.0.1/32",
+            "2001:db8:bad::/48");
+
+    /**
+     * Flows in the blocks stage of {@code blocks-few} and {@code all*} (protocol/src:port-dst:port):
+     * none is a benchmark frame's; their presence makes every packet build its flow key and look it
+     * up (mitigation.h).
+     */
+    public static final List<String> BENCH_BLOCKED_FLOWS = List.of("udp/198.51.100.9:1234-198.51.100.2:5000",
+            "tcp/198.51.100.9:40000-198.51.100.2:443");
+
+    /** Sampling of the {@code sample} pipeline, and of {@code all*}: 1-in-N by packet to the mirror ring. */
+    public static final int BENCH_SAMPLE_N = 1000;
+    public static final int BENCH_ALL_SAMPLE_N = 100;
+
     private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
 
     static {
@@ -44,10 +98,22 @@ public final class Pipelines {
         add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
+        add(new Pipeline("frame", "/bpf/xdp_pipeline_frame.bpf.o", "xdpml_pipeline_frame",
+                "measurement only: the composed program's frame (its counters, the configuration word) around the parse,"
+                        + " no stage in the source"));
         add(new Pipeline("pipeline", none, "the composed program with every stage off (parse only)", null));
+        add(new Pipeline("blocks", none.withBlocks(true),
+                "parse, then the blocks stage (sources and flows blocked by Java) with nothing blocked", null));
+        add(new Pipeline("blocks-few", none.withBlocks(true),
+                "benchmark: the blocks stage holding 4 source prefixes and 2 flows, none the packet's", null,
+                new BenchSetup(null, true, 0)));
         add(new Pipeline("flow", flow, "parse, then per-flow state and features in an LRU hash (docs/flows.md)", null));
         add(new Pipeline("firewall", none.withFirewall(true),
-                "parse, then deny/allow lists, rules, conntrack, rate limits (docs/firewall.md)", null));
+                "parse, then deny/allow lists, rules, conntrack, rate limits (docs/firewall.md); benchmarks: a small rule set",
+                null, new BenchSetup(BENCH_FIREWALL, false, 0)));
+        add(new Pipeline("sample", none.withSampling(Stages.Sampling.BY_PACKET, true),
+                "parse, then 1-in-" + BENCH_SAMPLE_N + " packets copied to the mirror ring for Java (sample, deliver)", null,
+                new BenchSetup(null, false, BENCH_SAMPLE_N)));
         add(new Pipeline("flow-new", flow,
                 "benchmark only: the flow pipeline with a random key per packet, so every packet is a new flow", null));
         add(new Pipeline("classify", classify,
@@ -62,6 +128,16 @@ public final class Pipelines {
                 new BenchModel("rf", true)));
         add(new Pipeline("mlp-cached", classify, "benchmark: 12-16-16-2 MLP at a flow's 1st packet, then cached",
                 new BenchModel("mlp", true)));
+        Stages all = none.withBlocks(true).withFirewall(true).withModel(true).withSampling(Stages.Sampling.BY_PACKET, true);
+        BenchSetup allSetup = new BenchSetup(BENCH_FIREWALL, true, BENCH_ALL_SAMPLE_N);
+        add(new Pipeline("all", all, "benchmark: every stage: blocks (a few, none the packet's), firewall (small rule set,"
+                + " conntrack), flow, DT depth 10 per packet, 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring",
+                new BenchModel("dt", false), allSetup));
+        add(new Pipeline("all-no-model", all.withModel(false).withFlow(true), "benchmark: all but the model (blocks, firewall, flow,"
+                + " 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring)", null, allSetup));
+        add(new Pipeline("all-no-firewall", all.withFirewall(false), "benchmark: all but the firewall (blocks, flow,"
+                + " DT depth 10 per packet, 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring)", new BenchModel("dt", false),
+                new BenchSetup(null, true, BENCH_ALL_SAMPLE_N)));
     }
 
     private Pipelines() {}
