@@ -63,7 +63,8 @@ final class FwCommand implements Runnable {
         PinDir pinDir = new PinDir();
 
         /** The maps, the interfaces they serve, and what to close. */
-        record Maps(FirewallMaps maps, String where, AutoCloseable closer) implements AutoCloseable {
+        /** @param dir where its measures are pinned */
+        record Maps(FirewallMaps maps, String where, Path dir, AutoCloseable closer) implements AutoCloseable {
             @Override
             public void close() throws Exception {
                 closer.close();
@@ -75,7 +76,7 @@ final class FwCommand implements Runnable {
                 RunningAgent a = RunningAgent.on(iface).orElseThrow(() -> new IllegalStateException(
                         "no agent runs on " + iface + " ('xdpml status' lists them); without --iface: the firewall of 'xdpml fw load'"));
                 try {
-                    return new Maps(a.firewall(), a.describe(), a);
+                    return new Maps(a.firewall(), a.describe(), io.xdpml.agent.AgentPins.dir(iface), a);
                 } catch (RuntimeException e) {
                     a.close();
                     throw e;
@@ -83,7 +84,7 @@ final class FwCommand implements Runnable {
             }
             FirewallPins pins = pinDir.pins();
             FirewallPins.Opened o = pins.open();
-            return new Maps(o.maps(), String.join(", ", pins.interfaces()), o);
+            return new Maps(o.maps(), String.join(", ", pins.interfaces()), pins.dir(), o);
         }
     }
 
@@ -199,12 +200,12 @@ final class FwCommand implements Runnable {
                 entries.stream().sorted().forEach(out::println);
                 out.println("# " + c.get(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT) + " rules compiled into "
                         + m.activeRuleEntries() + " rule-trie entries");
-                if (io.xdpml.firewall.FirewallMeasures.pinnedAt(pins.dir())) {
-                    try (io.xdpml.firewall.FirewallMeasures fm = io.xdpml.firewall.FirewallMeasures.openPinned(pins.dir())) {
+                if (io.xdpml.firewall.FirewallMeasures.pinnedAt(o.dir())) {
+                    try (io.xdpml.firewall.FirewallMeasures fm = io.xdpml.firewall.FirewallMeasures.openPinned(o.dir())) {
                         List<io.xdpml.firewall.Measure> measures = fm.list();
                         if (!measures.isEmpty()) {
                             out.println("# " + measures.size() + " measure" + (measures.size() == 1 ? "" : "s") + " (xdpml blocks --pin-dir "
-                                    + pins.dir().getParent() + " --iface " + pins.dir().getFileName() + ")");
+                                    + o.dir().getParent() + " --iface " + o.dir().getFileName() + ")");
                             long now = System.nanoTime();
                             measures.stream().sorted(java.util.Comparator.comparing(io.xdpml.firewall.Measure::toString))
                                     .forEach(x -> out.println("# " + x + ", dropped " + x.hits() + (x.activeAt(now) ? "" : ", expired")));
