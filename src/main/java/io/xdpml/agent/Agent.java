@@ -475,7 +475,9 @@ public final class Agent implements AutoCloseable {
             say(String.format("%s: detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d packets dropped by blocks",
                     m.iface(), s.seen(), s.received(), s.deliveryLost(), s.blocked()));
             if (m.classifier() != null) {
-                say(String.format("ONNX: %d packets flagged in %d flows", s.flagged(), m.flagged().flows()));
+                say(String.format("ONNX: %d packets flagged in %d flows%s%s", s.flagged(), m.flagged().flows(),
+                        config.mitigation().block().isZero() ? "" : ", flows blocked",
+                        extras.capture() != null ? ", " + s.captured() + " written to " + extras.capture() : ""));
             }
             say(m.status().summary());
         }
