@@ -228,7 +228,7 @@ class AgentReloadTest {
             AgentRig.writeAtomically(file, config(rig.rx, true, 4096));
             Agent agent = rig.start(file);
             try (AgentPins.Opened pins = AgentPins.open(rig.rx)) {
-                // one good reload first (to B and back would be two): the state has a history
+                // two good reloads first (to B, back to A): both halves of every stage have been written
                 AgentRig.writeAtomically(file, config(rig.rx, false, 4096));
                 agent.requestReload();
                 awaitReloads(pins, rig, 1);
