@@ -140,6 +140,15 @@ public final class Agent implements AutoCloseable {
         if (stale != null) {
             say(iface + ": " + stale);
         }
+        try {
+            return openClaimed(iface, ifindex);
+        } catch (IOException | RuntimeException e) {
+            AgentPins.remove(iface); // what it pinned, and the claim: the interface is free again
+            throw e;
+        }
+    }
+
+    private Member openClaimed(String iface, int ifindex) throws IOException {
         InterfacePipeline pipeline = new InterfacePipeline(iface, config);
         AgentConfig c = config;
         int sampleN = InterfacePipeline.deliveryValues(c).sampleN();
@@ -173,7 +182,6 @@ public final class Agent implements AutoCloseable {
             AgentPins.pin(p.program().object(), iface);
         } catch (RuntimeException e) {
             p.close();
-            AgentPins.remove(iface);
             throw e;
         }
         return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged);

@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -21,6 +23,11 @@ import java.util.stream.Stream;
 public final class AgentPins {
     public static final Path ROOT = BpfFs.ROOT.resolve("xdpml").resolve("agent");
     static final String INFO = "xdpml_agent";
+    /**
+     * The interfaces an agent of this process holds: the pins' pid cannot tell two agents of one
+     * process apart (nor this process from an earlier one with the same pid).
+     */
+    private static final Set<String> CLAIMED = ConcurrentHashMap.newKeySet();
 
     private AgentPins() {}
 
@@ -45,6 +52,19 @@ public final class AgentPins {
      */
     static String claim(String iface) {
         Path d = dir(iface);
+        if (!CLAIMED.add(iface)) {
+            throw new TakenException("an xdpml agent of this process (pid " + ProcessHandle.current().pid() + ") already runs on "
+                    + iface + " (its maps are pinned at " + d + "): one program per interface. Close it first.");
+        }
+        try {
+            return claimPins(iface, d);
+        } catch (RuntimeException e) {
+            CLAIMED.remove(iface);
+            throw e;
+        }
+    }
+
+    private static String claimPins(String iface, Path d) {
         if (!Files.exists(d.resolve(INFO))) {
             if (Files.exists(d)) {
                 BpfFs.removeRecursively(d);
@@ -55,6 +75,7 @@ public final class AgentPins {
         try (BpfMap m = BpfMap.openPinned(d.resolve(INFO))) {
             info = AgentInfo.read(m);
         }
+        // the same pid as this process but not claimed by it: an earlier process whose pid was reused
         if (info.alive() && info.pid() != ProcessHandle.current().pid()) {
             throw new TakenException("an xdpml agent (pid " + info.pid() + ", config " + info.config() + ") already runs on " + iface
                     + " (its maps are pinned at " + d + "): one program per interface. Stop it, or change its configuration with"
@@ -74,8 +95,13 @@ public final class AgentPins {
         }
     }
 
+    /** Removes the interface's pins and gives up this process's claim on it. */
     static void remove(String iface) {
-        BpfFs.removeRecursively(dir(iface));
+        try {
+            BpfFs.removeRecursively(dir(iface));
+        } finally {
+            CLAIMED.remove(iface);
+        }
     }
 
     /** The interfaces with an agent's pins (live or stale). */

@@ -7,10 +7,13 @@ import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.ConfigCheck;
 import io.xdpml.agent.config.ConfigProblem;
 import io.xdpml.agent.config.InterfaceSpec;
+import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.processor.Delivery;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,6 +23,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -151,6 +155,11 @@ final class RunCommand implements Callable<Integer> {
             }
             config = overrides.apply(AgentConfig.defaults(Path.of("(command line)").toAbsolutePath(), interfaceSpecs()));
         }
+        String privatePins = privateBpfFs(); // before BpfSupport mounts a bpffs of its own there
+        if (privatePins != null) {
+            out.println(privatePins);
+            out.flush();
+        }
         BpfSupport.unavailableReason().ifPresent(why -> {
             throw new IllegalStateException("run needs BPF: " + why + " (offline: xdpml detect FILE)");
         });
@@ -187,6 +196,42 @@ final class RunCommand implements Callable<Integer> {
             }
             out.flush();
         }
+    }
+
+    /**
+     * A warning when the agent's pins would land where no other shell finds them: this process is in
+     * a named network namespace and sees no bpffs at /sys/fs/bpf. That is what {@code ip netns exec}
+     * gives: a mount namespace of its own with a fresh /sys, so the bpffs mounted there for the pins
+     * is that namespace's alone ({@code nsenter --net} keeps the machine's /sys). Null otherwise.
+     */
+    static String privateBpfFs() {
+        if (BpfFs.isBpfFs(BpfFs.ROOT)) {
+            return null;
+        }
+        String netns = null;
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString(); // net:[INODE]
+            long inode = Long.parseLong(link.replaceAll("\\D", ""));
+            Path named = Path.of("/var/run/netns");
+            if (Files.isDirectory(named)) {
+                try (Stream<Path> s = Files.list(named)) {
+                    for (Path p : s.toList()) {
+                        if (((Number) Files.getAttribute(p, "unix:ino")).longValue() == inode) {
+                            netns = p.getFileName().toString();
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return null; // cannot tell: say nothing
+        }
+        if (netns == null) {
+            return null; // the machine's namespace (or an unnamed one): a bpffs mounted here is the usual one
+        }
+        return "note: no bpffs at " + BpfFs.ROOT + " in network namespace " + netns + " (as under 'ip netns exec', which gives the"
+                + " command a mount namespace with a fresh /sys): the one mounted for the agent's pins is seen by no other shell,"
+                + " so 'xdpml status', 'reload' and 'blocks' will not find this agent. To keep the machine's /sys/fs/bpf, enter"
+                + " only the network namespace: nsenter --net=/var/run/netns/" + netns + " xdpml run ...";
     }
 
     private List<InterfaceSpec> interfaceSpecs() {
