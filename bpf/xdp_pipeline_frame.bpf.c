@@ -33,11 +33,14 @@ int xdpml_pipeline_frame(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
 	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
+	struct xdpml_packet *pk = xdpml_packet_this_cpu();
 	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
-	if (!ps || !cw)
+	if (!ps || !pk || !cw)
 		return XDP_ABORTED;
-	__u32 word = *(volatile const __u32 *)cw; /* read once per packet, as the stages' settings need */
-	(void)word;
+	pk->word = *(volatile const __u32 *)cw; /* read once per packet, as the stages' settings need */
+	pk->clock = 0;
+	pk->keyed = 0;
+	pk->flow_sampled = 0;
 	ps->packets++;
 	if (cfg_record_result) {
 		last_result.fw_reason = 0xffff;

@@ -247,7 +247,7 @@ final class BenchCommand implements Runnable {
                 for (String n : names) {
                     try {
                         PipelineLoader.Loaded l = PipelineLoader.load(n, ParserProgram.XDP_DROP);
-                        rows.get(n).info = l.program().info();
+                        rows.get(n).info = PipelineLoader.sizes(l);
                         loaded.add(l);
                     } catch (io.xdpml.kernel.BpfLoadException e) {
                         rows.get(n).error = verifierReason(e);

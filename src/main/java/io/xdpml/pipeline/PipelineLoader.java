@@ -125,6 +125,21 @@ public final class PipelineLoader {
 
     private PipelineLoader() {}
 
+    /**
+     * What the verifier kept of a loaded pipeline: its entry program, plus for the composed program
+     * the second unit it tail-calls when a stage there is on (sizes added).
+     */
+    public static io.xdpml.kernel.BpfProgram.Info sizes(Loaded l) {
+        io.xdpml.kernel.BpfProgram.Info e = l.program().info();
+        io.xdpml.dataplane.Stages st = l.pipeline().stages();
+        if (st == null || !(st.flow() || st.model() || st.sample() != io.xdpml.dataplane.Stages.Sampling.NONE)) {
+            return e;
+        }
+        io.xdpml.kernel.BpfProgram.Info r = l.object().program(io.xdpml.dataplane.PipelineObject.REST).info();
+        return new io.xdpml.kernel.BpfProgram.Info(e.type(), e.id(), e.name(), e.xlatedBytes() + r.xlatedBytes(),
+                e.jitedBytes() + r.jitedBytes(), e.verifiedInstructions() + r.verifiedInstructions());
+    }
+
     private static IntegerModel benchModel(String kind) {
         return switch (kind) {
             case "dt" -> BenchModels.tree(10);
