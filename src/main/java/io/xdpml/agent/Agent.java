@@ -13,6 +13,10 @@ import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
+import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.Measure;
+import io.xdpml.firewall.MeasureSettings;
+import io.xdpml.firewall.Measures;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.model.onnx.OnnxModel;
 import io.xdpml.model.onnx.OnnxPacketClassifier;
@@ -72,7 +76,7 @@ public final class Agent implements AutoCloseable {
 
     /** One interface: its pipeline, the processor that loaded and attached it, its status line. */
     private record Member(String iface, int ifindex, InterfacePipeline pipeline, MlPacketProcessor processor, StatusLine status,
-                          OnnxPacketClassifier classifier, FlaggedFlows flagged) {}
+                          OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures) {}
 
     /** The detectors, swapped whole when a reload changes them. */
     private static final class Detecting {
@@ -178,13 +182,20 @@ public final class Agent implements AutoCloseable {
                 return v;
             }
         });
+        FirewallMeasures measures = null;
         try {
             AgentPins.pin(p.program().object(), iface);
+            if (pipeline.stages().firewall()) {
+                measures = new FirewallMeasures(p.program().object()::map);
+                measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
+            } else if (config.mitigation().measures()) {
+                say(iface + ": mitigation.measures needs the firewall stage (firewall measures); without it only sources are blocked");
+            }
         } catch (RuntimeException e) {
             p.close();
             throw e;
         }
-        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged);
+        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged, measures);
     }
 
     private String[] flaggedClasses() {
@@ -436,6 +447,7 @@ public final class Agent implements AutoCloseable {
                     block(source, det.detector(), blockSeconds);
                 }
             }
+            measure(det);
         }
         if (blockSeconds > 0) {
             // detections still going on: sources merged into them later, and sources whose block expired while they go on
@@ -446,8 +458,43 @@ public final class Agent implements AutoCloseable {
                 }
             }
         }
+        if (config.mitigation().measures()) {
+            // re-armed while the attack lasts: a detection still going on renews its measures' expiry
+            long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
+            for (Detection det : d.news.recent(since)) {
+                measure(det);
+            }
+        }
         for (Member m : members) {
             m.processor().mitigation().sweep();
+            if (m.measures() != null) {
+                m.measures().sweep();
+            }
+        }
+    }
+
+    /**
+     * Installs (or renews) the firewall measures a detection calls for on every interface with a
+     * firewall stage (amplification: drop UDP from the reflected service port to the victim; a
+     * spoofed SYN flood: a SYN limit on the victim's address and port); says so the first time.
+     */
+    private void measure(Detection det) {
+        if (!config.mitigation().measures()) {
+            return;
+        }
+        List<Measure> wanted = Measures.forDetection(det, MeasureSettings.defaults().withDuration(config.mitigation().measureTime()));
+        for (Measure m : wanted) {
+            boolean fresh = false;
+            for (Member member : members) {
+                if (member.measures() != null) {
+                    fresh |= member.measures().get(m).map(x -> !x.activeAt(System.nanoTime())).orElse(true);
+                    member.measures().put(m, config.mitigation().measureTime());
+                }
+            }
+            if (fresh) {
+                say("MEASURE " + m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : "") + " for "
+                        + config.mitigation().measureTime().toSeconds() + " s (" + det.detector() + "; the firewall stage enforces it)");
+            }
         }
     }
 
@@ -506,6 +553,9 @@ public final class Agent implements AutoCloseable {
                 say(m.iface() + ": closing: " + e.getMessage());
             }
             try {
+                if (m.measures() != null) {
+                    m.measures().close();
+                }
                 if (m.classifier() != null) {
                     m.classifier().close();
                 }
