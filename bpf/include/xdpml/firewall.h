@@ -391,6 +391,12 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 		}
 		if (fwd && syn && !ack)
 			return XDPML_CT_R_PASS; /* retransmitted SYN */
+		if (fwd && ack && !syn) {
+			/* the handshake's ACK without a SYN-ACK seen: the reply left by a path XDP does not
+			 * see (a server's one NIC sees only inbound packets) */
+			e->state = XDPML_CT_ESTABLISHED;
+			break;
+		}
 		return XDPML_CT_R_INVALID;
 	case XDPML_CT_SYN_RECV:
 		if (!fwd && syn && ack)

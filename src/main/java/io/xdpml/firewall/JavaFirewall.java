@@ -298,7 +298,13 @@ public final class JavaFirewall implements FirewallEngine {
                     e[1] = FirewallLayout.CT_SYN_RECV;
                     return 0;
                 }
-                return fwd && syn && !ack ? 0 : 1;
+                if (fwd && syn && !ack) {
+                    return 0;
+                }
+                if (!(fwd && ack && !syn)) {
+                    return 1;
+                }
+                e[1] = FirewallLayout.CT_ESTABLISHED; // the SYN-ACK left by a path XDP does not see (one NIC)
             }
             case FirewallLayout.CT_SYN_RECV -> {
                 if (!fwd && syn && ack) {

@@ -71,12 +71,20 @@ public final class PacketSocket implements AutoCloseable {
     /** Opens a socket bound to the named interface. */
     public static PacketSocket open(String ifname) { return open(Interfaces.indexOf(ifname)); }
 
+    private static final int ENOBUFS = 105;
+
     /** The bound interface. */
     public int ifindex() { return ifindex; }
 
     /** Transmits {@code length} bytes of {@code frame} (a complete Ethernet frame). */
     public void send(MemorySegment frame, int length) {
         long n = Native.send(fd, frame, length, 0);
+        // ENOBUFS: the device's queue is full for a moment (a sender faster than the receiver's
+        // softirq on a loaded machine): wait for it to drain, up to ~100 ms, rather than fail
+        for (int i = 0; n < 0 && Native.errno() == ENOBUFS && i < 1000; i++) {
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000);
+            n = Native.send(fd, frame, length, 0);
+        }
         if (n != length) {
             throw new KernelException("send(AF_PACKET, ifindex=" + ifindex + ", length=" + length + ")",
                     n < 0 ? Native.errno() : 0);
