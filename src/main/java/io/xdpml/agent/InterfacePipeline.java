@@ -52,6 +52,12 @@ final class InterfacePipeline implements DataPlaneSetup {
     }
 
     @Override
+    public io.xdpml.kernel.XdpMode mode() {
+        return config.interfaces().stream().filter(i -> i.name().equals(iface)).map(i -> i.mode()).findFirst()
+                .orElse(io.xdpml.kernel.XdpMode.AUTO);
+    }
+
+    @Override
     public void configure(BpfObject o) {
         AgentConfig c = config;
         o.setConstant("cfg_vxlan_port", c.parse().vxlanPort());

@@ -23,6 +23,11 @@ public interface DataPlaneSetup {
     /** Before load: constants and map sizes of these stages. */
     default void configure(BpfObject opened) {}
 
+    /** How to attach: AUTO (native where the driver has it, else generic), NATIVE or GENERIC. */
+    default io.xdpml.kernel.XdpMode mode() {
+        return io.xdpml.kernel.XdpMode.AUTO;
+    }
+
     /** After load, before attach: install the stages' configuration. */
     default void loaded(BpfObject loaded) {}
 }

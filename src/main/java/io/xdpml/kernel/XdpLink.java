@@ -1,6 +1,7 @@
 package io.xdpml.kernel;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -23,8 +24,29 @@ public final class XdpLink implements AutoCloseable {
 
     /** Attaches {@code prog} to {@code ifindex} (native mode where the driver has it, else generic). */
     public static XdpLink attach(BpfProgram prog, int ifindex) {
-        int rc = Native.linkCreate(prog.fd(), ifindex, BPF_XDP, null);
-        String call = "bpf_link_create(prog=" + prog.name() + ", ifindex=" + ifindex + ", BPF_XDP)";
+        return attach(prog, ifindex, XdpMode.AUTO);
+    }
+
+    /**
+     * Attaches in {@code mode}: AUTO lets the kernel choose (native where the driver has it);
+     * NATIVE or GENERIC ask for that mode (XDP_FLAGS_DRV_MODE / XDP_FLAGS_SKB_MODE in the link's
+     * flags), and fail when the driver cannot.
+     */
+    public static XdpLink attach(BpfProgram prog, int ifindex, XdpMode mode) {
+        int rc;
+        if (mode == XdpMode.AUTO) {
+            rc = Native.linkCreate(prog.fd(), ifindex, BPF_XDP, null);
+        } else {
+            try (Arena a = Arena.ofConfined()) {
+                // struct bpf_link_create_opts: size_t sz, __u32 flags, ...; a smaller sz is an older
+                // caller to libbpf, the fields past it read as zero
+                MemorySegment opts = a.allocate(64, 8);
+                opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 16);
+                opts.set(java.lang.foreign.ValueLayout.JAVA_INT, 8, mode.flag);
+                rc = Native.linkCreate(prog.fd(), ifindex, BPF_XDP, opts);
+            }
+        }
+        String call = "bpf_link_create(prog=" + prog.name() + ", ifindex=" + ifindex + ", BPF_XDP, " + mode + ")";
         if (rc == -EBUSY) {
             throw new KernelException(call, EBUSY, busy(ifindex));
         }

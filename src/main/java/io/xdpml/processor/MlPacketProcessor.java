@@ -112,7 +112,7 @@ public final class MlPacketProcessor implements AutoCloseable {
             }
             // a BPF link: the kernel detaches it when this process's last fd on it closes, so even a
             // killed or crashed JVM leaves nothing attached
-            link = XdpLink.attach(program.object().program(XSK_PROGRAM), ifindex);
+            link = XdpLink.attach(program.object().program(XSK_PROGRAM), ifindex, config.dataPlane().mode());
             if (config.captureFile() != null && config.captureLimit() > 0) {
                 capture = PcapWriter.open(config.captureFile(), LinkType.ETHERNET);
             }
