@@ -270,17 +270,7 @@ int xdpml_model_eval(struct xdp_md *ctx)
 	for (int i = 0; i < XDPML_MODEL_INPUTS; i++)
 		s->x[i] = eval_inputs[i];
 	if (m->hdr.kind == XDPML_MODEL_MLP) {
-		const struct xdpml_mlp *p = &m->mlp;
-		for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
-			if (j >= p->n_in)
-				break;
-			s->act[0][j] = xdpml_mlp_input(p, j, s->x);
-		}
-		s->slot = slot;
-		s->seq = XDPML_READ_ONCE32(m->hdr.seq);
-		s->attempts = 0;
-		s->length = 0;
-		s->cache = 0;
+		xdpml_mlp_begin(s, m, slot, XDPML_READ_ONCE32(m->hdr.seq), 0, 0);
 		bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
 		xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		return XDP_PASS;

@@ -11,6 +11,7 @@
 #include "parse.h"
 #include "clock.h"
 #include "firewall.h"
+#include "flow.h"
 
 /* Test mode: keep each packet's reason and rule slot in last_verdict. */
 volatile const __u8 cfg_record_verdict = 0;
@@ -104,17 +105,6 @@ static __always_inline void xdpml_fw_mapped(const struct xdpml_fw_packet *p, con
 		out[2] = a[2];
 		out[3] = a[3];
 	}
-}
-
-static __always_inline int xdpml_fw_addr_cmp(const __u8 *x, const __u8 *y)
-{
-	__u64 x0 = __builtin_bswap64(*(__u64 *)x), y0 = __builtin_bswap64(*(__u64 *)y);
-	if (x0 != y0)
-		return x0 < y0 ? -1 : 1;
-	__u64 x1 = __builtin_bswap64(*(__u64 *)(x + 8)), y1 = __builtin_bswap64(*(__u64 *)(y + 8));
-	if (x1 != y1)
-		return x1 < y1 ? -1 : 1;
-	return 0;
 }
 
 /* Counts the verdict (and records it in test mode); returns the reason. */
@@ -317,7 +307,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		__u32 ms[4], md[4];
 		xdpml_fw_mapped(&p, p.src, ms);
 		xdpml_fw_mapped(&p, p.dst, md);
-		int cmp = xdpml_fw_addr_cmp((__u8 *)ms, (__u8 *)md);
+		int cmp = xdpml_addr_cmp((__u8 *)ms, (__u8 *)md);
 		from_a = cmp < 0 || (cmp == 0 && p.sport <= p.dport);
 		if (from_a) {
 			__builtin_memcpy(ck.addr_a, ms, 16);

@@ -123,6 +123,23 @@ static __always_inline int xdpml_classified(const struct xdpml_model *m, __u32 c
 	return (int)((action << 8) | cls);
 }
 
+/* An MLP's first layer inputs (scaled) and what the layer programs need, in the scratch. */
+static __always_inline void xdpml_mlp_begin(struct xdpml_model_scratch *s, const struct xdpml_model *m, __u32 slot, __u32 seq,
+					    __u32 length, int cache)
+{
+	const struct xdpml_mlp *p = &m->mlp;
+	for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
+		if (j >= p->n_in)
+			break;
+		s->act[0][j] = xdpml_mlp_input(p, j, s->x);
+	}
+	s->slot = slot;
+	s->seq = seq;
+	s->attempts = 0;
+	s->length = length;
+	s->cache = cache;
+}
+
 /* Stores a flow's class, found again by its key (after tail calls the pointer is gone). */
 static __always_inline void xdpml_cache(struct xdpml_flow *f, __u32 cls, __u32 generation)
 {
@@ -175,17 +192,8 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 		}
 		xdpml_model_inputs(f, key, length, dir, s->x, m->hdr.inputs_used);
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
-			const struct xdpml_mlp *p = &m->mlp;
-			for (int j = 0; j < XDPML_MLP_MAX_IN; j++) {
-				if (j >= p->n_in)
-					break;
-				s->act[0][j] = xdpml_mlp_input(p, j, s->x);
-			}
-			s->slot = slot;
-			s->seq = seq;
+			xdpml_mlp_begin(s, m, slot, seq, length, cache);
 			s->attempts = attempt;
-			s->length = length;
-			s->cache = cache;
 			bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
 			return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		}
