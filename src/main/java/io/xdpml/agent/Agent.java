@@ -438,6 +438,10 @@ public final class Agent implements AutoCloseable {
                         .put("count", det.count());
                 o.putPOJO("reasons", det.reasons());
                 o.putPOJO("sources", det.sources());
+                if (det.target() != null) {
+                    o.putObject("target").put("victim", det.target().victim().getHostAddress()).put("protocol", det.target().protocol())
+                            .put("source_port", det.target().sourcePort()).put("destination_port", det.target().destinationPort());
+                }
                 jsonLines.write(json.writeValueAsString(o));
                 jsonLines.newLine();
                 jsonLines.flush();
