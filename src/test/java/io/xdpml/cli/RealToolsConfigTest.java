@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.agent.AgentPins;
 import io.xdpml.kernel.BpfFs;
-import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.kernel.PacketSocket;
 import io.xdpml.pcap.CaptureReader;
