@@ -74,7 +74,9 @@ public final class StatusReport {
             }
             Map<String, Object> m = new LinkedHashMap<>();
             long in = pc.in(s);
-            long dropped = s == Stage.END ? pc.action(1) : pc.dropped(s);
+            // the end's own drops (the default action when it is XDP_DROP): its "actions" count how every packet left,
+            // drops by the stages before it included, which made its "passed" negative when they were counted here
+            long dropped = pc.dropped(s);
             m.put("in", in);
             m.put("passed", in - dropped);
             m.put("dropped", dropped);
