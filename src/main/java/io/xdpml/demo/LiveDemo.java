@@ -54,6 +54,9 @@ public final class LiveDemo {
         KindTally tally = new KindTally(o.seconds());
         DemoReport report = new DemoReport(out, kinds, settings, tally);
         Path dir = Files.createTempDirectory("xdpml-demo");
+        dir.toFile().deleteOnExit(); // if the demo is interrupted (its files are registered after it, so they go first)
+        dir.resolve(DemoConfig.FILE).toFile().deleteOnExit();
+        dir.resolve(DemoConfig.MODEL).toFile().deleteOnExit();
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-demo")) {
             ns.createVethPair(GEN, VICTIM);
             ns.exec("ip", "link", "set", VICTIM, "address", HexFormat.ofDelimiter(":").formatHex(settings.victimMac()));
@@ -211,17 +214,17 @@ public final class LiveDemo {
                 }
             }
             Thread.sleep(400); // the last frames in flight, their copies
+            report.second(seconds - 1);
             agent.requestStop();
             agentExit.get();
-            report.second(seconds - 1);
             List<String> notes = new ArrayList<>();
             tap.close();
             if (tap.drops() > 0) {
                 notes.add("the tap's socket dropped " + tap.drops() + " frames (its buffer full): 'reached' is low by up to that many");
             }
             ProcessorStats st = agent.processors().getFirst().stats();
-            notes.add(String.format("XDP saw %d packets; %d copies reached Java, %d were lost on the way (mirror ring full): a lost copy is not"
-                    + " counted as reached, the tap counts what reached the victim", st.seen(), st.received(), st.deliveryLost()));
+            notes.add(String.format("%d copies reached Java, %d were lost on the way (mirror ring full); a lost copy is no packet lost:"
+                    + " 'reached' is the tap's count", st.received(), st.deliveryLost()));
             Map<TrafficKind, Long> sent = sender[0].sentByKind();
             return report.summary(sent, seconds, notes);
         }
