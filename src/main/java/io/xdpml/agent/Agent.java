@@ -15,7 +15,6 @@ import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
 import io.xdpml.firewall.FirewallMeasures;
 import io.xdpml.firewall.Measure;
-import io.xdpml.firewall.MeasureSettings;
 import io.xdpml.firewall.Measures;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.model.onnx.OnnxModel;
@@ -91,6 +90,23 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * What a program that embeds the agent (the demo) learns of its work besides its output lines:
+     * every packet handed to Java (after the detectors saw it; on the receiving thread, one packet
+     * at a time), every new detection, every source it blocks and every measure it installs (on the
+     * agent's loop). The default does nothing.
+     */
+    public interface Observer {
+        default void packet(String iface, io.xdpml.processor.PacketView view) {}
+
+        default void detected(Detection detection) {}
+
+        default void blocked(String source, String detector) {}
+
+        default void measured(Measure measure, Detection detection) {}
+    }
+
+    private volatile Observer observer = new Observer() {};
     private final PrintWriter out;
     private final Extras extras;
     private final UnaryOperator<AgentConfig> overrides;
@@ -172,6 +188,7 @@ public final class Agent implements AutoCloseable {
                 Detecting d = detecting;
                 PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
                 d.set.observe(o);
+                observer.packet(iface, view);
                 if (classifier == null) {
                     return Verdict.NORMAL;
                 }
@@ -234,6 +251,11 @@ public final class Agent implements AutoCloseable {
     }
 
     public AgentConfig config() { return config; }
+
+    /** Tells {@code o} what the agent does from now on (see {@link Observer}); set it before {@link #run}. */
+    public void observe(Observer o) {
+        observer = java.util.Objects.requireNonNull(o);
+    }
 
     /** The interfaces' processors, in the configuration's order (for tests and status). */
     public List<MlPacketProcessor> processors() {
@@ -431,6 +453,7 @@ public final class Agent implements AutoCloseable {
         long blockSeconds = config.mitigation().block().toSeconds();
         for (Detection det : fresh) {
             detectionsTotal++;
+            observer.detected(det);
             say("DETECTED " + det.toLine());
             if (jsonLines != null) {
                 ObjectNode o = json.createObjectNode();
@@ -486,7 +509,7 @@ public final class Agent implements AutoCloseable {
         if (!config.mitigation().measures()) {
             return;
         }
-        List<Measure> wanted = Measures.forDetection(det, MeasureSettings.defaults().withDuration(config.mitigation().measureTime()));
+        List<Measure> wanted = Measures.forDetection(det, config.mitigation().measureSettings());
         for (Measure m : wanted) {
             boolean fresh = false;
             for (Member member : members) {
@@ -496,6 +519,7 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (fresh) {
+                observer.measured(m, det);
                 say("MEASURE " + m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : "") + " for "
                         + config.mitigation().measureTime().toSeconds() + " s (" + det.detector() + "; the firewall stage enforces it)");
             }
@@ -516,6 +540,7 @@ public final class Agent implements AutoCloseable {
             m.processor().mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
         }
         blocked.put(source, now + seconds * 1_000_000_000L);
+        observer.blocked(source, detector);
         say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
                 + "; the kernel drops its packets)");
     }

@@ -14,19 +14,29 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code xdpml demo}: the built-in default job: attack, detect, mitigate on a veth pair of its own. */
+/** {@code xdpml demo}: the built-in default job: the agent detects and mitigates an attack mix on a veth pair of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        header = "Attack, detect, mitigate: a traffic mix into a veth pair of the demo's own, detected and blocked in XDP.",
-        description = {"On a machine with nothing configured, as root: creates a network namespace with a veth pair, attaches",
-            "the live system to the victim's end (XDP program through a BPF link, packets mirrored to Java, the detectors),",
-            "and sends a mix with the generator of 'xdpml gen' for --seconds: benign clients, a SYN flood, a port scan, UDP",
-            "amplification and a DNS tunnel, each kind from its own source range. Every second it prints what reached the",
-            "victim per kind; detections and blocks as they happen (the sources a detection names are blocked in XDP); then",
-            "a summary: per kind, the rate at the victim in the first and last seconds. Everything it created is removed.",
-            "Without root or BPF (or with --offline) it says so and runs the same story on a generated capture, blocks",
-            "applied by the Java reference. Exit code 0 when the flood, scan and tunnel were detected and blocked (down to",
-            "<= 1% of their peak at the victim), amplification detected, and >= 99% of benign packets reached the victim.",
-            "'xdpml selftest' is the older self-test of parsers and flow tables (kernel against Java)."})
+        header = "The whole system on a veth pair of its own: an attack mix detected and mitigated in XDP by the agent.",
+        description = {"On a machine with nothing configured, as root: creates a network namespace with",
+            "a veth pair and runs the agent ('xdpml run --config', with a configuration the",
+            "demo writes and prints) on the victim's end: one XDP program with blocks, a",
+            "firewall of a few rules, flows, a shipped tree, every packet mirrored to the",
+            "detectors in Java, and mitigation: the sources a detection names are blocked,",
+            "amplification gets a port-drop, a spoofed SYN flood a SYN limit. It sends a mix",
+            "with the generator of 'xdpml gen' for --seconds: benign clients, a SYN flood",
+            "from six sources, a port scan, UDP amplification, a DNS tunnel and a SYN flood",
+            "from spoofed sources. A packet socket on the victim's interface counts what",
+            "reached the victim (after XDP) per kind: every second the demo prints that, the",
+            "agent prints its detections, blocks and measures; then a summary per kind.",
+            "",
+            "Exit code 0 when every attack is down to at most 1%% of its peak rate at the",
+            "victim (its peak up to its first block or measure, against the last 3 s) and",
+            "at least 99%% of the benign packets reached the victim.",
+            "",
+            "Everything it created is removed. Without root or BPF (or with --offline) it",
+            "says so and runs the same story on a generated capture through the Java twin",
+            "of the XDP program. 'xdpml selftest' is the older self-test of parsers and flow",
+            "tables (kernel against Java)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -34,7 +44,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seconds", defaultValue = "15", description = "how long the mix is sent (default: ${DEFAULT-VALUE})")
     int seconds;
 
-    @Option(names = "--rate", defaultValue = "20000", description = "frames per second of the mix (default: ${DEFAULT-VALUE})")
+    @Option(names = "--rate", defaultValue = "20000", description = "frames per second of the mix; times --window at least 10000 (default: ${DEFAULT-VALUE})")
     long rate;
 
     @Option(names = "--way", defaultValue = "testrun", description = "live: testrun (BPF_PROG_TEST_RUN live frames) or xsk (AF_XDP TX) (default: ${DEFAULT-VALUE})")
@@ -59,11 +69,11 @@ final class DemoCommand implements Callable<Integer> {
         Optional<String> why = BpfSupport.unavailableReason();
         boolean ok;
         if (why.isEmpty() && !offline) {
-            out.println("xdpml demo: attack, detect, mitigate, live on this kernel");
+            out.println("xdpml demo: attack, detect, mitigate, live on this kernel, by the agent");
             ok = LiveDemo.run(out, options);
         } else {
             out.println("xdpml demo: " + why.map(w -> "no live run here (" + w + "): ").orElse("--offline: ")
-                    + "the same story offline, on a generated capture, blocks applied by the Java reference");
+                    + "the same story offline, on a generated capture, through the Java twin of the XDP program");
             Path file = capture;
             Path dir = null;
             if (file == null) {

@@ -29,7 +29,8 @@ import picocli.CommandLine.Spec;
         header = "Send real frames out of an interface: attack/benign scenarios, one frame kind, or a capture replayed.",
         description = {"--scenario sends a seeded scenario: benign (HTTP connections, DNS, ICMP, NTP",
             "from benign clients), synflood, portscan, amplification (DNS/NTP/memcached",
-            "responses), dnstunnel, or mix (all interleaved by --mix shares); each kind comes",
+            "responses), dnstunnel, spoofedsyn (SYNs from a random spoofed source each), or mix",
+            "(all interleaved by --mix shares); each kind comes",
             "from its own source range (docs/gen.md). Two ways: testrun (BPF_PROG_TEST_RUN",
             "live frames returning XDP_TX, one test run per frame: tens of kpps) and xsk",
             "(AF_XDP TX, copy mode on veth: hundreds of kpps). --write FILE.pcap writes the",
@@ -52,7 +53,7 @@ final class GenCommand implements Callable<Integer> {
     String iface;
 
     @Option(names = "--scenario", paramLabel = "NAME",
-            description = "benign, synflood, portscan, amplification, dnstunnel or mix")
+            description = "benign, synflood, portscan, amplification, dnstunnel, spoofedsyn or mix")
     String scenario;
 
     @Option(names = "--way", defaultValue = "testrun", paramLabel = "testrun|xsk", description = "with --scenario: testrun or xsk (default: ${DEFAULT-VALUE})")
@@ -79,11 +80,15 @@ final class GenCommand implements Callable<Integer> {
     java.util.List<String> sources = new java.util.ArrayList<>();
 
     @Option(names = "--mix", paramLabel = "KIND=W,...",
-            description = "with --scenario mix: shares (default benign=50,synflood=20,portscan=10,amplification=10,dnstunnel=10)")
+            description = "with --scenario mix: shares (default " + ScenarioSettings.DEFAULT_SHARES + ")")
     String mix;
 
     @Option(names = "--flood-port", defaultValue = "80", paramLabel = "PORT", description = "with --scenario: port the SYN flood hits (default: ${DEFAULT-VALUE})")
     int floodPort;
+
+    @Option(names = "--spoofed-port", defaultValue = "443", paramLabel = "PORT",
+            description = "with --scenario: port the spoofed SYN flood hits (default: ${DEFAULT-VALUE})")
+    int spoofedPort;
 
     @Option(names = "--seed", defaultValue = "1", paramLabel = "S", description = "with --scenario: seed; the same seed sends the same frames (default: ${DEFAULT-VALUE})")
     long seed;
@@ -150,7 +155,7 @@ final class GenCommand implements Callable<Integer> {
     }
 
     private ScenarioSettings settings() {
-        ScenarioSettings s = ScenarioSettings.defaults().withSeed(seed).withFloodPort(floodPort);
+        ScenarioSettings s = ScenarioSettings.defaults().withSeed(seed).withFloodPort(floodPort).withSpoofedPort(spoofedPort);
         if (victim != null) {
             s = s.withVictim(victim);
         }

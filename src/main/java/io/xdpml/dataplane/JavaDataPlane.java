@@ -90,6 +90,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
     @Override
     public JavaBlocks blocks() { return blocks; }
 
+    /** The firewall stage's reference, for what Java puts in beside its configuration (measures). */
+    public JavaFirewall firewall() { return firewall; }
+
     @Override
     public PacketResult packet(MemorySegment frame, int length, long now) {
         PacketResult r = result;

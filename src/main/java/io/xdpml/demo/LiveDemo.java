@@ -1,33 +1,45 @@
 package io.xdpml.demo;
 
-import io.xdpml.detect.DetectorSet;
-import io.xdpml.detect.NewDetections;
-import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.agent.Agent;
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.demo.KindTally.Series;
+import io.xdpml.detect.Detection;
+import io.xdpml.firewall.Measure;
 import io.xdpml.gen.FrameSink;
 import io.xdpml.gen.ScenarioSender;
 import io.xdpml.gen.ScenarioSettings;
 import io.xdpml.gen.Scenarios;
 import io.xdpml.gen.TestRunSink;
+import io.xdpml.gen.TrafficKind;
 import io.xdpml.gen.XskSink;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.processor.Delivery;
-import io.xdpml.processor.MlPacketProcessor;
-import io.xdpml.processor.ProcessorConfig;
-import io.xdpml.processor.Verdict;
+import io.xdpml.processor.PacketView;
+import io.xdpml.processor.ProcessorStats;
+import io.xdpml.xsk.XskMetadata;
 import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.time.Duration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 
 /**
  * The demo on the real kernel: a namespace of its own with a veth pair ({@code xdpml-gen} sends,
- * {@code xdpml-victim} receives, with the victim's address and MAC), the processor on the victim's
- * end (mirror delivery: the stack keeps every packet passed), the detectors, and blocks in XDP for
- * the sources they name. The mix is sent from another thread at the asked rate. Closing the
- * namespace removes the interfaces; the processor's BPF link goes with its close (or the process).
+ * {@code xdpml-victim} receives, with the victim's address and MAC), and on the victim's end the
+ * agent ({@link Agent}) with the demo's configuration ({@link DemoConfig}): one composed XDP
+ * program (parse, blocks, firewall, flows, the shipped tree, sampling of every packet to the
+ * mirror ring), the detectors in Java, blocks and firewall measures from their detections. The mix
+ * is sent from another thread at the asked rate; a packet socket on the victim's interface
+ * ({@link VictimTap}) counts what reached the victim, kind by kind. Closing the agent detaches the
+ * program and removes its pins; closing the namespace removes the interfaces.
  */
 public final class LiveDemo {
     static final String GEN = "xdpml-gen";
@@ -37,114 +49,184 @@ public final class LiveDemo {
 
     /** Runs the story; returns whether it held. Needs root and BPF. */
     public static boolean run(PrintWriter out, DemoOptions o) throws Exception {
-        DemoParts parts = DemoParts.of(out, o);
-        ScenarioSettings settings = parts.settings();
-        SourceKinds kinds = parts.kinds();
-        KindTally tally = parts.tally();
-        DemoReport report = parts.report();
-        DetectorSet set = parts.set();
-        NewDetections news = parts.news();
-        ObservationBuilder observations = parts.observations();
+        ScenarioSettings settings = ScenarioSettings.defaults();
+        SourceKinds kinds = new SourceKinds(settings);
+        KindTally tally = new KindTally(o.seconds());
+        DemoReport report = new DemoReport(out, kinds, settings, tally);
+        Path dir = Files.createTempDirectory("xdpml-demo");
+        dir.toFile().deleteOnExit(); // if the demo is interrupted (its files are registered after it, so they go first)
+        dir.resolve(DemoConfig.FILE).toFile().deleteOnExit();
+        dir.resolve(DemoConfig.MODEL).toFile().deleteOnExit();
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-demo")) {
             ns.createVethPair(GEN, VICTIM);
             ns.exec("ip", "link", "set", VICTIM, "address", HexFormat.ofDelimiter(":").formatHex(settings.victimMac()));
             ns.exec("ip", "addr", "add", settings.victimText() + "/8", "dev", VICTIM);
-            out.printf("namespace %s: veth %s -> %s (victim %s); the mix (%s) at %d frames/s for %d s, sent by %s%n", ns.name(), GEN, VICTIM,
-                    settings.victimText(), "benign 50, synflood 20, portscan 10, amplification 10, dnstunnel 10", o.ratePps(), o.seconds(),
-                    o.way().equals("xsk") ? "AF_XDP TX" : "BPF_PROG_TEST_RUN live frames");
+            Path file = DemoConfig.write(dir, VICTIM, o, settings);
+            AgentConfig config = DemoConfig.load(file);
+            report.print(String.format("namespace %s: veth %s -> %s (victim %s); the mix (%s) at %d frames/s for %d s, sent by %s",
+                    ns.name(), GEN, VICTIM, settings.victimText(), DemoOptions.shares(settings), o.ratePps(), o.seconds(),
+                    o.way().equals("xsk") ? "AF_XDP TX" : "BPF_PROG_TEST_RUN live frames"));
+            report.print("the agent's configuration, " + file + " (loaded as 'xdpml run --config' loads it):");
+            report.print("");
+            Files.readAllLines(file).forEach(l -> report.print("    " + l));
+            Agent agent = ns.run(() -> new Agent(config, c -> c, true, Agent.Extras.none().withQuietStatus(true), out));
+            try {
+                return run(out, o, ns, agent, config, settings, kinds, tally, report);
+            } finally {
+                ns.run(() -> {
+                    agent.close();
+                    return null;
+                });
+            }
+        } finally {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(dir);
+            out.println("removed the namespace, its veth pair, the agent's XDP program and pins, and " + dir);
             out.flush();
-            return ns.run(() -> {
-                // the demo's clock starts when the sender is ready (its sink open), not while it warms up
-                java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(Long.MAX_VALUE);
-                ProcessorConfig config = ProcessorConfig.forInterface(VICTIM).withDelivery(Delivery.MIRROR).withFlowTracking(false, 1, 1);
-                try (MlPacketProcessor p = MlPacketProcessor.open(config, view -> {
-                    long since = System.nanoTime() - clock.get();
-                    int second = since < 0 ? -1 : (int) (since / 1_000_000_000L);
-                    tally.reached(kinds.kindOf(Frames.ipv4Source(view.memory(), view.offset(), view.length())), second);
-                    synchronized (set) {
-                        set.observe(observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos()));
+        }
+    }
+
+    private static boolean run(PrintWriter out, DemoOptions o, NetworkNamespace ns, Agent agent, AgentConfig config, ScenarioSettings settings,
+            SourceKinds kinds, KindTally tally, DemoReport report) throws Exception {
+        // the demo's clock starts when the sender is ready (its sink open), not while it warms up
+        AtomicLong clock = new AtomicLong(Long.MAX_VALUE);
+        int seconds = o.seconds();
+        int attackVerdict = config.model().model().classes().indexOf("attack") + 1; // the metadata's verdict: class + 1
+        agent.observe(new Agent.Observer() {
+            @Override
+            public void packet(String iface, PacketView view) {
+                long since = System.nanoTime() - clock.get();
+                if (since < 0) {
+                    return;
+                }
+                int second = (int) Math.min(seconds - 1, since / 1_000_000_000L);
+                int kind = kinds.kindOf(Frames.ipv4Source(view.memory(), view.offset(), view.length()));
+                tally.add(Series.COPIES, kind, second);
+                XskMetadata m = view.metadata();
+                int verdict = m != null && m.present() ? m.verdict() : 0;
+                if (verdict > 0) {
+                    tally.add(Series.MODEL_CLASSIFIED, kind, second);
+                    if (verdict == attackVerdict) {
+                        tally.add(Series.MODEL_ATTACK, kind, second);
                     }
-                    return Verdict.NORMAL;
-                })) {
-                    out.printf("attached to %s (XDP, BPF link; sampled packets mirrored to Java and passed on); detectors %s, %s s windows%n%n",
-                            VICTIM, DemoOptions.DETECTORS, o.windowSeconds());
-                    out.flush();
-                    p.start();
-                    AtomicBoolean stop = new AtomicBoolean();
-                    int genIndex = Interfaces.indexOf(GEN);
-                    ScenarioSender[] sender = new ScenarioSender[1];
-                    CompletableFuture<Long> sending = new CompletableFuture<>();
-                    java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(1);
-                    Thread.ofPlatform().name("xdpml-demo-gen").start(() -> {
-                        try {
-                            sending.complete(ns.callOnThisThread(() -> {
-                                // warm the frame builders up (JIT) on a copy of the mix, so the first second runs at the rate
-                                io.xdpml.gen.Scenario warm = Scenarios.create("mix", settings.withSeed(settings.seed() + 1));
-                                for (int i = 0; i < 400_000; i++) {
-                                    warm.next();
-                                }
-                                try (FrameSink sink = o.way().equals("xsk") ? XskSink.open(genIndex) : TestRunSink.open(genIndex)) {
-                                    ScenarioSender s = new ScenarioSender(sink);
-                                    synchronized (sender) {
-                                        sender[0] = s;
-                                    }
-                                    clock.set(System.nanoTime());
-                                    ready.countDown();
-                                    return s.run(Scenarios.create("mix", settings), o.ratePps(), Long.MAX_VALUE, stop::get);
-                                }
-                            }));
-                        } catch (Throwable t) {
-                            sending.completeExceptionally(t);
-                        } finally {
-                            ready.countDown();
+                }
+            }
+
+            @Override
+            public void detected(Detection d) {
+                report.detected(d);
+            }
+
+            @Override
+            public void blocked(String source, String detector) {
+                report.blocked(source, detector);
+            }
+
+            @Override
+            public void measured(Measure measure, Detection detection) {
+                report.measured(measure, detection);
+            }
+        });
+        report.print("");
+        CompletableFuture<Integer> agentExit = new CompletableFuture<>();
+        CountDownLatch agentStarted = new CountDownLatch(1);
+        Thread.ofPlatform().name("xdpml-demo-agent").start(() -> {
+            try {
+                agentExit.complete(ns.callOnThisThread(() -> {
+                    agentStarted.countDown();
+                    return agent.run(); // in the namespace: it watches its interface there
+                }));
+            } catch (Throwable t) {
+                agentExit.completeExceptionally(t);
+            } finally {
+                agentStarted.countDown();
+            }
+        });
+        agentStarted.await();
+        Thread.sleep(200); // its start line, its ring reader running
+        try (VictimTap tap = new VictimTap(ns, VICTIM, kinds, tally, clock)) {
+            report.print(String.format("tap: a packet socket on %s (with a receive ring) counts what reached the victim, after XDP;"
+                    + " the line per second below is its count", VICTIM));
+            report.print("");
+            AtomicBoolean stop = new AtomicBoolean();
+            int genIndex = ns.run(() -> Interfaces.indexOf(GEN));
+            ScenarioSender[] sender = new ScenarioSender[1];
+            CompletableFuture<Long> sending = new CompletableFuture<>();
+            CountDownLatch ready = new CountDownLatch(1);
+            Thread.ofPlatform().name("xdpml-demo-gen").start(() -> {
+                try {
+                    sending.complete(ns.callOnThisThread(() -> {
+                        // warm the frame builders up (JIT) on a copy of the mix, so the first second runs at the rate
+                        io.xdpml.gen.Scenario warm = Scenarios.create("mix", settings.withSeed(settings.seed() + 1));
+                        for (int i = 0; i < 400_000; i++) {
+                            warm.next();
                         }
-                    });
-                    ready.await();
-                    long start = clock.get();
-                    long lastSent = 0;
-                    long lastBlocked = 0;
-                    for (int s = 0; s < o.seconds(); s++) {
-                        long wait = start + (s + 1) * 1_000_000_000L - System.nanoTime();
-                        if (wait > 0) {
-                            Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
-                        }
-                        if (sending.isCompletedExceptionally()) {
-                            sending.join();
-                        }
-                        int second = s;
-                        news.poll(false, d -> {
-                            report.detected(d);
-                            for (String source : d.sources()) {
-                                try {
-                                    p.mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(o.blockSeconds()));
-                                } catch (IllegalArgumentException e) {
-                                    continue;
-                                }
-                                report.blocked(source, d.detector(), second);
+                        try (FrameSink sink = o.way().equals("xsk") ? XskSink.open(genIndex) : TestRunSink.open(genIndex)) {
+                            ScenarioSender s = new ScenarioSender(sink);
+                            synchronized (sender) {
+                                sender[0] = s;
                             }
-                        });
-                        long sent;
-                        synchronized (sender) {
-                            sent = sender[0] == null ? 0 : sender[0].sent();
+                            clock.set(System.nanoTime());
+                            ready.countDown();
+                            return s.run(Scenarios.create("mix", settings), o.ratePps(), Long.MAX_VALUE, stop::get);
                         }
-                        long blocked = p.blockedPackets();
-                        report.second(s, sent - lastSent, blocked - lastBlocked);
-                        lastSent = sent;
-                        lastBlocked = blocked;
-                    }
-                    stop.set(true);
-                    sending.join();
-                    Thread.sleep(200);
-                    p.stop();
-                    news.poll(true, report::detected);
-                    out.printf("%nkernel: %d packets seen by XDP, %d dropped by blocks; Java: %d mirrored, %d lost on the way%n",
-                            p.stats().seen(), p.stats().blocked(), p.stats().received(), p.stats().deliveryLost());
-                    return report.summary(sender[0].sentByKind(), o.seconds(), p.stats().deliveryLost());
+                    }));
+                } catch (Throwable t) {
+                    sending.completeExceptionally(t);
+                } finally {
+                    ready.countDown();
                 }
             });
-        } finally {
-            out.println("removed the namespace, its veth pair and the XDP program");
-            out.flush();
+            ready.await();
+            if (sending.isCompletedExceptionally()) {
+                sending.join();
+            }
+            long start = clock.get();
+            Map<TrafficKind, Long> before = new EnumMap<>(TrafficKind.class);
+            for (int s = 0; s < seconds; s++) {
+                report.now(s);
+                long wait = start + (s + 1) * 1_000_000_000L - System.nanoTime();
+                if (wait > 0) {
+                    Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                }
+                if (sending.isCompletedExceptionally()) {
+                    sending.join();
+                }
+                if (agentExit.isDone()) {
+                    throw new IllegalStateException("the agent stopped: " + agentExit.get());
+                }
+                if (s == seconds - 1) {
+                    stop.set(true);
+                    sending.join();
+                }
+                Map<TrafficKind, Long> now = sender[0].sentByKind();
+                for (TrafficKind k : TrafficKind.values()) {
+                    tally.add(Series.SENT, k.ordinal(), s, now.getOrDefault(k, 0L) - before.getOrDefault(k, 0L));
+                }
+                before = now;
+                if (s < seconds - 1) {
+                    Thread.sleep(100); // what is on its way
+                    report.second(s);
+                }
+            }
+            Thread.sleep(400); // the last frames in flight, their copies
+            report.second(seconds - 1);
+            agent.requestStop();
+            agentExit.get();
+            List<String> notes = new ArrayList<>();
+            tap.close();
+            if (tap.drops() > 0) {
+                notes.add("the tap's socket dropped " + tap.drops() + " frames (its buffer full): 'reached' is low by up to that many");
+            }
+            ProcessorStats st = agent.processors().getFirst().stats();
+            notes.add(String.format("%d copies reached Java, %d were lost on the way (mirror ring full); a lost copy is no packet lost:"
+                    + " 'reached' is the tap's count", st.received(), st.deliveryLost()));
+            Map<TrafficKind, Long> sent = sender[0].sentByKind();
+            return report.summary(sent, seconds, notes);
         }
     }
 }

@@ -23,6 +23,12 @@ import java.util.List;
  * of the victim's SYNs is in it whatever came first, with its count over-estimated by at most the
  * error kept beside it; a sender is named when its count minus that error reaches the share. No
  * allocation per packet (the table is allocated with the victim's entry).
+ *
+ * <p>Target: the victim, TCP and the port the SYNs went to, 0 when they went to many; a report that
+ * names no sources (spoofed, or too spread to name) gives instead the port more than half of the
+ * distinct source:port pairs went to, where there is one (a second Space-Saving table per victim,
+ * of {@value #PORT_SLOTS} ports): a spoofed flood at one port stays aimed at that port while the
+ * victim's other ports get SYNs too.
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
@@ -31,6 +37,10 @@ public final class SynFloodDetector implements Detector {
     static final int HEAVY_SLOTS = 32;
     /** A sender is named when it sent at least this share of the victim's SYNs in the window. */
     static final double SOURCE_SHARE = 0.05;
+    /** Port counters per victim, by distinct sources: a port more than half of them went to is always among them. */
+    static final int PORT_SLOTS = 8;
+    /** Tags the (victim, source, port) keys in the pairs set. */
+    private static final long SOURCE_PORT_TAG = 0x5350_0000_0000_0000L;
 
     /**
      * @param windowNanos        window length
@@ -73,6 +83,47 @@ public final class SynFloodDetector implements Detector {
         final long[] heavyCount = new long[HEAVY_SLOTS];
         final long[] heavyError = new long[HEAVY_SLOTS];
         int heavyUsed;
+        // the ports with most distinct sources (Space-Saving over the distinct source:port pairs)
+        final int[] portKey = new int[PORT_SLOTS];
+        final long[] portCount = new long[PORT_SLOTS];
+        final long[] portError = new long[PORT_SLOTS];
+        int portUsed;
+        long sourcePorts;
+
+        /** Counts one new (source, port) pair of {@code port}: its slot, a free one, or the smallest one taken over. */
+        void sourcePort(int port) {
+            sourcePorts++;
+            int min = 0;
+            for (int i = 0; i < portUsed; i++) {
+                if (portKey[i] == port) {
+                    portCount[i]++;
+                    return;
+                }
+                if (portCount[i] < portCount[min]) {
+                    min = i;
+                }
+            }
+            if (portUsed < PORT_SLOTS) {
+                int i = portUsed++;
+                portKey[i] = port;
+                portCount[i] = 1;
+                portError[i] = 0;
+                return;
+            }
+            portKey[min] = port;
+            portError[min] = portCount[min];
+            portCount[min]++;
+        }
+
+        /** The port that more than half of the distinct source:port pairs went to for certain, or -1. */
+        int majorityPort() {
+            for (int i = 0; i < portUsed; i++) {
+                if ((portCount[i] - portError[i]) * 2 > sourcePorts) {
+                    return i;
+                }
+            }
+            return -1;
+        }
 
         /** Counts one SYN from (hi, lo): its slot, a free one, or the smallest one taken over. */
         void heavy(long hi, long lo) {
@@ -163,6 +214,9 @@ public final class SynFloodDetector implements Detector {
                 h.sources++;
             }
             h.heavy(p.sourceHi(), p.sourceLo());
+            if (pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()))) {
+                h.sourcePort(p.destinationPort());
+            }
             if (pairs.add(Addresses.pair(dst, -1L - p.destinationPort()))) {
                 h.ports++;
                 h.lastPort = p.destinationPort();
@@ -228,9 +282,20 @@ public final class SynFloodDetector implements Detector {
                     if (!sources.isEmpty()) {
                         reasons.add("top senders " + String.join(", ", sources));
                     }
-                    // the target: the victim's port, or 0 when the SYNs went to many ports
+                    // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
+                    // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
+                    // than half of them went to one port (other SYNs to the victim's other ports aside)
+                    int port = h.ports == 1 ? h.lastPort : 0;
+                    if (port == 0 && sources.isEmpty()) {
+                        int m = h.majorityPort();
+                        if (m >= 0) {
+                            port = h.portKey[m];
+                            reasons.add("flooded port " + port + ": " + Detections.count(h.portCount[m] - h.portError[m]) + " of "
+                                    + Detections.count(h.sourcePorts) + " distinct source:port pairs");
+                        }
+                    }
                     sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons, sources)
-                            .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, h.ports == 1 ? h.lastPort : 0)));
+                            .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port)));
                 }
             }
             if (h.unsolicitedSynAcks >= config.minSyns()) {

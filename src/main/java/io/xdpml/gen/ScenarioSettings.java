@@ -18,7 +18,8 @@ import java.util.Map;
  *  portscan        10.77.0.7/32   the scanner
  *  amplification   10.88.0.0/24   254 reflectors (DNS 53, NTP 123, memcached 11211)
  *  dnstunnel       10.55.0.9/32   the tunnelling client, names under exfil.example
- *  mix shares      benign 50, synflood 20, portscan 10, amplification 10, dnstunnel 10
+ *  spoofedsyn      100.64.0.0/10  spoofed sources, a random one per SYN, SYNs to port 443
+ *  mix shares      benign 40, synflood 20, portscan 5, amplification 10, dnstunnel 5, spoofedsyn 20
  * </pre>
  *
  * @param victim       the victim's IPv4 address (int)
@@ -26,12 +27,13 @@ import java.util.Map;
  * @param sourceMac    source MAC of every frame
  * @param sources      the source range of each kind
  * @param floodPort    the TCP port the SYN flood hits
+ * @param spoofedPort  the TCP port the spoofed SYN flood hits
  * @param tunnelDomain the base domain (two labels) the tunnel's names end with
  * @param shares       the mix's weights per kind (kinds absent or 0 are not in the mix)
  * @param seed         the seed: the same settings give the same frames
  */
 public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, Map<TrafficKind, Ipv4Range> sources, int floodPort,
-        String tunnelDomain, Map<TrafficKind, Integer> shares, long seed) {
+        int spoofedPort, String tunnelDomain, Map<TrafficKind, Integer> shares, long seed) {
 
     public ScenarioSettings {
         if (victimMac.length != 6 || sourceMac.length != 6) {
@@ -62,6 +64,9 @@ public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, M
         if (floodPort < 1 || floodPort > 65535) {
             throw new IllegalArgumentException("flood port must be 1..65535, not " + floodPort);
         }
+        if (spoofedPort < 1 || spoofedPort > 65535) {
+            throw new IllegalArgumentException("spoofed flood port must be 1..65535, not " + spoofedPort);
+        }
         String[] labels = tunnelDomain.split("\\.", -1);
         if (labels.length != 2 || labels[0].isEmpty() || labels[1].isEmpty() || !tunnelDomain.matches("[a-zA-Z0-9.-]{3,60}")) {
             throw new IllegalArgumentException("tunnel domain must be two labels like exfil.example, not '" + tunnelDomain + "'");
@@ -81,6 +86,9 @@ public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, M
         sourceMac = sourceMac.clone();
     }
 
+    /** The mix's default shares. */
+    public static final String DEFAULT_SHARES = "benign=40,synflood=20,portscan=5,amplification=10,dnstunnel=5,spoofedsyn=20";
+
     /** The defaults above, with seed 1. */
     public static ScenarioSettings defaults() {
         Map<TrafficKind, Ipv4Range> s = new EnumMap<>(TrafficKind.class);
@@ -89,50 +97,55 @@ public record ScenarioSettings(int victim, byte[] victimMac, byte[] sourceMac, M
         s.put(TrafficKind.PORTSCAN, Ipv4Range.parse("10.77.0.7/32"));
         s.put(TrafficKind.AMPLIFICATION, Ipv4Range.parse("10.88.0.0/24"));
         s.put(TrafficKind.DNSTUNNEL, Ipv4Range.parse("10.55.0.9/32"));
-        return new ScenarioSettings(Ipv4Range.address("10.99.0.1"), mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), s, 80,
-                "exfil.example", parseShares("benign=50,synflood=20,portscan=10,amplification=10,dnstunnel=10"), 1);
+        s.put(TrafficKind.SPOOFEDSYN, Ipv4Range.parse("100.64.0.0/10"));
+        return new ScenarioSettings(Ipv4Range.address("10.99.0.1"), mac("02:00:00:00:00:02"), mac("02:00:00:00:00:01"), s, 80, 443,
+                "exfil.example", parseShares(DEFAULT_SHARES), 1);
     }
 
     public ScenarioSettings withVictim(String ip) {
-        return new ScenarioSettings(Ipv4Range.address(ip), victimMac, sourceMac, sources, floodPort, tunnelDomain, shares, seed);
+        return new ScenarioSettings(Ipv4Range.address(ip), victimMac, sourceMac, sources, floodPort, spoofedPort, tunnelDomain, shares, seed);
     }
 
     public ScenarioSettings withVictimMac(String mac) {
-        return new ScenarioSettings(victim, mac(mac), sourceMac, sources, floodPort, tunnelDomain, shares, seed);
+        return new ScenarioSettings(victim, mac(mac), sourceMac, sources, floodPort, spoofedPort, tunnelDomain, shares, seed);
     }
 
     public ScenarioSettings withSourceMac(String mac) {
-        return new ScenarioSettings(victim, victimMac, mac(mac), sources, floodPort, tunnelDomain, shares, seed);
+        return new ScenarioSettings(victim, victimMac, mac(mac), sources, floodPort, spoofedPort, tunnelDomain, shares, seed);
     }
 
     /** The source range of one kind ({@code a.b.c.d/len}). */
     public ScenarioSettings withSources(TrafficKind kind, String prefix) {
         Map<TrafficKind, Ipv4Range> s = new EnumMap<>(sources);
         s.put(kind, Ipv4Range.parse(prefix));
-        return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, tunnelDomain, shares, seed);
+        return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, spoofedPort, tunnelDomain, shares, seed);
     }
 
     /** Several kinds' source ranges at once (so two kinds can swap ranges). */
     public ScenarioSettings withSources(Map<TrafficKind, Ipv4Range> ranges) {
         Map<TrafficKind, Ipv4Range> s = new EnumMap<>(sources);
         s.putAll(ranges);
-        return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, tunnelDomain, shares, seed);
+        return new ScenarioSettings(victim, victimMac, sourceMac, s, floodPort, spoofedPort, tunnelDomain, shares, seed);
     }
 
     public ScenarioSettings withFloodPort(int port) {
-        return new ScenarioSettings(victim, victimMac, sourceMac, sources, port, tunnelDomain, shares, seed);
+        return new ScenarioSettings(victim, victimMac, sourceMac, sources, port, spoofedPort, tunnelDomain, shares, seed);
+    }
+
+    public ScenarioSettings withSpoofedPort(int port) {
+        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, port, tunnelDomain, shares, seed);
     }
 
     public ScenarioSettings withTunnelDomain(String domain) {
-        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, domain, shares, seed);
+        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, spoofedPort, domain, shares, seed);
     }
 
     public ScenarioSettings withShares(Map<TrafficKind, Integer> s) {
-        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, tunnelDomain, s, seed);
+        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, spoofedPort, tunnelDomain, s, seed);
     }
 
     public ScenarioSettings withSeed(long s) {
-        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, tunnelDomain, shares, s);
+        return new ScenarioSettings(victim, victimMac, sourceMac, sources, floodPort, spoofedPort, tunnelDomain, shares, s);
     }
 
     /** The source range of a kind. */

@@ -6,12 +6,12 @@ import java.util.Locale;
 /** The scenarios by name. */
 public final class Scenarios {
     /** Every scenario's name: one per traffic kind, and mix. */
-    public static final List<String> NAMES = List.of("benign", "synflood", "portscan", "amplification", "dnstunnel", "mix");
+    public static final List<String> NAMES = List.of("benign", "synflood", "portscan", "amplification", "dnstunnel", "spoofedsyn", "mix");
 
     private Scenarios() {}
 
     /**
-     * A new scenario: benign, synflood, portscan, amplification, dnstunnel, or mix (all of them
+     * A new scenario: benign, synflood, portscan, amplification, dnstunnel, spoofedsyn, or mix (all of them
      * interleaved by the settings' shares).
      *
      * @throws IllegalArgumentException naming the known scenarios when {@code name} is none of them
@@ -34,6 +34,7 @@ public final class Scenarios {
             case PORTSCAN -> new PortScan(settings);
             case AMPLIFICATION -> new Amplification(settings);
             case DNSTUNNEL -> new DnsTunnel(settings);
+            case SPOOFEDSYN -> new SpoofedSynFlood(settings);
         };
     }
 }

@@ -1,10 +1,13 @@
 package io.xdpml.gen;
 
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** What a generated frame belongs to: benign traffic or one of the attacks (counted per kind). */
 public enum TrafficKind {
-    BENIGN, SYNFLOOD, PORTSCAN, AMPLIFICATION, DNSTUNNEL;
+    // new kinds go at the end: a kind's ordinal seeds its random stream (the same seed gives the same frames)
+    BENIGN, SYNFLOOD, PORTSCAN, AMPLIFICATION, DNSTUNNEL, SPOOFEDSYN;
 
     /** The name on the command line and in counters: lower case. */
     public String cliName() {
@@ -18,6 +21,7 @@ public enum TrafficKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("unknown traffic kind '" + name + "' (known: benign, synflood, portscan, amplification, dnstunnel)");
+        throw new IllegalArgumentException("unknown traffic kind '" + name + "' (known: "
+                + Arrays.stream(values()).map(TrafficKind::cliName).collect(Collectors.joining(", ")) + ")");
     }
 }

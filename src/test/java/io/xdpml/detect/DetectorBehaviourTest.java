@@ -97,6 +97,43 @@ class DetectorBehaviourTest {
     }
 
     @Test
+    void aSpoofedFloodAmongOtherSynsIsAimedAtItsPort() {
+        // 3,000 SYNs to port 443 from as many spoofed sources, while 40 clients open 400 connections to 80 and 8080
+        // and a scanner probes 300 ports: the victim got SYNs at 302 ports, the spoofed sources went to one
+        for (String scenario : new String[] {"spoofed at 443", "spoofed at random ports"}) {
+            found.clear();
+            SynFloodDetector d = new SynFloodDetector();
+            Random random = new Random(7);
+            long t = 1_000_000_000L;
+            for (int i = 0; i < 3700; i++, t += 200_000) {
+                if (i % 37 < 30) {
+                    int port = scenario.endsWith("443") ? 443 : 1 + random.nextInt(65535);
+                    send(d, t, tcp("100." + (64 + random.nextInt(64)) + "." + random.nextInt(256) + "." + random.nextInt(256), "192.0.2.80",
+                            1024 + random.nextInt(60000), port, SYN));
+                } else if (i % 37 < 34) {
+                    String client = "10.10.0." + (i % 40 + 1);
+                    send(d, t, tcp(client, "192.0.2.80", 40000 + i, i % 2 == 0 ? 80 : 8080, SYN));
+                    send(d, t + 100_000, tcp(client, "192.0.2.80", 40000 + i, i % 2 == 0 ? 80 : 8080, ACK));
+                } else {
+                    send(d, t, tcp("10.77.0.7", "192.0.2.80", 50000, 1000 + i, SYN));
+                }
+            }
+            d.finish(0, sink);
+            assertThat(found).as(scenario).hasSize(1);
+            Detection flood = found.getFirst();
+            assertThat(flood.sources()).as(scenario + ": spoofed, nothing named").isEmpty();
+            if (scenario.endsWith("443")) {
+                assertThat(flood.target().destinationPort()).as("the port most distinct sources went to").isEqualTo(443);
+                assertThat(flood.reasons()).anyMatch(r -> r.startsWith("flooded port 443: 3,000 of "));
+                assertThat(flood.reasons().getFirst()).endsWith("to 303 ports");
+            } else {
+                assertThat(flood.target().destinationPort()).as("no port has most of the sources: every port").isZero();
+                assertThat(flood.reasons()).noneMatch(r -> r.startsWith("flooded port"));
+            }
+        }
+    }
+
+    @Test
     void solicitedSynAcksAreNoReflection() {
         SynFloodDetector d = new SynFloodDetector();
         for (int i = 0; i < 1500; i++) { // a crawler opening 1,500 connections: every SYN-ACK answers its own SYN

@@ -113,9 +113,10 @@ class GenVethTest {
                             return sender.sentByKind();
                         }
                     });
-                    assertThat(sent).as(way).containsEntry(TrafficKind.BENIGN, frames / 2).containsEntry(TrafficKind.SYNFLOOD, frames / 5)
-                            .containsEntry(TrafficKind.PORTSCAN, frames / 10).containsEntry(TrafficKind.AMPLIFICATION, frames / 10)
-                            .containsEntry(TrafficKind.DNSTUNNEL, frames / 10);
+                    // the default shares: benign 40, synflood 20, portscan 5, amplification 10, dnstunnel 5, spoofedsyn 20
+                    assertThat(sent).as(way).containsEntry(TrafficKind.BENIGN, frames * 2 / 5).containsEntry(TrafficKind.SYNFLOOD, frames / 5)
+                            .containsEntry(TrafficKind.PORTSCAN, frames / 20).containsEntry(TrafficKind.AMPLIFICATION, frames / 10)
+                            .containsEntry(TrafficKind.DNSTUNNEL, frames / 20).containsEntry(TrafficKind.SPOOFEDSYN, frames / 5);
                     assertThat(delta(before, settled(parser))).as("%s: what the peer's XDP parser counted", way).isEqualTo(want);
                 }
             }
@@ -149,6 +150,13 @@ class GenVethTest {
                     Map<ParseCounter, Long> d = delta(before, settled(parser));
                     assertThat(d.get(ParseCounter.PACKETS)).as(way).isEqualTo(5000);
                     assertThat(d.get(ParseCounter.TCP)).as(way).isEqualTo(5000);
+
+                    before = settled(parser);
+                    out = gen(ns, "gen", "--scenario", "spoofedsyn", "--iface", A, "--way", way, "--count", "3000", "--rate", "20000");
+                    assertThat(out).contains("sent 3000 frames of spoofedsyn (spoofedsyn 3000) out of " + A + " by " + way);
+                    d = delta(before, settled(parser));
+                    assertThat(d.get(ParseCounter.PACKETS)).as(way).isEqualTo(3000);
+                    assertThat(d.get(ParseCounter.TCP)).as(way).isEqualTo(3000);
 
                     before = settled(parser);
                     out = gen(ns, "gen", "--scenario", "benign", "--iface", A, "--way", way, "--duration", "0.5", "--rate", "10000");

@@ -75,6 +75,7 @@ class ScenarioCaptureTest {
         "portscan;      1000; 3000; portscan 10.77.0.7|synflood 10.99.0.1",
         "amplification; 1000; 3000; amplification 10.99.0.1",
         "dnstunnel;      100;  300; dnstunnel 10.55.0.9",
+        "spoofedsyn;    1000; 3000; synflood 10.99.0.1",
         "mix;           1000; 12000; synflood 10.99.0.1|portscan 10.77.0.7|amplification 10.99.0.1|dnstunnel 10.55.0.9",
     })
     void tsharkDecodesItCleanlyAndTheDetectorsFindExactlyTheAttack(String scenario, long rate, long frames, String expected)
@@ -138,17 +139,18 @@ class ScenarioCaptureTest {
     @Test
     void everyKindComesFromItsOwnRangeInTheSharesAsked() throws Exception {
         ScenarioSettings settings = ScenarioSettings.defaults()
-                .withShares(ScenarioSettings.parseShares("benign=5,synflood=2,portscan=1,amplification=1,dnstunnel=1"));
+                .withShares(ScenarioSettings.parseShares("benign=5,synflood=2,portscan=1,amplification=1,dnstunnel=1,spoofedsyn=2"));
         Path pcap = dir.resolve("mix.pcap");
         Map<TrafficKind, Long> sent;
         try (PcapSink sink = PcapSink.open(pcap)) {
             ScenarioSender sender = new ScenarioSender(sink);
-            sender.run(Scenarios.create("mix", settings), 1000, 10_000, () -> false);
+            sender.run(Scenarios.create("mix", settings), 1000, 12_000, () -> false);
             sent = sender.sentByKind();
         }
         assertThat(sent).containsEntry(TrafficKind.BENIGN, 5000L).containsEntry(TrafficKind.SYNFLOOD, 2000L)
                 .containsEntry(TrafficKind.PORTSCAN, 1000L).containsEntry(TrafficKind.AMPLIFICATION, 1000L)
-                .containsEntry(TrafficKind.DNSTUNNEL, 1000L);
+                .containsEntry(TrafficKind.DNSTUNNEL, 1000L).containsEntry(TrafficKind.SPOOFEDSYN, 2000L);
+        Set<Integer> spoofed = new java.util.HashSet<>();
         Map<TrafficKind, Long> bySource = new EnumMap<>(TrafficKind.class);
         long previous = -1;
         try (CaptureReader r = CaptureReader.open(pcap)) {
@@ -169,9 +171,30 @@ class ScenarioCaptureTest {
                 }
                 assertThat(kind).as("source %s is in a kind's range", Ipv4Range.text(src)).isNotNull();
                 bySource.merge(kind, 1L, Long::sum);
+                if (kind == TrafficKind.SPOOFEDSYN) {
+                    spoofed.add(src);
+                    assertThat(f.get(ValueLayout.JAVA_BYTE, 47)).as("a SYN").isEqualTo((byte) 0x02);
+                    assertThat(Short.toUnsignedInt(f.get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 36)))
+                            .as("to its port").isEqualTo(443);
+                }
             }
         }
         assertThat(bySource).isEqualTo(sent);
+        assertThat(spoofed).as("a source of its own for nearly every spoofed SYN (from a /10)").hasSizeGreaterThan(1990);
+    }
+
+    @Test
+    void theSpoofedFloodNamesNoSourceAndGetsASynLimitOnItsPort() throws Exception {
+        Path pcap = write(dir.resolve("spoofed.pcap"), "spoofedsyn", ScenarioSettings.defaults().withSpoofedPort(8443), 2000, 6000);
+        DetectorSet set = new DetectorSet(Detectors.create("synflood"));
+        CaptureDetection.run(pcap, set);
+        assertThat(set.detections()).hasSize(1);
+        Detection d = set.detections().getFirst();
+        assertThat(d.subject()).isEqualTo(VICTIM);
+        assertThat(d.sources()).as("spoofed: nobody to block").isEmpty();
+        assertThat(d.reasons()).anyMatch(r -> r.contains("per SYN: spoofed sources"));
+        assertThat(io.xdpml.firewall.Measures.forDetection(d, io.xdpml.firewall.MeasureSettings.defaults().withSynLimit(20, 20), 0))
+                .extracting(Object::toString).containsExactly("syn-limit tcp->10.99.0.1:8443 20/s");
     }
 
     @Test
@@ -199,22 +222,31 @@ class ScenarioCaptureTest {
         Path pcap = dir.resolve("cli.pcap");
         String out = gen("gen", "--scenario", "mix", "--write", pcap.toString(), "--duration", "12", "--victim", "192.0.2.10",
                 "--victim-mac", "02:aa:bb:cc:dd:ee", "--sources", "synflood=198.51.100.0/30,portscan=198.51.100.77",
-                "--sources", "dnstunnel=198.51.100.99", "--seed", "3");
-        assertThat(out).startsWith("0\n").contains("wrote 12000 frames of mix (benign 6000, synflood 2400, portscan 1200, amplification 1200, "
-                + "dnstunnel 1200)").contains("12.000 s of traffic at 1000/s, victim 192.0.2.10");
+                "--sources", "dnstunnel=198.51.100.99,spoofedsyn=100.96.0.0/11", "--spoofed-port", "8443", "--seed", "3");
+        assertThat(out).startsWith("0\n").contains("wrote 12000 frames of mix (benign 4800, synflood 2400, portscan 600, amplification 1200, "
+                + "dnstunnel 600, spoofedsyn 2400)").contains("12.000 s of traffic at 1000/s, victim 192.0.2.10");
         assertThat(GenTshark.problems(pcap)).isEmpty();
         assertThat(detections(pcap)).containsExactlyInAnyOrder("synflood 192.0.2.10", "portscan 198.51.100.77",
                 "amplification 192.0.2.10", "dnstunnel 198.51.100.99");
         assertThat(GenTshark.run("-r", pcap.toString(), "-T", "fields", "-e", "eth.dst").stream().distinct().toList())
                 .containsExactly("02:aa:bb:cc:dd:ee");
-        assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "tcp.flags == 0x002 && tcp.window_size_value == 512", "-T", "fields",
+        assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "tcp.flags == 0x002 && tcp.window_size_value == 512 && tcp.dstport == 80", "-T", "fields",
                 "-e", "ip.src").stream().distinct().sorted().toList()).containsExactly("198.51.100.1", "198.51.100.2");
+        List<String> spoofed = GenTshark.run("-r", pcap.toString(), "-Y", "tcp.flags == 0x002 && tcp.dstport == 8443", "-T", "fields",
+                "-e", "ip.src");
+        assertThat(spoofed).hasSize(2400).allMatch(a -> a.startsWith("100.") && Integer.parseInt(a.split("\\.")[1]) >= 96
+                && Integer.parseInt(a.split("\\.")[1]) < 128);
+        assertThat(spoofed.stream().distinct().count()).as("spoofed: nearly a source per SYN").isGreaterThan(2390);
     }
 
     @Test
     void badInputIsRefusedWithTheReason() {
         assertThat(gen("gen", "--scenario", "smurf", "--write", dir.resolve("x.pcap").toString()))
-                .startsWith("2\n").contains("unknown scenario 'smurf'").contains("benign, synflood");
+                .startsWith("2\n").contains("unknown scenario 'smurf'").contains("benign, synflood").contains("spoofedsyn");
+        assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--sources", "spoofedsyn=10.0.0.0/8"))
+                .startsWith("2\n").contains("source ranges of").contains("spoofedsyn (10.0.0.0/8) overlap");
+        assertThat(gen("gen", "--scenario", "spoofedsyn", "--write", dir.resolve("x.pcap").toString(), "--spoofed-port", "0"))
+                .startsWith("2\n").contains("spoofed flood port must be 1..65535, not 0");
         assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--mix", "benign=x"))
                 .startsWith("2\n").contains("share 'benign=x': weight is not an integer");
         assertThat(gen("gen", "--scenario", "mix", "--write", dir.resolve("x.pcap").toString(), "--victim", "10.0.0.300"))

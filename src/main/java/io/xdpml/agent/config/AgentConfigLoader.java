@@ -90,10 +90,11 @@ public final class AgentConfigLoader {
         SectionReader detectorsSection = top.section("detectors", DetectorsSectionReader.KEYS);
         DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
 
-        SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time"));
+        SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time", "syn-limit"));
+        long[] synLimit = synLimit(mitigationSection);
         MitigationSection mitigation = new MitigationSection(mitigationSection.duration("block", true, Duration.ZERO),
                 mitigationSection.bool("measures", false),
-                mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME));
+                mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1]);
 
         SectionReader outputsSection = top.section("outputs", List.of("json", "status"));
         ConfigPaths.Located json = paths.read(outputsSection, "json");
@@ -142,6 +143,32 @@ public final class AgentConfigLoader {
     private static String off(SectionReader flows) {
         return flows.present() ? "flows.enabled is false (line " + flows.lineOf("enabled") + ")"
                 : "there is no flows section (add flows: {enabled: true})";
+    }
+
+    private static final java.util.regex.Pattern SYN_LIMIT = java.util.regex.Pattern.compile("(\\d{1,10})/s(?:\\s+burst\\s+(\\d{1,10}))?");
+
+    /**
+     * {@code mitigation.syn-limit}: {@code N/s} or {@code N/s burst M} (the burst is N when not
+     * given), the SYN limit a spoofed SYN flood's measure gets; default {@link MitigationSection#DEFAULT_SYN_PPS}.
+     */
+    private static long[] synLimit(SectionReader s) {
+        long[] otherwise = {MitigationSection.DEFAULT_SYN_PPS, MitigationSection.DEFAULT_SYN_BURST};
+        YamlNode.Scalar v = s.scalar("syn-limit");
+        if (v == null) {
+            return otherwise;
+        }
+        java.util.regex.Matcher m = SYN_LIMIT.matcher(v.text().strip());
+        if (v.type() != YamlNode.Scalar.Type.STRING || !m.matches()) {
+            s.problem("syn-limit", "expected SYNs per second as N/s or N/s burst M (e.g. 20/s), not " + v.description());
+            return otherwise;
+        }
+        long pps = Long.parseLong(m.group(1));
+        long burst = m.group(2) == null ? pps : Long.parseLong(m.group(2));
+        if (pps > io.xdpml.firewall.Measure.MAX_RATE || burst > io.xdpml.firewall.Measure.MAX_RATE) {
+            s.problem("syn-limit", "rate and burst must be 0 to " + io.xdpml.firewall.Measure.MAX_RATE + ", not " + v.text().strip());
+            return otherwise;
+        }
+        return new long[] {pps, burst};
     }
 
     /** A non-empty list of distinct queue numbers; default [0]. */

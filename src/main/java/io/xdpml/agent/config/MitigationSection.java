@@ -1,5 +1,7 @@
 package io.xdpml.agent.config;
 
+import io.xdpml.firewall.Measure;
+import io.xdpml.firewall.MeasureSettings;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -9,13 +11,27 @@ import java.util.Objects;
  * @param block       how long the sources a detection names are blocked (in the blocks stage); zero: not blocked
  * @param measures    detections may install firewall measures (amplification, SYN flood)
  * @param measureTime how long such a measure stays
+ * @param synPps      the rate of the SYN limit a spoofed SYN flood gets, SYNs per second
+ * @param synBurst    and its burst (SYNs let through at once after a pause; 0 with rate 0: every SYN dropped)
  */
-public record MitigationSection(Duration block, boolean measures, Duration measureTime) {
+public record MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst) {
     public static final Duration DEFAULT_MEASURE_TIME = Duration.ofSeconds(60);
+    /** The SYN limit's rate and burst when the file does not say: {@link MeasureSettings#defaults()}'s. */
+    public static final long DEFAULT_SYN_PPS = MeasureSettings.defaults().synPps();
+    public static final long DEFAULT_SYN_BURST = MeasureSettings.defaults().synBurst();
 
     public MitigationSection {
         Limits.notNegative("mitigation.block", Objects.requireNonNull(block));
         Limits.positive("mitigation.measure-time", Objects.requireNonNull(measureTime));
+        if (synPps < 0 || synPps > Measure.MAX_RATE || synBurst < 0 || synBurst > Measure.MAX_RATE) {
+            throw new IllegalArgumentException("mitigation.syn-limit: rate and burst 0 to " + Measure.MAX_RATE + ", not " + synPps
+                    + "/s burst " + synBurst);
+        }
+    }
+
+    /** With the default SYN limit. */
+    public MitigationSection(Duration block, boolean measures, Duration measureTime) {
+        this(block, measures, measureTime, DEFAULT_SYN_PPS, DEFAULT_SYN_BURST);
     }
 
     /** Nothing blocked, no measures (as {@code xdpml run} without --block). */
@@ -24,11 +40,23 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
     }
 
     public MitigationSection withBlock(Duration d) {
-        return new MitigationSection(d, measures, measureTime);
+        return new MitigationSection(d, measures, measureTime, synPps, synBurst);
+    }
+
+    /** How detections become measures: both kinds, this SYN limit, for {@code measureTime}. */
+    public MeasureSettings measureSettings() {
+        return MeasureSettings.defaults().withDuration(measureTime).withSynLimit(synPps, synBurst);
     }
 
     String describe() {
         return "mitigation: " + (block.isZero() ? "no blocks" : "block named sources for " + Durations.format(block)) + ", "
-                + (measures ? "firewall measures for " + Durations.format(measureTime) : "no firewall measures");
+                + (measures ? "firewall measures for " + Durations.format(measureTime)
+                        + (synPps == DEFAULT_SYN_PPS && synBurst == DEFAULT_SYN_BURST ? "" : " (syn-limit " + synLimitText() + ")")
+                        : "no firewall measures");
+    }
+
+    /** {@code 20/s}, or {@code 20/s burst 40} when the burst is not the rate. */
+    public String synLimitText() {
+        return synPps + "/s" + (synBurst == synPps ? "" : " burst " + synBurst);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import io.xdpml.firewall.MeasureSettings;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.processor.Delivery;
@@ -198,6 +199,8 @@ class AgentConfigLoaderTest {
                   rate-cap: 100000
                 mitigation:
                   block: 2h
+                  measures: on
+                  syn-limit: 20/s burst 40   # the SYN limit of a spoofed flood's measure
                 outputs:
                   json: out/detections.jsonl
                   status: 0
@@ -212,6 +215,9 @@ class AgentConfigLoaderTest {
         assertThat(c.detectors().allSettings()).contains("portscan.windowNanos=500000000");
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
+        assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40));
+        assertThat(c.mitigation().measureSettings()).isEqualTo(MeasureSettings.defaults().withDuration(Duration.ofSeconds(60)).withSynLimit(20, 40));
+        assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40)");
         assertThat(c.outputs().json()).isEqualTo(dir.resolve("out/detections.jsonl"));
         assertThat(c.outputs().status()).isZero();
     }
@@ -476,6 +482,22 @@ class AgentConfigLoaderTest {
                         mitigation:
                           block: 60s
                         """, 5, "mitigation.block: blocking needs the blocks stage, and blocks.enabled is false (line 3)"),
+                broken("syn-limit without a rate", """
+                        interfaces: [eth0]
+                        mitigation:
+                          measures: true
+                          syn-limit: 20
+                        """, 4, "mitigation.syn-limit: expected SYNs per second as N/s or N/s burst M (e.g. 20/s), not an integer (20)"),
+                broken("syn-limit with a bad burst", """
+                        interfaces: [eth0]
+                        mitigation:
+                          syn-limit: 20/s burst
+                        """, 3, "mitigation.syn-limit: expected SYNs per second as N/s or N/s burst M (e.g. 20/s), not a string ('20/s burst')"),
+                broken("syn-limit beyond the kernel's rates", """
+                        interfaces: [eth0]
+                        mitigation:
+                          syn-limit: 2000000000/s
+                        """, 3, "mitigation.syn-limit: rate and burst must be 0 to 1000000000, not 2000000000/s"),
                 broken("detectors without sampling", """
                         interfaces: [eth0]
                         sampling:
