@@ -98,18 +98,20 @@ class MeasuresTest {
                 .map(java.lang.foreign.MemorySegment::ofArray).toArray(java.lang.foreign.MemorySegment[]::new);
         var mx = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         long now = 1;
-        for (int round = 0; round < 4; round++) {
+        long least = Long.MAX_VALUE;
+        int rounds = 0;
+        // the first rounds warm up (and compile, later on a loaded machine): once compiled, a round allocates nothing
+        while (rounds < 30 && least >= 4096) {
             long before = mx.getCurrentThreadAllocatedBytes();
             for (int i = 0; i < 200_000; i++) {
                 java.lang.foreign.MemorySegment f = frames[i & 3];
                 fw.packet(f, (int) f.byteSize(), now += 1000);
             }
-            long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            if (round == 3) { // the first rounds warm up (and compile): measured 0 bytes after them
-                assertThat(allocated).as("bytes allocated for 200,000 packets").isLessThan(4096);
-            }
+            least = Math.min(least, mx.getCurrentThreadAllocatedBytes() - before);
+            rounds++;
         }
-        assertThat(fw.counter(io.xdpml.firewall.FirewallCounter.DROP_MEASURE_PORT)).isEqualTo(200_000);
+        assertThat(least).as("bytes allocated for 200,000 packets, in the best of %d rounds", rounds).isLessThan(4096);
+        assertThat(fw.counter(io.xdpml.firewall.FirewallCounter.DROP_MEASURE_PORT)).isEqualTo(50_000L * rounds); // one frame in four: UDP from port 53
         assertThat(fw.counter(io.xdpml.firewall.FirewallCounter.DROP_MEASURE_SYN)).isPositive();
     }
 
