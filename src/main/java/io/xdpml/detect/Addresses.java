@@ -105,4 +105,36 @@ public final class Addresses {
     public static String textV4(int a) {
         return (a >>> 24) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff);
     }
+
+    /** The 16 bytes of an address as the kernel's maps key it: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */
+    public static byte[] mapped(java.net.InetAddress address) {
+        byte[] b = address.getAddress();
+        if (b.length == 16) {
+            return b;
+        }
+        byte[] m = new byte[16];
+        m[10] = (byte) 0xff;
+        m[11] = (byte) 0xff;
+        System.arraycopy(b, 0, m, 12, 4);
+        return m;
+    }
+
+    /** Whether 16 address bytes are an IPv4-mapped address (::ffff:a.b.c.d). */
+    public static boolean isV4Mapped(byte[] addr) {
+        for (int i = 0; i < 10; i++) {
+            if (addr[i] != 0) {
+                return false;
+            }
+        }
+        return addr[10] == (byte) 0xff && addr[11] == (byte) 0xff;
+    }
+
+    /** The address of 16 bytes in the maps' form: IPv4 for a mapped one, else IPv6. */
+    public static java.net.InetAddress unmapped(byte[] addr) {
+        try {
+            return java.net.InetAddress.getByAddress(isV4Mapped(addr) ? java.util.Arrays.copyOfRange(addr, 12, 16) : addr);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }

@@ -6,7 +6,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -270,26 +269,10 @@ public final class FirewallMeasures implements AutoCloseable {
 
     /** The 16-byte form of the keys: IPv4 as ::ffff:a.b.c.d. */
     static byte[] mapped(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (b.length == 16) {
-            return b;
-        }
-        byte[] m = new byte[16];
-        m[10] = (byte) 0xff;
-        m[11] = (byte) 0xff;
-        System.arraycopy(b, 0, m, 12, 4);
-        return m;
+        return io.xdpml.detect.Addresses.mapped(address);
     }
 
     static InetAddress unmapped(byte[] addr) {
-        boolean v4 = addr[10] == (byte) 0xff && addr[11] == (byte) 0xff;
-        for (int i = 0; i < 10 && v4; i++) {
-            v4 = addr[i] == 0;
-        }
-        try {
-            return v4 ? InetAddress.getByAddress(Arrays.copyOfRange(addr, 12, 16)) : InetAddress.getByAddress(addr);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.xdpml.detect.Addresses.unmapped(addr);
     }
 }

@@ -57,7 +57,7 @@ public final class Mitigation {
 
         /** The block of an LPM key ({@code bits} of the 16-byte {@code address}; IPv4-mapped with bits >= 96 as IPv4). */
         public static Block of(int bits, byte[] address, long expiresNanos, long hits) {
-            boolean v4 = bits >= 96 && isV4Mapped(address);
+            boolean v4 = bits >= 96 && io.xdpml.detect.Addresses.isV4Mapped(address);
             try {
                 InetAddress ia = v4 ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(address, 12, 16)) : InetAddress.getByAddress(address);
                 return new Block(ia, v4 ? bits - 96 : bits, expiresNanos, hits);
@@ -237,12 +237,7 @@ public final class Mitigation {
     }
 
     private static InetAddress address(byte[] key, int offset) {
-        byte[] addr = java.util.Arrays.copyOfRange(key, offset, offset + 16);
-        try {
-            return isV4Mapped(addr) ? InetAddress.getByAddress(java.util.Arrays.copyOfRange(addr, 12, 16)) : InetAddress.getByAddress(addr);
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e);
-        }
+        return io.xdpml.detect.Addresses.unmapped(java.util.Arrays.copyOfRange(key, offset, offset + 16));
     }
 
     /**
@@ -261,15 +256,7 @@ public final class Mitigation {
 
     /** The 16 bytes of an address as the blocks key them: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */
     public static byte[] mapped(InetAddress address) {
-        byte[] b = address.getAddress();
-        if (b.length == 16) {
-            return b;
-        }
-        byte[] m = new byte[16];
-        m[10] = (byte) 0xff;
-        m[11] = (byte) 0xff;
-        System.arraycopy(b, 0, m, 12, 4);
-        return m;
+        return io.xdpml.detect.Addresses.mapped(address);
     }
 
     /** Blocks {@code address}/{@code prefixLength} for {@code duration} (null or zero: until removed). */
@@ -374,15 +361,6 @@ public final class Mitigation {
             }
         }
         return n;
-    }
-
-    private static boolean isV4Mapped(byte[] a) {
-        for (int i = 0; i < 10; i++) {
-            if (a[i] != 0) {
-                return false;
-            }
-        }
-        return (a[10] & 0xff) == 0xff && (a[11] & 0xff) == 0xff;
     }
 
     private static MemorySegment key(Arena a, InetAddress address, int bits) {
