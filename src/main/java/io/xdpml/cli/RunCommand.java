@@ -7,9 +7,11 @@ import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.ConfigCheck;
 import io.xdpml.agent.config.ConfigProblem;
 import io.xdpml.agent.config.InterfaceSpec;
+import io.xdpml.agent.config.OutputsSection;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.XdpMode;
+import io.xdpml.output.Endpoint;
 import io.xdpml.processor.Delivery;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -97,6 +99,19 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "write each detection as a JSON line to FILE")
     Path jsonOut;
+
+    @Option(names = "--eve", paramLabel = "FILE", description = "write alerts and flows as Suricata EVE JSON lines to FILE")
+    Path eve;
+
+    @Option(names = "--ipfix", paramLabel = "HOST:PORT", description = "export flows as IPFIX over UDP to this collector")
+    String ipfix;
+
+    @Option(names = "--ipfix-file", paramLabel = "FILE", description = "export flows as IPFIX to this file")
+    Path ipfixFile;
+
+    @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "serve Prometheus metrics on "
+            + "http://ADDR:PORT/metrics (ADDR default 127.0.0.1)")
+    String metrics;
 
     @Option(names = "--pin-dir", defaultValue = "/sys/fs/bpf/xdpml/blocks", paramLabel = "DIR",
             description = "where the blocks maps are pinned while running, as DIR/IF (default: ${DEFAULT-VALUE})")
@@ -279,6 +294,33 @@ final class RunCommand implements Callable<Integer> {
         }
         if (jsonOut != null) {
             c = c.withJsonOutput(jsonOut.toAbsolutePath());
+        }
+        return outputOverrides(c, all);
+    }
+
+    /** --eve, --ipfix, --ipfix-file, --metrics over the file's outputs. */
+    private AgentConfig outputOverrides(AgentConfig c, boolean noFile) {
+        OutputsSection o = c.outputs();
+        if (eve != null) {
+            o = o.withEve(new OutputsSection.Eve(eve.toAbsolutePath(), true, true));
+        }
+        if (ipfix != null || ipfixFile != null) {
+            OutputsSection.Ipfix given = o.ipfix();
+            o = o.withIpfix(new OutputsSection.Ipfix(ipfix != null ? Endpoint.parse(ipfix, null) : null,
+                    ipfixFile != null ? ipfixFile.toAbsolutePath() : null,
+                    given != null ? given.templateRefresh() : OutputsSection.DEFAULT_TEMPLATE_REFRESH,
+                    given != null ? given.domain() : 0));
+        }
+        if (metrics != null) {
+            o = o.withMetrics(new OutputsSection.Metrics(Endpoint.parse(metrics, "127.0.0.1")));
+        }
+        c = c.withOutputs(o);
+        if (o.wantsFlows() && !c.flows().enabled()) {
+            if (!noFile) {
+                throw new IllegalArgumentException("exporting flows (--eve, --ipfix) needs the flows stage, and "
+                        + c.file() + " has flows off");
+            }
+            c = c.withFlowsOn(); // without a file, the flags say what to run: flows for the flow outputs
         }
         return c;
     }

@@ -133,7 +133,18 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
 
     /** --json-out; null: none. */
     public AgentConfig withJsonOutput(Path json) {
-        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation,
-                outputs.withJson(json));
+        return withOutputs(outputs.withJson(json));
+    }
+
+    /** The same configuration with the flows stage on (its other settings as they are). */
+    public AgentConfig withFlowsOn() {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall,
+                new FlowsSection(true, flows.maxFlows(), flows.idleTimeout(), flows.activeTimeout()), model, sampling, delivery,
+                detectors, mitigation, outputs);
+    }
+
+    /** The same configuration writing {@code o} (the run flags --eve, --ipfix, --metrics). */
+    public AgentConfig withOutputs(OutputsSection o) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, o);
     }
 }

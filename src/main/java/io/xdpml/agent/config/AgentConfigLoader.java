@@ -96,13 +96,8 @@ public final class AgentConfigLoader {
                 mitigationSection.bool("measures", false),
                 mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1]);
 
-        SectionReader outputsSection = top.section("outputs", List.of("json", "status"));
-        ConfigPaths.Located json = paths.read(outputsSection, "json");
-        if (json != null && Files.isDirectory(json.absolute())) {
-            outputsSection.problem("json", json.shown() + " is a directory; name a file");
-        }
-        OutputsSection outputs = new OutputsSection(json == null ? null : json.absolute(),
-                outputsSection.duration("status", true, OutputsSection.DEFAULT_STATUS));
+        SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics"));
+        OutputsSection outputs = OutputsReader.read(outputsSection, paths);
 
         // rules between sections: each at the line of the key that asks for what is missing
         Problems problems = top.problems();
@@ -118,6 +113,9 @@ public final class AgentConfigLoader {
         if (!mitigation.block().isZero() && !blocksOn) {
             mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
                     + blocksSection.lineOf("enabled") + ")");
+        }
+        if (outputs.wantsFlows() && !flowsOn) {
+            outputsSection.problem(outputs.ipfix() != null ? "ipfix" : "eve", "exporting flows needs flows: " + off(flowsSection));
         }
         if (!samplingOn && !detectors.enabled().isEmpty()) {
             problems.at(samplingSection.lineOf("enabled"), "sampling is off, so no packet reaches the detectors "
