@@ -1,11 +1,16 @@
 package io.xdpml.flow;
 
-/** Why a flow record was emitted ({@code enum xdpml_flow_reason} in flow.h). */
+/** Why a flow record was emitted ({@code enum xdpml_flow_reason} in flow.h, and {@link #END}). */
 public enum FlowReason {
     TCP_CLOSE(1, "tcp_close"),
     IDLE(2, "idle"),
     ACTIVE(3, "active"),
-    SWEPT_IDLE(4, "swept_idle");
+    SWEPT_IDLE(4, "swept_idle"),
+    /**
+     * Java only (never in a kernel record): the flow was still in the table when the listing ended
+     * (the end of a capture, the agent stopping). IPFIX calls it a forced end.
+     */
+    END(5, "end");
 
     private final int id;
     private final String label;
