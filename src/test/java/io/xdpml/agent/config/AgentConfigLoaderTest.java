@@ -99,7 +99,7 @@ class AgentConfigLoaderTest {
         assertThat(c.detectors().settings()).containsExactly("portscan.minDistinctPorts=20");
         assertThat(c.detectors().create()).hasSize(5);
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofSeconds(60), true, Duration.ofSeconds(60)));
-        assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1)));
+        assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1), null, null, null));
     }
 
     @Test
@@ -154,7 +154,7 @@ class AgentConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
         assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ZERO, false, Duration.ofSeconds(60)));
-        assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1)));
+        assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1), null, null, null));
         assertThat(c.describe()).contains("firewall: off", "flows: off", "model: off", "outputs: no JSON, status every 1s");
     }
 
@@ -540,6 +540,54 @@ class AgentConfigLoaderTest {
                         ---
                         interfaces: [eth1]
                         """, 3, "a second YAML document"),
+                broken("eve without a file", """
+                        interfaces: [eth0]
+                        flows: {}
+                        outputs:
+                          eve: {types: [alert]}
+                        """, 4, "eve needs a file"),
+                broken("eve type unknown", """
+                        interfaces: [eth0]
+                        flows: {}
+                        outputs:
+                          eve:
+                            file: eve.json
+                            types: [alert, dns]
+                        """, 6, "outputs.eve.types: expected alert or flow, not a string ('dns')"),
+                broken("ipfix without collector or file", """
+                        interfaces: [eth0]
+                        flows: {}
+                        outputs:
+                          ipfix: {domain: 3}
+                        """, 4, "ipfix needs a collector"),
+                broken("ipfix collector without port", """
+                        interfaces: [eth0]
+                        flows: {}
+                        outputs:
+                          ipfix:
+                            collector: collector.example
+                        """, 5, "'collector.example': expected HOST:PORT"),
+                broken("ipfix port out of range", """
+                        interfaces: [eth0]
+                        flows: {}
+                        outputs:
+                          ipfix: {collector: "10.0.0.1:70000"}
+                        """, 4, "port 70000 is not in 1..65535"),
+                broken("ipfix without flows", """
+                        interfaces: [eth0]
+                        outputs:
+                          ipfix: {collector: "10.0.0.1:4739"}
+                        """, 3, "exporting flows needs flows"),
+                broken("metrics port not a number", """
+                        interfaces: [eth0]
+                        outputs:
+                          metrics: {listen: "localhost:http"}
+                        """, 3, "'http' is not a port number"),
+                broken("an unbracketed IPv6 listen address", """
+                        interfaces: [eth0]
+                        outputs:
+                          metrics: {listen: "::1:9464"}
+                        """, 3, "write an IPv6 address in brackets"),
                 broken("value missing", """
                         interfaces: [eth0]
                         sampling:
@@ -766,6 +814,50 @@ class AgentConfigLoaderTest {
         assertThatThrownBy(() -> c.withBlock(Duration.ofSeconds(-1))).hasMessageContaining("not be negative");
         assertThatThrownBy(() -> c.withDetectorSettingsAdded(List.of("portscan.nope=1")).detectors().create())
                 .hasMessageContaining("unknown parameter 'nope'");
+    }
+
+    @Test
+    void theOutputsSectionsGiveEveIpfixAndMetrics() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows: {}
+                outputs:
+                  eve: {file: logs/eve.json, types: [flow]}
+                  ipfix:
+                    collector: "[2001:db8::9]:4740"
+                    file: flows.ipfix
+                    template-refresh: 30s
+                    domain: 7
+                  metrics: {listen: 9100}
+                """));
+
+        OutputsSection o = c.outputs();
+        assertThat(o.eve()).isEqualTo(new OutputsSection.Eve(dir.resolve("logs/eve.json"), false, true));
+        assertThat(o.ipfix().collector()).isEqualTo(new io.xdpml.output.Endpoint("2001:db8::9", 4740));
+        assertThat(o.ipfix().file()).isEqualTo(dir.resolve("flows.ipfix"));
+        assertThat(o.ipfix().templateRefresh()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(o.ipfix().domain()).isEqualTo(7);
+        assertThat(o.metrics().listen()).isEqualTo(new io.xdpml.output.Endpoint("127.0.0.1", 9100));
+        assertThat(o.wantsFlows()).isTrue();
+        assertThat(c.describe()).anySatisfy(l -> assertThat(l).contains("IPFIX to [2001:db8::9]:4740/udp and " + dir.resolve("flows.ipfix"))
+                .contains("metrics on http://127.0.0.1:9100/metrics").contains("EVE JSON (flows)"));
+    }
+
+    @Test
+    void outputSectionsThatAreAbsentOrOffGiveNone() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                outputs:
+                  eve: {enabled: false, file: eve.json}
+                  metrics: {enabled: false}
+                """));
+
+        assertThat(c.outputs().eve()).isNull();
+        assertThat(c.outputs().ipfix()).isNull();
+        assertThat(c.outputs().metrics()).isNull();
+        assertThat(c.outputs().wantsFlows()).isFalse();
+        assertThat(AgentConfigLoader.load(write("interfaces: [eth0]\noutputs: {metrics: {}}\n")).outputs().metrics().listen())
+                .isEqualTo(new io.xdpml.output.Endpoint("127.0.0.1", OutputsSection.DEFAULT_METRICS_PORT));
     }
 
     @Test

@@ -1,0 +1,130 @@
+package io.xdpml.agent;
+
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowReason;
+import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.KernelFlowSweep;
+import io.xdpml.flow.KernelFlowTable;
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.RingBufferConsumer;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The running agent's flows as they end, for the flow outputs (EVE flow events, IPFIX): one thread
+ * that drains every interface's flow-record ring buffer ({@code xdpml_flow_records}: TCP close,
+ * idle restart, active timeout), sweeps its flow table ({@code xdpml_flows}) every
+ * {@link #SWEEP_EVERY_NANOS} (idle flows reported, closed flows removed after {@link #LINGER_NANOS}),
+ * and when the agent stops reports every flow still in the table ({@link FlowReason#END}).
+ * Each interface's records go to its own listener, on this thread only.
+ *
+ * <p>The kernel stamps records with {@code bpf_ktime_get_ns} (CLOCK_MONOTONIC); the sweeps use
+ * {@link System#nanoTime()}, the same clock on Linux.
+ */
+final class FlowExport implements AutoCloseable {
+    static final long SWEEP_EVERY_NANOS = 2_000_000_000L;
+    static final long LINGER_NANOS = 5_000_000_000L;
+    private static final int POLL_MILLIS = 100;
+
+    /** One interface: its maps and where its flows go. */
+    record Source(String iface, BpfMap flows, RingBufferConsumer records, FlowRecordListener listener, long idleTimeoutNanos) {
+        static Source of(String iface, BpfObject object, FlowRecordListener listener, long idleTimeoutNanos) {
+            BpfMap ring = object.map("xdpml_flow_records");
+            RingBufferConsumer records = new RingBufferConsumer(ring, rec -> listener.onRecord(
+                    FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS),
+                    FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
+                    rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
+            return new Source(iface, object.map("xdpml_flows"), records, listener, idleTimeoutNanos);
+        }
+    }
+
+    private final List<Source> sources;
+    private final PrintWriter out;
+    private final Thread thread;
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong swept = new AtomicLong();
+    private volatile boolean stop;
+    private volatile Throwable failure;
+
+    FlowExport(List<Source> sources, PrintWriter out) {
+        this.sources = new ArrayList<>(sources);
+        this.out = out;
+        this.thread = Thread.ofPlatform().name("xdpml-flow-export").daemon().unstarted(this::loop);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Records received from the kernel so far. */
+    long records() {
+        return records.get();
+    }
+
+    /** Flows the sweeps removed so far. */
+    long swept() {
+        return swept.get();
+    }
+
+    /** Why the thread stopped early, or null. */
+    Throwable failure() {
+        return failure;
+    }
+
+    private void loop() {
+        long nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
+        try {
+            while (!stop) {
+                for (Source s : sources) {
+                    // one ring per interface: poll the first with a timeout, drain the others
+                    records.addAndGet(s == sources.get(0) ? s.records().poll(POLL_MILLIS) : s.records().drain());
+                }
+                long now = System.nanoTime();
+                if (now >= nextSweep) {
+                    for (Source s : sources) {
+                        s.records().drain(); // what the kernel reported comes before what the sweep finds
+                        swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.listener()));
+                    }
+                    nextSweep = now + SWEEP_EVERY_NANOS;
+                }
+            }
+        } catch (Throwable t) {
+            failure = t;
+            synchronized (out) {
+                out.println("flow export stopped: " + t);
+                out.flush();
+            }
+        }
+    }
+
+    /**
+     * Stops the thread, then on the caller's thread drains the rings a last time and reports every
+     * flow still in the tables as {@link FlowReason#END}. Call before the programs are detached.
+     */
+    @Override
+    public void close() {
+        stop = true;
+        try {
+            thread.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        long now = System.nanoTime();
+        for (Source s : sources) {
+            try {
+                records.addAndGet(s.records().drain());
+                KernelFlowTable.forEach(s.flows(), (k, v) -> {
+                    boolean reported = (v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & FlowLayout.CLOSE_ENDED) != 0;
+                    if (!reported) {
+                        s.listener().onRecord(now, FlowReason.END, k, v);
+                    }
+                });
+            } finally {
+                s.records().close();
+            }
+        }
+    }
+}
