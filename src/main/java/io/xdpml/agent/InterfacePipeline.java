@@ -2,6 +2,7 @@ package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.ModelAction;
+import io.xdpml.agent.config.OutputsSection;
 import io.xdpml.agent.config.SamplingSection;
 import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.dataplane.DataPlaneSetup;
@@ -234,6 +235,12 @@ final class InterfacePipeline implements DataPlaneSetup {
         }
         if (!running.delivery().to().equals(next.delivery().to()) || !running.delivery().queues().equals(next.delivery().queues())) {
             return "delivery kind or queues changed";
+        }
+        OutputsSection a = running.outputs();
+        OutputsSection b = next.outputs();
+        if (!java.util.Objects.equals(a.eve(), b.eve()) || !java.util.Objects.equals(a.ipfix(), b.ipfix())
+                || !java.util.Objects.equals(a.metrics(), b.metrics())) {
+            return "outputs.eve, outputs.ipfix or outputs.metrics changed (opened at start)";
         }
         return null;
     }
