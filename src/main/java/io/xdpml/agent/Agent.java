@@ -122,6 +122,8 @@ public final class Agent implements AutoCloseable {
     private volatile AgentConfig config;
     private volatile Detecting detecting;
     private BufferedWriter jsonLines;
+    private AgentOutputs outputs;
+    private FlowExport flowExport;
     private long detectionsTotal;
     private int reloads;
     private int rejected;
@@ -144,8 +146,17 @@ public final class Agent implements AutoCloseable {
         try {
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
+            outputs = AgentOutputs.open(config); // files and sockets first: a bad one fails before anything is attached
             for (InterfaceSpec spec : config.interfaces()) {
                 members.add(open(spec.name()));
+            }
+            if (config.flows().enabled() && outputs.wantsFlows()) {
+                List<FlowExport.Source> sources = new ArrayList<>();
+                for (Member m : members) {
+                    sources.add(FlowExport.Source.of(m.iface(), m.processor().program().object(), outputs.flowsOf(m.iface()),
+                            config.flows().idleTimeout().toNanos()));
+                }
+                flowExport = new FlowExport(sources, out);
             }
             writeInfo();
         } catch (IOException | RuntimeException e) {
@@ -306,6 +317,9 @@ public final class Agent implements AutoCloseable {
         for (Member m : members) {
             m.processor().start();
         }
+        if (flowExport != null) {
+            flowExport.start();
+        }
         long start = System.nanoTime();
         long end = extras.durationSeconds() > 0 ? start + (long) (extras.durationSeconds() * 1e9) : Long.MAX_VALUE;
         long tick = 1_000_000_000L;
@@ -333,6 +347,9 @@ public final class Agent implements AutoCloseable {
                 break;
             }
             report(false);
+            if (flowExport != null && flowExport.failure() != null) {
+                throw new IllegalStateException("flow export failed: " + flowExport.failure(), flowExport.failure());
+            }
             for (Member m : members) {
                 if (m.classifier() != null) {
                     m.flagged().report(out, m.processor(), config.mitigation().block().toSeconds());
@@ -354,8 +371,18 @@ public final class Agent implements AutoCloseable {
             m.processor().stop();
         }
         report(true);
+        closeFlowExport(); // every flow still in the tables reported, while the programs are still attached
         summary();
         return exit;
+    }
+
+    private void closeFlowExport() {
+        if (flowExport != null) {
+            FlowExport e = flowExport;
+            flowExport = null;
+            e.close();
+            outputs.flush();
+        }
     }
 
     private String goneInterface() {
@@ -454,6 +481,8 @@ public final class Agent implements AutoCloseable {
         for (Detection det : fresh) {
             detectionsTotal++;
             observer.detected(det);
+            outputs.alert(det, blockSeconds > 0 && !det.sources().isEmpty() && config.blocks().enabled()
+                    || config.mitigation().measures() && !Measures.forDetection(det, config.mitigation().measureSettings()).isEmpty());
             say("DETECTED " + det.toLine());
             if (jsonLines != null) {
                 ObjectNode o = json.createObjectNode();
@@ -575,6 +604,11 @@ public final class Agent implements AutoCloseable {
     /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
     @Override
     public void close() {
+        try {
+            closeFlowExport();
+        } catch (RuntimeException e) {
+            say("closing the flow export: " + e.getMessage());
+        }
         for (Member m : members) {
             try {
                 m.processor().close();
@@ -599,6 +633,10 @@ public final class Agent implements AutoCloseable {
             if (jsonLines != null) {
                 jsonLines.close();
                 jsonLines = null;
+            }
+            if (outputs != null) {
+                outputs.close();
+                outputs = null;
             }
             if (onnxModel != null) {
                 onnxModel.close();

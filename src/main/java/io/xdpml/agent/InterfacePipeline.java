@@ -58,6 +58,9 @@ final class InterfacePipeline implements DataPlaneSetup {
                 .orElse(io.xdpml.kernel.XdpMode.AUTO);
     }
 
+    /** Bytes of the flow-record ring when flows are exported: about 11,600 records of 360 bytes. */
+    static final int FLOW_RECORDS_EXPORTING = 4 << 20;
+
     @Override
     public void configure(BpfObject o) {
         AgentConfig c = config;
@@ -74,6 +77,9 @@ final class InterfacePipeline implements DataPlaneSetup {
             o.setMaxEntries("xdpml_flows", c.flows().maxFlows());
             o.setConstant("cfg_idle_timeout_ns", c.flows().idleTimeout().toNanos());
             o.setConstant("cfg_active_timeout_ns", c.flows().activeTimeout().toNanos());
+            if (c.outputs().wantsFlows()) {
+                o.setMaxEntries("xdpml_flow_records", FLOW_RECORDS_EXPORTING); // drained every 100 ms
+            }
             if (c.sampling().enabled() && c.sampling().by() == SamplingSection.By.FLOW) {
                 o.setConstant("cfg_sample_flow_n", c.sampling().every());
             }

@@ -1,0 +1,93 @@
+package io.xdpml.agent;
+
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.OutputsSection;
+import io.xdpml.detect.Detection;
+import io.xdpml.flow.EndedFlow;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.FlowSink;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The agent's outputs for other tools (EVE JSON, IPFIX): opened at start from
+ * {@code outputs}, closed at stop. Flows reach them through {@link #flowsOf} (on the flow export
+ * thread), detections through {@link #alert} (on the agent's loop).
+ */
+final class AgentOutputs implements AutoCloseable {
+    /** Kernel times are CLOCK_MONOTONIC ns; outputs write wall-clock time: the difference, taken once. */
+    private final long monotonicToEpochNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+    private final List<FlowSink> flowSinks = new ArrayList<>();
+    private final List<String> classes;
+
+    private AgentOutputs(List<String> classes) {
+        this.classes = classes;
+    }
+
+    static AgentOutputs open(AgentConfig config) throws IOException {
+        AgentOutputs o = new AgentOutputs(config.model().enabled() ? config.model().model().classes() : List.of());
+        OutputsSection s = config.outputs();
+        try {
+            // the sinks: EVE (flows) and IPFIX, each opened here
+        } catch (RuntimeException e) {
+            o.close();
+            throw e;
+        }
+        return o;
+    }
+
+    boolean wantsFlows() {
+        return !flowSinks.isEmpty();
+    }
+
+    /** Epoch ns of a kernel (CLOCK_MONOTONIC) time. */
+    long epochNanos(long monotonicNanos) {
+        return monotonicNanos + monotonicToEpochNanos;
+    }
+
+    /** Where the flow records of {@code iface} go (called on the flow export thread only). */
+    FlowRecordListener flowsOf(String iface) {
+        return (time, reason, key, state) -> {
+            EndedFlow f = EndedFlow.copyOf(key, state, reason, time);
+            String cls = classOf(state);
+            if (cls != null) {
+                f = f.withVerdict(cls, Double.NaN);
+            }
+            for (FlowSink sink : flowSinks) {
+                sink.flow(f);
+            }
+        };
+    }
+
+    /** The class the model stage cached for the flow (flow mode), or null. */
+    private String classOf(MemorySegment state) {
+        int v = state.get(ValueLayout.JAVA_BYTE, FlowLayout.VERDICT) & 0xff;
+        return v == 0 || v > classes.size() ? null : classes.get(v - 1);
+    }
+
+    /** A new detection; {@code blocked} when the agent mitigates it. */
+    void alert(Detection d, boolean blocked) {
+    }
+
+    void flush() {
+        for (FlowSink sink : flowSinks) {
+            sink.flush();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (FlowSink sink : flowSinks) {
+            try {
+                sink.close();
+            } catch (RuntimeException e) {
+                // closing one output must not keep the others open
+            }
+        }
+        flowSinks.clear();
+    }
+}
