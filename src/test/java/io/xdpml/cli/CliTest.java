@@ -79,6 +79,8 @@ class CliTest {
         assertThat(row[0]).isEqualTo("141.142.228.5"); // the initiator
         assertThat(row[4]).isEqualTo("6");
         assertThat(Long.parseLong(row[7]) + Long.parseLong(row[8])).isEqualTo(14);
+        assertThat(lines.get(0)).endsWith(",ip_version,vlan,vni,end_reason");
+        assertThat(row[row.length - 1]).isEqualTo("tcp_close");
     }
 
     @Test
@@ -86,10 +88,12 @@ class CliTest {
         CliHarness.Result r = run("flows", "--engine", "java", "--records", TestData.capture("benign/ndpi-ftp.pcap").toString());
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(3); // three TCP connections, each closed with FIN both ways
-        for (String l : lines) {
-            JsonNode j = new ObjectMapper().readTree(l);
-            assertThat(j.get("reason").asText()).isEqualTo("tcp_close");
+        // three TCP connections, each closed with FIN both ways; then the final sweep reports each
+        // once more with its final state (tail: the last ACK it absorbed after the close)
+        assertThat(lines).hasSize(6);
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode j = new ObjectMapper().readTree(lines.get(i));
+            assertThat(j.get("reason").asText()).isEqualTo(i < 3 ? "tcp_close" : "tail");
             assertThat(j.get("protocol").asInt()).isEqualTo(6);
         }
     }
