@@ -97,4 +97,37 @@ class CliTest {
             assertThat(j.get("protocol").asInt()).isEqualTo(6);
         }
     }
+
+    /**
+     * Both engines print the same listing, in CSV and in text (but for the engine's name); every
+     * tracked packet is in a listed flow; the end reasons are there.
+     */
+    @Test
+    void flowsListingIsTheSameFromTheKernelAndJava() {
+        TestData.assumeBpf();
+        String lan = TestData.capture("benign/lan-trace-2012.pcap").toString();
+        for (List<String> options : List.<List<String>>of(List.of("--csv"), List.of("--csv", "--idle-timeout", "5", "--active-timeout", "3"),
+                List.of())) {
+            List<String> kernel = new java.util.ArrayList<>(List.of("flows", "--engine", "kernel", lan));
+            List<String> java = new java.util.ArrayList<>(List.of("flows", "--engine", "java", lan));
+            kernel.addAll(options);
+            java.addAll(options);
+            CliHarness.Result k = run(kernel.toArray(String[]::new));
+            CliHarness.Result j = run(java.toArray(String[]::new));
+            assertThat(k.code()).as(k.err()).isZero();
+            assertThat(j.code()).as(j.err()).isZero();
+            assertThat(k.out().replace("engine: kernel", "engine: java")).as("listing %s", options).isEqualTo(j.out());
+            if (options.isEmpty()) {
+                assertThat(j.out().lines().toList().get(1)).isEqualTo("ended by: 5959 tcp_close, 187 idle, 149 end; 5959 closed"
+                        + " flow(s) absorbed 5983 packet(s) after the close; 62038 packets in the flows");
+                continue;
+            }
+            List<String> rows = j.out().lines().skip(1).toList();
+            long packets = rows.stream().map(l -> l.split(",")).mapToLong(r -> Long.parseLong(r[7]) + Long.parseLong(r[8])).sum();
+            assertThat(packets).as("packets over the listed flows %s: 62,781 frames, 743 not IP", options).isEqualTo(62_038);
+            assertThat(rows).as("flows %s", options).hasSize(options.size() == 1 ? 6_295 : 6_472);
+            assertThat(rows.stream().map(l -> l.substring(l.lastIndexOf(',') + 1)).distinct().sorted().toList())
+                    .containsExactly("end", "idle", "tcp_close");
+        }
+    }
 }
