@@ -77,7 +77,7 @@ struct xdpml_flow {
 #define XDPML_CLOSE_FIN_FWD 1
 #define XDPML_CLOSE_FIN_BWD 2
 #define XDPML_CLOSE_RST 4
-#define XDPML_CLOSE_ENDED 8 /* the end record was emitted; later packets are absorbed */
+#define XDPML_CLOSE_ENDED 8 /* the tcp_close record was emitted; later packets are absorbed (tail record) */
 
 /* Why a flow record was emitted. */
 enum xdpml_flow_reason {
@@ -85,6 +85,10 @@ enum xdpml_flow_reason {
 	XDPML_FR_IDLE = 2,       /* the flow's next packet came after the idle timeout */
 	XDPML_FR_ACTIVE = 3,     /* periodic record of a long flow (active timeout) */
 	XDPML_FR_SWEPT_IDLE = 4, /* removed by the Java sweeper after the idle timeout */
+	/* 5 is FlowReason.END (Java only: still in the table when a listing ends) */
+	XDPML_FR_TAIL = 6,       /* a flow reported at tcp_close leaves the table: its final state, with
+				    the packets it absorbed after the close (restart in place, or the
+				    Java sweeper after the linger) */
 };
 
 /*

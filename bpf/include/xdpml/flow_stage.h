@@ -100,8 +100,8 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 			return NULL;
 		}
 	} else if (now > f->last_ns && now - f->last_ns > cfg_idle_timeout_ns) {
-		if (!(f->closing & XDPML_CLOSE_ENDED))
-			xdpml_flow_emit(key, f, XDPML_FR_IDLE, now);
+		/* an ended flow was reported at close: report its final state, tail included */
+		xdpml_flow_emit(key, f, (f->closing & XDPML_CLOSE_ENDED) ? XDPML_FR_TAIL : XDPML_FR_IDLE, now);
 		__builtin_memset(f, 0, sizeof(*f));
 		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
 	}

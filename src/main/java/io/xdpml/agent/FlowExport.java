@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The running agent's flows as they end, for the flow outputs (EVE flow events, IPFIX): one thread
  * that drains every interface's flow-record ring buffer ({@code xdpml_flow_records}: TCP close,
  * idle restart, active timeout), sweeps its flow table ({@code xdpml_flows}) every
- * {@link #SWEEP_EVERY_NANOS} (idle flows reported, closed flows removed after {@link #LINGER_NANOS}),
+ * {@link #SWEEP_EVERY_NANOS} (idle flows reported, closed flows removed after {@link #LINGER_NANOS} and
+ * reported with their final state, {@link FlowReason#TAIL}),
  * and when the agent stops reports every flow still in the table ({@link FlowReason#END}).
  * Each interface's records go to its own listener, on this thread only.
  *
@@ -102,7 +103,9 @@ final class FlowExport implements AutoCloseable {
 
     /**
      * Stops the thread, then on the caller's thread drains the rings a last time and reports every
-     * flow still in the tables as {@link FlowReason#END}. Call before the programs are detached.
+     * flow still in the tables: as {@link FlowReason#END}, or a closed one as {@link FlowReason#TAIL}
+     * (its final state; a {@link io.xdpml.flow.FlowLog} listener reports it once, as tcp_close).
+     * Call before the programs are detached.
      */
     @Override
     public void close() {
@@ -117,10 +120,9 @@ final class FlowExport implements AutoCloseable {
             try {
                 records.addAndGet(s.records().drain());
                 KernelFlowTable.forEach(s.flows(), (k, v) -> {
-                    boolean reported = (v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & FlowLayout.CLOSE_ENDED) != 0;
-                    if (!reported) {
-                        s.listener().onRecord(now, FlowReason.END, k, v);
-                    }
+                    // a closed flow's final state (what it absorbed since its tcp_close record) as its tail
+                    boolean closed = (v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & FlowLayout.CLOSE_ENDED) != 0;
+                    s.listener().onRecord(now, closed ? FlowReason.TAIL : FlowReason.END, k, v);
                 });
             } finally {
                 s.records().close();

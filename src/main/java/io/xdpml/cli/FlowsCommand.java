@@ -2,29 +2,30 @@ package io.xdpml.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowConfig;
-import io.xdpml.flow.FlowCounter;
 import io.xdpml.flow.FlowCsv;
 import io.xdpml.flow.FlowEngine;
 import io.xdpml.flow.FlowFeature;
 import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.FlowListing;
 import io.xdpml.flow.FlowRecord;
 import io.xdpml.flow.FlowRecordListener;
 import io.xdpml.flow.FlowReplay;
+import io.xdpml.flow.FlowSink;
 import io.xdpml.flow.JavaFlowEngine;
 import io.xdpml.flow.KernelFlowEngine;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.TransportHeaders;
 import java.io.PrintWriter;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,9 +35,11 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml flows FILE}: the flow table of a capture. */
 @Command(name = "flows", mixinStandardHelpOptions = true,
-        header = "The flows of a capture with every feature, or its flow records.",
-        description = {"Track the flows of a capture with its own timing and print one row per flow: key, first/last time,",
-            "packets and bytes per direction (src = the initiator) and every feature (docs/flows.md).",
+        header = "Every flow of a capture, once, with every feature and why it ended; or its flow records.",
+        description = {"Track the flows of a capture with its own timing and print one row per flow, in the order of their",
+            "first packets: key, first/last time, packets and bytes per direction (src = the initiator), every feature",
+            "(docs/flows.md) and the end reason (tcp_close, idle, swept_idle, end: still going at the end of the capture).",
+            "A 5-tuple that goes idle or closes and comes back is two flows. The flows' packets add up to the tracked ones.",
             "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as",
             "the packet's time; needs root); --engine java through the reference tracker. Both give the same flows.",
             "--records shows the flow records instead, as Java receives them (docs/flows.md)."})
@@ -55,14 +58,15 @@ final class FlowsCommand implements Callable<Integer> {
 
     static final class Format {
         @Option(names = "--csv", description = "CSV: src_addr,src_port,dst_addr,dst_port,protocol,first_ns,last_ns,"
-                + "fwd_packets,bwd_packets,fwd_bytes,bwd_bytes, every feature, ip_version,vlan,vni")
+                + "fwd_packets,bwd_packets,fwd_bytes,bwd_bytes, every feature, ip_version,vlan,vni,end_reason")
         boolean csv;
 
         @Option(names = "--json", description = "a JSON array of flows with the CSV's fields")
         boolean json;
 
         @Option(names = "--records", description = {"the flow records as they are emitted, one JSON object per line",
-            "(kernel: through the BPF ring buffer): at TCP close, idle restart, active timeout, and from a final sweep"})
+            "(kernel: through the BPF ring buffer): at TCP close, idle restart, active timeout, tail (a closed flow",
+            "leaving the table), and from a final sweep"})
         boolean records;
     }
 
@@ -98,72 +102,23 @@ final class FlowsCommand implements Callable<Integer> {
             err.println("xdpml flows: kernel engine unavailable (" + BpfSupport.unavailableReason().get() + "); using --engine java");
             chosen = EngineChoice.java;
         }
-        List<byte[][]> flows = new ArrayList<>();
+        Function<FlowRecordListener, FlowEngine> engines = chosen == EngineChoice.kernel
+                ? l -> new KernelFlowEngine(config, l) : l -> new JavaFlowEngine(config, TestRun.maxTestRunFrame(), l);
         FlowReplay.Result result;
-        long notIp;
-        long restarts;
-        long evictions;
-        ObjectMapper mapper = new ObjectMapper();
-        FlowRecord view = new FlowRecord();
-        FlowRecordListener printer = !format.records ? FlowRecordListener.NONE : (t, reason, k, s) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("time_ns", t);
-            m.put("reason", reason.label());
-            m.putAll(json(view.wrap(k, s)));
-            try {
-                out.println(mapper.writeValueAsString(m));
-            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
-                throw new IllegalStateException(ex);
-            }
-        };
-        try (FlowEngine e = chosen == EngineChoice.kernel ? new KernelFlowEngine(config, printer)
-                : new JavaFlowEngine(config, TestRun.maxTestRunFrame(), printer)) {
-            result = FlowReplay.replay(file, e);
+        if (format.records) {
+            result = records(engines, config, out);
+        } else {
+            FlowListing listing = FlowListing.of(file, engines, FlowRecordListener.NONE);
+            result = listing.replay();
             if (result.damage() != null && result.packets() == 0) {
                 throw result.damage(); // not a capture at all, or broken before its first packet
             }
-            if (format.records) { // what is left: reported by a sweep after every flow went idle
-                long[] last = {0};
-                e.forEachFlow((k, v) -> last[0] = Math.max(last[0], FlowLayout.u64(v, FlowLayout.LAST_NS)));
-                e.sweep(last[0] + config.idleTimeoutNanos() + 1, 0);
+            try (FlowSink sink = format.csv ? new CsvSink(out) : format.json ? new JsonSink(out) : new TextSink(out, listing, chosen)) {
+                list(listing.flows(), List.of(sink));
             }
-            e.forEachFlow((k, v) -> flows.add(new byte[][] {k.toArray(ValueLayout.JAVA_BYTE),
-                v.asSlice(0, FlowLayout.FLOW_SIZE).toArray(ValueLayout.JAVA_BYTE)}));
-            notIp = e.counter(FlowCounter.NOT_IP);
-            evictions = e.evictions();
-            restarts = e.counter(FlowCounter.IDLE_RESTART);
-        }
-        // stable order: by first packet time, then key bytes
-        flows.sort((a, b) -> {
-            int c = Long.compareUnsigned(firstNs(a), firstNs(b));
-            return c != 0 ? c : java.util.Arrays.compare(a[0], b[0]);
-        });
-        FlowRecord r = new FlowRecord();
-        if (format.records) {
-            // printed as they came
-        } else if (format.csv) {
-            out.println(FlowCsv.header());
-            for (byte[][] f : flows) {
-                FlowCsv.row(out, r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1])));
-            }
-        } else if (format.json) {
-            List<Map<String, Object>> rows = new ArrayList<>();
-            for (byte[][] f : flows) {
-                rows.add(json(r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1]))));
-            }
-            out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
-        } else {
-            out.printf("%s  (engine: %s, %d packets, %d flows, %d not IP, %d idle restarts, %d evicted)%n", file,
-                    chosen, result.replayed(), flows.size(), notIp, restarts, evictions);
-            out.printf("%-41s %-41s %5s %9s %9s %11s %11s %10s%n", "source (initiator)", "destination", "proto",
-                    "fwd pkts", "bwd pkts", "fwd bytes", "bwd bytes", "duration");
-            for (byte[][] f : flows) {
-                r.wrap(MemorySegment.ofArray(f[0]), MemorySegment.ofArray(f[1]));
-                out.printf("%-41s %-41s %5d %9d %9d %11d %11d %9.3fs%n",
-                        endpoint(r.sourceAddress().getHostAddress(), r.sourcePort()),
-                        endpoint(r.destinationAddress().getHostAddress(), r.destinationPort()), r.protocol(),
-                        r.packets(FlowLayout.FWD), r.packets(FlowLayout.BWD), r.bytes(FlowLayout.FWD),
-                        r.bytes(FlowLayout.BWD), r.feature(FlowFeature.DURATION_US) / 1e6);
+            if (listing.evictions() > 0 || listing.recordsLost() > 0) {
+                err.printf("xdpml flows: %d flow(s) evicted from the full table, %d record(s) lost: their packets are missing"
+                        + " from the listing (--max-flows)%n", listing.evictions(), listing.recordsLost());
             }
         }
         out.flush();
@@ -179,8 +134,130 @@ final class FlowsCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static long firstNs(byte[][] f) {
-        return FlowLayout.u64(MemorySegment.ofArray(f[1]), FlowLayout.FIRST_NS);
+    /** The raw records as emitted, one JSON object per line, then those of a final sweep after every flow went idle. */
+    private FlowReplay.Result records(Function<FlowRecordListener, FlowEngine> engines, FlowConfig config, PrintWriter out)
+            throws Exception {
+        ObjectMapper mapper = new ObjectMapper();
+        FlowRecord view = new FlowRecord();
+        FlowRecordListener printer = (t, reason, k, s) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("time_ns", t);
+            m.put("reason", reason.label());
+            m.putAll(json(view.wrap(k, s)));
+            try {
+                out.println(mapper.writeValueAsString(m));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+        try (FlowEngine e = engines.apply(printer)) {
+            FlowReplay.Result result = FlowReplay.replay(file, e);
+            if (result.damage() != null && result.packets() == 0) {
+                throw result.damage();
+            }
+            long[] last = {0};
+            e.forEachFlow((k, v) -> last[0] = Math.max(last[0], FlowLayout.u64(v, FlowLayout.LAST_NS)));
+            e.sweep(last[0] + config.idleTimeoutNanos() + 1, 0);
+            return result;
+        }
+    }
+
+    /** Hands every listed flow to every sink (the listing's outputs; EVE and IPFIX plug in here). */
+    private static void list(List<EndedFlow> flows, List<FlowSink> sinks) {
+        for (EndedFlow f : flows) {
+            for (FlowSink s : sinks) {
+                s.flow(f);
+            }
+        }
+        sinks.forEach(FlowSink::flush);
+    }
+
+    /** {@code --csv}: FlowCsv. */
+    private static final class CsvSink implements FlowSink {
+        private final PrintWriter out;
+
+        CsvSink(PrintWriter out) {
+            this.out = out;
+            out.println(FlowCsv.header());
+        }
+
+        @Override
+        public void flow(EndedFlow f) {
+            FlowCsv.row(out, f);
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
+    }
+
+    /** {@code --json}: one array, written at close. */
+    private static final class JsonSink implements FlowSink {
+        private final PrintWriter out;
+        private final List<Map<String, Object>> rows = new ArrayList<>();
+
+        JsonSink(PrintWriter out) {
+            this.out = out;
+        }
+
+        @Override
+        public void flow(EndedFlow f) {
+            Map<String, Object> m = json(f.view());
+            m.put("end_reason", f.reason().label());
+            rows.add(m);
+        }
+
+        @Override
+        public void close() {
+            try {
+                out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException ex) {
+                throw new IllegalStateException(ex);
+            }
+            out.flush();
+        }
+    }
+
+    /** The text table, after a summary of the run and of the end reasons. */
+    private final class TextSink implements FlowSink {
+        private final PrintWriter out;
+
+        TextSink(PrintWriter out, FlowListing l, EngineChoice chosen) {
+            this.out = out;
+            out.printf("%s  (engine: %s, %d packets, %d flows, %d not IP, %d idle restarts, %d evicted)%n", file, chosen,
+                    l.replay().replayed(), l.flows().size(), l.notIp(), l.restarts(), l.evictions());
+            StringBuilder b = new StringBuilder("ended by:");
+            l.byReason().forEach((r, n) -> b.append(' ').append(n).append(' ').append(r.label()).append(','));
+            if (b.charAt(b.length() - 1) == ',') {
+                b.setLength(b.length() - 1);
+            } else {
+                b.append(" nothing");
+            }
+            b.append("; ").append(l.tailFlows()).append(" closed flow(s) absorbed ").append(l.tailPackets())
+                    .append(" packet(s) after the close; ").append(l.packets()).append(" packets in the flows");
+            if (l.activeReports() > 0) {
+                b.append("; ").append(l.activeReports()).append(" active-timeout report(s) not listed");
+            }
+            out.println(b);
+            out.printf("%-41s %-41s %5s %9s %9s %11s %11s %10s  %s%n", "source (initiator)", "destination", "proto",
+                    "fwd pkts", "bwd pkts", "fwd bytes", "bwd bytes", "duration", "end");
+        }
+
+        @Override
+        public void flow(EndedFlow f) {
+            FlowRecord r = f.view();
+            out.printf("%-41s %-41s %5d %9d %9d %11d %11d %9.3fs  %s%n",
+                    endpoint(r.sourceAddress().getHostAddress(), r.sourcePort()),
+                    endpoint(r.destinationAddress().getHostAddress(), r.destinationPort()), r.protocol(),
+                    r.packets(FlowLayout.FWD), r.packets(FlowLayout.BWD), r.bytes(FlowLayout.FWD),
+                    r.bytes(FlowLayout.BWD), r.feature(FlowFeature.DURATION_US) / 1e6, f.reason().label());
+        }
+
+        @Override
+        public void flush() {
+            out.flush();
+        }
     }
 
     private static String endpoint(String addr, int port) {

@@ -6,12 +6,13 @@ import java.io.PrintWriter;
  * The flow CSV, a stable interface for scripts: the columns {@code src_addr, src_port, dst_addr,
  * dst_port, protocol, first_ns, last_ns, fwd_packets, bwd_packets, fwd_bytes, bwd_bytes} (src =
  * the flow's initiator; bytes = whole frame lengths as captured), then every {@link FlowFeature}
- * by its column name, then {@code ip_version, vlan, vni}.
+ * by its column name, then {@code ip_version, vlan, vni, end_reason} ({@link FlowReason#label()}:
+ * why the flow ended, docs/flows.md).
  */
 public final class FlowCsv {
     public static final String[] KEY_COLUMNS = {"src_addr", "src_port", "dst_addr", "dst_port", "protocol", "first_ns",
         "last_ns", "fwd_packets", "bwd_packets", "fwd_bytes", "bwd_bytes"};
-    public static final String[] TRAILING_COLUMNS = {"ip_version", "vlan", "vni"};
+    public static final String[] TRAILING_COLUMNS = {"ip_version", "vlan", "vni", "end_reason"};
 
     private FlowCsv() {}
 
@@ -26,7 +27,12 @@ public final class FlowCsv {
         return b.toString();
     }
 
-    public static void row(PrintWriter out, FlowRecord r) {
+    /** One listed flow. */
+    public static void row(PrintWriter out, EndedFlow f) {
+        row(out, f.view(), f.reason());
+    }
+
+    public static void row(PrintWriter out, FlowRecord r, FlowReason endReason) {
         out.print(r.sourceAddress().getHostAddress());
         out.print(',');
         out.print(r.sourcePort());
@@ -57,6 +63,8 @@ public final class FlowCsv {
         out.print(',');
         out.print(r.vlan());
         out.print(',');
-        out.println(r.vni());
+        out.print(r.vni());
+        out.print(',');
+        out.println(endReason.label());
     }
 }

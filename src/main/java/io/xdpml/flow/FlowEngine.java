@@ -23,7 +23,8 @@ public interface FlowEngine extends AutoCloseable {
 
     /**
      * Sweeps the table at {@code nowNanos} ({@link FlowSweeper}): idle flows are removed and
-     * reported to the engine's listener, closed flows removed after {@code lingerNanos}.
+     * reported to the engine's listener ({@link FlowReason#SWEPT_IDLE}), closed flows removed after
+     * {@code lingerNanos} and reported with their final state ({@link FlowReason#TAIL}).
      *
      * @return the flows removed
      */

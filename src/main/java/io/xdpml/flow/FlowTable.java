@@ -45,9 +45,8 @@ public final class FlowTable {
         } else {
             long last = u64(f, LAST_NS);
             if (Long.compareUnsigned(now, last) > 0 && Long.compareUnsigned(now - last, config.idleTimeoutNanos()) > 0) {
-                if ((closing(f) & CLOSE_ENDED) == 0) {
-                    emit(key, f, FlowReason.IDLE, now);
-                }
+                // an ended flow was reported at close: report its final state, tail included
+                emit(key, f, (closing(f) & CLOSE_ENDED) != 0 ? FlowReason.TAIL : FlowReason.IDLE, now);
                 f.fill((byte) 0);
                 counters[FlowCounter.IDLE_RESTART.id()]++;
             }
@@ -85,7 +84,7 @@ public final class FlowTable {
         listener.onRecord(now, reason, key, f);
     }
 
-    /** Removes what {@link FlowSweeper} says to, reporting idle flows; returns the flows removed. */
+    /** Removes what {@link FlowSweeper} says to, reporting each flow removed; returns the flows removed. */
     public int sweep(long now, long lingerNanos) {
         int removed = 0;
         for (Iterator<Map.Entry<FlowKey, MemorySegment>> it = flows.entrySet().iterator(); it.hasNext();) {
@@ -94,9 +93,7 @@ public final class FlowTable {
             if (a == FlowSweeper.Action.KEEP) {
                 continue;
             }
-            if (a == FlowSweeper.Action.REMOVE_AND_REPORT) {
-                listener.onRecord(now, FlowReason.SWEPT_IDLE, MemorySegment.ofArray(e.getKey().bytes), e.getValue());
-            }
+            listener.onRecord(now, a.reason(), MemorySegment.ofArray(e.getKey().bytes), e.getValue());
             it.remove();
             removed++;
         }

@@ -7,7 +7,6 @@ import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.pipeline.Pipelines;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -148,29 +147,8 @@ public final class KernelFlowEngine implements FlowEngine {
     @Override
     public int sweep(long nowNanos, long lingerNanos) {
         records.drain(); // what the kernel reported comes first
-        int removed = 0;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment key = a.allocate(FlowLayout.KEY_SIZE, 8);
-            MemorySegment value = a.allocate(FlowLayout.FLOW_SIZE, 8);
-            for (byte[] k : flows.keys()) {
-                key.copyFrom(MemorySegment.ofArray(k));
-                if (!flows.lookup(key, value)) {
-                    continue;
-                }
-                FlowSweeper.Action act = FlowSweeper.decide(value, nowNanos, config.idleTimeoutNanos(), lingerNanos);
-                if (act == FlowSweeper.Action.KEEP) {
-                    continue;
-                }
-                // a packet may update the flow between lookup and delete: that packet is lost to the record
-                if (flows.delete(key)) {
-                    removed++;
-                    swept++;
-                    if (act == FlowSweeper.Action.REMOVE_AND_REPORT) {
-                        listener.onRecord(nowNanos, FlowReason.SWEPT_IDLE, key, value);
-                    }
-                }
-            }
-        }
+        int removed = KernelFlowSweep.sweep(flows, nowNanos, config.idleTimeoutNanos(), lingerNanos, listener);
+        swept += removed;
         return removed;
     }
 

@@ -13,7 +13,7 @@ public final class KernelFlowSweep {
 
     /**
      * Removes what {@link FlowSweeper#decide} says at {@code nowNanos} (the kernel's clock) and
-     * reports what it says to report to {@code listener}.
+     * reports every flow it removes to {@code listener} (swept_idle, or tail for a closed flow).
      *
      * @return the flows removed
      */
@@ -34,9 +34,7 @@ public final class KernelFlowSweep {
                 // a packet may update the flow between lookup and delete: that packet is lost to the record
                 if (flows.delete(key)) {
                     removed++;
-                    if (act == FlowSweeper.Action.REMOVE_AND_REPORT) {
-                        listener.onRecord(nowNanos, FlowReason.SWEPT_IDLE, key, value);
-                    }
+                    listener.onRecord(nowNanos, act.reason(), key, value); // swept_idle, or tail for a closed flow
                 }
             }
         }

@@ -79,6 +79,8 @@ class CliTest {
         assertThat(row[0]).isEqualTo("141.142.228.5"); // the initiator
         assertThat(row[4]).isEqualTo("6");
         assertThat(Long.parseLong(row[7]) + Long.parseLong(row[8])).isEqualTo(14);
+        assertThat(lines.get(0)).endsWith(",ip_version,vlan,vni,end_reason");
+        assertThat(row[row.length - 1]).isEqualTo("tcp_close");
     }
 
     @Test
@@ -86,11 +88,46 @@ class CliTest {
         CliHarness.Result r = run("flows", "--engine", "java", "--records", TestData.capture("benign/ndpi-ftp.pcap").toString());
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(3); // three TCP connections, each closed with FIN both ways
-        for (String l : lines) {
-            JsonNode j = new ObjectMapper().readTree(l);
-            assertThat(j.get("reason").asText()).isEqualTo("tcp_close");
+        // three TCP connections, each closed with FIN both ways; then the final sweep reports each
+        // once more with its final state (tail: the last ACK it absorbed after the close)
+        assertThat(lines).hasSize(6);
+        for (int i = 0; i < lines.size(); i++) {
+            JsonNode j = new ObjectMapper().readTree(lines.get(i));
+            assertThat(j.get("reason").asText()).isEqualTo(i < 3 ? "tcp_close" : "tail");
             assertThat(j.get("protocol").asInt()).isEqualTo(6);
+        }
+    }
+
+    /**
+     * Both engines print the same listing, in CSV and in text (but for the engine's name); every
+     * tracked packet is in a listed flow; the end reasons are there.
+     */
+    @Test
+    void flowsListingIsTheSameFromTheKernelAndJava() {
+        TestData.assumeBpf();
+        String lan = TestData.capture("benign/lan-trace-2012.pcap").toString();
+        for (List<String> options : List.<List<String>>of(List.of("--csv"), List.of("--csv", "--idle-timeout", "5", "--active-timeout", "3"),
+                List.of())) {
+            List<String> kernel = new java.util.ArrayList<>(List.of("flows", "--engine", "kernel", lan));
+            List<String> java = new java.util.ArrayList<>(List.of("flows", "--engine", "java", lan));
+            kernel.addAll(options);
+            java.addAll(options);
+            CliHarness.Result k = run(kernel.toArray(String[]::new));
+            CliHarness.Result j = run(java.toArray(String[]::new));
+            assertThat(k.code()).as(k.err()).isZero();
+            assertThat(j.code()).as(j.err()).isZero();
+            assertThat(k.out().replace("engine: kernel", "engine: java")).as("listing %s", options).isEqualTo(j.out());
+            if (options.isEmpty()) {
+                assertThat(j.out().lines().toList().get(1)).isEqualTo("ended by: 5959 tcp_close, 187 idle, 149 end; 5959 closed"
+                        + " flow(s) absorbed 5983 packet(s) after the close; 62038 packets in the flows");
+                continue;
+            }
+            List<String> rows = j.out().lines().skip(1).toList();
+            long packets = rows.stream().map(l -> l.split(",")).mapToLong(r -> Long.parseLong(r[7]) + Long.parseLong(r[8])).sum();
+            assertThat(packets).as("packets over the listed flows %s: 62,781 frames, 743 not IP", options).isEqualTo(62_038);
+            assertThat(rows).as("flows %s", options).hasSize(options.size() == 1 ? 6_295 : 6_472);
+            assertThat(rows.stream().map(l -> l.substring(l.lastIndexOf(',') + 1)).distinct().sorted().toList())
+                    .containsExactly("end", "idle", "tcp_close");
         }
     }
 }

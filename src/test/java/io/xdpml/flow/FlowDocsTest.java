@@ -20,5 +20,13 @@ class FlowDocsTest {
         // the CSV's fixed columns as the issue states them
         assertThat(FlowCsv.header()).startsWith("src_addr,src_port,dst_addr,dst_port,protocol,first_ns,last_ns,"
                 + "fwd_packets,bwd_packets,fwd_bytes,bwd_bytes,");
+        assertThat(FlowCsv.header()).endsWith(",ip_version,vlan,vni,end_reason");
+        // the record table names every reason a record can have (end is a listing's, not a record's)
+        String records = doc.substring(doc.indexOf("## Flow records to Java"), doc.indexOf("## ", doc.indexOf("## Flow records to Java") + 3));
+        for (FlowReason r : FlowReason.values()) {
+            if (r != FlowReason.END) {
+                assertThat(records).contains("| `" + r.label() + "` |");
+            }
+        }
     }
 }
