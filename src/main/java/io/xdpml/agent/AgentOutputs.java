@@ -5,11 +5,9 @@ import io.xdpml.agent.config.OutputsSection;
 import io.xdpml.detect.Detection;
 import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowLayout;
-import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.FlowLog;
 import io.xdpml.flow.FlowSink;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,23 +47,20 @@ final class AgentOutputs implements AutoCloseable {
         return monotonicNanos + monotonicToEpochNanos;
     }
 
-    /** Where the flow records of {@code iface} go (called on the flow export thread only). */
-    FlowRecordListener flowsOf(String iface) {
-        return (time, reason, key, state) -> {
-            EndedFlow f = EndedFlow.copyOf(key, state, reason, time);
-            String cls = classOf(state);
-            if (cls != null) {
-                f = f.withVerdict(cls, Double.NaN);
-            }
+    /** Where the flow records of {@code iface} go (used on the flow export thread only). */
+    FlowLog flowsOf(String iface) {
+        return new FlowLog(f -> {
+            String cls = classOf(f.state());
+            EndedFlow out = cls == null ? f : f.withVerdict(cls, Double.NaN);
             for (FlowSink sink : flowSinks) {
-                sink.flow(f);
+                sink.flow(out); // TODO iface
             }
-        };
+        });
     }
 
     /** The class the model stage cached for the flow (flow mode), or null. */
-    private String classOf(MemorySegment state) {
-        int v = state.get(ValueLayout.JAVA_BYTE, FlowLayout.VERDICT) & 0xff;
+    private String classOf(byte[] state) {
+        int v = state[FlowLayout.VERDICT] & 0xff;
         return v == 0 || v > classes.size() ? null : classes.get(v - 1);
     }
 

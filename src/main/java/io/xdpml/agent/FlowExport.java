@@ -2,7 +2,7 @@ package io.xdpml.agent;
 
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowReason;
-import io.xdpml.flow.FlowRecordListener;
+import io.xdpml.flow.FlowLog;
 import io.xdpml.flow.KernelFlowSweep;
 import io.xdpml.flow.KernelFlowTable;
 import io.xdpml.kernel.BpfMap;
@@ -31,14 +31,14 @@ final class FlowExport implements AutoCloseable {
     private static final int POLL_MILLIS = 100;
 
     /** One interface: its maps and where its flows go. */
-    record Source(String iface, BpfMap flows, RingBufferConsumer records, FlowRecordListener listener, long idleTimeoutNanos) {
-        static Source of(String iface, BpfObject object, FlowRecordListener listener, long idleTimeoutNanos) {
+    record Source(String iface, BpfMap flows, RingBufferConsumer records, FlowLog log, long idleTimeoutNanos) {
+        static Source of(String iface, BpfObject object, FlowLog log, long idleTimeoutNanos) {
             BpfMap ring = object.map("xdpml_flow_records");
-            RingBufferConsumer records = new RingBufferConsumer(ring, rec -> listener.onRecord(
+            RingBufferConsumer records = new RingBufferConsumer(ring, rec -> log.onRecord(
                     FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS),
                     FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
                     rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
-            return new Source(iface, object.map("xdpml_flows"), records, listener, idleTimeoutNanos);
+            return new Source(iface, object.map("xdpml_flows"), records, log, idleTimeoutNanos);
         }
     }
 
@@ -87,7 +87,7 @@ final class FlowExport implements AutoCloseable {
                 if (now >= nextSweep) {
                     for (Source s : sources) {
                         s.records().drain(); // what the kernel reported comes before what the sweep finds
-                        swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.listener()));
+                        swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.log()));
                     }
                     nextSweep = now + SWEEP_EVERY_NANOS;
                 }
@@ -102,10 +102,10 @@ final class FlowExport implements AutoCloseable {
     }
 
     /**
-     * Stops the thread, then on the caller's thread drains the rings a last time and reports every
-     * flow still in the tables: as {@link FlowReason#END}, or a closed one as {@link FlowReason#TAIL}
-     * (its final state; a {@link io.xdpml.flow.FlowLog} listener reports it once, as tcp_close).
-     * Call before the programs are detached.
+     * Stops the thread, then on the caller's thread drains the rings a last time and finishes each
+     * interface's {@link FlowLog}: every flow still in the tables is reported (a closed one as
+     * tcp_close with its final state, any other as {@link FlowReason#END}). Call before the
+     * programs are detached.
      */
     @Override
     public void close() {
@@ -119,11 +119,7 @@ final class FlowExport implements AutoCloseable {
         for (Source s : sources) {
             try {
                 records.addAndGet(s.records().drain());
-                KernelFlowTable.forEach(s.flows(), (k, v) -> {
-                    // a closed flow's final state (what it absorbed since its tcp_close record) as its tail
-                    boolean closed = (v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & FlowLayout.CLOSE_ENDED) != 0;
-                    s.listener().onRecord(now, closed ? FlowReason.TAIL : FlowReason.END, k, v);
-                });
+                s.log().finish(each -> KernelFlowTable.forEach(s.flows(), each), now);
             } finally {
                 s.records().close();
             }
