@@ -98,13 +98,29 @@ class IpfixNfdumpTest {
             s[2] += n.path("out_packets").asLong();
             s[3] += n.path("out_bytes").asLong();
         }
-        System.out.printf("%s, active timeout 0.2 s: %d reports (%d active) of %d flows; nfdump read %d records%n", capture, reports.size(),
-                active, last.size(), e.nfdump().size());
+        System.out.printf("%s, active timeout 0.2 s: %d reports (%d active) of %d flows; nfdump read %d records, -a: %d%n", capture,
+                reports.size(), active, last.size(), e.nfdump().size(), e.aggregated().size());
         assertTrue(active > 0, "no active reports");
         assertEquals(reports.size(), e.nfdump().size());
         assertEquals(last.keySet(), sums.keySet());
         for (var x : last.entrySet()) {
             assertEquals(java.util.Arrays.toString(x.getValue()), java.util.Arrays.toString(sums.get(x.getKey())), x.getKey());
+        }
+        // nfdump -a (aggregated by 5-tuple) adds the deltas up to the flows' totals by itself
+        Map<String, long[]> byTuple = new HashMap<>();
+        for (var x : last.entrySet()) {
+            long[] t = byTuple.computeIfAbsent(x.getKey().substring(0, x.getKey().indexOf(" vlan ")), k -> new long[4]);
+            for (int i = 0; i < 4; i++) {
+                t[i] += x.getValue()[i];
+            }
+        }
+        assertEquals(byTuple.size(), e.aggregated().size());
+        for (JsonNode n : e.aggregated()) {
+            String tuple = line(n.get("proto").asInt(), address(n, "src"), n.path("src_port").asInt(), address(n, "dst"),
+                    n.path("dst_port").asInt(), 0, 0, 0, 0, 0, 0, 0, "");
+            tuple = tuple.substring(0, tuple.indexOf(" vlan "));
+            long[] got = {n.get("in_packets").asLong(), n.get("in_bytes").asLong(), n.path("out_packets").asLong(), n.path("out_bytes").asLong()};
+            assertEquals(java.util.Arrays.toString(byTuple.get(tuple)), java.util.Arrays.toString(got), tuple);
         }
     }
 
@@ -112,7 +128,8 @@ class IpfixNfdumpTest {
         require(Tool.installed("nfcapd", "-V") && Tool.installed("nfdump", "-V"), "nfcapd and nfdump (apt-get install nfdump)");
     }
 
-    record Exported(IpfixExporter.Counters udp, List<JsonNode> nfdump, String log) {}
+    /** What was sent, what nfdump lists (-o json), the same aggregated by 5-tuple (-a), what nfcapd logged. */
+    record Exported(IpfixExporter.Counters udp, List<JsonNode> nfdump, List<JsonNode> aggregated, String log) {}
 
     /** Sends the flows to a fresh nfcapd, stops it, and reads its files with nfdump -o json. */
     private Exported export(List<EndedFlow> flows) throws Exception {
@@ -140,10 +157,14 @@ class IpfixNfdumpTest {
         assertEquals("", r.err().strip());
         List<JsonNode> records = new ArrayList<>();
         JSON.readTree(r.out()).forEach(records::add);
+        Tool.Result a = Tool.run(dir, List.of("nfdump", "-R", flowDir.toString(), "-a", "-o", "json"));
+        assertEquals(0, a.exit(), a.err());
+        List<JsonNode> aggregated = new ArrayList<>();
+        JSON.readTree(a.out()).forEach(aggregated::add);
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        return new Exported(counters, records, log);
+        return new Exported(counters, records, aggregated, log);
     }
 
     private static void assertSameFlows(List<String> expected, List<String> got) {
