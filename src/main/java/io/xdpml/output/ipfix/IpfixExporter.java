@@ -319,14 +319,15 @@ public final class IpfixExporter implements FlowSink {
                 throw new IllegalArgumentException("IPFIX collector " + collector + ": cannot resolve " + collector.host());
             }
             channel = DatagramChannel.open();
+            channel.configureBlocking(false); // the packet path never waits for the network
         }
 
         @Override
         void send(ByteBuffer message) throws IOException {
             int length = message.remaining();
             int sent = channel.send(message, target);
-            if (sent != length) {
-                throw new IOException("sent " + sent + " of " + length + " bytes");
+            if (sent == 0) {
+                throw new IOException("socket send buffer full: message of " + length + " bytes dropped");
             }
         }
 

@@ -66,6 +66,7 @@ class IpfixNfdumpTest {
         assertEquals(0, e.udp().errors(), "send errors");
         assertEquals(flows.size(), e.udp().records());
         assertSameFlows(expected, got);
+        assertEquals(Map.of("4 1", flows.size()), e.endReasons(), "forced end, source = initiator");
         assertTrue(e.log().contains("Flows: " + flows.size() + ",") && e.log().contains("Sequence Errors: 0,"), e.log());
     }
 
@@ -88,6 +89,10 @@ class IpfixNfdumpTest {
             active += f.ended() ? 0 : 1;
         }
         Exported e = export(reports);
+        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        reports.forEach(f -> reasons.merge(IpfixEncoder.endReason(f.reason()) + " 1", 1, Integer::sum));
+        assertEquals(reasons, e.endReasons());
+        System.out.println("  flowEndReason and biflowDirection as nfdump shows them: " + e.endReasons());
         Map<String, long[]> sums = new HashMap<>();
         for (JsonNode n : e.nfdump()) {
             String id = line(n.get("proto").asInt(), address(n, "src"), n.path("src_port").asInt(), address(n, "dst"),
@@ -129,7 +134,7 @@ class IpfixNfdumpTest {
     }
 
     /** What was sent, what nfdump lists (-o json), the same aggregated by 5-tuple (-a), what nfcapd logged. */
-    record Exported(IpfixExporter.Counters udp, List<JsonNode> nfdump, List<JsonNode> aggregated, String log) {}
+    record Exported(IpfixExporter.Counters udp, List<JsonNode> nfdump, List<JsonNode> aggregated, Map<String, Integer> endReasons, String log) {}
 
     /** Sends the flows to a fresh nfcapd, stops it, and reads its files with nfdump -o json. */
     private Exported export(List<EndedFlow> flows) throws Exception {
@@ -161,10 +166,19 @@ class IpfixNfdumpTest {
         assertEquals(0, a.exit(), a.err());
         List<JsonNode> aggregated = new ArrayList<>();
         JSON.readTree(a.out()).forEach(aggregated::add);
+        // flowEndReason and biflowDirection: not in the JSON, but %end and %bfd (and -o raw) show them
+        Tool.Result end = Tool.run(dir, List.of("nfdump", "-q", "-R", flowDir.toString(), "-o", "fmt:%end %bfd"));
+        assertEquals(0, end.exit(), end.err());
+        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        for (String l : end.out().split("\n")) {
+            if (!l.isBlank()) {
+                reasons.merge(l.strip().replaceAll("\\s+", " "), 1, Integer::sum);
+            }
+        }
         try (Stream<Path> s = Files.walk(dir)) {
             s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
-        return new Exported(counters, records, aggregated, log);
+        return new Exported(counters, records, aggregated, reasons, log);
     }
 
     private static void assertSameFlows(List<String> expected, List<String> got) {
