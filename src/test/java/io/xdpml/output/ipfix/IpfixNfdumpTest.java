@@ -142,7 +142,8 @@ class IpfixNfdumpTest {
         Nfcapd nfcapd = Nfcapd.start(flowDir);
         IpfixExporter.Counters counters;
         String log;
-        try (IpfixExporter exporter = IpfixExporter.open(new Endpoint("127.0.0.1", nfcapd.port), null, Duration.ofMinutes(1), 7,
+        Path file = dir.resolve("flows.ipfix"); // both transports at once: the file holds the same records
+        try (IpfixExporter exporter = IpfixExporter.open(new Endpoint("127.0.0.1", nfcapd.port), file, Duration.ofMinutes(1), 7,
                 IpfixExporter.captureTime())) {
             int n = 0;
             for (EndedFlow f : flows) {
@@ -154,6 +155,10 @@ class IpfixNfdumpTest {
             }
             exporter.close();
             counters = exporter.udp();
+            assertEquals(flows.size(), exporter.file().records());
+            assertEquals(0, exporter.file().errors());
+            List<IpfixReader.Message> inFile = new IpfixReader().read(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)));
+            assertEquals(flows.size(), inFile.stream().mapToInt(m -> m.records().size()).sum());
         } finally {
             log = nfcapd.stop();
         }
