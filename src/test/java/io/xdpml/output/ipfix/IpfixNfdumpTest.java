@@ -14,20 +14,26 @@ import io.xdpml.testing.TestData;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.DatagramSocket;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -48,8 +54,22 @@ class IpfixNfdumpTest {
         "benign/ndpi-tor.pcap", "tunnel/zeek-vlan-qinqinq.pcap"})
     void nfdumpReadsEveryFlowOnce(String capture) throws Exception {
         requireNfdump();
+        everyFlowOnce(capture, "127.0.0.1");
+    }
+
+    /** The same to a collector on an IPv6 address (nfcapd -6), with IPv4 and IPv6 flows. */
+    @Test
+    void collectorOnIpv6() throws Exception {
+        requireNfdump();
+        require(NetworkInterface.networkInterfaces().flatMap(NetworkInterface::inetAddresses)
+                .anyMatch(a -> a.isLoopbackAddress() && a instanceof Inet6Address), "IPv6 on the loopback (::1)");
+        List<JsonNode> read = everyFlowOnce("benign/ndpi-tor.pcap", "::1");
+        assertTrue(read.stream().allMatch(n -> "::1".equals(n.path("ip6_router").asText())), read.toString());
+    }
+
+    private List<JsonNode> everyFlowOnce(String capture, String collector) throws Exception {
         List<EndedFlow> flows = IpfixTestFlows.endedFlows(TestData.capture(capture));
-        Exported e = export(flows);
+        Exported e = export(flows, collector);
         List<String> expected = new ArrayList<>();
         for (EndedFlow f : flows) {
             FlowRecord r = f.view();
@@ -68,6 +88,7 @@ class IpfixNfdumpTest {
         assertSameFlows(expected, got);
         assertEquals(Map.of("4 1", flows.size()), e.endReasons(), "forced end, source = initiator");
         assertTrue(e.log().contains("Flows: " + flows.size() + ",") && e.log().contains("Sequence Errors: 0,"), e.log());
+        return e.nfdump();
     }
 
     /**
@@ -88,8 +109,8 @@ class IpfixNfdumpTest {
             last.put(id, new long[] {r.packets(FlowLayout.FWD), r.bytes(FlowLayout.FWD), r.packets(FlowLayout.BWD), r.bytes(FlowLayout.BWD)});
             active += f.ended() ? 0 : 1;
         }
-        Exported e = export(reports);
-        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        Exported e = export(reports, "127.0.0.1");
+        Map<String, Integer> reasons = new TreeMap<>();
         reports.forEach(f -> reasons.merge(IpfixEncoder.endReason(f.reason()) + " 1", 1, Integer::sum));
         assertEquals(reasons, e.endReasons());
         System.out.println("  flowEndReason and biflowDirection as nfdump shows them: " + e.endReasons());
@@ -109,7 +130,7 @@ class IpfixNfdumpTest {
         assertEquals(reports.size(), e.nfdump().size());
         assertEquals(last.keySet(), sums.keySet());
         for (var x : last.entrySet()) {
-            assertEquals(java.util.Arrays.toString(x.getValue()), java.util.Arrays.toString(sums.get(x.getKey())), x.getKey());
+            assertEquals(Arrays.toString(x.getValue()), Arrays.toString(sums.get(x.getKey())), x.getKey());
         }
         // nfdump -a (aggregated by 5-tuple) adds the deltas up to the flows' totals by itself
         Map<String, long[]> byTuple = new HashMap<>();
@@ -125,7 +146,7 @@ class IpfixNfdumpTest {
                     n.path("dst_port").asInt(), 0, 0, 0, 0, 0, 0, 0, "");
             tuple = tuple.substring(0, tuple.indexOf(" vlan "));
             long[] got = {n.get("in_packets").asLong(), n.get("in_bytes").asLong(), n.path("out_packets").asLong(), n.path("out_bytes").asLong()};
-            assertEquals(java.util.Arrays.toString(byTuple.get(tuple)), java.util.Arrays.toString(got), tuple);
+            assertEquals(Arrays.toString(byTuple.get(tuple)), Arrays.toString(got), tuple);
         }
     }
 
@@ -137,13 +158,13 @@ class IpfixNfdumpTest {
     record Exported(IpfixExporter.Counters udp, List<JsonNode> nfdump, List<JsonNode> aggregated, Map<String, Integer> endReasons, String log) {}
 
     /** Sends the flows to a fresh nfcapd, stops it, and reads its files with nfdump -o json. */
-    private Exported export(List<EndedFlow> flows) throws Exception {
+    private Exported export(List<EndedFlow> flows, String host) throws Exception {
         Path flowDir = Files.createDirectories(dir.resolve("flows"));
-        Nfcapd nfcapd = Nfcapd.start(flowDir);
+        Nfcapd nfcapd = Nfcapd.start(flowDir, host);
         IpfixExporter.Counters counters;
         String log;
         Path file = dir.resolve("flows.ipfix"); // both transports at once: the file holds the same records
-        try (IpfixExporter exporter = IpfixExporter.open(new Endpoint("127.0.0.1", nfcapd.port), file, Duration.ofMinutes(1), 7,
+        try (IpfixExporter exporter = IpfixExporter.open(new Endpoint(host, nfcapd.port), file, Duration.ofMinutes(1), 7,
                 IpfixExporter.captureTime())) {
             int n = 0;
             for (EndedFlow f : flows) {
@@ -157,7 +178,7 @@ class IpfixNfdumpTest {
             counters = exporter.udp();
             assertEquals(flows.size(), exporter.file().records());
             assertEquals(0, exporter.file().errors());
-            List<IpfixReader.Message> inFile = new IpfixReader().read(java.nio.ByteBuffer.wrap(Files.readAllBytes(file)));
+            List<IpfixReader.Message> inFile = new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file)));
             assertEquals(flows.size(), inFile.stream().mapToInt(m -> m.records().size()).sum());
         } finally {
             log = nfcapd.stop();
@@ -174,7 +195,7 @@ class IpfixNfdumpTest {
         // flowEndReason and biflowDirection: not in the JSON, but %end and %bfd (and -o raw) show them
         Tool.Result end = Tool.run(dir, List.of("nfdump", "-q", "-R", flowDir.toString(), "-o", "fmt:%end %bfd"));
         assertEquals(0, end.exit(), end.err());
-        Map<String, Integer> reasons = new java.util.TreeMap<>();
+        Map<String, Integer> reasons = new TreeMap<>();
         for (String l : end.out().split("\n")) {
             if (!l.isBlank()) {
                 reasons.merge(l.strip().replaceAll("\\s+", " "), 1, Integer::sum);
@@ -250,17 +271,21 @@ class IpfixNfdumpTest {
             this.log = log;
         }
 
-        static Nfcapd start(Path flowDir) throws IOException, InterruptedException {
+        static Nfcapd start(Path flowDir, String host) throws IOException, InterruptedException {
             int port;
-            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+            try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(host, 0))) {
                 port = s.getLocalPort();
             }
             Path log = flowDir.resolveSibling("nfcapd.log");
-            Process p = new ProcessBuilder("nfcapd", "-w", flowDir.toString(), "-b", "127.0.0.1", "-p", String.valueOf(port), "-t", "3600",
-                    "-B", "4194304").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            List<String> cmd = new ArrayList<>(List.of("nfcapd", "-w", flowDir.toString(), "-b", host, "-p", String.valueOf(port), "-t", "3600",
+                    "-B", "4194304"));
+            if (host.contains(":")) {
+                cmd.add("-6");
+            }
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (true) { // listening when the port can no longer be bound
-                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", port))) {
+                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(host, port))) {
                     if (!p.isAlive()) {
                         throw new IllegalStateException("nfcapd exited: " + Files.readString(log));
                     }
