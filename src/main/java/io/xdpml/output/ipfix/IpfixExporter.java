@@ -31,8 +31,9 @@ import java.util.function.LongUnaryOperator;
  * equal the flow's totals. docs/ipfix.md.
  *
  * <p>Errors sending or writing are counted ({@link #udp()}, {@link #file()}), never thrown out of
- * {@link #flow}. One thread calls {@link #flow}, {@link #flush} and {@link #close}; the counters
- * may be read from any thread.
+ * {@link #flow}; the UDP socket is non-blocking (a full send buffer drops the message, counted).
+ * One thread calls {@link #flow}, {@link #flush} and {@link #close}; the counters may be read from
+ * any thread.
  */
 public final class IpfixExporter implements FlowSink {
     /** Active flows whose exported totals are kept (oldest forgotten beyond: a flow the kernel's LRU evicted never ends). */
@@ -225,7 +226,7 @@ public final class IpfixExporter implements FlowSink {
         return forgotten.get();
     }
 
-    /** The UDP transport's counters ({@link Counters#NONE}-like zeros when there is no collector). */
+    /** The UDP transport's counters (zeros when there is no collector). */
     public Counters udp() {
         return udp == null ? Counters.NONE : udp.counters();
     }
