@@ -160,6 +160,11 @@ public final class IpfixEncoder {
         return sequence & 0xffff_ffffL;
     }
 
+    /** Sets the next message's sequence number (tests: the wrap at 2^32). */
+    void sequence(long next) {
+        sequence = next & 0xffff_ffffL;
+    }
+
     /** Makes the current message (or the next one, when none is open) carry the templates, and finishes it. */
     public void sendTemplates() {
         if (open && !withTemplates) {

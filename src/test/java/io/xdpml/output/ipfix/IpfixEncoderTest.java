@@ -122,6 +122,27 @@ class IpfixEncoderTest {
         assertTrue(sent.stream().skip(1).noneMatch(Sent::templates), "within a minute no refresh");
     }
 
+    /** RFC 7011: the sequence number counts modulo 2^32. */
+    @Test
+    void sequenceNumberWraps() {
+        EndedFlow f = firefox().getFirst();
+        List<Sent> sent = new ArrayList<>();
+        IpfixEncoder e = new IpfixEncoder(1, 512, null, () -> 0L, (m, n, t) -> sent.add(new Sent(bytes(m), n, t)));
+        e.sequence(0xffff_fffdL);
+        for (int i = 0; i < 5; i++) {
+            e.record(f, 0, 0, 1, 1, 0, 0);
+        }
+        e.flush();
+        for (int i = 0; i < 2; i++) {
+            e.record(f, 0, 0, 1, 1, 0, 0);
+        }
+        e.flush();
+        assertEquals(2, sent.size());
+        assertEquals("fffffffd", HexFormat.of().formatHex(sent.get(0).bytes(), 8, 12));
+        assertEquals("00000002", HexFormat.of().formatHex(sent.get(1).bytes(), 8, 12));
+        assertEquals(4, e.sequence());
+    }
+
     @Test
     void templatesRefreshedOnTime() {
         EndedFlow f = firefox().getFirst();
