@@ -97,7 +97,7 @@ public final class IpfixEncoder {
         return switch (reason) {
             case IDLE, SWEPT_IDLE -> END_IDLE_TIMEOUT;
             case ACTIVE -> END_ACTIVE_TIMEOUT;
-            case TCP_CLOSE -> END_OF_FLOW_DETECTED;
+            case TCP_CLOSE, TAIL -> END_OF_FLOW_DETECTED; // a FlowLog reports a tail as the tcp_close it completes
             case END -> END_FORCED;
         };
     }

@@ -116,7 +116,7 @@ class IpfixFileTest {
             FlowRecord r = e.view();
             expected.add(String.join(" ", String.valueOf(r.sourcePort()), String.valueOf(r.destinationPort()), String.valueOf(r.protocol()),
                     String.valueOf(r.bytes(FlowLayout.FWD)), String.valueOf(r.packets(FlowLayout.FWD)), String.valueOf(r.bytes(FlowLayout.BWD)),
-                    String.valueOf(r.packets(FlowLayout.BWD)), "4", String.valueOf(r.vlan()),
+                    String.valueOf(r.packets(FlowLayout.BWD)), String.valueOf(IpfixEncoder.endReason(e.reason())), String.valueOf(r.vlan()),
                     TSHARK_TIME.format(Instant.ofEpochMilli(Math.floorDiv(e.firstNanos(), 1_000_000L))),
                     TSHARK_TIME.format(Instant.ofEpochMilli(Math.floorDiv(e.lastNanos(), 1_000_000L)))));
         }
