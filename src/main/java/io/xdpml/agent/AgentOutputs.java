@@ -7,6 +7,7 @@ import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowLog;
 import io.xdpml.flow.FlowSink;
+import io.xdpml.output.ipfix.IpfixExporter;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,7 @@ final class AgentOutputs implements AutoCloseable {
     private final long monotonicToEpochNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private final List<FlowSink> flowSinks = new ArrayList<>();
     private final List<String> classes;
+    private IpfixExporter ipfix;
 
     private AgentOutputs(List<String> classes) {
         this.classes = classes;
@@ -30,12 +32,21 @@ final class AgentOutputs implements AutoCloseable {
         AgentOutputs o = new AgentOutputs(config.model().enabled() ? config.model().model().classes() : List.of());
         OutputsSection s = config.outputs();
         try {
-            // the sinks: EVE (flows) and IPFIX, each opened here
-        } catch (RuntimeException e) {
+            if (s.ipfix() != null) {
+                OutputsSection.Ipfix x = s.ipfix();
+                o.ipfix = IpfixExporter.open(x.collector(), x.file(), x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
+                o.flowSinks.add(o.ipfix);
+            }
+        } catch (IOException | RuntimeException e) {
             o.close();
             throw e;
         }
         return o;
+    }
+
+    /** The IPFIX exporter, or null (for status and metrics). */
+    IpfixExporter ipfix() {
+        return ipfix;
     }
 
     boolean wantsFlows() {

@@ -2,6 +2,7 @@ package io.xdpml.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.xdpml.agent.config.OutputsSection;
 import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowConfig;
 import io.xdpml.flow.FlowCsv;
@@ -17,6 +18,8 @@ import io.xdpml.flow.JavaFlowEngine;
 import io.xdpml.flow.KernelFlowEngine;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.TestRun;
+import io.xdpml.output.Endpoint;
+import io.xdpml.output.ipfix.IpfixExporter;
 import io.xdpml.packet.TransportHeaders;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -70,6 +73,13 @@ final class FlowsCommand implements Callable<Integer> {
         boolean records;
     }
 
+    @Option(names = "--ipfix", paramLabel = "HOST:PORT", description = "also export the flows as IPFIX over UDP to this collector"
+            + " (docs/ipfix.md)")
+    String ipfix;
+
+    @Option(names = "--ipfix-file", paramLabel = "F", description = "also export the flows as IPFIX to this file (RFC 5655)")
+    Path ipfixFile;
+
     @Option(names = "--active-timeout", defaultValue = "0", description = "seconds after which a long flow is reported again (0: never)")
     double activeTimeoutSeconds;
 
@@ -106,6 +116,9 @@ final class FlowsCommand implements Callable<Integer> {
                 ? l -> new KernelFlowEngine(config, l) : l -> new JavaFlowEngine(config, TestRun.maxTestRunFrame(), l);
         FlowReplay.Result result;
         if (format.records) {
+            if (ipfix != null || ipfixFile != null) {
+                throw new IllegalArgumentException("--ipfix and --ipfix-file export the listing, not --records");
+            }
             result = records(engines, config, out);
         } else {
             FlowListing listing = FlowListing.of(file, engines, FlowRecordListener.NONE);
@@ -113,8 +126,29 @@ final class FlowsCommand implements Callable<Integer> {
             if (result.damage() != null && result.packets() == 0) {
                 throw result.damage(); // not a capture at all, or broken before its first packet
             }
-            try (FlowSink sink = format.csv ? new CsvSink(out) : format.json ? new JsonSink(out) : new TextSink(out, listing, chosen)) {
-                list(listing.flows(), List.of(sink));
+            List<FlowSink> sinks = new ArrayList<>();
+            try {
+                sinks.add(format.csv ? new CsvSink(out) : format.json ? new JsonSink(out) : new TextSink(out, listing, chosen));
+                IpfixExporter exporter = null;
+                if (ipfix != null || ipfixFile != null) {
+                    exporter = IpfixExporter.open(ipfix == null ? null : Endpoint.parse(ipfix, null), ipfixFile,
+                            OutputsSection.DEFAULT_TEMPLATE_REFRESH, 0, IpfixExporter.captureTime());
+                    sinks.add(exporter);
+                }
+                list(listing.flows(), sinks);
+                if (exporter != null) {
+                    exporter.close();
+                    sinks.remove(exporter);
+                    err.println("xdpml flows: IPFIX: " + exporter.flows() + " flows"
+                            + (exporter.udp().messages() > 0 ? ", " + exporter.udp().messages() + " messages to " + ipfix
+                                    + (exporter.udp().errors() > 0 ? " (" + exporter.udp().errors() + " send errors: "
+                                            + exporter.udp().lastError() + ")" : "") : "")
+                            + (ipfixFile != null ? ", " + exporter.file().bytes() + " bytes to " + ipfixFile : ""));
+                }
+            } finally {
+                for (FlowSink sink : sinks) {
+                    sink.close();
+                }
             }
             if (listing.evictions() > 0 || listing.recordsLost() > 0) {
                 err.printf("xdpml flows: %d flow(s) evicted from the full table, %d record(s) lost: their packets are missing"
