@@ -28,9 +28,7 @@ public final class DetectorSet {
     private long lastTime = Long.MIN_VALUE;
 
     public DetectorSet(List<Detector> detectors, long dedupNanos) {
-        if (detectors.isEmpty()) {
-            throw new IllegalArgumentException("no detectors chosen");
-        }
+        // empty is allowed: an agent with 'detectors: enabled: none' finds nothing, and says so in its summary
         if (dedupNanos <= 0) {
             throw new IllegalArgumentException("de-duplication window must be positive: " + dedupNanos + " ns");
         }

@@ -11,22 +11,22 @@ import java.util.Map;
  * Template Sets, and decodes data records by them (test helper; the real readers are nfdump,
  * ipfixDump and tshark).
  */
-final class IpfixReader {
-    record Header(int version, int length, long exportTime, long sequence, long domain) {}
+public final class IpfixReader {
+    public record Header(int version, int length, long exportTime, long sequence, long domain) {}
 
-    record Message(Header header, List<List<IpfixEncoder.Field>> templateRecords, List<Integer> templateIds, List<Record> records) {}
+    public record Message(Header header, List<List<IpfixEncoder.Field>> templateRecords, List<Integer> templateIds, List<Record> records) {}
 
     /** One data record: its template id, each field's value (numbers as long, addresses as bytes). */
-    record Record(int template, Map<String, Object> values) {
-        long number(int id) {
+    public record Record(int template, Map<String, Object> values) {
+        public long number(int id) {
             return (Long) values.get(String.valueOf(id));
         }
 
-        long reverse(int id) {
+        public long reverse(int id) {
             return (Long) values.get(IpfixEncoder.REVERSE_PEN + "/" + id);
         }
 
-        byte[] bytes(int id) {
+        public byte[] bytes(int id) {
             return (byte[]) values.get(String.valueOf(id));
         }
     }
@@ -34,7 +34,7 @@ final class IpfixReader {
     private final Map<Integer, List<IpfixEncoder.Field>> templates = new HashMap<>();
 
     /** Reads messages back to back (an IPFIX file, or one datagram). */
-    List<Message> read(ByteBuffer in) {
+    public List<Message> read(ByteBuffer in) {
         List<Message> out = new ArrayList<>();
         while (in.hasRemaining()) {
             out.add(message(in));

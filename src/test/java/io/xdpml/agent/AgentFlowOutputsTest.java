@@ -1,0 +1,108 @@
+package io.xdpml.agent;
+
+import static io.xdpml.testing.Requirements.require;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.kernel.BpfSupport;
+import io.xdpml.output.ipfix.IpfixEncoder;
+import io.xdpml.output.ipfix.IpfixReader;
+import io.xdpml.packet.FrameBuilder;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The running agent's flow outputs on a veth pair: flows that go idle while it runs (found by its
+ * sweeps), a TCP conversation that closes (reported once with the last ACK it absorbed), flows
+ * still going when it stops; each exported once with its packets per direction and its end reason.
+ */
+class AgentFlowOutputsTest {
+    private static final String A = "10.77.0.1";
+    private static final String B = "10.77.0.2";
+
+    @Test
+    void flowsAreExportedOnceAsTheyEnd(@TempDir Path dir) throws Exception {
+        require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
+        Path ipfix = dir.resolve("flows.ipfix");
+        try (AgentRig rig = new AgentRig("fo")) {
+            Path config = dir.resolve("agent.yaml");
+            Files.writeString(config, """
+                    interfaces: [%s]
+                    flows: {idle-timeout: 1s}
+                    detectors: {enabled: none}
+                    outputs:
+                      status: 0
+                      ipfix: {file: %s}
+                    """.formatted(rig.rx, ipfix));
+            rig.start(config);
+            // 1. a UDP flow that goes quiet: the agent's sweep reports it as idle while it runs
+            rig.send(udp(A, 41000, 5000), 7);
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (ipfixRecords(ipfix).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                rig.agent(); // still running
+            }
+            // 2. a TCP conversation, both directions, closed by FIN both ways, then the last ACK
+            rig.send(tcp(A, 42000, B, 80, 0x02), 1);      // SYN
+            rig.send(tcp(B, 80, A, 42000, 0x12), 1);      // SYN-ACK
+            rig.send(tcp(A, 42000, B, 80, 0x10), 1);      // ACK
+            rig.send(tcp(A, 42000, B, 80, 0x18), 3);      // data
+            rig.send(tcp(B, 80, A, 42000, 0x18), 2);      // data back
+            rig.send(tcp(A, 42000, B, 80, 0x11), 1);      // FIN
+            rig.send(tcp(B, 80, A, 42000, 0x11), 1);      // FIN back: the close is reported...
+            rig.send(tcp(A, 42000, B, 80, 0x10), 1);      // ... and the last ACK is absorbed into it
+            // 3. a UDP flow still going when the agent stops
+            rig.send(udp(A, 43000, 53), 4);
+            rig.send(udp(B, 53, A, 43000), 2);
+            long until = System.nanoTime() + 10_000_000_000L;
+            while (rig.counters().packets() < 7 + 11 + 6 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertThat(rig.stop()).isZero();
+        }
+        Map<Integer, IpfixReader.Record> bySourcePort = new HashMap<>();
+        List<IpfixReader.Record> records = ipfixRecords(ipfix);
+        for (IpfixReader.Record r : records) {
+            bySourcePort.put((int) r.number(IpfixEncoder.SOURCE_TRANSPORT_PORT), r);
+        }
+        assertThat(records).as("one record per flow: %s", records).hasSize(3);
+        assertFlow(bySourcePort.get(41000), 7, 0, IpfixEncoder.END_IDLE_TIMEOUT);
+        assertFlow(bySourcePort.get(42000), 7, 4, IpfixEncoder.END_OF_FLOW_DETECTED);
+        assertThat(bySourcePort.get(42000).number(IpfixEncoder.TCP_CONTROL_BITS) & 0x1f).as("FIN SYN PSH ACK").isEqualTo(0x1b);
+        assertFlow(bySourcePort.get(43000), 4, 2, IpfixEncoder.END_FORCED);
+    }
+
+    private static void assertFlow(IpfixReader.Record r, long forward, long backward, int reason) {
+        assertThat(r).isNotNull();
+        assertThat(r.number(IpfixEncoder.PACKET_DELTA_COUNT)).as("initiator's packets").isEqualTo(forward);
+        assertThat(r.reverse(IpfixEncoder.PACKET_DELTA_COUNT)).as("responder's packets").isEqualTo(backward);
+        assertThat(r.number(IpfixEncoder.FLOW_END_REASON)).as("end reason").isEqualTo(reason);
+        long start = r.number(IpfixEncoder.FLOW_START_MILLISECONDS);
+        assertThat(Math.abs(start - System.currentTimeMillis())).as("wall-clock start time").isLessThan(120_000);
+    }
+
+    private static List<IpfixReader.Record> ipfixRecords(Path file) throws Exception {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        return new IpfixReader().read(ByteBuffer.wrap(bytes)).stream().flatMap(m -> m.records().stream()).toList();
+    }
+
+    private static byte[] udp(String src, int sport, int dport) {
+        return new FrameBuilder().ethernet().ipv4(src, B).udp(sport, dport).payload(18).build();
+    }
+
+    private static byte[] udp(String src, int sport, String dst, int dport) {
+        return new FrameBuilder().ethernet().ipv4(src, dst).udp(sport, dport).payload(18).build();
+    }
+
+    private static byte[] tcp(String src, int sport, String dst, int dport, int flags) {
+        return new FrameBuilder().ethernet().ipv4(src, dst).tcp(sport, dport, flags).payload(flags == 0x18 ? 20 : 0).build();
+    }
+}
