@@ -284,12 +284,17 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
 
     // -------------------------------------------------------------------------------------- flows
 
-    /** A flow event (written, flushed at {@link #flush()}). */
+    /** A flow event (written, flushed at {@link #flush()}), {@code in_iface} from the options. */
     @Override
-    public synchronized void flow(EndedFlow flow) {
+    public void flow(EndedFlow flow) {
+        flow(flow, options.inIface());
+    }
+
+    /** A flow event of the flow seen on {@code inIface} (null: no {@code in_iface}): one writer for several interfaces. */
+    public synchronized void flow(EndedFlow flow, String inIface) {
         ObjectNode line;
         try {
-            line = flowEvent(flow);
+            line = flowEvent(flow, inIface);
         } catch (RuntimeException e) {
             failed++;
             lastError = e;
@@ -300,7 +305,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     }
 
     /** The flow line of a flow (no writing, no counting). */
-    ObjectNode flowEvent(EndedFlow f) {
+    ObjectNode flowEvent(EndedFlow f, String inIface) {
         MemorySegment key = MemorySegment.ofArray(f.key());
         MemorySegment st = MemorySegment.ofArray(f.state());
         int version = key.get(java.lang.foreign.ValueLayout.JAVA_BYTE, FlowLayout.KEY_IP_VERSION);
@@ -331,8 +336,8 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         ObjectNode o = MAPPER.createObjectNode();
         o.put("timestamp", time(options.clock().applyAsLong(f.reportNanos())));
         o.put("flow_id", flowId(src, keyPorts ? sp : 0, dst, keyPorts ? dp : 0, proto, vlan, vni));
-        if (options.inIface() != null) {
-            o.put("in_iface", options.inIface());
+        if (inIface != null) {
+            o.put("in_iface", inIface);
         }
         o.put("event_type", "flow");
         if (vlan != 0) {

@@ -142,7 +142,7 @@ class EveWriterTest {
         try (EveWriter w = new EveWriter(sw, EveWriter.Options.defaults().withInIface("eth0"))) {
             w.alert(d, true);
             w.flow(big.withVerdict("attack", 0.75));
-            w.flow(other);
+            w.flow(other, "eth1");
         }
         List<JsonNode> l = EveLines.parse(sw.toString());
         assertThat(l).hasSize(3);
@@ -162,6 +162,8 @@ class EveWriterTest {
         assertThat(flow.get("xdpml").get("class").asText()).isEqualTo("attack");
         assertThat(flow.get("xdpml").get("score").asDouble()).isEqualTo(0.75);
         assertThat(l.get(2).get("flow").get("alerted").asBoolean()).isFalse();
+        assertThat(flow.get("in_iface").asText()).isEqualTo("eth0");
+        assertThat(l.get(2).get("in_iface").asText()).isEqualTo("eth1");
         assertThat(l.get(2).get("flow_id")).isNotEqualTo(flow.get("flow_id"));
     }
 
@@ -234,6 +236,16 @@ class EveWriterTest {
         assertThat(Math.abs(epochNow - System.currentTimeMillis() * 1_000_000L)).isLessThan(2_000_000_000L);
         List<EndedFlow> none = new ArrayList<>();
         assertThat(write(none, EveWriter.Options.defaults().withClock(EveWriter.offset(5)))).isEmpty();
+    }
+
+    /** docs/outputs.md has a row per signature with its id, text, category and severity. */
+    @Test
+    void everySignatureIsDocumented() throws Exception {
+        String doc = java.nio.file.Files.readString(Path.of("docs/outputs.md"));
+        for (EveSignatures.Signature s : EveSignatures.all()) {
+            String row = doc.lines().filter(l -> l.startsWith("| " + s.id() + " |")).findFirst().orElse("");
+            assertThat(row).as("row of %d", s.id()).contains("| " + s.text()).contains("| " + s.category() + " | " + s.severity() + " |");
+        }
     }
 
     @Test
