@@ -141,6 +141,11 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         this(out, true, options);
     }
 
+    /** Writes UTF-8 to {@code out} (buffered); {@link #close()} closes it. */
+    public EveWriter(java.io.OutputStream out, Options options) {
+        this(new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8)), true, options);
+    }
+
     /** Writes to {@code out}; {@link #close()} closes it only when {@code closeOut} (else flushes it). */
     public EveWriter(Writer out, boolean closeOut, Options options) {
         this.out = out;

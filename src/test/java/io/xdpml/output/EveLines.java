@@ -66,7 +66,14 @@ public final class EveLines {
             assertThat(line.get("flow_id").isIntegralNumber()).as(s).isTrue();
             assertThat(line.get("flow_id").asLong()).as(s).isBetween(0L, EveWriter.FLOW_ID_MASK);
         }
-        assertThat(line.has("src_ip") || line.has("dest_ip")).as(s).isTrue();
+        if (line.path("event_type").asText().equals("flow")) {
+            assertThat(line.has("src_ip") && line.has("dest_ip") && line.has("proto") && line.has("flow_id")).as(s).isTrue();
+        } else {
+            // an alert names an address unless its detection's subject is none (an anomaly of "all")
+            boolean named = line.has("src_ip") || line.has("dest_ip");
+            assertThat(named || EveWriter.literal(line.path("xdpml").path("subject").asText()) == null).as(s).isTrue();
+            assertThat(line.has("flow_id")).as(s).isEqualTo(named);
+        }
         for (String f : new String[] {"src_port", "dest_port"}) {
             if (line.has(f)) {
                 assertThat(line.get(f).asInt()).as(s).isBetween(1, 65535);

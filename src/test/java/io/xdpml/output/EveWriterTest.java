@@ -238,6 +238,33 @@ class EveWriterTest {
         assertThat(write(none, EveWriter.Options.defaults().withClock(EveWriter.offset(5)))).isEmpty();
     }
 
+    @Test
+    void alertsOfIpv6AndOfNoAddress() {
+        StringWriter sw = new StringWriter();
+        try (EveWriter w = new EveWriter(sw, EveWriter.Options.defaults())) {
+            w.report(Detection.of(1_000_000_000L, "anomaly", "all", 1.2, List.of("TCP SYNs 15,810 in 1 s")));
+            w.report(Detection.of(2_000_000_000L, "portscan", "2001:db8:0:0::1", 3.0, List.of("300 ports"), List.of("2001:db8::1")));
+            w.report(Detection.of(3_000_000_000L, "synflood", "2001:db8::2", 2.0, List.of("SYNs"), List.of("10.0.0.1", "2001:db8::3"))
+                    .withTarget(new Detection.Target(io.xdpml.detect.Addresses.inet(0x20010db8_00000000L, 2), 6, 0, 443)));
+        }
+        List<JsonNode> l = EveLines.parse(sw.toString());
+        assertThat(l).hasSize(4);
+        l.forEach(EveLines::assertCommon);
+        JsonNode anomaly = l.get(0);
+        assertThat(anomaly.has("src_ip") || anomaly.has("dest_ip") || anomaly.has("flow_id") || anomaly.has("proto")).isFalse();
+        assertThat(anomaly.get("alert").get("signature_id").asLong()).isEqualTo(8_800_007L);
+        assertThat(anomaly.get("xdpml").get("subject").asText()).isEqualTo("all");
+        assertThat(l.get(1).get("src_ip").asText()).isEqualTo("2001:db8::1");
+        // one alert per named source, of either family; the community_id needs both ports, so none
+        assertThat(l.get(2).get("src_ip").asText()).isEqualTo("10.0.0.1");
+        assertThat(l.get(3).get("src_ip").asText()).isEqualTo("2001:db8::3");
+        assertThat(l.subList(2, 4)).allSatisfy(a -> {
+            assertThat(a.get("dest_ip").asText()).isEqualTo("2001:db8::2");
+            assertThat(a.get("dest_port").asInt()).isEqualTo(443);
+            assertThat(a.has("community_id")).isFalse();
+        });
+    }
+
     /** docs/outputs.md has a row per signature with its id, text, category and severity. */
     @Test
     void everySignatureIsDocumented() throws Exception {
