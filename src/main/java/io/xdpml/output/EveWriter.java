@@ -249,6 +249,9 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
             a.put("signature", sig.text());
             a.put("category", sig.category());
             a.put("severity", sig.severity());
+            // Suricata's alert.source / alert.target (rules with the target keyword): the attacker and the victim
+            endpoint(a, "source", t.src, t.srcPort, proto);
+            endpoint(a, "target", t.dest, t.destPort, proto);
             ObjectNode meta = a.putObject("metadata");
             meta.putArray("xdpml_detector").add(d.detector());
             ArrayNode reasons = meta.putArray("xdpml_reason");
@@ -271,6 +274,21 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
             remember(new AlertPattern(t.src, srcPort, victim, destPort, proto, first, last + ALERT_LINGER_NANOS));
         }
         return lines;
+    }
+
+    /** {@code {"ip", "port"}} under {@code name}, each part where known; nothing when neither is. */
+    private static void endpoint(ObjectNode alert, String name, InetAddress ip, int port, int proto) {
+        boolean hasPort = port != 0 && CommunityId.hasPorts(proto);
+        if (ip == null && !hasPort) {
+            return;
+        }
+        ObjectNode e = alert.putObject(name);
+        if (ip != null) {
+            e.put("ip", text(ip));
+        }
+        if (hasPort) {
+            e.put("port", port);
+        }
     }
 
     /** Detectors whose subject is the source of the traffic (the scanner, the tunnelling client); the others name a destination. */

@@ -92,6 +92,11 @@ class DetectEveTest {
                         assertThat(a.get("dest_ip").asText()).isEqualTo(d.get("subject").asText());
                     }
                 }
+                // alert.source / alert.target repeat the attacker's and the victim's ends
+                assertThat(al.path("source").path("ip").asText(null)).isEqualTo(a.path("src_ip").asText(null));
+                assertThat(al.path("source").path("port").asInt(0)).isEqualTo(a.path("src_port").asInt(0));
+                assertThat(al.path("target").path("ip").asText(null)).isEqualTo(a.path("dest_ip").asText(null));
+                assertThat(al.path("target").path("port").asInt(0)).isEqualTo(a.path("dest_port").asInt(0));
                 // community_id: present exactly when the line's tuple is complete, and then its hash
                 String recomputed = EveLines.recomputedCommunityId(a);
                 if (recomputed == null) {
