@@ -531,7 +531,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
      * flow's flow event and for an alert about the same 5-tuple; the same for every flow of the same
      * key (like {@code community_id}, but VLAN and VNI count). Unknown parts count as zero.
      */
-    public long flowId(InetAddress src, int srcPort, InetAddress dst, int dstPort, int proto, int vlan, long vni) {
+    public synchronized long flowId(InetAddress src, int srcPort, InetAddress dst, int dstPort, int proto, int vlan, long vni) {
         byte[] x = src == null ? NO_ADDRESS : io.xdpml.detect.Addresses.mapped(src);
         byte[] y = dst == null ? NO_ADDRESS : io.xdpml.detect.Addresses.mapped(dst);
         int c = Arrays.compareUnsigned(x, y);
