@@ -5,7 +5,9 @@ import io.xdpml.detect.CaptureDetection;
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.Detectors;
+import io.xdpml.output.EveWriter;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +26,7 @@ import picocli.CommandLine.Spec;
         description = {"Replays the capture with its own timestamps through the chosen detectors (docs/detectors.md) and prints",
             "one line per detection: time, detector, subject, score, repeat count and reasons; then a summary.",
             "Reports of one detector about one subject within 10 s of capture time are merged into one detection.",
-            "Exit status 0 whether or not anything was detected."})
+            "Exit status 0 whether or not anything was detected; 1 when the --eve output could not be written."})
 final class DetectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,6 +47,11 @@ final class DetectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "JSON lines: one object per detection, then one {\"summary\": ...} object")
     boolean json;
 
+    @Option(names = "--eve", paramLabel = "OUT",
+            description = {"also write the detections as Suricata EVE JSON alerts (one line each; docs/outputs.md) to OUT;",
+                "'-': to standard output instead of the usual lines (the summary then goes to standard error)"})
+    String eve;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -55,10 +62,34 @@ final class DetectCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("xdpml detect: " + e.getMessage());
             return 2;
         }
+        if (eve != null && !eve.equals("-") && Files.isDirectory(Path.of(eve))) {
+            spec.commandLine().getErr().println("xdpml detect: --eve " + eve + " is a directory");
+            return 2;
+        }
         CaptureDetection.Result r = CaptureDetection.run(file, set);
         List<Detection> found = set.detections();
+        boolean eveToStdout = "-".equals(eve);
+        if (eve != null) {
+            // Capture times are epoch nanoseconds already; nothing is blocked offline.
+            EveWriter.Options options = EveWriter.Options.defaults();
+            try (EveWriter w = eveToStdout ? new EveWriter(out, false, options) : EveWriter.open(Path.of(eve), false, options)) {
+                found.forEach(w::report);
+                w.close();
+                if (w.failed() > 0 || w.writeErrors() > 0) {
+                    spec.commandLine().getErr().println("xdpml detect: --eve " + eve + ": " + w.failed() + " detections not converted, "
+                            + w.writeErrors() + " write errors" + (w.lastError() == null ? "" : " (" + w.lastError() + ")"));
+                    return 1;
+                }
+            } catch (java.io.IOException e) {
+                spec.commandLine().getErr().println("xdpml detect: --eve " + eve + ": " + e.getMessage());
+                return 1;
+            }
+            if (eveToStdout) {
+                out = spec.commandLine().getErr();
+            }
+        }
         ObjectMapper mapper = new ObjectMapper();
-        for (Detection d : found) {
+        for (Detection d : eveToStdout ? List.<Detection>of() : found) {
             out.println(json ? mapper.writeValueAsString(d) : d.toLine());
         }
         Map<String, Long> byDetector = set.detectionsByDetector();
