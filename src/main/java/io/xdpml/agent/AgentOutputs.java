@@ -7,6 +7,7 @@ import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowLog;
 import io.xdpml.flow.FlowSink;
+import io.xdpml.output.EveWriter;
 import io.xdpml.output.ipfix.IpfixExporter;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -15,14 +16,17 @@ import java.util.List;
 /**
  * The agent's outputs for other tools (EVE JSON, IPFIX): opened at start from
  * {@code outputs}, closed at stop. Flows reach them through {@link #flowsOf} (on the flow export
- * thread), detections through {@link #alert} (on the agent's loop).
+ * thread), detections through {@link #alert} (on the agent's loop); the EVE writer is shared by
+ * both threads (its methods are synchronized). A flow carries the class the model stage cached for
+ * it (flow mode); the kernel keeps no score, so none travels yet.
  */
 final class AgentOutputs implements AutoCloseable {
-    /** Kernel times are CLOCK_MONOTONIC ns; outputs write wall-clock time: the difference, taken once. */
-    private final long monotonicToEpochNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private final List<FlowSink> flowSinks = new ArrayList<>();
     private final List<String> classes;
     private IpfixExporter ipfix;
+    private EveWriter eve;
+    private boolean eveFlows;
+    private boolean eveAlerts;
 
     private AgentOutputs(List<String> classes) {
         this.classes = classes;
@@ -32,6 +36,11 @@ final class AgentOutputs implements AutoCloseable {
         AgentOutputs o = new AgentOutputs(config.model().enabled() ? config.model().model().classes() : List.of());
         OutputsSection s = config.outputs();
         try {
+            if (s.eve() != null) {
+                o.eve = EveWriter.open(s.eve().file(), true, EveWriter.Options.defaults().withClock(EveWriter.monotonicToEpoch()));
+                o.eveFlows = s.eve().flows();
+                o.eveAlerts = s.eve().alerts();
+            }
             if (s.ipfix() != null) {
                 OutputsSection.Ipfix x = s.ipfix();
                 o.ipfix = IpfixExporter.open(x.collector(), x.file(), x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
@@ -49,13 +58,13 @@ final class AgentOutputs implements AutoCloseable {
         return ipfix;
     }
 
-    boolean wantsFlows() {
-        return !flowSinks.isEmpty();
+    /** The EVE writer, or null (for status and metrics). */
+    EveWriter eve() {
+        return eve;
     }
 
-    /** Epoch ns of a kernel (CLOCK_MONOTONIC) time. */
-    long epochNanos(long monotonicNanos) {
-        return monotonicNanos + monotonicToEpochNanos;
+    boolean wantsFlows() {
+        return !flowSinks.isEmpty() || eveFlows;
     }
 
     /** Where the flow records of {@code iface} go (used on the flow export thread only). */
@@ -63,8 +72,11 @@ final class AgentOutputs implements AutoCloseable {
         return new FlowLog(f -> {
             String cls = classOf(f.state());
             EndedFlow out = cls == null ? f : f.withVerdict(cls, Double.NaN);
+            if (eveFlows) {
+                eve.flow(out, iface);
+            }
             for (FlowSink sink : flowSinks) {
-                sink.flow(out); // TODO iface
+                sink.flow(out);
             }
         });
     }
@@ -77,9 +89,15 @@ final class AgentOutputs implements AutoCloseable {
 
     /** A new detection; {@code blocked} when the agent mitigates it. */
     void alert(Detection d, boolean blocked) {
+        if (eveAlerts) {
+            eve.alert(d, blocked);
+        }
     }
 
     void flush() {
+        if (eve != null) {
+            eve.flush();
+        }
         for (FlowSink sink : flowSinks) {
             sink.flush();
         }
@@ -95,5 +113,9 @@ final class AgentOutputs implements AutoCloseable {
             }
         }
         flowSinks.clear();
+        if (eve != null) {
+            eve.close();
+            eve = null;
+        }
     }
 }

@@ -19,6 +19,7 @@ import io.xdpml.flow.KernelFlowEngine;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.TestRun;
 import io.xdpml.output.Endpoint;
+import io.xdpml.output.EveWriter;
 import io.xdpml.output.ipfix.IpfixExporter;
 import io.xdpml.packet.TransportHeaders;
 import java.io.PrintWriter;
@@ -73,6 +74,10 @@ final class FlowsCommand implements Callable<Integer> {
         boolean records;
     }
 
+    @Option(names = "--eve", paramLabel = "OUT", description = "also write the flows as Suricata EVE JSON flow events to OUT"
+            + " ('-': standard output, instead of the listing; docs/outputs.md)")
+    String eve;
+
     @Option(names = "--ipfix", paramLabel = "HOST:PORT", description = "also export the flows as IPFIX over UDP to this collector"
             + " (docs/ipfix.md)")
     String ipfix;
@@ -116,8 +121,8 @@ final class FlowsCommand implements Callable<Integer> {
                 ? l -> new KernelFlowEngine(config, l) : l -> new JavaFlowEngine(config, TestRun.maxTestRunFrame(), l);
         FlowReplay.Result result;
         if (format.records) {
-            if (ipfix != null || ipfixFile != null) {
-                throw new IllegalArgumentException("--ipfix and --ipfix-file export the listing, not --records");
+            if (ipfix != null || ipfixFile != null || eve != null) {
+                throw new IllegalArgumentException("--eve, --ipfix and --ipfix-file export the listing, not --records");
             }
             result = records(engines, config, out);
         } else {
@@ -128,7 +133,16 @@ final class FlowsCommand implements Callable<Integer> {
             }
             List<FlowSink> sinks = new ArrayList<>();
             try {
-                sinks.add(format.csv ? new CsvSink(out) : format.json ? new JsonSink(out) : new TextSink(out, listing, chosen));
+                boolean eveOnStdout = "-".equals(eve);
+                if (!eveOnStdout) {
+                    sinks.add(format.csv ? new CsvSink(out) : format.json ? new JsonSink(out) : new TextSink(out, listing, chosen));
+                } else if (format.csv || format.json) {
+                    throw new IllegalArgumentException("--eve - writes EVE to standard output: not with --csv or --json");
+                }
+                if (eve != null) {
+                    sinks.add(eveOnStdout ? new EveWriter(out, false, EveWriter.Options.defaults())
+                            : EveWriter.open(Path.of(eve), false, EveWriter.Options.defaults()));
+                }
                 IpfixExporter exporter = null;
                 if (ipfix != null || ipfixFile != null) {
                     exporter = IpfixExporter.open(ipfix == null ? null : Endpoint.parse(ipfix, null), ipfixFile,

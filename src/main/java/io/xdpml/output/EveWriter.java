@@ -421,7 +421,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     /** Suricata's flow end reasons: a flow that ended is reported as timed out, one still going at the end as shutdown. */
     static String reason(FlowReason r) {
         return switch (r) {
-            case TCP_CLOSE, IDLE, SWEPT_IDLE -> "timeout";
+            case TCP_CLOSE, TAIL, IDLE, SWEPT_IDLE -> "timeout"; // a FlowLog reports a tail as its tcp_close
             case END -> "shutdown";
             case ACTIVE -> "active";
         };

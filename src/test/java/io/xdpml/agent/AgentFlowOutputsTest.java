@@ -3,7 +3,9 @@ package io.xdpml.agent;
 import static io.xdpml.testing.Requirements.require;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.xdpml.kernel.BpfSupport;
+import io.xdpml.output.EveLines;
 import io.xdpml.output.ipfix.IpfixEncoder;
 import io.xdpml.output.ipfix.IpfixReader;
 import io.xdpml.packet.FrameBuilder;
@@ -29,6 +31,8 @@ class AgentFlowOutputsTest {
     void flowsAreExportedOnceAsTheyEnd(@TempDir Path dir) throws Exception {
         require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
         Path ipfix = dir.resolve("flows.ipfix");
+        Path eve = dir.resolve("eve.json");
+        String iface;
         try (AgentRig rig = new AgentRig("fo")) {
             Path config = dir.resolve("agent.yaml");
             Files.writeString(config, """
@@ -38,7 +42,9 @@ class AgentFlowOutputsTest {
                     outputs:
                       status: 0
                       ipfix: {file: %s}
-                    """.formatted(rig.rx, ipfix));
+                      eve: {file: %s}
+                    """.formatted(rig.rx, ipfix, eve));
+            iface = rig.rx;
             rig.start(config);
             // 1. a UDP flow that goes quiet: the agent's sweep reports it as idle while it runs
             rig.send(udp(A, 41000, 5000), 7);
@@ -75,6 +81,31 @@ class AgentFlowOutputsTest {
         assertFlow(bySourcePort.get(42000), 7, 4, IpfixEncoder.END_OF_FLOW_DETECTED);
         assertThat(bySourcePort.get(42000).number(IpfixEncoder.TCP_CONTROL_BITS) & 0x1f).as("FIN SYN PSH ACK").isEqualTo(0x1b);
         assertFlow(bySourcePort.get(43000), 4, 2, IpfixEncoder.END_FORCED);
+
+        // the same flows as EVE flow events, each once, from the agent's interface
+        List<JsonNode> lines = EveLines.parse(Files.readString(eve));
+        assertThat(lines).as("EVE lines").hasSize(3);
+        Map<Integer, JsonNode> events = new HashMap<>();
+        for (JsonNode l : lines) {
+            EveLines.assertCommon(l);
+            assertThat(l.get("event_type").asText()).isEqualTo("flow");
+            assertThat(l.get("in_iface").asText()).isEqualTo(iface);
+            events.put(l.get("src_port").asInt(), l);
+        }
+        assertEvent(events.get(41000), 7, 0, "swept_idle");
+        assertEvent(events.get(42000), 7, 4, "tcp_close");
+        assertThat(events.get(42000).get("flow").get("state").asText()).isEqualTo("closed");
+        assertEvent(events.get(43000), 4, 2, "end");
+    }
+
+    private static void assertEvent(JsonNode l, long toServer, long toClient, String reason) {
+        assertThat(l).isNotNull();
+        assertThat(l.get("flow").get("pkts_toserver").asLong()).isEqualTo(toServer);
+        assertThat(l.get("flow").get("pkts_toclient").asLong()).isEqualTo(toClient);
+        assertThat(l.get("xdpml").get("reason").asText()).isEqualTo(reason);
+        assertThat(l.get("community_id").asText()).isEqualTo(EveLines.recomputedCommunityId(l));
+        assertThat(Math.abs(EveLines.micros(l.get("flow").get("start").asText()) / 1000 - System.currentTimeMillis()))
+                .as("wall-clock start").isLessThan(120_000);
     }
 
     private static void assertFlow(IpfixReader.Record r, long forward, long backward, int reason) {
