@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.function.UnaryOperator;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.xdpml.output.EveLines;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -58,6 +60,7 @@ class AgentVethTest {
                 outputs:
                   json: detections.jsonl
                   status: 1s
+                  eve: {file: eve.json, types: [alert]}
                 """.formatted(iface);
     }
 
@@ -162,6 +165,17 @@ class AgentVethTest {
             assertThat(rig.blocksPins.resolve(rig.rx)).doesNotExist();
             assertThat(rig.ns.exec("bpftool", "-j", "net", "show", "dev", rig.rx)).doesNotContain("\"id\"");
         }
+        // the detection as an EVE alert: the scanner as source, blocked (the agent blocked it)
+        List<JsonNode> alerts = EveLines.parse(Files.readString(dir.resolve("eve.json")));
+        assertThat(alerts).as("EVE lines").isNotEmpty().allSatisfy(l -> {
+            EveLines.assertCommon(l);
+            assertThat(l.get("event_type").asText()).isEqualTo("alert");
+        });
+        assertThat(alerts).anySatisfy(l -> {
+            assertThat(l.get("src_ip").asText()).isEqualTo(SCANNER);
+            assertThat(l.get("alert").get("signature_id").asInt()).isEqualTo(8800001);
+            assertThat(l.get("alert").get("action").asText()).isEqualTo("blocked");
+        });
     }
 
     /** SYNs from the scanner to ports 1..400, one each; returns 400. */
