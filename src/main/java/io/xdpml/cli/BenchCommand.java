@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel ns per packet (testrun, stages, firewall, vxlan), end-to-end rate through veth (veth, stages --veth), AF_XDP receive in Java beside C (xsk, processor). Results: BENCHMARKS.md.",
         subcommands = {BenchCommand.TestRunBench.class, BenchCommand.StagesBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
             XskBenchCommand.class, ProcessorBenchCommand.class})
 final class BenchCommand implements Runnable {
@@ -37,9 +37,9 @@ final class BenchCommand implements Runnable {
     /** Kernel cost per packet from BPF_PROG_TEST_RUN, side by side with a bare XDP_DROP. */
     @Command(name = "testrun", mixinStandardHelpOptions = true,
             header = "Kernel ns per packet of a pipeline beside XDP_DROP (BPF_PROG_TEST_RUN).",
-            description = {"The kernel's own ns per packet for a pipeline, from BPF_PROG_TEST_RUN with a large repeat,",
-                "side by side with the bare XDP_DROP program in the same run (runs interleaved, median reported).",
-                "The frame is Ethernet/IPv4/UDP of the given size. Needs root."})
+            description = {"The kernel's own ns per packet for a pipeline, from BPF_PROG_TEST_RUN with a large repeat,"
+                + " side by side with the bare XDP_DROP program in the same run (runs interleaved, median reported)."
+                + " The frame is one --frame kind of --size bytes. Needs root."})
     static final class TestRunBench implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -151,14 +151,15 @@ final class BenchCommand implements Runnable {
      */
     @Command(name = "stages", mixinStandardHelpOptions = true,
             header = "The composed program stage by stage: ns per packet (or Mpps with --veth) and program sizes.",
-            description = {"Loads XDP_DROP, the standalone parser (xdp_parse) and the composed program (xdp_pipeline) with every",
-                "stage off, with each stage alone and with all on (pipelines of `bench testrun`, with their benchmark",
-                "contents: a small firewall rule set, a few blocks that do not match, a depth-10 tree, 1-in-N sampling to",
-                "the mirror ring, drained between runs), then measures them in the same run: BPF_PROG_TEST_RUN ns per",
-                "packet (runs interleaved, median), or with --veth live frames through a veth pair (Mpps). Beside each:",
-                "the ratio to XDP_DROP, the cost over the program it adds to (the composed program with every stage off,",
-                "which itself is set against xdp_parse), and the verifier's sizes (xlated instructions, JIT bytes,",
-                "instructions verified). A pipeline the kernel refuses is reported with the verifier's reason. Needs root."})
+            description = {"Loads XDP_DROP, the standalone parser (xdp_parse) and the composed program (xdp_pipeline) with every"
+                + " stage off, with each stage alone and with all on (pipelines of 'bench testrun', with their benchmark"
+                + " contents: a small firewall rule set, a few blocks that do not match, a depth-10 tree, 1-in-N sampling to"
+                + " the mirror ring, drained between runs), then measures them in the same run: BPF_PROG_TEST_RUN ns per"
+                + " packet (runs interleaved, median), or with --veth live frames through a veth pair (Mpps).",
+                "Beside each: the ratio to XDP_DROP, the cost over the program it adds to (the composed program with every"
+                + " stage off, which itself is set against xdp_parse), the verifier's sizes (xlated instructions, JIT bytes,"
+                + " instructions verified) and what the packets met. A pipeline the kernel refuses is reported with the"
+                + " verifier's reason. Needs root."})
     static final class StagesBench implements Callable<Integer> {
         /** The default set, in the order printed. */
         static final String DEFAULT_SET = "parse,frame,pipeline,blocks,blocks-few,firewall,flow,dt,sample,all-no-model,all-no-firewall,all";
@@ -188,8 +189,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--frames", defaultValue = "2000000", description = "frames per --veth run and pipeline (default: ${DEFAULT-VALUE})")
         int frames;
 
-        @Option(names = "--json", description = {"print {pipeline: {ns (or mpps and received), vs_drop, xlated_insns, jited_bytes,",
-            "verified_insns, runs (ns of each run), met (what the packets met)}}, or {pipeline: {error}} for one the kernel refused"})
+        @Option(names = "--json", description = "print {pipeline: {ns (or mpps and received), vs_drop, xlated_insns, jited_bytes,"
+            + " verified_insns, runs (ns of each run), met (what the packets met)}}, or {pipeline: {error}} for one the kernel refused")
         boolean json;
 
         /** What each row is set against: the program it adds one stage (or several) to. */
@@ -397,10 +398,10 @@ final class BenchCommand implements Runnable {
     /** The firewall's cost per packet against the size of its lists and rules. */
     @Command(name = "firewall", mixinStandardHelpOptions = true,
             header = "Firewall ns per packet (BPF_PROG_TEST_RUN) with 10 to 10^6 prefixes or rules.",
-            description = {"Scenarios: pass-all (no lists or rules), deny-miss / deny-hit (N deny prefixes; the packet's source",
-                "in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with",
-                "action drop), conntrack (the rules plus conntrack; a tracked flow's packet). 64-byte UDP frame, real clock.",
-                "Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead."})
+            description = {"Scenarios: pass-all (no lists or rules), deny-miss / deny-hit (N deny prefixes; the packet's source"
+                + " in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with"
+                + " action drop), conntrack (the rules plus conntrack; a tracked flow's packet). 64-byte UDP frame, real clock."
+                + " Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead. Needs root."})
     static final class FirewallBenchCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -422,8 +423,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "print {scenario: {entries: ns_per_packet}}")
         boolean json;
 
-        @Option(names = "--veth", description = {"end to end instead: Mpps of live frames through a veth pair into the firewall",
-            "(drop scenarios only: deny-hit, rules-drop)"})
+        @Option(names = "--veth", description = "end to end instead: Mpps of live frames through a veth pair into the firewall"
+            + " (drop scenarios only: deny-hit, rules-drop)")
         boolean veth;
 
         @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")
@@ -472,10 +473,10 @@ final class BenchCommand implements Runnable {
     /** End-to-end Mpps through a veth pair, side by side with XDP_DROP. */
     @Command(name = "veth", mixinStandardHelpOptions = true,
             header = "End-to-end Mpps through a veth pair beside XDP_DROP (live frames).",
-            description = {"Packets per second that a pipeline takes end to end: a veth pair in a network namespace of its own,",
-                "the pipeline attached natively to one end, real frames sent into the other (BPF_PROG_TEST_RUN live frames,",
-                "XDP_TX), beside a bare XDP_DROP in the same run. Generator and receiver share one core (veth delivers in",
-                "softirq on the sender's). The rate is of frames the pipeline counted (of frames sent for drop). Needs root."})
+            description = {"Packets per second that a pipeline takes end to end: a veth pair in a network namespace of its own,"
+                + " the pipeline attached natively to one end, real frames sent into the other (BPF_PROG_TEST_RUN live frames,"
+                + " XDP_TX), beside a bare XDP_DROP in the same run. Generator and receiver share one core (veth delivers in"
+                + " softirq on the sender's). The rate is of frames the pipeline counted (of frames sent for drop). Needs root."})
     static final class VethBench implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -24,10 +24,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "blocks", mixinStandardHelpOptions = true,
         header = "List, add and remove the sources, flows and firewall measures a running 'xdpml run' enforces in XDP.",
-        description = {"'xdpml run' pins its blocks maps (source prefixes and flows, each with an expiry and a hit count)",
-            "and, with the firewall stage, its measures (port-drop: UDP/TCP from a service port to a victim;",
-            "syn-limit: SYNs to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these",
-            "commands open those pins from another shell. They live as long as the run that enforces them. Needs root."},
+        description = {"'xdpml run' pins its blocks maps (source prefixes and flows, each with an expiry and a hit count)"
+            + " and, with the firewall stage, its measures (port-drop: UDP/TCP from a service port to a victim;"
+            + " syn-limit: SYNs to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these"
+            + " commands open those pins from another shell. They live as long as the run that enforces them. Needs root."},
         subcommands = {BlocksCommand.ListBlocks.class, BlocksCommand.Add.class, BlocksCommand.Remove.class, BlocksCommand.Clear.class})
 final class BlocksCommand implements Runnable {
     @Spec
@@ -220,9 +220,9 @@ final class BlocksCommand implements Runnable {
         @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow, both directions (repeatable)")
         List<String> flows = List.of();
         @Option(names = "--measure", paramLabel = "KIND:SPEC", description = {"a firewall measure (repeatable):",
-            "port-drop:udp/53->192.0.2.7 (UDP from port 53 to the victim dropped; also tcp/PORT),",
-            "syn-limit:tcp->192.0.2.7:80@1000/s[,burst=M] (SYNs to the victim's port over the rate dropped; port any: all);",
-            "IPv6 victims in brackets; remove needs no rate"})
+            "port-drop:udp/53->192.0.2.7 drops UDP from port 53 to the victim (also tcp/PORT);",
+            "syn-limit:tcp->192.0.2.7:80@1000/s[,burst=M] drops the SYNs to the victim's port over the rate (port any: all ports);",
+            "IPv6 victims in brackets; remove needs no rate."})
         List<String> measures = List.of();
 
         record Parsed(List<Prefix> prefixes, List<Flow> flows, List<Measure> measures) {}

@@ -44,14 +44,14 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml classify FILE --model M}: the verdicts a model gives a capture, in the kernel or in Java. */
 @Command(name = "classify", mixinStandardHelpOptions = true,
         header = "Classify the packets and flows of a capture with a model file or an ONNX model.",
-        description = {"Replays a capture with its own timing through the classify pipeline: parse, flow features, then the",
-            "model's integer inference. --engine kernel runs the XDP program (BPF_PROG_TEST_RUN; needs root), --engine java",
-            "the reference; both give the same class to every packet. --mode packet classifies every packet from its",
-            "flow's features; flow:N classifies each flow once, at its N-th packet, and caches the class (default: the",
-            "mode the model was trained in). Prints one row per flow (its class: that of its last classified packet;",
-            "'-' when none), or with --packets one row per packet, and the packets and flows per class.",
-            "--onnx M.onnx runs an ONNX model (scikit-learn, PyTorch; inputs and classes named by M.onnx.json or the",
-            "model's metadata, docs/onnx.md) through ONNX Runtime on the Java flow features instead (default mode: packet)."})
+        description = {"Replays a capture with its own timing through the classify pipeline: parse, flow features, then the"
+            + " model's integer inference. --engine kernel runs the XDP program (BPF_PROG_TEST_RUN; needs root), --engine java"
+            + " the reference; both give the same class to every packet. --mode packet classifies every packet from its"
+            + " flow's features; flow:N classifies each flow once, at its N-th packet, and caches the class (default: the"
+            + " mode the model was trained in). Prints one row per flow (its class: that of its last classified packet;"
+            + " '-' when none), or with --packets one row per packet, and the packets and flows per class.",
+            "--onnx M.onnx runs an ONNX model (scikit-learn, PyTorch; inputs and classes named by M.onnx.json or the"
+            + " model's metadata, docs/onnx.md) through ONNX Runtime on the Java flow features instead (default mode: packet)."})
 final class ClassifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,26 +17,26 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml demo}: the built-in default job: the agent detects and mitigates an attack mix on a veth pair of its own. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         header = "The whole system on a veth pair of its own: an attack mix detected and mitigated in XDP by the agent.",
-        description = {"On a machine with nothing configured, as root: creates a network namespace with",
-            "a veth pair and runs the agent ('xdpml run --config', with a configuration the",
-            "demo writes and prints) on the victim's end: one XDP program with blocks, a",
-            "firewall of a few rules, flows, a shipped tree, every packet mirrored to the",
-            "detectors in Java, and mitigation: the sources a detection names are blocked,",
-            "amplification gets a port-drop, a spoofed SYN flood a SYN limit. It sends a mix",
-            "with the generator of 'xdpml gen' for --seconds: benign clients, a SYN flood",
-            "from six sources, a port scan, UDP amplification, a DNS tunnel and a SYN flood",
-            "from spoofed sources. A packet socket on the victim's interface counts what",
-            "reached the victim (after XDP) per kind: every second the demo prints that, the",
-            "agent prints its detections, blocks and measures; then a summary per kind.",
+        description = {"On a machine with nothing configured, as root: creates a network namespace with"
+            + " a veth pair and runs the agent ('xdpml run --config', with a configuration the"
+            + " demo writes and prints) on the victim's end: one XDP program with blocks, a"
+            + " firewall of a few rules, flows, a shipped tree, every packet mirrored to the"
+            + " detectors in Java, and mitigation: the sources a detection names are blocked,"
+            + " amplification gets a port-drop, a spoofed SYN flood a SYN limit. It sends a mix"
+            + " with the generator of 'xdpml gen' for --seconds: benign clients, a SYN flood"
+            + " from six sources, a port scan, UDP amplification, a DNS tunnel and a SYN flood"
+            + " from spoofed sources. A packet socket on the victim's interface counts what"
+            + " reached the victim (after XDP) per kind: every second the demo prints that, the"
+            + " agent prints its detections, blocks and measures; then a summary per kind.",
             "",
-            "Exit code 0 when every attack is down to at most 1%% of its peak rate at the",
-            "victim (its peak up to its first block or measure, against the last 3 s) and",
-            "at least 99%% of the benign packets reached the victim.",
+            "Exit code 0 when every attack is down to at most 1%% of its peak rate at the"
+            + " victim (its peak up to its first block or measure, against the last 3 s) and"
+            + " at least 99%% of the benign packets reached the victim.",
             "",
-            "Everything it created is removed. Without root or BPF (or with --offline) it",
-            "says so and runs the same story on a generated capture through the Java twin",
-            "of the XDP program. 'xdpml selftest' is the older self-test of parsers and flow",
-            "tables (kernel against Java)."})
+            "Everything it created is removed. Without root or BPF (or with --offline) it"
+            + " says so and runs the same story on a generated capture through the Java twin"
+            + " of the XDP program. 'xdpml selftest' is the older self-test of parsers and flow"
+            + " tables (kernel against Java)."})
 final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -32,13 +32,13 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml deploy --iface IF --model M}: the model classifying an interface's traffic in XDP. */
 @Command(name = "deploy", mixinStandardHelpOptions = true,
         header = "Run a model in XDP on an interface, with per-class actions and counters; hot-swap on change.",
-        description = {"Attaches the classify pipeline (parse, flow features, the model's integer inference) to an interface",
-            "and deploys the model. Each class gets an action: count (the default: the packet goes on as --default-action",
-            "says), pass, drop, or xsk (to an AF_XDP socket of the queue, pass without one). Prints packets per second per",
-            "class every --interval, until Ctrl-C or --duration; then detaches and prints a summary. With --watch, a",
-            "changed model file is read, checked and swapped in while traffic flows: no packet is lost or classified by a",
-            "half-written model (docs/classifier.md); a file that fails to load is reported and the running model kept.",
-            "Needs root."})
+        description = {"Attaches the classify pipeline (parse, flow features, the model's integer inference) to an interface"
+            + " and deploys the model. Each class gets an action: count (the default: the packet goes on as --default-action"
+            + " says), pass, drop, or xsk (to an AF_XDP socket of the queue, pass without one). Prints packets per second per"
+            + " class every --interval, until Ctrl-C or --duration; then detaches and prints a summary. With --watch, a"
+            + " changed model file is read, checked and swapped in while traffic flows: no packet is lost or classified by a"
+            + " half-written model (docs/classifier.md); a file that fails to load is reported and the running model kept."
+            + " Needs root."})
 final class DeployCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -58,9 +58,9 @@ final class DeployCommand implements Callable<Integer> {
     @Option(names = "--default-action", defaultValue = "pass", description = "pass or drop: packets without a class and of 'count' classes (default: ${DEFAULT-VALUE})")
     String defaultAction;
 
-    @Option(names = "--xdp-mode", defaultValue = "AUTO", description = {"AUTO: a BPF link (native where the driver has it, else generic;",
-        "detached by the kernel when the process ends, even on a crash); NATIVE or GENERIC: netlink attach in that mode",
-        "(default: ${DEFAULT-VALUE})"})
+    @Option(names = "--xdp-mode", defaultValue = "AUTO", description = {"AUTO: a BPF link (native where the driver has it, else generic;"
+        + " detached by the kernel when the process ends, even on a crash); NATIVE or GENERIC: netlink attach in that mode"
+        + " (default: ${DEFAULT-VALUE})"})
     XdpMode xdpMode;
 
     @Option(names = "--watch", description = "hot-swap the model when its file changes")

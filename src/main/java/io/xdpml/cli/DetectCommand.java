@@ -23,8 +23,8 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml detect FILE}: runs the detectors over a capture and prints what they find. */
 @Command(name = "detect", mixinStandardHelpOptions = true,
         header = "Run attack and anomaly detectors over a capture.",
-        description = {"Replays the capture with its own timestamps through the chosen detectors (docs/detectors.md) and prints",
-            "one line per detection: time, detector, subject, score, repeat count and reasons; then a summary.",
+        description = {"Replays the capture with its own timestamps through the chosen detectors (docs/detectors.md) and prints"
+            + " one line per detection: time, detector, subject, score, repeat count and reasons; then a summary.",
             "Reports of one detector about one subject within 10 s of capture time are merged into one detection.",
             "Exit status 0 whether or not anything was detected; 1 when the --eve output could not be written."})
 final class DetectCommand implements Callable<Integer> {
@@ -40,16 +40,16 @@ final class DetectCommand implements Callable<Integer> {
     String detectors;
 
     @Option(names = "--set", paramLabel = "detector.parameter=value",
-            description = {"override a threshold (repeatable), e.g. portscan.minDistinctPorts=50 or synflood.windowNanos=5000000000;",
-                "parameters per detector: docs/detectors.md"})
+            description = {"override a threshold (repeatable), e.g. portscan.minDistinctPorts=50 or synflood.windowNanos=5000000000;"
+                + " parameters per detector: docs/detectors.md"})
     List<String> settings = new java.util.ArrayList<>();
 
     @Option(names = "--json", description = "JSON lines: one object per detection, then one {\"summary\": ...} object")
     boolean json;
 
     @Option(names = "--eve", paramLabel = "OUT",
-            description = {"also write the detections as Suricata EVE JSON alerts (one line each; docs/outputs.md) to OUT;",
-                "'-': to standard output instead of the usual lines (the summary then goes to standard error)"})
+            description = {"also write the detections as Suricata EVE JSON alerts (one line each; docs/outputs.md) to OUT;"
+                + " '-': to standard output instead of the usual lines (the summary then goes to standard error)"})
     String eve;
 
     @Override

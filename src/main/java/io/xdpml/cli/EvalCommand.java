@@ -24,10 +24,10 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml eval}: a model file judged on data, float vs quantized (and more engines where plugged in). */
 @Command(name = "eval", mixinStandardHelpOptions = true,
         header = "Evaluate a model file on labeled data: float vs quantized (vs kernel).",
-        description = {"Per class precision, recall, F1 and support, macro and weighted averages, accuracy and the",
-            "confusion matrix, per sample and per flow, for the float model and the integer model the kernel runs.",
-            "--json prints one object: the quantized model's metrics at the top (macro_f1, weighted_f1, accuracy,",
-            "per_class, confusion), per_flow, and every engine under engines."})
+        description = {"Per class precision, recall, F1 and support, macro and weighted averages, accuracy and the"
+            + " confusion matrix, per sample and per flow, for the float model and the integer model the kernel runs.",
+            "--json prints one object: the quantized model's metrics at the top (macro_f1, weighted_f1, accuracy,"
+            + " per_class, confusion), per_flow, and every engine under engines."})
 final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -16,10 +16,10 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml export-onnx --model M.json --out M.onnx}: a model file's float model as ONNX. */
 @Command(name = "export-onnx", mixinStandardHelpOptions = true,
         header = "Write a model file's float model (xdpml train) as an ONNX model with its sidecar.",
-        description = {"Trees and forests become an ai.onnx.ml TreeEnsembleClassifier shaped as scikit-learn exports one",
-            "(output_label, output_probability; --zipmap: probabilities as a sequence of maps), an MLP a Gemm/Relu graph",
-            "with logits as PyTorch exports one. Writes M.onnx and M.onnx.json (the sidecar: inputs and classes; also in",
-            "the model's metadata), then loads the result back with ONNX Runtime to check it. See docs/onnx.md."})
+        description = {"Trees and forests become an ai.onnx.ml TreeEnsembleClassifier shaped as scikit-learn exports one"
+            + " (output_label, output_probability; --zipmap: probabilities as a sequence of maps), an MLP a Gemm/Relu graph"
+            + " with logits as PyTorch exports one. Writes M.onnx and M.onnx.json (the sidecar: inputs and classes; also in"
+            + " the model's metadata), then loads the result back with ONNX Runtime to check it. See docs/onnx.md."})
 final class ExportOnnxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -40,12 +40,12 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml flows FILE}: the flow table of a capture. */
 @Command(name = "flows", mixinStandardHelpOptions = true,
         header = "Every flow of a capture, once, with every feature and why it ended; or its flow records.",
-        description = {"Track the flows of a capture with its own timing and print one row per flow, in the order of their",
-            "first packets: key, first/last time, packets and bytes per direction (src = the initiator), every feature",
-            "(docs/flows.md) and the end reason (tcp_close, idle, swept_idle, end: still going at the end of the capture).",
-            "A 5-tuple that goes idle or closes and comes back is two flows. The flows' packets add up to the tracked ones.",
-            "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as",
-            "the packet's time; needs root); --engine java through the reference tracker. Both give the same flows.",
+        description = {"Track the flows of a capture with its own timing and print one row per flow, in the order of their"
+            + " first packets: key, first/last time, packets and bytes per direction (src = the initiator), every feature"
+            + " (docs/flows.md) and the end reason (tcp_close, idle, swept_idle, end: still going at the end of the capture)."
+            + " A 5-tuple that goes idle or closes and comes back is two flows. The flows' packets add up to the tracked ones.",
+            "--engine kernel replays it through the XDP flow pipeline (BPF_PROG_TEST_RUN, the capture's time as"
+            + " the packet's time; needs root); --engine java through the reference tracker. Both give the same flows.",
             "--records shows the flow records instead, as Java receives them (docs/flows.md)."})
 final class FlowsCommand implements Callable<Integer> {
     @Spec
@@ -68,9 +68,9 @@ final class FlowsCommand implements Callable<Integer> {
         @Option(names = "--json", description = "a JSON array of flows with the CSV's fields")
         boolean json;
 
-        @Option(names = "--records", description = {"the flow records as they are emitted, one JSON object per line",
-            "(kernel: through the BPF ring buffer): at TCP close, idle restart, active timeout, tail (a closed flow",
-            "leaving the table), and from a final sweep"})
+        @Option(names = "--records", description = {"the flow records as they are emitted, one JSON object per line"
+            + " (kernel: through the BPF ring buffer): at TCP close, idle restart, active timeout, tail (a closed flow"
+            + " leaving the table), and from a final sweep"})
         boolean records;
     }
 

@@ -30,9 +30,9 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code xdpml fw load|show|clear|stats}: the XDP firewall, pinned in bpffs between commands. */
 @Command(name = "fw", mixinStandardHelpOptions = true,
         header = "The XDP firewall: deny/allow lists, rules, conntrack, rate limits (docs/firewall.md).",
-        description = {"The firewall program and its maps are pinned under /sys/fs/bpf/xdpml/fw and stay attached after",
-            "the command exits (a pinned BPF link per interface). 'fw load' validates a whole config file and swaps it",
-            "in atomically; 'fw clear' detaches and removes everything. Needs root."},
+        description = {"The firewall program and its maps are pinned under /sys/fs/bpf/xdpml/fw and stay attached after"
+            + " the command exits (a pinned BPF link per interface). 'fw load' validates a whole config file and swaps it"
+            + " in atomically; 'fw clear' detaches and removes everything. Needs root."},
         subcommands = {FwCommand.Load.class, FwCommand.Show.class, FwCommand.Stats.class, FwCommand.Clear.class})
 final class FwCommand implements Runnable {
     @Spec
@@ -90,12 +90,12 @@ final class FwCommand implements Runnable {
 
     @Command(name = "load", mixinStandardHelpOptions = true,
             header = "Validate a config file and make it the firewall's, atomically.",
-            description = {"FILE is a firewall config (docs/firewall.md) or the old VXLAN pipeline's IP allowlist JSON",
-                "(version, total_ips, organizations, flat_ip_list; total_ips is checked). The whole file is checked first:",
-                "every bad line is reported with its number and reason, and nothing changes (exit code 1).",
-                "The first load loads the program and pins it; later loads swap the new config in (packets see the old",
-                "config or the new one, never a mix). --iface attaches to an interface (native XDP where the driver",
-                "has it, else generic); the program stays attached after the command exits."})
+            description = {"FILE is a firewall config (docs/firewall.md) or the old VXLAN pipeline's IP allowlist JSON"
+                + " (version, total_ips, organizations, flat_ip_list; total_ips is checked). The whole file is checked first:"
+                + " every bad line is reported with its number and reason, and nothing changes (exit code 1).",
+                "The first load loads the program and pins it; later loads swap the new config in (packets see the old"
+                + " config or the new one, never a mix). --iface attaches to an interface (native XDP where the driver"
+                + " has it, else generic); the program stays attached after the command exits."})
     static final class Load implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -165,8 +165,8 @@ final class FwCommand implements Runnable {
 
     @Command(name = "show", mixinStandardHelpOptions = true,
             header = "Print the config the kernel enforces now (read back from the pinned maps).",
-            description = {"Settings, then every deny/allow list entry and the rules' prefix sets of the active generation,",
-                "as held in the kernel's maps (not as a file said)."})
+            description = {"Settings, then every deny/allow list entry and the rules' prefix sets of the active generation,"
+                + " as held in the kernel's maps (not as a file said)."})
     static final class Show implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -238,8 +238,8 @@ final class FwCommand implements Runnable {
 
     @Command(name = "stats", mixinStandardHelpOptions = true,
             header = "Packets by verdict reason, hits per rule, tracked connections.",
-            description = {"Counters are per CPU in the kernel, summed here. Every packet counts once in 'packets' and once",
-                "under the reason of its verdict (pass_* or drop_*); ct_new counts connections created."})
+            description = {"Counters are per CPU in the kernel, summed here. Every packet counts once in 'packets' and once"
+                + " under the reason of its verdict (pass_* or drop_*); ct_new counts connections created."})
     static final class Stats implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -27,17 +27,14 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml gen}: real frames out of an interface (live frames or AF_XDP TX), or a scenario into a pcap file. */
 @Command(name = "gen", mixinStandardHelpOptions = true,
         header = "Send real frames out of an interface: attack/benign scenarios, one frame kind, or a capture replayed.",
-        description = {"--scenario sends a seeded scenario: benign (HTTP connections, DNS, ICMP, NTP",
-            "from benign clients), synflood, portscan, amplification (DNS/NTP/memcached",
-            "responses), dnstunnel, spoofedsyn (SYNs from a random spoofed source each), or mix",
-            "(all interleaved by --mix shares); each kind comes",
-            "from its own source range (docs/gen.md). Two ways: testrun (BPF_PROG_TEST_RUN",
-            "live frames returning XDP_TX, one test run per frame: tens of kpps) and xsk",
-            "(AF_XDP TX, copy mode on veth: hundreds of kpps). --write FILE.pcap writes the",
-            "scenario to a capture instead (no root; timestamps follow --rate, default",
-            "1000/s). Without --scenario: one --frame kind repeated (Mpps), or --capture",
-            "replayed. Into a veth pair, live frames reach the peer only when the peer has an",
-            "XDP program attached. Sending needs root."})
+        description = {"--scenario sends a seeded scenario: benign (HTTP connections, DNS, ICMP, NTP from benign clients),"
+            + " synflood, portscan, amplification (DNS/NTP/memcached responses), dnstunnel, spoofedsyn (SYNs from a random"
+            + " spoofed source each), or mix (all interleaved by --mix shares); each kind comes from its own source range"
+            + " (docs/gen.md). Two ways: testrun (BPF_PROG_TEST_RUN live frames returning XDP_TX, one test run per frame:"
+            + " tens of kpps) and xsk (AF_XDP TX, copy mode on veth: hundreds of kpps). --write FILE.pcap writes the"
+            + " scenario to a capture instead (no root; timestamps follow --rate, default 1000/s).",
+            "Without --scenario: one --frame kind repeated (Mpps), or --capture replayed.",
+            "Into a veth pair, live frames reach the peer only when the peer has an XDP program attached. Sending needs root."})
 final class GenCommand implements Callable<Integer> {
     /** Capture rate when --write is given without --rate. */
     static final long DEFAULT_WRITE_RATE = 1000;

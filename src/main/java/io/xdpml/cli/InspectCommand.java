@@ -22,8 +22,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "inspect", mixinStandardHelpOptions = true,
         header = "Protocol and parse-error counters of a capture (kernel or Java parser).",
         description = {"Parse every packet of a capture (pcap or pcapng) and print the protocol and parse-error counters.",
-            "--engine kernel runs each packet through the real XDP program with BPF_PROG_TEST_RUN (needs root);",
-            "--engine java through the Java reference parser. Both give identical counters (docs/parser.md).",
+            "--engine kernel runs each packet through the real XDP program with BPF_PROG_TEST_RUN (needs root);"
+            + " --engine java through the Java reference parser. Both give identical counters (docs/parser.md).",
             "A damaged capture is counted up to the damage, which is reported with its byte offset (exit code 3)."})
 final class InspectCommand implements Callable<Integer> {
     @Spec

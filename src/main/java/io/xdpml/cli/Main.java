@@ -22,9 +22,17 @@ public final class Main implements Runnable {
         System.exit(commandLine().execute(args));
     }
 
+    /**
+     * Width of every command's usage help: fixed, not the terminal's, so that help reads the same
+     * everywhere (in a pipe, in the README, in tests) and descriptions can be written for it.
+     */
+    public static final int USAGE_WIDTH = 80;
+
     /** The configured command line (also used by tests). */
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
+        cl.setUsageHelpAutoWidth(false);
+        cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
             line.getErr().println("xdpml " + line.getCommandName() + ": " + describe(ex));
             if (Boolean.getBoolean("xdpml.debug")) {

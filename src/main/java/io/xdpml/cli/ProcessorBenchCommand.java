@@ -34,22 +34,20 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "processor", mixinStandardHelpOptions = true,
         header = "AF_XDP receive rate with real work per packet: C, trivial Java, the processor's flow features, each detector.",
-        description = {"A veth pair in a namespace of its own; live 64-byte UDP frames from BPF_PROG_TEST_RUN,",
-            "generated on CPU 0 (where veth also runs XDP and the copy into the UMEM); frames not",
-            "sampled are passed to the stack. Rows, per sampling:",
-            "  c         bench/xsk_consumer.c (compiled here), busy-polling on CPU 1, trivial callback",
-            "  java      XskReceiver, busy-polling on CPU 1, trivial callback",
-            "  flows     MlPacketProcessor, flow tracking on, a callback reading the flow features",
-            "  DETECTOR  MlPacketProcessor, flow tracking off, that detector alone fed through",
-            "            ObservationBuilder (as xdpml run)",
-            "The processor rows run MlPacketProcessor as shipped (poll mode, its own program",
-            "through a BPF link), its receive thread pinned to CPU 1 (withCpus); each is fed",
-            "for --warm-up seconds first (JIT). Received Mpps: frames handed to the consumer per",
-            "second of generation (median of the runs). Of sampled: the share of the frames XDP",
-            "handed over that the consumer got. The / C columns: ratios to the C row of the same",
-            "sampling, of frames received (the same frames were offered) and of received Mpps",
-            "(which also moves with the generator's speed: on a loaded machine the noisier one).",
-            "Needs root and 2 CPUs."})
+        description = {"A veth pair in a namespace of its own; live 64-byte UDP frames from BPF_PROG_TEST_RUN, generated on"
+            + " CPU 0 (where veth also runs XDP and the copy into the UMEM); frames not sampled are passed to the stack."
+            + " Rows, per sampling:",
+            "  c         bench/xsk_consumer.c (compiled here), busy-polling, trivial callback",
+            "  java      XskReceiver, busy-polling, trivial callback",
+            "  flows     MlPacketProcessor, flow tracking on, a callback reading the features",
+            "  DETECTOR  MlPacketProcessor, flow tracking off, that detector alone (fed",
+            "            through ObservationBuilder as in xdpml run)",
+            "The consumers busy-poll on CPU 1. The processor rows run MlPacketProcessor as shipped (poll mode, its own"
+            + " program through a BPF link), its receive thread pinned to CPU 1 (withCpus); each is fed for --warm-up"
+            + " seconds first (JIT). Received Mpps: frames handed to the consumer per second of generation (median of the"
+            + " runs). Of sampled: the share of the frames XDP handed over that the consumer got. The / C columns: ratios"
+            + " to the C row of the same sampling, of frames received (the same frames were offered) and of received Mpps"
+            + " (which also moves with the generator's speed: on a loaded machine the noisier one). Needs root and 2 CPUs."})
 final class ProcessorBenchCommand implements Callable<Integer> {
     private static final int CONSUMER_CPU = 1;
 

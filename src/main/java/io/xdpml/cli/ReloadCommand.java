@@ -16,9 +16,9 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml reload --iface IF}: the running agent re-reads its file (as on SIGHUP), and says how it went. */
 @Command(name = "reload", mixinStandardHelpOptions = true,
         header = "Make a running agent re-read its configuration file and apply what changed.",
-        description = {"Finds the agent on IF (its pins), checks its configuration file first (a file with problems is",
-            "reported as FILE:LINE: reason and the agent is not disturbed), then sends it SIGHUP and waits for the",
-            "outcome: applied (the new generation) or rejected (the agent prints why; its running state is unchanged).",
+        description = {"Finds the agent on IF (its pins), checks its configuration file first (a file with problems is"
+            + " reported as FILE:LINE: reason and the agent is not disturbed), then sends it SIGHUP and waits for the"
+            + " outcome: applied (the new generation) or rejected (the agent prints why; its running state is unchanged).",
             "Exit code 0 when applied, 1 otherwise."})
 final class ReloadCommand implements Callable<Integer> {
     private static final int SIGHUP = 1;

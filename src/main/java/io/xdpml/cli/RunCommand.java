@@ -35,24 +35,26 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml run}: the agent: one composed XDP program per interface, detectors, mitigation, reloads. */
 @Command(name = "run", mixinStandardHelpOptions = true,
         header = "Run the agent: one XDP program per interface (blocks, firewall, flows, model, sampling), detectors, mitigation.",
-        description = {"With --config FILE (YAML, docs/agent.md) it attaches one composed XDP program to each interface the file",
-            "names, with the stages the file turns on, in this order: parse, blocks, firewall, flow, model, sample, deliver.",
-            "Without --config it runs blocks, sampling and delivery on --iface, as flags say. Flags given with --config",
-            "override the file. --check validates the file and every file it names, prints each problem as FILE:LINE: reason,",
-            "exits 1 on any, and attaches nothing.",
+        description = {"With --config FILE (YAML, docs/agent.md) it attaches one composed XDP program to each interface the file"
+            + " names, with the stages the file turns on, in this order: parse, blocks, firewall, flow, model, sample, deliver."
+            + " Without --config it runs blocks, sampling and delivery on --iface, as flags say. Flags given with --config"
+            + " override the file. --check validates the file and every file it names, prints each problem as FILE:LINE: reason,"
+            + " exits 1 on any, and attaches nothing.",
             "",
-            "Sampled packets reach Java mirrored (default: XDP copies them into a ring buffer and passes them on, so the host",
-            "keeps all its traffic) or through AF_XDP (--delivery af_xdp: they leave the host's stack; for a mirror port or an",
-            "inline box), and go to the detectors (xdpml detect --help lists them). Each detection is printed (and written",
-            "as a JSON line with --json-out); with --block S the sources it names are blocked in XDP for S seconds.",
+            "Sampled packets reach Java mirrored (default: XDP copies them into a ring buffer and passes them on, so the host"
+            + " keeps all its traffic) or through AF_XDP (--delivery af_xdp: they leave the host's stack; for a mirror port or an"
+            + " inline box), and go to the detectors (xdpml detect --help lists them). Each detection is printed (and written"
+            + " as a JSON line with --json-out); with --block S the sources it names are blocked in XDP for S seconds.",
             "",
-            "While it runs: 'xdpml status' shows every stage's counters from another shell; SIGHUP or 'xdpml reload' re-reads",
-            "the file and applies what changed (firewall, model, sampling, rate cap, detectors, mitigation, outputs) in one",
-            "switch per interface, or rejects the file whole; 'xdpml blocks' lists and removes blocks. The maps are pinned",
-            "under /sys/fs/bpf/xdpml/agent/IF/. The programs hang on BPF links: the kernel detaches them even if the JVM is",
-            "killed, and the next agent removes the stale pins. A second agent on an interface is refused. Ctrl-C or",
-            "--duration ends it with a summary; an interface deleted under it ends it with exit code 3. Needs root.",
-            "With --onnx, a model of yours (docs/onnx.md) also runs on each packet's flow features."})
+            "While it runs: 'xdpml status' shows every stage's counters from another shell; SIGHUP or 'xdpml reload' re-reads"
+            + " the file and applies what changed (firewall, model, sampling, rate cap, detectors, mitigation, outputs) in one"
+            + " switch per interface, or rejects the file whole; 'xdpml blocks' lists and removes blocks. The maps are pinned"
+            + " under /sys/fs/bpf/xdpml/agent/IF/. The programs hang on BPF links: the kernel detaches them even if the JVM is"
+            + " killed, and the next agent removes the stale pins. A second agent on an interface is refused. Ctrl-C or"
+            + " --duration ends it with a summary; an interface deleted under it ends it with exit code 3. Needs root.",
+            "With --onnx, a model of yours (docs/onnx.md) also runs on each packet's flow features. --eve writes alerts and flows"
+            + " as Suricata EVE JSON (docs/outputs.md), --ipfix and --ipfix-file export flows as IPFIX (docs/ipfix.md),"
+            + " --metrics serves Prometheus metrics."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -27,14 +27,15 @@ import picocli.CommandLine.Spec;
 @Command(name = "selftest", mixinStandardHelpOptions = true,
         header = "Self-test: kernel and Java parsers and flow tables on sample traffic, offline and live on veth pairs.",
         description = {"Self-test on this machine, with nothing configured:",
-            " 1. writes a capture of sample traffic (every protocol the parser knows, and broken frames);",
-            " 2. inspects it with the kernel engine (the real XDP program through BPF_PROG_TEST_RUN) and the Java engine;",
-            " 3. creates a network namespace with a veth pair, attaches the XDP parser (native, then generic mode),",
-            "    sends the frames through it for real, and compares the kernel's per-CPU counters with Java's;",
-            " 4. attaches the flow pipeline the same way, sends TCP conversations and UDP flows, reads the flow records",
-            "    from the BPF ring buffer as they come, and compares them and the flow table with the Java reference.",
-            "Everything it creates is removed. Without root or BPF it says so and runs step 2 with the Java engine.",
-            "Exit code 0 when kernel and Java agree everywhere."})
+            "1. It writes a capture of sample traffic (every protocol the parser knows, and broken frames).",
+            "2. It inspects the capture with the kernel engine (the real XDP program through BPF_PROG_TEST_RUN) and the Java"
+            + " engine.",
+            "3. It creates a network namespace with a veth pair, attaches the XDP parser (native, then generic mode), sends"
+            + " the frames through it for real, and compares the kernel's per-CPU counters with Java's.",
+            "4. It attaches the flow pipeline the same way, sends TCP conversations and UDP flows, reads the flow records from"
+            + " the BPF ring buffer as they come, and compares them and the flow table with the Java reference.",
+            "Everything it creates is removed. Without root or BPF it says so and runs step 2 with the Java engine."
+            + " Exit code 0 when kernel and Java agree everywhere."})
 final class SelftestCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -17,11 +17,11 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml status}: a running agent's pipeline, stage by stage, from another shell. */
 @Command(name = "status", mixinStandardHelpOptions = true,
         header = "Show what a running agent's pipeline does, stage by stage (from its pinned maps).",
-        description = {"Reads the maps a running 'xdpml run' pins under /sys/fs/bpf/xdpml/agent/IF/: the agent (pid, file,",
-            "reloads), the configuration's generation, and for each stage that is on the packets in, passed and dropped,",
-            "with its own counters: parse errors, blocks by reason, firewall reasons and rule hits, the flow table, the",
-            "model's classes, sampling, delivery losses (ring full, no socket, over the rate cap), the actions at the end.",
-            "--json prints one object per interface (docs/agent.md). Needs root."})
+        description = {"Reads the maps a running 'xdpml run' pins under /sys/fs/bpf/xdpml/agent/IF/: the agent (pid, file,"
+            + " reloads), the configuration's generation, and for each stage that is on the packets in, passed and dropped,"
+            + " with its own counters: parse errors, blocks by reason, firewall reasons and rule hits, the flow table, the"
+            + " model's classes, sampling, delivery losses (ring full, no socket, over the rate cap), the actions at the end."
+            + " --json prints one object per interface (docs/agent.md). Needs root."})
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

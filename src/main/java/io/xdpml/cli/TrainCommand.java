@@ -23,11 +23,11 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml train}: trains a model, prints its held-out evaluation (float and quantized) and writes the model file. */
 @Command(name = "train", mixinStandardHelpOptions = true,
         header = "Train a decision tree, random forest or MLP and write a model file.",
-        description = {"Data: CICFlowMeter flow CSVs, or captures (files or directories of *.pcap/*.pcapng) labeled by",
-            "--labels RULES (docs/models.md). Captures are replayed through the Java flow tracker and each sample is",
-            "the model input vector the kernel computes: after every packet (--mode packet) or at a flow's N-th packet",
-            "(--mode flow:N). The held-out part (--test-split, stratified by flow, fixed seed; or --test-data) is",
-            "evaluated with the float model and the quantized (integer) model the kernel runs."})
+        description = {"Data: CICFlowMeter flow CSVs, or captures (files or directories of *.pcap/*.pcapng) labeled by"
+            + " --labels RULES (docs/models.md). Captures are replayed through the Java flow tracker and each sample is"
+            + " the model input vector the kernel computes: after every packet (--mode packet) or at a flow's N-th packet"
+            + " (--mode flow:N). The held-out part (--test-split, stratified by flow, fixed seed; or --test-data) is"
+            + " evaluated with the float model and the quantized (integer) model the kernel runs."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

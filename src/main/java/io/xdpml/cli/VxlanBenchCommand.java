@@ -12,10 +12,10 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml bench vxlan}: the VXLAN gateway's ns per packet and end-to-end Mpps (docs/vxlan.md). */
 @Command(name = "vxlan", mixinStandardHelpOptions = true,
         header = "VXLAN gateway: ns per packet (BPF_PROG_TEST_RUN) and Mpps through veth for both egress paths.",
-        description = {"The frame: outer IPv4/UDP 4789, inner IPv4/UDP (96 bytes); allowlist hit, NAT applied, DF cleared,",
-            "decap end to end; the test run is in forward mode with an identity NAT (a test run does not restore the",
-            "packet between repetitions: decap would make every repetition after the first a different packet). End to end: live frames into a veth pair, the gateway on its far",
-            "end, out of a second veth pair (DEVMAP redirect, or AF_XDP RX -> Java -> AF_XDP TX) into a counting sink."})
+        description = {"The frame: outer IPv4/UDP 4789, inner IPv4/UDP (96 bytes); allowlist hit, NAT applied, DF cleared,"
+            + " decap end to end; the test run is in forward mode with an identity NAT (a test run does not restore the"
+            + " packet between repetitions: decap would make every repetition after the first a different packet). End to end: live frames into a veth pair, the gateway on its far"
+            + " end, out of a second veth pair (DEVMAP redirect, or AF_XDP RX -> Java -> AF_XDP TX) into a counting sink."})
 final class VxlanBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -30,11 +30,11 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml vxlan}: the VXLAN gateway (docs/vxlan.md), running until --duration or Ctrl-C. */
 @Command(name = "vxlan", mixinStandardHelpOptions = true,
         header = "VXLAN gateway: allowlist, NAT, decap or forward, out of another interface (docs/vxlan.md).",
-        description = {"Attaches the gateway to --in: VXLAN packets (UDP --port) whose inner source (--match src) or",
-            "destination (--match dst) is on the allowlist get their inner destination NAT-rewritten (--nat), DF",
-            "cleared (--clear-df), the outer headers removed (--decap, default) or kept (--forward), and leave through",
-            "--out: by XDP_REDIRECT (--egress redirect) or through AF_XDP sockets and Java (--egress xsk). Other",
-            "traffic on --in goes to the host stack. Prints the counters every second. Needs root."})
+        description = {"Attaches the gateway to --in: VXLAN packets (UDP --port) whose inner source (--match src) or"
+            + " destination (--match dst) is on the allowlist get their inner destination NAT-rewritten (--nat), DF"
+            + " cleared (--clear-df), the outer headers removed (--decap, default) or kept (--forward), and leave through"
+            + " --out: by XDP_REDIRECT (--egress redirect) or through AF_XDP sockets and Java (--egress xsk). Other"
+            + " traffic on --in goes to the host stack. Prints the counters every second. Needs root."})
 final class VxlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
