@@ -12,14 +12,14 @@ import java.nio.file.Path;
 
 /**
  * Sends real frames out of an interface with BPF_PROG_TEST_RUN in live-frames mode (xdp_tx.bpf.c
- * returns XDP_TX for every repetition): the generator DESIGN.md measured at tens of Mpps. Into a
+ * returns XDP_TX for every repetition): a generator of tens of Mpps (docs/machine-facts.md). Into a
  * veth pair, the frames reach the peer only when the peer has an XDP program attached. Runs in the
  * calling thread's network namespace. Not thread-safe.
  */
 public final class LiveFrameGenerator implements AutoCloseable {
     /** Largest repeat per test-run call (the kernel takes a u32; keep calls short enough to stop). */
     private static final int MAX_CALL = 10_000_000;
-    /** Pacing slot: every call with repeat >= 2 has a fixed cost of milliseconds (DESIGN.md). */
+    /** Pacing slot: every call with repeat >= 2 has a fixed cost of milliseconds (docs/machine-facts.md). */
     private static final long SLOT_NANOS = 100_000_000L;
 
     private final BpfObject object;

@@ -16,7 +16,7 @@ import java.util.List;
  * End-to-end packet rate through a veth pair: a namespace of its own, the pipeline under test
  * attached natively to one end, and real frames sent into the other by BPF_PROG_TEST_RUN in
  * live-frames mode (xdp_tx.bpf.c returns XDP_TX). veth delivers in softirq on the sending CPU, so
- * generator and receiver share one core, as DESIGN.md measured. Pipelines are measured in turn,
+ * generator and receiver share one core (docs/machine-facts.md). Pipelines are measured in turn,
  * interleaved over the runs so that drift hits all alike.
  */
 public final class VethThroughput {
