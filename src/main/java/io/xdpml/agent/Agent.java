@@ -586,6 +586,10 @@ public final class Agent implements AutoCloseable {
             }
             say(m.status().summary());
         }
+        String outs = outputs == null ? "" : outputs.summary();
+        if (!outs.isEmpty()) {
+            say(outs);
+        }
         say(String.format("%d detections %s, %d sources blocked, %d reloads (%d rejected)", detectionsTotal,
                 detecting.set.detectionsByDetector(), blocked.size(), reloads, rejected));
     }
