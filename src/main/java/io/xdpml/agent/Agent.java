@@ -118,6 +118,7 @@ public final class Agent implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final long startedNanos = System.nanoTime();
     private final OnnxModel onnxModel;
+    private final AgentMetrics metrics; // outputs.metrics: the /metrics endpoint, or null
     private volatile Thread loopThread;
     private volatile AgentConfig config;
     private volatile Detecting detecting;
@@ -142,10 +143,16 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         this.detecting = new Detecting(config);
         try {
+            this.metrics = AgentMetrics.start(config, this::config); // its port first: in use, nothing is attached
+            this.observer = AgentMetrics.both(metrics, observer);
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
             for (InterfaceSpec spec : config.interfaces()) {
-                members.add(open(spec.name()));
+                Member m = open(spec.name());
+                members.add(m);
+                if (metrics != null) {
+                    metrics.add(m.iface(), m.pipeline(), m.processor());
+                }
             }
             writeInfo();
         } catch (IOException | RuntimeException e) {
@@ -254,7 +261,7 @@ public final class Agent implements AutoCloseable {
 
     /** Tells {@code o} what the agent does from now on (see {@link Observer}); set it before {@link #run}. */
     public void observe(Observer o) {
-        observer = java.util.Objects.requireNonNull(o);
+        observer = AgentMetrics.both(metrics, java.util.Objects.requireNonNull(o));
     }
 
     /** The interfaces' processors, in the configuration's order (for tests and status). */
@@ -575,6 +582,9 @@ public final class Agent implements AutoCloseable {
     /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
     @Override
     public void close() {
+        if (metrics != null) {
+            metrics.close(); // before the maps it reads
+        }
         for (Member m : members) {
             try {
                 m.processor().close();
