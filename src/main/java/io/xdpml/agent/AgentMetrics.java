@@ -50,8 +50,8 @@ import org.HdrHistogram.Histogram;
  * {@link Agent.Observer}). Every metric and label: docs/metrics.md.
  */
 final class AgentMetrics implements Agent.Observer, AutoCloseable {
-    /** Bucket upper bounds of the latency histograms, in seconds (1 us to 1 s). */
-    static final double[] LATENCY_BUCKETS = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2,
+    /** Bucket upper bounds of the latency histograms, in seconds (250 ns to 1 s). */
+    static final double[] LATENCY_BUCKETS = {2.5e-7, 5e-7, 1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5, 1e-4, 2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2,
         2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1.0};
     private static final String[] ACTIONS = {"aborted", "drop", "pass", "tx", "redirect"};
 
