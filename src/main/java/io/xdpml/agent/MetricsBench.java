@@ -27,7 +27,7 @@ import java.util.function.UnaryOperator;
  * ring, the default detectors, {@code outputs.metrics}) on one end of a veth pair in a namespace of
  * its own; live frames sent flat out into the other end for a fixed time per run; runs without
  * scraping and with a thread that GETs {@code /metrics} every interval (as Prometheus would)
- * alternate, so that both see the same machine. The rate is of frames the agent's program counted.
+ * alternate (in pairs whose order alternates too), so that both see the same machine. The rate is of frames the agent's program counted.
  */
 public final class MetricsBench {
     /**
@@ -51,8 +51,11 @@ public final class MetricsBench {
         }
     }
 
-    /** Every run in order, and the medians. */
-    public record Result(List<Run> runs, Run medianOff, Run medianOn, double idleScrapeMillis) {}
+    /**
+     * Every run in order, the medians, and a scrape without traffic: its wall time and the CPU this
+     * process spent on it (server and client, over the same time asleep; ms).
+     */
+    public record Result(List<Run> runs, Run medianOff, Run medianOn, double idleScrapeMillis, double scrapeCpuMillis) {}
 
     private static final int PORT = 9464;
 
@@ -96,7 +99,7 @@ public final class MetricsBench {
         StringWriter agentText = new StringWriter();
         PrintWriter agentOut = new PrintWriter(agentText, true);
         List<Run> all = new ArrayList<>();
-        double[] idle = {0};
+        double[] idle = {0, 0};
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-benchm")) {
             ns.createVethPair(tx, rx);
             CompletableFuture<Agent> started = new CompletableFuture<>();
@@ -128,12 +131,24 @@ public final class MetricsBench {
                         Thread.sleep(500);
                         String url = "http://127.0.0.1:" + PORT + "/metrics";
                         idleScrapes(url, 10); // the JIT
+                        com.sun.management.OperatingSystemMXBean os =
+                                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+                        long cpu0 = os.getProcessCpuTime();
+                        long wall0 = System.nanoTime();
                         idle[0] = idleScrapes(url, 9);
+                        long cpuScrapes = os.getProcessCpuTime() - cpu0;
+                        long wall = System.nanoTime() - wall0;
+                        long cpu1 = os.getProcessCpuTime();
+                        Thread.sleep(wall / 1_000_000, (int) (wall % 1_000_000)); // the same time without scrapes
+                        long cpuAsleep = os.getProcessCpuTime() - cpu1;
+                        idle[1] = Math.max(0, cpuScrapes - cpuAsleep) / 1e6 / 9;
                         if (progress != null) {
-                            progress.printf("a scrape without traffic, %d flows in the table: %.1f ms (median of 9)%n", flows, idle[0]);
+                            progress.printf("a scrape without traffic, %d flows in the table: %.1f ms (median of 9), %.1f ms of CPU%n", flows,
+                                    idle[0], idle[1]);
                         }
                         for (int r = 0; r < runs; r++) {
-                            for (boolean scrape : new boolean[] {false, true}) {
+                            // the order alternates too (off-on, on-off, ...): what the first run of a pair suffers, both suffer alike
+                            for (boolean scrape : r % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
                                 Run run = once(ns, g, frame, rx, seconds, scrape ? url : null, scrapeEvery);
                                 all.add(run);
                                 if (progress != null) {
@@ -156,7 +171,7 @@ public final class MetricsBench {
             Files.deleteIfExists(file);
             Files.deleteIfExists(dir);
         }
-        return new Result(all, median(all, false), median(all, true), idle[0]);
+        return new Result(all, median(all, false), median(all, true), idle[0], idle[1]);
     }
 
     /** The median time of {@code n} scrapes one after another, in ms. */

@@ -68,11 +68,12 @@ final class MetricsBenchCommand implements Callable<Integer> {
             m.put("scrape_ms", on.meanScrapeMillis());
             m.put("scrape_bytes", on.bytes());
             m.put("idle_scrape_ms", r.idleScrapeMillis());
+            m.put("scrape_cpu_ms", r.scrapeCpuMillis());
             out.println(new ObjectMapper().writeValueAsString(m));
         } else {
             out.printf("agent on veth (native XDP), %d-byte %s frames, 1 in %d to Java, %s s per run, median of %d runs each,"
-                    + " runs alternating; %d flows in the table, a scrape without traffic %.1f ms%n", bytes.length, frame.description, sample,
-                    trim(seconds), runs, flows, r.idleScrapeMillis());
+                    + " runs alternating;%n%d flows in the table; a scrape without traffic %.1f ms, %.1f ms of CPU%n", bytes.length,
+                    frame.description, sample, trim(seconds), runs, flows, r.idleScrapeMillis(), r.scrapeCpuMillis());
             out.printf("%-24s %8s %10s %12s %12s %10s%n", "", "Mpps", "vs none", "scrapes/run", "ms/scrape", "bytes");
             out.printf("%-24s %8.2f %10s %12s %12s %10s%n", "no scrape", off.mpps(), "1.00x", "-", "-", "-");
             out.printf("%-24s %8.2f %9.3fx %12d %12.1f %10d%n", "scraped every " + trim(scrapeEvery) + " s", on.mpps(),
