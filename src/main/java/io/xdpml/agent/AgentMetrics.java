@@ -55,7 +55,47 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         2.5e-2, 5e-2, 0.1, 0.25, 0.5, 1.0};
     private static final String[] ACTIONS = {"aborted", "drop", "pass", "tx", "redirect"};
 
-    private record Watched(String iface, InterfacePipeline pipeline, MlPacketProcessor processor, Histogram latency, Histogram handoff) {}
+    /** Counting a flow table that takes longer than this is done at most every {@link #SLOW_COUNT_EVERY_NANOS}. */
+    static final long SLOW_COUNT_NANOS = 5_000_000L;
+    static final long SLOW_COUNT_EVERY_NANOS = 10_000_000_000L;
+
+    /** One interface; its last count of the flow table (a scrape thread's state: collect() is synchronized). */
+    private static final class Watched {
+        final String iface;
+        final MlPacketProcessor processor;
+        final Histogram latency = new Histogram(3_600_000_000_000L, 2);
+        final Histogram handoff = new Histogram(3_600_000_000_000L, 2);
+        long flows = -1;
+        long countedAt;
+        long countNanos;
+
+        Watched(String iface, MlPacketProcessor processor) {
+            this.iface = iface;
+            this.processor = processor;
+        }
+
+        String iface() { return iface; }
+
+        MlPacketProcessor processor() { return processor; }
+
+        Histogram latency() { return latency; }
+
+        Histogram handoff() { return handoff; }
+
+        /**
+         * The flow table's entries: counted on every scrape while that is quick (under 5 ms), else at
+         * most every 10 s (65536 entries take ~60 ms of CPU: every entry is copied out of the kernel).
+         */
+        long flows(io.xdpml.kernel.BpfMap table) {
+            long now = System.nanoTime();
+            if (flows < 0 || countNanos < SLOW_COUNT_NANOS || now - countedAt >= SLOW_COUNT_EVERY_NANOS) {
+                flows = PipelineReading.countFlows(table);
+                countedAt = now;
+                countNanos = System.nanoTime() - now;
+            }
+            return flows;
+        }
+    }
 
     private final OutputsSection.Metrics endpoint;
     private final Supplier<AgentConfig> config;
@@ -109,7 +149,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
 
     /** Serves the counters of {@code iface}'s program and processor from now on. */
     void add(String iface, InterfacePipeline pipeline, MlPacketProcessor processor) {
-        watched.add(new Watched(iface, pipeline, processor, new Histogram(3_600_000_000_000L, 2), new Histogram(3_600_000_000_000L, 2)));
+        watched.add(new Watched(iface, processor));
     }
 
     @Override
@@ -204,7 +244,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
                         "result", "applied");
                 f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", info.rejected(), "result", "rejected");
             }
-            PipelineReading r = PipelineReading.read(w.processor().program().object()::map, info.stages(), info.firewallRules());
+            PipelineReading r = PipelineReading.read(w.processor().program().object()::map, info.stages(), info.firewallRules(), w::flows);
             pipeline(f, w, r, c);
             processor(f, w);
         }

@@ -18,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.function.Function;
+import java.util.function.ToLongFunction;
 
 /**
  * Every counter map of one interface's composed program read once (the per-CPU values summed at
@@ -55,6 +56,19 @@ public record PipelineReading(int stageBits, int word, PipelineCounters pipeline
      * @param rules the number of firewall rules of the active generation (hits are read for these)
      */
     public static PipelineReading read(Function<String, BpfMap> maps, int stageBits, int rules) {
+        return read(maps, stageBits, rules, PipelineReading::countFlows);
+    }
+
+    /** The entries of a flow table now: {@code bpf_map_lookup_batch} in batches (64 syscalls for 65536 entries, not 65536). */
+    public static long countFlows(BpfMap table) {
+        return table.countElements(1024);
+    }
+
+    /**
+     * As {@link #read(Function, int, int)}, the flow table's entries counted by {@code flowEntries}
+     * (a caller that reads often may count less often: counting copies every entry out of the kernel).
+     */
+    public static PipelineReading read(Function<String, BpfMap> maps, int stageBits, int rules, ToLongFunction<BpfMap> flowEntries) {
         int w = new ConfigWord(maps.apply("xdpml_fw_gen"), maps.apply("xdpml_fw_sync")).read();
         PipelineCounters pc = PipelineCounters.of(maps.apply("xdpml_pipeline_stats").sumPerCpuLongs(0));
         long[] deliver = maps.apply("xdpml_xsk_counters").sumPerCpuLongs(0);
@@ -99,7 +113,7 @@ public record PipelineReading(int stageBits, int word, PipelineCounters pipeline
                 flow[f.id()] = counters.sumPerCpuLongs(f.id())[0];
             }
             BpfMap table = maps.apply("xdpml_flows");
-            entries = table.countElements(1024); // batches: 64 syscalls for a full table of 65536, not 65536
+            entries = flowEntries.applyAsLong(table);
             capacity = table.maxEntries();
         }
         ModelStats model = null;
