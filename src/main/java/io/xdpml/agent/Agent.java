@@ -148,13 +148,12 @@ public final class Agent implements AutoCloseable {
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
             for (InterfaceSpec spec : config.interfaces()) {
-                Member m = open(spec.name());
-                members.add(m);
-                if (metrics != null) {
-                    metrics.add(m.iface(), m.pipeline(), m.processor());
-                }
+                members.add(open(spec.name()));
             }
             writeInfo();
+            for (Member m : metrics != null ? members : List.<Member>of()) {
+                metrics.add(m.iface(), m.pipeline(), m.processor());
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -579,13 +578,17 @@ public final class Agent implements AutoCloseable {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
+    private void closeMetrics() {
+        if (metrics != null) {
+            metrics.close(); // idempotent
+        }
+    }
+
     /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
     @Override
     public void close() {
-        if (metrics != null) {
-            metrics.close(); // before the maps it reads
-        }
         for (Member m : members) {
+            closeMetrics(); // before the first program's maps close: a scrape reads them
             try {
                 m.processor().close();
             } catch (Exception e) {
@@ -605,6 +608,7 @@ public final class Agent implements AutoCloseable {
             AgentPins.remove(m.iface());
         }
         members.clear();
+        closeMetrics();
         try {
             if (jsonLines != null) {
                 jsonLines.close();

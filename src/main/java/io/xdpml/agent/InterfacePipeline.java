@@ -235,9 +235,6 @@ final class InterfacePipeline implements DataPlaneSetup {
         if (!running.delivery().to().equals(next.delivery().to()) || !running.delivery().queues().equals(next.delivery().queues())) {
             return "delivery kind or queues changed";
         }
-        if (!java.util.Objects.equals(running.outputs().metrics(), next.outputs().metrics())) {
-            return "outputs.metrics changed (its endpoint is opened at start)";
-        }
         return null;
     }
 }
