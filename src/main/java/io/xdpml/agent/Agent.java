@@ -151,8 +151,10 @@ public final class Agent implements AutoCloseable {
                 members.add(open(spec.name()));
             }
             writeInfo();
-            for (Member m : metrics != null ? members : List.<Member>of()) {
-                metrics.add(m.iface(), m.pipeline(), m.processor());
+            if (metrics != null) {
+                for (Member m : members) {
+                    metrics.add(m.iface(), m.pipeline(), m.processor()); // /metrics reads them from now on
+                }
             }
         } catch (IOException | RuntimeException e) {
             close();
