@@ -58,6 +58,7 @@ class AgentMetricsAfXdpTest {
             assertThat(text).contains("xdpml_xsk_fill_ring_empty_total{" + i + ",queue=\"0\"}")
                     .contains("xdpml_java_packet_latency_seconds_count{" + i + "} 100").doesNotContain("xdpml_xdp_to_java_latency_seconds");
 
+            assertThat(MetricsPrometheusTest.documented()).as("docs/metrics.md").containsAll(MetricsPrometheusTest.families(text));
             Process promtool = new ProcessBuilder(MetricsPrometheusTest.PROMTOOL.toString(), "check", "metrics").redirectErrorStream(true).start();
             try (var in = promtool.getOutputStream()) {
                 in.write(text.getBytes(StandardCharsets.UTF_8));

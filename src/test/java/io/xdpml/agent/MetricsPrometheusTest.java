@@ -214,6 +214,10 @@ class MetricsPrometheusTest {
                 assertThat(lint).as("promtool check metrics").isBlank();
                 assertThat(promtool.exitValue()).isZero();
                 assertThat(exposition).doesNotContain("10.77.0."); // never an address as a label
+                // docs/metrics.md names every family served, and serves every family it names (AF_XDP's: AgentMetricsAfXdpTest)
+                java.util.Set<String> served = families(exposition);
+                assertThat(documented()).containsAll(served);
+                assertThat(served).containsAll(documented().stream().filter(n -> !n.startsWith("xdpml_xsk_")).toList());
                 Files.writeString(Path.of("target", "metrics-exposition.txt"), exposition); // for a look after the run
             } finally {
                 prometheus.destroy();
@@ -309,6 +313,26 @@ class MetricsPrometheusTest {
             }
         }
         return false;
+    }
+
+    /** The xdpml metric families of an exposition (their # TYPE names: counters with _total, histograms without suffix). */
+    static java.util.Set<String> families(String exposition) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^# TYPE (xdpml_\\w+) ").matcher(exposition);
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
+    }
+
+    /** The metrics docs/metrics.md's tables name (the first column of each row). */
+    static java.util.Set<String> documented() throws IOException {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\| `(xdpml_\\w+)` \\|").matcher(Files.readString(Path.of("docs/metrics.md")));
+        while (m.find()) {
+            names.add(m.group(1));
+        }
+        return names;
     }
 
     /** GET from inside the rig's namespace (where the agent and Prometheus listen). */
