@@ -153,7 +153,7 @@ public final class Agent implements AutoCloseable {
             writeInfo();
             if (metrics != null) {
                 for (Member m : members) {
-                    metrics.add(m.iface(), m.pipeline(), m.processor()); // /metrics reads them from now on
+                    metrics.add(m.iface(), m.processor()); // /metrics reads them from now on
                 }
             }
         } catch (IOException | RuntimeException e) {

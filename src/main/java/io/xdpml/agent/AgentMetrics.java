@@ -148,7 +148,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
     }
 
     /** Serves the counters of {@code iface}'s program and processor from now on. */
-    void add(String iface, InterfacePipeline pipeline, MlPacketProcessor processor) {
+    void add(String iface, MlPacketProcessor processor) {
         watched.add(new Watched(iface, processor));
     }
 
@@ -167,7 +167,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         measures.computeIfAbsent(kindName(measure.kind()), k -> new LongAdder()).increment();
     }
 
-    /** {@code a} then {@code b}, the packets to {@code b} alone (the metrics count none). */
+    /** What happens, told to {@code metrics} (when there are metrics) and to {@code b}; the packets to {@code b} alone (the metrics count none). */
     static Agent.Observer both(Agent.Observer metrics, Agent.Observer b) {
         if (metrics == null) {
             return b;
