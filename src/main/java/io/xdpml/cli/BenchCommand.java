@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel cost per packet (testrun), end-to-end rate (veth).",
         subcommands = {BenchCommand.TestRunBench.class, BenchCommand.StagesBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
-            XskBenchCommand.class, ProcessorBenchCommand.class})
+            XskBenchCommand.class, ProcessorBenchCommand.class, MetricsBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
