@@ -166,6 +166,7 @@ public final class Agent implements AutoCloseable {
                 for (Member m : members) {
                     metrics.add(m.iface(), m.processor()); // /metrics reads them from now on
                 }
+                metrics.outputs(outputs);
             }
         } catch (IOException | RuntimeException e) {
             close();

@@ -101,6 +101,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
     private final Supplier<AgentConfig> config;
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final List<Watched> watched = new CopyOnWriteArrayList<>();
+    private volatile AgentOutputs outputs; // EVE and IPFIX, read at scrape time; null: none
     private final Map<String, LongAdder> detections = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> blocks = new ConcurrentHashMap<>();
     private final Map<String, LongAdder> measures = new ConcurrentHashMap<>();
@@ -148,6 +149,11 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
     }
 
     /** Serves the counters of {@code iface}'s program and processor from now on. */
+    /** The agent's EVE and IPFIX outputs, whose counters /metrics serves from now on. */
+    void outputs(AgentOutputs o) {
+        outputs = o;
+    }
+
     void add(String iface, MlPacketProcessor processor) {
         watched.add(new Watched(iface, processor));
     }
@@ -210,6 +216,28 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         server.close();
     }
 
+    /** The EVE and IPFIX outputs' counters (docs/metrics.md). */
+    private static void outputs(Families f, AgentOutputs o) {
+        io.xdpml.output.EveWriter eve = o.eve();
+        if (eve != null) {
+            f.counter("xdpml_eve_events", "EVE JSON events written, by type", eve.alerts(), "type", "alert");
+            f.counter("xdpml_eve_events", "EVE JSON events written, by type", eve.flows(), "type", "flow");
+            f.counter("xdpml_eve_errors", "EVE JSON events that failed, by kind", eve.failed(), "kind", "event");
+            f.counter("xdpml_eve_errors", "EVE JSON events that failed, by kind", eve.writeErrors(), "kind", "write");
+        }
+        io.xdpml.output.ipfix.IpfixExporter x = o.ipfix();
+        if (x != null) {
+            f.counter("xdpml_ipfix_flows", "flows exported as IPFIX (each once; active reports not counted)", x.flows());
+            for (String t : new String[] {"udp", "file"}) {
+                io.xdpml.output.ipfix.IpfixExporter.Counters c = t.equals("udp") ? x.udp() : x.file();
+                f.counter("xdpml_ipfix_messages", "IPFIX messages sent, by transport", c.messages(), "transport", t);
+                f.counter("xdpml_ipfix_records", "IPFIX data records sent, by transport", c.records(), "transport", t);
+                f.counter("xdpml_ipfix_errors", "IPFIX messages that could not be sent or written, by transport", c.errors(),
+                        "transport", t);
+            }
+        }
+    }
+
     private static String kindName(Measure.Kind k) {
         return k.name().toLowerCase(Locale.ROOT);
     }
@@ -234,6 +262,10 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         for (Measure.Kind k : Measure.Kind.values()) {
             LongAdder n = measures.computeIfAbsent(kindName(k), x -> new LongAdder());
             f.counter("xdpml_mitigation_measures", "firewall measures the agent installed after a detection", n.sum(), "kind", kindName(k));
+        }
+        AgentOutputs o = outputs;
+        if (o != null) {
+            outputs(f, o);
         }
         boolean first = true;
         for (Watched w : watched) {

@@ -76,6 +76,8 @@ class MetricsPrometheusTest {
                   status: 0
                   metrics:
                     listen: 127.0.0.1:%d
+                  eve: {file: eve.json}
+                  ipfix: {file: flows.ipfix}
                 """.formatted(iface, METRICS_PORT);
     }
 
