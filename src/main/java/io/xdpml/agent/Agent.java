@@ -118,6 +118,7 @@ public final class Agent implements AutoCloseable {
     private final ObjectMapper json = new ObjectMapper();
     private final long startedNanos = System.nanoTime();
     private final OnnxModel onnxModel;
+    private final AgentMetrics metrics; // outputs.metrics: the /metrics endpoint, or null
     private volatile Thread loopThread;
     private volatile AgentConfig config;
     private volatile Detecting detecting;
@@ -144,6 +145,8 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         this.detecting = new Detecting(config);
         try {
+            this.metrics = AgentMetrics.start(config, this::config); // its port first: in use, nothing is attached
+            this.observer = AgentMetrics.both(metrics, observer);
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
             outputs = AgentOutputs.open(config); // files and sockets first: a bad one fails before anything is attached
@@ -159,6 +162,12 @@ public final class Agent implements AutoCloseable {
                 flowExport = new FlowExport(sources, out);
             }
             writeInfo();
+            if (metrics != null) {
+                for (Member m : members) {
+                    metrics.add(m.iface(), m.processor()); // /metrics reads them from now on
+                }
+                metrics.outputs(outputs);
+            }
         } catch (IOException | RuntimeException e) {
             close();
             throw e;
@@ -265,7 +274,7 @@ public final class Agent implements AutoCloseable {
 
     /** Tells {@code o} what the agent does from now on (see {@link Observer}); set it before {@link #run}. */
     public void observe(Observer o) {
-        observer = java.util.Objects.requireNonNull(o);
+        observer = AgentMetrics.both(metrics, java.util.Objects.requireNonNull(o));
     }
 
     /** The interfaces' processors, in the configuration's order (for tests and status). */
@@ -586,6 +595,10 @@ public final class Agent implements AutoCloseable {
             }
             say(m.status().summary());
         }
+        String outs = outputs == null ? "" : outputs.summary();
+        if (!outs.isEmpty()) {
+            say(outs);
+        }
         say(String.format("%d detections %s, %d sources blocked, %d reloads (%d rejected)", detectionsTotal,
                 detecting.set.detectionsByDetector(), blocked.size(), reloads, rejected));
     }
@@ -601,6 +614,12 @@ public final class Agent implements AutoCloseable {
         return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
     }
 
+    private void closeMetrics() {
+        if (metrics != null) {
+            metrics.close(); // idempotent
+        }
+    }
+
     /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
     @Override
     public void close() {
@@ -610,6 +629,7 @@ public final class Agent implements AutoCloseable {
             say("closing the flow export: " + e.getMessage());
         }
         for (Member m : members) {
+            closeMetrics(); // before the first program's maps close: a scrape reads them
             try {
                 m.processor().close();
             } catch (Exception e) {
@@ -629,6 +649,7 @@ public final class Agent implements AutoCloseable {
             AgentPins.remove(m.iface());
         }
         members.clear();
+        closeMetrics();
         try {
             if (jsonLines != null) {
                 jsonLines.close();

@@ -94,6 +94,30 @@ final class AgentOutputs implements AutoCloseable {
         }
     }
 
+    /** What the outputs did, for the agent's summary; empty when none is open. */
+    String summary() {
+        StringBuilder b = new StringBuilder();
+        if (eve != null) {
+            b.append("EVE: ").append(eve.alerts()).append(" alerts, ").append(eve.flows()).append(" flows")
+                    .append(eve.failed() + eve.writeErrors() > 0 ? ", " + eve.failed() + " events failed, " + eve.writeErrors()
+                            + " write errors (" + eve.lastError() + ")" : "");
+        }
+        if (ipfix != null) {
+            b.append(b.isEmpty() ? "" : "; ").append("IPFIX: ").append(ipfix.flows()).append(" flows");
+            IpfixExporter.Counters u = ipfix.udp();
+            if (u.messages() > 0 || u.errors() > 0) {
+                b.append(", ").append(u.messages()).append(" messages over UDP")
+                        .append(u.errors() > 0 ? " (" + u.errors() + " send errors: " + u.lastError() + ")" : "");
+            }
+            IpfixExporter.Counters f = ipfix.file();
+            if (f.bytes() > 0 || f.errors() > 0) {
+                b.append(", ").append(f.bytes()).append(" bytes to the file")
+                        .append(f.errors() > 0 ? " (" + f.errors() + " write errors: " + f.lastError() + ")" : "");
+            }
+        }
+        return b.toString();
+    }
+
     void flush() {
         if (eve != null) {
             eve.flush();

@@ -2,23 +2,15 @@ package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
-import io.xdpml.dataplane.ConfigWord;
-import io.xdpml.dataplane.DeliverySettings;
 import io.xdpml.dataplane.PipelineCounters;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.firewall.FirewallCounter;
 import io.xdpml.flow.FlowCounter;
-import io.xdpml.kernel.BpfMap;
 import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseCounters;
-import io.xdpml.pipeline.ParserProgram;
 import io.xdpml.xsk.XskCounter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,12 +42,15 @@ public final class StatusReport {
 
     static Map<String, Object> of(AgentPins.Opened o) {
         AgentInfo info = o.info();
-        ConfigWord word = new ConfigWord(o.map("xdpml_fw_gen"), o.map("xdpml_fw_sync"));
-        int w = word.read();
-        AgentConfig config = loadQuietly(info);
+        PipelineReading r = PipelineReading.read(o::map, info.stages(), info.firewallRules());
+        return of(o.iface(), info, loadQuietly(info), r);
+    }
+
+    /** The report of one reading of the maps ({@link PipelineReading}), with the agent's facts and its configuration (or null). */
+    static Map<String, Object> of(String iface, AgentInfo info, AgentConfig config, PipelineReading reading) {
         Map<String, Object> r = new LinkedHashMap<>();
-        r.put("iface", o.iface());
-        r.put("generation", w >>> 16);
+        r.put("iface", iface);
+        r.put("generation", reading.word() >>> 16);
         Map<String, Object> agent = new LinkedHashMap<>();
         agent.put("pid", info.pid());
         agent.put("alive", info.alive());
@@ -65,11 +60,11 @@ public final class StatusReport {
         agent.put("rejected", info.rejected());
         r.put("agent", agent);
 
-        PipelineCounters pc = PipelineCounters.of(o.map("xdpml_pipeline_stats").sumPerCpuLongs(0));
-        long[] deliver = o.map("xdpml_xsk_counters").sumPerCpuLongs(0);
+        PipelineCounters pc = reading.pipeline();
+        long[] deliver = reading.deliver();
         Map<String, Object> stages = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
-            if ((info.stages() & (1 << s.ordinal())) == 0) {
+            if (!reading.on(s)) {
                 continue;
             }
             Map<String, Object> m = new LinkedHashMap<>();
@@ -81,12 +76,12 @@ public final class StatusReport {
             m.put("passed", in - dropped);
             m.put("dropped", dropped);
             switch (s) {
-                case PARSE -> parse(o, m);
-                case BLOCKS -> blocks(o, m, deliver);
-                case FIREWALL -> firewall(o, m, info, config, w);
-                case FLOW -> flow(o, m);
-                case MODEL -> model(o, m, config);
-                case SAMPLE -> sample(o, m, deliver, w);
+                case PARSE -> parse(reading, m);
+                case BLOCKS -> blocks(reading, m);
+                case FIREWALL -> firewall(reading, m, config);
+                case FLOW -> flow(reading, m);
+                case MODEL -> model(reading, m, config);
+                case SAMPLE -> sample(reading, m, deliver);
                 case DELIVER -> deliver(m, deliver, pc);
                 case END -> end(m, pc);
             }
@@ -107,8 +102,8 @@ public final class StatusReport {
         }
     }
 
-    private static void parse(AgentPins.Opened o, Map<String, Object> m) {
-        ParseCounters c = ParserProgram.readCounters(o.map("xdpml_parse_counters"));
+    private static void parse(PipelineReading r, Map<String, Object> m) {
+        ParseCounters c = r.parse();
         Map<String, Object> protocols = new LinkedHashMap<>();
         Map<String, Object> errors = new LinkedHashMap<>();
         for (ParseCounter p : ParseCounter.values()) {
@@ -125,9 +120,9 @@ public final class StatusReport {
         m.put("errors", errors);
     }
 
-    private static void blocks(AgentPins.Opened o, Map<String, Object> m, long[] deliver) {
-        long[] sources = hits(o.map("xdpml_blocks"));
-        long[] flows = hits(o.map("xdpml_flow_blocks"));
+    private static void blocks(PipelineReading r, Map<String, Object> m) {
+        long[] sources = r.sourceBlocks();
+        long[] flows = r.flowBlocks();
         Map<String, Object> reasons = new LinkedHashMap<>();
         reasons.put("source", sources[1]);
         reasons.put("flow", flows[1]);
@@ -136,25 +131,8 @@ public final class StatusReport {
         m.put("flow_blocks", flows[0]);
     }
 
-    /** {entries, hits summed} of a blocks map (value: u64 expires, u64 hits). */
-    private static long[] hits(BpfMap map) {
-        long[] r = new long[2];
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = a.allocate(map.valueSize(), 8);
-            MemorySegment k = a.allocate(map.keySize(), 8);
-            for (byte[] key : map.keys()) {
-                k.copyFrom(MemorySegment.ofArray(key));
-                if (map.lookup(k, v)) {
-                    r[0]++;
-                    r[1] += v.get(ValueLayout.JAVA_LONG_UNALIGNED, 8);
-                }
-            }
-        }
-        return r;
-    }
-
-    private static void firewall(AgentPins.Opened o, Map<String, Object> m, AgentInfo info, AgentConfig config, int word) {
-        long[] c = o.map("xdpml_fw_stats").sumPerCpuLongs(0);
+    private static void firewall(PipelineReading r, Map<String, Object> m, AgentConfig config) {
+        long[] c = r.firewall();
         Map<String, Object> reasons = new LinkedHashMap<>();
         for (FirewallCounter f : FirewallCounter.values()) {
             if (f != FirewallCounter.PACKETS && f.kind() != FirewallCounter.Kind.EVENT && c[f.id()] != 0) {
@@ -163,38 +141,32 @@ public final class StatusReport {
         }
         m.put("reasons", reasons);
         m.put("connections_new", c[FirewallCounter.CT_NEW.id()]);
-        BpfMap hitsMap = o.map("xdpml_fw_hits");
-        int base = (word & ConfigWord.FIREWALL) * (hitsMap.maxEntries() / 2);
         List<String> texts = config != null ? config.firewall().rules().rules().stream().map(Object::toString).toList() : List.of();
         List<Map<String, Object>> rules = new java.util.ArrayList<>();
-        for (int i = 0; i < info.firewallRules(); i++) {
+        long[] hits = r.ruleHits();
+        for (int i = 0; i < hits.length; i++) {
             Map<String, Object> rule = new LinkedHashMap<>();
             rule.put("index", i);
             if (i < texts.size()) {
                 rule.put("rule", texts.get(i));
             }
-            rule.put("hits", hitsMap.sumPerCpuLongs(base + i)[0]);
+            rule.put("hits", hits[i]);
             rules.add(rule);
         }
         m.put("rules", rules);
     }
 
-    private static void flow(AgentPins.Opened o, Map<String, Object> m) {
-        BpfMap counters = o.map("xdpml_flow_counters"); // one counter per entry
+    private static void flow(PipelineReading r, Map<String, Object> m) {
         for (FlowCounter f : FlowCounter.values()) {
-            m.put(f.name().toLowerCase(Locale.ROOT), counters.sumPerCpuLongs(f.id())[0]);
+            m.put(f.name().toLowerCase(Locale.ROOT), r.flow()[f.id()]);
         }
-        long[] entries = {0};
-        o.map("xdpml_flows").forEachKey(k -> entries[0]++);
-        m.put("entries", entries[0]);
-        m.put("capacity", o.map("xdpml_flows").maxEntries());
+        m.put("entries", r.flowEntries());
+        m.put("capacity", r.flowCapacity());
     }
 
-    private static void model(AgentPins.Opened o, Map<String, Object> m, AgentConfig config) {
-        long[] all = o.map("xdpml_model_stats").sumPerCpuLongs(0);
-        int n = ModelCounter.SLOTS;
+    private static void model(PipelineReading r, Map<String, Object> m, AgentConfig config) {
+        ModelStats st = r.model();
         int k = ModelStats.CLASSES;
-        ModelStats st = new ModelStats(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, n + k), Arrays.copyOfRange(all, n + k, n + 2 * k));
         for (ModelCounter c : ModelCounter.values()) {
             m.put(c.name().toLowerCase(Locale.ROOT), st.counter(c));
         }
@@ -211,11 +183,10 @@ public final class StatusReport {
         }
     }
 
-    private static void sample(AgentPins.Opened o, Map<String, Object> m, long[] d, int word) {
-        DeliverySettings.Values v = new DeliverySettings(o.map("xdpml_deliver_config")).read((word & ConfigWord.DELIVER) != 0 ? 1 : 0);
+    private static void sample(PipelineReading r, Map<String, Object> m, long[] d) {
         m.put("seen", d[XskCounter.SEEN.ordinal()]);
         m.put("sampled", d[XskCounter.SAMPLED.ordinal()]);
-        m.put("every", v.sampleN());
+        m.put("every", r.delivery().sampleN());
     }
 
     private static void deliver(Map<String, Object> m, long[] d, PipelineCounters pc) {

@@ -290,6 +290,47 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /**
+     * How many elements the map holds now: {@code bpf_map_lookup_batch} in batches of {@code batch}
+     * elements (a few syscalls for a large hash table, where get_next_key takes one per element),
+     * get_next_key where the map type has no batch support. Not atomic with respect to concurrent
+     * updates.
+     */
+    public long countElements(int batch) {
+        requireFd("countElements");
+        long vsz = valueBufferSize();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment keys = a.allocate((long) batch * Math.max(keySize, 1), 8);
+            MemorySegment values = a.allocate(batch * vsz, 8);
+            long tok = Math.max(keySize, 8);
+            MemorySegment in = a.allocate(tok, 8);
+            MemorySegment out = a.allocate(tok, 8);
+            MemorySegment count = a.allocate(JAVA_INT);
+            MemorySegment opts = a.allocate(BATCH_OPTS_SIZE, 8);
+            opts.set(JAVA_LONG, 0, BATCH_OPTS_SIZE);
+            long n = 0;
+            boolean first = true;
+            while (true) {
+                count.set(JAVA_INT, 0, batch);
+                int rc = Native.mapLookupBatch(fd, first ? null : in, out, keys, values, count, opts);
+                if (rc < 0 && rc != -ENOENT) {
+                    if (first && (rc == -EINVAL || rc == -ENOTSUPP || rc == -EOPNOTSUPP)) {
+                        long[] c = {0};
+                        forEachKey(k -> c[0]++);
+                        return c[0];
+                    }
+                    throw KernelException.of("bpf_map_lookup_batch(map=" + name + ", count=" + batch + ")", rc);
+                }
+                n += count.get(JAVA_INT, 0);
+                if (rc == -ENOENT) {
+                    return n;
+                }
+                MemorySegment.copy(out, 0, in, 0, tok);
+                first = false;
+            }
+        }
+    }
+
     private int lookupByIteration(MemorySegment keys, MemorySegment values, int capacity) {
         long vsz = valueBufferSize();
         int n = 0;

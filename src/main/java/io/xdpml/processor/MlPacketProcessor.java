@@ -76,6 +76,11 @@ public final class MlPacketProcessor implements AutoCloseable {
     private boolean started;
     private final Histogram latencyScratch = new Histogram(3_600_000_000_000L, 2);
     private final Histogram handoffScratch = new Histogram(3_600_000_000_000L, 2);
+    // drained from the workers' recorders: what takeLatency/takeHandoffLatency have not taken yet, and the whole run's
+    private final Histogram latencyPending = new Histogram(3_600_000_000_000L, 2);
+    private final Histogram handoffPending = new Histogram(3_600_000_000_000L, 2);
+    private final Histogram latencyTotal = new Histogram(3_600_000_000_000L, 2);
+    private final Histogram handoffTotal = new Histogram(3_600_000_000_000L, 2);
 
     private MlPacketProcessor(ProcessorConfig config, PacketCallback callback, XskProgram program, XskReceiver receiver,
             MirrorReader mirror, PcapWriter capture, XdpLink link) {
@@ -252,19 +257,53 @@ public final class MlPacketProcessor implements AutoCloseable {
     }
 
     private Histogram take(Histogram into, boolean handoff) {
-        into.reset();
-        synchronized (workers) {
-            for (Worker w : workers) {
-                Histogram h;
-                if (handoff) {
-                    h = w.handoffInterval = w.handoff.getIntervalHistogram(w.handoffInterval);
-                } else {
-                    h = w.latencyInterval = w.latency.getIntervalHistogram(w.latencyInterval);
-                }
-                into.add(h);
-            }
+        synchronized (latencyTotal) {
+            drainLatency();
+            Histogram pending = handoff ? handoffPending : latencyPending;
+            into.reset();
+            into.add(pending);
+            pending.reset();
         }
         return into;
+    }
+
+    /**
+     * The whole run's per-packet latency in Java ({@code handoff} false) or from the XDP copy to
+     * Java ({@code handoff} true), copied into {@code into} (ns; reset first). Independent of
+     * {@link #takeLatency}: a status line and a metrics scrape may both read. Thread-safe.
+     */
+    public Histogram totalLatency(Histogram into, boolean handoff) {
+        synchronized (latencyTotal) {
+            drainLatency();
+            into.reset();
+            into.add(handoff ? handoffTotal : latencyTotal);
+        }
+        return into;
+    }
+
+    /** Moves what the workers recorded since the last drain into the pending and the total histograms. */
+    private void drainLatency() {
+        synchronized (workers) {
+            for (Worker w : workers) {
+                Histogram h = w.latencyInterval = w.latency.getIntervalHistogram(w.latencyInterval);
+                latencyPending.add(h);
+                latencyTotal.add(h);
+                Histogram g = w.handoffInterval = w.handoff.getIntervalHistogram(w.handoffInterval);
+                handoffPending.add(g);
+                handoffTotal.add(g);
+            }
+        }
+    }
+
+    /** Each AF_XDP socket's kernel counters (XDP_STATISTICS) by queue; empty with {@link Delivery#MIRROR}. */
+    public Map<Integer, XskStatistics> socketStatistics() {
+        Map<Integer, XskStatistics> m = new java.util.TreeMap<>();
+        if (receiver != null) {
+            for (XskSocket s : receiver.sockets()) {
+                m.put(s.queue(), s.statistics());
+            }
+        }
+        return m;
     }
 
     @Override

@@ -70,6 +70,7 @@ class AgentFlowOutputsTest {
                 Thread.sleep(20);
             }
             assertThat(rig.stop()).isZero();
+            assertThat(rig.output()).contains("EVE: 0 alerts, 3 flows; IPFIX: 3 flows, ");
         }
         Map<Integer, IpfixReader.Record> bySourcePort = new HashMap<>();
         List<IpfixReader.Record> records = ipfixRecords(ipfix);
