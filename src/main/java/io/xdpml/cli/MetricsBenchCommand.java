@@ -15,11 +15,11 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml bench metrics}: veth Mpps through a running agent with /metrics scraped, and without, in one run. */
 @Command(name = "metrics", mixinStandardHelpOptions = true,
         header = "Mpps through a running agent with its /metrics scraped every second, and without, in one run.",
-        description = {"A real agent (blocks, firewall with conntrack and one rule, flow table, 1-in-N sampling to the mirror ring,",
-            "the default detectors, outputs.metrics) on one end of a veth pair in a namespace of its own; live frames sent flat",
-            "out into the other end for --seconds per run; runs without and with a thread that GETs /metrics every",
-            "--scrape-every seconds alternate (--runs pairs; medians). The rate is of frames the agent's program counted;",
-            "beside it the scrapes' time and size. Needs root."})
+        description = {"A real agent (blocks, firewall with conntrack and one rule, flow table, 1-in-N sampling to the mirror ring,"
+            + " the default detectors, outputs.metrics) on one end of a veth pair in a namespace of its own; live frames sent flat"
+            + " out into the other end for --seconds per run; runs without and with a thread that GETs /metrics every"
+            + " --scrape-every seconds alternate (--runs pairs; medians). The rate is of frames the agent's program counted;"
+            + " beside it the scrapes' time and size. Needs root."})
 final class MetricsBenchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -54,7 +54,7 @@ import picocli.CommandLine.Spec;
             + " --duration ends it with a summary; an interface deleted under it ends it with exit code 3. Needs root.",
             "With --onnx, a model of yours (docs/onnx.md) also runs on each packet's flow features. --eve writes alerts and flows"
             + " as Suricata EVE JSON (docs/outputs.md), --ipfix and --ipfix-file export flows as IPFIX (docs/ipfix.md),"
-            + " --metrics serves Prometheus metrics."})
+            + " --metrics serves Prometheus metrics (docs/metrics.md)."})
 final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
