@@ -40,8 +40,8 @@ final class DetectCommand implements Callable<Integer> {
     String detectors;
 
     @Option(names = "--set", paramLabel = "detector.parameter=value",
-            description = {"override a threshold (repeatable), e.g. portscan.minDistinctPorts=50 or synflood.windowNanos=5000000000;"
-                + " parameters per detector: docs/detectors.md"})
+            description = {"override a threshold (repeatable); parameters per detector: docs/detectors.md. For example:%n"
+                + "portscan.minDistinctPorts=50%nsynflood.windowNanos=5000000000"})
     List<String> settings = new java.util.ArrayList<>();
 
     @Option(names = "--json", description = "JSON lines: one object per detection, then one {\"summary\": ...} object")

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench metrics}: veth Mpps through a running agent with /metrics scraped, and without, in one run. */
 @Command(name = "metrics", mixinStandardHelpOptions = true,
-        header = "Mpps through a running agent with its /metrics scraped every second, and without, in one run.",
+        header = "Mpps through a running agent with its /metrics scraped (every --scrape-every seconds) and without, in one run.",
         description = {"A real agent (blocks, firewall with conntrack and one rule, flow table, 1-in-N sampling to the mirror ring,"
             + " the default detectors, outputs.metrics) on one end of a veth pair in a namespace of its own; live frames sent flat"
             + " out into the other end for --seconds per run; runs without and with a thread that GETs /metrics every"

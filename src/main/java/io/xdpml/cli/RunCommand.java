@@ -52,6 +52,7 @@ import picocli.CommandLine.Spec;
             + " under /sys/fs/bpf/xdpml/agent/IF/. The programs hang on BPF links: the kernel detaches them even if the JVM is"
             + " killed, and the next agent removes the stale pins. A second agent on an interface is refused. Ctrl-C or"
             + " --duration ends it with a summary; an interface deleted under it ends it with exit code 3. Needs root.",
+            "",
             "With --onnx, a model of yours (docs/onnx.md) also runs on each packet's flow features. --eve writes alerts and flows"
             + " as Suricata EVE JSON (docs/outputs.md), --ipfix and --ipfix-file export flows as IPFIX (docs/ipfix.md),"
             + " --metrics serves Prometheus metrics (docs/metrics.md)."})
