@@ -174,9 +174,6 @@ class HelpTextTest {
             if (el.isBlank()) {
                 continue;
             }
-            if (el.contains("\n")) {
-                problems.add(where + " element " + i + " holds a raw line break (write %n): " + el);
-            }
             if (Character.isWhitespace(el.charAt(0))) { // an indented row of a table: picocli would wrap it to column 0
                 if (String.format(el).length() > rowWidth) {
                     problems.add(where + " row " + i + " is wider than " + rowWidth + " columns: " + el);
