@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml bench xsk}: AF_XDP receive rate of the Java consumer beside a minimal C consumer. */
 @Command(name = "xsk", mixinStandardHelpOptions = true,
         header = "AF_XDP receive rate: Java (io.xdpml.xsk) beside a minimal C consumer, same rings, same run.",
-        description = {"A veth pair in a namespace of its own; xdp_xsk.bpf.c hands frames (all, or 1-in-N) to the AF_XDP"
+        description = {"A veth pair in a namespace of its own; the composed program (xdp_pipeline.bpf.c: sampling, AF_XDP delivery) hands frames (all, or 1-in-N) to the AF_XDP"
             + " socket of queue 0 (copy mode: veth has no zero-copy); live frames from BPF_PROG_TEST_RUN are generated on"
             + " CPU 0; the consumer busy-polls on CPU 1 with a trivial callback. Java and C (bench/xsk_consumer.c, compiled"
             + " here with gcc or clang) alternate; the median of the runs is reported. Needs root and 2 CPUs."})

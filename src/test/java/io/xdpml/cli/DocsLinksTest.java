@@ -58,6 +58,25 @@ class DocsLinksTest {
     }
 
     @Test
+    void everyBpfProgramTheDocsNameExists() throws IOException {
+        // BENCHMARKS.md is a record: it may name a program that was measured then and is gone now.
+        Pattern program = Pattern.compile("xdp_[a-z_]+\\.bpf\\.c");
+        List<String> missing = new ArrayList<>();
+        for (Path doc : docs()) {
+            if (doc.toString().equals("BENCHMARKS.md")) {
+                continue;
+            }
+            Matcher m = program.matcher(Files.readString(doc));
+            while (m.find()) {
+                if (!Files.exists(Path.of("bpf", m.group())) && !Files.exists(Path.of("bpf/test", m.group()))) {
+                    missing.add(doc + ": " + m.group());
+                }
+            }
+        }
+        assertThat(missing).as("BPF programs the docs name that are not in bpf/").isEmpty();
+    }
+
+    @Test
     void nothingCitesAFileOutsideTheRepository() throws IOException {
         List<Path> texts = new ArrayList<>(docs());
         try (Stream<Path> s = Stream.concat(Files.walk(Path.of("src")), Stream.concat(Files.walk(Path.of("bpf")), Files.walk(Path.of("scripts"))))) {
