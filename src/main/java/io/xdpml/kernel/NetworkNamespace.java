@@ -166,6 +166,28 @@ public final class NetworkNamespace implements AutoCloseable {
         exec("sysctl", "-q", "-w", "net.ipv6.conf." + a + ".disable_ipv6=1", "net.ipv6.conf." + b + ".disable_ipv6=1");
         exec("ip", "link", "set", a, "up");
         exec("ip", "link", "set", b, "up");
+        awaitOperUp(a);
+        awaitOperUp(b);
+    }
+
+    /**
+     * Waits (up to 5 s) until {@code iface} is operationally up. The kernel's link watch turns a
+     * device's queueing on when it does that, up to a second after "ip link set up" (more on a busy
+     * machine); a frame sent before then is dropped without a word.
+     */
+    public void awaitOperUp(String iface) {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (!exec("ip", "-o", "link", "show", "dev", iface).contains("state UP")) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(iface + " is not operationally up 5 s after 'ip link set up'");
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for " + iface, e);
+            }
+        }
     }
 
     /** Stops the namespace thread and deletes the namespace (and with it its interfaces). Idempotent. */

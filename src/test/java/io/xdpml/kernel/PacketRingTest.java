@@ -87,8 +87,11 @@ class PacketRingTest {
     void framesComeOutInOrderCutToTheSnapLength() {
         try (PacketRing ring = ns.run(() -> PacketRing.open("rb", 64, 64 << 10, 16, 5))) {
             ring.statistics();
-            send(3000, 600);
-            List<Seen> seen = drain(ring, 3000, 5_000_000_000L);
+            // read while sending, as a real reader does: every 5 ms a block is handed over however
+            // full, so a slow sender on a busy machine would fill all 16 before a late reader began
+            java.util.concurrent.CompletableFuture<Void> sent = java.util.concurrent.CompletableFuture.runAsync(() -> send(3000, 600));
+            List<Seen> seen = drain(ring, 3000, 10_000_000_000L);
+            sent.join();
             assertThat(seen).hasSize(3000);
             for (int i = 0; i < seen.size(); i++) {
                 assertThat(seen.get(i)).isEqualTo(new Seen(i, 64, 600));
