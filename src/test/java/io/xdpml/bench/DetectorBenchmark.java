@@ -55,7 +55,7 @@ public class DetectorBenchmark {
     @Setup(Level.Trial)
     public void setup() throws Exception {
         arena = Arena.ofShared();
-        Path file = Path.of(System.getProperty("xdpml.data", "../shared/data"), "pcap", capture);
+        Path file = Path.of(System.getProperty("xdpml.data", "testdata"), "pcap", capture);
         frames = arena.allocate(Files.size(file));
         offsets = new long[100_000];
         lengths = new int[100_000];

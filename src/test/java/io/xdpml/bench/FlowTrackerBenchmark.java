@@ -46,7 +46,7 @@ public class FlowTrackerBenchmark {
     @Setup
     public void setup() throws Exception {
         arena = Arena.ofShared();
-        Path lan = Path.of(System.getProperty("xdpml.data", "../shared/data"), "pcap/benign/lan-trace-2012.pcap");
+        Path lan = Path.of(System.getProperty("xdpml.data", "testdata"), "pcap/benign/lan-trace-2012.pcap");
         offsets = new long[PACKETS];
         lengths = new int[PACKETS];
         times = new long[PACKETS];

@@ -46,7 +46,7 @@ public class ModelInferenceBenchmark {
         ModelFile m = ModelFile.read(Path.of("models/cic-" + kind + ".json"));
         integer = m.integerModel();
         floatModel = m.floatModel();
-        Dataset d = CicFlowCsv.read(Path.of(System.getProperty("xdpml.data", "../shared/data"), "flows/cicids2017-sample.csv"));
+        Dataset d = CicFlowCsv.read(Path.of(System.getProperty("xdpml.data", "testdata"), "flows/cicids2017-sample.csv"));
         rows = new long[d.size()][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = d.inputs(i);

@@ -64,7 +64,7 @@ public class OnnxBenchmark {
         };
         onnx = OnnxModel.load("cic-" + kind + ".onnx", e.model(), null);
         predictor = onnx.newPredictor(batch);
-        Dataset d = CicFlowCsv.read(Path.of(System.getProperty("xdpml.data", "../shared/data"), "flows/cicids2017-sample.csv"));
+        Dataset d = CicFlowCsv.read(Path.of(System.getProperty("xdpml.data", "testdata"), "flows/cicids2017-sample.csv"));
         rows = new long[d.size()][];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = d.inputs(i);

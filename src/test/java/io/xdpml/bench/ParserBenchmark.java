@@ -55,7 +55,7 @@ public class ParserBenchmark {
         arena = Arena.ofShared();
         small = copy(frame(64));
         large = copy(frame(1500));
-        Path lan = Path.of(System.getProperty("xdpml.data", "../shared/data"), "pcap/benign/lan-trace-2012.pcap");
+        Path lan = Path.of(System.getProperty("xdpml.data", "testdata"), "pcap/benign/lan-trace-2012.pcap");
         EthernetFramer framer = new EthernetFramer();
         offsets = new long[LAN_TRACE_PACKETS];
         lengths = new int[LAN_TRACE_PACKETS];

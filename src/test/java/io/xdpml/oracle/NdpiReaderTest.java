@@ -37,13 +37,8 @@ class NdpiReaderTest {
     }
 
     static Path capture(String relative) {
-        String property = System.getProperty("xdpml.data");
-        Path dir = property != null ? Path.of(property) : Path.of("/work/shared/data");
-        if (!Files.isDirectory(dir.resolve("pcap"))) {
-            dir = Path.of("/work/shared/data");
-        }
-        Path p = dir.resolve("pcap").resolve(relative);
-        require(Files.isReadable(p), "shared capture missing: " + p);
+        Path p = io.xdpml.testing.TestData.capture(relative);
+        require(Files.isReadable(p), "test capture missing: " + p);
         return p;
     }
 

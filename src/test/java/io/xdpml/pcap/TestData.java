@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The shared captures and their packet counts (from the data README). */
+/** The test captures (testdata/pcap) and their packet counts (from testdata/README.md). */
 final class TestData {
     static final Map<String, Integer> COUNTS = new LinkedHashMap<>();
 
@@ -42,13 +42,9 @@ final class TestData {
 
     private TestData() {}
 
+    /** testdata/pcap (or -Dxdpml.data=DIR): through the one lookup every test uses, which requires it present. */
     static Path pcapDir() {
-        String property = System.getProperty("xdpml.data");
-        Path dir = property != null ? Path.of(property) : Path.of("/work/shared/data");
-        if (!Files.isDirectory(dir.resolve("pcap"))) {
-            dir = Path.of("/work/shared/data");
-        }
-        return dir.resolve("pcap");
+        return io.xdpml.testing.TestData.dataDir().resolve("pcap");
     }
 
     static Path file(String relative) {

@@ -11,15 +11,19 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
-/** Where the shared captures are, and the assumptions kernel tests make. */
+/** Where the test captures are (the repository's testdata/), and the assumptions kernel tests make. */
 public final class TestData {
     private TestData() {}
 
-    /** ../shared/data (the pom passes it as xdpml.data). */
+    /**
+     * The repository's testdata/ (the pom passes it as xdpml.data; {@code -Dxdpml.data=DIR} reads another copy with the
+     * same layout). Relative to the working directory when the property is not set (tests run from the project's
+     * base directory).
+     */
     public static Path dataDir() {
-        Path p = Path.of(System.getProperty("xdpml.data", "../shared/data"));
-        require(Files.isDirectory(p.resolve("pcap")), "shared captures not found at " + p.toAbsolutePath()
-                + " (set -Dxdpml.data=DIR)");
+        Path p = Path.of(System.getProperty("xdpml.data", "testdata"));
+        require(Files.isDirectory(p.resolve("pcap")), "test captures not found at " + p.toAbsolutePath()
+                + " (the repository's testdata/, or -Dxdpml.data=DIR)");
         return p;
     }
 
