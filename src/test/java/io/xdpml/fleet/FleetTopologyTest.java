@@ -83,6 +83,8 @@ class FleetTopologyTest {
 
         @Override
         public void close() {
+            findings.forEach(f -> System.out.println("finding: " + f.toLine()));
+            System.out.println("counters: " + counters.summary());
             driver.close();
         }
     }
@@ -131,10 +133,11 @@ class FleetTopologyTest {
     }
 
     @Test
-    void synscanOverTwelveHostsEachBelowItsOwnDetectorIsFoundByTheFleet() throws Exception {
+    void synscanOverThirtyHostsEachBelowItsOwnDetectorIsFoundByTheFleet() throws Exception {
+        // 1,000 ports probed twice each (about 2,000 single-SYN flows) in 5 s: a 30th of them per host
         Path capture = TestData.capture("attack/ndpi-synscan.pcap");
         List<String> hosts = new ArrayList<>();
-        for (int i = 1; i <= 12; i++) {
+        for (int i = 1; i <= 30; i++) {
             hosts.add("host" + i);
         }
         AgentRecordings.Split split = AgentRecordings.roundRobin(capture, hosts);
@@ -151,7 +154,7 @@ class FleetTopologyTest {
             List<Finding> scans = rig.of("fleet-scan");
             assertThat(scans).isNotEmpty();
             assertThat(scans).allSatisfy(f -> assertThat(f.subject()).isEqualTo("172.16.0.8"));
-            assertThat(scans.getFirst().hosts()).hasSizeGreaterThanOrEqualTo(10);
+            assertThat(scans.getFirst().hosts()).hasSizeGreaterThanOrEqualTo(25);
             assertThat(rig.blocksOut.isEmpty()).isTrue(); // blocks not configured
             assertThat(rig.alertsOut.readValuesToList()).allSatisfy(v -> assertThat(v).contains("\"action\":\"allowed\""));
         }
@@ -226,25 +229,28 @@ class FleetTopologyTest {
     void oneSourceFlaggedOnTwoHostsIsFoundOnceAndNotOnOneHost() throws Exception {
         String onA = portscanAlerts("hostA").getFirst();
         String onB = portscanAlerts("hostB").getFirst();
-        long t = JSON.readTree(onA).get("timestamp").asText().isEmpty() ? 0 : FleetEvents.time(JSON.readTree(onA).get("timestamp"));
+        long t = FleetEvents.time(JSON.readTree(onA).get("timestamp"));
         try (Rig rig = new Rig(FleetConfig.defaults(), true)) {
             rig.alert(onA, t);
-            rig.alert(onA, t + 1_000); // the same host again: still one host
+            rig.alert(at(onA, t + 1_000), t + 1_000); // the same host again: still one host
             assertThat(rig.findings).isEmpty();
-            rig.alert(onB, t + 2_000);
+            rig.alert(at(onB, t + 2_000), t + 2_000);
             assertThat(rig.findings).hasSize(1);
             Finding f = rig.findings.getFirst();
             assertThat(f.detector()).isEqualTo("fleet-flagged");
             assertThat(f.subject()).isEqualTo("192.168.1.7");
             assertThat(f.hosts()).containsExactly(Map.entry("hostA", 2L), Map.entry("hostB", 1L));
-            assertThat(f.reasons().getFirst()).contains("hostA (portscan x2)").contains("hostB (portscan)");
-            rig.alert(onB, t + 3_000); // once per source and window
+            assertThat(f.reasons().getFirst()).isEqualTo("flagged on 2 hosts in 2.000 s: hostA (portscan x2), hostB (portscan)");
+            assertThat(f.timeMs()).isEqualTo(t + 2_000);
+            rig.alert(at(onB, t + 3_000), t + 3_000); // once per source and window
             assertThat(rig.findings).hasSize(1);
             // the fleet's own alert, read back from the topic it writes to, is ignored
             String own = rig.alertsOut.readValuesToList().getFirst();
             assertThat(JSON.readTree(own).at("/alert/signature_id").asLong()).isEqualTo(8_800_103);
-            rig.alert(own, t + 4_000);
-            assertThat(rig.counters.ownAlerts.get()).isEqualTo(1);
+            rig.alert(at(own, t + 4_000), t + 4_000);
+            // twice: the test driver, like a broker, hands what the topology writes to xdpml.alerts back to its
+            // source of xdpml.alerts; and once piped by hand
+            assertThat(rig.counters.ownAlerts.get()).isEqualTo(2);
             assertThat(rig.counters.alerts.get()).isEqualTo(4);
             assertThat(rig.findings).hasSize(1);
         }
