@@ -13,6 +13,8 @@ public final class FleetCounters {
     public final AtomicLong malformedFlows = new AtomicLong();
     /** Records of the alerts topic skipped: not JSON, not an alert, no src_ip, no signature. */
     public final AtomicLong malformedAlerts = new AtomicLong();
+    /** Alerts that name no source (amplification, volumetric, anomaly): valid, but nothing to count per source (ignored). */
+    public final AtomicLong alertsWithoutSource = new AtomicLong();
     /** The fleet detector's own alerts read back from the alerts topic (ignored). */
     public final AtomicLong ownAlerts = new AtomicLong();
     /** Findings per detector. */
@@ -39,8 +41,8 @@ public final class FleetCounters {
     /** One line for the summary. */
     public String summary() {
         return String.format(java.util.Locale.ROOT,
-                "read %,d flows, %,d alerts; skipped %,d malformed flow records, %,d malformed alert records, %,d own alerts; found %,d scans, %,d floods, %,d flagged sources; published %,d blocks",
-                flows.get(), alerts.get(), malformedFlows.get(), malformedAlerts.get(), ownAlerts.get(), scans.get(), floods.get(), flagged.get(),
+                "read %,d flows, %,d alerts naming a source; skipped %,d malformed flow records, %,d malformed alert records, %,d alerts naming no source, %,d own alerts; found %,d scans, %,d floods, %,d flagged sources; published %,d blocks",
+                flows.get(), alerts.get(), malformedFlows.get(), malformedAlerts.get(), alertsWithoutSource.get(), ownAlerts.get(), scans.get(), floods.get(), flagged.get(),
                 blocks.get());
     }
 }

@@ -51,7 +51,7 @@ public final class FleetEvents {
     }
 
     /**
-     * One EVE alert that names a source.
+     * One EVE alert: the source it names ({@code src_ip}; null when it names none), the host, detector, signature.
      *
      * @param timeMillis {@code timestamp}, epoch ms
      */
@@ -85,17 +85,15 @@ public final class FleetEvents {
                 tcp.path("fin").asBoolean(false), Math.min(start, t), t);
     }
 
-    /** An alert naming a source. */
+    /** An alert; {@code src} null when it names no source. */
     public static Alert alert(String key, String value, Headers headers) throws Malformed {
         JsonNode n = object(value);
         String type = n.path("event_type").asText("");
         if (!"alert".equals(type)) {
             throw new Malformed("event_type '" + type + "' is not alert");
         }
-        if (!n.hasNonNull("src_ip")) {
-            throw new Malformed("alert names no src_ip");
-        }
-        String src = address(n, "src_ip");
+        // an alert naming no source (amplification, volumetric, anomaly, a fleet flood of a prefix) is valid: src null
+        String src = n.hasNonNull("src_ip") ? address(n, "src_ip") : null;
         String dest = n.hasNonNull("dest_ip") ? address(n, "dest_ip") : null;
         JsonNode sig = n.path("alert").path("signature_id");
         if (!sig.canConvertToLong()) {

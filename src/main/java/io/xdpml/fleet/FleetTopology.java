@@ -350,7 +350,7 @@ public final class FleetTopology {
         }
     }
 
-    /** Alert records naming a source: parsed, re-timed to their timestamp; the fleet's own ignored; anything else skipped and counted. */
+    /** Alert records naming a source: parsed, re-timed to their timestamp; the fleet's own and those naming no source ignored (counted); anything else skipped and counted. */
     private static final class ParseAlerts implements Processor<String, String, String, FleetEvents.Alert> {
         private final FleetCounters counters;
         private ProcessorContext<String, FleetEvents.Alert> context;
@@ -376,6 +376,10 @@ public final class FleetTopology {
             }
             if (FleetEvents.fromFleet(a)) {
                 counters.ownAlerts.incrementAndGet();
+                return;
+            }
+            if (a.src() == null) {
+                counters.alertsWithoutSource.incrementAndGet();
                 return;
             }
             counters.alerts.incrementAndGet();

@@ -199,6 +199,9 @@ class FleetTopologyTest {
             assertThat(a.has("src_ip")).isFalse();
             assertThat(a.at("/xdpml/subject").asText()).isEqualTo("10.66.0.0/24");
             assertThat(a.at("/alert/signature_id").asLong()).isEqualTo(8_800_102);
+            // read back by its own source of xdpml.alerts: the fleet's own, not malformed
+            assertThat(rig.counters.ownAlerts.get()).isEqualTo(1);
+            assertThat(rig.counters.malformedAlerts.get()).isZero();
         }
     }
 
@@ -328,6 +331,11 @@ class FleetTopologyTest {
                     "{\"event_type\":\"flow\"}")) {
                 rig.alert(b, t);
             }
+            assertThat(rig.counters.malformedAlerts.get()).isEqualTo(3);
+            // a valid alert naming no source (an amplification's): not malformed, nothing to count per source
+            rig.alert("{\"timestamp\":\"2020-06-19T07:29:34.893387+0000\",\"host\":\"h\",\"event_type\":\"alert\",\"dest_ip\":\"10.10.10.1\","
+                    + "\"proto\":\"UDP\",\"alert\":{\"signature_id\":8800004},\"xdpml\":{\"detector\":\"amplification\"}}", t);
+            assertThat(rig.counters.alertsWithoutSource.get()).isEqualTo(1);
             assertThat(rig.counters.malformedAlerts.get()).isEqualTo(3);
             long malformed = rig.counters.malformedFlows.get();
             // "host":7 is not text: the key names the host then (not malformed)
