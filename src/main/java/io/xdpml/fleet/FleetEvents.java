@@ -129,7 +129,7 @@ public final class FleetEvents {
 
     /**
      * The host: the top-level {@code host} field, else a {@code host} header (UTF-8), else the record's
-     * key; none of them: {@link Malformed}.
+     * key when it can name a host ({@link #namesHost}); none of them: {@link Malformed}.
      */
     static String host(JsonNode n, String key, Headers headers) throws Malformed {
         JsonNode h = n.get("host");
@@ -142,10 +142,22 @@ public final class FleetEvents {
                 return new String(hh.value(), StandardCharsets.UTF_8);
             }
         }
-        if (key != null && !key.isBlank()) {
+        if (key != null && !key.isBlank() && namesHost(key)) {
             return key;
         }
-        throw new Malformed("no host (field, header or key)");
+        throw new Malformed("no host (field, header, or a key naming a host)");
+    }
+
+    /**
+     * Whether a record key can name a host: not what the agents key records by (docs/fleet.md: a
+     * flow's {@code community_id} {@code 1:...} or {@code flow_id}, an alert's source address).
+     */
+    static boolean namesHost(String key) {
+        boolean flowId = key.matches("\\d+");
+        boolean communityId = key.matches("\\d+:[A-Za-z0-9+/]+=*");
+        boolean ipv4 = key.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+        boolean ipv6 = key.indexOf(':') >= 0 && key.matches("[0-9a-fA-F:.]+");
+        return !(flowId || communityId || ipv4 || ipv6);
     }
 
     private static String address(JsonNode n, String field) throws Malformed {

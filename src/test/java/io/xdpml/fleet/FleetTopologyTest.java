@@ -326,6 +326,9 @@ class FleetTopologyTest {
             AgentRecordings.Line noHost = AgentRecordings.line(split.flows().getFirst(), "hostA", false);
             rig.flows.pipeInput(new TestRecord<>(noHost.key(), noHost.value(),
                     new RecordHeaders().add("host", "hostH".getBytes(StandardCharsets.UTF_8)), t));
+            // no field, no header, and the key the agents use (the flow_id here; a community_id): no host, skipped
+            rig.flows.pipeInput(noHost.key(), noHost.value(), t);
+            rig.flows.pipeInput("1:C9ufRZCLp/ZBO3IBZ+9sSC5//uQ=", noHost.value(), t);
             // alerts: bad ones
             for (String b : List.of("{", "{\"event_type\":\"alert\",\"host\":\"h\",\"timestamp\":\"2020-06-19T07:29:34.893387+0000\"}",
                     "{\"event_type\":\"flow\"}")) {
@@ -339,7 +342,7 @@ class FleetTopologyTest {
             assertThat(rig.counters.malformedAlerts.get()).isEqualTo(3);
             long malformed = rig.counters.malformedFlows.get();
             // "host":7 is not text: the key names the host then (not malformed)
-            assertThat(malformed).isEqualTo(bad.size() - 1 + 2);
+            assertThat(malformed).isEqualTo(bad.size() - 1 + 2 + 2);
             assertThat(rig.counters.flows.get()).isEqualTo(2);
             // the good records after them: the scan is still found
             rig.pipe(lines);
@@ -361,6 +364,8 @@ class FleetTopologyTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> FleetConfig.parse(FleetConfig.defaults(), List.of("fleet.windowSeconds=0")))
                 .hasMessageContaining("windowSeconds");
         assertThat(FleetEvents.prefixOf("10.66.0.5", 24, 64)).isEqualTo("10.66.0.0/24");
+        assertThat(List.of("hostA", "web-7", "k")).allMatch(FleetEvents::namesHost);
+        assertThat(List.of("3506579060801121", "1:C9ufRZCLp/ZBO3IBZ+9sSC5//uQ=", "192.168.1.7", "2001:db8::1")).noneMatch(FleetEvents::namesHost);
         assertThat(FleetEvents.prefixOf("2001:db8:1:2:3:4:5:6", 24, 64)).isEqualTo("2001:db8:1:2::/64");
         assertThat(FleetSignatures.all().stream().map(FleetSignatures.Signature::id).collect(Collectors.toList()))
                 .containsExactly(8_800_101L, 8_800_102L, 8_800_103L);
