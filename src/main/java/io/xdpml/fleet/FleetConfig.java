@@ -40,8 +40,8 @@ public record FleetConfig(double windowSeconds, double graceSeconds, long scanMi
         check(floodMinPacketRate > 0, "floodMinPacketRate must be > 0");
         check(floodMinDestinations >= 1, "floodMinDestinations must be >= 1");
         check(floodMinHosts >= 1, "floodMinHosts must be >= 1");
-        check(floodPrefixV4 >= 8 && floodPrefixV4 <= 32, "floodPrefixV4 must be 8..32");
-        check(floodPrefixV6 >= 16 && floodPrefixV6 <= 128, "floodPrefixV6 must be 16..128");
+        check(floodPrefixV4 >= FleetBlock.MIN_PREFIX_V4 && floodPrefixV4 <= 32, "floodPrefixV4 must be 8..32 (a fleet block is no wider)");
+        check(floodPrefixV6 >= FleetBlock.MIN_PREFIX_V6 && floodPrefixV6 <= 128, "floodPrefixV6 must be 32..128 (a fleet block is no wider)");
         check(flaggedMinHosts >= 1, "flaggedMinHosts must be >= 1");
         check(blockSeconds > 0, "blockSeconds must be > 0");
         check(maxHosts >= 2, "maxHosts must be >= 2");
