@@ -271,8 +271,8 @@ class FleetTopologyTest {
             rig.alert(at(onA, w0 + 59_000), w0 + 59_000);
             rig.alert(at(onB, w0 + 61_000), w0 + 61_000);
             assertThat(rig.findings).isEmpty();
-            // B inside the first window, 31 s after it ended: within the 30 s grace? no: its window closed at w0+60+30
-            // stream time is w0+61 s: window [w0, w0+60) still open for late records until w0+90 s
+            // B inside the first window, arriving late: event time has reached w0+61 s, and the window
+            // [w0, w0+60) takes late records until w0+90 s (its end + the 30 s grace): it counts, A and B make a finding
             rig.alert(at(onB, w0 + 58_000), w0 + 58_000);
             assertThat(rig.findings).hasSize(1);
             assertThat(rig.findings.getFirst().windowStartMs()).isEqualTo(w0);
