@@ -25,8 +25,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "fleet", mixinStandardHelpOptions = true,
         header = "The fleet on Kafka: the fleet detector (run) and its companions.",
-        description = {"xdpml fleet run --kafka BOOTSTRAP (or xdpml fleet --kafka BOOTSTRAP): the fleet detector, a Kafka Streams",
-            "application over the agents' EVE flows and alerts that finds what no single host sees (docs/fleet-detector.md)."},
+        description = {"xdpml fleet run --kafka BOOTSTRAP (or xdpml fleet --kafka BOOTSTRAP): the fleet detector, a Kafka Streams"
+            + " application over the agents' EVE flows and alerts that finds what no single host sees (docs/fleet-detector.md)."},
         subcommands = {FleetCommand.Run.class})
 final class FleetCommand implements Callable<Integer> {
     @Spec
@@ -46,12 +46,12 @@ final class FleetCommand implements Callable<Integer> {
 
     /** {@code xdpml fleet run}: the fleet detector until Ctrl-C (or --duration). */
     @Command(name = "run", mixinStandardHelpOptions = true, header = "Run the fleet detector (Kafka Streams) until Ctrl-C.",
-            description = {"Reads EVE flow events (--flows-topic) and alerts (--alerts-topic) the agents publish, and finds",
-                "a distributed scan (one source probing several hosts a few ports each), a flood spread over many",
-                "destinations on several hosts, and one source flagged on several hosts (docs/fleet-detector.md).",
-                "Findings are printed, published as EVE alerts (host \"fleet\") to --alerts-topic and, with --blocks S,",
-                "as fleet blocks to --blocks-topic. Exit status 0 when stopped, 1 when the Streams application failed,",
-                "2 for a bad parameter."})
+            description = {"Reads EVE flow events (--flows-topic) and alerts (--alerts-topic) the agents publish, and finds"
+                + " a distributed scan (one source probing several hosts a few ports each), a flood spread over many"
+                + " destinations on several hosts, and one source flagged on several hosts (docs/fleet-detector.md).",
+                "Findings are printed, published as EVE alerts (host \"fleet\") to --alerts-topic and, with --blocks S,"
+                + " as fleet blocks to --blocks-topic. Exit status 0 when stopped, 1 when the Streams application failed,"
+                + " 2 for a bad parameter."})
     static final class Run implements Callable<Integer> {
         @Spec
         CommandLine.Model.CommandSpec spec;
