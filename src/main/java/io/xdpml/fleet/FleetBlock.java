@@ -49,6 +49,10 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
     /** The key prefix/detector of blocks published by hand. */
     public static final String MANUAL = "manual";
 
+    /** The widest prefixes a fleet block may name (a /0 from a bad record must not cut a host off). */
+    public static final int MIN_PREFIX_V4 = 8;
+    public static final int MIN_PREFIX_V6 = 32;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a block is about. */
@@ -75,6 +79,13 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             throw new IllegalArgumentException("a block needs a kind and a target");
         }
         target = canonical(kind, target);
+        if (kind == Kind.PREFIX) {
+            Prefix p = Prefix.parse(target);
+            int min = p.family() == 4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6;
+            if (p.length() < min) {
+                throw new IllegalArgumentException("prefix " + target + " is wider than /" + min + ": the fleet does not block so much");
+            }
+        }
         host = host == null ? "" : host;
         detector = detector == null ? "" : detector;
         reasons = reasons == null ? List.of() : List.copyOf(reasons);
