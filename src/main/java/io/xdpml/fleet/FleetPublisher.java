@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
@@ -41,6 +42,7 @@ public final class FleetPublisher implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    private final AtomicLong waits = new AtomicLong();
     private final AtomicReference<String> lastError = new AtomicReference<>();
     private volatile boolean stop;
 
@@ -52,7 +54,7 @@ public final class FleetPublisher implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "5000"); // the sending thread's wait for metadata or buffer space
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "1000"); // the sending thread's wait for metadata or buffer space, then again
         p.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
         p.put(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "1000");
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(32L << 20));
@@ -82,35 +84,68 @@ public final class FleetPublisher implements AutoCloseable {
     }
 
     private void loop() {
-        while (!stop || !queue.isEmpty()) {
-            ProducerRecord<String, String> r;
-            try {
-                r = queue.poll(100, TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                if (stop) {
-                    break;
-                }
-                continue;
-            }
-            if (r == null) {
-                continue;
-            }
-            inFlight.incrementAndGet();
-            try {
-                producer.send(r, (meta, e) -> {
-                    inFlight.decrementAndGet();
-                    if (e == null) {
-                        sent.incrementAndGet();
-                    } else {
-                        failed.incrementAndGet();
-                        lastError.set(e.toString());
+        loopThread = Thread.currentThread();
+        ProducerRecord<String, String> head = null; // taken from the queue, not accepted by the producer yet
+        while (!stop || head != null || !queue.isEmpty()) {
+            if (head == null) {
+                try {
+                    head = queue.poll(100, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    if (stop) {
+                        break;
                     }
-                });
-            } catch (RuntimeException e) { // metadata or buffer space not there within max.block.ms, closed, serialization
+                    continue;
+                }
+                if (head == null) {
+                    continue;
+                }
+                inFlight.incrementAndGet();
+            }
+            try {
+                syncFailure = null;
+                sending = true;
+                producer.send(head, this::completed);
+                sending = false;
+                if (syncFailure != null) { // failed before the producer took it (it calls back at once, on this thread)
+                    throw syncFailure;
+                }
+                head = null;
+            } catch (RetriableException e) {
+                sending = false;
+                // no metadata for the topic or no buffer space within max.block.ms (the broker away): the record waits
+                // here, the queue fills behind it, and new records are dropped (counted) once it is full
+                waits.incrementAndGet();
+                lastError.set(e.toString());
+                if (stop) {
+                    inFlight.decrementAndGet();
+                    failed.incrementAndGet();
+                    head = null;
+                }
+            } catch (RuntimeException e) { // not retriable: serialization, too large, closed
+                sending = false;
                 inFlight.decrementAndGet();
                 failed.incrementAndGet();
                 lastError.set(e.toString());
+                head = null;
             }
+        }
+    }
+
+    private volatile boolean sending;
+    private volatile Thread loopThread;
+    private RuntimeException syncFailure;
+
+    private void completed(org.apache.kafka.clients.producer.RecordMetadata meta, Exception e) {
+        if (sending && Thread.currentThread() == loopThread) {
+            syncFailure = e instanceof RuntimeException r ? r : new IllegalStateException(e);
+            return;
+        }
+        inFlight.decrementAndGet();
+        if (e == null) {
+            sent.incrementAndGet();
+        } else {
+            failed.incrementAndGet();
+            lastError.set(e.toString());
         }
     }
 
