@@ -96,7 +96,7 @@ public final class AgentConfigLoader {
                 mitigationSection.bool("measures", false),
                 mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1]);
 
-        SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics"));
+        SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics", "kafka"));
         OutputsSection outputs = OutputsReader.read(outputsSection, paths);
 
         // rules between sections: each at the line of the key that asks for what is missing
