@@ -360,6 +360,7 @@ public final class Agent implements AutoCloseable {
                 break;
             }
             report(false);
+            writeKafkaStatus();
             if (flowExport != null && flowExport.failure() != null) {
                 throw new IllegalStateException("flow export failed: " + flowExport.failure(), flowExport.failure());
             }
@@ -697,6 +698,18 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Writes the Kafka counters for 'xdpml status' (each interface's file). */
+    private void writeKafkaStatus() {
+        var k = outputs.kafkaConfig();
+        if (k == null) {
+            return;
+        }
+        Map<String, Object> status = KafkaStatus.of(k, kafkaCounters(), fleetBlockCounters());
+        for (Member m : members) {
+            KafkaStatus.write(m.iface(), status);
+        }
+    }
+
     /** The Kafka publisher's counters, or null without outputs.kafka (for status and metrics). */
     public FleetPublisher.Counters kafkaCounters() {
         AgentOutputs o = outputs;
@@ -770,6 +783,7 @@ public final class Agent implements AutoCloseable {
                 say(m.iface() + ": closing: " + e.getMessage());
             }
             AgentPins.remove(m.iface());
+            KafkaStatus.remove(m.iface());
         }
         members.clear();
         try {

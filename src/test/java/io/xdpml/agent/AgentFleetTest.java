@@ -231,6 +231,15 @@ class AgentFleetTest {
                 System.out.println("broker away 10 s: A " + aAway + "\n                   B " + bAway);
                 assertThat(aAway.pending()).as("A's records waiting").isGreaterThan(0);
                 assertThat(bAway.pending()).as("B's records waiting").isGreaterThan(0);
+                // from another shell: 'xdpml status --json' has the counts
+                Thread.sleep(1100);
+                @SuppressWarnings("unchecked")
+                Map<String, Object> kafkaStatus = (Map<String, Object>) StatusReport.of(a.rx).get("kafka");
+                assertThat(kafkaStatus).as("status of A").isNotNull();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> published = (Map<String, Object>) kafkaStatus.get("published");
+                assertThat(((Number) published.get("pending")).longValue()).isGreaterThan(0);
+                assertThat(String.join("\n", StatusReport.lines(StatusReport.of(a.rx)))).contains("kafka     " + bootstrap + ": sent ");
                 assertThat(aAway.sent()).isEqualTo(a0.sent());
                 assertThat(bAway.sent()).isEqualTo(b0.sent());
                 assertThat(blocked(b, SCANNER_A2)).as("A's new block cannot reach B yet").isFalse();
@@ -262,16 +271,24 @@ class AgentFleetTest {
                     assertThat(n.path("alert").path("action").asText()).isEqualTo("blocked");
                 });
 
-                // 4. a tombstone (what 'xdpml blocks remove --fleet' publishes) unblocks on both
-                try (FleetPublisher p = new FleetPublisher(bootstrap, Map.of(), "test", 10)) {
-                    long u0 = System.nanoTime();
-                    p.publish("xdpml.blocks", FleetBlock.keyOf(FleetBlock.Kind.PREFIX, SCANNER), null);
-                    long gone = waitFor(() -> !blocked(a, SCANNER) && !blocked(b, SCANNER), 5);
-                    System.out.printf("tombstone: unblocked on both in %.0f ms%n", (System.nanoTime() - u0) / 1e6);
-                    assertThat(blocked(a, SCANNER)).isFalse();
-                    assertThat(blocked(b, SCANNER)).isFalse();
-                    assertThat(gone).isLessThan(2_000_000_000L);
-                }
+                // 4. 'xdpml blocks remove --fleet' publishes a tombstone: unblocked on both
+                long u0 = System.nanoTime();
+                io.xdpml.cli.CliHarness.Result rm = io.xdpml.cli.CliHarness.run("blocks", "remove", "--fleet", "--kafka", bootstrap, SCANNER);
+                assertThat(rm.code()).as(rm.out() + rm.err()).isZero();
+                assertThat(rm.out()).contains("published tombstone for prefix:" + SCANNER + "/32 to xdpml.blocks");
+                long gone = waitFor(() -> !blocked(a, SCANNER) && !blocked(b, SCANNER), 5);
+                System.out.printf("tombstone: unblocked on both %.0f ms after the command started (%.0f ms after it returned)%n",
+                        (System.nanoTime() - u0) / 1e6, gone / 1e6);
+                assertThat(blocked(a, SCANNER)).isFalse();
+                assertThat(blocked(b, SCANNER)).isFalse();
+                assertThat(gone).isLessThan(2_000_000_000L);
+                // and 'blocks add --fleet' blocks on both by hand
+                io.xdpml.cli.CliHarness.Result add = io.xdpml.cli.CliHarness.run("blocks", "add", "--fleet", "--kafka", bootstrap,
+                        "--seconds", "60", "--reason", "by hand", "192.0.2.0/24");
+                assertThat(add.code()).as(add.out() + add.err()).isZero();
+                waitFor(() -> b.output().contains("FLEET BLOCKED 192.0.2.0/24") && a.output().contains("FLEET BLOCKED 192.0.2.0/24"), 5);
+                assertThat(b.output()).contains("FLEET BLOCKED 192.0.2.0/24 for 60 s (manual on ");
+                assertThat(a.output()).contains("FLEET BLOCKED 192.0.2.0/24 for 60 s (manual on ");
                 assertThat(a.output()).contains("FLEET UNBLOCKED " + SCANNER + "/32");
                 assertThat(b.output()).contains("FLEET UNBLOCKED " + SCANNER + "/32");
                 a.stop();

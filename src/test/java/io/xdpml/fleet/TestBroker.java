@@ -268,7 +268,7 @@ public final class TestBroker implements AutoCloseable {
      */
     public static void main(String[] args) throws Exception {
         int port = 9092;
-        Path dir = Path.of("xdpml-kafka");
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "xdpml-kafka");
         String host = "127.0.0.1";
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {

@@ -114,6 +114,16 @@ public final class AgentConfigLoader {
             mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
                     + blocksSection.lineOf("enabled") + ")");
         }
+        if (outputs.kafka() != null && outputs.kafka().flowsTopic() != null && !flowsOn) {
+            YamlNode kafka = outputsSection.value("kafka");
+            YamlNode.Entry types = kafka instanceof YamlNode.Mapping m ? m.entry("types") : null;
+            if (types != null) { // named by the file: a problem; by default: alerts and blocks only
+                outputsSection.problems().at(types.line(), "outputs.kafka.types: exporting flows needs flows: " + off(flowsSection));
+            }
+            outputs = outputs.withKafka(new OutputsSection.Kafka(outputs.kafka().bootstrap(), outputs.kafka().alertsTopic(), null,
+                    outputs.kafka().blocksTopic(), outputs.kafka().publishBlocks(), outputs.kafka().applyBlocks(),
+                    outputs.kafka().createTopics(), outputs.kafka().host(), outputs.kafka().queue(), outputs.kafka().properties()));
+        }
         if (outputs.wantsFlows() && !flowsOn) {
             outputsSection.problem(outputs.ipfix() != null ? "ipfix" : "eve", "exporting flows needs flows: " + off(flowsSection));
         }
