@@ -116,10 +116,12 @@ public final class FleetPublisher implements AutoCloseable {
                 // here, the queue fills behind it, and new records are dropped (counted) once it is full
                 waits.incrementAndGet();
                 lastError.set(e.toString());
-                if (stop) {
+                if (stop) { // closing with the broker away: what waits is failed now
                     inFlight.decrementAndGet();
-                    failed.incrementAndGet();
+                    failed.addAndGet(1 + queue.size());
+                    queue.clear();
                     head = null;
+                    break;
                 }
             } catch (RuntimeException e) { // not retriable: serialization, too large, closed
                 sending = false;
