@@ -84,6 +84,7 @@ class AgentKafkaBenchTest {
                     frames[i] = AgentRig.udp("10.77." + (1 + i / 250) + "." + (1 + i % 250), 5000 + i);
                 }
                 long perRun = Long.getLong("xdpml.bench.frames", 3_000_000L);
+                int burst = Integer.getInteger("xdpml.bench.burst", 64);
                 for (int round = 0; round < 3; round++) {
                     for (boolean kafka : new boolean[] {false, true}) {
                         Path f = dir.resolve("agent-" + kafka + ".yaml");
@@ -94,8 +95,8 @@ class AgentKafkaBenchTest {
                         long t0 = System.nanoTime();
                         rig.ns.run(() -> {
                             try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(rig.tx))) {
-                                for (long sent = 0; sent < perRun; sent += 64) {
-                                    g.send(frames[(int) ((sent / 64) % frames.length)], 64, 0);
+                                for (long sent = 0; sent < perRun; sent += burst) {
+                                    g.send(frames[(int) ((sent / burst) % frames.length)], burst, 0);
                                 }
                             }
                             return null;
