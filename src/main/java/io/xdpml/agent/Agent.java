@@ -14,6 +14,10 @@ import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
 import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.Prefix;
+import io.xdpml.fleet.FleetBlock;
+import io.xdpml.fleet.FleetBlockSync;
+import io.xdpml.fleet.FleetPublisher;
 import io.xdpml.firewall.Measure;
 import io.xdpml.firewall.Measures;
 import io.xdpml.kernel.Interfaces;
@@ -113,6 +117,7 @@ public final class Agent implements AutoCloseable {
     private final boolean fromFile;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Long> blocked = new LinkedHashMap<>();
+    private final Object blockedLock = new Object();
     private final AtomicBoolean reloadRequested = new AtomicBoolean();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final ObjectMapper json = new ObjectMapper();
@@ -125,6 +130,7 @@ public final class Agent implements AutoCloseable {
     private BufferedWriter jsonLines;
     private AgentOutputs outputs;
     private FlowExport flowExport;
+    private FleetBlockSync fleetBlocks;
     private long detectionsTotal;
     private int reloads;
     private int rejected;
@@ -160,6 +166,13 @@ public final class Agent implements AutoCloseable {
                             config.flows().idleTimeout().toNanos()));
                 }
                 flowExport = new FlowExport(sources, out);
+            }
+            outputs.notes().forEach(this::say);
+            var k = outputs.kafkaConfig();
+            if (k != null && k.applyBlocks()) {
+                // started here, on the caller's thread: its network namespace is the consumer's
+                fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(),
+                        new FleetTarget(), this::say).start();
             }
             writeInfo();
             if (metrics != null) {
@@ -356,6 +369,7 @@ public final class Agent implements AutoCloseable {
                 break;
             }
             report(false);
+            writeKafkaStatus();
             if (flowExport != null && flowExport.failure() != null) {
                 throw new IllegalStateException("flow export failed: " + flowExport.failure(), flowExport.failure());
             }
@@ -381,6 +395,9 @@ public final class Agent implements AutoCloseable {
         }
         report(true);
         closeFlowExport(); // every flow still in the tables reported, while the programs are still attached
+        if (outputs.kafka() != null) {
+            outputs.kafka().awaitDelivered(Duration.ofSeconds(5)); // for the summary's counts
+        }
         summary();
         return exit;
     }
@@ -509,7 +526,7 @@ public final class Agent implements AutoCloseable {
             }
             if (blockSeconds > 0) {
                 for (String source : det.sources()) {
-                    block(source, det.detector(), blockSeconds);
+                    block(source, det.detector(), det.reasons(), blockSeconds);
                 }
             }
             measure(det);
@@ -519,7 +536,7 @@ public final class Agent implements AutoCloseable {
             long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
             for (Detection det : d.news.recent(since)) {
                 for (String source : det.sources()) {
-                    block(source, det.detector(), blockSeconds);
+                    block(source, det.detector(), det.reasons(), blockSeconds);
                 }
             }
         }
@@ -557,6 +574,9 @@ public final class Agent implements AutoCloseable {
                 }
             }
             if (fresh) {
+                long ms = config.mitigation().measureTime().toMillis();
+                publishBlock(() -> FleetBlock.measure(m, outputs.kafkaConfig().host(), det.detector(), det.reasons(),
+                        System.currentTimeMillis(), System.currentTimeMillis() + ms));
                 observer.measured(m, det);
                 say("MEASURE " + m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : "") + " for "
                         + config.mitigation().measureTime().toSeconds() + " s (" + det.detector() + "; the firewall stage enforces it)");
@@ -564,10 +584,24 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /** Publishes one of this agent's blocks on the fleet's topic when outputs.kafka.publish-blocks says so. */
+    private void publishBlock(java.util.function.Supplier<FleetBlock> block) {
+        if (outputs != null && outputs.kafkaConfig() != null && outputs.kafkaConfig().publishBlocks()) {
+            try {
+                outputs.publishBlock(block.get());
+            } catch (IllegalArgumentException e) {
+                say("fleet: not published: " + e.getMessage());
+            }
+        }
+    }
+
     /** Blocks {@code source} on every interface unless it is blocked now; says so. */
-    private void block(String source, String detector, long seconds) {
+    private void block(String source, String detector, List<String> reasons, long seconds) {
         long now = System.nanoTime();
-        Long until = blocked.get(source);
+        Long until;
+        synchronized (blockedLock) {
+            until = blocked.get(source);
+        }
         if (until != null && now <= until) {
             return;
         }
@@ -577,10 +611,124 @@ public final class Agent implements AutoCloseable {
         for (Member m : members) {
             m.processor().mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
         }
-        blocked.put(source, now + seconds * 1_000_000_000L);
+        synchronized (blockedLock) {
+            blocked.put(source, now + seconds * 1_000_000_000L);
+        }
+        publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),
+                System.currentTimeMillis() + seconds * 1000));
         observer.blocked(source, detector);
         say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
                 + "; the kernel drops its packets)");
+    }
+
+    /** The fleet's blocks in this agent's kernel maps (on the fleet-blocks thread; the maps take one atomic update at a time). */
+    private final class FleetTarget implements FleetBlockSync.Target {
+        @Override
+        public void apply(FleetBlock b, long expiresNanos) {
+            List<Runnable> undo = new ArrayList<>();
+            try {
+                switch (b.kind()) {
+                    case PREFIX -> {
+                        Prefix p = b.prefix();
+                        InetAddress a = address(p);
+                        Mitigation.prefixBits(a, p.length()); // checked before any map sees it
+                        for (Member m : members) {
+                            Mitigation mit = m.processor().mitigation();
+                            mit.blockUntil(a, p.length(), expiresNanos);
+                            undo.add(() -> mit.unblock(a, p.length()));
+                        }
+                    }
+                    case FLOW -> {
+                        FleetBlock.Flow f = b.flow();
+                        Mitigation.writeFlowKey(java.lang.foreign.MemorySegment.ofArray(new byte[io.xdpml.flow.FlowLayout.KEY_SIZE]),
+                                f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()); // checked first
+                        for (Member m : members) {
+                            Mitigation mit = m.processor().mitigation();
+                            mit.blockFlowUntil(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expiresNanos);
+                            undo.add(() -> mit.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()));
+                        }
+                    }
+                    case MEASURE -> {
+                        Measure ms = b.measure().withExpiry(expiresNanos);
+                        int with = 0;
+                        for (Member m : members) {
+                            if (m.measures() != null) {
+                                FirewallMeasures fm = m.measures();
+                                fm.put(ms);
+                                undo.add(() -> fm.remove(ms));
+                                with++;
+                            }
+                        }
+                        if (with == 0) {
+                            throw new IllegalStateException("no interface has the firewall stage that enforces measures");
+                        }
+                    }
+                }
+            } catch (RuntimeException e) {
+                for (Runnable u : undo) { // never applied in part
+                    try {
+                        u.run();
+                    } catch (RuntimeException ignored) {
+                        // the entry expires
+                    }
+                }
+                throw e;
+            }
+        }
+
+        @Override
+        public void remove(FleetBlock.Key k) {
+            for (Member m : members) {
+                switch (k.kind()) {
+                    case PREFIX -> {
+                        Prefix p = k.prefix();
+                        m.processor().mitigation().unblock(address(p), p.length());
+                    }
+                    case FLOW -> {
+                        FleetBlock.Flow f = k.flow();
+                        m.processor().mitigation().unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan());
+                    }
+                    case MEASURE -> {
+                        if (m.measures() != null) {
+                            m.measures().remove(k.measure());
+                        }
+                    }
+                }
+            }
+            // this agent's own record of what it blocked stays: it does not block that source again before its own time is up
+        }
+
+        private static InetAddress address(Prefix p) {
+            try {
+                return InetAddress.getByAddress(p.address());
+            } catch (java.net.UnknownHostException e) {
+                throw new IllegalArgumentException(e);
+            }
+        }
+    }
+
+    /** Writes the Kafka counters for 'xdpml status' (each interface's file). */
+    private void writeKafkaStatus() {
+        var k = outputs.kafkaConfig();
+        if (k == null) {
+            return;
+        }
+        Map<String, Object> status = KafkaStatus.of(k, kafkaCounters(), fleetBlockCounters());
+        for (Member m : members) {
+            KafkaStatus.write(m.iface(), status);
+        }
+    }
+
+    /** The Kafka publisher's counters, or null without outputs.kafka (for status and metrics). */
+    public FleetPublisher.Counters kafkaCounters() {
+        AgentOutputs o = outputs;
+        return o == null || o.kafka() == null ? null : o.kafka().counters();
+    }
+
+    /** The fleet blocks consumer's counters, or null when this agent does not apply the fleet's blocks. */
+    public FleetBlockSync.Counters fleetBlockCounters() {
+        FleetBlockSync f = fleetBlocks;
+        return f == null ? null : f.counters();
     }
 
     private void summary() {
@@ -623,6 +771,10 @@ public final class Agent implements AutoCloseable {
     /** Detaches every interface, removes its pins, closes the outputs. Idempotent. */
     @Override
     public void close() {
+        if (fleetBlocks != null) {
+            fleetBlocks.close();
+            fleetBlocks = null;
+        }
         try {
             closeFlowExport();
         } catch (RuntimeException e) {
@@ -647,6 +799,7 @@ public final class Agent implements AutoCloseable {
                 say(m.iface() + ": closing: " + e.getMessage());
             }
             AgentPins.remove(m.iface());
+            KafkaStatus.remove(m.iface());
         }
         members.clear();
         closeMetrics();

@@ -2,7 +2,12 @@ package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.OutputsSection;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xdpml.detect.Detection;
+import io.xdpml.fleet.FleetBlock;
+import io.xdpml.fleet.FleetPublisher;
+import io.xdpml.fleet.FleetTopics;
 import io.xdpml.flow.EndedFlow;
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowLog;
@@ -10,6 +15,8 @@ import io.xdpml.flow.FlowSink;
 import io.xdpml.output.EveWriter;
 import io.xdpml.output.ipfix.IpfixExporter;
 import java.io.IOException;
+import java.io.Writer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,7 +24,9 @@ import java.util.List;
  * The agent's outputs for other tools (EVE JSON, IPFIX): opened at start from
  * {@code outputs}, closed at stop. Flows reach them through {@link #flowsOf} (on the flow export
  * thread), detections through {@link #alert} (on the agent's loop); the EVE writer is shared by
- * both threads (its methods are synchronized). A flow carries the class the model stage cached for
+ * both threads (its methods are synchronized). Kafka ({@code outputs.kafka}) gets the same EVE events
+ * as JSON strings through a {@link FleetPublisher} that never blocks its callers, and the agent's own
+ * blocks when {@code publish-blocks} says so. A flow carries the class the model stage cached for
  * it (flow mode); the kernel keeps no score, so none travels yet.
  */
 final class AgentOutputs implements AutoCloseable {
@@ -27,6 +36,10 @@ final class AgentOutputs implements AutoCloseable {
     private EveWriter eve;
     private boolean eveFlows;
     private boolean eveAlerts;
+    private OutputsSection.Kafka kafkaConfig;
+    private FleetPublisher kafka;
+    private EveWriter kafkaEvents;
+    private final List<String> notes = new ArrayList<>();
 
     private AgentOutputs(List<String> classes) {
         this.classes = classes;
@@ -46,11 +59,67 @@ final class AgentOutputs implements AutoCloseable {
                 o.ipfix = IpfixExporter.open(x.collector(), x.file(), x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
                 o.flowSinks.add(o.ipfix);
             }
+            if (s.kafka() != null) {
+                o.openKafka(s.kafka());
+            }
         } catch (IOException | RuntimeException e) {
             o.close();
             throw e;
         }
         return o;
+    }
+
+    private void openKafka(OutputsSection.Kafka k) {
+        kafkaConfig = k;
+        if (k.createTopics()) {
+            try {
+                List<String> made = FleetTopics.ensure(k.bootstrap(), k.properties(), java.util.Arrays.asList(k.alertsTopic(), k.flowsTopic()),
+                        k.blocksTopic(), Duration.ofSeconds(5));
+                if (!made.isEmpty()) {
+                    notes.add("Kafka: created topics " + String.join(", ", made) + " at " + k.bootstrap());
+                }
+            } catch (Exception e) {
+                notes.add("Kafka: could not check or create the topics at " + k.bootstrap() + " (" + e
+                        + "); publishing anyway, records are kept while the broker is away");
+            }
+        }
+        kafkaEvents = new EveWriter(Writer.nullWriter(), false, EveWriter.Options.defaults().withClock(EveWriter.monotonicToEpoch()));
+        kafka = new FleetPublisher(k.bootstrap(), k.properties(), "xdpml-" + k.host(), k.queue());
+    }
+
+    /** What opening the outputs has to say (topics created, a broker away). */
+    List<String> notes() {
+        return notes;
+    }
+
+    /** The Kafka section, or null. */
+    OutputsSection.Kafka kafkaConfig() {
+        return kafkaConfig;
+    }
+
+    /** The Kafka publisher, or null (for status and metrics). */
+    FleetPublisher kafka() {
+        return kafka;
+    }
+
+    /** Publishes one of this agent's blocks on the fleet's blocks topic when the configuration says so. */
+    void publishBlock(FleetBlock b) {
+        if (kafka != null && kafkaConfig.publishBlocks()) {
+            kafka.publish(kafkaConfig.blocksTopic(), b.key(), b.toJson());
+        }
+    }
+
+    /** The key of an EVE event on Kafka: a flow's community_id (else its flow_id), an alert's source (else its target, subject). */
+    static String kafkaKey(ObjectNode event) {
+        boolean alert = "alert".equals(event.path("event_type").asText());
+        String[] fields = alert ? new String[] {"src_ip", "dest_ip", "community_id", "flow_id"} : new String[] {"community_id", "flow_id"};
+        for (String f : fields) {
+            JsonNode v = event.get(f);
+            if (v != null && !v.isNull()) {
+                return v.asText();
+            }
+        }
+        return alert ? event.path("xdpml").path("subject").asText("") : "";
     }
 
     /** The IPFIX exporter, or null (for status and metrics). */
@@ -64,7 +133,7 @@ final class AgentOutputs implements AutoCloseable {
     }
 
     boolean wantsFlows() {
-        return !flowSinks.isEmpty() || eveFlows;
+        return !flowSinks.isEmpty() || eveFlows || (kafka != null && kafkaConfig.flowsTopic() != null);
     }
 
     /** Where the flow records of {@code iface} go (used on the flow export thread only). */
@@ -77,6 +146,12 @@ final class AgentOutputs implements AutoCloseable {
             }
             for (FlowSink sink : flowSinks) {
                 sink.flow(out);
+            }
+            if (kafka != null && kafkaConfig.flowsTopic() != null) {
+                ObjectNode n = kafkaEvents.flowNode(out, iface);
+                if (n != null) {
+                    kafka.publish(kafkaConfig.flowsTopic(), kafkaKey(n), n.toString());
+                }
             }
         });
     }
@@ -91,6 +166,11 @@ final class AgentOutputs implements AutoCloseable {
     void alert(Detection d, boolean blocked) {
         if (eveAlerts) {
             eve.alert(d, blocked);
+        }
+        if (kafka != null && kafkaConfig.alertsTopic() != null) {
+            for (ObjectNode n : kafkaEvents.alertNodes(d, blocked)) {
+                kafka.publish(kafkaConfig.alertsTopic(), kafkaKey(n), n.toString());
+            }
         }
     }
 
@@ -113,6 +193,14 @@ final class AgentOutputs implements AutoCloseable {
             if (f.bytes() > 0 || f.errors() > 0) {
                 b.append(", ").append(f.bytes()).append(" bytes to the file")
                         .append(f.errors() > 0 ? " (" + f.errors() + " write errors: " + f.lastError() + ")" : "");
+            }
+        }
+        if (kafka != null) {
+            FleetPublisher.Counters c = kafka.counters();
+            b.append(b.isEmpty() ? "" : "; ").append("Kafka: ").append(c.sent()).append(" records sent");
+            if (c.unsent() > 0) {
+                b.append(", ").append(c.pending()).append(" pending, ").append(c.dropped()).append(" dropped (queue full), ")
+                        .append(c.failed()).append(" failed").append(c.lastError() != null ? " (" + c.lastError() + ")" : "");
             }
         }
         return b.toString();
@@ -140,6 +228,9 @@ final class AgentOutputs implements AutoCloseable {
         if (eve != null) {
             eve.close();
             eve = null;
+        }
+        if (kafka != null) {
+            kafka.close(Duration.ofSeconds(5)); // what is buffered gets 5 s to reach the broker
         }
     }
 }

@@ -245,8 +245,8 @@ final class InterfacePipeline implements DataPlaneSetup {
         OutputsSection a = running.outputs();
         OutputsSection b = next.outputs();
         if (!java.util.Objects.equals(a.eve(), b.eve()) || !java.util.Objects.equals(a.ipfix(), b.ipfix())
-                || !java.util.Objects.equals(a.metrics(), b.metrics())) {
-            return "outputs.eve, outputs.ipfix or outputs.metrics changed (opened at start)";
+                || !java.util.Objects.equals(a.metrics(), b.metrics()) || !java.util.Objects.equals(a.kafka(), b.kafka())) {
+            return "outputs.eve, outputs.ipfix, outputs.metrics or outputs.kafka changed (opened at start)";
         }
         return null;
     }

@@ -88,6 +88,10 @@ public final class StatusReport {
             stages.put(s.key(), m);
         }
         r.put("stages", stages);
+        Map<String, Object> kafka = info.alive() ? KafkaStatus.read(o.iface()) : null;
+        if (kafka != null) {
+            r.put("kafka", kafka);
+        }
         return r;
     }
 
@@ -229,6 +233,24 @@ public final class StatusReport {
             out.add(String.format(Locale.ROOT, "  %-9s in %,d  passed %,d  dropped %,d", e.getKey(), (Long) in, (Long) passed, (Long) dropped));
             for (Map.Entry<String, Object> x : m.entrySet()) {
                 out.add("            " + x.getKey() + ": " + x.getValue());
+            }
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> kafka = (Map<String, Object>) r.get("kafka");
+        if (kafka != null) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> p = (Map<String, Object>) kafka.get("published");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> f = (Map<String, Object>) kafka.get("fleet_blocks");
+            out.add("  kafka     " + kafka.get("bootstrap") + (p == null ? "" : String.format(Locale.ROOT,
+                    ": sent %,d  pending %,d  dropped %,d  failed %,d", ((Number) p.get("sent")).longValue(),
+                    ((Number) p.get("pending")).longValue(), ((Number) p.get("dropped")).longValue(), ((Number) p.get("failed")).longValue())
+                    + (p.get("last_error") != null ? " (last error: " + p.get("last_error") + ")" : "")));
+            if (f != null) {
+                out.add(String.format(Locale.ROOT, "            fleet blocks from %s: %,d applied, %,d removed, %,d ended, %,d bad, %,d failed%s",
+                        f.get("topic"), ((Number) f.get("applied")).longValue(), ((Number) f.get("removed")).longValue(),
+                        ((Number) f.get("expired")).longValue(), ((Number) f.get("bad")).longValue(), ((Number) f.get("failed")).longValue(),
+                        Boolean.TRUE.equals(f.get("caught_up")) ? "" : " (replaying)"));
             }
         }
         return out;

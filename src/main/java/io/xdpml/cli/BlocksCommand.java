@@ -90,6 +90,84 @@ final class BlocksCommand implements Runnable {
         }
     }
 
+    /** --fleet: publish on the fleet's blocks topic instead of the pinned maps of a local run (docs/fleet.md). */
+    static final class Fleet {
+        @Option(names = "--fleet", description = "publish to the fleet's blocks topic on Kafka (every agent applies it) instead of a local run's maps")
+        boolean fleet;
+        @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "the Kafka bootstrap servers (with --fleet)")
+        String bootstrap;
+        @Option(names = "--topic", defaultValue = io.xdpml.agent.config.OutputsSection.Kafka.BLOCKS, paramLabel = "TOPIC",
+                description = "the blocks topic (default: ${DEFAULT-VALUE})")
+        String topic;
+        @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "a Kafka client property (repeatable: TLS, SASL ...)")
+        java.util.Map<String, String> properties = new java.util.LinkedHashMap<>();
+        @Option(names = "--reason", paramLabel = "TEXT", description = "why (stored with the block)")
+        String reason;
+
+        /** Publishes {@code blocks} (value null: a tombstone for the key) and waits until the broker has them; the exit code. */
+        int publish(java.util.List<java.util.Map.Entry<String, String>> records, PrintWriter out) throws InterruptedException {
+            if (bootstrap == null) {
+                throw new IllegalArgumentException("--fleet needs --kafka BOOTSTRAP (host:port[,host:port])");
+            }
+            try (io.xdpml.fleet.FleetPublisher p = new io.xdpml.fleet.FleetPublisher(bootstrap, properties, "xdpml-blocks-cli",
+                    Math.max(1, records.size()))) {
+                for (var r : records) {
+                    p.publish(topic, r.getKey(), r.getValue());
+                }
+                boolean done = p.awaitDelivered(Duration.ofSeconds(15));
+                var c = p.counters();
+                if (!done || c.failed() > 0 || c.dropped() > 0) {
+                    out.printf("published %d of %d records to %s at %s (%s)%n", c.sent(), records.size(), topic, bootstrap,
+                            c.lastError() == null ? "broker not reached within 15 s" : c.lastError());
+                    out.flush();
+                    return 1;
+                }
+                return 0;
+            }
+        }
+    }
+
+    /** The fleet records of {@code parsed}: blocks until {@code untilMs} (0: until removed), or tombstones when {@code remove}. */
+    static java.util.List<java.util.Map.Entry<String, String>> fleetRecords(Items.Parsed parsed, boolean remove, long untilMs, Fleet f) {
+        String host = io.xdpml.agent.config.OutputsSection.Kafka.defaultHost();
+        long now = System.currentTimeMillis();
+        java.util.List<String> reasons = f.reason == null ? java.util.List.of() : java.util.List.of(f.reason);
+        java.util.List<io.xdpml.fleet.FleetBlock> blocks = new java.util.ArrayList<>();
+        java.util.List<String> keys = new java.util.ArrayList<>();
+        for (Prefix x : parsed.prefixes()) {
+            String t = x.address().getHostAddress() + "/" + x.length();
+            if (remove) {
+                keys.add(io.xdpml.fleet.FleetBlock.keyOf(io.xdpml.fleet.FleetBlock.Kind.PREFIX, t));
+            } else {
+                blocks.add(io.xdpml.fleet.FleetBlock.prefix(t, host, io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs));
+            }
+        }
+        for (Flow x : parsed.flows()) {
+            io.xdpml.fleet.FleetBlock b = io.xdpml.fleet.FleetBlock.flow(x.src(), x.srcPort(), x.dst(), x.dstPort(), x.protocol(), 0, host,
+                    io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs);
+            if (remove) {
+                keys.add(b.key());
+            } else {
+                blocks.add(b);
+            }
+        }
+        for (Measure x : parsed.measures()) {
+            if (remove) {
+                keys.add(io.xdpml.fleet.FleetBlock.keyOf(io.xdpml.fleet.FleetBlock.Kind.MEASURE, x.entry()));
+            } else {
+                blocks.add(io.xdpml.fleet.FleetBlock.measure(x, host, io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs));
+            }
+        }
+        java.util.List<java.util.Map.Entry<String, String>> out = new java.util.ArrayList<>();
+        for (var b : blocks) {
+            out.add(new java.util.AbstractMap.SimpleEntry<>(b.key(), b.toJson()));
+        }
+        for (String k : keys) {
+            out.add(new java.util.AbstractMap.SimpleEntry<>(k, null));
+        }
+        return out;
+    }
+
     /** ADDRESS or ADDRESS/LEN. */
     record Prefix(InetAddress address, int length) {
         static Prefix parse(String text) throws IOException {
@@ -262,8 +340,10 @@ final class BlocksCommand implements Runnable {
     static final class Add implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--iface", required = true, paramLabel = "IF", description = "the run's interface")
+        @Option(names = "--iface", paramLabel = "IF", description = "the run's interface (not with --fleet)")
         String iface;
+        @picocli.CommandLine.Mixin
+        Fleet fleet;
         @Option(names = "--seconds", defaultValue = "0", description = "expiry in seconds (0: until removed or the run ends)")
         long seconds;
         @picocli.CommandLine.Mixin
@@ -283,6 +363,23 @@ final class BlocksCommand implements Runnable {
             Duration d = seconds == 0 ? null : Duration.ofSeconds(seconds);
             String until = seconds == 0 ? "" : " for " + seconds + " s";
             PrintWriter out = spec.commandLine().getOut();
+            if (fleet.fleet) {
+                var records = fleetRecords(parsed, false, seconds == 0 ? 0 : System.currentTimeMillis() + seconds * 1000, fleet);
+                try {
+                    int rc = fleet.publish(records, out);
+                    if (rc == 0) {
+                        records.forEach(r -> out.printf("published fleet block %s%s to %s%n", r.getKey(), until, fleet.topic));
+                    }
+                    out.flush();
+                    return rc;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
+            }
+            if (iface == null) {
+                throw new IllegalArgumentException("name the run's interface (--iface IF), or publish to the fleet (--fleet --kafka BOOTSTRAP)");
+            }
             try (Pinned p = target.open(iface)) {
                 Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
                 FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();
@@ -312,8 +409,10 @@ final class BlocksCommand implements Runnable {
     static final class Remove implements Callable<Integer> {
         @Spec
         CommandSpec spec;
-        @Option(names = "--iface", required = true, paramLabel = "IF", description = "the run's interface")
+        @Option(names = "--iface", paramLabel = "IF", description = "the run's interface (not with --fleet)")
         String iface;
+        @picocli.CommandLine.Mixin
+        Fleet fleet;
         @picocli.CommandLine.Mixin
         Items items;
         @picocli.CommandLine.Mixin
@@ -324,6 +423,23 @@ final class BlocksCommand implements Runnable {
             Items.Parsed parsed = items.parse(false);
             int missing = 0;
             PrintWriter out = spec.commandLine().getOut();
+            if (fleet.fleet) {
+                var records = fleetRecords(parsed, true, 0, fleet);
+                try {
+                    int rc = fleet.publish(records, out);
+                    if (rc == 0) {
+                        records.forEach(r -> out.printf("published tombstone for %s to %s%n", r.getKey(), fleet.topic));
+                    }
+                    out.flush();
+                    return rc;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
+            }
+            if (iface == null) {
+                throw new IllegalArgumentException("name the run's interface (--iface IF), or publish to the fleet (--fleet --kafka BOOTSTRAP)");
+            }
             try (Pinned p = target.open(iface)) {
                 Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
                 FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();

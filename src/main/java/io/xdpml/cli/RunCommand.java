@@ -106,6 +106,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--eve", paramLabel = "FILE", description = "write alerts and flows as Suricata EVE JSON lines to FILE")
     Path eve;
 
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP", description = "publish alerts and flows as EVE JSON to Kafka at "
+            + "BOOTSTRAP (host:port[,host:port]) and apply the fleet's blocks (outputs.kafka in the file says more; docs/fleet.md)")
+    String kafka;
+
     @Option(names = "--ipfix", paramLabel = "HOST:PORT", description = "export flows as IPFIX over UDP to this collector")
     String ipfix;
 
@@ -301,7 +305,7 @@ final class RunCommand implements Callable<Integer> {
         return outputOverrides(c, all);
     }
 
-    /** --eve, --ipfix, --ipfix-file, --metrics over the file's outputs. */
+    /** --eve, --ipfix, --ipfix-file, --kafka, --metrics over the file's outputs. */
     private AgentConfig outputOverrides(AgentConfig c, boolean noFile) {
         OutputsSection o = c.outputs();
         if (eve != null) {
@@ -313,6 +317,14 @@ final class RunCommand implements Callable<Integer> {
                     ipfixFile != null ? ipfixFile.toAbsolutePath() : null,
                     given != null ? given.templateRefresh() : OutputsSection.DEFAULT_TEMPLATE_REFRESH,
                     given != null ? given.domain() : 0));
+        }
+        if (kafka != null) {
+            OutputsSection.Kafka k = o.kafka() != null ? o.kafka().withBootstrap(kafka) : OutputsSection.Kafka.defaults(kafka);
+            if (!noFile && !c.flows().enabled() && o.kafka() == null) { // a file with flows off: alerts and blocks only
+                k = new OutputsSection.Kafka(k.bootstrap(), k.alertsTopic(), null, k.blocksTopic(), k.publishBlocks(), k.applyBlocks(),
+                        k.createTopics(), k.host(), k.queue(), k.properties());
+            }
+            o = o.withKafka(k);
         }
         if (metrics != null) {
             o = o.withMetrics(new OutputsSection.Metrics(Endpoint.parse(metrics, "127.0.0.1")));

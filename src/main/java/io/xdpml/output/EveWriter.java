@@ -203,6 +203,32 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         flushQuietly();
     }
 
+    /**
+     * The alert events of a detection as {@link #alert} would write them (one per source), for
+     * another transport (Kafka): not written, not counted; a detection that cannot be converted
+     * gives none and counts as {@link #failed()}. Remembered for {@code flow.alerted} as written ones are.
+     */
+    public synchronized List<ObjectNode> alertNodes(Detection detection, boolean blocked) {
+        try {
+            return alertEvents(detection, blocked);
+        } catch (RuntimeException e) {
+            failed++;
+            lastError = e;
+            return List.of();
+        }
+    }
+
+    /** The flow event of a flow as {@link #flow(EndedFlow, String)} would write it, or null (counted as {@link #failed()}). */
+    public synchronized ObjectNode flowNode(EndedFlow flow, String inIface) {
+        try {
+            return flowEvent(flow, inIface);
+        } catch (RuntimeException e) {
+            failed++;
+            lastError = e;
+            return null;
+        }
+    }
+
     /** The alert lines of a detection, in source order (no writing, no counting). */
     List<ObjectNode> alertEvents(Detection d, boolean blocked) {
         EveSignatures.Signature sig = EveSignatures.of(d);

@@ -129,6 +129,30 @@ class EveWriterTest {
         assertThat(vxlan).anySatisfy(l -> assertThat(l.get("xdpml").path("vni").asLong()).isPositive());
     }
 
+    /** The events for another transport (Kafka) are the lines the writer writes, neither written nor counted. */
+    @Test
+    void nodesAreTheLinesItWouldWrite() throws Exception {
+        List<EndedFlow> flows = CaptureFlows.of(TestData.capture("benign/ndpi-firefox.pcap")).flows();
+        EndedFlow big = flows.stream().filter(f -> f.view().protocol() == 6).max(Comparator.comparingLong(EndedFlow::packets)).orElseThrow();
+        Detection d = Detection.of(big.firstNanos(), "portscan", "10.0.0.9", 3.0, List.of("300 ports"), List.of("10.0.0.9"));
+        StringWriter sw = new StringWriter();
+        StringWriter none = new StringWriter();
+        try (EveWriter w = new EveWriter(sw, EveWriter.Options.defaults().withInIface("eth0"));
+                EveWriter n = new EveWriter(none, EveWriter.Options.defaults().withInIface("eth0"))) {
+            w.alert(d, true);
+            w.flow(big, "eth0");
+            List<com.fasterxml.jackson.databind.node.ObjectNode> alerts = n.alertNodes(d, true);
+            com.fasterxml.jackson.databind.node.ObjectNode flow = n.flowNode(big, "eth0");
+            assertThat(n.alerts() + n.flows() + n.failed()).isZero();
+            w.flush();
+            String[] l = sw.toString().split("\n");
+            assertThat(alerts).hasSize(1);
+            assertThat(alerts.get(0).toString()).isEqualTo(l[0]);
+            assertThat(flow.toString()).isEqualTo(l[1]);
+        }
+        assertThat(none.toString()).isEmpty();
+    }
+
     /** A detection about exactly one flow's 5-tuple: its alert and the flow share flow_id and community_id, and the flow is alerted. */
     @Test
     void alertAndFlowOfOneTupleShareTheirIds() throws Exception {

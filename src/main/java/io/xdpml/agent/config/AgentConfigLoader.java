@@ -96,7 +96,7 @@ public final class AgentConfigLoader {
                 mitigationSection.bool("measures", false),
                 mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1]);
 
-        SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics"));
+        SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics", "kafka"));
         OutputsSection outputs = OutputsReader.read(outputsSection, paths);
 
         // rules between sections: each at the line of the key that asks for what is missing
@@ -113,6 +113,16 @@ public final class AgentConfigLoader {
         if (!mitigation.block().isZero() && !blocksOn) {
             mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
                     + blocksSection.lineOf("enabled") + ")");
+        }
+        if (outputs.kafka() != null && outputs.kafka().flowsTopic() != null && !flowsOn) {
+            YamlNode kafka = outputsSection.value("kafka");
+            YamlNode.Entry types = kafka instanceof YamlNode.Mapping m ? m.entry("types") : null;
+            if (types != null) { // named by the file: a problem; by default: alerts and blocks only
+                outputsSection.problems().at(types.line(), "outputs.kafka.types: exporting flows needs flows: " + off(flowsSection));
+            }
+            outputs = outputs.withKafka(new OutputsSection.Kafka(outputs.kafka().bootstrap(), outputs.kafka().alertsTopic(), null,
+                    outputs.kafka().blocksTopic(), outputs.kafka().publishBlocks(), outputs.kafka().applyBlocks(),
+                    outputs.kafka().createTopics(), outputs.kafka().host(), outputs.kafka().queue(), outputs.kafka().properties()));
         }
         if (outputs.wantsFlows() && !flowsOn) {
             outputsSection.problem(outputs.ipfix() != null ? "ipfix" : "eve", "exporting flows needs flows: " + off(flowsSection));

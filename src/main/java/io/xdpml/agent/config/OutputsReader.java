@@ -13,6 +13,16 @@ import java.util.List;
  *   eve: {file: eve.json, types: [alert, flow]}
  *   ipfix: {collector: 127.0.0.1:4739, file: flows.ipfix, template-refresh: 60s, domain: 1}
  *   metrics: {listen: 127.0.0.1:9464}
+ *   kafka:
+ *     bootstrap: kafka1:9092,kafka2:9092
+ *     topics: {alerts: xdpml.alerts, flows: xdpml.flows, blocks: xdpml.blocks}
+ *     types: [alert, flow]
+ *     publish-blocks: false
+ *     apply-blocks: true
+ *     create-topics: true
+ *     host: web-1
+ *     queue: 100000
+ *     properties: {security.protocol: SASL_SSL, sasl.mechanism: PLAIN, ...}
  * </pre>
  */
 final class OutputsReader {
@@ -26,7 +36,9 @@ final class OutputsReader {
         return new OutputsSection(json == null ? null : json.absolute(), s.duration("status", true, OutputsSection.DEFAULT_STATUS),
                 eve(s.section("eve", List.of("enabled", "file", "types")), paths),
                 ipfix(s.section("ipfix", List.of("enabled", "collector", "file", "template-refresh", "domain")), paths),
-                metrics(s.section("metrics", List.of("enabled", "listen"))));
+                metrics(s.section("metrics", List.of("enabled", "listen"))),
+                kafka(s.section("kafka", List.of("enabled", "bootstrap", "topics", "types", "publish-blocks", "apply-blocks",
+                        "create-topics", "host", "queue", "properties"))));
     }
 
     private static boolean on(SectionReader s) {
@@ -94,6 +106,96 @@ final class OutputsReader {
         Endpoint listen = s.has("listen") ? endpoint(s, "listen", "127.0.0.1")
                 : new Endpoint("127.0.0.1", OutputsSection.DEFAULT_METRICS_PORT);
         return listen == null ? null : new OutputsSection.Metrics(listen);
+    }
+
+    private static OutputsSection.Kafka kafka(SectionReader s) {
+        if (!on(s)) {
+            return null;
+        }
+        String bootstrap = s.string("bootstrap", null);
+        if (bootstrap == null) {
+            if (!s.has("bootstrap")) {
+                s.problem("bootstrap", "kafka needs bootstrap servers (bootstrap: kafka1:9092,kafka2:9092)");
+            }
+        } else {
+            for (String server : bootstrap.split(",")) {
+                try {
+                    Endpoint.parse(server.strip(), null);
+                } catch (IllegalArgumentException e) {
+                    s.problem("bootstrap", "'" + server.strip() + "' is not HOST:PORT (" + e.getMessage() + ")");
+                    bootstrap = null;
+                    break;
+                }
+            }
+        }
+        SectionReader topics = s.section("topics", List.of("alerts", "flows", "blocks"));
+        String alerts = OutputsSection.Kafka.ALERTS;
+        String flows = OutputsSection.Kafka.FLOWS;
+        String blocks = OutputsSection.Kafka.BLOCKS;
+        if (topics.present()) {
+            alerts = topic(topics, "alerts", alerts);
+            flows = topic(topics, "flows", flows);
+            blocks = topic(topics, "blocks", blocks);
+        }
+        if (s.has("types")) {
+            boolean a = false;
+            boolean f = false;
+            YamlNode v = s.value("types");
+            if (v instanceof YamlNode.Sequence list) {
+                for (YamlNode item : list.items()) {
+                    if (item instanceof YamlNode.Scalar sc) {
+                        String t = s.choice(sc, s.path("types"), List.of("alert", "flow"), "");
+                        a |= t.equals("alert");
+                        f |= t.equals("flow");
+                    } else {
+                        s.problem("types", "expected alert or flow, not " + item.description());
+                    }
+                }
+            } else {
+                s.problem("types", "expected a list of event types: [alert, flow] ([] for none: blocks only)");
+            }
+            alerts = a ? alerts : null;
+            flows = f ? flows : null;
+        }
+        boolean publish = s.bool("publish-blocks", false);
+        boolean apply = s.bool("apply-blocks", true);
+        boolean create = s.bool("create-topics", true);
+        String host = s.string("host", OutputsSection.Kafka.defaultHost());
+        int queue = (int) s.integer("queue", 1, 100_000_000, OutputsSection.Kafka.DEFAULT_QUEUE);
+        java.util.Map<String, String> props = new java.util.LinkedHashMap<>();
+        if (s.has("properties")) {
+            YamlNode v = s.value("properties");
+            if (v instanceof YamlNode.Mapping m) {
+                for (YamlNode.Entry e : m.entries()) {
+                    if (e.value() instanceof YamlNode.Scalar sc && !sc.isNull()) {
+                        props.put(e.key(), sc.text());
+                    } else {
+                        s.problems().at(e.line(), s.path("properties") + "." + e.key() + ": expected a single value, not "
+                                + e.value().description());
+                    }
+                }
+            } else if (!(v instanceof YamlNode.Scalar sc && sc.isNull())) {
+                s.problem("properties", "expected Kafka client properties (properties: {security.protocol: SSL, ...}), not "
+                        + v.description());
+            }
+        }
+        if (props.containsKey("bootstrap.servers")) {
+            s.problem("properties", "bootstrap.servers goes in outputs.kafka.bootstrap");
+        }
+        if (bootstrap == null) {
+            return null;
+        }
+        return new OutputsSection.Kafka(bootstrap, alerts, flows, blocks, publish, apply, create, host, queue, props);
+    }
+
+    /** A Kafka topic name: 1..249 of [a-zA-Z0-9._-]. */
+    private static String topic(SectionReader s, String key, String otherwise) {
+        String t = s.string(key, otherwise);
+        if (t != null && !t.matches("[a-zA-Z0-9._-]{1,249}")) {
+            s.problem(key, "'" + t + "' is not a Kafka topic name (letters, digits, '.', '_', '-')");
+            return otherwise;
+        }
+        return t;
     }
 
     /** {@code [HOST:]PORT} at {@code key}: a bare port number is a scalar of type integer in YAML. */

@@ -140,6 +140,41 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void kafkaSectionReadsEveryKey() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows: {}
+                outputs:
+                  kafka:
+                    bootstrap: "kafka1:9093,kafka2:9093"
+                    topics: {alerts: a.alerts, blocks: a.blocks}
+                    publish-blocks: true
+                    host: web-1
+                    queue: 5000
+                    properties:
+                      security.protocol: SASL_SSL
+                      sasl.mechanism: PLAIN
+                      ssl.truststore.location: /etc/xdpml/truststore.jks
+                """));
+        OutputsSection.Kafka k = c.outputs().kafka();
+        assertThat(k).isEqualTo(new OutputsSection.Kafka("kafka1:9093,kafka2:9093", "a.alerts", "xdpml.flows", "a.blocks", true, true,
+                true, "web-1", 5000, java.util.Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
+                        "ssl.truststore.location", "/etc/xdpml/truststore.jks")));
+        assertThat(c.describe()).anyMatch(l -> l.contains("Kafka at kafka1:9093,kafka2:9093 (alerts to a.alerts, flows to xdpml.flows,"
+                + " fleet blocks applied from a.blocks, own blocks published)"));
+        // without the flows stage and without types: alerts and blocks only
+        OutputsSection.Kafka noFlows = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                outputs:
+                  kafka: {bootstrap: "kafka1:9092"}
+                """)).outputs().kafka();
+        assertThat(noFlows.flowsTopic()).isNull();
+        assertThat(noFlows.alertsTopic()).isEqualTo("xdpml.alerts");
+        assertThat(noFlows.publishBlocks()).isFalse();
+        assertThat(noFlows.applyBlocks()).isTrue();
+    }
+
+    @Test
     void onlyInterfacesGivesTheDefaults() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\n"));
 
@@ -578,6 +613,49 @@ class AgentConfigLoaderTest {
                         outputs:
                           ipfix: {collector: "10.0.0.1:4739"}
                         """, 3, "exporting flows needs flows"),
+                broken("kafka without bootstrap", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            host: web-1
+                        """, 3, "kafka needs bootstrap servers"),
+                broken("kafka bootstrap not host:port", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092,kafka2"
+                        """, 4, "'kafka2' is not HOST:PORT"),
+                broken("kafka topic name", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            topics:
+                              blocks: "fleet blocks"
+                        """, 6, "outputs.kafka.topics.blocks: 'fleet blocks' is not a Kafka topic name"),
+                broken("kafka property not a value", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            properties:
+                              security.protocol: SSL
+                              sasl.jaas.config: [a, b]
+                        """, 7, "outputs.kafka.properties.sasl.jaas.config: expected a single value"),
+                broken("kafka flows without the flows stage", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            types: [alert, flow]
+                        """, 5, "outputs.kafka.types: exporting flows needs flows"),
+                broken("kafka publish-blocks not a boolean", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            publish-blocks: sometimes
+                        """, 5, "outputs.kafka.publish-blocks: expected true or false"),
                 broken("metrics port not a number", """
                         interfaces: [eth0]
                         outputs:

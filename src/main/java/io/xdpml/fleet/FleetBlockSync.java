@@ -1,0 +1,236 @@
+package io.xdpml.fleet;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * Applies the fleet's blocks topic to this host: a consumer of its own, with no consumer group
+ * (every partition assigned, read from the beginning: each host sees every record), on a thread of
+ * its own. A record with a value is a block ({@link FleetBlock#parse}): applied with its remaining
+ * time, skipped when it has ended; a tombstone (null value) removes its key's block. A record that
+ * does not parse (foreign JSON, bad prefix, key and value that disagree, ...) is skipped, counted
+ * and logged, never applied in part; a block the target refuses (an address the kernel maps do not
+ * take) is counted as failed. A restarted host replays the topic: compaction keeps each key's last
+ * record, so the replay ends with the fleet's current blocks.
+ *
+ * <p>The consumer is created, and does all its network I/O, on the thread of {@link #start}'s
+ * caller's network namespace (the thread is started from it).
+ */
+public final class FleetBlockSync implements AutoCloseable {
+    /** Where the blocks go (the agent's kernel maps). Called on the sync's thread. */
+    public interface Target {
+        /** Applies {@code block} until monotonic time {@code expiresNanos} (0: until removed); throws when it cannot. */
+        void apply(FleetBlock block, long expiresNanos);
+
+        /** Removes the block of {@code key} (a tombstone); nothing when there is none. */
+        void remove(FleetBlock.Key key);
+    }
+
+    /** Counters: records read, blocks applied, removed (tombstones), skipped as ended, bad (skipped), failed (refused by the target). */
+    public record Counters(long records, long applied, long removed, long expired, long bad, long failed, boolean caughtUp) {}
+
+    /** Bad records logged one by one; after that one line per {@link #LOG_EVERY}. */
+    static final int LOG_FIRST = 20;
+    static final int LOG_EVERY = 1000;
+
+    private final Map<String, Object> properties;
+    private final String topic;
+    private final Target target;
+    private final Consumer<String> log;
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong removed = new AtomicLong();
+    private final AtomicLong expired = new AtomicLong();
+    private final AtomicLong bad = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private volatile boolean caughtUp;
+    private volatile boolean stop;
+    private volatile KafkaConsumer<String, String> consumer;
+    private Thread thread;
+
+    /** The consumer's properties: xdpml's defaults, then {@code properties} over them; never a group. */
+    public static Map<String, Object> consumerProperties(String bootstrap, Map<String, String> properties, String clientId) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, "1000");
+        p.put(ConsumerConfig.RETRY_BACKOFF_MAX_MS_CONFIG, "1000");
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            if (!e.getKey().equals(ConsumerConfig.GROUP_ID_CONFIG)) {
+                p.put(e.getKey(), e.getValue());
+            }
+        }
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        return p;
+    }
+
+    public FleetBlockSync(String bootstrap, Map<String, String> properties, String clientId, String topic, Target target,
+            Consumer<String> log) {
+        this.properties = consumerProperties(bootstrap, properties, clientId);
+        this.topic = topic;
+        this.target = target;
+        this.log = log;
+    }
+
+    /** Starts the thread (from the caller's thread: its network namespace). */
+    public FleetBlockSync start() {
+        thread = Thread.ofPlatform().name("xdpml-fleet-blocks").daemon().start(this::loop);
+        return this;
+    }
+
+    private void loop() {
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(properties)) {
+            consumer = c;
+            List<TopicPartition> parts = List.of();
+            while (!stop && parts.isEmpty()) {
+                try {
+                    List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(2));
+                    parts = infos == null ? List.of() : infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+                } catch (WakeupException e) {
+                    return;
+                } catch (RuntimeException e) {
+                    // broker away or topic missing: try again
+                }
+                if (parts.isEmpty() && !stop) {
+                    sleep(500);
+                }
+            }
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+            while (!stop) {
+                if (!caughtUp && ends.isEmpty()) {
+                    try {
+                        ends.putAll(c.endOffsets(parts, Duration.ofSeconds(2)));
+                    } catch (WakeupException e) {
+                        return;
+                    } catch (RuntimeException e) {
+                        // later
+                    }
+                }
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    handle(r.key(), r.value(), r.partition(), r.offset());
+                }
+                if (!caughtUp && !ends.isEmpty()) {
+                    boolean all = true;
+                    for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                        all &= c.position(e.getKey()) >= e.getValue();
+                    }
+                    if (all) {
+                        caughtUp = true;
+                        log.accept("fleet blocks: replayed " + topic + " (" + applied.get() + " applied, " + expired.get() + " ended, "
+                                + removed.get() + " removed, " + bad.get() + " bad)");
+                    }
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.accept("fleet blocks: consumer stopped: " + e);
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /** Handles one record (the key and value as read; value null: a tombstone). Package-private for the tests. */
+    void handle(String key, String value, int partition, long offset) {
+        records.incrementAndGet();
+        if (value == null) {
+            FleetBlock.Key k;
+            try {
+                k = FleetBlock.parseKey(key);
+            } catch (IllegalArgumentException e) {
+                bad(key, partition, offset, e.getMessage());
+                return;
+            }
+            try {
+                target.remove(k);
+                removed.incrementAndGet();
+                log.accept("FLEET UNBLOCKED " + k.target());
+            } catch (RuntimeException e) {
+                failed.incrementAndGet();
+                log.accept("fleet blocks: removing " + k + " failed: " + e.getMessage());
+            }
+            return;
+        }
+        FleetBlock b;
+        try {
+            b = FleetBlock.parse(key, value);
+        } catch (IllegalArgumentException e) {
+            bad(key, partition, offset, e.getMessage());
+            return;
+        }
+        long nowMs = System.currentTimeMillis();
+        if (b.expiredAt(nowMs)) {
+            expired.incrementAndGet();
+            return;
+        }
+        long remaining = b.remainingMs(nowMs);
+        long expiresNanos = remaining < 0 ? 0 : System.nanoTime() + remaining * 1_000_000L;
+        try {
+            target.apply(b, expiresNanos);
+            applied.incrementAndGet();
+            log.accept("FLEET BLOCKED " + b.target() + (remaining < 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s")
+                    + " (" + b.detector() + " on " + b.host() + ")");
+        } catch (RuntimeException e) {
+            failed.incrementAndGet();
+            log.accept("fleet blocks: " + b.key() + " from " + b.host() + " not applied: " + e.getMessage());
+        }
+    }
+
+    private void bad(String key, int partition, long offset, String why) {
+        long n = bad.incrementAndGet();
+        if (n <= LOG_FIRST || n % LOG_EVERY == 0) {
+            log.accept("fleet blocks: skipped bad record " + topic + "-" + partition + "@" + offset + " key "
+                    + (key == null ? "null" : "'" + abbreviate(key) + "'") + ": " + why + (n == LOG_FIRST ? " (further ones counted, logged every "
+                    + LOG_EVERY + ")" : ""));
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public Counters counters() {
+        return new Counters(records.get(), applied.get(), removed.get(), expired.get(), bad.get(), failed.get(), caughtUp);
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+        KafkaConsumer<String, String> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+}

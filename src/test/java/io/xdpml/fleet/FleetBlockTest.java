@@ -1,0 +1,84 @@
+package io.xdpml.fleet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xdpml.firewall.Measure;
+import java.net.InetAddress;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The blocks topic's record format: keys, values, tombstone keys, and what is rejected. */
+class FleetBlockTest {
+
+    @Test
+    void prefixBlockRoundTrips() {
+        FleetBlock b = FleetBlock.prefix("192.0.2.7", "host-a", "portscan", List.of("40 ports in 2 s"), 1000, 2000);
+        assertThat(b.target()).isEqualTo("192.0.2.7/32");
+        assertThat(b.key()).isEqualTo("prefix:192.0.2.7/32");
+        assertThat(b.toJson()).isEqualTo("{\"type\":\"xdpml.block\",\"version\":1,\"kind\":\"prefix\",\"target\":\"192.0.2.7/32\","
+                + "\"host\":\"host-a\",\"detector\":\"portscan\",\"reasons\":[\"40 ports in 2 s\"],\"created_ms\":1000,\"until_ms\":2000}");
+        assertThat(FleetBlock.parse(b.key(), b.toJson())).isEqualTo(b);
+        assertThat(FleetBlock.parse(null, b.toJson())).isEqualTo(b);
+        assertThat(b.expiredAt(1999)).isFalse();
+        assertThat(b.expiredAt(2000)).isTrue();
+        assertThat(b.remainingMs(1500)).isEqualTo(500);
+        FleetBlock v6 = FleetBlock.prefix("2001:db8:0::/48", "h", "manual", List.of(), 1, 0);
+        assertThat(v6.key()).isEqualTo("prefix:2001:db8::/48");
+        assertThat(v6.expiredAt(Long.MAX_VALUE)).isFalse();
+        assertThat(v6.remainingMs(5)).isEqualTo(-1);
+        assertThat(FleetBlock.parseKey("prefix:2001:db8::/48")).isEqualTo(new FleetBlock.Key(FleetBlock.Kind.PREFIX, "2001:db8::/48"));
+    }
+
+    @Test
+    void flowBlockIsCanonical() throws Exception {
+        InetAddress a = InetAddress.ofLiteral("198.51.100.1");
+        InetAddress b = InetAddress.ofLiteral("192.0.2.1");
+        FleetBlock f = FleetBlock.flow(a, 80, b, 40000, 6, 0, "h", "model", List.of(), 1, 2);
+        assertThat(f.key()).isEqualTo("flow:tcp 192.0.2.1:40000 <-> 198.51.100.1:80");
+        FleetBlock.Flow fl = f.flow();
+        assertThat(fl.addressA()).isEqualTo(b);
+        assertThat(fl.portB()).isEqualTo(80);
+        assertThat(FleetBlock.parse(f.key(), f.toJson())).isEqualTo(f);
+        FleetBlock v6 = FleetBlock.flow(InetAddress.ofLiteral("2001:db8::2"), 53, InetAddress.ofLiteral("2001:db8::1"), 5353, 17, 7, "h",
+                "x", List.of(), 1, 2);
+        assertThat(v6.key()).isEqualTo("flow:udp [2001:db8::1]:5353 <-> [2001:db8::2]:53 vlan 7");
+        assertThat(FleetBlock.parseKey(v6.key()).flow()).isEqualTo(v6.flow());
+    }
+
+    @Test
+    void measureBlockKeyLeavesTheRateOut() {
+        FleetBlock m = FleetBlock.measure(Measure.synLimit(InetAddress.ofLiteral("192.0.2.7"), 80, 1000, 200, 0), "h", "synflood",
+                List.of(), 1, 2);
+        assertThat(m.target()).isEqualTo("syn-limit tcp->192.0.2.7:80 1000/s burst 200");
+        assertThat(m.key()).isEqualTo("measure:syn-limit tcp->192.0.2.7:80");
+        assertThat(m.measure().pps()).isEqualTo(1000);
+        assertThat(FleetBlock.parse(m.key(), m.toJson())).isEqualTo(m);
+        assertThat(FleetBlock.parseKey(m.key()).measure().sameEntry(m.measure())).isTrue();
+        FleetBlock d = FleetBlock.measure(Measure.portDrop(17, 53, InetAddress.ofLiteral("192.0.2.7"), 0), "h", "amplification",
+                List.of(), 1, 2);
+        assertThat(d.key()).isEqualTo("measure:port-drop udp/53->192.0.2.7");
+    }
+
+    @Test
+    void badRecordsAreRejected() {
+        String good = FleetBlock.prefix("192.0.2.7", "h", "d", List.of(), 1, 2).toJson();
+        for (String bad : new String[] {"", "not json", "[1,2]", "42", "{}", good.replace("xdpml.block", "other"),
+                good.replace("\"version\":1", "\"version\":2"), good.replace("192.0.2.7/32", "192.0.2.7/33"),
+                good.replace("192.0.2.7/32", "192.0.2.7/24"), good.replace("192.0.2.7/32", "example.com"),
+                good.replace("\"prefix\"", "\"country\""), good.replace("\"until_ms\":2", "\"until_ms\":-5"),
+                good.replace("\"until_ms\":2", "\"until_ms\":\"soon\""), good.replace(",\"until_ms\":2", ""),
+                good.replace("\"reasons\":[]", "\"reasons\":\"x\"")}) {
+            assertThatThrownBy(() -> FleetBlock.parse("prefix:192.0.2.7/32", bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> FleetBlock.parse("prefix:192.0.2.8/32", good)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("does not match");
+        assertThatThrownBy(() -> FleetBlock.parse("prefix:192.0.2.7/32", null)).isInstanceOf(IllegalArgumentException.class);
+        for (String key : new String[] {"192.0.2.7", "prefix:192.0.2.7", "prefix:192.0.2.1/24", "prefix:x", "flow:tcp a:1 <-> b:2",
+                "measure:syn-limit tcp->192.0.2.7:80 10/s", "other:1", null}) {
+            assertThatThrownBy(() -> FleetBlock.parseKey(key)).as(String.valueOf(key)).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> FleetBlock.flow(InetAddress.ofLiteral("192.0.2.1"), 1, InetAddress.ofLiteral("2001:db8::1"), 2, 6, 0, "h",
+                "d", List.of(), 1, 2)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
