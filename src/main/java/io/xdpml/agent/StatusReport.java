@@ -88,7 +88,7 @@ public final class StatusReport {
             stages.put(s.key(), m);
         }
         r.put("stages", stages);
-        Map<String, Object> kafka = info.alive() ? KafkaStatus.read(o.iface()) : null;
+        Map<String, Object> kafka = info.alive() ? KafkaStatus.read(iface) : null;
         if (kafka != null) {
             r.put("kafka", kafka);
         }
