@@ -150,6 +150,7 @@ final class AgentOutputs implements AutoCloseable {
             if (kafka != null && kafkaConfig.flowsTopic() != null) {
                 ObjectNode n = kafkaEvents.flowNode(out, iface);
                 if (n != null) {
+                    n.put("host", kafkaConfig.host()); // Suricata's sensor name: which agent saw it (the fleet detector needs it)
                     kafka.publish(kafkaConfig.flowsTopic(), kafkaKey(n), n.toString());
                 }
             }
@@ -169,6 +170,7 @@ final class AgentOutputs implements AutoCloseable {
         }
         if (kafka != null && kafkaConfig.alertsTopic() != null) {
             for (ObjectNode n : kafkaEvents.alertNodes(d, blocked)) {
+                n.put("host", kafkaConfig.host());
                 kafka.publish(kafkaConfig.alertsTopic(), kafkaKey(n), n.toString());
             }
         }

@@ -295,6 +295,7 @@ class AgentFleetTest {
                     assertThat(n.path("event_type").asText()).isEqualTo("alert");
                     assertThat(n.path("src_ip").asText()).isEqualTo(SCANNER_B2);
                     assertThat(n.path("alert").path("action").asText()).isEqualTo("blocked");
+                    assertThat(n.path("host").asText()).as("which agent (Suricata's sensor name)").isIn("host-a", "host-b");
                 });
 
                 // 4. 'xdpml blocks remove --fleet' publishes a tombstone: unblocked on both
@@ -326,6 +327,7 @@ class AgentFleetTest {
                     JsonNode n = JSON.readTree(r.value());
                     assertThat(n.path("event_type").asText()).isEqualTo("flow");
                     assertThat(r.key()).isEqualTo(n.path("community_id").asText());
+                    assertThat(n.path("host").asText()).isIn("host-a", "host-b");
                 });
                 System.out.printf("%d alerts, %d flows on the topics; the test took %.1f s%n", alerts.size(), flows.size(),
                         (System.nanoTime() - t0) / 1e9);
