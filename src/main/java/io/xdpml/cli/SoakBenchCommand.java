@@ -67,9 +67,13 @@ final class SoakBenchCommand implements Callable<Integer> {
         }
         out.printf(Locale.ROOT, "soak: agent on veth (native XDP), every stage on, %s s of traffic flat out, a row every %s s%n", trim(duration),
                 trim(interval));
+        out.println("load average at the start: " + loadAverage());
         out.flush();
         SoakBench.Result r = SoakBench.run(duration, interval, base, heapLimit, rssLimit, model, out);
         out.printf(Locale.ROOT, "%,d packets in %.1f s: %.2f Mpps (the program's count)%n", r.packets(), r.seconds(), r.mpps());
+        out.println("load average at the end: " + loadAverage());
+        out.println("heap after GC " + (r.samples().stream().allMatch(SoakBench.Sample::gcFromNotification)
+                ? "from each System.gc()'s GC notification (the heap pools' usage after it)" : "from MemoryMXBean right after System.gc() (a notification was missing)"));
         for (String line : r.counts()) {
             out.println("  " + line);
         }
@@ -80,6 +84,15 @@ final class SoakBenchCommand implements Callable<Integer> {
         out.println(r.ok() ? "soak: ok" : "soak: FAILED");
         out.flush();
         return r.ok() ? 0 : 1;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2] + " (1, 5, 15 min)";
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
     }
 
     private static String trim(double v) {
