@@ -13,17 +13,19 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * BENCHMARKS.md, "The fleet on Kafka" (not part of the suite: {@code -Dxdpml.bench.kafka=true}):
+ * BENCHMARKS.md, "The fleet on Kafka" (the figures: {@code -Dxdpml.bench.kafka=true}; without it a
+ * tiny run of the same benchmark, which runs and prints its table, no timing asserted):
  * records per second through one agent's publisher (EVE flow lines of a real size), and veth Mpps
  * of a running agent with the Kafka output on and off, alternated in one run (a real broker; the
  * agent's namespace reaches it as in AgentFleetTest).
  */
-@EnabledIfSystemProperty(named = "xdpml.bench.kafka", matches = "true")
 class AgentKafkaBenchTest {
+    /** The whole benchmark, or the tiny run of the suite. */
+    static final boolean FULL = Boolean.getBoolean("xdpml.bench.kafka");
+
     static String config(String iface, String bootstrap) {
         return """
                 interfaces: [%s]
@@ -63,7 +65,7 @@ class AgentKafkaBenchTest {
                         + "\"end\":\"2026-12-03T18:00:00.000000+0000\",\"age\":2,\"state\":\"closed\",\"reason\":\"timeout\",\"alerted\":false},"
                         + "\"tcp\":{\"tcp_flags\":\"1b\",\"fin\":true,\"syn\":true,\"psh\":true,\"ack\":true},\"xdpml\":{\"reason\":\"tcp_close\"}}";
                 for (int round = 0; round < 2; round++) {
-                    int n = 200_000;
+                    int n = FULL ? 200_000 : 5_000;
                     try (FleetPublisher p = new FleetPublisher(bootstrap, Map.of(), "bench", n)) {
                         p.publish("xdpml.flows", "warm", line);
                         p.awaitDelivered(Duration.ofSeconds(30));
@@ -83,9 +85,9 @@ class AgentKafkaBenchTest {
                 for (int i = 0; i < frames.length; i++) {
                     frames[i] = AgentRig.udp("10.77." + (1 + i / 250) + "." + (1 + i % 250), 5000 + i);
                 }
-                long perRun = Long.getLong("xdpml.bench.frames", 3_000_000L);
+                long perRun = Long.getLong("xdpml.bench.frames", FULL ? 3_000_000L : 50_000L);
                 int burst = Integer.getInteger("xdpml.bench.burst", 64);
-                for (int round = 0; round < 3; round++) {
+                for (int round = 0; round < (FULL ? 3 : 1); round++) {
                     for (boolean kafka : new boolean[] {false, true}) {
                         Path f = dir.resolve("agent-" + kafka + ".yaml");
                         Files.writeString(f, config(rig.rx, kafka ? bootstrap : null));
