@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.UnaryOperator;
 
 /**
  * {@code xdpml bench metrics}: what serving {@code /metrics} costs the data path. A real agent
@@ -102,23 +101,9 @@ public final class MetricsBench {
         double[] idle = {0, 0};
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-benchm")) {
             ns.createVethPair(tx, rx);
-            CompletableFuture<Agent> started = new CompletableFuture<>();
-            CompletableFuture<Integer> done = new CompletableFuture<>();
-            Thread.ofPlatform().name("bench-agent-" + rx).daemon().start(() -> {
-                try {
-                    done.complete(ns.callOnThisThread(() -> {
-                        Agent.Extras extras = new Agent.Extras(0, true, null, List.of(), 0, null, 1000, new int[0], false, blocksPins);
-                        try (Agent a = new Agent(config, UnaryOperator.identity(), true, extras, agentOut)) {
-                            started.complete(a);
-                            return a.run();
-                        }
-                    }));
-                } catch (Throwable t) {
-                    started.completeExceptionally(t);
-                    done.completeExceptionally(t);
-                }
-            });
-            Agent agent = started.get(60, TimeUnit.SECONDS);
+            AgentOnThread running = AgentOnThread.start(ns, config, blocksPins, agentOut, "bench-agent-" + rx);
+            Agent agent = running.agent();
+            CompletableFuture<Integer> done = running.done();
             try {
                 ns.run(() -> {
                     try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(tx))) {

@@ -37,7 +37,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
@@ -156,23 +155,9 @@ public final class SoakBench {
         long[] totals = {0, 0};
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-soak")) {
             ns.createVethPair(tx, rx);
-            CompletableFuture<Agent> started = new CompletableFuture<>();
-            CompletableFuture<Integer> done = new CompletableFuture<>();
-            Thread.ofPlatform().name("soak-agent-" + rx).daemon().start(() -> {
-                try {
-                    done.complete(ns.callOnThisThread(() -> {
-                        Agent.Extras extras = new Agent.Extras(0, true, null, List.of(), 0, null, 1000, new int[0], false, blocksPins);
-                        try (Agent a = new Agent(config, UnaryOperator.identity(), true, extras, agentOut)) {
-                            started.complete(a);
-                            return a.run();
-                        }
-                    }));
-                } catch (Throwable t) {
-                    started.completeExceptionally(t);
-                    done.completeExceptionally(t);
-                }
-            });
-            Agent agent = started.get(60, TimeUnit.SECONDS);
+            AgentOnThread running = AgentOnThread.start(ns, config, blocksPins, agentOut, "soak-agent-" + rx);
+            Agent agent = running.agent();
+            CompletableFuture<Integer> done = running.done();
             try {
                 agent.processors().getFirst().mitigation().block(InetAddress.ofLiteral(BLOCKED_SOURCE), Duration.ofDays(1));
                 AtomicBoolean stop = new AtomicBoolean();
