@@ -11,11 +11,11 @@ import java.util.function.UnaryOperator;
 
 /**
  * An agent running on a platform thread of its own inside a namespace, as the benchmarks run it
- * (bench metrics, bench soak): {@link #agent} once it is open, {@link #done} with run()'s exit code.
+ * (bench metrics, bench soak, the fleet demo): {@link #agent} once it is open, {@link #done} with run()'s exit code.
  */
-record AgentOnThread(Agent agent, CompletableFuture<Integer> done) {
+public record AgentOnThread(Agent agent, CompletableFuture<Integer> done) {
     /** Opens the agent of {@code config} in {@code ns} and runs it; returns once it is open (60 s at most). */
-    static AgentOnThread start(NetworkNamespace ns, AgentConfig config, Path blocksPins, PrintWriter out, String threadName)
+    public static AgentOnThread start(NetworkNamespace ns, AgentConfig config, Path blocksPins, PrintWriter out, String threadName)
             throws Exception {
         CompletableFuture<Agent> started = new CompletableFuture<>();
         CompletableFuture<Integer> done = new CompletableFuture<>();

@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
         header = "The fleet on Kafka: the fleet detector (run) and its companions.",
         description = {"xdpml fleet run --kafka BOOTSTRAP (or xdpml fleet --kafka BOOTSTRAP): the fleet detector, a Kafka Streams"
             + " application over the agents' EVE flows and alerts that finds what no single host sees (docs/fleet-detector.md)."},
-        subcommands = {FleetCommand.Run.class})
+        subcommands = {FleetCommand.Run.class, FleetBrokerCommand.class, FleetDemoCommand.class})
 final class FleetCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;

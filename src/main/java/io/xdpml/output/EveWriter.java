@@ -53,10 +53,12 @@ import java.util.function.LongUnaryOperator;
  *
  * <p><b>Time.</b> Our times are nanoseconds of two clocks: the capture's epoch time offline, the
  * kernel's monotonic clock ({@code bpf_ktime_get_ns}) in the agent's flow records. The constructor
- * takes a {@code clock}: a function from an event's nanoseconds to epoch nanoseconds, used for every
- * time in every event: {@link #EPOCH} (identity: captures), {@link #offset(long)}, or
+ * takes a {@code clock}: a function from a flow's nanoseconds to epoch nanoseconds, used for every
+ * time in every flow event: {@link #EPOCH} (identity: captures), {@link #offset(long)}, or
  * {@link #monotonicToEpoch()} (the kernel's CLOCK_MONOTONIC, read by HotSpot's {@code System.nanoTime()} on
- * Linux, shifted by the wall clock's offset measured once).
+ * Linux, shifted by the wall clock's offset measured once). A detection's times are epoch nanoseconds
+ * everywhere (a capture's packet times, or the processor's receive times on the wall clock): alerts
+ * take them as they are. (Until 2026-12-03 the agent shifted them too: its alerts were dated 2083.)
  */
 public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     /** Identity: the times already are epoch nanoseconds (packet times of a capture). */
@@ -248,8 +250,8 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         if (sources.isEmpty()) {
             sources.add(subjectIsSource ? subject : null);
         }
-        long first = options.clock().applyAsLong(d.timeNanos());
-        long last = options.clock().applyAsLong(d.lastNanos());
+        long first = d.timeNanos(); // detections are in epoch time already (see Time, above): no clock
+        long last = d.lastNanos();
         List<ObjectNode> lines = new ArrayList<>(sources.size());
         for (InetAddress src : sources) {
             ObjectNode o = MAPPER.createObjectNode();

@@ -8,7 +8,7 @@ import io.xdpml.dataplane.Stage;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetBlockSync;
 import io.xdpml.fleet.FleetPublisher;
-import io.xdpml.fleet.TestBroker;
+import io.xdpml.fleet.LocalBroker;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.pipeline.LiveFrameGenerator;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The fleet end to end: a real KRaft broker ({@link TestBroker}, a child JVM) and two real agents,
+ * The fleet end to end: a real KRaft broker ({@link LocalBroker}, a child JVM) and two real agents,
  * "host A" and "host B", each on a veth pair in a network namespace of its own. Each namespace is
  * joined to the host by one more veth pair with addresses (10.R.S.0/30 for A, 10.R.S.4/30 for B, a
  * default route to the host's end); the broker listens on every address of the host and
@@ -182,7 +182,7 @@ class AgentFleetTest {
             String tag = Long.toString(pid % 100000, 36);
             link(a.ns, "xka" + tag + "h", "xka" + tag + "n", net + "1", net + "2");
             link(b.ns, "xkb" + tag + "h", "xkb" + tag + "n", net + "5", net + "6"); // the next /30
-            try (TestBroker broker = TestBroker.start(net + "1", 0, null)) {
+            try (LocalBroker broker = LocalBroker.start(net + "1", 0, null)) {
                 String bootstrap = broker.bootstrapServers();
                 System.out.printf("broker at %s up after %.1f s%n", bootstrap, (System.nanoTime() - t0) / 1e9);
                 Path fa = dir.resolve("a.yaml");
@@ -319,6 +319,8 @@ class AgentFleetTest {
                     assertThat(n.path("event_type").asText()).isEqualTo("alert");
                     assertThat(n.path("src_ip").asText()).isEqualTo(SCANNER_B2);
                     assertThat(n.path("alert").path("action").asText()).isEqualTo("blocked");
+                    assertThat(io.xdpml.output.EveLines.micros(n.path("timestamp").asText()) / 1000).as("dated now, epoch ms")
+                            .isBetween(System.currentTimeMillis() - 600_000L, System.currentTimeMillis());
                     assertThat(n.path("host").asText()).as("which agent (Suricata's sensor name)").isIn("host-a", "host-b");
                 });
 

@@ -3,7 +3,7 @@ package io.xdpml.agent;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.fleet.FleetPublisher;
 import io.xdpml.fleet.FleetTopics;
-import io.xdpml.fleet.TestBroker;
+import io.xdpml.fleet.LocalBroker;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.pipeline.LiveFrameGenerator;
 import io.xdpml.testing.TestData;
@@ -54,7 +54,7 @@ class AgentKafkaBenchTest {
         try (AgentRig rig = new AgentRig("kbn")) {
             AgentFleetTest.link(rig.ns, "xkn" + Long.toString(pid % 100000, 36) + "h", "xkn" + Long.toString(pid % 100000, 36) + "n",
                     net + "1", net + "2");
-            try (TestBroker broker = TestBroker.start(net + "1", 0, null)) {
+            try (LocalBroker broker = LocalBroker.start(net + "1", 0, null)) {
                 String bootstrap = broker.bootstrapServers();
                 FleetTopics.ensure(bootstrap, Map.of(), List.of("xdpml.alerts", "xdpml.flows"), "xdpml.blocks", Duration.ofSeconds(10));
                 // 1. records/s: EVE flow lines (~650 bytes) through the publisher flat out

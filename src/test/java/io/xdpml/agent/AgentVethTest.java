@@ -165,11 +165,14 @@ class AgentVethTest {
             assertThat(rig.blocksPins.resolve(rig.rx)).doesNotExist();
             assertThat(rig.ns.exec("bpftool", "-j", "net", "show", "dev", rig.rx)).doesNotContain("\"id\"");
         }
-        // the detection as an EVE alert: the scanner as source, blocked (the agent blocked it)
+        // the detection as an EVE alert: the scanner as source, blocked (the agent blocked it), dated now
         List<JsonNode> alerts = EveLines.parse(Files.readString(dir.resolve("eve.json")));
+        long nowMicros = System.currentTimeMillis() * 1000;
         assertThat(alerts).as("EVE lines").isNotEmpty().allSatisfy(l -> {
             EveLines.assertCommon(l);
             assertThat(l.get("event_type").asText()).isEqualTo("alert");
+            assertThat(EveLines.micros(l.get("timestamp").asText())).as("the alert's time, epoch us")
+                    .isBetween(nowMicros - 300_000_000L, nowMicros);
         });
         assertThat(alerts).anySatisfy(l -> {
             assertThat(l.get("src_ip").asText()).isEqualTo(SCANNER);

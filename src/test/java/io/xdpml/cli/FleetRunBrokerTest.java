@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetTestRecordings;
-import io.xdpml.fleet.TestBroker;
+import io.xdpml.fleet.LocalBroker;
 import io.xdpml.testing.TestData;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ class FleetRunBrokerTest {
     @Test
     void theCommandFindsTheScanThroughARealBroker() throws Exception {
         List<String[]> lines = FleetTestRecordings.portscanOverThreeHosts(TestData.capture("attack/portscan-1-10000.pcapng"));
-        try (TestBroker broker = TestBroker.start()) {
+        try (LocalBroker broker = LocalBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(() -> CliHarness.run("fleet", "run", "--kafka", bootstrap,
                     "--blocks", "600", "--duration", "90", "--application-id", "fleet-e2e",

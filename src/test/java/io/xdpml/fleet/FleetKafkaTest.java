@@ -20,18 +20,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The publisher, the topics and the blocks consumer against a real KRaft broker ({@link TestBroker}):
+ * The publisher, the topics and the blocks consumer against a real KRaft broker ({@link LocalBroker}):
  * records delivered in order, a compacted blocks topic, good, ended, removed and bad records on it,
  * and the broker away for a while (records kept, counted as pending, delivered when it is back).
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class FleetKafkaTest {
-    static TestBroker broker;
+    static LocalBroker broker;
 
     @BeforeAll
     static void start() throws Exception {
         long t0 = System.nanoTime();
-        broker = TestBroker.start();
+        broker = LocalBroker.start();
         System.out.printf("broker up in %.1f s at %s%n", (System.nanoTime() - t0) / 1e9, broker.bootstrapServers());
     }
 

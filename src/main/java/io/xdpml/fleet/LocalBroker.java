@@ -21,24 +21,29 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 
 /**
- * A real single-node Apache Kafka broker (KRaft: broker and controller in one process) for tests
- * and for trying the fleet on one machine: {@code kafka.Kafka} from the Maven artifacts
- * (org.apache.kafka:kafka_2.13) run as a child JVM on this JVM's class path, its storage
- * formatted first with {@code kafka.tools.StorageTool}. {@link #stop} ends the process (SIGTERM:
- * a controlled shutdown), {@link #restart} starts it again on the same port and log directory (the
- * topics and their records are still there). The child dies with this JVM (a shutdown hook).
+ * A real single-node Apache Kafka broker (KRaft: broker and controller in one process) for tests,
+ * {@code xdpml fleet broker} and {@code xdpml fleet demo}: {@code kafka.Kafka} from the Maven
+ * artifacts (org.apache.kafka:kafka_2.13) run as a child JVM, its storage formatted first with
+ * {@code kafka.tools.StorageTool}. {@link #stop} ends the process (SIGTERM: a controlled shutdown),
+ * {@link #restart} starts it again on the same port and log directory (the topics and their records
+ * are still there). The child dies with this JVM (a shutdown hook).
  *
  * <pre>
- *   try (TestBroker broker = TestBroker.start()) {
+ *   try (LocalBroker broker = LocalBroker.start()) {
  *       String bootstrap = broker.bootstrapServers(); // 127.0.0.1:PORT
  *   }
  * </pre>
  *
  * The broker listens on every address ({@code 0.0.0.0}) and advertises {@code host} (default
  * 127.0.0.1): clients in other network namespaces reach it when {@code host} is an address of
- * this host that they route to (AgentFleetTest). From a shell: {@code scripts/fleet-broker}.
+ * this host that they route to (AgentFleetTest, FleetDemo).
+ *
+ * <p>The broker's classes are not in xdpml.jar (20 MB of Scala and Kafka server jars that an agent
+ * never needs): {@link #classPath} finds them on this JVM's class path (tests, a build tree), else
+ * in the directory {@code broker/} beside the jar ({@code target/broker/} of a build,
+ * {@code /usr/lib/xdpml/broker/} of the package), else in {@code -Dxdpml.broker.classpath}.
  */
-public final class TestBroker implements AutoCloseable {
+public final class LocalBroker implements AutoCloseable {
     private final String host;
     private final int port;
     private final int controllerPort;
@@ -47,7 +52,7 @@ public final class TestBroker implements AutoCloseable {
     private Process process;
     private final Thread hook;
 
-    private TestBroker(String host, int port, Path dir, boolean ownDir) throws IOException {
+    private LocalBroker(String host, int port, Path dir, boolean ownDir) throws IOException {
         this.host = host;
         this.port = port == 0 ? freePort() : port;
         this.controllerPort = freePort();
@@ -58,7 +63,7 @@ public final class TestBroker implements AutoCloseable {
     }
 
     /** A broker on 127.0.0.1, a free port, a temporary directory (deleted at {@link #close}); returns once it answers. */
-    public static TestBroker start() throws IOException {
+    public static LocalBroker start() throws IOException {
         return start("127.0.0.1", 0, null);
     }
 
@@ -66,10 +71,11 @@ public final class TestBroker implements AutoCloseable {
      * A broker that advertises {@code host} on {@code port} (0: a free one), its logs in {@code dir}
      * (null: a temporary directory, deleted at {@link #close}; a given one is kept); returns once it answers.
      */
-    public static TestBroker start(String host, int port, Path dir) throws IOException {
+    public static LocalBroker start(String host, int port, Path dir) throws IOException {
+        classPath(); // the broker's jars are there, or say so before anything is created
         boolean own = dir == null;
-        Path d = own ? Files.createTempDirectory("xdpml-kafka-") : dir;
-        TestBroker b = new TestBroker(host, port, d, own);
+        Path d = own ? Files.createTempDirectory("xdpml-kafka-") : Files.createDirectories(dir);
+        LocalBroker b = new LocalBroker(host, port, d, own);
         try {
             b.format();
             b.launch();
@@ -220,9 +226,65 @@ public final class TestBroker implements AutoCloseable {
     private ProcessBuilder java(String main, String... args) {
         String javaBin = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                "-Dlog4j2.level=WARN", "-cp", System.getProperty("java.class.path"), main));
+                "-Dlog4j2.level=WARN", "-cp", classPath(), main));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).directory(dir.toFile());
+    }
+
+    /**
+     * The class path the broker runs on: {@code -Dxdpml.broker.classpath} when set; this JVM's class
+     * path when it holds {@code kafka.Kafka}; else every jar of {@code broker/} beside xdpml.jar, plus
+     * xdpml.jar itself (it has kafka-clients and the libraries both share).
+     *
+     * @throws IllegalStateException saying where it looked, when the broker's jars are nowhere
+     */
+    public static String classPath() {
+        String given = System.getProperty("xdpml.broker.classpath");
+        if (given != null && !given.isBlank()) {
+            return given;
+        }
+        if (LocalBroker.class.getClassLoader().getResource("kafka/Kafka.class") != null) {
+            return System.getProperty("java.class.path");
+        }
+        Path jar = ownJar();
+        Path dir = jar == null ? null : jar.resolveSibling("broker");
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new IllegalStateException("the Kafka broker's jars are not installed: no kafka.Kafka on the class path and no "
+                    + (dir == null ? "broker/ directory beside xdpml.jar (not run from a jar)" : dir + "/")
+                    + ". A build puts them in target/broker/ (./scripts/build), the package in /usr/lib/xdpml/broker/;"
+                    + " or point the agents at a Kafka cluster of your own (docs/fleet.md)");
+        }
+        try (Stream<Path> jars = Files.list(dir)) {
+            List<String> cp = new ArrayList<>(jars.filter(p -> p.toString().endsWith(".jar")).sorted().map(Path::toString).toList());
+            cp.add(jar.toString());
+            return String.join(java.io.File.pathSeparator, cp);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Path ownJar() {
+        try {
+            var source = LocalBroker.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return null;
+            }
+            Path p = Path.of(source.getLocation().toURI());
+            return Files.isRegularFile(p) ? p : null;
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /** Where the broker keeps its logs and topics. */
+    public Path directory() {
+        return dir;
+    }
+
+    /** Whether its process is running. */
+    public boolean isAlive() {
+        Process p = process;
+        return p != null && p.isAlive();
     }
 
     private static String tail(Path log) {
@@ -260,34 +322,5 @@ public final class TestBroker implements AutoCloseable {
         } catch (IOException | UncheckedIOException e) {
             // left behind
         }
-    }
-
-    /**
-     * {@code scripts/fleet-broker [--port N] [--dir D] [--host H]}: a broker until Ctrl-C (the
-     * directory is kept, a restart finds its topics again).
-     */
-    public static void main(String[] args) throws Exception {
-        int port = 9092;
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "xdpml-kafka");
-        String host = "127.0.0.1";
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--port" -> port = Integer.parseInt(args[++i]);
-                case "--dir" -> dir = Path.of(args[++i]);
-                case "--host" -> host = args[++i];
-                default -> {
-                    System.err.println("usage: fleet-broker [--port N] [--dir D] [--host ADVERTISED_HOST]");
-                    System.exit(2);
-                }
-            }
-        }
-        Files.createDirectories(dir);
-        long t0 = System.nanoTime();
-        TestBroker b = start(host, port, dir.toAbsolutePath());
-        System.out.printf("Kafka broker (KRaft, single node) at %s, logs in %s (started in %.1f s). Ctrl-C stops it.%n",
-                b.bootstrapServers(), dir.toAbsolutePath(), (System.nanoTime() - t0) / 1e9);
-        System.out.println("Agents: xdpml run ... --kafka " + b.bootstrapServers() + "   (or outputs.kafka.bootstrap in the file)");
-        Runtime.getRuntime().addShutdownHook(new Thread(b::stop));
-        Thread.currentThread().join();
     }
 }
