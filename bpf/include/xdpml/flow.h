@@ -115,6 +115,8 @@ enum xdpml_flow_counter {
 	XDPML_FC_RECORDS_LOST,   /* flow records that found no room in the ring buffer */
 	XDPML_FC_SAMPLED_RANDOM, /* packets sampled 1-in-N at random */
 	XDPML_FC_SAMPLED_FLOW,   /* packets of flows sampled 1-in-N by key hash */
+	XDPML_FC_PARKED,         /* first packets parked in a probation slot (cfg_probation_slots) */
+	XDPML_FC_PROMOTED,       /* flows admitted at their second packet, the parked one replayed */
 	XDPML_FC_MAX = 16,
 };
 
@@ -187,6 +189,17 @@ struct xdpml_flow_packet {
 	__u8 from_a;        /* the packet's source is endpoint a */
 	__u16 tcp_window;
 };
+
+/* Whether two flow keys are equal: 11 words. */
+static __always_inline int xdpml_flow_key_eq(const struct xdpml_flow_key *x, const struct xdpml_flow_key *y)
+{
+	const __u32 *a = (const __u32 *)x, *b = (const __u32 *)y;
+	__u32 d = 0;
+#pragma unroll
+	for (int i = 0; i < sizeof(*x) / 4; i++)
+		d |= a[i] ^ b[i];
+	return d == 0;
+}
 
 /* Lexicographic compare of 16 address bytes as two big-endian words: -1, 0, 1. */
 static __always_inline int xdpml_addr_cmp(const __u8 *x, const __u8 *y)

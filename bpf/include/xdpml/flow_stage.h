@@ -21,6 +21,14 @@ volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
 /* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
 volatile const __u8 cfg_bench_new_flows = 0;
+/*
+ * Admission. 0: every flow enters the table at its first packet. A power of two N: a flow's first
+ * packet is parked in one of N probation slots (by key hash) and the flow enters the table at its
+ * second packet, first packet replayed first: the state is what tracking from the first packet
+ * gives. One-packet flows (a spoofed flood) cost a slot write instead of an LRU insert, and never
+ * evict the established flows. The parked packet goes on untracked (no flow, no model class).
+ */
+volatile const __u32 cfg_probation_slots = 0;
 /* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
 volatile const __u8 cfg_record_features = 0;
 
@@ -35,6 +43,25 @@ struct {
 	__type(key, struct xdpml_flow_key);
 	__type(value, struct xdpml_flow);
 } xdpml_flows SEC(".maps");
+
+/*
+ * A flow's first packet, waiting for its second. 64 bytes: one cache line per slot.
+ *   0 key (44)  44 pkt (12)  56 time_ns (0: the slot is empty)
+ */
+struct xdpml_probation {
+	struct xdpml_flow_key key;
+	struct xdpml_flow_packet pkt;
+	__u64 time_ns;
+};
+
+/* Shared by the CPUs (a flow's two directions may arrive on two): a slot two CPUs write at once
+ * may mix two first packets, a rare inexact start of one flow, never a crash. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1); /* cfg_probation_slots, set by Java before load */
+	__type(key, __u32);
+	__type(value, struct xdpml_probation);
+} xdpml_probation SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -91,7 +118,23 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 		key->vni = bpf_get_prandom_u32();
 	__u64 now = xdpml_now_once(clock);
 	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
+	struct xdpml_probation *first = 0;
 	if (!f) {
+		if (cfg_probation_slots) {
+			__u32 slot = xdpml_flow_hash(key) & (cfg_probation_slots - 1);
+			first = bpf_map_lookup_elem(&xdpml_probation, &slot);
+			if (!first)
+				return NULL;
+			if (first->time_ns == 0 || !xdpml_flow_key_eq(&first->key, key) ||
+			    (now > first->time_ns && now - first->time_ns > cfg_idle_timeout_ns)) {
+				/* a first packet (or one whose slot another flow took, or gone idle): parked */
+				first->key = *key;
+				first->pkt = *pkt;
+				first->time_ns = now ? now : 1;
+				xdpml_flow_count(XDPML_FC_PARKED);
+				return NULL;
+			}
+		}
 		if (bpf_map_update_elem(&xdpml_flows, key, &xdpml_zero_flow, BPF_NOEXIST) == 0)
 			xdpml_flow_count(XDPML_FC_NEW);
 		f = bpf_map_lookup_elem(&xdpml_flows, key);
@@ -107,6 +150,12 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 	}
 	if (f->dir[0].packets + f->dir[1].packets == 0)
 		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key) % cfg_sample_flow_n == 0;
+	if (first) {
+		/* admitted at its second packet: the parked first packet first, at its own time */
+		xdpml_flow_update(f, &first->pkt, first->time_ns);
+		first->time_ns = 0;
+		xdpml_flow_count(XDPML_FC_PROMOTED);
+	}
 	*dir = xdpml_flow_update(f, pkt, now);
 	xdpml_flow_count(XDPML_FC_PACKETS);
 

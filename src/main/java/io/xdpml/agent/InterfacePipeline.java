@@ -77,6 +77,7 @@ final class InterfacePipeline implements DataPlaneSetup {
             o.setMaxEntries("xdpml_flows", c.flows().maxFlows());
             o.setConstant("cfg_idle_timeout_ns", c.flows().idleTimeout().toNanos());
             o.setConstant("cfg_active_timeout_ns", c.flows().activeTimeout().toNanos());
+            io.xdpml.flow.Admission.configure(o, c.flows().probationSlots());
             if (c.outputs().wantsFlows()) {
                 o.setMaxEntries("xdpml_flow_records", FLOW_RECORDS_EXPORTING); // drained every 100 ms
             }

@@ -124,7 +124,7 @@ public final class OfflineDemo {
         Stages stages = Stages.none().withBlocks(c.blocks().enabled()).withFirewall(c.firewall().enabled()).withFlow(c.flows().enabled())
                 .withModel(c.model().enabled()).withSampling(Stages.Sampling.BY_PACKET, true);
         FlowConfig flows = new FlowConfig(c.flows().maxFlows(), c.flows().idleTimeout().toNanos(), c.parse().vxlanPort())
-                .withActiveTimeout(c.flows().activeTimeout().toNanos());
+                .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots());
         JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
         plane.install(c.firewall().rules());
         List<ModelAction> byClass = c.model().actionsByClass();

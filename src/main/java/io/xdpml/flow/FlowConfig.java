@@ -11,9 +11,14 @@ package io.xdpml.flow;
  * @param samplePacketN      sample 1 in N packets at random (0: off)
  * @param sampleFlowN        sample 1 in N flows by key hash, every packet of them (0: off)
  * @param ringBytes          size of the kernel's flow record ring buffer (a power of two, >= 4096)
+ * @param probationSlots     admission: 0, every flow enters the table at its first packet; a power of
+ *                           two, first packets wait in that many slots and a flow enters at its second
+ *                           (docs/flows.md, "Admission")
  */
 public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN,
-                         int sampleFlowN, int ringBytes) {
+                         int sampleFlowN, int ringBytes, int probationSlots) {
+    /** The most probation slots (64 bytes each: 1 GiB). */
+    public static final int MAX_PROBATION_SLOTS = 1 << 24;
     public static final int DEFAULT_MAX_FLOWS = 65_536;
     public static final long DEFAULT_IDLE_TIMEOUT_NANOS = 120_000_000_000L;
     public static final int DEFAULT_RING_BYTES = 1 << 20;
@@ -34,6 +39,16 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
         if (ringBytes < 4096 || Integer.bitCount(ringBytes) != 1) {
             throw new IllegalArgumentException("ring buffer size must be a power of two >= 4096: " + ringBytes);
         }
+        if (probationSlots != 0 && (Integer.bitCount(probationSlots) != 1 || probationSlots > MAX_PROBATION_SLOTS)) {
+            throw new IllegalArgumentException("probation slots must be 0 (off) or a power of two up to " + MAX_PROBATION_SLOTS + ": "
+                    + probationSlots);
+        }
+    }
+
+    /** Without probation (every flow admitted at its first packet). */
+    public FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN, int sampleFlowN,
+            int ringBytes) {
+        this(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, 0);
     }
 
     /** Table size, idle timeout and VXLAN port; no active timeout, no sampling, 1 MiB of records. */
@@ -46,14 +61,19 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
     }
 
     public FlowConfig withActiveTimeout(long nanos) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes, probationSlots);
     }
 
     public FlowConfig withSampling(int packetN, int flowN) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes, probationSlots);
     }
 
     public FlowConfig withRingBytes(int bytes) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes, probationSlots);
+    }
+
+    /** Admission at the second packet through {@code slots} probation slots (0: off). */
+    public FlowConfig withProbation(int slots) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, slots);
     }
 }

@@ -10,7 +10,9 @@ public enum FlowCounter {
     RECORDS(5, "flow records written to the ring buffer"),
     RECORDS_LOST(6, "flow records that found no room in the ring buffer"),
     SAMPLED_RANDOM(7, "packets sampled 1-in-N at random"),
-    SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash");
+    SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash"),
+    PARKED(9, "first packets parked in a probation slot"),
+    PROMOTED(10, "flows admitted at their second packet");
 
     /** Slots of the kernel's counter map ({@code XDPML_FC_MAX}). */
     public static final int SLOTS = 16;

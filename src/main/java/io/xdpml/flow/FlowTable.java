@@ -22,10 +22,65 @@ public final class FlowTable {
     private final FlowRecordListener listener;
     private final long[] counters = new long[FlowCounter.SLOTS];
     private MemorySegment lastUpdated;
+    private final Probation probation;
 
     public FlowTable(FlowConfig config, FlowRecordListener listener) {
         this.config = config;
         this.listener = listener;
+        this.probation = config.probationSlots() == 0 ? null : new Probation(config.probationSlots());
+    }
+
+    /**
+     * The probation slots of flow_stage.h ({@code struct xdpml_probation}): per slot a first packet's
+     * key, contribution and time (0: empty), in flat arrays, allocated once.
+     */
+    private static final class Probation {
+        final int mask;
+        final byte[] keys;
+        final MemorySegment keySegment;
+        final long[] time;
+        final long[] length;
+        final long[] headerBytes;
+        final int[] tcpFlags;
+        final int[] tcpWindow;
+        final boolean[] fromA;
+        final FlowPacket replay = new FlowPacket();
+
+        Probation(int slots) {
+            mask = slots - 1;
+            keys = new byte[slots * KEY_SIZE];
+            keySegment = MemorySegment.ofArray(keys);
+            time = new long[slots];
+            length = new long[slots];
+            headerBytes = new long[slots];
+            tcpFlags = new int[slots];
+            tcpWindow = new int[slots];
+            fromA = new boolean[slots];
+        }
+
+        boolean holds(int slot, byte[] key) {
+            return java.util.Arrays.equals(keys, slot * KEY_SIZE, (slot + 1) * KEY_SIZE, key, 0, KEY_SIZE);
+        }
+
+        void park(int slot, FlowPacket p, long now) {
+            System.arraycopy(p.keyBytes, 0, keys, slot * KEY_SIZE, KEY_SIZE);
+            length[slot] = p.length;
+            headerBytes[slot] = p.headerBytes;
+            tcpFlags[slot] = p.tcpFlags;
+            tcpWindow[slot] = p.tcpWindow;
+            fromA[slot] = p.fromA;
+            time[slot] = now == 0 ? 1 : now;
+        }
+
+        /** The parked packet of {@code slot}, as a packet to replay (its key is not needed by the update). */
+        FlowPacket parked(int slot) {
+            replay.length = length[slot];
+            replay.headerBytes = headerBytes[slot];
+            replay.tcpFlags = tcpFlags[slot];
+            replay.tcpWindow = tcpWindow[slot];
+            replay.fromA = fromA[slot];
+            return replay;
+        }
     }
 
     /** Counts a packet that has no IP header. */
@@ -38,7 +93,21 @@ public final class FlowTable {
     public void add(FlowPacket p, long now) {
         MemorySegment key = p.key;
         MemorySegment f = flows.get(probe.wrap(p.keyBytes));
+        int promoted = -1;
         if (f == null) {
+            if (probation != null) {
+                int slot = FlowHash.of(key) & probation.mask;
+                long t = probation.time[slot];
+                if (t == 0 || !probation.holds(slot, p.keyBytes)
+                        || Long.compareUnsigned(now, t) > 0 && Long.compareUnsigned(now - t, config.idleTimeoutNanos()) > 0) {
+                    // a first packet (or one whose slot another flow took, or gone idle): parked, not tracked
+                    probation.park(slot, p, now);
+                    counters[FlowCounter.PARKED.id()]++;
+                    lastUpdated = null;
+                    return;
+                }
+                promoted = slot;
+            }
             f = MemorySegment.ofArray(new byte[FLOW_SIZE]);
             flows.put(probe.copy(), f);
             counters[FlowCounter.NEW.id()]++;
@@ -53,6 +122,12 @@ public final class FlowTable {
         }
         if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
             f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (FlowHash.sampled(key, config.sampleFlowN()) ? 1 : 0));
+        }
+        if (promoted >= 0) {
+            // admitted at its second packet: the parked first packet first, at its own time
+            FlowUpdater.update(f, probation.parked(promoted), probation.time[promoted]);
+            probation.time[promoted] = 0;
+            counters[FlowCounter.PROMOTED.id()]++;
         }
         FlowUpdater.update(f, p, now);
         counters[FlowCounter.PACKETS.id()]++;

@@ -76,6 +76,7 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.setConstant("cfg_sample_flow_n", config.sampleFlowN());
             obj.setMaxEntries("xdpml_flows", config.maxFlows());
             obj.setMaxEntries("xdpml_flow_records", config.ringBytes());
+            Admission.configure(obj, config.probationSlots());
             obj.load();
             testRun = obj.program(p.program()).testRun();
             this.clock = obj.variable("test_clock_ns");

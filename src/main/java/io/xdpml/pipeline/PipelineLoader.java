@@ -162,8 +162,11 @@ public final class PipelineLoader {
             if (!name.equals("drop")) {
                 obj.setConstant("cfg_action", action);
             }
-            if (name.equals("flow-new")) {
+            if (name.startsWith("flow-new")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
+            }
+            if (name.endsWith("-probation")) {
+                io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
             }
             obj.load();
             if (p.program().equals(ClassifierProgram.ENTRY)) {

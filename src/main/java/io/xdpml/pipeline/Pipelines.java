@@ -88,6 +88,8 @@ public final class Pipelines {
     /** Sampling of the {@code sample} pipeline, and of {@code all*}: 1-in-N by packet to the mirror ring. */
     public static final int BENCH_SAMPLE_N = 1000;
     public static final int BENCH_ALL_SAMPLE_N = 100;
+    /** Probation slots of the benchmarks with admission at the second packet (the agent's default). */
+    public static final int BENCH_PROBATION_SLOTS = 65_536;
 
     private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
 
@@ -116,6 +118,10 @@ public final class Pipelines {
                 new BenchSetup(null, false, BENCH_SAMPLE_N)));
         add(new Pipeline("flow-new", flow,
                 "benchmark only: the flow pipeline with a random key per packet, so every packet is a new flow", null));
+        add(new Pipeline("flow-probation", flow, "benchmark: the flow pipeline with admission at the second packet ("
+                + BENCH_PROBATION_SLOTS + " probation slots), one existing flow", null));
+        add(new Pipeline("flow-new-probation", flow, "benchmark only: a new flow every packet, admission at the second packet ("
+                + BENCH_PROBATION_SLOTS + " probation slots): every packet is parked, none enters the flow table", null));
         add(new Pipeline("classify", classify,
                 "parse, flow, then the deployed model (tree, forest or MLP) and its per-class actions (docs/classifier.md)", null));
         add(new Pipeline("dt", classify, "benchmark: classify every packet with a complete depth-10 tree", new BenchModel("dt", false)));

@@ -27,8 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FlowParityTest {
     static Stream<Arguments> cases() {
-        return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L),
-                Arguments.of(c, 1_000_000_000L)));
+        return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L, 0),
+                Arguments.of(c, 1_000_000_000L, 0), Arguments.of(c, 120_000_000_000L, 256)));
     }
 
     static FlowRecordListener recorder(List<String> out) {
@@ -43,12 +43,12 @@ class FlowParityTest {
         return m;
     }
 
-    @ParameterizedTest(name = "{0} idle {1} ns")
+    @ParameterizedTest(name = "{0} idle {1} ns, probation slots {2}")
     @MethodSource("cases")
-    void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos) throws Exception {
+    void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos, int probationSlots) throws Exception {
         TestData.assumeBpf();
         FlowConfig config = new FlowConfig(1 << 18, idleNanos, 4789).withSampling(0, 7)
-                .withActiveTimeout(idleNanos < 10_000_000_000L ? idleNanos / 2 : 0).withRingBytes(1 << 16);
+                .withActiveTimeout(idleNanos < 10_000_000_000L ? idleNanos / 2 : 0).withRingBytes(1 << 16).withProbation(probationSlots);
         List<String> kernelRecords = new ArrayList<>();
         List<String> javaRecords = new ArrayList<>();
         Map<String, byte[]> kernel;
@@ -69,7 +69,14 @@ class FlowParityTest {
             }
             assertThat(k.parseCounters()).isEqualTo(j.parseCounters());
             assertThat(kc).as("flow counters %s", List.of(FlowCounter.values())).isEqualTo(jc);
-            assertThat(k.counter(FlowCounter.PACKETS) + k.counter(FlowCounter.NOT_IP)).isEqualTo(rk.replayed());
+            assertThat(k.counter(FlowCounter.PACKETS) + k.counter(FlowCounter.NOT_IP) + k.counter(FlowCounter.PARKED))
+                    .as("every packet tracked, not IP, or parked (a parked packet replayed at its flow's admission is not counted again)")
+                    .isEqualTo(rk.replayed());
+            if (probationSlots != 0) {
+                // every flow entered the table at its second packet; every first packet was parked
+                assertThat(k.counter(FlowCounter.PROMOTED)).isEqualTo(k.counter(FlowCounter.NEW));
+                assertThat(k.counter(FlowCounter.PARKED)).isGreaterThanOrEqualTo(k.counter(FlowCounter.NEW));
+            }
             assertThat(k.counter(FlowCounter.INSERT_FAILED)).isZero();
             assertThat((long) kernelRecords.size()).isEqualTo(k.counter(FlowCounter.RECORDS));
             long later = kernel.values().stream().mapToLong(v -> FlowLayout.u64(MemorySegment.ofArray(v), FlowLayout.LAST_NS))

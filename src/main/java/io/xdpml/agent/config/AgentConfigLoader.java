@@ -66,11 +66,12 @@ public final class AgentConfigLoader {
         SectionReader firewallSection = top.section("firewall", FirewallSectionReader.KEYS);
         FirewallSection firewall = FirewallSectionReader.read(firewallSection, enabled(firewallSection), paths);
 
-        SectionReader flowsSection = top.section("flows", List.of("enabled", "max-flows", "idle-timeout", "active-timeout"));
+        SectionReader flowsSection = top.section("flows", List.of("enabled", "max-flows", "idle-timeout", "active-timeout", "admission",
+                "probation-slots"));
         boolean flowsOn = enabled(flowsSection);
         FlowsSection flows = new FlowsSection(flowsOn, table(flowsSection, "max-flows"),
                 flowsSection.duration("idle-timeout", false, FlowsSection.DEFAULT_IDLE_TIMEOUT),
-                flowsSection.duration("active-timeout", true, Duration.ZERO));
+                flowsSection.duration("active-timeout", true, Duration.ZERO), probationSlots(flowsSection));
 
         SectionReader modelSection = top.section("model", ModelSectionReader.KEYS);
         boolean modelOn = enabled(modelSection);
@@ -146,6 +147,22 @@ public final class AgentConfigLoader {
 
     private static int table(SectionReader s, String key) {
         return (int) s.integer(key, 1, Limits.MAX_TABLE, Limits.DEFAULT_TABLE);
+    }
+
+    /** {@code flows.admission} (first-packet, second-packet) and {@code flows.probation-slots}: the slots, 0 for first-packet. */
+    private static int probationSlots(SectionReader flows) {
+        String admission = flows.choice("admission", List.of("first-packet", "second-packet"), "first-packet");
+        boolean second = "second-packet".equals(admission);
+        long slots = flows.integer("probation-slots", 2, io.xdpml.flow.FlowConfig.MAX_PROBATION_SLOTS, FlowsSection.DEFAULT_PROBATION_SLOTS);
+        if (flows.has("probation-slots") && !second) {
+            flows.problem("probation-slots", "probation slots are used with admission: second-packet only");
+            return 0;
+        }
+        if (Long.bitCount(slots) != 1) {
+            flows.problem("probation-slots", "must be a power of two, e.g. " + Long.highestOneBit(slots));
+            return 0;
+        }
+        return second ? (int) slots : 0;
     }
 
     private static String off(SectionReader flows) {

@@ -9,23 +9,39 @@ import java.util.Objects;
  * @param maxFlows      capacity of the flow table
  * @param idleTimeout   silence that ends a flow
  * @param activeTimeout a flow going on this long is reported again; zero: never
+ * @param probationSlots admission: 0, a flow enters the table at its first packet
+ *                      ({@code admission: first-packet}); a power of two, at its second, its first
+ *                      packet waiting in one of that many slots ({@code admission: second-packet})
  */
-public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout) {
+public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout, int probationSlots) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
+    /** Probation slots of {@code admission: second-packet} unless {@code probation-slots} says. */
+    public static final int DEFAULT_PROBATION_SLOTS = 65_536;
 
     public FlowsSection {
         Limits.table("flows.max-flows", maxFlows);
         Limits.positive("flows.idle-timeout", Objects.requireNonNull(idleTimeout));
         Limits.notNegative("flows.active-timeout", Objects.requireNonNull(activeTimeout));
+        if (probationSlots != 0 && (Integer.bitCount(probationSlots) != 1 || probationSlots > io.xdpml.flow.FlowConfig.MAX_PROBATION_SLOTS)) {
+            throw new IllegalArgumentException("flows.probation-slots must be a power of two up to "
+                    + io.xdpml.flow.FlowConfig.MAX_PROBATION_SLOTS + ": " + probationSlots);
+        }
     }
 
-    /** Off; 65536 flows, idle timeout 120 s, no active timeout. */
+    /** Admission at the first packet. */
+    public FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout) {
+        this(enabled, maxFlows, idleTimeout, activeTimeout, 0);
+    }
+
+    /** Off; 65536 flows, idle timeout 120 s, no active timeout, admission at the first packet. */
     public static FlowsSection defaults() {
         return new FlowsSection(false, Limits.DEFAULT_TABLE, DEFAULT_IDLE_TIMEOUT, Duration.ZERO);
     }
 
     String describe() {
         return "flows: " + (enabled ? "on (max-flows " + maxFlows + ", idle-timeout " + Durations.format(idleTimeout)
-                + ", active-timeout " + (activeTimeout.isZero() ? "off" : Durations.format(activeTimeout)) + ")" : "off");
+                + ", active-timeout " + (activeTimeout.isZero() ? "off" : Durations.format(activeTimeout))
+                + ", admission " + (probationSlots == 0 ? "first-packet" : "second-packet with " + probationSlots + " probation slots")
+                + ")" : "off");
     }
 }

@@ -194,6 +194,17 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void admissionAtTheSecondPacketTakesItsSlots() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n"));
+        assertThat(c.flows().probationSlots()).isEqualTo(FlowsSection.DEFAULT_PROBATION_SLOTS);
+        assertThat(String.join("\n", c.describe())).contains("admission second-packet with 65536 probation slots");
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  probation-slots: 1024\n"));
+        assertThat(c.flows()).isEqualTo(new FlowsSection(true, 65536, Duration.ofSeconds(120), Duration.ZERO, 1024));
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: first-packet\n"));
+        assertThat(c.flows().probationSlots()).isZero();
+    }
+
+    @Test
     void aSectionThatIsPresentIsOnUnlessItSaysSo() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("""
                 interfaces: [eth0]
@@ -319,11 +330,27 @@ class AgentConfigLoaderTest {
                         flows:
                           enabled: true
                           max_flows: 1000
-                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout); did you mean 'max-flows'?"),
+                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots); did you mean 'max-flows'?"),
+                broken("admission unknown", """
+                        interfaces: [eth0]
+                        flows:
+                          admission: third-packet
+                        """, 3, "flows.admission: expected first-packet or second-packet, not a string ('third-packet')"),
+                broken("probation slots not a power of two", """
+                        interfaces: [eth0]
+                        flows:
+                          admission: second-packet
+                          probation-slots: 1000
+                        """, 4, "flows.probation-slots: must be a power of two, e.g. 512"),
+                broken("probation slots without second-packet admission", """
+                        interfaces: [eth0]
+                        flows:
+                          probation-slots: 1024
+                        """, 3, "flows.probation-slots: probation slots are used with admission: second-packet only"),
                 broken("section not a mapping", """
                         interfaces: [eth0]
                         flows: 5
-                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, not an integer (5)"),
+                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, not an integer (5)"),
                 broken("integer as a string", """
                         interfaces: [eth0]
                         parse:
