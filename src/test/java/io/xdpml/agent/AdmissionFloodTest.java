@@ -1,0 +1,149 @@
+package io.xdpml.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.flow.FlowCounter;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.flow.KernelFlowTable;
+import io.xdpml.gen.ScenarioSender;
+import io.xdpml.gen.ScenarioSettings;
+import io.xdpml.gen.Scenarios;
+import io.xdpml.gen.TestRunSink;
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.Interfaces;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.testing.TestData;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Admission under a spoofed flood, on a veth pair, through the agent's composed program: 1,000
+ * benign UDP flows are established (5 packets each), then 10^6 SYNs from spoofed sources arrive
+ * flat out (xdpml gen's spoofedsyn: nearly every SYN a source of its own), then 3 more packets per
+ * benign flow. The flow table holds 4,096 flows. With {@code admission: second-packet} every benign
+ * flow keeps exactly the state it has without the flood (every field that does not depend on the
+ * clock: counts, bytes, lengths, headers, flags, running length statistics), and the flood's
+ * packets wait in probation slots; with {@code first-packet} (the control) the same flood evicts
+ * the benign flows, which come back with only their last 3 packets.
+ */
+class AdmissionFloodTest {
+    static final int BENIGN = 1000;
+    static final long FLOOD = 1_000_000;
+
+    static String config(String iface, String admission) {
+        return """
+                interfaces: [%s]
+                blocks: {enabled: false}
+                flows:
+                  max-flows: 4096
+                  admission: %s
+                sampling: {enabled: false}
+                detectors: {enabled: none}
+                outputs: {status: 0s}
+                """.formatted(iface, admission);
+    }
+
+    static byte[] benign(int i) {
+        return new FrameBuilder().ethernet().ipv4("10.88." + (i / 250) + "." + (1 + i % 250), "10.77.0.2").udp(20000 + i, 5353)
+                .payload(40 + i % 50).build();
+    }
+
+    /** What a flow's state holds that does not depend on the clock. */
+    static String clockFree(MemorySegment s) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int d = 0; d < 2; d++) {
+            long dir = FlowLayout.DIR + (long) d * FlowLayout.DIR_SIZE;
+            b.writeBytes(s.asSlice(dir + FlowLayout.D_PACKETS, FlowLayout.D_IAT_SUM_US).toArray(ValueLayout.JAVA_BYTE)); // packets .. header bytes
+            b.writeBytes(s.asSlice(dir + FlowLayout.D_LEN_MIN, 8).toArray(ValueLayout.JAVA_BYTE)); // len min, max
+            b.writeBytes(s.asSlice(dir + FlowLayout.D_IAT_MAX_US + 4, 2).toArray(ValueLayout.JAVA_BYTE)); // init window
+        }
+        b.writeBytes(s.asSlice(FlowLayout.TCP_FLAGS, FlowLayout.RUN_LEN - FlowLayout.TCP_FLAGS).toArray(ValueLayout.JAVA_BYTE));
+        b.writeBytes(s.asSlice(FlowLayout.RUN_LEN, 16).toArray(ValueLayout.JAVA_BYTE));
+        b.writeBytes(s.asSlice(FlowLayout.RUN_DIR, 16).toArray(ValueLayout.JAVA_BYTE));
+        b.writeBytes(s.asSlice(FlowLayout.INITIATOR_IS_A, 4).toArray(ValueLayout.JAVA_BYTE));
+        return HexFormat.of().formatHex(b.toByteArray());
+    }
+
+    /** Whether a flow key has a 10.88.0.0/16 endpoint (the benign sources; endpoint b, above 10.77.0.2). */
+    static boolean fromBenignSource(MemorySegment k) {
+        for (int end : new int[] {FlowLayout.KEY_ADDR_A, FlowLayout.KEY_ADDR_B}) {
+            if ((k.get(ValueLayout.JAVA_BYTE, end + 12) & 0xff) == 10 && (k.get(ValueLayout.JAVA_BYTE, end + 13) & 0xff) == 88) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    record Outcome(Map<String, String> benign, Map<String, Long> benignPackets, long[] counters, long flooded) {}
+
+    static Outcome run(Path dir, String admission, boolean flood) throws Exception {
+        try (AgentRig rig = new AgentRig("adm")) {
+            Path file = dir.resolve(admission + (flood ? "-flood" : "") + ".yaml");
+            Files.writeString(file, config(rig.rx, admission));
+            rig.start(file);
+            for (int i = 0; i < BENIGN; i++) {
+                rig.send(benign(i), 5);
+            }
+            long flooded = !flood ? 0 : rig.ns.run(() -> {
+                try (TestRunSink sink = TestRunSink.open(Interfaces.indexOf(rig.tx))) {
+                    ScenarioSender s = new ScenarioSender(sink);
+                    return s.run(Scenarios.create("spoofedsyn", ScenarioSettings.defaults()), 0, FLOOD, () -> false);
+                }
+            });
+            for (int i = 0; i < BENIGN; i++) {
+                rig.send(benign(i), 3);
+            }
+            Map<String, String> states = new TreeMap<>();
+            Map<String, Long> packets = new TreeMap<>();
+            long[] counters = new long[FlowCounter.SLOTS];
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                KernelFlowTable.forEach(o.map("xdpml_flows"), (k, s) -> {
+                    if (fromBenignSource(k)) {
+                        String key = HexFormat.of().formatHex(k.toArray(ValueLayout.JAVA_BYTE));
+                        states.put(key, clockFree(s));
+                        packets.put(key, FlowLayout.u64(s, FlowLayout.DIR + FlowLayout.D_PACKETS)
+                                + FlowLayout.u64(s, FlowLayout.DIR + FlowLayout.DIR_SIZE + FlowLayout.D_PACKETS));
+                    }
+                });
+                BpfMap c = o.map("xdpml_flow_counters");
+                for (FlowCounter fc : FlowCounter.values()) {
+                    counters[fc.id()] = c.sumPerCpuLongs(fc.id())[0];
+                }
+            }
+            assertThat(rig.stop()).isZero();
+            return new Outcome(states, packets, counters, flooded);
+        }
+    }
+
+    @Test
+    void establishedFlowsKeepTheirStateThroughASpoofedFlood(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Outcome quiet = run(dir, "second-packet", false);
+        Outcome flooded = run(dir, "second-packet", true);
+        Outcome control = run(dir, "first-packet", true);
+        System.out.printf("admission second-packet, no flood: %d benign flows; flood of %,d: %d benign flows, parked %,d, promoted %,d,"
+                + " new %,d%nadmission first-packet, flood of %,d: %d benign flows with all 8 packets of %d present%n",
+                quiet.benign().size(), flooded.flooded(), flooded.benign().size(), flooded.counters()[FlowCounter.PARKED.id()],
+                flooded.counters()[FlowCounter.PROMOTED.id()], flooded.counters()[FlowCounter.NEW.id()], control.flooded(),
+                control.benignPackets().values().stream().filter(p -> p == 8).count(), control.benign().size());
+
+        assertThat(quiet.benign()).hasSize(BENIGN);
+        assertThat(quiet.benignPackets().values()).allMatch(p -> p == 8);
+        assertThat(flooded.flooded()).isEqualTo(FLOOD);
+        // the flood waited in the probation slots: (nearly) every SYN parked, nothing of it evicted a benign flow
+        assertThat(flooded.counters()[FlowCounter.PARKED.id()]).isGreaterThanOrEqualTo(FLOOD + BENIGN - 1000);
+        assertThat(flooded.benign()).as("every benign flow, with exactly its state without the flood").isEqualTo(quiet.benign());
+        // the control: admitted at their first packet, the flood's flows evicted the benign ones
+        assertThat(control.flooded()).isEqualTo(FLOOD);
+        assertThat(control.benignPackets().values().stream().filter(p -> p == 8).count()).as("benign flows untouched by the flood")
+                .isLessThan(BENIGN / 2);
+    }
+}
