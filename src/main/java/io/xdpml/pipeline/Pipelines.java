@@ -89,7 +89,7 @@ public final class Pipelines {
     public static final int BENCH_SAMPLE_N = 1000;
     public static final int BENCH_ALL_SAMPLE_N = 100;
     /** Probation slots of the benchmarks with admission at the second packet (the agent's default). */
-    public static final int BENCH_PROBATION_SLOTS = 65_536;
+    public static final int BENCH_PROBATION_SLOTS = 16_384;
 
     private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
 

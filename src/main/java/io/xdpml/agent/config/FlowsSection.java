@@ -16,7 +16,7 @@ import java.util.Objects;
 public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout, int probationSlots) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
     /** Probation slots of {@code admission: second-packet} unless {@code probation-slots} says. */
-    public static final int DEFAULT_PROBATION_SLOTS = 65_536;
+    public static final int DEFAULT_PROBATION_SLOTS = 16_384;
 
     public FlowsSection {
         Limits.table("flows.max-flows", maxFlows);

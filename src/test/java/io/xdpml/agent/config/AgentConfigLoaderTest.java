@@ -197,7 +197,7 @@ class AgentConfigLoaderTest {
     void admissionAtTheSecondPacketTakesItsSlots() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n"));
         assertThat(c.flows().probationSlots()).isEqualTo(FlowsSection.DEFAULT_PROBATION_SLOTS);
-        assertThat(String.join("\n", c.describe())).contains("admission second-packet with 65536 probation slots");
+        assertThat(String.join("\n", c.describe())).contains("admission second-packet with 16384 probation slots");
         c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  probation-slots: 1024\n"));
         assertThat(c.flows()).isEqualTo(new FlowsSection(true, 65536, Duration.ofSeconds(120), Duration.ZERO, 1024));
         c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: first-packet\n"));
