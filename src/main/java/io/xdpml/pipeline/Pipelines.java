@@ -91,6 +91,9 @@ public final class Pipelines {
     /** Probation slots of the benchmarks with admission at the second packet (the agent's default). */
     public static final int BENCH_PROBATION_SLOTS = 16_384;
 
+    /** The reference programs' object (issue 14): the limit our pipelines are measured against. */
+    static final String REF = "/bpf/xdp_ref.bpf.o";
+
     private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
 
     static {
@@ -100,6 +103,12 @@ public final class Pipelines {
         add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
+        // the limit beside every run: minimal programs doing what the pipelines do (bpf/xdp_ref.bpf.c)
+        add(new Pipeline("ref-parse", REF, "xdpml_ref_parse", "reference: Ethernet/IPv4/UDP parsed, nothing else"));
+        add(new Pipeline("ref-flow", REF, "xdpml_ref_flow",
+                "reference: ref-parse + an LRU lookup of a 16-byte key, two counters written through the pointer"));
+        add(new Pipeline("ref-clock", REF, "xdpml_ref_clock", "reference: ref-flow + bpf_ktime_get_ns() into the entry"));
+        add(new Pipeline("ref-tree", REF, "xdpml_ref_tree", "reference: ref-clock + a complete depth-10 tree over .rodata"));
         add(new Pipeline("frame", "/bpf/xdp_pipeline_frame.bpf.o", "xdpml_pipeline_frame",
                 "measurement only: the composed program's frame (its counters, the configuration word) around the parse,"
                         + " no stage in the source"));
