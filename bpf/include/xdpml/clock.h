@@ -11,11 +11,19 @@
 #include <bpf/bpf_helpers.h>
 
 volatile const __u8 cfg_test_clock = 0;
+/*
+ * The coarse clock (bpf_ktime_get_coarse_ns: CLOCK_MONOTONIC at the last tick, 1-4 ms behind; 0-8
+ * ns where bpf_ktime_get_ns costs 20-40 ns): for an agent whose model reads no time feature (docs/
+ * flows.md, "Clock"). Timeouts, expiries and token buckets keep working to a tick.
+ */
+volatile const __u8 cfg_coarse_clock = 0;
 __u64 test_clock_ns;
 
 static __always_inline __u64 xdpml_now(void)
 {
-	return cfg_test_clock ? test_clock_ns : bpf_ktime_get_ns();
+	if (cfg_test_clock)
+		return test_clock_ns;
+	return cfg_coarse_clock ? bpf_ktime_get_coarse_ns() : bpf_ktime_get_ns();
 }
 
 /* The packet's time, read once (the clock costs 20-40 ns here): *now is 0 until the first call. */

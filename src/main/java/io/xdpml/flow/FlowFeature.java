@@ -143,4 +143,12 @@ public enum FlowFeature {
     private static long iatVar(MemorySegment f, int d) {
         return var(u64(f, dirOffset(d) + D_IAT_SUM_US), u64(f, dirOffset(d) + D_IAT_SUM_SQ), u64(f, dirOffset(d) + D_PACKETS) - 1);
     }
+
+    /**
+     * Whether the feature is a time (duration, inter-arrival times and their statistics): it needs
+     * the precise clock, not the coarse one (docs/flows.md, "Clock").
+     */
+    public boolean needsPreciseClock() {
+        return unit().startsWith("us");
+    }
 }

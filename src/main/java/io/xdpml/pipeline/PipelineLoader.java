@@ -165,6 +165,9 @@ public final class PipelineLoader {
             if (name.startsWith("flow-new")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
+            if (name.endsWith("-coarse")) {
+                obj.setConstant("cfg_coarse_clock", 1);
+            }
             if (name.endsWith("-probation")) {
                 io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
             }

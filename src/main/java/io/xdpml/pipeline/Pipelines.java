@@ -127,6 +127,8 @@ public final class Pipelines {
                 new BenchSetup(null, false, BENCH_SAMPLE_N)));
         add(new Pipeline("flow-new", flow,
                 "benchmark only: the flow pipeline with a random key per packet, so every packet is a new flow", null));
+        add(new Pipeline("flow-coarse", flow, "benchmark: the flow pipeline on the coarse clock (flows.clock: coarse; no time"
+                + " feature), one existing flow", null));
         add(new Pipeline("flow-probation", flow, "benchmark: the flow pipeline with admission at the second packet ("
                 + BENCH_PROBATION_SLOTS + " probation slots), one existing flow", null));
         add(new Pipeline("flow-new-probation", flow, "benchmark only: a new flow every packet, admission at the second packet ("

@@ -67,11 +67,12 @@ public final class AgentConfigLoader {
         FirewallSection firewall = FirewallSectionReader.read(firewallSection, enabled(firewallSection), paths);
 
         SectionReader flowsSection = top.section("flows", List.of("enabled", "max-flows", "idle-timeout", "active-timeout", "admission",
-                "probation-slots"));
+                "probation-slots", "clock"));
         boolean flowsOn = enabled(flowsSection);
         FlowsSection flows = new FlowsSection(flowsOn, table(flowsSection, "max-flows"),
                 flowsSection.duration("idle-timeout", false, FlowsSection.DEFAULT_IDLE_TIMEOUT),
-                flowsSection.duration("active-timeout", true, Duration.ZERO), probationSlots(flowsSection));
+                flowsSection.duration("active-timeout", true, Duration.ZERO), probationSlots(flowsSection),
+                "coarse".equals(flowsSection.choice("clock", List.of("precise", "coarse"), "precise")));
 
         SectionReader modelSection = top.section("model", ModelSectionReader.KEYS);
         boolean modelOn = enabled(modelSection);
@@ -104,6 +105,16 @@ public final class AgentConfigLoader {
         Problems problems = top.problems();
         if (modelOn && !flowsOn) {
             problems.at(modelSection.lineOf("enabled"), "model needs flows (it reads flow features): " + off(flowsSection));
+        }
+        if (flowsOn && flows.coarseClock() && modelOn && model.model() != null) {
+            List<String> times = model.model().inputs().stream()
+                    .filter(n -> java.util.Arrays.stream(io.xdpml.flow.FlowFeature.values())
+                            .anyMatch(f -> f.columnName().equals(n) && f.needsPreciseClock()))
+                    .toList();
+            if (!times.isEmpty()) {
+                flowsSection.problem("clock", "coarse, but the model reads " + String.join(", ", times)
+                        + " (times: they need clock: precise)");
+            }
         }
         if (samplingOn && sampling.by() == SamplingSection.By.FLOW && !flowsOn) {
             samplingSection.problem("by", "sampling by flow needs flows (flows are chosen in the flow table): " + off(flowsSection));

@@ -205,6 +205,14 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void theCoarseClockWithoutAModelThatReadsTimes() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  clock: coarse\n"));
+        assertThat(c.flows().coarseClock()).isTrue();
+        assertThat(String.join("\n", c.describe())).contains("coarse clock");
+        assertThat(AgentConfigLoader.load(write("interfaces: [eth0]\nflows: {}\n")).flows().coarseClock()).isFalse();
+    }
+
+    @Test
     void aSectionThatIsPresentIsOnUnlessItSaysSo() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("""
                 interfaces: [eth0]
@@ -330,7 +338,7 @@ class AgentConfigLoaderTest {
                         flows:
                           enabled: true
                           max_flows: 1000
-                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots); did you mean 'max-flows'?"),
+                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, clock); did you mean 'max-flows'?"),
                 broken("admission unknown", """
                         interfaces: [eth0]
                         flows:
@@ -342,6 +350,14 @@ class AgentConfigLoaderTest {
                           admission: second-packet
                           probation-slots: 1000
                         """, 4, "flows.probation-slots: must be a power of two, e.g. 512"),
+                broken("coarse clock, but the model reads times", """
+                        interfaces: [eth0]
+                        flows:
+                          clock: coarse
+                        model:
+                          file: %s
+                        """.formatted(MODEL.toAbsolutePath()), 3,
+                        "flows.clock: coarse, but the model reads hs_iat_mean, hs_iat_mad (times: they need clock: precise)"),
                 broken("probation slots without second-packet admission", """
                         interfaces: [eth0]
                         flows:
@@ -350,7 +366,7 @@ class AgentConfigLoaderTest {
                 broken("section not a mapping", """
                         interfaces: [eth0]
                         flows: 5
-                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, not an integer (5)"),
+                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, clock, not an integer (5)"),
                 broken("integer as a string", """
                         interfaces: [eth0]
                         parse:
