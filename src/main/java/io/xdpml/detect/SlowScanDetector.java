@@ -22,7 +22,9 @@ import java.util.List;
  * window shows is for portscan, udpscan and sweep), with at most {@code maxProbesPerTarget}
  * probes per target and at most {@code maxReplyRatio} answers per probe (a client's connections
  * and requests are answered; most of a scan's probes are not). Re-reported once per horizon while
- * the scan lasts. Multicast and broadcast destinations are not targets.
+ * the scan lasts. Multicast and broadcast destinations are not targets, and a UDP datagram to a
+ * host:port that sent the source a datagram in this epoch or the previous one is an answer, not a
+ * probe (a server answering many clients slowly is no scanner).
  */
 public final class SlowScanDetector implements Detector {
     public static final String NAME = "slowscan";
@@ -60,18 +62,19 @@ public final class SlowScanDetector implements Detector {
         final int[] distinct;
         final long[] probes;
         final long[] answers;
-        long first;
+        /** Time of the first probe of each epoch. */
+        final long[] firstIn;
         long last;
-        long reportedEpoch = Long.MIN_VALUE;
+        long reportedEpoch = Integer.MIN_VALUE; // far enough back, no overflow in epoch - reportedEpoch
 
-        Source(long hi, long lo, int epochs, long first) {
+        Source(long hi, long lo, int epochs) {
             this.hi = hi;
             this.lo = lo;
             this.bits = new long[epochs * WORDS];
             this.distinct = new int[epochs];
             this.probes = new long[epochs];
             this.answers = new long[epochs];
-            this.first = first;
+            this.firstIn = new long[epochs];
         }
     }
 
@@ -79,6 +82,9 @@ public final class SlowScanDetector implements Detector {
     private LongObjectMap<Source> sources = new LongObjectMap<>(1024);
     /** (source, target) pairs of the current epoch: the exact distinct count per epoch. */
     private final LongHashSet seen = new LongHashSet(4096);
+    /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
+    private LongHashSet heard = new LongHashSet(4096);
+    private LongHashSet heardBefore = new LongHashSet(4096);
     private final long[] union = new long[WORDS];
     private long epochStart = Long.MIN_VALUE;
     private long epoch;
@@ -142,6 +148,11 @@ public final class SlowScanDetector implements Detector {
             port = p.destinationPort();
         } else if (p.isUdp()) {
             answer(p.destinationKey());
+            heard.add(Addresses.pair(Addresses.pair(p.destinationKey(), p.sourceKey()), p.sourcePort()));
+            long k = Addresses.pair(Addresses.pair(p.sourceKey(), p.destinationKey()), p.destinationPort());
+            if (heard.contains(k) || heardBefore.contains(k)) {
+                return; // a server's (or peer's) answer to what it heard: no probe
+            }
             protocol = 17;
             port = p.destinationPort();
         } else if (p.isEchoRequest()) {
@@ -163,12 +174,13 @@ public final class SlowScanDetector implements Detector {
                 untracked++;
                 return;
             }
-            s = new Source(p.sourceHi(), p.sourceLo(), config.epochs(), t);
+            s = new Source(p.sourceHi(), p.sourceLo(), config.epochs());
             sources.putNew(src, s);
         }
         int slot = slot();
-        s.probes[slot]++;
-        s.first = Math.min(s.first, t);
+        if (s.probes[slot]++ == 0) {
+            s.firstIn[slot] = t;
+        }
         s.last = t;
         long target = Addresses.pair(Addresses.pair(p.destinationKey(), protocol), port);
         if (seen.add(Addresses.pair(src, target))) {
@@ -226,7 +238,11 @@ public final class SlowScanDetector implements Detector {
             long answers = 0;
             int maxEpoch = 0;
             int active = 0;
+            long since = Long.MAX_VALUE;
             for (int e = 0; e < config.epochs(); e++) {
+                if (s.probes[e] > 0) {
+                    since = Math.min(since, s.firstIn[e]);
+                }
                 probes += s.probes[e];
                 answers += s.answers[e];
                 maxEpoch = Math.max(maxEpoch, s.distinct[e]);
@@ -245,14 +261,14 @@ public final class SlowScanDetector implements Detector {
             s.reportedEpoch = epoch;
             List<String> reasons = new ArrayList<>();
             reasons.add((n >= SATURATED ? "at least " : "about ") + Detections.count(Math.round(n)) + " distinct targets (host:port) in "
-                    + Detections.seconds(s.last - s.first) + ", in " + active + " of the last " + config.epochs() + " epochs of "
+                    + Detections.seconds(s.last - since) + ", in " + active + " of the last " + config.epochs() + " epochs of "
                     + Detections.seconds(config.epochNanos()));
             reasons.add("at most " + Detections.count(maxEpoch) + " in one epoch (" + Detections.count(config.minDistinctTargets())
                     + " would show in one window)");
             reasons.add(Detections.count(probes) + " probes (" + Detections.ratio(perTarget) + " per target), " + Detections.count(answers)
                     + " answers (" + Detections.ratio(replies * 100) + "%)");
             String scanner = Addresses.text(s.hi, s.lo);
-            sink.report(Detection.of(s.first, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
+            sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
         });
     }
 
@@ -275,7 +291,6 @@ public final class SlowScanDetector implements Detector {
             }
             if (left == 0) {
                 empty[0]++;
-                s.first = Long.MAX_VALUE;
             }
         });
         if (empty[0] > 0 && empty[0] * 4L >= sources.size()) {
@@ -292,5 +307,9 @@ public final class SlowScanDetector implements Detector {
             sources = kept;
         }
         seen.clear();
+        LongHashSet previous = heardBefore;
+        heardBefore = heard;
+        heard = previous;
+        heard.clear();
     }
 }

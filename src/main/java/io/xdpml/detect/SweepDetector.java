@@ -12,8 +12,10 @@ import java.util.List;
  * average: a sweep touches each host once or twice, a client talks to its servers again and again.
  * ACKs are counted only towards hosts the source has not exchanged a SYN or SYN-ACK with in the
  * window (an ACK sweep belongs to no connection), and a source whose ACK probes were answered by
- * more than {@code maxAckReplyRatio} non-RST packets is not an ACK sweeper (those are its
- * connections). The horizontal rule of {@code portscan} also reports SYN sweeps (its
+ * more than {@code maxReplyRatio} non-RST packets is not an ACK sweeper (those are its
+ * connections); a source whose SYNs were answered by more than {@code maxReplyRatio} SYN-ACKs is
+ * not a SYN sweeper (a client opening connections to many servers; as portscan's rule). Echo
+ * replies do not count against an ICMP sweep (on a LAN every host may answer). The horizontal rule of {@code portscan} also reports SYN sweeps (its
  * {@code minDistinctHosts}); this detector adds ICMP and ACK and tells which kind.
  */
 public final class SweepDetector implements Detector {
@@ -28,12 +30,12 @@ public final class SweepDetector implements Detector {
      * @param windowNanos      window length
      * @param minDistinctHosts distinct hosts probed (of one kind) that make a sweep
      * @param maxProbesPerHost at most this many probes per distinct host, on average
-     * @param maxAckReplyRatio at most this share of ACK probes answered by anything but a RST
+     * @param maxReplyRatio    at most this share of SYN probes answered by SYN-ACK, of ACK probes by anything but a RST
      * @param maxSources       sources tracked per window (more are counted, not tracked)
      */
-    public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxAckReplyRatio, int maxSources) {
+    public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, int maxSources) {
         public Config {
-            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxAckReplyRatio < 0 || maxSources < 1) {
+            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || maxSources < 1) {
                 throw new IllegalArgumentException("bad sweep config: " + this);
             }
         }
@@ -176,7 +178,10 @@ public final class SweepDetector implements Detector {
                 if (perHost > config.maxProbesPerHost()) {
                     continue;
                 }
-                if (k == ACK && (double) s.ackOtherReplies / s.probes[k] > config.maxAckReplyRatio()) {
+                if (k == ACK && (double) s.ackOtherReplies / s.probes[k] > config.maxReplyRatio()) {
+                    continue;
+                }
+                if (k == SYN && (double) s.replies[k] / s.probes[k] > config.maxReplyRatio()) {
                     continue;
                 }
                 score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
