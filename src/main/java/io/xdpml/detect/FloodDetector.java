@@ -20,7 +20,9 @@ import java.util.List;
  * backscatter, not an attack) are not counted at all, only SYNs and other segments without ACK; and a sender of UDP that the destination answers with UDP (at least
  * {@code minReplyShare} of its packets: QUIC, a game, a call) is not named. ICMP echo requests are
  * counted whether answered or not (a host answers every ping of a ping flood); echo replies and
- * IPv6 neighbour discovery are not counted.
+ * IPv6 neighbour discovery are not counted. Nor is a destination whose TCP/UDP packets (when they are
+ * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
+ * a fast scan (portscan, udpscan), not a flood.
  */
 public final class FloodDetector implements Detector {
     public static final String NAME = "flood";
@@ -35,19 +37,20 @@ public final class FloodDetector implements Detector {
      * @param minSourceShare a sender is named with at least this share of the destination's packets
      * @param minNamedShare  the named senders together sent at least this share
      * @param minReplyShare  a sender answered by the destination with UDP for at least this share of its packets is in a conversation
+     * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
      * @param maxDestinations destinations tracked per window (more are counted, not tracked)
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, int maxDestinations) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
-                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || maxDestinations < 1) {
+                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1 << 20);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20);
         }
     }
 
@@ -205,6 +208,10 @@ public final class FloodDetector implements Detector {
             double pps = Detections.rate(d.packets, Math.max(d.last - d.first, 1_000_000_000L));
             if (pps < config.minPps()) {
                 return;
+            }
+            long ported = d.byProtocol[0] + d.byProtocol[1];
+            if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
+                return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
             }
             long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
             List<Integer> top = new ArrayList<>();

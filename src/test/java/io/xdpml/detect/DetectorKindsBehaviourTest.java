@@ -244,6 +244,17 @@ class DetectorKindsBehaviourTest {
         assertThat(of("flood")).as("a scan is no flood: 200 SYN/s").isEmpty();
     }
 
+    @Test
+    void aScanAtFloodRateIsNoFlood() {
+        // masscan at 10,000 ports/s: 10,000 SYNs in 1 s to one host, one per port; the flood rate, a scan's shape
+        for (int i = 0; i < 10_000; i++) {
+            send(1_000_000_000L + i * 100_000L, tcp("192.0.2.140", "198.51.100.23", 61000, 1 + i, SYN));
+        }
+        finish();
+        assertThat(of("portscan")).extracting(Detection::subject).containsExactly("192.0.2.140");
+        assertThat(of("flood")).isEmpty();
+    }
+
     // ---- reflection from any UDP port ----
 
     @Test
