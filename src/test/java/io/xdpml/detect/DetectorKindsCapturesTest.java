@@ -60,6 +60,71 @@ class DetectorKindsCapturesTest {
         assertThat(d.getFirst().reasons().getFirst()).startsWith(String.format(java.util.Locale.ROOT, "%,d distinct UDP destination ports", ports.size()));
     }
 
+    // ---- captures made here with the real tools between two network namespaces (testdata/README.md) ----
+
+    static Detection only(List<Detection> all, String detector) {
+        List<Detection> d = all.stream().filter(x -> x.detector().equals(detector)).toList();
+        assertThat(d).as("%s in %s", detector, all).hasSize(1);
+        return d.getFirst();
+    }
+
+    @Test
+    void nmapUdpScanWithTheVictimsUnreachables() throws IOException {
+        List<Detection> all = detect(detectCapture("nmap-udp-scan.pcap"), "all");
+        assertThat(all).extracting(Detection::detector).containsExactly("udpscan");
+        Detection d = all.getFirst();
+        assertThat(d.subject()).isEqualTo("10.77.1.1");
+        assertThat(d.reasons()).containsExactly("500 distinct UDP destination ports on 1 host in 0.345 s", "509 probes (1.02 per host:port)",
+                "248 ICMP port unreachable, 0 UDP replies (0.00%)");
+        assertThat(d.target().toString()).isEqualTo("udp ->10.77.0.1:any");
+    }
+
+    @Test
+    void nmapUdpScanUnreachablesEqualTshark() throws Exception {
+        TsharkOracle.require();
+        List<String> rows = TsharkOracle.run("-r", detectCapture("nmap-udp-scan.pcap").toString(), "-Y",
+                "icmp.type == 3 && icmp.code == 3 && ip.dst == 10.77.1.1", "-T", "fields", "-e", "frame.number");
+        assertThat(detect(detectCapture("nmap-udp-scan.pcap"), "udpscan").getFirst().reasons().get(2))
+                .startsWith(rows.size() + " ICMP port unreachable");
+    }
+
+    @Test
+    void nmapSweepsOfEachKind() throws IOException {
+        // nmap -sn over a /24 where 30 addresses live: each host probed, the silent ones once more
+        Detection icmp = only(detect(detectCapture("nmap-icmp-sweep.pcap"), "all"), "sweep");
+        assertThat(icmp.subject()).isEqualTo("10.77.1.1");
+        assertThat(icmp.reasons()).containsExactly("ICMP echo sweep: 256 distinct hosts in 0.719 s, 482 probes (1.88 per host), 30 echo replies");
+        List<Detection> ack = detect(detectCapture("nmap-ack-sweep.pcap"), "all");
+        assertThat(ack).as("an ACK sweep is invisible to portscan").extracting(Detection::detector).containsExactly("sweep");
+        assertThat(ack.getFirst().reasons()).containsExactly("TCP ACK sweep: 256 distinct hosts in 0.717 s, 482 probes (1.88 per host), 30 RST replies");
+        List<Detection> syn = detect(detectCapture("nmap-syn-sweep.pcap"), "all");
+        assertThat(syn).extracting(Detection::detector).containsExactlyInAnyOrder("sweep", "portscan");
+        assertThat(only(syn, "sweep").reasons()).containsExactly("TCP SYN sweep: 256 distinct hosts in 0.718 s, 482 probes (1.88 per host), 0 SYN-ACK replies");
+        assertThat(only(syn, "sweep").sources()).containsExactly("10.77.1.1");
+    }
+
+    @Test
+    void hping3FloodsNameTheirSource() throws IOException {
+        Detection udp = only(detect(detectCapture("hping3-udp-flood.pcap"), "all"), "flood");
+        assertThat(udp.subject()).isEqualTo("10.77.0.1");
+        assertThat(udp.sources()).containsExactly("10.77.1.1");
+        assertThat(udp.reasons()).contains("14,829 UDP to port 9", "1 source sent 100.00%: 10.77.1.1 14,829");
+        assertThat(udp.target().toString()).isEqualTo("udp ->10.77.0.1:9");
+        Detection icmp = only(detect(detectCapture("hping3-icmp-flood.pcap"), "all"), "flood");
+        assertThat(icmp.subject()).isEqualTo("10.77.0.1");
+        assertThat(icmp.sources()).containsExactly("10.77.1.1");
+        assertThat(icmp.reasons()).contains("7,500 ICMP", "1 source sent 100.00%: 10.77.1.1 7,500");
+        for (String f : List.of("hping3-udp-flood.pcap", "hping3-icmp-flood.pcap")) {
+            assertThat(detect(detectCapture(f), "udpscan,sweep,slowscan,portscan")).as("a flood is no scan: %s", f).isEmpty();
+        }
+    }
+
+    @Test
+    void iperf3IsNoFloodNorAnythingElseNew() throws IOException {
+        // 16,000 packets/s of one TCP connection (15,933 full-size segments, their ACKs back): a conversation
+        assertThat(detect(detectCapture("iperf3-tcp.pcap"), NEW)).isEmpty();
+    }
+
     @Test
     void masscanTcpScanIsPortscansNotUdpscans() throws IOException {
         Path capture = detectCapture("masscan-tcp-0-1000.pcap");
