@@ -104,6 +104,24 @@ class DetectorKindsCapturesTest {
     }
 
     @Test
+    void nmapSlowScanIsSeenOnlyOverTheHorizon() throws Exception {
+        // one SYN every 2 s (164 SYNs to 150 ports in 326 s): 5 per 10 s window, which no windowed detector reports
+        List<Detection> all = detect(detectCapture("nmap-slow-syn-scan.pcap"), "all");
+        assertThat(all).extracting(Detection::detector).containsExactly("slowscan");
+        Detection d = all.getFirst();
+        assertThat(d.subject()).isEqualTo("10.77.1.1");
+        assertThat(d.sources()).containsExactly("10.77.1.1");
+        assertThat(d.reasons()).containsExactly("about 103 distinct targets (host:port) in 228.377 s, in 23 of the last 30 epochs of 10 s",
+                "at most 5 in one epoch (100 would show in one window)", "115 probes (1.11 per target), 0 answers (0.00%)");
+        // the estimate against tshark's exact count of distinct ports probed by the end of that epoch (0.1 s after the span)
+        TsharkOracle.require();
+        Set<String> ports = new TreeSet<>(TsharkOracle.run("-r", detectCapture("nmap-slow-syn-scan.pcap").toString(), "-Y",
+                "tcp.flags.syn == 1 && tcp.flags.ack == 0 && frame.time_relative <= 228.5", "-T", "fields", "-e", "tcp.dstport"));
+        ports.remove("");
+        assertThat(103.0).as("linear counting against %d exact", ports.size()).isCloseTo(ports.size(), org.assertj.core.data.Percentage.withPercentage(10));
+    }
+
+    @Test
     void hping3FloodsNameTheirSource() throws IOException {
         Detection udp = only(detect(detectCapture("hping3-udp-flood.pcap"), "all"), "flood");
         assertThat(udp.subject()).isEqualTo("10.77.0.1");
