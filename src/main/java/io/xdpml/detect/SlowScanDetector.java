@@ -15,7 +15,9 @@ import java.util.List;
  * counting (n = -m ln(zero bits / m), a few percent off below ~500 targets; a bitmap with no zero
  * bit left reads as its saturation value, said as "at least"). An epoch drops out of every
  * source's bitmaps when the horizon moves past it; sources with no probe left in the horizon are
- * dropped; at most {@code maxSources} are tracked (more are counted in {@link #untracked()}).
+ * dropped; at most {@code maxSources} are tracked (more are counted in {@link #untracked()}). A source
+ * gets its entry at its second probe within an epoch (the first is only noted, and not counted), so
+ * that a spoofed flood, one probe per source, costs no entries.
  *
  * <p>Reported at the end of an epoch in which the source probed, when it reached at least
  * {@code minDistinctTargets} over the horizon while no single epoch reached it (a scan that one
@@ -82,6 +84,8 @@ public final class SlowScanDetector implements Detector {
     private LongObjectMap<Source> sources = new LongObjectMap<>(1024);
     /** (source, target) pairs of the current epoch: the exact distinct count per epoch. */
     private final LongHashSet seen = new LongHashSet(4096);
+    /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
+    private final LongHashSet once = new LongHashSet(4096);
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
     private LongHashSet heard = new LongHashSet(4096);
     private LongHashSet heardBefore = new LongHashSet(4096);
@@ -170,6 +174,9 @@ public final class SlowScanDetector implements Detector {
         long src = p.sourceKey();
         Source s = sources.get(src);
         if (s == null) {
+            if (once.add(src)) {
+                return; // its first probe (of the epoch) is only noted: not counted
+            }
             if (sources.size() >= config.maxSources()) {
                 untracked++;
                 return;
@@ -307,6 +314,7 @@ public final class SlowScanDetector implements Detector {
             sources = kept;
         }
         seen.clear();
+        once.clear();
         LongHashSet previous = heardBefore;
         heardBefore = heard;
         heard = previous;
