@@ -80,6 +80,25 @@ class DetectCommandTest {
     }
 
     @Test
+    void theAddedDetectorsByNameAndTheirSettings() {
+        String dir = TestData.dataDir().resolve("detect").toString();
+        CliHarness.Result r = CliHarness.run("detect", dir + "/nmap-udp-scan.pcap", "--detectors", "udpscan,sweep");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().lines().findFirst().orElseThrow()).contains("udpscan", "10.77.1.1", "500 distinct UDP destination ports on 1 host");
+        assertThat(r.out()).contains("1 detections: udpscan 1, sweep 0");
+        // 501 ports are more than the scan reached
+        assertThat(CliHarness.run("detect", dir + "/nmap-udp-scan.pcap", "--detectors", "udpscan", "--set", "udpscan.minDistinctPorts=501")
+                .out()).contains("0 detections: udpscan 0");
+        // a 2-epoch horizon of 10 s cannot hold the slow scan's 100 targets
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan,flood,reflection").out())
+                .contains("1 detections: slowscan 1, flood 0, reflection 0");
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan", "--set", "slowscan.epochs=2").out())
+                .contains("0 detections: slowscan 0");
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan", "--set", "slowscan.epochs=1").err())
+                .contains("bad slow scan config");
+    }
+
+    @Test
     void badSettingsAreErrors() {
         String file = TestData.capture("benign/ndpi-ftp.pcap").toString();
         CliHarness.Result r = CliHarness.run("detect", file, "--set", "portscan.nosuch=1");
