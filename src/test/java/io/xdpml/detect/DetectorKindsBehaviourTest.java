@@ -67,6 +67,38 @@ class DetectorKindsBehaviourTest {
         return "10.20." + (i / 250) + "." + (i % 250 + 1);
     }
 
+    @Test
+    void observationsCarryIcmpTypeAndCode() {
+        ObservationBuilder b = new ObservationBuilder(false);
+        byte[] f = ping("192.0.2.1", "192.0.2.2", 1);
+        PacketObservation o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.isIcmp()).isTrue();
+        assertThat(o.isEchoRequest()).isTrue();
+        assertThat(o.isEchoReply()).isFalse();
+        f = pong("192.0.2.2", "192.0.2.1", 1);
+        o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.isEchoReply()).isTrue();
+        assertThat(o.isEchoRequest()).isFalse();
+        f = unreachable("192.0.2.2", "192.0.2.1");
+        o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.isPortUnreachable()).isTrue();
+        assertThat(o.icmpType()).isEqualTo(3);
+        assertThat(o.icmpCode()).isEqualTo(3);
+        f = new FrameBuilder().ethernet().ipv4("192.0.2.2", "192.0.2.1").icmp(3, 1, 0).payload(28).build(); // host unreachable
+        o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.isPortUnreachable()).isFalse();
+        f = new FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2").icmpv6Echo(1, 1).build();
+        o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.protocol()).isEqualTo(58);
+        assertThat(o.isEchoRequest()).isTrue();
+        assertThat(o.icmpType()).isEqualTo(128);
+        f = tcp("192.0.2.1", "192.0.2.2", 1, 2, SYN); // not ICMP: -1, and the previous packet's values are gone
+        o = b.observe(MemorySegment.ofArray(f), f.length, 0);
+        assertThat(o.isIcmp()).isFalse();
+        assertThat(o.icmpType()).isEqualTo(-1);
+        assertThat(o.isEchoRequest()).isFalse();
+    }
+
     // ---- UDP scans ----
 
     @Test
