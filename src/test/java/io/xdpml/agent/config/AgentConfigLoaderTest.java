@@ -194,20 +194,6 @@ class AgentConfigLoaderTest {
     }
 
     @Test
-    void theNewDetectorsAreValidNames() throws Exception {
-        AgentConfig c = AgentConfigLoader.load(write("""
-                interfaces: [eth0]
-                detectors:
-                  enabled: [udpscan, sweep, slowscan, reflection, flood]
-                  set: {slowscan.epochs: 12, flood.minPps: 2000}
-                """));
-        assertThat(c.detectors().enabled()).containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
-        assertThat(c.detectors().settings()).containsExactly("slowscan.epochs=12", "flood.minPps=2000");
-        assertThat(c.detectors().create()).extracting(io.xdpml.detect.Detector::name)
-                .containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
-    }
-
-    @Test
     void aSectionThatIsPresentIsOnUnlessItSaysSo() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("""
                 interfaces: [eth0]
@@ -969,5 +955,19 @@ class AgentConfigLoaderTest {
         assertThat(Durations.format(Duration.ofSeconds(120))).isEqualTo("2m");
         assertThat(Durations.format(Duration.ofNanos(1))).isEqualTo("0.000000001s");
         assertThatThrownBy(() -> Durations.parse("1d")).hasMessageContaining("not a duration");
+    }
+
+    @Test
+    void theNewDetectorsAreValidNames() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                detectors:
+                  enabled: [udpscan, sweep, slowscan, reflection, flood]
+                  set: {slowscan.epochs: 12, flood.minPps: 2000}
+                """));
+        assertThat(c.detectors().enabled()).containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
+        assertThat(c.detectors().settings()).containsExactly("slowscan.epochs=12", "flood.minPps=2000");
+        assertThat(c.detectors().create()).extracting(io.xdpml.detect.Detector::name)
+                .containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
     }
 }
