@@ -14,7 +14,9 @@ import java.util.List;
  * window (an ACK sweep belongs to no connection), and a source whose ACK probes were answered by
  * more than {@code maxReplyRatio} non-RST packets is not an ACK sweeper (those are its
  * connections); a source whose SYNs were answered by more than {@code maxReplyRatio} SYN-ACKs is
- * not a SYN sweeper (a client opening connections to many servers; as portscan's rule). Echo
+ * not a SYN sweeper (a client opening connections to many servers; as portscan's rule); a TCP
+ * sweep asks every host the same port or few, at least {@code minHostsPerPort} hosts per distinct
+ * port (a peer-to-peer client dials each peer at its own port). Echo
  * replies do not count against an ICMP sweep (on a LAN every host may answer). The horizontal rule of {@code portscan} also reports SYN sweeps (its
  * {@code minDistinctHosts}); this detector adds ICMP and ACK and tells which kind.
  */
@@ -31,17 +33,19 @@ public final class SweepDetector implements Detector {
      * @param minDistinctHosts distinct hosts probed (of one kind) that make a sweep
      * @param maxProbesPerHost at most this many probes per distinct host, on average
      * @param maxReplyRatio    at most this share of SYN probes answered by SYN-ACK, of ACK probes by anything but a RST
+     * @param minHostsPerPort  TCP sweeps: at least this many hosts per distinct destination port (a sweep asks every host the same port)
      * @param maxSources       sources tracked per window (more are counted, not tracked)
      */
-    public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, int maxSources) {
+    public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, double minHostsPerPort,
+            int maxSources) {
         public Config {
-            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || maxSources < 1) {
+            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1) {
                 throw new IllegalArgumentException("bad sweep config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 50, 3.0, 0.2, 1 << 20);
+            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 1 << 20);
         }
     }
 
@@ -52,6 +56,7 @@ public final class SweepDetector implements Detector {
         final long[] last = new long[3];
         final long[] probes = new long[3];
         final int[] hosts = new int[3];
+        final int[] ports = new int[3];
         final long[] replies = new long[3];
         long ackOtherReplies;
 
@@ -144,6 +149,9 @@ public final class SweepDetector implements Detector {
         if (hosts.add(tag(Addresses.pair(src, dst), kind))) {
             s.hosts[kind]++;
         }
+        if (kind != ICMP && hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind))) {
+            s.ports[kind]++;
+        }
     }
 
     private void reply(long to, int kind) {
@@ -184,9 +192,13 @@ public final class SweepDetector implements Detector {
                 if (k == SYN && (double) s.replies[k] / s.probes[k] > config.maxReplyRatio()) {
                     continue;
                 }
+                if (k != ICMP && s.hosts[k] < config.minHostsPerPort() * s.ports[k]) {
+                    continue; // a different port for about every host: a P2P client dialling its peers, not a sweep
+                }
                 score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
                 first = Math.min(first, s.first[k]);
-                reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts in "
+                reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
+                        + (k == ICMP ? "" : s.ports[k] == 1 ? " on 1 port" : " on " + Detections.count(s.ports[k]) + " ports") + " in "
                         + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
                         + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
                         + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));

@@ -187,7 +187,7 @@ class DetectorKindsBehaviourTest {
         assertThat(of("portscan")).as("portscan counts no ACK").isEmpty();
         List<Detection> d = of("sweep");
         assertThat(d).extracting(Detection::subject).containsExactly("192.0.2.88");
-        assertThat(d.getFirst().reasons()).containsExactly("TCP ACK sweep: 200 distinct hosts in 0.995 s, 200 probes (1.00 per host), 100 RST replies");
+        assertThat(d.getFirst().reasons()).containsExactly("TCP ACK sweep: 200 distinct hosts on 1 port in 0.995 s, 200 probes (1.00 per host), 100 RST replies");
     }
 
     @Test
@@ -197,7 +197,7 @@ class DetectorKindsBehaviourTest {
         }
         finish();
         assertThat(of("sweep")).extracting(Detection::subject).containsExactly("192.0.2.99");
-        assertThat(of("sweep").getFirst().reasons().getFirst()).startsWith("TCP SYN sweep: 120 distinct hosts");
+        assertThat(of("sweep").getFirst().reasons().getFirst()).startsWith("TCP SYN sweep: 120 distinct hosts on 1 port");
         assertThat(of("portscan")).extracting(Detection::subject).containsExactly("192.0.2.99");
     }
 
@@ -221,6 +221,19 @@ class DetectorKindsBehaviourTest {
             send(t + 500_000, tcp("192.0.2.50", server, 50000 + i, 443, ACK));
         }
         assertThat(finish()).isEmpty();
+    }
+
+    @Test
+    void aPeerToPeerClientDiallingPeersAtTheirOwnPortsIsNoSweep() {
+        // 80 peers in 8 s, each at its own port, most of them gone (no answer): every host a different port
+        Random rnd = new Random(17);
+        for (int i = 0; i < 80; i++) {
+            send(1_000_000_000L + i * 100_000_000L, tcp("192.0.2.150", host(i), 50000 + i, 1024 + rnd.nextInt(60_000), SYN));
+        }
+        finish();
+        assertThat(of("sweep")).isEmpty();
+        assertThat(of("portscan")).as("portscan's horizontal rule, unchanged, still reports it").extracting(Detection::subject)
+                .containsExactly("192.0.2.150");
     }
 
     // ---- scans slower than a window ----

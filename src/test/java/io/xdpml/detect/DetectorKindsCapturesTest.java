@@ -96,10 +96,10 @@ class DetectorKindsCapturesTest {
         assertThat(icmp.reasons()).containsExactly("ICMP echo sweep: 256 distinct hosts in 0.719 s, 482 probes (1.88 per host), 30 echo replies");
         List<Detection> ack = detect(detectCapture("nmap-ack-sweep.pcap"), "all");
         assertThat(ack).as("an ACK sweep is invisible to portscan").extracting(Detection::detector).containsExactly("sweep");
-        assertThat(ack.getFirst().reasons()).containsExactly("TCP ACK sweep: 256 distinct hosts in 0.717 s, 482 probes (1.88 per host), 30 RST replies");
+        assertThat(ack.getFirst().reasons()).containsExactly("TCP ACK sweep: 256 distinct hosts on 1 port in 0.717 s, 482 probes (1.88 per host), 30 RST replies");
         List<Detection> syn = detect(detectCapture("nmap-syn-sweep.pcap"), "all");
         assertThat(syn).extracting(Detection::detector).containsExactlyInAnyOrder("sweep", "portscan");
-        assertThat(only(syn, "sweep").reasons()).containsExactly("TCP SYN sweep: 256 distinct hosts in 0.718 s, 482 probes (1.88 per host), 0 SYN-ACK replies");
+        assertThat(only(syn, "sweep").reasons()).containsExactly("TCP SYN sweep: 256 distinct hosts on 1 port in 0.718 s, 482 probes (1.88 per host), 0 SYN-ACK replies");
         assertThat(only(syn, "sweep").sources()).containsExactly("10.77.1.1");
     }
 
