@@ -35,7 +35,8 @@ final class DetectCommand implements Callable<Integer> {
     Path file;
 
     @Option(names = "--detectors", defaultValue = "all", paramLabel = "a,b",
-            description = "comma-separated detectors: portscan, synflood, amplification, dnstunnel, volumetric, anomaly, all"
+            description = "comma-separated detectors: portscan, synflood, amplification, dnstunnel, volumetric, anomaly,"
+                    + " udpscan, sweep, slowscan, reflection, flood, all"
                     + " (default: ${DEFAULT-VALUE})")
     String detectors;
 

@@ -88,7 +88,7 @@ final class RunCommand implements Callable<Integer> {
             description = "comma-separated, or all (default: ${DEFAULT-VALUE})")
     String detectors;
 
-    @Option(names = "--window", defaultValue = "2", description = "seconds per detector window (volumetric keeps its buckets; default: ${DEFAULT-VALUE})")
+    @Option(names = "--window", defaultValue = "2", description = "seconds per detector window (volumetric keeps its buckets, slowscan its epochs; default: ${DEFAULT-VALUE})")
     double windowSeconds;
 
     @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window)")

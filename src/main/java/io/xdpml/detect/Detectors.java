@@ -33,14 +33,25 @@ public final class Detectors {
                 c -> new VolumetricDetector((VolumetricDetector.Config) c)));
         BY_NAME.put(AnomalyDetector.NAME, new Kind(AnomalyDetector.Config.class, AnomalyDetector.Config::defaults,
                 c -> new AnomalyDetector((AnomalyDetector.Config) c)));
+        BY_NAME.put(UdpScanDetector.NAME, new Kind(UdpScanDetector.Config.class, UdpScanDetector.Config::defaults,
+                c -> new UdpScanDetector((UdpScanDetector.Config) c)));
+        BY_NAME.put(SweepDetector.NAME, new Kind(SweepDetector.Config.class, SweepDetector.Config::defaults,
+                c -> new SweepDetector((SweepDetector.Config) c)));
+        BY_NAME.put(SlowScanDetector.NAME, new Kind(SlowScanDetector.Config.class, SlowScanDetector.Config::defaults,
+                c -> new SlowScanDetector((SlowScanDetector.Config) c)));
+        BY_NAME.put(ReflectionDetector.NAME, new Kind(ReflectionDetector.Config.class, ReflectionDetector.Config::defaults,
+                c -> new ReflectionDetector((ReflectionDetector.Config) c)));
+        BY_NAME.put(FloodDetector.NAME, new Kind(FloodDetector.Config.class, FloodDetector.Config::defaults,
+                c -> new FloodDetector((FloodDetector.Config) c)));
     }
 
     private Detectors() {}
 
     /**
      * Settings giving every named detector that works in windows (all but volumetric, which keeps
-     * its buckets) windows of {@code seconds}; for live use, where minutes-long windows would
-     * answer too late. Put the user's own settings after these: later settings win.
+     * its buckets, and slowscan, whose horizon of epochs is meant to be long) windows of
+     * {@code seconds}; for live use, where minutes-long windows would answer too late. Put the
+     * user's own settings after these: later settings win.
      */
     public static List<String> windowSettings(String names, double seconds) {
         if (!(seconds > 0)) {
@@ -48,7 +59,9 @@ public final class Detectors {
         }
         List<String> out = new ArrayList<>();
         for (Detector d : create(names)) {
-            if (!d.name().equals(VolumetricDetector.NAME)) {
+            boolean windowed = java.util.Arrays.stream(BY_NAME.get(d.name()).configType().getRecordComponents())
+                    .anyMatch(c -> c.getName().equals("windowNanos"));
+            if (windowed) {
                 out.add(d.name() + ".windowNanos=" + (long) (seconds * 1e9));
             }
         }

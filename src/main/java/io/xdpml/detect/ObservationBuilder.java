@@ -58,6 +58,8 @@ public final class ObservationBuilder {
         p.flowState = null;
         p.flowPacket = null;
         p.tcpFlags = 0;
+        p.icmpType = -1;
+        p.icmpCode = -1;
         p.payloadOffset = 0;
         p.payloadLength = 0;
         int flags = p.summary.flags();
@@ -108,6 +110,9 @@ public final class ObservationBuilder {
                 start = l4 + (u8(frame, at + 12) >>> 4) * 4;
             } else if ((flags & ParseFlags.UDP) != 0 && p.protocol == 17) {
                 start = l4 + 8;
+            } else if (((flags & ParseFlags.ICMP) != 0 && p.protocol == 1) || ((flags & ParseFlags.ICMPV6) != 0 && p.protocol == 58)) {
+                p.icmpType = u8(frame, at);
+                p.icmpCode = u8(frame, at + 1);
             }
             if (start > 0 && start < end) {
                 p.payloadOffset = (int) (base + start);

@@ -37,6 +37,8 @@ public final class PacketObservation {
     int sourcePort;
     int destinationPort;
     int tcpFlags;
+    int icmpType = -1;
+    int icmpCode = -1;
     int payloadOffset;
     int payloadLength;
     MemorySegment flowState;
@@ -131,6 +133,36 @@ public final class PacketObservation {
     /** A TCP SYN with ACK: the second step of a handshake. */
     public boolean isSynAck() {
         return isTcp() && (tcpFlags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    }
+
+    /** Whether this is ICMP (IPv4) or ICMPv6 with its type and code readable. */
+    public boolean isIcmp() {
+        return icmpType >= 0;
+    }
+
+    /** ICMP or ICMPv6 type; -1 for other packets. */
+    public int icmpType() {
+        return icmpType;
+    }
+
+    /** ICMP or ICMPv6 code; -1 for other packets. */
+    public int icmpCode() {
+        return icmpCode;
+    }
+
+    /** An ICMP echo request (type 8) or ICMPv6 echo request (128). */
+    public boolean isEchoRequest() {
+        return icmpType >= 0 && icmpType == (protocol == 58 ? 128 : 8);
+    }
+
+    /** An ICMP echo reply (type 0) or ICMPv6 echo reply (129). */
+    public boolean isEchoReply() {
+        return icmpType >= 0 && icmpType == (protocol == 58 ? 129 : 0);
+    }
+
+    /** ICMP destination unreachable, port unreachable (3/3) or ICMPv6 (1/4): a closed UDP port's answer. */
+    public boolean isPortUnreachable() {
+        return icmpType >= 0 && (protocol == 58 ? icmpType == 1 && icmpCode == 4 : icmpType == 3 && icmpCode == 3);
     }
 
     /** Offset in {@link #frame()} of the TCP/UDP payload; 0 when there is none. */

@@ -27,6 +27,14 @@ public final class EveSignatures {
     static final Signature VOLUMETRIC = new Signature(8_800_006, 1, "XDPML DOS volumetric surge to a destination",
             "Potentially Bad Traffic", 2);
     static final Signature ANOMALY = new Signature(8_800_007, 1, "XDPML ANOMALY traffic far above its baseline", "Misc activity", 3);
+    static final Signature UDPSCAN = new Signature(8_800_008, 1, "XDPML SCAN UDP port scan", "Detection of a Network Scan", 3);
+    static final Signature SWEEP = new Signature(8_800_009, 1, "XDPML SCAN host sweep (ICMP echo, TCP SYN or TCP ACK)",
+            "Detection of a Network Scan", 3);
+    static final Signature SLOWSCAN = new Signature(8_800_010, 1, "XDPML SCAN slow scan (over a horizon of windows)",
+            "Detection of a Network Scan", 3);
+    static final Signature REFLECTION = new Signature(8_800_011, 1, "XDPML DOS UDP reflection from any port (unsolicited responses)",
+            "Attempted Denial of Service", 2);
+    static final Signature FLOOD = new Signature(8_800_012, 1, "XDPML DOS flood from few sources", "Attempted Denial of Service", 2);
     /** A detector this table does not know yet. */
     static final Signature OTHER = new Signature(8_800_099, 1, "XDPML detection", "Misc activity", 3);
 
@@ -41,12 +49,18 @@ public final class EveSignatures {
             case "dnstunnel" -> DNSTUNNEL;
             case "volumetric" -> VOLUMETRIC;
             case "anomaly" -> ANOMALY;
+            case "udpscan" -> UDPSCAN;
+            case "sweep" -> SWEEP;
+            case "slowscan" -> SLOWSCAN;
+            case "reflection" -> REFLECTION;
+            case "flood" -> FLOOD;
             default -> new Signature(OTHER.id(), OTHER.rev(), OTHER.text() + " " + d.detector(), OTHER.category(), OTHER.severity());
         };
     }
 
     /** Every signature the known detectors raise, in id order (for the documentation test). */
     public static java.util.List<Signature> all() {
-        return java.util.List.of(PORTSCAN, SYNFLOOD, SYNACK_REFLECTION, AMPLIFICATION, DNSTUNNEL, VOLUMETRIC, ANOMALY, OTHER);
+        return java.util.List.of(PORTSCAN, SYNFLOOD, SYNACK_REFLECTION, AMPLIFICATION, DNSTUNNEL, VOLUMETRIC, ANOMALY, UDPSCAN, SWEEP,
+                SLOWSCAN, REFLECTION, FLOOD, OTHER);
     }
 }

@@ -319,16 +319,19 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         }
     }
 
-    /** Detectors whose subject is the source of the traffic (the scanner, the tunnelling client); the others name a destination. */
+    /** Detectors whose subject is the source of the traffic (the scanner, sweeper, tunnelling client); the others name a destination. */
     static boolean subjectIsSource(String detector) {
-        return detector.equals("portscan") || detector.equals("dnstunnel");
+        return switch (detector) {
+            case "portscan", "dnstunnel", "udpscan", "sweep", "slowscan" -> true;
+            default -> false;
+        };
     }
 
     /** The protocol a detector's traffic has when the detection has no target, -1 when it has none. */
     static int protocolOf(Detection d) {
         return switch (d.detector()) {
             case "portscan", "synflood" -> 6; // TCP probes; SYN-ACK reflection
-            case "dnstunnel" -> 17; // DNS over UDP only
+            case "dnstunnel", "udpscan" -> 17; // DNS over UDP only; UDP probes
             default -> -1;
         };
     }

@@ -183,6 +183,18 @@ public final class FrameBuilder {
         return this;
     }
 
+    /** An ICMP (IPv4) header of any type and code, the 4 bytes after the checksum being {@code rest}. */
+    public FrameBuilder icmp(int type, int code, int rest) {
+        setProtocol(TransportHeaders.PROTO_ICMP);
+        int h = pos;
+        u8(type);
+        u8(code);
+        u16(0);
+        u32(rest);
+        fixup(FIX_ICMP, h, lastIp);
+        return this;
+    }
+
     public FrameBuilder icmpv6Echo(int id, int seq) {
         setProtocol(TransportHeaders.PROTO_ICMPV6);
         int h = pos;

@@ -17,11 +17,14 @@ class DetectCommandTest {
         CliHarness.Result r = CliHarness.run("detect", file);
         assertThat(r.code()).isZero();
         List<String> lines = r.out().lines().toList();
-        assertThat(lines).hasSize(3);
-        assertThat(lines.get(0)).contains("volumetric", "10.10.10.1");
-        assertThat(lines.get(1)).contains("amplification", "10.10.10.1", "6,737 BACnet (UDP 47808) responses", "from 3,559 reflectors");
-        assertThat(lines.get(2)).isEqualTo(file + ": 9,617 packets (9,617 observed, 0 runts); 2 detections: portscan 0, synflood 0, "
-                + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0");
+        assertThat(lines).hasSize(4);
+        // the reflection from the capture's second, unlisted port (UDP 37810) starts at the same microsecond as the
+        // volumetric bucket; lines are in time order, then by detector name
+        assertThat(lines.get(0)).contains("reflection", "10.10.10.1", "2,377 unsolicited responses from UDP 37810");
+        assertThat(lines.get(1)).contains("volumetric", "10.10.10.1");
+        assertThat(lines.get(2)).contains("amplification", "10.10.10.1", "6,737 BACnet (UDP 47808) responses", "from 3,559 reflectors");
+        assertThat(lines.get(3)).isEqualTo(file + ": 9,617 packets (9,617 observed, 0 runts); 3 detections: portscan 0, synflood 0, "
+                + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0, udpscan 0, sweep 0, slowscan 0, reflection 1, flood 0");
     }
 
     @Test
@@ -74,6 +77,25 @@ class DetectCommandTest {
         // by the 10 s de-duplication; 10,003 SYNs stay under 20,000
         assertThat(r.out()).contains("1 detections: portscan 1, synflood 0");
         assertThat(r.out().lines().findFirst().orElseThrow()).contains("portscan", "192.168.1.7", " x5 ", "1.00 per host:port");
+    }
+
+    @Test
+    void theAddedDetectorsByNameAndTheirSettings() {
+        String dir = TestData.dataDir().resolve("detect").toString();
+        CliHarness.Result r = CliHarness.run("detect", dir + "/nmap-udp-scan.pcap", "--detectors", "udpscan,sweep");
+        assertThat(r.code()).isZero();
+        assertThat(r.out().lines().findFirst().orElseThrow()).contains("udpscan", "10.77.1.1", "500 distinct UDP destination ports on 1 host");
+        assertThat(r.out()).contains("1 detections: udpscan 1, sweep 0");
+        // 501 ports are more than the scan reached
+        assertThat(CliHarness.run("detect", dir + "/nmap-udp-scan.pcap", "--detectors", "udpscan", "--set", "udpscan.minDistinctPorts=501")
+                .out()).contains("0 detections: udpscan 0");
+        // a 2-epoch horizon of 10 s cannot hold the slow scan's 100 targets
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan,flood,reflection").out())
+                .contains("1 detections: slowscan 1, flood 0, reflection 0");
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan", "--set", "slowscan.epochs=2").out())
+                .contains("0 detections: slowscan 0");
+        assertThat(CliHarness.run("detect", dir + "/nmap-slow-syn-scan.pcap", "--detectors", "slowscan", "--set", "slowscan.epochs=1").err())
+                .contains("bad slow scan config");
     }
 
     @Test

@@ -14,7 +14,7 @@ import java.util.Set;
  * The detectors that run in Java on the delivered packets (docs/detectors.md).
  *
  * @param enabled  detector names, each once ("all" is expanded); empty: none
- * @param window   the window of every detector that works in windows (all but volumetric)
+ * @param window   the window of every detector that works in windows (all but volumetric and slowscan)
  * @param settings {@code detector.parameter=value}, as {@code xdpml run --set}; they win over the window
  */
 public record DetectorsSection(List<String> enabled, Duration window, List<String> settings) {

@@ -263,10 +263,15 @@ class AgentConfigLoaderTest {
         assertThat(c.interfaces()).containsExactly(new InterfaceSpec("eth0", XdpMode.NATIVE), InterfaceSpec.of("veth-a"));
         assertThat(c.flows().idleTimeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.flows().activeTimeout()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(c.detectors().enabled()).hasSize(6).contains("anomaly");
+        assertThat(c.detectors().enabled()).containsExactlyElementsOf(io.xdpml.detect.Detectors.names())
+                .contains("anomaly", "udpscan", "sweep", "slowscan", "reflection", "flood");
         assertThat(c.detectors().window()).isEqualTo(Duration.ofMillis(500));
         assertThat(c.detectors().settings()).containsExactly("synflood.minSyns=1000", "volumetric.bucketNanos=1000000000");
         assertThat(c.detectors().allSettings()).contains("portscan.windowNanos=500000000");
+        // slowscan keeps its epochs (its horizon is meant to be minutes); the other windowed detectors take the window
+        assertThat(c.detectors().allSettings()).contains("udpscan.windowNanos=500000000", "flood.windowNanos=500000000")
+                .noneMatch(x -> x.startsWith("slowscan."));
+        assertThat(c.detectors().create()).hasSize(io.xdpml.detect.Detectors.names().size());
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40));
@@ -993,5 +998,19 @@ class AgentConfigLoaderTest {
         assertThat(Durations.format(Duration.ofSeconds(120))).isEqualTo("2m");
         assertThat(Durations.format(Duration.ofNanos(1))).isEqualTo("0.000000001s");
         assertThatThrownBy(() -> Durations.parse("1d")).hasMessageContaining("not a duration");
+    }
+
+    @Test
+    void theNewDetectorsAreValidNames() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                detectors:
+                  enabled: [udpscan, sweep, slowscan, reflection, flood]
+                  set: {slowscan.epochs: 12, flood.minPps: 2000}
+                """));
+        assertThat(c.detectors().enabled()).containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
+        assertThat(c.detectors().settings()).containsExactly("slowscan.epochs=12", "flood.minPps=2000");
+        assertThat(c.detectors().create()).extracting(io.xdpml.detect.Detector::name)
+                .containsExactly("udpscan", "sweep", "slowscan", "reflection", "flood");
     }
 }

@@ -1,0 +1,280 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Single- and few-source floods of any protocol, per destination in windows of packet time: the
+ * packets and bytes a destination receives outside of conversations, split by protocol (TCP, UDP,
+ * ICMP, other), and its
+ * heaviest senders in a Space-Saving table of {@value #HEAVY_SLOTS} counters (as {@link SynFloodDetector}:
+ * every sender of more than 1/{@value #HEAVY_SLOTS} of its packets is in it, whatever came first).
+ * Reported when the destination received at least {@code minPackets} packets at {@code minPps}
+ * packets/s or more (over the window's span, at least 1 s) and its heaviest senders (each with at
+ * least {@code minSourceShare} of its packets for certain, at most {@value #MAX_SOURCES}) together
+ * sent at least {@code minNamedShare} of them: those are named as the sources. A flood from many
+ * (or spoofed) sources names no one and is left to {@code volumetric} and {@code synflood}.
+ *
+ * <p>Conversations are not floods: TCP segments with ACK set (the data and acknowledgements of a
+ * connection, e.g. a bulk download) and RSTs (a SYN flood's victim resets towards the flooder:
+ * backscatter, not an attack) are not counted at all, only SYNs and other segments without ACK; and a sender of UDP that the destination answers with UDP (at least
+ * {@code minReplyShare} of its packets: QUIC, a game, a call) is not named. ICMP echo requests are
+ * counted whether answered or not (a host answers every ping of a ping flood); echo replies and
+ * IPv6 neighbour discovery are not counted. Nor is a destination whose TCP/UDP packets (when they are
+ * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
+ * a fast scan (portscan, udpscan), not a flood.
+ */
+public final class FloodDetector implements Detector {
+    public static final String NAME = "flood";
+    static final int HEAVY_SLOTS = 16;
+    static final int MAX_SOURCES = 8;
+    private static final String[] PROTOCOL = {"TCP", "UDP", "ICMP", "other"};
+
+    /**
+     * @param windowNanos    window length
+     * @param minPackets     packets per window to one destination before anything is reported
+     * @param minPps         and their rate, per second over the window's span (at least 1 s)
+     * @param minSourceShare a sender is named with at least this share of the destination's packets
+     * @param minNamedShare  the named senders together sent at least this share
+     * @param minReplyShare  a sender answered by the destination with UDP for at least this share of its packets is in a conversation
+     * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
+     * @param maxDestinations destinations tracked per window (more are counted, not tracked)
+     */
+    public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
+            double minReplyShare, double minPacketsPerPort, int maxDestinations) {
+        public Config {
+            if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
+                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1) {
+                throw new IllegalArgumentException("bad flood config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20);
+        }
+    }
+
+    private static final class Destination {
+        final long hi;
+        final long lo;
+        long first = Long.MAX_VALUE;
+        long last;
+        long packets;
+        long bytes;
+        final long[] byProtocol = new long[4];
+        int ports;
+        int lastPort;
+        final long[] heavyHi = new long[HEAVY_SLOTS];
+        final long[] heavyLo = new long[HEAVY_SLOTS];
+        final long[] heavyCount = new long[HEAVY_SLOTS];
+        final long[] heavyError = new long[HEAVY_SLOTS];
+        /** UDP packets the destination sent back to the sender of the slot (since the slot was taken). */
+        final long[] heavyBack = new long[HEAVY_SLOTS];
+        int heavyUsed;
+
+        void back(long hi, long lo) {
+            for (int i = 0; i < heavyUsed; i++) {
+                if (heavyHi[i] == hi && heavyLo[i] == lo) {
+                    heavyBack[i]++;
+                    return;
+                }
+            }
+        }
+
+        Destination(long hi, long lo) {
+            this.hi = hi;
+            this.lo = lo;
+        }
+
+        void heavy(long hi, long lo) {
+            int min = 0;
+            for (int i = 0; i < heavyUsed; i++) {
+                if (heavyHi[i] == hi && heavyLo[i] == lo) {
+                    heavyCount[i]++;
+                    return;
+                }
+                if (heavyCount[i] < heavyCount[min]) {
+                    min = i;
+                }
+            }
+            if (heavyUsed < HEAVY_SLOTS) {
+                int i = heavyUsed++;
+                heavyHi[i] = hi;
+                heavyLo[i] = lo;
+                heavyCount[i] = 1;
+                heavyError[i] = 0;
+                heavyBack[i] = 0;
+                return;
+            }
+            heavyHi[min] = hi;
+            heavyLo[min] = lo;
+            heavyBack[min] = 0;
+            heavyError[min] = heavyCount[min];
+            heavyCount[min]++;
+        }
+    }
+
+    private final Config config;
+    private final TumblingWindow window;
+    private final LongObjectMap<Destination> destinations = new LongObjectMap<>(1024);
+    private final LongHashSet ports = new LongHashSet(1024);
+    private long untracked;
+
+    public FloodDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+    }
+
+    public FloodDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    static int protocolClass(int protocol) {
+        return switch (protocol) {
+            case 6 -> 0;
+            case 17 -> 1;
+            case 1, 58 -> 2;
+            default -> 3;
+        };
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (!p.isIp()) {
+            return;
+        }
+        if (p.isTcp() && (p.tcpFlags() & (PacketObservation.TCP_ACK | PacketObservation.TCP_RST)) != 0) {
+            return; // a connection's data or acknowledgement (SYN-ACK included), or a reset (a flood's victim answers with them)
+        }
+        if (p.isEchoReply() || (p.protocol() == 58 && p.icmpType() >= 133 && p.icmpType() <= 137)) {
+            return; // answers to pings; IPv6 neighbour discovery
+        }
+        if (p.isUdp()) {
+            Destination from = destinations.get(p.sourceKey());
+            if (from != null) {
+                from.back(p.destinationHi(), p.destinationLo());
+            }
+        }
+        long key = p.destinationKey();
+        Destination d = destinations.get(key);
+        if (d == null) {
+            if (destinations.size() >= config.maxDestinations()) {
+                untracked++;
+                return;
+            }
+            d = new Destination(p.destinationHi(), p.destinationLo());
+            destinations.putNew(key, d);
+        }
+        d.packets++;
+        d.bytes += p.length();
+        d.first = Math.min(d.first, t);
+        d.last = Math.max(d.last, t);
+        int c = protocolClass(p.protocol());
+        d.byProtocol[c]++;
+        if (c < 2 && ports.add(Addresses.pair(key, ((long) c << 16) | p.destinationPort()))) {
+            d.ports++;
+            d.lastPort = p.destinationPort();
+        }
+        d.heavy(p.sourceHi(), p.sourceLo());
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    /** Destinations not tracked because the table was full (all windows so far). */
+    public long untracked() {
+        return untracked;
+    }
+
+    private void close(DetectionSink sink) {
+        destinations.forEach(d -> {
+            if (d.packets < config.minPackets()) {
+                return;
+            }
+            double pps = Detections.rate(d.packets, Math.max(d.last - d.first, 1_000_000_000L));
+            if (pps < config.minPps()) {
+                return;
+            }
+            long ported = d.byProtocol[0] + d.byProtocol[1];
+            if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
+                return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
+            }
+            long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
+            List<Integer> top = new ArrayList<>();
+            long conversing = 0;
+            for (int i = 0; i < d.heavyUsed; i++) {
+                long sure = d.heavyCount[i] - d.heavyError[i];
+                if (sure >= min) {
+                    if (d.heavyBack[i] >= sure * config.minReplyShare()) {
+                        conversing++;
+                    } else {
+                        top.add(i);
+                    }
+                }
+            }
+            top.sort((a, b) -> Long.compare(d.heavyCount[b], d.heavyCount[a]));
+            if (top.size() > MAX_SOURCES) {
+                top = top.subList(0, MAX_SOURCES);
+            }
+            long named = 0;
+            List<String> sources = new ArrayList<>();
+            List<String> senders = new ArrayList<>();
+            for (int i : top) {
+                named += d.heavyCount[i] - d.heavyError[i];
+                String a = Addresses.text(d.heavyHi[i], d.heavyLo[i]);
+                sources.add(a);
+                senders.add(a + " " + Detections.count(d.heavyCount[i] - d.heavyError[i]));
+            }
+            double share = (double) named / d.packets;
+            if (sources.isEmpty() || share < config.minNamedShare()) {
+                return;
+            }
+            if (conversing > 0) {
+                senders.add(conversing + " more answered by UDP, not named");
+            }
+            int major = 0;
+            for (int c = 1; c < 4; c++) {
+                if (d.byProtocol[c] > d.byProtocol[major]) {
+                    major = c;
+                }
+            }
+            List<String> reasons = new ArrayList<>();
+            reasons.add(Detections.count(d.packets) + " packets, " + Detections.bytes(d.bytes) + " in " + Detections.seconds(d.last - d.first)
+                    + " (" + Detections.rateText(pps, "packet") + ")");
+            StringBuilder mix = new StringBuilder();
+            for (int c = 0; c < 4; c++) {
+                if (d.byProtocol[c] > 0) {
+                    mix.append(mix.isEmpty() ? "" : ", ").append(Detections.count(d.byProtocol[c])).append(' ').append(PROTOCOL[c]);
+                }
+            }
+            reasons.add(mix + (major < 2 ? " to " + (d.ports == 1 ? "port " + d.lastPort : Detections.count(d.ports) + " ports") : ""));
+            reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
+                    + "%: " + String.join(", ", senders));
+            Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
+            // the target when one protocol is nearly all of it (its port when one port is)
+            if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {
+                int protocol = major == 0 ? 6 : major == 1 ? 17 : Addresses.isV4(d.hi, d.lo) ? 1 : 58;
+                int port = major < 2 && d.ports == 1 ? d.lastPort : 0;
+                out = out.withTarget(new Detection.Target(Addresses.inet(d.hi, d.lo), protocol, 0, port));
+            }
+            sink.report(out);
+        });
+        destinations.clear();
+        ports.clear();
+        window.close();
+    }
+}

@@ -1,0 +1,216 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * UDP reflection and amplification from any service port, recognised by behaviour rather than by
+ * a list of services ({@link AmplificationDetector} keeps the list), per (victim, service port) in
+ * windows of packet time.
+ *
+ * <p>Every UDP datagram from port P to the victim's port Q is a response, <em>unsolicited</em>
+ * unless the victim itself sent from Q to port P (to any host: a multicast or broadcast discovery
+ * is answered by unicast) in this window or the previous one. Per victim and P: responses,
+ * unsolicited responses and their bytes, the distinct reflectors that sent them, and the bytes the
+ * victim sent to port P (its requests). Reported when at least {@code minResponseBytes} of
+ * unsolicited responses came from at least {@code minReflectors} reflectors, at least
+ * {@code minUnsolicitedShare} of all responses from P were unsolicited, and the unsolicited bytes
+ * are at least {@code minAmplification} times the victim's request bytes (none at all: unbounded,
+ * the requests were spoofed). Many clients answered by one server are many victims of one
+ * reflector each, never 20 reflectors; a client's own requests make its answers solicited.
+ * Multicast and broadcast destinations are not victims. Ports in
+ * {@link AmplificationDetector#DEFAULT_SERVICES} are left to {@code amplification} unless
+ * {@code listedServicesToo} is 1.
+ */
+public final class ReflectionDetector implements Detector {
+    public static final String NAME = "reflection";
+    private static final long UNSOLICITED_TAG = 0x554e_534f_4c00_0000L;
+
+    /**
+     * @param windowNanos         window length
+     * @param minResponseBytes    unsolicited response bytes per window towards one victim from one port
+     * @param minReflectors       distinct reflectors of those
+     * @param minAmplification    unsolicited response bytes per request byte the victim sent to that port
+     * @param minUnsolicitedShare at least this share of the responses from the port unsolicited
+     * @param listedServicesToo   1: also the ports {@code amplification} watches; 0: leave them to it
+     * @param maxVictims          (victim, port) pairs tracked per window (more are counted, not tracked)
+     */
+    public record Config(long windowNanos, long minResponseBytes, int minReflectors, double minAmplification, double minUnsolicitedShare,
+            int listedServicesToo, int maxVictims) {
+        public Config {
+            if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0
+                    || !(minUnsolicitedShare >= 0 && minUnsolicitedShare <= 1) || (listedServicesToo != 0 && listedServicesToo != 1)
+                    || maxVictims < 1) {
+                throw new IllegalArgumentException("bad reflection config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20);
+        }
+    }
+
+    private static final class Victim {
+        final long hi;
+        final long lo;
+        final int port;
+        long first = Long.MAX_VALUE;
+        long last;
+        long responses;
+        long unsolicited;
+        long unsolicitedBytes;
+        int reflectors;
+        long requests;
+        long requestBytes;
+
+        Victim(long hi, long lo, int port) {
+            this.hi = hi;
+            this.lo = lo;
+            this.port = port;
+        }
+    }
+
+    private final Config config;
+    private final boolean[] skipped = new boolean[65536];
+    private final TumblingWindow window;
+    private final LongObjectMap<Victim> victims = new LongObjectMap<>(1024);
+    private final LongHashSet reflectors = new LongHashSet(4096);
+    /** (host, its port, port it sent to) of this window and of the previous one: what makes a response solicited. */
+    private LongHashSet asked = new LongHashSet(4096);
+    private LongHashSet askedBefore = new LongHashSet(4096);
+    private long untracked;
+
+    public ReflectionDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+        if (config.listedServicesToo() == 0) {
+            for (int port : AmplificationDetector.DEFAULT_SERVICES.keySet()) {
+                skipped[port] = true;
+            }
+        }
+    }
+
+    public ReflectionDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    /** (victim, port) pairs not tracked because the table was full (all windows so far). */
+    public long untracked() {
+        return untracked;
+    }
+
+    private Victim victim(long key, long hi, long lo, int port) {
+        long k = Addresses.pair(key, port);
+        Victim v = victims.get(k);
+        if (v == null) {
+            if (victims.size() >= config.maxVictims()) {
+                untracked++;
+                return null;
+            }
+            v = new Victim(hi, lo, port);
+            victims.putNew(k, v);
+        }
+        return v;
+    }
+
+    private static long askKey(long host, int hostPort, int servicePort) {
+        return Addresses.pair(Addresses.pair(host, hostPort), servicePort);
+    }
+
+    static boolean groupDestination(PacketObservation p) {
+        if (Addresses.isV4(p.destinationHi(), p.destinationLo())) {
+            int a = (int) p.destinationLo();
+            return (a >>> 28) == 0xe || a == -1 || (a & 0xff) == 0xff;
+        }
+        return (p.destinationHi() >>> 56) == 0xff;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (!p.isUdp()) {
+            return;
+        }
+        int sport = p.sourcePort();
+        int dport = p.destinationPort();
+        asked.add(askKey(p.sourceKey(), sport, dport));
+        if (!skipped[sport] && !groupDestination(p)) {
+            Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
+            if (v != null) {
+                v.responses++;
+                long k = askKey(p.destinationKey(), dport, sport);
+                if (!asked.contains(k) && !askedBefore.contains(k)) {
+                    v.unsolicited++;
+                    v.unsolicitedBytes += p.length();
+                    v.first = Math.min(v.first, t);
+                    v.last = Math.max(v.last, t);
+                    if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG))) {
+                        v.reflectors++;
+                    }
+                }
+            }
+        }
+        if (!skipped[dport]) {
+            Victim v = victims.get(Addresses.pair(p.sourceKey(), dport));
+            if (v != null) {
+                v.requests++;
+                v.requestBytes += p.length();
+            } else if (victims.size() < config.maxVictims()) {
+                v = new Victim(p.sourceHi(), p.sourceLo(), dport);
+                v.requests = 1;
+                v.requestBytes = p.length();
+                victims.putNew(Addresses.pair(p.sourceKey(), dport), v);
+            }
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    private void close(DetectionSink sink) {
+        victims.forEach(v -> {
+            if (v.unsolicitedBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()
+                    || v.unsolicited < config.minUnsolicitedShare() * v.responses) {
+                return;
+            }
+            double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.unsolicitedBytes / v.requestBytes;
+            if (amplification < config.minAmplification()) {
+                return;
+            }
+            String service = AmplificationDetector.DEFAULT_SERVICES.containsKey(v.port)
+                    ? AmplificationDetector.DEFAULT_SERVICES.get(v.port) + " (UDP " + v.port + ")" : "UDP " + v.port;
+            List<String> reasons = new ArrayList<>();
+            reasons.add(Detections.count(v.unsolicited) + " unsolicited responses from " + service + ", " + Detections.bytes(v.unsolicitedBytes)
+                    + " in " + Detections.seconds(v.last - v.first) + " ("
+                    + Detections.rateText(Detections.rate(v.unsolicitedBytes * 8, v.last - v.first), "bit") + ")");
+            reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
+            reasons.add(Detections.ratio(100.0 * v.unsolicited / v.responses) + "% of " + Detections.count(v.responses)
+                    + " datagrams from UDP " + v.port + " answer nothing the victim sent");
+            reasons.add(v.requestBytes == 0 ? "no requests sent by the victim to UDP " + v.port + " (spoofed)"
+                    : Detections.count(v.requests) + " requests to UDP " + v.port + ", " + Detections.bytes(v.requestBytes)
+                            + " (amplification " + Detections.ratio(amplification) + "x)");
+            sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
+                    reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
+        });
+        victims.clear();
+        reflectors.clear();
+        LongHashSet previous = askedBefore;
+        askedBefore = asked;
+        asked = previous;
+        asked.clear();
+        window.close();
+    }
+}

@@ -1,0 +1,323 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Scans slower than one window: per source, over a horizon of {@code epochs} consecutive epochs of
+ * {@code epochNanos} of packet time (5 minutes by default), the distinct targets it probed (TCP
+ * segments without ACK and RST to a host:port, UDP datagrams to a host:port, ICMP echo requests
+ * to a host), its probes and the answers it got (SYN-ACKs, echo replies, UDP datagrams to it).
+ *
+ * <p>Memory is bounded: per source and epoch, a bitmap of {@value #BITS} bits where each target
+ * sets the bit its hash picks, the epoch's exact distinct count, probes and answers; the distinct
+ * targets over the horizon are estimated from the union (OR) of the epochs' bitmaps by linear
+ * counting (n = -m ln(zero bits / m), a few percent off below ~500 targets; a bitmap with no zero
+ * bit left reads as its saturation value, said as "at least"). An epoch drops out of every
+ * source's bitmaps when the horizon moves past it; sources with no probe left in the horizon are
+ * dropped; at most {@code maxSources} are tracked (more are counted in {@link #untracked()}). A source
+ * gets its entry at its second probe within an epoch (the first is only noted, and not counted), so
+ * that a spoofed flood, one probe per source, costs no entries.
+ *
+ * <p>Reported at the end of an epoch in which the source probed, when it reached at least
+ * {@code minDistinctTargets} over the horizon while no single epoch reached it (a scan that one
+ * window shows is for portscan, udpscan and sweep), with at most {@code maxProbesPerTarget}
+ * probes per target and at most {@code maxReplyRatio} answers per probe (a client's connections
+ * and requests are answered; most of a scan's probes are not). Re-reported once per horizon while
+ * the scan lasts. Multicast and broadcast destinations are not targets, and a UDP datagram to a
+ * host:port that sent the source a datagram in this epoch or the previous one is an answer, not a
+ * probe (a server answering many clients slowly is no scanner).
+ */
+public final class SlowScanDetector implements Detector {
+    public static final String NAME = "slowscan";
+    static final int BITS = 256;
+    private static final int WORDS = BITS / 64;
+    /** What a bitmap with no zero bit left reads as (where linear counting stops: m ln m). */
+    static final double SATURATED = BITS * Math.log(BITS);
+
+    /**
+     * @param epochNanos          epoch length
+     * @param epochs              epochs in the horizon
+     * @param minDistinctTargets  distinct targets over the horizon that make a scan (and that no single epoch reaches)
+     * @param maxProbesPerTarget  at most this many probes per distinct target, on average
+     * @param maxReplyRatio       at most this many answers per probe
+     * @param maxSources          sources tracked
+     */
+    public record Config(long epochNanos, int epochs, int minDistinctTargets, double maxProbesPerTarget, double maxReplyRatio,
+            int maxSources) {
+        public Config {
+            if (epochNanos <= 0 || epochs < 2 || epochs > 1024 || minDistinctTargets < 2 || minDistinctTargets > SATURATED
+                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1) {
+                throw new IllegalArgumentException("bad slow scan config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 30, 100, 3.0, 0.2, 16_384);
+        }
+    }
+
+    private static final class Source {
+        final long hi;
+        final long lo;
+        final long[] bits;
+        final int[] distinct;
+        final long[] probes;
+        final long[] answers;
+        /** Time of the first probe of each epoch. */
+        final long[] firstIn;
+        long last;
+        long reportedEpoch = Integer.MIN_VALUE; // far enough back, no overflow in epoch - reportedEpoch
+
+        Source(long hi, long lo, int epochs) {
+            this.hi = hi;
+            this.lo = lo;
+            this.bits = new long[epochs * WORDS];
+            this.distinct = new int[epochs];
+            this.probes = new long[epochs];
+            this.answers = new long[epochs];
+            this.firstIn = new long[epochs];
+        }
+    }
+
+    private final Config config;
+    private LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    /** (source, target) pairs of the current epoch: the exact distinct count per epoch. */
+    private final LongHashSet seen = new LongHashSet(4096);
+    /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
+    private final LongHashSet once = new LongHashSet(4096);
+    /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
+    private LongHashSet heard = new LongHashSet(4096);
+    private LongHashSet heardBefore = new LongHashSet(4096);
+    private final long[] union = new long[WORDS];
+    private long epochStart = Long.MIN_VALUE;
+    private long epoch;
+    private long untracked;
+
+    public SlowScanDetector(Config config) {
+        this.config = config;
+    }
+
+    public SlowScanDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private int slot() {
+        return (int) (epoch % config.epochs());
+    }
+
+    private static boolean groupAddress(PacketObservation p) {
+        if (Addresses.isV4(p.destinationHi(), p.destinationLo())) {
+            int a = (int) p.destinationLo();
+            return (a >>> 28) == 0xe || a == -1 || (a & 0xff) == 0xff;
+        }
+        return (p.destinationHi() >>> 56) == 0xff;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (epochStart == Long.MIN_VALUE) {
+            epochStart = t;
+        }
+        if (t - epochStart >= config.epochNanos()) {
+            long elapsed = (t - epochStart) / config.epochNanos();
+            closeEpoch(sink, true);
+            // epochs without a packet: each one leaves the horizon empty-handed (at most a horizon of them matters)
+            for (long i = 1; i < Math.min(elapsed, config.epochs() + 1L); i++) {
+                closeEpoch(sink, false);
+            }
+            epochStart += elapsed * config.epochNanos();
+        }
+        if (!p.isIp()) {
+            return;
+        }
+        int protocol;
+        int port;
+        if (p.isTcp()) {
+            int f = p.tcpFlags();
+            if (p.isSynAck()) {
+                answer(p.destinationKey());
+                return;
+            }
+            if ((f & (PacketObservation.TCP_ACK | PacketObservation.TCP_RST)) != 0) {
+                return;
+            }
+            protocol = 6;
+            port = p.destinationPort();
+        } else if (p.isUdp()) {
+            answer(p.destinationKey());
+            heard.add(Addresses.pair(Addresses.pair(p.destinationKey(), p.sourceKey()), p.sourcePort()));
+            long k = Addresses.pair(Addresses.pair(p.sourceKey(), p.destinationKey()), p.destinationPort());
+            if (heard.contains(k) || heardBefore.contains(k)) {
+                return; // a server's (or peer's) answer to what it heard: no probe
+            }
+            protocol = 17;
+            port = p.destinationPort();
+        } else if (p.isEchoRequest()) {
+            protocol = 1;
+            port = 0;
+        } else {
+            if (p.isEchoReply()) {
+                answer(p.destinationKey());
+            }
+            return;
+        }
+        if (groupAddress(p)) {
+            return;
+        }
+        long src = p.sourceKey();
+        Source s = sources.get(src);
+        if (s == null) {
+            if (once.add(src)) {
+                return; // its first probe (of the epoch) is only noted: not counted
+            }
+            if (sources.size() >= config.maxSources()) {
+                untracked++;
+                return;
+            }
+            s = new Source(p.sourceHi(), p.sourceLo(), config.epochs());
+            sources.putNew(src, s);
+        }
+        int slot = slot();
+        if (s.probes[slot]++ == 0) {
+            s.firstIn[slot] = t;
+        }
+        s.last = t;
+        long target = Addresses.pair(Addresses.pair(p.destinationKey(), protocol), port);
+        if (seen.add(Addresses.pair(src, target))) {
+            s.distinct[slot]++;
+            int bit = (int) (Addresses.mix(target) & (BITS - 1));
+            s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
+        }
+    }
+
+    private void answer(long to) {
+        Source s = sources.get(to);
+        if (s != null) {
+            s.answers[slot()]++;
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (epochStart != Long.MIN_VALUE) {
+            evaluate(sink);
+        }
+    }
+
+    /** Sources not tracked because the table was full (all epochs so far). */
+    public long untracked() {
+        return untracked;
+    }
+
+    /** The estimated distinct targets of {@code s} over the horizon (linear counting on the union of its bitmaps). */
+    private double estimate(Source s) {
+        java.util.Arrays.fill(union, 0);
+        for (int e = 0; e < config.epochs(); e++) {
+            for (int w = 0; w < WORDS; w++) {
+                union[w] |= s.bits[e * WORDS + w];
+            }
+        }
+        int zeros = 0;
+        for (long w : union) {
+            zeros += Long.bitCount(~w);
+        }
+        return zeros == 0 ? SATURATED : -BITS * Math.log((double) zeros / BITS);
+    }
+
+    private void evaluate(DetectionSink sink) {
+        int slot = slot();
+        sources.forEach(s -> {
+            if (s.probes[slot] == 0 || epoch - s.reportedEpoch < config.epochs()) {
+                return;
+            }
+            double n = estimate(s);
+            if (n < config.minDistinctTargets()) {
+                return;
+            }
+            long probes = 0;
+            long answers = 0;
+            int maxEpoch = 0;
+            int active = 0;
+            long since = Long.MAX_VALUE;
+            for (int e = 0; e < config.epochs(); e++) {
+                if (s.probes[e] > 0) {
+                    since = Math.min(since, s.firstIn[e]);
+                }
+                probes += s.probes[e];
+                answers += s.answers[e];
+                maxEpoch = Math.max(maxEpoch, s.distinct[e]);
+                if (s.probes[e] > 0) {
+                    active++;
+                }
+            }
+            if (maxEpoch >= config.minDistinctTargets()) {
+                return; // one window shows it: the fast detectors' case
+            }
+            double perTarget = probes / n;
+            double replies = (double) answers / probes;
+            if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
+                return;
+            }
+            s.reportedEpoch = epoch;
+            List<String> reasons = new ArrayList<>();
+            reasons.add((n >= SATURATED ? "at least " : "about ") + Detections.count(Math.round(n)) + " distinct targets (host:port) in "
+                    + Detections.seconds(s.last - since) + ", in " + active + " of the last " + config.epochs() + " epochs of "
+                    + Detections.seconds(config.epochNanos()));
+            reasons.add("at most " + Detections.count(maxEpoch) + " in one epoch (" + Detections.count(config.minDistinctTargets())
+                    + " would show in one window)");
+            reasons.add(Detections.count(probes) + " probes (" + Detections.ratio(perTarget) + " per target), " + Detections.count(answers)
+                    + " answers (" + Detections.ratio(replies * 100) + "%)");
+            String scanner = Addresses.text(s.hi, s.lo);
+            sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
+        });
+    }
+
+    /** Ends the current epoch (evaluating it when {@code evaluate}) and moves the horizon on by one. */
+    private void closeEpoch(DetectionSink sink, boolean evaluate) {
+        if (evaluate) {
+            evaluate(sink);
+        }
+        epoch++;
+        int slot = slot();
+        int[] empty = new int[1];
+        sources.forEach(s -> {
+            java.util.Arrays.fill(s.bits, slot * WORDS, slot * WORDS + WORDS, 0);
+            s.distinct[slot] = 0;
+            s.probes[slot] = 0;
+            s.answers[slot] = 0;
+            long left = 0;
+            for (long x : s.probes) {
+                left += x;
+            }
+            if (left == 0) {
+                empty[0]++;
+            }
+        });
+        if (empty[0] > 0 && empty[0] * 4L >= sources.size()) {
+            LongObjectMap<Source> kept = new LongObjectMap<>(Math.max(16, sources.size() - empty[0]));
+            sources.forEach(s -> {
+                long left = 0;
+                for (long x : s.probes) {
+                    left += x;
+                }
+                if (left > 0) {
+                    kept.putNew(Addresses.key(s.hi, s.lo), s);
+                }
+            });
+            sources = kept;
+        }
+        seen.clear();
+        once.clear();
+        LongHashSet previous = heardBefore;
+        heardBefore = heard;
+        heard = previous;
+        heard.clear();
+    }
+}

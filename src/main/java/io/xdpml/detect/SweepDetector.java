@@ -1,0 +1,217 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Host sweeps (host discovery): per source and kind of probe, in windows of packet time, the
+ * distinct hosts it probes and the answers it gets. Three kinds: ICMP echo requests (ping sweep,
+ * {@code nmap -PE}), TCP SYNs (SYN ping, {@code -PS}) and bare TCP ACKs without payload (ACK ping,
+ * {@code -PA}: a live host answers RST). A source is reported for a kind when it probed at least
+ * {@code minDistinctHosts} hosts that way with at most {@code maxProbesPerHost} probes per host on
+ * average: a sweep touches each host once or twice, a client talks to its servers again and again.
+ * ACKs are counted only towards hosts the source has not exchanged a SYN or SYN-ACK with in the
+ * window (an ACK sweep belongs to no connection), and a source whose ACK probes were answered by
+ * more than {@code maxReplyRatio} non-RST packets is not an ACK sweeper (those are its
+ * connections); a source whose SYNs were answered by more than {@code maxReplyRatio} SYN-ACKs is
+ * not a SYN sweeper (a client opening connections to many servers; as portscan's rule); a TCP
+ * sweep asks every host the same port or few, at least {@code minHostsPerPort} hosts per distinct
+ * port (a peer-to-peer client dials each peer at its own port). Echo
+ * replies do not count against an ICMP sweep (on a LAN every host may answer). The horizontal rule of {@code portscan} also reports SYN sweeps (its
+ * {@code minDistinctHosts}); this detector adds ICMP and ACK and tells which kind.
+ */
+public final class SweepDetector implements Detector {
+    public static final String NAME = "sweep";
+
+    static final int ICMP = 0;
+    static final int SYN = 1;
+    static final int ACK = 2;
+    private static final String[] KIND = {"ICMP echo", "TCP SYN", "TCP ACK"};
+
+    /**
+     * @param windowNanos      window length
+     * @param minDistinctHosts distinct hosts probed (of one kind) that make a sweep
+     * @param maxProbesPerHost at most this many probes per distinct host, on average
+     * @param maxReplyRatio    at most this share of SYN probes answered by SYN-ACK, of ACK probes by anything but a RST
+     * @param minHostsPerPort  TCP sweeps: at least this many hosts per distinct destination port (a sweep asks every host the same port)
+     * @param maxSources       sources tracked per window (more are counted, not tracked)
+     */
+    public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, double minHostsPerPort,
+            int maxSources) {
+        public Config {
+            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1) {
+                throw new IllegalArgumentException("bad sweep config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 1 << 20);
+        }
+    }
+
+    private static final class Source {
+        final long hi;
+        final long lo;
+        final long[] first = new long[3];
+        final long[] last = new long[3];
+        final long[] probes = new long[3];
+        final int[] hosts = new int[3];
+        final int[] ports = new int[3];
+        final long[] replies = new long[3];
+        long ackOtherReplies;
+
+        Source(long hi, long lo) {
+            this.hi = hi;
+            this.lo = lo;
+        }
+    }
+
+    private final Config config;
+    private final TumblingWindow window;
+    private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final LongHashSet hosts = new LongHashSet(4096);
+    /** (source, host) pairs with a SYN or SYN-ACK between them in the window: ACKs there belong to connections. */
+    private final LongHashSet connected = new LongHashSet(4096);
+    private long untracked;
+
+    public SweepDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+    }
+
+    public SweepDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private static long tag(long pair, int kind) {
+        return Addresses.pair(pair, kind);
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (!p.isIp()) {
+            return;
+        }
+        long src = p.sourceKey();
+        long dst = p.destinationKey();
+        int kind = -1;
+        if (p.isEchoRequest()) {
+            kind = ICMP;
+        } else if (p.isEchoReply()) {
+            reply(dst, ICMP);
+        } else if (p.isTcp()) {
+            int f = p.tcpFlags();
+            if (p.isSyn()) {
+                kind = SYN;
+                connected.add(Addresses.pair(src, dst));
+            } else if (p.isSynAck()) {
+                reply(dst, SYN);
+                connected.add(Addresses.pair(dst, src));
+            } else if ((f & PacketObservation.TCP_RST) != 0) {
+                reply(dst, ACK);
+            } else if ((f & (PacketObservation.TCP_ACK | PacketObservation.TCP_FIN | PacketObservation.TCP_PSH)) == PacketObservation.TCP_ACK
+                    && p.payloadLength() == 0 && !connected.contains(Addresses.pair(src, dst))
+                    && !connected.contains(Addresses.pair(dst, src))) {
+                kind = ACK;
+            } else {
+                Source to = sources.get(dst);
+                if (to != null && to.probes[ACK] > 0) {
+                    to.ackOtherReplies++;
+                }
+            }
+        }
+        if (kind < 0) {
+            return;
+        }
+        Source s = sources.get(src);
+        if (s == null) {
+            if (sources.size() >= config.maxSources()) {
+                untracked++;
+                return;
+            }
+            s = new Source(p.sourceHi(), p.sourceLo());
+            sources.putNew(src, s);
+        }
+        if (s.probes[kind]++ == 0) {
+            s.first[kind] = t;
+        }
+        s.last[kind] = t;
+        if (hosts.add(tag(Addresses.pair(src, dst), kind))) {
+            s.hosts[kind]++;
+        }
+        if (kind != ICMP && hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind))) {
+            s.ports[kind]++;
+        }
+    }
+
+    private void reply(long to, int kind) {
+        Source s = sources.get(to);
+        if (s != null) {
+            s.replies[kind]++;
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    /** Sources not tracked because the table was full (all windows so far). */
+    public long untracked() {
+        return untracked;
+    }
+
+    private void close(DetectionSink sink) {
+        sources.forEach(s -> {
+            List<String> reasons = new ArrayList<>();
+            double score = 0;
+            long first = Long.MAX_VALUE;
+            for (int k = 0; k < 3; k++) {
+                if (s.hosts[k] < config.minDistinctHosts()) {
+                    continue;
+                }
+                double perHost = (double) s.probes[k] / s.hosts[k];
+                if (perHost > config.maxProbesPerHost()) {
+                    continue;
+                }
+                if (k == ACK && (double) s.ackOtherReplies / s.probes[k] > config.maxReplyRatio()) {
+                    continue;
+                }
+                if (k == SYN && (double) s.replies[k] / s.probes[k] > config.maxReplyRatio()) {
+                    continue;
+                }
+                if (k != ICMP && s.hosts[k] < config.minHostsPerPort() * s.ports[k]) {
+                    continue; // a different port for about every host: a P2P client dialling its peers, not a sweep
+                }
+                score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
+                first = Math.min(first, s.first[k]);
+                reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
+                        + (k == ICMP ? "" : s.ports[k] == 1 ? " on 1 port" : " on " + Detections.count(s.ports[k]) + " ports") + " in "
+                        + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
+                        + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
+                        + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));
+            }
+            if (reasons.isEmpty()) {
+                return;
+            }
+            String sweeper = Addresses.text(s.hi, s.lo);
+            sink.report(Detection.of(first, NAME, sweeper, score, reasons, List.of(sweeper)));
+        });
+        sources.clear();
+        hosts.clear();
+        connected.clear();
+        window.close();
+    }
+}

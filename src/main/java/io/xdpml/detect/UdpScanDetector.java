@@ -1,0 +1,178 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * UDP port scans: per source, in windows of packet time, the UDP datagrams it sends (probes), the
+ * distinct destination ports, hosts and (host, port) targets they reach, the ICMP port-unreachable
+ * messages it receives (a closed UDP port's answer: nmap -sU reads them) and the UDP datagrams it
+ * receives (answers). A source is reported when it reached at least {@code minDistinctPorts} ports
+ * with at least {@code minPortsPerHost} ports per host on average (vertical: a peer-to-peer client
+ * also talks to many ports, but about one per host), or at least {@code minDistinctHosts} hosts with
+ * at least {@code minHostsPerPort} hosts per port (horizontal), with at most
+ * {@code maxProbesPerTarget} probes per target on average and at most {@code maxReplyRatio} of its
+ * probes answered by UDP (a client's requests are answered; a scan's are met by silence or
+ * port-unreachable).
+ */
+public final class UdpScanDetector implements Detector {
+    public static final String NAME = "udpscan";
+
+    /**
+     * @param windowNanos        window length
+     * @param minDistinctPorts   distinct destination ports that make a vertical scan
+     * @param minPortsPerHost    and distinct ports per distinct host, on average
+     * @param minDistinctHosts   distinct destination hosts that make a horizontal scan
+     * @param minHostsPerPort    and distinct hosts per distinct port, on average
+     * @param maxProbesPerTarget at most this many datagrams per distinct (host, port), on average
+     * @param maxReplyRatio      at most this share of probes answered by a UDP datagram
+     * @param maxSources         sources tracked per window (more are counted, not tracked)
+     */
+    public record Config(long windowNanos, int minDistinctPorts, double minPortsPerHost, int minDistinctHosts, double minHostsPerPort,
+            double maxProbesPerTarget, double maxReplyRatio, int maxSources) {
+        public Config {
+            if (windowNanos <= 0 || minDistinctPorts < 1 || minPortsPerHost < 1 || minDistinctHosts < 1 || minHostsPerPort < 1
+                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1) {
+                throw new IllegalArgumentException("bad UDP scan config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 100, 10, 50, 10, 3.0, 0.2, 1 << 20);
+        }
+    }
+
+    private static final class Source {
+        final long hi;
+        final long lo;
+        long first;
+        long last;
+        long probes;
+        int ports;
+        int hosts;
+        int targets;
+        long lastHostHi;
+        long lastHostLo;
+        long unreachables;
+        long replies;
+
+        Source(long hi, long lo, long first) {
+            this.hi = hi;
+            this.lo = lo;
+            this.first = first;
+        }
+    }
+
+    private final Config config;
+    private final TumblingWindow window;
+    private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final LongHashSet ports = new LongHashSet(4096);
+    private final LongHashSet hosts = new LongHashSet(4096);
+    private final LongHashSet targets = new LongHashSet(4096);
+    private long untracked;
+
+    public UdpScanDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+    }
+
+    public UdpScanDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        if (window.endsBefore(t)) {
+            close(sink);
+        }
+        window.enter(t);
+        if (p.isUdp()) {
+            Source to = sources.get(p.destinationKey());
+            if (to != null) {
+                to.replies++;
+            }
+            long src = p.sourceKey();
+            Source s = sources.get(src);
+            if (s == null) {
+                if (sources.size() >= config.maxSources()) {
+                    untracked++;
+                    return;
+                }
+                s = new Source(p.sourceHi(), p.sourceLo(), t);
+                sources.putNew(src, s);
+            }
+            s.probes++;
+            s.last = t;
+            long dst = p.destinationKey();
+            int port = p.destinationPort();
+            if (ports.add(Addresses.pair(src, port))) {
+                s.ports++;
+            }
+            if (hosts.add(Addresses.pair(src, dst))) {
+                s.hosts++;
+                s.lastHostHi = p.destinationHi();
+                s.lastHostLo = p.destinationLo();
+            }
+            if (targets.add(Addresses.pair(Addresses.pair(src, dst), port))) {
+                s.targets++;
+            }
+        } else if (p.isPortUnreachable()) {
+            Source s = sources.get(p.destinationKey());
+            if (s != null) {
+                s.unreachables++;
+            }
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    /** Sources not tracked because the table was full (all windows so far). */
+    public long untracked() {
+        return untracked;
+    }
+
+    private void close(DetectionSink sink) {
+        sources.forEach(s -> {
+            boolean vertical = s.ports >= config.minDistinctPorts() && (double) s.ports / s.hosts >= config.minPortsPerHost();
+            boolean horizontal = s.hosts >= config.minDistinctHosts() && (double) s.hosts / s.ports >= config.minHostsPerPort();
+            if (!vertical && !horizontal) {
+                return;
+            }
+            double perTarget = (double) s.probes / s.targets;
+            double replies = (double) s.replies / s.probes;
+            if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
+                return;
+            }
+            double score = Math.max(vertical ? (double) s.ports / config.minDistinctPorts() : 0,
+                    horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
+            List<String> reasons = new ArrayList<>();
+            reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(s.hosts)
+                    + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+            reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
+            reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
+                    + Detections.ratio(replies * 100) + "%)");
+            String scanner = Addresses.text(s.hi, s.lo);
+            Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));
+            if (s.hosts == 1) {
+                d = d.withTarget(new Detection.Target(Addresses.inet(s.lastHostHi, s.lastHostLo), 17, 0, 0));
+            }
+            sink.report(d);
+        });
+        sources.clear();
+        ports.clear();
+        hosts.clear();
+        targets.clear();
+        window.close();
+    }
+}
