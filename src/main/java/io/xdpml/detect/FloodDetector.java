@@ -2,6 +2,7 @@ package io.xdpml.detect;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntPredicate;
 
 /**
  * Single- and few-source floods of any protocol, per destination in windows of packet time: the
@@ -64,53 +65,12 @@ public final class FloodDetector implements Detector {
         final long[] byProtocol = new long[4];
         int ports;
         int lastPort;
-        final long[] heavyHi = new long[HEAVY_SLOTS];
-        final long[] heavyLo = new long[HEAVY_SLOTS];
-        final long[] heavyCount = new long[HEAVY_SLOTS];
-        final long[] heavyError = new long[HEAVY_SLOTS];
-        /** UDP packets the destination sent back to the sender of the slot (since the slot was taken). */
-        final long[] heavyBack = new long[HEAVY_SLOTS];
-        int heavyUsed;
-
-        void back(long hi, long lo) {
-            for (int i = 0; i < heavyUsed; i++) {
-                if (heavyHi[i] == hi && heavyLo[i] == lo) {
-                    heavyBack[i]++;
-                    return;
-                }
-            }
-        }
+        /** The heaviest senders; the extra counter: UDP packets the destination sent back to the sender (since it took its slot). */
+        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
 
         Destination(long hi, long lo) {
             this.hi = hi;
             this.lo = lo;
-        }
-
-        void heavy(long hi, long lo) {
-            int min = 0;
-            for (int i = 0; i < heavyUsed; i++) {
-                if (heavyHi[i] == hi && heavyLo[i] == lo) {
-                    heavyCount[i]++;
-                    return;
-                }
-                if (heavyCount[i] < heavyCount[min]) {
-                    min = i;
-                }
-            }
-            if (heavyUsed < HEAVY_SLOTS) {
-                int i = heavyUsed++;
-                heavyHi[i] = hi;
-                heavyLo[i] = lo;
-                heavyCount[i] = 1;
-                heavyError[i] = 0;
-                heavyBack[i] = 0;
-                return;
-            }
-            heavyHi[min] = hi;
-            heavyLo[min] = lo;
-            heavyBack[min] = 0;
-            heavyError[min] = heavyCount[min];
-            heavyCount[min]++;
         }
     }
 
@@ -162,7 +122,7 @@ public final class FloodDetector implements Detector {
         if (p.isUdp()) {
             Destination from = destinations.get(p.sourceKey());
             if (from != null) {
-                from.back(p.destinationHi(), p.destinationLo());
+                from.senders.addExtra(p.destinationHi(), p.destinationLo());
             }
         }
         long key = p.destinationKey();
@@ -185,7 +145,7 @@ public final class FloodDetector implements Detector {
             d.ports++;
             d.lastPort = p.destinationPort();
         }
-        d.heavy(p.sourceHi(), p.sourceLo());
+        d.senders.add(p.sourceHi(), p.sourceLo());
     }
 
     @Override
@@ -214,19 +174,16 @@ public final class FloodDetector implements Detector {
                 return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
             }
             long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
-            List<Integer> top = new ArrayList<>();
+            HeavyHitters heavy = d.senders;
+            IntPredicate certain = i -> heavy.sure(i) >= min;
+            IntPredicate answered = i -> heavy.extra(i) >= heavy.sure(i) * config.minReplyShare();
             long conversing = 0;
-            for (int i = 0; i < d.heavyUsed; i++) {
-                long sure = d.heavyCount[i] - d.heavyError[i];
-                if (sure >= min) {
-                    if (d.heavyBack[i] >= sure * config.minReplyShare()) {
-                        conversing++;
-                    } else {
-                        top.add(i);
-                    }
+            for (int i = 0; i < heavy.size(); i++) {
+                if (certain.test(i) && answered.test(i)) {
+                    conversing++;
                 }
             }
-            top.sort((a, b) -> Long.compare(d.heavyCount[b], d.heavyCount[a]));
+            List<Integer> top = heavy.byCount(certain.and(answered.negate()));
             if (top.size() > MAX_SOURCES) {
                 top = top.subList(0, MAX_SOURCES);
             }
@@ -234,10 +191,10 @@ public final class FloodDetector implements Detector {
             List<String> sources = new ArrayList<>();
             List<String> senders = new ArrayList<>();
             for (int i : top) {
-                named += d.heavyCount[i] - d.heavyError[i];
-                String a = Addresses.text(d.heavyHi[i], d.heavyLo[i]);
+                named += heavy.sure(i);
+                String a = heavy.address(i);
                 sources.add(a);
-                senders.add(a + " " + Detections.count(d.heavyCount[i] - d.heavyError[i]));
+                senders.add(a + " " + Detections.count(heavy.sure(i)));
             }
             double share = (double) named / d.packets;
             if (sources.isEmpty() || share < config.minNamedShare()) {

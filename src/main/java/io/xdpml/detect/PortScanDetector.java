@@ -37,15 +37,12 @@ public final class PortScanDetector implements Detector {
         }
     }
 
-    private static final class Source {
+    private static final class Source extends DistinctTargets.Counts {
         final long hi;
         final long lo;
         long first;
         long last;
         long probes;
-        int ports;
-        int hosts;
-        int targets;
         long synAcks;
 
         Source(long hi, long lo, long first) {
@@ -58,9 +55,7 @@ public final class PortScanDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
-    private final LongHashSet ports = new LongHashSet(4096);
-    private final LongHashSet hosts = new LongHashSet(4096);
-    private final LongHashSet targets = new LongHashSet(4096);
+    private final DistinctTargets reached = new DistinctTargets();
     private long untracked;
 
     public PortScanDetector(Config config) {
@@ -101,17 +96,7 @@ public final class PortScanDetector implements Detector {
             }
             s.probes++;
             s.last = t;
-            long dst = p.destinationKey();
-            int port = p.destinationPort();
-            if (ports.add(Addresses.pair(src, port))) {
-                s.ports++;
-            }
-            if (hosts.add(Addresses.pair(src, dst))) {
-                s.hosts++;
-            }
-            if (targets.add(Addresses.pair(Addresses.pair(src, dst), port))) {
-                s.targets++;
-            }
+            reached.add(src, p.destinationKey(), p.destinationPort(), s);
         } else if (p.isSynAck()) {
             Source s = sources.get(p.destinationKey());
             if (s != null) {
@@ -154,9 +139,7 @@ public final class PortScanDetector implements Detector {
             sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));
         });
         sources.clear();
-        ports.clear();
-        hosts.clear();
-        targets.clear();
+        reached.clear();
         window.close();
     }
 }

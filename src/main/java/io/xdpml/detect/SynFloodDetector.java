@@ -77,78 +77,26 @@ public final class SynFloodDetector implements Detector {
         long reflectedLast;
         long unsolicitedSynAcks;
         int reflectors;
-        // Space-Saving heavy hitters of the SYN senders: address, count, over-estimation
-        final long[] heavyHi = new long[HEAVY_SLOTS];
-        final long[] heavyLo = new long[HEAVY_SLOTS];
-        final long[] heavyCount = new long[HEAVY_SLOTS];
-        final long[] heavyError = new long[HEAVY_SLOTS];
-        int heavyUsed;
-        // the ports with most distinct sources (Space-Saving over the distinct source:port pairs)
-        final int[] portKey = new int[PORT_SLOTS];
-        final long[] portCount = new long[PORT_SLOTS];
-        final long[] portError = new long[PORT_SLOTS];
-        int portUsed;
+        /** The heaviest SYN senders. */
+        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS);
+        /** The ports with most distinct sources (over the distinct source:port pairs), each port as (0, port). */
+        final HeavyHitters portsBySources = new HeavyHitters(PORT_SLOTS);
         long sourcePorts;
 
-        /** Counts one new (source, port) pair of {@code port}: its slot, a free one, or the smallest one taken over. */
+        /** Counts one new (source, port) pair of {@code port}. */
         void sourcePort(int port) {
             sourcePorts++;
-            int min = 0;
-            for (int i = 0; i < portUsed; i++) {
-                if (portKey[i] == port) {
-                    portCount[i]++;
-                    return;
-                }
-                if (portCount[i] < portCount[min]) {
-                    min = i;
-                }
-            }
-            if (portUsed < PORT_SLOTS) {
-                int i = portUsed++;
-                portKey[i] = port;
-                portCount[i] = 1;
-                portError[i] = 0;
-                return;
-            }
-            portKey[min] = port;
-            portError[min] = portCount[min];
-            portCount[min]++;
+            portsBySources.add(0, port);
         }
 
-        /** The port that more than half of the distinct source:port pairs went to for certain, or -1. */
+        /** The slot of the port that more than half of the distinct source:port pairs went to for certain, or -1. */
         int majorityPort() {
-            for (int i = 0; i < portUsed; i++) {
-                if ((portCount[i] - portError[i]) * 2 > sourcePorts) {
+            for (int i = 0; i < portsBySources.size(); i++) {
+                if (portsBySources.sure(i) * 2 > sourcePorts) {
                     return i;
                 }
             }
             return -1;
-        }
-
-        /** Counts one SYN from (hi, lo): its slot, a free one, or the smallest one taken over. */
-        void heavy(long hi, long lo) {
-            int min = 0;
-            for (int i = 0; i < heavyUsed; i++) {
-                if (heavyHi[i] == hi && heavyLo[i] == lo) {
-                    heavyCount[i]++;
-                    return;
-                }
-                if (heavyCount[i] < heavyCount[min]) {
-                    min = i;
-                }
-            }
-            if (heavyUsed < HEAVY_SLOTS) {
-                int i = heavyUsed++;
-                heavyHi[i] = hi;
-                heavyLo[i] = lo;
-                heavyCount[i] = 1;
-                heavyError[i] = 0;
-                return;
-            }
-            heavyHi[min] = hi;
-            heavyLo[min] = lo;
-            heavyError[min] = heavyCount[min];
-            heavyCount[min]++;
         }
 
         Host(long hi, long lo) {
@@ -213,7 +161,7 @@ public final class SynFloodDetector implements Detector {
             if (pairs.add(pair)) {
                 h.sources++;
             }
-            h.heavy(p.sourceHi(), p.sourceLo());
+            h.senders.add(p.sourceHi(), p.sourceLo());
             if (pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()))) {
                 h.sourcePort(p.destinationPort());
             }
@@ -289,8 +237,8 @@ public final class SynFloodDetector implements Detector {
                     if (port == 0 && sources.isEmpty()) {
                         int m = h.majorityPort();
                         if (m >= 0) {
-                            port = h.portKey[m];
-                            reasons.add("flooded port " + port + ": " + Detections.count(h.portCount[m] - h.portError[m]) + " of "
+                            port = (int) h.portsBySources.lo(m);
+                            reasons.add("flooded port " + port + ": " + Detections.count(h.portsBySources.sure(m)) + " of "
                                     + Detections.count(h.sourcePorts) + " distinct source:port pairs");
                         }
                     }
@@ -319,16 +267,10 @@ public final class SynFloodDetector implements Detector {
     /** The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), most first, at most MAX_SOURCES. */
     private static List<String> topSenders(Host h) {
         long min = Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE));
-        List<Integer> top = new ArrayList<>();
-        for (int i = 0; i < h.heavyUsed; i++) {
-            if (h.heavyCount[i] - h.heavyError[i] >= min) {
-                top.add(i);
-            }
-        }
-        top.sort((a, b) -> Long.compare(h.heavyCount[b], h.heavyCount[a]));
+        List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
-            out.add(Addresses.text(h.heavyHi[top.get(i)], h.heavyLo[top.get(i)]));
+            out.add(h.senders.address(top.get(i)));
         }
         return out;
     }

@@ -42,15 +42,12 @@ public final class UdpScanDetector implements Detector {
         }
     }
 
-    private static final class Source {
+    private static final class Source extends DistinctTargets.Counts {
         final long hi;
         final long lo;
         long first;
         long last;
         long probes;
-        int ports;
-        int hosts;
-        int targets;
         long lastHostHi;
         long lastHostLo;
         long unreachables;
@@ -66,9 +63,7 @@ public final class UdpScanDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
-    private final LongHashSet ports = new LongHashSet(4096);
-    private final LongHashSet hosts = new LongHashSet(4096);
-    private final LongHashSet targets = new LongHashSet(4096);
+    private final DistinctTargets reached = new DistinctTargets();
     private long untracked;
 
     public UdpScanDetector(Config config) {
@@ -109,18 +104,9 @@ public final class UdpScanDetector implements Detector {
             }
             s.probes++;
             s.last = t;
-            long dst = p.destinationKey();
-            int port = p.destinationPort();
-            if (ports.add(Addresses.pair(src, port))) {
-                s.ports++;
-            }
-            if (hosts.add(Addresses.pair(src, dst))) {
-                s.hosts++;
+            if (reached.add(src, p.destinationKey(), p.destinationPort(), s)) {
                 s.lastHostHi = p.destinationHi();
                 s.lastHostLo = p.destinationLo();
-            }
-            if (targets.add(Addresses.pair(Addresses.pair(src, dst), port))) {
-                s.targets++;
             }
         } else if (p.isPortUnreachable()) {
             Source s = sources.get(p.destinationKey());
@@ -170,9 +156,7 @@ public final class UdpScanDetector implements Detector {
             sink.report(d);
         });
         sources.clear();
-        ports.clear();
-        hosts.clear();
-        targets.clear();
+        reached.clear();
         window.close();
     }
 }

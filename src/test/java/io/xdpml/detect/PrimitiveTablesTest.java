@@ -57,6 +57,46 @@ class PrimitiveTablesTest {
     }
 
     @Test
+    void heavyHittersKeepTheHeavyKeysWithinTheirError() {
+        Random rnd = new Random(13);
+        int slots = 8;
+        HeavyHitters table = new HeavyHitters(slots, true);
+        Map<Long, Long> truth = new HashMap<>();
+        int total = 20_000;
+        for (int i = 0; i < total; i++) {
+            // three heavy keys (about 20%, 15%, 12%) among many light ones, 0 and negatives included
+            int r = rnd.nextInt(100);
+            long key = r < 20 ? -7 : r < 35 ? 0 : r < 47 ? 1L << 40 : rnd.nextInt(5_000) + 100;
+            table.add(key >>> 32, key);
+            truth.merge(key, 1L, Long::sum);
+        }
+        table.addExtra(-7L >>> 32, -7L);
+        table.addExtra(12_345, 678); // not in the table: nothing counted
+        long counted = 0;
+        for (int i = 0; i < table.size(); i++) {
+            long key = table.lo(i);
+            long real = truth.getOrDefault(key, 0L);
+            assertThat(table.sure(i)).isLessThanOrEqualTo(real);
+            assertThat(table.count(i)).isGreaterThanOrEqualTo(real);
+            assertThat(table.extra(i)).isEqualTo(key == -7 ? 1 : 0);
+            counted += table.count(i);
+        }
+        assertThat(counted).as("Space-Saving keeps the total").isEqualTo(total);
+        Set<Long> kept = new HashSet<>();
+        table.byCount(i -> true).forEach(i -> kept.add(table.lo(i)));
+        truth.forEach((key, n) -> {
+            if (n * slots > total) {
+                assertThat(kept).as("a key with more than 1/slots of the counts").contains(key);
+            }
+        });
+        var order = table.byCount(i -> table.sure(i) > 0);
+        for (int i = 1; i < order.size(); i++) {
+            assertThat(table.count(order.get(i))).isLessThanOrEqualTo(table.count(order.get(i - 1)));
+        }
+        assertThat(table.address(order.getFirst())).isEqualTo(Addresses.text(table.hi(order.getFirst()), table.lo(order.getFirst())));
+    }
+
+    @Test
     void addressKeysAndText() {
         long v4 = Addresses.V4_MAPPED | 0xC0A8_0101L;
         assertThat(Addresses.isV4(0, v4)).isTrue();
