@@ -36,7 +36,9 @@ public final class Measures {
             return List.of();
         }
         long expires = settings.duration().isZero() ? 0 : nowNanos + settings.duration().toNanos();
-        if (d.detector().equals(AmplificationDetector.NAME) && settings.portDrop() && t.sourcePort() != 0
+        // amplification (known services) and reflection (any UDP port, by behaviour): drop the reflected port towards the victim
+        if ((d.detector().equals(AmplificationDetector.NAME) || d.detector().equals(io.xdpml.detect.ReflectionDetector.NAME))
+                && settings.portDrop() && t.sourcePort() != 0
                 && (t.protocol() == 17 || t.protocol() == 6)) {
             return List.of(Measure.portDrop(t.protocol(), t.sourcePort(), t.victim(), expires));
         }

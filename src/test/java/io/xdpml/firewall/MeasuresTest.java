@@ -47,6 +47,18 @@ class MeasuresTest {
     }
 
     @Test
+    void reflectionFromAnyPortBecomesAPortDropToo() throws Exception {
+        // the BACnet capture's second reflected port, 37810, which no list of services names
+        List<Detection> d = detect("attack/bacnet-amplification.pcapng", "reflection");
+        assertThat(d).isNotEmpty();
+        List<Measure> m = d.stream().flatMap(x -> Measures.forDetection(x, MeasureSettings.defaults(), NOW).stream()).toList();
+        assertThat(m).extracting(Measure::toString).contains("port-drop udp/37810->10.10.10.1");
+        assertThat(m).hasSameSizeAs(d);
+        MeasureSettings off = new MeasureSettings(false, true, 1000, 1000, Duration.ofMinutes(1));
+        assertThat(d.stream().flatMap(x -> Measures.forDetection(x, off, NOW).stream())).isEmpty();
+    }
+
+    @Test
     void aSpoofedSynFloodBecomesASynLimitOnTheVictimsPort() throws Exception {
         List<Detection> d = detect("attack/synflood-spoofed.pcap", "synflood");
         assertThat(d).hasSize(1);
