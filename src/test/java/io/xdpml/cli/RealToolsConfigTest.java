@@ -127,7 +127,7 @@ class RealToolsConfigTest {
     void attacksFromRealToolsAreMitigatedByTheAgentFromItsConfigWhileBenignTrafficFlows() throws Exception {
         TestData.assumeBpf();
         for (String tool : List.of("hping3", "nmap", "iperf3", "nsenter", "timeout")) {
-            Requirements.require(onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
+            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
         }
         Path capture = TestData.capture("attack/bacnet-amplification.pcapng");
         Requirements.require(Files.isRegularFile(capture), capture + " missing");
@@ -618,15 +618,6 @@ class RealToolsConfigTest {
 
     static void signal(Process p, String signal) throws Exception {
         new ProcessBuilder("kill", "-" + signal, Long.toString(p.pid())).inheritIO().start().waitFor(5, TimeUnit.SECONDS);
-    }
-
-    static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
     }
 
     static void echo(Socket s) {

@@ -7,25 +7,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.kernel.PacketSocket;
 import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -53,7 +45,7 @@ class RealToolsKindsTest {
     void udpScanSweepAndFloodsAreBlockedWhileIperf3KeepsItsRate() throws Exception {
         TestData.assumeBpf();
         for (String tool : List.of("hping3", "nmap", "iperf3")) {
-            Requirements.require(onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
+            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
         }
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-kinds-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-kinds");
@@ -89,34 +81,34 @@ class RealToolsKindsTest {
             }
             Thread.sleep(300);
 
-            Tap tap = new Tap(victim);
-            Process server = start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rkv1", BENIGN); // iperf3 measures itself
+            Process server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
             Thread.sleep(300);
-            Process client = start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", VICTIM, "-B", BENIGN, "-p", "5201", "-t", "26",
+            Process client = RealTools.start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", VICTIM, "-B", BENIGN, "-p", "5201", "-t", "26",
                     "-b", "100M", "-J");
             Thread.sleep(1000);
 
             // the UDP scan, twice: the second after the first is blocked
-            run(outside, dir.resolve("nmap-u1.txt"), "nmap", "-n", "-Pn", "-sU", "-p", "1-500", "--max-retries", "0", "-T5", "-S", UDP_SCANNER,
+            RealTools.runToEnd(outside, dir.resolve("nmap-u1.txt"), "nmap", "-n", "-Pn", "-sU", "-p", "1-500", "--max-retries", "0", "-T5", "-S", UDP_SCANNER,
                     "-e", "rkv0", VICTIM);
             Thread.sleep(2500);
             long scan2 = System.nanoTime();
-            run(outside, dir.resolve("nmap-u2.txt"), "nmap", "-n", "-Pn", "-sU", "-p", "1-500", "--max-retries", "0", "-T5", "-S", UDP_SCANNER,
+            RealTools.runToEnd(outside, dir.resolve("nmap-u2.txt"), "nmap", "-n", "-Pn", "-sU", "-p", "1-500", "--max-retries", "0", "-T5", "-S", UDP_SCANNER,
                     "-e", "rkv0", VICTIM);
             long scan2End = System.nanoTime();
             // the ICMP sweep of 256 addresses, twice (at 2,000 probes/s: nmap's own pace, waiting for answers from
             // addresses nobody has, takes 13 s, past a 1 s window's 50 hosts)
-            run(outside, dir.resolve("nmap-s1.txt"), "nmap", "-n", "-sn", "-PE", "--disable-arp-ping", "--max-retries", "0", "--min-rate", "2000", "-S", SWEEPER, "-e", "rkv0",
+            RealTools.runToEnd(outside, dir.resolve("nmap-s1.txt"), "nmap", "-n", "-sn", "-PE", "--disable-arp-ping", "--max-retries", "0", "--min-rate", "2000", "-S", SWEEPER, "-e", "rkv0",
                     "10.98.0.0/24");
             Thread.sleep(2500);
             long sweep2 = System.nanoTime();
-            run(outside, dir.resolve("nmap-s2.txt"), "nmap", "-n", "-sn", "-PE", "--disable-arp-ping", "--max-retries", "0", "--min-rate", "2000", "-S", SWEEPER, "-e", "rkv0",
+            RealTools.runToEnd(outside, dir.resolve("nmap-s2.txt"), "nmap", "-n", "-sn", "-PE", "--disable-arp-ping", "--max-retries", "0", "--min-rate", "2000", "-S", SWEEPER, "-e", "rkv0",
                     "10.98.0.0/24");
             long sweep2End = System.nanoTime();
             // the floods, 10,000 packets/s each for 7 s
-            Process udpFlood = start(outside, dir.resolve("hping3-udp.txt"), "timeout", "-s", "INT", "7", "hping3", "-q", "--udp", "-p", "9",
+            Process udpFlood = RealTools.start(outside, dir.resolve("hping3-udp.txt"), "timeout", "-s", "INT", "7", "hping3", "-q", "--udp", "-p", "9",
                     "-i", "u100", "-a", UDP_FLOODER, VICTIM);
-            Process icmpFlood = start(outside, dir.resolve("hping3-icmp.txt"), "timeout", "-s", "INT", "7", "hping3", "-q", "--icmp",
+            Process icmpFlood = RealTools.start(outside, dir.resolve("hping3-icmp.txt"), "timeout", "-s", "INT", "7", "hping3", "-q", "--icmp",
                     "-i", "u100", "-a", ICMP_FLOODER, VICTIM);
             assertThat(udpFlood.waitFor(20, TimeUnit.SECONDS) && icmpFlood.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
             long floodEnd = System.nanoTime();
@@ -172,90 +164,6 @@ class RealToolsKindsTest {
                 }
             }
             Files.deleteIfExists(dir);
-        }
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
-    }
-
-    private static Process start(NetworkNamespace ns, Path output, String... command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        cmd.addAll(List.of(command));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    }
-
-    private static void run(NetworkNamespace ns, Path output, String... command) throws Exception {
-        Process p = start(ns, output, command);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s ends", command[0]).isTrue();
-    }
-
-    /** A packet socket on the victim's interface (what XDP passed), drained on its own thread: IPv4 arrival times by source. */
-    static final class Tap {
-        private static final long BENIGN_KEY = key(BENIGN);
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<long[]> seen = new ArrayList<>(); // {source, time}
-        private final Thread thread;
-
-        Tap(NetworkNamespace ns) throws InterruptedException {
-            CompletableFuture<Void> opened = new CompletableFuture<>();
-            thread = Thread.ofPlatform().daemon().name("kinds-tap").start(() -> {
-                try {
-                    ns.callOnThisThread(() -> {
-                        try (PacketSocket s = PacketSocket.open("rkv1"); Arena a = Arena.ofConfined()) {
-                            MemorySegment buf = a.allocate(2048);
-                            opened.complete(null);
-                            while (running.get()) {
-                                int len = s.receive(buf, 100);
-                                if (len >= 34 && buf.get(ValueLayout.JAVA_BYTE, 12) == 0x08 && buf.get(ValueLayout.JAVA_BYTE, 13) == 0) {
-                                    long src = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 26));
-                                    if (src == BENIGN_KEY) {
-                                        continue; // iperf3's 100 Mbit/s: counted by iperf3 itself
-                                    }
-                                    synchronized (seen) {
-                                        seen.add(new long[] {src, System.nanoTime()});
-                                    }
-                                }
-                            }
-                        }
-                        return null;
-                    });
-                } catch (Exception e) {
-                    opened.completeExceptionally(e);
-                }
-            });
-            opened.join();
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join(5000);
-        }
-
-        private static long key(String address) {
-            String[] p = address.split("\\.");
-            return (Long.parseLong(p[0]) << 24) | (Long.parseLong(p[1]) << 16) | (Long.parseLong(p[2]) << 8) | Long.parseLong(p[3]);
-        }
-
-        /** Packets from {@code source} that arrived in [from, to) (System.nanoTime). */
-        long from(String source, long from, long to) {
-            long k = key(source);
-            synchronized (seen) {
-                return seen.stream().filter(e -> e[0] == k && e[1] >= from && e[1] < to).count();
-            }
-        }
-
-        /** When the first packet from {@code source} arrived, or 0. */
-        long first(String source) {
-            long k = key(source);
-            synchronized (seen) {
-                return seen.stream().filter(e -> e[0] == k).mapToLong(e -> e[1]).min().orElse(0);
-            }
         }
     }
 }

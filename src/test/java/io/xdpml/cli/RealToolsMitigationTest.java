@@ -7,17 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.kernel.PacketSocket;
 import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -54,7 +48,7 @@ class RealToolsMitigationTest {
     void hping3FloodAndNmapScanAreBlockedWhileIperf3KeepsFlowing() throws Exception {
         TestData.assumeBpf();
         for (String tool : List.of("hping3", "nmap", "iperf3")) {
-            Requirements.require(onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
+            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
         }
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-tools-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-tools");
@@ -89,13 +83,13 @@ class RealToolsMitigationTest {
             }
             Thread.sleep(300);
 
-            VictimTap tap = new VictimTap(victim);
-            Process server = start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rtv1", BENIGN); // iperf3 measures itself
+            Process server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
             Thread.sleep(300);
-            Process client = start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", VICTIM, "-B", BENIGN, "-p", "5201", "-t", "13",
+            Process client = RealTools.start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", VICTIM, "-B", BENIGN, "-p", "5201", "-t", "13",
                     "-b", "100M", "-J");
             Thread.sleep(1000);
-            Process flood = start(outside, dir.resolve("hping3.txt"), "timeout", "-s", "INT", "9", "hping3", "-q", "-S", "-p", "80", "-i", "u200",
+            Process flood = RealTools.start(outside, dir.resolve("hping3.txt"), "timeout", "-s", "INT", "9", "hping3", "-q", "-S", "-p", "80", "-i", "u200",
                     VICTIM);
             String scan1 = nmap(outside, dir.resolve("nmap1.txt"));
             long scan1End = System.nanoTime();
@@ -169,89 +163,11 @@ class RealToolsMitigationTest {
         }
     }
 
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(":")) {
-            if (Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
-    }
-
-    private static Process start(NetworkNamespace ns, Path output, String... command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        cmd.addAll(List.of(command));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-    }
-
     /** nmap -sS of ports 1-1000 from the scanner's address; returns its output. */
     private static String nmap(NetworkNamespace ns, Path output) throws Exception {
-        Process p = start(ns, output, "nmap", "-sS", "-Pn", "-n", "-T5", "--max-retries", "0", "-p", "1-1000", "-S", SCANNER, "-e", "rtv0",
+        Process p = RealTools.start(ns, output, "nmap", "-sS", "-Pn", "-n", "-T5", "--max-retries", "0", "-p", "1-1000", "-S", SCANNER, "-e", "rtv0",
                 VICTIM);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("nmap ends").isTrue();
         return Files.readString(output, StandardCharsets.UTF_8);
-    }
-
-    /**
-     * A packet socket on the victim's interface (it sees what XDP passed to the stack), drained on
-     * a thread of its own: the arrival times of TCP SYNs by source address.
-     */
-    static final class VictimTap {
-        private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<long[]> syns = new ArrayList<>(); // {source, time}
-        private final Thread thread;
-
-        VictimTap(NetworkNamespace ns) throws InterruptedException {
-            CompletableFuture<Void> opened = new CompletableFuture<>();
-            thread = Thread.ofPlatform().daemon().name("victim-tap").start(() -> {
-                try {
-                    ns.callOnThisThread(() -> {
-                        try (PacketSocket s = PacketSocket.open("rtv1"); Arena a = Arena.ofConfined()) {
-                            MemorySegment buf = a.allocate(2048);
-                            opened.complete(null);
-                            while (running.get()) {
-                                int len = s.receive(buf, 100);
-                                if (len >= 54 && buf.get(ValueLayout.JAVA_BYTE, 12) == 0x08 && buf.get(ValueLayout.JAVA_BYTE, 13) == 0
-                                        && buf.get(ValueLayout.JAVA_BYTE, 23) == 6) {
-                                    int ihl = (buf.get(ValueLayout.JAVA_BYTE, 14) & 0x0f) * 4;
-                                    int flags = buf.get(ValueLayout.JAVA_BYTE, 14 + ihl + 13) & 0x3f;
-                                    if (flags == 0x02) {
-                                        long src = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26));
-                                        synchronized (syns) {
-                                            syns.add(new long[] {src, System.nanoTime()});
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                        return null;
-                    });
-                } catch (Exception e) {
-                    opened.completeExceptionally(e);
-                }
-            });
-            opened.join();
-        }
-
-        List<Long> synsFrom(String address) {
-            long want = 0;
-            for (String part : address.split("\\.")) {
-                want = (want << 8) | Integer.parseInt(part);
-            }
-            List<Long> times = new ArrayList<>();
-            synchronized (syns) {
-                for (long[] s : syns) {
-                    if (s[0] == want) {
-                        times.add(s[1]);
-                    }
-                }
-            }
-            return times;
-        }
-
-        void stop() throws InterruptedException {
-            running.set(false);
-            thread.join();
-        }
     }
 }

@@ -1,0 +1,130 @@
+package io.xdpml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.kernel.NetworkNamespace;
+import io.xdpml.kernel.PacketSocket;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** What the tests with real tools (nmap, hping3, iperf3) share: finding a tool, running one in a namespace, a tap on the victim. */
+final class RealTools {
+    private RealTools() {}
+
+    /** Whether {@code tool} is on the PATH (or in /usr/sbin, /usr/bin). */
+    static boolean onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin").split(":")) {
+            if (Files.isExecutable(Path.of(d, tool))) {
+                return true;
+            }
+        }
+        return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
+    }
+
+    /** Starts {@code command} in {@code ns}, its output (both streams) into {@code output}. */
+    static Process start(NetworkNamespace ns, Path output, String... command) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
+        cmd.addAll(List.of(command));
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    }
+
+    /** Runs {@code command} in {@code ns} to its end (60 s at most). */
+    static void runToEnd(NetworkNamespace ns, Path output, String... command) throws Exception {
+        Process p = start(ns, output, command);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s ends", command[0]).isTrue();
+    }
+
+    /** An IPv4 address as an unsigned number. */
+    static long key(String address) {
+        long k = 0;
+        for (String part : address.split("\\.")) {
+            k = (k << 8) | Integer.parseInt(part);
+        }
+        return k;
+    }
+
+    /**
+     * A packet socket on the victim's interface (it sees what XDP passed to the stack), drained on
+     * a thread of its own: the arrival time of every IPv4 packet by source, and whether it was a
+     * TCP SYN. One source can be left out (a benign bulk flow that its tool measures itself).
+     */
+    static final class VictimTap {
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<long[]> seen = new ArrayList<>(); // {source, time, 1 for a TCP SYN}
+        private final Thread thread;
+
+        VictimTap(NetworkNamespace ns, String iface, String leaveOut) throws InterruptedException {
+            long skip = leaveOut == null ? -1 : key(leaveOut);
+            CompletableFuture<Void> opened = new CompletableFuture<>();
+            thread = Thread.ofPlatform().daemon().name("victim-tap-" + iface).start(() -> {
+                try {
+                    ns.callOnThisThread(() -> {
+                        try (PacketSocket s = PacketSocket.open(iface); Arena a = Arena.ofConfined()) {
+                            MemorySegment buf = a.allocate(2048);
+                            opened.complete(null);
+                            while (running.get()) {
+                                int len = s.receive(buf, 100);
+                                if (len < 34 || buf.get(ValueLayout.JAVA_BYTE, 12) != 0x08 || buf.get(ValueLayout.JAVA_BYTE, 13) != 0) {
+                                    continue;
+                                }
+                                long src = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 26));
+                                if (src == skip) {
+                                    continue;
+                                }
+                                int ihl = (buf.get(ValueLayout.JAVA_BYTE, 14) & 0x0f) * 4;
+                                boolean syn = buf.get(ValueLayout.JAVA_BYTE, 23) == 6 && len >= 14 + ihl + 14
+                                        && (buf.get(ValueLayout.JAVA_BYTE, 14 + ihl + 13) & 0x3f) == 0x02;
+                                synchronized (seen) {
+                                    seen.add(new long[] {src, System.nanoTime(), syn ? 1 : 0});
+                                }
+                            }
+                        }
+                        return null;
+                    });
+                } catch (Exception e) {
+                    opened.completeExceptionally(e);
+                }
+            });
+            opened.join();
+        }
+
+        /** Arrival times of the TCP SYNs from {@code source}. */
+        List<Long> synsFrom(String source) {
+            long k = key(source);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] == k && e[2] == 1).map(e -> e[1]).toList();
+            }
+        }
+
+        /** Packets from {@code source} that arrived in [from, to) (System.nanoTime). */
+        long from(String source, long from, long to) {
+            long k = key(source);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] == k && e[1] >= from && e[1] < to).count();
+            }
+        }
+
+        /** When the first packet from {@code source} arrived, or 0. */
+        long first(String source) {
+            long k = key(source);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] == k).mapToLong(e -> e[1]).min().orElse(0);
+            }
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(5000);
+        }
+    }
+}
