@@ -88,14 +88,7 @@ public final class FleetDemo {
             ns = NetworkNamespace.create("xdpml-fleet-" + letter);
             try {
                 ns.createVethPair(gen, in);
-                String hostAddr = "169.254.77." + (linkBase + 1);
-                String nsAddr = "169.254.77." + (linkBase + 2);
-                run("ip", "link", "add", up, "type", "veth", "peer", "name", up + "n", "netns", ns.name());
-                run("ip", "addr", "add", hostAddr + "/30", "dev", up);
-                run("ip", "link", "set", up, "up");
-                ns.exec("ip", "addr", "add", nsAddr + "/30", "dev", up + "n");
-                ns.exec("ip", "link", "set", up + "n", "up");
-                ns.exec("ip", "route", "add", "default", "via", hostAddr);
+                ns.linkToHost(up, up + "n", "169.254.77." + (linkBase + 1), "169.254.77." + (linkBase + 2));
             } catch (RuntimeException e) {
                 close();
                 throw e;
@@ -157,11 +150,6 @@ public final class FleetDemo {
             }
             ns.close(); // deletes both pairs (their namespace ends are in it)
             BpfFs.removeRecursively(blocksPins());
-            try {
-                run("ip", "link", "del", up);
-            } catch (RuntimeException gone) {
-                // normally gone with its peer
-            }
         }
     }
 
@@ -334,21 +322,6 @@ public final class FleetDemo {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (!cond.getAsBoolean() && System.nanoTime() < end) {
             Thread.sleep(10);
-        }
-    }
-
-    static void run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String text = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + ": " + text.strip());
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(String.join(" ", cmd) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 

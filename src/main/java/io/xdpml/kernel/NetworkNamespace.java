@@ -171,6 +171,21 @@ public final class NetworkNamespace implements AutoCloseable {
     }
 
     /**
+     * Joins the namespace to the host by a veth pair with addresses: {@code hostEnd} stays in the
+     * host with {@code hostAddr}/30, {@code nsEnd} goes into the namespace with {@code nsAddr}/30 and
+     * a default route to the host's end (how the fleet's agents reach a broker on the host).
+     * Deleting the namespace deletes the pair.
+     */
+    public void linkToHost(String hostEnd, String nsEnd, String hostAddr, String nsAddr) {
+        command("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", name);
+        command("ip", "addr", "add", hostAddr + "/30", "dev", hostEnd);
+        command("ip", "link", "set", hostEnd, "up");
+        exec("ip", "addr", "add", nsAddr + "/30", "dev", nsEnd);
+        exec("ip", "link", "set", nsEnd, "up");
+        exec("ip", "route", "add", "default", "via", hostAddr);
+    }
+
+    /**
      * Waits (up to 5 s) until {@code iface} is operationally up. The kernel's link watch turns a
      * device's queueing on when it does that, up to a second after "ip link set up" (more on a busy
      * machine); a frame sent before then is dropped without a word.

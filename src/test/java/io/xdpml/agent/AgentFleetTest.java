@@ -78,32 +78,6 @@ class AgentFleetTest {
                 """.formatted(iface, bootstrap, host);
     }
 
-    /**
-     * Joins {@code ns} to the host by a veth pair: {@code hostEnd} stays in the host with {@code hostAddr}/30,
-     * {@code nsEnd} goes into the namespace with {@code nsAddr}/30 and a default route to the host's end.
-     * Deleting the namespace deletes the pair.
-     */
-    static void link(NetworkNamespace ns, String hostEnd, String nsEnd, String hostAddr, String nsAddr) {
-        run("ip", "link", "add", hostEnd, "type", "veth", "peer", "name", nsEnd, "netns", ns.name());
-        run("ip", "addr", "add", hostAddr + "/30", "dev", hostEnd);
-        run("ip", "link", "set", hostEnd, "up");
-        ns.exec("ip", "addr", "add", nsAddr + "/30", "dev", nsEnd);
-        ns.exec("ip", "link", "set", nsEnd, "up");
-        ns.exec("ip", "route", "add", "default", "via", hostAddr);
-    }
-
-    static void run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (p.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", cmd) + ": " + out);
-            }
-        } catch (java.io.IOException | InterruptedException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     static long scan(AgentRig rig, String scanner) {
         return rig.ns.run(() -> {
             try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(rig.tx))) {
@@ -180,8 +154,8 @@ class AgentFleetTest {
         long t0 = System.nanoTime();
         try (AgentRig a = new AgentRig("kfa"); AgentRig b = new AgentRig("kfb")) {
             String tag = Long.toString(pid % 100000, 36);
-            link(a.ns, "xka" + tag + "h", "xka" + tag + "n", net + "1", net + "2");
-            link(b.ns, "xkb" + tag + "h", "xkb" + tag + "n", net + "5", net + "6"); // the next /30
+            a.ns.linkToHost("xka" + tag + "h", "xka" + tag + "n", net + "1", net + "2");
+            b.ns.linkToHost("xkb" + tag + "h", "xkb" + tag + "n", net + "5", net + "6"); // the next /30
             try (LocalBroker broker = LocalBroker.start(net + "1", 0, null)) {
                 String bootstrap = broker.bootstrapServers();
                 System.out.printf("broker at %s up after %.1f s%n", bootstrap, (System.nanoTime() - t0) / 1e9);

@@ -52,7 +52,7 @@ class AgentKafkaBenchTest {
         long pid = ProcessHandle.current().pid();
         String net = "10." + (200 + pid % 50) + "." + (pid / 50 % 250) + ".";
         try (AgentRig rig = new AgentRig("kbn")) {
-            AgentFleetTest.link(rig.ns, "xkn" + Long.toString(pid % 100000, 36) + "h", "xkn" + Long.toString(pid % 100000, 36) + "n",
+            rig.ns.linkToHost("xkn" + Long.toString(pid % 100000, 36) + "h", "xkn" + Long.toString(pid % 100000, 36) + "n",
                     net + "1", net + "2");
             try (LocalBroker broker = LocalBroker.start(net + "1", 0, null)) {
                 String bootstrap = broker.bootstrapServers();
