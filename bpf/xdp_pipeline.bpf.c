@@ -83,6 +83,7 @@ int xdpml_pipeline(struct xdp_md *ctx)
 	if (cfg_record_result) {
 		last_result.fw_reason = 0xffff;
 		last_result.cls = -1;
+		last_result.conf = 0;
 		last_result.sampled = 0;
 		last_result.delivered = 0;
 	}
@@ -127,16 +128,20 @@ int xdpml_pipeline(struct xdp_md *ctx)
  * sample, deliver, end.
  */
 static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pipeline_stats *ps, struct xdpml_packet *pk,
-					     const struct xdpml_parse_summary *s, int outcome)
+					     const struct xdpml_parse_summary *s, int outcome,
+					     const struct xdpml_model_scratch *ms)
 {
 	int to_java = 0;
 	__u16 verdict = 0;
 	if (cfg_model) {
-		if (cfg_record_result)
+		if (cfg_record_result) {
 			last_result.cls = outcome == XDPML_NO_CLASS ? -1 : (__s16)xdpml_model_class_of(outcome);
+			last_result.conf = outcome == XDPML_NO_CLASS || !ms ? 0 : ms->conf;
+		}
 		if (outcome != XDPML_NO_CLASS) {
 			__u32 cls = xdpml_model_class_of(outcome);
-			verdict = cls + 1;
+			/* to Java: the class + 1 in bits 0-4, its confidence in bits 5-14 (xsk.h) */
+			verdict = (cls + 1) | (ms ? (ms->conf & 0x3ff) << 5 : 0);
 			__u32 action = xdpml_model_action(outcome);
 			if (action == XDPML_ACT_DROP)
 				return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
@@ -195,8 +200,9 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 
 	/* model */
 	int outcome = XDPML_NO_CLASS;
+	struct xdpml_model_scratch *ms = 0;
 	if (cfg_model) {
-		struct xdpml_model_scratch *ms = xdpml_scratch();
+		ms = xdpml_scratch();
 		if (f && ms)
 			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, dir, pk->word);
 		else
@@ -204,7 +210,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 	}
 
 	/* model's action, sample, deliver, end */
-	return xdpml_after_model(ctx, ps, pk, s, outcome);
+	return xdpml_after_model(ctx, ps, pk, s, outcome, ms);
 }
 
 /*
@@ -220,7 +226,7 @@ static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
 	if (!ps || !pk || !c || !ms)
 		return XDP_ABORTED;
 	int outcome = xdpml_mlp_stage(ctx, ms, &pk->key, l);
-	return xdpml_after_model(ctx, ps, pk, &c->scratch.s, outcome);
+	return xdpml_after_model(ctx, ps, pk, &c->scratch.s, outcome, ms);
 }
 
 SEC("xdp")
@@ -277,7 +283,7 @@ int xdpml_model_eval(struct xdp_md *ctx)
 	}
 	if (st)
 		st->counter[XDPML_MC_CLASSIFIED]++;
-	xdpml_classified(m, xdpml_trees_class(m, s->x, s->votes), 0, st);
+	xdpml_classified(m, xdpml_trees_scored(m, s->x, s->votes, s->conf_sum), 0, st, s);
 	return XDP_PASS;
 }
 

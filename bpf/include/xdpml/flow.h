@@ -70,7 +70,7 @@ struct xdpml_flow {
 	__u8 closing;                 /* XDPML_CLOSE_* bits */
 	__u8 sampled;                 /* the flow is sampled (1-in-N by key hash) */
 	__u8 verdict;                 /* cached class + 1 (xdp_classify, flow mode); 0: none */
-	__u32 verdict_gen;            /* generation of the model that gave it */
+	__u32 verdict_gen;            /* bits 0-21: the generation of the model that gave it; 22-31: its confidence (model_stage.h) */
 	__u64 exported_ns;            /* time of the last active-timeout record, 0: none yet */
 };
 

@@ -12,7 +12,14 @@
  * the slot active now. So no packet is classified by a half-written model, and no packet waits.
  *
  *   struct xdpml_model (one slot), offsets in bytes:
- *     0 hdr (96)  96 nodes[XDPML_MODEL_MAX_NODES] (16 each)  96 + 16 * MAX_NODES  mlp
+ *     0 hdr (128)  128 nodes[XDPML_MODEL_MAX_NODES] (16 each)  128 + 16 * MAX_NODES  mlp
+ *
+ * Every class comes with a confidence in thousandths (0..1000), computed in integers here and
+ * in the Java twin alike: a tree's leaf carries its own (in the leaf's unused threshold: the
+ * leaf's class share in the training data, Laplace-smoothed); a forest's is the sum of the leaf
+ * confidences of the trees that voted for the winning class over the number of trees; an MLP's
+ * comes from the margin between its two highest outputs through the model's calibration table.
+ * The stage hands on a scored class: class in bits 0-7, confidence in bits 16-25.
  */
 #ifndef XDPML_MODEL_H
 #define XDPML_MODEL_H
@@ -33,6 +40,8 @@
 #define XDPML_MLP_SHIFT 16
 
 #define XDPML_TREE_LEAF 0xffff
+#define XDPML_CONF_MAX 1000 /* confidence is in thousandths */
+#define XDPML_CONF_LEVELS 16 /* entries of an MLP's margin -> confidence table */
 
 enum xdpml_model_kind {
 	XDPML_MODEL_NONE = 0,
@@ -64,11 +73,14 @@ struct xdpml_model_hdr {
 	__u8 action[XDPML_MODEL_MAX_CLASSES]; /* enum xdpml_class_action per class */
 	__u16 root[XDPML_MODEL_MAX_TREES];    /* first node of each tree */
 	__u64 inputs_used;                    /* bit i: the model reads input i (only those are computed) */
+	/* per class: below this confidence (thousandths) the class's action is not taken and the
+	 * packet goes to Java instead (XDPML_ACT_XSK); 0: always taken */
+	__u16 min_conf[XDPML_MODEL_MAX_CLASSES];
 	__u8 pad[24];
 };
 
 struct xdpml_tree_node {
-	__u64 threshold; /* go to the next node if x[feature] <= threshold, else to right */
+	__u64 threshold; /* go to the next node if x[feature] <= threshold, else to right; a leaf: its confidence */
 	__u16 feature;   /* input index, or XDPML_TREE_LEAF */
 	__u16 leaf_class;
 	__u32 right;
@@ -96,6 +108,12 @@ struct xdpml_mlp {
 	__s64 wp[XDPML_MLP_MAX_LAYERS][16][XDPML_MLP_MAX_WIDTH]; /* [layer][out group][in]; groups 11..15 unused */
 	__s32 bias[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH];
 	__s32 mult[XDPML_MLP_MAX_LAYERS][XDPML_MLP_MAX_WIDTH]; /* Q16, hidden layers */
+	/* calibration: confidence conf_level[i] for the highest i < conf_n with margin >= conf_margin[i]
+	 * (conf_margin ascending, conf_margin[0] = 0); margin = top output - second output */
+	__s64 conf_margin[XDPML_CONF_LEVELS];
+	__u16 conf_level[XDPML_CONF_LEVELS];
+	__u8 conf_n;
+	__u8 pad2[7];
 };
 
 struct xdpml_model {
@@ -113,8 +131,11 @@ struct xdpml_model_scratch {
 	__u32 attempts;
 	__u32 length;                                     /* frame length */
 	__u8 cache;                                       /* store the class in the flow when done */
-	__u8 pad[7];
+	__u8 pad;
+	__u16 conf;                                       /* the confidence of the class the stage gave */
+	__u8 pad2[4];
 	__u8 votes[XDPML_MODEL_MAX_CLASSES];              /* a forest's votes */
+	__u16 conf_sum[XDPML_MODEL_MAX_CLASSES];          /* ... and their leaves' confidences */
 };
 
 /* Model counters (per CPU): index = enum xdpml_model_counter. */
@@ -127,6 +148,7 @@ enum xdpml_model_counter {
 	XDPML_MC_GAVE_UP,         /* ... and still unstable after the retries: left unclassified */
 	XDPML_MC_XSK,             /* packets redirected to an AF_XDP socket */
 	XDPML_MC_TAIL_CALL_FAILED,/* an MLP layer program was missing */
+	XDPML_MC_LOW_CONFIDENCE,  /* classified below the class's min_conf: to Java instead of its action */
 	XDPML_MC_MAX = 16,
 };
 
@@ -160,42 +182,68 @@ static __always_inline void xdpml_model_inputs(const struct xdpml_flow *f, const
 	XDPML_FEAT(dir == XDPML_FLOW_FWD);
 }
 
-/* The class tree root gives for inputs x. */
-static __always_inline __u32 xdpml_tree_class(const struct xdpml_model *m, __u32 root, const __u64 *x)
+/* A class with its confidence: class in bits 0-7, confidence (thousandths) in bits 16-25. */
+static __always_inline __u32 xdpml_scored(__u32 cls, __u32 conf)
+{
+	return (cls & 0xff) | ((conf & 0x3ff) << 16);
+}
+
+static __always_inline __u32 xdpml_scored_class(__u32 scored)
+{
+	return scored & 0xff;
+}
+
+static __always_inline __u32 xdpml_scored_conf(__u32 scored)
+{
+	return (scored >> 16) & 0x3ff;
+}
+
+/* The index of the leaf tree root reaches for inputs x. */
+static __always_inline __u32 xdpml_tree_leaf(const struct xdpml_model *m, __u32 root, const __u64 *x)
 {
 	__u32 i = root;
 	for (int d = 0; d < XDPML_MODEL_MAX_PATH; d++) {
 		const struct xdpml_tree_node *n = &m->nodes[i & (XDPML_MODEL_MAX_NODES - 1)];
 		if (n->feature == XDPML_TREE_LEAF)
-			return n->leaf_class;
+			return i & (XDPML_MODEL_MAX_NODES - 1);
 		i = x[n->feature & (XDPML_MODEL_INPUT_SLOTS - 1)] <= n->threshold ? i + 1 : n->right;
 	}
 	return 0; /* not reached: Java checks that no path is longer than XDPML_MODEL_MAX_PATH */
 }
 
 /*
- * A tree, or a forest's vote (ties to the lowest class). The votes live in map memory: on the
- * stack the verifier would track every combination of counts and never finish.
+ * A tree's scored class, or a forest's: the vote (ties to the lowest class), with the summed leaf
+ * confidences of the trees that voted for it over the number of trees. The votes live in map
+ * memory: on the stack the verifier would track every combination of counts and never finish.
  */
-static __always_inline __u32 xdpml_trees_class(const struct xdpml_model *m, const __u64 *x, __u8 *votes)
+static __always_inline __u32 xdpml_trees_scored(const struct xdpml_model *m, const __u64 *x, __u8 *votes, __u16 *conf_sum)
 {
 	__u32 n = m->hdr.n_trees;
-	if (n <= 1)
-		return xdpml_tree_class(m, 0, x);
+	if (n <= 1) {
+		const struct xdpml_tree_node *leaf = &m->nodes[xdpml_tree_leaf(m, 0, x)];
+		return xdpml_scored(leaf->leaf_class, (__u32)leaf->threshold);
+	}
 	__builtin_memset(votes, 0, XDPML_MODEL_MAX_CLASSES);
+	__builtin_memset(conf_sum, 0, XDPML_MODEL_MAX_CLASSES * sizeof(__u16));
 	for (int t = 0; t < XDPML_MODEL_MAX_TREES; t++) {
 		if (t >= n)
 			break;
-		votes[xdpml_tree_class(m, m->hdr.root[t], x) & (XDPML_MODEL_MAX_CLASSES - 1)]++;
+		const struct xdpml_tree_node *leaf = &m->nodes[xdpml_tree_leaf(m, m->hdr.root[t], x)];
+		__u32 c = leaf->leaf_class & (XDPML_MODEL_MAX_CLASSES - 1);
+		votes[c]++;
+		conf_sum[c] += (__u16)leaf->threshold;
 	}
-	__u32 best = 0, best_votes = votes[0];
+	/* the winner's sum is carried along, not indexed by it: the verifier would track every
+	 * winner apart */
+	__u32 best = 0, best_votes = votes[0], best_conf = conf_sum[0];
 	for (int c = 1; c < XDPML_MODEL_MAX_CLASSES; c++) {
 		if (votes[c] > best_votes) {
 			best = c;
 			best_votes = votes[c];
+			best_conf = conf_sum[c];
 		}
 	}
-	return best;
+	return xdpml_scored(best, best_conf / n);
 }
 
 /* MLP input j scaled to 0..127. */
@@ -258,22 +306,41 @@ static __always_inline void xdpml_mlp_layer(const struct xdpml_mlp *p, struct xd
 	}
 }
 
-/* argmax of the output layer (in act[n_layers & 1]), ties to the lowest class */
-static __always_inline __u32 xdpml_mlp_argmax(const struct xdpml_mlp *p, const struct xdpml_model_scratch *s)
+/*
+ * The output layer's (in act[n_layers & 1]) argmax, ties to the lowest class, scored through the
+ * calibration table by the margin over the second highest output (0 on a tie).
+ */
+static __always_inline __u32 xdpml_mlp_scored(const struct xdpml_mlp *p, const struct xdpml_model_scratch *s)
 {
 	const __s64 *o = s->act[p->n_layers & 1];
 	__u32 n = p->width[p->n_layers & 3];
 	__u32 best = 0;
-	__s64 best_v = o[0];
-	for (int k = 1; k < XDPML_MODEL_MAX_CLASSES; k++) {
+	__s64 best_v = o[0], second_v = o[1];
+	if (second_v > best_v) {
+		best = 1;
+		best_v = o[1];
+		second_v = o[0];
+	}
+	for (int k = 2; k < XDPML_MODEL_MAX_CLASSES; k++) {
 		if (k >= n)
 			break;
 		if (o[k] > best_v) {
+			second_v = best_v;
 			best = k;
 			best_v = o[k];
+		} else if (o[k] > second_v) {
+			second_v = o[k];
 		}
 	}
-	return best;
+	__s64 margin = best_v - second_v;
+	__u32 conf = p->conf_level[0];
+	for (int i = 1; i < XDPML_CONF_LEVELS; i++) {
+		if (i >= p->conf_n)
+			break;
+		if (margin >= p->conf_margin[i])
+			conf = p->conf_level[i];
+	}
+	return xdpml_scored(best, conf);
 }
 
 #endif

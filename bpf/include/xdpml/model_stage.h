@@ -8,7 +8,10 @@
  * io.xdpml.model.classify.ModelStage.
  *
  * The stage's outcome for the pipeline: XDPML_NO_CLASS, or the class with its action
- * (xdpml_model_action / xdpml_model_class_of).
+ * (xdpml_model_class_of / _action); the class's confidence is in the scratch (conf). It is handed
+ * on through memory rather than in the outcome: as a value the verifier would follow each range
+ * it can take on every path after the stage, and give up. Below the class's min_conf the action
+ * is "to Java" (XDPML_ACT_XSK) whatever the class's own, counted in LOW_CONFIDENCE.
  */
 #ifndef XDPML_MODEL_STAGE_H
 #define XDPML_MODEL_STAGE_H
@@ -18,11 +21,13 @@
 #include "pipeline.h"
 #include "firewall.h"
 
-/* Test mode: keep the last packet's class (last_class) and inputs (last_inputs) in .bss. */
+/* Test mode: keep the last packet's class (last_class, last_conf) and inputs (last_inputs) in .bss. */
 volatile const __u8 cfg_record_class = 0;
 
 /* Test mode: the class of the last packet; -1: none (not tracked, no model, not yet). */
 __s32 last_class;
+/* Test mode: its confidence in thousandths; -1 with no class. */
+__s32 last_conf;
 __u64 last_inputs[XDPML_MODEL_INPUTS];
 /* xdpml_model_eval's input vector, written by Java before each test run. */
 __u64 eval_inputs[XDPML_MODEL_INPUTS];
@@ -91,6 +96,7 @@ static __always_inline __u32 xdpml_model_action(int outcome)
 	return (outcome >> 8) & 0xff;
 }
 
+
 /* The model bit of the configuration word. */
 static __always_inline __u32 xdpml_model_slot(__u32 word)
 {
@@ -101,22 +107,36 @@ static __always_inline int xdpml_unclassified(struct xdpml_model_stats *st, __u3
 {
 	if (st)
 		st->counter[counter & (XDPML_MC_MAX - 1)]++;
-	if (cfg_record_class)
+	if (cfg_record_class) {
 		last_class = -1;
+		last_conf = -1;
+	}
 	return XDPML_NO_CLASS;
 }
 
-/* Counts the class; returns it with its action (from the slot the class came from). */
-static __always_inline int xdpml_classified(const struct xdpml_model *m, __u32 cls, __u32 length,
-					    struct xdpml_model_stats *st)
+/*
+ * Counts the scored class; returns it with its action (from the slot the class came from: to
+ * Java when below the class's confidence threshold) and its confidence.
+ */
+static __always_inline int xdpml_classified(const struct xdpml_model *m, __u32 scored, __u32 length,
+					    struct xdpml_model_stats *st, struct xdpml_model_scratch *s)
 {
-	cls &= XDPML_MODEL_MAX_CLASSES - 1;
-	if (cfg_record_class)
+	__u32 cls = xdpml_scored_class(scored) & (XDPML_MODEL_MAX_CLASSES - 1);
+	__u32 conf = xdpml_scored_conf(scored);
+	s->conf = conf;
+	if (cfg_record_class) {
 		last_class = cls;
+		last_conf = conf;
+	}
 	__u32 action = m->hdr.action[cls];
+	int low = conf < m->hdr.min_conf[cls];
+	if (low)
+		action = XDPML_ACT_XSK;
 	if (st) {
 		st->class_packets[cls]++;
 		st->class_bytes[cls] += length;
+		if (low)
+			st->counter[XDPML_MC_LOW_CONFIDENCE]++;
 		if (action == XDPML_ACT_XSK)
 			st->counter[XDPML_MC_XSK]++;
 	}
@@ -140,11 +160,27 @@ static __always_inline void xdpml_mlp_begin(struct xdpml_model_scratch *s, const
 	s->cache = cache;
 }
 
-/* Stores a flow's class, found again by its key (after tail calls the pointer is gone). */
-static __always_inline void xdpml_cache(struct xdpml_flow *f, __u32 cls, __u32 generation)
+/*
+ * A flow's cached class: verdict = class + 1; verdict_gen = the model's generation in bits 0-21
+ * (modulo 2^22: a cached class looks current again only after 4,194,304 deployments) and the
+ * confidence in bits 22-31.
+ */
+#define XDPML_VERDICT_GEN_MASK ((1u << 22) - 1)
+
+static __always_inline void xdpml_cache(struct xdpml_flow *f, __u32 scored, __u32 generation)
 {
-	f->verdict = cls + 1;
-	f->verdict_gen = generation;
+	f->verdict = xdpml_scored_class(scored) + 1;
+	f->verdict_gen = (generation & XDPML_VERDICT_GEN_MASK) | (xdpml_scored_conf(scored) << 22);
+}
+
+static __always_inline int xdpml_cached_current(const struct xdpml_flow *f, __u32 generation)
+{
+	return f->verdict && (f->verdict_gen & XDPML_VERDICT_GEN_MASK) == (generation & XDPML_VERDICT_GEN_MASK);
+}
+
+static __always_inline __u32 xdpml_cached_scored(const struct xdpml_flow *f)
+{
+	return xdpml_scored(f->verdict - 1, f->verdict_gen >> 22);
 }
 
 /*
@@ -177,14 +213,14 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 		int cache = 0;
 		if (m->hdr.mode == XDPML_MODE_FLOW) {
 			__u64 n = f->dir[0].packets + f->dir[1].packets;
-			if (f->verdict && f->verdict_gen == gen) {
-				__u32 cls = f->verdict - 1;
+			if (xdpml_cached_current(f, gen)) {
+				__u32 scored = xdpml_cached_scored(f);
 				xdpml_barrier();
 				if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 					goto retry;
 				if (st)
 					st->counter[XDPML_MC_CACHED]++;
-				return xdpml_classified(m, cls, length, st);
+				return xdpml_classified(m, scored, length, st, s);
 			}
 			if (n < m->hdr.flow_n)
 				return xdpml_unclassified(st, XDPML_MC_UNCLASSIFIED);
@@ -197,15 +233,15 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 			bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
 			return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		}
-		__u32 cls = xdpml_trees_class(m, s->x, s->votes);
+		__u32 scored = xdpml_trees_scored(m, s->x, s->votes, s->conf_sum);
 		xdpml_barrier();
 		if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 			goto retry;
 		if (st)
 			st->counter[XDPML_MC_CLASSIFIED]++;
 		if (cache)
-			xdpml_cache(f, cls, gen);
-		return xdpml_classified(m, cls, length, st);
+			xdpml_cache(f, scored, gen);
+		return xdpml_classified(m, scored, length, st, s);
 retry:
 		if (st)
 			st->counter[XDPML_MC_RETRIES]++;
@@ -233,7 +269,7 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 		bpf_tail_call(ctx, &xdpml_mlp_layers, l + 1);
 		return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 	}
-	__u32 cls = xdpml_mlp_argmax(p, s);
+	__u32 scored = xdpml_mlp_scored(p, s);
 	__u32 gen = m->hdr.generation;
 	xdpml_barrier();
 	if (XDPML_READ_ONCE32(m->hdr.seq) != s->seq) {
@@ -247,9 +283,9 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 	if (s->cache) {
 		struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
 		if (f)
-			xdpml_cache(f, cls, gen);
+			xdpml_cache(f, scored, gen);
 	}
-	return xdpml_classified(m, cls, s->length, st);
+	return xdpml_classified(m, scored, s->length, st, s);
 }
 
 #endif

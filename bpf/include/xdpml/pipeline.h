@@ -108,7 +108,8 @@ struct xdpml_result {
 	__s16 cls;        /* the model's class, -1 for none */
 	__u8 sampled;     /* the sample stage chose it */
 	__u8 delivered;   /* the deliver stage handed it (or its copy) to Java */
-	__u8 pad[6];
+	__u16 conf;       /* the class's confidence, thousandths (0 with no class) */
+	__u8 pad[4];
 };
 
 /*

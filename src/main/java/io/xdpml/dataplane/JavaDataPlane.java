@@ -15,6 +15,7 @@ import io.xdpml.packet.PacketParser;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.packet.ParseSummary;
 import io.xdpml.xsk.XskCounter;
+import io.xdpml.xsk.XskMetadata;
 import io.xdpml.xsk.XskMetadataReference;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -144,7 +145,8 @@ public final class JavaDataPlane implements DataPlaneEngine {
             int cls = model.lastClass();
             r.cls = cls;
             if (cls >= 0) {
-                lastVerdict = cls + 1;
+                r.confidence = model.lastConfidence();
+                lastVerdict = XskMetadata.verdict(cls, model.lastConfidence());
                 ClassAction a = model.lastAction();
                 if (a == ClassAction.DROP) {
                     return leave(PacketResult.XDP_DROP, Stage.MODEL, cls);
@@ -204,7 +206,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
     /** The flow hash the last delivered packet's metadata carried. */
     public int lastFlowHash() { return lastFlowHash; }
 
-    /** The metadata verdict of the last packet: its class + 1, 0 for none. */
+    /** The metadata verdict of the last packet ({@link XskMetadata#verdict(int, int)}), 0 for none. */
     public int lastVerdict() { return lastVerdict; }
 
     @Override

@@ -131,6 +131,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
         r.cls = last.get(U16, 10);
         r.sampled = last.get(ValueLayout.JAVA_BYTE, 12) != 0;
         r.delivered = last.get(ValueLayout.JAVA_BYTE, 13) != 0;
+        r.confidence = last.get(U16, 14) & 0xffff;
         return r;
     }
 
@@ -140,7 +141,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
     /** The flow hash in the metadata of the last mirrored copy. */
     public int lastFlowHash() { return lastFlowHash; }
 
-    /** The verdict in the metadata of the last mirrored copy (class + 1, 0 for none). */
+    /** The verdict in the metadata of the last mirrored copy (class + 1 | confidence << 5, 0 for none). */
     public int lastVerdict() { return lastVerdict; }
 
     @Override

@@ -22,12 +22,14 @@ public final class PacketResult {
     int reason;
     int fwReason;
     int cls;
+    int confidence;
     boolean sampled;
     boolean delivered;
 
     void reset() {
         fwReason = NO_FIREWALL;
         cls = -1;
+        confidence = 0;
         sampled = false;
         delivered = false;
         reason = 0;
@@ -54,6 +56,9 @@ public final class PacketResult {
     /** The model's class, -1 for none. */
     public int cls() { return cls; }
 
+    /** The class's confidence in thousandths, 0 for none. */
+    public int confidence() { return confidence; }
+
     /** The sample stage chose it (or a model class sent it to Java). */
     public boolean sampled() { return sampled; }
 
@@ -62,12 +67,12 @@ public final class PacketResult {
 
     public boolean sameAs(PacketResult o) {
         return action == o.action && stage == o.stage && reason == o.reason && fwReason == o.fwReason && cls == o.cls
-                && sampled == o.sampled && delivered == o.delivered;
+                && confidence == o.confidence && sampled == o.sampled && delivered == o.delivered;
     }
 
     @Override
     public String toString() {
         return "action=" + action + " stage=" + (stage == null ? "?" : stage.key()) + " reason=" + reason + " fw=" + fwReason
-                + " class=" + cls + " sampled=" + sampled + " delivered=" + delivered;
+                + " class=" + cls + " confidence=" + confidence + " sampled=" + sampled + " delivered=" + delivered;
     }
 }

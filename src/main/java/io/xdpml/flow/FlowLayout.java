@@ -64,7 +64,10 @@ public final class FlowLayout {
     public static final int SAMPLED = 282;
     /** Cached class + 1 of the classify pipeline's flow mode; 0: none. */
     public static final int VERDICT = 283;
-    /** Generation of the model that gave {@link #VERDICT}. */
+    /**
+     * Bits 0-21: the generation (modulo 2^22) of the model that gave {@link #VERDICT}; bits 22-31:
+     * that class's confidence in thousandths.
+     */
     public static final int VERDICT_GEN = 284;
     public static final int EXPORTED_NS = 288;
 

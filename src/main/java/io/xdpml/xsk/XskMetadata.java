@@ -78,10 +78,21 @@ public final class XskMetadata {
         return umem.get(U16, base + PARSE_ERROR_OFFSET) & 0xffff;
     }
 
-    /** The verdict of a classifier stage, 0 when none. */
+    /** The model's class + 1, 0 when none. */
     public int verdict() {
         read = true;
-        return umem.get(U16, base + VERDICT_OFFSET) & 0xffff;
+        return umem.get(U16, base + VERDICT_OFFSET) & 0x1f;
+    }
+
+    /** The confidence (thousandths) of the model's class, 0 when none. */
+    public int confidence() {
+        read = true;
+        return (umem.get(U16, base + VERDICT_OFFSET) >>> 5) & 0x3ff;
+    }
+
+    /** The verdict field as the pipeline writes it: the class + 1 in bits 0-4, its confidence in bits 5-14. */
+    public static int verdict(int cls, int confidence) {
+        return (cls + 1) | confidence << 5;
     }
 
     /** The receive queue the program saw the frame on. */

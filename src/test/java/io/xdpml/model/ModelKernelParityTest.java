@@ -39,7 +39,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * model counters and per-class statistics, byte-identical flow tables (cached classes included).
  * For a depth-10 tree, an 8-tree forest and a 12-16-16-3 MLP (seeded random, thresholds and input
  * ranges from real traffic), each per packet and per flow at the 3rd packet; a new model at the
- * start of each capture and another half-way through (hot swaps: cached classes go stale).
+ * start of each capture and another half-way through (hot swaps: cached classes go stale). Every
+ * class comes with its confidence (random leaf confidences, a random MLP calibration table), and
+ * the dropped class needs 500 thousandths: below, the packet goes to Java instead (both alike).
  */
 class ModelKernelParityTest {
     static List<long[]> samples;
@@ -83,6 +85,7 @@ class ModelKernelParityTest {
         ClassifyMode m = ClassifyMode.parse(mode);
         // class 0 counted, class 1 dropped, class 2 passed: all three action paths in use
         ClassAction[] actions = {ClassAction.COUNT, ClassAction.DROP, ClassAction.PASS};
+        int[] minConfidence = {0, 500, 0};
         FlowConfig config = new FlowConfig(1 << 18, 120_000_000_000L, 4789);
         long seed = 1;
         try (KernelClassifyEngine k = new KernelClassifyEngine(config, ModelStage.XDP_PASS);
@@ -91,9 +94,9 @@ class ModelKernelParityTest {
                 IntegerModel first = model(kind, seed++);
                 IntegerModel second = model(kind, seed++);
                 long before = k.stats().counter(ModelCounter.CLASSIFIED);
-                Lockstep both = new Lockstep(k, j, TestData.packetCount(capture) / 2, new Deployment(second, m, actions));
-                k.deploy(new Deployment(first, m, actions));
-                j.deploy(new Deployment(first, m, actions));
+                Lockstep both = new Lockstep(k, j, TestData.packetCount(capture) / 2, new Deployment(second, m, actions, minConfidence));
+                k.deploy(new Deployment(first, m, actions, minConfidence));
+                j.deploy(new Deployment(first, m, actions, minConfidence));
                 FlowReplay.replay(capture, both);
                 String what = capture.getFileName() + " " + kind + " " + mode;
                 assertThat(both.mismatches).as("%s: packets whose class or action differ", what).isEmpty();
@@ -107,6 +110,7 @@ class ModelKernelParityTest {
             assertThat(stats.counter(ModelCounter.RETRIES) + stats.counter(ModelCounter.GAVE_UP)).isZero();
             assertThat(stats.counter(ModelCounter.CLASSIFIED)).isPositive();
             assertThat(stats.classPackets(1)).as("dropped class used").isPositive();
+            assertThat(stats.counter(ModelCounter.LOW_CONFIDENCE)).as("classes below their confidence threshold").isPositive();
             if (m.perFlow()) {
                 assertThat(stats.counter(ModelCounter.CACHED)).as("cached classes used").isPositive();
                 assertThat(stats.counter(ModelCounter.UNCLASSIFIED)).as("packets before the 3rd").isPositive();
@@ -146,9 +150,11 @@ class ModelKernelParityTest {
             }
             kernel.packet(frame, length, t);
             java.packet(frame, length, t);
-            if ((kernel.lastClass() != java.lastClass() || kernel.lastAction() != java.lastAction()) && mismatches.size() < 5) {
-                mismatches.add("packet " + packets + ": kernel class " + kernel.lastClass() + " action " + kernel.lastAction()
-                        + ", java class " + java.lastClass() + " action " + java.lastAction()
+            if ((kernel.lastClass() != java.lastClass() || kernel.lastConfidence() != java.lastConfidence()
+                    || kernel.lastAction() != java.lastAction()) && mismatches.size() < 5) {
+                mismatches.add("packet " + packets + ": kernel class " + kernel.lastClass() + " confidence " + kernel.lastConfidence()
+                        + " action " + kernel.lastAction() + ", java class " + java.lastClass() + " confidence " + java.lastConfidence()
+                        + " action " + java.lastAction()
                         + "\n kernel inputs " + Arrays.toString(kernel.lastInputs()) + "\n java inputs   " + Arrays.toString(java.lastInputs()));
             }
         }

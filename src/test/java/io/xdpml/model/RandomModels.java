@@ -22,10 +22,13 @@ import java.util.Random;
  */
 public final class RandomModels {
     private final Random random;
+    /** Confidences are drawn apart, so that the models' structure is what it was before they had any. */
+    private final Random confidences;
     private final List<long[]> samples;
 
     public RandomModels(long seed, List<long[]> samples) {
         this.random = new Random(seed);
+        this.confidences = new Random(seed ^ 0x5eed);
         this.samples = samples;
     }
 
@@ -75,13 +78,15 @@ public final class RandomModels {
         long[] threshold = new long[n];
         int[] r = new int[n];
         int[] lc = new int[n];
+        int[] conf = new int[n];
         for (int i = 0; i < n; i++) {
             feature[i] = f.get(i)[0];
             threshold[i] = thr.get(i);
             r[i] = right.get(i);
             lc[i] = leaf.get(i);
+            conf[i] = feature[i] == TreeEnsemble.LEAF ? confidences.nextInt(1001) : 0;
         }
-        return new TreeEnsemble(classes, roots, feature, threshold, r, lc);
+        return new TreeEnsemble(classes, roots, feature, threshold, r, lc, conf);
     }
 
     private void grow(int classes, int depth, List<int[]> f, List<Long> thr, List<Integer> right, List<Integer> leaf) {
@@ -142,7 +147,19 @@ public final class RandomModels {
             }
             layers[l] = new QuantizedMlp.Layer(in, out, w, b, m);
         }
-        return new QuantizedMlp(idx, min, max, layers);
+        QuantizedMlp plain = new QuantizedMlp(idx, min, max, layers);
+        // a calibration table over the margins the samples give: up to 16 random cut points
+        long[] margins = samples.stream().mapToLong(plain::margin).filter(v -> v > 0).distinct().sorted().toArray();
+        int levels = 1 + (margins.length == 0 ? 0 : confidences.nextInt(Math.min(15, margins.length)) + 1);
+        long[] at = new long[levels];
+        int[] level = new int[levels];
+        level[0] = confidences.nextInt(501);
+        for (int i = 1; i < levels; i++) {
+            at[i] = margins[(int) ((long) margins.length * i / levels)];
+            level[i] = Math.min(1000, level[i - 1] + confidences.nextInt(100));
+        }
+        at = java.util.Arrays.stream(at).distinct().toArray();
+        return new QuantizedMlp(idx, min, max, at, java.util.Arrays.copyOf(level, at.length), layers);
     }
 
     /** How many distinct classes a model gives over the samples (a sanity check of the test). */

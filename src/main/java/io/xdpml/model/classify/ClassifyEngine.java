@@ -13,6 +13,9 @@ public interface ClassifyEngine extends FlowEngine {
     /** The class of the last packet; -1 when it got none. */
     int lastClass();
 
+    /** The confidence (thousandths) of the last packet's class; -1 when it got none. */
+    int lastConfidence();
+
     /** The XDP action the last packet got. */
     int lastAction();
 

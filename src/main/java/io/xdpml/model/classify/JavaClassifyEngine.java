@@ -55,6 +55,11 @@ public final class JavaClassifyEngine extends ForwardingFlowEngine implements Cl
     }
 
     @Override
+    public int lastConfidence() {
+        return stage.lastConfidence();
+    }
+
+    @Override
     public int lastAction() {
         return lastAction;
     }

@@ -9,7 +9,8 @@ public enum ModelCounter {
     RETRIES("classifications redone because their model slot was rewritten meanwhile"),
     GAVE_UP("classifications left undone because the slot kept changing"),
     XSK("packets redirected to an AF_XDP socket"),
-    TAIL_CALL_FAILED("MLP layer programs missing");
+    TAIL_CALL_FAILED("MLP layer programs missing"),
+    LOW_CONFIDENCE("classified below their class's confidence threshold: to Java instead of the class's action");
 
     public static final int SLOTS = 16;
     private final String description;

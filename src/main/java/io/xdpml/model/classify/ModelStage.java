@@ -3,6 +3,7 @@ package io.xdpml.model.classify;
 import static io.xdpml.flow.FlowLayout.*;
 
 import io.xdpml.model.ModelInputs;
+import io.xdpml.model.quantized.IntegerModel;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -23,7 +24,10 @@ public final class ModelStage {
     private Deployment deployment;
     private int generation;
     private int lastClass = -1;
+    private int lastConfidence = -1;
     private ClassAction lastAction;
+    /** The generation bits a cached class keeps ({@code XDPML_VERDICT_GEN_MASK}); its confidence is above them. */
+    public static final int VERDICT_GEN_MASK = (1 << 22) - 1;
 
     /** @param defaultAction XDP action for packets without a class and for {@link ClassAction#COUNT} */
     public ModelStage(int defaultAction) {
@@ -52,9 +56,10 @@ public final class ModelStage {
         boolean cache = false;
         if (d.mode().perFlow()) {
             int verdict = state.get(ValueLayout.JAVA_BYTE, VERDICT) & 0xff;
-            if (verdict != 0 && state.get(U32, VERDICT_GEN) == generation) {
+            int tag = state.get(U32, VERDICT_GEN);
+            if (verdict != 0 && (tag & VERDICT_GEN_MASK) == (generation & VERDICT_GEN_MASK)) {
                 counters[ModelCounter.CACHED.ordinal()]++;
-                return act(d, verdict - 1, length);
+                return act(d, IntegerModel.scored(verdict - 1, tag >>> 22), length);
             }
             long n = u64(state, dirOffset(FWD) + D_PACKETS) + u64(state, dirOffset(BWD) + D_PACKETS);
             if (Long.compareUnsigned(n, d.mode().flowPacket()) < 0) {
@@ -63,28 +68,36 @@ public final class ModelStage {
             cache = true;
         }
         ModelInputs.compute(state, key, length, fromA, inputs);
-        int cls = d.model().classify(inputs);
+        int scored = d.model().scored(inputs);
         counters[ModelCounter.CLASSIFIED.ordinal()]++;
         if (cache) {
-            state.set(ValueLayout.JAVA_BYTE, VERDICT, (byte) (cls + 1));
-            state.set(U32, VERDICT_GEN, generation);
+            state.set(ValueLayout.JAVA_BYTE, VERDICT, (byte) (IntegerModel.classOf(scored) + 1));
+            state.set(U32, VERDICT_GEN, (generation & VERDICT_GEN_MASK) | IntegerModel.confidenceOf(scored) << 22);
         }
-        return act(d, cls, length);
+        return act(d, scored, length);
     }
 
     private int unclassified(ModelCounter c) {
         counters[c.ordinal()]++;
         lastClass = -1;
+        lastConfidence = -1;
         lastAction = null;
         return defaultAction;
     }
 
-    private int act(Deployment d, int cls, long length) {
+    /** A scored class's action: its class's, or to Java when below the class's confidence threshold. */
+    private int act(Deployment d, int scored, long length) {
+        int cls = IntegerModel.classOf(scored);
         lastClass = cls;
+        lastConfidence = IntegerModel.confidenceOf(scored);
         lastAction = d.action(cls);
+        if (lastConfidence < d.minConfidence(cls)) {
+            counters[ModelCounter.LOW_CONFIDENCE.ordinal()]++;
+            lastAction = ClassAction.XSK;
+        }
         classPackets[cls]++;
         classBytes[cls] += length;
-        return switch (d.action(cls)) {
+        return switch (lastAction) {
             case PASS -> XDP_PASS;
             case DROP -> XDP_DROP;
             case XSK -> {
@@ -98,6 +111,11 @@ public final class ModelStage {
     /** The action of the last packet's class, null when it has none. */
     public ClassAction lastAction() {
         return lastAction;
+    }
+
+    /** The confidence (thousandths) of the last packet's class, -1 for none. */
+    public int lastConfidence() {
+        return lastConfidence;
     }
 
     /** Class of the last packet, -1 for none. */

@@ -128,12 +128,14 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         ArrayNode threshold = o.putArray("threshold");
         ArrayNode right = o.putArray("right");
         ArrayNode leaf = o.putArray("leaf_class");
+        ArrayNode confidence = o.putArray("leaf_confidence");
         for (int i = 0; i < t.nodeCount(); i++) {
             boolean isLeaf = t.feature(i) == TreeEnsemble.LEAF;
             feature.add(isLeaf ? TreeEnsemble.LEAF : position[t.feature(i)]);
             threshold.add(new BigInteger(Long.toUnsignedString(t.threshold(i))));
             right.add(t.right(i));
             leaf.add(t.leafClass(i));
+            confidence.add(t.leafConfidence(i));
         }
     }
 
@@ -147,6 +149,13 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         }
         for (long v : q.inputMax()) {
             io.withArray("input_max").add(v);
+        }
+        ObjectNode conf = io.putObject("confidence");
+        for (long v : q.confidenceMargin()) {
+            conf.withArray("margin").add(v);
+        }
+        for (int v : q.confidenceLevel()) {
+            conf.withArray("level").add(v);
         }
         ArrayNode layers = io.putArray("layers");
         for (int l = 0; l < q.layerCount(); l++) {
@@ -297,6 +306,8 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         long[] threshold = f.u64s("threshold");
         int[] right = f.ints("right");
         int[] leaf = f.ints("leaf_class");
+        // a file from before confidences: every leaf at full confidence (an uncalibrated model)
+        int[] confidence = f.has("leaf_confidence") ? f.ints("leaf_confidence") : null;
         for (int i = 0; i < feature.length; i++) {
             if (feature[i] == TreeEnsemble.LEAF) {
                 continue;
@@ -307,7 +318,8 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
             feature[i] = index[feature[i]];
         }
         try {
-            return new TreeEnsemble(classCount, roots, feature, threshold, right, leaf);
+            return confidence == null ? new TreeEnsemble(classCount, roots, feature, threshold, right, leaf)
+                    : new TreeEnsemble(classCount, roots, feature, threshold, right, leaf, confidence);
         } catch (IllegalArgumentException e) {
             throw f.error("integer", e.getMessage());
         }
@@ -321,8 +333,13 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         for (JsonFields l : f.objects("layers")) {
             layers.add(new QuantizedMlp.Layer(l.integer("in"), l.integer("out"), l.int8s("weights"), l.ints("bias"), l.ints("multiplier")));
         }
+        QuantizedMlp.Layer[] ls = layers.toArray(QuantizedMlp.Layer[]::new);
         try {
-            return new QuantizedMlp(inputIndex, min, max, layers.toArray(QuantizedMlp.Layer[]::new));
+            if (!f.has("confidence")) { // a file from before confidences: always 1000
+                return new QuantizedMlp(inputIndex, min, max, ls);
+            }
+            JsonFields conf = f.object("confidence");
+            return new QuantizedMlp(inputIndex, min, max, conf.u64s("margin"), conf.ints("level"), ls);
         } catch (IllegalArgumentException e) {
             throw f.error("integer", e.getMessage());
         }

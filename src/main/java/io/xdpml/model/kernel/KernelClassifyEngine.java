@@ -19,6 +19,7 @@ public final class KernelClassifyEngine extends ForwardingFlowEngine implements 
     private final KernelFlowEngine flows;
     private final ClassifierProgram classifier;
     private final MemorySegment lastClass;
+    private final MemorySegment lastConfidence;
     private final MemorySegment lastInputs;
 
     /** @param defaultAction XDP action for packets without a class ({@code cfg_action}) */
@@ -43,6 +44,7 @@ public final class KernelClassifyEngine extends ForwardingFlowEngine implements 
             throw e;
         }
         this.lastClass = flows.object().variable("last_class");
+        this.lastConfidence = flows.object().variable("last_conf");
         this.lastInputs = flows.object().variable("last_inputs");
     }
 
@@ -58,6 +60,11 @@ public final class KernelClassifyEngine extends ForwardingFlowEngine implements 
     @Override
     public int lastClass() {
         return lastClass.get(ValueLayout.JAVA_INT, 0);
+    }
+
+    @Override
+    public int lastConfidence() {
+        return lastConfidence.get(ValueLayout.JAVA_INT, 0);
     }
 
     /** The kernel's input vector of the last packet (when it had a flow). */

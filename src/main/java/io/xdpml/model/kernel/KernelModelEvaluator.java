@@ -27,6 +27,7 @@ public final class KernelModelEvaluator implements Classifier, AutoCloseable {
     private final TestRun run;
     private final MemorySegment inputs;
     private final MemorySegment lastClass;
+    private final MemorySegment lastConfidence;
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment frame;
 
@@ -46,17 +47,27 @@ public final class KernelModelEvaluator implements Classifier, AutoCloseable {
         this.object = obj;
         this.inputs = obj.variable("eval_inputs");
         this.lastClass = obj.variable("last_class");
+        this.lastConfidence = obj.variable("last_conf");
         this.frame = arena.allocate(FRAME.length);
     }
 
     @Override
     public int classify(long[] x) {
+        return IntegerModel.classOf(scored(x));
+    }
+
+    /** The kernel's class with its confidence, packed as {@link IntegerModel#scored(long[])} packs them. */
+    public int scored(long[] x) {
         for (int i = 0; i < ModelInputs.COUNT; i++) {
             inputs.set(ValueLayout.JAVA_LONG, 8L * i, x[i]);
         }
         lastClass.set(ValueLayout.JAVA_INT, 0, -2);
         run.run(frame, FRAME.length);
-        return lastClass.get(ValueLayout.JAVA_INT, 0);
+        int cls = lastClass.get(ValueLayout.JAVA_INT, 0);
+        if (cls < 0) {
+            throw new IllegalStateException("the kernel gave no class (last_class " + cls + ")");
+        }
+        return IntegerModel.scored(cls, lastConfidence.get(ValueLayout.JAVA_INT, 0));
     }
 
     @Override

@@ -132,6 +132,7 @@ public final class ModelSlots implements AutoCloseable {
         m.set(U64, HDR_INPUTS_USED, used);
         for (int c = 0; c < 16; c++) {
             m.set(ValueLayout.JAVA_BYTE, HDR_ACTION + c, (byte) (c < model.classCount() ? d.action(c).code() : 0));
+            m.set(U16, HDR_MIN_CONF + 2L * c, (short) (c < model.classCount() ? d.minConfidence(c) : 0));
         }
         switch (model) {
             case TreeEnsemble t -> writeTrees(m, t);
@@ -149,7 +150,7 @@ public final class ModelSlots implements AutoCloseable {
         for (int i = 0; i < t.nodeCount(); i++) {
             long n = NODES + (long) i * NODE_SIZE;
             boolean leaf = t.feature(i) == TreeEnsemble.LEAF;
-            m.set(U64, n + NODE_THRESHOLD, leaf ? 0 : t.threshold(i));
+            m.set(U64, n + NODE_THRESHOLD, leaf ? t.leafConfidence(i) : t.threshold(i));
             m.set(U16, n + NODE_FEATURE, (short) (leaf ? LEAF : t.feature(i)));
             m.set(U16, n + NODE_LEAF_CLASS, (short) (leaf ? t.leafClass(i) : 0));
             m.set(U32, n + NODE_RIGHT, leaf ? 0 : t.right(i));
@@ -194,6 +195,13 @@ public final class ModelSlots implements AutoCloseable {
                 m.set(U32, mult(l, k), k < mult.length ? mult[k] : 0);
             }
         }
+        long[] margin = p.confidenceMargin();
+        int[] level = p.confidenceLevel();
+        for (int i = 0; i < margin.length; i++) {
+            m.set(U64, MLP + MLP_CONF_MARGIN + 8L * i, margin[i]);
+            m.set(U16, MLP + MLP_CONF_LEVEL + 2L * i, (short) level[i]);
+        }
+        m.set(ValueLayout.JAVA_BYTE, MLP + MLP_CONF_N, (byte) margin.length);
     }
 
     @Override

@@ -113,6 +113,12 @@ public final class OnnxClassifyEngine extends ForwardingFlowEngine implements Cl
         return lastClass;
     }
 
+    /** ONNX Runtime gives scores, not the integer model's confidence: -1 ({@link #lastScore} has its score). */
+    @Override
+    public int lastConfidence() {
+        return -1;
+    }
+
     /** Score the model gave the last packet it ran on (a packet given its flow's cached class leaves it as it was; 0 after one without a class). */
     public float lastScore() {
         return lastScore;

@@ -12,8 +12,31 @@ public sealed interface IntegerModel permits TreeEnsemble, QuantizedMlp {
 
     int classCount();
 
+    /** The largest confidence: confidences are in thousandths. */
+    int CONFIDENCE_MAX = 1000;
+
     /** The class of one input vector of {@link io.xdpml.model.ModelInputs#COUNT} values (u64 each). */
-    int classify(long[] inputs);
+    default int classify(long[] inputs) {
+        return classOf(scored(inputs));
+    }
+
+    /**
+     * The class of one input vector with its confidence, packed as the kernel packs it
+     * ({@code xdpml_scored}): class in bits 0-7, confidence in thousandths in bits 16-25.
+     */
+    int scored(long[] inputs);
+
+    static int scored(int cls, int confidence) {
+        return cls | confidence << 16;
+    }
+
+    static int classOf(int scored) {
+        return scored & 0xff;
+    }
+
+    static int confidenceOf(int scored) {
+        return (scored >>> 16) & 0x3ff;
+    }
 
     /** Indexes of the inputs the model reads (for reports and checks). */
     int[] inputsUsed();

@@ -12,7 +12,12 @@ import java.util.Arrays;
  * layer l:   acc[k] = bias[k] + sum_j w[k][j] * a[j]            (int32; w int8, a in 0..127)
  * hidden:    a'[k] = clamp((acc[k] * mult[k] + 2^15) &gt;&gt; 16, 0, 127)   (ReLU, per-neuron Q16 scale)
  * output:    class = argmax_k acc[k], ties to the lowest k
+ * confidence: margin = acc[class] - (the highest other acc), 0 on a tie;
+ *            confidenceLevel[i] for the highest i with margin &gt;= confidenceMargin[i]
  * </pre>
+ *
+ * The calibration table ({@link #calibrated}) maps margins to the share of right answers among
+ * training vectors with such margins; without one every class has confidence 1000.
  *
  * Ranges are checked here so that no step can overflow: |bias| &lt; 2^24, 0 &lt;= mult &lt; 2^24,
  * max - min &lt; 2^56, so every product fits the kernel's 64-bit (and the sums its 32-bit) registers.
@@ -59,13 +64,28 @@ public final class QuantizedMlp implements IntegerModel {
     private final long[] inputMin;
     private final long[] inputMax;
     private final Layer[] layers;
+    private final long[] confidenceMargin;
+    private final int[] confidenceLevel;
     private final int maxWidth;
+    /** Most entries of the calibration table ({@code XDPML_CONF_LEVELS}). */
+    public static final int CONFIDENCE_LEVELS = 16;
 
     public QuantizedMlp(int[] inputIndex, long[] inputMin, long[] inputMax, Layer... layers) {
+        this(inputIndex, inputMin, inputMax, new long[] {0}, new int[] {CONFIDENCE_MAX}, layers);
+    }
+
+    /**
+     * @param confidenceMargin ascending margins, the first 0
+     * @param confidenceLevel  the confidence (thousandths) from each margin on, not decreasing
+     */
+    public QuantizedMlp(int[] inputIndex, long[] inputMin, long[] inputMax, long[] confidenceMargin, int[] confidenceLevel,
+                        Layer... layers) {
         this.inputIndex = inputIndex.clone();
         this.inputMin = inputMin.clone();
         this.inputMax = inputMax.clone();
         this.layers = layers.clone();
+        this.confidenceMargin = confidenceMargin.clone();
+        this.confidenceLevel = confidenceLevel.clone();
         validate();
         int w = inputIndex.length;
         for (Layer l : layers) {
@@ -105,6 +125,15 @@ public final class QuantizedMlp implements IntegerModel {
             in = layer.out();
         }
         require(in >= 2, "the output layer needs at least 2 classes");
+        int levels = confidenceMargin.length;
+        require(levels >= 1 && levels <= CONFIDENCE_LEVELS && confidenceLevel.length == levels,
+                "confidence table: 1.." + CONFIDENCE_LEVELS + " margins with one level each");
+        require(confidenceMargin[0] == 0, "confidence table: the first margin must be 0");
+        for (int i = 0; i < levels; i++) {
+            require(i == 0 || confidenceMargin[i] > confidenceMargin[i - 1], "confidence table: margins must ascend");
+            require(i == 0 || confidenceLevel[i] >= confidenceLevel[i - 1], "confidence table: levels must not decrease");
+            require(confidenceLevel[i] >= 0 && confidenceLevel[i] <= CONFIDENCE_MAX, "confidence table: levels are 0.." + CONFIDENCE_MAX);
+        }
     }
 
     private static void require(boolean ok, String message) {
@@ -139,14 +168,58 @@ public final class QuantizedMlp implements IntegerModel {
     }
 
     @Override
-    public int classify(long[] x) {
+    public int scored(long[] x) {
         // allocation-free: per-thread scratch for the two activation vectors
         int[][] s = SCRATCH.get();
-        return classify(x, s[0], s[1]);
+        return scored(x, s[0], s[1]);
     }
 
-    /** As {@link #classify(long[])} with caller-owned scratch of at least {@link #maxWidth()} each. */
-    public int classify(long[] x, int[] a, int[] b) {
+    /** As {@link #scored(long[])} with caller-owned scratch of at least {@link #maxWidth()} each. */
+    public int scored(long[] x, int[] a, int[] b) {
+        int[] out = outputs(x, a, b);
+        int best = out[0] >= out[1] ? 0 : 1;
+        long second = out[1 - best];
+        for (int k = 2; k < classCount(); k++) {
+            if (out[k] > out[best]) {
+                second = out[best];
+                best = k;
+            } else if (out[k] > second) {
+                second = out[k];
+            }
+        }
+        return IntegerModel.scored(best, confidence((long) out[best] - second));
+    }
+
+    /** The calibrated confidence of a margin between the two highest outputs. */
+    public int confidence(long margin) {
+        int c = confidenceLevel[0];
+        for (int i = 1; i < confidenceMargin.length; i++) {
+            if (margin >= confidenceMargin[i]) {
+                c = confidenceLevel[i];
+            }
+        }
+        return c;
+    }
+
+    /** The margin between the two highest outputs for {@code x}. */
+    public long margin(long[] x) {
+        int[][] s = SCRATCH.get();
+        int[] out = outputs(x, s[0], s[1]);
+        long best = Long.MIN_VALUE;
+        long second = Long.MIN_VALUE;
+        for (int k = 0; k < classCount(); k++) {
+            if (out[k] > best) {
+                second = best;
+                best = out[k];
+            } else if (out[k] > second) {
+                second = out[k];
+            }
+        }
+        return best - second;
+    }
+
+    /** The output layer's raw sums (in a or b). */
+    private int[] outputs(long[] x, int[] a, int[] b) {
         int n = inputIndex.length;
         for (int j = 0; j < n; j++) {
             a[j] = quantizeInput(j, x);
@@ -168,13 +241,75 @@ public final class QuantizedMlp implements IntegerModel {
             cur = next;
             next = t;
         }
-        int best = 0;
-        for (int k = 1; k < classCount(); k++) {
-            if (cur[k] > cur[best]) {
-                best = k;
+        return cur;
+    }
+
+    /**
+     * This model with a calibration table measured on labeled input vectors (usually the training
+     * set): the vectors sorted by margin and cut into up to 16 groups of equal size (a margin is
+     * never split); each group's level is its share of right answers, Laplace-smoothed
+     * ({@code (right + 1) / (n + 2)}), then made non-decreasing by pooling adjacent groups that
+     * break the order (isotonic regression). The first margin is 0, so every margin has a level.
+     */
+    public QuantizedMlp calibrated(java.util.List<long[]> inputs, int[] labels) {
+        int n = labels.length;
+        long[][] byMargin = new long[n][2]; // margin, right (1/0)
+        for (int s = 0; s < n; s++) {
+            long[] x = inputs.get(s);
+            byMargin[s][0] = margin(x);
+            byMargin[s][1] = classify(x) == labels[s] ? 1 : 0;
+        }
+        java.util.Arrays.sort(byMargin, java.util.Comparator.comparingLong(r -> r[0]));
+        java.util.List<long[]> groups = new java.util.ArrayList<>(); // first margin, right, count
+        int per = Math.max(1, (n + CONFIDENCE_LEVELS - 1) / CONFIDENCE_LEVELS);
+        for (int i = 0; i < n; ) {
+            int end = Math.min(n, i + per);
+            while (end < n && byMargin[end][0] == byMargin[end - 1][0]) {
+                end++;
+            }
+            long right = 0;
+            for (int j = i; j < end; j++) {
+                right += byMargin[j][1];
+            }
+            groups.add(new long[] {groups.isEmpty() ? 0 : byMargin[i][0], right, end - i});
+            i = end;
+        }
+        if (groups.isEmpty()) {
+            return this;
+        }
+        // pool adjacent violators: merge a group into the one before while its share is lower
+        java.util.List<long[]> pooled = new java.util.ArrayList<>();
+        for (long[] g : groups) {
+            long[] cur = g.clone();
+            while (!pooled.isEmpty()) {
+                long[] prev = pooled.getLast();
+                if ((prev[1] + 1) * (cur[2] + 2) <= (cur[1] + 1) * (prev[2] + 2)) {
+                    break;
+                }
+                pooled.removeLast();
+                cur = new long[] {prev[0], prev[1] + cur[1], prev[2] + cur[2]};
+            }
+            pooled.add(cur);
+        }
+        long[] margins = new long[pooled.size()];
+        int[] levels = new int[pooled.size()];
+        for (int i = 0; i < margins.length; i++) {
+            long[] g = pooled.get(i);
+            margins[i] = g[0];
+            levels[i] = (int) (CONFIDENCE_MAX * (g[1] + 1) / (g[2] + 2));
+            if (i > 0 && levels[i] < levels[i - 1]) {
+                levels[i] = levels[i - 1]; // floor rounding of two equal shares
             }
         }
-        return best;
+        return new QuantizedMlp(inputIndex, inputMin, inputMax, margins, levels, layers);
+    }
+
+    public long[] confidenceMargin() {
+        return confidenceMargin.clone();
+    }
+
+    public int[] confidenceLevel() {
+        return confidenceLevel.clone();
     }
 
     private static final ThreadLocal<int[][]> SCRATCH = ThreadLocal.withInitial(() -> new int[2][Math.max(MAX_IN, MAX_WIDTH)]);

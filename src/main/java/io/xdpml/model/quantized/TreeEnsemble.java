@@ -13,6 +13,13 @@ import java.util.BitSet;
  * {@code feature[i] == LEAF} and gives {@code leafClass[i]}. A forest votes: the class with the most
  * trees wins, ties to the lowest class index. Because the inputs are integers, a floating-point
  * split {@code x <= t} is the same test as {@code x <= floor(t)}: thresholds lose nothing.
+ *
+ * <p>Confidence (thousandths): each leaf carries its own, {@code leafConfidence[i]} (the share of
+ * the leaf's class among the training samples that reach it, Laplace-smoothed: see
+ * {@link #calibrated}); a tree's is its leaf's, a forest's is the sum over the trees that voted
+ * for the winning class of their leaves' confidences, divided by the number of trees (integer
+ * division): the mean probability the trees give the winner, counting a tree that voted
+ * otherwise as 0.
  */
 public final class TreeEnsemble implements IntegerModel {
     public static final int LEAF = -1;
@@ -28,26 +35,43 @@ public final class TreeEnsemble implements IntegerModel {
     private final long[] threshold;
     private final int[] right;
     private final int[] leafClass;
+    private final int[] leafConfidence;
+
+    /** As the full constructor with every leaf at full confidence (an uncalibrated model). */
+    public TreeEnsemble(int classCount, int[] roots, int[] feature, long[] threshold, int[] right, int[] leafClass) {
+        this(classCount, roots, feature, threshold, right, leafClass, fullConfidence(feature));
+    }
+
+    private static int[] fullConfidence(int[] feature) {
+        int[] c = new int[feature.length];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = feature[i] == LEAF ? CONFIDENCE_MAX : 0;
+        }
+        return c;
+    }
 
     /**
      * Checks everything the kernel relies on; IllegalArgumentException says what is wrong.
      *
      * @param roots first node of each tree; tree t spans {@code [roots[t], roots[t+1])}
      */
-    public TreeEnsemble(int classCount, int[] roots, int[] feature, long[] threshold, int[] right, int[] leafClass) {
+    public TreeEnsemble(int classCount, int[] roots, int[] feature, long[] threshold, int[] right, int[] leafClass,
+                        int[] leafConfidence) {
         this.classCount = classCount;
         this.roots = roots.clone();
         this.feature = feature.clone();
         this.threshold = threshold.clone();
         this.right = right.clone();
         this.leafClass = leafClass.clone();
+        this.leafConfidence = leafConfidence.clone();
         validate();
     }
 
     private void validate() {
         int n = feature.length;
         require(classCount >= 2 && classCount <= MAX_CLASSES, "classes must be 2.." + MAX_CLASSES + ", not " + classCount);
-        require(threshold.length == n && right.length == n && leafClass.length == n, "node arrays differ in length");
+        require(threshold.length == n && right.length == n && leafClass.length == n && leafConfidence.length == n,
+                "node arrays differ in length");
         require(n >= 1 && n <= MAX_NODES, "nodes must be 1.." + MAX_NODES + ", not " + n);
         require(roots.length >= 1 && roots.length <= MAX_TREES, "trees must be 1.." + MAX_TREES + ", not " + roots.length);
         require(roots[0] == 0, "the first tree must start at node 0");
@@ -74,6 +98,8 @@ public final class TreeEnsemble implements IntegerModel {
             require(d <= MAX_PATH, "tree " + t + ": a path is longer than " + MAX_PATH + " nodes (depth > " + (MAX_PATH - 1) + ")");
             if (feature[i] == LEAF) {
                 require(leafClass[i] >= 0 && leafClass[i] < classCount, "node " + i + ": leaf class " + leafClass[i] + " out of range");
+                require(leafConfidence[i] >= 0 && leafConfidence[i] <= CONFIDENCE_MAX,
+                        "node " + i + ": leaf confidence " + leafConfidence[i] + " out of 0.." + CONFIDENCE_MAX);
             } else {
                 require(feature[i] >= 0 && feature[i] < ModelInputs.COUNT, "node " + i + ": input " + feature[i] + " out of range");
                 require(right[i] > i + 1 && right[i] < end, "node " + i + ": right child " + right[i] + " not after its left subtree");
@@ -111,30 +137,41 @@ public final class TreeEnsemble implements IntegerModel {
         return feature.length;
     }
 
-    /** The class tree {@code t} gives. */
-    public int treeClass(int t, long[] inputs) {
+    /** The leaf tree {@code t} reaches for {@code inputs}. */
+    public int leaf(int t, long[] inputs) {
         int i = roots[t];
         while (feature[i] != LEAF) {
             i = Long.compareUnsigned(inputs[feature[i]], threshold[i]) <= 0 ? i + 1 : right[i];
         }
-        return leafClass[i];
+        return i;
+    }
+
+    /** The class tree {@code t} gives. */
+    public int treeClass(int t, long[] inputs) {
+        return leafClass[leaf(t, inputs)];
     }
 
     @Override
-    public int classify(long[] inputs) {
+    public int scored(long[] inputs) {
         if (roots.length == 1) {
-            return treeClass(0, inputs);
+            int leaf = leaf(0, inputs);
+            return IntegerModel.scored(leafClass[leaf], leafConfidence[leaf]);
         }
-        // votes: 8 bits per class, classes 0-7 in lo and 8-15 in hi (at most 16 trees: no carry)
+        // votes: 8 bits per class, classes 0-7 in lo and 8-15 in hi (at most 16 trees: no carry);
+        // confidence sums: 16 bits per class, four classes to a long (16 x 1000 < 2^16)
         long lo = 0;
         long hi = 0;
+        long[] conf = CONF_SUMS.get();
+        java.util.Arrays.fill(conf, 0);
         for (int t = 0; t < roots.length; t++) {
-            int c = treeClass(t, inputs);
+            int leaf = leaf(t, inputs);
+            int c = leafClass[leaf];
             if (c < 8) {
                 lo += 1L << (8 * c);
             } else {
                 hi += 1L << (8 * (c - 8));
             }
+            conf[c >>> 2] += (long) leafConfidence[leaf] << (16 * (c & 3));
         }
         int best = 0;
         int bestVotes = -1;
@@ -145,7 +182,39 @@ public final class TreeEnsemble implements IntegerModel {
                 bestVotes = v;
             }
         }
-        return best;
+        int sum = (int) ((conf[best >>> 2] >>> (16 * (best & 3))) & 0xffff);
+        return IntegerModel.scored(best, sum / roots.length);
+    }
+
+    private static final ThreadLocal<long[]> CONF_SUMS = ThreadLocal.withInitial(() -> new long[MAX_CLASSES / 4]);
+
+    /**
+     * This model with each leaf's confidence measured on labeled input vectors (usually the
+     * training set): the leaf's class share among the vectors that reach it, Laplace-smoothed,
+     * {@code floor(1000 * (n_class + 1) / (n + classes))}; a leaf no vector reaches gets
+     * {@code 1000 / classes}. The classes do not change.
+     */
+    public TreeEnsemble calibrated(java.util.List<long[]> inputs, int[] labels) {
+        int n = feature.length;
+        long[] reached = new long[n];
+        long[] ofItsClass = new long[n];
+        for (int s = 0; s < labels.length; s++) {
+            long[] x = inputs.get(s);
+            for (int t = 0; t < roots.length; t++) {
+                int leaf = leaf(t, x);
+                reached[leaf]++;
+                if (labels[s] == leafClass[leaf]) {
+                    ofItsClass[leaf]++;
+                }
+            }
+        }
+        int[] conf = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (feature[i] == LEAF) {
+                conf[i] = (int) (CONFIDENCE_MAX * (ofItsClass[i] + 1) / (reached[i] + classCount));
+            }
+        }
+        return new TreeEnsemble(classCount, roots, feature, threshold, right, leafClass, conf);
     }
 
     @Override
@@ -171,6 +240,11 @@ public final class TreeEnsemble implements IntegerModel {
 
     public int leafClass(int node) {
         return leafClass[node];
+    }
+
+    /** A leaf's confidence in thousandths (0 for an internal node). */
+    public int leafConfidence(int node) {
+        return leafConfidence[node];
     }
 
     /** Longest root-to-leaf path in nodes over all trees. */
