@@ -156,17 +156,7 @@ final class InterfacePipeline implements DataPlaneSetup {
     }
 
     static Deployment deployment(AgentConfig c) {
-        List<ModelAction> byClass = c.model().actionsByClass();
-        ClassAction[] a = new ClassAction[byClass.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = switch (byClass.get(i)) {
-                case PASS -> ClassAction.PASS;
-                case DROP -> ClassAction.DROP;
-                case COUNT -> ClassAction.COUNT;
-                case JAVA -> ClassAction.XSK;
-            };
-        }
-        return new Deployment(c.model().model().integerModel(), c.model().mode(), a);
+        return c.model().deployment();
     }
 
     /** What differs between two configurations, stage by stage, for a reload. */

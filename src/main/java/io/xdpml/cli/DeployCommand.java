@@ -9,6 +9,7 @@ import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpLink;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.model.classify.ClassAction;
+import io.xdpml.model.quantized.IntegerModel;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelCounter;
@@ -54,6 +55,10 @@ final class DeployCommand implements Callable<Integer> {
 
     @Option(names = "--action", paramLabel = "CLASS=ACTION", description = "action for a class: count, pass, drop or xsk (repeatable)")
     List<String> actions = List.of();
+
+    @Option(names = "--min-confidence", paramLabel = "CLASS=C", description = "a class's action only at confidence C (0 to 1) or"
+        + " more; below, the packet goes to the AF_XDP socket (xsk) instead (repeatable; default 0)")
+    List<String> minConfidence = List.of();
 
     @Option(names = "--default-action", defaultValue = "pass", description = "pass or drop: packets without a class and of 'count' classes (default: ${DEFAULT-VALUE})")
     String defaultAction;
@@ -163,7 +168,25 @@ final class DeployCommand implements Callable<Integer> {
             }
             a[c] = ClassAction.parse(s.substring(eq + 1));
         }
-        return new Deployment(m.integerModel(), cm, a);
+        int[] min = new int[m.classes().size()];
+        for (String s : minConfidence) {
+            int eq = s.indexOf('=');
+            int c = eq < 0 ? -1 : m.classes().indexOf(s.substring(0, eq));
+            if (c < 0) {
+                throw new IllegalArgumentException("--min-confidence wants CLASS=C with a class of the model " + m.classes() + ", not '" + s + "'");
+            }
+            double v;
+            try {
+                v = Double.parseDouble(s.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                v = Double.NaN;
+            }
+            if (!(v >= 0 && v <= 1)) {
+                throw new IllegalArgumentException("--min-confidence: '" + s.substring(eq + 1) + "' is not a number 0 to 1");
+            }
+            min[c] = (int) Math.round(v * IntegerModel.CONFIDENCE_MAX);
+        }
+        return new Deployment(m.integerModel(), cm, a, min);
     }
 
     private void run(PrintWriter out, ClassifierProgram classifier, ModelFile m) throws InterruptedException {

@@ -127,17 +127,7 @@ public final class OfflineDemo {
                 .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots());
         JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
         plane.install(c.firewall().rules());
-        List<ModelAction> byClass = c.model().actionsByClass();
-        ClassAction[] actions = new ClassAction[byClass.size()];
-        for (int i = 0; i < actions.length; i++) {
-            actions[i] = switch (byClass.get(i)) {
-                case PASS -> ClassAction.PASS;
-                case DROP -> ClassAction.DROP;
-                case COUNT -> ClassAction.COUNT;
-                case JAVA -> ClassAction.XSK;
-            };
-        }
-        plane.deploy(new Deployment(c.model().model().integerModel(), c.model().mode(), actions));
+        plane.deploy(c.model().deployment());
         plane.delivery(new DeliverySettings.Values(c.sampling().every(), c.delivery().rateCap(), 0));
         return plane;
     }

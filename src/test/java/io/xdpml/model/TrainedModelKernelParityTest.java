@@ -19,8 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The trained models shipped in models/ (DT, RF, MLP; on CIC-IDS2017 and on the shared captures)
- * in the kernel (xdpml_model_eval through BPF_PROG_TEST_RUN) and in Java: the same class for every
- * CIC-IDS2017 row and for the input vector of every packet of every shared capture.
+ * in the kernel (xdpml_model_eval through BPF_PROG_TEST_RUN) and in Java: the same class and the
+ * same confidence for every CIC-IDS2017 row and for the input vector of every packet of every
+ * shared capture.
  */
 class TrainedModelKernelParityTest {
     static List<long[]> vectors;
@@ -52,15 +53,16 @@ class TrainedModelKernelParityTest {
         List<String> diffs = new ArrayList<>();
         try (KernelModelEvaluator kernel = new KernelModelEvaluator(model)) {
             for (long[] x : vectors) {
-                int k = kernel.classify(x);
-                int j = model.classify(x);
+                int k = kernel.scored(x);
+                int j = model.scored(x);
                 if (k != j && diffs.size() < 5) {
-                    diffs.add("kernel " + k + ", java " + j + " for " + Arrays.toString(x));
+                    diffs.add("kernel " + IntegerModel.classOf(k) + " at " + IntegerModel.confidenceOf(k) + ", java "
+                            + IntegerModel.classOf(j) + " at " + IntegerModel.confidenceOf(j) + " for " + Arrays.toString(x));
                 }
-                classes[j]++;
+                classes[IntegerModel.classOf(j)]++;
             }
         }
-        assertThat(diffs).as("vectors classified differently").isEmpty();
+        assertThat(diffs).as("vectors given a different class or confidence").isEmpty();
         assertThat(Arrays.stream(classes).filter(n -> n > 0).count()).as("classes given over %d vectors", vectors.size()).isGreaterThan(1);
     }
 }

@@ -11,7 +11,7 @@ import java.util.Map;
 
 /** {@code model}: the model file read with {@link ModelFile}'s own checks, and the actions checked against its classes. */
 final class ModelSectionReader {
-    static final List<String> KEYS = List.of("enabled", "file", "mode", "actions", "default-action", "min-score");
+    static final List<String> KEYS = List.of("enabled", "file", "mode", "actions", "default-action", "min-confidence");
 
     private ModelSectionReader() {}
 
@@ -32,11 +32,13 @@ final class ModelSectionReader {
         ClassifyMode mode = mode(s, model);
         Map<String, ModelAction> actions = actions(s, model);
         ModelAction defaultAction = ModelAction.of(s.choice("default-action", ModelAction.ids(), "count"));
-        double minScore = s.number("min-score", 0, 1, 0);
+        Map<String, Double> minConfidence = new LinkedHashMap<>();
+        double defaultMinConfidence = minConfidence(s, model, minConfidence);
         if (problems.count() > before) {
             return null;
         }
-        return new ModelSection(enabled, file == null ? null : file.absolute(), model, mode, actions, defaultAction, minScore);
+        return new ModelSection(enabled, file == null ? null : file.absolute(), model, mode, actions, defaultAction, minConfidence,
+                defaultMinConfidence);
     }
 
     private static ModelFile load(ConfigPaths.Located file, Problems problems) {
@@ -74,6 +76,35 @@ final class ModelSectionReader {
             }
         }
         return ClassifyMode.EVERY_PACKET;
+    }
+
+    /**
+     * {@code min-confidence}: a number for every class, or a mapping class -> number (the others
+     * 0); fills {@code perClass} and returns the default.
+     */
+    private static double minConfidence(SectionReader s, ModelFile model, Map<String, Double> perClass) {
+        YamlNode value = s.value("min-confidence");
+        if (!(value instanceof YamlNode.Mapping m)) {
+            return s.number("min-confidence", 0, 1, 0);
+        }
+        for (YamlNode.Entry e : m.entries()) {
+            String what = "model.min-confidence." + e.key();
+            if (!(e.value() instanceof YamlNode.Scalar v) || (v.type() != YamlNode.Scalar.Type.INTEGER
+                    && v.type() != YamlNode.Scalar.Type.DECIMAL)) {
+                s.problems().at(e.line(), what + ": expected a number 0 to 1, not " + e.value().description());
+                continue;
+            }
+            double d = Double.parseDouble(v.text());
+            if (!(d >= 0 && d <= 1)) {
+                s.problems().at(e.line(), what + ": " + v.text() + " is out of range (0 to 1)");
+            } else if (model != null && !model.classes().contains(e.key())) {
+                s.problems().at(e.line(), "model.min-confidence: the model has no class '" + e.key() + "' (classes: "
+                        + String.join(", ", model.classes()) + ")");
+            } else {
+                perClass.put(e.key(), d);
+            }
+        }
+        return 0;
     }
 
     private static Map<String, ModelAction> actions(SectionReader s, ModelFile model) {

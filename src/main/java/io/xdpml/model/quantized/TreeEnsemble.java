@@ -75,6 +75,10 @@ public final class TreeEnsemble implements IntegerModel {
         require(n >= 1 && n <= MAX_NODES, "nodes must be 1.." + MAX_NODES + ", not " + n);
         require(roots.length >= 1 && roots.length <= MAX_TREES, "trees must be 1.." + MAX_TREES + ", not " + roots.length);
         require(roots[0] == 0, "the first tree must start at node 0");
+        for (int i = 0; i < n; i++) {
+            require(leafConfidence[i] >= 0 && leafConfidence[i] <= CONFIDENCE_MAX,
+                    "node " + i + ": leaf confidence " + leafConfidence[i] + " out of 0.." + CONFIDENCE_MAX);
+        }
         for (int t = 0; t < roots.length; t++) {
             int end = t + 1 < roots.length ? roots[t + 1] : n;
             require(roots[t] < end, "tree " + t + " is empty or out of order");
@@ -98,8 +102,6 @@ public final class TreeEnsemble implements IntegerModel {
             require(d <= MAX_PATH, "tree " + t + ": a path is longer than " + MAX_PATH + " nodes (depth > " + (MAX_PATH - 1) + ")");
             if (feature[i] == LEAF) {
                 require(leafClass[i] >= 0 && leafClass[i] < classCount, "node " + i + ": leaf class " + leafClass[i] + " out of range");
-                require(leafConfidence[i] >= 0 && leafConfidence[i] <= CONFIDENCE_MAX,
-                        "node " + i + ": leaf confidence " + leafConfidence[i] + " out of 0.." + CONFIDENCE_MAX);
             } else {
                 require(feature[i] >= 0 && feature[i] < ModelInputs.COUNT, "node " + i + ": input " + feature[i] + " out of range");
                 require(right[i] > i + 1 && right[i] < end, "node " + i + ": right child " + right[i] + " not after its left subtree");

@@ -90,7 +90,7 @@ class AgentConfigLoaderTest {
         assertThat(m.actions()).containsExactly(Map.entry("attack", ModelAction.DROP), Map.entry("benign", ModelAction.PASS));
         assertThat(m.actionsByClass()).containsExactly(ModelAction.PASS, ModelAction.DROP);
         assertThat(m.defaultAction()).isEqualTo(ModelAction.COUNT);
-        assertThat(m.minScore()).isZero();
+        assertThat(m.minConfidenceFor("attack")).isZero();
 
         assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
@@ -487,13 +487,27 @@ class AgentConfigLoaderTest {
                           file: model.json
                           mode: flow:0
                         """, 5, "model.mode: flow mode needs N >= 1, not 0"),
-                broken("min-score out of range", """
+                broken("min-confidence out of range", """
                         interfaces: [eth0]
                         flows:
                         model:
                           file: model.json
-                          min-score: 1.5
-                        """, 5, "model.min-score: 1.5 is out of range (0 to 1)"),
+                          min-confidence: 1.5
+                        """, 5, "model.min-confidence: 1.5 is out of range (0 to 1)"),
+                broken("min-confidence of a class the model lacks", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          min-confidence: {attack: 0.9, ddos: 0.5}
+                        """, 5, "model.min-confidence: the model has no class 'ddos' (classes: benign, attack)"),
+                broken("min-confidence not a number", """
+                        interfaces: [eth0]
+                        flows:
+                        model:
+                          file: model.json
+                          min-confidence: {attack: high}
+                        """, 5, "model.min-confidence.attack: expected a number 0 to 1, not"),
                 broken("sampling by flow needs flows", """
                         interfaces: [eth0]
                         sampling:

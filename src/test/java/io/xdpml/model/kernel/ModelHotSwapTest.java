@@ -62,7 +62,15 @@ class ModelHotSwapTest {
             f[i] = TreeEnsemble.LEAF;
             c[i] = 2;
         }
-        return TreeEnsemble.tree(CLASSES, f, t, r, c);
+        return tree(f, t, r, c);
+    }
+
+    /**
+     * Leaves at confidence 0: a leaf's confidence is in its node's threshold, and 0 there keeps a
+     * half-written leaf read as a test ("length <= 0": false, right) on the class-2 side.
+     */
+    static TreeEnsemble tree(int[] f, long[] t, int[] r, int[] c) {
+        return new TreeEnsemble(CLASSES, new int[] {0}, f, t, r, c, new int[f.length]);
     }
 
     static TreeEnsemble modelB() {
@@ -83,7 +91,7 @@ class ModelHotSwapTest {
         for (int i = 0; i < right.nodeCount(); i++) {
             copy(right, i, 1 + nl, f, t, r, c);
         }
-        return TreeEnsemble.tree(CLASSES, f, t, r, c);
+        return tree(f, t, r, c);
     }
 
     private static void copy(TreeEnsemble from, int i, int base, int[] f, long[] t, int[] r, int[] c) {
