@@ -49,6 +49,51 @@ class ModelCliTest {
         assertThat(sink.toString()).contains("-- quantized, per flow (one sample each)", "confusion (rows: true class, columns: predicted)");
     }
 
+    /**
+     * {@code eval --confidence} on the shipped binary capture model: the counts behind each rate are
+     * recomputed here from the model's own scored classes, and with --kernel the kernel gives every
+     * packet the same class and confidence.
+     */
+    @Test
+    void evalAtAConfidenceThresholdReportsPerClassAndPerCapture() throws Exception {
+        String ftp = TestData.capture("benign/ndpi-ftp.pcap").toString();
+        String scan = TestData.capture("attack/ndpi-synscan.pcap").toString();
+        String[] args = {"eval", "--model", "models/captures-rf.json", "--data", ftp, scan, "--labels", "models/labels-shared.rules",
+                "--confidence", "0.95", "--json"};
+        CliHarness.Result e = CliHarness.run(args);
+        assertThat(e.code()).as(e.err()).isZero();
+        JsonNode c = new ObjectMapper().readTree(e.out()).get("confidence");
+        assertThat(c.get("threshold").asDouble()).isEqualTo(0.95);
+        assertThat(c.get("per_file")).hasSize(2);
+        ModelFile m = ModelFile.read(Path.of("models/captures-rf.json"));
+        io.xdpml.model.data.Dataset d = io.xdpml.model.data.TrainingData.load(java.util.List.of(Path.of(scan)),
+                Path.of("models/labels-shared.rules"), io.xdpml.model.data.SampleMode.parse("packet"), null);
+        long caught = 0;
+        for (int i = 0; i < d.size(); i++) {
+            int s = m.integerModel().scored(d.inputs(i));
+            if (io.xdpml.model.quantized.IntegerModel.classOf(s) == 1 && io.xdpml.model.quantized.IntegerModel.confidenceOf(s) >= 950) {
+                caught++;
+            }
+        }
+        JsonNode scanRow = c.get("per_file").get(1);
+        assertThat(scanRow.get("name").asText()).isEqualTo("ndpi-synscan.pcap");
+        assertThat(scanRow.get("samples").asLong()).isEqualTo(d.size());
+        assertThat(scanRow.get("attack_recall").asDouble()).isEqualTo((double) caught / d.size());
+        assertThat(scanRow.get("benign_fpr").isNull()).as("no benign packets in a scan capture").isTrue();
+        assertThat(c.get("per_file").get(0).get("attack_recall").isNull()).isTrue();
+    }
+
+    @Test
+    void evalWithKernelGivesEveryPacketJavasClassAndConfidence() {
+        TestData.assumeBpf();
+        CliHarness.Result k = CliHarness.run("eval", "--model", "models/captures-mlp.json", "--data",
+                TestData.capture("benign/ndpi-ftp.pcap").toString(), TestData.capture("attack/ndpi-synscan.pcap").toString(),
+                "--labels", "models/labels-shared.rules", "--confidence", "0.99", "--kernel");
+        assertThat(k.code()).as(k.err()).isZero();
+        assertThat(k.out()).containsPattern("kernel: the same class and confidence as Java on (\\d+) of \\1 samples")
+                .contains("benign fpr", "to java", "ndpi-ftp.pcap");
+    }
+
     @Test
     void badOptionsFailWithAClearMessage() {
         Path out = dir.resolve("m.json");

@@ -205,6 +205,18 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void minConfidenceGoesToTheDeploymentInThousandthsPerClass() throws Exception {
+        String model = "model:\n  file: " + MODEL.toAbsolutePath() + "\n  actions: {attack: drop}\n";
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n" + model + "  min-confidence: {attack: 0.95}\n"));
+        assertThat(c.model().deployment().minConfidence()).containsExactly(0, 950);
+        assertThat(String.join("\n", c.describe())).contains("attack drop at confidence >= 0.95");
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n" + model + "  min-confidence: 0.5\n"));
+        assertThat(c.model().deployment().minConfidence()).containsExactly(500, 500);
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n" + model));
+        assertThat(c.model().deployment().minConfidence()).containsExactly(0, 0);
+    }
+
+    @Test
     void theCoarseClockWithoutAModelThatReadsTimes() throws Exception {
         AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  clock: coarse\n"));
         assertThat(c.flows().coarseClock()).isTrue();
