@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
 /** {@code xdpml bench ...}: measurements. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel ns per packet (testrun, stages, firewall, vxlan), end-to-end rate through veth (veth, stages --veth), AF_XDP receive in Java beside C (xsk, processor), an agent's rate with /metrics scraped (metrics). Results: BENCHMARKS.md.",
         subcommands = {BenchCommand.TestRunBench.class, BenchCommand.StagesBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
-            XskBenchCommand.class, ProcessorBenchCommand.class, MetricsBenchCommand.class, SoakBenchCommand.class})
+            XskBenchCommand.class, ProcessorBenchCommand.class, MetricsBenchCommand.class, SoakBenchCommand.class, ApproachesBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
