@@ -9,6 +9,7 @@ import io.xdpml.kernel.XdpMode;
 import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.model.quantized.IntegerModel;
+import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pipeline.PipelineLoader;
 import io.xdpml.xsk.CpuAffinity;
 import io.xdpml.xsk.XskBindMode;
@@ -29,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * the same frames (a) in XDP, (b) in Java behind AF_XDP, (c) in Java behind an AF_PACKET ring, on
  * 1 and 2 cores, beside XDP_DROP in the same run. A veth pair with as many queues as the most
  * cores asked, in a namespace of its own; the load is live frames flat out from one generator per
- * core ({@link LiveGenerators}). With n cores, generator i runs on CPU i, the kernel's receive
+ * core ({@link LiveGenerators}), each sending a flow of its own ({@link #flowFrame}). With n cores, generator i runs on CPU i, the kernel's receive
  * work for queue i (XDP, the copy to the socket) runs there too (veth's softirq on the sender's
  * CPU), and Java's receive thread for queue i is pinned to CPU {@code n == 1 ? 1 : i}: on one core
  * the Java thread has CPU 1 to itself, on two cores generators, kernel and Java share both (the
@@ -60,7 +61,7 @@ public final class ApproachesBench {
      * that, the Java path is compiled ({@link JavaClassifier#warmUp}) and every configuration runs
      * once for half as long, not counted.
      */
-    public static Report measure(List<String> models, List<Approach> approaches, List<Integer> cores, byte[] frame,
+    public static Report measure(List<String> models, List<Approach> approaches, List<Integer> cores, int frameSize,
                                  long runNanos, int runs) {
         int queues = cores.stream().mapToInt(Integer::intValue).max().orElse(1);
         if (queues > Runtime.getRuntime().availableProcessors()) {
@@ -72,10 +73,14 @@ public final class ApproachesBench {
             ns.createVethPair(GEN, RCV, queues);
             ns.run(() -> {
                 int rcv = Interfaces.indexOf(RCV);
-                try (LiveGenerators gen = new LiveGenerators(ns, Interfaces.indexOf(GEN), frame, queues)) {
+                List<byte[]> flows = new ArrayList<>();
+                for (int cpu = 0; cpu < queues; cpu++) {
+                    flows.add(flowFrame(frameSize, cpu));
+                }
+                try (LiveGenerators gen = new LiveGenerators(ns, Interfaces.indexOf(GEN), flows)) {
                     drop(gen, rcv, runNanos / 2, 1); // warm up the page pool
                     for (String m : models) {
-                        JavaClassifier.warmUp(PipelineLoader.benchModel(m), frame, WARM_UP_FRAMES);
+                        JavaClassifier.warmUp(PipelineLoader.benchModel(m), flows.get(0), WARM_UP_FRAMES);
                     }
                     for (int n : cores) { // and every path once, not measured (JIT of the receive loops)
                         for (String m : models) {
@@ -106,7 +111,18 @@ public final class ApproachesBench {
             List<ApproachResult> sorted = rs.stream().sorted(Comparator.comparingDouble(ApproachResult::processedMpps)).toList();
             medians.add(sorted.get(sorted.size() / 2));
         }
-        return new Report(dropMedians, medians, frame.length);
+        return new Report(dropMedians, medians, frameSize);
+    }
+
+    /**
+     * The frame generator {@code cpu} sends: Ethernet/IPv4/UDP of {@code size} bytes (at least its
+     * headers), flow 198.51.100.1:(40000 + cpu) -> 198.51.100.2:5000. One flow per CPU, as a NIC's
+     * RSS keeps a flow on one queue: each flow's state is updated by one CPU, in the kernel and in Java.
+     */
+    public static byte[] flowFrame(int size, int cpu) {
+        FrameBuilder headers = new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000 + cpu, 5000);
+        int payload = Math.max(0, size - headers.build().length);
+        return new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000 + cpu, 5000).payload(payload).build();
     }
 
     private static double drop(LiveGenerators gen, int rcv, long nanos, int cores) throws InterruptedException {

@@ -21,16 +21,20 @@ final class LiveGenerators implements AutoCloseable {
     private final NetworkNamespace ns;
     private final BpfObject object;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment frame;
-    private final int length;
+    private final List<MemorySegment> frames = new ArrayList<>();
+    private final List<Integer> lengths = new ArrayList<>();
     private final List<TestRun> runs = new ArrayList<>();
 
-    /** Generators sending {@code frame} out of {@code ifindex}, for CPUs 0 .. {@code cpus}-1. */
-    LiveGenerators(NetworkNamespace ns, int ifindex, byte[] frame, int cpus) {
+    /** Generators sending out of {@code ifindex}, the one of CPU i sending {@code frames.get(i)} (CPUs 0 .. size-1). */
+    LiveGenerators(NetworkNamespace ns, int ifindex, List<byte[]> frames) {
         this.ns = ns;
-        this.length = frame.length;
-        this.frame = arena.allocate(frame.length, 64);
-        this.frame.copyFrom(MemorySegment.ofArray(frame));
+        int cpus = frames.size();
+        for (byte[] f : frames) {
+            MemorySegment m = arena.allocate(f.length, 64);
+            m.copyFrom(MemorySegment.ofArray(f));
+            this.frames.add(m);
+            lengths.add(f.length);
+        }
         object = BpfObject.openResource("/bpf/xdp_tx.bpf.o");
         try {
             object.load();
@@ -69,7 +73,7 @@ final class LiveGenerators implements AutoCloseable {
                         long begin = System.nanoTime();
                         long now = begin;
                         while (now < deadline) {
-                            runs.get(c).run(frame, length, call);
+                            runs.get(c).run(frames.get(c), lengths.get(c), call);
                             sent[c] += call;
                             now = System.nanoTime();
                             double perNano = (double) sent[c] / Math.max(1, now - begin);

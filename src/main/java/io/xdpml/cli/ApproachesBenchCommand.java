@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "approaches", mixinStandardHelpOptions = true,
         header = "The same model on the same traffic in XDP, in Java behind AF_XDP, in Java behind AF_PACKET, on 1 and 2 cores.",
         description = {"The paper's experiment (Hara and Sasabe 2024) reproduced on a veth pair in a namespace of its own: live"
-            + " frames flat out from one generator per core into a veth with one queue per core; the benchmark model (dt:"
+            + " frames flat out from one generator per core (a flow each) into a veth with one queue per core; the benchmark model (dt:"
             + " complete depth-10 tree, mlp: 12-16-16-2) classifies every frame (a) in the XDP program, (b) in Java behind an"
             + " AF_XDP socket per queue (XDP redirects every frame), (c) in Java behind an AF_PACKET TPACKET_V3 ring per queue"
             + " (XDP_PASS; fanout by CPU), Java doing what the kernel does: parse, flow table, model. Beside XDP_DROP in the"
@@ -79,8 +79,7 @@ final class ApproachesBenchCommand implements Callable<Integer> {
         if (Runtime.getRuntime().availableProcessors() < 2) {
             throw new IllegalStateException("bench approaches needs 2 CPUs");
         }
-        byte[] bytes = BenchCommand.FrameKind.udp4.build(size);
-        ApproachesBench.Report report = ApproachesBench.measure(models, as, cores, bytes, (long) (seconds * 1e9), runs);
+        ApproachesBench.Report report = ApproachesBench.measure(models, as, cores, size, (long) (seconds * 1e9), runs);
         if (json) {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("drop_mpps", report.dropMpps());
@@ -109,7 +108,7 @@ final class ApproachesBenchCommand implements Callable<Integer> {
     }
 
     static void print(PrintWriter out, ApproachesBench.Report report) {
-        out.printf("live frames (%d-byte Ethernet/IPv4/UDP, one flow) into a veth with one queue per core, median of runs;%n",
+        out.printf("live frames (%d-byte Ethernet/IPv4/UDP, one flow per core) into a veth with one queue per core, median of runs;%n",
                 report.frameLength());
         out.printf("1 core: generator + kernel on CPU 0, Java on CPU 1; 2 cores: generators, kernel and Java share CPUs 0 and 1%n");
         StringBuilder d = new StringBuilder("XDP_DROP (same run):");
