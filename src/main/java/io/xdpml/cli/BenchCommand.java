@@ -22,9 +22,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code xdpml bench ...}: measurements. */
-@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel ns per packet (testrun, stages, firewall, vxlan), end-to-end rate through veth (veth, stages --veth), AF_XDP receive in Java beside C (xsk, processor), an agent's rate with /metrics scraped (metrics). Results: BENCHMARKS.md.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks: kernel ns per packet (testrun, stages, firewall, vxlan), end-to-end rate through veth (veth, stages --veth), AF_XDP receive in Java beside C (xsk, processor), an agent's rate with /metrics scraped (metrics), the same model in XDP, behind AF_XDP and behind AF_PACKET (approaches). Results: BENCHMARKS.md.",
         subcommands = {BenchCommand.TestRunBench.class, BenchCommand.StagesBench.class, BenchCommand.FirewallBenchCommand.class, VxlanBenchCommand.class, BenchCommand.VethBench.class,
-            XskBenchCommand.class, ProcessorBenchCommand.class, MetricsBenchCommand.class, SoakBenchCommand.class})
+            XskBenchCommand.class, ProcessorBenchCommand.class, MetricsBenchCommand.class, SoakBenchCommand.class, ApproachesBenchCommand.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;

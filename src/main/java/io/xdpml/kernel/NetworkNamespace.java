@@ -162,7 +162,18 @@ public final class NetworkNamespace implements AutoCloseable {
      * solicitations or MLD reports) and brings both up.
      */
     public void createVethPair(String a, String b) {
-        exec("ip", "link", "add", a, "type", "veth", "peer", "name", b);
+        createVethPair(a, b, 1);
+    }
+
+    /**
+     * Like {@link #createVethPair(String, String)} with {@code queues} RX and TX queues on each end
+     * (veth hands an XDP_TX'd or redirected frame to the peer's RX queue {@code smp_processor_id() %
+     * queues}: the sender's CPU picks the queue).
+     */
+    public void createVethPair(String a, String b, int queues) {
+        String q = String.valueOf(queues);
+        exec("ip", "link", "add", a, "numrxqueues", q, "numtxqueues", q, "type", "veth", "peer", "name", b, "numrxqueues", q,
+                "numtxqueues", q);
         exec("sysctl", "-q", "-w", "net.ipv6.conf." + a + ".disable_ipv6=1", "net.ipv6.conf." + b + ".disable_ipv6=1");
         exec("ip", "link", "set", a, "up");
         exec("ip", "link", "set", b, "up");

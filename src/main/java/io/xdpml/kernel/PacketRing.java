@@ -154,6 +154,24 @@ public final class PacketRing implements AutoCloseable {
         }
     }
 
+    static final int PACKET_FANOUT = 18;
+    /** PACKET_FANOUT_CPU: a frame goes to the group's socket of the CPU that received it. */
+    public static final int FANOUT_CPU = 2;
+
+    /**
+     * Joins fanout group {@code group} (of the namespace) with {@code mode} (e.g. {@link #FANOUT_CPU}):
+     * the group's sockets share the interface's frames, one frame to one socket, as a multi-threaded
+     * libpcap tool (or Suricata's af-packet runmode) spreads its capture. Call after open, on every
+     * socket of the group, with the same arguments.
+     */
+    public void joinFanout(int group, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(JAVA_INT);
+            v.set(JAVA_INT, 0, (group & 0xffff) | (mode << 16));
+            check(Native.setsockopt(fd, SOL_PACKET, PACKET_FANOUT, v, 4), "setsockopt(PACKET_FANOUT, group " + group + ")");
+        }
+    }
+
     /** The bound interface. */
     public int ifindex() {
         return ifindex;

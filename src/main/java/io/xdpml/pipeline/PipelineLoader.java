@@ -140,7 +140,8 @@ public final class PipelineLoader {
                 e.jitedBytes() + r.jitedBytes(), e.verifiedInstructions() + r.verifiedInstructions());
     }
 
-    private static IntegerModel benchModel(String kind) {
+    /** The benchmark model of a kind: dt, rf, mlp ({@link BenchModels}); the same object for the kernel and its Java twin. */
+    public static IntegerModel benchModel(String kind) {
         return switch (kind) {
             case "dt" -> BenchModels.tree(10);
             case "rf" -> BenchModels.forest(4, 10);

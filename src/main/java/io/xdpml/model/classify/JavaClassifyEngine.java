@@ -34,7 +34,12 @@ public final class JavaClassifyEngine extends ForwardingFlowEngine implements Cl
 
     @Override
     public void packet(MemorySegment frame, int length, long timestampNanos) {
-        flows.packet(frame, length, timestampNanos);
+        packet(frame, 0, length, timestampNanos);
+    }
+
+    /** A frame at {@code offset} in {@code memory} (an AF_XDP UMEM, an AF_PACKET ring), read in place. */
+    public void packet(MemorySegment memory, long offset, int length, long timestampNanos) {
+        flows.packet(memory, offset, length, timestampNanos);
         MemorySegment state = flows.lastUpdated();
         if (state == null) {
             lastAction = stage.untracked();
