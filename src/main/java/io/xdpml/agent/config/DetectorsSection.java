@@ -19,7 +19,9 @@ import java.util.Set;
  */
 public record DetectorsSection(List<String> enabled, Duration window, List<String> settings) {
     /** What {@code xdpml run} runs when not told. */
-    public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric");
+    /** Every detector but anomaly (needs a warm-up of normal traffic) and flood (false alarms on fast benign UDP: docs/detectors.md). */
+    public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
+            "sweep", "slowscan", "reflection");
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(2);
 
     public DetectorsSection {
