@@ -138,7 +138,7 @@ class ConfidenceTest {
         for (int i = 0; i < conf.length; i++) {
             conf[i] = t.feature(i) == TreeEnsemble.LEAF ? 1 + i % 1000 : 0;
         }
-        TreeEnsemble withConf = new TreeEnsemble(t.classCount(), t.roots(), featuresOf(t), thresholdsOf(t), rightsOf(t), leavesOf(t), conf);
+        TreeEnsemble withConf = t.withLeafConfidence(conf);
         ModelFile back = ModelFile.parse(new ModelFile(dt.kind(), dt.classes(), dt.inputs(), withConf, dt.floatModel(), dt.provenance())
                 .toJsonString(), "round trip");
         TreeEnsemble read = (TreeEnsemble) back.integerModel();
@@ -155,37 +155,5 @@ class ConfidenceTest {
         // out of range is rejected with where
         String bad = back.toJsonString().replaceFirst("\"leaf_confidence\" : \\[ 0", "\"leaf_confidence\" : [ 1001");
         assertThatThrownBy(() -> ModelFile.parse(bad, "bad.json")).hasMessageContaining("bad.json").hasMessageContaining("leaf confidence 1001");
-    }
-
-    private static int[] featuresOf(TreeEnsemble t) {
-        int[] a = new int[t.nodeCount()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = t.feature(i);
-        }
-        return a;
-    }
-
-    private static long[] thresholdsOf(TreeEnsemble t) {
-        long[] a = new long[t.nodeCount()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = t.threshold(i);
-        }
-        return a;
-    }
-
-    private static int[] rightsOf(TreeEnsemble t) {
-        int[] a = new int[t.nodeCount()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = t.right(i);
-        }
-        return a;
-    }
-
-    private static int[] leavesOf(TreeEnsemble t) {
-        int[] a = new int[t.nodeCount()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = t.leafClass(i);
-        }
-        return a;
     }
 }

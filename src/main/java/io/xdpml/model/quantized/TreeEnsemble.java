@@ -216,7 +216,12 @@ public final class TreeEnsemble implements IntegerModel {
                 conf[i] = (int) (CONFIDENCE_MAX * (ofItsClass[i] + 1) / (reached[i] + classCount));
             }
         }
-        return new TreeEnsemble(classCount, roots, feature, threshold, right, leafClass, conf);
+        return withLeafConfidence(conf);
+    }
+
+    /** The same trees with these leaf confidences (thousandths, one per node; internal nodes' are not read). */
+    public TreeEnsemble withLeafConfidence(int[] confidence) {
+        return new TreeEnsemble(classCount, roots, feature, threshold, right, leafClass, confidence);
     }
 
     @Override
