@@ -103,6 +103,11 @@ public final class Pipelines {
         add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
+        // the payload entropy's cost (bpf/include/xdpml/entropy.h): the parser with cfg_entropy on
+        add(new Pipeline("parse-entropy", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
+                "parse, then the payload's Shannon entropy over its first 64 bytes (entropy.h; not in the composed program)"));
+        add(new Pipeline("parse-entropy32", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
+                "parse, then the payload's Shannon entropy over its first 32 bytes"));
         // the limit beside every run: minimal programs doing what the pipelines do (bpf/xdp_ref.bpf.c)
         add(new Pipeline("ref-parse", REF, "xdpml_ref_parse", "reference: Ethernet/IPv4/UDP parsed, nothing else"));
         add(new Pipeline("ref-flow", REF, "xdpml_ref_flow",
