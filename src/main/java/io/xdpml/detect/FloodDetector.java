@@ -55,7 +55,7 @@ public final class FloodDetector implements Detector {
         }
     }
 
-    private static final class Destination {
+    static final class Destination {
         final long hi;
         final long lo;
         long first = Long.MAX_VALUE;
@@ -65,6 +65,10 @@ public final class FloodDetector implements Detector {
         final long[] byProtocol = new long[4];
         int ports;
         int lastPort;
+        /** Counted packets with a payload, the sum of their payload entropies (1/65536 bits per byte), those of entropy 0. */
+        long withPayload;
+        long entropySum;
+        long constantPayload;
         /** The heaviest senders; the extra counter: UDP packets the destination sent back to the sender (since it took its slot). */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
 
@@ -146,6 +150,14 @@ public final class FloodDetector implements Detector {
             d.lastPort = p.destinationPort();
         }
         d.senders.add(p.sourceHi(), p.sourceLo());
+        int h = p.payloadEntropyQ16();
+        if (p.payloadEntropyBytes() > 0) {
+            d.withPayload++;
+            d.entropySum += h;
+            if (h == 0) {
+                d.constantPayload++;
+            }
+        }
     }
 
     @Override
@@ -158,6 +170,22 @@ public final class FloodDetector implements Detector {
     /** Destinations not tracked because the table was full (all windows so far). */
     public long untracked() {
         return untracked;
+    }
+
+    /**
+     * What the counted packets carried (evidence for the reader, not a condition of the report: on
+     * the captures floods carry no payload, but benign bulk data can be one byte repeated too, see
+     * docs/detectors.md, "Payload entropy"): e.g. {@code payload: none in 14,829 packets} or
+     * {@code payload in 171 of 15,000 packets: entropy 3.76 bits/byte on average (first 64 bytes), 0 one byte repeated}.
+     */
+    static String payloadReason(Destination d) {
+        if (d.withPayload == 0) {
+            return "payload: none in " + Detections.count(d.packets) + " packets";
+        }
+        double mean = d.entropySum / (double) d.withPayload / io.xdpml.packet.PayloadEntropy.ONE;
+        return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.packets) + " packets: entropy "
+                + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
+                + io.xdpml.packet.PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
     }
 
     private void close(DetectionSink sink) {
@@ -221,6 +249,7 @@ public final class FloodDetector implements Detector {
             reasons.add(mix + (major < 2 ? " to " + (d.ports == 1 ? "port " + d.lastPort : Detections.count(d.ports) + " ports") : ""));
             reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
                     + "%: " + String.join(", ", senders));
+            reasons.add(payloadReason(d));
             Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
             // the target when one protocol is nearly all of it (its port when one port is)
             if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {
