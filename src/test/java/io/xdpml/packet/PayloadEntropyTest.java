@@ -21,6 +21,14 @@ class PayloadEntropyTest {
         assertThat(m.find()).isTrue();
         int[] c = Arrays.stream(m.group(1).split(",")).map(String::strip).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
         assertThat(c).containsExactly(PayloadEntropy.table());
+        Matcher dm = Pattern.compile("xdpml_entropy_dclog2c\\[XDPML_ENTROPY_MAX_PREFIX\\] = \\{(.*?)\\};", Pattern.DOTALL).matcher(h);
+        assertThat(dm.find()).isTrue();
+        int[] d = Arrays.stream(dm.group(1).split(",")).map(String::strip).filter(s -> !s.isEmpty()).mapToInt(Integer::parseInt).toArray();
+        int[] t = PayloadEntropy.table();
+        assertThat(d).hasSize(PayloadEntropy.MAX_PREFIX);
+        for (int i = 0; i < d.length; i++) {
+            assertThat(d[i]).as("D[%d]", i).isEqualTo(t[i + 1] - t[i]);
+        }
         Matcher max = Pattern.compile("#define XDPML_ENTROPY_MAX_PREFIX (\\d+)").matcher(h);
         assertThat(max.find()).isTrue();
         assertThat(Integer.parseInt(max.group(1))).isEqualTo(PayloadEntropy.MAX_PREFIX);

@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
  * One truth, two implementations: the payload entropy entropy.h computes in XDP (xdp_parse.bpf.c
  * with cfg_entropy, run with BPF_PROG_TEST_RUN, last_entropy in .bss) against
  * {@link PayloadEntropy} on the Java parser's summary, for every Ethernet packet of every shared
- * capture and of testdata/detect, and 20,000 fuzzed frames: the same integer and the same byte
- * count for every packet, at the prefixes 64 and 16.
+ * capture and of testdata/detect, built payloads of every length from 0 to 100 in four patterns
+ * (both kernel paths: with and without 64 bytes of frame after the payload's start) and 20,000
+ * fuzzed frames: the same integer and the same byte count for every packet, at the prefixes 64 and 16.
  */
 class PayloadEntropyParityTest {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
@@ -60,6 +61,29 @@ class PayloadEntropyParityTest {
             List<String> mismatches = new ArrayList<>();
             long[] n = new long[4]; // compared, with payload, full prefix, non-zero entropy
             try (TestRun run = o.program(Pipelines.get("parse").program()).testRun()) {
+                // built: every payload length from 0 to 100 (odd and even, shorter and longer than the
+                // prefix, with and without 64 bytes of frame after the payload's start: Ethernet padding),
+                // in four patterns: one byte repeated, distinct bytes, two bytes alternating, a small random alphabet
+                java.util.Random rnd = new java.util.Random(15);
+                for (int len = 0; len <= 100; len++) {
+                    for (int pattern = 0; pattern < 4; pattern++) {
+                        byte[] payload = new byte[len];
+                        for (int i = 0; i < len; i++) {
+                            payload[i] = (byte) switch (pattern) {
+                                case 0 -> 0x41;
+                                case 1 -> i;
+                                case 2 -> i & 1;
+                                default -> rnd.nextInt(5);
+                            };
+                        }
+                        for (int pad : new int[] {0, 128}) {
+                            byte[] f = new io.xdpml.packet.FrameBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2)
+                                    .payload(payload).padTo(42 + len + pad).build();
+                            MemorySegment.copy(MemorySegment.ofArray(f), 0, pkt, 0, f.length);
+                            check(run, pkt, f.length, last, parser, summary, java, n, mismatches, "built payload " + len + "/" + pattern + "/" + pad);
+                        }
+                    }
+                }
                 FrameFuzzer fuzz = new FrameFuzzer(15, 600);
                 for (int i = 0; i < 20_000; i++) {
                     byte[] f = fuzz.next();
