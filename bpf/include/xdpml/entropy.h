@@ -146,13 +146,31 @@ static __always_inline int xdpml_payload_bounds(struct xdp_md *ctx, const struct
 	} while (0)
 
 /*
+ * The first min(n, cap) bytes at p, two a step, with constant offsets: the caller checked that
+ * the frame holds cap bytes from p. Leaves i = min(n, cap).
+ */
+#define XDPML_ENTROPY_UNROLLED(cap)                                         \
+	do {                                                                \
+		_Pragma("unroll")                                           \
+		for (int k = 0; k < (cap); k += 2) {                        \
+			if (k + 1 >= n) {                                   \
+				if (k < n)                                  \
+					XDPML_ENTROPY_STEP(p[k]);           \
+				break;                                      \
+			}                                                   \
+			XDPML_ENTROPY_PAIR(p[k], p[k + 1]);                 \
+		}                                                           \
+		i = n < (cap) ? n : (cap);                                  \
+	} while (0)
+
+/*
  * The entropy of the first min(prefix, payload) bytes of the parsed frame's payload into *out
  * (prefix at most XDPML_ENTROPY_MAX_PREFIX; 0 and 0 bytes when there is no payload).
  *
- * When the frame holds XDPML_ENTROPY_MAX_PREFIX bytes from the payload's start (any packet with
- * 64 bytes after its headers), one bounds check covers every byte and the loop is unrolled with
- * constant offsets, two bytes a step; else a loop checks each byte against the frame's end (a
- * payload shorter than that).
+ * When the frame holds 64 (else 32, else 16) bytes from the payload's start, one bounds check
+ * covers that many bytes and they are counted unrolled with constant offsets, two a step; a loop
+ * checks each byte left against the frame's end (at most 15 after the 32 and 16 tiers, a payload
+ * ending within 16 bytes of its start without one).
  */
 static __always_inline void xdpml_payload_entropy(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
 						  __u32 prefix, struct xdpml_entropy *out)
@@ -176,28 +194,22 @@ static __always_inline void xdpml_payload_entropy(struct xdp_md *ctx, const stru
 	/* start < 2048 + 60 already; the mask tells the verifier (packet offsets are bounded) */
 	asm volatile("%[start] &= 0xfff" : [start] "+r"(start));
 	__u8 *p = data + start;
-	if ((void *)(p + XDPML_ENTROPY_MAX_PREFIX) <= data_end) {
-#pragma unroll
-		for (int k = 0; k < XDPML_ENTROPY_MAX_PREFIX; k += 2) {
-			if (k + 1 >= n) {
-				if (k < n)
-					XDPML_ENTROPY_STEP(p[k]);
-				break;
-			}
-			XDPML_ENTROPY_PAIR(p[k], p[k + 1]);
-		}
-		i = n;
-	} else {
-		for (i = 0; i < XDPML_ENTROPY_MAX_PREFIX; i++) {
-			if (i >= n)
-				break;
-			__u64 off = start + i;
-			asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
-			__u8 *q = data + off;
-			if ((void *)(q + 1) > data_end)
-				break;
-			XDPML_ENTROPY_STEP(*q);
-		}
+	if ((void *)(p + 64) <= data_end)
+		XDPML_ENTROPY_UNROLLED(64);
+	else if ((void *)(p + 32) <= data_end)
+		XDPML_ENTROPY_UNROLLED(32);
+	else if ((void *)(p + 16) <= data_end)
+		XDPML_ENTROPY_UNROLLED(16);
+	/* what the unrolled steps did not reach: a payload ending less than 16 bytes after a tier */
+	for (; i < XDPML_ENTROPY_MAX_PREFIX; i++) {
+		if (i >= n)
+			break;
+		__u64 off = start + i;
+		asm volatile("%[off] &= 0xfff" : [off] "+r"(off));
+		__u8 *q = data + off;
+		if ((void *)(q + 1) > data_end)
+			break;
+		XDPML_ENTROPY_STEP(*q);
 	}
 	if (!i || i > XDPML_ENTROPY_MAX_PREFIX) /* the second never: it bounds the index */
 		return;
