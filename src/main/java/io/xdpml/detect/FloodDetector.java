@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.packet.PayloadEntropy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
@@ -40,20 +41,35 @@ public final class FloodDetector implements Detector {
      * @param minReplyShare  a sender answered by the destination with UDP for at least this share of its packets is in a conversation
      * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
      * @param maxDestinations destinations tracked per window (more are counted, not tracked)
+     * @param maxPayloadEntropy opt-in: no report when the counted packets with a payload carry more than this
+     *                          mean payload entropy (bits/byte, first 64 bytes; at most 6): a one-way stream of
+     *                          random-looking data (iperf3 -u) rather than filler. Off by default (8: never more),
+     *                          because a flood of random bytes passes it (docs/detectors.md, "Payload entropy")
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, double minPacketsPerPort, int maxDestinations) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
-                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1) {
+                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
+                    || !(maxPayloadEntropy >= 0)) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
 
+        /** The configuration before the payload rule (off). */
+        public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
+                double minReplyShare, double minPacketsPerPort, int maxDestinations) {
+            this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
+                    PAYLOAD_RULE_OFF);
+        }
+
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF);
         }
     }
+
+    /** maxPayloadEntropy's default: above any entropy of 64 bytes (at most 6 bits per byte), so the rule never acts. */
+    public static final double PAYLOAD_RULE_OFF = 8.0;
 
     static final class Destination {
         final long hi;
@@ -182,10 +198,10 @@ public final class FloodDetector implements Detector {
         if (d.withPayload == 0) {
             return "payload: none in " + Detections.count(d.packets) + " packets";
         }
-        double mean = d.entropySum / (double) d.withPayload / io.xdpml.packet.PayloadEntropy.ONE;
+        double mean = d.entropySum / (double) d.withPayload / PayloadEntropy.ONE;
         return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.packets) + " packets: entropy "
                 + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
-                + io.xdpml.packet.PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
+                + PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
     }
 
     private void close(DetectionSink sink) {
@@ -200,6 +216,9 @@ public final class FloodDetector implements Detector {
             long ported = d.byProtocol[0] + d.byProtocol[1];
             if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
                 return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
+            }
+            if (d.withPayload > 0 && d.entropySum > config.maxPayloadEntropy() * PayloadEntropy.ONE * d.withPayload) {
+                return; // opt-in: random-looking data streamed one way, not filler
             }
             long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
             HeavyHitters heavy = d.senders;

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Payload entropy on the real captures (docs/detectors.md, "Payload entropy"): what floods carry
- * (the flood detector's payload reason) and why entropy is evidence there, not a rule: the floods
- * of the captures carry no payload at all, the IPv6 flood carries zeros, and so does a benign FTP
- * transfer; an amplification's responses have the entropy of the LAN's own UDP.
+ * (the flood detector's payload reason), why entropy is no default rule (the floods of the shared
+ * captures carry no payload at all, the IPv6 flood carries zeros, and so does a benign FTP
+ * transfer; an amplification's responses have the entropy of the LAN's own UDP), and the one case
+ * where it tells them apart: a padded hping3 UDP flood against iperf3 -u (the opt-in rule).
  */
 class PayloadEntropyCapturesTest {
     /** Packets of a protocol with a payload, their mean entropy (bits/byte) and the share of entropy 0. */
@@ -63,6 +64,37 @@ class PayloadEntropyCapturesTest {
                 TestData.capture("malformed/suricata-ipv6-exthdr-dos.pcap"), "flood"), "flood");
         assertThat(v6.reasons()).contains("payload in 39,812 of 39,812 packets: entropy 0.00 bits/byte on average (first 64 bytes),"
                 + " 39,812 one byte repeated");
+    }
+
+    /**
+     * The two captures made for this (testdata/README.md): hping3's UDP flood padded with 1,400 bytes
+     * of 'X' and iperf3's one-way UDP stream of random bytes. By default flood reports both (its
+     * documented limit); the opt-in rule maxPayloadEntropy clears iperf3 and keeps every flood of
+     * the captures.
+     */
+    @Test
+    void optInPayloadRuleTellsIperf3UdpFromAPaddedFlood() throws IOException {
+        Path padded = DetectorKindsCapturesTest.detectCapture("hping3-udp-flood-data.pcap");
+        Path iperf = DetectorKindsCapturesTest.detectCapture("iperf3-udp.pcap");
+        Detection h = DetectorKindsCapturesTest.only(DetectorKindsCapturesTest.detect(padded, "flood"), "flood");
+        assertThat(h.sources()).containsExactly("10.77.1.1");
+        assertThat(h.reasons()).contains("8,000 UDP to port 9",
+                "payload in 8,000 of 8,000 packets: entropy 0.00 bits/byte on average (first 64 bytes), 8,000 one byte repeated");
+        Detection i = DetectorKindsCapturesTest.only(DetectorKindsCapturesTest.detect(iperf, "flood"), "flood");
+        assertThat(i.reasons()).contains("8,000 UDP to port 5201",
+                "payload in 8,000 of 8,000 packets: entropy 5.56 bits/byte on average (first 64 bytes), 0 one byte repeated");
+        java.util.List<String> rule = java.util.List.of("flood.maxPayloadEntropy=4.5");
+        assertThat(DetectorKindsCapturesTest.detect(iperf, "flood", rule)).isEmpty();
+        assertThat(DetectorKindsCapturesTest.detect(padded, "flood", rule)).extracting(Detection::subject).containsExactly("10.77.0.1");
+        for (Path flood : java.util.List.of(DetectorKindsCapturesTest.detectCapture("hping3-udp-flood.pcap"),
+                DetectorKindsCapturesTest.detectCapture("hping3-icmp-flood.pcap"), TestData.capture("attack/cicddos2019-synflood.pcap"),
+                TestData.capture("malformed/suricata-ipv6-exthdr-dos.pcap"))) {
+            assertThat(DetectorKindsCapturesTest.detect(flood, "flood", rule)).as("%s", flood).hasSize(1);
+        }
+        Stats iperfStats = stats(iperf, 17);
+        Stats paddedStats = stats(padded, 17);
+        assertThat(iperfStats.mean()).isGreaterThan(5.5);
+        assertThat(paddedStats.zeroShare()).isEqualTo(1.0);
     }
 
     @Test
