@@ -45,9 +45,18 @@ public final class PayloadEntropy {
     public static final double ONE = 1 << SHIFT;
 
     private static final int[] T = computeTable();
+    /** D[c] = T[c + 1] - T[c]: what raising a count from c to c + 1 adds (the kernel's xdpml_entropy_dclog2c). */
+    private static final int[] D = new int[MAX_PREFIX];
+
+    static {
+        for (int c = 0; c < MAX_PREFIX; c++) {
+            D[c] = T[c + 1] - T[c];
+        }
+    }
 
     private final int prefix;
     private final int[] hist = new int[256];
+    private final byte[] bytes = new byte[MAX_PREFIX];
     private int lastBytes;
 
     public PayloadEntropy() {
@@ -159,16 +168,18 @@ public final class PayloadEntropy {
         if (n == 0) {
             return 0;
         }
+        byte[] x = bytes;
+        MemorySegment.copy(m, ValueLayout.JAVA_BYTE, at, x, 0, n); // one bounds check, then plain array reads
         int[] h = hist;
         int sum = 0;
         for (int i = 0; i < n; i++) {
-            int b = m.get(ValueLayout.JAVA_BYTE, at + i) & 0xff;
+            int b = x[i] & 0xff;
             int c = h[b];
-            sum += T[c + 1] - T[c];
+            sum += D[c];
             h[b] = c + 1;
         }
         for (int i = 0; i < n; i++) {
-            h[m.get(ValueLayout.JAVA_BYTE, at + i) & 0xff] = 0;
+            h[x[i] & 0xff] = 0;
         }
         return Integer.divideUnsigned(T[n] - sum, n);
     }
