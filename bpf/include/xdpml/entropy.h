@@ -16,8 +16,8 @@
  *    (xdpml_entropy_dclog2c), so one pass over the bytes and no pass over the 256 bins.
  *
  * Cost (BENCHMARKS.md, "Payload entropy"): one pass over n bytes plus zeroing a 256-byte histogram
- * on the stack. Nothing else in the data plane calls this yet; parse-entropy (xdp_parse.bpf.c with
- * cfg_entropy) measures it.
+ * on the stack. Nothing else in the data plane calls this yet; parse-entropy (xdp_entropy.bpf.c)
+ * measures it.
  */
 #ifndef XDPML_ENTROPY_H
 #define XDPML_ENTROPY_H

@@ -163,7 +163,6 @@ public final class PipelineLoader {
                 obj.setConstant("cfg_action", action);
             }
             if (name.startsWith("parse-entropy")) {
-                obj.setConstant("cfg_entropy", 1);
                 obj.setConstant("cfg_entropy_prefix", name.equals("parse-entropy32") ? 32 : io.xdpml.packet.PayloadEntropy.MAX_PREFIX);
             }
             if (name.startsWith("flow-new")) {

@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * One truth, two implementations: the payload entropy entropy.h computes in XDP (xdp_parse.bpf.c
- * with cfg_entropy, run with BPF_PROG_TEST_RUN, last_entropy in .bss) against
+ * One truth, two implementations: the payload entropy entropy.h computes in XDP (xdp_entropy.bpf.c,
+ * run with BPF_PROG_TEST_RUN, last_entropy in .bss) against
  * {@link PayloadEntropy} on the Java parser's summary, for every Ethernet packet of every shared
  * capture and of testdata/detect, built payloads of every length from 0 to 100 in four patterns
  * (both kernel paths: with and without 64 bytes of frame after the payload's start) and 20,000
@@ -48,9 +48,8 @@ class PayloadEntropyParityTest {
         try (Stream<Path> s = Files.list(TestData.dataDir().resolve("detect"))) {
             s.filter(p -> p.toString().endsWith(".pcap")).sorted().forEach(captures::add);
         }
-        try (BpfObject o = BpfObject.openResource(Pipelines.get("parse").resource()); Arena arena = Arena.ofConfined()) {
+        try (BpfObject o = BpfObject.openResource(Pipelines.ENTROPY); Arena arena = Arena.ofConfined()) {
             o.setConstant("cfg_vxlan_port", 4789);
-            o.setConstant("cfg_entropy", 1);
             o.setConstant("cfg_entropy_prefix", prefix);
             o.load();
             MemorySegment last = o.variable("last_entropy");
@@ -60,7 +59,7 @@ class PayloadEntropyParityTest {
             MemorySegment pkt = arena.allocate(TestRun.maxTestRunFrame(), 64);
             List<String> mismatches = new ArrayList<>();
             long[] n = new long[4]; // compared, with payload, full prefix, non-zero entropy
-            try (TestRun run = o.program(Pipelines.get("parse").program()).testRun()) {
+            try (TestRun run = o.program(Pipelines.get("parse-entropy").program()).testRun()) {
                 // built: every payload length from 0 to 100 (odd and even, shorter and longer than the
                 // prefix, with and without 64 bytes of frame after the payload's start: Ethernet padding),
                 // in four patterns: one byte repeated, distinct bytes, two bytes alternating, a small random alphabet
