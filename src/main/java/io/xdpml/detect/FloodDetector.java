@@ -71,7 +71,7 @@ public final class FloodDetector implements Detector {
     /** maxPayloadEntropy's default: above any entropy of 64 bytes (at most 6 bits per byte), so the rule never acts. */
     public static final double PAYLOAD_RULE_OFF = 8.0;
 
-    static final class Destination {
+    private static final class Destination {
         final long hi;
         final long lo;
         long first = Long.MAX_VALUE;
@@ -194,7 +194,7 @@ public final class FloodDetector implements Detector {
      * docs/detectors.md, "Payload entropy"): e.g. {@code payload: none in 14,829 packets} or
      * {@code payload in 171 of 15,000 packets: entropy 3.76 bits/byte on average (first 64 bytes), 0 one byte repeated}.
      */
-    static String payloadReason(Destination d) {
+    private static String payloadReason(Destination d) {
         if (d.withPayload == 0) {
             return "payload: none in " + Detections.count(d.packets) + " packets";
         }
