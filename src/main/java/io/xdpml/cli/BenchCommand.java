@@ -544,6 +544,19 @@ final class BenchCommand implements Runnable {
                 return new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000, 5000);
             }
         },
+        udp4zero("Ethernet/IPv4/UDP, payload all zeros") {
+            @Override
+            FrameBuilder headers() {
+                return udp4.headers();
+            }
+
+            /** Zeros instead of the counting pattern: the payload entropy's slowest case (every byte raises the same count). */
+            @Override
+            byte[] build(int size) {
+                int headers = headers().build().length;
+                return headers().payload(new byte[Math.max(0, size - headers)]).build();
+            }
+        },
         qinq("Ethernet/802.1ad/802.1Q/IPv4/TCP") {
             @Override
             FrameBuilder headers() {

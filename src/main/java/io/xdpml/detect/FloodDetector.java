@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.packet.PayloadEntropy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntPredicate;
@@ -40,20 +41,35 @@ public final class FloodDetector implements Detector {
      * @param minReplyShare  a sender answered by the destination with UDP for at least this share of its packets is in a conversation
      * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
      * @param maxDestinations destinations tracked per window (more are counted, not tracked)
+     * @param maxPayloadEntropy opt-in: no report when the counted packets with a payload carry more than this
+     *                          mean payload entropy (bits/byte, first 64 bytes; at most 6): a one-way stream of
+     *                          random-looking data (iperf3 -u) rather than filler. Off by default (8: never more),
+     *                          because a flood of random bytes passes it (docs/detectors.md, "Payload entropy")
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, double minPacketsPerPort, int maxDestinations) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
-                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1) {
+                    || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
+                    || !(maxPayloadEntropy >= 0)) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
 
+        /** The configuration before the payload rule (off). */
+        public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
+                double minReplyShare, double minPacketsPerPort, int maxDestinations) {
+            this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
+                    PAYLOAD_RULE_OFF);
+        }
+
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF);
         }
     }
+
+    /** maxPayloadEntropy's default: above any entropy of 64 bytes (at most 6 bits per byte), so the rule never acts. */
+    public static final double PAYLOAD_RULE_OFF = 8.0;
 
     private static final class Destination {
         final long hi;
@@ -65,6 +81,10 @@ public final class FloodDetector implements Detector {
         final long[] byProtocol = new long[4];
         int ports;
         int lastPort;
+        /** Counted packets with a payload, the sum of their payload entropies (1/65536 bits per byte), those of entropy 0. */
+        long withPayload;
+        long entropySum;
+        long constantPayload;
         /** The heaviest senders; the extra counter: UDP packets the destination sent back to the sender (since it took its slot). */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
 
@@ -146,6 +166,14 @@ public final class FloodDetector implements Detector {
             d.lastPort = p.destinationPort();
         }
         d.senders.add(p.sourceHi(), p.sourceLo());
+        int h = p.payloadEntropyQ16();
+        if (p.payloadEntropyBytes() > 0) {
+            d.withPayload++;
+            d.entropySum += h;
+            if (h == 0) {
+                d.constantPayload++;
+            }
+        }
     }
 
     @Override
@@ -160,6 +188,22 @@ public final class FloodDetector implements Detector {
         return untracked;
     }
 
+    /**
+     * What the counted packets carried (evidence for the reader, not a condition of the report: on
+     * the captures floods carry no payload, but benign bulk data can be one byte repeated too, see
+     * docs/detectors.md, "Payload entropy"): e.g. {@code payload: none in 14,829 packets} or
+     * {@code payload in 171 of 15,000 packets: entropy 3.76 bits/byte on average (first 64 bytes), 0 one byte repeated}.
+     */
+    private static String payloadReason(Destination d) {
+        if (d.withPayload == 0) {
+            return "payload: none in " + Detections.count(d.packets) + " packets";
+        }
+        double mean = d.entropySum / (double) d.withPayload / PayloadEntropy.ONE;
+        return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.packets) + " packets: entropy "
+                + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
+                + PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
+    }
+
     private void close(DetectionSink sink) {
         destinations.forEach(d -> {
             if (d.packets < config.minPackets()) {
@@ -172,6 +216,9 @@ public final class FloodDetector implements Detector {
             long ported = d.byProtocol[0] + d.byProtocol[1];
             if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
                 return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
+            }
+            if (d.withPayload > 0 && d.entropySum > config.maxPayloadEntropy() * PayloadEntropy.ONE * d.withPayload) {
+                return; // opt-in: random-looking data streamed one way, not filler
             }
             long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
             HeavyHitters heavy = d.senders;
@@ -221,6 +268,7 @@ public final class FloodDetector implements Detector {
             reasons.add(mix + (major < 2 ? " to " + (d.ports == 1 ? "port " + d.lastPort : Detections.count(d.ports) + " ports") : ""));
             reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
                     + "%: " + String.join(", ", senders));
+            reasons.add(payloadReason(d));
             Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
             // the target when one protocol is nearly all of it (its port when one port is)
             if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {

@@ -54,6 +54,8 @@ public final class ObservationBuilder {
         parser.parse(frame, base, length, p.summary);
         p.frame = frame;
         p.length = length;
+        p.base = base;
+        p.entropyQ16 = -1;
         p.timeNanos = timeNanos;
         p.flowState = null;
         p.flowPacket = null;

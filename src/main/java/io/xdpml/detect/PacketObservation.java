@@ -3,6 +3,7 @@ package io.xdpml.detect;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.packet.ParseFlags;
 import io.xdpml.packet.ParseSummary;
+import io.xdpml.packet.PayloadEntropy;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -43,6 +44,9 @@ public final class PacketObservation {
     int payloadLength;
     MemorySegment flowState;
     FlowPacket flowPacket;
+    long base;
+    private final PayloadEntropy entropy = new PayloadEntropy();
+    int entropyQ16 = -1; // -1: not computed yet for this packet
 
     /** Capture (or receive) time in nanoseconds. */
     public long timeNanos() {
@@ -173,6 +177,31 @@ public final class PacketObservation {
     /** Bytes of TCP/UDP payload present in the frame. */
     public int payloadLength() {
         return payloadLength;
+    }
+
+    /**
+     * The Shannon entropy of the payload's first 64 bytes, in bits per byte (0 to 6; 0 without a
+     * payload or for one byte repeated): {@link PayloadEntropy}'s definition, the number the XDP
+     * program computes ({@code entropy.h}). Its payload is the innermost TCP/UDP payload and ICMP's
+     * after 8 bytes, so ICMP counts here though {@link #payloadLength()} is 0 for it. Computed on
+     * first use per packet (a pass over at most 64 bytes), nothing allocated.
+     */
+    public double payloadEntropy() {
+        return PayloadEntropy.bits(payloadEntropyQ16());
+    }
+
+    /** {@link #payloadEntropy()} in the kernel's fixed point: 1/65536 bits per byte. */
+    public int payloadEntropyQ16() {
+        if (entropyQ16 < 0) {
+            entropyQ16 = entropy.ofPacket(frame, base, length, summary);
+        }
+        return entropyQ16;
+    }
+
+    /** Bytes {@link #payloadEntropy()} was taken over (0 to 64; 0: no payload). */
+    public int payloadEntropyBytes() {
+        payloadEntropyQ16();
+        return entropy.lastBytes();
     }
 
     /** The flow's state ({@link io.xdpml.flow.FlowLayout}) after this packet, or null when flows are not tracked. */

@@ -163,6 +163,9 @@ public final class PipelineLoader {
             if (!name.equals("drop")) {
                 obj.setConstant("cfg_action", action);
             }
+            if (name.startsWith("parse-entropy")) {
+                obj.setConstant("cfg_entropy_prefix", name.equals("parse-entropy32") ? 32 : io.xdpml.packet.PayloadEntropy.MAX_PREFIX);
+            }
             if (name.startsWith("flow-new")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }

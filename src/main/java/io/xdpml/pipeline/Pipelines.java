@@ -94,6 +94,9 @@ public final class Pipelines {
     /** The reference programs' object (issue 14): the limit our pipelines are measured against. */
     static final String REF = "/bpf/xdp_ref.bpf.o";
 
+    /** The parser plus the payload entropy, for measuring and parity (bpf/xdp_entropy.bpf.c). */
+    public static final String ENTROPY = "/bpf/xdp_entropy.bpf.o";
+
     private static final Map<String, Pipeline> ALL = new LinkedHashMap<>();
 
     static {
@@ -103,6 +106,11 @@ public final class Pipelines {
         add(new Pipeline("drop", "/bpf/xdp_drop.bpf.o", "xdpml_drop", "bare XDP_DROP: the floor"));
         add(new Pipeline("parse", "/bpf/xdp_parse.bpf.o", "xdpml_parse",
                 "parse every header, per-CPU protocol and error counters"));
+        // the payload entropy's cost (bpf/include/xdpml/entropy.h): the parser, then the entropy (bpf/xdp_entropy.bpf.c)
+        add(new Pipeline("parse-entropy", ENTROPY, "xdpml_parse_entropy",
+                "parse, then the payload's Shannon entropy over its first 64 bytes (entropy.h; not in the composed program)"));
+        add(new Pipeline("parse-entropy32", ENTROPY, "xdpml_parse_entropy",
+                "parse, then the payload's Shannon entropy over its first 32 bytes"));
         // the limit beside every run: minimal programs doing what the pipelines do (bpf/xdp_ref.bpf.c)
         add(new Pipeline("ref-parse", REF, "xdpml_ref_parse", "reference: Ethernet/IPv4/UDP parsed, nothing else"));
         add(new Pipeline("ref-flow", REF, "xdpml_ref_flow",

@@ -3,6 +3,7 @@ package io.xdpml.processor;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.model.ModelInputs;
 import io.xdpml.packet.ParseSummary;
+import io.xdpml.packet.PayloadEntropy;
 import io.xdpml.xsk.XskMetadata;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -14,6 +15,8 @@ import java.lang.foreign.ValueLayout;
  * valid only during the callback.
  */
 public final class PacketView {
+    /** The input name of {@link #payloadEntropyQ16()} for {@link #input(String)}. */
+    public static final String PAYLOAD_ENTROPY = "payload_entropy";
     private MemorySegment memory;
     private long offset;
     private int length;
@@ -25,6 +28,8 @@ public final class PacketView {
     private FlowPacket flowPacket;
     private final long[] inputs = new long[ModelInputs.COUNT];
     private boolean inputsReady;
+    private final PayloadEntropy entropy = new PayloadEntropy();
+    private int entropyQ16 = -1;
 
     void wrap(MemorySegment memory, long offset, int length, int queue, long timestampNanos, ParseSummary summary,
             XskMetadata metadata, MemorySegment flowState, FlowPacket flowPacket) {
@@ -38,6 +43,7 @@ public final class PacketView {
         this.flowState = flowState;
         this.flowPacket = flowPacket;
         this.inputsReady = false;
+        this.entropyQ16 = -1;
     }
 
     /** Frame length in bytes. */
@@ -111,8 +117,32 @@ public final class PacketView {
         return inputs;
     }
 
-    /** One model input by name (e.g. "syn_flag_count"); 0 without a flow. */
+    /**
+     * The Shannon entropy of the payload's first 64 bytes in bits per byte (0 to 6; 0 without a
+     * payload): {@link PayloadEntropy}, the same number the XDP program's {@code entropy.h} computes.
+     * Computed on first use (a pass over at most 64 bytes, no allocation); needs no flow.
+     */
+    public double payloadEntropy() {
+        return PayloadEntropy.bits(payloadEntropyQ16());
+    }
+
+    /** {@link #payloadEntropy()} in the kernel's fixed point (1/65536 bits per byte); also {@code input("payload_entropy")}. */
+    public int payloadEntropyQ16() {
+        if (entropyQ16 < 0) {
+            entropyQ16 = entropy.ofPacket(memory, offset, length, summary);
+        }
+        return entropyQ16;
+    }
+
+    /**
+     * One model input by name (e.g. "syn_flag_count"); 0 without a flow. Besides the 48 of
+     * {@link ModelInputs}, {@code "payload_entropy"} gives {@link #payloadEntropyQ16()} (with or
+     * without a flow; not a kernel model input yet).
+     */
     public long input(String name) {
+        if (PAYLOAD_ENTROPY.equals(name)) {
+            return payloadEntropyQ16();
+        }
         long[] x = inputs();
         return x == null ? 0 : x[ModelInputs.index(name)];
     }

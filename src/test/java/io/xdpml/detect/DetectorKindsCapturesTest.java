@@ -188,7 +188,7 @@ class DetectorKindsCapturesTest {
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("flood", "192.168.50.4"));
         assertThat(d.getFirst().sources()).containsExactly("172.16.0.5");
         assertThat(d.getFirst().reasons()).containsExactly("18,778 packets, 1,126.7 kB in 0.687 s (18,778 packet/s)",
-                "18,778 TCP to 8,450 ports", "1 source sent 100.00%: 172.16.0.5 18,778");
+                "18,778 TCP to 8,450 ports", "1 source sent 100.00%: 172.16.0.5 18,778", "payload: none in 18,778 packets");
         assertThat(d.getFirst().target().toString()).isEqualTo("tcp ->192.168.50.4:any");
     }
 
