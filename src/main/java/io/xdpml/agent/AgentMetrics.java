@@ -365,7 +365,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             }
             for (ModelCounter mc : ModelCounter.values()) {
                 f.counter("xdpml_model_events", "the model stage's counters: " + "classified, cached, unclassified, no_model, retries,"
-                        + " gave_up, xsk, tail_call_failed", st.counter(mc), "iface", i, "event", mc.name().toLowerCase(Locale.ROOT));
+                        + " gave_up, xsk, tail_call_failed, low_confidence", st.counter(mc), "iface", i, "event", mc.name().toLowerCase(Locale.ROOT));
             }
         }
         long[] d = r.deliver();
