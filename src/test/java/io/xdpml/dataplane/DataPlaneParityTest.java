@@ -67,10 +67,10 @@ class DataPlaneParityTest {
 
     /** A model set-up: which model, how it runs, and how packets reach Java. */
     enum Setup {
-        /** The shipped tree per packet: attack dropped, benign to Java; 1-in-7 packets sampled. */
+        /** The shipped tree per packet: attack dropped (at confidence 0.99), benign to Java; 1-in-7 packets sampled. */
         TREE_PER_PACKET("captures-dt.json", ClassifyMode.EVERY_PACKET, Stages.Sampling.BY_PACKET, 0),
         /**
-         * The shipped MLP once per flow at its 3rd packet (cached): attack dropped; 1-in-3 flows sampled;
+         * The shipped MLP once per flow at its 3rd packet (cached): attack dropped (at confidence 0.99); 1-in-3 flows sampled;
          * flows admitted at their second packet through 1,024 probation slots (few: slots are taken over).
          */
         MLP_PER_FLOW("captures-mlp.json", ClassifyMode.atFlowPacket(3), Stages.Sampling.BY_FLOW, 3, 1024);
@@ -108,7 +108,11 @@ class DataPlaneParityTest {
                 String c = m.classes().get(i);
                 a[i] = c.equals("attack") ? ClassAction.DROP : this == TREE_PER_PACKET ? ClassAction.XSK : ClassAction.COUNT;
             }
-            return new Deployment(m.integerModel(), mode, a);
+            // attack dropped only at confidence 0.99 or more (below: to Java), so that thresholds and
+            // the confidence carried to Java are compared too
+            int[] min = new int[a.length];
+            min[m.classes().indexOf("attack")] = 990;
+            return new Deployment(m.integerModel(), mode, a, min);
         }
     }
 
