@@ -115,6 +115,9 @@ public final class Pipelines {
         add(new Pipeline("ref-parse", REF, "xdpml_ref_parse", "reference: Ethernet/IPv4/UDP parsed, nothing else"));
         add(new Pipeline("ref-flow", REF, "xdpml_ref_flow",
                 "reference: ref-parse + an LRU lookup of a 16-byte key, two counters written through the pointer"));
+        add(new Pipeline("ref-flow44", REF, "xdpml_ref_flow44", "reference: ref-flow with the key padded to the flow stage's 44 bytes"));
+        add(new Pipeline("ref-flow296", REF, "xdpml_ref_flow296", "reference: ref-flow with the entry padded to the flow state's 296 bytes"));
+        add(new Pipeline("ref-flow44-296", REF, "xdpml_ref_flow44_296", "reference: ref-flow with the flow stage's key and entry sizes"));
         add(new Pipeline("ref-clock", REF, "xdpml_ref_clock", "reference: ref-flow + bpf_ktime_get_ns() into the entry"));
         add(new Pipeline("ref-tree", REF, "xdpml_ref_tree", "reference: ref-clock + a complete depth-10 tree over .rodata"));
         add(new Pipeline("frame", "/bpf/xdp_pipeline_frame.bpf.o", "xdpml_pipeline_frame",
