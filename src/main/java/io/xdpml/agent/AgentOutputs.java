@@ -140,7 +140,8 @@ final class AgentOutputs implements AutoCloseable {
     FlowLog flowsOf(String iface) {
         return new FlowLog(f -> {
             String cls = classOf(f.state());
-            EndedFlow out = cls == null ? f : f.withVerdict(cls, Double.NaN);
+            EndedFlow out = cls == null ? f
+                    : f.withVerdict(cls, FlowLayout.cachedConfidence(java.lang.foreign.MemorySegment.ofArray(f.state())));
             if (eveFlows) {
                 eve.flow(out, iface);
             }

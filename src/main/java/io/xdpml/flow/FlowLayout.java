@@ -69,6 +69,11 @@ public final class FlowLayout {
      * that class's confidence in thousandths.
      */
     public static final int VERDICT_GEN = 284;
+
+    /** The confidence (0 to 1) of the class cached in flow state {@code s} ({@link #VERDICT_GEN}'s bits 22-31, thousandths). */
+    public static double cachedConfidence(MemorySegment s) {
+        return (s.get(U32, VERDICT_GEN) >>> 22) / 1000.0;
+    }
     public static final int EXPORTED_NS = 288;
 
     /** {@code closing} bits (XDPML_CLOSE_*). */

@@ -131,6 +131,27 @@ class ConfidenceTest {
     }
 
     @Test
+    void aFlowsCachedClassKeepsItsConfidenceAboveTheGeneration() {
+        // the model stage (kernel and Java alike) caches class + 1 and generation | confidence << 22
+        io.xdpml.model.classify.ModelStage stage = new io.xdpml.model.classify.ModelStage(io.xdpml.model.classify.ModelStage.XDP_PASS);
+        stage.deploy(new io.xdpml.model.classify.Deployment(stump(0, 875), io.xdpml.model.classify.ClassifyMode.atFlowPacket(1),
+                new io.xdpml.model.classify.ClassAction[] {io.xdpml.model.classify.ClassAction.COUNT,
+                    io.xdpml.model.classify.ClassAction.COUNT}));
+        java.lang.foreign.MemorySegment state = java.lang.foreign.MemorySegment.ofArray(new byte[io.xdpml.flow.FlowLayout.FLOW_SIZE]);
+        state.set(io.xdpml.flow.FlowLayout.U64, io.xdpml.flow.FlowLayout.dirOffset(io.xdpml.flow.FlowLayout.FWD)
+                + io.xdpml.flow.FlowLayout.D_PACKETS, 1);
+        java.lang.foreign.MemorySegment key = java.lang.foreign.MemorySegment.ofArray(new byte[io.xdpml.flow.FlowLayout.KEY_SIZE]);
+        stage.packet(state, key, 600, true);
+        assertThat(stage.lastClass()).isEqualTo(1);
+        assertThat(state.get(java.lang.foreign.ValueLayout.JAVA_BYTE, io.xdpml.flow.FlowLayout.VERDICT)).isEqualTo((byte) 2);
+        assertThat(io.xdpml.flow.FlowLayout.cachedConfidence(state)).isEqualTo(0.875);
+        // the next packet gets the cached class with its confidence
+        stage.packet(state, key, 60, true);
+        assertThat(stage.lastClass()).isEqualTo(1);
+        assertThat(stage.lastConfidence()).isEqualTo(875);
+    }
+
+    @Test
     void modelFilesKeepConfidencesAndOldFilesReadAsFullConfidence() throws Exception {
         ModelFile dt = ModelFile.read(Path.of("models/cic-dt.json"));
         TreeEnsemble t = (TreeEnsemble) dt.integerModel();
