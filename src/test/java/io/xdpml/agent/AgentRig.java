@@ -270,6 +270,20 @@ final class AgentRig implements AutoCloseable {
         return new ModelFile(ModelKind.DT, List.of("low", "high"), List.of("responder_port"), t, ft, null);
     }
 
+    /**
+     * As {@link #portModel()} with confidences: responder port <= 1500 "low" (1000), <= 3500 "high"
+     * at 950, above "high" at 600.
+     */
+    static ModelFile portModelWithConfidence() {
+        int port = ExtraInput.RESPONDER_PORT.index();
+        int[] f = {port, TreeEnsemble.LEAF, port, TreeEnsemble.LEAF, TreeEnsemble.LEAF};
+        int[] right = {2, 0, 4, 0, 0};
+        int[] cls = {0, 0, 0, 1, 1};
+        TreeEnsemble t = new TreeEnsemble(2, new int[] {0}, f, new long[] {1500, 0, 3500, 0, 0}, right, cls, new int[] {0, 1000, 0, 950, 600});
+        FloatTreeEnsemble ft = new FloatTreeEnsemble(2, new int[] {0}, f, new double[] {1500.5, 0, 3500.5, 0, 0}, right, cls);
+        return new ModelFile(ModelKind.DT, List.of("low", "high"), List.of("responder_port"), t, ft, null);
+    }
+
     /** Writes {@code text} to {@code file} whole (a rename): a reader sees the old file or the new one. */
     static void writeAtomically(Path file, String text) throws java.io.IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every stage of the agent at once on one interface, each shown to act on real traffic: a
  * firewall rule drops UDP port 19, the model (a tree on the responder's port) drops its "high"
- * class, every packet is mirrored to Java where the port-scan detector names a scanner, which the
+ * class where it is at least 0.9 confident and sends the rest to Java, every packet is mirrored to Java where the port-scan detector names a scanner, which the
  * agent then blocks in XDP ({@code mitigation.block}). One XDP program on the interface
  * (bpftool's view), a second agent on it refused, and nothing left after close.
  */
@@ -48,6 +48,7 @@ class AgentVethTest {
                   file: model.json
                   mode: packet
                   actions: {low: pass, high: drop}
+                  min-confidence: {high: 0.9}
                 sampling:
                   every: 1
                 delivery:
@@ -78,7 +79,7 @@ class AgentVethTest {
         TestData.assumeBpf();
         Requirements.require(Files.isExecutable(Path.of("/usr/sbin/bpftool")) || Files.isExecutable(Path.of("/usr/bin/bpftool")),
                 "bpftool not installed (scripts/setup installs it)");
-        AgentRig.portModel().write(dir.resolve("model.json"));
+        AgentRig.portModelWithConfidence().write(dir.resolve("model.json"));
         Path file = dir.resolve("agent.yaml");
         try (AgentRig rig = new AgentRig("avt")) {
             Files.writeString(file, config(rig.rx));
@@ -88,7 +89,8 @@ class AgentVethTest {
 
             // a rule's drops, the model's drops, benign traffic through every stage
             rig.send(AgentRig.udp("10.77.0.6", 19), 200);
-            rig.send(AgentRig.udp("10.77.0.5", 3000), 300);
+            rig.send(AgentRig.udp("10.77.0.5", 3000), 300); // "high" at 0.95: dropped
+            rig.send(AgentRig.udp("10.77.0.8", 4000), 150); // "high" at 0.6: to Java, not dropped
             rig.send(AgentRig.udp("10.77.0.7", 53), 100);
             // a SYN scan of 400 ports from one source (all "low": the model passes it), repeated until the agent blocks it
             long scanSent = 0;
@@ -100,7 +102,7 @@ class AgentVethTest {
             assertThat(rig.output()).as("agent output").contains("BLOCKED " + SCANNER);
             long blockedBefore = rig.counters().dropped(Stage.BLOCKS);
             scanSent += scan(rig); // now dropped in the blocks stage
-            long total = 600 + scanSent;
+            long total = 750 + scanSent;
             long end = System.nanoTime() + 3_000_000_000L;
             while (rig.counters().packets() < total && System.nanoTime() < end) {
                 Thread.sleep(10);
@@ -126,7 +128,8 @@ class AgentVethTest {
             assertThat(count(model, "dropped")).as("model drops (class high)").isEqualTo(300);
             @SuppressWarnings("unchecked")
             Map<String, Object> classes = (Map<String, Object>) model.get("classes");
-            assertThat(count(classes, "high")).isEqualTo(300);
+            assertThat(count(classes, "high")).isEqualTo(450);
+            assertThat(count(model, "low_confidence")).as("'high' below 0.9: to Java instead of dropped").isEqualTo(150);
             assertThat(count(classes, "low")).isGreaterThanOrEqualTo(100 + 400);
             assertThat(count(blocks, "dropped")).as("packets dropped by the block").isGreaterThanOrEqualTo(400)
                     .isGreaterThan(blockedBefore);
