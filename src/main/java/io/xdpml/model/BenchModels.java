@@ -19,6 +19,15 @@ public final class BenchModels {
 
     /** {@code trees} complete trees of the given depth, voting. */
     public static TreeEnsemble forest(int trees, int depth) {
+        return forest(trees, depth, ModelInputs.PAPER_INPUTS);
+    }
+
+    /** A complete tree of the given depth over {@code inputs} only (depth 0: one leaf, no input read). */
+    public static TreeEnsemble treeOver(int depth, java.util.List<String> inputs) {
+        return forest(1, depth, inputs);
+    }
+
+    private static TreeEnsemble forest(int trees, int depth, java.util.List<String> inputs) {
         int perTree = (1 << (depth + 1)) - 1;
         int n = trees * perTree;
         int[] feature = new int[n];
@@ -29,23 +38,24 @@ public final class BenchModels {
         Random r = new Random(42);
         for (int t = 0; t < trees; t++) {
             roots[t] = t * perTree;
-            fill(roots[t], depth, feature, threshold, right, leafClass, r);
+            fill(roots[t], depth, inputs, feature, threshold, right, leafClass, r);
         }
         return new TreeEnsemble(2, roots, feature, threshold, right, leafClass);
     }
 
     /** Fills the complete subtree rooted at i in pre-order; returns the index after it. */
-    private static int fill(int i, int depth, int[] feature, long[] threshold, int[] right, int[] leafClass, Random r) {
+    private static int fill(int i, int depth, java.util.List<String> inputs, int[] feature, long[] threshold, int[] right, int[] leafClass,
+                            Random r) {
         if (depth == 0) {
             feature[i] = TreeEnsemble.LEAF;
             leafClass[i] = r.nextInt(2);
             return i + 1;
         }
-        feature[i] = ModelInputs.index(ModelInputs.PAPER_INPUTS.get(r.nextInt(ModelInputs.PAPER_INPUTS.size())));
+        feature[i] = ModelInputs.index(inputs.get(r.nextInt(inputs.size())));
         threshold[i] = r.nextInt(1 << 16);
-        int next = fill(i + 1, depth - 1, feature, threshold, right, leafClass, r);
+        int next = fill(i + 1, depth - 1, inputs, feature, threshold, right, leafClass, r);
         right[i] = next;
-        return fill(next, depth - 1, feature, threshold, right, leafClass, r);
+        return fill(next, depth - 1, inputs, feature, threshold, right, leafClass, r);
     }
 
     /** An MLP inputs -> hidden... -> classes over the first {@code inputs} model inputs. */

@@ -144,6 +144,8 @@ public final class PipelineLoader {
     public static IntegerModel benchModel(String kind) {
         return switch (kind) {
             case "dt" -> BenchModels.tree(10);
+            case "leaf" -> BenchModels.treeOver(0, java.util.List.of("packet_length"));
+            case "dt-length" -> BenchModels.treeOver(10, java.util.List.of("packet_length"));
             case "rf" -> BenchModels.forest(4, 10);
             case "mlp" -> BenchModels.mlp(12, new int[] {16, 16}, 2);
             default -> throw new IllegalArgumentException("unknown benchmark model " + kind);

@@ -147,6 +147,12 @@ public final class Pipelines {
         add(new Pipeline("classify", classify,
                 "parse, flow, then the deployed model (tree, forest or MLP) and its per-class actions (docs/classifier.md)", null));
         add(new Pipeline("dt", classify, "benchmark: classify every packet with a complete depth-10 tree", new BenchModel("dt", false)));
+        // where dt's time goes: the model stage with a one-leaf tree (no input, no walk), and the walk
+        // over one input that costs nothing to compute (the frame's length)
+        add(new Pipeline("dt-leaf", classify, "benchmark only: the model stage with a one-leaf tree (no input computed, no walk)",
+                new BenchModel("leaf", false)));
+        add(new Pipeline("dt-length", classify, "benchmark only: a complete depth-10 tree over packet_length alone (the walk,"
+                + " no flow feature computed)", new BenchModel("dt-length", false)));
         add(new Pipeline("rf", classify, "benchmark: classify every packet with 4 complete depth-10 trees", new BenchModel("rf", false)));
         add(new Pipeline("mlp", classify, "benchmark: classify every packet with a 12-16-16-2 MLP (tail calls)",
                 new BenchModel("mlp", false)));

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
  * and end to end on veth.
  */
 class BenchReferenceTest {
-    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "flow-coarse", "flow-probation", "flow-new-probation"};
+    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "dt-leaf", "dt-length", "flow-coarse", "flow-probation", "flow-new-probation"};
 
     @Test
     void referenceAndAdmissionPipelinesRunInTestRunAndOnVeth() {
