@@ -90,7 +90,8 @@ class AgentConfigLoaderTest {
         assertThat(m.actions()).containsExactly(Map.entry("attack", ModelAction.DROP), Map.entry("benign", ModelAction.PASS));
         assertThat(m.actionsByClass()).containsExactly(ModelAction.PASS, ModelAction.DROP);
         assertThat(m.defaultAction()).isEqualTo(ModelAction.COUNT);
-        assertThat(m.minConfidenceFor("attack")).isZero();
+        assertThat(m.minConfidenceFor("attack")).isEqualTo(0.99);
+        assertThat(m.minConfidenceFor("benign")).isZero();
 
         assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
