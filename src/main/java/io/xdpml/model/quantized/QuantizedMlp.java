@@ -177,17 +177,8 @@ public final class QuantizedMlp implements IntegerModel {
     /** As {@link #scored(long[])} with caller-owned scratch of at least {@link #maxWidth()} each. */
     public int scored(long[] x, int[] a, int[] b) {
         int[] out = outputs(x, a, b);
-        int best = out[0] >= out[1] ? 0 : 1;
-        long second = out[1 - best];
-        for (int k = 2; k < classCount(); k++) {
-            if (out[k] > out[best]) {
-                second = out[best];
-                best = k;
-            } else if (out[k] > second) {
-                second = out[k];
-            }
-        }
-        return IntegerModel.scored(best, confidence((long) out[best] - second));
+        int best = argmax(out);
+        return IntegerModel.scored(best, confidence(margin(out, best)));
     }
 
     /** The calibrated confidence of a margin between the two highest outputs. */
@@ -205,17 +196,29 @@ public final class QuantizedMlp implements IntegerModel {
     public long margin(long[] x) {
         int[][] s = SCRATCH.get();
         int[] out = outputs(x, s[0], s[1]);
-        long best = Long.MIN_VALUE;
+        return margin(out, argmax(out));
+    }
+
+    /** The highest output's index, ties to the lowest. */
+    private int argmax(int[] out) {
+        int best = 0;
+        for (int k = 1; k < classCount(); k++) {
+            if (out[k] > out[best]) {
+                best = k;
+            }
+        }
+        return best;
+    }
+
+    /** out[best] minus the highest other output (0 when another ties it). */
+    private long margin(int[] out, int best) {
         long second = Long.MIN_VALUE;
         for (int k = 0; k < classCount(); k++) {
-            if (out[k] > best) {
-                second = best;
-                best = out[k];
-            } else if (out[k] > second) {
+            if (k != best && out[k] > second) {
                 second = out[k];
             }
         }
-        return best - second;
+        return out[best] - second;
     }
 
     /** The output layer's raw sums (in a or b). */
