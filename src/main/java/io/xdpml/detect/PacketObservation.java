@@ -21,6 +21,7 @@ public final class PacketObservation {
     public static final int TCP_RST = 0x04;
     public static final int TCP_PSH = 0x08;
     public static final int TCP_ACK = 0x10;
+    public static final int TCP_URG = 0x20;
 
     final ParseSummary summary = new ParseSummary();
     MemorySegment frame;

@@ -11,6 +11,14 @@ import java.util.List;
  * scan) with at most {@code maxProbesPerTarget} probes per (host, port) on average (a scan touches
  * each target about once, a flood hammers it) and at most {@code maxReplyRatio} of its probes
  * answered by a SYN-ACK (most ports of a scanned host are closed).
+ *
+ * <p>ACK scans ({@code nmap -sA}, {@code -sW}, Maimon's FIN-ACK {@code -sM}: mapping a firewall's
+ * rules, each port answered RST or nothing) are counted apart, as bare ACKs (or FIN-ACKs) without
+ * payload towards a host the source exchanged no SYN or SYN-ACK with in the window: they belong to
+ * no connection. Only the vertical rule applies to them (an ACK sweep across hosts is
+ * {@code sweep}'s), with the same limits on probes per target, and a source whose ACKs were
+ * answered by more than {@code maxReplyRatio} packets other than RSTs is not scanning: those are
+ * its connections (seen from the middle, the capture or the window having begun after their SYNs).
  */
 public final class PortScanDetector implements Detector {
     public static final String NAME = "portscan";
@@ -44,6 +52,11 @@ public final class PortScanDetector implements Detector {
         long last;
         long probes;
         long synAcks;
+        /** The bare-ACK probes, counted apart: their ports, hosts and targets. */
+        final DistinctTargets.Counts ack = new DistinctTargets.Counts();
+        long ackProbes;
+        long ackRsts;
+        long ackOtherReplies;
 
         Source(long hi, long lo, long first) {
             this.hi = hi;
@@ -56,6 +69,9 @@ public final class PortScanDetector implements Detector {
     private final TumblingWindow window;
     private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
     private final DistinctTargets reached = new DistinctTargets();
+    private final DistinctTargets reachedByAck = new DistinctTargets();
+    /** Host pairs (initiator, responder) that exchanged a SYN or SYN-ACK in the window. */
+    private final LongHashSet connected = new LongHashSet(4096);
     private long untracked;
 
     public PortScanDetector(Config config) {
@@ -83,24 +99,65 @@ public final class PortScanDetector implements Detector {
             return;
         }
         int f = p.tcpFlags();
+        long src = p.sourceKey();
+        long dst = p.destinationKey();
         if ((f & (PacketObservation.TCP_ACK | PacketObservation.TCP_RST)) == 0) {
-            long src = p.sourceKey();
-            Source s = sources.get(src);
+            if ((f & PacketObservation.TCP_SYN) != 0) {
+                connected.add(Addresses.pair(src, dst));
+            }
+            Source s = source(p, t);
             if (s == null) {
-                if (sources.size() >= config.maxSources()) {
-                    untracked++;
-                    return;
-                }
-                s = new Source(p.sourceHi(), p.sourceLo(), t);
-                sources.putNew(src, s);
+                return;
             }
             s.probes++;
             s.last = t;
-            reached.add(src, p.destinationKey(), p.destinationPort(), s);
+            reached.add(src, dst, p.destinationPort(), s);
         } else if (p.isSynAck()) {
-            Source s = sources.get(p.destinationKey());
+            connected.add(Addresses.pair(dst, src));
+            Source s = sources.get(dst);
             if (s != null) {
                 s.synAcks++;
+            }
+        } else if ((f & (PacketObservation.TCP_RST | PacketObservation.TCP_SYN | PacketObservation.TCP_PSH | PacketObservation.TCP_URG)) == 0
+                && p.payloadLength() == 0 && !connected.contains(Addresses.pair(src, dst)) && !connected.contains(Addresses.pair(dst, src))) {
+            Source s = source(p, t);
+            if (s == null) {
+                return;
+            }
+            s.ackProbes++;
+            s.last = t;
+            reachedByAck.add(src, dst, p.destinationPort(), s.ack);
+            answer(dst, false);
+        } else {
+            answer(dst, (f & PacketObservation.TCP_RST) != 0);
+        }
+    }
+
+    /** The source's entry, made at its first probe; null when the table is full (counted). */
+    private Source source(PacketObservation p, long t) {
+        Source s = sources.get(p.sourceKey());
+        if (s == null) {
+            if (sources.size() >= config.maxSources()) {
+                untracked++;
+                return null;
+            }
+            s = new Source(p.sourceHi(), p.sourceLo(), t);
+            sources.putNew(p.sourceKey(), s);
+        }
+        return s;
+    }
+
+    /**
+     * A packet towards {@code to}: an answer to its ACK probes, if it sent any. A bare ACK counts too:
+     * both ends of a connection seen from its middle send them, and each is the other's answer.
+     */
+    private void answer(long to, boolean rst) {
+        Source s = sources.get(to);
+        if (s != null && s.ackProbes > 0) {
+            if (rst) {
+                s.ackRsts++;
+            } else {
+                s.ackOtherReplies++;
             }
         }
     }
@@ -119,27 +176,41 @@ public final class PortScanDetector implements Detector {
 
     private void close(DetectionSink sink) {
         sources.forEach(s -> {
+            List<String> reasons = new ArrayList<>();
+            double score = 0;
             boolean vertical = s.ports >= config.minDistinctPorts();
             boolean horizontal = s.hosts >= config.minDistinctHosts();
-            if (!vertical && !horizontal) {
+            double perTarget = s.targets == 0 ? 0 : (double) s.probes / s.targets;
+            double replies = s.probes == 0 ? 0 : (double) s.synAcks / s.probes;
+            if ((vertical || horizontal) && perTarget <= config.maxProbesPerTarget() && replies <= config.maxReplyRatio()) {
+                score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
+                reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(s.hosts)
+                        + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+                reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
+                reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
+            }
+            if (s.ack.ports >= config.minDistinctPorts()) {
+                double ackPerTarget = (double) s.ackProbes / s.ack.targets;
+                double other = (double) s.ackOtherReplies / s.ackProbes;
+                if (ackPerTarget <= config.maxProbesPerTarget() && other <= config.maxReplyRatio()) {
+                    score = Math.max(score, (double) s.ack.ports / config.minDistinctPorts());
+                    reasons.add("TCP ACK scan: " + Detections.count(s.ack.ports) + " distinct destination ports on "
+                            + Detections.count(s.ack.hosts) + (s.ack.hosts == 1 ? " host" : " hosts") + ", "
+                            + Detections.count(s.ackProbes) + " bare ACKs outside any connection (" + Detections.ratio(ackPerTarget)
+                            + " per host:port), " + Detections.count(s.ackRsts) + " RST replies, " + Detections.count(s.ackOtherReplies)
+                            + " other answers (" + Detections.ratio(other * 100) + "%)");
+                }
+            }
+            if (reasons.isEmpty()) {
                 return;
             }
-            double perTarget = (double) s.probes / s.targets;
-            double replies = (double) s.synAcks / s.probes;
-            if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
-                return;
-            }
-            double score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
-            List<String> reasons = new ArrayList<>();
-            reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(s.hosts)
-                    + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
-            reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
-            reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
             String scanner = Addresses.text(s.hi, s.lo);
             sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));
         });
         sources.clear();
         reached.clear();
+        reachedByAck.clear();
+        connected.clear();
         window.close();
     }
 }

@@ -38,7 +38,7 @@ public final class UdpScanDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 10, 50, 10, 3.0, 0.2, 1 << 20);
+            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 1 << 20);
         }
     }
 

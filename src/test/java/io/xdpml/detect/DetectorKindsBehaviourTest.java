@@ -224,6 +224,33 @@ class DetectorKindsBehaviourTest {
     }
 
     @Test
+    void anAckScanOfOneHostIsAPortScanButConnectionsSeenFromTheMiddleAreNot() {
+        // nmap -sA: a bare ACK to each of 150 ports, the closed ones answer RST
+        for (int i = 0; i < 150; i++) {
+            long t = 1_000_000_000L + i * 1_000_000L;
+            send(t, tcp("192.0.2.60", "10.30.0.1", 61000, 1 + i, ACK));
+            send(t + 50_000, tcp("10.30.0.1", "192.0.2.60", 1 + i, 61000, RST));
+        }
+        // a client holding 150 connections to one server's ports, opened before the window: each bare ACK is answered with data
+        for (int i = 0; i < 150; i++) {
+            long t = 1_000_000_000L + i * 1_000_000L;
+            send(t, tcp("192.0.2.70", "10.30.0.2", 50000 + i, 20000 + i, ACK));
+            send(t + 50_000, tcpData("10.30.0.2", "192.0.2.70", 20000 + i, 50000 + i, 1200));
+        }
+        // and one that acknowledges 150 ports of a host it opened connections to in the window (SYN, SYN-ACK): no probes
+        send(900_000_000L, tcp("192.0.2.80", "10.30.0.3", 40000, 80, SYN));
+        send(900_100_000L, tcp("10.30.0.3", "192.0.2.80", 80, 40000, SYN | ACK));
+        for (int i = 0; i < 150; i++) {
+            send(1_000_000_000L + i * 1_000_000L, tcp("192.0.2.80", "10.30.0.3", 40000 + i, 1 + i, ACK));
+        }
+        finish();
+        assertThat(of("portscan")).extracting(Detection::subject).containsExactly("192.0.2.60");
+        assertThat(of("portscan").getFirst().reasons()).containsExactly("TCP ACK scan: 150 distinct destination ports on 1 host, "
+                + "150 bare ACKs outside any connection (1.00 per host:port), 150 RST replies, 0 other answers (0.00%)");
+        assertThat(of("sweep")).as("one host: no sweep").isEmpty();
+    }
+
+    @Test
     void aPeerToPeerClientDiallingPeersAtTheirOwnPortsIsNoSweep() {
         // 80 peers in 8 s, each at its own port, most of them gone (no answer): every host a different port
         Random rnd = new Random(17);

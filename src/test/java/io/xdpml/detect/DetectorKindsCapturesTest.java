@@ -104,6 +104,47 @@ class DetectorKindsCapturesTest {
     }
 
     @Test
+    void ackAndMaimonScansArePortScans() throws IOException {
+        // nmap -sA (bare ACKs) and -sM (FIN-ACKs) of 500 ports: every port answers RST; no connection exists
+        for (String capture : List.of("nmap-ack-scan.pcap", "nmap-maimon-scan.pcap")) {
+            List<Detection> all = detect(detectCapture(capture), "all");
+            assertThat(all).as(capture).extracting(Detection::detector).containsExactly("portscan");
+            assertThat(all.getFirst().subject()).isEqualTo("10.77.1.1");
+            assertThat(all.getFirst().sources()).containsExactly("10.77.1.1");
+            assertThat(all.getFirst().reasons()).as(capture).containsExactly("TCP ACK scan: 500 distinct destination ports on 1 host, "
+                    + "500 bare ACKs outside any connection (1.00 per host:port), 500 RST replies, 0 other answers (0.00%)");
+        }
+        Detection xmas = only(detect(detectCapture("nmap-xmas-scan.pcap"), "all"), "portscan");
+        assertThat(xmas.reasons()).containsExactly("500 distinct destination ports on 1 host in 0.038 s", "500 probes (1.00 per host:port)",
+                "0 SYN-ACK replies (0.00%)");
+    }
+
+    @Test
+    void ackScanCountsEqualTshark() throws Exception {
+        TsharkOracle.require();
+        for (String capture : List.of("nmap-ack-scan.pcap", "nmap-maimon-scan.pcap")) {
+            String file = detectCapture(capture).toString();
+            Set<String> ports = new TreeSet<>(TsharkOracle.run("-r", file, "-Y", "tcp.flags.ack == 1 && tcp.flags.reset == 0 && tcp.len == 0",
+                    "-T", "fields", "-e", "tcp.dstport"));
+            List<String> rsts = TsharkOracle.run("-r", file, "-Y", "tcp.flags.reset == 1 && ip.dst == 10.77.1.1", "-T", "fields", "-e", "frame.number");
+            assertThat(detect(detectCapture(capture), "portscan").getFirst().reasons().getFirst()).as(capture)
+                    .startsWith("TCP ACK scan: " + ports.size() + " distinct destination ports").contains(rsts.size() + " RST replies");
+        }
+    }
+
+    @Test
+    void aScannerThatAsksEachPortEightTimesIsStillAUdpScan() throws IOException {
+        // hping3 -2 --scan 1-500: each port 8 times in 5.3 s; its datagrams carry a wrong UDP length, so the victim never answered
+        List<Detection> all = detect(detectCapture("hping3-udp-scan.pcap"), "all");
+        assertThat(all).extracting(Detection::detector).containsExactly("udpscan");
+        assertThat(all.getFirst().subject()).isEqualTo("10.77.1.1");
+        assertThat(all.getFirst().reasons()).containsExactly("500 distinct UDP destination ports on 1 host in 5.316 s",
+                "4,000 probes (8.00 per host:port)", "0 ICMP port unreachable, 0 UDP replies (0.00%)");
+        assertThat(detect(detectCapture("hping3-udp-scan.pcap"), "udpscan", List.of("udpscan.maxProbesPerTarget=3")))
+                .as("the limit before: 3 per target").isEmpty();
+    }
+
+    @Test
     void nmapSlowScanIsSeenOnlyOverTheHorizon() throws Exception {
         // one SYN every 2 s (164 SYNs to 150 ports in 326 s): 5 per 10 s window, which no windowed detector reports
         List<Detection> all = detect(detectCapture("nmap-slow-syn-scan.pcap"), "all");
