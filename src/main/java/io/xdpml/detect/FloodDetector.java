@@ -17,10 +17,14 @@ import java.util.function.IntPredicate;
  * sent at least {@code minNamedShare} of them: those are named as the sources. A flood from many
  * (or spoofed) sources names no one and is left to {@code volumetric} and {@code synflood}.
  *
- * <p>Conversations are not floods: TCP segments with ACK set (the data and acknowledgements of a
- * connection, e.g. a bulk download) and RSTs (a SYN flood's victim resets towards the flooder:
- * backscatter, not an attack) are not counted at all, only SYNs and other segments without ACK; and a sender of UDP that the destination answers with UDP (at least
- * {@code minReplyShare} of its packets: QUIC, a game, a call) is not named. ICMP echo requests are
+ * <p>Conversations are not floods: a sender the destination answers (at least {@code minReplyShare}
+ * of its packets) is not named. Answers are UDP datagrams back (QUIC, a game, a call) and TCP
+ * segments back other than RSTs and SYN-ACKs: a connection's data and acknowledgements (a bulk
+ * download's receiver acknowledges the sender, the sender answers with data), and a SYN flooder's
+ * SYNs, to which its victim's RSTs (backscatter) are the answer. So an ACK or RST flood, which the
+ * victim meets with RSTs or silence, names its source, while a SYN flood's SYNs, which a victim
+ * meets with SYN-ACKs or RSTs, stay the flooder's; SYN-ACKs are never counted (a reflection,
+ * {@code synflood}'s to report). ICMP echo requests are
  * counted whether answered or not (a host answers every ping of a ping flood); echo replies and
  * IPv6 neighbour discovery are not counted. Nor is a destination whose TCP/UDP packets (when they are
  * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
@@ -38,7 +42,7 @@ public final class FloodDetector implements Detector {
      * @param minPps         and their rate, per second over the window's span (at least 1 s)
      * @param minSourceShare a sender is named with at least this share of the destination's packets
      * @param minNamedShare  the named senders together sent at least this share
-     * @param minReplyShare  a sender answered by the destination with UDP for at least this share of its packets is in a conversation
+     * @param minReplyShare  a sender answered by the destination (UDP, or TCP but RST and SYN-ACK) for at least this share of its packets is in a conversation
      * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
      * @param maxDestinations destinations tracked per window (more are counted, not tracked)
      * @param maxPayloadEntropy opt-in: no report when the counted packets with a payload carry more than this
@@ -85,7 +89,7 @@ public final class FloodDetector implements Detector {
         long withPayload;
         long entropySum;
         long constantPayload;
-        /** The heaviest senders; the extra counter: UDP packets the destination sent back to the sender (since it took its slot). */
+        /** The heaviest senders; the extra counter: the destination's answers to the sender (since it took its slot): UDP, or TCP but RST and SYN-ACK. */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
 
         Destination(long hi, long lo) {
@@ -133,16 +137,16 @@ public final class FloodDetector implements Detector {
         if (!p.isIp()) {
             return;
         }
-        if (p.isTcp() && (p.tcpFlags() & (PacketObservation.TCP_ACK | PacketObservation.TCP_RST)) != 0) {
-            return; // a connection's data or acknowledgement (SYN-ACK included), or a reset (a flood's victim answers with them)
+        if (p.isSynAck()) {
+            return; // a SYN's answer, or a reflection (synflood's)
         }
         if (p.isEchoReply() || (p.protocol() == 58 && p.icmpType() >= 133 && p.icmpType() <= 137)) {
             return; // answers to pings; IPv6 neighbour discovery
         }
-        if (p.isUdp()) {
+        if (p.isUdp() || (p.isTcp() && (p.tcpFlags() & PacketObservation.TCP_RST) == 0)) {
             Destination from = destinations.get(p.sourceKey());
             if (from != null) {
-                from.senders.addExtra(p.destinationHi(), p.destinationLo());
+                from.senders.addExtra(p.destinationHi(), p.destinationLo()); // an answer to what the destination was sent
             }
         }
         long key = p.destinationKey();
@@ -248,7 +252,7 @@ public final class FloodDetector implements Detector {
                 return;
             }
             if (conversing > 0) {
-                senders.add(conversing + " more answered by UDP, not named");
+                senders.add(conversing + " more answered, not named");
             }
             int major = 0;
             for (int c = 1; c < 4; c++) {

@@ -145,6 +145,24 @@ class DetectorKindsCapturesTest {
     }
 
     @Test
+    void ackRstAndGreFloodsNameTheirSource() throws IOException {
+        // hping3 -A (the victim answers each bare ACK with a RST), -R (the victim stays silent), --rawip -H 47 (GRE: "other")
+        for (String[] c : new String[][] {{"hping3-ack-flood.pcap", "5,000 TCP to port 80", "1 source sent 100.00%: 10.77.1.1 5,000"},
+                {"hping3-rst-flood.pcap", "6,000 TCP to port 80", "1 source sent 100.00%: 10.77.1.1 6,000"},
+                {"hping3-gre-flood.pcap", "6,000 other", "1 source sent 100.00%: 10.77.1.1 6,000"}}) {
+            List<Detection> all = detect(detectCapture(c[0]), "all");
+            Detection flood = only(all, "flood");
+            assertThat(flood.subject()).as(c[0]).isEqualTo("10.77.0.1");
+            assertThat(flood.sources()).as(c[0]).containsExactly("10.77.1.1");
+            assertThat(flood.reasons()).as(c[0]).contains(c[1], c[2]);
+            assertThat(all).as("%s: only the flood and the rate", c[0]).extracting(Detection::detector).isSubsetOf("flood", "volumetric");
+        }
+        // the victim's 5,000 RSTs answer the flooder's ACKs: backscatter, not a flood of the flooder
+        assertThat(detect(detectCapture("hping3-ack-flood.pcap"), "flood")).extracting(Detection::subject).containsExactly("10.77.0.1");
+        assertThat(only(detect(detectCapture("hping3-ack-flood.pcap"), "flood"), "flood").target().toString()).isEqualTo("tcp ->10.77.0.1:80");
+    }
+
+    @Test
     void nmapSlowScanIsSeenOnlyOverTheHorizon() throws Exception {
         // one SYN every 2 s (164 SYNs to 150 ports in 326 s): 5 per 10 s window, which no windowed detector reports
         List<Detection> all = detect(detectCapture("nmap-slow-syn-scan.pcap"), "all");
