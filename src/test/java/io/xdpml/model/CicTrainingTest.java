@@ -7,6 +7,8 @@ import io.xdpml.model.data.Dataset;
 import io.xdpml.model.eval.Evaluation;
 import io.xdpml.model.file.ModelKind;
 import io.xdpml.model.quantized.TreeEnsemble;
+import io.xdpml.model.train.Balance;
+import io.xdpml.model.train.CrossValidation;
 import io.xdpml.model.train.FloatMlp;
 import io.xdpml.model.train.FloatTreeEnsemble;
 import io.xdpml.model.train.ModelTraining;
@@ -94,6 +96,52 @@ class CicTrainingTest {
             agree += f.classify(s.test().inputs(i)) == q.classify(s.test().inputs(i)) ? 1 : 0;
         }
         assertThat(agree).isGreaterThan((int) (0.97 * s.test().size()));
+    }
+
+    @Test
+    void crossValidationFoldsPartitionTheTrainingFlowsStratifiedByClass() {
+        Dataset train = CicData.split().train();
+        List<Dataset.Split> folds = CrossValidation.folds(train, 5, CicData.SEED);
+        assertThat(folds).hasSize(5);
+        int[] total = train.classCounts();
+        int validated = 0;
+        for (Dataset.Split f : folds) {
+            assertThat(f.train().size() + f.test().size()).isEqualTo(train.size());
+            int[] v = f.test().classCounts();
+            for (int c = 0; c < total.length; c++) {
+                // each class dealt in turn: a fold holds a fifth of it, give or take one flow
+                assertThat(Math.abs(v[c] * 5 - total[c])).as("class %s", train.classes().get(c)).isLessThanOrEqualTo(5);
+            }
+            validated += f.test().size();
+        }
+        assertThat(validated).isEqualTo(train.size());
+        // no training row is validated twice: the folds' validation rows are disjoint
+        java.util.Set<long[]> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (Dataset.Split f : folds) {
+            for (int i = 0; i < f.test().size(); i++) {
+                assertThat(seen.add(f.test().inputs(i))).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void balancedClassWeightsGiveEveryClassTheSameTotalAndReachTheTrees() {
+        int[] counts = CicData.split().train().classCounts();
+        double[] w = Balance.BALANCED.weights(counts);
+        double sum = 0;
+        for (int c = 0; c < counts.length; c++) {
+            assertThat(w[c] * counts[c]).isCloseTo(w[0] * counts[0], org.assertj.core.data.Offset.offset(1e-9));
+            sum += w[c] * counts[c];
+        }
+        assertThat(sum).isCloseTo(CicData.split().train().size(), org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(Balance.NONE.weights(counts)).containsOnly(1.0);
+        // weighted, the tree's training recall of the rarest class (Infiltration) goes up
+        Dataset train = CicData.split().train();
+        int inf = train.classes().indexOf("Infiltration");
+        FloatTreeEnsemble plain = TreeTrainer.tree(train, INPUTS, 4, 5, Balance.NONE, CicData.SEED);
+        FloatTreeEnsemble weighted = TreeTrainer.tree(train, INPUTS, 4, 5, Balance.BALANCED, CicData.SEED);
+        assertThat(Evaluation.of(train, weighted::classify).perSample().perClass().get(inf).recall())
+                .isGreaterThan(Evaluation.of(train, plain::classify).perSample().perClass().get(inf).recall());
     }
 
     @Test
