@@ -28,18 +28,36 @@ import org.tribuo.ensemble.EnsembleModel;
  * Training on the CIC-IDS2017 sample, held-out 30 % stratified with seed 1 (docs/models.md has the
  * numbers): trees convert to integer trees that give exactly the float trees' class (and those
  * Tribuo's own), the MLP loses under 1 point of macro-F1 to quantization, and every model reaches
- * the documented held-out quality.
+ * the documented held-out quality: the forest macro-F1 >= 0.95. Each is trained with the options
+ * cross-validation chose and must be exactly the shipped models/cic-*.json.
  */
 class CicTrainingTest {
     private static final List<String> INPUTS = CicFlowCsv.MAPPED_INPUTS;
 
+    /** The options 5-fold cross-validation on the training part chose for models/cic-*.json (docs/models.md). */
+    static final TrainOptions SHIPPED_DT = TrainOptions.defaults(ModelKind.DT, INPUTS, CicData.SEED).withDepth(12).withMinLeaf(1)
+            .withBalance(Balance.SQRT);
+    static final TrainOptions SHIPPED_RF = TrainOptions.defaults(ModelKind.RF, INPUTS, CicData.SEED).withTrees(16).withDepth(15)
+            .withSplitInputs(14).withMinLeaf(5).withBalance(Balance.BALANCED);
+    static final TrainOptions SHIPPED_MLP = TrainOptions.defaults(ModelKind.MLP, INPUTS, CicData.SEED).withHidden(new int[] {32, 32})
+            .withEpochs(120).withBalance(Balance.SQRT);
+
+    /** The shipped file is what these options train (its provenance is true) and says so. */
+    private static void assertShipped(String file, ModelFile trained, TrainOptions o) throws Exception {
+        ModelFile shipped = ModelFile.read(java.nio.file.Path.of("models", file));
+        assertThat(shipped.toJson().get("integer")).as(file).isEqualTo(trained.toJson().get("integer"));
+        assertThat(shipped.provenance().get("selection").get("chosen").asText()).isEqualTo(o.describe());
+    }
+
     @Test
-    void decisionTreeIntegerThresholdsGiveExactlyTheFloatTreeAndTribuoClass() {
+    void decisionTreeIntegerThresholdsGiveExactlyTheFloatTreeAndTribuoClass() throws Exception {
         Dataset train = CicData.split().train();
-        Model<Label> tribuo = TreeTrainer.tribuoTree(train, INPUTS, 10, CicData.SEED);
+        TrainOptions o = SHIPPED_DT;
+        Model<Label> tribuo = TreeTrainer.tribuoTree(train, INPUTS, o.depth(), o.minLeaf(), o.balance(), CicData.SEED);
         FloatTreeEnsemble tree = TreeTrainer.convert(train, tribuo);
         TreeEnsemble integer = tree.toInteger();
-        assertThat(integer.maxPath()).isLessThanOrEqualTo(11);
+        assertThat(integer.maxPath()).isLessThanOrEqualTo(13);
+        assertShipped("cic-dt.json", ModelTraining.train(train, o), o);
         Dataset all = CicData.all();
         MutableDataset<Label> asTribuo = TreeTrainer.toTribuo(all, INPUTS);
         int i = 0;
@@ -56,12 +74,15 @@ class CicTrainingTest {
     }
 
     @Test
-    void forestTreesMatchTribuoMembersAndTheIntegerForestVotesAsTheFloatForest() {
+    void forestTreesMatchTribuoMembersAndTheIntegerForestVotesAsTheFloatForest() throws Exception {
         Dataset train = CicData.split().train();
-        Model<Label> tribuo = TreeTrainer.tribuoForest(train, INPUTS, 8, 10, CicData.SEED);
+        TrainOptions o = SHIPPED_RF;
+        Model<Label> tribuo = TreeTrainer.tribuoForest(train, INPUTS, o.trees(), o.depth(), o.splitInputs(), o.minLeaf(), o.balance(), CicData.SEED);
         FloatTreeEnsemble forest = TreeTrainer.convert(train, tribuo);
         TreeEnsemble integer = forest.toInteger();
-        assertThat(integer.treeCount()).isEqualTo(8);
+        assertThat(integer.treeCount()).isEqualTo(16);
+        assertThat(integer.maxPath()).isLessThanOrEqualTo(TreeEnsemble.MAX_PATH);
+        assertShipped("cic-rf.json", ModelTraining.train(train, o), o);
         List<? extends Model<Label>> members = ((EnsembleModel<Label>) tribuo).getModels();
         Dataset all = CicData.all();
         MutableDataset<Label> asTribuo = TreeTrainer.toTribuo(all, INPUTS);
@@ -75,21 +96,23 @@ class CicTrainingTest {
             assertThat(integer.classify(all.inputs(i))).isEqualTo(forest.classify(all.inputs(i)));
             i++;
         }
+        // the goal: macro-F1 >= 0.95 on the held-out 30 % (0.9568 today, float and integer alike)
         Evaluation held = Evaluation.of(CicData.split().test(), integer::classify);
-        assertThat(held.perSample().macroF1()).isGreaterThan(0.93);
+        assertThat(held.perSample().macroF1()).isGreaterThanOrEqualTo(0.95);
     }
 
     @Test
-    void quantizedMlpIsWithinOnePointOfMacroF1OfTheFloatMlp() {
+    void quantizedMlpIsWithinOnePointOfMacroF1OfTheFloatMlp() throws Exception {
         Dataset.Split s = CicData.split();
-        ModelFile m = ModelTraining.train(s.train(), TrainOptions.defaults(ModelKind.MLP, INPUTS, CicData.SEED));
+        ModelFile m = ModelTraining.train(s.train(), SHIPPED_MLP);
+        assertShipped("cic-mlp.json", m, SHIPPED_MLP);
         FloatMlp f = (FloatMlp) m.floatModel();
         QuantizedMlp q = (QuantizedMlp) m.integerModel();
         assertThat(q.layerCount()).isEqualTo(3);
-        assertThat(q.layer(0).out()).isEqualTo(16);
+        assertThat(q.layer(0).out()).isEqualTo(32);
         Evaluation ef = Evaluation.of(s.test(), f::classify);
         Evaluation eq = Evaluation.of(s.test(), q::classify);
-        assertThat(ef.perSample().macroF1()).isGreaterThan(0.88);
+        assertThat(ef.perSample().macroF1()).isGreaterThan(0.92);
         assertThat(Math.abs(ef.perSample().macroF1() - eq.perSample().macroF1())).isLessThan(0.01);
         int agree = 0;
         for (int i = 0; i < s.test().size(); i++) {
