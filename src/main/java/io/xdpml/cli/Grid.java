@@ -8,6 +8,8 @@ import java.util.List;
 
 /** {@code --grid NAME=V,V...}: every combination of the values, over the base options (the first name varies slowest). */
 final class Grid {
+    private static final List<String> KNOWN = List.of("depth", "trees", "split-inputs", "min-leaf", "balance", "hidden", "epochs");
+
     private Grid() {}
 
     static List<TrainOptions> expand(TrainOptions base, List<String> specs) {
@@ -18,6 +20,15 @@ final class Grid {
                 throw new IllegalArgumentException("--grid '" + spec + "': expected NAME=V,V... (names: depth, trees, split-inputs, min-leaf, balance, hidden, epochs)");
             }
             String name = spec.substring(0, eq).trim();
+            java.util.Set<String> forKind = switch (base.kind()) {
+                case DT -> java.util.Set.of("depth", "min-leaf", "balance");
+                case RF -> java.util.Set.of("depth", "trees", "split-inputs", "min-leaf", "balance");
+                case MLP -> java.util.Set.of("hidden", "epochs", "balance");
+            };
+            if (KNOWN.contains(name) && !forKind.contains(name)) {
+                throw new IllegalArgumentException("--grid '" + spec + "': " + name + " does not apply to " + base.kind().id()
+                        + " (it takes " + String.join(", ", KNOWN.stream().filter(forKind::contains).toList()) + ")");
+            }
             String[] values = spec.substring(eq + 1).split(",");
             List<TrainOptions> next = new ArrayList<>();
             for (TrainOptions o : out) {

@@ -149,6 +149,8 @@ class ModelCliTest {
         assertThat(r.err()).contains("unknown name 'colour'");
         r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3", "--grid", "depth=three", "--out", out.toString());
         assertThat(r.err()).contains("'three' is not a number");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3", "--grid", "hidden=8x8", "--out", out.toString());
+        assertThat(r.err()).contains("hidden does not apply to dt (it takes depth, min-leaf, balance)");
         r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--balance", "equal", "--out", out.toString());
         assertThat(r.err()).contains("balance must be none, sqrt or balanced, not 'equal'");
         r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "1", "--out", out.toString());

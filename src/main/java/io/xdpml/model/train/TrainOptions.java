@@ -71,10 +71,6 @@ public record TrainOptions(ModelKind kind, List<String> inputs, int depth, int t
         return new TrainOptions(kind, inputs, depth, trees, splitInputs, minLeaf, b, hidden, epochs, scalePercentile, seed);
     }
 
-    public TrainOptions withInputs(List<String> in) {
-        return new TrainOptions(kind, in, depth, trees, splitInputs, minLeaf, balance, hidden, epochs, scalePercentile, seed);
-    }
-
     /** The options that matter for this kind, for tables and provenance: "depth 10, min-leaf 5, balance none". */
     public String describe() {
         return switch (kind) {
