@@ -8,6 +8,8 @@ import io.xdpml.model.data.TrainingData;
 import io.xdpml.model.eval.ModelEvaluation;
 import io.xdpml.model.file.ModelFile;
 import io.xdpml.model.file.ModelKind;
+import io.xdpml.model.train.Balance;
+import io.xdpml.model.train.CrossValidation;
 import io.xdpml.model.train.ModelTraining;
 import io.xdpml.model.train.TrainOptions;
 import java.io.PrintWriter;
@@ -27,7 +29,10 @@ import picocli.CommandLine.Spec;
             + " --labels RULES (docs/models.md). Captures are replayed through the Java flow tracker and each sample is"
             + " the model input vector the kernel computes: after every packet (--mode packet) or at a flow's N-th packet"
             + " (--mode flow:N). The held-out part (--test-split, stratified by flow, fixed seed; or --test-data) is"
-            + " evaluated with the float model and the quantized (integer) model the kernel runs."})
+            + " evaluated with the float model and the quantized (integer) model the kernel runs. With --cv K the options"
+            + " are first chosen by stratified K-fold cross-validation on the training part alone: every combination of"
+            + " the --grid values is scored (macro-F1 of the quantized model, mean over the folds), the best is trained"
+            + " on the whole training part and evaluated once on the held-out part."})
 final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,6 +51,27 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--trees", defaultValue = "8", description = "trees in a forest (default: ${DEFAULT-VALUE})")
     int trees;
+
+    @Option(names = "--split-inputs", defaultValue = "0", paramLabel = "N",
+            description = "forests: the inputs each split draws and chooses among (default: 0, about sqrt of the inputs)")
+    int splitInputs;
+
+    @Option(names = "--min-leaf", defaultValue = "5", paramLabel = "W",
+            description = "trees: a split leaves at least this weight (samples, when unweighted) on each side (default: ${DEFAULT-VALUE})")
+    double minLeaf;
+
+    @Option(names = "--balance", defaultValue = "none", paramLabel = "none|sqrt|balanced",
+            description = "class weights: a class's samples weigh 1, 1/sqrt(count) or 1/count, scaled to weigh as many as they are (default: ${DEFAULT-VALUE})")
+    String balance;
+
+    @Option(names = "--cv", defaultValue = "0", paramLabel = "K",
+            description = "choose the options by stratified K-fold cross-validation on the training part (0: off)")
+    int cv;
+
+    @Option(names = "--grid", paramLabel = "NAME=V,V...",
+            description = "with --cv: values to try for depth, trees, split-inputs, min-leaf, balance, hidden (widths joined by x: 16x16) or epochs;"
+                + " repeat for several names, every combination is tried; other options as given")
+    List<String> grid;
 
     @Option(names = "--hidden", defaultValue = "16,16", split = ",", description = "MLP hidden layer widths (default: ${DEFAULT-VALUE})")
     int[] hidden;
@@ -102,7 +128,43 @@ final class TrainCommand implements Callable<Integer> {
         o.printf("training %s on %d samples (%d flows), classes %s, inputs %s%n", kind.id(), train.size(), train.flowCount(),
                 train.classes(), chosen);
         o.flush();
-        TrainOptions opts = new TrainOptions(kind, chosen, depth, trees, hidden, epochs, TrainOptions.DEFAULT_SCALE_PERCENTILE, seed);
+        TrainOptions opts = new TrainOptions(kind, chosen, depth, trees, splitInputs, minLeaf, Balance.of(balance), hidden, epochs,
+                TrainOptions.DEFAULT_SCALE_PERCENTILE, seed);
+        ObjectNode selection = null;
+        if (grid != null && !grid.isEmpty() && cv == 0) {
+            throw new IllegalArgumentException("--grid needs --cv K");
+        }
+        if (cv != 0) {
+            List<TrainOptions> configs = Grid.expand(opts, grid == null ? List.of() : grid);
+            o.printf("cross-validation: %d configurations, %d folds stratified by class over the %d training flows (seed %d);"
+                    + " macro-F1 of the quantized model on each validation fold%n", configs.size(), cv, train.flowCount(), seed);
+            o.println("| options | mean macro-F1 | sd | per fold | seconds |");
+            o.println("|---|---|---|---|---|");
+            o.flush();
+            List<CrossValidation.Result> results = CrossValidation.run(train, configs, cv, seed, r -> {
+                o.printf("| %s | %.4f | %.4f | %s | %.0f |%n", r.options().describe(), r.mean(), r.sd(),
+                        Arrays.stream(r.foldMacroF1()).mapToObj(v -> String.format("%.3f", v)).collect(java.util.stream.Collectors.joining(" ")),
+                        r.seconds());
+                o.flush();
+            });
+            CrossValidation.Result best = CrossValidation.best(results);
+            opts = best.options();
+            o.printf("chosen: %s (mean macro-F1 %.4f)%n", opts.describe(), best.mean());
+            ObjectNode sel = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+            selection = sel;
+            sel.put("method", "stratified " + cv + "-fold cross-validation on the training part, seed " + seed
+                    + ", macro-F1 of the quantized model, highest mean chosen");
+            if (grid != null) {
+                grid.forEach(g -> sel.withArray("grid").add(g));
+            }
+            for (CrossValidation.Result r : results) {
+                ObjectNode n = sel.withArray("results").addObject();
+                n.put("options", r.options().describe());
+                n.put("mean_macro_f1", r.mean());
+                n.put("sd", r.sd());
+            }
+            sel.put("chosen", opts.describe());
+        }
         ModelFile m = ModelTraining.train(train, opts);
         ModelEvaluation ev = ModelEvaluation.run(test, ModelEvaluation.standardEngines(m));
         ObjectNode prov = m.provenance();
@@ -117,6 +179,9 @@ final class TrainCommand implements Callable<Integer> {
         if (binary) {
             prov.put("binary", all.classes().getFirst());
         }
+        if (selection != null) {
+            prov.set("selection", selection);
+        }
         prov.set("held_out", ev.summary());
         ModelFile withProv = new ModelFile(m.kind(), m.classes(), m.inputs(), m.integerModel(), m.floatModel(), prov);
         withProv.write(out);
@@ -130,7 +195,7 @@ final class TrainCommand implements Callable<Integer> {
                     t.treeCount(), t.nodeCount(), t.maxPath(), agree, test.size());
         }
         o.printf("wrote %s (%s, %d classes, %d inputs%s)%n", out, kind.id(), m.classes().size(), m.inputs().size(),
-                kind == ModelKind.MLP ? ", hidden " + Arrays.toString(hidden) : "");
+                ", " + opts.describe());
         o.flush();
         return 0;
     }

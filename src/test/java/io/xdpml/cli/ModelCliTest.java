@@ -94,6 +94,43 @@ class ModelCliTest {
                 .contains("benign fpr", "to java", "ndpi-ftp.pcap");
     }
 
+    /**
+     * {@code train --cv 3 --grid ...}: one table row per combination (the first name varies
+     * slowest), the chosen options are the row with the highest mean, the model written is
+     * trained with them, and the provenance records the table and the choice.
+     */
+    @Test
+    void crossValidationTriesEveryCombinationAndTrainsTheBestMean() throws Exception {
+        Path model = dir.resolve("cv.json");
+        CliHarness.Result t = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3",
+                "--grid", "depth=2,6", "--grid", "balance=none,balanced", "--out", model.toString());
+        assertThat(t.code()).as(t.err()).isZero();
+        java.util.List<String> rows = t.out().lines().filter(l -> l.startsWith("| depth ")).toList();
+        assertThat(rows).hasSize(4);
+        assertThat(rows.get(0)).startsWith("| depth 2, min-leaf 5, balance none |");
+        assertThat(rows.get(3)).startsWith("| depth 6, min-leaf 5, balance balanced |");
+        String best = null;
+        double bestMean = -1;
+        for (String r : rows) {
+            String[] cells = r.split("\\|");
+            double mean = Double.parseDouble(cells[2].trim());
+            assertThat(cells[4].trim().split(" ")).as("one score per fold").hasSize(3);
+            if (mean > bestMean) {
+                bestMean = mean;
+                best = cells[1].trim();
+            }
+        }
+        assertThat(t.out()).contains("chosen: " + best + " (mean macro-F1");
+        ModelFile m = ModelFile.read(model);
+        JsonNode sel = m.provenance().get("selection");
+        assertThat(sel.get("results")).hasSize(4);
+        assertThat(sel.get("chosen").asText()).isEqualTo(best);
+        assertThat(best).contains("depth " + m.provenance().get("options").get("depth").asInt() + ",",
+                "balance " + m.provenance().get("options").get("balance").asText());
+        // depth 2 cannot tell 7 classes apart as well as depth 6: the grid's choice is a deeper tree
+        assertThat(best).startsWith("depth 6,");
+    }
+
     @Test
     void badOptionsFailWithAClearMessage() {
         Path out = dir.resolve("m.json");
@@ -106,6 +143,18 @@ class ModelCliTest {
         assertThat(r.err()).contains("mode must be 'packet' or 'flow:N'");
         r = CliHarness.run("train", "--data", TestData.capture("benign/ndpi-ftp.pcap").toString(), "--model", "dt", "--out", out.toString());
         assertThat(r.err()).contains("captures need --labels RULES");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--grid", "depth=3", "--out", out.toString());
+        assertThat(r.err()).contains("--grid needs --cv K");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3", "--grid", "colour=3", "--out", out.toString());
+        assertThat(r.err()).contains("unknown name 'colour'");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3", "--grid", "depth=three", "--out", out.toString());
+        assertThat(r.err()).contains("'three' is not a number");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "3", "--grid", "hidden=8x8", "--out", out.toString());
+        assertThat(r.err()).contains("hidden does not apply to dt (it takes depth, min-leaf, balance)");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--balance", "equal", "--out", out.toString());
+        assertThat(r.err()).contains("balance must be none, sqrt or balanced, not 'equal'");
+        r = CliHarness.run("train", "--data", cic(), "--model", "dt", "--cv", "1", "--out", out.toString());
+        assertThat(r.err()).contains("cross-validation needs 2..");
         assertThat(out).doesNotExist();
         for (String cmd : new String[] {"train", "eval"}) {
             assertThat(CliHarness.run(cmd, "--help").out()).contains("Usage: xdpml " + cmd);

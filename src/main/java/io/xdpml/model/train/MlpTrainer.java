@@ -67,7 +67,7 @@ public final class MlpTrainer {
         for (int i = 0; i < n; i++) {
             x[i] = shape.scaledInputs(data.inputs(i));
         }
-        new Adam(widths, w, b).run(x, data, o.epochs(), random);
+        new Adam(widths, w, b).run(x, data, o.balance().weights(data.classCounts()), o.epochs(), random);
         return build(index, range, widths, w, b);
     }
 
@@ -142,7 +142,7 @@ public final class MlpTrainer {
             }
         }
 
-        void run(double[][] x, Dataset data, int epochs, Random random) {
+        void run(double[][] x, Dataset data, double[] classWeight, int epochs, Random random) {
             int n = x.length;
             int[] order = new int[n];
             for (int i = 0; i < n; i++) {
@@ -174,7 +174,7 @@ public final class MlpTrainer {
                         int i = order[s];
                         act[0] = x[i];
                         forward(act);
-                        backward(act, delta, data.label(i));
+                        backward(act, delta, data.label(i), classWeight[data.label(i)]);
                     }
                     update(lr, end - start);
                 }
@@ -199,7 +199,7 @@ public final class MlpTrainer {
             }
         }
 
-        private void backward(double[][] act, double[][] delta, int label) {
+        private void backward(double[][] act, double[][] delta, int label, double weight) {
             int layers = w.length;
             double[] out = act[layers];
             double max = Double.NEGATIVE_INFINITY;
@@ -213,7 +213,7 @@ public final class MlpTrainer {
                 sum += d[k];
             }
             for (int k = 0; k < out.length; k++) {
-                d[k] = d[k] / sum - (k == label ? 1 : 0);
+                d[k] = (d[k] / sum - (k == label ? 1 : 0)) * weight; // the sample's loss scaled by its class weight
             }
             for (int l = layers - 1; l >= 0; l--) {
                 int in = widths[l];

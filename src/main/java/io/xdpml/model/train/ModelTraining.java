@@ -42,12 +42,12 @@ public final class ModelTraining {
         IntegerModel integerModel;
         switch (o.kind()) {
             case DT -> {
-                FloatTreeEnsemble t = TreeTrainer.tree(train, o.inputs(), o.depth(), o.seed());
+                FloatTreeEnsemble t = TreeTrainer.tree(train, o.inputs(), o.depth(), o.minLeaf(), o.balance(), o.seed());
                 floatModel = t;
                 integerModel = t.toInteger();
             }
             case RF -> {
-                FloatTreeEnsemble t = TreeTrainer.forest(train, o.inputs(), o.trees(), o.depth(), o.seed());
+                FloatTreeEnsemble t = TreeTrainer.forest(train, o.inputs(), o.trees(), o.depth(), o.splitInputs(), o.minLeaf(), o.balance(), o.seed());
                 floatModel = t;
                 integerModel = t.toInteger();
             }
@@ -66,10 +66,15 @@ public final class ModelTraining {
         ObjectNode opts = prov.putObject("options");
         opts.put("seed", o.seed());
         switch (o.kind()) {
-            case DT -> opts.put("depth", o.depth());
+            case DT -> {
+                opts.put("depth", o.depth());
+                opts.put("min_leaf", o.minLeaf());
+            }
             case RF -> {
                 opts.put("depth", o.depth());
                 opts.put("trees", o.trees());
+                opts.put("split_inputs", o.splitInputsOrDefault());
+                opts.put("min_leaf", o.minLeaf());
             }
             case MLP -> {
                 opts.put("hidden", Arrays.toString(o.hidden()));
@@ -78,6 +83,7 @@ public final class ModelTraining {
             }
             default -> { }
         }
+        opts.put("balance", o.balance().id());
         prov.put("confidence", integerModel instanceof QuantizedMlp
                 ? "margin between the two highest outputs -> share right on the training samples (16 groups, Laplace, isotonic)"
                 : "leaf class share on the training samples, Laplace-smoothed; forest: mean over trees of the winner's");

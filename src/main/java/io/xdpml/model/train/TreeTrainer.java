@@ -23,8 +23,6 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
  * it to {@link FloatTreeEnsemble} (and from there to the kernel's integer trees).
  */
 public final class TreeTrainer {
-    /** Tribuo's minimum child weight (examples) for a split: its default. */
-    private static final float MIN_CHILD_WEIGHT = 5.0f;
 
     static {
         // Tribuo logs every bagging round at INFO; the CLI prints its own summary
@@ -33,16 +31,26 @@ public final class TreeTrainer {
 
     private TreeTrainer() {}
 
-    /** One CART tree of at most {@code depth} levels below the root. */
+    /** One CART tree of at most {@code depth} levels below the root (minimum leaf weight 5, unweighted). */
     public static FloatTreeEnsemble tree(Dataset data, List<String> inputs, int depth, long seed) {
-        return convert(data, tribuoTree(data, inputs, depth, seed));
+        return convert(data, tribuoTree(data, inputs, depth, TrainOptions.DEFAULT_MIN_LEAF, Balance.NONE, seed));
+    }
+
+    /** One CART tree; a split leaves at least {@code minLeaf} of weight on each side; samples weighted by {@code balance}. */
+    public static FloatTreeEnsemble tree(Dataset data, List<String> inputs, int depth, double minLeaf, Balance balance, long seed) {
+        return convert(data, tribuoTree(data, inputs, depth, minLeaf, balance, seed));
+    }
+
+    /** The Tribuo model {@link #tree} converts (minimum leaf weight 5, unweighted). */
+    public static Model<Label> tribuoTree(Dataset data, List<String> inputs, int depth, long seed) {
+        return tribuoTree(data, inputs, depth, TrainOptions.DEFAULT_MIN_LEAF, Balance.NONE, seed);
     }
 
     /** The Tribuo model {@link #tree} converts. */
-    public static Model<Label> tribuoTree(Dataset data, List<String> inputs, int depth, long seed) {
+    public static Model<Label> tribuoTree(Dataset data, List<String> inputs, int depth, double minLeaf, Balance balance, long seed) {
         checkDepth(depth);
-        CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, MIN_CHILD_WEIGHT, 0.0f, 1.0f, false, new GiniIndex(), seed);
-        return cart.train(toTribuo(data, inputs));
+        CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, (float) minLeaf, 0.0f, 1.0f, false, new GiniIndex(), seed);
+        return cart.train(toTribuo(data, inputs, balance));
     }
 
     /**
@@ -50,19 +58,39 @@ public final class TreeTrainer {
      * about sqrt(inputs) randomly drawn inputs; fixed seed.
      */
     public static FloatTreeEnsemble forest(Dataset data, List<String> inputs, int trees, int depth, long seed) {
-        return convert(data, tribuoForest(data, inputs, trees, depth, seed));
+        return convert(data, tribuoForest(data, inputs, trees, depth, 0, TrainOptions.DEFAULT_MIN_LEAF, Balance.NONE, seed));
+    }
+
+    /**
+     * A random forest as {@link #forest(Dataset, List, int, int, long)}, each split choosing among
+     * {@code splitInputs} drawn inputs (0: about sqrt(inputs)), with a minimum leaf weight and class weights.
+     */
+    public static FloatTreeEnsemble forest(Dataset data, List<String> inputs, int trees, int depth, int splitInputs, double minLeaf,
+                                           Balance balance, long seed) {
+        return convert(data, tribuoForest(data, inputs, trees, depth, splitInputs, minLeaf, balance, seed));
+    }
+
+    /** The Tribuo ensemble {@link #forest} converts (minimum leaf weight 5, unweighted). */
+    public static Model<Label> tribuoForest(Dataset data, List<String> inputs, int trees, int depth, long seed) {
+        return tribuoForest(data, inputs, trees, depth, 0, TrainOptions.DEFAULT_MIN_LEAF, Balance.NONE, seed);
     }
 
     /** The Tribuo ensemble {@link #forest} converts. */
-    public static Model<Label> tribuoForest(Dataset data, List<String> inputs, int trees, int depth, long seed) {
+    public static Model<Label> tribuoForest(Dataset data, List<String> inputs, int trees, int depth, int splitInputs, double minLeaf,
+                                            Balance balance, long seed) {
         checkDepth(depth);
         if (trees < 1 || trees > io.xdpml.model.quantized.TreeEnsemble.MAX_TREES) {
             throw new IllegalArgumentException("trees must be 1.." + io.xdpml.model.quantized.TreeEnsemble.MAX_TREES + ", not " + trees);
         }
-        float fraction = (float) Math.min(1.0, Math.max(1, Math.round(Math.sqrt(inputs.size()))) / (double) inputs.size());
-        CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, MIN_CHILD_WEIGHT, 0.0f, fraction, false, new GiniIndex(), seed);
+        if (splitInputs >= inputs.size() && inputs.size() > 1) {
+            throw new IllegalArgumentException("a forest's split draws fewer than all " + inputs.size() + " inputs (Tribuo's random forest): split-inputs must be 1.."
+                    + (inputs.size() - 1) + ", not " + splitInputs);
+        }
+        long perSplit = splitInputs > 0 ? splitInputs : Math.max(1, Math.round(Math.sqrt(inputs.size())));
+        float fraction = (float) Math.min(1.0, perSplit / (double) inputs.size());
+        CARTClassificationTrainer cart = new CARTClassificationTrainer(depth, (float) minLeaf, 0.0f, fraction, false, new GiniIndex(), seed);
         Trainer<Label> rf = new RandomForestTrainer<>(cart, new VotingCombiner(), trees, seed);
-        return rf.train(toTribuo(data, inputs));
+        return rf.train(toTribuo(data, inputs, balance));
     }
 
     private static void checkDepth(int depth) {
@@ -72,8 +100,14 @@ public final class TreeTrainer {
         }
     }
 
-    /** The samples as a Tribuo dataset with one feature per chosen input (named as the input). */
+    /** The samples as a Tribuo dataset with one feature per chosen input (named as the input), unweighted. */
     public static MutableDataset<Label> toTribuo(Dataset data, List<String> inputs) {
+        return toTribuo(data, inputs, Balance.NONE);
+    }
+
+    /** The samples as a Tribuo dataset, each example weighted by its class's {@code balance} weight. */
+    public static MutableDataset<Label> toTribuo(Dataset data, List<String> inputs, Balance balance) {
+        double[] weight = balance.weights(data.classCounts());
         LabelFactory factory = new LabelFactory();
         MutableDataset<Label> d = new MutableDataset<>(new SimpleDataSourceProvenance(data.description(), factory), factory);
         String[] names = inputs.toArray(String[]::new);
@@ -84,7 +118,9 @@ public final class TreeTrainer {
             for (int j = 0; j < index.length; j++) {
                 v[j] = FloatTreeEnsemble.unsigned(x[index[j]]);
             }
-            d.add(new ArrayExample<>(new Label(data.classes().get(data.label(i))), names, v));
+            ArrayExample<Label> ex = new ArrayExample<>(new Label(data.classes().get(data.label(i))), names, v);
+            ex.setWeight((float) weight[data.label(i)]);
+            d.add(ex);
         }
         return d;
     }
