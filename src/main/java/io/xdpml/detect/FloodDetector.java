@@ -14,7 +14,8 @@ import java.util.function.IntPredicate;
  * Reported when the destination received at least {@code minPackets} packets at {@code minPps}
  * packets/s or more (over the window's span, at least 1 s) and its heaviest senders (each with at
  * least {@code minSourceShare} of its packets for certain, at most {@value #MAX_SOURCES}) together
- * sent at least {@code minNamedShare} of them: those are named as the sources. A flood from many
+ * sent at least {@code minNamedShare} of them (of those outside conversations: the packets of the
+ * answered senders below do not count): those are named as the sources. A flood from many
  * (or spoofed) sources names no one and is left to {@code volumetric} and {@code synflood}.
  *
  * <p>Conversations are not floods: a sender the destination answers (at least {@code minReplyShare}
@@ -229,9 +230,11 @@ public final class FloodDetector implements Detector {
             IntPredicate certain = i -> heavy.sure(i) >= min;
             IntPredicate answered = i -> heavy.extra(i) >= heavy.sure(i) * config.minReplyShare();
             long conversing = 0;
+            long conversation = 0; // packets of answered senders: not a flood's, so not in the share either
             for (int i = 0; i < heavy.size(); i++) {
                 if (certain.test(i) && answered.test(i)) {
                     conversing++;
+                    conversation += heavy.sure(i);
                 }
             }
             List<Integer> top = heavy.byCount(certain.and(answered.negate()));
@@ -247,7 +250,7 @@ public final class FloodDetector implements Detector {
                 sources.add(a);
                 senders.add(a + " " + Detections.count(heavy.sure(i)));
             }
-            double share = (double) named / d.packets;
+            double share = (double) named / Math.max(1, d.packets - conversation);
             if (sources.isEmpty() || share < config.minNamedShare()) {
                 return;
             }

@@ -435,4 +435,26 @@ class DetectorKindsBehaviourTest {
         assertThat(of("udpscan")).isEmpty();
         assertThat(of("reflection")).isEmpty();
     }
+
+    @Test
+    void anAckFloodBesideALargerConversationNamesTheFlooderAlone() {
+        // 20,000 data segments in 2 s from a client that the server acknowledges, and beside them 12,000 bare ACKs
+        // from a flooder that the server meets with RSTs: the conversation's packets do not dilute the flooder's share
+        for (int i = 0; i < 20_000; i++) {
+            long t = 1_000_000_000L + i * 100_000L;
+            send(t, tcpData("192.0.2.30", "192.0.2.31", 40000, 443, 1448));
+            if (i % 2 == 1) {
+                send(t + 5_000, tcp("192.0.2.31", "192.0.2.30", 443, 40000, ACK));
+            }
+            if (i % 5 < 3) {
+                send(t + 7_000, tcp("192.0.2.66", "192.0.2.31", 2000 + i % 5, 443, ACK));
+                send(t + 9_000, tcp("192.0.2.31", "192.0.2.66", 443, 2000 + i % 5, RST));
+            }
+        }
+        finish();
+        assertThat(of("flood")).extracting(Detection::subject).containsExactly("192.0.2.31");
+        Detection d = of("flood").getFirst();
+        assertThat(d.sources()).containsExactly("192.0.2.66");
+        assertThat(d.reasons()).contains("1 source sent 100.00%: 192.0.2.66 12,000, 1 more answered, not named");
+    }
 }
