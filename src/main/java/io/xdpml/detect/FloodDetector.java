@@ -19,13 +19,16 @@ import java.util.function.IntPredicate;
  * (or spoofed) sources names no one and is left to {@code volumetric} and {@code synflood}.
  *
  * <p>Conversations are not floods: a sender the destination answers (at least {@code minReplyShare}
- * of its packets) is not named. Answers are UDP datagrams back (QUIC, a game, a call) and TCP
- * segments back other than RSTs and SYN-ACKs: a connection's data and acknowledgements (a bulk
- * download's receiver acknowledges the sender, the sender answers with data), and a SYN flooder's
- * SYNs, to which its victim's RSTs (backscatter) are the answer. So an ACK or RST flood, which the
- * victim meets with RSTs or silence, names its source, while a SYN flood's SYNs, which a victim
- * meets with SYN-ACKs or RSTs, stay the flooder's; SYN-ACKs are never counted (a reflection,
- * {@code synflood}'s to report). ICMP echo requests are
+ * of its packets) is not named. Answers are UDP datagrams back (QUIC, a game, a call). TCP segments
+ * with ACK or RST are counted only with {@code twoWay} (the detector sees both directions): then TCP
+ * back other than RSTs and SYN-ACKs is an answer too: a connection's data and acknowledgements (a
+ * bulk download's receiver acknowledges the sender, the sender answers with data), and a SYN
+ * flooder's SYNs, to which its victim's RSTs (backscatter) are the answer. So an ACK or RST flood,
+ * which the victim meets with RSTs or silence, names its source, while a SYN flood's SYNs, which a
+ * victim meets with SYN-ACKs or RSTs, stay the flooder's. Without {@code twoWay} (the default, and
+ * what the agent's XDP sees: what arrives, never its host's answers) only SYNs and other segments
+ * without ACK or RST are counted. SYN-ACKs are never counted (a reflection, {@code synflood}'s to
+ * report). ICMP echo requests are
  * counted whether answered or not (a host answers every ping of a ping flood); echo replies and
  * IPv6 neighbour discovery are not counted. Nor is a destination whose TCP/UDP packets (when they are
  * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
@@ -50,13 +53,19 @@ public final class FloodDetector implements Detector {
      *                          mean payload entropy (bits/byte, first 64 bytes; at most 6): a one-way stream of
      *                          random-looking data (iperf3 -u) rather than filler. Off by default (8: never more),
      *                          because a flood of random bytes passes it (docs/detectors.md, "Payload entropy")
+     * @param twoWay            1: the detector sees both directions of every conversation (a capture of both, a tap, a
+     *                          router's interfaces), so TCP segments with ACK or RST are counted too and an ACK or RST
+     *                          flood, which its victim does not answer as a connection, names its source. 0 (default):
+     *                          one direction may be all it sees (the agent's XDP sees what arrives, never what its host
+     *                          answers), so TCP with ACK or RST is not counted: a download's acknowledgements at flood
+     *                          rate would otherwise look like an ACK flood
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
                     || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
-                    || !(maxPayloadEntropy >= 0)) {
+                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
@@ -65,11 +74,11 @@ public final class FloodDetector implements Detector {
         public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
                 double minReplyShare, double minPacketsPerPort, int maxDestinations) {
             this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
-                    PAYLOAD_RULE_OFF);
+                    PAYLOAD_RULE_OFF, 0);
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0);
         }
     }
 
@@ -141,10 +150,14 @@ public final class FloodDetector implements Detector {
         if (p.isSynAck()) {
             return; // a SYN's answer, or a reflection (synflood's)
         }
+        boolean acknowledging = p.isTcp() && (p.tcpFlags() & (PacketObservation.TCP_ACK | PacketObservation.TCP_RST)) != 0;
+        if (acknowledging && config.twoWay() == 0) {
+            return; // seen one way, a connection's data and acknowledgements cannot be told from an ACK flood
+        }
         if (p.isEchoReply() || (p.protocol() == 58 && p.icmpType() >= 133 && p.icmpType() <= 137)) {
             return; // answers to pings; IPv6 neighbour discovery
         }
-        if (p.isUdp() || (p.isTcp() && (p.tcpFlags() & PacketObservation.TCP_RST) == 0)) {
+        if (p.isUdp() || (config.twoWay() == 1 && p.isTcp() && (p.tcpFlags() & PacketObservation.TCP_RST) == 0)) {
             Destination from = destinations.get(p.sourceKey());
             if (from != null) {
                 from.senders.addExtra(p.destinationHi(), p.destinationLo()); // an answer to what the destination was sent

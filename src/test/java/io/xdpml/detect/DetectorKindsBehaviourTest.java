@@ -24,13 +24,17 @@ class DetectorKindsBehaviourTest {
 
     private final ObservationBuilder builder = new ObservationBuilder(true);
     private final DetectorSet set = new DetectorSet(Detectors.create("all"));
+    /** flood seeing both directions (flood.twoWay=1), fed the same packets. */
+    private final DetectorSet twoWay = new DetectorSet(Detectors.create("flood", List.of("flood.twoWay=1")));
 
     private void send(long timeNanos, byte[] frame) {
         set.observe(builder.observe(MemorySegment.ofArray(frame), frame.length, timeNanos));
+        twoWay.observe(builder.observe(MemorySegment.ofArray(frame), frame.length, timeNanos));
     }
 
     private List<Detection> finish() {
         set.finish();
+        twoWay.finish();
         return set.detections();
     }
 
@@ -422,6 +426,7 @@ class DetectorKindsBehaviourTest {
                 send(t + 5_000, tcp("192.0.2.11", "192.0.2.10", 5201, 40000, ACK));
             }
         }
+        // (two-way, its data is counted and the receiver's acknowledgements answer it)
         // a QUIC-like download: 20,000 datagrams in 2 s, the client answering every fourth with an acknowledgement
         for (int i = 0; i < 20_000; i++) {
             long t = 1_000_000_000L + i * 100_000L + 3;
@@ -432,6 +437,7 @@ class DetectorKindsBehaviourTest {
         }
         finish();
         assertThat(of("flood")).isEmpty();
+        assertThat(twoWay.detections()).isEmpty();
         assertThat(of("udpscan")).isEmpty();
         assertThat(of("reflection")).isEmpty();
     }
@@ -452,8 +458,9 @@ class DetectorKindsBehaviourTest {
             }
         }
         finish();
-        assertThat(of("flood")).extracting(Detection::subject).containsExactly("192.0.2.31");
-        Detection d = of("flood").getFirst();
+        assertThat(of("flood")).as("one way, TCP with ACK is not counted").isEmpty();
+        assertThat(twoWay.detections()).extracting(Detection::subject).containsExactly("192.0.2.31");
+        Detection d = twoWay.detections().getFirst();
         assertThat(d.sources()).containsExactly("192.0.2.66");
         assertThat(d.reasons()).contains("1 source sent 100.00%: 192.0.2.66 12,000, 1 more answered, not named");
     }

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
  */
 class DetectorKindsCapturesTest {
     static final String NEW = "udpscan,sweep,slowscan,reflection,flood";
+    static final List<String> TWO_WAY = List.of("flood.twoWay=1");
 
     static Path detectCapture(String name) {
         return TestData.dataDir().resolve("detect").resolve(name);
@@ -150,7 +151,7 @@ class DetectorKindsCapturesTest {
         for (String[] c : new String[][] {{"hping3-ack-flood.pcap", "5,000 TCP to port 80", "1 source sent 100.00%: 10.77.1.1 5,000"},
                 {"hping3-rst-flood.pcap", "6,000 TCP to port 80", "1 source sent 100.00%: 10.77.1.1 6,000"},
                 {"hping3-gre-flood.pcap", "6,000 other", "1 source sent 100.00%: 10.77.1.1 6,000"}}) {
-            List<Detection> all = detect(detectCapture(c[0]), "all");
+            List<Detection> all = detect(detectCapture(c[0]), "all", TWO_WAY);
             Detection flood = only(all, "flood");
             assertThat(flood.subject()).as(c[0]).isEqualTo("10.77.0.1");
             assertThat(flood.sources()).as(c[0]).containsExactly("10.77.1.1");
@@ -158,8 +159,20 @@ class DetectorKindsCapturesTest {
             assertThat(all).as("%s: only the flood and the rate", c[0]).extracting(Detection::detector).isSubsetOf("flood", "volumetric");
         }
         // the victim's 5,000 RSTs answer the flooder's ACKs: backscatter, not a flood of the flooder
-        assertThat(detect(detectCapture("hping3-ack-flood.pcap"), "flood")).extracting(Detection::subject).containsExactly("10.77.0.1");
-        assertThat(only(detect(detectCapture("hping3-ack-flood.pcap"), "flood"), "flood").target().toString()).isEqualTo("tcp ->10.77.0.1:80");
+        assertThat(detect(detectCapture("hping3-ack-flood.pcap"), "flood", TWO_WAY)).extracting(Detection::subject).containsExactly("10.77.0.1");
+        assertThat(only(detect(detectCapture("hping3-ack-flood.pcap"), "flood", TWO_WAY), "flood").target().toString())
+                .isEqualTo("tcp ->10.77.0.1:80");
+        // one way (the default: what the agent's XDP sees), TCP with ACK or RST is not counted
+        assertThat(detect(detectCapture("hping3-ack-flood.pcap"), "flood")).isEmpty();
+        assertThat(detect(detectCapture("hping3-rst-flood.pcap"), "flood")).isEmpty();
+        // and both ways the real iperf3 and the floods of the other kinds are what they were
+        assertThat(detect(detectCapture("iperf3-tcp.pcap"), "flood", TWO_WAY)).isEmpty();
+        assertThat(detect(TestData.capture("attack/cicddos2019-synflood.pcap"), "flood", TWO_WAY)).extracting(Detection::subject, Detection::sources)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("192.168.50.4", List.of("172.16.0.5")));
+        for (String benign : List.of("benign/lan-trace-2012.pcap", "benign/ndpi-firefox.pcap", "benign/ndpi-ftp.pcap", "benign/ndpi-teams.pcap",
+                "benign/ndpi-tor.pcap")) {
+            assertThat(detect(TestData.capture(benign), "flood", TWO_WAY)).as("two-way false positives on %s", benign).isEmpty();
+        }
     }
 
     @Test
