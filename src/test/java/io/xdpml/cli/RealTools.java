@@ -2,20 +2,29 @@ package io.xdpml.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.kernel.PacketSocket;
+import io.xdpml.kernel.XdpAttachment;
+import io.xdpml.kernel.XdpMode;
 import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine;
 
 /** What the tests with real tools (nmap, hping3, iperf3) share: finding a tool, running one in a namespace, a tap on the victim. */
 final class RealTools {
@@ -42,6 +51,53 @@ final class RealTools {
     static void runToEnd(NetworkNamespace ns, Path output, String... command) throws Exception {
         Process p = start(ns, output, command);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("%s ends", command[0]).isTrue();
+    }
+
+    /**
+     * Runs {@code xdpml ARGS} inside {@code ns} on a thread of its own, its output into {@code out}
+     * and {@code err}; returns once an XDP program is attached natively to {@code iface} there (10 s
+     * at most) and 300 ms more, with the command's exit code to come.
+     */
+    static CompletableFuture<Integer> startAgent(NetworkNamespace ns, String iface, StringWriter out, StringWriter err, String... args)
+            throws Exception {
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ns.callOnThisThread(() -> {
+                    CommandLine cl = Main.commandLine();
+                    cl.setOut(new PrintWriter(out));
+                    cl.setErr(new PrintWriter(err));
+                    return cl.execute(args);
+                });
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        }, r -> Thread.ofPlatform().start(r));
+        int ifindex = ns.run(() -> Interfaces.indexOf(iface));
+        for (int i = 0; i < 200 && ns.run(() -> XdpAttachment.attachedProgramId(ifindex, XdpMode.NATIVE)).isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+        Thread.sleep(300);
+        return run;
+    }
+
+    /** The bits per second iperf3 received, from its {@code -J} output, which must report no error. */
+    static double iperf3Received(Path json) throws IOException {
+        JsonNode iperf = new ObjectMapper().readTree(Files.readString(json));
+        assertThat(iperf.path("error").isMissingNode()).as("iperf3: %s", iperf.path("error")).isTrue();
+        return iperf.path("end").path("sum_received").path("bits_per_second").asDouble();
+    }
+
+    /** Moves the tools' own output files from {@code dir} into target/{@code name} (kept for a reader), and removes dir. */
+    static void keepOutputs(Path dir, String name) throws IOException {
+        Path kept = Path.of("target", name);
+        Files.createDirectories(kept);
+        try (var files = Files.list(dir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, kept.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     /** An IPv4 address as an unsigned number. */

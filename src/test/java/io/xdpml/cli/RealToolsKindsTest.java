@@ -2,16 +2,10 @@ package io.xdpml.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
-import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.kernel.XdpAttachment;
-import io.xdpml.kernel.XdpMode;
 import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,7 +14,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * Issue 15's kinds against real tools, live: {@code xdpml run} with the udpscan, sweep and flood
@@ -62,24 +55,8 @@ class RealToolsKindsTest {
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return victim.callOnThisThread(() -> {
-                        CommandLine cl = Main.commandLine();
-                        cl.setOut(new PrintWriter(out));
-                        cl.setErr(new PrintWriter(err));
-                        return cl.execute("run", "--iface", "rkv1", "--detectors", "udpscan,sweep,flood", "--window", "1", "--block", "60",
-                                "--duration", "32", "--pin-dir", pins.toString(), "--quiet-status");
-                    });
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            int ifindex = victim.run(() -> Interfaces.indexOf("rkv1"));
-            for (int i = 0; i < 200 && victim.run(() -> XdpAttachment.attachedProgramId(ifindex, XdpMode.NATIVE)).isEmpty(); i++) {
-                Thread.sleep(50);
-            }
-            Thread.sleep(300);
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rkv1", out, err, "run", "--iface", "rkv1", "--detectors", "udpscan,sweep,flood",
+                    "--window", "1", "--block", "60", "--duration", "32", "--pin-dir", pins.toString(), "--quiet-status");
 
             RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rkv1", BENIGN); // iperf3 measures itself
             Process server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
@@ -149,21 +126,11 @@ class RealToolsKindsTest {
             }
 
             // the benign flow kept at least 95% of its rate
-            JsonNode iperf = new ObjectMapper().readTree(Files.readString(dir.resolve("iperf3.json")));
-            assertThat(iperf.path("error").isMissingNode()).as("iperf3: %s", iperf.path("error")).isTrue();
-            double received = iperf.path("end").path("sum_received").path("bits_per_second").asDouble();
+            double received = RealTools.iperf3Received(dir.resolve("iperf3.json"));
             System.out.printf("iperf3: %.1f Mbit/s received of 100 asked%n", received / 1e6);
             assertThat(received).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
         } finally {
-            Path kept = Path.of("target", "real-tools-kinds");
-            Files.createDirectories(kept);
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.copy(f, kept.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING); // the tools' own words
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            RealTools.keepOutputs(dir, "real-tools-kinds"); // the tools' own words
         }
     }
 }

@@ -5,10 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
-import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.kernel.XdpAttachment;
-import io.xdpml.kernel.XdpMode;
 import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
 import java.io.PrintWriter;
@@ -64,24 +61,8 @@ class RealToolsMitigationTest {
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return victim.callOnThisThread(() -> {
-                        CommandLine cl = Main.commandLine();
-                        cl.setOut(new PrintWriter(out));
-                        cl.setErr(new PrintWriter(err));
-                        return cl.execute("run", "--iface", "rtv1", "--detectors", "portscan,synflood", "--window", "1", "--block", "60",
-                                "--duration", "24", "--pin-dir", pins.toString());
-                    });
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            int ifindex = victim.run(() -> Interfaces.indexOf("rtv1"));
-            for (int i = 0; i < 200 && victim.run(() -> XdpAttachment.attachedProgramId(ifindex, XdpMode.NATIVE)).isEmpty(); i++) {
-                Thread.sleep(50);
-            }
-            Thread.sleep(300);
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rtv1", out, err, "run", "--iface", "rtv1", "--detectors", "portscan,synflood",
+                    "--window", "1", "--block", "60", "--duration", "24", "--pin-dir", pins.toString());
 
             RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rtv1", BENIGN); // iperf3 measures itself
             Process server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");

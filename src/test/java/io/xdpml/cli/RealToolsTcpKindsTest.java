@@ -2,16 +2,10 @@ package io.xdpml.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
-import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.kernel.XdpAttachment;
-import io.xdpml.kernel.XdpMode;
 import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,21 +14,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
- * ACK scans, live: {@code xdpml run} with portscan and flood on a victim's veth end (10.66.0.2); from
- * an outside namespace an nmap ACK scan ({@code -sA}, 10.66.0.4) and iperf3 as the benign TCP flow
- * (10.66.0.3, 100 Mbit/s: a conversation at flood rate, of which the agent's XDP sees one direction).
+ * ACK scans, live: {@code xdpml run} with portscan and flood on a victim's veth end (10.65.0.2); from
+ * an outside namespace an nmap ACK scan ({@code -sA}, 10.65.0.4) and iperf3 as the benign TCP flow
+ * (10.65.0.3, 100 Mbit/s: a conversation at flood rate, of which the agent's XDP sees one direction).
  * The scan is detected and its source blocked within seconds, so a second ACK scan gets nothing
  * through; iperf3 keeps at least 95% of its rate and its source is never blocked (an ACK flood
  * detector that counted its segments, seeing no answers, blocked it: so flood counts TCP with ACK
  * only with {@code flood.twoWay=1}, docs/detectors.md).
  */
 class RealToolsTcpKindsTest {
-    static final String VICTIM = "10.66.0.2";
-    static final String BENIGN = "10.66.0.3";
-    static final String ACK_SCANNER = "10.66.0.4";
+    static final String VICTIM = "10.65.0.2";
+    static final String BENIGN = "10.65.0.3";
+    static final String ACK_SCANNER = "10.65.0.4";
 
     @Test
     void anAckScanIsBlockedWhileIperf3KeepsItsRate() throws Exception {
@@ -46,36 +39,20 @@ class RealToolsTcpKindsTest {
         Path dir = Files.createTempDirectory("xdpml-tcpkinds");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-tvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-tout");
              AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-            victim.createVethPair("rtv0", "rtv1");
-            victim.exec("ip", "link", "set", "rtv0", "netns", outside.name());
-            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rtv1");
-            outside.exec("ip", "link", "set", "rtv0", "up");
+            victim.createVethPair("rav0", "rav1");
+            victim.exec("ip", "link", "set", "rav0", "netns", outside.name());
+            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rav1");
+            outside.exec("ip", "link", "set", "rav0", "up");
             for (String a : List.of(BENIGN, ACK_SCANNER)) {
-                outside.exec("ip", "addr", "add", a + "/24", "dev", "rtv0");
+                outside.exec("ip", "addr", "add", a + "/24", "dev", "rav0");
             }
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return victim.callOnThisThread(() -> {
-                        CommandLine cl = Main.commandLine();
-                        cl.setOut(new PrintWriter(out));
-                        cl.setErr(new PrintWriter(err));
-                        return cl.execute("run", "--iface", "rtv1", "--detectors", "portscan,flood", "--window", "1", "--block", "60",
-                                "--duration", "14", "--pin-dir", pins.toString(), "--quiet-status");
-                    });
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            }, r -> Thread.ofPlatform().start(r));
-            int ifindex = victim.run(() -> Interfaces.indexOf("rtv1"));
-            for (int i = 0; i < 200 && victim.run(() -> XdpAttachment.attachedProgramId(ifindex, XdpMode.NATIVE)).isEmpty(); i++) {
-                Thread.sleep(50);
-            }
-            Thread.sleep(300);
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rav1", out, err, "run", "--iface", "rav1", "--detectors", "portscan,flood",
+                    "--window", "1", "--block", "60", "--duration", "14", "--pin-dir", pins.toString(), "--quiet-status");
 
-            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rtv1", BENIGN); // iperf3 measures itself
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rav1", BENIGN); // iperf3 measures itself
             Process server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
             Thread.sleep(300);
             Process client = RealTools.start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", VICTIM, "-B", BENIGN, "-p", "5201", "-t", "10",
@@ -84,11 +61,11 @@ class RealToolsTcpKindsTest {
 
             // the ACK scan, twice: the second after the first is blocked
             RealTools.runToEnd(outside, dir.resolve("nmap-a1.txt"), "nmap", "-n", "-Pn", "-sA", "-p", "1-500", "--max-retries", "0", "-T5", "-S", ACK_SCANNER,
-                    "-e", "rtv0", VICTIM);
+                    "-e", "rav0", VICTIM);
             Thread.sleep(2500);
             long scan2 = System.nanoTime();
             RealTools.runToEnd(outside, dir.resolve("nmap-a2.txt"), "nmap", "-n", "-Pn", "-sA", "-p", "1-500", "--max-retries", "0", "-T5", "-S", ACK_SCANNER,
-                    "-e", "rtv0", VICTIM);
+                    "-e", "rav0", VICTIM);
             long scan2End = System.nanoTime();
             assertThat(client.waitFor(30, TimeUnit.SECONDS)).as("iperf3 client ends").isTrue();
             server.waitFor(5, TimeUnit.SECONDS);
@@ -108,21 +85,11 @@ class RealToolsTcpKindsTest {
             assertThat(tap.from(ACK_SCANNER, scan2, scan2End + 500_000_000L)).as("second ACK scan's probes at the victim").isLessThanOrEqualTo(5);
 
             // the benign flow kept at least 95% of its rate
-            JsonNode iperf = new ObjectMapper().readTree(Files.readString(dir.resolve("iperf3.json")));
-            assertThat(iperf.path("error").isMissingNode()).as("iperf3: %s", iperf.path("error")).isTrue();
-            double received = iperf.path("end").path("sum_received").path("bits_per_second").asDouble();
+            double received = RealTools.iperf3Received(dir.resolve("iperf3.json"));
             System.out.printf("iperf3: %.1f Mbit/s received of 100 asked%n", received / 1e6);
             assertThat(received).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
         } finally {
-            Path kept = Path.of("target", "real-tools-tcp-kinds");
-            Files.createDirectories(kept);
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.copy(f, kept.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING); // the tools' own words
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
+            RealTools.keepOutputs(dir, "real-tools-tcp-kinds"); // the tools' own words
         }
     }
 }
