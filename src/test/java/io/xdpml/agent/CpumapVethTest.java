@@ -110,6 +110,16 @@ class CpumapVethTest {
                     redirected += c[CpuSpread.Counter.REDIRECTED.ordinal()];
                 }
             }
+            if (!cpumap.isEmpty()) { // the status report's view of the spread
+                @SuppressWarnings("unchecked")
+                Map<String, Object> spread = (Map<String, Object>) report.get("cpumap");
+                assertThat(spread).as("status: %s", report).isNotNull();
+                assertThat(spread.get("redirected")).isEqualTo(redirected);
+                assertThat(spread.get("failed")).isEqualTo(0L);
+                assertThat(spread.get("pipeline_packets_per_cpu")).isEqualTo(java.util.Arrays.stream(perCpu).boxed().toList());
+            } else {
+                assertThat(report).doesNotContainKey("cpumap");
+            }
             Map<String, Object> model = AgentVethTest.stage(report, Stage.MODEL);
             return new Run(rig.counters().packets(), AgentVethTest.count(AgentVethTest.stage(report, Stage.FIREWALL), "dropped"),
                     AgentVethTest.count(model, "dropped"), new LinkedHashMap<>((Map<?, ?>) model.get("classes")), perCpu, redirected);
