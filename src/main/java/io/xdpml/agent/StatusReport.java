@@ -261,6 +261,12 @@ public final class StatusReport {
                 + ", config " + agent.get("config") + ", generation " + r.get("generation") + ", " + agent.get("reloads") + " reloads ("
                 + agent.get("rejected") + " rejected), up " + agent.get("uptime_seconds") + " s");
         @SuppressWarnings("unchecked")
+        Map<String, Object> spread = (Map<String, Object>) r.get("cpumap");
+        if (spread != null) {
+            out.add("  cpumap    cpus " + spread.get("cpus") + ": redirected " + spread.get("redirected") + ", failed " + spread.get("failed")
+                    + ", pipeline packets per CPU " + spread.get("pipeline_packets_per_cpu"));
+        }
+        @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> stages = (Map<String, Map<String, Object>>) r.get("stages");
         for (Map.Entry<String, Map<String, Object>> e : stages.entrySet()) {
             Map<String, Object> m = new LinkedHashMap<>(e.getValue());

@@ -117,6 +117,8 @@ class CpumapVethTest {
                 assertThat(spread.get("redirected")).isEqualTo(redirected);
                 assertThat(spread.get("failed")).isEqualTo(0L);
                 assertThat(spread.get("pipeline_packets_per_cpu")).isEqualTo(java.util.Arrays.stream(perCpu).boxed().toList());
+                String line = "  cpumap    cpus [0, 1]: redirected " + redirected + ", failed 0";
+                assertThat(StatusReport.lines(report)).anySatisfy(l -> assertThat(l).startsWith(line));
             } else {
                 assertThat(report).doesNotContainKey("cpumap");
             }

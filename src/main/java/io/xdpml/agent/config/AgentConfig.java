@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * {@link AgentConfigLoader#load}; the {@code with...} methods give a copy with what a command line
  * flag overrides.
  *
- * @param file the YAML file it was read from (absolute)
+ * @param file   the YAML file it was read from (absolute)
+ * @param cpumap the CPU spread (off unless the file has a cpumap section): fixed at load, like the stages
  */
 public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSection parse, BlocksSection blocks,
                           FirewallSection firewall, FlowsSection flows, ModelSection model, SamplingSection sampling,
