@@ -27,8 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The CPU spread on a real veth pair (one receive queue): the same traffic (36 flows: firewall
- * drops, the model's drops, passes) through an agent without and with {@code cpumap: {cpus: [0, 1]}}
+ * The CPU spread on a real veth pair (one receive queue): the same traffic (48 flows: firewall
+ * drops, the model's drops, passes; IPv4, IPv6, VLAN) through an agent without and with {@code cpumap: {cpus: [0, 1]}}
  * gives the same verdicts, stage by stage; with the spread every flow is processed on the CPU the
  * kernel's hash names (the Java copy of the hash predicts each CPU's packet count exactly), so both
  * CPUs work.
@@ -63,13 +63,20 @@ class CpumapVethTest {
                 """.formatted(iface, cpumap);
     }
 
-    /** 12 flows each to port 19 (firewall drop), 3000 (class high at 0.95: model drop) and 53 (class low: pass). */
+    /**
+     * 12 flows each to port 19 (firewall drop), 3000 (class high at 0.95: model drop) and 53 (class
+     * low: pass); then, to port 53, 6 IPv6 flows and 6 IPv4 flows in a VLAN (the hash's other paths).
+     */
     static List<byte[]> frames() {
         List<byte[]> l = new ArrayList<>();
         for (int port : new int[] {19, 3000, 53}) {
             for (int k = 1; k <= FLOWS_PER_KIND; k++) {
                 l.add(new FrameBuilder().ethernet().ipv4("10.77.1." + k, "10.77.0.2").udp(40000 + 7 * k, port).payload(18).build());
             }
+        }
+        for (int k = 1; k <= 6; k++) {
+            l.add(new FrameBuilder().ethernet().ipv6("2001:db8:77::" + k, "2001:db8:77::2").udp(41000 + k, 53).payload(18).build());
+            l.add(new FrameBuilder().ethernet().vlan(100).ipv4("10.77.2." + k, "10.77.0.2").udp(42000 + k, 53).payload(18).build());
         }
         return l;
     }
@@ -147,7 +154,7 @@ class CpumapVethTest {
         TestData.assumeBpf();
         Requirements.require(BpfMap.possibleCpus() >= 2, "the spread needs two CPUs");
         AgentRig.portModelWithConfidence().write(dir.resolve("model.json"));
-        long total = 3L * FLOWS_PER_KIND * PACKETS_PER_FLOW;
+        long total = (long) frames().size() * PACKETS_PER_FLOW;
         long perKind = (long) FLOWS_PER_KIND * PACKETS_PER_FLOW;
 
         Run plain = run(dir, "cpa", "");
