@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
  * the flow's CPU. What the pipeline decides does not change (the same program, the same stages;
  * every packet of a flow on one CPU), so the Java twin has nothing to add.
  *
- * <p>What cannot run there: AF_XDP delivery (a frame in a CPU's kthread has lost its receive
- * queue: the program sees queue 0, and the redirect into an XSKMAP is not supported here), and
+ * <p>What cannot run there: AF_XDP delivery (the kernel runs a CPUMAP program with receive queue 0
+ * for every frame, so the sockets of the other queues cannot be fed; not supported), and
  * XDP_TX as the default action (a CPUMAP program may return XDP_PASS, XDP_DROP or XDP_REDIRECT;
  * the kernel drops XDP_TX as an invalid action). {@link #configure} refuses both.
  *
@@ -95,8 +95,8 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
         int mirror = opened.variable("cfg_mirror").get(ValueLayout.JAVA_BYTE, 0);
         int action = opened.variable("cfg_action").get(ValueLayout.JAVA_INT, 0);
         if ((sample != 0 || model != 0) && mirror == 0) {
-            return "cpumap cannot deliver to AF_XDP sockets: behind the CPU spread the pipeline runs in a CPU's kthread, where a"
-                    + " frame has lost its receive queue; use delivery to: mirror";
+            return "cpumap cannot deliver to AF_XDP sockets: behind the CPU spread the pipeline runs in a CPU's kernel thread, where"
+                    + " every frame has receive queue 0 (not supported); use delivery to: mirror";
         }
         if (action == 3) { // XDP_TX
             return "cpumap cannot end packets with XDP_TX (a CPUMAP program may pass, drop or redirect)";

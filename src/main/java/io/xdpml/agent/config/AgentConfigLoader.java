@@ -131,8 +131,9 @@ public final class AgentConfigLoader {
         if (cpumapOn && to == Delivery.AF_XDP) {
             problems.at(deliverySection.has("to") ? deliverySection.lineOf("to") : cpumapSection.line(),
                     "delivery to af_xdp cannot run behind cpumap (line " + cpumapSection.line() + "): the pipeline then runs in a"
-                    + " CPU's kthread, where a frame has lost its receive queue and cannot be redirected to an AF_XDP socket;"
-                    + " use delivery.to: mirror, or turn cpumap off (a NIC with several queues spreads by RSS instead)");
+                    + " CPU's kernel thread, where the kernel gives every frame receive queue 0, so the sockets of delivery.queues"
+                    + " cannot be fed (not supported); use delivery.to: mirror, or turn cpumap off (a NIC with several queues"
+                    + " spreads by RSS instead)");
         }
         if (!mitigation.block().isZero() && !blocksOn) {
             mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
