@@ -15,6 +15,11 @@
  *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
  *   end                               the default action (cfg_action)
  *
+ * With the CPU spread on (cpumap.h, off by default) the interface runs xdpml_cpu_pick instead,
+ * which hashes the flow and redirects the frame into xdpml_cpumap, and all of the above runs as
+ * that map's program on the flow's CPU (Java loads these programs with attach type
+ * BPF_XDP_CPUMAP then).
+ *
  * A stage that drops ends the packet there; one exit counts how every packet left and who
  * decided (pipeline.h). Every setting a reload changes lives in a double-buffered map chosen by
  * the configuration word, read once per packet at entry. What the stages hand on across tail
@@ -30,6 +35,7 @@
 #include "xdpml/flow_stage.h"
 #include "xdpml/model_stage.h"
 #include "xdpml/deliver.h"
+#include "xdpml/cpumap.h"
 
 volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
 volatile const __u8 cfg_blocks = 0;
@@ -121,6 +127,16 @@ int xdpml_pipeline(struct xdp_md *ctx)
 		ps->tail_call_failed++;
 	}
 	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
+}
+
+/*
+ * The CPU spread's entry (cpumap.h): attached to the interface instead of xdpml_pipeline when
+ * cfg_cpumap_n > 0; picks the flow's CPU and redirects the frame there, where xdpml_pipeline runs.
+ */
+SEC("xdp")
+int xdpml_cpu_pick(struct xdp_md *ctx)
+{
+	return xdpml_cpumap_redirect(ctx, cfg_vxlan_port);
 }
 
 /*

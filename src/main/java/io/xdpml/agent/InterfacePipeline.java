@@ -86,6 +86,9 @@ final class InterfacePipeline implements DataPlaneSetup {
                 o.setConstant("cfg_sample_flow_n", c.sampling().every());
             }
         }
+        if (c.cpumap().enabled()) {
+            c.cpumap().spread().configure(o); // last: it reads the constants set above
+        }
     }
 
     @Override
@@ -210,6 +213,9 @@ final class InterfacePipeline implements DataPlaneSetup {
     static String restartNeeded(AgentConfig running, AgentConfig next) {
         if (!running.interfaces().equals(next.interfaces())) {
             return "the interfaces changed (" + running.interfaces() + " -> " + next.interfaces() + ")";
+        }
+        if (!running.cpumap().equals(next.cpumap())) {
+            return "cpumap changed (fixed at load)";
         }
         if (!stagesOf(running).equals(stagesOf(next))) {
             return "the stages changed (" + stagesOf(running) + " -> " + stagesOf(next) + ")";

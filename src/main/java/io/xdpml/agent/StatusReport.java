@@ -43,7 +43,44 @@ public final class StatusReport {
     static Map<String, Object> of(AgentPins.Opened o) {
         AgentInfo info = o.info();
         PipelineReading r = PipelineReading.read(o::map, info.stages(), info.firewallRules());
-        return of(o.iface(), info, loadQuietly(info), r);
+        AgentConfig config = loadQuietly(info);
+        Map<String, Object> report = of(o.iface(), info, config, r);
+        if (config != null && config.cpumap().enabled()) {
+            report.put("cpumap", cpumap(o, config));
+        }
+        return report;
+    }
+
+    /**
+     * The CPU spread: what the picker did (summed over the receiving CPUs) and the pipeline's
+     * packets on each CPU.
+     */
+    private static Map<String, Object> cpumap(AgentPins.Opened o, AgentConfig config) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cpus", config.cpumap().spread().cpus());
+        long[] sum = new long[io.xdpml.dataplane.CpuSpread.Counter.values().length];
+        for (long[] cpu : io.xdpml.dataplane.CpuSpread.countersPerCpu(o.map("xdpml_cpumap_stats"))) {
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += cpu[i];
+            }
+        }
+        for (io.xdpml.dataplane.CpuSpread.Counter c : io.xdpml.dataplane.CpuSpread.Counter.values()) {
+            m.put(c.name().toLowerCase(java.util.Locale.ROOT), sum[c.ordinal()]);
+        }
+        var stats = o.map("xdpml_pipeline_stats");
+        int cpus = io.xdpml.kernel.BpfMap.possibleCpus();
+        long stride = stats.perCpuValueStride();
+        List<Long> perCpu = new java.util.ArrayList<>();
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment all = a.allocate(stride * cpus, 8);
+            if (stats.lookupPerCpu(a.allocate(4), all)) {
+                for (int c = 0; c < cpus; c++) {
+                    perCpu.add(all.get(java.lang.foreign.ValueLayout.JAVA_LONG, c * stride)); // xdpml_pipeline_stats.packets
+                }
+            }
+        }
+        m.put("pipeline_packets_per_cpu", perCpu);
+        return m;
     }
 
     /** The report of one reading of the maps ({@link PipelineReading}), with the agent's facts and its configuration (or null). */
@@ -223,6 +260,12 @@ public final class StatusReport {
         out.add(r.get("iface") + ": agent pid " + agent.get("pid") + (Boolean.TRUE.equals(agent.get("alive")) ? "" : " (NOT RUNNING: stale pins)")
                 + ", config " + agent.get("config") + ", generation " + r.get("generation") + ", " + agent.get("reloads") + " reloads ("
                 + agent.get("rejected") + " rejected), up " + agent.get("uptime_seconds") + " s");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> spread = (Map<String, Object>) r.get("cpumap");
+        if (spread != null) {
+            out.add("  cpumap    cpus " + spread.get("cpus") + ": redirected " + spread.get("redirected") + ", failed " + spread.get("failed")
+                    + ", pipeline packets per CPU " + spread.get("pipeline_packets_per_cpu"));
+        }
         @SuppressWarnings("unchecked")
         Map<String, Map<String, Object>> stages = (Map<String, Map<String, Object>>) r.get("stages");
         for (Map.Entry<String, Map<String, Object>> e : stages.entrySet()) {

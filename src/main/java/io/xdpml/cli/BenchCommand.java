@@ -499,12 +499,24 @@ final class BenchCommand implements Runnable {
         @Option(names = "--json", description = "print {pipeline: mpps}")
         boolean json;
 
+        @Option(names = "--spread", split = ",", paramLabel = "LAYOUT",
+                description = "1 -> 2 cores instead (veth with two queues, generators pinned, two flows): one (a generator and the"
+                        + " pipeline on CPU 0), rss (a generator per CPU, the pipeline on each), cpumap (one generator, CPU 0"
+                        + " picks, the pipeline on CPUs 0 and 1), cpumap-other (the pipeline on CPU 1 alone); comma-separated")
+        List<String> spread;
+
+        @Option(names = "--seconds", defaultValue = "1", description = "with --spread: seconds of load per measurement (default: ${DEFAULT-VALUE})")
+        double seconds;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
             BpfSupport.unavailableReason().ifPresent(why -> {
                 throw new IllegalStateException("bench veth needs BPF: " + why);
             });
+            if (spread != null) {
+                return spreads(out);
+            }
             byte[] bytes = frame.build(size);
             List<String> names = new ArrayList<>(List.of("drop"));
             for (String n : program.split(",")) {
@@ -533,6 +545,63 @@ final class BenchCommand implements Runnable {
             }
             out.flush();
             return 0;
+        }
+
+        /** --spread: each pipeline on one core and spread over two (io.xdpml.pipeline.VethCores). */
+        private int spreads(PrintWriter out) throws Exception {
+            if (frame != FrameKind.udp4) {
+                throw new IllegalArgumentException("--spread measures UDP/IPv4 frames (two flows chosen by the CPU hash); leave out --frame");
+            }
+            if (runs < 1 || !(seconds > 0 && seconds <= 60)) {
+                throw new IllegalArgumentException("--runs must be positive and --seconds 0 to 60");
+            }
+            List<io.xdpml.pipeline.VethCores.Spread> layouts = new ArrayList<>();
+            for (String id : spread) {
+                var l = io.xdpml.pipeline.VethCores.Spread.of(id.trim());
+                if (!layouts.contains(l)) {
+                    layouts.add(l);
+                }
+            }
+            List<String> names = new ArrayList<>(List.of("drop"));
+            for (String n : program.split(",")) {
+                Pipelines.get(n.trim());
+                if (!names.contains(n.trim())) {
+                    names.add(n.trim());
+                }
+            }
+            var rs = io.xdpml.pipeline.VethCores.measure(names, layouts, size, (long) (seconds * 1e9), runs);
+            if (json) {
+                Map<String, Double> m = new LinkedHashMap<>();
+                rs.forEach(r -> m.put(r.pipeline() + "/" + r.spread().id(), r.mpps()));
+                out.println(new ObjectMapper().writeValueAsString(m));
+                out.flush();
+                return 0;
+            }
+            out.printf("veth with 2 queues, native XDP, %d-byte UDP/IPv4 frames, two flows, %.1f s of load per measurement,"
+                    + " median of %d runs; load average %s%n", size, seconds, runs, loadAverage());
+            for (var l : layouts) {
+                out.printf("  %-13s %s%n", l.id(), l.description);
+            }
+            double drop = rs.stream().filter(r -> r.pipeline().equals("drop") && r.spread() == io.xdpml.pipeline.VethCores.Spread.ONE)
+                    .mapToDouble(io.xdpml.pipeline.VethCores.Result::mpps).findFirst().orElse(Double.NaN);
+            out.printf("%-10s %-13s %8s %9s %14s %12s %15s%n", "program", "spread", "Mpps", "offered", "drop(1)/this", "vs its one",
+                    "kthread ns/pkt");
+            for (var r : rs) {
+                double one = rs.stream().filter(x -> x.pipeline().equals(r.pipeline()) && x.spread() == io.xdpml.pipeline.VethCores.Spread.ONE)
+                        .mapToDouble(io.xdpml.pipeline.VethCores.Result::mpps).findFirst().orElse(Double.NaN);
+                out.printf("%-10s %-13s %8.2f %9.2f %13.2fx %11.2fx %15s%n", r.pipeline(), r.spread().id(), r.mpps(), r.sent() * 1e3 / r.nanos(),
+                        drop / r.mpps(), r.mpps() / one, Double.isNaN(r.kthreadNsPerFrame()) ? "" : String.format("%.0f", r.kthreadNsPerFrame()));
+            }
+            out.flush();
+            return 0;
+        }
+
+        private static String loadAverage() {
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).strip();
+            } catch (java.io.IOException e) {
+                return "unknown";
+            }
         }
     }
 

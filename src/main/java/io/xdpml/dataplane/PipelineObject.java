@@ -35,6 +35,14 @@ public final class PipelineObject {
         }
     }
 
+    /**
+     * The program to attach to the interface: the entry, or with the CPU spread on
+     * ({@link CpuSpread}) the picker that hands each frame to its flow's CPU, where the entry runs.
+     */
+    public static io.xdpml.kernel.BpfProgram attachPoint(BpfObject loaded) {
+        return loaded.program(CpuSpread.on(loaded) ? CpuSpread.PICK : ENTRY);
+    }
+
     public static BpfObject open(Stages stages) {
         BpfObject obj = BpfObject.openResource(RESOURCE);
         try {

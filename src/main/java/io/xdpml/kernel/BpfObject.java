@@ -318,7 +318,7 @@ public final class BpfObject implements AutoCloseable {
         if (!loaded) throw new IllegalStateException(what + ": object " + name + " is not loaded");
     }
 
-    private void requireNotLoaded(String what) {
+    void requireNotLoaded(String what) {
         requireOpen();
         if (loaded) throw new IllegalStateException(what + ": object " + name + " is already loaded");
     }

@@ -65,6 +65,19 @@ public final class BpfProgram {
     /** The object this program belongs to. */
     public BpfObject object() { return object; }
 
+    /** enum bpf_attach_type BPF_XDP_CPUMAP: an XDP program run by a CPUMAP entry on its CPU. */
+    public static final int BPF_XDP_CPUMAP = 35;
+
+    /**
+     * Sets the attach type the kernel verifies the program for (before load), e.g.
+     * {@link #BPF_XDP_CPUMAP} for a program that a CPUMAP entry runs.
+     */
+    public void setExpectedAttachType(int attachType) {
+        object.requireNotLoaded("setExpectedAttachType(" + name + ")");
+        int rc = Native.programSetExpectedAttachType(handle, attachType);
+        if (rc < 0) throw new KernelException("bpf_program__set_expected_attach_type(" + name + ", " + attachType + ")", -rc);
+    }
+
     /** The program fd (the object must be loaded). */
     public int fd() {
         object.requireLoaded("program " + name + " fd()");

@@ -111,6 +111,8 @@ public final class Native {
     private static final MethodHandle OBJ_BTF = bpf("bpf_object__btf", fd(ADDRESS, ADDRESS));
     private static final MethodHandle PROG_NAME = bpf("bpf_program__name", fd(ADDRESS, ADDRESS));
     private static final MethodHandle PROG_FD = bpf("bpf_program__fd", fd(JAVA_INT, ADDRESS));
+    private static final MethodHandle PROG_SET_EXPECTED_ATTACH_TYPE =
+            bpf("bpf_program__set_expected_attach_type", fd(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle MAP_NAME = bpf("bpf_map__name", fd(ADDRESS, ADDRESS));
     private static final MethodHandle MAP_FD = bpf("bpf_map__fd", fd(JAVA_INT, ADDRESS));
     private static final MethodHandle MAP_TYPE = bpf("bpf_map__type", fd(JAVA_INT, ADDRESS));
@@ -252,6 +254,11 @@ public final class Native {
 
     static int programFd(MemorySegment prog) {
         try { return (int) PROG_FD.invokeExact(prog); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** bpf_program__set_expected_attach_type(prog, type): before load only; 0 or -errno. */
+    static int programSetExpectedAttachType(MemorySegment prog, int attachType) {
+        try { return (int) PROG_SET_EXPECTED_ATTACH_TYPE.invokeExact(prog, attachType); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static String mapName(MemorySegment map) {

@@ -157,7 +157,18 @@ public final class PipelineLoader {
      *               that no stage ended gets), so that benchmarks compare programs that end the same way
      */
     public static Loaded load(String name, int action) {
+        return load(name, action, null);
+    }
+
+    /**
+     * As {@link #load(String, int)}, with the CPU spread on when {@code spread} is not null (the
+     * composed program only): then {@link Loaded#program} is the picker to attach.
+     */
+    public static Loaded load(String name, int action, io.xdpml.dataplane.CpuSpread spread) {
         Pipelines.Pipeline p = Pipelines.get(name);
+        if (spread != null && p.stages() == null) {
+            throw new IllegalArgumentException("cpumap spreads the composed program only; " + name + " is a reference program of its own");
+        }
         BpfObject obj = p.open();
         ClassifierProgram classifier = null;
         RingBufferConsumer mirror = null;
@@ -176,6 +187,14 @@ public final class PipelineLoader {
             }
             if (name.endsWith("-probation")) {
                 io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
+            }
+            if (spread != null) {
+                if (p.stages().sample() == io.xdpml.dataplane.Stages.Sampling.NONE) {
+                    // nothing is sampled, and the bench deployments count only (no class goes "to Java"): the deliver
+                    // stage is never reached, so it may as well be the mirror's, which the spread can run
+                    obj.setConstant("cfg_mirror", 1);
+                }
+                spread.configure(obj);
             }
             obj.load();
             if (p.program().equals(ClassifierProgram.ENTRY)) {
@@ -199,7 +218,8 @@ public final class PipelineLoader {
             if (p.stages() != null && p.stages().delivers() && p.stages().mirror()) {
                 mirror = new RingBufferConsumer(obj.map("xdpml_mirror"), r -> { });
             }
-            return new Loaded(p, obj, obj.program(p.program()), classifier, mirror);
+            return new Loaded(p, obj, spread != null ? io.xdpml.dataplane.PipelineObject.attachPoint(obj) : obj.program(p.program()),
+                    classifier, mirror);
         } catch (FirewallConfigException e) {
             close(obj, classifier, mirror);
             throw new IllegalStateException("the bench firewall config of " + name + " does not parse: " + e.getMessage(), e);

@@ -60,7 +60,6 @@ import org.HdrHistogram.SingleWriterRecorder;
  * recorders (one writer each: wait-free, no allocation per packet).
  */
 public final class MlPacketProcessor implements AutoCloseable {
-    private static final String XSK_PROGRAM = io.xdpml.dataplane.PipelineObject.ENTRY;
     private final ProcessorConfig config;
     private final PacketCallback callback;
     private final XskProgram program;
@@ -117,7 +116,7 @@ public final class MlPacketProcessor implements AutoCloseable {
             }
             // a BPF link: the kernel detaches it when this process's last fd on it closes, so even a
             // killed or crashed JVM leaves nothing attached
-            link = XdpLink.attach(program.object().program(XSK_PROGRAM), ifindex, config.dataPlane().mode());
+            link = XdpLink.attach(io.xdpml.dataplane.PipelineObject.attachPoint(program.object()), ifindex, config.dataPlane().mode());
             if (config.captureFile() != null && config.captureLimit() > 0) {
                 capture = PcapWriter.open(config.captureFile(), LinkType.ETHERNET);
             }

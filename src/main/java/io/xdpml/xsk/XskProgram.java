@@ -121,7 +121,7 @@ public final class XskProgram implements AutoCloseable {
     /** Attaches to {@code ifindex} (calling thread's namespace) in {@code mode}. */
     public XdpAttachment attach(int ifindex, XdpMode mode) {
         if (attachment != null) throw new IllegalStateException("already attached to ifindex " + attachment.ifindex());
-        attachment = XdpAttachment.attach(object.program(PipelineObject.ENTRY), ifindex, mode);
+        attachment = XdpAttachment.attach(PipelineObject.attachPoint(object), ifindex, mode);
         return attachment;
     }
 

@@ -16,12 +16,13 @@ import java.util.stream.Collectors;
  * {@link AgentConfigLoader#load}; the {@code with...} methods give a copy with what a command line
  * flag overrides.
  *
- * @param file the YAML file it was read from (absolute)
+ * @param file   the YAML file it was read from (absolute)
+ * @param cpumap the CPU spread (off unless the file has a cpumap section): fixed at load, like the stages
  */
 public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSection parse, BlocksSection blocks,
                           FirewallSection firewall, FlowsSection flows, ModelSection model, SamplingSection sampling,
                           DeliverySection delivery, DetectorsSection detectors, MitigationSection mitigation,
-                          OutputsSection outputs) {
+                          OutputsSection outputs, CpumapSection cpumap) {
     public AgentConfig {
         Objects.requireNonNull(file);
         interfaces = List.copyOf(interfaces);
@@ -41,6 +42,15 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         Objects.requireNonNull(detectors);
         Objects.requireNonNull(mitigation);
         Objects.requireNonNull(outputs);
+        Objects.requireNonNull(cpumap);
+    }
+
+    /** Without the CPU spread (it is off unless the file has a cpumap section). */
+    public AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSection parse, BlocksSection blocks, FirewallSection firewall,
+                       FlowsSection flows, ModelSection model, SamplingSection sampling, DeliverySection delivery,
+                       DetectorsSection detectors, MitigationSection mitigation, OutputsSection outputs) {
+        this(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, outputs,
+                CpumapSection.defaults());
     }
 
     /**
@@ -63,6 +73,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("interfaces: " + interfaces.stream().map(InterfaceSpec::toString).collect(Collectors.joining(", ")));
+        lines.add(cpumap.describe());
         lines.add(parse.describe());
         lines.add(blocks.describe());
         lines.add(firewall.describe());
@@ -80,55 +91,60 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
 
     /** These interfaces instead (--iface). */
     public AgentConfig withInterfaces(List<InterfaceSpec> list) {
-        return new AgentConfig(file, list, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, outputs);
+        return new AgentConfig(file, list, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, outputs, cpumap);
     }
 
     /** 1-in-{@code n} sampling, turned on (--sample). */
     public AgentConfig withSamplingEvery(int n) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling.withEvery(n), delivery, detectors,
-                mitigation, outputs);
+                mitigation, outputs, cpumap);
+    }
+
+    /** The CPU spread instead (the tests, the benchmarks). */
+    public AgentConfig withCpumap(CpumapSection c) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, outputs, c);
     }
 
     /** --delivery. */
     public AgentConfig withDeliveryTo(Delivery to) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery.withTo(to), detectors,
-                mitigation, outputs);
+                mitigation, outputs, cpumap);
     }
 
     /** --queues. */
     public AgentConfig withQueues(List<Integer> queues) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery.withQueues(queues),
-                detectors, mitigation, outputs);
+                detectors, mitigation, outputs, cpumap);
     }
 
     /** --detectors: names, or "all"; an empty list runs none. */
     public AgentConfig withDetectorsEnabled(List<String> names) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
-                detectors.withEnabled(names), mitigation, outputs);
+                detectors.withEnabled(names), mitigation, outputs, cpumap);
     }
 
     /** --window. */
     public AgentConfig withWindow(Duration window) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
-                detectors.withWindow(window), mitigation, outputs);
+                detectors.withWindow(window), mitigation, outputs, cpumap);
     }
 
     /** --set: {@code detector.parameter=value} entries after the file's (later ones win). */
     public AgentConfig withDetectorSettingsAdded(List<String> settings) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
-                detectors.plusSettings(settings), mitigation, outputs);
+                detectors.plusSettings(settings), mitigation, outputs, cpumap);
     }
 
     /** These detector settings instead of the file's. */
     public AgentConfig withDetectorSettings(List<String> settings) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
-                detectors.withSettings(settings), mitigation, outputs);
+                detectors.withSettings(settings), mitigation, outputs, cpumap);
     }
 
     /** --block: how long named sources are blocked; zero: not at all. */
     public AgentConfig withBlock(Duration block) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors,
-                mitigation.withBlock(block), outputs);
+                mitigation.withBlock(block), outputs, cpumap);
     }
 
     /** --json-out; null: none. */
@@ -140,11 +156,11 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     public AgentConfig withFlowsOn() {
         return new AgentConfig(file, interfaces, parse, blocks, firewall,
                 new FlowsSection(true, flows.maxFlows(), flows.idleTimeout(), flows.activeTimeout(), flows.probationSlots(), flows.coarseClock()), model, sampling, delivery,
-                detectors, mitigation, outputs);
+                detectors, mitigation, outputs, cpumap);
     }
 
     /** The same configuration writing {@code o} (the run flags --eve, --ipfix, --metrics). */
     public AgentConfig withOutputs(OutputsSection o) {
-        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, o);
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery, detectors, mitigation, o, cpumap);
     }
 }

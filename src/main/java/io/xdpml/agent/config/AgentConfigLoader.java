@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class AgentConfigLoader {
     /** The sections, in data-flow order. */
-    static final List<String> SECTIONS = List.of("interfaces", "parse", "blocks", "firewall", "flows", "model", "sampling",
+    static final List<String> SECTIONS = List.of("interfaces", "cpumap", "parse", "blocks", "firewall", "flows", "model", "sampling",
             "delivery", "detectors", "mitigation", "outputs");
 
     private AgentConfigLoader() {}
@@ -55,6 +55,12 @@ public final class AgentConfigLoader {
     /** The configuration, or null when there are problems (then they are in {@code top.problems()}). */
     private static AgentConfig read(SectionReader top, ConfigPaths paths, Path file) {
         List<InterfaceSpec> interfaces = InterfacesReader.read(top);
+
+        SectionReader cpumapSection = top.section("cpumap", List.of("enabled", "cpus", "queue-size"));
+        boolean cpumapOn = enabled(cpumapSection);
+        CpumapSection cpumap = new CpumapSection(cpumapOn, new io.xdpml.dataplane.CpuSpread(cpus(cpumapSection, cpumapOn),
+                (int) cpumapSection.integer("queue-size", 1, io.xdpml.dataplane.CpuSpread.MAX_QUEUE_SIZE,
+                        io.xdpml.dataplane.CpuSpread.DEFAULT_QUEUE_SIZE)));
 
         SectionReader parseSection = top.section("parse", List.of("vxlan-port"));
         ParseSection parse = new ParseSection((int) parseSection.integer("vxlan-port", 0, 65535, ParseSection.DEFAULT_VXLAN_PORT));
@@ -122,6 +128,13 @@ public final class AgentConfigLoader {
         if (deliverySection.has("queues") && to != Delivery.AF_XDP) {
             deliverySection.problem("queues", "queues are for af_xdp only (mirror delivery has one ring for all queues)");
         }
+        if (cpumapOn && to == Delivery.AF_XDP) {
+            problems.at(deliverySection.has("to") ? deliverySection.lineOf("to") : cpumapSection.line(),
+                    "delivery to af_xdp cannot run behind cpumap (line " + cpumapSection.line() + "): the pipeline then runs in a"
+                    + " CPU's kernel thread, where the kernel gives every frame receive queue 0, so the sockets of delivery.queues"
+                    + " cannot be fed (not supported); use delivery.to: mirror, or turn cpumap off (a NIC with several queues"
+                    + " spreads by RSS instead)");
+        }
         if (!mitigation.block().isZero() && !blocksOn) {
             mitigationSection.problem("block", "blocking needs the blocks stage, and blocks.enabled is false (line "
                     + blocksSection.lineOf("enabled") + ")");
@@ -148,7 +161,7 @@ public final class AgentConfigLoader {
             return null;
         }
         return new AgentConfig(file.toAbsolutePath().normalize(), interfaces, parse, blocks, firewall, flows, model, sampling,
-                delivery, detectors, mitigation, outputs);
+                delivery, detectors, mitigation, outputs, cpumap);
     }
 
     /** {@code enabled}, by default true when the section is in the file and false when it is not. */
@@ -205,6 +218,53 @@ public final class AgentConfigLoader {
             return otherwise;
         }
         return new long[] {pps, burst};
+    }
+
+    /**
+     * {@code cpumap.cpus}: a non-empty list of distinct CPU numbers, each online here when the
+     * spread is on; default: every online CPU (at most {@link io.xdpml.dataplane.CpuSpread#MAX_CPUS}).
+     */
+    private static List<Integer> cpus(SectionReader s, boolean on) {
+        java.util.BitSet online = io.xdpml.dataplane.CpuSpread.onlineCpus();
+        int max = io.xdpml.dataplane.CpuSpread.MAX_CPUS - 1;
+        YamlNode value = s.value("cpus");
+        if (value == null) {
+            List<Integer> all = new ArrayList<>();
+            if (online != null) {
+                online.stream().filter(c -> c <= max).forEach(all::add);
+            }
+            return all.isEmpty() ? List.of(0) : all;
+        }
+        if (!(value instanceof YamlNode.Sequence list)) {
+            s.problem("cpus", "expected a list of CPU numbers ([0, 1]), not " + value.description());
+            return List.of(0);
+        }
+        if (list.items().isEmpty()) {
+            s.problem("cpus", "the list is empty: name at least one CPU");
+            return List.of(0);
+        }
+        List<Integer> out = new ArrayList<>();
+        Map<Integer, Integer> firstLine = new HashMap<>();
+        for (YamlNode item : list.items()) {
+            if (!(item instanceof YamlNode.Scalar q)) {
+                s.problems().at(item.line(), "cpumap.cpus: expected a CPU number, not " + item.description());
+                continue;
+            }
+            long n = s.integer(q, "cpumap.cpus", 0, max, -1);
+            if (n < 0) {
+                continue;
+            }
+            Integer first = firstLine.putIfAbsent((int) n, item.line());
+            if (first != null) {
+                s.problems().at(item.line(), "cpumap.cpus: CPU " + n + " is listed twice (first on line " + first + ")");
+            } else if (on && online != null && !online.get((int) n)) {
+                s.problems().at(item.line(), "cpumap.cpus: CPU " + n + " is not online on this machine (online: "
+                        + online.stream().mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
+            } else {
+                out.add((int) n);
+            }
+        }
+        return out.isEmpty() ? List.of(0) : out;
     }
 
     /** A non-empty list of distinct queue numbers; default [0]. */

@@ -114,10 +114,10 @@ class AgentConfigLoaderTest {
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertThat(lines.getFirst()).isEqualTo(EXAMPLE + ": ok");
         assertThat(lines.subList(1, lines.size())).extracting(l -> l.strip().substring(0, l.strip().indexOf(':')))
-                .containsExactly("interfaces", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
+                .containsExactly("interfaces", "cpumap", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
                         "mitigation", "outputs");
         assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)", "  sampling: on (1 in 100 by packet)");
-        assertThat(lines.get(6)).startsWith("  model: on (").contains("benign pass, attack drop");
+        assertThat(lines.get(7)).startsWith("  model: on (").contains("benign pass, attack drop");
     }
 
     @Test
@@ -192,6 +192,20 @@ class AgentConfigLoaderTest {
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ZERO, false, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1), null, null, null));
         assertThat(c.describe()).contains("firewall: off", "flows: off", "model: off", "outputs: no JSON, status every 1s");
+        assertThat(c.cpumap().enabled()).isFalse();
+        assertThat(c.describe()).contains("cpumap: off");
+    }
+
+    @Test
+    void cpumapSpreadsOverTheNamedCpus() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\ncpumap:\n  cpus: [0]\n  queue-size: 4096\n"));
+        assertThat(c.cpumap()).isEqualTo(new CpumapSection(true, new io.xdpml.dataplane.CpuSpread(List.of(0), 4096)));
+        assertThat(c.describe()).contains("cpumap: on (cpus 0, queue-size 4096; the pipeline runs on the flow's CPU)");
+        // no list: every online CPU, the kernel's default queue
+        AgentConfig all = AgentConfigLoader.load(write("interfaces: [eth0]\ncpumap:\n"));
+        assertThat(all.cpumap().enabled()).isTrue();
+        assertThat(all.cpumap().spread().cpus()).containsExactlyElementsOf(io.xdpml.dataplane.CpuSpread.onlineCpus().stream().boxed().toList());
+        assertThat(all.cpumap().spread().queueSize()).isEqualTo(2048);
     }
 
     @Test
@@ -350,7 +364,7 @@ class AgentConfigLoaderTest {
                         interfaces: [eth0]
                         flow:
                           enabled: true
-                        """, 2, "unknown section 'flow' (known: interfaces, parse, blocks, firewall, flows, model,"),
+                        """, 2, "unknown section 'flow' (known: interfaces, cpumap, parse, blocks, firewall, flows, model,"),
                 broken("unknown key, with a suggestion", """
                         interfaces: [eth0]
                         flows:
@@ -545,6 +559,38 @@ class AgentConfigLoaderTest {
                             - 1
                             - 1
                         """, 6, "delivery.queues: queue 1 is listed twice (first on line 5)"),
+                broken("cpumap with af_xdp delivery", """
+                        interfaces: [eth0]
+                        cpumap:
+                          cpus: [0]
+                        delivery:
+                          to: af_xdp
+                        """, 5, "delivery to af_xdp cannot run behind cpumap (line 2)"),
+                broken("cpumap CPU listed twice", """
+                        interfaces: [eth0]
+                        cpumap:
+                          cpus:
+                            - 0
+                            - 0
+                        """, 5, "cpumap.cpus: CPU 0 is listed twice (first on line 4)"),
+                broken("cpumap CPU out of range", """
+                        interfaces: [eth0]
+                        cpumap: {cpus: [64]}
+                        """, 2, "cpumap.cpus: 64 is out of range (0 to 63)"),
+                broken("cpumap CPU not online", """
+                        interfaces: [eth0]
+                        cpumap: {cpus: [63]}
+                        """, 2, "cpumap.cpus: CPU 63 is not online on this machine"),
+                broken("cpumap queue size beyond the kernel's", """
+                        interfaces: [eth0]
+                        cpumap:
+                          queue-size: 20000
+                        """, 3, "cpumap.queue-size: 20000 is out of range (1 to 16384)"),
+                broken("cpumap with an empty list", """
+                        interfaces: [eth0]
+                        cpumap:
+                          cpus: []
+                        """, 3, "cpumap.cpus: the list is empty"),
                 broken("unknown delivery", """
                         interfaces: [eth0]
                         delivery: {to: xsk}
@@ -643,7 +689,7 @@ class AgentConfigLoaderTest {
                         """, 2, "key 'max-flows' is given twice (first on line 2)"),
                 broken("the file is a list", """
                         - eth0
-                        """, 1, "the file must be a mapping of interfaces, parse"),
+                        """, 1, "the file must be a mapping of interfaces, cpumap, parse"),
                 broken("empty file", "# nothing but a comment\n", 1, "the file is empty"),
                 broken("second document", """
                         interfaces: [eth0]

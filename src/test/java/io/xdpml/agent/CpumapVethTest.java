@@ -1,0 +1,216 @@
+package io.xdpml.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xdpml.dataplane.CpuSpread;
+import io.xdpml.dataplane.PipelineObject;
+import io.xdpml.dataplane.Stage;
+import io.xdpml.dataplane.Stages;
+import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.Interfaces;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.pipeline.LiveFrameGenerator;
+import io.xdpml.testing.Requirements;
+import io.xdpml.testing.TestData;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The CPU spread on a real veth pair (one receive queue): the same traffic (48 flows: firewall
+ * drops, the model's drops, passes; IPv4, IPv6, VLAN) through an agent without and with {@code cpumap: {cpus: [0, 1]}}
+ * gives the same verdicts, stage by stage; with the spread every flow is processed on the CPU the
+ * kernel's hash names (the Java copy of the hash predicts each CPU's packet count exactly), so both
+ * CPUs work.
+ */
+class CpumapVethTest {
+    static final int FLOWS_PER_KIND = 12;
+    static final int PACKETS_PER_FLOW = 40;
+
+    static String config(String iface, String cpumap) {
+        return """
+                interfaces: [%s]
+                %s
+                firewall:
+                  rules: |
+                    default pass
+                    rule drop udp port 19
+                flows:
+                  max-flows: 4096
+                model:
+                  file: model.json
+                  mode: packet
+                  actions: {low: pass, high: drop}
+                  min-confidence: {high: 0.9}
+                sampling:
+                  every: 1
+                delivery:
+                  to: mirror
+                detectors:
+                  enabled: none
+                outputs:
+                  status: 0
+                """.formatted(iface, cpumap);
+    }
+
+    /**
+     * 12 flows each to port 19 (firewall drop), 3000 (class high at 0.95: model drop) and 53 (class
+     * low: pass); then, to port 53, 6 IPv6 flows and 6 IPv4 flows in a VLAN (the hash's other paths).
+     */
+    static List<byte[]> frames() {
+        List<byte[]> l = new ArrayList<>();
+        for (int port : new int[] {19, 3000, 53}) {
+            for (int k = 1; k <= FLOWS_PER_KIND; k++) {
+                l.add(new FrameBuilder().ethernet().ipv4("10.77.1." + k, "10.77.0.2").udp(40000 + 7 * k, port).payload(18).build());
+            }
+        }
+        for (int k = 1; k <= 6; k++) {
+            l.add(new FrameBuilder().ethernet().ipv6("2001:db8:77::" + k, "2001:db8:77::2").udp(41000 + k, 53).payload(18).build());
+            l.add(new FrameBuilder().ethernet().vlan(100).ipv4("10.77.2." + k, "10.77.0.2").udp(42000 + k, 53).payload(18).build());
+        }
+        return l;
+    }
+
+    record Run(long packets, long firewallDropped, long modelDropped, Object classes, long[] perCpu, long redirected) {
+        @Override
+        public String toString() {
+            return "packets " + packets + ", firewall drops " + firewallDropped + ", model drops " + modelDropped + ", classes " + classes
+                    + ", pipeline packets per CPU " + java.util.Arrays.toString(perCpu) + ", redirected by the picker " + redirected;
+        }
+    }
+
+    static Run run(Path dir, String tag, String cpumap) throws Exception {
+        Path file = dir.resolve(tag + ".yaml");
+        try (AgentRig rig = new AgentRig(tag)) {
+            Files.writeString(file, config(rig.rx, cpumap));
+            rig.start(file);
+            List<byte[]> frames = frames();
+            rig.ns.run(() -> {
+                try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(rig.tx))) {
+                    for (byte[] f : frames) {
+                        g.send(f, PACKETS_PER_FLOW, 0);
+                    }
+                }
+                return null;
+            });
+            long total = (long) frames.size() * PACKETS_PER_FLOW;
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (rig.counters().packets() < total && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            Map<String, Object> report = StatusReport.of(rig.rx);
+            long[] perCpu;
+            long redirected = 0;
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                perCpu = packetsPerCpu(o.map("xdpml_pipeline_stats"));
+                for (long[] c : CpuSpread.countersPerCpu(o.map("xdpml_cpumap_stats"))) {
+                    redirected += c[CpuSpread.Counter.REDIRECTED.ordinal()];
+                }
+            }
+            if (!cpumap.isEmpty()) { // the status report's view of the spread
+                @SuppressWarnings("unchecked")
+                Map<String, Object> spread = (Map<String, Object>) report.get("cpumap");
+                assertThat(spread).as("status: %s", report).isNotNull();
+                assertThat(spread.get("redirected")).isEqualTo(redirected);
+                assertThat(spread.get("failed")).isEqualTo(0L);
+                assertThat(spread.get("pipeline_packets_per_cpu")).isEqualTo(java.util.Arrays.stream(perCpu).boxed().toList());
+                String line = "  cpumap    cpus [0, 1]: redirected " + redirected + ", failed 0";
+                assertThat(StatusReport.lines(report)).anySatisfy(l -> assertThat(l).startsWith(line));
+            } else {
+                assertThat(report).doesNotContainKey("cpumap");
+            }
+            Map<String, Object> model = AgentVethTest.stage(report, Stage.MODEL);
+            return new Run(rig.counters().packets(), AgentVethTest.count(AgentVethTest.stage(report, Stage.FIREWALL), "dropped"),
+                    AgentVethTest.count(model, "dropped"), new LinkedHashMap<>((Map<?, ?>) model.get("classes")), perCpu, redirected);
+        }
+    }
+
+    static long[] packetsPerCpu(BpfMap stats) {
+        int cpus = BpfMap.possibleCpus();
+        long stride = stats.perCpuValueStride();
+        long[] out = new long[cpus];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment all = a.allocate(stride * cpus, 8);
+            assertThat(stats.lookupPerCpu(a.allocate(4), all)).isTrue();
+            for (int c = 0; c < cpus; c++) {
+                out[c] = all.get(ValueLayout.JAVA_LONG, c * stride); // struct xdpml_pipeline_stats.packets
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void bothCpusJudgeTheFlowsAndTheVerdictsStayTheSame(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Requirements.require(BpfMap.possibleCpus() >= 2, "the spread needs two CPUs");
+        AgentRig.portModelWithConfidence().write(dir.resolve("model.json"));
+        long total = (long) frames().size() * PACKETS_PER_FLOW;
+        long perKind = (long) FLOWS_PER_KIND * PACKETS_PER_FLOW;
+
+        Run plain = run(dir, "cpa", "");
+        Run spread = run(dir, "cpb", "cpumap: {cpus: [0, 1], queue-size: 4096}");
+        System.out.printf("cpumap veth test: without %s%n                  with    %s%n", plain, spread);
+
+        // the same verdicts, stage by stage, and the expected ones
+        for (Run r : List.of(plain, spread)) {
+            assertThat(r.packets()).isEqualTo(total);
+            assertThat(r.firewallDropped()).as("firewall drops (udp port 19)").isEqualTo(perKind);
+            assertThat(r.modelDropped()).as("model drops (class high at 0.95)").isEqualTo(perKind);
+        }
+        assertThat(spread.classes()).isEqualTo(plain.classes());
+        // every frame went through the picker, and each flow ran on the CPU the hash names
+        assertThat(spread.redirected()).isEqualTo(total);
+        CpuSpread cs = new CpuSpread(List.of(0, 1), 4096);
+        long[] predicted = new long[spread.perCpu().length];
+        for (byte[] f : frames()) {
+            predicted[cs.cpuOf(f, 4789)] += PACKETS_PER_FLOW;
+        }
+        assertThat(predicted[0]).as("flows hashed to CPU 0").isPositive();
+        assertThat(predicted[1]).as("flows hashed to CPU 1").isPositive();
+        assertThat(spread.perCpu()).as("pipeline packets per CPU").containsExactly(predicted);
+    }
+
+    @Test
+    void theSpreadRefusesAfXdpDeliveryAndXdpTx() {
+        TestData.assumeBpf();
+        CpuSpread cs = new CpuSpread(List.of(0), 256);
+        try (BpfObject o = PipelineObject.open(Stages.none().withSampling(Stages.Sampling.BY_PACKET, false))) {
+            assertThatThrownBy(() -> cs.configure(o)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cpumap cannot deliver to AF_XDP sockets").hasMessageContaining("use delivery to: mirror");
+        }
+        try (BpfObject o = PipelineObject.open(Stages.none())) {
+            o.setConstant("cfg_action", 3);
+            assertThatThrownBy(() -> cs.configure(o)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("cannot end packets with XDP_TX");
+        }
+        assertThatThrownBy(() -> new CpuSpread(List.of(0, 0), 256)).hasMessageContaining("names a CPU twice");
+        assertThatThrownBy(() -> new CpuSpread(List.of(0), 0)).hasMessageContaining("queue-size must be 1 to 16384");
+    }
+
+    /** Both directions of a flow hash alike (the flow state is per flow); the ports and addresses move the hash. */
+    @Test
+    void theHashIsSymmetric() {
+        CpuSpread cs = new CpuSpread(List.of(0, 1, 2, 3, 4, 5, 6, 7), 64);
+        int[] seen = new int[8];
+        for (int k = 1; k <= 64; k++) {
+            byte[] ab = new FrameBuilder().ethernet().ipv4("10.1.0." + k, "10.2.0.1").tcp(40000 + k, 443, 0x10).build();
+            byte[] ba = new FrameBuilder().ethernet().ipv4("10.2.0.1", "10.1.0." + k).tcp(443, 40000 + k, 0x10).build();
+            byte[] ab6 = new FrameBuilder().ethernet().ipv6("2001:db8::" + k, "2001:db8::ff").udp(5000 + k, 53).build();
+            byte[] ba6 = new FrameBuilder().ethernet().ipv6("2001:db8::ff", "2001:db8::" + k).udp(53, 5000 + k).build();
+            assertThat(cs.slotOf(ba, 4789)).isEqualTo(cs.slotOf(ab, 4789));
+            assertThat(cs.slotOf(ba6, 4789)).isEqualTo(cs.slotOf(ab6, 4789));
+            seen[cs.slotOf(ab, 4789)]++;
+        }
+        assertThat(java.util.Arrays.stream(seen).boxed().toList()).as("64 flows over 8 CPUs").allSatisfy(n -> assertThat(n).isBetween(2, 16));
+    }
+}
