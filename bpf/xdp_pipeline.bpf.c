@@ -283,7 +283,7 @@ int xdpml_model_eval(struct xdp_md *ctx)
 	}
 	if (st)
 		st->counter[XDPML_MC_CLASSIFIED]++;
-	xdpml_classified(m, xdpml_trees_scored(m, s->x, s->votes, s->conf_sum), 0, st, s);
+	xdpml_classified(m, XDPML_TREES_SCORED(m, s), 0, st, s);
 	return XDP_PASS;
 }
 

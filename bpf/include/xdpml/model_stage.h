@@ -21,6 +21,14 @@
 #include "pipeline.h"
 #include "firewall.h"
 
+/* The data plane walks trees from map memory; xdp_pipeline_bench.bpf.c measures other forms. */
+#ifdef XDPML_BENCH_MODELS
+#include "model_bench.h"
+#define XDPML_TREES_SCORED(m, s) xdpml_bench_trees_scored(m, s)
+#else
+#define XDPML_TREES_SCORED(m, s) xdpml_trees_scored(m, (s)->x, (s)->votes, (s)->conf_sum)
+#endif
+
 /* Test mode: keep the last packet's class (last_class, last_conf) and inputs (last_inputs) in .bss. */
 volatile const __u8 cfg_record_class = 0;
 
@@ -227,13 +235,23 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 			cache = 1;
 		}
 		xdpml_model_inputs(f, key, length, dir, s->x, m->hdr.inputs_used);
+		__u32 scored;
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
 			xdpml_mlp_begin(s, m, slot, seq, length, cache);
 			s->attempts = attempt;
+#ifdef XDPML_BENCH_MODELS
+			if (cfg_bench_mlp == 2) {
+				scored = xdpml_mlp_all_g(s, &m->mlp);
+				goto scored;
+			}
+#endif
 			bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
 			return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		}
-		__u32 scored = xdpml_trees_scored(m, s->x, s->votes, s->conf_sum);
+		scored = XDPML_TREES_SCORED(m, s);
+#ifdef XDPML_BENCH_MODELS
+scored:
+#endif
 		xdpml_barrier();
 		if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 			goto retry;
@@ -264,12 +282,24 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 		return xdpml_unclassified(st, XDPML_MC_NO_MODEL);
 	const struct xdpml_mlp *p = &m->mlp;
 	int last = l + 1 >= p->n_layers;
+#ifdef XDPML_BENCH_MODELS
+	__u32 scored;
+	if (cfg_bench_mlp) {
+		scored = xdpml_mlp_all_g(s, &m->mlp);
+		goto scored;
+	}
+#endif
 	xdpml_mlp_layer(p, s, l, last);
 	if (!last) {
 		bpf_tail_call(ctx, &xdpml_mlp_layers, l + 1);
 		return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 	}
+#ifdef XDPML_BENCH_MODELS
+	scored = xdpml_mlp_scored(p, s);
+scored:;
+#else
 	__u32 scored = xdpml_mlp_scored(p, s);
+#endif
 	__u32 gen = m->hdr.generation;
 	xdpml_barrier();
 	if (XDPML_READ_ONCE32(m->hdr.seq) != s->seq) {

@@ -16,6 +16,11 @@ public final class PipelineObject {
     public static final String RESOURCE = "/bpf/xdp_pipeline.bpf.o";
     /** The entry program: one per interface. */
     public static final String ENTRY = "xdpml_pipeline";
+    /**
+     * The composed program with the model stage's other forms of inference beside its own
+     * (bpf/xdp_pipeline_bench.bpf.c, model_bench.h): for measuring only.
+     */
+    public static final String BENCH_RESOURCE = "/bpf/xdp_pipeline_bench.bpf.o";
     /** The MLP layer programs, tail-called through xdpml_mlp_layers. */
     public static final int MLP_LAYERS = 3;
 
@@ -36,7 +41,15 @@ public final class PipelineObject {
     }
 
     public static BpfObject open(Stages stages) {
-        BpfObject obj = BpfObject.openResource(RESOURCE);
+        return open(stages, RESOURCE);
+    }
+
+    /**
+     * The composed program from another build of the same source (for measuring only:
+     * {@link #BENCH_RESOURCE}), its stages switched as {@link #open(Stages)} does.
+     */
+    public static BpfObject open(Stages stages, String resource) {
+        BpfObject obj = BpfObject.openResource(resource);
         try {
             obj.setConstant("cfg_blocks", stages.blocks() ? 1 : 0);
             obj.setConstant("cfg_firewall", stages.firewall() ? 1 : 0);
