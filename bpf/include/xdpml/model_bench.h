@@ -8,9 +8,10 @@
  *                    2 the benchmark forest (BenchModels.forest(4, 10)) compiled likewise
  *                    3 a packed layout: complete trees in implicit order (children of i at 2i+1
  *                      and 2i+2, no right index, no leaf test), 8 bytes per node, in one map value
- *   cfg_bench_mlp    0 one tail call per layer (the data plane's)
- *                    1 one tail call for all layers
- *                    2 no tail call: every layer inline in the model stage
+ *   cfg_bench_mlp    0 one tail call for all layers (the data plane's, since issue 14)
+ *                    1 one tail call per layer (the data plane's before: layer programs 1 and 2
+ *                      exist in this object only)
+ *                    2 no tail call: every layer in the model stage
  *
  * The compiled trees (model_compiled_bench.h) are generated from the benchmark models by
  * io.xdpml.model.kernel.TreeCodegen (a test holds the file to the generator); each is a global
@@ -110,24 +111,14 @@ static __always_inline __u32 xdpml_packed_scored(const __u64 *x, __u8 *votes, __
 }
 
 /*
- * The packed forest and the whole MLP as global functions: the verifier checks each once, on its
- * own, rather than once per path of the model stage into it (inline, both pass its limit).
+ * The packed forest as a global function: the verifier checks it once, on its own, rather than
+ * once per path of the model stage into it (inline, the stage passes its limit).
  */
 __attribute__((noinline)) __u32 xdpml_packed_scored_g(struct xdpml_model_scratch *s)
 {
 	if (!s)
 		return 0;
 	return xdpml_packed_scored(s->x, s->votes, s->conf_sum);
-}
-
-static __always_inline void xdpml_mlp_all(const struct xdpml_mlp *p, struct xdpml_model_scratch *s);
-
-__attribute__((noinline)) __u32 xdpml_mlp_all_g(struct xdpml_model_scratch *s, struct xdpml_mlp *p)
-{
-	if (!s || !p)
-		return 0;
-	xdpml_mlp_all(p, s);
-	return xdpml_mlp_scored(p, s);
 }
 
 /* A compiled forest's leaf: counted into the scratch's votes (a global function cannot return to a vote in registers cheaply). */
@@ -150,23 +141,6 @@ static __always_inline __u32 xdpml_bench_trees_scored(const struct xdpml_model *
 	if (cfg_bench_trees == 3)
 		return xdpml_packed_scored_g(s);
 	return xdpml_trees_scored(m, s->x, s->votes, s->conf_sum);
-}
-
-/* Every layer of the MLP, one after the other in this program (act[n_layers & 1] holds the outputs after). */
-static __always_inline void xdpml_mlp_all(const struct xdpml_mlp *p, struct xdpml_model_scratch *s)
-{
-	/* "last" a constant in every call: the verifier follows one kind of output per layer */
-	__u32 n = p->n_layers;
-	if (n <= 1) {
-		xdpml_mlp_layer(p, s, 0, 1);
-	} else if (n == 2) {
-		xdpml_mlp_layer(p, s, 0, 0);
-		xdpml_mlp_layer(p, s, 1, 1);
-	} else {
-		xdpml_mlp_layer(p, s, 0, 0);
-		xdpml_mlp_layer(p, s, 1, 0);
-		xdpml_mlp_layer(p, s, 2, 1);
-	}
 }
 
 #include "model_compiled_bench.h"

@@ -21,7 +21,10 @@ public final class PipelineObject {
      * (bpf/xdp_pipeline_bench.bpf.c, model_bench.h): for measuring only.
      */
     public static final String BENCH_RESOURCE = "/bpf/xdp_pipeline_bench.bpf.o";
-    /** The MLP layer programs, tail-called through xdpml_mlp_layers. */
+    /**
+     * Slots of xdpml_mlp_layers: the MLP's program (xdpml_mlp_layer0, every layer since issue 14) at
+     * 0; xdp_pipeline_bench.bpf.o also has the former one-program-per-layer at 1 and 2.
+     */
     public static final int MLP_LAYERS = 3;
 
     private static final int RING_MIN = 4096;

@@ -234,8 +234,8 @@ public final class PipelineLoader {
         if (name.endsWith("-packed-branch")) {
             obj.setConstant("cfg_bench_packed_branch", 1);
         }
-        if (name.equals("mlp-one") || name.equals("mlp-inline")) {
-            obj.setConstant("cfg_bench_mlp", name.equals("mlp-one") ? 1 : 2);
+        if (name.equals("mlp-layers") || name.equals("mlp-inline")) {
+            obj.setConstant("cfg_bench_mlp", name.equals("mlp-layers") ? 1 : 2);
             // the model is an MLP: the trees' path is never taken, but the verifier follows it; the
             // packed form's (a global function, checked once) keeps the stage within its limit
             obj.setConstant("cfg_bench_trees", BENCH_TREES_PACKED);

@@ -158,7 +158,7 @@ public final class Pipelines {
         add(new Pipeline("dt-length", classify, "benchmark only: a complete depth-10 tree over packet_length alone (the walk,"
                 + " no flow feature computed)", new BenchModel("dt-length", false)));
         add(new Pipeline("rf", classify, "benchmark: classify every packet with 4 complete depth-10 trees", new BenchModel("rf", false)));
-        add(new Pipeline("mlp", classify, "benchmark: classify every packet with a 12-16-16-2 MLP (tail calls)",
+        add(new Pipeline("mlp", classify, "benchmark: classify every packet with a 12-16-16-2 MLP (one tail call)",
                 new BenchModel("mlp", false)));
         // where rf's and mlp's time goes (issue 14, item 4): the forest with one-leaf trees, the walks
         // over a free input; the MLP's tail calls with (almost) nothing to compute, then its inputs
@@ -185,8 +185,9 @@ public final class Pipelines {
                 new BenchModel("dt", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("rf-packed-branch", classify, "benchmark only: rf-packed with a branch per node rather than none",
                 new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
-        add(new Pipeline("mlp-one", classify, "benchmark only: the 12-16-16-2 MLP, all layers in one tail-called program"
-                + " (model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("mlp-layers", classify, "benchmark only: the 12-16-16-2 MLP with one tail-called program per layer"
+                + " (the data plane's form before issue 14; model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE,
+                PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("mlp-inline", classify, "benchmark only: the 12-16-16-2 MLP inline in the model stage, no tail call"
                 + " (model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("dt-cached", classify, "benchmark: depth-10 tree at a flow's 1st packet, then its cached class",

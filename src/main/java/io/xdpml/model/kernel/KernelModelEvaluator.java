@@ -37,7 +37,7 @@ public final class KernelModelEvaluator implements Classifier, AutoCloseable {
 
     /**
      * The same on another pipeline of the composed program: a benchmark pipeline's form of
-     * inference (model_bench.h: dt-compiled, rf-packed, mlp-one, ...), to hold it to the Java twin.
+     * inference (model_bench.h: dt-compiled, rf-packed, mlp-inline, ...), to hold it to the Java twin.
      */
     public KernelModelEvaluator(IntegerModel model, String pipeline) {
         BpfObject obj = Pipelines.get(pipeline).open();
