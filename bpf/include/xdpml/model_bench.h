@@ -8,6 +8,7 @@
  *                    2 the benchmark forest (BenchModels.forest(4, 10)) compiled likewise
  *                    3 a packed layout: complete trees in implicit order (children of i at 2i+1
  *                      and 2i+2, no right index, no leaf test), 8 bytes per node, in one map value
+ *                    4 the map walk with the forest's votes in registers (a global function)
  *   cfg_bench_mlp    0 one tail call for all layers (the data plane's, since issue 14)
  *                    1 one tail call per layer (the data plane's before: layer programs 1 and 2
  *                      exist in this object only)
@@ -131,6 +132,52 @@ __attribute__((noinline)) __u32 xdpml_packed_scored_g(struct xdpml_model_scratch
 __u32 xdpml_compiled_dt(struct xdpml_model_scratch *s);
 __u32 xdpml_compiled_rf(struct xdpml_model_scratch *s);
 
+/*
+ * The map walk with the forest's votes and confidence sums kept in registers (8 bits a class's
+ * votes, 16 bits its sum; TreeEnsemble.scored's own packing) rather than in the per-CPU scratch.
+ */
+static __always_inline __u32 xdpml_trees_scored_reg(const struct xdpml_model *m, const __u64 *x)
+{
+	__u32 n = m->hdr.n_trees;
+	if (n <= 1) {
+		const struct xdpml_tree_node *leaf = &m->nodes[xdpml_tree_leaf(m, 0, x)];
+		return xdpml_scored(leaf->leaf_class, (__u32)leaf->threshold);
+	}
+	__u64 lo = 0, hi = 0, s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	for (int t = 0; t < XDPML_MODEL_MAX_TREES; t++) {
+		if (t >= n)
+			break;
+		const struct xdpml_tree_node *leaf = &m->nodes[xdpml_tree_leaf(m, m->hdr.root[t], x)];
+		__u32 c = leaf->leaf_class & (XDPML_MODEL_MAX_CLASSES - 1);
+		__u64 one = 1ULL << ((c & 7) * 8), conf = (__u64)(__u16)leaf->threshold << ((c & 3) * 16);
+		__u64 lo_hi = c >> 3, q = c >> 2;
+		lo += one & (lo_hi - 1);
+		hi += one & -lo_hi;
+		s0 += conf & -(__u64)(q == 0);
+		s1 += conf & -(__u64)(q == 1);
+		s2 += conf & -(__u64)(q == 2);
+		s3 += conf & -(__u64)(q == 3);
+	}
+	__u32 best = 0, best_votes = lo & 0xff;
+	for (int c = 1; c < XDPML_MODEL_MAX_CLASSES; c++) {
+		__u32 v = ((c < 8 ? lo : hi) >> ((c & 7) * 8)) & 0xff;
+		if (v > best_votes) {
+			best = c;
+			best_votes = v;
+		}
+	}
+	__u64 sums = best < 4 ? s0 : best < 8 ? s1 : best < 12 ? s2 : s3;
+	return xdpml_scored(best, ((sums >> ((best & 3) * 16)) & 0xffff) / n);
+}
+
+/* ... as a global function: inline, the model stage passes the verifier's limit. */
+__attribute__((noinline)) __u32 xdpml_trees_scored_reg_g(struct xdpml_model *m, struct xdpml_model_scratch *s)
+{
+	if (!m || !s)
+		return 0;
+	return xdpml_trees_scored_reg(m, s->x);
+}
+
 /* The trees' scored class in the form cfg_bench_trees chose. */
 static __always_inline __u32 xdpml_bench_trees_scored(const struct xdpml_model *m, struct xdpml_model_scratch *s)
 {
@@ -140,6 +187,8 @@ static __always_inline __u32 xdpml_bench_trees_scored(const struct xdpml_model *
 		return xdpml_compiled_rf(s);
 	if (cfg_bench_trees == 3)
 		return xdpml_packed_scored_g(s);
+	if (cfg_bench_trees == 4)
+		return xdpml_trees_scored_reg_g((struct xdpml_model *)m, s);
 	return xdpml_trees_scored(m, s->x, s->votes, s->conf_sum);
 }
 

@@ -221,6 +221,7 @@ public final class PipelineLoader {
     public static final int BENCH_TREES_COMPILED_DT = 1;
     public static final int BENCH_TREES_COMPILED_RF = 2;
     public static final int BENCH_TREES_PACKED = 3;
+    public static final int BENCH_TREES_REGISTER_VOTES = 4;
 
     /**
      * Before load: the form of inference a benchmark pipeline of xdp_pipeline_bench.bpf.o measures
@@ -255,6 +256,7 @@ public final class PipelineLoader {
             case "dt-compiled" -> BENCH_TREES_COMPILED_DT;
             case "rf-compiled" -> BENCH_TREES_COMPILED_RF;
             case "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch" -> BENCH_TREES_PACKED;
+            case "rf-regvotes" -> BENCH_TREES_REGISTER_VOTES;
             default -> 0;
         };
     }

@@ -185,6 +185,8 @@ public final class Pipelines {
                 new BenchModel("dt", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("rf-packed-branch", classify, "benchmark only: rf-packed with a branch per node rather than none",
                 new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("rf-regvotes", classify, "benchmark only: rf's map walk with the votes in registers, not in the"
+                + " per-CPU scratch (model_bench.h)", new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("mlp-layers", classify, "benchmark only: the 12-16-16-2 MLP with one tail-called program per layer"
                 + " (the data plane's form before issue 14; model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE,
                 PipelineObject.BENCH_RESOURCE));

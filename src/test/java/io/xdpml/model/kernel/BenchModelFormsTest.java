@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The model stage's other forms of inference (bpf/include/xdpml/model_bench.h, measured beside the
  * map walk in BENCHMARKS.md, not used by the data plane) give the Java twin's class and confidence,
  * input vector for input vector, through xdpml_model_eval of xdp_pipeline_bench.bpf.o: trees
- * compiled to straight-line code, the packed layout (branch-free and with a branch), the MLP with a
+ * compiled to straight-line code, the packed layout (branch-free and with a branch), the forest's
+ * votes in registers, the MLP with a
  * tail call per layer (the former form) and with none. The compiled header is the generator's output as it is now.
  */
 class BenchModelFormsTest {
@@ -45,7 +46,7 @@ class BenchModelFormsTest {
 
     @ParameterizedTest
     @CsvSource({"dt-compiled,dt", "rf-compiled,rf", "dt-packed,dt-conf", "rf-packed,rf-conf", "dt-packed-branch,dt-conf",
-            "rf-packed-branch,rf-conf", "mlp-layers,mlp", "mlp-inline,mlp"})
+            "rf-packed-branch,rf-conf", "rf-regvotes,rf-conf", "mlp-layers,mlp", "mlp-inline,mlp"})
     void kernelFormGivesTheJavaTwinsScoredClass(String pipeline, String model) {
         TestData.assumeBpf();
         IntegerModel m = model(model);
@@ -90,5 +91,5 @@ class BenchModelFormsTest {
     }
 
     static final List<String> PIPELINES = List.of("dt-compiled", "rf-compiled", "dt-packed", "rf-packed", "dt-packed-branch",
-            "rf-packed-branch", "mlp-layers", "mlp-inline");
+            "rf-packed-branch", "rf-regvotes", "mlp-layers", "mlp-inline");
 }
