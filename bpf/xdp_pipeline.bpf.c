@@ -230,8 +230,8 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 }
 
 /*
- * MLP layer L: the model stage goes on here after a tail call, and on the last layer the
- * pipeline does too, from this CPU's per-packet state.
+ * The MLP: the model stage goes on here after its tail call (every layer in this one program), and
+ * the pipeline does too, from this CPU's per-packet state.
  */
 static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
 {
@@ -251,6 +251,8 @@ int xdpml_mlp_layer0(struct xdp_md *ctx)
 	return xdpml_mlp_layer_then_rest(ctx, 0);
 }
 
+#ifdef XDPML_BENCH_MODELS
+/* For measuring the former program per layer only (model_bench.h, cfg_bench_mlp 1). */
 SEC("xdp")
 int xdpml_mlp_layer1(struct xdp_md *ctx)
 {
@@ -262,6 +264,7 @@ int xdpml_mlp_layer2(struct xdp_md *ctx)
 {
 	return xdpml_mlp_layer_then_rest(ctx, 2);
 }
+#endif
 
 /*
  * The deployed model on a given input vector (eval_inputs) rather than a packet's flow: for
@@ -299,7 +302,7 @@ int xdpml_model_eval(struct xdp_md *ctx)
 	}
 	if (st)
 		st->counter[XDPML_MC_CLASSIFIED]++;
-	xdpml_classified(m, xdpml_trees_scored(m, s->x, s->votes, s->conf_sum), 0, st, s);
+	xdpml_classified(m, XDPML_TREES_SCORED(m, s), 0, st, s);
 	return XDP_PASS;
 }
 

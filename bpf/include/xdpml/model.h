@@ -307,6 +307,25 @@ static __always_inline void xdpml_mlp_layer(const struct xdpml_mlp *p, struct xd
 }
 
 /*
+ * Every layer of the MLP, one after the other (the outputs end in act[n_layers & 1]); "last" a
+ * constant in every call, so the verifier follows one kind of output per layer.
+ */
+static __always_inline void xdpml_mlp_all(const struct xdpml_mlp *p, struct xdpml_model_scratch *s)
+{
+	__u32 n = p->n_layers;
+	if (n <= 1) {
+		xdpml_mlp_layer(p, s, 0, 1);
+	} else if (n == 2) {
+		xdpml_mlp_layer(p, s, 0, 0);
+		xdpml_mlp_layer(p, s, 1, 1);
+	} else {
+		xdpml_mlp_layer(p, s, 0, 0);
+		xdpml_mlp_layer(p, s, 1, 0);
+		xdpml_mlp_layer(p, s, 2, 1);
+	}
+}
+
+/*
  * The output layer's (in act[n_layers & 1]) argmax, ties to the lowest class, scored through the
  * calibration table by the margin over the second highest output (0 on a tie).
  */

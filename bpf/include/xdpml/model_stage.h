@@ -21,6 +21,14 @@
 #include "pipeline.h"
 #include "firewall.h"
 
+/* The data plane walks trees from map memory; xdp_pipeline_bench.bpf.c measures other forms. */
+#ifdef XDPML_BENCH_MODELS
+#include "model_bench.h"
+#define XDPML_TREES_SCORED(m, s) xdpml_bench_trees_scored(m, s)
+#else
+#define XDPML_TREES_SCORED(m, s) xdpml_trees_scored(m, (s)->x, (s)->votes, (s)->conf_sum)
+#endif
+
 /* Test mode: keep the last packet's class (last_class, last_conf) and inputs (last_inputs) in .bss. */
 volatile const __u8 cfg_record_class = 0;
 
@@ -161,6 +169,20 @@ static __always_inline void xdpml_mlp_begin(struct xdpml_model_scratch *s, const
 }
 
 /*
+ * Every layer of the MLP and its scored class, in a global function: the verifier checks it once,
+ * on its own (inline in one program, the three layers' paths pass its limit). It runs in the one
+ * layer program the model stage tail-calls: one tail call per packet, not one per layer (a layer
+ * program's own entry cost ~20 ns; BENCHMARKS.md "Models: three forms of inference").
+ */
+__attribute__((noinline)) __u32 xdpml_mlp_run(struct xdpml_model_scratch *s, struct xdpml_mlp *p)
+{
+	if (!s || !p)
+		return 0;
+	xdpml_mlp_all(p, s);
+	return xdpml_mlp_scored(p, s);
+}
+
+/*
  * A flow's cached class: verdict = class + 1; verdict_gen = the model's generation in bits 0-21
  * (modulo 2^22: a cached class looks current again only after 4,194,304 deployments) and the
  * confidence in bits 22-31.
@@ -227,13 +249,23 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 			cache = 1;
 		}
 		xdpml_model_inputs(f, key, length, dir, s->x, m->hdr.inputs_used);
+		__u32 scored;
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
 			xdpml_mlp_begin(s, m, slot, seq, length, cache);
 			s->attempts = attempt;
+#ifdef XDPML_BENCH_MODELS
+			if (cfg_bench_mlp == 2) {
+				scored = xdpml_mlp_run(s, &m->mlp);
+				goto scored;
+			}
+#endif
 			bpf_tail_call(ctx, &xdpml_mlp_layers, 0);
 			return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		}
-		__u32 scored = xdpml_trees_scored(m, s->x, s->votes, s->conf_sum);
+		scored = XDPML_TREES_SCORED(m, s);
+#ifdef XDPML_BENCH_MODELS
+scored:
+#endif
 		xdpml_barrier();
 		if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 			goto retry;
@@ -250,10 +282,9 @@ retry:
 }
 
 /*
- * MLP layer l, in the layer program of that index (one program per layer: every tail call has a
- * constant key). A layer before the last tail-calls the next and returns only if that fails. The
- * last checks the slot's seq, takes the argmax, caches it in the flow if asked, and returns the
- * stage's outcome.
+ * The MLP, in the layer program the model stage tail-calls: every layer (xdpml_mlp_run), then the
+ * slot's seq checked, the class cached in the flow if asked, and the stage's outcome returned.
+ * (xdp_pipeline_bench.bpf.c keeps the former program per layer, l > 0, for measuring.)
  */
 static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_model_scratch *s, const struct xdpml_flow_key *key,
 					   int l)
@@ -262,14 +293,20 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 	struct xdpml_model *m = xdpml_slot(s->slot & 1);
 	if (!m)
 		return xdpml_unclassified(st, XDPML_MC_NO_MODEL);
-	const struct xdpml_mlp *p = &m->mlp;
-	int last = l + 1 >= p->n_layers;
-	xdpml_mlp_layer(p, s, l, last);
-	if (!last) {
-		bpf_tail_call(ctx, &xdpml_mlp_layers, l + 1);
-		return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
-	}
-	__u32 scored = xdpml_mlp_scored(p, s);
+	struct xdpml_mlp *p = &m->mlp;
+	__u32 scored;
+#ifdef XDPML_BENCH_MODELS
+	if (cfg_bench_mlp == 1) {
+		int last = l + 1 >= p->n_layers;
+		xdpml_mlp_layer(p, s, l, last);
+		if (!last) {
+			bpf_tail_call(ctx, &xdpml_mlp_layers, l + 1);
+			return xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
+		}
+		scored = xdpml_mlp_scored(p, s);
+	} else
+#endif
+	scored = xdpml_mlp_run(s, p);
 	__u32 gen = m->hdr.generation;
 	xdpml_barrier();
 	if (XDPML_READ_ONCE32(m->hdr.seq) != s->seq) {

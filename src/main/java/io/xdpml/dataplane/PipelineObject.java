@@ -16,7 +16,15 @@ public final class PipelineObject {
     public static final String RESOURCE = "/bpf/xdp_pipeline.bpf.o";
     /** The entry program: one per interface. */
     public static final String ENTRY = "xdpml_pipeline";
-    /** The MLP layer programs, tail-called through xdpml_mlp_layers. */
+    /**
+     * The composed program with the model stage's other forms of inference beside its own
+     * (bpf/xdp_pipeline_bench.bpf.c, model_bench.h): for measuring only.
+     */
+    public static final String BENCH_RESOURCE = "/bpf/xdp_pipeline_bench.bpf.o";
+    /**
+     * Slots of xdpml_mlp_layers: the MLP's program (xdpml_mlp_layer0, every layer since issue 14) at
+     * 0; xdp_pipeline_bench.bpf.o also has the former one-program-per-layer at 1 and 2.
+     */
     public static final int MLP_LAYERS = 3;
 
     private static final int RING_MIN = 4096;
@@ -44,7 +52,15 @@ public final class PipelineObject {
     }
 
     public static BpfObject open(Stages stages) {
-        BpfObject obj = BpfObject.openResource(RESOURCE);
+        return open(stages, RESOURCE);
+    }
+
+    /**
+     * The composed program from another build of the same source (for measuring only:
+     * {@link #BENCH_RESOURCE}), its stages switched as {@link #open(Stages)} does.
+     */
+    public static BpfObject open(Stages stages, String resource) {
+        BpfObject obj = BpfObject.openResource(resource);
         try {
             obj.setConstant("cfg_blocks", stages.blocks() ? 1 : 0);
             obj.setConstant("cfg_firewall", stages.firewall() ? 1 : 0);

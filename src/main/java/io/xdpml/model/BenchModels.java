@@ -27,6 +27,11 @@ public final class BenchModels {
         return forest(1, depth, inputs);
     }
 
+    /** {@code trees} complete trees of the given depth over {@code inputs} only. */
+    public static TreeEnsemble forestOver(int trees, int depth, java.util.List<String> inputs) {
+        return forest(trees, depth, inputs);
+    }
+
     private static TreeEnsemble forest(int trees, int depth, java.util.List<String> inputs) {
         int perTree = (1 << (depth + 1)) - 1;
         int n = trees * perTree;

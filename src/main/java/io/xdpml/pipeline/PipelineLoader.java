@@ -148,6 +148,11 @@ public final class PipelineLoader {
             case "dt-length" -> BenchModels.treeOver(10, java.util.List.of("packet_length"));
             case "rf" -> BenchModels.forest(4, 10);
             case "mlp" -> BenchModels.mlp(12, new int[] {16, 16}, 2);
+            case "rf-leaf" -> BenchModels.forestOver(4, 0, java.util.List.of("packet_length"));
+            case "rf-length" -> BenchModels.forestOver(4, 10, java.util.List.of("packet_length"));
+            case "mlp-1-3-3-2" -> BenchModels.mlp(1, new int[] {3, 3}, 2);
+            case "mlp-12-3-3-2" -> BenchModels.mlp(12, new int[] {3, 3}, 2);
+            case "mlp-12-2" -> BenchModels.mlp(12, new int[] {}, 2);
             default -> throw new IllegalArgumentException("unknown benchmark model " + kind);
         };
     }
@@ -188,6 +193,7 @@ public final class PipelineLoader {
             if (name.endsWith("-probation")) {
                 io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
             }
+            benchForms(name, obj);
             if (spread != null) {
                 if (p.stages().sample() == io.xdpml.dataplane.Stages.Sampling.NONE) {
                     // nothing is sampled, and the bench deployments count only (no class goes "to Java"): the deliver
@@ -200,8 +206,10 @@ public final class PipelineLoader {
             if (p.program().equals(ClassifierProgram.ENTRY)) {
                 classifier = new ClassifierProgram(obj);
                 if (p.model() != null) {
-                    classifier.deploy(Deployment.countOnly(benchModel(p.model().kind()),
+                    IntegerModel model = benchModel(p.model().kind());
+                    classifier.deploy(Deployment.countOnly(model,
                             p.model().cached() ? ClassifyMode.atFlowPacket(1) : ClassifyMode.EVERY_PACKET));
+                    benchFormsDeployed(name, obj, model);
                 }
             }
             Pipelines.BenchSetup setup = p.setup();
@@ -227,6 +235,50 @@ public final class PipelineLoader {
             close(obj, classifier, mirror);
             throw e;
         }
+    }
+
+    /** cfg_bench_trees of model_bench.h: 1 the compiled benchmark tree, 2 the compiled forest, 3 packed. */
+    public static final int BENCH_TREES_COMPILED_DT = 1;
+    public static final int BENCH_TREES_COMPILED_RF = 2;
+    public static final int BENCH_TREES_PACKED = 3;
+    public static final int BENCH_TREES_REGISTER_VOTES = 4;
+
+    /**
+     * Before load: the form of inference a benchmark pipeline of xdp_pipeline_bench.bpf.o measures
+     * (model_bench.h: cfg_bench_trees, cfg_bench_packed_branch, cfg_bench_mlp); nothing for others.
+     */
+    public static void benchForms(String name, BpfObject obj) {
+        int benchTrees = benchTreesForm(name);
+        if (benchTrees != 0) {
+            obj.setConstant("cfg_bench_trees", benchTrees);
+        }
+        if (name.endsWith("-packed-branch")) {
+            obj.setConstant("cfg_bench_packed_branch", 1);
+        }
+        if (name.equals("mlp-layers") || name.equals("mlp-inline")) {
+            obj.setConstant("cfg_bench_mlp", name.equals("mlp-layers") ? 1 : 2);
+            // the model is an MLP: the trees' path is never taken, but the verifier follows it; the
+            // packed form's (a global function, checked once) keeps the stage within its limit
+            obj.setConstant("cfg_bench_trees", BENCH_TREES_PACKED);
+        }
+    }
+
+    /** After the model is deployed: what the pipeline's form needs besides the slot (the packed trees' map). */
+    public static void benchFormsDeployed(String name, BpfObject obj, IntegerModel model) {
+        if (benchTreesForm(name) == BENCH_TREES_PACKED && model instanceof io.xdpml.model.quantized.TreeEnsemble t) {
+            io.xdpml.model.kernel.PackedTrees.of(t).write(obj.map("xdpml_bench_packed"));
+        }
+    }
+
+    /** The tree form (cfg_bench_trees) a bench pipeline's name asks for; 0: the map walk. */
+    static int benchTreesForm(String name) {
+        return switch (name) {
+            case "dt-compiled" -> BENCH_TREES_COMPILED_DT;
+            case "rf-compiled" -> BENCH_TREES_COMPILED_RF;
+            case "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch" -> BENCH_TREES_PACKED;
+            case "rf-regvotes" -> BENCH_TREES_REGISTER_VOTES;
+            default -> 0;
+        };
     }
 
     private static void close(BpfObject obj, ClassifierProgram classifier, RingBufferConsumer mirror) {

@@ -30,12 +30,16 @@ public final class Pipelines {
         }
 
         Pipeline(String name, Stages stages, String description, BenchModel model, BenchSetup setup) {
-            this(name, PipelineObject.RESOURCE, PipelineObject.ENTRY, description, stages, model, setup);
+            this(name, stages, description, model, setup, PipelineObject.RESOURCE);
+        }
+
+        Pipeline(String name, Stages stages, String description, BenchModel model, BenchSetup setup, String resource) {
+            this(name, resource, PipelineObject.ENTRY, description, stages, model, setup);
         }
 
         /** Opens the object with this pipeline's stages switched (not loaded yet). */
         public BpfObject open() {
-            return stages == null ? BpfObject.openResource(resource) : PipelineObject.open(stages);
+            return stages == null ? BpfObject.openResource(resource) : PipelineObject.open(stages, resource);
         }
     }
 
@@ -154,8 +158,40 @@ public final class Pipelines {
         add(new Pipeline("dt-length", classify, "benchmark only: a complete depth-10 tree over packet_length alone (the walk,"
                 + " no flow feature computed)", new BenchModel("dt-length", false)));
         add(new Pipeline("rf", classify, "benchmark: classify every packet with 4 complete depth-10 trees", new BenchModel("rf", false)));
-        add(new Pipeline("mlp", classify, "benchmark: classify every packet with a 12-16-16-2 MLP (tail calls)",
+        add(new Pipeline("mlp", classify, "benchmark: classify every packet with a 12-16-16-2 MLP (one tail call)",
                 new BenchModel("mlp", false)));
+        // where rf's and mlp's time goes (issue 14, item 4): the forest with one-leaf trees, the walks
+        // over a free input; the MLP's tail calls with (almost) nothing to compute, then its inputs
+        add(new Pipeline("rf-leaf", classify, "benchmark only: 4 one-leaf trees (the forest's vote, no input, no walk)",
+                new BenchModel("rf-leaf", false)));
+        add(new Pipeline("rf-length", classify, "benchmark only: 4 complete depth-10 trees over packet_length alone",
+                new BenchModel("rf-length", false)));
+        add(new Pipeline("mlp-1-3-3-2", classify, "benchmark only: a 1-3-3-2 MLP (the three layer tail calls, one input,"
+                + " one neuron group per layer)", new BenchModel("mlp-1-3-3-2", false)));
+        add(new Pipeline("mlp-12-3-3-2", classify, "benchmark only: a 12-3-3-2 MLP (mlp-1-3-3-2 + the 12 scaled paper inputs)",
+                new BenchModel("mlp-12-3-3-2", false)));
+        add(new Pipeline("mlp-12-2", classify, "benchmark only: a 12-2 MLP (one layer: one tail call)",
+                new BenchModel("mlp-12-2", false)));
+        // the other forms of inference, side by side (bpf/xdp_pipeline_bench.bpf.c, model_bench.h)
+        add(new Pipeline("dt-compiled", classify, "benchmark only: dt's tree compiled to straight-line code (model_bench.h)",
+                new BenchModel("dt", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("rf-compiled", classify, "benchmark only: rf's 4 trees compiled to straight-line code (model_bench.h)",
+                new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("dt-packed", classify, "benchmark only: dt's tree in the packed layout (implicit children, 8-byte"
+                + " nodes; model_bench.h)", new BenchModel("dt", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("rf-packed", classify, "benchmark only: rf's 4 trees in the packed layout (model_bench.h)",
+                new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("dt-packed-branch", classify, "benchmark only: dt-packed with a branch per node rather than none",
+                new BenchModel("dt", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("rf-packed-branch", classify, "benchmark only: rf-packed with a branch per node rather than none",
+                new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("rf-regvotes", classify, "benchmark only: rf's map walk with the votes in registers, not in the"
+                + " per-CPU scratch (model_bench.h)", new BenchModel("rf", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("mlp-layers", classify, "benchmark only: the 12-16-16-2 MLP with one tail-called program per layer"
+                + " (the data plane's form before issue 14; model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE,
+                PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("mlp-inline", classify, "benchmark only: the 12-16-16-2 MLP inline in the model stage, no tail call"
+                + " (model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("dt-cached", classify, "benchmark: depth-10 tree at a flow's 1st packet, then its cached class",
                 new BenchModel("dt", true)));
         add(new Pipeline("rf-cached", classify, "benchmark: 4 depth-10 trees at a flow's 1st packet, then cached",

@@ -7,11 +7,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Tiny runs of the benchmarks issue 14 added (timings are not asserted: BENCHMARKS.md has them):
- * the reference programs and the admission pipelines load, run and get a row each, per test run
- * and end to end on veth.
+ * the reference programs, the admission pipelines, where the models' time goes and their other forms
+ * of inference (item 4: compiled, packed, fewer tail calls) load, run and get a row each, per test
+ * run and end to end on veth.
  */
 class BenchReferenceTest {
-    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "dt-leaf", "dt-length", "flow-coarse", "flow-probation", "flow-new-probation"};
+    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "dt-leaf", "dt-length", "rf-leaf", "rf-length", "mlp-1-3-3-2", "mlp-12-3-3-2", "mlp-12-2", "dt-compiled", "rf-compiled", "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch", "rf-regvotes", "mlp-layers", "mlp-inline", "flow-coarse", "flow-probation", "flow-new-probation"};
 
     @Test
     void referenceAndAdmissionPipelinesRunInTestRunAndOnVeth() {

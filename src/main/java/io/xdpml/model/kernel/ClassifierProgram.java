@@ -32,7 +32,13 @@ public final class ClassifierProgram implements AutoCloseable {
         BpfMap layers = object.map("xdpml_mlp_layers");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
+            // layer 0 runs every layer; the bench object also has programs for layers 1 and 2
+            java.util.Set<String> names = new java.util.HashSet<>();
+            object.programs().forEach(p -> names.add(p.name()));
             for (int l = 0; l < LAYERS; l++) {
+                if (l > 0 && !names.contains("xdpml_mlp_layer" + l)) {
+                    continue;
+                }
                 BpfProgram p = object.program("xdpml_mlp_layer" + l);
                 fd.set(ValueLayout.JAVA_INT, 0, p.fd());
                 layers.update(l, fd, BpfMap.BPF_ANY);

@@ -32,13 +32,23 @@ public final class KernelModelEvaluator implements Classifier, AutoCloseable {
     private final MemorySegment frame;
 
     public KernelModelEvaluator(IntegerModel model) {
-        BpfObject obj = Pipelines.get(ClassifierProgram.PIPELINE).open();
+        this(model, ClassifierProgram.PIPELINE);
+    }
+
+    /**
+     * The same on another pipeline of the composed program: a benchmark pipeline's form of
+     * inference (model_bench.h: dt-compiled, rf-packed, mlp-inline, ...), to hold it to the Java twin.
+     */
+    public KernelModelEvaluator(IntegerModel model, String pipeline) {
+        BpfObject obj = Pipelines.get(pipeline).open();
         try {
+            io.xdpml.pipeline.PipelineLoader.benchForms(pipeline, obj);
             obj.setConstant("cfg_record_class", 1);
             obj.setConstant("cfg_action", ParserProgram.XDP_DROP);
             obj.load();
             this.classifier = new ClassifierProgram(obj);
             classifier.deploy(Deployment.countOnly(model, ClassifyMode.EVERY_PACKET));
+            io.xdpml.pipeline.PipelineLoader.benchFormsDeployed(pipeline, obj, model);
             this.run = obj.program("xdpml_model_eval").testRun();
         } catch (RuntimeException e) {
             obj.close();
