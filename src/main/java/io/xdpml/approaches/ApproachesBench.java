@@ -1,5 +1,6 @@
 package io.xdpml.approaches;
 
+import io.xdpml.pipeline.FlatOutGenerators;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.kernel.PacketRing;
@@ -128,7 +129,7 @@ public final class ApproachesBench {
     private static double drop(LiveGenerators gen, int rcv, long nanos, int cores) throws InterruptedException {
         try (PipelineLoader.Loaded p = PipelineLoader.load("drop", XskProgram.XDP_DROP);
              XdpAttachment att = XdpAttachment.attach(p.program(), rcv, XdpMode.NATIVE)) {
-            LiveGenerators.Sent s = gen.send(nanos, cores);
+            FlatOutGenerators.Sent s = gen.send(nanos, cores);
             return s.frames() * 1e3 / s.nanos();
         }
     }
@@ -145,7 +146,7 @@ public final class ApproachesBench {
     private static ApproachResult kernel(String model, int cores, LiveGenerators gen, int rcv, long nanos) throws Exception {
         try (PipelineLoader.Loaded p = PipelineLoader.load(model, XskProgram.XDP_DROP);
              XdpAttachment att = XdpAttachment.attach(p.program(), rcv, XdpMode.NATIVE)) {
-            LiveGenerators.Sent s = gen.send(nanos, cores);
+            FlatOutGenerators.Sent s = gen.send(nanos, cores);
             Thread.sleep(20); // what is still in veth's ring gets processed
             ModelStats st = p.classifier().stats();
             return new ApproachResult(Approach.XDP, model, cores, s.frames(), s.nanos(), st.counter(ModelCounter.CLASSIFIED), s.nanos(),
@@ -169,7 +170,7 @@ public final class ApproachesBench {
             try (XskReceiver r = XskReceiver.open(prog, rcv, queues, cfg)) {
                 r.start(q -> workers.get(q), receiveCpus(cores), false);
                 Thread.sleep(20);
-                LiveGenerators.Sent s = gen.send(nanos, cores);
+                FlatOutGenerators.Sent s = gen.send(nanos, cores);
                 Thread.sleep(50); // what is still in the rings gets classified
                 r.stop();
                 long dropped = 0;
@@ -221,7 +222,7 @@ public final class ApproachesBench {
                 }));
             }
             Thread.sleep(20);
-            LiveGenerators.Sent s = gen.send(nanos, cores);
+            FlatOutGenerators.Sent s = gen.send(nanos, cores);
             Thread.sleep(50 + RETIRE_MILLIS); // a block not full is handed over after RETIRE_MILLIS
             running.set(false);
             for (Thread t : threads) {
@@ -249,7 +250,7 @@ public final class ApproachesBench {
         return cpus;
     }
 
-    private static ApproachResult javaResult(Approach a, String model, int cores, LiveGenerators.Sent s, long dropped,
+    private static ApproachResult javaResult(Approach a, String model, int cores, FlatOutGenerators.Sent s, long dropped,
                                              List<JavaClassifier> workers) {
         long processed = 0;
         long last = s.startNanos();

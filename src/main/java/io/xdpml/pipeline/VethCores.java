@@ -9,14 +9,12 @@ import io.xdpml.kernel.XdpMode;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.packet.ParseCounter;
-import io.xdpml.xsk.CpuAffinity;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The pipeline on one core and spread over two, end to end through a veth pair with two queues
@@ -116,9 +114,6 @@ public final class VethCores {
         return ticks * (1_000_000_000L / 100); // USER_HZ
     }
 
-    /** First test-run call of each generator; later ones are sized to last about {@link #CALL_NANOS}. */
-    static final int FIRST_CALL = 100_000;
-    static final long CALL_NANOS = 100_000_000L;
     public static final int QUEUE_SIZE = CpuSpread.DEFAULT_QUEUE_SIZE;
     private static final String GEN = "xdpcor0";
     private static final String RCV = "xdpcor1";
@@ -221,48 +216,16 @@ public final class VethCores {
             // RSS: a generator per CPU, each its own flow (tx_sport[cpu]); else one generator on CPU 0, both flows in turn
             int generators = spread == Spread.RSS ? 2 : 1;
             tx.variable("tx_by_cpu").set(ValueLayout.JAVA_BYTE, 0, (byte) (spread == Spread.RSS ? 1 : 0));
-            long[] sent = new long[generators];
             int mapId = cs == null ? -1 : p.object().map("xdpml_cpumap").id();
             long kthread0 = cs == null ? 0 : kthreadNanos(mapId);
-            AtomicReference<Throwable> failure = new AtomicReference<>();
-            List<Thread> threads = new ArrayList<>();
-            long t0 = System.nanoTime();
-            long deadline = t0 + nanos;
+            List<FlatOutGenerators.Generator> gens = new ArrayList<>();
             for (int cpu = 0; cpu < generators; cpu++) {
-                int c = cpu;
-                threads.add(Thread.ofPlatform().name("xdpml-cores-gen" + cpu).start(() -> {
-                    try {
-                        ns.callOnThisThread(() -> CpuAffinity.callPinned(c, () -> {
-                            // a test-run call of repeat >= 2 has a fixed cost of milliseconds: calls sized to last ~100 ms
-                            int call = FIRST_CALL;
-                            long begin = System.nanoTime();
-                            long now = begin;
-                            while (now < deadline) {
-                                runners[c].run(frame, length, call);
-                                sent[c] += call;
-                                now = System.nanoTime();
-                                double perNano = (double) sent[c] / Math.max(1, now - begin);
-                                long left = Math.min(CALL_NANOS, deadline - now);
-                                call = (int) Math.max(1_000, Math.min(10_000_000, perNano * left));
-                            }
-                            return null;
-                        }));
-                    } catch (Throwable t) {
-                        failure.compareAndSet(null, t);
-                    }
-                }));
+                TestRun r = runners[cpu];
+                gens.add(repeat -> r.run(frame, length, repeat));
             }
-            for (Thread t : threads) {
-                t.join();
-            }
-            long took = System.nanoTime() - t0;
-            if (failure.get() != null) {
-                throw new IllegalStateException("generator failed: " + failure.get(), failure.get());
-            }
-            long total = 0;
-            for (long n : sent) {
-                total += n;
-            }
+            FlatOutGenerators.Sent s = FlatOutGenerators.send(ns, gens, nanos, "xdpml-cores-gen");
+            long took = s.nanos();
+            long total = s.frames();
             long counted = total;
             if (p.object().maps().stream().anyMatch(m -> m.name().equals("xdpml_parse_counters"))) {
                 Thread.sleep(20); // what is still in a veth ring or a CPU's queue gets processed
