@@ -220,7 +220,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 	if (cfg_model) {
 		ms = xdpml_scratch();
 		if (f && ms)
-			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, dir, pk->word);
+			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, pkt.norm_length, dir, pk->word);
 		else
 			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */
 	}

@@ -63,7 +63,7 @@ struct xdpml_flow {
 	__u32 iat_min_us;
 	__u32 iat_max_us;
 	__u32 tcp_flags[8];           /* packets with FIN, SYN, RST, PSH, ACK, URG, ECE, CWR */
-	struct xdpml_running len;     /* frame length */
+	struct xdpml_running len;     /* normalised length (xdpml_flow_packet) */
 	struct xdpml_running iat;     /* flow inter-arrival time, us */
 	struct xdpml_running dir_run; /* direction: 1 forward, 0 backward */
 	__u8 initiator_is_a;          /* the first packet came from endpoint a */
@@ -184,6 +184,7 @@ static __always_inline __u64 xdpml_us_between(__u64 earlier, __u64 now)
  */
 struct xdpml_flow_packet {
 	__u32 length;       /* frame length */
+	__u32 norm_length;  /* 14 + the innermost IP packet's length (below) */
 	__u32 header_bytes; /* innermost IP header to the end of the transport header */
 	__u8 tcp_flags;     /* 0 unless TCP */
 	__u8 from_a;        /* the packet's source is endpoint a */
@@ -274,6 +275,16 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	key->protocol = s->l4_proto ? s->l4_proto : ipproto;
 	__u16 sport = s->sport, dport = s->dport;
 	p->length = data_end - data;
+	/* The normalised length: 14 + the innermost IP packet's length by its own header (IPv4 total
+	 * length; IPv6 40 + payload length, the frame's rest for a jumbogram's 0), never past the
+	 * frame. The frame's length on an untagged Ethernet link without padding, whatever the link
+	 * it came over: VLAN tags, padding to 60 bytes and a VXLAN outer header do not change it, so
+	 * a model's length inputs mean the same at every vantage point (docs/flows.md). */
+	__u32 rest = p->length - l3;
+	__u32 stated = key->ip_version == 4 ? ((__u32)ip[2] << 8 | ip[3]) : ((__u32)ip[4] << 8 | ip[5]) + 40;
+	if (key->ip_version == 6 && stated == 40)
+		stated = rest;
+	p->norm_length = 14 + (stated < rest ? stated : rest);
 	p->tcp_flags = 0;
 	p->tcp_window = 0;
 	if (s->l4_off) {
@@ -350,7 +361,7 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 	__u64 n = total + 1;
 	if (iat > 0xffffffffULL)
 		iat = 0xffffffffULL;
-	xdpml_running_add(&f->len, (__s64)p->length << 16, n);
+	xdpml_running_add(&f->len, (__s64)p->norm_length << 16, n);
 	xdpml_running_add(&f->iat, (__s64)iat << 16, n);
 	xdpml_running_add(&f->dir_run, d == XDPML_FLOW_FWD ? (1 << 16) : 0, n);
 	if (now > f->last_ns)

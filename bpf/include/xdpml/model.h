@@ -164,7 +164,7 @@ struct xdpml_model_stats {
 
 /*
  * The model input vector (io.xdpml.model.ModelInputs): flow features, then counts, key fields
- * and this packet's length and direction; only the inputs in mask (bit i: input i).
+ * and this packet's normalised length (flow.h) and direction; only the inputs in mask (bit i: input i).
  */
 static __always_inline void xdpml_model_inputs(const struct xdpml_flow *f, const struct xdpml_flow_key *key,
 					       __u32 length, int dir, __u64 *out, __u64 mask)

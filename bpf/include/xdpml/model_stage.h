@@ -207,15 +207,18 @@ static __always_inline __u32 xdpml_cached_scored(const struct xdpml_flow *f)
 
 /*
  * The stage for a packet that has just updated flow f (its key: key, in per-CPU memory that
- * survives tail calls). An MLP continues in the layer programs (tail calls; s carries what they
- * need) and does not come back here, except when the tail call fails.
+ * survives tail calls), of frame length length (counted per class) and normalised length
+ * norm_length (the model's packet_length input, flow.h). An MLP continues in the layer programs
+ * (tail calls; s carries what they need) and does not come back here, except when the tail call
+ * fails.
  */
 static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_flow *f, const struct xdpml_flow_key *key,
-					     struct xdpml_model_scratch *s, __u32 length, int dir, __u32 word)
+					     struct xdpml_model_scratch *s, __u32 length, __u32 norm_length, int dir,
+					     __u32 word)
 {
 	struct xdpml_model_stats *st = xdpml_stats();
 	if (cfg_record_class)
-		xdpml_model_inputs(f, key, length, dir, last_inputs, ~0ULL);
+		xdpml_model_inputs(f, key, norm_length, dir, last_inputs, ~0ULL);
 
 	for (int attempt = 0; attempt < XDPML_MODEL_ATTEMPTS; attempt++) {
 		__u32 slot = xdpml_model_slot(word);
@@ -248,7 +251,7 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 				return xdpml_unclassified(st, XDPML_MC_UNCLASSIFIED);
 			cache = 1;
 		}
-		xdpml_model_inputs(f, key, length, dir, s->x, m->hdr.inputs_used);
+		xdpml_model_inputs(f, key, norm_length, dir, s->x, m->hdr.inputs_used);
 		__u32 scored;
 		if (m->hdr.kind == XDPML_MODEL_MLP) {
 			xdpml_mlp_begin(s, m, slot, seq, length, cache);

@@ -140,7 +140,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
             if (state == null) {
                 model.untracked();
             } else {
-                model.packet(state, p.key(), p.length(), p.fromA());
+                model.packet(state, p.key(), p.length(), p.normLength(), p.fromA());
             }
             int cls = model.lastClass();
             r.cls = cls;

@@ -60,8 +60,8 @@ public enum FlowFeature {
     BWD_HEADER_BYTES("bwd_header_bytes", "bytes", 1, "IP + transport header bytes to the initiator",
             f -> u64(f, dirOffset(BWD) + D_HEADER_BYTES)),
 
-    HS_LEN_MEAN("hs_len_mean", "bytes", 65536, "running mean of frame length (Hara & Sasabe)", f -> u64(f, RUN_LEN + RUN_MEAN)),
-    HS_LEN_MAD("hs_len_mad", "bytes", 65536, "running mean absolute deviation of frame length", f -> u64(f, RUN_LEN + RUN_MAD)),
+    HS_LEN_MEAN("hs_len_mean", "bytes", 65536, "running mean of normalised length (Hara & Sasabe; docs/flows.md)", f -> u64(f, RUN_LEN + RUN_MEAN)),
+    HS_LEN_MAD("hs_len_mad", "bytes", 65536, "running mean absolute deviation of normalised length", f -> u64(f, RUN_LEN + RUN_MAD)),
     HS_IAT_MEAN("hs_iat_mean", "us", 65536, "running mean of the inter-arrival time", f -> u64(f, RUN_IAT + RUN_MEAN)),
     HS_IAT_MAD("hs_iat_mad", "us", 65536, "running mean absolute deviation of the inter-arrival time",
             f -> u64(f, RUN_IAT + RUN_MAD)),

@@ -22,6 +22,7 @@ public final class FlowPacket {
     final MemorySegment key = MemorySegment.ofArray(keyBytes);
 
     long length;
+    long normLength;
     long headerBytes;
     int tcpFlags;
     int tcpWindow;
@@ -68,6 +69,7 @@ public final class FlowPacket {
         int sport = s.sourcePort();
         int dport = s.destinationPort();
         this.length = length;
+        normLength = normalisedLength(frame, l3, version, length - (s.l3Offset() & 0xfff));
         tcpFlags = 0;
         tcpWindow = 0;
         if (s.l4Offset() != 0) {
@@ -112,9 +114,32 @@ public final class FlowPacket {
         return fromA;
     }
 
+    /**
+     * 14 + the IP packet's length by its own header (IPv4 total length; IPv6 40 + payload length,
+     * or the frame's rest for a jumbogram's 0), at most the frame's rest ({@code rest} bytes from
+     * the IP header on): the frame's length on an untagged Ethernet link without padding, whatever
+     * link it came over (flow.h, xdpml_flow_key_of).
+     */
+    static long normalisedLength(MemorySegment frame, long l3, int version, long rest) {
+        long stated = version == 4 ? be16(frame, l3 + 2) : be16(frame, l3 + 4) + 40;
+        if (version == 6 && stated == 40) {
+            stated = rest;
+        }
+        return 14 + Math.min(stated, rest);
+    }
+
     /** Frame length of the last packet. */
     public long length() {
         return length;
+    }
+
+    /**
+     * The last packet's normalised length: what the models read as {@code packet_length} and the
+     * flow's running length statistics ({@code hs_len_*}) average, so that VLAN tags, Ethernet
+     * padding and a VXLAN outer header do not change them (docs/flows.md).
+     */
+    public long normLength() {
+        return normLength;
     }
 
     /** Whether the last packet was sent by endpoint a of its key. */

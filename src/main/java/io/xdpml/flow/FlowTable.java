@@ -40,6 +40,7 @@ public final class FlowTable {
         final MemorySegment keySegment;
         final long[] time;
         final long[] length;
+        final long[] normLength;
         final long[] headerBytes;
         final int[] tcpFlags;
         final int[] tcpWindow;
@@ -52,6 +53,7 @@ public final class FlowTable {
             keySegment = MemorySegment.ofArray(keys);
             time = new long[slots];
             length = new long[slots];
+            normLength = new long[slots];
             headerBytes = new long[slots];
             tcpFlags = new int[slots];
             tcpWindow = new int[slots];
@@ -65,6 +67,7 @@ public final class FlowTable {
         void park(int slot, FlowPacket p, long now) {
             System.arraycopy(p.keyBytes, 0, keys, slot * KEY_SIZE, KEY_SIZE);
             length[slot] = p.length;
+            normLength[slot] = p.normLength;
             headerBytes[slot] = p.headerBytes;
             tcpFlags[slot] = p.tcpFlags;
             tcpWindow[slot] = p.tcpWindow;
@@ -75,6 +78,7 @@ public final class FlowTable {
         /** The parked packet of {@code slot}, as a packet to replay (its key is not needed by the update). */
         FlowPacket parked(int slot) {
             replay.length = length[slot];
+            replay.normLength = normLength[slot];
             replay.headerBytes = headerBytes[slot];
             replay.tcpFlags = tcpFlags[slot];
             replay.tcpWindow = tcpWindow[slot];

@@ -80,7 +80,7 @@ public final class FlowUpdater {
         if (Long.compareUnsigned(iat, U32_MAX) > 0) {
             iat = U32_MAX;
         }
-        runningAdd(f, RUN_LEN, length << 16, n);
+        runningAdd(f, RUN_LEN, p.normLength << 16, n);
         runningAdd(f, RUN_IAT, iat << 16, n);
         runningAdd(f, RUN_DIR, d == FWD ? 1L << 16 : 0, n);
         if (Long.compareUnsigned(now, flowLast) > 0) {

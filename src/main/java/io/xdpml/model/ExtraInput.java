@@ -11,7 +11,7 @@ public enum ExtraInput {
     PROTOCOL("protocol", "transport protocol of the flow key"),
     INITIATOR_PORT("initiator_port", "TCP/UDP port of the initiator (0 without one)"),
     RESPONDER_PORT("responder_port", "TCP/UDP port of the responder (0 without one)"),
-    PACKET_LENGTH("packet_length", "frame length of this packet"),
+    PACKET_LENGTH("packet_length", "normalised length of this packet: 14 + its IP length (docs/flows.md)"),
     PACKET_FORWARD("packet_forward", "1 if this packet comes from the initiator, else 0");
 
     private final String inputName;

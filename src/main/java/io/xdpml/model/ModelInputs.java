@@ -74,8 +74,9 @@ public final class ModelInputs {
 
     /**
      * Fills {@code out[0..COUNT)} for a packet that has just updated flow state {@code state}
-     * (key {@code key}, {@link io.xdpml.flow.FlowLayout} layouts), of frame length {@code length},
-     * sent by endpoint a when {@code fromA}.
+     * (key {@code key}, {@link io.xdpml.flow.FlowLayout} layouts), of normalised length
+     * {@code length} ({@link io.xdpml.flow.FlowPacket#normLength()}), sent by endpoint a when
+     * {@code fromA}.
      */
     public static void compute(MemorySegment state, MemorySegment key, long length, boolean fromA, long[] out) {
         for (FlowFeature f : FEATURES) {

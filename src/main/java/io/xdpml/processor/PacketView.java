@@ -111,7 +111,7 @@ public final class PacketView {
             return null;
         }
         if (!inputsReady) {
-            ModelInputs.compute(flowState, flowPacket.key(), flowPacket.length(), flowPacket.fromA(), inputs);
+            ModelInputs.compute(flowState, flowPacket.key(), flowPacket.normLength(), flowPacket.fromA(), inputs);
             inputsReady = true;
         }
         return inputs;

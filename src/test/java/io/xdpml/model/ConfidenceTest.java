@@ -141,12 +141,12 @@ class ConfidenceTest {
         state.set(io.xdpml.flow.FlowLayout.U64, io.xdpml.flow.FlowLayout.dirOffset(io.xdpml.flow.FlowLayout.FWD)
                 + io.xdpml.flow.FlowLayout.D_PACKETS, 1);
         java.lang.foreign.MemorySegment key = java.lang.foreign.MemorySegment.ofArray(new byte[io.xdpml.flow.FlowLayout.KEY_SIZE]);
-        stage.packet(state, key, 600, true);
+        stage.packet(state, key, 600, 600, true);
         assertThat(stage.lastClass()).isEqualTo(1);
         assertThat(state.get(java.lang.foreign.ValueLayout.JAVA_BYTE, io.xdpml.flow.FlowLayout.VERDICT)).isEqualTo((byte) 2);
         assertThat(io.xdpml.flow.FlowLayout.cachedConfidence(state)).isEqualTo(0.875);
         // the next packet gets the cached class with its confidence
-        stage.packet(state, key, 60, true);
+        stage.packet(state, key, 60, 60, true);
         assertThat(stage.lastClass()).isEqualTo(1);
         assertThat(stage.lastConfidence()).isEqualTo(875);
     }

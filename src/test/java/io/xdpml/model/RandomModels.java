@@ -46,7 +46,7 @@ public final class RandomModels {
                 engine.packet(framer.frameSegment(), length, r.timestampNanos());
                 if (engine.lastUpdated() != null) {
                     long[] x = new long[ModelInputs.COUNT];
-                    ModelInputs.compute(engine.lastUpdated(), engine.lastPacket().key(), engine.lastPacket().length(),
+                    ModelInputs.compute(engine.lastUpdated(), engine.lastPacket().key(), engine.lastPacket().normLength(),
                             engine.lastPacket().fromA(), x);
                     out.add(x);
                 }

@@ -45,7 +45,7 @@ public final class JavaClassifyEngine extends ForwardingFlowEngine implements Cl
             lastAction = stage.untracked();
         } else {
             FlowPacket p = flows.lastPacket();
-            lastAction = stage.packet(state, p.key(), p.length(), p.fromA());
+            lastAction = stage.packet(state, p.key(), p.length(), p.normLength(), p.fromA());
         }
     }
 

@@ -46,9 +46,11 @@ public final class ModelStage {
     }
 
     /**
-     * A packet that has just updated flow {@code state} (key {@code key}); returns the XDP action.
+     * A packet that has just updated flow {@code state} (key {@code key}), of frame length
+     * {@code length} (counted per class) and normalised length {@code normLength} (the model's
+     * {@code packet_length}, {@link io.xdpml.flow.FlowPacket#normLength()}); returns the XDP action.
      */
-    public int packet(MemorySegment state, MemorySegment key, long length, boolean fromA) {
+    public int packet(MemorySegment state, MemorySegment key, long length, long normLength, boolean fromA) {
         Deployment d = deployment;
         if (d == null) {
             return unclassified(ModelCounter.NO_MODEL);
@@ -67,7 +69,7 @@ public final class ModelStage {
             }
             cache = true;
         }
-        ModelInputs.compute(state, key, length, fromA, inputs);
+        ModelInputs.compute(state, key, normLength, fromA, inputs);
         int scored = d.model().scored(inputs);
         counters[ModelCounter.CLASSIFIED.ordinal()]++;
         if (cache) {

@@ -89,7 +89,7 @@ public final class CaptureSamples {
                             continue;
                         }
                         FlowPacket p = engine.lastPacket();
-                        ModelInputs.compute(state, p.key(), p.length(), p.fromA(), x);
+                        ModelInputs.compute(state, p.key(), p.normLength(), p.fromA(), x);
                         long total = x[fwdIdx] + x[bwdIdx];
                         probe.clear();
                         probe.put(p.key().asByteBuffer()).flip();

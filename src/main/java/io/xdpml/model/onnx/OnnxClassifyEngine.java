@@ -83,7 +83,7 @@ public final class OnnxClassifyEngine extends ForwardingFlowEngine implements Cl
             }
             cache = true;
         }
-        ModelInputs.compute(state, p.key(), p.length(), p.fromA(), inputs);
+        ModelInputs.compute(state, p.key(), p.normLength(), p.fromA(), inputs);
         predictor.clear();
         predictor.add(inputs);
         predictor.run();

@@ -84,13 +84,13 @@ class AgentConfigLoaderTest {
 
         ModelSection m = c.model();
         assertThat(m.enabled()).isTrue();
-        assertThat(m.file()).isEqualTo(MODEL.toAbsolutePath().normalize());
+        assertThat(m.file()).isEqualTo(Path.of("models/captures-wide-rf.json").toAbsolutePath().normalize());
         assertThat(m.model().classes()).containsExactly("benign", "attack");
         assertThat(m.mode()).isEqualTo(ClassifyMode.EVERY_PACKET);
         assertThat(m.actions()).containsExactly(Map.entry("attack", ModelAction.DROP), Map.entry("benign", ModelAction.PASS));
         assertThat(m.actionsByClass()).containsExactly(ModelAction.PASS, ModelAction.DROP);
         assertThat(m.defaultAction()).isEqualTo(ModelAction.COUNT);
-        assertThat(m.minConfidenceFor("attack")).isEqualTo(0.99);
+        assertThat(m.minConfidenceFor("attack")).isEqualTo(0.9);
         assertThat(m.minConfidenceFor("benign")).isZero();
 
         assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
