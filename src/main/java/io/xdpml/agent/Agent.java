@@ -317,9 +317,10 @@ public final class Agent implements AutoCloseable {
     private void announce() {
         AgentConfig c = config;
         for (Member m : members) {
-            say(String.format("running on %s: %s; %s, detectors %s, %s s windows%s", m.iface(), m.pipeline().stages(),
+            say(String.format("running on %s: %s; %s, %s, %s s windows%s", m.iface(), m.pipeline().stages(),
                     c.delivery().to() == Delivery.MIRROR ? "mirror ring, packets passed on" : "AF_XDP " + m.processor().socketMode() + " mode",
-                    String.join(",", c.detectors().enabled()), trim(c.detectors().window().toMillis() / 1000.0),
+                    c.detectors().enabled().isEmpty() ? "no detectors" : "detectors " + String.join(",", c.detectors().enabled()),
+                    trim(c.detectors().window().toMillis() / 1000.0),
                     c.mitigation().block().isZero() ? "" : ", blocking named sources for " + c.mitigation().block().toSeconds() + " s"));
         }
         if (onnxModel != null) {
