@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
+import io.xdpml.testing.Requirements;
 import io.xdpml.kernel.PacketSocket;
 import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpMode;
@@ -38,6 +39,29 @@ final class RealTools {
             }
         }
         return Files.isExecutable(Path.of("/usr/sbin", tool)) || Files.isExecutable(Path.of("/usr/bin", tool));
+    }
+
+    /** Each tool on the PATH, or the test skips saying which is missing (a failure under CI's requireKernelTests). */
+    static void requireTools(String... tools) {
+        for (String tool : tools) {
+            Requirements.require(onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install " + tool + ")");
+        }
+    }
+
+    /**
+     * The live tests' wire: a veth pair whose end {@code victimEnd} stays in {@code victim} with
+     * {@code victimAddress}, and whose end {@code outsideEnd} moves into {@code outside}, up, with
+     * each of {@code outsideAddresses} (all /24).
+     */
+    static void link(NetworkNamespace victim, String victimEnd, String victimAddress, NetworkNamespace outside, String outsideEnd,
+            List<String> outsideAddresses) throws Exception {
+        victim.createVethPair(outsideEnd, victimEnd);
+        victim.exec("ip", "link", "set", outsideEnd, "netns", outside.name());
+        victim.exec("ip", "addr", "add", victimAddress + "/24", "dev", victimEnd);
+        outside.exec("ip", "link", "set", outsideEnd, "up");
+        for (String a : outsideAddresses) {
+            outside.exec("ip", "addr", "add", a + "/24", "dev", outsideEnd);
+        }
     }
 
     /** Starts {@code command} in {@code ns}, its output (both streams) into {@code output}. */

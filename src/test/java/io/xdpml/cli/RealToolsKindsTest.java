@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -37,20 +36,12 @@ class RealToolsKindsTest {
     @Test
     void udpScanSweepAndFloodsAreBlockedWhileIperf3KeepsItsRate() throws Exception {
         TestData.assumeBpf();
-        for (String tool : List.of("hping3", "nmap", "iperf3")) {
-            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
-        }
+        RealTools.requireTools("hping3", "nmap", "iperf3");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-kinds-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-kinds");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-kvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-kout");
              AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-            victim.createVethPair("rkv0", "rkv1");
-            victim.exec("ip", "link", "set", "rkv0", "netns", outside.name());
-            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rkv1");
-            outside.exec("ip", "link", "set", "rkv0", "up");
-            for (String a : List.of(BENIGN, UDP_SCANNER, SWEEPER, UDP_FLOODER, ICMP_FLOODER)) {
-                outside.exec("ip", "addr", "add", a + "/24", "dev", "rkv0");
-            }
+            RealTools.link(victim, "rkv1", VICTIM, outside, "rkv0", List.of(BENIGN, UDP_SCANNER, SWEEPER, UDP_FLOODER, ICMP_FLOODER));
             outside.exec("ip", "route", "add", "10.98.0.0/24", "via", VICTIM); // the sweep's targets, behind the victim
 
             StringWriter out = new StringWriter();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -44,20 +43,12 @@ class RealToolsMitigationTest {
     @Test
     void hping3FloodAndNmapScanAreBlockedWhileIperf3KeepsFlowing() throws Exception {
         TestData.assumeBpf();
-        for (String tool : List.of("hping3", "nmap", "iperf3")) {
-            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
-        }
+        RealTools.requireTools("hping3", "nmap", "iperf3");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-tools-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-tools");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-vic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-out");
              AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-            victim.createVethPair("rtv0", "rtv1");
-            victim.exec("ip", "link", "set", "rtv0", "netns", outside.name());
-            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rtv1");
-            outside.exec("ip", "link", "set", "rtv0", "up");
-            outside.exec("ip", "addr", "add", FLOODER + "/24", "dev", "rtv0");
-            outside.exec("ip", "addr", "add", BENIGN + "/24", "dev", "rtv0");
-            outside.exec("ip", "addr", "add", SCANNER + "/24", "dev", "rtv0");
+            RealTools.link(victim, "rtv1", VICTIM, outside, "rtv0", List.of(FLOODER, BENIGN, SCANNER));
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,20 +30,12 @@ class RealToolsModelTest {
     @Test
     void theShippedForestDropsASynScanInXdpWhileIperf3KeepsItsRate() throws Exception {
         TestData.assumeBpf();
-        for (String tool : List.of("nmap", "iperf3")) {
-            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install nmap iperf3)");
-        }
+        RealTools.requireTools("nmap", "iperf3");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-model-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-model-live");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-mvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-mout");
              AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-            victim.createVethPair("rmv0", "rmv1");
-            victim.exec("ip", "link", "set", "rmv0", "netns", outside.name());
-            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rmv1");
-            outside.exec("ip", "link", "set", "rmv0", "up");
-            for (String a : List.of(BENIGN, SCANNER)) {
-                outside.exec("ip", "addr", "add", a + "/24", "dev", "rmv0");
-            }
+            RealTools.link(victim, "rmv1", VICTIM, outside, "rmv0", List.of(BENIGN, SCANNER));
             Path config = dir.resolve("agent.yaml");
             Files.writeString(config, """
                     interfaces: [rmv1]

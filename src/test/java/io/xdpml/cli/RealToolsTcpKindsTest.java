@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
-import io.xdpml.testing.Requirements;
 import io.xdpml.testing.TestData;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -32,20 +31,12 @@ class RealToolsTcpKindsTest {
     @Test
     void anAckScanIsBlockedWhileIperf3KeepsItsRate() throws Exception {
         TestData.assumeBpf();
-        for (String tool : List.of("hping3", "nmap", "iperf3")) {
-            Requirements.require(RealTools.onPath(tool), tool + " not installed (scripts/setup installs it: apt-get install hping3 nmap iperf3)");
-        }
+        RealTools.requireTools("hping3", "nmap", "iperf3");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-tcpkinds-" + ProcessHandle.current().pid());
         Path dir = Files.createTempDirectory("xdpml-tcpkinds");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-tvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-tout");
              AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-            victim.createVethPair("rav0", "rav1");
-            victim.exec("ip", "link", "set", "rav0", "netns", outside.name());
-            victim.exec("ip", "addr", "add", VICTIM + "/24", "dev", "rav1");
-            outside.exec("ip", "link", "set", "rav0", "up");
-            for (String a : List.of(BENIGN, ACK_SCANNER)) {
-                outside.exec("ip", "addr", "add", a + "/24", "dev", "rav0");
-            }
+            RealTools.link(victim, "rav1", VICTIM, outside, "rav0", List.of(BENIGN, ACK_SCANNER));
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
