@@ -21,6 +21,23 @@ volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
 /* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
 volatile const __u8 cfg_bench_new_flows = 0;
+
+#ifdef XDPML_BENCH_MODELS
+/*
+ * For measuring only (xdp_pipeline_bench.bpf.c): where the flow stage stops, to take its time apart
+ * (issue 14, item 1). 0 the whole stage; 1 at its entry (the program's frame, the parse and the
+ * tail call into the second unit before it); 2 after the key is built; 3 after the clock is read;
+ * 4 after the flow is found (not updated); 5 after the update (no counters, no records).
+ */
+volatile const __u8 cfg_bench_flow_cut = 0;
+#define XDPML_FLOW_CUT(n, r) \
+	do { \
+		if (cfg_bench_flow_cut == (n)) \
+			return (r); \
+	} while (0)
+#else
+#define XDPML_FLOW_CUT(n, r) do { } while (0)
+#endif
 /*
  * Admission. 0: every flow enters the table at its first packet. A power of two N: a flow's first
  * packet is parked in one of N probation slots (by key hash) and the flow enters the table at its
@@ -110,14 +127,18 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 							   struct xdpml_flow_key *key, struct xdpml_flow_packet *pkt,
 							   int *dir, __u64 *clock)
 {
+	XDPML_FLOW_CUT(1, NULL);
 	if (xdpml_flow_key_of(ctx, s, key, pkt) < 0) {
 		xdpml_flow_count(XDPML_FC_NOT_IP);
 		return NULL;
 	}
 	if (cfg_bench_new_flows)
 		key->vni = bpf_get_prandom_u32();
+	XDPML_FLOW_CUT(2, NULL);
 	__u64 now = xdpml_now_once(clock);
+	XDPML_FLOW_CUT(3, NULL);
 	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
+	XDPML_FLOW_CUT(4, NULL);
 	struct xdpml_probation *first = 0;
 	if (!f) {
 		if (cfg_probation_slots) {
@@ -157,6 +178,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 		xdpml_flow_count(XDPML_FC_PROMOTED);
 	}
 	*dir = xdpml_flow_update(f, pkt, now);
+	XDPML_FLOW_CUT(5, f);
 	xdpml_flow_count(XDPML_FC_PACKETS);
 
 	__u8 cl = f->closing;

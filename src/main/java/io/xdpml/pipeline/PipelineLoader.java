@@ -187,6 +187,10 @@ public final class PipelineLoader {
             if (name.startsWith("flow-new")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
+            int flowCut = FLOW_CUTS.indexOf(name) + 1;
+            if (flowCut > 0) {
+                obj.setConstant("cfg_bench_flow_cut", flowCut);
+            }
             if (name.endsWith("-coarse")) {
                 obj.setConstant("cfg_coarse_clock", 1);
             }
@@ -237,6 +241,10 @@ public final class PipelineLoader {
         }
     }
 
+    /** The bench pipelines that cut the flow stage short, in the order of cfg_bench_flow_cut 1 to 5 (flow_stage.h). */
+    static final java.util.List<String> FLOW_CUTS = java.util.List.of("flow-to-entry", "flow-to-key", "flow-to-clock", "flow-to-lookup",
+            "flow-to-update");
+
     /** cfg_bench_trees of model_bench.h: 1 the compiled benchmark tree, 2 the compiled forest, 3 packed. */
     public static final int BENCH_TREES_COMPILED_DT = 1;
     public static final int BENCH_TREES_COMPILED_RF = 2;
@@ -254,6 +262,11 @@ public final class PipelineLoader {
         }
         if (name.endsWith("-packed-branch")) {
             obj.setConstant("cfg_bench_packed_branch", 1);
+        }
+        if (FLOW_CUTS.contains(name)) {
+            // no model: its paths are never taken, but the verifier follows the object's model
+            // programs too; the packed form keeps them within its limit (as for the MLP below)
+            obj.setConstant("cfg_bench_trees", BENCH_TREES_PACKED);
         }
         if (name.equals("mlp-layers") || name.equals("mlp-inline")) {
             obj.setConstant("cfg_bench_mlp", name.equals("mlp-layers") ? 1 : 2);

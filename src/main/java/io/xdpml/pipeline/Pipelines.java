@@ -148,6 +148,18 @@ public final class Pipelines {
                 + BENCH_PROBATION_SLOTS + " probation slots), one existing flow", null));
         add(new Pipeline("flow-new-probation", flow, "benchmark only: a new flow every packet, admission at the second packet ("
                 + BENCH_PROBATION_SLOTS + " probation slots): every packet is parked, none enters the flow table", null));
+        // where flow's time goes (issue 14, item 1): the stage cut short at successive points
+        // (flow_stage.h, cfg_bench_flow_cut; the benchmark build of the program)
+        add(new Pipeline("flow-to-entry", flow, "benchmark only: the flow pipeline up to the flow stage's entry (the parse, the"
+                + " tail call into the second unit)", null, BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-to-key", flow, "benchmark only: flow-to-entry + the flow key built from the packet", null,
+                BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-to-clock", flow, "benchmark only: flow-to-key + the clock read", null, BenchSetup.NONE,
+                PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-to-lookup", flow, "benchmark only: flow-to-clock + the flow found in the table (not updated)", null,
+                BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-to-update", flow, "benchmark only: flow-to-lookup + the flow's features updated (no counters,"
+                + " no records)", null, BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("classify", classify,
                 "parse, flow, then the deployed model (tree, forest or MLP) and its per-class actions (docs/classifier.md)", null));
         add(new Pipeline("dt", classify, "benchmark: classify every packet with a complete depth-10 tree", new BenchModel("dt", false)));
