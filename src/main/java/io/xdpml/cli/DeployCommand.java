@@ -9,7 +9,6 @@ import io.xdpml.kernel.XdpAttachment;
 import io.xdpml.kernel.XdpLink;
 import io.xdpml.kernel.XdpMode;
 import io.xdpml.model.classify.ClassAction;
-import io.xdpml.model.quantized.IntegerModel;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelCounter;
@@ -168,25 +167,7 @@ final class DeployCommand implements Callable<Integer> {
             }
             a[c] = ClassAction.parse(s.substring(eq + 1));
         }
-        int[] min = new int[m.classes().size()];
-        for (String s : minConfidence) {
-            int eq = s.indexOf('=');
-            int c = eq < 0 ? -1 : m.classes().indexOf(s.substring(0, eq));
-            if (c < 0) {
-                throw new IllegalArgumentException("--min-confidence wants CLASS=C with a class of the model " + m.classes() + ", not '" + s + "'");
-            }
-            double v;
-            try {
-                v = Double.parseDouble(s.substring(eq + 1));
-            } catch (NumberFormatException e) {
-                v = Double.NaN;
-            }
-            if (!(v >= 0 && v <= 1)) {
-                throw new IllegalArgumentException("--min-confidence: '" + s.substring(eq + 1) + "' is not a number 0 to 1");
-            }
-            min[c] = (int) Math.round(v * IntegerModel.CONFIDENCE_MAX);
-        }
-        return new Deployment(m.integerModel(), cm, a, min);
+        return new Deployment(m.integerModel(), cm, a, ConfidenceOption.parse(minConfidence, m.classes(), "--min-confidence"));
     }
 
     private void run(PrintWriter out, ClassifierProgram classifier, ModelFile m) throws InterruptedException {

@@ -6,7 +6,6 @@ import io.xdpml.model.data.SampleMode;
 import io.xdpml.model.data.TrainingData;
 import io.xdpml.model.eval.Classifier;
 import io.xdpml.model.eval.ConfidenceReport;
-import io.xdpml.model.quantized.IntegerModel;
 import io.xdpml.model.eval.MetricsReport;
 import io.xdpml.model.eval.ModelEvaluation;
 import io.xdpml.kernel.BpfSupport;
@@ -30,8 +29,9 @@ import picocli.CommandLine.Spec;
             + " confusion matrix, per sample and per flow, for the float model and the integer model the kernel runs.",
             "--json prints one object: the quantized model's metrics at the top (macro_f1, weighted_f1, accuracy,"
             + " per_class, confusion), per_flow, and every engine under engines.",
-            "--confidence C adds what the model's actions would do at that threshold (a class's action only at"
-            + " confidence C or more, below: to Java): per class recall, false positive rate and samples sent to Java,"
+            "--confidence C (every class) or CLASS=C (one class; repeat it) adds what the model's actions would do at"
+            + " those thresholds, as the agent's model.min-confidence (a class's action only at its confidence or more,"
+            + " below: to Java; a class not named: 0): per class recall, false positive rate and samples sent to Java,"
             + " and per data file the attack recall and benign false positive rate (the first class is the benign one);"
             + " with --kernel, whether the kernel gives every sample the same class and confidence as Java."})
 final class EvalCommand implements Callable<Integer> {
@@ -53,8 +53,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
-    @Option(names = "--confidence", paramLabel = "C", description = "also report at this confidence threshold, 0 to 1")
-    Double confidence;
+    @Option(names = "--confidence", paramLabel = "C|CLASS=C", description = "also report at this confidence threshold, 0 to 1:"
+            + " for every class, or CLASS=C for one (repeatable)")
+    List<String> confidence;
 
     @Option(names = "--kernel", description = "also run the integer model in the kernel (xdpml_model_eval through BPF_PROG_TEST_RUN, "
             + "engine 'kernel'); needs root")
@@ -70,9 +71,7 @@ final class EvalCommand implements Callable<Integer> {
         JsonNode prov = m.provenance();
         String modeText = mode != null ? mode : prov.path("mode").asText("packet");
         SampleMode sampleMode = SampleMode.parse(modeText);
-        if (confidence != null && !(confidence >= 0 && confidence <= 1)) {
-            throw new IllegalArgumentException("--confidence must be 0 to 1, not " + confidence);
-        }
+        int[] thresholds = confidence == null ? null : ConfidenceOption.parse(confidence, m.classes(), "--confidence");
         Dataset d = load(data, m, sampleMode);
         Map<String, Classifier> engines = ModelEvaluation.standardEngines(m);
         engines.putAll(extraEngines);
@@ -90,11 +89,10 @@ final class EvalCommand implements Callable<Integer> {
         long kernelSame = -1;
         try {
             ev = ModelEvaluation.run(d, engines);
-            if (confidence != null) {
-                int threshold = (int) Math.round(confidence * IntegerModel.CONFIDENCE_MAX);
-                all = ConfidenceReport.of("all", d, m.integerModel(), threshold);
+            if (thresholds != null) {
+                all = ConfidenceReport.of("all", d, m.integerModel(), thresholds);
                 for (Path f : TrainingData.expand(data)) {
-                    perFile.add(ConfidenceReport.of(f.getFileName().toString(), load(List.of(f), m, sampleMode), m.integerModel(), threshold));
+                    perFile.add(ConfidenceReport.of(f.getFileName().toString(), load(List.of(f), m, sampleMode), m.integerModel(), thresholds));
                 }
                 if (k != null) {
                     kernelSame = 0;
@@ -125,7 +123,8 @@ final class EvalCommand implements Callable<Integer> {
             o.printf("model %s: %s, classes %s, inputs %s%n", model, m.kind().id(), m.classes(), m.inputs());
             o.print(ev.text());
             if (all != null) {
-                o.printf("%nat confidence >= %s (a class's action taken; below: to Java), the integer model:%n", confidence);
+                o.printf("%nat confidence %s (a class's action taken at its threshold or more; below: to Java), the integer model:%n",
+                        String.join(" ", confidence));
                 o.print(all.classTable());
                 o.printf("%n%-48s %9s %12s %12s%n", "data", "samples", "atk recall", "benign fpr");
                 perFile.forEach(r -> o.println(r.line()));

@@ -83,6 +83,38 @@ class ModelCliTest {
         assertThat(c.get("per_file").get(0).get("attack_recall").isNull()).isTrue();
     }
 
+    /**
+     * {@code eval --confidence attack=0.9}, a threshold for one class as the agent's min-confidence
+     * sets it: attack recall and benign false positive rate as with 0.9 for every class (both count
+     * attack calls only), but no benign call goes to Java; a class the model lacks is refused.
+     */
+    @Test
+    void evalTakesAThresholdPerClass() throws Exception {
+        String ftp = TestData.capture("benign/ndpi-ftp.pcap").toString();
+        String scan = TestData.capture("attack/ndpi-synscan.pcap").toString();
+        JsonNode every = confidenceOf(CliHarness.run("eval", "--model", "models/captures-rf.json", "--data", ftp, scan, "--labels",
+                "models/labels-shared.rules", "--confidence", "0.9", "--json"));
+        JsonNode attackOnly = confidenceOf(CliHarness.run("eval", "--model", "models/captures-rf.json", "--data", ftp, scan, "--labels",
+                "models/labels-shared.rules", "--confidence", "attack=0.9", "--json"));
+        assertThat(attackOnly.get("threshold").get("benign").asDouble()).isZero();
+        assertThat(attackOnly.get("threshold").get("attack").asDouble()).isEqualTo(0.9);
+        assertThat(attackOnly.get("attack_recall").asDouble()).isEqualTo(every.get("attack_recall").asDouble());
+        assertThat(attackOnly.get("benign_fpr").asDouble()).isEqualTo(every.get("benign_fpr").asDouble());
+        assertThat(every.get("per_class").get("benign").get("to_java").asLong()).as("benign calls below 0.9").isPositive();
+        assertThat(attackOnly.get("per_class").get("benign").get("to_java").asLong()).isZero();
+        assertThat(attackOnly.get("per_class").get("attack").get("to_java").asLong())
+                .isEqualTo(every.get("per_class").get("attack").get("to_java").asLong());
+        CliHarness.Result bad = CliHarness.run("eval", "--model", "models/captures-rf.json", "--data", ftp, "--labels",
+                "models/labels-shared.rules", "--confidence", "flood=0.9");
+        assertThat(bad.code()).isNotZero();
+        assertThat(bad.err()).contains("--confidence: no class 'flood' in the model (classes: [benign, attack])");
+    }
+
+    private static JsonNode confidenceOf(CliHarness.Result r) throws Exception {
+        assertThat(r.code()).as(r.err()).isZero();
+        return new ObjectMapper().readTree(r.out()).get("confidence");
+    }
+
     @Test
     void evalWithKernelGivesEveryPacketJavasClassAndConfidence() {
         TestData.assumeBpf();

@@ -8,14 +8,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a model's actions would do at a confidence threshold: a class's action is taken only when
- * the model gives that class with at least {@code threshold} thousandths (below, the packet goes
- * to Java instead). Per class: the share of its samples acted on as that class (recall) and the
+ * What a model's actions would do at confidence thresholds: a class's action is taken only when
+ * the model gives that class with at least its threshold, in thousandths (below, the packet goes
+ * to Java instead), as the agent's {@code model.min-confidence} does. Per class: the share of its samples acted on as that class (recall) and the
  * share of the other samples wrongly acted on as it (false positive rate); with the first class
  * as the benign one, the attack recall (an attack sample acted on as any attack class) and the
  * benign false positive rate (a benign sample acted on as any attack class). Counts, not
  * averages: each capture's row is exact.
  *
+ * @param thresholds  per class: its threshold, thousandths
  * @param support     samples per true class
  * @param actedRight  per class: samples of it acted on as it
  * @param actedWrong  per class: samples of other classes acted on as it
@@ -24,11 +25,11 @@ import java.util.Locale;
  * @param attacksCaught those acted on as any class but the first
  * @param benignFlagged samples of the first class acted on as another class
  */
-public record ConfidenceReport(String name, List<String> classes, int threshold, long[] support, long[] actedRight,
+public record ConfidenceReport(String name, List<String> classes, int[] thresholds, long[] support, long[] actedRight,
                                long[] actedWrong, long[] deferred, long attacks, long attacksCaught, long benignFlagged) {
 
-    /** The Java integer model on every sample of {@code d} at {@code threshold} thousandths. */
-    public static ConfidenceReport of(String name, Dataset d, IntegerModel model, int threshold) {
+    /** The Java integer model on every sample of {@code d}, class c at {@code thresholds[c]} thousandths. */
+    public static ConfidenceReport of(String name, Dataset d, IntegerModel model, int[] thresholds) {
         int k = d.classes().size();
         long[] support = new long[k];
         long[] right = new long[k];
@@ -41,7 +42,7 @@ public record ConfidenceReport(String name, List<String> classes, int threshold,
             int truth = d.label(i);
             int scored = model.scored(d.inputs(i));
             int cls = IntegerModel.classOf(scored);
-            boolean acted = IntegerModel.confidenceOf(scored) >= threshold;
+            boolean acted = IntegerModel.confidenceOf(scored) >= thresholds[cls];
             support[truth]++;
             if (!acted) {
                 deferred[cls]++;
@@ -59,7 +60,7 @@ public record ConfidenceReport(String name, List<String> classes, int threshold,
                 flagged++;
             }
         }
-        return new ConfidenceReport(name, d.classes(), threshold, support, right, wrong, deferred, attacks, caught, flagged);
+        return new ConfidenceReport(name, d.classes(), thresholds.clone(), support, right, wrong, deferred, attacks, caught, flagged);
     }
 
     public long samples() {
@@ -96,11 +97,11 @@ public record ConfidenceReport(String name, List<String> classes, int threshold,
 
     /** The per-class table. */
     public String classTable() {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-16s %9s %10s %10s %10s%n", "class", "support", "recall", "fpr",
-                "to java"));
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-16s %9s %9s %10s %10s %10s%n", "class", "threshold", "support",
+                "recall", "fpr", "to java"));
         for (int c = 0; c < classes.size(); c++) {
-            b.append(String.format(Locale.ROOT, "%-16s %9d %10s %10s %10d%n", classes.get(c), support[c], percent(recall(c)),
-                    percent(falsePositiveRate(c)), deferred[c]));
+            b.append(String.format(Locale.ROOT, "%-16s %9.3f %9d %10s %10s %10d%n", classes.get(c), thresholds[c] / 1000.0, support[c],
+                    percent(recall(c)), percent(falsePositiveRate(c)), deferred[c]));
         }
         return b.toString();
     }
@@ -112,13 +113,21 @@ public record ConfidenceReport(String name, List<String> classes, int threshold,
     public ObjectNode json() {
         ObjectNode o = new ObjectMapper().createObjectNode();
         o.put("name", name);
-        o.put("threshold", threshold / 1000.0);
+        if (java.util.Arrays.stream(thresholds).distinct().count() == 1) {
+            o.put("threshold", thresholds[0] / 1000.0);
+        } else {
+            ObjectNode t = o.putObject("threshold");
+            for (int c = 0; c < classes.size(); c++) {
+                t.put(classes.get(c), thresholds[c] / 1000.0);
+            }
+        }
         o.put("samples", samples());
         putRate(o, "attack_recall", attackRecall());
         putRate(o, "benign_fpr", benignFalsePositiveRate());
         ObjectNode per = o.putObject("per_class");
         for (int c = 0; c < classes.size(); c++) {
             ObjectNode p = per.putObject(classes.get(c));
+            p.put("threshold", thresholds[c] / 1000.0);
             p.put("support", support[c]);
             putRate(p, "recall", recall(c));
             putRate(p, "fpr", falsePositiveRate(c));
