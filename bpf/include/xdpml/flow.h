@@ -184,8 +184,8 @@ static __always_inline __u64 xdpml_us_between(__u64 earlier, __u64 now)
  */
 struct xdpml_flow_packet {
 	__u32 length;       /* frame length */
-	__u32 norm_length;  /* 14 + the innermost IP packet's length (below) */
-	__u32 header_bytes; /* innermost IP header to the end of the transport header */
+	__u16 norm_length;  /* 14 + the innermost IP packet's length (below); at most 65535 */
+	__u16 header_bytes; /* innermost IP header to the end of the transport header (< 4,200) */
 	__u8 tcp_flags;     /* 0 unless TCP */
 	__u8 from_a;        /* the packet's source is endpoint a */
 	__u16 tcp_window;
@@ -284,7 +284,8 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	__u32 stated = key->ip_version == 4 ? ((__u32)ip[2] << 8 | ip[3]) : ((__u32)ip[4] << 8 | ip[5]) + 40;
 	if (key->ip_version == 6 && stated == 40)
 		stated = rest;
-	p->norm_length = 14 + (stated < rest ? stated : rest);
+	__u32 norm = 14 + (stated < rest ? stated : rest);
+	p->norm_length = norm > 0xffff ? 0xffff : norm; /* 16 bits: a probation slot stays one cache line */
 	p->tcp_flags = 0;
 	p->tcp_window = 0;
 	if (s->l4_off) {

@@ -70,6 +70,8 @@ struct xdpml_probation {
 	struct xdpml_flow_packet pkt;
 	__u64 time_ns;
 };
+/* One cache line a slot: under a spoofed flood every packet writes one (docs/flows.md, "Admission") */
+_Static_assert(sizeof(struct xdpml_probation) == 64, "a probation slot is one cache line");
 
 /* Shared by the CPUs (a flow's two directions may arrive on two): a slot two CPUs write at once
  * may mix two first packets, a rare inexact start of one flow, never a crash. */

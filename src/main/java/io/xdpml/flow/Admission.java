@@ -4,7 +4,7 @@ import io.xdpml.kernel.BpfObject;
 
 /**
  * Admission to the kernel's flow table (docs/flows.md, "Admission"): with probation slots, a
- * flow's first packet waits in a slot ({@code xdpml_probation}, 72 bytes each) and the flow enters
+ * flow's first packet waits in a slot ({@code xdpml_probation}, 64 bytes each) and the flow enters
  * the table at its second packet. Set before load, like every switch of the flow stage.
  */
 public final class Admission {

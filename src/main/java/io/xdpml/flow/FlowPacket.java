@@ -125,7 +125,7 @@ public final class FlowPacket {
         if (version == 6 && stated == 40) {
             stated = rest;
         }
-        return 14 + Math.min(stated, rest);
+        return Math.min(14 + Math.min(stated, rest), 0xffff); // 16 bits in the kernel's xdpml_flow_packet
     }
 
     /** Frame length of the last packet. */
