@@ -56,7 +56,7 @@ final class DeployCommand implements Callable<Integer> {
     List<String> actions = List.of();
 
     @Option(names = "--min-confidence", paramLabel = "CLASS=C", description = "a class's action only at confidence C (0 to 1) or"
-        + " more; below, the packet goes to the AF_XDP socket (xsk) instead (repeatable; default 0)")
+        + " more; below, the packet goes to the AF_XDP socket (xsk) instead (repeatable; C alone: every class; default 0)")
     List<String> minConfidence = List.of();
 
     @Option(names = "--default-action", defaultValue = "pass", description = "pass or drop: packets without a class and of 'count' classes (default: ${DEFAULT-VALUE})")
