@@ -179,7 +179,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 				last_result.sampled = chosen;
 			if (chosen) {
 				int delivered = 0;
-				int r = xdpml_deliver_stage(ctx, c, dc, s, pk->keyed ? &pk->key : 0, verdict, &pk->clock, &delivered);
+				int r = xdpml_deliver_stage(ctx, c, dc, s, &pk->key, pk->keyed, verdict, &pk->clock, &delivered);
 				if (cfg_record_result)
 					last_result.delivered = delivered;
 				if (r == XDP_REDIRECT)
@@ -201,25 +201,39 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	const struct xdpml_parse_summary *s = &c->scratch.s;
 
-	/* flow */
+	/* flow: a flow whose class is cached and current (model_stage.h) skips its timing statistics */
 	struct xdpml_flow *f = 0;
 	struct xdpml_flow_packet pkt;
 	int dir = 0;
+	const struct xdpml_model *cached_by = 0;
+	__u32 cached_scored = 0;
+	int cached = 0;
 	if (cfg_flow) {
-		__builtin_memset(&pk->key, 0, sizeof(pk->key));
-		f = xdpml_flow_stage(ctx, s, &pk->key, &pkt, &dir, &pk->clock);
+		struct xdpml_flow *found; /* xdpml_flow_lookup writes every byte of pk->key */
+		if (xdpml_flow_lookup(ctx, s, &pk->key, &pkt, &found) == 0) {
+			if (cfg_model && found) {
+				cached_by = xdpml_model_cached(found, pk->word, &cached_scored);
+				cached = cached_by != 0;
+			}
+			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock);
+			if (!cached) /* gone idle: one state for the verifier to follow on, not two */
+				cached_by = 0;
+		}
 		if (f) {
 			pk->keyed = 1;
 			pk->flow_sampled = f->sampled;
 		}
 	}
 
-	/* model */
+	/* model: the cached class, or the model run */
 	int outcome = XDPML_NO_CLASS;
 	struct xdpml_model_scratch *ms = 0;
 	if (cfg_model) {
 		ms = xdpml_scratch();
-		if (f && ms)
+		if (f && ms && cached && cached_by)
+			outcome = xdpml_model_cached_outcome(cached_by, cached_scored, f, &pk->key, ms, pkt.length,
+							     pkt.norm_length, dir);
+		else if (f && ms)
 			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, pkt.norm_length, dir, pk->word);
 		else
 			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */

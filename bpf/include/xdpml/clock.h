@@ -34,4 +34,18 @@ static __always_inline __u64 xdpml_now_once(__u64 *now)
 	return *now;
 }
 
+/*
+ * A time that may be a tick behind (bpf_ktime_get_coarse_ns, the same clock), for what needs no
+ * precision: the packet's time if a stage already read it (*now), else the coarse clock, not kept
+ * in *now (a later stage that needs precision reads its own).
+ */
+static __always_inline __u64 xdpml_now_coarse(const __u64 *now)
+{
+	if (*now)
+		return *now;
+	if (cfg_test_clock)
+		return test_clock_ns;
+	return bpf_ktime_get_coarse_ns();
+}
+
 #endif

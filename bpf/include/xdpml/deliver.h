@@ -162,10 +162,12 @@ static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u
 /*
  * The deliver stage for a chosen packet: XDP_REDIRECT when an AF_XDP socket took it, else -1
  * (the packet goes on: mirrored, capped, or no socket). *delivered: it or its copy reached Java's
- * ring. key: the packet's flow key when the flow stage made one, else NULL (made here for the hash).
+ * ring. key: per-CPU memory holding the packet's flow key when keyed (the flow stage made one),
+ * else where one is made here for the hash (map memory, not the stack: the verifier then follows
+ * one state on from the key's IPv4 and IPv6 forms, not two).
  */
 static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, const struct xdpml_deliver_config *dc,
-					       const struct xdpml_parse_summary *s, const struct xdpml_flow_key *key,
+					       const struct xdpml_parse_summary *s, struct xdpml_flow_key *key, int keyed,
 					       __u16 verdict, __u64 *clock, int *delivered)
 {
 	*delivered = 0;
@@ -180,15 +182,9 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 	}
 	__u32 hash = 0;
 	if (cfg_metadata || cfg_mirror) {
-		if (key) {
+		struct xdpml_flow_packet pkt;
+		if (keyed || xdpml_flow_key_of(ctx, s, key, &pkt) == 0)
 			hash = xdpml_flow_hash(key);
-		} else {
-			struct xdpml_flow_key k;
-			struct xdpml_flow_packet pkt;
-			__builtin_memset(&k, 0, sizeof(k));
-			if (xdpml_flow_key_of(ctx, s, &k, &pkt) == 0)
-				hash = xdpml_flow_hash(&k);
-		}
 	}
 	if (cfg_mirror) {
 		*delivered = xdpml_mirror_packet(ctx, c, hash, s, verdict, queue);

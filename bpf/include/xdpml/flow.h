@@ -44,7 +44,9 @@ struct xdpml_flow_dir {
 	__u32 iat_min_us;
 	__u32 iat_max_us;
 	__u16 init_window;  /* TCP window of this direction's first packet */
-	__u16 pad[3];
+	__u16 pad;
+	__u32 untimed;      /* packets (a direction's first excepted) not in its intervals: counted while
+			       the flow's class was cached (xdpml_flow_update_cached); saturating */
 };
 
 /* Running mean and mean absolute deviation, Q16.16 (Hara & Sasabe's per-flow statistics). */
@@ -53,7 +55,7 @@ struct xdpml_running {
 	__s64 mad;
 };
 
-/* The per-flow state. 296 bytes. */
+/* The per-flow state. 304 bytes. */
 struct xdpml_flow {
 	__u64 first_ns;
 	__u64 last_ns;
@@ -72,6 +74,8 @@ struct xdpml_flow {
 	__u8 verdict;                 /* cached class + 1 (xdp_classify, flow mode); 0: none */
 	__u32 verdict_gen;            /* bits 0-21: the generation of the model that gave it; 22-31: its confidence (model_stage.h) */
 	__u64 exported_ns;            /* time of the last active-timeout record, 0: none yet */
+	__u64 untimed;                /* packets (the first excepted) not in the flow's intervals nor its
+					 running statistics: counted while its class was cached */
 };
 
 #define XDPML_CLOSE_FIN_FWD 1
@@ -92,8 +96,8 @@ enum xdpml_flow_reason {
 };
 
 /*
- * A flow record in the ring buffer. 360 bytes.
- *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (296)
+ * A flow record in the ring buffer. 368 bytes.
+ *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (304)
  */
 struct xdpml_flow_record {
 	__u64 time_ns; /* packet time when emitted */
@@ -117,6 +121,7 @@ enum xdpml_flow_counter {
 	XDPML_FC_SAMPLED_FLOW,   /* packets of flows sampled 1-in-N by key hash */
 	XDPML_FC_PARKED,         /* first packets parked in a probation slot (cfg_probation_slots) */
 	XDPML_FC_PROMOTED,       /* flows admitted at their second packet, the parked one replayed */
+	XDPML_FC_CACHED,         /* packets of flows with a cached class: counted without timing statistics */
 	XDPML_FC_MAX = 16,
 };
 
@@ -160,14 +165,14 @@ static __always_inline void xdpml_running_add(struct xdpml_running *r, __s64 x, 
 	r->mad += xdpml_sdiv(d - r->mad, n);
 }
 
-/* min/max/sum/sum of squares of one more interval (us, clamped to u32) */
+/* min/max/sum/sum of squares of one more interval (us, clamped to u32); first: none before it */
 static __always_inline void xdpml_iat_add(__u64 *sum, __u64 *sum_sq, __u32 *min, __u32 *max,
-					  __u64 count_before, __u64 iat_us)
+					  int first, __u64 iat_us)
 {
 	__u32 v = iat_us > 0xffffffffULL ? 0xffffffffU : (__u32)iat_us;
 	*sum = xdpml_sat_add(*sum, v);
 	*sum_sq = xdpml_sat_add(*sum_sq, (__u64)v * v);
-	if (count_before == 1 || v < *min) /* the first interval */
+	if (first || v < *min)
 		*min = v;
 	if (v > *max)
 		*max = v;
@@ -202,39 +207,68 @@ static __always_inline int xdpml_flow_key_eq(const struct xdpml_flow_key *x, con
 	return d == 0;
 }
 
-/* Lexicographic compare of 16 address bytes as two big-endian words: -1, 0, 1. */
-static __always_inline int xdpml_addr_cmp(const __u8 *x, const __u8 *y)
+/*
+ * An address as two 64-bit words loaded from its 16 bytes (hi: bytes 0-7, lo: 8-15; little-endian
+ * loads, as everywhere here). Lexicographic compare of two, as big-endian numbers: -1, 0, 1.
+ */
+static __always_inline int xdpml_addr_words_cmp(__u64 xh, __u64 xl, __u64 yh, __u64 yl)
 {
-	__u64 x0 = __builtin_bswap64(*(__u64 *)x), y0 = __builtin_bswap64(*(__u64 *)y);
+	__u64 x0 = __builtin_bswap64(xh), y0 = __builtin_bswap64(yh);
 	if (x0 != y0)
 		return x0 < y0 ? -1 : 1;
-	__u64 x1 = __builtin_bswap64(*(__u64 *)(x + 8)), y1 = __builtin_bswap64(*(__u64 *)(y + 8));
+	__u64 x1 = __builtin_bswap64(xl), y1 = __builtin_bswap64(yl);
 	if (x1 != y1)
 		return x1 < y1 ? -1 : 1;
 	return 0;
 }
 
+/* Lexicographic compare of 16 address bytes: -1, 0, 1. */
+static __always_inline int xdpml_addr_cmp(const __u8 *x, const __u8 *y)
+{
+	return xdpml_addr_words_cmp(*(__u64 *)x, *(__u64 *)(x + 8), *(__u64 *)y, *(__u64 *)(y + 8));
+}
+
 /*
- * Puts the endpoints into the key in canonical order: endpoint a is the lower address, then the
- * lower port. Returns whether the packet's source is endpoint a.
+ * Puts the endpoints, addresses as words (xdpml_addr_words_cmp), into the key in canonical order:
+ * endpoint a is the lower address, then the lower port. Returns whether the packet's source is
+ * endpoint a. Word stores, not byte copies: the map's hash reads the key in words right after, and
+ * a word load from bytes stored one by one waits for them (store forwarding fails).
  */
+static __always_inline int xdpml_flow_key_endpoint_words(struct xdpml_flow_key *key, __u64 sh, __u64 sl, __u64 dh,
+							 __u64 dl, __u16 sport, __u16 dport)
+{
+	int c = xdpml_addr_words_cmp(sh, sl, dh, dl);
+	int from_a = c < 0 || (c == 0 && sport <= dport);
+	__u64 *a = (__u64 *)key->addr_a, *b = (__u64 *)key->addr_b;
+	__u32 *ports = (__u32 *)&key->port_a; /* port_a, port_b: one word */
+	if (from_a) {
+		a[0] = sh;
+		a[1] = sl;
+		b[0] = dh;
+		b[1] = dl;
+		*ports = (__u32)sport | (__u32)dport << 16;
+	} else {
+		a[0] = dh;
+		a[1] = dl;
+		b[0] = sh;
+		b[1] = sl;
+		*ports = (__u32)dport | (__u32)sport << 16;
+	}
+	return from_a;
+}
+
+/* xdpml_flow_key_endpoint_words with the addresses as 16 bytes each. */
 static __always_inline int xdpml_flow_key_endpoints(struct xdpml_flow_key *key, const __u8 *src, const __u8 *dst,
 						    __u16 sport, __u16 dport)
 {
-	int c = xdpml_addr_cmp(src, dst);
-	int from_a = c < 0 || (c == 0 && sport <= dport);
-	if (from_a) {
-		__builtin_memcpy(key->addr_a, src, 16);
-		__builtin_memcpy(key->addr_b, dst, 16);
-		key->port_a = sport;
-		key->port_b = dport;
-	} else {
-		__builtin_memcpy(key->addr_a, dst, 16);
-		__builtin_memcpy(key->addr_b, src, 16);
-		key->port_a = dport;
-		key->port_b = sport;
-	}
-	return from_a;
+	return xdpml_flow_key_endpoint_words(key, *(__u64 *)src, *(__u64 *)(src + 8), *(__u64 *)dst, *(__u64 *)(dst + 8),
+					     sport, dport);
+}
+
+/* An IPv4 address (4 bytes at p) as the low word of its ::ffff:a.b.c.d form (the high word is 0). */
+static __always_inline __u64 xdpml_v4_mapped_lo(const __u8 *p)
+{
+	return 0xffff0000ULL | (__u64)*(__u32 *)p << 32;
 }
 
 /*
@@ -253,26 +287,27 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	__u8 *ip = data + l3;
 	if ((void *)(ip + 20) > data_end)
 		return -1;
-	__u8 src[16] = {}, dst[16] = {};
-	__u32 l3len;
+	__u64 sh = 0, sl, dh = 0, dl; /* the addresses as words (xdpml_addr_words_cmp) */
+	__u32 l3len, version;
 	__u8 ipproto;
 	if ((ip[0] >> 4) == 4) {
-		key->ip_version = 4;
-		src[10] = src[11] = dst[10] = dst[11] = 0xff;
-		__builtin_memcpy(src + 12, ip + 12, 4);
-		__builtin_memcpy(dst + 12, ip + 16, 4);
+		version = 4;
+		sl = xdpml_v4_mapped_lo(ip + 12);
+		dl = xdpml_v4_mapped_lo(ip + 16);
 		l3len = (ip[0] & 0x0f) * 4;
 		ipproto = ip[9];
 	} else {
 		if ((void *)(ip + 40) > data_end)
 			return -1;
-		key->ip_version = 6;
-		__builtin_memcpy(src, ip + 8, 16);
-		__builtin_memcpy(dst, ip + 24, 16);
+		version = 6;
+		sh = *(__u64 *)(ip + 8);
+		sl = *(__u64 *)(ip + 16);
+		dh = *(__u64 *)(ip + 24);
+		dl = *(__u64 *)(ip + 32);
 		l3len = 40;
 		ipproto = ip[6];
 	}
-	key->protocol = s->l4_proto ? s->l4_proto : ipproto;
+	__u32 protocol = s->l4_proto ? s->l4_proto : ipproto;
 	__u16 sport = s->sport, dport = s->dport;
 	p->length = data_end - data;
 	/* The normalised length: 14 + the innermost IP packet's length by its own header (IPv4 total
@@ -281,8 +316,8 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	 * it came over: VLAN tags, padding to 60 bytes and a VXLAN outer header do not change it, so
 	 * a model's length inputs mean the same at every vantage point (docs/flows.md). */
 	__u32 rest = p->length - l3;
-	__u32 stated = key->ip_version == 4 ? ((__u32)ip[2] << 8 | ip[3]) : ((__u32)ip[4] << 8 | ip[5]) + 40;
-	if (key->ip_version == 6 && stated == 40)
+	__u32 stated = version == 4 ? ((__u32)ip[2] << 8 | ip[3]) : ((__u32)ip[4] << 8 | ip[5]) + 40;
+	if (version == 6 && stated == 40)
 		stated = rest;
 	__u32 norm = 14 + (stated < rest ? stated : rest);
 	p->norm_length = norm > 0xffff ? 0xffff : norm; /* 16 bits: a probation slot stays one cache line */
@@ -303,42 +338,23 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	} else {
 		p->header_bytes = l3len;
 	}
-	p->from_a = xdpml_flow_key_endpoints(key, src, dst, sport, dport);
-	key->vlan = 0;
+	__u32 vlan = 0;
 	if (s->vlan_depth) {
 		__u8 *tag = data + 14;
 		if ((void *)(tag + 2) > data_end)
 			return -1;
-		key->vlan = (((__u16)tag[0] << 8) | tag[1]) & 0x0fff;
+		vlan = (((__u32)tag[0] << 8) | tag[1]) & 0x0fff;
 	}
+	/* every byte of the key written, in words (xdpml_flow_key_endpoint_words says why) */
+	p->from_a = xdpml_flow_key_endpoint_words(key, sh, sl, dh, dl, sport, dport);
+	*(__u32 *)&key->protocol = protocol | version << 8 | vlan << 16; /* protocol, ip_version, vlan */
 	key->vni = s->vni;
 	return 0;
 }
 
-/*
- * Updates f with one packet at time now. f is zero for a new flow. Returns the direction.
- */
-static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct xdpml_flow_packet *p,
-					     __u64 now)
+/* A direction's counts, lengths, header bytes and last time, with one packet. */
+static __always_inline void xdpml_flow_dir_add(struct xdpml_flow_dir *s, const struct xdpml_flow_packet *p, __u64 now)
 {
-	__u64 total = f->dir[0].packets + f->dir[1].packets;
-	__u64 iat = 0; /* flow inter-arrival time, us */
-	if (total == 0) {
-		f->first_ns = now;
-		f->initiator_is_a = p->from_a;
-	} else {
-		iat = xdpml_us_between(f->last_ns, now);
-		xdpml_iat_add(&f->iat_sum_us, &f->iat_sum_sq, &f->iat_min_us, &f->iat_max_us, total, iat);
-	}
-	int d = p->from_a == f->initiator_is_a ? XDPML_FLOW_FWD : XDPML_FLOW_BWD;
-	struct xdpml_flow_dir *s = &f->dir[d & 1];
-	if (s->packets == 0) {
-		s->len_min = p->length;
-		s->init_window = p->tcp_window;
-	} else {
-		xdpml_iat_add(&s->iat_sum_us, &s->iat_sum_sq, &s->iat_min_us, &s->iat_max_us, s->packets,
-			      xdpml_us_between(s->last_ns, now));
-	}
 	s->packets++;
 	s->bytes += p->length;
 	s->len_sum_sq = xdpml_sat_add(s->len_sum_sq, (__u64)p->length * p->length);
@@ -349,8 +365,18 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 		s->len_max = p->length;
 	if (now > s->last_ns) /* times only move forward: a clock that jumps back is not idleness */
 		s->last_ns = now;
+}
 
-	__u8 fl = p->tcp_flags;
+/* A direction's first packet: its smallest length so far and its TCP window. */
+static __always_inline void xdpml_flow_dir_first(struct xdpml_flow_dir *s, const struct xdpml_flow_packet *p)
+{
+	s->len_min = p->length;
+	s->init_window = p->tcp_window;
+}
+
+/* The TCP flag counts and the close state, with one packet in direction d. */
+static __always_inline void xdpml_flow_flags_add(struct xdpml_flow *f, __u8 fl, int d)
+{
 #pragma unroll
 	for (int i = 0; i < 8; i++)
 		f->tcp_flags[i] += (fl >> i) & 1;
@@ -358,13 +384,70 @@ static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct 
 		f->closing |= d == XDPML_FLOW_FWD ? 1 : 2;
 	if (fl & 0x04)
 		f->closing |= 4;
+}
 
-	__u64 n = total + 1;
+static __always_inline int xdpml_flow_dir_of(const struct xdpml_flow *f, const struct xdpml_flow_packet *p)
+{
+	return p->from_a == f->initiator_is_a ? XDPML_FLOW_FWD : XDPML_FLOW_BWD;
+}
+
+/*
+ * Updates f with one packet at time now. f is zero for a new flow. Returns the direction.
+ * Intervals and running statistics count the packets that are not untimed (xdpml_flow_update_cached).
+ */
+static __always_inline int xdpml_flow_update(struct xdpml_flow *f, const struct xdpml_flow_packet *p,
+					     __u64 now)
+{
+	__u64 total = f->dir[0].packets + f->dir[1].packets;
+	__u64 timed = total - f->untimed; /* packets in the timing statistics so far */
+	__u64 iat = 0; /* flow inter-arrival time, us */
+	if (total == 0) {
+		f->first_ns = now;
+		f->initiator_is_a = p->from_a;
+	} else {
+		iat = xdpml_us_between(f->last_ns, now);
+		xdpml_iat_add(&f->iat_sum_us, &f->iat_sum_sq, &f->iat_min_us, &f->iat_max_us, timed == 1, iat);
+	}
+	int d = xdpml_flow_dir_of(f, p);
+	struct xdpml_flow_dir *s = &f->dir[d & 1];
+	if (s->packets == 0)
+		xdpml_flow_dir_first(s, p);
+	else
+		xdpml_iat_add(&s->iat_sum_us, &s->iat_sum_sq, &s->iat_min_us, &s->iat_max_us,
+			      s->packets - s->untimed == 1, xdpml_us_between(s->last_ns, now));
+	xdpml_flow_dir_add(s, p, now);
+	xdpml_flow_flags_add(f, p->tcp_flags, d);
+
+	__u64 n = timed + 1;
 	if (iat > 0xffffffffULL)
 		iat = 0xffffffffULL;
 	xdpml_running_add(&f->len, (__s64)p->norm_length << 16, n);
 	xdpml_running_add(&f->iat, (__s64)iat << 16, n);
 	xdpml_running_add(&f->dir_run, d == XDPML_FLOW_FWD ? (1 << 16) : 0, n);
+	if (now > f->last_ns)
+		f->last_ns = now;
+	return d;
+}
+
+/*
+ * Updates f, a flow with a cached class (model_stage.h), with one packet at time now: counts,
+ * bytes, lengths, header bytes, TCP flags, close state and last times as xdpml_flow_update does,
+ * but no interval and no running statistic (what the cache makes useless, and most of the
+ * update's cost): those stay as they were, and the packet counts as untimed. Returns the
+ * direction. docs/flows.md, "Cached flows".
+ */
+static __always_inline int xdpml_flow_update_cached(struct xdpml_flow *f, const struct xdpml_flow_packet *p,
+						    __u64 now)
+{
+	int d = xdpml_flow_dir_of(f, p);
+	struct xdpml_flow_dir *s = &f->dir[d & 1];
+	if (s->packets == 0)
+		xdpml_flow_dir_first(s, p);
+	else if (s->untimed != 0xffffffffU)
+		s->untimed++;
+	xdpml_flow_dir_add(s, p, now);
+	xdpml_flow_flags_add(f, p->tcp_flags, d);
+	f->untimed++;
 	if (now > f->last_ns)
 		f->last_ns = now;
 	return d;
@@ -406,10 +489,10 @@ static __always_inline __u64 xdpml_feat_var(__u64 sum, __u64 sum_sq, __u64 count
 	return e2 > m2 ? e2 - m2 : 0;
 }
 
-/* intervals of a direction (or the flow) with n packets: n - 1, none below two packets */
-static __always_inline __u64 xdpml_feat_intervals(__u64 packets)
+/* intervals of a direction (or the flow) with n packets, u of them untimed: n - 1 - u, none below two packets */
+static __always_inline __u64 xdpml_feat_intervals(__u64 packets, __u64 untimed)
 {
-	return packets > 1 ? packets - 1 : 0;
+	return packets > 1 + untimed ? packets - 1 - untimed : 0;
 }
 
 /*
@@ -443,16 +526,16 @@ static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *
 	XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
 	XDPML_FEAT_LOAD(f->iat_min_us);
 	XDPML_FEAT_LOAD(f->iat_max_us);
-	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total)));
-	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total)));
+	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total, f->untimed)));
+	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total, f->untimed)));
 	XDPML_FEAT_LOAD(fw->iat_min_us);
 	XDPML_FEAT_LOAD(fw->iat_max_us);
-	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets)));
-	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets)));
+	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets, fw->untimed)));
+	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets, fw->untimed)));
 	XDPML_FEAT_LOAD(bw->iat_min_us);
 	XDPML_FEAT_LOAD(bw->iat_max_us);
-	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets)));
-	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets)));
+	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets, bw->untimed)));
+	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets, bw->untimed)));
 #pragma unroll
 	for (int k = 0; k < 8; k++)
 		XDPML_FEAT_LOAD(f->tcp_flags[k]);

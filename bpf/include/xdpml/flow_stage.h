@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The flow stage of a pipeline: configuration, maps and the per-packet step shared by the entry
- * programs that track flows (xdp_flow.bpf.c, xdp_classify.bpf.c). Include it from exactly one
- * .bpf.c per object: it defines that object's flow maps and globals. Semantics: docs/flows.md.
+ * The flow stage of the pipeline: configuration, maps and the per-packet steps (xdpml_flow_lookup,
+ * then xdpml_flow_track). Include it from exactly one .bpf.c per object: it defines that object's
+ * flow maps and globals. Semantics: docs/flows.md.
  */
 #ifndef XDPML_FLOW_STAGE_H
 #define XDPML_FLOW_STAGE_H
@@ -26,8 +26,8 @@ volatile const __u8 cfg_bench_new_flows = 0;
 /*
  * For measuring only (xdp_pipeline_bench.bpf.c): where the flow stage stops, to take its time apart
  * (issue 14, item 1). 0 the whole stage; 1 at its entry (the program's frame, the parse and the
- * tail call into the second unit before it); 2 after the key is built; 3 after the clock is read;
- * 4 after the flow is found (not updated); 5 after the update (no counters, no records).
+ * tail call into the second unit before it); 2 after the key is built; 3 after the flow is found
+ * (not updated); 4 after the clock is read; 5 after the update (no counters, no records).
  */
 volatile const __u8 cfg_bench_flow_cut = 0;
 #define XDPML_FLOW_CUT(n, r) \
@@ -121,25 +121,85 @@ static __always_inline void xdpml_flow_emit(const struct xdpml_flow_key *key, co
 }
 
 /*
- * Keys the parsed packet (summary s), finds or creates its flow, updates it, emits records.
- * Returns the flow's state (map memory) or NULL when the packet is not tracked; fills key and
- * pkt, and *dir with the packet's direction. *clock: the packet's time, read once per packet.
+ * Keys the parsed packet (summary s) and looks its flow up: fills key and pkt, and *found with the
+ * flow's state (map memory; NULL when the table has none yet). Returns -1 when the packet is not
+ * tracked (no IP header).
  */
-static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-							   struct xdpml_flow_key *key, struct xdpml_flow_packet *pkt,
-							   int *dir, __u64 *clock)
+static __always_inline int xdpml_flow_lookup(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					     struct xdpml_flow_key *key, struct xdpml_flow_packet *pkt,
+					     struct xdpml_flow **found)
 {
-	XDPML_FLOW_CUT(1, NULL);
+	*found = NULL;
+	XDPML_FLOW_CUT(1, -1);
 	if (xdpml_flow_key_of(ctx, s, key, pkt) < 0) {
 		xdpml_flow_count(XDPML_FC_NOT_IP);
-		return NULL;
+		return -1;
 	}
 	if (cfg_bench_new_flows)
 		key->vni = bpf_get_prandom_u32();
-	XDPML_FLOW_CUT(2, NULL);
+	XDPML_FLOW_CUT(2, -1);
+	*found = bpf_map_lookup_elem(&xdpml_flows, key);
+	XDPML_FLOW_CUT(3, -1);
+	return 0;
+}
+
+/* Whether flow f, last seen at f->last_ns, has been idle at now for longer than the idle timeout. */
+static __always_inline int xdpml_flow_idle(const struct xdpml_flow *f, __u64 now)
+{
+	return now > f->last_ns && now - f->last_ns > cfg_idle_timeout_ns;
+}
+
+/* The records a packet may cause (TCP close, active timeout) and the sampling counters. */
+static __always_inline void xdpml_flow_after(const struct xdpml_flow_key *key, struct xdpml_flow *f, __u64 now)
+{
+	xdpml_flow_count(XDPML_FC_PACKETS);
+	__u8 cl = f->closing;
+	if (!(cl & XDPML_CLOSE_ENDED) &&
+	    ((cl & XDPML_CLOSE_RST) || (cl & (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD)) ==
+					       (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD))) {
+		f->closing = cl | XDPML_CLOSE_ENDED;
+		xdpml_flow_emit(key, f, XDPML_FR_TCP_CLOSE, now);
+	} else if (cfg_active_timeout_ns && !(cl & XDPML_CLOSE_ENDED)) {
+		__u64 since = f->exported_ns ? f->exported_ns : f->first_ns;
+		if (now > since && now - since >= cfg_active_timeout_ns) {
+			f->exported_ns = now;
+			xdpml_flow_emit(key, f, XDPML_FR_ACTIVE, now);
+		}
+	}
+
+	if (cfg_sample_packet_n && bpf_get_prandom_u32() % cfg_sample_packet_n == 0)
+		xdpml_flow_count(XDPML_FC_SAMPLED_RANDOM);
+	if (f->sampled)
+		xdpml_flow_count(XDPML_FC_SAMPLED_FLOW);
+	if (cfg_record_features)
+		xdpml_flow_features(f, last_features);
+}
+
+/*
+ * The packet (key, pkt) of flow `found` (xdpml_flow_lookup; NULL: not in the table) tracked: its
+ * flow created or admitted, restarted when idle, updated, records emitted. *cached in: the flow's
+ * class is cached and current (model_stage.h, xdpml_model_cached); then, unless the flow has gone
+ * idle, it is updated without its timing statistics at a time that may be a tick behind
+ * (xdpml_now_coarse: the precise clock costs 20-40 ns here), and *cached stays 1; else 0. Returns
+ * the flow's state (map memory) or NULL when the packet is not tracked; *dir, the packet's
+ * direction. *clock: the packet's time, read once per packet.
+ */
+static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_flow_key *key,
+							   const struct xdpml_flow_packet *pkt, struct xdpml_flow *found,
+							   int *cached, int *dir, __u64 *clock)
+{
+	struct xdpml_flow *f = found;
+	if (f && *cached) {
+		__u64 now = xdpml_now_coarse(clock);
+		if (!xdpml_flow_idle(f, now)) {
+			*dir = xdpml_flow_update_cached(f, pkt, now);
+			xdpml_flow_count(XDPML_FC_CACHED);
+			xdpml_flow_after(key, f, now);
+			return f;
+		}
+	}
+	*cached = 0;
 	__u64 now = xdpml_now_once(clock);
-	XDPML_FLOW_CUT(3, NULL);
-	struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
 	XDPML_FLOW_CUT(4, NULL);
 	struct xdpml_probation *first = 0;
 	if (!f) {
@@ -165,7 +225,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 			xdpml_flow_count(XDPML_FC_INSERT_FAILED);
 			return NULL;
 		}
-	} else if (now > f->last_ns && now - f->last_ns > cfg_idle_timeout_ns) {
+	} else if (xdpml_flow_idle(f, now)) {
 		/* an ended flow was reported at close: report its final state, tail included */
 		xdpml_flow_emit(key, f, (f->closing & XDPML_CLOSE_ENDED) ? XDPML_FR_TAIL : XDPML_FR_IDLE, now);
 		__builtin_memset(f, 0, sizeof(*f));
@@ -181,28 +241,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_stage(struct xdp_md *ctx, c
 	}
 	*dir = xdpml_flow_update(f, pkt, now);
 	XDPML_FLOW_CUT(5, f);
-	xdpml_flow_count(XDPML_FC_PACKETS);
-
-	__u8 cl = f->closing;
-	if (!(cl & XDPML_CLOSE_ENDED) &&
-	    ((cl & XDPML_CLOSE_RST) || (cl & (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD)) ==
-					       (XDPML_CLOSE_FIN_FWD | XDPML_CLOSE_FIN_BWD))) {
-		f->closing = cl | XDPML_CLOSE_ENDED;
-		xdpml_flow_emit(key, f, XDPML_FR_TCP_CLOSE, now);
-	} else if (cfg_active_timeout_ns && !(cl & XDPML_CLOSE_ENDED)) {
-		__u64 since = f->exported_ns ? f->exported_ns : f->first_ns;
-		if (now > since && now - since >= cfg_active_timeout_ns) {
-			f->exported_ns = now;
-			xdpml_flow_emit(key, f, XDPML_FR_ACTIVE, now);
-		}
-	}
-
-	if (cfg_sample_packet_n && bpf_get_prandom_u32() % cfg_sample_packet_n == 0)
-		xdpml_flow_count(XDPML_FC_SAMPLED_RANDOM);
-	if (f->sampled)
-		xdpml_flow_count(XDPML_FC_SAMPLED_FLOW);
-	if (cfg_record_features)
-		xdpml_flow_features(f, last_features);
+	xdpml_flow_after(key, f, now);
 	return f;
 }
 

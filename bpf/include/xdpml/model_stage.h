@@ -206,6 +206,45 @@ static __always_inline __u32 xdpml_cached_scored(const struct xdpml_flow *f)
 }
 
 /*
+ * Whether flow f's class is cached and current: the deployed model classifies per flow, is of the
+ * generation that gave the class, and its slot was not being rewritten while read. Returns that
+ * model, and *scored the class and confidence; else NULL. Called before the flow's update: a flow
+ * with a current class is updated without its timing statistics (flow_stage.h) and its packet
+ * gets the class from xdpml_model_cached_outcome, not from the model stage.
+ */
+static __always_inline struct xdpml_model *xdpml_model_cached(const struct xdpml_flow *f, __u32 word, __u32 *scored)
+{
+	if (!f->verdict)
+		return 0;
+	struct xdpml_model *m = xdpml_slot(xdpml_model_slot(word));
+	if (!m)
+		return 0;
+	__u32 seq = XDPML_READ_ONCE32(m->hdr.seq);
+	xdpml_barrier();
+	if ((seq & 1) || m->hdr.kind == XDPML_MODEL_NONE || m->hdr.mode != XDPML_MODE_FLOW ||
+	    !xdpml_cached_current(f, m->hdr.generation))
+		return 0;
+	*scored = xdpml_cached_scored(f);
+	xdpml_barrier();
+	if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
+		return 0;
+	return m;
+}
+
+/* The model stage's outcome for a packet of a flow whose class is cached (xdpml_model_cached). */
+static __always_inline int xdpml_model_cached_outcome(const struct xdpml_model *m, __u32 scored, struct xdpml_flow *f,
+						      const struct xdpml_flow_key *key, struct xdpml_model_scratch *s,
+						      __u32 length, __u32 norm_length, int dir)
+{
+	struct xdpml_model_stats *st = xdpml_stats();
+	if (cfg_record_class)
+		xdpml_model_inputs(f, key, norm_length, dir, last_inputs, ~0ULL);
+	if (st)
+		st->counter[XDPML_MC_CACHED]++;
+	return xdpml_classified(m, scored, length, st, s);
+}
+
+/*
  * The stage for a packet that has just updated flow f (its key: key, in per-CPU memory that
  * survives tail calls), of frame length length (counted per class) and normalised length
  * norm_length (the model's packet_length input, flow.h). An MLP continues in the layer programs

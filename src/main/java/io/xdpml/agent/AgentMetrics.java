@@ -345,6 +345,8 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             f.counter("xdpml_flow_packets", "packets the flow stage tracked", fl[FlowCounter.PACKETS.id()], "iface", i);
             f.counter("xdpml_flow_not_ip_packets", "packets without an IP header (not tracked)", fl[FlowCounter.NOT_IP.id()], "iface", i);
             f.counter("xdpml_flows_new", "flows created in the flow table", fl[FlowCounter.NEW.id()], "iface", i);
+            f.counter("xdpml_flow_cached_packets", "packets of flows with a cached class, counted without timing statistics",
+                    fl[FlowCounter.CACHED.id()], "iface", i);
             f.counter("xdpml_flow_idle_restarts", "flows ended by the idle timeout and started again in their entry",
                     fl[FlowCounter.IDLE_RESTART.id()], "iface", i);
             f.counter("xdpml_flow_insert_failures", "flows that found no room in the flow table", fl[FlowCounter.INSERT_FAILED.id()], "iface", i);

@@ -73,6 +73,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
         this.firewall = new JavaFirewall(flow.vxlanPort());
         this.flows = new JavaFlowEngine(flow, maxFrameLength);
         this.model = new ModelStage(defaultAction);
+        if (stages.model()) {
+            flows.cachedClass(model); // a flow with a cached class skips its timing statistics, as in the kernel
+        }
         this.meta = new XskMetadataReference(new PacketParser(flow.vxlanPort()));
     }
 
@@ -124,7 +127,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
             }
         }
 
-        // flow
+        // flow (a flow whose class is cached and current skips its timing statistics)
         MemorySegment state = null;
         FlowPacket p = null;
         if (stages.flow()) {
@@ -134,7 +137,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
         }
         boolean flowSampled = state != null && state.get(ValueLayout.JAVA_BYTE, FlowLayout.SAMPLED) != 0;
 
-        // model
+        // model: the cached class, or the model run
         boolean toJava = false;
         if (stages.model()) {
             if (state == null) {

@@ -12,7 +12,8 @@ public enum FlowCounter {
     SAMPLED_RANDOM(7, "packets sampled 1-in-N at random"),
     SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash"),
     PARKED(9, "first packets parked in a probation slot"),
-    PROMOTED(10, "flows admitted at their second packet");
+    PROMOTED(10, "flows admitted at their second packet"),
+    CACHED(11, "packets of flows with a cached class, counted without timing statistics");
 
     /** Slots of the kernel's counter map ({@code XDPML_FC_MAX}). */
     public static final int SLOTS = 16;

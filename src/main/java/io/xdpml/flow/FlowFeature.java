@@ -13,8 +13,9 @@ import java.util.function.ToLongFunction;
  *
  * <p>Integer definitions: {@code mean = floor(sum / count)}; {@code var = max(0, floor(sum_sq /
  * count) - mean^2)} (the floor-based variance the kernel can compute in 64 bits); inter-arrival
- * statistics are over the count - 1 intervals, in whole microseconds; the Hara &amp; Sasabe running
- * statistics are kept per packet in Q16.16 (scale 65536).
+ * statistics are over the count - 1 intervals, in whole microseconds (less the packets counted while
+ * the flow's class was cached, which add none: {@link FlowLayout#UNTIMED}); the Hara &amp; Sasabe
+ * running statistics are kept per packet in Q16.16 (scale 65536).
  */
 public enum FlowFeature {
     DURATION_US("duration_us", "us", 1, "last packet time - first packet time",
@@ -31,9 +32,9 @@ public enum FlowFeature {
 
     FLOW_IAT_MIN("flow_iat_min_us", "us", 1, "shortest interval between packets", f -> u32(f, IAT_MIN_US)),
     FLOW_IAT_MAX("flow_iat_max_us", "us", 1, "longest interval between packets", f -> u32(f, IAT_MAX_US)),
-    FLOW_IAT_MEAN("flow_iat_mean_us", "us", 1, "mean interval between packets", f -> mean(u64(f, IAT_SUM_US), total(f) - 1)),
+    FLOW_IAT_MEAN("flow_iat_mean_us", "us", 1, "mean interval between packets", f -> mean(u64(f, IAT_SUM_US), intervals(total(f), u64(f, UNTIMED)))),
     FLOW_IAT_VAR("flow_iat_var_us2", "us^2", 1, "variance of the intervals",
-            f -> var(u64(f, IAT_SUM_US), u64(f, IAT_SUM_SQ), total(f) - 1)),
+            f -> var(u64(f, IAT_SUM_US), u64(f, IAT_SUM_SQ), intervals(total(f), u64(f, UNTIMED)))),
     FWD_IAT_MIN("fwd_iat_min_us", "us", 1, "shortest interval between initiator packets", f -> u32(f, dirOffset(FWD) + D_IAT_MIN_US)),
     FWD_IAT_MAX("fwd_iat_max_us", "us", 1, "longest interval between initiator packets", f -> u32(f, dirOffset(FWD) + D_IAT_MAX_US)),
     FWD_IAT_MEAN("fwd_iat_mean_us", "us", 1, "mean interval between initiator packets", f -> iatMean(f, FWD)),
@@ -137,11 +138,24 @@ public enum FlowFeature {
     }
 
     private static long iatMean(MemorySegment f, int d) {
-        return mean(u64(f, dirOffset(d) + D_IAT_SUM_US), u64(f, dirOffset(d) + D_PACKETS) - 1);
+        return mean(u64(f, dirOffset(d) + D_IAT_SUM_US), dirIntervals(f, d));
     }
 
     private static long iatVar(MemorySegment f, int d) {
-        return var(u64(f, dirOffset(d) + D_IAT_SUM_US), u64(f, dirOffset(d) + D_IAT_SUM_SQ), u64(f, dirOffset(d) + D_PACKETS) - 1);
+        return var(u64(f, dirOffset(d) + D_IAT_SUM_US), u64(f, dirOffset(d) + D_IAT_SUM_SQ), dirIntervals(f, d));
+    }
+
+    private static long dirIntervals(MemorySegment f, int d) {
+        return intervals(u64(f, dirOffset(d) + D_PACKETS), u32(f, dirOffset(d) + D_UNTIMED));
+    }
+
+    /**
+     * The intervals in the timing statistics of {@code packets} packets, {@code untimed} of them
+     * counted while the flow's class was cached ({@link FlowLayout#UNTIMED}): packets - 1 - untimed,
+     * none below two packets.
+     */
+    static long intervals(long packets, long untimed) {
+        return Long.compareUnsigned(packets, 1 + untimed) > 0 ? packets - 1 - untimed : 0;
     }
 
     /**

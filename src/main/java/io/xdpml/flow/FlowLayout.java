@@ -13,18 +13,20 @@ import java.nio.ByteOrder;
  *   0 addr_a[16]  16 addr_b[16]  32 port_a u16  34 port_b u16  36 protocol u8  37 ip_version u8
  *  38 vlan u16    40 vni u32
  *
- * xdpml_flow (296 bytes)
+ * xdpml_flow (304 bytes)
  *   0 first_ns  8 last_ns  16 dir[0] (80 bytes)  96 dir[1] (80 bytes)
  * 176 iat_sum_us  184 iat_sum_sq  192 iat_min_us u32  196 iat_max_us u32  200 tcp_flags u32[8]
  * 232 len.mean s64  240 len.mad  248 iat.mean  256 iat.mad  264 dir_run.mean  272 dir_run.mad
- * 280 initiator_is_a u8  281 closing u8  282 sampled u8  283..288 padding  288 exported_ns
+ * 280 initiator_is_a u8  281 closing u8  282 sampled u8  283 verdict u8  284 verdict_gen u32
+ * 288 exported_ns  296 untimed
  *
- * xdpml_flow_record (360 bytes, in the ring buffer)
- *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (296)
+ * xdpml_flow_record (368 bytes, in the ring buffer)
+ *   0 time_ns  8 reason u32  12 pad  16 key (44)  60 pad  64 flow (304)
  *
  * xdpml_flow_dir (80 bytes, at 16 + 80 * direction)
  *   0 packets  8 bytes  16 len_sum_sq  24 header_bytes  32 iat_sum_us  40 iat_sum_sq  48 last_ns
  *  56 len_min u32  60 len_max u32  64 iat_min_us u32  68 iat_max_us u32  72 init_window u16
+ *  74 pad u16  76 untimed u32
  * </pre>
  */
 public final class FlowLayout {
@@ -44,7 +46,7 @@ public final class FlowLayout {
     public static final int KEY_VNI = 40;
 
     // struct xdpml_flow
-    public static final int FLOW_SIZE = 296;
+    public static final int FLOW_SIZE = 304;
     public static final int FIRST_NS = 0;
     public static final int LAST_NS = 8;
     public static final int DIR = 16;
@@ -75,6 +77,11 @@ public final class FlowLayout {
         return (s.get(U32, VERDICT_GEN) >>> 22) / 1000.0;
     }
     public static final int EXPORTED_NS = 288;
+    /**
+     * Packets (the first excepted) in neither the flow's intervals nor its running statistics: counted
+     * while its class was cached ({@link FlowUpdater#updateCached}); u64.
+     */
+    public static final int UNTIMED = 296;
 
     /** {@code closing} bits (XDPML_CLOSE_*). */
     public static final int CLOSE_FIN_FWD = 1;
@@ -83,7 +90,7 @@ public final class FlowLayout {
     public static final int CLOSE_ENDED = 8;
 
     // struct xdpml_flow_record
-    public static final int RECORD_SIZE = 360;
+    public static final int RECORD_SIZE = 368;
     public static final int RECORD_TIME_NS = 0;
     public static final int RECORD_REASON = 8;
     public static final int RECORD_KEY = 16;
@@ -102,6 +109,8 @@ public final class FlowLayout {
     public static final int D_IAT_MIN_US = 64;
     public static final int D_IAT_MAX_US = 68;
     public static final int D_INIT_WINDOW = 72;
+    /** Packets of the direction (its first excepted) not in its intervals, as {@link #UNTIMED}; u32, saturating. */
+    public static final int D_UNTIMED = 76;
 
     public static final int FWD = 0;
     public static final int BWD = 1;

@@ -23,6 +23,7 @@ public final class FlowTable {
     private final long[] counters = new long[FlowCounter.SLOTS];
     private MemorySegment lastUpdated;
     private final Probation probation;
+    private CachedClass cached = CachedClass.NONE;
 
     public FlowTable(FlowConfig config, FlowRecordListener listener) {
         this.config = config;
@@ -87,16 +88,31 @@ public final class FlowTable {
         }
     }
 
+    /** The model stage's cache: flows whose class is current are updated without timing statistics. */
+    public void cachedClass(CachedClass c) {
+        cached = c;
+    }
+
     /** Counts a packet that has no IP header. */
     public void notTracked() {
         counters[FlowCounter.NOT_IP.id()]++;
         lastUpdated = null;
     }
 
-    /** Adds a keyed packet at time {@code now} (ns), as xdp_flow.bpf.c does. */
+    /**
+     * Adds a keyed packet at time {@code now} (ns), as flow_stage.h does: {@code xdpml_flow_lookup},
+     * then {@code xdpml_flow_track}.
+     */
     public void add(FlowPacket p, long now) {
         MemorySegment key = p.key;
         MemorySegment f = flows.get(probe.wrap(p.keyBytes));
+        if (f != null && cached.current(f) && !idle(f, now)) {
+            // its class is cached: no timing statistics (the kernel reads this time from the coarse clock)
+            FlowUpdater.updateCached(f, p, now);
+            counters[FlowCounter.CACHED.id()]++;
+            after(key, f, now);
+            return;
+        }
         int promoted = -1;
         if (f == null) {
             if (probation != null) {
@@ -115,14 +131,11 @@ public final class FlowTable {
             f = MemorySegment.ofArray(new byte[FLOW_SIZE]);
             flows.put(probe.copy(), f);
             counters[FlowCounter.NEW.id()]++;
-        } else {
-            long last = u64(f, LAST_NS);
-            if (Long.compareUnsigned(now, last) > 0 && Long.compareUnsigned(now - last, config.idleTimeoutNanos()) > 0) {
-                // an ended flow was reported at close: report its final state, tail included
-                emit(key, f, (closing(f) & CLOSE_ENDED) != 0 ? FlowReason.TAIL : FlowReason.IDLE, now);
-                f.fill((byte) 0);
-                counters[FlowCounter.IDLE_RESTART.id()]++;
-            }
+        } else if (idle(f, now)) {
+            // an ended flow was reported at close: report its final state, tail included
+            emit(key, f, (closing(f) & CLOSE_ENDED) != 0 ? FlowReason.TAIL : FlowReason.IDLE, now);
+            f.fill((byte) 0);
+            counters[FlowCounter.IDLE_RESTART.id()]++;
         }
         if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
             f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (FlowHash.sampled(key, config.sampleFlowN()) ? 1 : 0));
@@ -134,9 +147,18 @@ public final class FlowTable {
             counters[FlowCounter.PROMOTED.id()]++;
         }
         FlowUpdater.update(f, p, now);
+        after(key, f, now);
+    }
+
+    private boolean idle(MemorySegment f, long now) {
+        long last = u64(f, LAST_NS);
+        return Long.compareUnsigned(now, last) > 0 && Long.compareUnsigned(now - last, config.idleTimeoutNanos()) > 0;
+    }
+
+    /** The records a packet may cause (TCP close, active timeout) and the counters ({@code xdpml_flow_after}). */
+    private void after(MemorySegment key, MemorySegment f, long now) {
         counters[FlowCounter.PACKETS.id()]++;
         lastUpdated = f;
-
         int cl = closing(f);
         if ((cl & CLOSE_ENDED) == 0 && ((cl & CLOSE_RST) != 0 || (cl & (CLOSE_FIN_FWD | CLOSE_FIN_BWD)) == (CLOSE_FIN_FWD | CLOSE_FIN_BWD))) {
             f.set(ValueLayout.JAVA_BYTE, CLOSING, (byte) (cl | CLOSE_ENDED));

@@ -41,6 +41,11 @@ public final class JavaFlowEngine implements FlowEngine {
         }
     }
 
+    /** The model stage's cache ({@link FlowTable#cachedClass}). */
+    public void cachedClass(CachedClass c) {
+        table.cachedClass(c);
+    }
+
     @Override
     public void forEachFlow(BiConsumer<MemorySegment, MemorySegment> action) {
         table.forEach(action);

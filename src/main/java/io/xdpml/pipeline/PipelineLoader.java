@@ -242,7 +242,7 @@ public final class PipelineLoader {
     }
 
     /** The bench pipelines that cut the flow stage short, in the order of cfg_bench_flow_cut 1 to 5 (flow_stage.h). */
-    static final java.util.List<String> FLOW_CUTS = java.util.List.of("flow-to-entry", "flow-to-key", "flow-to-clock", "flow-to-lookup",
+    static final java.util.List<String> FLOW_CUTS = java.util.List.of("flow-to-entry", "flow-to-key", "flow-to-lookup", "flow-to-clock",
             "flow-to-update");
 
     /** cfg_bench_trees of model_bench.h: 1 the compiled benchmark tree, 2 the compiled forest, 3 packed. */

@@ -154,11 +154,11 @@ public final class Pipelines {
                 + " tail call into the second unit)", null, BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("flow-to-key", flow, "benchmark only: flow-to-entry + the flow key built from the packet", null,
                 BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
-        add(new Pipeline("flow-to-clock", flow, "benchmark only: flow-to-key + the clock read", null, BenchSetup.NONE,
-                PipelineObject.BENCH_RESOURCE));
-        add(new Pipeline("flow-to-lookup", flow, "benchmark only: flow-to-clock + the flow found in the table (not updated)", null,
+        add(new Pipeline("flow-to-lookup", flow, "benchmark only: flow-to-key + the flow found in the table (not updated)", null,
                 BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
-        add(new Pipeline("flow-to-update", flow, "benchmark only: flow-to-lookup + the flow's features updated (no counters,"
+        add(new Pipeline("flow-to-clock", flow, "benchmark only: flow-to-lookup + the clock read", null, BenchSetup.NONE,
+                PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-to-update", flow, "benchmark only: flow-to-clock + the flow's features updated (no counters,"
                 + " no records)", null, BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("classify", classify,
                 "parse, flow, then the deployed model (tree, forest or MLP) and its per-class actions (docs/classifier.md)", null));

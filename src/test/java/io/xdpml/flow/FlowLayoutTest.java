@@ -82,7 +82,10 @@ class FlowLayoutTest {
                 .containsEntry("xdpml_flow.initiator_is_a", FlowLayout.INITIATOR_IS_A)
                 .containsEntry("xdpml_flow.closing", FlowLayout.CLOSING)
                 .containsEntry("xdpml_flow.sampled", FlowLayout.SAMPLED)
+                .containsEntry("xdpml_flow.verdict", FlowLayout.VERDICT)
+                .containsEntry("xdpml_flow.verdict_gen", FlowLayout.VERDICT_GEN)
                 .containsEntry("xdpml_flow.exported_ns", FlowLayout.EXPORTED_NS)
+                .containsEntry("xdpml_flow.untimed", FlowLayout.UNTIMED)
                 .containsEntry("xdpml_running.mean", FlowLayout.RUN_MEAN)
                 .containsEntry("xdpml_running.mad", FlowLayout.RUN_MAD);
         assertThat(OFFSETS).containsEntry("xdpml_flow_dir.packets", FlowLayout.D_PACKETS)
@@ -96,7 +99,8 @@ class FlowLayoutTest {
                 .containsEntry("xdpml_flow_dir.len_max", FlowLayout.D_LEN_MAX)
                 .containsEntry("xdpml_flow_dir.iat_min_us", FlowLayout.D_IAT_MIN_US)
                 .containsEntry("xdpml_flow_dir.iat_max_us", FlowLayout.D_IAT_MAX_US)
-                .containsEntry("xdpml_flow_dir.init_window", FlowLayout.D_INIT_WINDOW);
+                .containsEntry("xdpml_flow_dir.init_window", FlowLayout.D_INIT_WINDOW)
+                .containsEntry("xdpml_flow_dir.untimed", FlowLayout.D_UNTIMED);
     }
 
     @Test

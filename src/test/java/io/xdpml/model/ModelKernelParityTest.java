@@ -3,6 +3,7 @@ package io.xdpml.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.flow.FlowConfig;
+import io.xdpml.flow.FlowCounter;
 import io.xdpml.flow.FlowEngine;
 import io.xdpml.flow.ForwardingFlowEngine;
 import io.xdpml.flow.FlowLayout;
@@ -102,6 +103,8 @@ class ModelKernelParityTest {
                 assertThat(both.mismatches).as("%s: packets whose class or action differ", what).isEmpty();
                 assertThat(k.stats()).as(what).isEqualTo(j.stats());
                 assertThat(table(k)).as("%s: flow tables", what).isEqualTo(table(j));
+                assertThat(k.counter(FlowCounter.CACHED)).as("%s: packets counted without timing", what)
+                        .isEqualTo(j.counter(FlowCounter.CACHED));
                 if (!m.perFlow() && both.packets > 50) {
                     assertThat(k.stats().counter(ModelCounter.CLASSIFIED)).as("%s: packets classified", what).isGreaterThan(before);
                 }
@@ -113,6 +116,7 @@ class ModelKernelParityTest {
             assertThat(stats.counter(ModelCounter.LOW_CONFIDENCE)).as("classes below their confidence threshold").isPositive();
             if (m.perFlow()) {
                 assertThat(stats.counter(ModelCounter.CACHED)).as("cached classes used").isPositive();
+                assertThat(k.counter(FlowCounter.CACHED)).as("their flows counted without timing").isPositive();
                 assertThat(stats.counter(ModelCounter.UNCLASSIFIED)).as("packets before the 3rd").isPositive();
             }
         }

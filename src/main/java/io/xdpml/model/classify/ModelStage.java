@@ -12,7 +12,7 @@ import java.lang.foreign.ValueLayout;
  * the same decisions, counters and cached classes in the flow state's bytes. Not thread-safe;
  * allocation-free per packet.
  */
-public final class ModelStage {
+public final class ModelStage implements io.xdpml.flow.CachedClass {
     public static final int XDP_DROP = 1;
     public static final int XDP_PASS = 2;
 
@@ -57,11 +57,10 @@ public final class ModelStage {
         }
         boolean cache = false;
         if (d.mode().perFlow()) {
-            int verdict = state.get(ValueLayout.JAVA_BYTE, VERDICT) & 0xff;
-            int tag = state.get(U32, VERDICT_GEN);
-            if (verdict != 0 && (tag & VERDICT_GEN_MASK) == (generation & VERDICT_GEN_MASK)) {
+            if (current(state)) {
+                int tag = state.get(U32, VERDICT_GEN);
                 counters[ModelCounter.CACHED.ordinal()]++;
-                return act(d, IntegerModel.scored(verdict - 1, tag >>> 22), length);
+                return act(d, IntegerModel.scored((state.get(ValueLayout.JAVA_BYTE, VERDICT) & 0xff) - 1, tag >>> 22), length);
             }
             long n = u64(state, dirOffset(FWD) + D_PACKETS) + u64(state, dirOffset(BWD) + D_PACKETS);
             if (Long.compareUnsigned(n, d.mode().flowPacket()) < 0) {
@@ -77,6 +76,17 @@ public final class ModelStage {
             state.set(U32, VERDICT_GEN, (generation & VERDICT_GEN_MASK) | IntegerModel.confidenceOf(scored) << 22);
         }
         return act(d, scored, length);
+    }
+
+    /** Whether flow {@code state}'s class is cached by the deployed per-flow model ({@code xdpml_model_cached}). */
+    @Override
+    public boolean current(MemorySegment state) {
+        Deployment d = deployment;
+        if (d == null || !d.mode().perFlow()) {
+            return false;
+        }
+        int verdict = state.get(ValueLayout.JAVA_BYTE, VERDICT) & 0xff;
+        return verdict != 0 && (state.get(U32, VERDICT_GEN) & VERDICT_GEN_MASK) == (generation & VERDICT_GEN_MASK);
     }
 
     private int unclassified(ModelCounter c) {
