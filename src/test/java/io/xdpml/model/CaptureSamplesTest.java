@@ -46,4 +46,35 @@ class CaptureSamplesTest {
         assertThat(e.perFlow().confusion().totalUnclassified()).isEqualTo(every.flowCount() - flowsOfN);
         assertThat(e.perFlow().total()).isEqualTo(every.flowCount());
     }
+
+    /** A rule labeling packets "ignore": they update their flows but give no sample; the others are unchanged. */
+    @Test
+    void ignoredPacketsGiveNoSampleButStillUpdateTheirFlows(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path scan = TestData.capture("attack/ndpi-synscan.pcap");
+        Dataset all = CaptureSamples.load(List.of(scan), LabelRules.read(RULES), SampleMode.EVERY_PACKET, null);
+        // the scan's probes come from one address; the victims' answers go back to it
+        String attacker = "172.16.0.8";
+        Path rules = dir.resolve("attacker.rules");
+        java.nio.file.Files.writeString(rules, "default benign\nportscan file=*ndpi-synscan.pcap src=" + attacker
+                + "\nignore file=*ndpi-synscan.pcap\n");
+        LabelRules r = LabelRules.read(rules);
+        assertThat(r.classLabels()).containsExactly("benign", "portscan");
+        Dataset probes = CaptureSamples.load(List.of(scan), r, SampleMode.EVERY_PACKET, null);
+        assertThat(probes.classes()).containsExactly("benign", "portscan");
+        assertThat(probes.classCounts()[0]).as("nothing benign: the rest is ignored").isZero();
+        assertThat(probes.size()).as("the attacker's packets (tshark: 1,994 of 2,011)").isEqualTo(1994);
+        assertThat(all.size()).isEqualTo(2011);
+        // each probe's sample is the one the full labeling gives the same packet: flows updated alike
+        java.util.Set<String> allInputs = new java.util.HashSet<>();
+        for (int i = 0; i < all.size(); i++) {
+            allInputs.add(java.util.Arrays.toString(all.inputs(i)));
+        }
+        for (int i = 0; i < probes.size(); i++) {
+            assertThat(allInputs).contains(java.util.Arrays.toString(probes.inputs(i)));
+        }
+        Path bad = dir.resolve("bad.rules");
+        java.nio.file.Files.writeString(bad, "default ignore\n");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabelRules.read(bad))
+                .hasMessageContaining("bad.rules:1").hasMessageContaining("cannot be the default");
+    }
 }

@@ -25,7 +25,8 @@ import java.util.Map;
  * tracker ({@link JavaFlowEngine}, default {@link FlowConfig}, frames cut as BPF_PROG_TEST_RUN
  * cuts them), and after every tracked packet the model inputs are computed exactly as the kernel
  * computes them ({@link ModelInputs#compute}). The packet's label comes from the
- * {@link LabelRules}; a flow's label is the label of its last packet. A flow is a key from its
+ * {@link LabelRules}; a packet labeled {@link LabelRules#IGNORE} gives no sample (its flow is updated
+ * all the same); a flow's label is the label of its last packet not ignored. A flow is a key from its
  * first packet until the tracker starts it afresh (packet count back to 1, e.g. after the idle
  * timeout).
  */
@@ -38,8 +39,8 @@ public final class CaptureSamples {
      * @param classes null (the rules' labels) or the classes to use (a model's)
      */
     public static Dataset load(List<Path> captures, LabelRules rules, SampleMode mode, List<String> classes) throws IOException {
-        List<String> cls = classes == null ? rules.labels() : classes;
-        for (String l : rules.labels()) {
+        List<String> cls = classes == null ? rules.classLabels() : classes;
+        for (String l : rules.classLabels()) {
             if (!cls.contains(l)) {
                 throw new IllegalArgumentException("label '" + l + "' of the rules is not a class of the model " + cls);
             }
@@ -105,6 +106,9 @@ public final class CaptureSamples {
                         long bHi = k.get(BE64, FlowLayout.KEY_ADDR_B);
                         long bLo = k.get(BE64, FlowLayout.KEY_ADDR_B + 8);
                         String label = p.fromA() ? rules.label(file, aHi, aLo, bHi, bLo, t) : rules.label(file, bHi, bLo, aHi, aLo, t);
+                        if (label.equals(LabelRules.IGNORE)) {
+                            continue;
+                        }
                         int c = classes.indexOf(label);
                         flowLabels.set(flow, c);
                         if (mode.everyPacket() || total == mode.flowPacket()) {

@@ -29,9 +29,14 @@ import java.util.Locale;
  * any trailing part of it), {@code src=}, {@code dst=} or {@code host=} (either end) an address
  * or prefix (IPv4 or IPv6), {@code time=FROM..TO} (capture time, epoch seconds or ISO-8601
  * instants, FROM inclusive, TO exclusive, either may be left out). The first rule that matches a
- * packet gives its label; {@code default LABEL} (required, once) labels the rest.
+ * packet gives its label; {@code default LABEL} (required, once) labels the rest. The label
+ * {@value #IGNORE} is not a class: such a packet updates its flow as every packet does, but gives
+ * no sample, neither to train on nor to evaluate (a victim's answers in an attack capture).
  */
 public final class LabelRules {
+    /** The label of packets that give no sample ({@link CaptureSamples}). */
+    public static final String IGNORE = "ignore";
+
     private static final String LABEL = "[A-Za-z0-9_.+-]+";
 
     /** One rule; null conditions always hold. */
@@ -93,6 +98,9 @@ public final class LabelRules {
                 }
                 if (def != null) {
                     throw error(source, n, "a second 'default'");
+                }
+                if (words[1].equals(IGNORE)) {
+                    throw error(source, n, "'" + IGNORE + "' cannot be the default: it labels packets that give no sample");
                 }
                 def = words[1];
                 if (!labels.contains(def)) {
@@ -243,9 +251,14 @@ public final class LabelRules {
         return defaultLabel;
     }
 
-    /** Every label: the default first, then the others in the order they first appear. */
+    /** Every label: the default first, then the others in the order they first appear ({@link #IGNORE} too). */
     public List<String> labels() {
         return labels;
+    }
+
+    /** The labels that are classes: {@link #labels()} but {@link #IGNORE}. */
+    public List<String> classLabels() {
+        return labels.stream().filter(l -> !l.equals(IGNORE)).toList();
     }
 
     private static IllegalArgumentException error(String source, int line, String reason) {
