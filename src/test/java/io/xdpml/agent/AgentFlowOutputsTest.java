@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The running agent's flow outputs on a veth pair: flows that go idle while it runs (found by its
  * sweeps), a TCP conversation that closes (reported once with the last ACK it absorbed), flows
  * still going when it stops; each exported once with its packets per direction and its end reason.
+ * The same with a model that classifies each flow at its 2nd packet: every later packet of a flow
+ * is counted without its timing statistics (docs/flows.md, "Cached flows"), live, on the coarse
+ * clock, and the exports are the same.
  */
 class AgentFlowOutputsTest {
     private static final String A = "10.77.0.1";
@@ -29,6 +32,21 @@ class AgentFlowOutputsTest {
 
     @Test
     void flowsAreExportedOnceAsTheyEnd(@TempDir Path dir) throws Exception {
+        flowsExportedOnce(dir, "", false);
+    }
+
+    @Test
+    void flowsWithACachedClassAreExportedAlike(@TempDir Path dir) throws Exception {
+        AgentRig.portModel().write(dir.resolve("model.json"));
+        flowsExportedOnce(dir, """
+                model:
+                  file: %s
+                  mode: "flow:2"
+                  actions: {low: count, high: count}
+                """.formatted(dir.resolve("model.json")), true);
+    }
+
+    private void flowsExportedOnce(Path dir, String model, boolean cached) throws Exception {
         require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
         Path ipfix = dir.resolve("flows.ipfix");
         Path eve = dir.resolve("eve.json");
@@ -43,7 +61,7 @@ class AgentFlowOutputsTest {
                       status: 0
                       ipfix: {file: %s}
                       eve: {file: %s}
-                    """.formatted(rig.rx, ipfix, eve));
+                    %s""".formatted(rig.rx, ipfix, eve, model));
             iface = rig.rx;
             rig.start(config);
             // 1. a UDP flow that goes quiet: the agent's sweep reports it as idle while it runs
@@ -69,6 +87,8 @@ class AgentFlowOutputsTest {
             while (rig.counters().packets() < 7 + 11 + 6 && System.nanoTime() < until) {
                 Thread.sleep(20);
             }
+            // packets after each flow's 2nd: 5 of the first UDP flow, 9 of the TCP conversation, 4 of the last
+            assertThat(cachedPackets(rig)).as("packets counted without timing statistics").isEqualTo(cached ? 5 + 9 + 4 : 0);
             assertThat(rig.stop()).isZero();
             assertThat(rig.output()).contains("EVE: 0 alerts, 3 flows; IPFIX: 3 flows, ");
         }
@@ -97,6 +117,12 @@ class AgentFlowOutputsTest {
         assertEvent(events.get(42000), 7, 4, "tcp_close");
         assertThat(events.get(42000).get("flow").get("state").asText()).isEqualTo("closed");
         assertEvent(events.get(43000), 4, 2, "end");
+    }
+
+    private static long cachedPackets(AgentRig rig) {
+        try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+            return o.map("xdpml_flow_counters").sumPerCpuLongs(io.xdpml.flow.FlowCounter.CACHED.id())[0];
+        }
     }
 
     private static void assertEvent(JsonNode l, long toServer, long toClient, String reason) {
