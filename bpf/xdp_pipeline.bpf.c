@@ -216,7 +216,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 				cached = cached_by != 0;
 			}
 			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock);
-			if (!cached) /* gone idle: one state for the verifier to follow on, not two */
+			if (!cached) /* gone idle: updated in full, so the model runs */
 				cached_by = 0;
 		}
 		if (f) {
@@ -230,7 +230,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 	struct xdpml_model_scratch *ms = 0;
 	if (cfg_model) {
 		ms = xdpml_scratch();
-		if (f && ms && cached && cached_by)
+		if (f && ms && cached_by) /* set only while the flow was counted as cached */
 			outcome = xdpml_model_cached_outcome(cached_by, cached_scored, f, &pk->key, ms, pkt.length,
 							     pkt.norm_length, dir);
 		else if (f && ms)
