@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "xdpml", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Machine-learning packet processing on eBPF/XDP and AF_XDP.",
         subcommands = {InspectCommand.class, FlowsCommand.class, FwCommand.class, BlocksCommand.class, BenchCommand.class, DemoCommand.class, SelftestCommand.class, TrainCommand.class,
-            EvalCommand.class, ClassifyCommand.class, ExportOnnxCommand.class, DeployCommand.class, GenCommand.class, DetectCommand.class, RunCommand.class, StatusCommand.class, ReloadCommand.class, VxlanCommand.class, FleetCommand.class,
+            EvalCommand.class, ReplayCommand.class, ClassifyCommand.class, ExportOnnxCommand.class, DeployCommand.class, GenCommand.class, DetectCommand.class, RunCommand.class, StatusCommand.class, ReloadCommand.class, VxlanCommand.class, FleetCommand.class,
             CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -13,7 +13,6 @@ import io.xdpml.pcap.PcapFormatException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -31,7 +30,6 @@ import java.util.Map;
  * timeout).
  */
 public final class CaptureSamples {
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private CaptureSamples() {}
 
@@ -100,12 +98,7 @@ public final class CaptureSamples {
                             flowLabels.add(0);
                             flowOfKey.put(java.nio.ByteBuffer.wrap(p.key().toArray(ValueLayout.JAVA_BYTE)), flow);
                         }
-                        MemorySegment k = p.key();
-                        long aHi = k.get(BE64, FlowLayout.KEY_ADDR_A);
-                        long aLo = k.get(BE64, FlowLayout.KEY_ADDR_A + 8);
-                        long bHi = k.get(BE64, FlowLayout.KEY_ADDR_B);
-                        long bLo = k.get(BE64, FlowLayout.KEY_ADDR_B + 8);
-                        String label = p.fromA() ? rules.label(file, aHi, aLo, bHi, bLo, t) : rules.label(file, bHi, bLo, aHi, aLo, t);
+                        String label = rules.label(file, p.key(), p.fromA(), t);
                         if (label.equals(LabelRules.IGNORE)) {
                             continue;
                         }

@@ -13,6 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import io.xdpml.flow.FlowLayout;
 
 /**
  * Labels for the packets of captures, from a small rules file (format in docs/models.md):
@@ -38,6 +39,8 @@ public final class LabelRules {
     public static final String IGNORE = "ignore";
 
     private static final String LABEL = "[A-Za-z0-9_.+-]+";
+    private static final java.lang.foreign.ValueLayout.OfLong BE64 =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
 
     /** One rule; null conditions always hold. */
     record Rule(int line, String label, PathMatcher file, Prefix src, Prefix dst, Prefix host, long fromNs, long toNs) {
@@ -240,6 +243,15 @@ public final class LabelRules {
             }
         }
         return defaultLabel;
+    }
+
+    /** The label of a packet of the flow with this key (FlowLayout), sent by endpoint a when {@code fromA}. */
+    public String label(Path capture, java.lang.foreign.MemorySegment key, boolean fromA, long timeNs) {
+        long aHi = key.get(BE64, FlowLayout.KEY_ADDR_A);
+        long aLo = key.get(BE64, FlowLayout.KEY_ADDR_A + 8);
+        long bHi = key.get(BE64, FlowLayout.KEY_ADDR_B);
+        long bLo = key.get(BE64, FlowLayout.KEY_ADDR_B + 8);
+        return fromA ? label(capture, aHi, aLo, bHi, bLo, timeNs) : label(capture, bHi, bLo, aHi, aLo, timeNs);
     }
 
     /** Whether any rule can match packets of this capture (rules without file= always can). */

@@ -1,0 +1,179 @@
+package io.xdpml.replay;
+
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.dataplane.DeliverySettings;
+import io.xdpml.dataplane.JavaDataPlane;
+import io.xdpml.dataplane.PacketResult;
+import io.xdpml.dataplane.Stages;
+import io.xdpml.detect.Detection;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.NewDetections;
+import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.firewall.Measure;
+import io.xdpml.firewall.MeasureSettings;
+import io.xdpml.firewall.Measures;
+import io.xdpml.flow.FlowConfig;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The agent a configuration describes, run on packets in their own (capture) time, without a
+ * kernel: the Java twin of its XDP program ({@link JavaDataPlane}: parse, blocks, firewall, flows,
+ * the model and its actions, sampling), the detectors on what the twin delivers, and what the agent
+ * does with their detections: the sources they name blocked in the twin's blocks stage, firewall
+ * measures (port-drop, syn-limit) put into its firewall, renewed while the detection goes on. The
+ * detections are acted on at the end of each second of capture time (live: the agent's loop, every
+ * second of wall time). Every delivered packet reaches the detectors: no copy is lost, as none is
+ * when Java keeps up. One twin per capture: it starts with empty tables.
+ */
+public final class AgentTwin {
+    /** What happens at the end of each second, for a report. */
+    public interface Events {
+        /** The end of second {@code s} (0 from the first packet), before its detections are acted on. */
+        default void secondEnding(int s) {}
+
+        /** A new detection. */
+        default void detected(Detection d) {}
+
+        /** A detection reported after the last packet, too late to act on. */
+        default void detectedAtEnd(Detection d) {
+            detected(d);
+        }
+
+        /** A source blocked ({@code again}: after its block had expired) for what detector found. */
+        default void blocked(String source, Detection d, boolean again) {}
+
+        /** A measure put in place where none was (its renewals are not reported). */
+        default void measured(Measure m, Detection d) {}
+
+        /** Second {@code s} done: its detections acted on, expired blocks and measures swept. */
+        default void secondEnded(int s) {}
+    }
+
+    private static final long SECOND = 1_000_000_000L;
+
+    private final AgentConfig config;
+    private final JavaDataPlane plane;
+    private final DetectorSet detectors;
+    private final NewDetections news;
+    private final ObservationBuilder observations;
+    private final MeasureSettings measureSettings;
+    private final Events events;
+    private final int lastSecond;
+    private final Map<String, Long> blockedUntil = new HashMap<>();
+    private final Map<String, Long> measuredUntil = new HashMap<>();
+    private long t0 = -1;
+    private int current;
+
+    /**
+     * @param lastSecond packets after this second count in it (the demo's fixed length); {@link Integer#MAX_VALUE}: none
+     */
+    public AgentTwin(AgentConfig config, Events events, int lastSecond) {
+        this.config = config;
+        this.plane = plane(config);
+        this.detectors = new DetectorSet(config.detectors().create());
+        this.news = new NewDetections(detectors);
+        this.observations = new ObservationBuilder(detectors.needsFlows());
+        this.measureSettings = config.mitigation().measureSettings();
+        this.events = events;
+        this.lastSecond = lastSecond;
+    }
+
+    /** The twin set up as the agent sets up its program: the same stages, rules, model, sampling. */
+    public static JavaDataPlane plane(AgentConfig c) {
+        Stages stages = Stages.none().withBlocks(c.blocks().enabled()).withFirewall(c.firewall().enabled()).withFlow(c.flows().enabled())
+                .withModel(c.model().enabled()).withSampling(Stages.Sampling.BY_PACKET, true);
+        FlowConfig flows = new FlowConfig(c.flows().maxFlows(), c.flows().idleTimeout().toNanos(), c.parse().vxlanPort())
+                .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots());
+        JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
+        plane.install(c.firewall().rules());
+        if (c.model().enabled()) {
+            plane.deploy(c.model().deployment());
+        }
+        plane.delivery(new DeliverySettings.Values(c.sampling().every(), c.delivery().rateCap(), 0));
+        return plane;
+    }
+
+    public JavaDataPlane plane() {
+        return plane;
+    }
+
+    /** The second of capture time (0 from the first packet) the packet at {@code t} belongs to. */
+    public int secondOf(long t) {
+        return t0 < 0 ? 0 : (int) Math.min(lastSecond, (t - t0) / SECOND);
+    }
+
+    /**
+     * One Ethernet frame at capture time {@code t}: the seconds before it ended first (their
+     * detections acted on), then the twin's verdict, and its copy to the detectors when delivered.
+     * The result is the twin's, valid until the next packet.
+     */
+    public PacketResult packet(MemorySegment frame, int length, long t) {
+        if (t0 < 0) {
+            t0 = t;
+        }
+        int second = secondOf(t);
+        while (current < second) {
+            endOf(current++);
+        }
+        PacketResult res = plane.packet(frame, length, t);
+        if (res.delivered()) {
+            detectors.observe(observations.observe(frame, length, t));
+        }
+        return res;
+    }
+
+    /** After the last packet: its second ended (detections acted on), then what the detectors still held reported. */
+    public void finish() {
+        if (t0 >= 0) {
+            endOf(current);
+        }
+        news.poll(true, events::detectedAtEnd);
+    }
+
+    private void endOf(int s) {
+        long now = t0 + (s + 1) * SECOND;
+        events.secondEnding(s);
+        long block = config.mitigation().block().toNanos();
+        news.poll(false, d -> {
+            events.detected(d);
+            act(d, now, block);
+        });
+        // detections still going on: their measures renewed, their sources blocked again once the block expired
+        long since = now - 2 * config.detectors().window().toNanos() - SECOND;
+        for (Detection d : news.recent(since)) {
+            act(d, now, block);
+        }
+        plane.blocks().sweep(now);
+        plane.firewall().sweepMeasures(now);
+        events.secondEnded(s);
+    }
+
+    private void act(Detection d, long now, long block) {
+        if (block > 0 && config.blocks().enabled()) {
+            for (String source : d.sources()) {
+                Long until = blockedUntil.get(source);
+                if (until != null && now <= until) {
+                    continue;
+                }
+                InetAddress a = InetAddress.ofLiteral(source);
+                plane.blocks().blockSource(a, a.getAddress().length * 8, now + block);
+                blockedUntil.put(source, now + block);
+                events.blocked(source, d, until != null);
+            }
+        }
+        if (!config.mitigation().measures()) {
+            return;
+        }
+        for (Measure m : Measures.forDetection(d, measureSettings, now)) {
+            Long until = measuredUntil.get(m.entry());
+            plane.firewall().putMeasure(m);
+            measuredUntil.put(m.entry(), m.expiresNanos());
+            if (until == null || now > until) {
+                events.measured(m, d);
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+package io.xdpml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.dataplane.Stage;
+import io.xdpml.model.data.LabelRules;
+import io.xdpml.model.data.SampleMode;
+import io.xdpml.model.data.TrainingData;
+import io.xdpml.model.eval.ConfidenceReport;
+import io.xdpml.model.file.ModelFile;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.replay.CaptureReplay;
+import io.xdpml.replay.CaptureReplay.Outcome;
+import io.xdpml.replay.CaptureReplay.Tally;
+import io.xdpml.testing.TestData;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code xdpml replay}: labeled captures through the Java twin of the agent a configuration
+ * describes. Its counts are checked against what other paths give for the same packets.
+ */
+class ReplayCommandTest {
+    private static final Path MODEL = Path.of("models/captures-wide-rf.json").toAbsolutePath();
+
+    @TempDir
+    Path dir;
+
+    private Path config(String model, String detectors, String block) throws Exception {
+        Path f = dir.resolve("agent.yaml");
+        Files.writeString(f, String.join("\n",
+                "interfaces: [lo]",
+                "blocks: {enabled: true}",
+                "firewall: {enabled: false}",
+                "flows: {max-flows: 65536}",
+                model,
+                "sampling: {every: 1}",
+                "detectors: {enabled: " + detectors + ", window: 2s}",
+                "mitigation: {block: " + block + ", measures: false}",
+                ""));
+        return f;
+    }
+
+    private Path rules(String... lines) throws Exception {
+        Path f = dir.resolve("labels.rules");
+        Files.writeString(f, String.join("\n", lines) + "\n");
+        return f;
+    }
+
+    /**
+     * The model alone acting (drop at confidence 0.9): per capture, the twin drops exactly the packets
+     * {@code xdpml eval}'s confidence report counts as acted on as attack, by another path (samples
+     * from the captures, the integer model on each).
+     */
+    @Test
+    void modelDropsAreWhatEvalCounts() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(config(String.join("\n", "model:", "  file: " + MODEL, "  mode: packet",
+                "  actions: {attack: drop, benign: pass}", "  min-confidence: {attack: 0.9}"), "none", "0"));
+        Path rulesFile = rules("default benign", "attack file=attack/*");
+        LabelRules rules = LabelRules.read(rulesFile);
+        ModelFile m = ModelFile.read(MODEL);
+        int[] thresholds = {0, 900};
+        long caught = 0;
+        long flagged = 0;
+        for (Path f : List.of(TestData.capture("attack/portscan-1-10000.pcapng"), TestData.capture("attack/ndpi-synscan.pcap"),
+                TestData.capture("attack/bacnet-amplification.pcapng"), TestData.capture("benign/ndpi-teams.pcap"),
+                TestData.capture("benign/ndpi-tor.pcap"))) {
+            Outcome o = CaptureReplay.run(c, f, rules);
+            ConfidenceReport r = ConfidenceReport.of(f.toString(), TrainingData.load(List.of(f), rulesFile, SampleMode.parse("packet"),
+                    m.classes()), m.integerModel(), thresholds);
+            Tally attack = o.tally("attack");
+            Tally benign = o.tally("benign");
+            assertThat(attack.packets()).as("attack packets of %s", f).isEqualTo(r.attacks());
+            assertThat(benign.packets()).as("benign packets of %s", f).isEqualTo(r.support()[0]);
+            assertThat(attack.dropped()).as("attack dropped in %s", f).isEqualTo(attack.droppedBy(Stage.MODEL)).isEqualTo(r.attacksCaught());
+            assertThat(benign.dropped()).as("benign dropped in %s", f).isEqualTo(benign.droppedBy(Stage.MODEL)).isEqualTo(r.benignFlagged());
+            assertThat(o.detections()).isEmpty();
+            caught += r.attacksCaught();
+            flagged += benign.dropped();
+        }
+        assertThat(caught).as("the model drops some attack packets here").isGreaterThan(1000);
+        System.out.printf("replay == eval: %d attack packets dropped by the model, %d benign%n", caught, flagged);
+    }
+
+    /**
+     * A UDP scan detected mid-capture: its source is blocked at the end of that second of capture
+     * time, and from then on the blocks stage drops every packet it sends, none before.
+     */
+    @Test
+    void aDetectedSourceIsDroppedFromItsBlockOn() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(config("model: {enabled: false}", "[udpscan]", "60s"));
+        Path capture = TestData.dataDir().resolve("detect/hping3-udp-scan.pcap");
+        Outcome o = CaptureReplay.run(c, capture, LabelRules.read(rules("default attack")));
+        assertThat(o.detections()).anyMatch(d -> d.startsWith("udpscan "));
+        assertThat(o.blocked()).containsExactly("10.77.1.1");
+        Tally t = o.tally("attack");
+        long first = -1;
+        long blockAt = -1;
+        long fromScanner = 0;
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            while (r.next()) {
+                long time = r.timestampNanos();
+                if (first < 0) {
+                    first = time;
+                    blockAt = first + t.timeToFirstDrop();
+                }
+                boolean scanner = r.capturedLength() >= 34 && r.data().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26)
+                        == (10 << 24 | 77 << 16 | 1 << 8 | 1);
+                if (scanner && time >= blockAt) {
+                    fromScanner++;
+                }
+            }
+        }
+        assertThat(t.timeToFirstDrop()).as("acted on at the end of a second of capture time").isPositive();
+        assertThat(fromScanner).isGreaterThan(100);
+        assertThat(t.droppedBy(Stage.BLOCKS)).isEqualTo(fromScanner).isEqualTo(t.dropped());
+        System.out.printf("blocked at %.3f s of capture time: %d packets of the scanner dropped after it, of %d%n", t.timeToFirstDrop() / 1e9,
+                fromScanner, t.packets());
+    }
+
+    /** The command: the table, and JSON whose totals are the captures' sums. */
+    @Test
+    void printsTheTableAndJson() throws Exception {
+        Path cfg = config("model: {enabled: false}", "[udpscan]", "60s");
+        Path rulesFile = rules("default benign", "attack file=*scan*");
+        String[] data = {"--data", TestData.dataDir().resolve("detect/hping3-udp-scan.pcap").toString(),
+            TestData.capture("benign/ndpi-ftp.pcap").toString()};
+        StringWriter text = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(text));
+        int rc = cl.execute(concat(new String[] {"replay", "--config", cfg.toString(), "--labels", rulesFile.toString()}, data));
+        assertThat(rc).isZero();
+        assertThat(text.toString()).contains("hping3-udp-scan.pcap").contains("ndpi-ftp.pcap").contains("udpscan 10.77.1.1")
+                .contains("all 2 captures");
+        StringWriter js = new StringWriter();
+        cl = Main.commandLine();
+        cl.setOut(new PrintWriter(js));
+        rc = cl.execute(concat(new String[] {"replay", "--json", "--config", cfg.toString(), "--labels", rulesFile.toString()}, data));
+        assertThat(rc).isZero();
+        JsonNode j = new ObjectMapper().readTree(js.toString());
+        for (String label : List.of("attack", "benign")) {
+            long packets = 0;
+            long dropped = 0;
+            for (JsonNode cap : j.get("captures")) {
+                packets += cap.at("/labels/" + label + "/packets").asLong();
+                dropped += cap.at("/labels/" + label + "/dropped").asLong();
+            }
+            assertThat(j.at("/all/" + label + "/packets").asLong()).isEqualTo(packets);
+            assertThat(j.at("/all/" + label + "/dropped").asLong()).isEqualTo(dropped);
+        }
+        assertThat(j.at("/all/attack/dropped").asLong()).isPositive();
+        assertThat(j.at("/all/benign/packets").asLong()).isPositive();
+        assertThat(j.at("/all/benign/dropped").asLong()).isZero();
+    }
+
+    /** A configuration with a problem: each printed, exit 1. */
+    @Test
+    void aBadConfigurationIsRejected() throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "interfaces: [lo]\nflows: {max-flows: -1}\n");
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int rc = cl.execute("replay", "--config", cfg.toString(), "--labels", rules("default benign").toString(), "--data",
+                TestData.capture("benign/ndpi-ftp.pcap").toString());
+        assertThat(rc).isEqualTo(1);
+        assertThat(err.toString()).contains("max-flows").contains("problem");
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] r = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
+    }
+}
