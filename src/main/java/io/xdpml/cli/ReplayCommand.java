@@ -125,7 +125,8 @@ final class ReplayCommand implements Callable<Integer> {
             if (first) {
                 o.printf("%-52s (no IP packet)%n", r.capture().getFileName());
             }
-            o.printf("    detected: %s; blocked: %s; measures: %s%n", summary(r.detections()), summary(r.blocked()), summary(r.measures()));
+            o.printf("    detected: %s; blocked: %s; measures: %s%s%n", summary(r.detections()), summary(r.blocked()), summary(r.measures()),
+                    firewall(r, shown));
         }
         o.println();
         for (String l : shown) {
@@ -138,6 +139,18 @@ final class ReplayCommand implements Callable<Integer> {
         return String.format("%-52s %-8s %,9d %,9d %6.2f%% %,8d %,8d %,8d %9s", name.length() > 52 ? name.substring(0, 49) + "..." : name,
                 label, t.packets(), t.dropped(), t.packets() == 0 ? 0.0 : 100.0 * t.dropped() / t.packets(), t.droppedBy(Stage.BLOCKS),
                 t.droppedBy(Stage.FIREWALL), t.droppedBy(Stage.MODEL), first < 0 ? "-" : String.format("%.1f s", first / 1e9));
+    }
+
+    /** The firewall's drops by reason, per label, where it dropped any. */
+    private static String firewall(Outcome r, List<String> shown) {
+        StringBuilder b = new StringBuilder();
+        for (String l : shown) {
+            Map<String, Long> m = r.tally(l).firewallReasons();
+            if (!m.isEmpty()) {
+                b.append(b.isEmpty() ? "; firewall drops: " : ", ").append(l).append(' ').append(m.toString().replaceAll("[{}]", ""));
+            }
+        }
+        return b.toString();
     }
 
     /** At most a few items, then how many more. */
@@ -183,5 +196,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (t.timeToFirstDrop() >= 0) {
             o.put("first_drop_s", t.timeToFirstDrop() / 1e9);
         }
+        ObjectNode fw = o.putObject("firewall_reasons");
+        t.firewallReasons().forEach(fw::put);
     }
 }

@@ -4,6 +4,7 @@ import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.detect.Detection;
+import io.xdpml.firewall.FirewallCounter;
 import io.xdpml.firewall.Measure;
 import io.xdpml.flow.FlowConfig;
 import io.xdpml.flow.FlowPacket;
@@ -37,6 +38,7 @@ public final class CaptureReplay {
         long packets;
         long dropped;
         final long[] by = new long[DROPPERS.size()];
+        final Map<String, Long> firewallReasons = new java.util.TreeMap<>();
         long firstPacketNs = -1;
         long firstDropNs = -1;
 
@@ -45,6 +47,9 @@ public final class CaptureReplay {
         public long dropped() { return dropped; }
 
         public long droppedBy(Stage s) { return by[DROPPERS.indexOf(s)]; }
+
+        /** The firewall's drops by its verdict's reason (docs/firewall.md). */
+        public Map<String, Long> firewallReasons() { return firewallReasons; }
 
         /** Capture time from this label's first packet to its first dropped one, ns; -1 when none was dropped. */
         public long timeToFirstDrop() { return firstDropNs < 0 ? -1 : firstDropNs - firstPacketNs; }
@@ -70,6 +75,7 @@ public final class CaptureReplay {
             for (int i = 0; i < s.by.length; i++) {
                 s.by[i] += t.by[i];
             }
+            t.firewallReasons.forEach((k, v) -> s.firewallReasons.merge(k, v, Long::sum));
         }
         return s;
     }
@@ -114,6 +120,9 @@ public final class CaptureReplay {
                         int at = DROPPERS.indexOf(res.stage());
                         if (at >= 0) {
                             c.by[at]++;
+                        }
+                        if (res.stage() == Stage.FIREWALL) {
+                            c.firewallReasons.merge(FirewallCounter.of(res.fwReason()).jsonName(), 1L, Long::sum);
                         }
                         if (c.firstDropNs < 0) {
                             c.firstDropNs = t;
