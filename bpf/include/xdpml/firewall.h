@@ -391,6 +391,10 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 		}
 		if (fwd && syn && !ack)
 			return XDPML_CT_R_PASS; /* retransmitted SYN */
+		if (!fwd && ack && !syn && !(flags & XDPML_TCP_FIN))
+			return XDPML_CT_R_PASS; /* the responder's challenge ACK (RFC 5961: it holds an older
+						   connection of these ports); the initiator answers with a RST.
+						   Linux's conntrack lets it by too */
 		if (fwd && ack && !syn) {
 			/* the handshake's ACK without a SYN-ACK seen: the reply left by a path XDP does not
 			 * see (a server's one NIC sees only inbound packets) */
@@ -401,12 +405,16 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 	case XDPML_CT_SYN_RECV:
 		if (!fwd && syn && ack)
 			return XDPML_CT_R_PASS; /* retransmitted SYN-ACK */
+		if (fwd && syn && !ack)
+			return XDPML_CT_R_PASS; /* retransmitted SYN: its SYN-ACK was lost (Linux's conntrack lets it by too) */
 		if (!(fwd && ack && !syn))
 			return XDPML_CT_R_INVALID;
 		e->state = XDPML_CT_ESTABLISHED;
 		break; /* the handshake's ACK may carry a FIN: go on as established */
 	case XDPML_CT_ESTABLISHED:
 	case XDPML_CT_FIN_WAIT:
+		if (!fwd && syn && ack)
+			return XDPML_CT_R_PASS; /* retransmitted SYN-ACK: the handshake's ACK was lost (Linux: lets it by) */
 		if (syn)
 			return XDPML_CT_R_INVALID;
 		break;

@@ -301,6 +301,9 @@ public final class JavaFirewall implements FirewallEngine {
                 if (fwd && syn && !ack) {
                     return 0;
                 }
+                if (!fwd && ack && !syn && (flags & 0x01) == 0) {
+                    return 0; // the responder's challenge ACK (RFC 5961)
+                }
                 if (!(fwd && ack && !syn)) {
                     return 1;
                 }
@@ -310,12 +313,18 @@ public final class JavaFirewall implements FirewallEngine {
                 if (!fwd && syn && ack) {
                     return 0;
                 }
+                if (fwd && syn && !ack) {
+                    return 0; // retransmitted SYN: its SYN-ACK was lost
+                }
                 if (!(fwd && ack && !syn)) {
                     return 1;
                 }
                 e[1] = FirewallLayout.CT_ESTABLISHED;
             }
             case FirewallLayout.CT_ESTABLISHED, FirewallLayout.CT_FIN_WAIT -> {
+                if (!fwd && syn && ack) {
+                    return 0; // retransmitted SYN-ACK: the handshake's ACK was lost
+                }
                 if (syn) {
                     return 1;
                 }

@@ -159,6 +159,48 @@ class FirewallParityTest {
         }
     }
 
+    /**
+     * Handshake packets that Linux's conntrack lets by (tcp_conntracks: sIG), seen in public benign
+     * captures: the responder's challenge ACK to a SYN (RFC 5961), the initiator's SYN again after the
+     * SYN-ACK (the SYN-ACK was lost), the responder's SYN-ACK again after the handshake's ACK (the
+     * ACK was lost). Both pass in the kernel
+     * and in Java; a SYN from the initiator on an established connection is still invalid.
+     */
+    @Test
+    void handshakeRetransmissionsPass() throws Exception {
+        TestData.assumeBpf();
+        try (Pair p = new Pair(config("strict")); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(256);
+            long[] now = {1_000_000_000L};
+            java.util.function.BiFunction<Boolean, Integer, FirewallCounter> send = (fromClient, flags) -> {
+                FrameBuilder b = new FrameBuilder().ethernet();
+                byte[] f = (fromClient ? b.ipv4("10.1.1.1", "192.168.7.7").tcp(40000, 443, flags)
+                        : b.ipv4("192.168.7.7", "10.1.1.1").tcp(443, 40000, flags)).build();
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                now[0] += 1_000_000;
+                long before = p.java.counter(FirewallCounter.DROP_CT_INVALID);
+                p.packet(buf, f.length, now[0]);
+                return p.java.counter(FirewallCounter.DROP_CT_INVALID) > before ? FirewallCounter.DROP_CT_INVALID : FirewallCounter.PASS_CONNTRACK;
+            };
+            int syn = 0x02, synAck = 0x12, ack = 0x10, rst = 0x04;
+            send.apply(true, syn);
+            assertThat(send.apply(false, ack)).as("a challenge ACK in syn_sent").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(send.apply(false, ack | 0x01)).as("a FIN-ACK from the responder in syn_sent").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+            send.apply(true, rst);
+            send.apply(true, syn);
+            send.apply(false, synAck);
+            assertThat(send.apply(true, syn)).as("the SYN again in syn_recv").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            send.apply(false, synAck);
+            send.apply(true, ack);
+            assertThat(send.apply(false, synAck)).as("the SYN-ACK again when established").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(send.apply(true, ack)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(send.apply(true, syn)).as("a SYN from the initiator when established").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+            assertThat(send.apply(false, syn)).as("a SYN from the responder when established").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.DROP_CT_INVALID)).isEqualTo(3);
+        }
+    }
+
     @Test
     void seededRandomConversationsAndGarbageAgree() throws Exception {
         TestData.assumeBpf();
