@@ -13,7 +13,6 @@ import io.xdpml.kernel.BpfObject;
 import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.kernel.ClassifierProgram;
-import io.xdpml.processor.Delivery;
 import java.util.List;
 
 /**
@@ -41,10 +40,7 @@ final class InterfacePipeline implements DataPlaneSetup {
 
     /** The stages a configuration turns on (sampling and delivery included). */
     static Stages stagesOf(AgentConfig c) {
-        Stages.Sampling by = !c.sampling().enabled() ? Stages.Sampling.NONE
-                : c.sampling().by() == SamplingSection.By.FLOW ? Stages.Sampling.BY_FLOW : Stages.Sampling.BY_PACKET;
-        return Stages.none().withBlocks(c.blocks().enabled()).withFirewall(c.firewall().enabled()).withFlow(c.flows().enabled())
-                .withModel(c.model().enabled()).withSampling(by, c.delivery().to() == Delivery.MIRROR);
+        return c.stages();
     }
 
     @Override
@@ -82,8 +78,8 @@ final class InterfacePipeline implements DataPlaneSetup {
             if (c.outputs().wantsFlows()) {
                 o.setMaxEntries("xdpml_flow_records", FLOW_RECORDS_EXPORTING); // drained every 100 ms
             }
-            if (c.sampling().enabled() && c.sampling().by() == SamplingSection.By.FLOW) {
-                o.setConstant("cfg_sample_flow_n", c.sampling().every());
+            if (c.sampleFlowN() > 0) {
+                o.setConstant("cfg_sample_flow_n", c.sampleFlowN());
             }
         }
         if (c.cpumap().enabled()) {
@@ -154,8 +150,7 @@ final class InterfacePipeline implements DataPlaneSetup {
     }
 
     static DeliverySettings.Values deliveryValues(AgentConfig c) {
-        int every = c.sampling().enabled() && c.sampling().by() == SamplingSection.By.PACKET ? c.sampling().every() : 1;
-        return new DeliverySettings.Values(every, c.delivery().rateCap(), 0);
+        return c.deliveryValues();
     }
 
     static Deployment deployment(AgentConfig c) {

@@ -1,7 +1,6 @@
 package io.xdpml.replay;
 
 import io.xdpml.agent.config.AgentConfig;
-import io.xdpml.dataplane.DeliverySettings;
 import io.xdpml.dataplane.JavaDataPlane;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stages;
@@ -81,18 +80,18 @@ public final class AgentTwin {
         this.lastSecond = lastSecond;
     }
 
-    /** The twin set up as the agent sets up its program: the same stages, rules, model, sampling. */
+    /** The twin set up as the agent sets up its program (InterfacePipeline): the same stages, rules, model, sampling. */
     public static JavaDataPlane plane(AgentConfig c) {
-        Stages stages = Stages.none().withBlocks(c.blocks().enabled()).withFirewall(c.firewall().enabled()).withFlow(c.flows().enabled())
-                .withModel(c.model().enabled()).withSampling(Stages.Sampling.BY_PACKET, true);
+        Stages stages = c.stages();
         FlowConfig flows = new FlowConfig(c.flows().maxFlows(), c.flows().idleTimeout().toNanos(), c.parse().vxlanPort())
-                .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots());
+                .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots())
+                .withSampling(0, c.sampleFlowN());
         JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
         plane.install(c.firewall().rules());
         if (c.model().enabled()) {
             plane.deploy(c.model().deployment());
         }
-        plane.delivery(new DeliverySettings.Values(c.sampling().every(), c.delivery().rateCap(), 0));
+        plane.delivery(c.deliveryValues());
         return plane;
     }
 

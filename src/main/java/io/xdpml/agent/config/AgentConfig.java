@@ -70,6 +70,26 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
      * One line per part, in data-flow order: "interfaces: ...", then "stage: on (settings)" or
      * "stage: off" for each stage, then the detectors, mitigation and outputs.
      */
+    /** The stages of the XDP program this configuration turns on (sampling and delivery included). */
+    public io.xdpml.dataplane.Stages stages() {
+        io.xdpml.dataplane.Stages.Sampling by = !sampling.enabled() ? io.xdpml.dataplane.Stages.Sampling.NONE
+                : sampling.by() == SamplingSection.By.FLOW ? io.xdpml.dataplane.Stages.Sampling.BY_FLOW
+                : io.xdpml.dataplane.Stages.Sampling.BY_PACKET;
+        return io.xdpml.dataplane.Stages.none().withBlocks(blocks.enabled()).withFirewall(firewall.enabled()).withFlow(flows.enabled())
+                .withModel(model.enabled()).withSampling(by, delivery.to() == Delivery.MIRROR);
+    }
+
+    /** The deliver stage's settings: 1 in N by packet (1 when sampling is by flow: the flow stage chose), the rate cap. */
+    public io.xdpml.dataplane.DeliverySettings.Values deliveryValues() {
+        int every = sampling.enabled() && sampling.by() == SamplingSection.By.PACKET ? sampling.every() : 1;
+        return new io.xdpml.dataplane.DeliverySettings.Values(every, delivery.rateCap(), 0);
+    }
+
+    /** 1 in N flows sampled by key hash in the flow stage; 0 when sampling is not by flow. */
+    public int sampleFlowN() {
+        return sampling.enabled() && sampling.by() == SamplingSection.By.FLOW ? sampling.every() : 0;
+    }
+
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("interfaces: " + interfaces.stream().map(InterfaceSpec::toString).collect(Collectors.joining(", ")));
