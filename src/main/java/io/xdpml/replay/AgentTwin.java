@@ -63,8 +63,10 @@ public final class AgentTwin {
     private final int lastSecond;
     private final Map<String, Long> blockedUntil = new HashMap<>();
     private final Map<String, Long> measuredUntil = new HashMap<>();
+    private final int quietSeconds;
     private long t0 = -1;
     private int current;
+    private int lastPacketSecond;
 
     /**
      * @param lastSecond packets after this second count in it (the demo's fixed length); {@link Integer#MAX_VALUE}: none
@@ -78,6 +80,8 @@ public final class AgentTwin {
         this.measureSettings = config.mitigation().measureSettings();
         this.events = events;
         this.lastSecond = lastSecond;
+        // seconds after the last packet in which a detection may still be renewed (endOf's `since`), and one more
+        this.quietSeconds = (int) (2 * config.detectors().window().toNanos() / SECOND) + 2;
     }
 
     /** The twin set up as the agent sets up its program (InterfacePipeline): the same stages, rules, model, sampling. */
@@ -116,7 +120,13 @@ public final class AgentTwin {
         int second = secondOf(t);
         while (current < second) {
             endOf(current++);
+            if (current - lastPacketSecond > quietSeconds && current < second - 1) {
+                // nothing is left to renew and no packet comes before `second`: the seconds between change
+                // nothing but what expires, which the next end of a second sweeps (a capture may jump years)
+                current = second - 1;
+            }
         }
+        lastPacketSecond = Math.max(lastPacketSecond, second);
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
             detectors.observe(observations.observe(frame, length, t));

@@ -129,6 +129,29 @@ class ReplayCommandTest {
                 fromScanner, t.packets());
     }
 
+    /**
+     * A capture whose clock jumps years between two packets: the twin ends the seconds after the
+     * first packet while a detection could still be renewed, then goes to the second packet's.
+     */
+    @Test
+    void aClockThatJumpsYearsIsCrossedAtOnce() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(config("model: {enabled: false}", "[udpscan]", "60s"));
+        int[] ended = {0};
+        io.xdpml.replay.AgentTwin twin = new io.xdpml.replay.AgentTwin(c, new io.xdpml.replay.AgentTwin.Events() {
+            @Override
+            public void secondEnding(int s) {
+                ended[0]++;
+            }
+        }, Integer.MAX_VALUE);
+        byte[] f = new io.xdpml.packet.FrameBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(1000, 53).build();
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofArray(f);
+        long t = 1_300_000_000_000_000_000L;
+        twin.packet(seg, f.length, t);
+        twin.packet(seg, f.length, t + 3L * 365 * 86_400 * 1_000_000_000L);
+        assertThat(twin.secondOf(t + 3L * 365 * 86_400 * 1_000_000_000L)).isGreaterThan(90_000_000);
+        assertThat(ended[0]).as("seconds ended").isBetween(2, 10);
+    }
+
     /** The command: the table, and JSON whose totals are the captures' sums. */
     @Test
     void printsTheTableAndJson() throws Exception {
