@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
             + " first drop, and what was detected, blocked and measured; then each label over every capture."
             + " --json prints one object. Exit code 0, or 1 for a configuration with problems (each printed).",
             "The twin is the kernel program's reference (the parity tests hold it to the kernel byte for byte);"
-            + " offline, no delivered copy is lost, where a live agent that cannot keep up loses some."})
+            + " offline, no delivered copy is lost, where a live agent that cannot keep up loses some. With delivery"
+            + " af_xdp, a packet redirected to Java counts as not dropped (what Java does with it is not replayed)."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
