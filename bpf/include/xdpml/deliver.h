@@ -184,7 +184,7 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 	if (cfg_metadata || cfg_mirror) {
 		struct xdpml_flow_packet pkt;
 		if (keyed || xdpml_flow_key_of(ctx, s, key, &pkt) == 0)
-			hash = xdpml_flow_hash(key);
+			hash = xdpml_flow_meta_hash(key);
 	}
 	if (cfg_mirror) {
 		*delivered = xdpml_mirror_packet(ctx, c, hash, s, verdict, queue);

@@ -187,7 +187,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
             deliverCounters[XskCounter.CAPPED.ordinal()]++;
             return false;
         }
-        lastFlowHash = p != null ? FlowHash.of(p.key()) : meta.compute(frame, 0, length).flowHash();
+        lastFlowHash = p != null ? FlowHash.metadata(p.key()) : meta.compute(frame, 0, length).flowHash();
         if (stages.mirror()) {
             deliverCounters[XskCounter.MIRRORED.ordinal()]++;
             result.delivered = true;

@@ -60,7 +60,7 @@ public final class XskMetadata {
         return base >= 0 && umem.get(U32, base + MAGIC_OFFSET) == MAGIC;
     }
 
-    /** The flow key's hash ({@code xdpml_flow_hash}, Java: {@code io.xdpml.flow.FlowHash}); 0 without IP. */
+    /** The flow key's hash ({@code xdpml_flow_meta_hash}, Java: {@code io.xdpml.flow.FlowHash.metadata}); 0 without IP. */
     public int flowHash() {
         read = true;
         return umem.get(U32, base + FLOW_HASH_OFFSET);

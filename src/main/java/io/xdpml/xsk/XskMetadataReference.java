@@ -30,7 +30,7 @@ public final class XskMetadataReference {
     /** Computes the metadata of the {@code length}-byte frame at {@code offset} of {@code buffer}. */
     public XskMetadataReference compute(MemorySegment buffer, long offset, int length) {
         parser.parse(buffer, offset, length, summary);
-        flowHash = flow.of(buffer, offset, length, summary) ? FlowHash.of(flow.key()) : 0;
+        flowHash = flow.of(buffer, offset, length, summary) ? FlowHash.metadata(flow.key()) : 0;
         return this;
     }
 

@@ -101,7 +101,7 @@ class XskVethTest {
             assertThat(g.bytes()).as("frame %d byte-exact", i).isEqualTo(sent);
             MemorySegment seg = MemorySegment.ofArray(sent);
             parser.parse(seg, sent.length, s);
-            int hash = fp.of(seg, 0, sent.length, s) ? FlowHash.of(fp.key()) : 0;
+            int hash = fp.of(seg, 0, sent.length, s) ? FlowHash.metadata(fp.key()) : 0;
             if (hash != 0) withFlow++;
             assertThat(g.meta()).as("frame %d has metadata", i).isTrue();
             assertThat(g.flags()).as("frame %d parse flags", i).isEqualTo(s.flags() & 0xffff);
