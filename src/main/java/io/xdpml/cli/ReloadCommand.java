@@ -4,7 +4,6 @@ import io.xdpml.agent.AgentInfo;
 import io.xdpml.agent.AgentPins;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
-import io.xdpml.agent.config.ConfigProblem;
 import io.xdpml.kernel.Native;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
@@ -53,11 +52,7 @@ final class ReloadCommand implements Callable<Integer> {
         try {
             AgentConfigLoader.load(before.config());
         } catch (AgentConfigException e) {
-            for (ConfigProblem p : e.problems()) {
-                err.println(p);
-            }
-            err.println("xdpml reload: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s")
-                    + "; the agent was not asked to reload and runs as before");
+            e.print(err, "xdpml reload", "; the agent was not asked to reload and runs as before");
             return 1;
         }
         if (Native.kill(before.pid(), SIGHUP) != 0) {

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
-import io.xdpml.agent.config.ConfigProblem;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.model.data.LabelRules;
 import io.xdpml.model.data.TrainingData;
@@ -68,10 +67,7 @@ final class ReplayCommand implements Callable<Integer> {
         try {
             config = AgentConfigLoader.load(configFile);
         } catch (AgentConfigException e) {
-            PrintWriter err = spec.commandLine().getErr();
-            e.problems().forEach((ConfigProblem p) -> err.println(p));
-            err.println("xdpml replay: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s") + " in " + configFile);
-            err.flush();
+            e.print(spec.commandLine().getErr(), "xdpml replay", " in " + configFile);
             return 1;
         }
         if (sample != null) {

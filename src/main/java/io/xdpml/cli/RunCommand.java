@@ -5,7 +5,6 @@ import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.ConfigCheck;
-import io.xdpml.agent.config.ConfigProblem;
 import io.xdpml.agent.config.InterfaceSpec;
 import io.xdpml.agent.config.OutputsSection;
 import io.xdpml.kernel.BpfFs;
@@ -162,13 +161,7 @@ final class RunCommand implements Callable<Integer> {
             try {
                 config = overrides.apply(AgentConfigLoader.load(configFile));
             } catch (AgentConfigException e) {
-                PrintWriter err = spec.commandLine().getErr();
-                for (ConfigProblem p : e.problems()) {
-                    err.println(p);
-                }
-                err.println("xdpml run: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s") + " in "
-                        + configFile + "; nothing was attached");
-                err.flush();
+                e.print(spec.commandLine().getErr(), "xdpml run", " in " + configFile + "; nothing was attached");
                 return 1;
             }
         } else {

@@ -18,6 +18,18 @@ public final class AgentConfigException extends Exception {
         return problems;
     }
 
+    /**
+     * Each problem on a line of its own, then {@code "<command>: N problem(s)<tail>"} (the commands
+     * that load a configuration say so alike; tail: where, and what was left as it was).
+     */
+    public void print(java.io.PrintWriter err, String command, String tail) {
+        for (ConfigProblem p : problems) {
+            err.println(p);
+        }
+        err.println(command + ": " + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + tail);
+        err.flush();
+    }
+
     private static String message(List<ConfigProblem> problems) {
         StringBuilder b = new StringBuilder();
         b.append(problems.size()).append(problems.size() == 1 ? " problem" : " problems").append(" in the configuration");
