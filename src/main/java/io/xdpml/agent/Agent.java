@@ -60,6 +60,11 @@ import java.util.function.UnaryOperator;
 public final class Agent implements AutoCloseable {
     /** Exit code when an interface disappears under the agent. */
     public static final int EXIT_INTERFACE_GONE = 3;
+    /**
+     * How often the loop looks for new detections between its seconds: a detector that reports
+     * before its window closes is acted on within this (the rest of the loop's work is every second).
+     */
+    public static final long POLL_NANOS = 100_000_000L;
 
     /** What the command line adds to the file. */
     public record Extras(double durationSeconds, boolean quietStatus, Path onnx, List<String> onnxFlag, float onnxMinScore,
@@ -220,7 +225,9 @@ public final class Agent implements AutoCloseable {
             synchronized (this) {
                 Detecting d = detecting;
                 PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
-                d.set.observe(o);
+                synchronized (d.set) { // the lock NewDetections reads the set under, from the agent's loop
+                    d.set.observe(o);
+                }
                 observer.packet(iface, view);
                 if (classifier == null) {
                     return Verdict.NORMAL;
@@ -347,21 +354,29 @@ public final class Agent implements AutoCloseable {
         long end = extras.durationSeconds() > 0 ? start + (long) (extras.durationSeconds() * 1e9) : Long.MAX_VALUE;
         long tick = 1_000_000_000L;
         long nextReport = start + tick;
+        long nextPoll = start + POLL_NANOS;
         long statusEvery = config.outputs().status().toNanos();
         long nextStatus = statusEvery > 0 ? start + statusEvery : Long.MAX_VALUE;
         int exit = 0;
         while (!stopRequested.get() && System.nanoTime() < end) {
-            LockSupport.parkNanos(Math.max(1, Math.min(nextReport, end) - System.nanoTime()));
+            LockSupport.parkNanos(Math.max(1, Math.min(Math.min(nextPoll, nextReport), end) - System.nanoTime()));
             if (reloadRequested.getAndSet(false)) {
                 reload();
                 statusEvery = config.outputs().status().toNanos();
                 nextStatus = statusEvery > 0 ? System.nanoTime() + statusEvery : Long.MAX_VALUE;
             }
             long now = System.nanoTime();
+            if (!stopRequested.get() && now >= nextPoll && now < Math.min(nextReport, end)) {
+                // between the seconds: new detections acted on at once (the detectors may report before their window closes)
+                nextPoll = now + POLL_NANOS;
+                actOnNew(false);
+                continue;
+            }
             if (stopRequested.get() || now < Math.min(nextReport, end)) {
                 continue; // woken early: a reload, a stop, or spuriously
             }
             nextReport += tick;
+            nextPoll = now + POLL_NANOS;
             String gone = goneInterface();
             if (gone != null) {
                 say("interface " + gone + " is gone (deleted or renamed): its program went with it. Stopping: every other"
@@ -499,8 +514,8 @@ public final class Agent implements AutoCloseable {
         return ok;
     }
 
-    /** Prints (and blocks the sources of) detections not reported yet. */
-    private void report(boolean finish) throws IOException {
+    /** Prints detections not reported yet and acts on them: blocks their sources, puts in their measures. */
+    private Detecting actOnNew(boolean finish) throws IOException {
         Detecting d = detecting;
         List<Detection> fresh = new ArrayList<>();
         d.news.poll(finish, fresh::add);
@@ -532,6 +547,16 @@ public final class Agent implements AutoCloseable {
             }
             measure(det);
         }
+        return d;
+    }
+
+    /**
+     * Prints (and blocks the sources of) detections not reported yet, then renews what detections
+     * still going on call for and sweeps what expired: every second.
+     */
+    private void report(boolean finish) throws IOException {
+        Detecting d = actOnNew(finish);
+        long blockSeconds = config.mitigation().block().toSeconds();
         if (blockSeconds > 0) {
             // detections still going on: sources merged into them later, and sources whose block expired while they go on
             long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;

@@ -90,7 +90,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--window", defaultValue = "2", description = "seconds per detector window (volumetric keeps its buckets, slowscan its epochs; default: ${DEFAULT-VALUE})")
     double windowSeconds;
 
-    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window)")
+    @Option(names = "--early", defaultValue = "0.2", description = "seconds a finding must hold before a detector reports it while its window"
+            + " is still open (portscan, udpscan, sweep, synflood, flood, amplification); 0: at the window's end only (default: ${DEFAULT-VALUE})")
+    double earlySeconds;
+
+    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window and --early)")
     List<String> settings = List.of();
 
     @Option(names = "--block", defaultValue = "0", description = "seconds to block the sources a detection names (0: do not block)")
@@ -154,6 +158,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (windowSeconds <= 0) {
             throw new IllegalArgumentException("--window must be > 0");
+        }
+        if (!(earlySeconds >= 0)) {
+            throw new IllegalArgumentException("--early must be >= 0");
         }
         UnaryOperator<AgentConfig> overrides = this::overrides;
         AgentConfig config;
@@ -285,6 +292,9 @@ final class RunCommand implements Callable<Integer> {
         }
         if (all || given("--window")) {
             c = c.withWindow(Duration.ofNanos((long) (windowSeconds * 1e9)));
+        }
+        if (all || given("--early")) {
+            c = c.withEarly(Duration.ofNanos((long) (earlySeconds * 1e9)));
         }
         if (!settings.isEmpty()) {
             c = c.withDetectorSettingsAdded(new ArrayList<>(settings));

@@ -27,12 +27,14 @@ public final class AmplificationDetector implements Detector {
      * @param minResponseBytes response bytes per window towards one victim from one service
      * @param minReflectors    distinct reflectors
      * @param minAmplification response bytes per request byte the victim sent
+     * @param earlyNanos       0: report at the window's end only; more: also as soon as the amplification holds this
+     *                         long after the victim got {@code minResponseBytes} from {@code minReflectors} ({@link EarlyLook})
      */
     public record Config(long windowNanos, Map<Integer, String> services, long minResponseBytes, int minReflectors,
-            double minAmplification) {
+            double minAmplification, long earlyNanos) {
         public Config {
             services = Map.copyOf(services);
-            if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0) {
+            if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad amplification config: " + this);
             }
             for (int port : services.keySet()) {
@@ -43,7 +45,7 @@ public final class AmplificationDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0);
+            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0, 0);
         }
     }
 
@@ -58,6 +60,7 @@ public final class AmplificationDetector implements Detector {
         long requests;
         long requestBytes;
         int reflectors;
+        final EarlyLook look = new EarlyLook();
 
         Victim(long hi, long lo, int port) {
             this.hi = hi;
@@ -120,6 +123,10 @@ public final class AmplificationDetector implements Detector {
             if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
                 v.reflectors++;
             }
+            if (v.responseBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
+                    && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
+                v.look.reportedEarly();
+            }
         }
         if (watched[dport]) {
             Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport);
@@ -136,28 +143,32 @@ public final class AmplificationDetector implements Detector {
     }
 
     private void close(DetectionSink sink) {
-        victims.forEach(v -> {
-            if (v.responseBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()) {
-                return;
-            }
-            double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.responseBytes / v.requestBytes;
-            if (amplification < config.minAmplification()) {
-                return;
-            }
-            String service = config.services().get(v.port) + " (UDP " + v.port + ")";
-            List<String> reasons = new ArrayList<>();
-            reasons.add(Detections.count(v.responses) + " " + service + " responses, " + Detections.bytes(v.responseBytes) + " in "
-                    + Detections.seconds(v.last - v.first) + " (" + Detections.rateText(Detections.rate(v.responseBytes * 8, v.last - v.first), "bit")
-                    + ")");
-            reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
-            reasons.add(v.requestBytes == 0 ? "no requests sent by the victim (spoofed)"
-                    : Detections.count(v.requests) + " requests, " + Detections.bytes(v.requestBytes) + " (amplification "
-                            + Detections.ratio(amplification) + "x)");
-            sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
-                    reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
-        });
+        victims.forEach(v -> report(v, sink));
         victims.clear();
         reflectors.clear();
         window.close();
+    }
+
+    /** Reports the victim if what it received so far from the service is amplification; whether it did. */
+    private boolean report(Victim v, DetectionSink sink) {
+        if (v.responseBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()) {
+            return false;
+        }
+        double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.responseBytes / v.requestBytes;
+        if (amplification < config.minAmplification()) {
+            return false;
+        }
+        String service = config.services().get(v.port) + " (UDP " + v.port + ")";
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(v.responses) + " " + service + " responses, " + Detections.bytes(v.responseBytes) + " in "
+                + Detections.seconds(v.last - v.first) + " (" + Detections.rateText(Detections.rate(v.responseBytes * 8, v.last - v.first), "bit")
+                + ")");
+        reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
+        reasons.add(v.requestBytes == 0 ? "no requests sent by the victim (spoofed)"
+                : Detections.count(v.requests) + " requests, " + Detections.bytes(v.requestBytes) + " (amplification "
+                        + Detections.ratio(amplification) + "x)");
+        sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
+                reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
+        return true;
     }
 }

@@ -26,6 +26,7 @@ public final class DetectorSet {
     private final DetectionSink sink = this::merge;
     private long packets;
     private long lastTime = Long.MIN_VALUE;
+    private long reportsTotal;
 
     public DetectorSet(List<Detector> detectors, long dedupNanos) {
         // empty is allowed: an agent with 'detectors: enabled: none' finds nothing, and says so in its summary
@@ -99,7 +100,13 @@ public final class DetectorSet {
         return m;
     }
 
+    /** Reports of every detector so far, before de-duplication: what changed when it changed. */
+    public long reportsTotal() {
+        return reportsTotal;
+    }
+
     private void merge(Detection d) {
+        reportsTotal++;
         reports.merge(d.detector(), 1L, Long::sum);
         // a different target (another service port of the same victim) is another attack: it needs its own measure
         String key = d.detector() + '\u0000' + d.subject() + (d.target() == null ? "" : "\u0000" + d.target());

@@ -57,12 +57,29 @@ public final class Detectors {
         if (!(seconds > 0)) {
             throw new IllegalArgumentException("window must be > 0 s, not " + seconds);
         }
+        return settingsOf(names, "windowNanos", (long) (seconds * 1e9));
+    }
+
+    /**
+     * Settings giving every named detector that can report before its window closes (portscan,
+     * udpscan, sweep, synflood, flood, amplification: docs/detectors.md, "Early reports") that
+     * {@code earlyNanos}; 0 turns it off. Put the user's own settings after these: later settings win.
+     */
+    public static List<String> earlySettings(String names, long earlyNanos) {
+        if (earlyNanos < 0) {
+            throw new IllegalArgumentException("early reports after " + earlyNanos + " ns: must be >= 0");
+        }
+        return settingsOf(names, "earlyNanos", earlyNanos);
+    }
+
+    /** {@code name.component=value} for each named detector whose configuration has that component. */
+    private static List<String> settingsOf(String names, String component, long value) {
         List<String> out = new ArrayList<>();
         for (Detector d : create(names)) {
-            boolean windowed = java.util.Arrays.stream(BY_NAME.get(d.name()).configType().getRecordComponents())
-                    .anyMatch(c -> c.getName().equals("windowNanos"));
-            if (windowed) {
-                out.add(d.name() + ".windowNanos=" + (long) (seconds * 1e9));
+            boolean has = java.util.Arrays.stream(BY_NAME.get(d.name()).configType().getRecordComponents())
+                    .anyMatch(c -> c.getName().equals(component));
+            if (has) {
+                out.add(d.name() + "." + component + "=" + value);
             }
         }
         return out;

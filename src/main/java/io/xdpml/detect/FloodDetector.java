@@ -59,13 +59,15 @@ public final class FloodDetector implements Detector {
      *                          one direction may be all it sees (the agent's XDP sees what arrives, never what its host
      *                          answers), so TCP with ACK or RST is not counted: a download's acknowledgements at flood
      *                          rate would otherwise look like an ACK flood
+     * @param earlyNanos        0: report at the window's end only; more: also as soon as a destination's flood holds
+     *                          this long after it reached {@code minPackets} at {@code minPps} ({@link EarlyLook})
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay, long earlyNanos) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
                     || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
-                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1) {
+                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
@@ -74,11 +76,11 @@ public final class FloodDetector implements Detector {
         public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
                 double minReplyShare, double minPacketsPerPort, int maxDestinations) {
             this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
-                    PAYLOAD_RULE_OFF, 0);
+                    PAYLOAD_RULE_OFF, 0, 0);
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0, 0);
         }
     }
 
@@ -101,6 +103,7 @@ public final class FloodDetector implements Detector {
         long constantPayload;
         /** The heaviest senders; the extra counter: the destination's answers to the sender (since it took its slot): UDP, or TCP but RST and SYN-ACK. */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
+        final EarlyLook look = new EarlyLook();
 
         Destination(long hi, long lo) {
             this.hi = hi;
@@ -192,6 +195,11 @@ public final class FloodDetector implements Detector {
                 d.constantPayload++;
             }
         }
+        // the floors: minPackets at minPps over the span so far (at least 1 s), as the window's end counts them
+        if (d.packets >= config.minPackets() && d.packets * 1e9 >= config.minPps() * Math.max(d.last - d.first, 1_000_000_000L)
+                && d.look.dueEarly(t, config.earlyNanos()) && report(d, sink)) {
+            d.look.reportedEarly();
+        }
     }
 
     @Override
@@ -223,83 +231,87 @@ public final class FloodDetector implements Detector {
     }
 
     private void close(DetectionSink sink) {
-        destinations.forEach(d -> {
-            if (d.packets < config.minPackets()) {
-                return;
-            }
-            double pps = Detections.rate(d.packets, Math.max(d.last - d.first, 1_000_000_000L));
-            if (pps < config.minPps()) {
-                return;
-            }
-            long ported = d.byProtocol[0] + d.byProtocol[1];
-            if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
-                return; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
-            }
-            if (d.withPayload > 0 && d.entropySum > config.maxPayloadEntropy() * PayloadEntropy.ONE * d.withPayload) {
-                return; // opt-in: random-looking data streamed one way, not filler
-            }
-            long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
-            HeavyHitters heavy = d.senders;
-            IntPredicate certain = i -> heavy.sure(i) >= min;
-            IntPredicate answered = i -> heavy.extra(i) >= heavy.sure(i) * config.minReplyShare();
-            long conversing = 0;
-            long conversation = 0; // packets of answered senders: not a flood's, so not in the share either
-            for (int i = 0; i < heavy.size(); i++) {
-                if (certain.test(i) && answered.test(i)) {
-                    conversing++;
-                    conversation += heavy.sure(i);
-                }
-            }
-            List<Integer> top = heavy.byCount(certain.and(answered.negate()));
-            if (top.size() > MAX_SOURCES) {
-                top = top.subList(0, MAX_SOURCES);
-            }
-            long named = 0;
-            List<String> sources = new ArrayList<>();
-            List<String> senders = new ArrayList<>();
-            for (int i : top) {
-                named += heavy.sure(i);
-                String a = heavy.address(i);
-                sources.add(a);
-                senders.add(a + " " + Detections.count(heavy.sure(i)));
-            }
-            double share = (double) named / Math.max(1, d.packets - conversation);
-            if (sources.isEmpty() || share < config.minNamedShare()) {
-                return;
-            }
-            if (conversing > 0) {
-                senders.add(conversing + " more answered, not named");
-            }
-            int major = 0;
-            for (int c = 1; c < 4; c++) {
-                if (d.byProtocol[c] > d.byProtocol[major]) {
-                    major = c;
-                }
-            }
-            List<String> reasons = new ArrayList<>();
-            reasons.add(Detections.count(d.packets) + " packets, " + Detections.bytes(d.bytes) + " in " + Detections.seconds(d.last - d.first)
-                    + " (" + Detections.rateText(pps, "packet") + ")");
-            StringBuilder mix = new StringBuilder();
-            for (int c = 0; c < 4; c++) {
-                if (d.byProtocol[c] > 0) {
-                    mix.append(mix.isEmpty() ? "" : ", ").append(Detections.count(d.byProtocol[c])).append(' ').append(PROTOCOL[c]);
-                }
-            }
-            reasons.add(mix + (major < 2 ? " to " + (d.ports == 1 ? "port " + d.lastPort : Detections.count(d.ports) + " ports") : ""));
-            reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
-                    + "%: " + String.join(", ", senders));
-            reasons.add(payloadReason(d));
-            Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
-            // the target when one protocol is nearly all of it (its port when one port is)
-            if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {
-                int protocol = major == 0 ? 6 : major == 1 ? 17 : Addresses.isV4(d.hi, d.lo) ? 1 : 58;
-                int port = major < 2 && d.ports == 1 ? d.lastPort : 0;
-                out = out.withTarget(new Detection.Target(Addresses.inet(d.hi, d.lo), protocol, 0, port));
-            }
-            sink.report(out);
-        });
+        destinations.forEach(d -> report(d, sink));
         destinations.clear();
         ports.clear();
         window.close();
+    }
+
+    /** Reports the destination if what it received so far is a flood with named senders; whether it did. */
+    private boolean report(Destination d, DetectionSink sink) {
+        if (d.packets < config.minPackets()) {
+            return false;
+        }
+        double pps = Detections.rate(d.packets, Math.max(d.last - d.first, 1_000_000_000L));
+        if (pps < config.minPps()) {
+            return false;
+        }
+        long ported = d.byProtocol[0] + d.byProtocol[1];
+        if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
+            return false; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
+        }
+        if (d.withPayload > 0 && d.entropySum > config.maxPayloadEntropy() * PayloadEntropy.ONE * d.withPayload) {
+            return false; // opt-in: random-looking data streamed one way, not filler
+        }
+        long min = Math.max(1, (long) Math.ceil(d.packets * config.minSourceShare()));
+        HeavyHitters heavy = d.senders;
+        IntPredicate certain = i -> heavy.sure(i) >= min;
+        IntPredicate answered = i -> heavy.extra(i) >= heavy.sure(i) * config.minReplyShare();
+        long conversing = 0;
+        long conversation = 0; // packets of answered senders: not a flood's, so not in the share either
+        for (int i = 0; i < heavy.size(); i++) {
+            if (certain.test(i) && answered.test(i)) {
+                conversing++;
+                conversation += heavy.sure(i);
+            }
+        }
+        List<Integer> top = heavy.byCount(certain.and(answered.negate()));
+        if (top.size() > MAX_SOURCES) {
+            top = top.subList(0, MAX_SOURCES);
+        }
+        long named = 0;
+        List<String> sources = new ArrayList<>();
+        List<String> senders = new ArrayList<>();
+        for (int i : top) {
+            named += heavy.sure(i);
+            String a = heavy.address(i);
+            sources.add(a);
+            senders.add(a + " " + Detections.count(heavy.sure(i)));
+        }
+        double share = (double) named / Math.max(1, d.packets - conversation);
+        if (sources.isEmpty() || share < config.minNamedShare()) {
+            return false;
+        }
+        if (conversing > 0) {
+            senders.add(conversing + " more answered, not named");
+        }
+        int major = 0;
+        for (int c = 1; c < 4; c++) {
+            if (d.byProtocol[c] > d.byProtocol[major]) {
+                major = c;
+            }
+        }
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(d.packets) + " packets, " + Detections.bytes(d.bytes) + " in " + Detections.seconds(d.last - d.first)
+                + " (" + Detections.rateText(pps, "packet") + ")");
+        StringBuilder mix = new StringBuilder();
+        for (int c = 0; c < 4; c++) {
+            if (d.byProtocol[c] > 0) {
+                mix.append(mix.isEmpty() ? "" : ", ").append(Detections.count(d.byProtocol[c])).append(' ').append(PROTOCOL[c]);
+            }
+        }
+        reasons.add(mix + (major < 2 ? " to " + (d.ports == 1 ? "port " + d.lastPort : Detections.count(d.ports) + " ports") : ""));
+        reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
+                + "%: " + String.join(", ", senders));
+        reasons.add(payloadReason(d));
+        Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
+        // the target when one protocol is nearly all of it (its port when one port is)
+        if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {
+            int protocol = major == 0 ? 6 : major == 1 ? 17 : Addresses.isV4(d.hi, d.lo) ? 1 : 58;
+            int port = major < 2 && d.ports == 1 ? d.lastPort : 0;
+            out = out.withTarget(new Detection.Target(Addresses.inet(d.hi, d.lo), protocol, 0, port));
+        }
+        sink.report(out);
+        return true;
     }
 }

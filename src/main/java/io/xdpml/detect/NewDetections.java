@@ -13,23 +13,33 @@ import java.util.function.Consumer;
 public final class NewDetections {
     private final DetectorSet set;
     private final Set<String> seen = new HashSet<>();
+    private long reportsSeen = -1;
 
     public NewDetections(DetectorSet set) {
         this.set = set;
     }
 
-    /** Calls {@code listener} with each detection not handed over yet; {@code finish} first ends the input. Returns how many. */
+    /**
+     * Calls {@code listener} with each detection not handed over yet; {@code finish} first ends the
+     * input. Returns how many. Cheap when no detector reported since the last poll (a live loop
+     * polls often).
+     */
     public synchronized int poll(boolean finish, Consumer<Detection> listener) {
         List<Detection> all;
         synchronized (set) {
             if (finish) {
                 set.finish();
             }
+            if (set.reportsTotal() == reportsSeen) {
+                return 0;
+            }
+            reportsSeen = set.reportsTotal();
             all = set.detections();
         }
         int n = 0;
         for (Detection d : all) {
-            if (seen.add(d.detector() + ' ' + d.subject() + ' ' + d.timeNanos())) {
+            // the target too, as DetectorSet keeps them apart: a window's early report and its end's may aim differently
+            if (seen.add(d.detector() + ' ' + d.subject() + ' ' + d.timeNanos() + ' ' + d.target())) {
                 listener.accept(d);
                 n++;
             }

@@ -30,18 +30,20 @@ public final class PortScanDetector implements Detector {
      * @param maxProbesPerTarget  at most this many probes per distinct (host, port), on average
      * @param maxReplyRatio       at most this share of probes answered by a SYN-ACK
      * @param maxSources          sources tracked per window (more are counted, not tracked)
+     * @param earlyNanos          0: report at the window's end only; more: also as soon as a source's scan holds this
+     *                            long after it reached the floors ({@link EarlyLook})
      */
     public record Config(long windowNanos, int minDistinctPorts, int minDistinctHosts, double maxProbesPerTarget, double maxReplyRatio,
-            int maxSources) {
+            int maxSources, long earlyNanos) {
         public Config {
             if (windowNanos <= 0 || minDistinctPorts < 1 || minDistinctHosts < 1 || maxProbesPerTarget < 1 || maxReplyRatio < 0
-                    || maxSources < 1) {
+                    || maxSources < 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad port scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 1 << 20);
+            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 1 << 20, 0);
         }
     }
 
@@ -57,6 +59,7 @@ public final class PortScanDetector implements Detector {
         long ackProbes;
         long ackRsts;
         long ackOtherReplies;
+        final EarlyLook look = new EarlyLook();
 
         Source(long hi, long lo, long first) {
             this.hi = hi;
@@ -112,6 +115,7 @@ public final class PortScanDetector implements Detector {
             s.probes++;
             s.last = t;
             reached.add(src, dst, p.destinationPort(), s);
+            lookEarly(s, t, sink);
         } else if (p.isSynAck()) {
             connected.add(Addresses.pair(dst, src));
             Source s = sources.get(dst);
@@ -128,6 +132,7 @@ public final class PortScanDetector implements Detector {
             s.last = t;
             reachedByAck.add(src, dst, p.destinationPort(), s.ack);
             answer(dst, false);
+            lookEarly(s, t, sink);
         } else {
             answer(dst, (f & PacketObservation.TCP_RST) != 0);
         }
@@ -174,43 +179,56 @@ public final class PortScanDetector implements Detector {
         return untracked;
     }
 
+    /** A source at or over a floor, looked at before the window closes when due. */
+    private void lookEarly(Source s, long t, DetectionSink sink) {
+        boolean floors = s.ports >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()
+                || s.ack.ports >= config.minDistinctPorts();
+        if (floors && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
+            s.look.reportedEarly();
+        }
+    }
+
     private void close(DetectionSink sink) {
-        sources.forEach(s -> {
-            List<String> reasons = new ArrayList<>();
-            double score = 0;
-            boolean vertical = s.ports >= config.minDistinctPorts();
-            boolean horizontal = s.hosts >= config.minDistinctHosts();
-            double perTarget = s.targets == 0 ? 0 : (double) s.probes / s.targets;
-            double replies = s.probes == 0 ? 0 : (double) s.synAcks / s.probes;
-            if ((vertical || horizontal) && perTarget <= config.maxProbesPerTarget() && replies <= config.maxReplyRatio()) {
-                score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
-                reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(s.hosts)
-                        + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
-                reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
-                reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
-            }
-            if (s.ack.ports >= config.minDistinctPorts()) {
-                double ackPerTarget = (double) s.ackProbes / s.ack.targets;
-                double other = (double) s.ackOtherReplies / s.ackProbes;
-                if (ackPerTarget <= config.maxProbesPerTarget() && other <= config.maxReplyRatio()) {
-                    score = Math.max(score, (double) s.ack.ports / config.minDistinctPorts());
-                    reasons.add("TCP ACK scan: " + Detections.count(s.ack.ports) + " distinct destination ports on "
-                            + Detections.count(s.ack.hosts) + (s.ack.hosts == 1 ? " host" : " hosts") + ", "
-                            + Detections.count(s.ackProbes) + " bare ACKs outside any connection (" + Detections.ratio(ackPerTarget)
-                            + " per host:port), " + Detections.count(s.ackRsts) + " RST replies, " + Detections.count(s.ackOtherReplies)
-                            + " other answers (" + Detections.ratio(other * 100) + "%)");
-                }
-            }
-            if (reasons.isEmpty()) {
-                return;
-            }
-            String scanner = Addresses.text(s.hi, s.lo);
-            sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));
-        });
+        sources.forEach(s -> report(s, sink));
         sources.clear();
         reached.clear();
         reachedByAck.clear();
         connected.clear();
         window.close();
+    }
+
+    /** Reports the source if what it sent so far is a scan; whether it did. */
+    private boolean report(Source s, DetectionSink sink) {
+        List<String> reasons = new ArrayList<>();
+        double score = 0;
+        boolean vertical = s.ports >= config.minDistinctPorts();
+        boolean horizontal = s.hosts >= config.minDistinctHosts();
+        double perTarget = s.targets == 0 ? 0 : (double) s.probes / s.targets;
+        double replies = s.probes == 0 ? 0 : (double) s.synAcks / s.probes;
+        if ((vertical || horizontal) && perTarget <= config.maxProbesPerTarget() && replies <= config.maxReplyRatio()) {
+            score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
+            reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(s.hosts)
+                    + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+            reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
+            reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
+        }
+        if (s.ack.ports >= config.minDistinctPorts()) {
+            double ackPerTarget = (double) s.ackProbes / s.ack.targets;
+            double other = (double) s.ackOtherReplies / s.ackProbes;
+            if (ackPerTarget <= config.maxProbesPerTarget() && other <= config.maxReplyRatio()) {
+                score = Math.max(score, (double) s.ack.ports / config.minDistinctPorts());
+                reasons.add("TCP ACK scan: " + Detections.count(s.ack.ports) + " distinct destination ports on "
+                        + Detections.count(s.ack.hosts) + (s.ack.hosts == 1 ? " host" : " hosts") + ", "
+                        + Detections.count(s.ackProbes) + " bare ACKs outside any connection (" + Detections.ratio(ackPerTarget)
+                        + " per host:port), " + Detections.count(s.ackRsts) + " RST replies, " + Detections.count(s.ackOtherReplies)
+                        + " other answers (" + Detections.ratio(other * 100) + "%)");
+            }
+        }
+        if (reasons.isEmpty()) {
+            return false;
+        }
+        String scanner = Addresses.text(s.hi, s.lo);
+        sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));
+        return true;
     }
 }

@@ -35,17 +35,20 @@ public final class SweepDetector implements Detector {
      * @param maxReplyRatio    at most this share of SYN probes answered by SYN-ACK, of ACK probes by anything but a RST
      * @param minHostsPerPort  TCP sweeps: at least this many hosts per distinct destination port (a sweep asks every host the same port)
      * @param maxSources       sources tracked per window (more are counted, not tracked)
+     * @param earlyNanos       0: report at the window's end only; more: also as soon as a source's sweep holds this
+     *                         long after it reached {@code minDistinctHosts} of a kind ({@link EarlyLook})
      */
     public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, double minHostsPerPort,
-            int maxSources) {
+            int maxSources, long earlyNanos) {
         public Config {
-            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1) {
+            if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1
+                    || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad sweep config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 1 << 20);
+            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 1 << 20, 0);
         }
     }
 
@@ -58,6 +61,7 @@ public final class SweepDetector implements Detector {
         final int[] hosts = new int[3];
         final int[] ports = new int[3];
         final long[] replies = new long[3];
+        final EarlyLook look = new EarlyLook();
         long ackOtherReplies;
 
         Source(long hi, long lo) {
@@ -152,6 +156,9 @@ public final class SweepDetector implements Detector {
         if (kind != ICMP && hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind))) {
             s.ports[kind]++;
         }
+        if (s.hosts[kind] >= config.minDistinctHosts() && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
+            s.look.reportedEarly();
+        }
     }
 
     private void reply(long to, int kind) {
@@ -174,44 +181,48 @@ public final class SweepDetector implements Detector {
     }
 
     private void close(DetectionSink sink) {
-        sources.forEach(s -> {
-            List<String> reasons = new ArrayList<>();
-            double score = 0;
-            long first = Long.MAX_VALUE;
-            for (int k = 0; k < 3; k++) {
-                if (s.hosts[k] < config.minDistinctHosts()) {
-                    continue;
-                }
-                double perHost = (double) s.probes[k] / s.hosts[k];
-                if (perHost > config.maxProbesPerHost()) {
-                    continue;
-                }
-                if (k == ACK && (double) s.ackOtherReplies / s.probes[k] > config.maxReplyRatio()) {
-                    continue;
-                }
-                if (k == SYN && (double) s.replies[k] / s.probes[k] > config.maxReplyRatio()) {
-                    continue;
-                }
-                if (k != ICMP && s.hosts[k] < config.minHostsPerPort() * s.ports[k]) {
-                    continue; // a different port for about every host: a P2P client dialling its peers, not a sweep
-                }
-                score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
-                first = Math.min(first, s.first[k]);
-                reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
-                        + (k == ICMP ? "" : s.ports[k] == 1 ? " on 1 port" : " on " + Detections.count(s.ports[k]) + " ports") + " in "
-                        + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
-                        + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
-                        + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));
-            }
-            if (reasons.isEmpty()) {
-                return;
-            }
-            String sweeper = Addresses.text(s.hi, s.lo);
-            sink.report(Detection.of(first, NAME, sweeper, score, reasons, List.of(sweeper)));
-        });
+        sources.forEach(s -> report(s, sink));
         sources.clear();
         hosts.clear();
         connected.clear();
         window.close();
+    }
+
+    /** Reports the source if what it sent so far is a sweep (of any kind); whether it did. */
+    private boolean report(Source s, DetectionSink sink) {
+        List<String> reasons = new ArrayList<>();
+        double score = 0;
+        long first = Long.MAX_VALUE;
+        for (int k = 0; k < 3; k++) {
+            if (s.hosts[k] < config.minDistinctHosts()) {
+                continue;
+            }
+            double perHost = (double) s.probes[k] / s.hosts[k];
+            if (perHost > config.maxProbesPerHost()) {
+                continue;
+            }
+            if (k == ACK && (double) s.ackOtherReplies / s.probes[k] > config.maxReplyRatio()) {
+                continue;
+            }
+            if (k == SYN && (double) s.replies[k] / s.probes[k] > config.maxReplyRatio()) {
+                continue;
+            }
+            if (k != ICMP && s.hosts[k] < config.minHostsPerPort() * s.ports[k]) {
+                continue; // a different port for about every host: a P2P client dialling its peers, not a sweep
+            }
+            score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
+            first = Math.min(first, s.first[k]);
+            reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
+                    + (k == ICMP ? "" : s.ports[k] == 1 ? " on 1 port" : " on " + Detections.count(s.ports[k]) + " ports") + " in "
+                    + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
+                    + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
+                    + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));
+        }
+        if (reasons.isEmpty()) {
+            return false;
+        }
+        String sweeper = Addresses.text(s.hi, s.lo);
+        sink.report(Detection.of(first, NAME, sweeper, score, reasons, List.of(sweeper)));
+        return true;
     }
 }

@@ -48,16 +48,20 @@ public final class SynFloodDetector implements Detector {
      * @param minSynRate         and their rate, per second over the window's span (at least 1 s)
      * @param maxCompletionRatio at most this share of SYNs completed by an ACK
      * @param spoofedSpread      distinct sources per SYN from which the sources are called spoofed
+     * @param earlyNanos         0: report at the window's end only; more: also as soon as a flood holds this long after
+     *                           the victim got {@code minSyns} at {@code minSynRate} ({@link EarlyLook}; the SYN-ACK
+     *                           reflection is reported at the window's end only)
      */
-    public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread) {
+    public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread,
+            long earlyNanos) {
         public Config {
-            if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0) {
+            if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad SYN flood config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5);
+            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0);
         }
     }
 
@@ -82,6 +86,7 @@ public final class SynFloodDetector implements Detector {
         /** The ports with most distinct sources (over the distinct source:port pairs), each port as (0, port). */
         final HeavyHitters portsBySources = new HeavyHitters(PORT_SLOTS);
         long sourcePorts;
+        final EarlyLook look = new EarlyLook();
 
         /** Counts one new (source, port) pair of {@code port}. */
         void sourcePort(int port) {
@@ -169,6 +174,10 @@ public final class SynFloodDetector implements Detector {
                 h.ports++;
                 h.lastPort = p.destinationPort();
             }
+            if (h.synsIn >= config.minSyns() && h.synsIn * 1e9 >= config.minSynRate() * spanAtLeastOneSecond(h.first, h.last)
+                    && h.look.dueEarly(t, config.earlyNanos()) && reportFlood(h, sink)) {
+                h.look.reportedEarly();
+            }
         } else if (p.isSynAck()) {
             Host from = hosts.get(src);
             if (from != null) {
@@ -212,40 +221,8 @@ public final class SynFloodDetector implements Detector {
 
     private void close(DetectionSink sink) {
         hosts.forEach(h -> {
+            reportFlood(h, sink);
             String subject = Addresses.text(h.hi, h.lo);
-            if (h.synsIn >= config.minSyns()) {
-                double rate = Detections.rate(h.synsIn, spanAtLeastOneSecond(h.first, h.last));
-                double completion = (double) h.completed / h.synsIn;
-                if (rate >= config.minSynRate() && completion <= config.maxCompletionRatio()) {
-                    List<String> reasons = new ArrayList<>();
-                    reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
-                            + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
-                            + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports"));
-                    reasons.add(Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
-                    reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
-                    double spread = (double) h.sources / h.synsIn;
-                    reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
-                            + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
-                    List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);
-                    if (!sources.isEmpty()) {
-                        reasons.add("top senders " + String.join(", ", sources));
-                    }
-                    // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
-                    // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
-                    // than half of them went to one port (other SYNs to the victim's other ports aside)
-                    int port = h.ports == 1 ? h.lastPort : 0;
-                    if (port == 0 && sources.isEmpty()) {
-                        int m = h.majorityPort();
-                        if (m >= 0) {
-                            port = (int) h.portsBySources.lo(m);
-                            reasons.add("flooded port " + port + ": " + Detections.count(h.portsBySources.sure(m)) + " of "
-                                    + Detections.count(h.sourcePorts) + " distinct source:port pairs");
-                        }
-                    }
-                    sink.report(Detection.of(h.first, NAME, subject, rate / config.minSynRate(), reasons, sources)
-                            .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port)));
-                }
-            }
             if (h.unsolicitedSynAcks >= config.minSyns()) {
                 double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
                 if (rate >= config.minSynRate()) {
@@ -262,6 +239,46 @@ public final class SynFloodDetector implements Detector {
         completedTuples.clear();
         pairs.clear();
         window.close();
+    }
+
+    /** Reports the victim if the SYNs it received so far are a flood; whether it did. */
+    private boolean reportFlood(Host h, DetectionSink sink) {
+        if (h.synsIn < config.minSyns()) {
+            return false;
+        }
+        double rate = Detections.rate(h.synsIn, spanAtLeastOneSecond(h.first, h.last));
+        double completion = (double) h.completed / h.synsIn;
+        if (rate < config.minSynRate() || completion > config.maxCompletionRatio()) {
+            return false;
+        }
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
+                + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
+                + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports"));
+        reasons.add(Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
+        reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
+        double spread = (double) h.sources / h.synsIn;
+        reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
+                + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
+        List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);
+        if (!sources.isEmpty()) {
+            reasons.add("top senders " + String.join(", ", sources));
+        }
+        // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
+        // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
+        // than half of them went to one port (other SYNs to the victim's other ports aside)
+        int port = h.ports == 1 ? h.lastPort : 0;
+        if (port == 0 && sources.isEmpty()) {
+            int m = h.majorityPort();
+            if (m >= 0) {
+                port = (int) h.portsBySources.lo(m);
+                reasons.add("flooded port " + port + ": " + Detections.count(h.portsBySources.sure(m)) + " of "
+                        + Detections.count(h.sourcePorts) + " distinct source:port pairs");
+            }
+        }
+        sink.report(Detection.of(h.first, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons, sources)
+                .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port)));
+        return true;
     }
 
     /** The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), most first, at most MAX_SOURCES. */

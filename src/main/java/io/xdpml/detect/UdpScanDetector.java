@@ -27,18 +27,20 @@ public final class UdpScanDetector implements Detector {
      * @param maxProbesPerTarget at most this many datagrams per distinct (host, port), on average
      * @param maxReplyRatio      at most this share of probes answered by a UDP datagram
      * @param maxSources         sources tracked per window (more are counted, not tracked)
+     * @param earlyNanos         0: report at the window's end only; more: also as soon as a source's scan holds this
+     *                           long after it reached the floors ({@link EarlyLook})
      */
     public record Config(long windowNanos, int minDistinctPorts, double minPortsPerHost, int minDistinctHosts, double minHostsPerPort,
-            double maxProbesPerTarget, double maxReplyRatio, int maxSources) {
+            double maxProbesPerTarget, double maxReplyRatio, int maxSources, long earlyNanos) {
         public Config {
             if (windowNanos <= 0 || minDistinctPorts < 1 || minPortsPerHost < 1 || minDistinctHosts < 1 || minHostsPerPort < 1
-                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1) {
+                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad UDP scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 1 << 20);
+            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 1 << 20, 0);
         }
     }
 
@@ -52,6 +54,7 @@ public final class UdpScanDetector implements Detector {
         long lastHostLo;
         long unreachables;
         long replies;
+        final EarlyLook look = new EarlyLook();
 
         Source(long hi, long lo, long first) {
             this.hi = hi;
@@ -108,6 +111,10 @@ public final class UdpScanDetector implements Detector {
                 s.lastHostHi = p.destinationHi();
                 s.lastHostLo = p.destinationLo();
             }
+            if ((s.ports >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()) && s.look.dueEarly(t, config.earlyNanos())
+                    && report(s, sink)) {
+                s.look.reportedEarly();
+            }
         } else if (p.isPortUnreachable()) {
             Source s = sources.get(p.destinationKey());
             if (s != null) {
@@ -129,34 +136,38 @@ public final class UdpScanDetector implements Detector {
     }
 
     private void close(DetectionSink sink) {
-        sources.forEach(s -> {
-            boolean vertical = s.ports >= config.minDistinctPorts() && (double) s.ports / s.hosts >= config.minPortsPerHost();
-            boolean horizontal = s.hosts >= config.minDistinctHosts() && (double) s.hosts / s.ports >= config.minHostsPerPort();
-            if (!vertical && !horizontal) {
-                return;
-            }
-            double perTarget = (double) s.probes / s.targets;
-            double replies = (double) s.replies / s.probes;
-            if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
-                return;
-            }
-            double score = Math.max(vertical ? (double) s.ports / config.minDistinctPorts() : 0,
-                    horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
-            List<String> reasons = new ArrayList<>();
-            reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(s.hosts)
-                    + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
-            reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
-            reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
-                    + Detections.ratio(replies * 100) + "%)");
-            String scanner = Addresses.text(s.hi, s.lo);
-            Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));
-            if (s.hosts == 1) {
-                d = d.withTarget(new Detection.Target(Addresses.inet(s.lastHostHi, s.lastHostLo), 17, 0, 0));
-            }
-            sink.report(d);
-        });
+        sources.forEach(s -> report(s, sink));
         sources.clear();
         reached.clear();
         window.close();
+    }
+
+    /** Reports the source if what it sent so far is a UDP scan; whether it did. */
+    private boolean report(Source s, DetectionSink sink) {
+        boolean vertical = s.ports >= config.minDistinctPorts() && (double) s.ports / s.hosts >= config.minPortsPerHost();
+        boolean horizontal = s.hosts >= config.minDistinctHosts() && (double) s.hosts / s.ports >= config.minHostsPerPort();
+        if (!vertical && !horizontal) {
+            return false;
+        }
+        double perTarget = (double) s.probes / s.targets;
+        double replies = (double) s.replies / s.probes;
+        if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
+            return false;
+        }
+        double score = Math.max(vertical ? (double) s.ports / config.minDistinctPorts() : 0,
+                horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(s.hosts)
+                + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+        reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
+        reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
+                + Detections.ratio(replies * 100) + "%)");
+        String scanner = Addresses.text(s.hi, s.lo);
+        Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));
+        if (s.hosts == 1) {
+            d = d.withTarget(new Detection.Target(Addresses.inet(s.lastHostHi, s.lastHostLo), 17, 0, 0));
+        }
+        sink.report(d);
+        return true;
     }
 }

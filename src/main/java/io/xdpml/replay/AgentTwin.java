@@ -1,5 +1,6 @@
 package io.xdpml.replay;
 
+import io.xdpml.agent.Agent;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.dataplane.JavaDataPlane;
 import io.xdpml.dataplane.PacketResult;
@@ -22,9 +23,9 @@ import java.util.Map;
  * kernel: the Java twin of its XDP program ({@link JavaDataPlane}: parse, blocks, firewall, flows,
  * the model and its actions, sampling), the detectors on what the twin delivers, and what the agent
  * does with their detections: the sources they name blocked in the twin's blocks stage, firewall
- * measures (port-drop, syn-limit) put into its firewall, renewed while the detection goes on. The
- * detections are acted on at the end of each second of capture time (live: the agent's loop, every
- * second of wall time). Every delivered packet reaches the detectors: no copy is lost, as none is
+ * measures (port-drop, syn-limit) put into its firewall, renewed while the detection goes on. New
+ * detections are acted on every {@link Agent#POLL_NANOS} of capture time, renewals and expiry at the
+ * end of each second (live: the agent's loop, in wall time). Every delivered packet reaches the detectors: no copy is lost, as none is
  * when Java keeps up. One twin per capture: it starts with empty tables.
  */
 public final class AgentTwin {
@@ -32,6 +33,9 @@ public final class AgentTwin {
     public interface Events {
         /** The end of second {@code s} (0 from the first packet), before its detections are acted on. */
         default void secondEnding(int s) {}
+
+        /** During second {@code s}, between its ends: its new detections are about to be acted on. */
+        default void polling(int s) {}
 
         /** A new detection. */
         default void detected(Detection d) {}
@@ -65,6 +69,7 @@ public final class AgentTwin {
     private final Map<String, Long> measuredUntil = new HashMap<>();
     private final int quietSeconds;
     private long t0 = -1;
+    private long lastPoll;
     private int current;
     private int lastPacketSecond;
 
@@ -127,6 +132,12 @@ public final class AgentTwin {
             }
         }
         lastPacketSecond = Math.max(lastPacketSecond, second);
+        long poll = t0 + (t - t0) / Agent.POLL_NANOS * Agent.POLL_NANOS;
+        if (poll > lastPoll) { // the agent's loop between its seconds: what the detectors reported since is acted on
+            lastPoll = poll;
+            events.polling(second);
+            actOnNew(poll);
+        }
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
             detectors.observe(observations.observe(frame, length, t));
@@ -146,10 +157,8 @@ public final class AgentTwin {
         long now = t0 + (s + 1) * SECOND;
         events.secondEnding(s);
         long block = config.mitigation().block().toNanos();
-        news.poll(false, d -> {
-            events.detected(d);
-            act(d, now, block);
-        });
+        lastPoll = now;
+        actOnNew(now);
         // detections still going on: their measures renewed, their sources blocked again once the block expired
         long since = now - 2 * config.detectors().window().toNanos() - SECOND;
         for (Detection d : news.recent(since)) {
@@ -158,6 +167,14 @@ public final class AgentTwin {
         plane.blocks().sweep(now);
         plane.firewall().sweepMeasures(now);
         events.secondEnded(s);
+    }
+
+    private void actOnNew(long now) {
+        long block = config.mitigation().block().toNanos();
+        news.poll(false, d -> {
+            events.detected(d);
+            act(d, now, block);
+        });
     }
 
     private void act(Detection d, long now, long block) {

@@ -38,6 +38,10 @@ class ReplayCommandTest {
     Path dir;
 
     private Path config(String model, String detectors, String block) throws Exception {
+        return config(model, detectors, block, "200ms");
+    }
+
+    private Path config(String model, String detectors, String block, String early) throws Exception {
         Path f = dir.resolve("agent.yaml");
         Files.writeString(f, String.join("\n",
                 "interfaces: [lo]",
@@ -46,7 +50,7 @@ class ReplayCommandTest {
                 "flows: {max-flows: 65536}",
                 model,
                 "sampling: {every: 1}",
-                "detectors: {enabled: " + detectors + ", window: 2s}",
+                "detectors: {enabled: " + detectors + ", window: 2s, early: " + early + "}",
                 "mitigation: {block: " + block + ", measures: false}",
                 ""));
         return f;
@@ -94,8 +98,8 @@ class ReplayCommandTest {
     }
 
     /**
-     * A UDP scan detected mid-capture: its source is blocked at the end of that second of capture
-     * time, and from then on the blocks stage drops every packet it sends, none before.
+     * A UDP scan detected mid-capture: its source is blocked on the agent's next poll (every 0.1 s of
+     * capture time), and from then on the blocks stage drops every packet it sends, none before.
      */
     @Test
     void aDetectedSourceIsDroppedFromItsBlockOn() throws Exception {
@@ -122,11 +126,30 @@ class ReplayCommandTest {
                 }
             }
         }
-        assertThat(t.timeToFirstDrop()).as("acted on at the end of a second of capture time").isPositive();
+        assertThat(t.timeToFirstDrop()).as("acted on after the detection").isPositive();
         assertThat(fromScanner).isGreaterThan(100);
         assertThat(t.droppedBy(Stage.BLOCKS)).isEqualTo(fromScanner).isEqualTo(t.dropped());
         System.out.printf("blocked at %.3f s of capture time: %d packets of the scanner dropped after it, of %d%n", t.timeToFirstDrop() / 1e9,
                 fromScanner, t.packets());
+    }
+
+    /**
+     * The same scan with early reports and without: reported 200 ms after it reached udpscan's floors
+     * (not when its 2 s window closes), its source is blocked sooner and more of it is dropped.
+     */
+    @Test
+    void earlyReportsBlockSooner() throws Exception {
+        Path capture = TestData.dataDir().resolve("detect/hping3-udp-scan.pcap");
+        LabelRules labels = LabelRules.read(rules("default attack"));
+        Tally early = CaptureReplay.run(AgentConfigLoader.load(config("model: {enabled: false}", "[udpscan]", "60s", "200ms")), capture, labels)
+                .tally("attack");
+        Tally late = CaptureReplay.run(AgentConfigLoader.load(config("model: {enabled: false}", "[udpscan]", "60s", "0")), capture, labels)
+                .tally("attack");
+        System.out.printf("first drop at %.3f s with early reports, %.3f s without; dropped %d and %d of %d%n", early.timeToFirstDrop() / 1e9,
+                late.timeToFirstDrop() / 1e9, early.dropped(), late.dropped(), early.packets());
+        assertThat(late.timeToFirstDrop()).as("without: when the 2 s window closed").isGreaterThanOrEqualTo(2_000_000_000L);
+        assertThat(early.timeToFirstDrop()).isPositive().isLessThan(late.timeToFirstDrop());
+        assertThat(early.dropped()).isGreaterThan(late.dropped());
     }
 
     /**

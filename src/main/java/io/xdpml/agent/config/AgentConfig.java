@@ -149,6 +149,12 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
                 detectors.withWindow(window), mitigation, outputs, cpumap);
     }
 
+    /** --early. */
+    public AgentConfig withEarly(Duration early) {
+        return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,
+                detectors.withEarly(early), mitigation, outputs, cpumap);
+    }
+
     /** --set: {@code detector.parameter=value} entries after the file's (later ones win). */
     public AgentConfig withDetectorSettingsAdded(List<String> settings) {
         return new AgentConfig(file, interfaces, parse, blocks, firewall, flows, model, sampling, delivery,

@@ -15,27 +15,39 @@ import java.util.Set;
  *
  * @param enabled  detector names, each once ("all" is expanded); empty: none
  * @param window   the window of every detector that works in windows (all but volumetric and slowscan)
- * @param settings {@code detector.parameter=value}, as {@code xdpml run --set}; they win over the window
+ * @param early    the detectors that can report before their window closes do so once a finding has held this long
+ *                 (docs/detectors.md, "Early reports"); 0: at the window's end only
+ * @param settings {@code detector.parameter=value}, as {@code xdpml run --set}; they win over the window and early
  */
-public record DetectorsSection(List<String> enabled, Duration window, List<String> settings) {
+public record DetectorsSection(List<String> enabled, Duration window, Duration early, List<String> settings) {
     /** What {@code xdpml run} runs when not told. */
     /** Every detector but anomaly (needs a warm-up of normal traffic) and flood (false alarms on fast benign UDP: docs/detectors.md). */
     public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
             "sweep", "slowscan", "reflection");
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(2);
+    /** Long enough for most answers to come back (a scan's reply ratio counts them), short beside the window. */
+    public static final Duration DEFAULT_EARLY = Duration.ofMillis(200);
 
     public DetectorsSection {
         enabled = List.copyOf(enabled);
         settings = List.copyOf(settings);
         Limits.positive("detectors.window", Objects.requireNonNull(window));
+        if (Objects.requireNonNull(early).isNegative()) {
+            throw new IllegalArgumentException("detectors.early must be 0 or more, not " + early);
+        }
         if (!expand(enabled).equals(enabled)) {
             throw new IllegalArgumentException("detector names must be known, lower case and each given once: " + enabled);
         }
     }
 
-    /** The defaults of {@code xdpml run}: five detectors, 2 s windows, no settings. */
+    /** With the default {@code early}. */
+    public DetectorsSection(List<String> enabled, Duration window, List<String> settings) {
+        this(enabled, window, DEFAULT_EARLY, settings);
+    }
+
+    /** The defaults of {@code xdpml run}: the default detectors, 2 s windows, early reports after 200 ms, no settings. */
     public static DetectorsSection defaults() {
-        return new DetectorsSection(DEFAULT_NAMES, DEFAULT_WINDOW, List.of());
+        return new DetectorsSection(DEFAULT_NAMES, DEFAULT_WINDOW, DEFAULT_EARLY, List.of());
     }
 
     /**
@@ -58,12 +70,13 @@ public record DetectorsSection(List<String> enabled, Duration window, List<Strin
         return List.copyOf(out);
     }
 
-    /** The window settings, then {@code settings}: what {@link Detectors#create(String, List)} takes. */
+    /** The window and early settings, then {@code settings}: what {@link Detectors#create(String, List)} takes. */
     public List<String> allSettings() {
         if (enabled.isEmpty()) {
             return settings;
         }
         List<String> all = new ArrayList<>(Detectors.windowSettings(String.join(",", enabled), window.toNanos() / 1e9));
+        all.addAll(Detectors.earlySettings(String.join(",", enabled), early.toNanos()));
         all.addAll(settings);
         return all;
     }
@@ -85,23 +98,28 @@ public record DetectorsSection(List<String> enabled, Duration window, List<Strin
 
     /** {@code names} ("all" allowed) instead; settings are kept. */
     public DetectorsSection withEnabled(List<String> names) {
-        return new DetectorsSection(expand(names), window, settings);
+        return new DetectorsSection(expand(names), window, early, settings);
     }
 
     public DetectorsSection withWindow(Duration w) {
-        return new DetectorsSection(enabled, w, settings);
+        return new DetectorsSection(enabled, w, early, settings);
+    }
+
+    /** Early reports after {@code e} (0: at the windows' ends only). */
+    public DetectorsSection withEarly(Duration e) {
+        return new DetectorsSection(enabled, window, e, settings);
     }
 
     /** {@code s} instead of the settings. */
     public DetectorsSection withSettings(List<String> s) {
-        return new DetectorsSection(enabled, window, s);
+        return new DetectorsSection(enabled, window, early, s);
     }
 
     /** The settings, then {@code more} (which win: later settings do). */
     public DetectorsSection plusSettings(List<String> more) {
         List<String> all = new ArrayList<>(settings);
         all.addAll(more);
-        return new DetectorsSection(enabled, window, all);
+        return new DetectorsSection(enabled, window, early, all);
     }
 
     String describe() {
@@ -109,6 +127,7 @@ public record DetectorsSection(List<String> enabled, Duration window, List<Strin
             return "detectors: none";
         }
         return "detectors: " + String.join(", ", enabled) + " (window " + Durations.format(window)
+                + (early.isZero() ? ", reports at the window's end" : ", early reports after " + Durations.format(early))
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
     }
 }

@@ -12,7 +12,7 @@ import java.util.Map;
  * Detectors' own parsing (as {@code xdpml run --set} is), so that a bad one is put at its line.
  */
 final class DetectorsSectionReader {
-    static final List<String> KEYS = List.of("enabled", "window", "set");
+    static final List<String> KEYS = List.of("enabled", "window", "early", "set");
 
     private DetectorsSectionReader() {}
 
@@ -22,8 +22,9 @@ final class DetectorsSectionReader {
         List<String> names = names(s);
         boolean namesOk = problems.count() == before;
         Duration window = s.duration("window", false, DetectorsSection.DEFAULT_WINDOW);
+        Duration early = s.duration("early", true, DetectorsSection.DEFAULT_EARLY);
         List<String> settings = settings(s, names, window, namesOk);
-        return new DetectorsSection(names, window, settings);
+        return new DetectorsSection(names, window, early, settings);
     }
 
     /** A list of names, "all" or "none"; absent: the defaults. */

@@ -273,6 +273,7 @@ class AgentConfigLoaderTest {
                 detectors:
                   enabled: all
                   window: 500ms
+                  early: 50ms
                   set: {synflood.minSyns: 1_000, volumetric.bucketNanos: 0x3B9ACA00}
                 delivery:
                   to: af_xdp
@@ -298,6 +299,11 @@ class AgentConfigLoaderTest {
         // slowscan keeps its epochs (its horizon is meant to be minutes); the other windowed detectors take the window
         assertThat(c.detectors().allSettings()).contains("udpscan.windowNanos=500000000", "flood.windowNanos=500000000")
                 .noneMatch(x -> x.startsWith("slowscan."));
+        // early reports: the six detectors that can make them, after 50 ms
+        assertThat(c.detectors().early()).isEqualTo(Duration.ofMillis(50));
+        assertThat(c.detectors().allSettings().stream().filter(x -> x.contains(".earlyNanos=")))
+                .containsExactly("portscan.earlyNanos=50000000", "synflood.earlyNanos=50000000", "amplification.earlyNanos=50000000",
+                        "udpscan.earlyNanos=50000000", "sweep.earlyNanos=50000000", "flood.earlyNanos=50000000");
         assertThat(c.detectors().create()).hasSize(io.xdpml.detect.Detectors.names().size());
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
@@ -318,6 +324,21 @@ class AgentConfigLoaderTest {
         assertThat(c.sampling().enabled()).isFalse();
         assertThat(c.detectors().enabled()).isEmpty();
         assertThat(c.detectors().create()).isEmpty();
+    }
+
+    @Test
+    void earlyReportsAreOnByDefaultAndCanBeTurnedOff() throws Exception {
+        AgentConfig on = AgentConfigLoader.load(write("interfaces: [eth0]\n"));
+        assertThat(on.detectors().early()).isEqualTo(Duration.ofMillis(200));
+        assertThat(on.detectors().allSettings()).contains("portscan.earlyNanos=200000000");
+        assertThat(on.describe()).anyMatch(x -> x.contains("early reports after 200ms"));
+        AgentConfig off = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                detectors: {early: 0}
+                """));
+        assertThat(off.detectors().early()).isZero();
+        assertThat(off.detectors().allSettings()).contains("portscan.earlyNanos=0", "synflood.earlyNanos=0");
+        assertThat(off.describe()).anyMatch(x -> x.contains("reports at the window's end"));
     }
 
     // ------------------------------------------------------------------ broken files, one problem each
@@ -429,6 +450,11 @@ class AgentConfigLoaderTest {
                         detectors:
                           window: 0
                         """, 3, "detectors.window: must be more than 0"),
+                broken("early reports after a negative time", """
+                        interfaces: [eth0]
+                        detectors:
+                          early: -1s
+                        """, 3, "detectors.early: "),
                 broken("negative duration", """
                         interfaces: [eth0]
                         mitigation:
