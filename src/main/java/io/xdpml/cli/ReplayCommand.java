@@ -30,7 +30,7 @@ import picocli.CommandLine.Spec;
         description = {"Each capture alone, in its own time, through the Java twin of the agent --config describes:"
             + " its XDP program (blocks, firewall, flows, the model and its actions at their confidence, sampling),"
             + " the detectors on what it delivers, and the agent's mitigation (named sources blocked, firewall"
-            + " measures), acted on at the end of each second of capture time. Packets are labeled as xdpml eval"
+            + " measures), new detections acted on every 0.1 s of capture time as the agent does. Packets are labeled as xdpml eval"
             + " labels them (--labels; packets without an IP header are not counted).",
             "Per capture and label: packets, dropped, by stage (blocks, firewall, model), the capture time to the"
             + " first drop, and what was detected, blocked and measured; then each label over every capture."

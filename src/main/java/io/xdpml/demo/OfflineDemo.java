@@ -27,8 +27,8 @@ import java.util.Map;
  * and their detections become what the agent makes of them: the sources they name blocked in the
  * twin's blocks stage, firewall measures (port-drop, syn-limit) put into the twin's firewall,
  * renewed while the detection goes on. What differs from live: no kernel, no veth pair and no tap
- * ("reached" is what the twin passed), no copy is ever lost, and the detections are polled at each
- * second of capture time (live: the agent's loop, every second of wall time).
+ * ("reached" is what the twin passed), no copy is ever lost, and new detections are polled every
+ * 0.1 s of capture time (live: the agent's loop, the same in wall time).
  */
 public final class OfflineDemo {
     /** The interface the configuration names (nothing is attached offline). */
