@@ -28,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The detectors over a whole capture held in native memory, with its own timestamps: parse,
  * observation (and the flow table when a detector needs it) and the chosen detectors, a fresh
  * {@link DetectorSet} per replay (so subject creation and window closing are included). The score
- * is per replay; divide by the packets (printed at setup) for ns per packet.
+ * is per replay; divide by the packets (printed at setup) for ns per packet. With and without early
+ * reports (the looks at subjects over their floors while the window is open).
  *
  * <pre>mvn -Pjmh test-compile exec:exec@jmh -Djmh.args="DetectorBenchmark"</pre>
  */
@@ -44,6 +45,10 @@ public class DetectorBenchmark {
 
     @Param({"all", "portscan,synflood,amplification,dnstunnel,volumetric"})
     public String detectors;
+
+    /** Early reports (docs/detectors.md): 0 off, or the agent's default 200 ms. */
+    @Param({"0", "200000000"})
+    public long earlyNanos;
 
     private Arena arena;
     private MemorySegment frames;
@@ -86,7 +91,7 @@ public class DetectorBenchmark {
 
     @Benchmark
     public int replay() {
-        DetectorSet set = new DetectorSet(Detectors.create(detectors));
+        DetectorSet set = new DetectorSet(Detectors.create(detectors, Detectors.earlySettings(detectors, earlyNanos)));
         ObservationBuilder builder = new ObservationBuilder(set.needsFlows());
         for (int i = 0; i < packets; i++) {
             set.observe(builder.observe(frames.asSlice(offsets[i], lengths[i]), lengths[i], times[i]));

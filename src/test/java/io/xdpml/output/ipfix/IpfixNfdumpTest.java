@@ -12,7 +12,6 @@ import io.xdpml.flow.FlowRecord;
 import io.xdpml.output.Endpoint;
 import io.xdpml.testing.TestData;
 import java.io.IOException;
-import java.net.BindException;
 import java.net.DatagramSocket;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -274,6 +273,25 @@ class IpfixNfdumpTest {
         }
 
         static Nfcapd start(Path flowDir, String host) throws IOException, InterruptedException {
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return startOnce(flowDir, host);
+                } catch (PortTaken e) {
+                    if (attempt == 3) {
+                        throw new IllegalStateException(e.getMessage());
+                    }
+                }
+            }
+        }
+
+        /** nfcapd could not bind the port chosen for it: another socket took it after it was found free. */
+        private static final class PortTaken extends Exception {
+            PortTaken(String message) {
+                super(message);
+            }
+        }
+
+        private static Nfcapd startOnce(Path flowDir, String host) throws IOException, InterruptedException, PortTaken {
             int port;
             try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(host, 0))) {
                 port = s.getLocalPort();
@@ -286,13 +304,15 @@ class IpfixNfdumpTest {
             }
             Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (true) { // listening when the port can no longer be bound
-                try (DatagramSocket s = new DatagramSocket(new InetSocketAddress(host, port))) {
-                    if (!p.isAlive()) {
-                        throw new IllegalStateException("nfcapd exited: " + Files.readString(log));
+            // listening once the kernel lists a UDP socket on the port; read from /proc, not by binding the port, which
+            // would race nfcapd's own bind (and made it fail with "Address already in use")
+            while (!udpPortBound(port)) {
+                if (!p.isAlive()) {
+                    String text = Files.readString(log);
+                    if (text.contains("Address already in use")) {
+                        throw new PortTaken("nfcapd could not bind port " + port + ": " + text);
                     }
-                } catch (BindException e) {
-                    return new Nfcapd(p, port, log);
+                    throw new IllegalStateException("nfcapd exited: " + text);
                 }
                 if (System.nanoTime() > deadline) {
                     p.destroyForcibly();
@@ -300,6 +320,25 @@ class IpfixNfdumpTest {
                 }
                 Thread.sleep(50);
             }
+            return new Nfcapd(p, port, log);
+        }
+
+        /** Whether a UDP socket (IPv4 or IPv6) is bound to {@code port}: /proc/net/udp{,6}, local_address ADDR:PORT in hex. */
+        private static boolean udpPortBound(int port) throws IOException {
+            String hexPort = String.format(java.util.Locale.ROOT, ":%04X", port);
+            for (String table : List.of("/proc/net/udp", "/proc/net/udp6")) {
+                Path t = Path.of(table);
+                if (!Files.exists(t)) {
+                    continue;
+                }
+                for (String line : Files.readAllLines(t)) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 1 && f[1].endsWith(hexPort)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
         }
 
         /** SIGTERM: nfcapd writes and closes its file, then exits; returns what it logged. */
