@@ -222,23 +222,29 @@ public final class SynFloodDetector implements Detector {
     private void close(DetectionSink sink) {
         hosts.forEach(h -> {
             reportFlood(h, sink);
-            String subject = Addresses.text(h.hi, h.lo);
-            if (h.unsolicitedSynAcks >= config.minSyns()) {
-                double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
-                if (rate >= config.minSynRate()) {
-                    List<String> reasons = new ArrayList<>();
-                    reasons.add("SYN-ACK reflection: " + Detections.count(h.unsolicitedSynAcks) + " SYN-ACKs for SYNs never sent, in "
-                            + Detections.seconds(h.reflectedLast - h.reflectedFirst));
-                    reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
-                    sink.report(Detection.of(h.reflectedFirst, NAME, subject, rate / config.minSynRate(), reasons));
-                }
-            }
+            reportReflection(h, sink);
         });
         hosts.clear();
         synTuples.clear();
         completedTuples.clear();
         pairs.clear();
         window.close();
+    }
+
+    /** Reports the victim if the SYN-ACKs it received for SYNs it never sent are a reflection (at the window's end only). */
+    private void reportReflection(Host h, DetectionSink sink) {
+        if (h.unsolicitedSynAcks < config.minSyns()) {
+            return;
+        }
+        double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
+        if (rate < config.minSynRate()) {
+            return;
+        }
+        List<String> reasons = new ArrayList<>();
+        reasons.add("SYN-ACK reflection: " + Detections.count(h.unsolicitedSynAcks) + " SYN-ACKs for SYNs never sent, in "
+                + Detections.seconds(h.reflectedLast - h.reflectedFirst));
+        reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
+        sink.report(Detection.of(h.reflectedFirst, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons));
     }
 
     /** Reports the victim if the SYNs it received so far are a flood; whether it did. */
