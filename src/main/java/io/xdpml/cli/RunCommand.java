@@ -91,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
     double windowSeconds;
 
     @Option(names = "--early", defaultValue = "0.2", description = "seconds a finding must hold before a detector reports it while its window"
-            + " is still open (portscan, udpscan, sweep, synflood, flood, amplification); 0: at the window's end only (default: ${DEFAULT-VALUE})")
+            + " is still open (portscan, udpscan, sweep, synflood, flood, amplification, reflection); 0: at the window's end only (default: ${DEFAULT-VALUE})")
     double earlySeconds;
 
     @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window and --early)")

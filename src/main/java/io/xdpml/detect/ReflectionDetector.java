@@ -34,19 +34,22 @@ public final class ReflectionDetector implements Detector {
      * @param minUnsolicitedShare at least this share of the responses from the port unsolicited
      * @param listedServicesToo   1: also the ports {@code amplification} watches; 0: leave them to it
      * @param maxVictims          (victim, port) pairs tracked per window (more are counted, not tracked)
+     * @param earlyNanos          0: report at the window's end only; more: also as soon as the reflection holds this
+     *                            long after the victim got {@code minResponseBytes} unsolicited from {@code minReflectors}
+     *                            ({@link EarlyLook})
      */
     public record Config(long windowNanos, long minResponseBytes, int minReflectors, double minAmplification, double minUnsolicitedShare,
-            int listedServicesToo, int maxVictims) {
+            int listedServicesToo, int maxVictims, long earlyNanos) {
         public Config {
             if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0
                     || !(minUnsolicitedShare >= 0 && minUnsolicitedShare <= 1) || (listedServicesToo != 0 && listedServicesToo != 1)
-                    || maxVictims < 1) {
+                    || maxVictims < 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad reflection config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20);
+            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20, 0);
         }
     }
 
@@ -62,6 +65,7 @@ public final class ReflectionDetector implements Detector {
         int reflectors;
         long requests;
         long requestBytes;
+        final EarlyLook look = new EarlyLook();
 
         Victim(long hi, long lo, int port) {
             this.hi = hi;
@@ -156,6 +160,10 @@ public final class ReflectionDetector implements Detector {
                     if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG))) {
                         v.reflectors++;
                     }
+                    if (v.unsolicitedBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
+                            && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
+                        v.look.reportedEarly();
+                    }
                 }
             }
         }
@@ -181,30 +189,7 @@ public final class ReflectionDetector implements Detector {
     }
 
     private void close(DetectionSink sink) {
-        victims.forEach(v -> {
-            if (v.unsolicitedBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()
-                    || v.unsolicited < config.minUnsolicitedShare() * v.responses) {
-                return;
-            }
-            double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.unsolicitedBytes / v.requestBytes;
-            if (amplification < config.minAmplification()) {
-                return;
-            }
-            String service = AmplificationDetector.DEFAULT_SERVICES.containsKey(v.port)
-                    ? AmplificationDetector.DEFAULT_SERVICES.get(v.port) + " (UDP " + v.port + ")" : "UDP " + v.port;
-            List<String> reasons = new ArrayList<>();
-            reasons.add(Detections.count(v.unsolicited) + " unsolicited responses from " + service + ", " + Detections.bytes(v.unsolicitedBytes)
-                    + " in " + Detections.seconds(v.last - v.first) + " ("
-                    + Detections.rateText(Detections.rate(v.unsolicitedBytes * 8, v.last - v.first), "bit") + ")");
-            reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
-            reasons.add(Detections.ratio(100.0 * v.unsolicited / v.responses) + "% of " + Detections.count(v.responses)
-                    + " datagrams from UDP " + v.port + " answer nothing the victim sent");
-            reasons.add(v.requestBytes == 0 ? "no requests sent by the victim to UDP " + v.port + " (spoofed)"
-                    : Detections.count(v.requests) + " requests to UDP " + v.port + ", " + Detections.bytes(v.requestBytes)
-                            + " (amplification " + Detections.ratio(amplification) + "x)");
-            sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
-                    reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
-        });
+        victims.forEach(v -> report(v, sink));
         victims.clear();
         reflectors.clear();
         LongHashSet previous = askedBefore;
@@ -212,5 +197,32 @@ public final class ReflectionDetector implements Detector {
         asked = previous;
         asked.clear();
         window.close();
+    }
+
+    /** Reports the victim if what it received so far from the port is reflection; whether it did. */
+    private boolean report(Victim v, DetectionSink sink) {
+        if (v.unsolicitedBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()
+                || v.unsolicited < config.minUnsolicitedShare() * v.responses) {
+            return false;
+        }
+        double amplification = v.requestBytes == 0 ? Double.POSITIVE_INFINITY : (double) v.unsolicitedBytes / v.requestBytes;
+        if (amplification < config.minAmplification()) {
+            return false;
+        }
+        String service = AmplificationDetector.DEFAULT_SERVICES.containsKey(v.port)
+                ? AmplificationDetector.DEFAULT_SERVICES.get(v.port) + " (UDP " + v.port + ")" : "UDP " + v.port;
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(v.unsolicited) + " unsolicited responses from " + service + ", " + Detections.bytes(v.unsolicitedBytes)
+                + " in " + Detections.seconds(v.last - v.first) + " ("
+                + Detections.rateText(Detections.rate(v.unsolicitedBytes * 8, v.last - v.first), "bit") + ")");
+        reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
+        reasons.add(Detections.ratio(100.0 * v.unsolicited / v.responses) + "% of " + Detections.count(v.responses)
+                + " datagrams from UDP " + v.port + " answer nothing the victim sent");
+        reasons.add(v.requestBytes == 0 ? "no requests sent by the victim to UDP " + v.port + " (spoofed)"
+                : Detections.count(v.requests) + " requests to UDP " + v.port + ", " + Detections.bytes(v.requestBytes)
+                        + " (amplification " + Detections.ratio(amplification) + "x)");
+        sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
+                reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
+        return true;
     }
 }

@@ -155,6 +155,20 @@ class EarlyReportsTest {
     }
 
     @Test
+    void reflectionFromAnUnlistedPortIsReportedEarly() {
+        Detector d = make("reflection", EARLY);
+        for (int i = 0; i < 1000; i++) { // 1.2 kB answers from UDP 3283 (not a listed service) that nobody asked for, 40 reflectors
+            send(d, i * MS, udp("203.0.113." + (i % 40 + 1), "192.0.2.200", 3283, 80, 1200));
+        }
+        finish(d);
+        // 100,000 unsolicited bytes (frames of 1,242) and 20 reflectors with the 81st answer (80 ms), looked at 200 ms later
+        assertThat(reportedAt.getFirst()).isEqualTo(280 * MS);
+        assertThat(found.getFirst().target()).hasToString("udp 3283->192.0.2.200:any");
+        assertThat(found.getFirst().sources()).as("reflectors are not the attacker").isEmpty();
+        assertThat(found).hasSize(2);
+    }
+
+    @Test
     void sweepsAndUdpScansAreReportedEarly() {
         Detector sweep = make("sweep", EARLY);
         for (int i = 0; i < 200; i++) { // echo requests to 200 hosts, one per 5 ms; 50 hosts (the floor) at 245 ms

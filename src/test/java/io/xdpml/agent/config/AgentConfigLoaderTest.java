@@ -299,11 +299,12 @@ class AgentConfigLoaderTest {
         // slowscan keeps its epochs (its horizon is meant to be minutes); the other windowed detectors take the window
         assertThat(c.detectors().allSettings()).contains("udpscan.windowNanos=500000000", "flood.windowNanos=500000000")
                 .noneMatch(x -> x.startsWith("slowscan."));
-        // early reports: the six detectors that can make them, after 50 ms
+        // early reports: the seven detectors that can make them, after 50 ms
         assertThat(c.detectors().early()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.detectors().allSettings().stream().filter(x -> x.contains(".earlyNanos=")))
                 .containsExactly("portscan.earlyNanos=50000000", "synflood.earlyNanos=50000000", "amplification.earlyNanos=50000000",
-                        "udpscan.earlyNanos=50000000", "sweep.earlyNanos=50000000", "flood.earlyNanos=50000000");
+                        "udpscan.earlyNanos=50000000", "sweep.earlyNanos=50000000", "reflection.earlyNanos=50000000",
+                        "flood.earlyNanos=50000000");
         assertThat(c.detectors().create()).hasSize(io.xdpml.detect.Detectors.names().size());
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
