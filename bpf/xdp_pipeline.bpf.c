@@ -156,7 +156,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 		}
 		if (outcome != XDPML_NO_CLASS) {
 			__u32 cls = xdpml_model_class_of(outcome);
-			/* to Java: the class + 1 in bits 0-4, its confidence in bits 5-14 (xsk.h) */
+			/* to Java: the class + 1 in bits 0-4, its confidence in bits 5-14, bit 15 below (xsk.h) */
 			verdict = (cls + 1) | (ms ? (ms->conf & 0x3ff) << 5 : 0);
 			__u32 action = xdpml_model_action(outcome);
 			if (action == XDPML_ACT_DROP)
@@ -164,6 +164,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 			if (action == XDPML_ACT_XSK) {
 				to_java = 1;
 				ps->to_java_forced++;
+				verdict |= XDPML_VERDICT_TO_JAVA; /* not sampled: Java counts it once */
 			}
 		}
 	}

@@ -26,9 +26,13 @@ struct xdpml_xsk_meta {
 	__u32 flow_hash;   /* xdpml_flow_meta_hash() of the packet's flow key; 0 without an IP header */
 	__u16 parse_flags; /* enum xdpml_flag bits of the packet */
 	__u16 parse_error; /* 0, or the parse's XDPML_E_* reason */
-	__u16 verdict;     /* 0: none; else the class + 1 in bits 0-4 and its confidence (thousandths) in bits 5-14 */
+	__u16 verdict;     /* 0: none; else the class + 1 in bits 0-4 and its confidence (thousandths) in bits 5-14;
+			    * bit 15 (XDPML_VERDICT_TO_JAVA): the model sent it to Java (its class's action, or below
+			    * the class's confidence), so it was not sampled */
 	__u16 rx_queue;    /* the receive queue the frame came in on */
 };
+
+#define XDPML_VERDICT_TO_JAVA 0x8000
 
 /* Counters of the redirect stage (per CPU, summed by Java): index = enum xdpml_xsk_counter. */
 enum xdpml_xsk_counter {

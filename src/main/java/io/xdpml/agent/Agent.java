@@ -6,6 +6,7 @@ import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.ConfigProblem;
+import io.xdpml.agent.config.DetectorsSection;
 import io.xdpml.agent.config.InterfaceSpec;
 import io.xdpml.dataplane.Stages;
 import io.xdpml.detect.Detection;
@@ -29,6 +30,7 @@ import io.xdpml.processor.Mitigation;
 import io.xdpml.processor.ProcessorConfig;
 import io.xdpml.processor.ProcessorStats;
 import io.xdpml.processor.Verdict;
+import io.xdpml.xsk.XskMetadata;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -85,6 +87,15 @@ public final class Agent implements AutoCloseable {
     /** One interface: its pipeline, the processor that loaded and attached it, its status line. */
     private record Member(String iface, int ifindex, InterfacePipeline pipeline, MlPacketProcessor processor, StatusLine status,
                           OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures) {}
+
+    /**
+     * How many packets of the traffic a delivered packet stands for ({@link PacketObservation#weight()}):
+     * 1 when the model sent it to Java (not sampled) or its metadata is missing (never over-counted),
+     * else what the running configuration's sampling makes it.
+     */
+    private int weight(XskMetadata m) {
+        return m != null && m.present() && !m.toJavaByModel() ? DetectorsSection.sampleWeight(config.sampling()) : 1;
+    }
 
     /** The detectors, swapped whole when a reload changes them. */
     private static final class Detecting {
@@ -224,7 +235,8 @@ public final class Agent implements AutoCloseable {
             // the detectors keep state across queues and interfaces: one packet at a time
             synchronized (this) {
                 Detecting d = detecting;
-                PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos());
+                PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos(),
+                        weight(view.metadata()));
                 synchronized (d.set) { // the lock NewDetections reads the set under, from the agent's loop
                     d.set.observe(o);
                 }

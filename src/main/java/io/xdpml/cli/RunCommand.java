@@ -83,7 +83,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (default: ${DEFAULT-VALUE})")
     int sample;
 
-    @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection",
+    @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood",
             description = "comma-separated, or all (default: ${DEFAULT-VALUE})")
     String detectors;
 

@@ -149,15 +149,16 @@ public final class JavaDataPlane implements DataPlaneEngine {
             r.cls = cls;
             if (cls >= 0) {
                 r.confidence = model.lastConfidence();
-                lastVerdict = XskMetadata.verdict(cls, model.lastConfidence());
                 ClassAction a = model.lastAction();
                 if (a == ClassAction.DROP) {
+                    lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), false);
                     return leave(PacketResult.XDP_DROP, Stage.MODEL, cls);
                 }
                 if (a == ClassAction.XSK) {
                     toJava = true;
                     pipeline[1]++;
                 }
+                lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), toJava);
             }
         }
 
@@ -209,7 +210,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
     /** The flow hash the last delivered packet's metadata carried. */
     public int lastFlowHash() { return lastFlowHash; }
 
-    /** The metadata verdict of the last packet ({@link XskMetadata#verdict(int, int)}), 0 for none. */
+    /** The metadata verdict of the last packet ({@link XskMetadata#verdict(int, int, boolean)}), 0 for none. */
     public int lastVerdict() { return lastVerdict; }
 
     @Override

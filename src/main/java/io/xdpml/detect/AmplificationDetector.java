@@ -116,8 +116,8 @@ public final class AmplificationDetector implements Detector {
         int dport = p.destinationPort();
         if (watched[sport]) {
             Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
-            v.responses++;
-            v.responseBytes += p.length();
+            v.responses += p.weight();
+            v.responseBytes += (long) p.weight() * p.length();
             v.first = Math.min(v.first, t);
             v.last = Math.max(v.last, t);
             if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
@@ -130,8 +130,8 @@ public final class AmplificationDetector implements Detector {
         }
         if (watched[dport]) {
             Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport);
-            v.requests++;
-            v.requestBytes += p.length();
+            v.requests += p.weight();
+            v.requestBytes += (long) p.weight() * p.length();
         }
     }
 

@@ -76,7 +76,7 @@ public final class Detectors {
     private static List<String> settingsOf(String names, String component, long value) {
         List<String> out = new ArrayList<>();
         for (Detector d : create(names)) {
-            boolean has = java.util.Arrays.stream(BY_NAME.get(d.name()).configType().getRecordComponents())
+            boolean has = Arrays.stream(BY_NAME.get(d.name()).configType().getRecordComponents())
                     .anyMatch(c -> c.getName().equals(component));
             if (has) {
                 out.add(d.name() + "." + component + "=" + value);

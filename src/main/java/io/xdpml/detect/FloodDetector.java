@@ -39,6 +39,12 @@ public final class FloodDetector implements Detector {
     static final int HEAVY_SLOTS = 16;
     static final int MAX_SOURCES = 8;
     private static final String[] PROTOCOL = {"TCP", "UDP", "ICMP", "other"};
+    /** {@link Config#protocols()}: the bit of each protocol class ({@link #protocolClass}). */
+    public static final int TCP = 1;
+    public static final int UDP = 2;
+    public static final int ICMP = 4;
+    public static final int OTHER = 8;
+    public static final int ALL = TCP | UDP | ICMP | OTHER;
 
     /**
      * @param windowNanos    window length
@@ -61,13 +67,18 @@ public final class FloodDetector implements Detector {
      *                          rate would otherwise look like an ACK flood
      * @param earlyNanos        0: report at the window's end only; more: also as soon as a destination's flood holds
      *                          this long after it reached {@code minPackets} at {@code minPps} ({@link EarlyLook})
+     * @param protocols         which packets are counted, a sum of {@link #TCP} 1, {@link #UDP} 2, {@link #ICMP} 4 (and
+     *                          ICMPv6), {@link #OTHER} 8 (any other IP protocol); 15 (default): all. The agent's default
+     *                          is ICMP alone (docs/detectors.md, "flood"): one-way UDP at flood rates is also what a QUIC
+     *                          download, a VXLAN peer or a flow exporter sends, and what the agent sees is one way
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
-            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay, long earlyNanos) {
+            double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay, long earlyNanos,
+            int protocols) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
                     || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
-                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1 || earlyNanos < 0) {
+                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1 || earlyNanos < 0 || protocols < 1 || protocols > ALL) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
         }
@@ -76,11 +87,11 @@ public final class FloodDetector implements Detector {
         public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
                 double minReplyShare, double minPacketsPerPort, int maxDestinations) {
             this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
-                    PAYLOAD_RULE_OFF, 0, 0);
+                    PAYLOAD_RULE_OFF, 0, 0, ALL);
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0, 0);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0, 0, ALL);
         }
     }
 
@@ -92,8 +103,11 @@ public final class FloodDetector implements Detector {
         final long lo;
         long first = Long.MAX_VALUE;
         long last;
+        /** Packets and bytes counted, each packet {@link PacketObservation#weight()} times; packets seen, and of them TCP/UDP. */
         long packets;
         long bytes;
+        long seen;
+        long portedSeen;
         final long[] byProtocol = new long[4];
         int ports;
         int lastPort;
@@ -131,6 +145,10 @@ public final class FloodDetector implements Detector {
         return NAME;
     }
 
+    public Config config() {
+        return config;
+    }
+
     static int protocolClass(int protocol) {
         return switch (protocol) {
             case 6 -> 0;
@@ -160,10 +178,14 @@ public final class FloodDetector implements Detector {
         if (p.isEchoReply() || (p.protocol() == 58 && p.icmpType() >= 133 && p.icmpType() <= 137)) {
             return; // answers to pings; IPv6 neighbour discovery
         }
+        int c = protocolClass(p.protocol());
+        if ((config.protocols() & (1 << c)) == 0) {
+            return;
+        }
         if (p.isUdp() || (config.twoWay() == 1 && p.isTcp() && (p.tcpFlags() & PacketObservation.TCP_RST) == 0)) {
             Destination from = destinations.get(p.sourceKey());
             if (from != null) {
-                from.senders.addExtra(p.destinationHi(), p.destinationLo()); // an answer to what the destination was sent
+                from.senders.addExtra(p.destinationHi(), p.destinationLo(), p.weight()); // an answer to what the destination was sent
             }
         }
         long key = p.destinationKey();
@@ -176,17 +198,21 @@ public final class FloodDetector implements Detector {
             d = new Destination(p.destinationHi(), p.destinationLo());
             destinations.putNew(key, d);
         }
-        d.packets++;
-        d.bytes += p.length();
+        int w = p.weight();
+        d.packets += w;
+        d.seen++;
+        d.bytes += (long) w * p.length();
         d.first = Math.min(d.first, t);
         d.last = Math.max(d.last, t);
-        int c = protocolClass(p.protocol());
-        d.byProtocol[c]++;
+        d.byProtocol[c] += w;
+        if (c < 2) {
+            d.portedSeen++;
+        }
         if (c < 2 && ports.add(Addresses.pair(key, ((long) c << 16) | p.destinationPort()))) {
             d.ports++;
             d.lastPort = p.destinationPort();
         }
-        d.senders.add(p.sourceHi(), p.sourceLo());
+        d.senders.add(p.sourceHi(), p.sourceLo(), w);
         int h = p.payloadEntropyQ16();
         if (p.payloadEntropyBytes() > 0) {
             d.withPayload++;
@@ -222,10 +248,11 @@ public final class FloodDetector implements Detector {
      */
     private static String payloadReason(Destination d) {
         if (d.withPayload == 0) {
-            return "payload: none in " + Detections.count(d.packets) + " packets";
+            return "payload: none in " + Detections.count(d.seen) + " packets" + (d.seen != d.packets ? " seen" : "");
         }
         double mean = d.entropySum / (double) d.withPayload / PayloadEntropy.ONE;
-        return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.packets) + " packets: entropy "
+        return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.seen) + " packets" + (d.seen != d.packets ? " seen" : "")
+                + ": entropy "
                 + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
                 + PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
     }
@@ -246,8 +273,8 @@ public final class FloodDetector implements Detector {
         if (pps < config.minPps()) {
             return false;
         }
-        long ported = d.byProtocol[0] + d.byProtocol[1];
-        if (ported * 2 > d.packets && ported < config.minPacketsPerPort() * d.ports) {
+        // the packets seen, not weighed: a sample sees ports about as often as packets, one per probe of a scan
+        if (d.portedSeen * 2 > d.seen && d.portedSeen < config.minPacketsPerPort() * d.ports) {
             return false; // about one packet per port: a fast scan's shape, portscan's and udpscan's to report
         }
         if (d.withPayload > 0 && d.entropySum > config.maxPayloadEntropy() * PayloadEntropy.ONE * d.withPayload) {
@@ -293,7 +320,8 @@ public final class FloodDetector implements Detector {
         }
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(d.packets) + " packets, " + Detections.bytes(d.bytes) + " in " + Detections.seconds(d.last - d.first)
-                + " (" + Detections.rateText(pps, "packet") + ")");
+                + " (" + Detections.rateText(pps, "packet") + ")" + (d.seen != d.packets ? ", estimated from " + Detections.count(d.seen)
+                + " seen (sampled packets counted as many as each stands for)" : ""));
         StringBuilder mix = new StringBuilder();
         for (int c = 0; c < 4; c++) {
             if (d.byProtocol[c] > 0) {

@@ -34,12 +34,20 @@ final class HeavyHitters {
         extra = withExtra ? new long[slots] : null;
     }
 
-    /** Counts one for (hi, lo): its slot, a free one, or the smallest one taken over (whose count becomes the error). */
+    /** Counts one for (hi, lo). */
     void add(long hi, long lo) {
+        add(hi, lo, 1);
+    }
+
+    /**
+     * Counts {@code w} for (hi, lo): its slot, a free one, or the smallest one taken over (whose
+     * count becomes the error; weighted Space-Saving keeps the same bounds).
+     */
+    void add(long hi, long lo, long w) {
         int min = 0;
         for (int i = 0; i < used; i++) {
             if (this.hi[i] == hi && this.lo[i] == lo) {
-                count[i]++;
+                count[i] += w;
                 return;
             }
             if (count[i] < count[min]) {
@@ -47,28 +55,28 @@ final class HeavyHitters {
             }
         }
         if (used < count.length) {
-            take(used++, hi, lo, 0);
+            take(used++, hi, lo, 0, w);
         } else {
-            take(min, hi, lo, count[min]);
+            take(min, hi, lo, count[min], w);
         }
     }
 
-    /** Gives the slot to (hi, lo) with one count over {@code error}: a key taking a slot over may have had up to the old count before. */
-    private void take(int slot, long hi, long lo, long error) {
+    /** Gives the slot to (hi, lo) with {@code w} counts over {@code error}: a key taking a slot over may have had up to the old count before. */
+    private void take(int slot, long hi, long lo, long error, long w) {
         this.hi[slot] = hi;
         this.lo[slot] = lo;
         this.error[slot] = error;
-        count[slot] = error + 1;
+        count[slot] = error + w;
         if (extra != null) {
             extra[slot] = 0;
         }
     }
 
-    /** Counts one on the extra counter of (hi, lo), when it is in the table. */
-    void addExtra(long hi, long lo) {
+    /** Counts {@code w} on the extra counter of (hi, lo), when it is in the table. */
+    void addExtra(long hi, long lo, long w) {
         for (int i = 0; i < used; i++) {
             if (this.hi[i] == hi && this.lo[i] == lo) {
-                extra[i]++;
+                extra[i] += w;
                 return;
             }
         }

@@ -50,7 +50,19 @@ public final class ObservationBuilder {
      * of {@code frame}, where {@link PacketObservation#frame()} reads.
      */
     public PacketObservation observe(MemorySegment frame, long base, int length, long timeNanos) {
+        return observe(frame, base, length, timeNanos, 1);
+    }
+
+    /**
+     * As {@link #observe(MemorySegment, long, int, long)}, for a packet that stands for {@code weight}
+     * packets of the traffic (sampled 1 in {@code weight}: {@link PacketObservation#weight()}).
+     */
+    public PacketObservation observe(MemorySegment frame, long base, int length, long timeNanos, int weight) {
+        if (weight < 1) {
+            throw new IllegalArgumentException("a packet's weight must be at least 1, not " + weight);
+        }
         PacketObservation p = o;
+        p.weight = weight;
         parser.parse(frame, base, length, p.summary);
         p.frame = frame;
         p.length = length;

@@ -27,6 +27,7 @@ public final class PacketObservation {
     MemorySegment frame;
     int length;
     long timeNanos;
+    int weight = 1;
     boolean ip;
     int ipVersion;
     long srcHi;
@@ -48,6 +49,17 @@ public final class PacketObservation {
     long base;
     private final PayloadEntropy entropy = new PayloadEntropy();
     int entropyQ16 = -1; // -1: not computed yet for this packet
+
+    /**
+     * How many packets of the traffic this one stands for: 1, or N when it was sampled 1 in N by
+     * packet (the agent's sampling stage). The detectors that count packets and bytes toward rates
+     * and floors ({@code flood}, {@code amplification}, {@code volumetric}) count it that many
+     * times; the others count what they see: distinct ports and hosts, and what needs two packets
+     * of one conversation (a handshake completed, a request answered), do not grow with a weight.
+     */
+    public int weight() {
+        return weight;
+    }
 
     /** Capture (or receive) time in nanoseconds. */
     public long timeNanos() {

@@ -99,8 +99,8 @@ public final class VolumetricDetector implements Detector {
             d.bucket = b;
             d.first = t;
         }
-        d.packets++;
-        d.bytes += p.length();
+        d.packets += p.weight();
+        d.bytes += (long) p.weight() * p.length();
         d.last = Math.max(d.last, t);
     }
 

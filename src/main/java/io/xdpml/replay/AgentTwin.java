@@ -2,6 +2,7 @@ package io.xdpml.replay;
 
 import io.xdpml.agent.Agent;
 import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.DetectorsSection;
 import io.xdpml.dataplane.JavaDataPlane;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stages;
@@ -13,6 +14,7 @@ import io.xdpml.firewall.Measure;
 import io.xdpml.firewall.MeasureSettings;
 import io.xdpml.firewall.Measures;
 import io.xdpml.flow.FlowConfig;
+import io.xdpml.xsk.XskMetadata;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.util.HashMap;
@@ -64,6 +66,7 @@ public final class AgentTwin {
     private final NewDetections news;
     private final ObservationBuilder observations;
     private final MeasureSettings measureSettings;
+    private final int sampleWeight;
     private final Events events;
     private final int lastSecond;
     private final Map<String, Long> blockedUntil = new HashMap<>();
@@ -84,6 +87,7 @@ public final class AgentTwin {
         this.news = new NewDetections(detectors);
         this.observations = new ObservationBuilder(detectors.needsFlows());
         this.measureSettings = config.mitigation().measureSettings();
+        this.sampleWeight = DetectorsSection.sampleWeight(config.sampling());
         this.events = events;
         this.lastSecond = lastSecond;
         // seconds after the last packet in which a detection may still be renewed (endOf's `since`), and one more
@@ -141,7 +145,9 @@ public final class AgentTwin {
         }
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
-            detectors.observe(observations.observe(frame, length, t));
+            // the agent's weight (Agent.weight): 1 for what the model sent to Java, else what the sampling makes it
+            int weight = (plane.lastVerdict() & XskMetadata.TO_JAVA) != 0 ? 1 : sampleWeight;
+            detectors.observe(observations.observe(frame, 0, length, t, weight));
         }
         return res;
     }

@@ -90,9 +90,21 @@ public final class XskMetadata {
         return (umem.get(U16, base + VERDICT_OFFSET) >>> 5) & 0x3ff;
     }
 
-    /** The verdict field as the pipeline writes it: the class + 1 in bits 0-4, its confidence in bits 5-14. */
-    public static int verdict(int cls, int confidence) {
-        return (cls + 1) | confidence << 5;
+    /**
+     * Whether the model sent the packet to Java (its class's action is java, or its confidence is
+     * below the class's minimum): then it was not sampled, and stands for itself alone.
+     */
+    public boolean toJavaByModel() {
+        read = true;
+        return (umem.get(U16, base + VERDICT_OFFSET) & TO_JAVA) != 0;
+    }
+
+    /** Bit 15 of the verdict field: {@link #toJavaByModel()} (XDPML_VERDICT_TO_JAVA, xsk.h). */
+    public static final int TO_JAVA = 0x8000;
+
+    /** The verdict field as the pipeline writes it: the class + 1 in bits 0-4, its confidence in bits 5-14, bit 15 {@link #TO_JAVA}. */
+    public static int verdict(int cls, int confidence, boolean toJava) {
+        return (cls + 1) | confidence << 5 | (toJava ? TO_JAVA : 0);
     }
 
     /** The receive queue the program saw the frame on. */

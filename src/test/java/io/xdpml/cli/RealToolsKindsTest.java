@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Issue 15's kinds against real tools, live: {@code xdpml run} with the udpscan, sweep and flood
- * detectors on a victim's veth end (10.67.0.2), and an outside namespace holding an nmap UDP
+ * detectors (flood counting every protocol, {@code flood.protocols=15}) on a victim's veth end (10.67.0.2), and an outside namespace holding an nmap UDP
  * scanner (10.67.0.4), an nmap ICMP sweeper of 10.98.0.0/24 (10.67.0.5; that /24 is routed through
  * the victim, so every probe crosses its XDP hook), an hping3 UDP flooder (10.67.0.6), an hping3
  * ICMP flooder (10.67.0.7), and iperf3 as the benign flow (10.67.0.3, 100 Mbit/s TCP). A packet
@@ -46,7 +46,7 @@ class RealToolsKindsTest {
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rkv1", out, err, "run", "--iface", "rkv1", "--detectors", "udpscan,sweep,flood",
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rkv1", out, err, "run", "--iface", "rkv1", "--detectors", "udpscan,sweep,flood", "--set", "flood.protocols=15",
                     "--window", "1", "--block", "60", "--duration", "32", "--pin-dir", pins.toString(), "--quiet-status");
 
             RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rkv1", BENIGN); // iperf3 measures itself
@@ -122,6 +122,56 @@ class RealToolsKindsTest {
             assertThat(received).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
         } finally {
             RealTools.keepOutputs(dir, "real-tools-kinds"); // the tools' own words
+        }
+    }
+
+    /**
+     * As the agent ships: its default detectors (flood counting ICMP alone) on 1 in 100 packets.
+     * An hping3 ICMP flood (10,000 packets/s for 6 s) reaches Java as 100 packets a second, each
+     * counted as the 100 it stands for: detected and its source blocked within a second, the count in
+     * the reasons estimated; a slow benign ping (5 a second, hping3 too) from another source is not.
+     */
+    @Test
+    void aSampledIcmpFloodIsBlockedByTheDefaultDetectors() throws Exception {
+        TestData.assumeBpf();
+        RealTools.requireTools("hping3");
+        String victimAddress = "10.68.0.2";
+        String pinger = "10.68.0.3";
+        String flooder = "10.68.0.7";
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-sampled-" + ProcessHandle.current().pid());
+        Path dir = Files.createTempDirectory("xdpml-sampled");
+        try (NetworkNamespace victim = NetworkNamespace.create("xdpml-svic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-sout");
+             AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
+            RealTools.link(victim, "rsv1", victimAddress, outside, "rsv0", List.of(pinger, flooder));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rsv1", out, err, "run", "--iface", "rsv1", "--sample", "100",
+                    "--block", "60", "--duration", "11", "--pin-dir", pins.toString(), "--quiet-status");
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rsv1", null);
+            Process ping = RealTools.start(outside, dir.resolve("hping3-ping.txt"), "timeout", "-s", "INT", "9", "hping3", "-q", "--icmp",
+                    "-i", "u200000", "-a", pinger, victimAddress);
+            Thread.sleep(1000);
+            Process flood = RealTools.start(outside, dir.resolve("hping3-icmp.txt"), "timeout", "-s", "INT", "6", "hping3", "-q", "--icmp",
+                    "-i", "u100", "-a", flooder, victimAddress);
+            assertThat(flood.waitFor(20, TimeUnit.SECONDS) && ping.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
+            long floodEnd = System.nanoTime();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
+            tap.stop();
+            String text = out.toString();
+            Files.writeString(Path.of("target", "real-tools-sampled-run.txt"), text);
+
+            assertThat(text).as(text).containsPattern("DETECTED .*flood +" + Pattern.quote(victimAddress) + ".*estimated from")
+                    .contains("BLOCKED " + flooder).doesNotContain("BLOCKED " + pinger);
+            long first = tap.first(flooder);
+            long firstSecond = tap.from(flooder, first, first + 1_000_000_000L);
+            long lastThree = tap.from(flooder, floodEnd - 3_000_000_000L, floodEnd);
+            System.out.printf("sampled 1 in 100: the ICMP flood at the victim: %d packets in its first second, %d in its last 3 s; pings %d%n",
+                    firstSecond, lastThree, tap.from(pinger, 0, Long.MAX_VALUE));
+            assertThat(firstSecond).as("the flood in its first second").isGreaterThan(2000);
+            assertThat(lastThree).as("the flood in its last 3 s (first second: %d)", firstSecond).isLessThanOrEqualTo(firstSecond / 100);
+            assertThat(tap.from(pinger, 0, Long.MAX_VALUE)).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        } finally {
+            RealTools.keepOutputs(dir, "real-tools-sampled");
         }
     }
 }

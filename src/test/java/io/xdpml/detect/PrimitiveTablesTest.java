@@ -58,20 +58,35 @@ class PrimitiveTablesTest {
 
     @Test
     void heavyHittersKeepTheHeavyKeysWithinTheirError() {
-        Random rnd = new Random(13);
+        heavyHitters(new Random(13), false);
+    }
+
+    /** Sampled packets count as many as each stands for: the same bounds hold with weights. */
+    @Test
+    void weightedHeavyHittersKeepTheHeavyKeysWithinTheirError() {
+        heavyHitters(new Random(14), true);
+    }
+
+    private static void heavyHitters(Random rnd, boolean weighted) {
         int slots = 8;
         HeavyHitters table = new HeavyHitters(slots, true);
         Map<Long, Long> truth = new HashMap<>();
-        int total = 20_000;
-        for (int i = 0; i < total; i++) {
+        long total = 0;
+        for (int i = 0; i < 20_000; i++) {
             // three heavy keys (about 20%, 15%, 12%) among many light ones, 0 and negatives included
             int r = rnd.nextInt(100);
             long key = r < 20 ? -7 : r < 35 ? 0 : r < 47 ? 1L << 40 : rnd.nextInt(5_000) + 100;
-            table.add(key >>> 32, key);
-            truth.merge(key, 1L, Long::sum);
+            long w = weighted ? 1 + rnd.nextInt(100) : 1;
+            if (weighted) {
+                table.add(key >>> 32, key, w);
+            } else {
+                table.add(key >>> 32, key);
+            }
+            truth.merge(key, w, Long::sum);
+            total += w;
         }
-        table.addExtra(-7L >>> 32, -7L);
-        table.addExtra(12_345, 678); // not in the table: nothing counted
+        table.addExtra(-7L >>> 32, -7L, 1);
+        table.addExtra(12_345, 678, 1); // not in the table: nothing counted
         long counted = 0;
         for (int i = 0; i < table.size(); i++) {
             long key = table.lo(i);
@@ -82,10 +97,11 @@ class PrimitiveTablesTest {
             counted += table.count(i);
         }
         assertThat(counted).as("Space-Saving keeps the total").isEqualTo(total);
+        long all = total;
         Set<Long> kept = new HashSet<>();
         table.byCount(i -> true).forEach(i -> kept.add(table.lo(i)));
         truth.forEach((key, n) -> {
-            if (n * slots > total) {
+            if (n * slots > all) {
                 assertThat(kept).as("a key with more than 1/slots of the counts").contains(key);
             }
         });

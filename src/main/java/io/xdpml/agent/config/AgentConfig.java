@@ -101,7 +101,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         lines.add(model.describe());
         lines.add(sampling.describe());
         lines.add(delivery.describe());
-        lines.add(detectors.describe());
+        lines.add(detectors.describe(sampling));
         lines.add(mitigation.describe());
         lines.add(outputs.describe());
         return lines;

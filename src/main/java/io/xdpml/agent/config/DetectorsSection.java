@@ -2,6 +2,7 @@ package io.xdpml.agent.config;
 
 import io.xdpml.detect.Detector;
 import io.xdpml.detect.Detectors;
+import io.xdpml.detect.FloodDetector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -20,10 +21,19 @@ import java.util.Set;
  * @param settings {@code detector.parameter=value}, as {@code xdpml run --set}; they win over the window and early
  */
 public record DetectorsSection(List<String> enabled, Duration window, Duration early, List<String> settings) {
-    /** What {@code xdpml run} runs when not told. */
-    /** Every detector but anomaly (needs a warm-up of normal traffic) and flood (false alarms on fast benign UDP: docs/detectors.md). */
+    /**
+     * What {@code xdpml run} runs when not told: every detector but anomaly (it needs a warm-up of
+     * normal traffic); flood counts ICMP alone unless told ({@link #FLOOD_PROTOCOLS}).
+     */
     public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
-            "sweep", "slowscan", "reflection");
+            "sweep", "slowscan", "reflection", "flood");
+    /**
+     * The agent's flood counts ICMP alone, unless a setting says otherwise: what the agent sees is
+     * one way (what arrives), and one-way UDP at flood rates is also a QUIC download, a VXLAN peer or
+     * a flow exporter, bare TCP a proxy's new connections, other protocols a tunnel
+     * (docs/detectors.md, "flood"); {@code flood.protocols: 15} counts all.
+     */
+    public static final String FLOOD_PROTOCOLS = FloodDetector.NAME + ".protocols=" + FloodDetector.ICMP;
     public static final Duration DEFAULT_WINDOW = Duration.ofSeconds(2);
     /** Long enough for most answers to come back (a scan's reply ratio counts them), short beside the window. */
     public static final Duration DEFAULT_EARLY = Duration.ofMillis(200);
@@ -70,13 +80,16 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
         return List.copyOf(out);
     }
 
-    /** The window and early settings, then {@code settings}: what {@link Detectors#create(String, List)} takes. */
+    /** The window and early settings, {@link #FLOOD_PROTOCOLS}, then {@code settings}: what {@link Detectors#create(String, List)} takes. */
     public List<String> allSettings() {
         if (enabled.isEmpty()) {
             return settings;
         }
         List<String> all = new ArrayList<>(Detectors.windowSettings(String.join(",", enabled), window.toNanos() / 1e9));
         all.addAll(Detectors.earlySettings(String.join(",", enabled), early.toNanos()));
+        if (enabled.contains(FloodDetector.NAME)) {
+            all.add(FLOOD_PROTOCOLS);
+        }
         all.addAll(settings);
         return all;
     }
@@ -94,6 +107,17 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
             return List.of();
         }
         return Detectors.create(String.join(",", enabled), allSettings());
+    }
+
+    /**
+     * How many packets of the traffic a packet that {@code sampling} chose stands for: N of 1 in N
+     * by packet; 1 when every packet goes to Java, or whole flows do (a flow sampled is seen whole).
+     * The detectors that count packets and bytes weigh each sampled packet by it; a packet the model
+     * sent to Java (its class's action, or below its confidence) was not sampled and weighs 1
+     * ({@link io.xdpml.detect.PacketObservation#weight()}).
+     */
+    public static int sampleWeight(SamplingSection sampling) {
+        return sampling.enabled() && sampling.by() == SamplingSection.By.PACKET ? sampling.every() : 1;
     }
 
     /** {@code names} ("all" allowed) instead; settings are kept. */
@@ -122,12 +146,16 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
         return new DetectorsSection(enabled, window, early, all);
     }
 
-    String describe() {
+    String describe(SamplingSection sampling) {
         if (enabled.isEmpty()) {
             return "detectors: none";
         }
+        int n = sampleWeight(sampling);
         return "detectors: " + String.join(", ", enabled) + " (window " + Durations.format(window)
                 + (early.isZero() ? ", reports at the window's end" : ", early reports after " + Durations.format(early))
+                + (enabled.contains(FloodDetector.NAME) && settings.stream().noneMatch(x -> x.startsWith(FloodDetector.NAME + ".protocols"))
+                        ? ", flood counts ICMP alone" : "")
+                + (n > 1 ? ", a sampled packet counts " + n + " in flood, amplification and volumetric" : "")
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
     }
 }

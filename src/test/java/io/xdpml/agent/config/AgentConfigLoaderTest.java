@@ -95,10 +95,14 @@ class AgentConfigLoaderTest {
 
         assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
-        assertThat(c.detectors().enabled()).containsExactly("portscan", "synflood", "amplification", "dnstunnel", "volumetric");
+        assertThat(c.detectors().enabled()).as("the example lists the default detectors").isEqualTo(DetectorsSection.DEFAULT_NAMES);
         assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.detectors().settings()).containsExactly("portscan.minDistinctPorts=20");
-        assertThat(c.detectors().create()).hasSize(5);
+        assertThat(c.detectors().create()).hasSize(10);
+        assertThat(c.detectors().allSettings()).as("the agent's flood counts ICMP alone, before the file's settings")
+                .containsSubsequence("flood.protocols=4", "portscan.minDistinctPorts=20");
+        assertThat(c.describe()).anySatisfy(line -> assertThat(line).startsWith("detectors: ")
+                .contains("a sampled packet counts 100 in flood, amplification and volumetric"));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofSeconds(60), true, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1), null, null, null));
     }
@@ -189,6 +193,8 @@ class AgentConfigLoaderTest {
         assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET));
         assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
         assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
+        assertThat(io.xdpml.cli.Main.commandLine().getSubcommands().get("run").getCommandSpec().findOption("--detectors").defaultValue())
+                .as("xdpml run's flags run what the file's defaults run").isEqualTo(String.join(",", DetectorsSection.DEFAULT_NAMES));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ZERO, false, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1), null, null, null));
         assertThat(c.describe()).contains("firewall: off", "flows: off", "model: off", "outputs: no JSON, status every 1s");
@@ -1024,6 +1030,30 @@ class AgentConfigLoaderTest {
         assertThat(o.firewall()).isSameAs(c.firewall());
         assertThat(o.model()).isSameAs(c.model());
         assertThat(c.sampling().every()).as("the original is unchanged").isEqualTo(100);
+    }
+
+    @Test
+    void theAgentsFloodCountsIcmpUnlessTold() throws Exception {
+        AgentConfig c = AgentConfigLoader.load(EXAMPLE);
+        io.xdpml.detect.Detector icmpOnly = c.withDetectorsEnabled(List.of("flood")).withDetectorSettings(List.of()).detectors().create().getFirst();
+        assertThat(((io.xdpml.detect.FloodDetector) icmpOnly).config().protocols()).isEqualTo(io.xdpml.detect.FloodDetector.ICMP);
+        io.xdpml.detect.Detector all = c.withDetectorsEnabled(List.of("flood")).withDetectorSettings(List.of("flood.protocols=15"))
+                .detectors().create().getFirst();
+        assertThat(((io.xdpml.detect.FloodDetector) all).config().protocols()).as("the file's setting wins").isEqualTo(15);
+        for (String bad : List.of("0", "16")) {
+            assertThatThrownBy(() -> c.withDetectorsEnabled(List.of("flood")).withDetectorSettings(List.of("flood.protocols=" + bad))
+                    .detectors().create()).hasMessageContaining("bad flood config");
+        }
+        assertThat(c.withDetectorsEnabled(List.of("portscan")).withDetectorSettings(List.of()).detectors().allSettings())
+                .as("no flood, no flood setting").noneMatch(x -> x.startsWith("flood."));
+    }
+
+    @Test
+    void aSampledPacketWeighsWhatItsSamplingMakesIt() throws Exception {
+        assertThat(DetectorsSection.sampleWeight(new SamplingSection(true, 100, SamplingSection.By.PACKET))).isEqualTo(100);
+        assertThat(DetectorsSection.sampleWeight(new SamplingSection(true, 100, SamplingSection.By.FLOW))).as("a flow is seen whole").isEqualTo(1);
+        assertThat(DetectorsSection.sampleWeight(new SamplingSection(false, 100, SamplingSection.By.PACKET))).isEqualTo(1);
+        assertThat(DetectorsSection.sampleWeight(SamplingSection.defaults())).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,163 @@
+package io.xdpml.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.agent.config.DetectorsSection;
+import io.xdpml.detect.Detection;
+import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A packet sampled 1 in N by packet stands for N packets of the traffic: the detectors that count
+ * packets and bytes toward rates and floors (flood, amplification, volumetric) count it N times
+ * ({@code PacketObservation.weight()}), while a packet the model sent to Java (its class's action,
+ * or below its confidence: bit 15 of the metadata's verdict) was not sampled and counts once. Shown
+ * through the agent's twin (what {@code xdpml replay} and the agent do with each delivered packet)
+ * on the hping3 ICMP flood made here, and on the benign captures with no detection.
+ */
+class SampleWeightTest {
+    private static final Path ICMP_FLOOD = TestData.dataDir().resolve("detect/hping3-icmp-flood.pcap");
+    private static final Path MODEL = Path.of("models/captures-wide-rf.json").toAbsolutePath();
+    private static final String FLOODER = "10.77.1.1";
+    private static final String VICTIM = "10.77.0.1";
+
+    @TempDir
+    Path dir;
+
+    /** The agent's configuration: no firewall, flows on, {@code model}, 1 in {@code every} by packet, the default detectors. */
+    private AgentConfig config(String model, int every) throws Exception {
+        Path f = dir.resolve("agent-" + every + ".yaml");
+        Files.writeString(f, String.join("\n",
+                "interfaces: [lo]",
+                "blocks: {enabled: true}",
+                "firewall: {enabled: false}",
+                "flows: {max-flows: 65536}",
+                model,
+                "sampling: {every: " + every + ", by: packet}",
+                "detectors: {window: 2s, early: 200ms}",
+                "mitigation: {block: 60s, measures: false}",
+                ""));
+        return AgentConfigLoader.load(f);
+    }
+
+    /** What the twin of {@code c} detected on {@code capture} (the flood lasts 0.15 s: detected at its end), and how many packets it delivered. */
+    private record Run(List<Detection> detections, long delivered) {
+        Detection flood() {
+            return detections.stream().filter(d -> d.detector().equals("flood") && d.subject().equals(VICTIM)).findFirst().orElseThrow();
+        }
+
+        /** The packet count the flood detection's first reason gives ("15,000 packets, ..."). */
+        long floodPackets() {
+            String first = flood().reasons().getFirst();
+            return Long.parseLong(first.substring(0, first.indexOf(' ')).replace(",", ""));
+        }
+    }
+
+    private static Run twin(AgentConfig c, Path capture) throws Exception {
+        List<Detection> detections = new ArrayList<>();
+        AgentTwin twin = new AgentTwin(c, new AgentTwin.Events() {
+            @Override
+            public void detected(Detection d) {
+                detections.add(d);
+            }
+
+            @Override
+            public void detectedAtEnd(Detection d) {
+                detections.add(d);
+            }
+        }, Integer.MAX_VALUE);
+        EthernetFramer framer = new EthernetFramer();
+        long delivered = 0;
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            while (r.next()) {
+                int length = framer.frame(r);
+                if (length >= EthernetFramer.ETHERNET_HEADER_LENGTH && twin.packet(framer.frameSegment(), length, r.timestampNanos()).delivered()) {
+                    delivered++;
+                }
+            }
+        }
+        twin.finish();
+        return new Run(detections, delivered);
+    }
+
+    @Test
+    void aSampledFloodCountsAsTheTrafficItStandsFor() throws Exception {
+        Run all = twin(config("model: {enabled: false}", 1), ICMP_FLOOD);
+        long requests = all.floodPackets(); // every echo request, counted one by one
+        assertThat(all.flood().sources()).containsExactly(FLOODER);
+        assertThat(requests).isEqualTo(7_500);
+
+        // 1 in 101: an odd N, because this capture alternates request and reply, which an even N would alias
+        // (every 100th packet a request: 15,000 "requests" estimated; the counter's 1 in N is exact, not random)
+        Run sampled = twin(config("model: {enabled: false}", 101), ICMP_FLOOD);
+        assertThat(sampled.delivered()).isEqualTo(Math.ceilDiv(TestData.packetCount(ICMP_FLOOD), 101));
+        assertThat(sampled.flood().sources()).containsExactly(FLOODER);
+        assertThat(sampled.flood().reasons().getFirst()).contains("estimated from", "seen");
+        assertThat(sampled.floodPackets()).as("the estimate, packets seen x 101").isBetween(requests * 9 / 10, requests * 11 / 10);
+        assertThat(sampled.flood().timeNanos()).isEqualTo(all.flood().timeNanos());
+    }
+
+    @Test
+    void unweighedTheSamePacketsAreUnderTheFloors() throws Exception {
+        // the packets the twin delivered at 1 in 101, each counted once: a flood of 75 packets per second, under every floor
+        assertThat(detections(ICMP_FLOOD, 101, 0, 1)).isEmpty();
+        assertThat(detections(ICMP_FLOOD, 101, 0, 101)).contains("flood " + VICTIM);
+    }
+
+    @Test
+    void whatTheModelSendsToJavaCountsOnce() throws Exception {
+        // every class to Java: no packet is sampled, each counts once, whatever sampling.every says
+        AgentConfig c = config(String.join("\n", "model:", "  file: " + MODEL, "  mode: packet", "  actions: {attack: java, benign: java}"), 100);
+        Run forced = twin(c, ICMP_FLOOD);
+        assertThat(forced.delivered()).isEqualTo(TestData.packetCount(ICMP_FLOOD));
+        assertThat(forced.floodPackets()).isEqualTo(7_500);
+        assertThat(forced.flood().reasons().getFirst()).doesNotContain("estimated");
+    }
+
+    @Test
+    void sampledBenignCapturesRaiseNothingMore() throws Exception {
+        // the agent's default detectors on 1 in N of each benign capture, each packet weighing N, at two phases of the counter:
+        // nothing but what every packet raises (volumetric's report of iperf3 -u's 7,500 packets/s after 530: a volume, no source)
+        for (Path benign : List.of(TestData.capture("benign/lan-trace-2012.pcap"), TestData.capture("benign/ndpi-firefox.pcap"),
+                TestData.capture("benign/ndpi-ftp.pcap"), TestData.capture("benign/ndpi-teams.pcap"), TestData.capture("benign/ndpi-tor.pcap"),
+                TestData.dataDir().resolve("detect/iperf3-tcp.pcap"), TestData.dataDir().resolve("detect/iperf3-udp.pcap"))) {
+            List<String> unsampled = detections(benign, 1, 0, 1);
+            assertThat(unsampled).as("%s", benign.getFileName()).allMatch(d -> d.startsWith("volumetric "));
+            for (int n : new int[] {10, 100}) {
+                for (int phase : new int[] {0, n / 2}) {
+                    assertThat(detections(benign, n, phase, n)).as("%s, 1 in %d from packet %d", benign.getFileName(), n, phase)
+                            .isSubsetOf(unsampled);
+                }
+            }
+        }
+    }
+
+    /** "detector subject" of what the agent's default detectors find on 1 in {@code n} packets of {@code capture} from {@code phase}, each weighing {@code weight}. */
+    private static List<String> detections(Path capture, int n, int phase, int weight) throws Exception {
+        DetectorSet set = new DetectorSet(DetectorsSection.defaults().create());
+        ObservationBuilder observations = new ObservationBuilder(set.needsFlows());
+        EthernetFramer framer = new EthernetFramer();
+        long i = 0;
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            while (r.next()) {
+                int length = framer.frame(r);
+                if (length >= EthernetFramer.ETHERNET_HEADER_LENGTH && i++ % n == phase) {
+                    set.observe(observations.observe(framer.frameSegment(), 0, length, r.timestampNanos(), weight));
+                }
+            }
+        }
+        set.finish();
+        return set.detections().stream().map(d -> d.detector() + " " + d.subject()).toList();
+    }
+}
