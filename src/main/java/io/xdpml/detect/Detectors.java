@@ -45,6 +45,13 @@ public final class Detectors {
                 c -> new FloodDetector((FloodDetector.Config) c)));
     }
 
+    /**
+     * The detectors that count a sampled packet as the packets it stands for
+     * ({@link PacketObservation#weight()}): their floors are packets, SYNs or bytes (and rates of them).
+     */
+    public static final List<String> WEIGHING = List.of(FloodDetector.NAME, SynFloodDetector.NAME, AmplificationDetector.NAME,
+            VolumetricDetector.NAME);
+
     private Detectors() {}
 
     /**

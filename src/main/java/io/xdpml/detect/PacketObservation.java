@@ -53,9 +53,10 @@ public final class PacketObservation {
     /**
      * How many packets of the traffic this one stands for: 1, or N when it was sampled 1 in N by
      * packet (the agent's sampling stage). The detectors that count packets and bytes toward rates
-     * and floors ({@code flood}, {@code amplification}, {@code volumetric}) count it that many
-     * times; the others count what they see: distinct ports and hosts, and what needs two packets
-     * of one conversation (a handshake completed, a request answered), do not grow with a weight.
+     * and floors ({@link Detectors#WEIGHING}) count it that many times; distinct ports and hosts,
+     * and what needs two packets of one conversation (a request answered, a scan's probe answered),
+     * do not grow with a weight ({@code synflood} estimates a sampled handshake's completion from
+     * the ACKs its victim receives).
      */
     public int weight() {
         return weight;

@@ -70,8 +70,13 @@ public final class SynFloodDetector implements Detector {
         final long lo;
         long first = Long.MAX_VALUE;
         long last;
+        /** SYNs in, each counted {@link PacketObservation#weight()} times; SYNs seen; of those, sampled ones (weight above 1). */
         long synsIn;
+        long synsSeen;
+        long synsSampled;
         long completed;
+        /** TCP with ACK (no SYN, no RST) in, weighed: the completion's estimate where SYNs were sampled. */
+        long acksIn;
         int sources;
         int ports;
         int lastPort;
@@ -158,7 +163,11 @@ public final class SynFloodDetector implements Detector {
         long dst = p.destinationKey();
         if (p.isSyn()) {
             Host h = host(dst, p.destinationHi(), p.destinationLo());
-            h.synsIn++;
+            h.synsIn += p.weight();
+            h.synsSeen++;
+            if (p.weight() > 1) {
+                h.synsSampled++;
+            }
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
             synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
@@ -166,7 +175,7 @@ public final class SynFloodDetector implements Detector {
             if (pairs.add(pair)) {
                 h.sources++;
             }
-            h.senders.add(p.sourceHi(), p.sourceLo());
+            h.senders.add(p.sourceHi(), p.sourceLo(), p.weight());
             if (pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()))) {
                 h.sourcePort(p.destinationPort());
             }
@@ -198,6 +207,10 @@ public final class SynFloodDetector implements Detector {
                 from.rstsOut++;
             }
         } else if ((f & PacketObservation.TCP_ACK) != 0) {
+            Host to = hosts.get(dst);
+            if (to != null) {
+                to.acksIn += p.weight();
+            }
             long k = tuple(src, dst, p.sourcePort(), p.destinationPort());
             if (synTuples.contains(k) && completedTuples.add(k)) {
                 Host h = hosts.get(dst);
@@ -253,17 +266,23 @@ public final class SynFloodDetector implements Detector {
             return false;
         }
         double rate = Detections.rate(h.synsIn, spanAtLeastOneSecond(h.first, h.last));
-        double completion = (double) h.completed / h.synsIn;
+        // sampled 1 in N, a handshake's SYN and ACK are both seen 1 in N^2: its completion is estimated
+        // from the ACKs the victim receives instead (a connection sends at least one), weighed as the SYNs
+        boolean sampled = h.synsSampled > 0;
+        double completion = sampled ? Math.min(1.0, (double) h.acksIn / h.synsIn) : (double) h.completed / h.synsIn;
         if (rate < config.minSynRate() || completion > config.maxCompletionRatio()) {
             return false;
         }
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
                 + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
-                + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports"));
-        reasons.add(Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
+                + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports")
+                + (h.synsSeen != h.synsIn ? ", estimated from " + Detections.count(h.synsSeen) + " seen" : ""));
+        reasons.add(sampled ? Detections.count(h.acksIn) + " ACKs to it, " + Detections.ratio(completion * 100)
+                + "% of its SYNs (sampled: completion estimated from the ACKs)"
+                : Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
         reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
-        double spread = (double) h.sources / h.synsIn;
+        double spread = (double) h.sources / h.synsSeen;
         reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
                 + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
         List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);

@@ -64,6 +64,42 @@ class DetectorBehaviourTest {
         assertThat(found.getFirst().sources()).as("spoofed sources are not named for blocking").isEmpty();
     }
 
+    /**
+     * Sampled 1 in 10 (every 10th packet, each weighing 10), a handshake's SYN and ACK are both
+     * seen 1 in 100: its completion is judged by the ACKs the victim receives. The 2,000 completed
+     * handshakes stay no flood, the 10% completed stay one, with the SYNs estimated.
+     */
+    @Test
+    void sampledHandshakesAreJudgedByTheirAcks() {
+        for (int completedEvery : new int[] {1, 10}) {
+            SynFloodDetector d = new SynFloodDetector();
+            int packet = 0;
+            for (int i = 0; i < 2000; i++) {
+                String client = "10.1." + (i / 250) + "." + (i % 250 + 1);
+                long t = 1_000_000_000L + i * 1_000_000L;
+                List<byte[]> frames = new ArrayList<>(List.of(tcp(client, "192.0.2.80", 40000 + i, 443, SYN),
+                        tcp("192.0.2.80", client, 443, 40000 + i, SYN | ACK)));
+                if (i % completedEvery == 0) {
+                    frames.add(tcp(client, "192.0.2.80", 40000 + i, 443, ACK));
+                }
+                for (byte[] f : frames) {
+                    if (packet++ % 10 == 0) {
+                        d.observe(builder.observe(MemorySegment.ofArray(f), 0, f.length, t, 10), sink);
+                    }
+                }
+            }
+            d.finish(0, sink);
+            if (completedEvery == 1) {
+                assertThat(found).as("every handshake completed").isEmpty();
+            } else {
+                assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.80");
+                assertThat(found.getFirst().reasons().getFirst()).isEqualTo("2,000 SYNs in 1.995 s (1,003 SYN/s) to port 443, estimated from 200 seen");
+                assertThat(found.getFirst().reasons().get(1)).contains("ACKs to it", "sampled: completion estimated from the ACKs");
+                assertThat(found.getFirst().sources()).isEmpty();
+            }
+        }
+    }
+
     @Test
     void aFloodFromFewSourcesNamesItsTopSenders() {
         SynFloodDetector d = new SynFloodDetector();

@@ -116,6 +116,17 @@ class SampleWeightTest {
     }
 
     @Test
+    void aSampledSpoofedSynFloodIsFoundByItsWeighedSyns() throws Exception {
+        Path flood = TestData.capture("attack/synflood-spoofed.pcap");
+        List<String> all = detections(flood, 1, 0, 1).stream().filter(d -> d.startsWith("synflood ")).toList();
+        assertThat(all).hasSize(1);
+        for (int n : new int[] {10, 100}) {
+            assertThat(detections(flood, n, 0, n)).as("1 in %d, weighed", n).contains(all.getFirst());
+        }
+        assertThat(detections(flood, 100, 0, 1)).as("1 in 100, unweighed: under the floors").doesNotContain(all.getFirst());
+    }
+
+    @Test
     void whatTheModelSendsToJavaCountsOnce() throws Exception {
         // every class to Java: no packet is sampled, each counts once, whatever sampling.every says
         AgentConfig c = config(String.join("\n", "model:", "  file: " + MODEL, "  mode: packet", "  actions: {attack: java, benign: java}"), 100);

@@ -155,7 +155,8 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
                 + (early.isZero() ? ", reports at the window's end" : ", early reports after " + Durations.format(early))
                 + (enabled.contains(FloodDetector.NAME) && settings.stream().noneMatch(x -> x.startsWith(FloodDetector.NAME + ".protocols"))
                         ? ", flood counts ICMP alone" : "")
-                + (n > 1 ? ", a sampled packet counts " + n + " in flood, amplification and volumetric" : "")
+                + (n > 1 && enabled.stream().anyMatch(Detectors.WEIGHING::contains) ? ", a sampled packet counts " + n + " in "
+                        + String.join(", ", enabled.stream().filter(Detectors.WEIGHING::contains).toList()) : "")
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
     }
 }
