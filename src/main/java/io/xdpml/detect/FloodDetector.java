@@ -247,12 +247,12 @@ public final class FloodDetector implements Detector {
      * {@code payload in 171 of 15,000 packets: entropy 3.76 bits/byte on average (first 64 bytes), 0 one byte repeated}.
      */
     private static String payloadReason(Destination d) {
+        String seen = Detections.count(d.seen) + " packets" + (d.seen != d.packets ? " seen" : ""); // the payloads Java saw
         if (d.withPayload == 0) {
-            return "payload: none in " + Detections.count(d.seen) + " packets" + (d.seen != d.packets ? " seen" : "");
+            return "payload: none in " + seen;
         }
         double mean = d.entropySum / (double) d.withPayload / PayloadEntropy.ONE;
-        return "payload in " + Detections.count(d.withPayload) + " of " + Detections.count(d.seen) + " packets" + (d.seen != d.packets ? " seen" : "")
-                + ": entropy "
+        return "payload in " + Detections.count(d.withPayload) + " of " + seen + ": entropy "
                 + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
                 + PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
     }
