@@ -80,11 +80,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--huge-pages", description = "af_xdp: UMEM on huge pages")
     boolean hugePages;
 
-    @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP; each counts N where a detector"
+            + " counts packets, SYNs or bytes (default: ${DEFAULT-VALUE})")
     int sample;
 
     @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood",
-            description = "comma-separated, or all (default: ${DEFAULT-VALUE})")
+            description = "comma-separated, or all; flood counts ICMP alone unless --set flood.protocols=15 (default: ${DEFAULT-VALUE})")
     String detectors;
 
     @Option(names = "--window", defaultValue = "2", description = "seconds per detector window (volumetric keeps its buckets, slowscan its epochs; default: ${DEFAULT-VALUE})")
@@ -94,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
             + " is still open (portscan, udpscan, sweep, synflood, flood, amplification, reflection); 0: at the window's end only (default: ${DEFAULT-VALUE})")
     double earlySeconds;
 
-    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window and --early)")
+    @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window, --early and the agent's flood.protocols=4)")
     List<String> settings = List.of();
 
     @Option(names = "--block", defaultValue = "0", description = "seconds to block the sources a detection names (0: do not block)")
