@@ -45,6 +45,11 @@ final class DetectCommand implements Callable<Integer> {
                 + "portscan.minDistinctPorts=50%nsynflood.windowNanos=5000000000"})
     List<String> settings = new java.util.ArrayList<>();
 
+    @Option(names = "--sample", paramLabel = "N", defaultValue = "1",
+            description = {"give the detectors 1 in N packets (the first, then every N-th), each counting N where a detector counts"
+                + " packets, SYNs or bytes: what the agent sampling 1 in N by packet sees, without a model (default: ${DEFAULT-VALUE})"})
+    int sample;
+
     @Option(names = "--json", description = "JSON lines: one object per detection, then one {\"summary\": ...} object")
     boolean json;
 
@@ -63,11 +68,15 @@ final class DetectCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("xdpml detect: " + e.getMessage());
             return 2;
         }
+        if (sample < 1) {
+            spec.commandLine().getErr().println("xdpml detect: --sample " + sample + ": must be at least 1");
+            return 2;
+        }
         if (eve != null && !eve.equals("-") && Files.isDirectory(Path.of(eve))) {
             spec.commandLine().getErr().println("xdpml detect: --eve " + eve + " is a directory");
             return 2;
         }
-        CaptureDetection.Result r = CaptureDetection.run(file, set);
+        CaptureDetection.Result r = CaptureDetection.run(List.of(file), 0, set, sample);
         List<Detection> found = set.detections();
         boolean eveToStdout = "-".equals(eve);
         if (eve != null) {
@@ -99,6 +108,7 @@ final class DetectCommand implements Callable<Integer> {
             summary.put("file", file.toString());
             summary.put("packets", r.packets());
             summary.put("observed", r.observed());
+            summary.put("sample", sample);
             summary.put("runts", r.runts());
             summary.put("damage", r.damage() == null ? null : r.damage().getMessage());
             summary.put("detections", found.size());
@@ -107,8 +117,8 @@ final class DetectCommand implements Callable<Integer> {
         } else {
             StringBuilder sb = new StringBuilder();
             byDetector.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(' ').append(v));
-            out.println(String.format(Locale.ROOT, "%s: %,d packets (%,d observed, %,d runts)%s; %d detections: %s", file, r.packets(),
-                    r.observed(), r.runts(), r.damage() == null ? "" : "; damaged: " + r.damage().getMessage(), found.size(), sb));
+            out.println(String.format(Locale.ROOT, "%s: %,d packets (%,d observed%s, %,d runts)%s; %d detections: %s", file, r.packets(),
+                    r.observed(), sample > 1 ? ", 1 in " + sample : "", r.runts(), r.damage() == null ? "" : "; damaged: " + r.damage().getMessage(), found.size(), sb));
         }
         out.flush();
         return 0;

@@ -15,7 +15,7 @@ import java.util.List;
 public final class CaptureDetection {
     /**
      * @param packets  packets read
-     * @param observed of those, given to the detectors (Ethernet framed, at least a header long)
+     * @param observed of those, given to the detectors (Ethernet framed, at least a header long; 1 in N of them when sampled)
      * @param runts    shorter than an Ethernet header, skipped
      * @param damage   null, or where a capture was damaged (packets before it were observed)
      */
@@ -30,6 +30,20 @@ public final class CaptureDetection {
 
     /** Runs captures back to back ({@code gapNanos} of silence between them) and finishes the detectors. */
     public static Result run(List<Path> captures, long gapNanos, DetectorSet detectors) throws IOException {
+        return run(captures, gapNanos, detectors, 1);
+    }
+
+    /**
+     * As {@link #run(List, long, DetectorSet)}, giving the detectors 1 in {@code sampleEvery} frames
+     * (the first, then every {@code sampleEvery}-th, as the XDP program's counter picks them), each
+     * weighing {@code sampleEvery} ({@link PacketObservation#weight()}): what the agent sampling 1 in N
+     * by packet hands its detectors, without a model. {@link Result#observed()} counts those given.
+     */
+    public static Result run(List<Path> captures, long gapNanos, DetectorSet detectors, int sampleEvery) throws IOException {
+        if (sampleEvery < 1) {
+            throw new IllegalArgumentException("1 in " + sampleEvery + " packets: must be at least 1");
+        }
+        long frames = 0;
         ObservationBuilder builder = new ObservationBuilder(detectors.needsFlows());
         EthernetFramer framer = new EthernetFramer();
         long packets = 0;
@@ -55,8 +69,10 @@ public final class CaptureDetection {
                         runts++;
                         continue;
                     }
-                    detectors.observe(builder.observe(framer.frameSegment(), length, t));
-                    observed++;
+                    if (frames++ % sampleEvery == 0) {
+                        detectors.observe(builder.observe(framer.frameSegment(), 0, length, t, sampleEvery));
+                        observed++;
+                    }
                 }
             } catch (PcapFormatException e) {
                 damage = e;

@@ -98,6 +98,22 @@ class DetectCommandTest {
                 .contains("bad slow scan config");
     }
 
+    /** As the agent sampling 1 in N sees a capture: 1 in N packets, each counting N (docs/agent.md, "detectors"). */
+    @Test
+    void aSampleCountsAsTheTrafficItStandsFor() {
+        String file = TestData.dataDir().resolve("detect/hping3-icmp-flood.pcap").toString();
+        // 101, odd: the capture alternates request and reply, which every 100th packet would alias
+        CliHarness.Result r = CliHarness.run("detect", file, "--detectors", "flood", "--sample", "101");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).containsPattern("flood +10\\.77\\.0\\.1 .*estimated from 7[0-9] seen").contains("10.77.1.1")
+                .contains("15,000 packets (149 observed, 1 in 101, 0 runts); 1 detections: flood 1");
+        // every packet: the count itself, no estimate
+        assertThat(CliHarness.run("detect", file, "--detectors", "flood").out()).contains("7,500 packets, ").doesNotContain("estimated");
+        CliHarness.Result zero = CliHarness.run("detect", file, "--sample", "0");
+        assertThat(zero.code()).isEqualTo(2);
+        assertThat(zero.err()).contains("--sample 0: must be at least 1");
+    }
+
     @Test
     void badSettingsAreErrors() {
         String file = TestData.capture("benign/ndpi-ftp.pcap").toString();
