@@ -6,7 +6,6 @@ import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.ConfigProblem;
-import io.xdpml.agent.config.DetectorsSection;
 import io.xdpml.agent.config.InterfaceSpec;
 import io.xdpml.dataplane.Stages;
 import io.xdpml.detect.Detection;
@@ -94,7 +93,7 @@ public final class Agent implements AutoCloseable {
      * else what the running configuration's sampling makes it.
      */
     private int weight(XskMetadata m) {
-        return m != null && m.present() && !m.toJavaByModel() ? DetectorsSection.sampleWeight(config.sampling()) : 1;
+        return m != null && m.present() && !m.toJavaByModel() ? config.sampling().weight() : 1;
     }
 
     /** The detectors, swapped whole when a reload changes them. */

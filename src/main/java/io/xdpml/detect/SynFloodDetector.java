@@ -70,10 +70,10 @@ public final class SynFloodDetector implements Detector {
         final long lo;
         long first = Long.MAX_VALUE;
         long last;
-        /** SYNs in, each counted {@link PacketObservation#weight()} times; SYNs seen; of those, sampled ones (weight above 1). */
+        /** SYNs in, each counted {@link PacketObservation#weight()} times; SYNs seen; whether one of them was sampled (weight above 1). */
         long synsIn;
         long synsSeen;
-        long synsSampled;
+        boolean sampled;
         long completed;
         /** TCP with ACK (no SYN, no RST) in, weighed: the completion's estimate where SYNs were sampled. */
         long acksIn;
@@ -165,9 +165,7 @@ public final class SynFloodDetector implements Detector {
             Host h = host(dst, p.destinationHi(), p.destinationLo());
             h.synsIn += p.weight();
             h.synsSeen++;
-            if (p.weight() > 1) {
-                h.synsSampled++;
-            }
+            h.sampled |= p.weight() > 1;
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
             synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
@@ -268,7 +266,7 @@ public final class SynFloodDetector implements Detector {
         double rate = Detections.rate(h.synsIn, spanAtLeastOneSecond(h.first, h.last));
         // sampled 1 in N, a handshake's SYN and ACK are both seen 1 in N^2: its completion is estimated
         // from the ACKs the victim receives instead (a connection sends at least one), weighed as the SYNs
-        boolean sampled = h.synsSampled > 0;
+        boolean sampled = h.sampled;
         double completion = sampled ? Math.min(1.0, (double) h.acksIn / h.synsIn) : (double) h.completed / h.synsIn;
         if (rate < config.minSynRate() || completion > config.maxCompletionRatio()) {
             return false;

@@ -2,7 +2,6 @@ package io.xdpml.replay;
 
 import io.xdpml.agent.Agent;
 import io.xdpml.agent.config.AgentConfig;
-import io.xdpml.agent.config.DetectorsSection;
 import io.xdpml.dataplane.JavaDataPlane;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stages;
@@ -87,7 +86,7 @@ public final class AgentTwin {
         this.news = new NewDetections(detectors);
         this.observations = new ObservationBuilder(detectors.needsFlows());
         this.measureSettings = config.mitigation().measureSettings();
-        this.sampleWeight = DetectorsSection.sampleWeight(config.sampling());
+        this.sampleWeight = config.sampling().weight();
         this.events = events;
         this.lastSecond = lastSecond;
         // seconds after the last packet in which a detection may still be renewed (endOf's `since`), and one more
@@ -146,7 +145,7 @@ public final class AgentTwin {
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
             // the agent's weight (Agent.weight): 1 for what the model sent to Java, else what the sampling makes it
-            int weight = (plane.lastVerdict() & XskMetadata.TO_JAVA) != 0 ? 1 : sampleWeight;
+            int weight = XskMetadata.toJavaByModel(plane.lastVerdict()) ? 1 : sampleWeight;
             detectors.observe(observations.observe(frame, 0, length, t, weight));
         }
         return res;

@@ -33,6 +33,8 @@ public final class XskMetadata {
     public static final int PARSE_ERROR_OFFSET = 10;
     public static final int VERDICT_OFFSET = 12;
     public static final int RX_QUEUE_OFFSET = 14;
+    /** Bit 15 of the verdict field: the model sent the packet to Java, {@link #toJavaByModel()} (XDPML_VERDICT_TO_JAVA, xsk.h). */
+    public static final int TO_JAVA = 0x8000;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -96,11 +98,13 @@ public final class XskMetadata {
      */
     public boolean toJavaByModel() {
         read = true;
-        return (umem.get(U16, base + VERDICT_OFFSET) & TO_JAVA) != 0;
+        return toJavaByModel(umem.get(U16, base + VERDICT_OFFSET));
     }
 
-    /** Bit 15 of the verdict field: {@link #toJavaByModel()} (XDPML_VERDICT_TO_JAVA, xsk.h). */
-    public static final int TO_JAVA = 0x8000;
+    /** {@link #toJavaByModel()} of a verdict field's value (the Java twin's, {@code JavaDataPlane.lastVerdict()}). */
+    public static boolean toJavaByModel(int verdict) {
+        return (verdict & TO_JAVA) != 0;
+    }
 
     /** The verdict field as the pipeline writes it: the class + 1 in bits 0-4, its confidence in bits 5-14, bit 15 {@link #TO_JAVA}. */
     public static int verdict(int cls, int confidence, boolean toJava) {

@@ -109,17 +109,6 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
         return Detectors.create(String.join(",", enabled), allSettings());
     }
 
-    /**
-     * How many packets of the traffic a packet that {@code sampling} chose stands for: N of 1 in N
-     * by packet; 1 when every packet goes to Java, or whole flows do (a flow sampled is seen whole).
-     * The detectors that count packets and bytes weigh each sampled packet by it; a packet the model
-     * sent to Java (its class's action, or below its confidence) was not sampled and weighs 1
-     * ({@link io.xdpml.detect.PacketObservation#weight()}).
-     */
-    public static int sampleWeight(SamplingSection sampling) {
-        return sampling.enabled() && sampling.by() == SamplingSection.By.PACKET ? sampling.every() : 1;
-    }
-
     /** {@code names} ("all" allowed) instead; settings are kept. */
     public DetectorsSection withEnabled(List<String> names) {
         return new DetectorsSection(expand(names), window, early, settings);
@@ -150,7 +139,7 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
         if (enabled.isEmpty()) {
             return "detectors: none";
         }
-        int n = sampleWeight(sampling);
+        int n = sampling.weight();
         return "detectors: " + String.join(", ", enabled) + " (window " + Durations.format(window)
                 + (early.isZero() ? ", reports at the window's end" : ", early reports after " + Durations.format(early))
                 + (enabled.contains(FloodDetector.NAME) && settings.stream().noneMatch(x -> x.startsWith(FloodDetector.NAME + ".protocols"))

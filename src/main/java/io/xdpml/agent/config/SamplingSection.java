@@ -36,6 +36,17 @@ public record SamplingSection(boolean enabled, int every, By by) {
         return new SamplingSection(true, n, by);
     }
 
+    /**
+     * How many packets of the traffic a packet this sampling chose stands for: N of 1 in N by
+     * packet; 1 when every packet goes to Java, or whole flows do (a flow sampled is seen whole).
+     * The detectors that count packets and bytes weigh each sampled packet by it; a packet the model
+     * sent to Java (its class's action, or below its confidence) was not sampled and weighs 1
+     * ({@link io.xdpml.detect.PacketObservation#weight()}).
+     */
+    public int weight() {
+        return enabled && by == By.PACKET ? every : 1;
+    }
+
     String describe() {
         if (!enabled) {
             return "sampling: off (no packets to Java)";

@@ -1050,10 +1050,10 @@ class AgentConfigLoaderTest {
 
     @Test
     void aSampledPacketWeighsWhatItsSamplingMakesIt() throws Exception {
-        assertThat(DetectorsSection.sampleWeight(new SamplingSection(true, 100, SamplingSection.By.PACKET))).isEqualTo(100);
-        assertThat(DetectorsSection.sampleWeight(new SamplingSection(true, 100, SamplingSection.By.FLOW))).as("a flow is seen whole").isEqualTo(1);
-        assertThat(DetectorsSection.sampleWeight(new SamplingSection(false, 100, SamplingSection.By.PACKET))).isEqualTo(1);
-        assertThat(DetectorsSection.sampleWeight(SamplingSection.defaults())).isEqualTo(1);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.PACKET).weight()).isEqualTo(100);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.FLOW).weight()).as("a flow is seen whole").isEqualTo(1);
+        assertThat(new SamplingSection(false, 100, SamplingSection.By.PACKET).weight()).isEqualTo(1);
+        assertThat(SamplingSection.defaults().weight()).isEqualTo(1);
     }
 
     @Test
