@@ -11,7 +11,8 @@
  *   flow      flow_stage.h            the LRU flow table, per-flow features, flow records
  *   model     model_stage.h           tree, forest or MLP (layers by tail calls), per packet or
  *                                     per flow; per-class action: pass, drop, count, to Java
- *   sample    deliver.h               1-in-N by packet or by flow
+ *   sample    deliver.h               1-in-N by packet or by flow (the model's drops too, when
+ *                                     mirroring: copied to Java, then dropped)
  *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
  *   end                               the default action (cfg_action)
  *
@@ -148,6 +149,8 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 					     const struct xdpml_model_scratch *ms)
 {
 	int to_java = 0;
+	int dropped = 0; /* the model's drop, sampled first when mirroring (deliver.h) */
+	__u32 dropped_cls = 0;
 	__u16 verdict = 0;
 	if (cfg_model) {
 		if (cfg_record_result) {
@@ -159,8 +162,12 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 			/* to Java: the class + 1 in bits 0-4, its confidence in bits 5-14, bit 15 below (xsk.h) */
 			verdict = (cls + 1) | (ms ? (ms->conf & 0x3ff) << 5 : 0);
 			__u32 action = xdpml_model_action(outcome);
-			if (action == XDPML_ACT_DROP)
-				return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
+			if (action == XDPML_ACT_DROP) {
+				if (!(cfg_sample && cfg_mirror))
+					return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, cls);
+				dropped = 1;
+				dropped_cls = cls;
+			}
 			if (action == XDPML_ACT_XSK) {
 				to_java = 1;
 				ps->to_java_forced++;
@@ -174,7 +181,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 		struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
 		if (c && dc) {
 			int chosen = to_java;
-			if (cfg_sample && !chosen)
+			if (cfg_sample && !chosen && (!dropped || (dc->flags & XDPML_DELIVER_SAMPLE_DROPPED)))
 				chosen = xdpml_sample_stage(c, dc, cfg_sample == XDPML_SAMPLE_BY_FLOW, pk->flow_sampled);
 			if (cfg_record_result)
 				last_result.sampled = chosen;
@@ -183,11 +190,13 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 				int r = xdpml_deliver_stage(ctx, c, dc, s, &pk->key, pk->keyed, verdict, &pk->clock, &delivered);
 				if (cfg_record_result)
 					last_result.delivered = delivered;
-				if (r == XDP_REDIRECT)
+				if (r == XDP_REDIRECT) /* never for a drop: it is only sampled when mirroring */
 					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
 			}
 		}
 	}
+	if (dropped)
+		return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, dropped_cls);
 	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
 }
 

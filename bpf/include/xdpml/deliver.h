@@ -4,7 +4,10 @@
  *
  * sample:  1-in-N by packet (a per-CPU count: exact shares, no random numbers) or by flow (whole
  *          flows chosen by key hash in the flow stage, cfg_sample_flow_n); N is a setting of the
- *          active delivery slot, so a reload changes it at once.
+ *          active delivery slot, so a reload changes it at once. With mirror delivery and the slot's
+ *          XDPML_DELIVER_SAMPLE_DROPPED, the packets the model drops are counted and sampled with
+ *          the rest: a chosen one is copied to Java, then dropped, so that Java's sample stands for
+ *          all the traffic, the dropped part too.
  * deliver: at most rate_pps packets per second to Java (a token bucket shared by all CPUs;
  *          0 = no cap; over it: counted as capped, the packet goes on), then either
  *          - mirror: the packet's head and metadata are copied into the ring buffer xdpml_mirror
@@ -31,10 +34,13 @@ volatile const __u8 cfg_record_meta = 0;
 
 struct xdpml_xsk_meta last_meta;
 
+/* flags: the model's drops are sampled too (mirror only: the copy goes to Java, the packet is dropped) */
+#define XDPML_DELIVER_SAMPLE_DROPPED 1
+
 /* Settings that a reload changes (two slots: the delivery bit of the configuration word). */
 struct xdpml_deliver_config {
 	__u32 sample_n;   /* 1-in-N by packet (1: every packet); by flow: unused (cfg_sample_flow_n) */
-	__u32 pad;
+	__u32 flags;      /* XDPML_DELIVER_* */
 	__u64 rate_pps;   /* packets per second to Java at most; 0: no cap */
 	__u64 rate_burst; /* the bucket's depth in packets */
 };

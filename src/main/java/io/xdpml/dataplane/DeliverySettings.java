@@ -12,12 +12,17 @@ import java.nio.ByteOrder;
  * chosen by the delivery bit of the {@link ConfigWord}.
  *
  * <pre>
- *   0 u32 sample_n   4 u32 pad   8 u64 rate_pps   16 u64 rate_burst      (24 bytes)
+ *   0 u32 sample_n   4 u32 flags   8 u64 rate_pps   16 u64 rate_burst      (24 bytes)
  * </pre>
+ *
+ * flags: {@link #SAMPLE_DROPPED_FLAG}.
  */
 public final class DeliverySettings {
     public static final int SIZE = 24;
     static final int SAMPLE_N = 0;
+    static final int FLAGS = 4;
+    /** The model's drops are counted and sampled with the rest (mirror delivery only): XDPML_DELIVER_SAMPLE_DROPPED. */
+    public static final int SAMPLE_DROPPED_FLAG = 1;
     static final int RATE_PPS = 8;
     static final int RATE_BURST = 16;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -27,8 +32,10 @@ public final class DeliverySettings {
      * @param sampleN   1-in-N by packet (1: every packet)
      * @param ratePps   packets per second to Java at most, 0: no cap
      * @param rateBurst the cap's bucket depth in packets (0 with a cap: one second's worth)
+     * @param sampleDropped the packets the model drops are sampled too (their copy goes to Java,
+     *                  they are dropped); the kernel heeds it only when mirroring
      */
-    public record Values(int sampleN, long ratePps, long rateBurst) {
+    public record Values(int sampleN, long ratePps, long rateBurst, boolean sampleDropped) {
         public Values {
             if (sampleN < 1) {
                 throw new IllegalArgumentException("sampling must be 1-in-N with N >= 1, got " + sampleN);
@@ -39,6 +46,11 @@ public final class DeliverySettings {
             if (ratePps > 0 && rateBurst == 0) {
                 rateBurst = Math.max(1, ratePps);
             }
+        }
+
+        /** The model's drops not sampled. */
+        public Values(int sampleN, long ratePps, long rateBurst) {
+            this(sampleN, ratePps, rateBurst, false);
         }
     }
 
@@ -60,7 +72,8 @@ public final class DeliverySettings {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(SIZE, 8);
             map.lookup(slot, v);
-            return new Values(Math.max(1, v.get(U32, SAMPLE_N)), v.get(U64, RATE_PPS), v.get(U64, RATE_BURST));
+            return new Values(Math.max(1, v.get(U32, SAMPLE_N)), v.get(U64, RATE_PPS), v.get(U64, RATE_BURST),
+                    (v.get(U32, FLAGS) & SAMPLE_DROPPED_FLAG) != 0);
         }
     }
 
@@ -70,6 +83,7 @@ public final class DeliverySettings {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment m = a.allocate(SIZE, 8);
             m.set(U32, SAMPLE_N, v.sampleN());
+            m.set(U32, FLAGS, v.sampleDropped() ? SAMPLE_DROPPED_FLAG : 0);
             m.set(U64, RATE_PPS, v.ratePps());
             m.set(U64, RATE_BURST, v.rateBurst());
             map.update(slot, m, BpfMap.BPF_ANY);

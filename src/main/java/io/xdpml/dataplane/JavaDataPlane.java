@@ -30,7 +30,7 @@ import java.lang.foreign.ValueLayout;
  *   firewall  JavaFirewall
  *   flow      JavaFlowEngine (FlowTable)
  *   model     ModelStage
- *   sample    1-in-N by a count, or the flow's sampled bit
+ *   sample    1-in-N by a count, or the flow's sampled bit (the model's drops too, when mirroring)
  *   deliver   rate cap (token bucket), then the mirror copy or AF_XDP (no socket in the reference)
  *   end       the default action
  * </pre>
@@ -139,6 +139,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
         // model: the cached class, or the model run
         boolean toJava = false;
+        int droppedClass = -1; // the model's drop, sampled first when mirroring
         if (stages.model()) {
             if (state == null) {
                 model.untracked();
@@ -150,22 +151,24 @@ public final class JavaDataPlane implements DataPlaneEngine {
             if (cls >= 0) {
                 r.confidence = model.lastConfidence();
                 ClassAction a = model.lastAction();
+                toJava = a == ClassAction.XSK;
+                lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), toJava);
                 if (a == ClassAction.DROP) {
-                    lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), false);
-                    return leave(PacketResult.XDP_DROP, Stage.MODEL, cls);
+                    if (stages.sample() == Stages.Sampling.NONE || !stages.mirror()) {
+                        return leave(PacketResult.XDP_DROP, Stage.MODEL, cls);
+                    }
+                    droppedClass = cls;
                 }
-                if (a == ClassAction.XSK) {
-                    toJava = true;
+                if (toJava) {
                     pipeline[1]++;
                 }
-                lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), toJava);
             }
         }
 
         // sample, deliver
         if (stages.sample() != Stages.Sampling.NONE || toJava) {
             boolean chosen = toJava;
-            if (stages.sample() != Stages.Sampling.NONE && !chosen) {
+            if (stages.sample() != Stages.Sampling.NONE && !chosen && (droppedClass < 0 || delivery.sampleDropped())) {
                 long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
                 chosen = stages.sample() == Stages.Sampling.BY_FLOW ? flowSampled
                         : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
@@ -174,9 +177,12 @@ public final class JavaDataPlane implements DataPlaneEngine {
                 }
             }
             r.sampled = chosen;
-            if (chosen && deliver(frame, length, now, p)) {
+            if (chosen && deliver(frame, length, now, p)) { // never for a drop: it is only sampled when mirroring
                 return leave(PacketResult.XDP_REDIRECT, Stage.DELIVER, 0);
             }
+        }
+        if (droppedClass >= 0) {
+            return leave(PacketResult.XDP_DROP, Stage.MODEL, droppedClass);
         }
         return leave(defaultAction, Stage.END, 0);
     }

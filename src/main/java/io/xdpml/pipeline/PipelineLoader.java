@@ -13,6 +13,7 @@ import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfProgram;
 import io.xdpml.kernel.RingBufferConsumer;
 import io.xdpml.model.BenchModels;
+import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelCounter;
@@ -56,12 +57,12 @@ public final class PipelineLoader {
             if (pipeline.stages() == null) {
                 return "";
             }
-            long[] ps = object.map("xdpml_pipeline_stats").sumPerCpuLongs(0);
+            io.xdpml.dataplane.PipelineCounters ps = counters();
             List<String> parts = new ArrayList<>();
-            parts.add(ps[0] + " packets, " + (ps[0] - droppedByStages()) + " to the end");
+            parts.add(ps.packets() + " packets, " + (ps.packets() - droppedByStages()) + " to the end");
             for (Stage s : Stage.values()) {
-                if (s != Stage.END && ps[2 + s.ordinal()] > 0) {
-                    parts.add("dropped by " + s.key() + " " + ps[2 + s.ordinal()]);
+                if (s != Stage.END && ps.dropped(s) > 0) {
+                    parts.add("dropped by " + s.key() + " " + ps.dropped(s));
                 }
             }
             if (pipeline.stages().blocks()) {
@@ -99,14 +100,19 @@ public final class PipelineLoader {
             if (pipeline.stages() == null) {
                 return 0;
             }
-            long[] ps = object.map("xdpml_pipeline_stats").sumPerCpuLongs(0);
+            io.xdpml.dataplane.PipelineCounters ps = counters();
             long d = 0;
             for (Stage s : Stage.values()) {
                 if (s != Stage.END) {
-                    d += ps[2 + s.ordinal()];
+                    d += ps.dropped(s);
                 }
             }
             return d;
+        }
+
+        /** The composed program's counters (struct xdpml_pipeline_stats), summed over CPUs. */
+        private io.xdpml.dataplane.PipelineCounters counters() {
+            return io.xdpml.dataplane.PipelineCounters.of(object.map("xdpml_pipeline_stats").sumPerCpuLongs(0));
         }
 
         @Override
@@ -211,8 +217,14 @@ public final class PipelineLoader {
                 classifier = new ClassifierProgram(obj);
                 if (p.model() != null) {
                     IntegerModel model = benchModel(p.model().kind());
-                    classifier.deploy(Deployment.countOnly(model,
-                            p.model().cached() ? ClassifyMode.atFlowPacket(1) : ClassifyMode.EVERY_PACKET));
+                    ClassifyMode mode = p.model().cached() ? ClassifyMode.atFlowPacket(1) : ClassifyMode.EVERY_PACKET;
+                    if (name.startsWith("all-model-drops")) {
+                        ClassAction[] drop = new ClassAction[model.classCount()];
+                        java.util.Arrays.fill(drop, ClassAction.DROP);
+                        classifier.deploy(new Deployment(model, mode, drop));
+                    } else {
+                        classifier.deploy(Deployment.countOnly(model, mode));
+                    }
                     benchFormsDeployed(name, obj, model);
                 }
             }
@@ -224,7 +236,7 @@ public final class PipelineLoader {
                 blockFew(obj);
             }
             if (setup.sampleN() > 0) {
-                DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0),
+                DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0, name.endsWith("-drops-sampled")),
                         new ConfigWord(obj.map("xdpml_fw_gen"), obj.map("xdpml_fw_sync")));
             }
             if (p.stages() != null && p.stages().delivers() && p.stages().mirror()) {

@@ -215,6 +215,11 @@ public final class Pipelines {
         add(new Pipeline("all", all, "benchmark: every stage: blocks (a few, none the packet's), firewall (small rule set,"
                 + " conntrack), flow, DT depth 10 per packet, 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring",
                 new BenchModel("dt", false), allSetup));
+        // the model's drop path under a flood it drops (every class dropped): its drops not sampled, then sampled with the rest
+        add(new Pipeline("all-model-drops", all, "benchmark: all, the model dropping every packet (its drops not sampled)",
+                new BenchModel("dt", false), allSetup));
+        add(new Pipeline("all-model-drops-sampled", all, "benchmark: all-model-drops, the model's drops sampled 1-in-"
+                + BENCH_ALL_SAMPLE_N + " to the mirror ring (sampling.dropped)", new BenchModel("dt", false), allSetup));
         add(new Pipeline("all-no-model", all.withModel(false).withFlow(true), "benchmark: all but the model (blocks, firewall, flow,"
                 + " 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring)", null, allSetup));
         add(new Pipeline("all-no-firewall", all.withFirewall(false), "benchmark: all but the firewall (blocks, flow,"

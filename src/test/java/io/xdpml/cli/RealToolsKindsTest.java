@@ -174,4 +174,69 @@ class RealToolsKindsTest {
             RealTools.keepOutputs(dir, "real-tools-sampled");
         }
     }
+    /**
+     * A flood the in-kernel model drops is still seen by the detectors: with the model's drops
+     * sampled with the rest (sampling.dropped, on by default with mirror delivery), 1 in 100 of the
+     * dropped packets goes to Java as a copy weighing 100. The shipped forest drops an hping3 SYN
+     * flood (10,000 SYNs/s for 6 s) from its first packets, so none of it reaches the victim, and
+     * without the sampled drops none of it would reach Java either; the synflood detector names its
+     * source from them, and the source is blocked, so that the rest of the flood ends in the blocks
+     * stage, before the flow and model stages. A slow benign ping from another source is not.
+     * (The same without sampled drops, in the agent's twin: SampleWeightTest.)
+     */
+    @Test
+    void aFloodTheModelDropsIsNamedFromItsSampledDropsAndBlocked() throws Exception {
+        TestData.assumeBpf();
+        RealTools.requireTools("hping3");
+        String victimAddress = "10.69.0.2";
+        String pinger = "10.69.0.3";
+        String flooder = "10.69.0.7";
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-dropped-" + ProcessHandle.current().pid());
+        Path dir = Files.createTempDirectory("xdpml-dropped");
+        try (NetworkNamespace victim = NetworkNamespace.create("xdpml-dvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-dout");
+             AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
+            RealTools.link(victim, "rdv1", victimAddress, outside, "rdv0", List.of(pinger, flooder));
+            Path config = dir.resolve("xdpml.yaml");
+            Files.writeString(config, String.join("\n",
+                    "interfaces: [rdv1]",
+                    "flows: {max-flows: 65536}",
+                    "model:",
+                    "  file: " + Path.of("models/captures-wide-rf.json").toAbsolutePath(),
+                    "  mode: packet",
+                    "  actions: {attack: drop, benign: pass}",
+                    "  min-confidence: {attack: 0.9}",
+                    "sampling: {every: 100}",
+                    "detectors: {window: 2s}",
+                    "mitigation: {block: 60s}",
+                    ""));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rdv1", out, err, "run", "--config", config.toString(),
+                    "--duration", "11", "--pin-dir", pins.toString(), "--quiet-status");
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rdv1", null);
+            Process ping = RealTools.start(outside, dir.resolve("hping3-ping.txt"), "timeout", "-s", "INT", "9", "hping3", "-q", "--icmp",
+                    "-i", "u200000", "-a", pinger, victimAddress);
+            Thread.sleep(1000);
+            Process flood = RealTools.start(outside, dir.resolve("hping3-syn.txt"), "timeout", "-s", "INT", "6", "hping3", "-q", "-S",
+                    "-p", "80", "-i", "u100", "-a", flooder, victimAddress);
+            assertThat(flood.waitFor(20, TimeUnit.SECONDS) && ping.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
+            tap.stop();
+            String text = out.toString();
+            Files.writeString(Path.of("target", "real-tools-dropped-run.txt"), text);
+
+            assertThat(text).as(text).containsPattern("DETECTED .*synflood +" + Pattern.quote(victimAddress) + ".*estimated from")
+                    .contains("BLOCKED " + flooder).doesNotContain("BLOCKED " + pinger);
+            java.util.regex.Matcher blocked = Pattern.compile("(\\d+) packets dropped by blocks").matcher(text);
+            assertThat(blocked.find()).as(text).isTrue();
+            long atVictim = tap.from(flooder, 0, Long.MAX_VALUE);
+            System.out.printf("the model's drops sampled 1 in 100: the SYN flood at the victim %d packets, %s packets dropped by blocks;"
+                    + " pings %d%n", atVictim, blocked.group(1), tap.from(pinger, 0, Long.MAX_VALUE));
+            assertThat(atVictim).as("the model drops the flood from its first packets").isLessThan(500);
+            assertThat(Long.parseLong(blocked.group(1))).as("the rest of the flood dropped by blocks").isGreaterThan(10_000);
+            assertThat(tap.from(pinger, 0, Long.MAX_VALUE)).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        } finally {
+            RealTools.keepOutputs(dir, "real-tools-dropped");
+        }
+    }
 }

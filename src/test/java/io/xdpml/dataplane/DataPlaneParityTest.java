@@ -124,6 +124,7 @@ class DataPlaneParityTest {
         final Map<Stage, Long> byStage = new EnumMap<>(Stage.class);
         long packets;
         long delivered;
+        long droppedAndDelivered;
 
         Pair(Setup s, FirewallConfig rules, DeliverySettings.Values delivery) throws Exception {
             kernel = new KernelDataPlane(s.stages(), s.flows(), PacketResult.XDP_PASS);
@@ -155,6 +156,9 @@ class DataPlaneParityTest {
             boolean same = k.sameAs(j);
             if (same && k.delivered()) {
                 delivered++;
+                if (k.stage() == Stage.MODEL) {
+                    droppedAndDelivered++;
+                }
                 same = kernel.mirrored() == 1 && kernel.lastFlowHash() == java.lastFlowHash() && kernel.lastVerdict() == java.lastVerdict();
             }
             if (!same && diffs.size() < 10) {
@@ -210,7 +214,7 @@ class DataPlaneParityTest {
         TestData.assumeBpf();
         CpuAffinity.callPinned(0, () -> {
             try (Arena a = Arena.ofConfined();
-                 Pair p = new Pair(setup, rules(), new DeliverySettings.Values(7, 20_000, 50))) {
+                 Pair p = new Pair(setup, rules(), new DeliverySettings.Values(7, 20_000, 50, true))) {
                 MemorySegment buf = a.allocate(MAX + 64, 64);
                 BlocksParityTest.Traffic t = new BlocksParityTest.Traffic();
                 BlocksParityTest.replay(capture, BlocksParityTest.Transform.AS_IS, buf, (f, len, time, i) -> t.add(f, len, time));
@@ -235,7 +239,10 @@ class DataPlaneParityTest {
         });
     }
 
-    /** 10^5 seeded hostile frames (mutated, truncated, random) through every stage; every stage sees some. */
+    /**
+     * 10^5 seeded hostile frames (mutated, truncated, random) through every stage; every stage sees some. The
+     * model's drops are not sampled here (the captures' test samples them).
+     */
     @Test
     void kernelAndJavaTreatHostileFramesAlike() throws Exception {
         TestData.assumeBpf();
@@ -281,9 +288,11 @@ class DataPlaneParityTest {
         CpuAffinity.callPinned(0, () -> {
             Map<Stage, Long> total = new EnumMap<>(Stage.class);
             long delivered = 0;
+            long droppedAndDelivered = 0;
             for (Path capture : List.of(TestData.capture("attack/synflood-spoofed.pcap"), TestData.capture("benign/lan-trace-2012.pcap"),
                     TestData.capture("attack/portscan-1-10000.pcapng"))) {
-                try (Arena a = Arena.ofConfined(); Pair p = new Pair(Setup.TREE_PER_PACKET, rules(), new DeliverySettings.Values(7, 0, 0))) {
+                try (Arena a = Arena.ofConfined();
+                     Pair p = new Pair(Setup.TREE_PER_PACKET, rules(), new DeliverySettings.Values(7, 0, 0, true))) {
                     MemorySegment buf = a.allocate(MAX + 64, 64);
                     BlocksParityTest.Traffic t = new BlocksParityTest.Traffic();
                     BlocksParityTest.replay(capture, BlocksParityTest.Transform.AS_IS, buf, (f, len, time, i) -> t.add(f, len, time));
@@ -298,12 +307,14 @@ class DataPlaneParityTest {
                     p.assertSame(capture.getFileName().toString());
                     p.byStage.forEach((k, v) -> total.merge(k, v, Long::sum));
                     delivered += p.delivered;
+                    droppedAndDelivered += p.droppedAndDelivered;
                 }
             }
             for (Stage s : List.of(Stage.BLOCKS, Stage.FIREWALL, Stage.MODEL, Stage.END)) {
                 assertThat(total.getOrDefault(s, 0L)).as("packets decided by " + s).isPositive();
             }
             assertThat(delivered).as("mirrored copies compared").isPositive();
+            assertThat(droppedAndDelivered).as("copies of the model's drops compared (sampled with the rest)").isPositive();
             return null;
         });
     }

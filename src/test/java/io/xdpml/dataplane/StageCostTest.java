@@ -309,6 +309,23 @@ class StageCostTest {
     }
 
     /**
+     * The model's drops sampled (sampling.dropped): with every class dropped, {@code all-model-drops}
+     * mirrors none of them, {@code all-model-drops-sampled} 1 in 100, and both drop every packet in
+     * the model stage.
+     */
+    @Test
+    void theModelsDropsAreMirroredOneInNWhenSampled() throws Exception {
+        var r = io.xdpml.cli.CliHarness.run("bench", "stages", "--program", "all-model-drops,all-model-drops-sampled", "--repeat", "20000",
+                "--runs", "1", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.get("all-model-drops").get("met").asText()).contains("40000 packets, 0 to the end; dropped by model 40000")
+                .contains("sampled 0, mirrored 0, lost 0");
+        assertThat(json.get("all-model-drops-sampled").get("met").asText()).contains("40000 packets, 0 to the end; dropped by model 40000")
+                .contains("sampled 400, mirrored 400, lost 0");
+    }
+
+    /**
      * Every stage on loads: the program is two verifier units (entry: parse, blocks, firewall; the
      * rest, by one tail call: flow, model, sample, deliver), each well within the verifier's budget
      * of 1,000,000 instructions checked; together in one unit they were over it.

@@ -82,7 +82,16 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     /** The deliver stage's settings: 1 in N by packet (1 when sampling is by flow: the flow stage chose), the rate cap. */
     public io.xdpml.dataplane.DeliverySettings.Values deliveryValues() {
         int every = sampling.enabled() && sampling.by() == SamplingSection.By.PACKET ? sampling.every() : 1;
-        return new io.xdpml.dataplane.DeliverySettings.Values(every, delivery.rateCap(), 0);
+        return new io.xdpml.dataplane.DeliverySettings.Values(every, delivery.rateCap(), 0, samplesDropped());
+    }
+
+    /**
+     * Whether the packets the model drops are sampled too: asked for (sampling.dropped, on by
+     * default) and possible, which needs a model and mirror delivery (a copy goes to Java and the
+     * packet is dropped; an AF_XDP socket would take the packet itself).
+     */
+    public boolean samplesDropped() {
+        return sampling.enabled() && sampling.dropped() && model.enabled() && delivery.to() == Delivery.MIRROR;
     }
 
     /** 1 in N flows sampled by key hash in the flow stage; 0 when sampling is not by flow. */
@@ -99,7 +108,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         lines.add(firewall.describe());
         lines.add(flows.describe());
         lines.add(model.describe());
-        lines.add(sampling.describe());
+        lines.add(sampling.describe(samplesDropped()));
         lines.add(delivery.describe());
         lines.add(detectors.describe(sampling));
         lines.add(mitigation.describe());

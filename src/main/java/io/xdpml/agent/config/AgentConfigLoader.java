@@ -84,11 +84,12 @@ public final class AgentConfigLoader {
         boolean modelOn = enabled(modelSection);
         ModelSection model = ModelSectionReader.read(modelSection, modelOn, paths);
 
-        SectionReader samplingSection = top.section("sampling", List.of("enabled", "every", "by"));
+        SectionReader samplingSection = top.section("sampling", List.of("enabled", "every", "by", "dropped"));
         boolean samplingOn = samplingSection.bool("enabled", true);
         SamplingSection sampling = new SamplingSection(samplingOn,
                 (int) samplingSection.integer("every", 1, Integer.MAX_VALUE, 1),
-                SamplingSection.By.valueOf(samplingSection.choice("by", List.of("packet", "flow"), "packet").toUpperCase(Locale.ROOT)));
+                SamplingSection.By.valueOf(samplingSection.choice("by", List.of("packet", "flow"), "packet").toUpperCase(Locale.ROOT)),
+                samplingSection.bool("dropped", true));
 
         SectionReader deliverySection = top.section("delivery", List.of("to", "queues", "rate-cap"));
         Delivery to = Delivery.valueOf(deliverySection.choice("to", List.of("mirror", "af_xdp"), "mirror").toUpperCase(Locale.ROOT));
@@ -124,6 +125,11 @@ public final class AgentConfigLoader {
         }
         if (samplingOn && sampling.by() == SamplingSection.By.FLOW && !flowsOn) {
             samplingSection.problem("by", "sampling by flow needs flows (flows are chosen in the flow table): " + off(flowsSection));
+        }
+        if (samplingSection.has("dropped") && sampling.dropped() && to == Delivery.AF_XDP) {
+            samplingSection.problem("dropped", "the model's drops can be sampled with mirror delivery only (a copy goes to Java"
+                    + " and the packet is dropped; an AF_XDP socket would take the packet itself): set dropped: false, or"
+                    + " delivery.to: mirror");
         }
         if (deliverySection.has("queues") && to != Delivery.AF_XDP) {
             deliverySection.problem("queues", "queues are for af_xdp only (mirror delivery has one ring for all queues)");

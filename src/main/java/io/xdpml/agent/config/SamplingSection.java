@@ -6,10 +6,13 @@ import java.util.Objects;
 /**
  * The sampling stage: which packets go on to Java.
  *
- * @param every 1 in this many (1: all)
- * @param by    packets chosen one by one, or whole flows chosen by their key's hash
+ * @param every   1 in this many (1: all)
+ * @param by      packets chosen one by one, or whole flows chosen by their key's hash
+ * @param dropped the packets the model drops are sampled with the rest (a copy to Java, the packet
+ *                dropped), so that what Java sees stands for all the traffic; heeded with mirror
+ *                delivery only ({@link AgentConfig#samplesDropped()})
  */
-public record SamplingSection(boolean enabled, int every, By by) {
+public record SamplingSection(boolean enabled, int every, By by, boolean dropped) {
     public enum By {
         PACKET,
         FLOW;
@@ -28,12 +31,12 @@ public record SamplingSection(boolean enabled, int every, By by) {
 
     /** On, every packet. */
     public static SamplingSection defaults() {
-        return new SamplingSection(true, 1, By.PACKET);
+        return new SamplingSection(true, 1, By.PACKET, true);
     }
 
     /** 1 in {@code n}, and on (a sampling asked for is wanted). */
     public SamplingSection withEvery(int n) {
-        return new SamplingSection(true, n, by);
+        return new SamplingSection(true, n, by, dropped);
     }
 
     /**
@@ -47,10 +50,12 @@ public record SamplingSection(boolean enabled, int every, By by) {
         return enabled && by == By.PACKET ? every : 1;
     }
 
-    String describe() {
+    /** @param dropsToo whether the model's drops are sampled too ({@link AgentConfig#samplesDropped()}) */
+    String describe(boolean dropsToo) {
         if (!enabled) {
             return "sampling: off (no packets to Java)";
         }
-        return "sampling: on (" + (every == 1 ? "every " + by.id() : "1 in " + every + " by " + by.id()) + ")";
+        return "sampling: on (" + (every == 1 ? "every " + by.id() : "1 in " + every + " by " + by.id())
+                + (dropsToo ? ", the model's drops too" : "") + ")";
     }
 }

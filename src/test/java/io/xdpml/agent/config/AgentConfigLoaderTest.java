@@ -93,7 +93,7 @@ class AgentConfigLoaderTest {
         assertThat(m.minConfidenceFor("attack")).isEqualTo(0.9);
         assertThat(m.minConfidenceFor("benign")).isZero();
 
-        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET));
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET, true));
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
         assertThat(c.detectors().enabled()).as("the example lists the default detectors").isEqualTo(DetectorsSection.DEFAULT_NAMES);
         assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
@@ -120,7 +120,7 @@ class AgentConfigLoaderTest {
         assertThat(lines.subList(1, lines.size())).extracting(l -> l.strip().substring(0, l.strip().indexOf(':')))
                 .containsExactly("interfaces", "cpumap", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
                         "mitigation", "outputs");
-        assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)", "  sampling: on (1 in 100 by packet)");
+        assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)", "  sampling: on (1 in 100 by packet, the model's drops too)");
         assertThat(lines.get(7)).startsWith("  model: on (").contains("benign pass, attack drop");
     }
 
@@ -190,7 +190,7 @@ class AgentConfigLoaderTest {
         assertThat(c.firewall().enabled()).isFalse();
         assertThat(c.flows()).isEqualTo(new FlowsSection(false, 65536, Duration.ofSeconds(120), Duration.ZERO));
         assertThat(c.model()).isEqualTo(ModelSection.defaults());
-        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET));
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET, true));
         assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
         assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
         assertThat(io.xdpml.cli.Main.commandLine().getSubcommands().get("run").getCommandSpec().findOption("--detectors").defaultValue())
@@ -578,6 +578,13 @@ class AgentConfigLoaderTest {
                         interfaces: [eth0]
                         sampling: {by: byte}
                         """, 2, "sampling.by: expected packet or flow, not a string ('byte')"),
+                broken("the model's drops sampled with af_xdp delivery", """
+                        interfaces: [eth0]
+                        sampling:
+                          every: 10
+                          dropped: true
+                        delivery: {to: af_xdp}
+                        """, 4, "sampling.dropped: the model's drops can be sampled with mirror delivery only"),
                 broken("queues with mirror delivery", """
                         interfaces: [eth0]
                         delivery:
@@ -1018,7 +1025,7 @@ class AgentConfigLoaderTest {
                 .withJsonOutput(Path.of("/tmp/d.jsonl"));
 
         assertThat(o.interfaces()).containsExactly(InterfaceSpec.of("veth0"));
-        assertThat(o.sampling()).isEqualTo(new SamplingSection(true, 7, SamplingSection.By.PACKET));
+        assertThat(o.sampling()).isEqualTo(new SamplingSection(true, 7, SamplingSection.By.PACKET, true));
         assertThat(o.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 1), 0));
         assertThat(o.detectors().enabled()).containsExactly("portscan", "synflood");
         assertThat(o.detectors().window()).isEqualTo(Duration.ofSeconds(5));
@@ -1050,10 +1057,40 @@ class AgentConfigLoaderTest {
 
     @Test
     void aSampledPacketWeighsWhatItsSamplingMakesIt() throws Exception {
-        assertThat(new SamplingSection(true, 100, SamplingSection.By.PACKET).weight()).isEqualTo(100);
-        assertThat(new SamplingSection(true, 100, SamplingSection.By.FLOW).weight()).as("a flow is seen whole").isEqualTo(1);
-        assertThat(new SamplingSection(false, 100, SamplingSection.By.PACKET).weight()).isEqualTo(1);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.PACKET, true).weight()).isEqualTo(100);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.FLOW, true).weight()).as("a flow is seen whole").isEqualTo(1);
+        assertThat(new SamplingSection(false, 100, SamplingSection.By.PACKET, true).weight()).isEqualTo(1);
         assertThat(SamplingSection.defaults().weight()).isEqualTo(1);
+    }
+
+    @Test
+    void theModelsDropsAreSampledWhereACopyCanGoToJava() throws Exception {
+        AgentConfig example = AgentConfigLoader.load(EXAMPLE);
+        assertThat(example.samplesDropped()).as("the example: a model, mirror delivery").isTrue();
+        assertThat(example.deliveryValues()).isEqualTo(new io.xdpml.dataplane.DeliverySettings.Values(100, 0, 0, true));
+        assertThat(example.withDeliveryTo(Delivery.AF_XDP).samplesDropped()).as("an AF_XDP socket takes the packet itself").isFalse();
+        assertThat(example.withDeliveryTo(Delivery.AF_XDP).deliveryValues().sampleDropped()).isFalse();
+
+        AgentConfig off = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows: {}
+                model: {file: %s}
+                sampling: {every: 10, dropped: false}
+                """.formatted(Path.of("models/captures-rf.json").toAbsolutePath())));
+        assertThat(off.samplesDropped()).isFalse();
+        assertThat(off.deliveryValues().sampleDropped()).isFalse();
+        assertThat(off.describe()).contains("sampling: on (1 in 10 by packet)");
+
+        AgentConfig noModel = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                sampling: {every: 10}
+                """));
+        assertThat(noModel.sampling().dropped()).as("the default").isTrue();
+        assertThat(noModel.samplesDropped()).as("no model, no model's drops").isFalse();
+        assertThat(AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                delivery: {to: af_xdp}
+                """)).samplesDropped()).as("af_xdp by default: not sampled, no error").isFalse();
     }
 
     @Test
