@@ -85,15 +85,25 @@ public final class Agent implements AutoCloseable {
 
     /** One interface: its pipeline, the processor that loaded and attached it, its status line. */
     private record Member(String iface, int ifindex, InterfacePipeline pipeline, MlPacketProcessor processor, StatusLine status,
-                          OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures) {}
+                          OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures, DeliveryShare share) {}
 
     /**
      * How many packets of the traffic a delivered packet stands for ({@link PacketObservation#weight()}):
      * 1 when the model sent it to Java (not sampled) or its metadata is missing (never over-counted),
-     * else what the running configuration's sampling makes it.
+     * else what the running configuration's sampling makes it; either times the interface's
+     * {@link DeliveryShare} (what the rate cap and a full ring held back).
      */
-    private int weight(XskMetadata m) {
-        return m != null && m.present() && !m.toJavaByModel() ? config.sampling().weight() : 1;
+    private int weight(XskMetadata m, DeliveryShare share) {
+        return share.weigh(m != null && m.present() && !m.toJavaByModel() ? config.sampling().weight() : 1);
+    }
+
+    /** Each interface's delivery share from its program's counters (two per-CPU arrays read). */
+    private void updateShares() {
+        for (Member m : members) {
+            io.xdpml.kernel.BpfObject o = m.processor().program().object();
+            m.share().update(o.map("xdpml_xsk_counters").sumPerCpuLongs(0),
+                    io.xdpml.dataplane.PipelineCounters.of(o.map("xdpml_pipeline_stats").sumPerCpuLongs(0)).toJavaForced());
+        }
     }
 
     /** The detectors, swapped whole when a reload changes them. */
@@ -192,7 +202,7 @@ public final class Agent implements AutoCloseable {
             writeInfo();
             if (metrics != null) {
                 for (Member m : members) {
-                    metrics.add(m.iface(), m.processor()); // /metrics reads them from now on
+                    metrics.add(m.iface(), m.processor(), m.share()); // /metrics reads them from now on
                 }
                 metrics.outputs(outputs);
             }
@@ -230,12 +240,13 @@ public final class Agent implements AutoCloseable {
         OnnxPacketClassifier classifier = onnxModel == null ? null
                 : OnnxPacketClassifier.flagging(onnxModel, flaggedClasses()).withMinScore(extras.onnxMinScore());
         FlaggedFlows flagged = new FlaggedFlows(config.mitigation().block().toSeconds());
+        DeliveryShare share = new DeliveryShare();
         MlPacketProcessor p = MlPacketProcessor.open(pc, view -> {
             // the detectors keep state across queues and interfaces: one packet at a time
             synchronized (this) {
                 Detecting d = detecting;
                 PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos(),
-                        weight(view.metadata()));
+                        weight(view.metadata(), share));
                 synchronized (d.set) { // the lock NewDetections reads the set under, from the agent's loop
                     d.set.observe(o);
                 }
@@ -263,7 +274,7 @@ public final class Agent implements AutoCloseable {
             p.close();
             throw e;
         }
-        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged, measures);
+        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged, measures, share);
     }
 
     private String[] flaggedClasses() {
@@ -380,6 +391,7 @@ public final class Agent implements AutoCloseable {
             if (!stopRequested.get() && now >= nextPoll && now < Math.min(nextReport, end)) {
                 // between the seconds: new detections acted on at once (the detectors may report before their window closes)
                 nextPoll = now + POLL_NANOS;
+                updateShares();
                 actOnNew(false);
                 continue;
             }
@@ -389,6 +401,9 @@ public final class Agent implements AutoCloseable {
             nextReport += tick;
             nextPoll = now + POLL_NANOS;
             String gone = goneInterface();
+            if (gone == null) {
+                updateShares();
+            }
             if (gone != null) {
                 say("interface " + gone + " is gone (deleted or renamed): its program went with it. Stopping: every other"
                         + " interface is detached, every pin removed.");

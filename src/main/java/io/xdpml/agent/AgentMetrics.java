@@ -63,15 +63,17 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
     private static final class Watched {
         final String iface;
         final MlPacketProcessor processor;
+        final DeliveryShare share;
         final Histogram latency = new Histogram(3_600_000_000_000L, 2);
         final Histogram handoff = new Histogram(3_600_000_000_000L, 2);
         long flows = -1;
         long countedAt;
         long countNanos;
 
-        Watched(String iface, MlPacketProcessor processor) {
+        Watched(String iface, MlPacketProcessor processor, DeliveryShare share) {
             this.iface = iface;
             this.processor = processor;
+            this.share = share;
         }
 
         String iface() { return iface; }
@@ -154,8 +156,8 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         outputs = o;
     }
 
-    void add(String iface, MlPacketProcessor processor) {
-        watched.add(new Watched(iface, processor));
+    void add(String iface, MlPacketProcessor processor, DeliveryShare share) {
+        watched.add(new Watched(iface, processor, share));
     }
 
     @Override
@@ -396,6 +398,9 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         MlPacketProcessor p = w.processor();
         ProcessorStats s = p.stats();
         f.counter("xdpml_java_received_packets", "sampled packets that reached Java", s.received(), "iface", i);
+        f.gauge("xdpml_delivery_scale", "how many packets chosen for Java each delivered one stands for in the detectors' counts,"
+                + " besides the sampling's 1 in N: what the rate cap and a full ring held back, over the last 0.1 s (1: none)",
+                w.share.scale(), "iface", i);
         f.counter("xdpml_java_processed_packets", "packets handed to the detectors (the processor's callback)", s.processed(), "iface", i);
         f.counter("xdpml_java_filtered_packets", "packets not handed over: protocol not asked for", s.filtered(), "iface", i);
         f.counter("xdpml_java_rate_limited_packets", "packets not handed over: over the processor's rate cap", s.rateLimited(), "iface", i);

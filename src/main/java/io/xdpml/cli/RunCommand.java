@@ -80,8 +80,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--huge-pages", description = "af_xdp: UMEM on huge pages")
     boolean hugePages;
 
-    @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP; each counts N where a detector"
-            + " counts packets, SYNs or bytes (default: ${DEFAULT-VALUE})")
+    @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (with a model and mirror"
+            + " delivery, among the model's drops too: sampling.dropped); each counts N where a detector counts packets, SYNs or bytes"
+            + " (default: ${DEFAULT-VALUE})")
     int sample;
 
     @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood",

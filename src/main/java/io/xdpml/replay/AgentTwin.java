@@ -66,6 +66,7 @@ public final class AgentTwin {
     private final ObservationBuilder observations;
     private final MeasureSettings measureSettings;
     private final int sampleWeight;
+    private final io.xdpml.agent.DeliveryShare share = new io.xdpml.agent.DeliveryShare();
     private final Events events;
     private final int lastSecond;
     private final Map<String, Long> blockedUntil = new HashMap<>();
@@ -139,13 +140,15 @@ public final class AgentTwin {
         long poll = t0 + (t - t0) / Agent.POLL_NANOS * Agent.POLL_NANOS;
         if (poll > lastPoll) { // the agent's loop between its seconds: what the detectors reported since is acted on
             lastPoll = poll;
+            share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced());
             events.polling(second);
             actOnNew(poll);
         }
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
-            // the agent's weight (Agent.weight): 1 for what the model sent to Java, else what the sampling makes it
-            int weight = XskMetadata.toJavaByModel(plane.lastVerdict()) ? 1 : sampleWeight;
+            // the agent's weight (Agent.weight): 1 for what the model sent to Java, else what the sampling makes it,
+            // times what the rate cap held back
+            int weight = share.weigh(XskMetadata.toJavaByModel(plane.lastVerdict()) ? 1 : sampleWeight);
             detectors.observe(observations.observe(frame, 0, length, t, weight));
         }
         return res;
@@ -164,6 +167,7 @@ public final class AgentTwin {
         events.secondEnding(s);
         long block = config.mitigation().block().toNanos();
         lastPoll = now;
+        share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced());
         actOnNew(now);
         // detections still going on: their measures renewed, their sources blocked again once the block expired
         long since = now - 2 * config.detectors().window().toNanos() - SECOND;

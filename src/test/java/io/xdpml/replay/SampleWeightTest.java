@@ -42,9 +42,9 @@ class SampleWeightTest {
         return config(model, every, true);
     }
 
-    /** The same, the model's drops sampled ({@code dropped}) or not. */
-    private AgentConfig config(String model, int every, boolean dropped) throws Exception {
-        Path f = dir.resolve("agent-" + every + "-" + dropped + ".yaml");
+    /** The same, the model's drops sampled ({@code dropped}) or not, and {@code extra} lines. */
+    private AgentConfig config(String model, int every, boolean dropped, String... extra) throws Exception {
+        Path f = dir.resolve("agent-" + every + "-" + dropped + "-" + extra.length + ".yaml");
         Files.writeString(f, String.join("\n",
                 "interfaces: [lo]",
                 "blocks: {enabled: true}",
@@ -54,6 +54,7 @@ class SampleWeightTest {
                 "sampling: {every: " + every + ", by: packet, dropped: " + dropped + "}",
                 "detectors: {window: 2s, early: 200ms}",
                 "mitigation: {block: 60s, measures: false}",
+                String.join("\n", extra),
                 ""));
         return AgentConfigLoader.load(f);
     }
@@ -201,6 +202,34 @@ class SampleWeightTest {
         }
         twin.finish();
         return new Blocking(detections, blocked, byModel, byBlocks, droppedAndDelivered);
+    }
+
+    @Test
+    void whatTheRateCapHeldBackCountsToo() throws Exception {
+        // the spoofed SYN flood (8,748 SYNs/s for 4.2 s) with every packet to Java, but at most 200 a second: 400 SYNs in a
+        // 2 s window reach Java, under synflood's floor of 1,000; each weighs what the cap held back with it (DeliveryShare)
+        Path flood = TestData.capture("attack/synflood-spoofed.pcap");
+        Run all = twin(config("model: {enabled: false}", 1), flood);
+        Run capped = twin(config("model: {enabled: false}", 1, true, "delivery: {rate-cap: 200}"), flood);
+        assertThat(capped.delivered()).as("what the cap let through").isLessThan(all.delivered() / 20);
+        Detection first = synflood(all);
+        Detection seen = synflood(capped);
+        assertThat(first.reasons().getFirst()).doesNotContain("estimated");
+        assertThat(seen.reasons().getFirst()).contains("estimated from");
+        assertThat(syns(seen)).as("the SYNs estimated, against %s", first.reasons().getFirst())
+                .isBetween(syns(first) / 2, syns(first) * 2);
+        assertThat(seen.timeNanos() - first.timeNanos()).as("reported at most 0.5 s later").isLessThan(500_000_000L);
+    }
+
+    private static Detection synflood(Run r) {
+        return r.detections().stream().filter(d -> d.detector().equals("synflood") && d.subject().equals("10.10.10.10")).findFirst()
+                .orElseThrow(() -> new AssertionError("no synflood in " + r.detections()));
+    }
+
+    /** The SYN count a synflood detection's first reason gives ("1,400 SYNs in ..."). */
+    private static long syns(Detection d) {
+        String first = d.reasons().getFirst();
+        return Long.parseLong(first.substring(0, first.indexOf(' ')).replace(",", ""));
     }
 
     @Test
