@@ -359,9 +359,12 @@ public final class SoakBench {
                         && fwDrop == pc.dropped(Stage.FIREWALL),
                 String.format(Locale.ROOT, "%,d = %,d = %,d + %,d; %,d = %,d", pc.in(Stage.FIREWALL), fw[FirewallCounter.PACKETS.id()], fwPass,
                         fwDrop, fwDrop, pc.dropped(Stage.FIREWALL))));
-        checks.add(new Check("sample: seen = its in, sampled = mirrored + ring full + capped",
-                seen == pc.in(Stage.SAMPLE) && sampled == mirrored + ringFull + capped,
-                String.format(Locale.ROOT, "%,d = %,d; %,d = %,d + %,d + %,d", seen, pc.in(Stage.SAMPLE), sampled, mirrored, ringFull, capped)));
+        // what reaches the sample stage: what no stage before it dropped, and the model's drops when they are sampled too
+        long modelDropsSampled = r.delivery() != null && r.delivery().sampleDropped() ? pc.dropped(Stage.MODEL) : 0;
+        checks.add(new Check("sample: seen = its in (+ the model's drops), sampled = mirrored + ring full + capped",
+                seen == pc.in(Stage.SAMPLE) + modelDropsSampled && sampled == mirrored + ringFull + capped,
+                String.format(Locale.ROOT, "%,d = %,d + %,d; %,d = %,d + %,d + %,d", seen, pc.in(Stage.SAMPLE), modelDropsSampled, sampled,
+                        mirrored, ringFull, capped)));
         checks.add(new Check("Java: received = mirrored, lost = ring full", javaStats.received() == mirrored && javaStats.deliveryLost() == ringFull,
                 String.format(Locale.ROOT, "%,d = %,d; %,d = %,d", javaStats.received(), mirrored, javaStats.deliveryLost(), ringFull)));
         checks.add(new Check("every stage met traffic", pc.dropped(Stage.BLOCKS) > 0 && fw[FirewallCounter.DROP_RULE.id()] > 0

@@ -111,7 +111,8 @@ class MetricsPrometheusTest {
                 waitForTargetUp(rig, api);
                 String i = "iface=\"" + rig.rx + "\"";
 
-                // 1: 200 frames a firewall rule drops, 300 the model's class "high" drops, 100 through every stage to Java
+                // 1: 200 frames a firewall rule drops, 300 the model's class "high" drops, 100 through every stage to Java; Java
+                // gets a copy of the model's drops too (sampling.dropped, on by default with mirror delivery: every: 1 here)
                 rig.send(AgentRig.udp("10.77.0.6", 19), 200);
                 rig.send(AgentRig.udp("10.77.0.5", 3000), 300);
                 rig.send(AgentRig.udp("10.77.0.7", 53), 100);
@@ -129,10 +130,10 @@ class MetricsPrometheusTest {
                 want.put("xdpml_exit_packets_total{" + i + ",action=\"pass\"}", 100.0);
                 want.put("xdpml_flows_new_total{" + i + "}", 2.0); // port 19 is dropped before the flow stage
                 want.put("xdpml_flow_table_entries{" + i + "}", 2.0);
-                want.put("xdpml_delivered_packets_total{" + i + ",way=\"mirror\"}", 100.0);
-                want.put("xdpml_java_processed_packets_total{" + i + "}", 100.0);
-                want.put("xdpml_java_packet_latency_seconds_count{" + i + "}", 100.0);
-                want.put("xdpml_xdp_to_java_latency_seconds_count{" + i + "}", 100.0);
+                want.put("xdpml_delivered_packets_total{" + i + ",way=\"mirror\"}", 400.0);
+                want.put("xdpml_java_processed_packets_total{" + i + "}", 400.0);
+                want.put("xdpml_java_packet_latency_seconds_count{" + i + "}", 400.0);
+                want.put("xdpml_xdp_to_java_latency_seconds_count{" + i + "}", 400.0);
                 want.put("sum(xdpml_not_delivered_packets_total{" + i + "})", 0.0);
                 Map<String, Double> got = awaitValues(rig, api, want);
                 System.out.println("metrics test, phase 1 (600 frames): " + got);

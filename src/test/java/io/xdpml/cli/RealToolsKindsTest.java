@@ -239,4 +239,66 @@ class RealToolsKindsTest {
             RealTools.keepOutputs(dir, "real-tools-dropped");
         }
     }
+    /**
+     * What the rate cap holds back still counts: every packet to Java but at most 300 a second
+     * ({@code delivery.rate-cap}), and an hping3 ICMP flood of 10,000 packets/s. Java receives 300 of
+     * them a second, under flood's floor of 5,000 packets/s, and each counts as the packets the cap
+     * held back with it ({@code DeliveryShare}, from the program's counters every 0.1 s): the flood
+     * is detected, its count estimated, its source blocked; a slow ping from another source is not.
+     */
+    @Test
+    void aFloodOverTheRateCapIsCountedWhole() throws Exception {
+        TestData.assumeBpf();
+        RealTools.requireTools("hping3");
+        String victimAddress = "10.70.0.2";
+        String pinger = "10.70.0.3";
+        String flooder = "10.70.0.7";
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-capped-" + ProcessHandle.current().pid());
+        Path dir = Files.createTempDirectory("xdpml-capped");
+        try (NetworkNamespace victim = NetworkNamespace.create("xdpml-cvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-cout");
+             AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
+            RealTools.link(victim, "rcv1", victimAddress, outside, "rcv0", List.of(pinger, flooder));
+            Path config = dir.resolve("xdpml.yaml");
+            Files.writeString(config, String.join("\n",
+                    "interfaces: [rcv1]",
+                    "sampling: {every: 1}",
+                    "delivery: {rate-cap: 300}",
+                    "detectors: {window: 2s}",
+                    "mitigation: {block: 60s}",
+                    ""));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rcv1", out, err, "run", "--config", config.toString(),
+                    "--duration", "11", "--pin-dir", pins.toString(), "--quiet-status");
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rcv1", null);
+            Process ping = RealTools.start(outside, dir.resolve("hping3-ping.txt"), "timeout", "-s", "INT", "9", "hping3", "-q", "--icmp",
+                    "-i", "u200000", "-a", pinger, victimAddress);
+            Thread.sleep(1000);
+            Process flood = RealTools.start(outside, dir.resolve("hping3-icmp.txt"), "timeout", "-s", "INT", "6", "hping3", "-q", "--icmp",
+                    "-i", "u100", "-a", flooder, victimAddress);
+            assertThat(flood.waitFor(20, TimeUnit.SECONDS) && ping.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
+            long floodEnd = System.nanoTime();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
+            tap.stop();
+            String text = out.toString();
+            Files.writeString(Path.of("target", "real-tools-capped-run.txt"), text);
+
+            assertThat(text).as(text).containsPattern("DETECTED .*flood +" + Pattern.quote(victimAddress) + ".*estimated from")
+                    .contains("BLOCKED " + flooder).doesNotContain("BLOCKED " + pinger);
+            java.util.regex.Matcher toJava = Pattern.compile("(\\d+) packets seen by XDP, (\\d+) to Java").matcher(text);
+            assertThat(toJava.find()).as(text).isTrue();
+            long first = tap.first(flooder);
+            long firstSecond = tap.from(flooder, first, first + 1_000_000_000L);
+            long lastThree = tap.from(flooder, floodEnd - 3_000_000_000L, floodEnd);
+            System.out.printf("capped at 300/s to Java: %s of %s packets to Java; the ICMP flood at the victim: %d packets in its first"
+                    + " second, %d in its last 3 s; pings %d%n", toJava.group(2), toJava.group(1), firstSecond, lastThree,
+                    tap.from(pinger, 0, Long.MAX_VALUE));
+            assertThat(Long.parseLong(toJava.group(2))).as("the cap held Java to ~300 a second").isLessThan(11 * 300 + 600);
+            assertThat(firstSecond).as("the flood in its first second").isGreaterThan(2000);
+            assertThat(lastThree).as("the flood in its last 3 s (first second: %d)", firstSecond).isLessThanOrEqualTo(firstSecond / 100);
+            assertThat(tap.from(pinger, 0, Long.MAX_VALUE)).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        } finally {
+            RealTools.keepOutputs(dir, "real-tools-capped");
+        }
+    }
 }
