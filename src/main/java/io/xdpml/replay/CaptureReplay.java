@@ -137,8 +137,8 @@ public final class CaptureReplay {
         return new Outcome(capture, byLabel, rec.detections, List.copyOf(rec.blocked), rec.measures, damaged);
     }
 
-    /** What the twin did, as short lines. */
-    private static final class Recorded implements AgentTwin.Events {
+    /** What the twin did, as short lines ("detector subject", sources, measures' entries). */
+    static final class Recorded implements AgentTwin.Events {
         final List<String> detections = new ArrayList<>();
         final TreeSet<String> blocked = new TreeSet<>();
         final List<String> measures = new ArrayList<>();

@@ -169,19 +169,8 @@ class SampleWeightTest {
                             long droppedAndDelivered) {}
 
     private static Blocking blocking(AgentConfig c, Path capture) throws Exception {
-        List<String> detections = new ArrayList<>();
-        List<String> blocked = new ArrayList<>();
-        AgentTwin twin = new AgentTwin(c, new AgentTwin.Events() {
-            @Override
-            public void detected(Detection d) {
-                detections.add(d.detector() + " " + d.subject());
-            }
-
-            @Override
-            public void blocked(String source, Detection d, boolean again) {
-                blocked.add(source);
-            }
-        }, Integer.MAX_VALUE);
+        CaptureReplay.Recorded rec = new CaptureReplay.Recorded();
+        AgentTwin twin = new AgentTwin(c, rec, Integer.MAX_VALUE);
         EthernetFramer framer = new EthernetFramer();
         long byModel = 0;
         long byBlocks = 0;
@@ -201,7 +190,7 @@ class SampleWeightTest {
             }
         }
         twin.finish();
-        return new Blocking(detections, blocked, byModel, byBlocks, droppedAndDelivered);
+        return new Blocking(rec.detections, List.copyOf(rec.blocked), byModel, byBlocks, droppedAndDelivered);
     }
 
     @Test
