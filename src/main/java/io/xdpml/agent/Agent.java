@@ -401,15 +401,13 @@ public final class Agent implements AutoCloseable {
             nextReport += tick;
             nextPoll = now + POLL_NANOS;
             String gone = goneInterface();
-            if (gone == null) {
-                updateShares();
-            }
             if (gone != null) {
                 say("interface " + gone + " is gone (deleted or renamed): its program went with it. Stopping: every other"
                         + " interface is detached, every pin removed.");
                 exit = EXIT_INTERFACE_GONE;
                 break;
             }
+            updateShares();
             report(false);
             writeKafkaStatus();
             if (flowExport != null && flowExport.failure() != null) {
