@@ -2,7 +2,7 @@ package io.xdpml.xsk;
 
 /** The redirect stage's counters ({@code enum xdpml_xsk_counter} in bpf/include/xdpml/xsk.h), in index order. */
 public enum XskCounter {
-    /** Packets that reached the sample stage (not dropped by an earlier stage). */
+    /** Packets that reached the sample stage: not dropped by an earlier stage, and the model's drops when they are sampled too. */
     SEEN,
     /** Packets chosen by the 1-in-N sampling (all when N <= 1). */
     SAMPLED,
