@@ -138,7 +138,7 @@ public final class CaptureReplay {
     }
 
     /** What the twin did, as short lines ("detector subject", sources, measures' entries). */
-    static final class Recorded implements AgentTwin.Events {
+    private static final class Recorded implements AgentTwin.Events {
         final List<String> detections = new ArrayList<>();
         final TreeSet<String> blocked = new TreeSet<>();
         final List<String> measures = new ArrayList<>();

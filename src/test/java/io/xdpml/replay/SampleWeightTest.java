@@ -59,39 +59,75 @@ class SampleWeightTest {
         return AgentConfigLoader.load(f);
     }
 
-    /** What the twin of {@code c} detected on {@code capture} (the flood lasts 0.15 s: detected at its end), and how many packets it delivered. */
-    private record Run(List<Detection> detections, long delivered) {
+    /**
+     * What the twin of {@code c} did with {@code capture} (the ICMP flood lasts 0.15 s: detected at its end): its detections,
+     * the sources it blocked, the packets it delivered, and the packets the model and the blocks dropped (and of the
+     * model's, how many were copied to Java first).
+     */
+    private record Run(List<Detection> detections, List<String> blocked, long delivered, long droppedByModel, long droppedByBlocks,
+                       long droppedAndDelivered) {
         Detection flood() {
-            return detections.stream().filter(d -> d.detector().equals("flood") && d.subject().equals(VICTIM)).findFirst().orElseThrow();
+            return detected("flood", VICTIM);
+        }
+
+        Detection detected(String detector, String subject) {
+            return detections.stream().filter(d -> d.detector().equals(detector) && d.subject().equals(subject)).findFirst()
+                    .orElseThrow(() -> new AssertionError("no " + detector + " " + subject + " in " + detections));
+        }
+
+        List<String> named() {
+            return detections.stream().map(d -> d.detector() + " " + d.subject()).toList();
         }
 
         /** The packet count the flood detection's first reason gives ("15,000 packets, ..."). */
         long floodPackets() {
-            String first = flood().reasons().getFirst();
-            return Long.parseLong(first.substring(0, first.indexOf(' ')).replace(",", ""));
+            return leadingCount(flood());
         }
+    }
+
+    /** The count a detection's first reason starts with ("1,400 SYNs in ...", "15,000 packets, ..."). */
+    private static long leadingCount(Detection d) {
+        String first = d.reasons().getFirst();
+        return Long.parseLong(first.substring(0, first.indexOf(' ')).replace(",", ""));
     }
 
     private static Run twin(AgentConfig c, Path capture) throws Exception {
         List<Detection> detections = new ArrayList<>();
+        List<String> blocked = new ArrayList<>();
         AgentTwin twin = new AgentTwin(c, new AgentTwin.Events() {
             @Override
             public void detected(Detection d) { // also what is found after the last packet (detectedAtEnd's default)
                 detections.add(d);
             }
+
+            @Override
+            public void blocked(String source, Detection d, boolean again) {
+                blocked.add(source);
+            }
         }, Integer.MAX_VALUE);
         EthernetFramer framer = new EthernetFramer();
         long delivered = 0;
+        long byModel = 0;
+        long byBlocks = 0;
+        long droppedAndDelivered = 0;
         try (CaptureReader r = CaptureReader.open(capture)) {
             while (r.next()) {
                 int length = framer.frame(r);
-                if (length >= EthernetFramer.ETHERNET_HEADER_LENGTH && twin.packet(framer.frameSegment(), length, r.timestampNanos()).delivered()) {
-                    delivered++;
+                if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
+                    continue;
+                }
+                PacketResult p = twin.packet(framer.frameSegment(), length, r.timestampNanos());
+                delivered += p.delivered() ? 1 : 0;
+                if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.MODEL) {
+                    byModel++;
+                    droppedAndDelivered += p.delivered() ? 1 : 0;
+                } else if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.BLOCKS) {
+                    byBlocks++;
                 }
             }
         }
         twin.finish();
-        return new Run(detections, delivered);
+        return new Run(detections, blocked, delivered, byModel, byBlocks, droppedAndDelivered);
     }
 
     @Test
@@ -146,13 +182,13 @@ class SampleWeightTest {
         Path flood = TestData.capture("attack/cicddos2019-synflood.pcap");
         String model = String.join("\n", "model:", "  file: " + MODEL, "  mode: packet", "  actions: {attack: drop, benign: pass}",
                 "  min-confidence: {attack: 0.9}");
-        Blocking without = blocking(config(model, 100, false), flood);
-        Blocking with = blocking(config(model, 100, true), flood);
+        Run without = twin(config(model, 100, false), flood);
+        Run with = twin(config(model, 100, true), flood);
         assertThat(without.droppedByModel()).as("the model drops the flood").isGreaterThan(TestData.packetCount(flood) * 99 / 100);
-        assertThat(without.detections()).isEmpty();
+        assertThat(without.named()).isEmpty();
         assertThat(without.blocked()).isEmpty();
         assertThat(without.droppedAndDelivered()).isZero();
-        assertThat(with.detections()).contains("synflood 192.168.50.4");
+        assertThat(with.named()).contains("synflood 192.168.50.4");
         assertThat(with.blocked()).contains("172.16.0.5");
         assertThat(with.droppedAndDelivered()).as("1 in 100 of the model's drops copied to Java")
                 .isBetween(with.droppedByModel() / 100 - 1, with.droppedByModel() / 100 + 1);
@@ -164,35 +200,6 @@ class SampleWeightTest {
                 .isCloseTo(without.droppedByBlocks() + without.droppedByModel(), org.assertj.core.data.Percentage.withPercentage(0.1));
     }
 
-    /** What the twin of {@code c} detected, blocked and dropped on {@code capture}. */
-    private record Blocking(List<String> detections, List<String> blocked, long droppedByModel, long droppedByBlocks,
-                            long droppedAndDelivered) {}
-
-    private static Blocking blocking(AgentConfig c, Path capture) throws Exception {
-        CaptureReplay.Recorded rec = new CaptureReplay.Recorded();
-        AgentTwin twin = new AgentTwin(c, rec, Integer.MAX_VALUE);
-        EthernetFramer framer = new EthernetFramer();
-        long byModel = 0;
-        long byBlocks = 0;
-        long droppedAndDelivered = 0;
-        try (CaptureReader r = CaptureReader.open(capture)) {
-            while (r.next()) {
-                int length = framer.frame(r);
-                if (length >= EthernetFramer.ETHERNET_HEADER_LENGTH) {
-                    PacketResult p = twin.packet(framer.frameSegment(), length, r.timestampNanos());
-                    if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.MODEL) {
-                        byModel++;
-                        droppedAndDelivered += p.delivered() ? 1 : 0;
-                    } else if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.BLOCKS) {
-                        byBlocks++;
-                    }
-                }
-            }
-        }
-        twin.finish();
-        return new Blocking(rec.detections, List.copyOf(rec.blocked), byModel, byBlocks, droppedAndDelivered);
-    }
-
     @Test
     void whatTheRateCapHeldBackCountsToo() throws Exception {
         // the spoofed SYN flood (8,748 SYNs/s for 4.2 s) with every packet to Java, but at most 200 a second: 400 SYNs in a
@@ -201,24 +208,13 @@ class SampleWeightTest {
         Run all = twin(config("model: {enabled: false}", 1), flood);
         Run capped = twin(config("model: {enabled: false}", 1, true, "delivery: {rate-cap: 200}"), flood);
         assertThat(capped.delivered()).as("what the cap let through").isLessThan(all.delivered() / 20);
-        Detection first = synflood(all);
-        Detection seen = synflood(capped);
+        Detection first = all.detected("synflood", "10.10.10.10");
+        Detection seen = capped.detected("synflood", "10.10.10.10");
         assertThat(first.reasons().getFirst()).doesNotContain("estimated");
         assertThat(seen.reasons().getFirst()).contains("estimated from");
-        assertThat(syns(seen)).as("the SYNs estimated, against %s", first.reasons().getFirst())
-                .isBetween(syns(first) / 2, syns(first) * 2);
+        assertThat(leadingCount(seen)).as("the SYNs estimated, against %s", first.reasons().getFirst())
+                .isBetween(leadingCount(first) / 2, leadingCount(first) * 2);
         assertThat(seen.timeNanos() - first.timeNanos()).as("reported at most 0.5 s later").isLessThan(500_000_000L);
-    }
-
-    private static Detection synflood(Run r) {
-        return r.detections().stream().filter(d -> d.detector().equals("synflood") && d.subject().equals("10.10.10.10")).findFirst()
-                .orElseThrow(() -> new AssertionError("no synflood in " + r.detections()));
-    }
-
-    /** The SYN count a synflood detection's first reason gives ("1,400 SYNs in ..."). */
-    private static long syns(Detection d) {
-        String first = d.reasons().getFirst();
-        return Long.parseLong(first.substring(0, first.indexOf(' ')).replace(",", ""));
     }
 
     @Test
