@@ -12,7 +12,8 @@
  *   model     model_stage.h           tree, forest or MLP (layers by tail calls), per packet or
  *                                     per flow; per-class action: pass, drop, count, to Java
  *   sample    deliver.h               1-in-N by packet or by flow (the model's drops too, when
- *                                     mirroring: copied to Java, then dropped)
+ *                                     mirroring: copied to Java, then dropped); when mirroring,
+ *                                     each flow's first packet too, capped per CPU
  *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
  *   end                               the default action (cfg_action)
  *
@@ -86,6 +87,7 @@ int xdpml_pipeline(struct xdp_md *ctx)
 	pk->clock = 0;
 	pk->keyed = 0;
 	pk->flow_sampled = 0;
+	pk->first = 0;
 	ps->packets++;
 	if (cfg_record_result) {
 		last_result.fw_reason = 0xffff;
@@ -93,6 +95,7 @@ int xdpml_pipeline(struct xdp_md *ctx)
 		last_result.conf = 0;
 		last_result.sampled = 0;
 		last_result.delivered = 0;
+		last_result.first_pick = 0;
 	}
 
 	/* parse */
@@ -181,7 +184,8 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 		struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
 		if (c && dc) {
 			int chosen = to_java;
-			if (cfg_sample && !chosen && (!dropped || (dc->flags & XDPML_DELIVER_SAMPLE_DROPPED)))
+			int eligible = !dropped || (dc->flags & XDPML_DELIVER_SAMPLE_DROPPED);
+			if (cfg_sample && !chosen && eligible)
 				chosen = xdpml_sample_stage(c, dc, cfg_sample == XDPML_SAMPLE_BY_FLOW, pk->flow_sampled);
 			if (cfg_record_result)
 				last_result.sampled = chosen;
@@ -192,6 +196,13 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 					last_result.delivered = delivered;
 				if (r == XDP_REDIRECT) /* never for a drop: it is only sampled when mirroring */
 					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
+			} else if (cfg_sample && cfg_mirror && eligible && pk->first && dc->first_pps) {
+				/* its flow's first packet, for the scan detectors (deliver.h) */
+				int picked = xdpml_first_pick(ctx, c, dc, s, &pk->key, verdict, &pk->clock);
+				if (cfg_record_result) {
+					last_result.first_pick = 1;
+					last_result.delivered = picked;
+				}
 			}
 		}
 	}
@@ -225,7 +236,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 				cached_by = xdpml_model_cached(found, pk->word, &cached_scored);
 				cached = cached_by != 0;
 			}
-			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock);
+			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock, &pk->first);
 			if (!cached) /* gone idle: updated in full, so the model runs */
 				cached_by = 0;
 		}

@@ -41,12 +41,14 @@ int xdpml_pipeline_frame(struct xdp_md *ctx)
 	pk->clock = 0;
 	pk->keyed = 0;
 	pk->flow_sampled = 0;
+	pk->first = 0;
 	ps->packets++;
 	if (cfg_record_result) {
 		last_result.fw_reason = 0xffff;
 		last_result.cls = -1;
 		last_result.sampled = 0;
 		last_result.delivered = 0;
+		last_result.first_pick = 0;
 	}
 
 	struct xdpml_counters *c = xdpml_parse_stage(ctx, cfg_vxlan_port);

@@ -8,6 +8,12 @@
  *          XDPML_DELIVER_SAMPLE_DROPPED, the packets the model drops are counted and sampled with
  *          the rest: a chosen one is copied to Java, then dropped, so that Java's sample stands for
  *          all the traffic, the dropped part too.
+ * first:   with mirror delivery and first_pps, a packet the sample did not choose that is its flow's
+ *          first (flow_stage.h) is copied to Java too, at most first_pps per second on each CPU (a
+ *          bucket per CPU, no lock: a spoofed flood makes every packet a first), marked in its
+ *          metadata (XDPML_META_FIRST_PICK) and not counted as sampled or under the rate cap: Java's
+ *          scan detectors see every probe of a scan, which 1-in-N thins, and the volume detectors
+ *          count these copies for nothing (they stand for no other packet).
  * deliver: at most rate_pps packets per second to Java (a token bucket shared by all CPUs;
  *          0 = no cap; over it: counted as capped, the packet goes on), then either
  *          - mirror: the packet's head and metadata are copied into the ring buffer xdpml_mirror
@@ -43,6 +49,7 @@ struct xdpml_deliver_config {
 	__u32 flags;      /* XDPML_DELIVER_* */
 	__u64 rate_pps;   /* packets per second to Java at most; 0: no cap */
 	__u64 rate_burst; /* the bucket's depth in packets */
+	__u64 first_pps;  /* flows' first packets per second per CPU copied to Java besides the sample; 0: none */
 };
 
 struct {
@@ -59,6 +66,14 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpml_fw_flood);
 } xdpml_deliver_bucket SEC(".maps");
+
+/* The bucket of the flows' first packets, one per CPU (first_pps is per CPU: no lock). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_bucket);
+} xdpml_first_bucket SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
@@ -137,7 +152,8 @@ static __always_inline void xdpml_meta_fill(struct xdpml_xsk_meta *m, __u32 hash
 
 /* Copies the packet and its metadata into the mirror ring; counts a full ring as lost. */
 static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u32 hash,
-					       const struct xdpml_parse_summary *s, __u16 verdict, __u32 queue)
+					       const struct xdpml_parse_summary *s, __u16 verdict, __u32 queue,
+					       __u16 meta_flags, __u32 copied_ix, __u32 lost_ix)
 {
 	__u32 zero = 0;
 	struct xdpml_mirror_rec *r = bpf_map_lookup_elem(&xdpml_mirror_scratch, &zero);
@@ -150,18 +166,19 @@ static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u
 	/* keep the clamped register: else clang may pass a fresh copy of len the verifier can't bound */
 	asm volatile("" : "+r"(cap));
 	if (cap < 1 || cap > XDPML_MIRROR_SNAP || bpf_xdp_load_bytes(ctx, 0, r->data, cap) != 0) {
-		c[XDPML_XC_MIRROR_LOST]++;
+		c[lost_ix]++;
 		return 0;
 	}
 	r->wire_len = len;
 	r->cap_len = cap;
 	r->ktime_ns = bpf_ktime_get_ns();
 	xdpml_meta_fill(&r->meta, hash, s, verdict, queue);
+	r->meta.parse_flags |= meta_flags;
 	if (bpf_ringbuf_output(&xdpml_mirror, r, XDPML_MIRROR_HEADER + cap, 0) == 0) {
-		c[XDPML_XC_MIRRORED]++;
+		c[copied_ix]++;
 		return 1;
 	}
-	c[XDPML_XC_MIRROR_LOST]++;
+	c[lost_ix]++;
 	return 0;
 }
 
@@ -193,7 +210,8 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 			hash = xdpml_flow_meta_hash(key);
 	}
 	if (cfg_mirror) {
-		*delivered = xdpml_mirror_packet(ctx, c, hash, s, verdict, queue);
+		*delivered = xdpml_mirror_packet(ctx, c, hash, s, verdict, queue, 0, XDPML_XC_MIRRORED,
+						 XDPML_XC_MIRROR_LOST);
 		return -1;
 	}
 	if (cfg_record_meta)
@@ -218,6 +236,27 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 	}
 	c[XDPML_XC_NO_SOCKET]++;
 	return -1;
+}
+
+/*
+ * The first-packet pick (mirror only), for a packet the sample did not choose that is its flow's
+ * first: copied to Java, marked XDPML_META_FIRST_PICK, while this CPU's bucket of first_pps allows.
+ * key: the packet's flow key (the flow stage made it). Returns 1 when copied.
+ */
+static __always_inline int xdpml_first_pick(struct xdp_md *ctx, __u64 *c, const struct xdpml_deliver_config *dc,
+					    const struct xdpml_parse_summary *s, const struct xdpml_flow_key *key,
+					    __u16 verdict, __u64 *clock)
+{
+	__u32 zero = 0;
+	struct xdpml_fw_bucket *b = bpf_map_lookup_elem(&xdpml_first_bucket, &zero);
+	if (!b)
+		return 0;
+	if (!xdpml_fw_take(b, xdpml_now_once(clock), dc->first_pps, dc->first_pps * XDPML_NS_PER_TOKEN)) {
+		c[XDPML_XC_FIRST_CAPPED]++;
+		return 0;
+	}
+	return xdpml_mirror_packet(ctx, c, xdpml_flow_meta_hash(key), s, verdict, ctx->rx_queue_index,
+				   XDPML_META_FIRST_PICK, XDPML_XC_FIRST_PICKED, XDPML_XC_FIRST_LOST);
 }
 
 #endif

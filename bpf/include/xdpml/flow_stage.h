@@ -182,11 +182,13 @@ static __always_inline void xdpml_flow_after(const struct xdpml_flow_key *key, s
  * idle, it is updated without its timing statistics at a time that may be a tick behind
  * (xdpml_now_coarse: the precise clock costs 20-40 ns here), and *cached stays 1; else 0. Returns
  * the flow's state (map memory) or NULL when the packet is not tracked; *dir, the packet's
- * direction. *clock: the packet's time, read once per packet.
+ * direction. *clock: the packet's time, read once per packet. *first_pkt: set to 1 for its flow's
+ * first packet (a flow created or restarted after idle, or a packet parked on probation; not the
+ * second packet that promotes it).
  */
 static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_flow_key *key,
 							   const struct xdpml_flow_packet *pkt, struct xdpml_flow *found,
-							   int *cached, int *dir, __u64 *clock)
+							   int *cached, int *dir, __u64 *clock, __u8 *first_pkt)
 {
 	struct xdpml_flow *f = found;
 	if (f && *cached) {
@@ -215,6 +217,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 				first->pkt = *pkt;
 				first->time_ns = now ? now : 1;
 				xdpml_flow_count(XDPML_FC_PARKED);
+				*first_pkt = 1;
 				return NULL;
 			}
 		}
@@ -231,8 +234,10 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 		__builtin_memset(f, 0, sizeof(*f));
 		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
 	}
-	if (f->dir[0].packets + f->dir[1].packets == 0)
+	if (f->dir[0].packets + f->dir[1].packets == 0) {
 		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key) % cfg_sample_flow_n == 0;
+		*first_pkt = !first; /* promoted at its second packet: its first was parked */
+	}
 	if (first) {
 		/* admitted at its second packet: the parked first packet first, at its own time */
 		xdpml_flow_update(f, &first->pkt, first->time_ns);

@@ -109,7 +109,8 @@ struct xdpml_result {
 	__u8 sampled;     /* the sample stage chose it */
 	__u8 delivered;   /* the deliver stage handed it (or its copy) to Java */
 	__u16 conf;       /* the class's confidence, thousandths (0 with no class) */
-	__u8 pad[4];
+	__u8 first_pick;  /* not sampled: chosen as its flow's first packet (deliver.h) */
+	__u8 pad[3];
 };
 
 /*
@@ -123,7 +124,8 @@ struct xdpml_packet {
 	__u32 length;              /* the frame's length */
 	__u8 keyed;                /* key is the packet's: the flow stage tracked it */
 	__u8 flow_sampled;         /* its flow is sampled (sample by flow) */
-	__u8 pad[6];
+	__u8 first;                /* the first packet of its flow (a new flow, or parked on probation) */
+	__u8 pad[5];
 };
 
 struct {

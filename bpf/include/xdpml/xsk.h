@@ -24,7 +24,8 @@
 struct xdpml_xsk_meta {
 	__u32 magic;       /* XDPML_XSK_META_MAGIC */
 	__u32 flow_hash;   /* xdpml_flow_meta_hash() of the packet's flow key; 0 without an IP header */
-	__u16 parse_flags; /* enum xdpml_flag bits of the packet */
+	__u16 parse_flags; /* enum xdpml_flag bits of the packet (bits 0-10); bit 15 (XDPML_META_FIRST_PICK):
+			    * not sampled, delivered as its flow's first packet, so it stands for no other */
 	__u16 parse_error; /* 0, or the parse's XDPML_E_* reason */
 	__u16 verdict;     /* 0: none; else the class + 1 in bits 0-4 and its confidence (thousandths) in bits 5-14;
 			    * bit 15 (XDPML_VERDICT_TO_JAVA): the model sent it to Java (its class's action, or below
@@ -33,6 +34,7 @@ struct xdpml_xsk_meta {
 };
 
 #define XDPML_VERDICT_TO_JAVA 0x8000
+#define XDPML_META_FIRST_PICK 0x8000
 
 /* Counters of the redirect stage (per CPU, summed by Java): index = enum xdpml_xsk_counter. */
 enum xdpml_xsk_counter {
@@ -45,6 +47,9 @@ enum xdpml_xsk_counter {
 	XDPML_XC_MIRRORED,      /* mirror hand-off: sampled packets copied into the ring buffer (and passed) */
 	XDPML_XC_MIRROR_LOST,   /* mirror hand-off: ring buffer full (Java behind): not copied, still passed */
 	XDPML_XC_CAPPED,        /* sampled packets over the rate cap of the path to Java: not handed, passed on */
+	XDPML_XC_FIRST_PICKED,  /* flows' first packets not sampled, copied to Java (deliver.h, first_pps) */
+	XDPML_XC_FIRST_CAPPED,  /* flows' first packets over first_pps: not copied */
+	XDPML_XC_FIRST_LOST,    /* flows' first packets not copied because the ring was full */
 	XDPML_XC_MAX = 16,
 };
 

@@ -89,12 +89,17 @@ public final class Agent implements AutoCloseable {
 
     /**
      * How many packets of the traffic a delivered packet stands for ({@link PacketObservation#weight()}):
+     * 0 when it was copied besides the sample as its flow's first packet (it stands for no other);
      * 1 when the model sent it to Java (not sampled) or its metadata is missing (never over-counted),
      * else what the running configuration's sampling makes it; either times the interface's
      * {@link DeliveryShare} (what the rate cap and a full ring held back).
      */
     private int weight(XskMetadata m, DeliveryShare share) {
-        return share.weigh(m != null && m.present() && !m.toJavaByModel() ? config.sampling().weight() : 1);
+        boolean meta = m != null && m.present();
+        if (meta && m.firstPick()) {
+            return 0;
+        }
+        return share.weigh(meta && !m.toJavaByModel() ? config.sampling().weight() : 1);
     }
 
     /** Each interface's delivery share from its program's counters (two per-CPU arrays read). */

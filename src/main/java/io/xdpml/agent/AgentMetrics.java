@@ -390,6 +390,11 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             f.counter("xdpml_not_delivered_packets", help, d[XskCounter.CAPPED.ordinal()], "iface", i, "reason", "capped");
             f.counter("xdpml_delivered_without_metadata_packets", "packets redirected to AF_XDP without room for their metadata",
                     d[XskCounter.META_FAILED.ordinal()], "iface", i);
+            String first = "flows' first packets not sampled, by outcome: copied to Java besides the sample, over sampling.first-packets,"
+                    + " mirror ring full";
+            f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_PICKED.ordinal()], "iface", i, "outcome", "copied");
+            f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_CAPPED.ordinal()], "iface", i, "outcome", "over_rate");
+            f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_LOST.ordinal()], "iface", i, "outcome", "ring_full");
         }
     }
 

@@ -345,8 +345,11 @@ public final class SoakBench {
         long mirrored = d[XskCounter.MIRRORED.ordinal()];
         long ringFull = d[XskCounter.MIRROR_LOST.ordinal()];
         long capped = d[XskCounter.CAPPED.ordinal()];
-        counts.add(String.format(Locale.ROOT, "sample: seen %,d, sampled %,d, mirrored %,d, ring full %,d, capped %,d;"
-                + " Java received %,d, counted lost %,d", seen, sampled, mirrored, ringFull, capped, javaStats.received(), javaStats.deliveryLost()));
+        long firstCopied = d[XskCounter.FIRST_PICKED.ordinal()];
+        long firstLost = d[XskCounter.FIRST_LOST.ordinal()];
+        counts.add(String.format(Locale.ROOT, "sample: seen %,d, sampled %,d, mirrored %,d, ring full %,d, capped %,d; flows' first packets"
+                + " copied %,d, over their rate %,d, ring full %,d; Java received %,d, counted lost %,d", seen, sampled, mirrored, ringFull,
+                capped, firstCopied, d[XskCounter.FIRST_CAPPED.ordinal()], firstLost, javaStats.received(), javaStats.deliveryLost()));
 
         checks.add(new Check("sent = veth: run + dropped", sent == vethRx + vethDropped,
                 String.format(Locale.ROOT, "%,d = %,d + %,d", sent, vethRx, vethDropped)));
@@ -365,8 +368,10 @@ public final class SoakBench {
                 seen == pc.in(Stage.SAMPLE) + modelDropsSampled && sampled == mirrored + ringFull + capped,
                 String.format(Locale.ROOT, "%,d = %,d + %,d; %,d = %,d + %,d + %,d", seen, pc.in(Stage.SAMPLE), modelDropsSampled, sampled,
                         mirrored, ringFull, capped)));
-        checks.add(new Check("Java: received = mirrored, lost = ring full", javaStats.received() == mirrored && javaStats.deliveryLost() == ringFull,
-                String.format(Locale.ROOT, "%,d = %,d; %,d = %,d", javaStats.received(), mirrored, javaStats.deliveryLost(), ringFull)));
+        checks.add(new Check("Java: received = mirrored (+ first packets), lost = ring full (+ first packets)",
+                javaStats.received() == mirrored + firstCopied && javaStats.deliveryLost() == ringFull + firstLost,
+                String.format(Locale.ROOT, "%,d = %,d + %,d; %,d = %,d + %,d", javaStats.received(), mirrored, firstCopied, javaStats.deliveryLost(),
+                        ringFull, firstLost)));
         checks.add(new Check("every stage met traffic", pc.dropped(Stage.BLOCKS) > 0 && fw[FirewallCounter.DROP_RULE.id()] > 0
                 && r.model().counter(io.xdpml.model.classify.ModelCounter.CLASSIFIED) > 0 && r.flow()[io.xdpml.flow.FlowCounter.NEW.id()] > r.flowCapacity()
                 && mirrored > 0,

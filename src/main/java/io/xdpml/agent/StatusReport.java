@@ -240,6 +240,11 @@ public final class StatusReport {
         lost.put("capped", d[XskCounter.CAPPED.ordinal()]);
         lost.put("no_metadata_room", d[XskCounter.META_FAILED.ordinal()]);
         m.put("not_delivered", lost);
+        Map<String, Object> first = new LinkedHashMap<>();
+        first.put("copied", d[XskCounter.FIRST_PICKED.ordinal()]);
+        first.put("over_rate", d[XskCounter.FIRST_CAPPED.ordinal()]);
+        first.put("ring_full", d[XskCounter.FIRST_LOST.ordinal()]);
+        m.put("first_packets", first);
     }
 
     private static void end(Map<String, Object> m, PipelineCounters pc) {

@@ -12,19 +12,20 @@ import java.nio.ByteOrder;
  * chosen by the delivery bit of the {@link ConfigWord}.
  *
  * <pre>
- *   0 u32 sample_n   4 u32 flags   8 u64 rate_pps   16 u64 rate_burst      (24 bytes)
+ *   0 u32 sample_n   4 u32 flags   8 u64 rate_pps   16 u64 rate_burst   24 u64 first_pps   (32 bytes)
  * </pre>
  *
  * flags: {@link #SAMPLE_DROPPED_FLAG}.
  */
 public final class DeliverySettings {
-    public static final int SIZE = 24;
+    public static final int SIZE = 32;
     static final int SAMPLE_N = 0;
     static final int FLAGS = 4;
     /** The model's drops are counted and sampled with the rest (mirror delivery only): XDPML_DELIVER_SAMPLE_DROPPED. */
     public static final int SAMPLE_DROPPED_FLAG = 1;
     static final int RATE_PPS = 8;
     static final int RATE_BURST = 16;
+    static final int FIRST_PPS = 24;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
@@ -34,9 +35,14 @@ public final class DeliverySettings {
      * @param rateBurst the cap's bucket depth in packets (0 with a cap: one second's worth)
      * @param sampleDropped the packets the model drops are sampled too (their copy goes to Java,
      *                  they are dropped); the kernel heeds it only when mirroring
+     * @param firstPps  flows' first packets per second per CPU copied to Java besides the sample
+     *                  (the new-flow pick, deliver.h; mirror delivery only), 0: none
      */
-    public record Values(int sampleN, long ratePps, long rateBurst, boolean sampleDropped) {
+    public record Values(int sampleN, long ratePps, long rateBurst, boolean sampleDropped, long firstPps) {
         public Values {
+            if (firstPps < 0) {
+                throw new IllegalArgumentException("first packets per second must not be negative");
+            }
             if (sampleN < 1) {
                 throw new IllegalArgumentException("sampling must be 1-in-N with N >= 1, got " + sampleN);
             }
@@ -48,7 +54,12 @@ public final class DeliverySettings {
             }
         }
 
-        /** The model's drops not sampled. */
+        /** No new-flow pick. */
+        public Values(int sampleN, long ratePps, long rateBurst, boolean sampleDropped) {
+            this(sampleN, ratePps, rateBurst, sampleDropped, 0);
+        }
+
+        /** The model's drops not sampled, no new-flow pick. */
         public Values(int sampleN, long ratePps, long rateBurst) {
             this(sampleN, ratePps, rateBurst, false);
         }
@@ -73,7 +84,7 @@ public final class DeliverySettings {
             MemorySegment v = a.allocate(SIZE, 8);
             map.lookup(slot, v);
             return new Values(Math.max(1, v.get(U32, SAMPLE_N)), v.get(U64, RATE_PPS), v.get(U64, RATE_BURST),
-                    (v.get(U32, FLAGS) & SAMPLE_DROPPED_FLAG) != 0);
+                    (v.get(U32, FLAGS) & SAMPLE_DROPPED_FLAG) != 0, v.get(U64, FIRST_PPS));
         }
     }
 
@@ -86,6 +97,7 @@ public final class DeliverySettings {
             m.set(U32, FLAGS, v.sampleDropped() ? SAMPLE_DROPPED_FLAG : 0);
             m.set(U64, RATE_PPS, v.ratePps());
             m.set(U64, RATE_BURST, v.rateBurst());
+            m.set(U64, FIRST_PPS, v.firstPps());
             map.update(slot, m, BpfMap.BPF_ANY);
         }
         return slot;

@@ -53,6 +53,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
     private final long[] deliverCounters = new long[XskCounter.SLOTS];
     private final long[] pipeline = new long[PipelineCounters.LONGS];
     private final long[] capBucket = new long[2];
+    private final long[] firstBucket = new long[2]; // the new-flow pick's (one CPU)
     private final PacketResult result = new PacketResult();
     private DeliverySettings.Values delivery = new DeliverySettings.Values(1, 0, 0);
     private int lastFlowHash;
@@ -130,10 +131,12 @@ public final class JavaDataPlane implements DataPlaneEngine {
         // flow (a flow whose class is cached and current skips its timing statistics)
         MemorySegment state = null;
         FlowPacket p = null;
+        boolean first = false;
         if (stages.flow()) {
             flows.packet(frame, length, now);
             state = flows.lastUpdated();
             p = state == null ? null : flows.lastPacket();
+            first = flows.lastFirst();
         }
         boolean flowSampled = state != null && state.get(ValueLayout.JAVA_BYTE, FlowLayout.SAMPLED) != 0;
 
@@ -168,7 +171,8 @@ public final class JavaDataPlane implements DataPlaneEngine {
         // sample, deliver
         if (stages.sample() != Stages.Sampling.NONE || toJava) {
             boolean chosen = toJava;
-            if (stages.sample() != Stages.Sampling.NONE && !chosen && (droppedClass < 0 || delivery.sampleDropped())) {
+            boolean eligible = droppedClass < 0 || delivery.sampleDropped();
+            if (stages.sample() != Stages.Sampling.NONE && !chosen && eligible) {
                 long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
                 chosen = stages.sample() == Stages.Sampling.BY_FLOW ? flowSampled
                         : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
@@ -179,6 +183,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
             r.sampled = chosen;
             if (chosen && deliver(frame, length, now, p)) { // never for a drop: it is only sampled when mirroring
                 return leave(PacketResult.XDP_REDIRECT, Stage.DELIVER, 0);
+            }
+            if (!chosen && stages.sample() != Stages.Sampling.NONE && stages.mirror() && eligible && first && delivery.firstPps() != 0) {
+                pickFirst(frame, length, now); // its flow's first packet, for the scan detectors
             }
         }
         if (droppedClass >= 0) {
@@ -202,6 +209,18 @@ public final class JavaDataPlane implements DataPlaneEngine {
         }
         deliverCounters[XskCounter.NO_SOCKET.ordinal()]++;
         return false;
+    }
+
+    /** The new-flow pick (deliver.h, xdpml_first_pick): copied while this CPU's bucket allows. */
+    private void pickFirst(MemorySegment frame, int length, long now) {
+        result.firstPick = true;
+        if (!JavaFirewall.takeToken(firstBucket, 0, now, delivery.firstPps(), delivery.firstPps() * 1_000_000_000L)) {
+            deliverCounters[XskCounter.FIRST_CAPPED.ordinal()]++;
+            return;
+        }
+        lastFlowHash = meta.compute(frame, 0, length).flowHash();
+        deliverCounters[XskCounter.FIRST_PICKED.ordinal()]++;
+        result.delivered = true;
     }
 
     private PacketResult leave(int action, Stage stage, int reason) {

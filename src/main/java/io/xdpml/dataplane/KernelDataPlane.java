@@ -14,6 +14,7 @@ import io.xdpml.model.kernel.ClassifierProgram;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.pipeline.Pipelines;
 import io.xdpml.processor.Mitigation;
+import io.xdpml.xsk.XskMetadata;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -26,7 +27,7 @@ import java.nio.ByteOrder;
  *
  * <pre>
  *   struct xdpml_result: 0 u32 action  4 u16 stage  6 u16 reason  8 u16 fw_reason  10 s16 cls
- *                        12 u8 sampled  13 u8 delivered                               (24 bytes)
+ *                        12 u8 sampled  13 u8 delivered  14 u16 conf  16 u8 first_pick    (24 bytes)
  * </pre>
  */
 public final class KernelDataPlane implements DataPlaneEngine {
@@ -49,6 +50,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
     private int mirrored;
     private int lastFlowHash;
     private int lastVerdict;
+    private boolean lastMarkedFirst;
 
     /**
      * @param flow          flow table settings (also cfg_vxlan_port; its sampleFlowN is the sampling by flow)
@@ -77,6 +79,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
                 mirrored++;
                 lastFlowHash = rec.get(U32, MIRROR_META + 4);
                 lastVerdict = rec.get(U16, MIRROR_META + 12) & 0xffff;
+                lastMarkedFirst = (rec.get(U16, MIRROR_META + 8) & XskMetadata.FIRST_PICK) != 0;
             });
             firewall.install(FirewallConfig.passAll());
             delivery.install(new DeliverySettings.Values(1, 0, 0), word);
@@ -121,6 +124,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
     public PacketResult packet(MemorySegment frame, int length, long now) {
         mirrored = 0;
         lastVerdict = 0;
+        lastMarkedFirst = false;
         engine.packet(frame, length, now);
         mirror.drain();
         PacketResult r = result;
@@ -131,6 +135,7 @@ public final class KernelDataPlane implements DataPlaneEngine {
         r.cls = last.get(U16, 10);
         r.sampled = last.get(ValueLayout.JAVA_BYTE, 12) != 0;
         r.delivered = last.get(ValueLayout.JAVA_BYTE, 13) != 0;
+        r.firstPick = last.get(ValueLayout.JAVA_BYTE, 16) != 0;
         r.confidence = last.get(U16, 14) & 0xffff;
         return r;
     }
@@ -143,6 +148,9 @@ public final class KernelDataPlane implements DataPlaneEngine {
 
     /** The verdict in the metadata of the last mirrored copy (class + 1 | confidence << 5, 0 for none). */
     public int lastVerdict() { return lastVerdict; }
+
+    /** Whether the metadata of the last mirrored copy marks it as its flow's first ({@link XskMetadata#FIRST_PICK}). */
+    public boolean lastMarkedFirst() { return lastMarkedFirst; }
 
     @Override
     public PipelineCounters pipelineCounters() {

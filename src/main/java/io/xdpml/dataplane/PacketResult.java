@@ -25,6 +25,7 @@ public final class PacketResult {
     int confidence;
     boolean sampled;
     boolean delivered;
+    boolean firstPick;
 
     void reset() {
         fwReason = NO_FIREWALL;
@@ -32,6 +33,7 @@ public final class PacketResult {
         confidence = 0;
         sampled = false;
         delivered = false;
+        firstPick = false;
         reason = 0;
     }
 
@@ -65,14 +67,19 @@ public final class PacketResult {
     /** It, or its copy, reached Java's ring or socket. */
     public boolean delivered() { return delivered; }
 
+    /** Not sampled, but chosen as its flow's first packet (the new-flow pick; {@link #delivered()}: copied). */
+    public boolean firstPick() { return firstPick; }
+
     public boolean sameAs(PacketResult o) {
         return action == o.action && stage == o.stage && reason == o.reason && fwReason == o.fwReason && cls == o.cls
-                && confidence == o.confidence && sampled == o.sampled && delivered == o.delivered;
+                && confidence == o.confidence && sampled == o.sampled && delivered == o.delivered
+                && firstPick == o.firstPick;
     }
 
     @Override
     public String toString() {
         return "action=" + action + " stage=" + (stage == null ? "?" : stage.key()) + " reason=" + reason + " fw=" + fwReason
-                + " class=" + cls + " confidence=" + confidence + " sampled=" + sampled + " delivered=" + delivered;
+                + " class=" + cls + " confidence=" + confidence + " sampled=" + sampled + " delivered=" + delivered
+                + " first=" + firstPick;
     }
 }

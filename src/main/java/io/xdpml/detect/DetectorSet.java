@@ -18,6 +18,7 @@ public final class DetectorSet {
 
     private final List<Detector> detectors;
     private final Detector[] each; // an array: no iterator per packet
+    private final Detector[] distinct; // those of Detectors.DISTINCT: given the packets of weight 0 too
     private final long dedupNanos;
     private final boolean needsFlows;
     private final Map<String, Detection> open = new LinkedHashMap<>();
@@ -35,6 +36,7 @@ public final class DetectorSet {
         }
         this.detectors = List.copyOf(detectors);
         this.each = this.detectors.toArray(Detector[]::new);
+        this.distinct = this.detectors.stream().filter(d -> Detectors.DISTINCT.contains(d.name())).toArray(Detector[]::new);
         this.dedupNanos = dedupNanos;
         this.needsFlows = detectors.stream().anyMatch(Detector::needsFlows);
         for (Detector d : detectors) {
@@ -55,11 +57,14 @@ public final class DetectorSet {
         return detectors;
     }
 
-    /** Gives one packet to every detector. */
+    /**
+     * Gives one packet to every detector; one of weight 0 (it stands for no other packet) only to
+     * those that count distinct ports and hosts ({@link Detectors#DISTINCT}).
+     */
     public void observe(PacketObservation p) {
         packets++;
         lastTime = Math.max(lastTime, p.timeNanos());
-        for (Detector d : each) {
+        for (Detector d : p.weight() == 0 ? distinct : each) {
             d.observe(p, sink);
         }
     }

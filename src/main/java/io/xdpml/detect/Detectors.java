@@ -52,6 +52,14 @@ public final class Detectors {
     public static final List<String> WEIGHING = List.of(FloodDetector.NAME, SynFloodDetector.NAME, AmplificationDetector.NAME,
             VolumetricDetector.NAME);
 
+    /**
+     * The detectors that count distinct ports and hosts, the scans': they are also given the packets
+     * that stand for no other (weight 0: a flow's first packet the agent copies besides its sample,
+     * docs/agent.md, "sampling"), which the other detectors never see.
+     */
+    public static final List<String> DISTINCT = List.of(PortScanDetector.NAME, UdpScanDetector.NAME, SweepDetector.NAME,
+            SlowScanDetector.NAME);
+
     private Detectors() {}
 
     /**

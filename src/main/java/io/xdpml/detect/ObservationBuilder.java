@@ -55,11 +55,12 @@ public final class ObservationBuilder {
 
     /**
      * As {@link #observe(MemorySegment, long, int, long)}, for a packet that stands for {@code weight}
-     * packets of the traffic (sampled 1 in {@code weight}: {@link PacketObservation#weight()}).
+     * packets of the traffic (sampled 1 in {@code weight}; 0: copied besides the sample, standing for
+     * no other: {@link PacketObservation#weight()}).
      */
     public PacketObservation observe(MemorySegment frame, long base, int length, long timeNanos, int weight) {
-        if (weight < 1) {
-            throw new IllegalArgumentException("a packet's weight must be at least 1, not " + weight);
+        if (weight < 0) {
+            throw new IllegalArgumentException("a packet's weight must not be negative: " + weight);
         }
         PacketObservation p = o;
         p.weight = weight;

@@ -22,6 +22,7 @@ public final class FlowTable {
     private final FlowRecordListener listener;
     private final long[] counters = new long[FlowCounter.SLOTS];
     private MemorySegment lastUpdated;
+    private boolean lastFirst;
     private final Probation probation;
     private CachedClass cached = CachedClass.NONE;
 
@@ -97,6 +98,7 @@ public final class FlowTable {
     public void notTracked() {
         counters[FlowCounter.NOT_IP.id()]++;
         lastUpdated = null;
+        lastFirst = false;
     }
 
     /**
@@ -104,6 +106,7 @@ public final class FlowTable {
      * then {@code xdpml_flow_track}.
      */
     public void add(FlowPacket p, long now) {
+        lastFirst = false;
         MemorySegment key = p.key;
         MemorySegment f = flows.get(probe.wrap(p.keyBytes));
         if (f != null && cached.current(f) && !idle(f, now)) {
@@ -124,6 +127,7 @@ public final class FlowTable {
                     probation.park(slot, p, now);
                     counters[FlowCounter.PARKED.id()]++;
                     lastUpdated = null;
+                    lastFirst = true;
                     return;
                 }
                 promoted = slot;
@@ -139,6 +143,7 @@ public final class FlowTable {
         }
         if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
             f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (FlowHash.sampled(key, config.sampleFlowN()) ? 1 : 0));
+            lastFirst = promoted < 0; // promoted at its second packet: its first was parked
         }
         if (promoted >= 0) {
             // admitted at its second packet: the parked first packet first, at its own time
@@ -204,6 +209,15 @@ public final class FlowTable {
     /** The state the last packet updated, or null when it was not tracked. */
     public MemorySegment lastUpdated() {
         return lastUpdated;
+    }
+
+    /**
+     * Whether the last packet was its flow's first: a flow created or restarted after idle, or a
+     * packet parked on probation (not the second packet that promotes it); the kernel's
+     * {@code first_pkt} of {@code xdpml_flow_track}.
+     */
+    public boolean lastFirst() {
+        return lastFirst;
     }
 
     public int size() {

@@ -56,6 +56,11 @@ public final class JavaFlowEngine implements FlowEngine {
         return table.counter(c);
     }
 
+    /** Whether the last packet was its flow's first ({@link FlowTable#lastFirst()}). */
+    public boolean lastFirst() {
+        return table.lastFirst();
+    }
+
     /** The flow state the last packet updated, or null when it was not tracked. */
     public MemorySegment lastUpdated() {
         return table.lastUpdated();

@@ -224,7 +224,8 @@ public final class MlPacketProcessor implements AutoCloseable {
         Map<XskCounter, Long> k = program.counters();
         long lost;
         if (mirror != null) {
-            lost = k.getOrDefault(XskCounter.MIRROR_LOST, 0L);
+            // a full ring: sampled copies, and flows' first packets copied besides the sample
+            lost = k.getOrDefault(XskCounter.MIRROR_LOST, 0L) + k.getOrDefault(XskCounter.FIRST_LOST, 0L);
         } else {
             received = receiver.received();
             lost = 0;

@@ -19,7 +19,13 @@ public enum XskCounter {
     /** Mirror hand-off: sampled packets not copied because the ring was full (Java behind); still passed on. */
     MIRROR_LOST,
     /** Sampled packets over the rate cap of the path to Java: not handed over, passed on. */
-    CAPPED;
+    CAPPED,
+    /** Flows' first packets not sampled but copied to Java (mirror delivery, the new-flow pick: deliver.h). */
+    FIRST_PICKED,
+    /** Flows' first packets over the new-flow pick's rate per CPU: not copied. */
+    FIRST_CAPPED,
+    /** Flows' first packets not copied because the mirror ring was full. */
+    FIRST_LOST;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
     public static final int SLOTS = 16;

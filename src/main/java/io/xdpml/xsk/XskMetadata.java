@@ -15,6 +15,8 @@ import java.lang.foreign.ValueLayout;
  *  +----------+-----------+------------+------------+---------+----------+
  * </pre>
  *
+ * parse_flags carries {@link #FIRST_PICK} in bit 15; verdict, {@link #TO_JAVA} in bit 15.
+ *
  * The receive loop clears the magic of a frame whose metadata the handler read, so that a later
  * frame in the same buffer without metadata is not taken for one with it. It writes nothing when
  * the handler did not look: the metadata's cache line was written by the CPU that ran the XDP
@@ -35,6 +37,11 @@ public final class XskMetadata {
     public static final int RX_QUEUE_OFFSET = 14;
     /** Bit 15 of the verdict field: the model sent the packet to Java, {@link #toJavaByModel()} (XDPML_VERDICT_TO_JAVA, xsk.h). */
     public static final int TO_JAVA = 0x8000;
+    /**
+     * Bit 15 of the parse_flags field: not sampled, copied to Java as its flow's first packet
+     * ({@link #firstPick()}; XDPML_META_FIRST_PICK, xsk.h, mirror delivery only).
+     */
+    public static final int FIRST_PICK = 0x8000;
 
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -71,7 +78,16 @@ public final class XskMetadata {
     /** The parse's protocol flags ({@code io.xdpml.packet.ParseFlags}). */
     public int parseFlags() {
         read = true;
-        return umem.get(U16, base + PARSE_FLAGS_OFFSET) & 0xffff;
+        return umem.get(U16, base + PARSE_FLAGS_OFFSET) & 0xffff & ~FIRST_PICK;
+    }
+
+    /**
+     * Whether the packet was not sampled but copied as its flow's first (deliver.h): it stands for
+     * no other packet of the traffic.
+     */
+    public boolean firstPick() {
+        read = true;
+        return (umem.get(U16, base + PARSE_FLAGS_OFFSET) & FIRST_PICK) != 0;
     }
 
     /** The parse's error reason, 0 when none. */

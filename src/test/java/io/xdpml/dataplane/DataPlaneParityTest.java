@@ -125,6 +125,7 @@ class DataPlaneParityTest {
         long packets;
         long delivered;
         long droppedAndDelivered;
+        long firstPicked;
 
         Pair(Setup s, FirewallConfig rules, DeliverySettings.Values delivery) throws Exception {
             kernel = new KernelDataPlane(s.stages(), s.flows(), PacketResult.XDP_PASS);
@@ -159,7 +160,11 @@ class DataPlaneParityTest {
                 if (k.stage() == Stage.MODEL) {
                     droppedAndDelivered++;
                 }
-                same = kernel.mirrored() == 1 && kernel.lastFlowHash() == java.lastFlowHash() && kernel.lastVerdict() == java.lastVerdict();
+                if (k.firstPick()) {
+                    firstPicked++;
+                }
+                same = kernel.mirrored() == 1 && kernel.lastFlowHash() == java.lastFlowHash() && kernel.lastVerdict() == java.lastVerdict()
+                        && kernel.lastMarkedFirst() == k.firstPick();
             }
             if (!same && diffs.size() < 10) {
                 diffs.add(where + " (" + length + " bytes): kernel " + k + " mirrored " + kernel.mirrored() + " hash "
@@ -214,7 +219,7 @@ class DataPlaneParityTest {
         TestData.assumeBpf();
         CpuAffinity.callPinned(0, () -> {
             try (Arena a = Arena.ofConfined();
-                 Pair p = new Pair(setup, rules(), new DeliverySettings.Values(7, 20_000, 50, true))) {
+                 Pair p = new Pair(setup, rules(), new DeliverySettings.Values(7, 20_000, 50, true, 200))) {
                 MemorySegment buf = a.allocate(MAX + 64, 64);
                 BlocksParityTest.Traffic t = new BlocksParityTest.Traffic();
                 BlocksParityTest.replay(capture, BlocksParityTest.Transform.AS_IS, buf, (f, len, time, i) -> t.add(f, len, time));
@@ -241,7 +246,7 @@ class DataPlaneParityTest {
 
     /**
      * 10^5 seeded hostile frames (mutated, truncated, random) through every stage; every stage sees some. The
-     * model's drops are not sampled here (the captures' test samples them).
+     * model's drops are not sampled here (the captures' test samples them); flows' first packets are picked.
      */
     @Test
     void kernelAndJavaTreatHostileFramesAlike() throws Exception {
@@ -249,7 +254,7 @@ class DataPlaneParityTest {
         CpuAffinity.callPinned(0, () -> {
             for (Setup setup : Setup.values()) {
                 try (Arena a = Arena.ofConfined();
-                     Pair p = new Pair(setup, rules(), new DeliverySettings.Values(5, 30_000, 100))) {
+                     Pair p = new Pair(setup, rules(), new DeliverySettings.Values(5, 30_000, 100, false, 1000))) {
                     MemorySegment buf = a.allocate(4096, 64);
                     FrameFuzzer fuzz = new FrameFuzzer(11, 300);
                     java.util.Random rnd = new java.util.Random(7);
@@ -289,10 +294,12 @@ class DataPlaneParityTest {
             Map<Stage, Long> total = new EnumMap<>(Stage.class);
             long delivered = 0;
             long droppedAndDelivered = 0;
+            long firstPicked = 0;
+            long firstCapped = 0;
             for (Path capture : List.of(TestData.capture("attack/synflood-spoofed.pcap"), TestData.capture("benign/lan-trace-2012.pcap"),
                     TestData.capture("attack/portscan-1-10000.pcapng"))) {
                 try (Arena a = Arena.ofConfined();
-                     Pair p = new Pair(Setup.TREE_PER_PACKET, rules(), new DeliverySettings.Values(7, 0, 0, true))) {
+                     Pair p = new Pair(Setup.TREE_PER_PACKET, rules(), new DeliverySettings.Values(7, 0, 0, true, 50))) {
                     MemorySegment buf = a.allocate(MAX + 64, 64);
                     BlocksParityTest.Traffic t = new BlocksParityTest.Traffic();
                     BlocksParityTest.replay(capture, BlocksParityTest.Transform.AS_IS, buf, (f, len, time, i) -> t.add(f, len, time));
@@ -308,6 +315,8 @@ class DataPlaneParityTest {
                     p.byStage.forEach((k, v) -> total.merge(k, v, Long::sum));
                     delivered += p.delivered;
                     droppedAndDelivered += p.droppedAndDelivered;
+                    firstPicked += p.firstPicked;
+                    firstCapped += p.java.deliverCounters()[XskCounter.FIRST_CAPPED.ordinal()];
                 }
             }
             for (Stage s : List.of(Stage.BLOCKS, Stage.FIREWALL, Stage.MODEL, Stage.END)) {
@@ -315,6 +324,8 @@ class DataPlaneParityTest {
             }
             assertThat(delivered).as("mirrored copies compared").isPositive();
             assertThat(droppedAndDelivered).as("copies of the model's drops compared (sampled with the rest)").isPositive();
+            assertThat(firstPicked).as("flows' first packets copied besides the sample, compared").isPositive();
+            assertThat(firstCapped).as("flows' first packets over the pick's rate (the scan, 50/s)").isPositive();
             return null;
         });
     }

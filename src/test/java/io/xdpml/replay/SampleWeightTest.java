@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.agent.config.DetectorsSection;
+import io.xdpml.agent.config.SamplingSection;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.detect.Detection;
@@ -44,14 +45,19 @@ class SampleWeightTest {
 
     /** The same, the model's drops sampled ({@code dropped}) or not, and {@code extra} lines. */
     private AgentConfig config(String model, int every, boolean dropped, String... extra) throws Exception {
-        Path f = dir.resolve("agent-" + every + "-" + dropped + "-" + extra.length + ".yaml");
+        return config(model, every, dropped, SamplingSection.DEFAULT_FIRST_PACKETS, extra);
+    }
+
+    /** The same, with {@code firstPackets} of each flow's first packets a second copied besides the sample. */
+    private AgentConfig config(String model, int every, boolean dropped, long firstPackets, String... extra) throws Exception {
+        Path f = dir.resolve("agent-" + every + "-" + dropped + "-" + firstPackets + "-" + extra.length + ".yaml");
         Files.writeString(f, String.join("\n",
                 "interfaces: [lo]",
                 "blocks: {enabled: true}",
                 "firewall: {enabled: false}",
                 "flows: {max-flows: 65536}",
                 model,
-                "sampling: {every: " + every + ", by: packet, dropped: " + dropped + "}",
+                "sampling: {every: " + every + ", by: packet, dropped: " + dropped + ", first-packets: " + firstPackets + "}",
                 "detectors: {window: 2s, early: 200ms}",
                 "mitigation: {block: 60s, measures: false}",
                 String.join("\n", extra),
@@ -65,7 +71,7 @@ class SampleWeightTest {
      * model's, how many were copied to Java first).
      */
     private record Run(List<Detection> detections, List<String> blocked, long delivered, long droppedByModel, long droppedByBlocks,
-                       long droppedAndDelivered) {
+                       long droppedAndDelivered, long firstPicked) {
         Detection flood() {
             return detected("flood", VICTIM);
         }
@@ -110,6 +116,7 @@ class SampleWeightTest {
         long byModel = 0;
         long byBlocks = 0;
         long droppedAndDelivered = 0;
+        long firstPicked = 0;
         try (CaptureReader r = CaptureReader.open(capture)) {
             while (r.next()) {
                 int length = framer.frame(r);
@@ -118,16 +125,17 @@ class SampleWeightTest {
                 }
                 PacketResult p = twin.packet(framer.frameSegment(), length, r.timestampNanos());
                 delivered += p.delivered() ? 1 : 0;
+                firstPicked += p.delivered() && p.firstPick() ? 1 : 0;
                 if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.MODEL) {
                     byModel++;
-                    droppedAndDelivered += p.delivered() ? 1 : 0;
+                    droppedAndDelivered += p.delivered() && !p.firstPick() ? 1 : 0;
                 } else if (p.action() == PacketResult.XDP_DROP && p.stage() == Stage.BLOCKS) {
                     byBlocks++;
                 }
             }
         }
         twin.finish();
-        return new Run(detections, blocked, delivered, byModel, byBlocks, droppedAndDelivered);
+        return new Run(detections, blocked, delivered, byModel, byBlocks, droppedAndDelivered, firstPicked);
     }
 
     @Test
@@ -198,6 +206,54 @@ class SampleWeightTest {
         // model then reads for the packets of the other direction (8 of 26,299 here)
         assertThat(with.droppedByBlocks() + with.droppedByModel()).as("the packets dropped")
                 .isCloseTo(without.droppedByBlocks() + without.droppedByModel(), org.assertj.core.data.Percentage.withPercentage(0.1));
+    }
+
+    @Test
+    void aScanSampledOneIn100IsSeenWholeThroughItsFlowsFirstPackets() throws Exception {
+        // a SYN scan sends one probe per port: 1 in 100 of them leaves portscan 100 ports of 10,000, under its floor of 20
+        // distinct ports in a 2 s window for most scans; each probe is its flow's first packet, which the agent copies to
+        // Java besides the sample (sampling.first-packets), so portscan sees every port and names the scanner
+        for (var scan : List.of(new String[] {"attack/portscan-1-10000.pcapng", "192.168.1.7"},
+                new String[] {"attack/ndpi-synscan.pcap", "172.16.0.8"})) {
+            Path capture = TestData.capture(scan[0]);
+            Run without = twin(config("model: {enabled: false}", 100, true, 0), capture);
+            Run with = twin(config("model: {enabled: false}", 100), capture);
+            assertThat(without.firstPicked()).isZero();
+            assertThat(without.named()).as(scan[0]).doesNotContain("portscan " + scan[1]);
+            assertThat(with.firstPicked()).as(scan[0]).isGreaterThan(with.delivered() / 2);
+            assertThat(with.named()).as(scan[0]).contains("portscan " + scan[1]);
+            assertThat(with.blocked()).as(scan[0]).contains(scan[1]);
+            assertThat(with.droppedByBlocks()).as("%s: the rest of the scan dropped by blocks", scan[0])
+                    .isGreaterThan(TestData.packetCount(capture) / 2);
+        }
+    }
+
+    @Test
+    void flowsFirstPacketsCountForNothingInTheVolumeDetectors() throws Exception {
+        // the spoofed SYN flood makes every packet a new flow: 1,000 of them a second are copied besides the sample, and
+        // synflood, which counts weighed SYNs, estimates the flood from the sampled ones alone, as without them
+        Path flood = TestData.capture("attack/synflood-spoofed.pcap");
+        Run without = twin(config("model: {enabled: false}", 100, true, 0), flood);
+        Run with = twin(config("model: {enabled: false}", 100), flood);
+        assertThat(with.firstPicked()).as("flows' first packets copied, 1,000/s for 4.2 s").isBetween(3000L, 6000L);
+        assertThat(with.delivered()).isGreaterThan(without.delivered() * 5);
+        assertThat(leadingCount(with.detected("synflood", "10.10.10.10")))
+                .isEqualTo(leadingCount(without.detected("synflood", "10.10.10.10")));
+    }
+
+    @Test
+    void flowsFirstPacketsRaiseNothingOnBenignCapturesThatEveryPacketDoesNot() throws Exception {
+        long picked = 0;
+        for (Path benign : List.of(TestData.capture("benign/lan-trace-2012.pcap"), TestData.capture("benign/ndpi-firefox.pcap"),
+                TestData.capture("benign/ndpi-ftp.pcap"), TestData.capture("benign/ndpi-teams.pcap"), TestData.capture("benign/ndpi-tor.pcap"),
+                TestData.dataDir().resolve("detect/iperf3-tcp.pcap"), TestData.dataDir().resolve("detect/iperf3-udp.pcap"))) {
+            Run all = twin(config("model: {enabled: false}", 1), benign);
+            Run sampled = twin(config("model: {enabled: false}", 100), benign);
+            picked += sampled.firstPicked();
+            assertThat(sampled.named()).as("%s, 1 in 100 and flows' first packets", benign.getFileName()).isSubsetOf(all.named());
+            assertThat(sampled.blocked()).as("%s", benign.getFileName()).isEmpty();
+        }
+        assertThat(picked).as("flows' first packets copied besides the sample").isGreaterThan(1000);
     }
 
     @Test

@@ -82,7 +82,17 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     /** The deliver stage's settings: 1 in N by packet (1 when sampling is by flow: the flow stage chose), the rate cap. */
     public io.xdpml.dataplane.DeliverySettings.Values deliveryValues() {
         int every = sampling.enabled() && sampling.by() == SamplingSection.By.PACKET ? sampling.every() : 1;
-        return new io.xdpml.dataplane.DeliverySettings.Values(every, delivery.rateCap(), 0, samplesDropped());
+        return new io.xdpml.dataplane.DeliverySettings.Values(every, delivery.rateCap(), 0, samplesDropped(), firstPacketsPps());
+    }
+
+    /**
+     * Flows' first packets per second per CPU copied to Java besides the sample (sampling.first-packets):
+     * 0 unless sampling, flows and mirror delivery are on (the flow stage knows a flow's first packet; an
+     * AF_XDP socket would take the packet itself) and sampling does not already send every packet.
+     */
+    public long firstPacketsPps() {
+        boolean everyPacket = sampling.by() == SamplingSection.By.PACKET && sampling.every() == 1;
+        return sampling.enabled() && !everyPacket && flows.enabled() && delivery.to() == Delivery.MIRROR ? sampling.firstPackets() : 0;
     }
 
     /**
@@ -108,7 +118,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         lines.add(firewall.describe());
         lines.add(flows.describe());
         lines.add(model.describe());
-        lines.add(sampling.describe(samplesDropped()));
+        lines.add(sampling.describe(samplesDropped(), firstPacketsPps()));
         lines.add(delivery.describe());
         lines.add(detectors.describe(sampling));
         lines.add(mitigation.describe());

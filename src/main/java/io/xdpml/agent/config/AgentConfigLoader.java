@@ -84,12 +84,13 @@ public final class AgentConfigLoader {
         boolean modelOn = enabled(modelSection);
         ModelSection model = ModelSectionReader.read(modelSection, modelOn, paths);
 
-        SectionReader samplingSection = top.section("sampling", List.of("enabled", "every", "by", "dropped"));
+        SectionReader samplingSection = top.section("sampling", List.of("enabled", "every", "by", "dropped", "first-packets"));
         boolean samplingOn = samplingSection.bool("enabled", true);
         SamplingSection sampling = new SamplingSection(samplingOn,
                 (int) samplingSection.integer("every", 1, Integer.MAX_VALUE, 1),
                 SamplingSection.By.valueOf(samplingSection.choice("by", List.of("packet", "flow"), "packet").toUpperCase(Locale.ROOT)),
-                samplingSection.bool("dropped", true));
+                samplingSection.bool("dropped", true),
+                samplingSection.integer("first-packets", 0, SamplingSection.MAX_FIRST_PACKETS, SamplingSection.DEFAULT_FIRST_PACKETS));
 
         SectionReader deliverySection = top.section("delivery", List.of("to", "queues", "rate-cap"));
         Delivery to = Delivery.valueOf(deliverySection.choice("to", List.of("mirror", "af_xdp"), "mirror").toUpperCase(Locale.ROOT));
@@ -130,6 +131,14 @@ public final class AgentConfigLoader {
             samplingSection.problem("dropped", "the model's drops can be sampled with mirror delivery only (a copy goes to Java"
                     + " and the packet is dropped; an AF_XDP socket would take the packet itself): set dropped: false, or"
                     + " delivery.to: mirror");
+        }
+        if (samplingSection.has("first-packets") && sampling.firstPackets() > 0 && to == Delivery.AF_XDP) {
+            samplingSection.problem("first-packets", "flows' first packets can be copied to Java with mirror delivery only (an"
+                    + " AF_XDP socket would take the packet itself): set first-packets: 0, or delivery.to: mirror");
+        }
+        if (samplingSection.has("first-packets") && sampling.firstPackets() > 0 && !flowsOn) {
+            samplingSection.problem("first-packets", "flows' first packets need flows (the flow stage knows a flow's first packet): "
+                    + off(flowsSection) + "; or set first-packets: 0");
         }
         if (deliverySection.has("queues") && to != Delivery.AF_XDP) {
             deliverySection.problem("queues", "queues are for af_xdp only (mirror delivery has one ring for all queues)");

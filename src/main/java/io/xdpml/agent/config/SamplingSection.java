@@ -11,8 +11,15 @@ import java.util.Objects;
  * @param dropped the packets the model drops are sampled with the rest (a copy to Java, the packet
  *                dropped), so that what Java sees stands for all the traffic; heeded with mirror
  *                delivery only ({@link AgentConfig#samplesDropped()})
+ * @param firstPackets each flow's first packet that the sample did not choose is copied to Java too,
+ *                at most this many per second on each CPU (0: none), so that the scan detectors see
+ *                every probe of a scan that 1 in N thins; such a copy stands for no other packet.
+ *                Heeded with flows and mirror delivery only ({@link AgentConfig#firstPacketsPps()})
  */
-public record SamplingSection(boolean enabled, int every, By by, boolean dropped) {
+public record SamplingSection(boolean enabled, int every, By by, boolean dropped, long firstPackets) {
+    /** The default of {@code sampling.first-packets}: flows' first packets per second per CPU. */
+    public static final long DEFAULT_FIRST_PACKETS = 1000;
+
     public enum By {
         PACKET,
         FLOW;
@@ -27,16 +34,22 @@ public record SamplingSection(boolean enabled, int every, By by, boolean dropped
         if (every < 1) {
             throw new IllegalArgumentException("sampling.every must be at least 1, not " + every);
         }
+        if (firstPackets < 0 || firstPackets > MAX_FIRST_PACKETS) {
+            throw new IllegalArgumentException("sampling.first-packets must be 0 to " + MAX_FIRST_PACKETS + ", not " + firstPackets);
+        }
     }
+
+    /** At most 10^9 per second (the kernel's bucket holds a second of it in nanosecond tokens: no overflow). */
+    public static final long MAX_FIRST_PACKETS = 1_000_000_000L;
 
     /** On, every packet. */
     public static SamplingSection defaults() {
-        return new SamplingSection(true, 1, By.PACKET, true);
+        return new SamplingSection(true, 1, By.PACKET, true, DEFAULT_FIRST_PACKETS);
     }
 
     /** 1 in {@code n}, and on (a sampling asked for is wanted). */
     public SamplingSection withEvery(int n) {
-        return new SamplingSection(true, n, by, dropped);
+        return new SamplingSection(true, n, by, dropped, firstPackets);
     }
 
     /**
@@ -50,12 +63,16 @@ public record SamplingSection(boolean enabled, int every, By by, boolean dropped
         return enabled && by == By.PACKET ? every : 1;
     }
 
-    /** @param dropsToo whether the model's drops are sampled too ({@link AgentConfig#samplesDropped()}) */
-    String describe(boolean dropsToo) {
+    /**
+     * @param dropsToo whether the model's drops are sampled too ({@link AgentConfig#samplesDropped()})
+     * @param firstPps flows' first packets per second per CPU copied too ({@link AgentConfig#firstPacketsPps()})
+     */
+    String describe(boolean dropsToo, long firstPps) {
         if (!enabled) {
             return "sampling: off (no packets to Java)";
         }
         return "sampling: on (" + (every == 1 ? "every " + by.id() : "1 in " + every + " by " + by.id())
-                + (dropsToo ? ", the model's drops too" : "") + ")";
+                + (dropsToo ? ", the model's drops too" : "")
+                + (firstPps > 0 ? "; each flow's first packet too, at most " + firstPps + "/s per CPU" : "") + ")";
     }
 }

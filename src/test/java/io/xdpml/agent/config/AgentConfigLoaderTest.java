@@ -93,7 +93,7 @@ class AgentConfigLoaderTest {
         assertThat(m.minConfidenceFor("attack")).isEqualTo(0.9);
         assertThat(m.minConfidenceFor("benign")).isZero();
 
-        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET, true));
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 100, SamplingSection.By.PACKET, true, SamplingSection.DEFAULT_FIRST_PACKETS));
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.MIRROR, List.of(0), 0));
         assertThat(c.detectors().enabled()).as("the example lists the default detectors").isEqualTo(DetectorsSection.DEFAULT_NAMES);
         assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
@@ -120,7 +120,8 @@ class AgentConfigLoaderTest {
         assertThat(lines.subList(1, lines.size())).extracting(l -> l.strip().substring(0, l.strip().indexOf(':')))
                 .containsExactly("interfaces", "cpumap", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
                         "mitigation", "outputs");
-        assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)", "  sampling: on (1 in 100 by packet, the model's drops too)");
+        assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)",
+                "  sampling: on (1 in 100 by packet, the model's drops too; each flow's first packet too, at most 1000/s per CPU)");
         assertThat(lines.get(7)).startsWith("  model: on (").contains("benign pass, attack drop");
     }
 
@@ -190,7 +191,7 @@ class AgentConfigLoaderTest {
         assertThat(c.firewall().enabled()).isFalse();
         assertThat(c.flows()).isEqualTo(new FlowsSection(false, 65536, Duration.ofSeconds(120), Duration.ZERO));
         assertThat(c.model()).isEqualTo(ModelSection.defaults());
-        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET, true));
+        assertThat(c.sampling()).isEqualTo(new SamplingSection(true, 1, SamplingSection.By.PACKET, true, SamplingSection.DEFAULT_FIRST_PACKETS));
         assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
         assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
         assertThat(io.xdpml.cli.Main.commandLine().getSubcommands().get("run").getCommandSpec().findOption("--detectors").defaultValue())
@@ -585,6 +586,25 @@ class AgentConfigLoaderTest {
                           dropped: true
                         delivery: {to: af_xdp}
                         """, 4, "sampling.dropped: the model's drops can be sampled with mirror delivery only"),
+                broken("flows' first packets with af_xdp delivery", """
+                        interfaces: [eth0]
+                        flows: {}
+                        sampling:
+                          every: 10
+                          first-packets: 500
+                        delivery: {to: af_xdp}
+                        """, 5, "sampling.first-packets: flows' first packets can be copied to Java with mirror delivery only"),
+                broken("flows' first packets without flows", """
+                        interfaces: [eth0]
+                        sampling:
+                          every: 10
+                          first-packets: 500
+                        """, 4, "sampling.first-packets: flows' first packets need flows"),
+                broken("flows' first packets negative", """
+                        interfaces: [eth0]
+                        flows: {}
+                        sampling: {every: 10, first-packets: -5}
+                        """, 3, "sampling.first-packets:"),
                 broken("queues with mirror delivery", """
                         interfaces: [eth0]
                         delivery:
@@ -1025,7 +1045,7 @@ class AgentConfigLoaderTest {
                 .withJsonOutput(Path.of("/tmp/d.jsonl"));
 
         assertThat(o.interfaces()).containsExactly(InterfaceSpec.of("veth0"));
-        assertThat(o.sampling()).isEqualTo(new SamplingSection(true, 7, SamplingSection.By.PACKET, true));
+        assertThat(o.sampling()).isEqualTo(new SamplingSection(true, 7, SamplingSection.By.PACKET, true, SamplingSection.DEFAULT_FIRST_PACKETS));
         assertThat(o.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 1), 0));
         assertThat(o.detectors().enabled()).containsExactly("portscan", "synflood");
         assertThat(o.detectors().window()).isEqualTo(Duration.ofSeconds(5));
@@ -1057,9 +1077,9 @@ class AgentConfigLoaderTest {
 
     @Test
     void aSampledPacketWeighsWhatItsSamplingMakesIt() throws Exception {
-        assertThat(new SamplingSection(true, 100, SamplingSection.By.PACKET, true).weight()).isEqualTo(100);
-        assertThat(new SamplingSection(true, 100, SamplingSection.By.FLOW, true).weight()).as("a flow is seen whole").isEqualTo(1);
-        assertThat(new SamplingSection(false, 100, SamplingSection.By.PACKET, true).weight()).isEqualTo(1);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.PACKET, true, SamplingSection.DEFAULT_FIRST_PACKETS).weight()).isEqualTo(100);
+        assertThat(new SamplingSection(true, 100, SamplingSection.By.FLOW, true, SamplingSection.DEFAULT_FIRST_PACKETS).weight()).as("a flow is seen whole").isEqualTo(1);
+        assertThat(new SamplingSection(false, 100, SamplingSection.By.PACKET, true, SamplingSection.DEFAULT_FIRST_PACKETS).weight()).isEqualTo(1);
         assertThat(SamplingSection.defaults().weight()).isEqualTo(1);
     }
 
@@ -1067,7 +1087,7 @@ class AgentConfigLoaderTest {
     void theModelsDropsAreSampledWhereACopyCanGoToJava() throws Exception {
         AgentConfig example = AgentConfigLoader.load(EXAMPLE);
         assertThat(example.samplesDropped()).as("the example: a model, mirror delivery").isTrue();
-        assertThat(example.deliveryValues()).isEqualTo(new io.xdpml.dataplane.DeliverySettings.Values(100, 0, 0, true));
+        assertThat(example.deliveryValues()).isEqualTo(new io.xdpml.dataplane.DeliverySettings.Values(100, 0, 0, true, 1000));
         assertThat(example.withDeliveryTo(Delivery.AF_XDP).samplesDropped()).as("an AF_XDP socket takes the packet itself").isFalse();
         assertThat(example.withDeliveryTo(Delivery.AF_XDP).deliveryValues().sampleDropped()).isFalse();
 
@@ -1079,7 +1099,7 @@ class AgentConfigLoaderTest {
                 """.formatted(Path.of("models/captures-rf.json").toAbsolutePath())));
         assertThat(off.samplesDropped()).isFalse();
         assertThat(off.deliveryValues().sampleDropped()).isFalse();
-        assertThat(off.describe()).contains("sampling: on (1 in 10 by packet)");
+        assertThat(off.describe()).contains("sampling: on (1 in 10 by packet; each flow's first packet too, at most 1000/s per CPU)");
 
         AgentConfig noModel = AgentConfigLoader.load(write("""
                 interfaces: [eth0]
@@ -1091,6 +1111,36 @@ class AgentConfigLoaderTest {
                 interfaces: [eth0]
                 delivery: {to: af_xdp}
                 """)).samplesDropped()).as("af_xdp by default: not sampled, no error").isFalse();
+    }
+
+    @Test
+    void flowsFirstPacketsGoToJavaWhereTheFlowStageKnowsThemAndSamplingThinsThem() throws Exception {
+        AgentConfig example = AgentConfigLoader.load(EXAMPLE);
+        assertThat(example.sampling().firstPackets()).as("the example's: the default").isEqualTo(SamplingSection.DEFAULT_FIRST_PACKETS);
+        assertThat(example.firstPacketsPps()).isEqualTo(1000);
+        assertThat(example.withDeliveryTo(Delivery.AF_XDP).firstPacketsPps()).as("an AF_XDP socket takes the packet itself").isZero();
+        assertThat(example.withSamplingEvery(1).firstPacketsPps()).as("every packet goes anyway").isZero();
+
+        AgentConfig none = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows: {}
+                sampling: {every: 10, first-packets: 0}
+                """));
+        assertThat(none.firstPacketsPps()).isZero();
+        assertThat(none.deliveryValues().firstPps()).isZero();
+        assertThat(none.describe()).contains("sampling: on (1 in 10 by packet)");
+
+        AgentConfig noFlows = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                sampling: {every: 10}
+                """));
+        assertThat(noFlows.firstPacketsPps()).as("no flows: no first packets, and no error for the default").isZero();
+        AgentConfig byFlow = AgentConfigLoader.load(write("""
+                interfaces: [eth0]
+                flows: {}
+                sampling: {every: 10, by: flow, first-packets: 20}
+                """));
+        assertThat(byFlow.deliveryValues().firstPps()).as("by flow too: the flows not chosen show their first packet").isEqualTo(20);
     }
 
     @Test
