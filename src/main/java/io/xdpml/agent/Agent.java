@@ -543,9 +543,24 @@ public final class Agent implements AutoCloseable {
         return ok;
     }
 
+    /**
+     * The detectors' packet time goes on with the clock, a poll behind (a packet stamped before it may
+     * still be on its way to them): windows that ended are evaluated though no packet came, so that a
+     * short scan on a quiet link is acted on at its window's end, not at the next delivered packet.
+     */
+    private void advance(Detecting d) {
+        long now = members.getFirst().processor().packetClockNanos() - POLL_NANOS;
+        synchronized (this) { // the lock order of the packet callback
+            synchronized (d.set) {
+                d.set.advance(now);
+            }
+        }
+    }
+
     /** Prints detections not reported yet and acts on them: blocks their sources, puts in their measures. */
     private Detecting actOnNew(boolean finish) throws IOException {
         Detecting d = detecting;
+        advance(d);
         List<Detection> fresh = new ArrayList<>();
         d.news.poll(finish, fresh::add);
         long blockSeconds = config.mitigation().block().toSeconds();

@@ -105,9 +105,7 @@ public final class AmplificationDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isUdp()) {
             return;
@@ -138,6 +136,13 @@ public final class AmplificationDetector implements Detector {
     @Override
     public void finish(long endNanos, DetectionSink sink) {
         if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
             close(sink);
         }
     }

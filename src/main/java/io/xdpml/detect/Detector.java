@@ -12,6 +12,13 @@ public interface Detector {
     /** Observes one packet; may report. The observation is valid only during the call. */
     void observe(PacketObservation packet, DetectionSink sink);
 
+    /**
+     * Packet time went on to {@code nowNanos} without a packet (the agent's clock on a quiet link):
+     * a window that ended before it is evaluated, as the next packet would have it. Detectors
+     * without windows ignore it.
+     */
+    default void advance(long nowNanos, DetectionSink sink) {}
+
     /** The input ended (at time {@code endNanos}, the last packet's): evaluate the open windows. */
     void finish(long endNanos, DetectionSink sink);
 

@@ -69,6 +69,17 @@ public final class DetectorSet {
         }
     }
 
+    /**
+     * Packet time went on to {@code nowNanos} with no packet: windows that ended before it are
+     * evaluated ({@link Detector#advance}), so that a short scan on a quiet link is reported at its
+     * window's end rather than at the next packet, which may come much later.
+     */
+    public void advance(long nowNanos) {
+        for (Detector d : each) {
+            d.advance(nowNanos, sink);
+        }
+    }
+
     /** Ends the input: detectors evaluate their open windows. */
     public void finish() {
         for (Detector d : detectors) {

@@ -88,9 +88,7 @@ public final class DnsTunnelDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isUdp() || p.destinationPort() != config.port() || p.payloadLength() == 0) {
             return;
@@ -136,6 +134,13 @@ public final class DnsTunnelDetector implements Detector {
     /** Messages to the DNS port that were not well-formed queries (all windows). */
     public long malformed() {
         return malformed;
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
     }
 
     private void close(DetectionSink sink) {

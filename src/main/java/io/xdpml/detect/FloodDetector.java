@@ -161,9 +161,7 @@ public final class FloodDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isIp()) {
             return;
@@ -255,6 +253,13 @@ public final class FloodDetector implements Detector {
         return "payload in " + Detections.count(d.withPayload) + " of " + seen + ": entropy "
                 + String.format(java.util.Locale.ROOT, "%.2f", mean) + " bits/byte on average (first "
                 + PayloadEntropy.DEFAULT_PREFIX + " bytes), " + Detections.count(d.constantPayload) + " one byte repeated";
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
     }
 
     private void close(DetectionSink sink) {

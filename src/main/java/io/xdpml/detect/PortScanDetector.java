@@ -94,9 +94,7 @@ public final class PortScanDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isTcp()) {
             return;
@@ -185,6 +183,13 @@ public final class PortScanDetector implements Detector {
                 || s.ack.ports >= config.minDistinctPorts();
         if (floors && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
             s.look.reportedEarly();
+        }
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
         }
     }
 

@@ -99,9 +99,7 @@ public final class SweepDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isIp()) {
             return;
@@ -178,6 +176,13 @@ public final class SweepDetector implements Detector {
     /** Sources not tracked because the table was full (all windows so far). */
     public long untracked() {
         return untracked;
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
     }
 
     private void close(DetectionSink sink) {

@@ -151,9 +151,7 @@ public final class SynFloodDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (!p.isTcp()) {
             return;
@@ -228,6 +226,13 @@ public final class SynFloodDetector implements Detector {
 
     private static long spanAtLeastOneSecond(long first, long last) {
         return Math.max(last - first, 1_000_000_000L);
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
     }
 
     private void close(DetectionSink sink) {

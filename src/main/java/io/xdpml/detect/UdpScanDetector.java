@@ -86,9 +86,7 @@ public final class UdpScanDetector implements Detector {
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
-        if (window.endsBefore(t)) {
-            close(sink);
-        }
+        advance(t, sink);
         window.enter(t);
         if (p.isUdp()) {
             Source to = sources.get(p.destinationKey());
@@ -133,6 +131,13 @@ public final class UdpScanDetector implements Detector {
     /** Sources not tracked because the table was full (all windows so far). */
     public long untracked() {
         return untracked;
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
     }
 
     private void close(DetectionSink sink) {

@@ -208,6 +208,11 @@ public final class MlPacketProcessor implements AutoCloseable {
         }
     }
 
+    /** The clock of the packets' timestamps ({@link PacketView#timestampNanos()}) now. */
+    public long packetClockNanos() {
+        return clockBase + System.nanoTime();
+    }
+
     /** Counts so far (exact after {@link #stop()}). */
     public ProcessorStats stats() {
         long processed = 0, filtered = 0, limited = 0, flagged = 0, errors = 0, received = 0;

@@ -142,6 +142,7 @@ public final class AgentTwin {
             lastPoll = poll;
             share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced());
             events.polling(second);
+            detectors.advance(poll - Agent.POLL_NANOS); // the agent's clock goes on without packets (Agent.advance)
             actOnNew(poll);
         }
         PacketResult res = plane.packet(frame, length, t);

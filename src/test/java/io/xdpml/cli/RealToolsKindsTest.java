@@ -126,6 +126,76 @@ class RealToolsKindsTest {
     }
 
     /**
+     * Scans, live, through the agent sampling 1 in 100 by packet as it ships: an nmap SYN scan of
+     * 1,000 ports and an nmap UDP scan of 500 send one probe per port, so 1 in 100 of them would
+     * leave portscan and udpscan 10 and 5 ports, under their floors. Each probe is its flow's first
+     * packet, which the agent copies to Java besides the sample (sampling.first-packets, weighing
+     * nothing in the volume detectors): both scanners are named and blocked, and their second scans
+     * get (nearly) nothing through; a slow benign ping (hping3, 5 a second) from another source is
+     * never blocked. (The same without the first packets, in the agent's twin: SampleWeightTest.)
+     */
+    @Test
+    void scansSampledOneIn100AreSeenWholeThroughTheirFlowsFirstPackets() throws Exception {
+        TestData.assumeBpf();
+        RealTools.requireTools("hping3", "nmap");
+        String victimAddress = "10.71.0.2";
+        String pinger = "10.71.0.3";
+        String synScanner = "10.71.0.4";
+        String udpScanner = "10.71.0.5";
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-firsts-" + ProcessHandle.current().pid());
+        Path dir = Files.createTempDirectory("xdpml-firsts");
+        try (NetworkNamespace victim = NetworkNamespace.create("xdpml-fvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-fout");
+             AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
+            RealTools.link(victim, "rfv1", victimAddress, outside, "rfv0", List.of(pinger, synScanner, udpScanner));
+            List<String> args = new java.util.ArrayList<>(List.of(configured(dir,
+                    "interfaces: [rfv1]",
+                    "flows: {max-flows: 65536}",
+                    "sampling: {every: 100}",
+                    "detectors: {window: 2s, set: {portscan.minDistinctPorts: 20}}",
+                    "mitigation: {block: 60s}")));
+            // the scans take 14-15 s (a blocked scan waits for answers): the agent outlives them
+            args.addAll(List.of("--duration", "24", "--pin-dir", pins.toString(), "--quiet-status"));
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            CompletableFuture<Integer> run = RealTools.startAgent(victim, "rfv1", out, err, args.toArray(String[]::new));
+            RealTools.VictimTap tap = new RealTools.VictimTap(victim, "rfv1", null);
+            Process ping = RealTools.start(outside, dir.resolve("hping3-ping.txt"), "timeout", "-s", "INT", "20", "hping3", "-q",
+                    "--icmp", "-i", "u200000", "-a", pinger, victimAddress);
+            Thread.sleep(1000);
+            String[] synScan = {"nmap", "-n", "-Pn", "-sS", "-p", "1-1000", "--max-retries", "0", "-T5", "-S", synScanner, "-e", "rfv0",
+                    victimAddress};
+            String[] udpScan = {"nmap", "-n", "-Pn", "-sU", "-p", "1-500", "--max-retries", "0", "-T5", "-S", udpScanner, "-e", "rfv0",
+                    victimAddress};
+            RealTools.runToEnd(outside, dir.resolve("nmap-s1.txt"), synScan);
+            RealTools.runToEnd(outside, dir.resolve("nmap-u1.txt"), udpScan);
+            Thread.sleep(2500);
+            long second = System.nanoTime();
+            RealTools.runToEnd(outside, dir.resolve("nmap-s2.txt"), synScan);
+            RealTools.runToEnd(outside, dir.resolve("nmap-u2.txt"), udpScan);
+            long secondEnd = System.nanoTime();
+            assertThat(ping.waitFor(30, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
+            assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
+            tap.stop();
+            String text = out.toString();
+            Files.writeString(Path.of("target", "real-tools-firsts-run.txt"), text);
+            for (String scanner : List.of(synScanner, udpScanner)) {
+                System.out.printf("sampled 1 in 100 with flows' first packets: at the victim from %s: %d probes in its first scan, %d in"
+                        + " its second%n", scanner, tap.from(scanner, 0, second), tap.from(scanner, second, secondEnd + 500_000_000L));
+            }
+            assertThat(text).as(text).containsPattern("DETECTED .*portscan +" + Pattern.quote(synScanner))
+                    .containsPattern("DETECTED .*udpscan +" + Pattern.quote(udpScanner))
+                    .contains("BLOCKED " + synScanner).contains("BLOCKED " + udpScanner).doesNotContain("BLOCKED " + pinger);
+            assertThat(tap.from(synScanner, 0, second)).as("the first SYN scan's probes at the victim").isGreaterThanOrEqualTo(100);
+            assertThat(tap.from(udpScanner, 0, second)).as("the first UDP scan's probes at the victim").isGreaterThanOrEqualTo(50);
+            assertThat(tap.from(synScanner, second, secondEnd + 500_000_000L)).as("the second SYN scan's").isLessThanOrEqualTo(5);
+            assertThat(tap.from(udpScanner, second, secondEnd + 500_000_000L)).as("the second UDP scan's").isLessThanOrEqualTo(5);
+            assertThat(tap.from(pinger, 0, Long.MAX_VALUE)).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(50);
+        } finally {
+            RealTools.keepOutputs(dir, "real-tools-firsts");
+        }
+    }
+
+    /**
      * One flood, live: a victim namespace running {@code xdpml run} with {@code agentArgs} (given
      * the temporary directory and the interface), and an outside namespace holding a slow benign
      * ping (hping3, 5 a second for 9 s) and, a second later, an hping3 flood of {@code floodArgs}
