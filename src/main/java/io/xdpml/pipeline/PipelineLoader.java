@@ -190,7 +190,7 @@ public final class PipelineLoader {
             if (name.startsWith("parse-entropy")) {
                 obj.setConstant("cfg_entropy_prefix", name.equals("parse-entropy32") ? 32 : io.xdpml.packet.PayloadEntropy.MAX_PREFIX);
             }
-            if (name.startsWith("flow-new")) {
+            if (name.startsWith("flow-new") || name.startsWith("all-new-flows")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
             int flowCut = FLOW_CUTS.indexOf(name) + 1;
@@ -236,7 +236,8 @@ public final class PipelineLoader {
                 blockFew(obj);
             }
             if (setup.sampleN() > 0) {
-                DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0, name.endsWith("-drops-sampled")),
+                DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0, name.endsWith("-drops-sampled"),
+                                name.endsWith("-first") ? Pipelines.BENCH_FIRST_PPS : 0),
                         new ConfigWord(obj.map("xdpml_fw_gen"), obj.map("xdpml_fw_sync")));
             }
             if (p.stages() != null && p.stages().delivers() && p.stages().mirror()) {

@@ -92,6 +92,8 @@ public final class Pipelines {
     /** Sampling of the {@code sample} pipeline, and of {@code all*}: 1-in-N by packet to the mirror ring. */
     public static final int BENCH_SAMPLE_N = 1000;
     public static final int BENCH_ALL_SAMPLE_N = 100;
+    /** all-new-flows-first's flows' first packets per second (sampling.first-packets' default). */
+    static final long BENCH_FIRST_PPS = 1000;
     /** Probation slots of the benchmarks with admission at the second packet (the agent's default). */
     public static final int BENCH_PROBATION_SLOTS = 16_384;
 
@@ -220,6 +222,11 @@ public final class Pipelines {
                 new BenchModel("dt", false), allSetup));
         add(new Pipeline("all-model-drops-sampled", all, "benchmark: all-model-drops, the model's drops sampled 1-in-"
                 + BENCH_ALL_SAMPLE_N + " to the mirror ring (sampling.dropped)", new BenchModel("dt", false), allSetup));
+        // a spoofed flood through all: every packet a new flow; its first packet copied besides the sample, or not
+        add(new Pipeline("all-new-flows", all, "benchmark: all, a new flow every packet (flows' first packets not copied:"
+                + " sampling.first-packets 0)", new BenchModel("dt", false), allSetup));
+        add(new Pipeline("all-new-flows-first", all, "benchmark: all-new-flows, flows' first packets copied besides the sample at"
+                + " most " + BENCH_FIRST_PPS + "/s (sampling.first-packets: nearly all over the rate)", new BenchModel("dt", false), allSetup));
         add(new Pipeline("all-no-model", all.withModel(false).withFlow(true), "benchmark: all but the model (blocks, firewall, flow,"
                 + " 1-in-" + BENCH_ALL_SAMPLE_N + " to the mirror ring)", null, allSetup));
         add(new Pipeline("all-no-firewall", all.withFirewall(false), "benchmark: all but the firewall (blocks, flow,"
