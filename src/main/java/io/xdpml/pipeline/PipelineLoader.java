@@ -83,6 +83,11 @@ public final class PipelineLoader {
                 long[] xc = object.map("xdpml_xsk_counters").sumPerCpuLongs(0);
                 parts.add("sampled " + xc[XskCounter.SAMPLED.ordinal()] + ", mirrored " + xc[XskCounter.MIRRORED.ordinal()]
                         + ", lost " + xc[XskCounter.MIRROR_LOST.ordinal()]);
+                long firsts = xc[XskCounter.FIRST_PICKED.ordinal()] + xc[XskCounter.FIRST_CAPPED.ordinal()] + xc[XskCounter.FIRST_LOST.ordinal()];
+                if (firsts > 0) {
+                    parts.add("flows' first packets copied " + xc[XskCounter.FIRST_PICKED.ordinal()] + ", over their rate "
+                            + xc[XskCounter.FIRST_CAPPED.ordinal()] + ", lost " + xc[XskCounter.FIRST_LOST.ordinal()]);
+                }
             }
             if (classifier != null && pipeline.stages().model()) {
                 var st = classifier.stats();

@@ -326,6 +326,31 @@ class StageCostTest {
     }
 
     /**
+     * A spoofed flood through every stage (a new flow every packet): {@code all-new-flows} copies none
+     * of the flows' first packets, {@code all-new-flows-first} copies them besides the sample while
+     * its bucket of 1,000 a second allows (a second's worth at once, then the refill), and counts the
+     * rest as over the rate; the sample is the same 1 in 100.
+     */
+    @Test
+    void flowsFirstPacketsAreCopiedUpToTheirRate() throws Exception {
+        var r = io.xdpml.cli.CliHarness.run("bench", "stages", "--program", "all-new-flows,all-new-flows-first", "--repeat", "20000",
+                "--runs", "1", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.get("all-new-flows").get("met").asText()).contains("sampled 400, mirrored 400, lost 0")
+                .doesNotContain("first packets");
+        String met = json.get("all-new-flows-first").get("met").asText();
+        assertThat(met).contains("sampled 400, mirrored 400, lost 0");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("flows' first packets copied (\\d+), over their rate (\\d+), lost 0")
+                .matcher(met);
+        assertThat(m.find()).as(met).isTrue();
+        long copied = Long.parseLong(m.group(1));
+        // the bucket's first second at once (in each of the bench's runs), then 1,000 a second: most are over the rate
+        assertThat(copied).as(met).isGreaterThanOrEqualTo(1000L).isLessThan(10_000L);
+        assertThat(copied + Long.parseLong(m.group(2))).as("every first packet not sampled: %s", met).isEqualTo(40_000 - 400);
+    }
+
+    /**
      * Every stage on loads: the program is two verifier units (entry: parse, blocks, firewall; the
      * rest, by one tail call: flow, model, sample, deliver), each well within the verifier's budget
      * of 1,000,000 instructions checked; together in one unit they were over it.
