@@ -91,7 +91,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
      * AF_XDP socket would take the packet itself) and sampling does not already send every packet.
      */
     public long firstPacketsPps() {
-        boolean everyPacket = sampling.by() == SamplingSection.By.PACKET && sampling.every() == 1;
+        boolean everyPacket = sampling.every() == 1; // by packet, or every flow chosen
         return sampling.enabled() && !everyPacket && flows.enabled() && delivery.to() == Delivery.MIRROR ? sampling.firstPackets() : 0;
     }
 
