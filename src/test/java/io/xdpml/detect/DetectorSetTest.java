@@ -1,0 +1,61 @@
+package io.xdpml.detect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.packet.FrameBuilder;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@link DetectorSet} hands its detectors besides each packet: packets of weight 0 (a flow's
+ * first packet the agent copies besides its sample) go to the detectors that count distinct ports
+ * and hosts alone, and packet time can go on without a packet ({@link DetectorSet#advance}).
+ */
+class DetectorSetTest {
+    private final ObservationBuilder builder = new ObservationBuilder(false);
+
+    private void send(DetectorSet set, long timeNanos, byte[] frame, int weight) {
+        set.observe(builder.observe(MemorySegment.ofArray(frame), 0, frame.length, timeNanos, weight));
+    }
+
+    private static byte[] syn(String src, String dst, int sport, int dport) {
+        return new FrameBuilder().ethernet().ipv4(src, dst).tcp(sport, dport, PacketObservation.TCP_SYN).build();
+    }
+
+    @Test
+    void packetsOfWeightZeroReachTheScanDetectorsAlone() {
+        // a SYN scan of 1,000 ports and a spoofed SYN flood of 20,000 SYNs in 2 s, every packet of weight 0
+        DetectorSet set = new DetectorSet(Detectors.create("portscan,synflood,volumetric,flood"));
+        long t = 1_000_000_000L;
+        for (int port = 1; port <= 1000; port++) {
+            send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), 0);
+        }
+        for (int i = 0; i < 20_000; i++) {
+            send(set, t + i * 100_000L, syn("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), "192.0.2.80", 1024 + i % 50000, 443), 0);
+        }
+        set.finish();
+        assertThat(set.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("portscan 198.51.100.9");
+
+        // the same flood weighing 1: synflood reports it
+        DetectorSet weighed = new DetectorSet(Detectors.create("portscan,synflood,volumetric,flood"));
+        for (int i = 0; i < 20_000; i++) {
+            send(weighed, t + i * 100_000L, syn("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), "192.0.2.80", 1024 + i % 50000, 443), 1);
+        }
+        weighed.finish();
+        assertThat(weighed.detections()).extracting(d -> d.detector() + " " + d.subject()).contains("synflood 192.0.2.80");
+    }
+
+    @Test
+    void aWindowClosesWhenPacketTimeGoesOnWithoutAPacket() {
+        // a scan of 150 ports in 15 ms, then nothing: its window (10 s by default) ends with no packet after it
+        DetectorSet set = new DetectorSet(Detectors.create("portscan"));
+        long t = 1_000_000_000L;
+        for (int port = 1; port <= 150; port++) {
+            send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), 1);
+        }
+        set.advance(t + 500_000_000L); // within the 10 s window
+        assertThat(set.detections()).isEmpty();
+        set.advance(t + 10_500_000_000L);
+        assertThat(set.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("portscan 198.51.100.9");
+    }
+}
