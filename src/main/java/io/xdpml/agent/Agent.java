@@ -107,7 +107,8 @@ public final class Agent implements AutoCloseable {
         for (Member m : members) {
             io.xdpml.kernel.BpfObject o = m.processor().program().object();
             m.share().update(o.map("xdpml_xsk_counters").sumPerCpuLongs(0),
-                    io.xdpml.dataplane.PipelineCounters.of(o.map("xdpml_pipeline_stats").sumPerCpuLongs(0)).toJavaForced());
+                    io.xdpml.dataplane.PipelineCounters.of(o.map("xdpml_pipeline_stats").sumPerCpuLongs(0)).toJavaForced(),
+                    m.processor().socketsLost());
         }
     }
 

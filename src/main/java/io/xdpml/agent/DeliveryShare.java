@@ -5,8 +5,10 @@ import io.xdpml.xsk.XskCounter;
 /**
  * The share of the packets the XDP program chose for Java that reached it, from the program's own
  * counters, so that a delivered packet's weight ({@link io.xdpml.detect.PacketObservation#weight()})
- * also stands for the chosen packets held back on the way: over the rate cap ({@code capped}) or
- * finding the mirror ring full ({@code ring_full}). Under a flood both hold back most of what is
+ * also stands for the chosen packets held back on the way: over the rate cap ({@code capped}),
+ * finding the mirror ring full ({@code ring_full}), or redirected to an AF_XDP socket whose ring
+ * was full or had no free frame (the sockets' own statistics, {@code XDP_STATISTICS}: the kernel
+ * drops those after the program's counters saw them redirected). Under a flood both hold back most of what is
  * chosen, and unscaled, a flood above the cap would read as the cap's rate, under every floor.
  *
  * <p>The agent updates it from the kernel's counters every {@link Agent#POLL_NANOS} (its twin every
@@ -26,10 +28,12 @@ public final class DeliveryShare {
     /**
      * @param deliver      the sample and deliver stages' counters ({@link XskCounter}), summed over CPUs
      * @param toJavaForced the packets the model sent to Java (the pipeline counters' {@code to_java_forced})
+     * @param socketsLost  the AF_XDP sockets' frames dropped by the kernel (rx_dropped + rx_ring_full, summed over
+     *                     sockets; 0 with mirror delivery)
      */
-    public void update(long[] deliver, long toJavaForced) {
+    public void update(long[] deliver, long toJavaForced, long socketsLost) {
         long c = deliver[XskCounter.SAMPLED.ordinal()] + toJavaForced;
-        long h = deliver[XskCounter.CAPPED.ordinal()] + deliver[XskCounter.MIRROR_LOST.ordinal()];
+        long h = deliver[XskCounter.CAPPED.ordinal()] + deliver[XskCounter.MIRROR_LOST.ordinal()] + socketsLost;
         long dc = c - chosen;
         long dh = h - heldBack;
         chosen = c;

@@ -213,6 +213,22 @@ public final class MlPacketProcessor implements AutoCloseable {
         return clockBase + System.nanoTime();
     }
 
+    /**
+     * AF_XDP: the frames the kernel dropped on the way to the sockets (no free frame in the fill ring,
+     * the RX ring full), summed over sockets ({@code XDP_STATISTICS}); 0 with mirror delivery.
+     */
+    public long socketsLost() {
+        if (receiver == null) {
+            return 0;
+        }
+        long lost = 0;
+        for (XskSocket s : receiver.sockets()) {
+            XskStatistics st = s.statistics();
+            lost += st.rxDropped() + st.rxRingFull();
+        }
+        return lost;
+    }
+
     /** Counts so far (exact after {@link #stop()}). */
     public ProcessorStats stats() {
         long processed = 0, filtered = 0, limited = 0, flagged = 0, errors = 0, received = 0;
@@ -233,11 +249,7 @@ public final class MlPacketProcessor implements AutoCloseable {
             lost = k.getOrDefault(XskCounter.MIRROR_LOST, 0L) + k.getOrDefault(XskCounter.FIRST_LOST, 0L);
         } else {
             received = receiver.received();
-            lost = 0;
-            for (XskSocket s : receiver.sockets()) {
-                XskStatistics st = s.statistics();
-                lost += st.rxDropped() + st.rxRingFull();
-            }
+            lost = socketsLost();
         }
         // seen by XDP: what reached the sample stage plus what the blocks stage dropped before it
         return new ProcessorStats(k.getOrDefault(XskCounter.SEEN, 0L) + k.getOrDefault(XskCounter.BLOCKED, 0L), received, processed, filtered, limited, flagged, captured.get(),

@@ -140,7 +140,7 @@ public final class AgentTwin {
         long poll = t0 + (t - t0) / Agent.POLL_NANOS * Agent.POLL_NANOS;
         if (poll > lastPoll) { // the agent's loop between its seconds: what the detectors reported since is acted on
             lastPoll = poll;
-            share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced());
+            share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
             events.polling(second);
             detectors.advance(poll - Agent.POLL_NANOS); // the agent's clock goes on without packets (Agent.advance)
             actOnNew(poll);
@@ -168,7 +168,7 @@ public final class AgentTwin {
         events.secondEnding(s);
         long block = config.mitigation().block().toNanos();
         lastPoll = now;
-        share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced());
+        share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
         actOnNew(now);
         // detections still going on: their measures renewed, their sources blocked again once the block expired
         long since = now - 2 * config.detectors().window().toNanos() - SECOND;
