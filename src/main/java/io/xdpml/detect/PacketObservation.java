@@ -131,6 +131,17 @@ public final class PacketObservation {
         return summary.has(ParseFlags.UDP) && protocol == 17;
     }
 
+    /**
+     * A UDP datagram from a well-known port (below 1024) to a port at or above it: a service's answer
+     * to a client (DNS, NTP, QUIC on 443), never a scan's probe. Where only one direction is seen (the
+     * agent sees what arrives) the client's request is not, and a resolver answering a host's many
+     * lookups would otherwise read as a vertical UDP scan of the host's ephemeral ports. (A scan sent
+     * from port 53 to ports at or above 1024 is not counted as one either.)
+     */
+    public boolean isServiceAnswer() {
+        return isUdp() && sourcePort < 1024 && destinationPort >= 1024;
+    }
+
     public int sourcePort() {
         return sourcePort;
     }

@@ -154,8 +154,8 @@ public final class SlowScanDetector implements Detector {
             answer(p.destinationKey());
             heard.add(Addresses.pair(Addresses.pair(p.destinationKey(), p.sourceKey()), p.sourcePort()));
             long k = Addresses.pair(Addresses.pair(p.sourceKey(), p.destinationKey()), p.destinationPort());
-            if (heard.contains(k) || heardBefore.contains(k)) {
-                return; // a server's (or peer's) answer to what it heard: no probe
+            if (heard.contains(k) || heardBefore.contains(k) || p.isServiceAnswer()) {
+                return; // a server's (or peer's) answer to what it heard, or to a request one-way traffic does not show: no probe
             }
             protocol = 17;
             port = p.destinationPort();

@@ -93,6 +93,9 @@ public final class UdpScanDetector implements Detector {
             if (to != null) {
                 to.replies++;
             }
+            if (p.isServiceAnswer()) {
+                return; // an answer to a client, whose request one-way traffic may not show: no probe
+            }
             long src = p.sourceKey();
             Source s = sources.get(src);
             if (s == null) {

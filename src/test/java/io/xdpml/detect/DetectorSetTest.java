@@ -46,6 +46,32 @@ class DetectorSetTest {
     }
 
     @Test
+    void aResolverAnsweringManyLookupsIsNoScanWhereOnlyItsAnswersAreSeen() {
+        // what the agent sees of a host's 400 DNS lookups in 2 s (its own queries leave, unseen): 400 answers from 8.8.8.8:53,
+        // each to another ephemeral port and each its flow's first packet; then a slow trickle of them for 20 minutes
+        DetectorSet set = new DetectorSet(Detectors.create("portscan,udpscan,sweep,slowscan"));
+        long t = 1_000_000_000L;
+        java.util.Random r = new java.util.Random(1);
+        for (int i = 0; i < 400; i++) {
+            send(set, t + i * 5_000_000L, new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(53, 32768 + r.nextInt(28000)).build(), 0);
+        }
+        for (int i = 0; i < 1200; i++) {
+            send(set, t + 3_000_000_000L + i * 1_000_000_000L,
+                    new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(53, 32768 + r.nextInt(28000)).build(), 0);
+        }
+        set.finish();
+        assertThat(set.detections()).isEmpty();
+
+        // the same datagrams from an ephemeral port to the host's low ports are a vertical UDP scan
+        DetectorSet scan = new DetectorSet(Detectors.create("udpscan"));
+        for (int i = 0; i < 400; i++) {
+            send(scan, t + i * 5_000_000L, new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(40000, 1 + i).build(), 0);
+        }
+        scan.finish();
+        assertThat(scan.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("udpscan 8.8.8.8");
+    }
+
+    @Test
     void aWindowClosesWhenPacketTimeGoesOnWithoutAPacket() {
         // a scan of 150 ports in 15 ms, then nothing: its window (10 s by default) ends with no packet after it
         DetectorSet set = new DetectorSet(Detectors.create("portscan"));
