@@ -22,6 +22,23 @@ class DetectorSetTest {
         return new FrameBuilder().ethernet().ipv4(src, dst).tcp(sport, dport, PacketObservation.TCP_SYN).build();
     }
 
+    private static byte[] udp(String src, String dst, int sport, int dport) {
+        return new FrameBuilder().ethernet().ipv4(src, dst).udp(sport, dport).build();
+    }
+
+    /** A spoofed SYN flood: 20,000 SYNs to 192.0.2.80:443 in 2 s from {@code t}, each from its own source, of {@code weight}. */
+    private void spoofedFlood(DetectorSet set, long t, int weight) {
+        for (int i = 0; i < 20_000; i++) {
+            send(set, t + i * 100_000L, syn("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), "192.0.2.80", 1024 + i % 50000, 443),
+                    weight);
+        }
+    }
+
+    private static java.util.List<String> named(DetectorSet set) {
+        set.finish();
+        return set.detections().stream().map(d -> d.detector() + " " + d.subject()).toList();
+    }
+
     @Test
     void packetsOfWeightZeroReachTheScanDetectorsAlone() {
         // a SYN scan of 1,000 ports and a spoofed SYN flood of 20,000 SYNs in 2 s, every packet of weight 0
@@ -30,19 +47,13 @@ class DetectorSetTest {
         for (int port = 1; port <= 1000; port++) {
             send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), 0);
         }
-        for (int i = 0; i < 20_000; i++) {
-            send(set, t + i * 100_000L, syn("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), "192.0.2.80", 1024 + i % 50000, 443), 0);
-        }
-        set.finish();
-        assertThat(set.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("portscan 198.51.100.9");
+        spoofedFlood(set, t, 0);
+        assertThat(named(set)).containsExactly("portscan 198.51.100.9");
 
         // the same flood weighing 1: synflood reports it
         DetectorSet weighed = new DetectorSet(Detectors.create("portscan,synflood,volumetric,flood"));
-        for (int i = 0; i < 20_000; i++) {
-            send(weighed, t + i * 100_000L, syn("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), "192.0.2.80", 1024 + i % 50000, 443), 1);
-        }
-        weighed.finish();
-        assertThat(weighed.detections()).extracting(d -> d.detector() + " " + d.subject()).contains("synflood 192.0.2.80");
+        spoofedFlood(weighed, t, 1);
+        assertThat(named(weighed)).contains("synflood 192.0.2.80");
     }
 
     @Test
@@ -53,22 +64,19 @@ class DetectorSetTest {
         long t = 1_000_000_000L;
         java.util.Random r = new java.util.Random(1);
         for (int i = 0; i < 400; i++) {
-            send(set, t + i * 5_000_000L, new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(53, 32768 + r.nextInt(28000)).build(), 0);
+            send(set, t + i * 5_000_000L, udp("8.8.8.8", "192.0.2.10", 53, 32768 + r.nextInt(28000)), 0);
         }
         for (int i = 0; i < 1200; i++) {
-            send(set, t + 3_000_000_000L + i * 1_000_000_000L,
-                    new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(53, 32768 + r.nextInt(28000)).build(), 0);
+            send(set, t + 3_000_000_000L + i * 1_000_000_000L, udp("8.8.8.8", "192.0.2.10", 53, 32768 + r.nextInt(28000)), 0);
         }
-        set.finish();
-        assertThat(set.detections()).isEmpty();
+        assertThat(named(set)).isEmpty();
 
         // the same datagrams from an ephemeral port to the host's low ports are a vertical UDP scan
         DetectorSet scan = new DetectorSet(Detectors.create("udpscan"));
         for (int i = 0; i < 400; i++) {
-            send(scan, t + i * 5_000_000L, new FrameBuilder().ethernet().ipv4("8.8.8.8", "192.0.2.10").udp(40000, 1 + i).build(), 0);
+            send(scan, t + i * 5_000_000L, udp("8.8.8.8", "192.0.2.10", 40000, 1 + i), 0);
         }
-        scan.finish();
-        assertThat(scan.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("udpscan 8.8.8.8");
+        assertThat(named(scan)).containsExactly("udpscan 8.8.8.8");
     }
 
     @Test
