@@ -120,7 +120,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         lines.add(model.describe());
         lines.add(sampling.describe(samplesDropped(), firstPacketsPps()));
         lines.add(delivery.describe());
-        lines.add(detectors.describe(sampling));
+        lines.add(detectors.describe(sampling, firstPacketsPps()));
         lines.add(mitigation.describe());
         lines.add(outputs.describe());
         return lines;

@@ -135,17 +135,20 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
         return new DetectorsSection(enabled, window, early, all);
     }
 
-    String describe(SamplingSection sampling) {
+    /** @param firstPps flows' first packets per second per CPU copied besides the sample ({@link AgentConfig#firstPacketsPps()}) */
+    String describe(SamplingSection sampling, long firstPps) {
         if (enabled.isEmpty()) {
             return "detectors: none";
         }
         int n = sampling.weight();
+        List<String> distinct = enabled.stream().filter(Detectors.DISTINCT::contains).toList();
         return "detectors: " + String.join(", ", enabled) + " (window " + Durations.format(window)
                 + (early.isZero() ? ", reports at the window's end" : ", early reports after " + Durations.format(early))
                 + (enabled.contains(FloodDetector.NAME) && settings.stream().noneMatch(x -> x.startsWith(FloodDetector.NAME + ".protocols"))
                         ? ", flood counts ICMP alone" : "")
                 + (n > 1 && enabled.stream().anyMatch(Detectors.WEIGHING::contains) ? ", a sampled packet counts " + n + " in "
                         + String.join(", ", enabled.stream().filter(Detectors.WEIGHING::contains).toList()) : "")
+                + (firstPps > 0 && !distinct.isEmpty() ? ", flows' first packets go to " + String.join(", ", distinct) + " alone" : "")
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
     }
 }
