@@ -185,7 +185,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
                 return leave(PacketResult.XDP_REDIRECT, Stage.DELIVER, 0);
             }
             if (!chosen && stages.sample() != Stages.Sampling.NONE && stages.mirror() && eligible && first && delivery.firstPps() != 0) {
-                pickFirst(frame, length, now); // its flow's first packet, for the scan detectors
+                pickFirst(frame, length, now, p); // its flow's first packet, for the scan detectors
             }
         }
         if (droppedClass >= 0) {
@@ -201,7 +201,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
             deliverCounters[XskCounter.CAPPED.ordinal()]++;
             return false;
         }
-        lastFlowHash = p != null ? FlowHash.metadata(p.key()) : meta.compute(frame, 0, length).flowHash();
+        lastFlowHash = metadataHash(frame, length, p);
         if (stages.mirror()) {
             deliverCounters[XskCounter.MIRRORED.ordinal()]++;
             result.delivered = true;
@@ -212,15 +212,20 @@ public final class JavaDataPlane implements DataPlaneEngine {
     }
 
     /** The new-flow pick (deliver.h, xdpml_first_pick): copied while this CPU's bucket allows. */
-    private void pickFirst(MemorySegment frame, int length, long now) {
+    private void pickFirst(MemorySegment frame, int length, long now, FlowPacket p) {
         result.firstPick = true;
         if (!JavaFirewall.takeToken(firstBucket, 0, now, delivery.firstPps(), delivery.firstPps() * 1_000_000_000L)) {
             deliverCounters[XskCounter.FIRST_CAPPED.ordinal()]++;
             return;
         }
-        lastFlowHash = meta.compute(frame, 0, length).flowHash();
+        lastFlowHash = metadataHash(frame, length, p);
         deliverCounters[XskCounter.FIRST_PICKED.ordinal()]++;
         result.delivered = true;
+    }
+
+    /** The flow hash a copy's metadata carries: of the flow stage's key, or of one made from the frame (xdpml_flow_meta_hash). */
+    private int metadataHash(MemorySegment frame, int length, FlowPacket p) {
+        return p != null ? FlowHash.metadata(p.key()) : meta.compute(frame, 0, length).flowHash();
     }
 
     private PacketResult leave(int action, Stage stage, int reason) {

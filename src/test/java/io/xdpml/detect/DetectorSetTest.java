@@ -34,6 +34,13 @@ class DetectorSetTest {
         }
     }
 
+    /** A SYN scan: 198.51.100.9 to ports 1 to {@code ports} of 192.0.2.1, one every 0.1 ms from {@code t}, of {@code weight}. */
+    private void synScan(DetectorSet set, long t, int ports, int weight) {
+        for (int port = 1; port <= ports; port++) {
+            send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), weight);
+        }
+    }
+
     private static java.util.List<String> named(DetectorSet set) {
         set.finish();
         return set.detections().stream().map(d -> d.detector() + " " + d.subject()).toList();
@@ -44,9 +51,7 @@ class DetectorSetTest {
         // a SYN scan of 1,000 ports and a spoofed SYN flood of 20,000 SYNs in 2 s, every packet of weight 0
         DetectorSet set = new DetectorSet(Detectors.create("portscan,synflood,volumetric,flood"));
         long t = 1_000_000_000L;
-        for (int port = 1; port <= 1000; port++) {
-            send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), 0);
-        }
+        synScan(set, t, 1000, 0);
         spoofedFlood(set, t, 0);
         assertThat(named(set)).containsExactly("portscan 198.51.100.9");
 
@@ -84,9 +89,7 @@ class DetectorSetTest {
         // a scan of 150 ports in 15 ms, then nothing: its window (10 s by default) ends with no packet after it
         DetectorSet set = new DetectorSet(Detectors.create("portscan"));
         long t = 1_000_000_000L;
-        for (int port = 1; port <= 150; port++) {
-            send(set, t + port * 100_000L, syn("198.51.100.9", "192.0.2.1", 40000, port), 1);
-        }
+        synScan(set, t, 150, 1);
         set.advance(t + 500_000_000L); // within the 10 s window
         assertThat(set.detections()).isEmpty();
         set.advance(t + 10_500_000_000L);
