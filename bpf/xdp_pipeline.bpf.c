@@ -6,7 +6,8 @@
  *
  *   parse     parse.h, stats.h        every header; protocol and parse-error counters
  *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation)
- *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard
+ *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard;
+ *             syncookie.h             a SYN over a limit answered with a SYN cookie (XDP_TX)
  *   ---- tail call (XDPML_TC_REST): a second verifier unit, pipeline.h ----
  *   flow      flow_stage.h            the LRU flow table, per-flow features, flow records
  *   model     model_stage.h           tree, forest or MLP (layers by tail calls), per packet or
@@ -121,6 +122,8 @@ int xdpml_pipeline(struct xdp_md *ctx)
 		__u32 reason = xdpml_firewall_stage(ctx, &c->scratch.s, pk->word & XDPML_CW_FIREWALL, &pk->clock);
 		if (cfg_record_result)
 			last_result.fw_reason = reason;
+		if (reason == XDPML_FWC_SYN_COOKIE) /* the SYN is now its SYN-ACK (syncookie.h) */
+			return xdpml_leave(ps, XDP_TX, XDPML_ST_FIREWALL, reason);
 		if (xdpml_fw_drops(reason))
 			return xdpml_leave(ps, XDP_DROP, XDPML_ST_FIREWALL, reason);
 	}

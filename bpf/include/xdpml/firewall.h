@@ -99,7 +99,8 @@ struct xdpml_fw_config {
 	__u8 has_allow_src;
 	__u8 has_allow_dst;
 	__u8 has_rules;
-	__u8 pad[7];
+	__u8 syn_cookies;     /* 1: a SYN over a syn-limit measure or syn-flood is answered with a cookie (syncookie.h) */
+	__u8 pad[6];
 	__u64 timeout_syn_ns; /* SYN_SENT, SYN_RECV */
 	__u64 timeout_est_ns; /* ESTABLISHED */
 	__u64 timeout_fin_ns; /* FIN_WAIT, CLOSED */
@@ -185,6 +186,9 @@ enum xdpml_fw_counter {
 	XDPML_FWC_CT_INSERT_FAILED,  /* map updates that failed */
 	XDPML_FWC_DROP_MEASURE_PORT = 18, /* a port-drop measure (xdpml_fw_measures) */
 	XDPML_FWC_DROP_MEASURE_SYN,       /* a syn-limit measure's bucket was empty */
+	XDPML_FWC_SYN_COOKIE = 20,        /* a SYN over a limit answered with a SYN cookie (XDP_TX) */
+	XDPML_FWC_PASS_SYN_COOKIE,        /* an ACK without a connection carrying a valid cookie (strict) */
+	XDPML_FWC_SYN_COOKIE_UNANSWERED,  /* event: a SYN over a limit that could not be answered, dropped */
 	XDPML_FWC_MAX = 32,
 };
 

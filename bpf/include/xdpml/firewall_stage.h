@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "firewall.h"
 #include "flow.h"
+#include "syncookie.h"
 
 /* Test mode: keep each packet's reason and rule slot in last_verdict. */
 volatile const __u8 cfg_record_verdict = 0;
@@ -128,6 +129,8 @@ static __always_inline int xdpml_fw_drops(__u32 reason)
 	case XDPML_FWC_PASS_ALLOW_LIST:
 	case XDPML_FWC_PASS_RULE:
 	case XDPML_FWC_PASS_DEFAULT:
+	case XDPML_FWC_PASS_SYN_COOKIE:
+	case XDPML_FWC_SYN_COOKIE: /* answered: the caller sends it back (XDP_TX) */
 		return 0;
 	default:
 		return 1;
@@ -194,12 +197,30 @@ static __always_inline int xdpml_fw_measure_live(const struct xdpml_fw_measure *
 }
 
 /*
+ * A SYN over a SYN limit (why: the drop reason of that limit): answered with a SYN cookie when the
+ * config says so and the host has a listener for it (syncookie.h), else dropped for why.
+ */
+static __always_inline __u32 xdpml_fw_over_syn_limit(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+						     const struct xdpml_fw_config *cfg, struct xdpml_fw_counters *fc,
+						     __u32 why)
+{
+	if (!cfg->syn_cookies)
+		return why;
+	if (xdpml_syn_cookie_answer(ctx, s) == 0)
+		return XDPML_FWC_SYN_COOKIE;
+	fc->c[XDPML_FWC_SYN_COOKIE_UNANSWERED]++;
+	return why;
+}
+
+/*
  * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
  * protocol from its source port to its destination, then for a SYN without ACK a syn-limit on
  * its destination and port, else on every port of the destination. An expired entry is as
  * absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a bucket.
  */
-static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
+static __always_inline __u32 xdpml_fw_measures_check(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+						      const struct xdpml_fw_config *cfg, struct xdpml_fw_counters *fc,
+						      const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
 {
 	struct xdpml_fw_measure_key k = {
 		.proto = p->proto,
@@ -233,7 +254,22 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	if (!ok)
 		m->hits++;
 	bpf_spin_unlock(&m->lock);
-	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
+	return ok ? 0 : xdpml_fw_over_syn_limit(ctx, s, cfg, fc, XDPML_FWC_DROP_MEASURE_SYN);
+}
+
+/* A new connection of the initiator on side from_a of key ck. */
+static __always_inline void xdpml_fw_ct_open(struct xdpml_fw_counters *fc, const struct xdpml_fw_ct_key *ck, int from_a,
+					     __u8 state, __u64 now)
+{
+	struct xdpml_fw_ct fresh = {
+		.last_ns = now,
+		.state = state,
+		.initiator_is_a = from_a,
+	};
+	if (bpf_map_update_elem(&xdpml_fw_ct, ck, &fresh, BPF_ANY) == 0)
+		fc->c[XDPML_FWC_CT_NEW]++;
+	else
+		fc->c[XDPML_FWC_CT_INSERT_FAILED]++;
 }
 
 static __always_inline int xdpml_fw_is_pass(__u32 reason)
@@ -341,7 +377,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (p.proto == 6 || p.proto == 17) {
 		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
 		if (mon && *mon) {
-			r = xdpml_fw_measures_check(&p, syn_only, clock);
+			r = xdpml_fw_measures_check(ctx, s, cfg, fc, &p, syn_only, clock);
 			if (r)
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
@@ -354,8 +390,14 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 			if (r)
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
-		if (p.proto == 6 && !syn_only && cfg->ct_strict)
+		if (p.proto == 6 && !syn_only && cfg->ct_strict) {
+			/* the ACK of a handshake answered with a cookie: its connection begins here */
+			if (!e && cfg->syn_cookies && xdpml_syn_cookie_ack_valid(ctx, s)) {
+				xdpml_fw_ct_open(fc, &ck, from_a, XDPML_CT_ESTABLISHED, now);
+				return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, XDPML_FW_NO_RULE);
+			}
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_CT_STRAY, XDPML_FW_NO_RULE);
+		}
 	}
 
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
@@ -367,7 +409,8 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 			int ok = xdpml_fw_take(&fl->b, now, cfg->flood_pps, cfg->flood_cap);
 			bpf_spin_unlock(&fl->lock);
 			if (!ok)
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_GLOBAL, XDPML_FW_NO_RULE);
+				return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, XDPML_FWC_DROP_SYN_GLOBAL),
+							XDPML_FW_NO_RULE);
 		}
 	}
 
@@ -378,17 +421,9 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		if (hits)
 			(*hits)++;
 	}
-	if (track && xdpml_fw_is_pass(reason)) {
-		struct xdpml_fw_ct fresh = {
-			.last_ns = now,
-			.state = p.proto == 17 ? XDPML_CT_UDP : syn_only ? XDPML_CT_SYN_SENT : XDPML_CT_ESTABLISHED,
-			.initiator_is_a = from_a,
-		};
-		if (bpf_map_update_elem(&xdpml_fw_ct, &ck, &fresh, BPF_ANY) == 0)
-			fc->c[XDPML_FWC_CT_NEW]++;
-		else
-			fc->c[XDPML_FWC_CT_INSERT_FAILED]++;
-	}
+	if (track && xdpml_fw_is_pass(reason))
+		xdpml_fw_ct_open(fc, &ck, from_a,
+				 p.proto == 17 ? XDPML_CT_UDP : syn_only ? XDPML_CT_SYN_SENT : XDPML_CT_ESTABLISHED, now);
 	return xdpml_fw_verdict(fc, reason, slot);
 }
 

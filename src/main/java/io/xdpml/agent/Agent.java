@@ -271,6 +271,10 @@ public final class Agent implements AutoCloseable {
         try {
             AgentPins.pin(p.program().object(), iface);
             if (pipeline.stages().firewall()) {
+                String cookies = config.firewall().rules().synCookies() ? io.xdpml.firewall.SynCookies.hostProblem() : null;
+                if (cookies != null) {
+                    say(iface + ": firewall syn-cookies: " + cookies);
+                }
                 measures = new FirewallMeasures(p.program().object()::map);
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
             } else if (config.mitigation().measures()) {

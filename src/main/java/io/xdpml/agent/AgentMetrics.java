@@ -328,8 +328,13 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
                     String verdict = fc.passes() ? "pass" : "drop";
                     f.counter("xdpml_firewall_packets", "packets the firewall judged, by verdict and reason", fw[fc.id()],
                             "iface", i, "verdict", verdict, "reason", fc.jsonName().substring(verdict.length() + 1));
+                } else if (fc.kind() == FirewallCounter.Kind.ANSWER) {
+                    f.counter("xdpml_firewall_packets", "packets the firewall judged, by verdict and reason", fw[fc.id()],
+                            "iface", i, "verdict", "answer", "reason", fc.jsonName());
                 }
             }
+            f.counter("xdpml_firewall_syn_cookies_unanswered", "SYNs over a limit that could not be answered with a cookie (no listener), dropped",
+                    fw[FirewallCounter.SYN_COOKIE_UNANSWERED.id()], "iface", i);
             f.counter("xdpml_firewall_connections_new", "connections the firewall's tracking created", fw[FirewallCounter.CT_NEW.id()], "iface", i);
             f.counter("xdpml_firewall_connection_insert_failures", "connections that found no room in the tracking table",
                     fw[FirewallCounter.CT_INSERT_FAILED.id()], "iface", i);

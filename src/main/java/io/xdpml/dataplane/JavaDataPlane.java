@@ -126,6 +126,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
             if (reason.kind() == FirewallCounter.Kind.DROP) {
                 return leave(PacketResult.XDP_DROP, Stage.FIREWALL, reason.id());
             }
+            if (reason.kind() == FirewallCounter.Kind.ANSWER) { // a SYN answered with a cookie (syncookie.h)
+                return leave(PacketResult.XDP_TX, Stage.FIREWALL, reason.id());
+            }
         }
 
         // flow (a flow whose class is cached and current skips its timing statistics)

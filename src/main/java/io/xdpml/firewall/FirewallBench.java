@@ -82,7 +82,7 @@ public final class FirewallBench {
         }
         boolean drop = scenario.equals("rules") || conntrack;
         return new FirewallConfig(drop, false, conntrack, false, base.timeoutSynNanos(), base.timeoutEstablishedNanos(),
-                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, 0, 0, deny, List.of(), List.of(), List.of(), rules);
+                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, 0, 0, false, deny, List.of(), List.of(), List.of(), rules);
     }
 
     /**

@@ -55,6 +55,7 @@ public final class FirewallConfigParser {
         long synBurst;
         long floodPps;
         long floodBurst;
+        boolean synCookies;
         final Set<Prefix> denySrc = new LinkedHashSet<>();
         final Set<Prefix> denyDst = new LinkedHashSet<>();
         final Set<Prefix> allowSrc = new LinkedHashSet<>();
@@ -97,7 +98,7 @@ public final class FirewallConfigParser {
                 throw new FirewallConfigException(source, problems);
             }
             return new FirewallConfig(defaultDrop, malformedPass, conntrack, strict, timeouts[0], timeouts[1],
-                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, List.copyOf(denySrc),
+                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, synCookies, List.copyOf(denySrc),
                     List.copyOf(denyDst), List.copyOf(allowSrc), List.copyOf(allowDst), rules);
         }
 
@@ -165,10 +166,17 @@ public final class FirewallConfigParser {
                         }
                     }
                 }
+                case "syn-cookies" -> {
+                    if (w.length != 2 || !(w[1].equals("on") || w[1].equals("off"))) {
+                        throw new IllegalArgumentException("expected 'syn-cookies on' or 'syn-cookies off'");
+                    }
+                    once("syn-cookies");
+                    synCookies = w[1].equals("on");
+                }
                 case "deny", "allow" -> list(w);
                 case "rule" -> rule(w);
                 default -> throw new IllegalArgumentException("unknown statement '" + w[0]
-                        + "' (default, malformed, conntrack, timeout, rate-limit, syn-limit, syn-flood, deny, allow, rule)");
+                        + "' (default, malformed, conntrack, timeout, rate-limit, syn-limit, syn-flood, syn-cookies, deny, allow, rule)");
             }
         }
 

@@ -26,10 +26,13 @@ public enum FirewallCounter {
     CT_NEW(16, "ct_new", "XDPML_FWC_CT_NEW", Kind.EVENT),
     CT_INSERT_FAILED(17, "ct_insert_failed", "XDPML_FWC_CT_INSERT_FAILED", Kind.EVENT),
     DROP_MEASURE_PORT(18, "drop_measure_port", "XDPML_FWC_DROP_MEASURE_PORT", Kind.DROP),
-    DROP_MEASURE_SYN(19, "drop_measure_syn", "XDPML_FWC_DROP_MEASURE_SYN", Kind.DROP);
+    DROP_MEASURE_SYN(19, "drop_measure_syn", "XDPML_FWC_DROP_MEASURE_SYN", Kind.DROP),
+    SYN_COOKIE(20, "syn_cookie", "XDPML_FWC_SYN_COOKIE", Kind.ANSWER),
+    PASS_SYN_COOKIE(21, "pass_syn_cookie", "XDPML_FWC_PASS_SYN_COOKIE", Kind.PASS),
+    SYN_COOKIE_UNANSWERED(22, "syn_cookie_unanswered", "XDPML_FWC_SYN_COOKIE_UNANSWERED", Kind.EVENT);
 
-    /** What a counter counts. */
-    public enum Kind { TOTAL, PASS, DROP, EVENT }
+    /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
+    public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }
 
     /** Slots in the kernel's per-CPU counter value ({@code XDPML_FWC_MAX}). */
     public static final int SLOTS = 32;

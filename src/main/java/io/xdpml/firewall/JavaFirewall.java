@@ -19,6 +19,8 @@ import java.util.Map;
  * whose per-packet lookups allocate nothing.
  */
 public final class JavaFirewall implements FirewallEngine {
+    private static final ValueLayout.OfInt BIG_INT =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     private final PacketParser parser;
     private final ParseSummary summary = new ParseSummary();
     private final long[] counters = new long[FirewallCounter.SLOTS];
@@ -29,6 +31,7 @@ public final class JavaFirewall implements FirewallEngine {
     private final byte[] src = new byte[16];
     private final byte[] dst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
+    private SynCookies synCookies = SynCookies.NONE;
     private long[] ruleHits = new long[0];
     private int lastRule = -1;
 
@@ -41,6 +44,9 @@ public final class JavaFirewall implements FirewallEngine {
         this.config = config;
         this.ruleHits = new long[config.rules().size()];
     }
+
+    /** What the twin is told of the host's listeners and cookies (default {@link SynCookies#NONE}). */
+    public void synCookies(SynCookies cookies) { this.synCookies = cookies; }
 
     @Override
     public int lastRule() { return lastRule; }
@@ -144,6 +150,9 @@ public final class JavaFirewall implements FirewallEngine {
         }
         if ((bucket == 6 || bucket == 17) && !measures.isEmpty()) {
             FirewallCounter r = measure(family, bucket, sport, dport, synOnly, now);
+            if (r == FirewallCounter.DROP_MEASURE_SYN) {
+                r = overSynLimit(c, frame, length, family, dport, r);
+            }
             if (r != null) {
                 return verdict(r);
             }
@@ -156,6 +165,14 @@ public final class JavaFirewall implements FirewallEngine {
                 }
             }
             if (bucket == 6 && !synOnly && c.conntrackStrict()) {
+                // the ACK of a handshake answered with a cookie: its connection begins here
+                if (e == null && c.synCookies() && (flags & 0x16) == 0x10 && plainTcp(frame, length)
+                        && synCookies.validAck(family, src, sport, dst, dport,
+                                frame.get(BIG_INT, summary.l4Offset() + 8) & 0xffff_ffffL)) {
+                    connections.put(ck, new long[] {now, FirewallLayout.CT_ESTABLISHED, fromA ? 1 : 0, 0});
+                    counters[FirewallCounter.CT_NEW.id()]++;
+                    return verdict(FirewallCounter.PASS_SYN_COOKIE);
+                }
                 return verdict(FirewallCounter.DROP_CT_STRAY);
             }
         }
@@ -163,7 +180,7 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);
         }
         if (synOnly && c.floodPps() != 0 && !take(flood, 0, now, c.floodPps(), c.floodCap())) {
-            return verdict(FirewallCounter.DROP_SYN_GLOBAL);
+            return verdict(overSynLimit(c, frame, length, family, dport, FirewallCounter.DROP_SYN_GLOBAL));
         }
         FirewallCounter reason = policy(c, family, bucket, dport);
         if (lastRule >= 0) {
@@ -175,6 +192,41 @@ public final class JavaFirewall implements FirewallEngine {
             counters[FirewallCounter.CT_NEW.id()]++;
         }
         return verdict(reason);
+    }
+
+    /**
+     * A SYN over a SYN limit (xdpml_fw_over_syn_limit): answered with a cookie when the config says
+     * so and the host listens for it, else dropped for {@code why}.
+     */
+    private FirewallCounter overSynLimit(FirewallConfig c, MemorySegment frame, int length, int family, int dport,
+                                         FirewallCounter why) {
+        if (!c.synCookies()) {
+            return why;
+        }
+        if (plainTcp(frame, length) && synCookies.listens(family, dst, dport)) {
+            return FirewallCounter.SYN_COOKIE;
+        }
+        counters[FirewallCounter.SYN_COOKIE_UNANSWERED.id()]++;
+        return why;
+    }
+
+    /** Whether the kernel can answer or check a cookie for this packet (xdpml_cookie_headers). */
+    private boolean plainTcp(MemorySegment frame, int length) {
+        if (summary.l4Protocol() != 6 || summary.has(ParseFlags.VXLAN) || summary.has(ParseFlags.FRAGMENT)
+                || summary.ipv6Extensions() != 0) {
+            return false;
+        }
+        int l3 = summary.l3Offset();
+        int l4 = summary.l4Offset();
+        boolean v4 = summary.has(ParseFlags.IPV4);
+        if (v4 ? l4 != l3 + 20 || (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xff) != 0x45 : l4 != l3 + 40) {
+            return false;
+        }
+        if (l4 + 20 > length) {
+            return false;
+        }
+        int thLen = ((frame.get(ValueLayout.JAVA_BYTE, l4 + 12) & 0xff) >>> 4) * 4;
+        return thLen >= 20 && l4 + thLen <= length;
     }
 
     /** A live connection decides (xdpml_fw_ct_decide): its verdict, or null when the packet is judged as a new connection. */

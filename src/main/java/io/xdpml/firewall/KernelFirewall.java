@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class KernelFirewall implements FirewallEngine {
     private static final int XDP_DROP = 1;
+    private static final int XDP_TX = 3;
     private static final int XDP_PASS = 2;
 
     private final FirewallProgram program;
@@ -51,7 +52,7 @@ public final class KernelFirewall implements FirewallEngine {
         FirewallCounter reason = FirewallCounter.of(verdict.get(FirewallLayout.U32, FirewallLayout.VERDICT_REASON));
         int slot = verdict.get(FirewallLayout.U32, FirewallLayout.VERDICT_SLOT);
         lastRule = slot == FirewallLayout.NO_RULE ? -1 : slot - slotBase;
-        if (reason == null || action != (reason.passes() ? XDP_PASS : XDP_DROP)) {
+        if (reason == null || action != (reason.passes() ? XDP_PASS : reason.kind() == FirewallCounter.Kind.ANSWER ? XDP_TX : XDP_DROP)) {
             throw new IllegalStateException("kernel verdict " + reason + " with XDP action " + action);
         }
         return reason;

@@ -22,6 +22,7 @@ class FirewallConfigParserTest {
                 rate-limit 1000/s burst 50
                 syn-limit 10/s
                 syn-flood 5000/s burst 100
+                syn-cookies on
                 deny 10.0.0.0/8 192.0.2.1
                 deny dst 2001:db8::/32
                 allow src 198.51.100.0/24
@@ -47,8 +48,10 @@ class FirewallConfigParserTest {
         assertThat(c.allowDestination().getFirst().family()).as("IPv4-mapped stays IPv6").isEqualTo(6);
         assertThat(c.rules()).hasSize(3);
         FirewallRule r = c.rules().getFirst();
-        assertThat(r.line()).isEqualTo(16);
+        assertThat(r.line()).isEqualTo(17);
         assertThat(c.floodPps()).isEqualTo(5000);
+        assertThat(c.synCookies()).isTrue();
+        assertThat(FirewallConfig.passAll().synCookies()).isFalse();
         assertThat(c.floodBurst()).isEqualTo(100);
         assertThat(r.portLow()).isEqualTo(80);
         assertThat(r.portHigh()).isEqualTo(443);
@@ -73,6 +76,7 @@ class FirewallConfigParserTest {
                 frobnicate
                 default pass
                 default drop
+                syn-cookies maybe
                 """;
         assertThatThrownBy(() -> FirewallConfigParser.parse(bad, "bad.conf"))
                 .isInstanceOfSatisfying(FirewallConfigException.class, e -> {
@@ -89,10 +93,11 @@ class FirewallConfigParserTest {
                             "line 10: bad rate 'fast' (packets per second, e.g. 1000/s)",
                             "line 11: expected 'conntrack on [strict]' or 'conntrack off'",
                             "line 12: unknown statement 'frobnicate' (default, malformed, conntrack, timeout, rate-limit,"
-                                    + " syn-limit, syn-flood, deny, allow, rule)",
+                                    + " syn-limit, syn-flood, syn-cookies, deny, allow, rule)",
                             "line 13: 'default' is set again (first on line 1)",
-                            "line 14: 'default' is set again (first on line 1)");
-                    assertThat(e.getMessage()).startsWith("bad.conf: 14 problems; nothing was changed");
+                            "line 14: 'default' is set again (first on line 1)",
+                            "line 15: expected 'syn-cookies on' or 'syn-cookies off'");
+                    assertThat(e.getMessage()).startsWith("bad.conf: 15 problems; nothing was changed");
                 });
     }
 

@@ -143,6 +143,10 @@ public final class AgentConfigLoader {
         if (deliverySection.has("queues") && to != Delivery.AF_XDP) {
             deliverySection.problem("queues", "queues are for af_xdp only (mirror delivery has one ring for all queues)");
         }
+        if (cpumapOn && firewall.enabled() && firewall.rules().synCookies()) {
+            problems.at(firewallSection.line(), "the firewall's syn-cookies cannot answer behind cpumap (line " + cpumapSection.line()
+                    + "): a SYN-ACK goes back out with XDP_TX, which the kernel does not allow in a CPU's program; turn one off");
+        }
         if (cpumapOn && to == Delivery.AF_XDP) {
             problems.at(deliverySection.has("to") ? deliverySection.lineOf("to") : cpumapSection.line(),
                     "delivery to af_xdp cannot run behind cpumap (line " + cpumapSection.line() + "): the pipeline then runs in a"

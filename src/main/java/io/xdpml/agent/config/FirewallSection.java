@@ -36,6 +36,7 @@ public record FirewallSection(boolean enabled, String inlineRules, Path file, Fi
         String from = file != null ? "rules from " + file : "inline rules";
         return "firewall: on (" + from + ": default " + (rules.defaultDrop() ? "drop" : "pass") + ", " + rules.rules().size()
                 + (rules.rules().size() == 1 ? " rule" : " rules") + ", conntrack " + (rules.conntrack() ? "on" : "off")
+                + (rules.synCookies() ? ", SYN cookies" : "")
                 + "; max-connections " + maxConnections + ", max-sources " + maxSources + ")";
     }
 }

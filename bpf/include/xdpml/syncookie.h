@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * SYN cookies from XDP (docs/firewall.md, "SYN cookies"). With `syn-cookies on`, a SYN that the
+ * firewall would drop for a SYN limit (a syn-limit measure's bucket or the syn-flood bucket of all
+ * sources was empty) is answered instead: the frame is turned into a SYN-ACK whose sequence number
+ * is the host's own SYN cookie for it and sent back out of the interface (XDP_TX).
+ *
+ *   SYN  client -> host:port   over the limit
+ *        bpf_skc_lookup_tcp      the listening socket the SYN is for (none: dropped as before)
+ *        bpf_tcp_gen_syncookie   its cookie and MSS; the helper also marks the listener as having
+ *                                overflowed just now, which is what makes the host's TCP accept a
+ *                                cookie in the ACK that follows (net.ipv4.tcp_syncookies >= 1)
+ *   SYN-ACK host -> client     seq = cookie, ack = the SYN's seq + 1, one option: the MSS
+ *   ACK  client -> host        the host's TCP checks the cookie and makes the connection; under
+ *                              `conntrack on strict` the firewall checks it first
+ *                              (bpf_tcp_check_syncookie) rather than dropping it as a stray
+ *
+ * The host never queues the SYN, so a spoofed flood cannot fill its SYN queue, while every real
+ * client over the limit still connects. The SYN-ACK carries the MSS alone: a connection made
+ * through a cookie has no window scaling, SACK or timestamps (as Linux's own cookies without
+ * timestamps). Answered only for plain IPv4 (no IP options) and IPv6 (no extension headers), not
+ * inside VXLAN. The Java twin (io.xdpml.firewall.SynCookies) cannot compute a cookie; it is told
+ * which ports listen.
+ */
+#ifndef XDPML_SYNCOOKIE_H
+#define XDPML_SYNCOOKIE_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "parse.h"
+
+#define XDPML_COOKIE_TCP_LEN 24 /* the header and the MSS option */
+#define XDPML_COOKIE_WINDOW 64240 /* unscaled; 44 segments of 1460 */
+#define XDPML_COOKIE_TTL 64
+#define XDPML_COOKIE_PROTO_TCP 6
+
+/* The SYN-ACK's TCP header, 24 bytes, built on the stack and copied into the frame. */
+struct xdpml_cookie_tcp {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__u8 doff;   /* data offset << 4 */
+	__u8 flags;  /* SYN | ACK */
+	__be16 window;
+	__u16 check;
+	__be16 urg_ptr;
+	__u8 opt_kind; /* 2: MSS */
+	__u8 opt_len;  /* 4 */
+	__be16 mss;
+};
+
+static __always_inline __u16 xdpml_csum_fold(__u64 sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum & 0xffff;
+}
+
+/* The one's complement sum of n 16-bit words, as they lie in memory. */
+static __always_inline __u64 xdpml_csum_add(__u64 sum, const __u16 *w, int n)
+{
+#pragma unroll
+	for (int i = 0; i < n; i++)
+		sum += w[i];
+	return sum;
+}
+
+/*
+ * The SYN's (or ACK's) IP and TCP headers, copied into per-CPU scratch memory for the helpers: they
+ * take the TCP header with its options at its length, which a copy bounds for the verifier.
+ */
+struct xdpml_cookie_scratch {
+	__u8 ip[40];
+	__u8 tcp[60];
+	__u32 ip_len;
+	__u32 th_len;
+	__u32 v4;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_cookie_scratch);
+} xdpml_cookie_scratch SEC(".maps");
+
+/*
+ * The headers of a plain TCP packet (IPv4 without options, IPv6 without extension headers, not
+ * tunnelled) copied into this CPU's scratch; 0 when the packet is not one.
+ */
+static __always_inline struct xdpml_cookie_scratch *xdpml_cookie_headers(struct xdp_md *ctx,
+									  const struct xdpml_parse_summary *s)
+{
+	__u32 zero = 0;
+	struct xdpml_cookie_scratch *sc = bpf_map_lookup_elem(&xdpml_cookie_scratch, &zero);
+	if (!sc || s->l4_proto != 6 || (s->flags & (XDPML_F_VXLAN | XDPML_F_FRAGMENT)) || s->ipv6_ext)
+		return 0;
+	__u32 l3 = s->l3_off & 0xfff;
+	__u32 l4 = s->l4_off & 0xfff;
+	sc->v4 = (s->flags & XDPML_F_IPV4) != 0;
+	if (sc->v4) {
+		if (l4 != l3 + 20 || bpf_xdp_load_bytes(ctx, l3, sc->ip, 20) || sc->ip[0] != 0x45)
+			return 0;
+		sc->ip_len = 20;
+	} else {
+		if (l4 != l3 + 40 || bpf_xdp_load_bytes(ctx, l3, sc->ip, 40))
+			return 0;
+		sc->ip_len = 40;
+	}
+	if (bpf_xdp_load_bytes(ctx, l4, sc->tcp, 20))
+		return 0;
+	__u32 th_len = (sc->tcp[12] >> 4) * 4;
+	if (th_len < 20)
+		return 0;
+	__u32 rest = th_len - 20;
+	if (rest > 40 || (rest && bpf_xdp_load_bytes(ctx, l4 + 20, sc->tcp + 20, rest)))
+		return 0;
+	sc->th_len = th_len;
+	return sc;
+}
+
+/* The host's socket that the packet is for (a listener for a SYN); release it after. */
+static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, const struct xdpml_cookie_scratch *sc)
+{
+	struct bpf_sock_tuple t = {};
+	__u32 size;
+	if (sc->v4) {
+		__builtin_memcpy(&t.ipv4.saddr, sc->ip + 12, 4);
+		__builtin_memcpy(&t.ipv4.daddr, sc->ip + 16, 4);
+		__builtin_memcpy(&t.ipv4.sport, sc->tcp, 4); /* source and destination port */
+		size = sizeof(t.ipv4);
+	} else {
+		__builtin_memcpy(t.ipv6.saddr, sc->ip + 8, 16);
+		__builtin_memcpy(t.ipv6.daddr, sc->ip + 24, 16);
+		__builtin_memcpy(&t.ipv6.sport, sc->tcp, 4);
+		size = sizeof(t.ipv6);
+	}
+	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
+}
+
+/* The verifier's view of the copied lengths: bounded by the scratch's arrays. */
+#define XDPML_COOKIE_IP_LEN(sc) ((sc)->v4 ? 20 : 40)
+#define XDPML_COOKIE_TH_LEN(sc) (((sc)->th_len & 63) < 20 ? 20 : ((sc)->th_len & 63) > 60 ? 60 : ((sc)->th_len & 63))
+
+/*
+ * Turns the SYN in ctx into the SYN-ACK that answers it with a cookie; 0 when the frame is ready
+ * for XDP_TX, -1 when it cannot be answered (not plain TCP, no listener, cookies off in the host,
+ * the frame cannot be resized), the frame then unchanged.
+ */
+static __always_inline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+{
+	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
+	if (!sc)
+		return -1;
+	struct bpf_sock *sk = xdpml_cookie_socket(ctx, sc);
+	if (!sk)
+		return -1;
+	__s64 r = bpf_tcp_gen_syncookie(sk, sc->ip, XDPML_COOKIE_IP_LEN(sc), (struct tcphdr *)sc->tcp,
+					XDPML_COOKIE_TH_LEN(sc));
+	bpf_sk_release(sk);
+	if (r < 0)
+		return -1;
+
+	/* the answer, from the SYN's copy */
+	struct tcphdr *syn = (struct tcphdr *)sc->tcp;
+	struct xdpml_cookie_tcp t = {
+		.source = syn->dest,
+		.dest = syn->source,
+		.seq = bpf_htonl((__u32)r),
+		.ack_seq = bpf_htonl(bpf_ntohl(syn->seq) + 1),
+		.doff = (XDPML_COOKIE_TCP_LEN / 4) << 4,
+		.flags = 0x12, /* SYN | ACK */
+		.window = bpf_htons(XDPML_COOKIE_WINDOW),
+		.opt_kind = 2,
+		.opt_len = 4,
+		.mss = bpf_htons((__u16)(r >> 32)),
+	};
+
+	__u32 l3 = s->l3_off & 0xfff;
+	__u32 l4 = s->l4_off & 0xfff;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	int delta = (int)(l4 + XDPML_COOKIE_TCP_LEN) - (int)(data_end - data);
+	if (delta && bpf_xdp_adjust_tail(ctx, delta))
+		return -1;
+	data = (void *)(long)ctx->data;
+	data_end = (void *)(long)ctx->data_end;
+
+	struct ethhdr *eth = data;
+	if ((void *)(eth + 1) > data_end)
+		return -1;
+	unsigned char mac[ETH_ALEN];
+	__builtin_memcpy(mac, eth->h_source, ETH_ALEN);
+	__builtin_memcpy(eth->h_source, eth->h_dest, ETH_ALEN);
+	__builtin_memcpy(eth->h_dest, mac, ETH_ALEN);
+
+	/* the headers are built on the stack, summed there and copied into the frame whole */
+	__u64 pseudo = bpf_htons(XDPML_COOKIE_PROTO_TCP) + bpf_htons(XDPML_COOKIE_TCP_LEN);
+	if (sc->v4) {
+		struct iphdr ip4;
+		__builtin_memcpy(&ip4, sc->ip, sizeof(ip4));
+		ip4.tos = 0;
+		ip4.tot_len = bpf_htons(sizeof(struct iphdr) + XDPML_COOKIE_TCP_LEN);
+		ip4.id = 0;
+		ip4.frag_off = bpf_htons(0x4000); /* DF */
+		ip4.ttl = XDPML_COOKIE_TTL;
+		__builtin_memcpy(&ip4.saddr, sc->ip + 16, 4);
+		__builtin_memcpy(&ip4.daddr, sc->ip + 12, 4);
+		ip4.check = 0;
+		ip4.check = xdpml_csum_fold(xdpml_csum_add(0, (__u16 *)&ip4, 10));
+		pseudo = xdpml_csum_add(pseudo, (__u16 *)(sc->ip + 12), 4);
+		struct iphdr *iph = data + l3;
+		if ((void *)(iph + 1) > data_end)
+			return -1;
+		*iph = ip4;
+	} else {
+		struct ipv6hdr ip6;
+		__builtin_memcpy(&ip6, sc->ip, sizeof(ip6));
+		*(__be32 *)&ip6 = bpf_htonl(0x60000000); /* version 6, no class or flow label */
+		ip6.payload_len = bpf_htons(XDPML_COOKIE_TCP_LEN);
+		ip6.nexthdr = XDPML_COOKIE_PROTO_TCP;
+		ip6.hop_limit = XDPML_COOKIE_TTL;
+		__builtin_memcpy(&ip6.saddr, sc->ip + 24, 16);
+		__builtin_memcpy(&ip6.daddr, sc->ip + 8, 16);
+		pseudo = xdpml_csum_add(pseudo, (__u16 *)(sc->ip + 8), 16);
+		struct ipv6hdr *out6 = data + l3;
+		if ((void *)(out6 + 1) > data_end)
+			return -1;
+		*out6 = ip6;
+	}
+	t.check = xdpml_csum_fold(xdpml_csum_add(pseudo, (__u16 *)&t, XDPML_COOKIE_TCP_LEN / 2));
+	struct xdpml_cookie_tcp *out = data + l4;
+	if ((void *)(out + 1) > data_end)
+		return -1;
+	*out = t;
+	return 0;
+}
+
+/* 1 when the packet is an ACK carrying a valid SYN cookie of a listening socket of the host. */
+static __always_inline int xdpml_syn_cookie_ack_valid(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+{
+	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
+	if (!sc || (sc->tcp[13] & 0x16) != 0x10) /* ACK without SYN or RST */
+		return 0;
+	struct bpf_sock *sk = xdpml_cookie_socket(ctx, sc);
+	if (!sk)
+		return 0;
+	long r = bpf_tcp_check_syncookie(sk, sc->ip, XDPML_COOKIE_IP_LEN(sc), (struct tcphdr *)sc->tcp,
+					 XDPML_COOKIE_TH_LEN(sc));
+	bpf_sk_release(sk);
+	return r == 0;
+}
+
+#endif

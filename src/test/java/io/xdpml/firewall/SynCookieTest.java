@@ -1,0 +1,283 @@
+package io.xdpml.firewall;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.testing.TestData;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.kernel.TestRun;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * SYN cookies from XDP (syncookie.h), through BPF_PROG_TEST_RUN with a real listening socket of this
+ * host: a SYN over the syn-flood bucket or a syn-limit measure comes back as a SYN-ACK (XDP_TX) whose
+ * sequence number is the host's cookie, with valid checksums, addresses and ports swapped, the SYN's
+ * sequence number plus one acknowledged and an MSS option; the ACK that returns the cookie passes
+ * strict conntrack and opens a connection, one with a wrong cookie does not; a SYN for a port nobody
+ * listens on is dropped as before and counted unanswered. The Java twin, told which port listens and
+ * which cookies the kernel issued, judges every packet alike (the same reasons and counters). The
+ * kernel's helper issues cookies only with {@code net.ipv4.tcp_syncookies = 2}: set for each test in
+ * this (the test run's) network namespace and put back after.
+ */
+class SynCookieTest {
+    private static String sysctlBefore;
+
+    @org.junit.jupiter.api.BeforeEach
+    void cookiesAlways() throws Exception {
+        TestData.assumeBpf();
+        sysctlBefore = java.nio.file.Files.readString(SynCookies.SYSCTL).strip();
+        java.nio.file.Files.writeString(SynCookies.SYSCTL, "2");
+        assertThat(SynCookies.hostProblem()).isNull();
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void putBack() throws Exception {
+        if (sysctlBefore != null) {
+            java.nio.file.Files.writeString(SynCookies.SYSCTL, sysctlBefore);
+        }
+    }
+
+    private static final String CONFIG = """
+            conntrack on strict
+            syn-flood 1/s burst 1
+            syn-cookies on
+            """;
+
+    @Test
+    void aSynOverTheLimitIsAnsweredWithTheHostsCookieAndItsAckOpensTheConnection() throws Exception {
+        TestData.assumeBpf();
+        try (ServerSocket listener = new ServerSocket();
+             Harness h = new Harness(CONFIG)) {
+            listener.bind(new InetSocketAddress(0));
+            int port = listener.getLocalPort();
+            h.listening.add(port);
+
+            assertThat(h.send(v4Syn(40001, port, false))).as("the first SYN, within the bucket").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(h.send(v4Syn(40002, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            assertThat(h.action).isEqualTo(3); // XDP_TX
+            byte[] synAck = h.out();
+            assertThat(synAck).hasSize(14 + 20 + 24);
+            checkSynAck(synAck, 4, 40002, port, 1000);
+            long cookie = u32(synAck, 14 + 20 + 4);
+
+            assertThat(h.send(v4Ack(40002, port, cookie + 1))).as("the ACK that returns the cookie")
+                    .isEqualTo(FirewallCounter.PASS_SYN_COOKIE);
+            assertThat(h.send(v4Ack(40002, port, cookie + 1))).as("then its connection").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(h.send(v4Syn(40003, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            long other = u32(h.out(), 14 + 20 + 4);
+            // (a cookie's low bits carry the MSS's index: other + 1 may be valid for a smaller MSS)
+            assertThat(h.send(v4Ack(40003, port, other + 1 + 0x10000))).as("a wrong cookie").isEqualTo(FirewallCounter.DROP_CT_STRAY);
+            assertThat(h.send(v4Ack(40009, port, cookie + 1))).as("another client's cookie").isEqualTo(FirewallCounter.DROP_CT_STRAY);
+
+            // a SYN with the usual options: answered, the frame shrunk to the SYN-ACK
+            assertThat(h.send(v4Syn(40004, port, true))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            byte[] shrunk = h.out();
+            assertThat(shrunk).hasSize(14 + 20 + 24);
+            checkSynAck(shrunk, 4, 40004, port, 1000);
+
+            // IPv6
+            byte[] syn6 = new FrameBuilder().ethernet().ipv6("2001:db8::7", "2001:db8::1").tcp(40005, port, 0x02).build();
+            assertThat(h.send(syn6)).isEqualTo(FirewallCounter.SYN_COOKIE);
+            byte[] synAck6 = h.out();
+            assertThat(synAck6).hasSize(14 + 40 + 24);
+            checkSynAck(synAck6, 6, 40005, port, 1000);
+
+            h.assertSame();
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE)).isEqualTo(4);
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isZero();
+        }
+    }
+
+    @Test
+    void aSynForAPortNobodyListensOnIsDroppedAsBeforeAndCountedUnanswered() throws Exception {
+        TestData.assumeBpf();
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort(); // free once closed
+        }
+        try (Harness h = new Harness(CONFIG)) {
+            h.send(v4Syn(40001, closed, false));
+            assertThat(h.send(v4Syn(40002, closed, false))).isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+            assertThat(h.action).isEqualTo(1); // XDP_DROP
+            h.assertSame();
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(1);
+        }
+        try (ServerSocket listener = new ServerSocket(0);
+             Harness h = new Harness(CONFIG.replace("syn-cookies on", "syn-cookies off"))) {
+            h.listening.add(listener.getLocalPort());
+            h.send(v4Syn(40001, listener.getLocalPort(), false));
+            assertThat(h.send(v4Syn(40002, listener.getLocalPort(), false))).as("cookies off").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+            h.assertSame();
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isZero();
+        }
+    }
+
+    @Test
+    void aSynLimitMeasuresOverflowIsAnsweredToo() throws Exception {
+        TestData.assumeBpf();
+        try (ServerSocket listener = new ServerSocket(0);
+             Harness h = new Harness("syn-cookies on\n")) {
+            int port = listener.getLocalPort();
+            h.listening.add(port);
+            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            h.kernel.putMeasure(m);
+            h.java.putMeasure(m);
+            assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            checkSynAck(h.out(), 4, 40001, port, 1000);
+            assertThat(h.send(v4Ack(40001, port, 7))).as("no conntrack: an ACK passes by policy").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            h.assertSame();
+        }
+    }
+
+    /** A kernel and a Java firewall judging the same frames; the kernel's SYN-ACKs teach the twin's oracle. */
+    private static final class Harness implements AutoCloseable {
+        final KernelFirewall kernel = new KernelFirewall(FirewallParityTest.limits(), 4789);
+        final JavaFirewall java = new JavaFirewall(4789);
+        final Set<Integer> listening = new HashSet<>();
+        final Set<String> cookies = new HashSet<>(); // "client port/cookie"
+        final Arena arena = Arena.ofConfined();
+        final MemorySegment buf = arena.allocate(512);
+        long now = 1_000_000_000L;
+        int action;
+        int packets;
+
+        Harness(String config) throws Exception {
+            FirewallConfig c = FirewallConfigParser.parse(config, "t");
+            kernel.install(c);
+            java.install(c);
+            java.synCookies(new SynCookies() {
+                @Override
+                public boolean listens(int family, byte[] dst, int dport) { return listening.contains(dport); }
+
+                @Override
+                public boolean validAck(int family, byte[] src, int sport, byte[] dst, int dport, long ackSeq) {
+                    return cookies.contains(sport + "/" + ((ackSeq - 1) & 0xffff_ffffL));
+                }
+            });
+        }
+
+        FirewallCounter send(byte[] frame) {
+            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+            now += 1_000_000;
+            FirewallCounter k = kernel.packet(buf, frame.length, now);
+            TestRun run = kernel.testRun();
+            action = k.kind() == FirewallCounter.Kind.ANSWER ? 3 : k.passes() ? 2 : 1;
+            if (k == FirewallCounter.SYN_COOKIE) {
+                byte[] out = out();
+                int l4 = out.length - 24;
+                cookies.add(u16(out, l4 + 2) + "/" + u32(out, l4 + 4));
+            }
+            MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+            FirewallCounter j = java.packet(buf, frame.length, now);
+            packets++;
+            assertThat(j).as("packet " + packets + ": the twin's verdict").isEqualTo(k);
+            assertThat(run.dataOutLength()).isPositive();
+            return k;
+        }
+
+        byte[] out() {
+            TestRun run = kernel.testRun();
+            return run.dataOut().asSlice(0, run.dataOutLength()).toArray(ValueLayout.JAVA_BYTE);
+        }
+
+        void assertSame() {
+            for (FirewallCounter c : FirewallCounter.values()) {
+                assertThat(kernel.counter(c)).as(c.jsonName()).isEqualTo(java.counter(c));
+            }
+            assertThat(kernel.program().maps().connections()).as("connections").isEqualTo(java.connections().size());
+        }
+
+        @Override
+        public void close() {
+            kernel.close();
+            arena.close();
+        }
+    }
+
+    /** A SYN from 10.9.8.7:sport to 192.0.2.1:dport, seq 1000; with the options a Linux client sends, when asked. */
+    static byte[] v4Syn(int sport, int dport, boolean options) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4("10.9.8.7", "192.0.2.1").tcp(sport, dport, 0x02);
+        if (!options) {
+            return b.build();
+        }
+        byte[] f = b.payload(20).build();
+        int l4 = 14 + 20;
+        f[l4 + 12] = (byte) (10 << 4);
+        byte[] opts = {2, 4, 0x05, (byte) 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7};
+        System.arraycopy(opts, 0, f, l4 + 20, opts.length);
+        return f;
+    }
+
+    /** The client's ACK of the handshake: seq 1001, acknowledging ack. */
+    static byte[] v4Ack(int sport, int dport, long ack) {
+        byte[] f = new FrameBuilder().ethernet().ipv4("10.9.8.7", "192.0.2.1").tcp(sport, dport, 0x10).build();
+        int l4 = 14 + 20;
+        ByteBuffer.wrap(f).putInt(l4 + 4, 1001).putInt(l4 + 8, (int) ack);
+        return f;
+    }
+
+    /** The answer to a SYN from the client's sport to port with sequence number seq. */
+    static void checkSynAck(byte[] f, int family, int sport, int port, long seq) {
+        byte[] clientMac = {0x02, 0, 0, 0, 0, 0x01};
+        assertThat(Arrays.copyOfRange(f, 0, 6)).as("to the client's MAC").isEqualTo(clientMac);
+        int l3 = 14;
+        int l4;
+        if (family == 4) {
+            l4 = l3 + 20;
+            assertThat(f[l3] & 0xff).isEqualTo(0x45);
+            assertThat(u16(f, l3 + 2)).as("total length").isEqualTo(44);
+            assertThat(f[l3 + 9]).isEqualTo((byte) 6);
+            assertThat(Arrays.copyOfRange(f, l3 + 12, l3 + 16)).as("from the server").isEqualTo(new byte[] {(byte) 192, 0, 2, 1});
+            assertThat(Arrays.copyOfRange(f, l3 + 16, l3 + 20)).as("to the client").isEqualTo(new byte[] {10, 9, 8, 7});
+            assertThat(fold(sum(f, l3, 20, 0))).as("IPv4 header checksum").isZero();
+        } else {
+            l4 = l3 + 40;
+            assertThat(u16(f, l3 + 4)).as("payload length").isEqualTo(24);
+            assertThat(f[l3 + 6]).isEqualTo((byte) 6);
+            assertThat(f[l3 + 23]).as("from the server").isEqualTo((byte) 1);
+            assertThat(f[l3 + 39]).as("to the client").isEqualTo((byte) 7);
+        }
+        assertThat(u16(f, l4)).isEqualTo(port);
+        assertThat(u16(f, l4 + 2)).isEqualTo(sport);
+        assertThat(u32(f, l4 + 8)).as("acknowledges the SYN").isEqualTo(seq + 1);
+        assertThat(f[l4 + 12] & 0xff).as("data offset").isEqualTo(6 << 4);
+        assertThat(f[l4 + 13] & 0xff).as("SYN|ACK").isEqualTo(0x12);
+        assertThat(f[l4 + 20]).as("MSS option").isEqualTo((byte) 2);
+        assertThat(u16(f, l4 + 22)).as("an MSS of the kernel's cookie table")
+                .isIn(family == 4 ? new Object[] {536, 1300, 1440, 1460} : new Object[] {1220, 1420, 1440, 8940});
+        long pseudo = family == 4 ? sum(f, l3 + 12, 8, 0) : sum(f, l3 + 8, 32, 0);
+        pseudo += 6 + 24;
+        assertThat(fold(sum(f, l4, 24, pseudo))).as("TCP checksum").isZero();
+    }
+
+    private static long sum(byte[] f, int off, int len, long sum) {
+        for (int i = 0; i < len; i += 2) {
+            sum += u16(f, off + i);
+        }
+        return sum;
+    }
+
+    private static int fold(long sum) {
+        while ((sum >>> 16) != 0) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        return (int) (~sum & 0xffff);
+    }
+
+    static int u16(byte[] f, int off) {
+        return ((f[off] & 0xff) << 8) | (f[off + 1] & 0xff);
+    }
+
+    static long u32(byte[] f, int off) {
+        return ((long) u16(f, off) << 16) | u16(f, off + 2);
+    }
+}
