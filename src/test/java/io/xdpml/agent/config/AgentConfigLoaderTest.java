@@ -627,6 +627,15 @@ class AgentConfigLoaderTest {
                         delivery:
                           to: af_xdp
                         """, 5, "delivery to af_xdp cannot run behind cpumap (line 2)"),
+                broken("cpumap with SYN cookies", """
+                        interfaces: [eth0]
+                        cpumap:
+                          cpus: [0]
+                        firewall:
+                          rules: |
+                            syn-flood 100/s
+                            syn-cookies on
+                        """, 4, "the firewall's syn-cookies cannot answer behind cpumap (line 2)"),
                 broken("cpumap CPU listed twice", """
                         interfaces: [eth0]
                         cpumap:
