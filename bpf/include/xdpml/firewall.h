@@ -319,7 +319,7 @@ struct xdpml_fw_measure {
 	struct bpf_spin_lock lock; /* guards b */
 	__u32 pad;
 	__u64 expires_ns; /* packet clock (bpf_ktime_get_ns; the test clock in tests); 0: never */
-	__u64 hits;       /* packets this measure dropped */
+	__u64 hits;       /* packets this measure dropped (a syn-limit under syn-cookies on: or answered) */
 	__u64 pps;        /* syn-limit: SYNs per second (0: none pass) */
 	__u64 cap;        /* syn-limit: burst * 10^9 */
 	struct xdpml_fw_bucket b;

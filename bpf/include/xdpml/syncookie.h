@@ -19,7 +19,8 @@
  * client over the limit still connects. The SYN-ACK carries the MSS alone: a connection made
  * through a cookie has no window scaling, SACK or timestamps (as Linux's own cookies without
  * timestamps). Answered only for plain IPv4 (no IP options) and IPv6 (no extension headers), not
- * inside VXLAN. The Java twin (io.xdpml.firewall.SynCookies) cannot compute a cookie; it is told
+ * inside VXLAN. The two entry points are subprograms (not inlined): the firewall stage keeps its size
+ * and the compiler its layout of the rest of the program. The Java twin (io.xdpml.firewall.SynCookies) cannot compute a cookie; it is told
  * which ports listen.
  */
 #ifndef XDPML_SYNCOOKIE_H
@@ -155,7 +156,7 @@ static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, 
  * for XDP_TX, -1 when it cannot be answered (not plain TCP, no listener, cookies off in the host,
  * the frame cannot be resized), the frame then unchanged.
  */
-static __always_inline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
 	if (!sc)
@@ -245,7 +246,7 @@ static __always_inline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const str
 }
 
 /* 1 when the packet is an ACK carrying a valid SYN cookie of a listening socket of the host. */
-static __always_inline int xdpml_syn_cookie_ack_valid(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+static __noinline int xdpml_syn_cookie_ack_valid(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
 	if (!sc || (sc->tcp[13] & 0x16) != 0x10) /* ACK without SYN or RST */

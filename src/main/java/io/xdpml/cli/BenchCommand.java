@@ -400,7 +400,9 @@ final class BenchCommand implements Runnable {
             header = "Firewall ns per packet (BPF_PROG_TEST_RUN) with 10 to 10^6 prefixes or rules.",
             description = {"Scenarios: pass-all (no lists or rules), deny-miss / deny-hit (N deny prefixes; the packet's source"
                 + " in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with"
-                + " action drop), conntrack (the rules plus conntrack; a tracked flow's packet). 64-byte UDP frame, real clock."
+                + " action drop), conntrack (the rules plus conntrack; a tracked flow's packet), measures-miss / measures-hit"
+                + " (N measures), syn-drop / syn-cookie (a TCP SYN over syn-flood, dropped / answered with a SYN cookie for a"
+                + " socket the bench listens with; syn-cookie with --veth only). 64-byte UDP frame, real clock."
                 + " Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead. Needs root."})
     static final class FirewallBenchCommand implements Callable<Integer> {
         @Spec
@@ -424,7 +426,7 @@ final class BenchCommand implements Runnable {
         boolean json;
 
         @Option(names = "--veth", description = "end to end instead: Mpps of live frames through a veth pair into the firewall"
-            + " (drop scenarios only: deny-hit, rules-drop)")
+            + " (scenarios that end the packet in the firewall: deny-hit, rules-drop, measures-hit, syn-drop, syn-cookie)")
         boolean veth;
 
         @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")
@@ -440,8 +442,8 @@ final class BenchCommand implements Runnable {
                 List<String> drops = spec.commandLine().getParseResult().hasMatchedOption("--scenarios") ? scenarios
                         : List.of("deny-hit", "rules-drop");
                 var results = io.xdpml.firewall.FirewallBench.measureVeth(drops, entries, frames, runs);
-                out.printf("live frames through a veth pair into the firewall (native XDP), 64-byte UDP/IPv4, %d frames,"
-                        + " median of %d runs%n", frames, runs);
+                out.printf("live frames through a veth pair into the firewall (native XDP), 64-byte UDP/IPv4 (TCP SYN for syn-*),"
+                        + " %d frames, median of %d runs%n", frames, runs);
                 out.printf("%-10s %9s %8s %12s%n", "scenario", "entries", "Mpps", "judged");
                 for (var r : results) {
                     out.printf("%-10s %9d %8.2f %12d%n", r.scenario(), r.entries(), r.mpps(), r.judged());

@@ -27,11 +27,16 @@ import java.util.SplittableRandom;
  * <li>{@code measures-miss}: no lists, no rules, N measures (port-drops and syn-limits on other victims, at most
  *     {@value #MAX_MEASURES}): the packet pays the lookup flag and one hash lookup that misses;</li>
  * <li>{@code measures-hit}: the same with a port-drop of the packet's source port to its destination: dropped.</li>
+ * <li>{@code syn-drop}: a TCP SYN (192.0.2.1:4000 to 198.51.100.1:{@value #SYN_PORT}) over {@code syn-flood 1/s burst 1}: dropped;</li>
+ * <li>{@code syn-cookie}: the same with {@code syn-cookies on}: answered with a SYN cookie (XDP_TX) for a socket listening on
+ *     the port ({@code --veth} only: a test run's repetitions would reuse the frame the first one turned into its answer).</li>
  * </ul>
  */
 public final class FirewallBench {
     public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack",
-            "measures-miss", "measures-hit");
+            "measures-miss", "measures-hit", "syn-drop", "syn-cookie");
+    /** The port the SYN scenarios' packet is for (a socket listens on it in {@code --veth} runs). */
+    public static final int SYN_PORT = 8080;
     /** Measures the map holds at most (its max_entries is 16384). */
     public static final int MAX_MEASURES = 16000;
 
@@ -46,7 +51,7 @@ public final class FirewallBench {
         boolean conntrack = scenario.equals("conntrack");
         FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
-            case "pass-all", "measures-miss", "measures-hit" -> { }
+            case "pass-all", "measures-miss", "measures-hit", "syn-drop", "syn-cookie" -> { }
             case "deny-miss", "deny-hit" -> {
                 java.util.Set<Prefix> set = new java.util.LinkedHashSet<>();
                 while (set.size() < n - 1) {
@@ -81,8 +86,10 @@ public final class FirewallBench {
             default -> throw new IllegalArgumentException("unknown scenario " + scenario + "; known: " + SCENARIOS);
         }
         boolean drop = scenario.equals("rules") || conntrack;
+        long synFlood = scenario.startsWith("syn-") ? 1 : 0; // every SYN after the first over the limit
         return new FirewallConfig(drop, false, conntrack, false, base.timeoutSynNanos(), base.timeoutEstablishedNanos(),
-                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, 0, 0, false, deny, List.of(), List.of(), List.of(), rules);
+                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, synFlood, synFlood, scenario.equals("syn-cookie"),
+                deny, List.of(), List.of(), List.of(), rules);
     }
 
     /**
@@ -109,6 +116,8 @@ public final class FirewallBench {
             case "rules-drop" -> FirewallCounter.DROP_RULE;
             case "conntrack" -> FirewallCounter.PASS_CONNTRACK;
             case "measures-hit" -> FirewallCounter.DROP_MEASURE_PORT;
+            case "syn-drop" -> FirewallCounter.DROP_SYN_GLOBAL;
+            case "syn-cookie" -> FirewallCounter.SYN_COOKIE;
             default -> FirewallCounter.PASS_DEFAULT;
         };
     }
@@ -122,7 +131,10 @@ public final class FirewallBench {
      * and size.
      */
     public static List<Result> measure(List<String> scenarios, List<Integer> sizes, int repeat, int runs) {
-        byte[] frame = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1").udp(4000, 53).padTo(64).build();
+        if (scenarios.contains("syn-cookie")) {
+            throw new IllegalArgumentException("syn-cookie is measured with --veth only: a test run's repetitions would reuse the"
+                    + " frame the first one turned into its answer");
+        }
         List<Result> out = new ArrayList<>();
         int biggest = sizes.stream().mapToInt(Integer::intValue).max().orElse(10);
         int cap = Integer.highestOneBit(Math.max(biggest, 1 << 16) * 2 - 1) * 8; // a limit: the tries allocate per entry
@@ -132,11 +144,12 @@ public final class FirewallBench {
              TestRun check = verdictProgram.program().testRun();
              TestRun run = program.program().testRun();
              Arena arena = Arena.ofConfined()) {
-            MemorySegment pkt = arena.allocate(frame.length);
-            pkt.copyFrom(MemorySegment.ofArray(frame));
             MemorySegment verdict = verdictProgram.object().variable("last_verdict");
             for (int n : sizes) {
                 for (String s : scenarios) {
+                    byte[] frame = frame(s);
+                    MemorySegment pkt = arena.allocate(frame.length);
+                    pkt.copyFrom(MemorySegment.ofArray(frame));
                     if (s.equals("pass-all") && n != sizes.getFirst() || s.startsWith("measures") && n > MAX_MEASURES) {
                         continue;
                     }
@@ -186,27 +199,35 @@ public final class FirewallBench {
      * drop scenario and size; the median of {@code runs}.
      */
     public static List<VethResult> measureVeth(List<String> scenarios, List<Integer> sizes, int frames, int runs) {
-        byte[] frame = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1").udp(4000, 53).padTo(64).build();
         int biggest = sizes.stream().mapToInt(Integer::intValue).max().orElse(10);
         int cap = Integer.highestOneBit(Math.max(biggest, 1 << 16) * 2 - 1) * 8;
         FirewallProgram.Limits limits = new FirewallProgram.Limits(cap, cap, Math.max(biggest, 1024), 1 << 16, 1 << 16);
         List<VethResult> out = new ArrayList<>();
         try (io.xdpml.kernel.NetworkNamespace ns = io.xdpml.kernel.NetworkNamespace.create("xdpml-fwbench")) {
             ns.createVethPair("xdpfw0", "xdpfw1");
+            // the SYN scenarios: cookies always (the kernel's helper gives one only then), a listener, and the
+            // generator's end receiving the answers (an XDP program of its own: veth's NAPI) to drop them
+            ns.exec("sysctl", "-q", "-w", "net.ipv4.tcp_syncookies=2");
             ns.run(() -> {
                 int gen = io.xdpml.kernel.Interfaces.indexOf("xdpfw0");
                 int rcv = io.xdpml.kernel.Interfaces.indexOf("xdpfw1");
                 try (io.xdpml.kernel.BpfObject tx = io.xdpml.kernel.BpfObject.openResource("/bpf/xdp_tx.bpf.o");
+                     io.xdpml.kernel.BpfObject sink = io.xdpml.kernel.BpfObject.openResource("/bpf/xdp_drop.bpf.o");
                      FirewallProgram program = FirewallProgram.load(limits, 4789, false);
+                     java.net.ServerSocket listener = new java.net.ServerSocket(SYN_PORT);
                      Arena arena = Arena.ofConfined()) {
                     tx.load();
-                    MemorySegment pkt = arena.allocate(frame.length);
-                    pkt.copyFrom(MemorySegment.ofArray(frame));
+                    sink.load();
                     try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(gen, 0).withLiveFrames(64);
                          io.xdpml.kernel.XdpAttachment att = io.xdpml.kernel.XdpAttachment.attach(program.program(), rcv,
+                                 io.xdpml.kernel.XdpMode.NATIVE);
+                         io.xdpml.kernel.XdpAttachment sinkAtt = io.xdpml.kernel.XdpAttachment.attach(sink.program("xdpml_drop"), gen,
                                  io.xdpml.kernel.XdpMode.NATIVE)) {
                         for (int n : sizes) {
                             for (String s : scenarios) {
+                                byte[] frame = frame(s);
+                                MemorySegment pkt = arena.allocate(frame.length);
+                                pkt.copyFrom(MemorySegment.ofArray(frame));
                                 if (s.startsWith("measures") && n > MAX_MEASURES) {
                                     continue;
                                 }
@@ -237,6 +258,12 @@ public final class FirewallBench {
             });
         }
         return out;
+    }
+
+    /** The scenario's packet: 64-byte UDP from 192.0.2.1:4000 to 198.51.100.1:53, or for the SYN scenarios a TCP SYN. */
+    static byte[] frame(String scenario) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1");
+        return (scenario.startsWith("syn-") ? b.tcp(4000, SYN_PORT, 0x02) : b.udp(4000, 53)).padTo(64).build();
     }
 
     /** {scenario: {entries: ns}} for JSON output. */
