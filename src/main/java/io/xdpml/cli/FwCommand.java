@@ -141,6 +141,10 @@ final class FwCommand implements Runnable {
                     config.denySource().size() + config.denyDestination().size(),
                     config.allowSource().size() + config.allowDestination().size(), config.rules().size(),
                     config.defaultDrop() ? "drop" : "pass");
+            String cookies = config.synCookies() ? io.xdpml.firewall.SynCookies.hostProblem() : null;
+            if (cookies != null) {
+                out.println("syn-cookies: " + cookies);
+            }
             if (check) {
                 return 0;
             }

@@ -41,14 +41,30 @@ class SynCookiesLiveTest {
     static final int PORT = 8080;
     static final int ATTEMPTS = 20;
 
-    record Outcome(List<Long> connectMillis, int failed) {}
+    record Outcome(List<Long> connectMillis, int failed, String agentOut) {}
+
+    /** The firewall of the first test: SYNs of all sources limited to 100 a second. */
+    static String staticLimit(boolean cookies) {
+        return """
+                interfaces: [rsc1]
+                firewall:
+                  rules: |
+                    conntrack on strict
+                    syn-flood 100/s burst 100
+                    syn-cookies %s
+                flows: {enabled: false}
+                model: {enabled: false}
+                sampling: {enabled: false}
+                detectors: {enabled: none}
+                """.formatted(cookies ? "on" : "off");
+    }
 
     @Test
     void aSpoofedSynFloodOverTheLimitDoesNotStopRealClientsWithCookies() throws Exception {
         TestData.assumeBpf();
         RealTools.requireTools("hping3");
-        Outcome on = run(true);
-        Outcome off = run(false);
+        Outcome on = run("on", staticLimit(true), 8);
+        Outcome off = run("off", staticLimit(false), 32);
         System.out.printf("syn-cookies on: %d of %d connected, %d failed, connect ms %s%n", on.connectMillis().size(), ATTEMPTS,
                 on.failed(), on.connectMillis());
         System.out.printf("syn-cookies off: %d of %d connected, %d failed, connect ms %s%n", off.connectMillis().size(), ATTEMPTS,
@@ -60,7 +76,35 @@ class SynCookiesLiveTest {
                 .isGreaterThanOrEqualTo(ATTEMPTS * 3 / 4);
     }
 
-    private Outcome run(boolean cookies) throws Exception {
+    /**
+     * The agent's own loop: no static limit; synflood (every packet to Java) detects the spoofed flood
+     * and puts a syn-limit measure of 100/s on the victim's port, over which the firewall answers with
+     * cookies. The client connects at once before the detection (no limit yet) and after it (answered).
+     */
+    @Test
+    void theMeasureADetectionPutsOnTheVictimsPortAnswersWithCookies() throws Exception {
+        TestData.assumeBpf();
+        RealTools.requireTools("hping3");
+        Outcome o = run("measure", """
+                interfaces: [rsc1]
+                firewall:
+                  rules: |
+                    syn-cookies on
+                flows: {enabled: false}
+                model: {enabled: false}
+                sampling: {every: 1}
+                detectors: {enabled: [synflood], window: 1s}
+                mitigation: {measures: true, measure-time: 60s, syn-limit: 100/s}
+                """, 8);
+        System.out.printf("measure and cookies: %d of %d connected, %d failed, connect ms %s%n", o.connectMillis().size(), ATTEMPTS,
+                o.failed(), o.connectMillis());
+        assertThat(o.agentOut()).as(o.agentOut()).containsPattern("DETECTED .*synflood")
+                .contains("MEASURE syn-limit tcp->" + VICTIM + ":" + PORT + " 100/s");
+        assertThat(o.failed()).as("connections that failed").isZero();
+        assertThat(o.connectMillis()).as("every connection at once").allMatch(ms -> ms < 500);
+    }
+
+    private Outcome run(String label, String yaml, int seconds) throws Exception {
         Path dir = Files.createTempDirectory("xdpml-cookies");
         try (NetworkNamespace victim = NetworkNamespace.create("xdpml-cvic"); NetworkNamespace outside = NetworkNamespace.create("xdpml-cout")) {
             RealTools.link(victim, "rsc1", VICTIM, outside, "rsc0", List.of(CLIENT));
@@ -74,18 +118,7 @@ class SynCookiesLiveTest {
             });
             XdpAttachment passAtt = outside.run(() -> XdpAttachment.attach(pass.program("xdpml_parse"), Interfaces.indexOf("rsc0"), XdpMode.NATIVE));
             Path config = dir.resolve("agent.yaml");
-            Files.writeString(config, """
-                    interfaces: [rsc1]
-                    firewall:
-                      rules: |
-                        conntrack on strict
-                        syn-flood 100/s burst 100
-                        syn-cookies %s
-                    flows: {enabled: false}
-                    model: {enabled: false}
-                    sampling: {enabled: false}
-                    detectors: {enabled: none}
-                    """.formatted(cookies ? "on" : "off"));
+            Files.writeString(config, yaml);
             // a server that answers each line
             ServerSocket server = victim.run(() -> {
                 ServerSocket s = new ServerSocket();
@@ -105,7 +138,7 @@ class SynCookiesLiveTest {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             CompletableFuture<Integer> agent = RealTools.startAgent(victim, "rsc1", out, err, "run", "--config", config.toString(),
-                    "--duration", cookies ? "8" : "32");
+                    "--duration", Integer.toString(seconds));
             Process flood = RealTools.start(outside, dir.resolve("hping3.txt"), "timeout", "-s", "INT", "40", "hping3", "-q", "-S",
                     "--rand-source", "-p", Integer.toString(PORT), "-i", "u50", VICTIM);
             Thread.sleep(1500);
@@ -143,10 +176,10 @@ class SynCookiesLiveTest {
             passAtt.close();
             pass.close();
             String text = out.toString();
-            Files.writeString(Path.of("target", "syn-cookies-" + (cookies ? "on" : "off") + "-run.txt"), text);
-            return new Outcome(millis, failed);
+            Files.writeString(Path.of("target", "syn-cookies-" + label + "-run.txt"), text);
+            return new Outcome(millis, failed, text);
         } finally {
-            RealTools.keepOutputs(dir, "syn-cookies-" + (cookies ? "on" : "off"));
+            RealTools.keepOutputs(dir, "syn-cookies-" + label);
         }
     }
 
