@@ -347,7 +347,9 @@ class StageCostTest {
         long copied = Long.parseLong(m.group(1));
         // the bucket's first second at once (in each of the bench's runs), then 1,000 a second: most are over the rate
         assertThat(copied).as(met).isGreaterThanOrEqualTo(1000L).isLessThan(10_000L);
-        assertThat(copied + Long.parseLong(m.group(2))).as("every first packet not sampled: %s", met).isEqualTo(40_000 - 400);
+        // every first packet not sampled: the bench's new flow is a random 32-bit VNI, so among 40,000 packets a key
+        // comes twice with a chance of about 17% (the birthday bound), and that packet is its flow's second, not a first
+        assertThat(copied + Long.parseLong(m.group(2))).as("every first packet not sampled: %s", met).isBetween(40_000L - 400 - 5, 40_000L - 400);
     }
 
     /**
