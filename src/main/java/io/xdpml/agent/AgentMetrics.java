@@ -324,13 +324,16 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         if (r.firewall() != null) {
             long[] fw = r.firewall();
             for (FirewallCounter fc : FirewallCounter.values()) {
-                if (fc.kind() == FirewallCounter.Kind.PASS || fc.kind() == FirewallCounter.Kind.DROP) {
-                    String verdict = fc.passes() ? "pass" : "drop";
+                String verdict = switch (fc.kind()) {
+                    case PASS -> "pass";
+                    case DROP -> "drop";
+                    case ANSWER -> "answer";
+                    default -> null;
+                };
+                if (verdict != null) { // pass_X and drop_X: reason X; an answer's reason is its whole name
+                    String reason = fc.kind() == FirewallCounter.Kind.ANSWER ? fc.jsonName() : fc.jsonName().substring(verdict.length() + 1);
                     f.counter("xdpml_firewall_packets", "packets the firewall judged, by verdict and reason", fw[fc.id()],
-                            "iface", i, "verdict", verdict, "reason", fc.jsonName().substring(verdict.length() + 1));
-                } else if (fc.kind() == FirewallCounter.Kind.ANSWER) {
-                    f.counter("xdpml_firewall_packets", "packets the firewall judged, by verdict and reason", fw[fc.id()],
-                            "iface", i, "verdict", "answer", "reason", fc.jsonName());
+                            "iface", i, "verdict", verdict, "reason", reason);
                 }
             }
             f.counter("xdpml_firewall_syn_cookies_unanswered", "SYNs over a limit that syn-cookies could not answer (no listener, tcp_syncookies not 2, not plain TCP), dropped",

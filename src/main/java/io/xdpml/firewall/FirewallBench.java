@@ -207,8 +207,8 @@ public final class FirewallBench {
             ns.createVethPair("xdpfw0", "xdpfw1");
             // the SYN scenarios: cookies always (the kernel's helper gives one only then), a listener, and the
             // generator's end receiving the answers (an XDP program of its own: veth's NAPI) to drop them
-            ns.exec("sysctl", "-q", "-w", "net.ipv4.tcp_syncookies=2");
             ns.run(() -> {
+                java.nio.file.Files.writeString(SynCookies.SYSCTL, "2"); // this thread's namespace: the bench's own
                 int gen = io.xdpml.kernel.Interfaces.indexOf("xdpfw0");
                 int rcv = io.xdpml.kernel.Interfaces.indexOf("xdpfw1");
                 try (io.xdpml.kernel.BpfObject tx = io.xdpml.kernel.BpfObject.openResource("/bpf/xdp_tx.bpf.o");

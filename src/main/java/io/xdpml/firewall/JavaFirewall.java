@@ -169,8 +169,7 @@ public final class JavaFirewall implements FirewallEngine {
                 if (e == null && c.synCookies() && (flags & 0x16) == 0x10 && plainTcp(frame, length)
                         && synCookies.validAck(family, src, sport, dst, dport,
                                 frame.get(BIG_INT, summary.l4Offset() + 8) & 0xffff_ffffL)) {
-                    connections.put(ck, new long[] {now, FirewallLayout.CT_ESTABLISHED, fromA ? 1 : 0, 0});
-                    counters[FirewallCounter.CT_NEW.id()]++;
+                    open(ck, fromA, FirewallLayout.CT_ESTABLISHED, now);
                     return verdict(FirewallCounter.PASS_SYN_COOKIE);
                 }
                 return verdict(FirewallCounter.DROP_CT_STRAY);
@@ -187,11 +186,15 @@ public final class JavaFirewall implements FirewallEngine {
             ruleHits[lastRule]++;
         }
         if (track && reason.passes()) {
-            int state = bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED;
-            connections.put(ck, new long[] {now, state, fromA ? 1 : 0, 0});
-            counters[FirewallCounter.CT_NEW.id()]++;
+            open(ck, fromA, bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED, now);
         }
         return verdict(reason);
+    }
+
+    /** A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open). */
+    private void open(String ck, boolean fromA, int state, long now) {
+        connections.put(ck, new long[] {now, state, fromA ? 1 : 0, 0});
+        counters[FirewallCounter.CT_NEW.id()]++;
     }
 
     /**
