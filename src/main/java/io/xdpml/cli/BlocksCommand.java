@@ -281,7 +281,9 @@ final class BlocksCommand implements Runnable {
                         out.printf("  %-40s dropped %,d packets, %s%n", f, f.hits(), expiry(f.expiresNanos(), f.activeAt(now), now));
                     }
                     for (Measure m : measures) {
-                        out.printf("  %-40s %-16s dropped %,d packets, %s%n", m.entry(), m.rate(), m.hits(),
+                        // a syn-limit's hits are the SYNs over its rate: dropped, or answered under syn-cookies on
+                        out.printf("  %-40s %-16s %s, %s%n", m.entry(), m.rate(), m.kind() == Measure.Kind.SYN_LIMIT
+                                ? String.format("%,d SYNs over the limit", m.hits()) : String.format("dropped %,d packets", m.hits()),
                                 expiry(m.expiresNanos(), m.activeAt(now), now));
                     }
                 }

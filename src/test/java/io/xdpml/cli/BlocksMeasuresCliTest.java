@@ -76,7 +76,7 @@ class BlocksMeasuresCliTest {
             assertThat(list.code()).isZero();
             assertThat(list.out()).contains("veth-m: 0 blocks, 0 flows, 2 measures")
                     .containsPattern("port-drop udp/53->192\\.0\\.2\\.7 +dropped 2 packets, expires in (59|60) s")
-                    .containsPattern("syn-limit tcp->192\\.0\\.2\\.7:80 +2/s burst 3 +dropped 7 packets, expires in (59|60) s");
+                    .containsPattern("syn-limit tcp->192\\.0\\.2\\.7:80 +2/s burst 3 +7 SYNs over the limit, expires in (59|60) s");
 
             // a bad item: nothing of the command is applied
             CliHarness.Result bad = CliHarness.run("blocks", "add", "--iface", "veth-m", "--pin-dir", pd,
