@@ -218,9 +218,7 @@ static __always_inline __u32 xdpml_fw_over_syn_limit(struct xdp_md *ctx, const s
  * its destination and port, else on every port of the destination. An expired entry is as
  * absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a bucket.
  */
-static __always_inline __u32 xdpml_fw_measures_check(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-						      const struct xdpml_fw_config *cfg, struct xdpml_fw_counters *fc,
-						      const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
+static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
 {
 	struct xdpml_fw_measure_key k = {
 		.proto = p->proto,
@@ -254,7 +252,7 @@ static __always_inline __u32 xdpml_fw_measures_check(struct xdp_md *ctx, const s
 	if (!ok)
 		m->hits++;
 	bpf_spin_unlock(&m->lock);
-	return ok ? 0 : xdpml_fw_over_syn_limit(ctx, s, cfg, fc, XDPML_FWC_DROP_MEASURE_SYN);
+	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
 }
 
 /* A new connection of the initiator on side from_a of key ck. */
@@ -373,16 +371,26 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		}
 	}
 
+	/*
+	 * A SYN over a SYN limit under syn-cookies on (why: the limit's drop reason) is answered only
+	 * after the per-source limit and the policy, and only if they let it by: a cookie opens no port
+	 * the rules close and no source over its own limit is answered.
+	 */
+	__u32 over = 0;
+
 	/* measures: only while Java has any (one array read otherwise) */
 	if (p.proto == 6 || p.proto == 17) {
 		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
 		if (mon && *mon) {
-			r = xdpml_fw_measures_check(ctx, s, cfg, fc, &p, syn_only, clock);
-			if (r)
+			r = xdpml_fw_measures_check(&p, syn_only, clock);
+			if (r == XDPML_FWC_DROP_MEASURE_SYN && cfg->syn_cookies)
+				over = r;
+			else if (r)
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
 	}
 
+	int cookie_ack = 0;
 	if (track) {
 		/* from the initiator: an attack that opened its own entries is not let through by them */
 		if (e) {
@@ -391,26 +399,26 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
 		if (p.proto == 6 && !syn_only && cfg->ct_strict) {
-			/* the ACK of a handshake answered with a cookie: its connection begins here */
-			if (!e && cfg->syn_cookies && xdpml_syn_cookie_ack_valid(ctx, s)) {
-				xdpml_fw_ct_open(fc, &ck, from_a, XDPML_CT_ESTABLISHED, now);
-				return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, XDPML_FW_NO_RULE);
-			}
-			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_CT_STRAY, XDPML_FW_NO_RULE);
+			/* the ACK of a handshake answered with a cookie: its connection begins below, if the
+			 * policy lets it by */
+			if (e || !cfg->syn_cookies || !xdpml_syn_cookie_ack_valid(ctx, s))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_CT_STRAY, XDPML_FW_NO_RULE);
+			cookie_ack = 1;
 		}
 	}
 
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_FLOOD, XDPML_FW_NO_RULE);
-	if (syn_only && cfg->flood_pps) {
+	if (syn_only && cfg->flood_pps && !over) {
 		struct xdpml_fw_flood *fl = bpf_map_lookup_elem(&xdpml_fw_flood, &zero);
 		if (fl) {
 			bpf_spin_lock(&fl->lock);
 			int ok = xdpml_fw_take(&fl->b, now, cfg->flood_pps, cfg->flood_cap);
 			bpf_spin_unlock(&fl->lock);
+			if (!ok && !cfg->syn_cookies)
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_GLOBAL, XDPML_FW_NO_RULE);
 			if (!ok)
-				return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, XDPML_FWC_DROP_SYN_GLOBAL),
-							XDPML_FW_NO_RULE);
+				over = XDPML_FWC_DROP_SYN_GLOBAL;
 		}
 	}
 
@@ -420,6 +428,12 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		__u64 *hits = bpf_map_lookup_elem(&xdpml_fw_hits, &slot);
 		if (hits)
 			(*hits)++;
+	}
+	if (over && xdpml_fw_is_pass(reason))
+		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, over), slot);
+	if (cookie_ack && xdpml_fw_is_pass(reason)) {
+		xdpml_fw_ct_open(fc, &ck, from_a, XDPML_CT_ESTABLISHED, now);
+		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, slot);
 	}
 	if (track && xdpml_fw_is_pass(reason))
 		xdpml_fw_ct_open(fc, &ck, from_a,

@@ -37,7 +37,7 @@
 #include "parse.h"
 
 #define XDPML_COOKIE_TCP_LEN 24 /* the header and the MSS option */
-#define XDPML_COOKIE_WINDOW 64240 /* unscaled; 44 segments of 1460 */
+#define XDPML_COOKIE_WINDOW 64240 /* unscaled; 44 segments of 1460 (a larger MSS: fewer, below 64 KiB) */
 #define XDPML_COOKIE_TTL 64
 #define XDPML_COOKIE_PROTO_TCP 6
 
@@ -95,7 +95,8 @@ struct {
 
 /*
  * The headers of a plain TCP packet (IPv4 without options, IPv6 without extension headers, not
- * tunnelled) copied into this CPU's scratch; 0 when the packet is not one.
+ * tunnelled) sent to this host's MAC (not to a group: the host's TCP ignores those) copied into this
+ * CPU's scratch; 0 when the packet is not one.
  */
 static __always_inline struct xdpml_cookie_scratch *xdpml_cookie_headers(struct xdp_md *ctx,
 									  const struct xdpml_parse_summary *s)
@@ -103,6 +104,9 @@ static __always_inline struct xdpml_cookie_scratch *xdpml_cookie_headers(struct 
 	__u32 zero = 0;
 	struct xdpml_cookie_scratch *sc = bpf_map_lookup_elem(&xdpml_cookie_scratch, &zero);
 	if (!sc || s->l4_proto != 6 || (s->flags & (XDPML_F_VXLAN | XDPML_F_FRAGMENT)) || s->ipv6_ext)
+		return 0;
+	__u8 dst_mac0;
+	if (bpf_xdp_load_bytes(ctx, 0, &dst_mac0, 1) || (dst_mac0 & 1))
 		return 0;
 	__u32 l3 = s->l3_off & 0xfff;
 	__u32 l4 = s->l4_off & 0xfff;
@@ -159,7 +163,7 @@ static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, 
 static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
-	if (!sc)
+	if (!sc || (sc->tcp[13] & 0x05)) /* with FIN or RST: the helper gives no cookie (-EINVAL) */
 		return -1;
 	struct bpf_sock *sk = xdpml_cookie_socket(ctx, sc);
 	if (!sk)
@@ -170,7 +174,10 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 	if (r < 0)
 		return -1;
 
-	/* the answer, from the SYN's copy */
+	/* the answer, from the SYN's copy; a window no larger than whole segments of the MSS under 64 KiB
+	 * (what the host's socket will grant: 64240 is 44 x 1460; IPv6's jumbo 8940 gets 7 x 8940) */
+	__u32 mss = (__u16)(r >> 32);
+	__u32 window = mss > 1460 ? 65535 / mss * mss : XDPML_COOKIE_WINDOW;
 	struct tcphdr *syn = (struct tcphdr *)sc->tcp;
 	struct xdpml_cookie_tcp t = {
 		.source = syn->dest,
@@ -179,10 +186,10 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 		.ack_seq = bpf_htonl(bpf_ntohl(syn->seq) + 1),
 		.doff = (XDPML_COOKIE_TCP_LEN / 4) << 4,
 		.flags = 0x12, /* SYN | ACK */
-		.window = bpf_htons(XDPML_COOKIE_WINDOW),
+		.window = bpf_htons((__u16)window),
 		.opt_kind = 2,
 		.opt_len = 4,
-		.mss = bpf_htons((__u16)(r >> 32)),
+		.mss = bpf_htons((__u16)mss),
 	};
 
 	__u32 l3 = s->l3_off & 0xfff;

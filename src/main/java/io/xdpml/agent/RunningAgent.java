@@ -1,5 +1,7 @@
 package io.xdpml.agent;
 
+import io.xdpml.agent.config.AgentConfig;
+
 import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.firewall.FirewallConfig;
@@ -59,6 +61,15 @@ public final class RunningAgent implements AutoCloseable {
     }
 
     /** The firewall stage's maps. */
+    /**
+     * Whether the agent spreads packets over CPUs (cpumap), as its config file says: fixed at load,
+     * a reload cannot change it; false when the file cannot be read.
+     */
+    public boolean spreadsOverCpus() {
+        AgentConfig c = StatusReport.loadQuietly(info);
+        return c != null && c.cpumap().enabled();
+    }
+
     public FirewallMaps firewall() {
         require(Stage.FIREWALL);
         return new FirewallMaps(pins::map);

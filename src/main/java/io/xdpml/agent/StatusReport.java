@@ -132,7 +132,7 @@ public final class StatusReport {
         return r;
     }
 
-    private static AgentConfig loadQuietly(AgentInfo info) {
+    static AgentConfig loadQuietly(AgentInfo info) {
         if (info.config() == null) {
             return null;
         }

@@ -151,6 +151,12 @@ final class FwCommand implements Runnable {
             java.util.Optional<RunningAgent> agent = RunningAgent.on(iface);
             if (agent.isPresent()) {
                 try (RunningAgent a = agent.get()) {
+                    if (config.synCookies() && a.spreadsOverCpus()) {
+                        spec.commandLine().getErr().println("xdpml fw load: " + file + ": syn-cookies on cannot answer behind the cpumap of "
+                                + a.describe() + " (its file " + a.info().config() + "): a SYN-ACK leaves with XDP_TX, which the kernel"
+                                + " does not allow in a CPU's program; nothing installed");
+                        return 1;
+                    }
                     int generation = a.installFirewall(config);
                     out.println("installed into the firewall stage of " + a.describe() + ", generation " + generation
                             + " (one XDP program per interface: the agent's, not a second one). The agent's file " + a.info().config()

@@ -148,15 +148,18 @@ public final class JavaFirewall implements FirewallEngine {
                 e = null;
             }
         }
+        // a SYN over a SYN limit under syn-cookies on: answered only if the per-source limit and the
+        // policy let it by (a cookie opens no port the rules close)
+        FirewallCounter over = null;
         if ((bucket == 6 || bucket == 17) && !measures.isEmpty()) {
             FirewallCounter r = measure(family, bucket, sport, dport, synOnly, now);
-            if (r == FirewallCounter.DROP_MEASURE_SYN) {
-                r = overSynLimit(c, frame, length, family, dport, r);
-            }
-            if (r != null) {
+            if (r == FirewallCounter.DROP_MEASURE_SYN && c.synCookies()) {
+                over = r;
+            } else if (r != null) {
                 return verdict(r);
             }
         }
+        boolean cookieAck = false;
         if (track) {
             if (e != null) { // from the initiator
                 FirewallCounter r = decide(e, bucket, true, flags, now);
@@ -165,25 +168,34 @@ public final class JavaFirewall implements FirewallEngine {
                 }
             }
             if (bucket == 6 && !synOnly && c.conntrackStrict()) {
-                // the ACK of a handshake answered with a cookie: its connection begins here
-                if (e == null && c.synCookies() && (flags & 0x16) == 0x10 && plainTcp(frame, length)
-                        && synCookies.validAck(family, src, sport, dst, dport,
+                // the ACK of a handshake answered with a cookie: its connection begins below, if the policy lets it by
+                if (e != null || !c.synCookies() || (flags & 0x16) != 0x10 || !plainTcp(frame, length)
+                        || !synCookies.validAck(family, src, sport, dst, dport,
                                 frame.get(BIG_INT, summary.l4Offset() + 8) & 0xffff_ffffL)) {
-                    open(ck, fromA, FirewallLayout.CT_ESTABLISHED, now);
-                    return verdict(FirewallCounter.PASS_SYN_COOKIE);
+                    return verdict(FirewallCounter.DROP_CT_STRAY);
                 }
-                return verdict(FirewallCounter.DROP_CT_STRAY);
+                cookieAck = true;
             }
         }
         if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);
         }
-        if (synOnly && c.floodPps() != 0 && !take(flood, 0, now, c.floodPps(), c.floodCap())) {
-            return verdict(overSynLimit(c, frame, length, family, dport, FirewallCounter.DROP_SYN_GLOBAL));
+        if (synOnly && c.floodPps() != 0 && over == null && !take(flood, 0, now, c.floodPps(), c.floodCap())) {
+            if (!c.synCookies()) {
+                return verdict(FirewallCounter.DROP_SYN_GLOBAL);
+            }
+            over = FirewallCounter.DROP_SYN_GLOBAL;
         }
         FirewallCounter reason = policy(c, family, bucket, dport);
         if (lastRule >= 0) {
             ruleHits[lastRule]++;
+        }
+        if (over != null && reason.passes()) {
+            return verdict(answer(frame, length, family, dport, flags, over));
+        }
+        if (cookieAck && reason.passes()) {
+            open(ck, fromA, FirewallLayout.CT_ESTABLISHED, now);
+            return verdict(FirewallCounter.PASS_SYN_COOKIE);
         }
         if (track && reason.passes()) {
             open(ck, fromA, bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED, now);
@@ -198,25 +210,22 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /**
-     * A SYN over a SYN limit (xdpml_fw_over_syn_limit): answered with a cookie when the config says
-     * so and the host listens for it, else dropped for {@code why}.
+     * A SYN over a SYN limit under syn-cookies on, which the policy lets by (xdpml_fw_over_syn_limit):
+     * answered with a cookie when the host listens for it (and it carries no FIN or RST, for which
+     * the kernel's helper gives none), else dropped for {@code why}.
      */
-    private FirewallCounter overSynLimit(FirewallConfig c, MemorySegment frame, int length, int family, int dport,
-                                         FirewallCounter why) {
-        if (!c.synCookies()) {
-            return why;
-        }
-        if (plainTcp(frame, length) && synCookies.listens(family, dst, dport)) {
+    private FirewallCounter answer(MemorySegment frame, int length, int family, int dport, int flags, FirewallCounter why) {
+        if ((flags & 0x05) == 0 && plainTcp(frame, length) && synCookies.listens(family, dst, dport)) {
             return FirewallCounter.SYN_COOKIE;
         }
         counters[FirewallCounter.SYN_COOKIE_UNANSWERED.id()]++;
         return why;
     }
 
-    /** Whether the kernel can answer or check a cookie for this packet (xdpml_cookie_headers). */
+    /** Whether the kernel can answer or check a cookie for this packet (xdpml_cookie_headers): plain TCP to a unicast MAC. */
     private boolean plainTcp(MemorySegment frame, int length) {
         if (summary.l4Protocol() != 6 || summary.has(ParseFlags.VXLAN) || summary.has(ParseFlags.FRAGMENT)
-                || summary.ipv6Extensions() != 0) {
+                || summary.ipv6Extensions() != 0 || (frame.get(ValueLayout.JAVA_BYTE, 0) & 1) != 0) {
             return false;
         }
         int l3 = summary.l3Offset();

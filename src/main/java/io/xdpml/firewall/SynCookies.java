@@ -5,7 +5,9 @@ package io.xdpml.firewall;
  * answers a SYN over a limit only when the host has a socket listening for it, and it checks an
  * ACK's cookie with the host's own secret. The twin ({@link JavaFirewall}) asks this instead.
  * {@link #NONE}, no listener and no valid cookie, is what replays of captures get: the hosts of a
- * capture are not this host, and the kernel finds no listener for them either.
+ * capture are not this host (a kernel run on the same frames would find this host's listeners bound
+ * to every address, {@code 0.0.0.0} or {@code ::}, for any destination; the parity tests on captures
+ * run with {@code syn-cookies off}, or with ports nobody here listens on).
  */
 public interface SynCookies {
     /** Whether the host listens on {@code dst} (4 or 16 bytes), TCP port {@code dport}. */

@@ -117,6 +117,13 @@ class CpumapVethTest {
                     redirected += c[CpuSpread.Counter.REDIRECTED.ordinal()];
                 }
             }
+            if (!cpumap.isEmpty()) { // fw load refuses what a CPU's program cannot do: answer with XDP_TX
+                Path cookies = dir.resolve(tag + "-cookies.fw");
+                Files.writeString(cookies, "syn-flood 10/s\nsyn-cookies on\n");
+                io.xdpml.cli.CliHarness.Result load = io.xdpml.cli.CliHarness.run("fw", "load", cookies.toString(), "--iface", rig.rx);
+                assertThat(load.code()).as("fw load syn-cookies behind cpumap: %s", load).isEqualTo(1);
+                assertThat(load.err()).contains("syn-cookies on cannot answer behind the cpumap").contains("nothing installed");
+            }
             if (!cpumap.isEmpty()) { // the status report's view of the spread
                 @SuppressWarnings("unchecked")
                 Map<String, Object> spread = (Map<String, Object>) report.get("cpumap");

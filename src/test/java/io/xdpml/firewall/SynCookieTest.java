@@ -138,6 +138,93 @@ class SynCookieTest {
         }
     }
 
+    /**
+     * A cookie opens no port the rules close: a SYN over the limit to a port the policy drops is
+     * dropped by the policy, not answered; an ACK that carries a valid cookie (issued while the port
+     * was open) to a port closed since is dropped by the policy, not passed.
+     */
+    @Test
+    void theRulesDecideBeforeACookieIsGivenOrTaken() throws Exception {
+        TestData.assumeBpf();
+        try (ServerSocket open = new ServerSocket(0);
+             ServerSocket closed = new ServerSocket(0)) {
+            int allowed = open.getLocalPort();
+            int denied = closed.getLocalPort();
+            String rules = "default drop\nrule pass tcp port " + allowed + "\n";
+            try (Harness h = new Harness(rules + CONFIG)) {
+                h.listening.add(allowed);
+                h.listening.add(denied);
+                assertThat(h.send(v4Syn(40001, allowed, false))).as("within the bucket").isEqualTo(FirewallCounter.PASS_RULE);
+                assertThat(h.send(v4Syn(40002, allowed, false))).as("over it, to an open port").isEqualTo(FirewallCounter.SYN_COOKIE);
+                assertThat(h.send(v4Syn(40003, denied, false))).as("over it, to a port the rules close")
+                        .isEqualTo(FirewallCounter.DROP_DEFAULT);
+                assertThat(h.action).isEqualTo(1);
+                h.assertSame();
+                assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isZero();
+            }
+            // the cookie of a port that was open, returned once the rules closed it
+            long cookie;
+            try (Harness h = new Harness(CONFIG)) {
+                h.listening.add(denied);
+                h.send(v4Syn(40001, denied, false));
+                assertThat(h.send(v4Syn(40004, denied, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+                cookie = u32(h.out(), 14 + 20 + 4);
+            }
+            try (Harness h = new Harness(rules + CONFIG)) {
+                h.cookies.add(40004 + "/" + cookie);
+                assertThat(h.send(v4Ack(40004, denied, cookie + 1))).as("a valid cookie to a port the rules close")
+                        .isEqualTo(FirewallCounter.DROP_DEFAULT);
+                assertThat(h.kernel.program().maps().connections()).isZero();
+                h.assertSame();
+            }
+        }
+    }
+
+    /**
+     * The per-source SYN limit drops before a measure's overflow is answered (a source over its own
+     * limit is not answered: that would reflect its flood); a SYN with FIN or RST, and one sent to a
+     * group MAC, are not answered (the kernel's helper and the host's TCP refuse them).
+     */
+    @Test
+    void aSourceOverItsOwnLimitAndOddSynsAreNotAnswered() throws Exception {
+        TestData.assumeBpf();
+        try (ServerSocket listener = new ServerSocket(0);
+             Harness h = new Harness("syn-limit 1/s burst 2\nsyn-cookies on\n")) {
+            int port = listener.getLocalPort();
+            h.listening.add(port);
+            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            h.kernel.putMeasure(m);
+            h.java.putMeasure(m);
+            assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            byte[] synFin = v4Syn(40002, port, false);
+            synFin[14 + 20 + 13] = 0x03;
+            byte[] synRst = v4Syn(40003, port, false);
+            synRst[14 + 20 + 13] = 0x06;
+            // the per-source bucket (burst 2) is spent by these two: the next SYN is the source's
+            assertThat(h.send(synFin)).as("SYN|FIN").isEqualTo(FirewallCounter.DROP_MEASURE_SYN);
+            assertThat(h.send(v4Syn(40004, port, false))).as("the source over its own limit").isEqualTo(FirewallCounter.DROP_SYN_FLOOD);
+            h.assertSame();
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(1);
+        }
+        try (ServerSocket listener = new ServerSocket(0);
+             Harness h = new Harness("syn-cookies on\n")) {
+            int port = listener.getLocalPort();
+            h.listening.add(port);
+            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            h.kernel.putMeasure(m);
+            h.java.putMeasure(m);
+            byte[] synRst = v4Syn(40003, port, false);
+            synRst[14 + 20 + 13] = 0x06;
+            assertThat(h.send(synRst)).as("SYN|RST").isEqualTo(FirewallCounter.DROP_MEASURE_SYN);
+            byte[] broadcast = v4Syn(40005, port, false);
+            Arrays.fill(broadcast, 0, 6, (byte) 0xff);
+            assertThat(h.send(broadcast)).as("to the broadcast MAC").isEqualTo(FirewallCounter.DROP_MEASURE_SYN);
+            assertThat(h.send(v4Syn(40006, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
+            h.assertSame();
+            assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(2);
+        }
+    }
+
     /** A kernel and a Java firewall judging the same frames; the kernel's SYN-ACKs teach the twin's oracle. */
     private static final class Harness implements AutoCloseable {
         final KernelFirewall kernel = new KernelFirewall(FirewallParityTest.limits(), 4789);
