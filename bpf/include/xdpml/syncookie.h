@@ -7,6 +7,7 @@
  *
  *   SYN  client -> host:port   over the limit
  *        bpf_skc_lookup_tcp      the listening socket the SYN is for (none: dropped as before)
+ *        bpf_fib_lookup          and the destination is this host's, not one routed on
  *        bpf_tcp_gen_syncookie   its cookie and MSS; the helper also marks the listener as having
  *                                overflowed just now, which is what makes the host's TCP accept a
  *                                cookie in the ACK that follows (net.ipv4.tcp_syncookies >= 1)
@@ -151,6 +152,30 @@ static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, 
 	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 }
 
+/*
+ * Whether the packet is for this host rather than one to route on: a listener bound to every address
+ * (0.0.0.0, ::) matches any destination, so on an interface that forwards, a SYN for a server behind
+ * this host would otherwise get this host's cookie. A route of this host's own (or of no unicast
+ * kind) is not forwarded; a host that forwards nothing on this interface is asked no more.
+ */
+static __always_inline int xdpml_cookie_for_this_host(struct xdp_md *ctx, const struct xdpml_cookie_scratch *sc)
+{
+	struct bpf_fib_lookup f = {};
+	f.ifindex = ctx->ingress_ifindex;
+	f.l4_protocol = XDPML_COOKIE_PROTO_TCP;
+	if (sc->v4) {
+		f.family = 2; /* AF_INET */
+		__builtin_memcpy(&f.ipv4_src, sc->ip + 12, 4);
+		__builtin_memcpy(&f.ipv4_dst, sc->ip + 16, 4);
+	} else {
+		f.family = 10; /* AF_INET6 */
+		__builtin_memcpy(f.ipv6_src, sc->ip + 8, 16);
+		__builtin_memcpy(f.ipv6_dst, sc->ip + 24, 16);
+	}
+	long r = bpf_fib_lookup(ctx, &f, sizeof(f), 0);
+	return r == BPF_FIB_LKUP_RET_NOT_FWDED || r == BPF_FIB_LKUP_RET_FWD_DISABLED;
+}
+
 /* The verifier's view of the copied lengths: bounded by the scratch's arrays. */
 #define XDPML_COOKIE_IP_LEN(sc) ((sc)->v4 ? 20 : 40)
 #define XDPML_COOKIE_TH_LEN(sc) (((sc)->th_len & 63) < 20 ? 20 : ((sc)->th_len & 63) > 60 ? 60 : ((sc)->th_len & 63))
@@ -168,6 +193,10 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 	struct bpf_sock *sk = xdpml_cookie_socket(ctx, sc);
 	if (!sk)
 		return -1;
+	if (!xdpml_cookie_for_this_host(ctx, sc)) {
+		bpf_sk_release(sk);
+		return -1;
+	}
 	__s64 r = bpf_tcp_gen_syncookie(sk, sc->ip, XDPML_COOKIE_IP_LEN(sc), (struct tcphdr *)sc->tcp,
 					XDPML_COOKIE_TH_LEN(sc));
 	bpf_sk_release(sk);

@@ -10,7 +10,10 @@ package io.xdpml.firewall;
  * run with {@code syn-cookies off}, or with ports nobody here listens on).
  */
 public interface SynCookies {
-    /** Whether the host listens on {@code dst} (4 or 16 bytes), TCP port {@code dport}. */
+    /**
+     * Whether the host listens on {@code dst} (IPv4 in its first 4 bytes, or 16), TCP port {@code dport}, and {@code dst}
+     * is this host's (not an address it routes on to).
+     */
     boolean listens(int family, byte[] dst, int dport);
 
     /**

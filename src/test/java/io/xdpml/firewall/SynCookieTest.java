@@ -85,7 +85,7 @@ class SynCookieTest {
             checkSynAck(shrunk, 4, 40004, port, 1000);
 
             // IPv6
-            byte[] syn6 = new FrameBuilder().ethernet().ipv6("2001:db8::7", "2001:db8::1").tcp(40005, port, 0x02).build();
+            byte[] syn6 = new FrameBuilder().ethernet().ipv6("2001:db8::7", "::1").tcp(40005, port, 0x02).build();
             assertThat(h.send(syn6)).isEqualTo(FirewallCounter.SYN_COOKIE);
             byte[] synAck6 = h.out();
             assertThat(synAck6).hasSize(14 + 40 + 24);
@@ -128,7 +128,7 @@ class SynCookieTest {
              Harness h = new Harness("syn-cookies on\n")) {
             int port = listener.getLocalPort();
             h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
             h.kernel.putMeasure(m);
             h.java.putMeasure(m);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
@@ -192,7 +192,7 @@ class SynCookieTest {
              Harness h = new Harness("syn-limit 1/s burst 2\nsyn-cookies on\n")) {
             int port = listener.getLocalPort();
             h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
             h.kernel.putMeasure(m);
             h.java.putMeasure(m);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
@@ -210,7 +210,7 @@ class SynCookieTest {
              Harness h = new Harness("syn-cookies on\n")) {
             int port = listener.getLocalPort();
             h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("192.0.2.1"), port, 0, 0, 0);
+            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
             h.kernel.putMeasure(m);
             h.java.putMeasure(m);
             byte[] synRst = v4Syn(40003, port, false);
@@ -225,12 +225,47 @@ class SynCookieTest {
         }
     }
 
+    /**
+     * On an interface that forwards, a listener bound to every address matches a SYN for a server
+     * behind this host too: such a SYN, over the limit, is dropped (unanswered), not answered with
+     * this host's cookie; one for this host's own address is answered. In a namespace of its own with
+     * forwarding on and a route on.
+     */
+    @Test
+    void aSynRoutedOnIsNotAnsweredWithThisHostsCookie() throws Exception {
+        TestData.assumeBpf();
+        try (io.xdpml.kernel.NetworkNamespace ns = io.xdpml.kernel.NetworkNamespace.create("xdpml-cookie")) {
+            ns.createVethPair("ckr0", "ckr1");
+            ns.exec("ip", "addr", "add", "10.99.0.1/24", "dev", "ckr0");
+            ns.exec("ip", "route", "add", "192.0.2.0/24", "via", "10.99.0.2");
+            ns.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=1", "net.ipv4.tcp_syncookies=2");
+            ns.run(() -> {
+                try (ServerSocket listener = new ServerSocket(0); // every address of the namespace
+                     Harness h = new Harness(CONFIG)) {
+                    int port = listener.getLocalPort();
+                    h.listening.add(port);
+                    byte[] routed = {(byte) 192, 0, 2, 9};
+                    h.forThisHost = dst -> !Arrays.equals(Arrays.copyOf(dst, 4), routed);
+                    h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.0.1").tcp(40001, port, 0x02).build());
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "192.0.2.9").tcp(40002, port, 0x02).build()))
+                            .as("routed on").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.0.1").tcp(40003, port, 0x02).build()))
+                            .as("for this host").isEqualTo(FirewallCounter.SYN_COOKIE);
+                    h.assertSame();
+                    assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(1);
+                }
+                return null;
+            });
+        }
+    }
+
     /** A kernel and a Java firewall judging the same frames; the kernel's SYN-ACKs teach the twin's oracle. */
     private static final class Harness implements AutoCloseable {
         final KernelFirewall kernel = new KernelFirewall(FirewallParityTest.limits(), 4789);
         final JavaFirewall java = new JavaFirewall(4789);
         final Set<Integer> listening = new HashSet<>();
         final Set<String> cookies = new HashSet<>(); // "client port/cookie"
+        java.util.function.Predicate<byte[]> forThisHost = dst -> true;
         final Arena arena = Arena.ofConfined();
         final MemorySegment buf = arena.allocate(512);
         long now = 1_000_000_000L;
@@ -243,7 +278,7 @@ class SynCookieTest {
             java.install(c);
             java.synCookies(new SynCookies() {
                 @Override
-                public boolean listens(int family, byte[] dst, int dport) { return listening.contains(dport); }
+                public boolean listens(int family, byte[] dst, int dport) { return listening.contains(dport) && forThisHost.test(dst); }
 
                 @Override
                 public boolean validAck(int family, byte[] src, int sport, byte[] dst, int dport, long ackSeq) {
@@ -290,9 +325,9 @@ class SynCookieTest {
         }
     }
 
-    /** A SYN from 10.9.8.7:sport to 192.0.2.1:dport, seq 1000; with the options a Linux client sends, when asked. */
+    /** A SYN from 10.9.8.7:sport to 127.0.0.1:dport (an address of this host: its listeners answer for it), seq 1000; with the options a Linux client sends, when asked. */
     static byte[] v4Syn(int sport, int dport, boolean options) {
-        FrameBuilder b = new FrameBuilder().ethernet().ipv4("10.9.8.7", "192.0.2.1").tcp(sport, dport, 0x02);
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4("10.9.8.7", "127.0.0.1").tcp(sport, dport, 0x02);
         if (!options) {
             return b.build();
         }
@@ -306,7 +341,7 @@ class SynCookieTest {
 
     /** The client's ACK of the handshake: seq 1001, acknowledging ack. */
     static byte[] v4Ack(int sport, int dport, long ack) {
-        byte[] f = new FrameBuilder().ethernet().ipv4("10.9.8.7", "192.0.2.1").tcp(sport, dport, 0x10).build();
+        byte[] f = new FrameBuilder().ethernet().ipv4("10.9.8.7", "127.0.0.1").tcp(sport, dport, 0x10).build();
         int l4 = 14 + 20;
         ByteBuffer.wrap(f).putInt(l4 + 4, 1001).putInt(l4 + 8, (int) ack);
         return f;
@@ -323,7 +358,7 @@ class SynCookieTest {
             assertThat(f[l3] & 0xff).isEqualTo(0x45);
             assertThat(u16(f, l3 + 2)).as("total length").isEqualTo(44);
             assertThat(f[l3 + 9]).isEqualTo((byte) 6);
-            assertThat(Arrays.copyOfRange(f, l3 + 12, l3 + 16)).as("from the server").isEqualTo(new byte[] {(byte) 192, 0, 2, 1});
+            assertThat(Arrays.copyOfRange(f, l3 + 12, l3 + 16)).as("from the server").isEqualTo(new byte[] {127, 0, 0, 1});
             assertThat(Arrays.copyOfRange(f, l3 + 16, l3 + 20)).as("to the client").isEqualTo(new byte[] {10, 9, 8, 7});
             assertThat(fold(sum(f, l3, 20, 0))).as("IPv4 header checksum").isZero();
         } else {
