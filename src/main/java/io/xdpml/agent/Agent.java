@@ -148,6 +148,8 @@ public final class Agent implements AutoCloseable {
     private final boolean fromFile;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Long> blocked = new LinkedHashMap<>();
+    /** Sources a detection named that NeverBlock spares: until when that was said. */
+    private final Map<String, Long> spared = new LinkedHashMap<>();
     private final Object blockedLock = new Object();
     private final AtomicBoolean reloadRequested = new AtomicBoolean();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
@@ -670,7 +672,14 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Blocks {@code source} on every interface unless it is blocked now; says so. */
+    /** Drops the entries whose time has passed, once the map has grown (a spoofed scan names many sources). */
+    private static void forgetExpired(Map<String, Long> until, long now) {
+        if (until.size() >= 4096) {
+            until.values().removeIf(t -> now > t);
+        }
+    }
+
+    /** Blocks {@code source} on every interface unless it is blocked now, or must never be (NeverBlock); says so. */
     private void block(String source, String detector, List<String> reasons, long seconds) {
         long now = System.nanoTime();
         Long until;
@@ -683,10 +692,27 @@ public final class Agent implements AutoCloseable {
         if (!config.blocks().enabled()) {
             return;
         }
+        String spare = NeverBlock.of(config, true).why(InetAddress.ofLiteral(source));
+        if (spare != null) {
+            boolean said;
+            synchronized (blockedLock) {
+                Long saidUntil = spared.get(source);
+                said = saidUntil != null && now <= saidUntil;
+                if (!said) {
+                    forgetExpired(spared, now);
+                    spared.put(source, now + seconds * 1_000_000_000L);
+                }
+            }
+            if (!said) {
+                say("NOT BLOCKED " + source + " (" + detector + "): " + spare);
+            }
+            return;
+        }
         for (Member m : members) {
             m.processor().mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
         }
         synchronized (blockedLock) {
+            forgetExpired(blocked, now);
             blocked.put(source, now + seconds * 1_000_000_000L);
         }
         publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),

@@ -65,6 +65,7 @@ public final class AgentTwin {
     private final NewDetections news;
     private final ObservationBuilder observations;
     private final MeasureSettings measureSettings;
+    private final io.xdpml.agent.NeverBlock neverBlock;
     private final int sampleWeight;
     private final io.xdpml.agent.DeliveryShare share = new io.xdpml.agent.DeliveryShare();
     private final Events events;
@@ -87,6 +88,7 @@ public final class AgentTwin {
         this.news = new NewDetections(detectors);
         this.observations = new ObservationBuilder(detectors.needsFlows());
         this.measureSettings = config.mitigation().measureSettings();
+        this.neverBlock = io.xdpml.agent.NeverBlock.of(config, false);
         this.sampleWeight = config.sampling().weight();
         this.events = events;
         this.lastSecond = lastSecond;
@@ -196,6 +198,9 @@ public final class AgentTwin {
                     continue;
                 }
                 InetAddress a = InetAddress.ofLiteral(source);
+                if (neverBlock.why(a) != null) {
+                    continue; // as the agent (Agent.block), without this host's addresses: a capture's hosts are not this one
+                }
                 plane.blocks().blockSource(a, a.getAddress().length * 8, now + block);
                 blockedUntil.put(source, now + block);
                 events.blocked(source, d, until != null);

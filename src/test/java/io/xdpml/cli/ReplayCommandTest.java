@@ -134,6 +134,28 @@ class ReplayCommandTest {
     }
 
     /**
+     * A detected source that mitigation.never-block covers is not blocked (a named sender's address
+     * can be forged: decoys, one spoofed address), nor one in the firewall's allow src; the same scan
+     * is still detected, and nothing is dropped.
+     */
+    @Test
+    void aSourceNeverToBlockIsDetectedButNotBlocked() throws Exception {
+        Path capture = TestData.dataDir().resolve("detect/hping3-udp-scan.pcap");
+        for (String spare : List.of("mitigation: {block: 60s, measures: false, never-block: [10.77.0.0/16]}",
+                "mitigation: {block: 60s, measures: false}\nfirewall: {rules: \"allow src 10.77.1.1\"}")) {
+            Path f = config("model: {enabled: false}", "[udpscan]", "60s");
+            String text = Files.readString(f).replace("firewall: {enabled: false}\n", "")
+                    .replace("mitigation: {block: 60s, measures: false}", spare);
+            Files.writeString(f, text);
+            AgentConfig c = AgentConfigLoader.load(f);
+            Outcome o = CaptureReplay.run(c, capture, LabelRules.read(rules("default attack")));
+            assertThat(o.detections()).as(spare).anyMatch(d -> d.startsWith("udpscan "));
+            assertThat(o.blocked()).as(spare).isEmpty();
+            assertThat(o.tally("attack").droppedBy(Stage.BLOCKS)).as(spare).isZero();
+        }
+    }
+
+    /**
      * The same scan with early reports and without: reported 200 ms after it reached udpscan's floors
      * (not when its 2 s window closes), its source is blocked sooner and more of it is dropped.
      */

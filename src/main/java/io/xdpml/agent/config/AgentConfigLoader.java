@@ -100,11 +100,17 @@ public final class AgentConfigLoader {
         SectionReader detectorsSection = top.section("detectors", DetectorsSectionReader.KEYS);
         DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
 
-        SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time", "syn-limit"));
+        SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time", "syn-limit",
+                "never-block"));
         long[] synLimit = synLimit(mitigationSection);
-        MitigationSection mitigation = new MitigationSection(mitigationSection.duration("block", true, Duration.ZERO),
-                mitigationSection.bool("measures", false),
-                mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1]);
+        Duration block = mitigationSection.duration("block", true, Duration.ZERO);
+        if (block.toNanos() % 1_000_000_000L != 0) {
+            mitigationSection.problem("block", "whole seconds (a block is kept to the second), not " + Durations.format(block));
+            block = Duration.ofSeconds(block.toSeconds());
+        }
+        MitigationSection mitigation = new MitigationSection(block, mitigationSection.bool("measures", false),
+                mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1],
+                neverBlock(mitigationSection));
 
         SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics", "kafka"));
         OutputsSection outputs = OutputsReader.read(outputsSection, paths);
@@ -284,6 +290,31 @@ public final class AgentConfigLoader {
             }
         }
         return out.isEmpty() ? List.of(0) : out;
+    }
+
+    /** {@code mitigation.never-block}: a list of prefixes ({@code 10.0.0.0/8}, {@code 192.0.2.53}, {@code 2001:db8::/32}); default none. */
+    private static List<io.xdpml.firewall.Prefix> neverBlock(SectionReader s) {
+        YamlNode value = s.value("never-block");
+        if (value == null) {
+            return List.of();
+        }
+        if (!(value instanceof YamlNode.Sequence list)) {
+            s.problem("never-block", "expected a list of prefixes ([10.0.0.0/8, 192.0.2.53]), not " + value.description());
+            return List.of();
+        }
+        List<io.xdpml.firewall.Prefix> out = new ArrayList<>();
+        for (YamlNode item : list.items()) {
+            if (!(item instanceof YamlNode.Scalar q)) {
+                s.problems().at(item.line(), "mitigation.never-block: expected a prefix, not " + item.description());
+                continue;
+            }
+            try {
+                out.add(io.xdpml.firewall.Prefix.parse(q.text()));
+            } catch (IllegalArgumentException e) {
+                s.problems().at(item.line(), "mitigation.never-block: " + e.getMessage());
+            }
+        }
+        return out;
     }
 
     /** A non-empty list of distinct queue numbers; default [0]. */

@@ -2,7 +2,9 @@ package io.xdpml.agent.config;
 
 import io.xdpml.firewall.Measure;
 import io.xdpml.firewall.MeasureSettings;
+import io.xdpml.firewall.Prefix;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,8 +15,11 @@ import java.util.Objects;
  * @param measureTime how long such a measure stays
  * @param synPps      the rate of the SYN limit a spoofed SYN flood gets, SYNs per second
  * @param synBurst    and its burst (SYNs let through at once after a pause; 0 with rate 0: every SYN dropped)
+ * @param neverBlock  sources no detection blocks, whatever it names (besides the firewall's allow src
+ *                    prefixes and the host's own addresses: {@link io.xdpml.agent.NeverBlock})
  */
-public record MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst) {
+public record MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst,
+                                List<Prefix> neverBlock) {
     public static final Duration DEFAULT_MEASURE_TIME = Duration.ofSeconds(60);
     /** The SYN limit's rate and burst when the file does not say: {@link MeasureSettings#defaults()}'s. */
     public static final long DEFAULT_SYN_PPS = MeasureSettings.defaults().synPps();
@@ -22,6 +27,11 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
 
     public MitigationSection {
         Limits.notNegative("mitigation.block", Objects.requireNonNull(block));
+        if (block.toNanos() % 1_000_000_000L != 0) {
+            throw new IllegalArgumentException("mitigation.block: whole seconds (a block is kept to the second), not "
+                    + Durations.format(block));
+        }
+        neverBlock = List.copyOf(neverBlock);
         Limits.positive("mitigation.measure-time", Objects.requireNonNull(measureTime));
         if (synPps < 0 || synPps > Measure.MAX_RATE || synBurst < 0 || synBurst > Measure.MAX_RATE) {
             throw new IllegalArgumentException("mitigation.syn-limit: rate and burst 0 to " + Measure.MAX_RATE + ", not " + synPps
@@ -34,13 +44,18 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
         this(block, measures, measureTime, DEFAULT_SYN_PPS, DEFAULT_SYN_BURST);
     }
 
+    /** With no never-block prefixes of its own. */
+    public MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst) {
+        this(block, measures, measureTime, synPps, synBurst, List.of());
+    }
+
     /** Nothing blocked, no measures (as {@code xdpml run} without --block). */
     public static MitigationSection defaults() {
         return new MitigationSection(Duration.ZERO, false, DEFAULT_MEASURE_TIME);
     }
 
     public MitigationSection withBlock(Duration d) {
-        return new MitigationSection(d, measures, measureTime, synPps, synBurst);
+        return new MitigationSection(d, measures, measureTime, synPps, synBurst, neverBlock);
     }
 
     /** How detections become measures: both kinds, this SYN limit, for {@code measureTime}. */
@@ -52,7 +67,9 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
         return "mitigation: " + (block.isZero() ? "no blocks" : "block named sources for " + Durations.format(block)) + ", "
                 + (measures ? "firewall measures for " + Durations.format(measureTime)
                         + (synPps == DEFAULT_SYN_PPS && synBurst == DEFAULT_SYN_BURST ? "" : " (syn-limit " + synLimitText() + ")")
-                        : "no firewall measures");
+                        : "no firewall measures")
+                + (neverBlock.isEmpty() ? "" : ", never blocking " + neverBlock.stream().map(Prefix::toString)
+                        .collect(java.util.stream.Collectors.joining(" ")));
     }
 
     /** {@code 20/s}, or {@code 20/s burst 40} when the burst is not the rate. */

@@ -291,6 +291,7 @@ class AgentConfigLoaderTest {
                   block: 2h
                   measures: on
                   syn-limit: 20/s burst 40   # the SYN limit of a spoofed flood's measure
+                  never-block: [192.0.2.53, "2001:db8::/32"]
                 outputs:
                   json: out/detections.jsonl
                   status: 0
@@ -316,9 +317,11 @@ class AgentConfigLoaderTest {
         assertThat(c.detectors().create()).hasSize(io.xdpml.detect.Detectors.names().size());
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
-        assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40));
+        assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40,
+                List.of(io.xdpml.firewall.Prefix.parse("192.0.2.53"), io.xdpml.firewall.Prefix.parse("2001:db8::/32"))));
         assertThat(c.mitigation().measureSettings()).isEqualTo(MeasureSettings.defaults().withDuration(Duration.ofSeconds(60)).withSynLimit(20, 40));
-        assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40)");
+        assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40),"
+                + " never blocking 192.0.2.53/32 2001:db8::/32");
         assertThat(c.outputs().json()).isEqualTo(dir.resolve("out/detections.jsonl"));
         assertThat(c.outputs().status()).isZero();
     }
@@ -708,6 +711,23 @@ class AgentConfigLoaderTest {
                         mitigation:
                           block: 60s
                         """, 5, "mitigation.block: blocking needs the blocks stage, and blocks.enabled is false (line 3)"),
+                broken("a block of part of a second", """
+                        interfaces: [eth0]
+                        mitigation:
+                          block: 1500ms
+                        """, 3, "mitigation.block: whole seconds (a block is kept to the second), not 1500ms"),
+                broken("never-block not a list", """
+                        interfaces: [eth0]
+                        mitigation:
+                          never-block: 10.0.0.0/8
+                        """, 3, "mitigation.never-block: expected a list of prefixes ([10.0.0.0/8, 192.0.2.53]), not a string ('10.0.0.0/8')"),
+                broken("never-block with a bad prefix", """
+                        interfaces: [eth0]
+                        mitigation:
+                          never-block:
+                            - 192.0.2.53
+                            - 10.0.0.1/8
+                        """, 5, "mitigation.never-block: host bits set in '10.0.0.1/8'"),
                 broken("syn-limit without a rate", """
                         interfaces: [eth0]
                         mitigation:
