@@ -148,6 +148,8 @@ public final class Agent implements AutoCloseable {
     private final boolean fromFile;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Long> blocked = new LinkedHashMap<>();
+    /** The hits of the kernel's blocks of {@link #blocked} sources at the last look (renewBlocksStillHit). */
+    private final Map<String, Long> blockHits = new java.util.HashMap<>();
     /** Sources a detection named that NeverBlock spares: until when that was said. */
     private final Map<String, Long> spared = new LinkedHashMap<>();
     private final Object blockedLock = new Object();
@@ -616,6 +618,7 @@ public final class Agent implements AutoCloseable {
                     block(source, det.detector(), det.reasons(), blockSeconds);
                 }
             }
+            renewBlocksStillHit(blockSeconds);
         }
         if (config.mitigation().measures()) {
             // re-armed while the attack lasts: a detection still going on renews its measures' expiry
@@ -672,6 +675,42 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * A blocked source that is still sending keeps its block: the detectors no longer see it (its
+     * packets are dropped before anything reaches Java), so no new report would renew it, and it
+     * would get through for a window or two each time the block ran out. Every second, a block this
+     * agent put in whose kernel entry dropped packets since the last look expires {@code seconds}
+     * from now again: a block ends {@code seconds} after its source went quiet.
+     */
+    private void renewBlocksStillHit(long seconds) {
+        long now = System.nanoTime();
+        Map<String, Long> hits = new java.util.HashMap<>();
+        for (Member m : members) {
+            for (io.xdpml.processor.Mitigation.Block b : m.processor().mitigation().list()) {
+                if (b.prefixLength() == b.address().getAddress().length * 8 && b.activeAt(now)) {
+                    hits.merge(b.address().getHostAddress(), b.hits(), Long::sum);
+                }
+            }
+        }
+        synchronized (blockedLock) {
+            for (Map.Entry<String, Long> e : blocked.entrySet()) {
+                String source = e.getKey();
+                Long h = hits.get(InetAddress.ofLiteral(source).getHostAddress());
+                if (h == null || h <= blockHits.getOrDefault(source, 0L)) {
+                    continue;
+                }
+                blockHits.put(source, h);
+                long until = now + seconds * 1_000_000_000L;
+                for (Member m : members) {
+                    InetAddress a = InetAddress.ofLiteral(source);
+                    m.processor().mitigation().extend(a, a.getAddress().length * 8, until);
+                }
+                e.setValue(until);
+            }
+            blockHits.keySet().retainAll(blocked.keySet());
+        }
+    }
+
     /** Drops the entries whose time has passed, once the map has grown (a spoofed scan names many sources). */
     private static void forgetExpired(Map<String, Long> until, long now) {
         if (until.size() >= 4096) {
@@ -714,6 +753,7 @@ public final class Agent implements AutoCloseable {
         synchronized (blockedLock) {
             forgetExpired(blocked, now);
             blocked.put(source, now + seconds * 1_000_000_000L);
+            blockHits.remove(source); // a block put in anew counts from 0
         }
         publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),
                 System.currentTimeMillis() + seconds * 1000));

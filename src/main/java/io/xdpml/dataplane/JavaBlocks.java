@@ -114,7 +114,7 @@ public final class JavaBlocks {
     private static final class Entry {
         final int bits;
         final byte[] key;
-        final long expiresNanos;
+        long expiresNanos;
         long hits;
 
         Entry(int bits, byte[] key, long expiresNanos) {
@@ -320,6 +320,18 @@ public final class JavaBlocks {
             perLength[bits]++;
             lengths();
         }
+    }
+
+    /** {@link Mitigation#extend}: the block of that prefix expires at {@code expiresNanos}, its hits kept; false when there is none. */
+    public boolean extendSource(InetAddress address, int prefixLength, long expiresNanos) {
+        int bits = Mitigation.prefixBits(address, prefixLength);
+        MemorySegment s = MemorySegment.ofArray(Mitigation.mapped(address));
+        Entry e = sources.get(probe.prefix(s.get(BE64, 0), s.get(BE64, 8), bits));
+        if (e == null) {
+            return false;
+        }
+        e.expiresNanos = expiresNanos;
+        return true;
     }
 
     /** {@link Mitigation#unblock}: removes the block of that prefix; false when there was none. */

@@ -276,6 +276,32 @@ public final class Mitigation {
         }
     }
 
+    /**
+     * Moves the expiry of the block of {@code address}/{@code prefixLength} to {@code expiresNanos},
+     * its hits kept (what the kernel counts between this read and the write is lost); false when
+     * there is no such block.
+     */
+    public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
+        int bits = prefixBits(address, prefixLength);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = key(a, address, bits);
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            if (!map.lookup(k, v)) {
+                return false;
+            }
+            v.set(U64, 0, expiresNanos);
+            try {
+                map.update(k, v, BpfMap.BPF_EXIST);
+            } catch (io.xdpml.kernel.KernelException e) {
+                if (e.errno() == 2) {
+                    return false; // ENOENT: removed in between (unblocked, swept)
+                }
+                throw e;
+            }
+            return true;
+        }
+    }
+
     /** The LPM prefix length of {@code address}/{@code prefixLength}: + 96 for IPv4; checks the range. */
     public static int prefixBits(InetAddress address, int prefixLength) {
         int max = address instanceof Inet4Address ? 32 : 128;

@@ -71,6 +71,7 @@ public final class AgentTwin {
     private final Events events;
     private final int lastSecond;
     private final Map<String, Long> blockedUntil = new HashMap<>();
+    private final Map<String, Long> blockHits = new HashMap<>(); // the blocks' hits at the last look
     private final Map<String, Long> measuredUntil = new HashMap<>();
     private final int quietSeconds;
     private long t0 = -1;
@@ -177,9 +178,33 @@ public final class AgentTwin {
         for (Detection d : news.recent(since)) {
             act(d, now, block);
         }
+        renewBlocksStillHit(now, block);
         plane.blocks().sweep(now);
         plane.firewall().sweepMeasures(now);
         events.secondEnded(s);
+    }
+
+    /** A blocked source still sending keeps its block (Agent.renewBlocksStillHit). */
+    private void renewBlocksStillHit(long now, long block) {
+        if (block <= 0) {
+            return;
+        }
+        Map<String, Long> hits = new HashMap<>();
+        for (io.xdpml.processor.Mitigation.Block b : plane.blocks().list()) {
+            if (b.prefixLength() == b.address().getAddress().length * 8 && b.activeAt(now)) {
+                hits.merge(b.address().getHostAddress(), b.hits(), Long::sum);
+            }
+        }
+        for (Map.Entry<String, Long> e : blockedUntil.entrySet()) {
+            InetAddress a = InetAddress.ofLiteral(e.getKey());
+            Long h = hits.get(a.getHostAddress());
+            if (h == null || h <= blockHits.getOrDefault(e.getKey(), 0L)) {
+                continue;
+            }
+            blockHits.put(e.getKey(), h);
+            plane.blocks().extendSource(a, a.getAddress().length * 8, now + block);
+            e.setValue(now + block);
+        }
     }
 
     private void actOnNew(long now) {
@@ -203,6 +228,7 @@ public final class AgentTwin {
                 }
                 plane.blocks().blockSource(a, a.getAddress().length * 8, now + block);
                 blockedUntil.put(source, now + block);
+                blockHits.remove(source); // a block put in anew counts from 0
                 events.blocked(source, d, until != null);
             }
         }

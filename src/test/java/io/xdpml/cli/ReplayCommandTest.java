@@ -134,6 +134,42 @@ class ReplayCommandTest {
     }
 
     /**
+     * A block shorter than the attack is kept while its source still sends: the detectors no longer
+     * see the blocked scanner (its packets are dropped first), so no report renews the block; its own
+     * hits do, every second. With a 0.5 s window and a 1 s block, every packet of the 5.3 s scan after
+     * the block went in is dropped; without the renewal the block ran out and packets got through.
+     */
+    @Test
+    void aBlockIsKeptWhileItsSourceStillSends() throws Exception {
+        Path f = config("model: {enabled: false}", "[udpscan]", "1s");
+        Files.writeString(f, Files.readString(f).replace("window: 2s", "window: 500ms"));
+        AgentConfig c = AgentConfigLoader.load(f);
+        Path capture = TestData.dataDir().resolve("detect/hping3-udp-scan.pcap");
+        Outcome o = CaptureReplay.run(c, capture, LabelRules.read(rules("default attack")));
+        assertThat(o.blocked()).containsExactly("10.77.1.1");
+        Tally t = o.tally("attack");
+        long first = -1;
+        long blockAt = -1;
+        long fromScanner = 0;
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            while (r.next()) {
+                long time = r.timestampNanos();
+                if (first < 0) {
+                    first = time;
+                    blockAt = first + t.timeToFirstDrop();
+                }
+                boolean scanner = r.capturedLength() >= 34 && r.data().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26)
+                        == (10 << 24 | 77 << 16 | 1 << 8 | 1);
+                if (scanner && time >= blockAt) {
+                    fromScanner++;
+                }
+            }
+        }
+        assertThat(fromScanner).as("the scan goes on for seconds after its block").isGreaterThan(1000);
+        assertThat(t.droppedBy(Stage.BLOCKS)).as("every one of them dropped").isEqualTo(fromScanner);
+    }
+
+    /**
      * A detected source that mitigation.never-block covers is not blocked (a named sender's address
      * can be forged: decoys, one spoofed address), nor one in the firewall's allow src; the same scan
      * is still detected, and nothing is dropped.

@@ -60,6 +60,13 @@ class MitigationTest {
                     assertThat(p.stats().received() - receivedBefore).as("after the block: only the benign source").isEqualTo(300);
                     assertThat(p.mitigation().list().get(0).hits()).isEqualTo(hits + 1000);
 
+                    // renewed while it still drops (the agent's renewal): the expiry moves, the hits stay
+                    long later = System.nanoTime() + 3_600_000_000_000L;
+                    assertThat(p.mitigation().extend(attacker, 32, later)).isTrue();
+                    assertThat(p.mitigation().list().get(0).expiresNanos()).isEqualTo(later);
+                    assertThat(p.mitigation().list().get(0).hits()).isEqualTo(hits + 1000);
+                    assertThat(p.mitigation().extend(InetAddress.getByName("10.0.0.99"), 32, later)).as("no such block").isFalse();
+
                     assertThat(p.mitigation().unblock(attacker, 32)).isTrue();
                     long afterUnblock = p.stats().received();
                     MlPacketProcessorTest.trickle(gen, ATTACK, 200);
