@@ -148,6 +148,8 @@ public final class Agent implements AutoCloseable {
     private final boolean fromFile;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Long> blocked = new LinkedHashMap<>();
+    /** The hits of the measures this agent put in, at the last look (renewMeasuresStillHit; the loop thread's). */
+    private final Map<String, Long> measureHits = new java.util.HashMap<>();
     /** The hits of the kernel's blocks of {@link #blocked} sources at the last look (renewBlocksStillHit). */
     private final Map<String, Long> blockHits = new java.util.HashMap<>();
     /** Sources a detection named that NeverBlock spares: until when that was said. */
@@ -626,6 +628,7 @@ public final class Agent implements AutoCloseable {
             for (Detection det : d.news.recent(since)) {
                 measure(det);
             }
+            renewMeasuresStillHit();
         }
         for (Member m : members) {
             m.processor().mitigation().sweep();
@@ -651,6 +654,7 @@ public final class Agent implements AutoCloseable {
                 if (member.measures() != null) {
                     fresh |= member.measures().get(m).map(x -> !x.activeAt(System.nanoTime())).orElse(true);
                     member.measures().put(m, config.mitigation().measureTime());
+                    measureHits.putIfAbsent(m.entry(), 0L);
                 }
             }
             if (fresh) {
@@ -709,6 +713,41 @@ public final class Agent implements AutoCloseable {
             }
             blockHits.keySet().retainAll(blocked.keySet());
         }
+    }
+
+    /**
+     * A measure that still drops keeps going, as a block does (renewBlocksStillHit): a port-drop
+     * blinds the detector that asked for it (the reflected responses no longer reach Java). Every
+     * second, a measure this agent put in whose hits grew since the last look expires
+     * measure-time from now again (its hits and bucket carry over: FirewallMeasures.put).
+     */
+    private void renewMeasuresStillHit() {
+        long now = System.nanoTime();
+        Map<String, Long> hits = new java.util.HashMap<>();
+        Map<String, Measure> entries = new java.util.HashMap<>();
+        for (Member m : members) {
+            if (m.measures() == null) {
+                continue;
+            }
+            for (Measure x : m.measures().list()) {
+                if (measureHits.containsKey(x.entry()) && x.activeAt(now)) {
+                    hits.merge(x.entry(), x.hits(), Long::sum);
+                    entries.putIfAbsent(x.entry(), x);
+                }
+            }
+        }
+        for (Map.Entry<String, Long> e : hits.entrySet()) {
+            if (e.getValue() <= measureHits.get(e.getKey())) {
+                continue;
+            }
+            measureHits.put(e.getKey(), e.getValue());
+            for (Member m : members) {
+                if (m.measures() != null) {
+                    m.measures().put(entries.get(e.getKey()), config.mitigation().measureTime());
+                }
+            }
+        }
+        measureHits.keySet().retainAll(hits.keySet()); // the others expired, or were removed
     }
 
     /** Drops the entries whose time has passed, once the map has grown (a spoofed scan names many sources). */

@@ -17,7 +17,9 @@ import io.xdpml.xsk.XskMetadata;
 import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The agent a configuration describes, run on packets in their own (capture) time, without a
@@ -73,6 +75,7 @@ public final class AgentTwin {
     private final Map<String, Long> blockedUntil = new HashMap<>();
     private final Map<String, Long> blockHits = new HashMap<>(); // the blocks' hits at the last look
     private final Map<String, Long> measuredUntil = new HashMap<>();
+    private final Map<String, Long> measureHits = new HashMap<>(); // the measures' hits at the last look
     private final int quietSeconds;
     private long t0 = -1;
     private long lastPoll;
@@ -179,6 +182,9 @@ public final class AgentTwin {
             act(d, now, block);
         }
         renewBlocksStillHit(now, block);
+        if (config.mitigation().measures()) {
+            renewMeasuresStillHit(now);
+        }
         plane.blocks().sweep(now);
         plane.firewall().sweepMeasures(now);
         events.secondEnded(s);
@@ -205,6 +211,24 @@ public final class AgentTwin {
             plane.blocks().extendSource(a, a.getAddress().length * 8, now + block);
             e.setValue(now + block);
         }
+    }
+
+    /** A measure still dropping keeps going (Agent.renewMeasuresStillHit). */
+    private void renewMeasuresStillHit(long now) {
+        Set<String> live = new HashSet<>();
+        for (Measure x : plane.firewall().measures()) {
+            if (!measuredUntil.containsKey(x.entry()) || !x.activeAt(now)) {
+                continue;
+            }
+            live.add(x.entry());
+            if (x.hits() > measureHits.getOrDefault(x.entry(), 0L)) {
+                measureHits.put(x.entry(), x.hits());
+                Measure renewed = x.withExpiry(now + config.mitigation().measureTime().toNanos());
+                plane.firewall().putMeasure(renewed);
+                measuredUntil.put(x.entry(), renewed.expiresNanos());
+            }
+        }
+        measureHits.keySet().retainAll(live);
     }
 
     private void actOnNew(long now) {
