@@ -4,7 +4,8 @@ package io.xdpml.detect;
  * IP addresses as two big-endian 64-bit words ({@code hi}, {@code lo}), IPv4 mapped as
  * {@code ::ffff:a.b.c.d} like {@link io.xdpml.flow.FlowPacket}, and the 64-bit keys the detectors'
  * primitive tables use: an IPv4 address is its own key (below 2^32); an IPv6 address is a
- * 64-bit mix of its 128 bits with the top bit set (collisions are possible but vanishingly rare).
+ * 64-bit mix of its 128 bits and a secret of the process, with the top bit set (collisions are
+ * possible but vanishingly rare, and cannot be computed from outside).
  */
 public final class Addresses {
     /** The upper half of the low word of an IPv4-mapped address. */
@@ -16,12 +17,19 @@ public final class Addresses {
         return hi == 0 && (lo & 0xffff_ffff_0000_0000L) == V4_MAPPED;
     }
 
+    /**
+     * A secret of this process in the IPv6 keys: the mix is invertible, so without it an attacker
+     * could compute an address of its own /64 whose key is another host's, and have its scan counted,
+     * reported and blocked as that host's.
+     */
+    private static final long SECRET = new java.security.SecureRandom().nextLong();
+
     /** The table key of an address. */
     public static long key(long hi, long lo) {
         if (isV4(hi, lo)) {
             return lo & 0xffff_ffffL;
         }
-        return mix(hi * 0x9E37_79B9_7F4A_7C15L ^ mix(lo)) | Long.MIN_VALUE;
+        return mix((hi ^ SECRET) * 0x9E37_79B9_7F4A_7C15L ^ mix(lo + SECRET)) | Long.MIN_VALUE;
     }
 
     /** The table key of an IPv4 address given as an int. */

@@ -112,6 +112,43 @@ class PrimitiveTablesTest {
         assertThat(table.address(order.getFirst())).isEqualTo(Addresses.text(table.hi(order.getFirst()), table.lo(order.getFirst())));
     }
 
+    /**
+     * The IPv6 keys carry a secret of the process: the address an attacker computes, from the
+     * public mix alone, to take another host's key (mix is invertible) has a key of its own.
+     */
+    @Test
+    void anIpv6KeyCannotBeForgedFromOutside() {
+        long bHi = 0x2001_0db8_0001_0000L;
+        long bLo = 0x53;
+        long aHi = 0x2001_0db8_badd_0000L; // the attacker's own /64
+        long inner = bHi * 0x9E37_79B9_7F4A_7C15L ^ Addresses.mix(bLo);
+        long target = Addresses.mix(inner); // the key without a secret
+        long aLo = unmix(inner ^ aHi * 0x9E37_79B9_7F4A_7C15L);
+        assertThat(Addresses.mix(aHi * 0x9E37_79B9_7F4A_7C15L ^ Addresses.mix(aLo))).as("the forgery works on the plain mix")
+                .isEqualTo(target);
+        assertThat(Addresses.key(aHi, aLo)).as("not on the keys").isNotEqualTo(Addresses.key(bHi, bLo));
+    }
+
+    private static long unmix(long z) {
+        z = unshift(z, 31);
+        z *= inverse(0x94d0_49bb_1331_11ebL);
+        z = unshift(z, 27);
+        z *= inverse(0xbf58_476d_1ce4_e5b9L);
+        return unshift(z, 30);
+    }
+
+    private static long unshift(long z, int s) {
+        long r = z;
+        for (int i = 0; i < 64 / s + 1; i++) {
+            r = z ^ (r >>> s);
+        }
+        return r;
+    }
+
+    private static long inverse(long odd) {
+        return new java.math.BigInteger(Long.toUnsignedString(odd)).modInverse(java.math.BigInteger.ONE.shiftLeft(64)).longValue();
+    }
+
     @Test
     void addressKeysAndText() {
         long v4 = Addresses.V4_MAPPED | 0xC0A8_0101L;
