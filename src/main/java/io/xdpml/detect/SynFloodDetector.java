@@ -37,6 +37,8 @@ public final class SynFloodDetector implements Detector {
     static final int HEAVY_SLOTS = 32;
     /** A sender is named when it sent at least this share of the victim's SYNs in the window. */
     static final double SOURCE_SHARE = 0.05;
+    /** A top sender was seen sending at least this many of the SYNs (sampled ones each count once). */
+    static final int MIN_SEEN = 3;
     /** Port counters per victim, by distinct sources: a port more than half of them went to is always among them. */
     static final int PORT_SLOTS = 8;
     /** Tags the (victim, source, port) keys in the pairs set. */
@@ -309,9 +311,15 @@ public final class SynFloodDetector implements Detector {
         return true;
     }
 
-    /** The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), most first, at most MAX_SOURCES. */
+    /**
+     * The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), and
+     * at least MIN_SEEN of them seen (in counts of the average weight: a sampled SYN stands for N, and
+     * one client SYN sampled among a flood's few would otherwise be a share), most first, at most
+     * MAX_SOURCES.
+     */
     private static List<String> topSenders(Host h) {
-        long min = Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE));
+        long min = Math.max(Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE)),
+                (long) Math.ceil(MIN_SEEN * (double) h.synsIn / Math.max(1, h.synsSeen)));
         List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min);
         List<String> out = new ArrayList<>();
         for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
