@@ -606,6 +606,14 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
+     * Detections reported after this time are still going on (two windows and a second): on the
+     * packet clock, as the detections' times are (not the wall clock, which may step).
+     */
+    private long recentSince() {
+        return members.getFirst().processor().packetClockNanos() - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
+    }
+
+    /**
      * Prints (and blocks the sources of) detections not reported yet, then renews what detections
      * still going on call for and sweeps what expired: every second.
      */
@@ -614,7 +622,7 @@ public final class Agent implements AutoCloseable {
         long blockSeconds = config.mitigation().block().toSeconds();
         if (blockSeconds > 0) {
             // detections still going on: sources merged into them later, and sources whose block expired while they go on
-            long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
+            long since = recentSince();
             for (Detection det : d.news.recent(since)) {
                 for (String source : det.sources()) {
                     block(source, det.detector(), det.reasons(), blockSeconds);
@@ -624,7 +632,7 @@ public final class Agent implements AutoCloseable {
         }
         if (config.mitigation().measures()) {
             // re-armed while the attack lasts: a detection still going on renews its measures' expiry
-            long since = System.currentTimeMillis() * 1_000_000L - 2 * config.detectors().window().toNanos() - 1_000_000_000L;
+            long since = recentSince();
             for (Detection det : d.news.recent(since)) {
                 measure(det);
             }
@@ -636,7 +644,14 @@ public final class Agent implements AutoCloseable {
                 m.measures().sweep();
             }
         }
+        // what no renewal can ask for any more: kept a minute past it (an agent runs for days)
+        synchronized (this) { // the lock order of the packet callback
+            d.news.forgetBefore(recentSince() - RETAIN_NANOS);
+        }
     }
+
+    /** How long past the renewals' horizon a detection is kept (DetectorSet.forgetBefore). */
+    static final long RETAIN_NANOS = 60_000_000_000L;
 
     /**
      * Installs (or renews) the firewall measures a detection calls for on every interface with a

@@ -121,6 +121,18 @@ public final class DetectorSet {
         return reportsTotal;
     }
 
+    /**
+     * Forgets the detections whose last report is before {@code nanos} (packet time) and whose
+     * de-duplication window has ended (a later report starts a new one anyway): an agent that runs
+     * for days keeps only what it may still act on. Returns how many were forgotten.
+     */
+    public int forgetBefore(long nanos) {
+        int before = closed.size() + open.size();
+        closed.removeIf(d -> d.lastNanos() < nanos);
+        open.values().removeIf(d -> d.lastNanos() < nanos && d.timeNanos() + dedupNanos < nanos);
+        return before - closed.size() - open.size();
+    }
+
     private void merge(Detection d) {
         reportsTotal++;
         reports.merge(d.detector(), 1L, Long::sum);

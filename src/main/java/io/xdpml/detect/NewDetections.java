@@ -38,8 +38,7 @@ public final class NewDetections {
         }
         int n = 0;
         for (Detection d : all) {
-            // the target too, as DetectorSet keeps them apart: a window's early report and its end's may aim differently
-            if (seen.add(d.detector() + ' ' + d.subject() + ' ' + d.timeNanos() + ' ' + d.target())) {
+            if (seen.add(key(d))) {
                 listener.accept(d);
                 n++;
             }
@@ -56,7 +55,29 @@ public final class NewDetections {
         return all.stream().filter(d -> d.lastNanos() >= sinceNanos).toList();
     }
 
-    /** Detections handed over so far. */
+    /**
+     * Forgets the detections last reported before {@code nanos} (DetectorSet.forgetBefore), and that
+     * they were handed over: for a loop that runs for days. Returns how many.
+     */
+    public synchronized int forgetBefore(long nanos) {
+        Set<String> kept = new HashSet<>();
+        int n;
+        synchronized (set) {
+            n = set.forgetBefore(nanos);
+            for (Detection d : set.detections()) {
+                kept.add(key(d));
+            }
+        }
+        seen.retainAll(kept);
+        return n;
+    }
+
+    private static String key(Detection d) {
+        // the target too, as DetectorSet keeps them apart: a window's early report and its end's may aim differently
+        return d.detector() + ' ' + d.subject() + ' ' + d.timeNanos() + ' ' + d.target();
+    }
+
+    /** Detections handed over so far (those forgotten excepted). */
     public synchronized int count() {
         return seen.size();
     }

@@ -95,4 +95,28 @@ class DetectorSetTest {
         set.advance(t + 10_500_000_000L);
         assertThat(set.detections()).extracting(d -> d.detector() + " " + d.subject()).containsExactly("portscan 198.51.100.9");
     }
+    /**
+     * An agent runs for days: detections no renewal can ask for any more are forgotten, by the set
+     * and by the poll that handed them over (which does not hand them over again); a scan after
+     * that is a new detection, handed over once.
+     */
+    @Test
+    void oldDetectionsAreForgottenAndNotHandedOverAgain() {
+        DetectorSet set = new DetectorSet(Detectors.create("portscan"));
+        NewDetections news = new NewDetections(set);
+        java.util.List<Detection> handed = new java.util.ArrayList<>();
+        long t = 1_000_000_000L;
+        synScan(set, t, 150, 1);
+        set.advance(t + 10_500_000_000L);
+        assertThat(news.poll(false, handed::add)).isEqualTo(1);
+        assertThat(news.forgetBefore(t)).as("still recent").isZero();
+        assertThat(news.forgetBefore(t + 60_000_000_000L)).isEqualTo(1);
+        assertThat(set.detections()).isEmpty();
+        assertThat(news.count()).isZero();
+        synScan(set, t + 70_000_000_000L, 150, 1);
+        set.advance(t + 81_000_000_000L);
+        assertThat(news.poll(false, handed::add)).isEqualTo(1);
+        assertThat(news.poll(false, handed::add)).isZero();
+        assertThat(handed).hasSize(2);
+    }
 }
