@@ -32,14 +32,19 @@ struct xdpml_fw_packet {
 	__u16 dport;
 };
 
-static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-					 struct xdpml_fw_packet *p)
+/*
+ * The addresses of the packet's IP header (at l3_off; 0: the parse did not reach one) into p: 0, or
+ * -1 when there is none in the frame. Also for a packet the parse refused: its addresses lie at
+ * fixed offsets whatever else is wrong with it.
+ */
+static __always_inline int xdpml_fw_read_addresses(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+						   struct xdpml_fw_packet *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u32 l3 = s->l3_off & 0xfff;
 	__u8 *ip = data + l3;
-	if ((void *)(ip + 20) > data_end)
+	if (!l3 || (void *)(ip + 20) > data_end)
 		return -1;
 	if ((ip[0] >> 4) == 4) {
 		p->family = 4;
@@ -48,7 +53,7 @@ static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_
 		p->src[1] = p->src[2] = p->src[3] = 0;
 		p->dst[1] = p->dst[2] = p->dst[3] = 0;
 	} else {
-		if ((void *)(ip + 40) > data_end)
+		if ((ip[0] >> 4) != 6 || (void *)(ip + 40) > data_end)
 			return -1;
 		p->family = 6;
 		p->src[0] = *(__u32 *)(ip + 8);
@@ -60,6 +65,16 @@ static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_
 		p->dst[2] = *(__u32 *)(ip + 32);
 		p->dst[3] = *(__u32 *)(ip + 36);
 	}
+	return 0;
+}
+
+static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					 struct xdpml_fw_packet *p)
+{
+	if (xdpml_fw_read_addresses(ctx, s, p) < 0)
+		return -1;
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
 	__u8 l4p = s->l4_proto;
 	p->proto = (l4p == 6 || l4p == 17 || l4p == 1 || l4p == 58) ? l4p : 0;
 	p->sport = s->sport;
@@ -293,16 +308,23 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		return XDPML_FWC_PASS_NOT_IP;
 	fc->c[XDPML_FWC_PACKETS]++;
 
-	if (s->error)
-		return xdpml_fw_verdict(fc, cfg->malformed_pass ? XDPML_FWC_PASS_MALFORMED : XDPML_FWC_DROP_MALFORMED,
-					XDPML_FW_NO_RULE);
+	struct xdpml_fw_packet p = {};
+	__u32 v;
+	if (s->error) {
+		if (!cfg->malformed_pass)
+			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
+		/* passed as malformed, but never from or to a denied address, when its IP header is there */
+		if (xdpml_fw_read_addresses(ctx, s, &p) == 0 &&
+		    ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v)) ||
+		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))))
+			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_MALFORMED, XDPML_FW_NO_RULE);
+	}
 	if (!(s->flags & (XDPML_F_IPV4 | XDPML_F_IPV6)))
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_NOT_IP, XDPML_FW_NO_RULE);
-	struct xdpml_fw_packet p = {};
 	if (xdpml_fw_read(ctx, s, &p) < 0) /* cannot happen after a clean parse */
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
 
-	__u32 v;
 	if (cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	if (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))

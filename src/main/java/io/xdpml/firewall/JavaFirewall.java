@@ -90,22 +90,20 @@ public final class JavaFirewall implements FirewallEngine {
         counters[FirewallCounter.PACKETS.id()]++;
         parser.parse(frame, length, summary);
         if (summary.error() != 0) {
-            return verdict(c.malformedPass() ? FirewallCounter.PASS_MALFORMED : FirewallCounter.DROP_MALFORMED);
+            if (!c.malformedPass()) {
+                return verdict(FirewallCounter.DROP_MALFORMED);
+            }
+            // passed as malformed, but never from or to a denied address, when its IP header is there
+            int f = addresses(frame, length);
+            if (f != 0 && (inList(c.denySource(), f, src) || inList(c.denyDestination(), f, dst))) {
+                return verdict(FirewallCounter.DROP_DENY_LIST);
+            }
+            return verdict(FirewallCounter.PASS_MALFORMED);
         }
         if (!summary.has(ParseFlags.IPV4) && !summary.has(ParseFlags.IPV6)) {
             return verdict(FirewallCounter.PASS_NOT_IP);
         }
-        int l3 = summary.l3Offset();
-        int family = (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xf0) == 0x40 ? 4 : 6;
-        Arrays.fill(src, (byte) 0);
-        Arrays.fill(dst, (byte) 0);
-        if (family == 4) {
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 12, src, 0, 4);
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 16, dst, 0, 4);
-        } else {
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 8, src, 0, 16);
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 24, dst, 0, 16);
-        }
+        int family = addresses(frame, length);
         int l4p = summary.l4Protocol();
         int bucket = l4p == 6 || l4p == 17 || l4p == 1 || l4p == 58 ? l4p : 0;
         int sport = summary.sourcePort();
@@ -201,6 +199,31 @@ public final class JavaFirewall implements FirewallEngine {
             open(ck, fromA, bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED, now);
         }
         return verdict(reason);
+    }
+
+    /**
+     * The addresses of the IP header at the parse's l3 offset into src and dst (xdpml_fw_read_addresses):
+     * its family, or 0 when the frame has none there (also for a packet the parse refused).
+     */
+    private int addresses(MemorySegment frame, int length) {
+        int l3 = summary.l3Offset();
+        if (l3 == 0 || l3 + 20 > length) {
+            return 0;
+        }
+        int version = (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xf0) >>> 4;
+        Arrays.fill(src, (byte) 0);
+        Arrays.fill(dst, (byte) 0);
+        if (version == 4) {
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 12, src, 0, 4);
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 16, dst, 0, 4);
+            return 4;
+        }
+        if (version != 6 || l3 + 40 > length) {
+            return 0;
+        }
+        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 8, src, 0, 16);
+        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 24, dst, 0, 16);
+        return 6;
     }
 
     /** A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open). */

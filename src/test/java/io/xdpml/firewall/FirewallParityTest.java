@@ -201,6 +201,50 @@ class FirewallParityTest {
         }
     }
 
+    /**
+     * {@code malformed pass} lets by what the parser refuses but Linux may accept (IPv6 with more
+     * extension headers than the parser follows, VXLAN's port without its I flag), but never from or
+     * to a denied address when the IP header is there: the deny lists judge its addresses.
+     */
+    @Test
+    void aMalformedPacketFromADeniedAddressIsDropped() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("malformed pass\ndeny 2001:db8:bad::/48 192.0.2.0/24\ndeny dst 203.0.113.0/24\n", "t");
+        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(512);
+            java.util.function.Function<byte[], FirewallCounter> send = f -> {
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                long before = p.java.counter(FirewallCounter.DROP_DENY_LIST);
+                p.packet(buf, f.length, 1_000_000_000L + p.packets);
+                return p.java.counter(FirewallCounter.DROP_DENY_LIST) > before ? FirewallCounter.DROP_DENY_LIST : FirewallCounter.PASS_MALFORMED;
+            };
+            java.util.function.BiFunction<String, String, byte[]> manyOptions = (src, dst) -> {
+                FrameBuilder b = new FrameBuilder().ethernet().ipv6(src, dst);
+                for (int i = 0; i < 9; i++) {
+                    b.ipv6Extension(60, 0);
+                }
+                return b.tcp(40000, 22, 0x02).build();
+            };
+            java.util.function.BiFunction<String, String, byte[]> vxlanWithoutI = (src, dst) -> {
+                byte[] f = new FrameBuilder().ethernet().ipv4(src, dst).udp(40000, 4789).vxlan(7).ethernet().ipv4("10.0.0.1", "10.0.0.2")
+                        .udp(1, 2).build();
+                f[14 + 20 + 8] = 0; // the VXLAN flags: no I
+                return f;
+            };
+            assertThat(send.apply(manyOptions.apply("2001:db8:bad::1", "2001:db8:1::1"))).isEqualTo(FirewallCounter.DROP_DENY_LIST);
+            assertThat(send.apply(manyOptions.apply("2001:db8:2::1", "2001:db8:1::1"))).isEqualTo(FirewallCounter.PASS_MALFORMED);
+            assertThat(send.apply(vxlanWithoutI.apply("192.0.2.9", "198.51.100.1"))).isEqualTo(FirewallCounter.DROP_DENY_LIST);
+            assertThat(send.apply(vxlanWithoutI.apply("198.51.100.9", "203.0.113.1"))).as("to a denied destination")
+                    .isEqualTo(FirewallCounter.DROP_DENY_LIST);
+            assertThat(send.apply(vxlanWithoutI.apply("198.51.100.9", "198.51.100.1"))).isEqualTo(FirewallCounter.PASS_MALFORMED);
+            byte[] cut = java.util.Arrays.copyOf(new FrameBuilder().ethernet().ipv4("192.0.2.9", "198.51.100.1").udp(1, 2).build(), 24);
+            assertThat(send.apply(cut)).as("an IP header cut short: no addresses to judge").isEqualTo(FirewallCounter.PASS_MALFORMED);
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.PASS_MALFORMED)).isEqualTo(3);
+            assertThat(p.kernel.counter(FirewallCounter.DROP_DENY_LIST)).isEqualTo(3);
+        }
+    }
+
     @Test
     void seededRandomConversationsAndGarbageAgree() throws Exception {
         TestData.assumeBpf();
