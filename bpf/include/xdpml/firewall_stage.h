@@ -33,16 +33,15 @@ struct xdpml_fw_packet {
 };
 
 /*
- * The addresses of the packet's IP header (at l3_off; 0: the parse did not reach one) into p: 0, or
- * -1 when there is none in the frame. Also for a packet the parse refused: its addresses lie at
- * fixed offsets whatever else is wrong with it.
+ * The addresses of the IP header at offset l3 (0: the parse did not reach one) into p: 0, or -1 when
+ * there is none in the frame. Also for a packet the parse refused: its addresses lie at fixed
+ * offsets whatever else is wrong with it.
  */
-static __always_inline int xdpml_fw_read_addresses(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-						   struct xdpml_fw_packet *p)
+static __always_inline int xdpml_fw_read_addresses(struct xdp_md *ctx, __u32 l3, struct xdpml_fw_packet *p)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
-	__u32 l3 = s->l3_off & 0xfff;
+	l3 &= 0xfff;
 	__u8 *ip = data + l3;
 	if (!l3 || (void *)(ip + 20) > data_end)
 		return -1;
@@ -71,7 +70,7 @@ static __always_inline int xdpml_fw_read_addresses(struct xdp_md *ctx, const str
 static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
 					 struct xdpml_fw_packet *p)
 {
-	if (xdpml_fw_read_addresses(ctx, s, p) < 0)
+	if (xdpml_fw_read_addresses(ctx, s->l3_off, p) < 0)
 		return -1;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
@@ -314,7 +313,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		if (!cfg->malformed_pass)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
 		/* passed as malformed, but never from or to a denied address, when its IP header is there */
-		if (xdpml_fw_read_addresses(ctx, s, &p) == 0 &&
+		if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) == 0 &&
 		    ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v)) ||
 		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))))
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
@@ -329,6 +328,14 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	if (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+	if ((s->flags & XDPML_F_VXLAN) && (cfg->has_deny_src || cfg->has_deny_dst)) {
+		/* the rest judges the inner packet; the deny lists the tunnel's outer addresses too */
+		struct xdpml_fw_packet o = {};
+		if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) == 0 &&
+		    ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &o, o.src, &v)) ||
+		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v))))
+			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+	}
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;

@@ -30,6 +30,8 @@ public final class JavaFirewall implements FirewallEngine {
     private final MeasureTable measures = new MeasureTable();
     private final byte[] src = new byte[16];
     private final byte[] dst = new byte[16];
+    private final byte[] outerSrc = new byte[16]; // a VXLAN packet's outer addresses
+    private final byte[] outerDst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
     private SynCookies synCookies = SynCookies.NONE;
     private long[] ruleHits = new long[0];
@@ -112,6 +114,13 @@ public final class JavaFirewall implements FirewallEngine {
 
         if (inList(c.denySource(), family, src) || inList(c.denyDestination(), family, dst)) {
             return verdict(FirewallCounter.DROP_DENY_LIST);
+        }
+        if (summary.has(ParseFlags.VXLAN) && (!c.denySource().isEmpty() || !c.denyDestination().isEmpty())) {
+            // the rest judges the inner packet; the deny lists the tunnel's outer addresses too
+            int f = addressesAt(frame, length, 14 + 4 * summary.vlanDepth(), outerSrc, outerDst);
+            if (f != 0 && (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst))) {
+                return verdict(FirewallCounter.DROP_DENY_LIST);
+            }
         }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
         long[] rate = null;
@@ -206,23 +215,27 @@ public final class JavaFirewall implements FirewallEngine {
      * its family, or 0 when the frame has none there (also for a packet the parse refused).
      */
     private int addresses(MemorySegment frame, int length) {
-        int l3 = summary.l3Offset();
+        return addressesAt(frame, length, summary.l3Offset(), src, dst);
+    }
+
+    /** The addresses of the IP header at {@code l3} into s and d: its family, or 0 when the frame has none there. */
+    private static int addressesAt(MemorySegment frame, int length, int l3, byte[] s, byte[] d) {
         if (l3 == 0 || l3 + 20 > length) {
             return 0;
         }
         int version = (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xf0) >>> 4;
-        Arrays.fill(src, (byte) 0);
-        Arrays.fill(dst, (byte) 0);
+        Arrays.fill(s, (byte) 0);
+        Arrays.fill(d, (byte) 0);
         if (version == 4) {
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 12, src, 0, 4);
-            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 16, dst, 0, 4);
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 12, s, 0, 4);
+            MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 16, d, 0, 4);
             return 4;
         }
         if (version != 6 || l3 + 40 > length) {
             return 0;
         }
-        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 8, src, 0, 16);
-        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 24, dst, 0, 16);
+        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 8, s, 0, 16);
+        MemorySegment.copy(frame, ValueLayout.JAVA_BYTE, l3 + 24, d, 0, 16);
         return 6;
     }
 

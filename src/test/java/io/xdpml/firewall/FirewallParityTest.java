@@ -204,7 +204,8 @@ class FirewallParityTest {
     /**
      * {@code malformed pass} lets by what the parser refuses but Linux may accept (IPv6 with more
      * extension headers than the parser follows, VXLAN's port without its I flag), but never from or
-     * to a denied address when the IP header is there: the deny lists judge its addresses.
+     * to a denied address when the IP header is there: the deny lists judge its addresses. And a
+     * VXLAN packet, whose inner packet the rest judges, meets the deny lists with its outer addresses too.
      */
     @Test
     void aMalformedPacketFromADeniedAddressIsDropped() throws Exception {
@@ -237,11 +238,15 @@ class FirewallParityTest {
             assertThat(send.apply(vxlanWithoutI.apply("198.51.100.9", "203.0.113.1"))).as("to a denied destination")
                     .isEqualTo(FirewallCounter.DROP_DENY_LIST);
             assertThat(send.apply(vxlanWithoutI.apply("198.51.100.9", "198.51.100.1"))).isEqualTo(FirewallCounter.PASS_MALFORMED);
+            // VXLAN: the rules judge the inner packet, the deny lists its outer addresses too
+            byte[] tunnelled = new FrameBuilder().ethernet().ipv4("192.0.2.9", "198.51.100.1").udp(40000, 4789).vxlan(7).ethernet()
+                    .ipv4("10.0.0.1", "10.0.0.2").tcp(40000, 22, 0x02).build();
+            assertThat(send.apply(tunnelled)).as("a tunnel from a denied outer source").isEqualTo(FirewallCounter.DROP_DENY_LIST);
             byte[] cut = java.util.Arrays.copyOf(new FrameBuilder().ethernet().ipv4("192.0.2.9", "198.51.100.1").udp(1, 2).build(), 24);
             assertThat(send.apply(cut)).as("an IP header cut short: no addresses to judge").isEqualTo(FirewallCounter.PASS_MALFORMED);
             p.assertSame();
             assertThat(p.kernel.counter(FirewallCounter.PASS_MALFORMED)).isEqualTo(3);
-            assertThat(p.kernel.counter(FirewallCounter.DROP_DENY_LIST)).isEqualTo(3);
+            assertThat(p.kernel.counter(FirewallCounter.DROP_DENY_LIST)).isEqualTo(4);
         }
     }
 
