@@ -151,30 +151,52 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 
-/* Whether the packet's source is blocked now; counts the hit. Reads Ethernet, up to two VLAN tags, IPv4/IPv6. */
-static __always_inline int xdpml_source_blocked(struct xdp_md *ctx)
+/*
+ * Whether the packet's source is blocked now; counts the hit. The outer source (Ethernet, up to two
+ * VLAN tags, IPv4/IPv6), then, when the parse found another IP header innermost (s->l3_off: VXLAN's
+ * inner packet, behind more tags), its source too: the detectors name the innermost source, and a
+ * block must not be escaped by wrapping the packet.
+ */
+static __always_inline int xdpml_source_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *p = data;
 	__u16 type, vlan;
-	__u32 off;
-	if (xdpml_mitigation_l2(ctx, &type, &off, &vlan) != 0)
-		return 0;
+	__u32 off = 0;
 	struct xdpml_block_key k = {};
-	if (type == ETH_P_IP) {
-		if ((void *)(p + off + 20) > data_end)
-			return 0;
+	k.prefixlen = 128;
+	if (xdpml_mitigation_l2(ctx, &type, &off, &vlan) == 0) {
+		if (type == ETH_P_IP && (void *)(p + off + 20) <= data_end) {
+			k.addr[10] = k.addr[11] = 0xff;
+			__builtin_memcpy(&k.addr[12], p + off + 12, 4);
+			if (xdpml_block_hit(bpf_map_lookup_elem(&xdpml_blocks, &k)))
+				return 1;
+		} else if (type == ETH_P_IPV6 && (void *)(p + off + 40) <= data_end) {
+			__builtin_memcpy(k.addr, p + off + 8, 16);
+			if (xdpml_block_hit(bpf_map_lookup_elem(&xdpml_blocks, &k)))
+				return 1;
+		} else {
+			off = 0;
+		}
+	} else {
+		off = 0;
+	}
+	__u32 in = s->l3_off & 0xfff;
+	if (!in || in == off)
+		return 0;
+	__u8 *ip = p + in;
+	if ((void *)(ip + 20) > data_end)
+		return 0;
+	__builtin_memset(k.addr, 0, sizeof(k.addr));
+	if ((ip[0] >> 4) == 4) {
 		k.addr[10] = k.addr[11] = 0xff;
-		__builtin_memcpy(&k.addr[12], p + off + 12, 4);
-	} else if (type == ETH_P_IPV6) {
-		if ((void *)(p + off + 40) > data_end)
-			return 0;
-		__builtin_memcpy(k.addr, p + off + 8, 16);
+		__builtin_memcpy(&k.addr[12], ip + 12, 4);
+	} else if ((ip[0] >> 4) == 6 && (void *)(ip + 40) <= data_end) {
+		__builtin_memcpy(k.addr, ip + 8, 16);
 	} else {
 		return 0;
 	}
-	k.prefixlen = 128;
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_blocks, &k));
 }
 

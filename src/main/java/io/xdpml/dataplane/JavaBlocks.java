@@ -144,13 +144,17 @@ public final class JavaBlocks {
 
     /**
      * Whether the frame ({@code length} bytes from offset 0) is dropped now and why: its source
-     * first, then its flow, as the kernel's {@code xdpml_source_blocked(ctx) || xdpml_flow_blocked(ctx)}.
-     * Counts the hit on the matching entry.
+     * first (the outer one, then the one of the innermost IP header the parse found at
+     * {@code innermostL3} when that is another: 0 for none), then its flow, as the kernel's
+     * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx)}. Counts the hit on the matching entry.
      */
-    public Reason check(MemorySegment frame, int length, long nowNanos) {
+    public Reason check(MemorySegment frame, int length, long nowNanos, int innermostL3) {
         last = Reason.NONE;
         lastHits = 0;
-        if (sourceKey(frame, length, sourceKey)
+        boolean outer = sourceKey(frame, length, sourceKey);
+        if (outer && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
+            last = Reason.SOURCE;
+        } else if (innermostL3 != 0 && (!outer || innermostL3 != l2Offset) && sourceKeyAt(frame, length, innermostL3, sourceKey)
                 && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
             last = Reason.SOURCE;
         } else if (flowBlocksActive && flowKey(frame, length, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
@@ -240,6 +244,25 @@ public final class JavaBlocks {
             if (off + 40 > length) {
                 return false;
             }
+            key.set(BE64, 4, frame.get(BE64, off + 8));
+            key.set(BE64, 12, frame.get(BE64, off + 16));
+        } else {
+            return false;
+        }
+        key.set(FlowLayout.U32, 0, 128);
+        return true;
+    }
+
+    /** The source key of the IP header at {@code off} (its version from its first nibble); false when there is none. */
+    private static boolean sourceKeyAt(MemorySegment frame, int length, int off, MemorySegment key) {
+        if (off + 20 > length) {
+            return false;
+        }
+        int version = (frame.get(ValueLayout.JAVA_BYTE, off) & 0xf0) >>> 4;
+        if (version == 4) {
+            key.set(BE64, 4, 0);
+            key.set(BE64, 12, V4_MAPPED | Bytes.be32(frame, off + 12));
+        } else if (version == 6 && off + 40 <= length) {
             key.set(BE64, 4, frame.get(BE64, off + 8));
             key.set(BE64, 12, frame.get(BE64, off + 16));
         } else {

@@ -53,7 +53,8 @@ class BlocksParityTest {
 
     /** A blocks stage that judges frames: the twin, or a deliberately wrong variant of it. */
     interface Twin {
-        Reason check(MemorySegment frame, int length, long nowNanos);
+        /** innermostL3: the offset of the innermost IP header the parse found (0: none), as the kernel's parse stage gives it. */
+        Reason check(MemorySegment frame, int length, long nowNanos, int innermostL3);
     }
 
     /** The kernel's blocks stage: the composed program with the blocks stage alone, in test mode. */
@@ -121,6 +122,8 @@ class BlocksParityTest {
         final KernelBlocks kernel = new KernelBlocks();
         final JavaBlocks java = new JavaBlocks();
         final Twin twin;
+        final io.xdpml.packet.PacketParser parser = new io.xdpml.packet.PacketParser(4789); // the parse stage before blocks
+        final io.xdpml.packet.ParseSummary summary = new io.xdpml.packet.ParseSummary();
         final List<String> diffs = new ArrayList<>();
         long packets;
         long bySource;
@@ -166,7 +169,8 @@ class BlocksParityTest {
 
         void packet(MemorySegment frame, int length, long now, String where) {
             boolean k = kernel.dropped(frame, length, now);
-            Reason j = twin.check(frame, length, now);
+            parser.parse(frame, length, summary);
+            Reason j = twin.check(frame, length, now, summary.l3Offset());
             packets++;
             String diff = null;
             if (k != (j != Reason.NONE)) {
@@ -701,25 +705,55 @@ class BlocksParityTest {
         }
     }
 
+    /**
+     * A blocked source cannot escape its block by wrapping its packets: inside VXLAN (from a VTEP
+     * that is not blocked) and behind three VLAN tags its packets are dropped as a source, the
+     * innermost IP header the parse found being judged after the outer one; another inner source
+     * passes. Kernel and twin alike (the detectors name inner sources, which the agent blocks).
+     */
+    @Test
+    void aBlockedSourceIsDroppedInsideATunnelToo() throws Exception {
+        TestData.assumeBpf();
+        try (Arena a = Arena.ofConfined(); Pair p = new Pair(b -> b::check)) {
+            MemorySegment buf = a.allocate(MAX + 8, 64);
+            p.blockSource(InetAddress.getByName("10.77.1.1"), 32, 0);
+            byte[] blocked = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
+                    .ipv4("10.77.1.1", "10.0.0.2").udp(5000, 53).build();
+            byte[] other = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
+                    .ipv4("10.77.1.2", "10.0.0.2").udp(5000, 53).build();
+            byte[] tagged = new FrameBuilder().ethernet().vlan(0x88a8, 7).vlan(0x8100, 8).vlan(0x8100, 9).ipv4("10.77.1.1", "10.0.0.2")
+                    .udp(5000, 53).build();
+            long now = 1_000_000_000L;
+            long before = p.bySource;
+            for (byte[] f : List.of(blocked, other, tagged)) {
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                p.packet(buf, f.length, now, "wrapped");
+            }
+            p.assertSame();
+            assertThat(p.bySource - before).as("inside VXLAN and behind three tags").isEqualTo(2);
+            assertThat(p.dropped()).isEqualTo(2);
+        }
+    }
+
     // ------------------------------------------------------------------ negative controls
 
     /** The VID of the innermost of two tags instead of the outermost: the twin sees the tags' TCIs swapped. */
     static Twin innermostVlan(JavaBlocks b) {
         MemorySegment copy = Arena.ofAuto().allocate(MAX + 8, 64);
-        return (f, length, now) -> {
+        return (f, length, now, in) -> {
             MemorySegment.copy(f, 0, copy, 0, length);
             if (length >= 22 && tag(Bytes.be16(copy, 12)) && tag(Bytes.be16(copy, 16))) {
                 short outer = copy.get(Bytes.BE16, 14);
                 copy.set(Bytes.BE16, 14, copy.get(Bytes.BE16, 18));
                 copy.set(Bytes.BE16, 18, outer);
             }
-            return b.check(copy, length, now);
+            return b.check(copy, length, now, in);
         };
     }
 
     /** An entry that stops matching at its expiry instead of after it ({@code now >= expires}). */
     static Twin inclusiveExpiry(JavaBlocks b) {
-        return (f, length, now) -> b.check(f, length, now + 1);
+        return (f, length, now, in) -> b.check(f, length, now + 1, in);
     }
 
     /** The test can fail: wrong twins differ from the kernel, each on the traffic that shows its mistake. */
