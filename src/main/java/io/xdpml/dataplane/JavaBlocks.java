@@ -233,33 +233,18 @@ public final class JavaBlocks {
         if (!l2(frame, length)) {
             return false;
         }
-        int off = l2Offset;
-        if (l2Type == ETH_P_IP) {
-            if (off + 20 > length) {
-                return false;
-            }
-            key.set(BE64, 4, 0);
-            key.set(BE64, 12, V4_MAPPED | Bytes.be32(frame, off + 12));
-        } else if (l2Type == ETH_P_IPV6) {
-            if (off + 40 > length) {
-                return false;
-            }
-            key.set(BE64, 4, frame.get(BE64, off + 8));
-            key.set(BE64, 12, frame.get(BE64, off + 16));
-        } else {
-            return false;
-        }
-        key.set(FlowLayout.U32, 0, 128);
-        return true;
+        int version = l2Type == ETH_P_IP ? 4 : l2Type == ETH_P_IPV6 ? 6 : 0;
+        return version != 0 && sourceKey(frame, length, l2Offset, version, key);
     }
 
     /** The source key of the IP header at {@code off} (its version from its first nibble); false when there is none. */
     private static boolean sourceKeyAt(MemorySegment frame, int length, int off, MemorySegment key) {
-        if (off + 20 > length) {
-            return false;
-        }
-        int version = (frame.get(ValueLayout.JAVA_BYTE, off) & 0xf0) >>> 4;
-        if (version == 4) {
+        return off + 20 <= length && sourceKey(frame, length, off, (frame.get(ValueLayout.JAVA_BYTE, off) & 0xf0) >>> 4, key);
+    }
+
+    /** The source key of the IPv{@code version} header at {@code off}; false when the frame ends first (or not 4 or 6). */
+    private static boolean sourceKey(MemorySegment frame, int length, int off, int version, MemorySegment key) {
+        if (version == 4 && off + 20 <= length) {
             key.set(BE64, 4, 0);
             key.set(BE64, 12, V4_MAPPED | Bytes.be32(frame, off + 12));
         } else if (version == 6 && off + 40 <= length) {

@@ -97,6 +97,26 @@ class ReplayCommandTest {
         System.out.printf("replay == eval: %d attack packets dropped by the model, %d benign%n", caught, flagged);
     }
 
+    /** The packets of the scanner 10.77.1.1 in the capture from {@code sinceFirst} after its first packet on. */
+    private static long scannerPacketsFrom(Path capture, long sinceFirst) throws Exception {
+        long first = -1;
+        long n = 0;
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            while (r.next()) {
+                long time = r.timestampNanos();
+                if (first < 0) {
+                    first = time;
+                }
+                boolean scanner = r.capturedLength() >= 34 && r.data().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26)
+                        == (10 << 24 | 77 << 16 | 1 << 8 | 1);
+                if (scanner && time >= first + sinceFirst) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
     /**
      * A UDP scan detected mid-capture: its source is blocked on the agent's next poll (every 0.1 s of
      * capture time), and from then on the blocks stage drops every packet it sends, none before.
@@ -109,23 +129,7 @@ class ReplayCommandTest {
         assertThat(o.detections()).anyMatch(d -> d.startsWith("udpscan "));
         assertThat(o.blocked()).containsExactly("10.77.1.1");
         Tally t = o.tally("attack");
-        long first = -1;
-        long blockAt = -1;
-        long fromScanner = 0;
-        try (CaptureReader r = CaptureReader.open(capture)) {
-            while (r.next()) {
-                long time = r.timestampNanos();
-                if (first < 0) {
-                    first = time;
-                    blockAt = first + t.timeToFirstDrop();
-                }
-                boolean scanner = r.capturedLength() >= 34 && r.data().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26)
-                        == (10 << 24 | 77 << 16 | 1 << 8 | 1);
-                if (scanner && time >= blockAt) {
-                    fromScanner++;
-                }
-            }
-        }
+        long fromScanner = scannerPacketsFrom(capture, t.timeToFirstDrop());
         assertThat(t.timeToFirstDrop()).as("acted on after the detection").isPositive();
         assertThat(fromScanner).isGreaterThan(100);
         assertThat(t.droppedBy(Stage.BLOCKS)).isEqualTo(fromScanner).isEqualTo(t.dropped());
@@ -148,23 +152,7 @@ class ReplayCommandTest {
         Outcome o = CaptureReplay.run(c, capture, LabelRules.read(rules("default attack")));
         assertThat(o.blocked()).containsExactly("10.77.1.1");
         Tally t = o.tally("attack");
-        long first = -1;
-        long blockAt = -1;
-        long fromScanner = 0;
-        try (CaptureReader r = CaptureReader.open(capture)) {
-            while (r.next()) {
-                long time = r.timestampNanos();
-                if (first < 0) {
-                    first = time;
-                    blockAt = first + t.timeToFirstDrop();
-                }
-                boolean scanner = r.capturedLength() >= 34 && r.data().get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 26)
-                        == (10 << 24 | 77 << 16 | 1 << 8 | 1);
-                if (scanner && time >= blockAt) {
-                    fromScanner++;
-                }
-            }
-        }
+        long fromScanner = scannerPacketsFrom(capture, t.timeToFirstDrop());
         assertThat(fromScanner).as("the scan goes on for seconds after its block").isGreaterThan(1000);
         assertThat(t.droppedBy(Stage.BLOCKS)).as("every one of them dropped").isEqualTo(fromScanner);
     }

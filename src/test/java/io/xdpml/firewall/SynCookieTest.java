@@ -129,8 +129,7 @@ class SynCookieTest {
             int port = listener.getLocalPort();
             h.listening.add(port);
             Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.kernel.putMeasure(m);
-            h.java.putMeasure(m);
+            h.putMeasure(m);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
             checkSynAck(h.out(), 4, 40001, port, 1000);
             assertThat(h.send(v4Ack(40001, port, 7))).as("no conntrack: an ACK passes by policy").isEqualTo(FirewallCounter.PASS_DEFAULT);
@@ -193,8 +192,7 @@ class SynCookieTest {
             int port = listener.getLocalPort();
             h.listening.add(port);
             Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.kernel.putMeasure(m);
-            h.java.putMeasure(m);
+            h.putMeasure(m);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
             byte[] synFin = v4Syn(40002, port, false);
             synFin[14 + 20 + 13] = 0x03;
@@ -211,8 +209,7 @@ class SynCookieTest {
             int port = listener.getLocalPort();
             h.listening.add(port);
             Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.kernel.putMeasure(m);
-            h.java.putMeasure(m);
+            h.putMeasure(m);
             byte[] synRst = v4Syn(40003, port, false);
             synRst[14 + 20 + 13] = 0x06;
             assertThat(h.send(synRst)).as("SYN|RST").isEqualTo(FirewallCounter.DROP_MEASURE_SYN);
@@ -304,6 +301,11 @@ class SynCookieTest {
             assertThat(j).as("packet " + packets + ": the twin's verdict").isEqualTo(k);
             assertThat(run.dataOutLength()).isPositive();
             return k;
+        }
+
+        void putMeasure(Measure m) {
+            kernel.putMeasure(m);
+            java.putMeasure(m);
         }
 
         byte[] out() {
