@@ -126,10 +126,7 @@ class SynCookieTest {
         TestData.assumeBpf();
         try (ServerSocket listener = new ServerSocket(0);
              Harness h = new Harness("syn-cookies on\n")) {
-            int port = listener.getLocalPort();
-            h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.putMeasure(m);
+            int port = h.listenBehindAMeasure(listener);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
             checkSynAck(h.out(), 4, 40001, port, 1000);
             assertThat(h.send(v4Ack(40001, port, 7))).as("no conntrack: an ACK passes by policy").isEqualTo(FirewallCounter.PASS_DEFAULT);
@@ -189,10 +186,7 @@ class SynCookieTest {
         TestData.assumeBpf();
         try (ServerSocket listener = new ServerSocket(0);
              Harness h = new Harness("syn-limit 1/s burst 2\nsyn-cookies on\n")) {
-            int port = listener.getLocalPort();
-            h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.putMeasure(m);
+            int port = h.listenBehindAMeasure(listener);
             assertThat(h.send(v4Syn(40001, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
             byte[] synFin = v4Syn(40002, port, false);
             synFin[14 + 20 + 13] = 0x03;
@@ -206,10 +200,7 @@ class SynCookieTest {
         }
         try (ServerSocket listener = new ServerSocket(0);
              Harness h = new Harness("syn-cookies on\n")) {
-            int port = listener.getLocalPort();
-            h.listening.add(port);
-            Measure m = Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0);
-            h.putMeasure(m);
+            int port = h.listenBehindAMeasure(listener);
             byte[] synRst = v4Syn(40003, port, false);
             synRst[14 + 20 + 13] = 0x06;
             assertThat(h.send(synRst)).as("SYN|RST").isEqualTo(FirewallCounter.DROP_MEASURE_SYN);
@@ -306,6 +297,14 @@ class SynCookieTest {
         void putMeasure(Measure m) {
             kernel.putMeasure(m);
             java.putMeasure(m);
+        }
+
+        /** The listener's port, listening, behind a syn-limit measure of 0/s (every SYN over it). */
+        int listenBehindAMeasure(ServerSocket listener) throws Exception {
+            int port = listener.getLocalPort();
+            listening.add(port);
+            putMeasure(Measure.synLimit(InetAddress.getByName("127.0.0.1"), port, 0, 0, 0));
+            return port;
         }
 
         byte[] out() {
