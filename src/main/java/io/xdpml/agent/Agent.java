@@ -785,20 +785,19 @@ public final class Agent implements AutoCloseable {
         if (!config.blocks().enabled()) {
             return;
         }
+        synchronized (blockedLock) {
+            Long sparedUntil = spared.get(source);
+            if (sparedUntil != null && now <= sparedUntil) {
+                return; // spared and said so within the block time
+            }
+        }
         String spare = NeverBlock.of(config, true).why(InetAddress.ofLiteral(source));
         if (spare != null) {
-            boolean said;
             synchronized (blockedLock) {
-                Long saidUntil = spared.get(source);
-                said = saidUntil != null && now <= saidUntil;
-                if (!said) {
-                    forgetExpired(spared, now);
-                    spared.put(source, now + seconds * 1_000_000_000L);
-                }
+                forgetExpired(spared, now);
+                spared.put(source, now + seconds * 1_000_000_000L);
             }
-            if (!said) {
-                say("NOT BLOCKED " + source + " (" + detector + "): " + spare);
-            }
+            say("NOT BLOCKED " + source + " (" + detector + "): " + spare);
             return;
         }
         for (Member m : members) {
