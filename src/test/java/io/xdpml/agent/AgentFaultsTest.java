@@ -144,7 +144,7 @@ class AgentFaultsTest {
                 // xdpml reload: a changed file is applied
                 Files.writeString(file, config(rig.rx, 20));
                 CliHarness.Result r = CliHarness.run("reload", "--iface", rig.rx);
-                assertThat(r.code()).as("reload: %s %s", r.out(), r.err()).isZero();
+                assertThat(r.code()).as("reload: %s %s; the agent said: %s", r.out(), r.err(), Files.readString(childOut)).isZero();
                 assertThat(r.out()).contains("generation 0 -> 1");
                 assertThat(rig.word() >>> 16).isEqualTo(1);
                 assertThat(rig.info().reloads()).isEqualTo(1);
