@@ -206,6 +206,13 @@ final class RunCommand implements Callable<Integer> {
             });
             Runtime.getRuntime().addShutdownHook(hook);
             previousHup = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> agent.requestReload());
+            if (previousHup == sun.misc.SignalHandler.SIG_IGN) {
+                // the JVM leaves a signal ignored at its start ignored (nohup): no handler was put in
+                previousHup = null;
+                out.println("SIGHUP is ignored in this process (started under nohup?): 'xdpml reload' and kill -HUP cannot"
+                        + " reach this agent; restart it to change its configuration, or start it without nohup (setsid, systemd)");
+                out.flush();
+            }
             return agent.run();
         } finally {
             closed.countDown(); // everything above is closed: detached, sockets and maps gone, pins removed
