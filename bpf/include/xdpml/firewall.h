@@ -10,6 +10,7 @@
  * Order per packet:
  *   parse error -> drop (or pass: cfg.malformed_pass) | no IP header -> pass
  *   deny list (source, then destination)               -> drop deny_list
+ *   conntrack on: from one of this host's own addresses -> drop own_source
  *   per-source token bucket                            -> drop rate_limit
  *   conntrack (TCP, UDP): a live entry decides a packet
  *     towards the connection's initiator (a reply)      -> pass conntrack | drop ct_invalid
@@ -189,6 +190,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_SYN_COOKIE = 20,        /* a SYN over a limit answered with a SYN cookie (XDP_TX) */
 	XDPML_FWC_PASS_SYN_COOKIE,        /* an ACK without a connection carrying a valid cookie (strict) */
 	XDPML_FWC_SYN_COOKIE_UNANSWERED,  /* event: a SYN over a limit that could not be answered, dropped */
+	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on: from an address of this host (xdpml_fw_own): forged */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -333,13 +335,29 @@ struct {
 	__type(value, struct xdpml_fw_measure);
 } xdpml_fw_measures SEC(".maps");
 
-/* [0]: non-zero while xdpml_fw_measures may hold entries (Java sets it before it adds one). */
+/*
+ * [0]: non-zero while xdpml_fw_measures may hold entries (Java sets it before it adds one).
+ * [1]: non-zero while xdpml_fw_own may hold entries (the agent sets it before it adds one).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(max_entries, 2);
 	__type(key, __u32);
 	__type(value, __u32);
 } xdpml_fw_mstate SEC(".maps");
+
+/*
+ * This host's own addresses (IPv4 as ::ffff:a.b.c.d), kept by the agent (io.xdpml.firewall.
+ * OwnAddresses): a packet that arrives from one of them is forged (the host's own packets leave,
+ * they never arrive), and under conntrack it would open an entry with this host as initiator, whose
+ * "replies" from the forger then pass before the measures and the rules. Value unused.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32[4]);
+	__type(value, __u32);
+} xdpml_fw_own SEC(".maps");
 
 #define XDPML_NS_PER_TOKEN 1000000000ULL
 

@@ -269,6 +269,18 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
 }
 
+/* Whether p comes from one of this host's own addresses (one array read while the agent has none). */
+static __always_inline int xdpml_fw_from_own(const struct xdpml_fw_packet *p)
+{
+	__u32 one = 1;
+	__u32 *on = bpf_map_lookup_elem(&xdpml_fw_mstate, &one);
+	if (!on || !*on)
+		return 0;
+	__u32 k[4];
+	xdpml_fw_mapped(p, p->src, k);
+	return bpf_map_lookup_elem(&xdpml_fw_own, k) != 0;
+}
+
 /* A new connection of the initiator on side from_a of key ck. */
 static __always_inline void xdpml_fw_ct_open(struct xdpml_fw_counters *fc, const struct xdpml_fw_ct_key *ck, int from_a,
 					     __u8 state, __u64 now)
@@ -336,6 +348,10 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v))))
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	}
+
+	/* conntrack believes a connection's first packet: none may come from this host's own address */
+	if (cfg->conntrack && xdpml_fw_from_own(&p))
+		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, XDPML_FW_NO_RULE);
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;

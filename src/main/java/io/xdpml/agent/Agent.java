@@ -14,6 +14,7 @@ import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
 import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.OwnAddresses;
 import io.xdpml.firewall.Prefix;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetBlockSync;
@@ -85,7 +86,8 @@ public final class Agent implements AutoCloseable {
 
     /** One interface: its pipeline, the processor that loaded and attached it, its status line. */
     private record Member(String iface, int ifindex, InterfacePipeline pipeline, MlPacketProcessor processor, StatusLine status,
-                          OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures, DeliveryShare share) {}
+                          OnnxPacketClassifier classifier, FlaggedFlows flagged, FirewallMeasures measures, OwnAddresses own,
+                          DeliveryShare share) {}
 
     /**
      * How many packets of the traffic a delivered packet stands for ({@link PacketObservation#weight()}):
@@ -274,6 +276,7 @@ public final class Agent implements AutoCloseable {
             }
         });
         FirewallMeasures measures = null;
+        OwnAddresses own = null;
         try {
             AgentPins.pin(p.program().object(), iface);
             if (pipeline.stages().firewall()) {
@@ -283,6 +286,14 @@ public final class Agent implements AutoCloseable {
                 }
                 measures = new FirewallMeasures(p.program().object()::map);
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
+                if (!isLoopback(iface)) { // on lo, this host's own packets do arrive
+                    own = new OwnAddresses(p.program().object()::map);
+                    own.set(OwnAddresses.ofThisHost());
+                    if (config.firewall().rules().conntrack()) {
+                        say(iface + ": firewall: conntrack drops what arrives from this host's " + own.size()
+                                + " own addresses (forged: drop_own_source), kept current every second");
+                    }
+                }
             } else if (config.mitigation().measures()) {
                 say(iface + ": mitigation.measures needs the firewall stage (firewall measures); without it only sources are blocked");
             }
@@ -290,7 +301,7 @@ public final class Agent implements AutoCloseable {
             p.close();
             throw e;
         }
-        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged, measures, share);
+        return new Member(iface, ifindex, pipeline, p, new StatusLine(p), classifier, flagged, measures, own, share);
     }
 
     private String[] flaggedClasses() {
@@ -424,6 +435,7 @@ public final class Agent implements AutoCloseable {
                 break;
             }
             updateShares();
+            refreshOwnAddresses();
             report(false);
             writeKafkaStatus();
             if (flowExport != null && flowExport.failure() != null) {
@@ -647,6 +659,42 @@ public final class Agent implements AutoCloseable {
         // what no renewal can ask for any more: kept a minute past it (an agent runs for days)
         synchronized (this) { // the lock order of the packet callback
             d.news.forgetBefore(recentSince() - RETAIN_NANOS);
+        }
+    }
+
+    /**
+     * Keeps each firewall's own addresses (OwnAddresses) those of this host now: every second, as
+     * addresses come and go (DHCP, SLAAC). A failure to list them is said once and keeps the last.
+     */
+    private void refreshOwnAddresses() {
+        if (members.stream().allMatch(m -> m.own() == null)) {
+            return;
+        }
+        try {
+            java.util.Set<java.net.InetAddress> now = OwnAddresses.ofThisHost();
+            for (Member m : members) {
+                if (m.own() != null) {
+                    m.own().set(now);
+                }
+            }
+            ownFailure = null;
+        } catch (RuntimeException e) {
+            if (ownFailure == null) {
+                say("own addresses not refreshed (the last ones stay): " + e.getMessage());
+            }
+            ownFailure = e;
+        }
+    }
+
+    /** The last failure of refreshOwnAddresses, said once (the loop thread's). */
+    private RuntimeException ownFailure;
+
+    private static boolean isLoopback(String iface) {
+        try {
+            java.net.NetworkInterface n = java.net.NetworkInterface.getByName(iface);
+            return n != null && n.isLoopback();
+        } catch (java.net.SocketException e) {
+            return false;
         }
     }
 

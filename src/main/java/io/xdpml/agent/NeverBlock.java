@@ -1,11 +1,9 @@
 package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.firewall.OwnAddresses;
 import io.xdpml.firewall.Prefix;
 import java.net.InetAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
-import java.util.Enumeration;
 import java.util.List;
 
 /**
@@ -56,22 +54,9 @@ public final class NeverBlock {
     /** Whether {@code a} is an address of one of this host's interfaces (read now: addresses come and go). */
     static boolean isHostAddress(InetAddress a) {
         try {
-            Enumeration<NetworkInterface> all = NetworkInterface.getNetworkInterfaces();
-            while (all != null && all.hasMoreElements()) {
-                Enumeration<InetAddress> addresses = all.nextElement().getInetAddresses();
-                while (addresses.hasMoreElements()) {
-                    if (sameAddress(addresses.nextElement(), a)) {
-                        return true;
-                    }
-                }
-            }
-        } catch (SocketException e) {
+            return OwnAddresses.ofThisHost().contains(InetAddress.getByAddress(a.getAddress()));
+        } catch (IllegalStateException | java.net.UnknownHostException e) {
             return false;
         }
-        return false;
-    }
-
-    private static boolean sameAddress(InetAddress x, InetAddress y) {
-        return java.util.Arrays.equals(x.getAddress(), y.getAddress());
     }
 }

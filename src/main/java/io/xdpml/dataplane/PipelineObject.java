@@ -79,6 +79,7 @@ public final class PipelineObject {
                 obj.setMaxEntries("xdpml_fw_ct", 1);
                 obj.setMaxEntries("xdpml_fw_rate", 1);
                 obj.setMaxEntries("xdpml_fw_measures", 1);
+                obj.setMaxEntries("xdpml_fw_own", 1);
             }
             if (!stages.flow()) {
                 obj.setMaxEntries("xdpml_flows", 1);

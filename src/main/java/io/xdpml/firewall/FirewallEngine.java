@@ -20,6 +20,9 @@ public interface FirewallEngine extends AutoCloseable {
      */
     void putMeasure(Measure m);
 
+    /** This host's own addresses: with conntrack on, a packet from one of them is dropped (OwnAddresses). */
+    void ownAddresses(java.util.Collection<java.net.InetAddress> addresses);
+
     /** Removes the entry {@code m} names; false when there was none. */
     boolean removeMeasure(Measure m);
 

@@ -34,6 +34,8 @@ public final class JavaFirewall implements FirewallEngine {
     private final byte[] outerDst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
     private SynCookies synCookies = SynCookies.NONE;
+    /** This host's own addresses, 16-byte form (OwnAddresses; none in a replay). */
+    private final java.util.Set<java.nio.ByteBuffer> own = new java.util.HashSet<>();
     private long[] ruleHits = new long[0];
     private int lastRule = -1;
 
@@ -45,6 +47,14 @@ public final class JavaFirewall implements FirewallEngine {
     public void install(FirewallConfig config) {
         this.config = config;
         this.ruleHits = new long[config.rules().size()];
+    }
+
+    @Override
+    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses) {
+        own.clear();
+        for (java.net.InetAddress a : addresses) {
+            own.add(java.nio.ByteBuffer.wrap(io.xdpml.detect.Addresses.mapped(a)));
+        }
     }
 
     /** What the twin is told of the host's listeners and cookies (default {@link SynCookies#NONE}). */
@@ -121,6 +131,10 @@ public final class JavaFirewall implements FirewallEngine {
             if (f != 0 && (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst))) {
                 return verdict(FirewallCounter.DROP_DENY_LIST);
             }
+        }
+        // conntrack believes a connection's first packet: none may come from this host's own address
+        if (c.conntrack() && !own.isEmpty() && own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)))) {
+            return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
         long[] rate = null;

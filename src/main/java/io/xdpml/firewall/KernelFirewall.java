@@ -17,6 +17,7 @@ public final class KernelFirewall implements FirewallEngine {
     private final MemorySegment clock;
     private final MemorySegment verdict;
     private final FirewallMeasures measures;
+    private final OwnAddresses own;
     private int rules;
     private int slotBase;
     private int lastRule = -1;
@@ -28,6 +29,7 @@ public final class KernelFirewall implements FirewallEngine {
             this.clock = program.object().variable("test_clock_ns");
             this.verdict = program.object().variable("last_verdict");
             this.measures = program.measures();
+            this.own = new OwnAddresses(program.object()::map);
         } catch (RuntimeException e) {
             program.close();
             throw e;
@@ -69,6 +71,9 @@ public final class KernelFirewall implements FirewallEngine {
 
     @Override
     public java.util.List<Measure> measures() { return measures.list(); }
+
+    @Override
+    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses) { own.set(addresses); }
 
     @Override
     public long counter(FirewallCounter c) { return program.maps().counter(c); }

@@ -250,6 +250,79 @@ class FirewallParityTest {
         }
     }
 
+    /**
+     * A packet forged from this host's own address would open a connection with this host as its
+     * initiator, and the forger's packets to it would then pass as replies, past the rules: with
+     * the host's addresses known, it is dropped (drop_own_source) and opens nothing.
+     */
+    @Test
+    void aPacketFromThisHostsOwnAddressOpensNoConnection() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\nrule drop tcp port 80\nrule drop udp port 53\n", "t");
+        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(512);
+            java.util.function.Function<byte[], FirewallCounter> send = f -> {
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                long[] before = new long[FirewallCounter.SLOTS];
+                for (FirewallCounter x : FirewallCounter.values()) {
+                    before[x.id()] = p.java.counter(x);
+                }
+                p.packet(buf, f.length, 1_000_000_000L + p.packets);
+                for (FirewallCounter x : FirewallCounter.values()) {
+                    if (x.kind() != FirewallCounter.Kind.TOTAL && x.kind() != FirewallCounter.Kind.EVENT && p.java.counter(x) > before[x.id()]) {
+                        return x;
+                    }
+                }
+                throw new AssertionError("no verdict counted");
+            };
+            String[][] hostAndForger = {{"198.51.100.10", "192.0.2.7"}, {"2001:db8::10", "2001:db8:bad::7"}};
+            java.util.function.BiFunction<String[], Boolean, List<FirewallCounter>> attack = (hf, ipv6) -> {
+                FrameBuilder forged = new FrameBuilder().ethernet();
+                FrameBuilder reply = new FrameBuilder().ethernet();
+                FrameBuilder forgedUdp = new FrameBuilder().ethernet();
+                FrameBuilder replyUdp = new FrameBuilder().ethernet();
+                for (FrameBuilder b : List.of(forged, forgedUdp)) {
+                    if (ipv6) b.ipv6(hf[0], hf[1]); else b.ipv4(hf[0], hf[1]);
+                }
+                for (FrameBuilder b : List.of(reply, replyUdp)) {
+                    if (ipv6) b.ipv6(hf[1], hf[0]); else b.ipv4(hf[1], hf[0]);
+                }
+                return List.of(send.apply(forged.tcp(80, 5555, 0x10).build()), // "from" the host's port 80: an ACK, loose conntrack
+                        send.apply(reply.tcp(5555, 80, 0x18).payload(20).build()), // the forger's packets to port 80
+                        send.apply(forgedUdp.udp(53, 4444).payload(8).build()),
+                        send.apply(replyUdp.udp(4444, 53).payload(8).build()));
+            };
+            List<FirewallCounter> opened = List.of(FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_CONNTRACK,
+                    FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_CONNTRACK);
+            List<FirewallCounter> refused = List.of(FirewallCounter.DROP_OWN_SOURCE, FirewallCounter.DROP_RULE,
+                    FirewallCounter.DROP_OWN_SOURCE, FirewallCounter.DROP_RULE);
+
+            List<java.net.InetAddress> own = new ArrayList<>();
+            for (String[] hf : hostAndForger) {
+                own.add(java.net.InetAddress.getByName(hf[0]));
+            }
+            p.kernel.ownAddresses(own);
+            p.java.ownAddresses(own);
+            assertThat(attack.apply(hostAndForger[0], false)).as("IPv4, the host's addresses known").isEqualTo(refused);
+            assertThat(attack.apply(hostAndForger[1], true)).as("IPv6, the host's addresses known").isEqualTo(refused);
+            assertThat(p.kernel.program().maps().connections()).isZero();
+            // without conntrack no entry can be opened: a packet from an own address is judged as any other
+            p.kernel.install(FirewallConfigParser.parse("default pass\n", "t"));
+            p.java.install(FirewallConfigParser.parse("default pass\n", "t"));
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv4("198.51.100.10", "192.0.2.7").tcp(80, 5556, 0x10).build()))
+                    .isEqualTo(FirewallCounter.PASS_DEFAULT);
+            p.kernel.install(c);
+            p.java.install(c);
+            // unknown (a replay, or before the agent told it): the hole the check closes
+            p.kernel.ownAddresses(List.of());
+            p.java.ownAddresses(List.of());
+            assertThat(attack.apply(hostAndForger[0], false)).as("IPv4, no own addresses").isEqualTo(opened);
+            assertThat(attack.apply(hostAndForger[1], true)).as("IPv6, no own addresses").isEqualTo(opened);
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.DROP_OWN_SOURCE)).isEqualTo(4);
+        }
+    }
+
     @Test
     void seededRandomConversationsAndGarbageAgree() throws Exception {
         TestData.assumeBpf();
