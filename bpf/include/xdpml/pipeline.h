@@ -63,7 +63,7 @@ struct xdpml_agent_info {
 	__u32 pid;          /* the agent's process, 0: none */
 	__u32 stages;       /* bit k: stage k (enum xdpml_stage) is on */
 	__u64 started_ns;   /* CLOCK_MONOTONIC */
-	__u32 reloads;      /* reloads tried (SIGHUP or xdpml reload) */
+	__u32 reloads;      /* reloads tried (SIGHUP or xdpml reload: xdpml_agent_req) */
 	__u32 rejected;     /* ... of which were rejected (the running state stayed as it was) */
 	__u32 fw_rules;     /* rules of the firewall configuration in force */
 	__u32 model_classes;/* classes of the model in force, 0: none */
@@ -77,6 +77,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xdpml_agent_info);
 } xdpml_agent SEC(".maps");
+
+/*
+ * Reload requests from other shells: xdpml reload counts [0] up, the agent polls it (every 0.1 s)
+ * and re-reads its file when it grew. Never read by the program. No signal is involved, so an
+ * agent whose SIGHUP is ignored (nohup) is reloaded all the same.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdpml_agent_req SEC(".maps");
 
 /*
  * Per CPU: packets that entered, packets each stage dropped, and the action each packet left

@@ -399,6 +399,8 @@ public final class Agent implements AutoCloseable {
         if (flowExport != null) {
             flowExport.start();
         }
+        reloadRequestsSeen = new long[members.size()];
+        askedToReload(); // what other shells asked before this agent ran is not for it
         long start = System.nanoTime();
         long end = extras.durationSeconds() > 0 ? start + (long) (extras.durationSeconds() * 1e9) : Long.MAX_VALUE;
         long tick = 1_000_000_000L;
@@ -409,7 +411,7 @@ public final class Agent implements AutoCloseable {
         int exit = 0;
         while (!stopRequested.get() && System.nanoTime() < end) {
             LockSupport.parkNanos(Math.max(1, Math.min(Math.min(nextPoll, nextReport), end) - System.nanoTime()));
-            if (reloadRequested.getAndSet(false)) {
+            if (reloadRequested.getAndSet(false) | askedToReload()) {
                 reload();
                 statusEvery = config.outputs().status().toNanos();
                 nextStatus = statusEvery > 0 ? System.nanoTime() + statusEvery : Long.MAX_VALUE;
@@ -487,6 +489,20 @@ public final class Agent implements AutoCloseable {
         }
         return null;
     }
+
+    /** Whether another shell asked for a reload through any interface's pins since the last look (ReloadRequests). */
+    private boolean askedToReload() {
+        boolean asked = false;
+        for (int i = 0; i < members.size(); i++) {
+            long n = ReloadRequests.read(members.get(i).processor().program().object().map(ReloadRequests.MAP));
+            asked |= n != reloadRequestsSeen[i];
+            reloadRequestsSeen[i] = n;
+        }
+        return asked;
+    }
+
+    /** The reload requests of each member's pins at the last look (the loop thread's). */
+    private long[] reloadRequestsSeen = new long[0];
 
     /**
      * Re-reads the file and applies what changed, or rejects it whole. Runs on the loop's thread.

@@ -2,9 +2,9 @@ package io.xdpml.cli;
 
 import io.xdpml.agent.AgentInfo;
 import io.xdpml.agent.AgentPins;
+import io.xdpml.agent.ReloadRequests;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
-import io.xdpml.kernel.Native;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -16,12 +16,11 @@ import picocli.CommandLine.Spec;
 @Command(name = "reload", mixinStandardHelpOptions = true,
         header = "Make a running agent re-read its configuration file and apply what changed.",
         description = {"Finds the agent on IF (its pins), checks its configuration file first (a file with problems is"
-            + " reported as FILE:LINE: reason and the agent is not disturbed), then sends it SIGHUP and waits for the"
+            + " reported as FILE:LINE: reason and the agent is not disturbed), then asks it through its pins (no signal: this"
+            + " works for an agent started under nohup too) and waits for the"
             + " outcome: applied (the new generation) or rejected (the agent prints why; its running state is unchanged).",
             "Exit code 0 when applied, 1 otherwise."})
 final class ReloadCommand implements Callable<Integer> {
-    private static final int SIGHUP = 1;
-
     @Spec
     CommandSpec spec;
 
@@ -55,9 +54,8 @@ final class ReloadCommand implements Callable<Integer> {
             e.print(err, "xdpml reload", "; the agent was not asked to reload and runs as before");
             return 1;
         }
-        if (Native.kill(before.pid(), SIGHUP) != 0) {
-            err.println("xdpml reload: cannot signal pid " + before.pid() + " (errno " + Native.errno() + ")");
-            return 1;
+        try (AgentPins.Opened o = AgentPins.open(iface)) {
+            ReloadRequests.ask(o); // through the pins, not a signal: an agent under nohup ignores SIGHUP
         }
         long deadline = System.nanoTime() + (long) (timeout * 1e9);
         while (System.nanoTime() < deadline) {

@@ -209,8 +209,8 @@ final class RunCommand implements Callable<Integer> {
             if (previousHup == sun.misc.SignalHandler.SIG_IGN) {
                 // the JVM leaves a signal ignored at its start ignored (nohup): no handler was put in
                 previousHup = null;
-                out.println("SIGHUP is ignored in this process (started under nohup?): 'xdpml reload' and kill -HUP cannot"
-                        + " reach this agent; restart it to change its configuration, or start it without nohup (setsid, systemd)");
+                out.println("SIGHUP is ignored in this process (started under nohup?): kill -HUP cannot reach this agent;"
+                        + " 'xdpml reload --iface IF' can (it asks through the pins)");
                 out.flush();
             }
             return agent.run();

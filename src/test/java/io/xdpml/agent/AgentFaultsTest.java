@@ -87,10 +87,16 @@ class AgentFaultsTest {
      * in a bpffs of its own that no other shell sees.
      */
     static Process xdpml(AgentRig rig, Path output, String... args) throws Exception {
+        return xdpml(rig, output, List.of(), args);
+    }
+
+    /** As {@link #xdpml(AgentRig, Path, String...)}, the JVM started by {@code launcher} (e.g. nohup). */
+    static Process xdpml(AgentRig rig, Path output, List<String> launcher, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/var/run/netns/" + rig.ns.name(), java, "--enable-native-access=ALL-UNNAMED",
-                "-Xmx256m", "-cp", cp, "io.xdpml.cli.Main"));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/var/run/netns/" + rig.ns.name()));
+        cmd.addAll(launcher);
+        cmd.addAll(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m", "-cp", cp, "io.xdpml.cli.Main"));
         cmd.addAll(Arrays.asList(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile()).start();
     }
@@ -103,7 +109,8 @@ class AgentFaultsTest {
         Path childOut = dir.resolve("child.txt");
         try (AgentRig rig = new AgentRig("afk")) {
             Files.writeString(file, config(rig.rx, 19));
-            Process child = xdpml(rig, childOut, "run", "--config", file.toString(), "--pin-dir", rig.blocksPins.toString());
+            // under nohup (SIGHUP ignored, as the JVM keeps it): xdpml reload asks through the pins, not by a signal
+            Process child = xdpml(rig, childOut, List.of("nohup"), "run", "--config", file.toString(), "--pin-dir", rig.blocksPins.toString());
             try {
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (!(Files.exists(AgentPins.dir(rig.rx).resolve("xdpml_agent")) && rig.attachedProgram().isPresent()
@@ -140,6 +147,8 @@ class AgentFaultsTest {
                 assertThat(s.get("stages").get("firewall").get("dropped").asLong()).isEqualTo(128);
                 assertThat(s.get("stages").get("firewall").get("rules").get(0).get("hits").asLong()).isEqualTo(128);
                 assertThat(s.get("stages").get("model").get("in").asLong()).isEqualTo(64);
+
+                assertThat(Files.readString(childOut)).contains("SIGHUP is ignored in this process");
 
                 // xdpml reload: a changed file is applied
                 Files.writeString(file, config(rig.rx, 20));
