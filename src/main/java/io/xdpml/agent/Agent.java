@@ -732,7 +732,7 @@ public final class Agent implements AutoCloseable {
             for (Member member : members) {
                 if (member.measures() != null) {
                     fresh |= member.measures().get(m).map(x -> !x.activeAt(System.nanoTime())).orElse(true);
-                    member.measures().put(m, config.mitigation().measureTime());
+                    member.measures().putAtLeast(m, config.mitigation().measureTime()); // an operator's entry stays
                     measureHits.putIfAbsent(m.entry(), 0L);
                 }
             }
@@ -822,7 +822,7 @@ public final class Agent implements AutoCloseable {
             measureHits.put(e.getKey(), e.getValue());
             for (Member m : members) {
                 if (m.measures() != null) {
-                    m.measures().put(entries.get(e.getKey()), config.mitigation().measureTime());
+                    m.measures().putAtLeast(entries.get(e.getKey()), config.mitigation().measureTime());
                 }
             }
         }
@@ -864,8 +864,9 @@ public final class Agent implements AutoCloseable {
             say("NOT BLOCKED " + source + " (" + detector + "): " + spare);
             return;
         }
+        boolean kept = false; // a longer block there already (the operator's, the fleet's) stays as it is
         for (Member m : members) {
-            m.processor().mitigation().block(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
+            kept |= !m.processor().mitigation().blockAtLeast(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
         }
         synchronized (blockedLock) {
             forgetExpired(blocked, now);
@@ -876,7 +877,7 @@ public final class Agent implements AutoCloseable {
                 System.currentTimeMillis() + seconds * 1000));
         observer.blocked(source, detector);
         say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
-                + "; the kernel drops its packets)");
+                + (kept ? "; a longer block of it was there already and stays" : "") + "; the kernel drops its packets)");
     }
 
     /** The fleet's blocks in this agent's kernel maps (on the fleet-blocks thread; the maps take one atomic update at a time). */

@@ -330,7 +330,7 @@ public final class JavaBlocks {
         }
     }
 
-    /** {@link Mitigation#extend}: the block of that prefix expires at {@code expiresNanos}, its hits kept; false when there is none. */
+    /** {@link Mitigation#extend}: the block of that prefix expires at {@code expiresNanos} unless later already, its hits kept; false when there is none. */
     public boolean extendSource(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = Mitigation.prefixBits(address, prefixLength);
         MemorySegment s = MemorySegment.ofArray(Mitigation.mapped(address));
@@ -338,7 +338,9 @@ public final class JavaBlocks {
         if (e == null) {
             return false;
         }
-        e.expiresNanos = expiresNanos;
+        if (Mitigation.later(expiresNanos, e.expiresNanos)) { // never shortened
+            e.expiresNanos = expiresNanos;
+        }
         return true;
     }
 

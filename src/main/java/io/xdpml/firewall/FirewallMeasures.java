@@ -146,6 +146,22 @@ public final class FirewallMeasures implements AutoCloseable {
         return timed;
     }
 
+    /**
+     * A detection's measure (the agent): {@link #put(Measure, Duration)}, except that an entry
+     * already there without expiry, or expiring later (the operator's, {@code xdpml blocks add
+     * --measure}), is left as it is, its rate included: a detection never shortens or loosens one.
+     * Returns whether it wrote.
+     */
+    public synchronized boolean putAtLeast(Measure m, Duration duration) {
+        long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
+        Optional<Measure> there = get(m);
+        if (there.isPresent() && !io.xdpml.processor.Mitigation.later(expires, there.get().expiresNanos())) {
+            return false;
+        }
+        put(m.withExpiry(expires));
+        return true;
+    }
+
     /** Removes the entry {@code m} names (its kind, victim, protocol, port); false when there was none. */
     public synchronized boolean remove(Measure m) {
         try (Arena a = Arena.ofConfined()) {

@@ -277,9 +277,36 @@ public final class Mitigation {
     }
 
     /**
+     * A detection's block of one address for {@code duration} (the agent): as {@link #block}, except
+     * that a block already there without expiry, or expiring later (the operator's, {@code xdpml
+     * blocks add}, or the fleet's), is left as it is: a detection never shortens one. Returns
+     * whether it wrote its own.
+     */
+    public boolean blockAtLeast(InetAddress address, Duration duration) {
+        int bits = prefixBits(address, address instanceof Inet4Address ? 32 : 128);
+        long expires = expiry(duration);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = key(a, address, bits);
+            MemorySegment v = a.allocate(VALUE_SIZE);
+            if (map.lookup(k, v) && !later(expires, v.get(U64, 0))) {
+                return false;
+            }
+            v.set(U64, 0, expires);
+            v.set(U64, 8, 0);
+            map.update(k, v, BpfMap.BPF_ANY);
+            return true;
+        }
+    }
+
+    /** Whether expiry {@code a} is later than {@code b} (0: never expires). */
+    public static boolean later(long a, long b) {
+        return b != 0 && (a == 0 || Long.compareUnsigned(a, b) > 0);
+    }
+
+    /**
      * Moves the expiry of the block of {@code address}/{@code prefixLength} to {@code expiresNanos},
-     * its hits kept (what the kernel counts between this read and the write is lost); false when
-     * there is no such block.
+     * its hits kept (what the kernel counts between this read and the write is lost), unless it
+     * expires later already or never (then it stays as it is); false when there is no such block.
      */
     public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
@@ -288,6 +315,9 @@ public final class Mitigation {
             MemorySegment v = a.allocate(VALUE_SIZE);
             if (!map.lookup(k, v)) {
                 return false;
+            }
+            if (!later(expiresNanos, v.get(U64, 0))) {
+                return true; // never shortened
             }
             v.set(U64, 0, expiresNanos);
             try {

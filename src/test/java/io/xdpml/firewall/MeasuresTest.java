@@ -94,6 +94,28 @@ class MeasuresTest {
                 .isEmpty();
     }
 
+    /** The agent's putAtLeast: an operator's entry (no expiry, or a later one) stays as it is, rate and all. */
+    @Test
+    void aDetectionsMeasureNeverShortensOrLoosensOneThere() {
+        TestData.assumeBpf();
+        try (FirewallProgram p = FirewallProgram.load(FirewallProgram.Limits.defaults(), 4789, true)) {
+            FirewallMeasures fm = p.measures();
+            InetAddress victim = InetAddress.ofLiteral("192.0.2.80");
+            Measure operator = Measure.synLimit(victim, 443, 50, 50, 0);
+            fm.put(operator); // xdpml blocks add --measure: until removed
+            Measure detection = Measure.synLimit(victim, 443, 1000, 1000, 0);
+            assertThat(fm.putAtLeast(detection, Duration.ofMinutes(1))).isFalse();
+            assertThat(fm.get(detection).orElseThrow()).extracting(Measure::pps, Measure::expiresNanos).containsExactly(50L, 0L);
+            Measure hour = fm.put(Measure.synLimit(victim, 443, 50, 50, 0), Duration.ofHours(1));
+            assertThat(fm.putAtLeast(detection, Duration.ofMinutes(1))).as("one expiring later").isFalse();
+            assertThat(fm.get(detection).orElseThrow().expiresNanos()).isEqualTo(hour.expiresNanos());
+            fm.put(Measure.synLimit(victim, 443, 50, 50, 0), Duration.ofSeconds(1));
+            assertThat(fm.putAtLeast(detection, Duration.ofMinutes(1))).as("one expiring sooner: the detection's outlasts it").isTrue();
+            assertThat(fm.get(detection).orElseThrow().pps()).isEqualTo(1000);
+            assertThat(fm.putAtLeast(Measure.portDrop(17, 123, victim, 0), Duration.ofMinutes(1))).as("none there").isTrue();
+        }
+    }
+
     /** The Java twin's measure lookups allocate nothing per packet (a reused probe key). */
     @Test
     void theJavaTwinJudgesMeasuresWithoutAllocating() {

@@ -66,6 +66,20 @@ class MitigationTest {
                     assertThat(p.mitigation().list().get(0).expiresNanos()).isEqualTo(later);
                     assertThat(p.mitigation().list().get(0).hits()).isEqualTo(hits + 1000);
                     assertThat(p.mitigation().extend(InetAddress.getByName("10.0.0.99"), 32, later)).as("no such block").isFalse();
+                    assertThat(p.mitigation().extend(attacker, 32, later - 1)).as("there").isTrue();
+                    assertThat(p.mitigation().list().get(0).expiresNanos()).as("a renewal never shortens a block").isEqualTo(later);
+
+                    // a detection's block leaves a longer one (the operator's) as it is, and a renewal cannot shorten it
+                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("a later block is there").isFalse();
+                    assertThat(p.mitigation().list().get(0).expiresNanos()).isEqualTo(later);
+                    p.mitigation().block(attacker, null); // the operator: until removed
+                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).isFalse();
+                    assertThat(p.mitigation().extend(attacker, 32, System.nanoTime() + 1_000_000_000L)).isTrue();
+                    assertThat(p.mitigation().list().get(0).expiresNanos()).as("still until removed").isZero();
+                    p.mitigation().block(attacker, Duration.ofMillis(1));
+                    Thread.sleep(5);
+                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("over one that expired").isTrue();
+                    assertThat(p.mitigation().list().get(0).expiresNanos()).isGreaterThan(System.nanoTime() + 50_000_000_000L);
 
                     assertThat(p.mitigation().unblock(attacker, 32)).isTrue();
                     long afterUnblock = p.stats().received();
