@@ -6,9 +6,11 @@
  * no longer matches and is removed by Java later. IPv4 is keyed as ::ffff:a.b.c.d (prefix + 96).
  *
  * Flows can be blocked too (both directions): keyed by the flow table's canonical key (flow.h),
- * read here by a small parser of its own for untunnelled IPv4 and IPv6 without extension headers
- * (outermost VLAN kept in the key, VNI 0). The per-packet key costs, so it is built only while
- * xdpml_mitigation_state says Java has flow blocks.
+ * built as the flow stage builds it, from the parse (the innermost packet, past IPv6 extension
+ * headers; outermost VLAN and VNI in the key): a flow cannot escape its block by adding an
+ * extension header. A packet the parse refused is keyed by a small parser of its own (the outer
+ * IPv4 or IPv6 header, its protocol field and the ports after it). The per-packet key costs, so it
+ * is built only while xdpml_mitigation_state says Java has flow blocks.
  */
 #ifndef XDPML_MITIGATION_H
 #define XDPML_MITIGATION_H
@@ -95,13 +97,12 @@ static __always_inline int xdpml_block_hit(struct xdpml_block *b)
 	return 1;
 }
 
-/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
-static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
+/*
+ * The flow key of a packet the parse refused (s->error): the outer IPv4/IPv6 header after up to
+ * two VLAN tags, its protocol field as is, TCP/UDP ports right after it. -1: nothing to key.
+ */
+static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struct xdpml_flow_key *kp)
 {
-	__u32 zero = 0;
-	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
-	if (!active || !*active)
-		return 0;
 	void *data = (void *)(long)ctx->data;
 	void *data_end = (void *)(long)ctx->data_end;
 	__u8 *p = data;
@@ -110,7 +111,7 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
 	__u16 type;
 	__u32 off;
 	if (xdpml_mitigation_l2(ctx, &type, &off, &k.vlan) != 0)
-		return 0;
+		return -1;
 	__u8 src[16] = {}, dst[16] = {};
 	__u32 l4;
 	__u8 proto;
@@ -136,18 +137,37 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx)
 		proto = ip[6];
 		l4 = off + 40;
 	} else {
-		return 0;
+		return -1;
 	}
 	k.protocol = proto;
 	__u16 sport = 0, dport = 0;
 	if (ports && (proto == 6 || proto == 17)) {
 		__u8 *t = p + (l4 & 0x3ff);
 		if ((void *)(t + 4) > data_end)
-			return 0;
+			return -1;
 		sport = ((__u16)t[0] << 8) | t[1];
 		dport = ((__u16)t[2] << 8) | t[3];
 	}
 	xdpml_flow_key_endpoints(&k, src, dst, sport, dport);
+	*kp = k;
+	return 0;
+}
+
+/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
+static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+{
+	__u32 zero = 0;
+	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
+	if (!active || !*active)
+		return 0;
+	struct xdpml_flow_key k;
+	if (!s->error) {
+		struct xdpml_flow_packet fp;
+		if (xdpml_flow_key_of(ctx, s, &k, &fp) != 0)
+			return 0;
+	} else if (xdpml_flow_block_key_narrow(ctx, &k) != 0) {
+		return 0;
+	}
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 

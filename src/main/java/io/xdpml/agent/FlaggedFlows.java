@@ -17,9 +17,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code xdpml run --onnx}: the flows a user's model flagged. The callback thread adds a flow the
  * first time one of its packets is flagged, and again once its block has expired (keyed by the XDP
  * metadata's flow hash: an allocation per new flagged flow, none per packet); the main loop prints
- * them and, when asked, blocks them in XDP (both directions). A flow block matches the outer
- * headers of untunnelled IPv4 and IPv6 without extension headers (outermost VLAN kept): a VXLAN
- * or extension-header packet's flow is printed as not blockable. At most {@value #MAX_FLOWS}
+ * them and, when asked, blocks them in XDP (both directions). A flow block keys the flow as the
+ * flow table does (outermost VLAN, VNI), and cannot name a VNI: a VXLAN-tunnelled flow is printed
+ * as not blockable. At most {@value #MAX_FLOWS}
  * flows are remembered.
  */
 final class FlaggedFlows implements AutoCloseable {
@@ -62,9 +62,8 @@ final class FlaggedFlows implements AutoCloseable {
         var s = view.summary();
         int flags = s.flags();
         boolean tunnelled = (flags & io.xdpml.packet.ParseFlags.VXLAN) != 0;
-        boolean ipv6Extensions = (flags & io.xdpml.packet.ParseFlags.IPV6) != 0 && s.l4Offset() != 0 && s.l4Offset() - s.l3Offset() != 40;
         fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
-                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), !tunnelled && !ipv6Extensions,
+                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), !tunnelled,
                 v.label(), v.score()));
     }
 
@@ -91,7 +90,7 @@ final class FlaggedFlows implements AutoCloseable {
     void report(PrintWriter out, MlPacketProcessor p, long blockSeconds) {
         for (Flow f; (f = fresh.poll()) != null; ) {
             String action = blockSeconds <= 0 ? ""
-                    : f.blockable() ? " (flow blocked for " + blockSeconds + " s)" : " (not blocked: flow blocks match untunnelled flows without IPv6 extension headers)";
+                    : f.blockable() ? " (flow blocked for " + blockSeconds + " s)" : " (not blocked: a flow block cannot name a VXLAN flow's VNI)";
             out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),
                     f.dstPort(), f.vlan() != 0 ? " vlan " + f.vlan() : "", f.label(), f.score(), action);
             if (blockSeconds > 0 && f.blockable()) {

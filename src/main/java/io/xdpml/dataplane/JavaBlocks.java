@@ -5,6 +5,7 @@ import static io.xdpml.packet.Bytes.u8;
 
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
+import io.xdpml.packet.ParseSummary;
 import io.xdpml.packet.Bytes;
 import io.xdpml.processor.Mitigation;
 import java.lang.foreign.MemorySegment;
@@ -29,16 +30,17 @@ import java.util.Map;
  *       by longest prefix like the LPM trie; an entry is the prefix's bits (an address given with
  *       other bits set names the same entry, and is the one listed). The longest match decides
  *       alone: when it has expired, the packet is not blocked even if a shorter prefix is live.
- *   <li>Flow blocks: the canonical flow key ({@link FlowPacket#writeKey}) of untunnelled IPv4 and
- *       IPv6, consulted only while {@link #flowBlocksActive()} (the kernel's
- *       {@code xdpml_mitigation_state[0]}).
+ *   <li>Flow blocks: the canonical flow key as the flow table keys the packet ({@link FlowPacket#of}
+ *       on the parse: innermost, past IPv6 extension headers, VLAN and VNI), or for a packet the
+ *       parse refused, the narrow key below; consulted only while {@link #flowBlocksActive()} (the
+ *       kernel's {@code xdpml_mitigation_state[0]}).
  *   <li>Expiry: an entry with {@code expiresNanos != 0} matches while {@code now <= expiresNanos}
  *       (unsigned, as the kernel's u64); a hit is counted only on a match.
  * </ul>
  *
  * <p>The packet is read exactly as the C reads it: Ethernet, at most two VLAN tags (0x8100,
  * 0x88a8; the outermost VID in the flow key), then IPv4 (20 bytes needed) or IPv6 (40); for the
- * flow, IPv4's protocol field or IPv6's next header as is, and TCP/UDP ports at IP + IHL * 4 (IHL
+ * narrow flow key (a packet the parse refused), IPv4's protocol field or IPv6's next header as is, and TCP/UDP ports at IP + IHL * 4 (IHL
  * as found, even below 5; the offset masked with 0x3ff), none for a later IPv4 fragment; a frame
  * whose ports are not all there is not blocked as a flow. {@link #check} allocates nothing. Not
  * thread-safe.
@@ -134,6 +136,7 @@ public final class JavaBlocks {
     private final Key probe = new Key();
     private final MemorySegment sourceKey = MemorySegment.ofArray(new byte[SOURCE_KEY_SIZE]);
     private final MemorySegment flowKey = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
+    private final FlowPacket flowPacket = new FlowPacket();
     private Reason last = Reason.NONE;
     private long lastHits;
 
@@ -148,16 +151,17 @@ public final class JavaBlocks {
      * {@code innermostL3} when that is another: 0 for none), then its flow, as the kernel's
      * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx)}. Counts the hit on the matching entry.
      */
-    public Reason check(MemorySegment frame, int length, long nowNanos, int innermostL3) {
+    public Reason check(MemorySegment frame, int length, long nowNanos, ParseSummary parse) {
         last = Reason.NONE;
         lastHits = 0;
+        int innermostL3 = parse.l3Offset();
         boolean outer = sourceKey(frame, length, sourceKey);
         if (outer && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
             last = Reason.SOURCE;
         } else if (innermostL3 != 0 && (!outer || innermostL3 != l2Offset) && sourceKeyAt(frame, length, innermostL3, sourceKey)
                 && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
             last = Reason.SOURCE;
-        } else if (flowBlocksActive && flowKey(frame, length, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
+        } else if (flowBlocksActive && flowKey(frame, length, parse, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
             last = Reason.FLOW;
         }
         return last;
@@ -259,10 +263,23 @@ public final class JavaBlocks {
 
     /**
      * Writes the flow key {@code xdpml_flow_blocked} looks the frame up with
-     * ({@link FlowLayout#KEY_SIZE} bytes); false when it looks nothing up. Ignores whether flow
-     * blocks are active.
+     * ({@link FlowLayout#KEY_SIZE} bytes): the flow table's key of the parsed packet, or for one the
+     * parse refused the narrow key; false when it looks nothing up. Ignores whether flow blocks are
+     * active.
      */
-    public boolean flowKey(MemorySegment frame, int length, MemorySegment key) {
+    public boolean flowKey(MemorySegment frame, int length, ParseSummary parse, MemorySegment key) {
+        if (parse.error() == 0) {
+            if (!flowPacket.of(frame, 0, length, parse)) {
+                return false;
+            }
+            MemorySegment.copy(flowPacket.key(), 0, key, 0, FlowLayout.KEY_SIZE);
+            return true;
+        }
+        return narrowFlowKey(frame, length, key);
+    }
+
+    /** The key of {@code xdpml_flow_block_key_narrow}: the outer IP header's protocol field and the ports right after it. */
+    private boolean narrowFlowKey(MemorySegment frame, int length, MemorySegment key) {
         if (!l2(frame, length)) {
             return false;
         }

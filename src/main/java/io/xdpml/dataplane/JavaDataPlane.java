@@ -111,7 +111,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
         // blocks
         if (stages.blocks()) {
-            JavaBlocks.Reason why = blocks.check(frame, length, now, summary.l3Offset());
+            JavaBlocks.Reason why = blocks.check(frame, length, now, summary);
             if (why != JavaBlocks.Reason.NONE) {
                 deliverCounters[XskCounter.BLOCKED.ordinal()]++;
                 return leave(PacketResult.XDP_DROP, Stage.BLOCKS,

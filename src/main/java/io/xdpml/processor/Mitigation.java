@@ -27,8 +27,9 @@ import java.util.List;
  * each drop on the entry. Entries past their expiry stop matching at once and are removed by
  * {@link #sweep}. Thread-safe (each update is one atomic map operation).
  *
- * <p>Flow blocks match untunnelled IPv4 and IPv6 (without extension headers) by addresses,
- * protocol, TCP/UDP ports and outermost VLAN. The kernel builds a packet's flow key only while
+ * <p>Flow blocks match a flow as the flow table keys it (mitigation.h): addresses, protocol,
+ * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and VNI 0 (a VXLAN-tunnelled flow
+ * cannot be named). The kernel builds a packet's flow key only while
  * {@code xdpml_mitigation_state[0]} is set: {@link #blockFlow} sets it before adding, {@link #sweep}
  * clears it when no flow block is left.
  *
