@@ -10,7 +10,6 @@
  * Order per packet:
  *   parse error -> drop (or pass: cfg.malformed_pass) | no IP header -> pass
  *   deny list (source, then destination)               -> drop deny_list
- *   conntrack on: from one of this host's own addresses -> drop own_source
  *   per-source token bucket                            -> drop rate_limit
  *   conntrack (TCP, UDP): a live entry decides a packet
  *     towards the connection's initiator (a reply)      -> pass conntrack | drop ct_invalid
@@ -22,7 +21,8 @@
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
- *   a new TCP/UDP connection that passed gets a conntrack entry.
+ *   a new TCP/UDP connection that passed gets a conntrack entry,
+ *     unless it comes from one of this host's own addresses -> drop own_source
  *
  * Atomic reload: every list, rule and setting exists twice (generation 0 and 1: a byte in the
  * keys, an index in the config array). Each packet reads the active generation once

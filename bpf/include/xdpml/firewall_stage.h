@@ -349,10 +349,6 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	}
 
-	/* conntrack believes a connection's first packet: none may come from this host's own address */
-	if (cfg->conntrack && xdpml_fw_from_own(&p))
-		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, XDPML_FW_NO_RULE);
-
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;
 	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->conntrack)
@@ -476,6 +472,10 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	}
 	if (over && xdpml_fw_is_pass(reason))
 		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, over), slot);
+	/* conntrack believes a connection's first packet: none may come from this host's own address
+	 * (only a packet that would open a connection pays the lookup) */
+	if ((cookie_ack || track) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
+		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, slot);
 	if (cookie_ack && xdpml_fw_is_pass(reason)) {
 		xdpml_fw_ct_open(fc, &ck, from_a, XDPML_CT_ESTABLISHED, now);
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, slot);

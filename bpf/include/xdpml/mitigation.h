@@ -119,7 +119,7 @@ static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struc
 	if (type == ETH_P_IP) {
 		__u8 *ip = p + off;
 		if ((void *)(ip + 20) > data_end)
-			return 0;
+			return -1;
 		k.ip_version = 4;
 		src[10] = src[11] = dst[10] = dst[11] = 0xff;
 		__builtin_memcpy(src + 12, ip + 12, 4);
@@ -130,7 +130,7 @@ static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struc
 	} else if (type == ETH_P_IPV6) {
 		__u8 *ip = p + off;
 		if ((void *)(ip + 40) > data_end)
-			return 0;
+			return -1;
 		k.ip_version = 6;
 		__builtin_memcpy(src, ip + 8, 16);
 		__builtin_memcpy(dst, ip + 24, 16);
@@ -153,13 +153,13 @@ static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struc
 	return 0;
 }
 
-/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
-static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+/*
+ * The lookup of xdpml_flow_blocked: a function of its own (a BPF-to-BPF call, paid only while flow
+ * blocks exist), so that its key and the narrow parser's copies take no room in the entry
+ * program's stack frame, which shares the 512 bytes with the SYN cookie helpers' calls.
+ */
+static __noinline int xdpml_flow_block_lookup(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
-	__u32 zero = 0;
-	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
-	if (!active || !*active)
-		return 0;
 	struct xdpml_flow_key k;
 	if (!s->error) {
 		struct xdpml_flow_packet fp;
@@ -169,6 +169,16 @@ static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct x
 		return 0;
 	}
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
+}
+
+/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
+static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+{
+	__u32 zero = 0;
+	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
+	if (!active || !*active)
+		return 0;
+	return xdpml_flow_block_lookup(ctx, s);
 }
 
 /*

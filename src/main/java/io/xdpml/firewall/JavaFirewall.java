@@ -132,10 +132,6 @@ public final class JavaFirewall implements FirewallEngine {
                 return verdict(FirewallCounter.DROP_DENY_LIST);
             }
         }
-        // conntrack believes a connection's first packet: none may come from this host's own address
-        if (c.conntrack() && !own.isEmpty() && own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)))) {
-            return verdict(FirewallCounter.DROP_OWN_SOURCE);
-        }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
         long[] rate = null;
         if (c.ratePps() != 0 || c.synPps() != 0) {
@@ -213,6 +209,10 @@ public final class JavaFirewall implements FirewallEngine {
         }
         if (over != null && reason.passes()) {
             return verdict(answer(frame, length, family, dport, flags, over));
+        }
+        // conntrack believes a connection's first packet: none may come from this host's own address
+        if ((cookieAck || track) && reason.passes() && !own.isEmpty() && own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)))) {
+            return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (cookieAck && reason.passes()) {
             open(ck, fromA, FirewallLayout.CT_ESTABLISHED, now);

@@ -240,6 +240,9 @@ public final class PipelineLoader {
             if (setup.fewBlocks()) {
                 blockFew(obj);
             }
+            if (setup.ownAddresses()) {
+                new io.xdpml.firewall.OwnAddresses(obj::map).set(Pipelines.BENCH_OWN_ADDRESSES.stream().map(java.net.InetAddress::ofLiteral).toList());
+            }
             if (setup.sampleN() > 0) {
                 DeliverySettings.of(obj).install(new DeliverySettings.Values(setup.sampleN(), 0, 0, name.endsWith("-drops-sampled"),
                                 name.endsWith("-first") ? Pipelines.BENCH_FIRST_PPS : 0),

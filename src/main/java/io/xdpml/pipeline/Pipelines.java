@@ -57,9 +57,16 @@ public final class Pipelines {
      *                  {@link #BENCH_BLOCKED_FLOWS}, none of them a benchmark frame's (else it is empty)
      * @param sampleN   1-in-N by packet to Java (the deliver settings), 0: as loaded
      */
-    public record BenchSetup(String firewall, boolean fewBlocks, int sampleN) {
+    public record BenchSetup(String firewall, boolean fewBlocks, int sampleN, boolean ownAddresses) {
         public static final BenchSetup NONE = new BenchSetup(null, false, 0);
+
+        public BenchSetup(String firewall, boolean fewBlocks, int sampleN) {
+            this(firewall, fewBlocks, sampleN, false);
+        }
     }
+
+    /** This host's addresses in {@code firewall-own}'s firewall (as the agent fills them): none is a benchmark frame's. */
+    public static final List<String> BENCH_OWN_ADDRESSES = List.of("127.0.0.1", "::1", "192.0.2.10", "2001:db8::10", "fe80::1");
 
     /**
      * The firewall of the benchmarks: a small, realistic rule set that passes every benchmark frame
@@ -139,6 +146,10 @@ public final class Pipelines {
         add(new Pipeline("firewall", none.withFirewall(true),
                 "parse, then deny/allow lists, rules, conntrack, rate limits (docs/firewall.md); benchmarks: a small rule set",
                 null, new BenchSetup(BENCH_FIREWALL, false, 0)));
+        add(new Pipeline("firewall-own", none.withFirewall(true),
+                "benchmark: firewall with this host's " + BENCH_OWN_ADDRESSES.size() + " addresses known, as the agent runs it"
+                        + " (with conntrack on, a packet from one is dropped: one more hash lookup per packet)",
+                null, new BenchSetup(BENCH_FIREWALL, false, 0, true)));
         add(new Pipeline("sample", none.withSampling(Stages.Sampling.BY_PACKET, true),
                 "parse, then 1-in-" + BENCH_SAMPLE_N + " packets copied to the mirror ring for Java (sample, deliver)", null,
                 new BenchSetup(null, false, BENCH_SAMPLE_N)));
