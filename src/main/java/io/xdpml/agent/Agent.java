@@ -891,6 +891,10 @@ public final class Agent implements AutoCloseable {
                         Prefix p = b.prefix();
                         InetAddress a = address(p);
                         Mitigation.prefixBits(a, p.length()); // checked before any map sees it
+                        String spare = NeverBlock.of(config, true).why(p);
+                        if (spare != null) { // what this agent never blocks, another's detection does not either
+                            throw new IllegalArgumentException("spared here: " + spare);
+                        }
                         for (Member m : members) {
                             Mitigation mit = m.processor().mitigation();
                             mit.blockUntil(a, p.length(), expiresNanos);

@@ -51,6 +51,38 @@ public final class NeverBlock {
         return null;
     }
 
+    /**
+     * Why a block of prefix {@code block} (a fleet block another agent or an operator published)
+     * must not be applied here, or null when it may be: it overlaps a prefix spared here (either
+     * covers the other), or covers one of this host's addresses. Such a block is refused whole: the
+     * blocks trie cannot hold "all of it but these".
+     */
+    public String why(Prefix block) {
+        for (Prefix p : configured) {
+            if (p.covers(block) || block.covers(p)) {
+                return "it overlaps mitigation.never-block " + p;
+            }
+        }
+        for (Prefix p : allowed) {
+            if (p.covers(block) || block.covers(p)) {
+                return "it overlaps the firewall's allow src " + p;
+            }
+        }
+        if (hostAddresses) {
+            try {
+                for (InetAddress a : OwnAddresses.ofThisHost()) {
+                    byte[] b = a.getAddress();
+                    if (block.contains(b.length == 4 ? 4 : 6, b, 0)) {
+                        return "it covers " + a.getHostAddress() + ", an address of this host";
+                    }
+                }
+            } catch (IllegalStateException e) {
+                return "this host's addresses cannot be listed (" + e.getMessage() + ")";
+            }
+        }
+        return null;
+    }
+
     /** Whether {@code a} is an address of one of this host's interfaces (read now: addresses come and go). */
     static boolean isHostAddress(InetAddress a) {
         try {

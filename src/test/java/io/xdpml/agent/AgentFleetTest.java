@@ -91,6 +91,11 @@ class AgentFleetTest {
 
     /** Whether the agent of {@code rig} has {@code address}/32 in its blocks map (read through its pin, as 'xdpml blocks' does). */
     static boolean blocked(AgentRig rig, String address) {
+        return blocked(rig, address, 32);
+    }
+
+    /** Whether the blocks of {@code rig}'s agent hold {@code address}/{@code length}, in force now. */
+    static boolean blocked(AgentRig rig, String address, int length) {
         Path pin = rig.blocksPins.resolve(rig.rx);
         if (!Files.exists(pin.resolve("xdpml_blocks"))) {
             return false;
@@ -98,7 +103,7 @@ class AgentFleetTest {
         Mitigation m = Mitigation.openPinned(pin);
         try {
             InetAddress a = InetAddress.ofLiteral(address);
-            return m.list().stream().anyMatch(b -> b.address().equals(a) && b.prefixLength() == 32 && b.activeAt(System.nanoTime()));
+            return m.list().stream().anyMatch(b -> b.address().equals(a) && b.prefixLength() == length && b.activeAt(System.nanoTime()));
         } finally {
             m.close();
         }
@@ -320,6 +325,15 @@ class AgentFleetTest {
                 assertThat(a.output()).contains("FLEET BLOCKED 192.0.2.0/24 for 60 s (manual on ");
                 assertThat(a.output()).contains("FLEET UNBLOCKED " + SCANNER + "/32");
                 assertThat(b.output()).contains("FLEET UNBLOCKED " + SCANNER + "/32");
+                // a fleet block over what an agent never blocks (here B's own address) is refused there, applied elsewhere
+                io.xdpml.cli.CliHarness.Result own = io.xdpml.cli.CliHarness.run("blocks", "add", "--fleet", "--kafka", bootstrap,
+                        "--seconds", "60", net + "4/30");
+                assertThat(own.code()).as(own.out() + own.err()).isZero();
+                waitFor(() -> b.output().contains(net + "4/30") && a.output().contains("FLEET BLOCKED " + net + "4/30"), 5);
+                assertThat(b.output()).containsPattern(java.util.regex.Pattern.quote(net + "4/30") + ".* not applied: spared here: it covers "
+                        + java.util.regex.Pattern.quote(net + "6") + ", an address of this host").doesNotContain("FLEET BLOCKED " + net + "4/30");
+                assertThat(blocked(b, net + "4", 30)).isFalse();
+                assertThat(blocked(a, net + "4", 30)).isTrue();
                 a.stop();
                 b.stop();
                 assertThat(a.output()).contains("Kafka: ").contains(" records sent");

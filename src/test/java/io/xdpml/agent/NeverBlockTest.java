@@ -38,6 +38,15 @@ class NeverBlockTest {
         assertThat(agent.why(InetAddress.getByName("127.0.0.1"))).startsWith("an address of this host");
         assertThat(NeverBlock.of(c, false).why(InetAddress.getByName("127.0.0.1"))).as("a replay's hosts are not this one").isNull();
 
+        // a fleet block (another agent's, an operator's) of a prefix: refused whole where it overlaps what is spared here
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("192.0.2.0/24"))).isEqualTo("it overlaps mitigation.never-block 192.0.2.53/32");
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("2001:db8:7::/48"))).isEqualTo("it overlaps mitigation.never-block 2001:db8::/32");
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("198.51.100.128/25"))).isEqualTo("it overlaps the firewall's allow src 198.51.100.0/24");
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("127.0.0.0/8"))).isEqualTo("it covers 127.0.0.1, an address of this host");
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("192.0.2.54/32"))).isNull();
+        assertThat(agent.why(io.xdpml.firewall.Prefix.parse("203.0.113.0/24"))).isNull();
+        assertThat(NeverBlock.of(c, false).why(io.xdpml.firewall.Prefix.parse("127.0.0.0/8"))).isNull();
+
         Files.writeString(f, Files.readString(f).replace("firewall:", "firewall:\n  enabled: false"));
         assertThat(NeverBlock.of(AgentConfigLoader.load(f), false).why(InetAddress.getByName("198.51.100.7")))
                 .as("no firewall, no allow list").isNull();
