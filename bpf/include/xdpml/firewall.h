@@ -347,14 +347,14 @@ struct {
 } xdpml_fw_mstate SEC(".maps");
 
 /*
- * This host's own addresses (IPv4 as ::ffff:a.b.c.d), kept by the agent (io.xdpml.firewall.
- * OwnAddresses): a packet that arrives from one of them is forged (the host's own packets leave,
+ * This host's own addresses and broadcast addresses (IPv4 as ::ffff:a.b.c.d), kept by the agent
+ * (io.xdpml.firewall.OwnAddresses): a packet that arrives from one of them is forged (the host's own packets leave,
  * they never arrive), and under conntrack it would open an entry with this host as initiator, whose
  * "replies" from the forger then pass before the measures and the rules. Value unused.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, 4096);
 	__type(key, __u32[4]);
 	__type(value, __u32);
 } xdpml_fw_own SEC(".maps");

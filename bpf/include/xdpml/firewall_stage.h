@@ -269,13 +269,20 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
 }
 
-/* Whether p comes from one of this host's own addresses (one array read while the agent has none). */
+/*
+ * Whether p comes from a source no connection here can start from, while the agent keeps them
+ * (xdpml_fw_mstate[1]): one of this host's own addresses or broadcast addresses (xdpml_fw_own), or
+ * a multicast address (224.0.0.0/4, ff00::/8).
+ */
 static __always_inline int xdpml_fw_from_own(const struct xdpml_fw_packet *p)
 {
 	__u32 one = 1;
 	__u32 *on = bpf_map_lookup_elem(&xdpml_fw_mstate, &one);
 	if (!on || !*on)
 		return 0;
+	__u8 first = *(const __u8 *)p->src;
+	if (p->family == 4 ? (first & 0xf0) == 0xe0 : first == 0xff)
+		return 1;
 	__u32 k[4];
 	xdpml_fw_mapped(p, p->src, k);
 	return bpf_map_lookup_elem(&xdpml_fw_own, k) != 0;

@@ -198,6 +198,8 @@ public final class Agent implements AutoCloseable {
             for (InterfaceSpec spec : config.interfaces()) {
                 members.add(open(spec.name()));
             }
+            // each program is new, its request word 0: a request from the moment it is pinned is answered by run()
+            reloadRequestsSeen = new long[members.size()];
             if (config.flows().enabled() && outputs.wantsFlows()) {
                 List<FlowExport.Source> sources = new ArrayList<>();
                 for (Member m : members) {
@@ -288,10 +290,10 @@ public final class Agent implements AutoCloseable {
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
                 if (!isLoopback(iface)) { // on lo, this host's own packets do arrive
                     own = new OwnAddresses(p.program().object()::map);
-                    own.set(OwnAddresses.ofThisHost());
+                    keepOwn(iface, own);
                     if (config.firewall().rules().conntrack()) {
-                        say(iface + ": firewall: conntrack drops what arrives from this host's " + own.size()
-                                + " own addresses (forged: drop_own_source), kept current every second");
+                        say(iface + ": firewall: conntrack opens nothing for a packet from one of this host's " + own.size()
+                                + " own and broadcast addresses or a multicast source (forged: drop_own_source), kept current every second");
                     }
                 }
             } else if (config.mitigation().measures()) {
@@ -399,8 +401,6 @@ public final class Agent implements AutoCloseable {
         if (flowExport != null) {
             flowExport.start();
         }
-        reloadRequestsSeen = new long[members.size()];
-        askedToReload(); // what other shells asked before this agent ran is not for it
         long start = System.nanoTime();
         long end = extras.durationSeconds() > 0 ? start + (long) (extras.durationSeconds() * 1e9) : Long.MAX_VALUE;
         long tick = 1_000_000_000L;
@@ -683,27 +683,36 @@ public final class Agent implements AutoCloseable {
      * addresses come and go (DHCP, SLAAC). A failure to list them is said once and keeps the last.
      */
     private void refreshOwnAddresses() {
-        if (members.stream().allMatch(m -> m.own() == null)) {
-            return;
-        }
-        try {
-            java.util.Set<java.net.InetAddress> now = OwnAddresses.ofThisHost();
-            for (Member m : members) {
-                if (m.own() != null) {
-                    m.own().set(now);
-                }
+        for (Member m : members) {
+            if (m.own() != null) {
+                keepOwn(m.iface(), m.own());
             }
-            ownFailure = null;
-        } catch (RuntimeException e) {
-            if (ownFailure == null) {
-                say("own addresses not refreshed (the last ones stay): " + e.getMessage());
-            }
-            ownFailure = e;
         }
     }
 
-    /** The last failure of refreshOwnAddresses, said once (the loop thread's). */
-    private RuntimeException ownFailure;
+    /**
+     * Sets {@code own} to what cannot be a true source on {@code iface} now. A failure (the
+     * addresses cannot be listed; more than the map holds: then it is emptied, the check off) is
+     * said once and never stops the agent.
+     */
+    private void keepOwn(String iface, OwnAddresses own) {
+        String failed = null;
+        try {
+            own.set(OwnAddresses.ofThisHost(iface));
+        } catch (IllegalArgumentException e) { // too many
+            own.set(List.of());
+            failed = e.getMessage() + ": the check is off; list this host's addresses in the firewall's deny src";
+        } catch (RuntimeException e) {
+            failed = e.getMessage() + " (the last ones stay)";
+        }
+        if (failed != null && !failed.equals(ownFailure)) {
+            say(iface + ": own addresses: " + failed);
+        }
+        ownFailure = failed;
+    }
+
+    /** The last failure of keepOwn, said once. */
+    private String ownFailure;
 
     private static boolean isLoopback(String iface) {
         try {
@@ -713,6 +722,13 @@ public final class Agent implements AutoCloseable {
             return false;
         }
     }
+
+    /**
+     * What a renewal gives a block or measure beyond its time: one renewal period, so that the
+     * kernel entry cannot lapse between two renewals (a 1 s block renewed every second did, for
+     * the few ms the second's report came late, and was then "BLOCKED ... again").
+     */
+    public static final long RENEWAL_SLACK_NANOS = 1_000_000_000L;
 
     /** How long past the renewals' horizon a detection is kept (DetectorSet.forgetBefore). */
     static final long RETAIN_NANOS = 60_000_000_000L;
@@ -732,8 +748,9 @@ public final class Agent implements AutoCloseable {
             for (Member member : members) {
                 if (member.measures() != null) {
                     fresh |= member.measures().get(m).map(x -> !x.activeAt(System.nanoTime())).orElse(true);
-                    member.measures().putAtLeast(m, config.mitigation().measureTime()); // an operator's entry stays
-                    measureHits.putIfAbsent(m.entry(), 0L);
+                    if (member.measures().putAtLeast(m, config.mitigation().measureTime())) { // an operator's entry stays
+                        measureHits.putIfAbsent(m.entry(), 0L); // renewed from now on while it drops
+                    }
                 }
             }
             if (fresh) {
@@ -783,7 +800,7 @@ public final class Agent implements AutoCloseable {
                     continue;
                 }
                 blockHits.put(source, h);
-                long until = now + seconds * 1_000_000_000L;
+                long until = now + seconds * 1_000_000_000L + RENEWAL_SLACK_NANOS;
                 for (Member m : members) {
                     InetAddress a = InetAddress.ofLiteral(source);
                     m.processor().mitigation().extend(a, a.getAddress().length * 8, until);
@@ -822,7 +839,7 @@ public final class Agent implements AutoCloseable {
             measureHits.put(e.getKey(), e.getValue());
             for (Member m : members) {
                 if (m.measures() != null) {
-                    m.measures().putAtLeast(entries.get(e.getKey()), config.mitigation().measureTime());
+                    m.measures().putAtLeast(entries.get(e.getKey()), config.mitigation().measureTime().plusNanos(RENEWAL_SLACK_NANOS));
                 }
             }
         }

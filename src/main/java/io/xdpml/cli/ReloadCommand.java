@@ -56,6 +56,11 @@ final class ReloadCommand implements Callable<Integer> {
         }
         try (AgentPins.Opened o = AgentPins.open(iface)) {
             ReloadRequests.ask(o); // through the pins, not a signal: an agent under nohup ignores SIGHUP
+        } catch (IllegalStateException e) { // an agent of an older xdpml: its pins have no request word
+            if (io.xdpml.kernel.Native.kill(before.pid(), 1) != 0) {
+                err.println("xdpml reload: cannot signal pid " + before.pid() + " (errno " + io.xdpml.kernel.Native.errno() + ")");
+                return 1;
+            }
         }
         long deadline = System.nanoTime() + (long) (timeout * 1e9);
         while (System.nanoTime() < deadline) {

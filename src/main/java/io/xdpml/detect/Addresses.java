@@ -54,6 +54,11 @@ public final class Addresses {
         if (isV4(hi, lo)) {
             return textV4((int) lo);
         }
+        return textV6(hi, lo);
+    }
+
+    /** RFC 5952 text of 16 bytes as IPv6, ::ffff:a.b.c.d included (as ::ffff:xxxx:xxxx). */
+    public static String textV6(long hi, long lo) {
         int[] g = new int[8];
         for (int i = 0; i < 4; i++) {
             g[i] = (int) (hi >>> (48 - 16 * i)) & 0xffff;

@@ -147,10 +147,10 @@ public final class FirewallMeasures implements AutoCloseable {
     }
 
     /**
-     * A detection's measure (the agent): {@link #put(Measure, Duration)}, except that an entry
-     * already there without expiry, or expiring later (the operator's, {@code xdpml blocks add
-     * --measure}), is left as it is, its rate included: a detection never shortens or loosens one.
-     * Returns whether it wrote.
+     * A detection's measure (the agent): {@link #put(Measure, Duration)}, except that it never
+     * shortens or loosens an entry there (the operator's, {@code xdpml blocks add --measure}): one
+     * without expiry or expiring later is left as it is; one in force that expires sooner gets the
+     * later expiry with the stricter of the two rates and bursts. Returns whether it wrote.
      */
     public synchronized boolean putAtLeast(Measure m, Duration duration) {
         long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
@@ -158,7 +158,12 @@ public final class FirewallMeasures implements AutoCloseable {
         if (there.isPresent() && !io.xdpml.processor.Mitigation.later(expires, there.get().expiresNanos())) {
             return false;
         }
-        put(m.withExpiry(expires));
+        Measure w = m;
+        if (there.isPresent() && there.get().activeAt(System.nanoTime())) {
+            Measure x = there.get();
+            w = new Measure(m.kind(), m.victim(), m.proto(), m.port(), Math.min(m.pps(), x.pps()), Math.min(m.burst(), x.burst()), 0, 0);
+        }
+        put(w.withExpiry(expires));
         return true;
     }
 

@@ -211,7 +211,8 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(answer(frame, length, family, dport, flags, over));
         }
         // conntrack believes a connection's first packet: none may come from this host's own address
-        if ((cookieAck || track) && reason.passes() && !own.isEmpty() && own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)))) {
+        if ((cookieAck || track) && reason.passes() && !own.isEmpty()
+                && ((family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff) || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src))))) {
             return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (cookieAck && reason.passes()) {

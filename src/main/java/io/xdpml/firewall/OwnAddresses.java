@@ -55,7 +55,8 @@ public final class OwnAddresses {
 
     /**
      * Makes the map hold exactly {@code addresses} (at most the map's size: more is an error, and
-     * the map is left as it was). Returns whether anything changed.
+     * the map is left as it was). Removes before it adds, so a full map takes a change. Returns
+     * whether anything changed.
      */
     public synchronized boolean set(Collection<InetAddress> addresses) {
         Set<ByteBuffer> wanted = new HashSet<>();
@@ -71,27 +72,32 @@ public final class OwnAddresses {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(16, 8);
             MemorySegment v = a.allocate(4, 4);
-            if (!wanted.isEmpty()) {
-                setFlag(a, true); // before the entries: the program must look them up
-            }
-            for (ByteBuffer w : wanted) {
-                if (!held.contains(w)) {
-                    MemorySegment.copy(w.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
-                    map.update(k, v, BpfMap.BPF_ANY);
+            try {
+                for (ByteBuffer h : held) {
+                    if (!wanted.contains(h)) {
+                        MemorySegment.copy(h.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
+                        map.delete(k);
+                    }
                 }
-            }
-            for (ByteBuffer h : held) {
-                if (!wanted.contains(h)) {
-                    MemorySegment.copy(h.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
-                    map.delete(k);
+                if (!wanted.isEmpty()) {
+                    setFlag(a, true); // before the entries: the program must look them up
                 }
-            }
-            if (wanted.isEmpty()) {
-                setFlag(a, false);
+                for (ByteBuffer w : wanted) {
+                    if (!held.contains(w)) {
+                        MemorySegment.copy(w.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
+                        map.update(k, v, BpfMap.BPF_ANY);
+                    }
+                }
+                if (wanted.isEmpty()) {
+                    setFlag(a, false);
+                }
+            } finally {
+                held.clear(); // what the map holds now, whatever failed
+                for (byte[] kb : map.keys()) {
+                    held.add(ByteBuffer.wrap(kb));
+                }
             }
         }
-        held.clear();
-        held.addAll(wanted);
         return true;
     }
 
@@ -106,15 +112,44 @@ public final class OwnAddresses {
         state.update(FLAG, flag, BpfMap.BPF_ANY);
     }
 
-    /** Every address of every interface of this network namespace now (loopback's included). */
+    /** Every address of this network namespace now: {@link #ofThisHost(String)} for no interface of its own. */
     public static Set<InetAddress> ofThisHost() {
+        return ofThisHost(null);
+    }
+
+    /**
+     * The sources a packet arriving on {@code iface} cannot truly have, now: every address of
+     * every interface of this network namespace (loopback's too: 127.0.0.1 never arrives on a NIC),
+     * but a link-local one (fe80::/10, 169.254.0.0/16) only of {@code iface} itself (the same
+     * link-local address on another link, fe80::1 on a bridge and on the upstream router, is
+     * another host's); each interface's IPv4 broadcast address (as set, and its subnet's all-ones
+     * address below a /31) and 255.255.255.255 (a connection
+     * "from" a broadcast address would let the forger's packets to it, which Linux delivers to
+     * every socket bound to 0.0.0.0, pass as replies). Multicast sources the program refuses by
+     * their prefix.
+     */
+    public static Set<InetAddress> ofThisHost(String iface) {
         Set<InetAddress> out = new HashSet<>();
         try {
+            out.add(InetAddress.getByAddress(new byte[] {-1, -1, -1, -1}));
             Enumeration<NetworkInterface> all = NetworkInterface.getNetworkInterfaces();
             while (all != null && all.hasMoreElements()) {
-                Enumeration<InetAddress> addresses = all.nextElement().getInetAddresses();
-                while (addresses.hasMoreElements()) {
-                    out.add(InetAddress.getByAddress(addresses.nextElement().getAddress())); // without the scope
+                NetworkInterface n = all.nextElement();
+                boolean here = n.getName().equals(iface);
+                for (java.net.InterfaceAddress ia : n.getInterfaceAddresses()) {
+                    InetAddress a = ia.getAddress();
+                    if (a.isLinkLocalAddress() && !here) {
+                        continue;
+                    }
+                    out.add(InetAddress.getByAddress(a.getAddress())); // without the scope
+                    if (ia.getBroadcast() != null) {
+                        out.add(InetAddress.getByAddress(ia.getBroadcast().getAddress()));
+                    }
+                    byte[] b = a.getAddress();
+                    if (b.length == 4 && ia.getNetworkPrefixLength() < 31) { // the subnet's all-ones, set as broadcast or not
+                        int v = java.nio.ByteBuffer.wrap(b).getInt() | (int) (0xffff_ffffL >>> ia.getNetworkPrefixLength());
+                        out.add(InetAddress.getByAddress(java.nio.ByteBuffer.allocate(4).putInt(v).array()));
+                    }
                 }
             }
         } catch (SocketException | java.net.UnknownHostException e) {

@@ -5,7 +5,6 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
-import java.util.HexFormat;
 
 /**
  * An IPv4 or IPv6 prefix: the address bytes (4 or 16), with every bit after {@code length} zero.
@@ -170,11 +169,8 @@ public record Prefix(int family, byte[] address, int length) {
         if (family == 4) {
             a = (address[0] & 0xff) + "." + (address[1] & 0xff) + "." + (address[2] & 0xff) + "." + (address[3] & 0xff);
         } else {
-            try {
-                a = InetAddress.getByAddress(address).getHostAddress().replaceAll("(^|:)0(:0)+(:|$)", "::");
-            } catch (UnknownHostException e) {
-                a = HexFormat.of().formatHex(address);
-            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(address);
+            a = io.xdpml.detect.Addresses.textV6(b.getLong(0), b.getLong(8)); // RFC 5952 ("0:0:0:0:0:fffe:0:0" is "::fffe:0:0")
         }
         return a + "/" + length;
     }

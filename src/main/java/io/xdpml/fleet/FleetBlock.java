@@ -52,6 +52,7 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
     /** The widest prefixes a fleet block may name (a /0 from a bad record must not cut a host off). */
     public static final int MIN_PREFIX_V4 = 8;
     public static final int MIN_PREFIX_V6 = 32;
+    private static final Prefix V4_MAPPED = Prefix.parse("::ffff:0:0/96");
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -84,6 +85,11 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             int min = p.family() == 4 ? MIN_PREFIX_V4 : MIN_PREFIX_V6;
             if (p.length() < min) {
                 throw new IllegalArgumentException("prefix " + target + " is wider than /" + min + ": the fleet does not block so much");
+            }
+            if (p.family() == 6 && (p.covers(V4_MAPPED) || V4_MAPPED.covers(p))) {
+                // the blocks key IPv4 as ::ffff:a.b.c.d: such a prefix would block IPv4 sources past the /8 floor
+                throw new IllegalArgumentException("prefix " + target + " overlaps ::ffff:0:0/96, where the blocks keep IPv4:"
+                        + " name IPv4 sources as IPv4");
             }
         }
         host = host == null ? "" : host;

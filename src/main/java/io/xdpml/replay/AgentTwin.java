@@ -208,8 +208,8 @@ public final class AgentTwin {
                 continue;
             }
             blockHits.put(e.getKey(), h);
-            plane.blocks().extendSource(a, a.getAddress().length * 8, now + block);
-            e.setValue(now + block);
+            plane.blocks().extendSource(a, a.getAddress().length * 8, now + block + Agent.RENEWAL_SLACK_NANOS);
+            e.setValue(now + block + Agent.RENEWAL_SLACK_NANOS);
         }
     }
 
@@ -223,7 +223,7 @@ public final class AgentTwin {
             live.add(x.entry());
             if (x.hits() > measureHits.getOrDefault(x.entry(), 0L)) {
                 measureHits.put(x.entry(), x.hits());
-                Measure renewed = x.withExpiry(now + config.mitigation().measureTime().toNanos());
+                Measure renewed = x.withExpiry(now + config.mitigation().measureTime().toNanos() + Agent.RENEWAL_SLACK_NANOS);
                 plane.firewall().putMeasure(renewed);
                 measuredUntil.put(x.entry(), renewed.expiresNanos());
             }

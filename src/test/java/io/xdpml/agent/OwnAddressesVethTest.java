@@ -28,6 +28,10 @@ class OwnAddressesVethTest {
         Path file = dir.resolve("agent.yaml");
         try (AgentRig rig = new AgentRig("own")) {
             rig.ns.exec("ip", "addr", "add", HOST + "/24", "dev", rig.rx);
+            // another interface's link-local address is another link's: not one a packet on rx cannot have
+            String other = "d" + rig.rx.substring(3);
+            rig.ns.createVethPair(other, other.substring(0, other.length() - 1) + "p");
+            rig.ns.exec("ip", "addr", "add", "169.254.7.7/16", "dev", other);
             Files.writeString(file, """
                     interfaces: [%s]
                     firewall:
@@ -37,12 +41,17 @@ class OwnAddressesVethTest {
                         rule drop tcp port 80
                     """.formatted(rig.rx));
             rig.start(file);
-            assertThat(rig.output()).contains(rig.rx + ": firewall: conntrack drops what arrives from this host's");
+            assertThat(rig.output()).contains(rig.rx + ": firewall: conntrack opens nothing for a packet from one of this host's");
+            rig.send(forged("10.77.0.255", 5600), 1); // the subnet's broadcast address
+            rig.send(forged("169.254.7.7", 5601), 1);
+            Map<String, Long> first = reasons(rig, 2);
+            assertThat(first).as("from the broadcast address; from another link's link-local address")
+                    .containsEntry("drop_own_source", 1L).containsEntry("pass_default", 1L);
 
-            long sent = attack(rig, HOST);
+            long sent = 2 + attack(rig, HOST);
             Map<String, Long> r = reasons(rig, sent);
             assertThat(r).as("forged from the interface's address")
-                    .containsEntry("drop_own_source", 10L).containsEntry("drop_rule", 30L).doesNotContainKey("pass_conntrack");
+                    .containsEntry("drop_own_source", 11L).containsEntry("drop_rule", 30L).doesNotContainKey("pass_conntrack");
 
             // an address added now: refused within about a second (each probe from a port of its own, so
             // that one let by before the refresh opens nothing the next one would use)
@@ -53,11 +62,11 @@ class OwnAddressesVethTest {
                 Thread.sleep(200);
                 rig.send(forged(ADDED, port++), 1);
                 r = reasons(rig, ++sent);
-            } while (r.getOrDefault("drop_own_source", 0L) == 10 && System.nanoTime() < deadline);
-            assertThat(r.get("drop_own_source")).as("a probe from the added address refused").isEqualTo(11L);
+            } while (r.getOrDefault("drop_own_source", 0L) == 11 && System.nanoTime() < deadline);
+            assertThat(r.get("drop_own_source")).as("a probe from the added address refused").isEqualTo(12L);
             sent += attack(rig, ADDED);
             r = reasons(rig, sent);
-            assertThat(r).containsEntry("drop_own_source", 21L).containsEntry("drop_rule", 60L).doesNotContainKey("pass_conntrack");
+            assertThat(r).containsEntry("drop_own_source", 22L).containsEntry("drop_rule", 60L).doesNotContainKey("pass_conntrack");
 
             // removed again: its packets are judged as any other source's
             rig.ns.exec("ip", "addr", "del", ADDED + "/32", "dev", rig.rx);

@@ -258,7 +258,8 @@ class FirewallParityTest {
     @Test
     void aPacketFromThisHostsOwnAddressOpensNoConnection() throws Exception {
         TestData.assumeBpf();
-        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\nrule drop tcp port 80\nrule drop udp port 53\n", "t");
+        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\nrule drop tcp port 80\nrule drop udp port 53\nrule drop udp port 67\n",
+                "t");
         try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(512);
             java.util.function.Function<byte[], FirewallCounter> send = f -> {
@@ -305,7 +306,20 @@ class FirewallParityTest {
             p.java.ownAddresses(own);
             assertThat(attack.apply(hostAndForger[0], false)).as("IPv4, the host's addresses known").isEqualTo(refused);
             assertThat(attack.apply(hostAndForger[1], true)).as("IPv6, the host's addresses known").isEqualTo(refused);
-            assertThat(p.kernel.program().maps().connections()).isZero();
+            // nor from a broadcast address (in the list, as the agent puts it) or a multicast one (by prefix)
+            p.kernel.ownAddresses(List.of(own.get(0), own.get(1), java.net.InetAddress.getByName("255.255.255.255")));
+            p.java.ownAddresses(List.of(own.get(0), own.get(1), java.net.InetAddress.getByName("255.255.255.255")));
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv4("255.255.255.255", "192.0.2.7").udp(67, 4444).payload(8).build()))
+                    .isEqualTo(FirewallCounter.DROP_OWN_SOURCE);
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv4("192.0.2.7", "255.255.255.255").udp(4444, 67).payload(8).build()))
+                    .as("the forger's packet to the broadcast address's closed port").isEqualTo(FirewallCounter.DROP_RULE);
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv4("224.0.0.251", "192.0.2.7").udp(67, 4445).payload(8).build()))
+                    .isEqualTo(FirewallCounter.DROP_OWN_SOURCE);
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv6("ff02::1", "2001:db8:bad::7").udp(67, 4446).payload(8).build()))
+                    .isEqualTo(FirewallCounter.DROP_OWN_SOURCE);
+            assertThat(send.apply(new FrameBuilder().ethernet().ipv4("223.255.255.255", "192.0.2.7").udp(67, 4447).payload(8).build()))
+                    .as("the last unicast address before 224/4").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(p.kernel.program().maps().connections()).isEqualTo(1);
             // without conntrack no entry can be opened: a packet from an own address is judged as any other
             p.kernel.install(FirewallConfigParser.parse("default pass\n", "t"));
             p.java.install(FirewallConfigParser.parse("default pass\n", "t"));
@@ -319,7 +333,7 @@ class FirewallParityTest {
             assertThat(attack.apply(hostAndForger[0], false)).as("IPv4, no own addresses").isEqualTo(opened);
             assertThat(attack.apply(hostAndForger[1], true)).as("IPv6, no own addresses").isEqualTo(opened);
             p.assertSame();
-            assertThat(p.kernel.counter(FirewallCounter.DROP_OWN_SOURCE)).isEqualTo(4);
+            assertThat(p.kernel.counter(FirewallCounter.DROP_OWN_SOURCE)).isEqualTo(7);
         }
     }
 

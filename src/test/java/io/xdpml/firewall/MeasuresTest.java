@@ -111,7 +111,9 @@ class MeasuresTest {
             assertThat(fm.get(detection).orElseThrow().expiresNanos()).isEqualTo(hour.expiresNanos());
             fm.put(Measure.synLimit(victim, 443, 50, 50, 0), Duration.ofSeconds(1));
             assertThat(fm.putAtLeast(detection, Duration.ofMinutes(1))).as("one expiring sooner: the detection's outlasts it").isTrue();
-            assertThat(fm.get(detection).orElseThrow().pps()).isEqualTo(1000);
+            assertThat(fm.get(detection).orElseThrow()).as("at the stricter rate").extracting(Measure::pps, Measure::burst)
+                    .containsExactly(50L, 50L);
+            assertThat(fm.get(detection).orElseThrow().expiresNanos()).isGreaterThan(System.nanoTime() + 50_000_000_000L);
             assertThat(fm.putAtLeast(Measure.portDrop(17, 123, victim, 0), Duration.ofMinutes(1))).as("none there").isTrue();
         }
     }

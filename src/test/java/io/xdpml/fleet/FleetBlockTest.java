@@ -78,6 +78,12 @@ class FleetBlockTest {
                 "measure:syn-limit tcp->192.0.2.7:80 10/s", "other:1", null}) {
             assertThatThrownBy(() -> FleetBlock.parseKey(key)).as(String.valueOf(key)).isInstanceOf(IllegalArgumentException.class);
         }
+        // IPv6 prefixes over the blocks' IPv4 space: ::fffe:0:0/95 would block every IPv4 source past the /8 floor
+        for (String wide : new String[] {"0:0:0:0:0:fffe:0:0/95", "::/80", "0:0:0:0:0:ffff:0:0/96"}) {
+            assertThatThrownBy(() -> FleetBlock.prefix(wide, "h", "d", List.of(), 1, 2)).as(wide)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("::ffff:0:0/96");
+        }
+        assertThat(FleetBlock.prefix("2001:db8::/32", "h", "d", List.of(), 1, 2).key()).contains("2001:db8::/32");
         assertThatThrownBy(() -> FleetBlock.flow(InetAddress.ofLiteral("192.0.2.1"), 1, InetAddress.ofLiteral("2001:db8::1"), 2, 6, 0, "h",
                 "d", List.of(), 1, 2)).isInstanceOf(IllegalArgumentException.class);
     }
