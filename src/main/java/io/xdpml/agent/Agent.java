@@ -914,8 +914,10 @@ public final class Agent implements AutoCloseable {
                         }
                         for (Member m : members) {
                             Mitigation mit = m.processor().mitigation();
-                            mit.blockUntil(a, p.length(), expiresNanos);
-                            undo.add(() -> mit.unblock(a, p.length()));
+                            // never shortens a block there (an operator's without expiry, a detection's longer one)
+                            if (mit.blockAtLeastUntil(a, p.length(), expiresNanos)) {
+                                undo.add(() -> mit.unblock(a, p.length()));
+                            }
                         }
                     }
                     case FLOW -> {

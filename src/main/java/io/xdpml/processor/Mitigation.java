@@ -25,7 +25,8 @@ import java.util.List;
  * (both directions) in a hash keyed by the flow table's canonical key ({@code xdpml_flow_blocks}),
  * with an expiry; from the next packet on, the kernel drops that traffic before sampling and counts
  * each drop on the entry. Entries past their expiry stop matching at once and are removed by
- * {@link #sweep}. Thread-safe (each update is one atomic map operation).
+ * {@link #sweep}. Thread-safe (each update is one atomic map operation; a read-modify-write, such as
+ * {@link #extend}, is one step for the other writers of this process).
  *
  * <p>Flow blocks match a flow as the flow table keys it (mitigation.h): addresses, protocol,
  * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and VNI 0 (a VXLAN-tunnelled flow
@@ -266,7 +267,7 @@ public final class Mitigation {
     }
 
     /** {@link #block} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
-    public void blockUntil(InetAddress address, int prefixLength, long expiresNanos) {
+    public synchronized void blockUntil(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = key(a, address, bits);
@@ -284,8 +285,17 @@ public final class Mitigation {
      * whether it wrote its own.
      */
     public boolean blockAtLeast(InetAddress address, Duration duration) {
-        int bits = prefixBits(address, address instanceof Inet4Address ? 32 : 128);
-        long expires = expiry(duration);
+        return blockAtLeastUntil(address, address instanceof Inet4Address ? 32 : 128, expiry(duration));
+    }
+
+    /**
+     * {@link #blockAtLeast} of {@code address}/{@code prefixLength} until {@code expires} (0: until
+     * removed): the fleet's blocks too. The read and the write are one step for the writers of this
+     * process (the agent's loop and its fleet thread); another process's write in between (an
+     * {@code xdpml blocks add}) can still be overwritten.
+     */
+    public synchronized boolean blockAtLeastUntil(InetAddress address, int prefixLength, long expires) {
+        int bits = prefixBits(address, prefixLength);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = key(a, address, bits);
             MemorySegment v = a.allocate(VALUE_SIZE);
@@ -309,7 +319,7 @@ public final class Mitigation {
      * its hits kept (what the kernel counts between this read and the write is lost), unless it
      * expires later already or never (then it stays as it is); false when there is no such block.
      */
-    public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
+    public synchronized boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = key(a, address, bits);
@@ -352,7 +362,7 @@ public final class Mitigation {
     }
 
     /** Removes a block; false when there was none. */
-    public boolean unblock(InetAddress address, int prefixLength) {
+    public synchronized boolean unblock(InetAddress address, int prefixLength) {
         try (Arena a = Arena.ofConfined()) {
             return map.delete(key(a, address, address instanceof Inet4Address ? prefixLength + 96 : prefixLength));
         }
@@ -387,7 +397,7 @@ public final class Mitigation {
     }
 
     /** {@link #sweep()} at monotonic time {@code now} (the kernel's packet clock, e.g. a test clock). */
-    public int sweep(long now) {
+    public synchronized int sweep(long now) {
         int n = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(VALUE_SIZE);

@@ -76,6 +76,13 @@ class MitigationTest {
                     assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).isFalse();
                     assertThat(p.mitigation().extend(attacker, 32, System.nanoTime() + 1_000_000_000L)).isTrue();
                     assertThat(p.mitigation().list().get(0).expiresNanos()).as("still until removed").isZero();
+                    // the fleet's prefix blocks the same way
+                    InetAddress net = InetAddress.getByName("10.6.7.0");
+                    p.mitigation().block(net, 24, null);
+                    assertThat(p.mitigation().blockAtLeastUntil(net, 24, System.nanoTime() + 60_000_000_000L)).isFalse();
+                    assertThat(p.mitigation().list()).anySatisfy(b -> assertThat(b).extracting(Mitigation.Block::prefixLength,
+                            Mitigation.Block::expiresNanos).containsExactly(24, 0L));
+                    assertThat(p.mitigation().unblock(net, 24)).isTrue();
                     p.mitigation().block(attacker, Duration.ofMillis(1));
                     Thread.sleep(5);
                     assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("over one that expired").isTrue();
