@@ -3,6 +3,7 @@ package io.xdpml.agent;
 import io.xdpml.kernel.BpfMap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Reload requests through the pins ({@code xdpml_agent_req}, pipeline.h): {@code xdpml reload}
@@ -20,7 +21,7 @@ public final class ReloadRequests {
     static long read(BpfMap m) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(8, 8);
-            return m.lookup(0, v) ? v.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0) : 0;
+            return m.lookup(0, v) ? v.get(ValueLayout.JAVA_LONG, 0) : 0;
         }
     }
 
@@ -29,7 +30,7 @@ public final class ReloadRequests {
         BpfMap m = o.map(MAP);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(8, 8);
-            v.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, read(m) + 1);
+            v.set(ValueLayout.JAVA_LONG, 0, read(m) + 1);
             m.update(0, v, BpfMap.BPF_ANY);
         }
     }

@@ -5,6 +5,7 @@ import io.xdpml.agent.AgentPins;
 import io.xdpml.agent.ReloadRequests;
 import io.xdpml.agent.config.AgentConfigException;
 import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.kernel.Native;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,6 +22,8 @@ import picocli.CommandLine.Spec;
             + " outcome: applied (the new generation) or rejected (the agent prints why; its running state is unchanged).",
             "Exit code 0 when applied, 1 otherwise."})
 final class ReloadCommand implements Callable<Integer> {
+    private static final int SIGHUP = 1;
+
     @Spec
     CommandSpec spec;
 
@@ -57,8 +60,8 @@ final class ReloadCommand implements Callable<Integer> {
         try (AgentPins.Opened o = AgentPins.open(iface)) {
             ReloadRequests.ask(o); // through the pins, not a signal: an agent under nohup ignores SIGHUP
         } catch (IllegalStateException e) { // an agent of an older xdpml: its pins have no request word
-            if (io.xdpml.kernel.Native.kill(before.pid(), 1) != 0) {
-                err.println("xdpml reload: cannot signal pid " + before.pid() + " (errno " + io.xdpml.kernel.Native.errno() + ")");
+            if (Native.kill(before.pid(), SIGHUP) != 0) {
+                err.println("xdpml reload: cannot signal pid " + before.pid() + " (errno " + Native.errno() + ")");
                 return 1;
             }
         }

@@ -211,8 +211,7 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(answer(frame, length, family, dport, flags, over));
         }
         // conntrack believes a connection's first packet: none may come from this host's own address
-        if ((cookieAck || track) && reason.passes() && !own.isEmpty()
-                && ((family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff) || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src))))) {
+        if ((cookieAck || track) && reason.passes() && fromOwn(family)) {
             return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (cookieAck && reason.passes()) {
@@ -223,6 +222,18 @@ public final class JavaFirewall implements FirewallEngine {
             open(ck, fromA, bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED, now);
         }
         return verdict(reason);
+    }
+
+    /**
+     * Whether the source is one no connection here can start from, while the host's addresses are
+     * known (xdpml_fw_from_own): one of them, or a multicast address.
+     */
+    private boolean fromOwn(int family) {
+        if (own.isEmpty()) {
+            return false;
+        }
+        boolean multicast = family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff;
+        return multicast || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
     }
 
     /**
