@@ -15,7 +15,6 @@ import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
 import io.xdpml.firewall.FirewallMeasures;
 import io.xdpml.firewall.OwnAddresses;
-import io.xdpml.firewall.Prefix;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetBlockSync;
 import io.xdpml.fleet.FleetPublisher;
@@ -213,7 +212,8 @@ public final class Agent implements AutoCloseable {
             if (k != null && k.applyBlocks()) {
                 // started here, on the caller's thread: its network namespace is the consumer's
                 fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(),
-                        new FleetTarget(), this::say).start();
+                        new FleetTarget(() -> members.stream().map(m -> new FleetTarget.Maps(m.processor().mitigation(), m.measures())).toList(),
+                                () -> NeverBlock.of(config, true), this::ownBlockUntil), this::say).start();
             }
             writeInfo();
             if (metrics != null) {
@@ -882,12 +882,14 @@ public final class Agent implements AutoCloseable {
             return;
         }
         boolean kept = false; // a longer block there already (the operator's, the fleet's) stays as it is
+        InetAddress address = InetAddress.ofLiteral(source);
+        long expires = System.nanoTime() + seconds * 1_000_000_000L; // what the kernel entries get, and blocked: a tombstone compares them
         for (Member m : members) {
-            kept |= !m.processor().mitigation().blockAtLeast(InetAddress.ofLiteral(source), Duration.ofSeconds(seconds));
+            kept |= !m.processor().mitigation().blockAtLeastUntil(address, address.getAddress().length * 8, expires);
         }
         synchronized (blockedLock) {
             forgetExpired(blocked, now);
-            blocked.put(source, now + seconds * 1_000_000_000L);
+            blocked.put(source, expires);
             blockHits.remove(source); // a block put in anew counts from 0
         }
         publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),
@@ -897,96 +899,19 @@ public final class Agent implements AutoCloseable {
                 + (kept ? "; a longer block of it was there already and stays" : "") + "; the kernel drops its packets)");
     }
 
-    /** The fleet's blocks in this agent's kernel maps (on the fleet-blocks thread; the maps take one atomic update at a time). */
-    private final class FleetTarget implements FleetBlockSync.Target {
-        @Override
-        public void apply(FleetBlock b, long expiresNanos) {
-            List<Runnable> undo = new ArrayList<>();
-            try {
-                switch (b.kind()) {
-                    case PREFIX -> {
-                        Prefix p = b.prefix();
-                        InetAddress a = address(p);
-                        Mitigation.prefixBits(a, p.length()); // checked before any map sees it
-                        String spare = NeverBlock.of(config, true).why(p);
-                        if (spare != null) { // what this agent never blocks, another's detection does not either
-                            throw new IllegalArgumentException("spared here: " + spare);
-                        }
-                        for (Member m : members) {
-                            Mitigation mit = m.processor().mitigation();
-                            // never shortens a block there (an operator's without expiry, a detection's longer one)
-                            if (mit.blockAtLeastUntil(a, p.length(), expiresNanos)) {
-                                undo.add(() -> mit.unblock(a, p.length()));
-                            }
-                        }
-                    }
-                    case FLOW -> {
-                        FleetBlock.Flow f = b.flow();
-                        Mitigation.writeFlowKey(java.lang.foreign.MemorySegment.ofArray(new byte[io.xdpml.flow.FlowLayout.KEY_SIZE]),
-                                f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()); // checked first
-                        for (Member m : members) {
-                            Mitigation mit = m.processor().mitigation();
-                            mit.blockFlowUntil(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expiresNanos);
-                            undo.add(() -> mit.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()));
-                        }
-                    }
-                    case MEASURE -> {
-                        Measure ms = b.measure().withExpiry(expiresNanos);
-                        int with = 0;
-                        for (Member m : members) {
-                            if (m.measures() != null) {
-                                FirewallMeasures fm = m.measures();
-                                fm.put(ms);
-                                undo.add(() -> fm.remove(ms));
-                                with++;
-                            }
-                        }
-                        if (with == 0) {
-                            throw new IllegalStateException("no interface has the firewall stage that enforces measures");
-                        }
-                    }
-                }
-            } catch (RuntimeException e) {
-                for (Runnable u : undo) { // never applied in part
-                    try {
-                        u.run();
-                    } catch (RuntimeException ignored) {
-                        // the entry expires
-                    }
-                }
-                throw e;
-            }
-        }
-
-        @Override
-        public void remove(FleetBlock.Key k) {
-            for (Member m : members) {
-                switch (k.kind()) {
-                    case PREFIX -> {
-                        Prefix p = k.prefix();
-                        m.processor().mitigation().unblock(address(p), p.length());
-                    }
-                    case FLOW -> {
-                        FleetBlock.Flow f = k.flow();
-                        m.processor().mitigation().unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan());
-                    }
-                    case MEASURE -> {
-                        if (m.measures() != null) {
-                            m.measures().remove(k.measure());
-                        }
-                    }
+    /**
+     * Until when this agent's detections last wrote the block of {@code address} (the kernel
+     * entries' expiry, as written by {@link #block} or a renewal), or null when they have none.
+     */
+    private Long ownBlockUntil(InetAddress address) {
+        synchronized (blockedLock) {
+            for (Map.Entry<String, Long> e : blocked.entrySet()) {
+                if (InetAddress.ofLiteral(e.getKey()).equals(address)) {
+                    return e.getValue();
                 }
             }
-            // this agent's own record of what it blocked stays: it does not block that source again before its own time is up
         }
-
-        private static InetAddress address(Prefix p) {
-            try {
-                return InetAddress.getByAddress(p.address());
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalArgumentException(e);
-            }
-        }
+        return null;
     }
 
     /** Writes the Kafka counters for 'xdpml status' (each interface's file). */

@@ -2,6 +2,7 @@ package io.xdpml.firewall;
 
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.MapLock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -26,9 +27,10 @@ import java.util.function.Function;
  * {@link #sweep} and {@link #remove} clear it when no entry is left. Each entry is one map
  * update, atomic for the program.
  *
- * <p>Thread-safe: the methods are synchronized (within one process; across processes each map
- * operation is atomic, and a renewal's read-modify-write may lose the hits of the packets in
- * between).
+ * <p>Thread-safe and safe across processes: every write runs under the map's {@link MapLock}, so a
+ * read-modify-write ({@link #put}'s renewal, {@link #putAtLeastUntil}, {@link #removeIf},
+ * {@link #sweep}) is one step for every other writer, of this process or another ({@code xdpml
+ * blocks}); a renewal may still lose the hits the program counts between its read and its write.
  *
  * <pre>
  *   key   (20 bytes): victim[16] (IPv4 as ::ffff:a.b.c.d) | u8 proto | u8 kind | u16 port (host order)
@@ -113,7 +115,11 @@ public final class FirewallMeasures implements AutoCloseable {
      * burst and expiry become {@code m}'s; its hits and its bucket carry over (the level cut to the
      * new burst). A new entry starts with a full bucket and no hits.
      */
-    public synchronized void put(Measure m) {
+    public void put(Measure m) {
+        MapLock.run(map, () -> putLocked(m));
+    }
+
+    private void putLocked(Measure m) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = key(a, m);
             MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
@@ -152,34 +158,61 @@ public final class FirewallMeasures implements AutoCloseable {
      * without expiry or expiring later is left as it is; one in force that expires sooner gets the
      * later expiry with the stricter of the two rates and bursts. Returns whether it wrote.
      */
-    public synchronized boolean putAtLeast(Measure m, Duration duration) {
-        long expires = duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos();
-        Optional<Measure> there = get(m);
-        if (there.isPresent() && !io.xdpml.processor.Mitigation.later(expires, there.get().expiresNanos())) {
-            return false;
-        }
-        Measure w = m;
-        if (there.isPresent() && there.get().activeAt(System.nanoTime())) {
-            Measure x = there.get();
-            w = new Measure(m.kind(), m.victim(), m.proto(), m.port(), Math.min(m.pps(), x.pps()), Math.min(m.burst(), x.burst()), 0, 0);
-        }
-        put(w.withExpiry(expires));
-        return true;
+    public boolean putAtLeast(Measure m, Duration duration) {
+        return putAtLeastUntil(m, duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos()) != null;
+    }
+
+    /**
+     * {@link #putAtLeast} until monotonic time {@code expires} (0: never; the fleet's measures too):
+     * the entry written, or null when the one there stays as it is.
+     */
+    public Measure putAtLeastUntil(Measure m, long expires) {
+        return MapLock.with(map, () -> {
+            Optional<Measure> there = get(m);
+            if (there.isPresent() && !io.xdpml.processor.Mitigation.later(expires, there.get().expiresNanos())) {
+                return null;
+            }
+            Measure w = m;
+            if (there.isPresent() && there.get().activeAt(System.nanoTime())) {
+                Measure x = there.get();
+                w = new Measure(m.kind(), m.victim(), m.proto(), m.port(), Math.min(m.pps(), x.pps()), Math.min(m.burst(), x.burst()), 0, 0);
+            }
+            w = w.withExpiry(expires);
+            putLocked(w);
+            return w;
+        });
     }
 
     /** Removes the entry {@code m} names (its kind, victim, protocol, port); false when there was none. */
-    public synchronized boolean remove(Measure m) {
-        try (Arena a = Arena.ofConfined()) {
-            boolean removed = map.delete(key(a, m));
-            if (removed) {
-                updateFlag(a);
+    public boolean remove(Measure m) {
+        return removeIf(m, null);
+    }
+
+    /**
+     * Removes the entry {@code m} names only if its expiry is still {@code expires} (the fleet's,
+     * not an entry written over it since; null: whatever it is); false when it was not removed.
+     */
+    public boolean removeIf(Measure m, Long expires) {
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = key(a, m);
+                if (expires != null) {
+                    MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
+                    if (!map.lookup(k, v) || v.get(FirewallLayout.U64, FirewallLayout.MEASURE_EXPIRES_NS) != expires) {
+                        return false;
+                    }
+                }
+                boolean removed = map.delete(k);
+                if (removed) {
+                    updateFlag(a);
+                }
+                return removed;
             }
-            return removed;
-        }
+        });
     }
 
     /** The entry {@code m} names as it is now (with its hits), if there is one. */
-    public synchronized Optional<Measure> get(Measure m) {
+    public Optional<Measure> get(Measure m) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = key(a, m);
             MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
@@ -188,7 +221,7 @@ public final class FirewallMeasures implements AutoCloseable {
     }
 
     /** Every entry in the map now (expired ones included until swept), in key order of the map. */
-    public synchronized List<Measure> list() {
+    public List<Measure> list() {
         List<Measure> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
@@ -213,7 +246,11 @@ public final class FirewallMeasures implements AutoCloseable {
      * deleted, so one renewed in the meantime stays); keeps the program's lookup flag set while
      * any entry is left, clears it when none is. Returns how many were removed.
      */
-    public synchronized int sweep(long nowNanos) {
+    public int sweep(long nowNanos) {
+        return MapLock.with(map, () -> sweepLocked(nowNanos));
+    }
+
+    private int sweepLocked(long nowNanos) {
         int n = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);
@@ -234,7 +271,11 @@ public final class FirewallMeasures implements AutoCloseable {
     }
 
     /** Removes every entry; returns how many. */
-    public synchronized int clear() {
+    public int clear() {
+        return MapLock.with(map, this::clearLocked);
+    }
+
+    private int clearLocked() {
         int n = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(FirewallLayout.MEASURE_KEY_SIZE, 8);

@@ -30,10 +30,13 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class FleetBlockSync implements AutoCloseable {
     /** Where the blocks go (the agent's kernel maps). Called on the sync's thread. */
     public interface Target {
-        /** Applies {@code block} until monotonic time {@code expiresNanos} (0: until removed); throws when it cannot. */
-        void apply(FleetBlock block, long expiresNanos);
+        /**
+         * Applies {@code block} until monotonic time {@code expiresNanos} (0: until removed); throws
+         * when it cannot. False when it wrote nothing: a longer entry is there already and stays.
+         */
+        boolean apply(FleetBlock block, long expiresNanos);
 
-        /** Removes the block of {@code key} (a tombstone); nothing when there is none. */
+        /** Removes what {@link #apply} wrote for {@code key} (a tombstone); nothing when there is none. */
         void remove(FleetBlock.Key key);
     }
 
@@ -182,10 +185,11 @@ public final class FleetBlockSync implements AutoCloseable {
         long remaining = b.remainingMs(nowMs);
         long expiresNanos = remaining < 0 ? 0 : System.nanoTime() + remaining * 1_000_000L;
         try {
-            target.apply(b, expiresNanos);
+            boolean wrote = target.apply(b, expiresNanos);
             applied.incrementAndGet();
-            log.accept("FLEET BLOCKED " + b.target() + (remaining < 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s")
-                    + " (" + b.detector() + " on " + b.host() + ")");
+            log.accept((wrote ? "FLEET BLOCKED " : "FLEET BLOCK KEPT ") + b.target()
+                    + (remaining < 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
+                    + (wrote ? "" : ": a longer block of it is here already and stays"));
         } catch (RuntimeException e) {
             failed.incrementAndGet();
             log.accept("fleet blocks: " + b.key() + " from " + b.host() + " not applied: " + e.getMessage());

@@ -5,6 +5,7 @@ import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.MapLock;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,8 +26,11 @@ import java.util.List;
  * (both directions) in a hash keyed by the flow table's canonical key ({@code xdpml_flow_blocks}),
  * with an expiry; from the next packet on, the kernel drops that traffic before sampling and counts
  * each drop on the entry. Entries past their expiry stop matching at once and are removed by
- * {@link #sweep}. Thread-safe (each update is one atomic map operation; a read-modify-write, such as
- * {@link #extend}, is one step for the other writers of this process).
+ * {@link #sweep}. Thread-safe and safe across processes: each update is one atomic map operation,
+ * and every read-modify-write ({@link #blockAtLeastUntil}, {@link #extend}, {@link #unblockIf},
+ * {@link #sweep}) is one step for every other writer, of this process or another ({@code xdpml
+ * blocks} from another shell): they run under the blocks map's {@link MapLock}, as do the plain
+ * writes.
  *
  * <p>Flow blocks match a flow as the flow table keys it (mitigation.h): addresses, protocol,
  * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and VNI 0 (a VXLAN-tunnelled flow
@@ -188,28 +192,74 @@ public final class Mitigation {
 
     /** {@link #blockFlow} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
     public void blockFlowUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expiresNanos) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
-            writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
-            MemorySegment flag = a.allocate(4);
-            flag.set(U32, 0, 1);
-            state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
-            MemorySegment v = a.allocate(VALUE_SIZE);
-            v.set(U64, 0, expiresNanos);
-            v.set(U64, 8, 0);
-            flowMap.update(k, v, BpfMap.BPF_ANY);
-            // and after it: another process's sweep may have cleared the flag between the two
-            state.update(0, flag, BpfMap.BPF_ANY);
-        }
+        MapLock.run(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                writeFlow(a, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expiresNanos);
+            }
+        });
+    }
+
+    /**
+     * {@link #blockFlowUntil}, except that a flow block already there without expiry or expiring
+     * later (the operator's) is left as it is. Returns whether it wrote its own.
+     */
+    public boolean blockFlowAtLeastUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expires) {
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = flowKey(a, src, srcPort, dst, dstPort, protocol, vlan);
+                MemorySegment v = a.allocate(VALUE_SIZE);
+                if (flowMap.lookup(k, v) && !later(expires, v.get(U64, 0))) {
+                    return false;
+                }
+                writeFlow(a, k, expires);
+                return true;
+            }
+        });
+    }
+
+    private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+        MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
+        writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
+        return k;
+    }
+
+    private void writeFlow(Arena a, MemorySegment k, long expiresNanos) {
+        MemorySegment flag = a.allocate(4);
+        flag.set(U32, 0, 1);
+        state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
+        MemorySegment v = a.allocate(VALUE_SIZE);
+        v.set(U64, 0, expiresNanos);
+        v.set(U64, 8, 0);
+        flowMap.update(k, v, BpfMap.BPF_ANY);
+        // and after it: another process's sweep may have cleared the flag between the two
+        state.update(0, flag, BpfMap.BPF_ANY);
     }
 
     /** Removes a flow block (either direction's endpoints); false when there was none. */
     public boolean unblockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
-            writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
-            return flowMap.delete(k);
-        }
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return flowMap.delete(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan));
+            }
+        });
+    }
+
+    /**
+     * Removes a flow block only if it is still the one written with expiry {@code expires} (the
+     * fleet's, not one written over it since); false when it was not removed.
+     */
+    public boolean unblockFlowIf(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expires) {
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return deleteIf(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expires, a);
+            }
+        });
+    }
+
+    /** Deletes entry k of m if its expiry is {@code expires}. */
+    private static boolean deleteIf(BpfMap m, MemorySegment k, long expires, Arena a) {
+        MemorySegment v = a.allocate(VALUE_SIZE);
+        return m.lookup(k, v) && v.get(U64, 0) == expires && m.delete(k);
     }
 
     /** The flow blocks in the map now (expired ones included until swept). */
@@ -267,15 +317,17 @@ public final class Mitigation {
     }
 
     /** {@link #block} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
-    public synchronized void blockUntil(InetAddress address, int prefixLength, long expiresNanos) {
+    public void blockUntil(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = key(a, address, bits);
-            MemorySegment v = a.allocate(VALUE_SIZE);
-            v.set(U64, 0, expiresNanos);
-            v.set(U64, 8, 0);
-            map.update(k, v, BpfMap.BPF_ANY);
-        }
+        MapLock.run(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = key(a, address, bits);
+                MemorySegment v = a.allocate(VALUE_SIZE);
+                v.set(U64, 0, expiresNanos);
+                v.set(U64, 8, 0);
+                map.update(k, v, BpfMap.BPF_ANY);
+            }
+        });
     }
 
     /**
@@ -290,23 +342,24 @@ public final class Mitigation {
 
     /**
      * {@link #blockAtLeast} of {@code address}/{@code prefixLength} until {@code expires} (0: until
-     * removed): the fleet's blocks too. The read and the write are one step for the writers of this
-     * process (the agent's loop and its fleet thread); another process's write in between (an
-     * {@code xdpml blocks add}) can still be overwritten.
+     * removed): the fleet's blocks too. The read and the write are one step for every writer (the
+     * agent's loop and its fleet thread, an {@code xdpml blocks add} from another shell): {@link MapLock}.
      */
-    public synchronized boolean blockAtLeastUntil(InetAddress address, int prefixLength, long expires) {
+    public boolean blockAtLeastUntil(InetAddress address, int prefixLength, long expires) {
         int bits = prefixBits(address, prefixLength);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = key(a, address, bits);
-            MemorySegment v = a.allocate(VALUE_SIZE);
-            if (map.lookup(k, v) && !later(expires, v.get(U64, 0))) {
-                return false;
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = key(a, address, bits);
+                MemorySegment v = a.allocate(VALUE_SIZE);
+                if (map.lookup(k, v) && !later(expires, v.get(U64, 0))) {
+                    return false;
+                }
+                v.set(U64, 0, expires);
+                v.set(U64, 8, 0);
+                map.update(k, v, BpfMap.BPF_ANY);
+                return true;
             }
-            v.set(U64, 0, expires);
-            v.set(U64, 8, 0);
-            map.update(k, v, BpfMap.BPF_ANY);
-            return true;
-        }
+        });
     }
 
     /** Whether expiry {@code a} is later than {@code b} (0: never expires). */
@@ -319,28 +372,30 @@ public final class Mitigation {
      * its hits kept (what the kernel counts between this read and the write is lost), unless it
      * expires later already or never (then it stays as it is); false when there is no such block.
      */
-    public synchronized boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
+    public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment k = key(a, address, bits);
-            MemorySegment v = a.allocate(VALUE_SIZE);
-            if (!map.lookup(k, v)) {
-                return false;
-            }
-            if (!later(expiresNanos, v.get(U64, 0))) {
-                return true; // never shortened
-            }
-            v.set(U64, 0, expiresNanos);
-            try {
-                map.update(k, v, BpfMap.BPF_EXIST);
-            } catch (io.xdpml.kernel.KernelException e) {
-                if (e.errno() == 2) {
-                    return false; // ENOENT: removed in between (unblocked, swept)
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment k = key(a, address, bits);
+                MemorySegment v = a.allocate(VALUE_SIZE);
+                if (!map.lookup(k, v)) {
+                    return false;
                 }
-                throw e;
+                if (!later(expiresNanos, v.get(U64, 0))) {
+                    return true; // never shortened
+                }
+                v.set(U64, 0, expiresNanos);
+                try {
+                    map.update(k, v, BpfMap.BPF_EXIST);
+                } catch (io.xdpml.kernel.KernelException e) {
+                    if (e.errno() == 2) {
+                        return false; // ENOENT: removed in between by a writer that does not lock (bpftool)
+                    }
+                    throw e;
+                }
+                return true;
             }
-            return true;
-        }
+        });
     }
 
     /** The LPM prefix length of {@code address}/{@code prefixLength}: + 96 for IPv4; checks the range. */
@@ -362,10 +417,27 @@ public final class Mitigation {
     }
 
     /** Removes a block; false when there was none. */
-    public synchronized boolean unblock(InetAddress address, int prefixLength) {
-        try (Arena a = Arena.ofConfined()) {
-            return map.delete(key(a, address, address instanceof Inet4Address ? prefixLength + 96 : prefixLength));
-        }
+    public boolean unblock(InetAddress address, int prefixLength) {
+        int bits = prefixBits(address, prefixLength);
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return map.delete(key(a, address, bits));
+            }
+        });
+    }
+
+    /**
+     * Removes the block of {@code address}/{@code prefixLength} only if it is still the one written
+     * with expiry {@code expires} (the fleet's: not an operator's or a detection's written over it
+     * since); false when it was not removed.
+     */
+    public boolean unblockIf(InetAddress address, int prefixLength, long expires) {
+        int bits = prefixBits(address, prefixLength);
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return deleteIf(map, key(a, address, bits), expires, a);
+            }
+        });
     }
 
     /** The blocks in the map now (expired ones included until swept). */
@@ -397,7 +469,11 @@ public final class Mitigation {
     }
 
     /** {@link #sweep()} at monotonic time {@code now} (the kernel's packet clock, e.g. a test clock). */
-    public synchronized int sweep(long now) {
+    public int sweep(long now) {
+        return MapLock.with(map, () -> sweepLocked(now));
+    }
+
+    private int sweepLocked(long now) {
         int n = 0;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(VALUE_SIZE);

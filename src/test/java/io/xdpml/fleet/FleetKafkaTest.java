@@ -103,11 +103,12 @@ class FleetKafkaTest {
         final List<String> events = Collections.synchronizedList(new ArrayList<>());
 
         @Override
-        public void apply(FleetBlock b, long expiresNanos) {
+        public boolean apply(FleetBlock b, long expiresNanos) {
             if (b.target().startsWith("192.0.2.66")) {
                 throw new IllegalArgumentException("refused");
             }
             events.add("apply " + b.key() + (expiresNanos == 0 ? " forever" : " expiring"));
+            return true;
         }
 
         @Override

@@ -1,0 +1,172 @@
+package io.xdpml.agent;
+
+import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.Measure;
+import io.xdpml.firewall.Prefix;
+import io.xdpml.fleet.FleetBlock;
+import io.xdpml.fleet.FleetBlockSync;
+import io.xdpml.flow.FlowLayout;
+import io.xdpml.processor.Mitigation;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The fleet's blocks in this agent's kernel maps (on the fleet-blocks thread). A fleet record never
+ * shortens what is there (an operator's block without expiry, a detection's longer one): it writes
+ * only where it lasts longer, and remembers what it wrote. A tombstone ({@code xdpml blocks remove
+ * --fleet}) removes that, and this agent's own detection's block of the same address (the fleet's
+ * record of it may be this agent's own, published), each only while it is still as written: an
+ * entry the operator wrote here ({@code xdpml blocks add}), or one written over the fleet's since,
+ * stays.
+ */
+final class FleetTarget implements FleetBlockSync.Target {
+    /** One interface's maps: its blocks, and its firewall measures (null without the firewall stage). */
+    record Maps(Mitigation blocks, FirewallMeasures measures) {}
+
+    private final Supplier<List<Maps>> interfaces;
+    private final Supplier<NeverBlock> spared;
+    private final Function<InetAddress, Long> ownBlockUntil;
+    /** For each record key, what the fleet wrote for it: until when, and how to remove each entry if still as written. */
+    private final Map<String, Written> wrote = new ConcurrentHashMap<>();
+    private long prunedAt = System.nanoTime();
+
+    /** The entries written for one key: the latest expiry (0: never) and their removals. */
+    private record Written(long expiresNanos, List<Runnable> undo) {
+        Written and(Written later) {
+            List<Runnable> all = new ArrayList<>(undo);
+            all.addAll(later.undo);
+            long e = expiresNanos == 0 || later.expiresNanos == 0 ? 0 : Math.max(expiresNanos, later.expiresNanos);
+            return new Written(e, all);
+        }
+    }
+
+    /**
+     * @param ownBlockUntil the expiry this agent's detections wrote for an address's block, or null
+     *                      when they did not block it
+     */
+    FleetTarget(Supplier<List<Maps>> interfaces, Supplier<NeverBlock> spared, Function<InetAddress, Long> ownBlockUntil) {
+        this.interfaces = interfaces;
+        this.spared = spared;
+        this.ownBlockUntil = ownBlockUntil;
+    }
+
+    @Override
+    public boolean apply(FleetBlock b, long expiresNanos) {
+        List<Runnable> undo = new ArrayList<>();
+        try {
+            switch (b.kind()) {
+                case PREFIX -> {
+                    Prefix p = b.prefix();
+                    InetAddress a = address(p);
+                    Mitigation.prefixBits(a, p.length()); // checked before any map sees it
+                    String spare = spared.get().why(p);
+                    if (spare != null) { // what this agent never blocks, another's detection does not either
+                        throw new IllegalArgumentException("spared here: " + spare);
+                    }
+                    for (Maps m : interfaces.get()) {
+                        Mitigation mit = m.blocks();
+                        if (mit.blockAtLeastUntil(a, p.length(), expiresNanos)) {
+                            undo.add(() -> mit.unblockIf(a, p.length(), expiresNanos));
+                        }
+                    }
+                }
+                case FLOW -> {
+                    FleetBlock.Flow f = b.flow();
+                    Mitigation.writeFlowKey(MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]), f.addressA(), f.portA(), f.addressB(),
+                            f.portB(), f.protocol(), f.vlan()); // checked first
+                    for (Maps m : interfaces.get()) {
+                        Mitigation mit = m.blocks();
+                        if (mit.blockFlowAtLeastUntil(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expiresNanos)) {
+                            undo.add(() -> mit.unblockFlowIf(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(),
+                                    expiresNanos));
+                        }
+                    }
+                }
+                case MEASURE -> {
+                    Measure ms = b.measure();
+                    int with = 0;
+                    for (Maps m : interfaces.get()) {
+                        if (m.measures() != null) {
+                            FirewallMeasures fm = m.measures();
+                            Measure w = fm.putAtLeastUntil(ms, expiresNanos);
+                            if (w != null) {
+                                undo.add(() -> fm.removeIf(w, w.expiresNanos()));
+                            }
+                            with++;
+                        }
+                    }
+                    if (with == 0) {
+                        throw new IllegalStateException("no interface has the firewall stage that enforces measures");
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            removeAll(undo); // never applied in part
+            throw e;
+        }
+        prune();
+        if (!undo.isEmpty()) {
+            // a later record of the same key adds to what its tombstone removes (each entry only if still as written)
+            wrote.merge(b.key(), new Written(expiresNanos, undo), Written::and);
+        }
+        return !undo.isEmpty();
+    }
+
+    @Override
+    public void remove(FleetBlock.Key k) {
+        // this agent's own record of what it blocked stays: it does not block that source again before its own time is up
+        Written w = wrote.remove(k.toString());
+        if (w != null) {
+            removeAll(w.undo());
+        }
+        if (k.kind() == FleetBlock.Kind.PREFIX) {
+            InetAddress a = address(k.prefix());
+            Long own = k.prefix().length() == a.getAddress().length * 8 ? ownBlockUntil.apply(a) : null;
+            if (own != null) {
+                for (Maps m : interfaces.get()) {
+                    m.blocks().unblockIf(a, k.prefix().length(), own);
+                }
+            }
+        }
+    }
+
+    /** Forgets, at most once a second, what has expired: the kernel no longer applies it, the sweep removes it. */
+    private void prune() {
+        long now = System.nanoTime();
+        if (now - prunedAt < 1_000_000_000L) {
+            return;
+        }
+        prunedAt = now;
+        wrote.values().removeIf(w -> w.expiresNanos() != 0 && now - w.expiresNanos() > 0);
+    }
+
+    /** How many record keys have entries the fleet wrote here (for the tests). */
+    int written() {
+        return wrote.size();
+    }
+
+    private static void removeAll(List<Runnable> undo) {
+        for (Runnable u : undo) {
+            try {
+                u.run();
+            } catch (RuntimeException ignored) {
+                // the entry expires
+            }
+        }
+    }
+
+    private static InetAddress address(Prefix p) {
+        try {
+            return InetAddress.getByAddress(p.address());
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

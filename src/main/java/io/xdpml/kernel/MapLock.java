@@ -1,0 +1,72 @@
+package io.xdpml.kernel;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * One writer at a time for a BPF map that several processes change: the agent's loop and fleet
+ * thread, and {@code xdpml blocks} from another shell. Each map operation is atomic on its own,
+ * but a read-modify-write (never shorten a block that is there, remove an entry only if it is still
+ * the one read, sweep what expired) is not: another process's write between the read and the
+ * write is lost. Every such step of {@code Mitigation} and {@code FirewallMeasures} runs under this
+ * lock.
+ *
+ * <p>The lock is keyed by the map's kernel id, which every process sees the same whether it loaded
+ * the map or opened its pin: an exclusive POSIX record lock ({@link FileChannel#lock()}, fcntl) on
+ * {@code /run/xdpml/locks/map-ID}, taken inside a per-id {@link ReentrantLock} of this process (a
+ * JVM holds one file lock per file, for all its threads). Reentrant: the file lock is taken by the
+ * outermost call only. The kernel releases a dead process's lock. The files are empty and stay
+ * ({@code /run} is a tmpfs, emptied at boot): deleting one while another process waits on it
+ * would give two writers two files.
+ */
+public final class MapLock {
+    /** Where the lock files are. */
+    public static final Path DIR = Path.of("/run/xdpml/locks");
+    private static final ConcurrentHashMap<Integer, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+
+    private MapLock() {}
+
+    /** The lock file of {@code map}. */
+    public static Path file(BpfMap map) {
+        return DIR.resolve("map-" + map.id());
+    }
+
+    /** Runs {@code step} holding {@code map}'s lock (waits for it); returns what it returns. */
+    public static <T> T with(BpfMap map, Supplier<T> step) {
+        int id = map.id();
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(id, k -> new ReentrantLock());
+        local.lock();
+        try {
+            if (local.getHoldCount() > 1) {
+                return step.get();
+            }
+            try (FileChannel ch = open(id); FileLock held = ch.lock()) {
+                return step.get();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("locking map " + map.name() + " at " + DIR.resolve("map-" + id) + ": " + e.getMessage(), e);
+            }
+        } finally {
+            local.unlock();
+        }
+    }
+
+    /** {@link #with(BpfMap, Supplier)} for a step without a result. */
+    public static void run(BpfMap map, Runnable step) {
+        with(map, () -> {
+            step.run();
+            return null;
+        });
+    }
+
+    private static FileChannel open(int id) throws IOException {
+        Files.createDirectories(DIR);
+        return FileChannel.open(DIR.resolve("map-" + id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    }
+}

@@ -1,0 +1,134 @@
+package io.xdpml.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.dataplane.KernelDataPlane;
+import io.xdpml.dataplane.PacketResult;
+import io.xdpml.dataplane.Stages;
+import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.Measure;
+import io.xdpml.fleet.FleetBlock;
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.processor.Mitigation;
+import io.xdpml.testing.TestData;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The fleet's records in a real program's maps (blocks and firewall measures of the composed
+ * pipeline, loaded, not attached): a record never shortens what is there, and a tombstone removes
+ * only what the fleet wrote, while it is still as written. Before, a tombstone removed the entry
+ * of its key whoever had written it (the operator's block without expiry among them), and a fleet
+ * flow block or measure overwrote a longer one.
+ */
+class FleetTargetTest {
+    static final long HOUR = 3_600_000_000_000L;
+    static final InetAddress VICTIM = InetAddress.ofLiteral("192.0.2.80");
+
+    static FleetBlock prefix(String p) {
+        long now = System.currentTimeMillis();
+        return FleetBlock.prefix(p, "host-b", "portscan", List.of("test"), now, now + 60_000);
+    }
+
+    static FleetBlock.Key key(FleetBlock b) {
+        return FleetBlock.parseKey(b.key());
+    }
+
+    @Test
+    void aTombstoneRemovesOnlyWhatTheFleetWroteAndIsStillAsWritten() {
+        TestData.assumeBpf();
+        try (KernelDataPlane k = new KernelDataPlane(Stages.none().withBlocks(true).withFirewall(true), FlowConfig.defaults(),
+                PacketResult.XDP_PASS)) {
+            Mitigation blocks = k.mitigation();
+            FirewallMeasures measures = new FirewallMeasures(k.object()::map);
+            Map<InetAddress, Long> detected = new HashMap<>(); // what this agent's detections blocked, until when
+            FleetTarget target = new FleetTarget(() -> List.of(new FleetTarget.Maps(blocks, measures)),
+                    () -> NeverBlock.of(AgentConfig.defaults(Path.of("test.yaml"), List.of(io.xdpml.agent.config.InterfaceSpec.of("eth-test"))), false),
+                    detected::get);
+            long minute = System.nanoTime() + 60_000_000_000L;
+
+            // the operator's block without expiry: the fleet's record of the same prefix leaves it, its tombstone too
+            InetAddress operator = InetAddress.ofLiteral("198.51.100.7");
+            blocks.block(operator, 32, null);
+            FleetBlock overOperator = prefix("198.51.100.7");
+            assertThat(target.apply(overOperator, minute)).as("a longer block is there").isFalse();
+            target.remove(key(overOperator));
+            assertThat(blocks.list()).as("the operator's block stays").anySatisfy(b -> {
+                assertThat(b.address()).isEqualTo(operator);
+                assertThat(b.expiresNanos()).isZero();
+            });
+
+            // the fleet's own block: its tombstone removes it
+            FleetBlock own = prefix("198.51.100.8");
+            assertThat(target.apply(own, minute)).isTrue();
+            assertThat(blocks.list()).extracting(b -> b.address().getHostAddress()).contains("198.51.100.8");
+            target.remove(key(own));
+            assertThat(blocks.list()).extracting(b -> b.address().getHostAddress()).doesNotContain("198.51.100.8");
+
+            // written by the fleet, then by the operator over it ('xdpml blocks add'): the tombstone leaves the operator's
+            FleetBlock overwritten = prefix("198.51.100.9");
+            assertThat(target.apply(overwritten, minute)).isTrue();
+            blocks.block(InetAddress.ofLiteral("198.51.100.9"), 32, null);
+            target.remove(key(overwritten));
+            assertThat(blocks.list()).extracting(b -> b.address().getHostAddress()).contains("198.51.100.9");
+
+            // this agent's own detection's block (its record, published, came back): the fleet-wide removal removes it too
+            InetAddress scanner = InetAddress.ofLiteral("198.51.100.11");
+            long detection = minute + HOUR;
+            assertThat(blocks.blockAtLeastUntil(scanner, 32, detection)).isTrue();
+            detected.put(scanner, detection);
+            FleetBlock itsRecord = prefix("198.51.100.11");
+            assertThat(target.apply(itsRecord, minute)).as("the detection's block lasts longer").isFalse();
+            target.remove(key(itsRecord));
+            assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).doesNotContain("198.51.100.11");
+            // unless the operator wrote over it here since
+            assertThat(blocks.blockAtLeastUntil(scanner, 32, detection)).isTrue();
+            blocks.block(scanner, 32, null);
+            target.remove(key(itsRecord));
+            assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).contains("198.51.100.11");
+
+            // flows: the operator's flow block without expiry is neither shortened nor removed
+            InetAddress a = InetAddress.ofLiteral("10.9.0.1");
+            InetAddress b = InetAddress.ofLiteral("10.9.0.2");
+            blocks.blockFlow(a, 5000, b, 53, 17, 0, null);
+            long now = System.currentTimeMillis();
+            FleetBlock flow = FleetBlock.flow(a, 5000, b, 53, 17, 0, "host-b", "manual", List.of(), now, now + 60_000);
+            assertThat(target.apply(flow, minute)).isFalse();
+            assertThat(blocks.listFlows()).singleElement().extracting(Mitigation.FlowBlock::expiresNanos).isEqualTo(0L);
+            target.remove(key(flow));
+            assertThat(blocks.listFlows()).as("the operator's flow block stays").hasSize(1);
+            blocks.unblockFlow(a, 5000, b, 53, 17, 0);
+            assertThat(target.apply(flow, minute)).isTrue();
+            target.remove(key(flow));
+            assertThat(blocks.listFlows()).as("the fleet's own flow block removed").isEmpty();
+
+            // measures: the operator's syn-limit stays, rate and all; the fleet's own port-drop goes with its tombstone
+            Measure operatorLimit = Measure.synLimit(VICTIM, 443, 50, 50, 0);
+            measures.put(operatorLimit);
+            FleetBlock limit = FleetBlock.measure(Measure.synLimit(VICTIM, 443, 1000, 1000, 0), "host-b", "synflood", List.of(), now,
+                    now + 60_000);
+            assertThat(target.apply(limit, minute)).isFalse();
+            target.remove(key(limit));
+            assertThat(measures.get(operatorLimit)).get().extracting(Measure::pps, Measure::expiresNanos).containsExactly(50L, 0L);
+            FleetBlock drop = FleetBlock.measure(Measure.portDrop(17, 123, VICTIM, 0), "host-b", "amplification", List.of(), now,
+                    now + 60_000);
+            assertThat(target.apply(drop, minute)).isTrue();
+            assertThat(measures.get(Measure.portDrop(17, 123, VICTIM, 0))).isPresent();
+            target.remove(key(drop));
+            assertThat(measures.get(Measure.portDrop(17, 123, VICTIM, 0))).isEmpty();
+
+            // a later record of the same key renews it; the tombstone still removes it
+            FleetBlock first = prefix("198.51.100.10");
+            assertThat(target.apply(first, minute)).isTrue();
+            assertThat(target.apply(first, minute + HOUR)).isTrue();
+            target.remove(key(first));
+            assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).doesNotContain("198.51.100.10");
+            assertThat(target.written()).as("nothing left to remove but what the operator's entries made unremovable").isEqualTo(0);
+        }
+    }
+}
