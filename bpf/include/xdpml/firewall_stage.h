@@ -88,6 +88,17 @@ static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_
 	return 0;
 }
 
+/*
+ * Whether p is IPv6 from an IPv4-mapped source (::ffff:a.b.c.d). Such an address names an IPv4 node
+ * inside a dual-stack host's sockets and never belongs on the wire (RFC 4291 2.5.5.2), but Linux
+ * hands a UDP datagram from one to an AF_INET6 socket, whose application sees a.b.c.d: past every
+ * IPv4 entry of the lists, which are keyed by family.
+ */
+static __always_inline int xdpml_fw_mapped_source(const struct xdpml_fw_packet *p)
+{
+	return p->family == 6 && p->src[0] == 0 && p->src[1] == 0 && p->src[2] == bpf_htonl(0xffff);
+}
+
 /* 1 when addr is in the list (gen, kind); *value gets the entry's value. */
 static __always_inline int xdpml_fw_in_list(__u8 gen, __u8 kind, const struct xdpml_fw_packet *p,
 					    const __u32 *addr, __u32 *value)
@@ -332,16 +343,21 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		if (!cfg->malformed_pass)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
 		/* passed as malformed, but never from or to a denied address, when its IP header is there */
-		if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) == 0 &&
-		    ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v)) ||
-		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))))
-			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+		if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) == 0) {
+			if (xdpml_fw_mapped_source(&p))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MAPPED_SOURCE, XDPML_FW_NO_RULE);
+			if ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v)) ||
+			    (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v)))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+		}
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_MALFORMED, XDPML_FW_NO_RULE);
 	}
 	if (!(s->flags & (XDPML_F_IPV4 | XDPML_F_IPV6)))
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_NOT_IP, XDPML_FW_NO_RULE);
 	if (xdpml_fw_read(ctx, s, &p) < 0) /* cannot happen after a clean parse */
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
+	if (xdpml_fw_mapped_source(&p))
+		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MAPPED_SOURCE, XDPML_FW_NO_RULE);
 
 	if (cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &p, p.src, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);

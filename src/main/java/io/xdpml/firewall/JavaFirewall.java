@@ -107,6 +107,9 @@ public final class JavaFirewall implements FirewallEngine {
             }
             // passed as malformed, but never from or to a denied address, when its IP header is there
             int f = addresses(frame, length);
+            if (mappedSource(f)) {
+                return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
+            }
             if (f != 0 && (inList(c.denySource(), f, src) || inList(c.denyDestination(), f, dst))) {
                 return verdict(FirewallCounter.DROP_DENY_LIST);
             }
@@ -116,6 +119,9 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(FirewallCounter.PASS_NOT_IP);
         }
         int family = addresses(frame, length);
+        if (mappedSource(family)) {
+            return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
+        }
         int l4p = summary.l4Protocol();
         int bucket = l4p == 6 || l4p == 17 || l4p == 1 || l4p == 58 ? l4p : 0;
         int sport = summary.sourcePort();
@@ -234,6 +240,11 @@ public final class JavaFirewall implements FirewallEngine {
         }
         boolean multicast = family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff;
         return multicast || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
+    }
+
+    /** Whether src, of family, is IPv6's IPv4-mapped form ::ffff:a.b.c.d (xdpml_fw_mapped_source). */
+    private boolean mappedSource(int family) {
+        return family == 6 && io.xdpml.detect.Addresses.isV4Mapped(src);
     }
 
     /**

@@ -101,6 +101,8 @@ class FirewallParityTest {
         final JavaFirewall java = new JavaFirewall(4789);
         final List<String> diffs = new ArrayList<>();
         long packets;
+        /** The twin's verdict on the last packet. */
+        FirewallCounter last;
 
         Pair(FirewallConfig c) {
             kernel.install(c);
@@ -110,6 +112,7 @@ class FirewallParityTest {
         void packet(MemorySegment frame, int length, long now) {
             FirewallCounter k = kernel.packet(frame, length, now);
             FirewallCounter j = java.packet(frame, length, now);
+            last = j;
             packets++;
             if ((k != j || kernel.lastRule() != java.lastRule()) && diffs.size() < 10) {
                 diffs.add("packet " + packets + " at " + now + ": kernel " + k + " rule " + kernel.lastRule() + ", java " + j
@@ -334,6 +337,49 @@ class FirewallParityTest {
             assertThat(attack.apply(hostAndForger[1], true)).as("IPv6, no own addresses").isEqualTo(opened);
             p.assertSame();
             assertThat(p.kernel.counter(FirewallCounter.DROP_OWN_SOURCE)).isEqualTo(7);
+        }
+    }
+
+    /**
+     * An IPv6 packet from an IPv4-mapped source (::ffff:a.b.c.d): Linux hands a UDP datagram from one
+     * to a dual-stack socket, whose application sees a.b.c.d (checked by hand on this kernel, 6.18),
+     * while the deny lists key IPv4 entries by family: `deny src 203.0.113.0/24` let
+     * ::ffff:203.0.113.5 through. Such a source never belongs on the wire: dropped
+     * (drop_mapped_source), a malformed packet passed by `malformed pass` too; the neighbours of
+     * ::ffff:0:0/96 are judged as any source.
+     */
+    @Test
+    void anIpv6PacketFromAnIpv4MappedSourceIsDropped() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("default pass\nmalformed pass\ndeny src 203.0.113.0/24\n", "t");
+        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(512);
+            byte[] dst = java.net.InetAddress.getByName("2001:db8::2").getAddress();
+            java.util.function.BiFunction<String, Integer, FirewallCounter> send = (hexSource, cut) -> {
+                byte[] src = java.util.HexFormat.of().parseHex(hexSource);
+                byte[] f = new FrameBuilder().ethernet().ipv6(src, dst).udp(4444, 53).payload(12).build();
+                int len = cut == 0 ? f.length : cut;
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, len);
+                p.packet(buf, len, 1_000_000_000L + p.packets);
+                return p.last;
+            };
+            String mapped = "00000000000000000000ffffcb007105"; // ::ffff:203.0.113.5
+            assertThat(send.apply(mapped, 0)).isEqualTo(FirewallCounter.DROP_MAPPED_SOURCE);
+            assertThat(send.apply("00000000000000000000ffff0a000001", 0)).as("::ffff:10.0.0.1, in no list")
+                    .isEqualTo(FirewallCounter.DROP_MAPPED_SOURCE);
+            assertThat(send.apply(mapped, 14 + 40 + 4)).as("its UDP header cut short: refused by the parse, passed as malformed no more")
+                    .isEqualTo(FirewallCounter.DROP_MAPPED_SOURCE);
+            assertThat(send.apply("00000000000000000000fffecb007105", 0)).as("::fffe:cb00:7105").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(send.apply("0000000000000000ffff0000cb007105", 0)).as("::ffff:0:203.0.113.5, IPv4-translated (RFC 2765)")
+                    .isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(send.apply("00000000000000000001ffffcb007105", 0)).isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(send.apply("20010db8000000000000000000000007", 14 + 40 + 4)).isEqualTo(FirewallCounter.PASS_MALFORMED);
+            byte[] v4 = new FrameBuilder().ethernet().ipv4("203.0.113.5", "192.0.2.2").udp(4444, 53).payload(12).build();
+            MemorySegment.copy(v4, 0, buf, ValueLayout.JAVA_BYTE, 0, v4.length);
+            p.packet(buf, v4.length, 2_000_000_000L);
+            assertThat(p.last).as("the same source over IPv4: the deny list").isEqualTo(FirewallCounter.DROP_DENY_LIST);
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.DROP_MAPPED_SOURCE)).isEqualTo(3);
         }
     }
 

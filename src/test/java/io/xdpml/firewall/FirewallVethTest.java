@@ -223,4 +223,74 @@ class FirewallVethTest {
             assertThat(rig.counter(FirewallCounter.DROP_DEFAULT)).isEqualTo(1);
         });
     }
+    /**
+     * Linux hands a UDP datagram from an IPv4-mapped IPv6 source to a dual-stack socket, whose
+     * application sees the IPv4 address: shown here without the firewall (a Java DatagramChannel on
+     * [::], dual-stack as Java opens it, receives from 203.0.113.5), then with it, `deny src
+     * 203.0.113.0/24` in force: before 2026-12-05 it let the datagram by (the lists key IPv4 entries by
+     * family); now it is dropped (drop_mapped_source), while a datagram from a plain IPv6 source
+     * still arrives.
+     */
+    @Test
+    void anIpv4MappedSourceDoesNotReachADualStackSocket() {
+        TestData.assumeBpf();
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-fw")) {
+            ns.createVethPair(VethRig.INSIDE, VethRig.OUTSIDE);
+            ns.exec("sysctl", "-qw", "net.ipv6.conf." + VethRig.INSIDE + ".disable_ipv6=0");
+            ns.exec("ip", "addr", "add", "2001:db8::2/64", "dev", VethRig.INSIDE, "nodad");
+            byte[] mac = java.util.HexFormat.ofDelimiter(":").parseHex(ns.exec("cat", "/sys/class/net/" + VethRig.INSIDE + "/address").strip());
+            byte[] mapped = java.util.HexFormat.of().parseHex("00000000000000000000ffffcb007105"); // ::ffff:203.0.113.5
+            byte[] plain = java.util.HexFormat.of().parseHex("20010db8000000000000000000000007"); // 2001:db8::7
+            byte[] dst = java.util.HexFormat.of().parseHex("20010db8000000000000000000000002");
+            java.util.function.Function<byte[], byte[]> datagram = src -> new FrameBuilder().ethernet(mac, new byte[] {0x02, 0, 0, 0, 0, 0x01})
+                    .ipv6(src, dst).udp(40000, 5353).payload(VethRig.marked(4)).build();
+            ns.run(() -> {
+                try (java.nio.channels.DatagramChannel ch = java.nio.channels.DatagramChannel.open()) {
+                    ch.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("::"), 5353));
+                    ch.configureBlocking(false);
+                    try (io.xdpml.kernel.PacketSocket out = io.xdpml.kernel.PacketSocket.open(VethRig.OUTSIDE);
+                         java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+                        java.lang.foreign.MemorySegment buf = a.allocate(256);
+                        java.util.function.Consumer<byte[]> send = f -> {
+                            java.lang.foreign.MemorySegment.copy(f, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, f.length);
+                            out.send(buf, f.length);
+                        };
+                        send.accept(datagram.apply(mapped));
+                        assertThat(receiveFrom(ch)).as("without the firewall, Linux delivers it").isEqualTo(List.of("203.0.113.5"));
+                        try (VethRig rig = new VethRig(FirewallProgram.Limits.defaults())) {
+                            rig.program.maps().install(config("default pass\ndeny src 203.0.113.0/24\n"));
+                            for (int i = 0; i < 5; i++) {
+                                send.accept(datagram.apply(mapped));
+                                send.accept(datagram.apply(plain));
+                            }
+                            assertThat(receiveFrom(ch)).as("with it, only the plain IPv6 source").containsOnly("2001:db8:0:0:0:0:0:7")
+                                    .hasSize(5);
+                            assertThat(rig.counter(FirewallCounter.DROP_MAPPED_SOURCE)).isEqualTo(5);
+                            // (and the inside end's own IPv6 chatter, judged at the outside end)
+                            assertThat(rig.counter(FirewallCounter.PASS_DEFAULT)).isGreaterThanOrEqualTo(5);
+                        }
+                    }
+                }
+                return null;
+            });
+        }
+    }
+
+    /** The sources of the datagrams the channel receives until it is quiet for 300 ms (their addresses as Java gives them). */
+    static List<String> receiveFrom(java.nio.channels.DatagramChannel ch) throws Exception {
+        List<String> from = new java.util.ArrayList<>();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(256);
+        long quietUntil = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < quietUntil) {
+            b.clear();
+            java.net.InetSocketAddress a = (java.net.InetSocketAddress) ch.receive(b);
+            if (a == null) {
+                Thread.sleep(5);
+                continue;
+            }
+            from.add(a.getAddress().getHostAddress());
+            quietUntil = System.nanoTime() + 300_000_000L;
+        }
+        return from;
+    }
 }
