@@ -120,7 +120,8 @@ int xdpml_pipeline(struct xdp_md *ctx)
 
 	/* firewall */
 	if (cfg_firewall) {
-		__u32 reason = xdpml_firewall_stage(ctx, &c->scratch.s, pk->word & XDPML_CW_FIREWALL, &pk->clock);
+		__u32 reason = xdpml_firewall_stage(ctx, &c->scratch.s, pk->word & XDPML_CW_FIREWALL, &pk->clock,
+						       cfg_vxlan_port);
 		if (cfg_record_result)
 			last_result.fw_reason = reason;
 		if (reason == XDPML_FWC_SYN_COOKIE) /* the SYN is now its SYN-ACK (syncookie.h) */

@@ -192,6 +192,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_SYN_COOKIE_UNANSWERED,  /* event: a SYN over a limit that could not be answered, dropped */
 	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on: from an address of this host (xdpml_fw_own): forged */
 	XDPML_FWC_DROP_MAPPED_SOURCE,     /* IPv6 from an IPv4-mapped source (::ffff:0:0/96): never on the wire */
+	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
 	XDPML_FWC_MAX = 32,
 };
 

@@ -195,6 +195,16 @@ static __always_inline __u32 xdpml_fw_policy(__u8 gen, const struct xdpml_fw_con
 	return cfg->default_action == XDPML_FW_DROP ? XDPML_FWC_DROP_DEFAULT : XDPML_FWC_PASS_DEFAULT;
 }
 
+/* Counts a hit on the rule in counter slot `slot` (XDPML_FW_NO_RULE: none decided). */
+static __always_inline void xdpml_fw_hit(__u32 slot)
+{
+	if (slot == XDPML_FW_NO_RULE)
+		return;
+	__u64 *hits = bpf_map_lookup_elem(&xdpml_fw_hits, &slot);
+	if (hits)
+		(*hits)++;
+}
+
 /*
  * A live conntrack entry decides the packet (fwd: it comes from the connection's initiator): the
  * verdict reason, or 0 when it is judged as a new connection (a SYN on a closed one).
@@ -323,10 +333,11 @@ static __always_inline int xdpml_fw_is_pass(__u32 reason)
 /*
  * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
  * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
- * time, read once per packet and only when a bucket or conntrack needs it.
+ * time, read once per packet and only when a bucket or conntrack needs it. vxlan_port: the UDP port
+ * the parse decodes as VXLAN (a tunnel's outer packet is judged as UDP to it).
  */
 static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
-						  __u64 *clock)
+						  __u64 *clock, __u16 vxlan_port)
 {
 	__u32 zero = 0;
 	struct xdpml_fw_counters *fc = bpf_map_lookup_elem(&xdpml_fw_stats, &zero);
@@ -363,13 +374,28 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	if (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
-	if ((s->flags & XDPML_F_VXLAN) && (cfg->has_deny_src || cfg->has_deny_dst)) {
-		/* the rest judges the inner packet; the deny lists the tunnel's outer addresses too */
+	if (s->flags & XDPML_F_VXLAN) {
+		/*
+		 * The rest judges the inner packet, which anyone who can send UDP to the VXLAN port writes as
+		 * they like. The tunnel's outer packet is judged first, as the UDP to the VXLAN port it is:
+		 * its addresses by the deny lists, then (statelessly) by the allow list, the rules and the
+		 * default, so that only the underlay peers the policy lets send to the port can tunnel.
+		 */
 		struct xdpml_fw_packet o = {};
-		if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) == 0 &&
-		    ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &o, o.src, &v)) ||
-		     (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v))))
-			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+		if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) == 0) {
+			if (xdpml_fw_mapped_source(&o))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MAPPED_SOURCE, XDPML_FW_NO_RULE);
+			if ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &o, o.src, &v)) ||
+			    (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v)))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
+			o.proto = 17;
+			o.dport = vxlan_port;
+			__u32 oslot = XDPML_FW_NO_RULE;
+			__u32 outer = xdpml_fw_policy(gen, cfg, &o, &oslot);
+			xdpml_fw_hit(oslot);
+			if (xdpml_fw_drops(outer))
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_TUNNEL, oslot);
+		}
 	}
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
@@ -488,11 +514,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 
 	__u32 slot = XDPML_FW_NO_RULE;
 	__u32 reason = xdpml_fw_policy(gen, cfg, &p, &slot);
-	if (slot != XDPML_FW_NO_RULE) {
-		__u64 *hits = bpf_map_lookup_elem(&xdpml_fw_hits, &slot);
-		if (hits)
-			(*hits)++;
-	}
+	xdpml_fw_hit(slot);
 	if (over && xdpml_fw_is_pass(reason))
 		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, over), slot);
 	/* conntrack believes a connection's first packet: none may come from this host's own address

@@ -31,7 +31,8 @@ public enum FirewallCounter {
     PASS_SYN_COOKIE(21, "pass_syn_cookie", "XDPML_FWC_PASS_SYN_COOKIE", Kind.PASS),
     SYN_COOKIE_UNANSWERED(22, "syn_cookie_unanswered", "XDPML_FWC_SYN_COOKIE_UNANSWERED", Kind.EVENT),
     DROP_OWN_SOURCE(23, "drop_own_source", "XDPML_FWC_DROP_OWN_SOURCE", Kind.DROP),
-    DROP_MAPPED_SOURCE(24, "drop_mapped_source", "XDPML_FWC_DROP_MAPPED_SOURCE", Kind.DROP);
+    DROP_MAPPED_SOURCE(24, "drop_mapped_source", "XDPML_FWC_DROP_MAPPED_SOURCE", Kind.DROP),
+    DROP_TUNNEL(25, "drop_tunnel", "XDPML_FWC_DROP_TUNNEL", Kind.DROP);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

@@ -39,8 +39,11 @@ public final class JavaFirewall implements FirewallEngine {
     private long[] ruleHits = new long[0];
     private int lastRule = -1;
 
+    private final int vxlanPort;
+
     public JavaFirewall(int vxlanPort) {
         this.parser = new PacketParser(vxlanPort);
+        this.vxlanPort = vxlanPort;
     }
 
     @Override
@@ -131,11 +134,25 @@ public final class JavaFirewall implements FirewallEngine {
         if (inList(c.denySource(), family, src) || inList(c.denyDestination(), family, dst)) {
             return verdict(FirewallCounter.DROP_DENY_LIST);
         }
-        if (summary.has(ParseFlags.VXLAN) && (!c.denySource().isEmpty() || !c.denyDestination().isEmpty())) {
-            // the rest judges the inner packet; the deny lists the tunnel's outer addresses too
+        if (summary.has(ParseFlags.VXLAN)) {
+            // the tunnel's outer packet first, as the UDP to the VXLAN port it is: the deny lists, then
+            // (statelessly) the allow list, the rules, the default; the rest judges the inner packet
             int f = addressesAt(frame, length, 14 + 4 * summary.vlanDepth(), outerSrc, outerDst);
-            if (f != 0 && (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst))) {
-                return verdict(FirewallCounter.DROP_DENY_LIST);
+            if (f != 0) {
+                if (f == 6 && io.xdpml.detect.Addresses.isV4Mapped(outerSrc)) {
+                    return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
+                }
+                if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
+                    return verdict(FirewallCounter.DROP_DENY_LIST);
+                }
+                FirewallCounter outer = policy(c, f, outerSrc, outerDst, 17, vxlanPort);
+                if (lastRule >= 0) {
+                    ruleHits[lastRule]++;
+                }
+                if (!outer.passes()) {
+                    return verdict(FirewallCounter.DROP_TUNNEL);
+                }
+                lastRule = -1;
             }
         }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
@@ -209,7 +226,7 @@ public final class JavaFirewall implements FirewallEngine {
             }
             over = FirewallCounter.DROP_SYN_GLOBAL;
         }
-        FirewallCounter reason = policy(c, family, bucket, dport);
+        FirewallCounter reason = policy(c, family, src, dst, bucket, dport);
         if (lastRule >= 0) {
             ruleHits[lastRule]++;
         }
@@ -368,12 +385,13 @@ public final class JavaFirewall implements FirewallEngine {
         return FirewallCounter.DROP_MEASURE_SYN;
     }
 
-    private FirewallCounter policy(FirewallConfig c, int family, int bucket, int dport) {
-        if (inList(c.allowSource(), family, src) || inList(c.allowDestination(), family, dst)) {
+    /** Allow list, rules, default for addresses s and d (xdpml_fw_policy); the rule that decided in lastRule. */
+    private FirewallCounter policy(FirewallConfig c, int family, byte[] s, byte[] d, int bucket, int dport) {
+        if (inList(c.allowSource(), family, s) || inList(c.allowDestination(), family, d)) {
             return FirewallCounter.PASS_ALLOW_LIST;
         }
         for (FirewallRule r : c.rules()) {
-            if (r.matches(family, src, dst, bucket, dport)) {
+            if (r.matches(family, s, d, bucket, dport)) {
                 lastRule = r.index();
                 return r.action() == FirewallRule.Action.DROP ? FirewallCounter.DROP_RULE : FirewallCounter.PASS_RULE;
             }

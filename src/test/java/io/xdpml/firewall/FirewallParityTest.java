@@ -383,6 +383,55 @@ class FirewallParityTest {
         }
     }
 
+    /**
+     * A VXLAN packet's inner packet is written by whoever sends UDP to the VXLAN port: judged alone,
+     * a forged tunnel with an allowed inner source passed `default drop` from anywhere (and a host
+     * that terminates VXLAN decapsulates it into its overlay). The outer packet is now judged first
+     * by the policy as the UDP to the VXLAN port it is: only an underlay peer the rules let send there
+     * can tunnel (drop_tunnel, the outer's rule counted), and the inner packet is then judged as before.
+     */
+    @Test
+    void aTunnelsOuterPacketMustPassThePolicyToo() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("""
+                default drop
+                allow src 192.168.0.0/16
+                rule pass udp from 10.1.0.0/16 port 4789
+                rule drop udp from 10.9.0.0/16 port 4789
+                """, "t");
+        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(512);
+            java.util.function.BiFunction<String, String, FirewallCounter> tunnel = (outer, inner) -> {
+                FrameBuilder b = new FrameBuilder().ethernet();
+                if (outer.contains(":")) b.ipv6(outer, "2001:db8::1"); else b.ipv4(outer, "10.1.0.1");
+                byte[] f = b.udp(40000, 4789).vxlan(42).ethernet().ipv4(inner, "192.168.9.9").udp(5000, 53).payload(10).build();
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                p.packet(buf, f.length, 1_000_000_000L + p.packets);
+                return p.last;
+            };
+            assertThat(tunnel.apply("10.1.2.3", "192.168.1.1")).as("an underlay peer, an allowed inner source")
+                    .isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
+            assertThat(tunnel.apply("10.1.2.3", "172.16.0.1")).as("an underlay peer, an inner source the policy drops")
+                    .isEqualTo(FirewallCounter.DROP_DEFAULT);
+            assertThat(tunnel.apply("203.0.113.7", "192.168.1.1")).as("anyone else: the outer packet falls to the default")
+                    .isEqualTo(FirewallCounter.DROP_TUNNEL);
+            assertThat(p.kernel.lastRule()).isEqualTo(-1);
+            assertThat(tunnel.apply("10.9.0.5", "192.168.1.1")).as("a peer a rule drops").isEqualTo(FirewallCounter.DROP_TUNNEL);
+            assertThat(p.kernel.lastRule()).as("the rule that dropped the outer packet").isEqualTo(1);
+            assertThat(tunnel.apply("2001:db8:bad::1", "192.168.1.1")).as("over IPv6, no rule for it").isEqualTo(FirewallCounter.DROP_TUNNEL);
+            assertThat(tunnel.apply("10.1.2.4", "192.168.1.2")).isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
+            p.assertSame();
+            assertThat(p.kernel.ruleHits()).as("the outer packets' rules: pass three times, drop once").containsExactly(3L, 1L);
+            // with a default pass and no rule for the port, every tunnel's outer packet passes: judged by its inner one alone, as before
+            FirewallConfig open = FirewallConfigParser.parse("default pass\nrule drop udp from 172.16.0.0/12\n", "t");
+            p.kernel.install(open);
+            p.java.install(open);
+            assertThat(tunnel.apply("203.0.113.7", "192.168.1.1")).isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(tunnel.apply("203.0.113.7", "172.16.0.1")).isEqualTo(FirewallCounter.DROP_RULE);
+            p.assertSame();
+        }
+    }
+
     @Test
     void seededRandomConversationsAndGarbageAgree() throws Exception {
         TestData.assumeBpf();
