@@ -331,6 +331,37 @@ static __always_inline int xdpml_fw_is_pass(__u32 reason)
 }
 
 /*
+ * A VXLAN packet's outer packet (after up to two VLAN tags): anyone who can send UDP to the VXLAN
+ * port writes the inner packet as they like, so the outer one is judged as the UDP to that port it
+ * is: its source by the mapped-source check, its addresses by the deny lists, then, statelessly, by
+ * the allow list, the rules and the default; only the underlay peers the policy lets send to the
+ * port can tunnel. Returns 0 when it passes, else the drop reason in the low 32 bits and the slot
+ * of the rule that decided (its hit counted; XDPML_FW_NO_RULE: none) in the high 32. A function of
+ * its own (a BPF-to-BPF call, paid by VXLAN packets only): its copy of the outer addresses takes no
+ * room in the entry program's 512-byte stack, shared with the SYN cookie helpers.
+ */
+static __noinline __u64 xdpml_fw_tunnel(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u8 gen,
+					const struct xdpml_fw_config *cfg, __u16 vxlan_port)
+{
+	__u64 none = (__u64)XDPML_FW_NO_RULE << 32;
+	struct xdpml_fw_packet o = {};
+	__u32 v;
+	if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) != 0)
+		return 0;
+	if (xdpml_fw_mapped_source(&o))
+		return none | XDPML_FWC_DROP_MAPPED_SOURCE;
+	if ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &o, o.src, &v)) ||
+	    (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v)))
+		return none | XDPML_FWC_DROP_DENY_LIST;
+	o.proto = 17;
+	o.dport = vxlan_port;
+	__u32 slot = XDPML_FW_NO_RULE;
+	__u32 r = xdpml_fw_policy(gen, cfg, &o, &slot);
+	xdpml_fw_hit(slot);
+	return xdpml_fw_drops(r) ? (__u64)slot << 32 | XDPML_FWC_DROP_TUNNEL : 0;
+}
+
+/*
  * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
  * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
  * time, read once per packet and only when a bucket or conntrack needs it. vxlan_port: the UDP port
@@ -353,7 +384,14 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (s->error) {
 		if (!cfg->malformed_pass)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
-		/* passed as malformed, but never from or to a denied address, when its IP header is there */
+		/* passed as malformed, but not through a tunnel the policy refuses (the parse keeps the VXLAN
+		 * flag when the inner frame is what it refused), and never from or to a denied address, when
+		 * its IP header is there */
+		if (s->flags & XDPML_F_VXLAN) {
+			__u64 t = xdpml_fw_tunnel(ctx, s, gen, cfg, vxlan_port);
+			if (t)
+				return xdpml_fw_verdict(fc, (__u32)t, t >> 32);
+		}
 		if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) == 0) {
 			if (xdpml_fw_mapped_source(&p))
 				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MAPPED_SOURCE, XDPML_FW_NO_RULE);
@@ -374,28 +412,12 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	if (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
-	if (s->flags & XDPML_F_VXLAN) {
-		/*
-		 * The rest judges the inner packet, which anyone who can send UDP to the VXLAN port writes as
-		 * they like. The tunnel's outer packet is judged first, as the UDP to the VXLAN port it is:
-		 * its addresses by the deny lists, then (statelessly) by the allow list, the rules and the
-		 * default, so that only the underlay peers the policy lets send to the port can tunnel.
-		 */
-		struct xdpml_fw_packet o = {};
-		if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) == 0) {
-			if (xdpml_fw_mapped_source(&o))
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MAPPED_SOURCE, XDPML_FW_NO_RULE);
-			if ((cfg->has_deny_src && xdpml_fw_in_list(gen, XDPML_FW_DENY_SRC, &o, o.src, &v)) ||
-			    (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &o, o.dst, &v)))
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
-			o.proto = 17;
-			o.dport = vxlan_port;
-			__u32 oslot = XDPML_FW_NO_RULE;
-			__u32 outer = xdpml_fw_policy(gen, cfg, &o, &oslot);
-			xdpml_fw_hit(oslot);
-			if (xdpml_fw_drops(outer))
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_TUNNEL, oslot);
-		}
+	/* a tunnel whose inner packet has an IP header: its outer packet first (the inner is judged below);
+	 * without one, the packet judged below is the outer one itself */
+	if ((s->flags & XDPML_F_VXLAN) && (s->l3_off & 0xfff) != ETH_HLEN + 4 * s->vlan_depth) {
+		__u64 t = xdpml_fw_tunnel(ctx, s, gen, cfg, vxlan_port);
+		if (t)
+			return xdpml_fw_verdict(fc, (__u32)t, t >> 32);
 	}
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */

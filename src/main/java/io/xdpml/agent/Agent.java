@@ -286,6 +286,12 @@ public final class Agent implements AutoCloseable {
                 if (cookies != null) {
                     say(iface + ": firewall syn-cookies: " + cookies);
                 }
+                int vxlan = config.parse().vxlanPort();
+                if (vxlan != 0 && !config.firewall().rules().passesSomeUdpTo(vxlan)) {
+                    say(iface + ": firewall: the policy passes no UDP to the VXLAN port " + vxlan + ", so every VXLAN tunnel is dropped"
+                            + " (drop_tunnel): pass its underlay peers ('rule pass udp from PREFIX port " + vxlan + "'), or set parse.vxlan-port: 0"
+                            + " if this host terminates no VXLAN");
+                }
                 measures = new FirewallMeasures(p.program().object()::map);
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
                 if (!isLoopback(iface)) { // on lo, this host's own packets do arrive

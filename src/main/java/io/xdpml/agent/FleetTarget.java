@@ -20,11 +20,13 @@ import java.util.function.Supplier;
 /**
  * The fleet's blocks in this agent's kernel maps (on the fleet-blocks thread). A fleet record never
  * shortens what is there (an operator's block without expiry, a detection's longer one): it writes
- * only where it lasts longer, and remembers what it wrote. A tombstone ({@code xdpml blocks remove
- * --fleet}) removes that, and this agent's own detection's block of the same address (the fleet's
- * record of it may be this agent's own, published), each only while it is still as written: an
- * entry the operator wrote here ({@code xdpml blocks add}), or one written over the fleet's since,
- * stays.
+ * only where it lasts longer, and remembers what it wrote and what that replaced. A tombstone
+ * ({@code xdpml blocks remove --fleet}) takes back what the fleet wrote, last write first, each only
+ * while it is still as written: the entry it replaced comes back while in force (the operator's
+ * shorter block, a measure's own rate), else none is left; an entry the operator wrote here since
+ * ({@code xdpml blocks add}), or a detection's renewal, stays. It also removes this agent's own
+ * detection's block of the same address (the fleet's record of it may be this agent's own,
+ * published), if still as the detection wrote it.
  */
 final class FleetTarget implements FleetBlockSync.Target {
     /** One interface's maps: its blocks, and its firewall measures (null without the firewall stage). */
@@ -72,8 +74,9 @@ final class FleetTarget implements FleetBlockSync.Target {
                     }
                     for (Maps m : interfaces.get()) {
                         Mitigation mit = m.blocks();
-                        if (mit.blockAtLeastUntil(a, p.length(), expiresNanos)) {
-                            undo.add(() -> mit.unblockIf(a, p.length(), expiresNanos));
+                        Mitigation.Replacement r = mit.blockAtLeastReplacing(a, p.length(), expiresNanos);
+                        if (r != null) {
+                            undo.add(() -> mit.takeBack(a, p.length(), r, System.nanoTime()));
                         }
                     }
                 }
@@ -83,9 +86,11 @@ final class FleetTarget implements FleetBlockSync.Target {
                             f.portB(), f.protocol(), f.vlan()); // checked first
                     for (Maps m : interfaces.get()) {
                         Mitigation mit = m.blocks();
-                        if (mit.blockFlowAtLeastUntil(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expiresNanos)) {
-                            undo.add(() -> mit.unblockFlowIf(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(),
-                                    expiresNanos));
+                        Mitigation.Replacement r = mit.blockFlowAtLeastReplacing(f.addressA(), f.portA(), f.addressB(), f.portB(),
+                                f.protocol(), f.vlan(), expiresNanos);
+                        if (r != null) {
+                            undo.add(() -> mit.takeBackFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), r,
+                                    System.nanoTime()));
                         }
                     }
                 }
@@ -95,9 +100,9 @@ final class FleetTarget implements FleetBlockSync.Target {
                     for (Maps m : interfaces.get()) {
                         if (m.measures() != null) {
                             FirewallMeasures fm = m.measures();
-                            Measure w = fm.putAtLeastUntil(ms, expiresNanos);
-                            if (w != null) {
-                                undo.add(() -> fm.removeIf(w, w.expiresNanos()));
+                            FirewallMeasures.Put put = fm.putAtLeastUntil(ms, expiresNanos);
+                            if (put != null) {
+                                undo.add(() -> fm.takeBack(put, System.nanoTime()));
                             }
                             with++;
                         }
@@ -152,8 +157,9 @@ final class FleetTarget implements FleetBlockSync.Target {
         return wrote.size();
     }
 
+    /** Runs the undo steps last first: a later write that replaced an earlier one gives it back before that goes. */
     private static void removeAll(List<Runnable> undo) {
-        for (Runnable u : undo) {
+        for (Runnable u : undo.reversed()) {
             try {
                 u.run();
             } catch (RuntimeException ignored) {

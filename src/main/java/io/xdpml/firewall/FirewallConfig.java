@@ -30,6 +30,18 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
                 0, 0, 0, 0, 0, 0, false, List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
+    /**
+     * Whether the policy (allow list, rules, default) can pass some UDP packet to {@code port}: if
+     * not, and that port is the VXLAN port, every tunnel's outer packet is dropped (drop_tunnel).
+     */
+    public boolean passesSomeUdpTo(int port) {
+        if (!defaultDrop || !allowSource.isEmpty() || !allowDestination.isEmpty()) {
+            return true;
+        }
+        return rules.stream().anyMatch(r -> r.action() == FirewallRule.Action.PASS && r.appliesTo(17) && r.low(17) <= port
+                && port <= r.high(17));
+    }
+
     /** The token bucket capacity in nano-tokens (burst tokens). */
     public long rateCap() {
         return rateBurst * FirewallLayout.NS_PER_TOKEN;

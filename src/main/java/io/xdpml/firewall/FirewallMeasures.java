@@ -28,7 +28,7 @@ import java.util.function.Function;
  * update, atomic for the program.
  *
  * <p>Thread-safe and safe across processes: every write runs under the map's {@link MapLock}, so a
- * read-modify-write ({@link #put}'s renewal, {@link #putAtLeastUntil}, {@link #removeIf},
+ * read-modify-write ({@link #put}'s renewal, {@link #putAtLeastUntil}, {@link #takeBack},
  * {@link #sweep}) is one step for every other writer, of this process or another ({@code xdpml
  * blocks}); a renewal may still lose the hits the program counts between its read and its write.
  *
@@ -162,11 +162,14 @@ public final class FirewallMeasures implements AutoCloseable {
         return putAtLeastUntil(m, duration == null || duration.isZero() ? 0 : System.nanoTime() + duration.toNanos()) != null;
     }
 
+    /** What {@link #putAtLeastUntil} wrote, and the entry it replaced (null: none), for {@link #takeBack}. */
+    public record Put(Measure written, Measure previous) {}
+
     /**
      * {@link #putAtLeast} until monotonic time {@code expires} (0: never; the fleet's measures too):
-     * the entry written, or null when the one there stays as it is.
+     * what it wrote and replaced, or null when the entry there stays as it is.
      */
-    public Measure putAtLeastUntil(Measure m, long expires) {
+    public Put putAtLeastUntil(Measure m, long expires) {
         return MapLock.with(map, () -> {
             Optional<Measure> there = get(m);
             if (there.isPresent() && !io.xdpml.processor.Mitigation.later(expires, there.get().expiresNanos())) {
@@ -179,36 +182,42 @@ public final class FirewallMeasures implements AutoCloseable {
             }
             w = w.withExpiry(expires);
             putLocked(w);
-            return w;
+            return new Put(w, there.orElse(null));
+        });
+    }
+
+    /**
+     * Undoes {@link #putAtLeastUntil}'s put p if the entry is still as written (its expiry): the entry
+     * it replaced back (rate, burst, expiry) while that is in force at {@code now}, else none. False
+     * when it was written over since (the operator, a detection's renewal), or is gone.
+     */
+    public boolean takeBack(Put p, long now) {
+        return MapLock.with(map, () -> {
+            Optional<Measure> there = get(p.written());
+            if (there.isEmpty() || there.get().expiresNanos() != p.written().expiresNanos()) {
+                return false;
+            }
+            if (p.previous() != null && p.previous().activeAt(now)) {
+                putLocked(p.previous());
+                return true;
+            }
+            return removeLocked(p.written());
         });
     }
 
     /** Removes the entry {@code m} names (its kind, victim, protocol, port); false when there was none. */
     public boolean remove(Measure m) {
-        return removeIf(m, null);
+        return MapLock.with(map, () -> removeLocked(m));
     }
 
-    /**
-     * Removes the entry {@code m} names only if its expiry is still {@code expires} (the fleet's,
-     * not an entry written over it since; null: whatever it is); false when it was not removed.
-     */
-    public boolean removeIf(Measure m, Long expires) {
-        return MapLock.with(map, () -> {
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = key(a, m);
-                if (expires != null) {
-                    MemorySegment v = a.allocate(FirewallLayout.MEASURE_SIZE, 8);
-                    if (!map.lookup(k, v) || v.get(FirewallLayout.U64, FirewallLayout.MEASURE_EXPIRES_NS) != expires) {
-                        return false;
-                    }
-                }
-                boolean removed = map.delete(k);
-                if (removed) {
-                    updateFlag(a);
-                }
-                return removed;
+    private boolean removeLocked(Measure m) {
+        try (Arena a = Arena.ofConfined()) {
+            boolean removed = map.delete(key(a, m));
+            if (removed) {
+                updateFlag(a);
             }
-        });
+            return removed;
+        }
     }
 
     /** The entry {@code m} names as it is now (with its hits), if there is one. */

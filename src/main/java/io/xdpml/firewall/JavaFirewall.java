@@ -108,7 +108,14 @@ public final class JavaFirewall implements FirewallEngine {
             if (!c.malformedPass()) {
                 return verdict(FirewallCounter.DROP_MALFORMED);
             }
-            // passed as malformed, but never from or to a denied address, when its IP header is there
+            // passed as malformed, but not through a tunnel the policy refuses, and never from or to a
+            // denied address, when its IP header is there
+            if (summary.has(ParseFlags.VXLAN)) {
+                FirewallCounter r = tunnel(frame, length, c);
+                if (r != null) {
+                    return verdict(r);
+                }
+            }
             int f = addresses(frame, length);
             if (mappedSource(f)) {
                 return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
@@ -134,25 +141,12 @@ public final class JavaFirewall implements FirewallEngine {
         if (inList(c.denySource(), family, src) || inList(c.denyDestination(), family, dst)) {
             return verdict(FirewallCounter.DROP_DENY_LIST);
         }
-        if (summary.has(ParseFlags.VXLAN)) {
-            // the tunnel's outer packet first, as the UDP to the VXLAN port it is: the deny lists, then
-            // (statelessly) the allow list, the rules, the default; the rest judges the inner packet
-            int f = addressesAt(frame, length, 14 + 4 * summary.vlanDepth(), outerSrc, outerDst);
-            if (f != 0) {
-                if (f == 6 && io.xdpml.detect.Addresses.isV4Mapped(outerSrc)) {
-                    return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
-                }
-                if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
-                    return verdict(FirewallCounter.DROP_DENY_LIST);
-                }
-                FirewallCounter outer = policy(c, f, outerSrc, outerDst, 17, vxlanPort);
-                if (lastRule >= 0) {
-                    ruleHits[lastRule]++;
-                }
-                if (!outer.passes()) {
-                    return verdict(FirewallCounter.DROP_TUNNEL);
-                }
-                lastRule = -1;
+        // a tunnel whose inner packet has an IP header: its outer packet first (the inner is judged
+        // below); without one, the packet judged below is the outer one itself
+        if (summary.has(ParseFlags.VXLAN) && summary.l3Offset() != 14 + 4 * summary.vlanDepth()) {
+            FirewallCounter r = tunnel(frame, length, c);
+            if (r != null) {
+                return verdict(r);
             }
         }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
@@ -257,6 +251,32 @@ public final class JavaFirewall implements FirewallEngine {
         }
         boolean multicast = family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff;
         return multicast || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
+    }
+
+    /**
+     * A VXLAN packet's outer packet, judged as the UDP to the VXLAN port it is (xdpml_fw_tunnel): the
+     * drop reason (lastRule: the rule that decided, its hit counted), or null when it passes.
+     */
+    private FirewallCounter tunnel(MemorySegment frame, int length, FirewallConfig c) {
+        int f = addressesAt(frame, length, 14 + 4 * summary.vlanDepth(), outerSrc, outerDst);
+        if (f == 0) {
+            return null;
+        }
+        if (f == 6 && io.xdpml.detect.Addresses.isV4Mapped(outerSrc)) {
+            return FirewallCounter.DROP_MAPPED_SOURCE;
+        }
+        if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
+            return FirewallCounter.DROP_DENY_LIST;
+        }
+        FirewallCounter outer = policy(c, f, outerSrc, outerDst, 17, vxlanPort);
+        if (lastRule >= 0) {
+            ruleHits[lastRule]++;
+        }
+        if (!outer.passes()) {
+            return FirewallCounter.DROP_TUNNEL;
+        }
+        lastRule = -1;
+        return null;
     }
 
     /** Whether src, of family, is IPv6's IPv4-mapped form ::ffff:a.b.c.d (xdpml_fw_mapped_source). */

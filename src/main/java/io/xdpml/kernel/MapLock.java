@@ -24,12 +24,17 @@ import java.util.function.Supplier;
  * JVM holds one file lock per file, for all its threads). Reentrant: the file lock is taken by the
  * outermost call only. The kernel releases a dead process's lock. The files are empty and stay
  * ({@code /run} is a tmpfs, emptied at boot): deleting one while another process waits on it
- * would give two writers two files.
+ * would give two writers two files. Where the file cannot be had ({@code /run} read-only, as under
+ * a systemd unit without {@code RuntimeDirectory}; not allowed), the step runs under this process's
+ * lock alone, and that is said once on standard error: the writers of this process still take turns.
+ * A process stopped while it holds the lock (a suspended {@code xdpml blocks}, for the milliseconds it
+ * holds it) keeps the other writers waiting until it goes on or dies.
  */
 public final class MapLock {
     /** Where the lock files are. */
     public static final Path DIR = Path.of("/run/xdpml/locks");
     private static final ConcurrentHashMap<Integer, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+    private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private MapLock() {}
 
@@ -40,6 +45,11 @@ public final class MapLock {
 
     /** Runs {@code step} holding {@code map}'s lock (waits for it); returns what it returns. */
     public static <T> T with(BpfMap map, Supplier<T> step) {
+        return with(map, step, DIR);
+    }
+
+    /** {@link #with(BpfMap, Supplier)} with the lock files in {@code dir} (for the tests). */
+    static <T> T with(BpfMap map, Supplier<T> step, Path dir) {
         int id = map.id();
         ReentrantLock local = IN_PROCESS.computeIfAbsent(id, k -> new ReentrantLock());
         local.lock();
@@ -47,10 +57,21 @@ public final class MapLock {
             if (local.getHoldCount() > 1) {
                 return step.get();
             }
-            try (FileChannel ch = open(id); FileLock held = ch.lock()) {
+            FileChannel ch;
+            try {
+                ch = open(dir, id);
+            } catch (IOException | SecurityException e) {
+                if (!WARNED.getAndSet(true)) {
+                    System.err.println("xdpml: cannot lock map " + map.name() + " for other processes (" + dir.resolve("map-" + id) + ": "
+                            + e + "); its writers in this process still take turns, but an 'xdpml blocks' from another shell may"
+                            + " be overwritten by this one's read-modify-writes");
+                }
+                return step.get();
+            }
+            try (ch; FileLock held = ch.lock()) {
                 return step.get();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("locking map " + map.name() + " at " + DIR.resolve("map-" + id) + ": " + e.getMessage(), e);
+                throw new java.io.UncheckedIOException("locking map " + map.name() + " at " + dir.resolve("map-" + id) + ": " + e.getMessage(), e);
             }
         } finally {
             local.unlock();
@@ -65,8 +86,8 @@ public final class MapLock {
         });
     }
 
-    private static FileChannel open(int id) throws IOException {
-        Files.createDirectories(DIR);
-        return FileChannel.open(DIR.resolve("map-" + id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    private static FileChannel open(Path dir, int id) throws IOException {
+        Files.createDirectories(dir);
+        return FileChannel.open(dir.resolve("map-" + id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 }

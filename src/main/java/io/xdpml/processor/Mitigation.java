@@ -204,17 +204,62 @@ public final class Mitigation {
      * later (the operator's) is left as it is. Returns whether it wrote its own.
      */
     public boolean blockFlowAtLeastUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expires) {
+        return blockFlowAtLeastReplacing(src, srcPort, dst, dstPort, protocol, vlan, expires) != null;
+    }
+
+    /**
+     * What a writer that may take its entry back wrote: the expiry it wrote, and the expiry of the
+     * entry it replaced ({@link #NONE}: there was none). {@link #takeBack} undoes it.
+     */
+    public record Replacement(long written, long previous) {}
+
+    /** {@link Replacement#previous()} when there was no entry. */
+    public static final long NONE = -1;
+
+    /** {@link #blockFlowAtLeastUntil}: what it wrote and replaced, or null when it left the entry there as it was. */
+    public Replacement blockFlowAtLeastReplacing(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan,
+            long expires) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = flowKey(a, src, srcPort, dst, dstPort, protocol, vlan);
                 MemorySegment v = a.allocate(VALUE_SIZE);
-                if (flowMap.lookup(k, v) && !later(expires, v.get(U64, 0))) {
-                    return false;
+                long previous = flowMap.lookup(k, v) ? v.get(U64, 0) : NONE;
+                if (previous != NONE && !later(expires, previous)) {
+                    return null;
                 }
                 writeFlow(a, k, expires);
-                return true;
+                return new Replacement(expires, previous);
             }
         });
+    }
+
+    /** {@link #takeBack} of a flow block ({@link #blockFlowAtLeastReplacing}). */
+    public boolean takeBackFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, Replacement r, long now) {
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return takeBack(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), r, now, a);
+            }
+        });
+    }
+
+    /**
+     * Undoes replacement r of entry k in m if the entry is still as written: the entry it replaced
+     * back (its hits from 0) while that has not expired at {@code now}, else none. False when the
+     * entry was written over since (by the operator, a detection), or is gone.
+     */
+    private static boolean takeBack(BpfMap m, MemorySegment k, Replacement r, long now, Arena a) {
+        MemorySegment v = a.allocate(VALUE_SIZE);
+        if (!m.lookup(k, v) || v.get(U64, 0) != r.written()) {
+            return false;
+        }
+        long p = r.previous();
+        if (p == NONE || (p != 0 && Long.compareUnsigned(now, p) > 0)) {
+            return m.delete(k);
+        }
+        v.set(U64, 0, p);
+        v.set(U64, 8, 0);
+        m.update(k, v, BpfMap.BPF_EXIST);
+        return true;
     }
 
     private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
@@ -242,24 +287,6 @@ public final class Mitigation {
                 return flowMap.delete(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan));
             }
         });
-    }
-
-    /**
-     * Removes a flow block only if it is still the one written with expiry {@code expires} (the
-     * fleet's, not one written over it since); false when it was not removed.
-     */
-    public boolean unblockFlowIf(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expires) {
-        return MapLock.with(map, () -> {
-            try (Arena a = Arena.ofConfined()) {
-                return deleteIf(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expires, a);
-            }
-        });
-    }
-
-    /** Deletes entry k of m if its expiry is {@code expires}. */
-    private static boolean deleteIf(BpfMap m, MemorySegment k, long expires, Arena a) {
-        MemorySegment v = a.allocate(VALUE_SIZE);
-        return m.lookup(k, v) && v.get(U64, 0) == expires && m.delete(k);
     }
 
     /** The flow blocks in the map now (expired ones included until swept). */
@@ -346,18 +373,38 @@ public final class Mitigation {
      * agent's loop and its fleet thread, an {@code xdpml blocks add} from another shell): {@link MapLock}.
      */
     public boolean blockAtLeastUntil(InetAddress address, int prefixLength, long expires) {
+        return blockAtLeastReplacing(address, prefixLength, expires) != null;
+    }
+
+    /** {@link #blockAtLeastUntil}: what it wrote and replaced, or null when it left the entry there as it was. */
+    public Replacement blockAtLeastReplacing(InetAddress address, int prefixLength, long expires) {
         int bits = prefixBits(address, prefixLength);
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = key(a, address, bits);
                 MemorySegment v = a.allocate(VALUE_SIZE);
-                if (map.lookup(k, v) && !later(expires, v.get(U64, 0))) {
-                    return false;
+                long previous = map.lookup(k, v) ? v.get(U64, 0) : NONE;
+                if (previous != NONE && !later(expires, previous)) {
+                    return null;
                 }
                 v.set(U64, 0, expires);
                 v.set(U64, 8, 0);
                 map.update(k, v, BpfMap.BPF_ANY);
-                return true;
+                return new Replacement(expires, previous);
+            }
+        });
+    }
+
+    /**
+     * Undoes {@link #blockAtLeastReplacing}'s replacement r of the block of {@code address}/{@code
+     * prefixLength} if it is still as written: the block it replaced back while that has not expired
+     * at {@code now}, else none. False when it was written over since, or is gone.
+     */
+    public boolean takeBack(InetAddress address, int prefixLength, Replacement r, long now) {
+        int bits = prefixBits(address, prefixLength);
+        return MapLock.with(map, () -> {
+            try (Arena a = Arena.ofConfined()) {
+                return takeBack(map, key(a, address, bits), r, now, a);
             }
         });
     }
@@ -432,12 +479,7 @@ public final class Mitigation {
      * since); false when it was not removed.
      */
     public boolean unblockIf(InetAddress address, int prefixLength, long expires) {
-        int bits = prefixBits(address, prefixLength);
-        return MapLock.with(map, () -> {
-            try (Arena a = Arena.ofConfined()) {
-                return deleteIf(map, key(a, address, bits), expires, a);
-            }
-        });
+        return takeBack(address, prefixLength, new Replacement(expires, NONE), 0);
     }
 
     /** The blocks in the map now (expired ones included until swept). */

@@ -122,7 +122,29 @@ class FleetTargetTest {
             target.remove(key(drop));
             assertThat(measures.get(Measure.portDrop(17, 123, VICTIM, 0))).isEmpty();
 
-            // a later record of the same key renews it; the tombstone still removes it
+            // the operator's block for an hour, a fleet record for two: written over, and given back by the tombstone
+            InetAddress hour = InetAddress.ofLiteral("198.51.100.12");
+            long operatorHour = System.nanoTime() + HOUR;
+            blocks.blockUntil(hour, 32, operatorHour);
+            FleetBlock longer = prefix("198.51.100.12");
+            assertThat(target.apply(longer, System.nanoTime() + 2 * HOUR)).isTrue();
+            target.remove(key(longer));
+            assertThat(blocks.list()).as("the operator's hour back").anySatisfy(x -> {
+                assertThat(x.address()).isEqualTo(hour);
+                assertThat(x.expiresNanos()).isEqualTo(operatorHour);
+            });
+            // the same for a measure: the operator's rate and expiry back
+            Measure operatorHourLimit = Measure.synLimit(VICTIM, 8443, 50, 50, System.nanoTime() + HOUR);
+            measures.put(operatorHourLimit);
+            FleetBlock longerLimit = FleetBlock.measure(Measure.synLimit(VICTIM, 8443, 1000, 1000, 0), "host-b", "synflood", List.of(), now,
+                    now + 60_000);
+            assertThat(target.apply(longerLimit, System.nanoTime() + 2 * HOUR)).isTrue();
+            assertThat(measures.get(operatorHourLimit).orElseThrow().pps()).as("the stricter rate while the fleet's is there").isEqualTo(50);
+            target.remove(key(longerLimit));
+            assertThat(measures.get(operatorHourLimit)).get().extracting(Measure::pps, Measure::burst, Measure::expiresNanos)
+                    .containsExactly(50L, 50L, operatorHourLimit.expiresNanos());
+
+            // a later record of the same key renews it; the tombstone takes both back, the later first
             FleetBlock first = prefix("198.51.100.10");
             assertThat(target.apply(first, minute)).isTrue();
             assertThat(target.apply(first, minute + HOUR)).isTrue();

@@ -157,4 +157,18 @@ class FirewallConfigParserTest {
         assertThat(List.of("example.com", "1.2.3", "1.2.3.4/x", "::g")).allSatisfy(s ->
                 assertThatThrownBy(() -> Prefix.parse(s)).isInstanceOf(IllegalArgumentException.class));
     }
+
+    /** What the agent warns of at start: a policy that passes no UDP to the VXLAN port drops every tunnel. */
+    @Test
+    void whetherThePolicyPassesSomeUdpToAPort() throws Exception {
+        assertThat(FirewallConfigParser.parse("default pass\n", "t").passesSomeUdpTo(4789)).isTrue();
+        assertThat(FirewallConfigParser.parse("default drop\n", "t").passesSomeUdpTo(4789)).isFalse();
+        assertThat(FirewallConfigParser.parse("default drop\nrule pass tcp port 4789\nrule pass udp port 53\n", "t").passesSomeUdpTo(4789))
+                .isFalse();
+        assertThat(FirewallConfigParser.parse("default drop\nrule drop udp port 4789\n", "t").passesSomeUdpTo(4789)).isFalse();
+        assertThat(FirewallConfigParser.parse("default drop\nrule pass udp from 10.1.0.0/16 port 4000-5000\n", "t").passesSomeUdpTo(4789))
+                .isTrue();
+        assertThat(FirewallConfigParser.parse("default drop\nrule pass any from 10.1.0.0/16\n", "t").passesSomeUdpTo(4789)).isTrue();
+        assertThat(FirewallConfigParser.parse("default drop\nallow src 10.1.0.0/16\n", "t").passesSomeUdpTo(4789)).isTrue();
+    }
 }

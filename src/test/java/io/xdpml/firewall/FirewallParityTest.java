@@ -429,6 +429,36 @@ class FirewallParityTest {
             assertThat(tunnel.apply("203.0.113.7", "192.168.1.1")).isEqualTo(FirewallCounter.PASS_DEFAULT);
             assertThat(tunnel.apply("203.0.113.7", "172.16.0.1")).isEqualTo(FirewallCounter.DROP_RULE);
             p.assertSame();
+
+            // `malformed pass`: an inner packet the parse refuses (IPv6 with nine extension headers, which
+            // Linux takes) goes through no tunnel the policy refuses either; an inner ARP frame (no inner IP
+            // header) is judged once, as the outer packet it then is
+            FirewallConfig lax = FirewallConfigParser.parse("default drop\nmalformed pass\nrule pass udp from 10.1.0.0/16 port 4789\n", "t");
+            p.kernel.install(lax);
+            p.java.install(lax);
+            long[] hitsBefore = p.kernel.ruleHits();
+            java.util.function.BiFunction<String, Boolean, FirewallCounter> odd = (outer, arp) -> {
+                FrameBuilder b = new FrameBuilder().ethernet().ipv4(outer, "10.1.0.1").udp(40000, 4789).vxlan(42).ethernet();
+                if (arp) {
+                    b.etherType(0x0806).payload(28);
+                } else {
+                    b.ipv6("2001:db8::7", "2001:db8::9");
+                    for (int i = 0; i < 9; i++) {
+                        b.ipv6Extension(60, 0);
+                    }
+                    b.udp(5000, 53).payload(10);
+                }
+                byte[] f = b.build();
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                p.packet(buf, f.length, 1_000_000_000L + p.packets);
+                return p.last;
+            };
+            assertThat(odd.apply("203.0.113.7", false)).as("refused inside, from anyone").isEqualTo(FirewallCounter.DROP_TUNNEL);
+            assertThat(odd.apply("10.1.2.3", false)).as("refused inside, from a peer").isEqualTo(FirewallCounter.PASS_MALFORMED);
+            assertThat(odd.apply("203.0.113.7", true)).as("ARP inside, from anyone").isEqualTo(FirewallCounter.DROP_DEFAULT);
+            assertThat(odd.apply("10.1.2.3", true)).as("ARP inside, from a peer").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(p.kernel.ruleHits()[0] - hitsBefore[0]).as("the peer's rule: once per packet").isEqualTo(2);
+            p.assertSame();
         }
     }
 

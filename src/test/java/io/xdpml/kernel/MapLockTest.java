@@ -64,6 +64,20 @@ class MapLockTest {
         }
     }
 
+    /**
+     * Where no lock file can be had (/run read-only, as under a systemd unit without a runtime
+     * directory), the step still runs, under this process's lock: a write never fails for it.
+     */
+    @Test
+    void withoutALockFileTheStepStillRuns(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        try (FirewallProgram p = FirewallProgram.load(FirewallProgram.Limits.defaults(), 4789, true)) {
+            BpfMap map = p.object().map(FirewallMeasures.MAP);
+            assertThat(MapLock.with(map, () -> MapLock.with(map, () -> 42), notADirectory.resolve("locks"))).isEqualTo(42);
+        }
+    }
+
     /** Whether /proc/locks lists a process waiting for a lock on the file with this inode. */
     static boolean waiterOn(long inode) throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/locks"))) {
