@@ -101,7 +101,9 @@ struct xdpml_fw_config {
 	__u8 has_allow_dst;
 	__u8 has_rules;
 	__u8 syn_cookies;     /* 1: a SYN over a syn-limit measure or syn-flood is answered with a cookie (syncookie.h) */
-	__u8 pad[6];
+	__u8 tunnel_check;    /* 1: the policy can drop UDP (default drop, or a rule that drops UDP): a VXLAN
+				 packet's outer packet is judged by it (xdpml_fw_tunnel); 0: it would pass */
+	__u8 pad[5];
 	__u64 timeout_syn_ns; /* SYN_SENT, SYN_RECV */
 	__u64 timeout_est_ns; /* ESTABLISHED */
 	__u64 timeout_fin_ns; /* FIN_WAIT, CLOSED */

@@ -51,6 +51,7 @@ public final class FirewallLayout {
     public static final int CONFIG_HAS_ALLOW_DST = 7;
     public static final int CONFIG_HAS_RULES = 8;
     public static final int CONFIG_SYN_COOKIES = 9;
+    public static final int CONFIG_TUNNEL_CHECK = 10;
     public static final int CONFIG_TIMEOUT_SYN = 16;
     public static final int CONFIG_TIMEOUT_EST = 24;
     public static final int CONFIG_TIMEOUT_FIN = 32;

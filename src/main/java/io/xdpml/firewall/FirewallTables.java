@@ -116,6 +116,7 @@ public final class FirewallTables {
         s.set(ValueLayout.JAVA_BYTE, FirewallLayout.CONFIG_HAS_ALLOW_DST, (byte) (c.allowDestination().isEmpty() ? 0 : 1));
         s.set(ValueLayout.JAVA_BYTE, FirewallLayout.CONFIG_HAS_RULES, (byte) (c.rules().isEmpty() ? 0 : 1));
         s.set(ValueLayout.JAVA_BYTE, FirewallLayout.CONFIG_SYN_COOKIES, (byte) (c.synCookies() ? 1 : 0));
+        s.set(ValueLayout.JAVA_BYTE, FirewallLayout.CONFIG_TUNNEL_CHECK, (byte) (c.policyMayDropUdp() ? 1 : 0));
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_TIMEOUT_SYN, c.timeoutSynNanos());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_TIMEOUT_EST, c.timeoutEstablishedNanos());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_TIMEOUT_FIN, c.timeoutFinNanos());

@@ -268,6 +268,9 @@ public final class JavaFirewall implements FirewallEngine {
         if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
             return FirewallCounter.DROP_DENY_LIST;
         }
+        if (!c.policyMayDropUdp()) { // it would pass (tunnel_check)
+            return null;
+        }
         FirewallCounter outer = policy(c, f, outerSrc, outerDst, 17, vxlanPort);
         if (lastRule >= 0) {
             ruleHits[lastRule]++;

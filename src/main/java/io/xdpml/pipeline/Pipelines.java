@@ -72,7 +72,8 @@ public final class Pipelines {
      * The firewall of the benchmarks: a small, realistic rule set that passes every benchmark frame
      * (bench testrun's --frame kinds): the deny list is looked up (source and destination, no hit),
      * the first packet of a flow goes through the rules and creates its connection, every later
-     * one is decided by conntrack (the clock and one LRU hash lookup).
+     * one is decided by conntrack (the clock and one LRU hash lookup); a VXLAN frame's outer packet
+     * goes through the rules every time (the tunnel check is stateless).
      */
     public static final String BENCH_FIREWALL = String.join("\n",
             "default drop",
@@ -82,6 +83,7 @@ public final class Pipelines {
             "rule pass tcp to 198.51.100.0/24 port 443",
             "rule pass tcp to 2001:db8::/64 port 443",
             "rule pass tcp from 10.0.0.0/8 to 10.0.0.0/8 port 80",
+            "rule pass udp from 192.0.2.0/25 port 4789", // the underlay peers that may tunnel (the vxlan frame's outer packet)
             "");
 
     /** Sources in the blocks stage of {@code blocks-few} and {@code all*}: none is a benchmark frame's. */

@@ -86,6 +86,8 @@ class FirewallHeaderTest {
         expected.put("xdpml_fw_config.has_allow_src", FirewallLayout.CONFIG_HAS_ALLOW_SRC);
         expected.put("xdpml_fw_config.has_allow_dst", FirewallLayout.CONFIG_HAS_ALLOW_DST);
         expected.put("xdpml_fw_config.has_rules", FirewallLayout.CONFIG_HAS_RULES);
+        expected.put("xdpml_fw_config.syn_cookies", FirewallLayout.CONFIG_SYN_COOKIES);
+        expected.put("xdpml_fw_config.tunnel_check", FirewallLayout.CONFIG_TUNNEL_CHECK);
         expected.put("xdpml_fw_config.timeout_syn_ns", FirewallLayout.CONFIG_TIMEOUT_SYN);
         expected.put("xdpml_fw_config.timeout_est_ns", FirewallLayout.CONFIG_TIMEOUT_EST);
         expected.put("xdpml_fw_config.timeout_fin_ns", FirewallLayout.CONFIG_TIMEOUT_FIN);

@@ -423,11 +423,18 @@ class FirewallParityTest {
             p.assertSame();
             assertThat(p.kernel.ruleHits()).as("the outer packets' rules: pass three times, drop once").containsExactly(3L, 1L);
             // with a default pass and no rule for the port, every tunnel's outer packet passes: judged by its inner one alone, as before
+            // (with a rule that drops some UDP the outer packet is looked up and passes; with none it is not looked up at all)
             FirewallConfig open = FirewallConfigParser.parse("default pass\nrule drop udp from 172.16.0.0/12\n", "t");
             p.kernel.install(open);
             p.java.install(open);
             assertThat(tunnel.apply("203.0.113.7", "192.168.1.1")).isEqualTo(FirewallCounter.PASS_DEFAULT);
             assertThat(tunnel.apply("203.0.113.7", "172.16.0.1")).isEqualTo(FirewallCounter.DROP_RULE);
+            assertThat(tunnel.apply("172.16.0.9", "192.168.1.1")).as("an outer source the UDP rule drops").isEqualTo(FirewallCounter.DROP_TUNNEL);
+            FirewallConfig openTcp = FirewallConfigParser.parse("default pass\nrule drop tcp from 172.16.0.0/12\n", "t");
+            p.kernel.install(openTcp);
+            p.java.install(openTcp);
+            assertThat(tunnel.apply("172.16.0.9", "192.168.1.1")).as("no UDP dropped by the policy: the outer packet is not judged")
+                    .isEqualTo(FirewallCounter.PASS_DEFAULT);
             p.assertSame();
 
             // `malformed pass`: an inner packet the parse refuses (IPv6 with nine extension headers, which
