@@ -103,6 +103,8 @@ class FirewallParityTest {
         long packets;
         /** The twin's verdict on the last packet. */
         FirewallCounter last;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment frameBuf = arena.allocate(9216);
 
         Pair(FirewallConfig c) {
             kernel.install(c);
@@ -120,6 +122,13 @@ class FirewallParityTest {
             }
         }
 
+        /** The first {@code length} bytes of frame f judged by both, at the next packet time: the twin's verdict. */
+        FirewallCounter judge(byte[] f, int length) {
+            MemorySegment.copy(f, 0, frameBuf, ValueLayout.JAVA_BYTE, 0, length);
+            packet(frameBuf, length, 1_000_000_000L + packets);
+            return last;
+        }
+
         void assertSame() {
             assertThat(diffs).as("packets judged differently").isEmpty();
             for (FirewallCounter c : FirewallCounter.values()) {
@@ -134,6 +143,7 @@ class FirewallParityTest {
         @Override
         public void close() {
             kernel.close();
+            arena.close();
         }
     }
 
@@ -352,16 +362,11 @@ class FirewallParityTest {
     void anIpv6PacketFromAnIpv4MappedSourceIsDropped() throws Exception {
         TestData.assumeBpf();
         FirewallConfig c = FirewallConfigParser.parse("default pass\nmalformed pass\ndeny src 203.0.113.0/24\n", "t");
-        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(512);
+        try (Pair p = new Pair(c)) {
             byte[] dst = java.net.InetAddress.getByName("2001:db8::2").getAddress();
             java.util.function.BiFunction<String, Integer, FirewallCounter> send = (hexSource, cut) -> {
-                byte[] src = java.util.HexFormat.of().parseHex(hexSource);
-                byte[] f = new FrameBuilder().ethernet().ipv6(src, dst).udp(4444, 53).payload(12).build();
-                int len = cut == 0 ? f.length : cut;
-                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, len);
-                p.packet(buf, len, 1_000_000_000L + p.packets);
-                return p.last;
+                byte[] f = new FrameBuilder().ethernet().ipv6(java.util.HexFormat.of().parseHex(hexSource), dst).udp(4444, 53).payload(12).build();
+                return p.judge(f, cut == 0 ? f.length : cut);
             };
             String mapped = "00000000000000000000ffffcb007105"; // ::ffff:203.0.113.5
             assertThat(send.apply(mapped, 0)).isEqualTo(FirewallCounter.DROP_MAPPED_SOURCE);
@@ -375,9 +380,7 @@ class FirewallParityTest {
             assertThat(send.apply("00000000000000000001ffffcb007105", 0)).isEqualTo(FirewallCounter.PASS_DEFAULT);
             assertThat(send.apply("20010db8000000000000000000000007", 14 + 40 + 4)).isEqualTo(FirewallCounter.PASS_MALFORMED);
             byte[] v4 = new FrameBuilder().ethernet().ipv4("203.0.113.5", "192.0.2.2").udp(4444, 53).payload(12).build();
-            MemorySegment.copy(v4, 0, buf, ValueLayout.JAVA_BYTE, 0, v4.length);
-            p.packet(buf, v4.length, 2_000_000_000L);
-            assertThat(p.last).as("the same source over IPv4: the deny list").isEqualTo(FirewallCounter.DROP_DENY_LIST);
+            assertThat(p.judge(v4, v4.length)).as("the same source over IPv4: the deny list").isEqualTo(FirewallCounter.DROP_DENY_LIST);
             p.assertSame();
             assertThat(p.kernel.counter(FirewallCounter.DROP_MAPPED_SOURCE)).isEqualTo(3);
         }
@@ -399,15 +402,12 @@ class FirewallParityTest {
                 rule pass udp from 10.1.0.0/16 port 4789
                 rule drop udp from 10.9.0.0/16 port 4789
                 """, "t");
-        try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(512);
+        try (Pair p = new Pair(c)) {
             java.util.function.BiFunction<String, String, FirewallCounter> tunnel = (outer, inner) -> {
                 FrameBuilder b = new FrameBuilder().ethernet();
                 if (outer.contains(":")) b.ipv6(outer, "2001:db8::1"); else b.ipv4(outer, "10.1.0.1");
                 byte[] f = b.udp(40000, 4789).vxlan(42).ethernet().ipv4(inner, "192.168.9.9").udp(5000, 53).payload(10).build();
-                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
-                p.packet(buf, f.length, 1_000_000_000L + p.packets);
-                return p.last;
+                return p.judge(f, f.length);
             };
             assertThat(tunnel.apply("10.1.2.3", "192.168.1.1")).as("an underlay peer, an allowed inner source")
                     .isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
@@ -456,9 +456,7 @@ class FirewallParityTest {
                     b.udp(5000, 53).payload(10);
                 }
                 byte[] f = b.build();
-                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
-                p.packet(buf, f.length, 1_000_000_000L + p.packets);
-                return p.last;
+                return p.judge(f, f.length);
             };
             assertThat(odd.apply("203.0.113.7", false)).as("refused inside, from anyone").isEqualTo(FirewallCounter.DROP_TUNNEL);
             assertThat(odd.apply("10.1.2.3", false)).as("refused inside, from a peer").isEqualTo(FirewallCounter.PASS_MALFORMED);
