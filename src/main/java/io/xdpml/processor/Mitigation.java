@@ -221,14 +221,7 @@ public final class Mitigation {
             long expires) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = flowKey(a, src, srcPort, dst, dstPort, protocol, vlan);
-                MemorySegment v = a.allocate(VALUE_SIZE);
-                long previous = flowMap.lookup(k, v) ? v.get(U64, 0) : NONE;
-                if (previous != NONE && !later(expires, previous)) {
-                    return null;
-                }
-                writeFlow(a, k, expires);
-                return new Replacement(expires, previous);
+                return writeIfLater(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expires, a);
             }
         });
     }
@@ -240,6 +233,26 @@ public final class Mitigation {
                 return takeBack(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), r, now, a);
             }
         });
+    }
+
+    /**
+     * Writes expiry {@code expires} into entry k of m (the blocks or the flow blocks; hits from 0)
+     * unless the entry there lasts as long or longer: what it replaced, or null when it wrote nothing.
+     */
+    private Replacement writeIfLater(BpfMap m, MemorySegment k, long expires, Arena a) {
+        MemorySegment v = a.allocate(VALUE_SIZE);
+        long previous = m.lookup(k, v) ? v.get(U64, 0) : NONE;
+        if (previous != NONE && !later(expires, previous)) {
+            return null;
+        }
+        if (m == flowMap) {
+            writeFlow(a, k, expires); // and the kernel's flow-lookup flag
+        } else {
+            v.set(U64, 0, expires);
+            v.set(U64, 8, 0);
+            m.update(k, v, BpfMap.BPF_ANY);
+        }
+        return new Replacement(expires, previous);
     }
 
     /**
@@ -381,16 +394,7 @@ public final class Mitigation {
         int bits = prefixBits(address, prefixLength);
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = key(a, address, bits);
-                MemorySegment v = a.allocate(VALUE_SIZE);
-                long previous = map.lookup(k, v) ? v.get(U64, 0) : NONE;
-                if (previous != NONE && !later(expires, previous)) {
-                    return null;
-                }
-                v.set(U64, 0, expires);
-                v.set(U64, 8, 0);
-                map.update(k, v, BpfMap.BPF_ANY);
-                return new Replacement(expires, previous);
+                return writeIfLater(map, key(a, address, bits), expires, a);
             }
         });
     }
