@@ -331,7 +331,7 @@ static __always_inline int xdpml_fw_is_pass(__u32 reason)
 }
 
 /*
- * A VXLAN packet's outer packet (after up to two VLAN tags): anyone who can send UDP to the VXLAN
+ * A VXLAN packet's outer packet (after the outer VLAN tags, s->vlan_depth): anyone who can send UDP to the VXLAN
  * port writes the inner packet as they like, so the outer one is judged as the UDP to that port it
  * is: its source by the mapped-source check, its addresses by the deny lists, then, statelessly, by
  * the allow list, the rules and the default; only the underlay peers the policy lets send to the

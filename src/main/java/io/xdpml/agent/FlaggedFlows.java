@@ -90,11 +90,19 @@ final class FlaggedFlows implements AutoCloseable {
     void report(PrintWriter out, MlPacketProcessor p, long blockSeconds) {
         for (Flow f; (f = fresh.poll()) != null; ) {
             // a longer flow block there (the operator's, the fleet's) is never shortened
-            boolean kept = blockSeconds > 0 && f.blockable()
-                    && !p.mitigation().blockFlowAtLeastUntil(InetAddress.ofLiteral(f.src()), f.srcPort(), InetAddress.ofLiteral(f.dst()),
+            String failed = null;
+            boolean kept = false;
+            if (blockSeconds > 0 && f.blockable()) {
+                try {
+                    kept = !p.mitigation().blockFlowAtLeastUntil(InetAddress.ofLiteral(f.src()), f.srcPort(), InetAddress.ofLiteral(f.dst()),
                             f.dstPort(), f.protocol(), f.vlan(), System.nanoTime() + Duration.ofSeconds(blockSeconds).toNanos());
+                } catch (RuntimeException e) { // the flow blocks map full, say: said, and the loop goes on
+                    failed = e.getMessage();
+                }
+            }
             String action = blockSeconds <= 0 ? ""
                     : !f.blockable() ? " (not blocked: a flow block cannot name a VXLAN flow's VNI)"
+                    : failed != null ? " (not blocked: " + failed + ")"
                     : kept ? " (a longer block of the flow is there and stays)" : " (flow blocked for " + blockSeconds + " s)";
             out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),
                     f.dstPort(), f.vlan() != 0 ? " vlan " + f.vlan() : "", f.label(), f.score(), action);

@@ -38,14 +38,15 @@ final class FleetTarget implements FleetBlockSync.Target {
     /** For each record key, what the fleet wrote for it: until when, and how to remove each entry if still as written. */
     private final Map<String, Written> wrote = new ConcurrentHashMap<>();
     private long prunedAt = System.nanoTime();
+    /** Makes each "until removed" the fleet writes its own (Mitigation.UNTIL_REMOVED + n), never the operator's 0. */
+    private final java.util.concurrent.atomic.AtomicLong forever = new java.util.concurrent.atomic.AtomicLong();
 
     /** The entries written for one key: the latest expiry (0: never) and their removals. */
     private record Written(long expiresNanos, List<Runnable> undo) {
         Written and(Written later) {
             List<Runnable> all = new ArrayList<>(undo);
             all.addAll(later.undo);
-            long e = expiresNanos == 0 || later.expiresNanos == 0 ? 0 : Math.max(expiresNanos, later.expiresNanos);
-            return new Written(e, all);
+            return new Written(Math.max(expiresNanos, later.expiresNanos), all);
         }
     }
 
@@ -59,8 +60,14 @@ final class FleetTarget implements FleetBlockSync.Target {
         this.ownBlockUntil = ownBlockUntil;
     }
 
+    /**
+     * {@inheritDoc} A record "until removed" (0) is written as {@link Mitigation#UNTIL_REMOVED} plus a
+     * sequence number: never the operator's 0, so that an entry the operator wrote over the fleet's
+     * with {@code xdpml blocks add} (0 too) is not taken for the fleet's by the tombstone.
+     */
     @Override
-    public boolean apply(FleetBlock b, long expiresNanos) {
+    public boolean apply(FleetBlock b, long until) {
+        long expiresNanos = until == 0 ? Mitigation.UNTIL_REMOVED + forever.incrementAndGet() : until;
         List<Runnable> undo = new ArrayList<>();
         try {
             switch (b.kind()) {
@@ -113,7 +120,9 @@ final class FleetTarget implements FleetBlockSync.Target {
                 }
             }
         } catch (RuntimeException e) {
-            removeAll(undo); // never applied in part
+            List<RuntimeException> failed = new ArrayList<>();
+            removeAll(undo, failed); // never applied in part
+            failed.forEach(e::addSuppressed);
             throw e;
         }
         prune();
@@ -127,18 +136,30 @@ final class FleetTarget implements FleetBlockSync.Target {
     @Override
     public void remove(FleetBlock.Key k) {
         // this agent's own record of what it blocked stays: it does not block that source again before its own time is up
+        List<RuntimeException> failed = new ArrayList<>();
         Written w = wrote.remove(k.toString());
         if (w != null) {
-            removeAll(w.undo());
+            List<Runnable> left = removeAll(w.undo(), failed);
+            if (!left.isEmpty()) { // kept for the next tombstone of the key: it may succeed
+                wrote.merge(k.toString(), new Written(w.expiresNanos(), left), (x, y) -> y.and(x));
+            }
         }
         if (k.kind() == FleetBlock.Kind.PREFIX) {
             InetAddress a = address(k.prefix());
             Long own = k.prefix().length() == a.getAddress().length * 8 ? ownBlockUntil.apply(a) : null;
             if (own != null) {
                 for (Maps m : interfaces.get()) {
-                    m.blocks().unblockIf(a, k.prefix().length(), own);
+                    try {
+                        m.blocks().unblockIf(a, k.prefix().length(), own);
+                    } catch (RuntimeException e) {
+                        failed.add(e);
+                    }
                 }
             }
+        }
+        if (!failed.isEmpty()) {
+            throw new IllegalStateException(failed.size() + " entr" + (failed.size() == 1 ? "y" : "ies") + " not taken back: "
+                    + failed.getFirst().getMessage(), failed.getFirst());
         }
     }
 
@@ -149,7 +170,7 @@ final class FleetTarget implements FleetBlockSync.Target {
             return;
         }
         prunedAt = now;
-        wrote.values().removeIf(w -> w.expiresNanos() != 0 && now - w.expiresNanos() > 0);
+        wrote.values().removeIf(w -> !Mitigation.neverExpires(w.expiresNanos()) && now - w.expiresNanos() > 0);
     }
 
     /** How many record keys have entries the fleet wrote here (for the tests). */
@@ -157,15 +178,21 @@ final class FleetTarget implements FleetBlockSync.Target {
         return wrote.size();
     }
 
-    /** Runs the undo steps last first: a later write that replaced an earlier one gives it back before that goes. */
-    private static void removeAll(List<Runnable> undo) {
+    /**
+     * Runs the undo steps last first (a later write that replaced an earlier one gives it back before
+     * that goes); the steps that failed, in their order, their errors added to {@code failed}.
+     */
+    private static List<Runnable> removeAll(List<Runnable> undo, List<RuntimeException> failed) {
+        List<Runnable> left = new ArrayList<>();
         for (Runnable u : undo.reversed()) {
             try {
                 u.run();
-            } catch (RuntimeException ignored) {
-                // the entry expires
+            } catch (RuntimeException e) {
+                failed.add(e);
+                left.addFirst(u);
             }
         }
+        return left;
     }
 
     private static InetAddress address(Prefix p) {

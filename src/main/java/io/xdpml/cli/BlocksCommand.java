@@ -334,7 +334,7 @@ final class BlocksCommand implements Runnable {
     }
 
     static String expiry(long expires, boolean active, long now) {
-        return expires == 0 ? "no expiry" : active ? "expires in " + (expires - now) / 1_000_000_000L + " s" : "expired";
+        return Mitigation.neverExpires(expires) ? "no expiry" : active ? "expires in " + (expires - now) / 1_000_000_000L + " s" : "expired";
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true,

@@ -40,6 +40,8 @@ public final class JavaFirewall implements FirewallEngine {
     private int lastRule = -1;
 
     private final int vxlanPort;
+    /** The configuration's tunnel_check (FirewallConfig.policyMayDropUdp), computed at install. */
+    private boolean tunnelCheck;
 
     public JavaFirewall(int vxlanPort) {
         this.parser = new PacketParser(vxlanPort);
@@ -49,6 +51,7 @@ public final class JavaFirewall implements FirewallEngine {
     @Override
     public void install(FirewallConfig config) {
         this.config = config;
+        this.tunnelCheck = config.policyMayDropUdp();
         this.ruleHits = new long[config.rules().size()];
     }
 
@@ -268,7 +271,7 @@ public final class JavaFirewall implements FirewallEngine {
         if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
             return FirewallCounter.DROP_DENY_LIST;
         }
-        if (!c.policyMayDropUdp()) { // it would pass (tunnel_check)
+        if (!tunnelCheck) { // it would pass (tunnel_check)
             return null;
         }
         FirewallCounter outer = policy(c, f, outerSrc, outerDst, 17, vxlanPort);

@@ -24,9 +24,10 @@ import java.util.function.Supplier;
  * JVM holds one file lock per file, for all its threads). Reentrant: the file lock is taken by the
  * outermost call only. The kernel releases a dead process's lock. The files are empty and stay
  * ({@code /run} is a tmpfs, emptied at boot): deleting one while another process waits on it
- * would give two writers two files. Where the file cannot be had ({@code /run} read-only, as under
- * a systemd unit without {@code RuntimeDirectory}; not allowed), the step runs under this process's
- * lock alone, and that is said once on standard error: the writers of this process still take turns.
+ * would give two writers two files. Where the file or its lock cannot be had ({@code /run}
+ * read-only, as under a systemd unit without {@code RuntimeDirectory}; not allowed; no locks left),
+ * the step runs under this process's lock alone, and that is said once on standard error: the
+ * writers of this process still take turns.
  * A process stopped while it holds the lock (a suspended {@code xdpml blocks}, for the milliseconds it
  * holds it) keeps the other writers waiting until it goes on or dies.
  */
@@ -57,21 +58,22 @@ public final class MapLock {
             if (local.getHoldCount() > 1) {
                 return step.get();
             }
-            FileChannel ch;
+            FileChannel ch = null;
+            FileLock held = null;
             try {
                 ch = open(dir, id);
+                held = ch.lock();
             } catch (IOException | SecurityException e) {
                 if (!WARNED.getAndSet(true)) {
                     System.err.println("xdpml: cannot lock map " + map.name() + " for other processes (" + dir.resolve("map-" + id) + ": "
                             + e + "); its writers in this process still take turns, but an 'xdpml blocks' from another shell may"
                             + " be overwritten by this one's read-modify-writes");
                 }
-                return step.get();
             }
-            try (ch; FileLock held = ch.lock()) {
+            try {
                 return step.get();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException("locking map " + map.name() + " at " + dir.resolve("map-" + id) + ": " + e.getMessage(), e);
+            } finally {
+                close(held, ch);
             }
         } finally {
             local.unlock();
@@ -84,6 +86,20 @@ public final class MapLock {
             step.run();
             return null;
         });
+    }
+
+    /** Releases the file lock and closes its channel (either may be null); what fails there is left to the kernel. */
+    private static void close(FileLock held, FileChannel ch) {
+        try {
+            if (held != null) {
+                held.release();
+            }
+            if (ch != null) {
+                ch.close();
+            }
+        } catch (IOException e) {
+            // closing the channel releases the lock; a close that fails leaves the fd to the process's end
+        }
     }
 
     private static FileChannel open(Path dir, int id) throws IOException {

@@ -75,8 +75,20 @@ public final class Mitigation {
         @Override
         public String toString() {
             return address.getHostAddress() + "/" + prefixLength + " hits " + hits
-                    + (expiresNanos == 0 ? " (no expiry)" : " (expires in " + Math.max(0, (expiresNanos - System.nanoTime()) / 1_000_000) + " ms)");
+                    + (neverExpires(expiresNanos) ? " (no expiry)" : " (expires in " + Math.max(0, (expiresNanos - System.nanoTime()) / 1_000_000) + " ms)");
         }
+    }
+
+    /**
+     * Expiries from here on never come (2^62 ns: 146 years of uptime): a writer whose "until removed"
+     * must be told apart from another's 0 (the fleet's, {@code agent.FleetTarget}) writes this plus a
+     * sequence number. The kernel and every check here treat both as no expiry.
+     */
+    public static final long UNTIL_REMOVED = 1L << 62;
+
+    /** Whether expiry {@code e} never comes: 0, or {@link #UNTIL_REMOVED} and above. */
+    public static boolean neverExpires(long e) {
+        return e == 0 || e >= UNTIL_REMOVED;
     }
 
     /** Where {@code xdpml run} pins each interface's blocks map (a file named after the interface). */
@@ -258,7 +270,7 @@ public final class Mitigation {
     /**
      * Undoes replacement r of entry k in m if the entry is still as written: the entry it replaced
      * back (its hits from 0) while that has not expired at {@code now}, else none. False when the
-     * entry was written over since (by the operator, a detection), or is gone.
+     * entry was written over since (by the operator, a detection), or is gone. The hits carry over.
      */
     private static boolean takeBack(BpfMap m, MemorySegment k, Replacement r, long now, Arena a) {
         MemorySegment v = a.allocate(VALUE_SIZE);
@@ -269,8 +281,7 @@ public final class Mitigation {
         if (p == NONE || (p != 0 && Long.compareUnsigned(now, p) > 0)) {
             return m.delete(k);
         }
-        v.set(U64, 0, p);
-        v.set(U64, 8, 0);
+        v.set(U64, 0, p); // its hits go on
         m.update(k, v, BpfMap.BPF_EXIST);
         return true;
     }

@@ -144,6 +144,20 @@ class FleetTargetTest {
             assertThat(measures.get(operatorHourLimit)).get().extracting(Measure::pps, Measure::burst, Measure::expiresNanos)
                     .containsExactly(50L, 50L, operatorHourLimit.expiresNanos());
 
+            // a record "until removed" over the operator's hour, then the operator's own "until removed" over it: the
+            // tombstone leaves the operator's (the fleet's never-expiring entry is not 0, so the two are told apart)
+            InetAddress forever = InetAddress.ofLiteral("198.51.100.13");
+            blocks.blockUntil(forever, 32, System.nanoTime() + HOUR);
+            FleetBlock permanent = FleetBlock.prefix("198.51.100.13", "host-b", "manual", List.of(), now, 0);
+            assertThat(target.apply(permanent, 0)).isTrue();
+            assertThat(blocks.list()).filteredOn(x -> x.address().equals(forever)).singleElement()
+                    .satisfies(x -> assertThat(Mitigation.neverExpires(x.expiresNanos())).isTrue())
+                    .satisfies(x -> assertThat(x.toString()).contains("(no expiry)"));
+            blocks.block(forever, 32, null); // xdpml blocks add 198.51.100.13
+            target.remove(key(permanent));
+            assertThat(blocks.list()).filteredOn(x -> x.address().equals(forever)).singleElement()
+                    .extracting(Mitigation.Block::expiresNanos).isEqualTo(0L);
+
             // a later record of the same key renews it; the tombstone takes both back, the later first
             FleetBlock first = prefix("198.51.100.10");
             assertThat(target.apply(first, minute)).isTrue();
