@@ -41,7 +41,7 @@ final class FleetTarget implements FleetBlockSync.Target {
     /** Makes each "until removed" the fleet writes its own (Mitigation.UNTIL_REMOVED + n), never the operator's 0. */
     private final java.util.concurrent.atomic.AtomicLong forever = new java.util.concurrent.atomic.AtomicLong();
 
-    /** The entries written for one key: the latest expiry (0: never) and their removals. */
+    /** The entries written for one key: the latest expiry (never: Mitigation.neverExpires) and their removals, oldest first. */
     private record Written(long expiresNanos, List<Runnable> undo) {
         Written and(Written later) {
             List<Runnable> all = new ArrayList<>(undo);
