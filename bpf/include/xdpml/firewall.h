@@ -117,7 +117,7 @@ struct xdpml_fw_config {
 	__u64 rule_count; /* rules of this generation: not used by the program, for xdpml fw stats */
 	__u64 flood_pps;  /* one bucket for the SYNs of all sources (xdpml_fw_flood); 0: off */
 	__u64 flood_cap;
-	__u64 reserved;
+	__u64 stamp;      /* this install's own number (never 0): the tunnel memo's entries of another are stale */
 };
 
 /* Connection tracking key: direction-normalised (endpoint a is the lower address, then port). 40 bytes. */
@@ -362,6 +362,32 @@ struct {
 	__type(key, __u32[4]);
 	__type(value, __u32);
 } xdpml_fw_own SEC(".maps");
+
+/*
+ * The policy's verdicts on the last tunnels' outer packets, per CPU, 16 slots by the outer source
+ * (xdpml_fw_tunnel): a gateway's tunnels come from a few underlay peers, and the policy's three
+ * lookups cost ~60 ns a packet. The policy is a function of the configuration and the two addresses
+ * alone, so a slot holding both addresses and the stamp of the configuration in force gives its
+ * verdict again (the rule's hit counted as if judged). 56 bytes.
+ *   0 src[4]  16 dst[4]  32 stamp (0: empty)  40 verdict (xdpml_fw_tunnel's u64)  48 family
+ */
+struct xdpml_fw_tunnel_memo {
+	__u32 src[4];
+	__u32 dst[4];
+	__u64 stamp;
+	__u64 verdict;
+	__u32 family;
+	__u32 pad;
+};
+
+#define XDPML_FW_TUNNEL_MEMOS 16
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XDPML_FW_TUNNEL_MEMOS);
+	__type(key, __u32);
+	__type(value, struct xdpml_fw_tunnel_memo);
+} xdpml_fw_tunnel_memo SEC(".maps");
 
 #define XDPML_NS_PER_TOKEN 1000000000ULL
 

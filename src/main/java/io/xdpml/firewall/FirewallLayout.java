@@ -63,6 +63,7 @@ public final class FirewallLayout {
     public static final int CONFIG_RULE_COUNT = 80;
     public static final int CONFIG_FLOOD_PPS = 88;
     public static final int CONFIG_FLOOD_CAP = 96;
+    public static final int CONFIG_STAMP = 104;
 
     /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
     public static final int CT_KEY_SIZE = 40;

@@ -103,6 +103,18 @@ public final class FirewallTables {
 
     public Entries rules() { return rules; }
 
+    private static final java.util.concurrent.atomic.AtomicLong LAST_STAMP = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * An install's own number (xdpml_fw_config.stamp, never 0): the monotonic clock's nanoseconds,
+     * and more than the last of this process, so that no two installs share one, in one process or
+     * two (the agent and 'xdpml fw' write the same maps), and the tunnel memo's entries of another
+     * configuration never match.
+     */
+    static long stamp() {
+        return LAST_STAMP.updateAndGet(last -> Math.max(last + 1, System.nanoTime()));
+    }
+
     /** The kernel's config value for this generation. */
     public static byte[] configValue(FirewallConfig c) {
         MemorySegment s = MemorySegment.ofArray(new byte[FirewallLayout.CONFIG_SIZE]);
@@ -128,6 +140,7 @@ public final class FirewallTables {
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT, c.rules().size());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_PPS, c.floodPps());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_CAP, c.floodCap());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_STAMP, stamp()); // the tunnel memo's (firewall.h)
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 

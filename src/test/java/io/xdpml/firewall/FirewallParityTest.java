@@ -422,6 +422,19 @@ class FirewallParityTest {
             assertThat(tunnel.apply("10.1.2.4", "192.168.1.2")).isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
             p.assertSame();
             assertThat(p.kernel.ruleHits()).as("the outer packets' rules: pass three times, drop once").containsExactly(3L, 1L);
+            // the kernel keeps the last peers' verdicts (xdpml_fw_tunnel_memo): a new configuration is judged anew
+            FirewallConfig closed = FirewallConfigParser.parse("default drop\nallow src 192.168.0.0/16\nrule drop udp from 10.1.0.0/16 port 4789\n",
+                    "t");
+            p.kernel.install(closed);
+            p.java.install(closed);
+            assertThat(tunnel.apply("10.1.2.3", "192.168.1.1")).as("the peer passed a moment ago, dropped now").isEqualTo(FirewallCounter.DROP_TUNNEL);
+            assertThat(tunnel.apply("10.1.2.3", "192.168.1.1")).isEqualTo(FirewallCounter.DROP_TUNNEL);
+            p.kernel.install(c);
+            p.java.install(c);
+            for (int i = 0; i < 3; i++) {
+                assertThat(tunnel.apply("10.1.2.3", "192.168.1.1")).as("and passed again").isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
+            }
+            assertThat(p.kernel.ruleHits()).as("every packet's rule counted, memo or not (the hits of this install)").containsExactly(3L, 0L);
             // with a default pass and no rule for the port, every tunnel's outer packet passes: judged by its inner one alone, as before
             // (with a rule that drops some UDP the outer packet is looked up and passes; with none it is not looked up at all)
             FirewallConfig open = FirewallConfigParser.parse("default pass\nrule drop udp from 172.16.0.0/12\n", "t");
