@@ -387,7 +387,7 @@ struct {
 	__uint(max_entries, XDPML_FW_TUNNEL_MEMOS);
 	__type(key, __u32);
 	__type(value, struct xdpml_fw_tunnel_memo);
-} xdpml_fw_tunnel_memo SEC(".maps");
+} xdpml_fw_tmemo SEC(".maps");
 
 #define XDPML_NS_PER_TOKEN 1000000000ULL
 

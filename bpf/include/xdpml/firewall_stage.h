@@ -356,7 +356,7 @@ static __noinline __u64 xdpml_fw_tunnel(struct xdp_md *ctx, const struct xdpml_p
 	if (!cfg->tunnel_check) /* the policy drops no UDP: it would pass it (the lookups cost ~60 ns) */
 		return 0;
 	__u32 i = (o.src[0] ^ o.src[3]) & (XDPML_FW_TUNNEL_MEMOS - 1);
-	struct xdpml_fw_tunnel_memo *memo = bpf_map_lookup_elem(&xdpml_fw_tunnel_memo, &i);
+	struct xdpml_fw_tunnel_memo *memo = bpf_map_lookup_elem(&xdpml_fw_tmemo, &i);
 	if (memo && memo->stamp == cfg->stamp && memo->family == o.family && memo->src[0] == o.src[0] &&
 	    memo->src[1] == o.src[1] && memo->src[2] == o.src[2] && memo->src[3] == o.src[3] &&
 	    memo->dst[0] == o.dst[0] && memo->dst[1] == o.dst[1] && memo->dst[2] == o.dst[2] &&

@@ -422,7 +422,7 @@ class FirewallParityTest {
             assertThat(tunnel.apply("10.1.2.4", "192.168.1.2")).isEqualTo(FirewallCounter.PASS_ALLOW_LIST);
             p.assertSame();
             assertThat(p.kernel.ruleHits()).as("the outer packets' rules: pass three times, drop once").containsExactly(3L, 1L);
-            // the kernel keeps the last peers' verdicts (xdpml_fw_tunnel_memo): a new configuration is judged anew
+            // the kernel keeps the last peers' verdicts (map xdpml_fw_tmemo): a new configuration is judged anew
             FirewallConfig closed = FirewallConfigParser.parse("default drop\nallow src 192.168.0.0/16\nrule drop udp from 10.1.0.0/16 port 4789\n",
                     "t");
             p.kernel.install(closed);
