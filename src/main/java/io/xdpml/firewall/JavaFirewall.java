@@ -120,7 +120,7 @@ public final class JavaFirewall implements FirewallEngine {
                 }
             }
             int f = addresses(frame, length);
-            if (mappedSource(f)) {
+            if (mappedSource(f, src)) {
                 return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
             }
             if (f != 0 && (inList(c.denySource(), f, src) || inList(c.denyDestination(), f, dst))) {
@@ -132,7 +132,7 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(FirewallCounter.PASS_NOT_IP);
         }
         int family = addresses(frame, length);
-        if (mappedSource(family)) {
+        if (mappedSource(family, src)) {
             return verdict(FirewallCounter.DROP_MAPPED_SOURCE);
         }
         int l4p = summary.l4Protocol();
@@ -265,7 +265,7 @@ public final class JavaFirewall implements FirewallEngine {
         if (f == 0) {
             return null;
         }
-        if (f == 6 && io.xdpml.detect.Addresses.isV4Mapped(outerSrc)) {
+        if (mappedSource(f, outerSrc)) {
             return FirewallCounter.DROP_MAPPED_SOURCE;
         }
         if (inList(c.denySource(), f, outerSrc) || inList(c.denyDestination(), f, outerDst)) {
@@ -285,9 +285,9 @@ public final class JavaFirewall implements FirewallEngine {
         return null;
     }
 
-    /** Whether src, of family, is IPv6's IPv4-mapped form ::ffff:a.b.c.d (xdpml_fw_mapped_source). */
-    private boolean mappedSource(int family) {
-        return family == 6 && io.xdpml.detect.Addresses.isV4Mapped(src);
+    /** Whether source address s, of family, is IPv6's IPv4-mapped form ::ffff:a.b.c.d (xdpml_fw_mapped_source). */
+    private static boolean mappedSource(int family, byte[] s) {
+        return family == 6 && io.xdpml.detect.Addresses.isV4Mapped(s);
     }
 
     /**
