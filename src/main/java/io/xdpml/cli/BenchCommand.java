@@ -111,6 +111,20 @@ final class BenchCommand implements Runnable {
             }
         }
 
+        /**
+         * Runs the timed test runs on the CPU the thread is on, pinned there: a test run that moves to the
+         * other CPU mid-call would meet that CPU's per-CPU maps (counters, 1-in-N sampling) and caches cold.
+         */
+        static <T> T onOneCpu(Callable<T> runs) {
+            try {
+                return io.xdpml.xsk.CpuAffinity.callPinned(io.xdpml.xsk.CpuAffinity.currentCpu(), runs);
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
         /** Median ns per packet of each pipeline; calls interleaved so that drift hits all alike. */
         static Map<String, Double> measure(List<String> names, byte[] frame, int repeat, int runs) {
             List<PipelineLoader.Loaded> loaded = new ArrayList<>();
@@ -123,14 +137,17 @@ final class BenchCommand implements Runnable {
                     loaded.add(l);
                     testRuns.add(l.program().testRun());
                 }
-                long[][] ns = new long[names.size()][runs];
-                for (int r = 0; r < runs; r++) {
-                    for (int i = 0; i < names.size(); i++) {
-                        testRuns.get(i).run(pkt, frame.length, repeat);
-                        ns[i][r] = testRuns.get(i).durationNanos();
-                        loaded.get(i).betweenRuns(); // a mirror ring emptied, untimed
+                long[][] ns = onOneCpu(() -> {
+                    long[][] t = new long[names.size()][runs];
+                    for (int r = 0; r < runs; r++) {
+                        for (int i = 0; i < names.size(); i++) {
+                            testRuns.get(i).run(pkt, frame.length, repeat);
+                            t[i][r] = testRuns.get(i).durationNanos();
+                            loaded.get(i).betweenRuns(); // a mirror ring emptied, untimed
+                        }
                     }
-                }
+                    return t;
+                });
                 Map<String, Double> out = new LinkedHashMap<>();
                 for (int i = 0; i < names.size(); i++) {
                     long[] v = ns[i];
@@ -265,20 +282,23 @@ final class BenchCommand implements Runnable {
                 } else {
                     MemorySegment pkt = arena.allocate(bytes.length);
                     pkt.copyFrom(MemorySegment.ofArray(bytes));
-                    for (PipelineLoader.Loaded l : loaded) {
-                        TestRun t = l.program().testRun();
-                        testRuns.add(t);
-                        t.run(pkt, bytes.length, Math.min(repeat, 100_000)); // warm up; flows and connections exist after it
-                        l.betweenRuns();
-                    }
-                    long[][] ns = new long[loaded.size()][runs];
-                    for (int r = 0; r < runs; r++) {
-                        for (int i = 0; i < loaded.size(); i++) {
-                            testRuns.get(i).run(pkt, bytes.length, repeat);
-                            ns[i][r] = testRuns.get(i).durationNanos();
-                            loaded.get(i).betweenRuns();
+                    long[][] ns = TestRunBench.onOneCpu(() -> {
+                        for (PipelineLoader.Loaded l : loaded) {
+                            TestRun t = l.program().testRun();
+                            testRuns.add(t);
+                            t.run(pkt, bytes.length, Math.min(repeat, 100_000)); // warm up; flows and connections exist after it
+                            l.betweenRuns();
                         }
-                    }
+                        long[][] t = new long[loaded.size()][runs];
+                        for (int r = 0; r < runs; r++) {
+                            for (int i = 0; i < loaded.size(); i++) {
+                                testRuns.get(i).run(pkt, bytes.length, repeat);
+                                t[i][r] = testRuns.get(i).durationNanos();
+                                loaded.get(i).betweenRuns();
+                            }
+                        }
+                        return t;
+                    });
                     for (int i = 0; i < loaded.size(); i++) {
                         Row row = rows.get(loaded.get(i).pipeline().name());
                         row.runs = ns[i].clone();
