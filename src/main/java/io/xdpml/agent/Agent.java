@@ -149,6 +149,11 @@ public final class Agent implements AutoCloseable {
     private final boolean fromFile;
     private final List<Member> members = new ArrayList<>();
     private final Map<String, Long> blocked = new LinkedHashMap<>();
+    /**
+     * For each of {@link #blocked}: the expiry of the shorter block its detection replaced in each
+     * interface's blocks (the operator's, the fleet's), which a tombstone gives back (FleetTarget).
+     */
+    private final Map<String, Map<Mitigation, Long>> replacedBlocks = new java.util.HashMap<>();
     /** The hits of the measures this agent put in, at the last look (renewMeasuresStillHit; the loop thread's). */
     private final Map<String, Long> measureHits = new java.util.HashMap<>();
     /** The hits of the kernel's blocks of {@link #blocked} sources at the last look (renewBlocksStillHit). */
@@ -213,7 +218,7 @@ public final class Agent implements AutoCloseable {
                 // started here, on the caller's thread: its network namespace is the consumer's
                 fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(),
                         new FleetTarget(() -> members.stream().map(m -> new FleetTarget.Maps(m.processor().mitigation(), m.measures())).toList(),
-                                () -> NeverBlock.of(config, true), this::ownBlockUntil), this::say).start();
+                                () -> NeverBlock.of(config, true), this::ownBlock), this::say).start();
             }
             writeInfo();
             if (metrics != null) {
@@ -792,7 +797,7 @@ public final class Agent implements AutoCloseable {
         long now = System.nanoTime();
         Map<String, Long> hits = new java.util.HashMap<>();
         for (Member m : members) {
-            for (io.xdpml.processor.Mitigation.Block b : m.processor().mitigation().list()) {
+            for (Mitigation.Block b : m.processor().mitigation().list()) {
                 if (b.prefixLength() == b.address().getAddress().length * 8 && b.activeAt(now)) {
                     hits.merge(b.address().getHostAddress(), b.hits(), Long::sum);
                 }
@@ -890,12 +895,19 @@ public final class Agent implements AutoCloseable {
         boolean kept = false; // a longer block there already (the operator's, the fleet's) stays as it is
         InetAddress address = InetAddress.ofLiteral(source);
         long expires = System.nanoTime() + seconds * 1_000_000_000L; // what the kernel entries get, and blocked: a tombstone compares them
+        Map<Mitigation, Long> replaced = new java.util.IdentityHashMap<>();
         for (Member m : members) {
-            kept |= !m.processor().mitigation().blockAtLeastUntil(address, address.getAddress().length * 8, expires);
+            var r = m.processor().mitigation().blockAtLeastReplacing(address, address.getAddress().length * 8, expires);
+            kept |= r == null;
+            if (r != null && r.previous() != Mitigation.NONE) {
+                replaced.put(m.processor().mitigation(), r.previous());
+            }
         }
         synchronized (blockedLock) {
             forgetExpired(blocked, now);
+            replacedBlocks.keySet().retainAll(blocked.keySet());
             blocked.put(source, expires);
+            replacedBlocks.put(source, replaced);
             blockHits.remove(source); // a block put in anew counts from 0
         }
         publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),
@@ -906,14 +918,18 @@ public final class Agent implements AutoCloseable {
     }
 
     /**
-     * Until when this agent's detections last wrote the block of {@code address} (the kernel
-     * entries' expiry, as written by {@link #block} or a renewal), or null when they have none.
+     * What this agent's detections last wrote for the block of {@code address} in {@code blocks}:
+     * the kernel entry's expiry (as written by {@link #block} or a renewal) and that of the block
+     * the first write replaced there ({@link Mitigation#NONE}: none); null when
+     * they have not blocked it.
      */
-    private Long ownBlockUntil(InetAddress address) {
+    private Mitigation.Replacement ownBlock(InetAddress address, Mitigation blocks) {
         synchronized (blockedLock) {
             for (Map.Entry<String, Long> e : blocked.entrySet()) {
                 if (InetAddress.ofLiteral(e.getKey()).equals(address)) {
-                    return e.getValue();
+                    Long previous = replacedBlocks.getOrDefault(e.getKey(), Map.of()).get(blocks);
+                    return new Mitigation.Replacement(e.getValue(),
+                            previous == null ? Mitigation.NONE : previous);
                 }
             }
         }

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -26,7 +26,8 @@ import java.util.function.Supplier;
  * shorter block, a measure's own rate), else none is left; an entry the operator wrote here since
  * ({@code xdpml blocks add}), or a detection's renewal, stays. It also removes this agent's own
  * detection's block of the same address (the fleet's record of it may be this agent's own,
- * published), if still as the detection wrote it.
+ * published), if still as the detection wrote it, giving back the shorter block the detection
+ * replaced while that is in force.
  */
 final class FleetTarget implements FleetBlockSync.Target {
     /** One interface's maps: its blocks, and its firewall measures (null without the firewall stage). */
@@ -34,7 +35,7 @@ final class FleetTarget implements FleetBlockSync.Target {
 
     private final Supplier<List<Maps>> interfaces;
     private final Supplier<NeverBlock> spared;
-    private final Function<InetAddress, Long> ownBlockUntil;
+    private final BiFunction<InetAddress, Mitigation, Mitigation.Replacement> ownBlock;
     /** For each record key, what the fleet wrote for it: until when, and how to remove each entry if still as written. */
     private final Map<String, Written> wrote = new ConcurrentHashMap<>();
     private long prunedAt = System.nanoTime();
@@ -51,13 +52,15 @@ final class FleetTarget implements FleetBlockSync.Target {
     }
 
     /**
-     * @param ownBlockUntil the expiry this agent's detections wrote for an address's block, or null
-     *                      when they did not block it
+     * @param ownBlock what this agent's detections wrote for an address's block in one interface's
+     *                 blocks (their expiry, and that of the entry they replaced there), or null when
+     *                 they did not block it
      */
-    FleetTarget(Supplier<List<Maps>> interfaces, Supplier<NeverBlock> spared, Function<InetAddress, Long> ownBlockUntil) {
+    FleetTarget(Supplier<List<Maps>> interfaces, Supplier<NeverBlock> spared,
+            BiFunction<InetAddress, Mitigation, Mitigation.Replacement> ownBlock) {
         this.interfaces = interfaces;
         this.spared = spared;
-        this.ownBlockUntil = ownBlockUntil;
+        this.ownBlock = ownBlock;
     }
 
     /**
@@ -146,11 +149,13 @@ final class FleetTarget implements FleetBlockSync.Target {
         }
         if (k.kind() == FleetBlock.Kind.PREFIX) {
             InetAddress a = address(k.prefix());
-            Long own = k.prefix().length() == a.getAddress().length * 8 ? ownBlockUntil.apply(a) : null;
-            if (own != null) {
+            if (k.prefix().length() == a.getAddress().length * 8) {
                 for (Maps m : interfaces.get()) {
+                    Mitigation.Replacement own = ownBlock.apply(a, m.blocks());
                     try {
-                        m.blocks().unblockIf(a, k.prefix().length(), own);
+                        if (own != null) { // the operator's shorter block it replaced comes back, while in force
+                            m.blocks().takeBack(a, k.prefix().length(), own, System.nanoTime());
+                        }
                     } catch (RuntimeException e) {
                         failed.add(e);
                     }

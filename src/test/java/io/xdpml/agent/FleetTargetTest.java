@@ -46,10 +46,11 @@ class FleetTargetTest {
                 PacketResult.XDP_PASS)) {
             Mitigation blocks = k.mitigation();
             FirewallMeasures measures = new FirewallMeasures(k.object()::map);
-            Map<InetAddress, Long> detected = new HashMap<>(); // what this agent's detections blocked, until when
+            // what this agent's detections blocked: until when, and the shorter block they replaced (as the agent keeps them)
+            Map<InetAddress, Mitigation.Replacement> detected = new HashMap<>();
             FleetTarget target = new FleetTarget(() -> List.of(new FleetTarget.Maps(blocks, measures)),
                     () -> NeverBlock.of(AgentConfig.defaults(Path.of("test.yaml"), List.of(io.xdpml.agent.config.InterfaceSpec.of("eth-test"))), false),
-                    detected::get);
+                    (address, in) -> in == blocks ? detected.get(address) : null);
             long minute = System.nanoTime() + 60_000_000_000L;
 
             // the operator's block without expiry: the fleet's record of the same prefix leaves it, its tombstone too
@@ -80,8 +81,7 @@ class FleetTargetTest {
             // this agent's own detection's block (its record, published, came back): the fleet-wide removal removes it too
             InetAddress scanner = InetAddress.ofLiteral("198.51.100.11");
             long detection = minute + HOUR;
-            assertThat(blocks.blockAtLeastUntil(scanner, 32, detection)).isTrue();
-            detected.put(scanner, detection);
+            detected.put(scanner, blocks.blockAtLeastReplacing(scanner, 32, detection));
             FleetBlock itsRecord = prefix("198.51.100.11");
             assertThat(target.apply(itsRecord, minute)).as("the detection's block lasts longer").isFalse();
             target.remove(key(itsRecord));
@@ -91,6 +91,18 @@ class FleetTargetTest {
             blocks.block(scanner, 32, null);
             target.remove(key(itsRecord));
             assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).contains("198.51.100.11");
+            // the operator's shorter block that the detection replaced comes back, its expiry as the operator wrote it
+            InetAddress sweeper = InetAddress.ofLiteral("198.51.100.12");
+            blocks.blockUntil(sweeper, 32, minute);
+            detected.put(sweeper, blocks.blockAtLeastReplacing(sweeper, 32, detection));
+            assertThat(detected.get(sweeper).previous()).isEqualTo(minute);
+            FleetBlock sweepersRecord = prefix("198.51.100.12");
+            assertThat(target.apply(sweepersRecord, minute)).isFalse();
+            target.remove(key(sweepersRecord));
+            assertThat(blocks.list()).as("the operator's block of a minute is back").anySatisfy(x -> {
+                assertThat(x.address()).isEqualTo(sweeper);
+                assertThat(x.expiresNanos()).isEqualTo(minute);
+            });
 
             // flows: the operator's flow block without expiry is neither shortened nor removed
             InetAddress a = InetAddress.ofLiteral("10.9.0.1");
