@@ -287,16 +287,7 @@ public final class Agent implements AutoCloseable {
         try {
             AgentPins.pin(p.program().object(), iface);
             if (pipeline.stages().firewall()) {
-                String cookies = config.firewall().rules().synCookies() ? io.xdpml.firewall.SynCookies.hostProblem() : null;
-                if (cookies != null) {
-                    say(iface + ": firewall syn-cookies: " + cookies);
-                }
-                int vxlan = config.parse().vxlanPort();
-                if (vxlan != 0 && !config.firewall().rules().passesSomeUdpTo(vxlan)) {
-                    say(iface + ": firewall: the policy passes no UDP to the VXLAN port " + vxlan + ", so every VXLAN tunnel is dropped"
-                            + " (drop_tunnel): pass its underlay peers ('rule pass udp from PREFIX port " + vxlan + "'), or set parse.vxlan-port: 0"
-                            + " if this host terminates no VXLAN");
-                }
+                warnAboutRules(iface, config);
                 measures = new FirewallMeasures(p.program().object()::map);
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
                 if (!isLoopback(iface)) { // on lo, this host's own packets do arrive
@@ -577,11 +568,32 @@ public final class Agent implements AutoCloseable {
             }
         }
         config = next;
+        if (change.firewall()) {
+            for (Member m : members) {
+                if (m.pipeline().stages().firewall()) {
+                    warnAboutRules(m.iface(), next);
+                }
+            }
+        }
         countReload(true);
         int generation = members.isEmpty() ? 0 : members.get(0).pipeline().word().generation();
         say("reloaded " + next.file() + " (generation " + generation + "): "
                 + (change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed"));
         return true;
+    }
+
+    /** What in the firewall's rules will surprise: SYN cookies the host cannot answer, VXLAN tunnels all dropped. */
+    private void warnAboutRules(String iface, AgentConfig c) {
+        String cookies = c.firewall().rules().synCookies() ? io.xdpml.firewall.SynCookies.hostProblem() : null;
+        if (cookies != null) {
+            say(iface + ": firewall syn-cookies: " + cookies);
+        }
+        int vxlan = c.parse().vxlanPort();
+        if (vxlan != 0 && !c.firewall().rules().passesSomeUdpTo(vxlan)) {
+            say(iface + ": firewall: the policy passes no UDP to the VXLAN port " + vxlan + ", so every VXLAN tunnel is dropped"
+                    + " (drop_tunnel): pass its underlay peers ('rule pass udp from PREFIX port " + vxlan + "'), or set parse.vxlan-port: 0"
+                    + " if this host terminates no VXLAN");
+        }
     }
 
     private boolean countReload(boolean ok) {

@@ -292,6 +292,14 @@ class AgentReloadTest {
                 assertThat(c1.dropped(Stage.FIREWALL) - c0.dropped(Stage.FIREWALL)).isEqualTo(sentY);
                 assertThat(c1.dropped(Stage.MODEL)).isZero();
                 assertThat(new ConfigWord(pins.map("xdpml_fw_gen"), pins.map("xdpml_fw_sync")).generation()).isEqualTo(generation);
+
+                // a good reload to a policy that drops every VXLAN tunnel: taken, and said, as at attach
+                assertThat(rig.output()).doesNotContain("passes no UDP to the VXLAN port");
+                AgentRig.writeAtomically(file, config(rig.rx, true, 4096).replace("default pass", "default drop"));
+                agent.requestReload();
+                info = awaitReloads(pins, rig, 7);
+                assertThat(info.rejected()).isEqualTo(4);
+                assertThat(rig.output()).contains(rig.rx + ": firewall: the policy passes no UDP to the VXLAN port 4789");
                 System.out.printf("agent bad reload test: 4 reloads rejected (syntax error; flows.max-flows changed; both again under "
                         + "traffic: %d X passed, %d Y dropped by A's firewall), generation %d kept%n", sentX, sentY, generation);
             }
