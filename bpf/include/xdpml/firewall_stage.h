@@ -232,15 +232,13 @@ static __always_inline int xdpml_fw_measure_live(const struct xdpml_fw_measure *
 }
 
 /*
- * A SYN over a SYN limit (why: the drop reason of that limit): answered with a SYN cookie when the
- * config says so and the host has a listener for it (syncookie.h), else dropped for why.
+ * A SYN over a SYN limit (why: the drop reason of that limit), which happens only under
+ * syn-cookies on (without, the limit drops it at once): answered with a SYN cookie when the host
+ * has a listener for it (syncookie.h), else dropped for why.
  */
 static __always_inline __u32 xdpml_fw_over_syn_limit(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-						     const struct xdpml_fw_config *cfg, struct xdpml_fw_counters *fc,
-						     __u32 why)
+						     struct xdpml_fw_counters *fc, __u32 why)
 {
-	if (!cfg->syn_cookies)
-		return why;
 	if (xdpml_syn_cookie_answer(ctx, s) == 0)
 		return XDPML_FWC_SYN_COOKIE;
 	fc->c[XDPML_FWC_SYN_COOKIE_UNANSWERED]++;
@@ -559,7 +557,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	__u32 reason = xdpml_fw_policy(gen, cfg, &p, &slot);
 	xdpml_fw_hit(slot);
 	if (over && xdpml_fw_is_pass(reason))
-		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, cfg, fc, over), slot);
+		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, fc, over), slot);
 	/* conntrack believes a connection's first packet: none may come from this host's own address
 	 * (only a packet that would open a connection pays the lookup) */
 	if ((cookie_ack || track) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
