@@ -18,15 +18,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * first time one of its packets is flagged, and again once its block has expired (keyed by the XDP
  * metadata's flow hash: an allocation per new flagged flow, none per packet); the main loop prints
  * them and, when asked, blocks them in XDP (both directions). A flow block keys the flow as the
- * flow table does (outermost VLAN, VNI), and cannot name a VNI: a VXLAN-tunnelled flow is printed
- * as not blockable. At most {@value #MAX_FLOWS}
- * flows are remembered.
+ * flow table does (the innermost packet's addresses and ports, the outermost VLAN, the VXLAN VNI).
+ * At most {@value #MAX_FLOWS} flows are remembered.
  */
 final class FlaggedFlows implements AutoCloseable {
     static final int MAX_FLOWS = 100_000;
 
     /** A flagged flow as its first flagged packet showed it. */
-    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, boolean blockable, String label, double score) {}
+    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, int vni, String label, double score) {}
 
     private final LongObjectMap<long[]> blockedUntil = new LongObjectMap<>(1024); // flow key -> {block end}; callback thread only
     private final long blockNanos;
@@ -43,8 +42,10 @@ final class FlaggedFlows implements AutoCloseable {
         if (!o.isIp()) {
             return;
         }
+        int vni = view.summary().vni();
         long key = view.metadata() != null && view.metadata().present() ? view.metadata().flowHash() & 0xffffffffL
-                : Addresses.pair(Addresses.pair(o.sourceKey(), o.destinationKey()), ((long) o.sourcePort() << 16) | o.destinationPort());
+                : Addresses.pair(Addresses.pair(o.sourceKey(), o.destinationKey()),
+                        ((long) vni << 32) | ((long) o.sourcePort() << 16) | o.destinationPort());
         long now = System.nanoTime();
         long[] until = blockedUntil.get(key);
         if (until != null && (blockNanos == 0 || now <= until[0])) {
@@ -59,12 +60,8 @@ final class FlaggedFlows implements AutoCloseable {
             flows = blockedUntil.size();
         }
         until[0] = now + blockNanos;
-        var s = view.summary();
-        int flags = s.flags();
-        boolean tunnelled = (flags & io.xdpml.packet.ParseFlags.VXLAN) != 0;
         fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
-                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), !tunnelled,
-                v.label(), v.score()));
+                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), vni, v.label(), v.score()));
     }
 
     /** The outermost VLAN ID of the frame, 0 when untagged. */
@@ -92,20 +89,20 @@ final class FlaggedFlows implements AutoCloseable {
             // a longer flow block there (the operator's, the fleet's) is never shortened
             String failed = null;
             boolean kept = false;
-            if (blockSeconds > 0 && f.blockable()) {
+            if (blockSeconds > 0) {
                 try {
-                    kept = !p.mitigation().blockFlowAtLeastUntil(InetAddress.ofLiteral(f.src()), f.srcPort(), InetAddress.ofLiteral(f.dst()),
-                            f.dstPort(), f.protocol(), f.vlan(), System.nanoTime() + Duration.ofSeconds(blockSeconds).toNanos());
+                    kept = !p.mitigation().blockFlowAtLeastUntil(new Mitigation.Flow(InetAddress.ofLiteral(f.src()), f.srcPort(),
+                            InetAddress.ofLiteral(f.dst()), f.dstPort(), f.protocol(), f.vlan(), f.vni()),
+                            System.nanoTime() + Duration.ofSeconds(blockSeconds).toNanos());
                 } catch (RuntimeException e) { // the flow blocks map full, say: said, and the loop goes on
                     failed = e.getMessage();
                 }
             }
             String action = blockSeconds <= 0 ? ""
-                    : !f.blockable() ? " (not blocked: a flow block cannot name a VXLAN flow's VNI)"
                     : failed != null ? " (not blocked: " + failed + ")"
                     : kept ? " (a longer block of the flow is there and stays)" : " (flow blocked for " + blockSeconds + " s)";
             out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),
-                    f.dstPort(), f.vlan() != 0 ? " vlan " + f.vlan() : "", f.label(), f.score(), action);
+                    f.dstPort(), (f.vlan() != 0 ? " vlan " + f.vlan() : "") + (f.vni() != 0 ? " vni " + f.vni() : ""), f.label(), f.score(), action);
         }
         out.flush();
     }

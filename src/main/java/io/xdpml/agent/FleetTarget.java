@@ -5,9 +5,7 @@ import io.xdpml.firewall.Measure;
 import io.xdpml.firewall.Prefix;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetBlockSync;
-import io.xdpml.flow.FlowLayout;
 import io.xdpml.processor.Mitigation;
-import java.lang.foreign.MemorySegment;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
@@ -91,16 +89,14 @@ final class FleetTarget implements FleetBlockSync.Target {
                     }
                 }
                 case FLOW -> {
-                    FleetBlock.Flow f = b.flow();
-                    Mitigation.writeFlowKey(MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]), f.addressA(), f.portA(), f.addressB(),
-                            f.portB(), f.protocol(), f.vlan()); // checked first
+                    FleetBlock.Flow r0 = b.flow();
+                    // checked before any map sees it
+                    Mitigation.Flow f = new Mitigation.Flow(r0.addressA(), r0.portA(), r0.addressB(), r0.portB(), r0.protocol(), r0.vlan(), r0.vni());
                     for (Maps m : interfaces.get()) {
                         Mitigation mit = m.blocks();
-                        Mitigation.Replacement r = mit.blockFlowAtLeastReplacing(f.addressA(), f.portA(), f.addressB(), f.portB(),
-                                f.protocol(), f.vlan(), expiresNanos);
+                        Mitigation.Replacement r = mit.blockFlowAtLeastReplacing(f, expiresNanos);
                         if (r != null) {
-                            undo.add(() -> mit.takeBackFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), r,
-                                    System.nanoTime()));
+                            undo.add(() -> mit.takeBackFlow(f, r, System.nanoTime()));
                         }
                     }
                 }

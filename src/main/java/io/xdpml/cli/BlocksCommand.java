@@ -142,9 +142,9 @@ final class BlocksCommand implements Runnable {
                 blocks.add(io.xdpml.fleet.FleetBlock.prefix(t, host, io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs));
             }
         }
-        for (Flow x : parsed.flows()) {
-            io.xdpml.fleet.FleetBlock b = io.xdpml.fleet.FleetBlock.flow(x.src(), x.srcPort(), x.dst(), x.dstPort(), x.protocol(), 0, host,
-                    io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs);
+        for (Mitigation.Flow x : parsed.flows()) {
+            io.xdpml.fleet.FleetBlock b = io.xdpml.fleet.FleetBlock.flow(new io.xdpml.fleet.FleetBlock.Flow(x.src(), x.srcPort(), x.dst(),
+                    x.dstPort(), x.protocol(), x.vlan(), x.vni()), host, io.xdpml.fleet.FleetBlock.MANUAL, reasons, now, untilMs);
             if (remove) {
                 keys.add(b.key());
             } else {
@@ -187,9 +187,32 @@ final class BlocksCommand implements Runnable {
         }
     }
 
-    /** PROTO/SRC:PORT-DST:PORT, IPv6 addresses in brackets. */
-    record Flow(int protocol, InetAddress src, int srcPort, InetAddress dst, int dstPort) {
-        static Flow parse(String text) {
+    /** PROTO/SRC:PORT-DST:PORT[,vlan=N][,vni=N], IPv6 addresses in brackets. */
+    static final class FlowArg {
+        private FlowArg() {}
+
+        static Mitigation.Flow parse(String whole) {
+            String[] parts = whole.split(",", -1);
+            String text = parts[0];
+            int vlan = 0;
+            int vni = 0;
+            for (int i = 1; i < parts.length; i++) {
+                String[] kv = parts[i].split("=", 2);
+                int v;
+                try {
+                    v = kv.length == 2 ? Integer.parseInt(kv[1]) : -1;
+                } catch (NumberFormatException e) {
+                    v = -1;
+                }
+                switch (kv[0]) {
+                    case "vlan" -> vlan = v;
+                    case "vni" -> vni = v;
+                    default -> throw new IllegalArgumentException("flow '" + whole + "': unknown '" + parts[i] + "' (vlan=N, vni=N)");
+                }
+                if (v < 0) {
+                    throw new IllegalArgumentException("flow '" + whole + "': bad number in '" + parts[i] + "'");
+                }
+            }
             int slash = text.indexOf('/');
             if (slash < 0) {
                 throw new IllegalArgumentException("flow '" + text + "' is not PROTO/SRC:PORT-DST:PORT");
@@ -214,7 +237,7 @@ final class BlocksCommand implements Runnable {
             }
             Object[] a = endpoint(rest.substring(0, dash), text);
             Object[] b = endpoint(rest.substring(dash + 1), text);
-            return new Flow(protocol, (InetAddress) a[0], (int) a[1], (InetAddress) b[0], (int) b[1]);
+            return new Mitigation.Flow((InetAddress) a[0], (int) a[1], (InetAddress) b[0], (int) b[1], protocol, vlan, vni);
         }
 
         private static Object[] endpoint(String e, String whole) {
@@ -297,7 +320,9 @@ final class BlocksCommand implements Runnable {
     static final class Items {
         @Parameters(paramLabel = "PREFIX", arity = "0..*", description = "ADDRESS or ADDRESS/LEN, IPv4 or IPv6")
         List<String> prefixes = List.of();
-        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT", description = "a flow, both directions (repeatable)")
+        @Option(names = "--flow", paramLabel = "PROTO/SRC:PORT-DST:PORT[,vlan=N][,vni=N]", description = {"a flow, both directions"
+            + " (repeatable); vlan: the outermost VLAN ID; vni: the VXLAN tunnel's VNI, for a flow inside one (its endpoints are the"
+            + " inner packet's)"})
         List<String> flows = List.of();
         @Option(names = "--measure", paramLabel = "KIND:SPEC", description = {"a firewall measure (repeatable):",
             "port-drop:udp/53->192.0.2.7 drops UDP from port 53 to the victim (also tcp/PORT);",
@@ -305,7 +330,7 @@ final class BlocksCommand implements Runnable {
             "IPv6 victims in brackets; remove needs no rate."})
         List<String> measures = List.of();
 
-        record Parsed(List<Prefix> prefixes, List<Flow> flows, List<Measure> measures) {}
+        record Parsed(List<Prefix> prefixes, List<Mitigation.Flow> flows, List<Measure> measures) {}
 
         boolean isEmpty() {
             return prefixes.isEmpty() && flows.isEmpty() && measures.isEmpty();
@@ -321,9 +346,9 @@ final class BlocksCommand implements Runnable {
             for (String text : prefixes) {
                 p.add(Prefix.parse(text));
             }
-            List<Flow> f = new java.util.ArrayList<>();
+            List<Mitigation.Flow> f = new java.util.ArrayList<>();
             for (String text : flows) {
-                f.add(Flow.parse(text));
+                f.add(FlowArg.parse(text));
             }
             List<Measure> m = new java.util.ArrayList<>();
             for (String text : measures) {
@@ -385,8 +410,8 @@ final class BlocksCommand implements Runnable {
             try (Pinned p = target.open(iface)) {
                 Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
                 FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();
-                for (Flow f : parsed.flows()) {
-                    m.blockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0, d);
+                for (Mitigation.Flow f : parsed.flows()) {
+                    m.blockFlow(f, d);
                     out.printf("blocked flow %s on %s%s%n", flowText(f), iface, until);
                 }
                 for (Prefix x : parsed.prefixes()) {
@@ -403,8 +428,9 @@ final class BlocksCommand implements Runnable {
         }
     }
 
-    static String flowText(Flow f) {
-        return f.protocol() + "/" + f.src().getHostAddress() + ":" + f.srcPort() + "-" + f.dst().getHostAddress() + ":" + f.dstPort();
+    static String flowText(Mitigation.Flow f) {
+        return f.protocol() + "/" + f.src().getHostAddress() + ":" + f.srcPort() + "-" + f.dst().getHostAddress() + ":" + f.dstPort()
+                + (f.vlan() != 0 ? ",vlan=" + f.vlan() : "") + (f.vni() != 0 ? ",vni=" + f.vni() : "");
     }
 
     @Command(name = "remove", mixinStandardHelpOptions = true, header = "Remove blocks and measures (exit code 1 when one was not there).")
@@ -445,8 +471,8 @@ final class BlocksCommand implements Runnable {
             try (Pinned p = target.open(iface)) {
                 Mitigation m = parsed.prefixes().isEmpty() && parsed.flows().isEmpty() ? null : p.requireBlocks();
                 FirewallMeasures fm = parsed.measures().isEmpty() ? null : p.requireMeasures();
-                for (Flow f : parsed.flows()) {
-                    boolean removed = m.unblockFlow(f.src(), f.srcPort(), f.dst(), f.dstPort(), f.protocol(), 0);
+                for (Mitigation.Flow f : parsed.flows()) {
+                    boolean removed = m.unblockFlow(f);
                     out.printf("%s flow %s%n", removed ? "removed" : "no block of", flowText(f));
                     missing += removed ? 0 : 1;
                 }
@@ -486,7 +512,7 @@ final class BlocksCommand implements Runnable {
                         n += m.unblock(b.address(), b.prefixLength()) ? 1 : 0;
                     }
                     for (Mitigation.FlowBlock f : m.listFlows()) {
-                        n += m.unblockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()) ? 1 : 0;
+                        n += m.unblockFlow(f.flow()) ? 1 : 0;
                     }
                     m.sweep(); // clears the kernel's flow-lookup flag when no flow block is left
                 }

@@ -391,18 +391,18 @@ public final class JavaBlocks {
      * {@link Mitigation#blockFlowUntil}: blocks one flow, both directions, until {@code expiresNanos}
      * (0: never); ports only for TCP/UDP; sets {@link #flowBlocksActive()}.
      */
-    public void blockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expiresNanos) {
+    public void blockFlow(Mitigation.Flow flow, long expiresNanos) {
         byte[] kb = new byte[FlowLayout.KEY_SIZE];
         MemorySegment k = MemorySegment.ofArray(kb);
-        Mitigation.writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
+        Mitigation.writeFlowKey(k, flow);
         flows.put(new Key().flow(k), new Entry(0, kb, expiresNanos));
         flowBlocksActive = true;
     }
 
     /** {@link Mitigation#unblockFlow}: removes a flow block (either direction's endpoints); false when there was none. */
-    public boolean unblockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+    public boolean unblockFlow(Mitigation.Flow flow) {
         MemorySegment k = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
-        Mitigation.writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
+        Mitigation.writeFlowKey(k, flow);
         return flows.remove(probe.flow(k)) != null;
     }
 

@@ -23,8 +23,10 @@ import java.util.Locale;
  * <p>Three kinds, each with a canonical text {@code target} (the key is {@code KIND:TARGET}):
  * <pre>
  *   prefix   192.0.2.7/32, 2001:db8::/48                          key prefix:192.0.2.7/32
- *   flow     tcp 192.0.2.1:40000 &lt;-&gt; 198.51.100.1:80 [vlan 5]  key flow:tcp 192.0.2.1:40000 &lt;-&gt; 198.51.100.1:80
- *            (IPv6 hosts in brackets; endpoints ordered: the lower address, then port, first)
+ *   flow     tcp 192.0.2.1:40000 &lt;-&gt; 198.51.100.1:80 [vlan 5] [vni 42]
+ *                                                 key flow:tcp 192.0.2.1:40000 &lt;-&gt; 198.51.100.1:80 [vlan 5] [vni 42]
+ *            (IPv6 hosts in brackets; endpoints ordered: the lower address, then port, first; the
+ *            innermost packet's addresses, and the VXLAN tunnel's VNI for a flow inside one)
  *   measure  port-drop udp/53-&gt;192.0.2.7, syn-limit tcp-&gt;192.0.2.7:80 1000/s
  *            (the firewall measure's text form; the key leaves the rate out: key measure:syn-limit tcp-&gt;192.0.2.7:80)
  * </pre>
@@ -106,9 +108,8 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
     }
 
     /** A flow block, both directions. */
-    public static FleetBlock flow(InetAddress a, int portA, InetAddress b, int portB, int protocol, int vlan, String host, String detector,
-            List<String> reasons, long createdMs, long untilMs) {
-        return new FleetBlock(Kind.FLOW, flowText(a, portA, b, portB, protocol, vlan), host, detector, reasons, createdMs, untilMs);
+    public static FleetBlock flow(Flow flow, String host, String detector, List<String> reasons, long createdMs, long untilMs) {
+        return new FleetBlock(Kind.FLOW, flow.toString(), host, detector, reasons, createdMs, untilMs);
     }
 
     /** A firewall measure block. */
@@ -166,14 +167,18 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
         }
     }
 
-    /** A blocked flow: canonical endpoints (a: the lower address, then port), protocol number, outermost VLAN (0: untagged). */
-    public record Flow(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan) {
+    /**
+     * A blocked flow: canonical endpoints (a: the lower address, then port), protocol number,
+     * outermost VLAN (0: untagged), VXLAN VNI (0: not tunnelled).
+     */
+    public record Flow(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan, int vni) {
         public Flow {
             if ((addressA instanceof Inet4Address) != (addressB instanceof Inet4Address)) {
                 throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6");
             }
-            if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095) {
-                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095");
+            if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
+                    || vni < 0 || vni > MAX_VNI) {
+                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + MAX_VNI);
             }
             boolean ports = protocol == 6 || protocol == 17;
             if (!ports) {
@@ -191,18 +196,31 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             }
         }
 
-        /** {@code tcp 192.0.2.1:40000 <-> 198.51.100.1:80}, {@code udp [2001:db8::1]:53 <-> [2001:db8::2]:5353 vlan 7}. */
+        /** A flow outside any tunnel. */
+        public Flow(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan) {
+            this(addressA, portA, addressB, portB, protocol, vlan, 0);
+        }
+
+        /**
+         * {@code tcp 192.0.2.1:40000 <-> 198.51.100.1:80}, {@code udp [2001:db8::1]:53 <-> [2001:db8::2]:5353 vlan 7},
+         * {@code tcp 10.0.0.1:5000 <-> 10.0.0.2:80 vni 42}.
+         */
         @Override
         public String toString() {
             return protocolName(protocol) + " " + Measure.host(addressA) + ":" + portA + " <-> " + Measure.host(addressB) + ":" + portB
-                    + (vlan != 0 ? " vlan " + vlan : "");
+                    + (vlan != 0 ? " vlan " + vlan : "") + (vni != 0 ? " vni " + vni : "");
         }
 
         /** Parses {@link #toString()}'s form (endpoints in either order). */
         public static Flow parse(String text) {
             String[] w = text.strip().split("\\s+");
-            if (!(w.length == 4 || w.length == 6) || !w[2].equals("<->") || (w.length == 6 && !w[4].equals("vlan"))) {
-                throw new IllegalArgumentException("flow '" + text + "' is not PROTO A:PORT <-> B:PORT [vlan N]");
+            int i = 4;
+            boolean vlanGiven = w.length >= i + 2 && w[i].equals("vlan");
+            i += vlanGiven ? 2 : 0;
+            boolean vniGiven = w.length >= i + 2 && w[i].equals("vni");
+            i += vniGiven ? 2 : 0;
+            if (w.length < 4 || w.length != i || !w[2].equals("<->")) {
+                throw new IllegalArgumentException("flow '" + text + "' is not PROTO A:PORT <-> B:PORT [vlan N] [vni N]");
             }
             int proto = switch (w[0]) {
                 case "tcp" -> 6;
@@ -216,10 +234,11 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
                     throw new IllegalArgumentException("flow '" + text + "': unknown protocol '" + w[0] + "'");
                 }
             };
-            int vlan = w.length == 6 ? number(w[5], 4095, text) : 0;
+            int vlan = vlanGiven ? number(w[5], 4095, text) : 0;
+            int vni = vniGiven ? number(w[i - 1], MAX_VNI, text) : 0;
             int pa = port(w[1], text);
             int pb = port(w[3], text);
-            return new Flow(endpoint(w[1], text), pa, endpoint(w[3], text), pb, proto, vlan);
+            return new Flow(endpoint(w[1], text), pa, endpoint(w[3], text), pb, proto, vlan, vni);
         }
 
         private static InetAddress endpoint(String ep, String text) {
@@ -262,8 +281,11 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
         }
     }
 
+    /** The largest VXLAN VNI (24 bits). */
+    public static final int MAX_VNI = 0xffffff;
+
     private static int number(String s, int max, String text) {
-        if (!s.matches("\\d{1,5}") || Integer.parseInt(s) > max) {
+        if (!s.matches("\\d{1,8}") || Integer.parseInt(s) > max) {
             throw new IllegalArgumentException("'" + text + "': bad number '" + s + "' (0.." + max + ")");
         }
         return Integer.parseInt(s);
@@ -277,10 +299,6 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             case 58 -> "icmpv6";
             default -> "proto-" + p;
         };
-    }
-
-    static String flowText(InetAddress a, int portA, InetAddress b, int portB, int protocol, int vlan) {
-        return new Flow(a, portA, b, portB, protocol, vlan).toString();
     }
 
     /** The canonical target text; throws IllegalArgumentException when it does not parse. */

@@ -350,8 +350,8 @@ public final class PipelineLoader {
                     String[] ends = pf[1].split("-", 2);
                     String[] a = ends[0].split(":");
                     String[] b = ends[1].split(":");
-                    mitigation.blockFlow(InetAddress.getByName(a[0]), Integer.parseInt(a[1]), InetAddress.getByName(b[0]),
-                            Integer.parseInt(b[1]), pf[0].equals("tcp") ? 6 : 17, 0, null);
+                    mitigation.blockFlow(new Mitigation.Flow(InetAddress.getByName(a[0]), Integer.parseInt(a[1]), InetAddress.getByName(b[0]),
+                            Integer.parseInt(b[1]), pf[0].equals("tcp") ? 6 : 17, 0), null);
                 }
             } finally {
                 mitigation.close();

@@ -155,11 +155,48 @@ public final class Mitigation {
         this.state = state;
     }
 
+    /**
+     * A flow as a flow block names it: its protocol (6 TCP, 17 UDP; other protocols match by
+     * addresses with ports 0), its endpoints in either order, the outermost VLAN ID (0: untagged)
+     * and, for a flow inside a VXLAN tunnel, the tunnel's VNI (0: not tunnelled); the addresses are
+     * the innermost packet's, as the flow table keys flows.
+     */
+    public record Flow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, int vni) {
+        public Flow {
+            if ((src instanceof Inet4Address) != (dst instanceof Inet4Address)) {
+                throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6: " + src + ", " + dst);
+            }
+            if (srcPort < 0 || srcPort > 65535 || dstPort < 0 || dstPort > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
+                    || vni < 0 || vni > MAX_VNI) {
+                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + MAX_VNI);
+            }
+        }
+
+        /** A flow outside any tunnel. */
+        public Flow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+            this(src, srcPort, dst, dstPort, protocol, vlan, 0);
+        }
+
+        @Override
+        public String toString() {
+            return protocolName(protocol) + " " + endpoint(src, srcPort) + " <-> " + endpoint(dst, dstPort) + (vlan != 0 ? " vlan " + vlan : "")
+                    + (vni != 0 ? " vni " + vni : "");
+        }
+    }
+
+    /** The largest VNI (24 bits). */
+    public static final int MAX_VNI = 0xffffff;
+
     /** A blocked flow: its canonical endpoints (a: the lower address), when it expires and the packets it dropped. */
-    public record FlowBlock(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan, long expiresNanos,
-                            long hits) {
+    public record FlowBlock(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan, int vni,
+                            long expiresNanos, long hits) {
         public boolean activeAt(long now) {
             return expiresNanos == 0 || now <= expiresNanos;
+        }
+
+        /** The flow it blocks. */
+        public Flow flow() {
+            return new Flow(addressA, portA, addressB, portB, protocol, vlan, vni);
         }
 
         /** The flow block of a canonical flow key ({@code struct xdpml_flow_key}, {@link FlowLayout}). */
@@ -168,18 +205,18 @@ public final class Mitigation {
             return new FlowBlock(address(kb, FlowLayout.KEY_ADDR_A), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_A) & 0xffff,
                     address(kb, FlowLayout.KEY_ADDR_B), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_B) & 0xffff,
                     key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff, key.get(FlowLayout.U16, FlowLayout.KEY_VLAN) & 0xffff,
-                    expiresNanos, hits);
+                    key.get(FlowLayout.U32, FlowLayout.KEY_VNI), expiresNanos, hits);
         }
 
         @Override
         public String toString() {
-            return protocolName(protocol) + " " + endpoint(addressA, portA) + " <-> " + endpoint(addressB, portB) + (vlan != 0 ? " vlan " + vlan : "");
+            return flow().toString();
         }
+    }
 
-        private static String endpoint(InetAddress a, int port) {
-            String h = a instanceof Inet4Address ? a.getHostAddress() : "[" + a.getHostAddress() + "]";
-            return h + ":" + port;
-        }
+    private static String endpoint(InetAddress a, int port) {
+        String h = a instanceof Inet4Address ? a.getHostAddress() : "[" + a.getHostAddress() + "]";
+        return h + ":" + port;
     }
 
     /** tcp, udp, icmp, icmpv6, or proto-N. */
@@ -194,19 +231,17 @@ public final class Mitigation {
     }
 
     /**
-     * Blocks one flow, both directions, for {@code duration} (null or zero: until removed):
-     * {@code protocol} (6 TCP, 17 UDP; other protocols match by addresses with ports 0), the
-     * endpoints in either order, untagged unless {@code vlan} is given (outermost VID).
+     * Blocks one flow, both directions, for {@code duration} (null or zero: until removed).
      */
-    public void blockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, Duration duration) {
-        blockFlowUntil(src, srcPort, dst, dstPort, protocol, vlan, expiry(duration));
+    public void blockFlow(Flow flow, Duration duration) {
+        blockFlowUntil(flow, expiry(duration));
     }
 
     /** {@link #blockFlow} until monotonic time {@code expiresNanos} (the kernel's packet clock; 0: until removed). */
-    public void blockFlowUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expiresNanos) {
+    public void blockFlowUntil(Flow flow, long expiresNanos) {
         MapLock.run(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                writeFlow(a, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expiresNanos);
+                writeFlow(a, flowKey(a, flow), expiresNanos);
             }
         });
     }
@@ -215,8 +250,8 @@ public final class Mitigation {
      * {@link #blockFlowUntil}, except that a flow block already there without expiry or expiring
      * later (the operator's) is left as it is. Returns whether it wrote its own.
      */
-    public boolean blockFlowAtLeastUntil(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, long expires) {
-        return blockFlowAtLeastReplacing(src, srcPort, dst, dstPort, protocol, vlan, expires) != null;
+    public boolean blockFlowAtLeastUntil(Flow flow, long expires) {
+        return blockFlowAtLeastReplacing(flow, expires) != null;
     }
 
     /**
@@ -229,20 +264,19 @@ public final class Mitigation {
     public static final long NONE = -1;
 
     /** {@link #blockFlowAtLeastUntil}: what it wrote and replaced, or null when it left the entry there as it was. */
-    public Replacement blockFlowAtLeastReplacing(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan,
-            long expires) {
+    public Replacement blockFlowAtLeastReplacing(Flow flow, long expires) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                return writeIfLater(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), expires, a);
+                return writeIfLater(flowMap, flowKey(a, flow), expires, a);
             }
         });
     }
 
     /** {@link #takeBack} of a flow block ({@link #blockFlowAtLeastReplacing}). */
-    public boolean takeBackFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, Replacement r, long now) {
+    public boolean takeBackFlow(Flow flow, Replacement r, long now) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                return takeBack(flowMap, flowKey(a, src, srcPort, dst, dstPort, protocol, vlan), r, now, a);
+                return takeBack(flowMap, flowKey(a, flow), r, now, a);
             }
         });
     }
@@ -286,9 +320,9 @@ public final class Mitigation {
         return true;
     }
 
-    private static MemorySegment flowKey(Arena a, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+    private static MemorySegment flowKey(Arena a, Flow flow) {
         MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
-        writeFlowKey(k, src, srcPort, dst, dstPort, protocol, vlan);
+        writeFlowKey(k, flow);
         return k;
     }
 
@@ -305,10 +339,10 @@ public final class Mitigation {
     }
 
     /** Removes a flow block (either direction's endpoints); false when there was none. */
-    public boolean unblockFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
+    public boolean unblockFlow(Flow flow) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                return flowMap.delete(flowKey(a, src, srcPort, dst, dstPort, protocol, vlan));
+                return flowMap.delete(flowKey(a, flow));
             }
         });
     }
@@ -330,31 +364,20 @@ public final class Mitigation {
         return out;
     }
 
-    private static void checkFlow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
-        if ((src instanceof Inet4Address) != (dst instanceof Inet4Address)) {
-            throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6: " + src + ", " + dst);
-        }
-        if (srcPort < 0 || srcPort > 65535 || dstPort < 0 || dstPort > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095) {
-            throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095");
-        }
-    }
-
     private static InetAddress address(byte[] key, int offset) {
         return io.xdpml.detect.Addresses.unmapped(java.util.Arrays.copyOfRange(key, offset, offset + 16));
     }
 
     /**
      * Writes the key of a flow block into {@code key} ({@link FlowLayout#KEY_SIZE} bytes): the
-     * canonical flow key (flow.h, {@link FlowPacket#writeKey}) with ports only for TCP/UDP, VNI 0.
-     * Checks the arguments as {@link #blockFlow} does.
+     * canonical flow key (flow.h, {@link FlowPacket#writeKey}) with ports only for TCP/UDP.
      */
-    public static void writeFlowKey(MemorySegment key, InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan) {
-        checkFlow(src, srcPort, dst, dstPort, protocol, vlan);
-        boolean ports = protocol == 6 || protocol == 17;
-        ByteBuffer s16 = ByteBuffer.wrap(mapped(src));
-        ByteBuffer d16 = ByteBuffer.wrap(mapped(dst));
-        FlowPacket.writeKey(key, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? srcPort : 0, ports ? dstPort : 0,
-                protocol, src instanceof Inet4Address ? 4 : 6, vlan, 0);
+    public static void writeFlowKey(MemorySegment key, Flow f) {
+        boolean ports = f.protocol() == 6 || f.protocol() == 17;
+        ByteBuffer s16 = ByteBuffer.wrap(mapped(f.src()));
+        ByteBuffer d16 = ByteBuffer.wrap(mapped(f.dst()));
+        FlowPacket.writeKey(key, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? f.srcPort() : 0,
+                ports ? f.dstPort() : 0, f.protocol(), f.src() instanceof Inet4Address ? 4 : 6, f.vlan(), f.vni());
     }
 
     /** The 16 bytes of an address as the blocks key them: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */

@@ -107,14 +107,14 @@ class FleetTargetTest {
             // flows: the operator's flow block without expiry is neither shortened nor removed
             InetAddress a = InetAddress.ofLiteral("10.9.0.1");
             InetAddress b = InetAddress.ofLiteral("10.9.0.2");
-            blocks.blockFlow(a, 5000, b, 53, 17, 0, null);
+            blocks.blockFlow(new Mitigation.Flow(a, 5000, b, 53, 17, 0), null);
             long now = System.currentTimeMillis();
-            FleetBlock flow = FleetBlock.flow(a, 5000, b, 53, 17, 0, "host-b", "manual", List.of(), now, now + 60_000);
+            FleetBlock flow = FleetBlock.flow(new FleetBlock.Flow(a, 5000, b, 53, 17, 0), "host-b", "manual", List.of(), now, now + 60_000);
             assertThat(target.apply(flow, minute)).isFalse();
             assertThat(blocks.listFlows()).singleElement().extracting(Mitigation.FlowBlock::expiresNanos).isEqualTo(0L);
             target.remove(key(flow));
             assertThat(blocks.listFlows()).as("the operator's flow block stays").hasSize(1);
-            blocks.unblockFlow(a, 5000, b, 53, 17, 0);
+            blocks.unblockFlow(new Mitigation.Flow(a, 5000, b, 53, 17, 0));
             assertThat(target.apply(flow, minute)).isTrue();
             target.remove(key(flow));
             assertThat(blocks.listFlows()).as("the fleet's own flow block removed").isEmpty();

@@ -145,8 +145,8 @@ class DataPlaneParityTest {
         }
 
         void blockFlow(Mitigation.FlowBlock f, long expires) {
-            kernel.mitigation().blockFlowUntil(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expires);
-            java.blocks().blockFlow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan(), expires);
+            kernel.mitigation().blockFlowUntil(new Mitigation.Flow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()), expires);
+            java.blocks().blockFlow(new Mitigation.Flow(f.addressA(), f.portA(), f.addressB(), f.portB(), f.protocol(), f.vlan()), expires);
         }
 
         void packet(MemorySegment frame, int length, long now, String where) {

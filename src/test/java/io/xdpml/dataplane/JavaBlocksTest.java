@@ -54,7 +54,7 @@ class JavaBlocksTest {
         byte[] back = new FrameBuilder().ethernet().vlan(0x88a8, 7).vlan(0x8100, 8).ipv4("10.0.0.2", "10.0.0.1").tcp(80, 5000, 0x12).build();
         byte[] inner = new FrameBuilder().ethernet().vlan(0x88a8, 8).vlan(0x8100, 7).ipv4("10.0.0.1", "10.0.0.2").tcp(5000, 80, 0x02).build();
         assertThat(b.flowBlocksActive()).isFalse();
-        b.blockFlow(ip("10.0.0.2"), 80, ip("10.0.0.1"), 5000, 6, 7, 0);
+        b.blockFlow(new Mitigation.Flow(ip("10.0.0.2"), 80, ip("10.0.0.1"), 5000, 6, 7), 0);
         assertThat(b.flowBlocksActive()).isTrue();
         assertThat(b.check(frame(out), out.length, 1, parse(out))).isEqualTo(Reason.FLOW);
         assertThat(b.check(frame(back), back.length, 1, parse(back))).isEqualTo(Reason.FLOW);
@@ -64,7 +64,7 @@ class JavaBlocksTest {
         assertThat(b.listFlows()).singleElement().satisfies(f -> assertThat(f.hits()).isEqualTo(2));
         assertThat(b.sweep(1)).isZero();
         assertThat(b.flowBlocksActive()).as("a flow block is left").isTrue();
-        assertThat(b.unblockFlow(ip("10.0.0.1"), 5000, ip("10.0.0.2"), 80, 6, 7)).isTrue();
+        assertThat(b.unblockFlow(new Mitigation.Flow(ip("10.0.0.1"), 5000, ip("10.0.0.2"), 80, 6, 7))).isTrue();
         b.sweep(1);
         assertThat(b.flowBlocksActive()).isFalse();
     }
@@ -72,7 +72,7 @@ class JavaBlocksTest {
     @Test
     void portsCutOffMeanNotBlockedAndLaterFragmentsHaveNone() throws Exception {
         JavaBlocks b = new JavaBlocks();
-        b.blockFlow(ip("10.0.0.1"), 0, ip("10.0.0.2"), 0, 17, 0, 0);
+        b.blockFlow(new Mitigation.Flow(ip("10.0.0.1"), 0, ip("10.0.0.2"), 0, 17, 0), 0);
         byte[] later = new FrameBuilder().ethernet().ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 0, 0, 2}, 0x0008, 64).udp(1, 2).build();
         assertThat(b.check(frame(later), later.length, 1, parse(later))).isEqualTo(Reason.FLOW);
         byte[] first = new FrameBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(0, 0).build();
@@ -93,7 +93,7 @@ class JavaBlocksTest {
         b.blockSource(ip("10.0.0.0"), 31, 0);
         b.blockSource(ip("2001:db8::"), 32, 0);
         b.blockSource(ip("2001:db8::1"), 128, 1);
-        b.blockFlow(ip("10.0.0.3"), 3, ip("10.0.0.2"), 4, 6, 0, 0);
+        b.blockFlow(new Mitigation.Flow(ip("10.0.0.3"), 3, ip("10.0.0.2"), 4, 6, 0), 0);
         MemorySegment[] segs = new MemorySegment[frames.length];
         io.xdpml.packet.ParseSummary[] parses = new io.xdpml.packet.ParseSummary[frames.length];
         for (int i = 0; i < frames.length; i++) {

@@ -34,16 +34,24 @@ class FleetBlockTest {
     void flowBlockIsCanonical() throws Exception {
         InetAddress a = InetAddress.ofLiteral("198.51.100.1");
         InetAddress b = InetAddress.ofLiteral("192.0.2.1");
-        FleetBlock f = FleetBlock.flow(a, 80, b, 40000, 6, 0, "h", "model", List.of(), 1, 2);
+        FleetBlock f = FleetBlock.flow(new FleetBlock.Flow(a, 80, b, 40000, 6, 0), "h", "model", List.of(), 1, 2);
         assertThat(f.key()).isEqualTo("flow:tcp 192.0.2.1:40000 <-> 198.51.100.1:80");
         FleetBlock.Flow fl = f.flow();
         assertThat(fl.addressA()).isEqualTo(b);
         assertThat(fl.portB()).isEqualTo(80);
         assertThat(FleetBlock.parse(f.key(), f.toJson())).isEqualTo(f);
-        FleetBlock v6 = FleetBlock.flow(InetAddress.ofLiteral("2001:db8::2"), 53, InetAddress.ofLiteral("2001:db8::1"), 5353, 17, 7, "h",
-                "x", List.of(), 1, 2);
+        FleetBlock v6 = FleetBlock.flow(new FleetBlock.Flow(InetAddress.ofLiteral("2001:db8::2"), 53, InetAddress.ofLiteral("2001:db8::1"), 5353, 17, 7), "h", "x", List.of(), 1, 2);
         assertThat(v6.key()).isEqualTo("flow:udp [2001:db8::1]:5353 <-> [2001:db8::2]:53 vlan 7");
         assertThat(FleetBlock.parseKey(v6.key()).flow()).isEqualTo(v6.flow());
+        // a flow inside a VXLAN tunnel: its VNI is part of what is blocked, and of the key
+        FleetBlock tunnelled = FleetBlock.flow(new FleetBlock.Flow(a, 80, b, 40000, 6, 5, 4242), "h", "model", List.of(), 1, 2);
+        assertThat(tunnelled.key()).isEqualTo("flow:tcp 192.0.2.1:40000 <-> 198.51.100.1:80 vlan 5 vni 4242");
+        assertThat(FleetBlock.parse(tunnelled.key(), tunnelled.toJson())).isEqualTo(tunnelled);
+        assertThat(FleetBlock.Flow.parse("tcp 192.0.2.1:40000 <-> 198.51.100.1:80 vni 4242").vni()).isEqualTo(4242);
+        assertThatThrownBy(() -> FleetBlock.Flow.parse("tcp 192.0.2.1:40000 <-> 198.51.100.1:80 vni 16777216"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FleetBlock.Flow.parse("tcp 192.0.2.1:40000 <-> 198.51.100.1:80 vni 1 vlan 5"))
+                .as("vlan before vni").isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -84,7 +92,6 @@ class FleetBlockTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("::ffff:0:0/96");
         }
         assertThat(FleetBlock.prefix("2001:db8::/32", "h", "d", List.of(), 1, 2).key()).contains("2001:db8::/32");
-        assertThatThrownBy(() -> FleetBlock.flow(InetAddress.ofLiteral("192.0.2.1"), 1, InetAddress.ofLiteral("2001:db8::1"), 2, 6, 0, "h",
-                "d", List.of(), 1, 2)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FleetBlock.flow(new FleetBlock.Flow(InetAddress.ofLiteral("192.0.2.1"), 1, InetAddress.ofLiteral("2001:db8::1"), 2, 6, 0), "h", "d", List.of(), 1, 2)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -130,7 +130,7 @@ class MitigationTest {
                      LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("mif0"))) {
                     p.start();
                     // blocked from the other end of the flow: the endpoints in reverse order name the same flow
-                    p.mitigation().blockFlow(InetAddress.getByName("10.6.1.2"), 53, InetAddress.getByName("10.6.1.1"), 5000, 17, 0, null);
+                    p.mitigation().blockFlow(new Mitigation.Flow(InetAddress.getByName("10.6.1.2"), 53, InetAddress.getByName("10.6.1.1"), 5000, 17, 0), null);
                     MlPacketProcessorTest.trickle(gen, blockedOut, 400);
                     MlPacketProcessorTest.trickle(gen, blockedBack, 100);
                     MlPacketProcessorTest.trickle(gen, otherFlow, 300);
@@ -163,6 +163,19 @@ class MitigationTest {
                     assertThat(bad.code()).isNotZero();
                     assertThat(bad.err()).contains("is not ADDRESS:PORT");
                     assertThat(p.mitigation().listFlows()).as("a bad command adds nothing").hasSize(1);
+                    // a flow inside a VXLAN tunnel, on a VLAN: named by its VNI and VID, listed and removed so
+                    String tunnelled = "udp/10.6.1.1:5000-10.6.1.2:53,vlan=5,vni=7";
+                    assertThat(io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir", pins.toString(),
+                            "--flow", tunnelled).out()).contains("blocked flow 17/10.6.1.1:5000-10.6.1.2:53,vlan=5,vni=7 on mif1");
+                    assertThat(io.xdpml.cli.CliHarness.run("blocks", "list", "--pin-dir", pins.toString()).out())
+                            .contains("udp 10.6.1.1:5000 <-> 10.6.1.2:53 vlan 5 vni 7");
+                    io.xdpml.cli.CliHarness.Result tooBig = io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir",
+                            pins.toString(), "--flow", "udp/10.6.1.1:5000-10.6.1.2:53,vni=16777216");
+                    assertThat(tooBig.code()).isNotZero();
+                    assertThat(tooBig.err()).contains("vni 0..16777215");
+                    assertThat(io.xdpml.cli.CliHarness.run("blocks", "remove", "--iface", "mif1", "--pin-dir", pins.toString(),
+                            "--flow", tunnelled).code()).isZero();
+                    assertThat(p.mitigation().listFlows()).hasSize(1);
                     p.stop();
                 }
                 return null;
