@@ -120,7 +120,11 @@ struct xdpml_fw_config {
 	__u64 stamp;      /* this install's own number (never 0): the tunnel memo's entries of another are stale */
 };
 
-/* Connection tracking key: direction-normalised (endpoint a is the lower address, then port). 40 bytes. */
+/*
+ * Connection tracking key: direction-normalised (endpoint a is the lower address, then port), and
+ * the VXLAN VNI of a tunnelled packet (0 outside a tunnel): tenants of a gateway whose address
+ * spaces overlap never share a connection. 44 bytes.
+ */
 struct xdpml_fw_ct_key {
 	__u8 addr_a[16]; /* IPv4 as ::ffff:a.b.c.d */
 	__u8 addr_b[16];
@@ -129,6 +133,7 @@ struct xdpml_fw_ct_key {
 	__u8 proto;      /* 6 or 17 */
 	__u8 family;     /* 4 or 6 */
 	__u16 pad;
+	__u32 vni;
 };
 
 enum xdpml_fw_ct_state {
@@ -150,11 +155,12 @@ struct xdpml_fw_ct {
 	__u32 pad2;
 };
 
-/* Per-source token buckets (rate limit, SYN guard). 32 bytes. */
+/* Per-source token buckets (rate limit, SYN guard), per VNI as conntrack. Key 24 bytes, value 32. */
 struct xdpml_fw_rate_key {
 	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
 	__u8 family;
 	__u8 pad[3];
+	__u32 vni;
 };
 
 struct xdpml_fw_bucket {

@@ -447,7 +447,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 
 	struct xdpml_fw_rate *rate = 0;
 	if (cfg->rate_pps || cfg->syn_pps) {
-		struct xdpml_fw_rate_key rk = {.family = p.family};
+		struct xdpml_fw_rate_key rk = {.family = p.family, .vni = s->vni};
 		xdpml_fw_mapped(&p, p.src, (__u32 *)rk.addr);
 		rate = bpf_map_lookup_elem(&xdpml_fw_rate, &rk);
 		if (!rate) {
@@ -469,24 +469,28 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	int fwd = 1;
 	__u32 r;
 	if (track) {
-		__u32 ms[4], md[4];
-		xdpml_fw_mapped(&p, p.src, ms);
-		xdpml_fw_mapped(&p, p.dst, md);
-		int cmp = xdpml_addr_cmp((__u8 *)ms, (__u8 *)md);
+		/* written in place, then swapped word by word: no copies on the stack (its 512 bytes are
+		 * shared with the SYN cookie helpers' calls) */
+		__u32 *wa = (__u32 *)ck.addr_a, *wb = (__u32 *)ck.addr_b;
+		xdpml_fw_mapped(&p, p.src, wa);
+		xdpml_fw_mapped(&p, p.dst, wb);
+		int cmp = xdpml_addr_cmp(ck.addr_a, ck.addr_b);
 		from_a = cmp < 0 || (cmp == 0 && p.sport <= p.dport);
 		if (from_a) {
-			__builtin_memcpy(ck.addr_a, ms, 16);
-			__builtin_memcpy(ck.addr_b, md, 16);
 			ck.port_a = p.sport;
 			ck.port_b = p.dport;
 		} else {
-			__builtin_memcpy(ck.addr_a, md, 16);
-			__builtin_memcpy(ck.addr_b, ms, 16);
+			for (int i = 0; i < 4; i++) {
+				__u32 t = wa[i];
+				wa[i] = wb[i];
+				wb[i] = t;
+			}
 			ck.port_a = p.dport;
 			ck.port_b = p.sport;
 		}
 		ck.proto = p.proto;
 		ck.family = p.family;
+		ck.vni = s->vni;
 		e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
 		if (e && now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))
 			e = 0; /* expired: as absent */

@@ -66,13 +66,14 @@ public final class FirewallLayout {
     public static final int CONFIG_STAMP = 104;
 
     /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
-    public static final int CT_KEY_SIZE = 40;
+    public static final int CT_KEY_SIZE = 44;
     public static final int CT_KEY_ADDR_A = 0;
     public static final int CT_KEY_ADDR_B = 16;
     public static final int CT_KEY_PORT_A = 32;
     public static final int CT_KEY_PORT_B = 34;
     public static final int CT_KEY_PROTO = 36;
     public static final int CT_KEY_FAMILY = 37;
+    public static final int CT_KEY_VNI = 40;
     public static final int CT_SIZE = 16;
     public static final int CT_LAST_NS = 0;
     public static final int CT_STATE = 8;
@@ -80,7 +81,7 @@ public final class FirewallLayout {
     public static final int CT_FIN_SEEN = 10;
 
     /** struct xdpml_fw_rate_key and struct xdpml_fw_rate (two buckets: level, last_ns). */
-    public static final int RATE_KEY_SIZE = 20;
+    public static final int RATE_KEY_SIZE = 24;
     public static final int RATE_SIZE = 32;
 
     /** struct xdpml_fw_measure_key and struct xdpml_fw_measure (xdpml_fw_measures). */

@@ -241,8 +241,8 @@ public final class FirewallMaps {
     }
 
     /**
-     * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder,
-     * state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
+     * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder (and
+     * the VNI of a tunnelled one), state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
      */
     public List<String> connectionLines(int max, long nowNanos) {
         List<String> out = new ArrayList<>();
@@ -262,8 +262,9 @@ public final class FirewallMaps {
                 String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
                 boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
                 long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
-                out.add(String.format("%s %s -> %s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
-                        aFirst ? ea : eb, aFirst ? eb : ea,
+                int vni = key.get(FirewallLayout.U32, FirewallLayout.CT_KEY_VNI);
+                out.add(String.format("%s %s -> %s%s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
+                        aFirst ? ea : eb, aFirst ? eb : ea, vni != 0 ? " vni " + vni : "",
                         FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
                         Math.max(0, nowNanos - last) / 1e9));
             }

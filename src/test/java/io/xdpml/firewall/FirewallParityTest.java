@@ -387,6 +387,49 @@ class FirewallParityTest {
     }
 
     /**
+     * Tenants of a VXLAN gateway whose address spaces overlap share neither conntrack nor per-source
+     * buckets: a connection opened in VNI 7 lets no packet of VNI 8 by as its reply, and a source
+     * over its rate in VNI 7 leaves the same address in VNI 8 its own bucket (both keys carry the VNI).
+     */
+    @Test
+    void tenantsWithTheSameAddressesShareNoConnectionAndNoBucket() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("""
+                default drop
+                conntrack on strict
+                rate-limit 5/s burst 5
+                rule pass udp from 10.1.0.0/16 port 4789
+                rule pass tcp to 10.0.0.9 port 443
+                """, "t");
+        try (Pair p = new Pair(c)) {
+            // inside the tunnel of VNI vni from the underlay peer 10.1.2.3: 10.0.0.5:5555 -> 10.0.0.9:443 (the SYN) or back (the SYN-ACK)
+            java.util.function.IntFunction<FrameBuilder> tunnel = vni -> new FrameBuilder().ethernet().ipv4("10.1.2.3", "10.1.0.1")
+                    .udp(40000, 4789).vxlan(vni).ethernet();
+            java.util.function.IntFunction<byte[]> syn = vni -> tunnel.apply(vni).ipv4("10.0.0.5", "10.0.0.9").tcp(5555, 443, 0x02).build();
+            java.util.function.IntFunction<byte[]> synAck = vni -> tunnel.apply(vni).ipv4("10.0.0.9", "10.0.0.5").tcp(443, 5555, 0x12).build();
+            byte[] f = syn.apply(7);
+            assertThat(p.judge(f, f.length)).as("VNI 7: the client's SYN, passed by the rule").isEqualTo(FirewallCounter.PASS_RULE);
+            f = synAck.apply(7);
+            assertThat(p.judge(f, f.length)).as("VNI 7: its answer, by conntrack").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            f = synAck.apply(8);
+            assertThat(p.judge(f, f.length)).as("VNI 8: the same tuple is no reply to VNI 7's connection")
+                    .isIn(FirewallCounter.DROP_CT_STRAY, FirewallCounter.DROP_DEFAULT);
+            p.assertSame();
+            assertThat(p.kernel.program().maps().connections()).as("one connection, VNI 7's").isEqualTo(1);
+            // the per-source bucket: 10.0.0.5 spends its burst in VNI 7; in VNI 8 it has its own
+            int passed7 = 0;
+            for (int i = 0; i < 20; i++) {
+                f = syn.apply(7);
+                passed7 += p.judge(f, f.length) == FirewallCounter.DROP_RATE_LIMIT ? 0 : 1;
+            }
+            f = syn.apply(8);
+            assertThat(p.judge(f, f.length)).as("VNI 8's 10.0.0.5, its own bucket").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(passed7).as("VNI 7's 10.0.0.5 over its burst").isLessThan(20);
+            p.assertSame();
+        }
+    }
+
+    /**
      * A VXLAN packet's inner packet is written by whoever sends UDP to the VXLAN port: judged alone,
      * a forged tunnel with an allowed inner source passed `default drop` from anywhere (and a host
      * that terminates VXLAN decapsulates it into its overlay). The outer packet is now judged first
