@@ -121,7 +121,7 @@ public final class Agent implements AutoCloseable {
 
         Detecting(AgentConfig c) {
             set = new DetectorSet(c.detectors().create());
-            observations = new ObservationBuilder(set.needsFlows());
+            observations = new ObservationBuilder(set.needsFlows(), c.parse().vxlanPort()); // as the kernel parses
             news = new NewDetections(set);
         }
     }

@@ -25,7 +25,7 @@ final class FlaggedFlows implements AutoCloseable {
     static final int MAX_FLOWS = 100_000;
 
     /** A flagged flow as its first flagged packet showed it. */
-    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, int vni, String label, double score) {}
+    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, int vni, boolean parsed, String label, double score) {}
 
     private final LongObjectMap<long[]> blockedUntil = new LongObjectMap<>(1024); // flow key -> {block end}; callback thread only
     private final long blockNanos;
@@ -60,21 +60,19 @@ final class FlaggedFlows implements AutoCloseable {
             flows = blockedUntil.size();
         }
         until[0] = now + blockNanos;
+        // a packet the parse refused is keyed by the kernel from its outer header (the narrow key), not as its flow
         fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
-                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), vni, v.label(), v.score()));
+                Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), vni,
+                view.summary().error() == 0, v.label(), v.score()));
     }
 
-    /** The outermost VLAN ID of the frame, 0 when untagged. */
+    /** The outermost VLAN ID of the frame, 0 when untagged: as the flow table keys it (FlowPacket). */
     private static int outerVlan(PacketView view) {
+        if (view.summary().vlanDepth() == 0) {
+            return 0;
+        }
         var m = view.memory();
         long at = view.offset();
-        if (view.length() < 18) {
-            return 0;
-        }
-        int type = ((m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 12) & 0xff) << 8) | (m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 13) & 0xff);
-        if (type != 0x8100 && type != 0x88a8) {
-            return 0;
-        }
         return (((m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 14) & 0xff) << 8) | (m.get(java.lang.foreign.ValueLayout.JAVA_BYTE, at + 15) & 0xff)) & 0x0fff;
     }
 
@@ -89,7 +87,7 @@ final class FlaggedFlows implements AutoCloseable {
             // a longer flow block there (the operator's, the fleet's) is never shortened
             String failed = null;
             boolean kept = false;
-            if (blockSeconds > 0) {
+            if (blockSeconds > 0 && f.parsed()) {
                 try {
                     kept = !p.mitigation().blockFlowAtLeastUntil(new Mitigation.Flow(InetAddress.ofLiteral(f.src()), f.srcPort(),
                             InetAddress.ofLiteral(f.dst()), f.dstPort(), f.protocol(), f.vlan(), f.vni()),
@@ -99,6 +97,7 @@ final class FlaggedFlows implements AutoCloseable {
                 }
             }
             String action = blockSeconds <= 0 ? ""
+                    : !f.parsed() ? " (not blocked: the parse refused its headers, so its flow cannot be keyed)"
                     : failed != null ? " (not blocked: " + failed + ")"
                     : kept ? " (a longer block of the flow is there and stays)" : " (flow blocked for " + blockSeconds + " s)";
             out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),

@@ -40,12 +40,22 @@ final class FleetTarget implements FleetBlockSync.Target {
     /** Makes each "until removed" the fleet writes its own (Mitigation.UNTIL_REMOVED + n), never the operator's 0. */
     private final java.util.concurrent.atomic.AtomicLong forever = new java.util.concurrent.atomic.AtomicLong();
 
-    /** The entries written for one key: the latest expiry (never: Mitigation.neverExpires) and their removals, oldest first. */
-    private record Written(long expiresNanos, List<Runnable> undo) {
+    /**
+     * The entries written for one key: the latest expiry (never: Mitigation.neverExpires), their
+     * removals, oldest first, and every expiry written (a detection that replaced one of them must
+     * not give it back when the key's tombstone comes).
+     */
+    private record Written(long expiresNanos, List<Runnable> undo, java.util.Set<Long> expiries) {
+        Written(long expiresNanos, List<Runnable> undo) {
+            this(expiresNanos, undo, java.util.Set.of(expiresNanos));
+        }
+
         Written and(Written later) {
             List<Runnable> all = new ArrayList<>(undo);
             all.addAll(later.undo);
-            return new Written(Math.max(expiresNanos, later.expiresNanos), all);
+            java.util.Set<Long> e = new java.util.HashSet<>(expiries);
+            e.addAll(later.expiries);
+            return new Written(Math.max(expiresNanos, later.expiresNanos), all, e);
         }
     }
 
@@ -140,7 +150,7 @@ final class FleetTarget implements FleetBlockSync.Target {
         if (w != null) {
             List<Runnable> left = removeAll(w.undo(), failed);
             if (!left.isEmpty()) { // kept for the next tombstone of the key: it may succeed
-                wrote.merge(k.toString(), new Written(w.expiresNanos(), left), (x, y) -> y.and(x));
+                wrote.merge(k.toString(), new Written(w.expiresNanos(), left, w.expiries()), (x, y) -> y.and(x));
             }
         }
         if (k.kind() == FleetBlock.Kind.PREFIX) {
@@ -148,6 +158,9 @@ final class FleetTarget implements FleetBlockSync.Target {
             if (k.prefix().length() == a.getAddress().length * 8) {
                 for (Maps m : interfaces.get()) {
                     Mitigation.Replacement own = ownBlock.apply(a, m.blocks());
+                    if (own != null && w != null && w.expiries().contains(own.previous())) {
+                        own = new Mitigation.Replacement(own.written(), Mitigation.NONE); // it replaced the fleet's own: none comes back
+                    }
                     try {
                         if (own != null) { // the operator's shorter block it replaced comes back, while in force
                             m.blocks().takeBack(a, k.prefix().length(), own, System.nanoTime());

@@ -49,6 +49,11 @@ final class InterfacePipeline implements DataPlaneSetup {
     }
 
     @Override
+    public int vxlanPort() {
+        return config.parse().vxlanPort();
+    }
+
+    @Override
     public io.xdpml.kernel.XdpMode mode() {
         return config.interfaces().stream().filter(i -> i.name().equals(iface)).map(i -> i.mode()).findFirst()
                 .orElse(io.xdpml.kernel.XdpMode.AUTO);

@@ -194,25 +194,23 @@ final class BlocksCommand implements Runnable {
         static Mitigation.Flow parse(String whole) {
             String[] parts = whole.split(",", -1);
             String text = parts[0];
-            int vlan = 0;
-            int vni = 0;
+            java.util.Map<String, Integer> extra = new java.util.HashMap<>();
             for (int i = 1; i < parts.length; i++) {
                 String[] kv = parts[i].split("=", 2);
-                int v;
-                try {
-                    v = kv.length == 2 ? Integer.parseInt(kv[1]) : -1;
-                } catch (NumberFormatException e) {
-                    v = -1;
-                }
-                switch (kv[0]) {
-                    case "vlan" -> vlan = v;
-                    case "vni" -> vni = v;
+                int max = switch (kv[0]) {
+                    case "vlan" -> 4095;
+                    case "vni" -> Mitigation.MAX_VNI;
                     default -> throw new IllegalArgumentException("flow '" + whole + "': unknown '" + parts[i] + "' (vlan=N, vni=N)");
+                };
+                if (kv.length != 2 || !kv[1].matches("[0-9]{1,8}") || Integer.parseInt(kv[1]) > max) {
+                    throw new IllegalArgumentException("flow '" + whole + "': " + kv[0] + " must be a number 0.." + max);
                 }
-                if (v < 0) {
-                    throw new IllegalArgumentException("flow '" + whole + "': bad number in '" + parts[i] + "'");
+                if (extra.put(kv[0], Integer.parseInt(kv[1])) != null) {
+                    throw new IllegalArgumentException("flow '" + whole + "': " + kv[0] + " given twice");
                 }
             }
+            int vlan = extra.getOrDefault("vlan", 0);
+            int vni = extra.getOrDefault("vni", 0);
             int slash = text.indexOf('/');
             if (slash < 0) {
                 throw new IllegalArgumentException("flow '" + text + "' is not PROTO/SRC:PORT-DST:PORT");

@@ -28,6 +28,15 @@ public interface DataPlaneSetup {
         return io.xdpml.kernel.XdpMode.AUTO;
     }
 
+    /**
+     * The UDP port the program's parse decodes as VXLAN ({@code configure} sets it; 0: none): Java
+     * parses the packets it is handed with the same, so that what it keys (a flow to block, the
+     * detectors' addresses) is what the kernel keys.
+     */
+    default int vxlanPort() {
+        return io.xdpml.packet.TransportHeaders.VXLAN_DEFAULT_PORT;
+    }
+
     /** After load, before attach: install the stages' configuration. */
     default void loaded(BpfObject loaded) {}
 }

@@ -23,7 +23,7 @@ import java.nio.ByteOrder;
 public final class ObservationBuilder {
     private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private final PacketParser parser = new PacketParser();
+    private final PacketParser parser;
     private final PacketObservation o = new PacketObservation();
     private final FlowPacket flowPacket;
     private final FlowTable flows;
@@ -33,8 +33,23 @@ public final class ObservationBuilder {
         this(trackFlows ? FlowConfig.defaults() : null);
     }
 
+    /**
+     * @param trackFlows whether to keep a flow table and give detectors the flow state
+     * @param vxlanPort  the UDP port decoded as VXLAN (0: none): the data plane's, so that the
+     *                   detectors name the addresses the kernel's blocks key
+     */
+    public ObservationBuilder(boolean trackFlows, int vxlanPort) {
+        this(trackFlows ? new FlowConfig(FlowConfig.defaults().maxFlows(), FlowConfig.defaults().idleTimeoutNanos(), vxlanPort) : null,
+                vxlanPort);
+    }
+
     /** @param flowConfig the flow table's settings, or null to track no flows */
     public ObservationBuilder(FlowConfig flowConfig) {
+        this(flowConfig, flowConfig == null ? io.xdpml.packet.TransportHeaders.VXLAN_DEFAULT_PORT : flowConfig.vxlanPort());
+    }
+
+    private ObservationBuilder(FlowConfig flowConfig, int vxlanPort) {
+        this.parser = new PacketParser(vxlanPort);
         this.flows = flowConfig == null ? null : new FlowTable(flowConfig, FlowRecordListener.NONE);
         this.flowPacket = flowConfig == null ? null : new FlowPacket();
     }

@@ -33,8 +33,8 @@ import java.util.List;
  * writes.
  *
  * <p>Flow blocks match a flow as the flow table keys it (mitigation.h): addresses, protocol,
- * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and VNI 0 (a VXLAN-tunnelled flow
- * cannot be named). The kernel builds a packet's flow key only while
+ * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and the VXLAN tunnel's VNI (0
+ * outside one; {@link Flow}). The kernel builds a packet's flow key only while
  * {@code xdpml_mitigation_state[0]} is set: {@link #blockFlow} sets it before adding, {@link #sweep}
  * clears it when no flow block is left.
  *

@@ -363,7 +363,7 @@ public final class MlPacketProcessor implements AutoCloseable {
         Histogram latencyInterval; // the reader's recycled interval histograms
         Histogram handoffInterval;
         long received; // mirror records (AF_XDP frames are counted by the sockets)
-        final PacketParser parser = new PacketParser(4789);
+        final PacketParser parser = new PacketParser(config.dataPlane().vxlanPort()); // the kernel's parse's
         final ParseSummary summary = new ParseSummary();
         final JavaFlowEngine flows;
         final PacketView view = new PacketView();
@@ -378,7 +378,8 @@ public final class MlPacketProcessor implements AutoCloseable {
         Worker(int queue) {
             this.queue = queue;
             this.flows = config.flowTracking()
-                    ? new JavaFlowEngine(new FlowConfig(config.maxFlows(), config.idleTimeoutNanos(), 4789), TestRun.maxTestRunFrame())
+                    ? new JavaFlowEngine(new FlowConfig(config.maxFlows(), config.idleTimeoutNanos(), config.dataPlane().vxlanPort()),
+                            TestRun.maxTestRunFrame())
                     : null;
             this.tokens = config.maxCallbackRate();
         }

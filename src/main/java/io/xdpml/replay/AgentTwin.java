@@ -90,7 +90,7 @@ public final class AgentTwin {
         this.plane = plane(config);
         this.detectors = new DetectorSet(config.detectors().create());
         this.news = new NewDetections(detectors);
-        this.observations = new ObservationBuilder(detectors.needsFlows());
+        this.observations = new ObservationBuilder(detectors.needsFlows(), config.parse().vxlanPort()); // as the kernel parses
         this.measureSettings = config.mitigation().measureSettings();
         this.neverBlock = io.xdpml.agent.NeverBlock.of(config, false);
         this.sampleWeight = config.sampling().weight();

@@ -103,6 +103,15 @@ class FleetTargetTest {
                 assertThat(x.address()).isEqualTo(sweeper);
                 assertThat(x.expiresNanos()).isEqualTo(minute);
             });
+            // but a fleet block the detection replaced does not come back with the tombstone of its own key
+            InetAddress flooder = InetAddress.ofLiteral("198.51.100.13");
+            FleetBlock floodersRecord = prefix("198.51.100.13");
+            assertThat(target.apply(floodersRecord, minute)).isTrue();
+            detected.put(flooder, blocks.blockAtLeastReplacing(flooder, 32, detection));
+            assertThat(detected.get(flooder).previous()).as("the fleet's block, replaced").isEqualTo(minute);
+            target.remove(key(floodersRecord));
+            assertThat(blocks.list()).as("unblocked fleet-wide: nothing of it stays").extracting(x -> x.address().getHostAddress())
+                    .doesNotContain("198.51.100.13");
 
             // flows: the operator's flow block without expiry is neither shortened nor removed
             InetAddress a = InetAddress.ofLiteral("10.9.0.1");

@@ -34,8 +34,7 @@ class RunOnnxTest {
     void aFlowTheModelFlagsIsPrintedCapturedAndBlocked(@TempDir Path dir) throws Exception {
         TestData.assumeBpf();
         Path model = dir.resolve("udp.onnx");
-        OnnxExport.linear(List.of("protocol", "packet_length"), new double[] {1, 1}, List.of("other", "udp"),
-                new float[][] {{0, 0}, {1, 0}}, new float[] {0, -10}).write(model);
+        udpModel(model);
         Path pcap = dir.resolve("flagged.pcap");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-runonnx-" + ProcessHandle.current().pid());
         byte[] udp = new FrameBuilder().ethernet().ipv4("10.8.0.5", "10.8.0.2").udp(5353, 53).payload(40).build();
@@ -43,6 +42,63 @@ class RunOnnxTest {
         // a UDP flow inside a VXLAN tunnel (VNI 7): flagged by its inner packet, blocked by its inner endpoints and its VNI
         byte[] tunnelled = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
                 .ipv4("10.8.1.5", "10.8.0.2").udp(5353, 53).payload(40).build();
+        String text = runAndSend(pins, List.of(udp, tcp, tunnelled), "run", "--iface", "ron1", "--detectors", "portscan", "--onnx",
+                model.toString(), "--onnx-flag", "udp", "--block", "60", "--duration", "5", "--capture", pcap.toString(), "--capture-limit",
+                "10", "--pin-dir", pins.toString());
+        assertThat(text).contains("ONNX model " + model + ": flags udp")
+                .containsPattern("FLAGGED udp 10\\.8\\.0\\.5:5353 -> 10\\.8\\.0\\.2:53 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
+                .containsPattern("FLAGGED udp 10\\.8\\.1\\.5:5353 -> 10\\.8\\.0\\.2:53 vni 7 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
+                .doesNotContain("FLAGGED tcp").doesNotContain("not blocked").containsPattern("flagged \\d+/s");
+        Matcher dropped = Pattern.compile("(\\d+) packets dropped by blocks").matcher(text);
+        assertThat(dropped.find()).as("summary in %s", text).isTrue();
+        assertThat(Long.parseLong(dropped.group(1))).as("the flagged flows' later packets, dropped in XDP").isGreaterThanOrEqualTo(2000);
+        Matcher onnx = Pattern.compile("ONNX: (\\d+) packets flagged in 2 flows, flows blocked, 10 written to").matcher(text);
+        assertThat(onnx.find()).as("ONNX summary in %s", text).isTrue();
+        assertThat(Long.parseLong(onnx.group(1))).isBetween(20L, 1000L);
+        try (CaptureReader r = CaptureReader.open(pcap)) {
+            int n = 0;
+            while (r.next()) {
+                assertThat(r.capturedLength()).isEqualTo(udp.length);
+                n++;
+            }
+            assertThat(n).isEqualTo(10);
+        }
+    }
+
+    /**
+     * A host whose parse decodes no VXLAN ({@code parse.vxlan-port: 0}, as docs/firewall.md asks of a
+     * host that terminates none): UDP to 4789 is a plain UDP flow to the kernel, and Java keys the
+     * flagged flow as the kernel does (the outer endpoints, no VNI), so its block matches.
+     */
+    @Test
+    void aHostWithoutVxlanKeysUdpTo4789AsThePlainFlowItIs(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Path model = dir.resolve("udp.onnx");
+        udpModel(model);
+        Path config = dir.resolve("agent.yaml");
+        java.nio.file.Files.writeString(config, "interfaces: [ron1]\nparse:\n  vxlan-port: 0\n");
+        Path pins = Path.of("/sys/fs/bpf/xdpml-test-runonnx0-" + ProcessHandle.current().pid());
+        byte[] tunnelled = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
+                .ipv4("10.8.1.5", "10.8.0.2").udp(5353, 53).payload(40).build();
+        String text = runAndSend(pins, List.of(tunnelled), "run", "--config", config.toString(), "--onnx", model.toString(), "--onnx-flag",
+                "udp", "--block", "60", "--duration", "5", "--pin-dir", pins.toString());
+        assertThat(text).containsPattern("FLAGGED udp 192\\.0\\.2\\.10:40000 -> 192\\.0\\.2\\.20:4789 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
+                .doesNotContain("vni 7");
+        Matcher dropped = Pattern.compile("(\\d+) packets dropped by blocks").matcher(text);
+        assertThat(dropped.find()).as("summary in %s", text).isTrue();
+        assertThat(Long.parseLong(dropped.group(1))).as("the flagged flow's later packets, dropped in XDP").isGreaterThanOrEqualTo(1000);
+    }
+
+    static void udpModel(Path model) throws Exception {
+        OnnxExport.linear(List.of("protocol", "packet_length"), new double[] {1, 1}, List.of("other", "udp"),
+                new float[][] {{0, 0}, {1, 0}}, new float[] {0, -10}).write(model);
+    }
+
+    /**
+     * Runs the command in a namespace with a veth pair ron0/ron1 and sends each frame 50 times, ten
+     * times a round, for four rounds a second apart, into ron0; its exit code must be 0. Its output.
+     */
+    static String runAndSend(Path pins, List<byte[]> frames, String... args) throws Exception {
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-ronnx"); AutoCloseable clean = () -> BpfFs.removeRecursively(pins)) {
             ns.createVethPair("ron0", "ron1");
             StringWriter out = new StringWriter();
@@ -53,8 +109,7 @@ class RunOnnxTest {
                         CommandLine cl = Main.commandLine();
                         cl.setOut(new PrintWriter(out));
                         cl.setErr(new PrintWriter(err));
-                        return cl.execute("run", "--iface", "ron1", "--detectors", "portscan", "--onnx", model.toString(), "--onnx-flag", "udp",
-                                "--block", "60", "--duration", "5", "--capture", pcap.toString(), "--capture-limit", "10", "--pin-dir", pins.toString());
+                        return cl.execute(args);
                     });
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -69,9 +124,9 @@ class RunOnnxTest {
                 try (LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("ron0"))) {
                     for (int round = 0; round < 4; round++) { // blocked at the next once-a-second report: at least the last two rounds dropped
                         for (int i = 0; i < 10; i++) {
-                            gen.send(udp, 50, 0);
-                            gen.send(tcp, 50, 0);
-                            gen.send(tunnelled, 50, 0);
+                            for (byte[] f : frames) {
+                                gen.send(f, 50, 0);
+                            }
                             Thread.sleep(10);
                         }
                         Thread.sleep(1000);
@@ -80,25 +135,7 @@ class RunOnnxTest {
                 return null;
             });
             assertThat(run.get()).as("exit code; stderr %s", err).isZero();
-            String text = out.toString();
-            assertThat(text).contains("ONNX model " + model + ": flags udp")
-                    .containsPattern("FLAGGED udp 10\\.8\\.0\\.5:5353 -> 10\\.8\\.0\\.2:53 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
-                    .containsPattern("FLAGGED udp 10\\.8\\.1\\.5:5353 -> 10\\.8\\.0\\.2:53 vni 7 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
-                    .doesNotContain("FLAGGED tcp").doesNotContain("not blocked").containsPattern("flagged \\d+/s");
-            Matcher dropped = Pattern.compile("(\\d+) packets dropped by blocks").matcher(text);
-            assertThat(dropped.find()).as("summary in %s", text).isTrue();
-            assertThat(Long.parseLong(dropped.group(1))).as("the flagged flows' later packets, dropped in XDP").isGreaterThanOrEqualTo(2000);
-            Matcher onnx = Pattern.compile("ONNX: (\\d+) packets flagged in 2 flows, flows blocked, 10 written to").matcher(text);
-            assertThat(onnx.find()).as("ONNX summary in %s", text).isTrue();
-            assertThat(Long.parseLong(onnx.group(1))).isBetween(20L, 1000L);
-            try (CaptureReader r = CaptureReader.open(pcap)) {
-                int n = 0;
-                while (r.next()) {
-                    assertThat(r.capturedLength()).isEqualTo(udp.length);
-                    n++;
-                }
-                assertThat(n).isEqualTo(10);
-            }
+            return out.toString();
         }
     }
 }

@@ -172,7 +172,11 @@ class MitigationTest {
                     io.xdpml.cli.CliHarness.Result tooBig = io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir",
                             pins.toString(), "--flow", "udp/10.6.1.1:5000-10.6.1.2:53,vni=16777216");
                     assertThat(tooBig.code()).isNotZero();
-                    assertThat(tooBig.err()).contains("vni 0..16777215");
+                    assertThat(tooBig.err()).contains("udp/10.6.1.1:5000-10.6.1.2:53,vni=16777216': vni must be a number 0..16777215");
+                    io.xdpml.cli.CliHarness.Result twice = io.xdpml.cli.CliHarness.run("blocks", "add", "--iface", "mif1", "--pin-dir",
+                            pins.toString(), "--flow", "udp/10.6.1.1:5000-10.6.1.2:53,vlan=1,vlan=2");
+                    assertThat(twice.code()).isNotZero();
+                    assertThat(twice.err()).contains("vlan given twice");
                     assertThat(io.xdpml.cli.CliHarness.run("blocks", "remove", "--iface", "mif1", "--pin-dir", pins.toString(),
                             "--flow", tunnelled).code()).isZero();
                     assertThat(p.mitigation().listFlows()).hasSize(1);
