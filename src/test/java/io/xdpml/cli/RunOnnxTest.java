@@ -33,16 +33,13 @@ class RunOnnxTest {
     @Test
     void aFlowTheModelFlagsIsPrintedCapturedAndBlocked(@TempDir Path dir) throws Exception {
         TestData.assumeBpf();
-        Path model = dir.resolve("udp.onnx");
-        udpModel(model);
+        Path model = udpModel(dir);
         Path pcap = dir.resolve("flagged.pcap");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-runonnx-" + ProcessHandle.current().pid());
         byte[] udp = new FrameBuilder().ethernet().ipv4("10.8.0.5", "10.8.0.2").udp(5353, 53).payload(40).build();
         byte[] tcp = new FrameBuilder().ethernet().ipv4("10.8.0.6", "10.8.0.2").tcp(40000, 443, 0x10).payload(20).build();
-        // a UDP flow inside a VXLAN tunnel (VNI 7): flagged by its inner packet, blocked by its inner endpoints and its VNI
-        byte[] tunnelled = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
-                .ipv4("10.8.1.5", "10.8.0.2").udp(5353, 53).payload(40).build();
-        String text = runAndSend(pins, List.of(udp, tcp, tunnelled), "run", "--iface", "ron1", "--detectors", "portscan", "--onnx",
+        // TUNNELLED: flagged by its inner packet, blocked by its inner endpoints and its VNI
+        String text = runAndSend(pins, List.of(udp, tcp, TUNNELLED), "run", "--iface", "ron1", "--detectors", "portscan", "--onnx",
                 model.toString(), "--onnx-flag", "udp", "--block", "60", "--duration", "5", "--capture", pcap.toString(), "--capture-limit",
                 "10", "--pin-dir", pins.toString());
         assertThat(text).contains("ONNX model " + model + ": flags udp")
@@ -73,14 +70,11 @@ class RunOnnxTest {
     @Test
     void aHostWithoutVxlanKeysUdpTo4789AsThePlainFlowItIs(@TempDir Path dir) throws Exception {
         TestData.assumeBpf();
-        Path model = dir.resolve("udp.onnx");
-        udpModel(model);
+        Path model = udpModel(dir);
         Path config = dir.resolve("agent.yaml");
         java.nio.file.Files.writeString(config, "interfaces: [ron1]\nparse:\n  vxlan-port: 0\n");
         Path pins = Path.of("/sys/fs/bpf/xdpml-test-runonnx0-" + ProcessHandle.current().pid());
-        byte[] tunnelled = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
-                .ipv4("10.8.1.5", "10.8.0.2").udp(5353, 53).payload(40).build();
-        String text = runAndSend(pins, List.of(tunnelled), "run", "--config", config.toString(), "--onnx", model.toString(), "--onnx-flag",
+        String text = runAndSend(pins, List.of(TUNNELLED), "run", "--config", config.toString(), "--onnx", model.toString(), "--onnx-flag",
                 "udp", "--block", "60", "--duration", "5", "--pin-dir", pins.toString());
         assertThat(text).containsPattern("FLAGGED udp 192\\.0\\.2\\.10:40000 -> 192\\.0\\.2\\.20:4789 class udp score 0\\.\\d+ \\(flow blocked for 60 s\\)")
                 .doesNotContain("vni 7");
@@ -89,10 +83,17 @@ class RunOnnxTest {
         assertThat(Long.parseLong(dropped.group(1))).as("the flagged flow's later packets, dropped in XDP").isGreaterThanOrEqualTo(1000);
     }
 
-    static void udpModel(Path model) throws Exception {
+    /** A model that calls UDP "udp" and the rest "other", written into {@code dir}. */
+    static Path udpModel(Path dir) throws Exception {
+        Path model = dir.resolve("udp.onnx");
         OnnxExport.linear(List.of("protocol", "packet_length"), new double[] {1, 1}, List.of("other", "udp"),
                 new float[][] {{0, 0}, {1, 0}}, new float[] {0, -10}).write(model);
+        return model;
     }
+
+    /** A UDP flow inside a VXLAN tunnel (VNI 7) from underlay peer 192.0.2.10 to 192.0.2.20:4789. */
+    static final byte[] TUNNELLED = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
+            .ipv4("10.8.1.5", "10.8.0.2").udp(5353, 53).payload(40).build();
 
     /**
      * Runs the command in a namespace with a veth pair ron0/ron1 and sends each frame 50 times, ten
