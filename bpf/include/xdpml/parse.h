@@ -197,7 +197,7 @@ static __always_inline int xdpml_parse_l4(struct xdpml_parse_state *st, __u64 of
 	st->s->l4_proto = proto;
 	st->s->sport = XDPML_BE16(h);
 	st->s->dport = XDPML_BE16(h + 2);
-	if (proto == 17 && outer && st->s->dport == st->vxlan_port) {
+	if (proto == 17 && outer && st->vxlan_port && st->s->dport == st->vxlan_port) { /* port 0: no VXLAN */
 		off += 8;
 		if (!xdpml_hdr(st, off, 8, XDPML_E_VXLAN_TRUNCATED, &h))
 			return -1;
@@ -416,7 +416,7 @@ static __always_inline int xdpml_parse_fast(struct xdp_md *ctx, struct xdpml_par
 	}
 	__u16 sport = XDPML_BE16(h + 34);
 	__u16 dport = XDPML_BE16(h + 36);
-	if (proto == 17 && dport == vxlan_port)
+	if (proto == 17 && vxlan_port && dport == vxlan_port)
 		return 0;
 	s->flags = flags;
 	s->error = 0;

@@ -40,22 +40,35 @@ final class FleetTarget implements FleetBlockSync.Target {
     /** Makes each "until removed" the fleet writes its own (Mitigation.UNTIL_REMOVED + n), never the operator's 0. */
     private final java.util.concurrent.atomic.AtomicLong forever = new java.util.concurrent.atomic.AtomicLong();
 
+    /** A prefix block the fleet wrote into one interface's blocks: its expiry, and the expiry of the entry it replaced there. */
+    private record PrefixWrite(Mitigation blocks, Mitigation.Replacement replacement) {}
+
     /**
      * The entries written for one key: the latest expiry (never: Mitigation.neverExpires), their
-     * removals, oldest first, and every expiry written (a detection that replaced one of them must
-     * not give it back when the key's tombstone comes).
+     * removals, oldest first, and the prefix blocks written (a detection that replaced one of them
+     * gives back, at the key's tombstone, what that one had replaced: the operator's, not the fleet's).
      */
-    private record Written(long expiresNanos, List<Runnable> undo, java.util.Set<Long> expiries) {
-        Written(long expiresNanos, List<Runnable> undo) {
-            this(expiresNanos, undo, java.util.Set.of(expiresNanos));
-        }
-
+    private record Written(long expiresNanos, List<Runnable> undo, List<PrefixWrite> prefixes) {
         Written and(Written later) {
             List<Runnable> all = new ArrayList<>(undo);
             all.addAll(later.undo);
-            java.util.Set<Long> e = new java.util.HashSet<>(expiries);
-            e.addAll(later.expiries);
-            return new Written(Math.max(expiresNanos, later.expiresNanos), all, e);
+            List<PrefixWrite> p = new ArrayList<>(prefixes);
+            p.addAll(later.prefixes);
+            return new Written(Math.max(expiresNanos, later.expiresNanos), all, p);
+        }
+
+        /**
+         * What a write over {@code previous} in {@code blocks} really replaced: past every fleet
+         * write of this key there (each replaced the one before), the first entry not the fleet's.
+         */
+        long beneathFleet(Mitigation blocks, long previous) {
+            for (int i = prefixes.size() - 1; i >= 0; i--) {
+                PrefixWrite w = prefixes.get(i);
+                if (w.blocks() == blocks && w.replacement().written() == previous) {
+                    previous = w.replacement().previous();
+                }
+            }
+            return previous;
         }
     }
 
@@ -80,6 +93,7 @@ final class FleetTarget implements FleetBlockSync.Target {
     public boolean apply(FleetBlock b, long until) {
         long expiresNanos = until == 0 ? Mitigation.UNTIL_REMOVED + forever.incrementAndGet() : until;
         List<Runnable> undo = new ArrayList<>();
+        List<PrefixWrite> prefixes = new ArrayList<>();
         try {
             switch (b.kind()) {
                 case PREFIX -> {
@@ -95,6 +109,7 @@ final class FleetTarget implements FleetBlockSync.Target {
                         Mitigation.Replacement r = mit.blockAtLeastReplacing(a, p.length(), expiresNanos);
                         if (r != null) {
                             undo.add(() -> mit.takeBack(a, p.length(), r, System.nanoTime()));
+                            prefixes.add(new PrefixWrite(mit, r));
                         }
                     }
                 }
@@ -137,7 +152,7 @@ final class FleetTarget implements FleetBlockSync.Target {
         prune();
         if (!undo.isEmpty()) {
             // a later record of the same key adds to what its tombstone removes (each entry only if still as written)
-            wrote.merge(b.key(), new Written(expiresNanos, undo), Written::and);
+            wrote.merge(b.key(), new Written(expiresNanos, undo, prefixes), Written::and);
         }
         return !undo.isEmpty();
     }
@@ -150,7 +165,7 @@ final class FleetTarget implements FleetBlockSync.Target {
         if (w != null) {
             List<Runnable> left = removeAll(w.undo(), failed);
             if (!left.isEmpty()) { // kept for the next tombstone of the key: it may succeed
-                wrote.merge(k.toString(), new Written(w.expiresNanos(), left, w.expiries()), (x, y) -> y.and(x));
+                wrote.merge(k.toString(), new Written(w.expiresNanos(), left, w.prefixes()), (x, y) -> y.and(x));
             }
         }
         if (k.kind() == FleetBlock.Kind.PREFIX) {
@@ -158,8 +173,8 @@ final class FleetTarget implements FleetBlockSync.Target {
             if (k.prefix().length() == a.getAddress().length * 8) {
                 for (Maps m : interfaces.get()) {
                     Mitigation.Replacement own = ownBlock.apply(a, m.blocks());
-                    if (own != null && w != null && w.expiries().contains(own.previous())) {
-                        own = new Mitigation.Replacement(own.written(), Mitigation.NONE); // it replaced the fleet's own: none comes back
+                    if (own != null && w != null) { // it may have replaced the fleet's own: what that replaced comes back instead
+                        own = new Mitigation.Replacement(own.written(), w.beneathFleet(m.blocks(), own.previous()));
                     }
                     try {
                         if (own != null) { // the operator's shorter block it replaced comes back, while in force

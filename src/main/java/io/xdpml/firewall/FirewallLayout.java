@@ -82,6 +82,8 @@ public final class FirewallLayout {
 
     /** struct xdpml_fw_rate_key and struct xdpml_fw_rate (two buckets: level, last_ns). */
     public static final int RATE_KEY_SIZE = 24;
+    public static final int RATE_KEY_FAMILY = 16;
+    public static final int RATE_KEY_VNI = 20;
     public static final int RATE_SIZE = 32;
 
     /** struct xdpml_fw_measure_key and struct xdpml_fw_measure (xdpml_fw_measures). */

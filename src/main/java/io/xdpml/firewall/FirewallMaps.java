@@ -241,6 +241,15 @@ public final class FirewallMaps {
     }
 
     /**
+     * Whether these maps are of an older program than this xdpml's: its conntrack key, of
+     * {@code FirewallLayout.CT_KEY_SIZE} bytes here, is shorter there (before 2026-12-05 it had no
+     * VNI). Such a program keeps judging, with the rules swapped in; it only lacks what came since.
+     */
+    public boolean olderProgram() {
+        return ct.keySize() < FirewallLayout.CT_KEY_SIZE;
+    }
+
+    /**
      * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder (and
      * the VNI of a tunnelled one), state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
      */

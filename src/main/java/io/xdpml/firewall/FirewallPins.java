@@ -62,8 +62,12 @@ public final class FirewallPins {
         } else {
             try (Opened o = open()) {
                 o.maps().install(config);
+                done.add("swapped the new config in");
+                if (o.maps().olderProgram()) {
+                    done.add("note: the pinned program is of an older xdpml (its conntrack keys have no VXLAN VNI): 'xdpml fw clear'"
+                            + " and load again to run this one's (tracked connections are lost)");
+                }
             }
-            done.add("swapped the new config in");
         }
         if (iface != null) {
             Path link = dir.resolve("link_" + iface);

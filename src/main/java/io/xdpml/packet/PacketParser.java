@@ -37,7 +37,7 @@ public final class PacketParser {
         this(TransportHeaders.VXLAN_DEFAULT_PORT);
     }
 
-    /** @param vxlanPort UDP destination port decoded as VXLAN ({@code cfg_vxlan_port}) */
+    /** @param vxlanPort UDP destination port decoded as VXLAN ({@code cfg_vxlan_port}; 0: none is) */
     public PacketParser(int vxlanPort) {
         this.vxlanPort = vxlanPort & 0xffff;
     }
@@ -290,7 +290,7 @@ public final class PacketParser {
         s.l4Protocol = proto;
         s.sourcePort = be16(data, base + off + TransportHeaders.SOURCE_PORT_OFFSET);
         s.destinationPort = be16(data, base + off + TransportHeaders.DESTINATION_PORT_OFFSET);
-        if (proto == TransportHeaders.PROTO_UDP && outer && s.destinationPort == vxlanPort) {
+        if (proto == TransportHeaders.PROTO_UDP && outer && vxlanPort != 0 && s.destinationPort == vxlanPort) { // 0: no VXLAN
             off += TransportHeaders.UDP_LENGTH;
             if (!need(off, TransportHeaders.VXLAN_LENGTH, ParseCounter.VXLAN_TRUNCATED)) {
                 return -1;

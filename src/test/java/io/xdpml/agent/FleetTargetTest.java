@@ -112,6 +112,18 @@ class FleetTargetTest {
             target.remove(key(floodersRecord));
             assertThat(blocks.list()).as("unblocked fleet-wide: nothing of it stays").extracting(x -> x.address().getHostAddress())
                     .doesNotContain("198.51.100.13");
+            // the operator's shorter block, then the fleet's over it, then a detection's over that: the operator's comes back
+            InetAddress both = InetAddress.ofLiteral("198.51.100.14");
+            long operators = minute - 1_000_000_000L;
+            blocks.blockUntil(both, 32, operators);
+            FleetBlock bothRecord = prefix("198.51.100.14");
+            assertThat(target.apply(bothRecord, minute)).isTrue();
+            detected.put(both, blocks.blockAtLeastReplacing(both, 32, detection));
+            target.remove(key(bothRecord));
+            assertThat(blocks.list()).as("the operator's block, beneath the fleet's").anySatisfy(x -> {
+                assertThat(x.address()).isEqualTo(both);
+                assertThat(x.expiresNanos()).isEqualTo(operators);
+            });
 
             // flows: the operator's flow block without expiry is neither shortened nor removed
             InetAddress a = InetAddress.ofLiteral("10.9.0.1");

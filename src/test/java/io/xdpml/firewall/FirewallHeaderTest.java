@@ -106,6 +106,9 @@ class FirewallHeaderTest {
         expected.put("xdpml_fw_ct_key.port_b", FirewallLayout.CT_KEY_PORT_B);
         expected.put("xdpml_fw_ct_key.proto", FirewallLayout.CT_KEY_PROTO);
         expected.put("xdpml_fw_ct_key.family", FirewallLayout.CT_KEY_FAMILY);
+        expected.put("xdpml_fw_ct_key.vni", FirewallLayout.CT_KEY_VNI);
+        expected.put("xdpml_fw_rate_key.family", FirewallLayout.RATE_KEY_FAMILY);
+        expected.put("xdpml_fw_rate_key.vni", FirewallLayout.RATE_KEY_VNI);
         expected.put("xdpml_fw_ct.last_ns", FirewallLayout.CT_LAST_NS);
         expected.put("xdpml_fw_ct.state", FirewallLayout.CT_STATE);
         expected.put("xdpml_fw_ct.initiator_is_a", FirewallLayout.CT_INITIATOR_IS_A);

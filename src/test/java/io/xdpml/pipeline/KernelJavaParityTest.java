@@ -63,4 +63,34 @@ class KernelJavaParityTest {
             }
         }
     }
+
+    /**
+     * {@code parse.vxlan-port: 0} decodes no VXLAN: UDP to port 0 carrying what looks like a VXLAN
+     * header (and a short one, which would be a truncated VXLAN header) is plain UDP to both
+     * parsers, and UDP to 4789 too; with 4789, the same frame to 4789 is a tunnel.
+     */
+    @org.junit.jupiter.api.Test
+    void portZeroDecodesNoVxlan() {
+        java.util.function.IntFunction<byte[]> tunnel = port -> new io.xdpml.packet.FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2")
+                .udp(50000, port).vxlan(7).ethernet().ipv4("10.1.1.1", "10.2.2.2").udp(1, 2).build();
+        byte[] shortToZero = new io.xdpml.packet.FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(50000, 0).payload(3).build();
+        for (int configured : new int[] {0, 4789}) {
+            try (KernelParseEngine k = new KernelParseEngine(configured)) {
+                PacketParser javaParser = new PacketParser(configured);
+                for (byte[] f : List.of(tunnel.apply(0), tunnel.apply(4789), shortToZero)) {
+                    MemorySegment seg = MemorySegment.ofArray(f);
+                    ParseSummary kernel = new ParseSummary();
+                    ParseSummary reference = new ParseSummary();
+                    k.parse(java.lang.foreign.Arena.ofAuto().allocate(f.length).copyFrom(seg), f.length, kernel);
+                    javaParser.parse(seg, f.length, reference);
+                    assertThat(kernel.sameAs(reference)).as("port %d configured: kernel %s, java %s", configured, kernel, reference).isTrue();
+                    int dport = ((f[36] & 0xff) << 8) | (f[37] & 0xff);
+                    boolean tunnelled = configured != 0 && dport == configured && f.length > 60;
+                    assertThat(reference.error()).as("port %d configured, UDP to %d", configured, dport).isZero();
+                    assertThat(reference.has(io.xdpml.packet.ParseFlags.VXLAN)).as("port %d configured, UDP to %d", configured, dport)
+                            .isEqualTo(tunnelled);
+                }
+            }
+        }
+    }
 }
