@@ -908,14 +908,14 @@ public final class Agent implements AutoCloseable {
         InetAddress address = InetAddress.ofLiteral(source);
         long expires = System.nanoTime() + seconds * 1_000_000_000L; // what the kernel entries get, and blocked: a tombstone compares them
         Map<Mitigation, Long> replaced = new java.util.IdentityHashMap<>();
-        for (Member m : members) {
-            var r = m.processor().mitigation().blockAtLeastReplacing(address, address.getAddress().length * 8, expires);
-            kept |= r == null;
-            if (r != null && r.previous() != Mitigation.NONE) {
-                replaced.put(m.processor().mitigation(), r.previous());
+        synchronized (blockedLock) { // the kernel entries and their record in one step: a tombstone (ownBlock) sees both or neither
+            for (Member m : members) {
+                var r = m.processor().mitigation().blockAtLeastReplacing(address, address.getAddress().length * 8, expires);
+                kept |= r == null;
+                if (r != null && r.previous() != Mitigation.NONE) {
+                    replaced.put(m.processor().mitigation(), r.previous());
+                }
             }
-        }
-        synchronized (blockedLock) {
             forgetExpired(blocked, now);
             replacedBlocks.keySet().retainAll(blocked.keySet());
             blocked.put(source, expires);

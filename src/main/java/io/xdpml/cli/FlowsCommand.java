@@ -100,7 +100,7 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--max-flows", defaultValue = "262144", description = "kernel flow table size (LRU beyond it; default: ${DEFAULT-VALUE})")
     int maxFlows;
 
-    @Option(names = "--vxlan-port", defaultValue = "" + TransportHeaders.VXLAN_DEFAULT_PORT, description = "UDP port decoded as VXLAN")
+    @Option(names = "--vxlan-port", defaultValue = "" + TransportHeaders.VXLAN_DEFAULT_PORT, description = "UDP port decoded as VXLAN, 0: none")
     int vxlanPort;
 
     @Override

@@ -121,7 +121,8 @@ final class FwCommand implements Runnable {
                 description = "conntrack entries (LRU); fixed at first load (default: ${DEFAULT-VALUE})")
         int maxConnections;
 
-        @Option(names = "--vxlan-port", defaultValue = "4789", description = "UDP port parsed as VXLAN (default: ${DEFAULT-VALUE})")
+        @Option(names = "--vxlan-port", defaultValue = "4789", description = "UDP port parsed as VXLAN, 0: none (default: ${DEFAULT-VALUE};"
+            + " a program already pinned keeps the port it was loaded with)")
         int vxlanPort;
 
         @Mixin
@@ -163,6 +164,9 @@ final class FwCommand implements Runnable {
                             + " keeps its own rules: its next reload puts them back.");
                 }
                 return 0;
+            }
+            if (vxlanPort < 0 || vxlanPort > 65535) {
+                throw new IllegalArgumentException("--vxlan-port must be 0..65535: " + vxlanPort);
             }
             FirewallProgram.Limits limits = new FirewallProgram.Limits(maxEntries, maxEntries, maxRules, maxConnections,
                     maxConnections);

@@ -40,7 +40,7 @@ final class InspectCommand implements Callable<Integer> {
     boolean json;
 
     @Option(names = "--vxlan-port", defaultValue = "" + TransportHeaders.VXLAN_DEFAULT_PORT,
-            description = "UDP destination port decoded as VXLAN (default: ${DEFAULT-VALUE})")
+            description = "UDP destination port decoded as VXLAN, 0: none (default: ${DEFAULT-VALUE})")
     int vxlanPort;
 
     @Override
