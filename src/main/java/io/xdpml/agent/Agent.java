@@ -826,12 +826,7 @@ public final class Agent implements AutoCloseable {
                 long until = now + seconds * 1_000_000_000L + RENEWAL_SLACK_NANOS;
                 for (Member m : members) {
                     InetAddress a = InetAddress.ofLiteral(source);
-                    Mitigation blocks = m.processor().mitigation();
-                    Mitigation.Replacement r = blocks.extendReplacing(a, a.getAddress().length * 8, until);
-                    if (r != null && r.previous() != e.getValue()) {
-                        // over another writer's entry (a longer fleet block its first write left): kept for a tombstone
-                        replacedBlocks.computeIfAbsent(source, x -> new java.util.IdentityHashMap<>()).putIfAbsent(blocks, r.previous());
-                    }
+                    m.processor().mitigation().extend(a, a.getAddress().length * 8, until);
                 }
                 e.setValue(until);
             }

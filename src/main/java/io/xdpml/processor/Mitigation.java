@@ -458,46 +458,27 @@ public final class Mitigation {
      * expires later already or never (then it stays as it is); false when there is no such block.
      */
     public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
-        return extendOver(address, prefixLength, expiresNanos) != MISSING;
-    }
-
-    /**
-     * {@link #extend}: what it wrote and the expiry it replaced (a renewal that writes over another
-     * writer's entry must know what to give back), or null when it wrote nothing.
-     */
-    public Replacement extendReplacing(InetAddress address, int prefixLength, long expiresNanos) {
-        long previous = extendOver(address, prefixLength, expiresNanos);
-        return previous == MISSING || previous == KEPT ? null : new Replacement(expiresNanos, previous);
-    }
-
-    /** What {@link #extendOver} returns for no block, and for one that stays as it is. */
-    private static final long MISSING = -2;
-    private static final long KEPT = -3;
-
-    /** The expiry the extension replaced, or MISSING, or KEPT. */
-    private long extendOver(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = key(a, address, bits);
                 MemorySegment v = a.allocate(VALUE_SIZE);
                 if (!map.lookup(k, v)) {
-                    return MISSING;
+                    return false;
                 }
-                long previous = v.get(U64, 0);
-                if (!later(expiresNanos, previous)) {
-                    return KEPT; // never shortened
+                if (!later(expiresNanos, v.get(U64, 0))) {
+                    return true; // never shortened
                 }
                 v.set(U64, 0, expiresNanos);
                 try {
                     map.update(k, v, BpfMap.BPF_EXIST);
                 } catch (io.xdpml.kernel.KernelException e) {
                     if (e.errno() == 2) {
-                        return MISSING; // ENOENT: removed in between by a writer that does not lock (bpftool)
+                        return false; // ENOENT: removed in between by a writer that does not lock (bpftool)
                     }
                     throw e;
                 }
-                return previous;
+                return true;
             }
         });
     }

@@ -68,11 +68,6 @@ class MitigationTest {
                     assertThat(p.mitigation().extend(InetAddress.getByName("10.0.0.99"), 32, later)).as("no such block").isFalse();
                     assertThat(p.mitigation().extend(attacker, 32, later - 1)).as("there").isTrue();
                     assertThat(p.mitigation().list().get(0).expiresNanos()).as("a renewal never shortens a block").isEqualTo(later);
-                    // a renewal over another writer's entry learns what it replaced (the agent keeps it for a fleet tombstone)
-                    assertThat(p.mitigation().extendReplacing(attacker, 32, later - 1)).as("left as it is").isNull();
-                    assertThat(p.mitigation().extendReplacing(InetAddress.getByName("10.0.0.99"), 32, later)).as("no such block").isNull();
-                    assertThat(p.mitigation().extendReplacing(attacker, 32, later + 1)).isEqualTo(new Mitigation.Replacement(later + 1, later));
-                    later++;
 
                     // a detection's block leaves a longer one (the operator's) as it is, and a renewal cannot shorten it
                     assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("a later block is there").isFalse();
