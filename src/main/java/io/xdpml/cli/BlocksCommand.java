@@ -199,7 +199,7 @@ final class BlocksCommand implements Runnable {
                 String[] kv = parts[i].split("=", 2);
                 int max = switch (kv[0]) {
                     case "vlan" -> 4095;
-                    case "vni" -> Mitigation.MAX_VNI;
+                    case "vni" -> io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI;
                     default -> throw new IllegalArgumentException("flow '" + whole + "': unknown '" + parts[i] + "' (vlan=N, vni=N)");
                 };
                 if (kv.length != 2 || !kv[1].matches("[0-9]{1,8}") || Integer.parseInt(kv[1]) > max) {

@@ -177,8 +177,8 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
                 throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6");
             }
             if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
-                    || vni < 0 || vni > MAX_VNI) {
-                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + MAX_VNI);
+                    || vni < 0 || vni > io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI) {
+                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI);
             }
             boolean ports = protocol == 6 || protocol == 17;
             if (!ports) {
@@ -235,7 +235,7 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
                 }
             };
             int vlan = vlanGiven ? number(w[5], 4095, text) : 0;
-            int vni = vniGiven ? number(w[i - 1], MAX_VNI, text) : 0;
+            int vni = vniGiven ? number(w[i - 1], io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI, text) : 0;
             int pa = port(w[1], text);
             int pb = port(w[3], text);
             return new Flow(endpoint(w[1], text), pa, endpoint(w[3], text), pb, proto, vlan, vni);
@@ -280,9 +280,6 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             return null;
         }
     }
-
-    /** The largest VXLAN VNI (24 bits). */
-    public static final int MAX_VNI = 0xffffff;
 
     private static int number(String s, int max, String text) {
         if (!s.matches("\\d{1,8}") || Integer.parseInt(s) > max) {

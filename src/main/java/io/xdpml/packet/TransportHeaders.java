@@ -31,6 +31,8 @@ public final class TransportHeaders {
     public static final int VXLAN_FLAG_VNI_VALID = 0x08;
     public static final int VXLAN_VNI_OFFSET = 4;
     public static final int VXLAN_DEFAULT_PORT = 4789;
+    /** The largest VNI (24 bits). */
+    public static final int VXLAN_MAX_VNI = 0xffffff;
 
     private TransportHeaders() {}
 }

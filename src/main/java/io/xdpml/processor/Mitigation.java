@@ -167,8 +167,8 @@ public final class Mitigation {
                 throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6: " + src + ", " + dst);
             }
             if (srcPort < 0 || srcPort > 65535 || dstPort < 0 || dstPort > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
-                    || vni < 0 || vni > MAX_VNI) {
-                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + MAX_VNI);
+                    || vni < 0 || vni > io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI) {
+                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI);
             }
         }
 
@@ -183,9 +183,6 @@ public final class Mitigation {
                     + (vni != 0 ? " vni " + vni : "");
         }
     }
-
-    /** The largest VNI (24 bits). */
-    public static final int MAX_VNI = 0xffffff;
 
     /** A blocked flow: its canonical endpoints (a: the lower address), when it expires and the packets it dropped. */
     public record FlowBlock(InetAddress addressA, int portA, InetAddress addressB, int portB, int protocol, int vlan, int vni,
