@@ -42,8 +42,9 @@ import java.util.Map;
  * 0x88a8; the outermost VID in the flow key), then IPv4 (20 bytes needed) or IPv6 (40); for the
  * narrow flow key (a packet the parse refused), IPv4's protocol field or IPv6's next header as is, and TCP/UDP ports at IP + IHL * 4 (IHL
  * as found, even below 5; the offset masked with 0x3ff), none for a later IPv4 fragment; a frame
- * whose ports are not all there is not blocked as a flow. {@link #check} allocates nothing. Not
- * thread-safe.
+ * whose ports are not all there is not blocked as a flow; an IPv6 next header that is an extension
+ * header gives the hosts key ({@link Mitigation#HOSTS_PROTOCOL}, no ports), matched while any flow
+ * between those hosts is blocked. {@link #check} allocates nothing. Not thread-safe.
  */
 public final class JavaBlocks {
     /** Why {@link #check} blocks a frame. */
@@ -315,6 +316,10 @@ public final class JavaBlocks {
             dstLo = frame.get(BE64, off + 32);
             proto = u8(frame, off + 6);
             l4 = off + 40;
+            if (proto == 0 || proto == 43 || proto == 60 || proto == 51 || proto == 44) {
+                proto = Mitigation.HOSTS_PROTOCOL; // the transport header is past the chain
+                ports = false;
+            }
         } else {
             return false;
         }
@@ -395,6 +400,15 @@ public final class JavaBlocks {
         byte[] kb = new byte[FlowLayout.KEY_SIZE];
         MemorySegment k = MemorySegment.ofArray(kb);
         Mitigation.writeFlowKey(k, flow);
+        byte[] hb = new byte[FlowLayout.KEY_SIZE];
+        MemorySegment h = MemorySegment.ofArray(hb);
+        Mitigation.hostsKey(k, h);
+        Entry hosts = flows.get(probe.flow(h));
+        if (hosts == null) {
+            flows.put(new Key().flow(h), new Entry(0, hb, expiresNanos));
+        } else if (Mitigation.later(expiresNanos, hosts.expiresNanos)) {
+            hosts.expiresNanos = expiresNanos; // its hits go on
+        }
         flows.put(new Key().flow(k), new Entry(0, kb, expiresNanos));
         flowBlocksActive = true;
     }
@@ -403,7 +417,38 @@ public final class JavaBlocks {
     public boolean unblockFlow(Mitigation.Flow flow) {
         MemorySegment k = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
         Mitigation.writeFlowKey(k, flow);
-        return flows.remove(probe.flow(k)) != null;
+        if (flows.remove(probe.flow(k)) == null) {
+            return false;
+        }
+        settleHosts(k);
+        return true;
+    }
+
+    /** As Mitigation's: the hosts entry of k expires with the latest flow block left between its hosts, or goes. */
+    private void settleHosts(MemorySegment k) {
+        MemorySegment h = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
+        Mitigation.hostsKey(k, h);
+        MemorySegment otherHosts = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
+        Entry latest = null;
+        for (Entry e : flows.values()) {
+            MemorySegment other = MemorySegment.ofArray(e.key);
+            if (Mitigation.isHostsKey(other)) {
+                continue;
+            }
+            Mitigation.hostsKey(other, otherHosts);
+            if (otherHosts.mismatch(h) == -1 && (latest == null || Mitigation.later(e.expiresNanos, latest.expiresNanos))) {
+                latest = e;
+            }
+        }
+        Key hk = new Key().flow(h);
+        Entry hosts = flows.get(hk);
+        if (latest == null) {
+            flows.remove(hk);
+        } else if (hosts == null) {
+            flows.put(hk, new Entry(0, h.toArray(ValueLayout.JAVA_BYTE), latest.expiresNanos));
+        } else {
+            hosts.expiresNanos = latest.expiresNanos; // its hits go on
+        }
     }
 
     /** Whether flow blocks are looked up (the kernel's {@code xdpml_mitigation_state[0]}). */
@@ -452,7 +497,10 @@ public final class JavaBlocks {
     public List<Mitigation.FlowBlock> listFlows() {
         List<Mitigation.FlowBlock> out = new ArrayList<>(flows.size());
         for (Entry e : flows.values()) {
-            out.add(Mitigation.FlowBlock.of(MemorySegment.ofArray(e.key), e.expiresNanos, e.hits));
+            MemorySegment k = MemorySegment.ofArray(e.key);
+            if (!Mitigation.isHostsKey(k)) {
+                out.add(Mitigation.FlowBlock.of(k, e.expiresNanos, e.hits));
+            }
         }
         return out;
     }

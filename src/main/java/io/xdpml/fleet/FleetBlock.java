@@ -176,10 +176,7 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             if ((addressA instanceof Inet4Address) != (addressB instanceof Inet4Address)) {
                 throw new IllegalArgumentException("a flow's endpoints are both IPv4 or both IPv6");
             }
-            if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
-                    || vni < 0 || vni > io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI) {
-                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.." + io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI);
-            }
+            io.xdpml.processor.Mitigation.Flow.checkRanges(portA, portB, protocol, vlan, vni);
             boolean ports = protocol == 6 || protocol == 17;
             if (!ports) {
                 portA = 0;

@@ -295,7 +295,7 @@ class BlocksParityTest {
                 sources.computeIfAbsent(HexFormat.of().formatHex(k), x -> new Seen(k)).at(t);
             }
             parser.parse(frame, length, summary);
-            if (keys.flowKey(frame, length, summary, fk)) {
+            if (keys.flowKey(frame, length, summary, fk) && !Mitigation.isHostsKey(fk)) { // a hosts key is no flow to block
                 byte[] k = fk.toArray(ValueLayout.JAVA_BYTE);
                 flows.computeIfAbsent(HexFormat.of().formatHex(k), x -> new Seen(k)).at(t);
             }
@@ -800,9 +800,69 @@ class BlocksParityTest {
                 p.packet(buf, frame.length, now, "extension headers");
             }
             p.assertSame();
-            assertThat(p.byFlow).as("the flow with 0, 1 and 3 destination-options headers").isEqualTo(3);
-            assertThat(p.dropped()).as("not the other port, nor what the parse refuses (9 headers: the narrow key's next header 60)")
-                    .isEqualTo(3);
+            assertThat(p.byFlow).as("the flow with 0, 1 and 3 destination-options headers, and with 9 (past the parser: the hosts entry)")
+                    .isEqualTo(4);
+            assertThat(p.dropped()).as("not the other port").isEqualTo(4);
+        }
+    }
+
+    /**
+     * A packet whose transport header lies past more IPv6 extension headers than the parser walks
+     * (Linux still delivers it) cannot be keyed as its flow: it is keyed as its hosts, and dropped
+     * while any flow between them (same VLAN) is blocked, until the last of those blocks expires or
+     * is removed; other hosts' such packets pass.
+     */
+    @Test
+    void aPacketPastTheParsersReachIsDroppedWhileAFlowBetweenItsHostsIsBlocked() throws Exception {
+        TestData.assumeBpf();
+        try (Arena a = Arena.ofConfined(); Pair p = new Pair(b -> b::check)) {
+            MemorySegment buf = a.allocate(MAX + 8, 64);
+            InetAddress h1 = InetAddress.getByName("2001:db8::66");
+            InetAddress h2 = InetAddress.getByName("2001:db8::2");
+            long t1 = 2_000_000_000L;
+            long t2 = 5_000_000_000L;
+            Mitigation.FlowBlock tcp = new Mitigation.FlowBlock(h1, 40000, h2, 443, 6, 0, 0, 0, 0);
+            Mitigation.FlowBlock udp = new Mitigation.FlowBlock(h1, 5000, h2, 53, 17, 0, 0, 0, 0);
+            p.blockFlow(tcp, false, t1);
+            p.blockFlow(udp, true, t2);
+            record Deep(String src, String dst, int vlan) {
+                byte[] frame() {
+                    FrameBuilder b = new FrameBuilder().ethernet();
+                    if (vlan != 0) {
+                        b.vlan(vlan);
+                    }
+                    b.ipv6(src, dst);
+                    for (int i = 0; i < 9; i++) { // one more than XDPML_MAX_IPV6_EXT
+                        b.ipv6Extension(60, 0);
+                    }
+                    return b.tcp(40001, 22, 0x02).build(); // a flow of its own
+                }
+            }
+            Deep there = new Deep("2001:db8::66", "2001:db8::2", 0);
+            Deep back = new Deep("2001:db8::2", "2001:db8::66", 0);
+            Deep otherHost = new Deep("2001:db8::66", "2001:db8::3", 0);
+            Deep otherVlan = new Deep("2001:db8::66", "2001:db8::2", 5);
+            byte[] parsed = new FrameBuilder().ethernet().ipv6("2001:db8::66", "2001:db8::2").tcp(40001, 22, 0x02).build();
+            java.util.function.BiFunction<byte[], Long, Boolean> send = (frame, t) -> {
+                long before = p.dropped();
+                MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                p.packet(buf, frame.length, t, "t=" + t);
+                return p.dropped() > before;
+            };
+            assertThat(send.apply(there.frame(), 1_000_000_000L)).as("past the parser, a flow between its hosts blocked").isTrue();
+            assertThat(send.apply(back.frame(), 1_000_000_000L)).as("the other way").isTrue();
+            assertThat(send.apply(otherHost.frame(), 1_000_000_000L)).as("to another host").isFalse();
+            assertThat(send.apply(otherVlan.frame(), 1_000_000_000L)).as("in another VLAN").isFalse();
+            assertThat(send.apply(parsed, 1_000_000_000L)).as("the same flow within the parser's reach: its own key").isFalse();
+            assertThat(send.apply(there.frame(), 3_000_000_000L)).as("after the TCP block, the UDP one still there").isTrue();
+            assertThat(p.kernel.mitigation.listFlows()).as("the hosts entry is not listed").hasSize(2);
+            p.unblockFlow(udp);
+            assertThat(send.apply(there.frame(), 1_500_000_000L)).as("the TCP block left").isTrue();
+            assertThat(send.apply(there.frame(), 3_000_000_000L)).as("the hosts entry now expires with the TCP block").isFalse();
+            p.unblockFlow(tcp);
+            assertThat(send.apply(there.frame(), 1_500_000_000L)).as("no flow between the hosts blocked").isFalse();
+            assertThat(p.kernel.object.map("xdpml_flow_blocks").keys()).as("the hosts entry went with the last flow block").isEmpty();
+            p.assertSame();
         }
     }
 
