@@ -488,18 +488,10 @@ public final class Mitigation {
     }
 
     /**
-     * A detection's block of one address for {@code duration} (the agent): as {@link #block}, except
-     * that a block already there without expiry, or expiring later (the operator's, {@code xdpml
-     * blocks add}, or the fleet's), is left as it is: a detection never shortens one. Returns
-     * whether it wrote its own.
-     */
-    public boolean blockAtLeast(InetAddress address, Duration duration) {
-        return blockAtLeastUntil(address, address instanceof Inet4Address ? 32 : 128, expiry(duration));
-    }
-
-    /**
-     * {@link #blockAtLeast} of {@code address}/{@code prefixLength} until {@code expires} (0: until
-     * removed): the fleet's blocks too. The read and the write are one step for every writer (the
+     * A detection's (or the fleet's) block of {@code address}/{@code prefixLength} until
+     * {@code expires} (0: until removed): as {@link #blockUntil}, except that a block already there
+     * without expiry, or expiring later (the operator's, {@code xdpml blocks add}, or the fleet's),
+     * is left as it is: a detection never shortens one. Returns whether it wrote its own. The read and the write are one step for every writer (the
      * agent's loop and its fleet thread, an {@code xdpml blocks add} from another shell): {@link MapLock}.
      */
     public boolean blockAtLeastUntil(InetAddress address, int prefixLength, long expires) {

@@ -70,10 +70,10 @@ class MitigationTest {
                     assertThat(p.mitigation().list().get(0).expiresNanos()).as("a renewal never shortens a block").isEqualTo(later);
 
                     // a detection's block leaves a longer one (the operator's) as it is, and a renewal cannot shorten it
-                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("a later block is there").isFalse();
+                    assertThat(p.mitigation().blockAtLeastUntil(attacker, 32, System.nanoTime() + 60_000_000_000L)).as("a later block is there").isFalse();
                     assertThat(p.mitigation().list().get(0).expiresNanos()).isEqualTo(later);
                     p.mitigation().block(attacker, null); // the operator: until removed
-                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).isFalse();
+                    assertThat(p.mitigation().blockAtLeastUntil(attacker, 32, System.nanoTime() + 60_000_000_000L)).isFalse();
                     assertThat(p.mitigation().extend(attacker, 32, System.nanoTime() + 1_000_000_000L)).isTrue();
                     assertThat(p.mitigation().list().get(0).expiresNanos()).as("still until removed").isZero();
                     // the fleet's prefix blocks the same way
@@ -85,7 +85,7 @@ class MitigationTest {
                     assertThat(p.mitigation().unblock(net, 24)).isTrue();
                     p.mitigation().block(attacker, Duration.ofMillis(1));
                     Thread.sleep(5);
-                    assertThat(p.mitigation().blockAtLeast(attacker, Duration.ofSeconds(60))).as("over one that expired").isTrue();
+                    assertThat(p.mitigation().blockAtLeastUntil(attacker, 32, System.nanoTime() + 60_000_000_000L)).as("over one that expired").isTrue();
                     assertThat(p.mitigation().list().get(0).expiresNanos()).isGreaterThan(System.nanoTime() + 50_000_000_000L);
 
                     assertThat(p.mitigation().unblock(attacker, 32)).isTrue();
