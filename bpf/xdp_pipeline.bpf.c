@@ -5,7 +5,8 @@
  * stage that is off costs nothing):
  *
  *   parse     parse.h, stats.h        every header; protocol and parse-error counters
- *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation)
+ *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation);
+ *                                     while flows are blocked, packets with no readable flow key
  *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard;
  *             syncookie.h             a SYN over a limit answered with a SYN cookie (XDP_TX)
  *   ---- tail call (XDPML_TC_REST): a second verifier unit, pipeline.h ----
@@ -109,11 +110,15 @@ int xdpml_pipeline(struct xdp_md *ctx)
 	/* blocks */
 	if (cfg_blocks) {
 		__u32 why = xdpml_source_blocked(ctx, &c->scratch.s) ? XDPML_BLOCK_SOURCE
-			    : xdpml_flow_blocked(ctx, &c->scratch.s) ? XDPML_BLOCK_FLOW : 0;
+			    : !xdpml_flow_blocked(ctx, &c->scratch.s) ? 0
+			    : xdpml_transport_unreadable(&c->scratch.s) ? XDPML_BLOCK_UNREADABLE : XDPML_BLOCK_FLOW;
 		if (why) {
 			__u64 *xc = xdpml_deliver_counters();
-			if (xc)
+			if (xc) {
 				xc[XDPML_XC_BLOCKED]++;
+				if (why == XDPML_BLOCK_UNREADABLE)
+					xc[XDPML_XC_BLOCKED_UNREADABLE]++;
+			}
 			return xdpml_leave(ps, XDP_DROP, XDPML_ST_BLOCKS, why);
 		}
 	}

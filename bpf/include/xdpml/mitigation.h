@@ -12,12 +12,12 @@
  * IPv4 or IPv6 header, its protocol field and the ports after it). The per-packet key costs, so it
  * is built only while xdpml_mitigation_state says Java has flow blocks.
  *
- * Where that small parser cannot reach the transport header (IPv6 whose next header is an extension
- * header: the parse refused a chain deeper than it walks, which Linux may still deliver), the packet
- * is keyed as its hosts: protocol XDPML_FLOW_BLOCK_HOSTS, ports 0. Java writes that entry beside
- * every flow block (its expiry the latest of the hosts' flow blocks), so such a packet is dropped
- * while any flow between its two addresses (same VLAN and VNI) is blocked, and no flow escapes its
- * block by adding extension headers past the parser's reach.
+ * A packet whose transport header the parse could not reach where Linux still can (an IPv6
+ * extension chain longer than the parser walks, a header past XDPML_MAX_HDR_OFF; at any layer, a
+ * tunnel's inner packet too) has no key that could match its flow's block: while any flow block
+ * exists it is dropped (XDPML_BLOCK_UNREADABLE), so that no flow escapes its block by adding
+ * extension headers. No benign traffic is known to carry such chains; the firewall's
+ * `malformed drop`, its default, drops them anyway.
  */
 #ifndef XDPML_MITIGATION_H
 #define XDPML_MITIGATION_H
@@ -28,9 +28,6 @@
 #include <bpf/bpf_helpers.h>
 #include "flow.h"
 #include "clock.h"
-
-/* The protocol of a flow block's hosts entry (255: reserved, no packet's transport is keyed so). */
-#define XDPML_FLOW_BLOCK_HOSTS 255
 
 struct xdpml_block_key {
 	__u32 prefixlen; /* bits of addr that match, 0..128 */
@@ -109,8 +106,7 @@ static __always_inline int xdpml_block_hit(struct xdpml_block *b)
 
 /*
  * The flow key of a packet the parse refused (s->error): the outer IPv4/IPv6 header after up to
- * two VLAN tags, its protocol field as is, TCP/UDP ports right after it; an IPv6 extension header
- * there: the hosts key (XDPML_FLOW_BLOCK_HOSTS, no ports). -1: nothing to key.
+ * two VLAN tags, its protocol field as is, TCP/UDP ports right after it. -1: nothing to key.
  */
 static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struct xdpml_flow_key *kp)
 {
@@ -147,10 +143,6 @@ static __always_inline int xdpml_flow_block_key_narrow(struct xdp_md *ctx, struc
 		__builtin_memcpy(dst, ip + 24, 16);
 		proto = ip[6];
 		l4 = off + 40;
-		if (proto == 0 || proto == 43 || proto == 60 || proto == 51 || proto == 44) {
-			proto = XDPML_FLOW_BLOCK_HOSTS; /* the transport header is past the chain */
-			ports = 0;
-		}
 	} else {
 		return -1;
 	}
@@ -186,13 +178,24 @@ static __noinline int xdpml_flow_block_lookup(struct xdp_md *ctx, const struct x
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 
-/* Whether the packet belongs to a blocked flow (only looked up while flow blocks exist). */
+/* Whether the parse stopped where Linux may still reach the transport header (see the top). */
+static __always_inline int xdpml_transport_unreadable(const struct xdpml_parse_summary *s)
+{
+	return s->error == XDPML_E_IPV6_EXT_TOO_DEEP || s->error == XDPML_E_HEADER_TOO_DEEP;
+}
+
+/*
+ * Whether the packet belongs to a blocked flow, or may (xdpml_transport_unreadable); only while
+ * flow blocks exist.
+ */
 static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	__u32 zero = 0;
 	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
 	if (!active || !*active)
 		return 0;
+	if (xdpml_transport_unreadable(s))
+		return 1;
 	return xdpml_flow_block_lookup(ctx, s);
 }
 

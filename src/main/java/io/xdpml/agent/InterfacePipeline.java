@@ -68,8 +68,7 @@ final class InterfacePipeline implements DataPlaneSetup {
         o.setConstant("cfg_vxlan_port", c.parse().vxlanPort());
         if (c.blocks().enabled()) {
             o.setMaxEntries("xdpml_blocks", c.blocks().maxSources());
-            // each pair of hosts with flow blocks takes one entry more: its hosts entry (Mitigation.HOSTS_PROTOCOL)
-            o.setMaxEntries("xdpml_flow_blocks", 2 * c.blocks().maxFlows());
+            o.setMaxEntries("xdpml_flow_blocks", c.blocks().maxFlows());
         }
         if (c.firewall().enabled()) {
             o.setMaxEntries("xdpml_fw_ct", c.firewall().maxConnections());

@@ -167,6 +167,8 @@ public final class StatusReport {
         Map<String, Object> reasons = new LinkedHashMap<>();
         reasons.put("source", sources[1]);
         reasons.put("flow", flows[1]);
+        // no flow key while flow blocks exist (docs/processor.md): counted apart, no entry has the hit
+        reasons.put("unreadable", r.deliver() == null ? 0 : r.deliver()[XskCounter.BLOCKED_UNREADABLE.ordinal()]);
         m.put("reasons", reasons);
         m.put("source_blocks", sources[0]);
         m.put("flow_blocks", flows[0]);

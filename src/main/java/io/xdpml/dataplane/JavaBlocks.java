@@ -5,6 +5,7 @@ import static io.xdpml.packet.Bytes.u8;
 
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
+import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseSummary;
 import io.xdpml.packet.Bytes;
 import io.xdpml.processor.Mitigation;
@@ -34,6 +35,9 @@ import java.util.Map;
  *       on the parse: innermost, past IPv6 extension headers, VLAN and VNI), or for a packet the
  *       parse refused, the narrow key below; consulted only while {@link #flowBlocksActive()} (the
  *       kernel's {@code xdpml_mitigation_state[0]}).
+ *   <li>While flow blocks exist, a packet whose transport header the parse could not reach where
+ *       Linux can ({@link #transportUnreadable}) is dropped as {@link Reason#UNREADABLE}: no key
+ *       could match its flow's block.
  *   <li>Expiry: an entry with {@code expiresNanos != 0} matches while {@code now <= expiresNanos}
  *       (unsigned, as the kernel's u64); a hit is counted only on a match.
  * </ul>
@@ -42,13 +46,16 @@ import java.util.Map;
  * 0x88a8; the outermost VID in the flow key), then IPv4 (20 bytes needed) or IPv6 (40); for the
  * narrow flow key (a packet the parse refused), IPv4's protocol field or IPv6's next header as is, and TCP/UDP ports at IP + IHL * 4 (IHL
  * as found, even below 5; the offset masked with 0x3ff), none for a later IPv4 fragment; a frame
- * whose ports are not all there is not blocked as a flow; an IPv6 next header that is an extension
- * header gives the hosts key ({@link Mitigation#HOSTS_PROTOCOL}, no ports), matched while any flow
- * between those hosts is blocked. {@link #check} allocates nothing. Not thread-safe.
+ * whose ports are not all there is not blocked as a flow. {@link #check} allocates nothing. Not
+ * thread-safe.
  */
 public final class JavaBlocks {
     /** Why {@link #check} blocks a frame. */
-    public enum Reason { NONE, SOURCE, FLOW }
+    public enum Reason {
+        NONE, SOURCE, FLOW,
+        /** No flow key could match the packet's flow while flow blocks exist (kernel: {@code xdpml_transport_unreadable}). */
+        UNREADABLE
+    }
 
     static final int ETH_P_IP = 0x0800;
     static final int ETH_P_IPV6 = 0x86dd;
@@ -150,7 +157,9 @@ public final class JavaBlocks {
      * Whether the frame ({@code length} bytes from offset 0) is dropped now and why: its source
      * first (the outer one, then the one of the innermost IP header the parse found at
      * {@code innermostL3} when that is another: 0 for none), then its flow, as the kernel's
-     * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx)}. Counts the hit on the matching entry.
+     * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx)}: while flow blocks exist, a
+     * packet whose transport header is unreadable ({@link #transportUnreadable}) is
+     * {@link Reason#UNREADABLE}. Counts the hit on the matching entry (none for that one).
      */
     public Reason check(MemorySegment frame, int length, long nowNanos, ParseSummary parse) {
         last = Reason.NONE;
@@ -162,10 +171,21 @@ public final class JavaBlocks {
         } else if (innermostL3 != 0 && (!outer || innermostL3 != l2Offset) && sourceKeyAt(frame, length, innermostL3, sourceKey)
                 && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
             last = Reason.SOURCE;
+        } else if (flowBlocksActive && transportUnreadable(parse)) {
+            last = Reason.UNREADABLE;
         } else if (flowBlocksActive && flowKey(frame, length, parse, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
             last = Reason.FLOW;
         }
         return last;
+    }
+
+    /**
+     * Whether the parse stopped where Linux may still reach the transport header (an IPv6 extension
+     * chain longer than the parser walks, a header past its reach; at any layer): such a packet has
+     * no key that could match its flow's block, and is dropped while any flow block exists.
+     */
+    public static boolean transportUnreadable(ParseSummary parse) {
+        return parse.error() == ParseCounter.IPV6_EXT_TOO_DEEP.id() || parse.error() == ParseCounter.HEADER_TOO_DEEP.id();
     }
 
     /**
@@ -177,7 +197,7 @@ public final class JavaBlocks {
         return switch (last) {
             case SOURCE -> sourceKey;
             case FLOW -> flowKey;
-            case NONE -> null;
+            case NONE, UNREADABLE -> null;
         };
     }
 
@@ -316,10 +336,6 @@ public final class JavaBlocks {
             dstLo = frame.get(BE64, off + 32);
             proto = u8(frame, off + 6);
             l4 = off + 40;
-            if (proto == 0 || proto == 43 || proto == 60 || proto == 51 || proto == 44) {
-                proto = Mitigation.HOSTS_PROTOCOL; // the transport header is past the chain
-                ports = false;
-            }
         } else {
             return false;
         }
@@ -400,15 +416,6 @@ public final class JavaBlocks {
         byte[] kb = new byte[FlowLayout.KEY_SIZE];
         MemorySegment k = MemorySegment.ofArray(kb);
         Mitigation.writeFlowKey(k, flow);
-        byte[] hb = new byte[FlowLayout.KEY_SIZE];
-        MemorySegment h = MemorySegment.ofArray(hb);
-        Mitigation.hostsKey(k, h);
-        Entry hosts = flows.get(probe.flow(h));
-        if (hosts == null) {
-            flows.put(new Key().flow(h), new Entry(0, hb, expiresNanos));
-        } else if (Mitigation.later(expiresNanos, hosts.expiresNanos)) {
-            hosts.expiresNanos = expiresNanos; // its hits go on
-        }
         flows.put(new Key().flow(k), new Entry(0, kb, expiresNanos));
         flowBlocksActive = true;
     }
@@ -417,38 +424,7 @@ public final class JavaBlocks {
     public boolean unblockFlow(Mitigation.Flow flow) {
         MemorySegment k = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
         Mitigation.writeFlowKey(k, flow);
-        if (flows.remove(probe.flow(k)) == null) {
-            return false;
-        }
-        settleHosts(k);
-        return true;
-    }
-
-    /** As Mitigation's: the hosts entry of k expires with the latest flow block left between its hosts, or goes. */
-    private void settleHosts(MemorySegment k) {
-        MemorySegment h = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
-        Mitigation.hostsKey(k, h);
-        MemorySegment otherHosts = MemorySegment.ofArray(new byte[FlowLayout.KEY_SIZE]);
-        Entry latest = null;
-        for (Entry e : flows.values()) {
-            MemorySegment other = MemorySegment.ofArray(e.key);
-            if (Mitigation.isHostsKey(other)) {
-                continue;
-            }
-            Mitigation.hostsKey(other, otherHosts);
-            if (otherHosts.mismatch(h) == -1 && (latest == null || Mitigation.later(e.expiresNanos, latest.expiresNanos))) {
-                latest = e;
-            }
-        }
-        Key hk = new Key().flow(h);
-        Entry hosts = flows.get(hk);
-        if (latest == null) {
-            flows.remove(hk);
-        } else if (hosts == null) {
-            flows.put(hk, new Entry(0, h.toArray(ValueLayout.JAVA_BYTE), latest.expiresNanos));
-        } else {
-            hosts.expiresNanos = latest.expiresNanos; // its hits go on
-        }
+        return flows.remove(probe.flow(k)) != null;
     }
 
     /** Whether flow blocks are looked up (the kernel's {@code xdpml_mitigation_state[0]}). */
@@ -497,10 +473,7 @@ public final class JavaBlocks {
     public List<Mitigation.FlowBlock> listFlows() {
         List<Mitigation.FlowBlock> out = new ArrayList<>(flows.size());
         for (Entry e : flows.values()) {
-            MemorySegment k = MemorySegment.ofArray(e.key);
-            if (!Mitigation.isHostsKey(k)) {
-                out.add(Mitigation.FlowBlock.of(k, e.expiresNanos, e.hits));
-            }
+            out.add(Mitigation.FlowBlock.of(MemorySegment.ofArray(e.key), e.expiresNanos, e.hits));
         }
         return out;
     }

@@ -114,8 +114,15 @@ public final class JavaDataPlane implements DataPlaneEngine {
             JavaBlocks.Reason why = blocks.check(frame, length, now, summary);
             if (why != JavaBlocks.Reason.NONE) {
                 deliverCounters[XskCounter.BLOCKED.ordinal()]++;
-                return leave(PacketResult.XDP_DROP, Stage.BLOCKS,
-                        why == JavaBlocks.Reason.SOURCE ? PacketResult.BLOCK_SOURCE : PacketResult.BLOCK_FLOW);
+                int reason = switch (why) {
+                    case SOURCE -> PacketResult.BLOCK_SOURCE;
+                    case FLOW -> PacketResult.BLOCK_FLOW;
+                    default -> PacketResult.BLOCK_UNREADABLE;
+                };
+                if (reason == PacketResult.BLOCK_UNREADABLE) {
+                    deliverCounters[XskCounter.BLOCKED_UNREADABLE.ordinal()]++;
+                }
+                return leave(PacketResult.XDP_DROP, Stage.BLOCKS, reason);
             }
         }
 

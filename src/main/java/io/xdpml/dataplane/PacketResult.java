@@ -16,6 +16,8 @@ public final class PacketResult {
     /** Blocks stage reasons. */
     public static final int BLOCK_SOURCE = 1;
     public static final int BLOCK_FLOW = 2;
+    /** No flow key while flow blocks exist (an IPv6 extension chain past the parser's reach): {@link JavaBlocks.Reason#UNREADABLE}. */
+    public static final int BLOCK_UNREADABLE = 3;
 
     int action;
     Stage stage;

@@ -169,15 +169,11 @@ public final class Mitigation {
             checkRanges(srcPort, dstPort, protocol, vlan, vni);
         }
 
-        /**
-         * Checks a flow's numbers (this record's and the fleet's {@code FleetBlock.Flow}): ports
-         * 0..65535, protocol 0..254 (255 is the key of the hosts entry, {@link #HOSTS_PROTOCOL}),
-         * VLAN 0..4095, VNI 0..2^24-1.
-         */
+        /** Checks a flow's numbers (this record's and the fleet's {@code FleetBlock.Flow}): ports 0..65535, protocol 0..255, VLAN 0..4095, VNI 0..2^24-1. */
         public static void checkRanges(int portA, int portB, int protocol, int vlan, int vni) {
-            if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol >= HOSTS_PROTOCOL || vlan < 0
-                    || vlan > 4095 || vni < 0 || vni > io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI) {
-                throw new IllegalArgumentException("ports 0..65535, protocol 0..254, vlan 0..4095, vni 0.."
+            if (portA < 0 || portA > 65535 || portB < 0 || portB > 65535 || protocol < 0 || protocol > 255 || vlan < 0 || vlan > 4095
+                    || vni < 0 || vni > io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI) {
+                throw new IllegalArgumentException("ports 0..65535, protocol 0..255, vlan 0..4095, vni 0.."
                         + io.xdpml.packet.TransportHeaders.VXLAN_MAX_VNI);
             }
         }
@@ -283,12 +279,7 @@ public final class Mitigation {
     public boolean takeBackFlow(Flow flow, Replacement r, long now) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = flowKey(a, flow);
-                if (!takeBack(flowMap, k, r, now, a)) {
-                    return false;
-                }
-                settleHosts(a, k);
-                return true;
+                return takeBack(flowMap, flowKey(a, flow), r, now, a);
             }
         });
     }
@@ -338,44 +329,11 @@ public final class Mitigation {
         return k;
     }
 
-    /**
-     * The protocol of a flow block's hosts entry (mitigation.h, {@code XDPML_FLOW_BLOCK_HOSTS}):
-     * beside every flow block, the key of its two addresses (VLAN, VNI) with this protocol and no
-     * ports, expiring with the last of those hosts' flow blocks. The kernel keys so a packet the
-     * parse refused whose transport header lies past IPv6 extension headers, which it cannot read:
-     * such a packet is dropped while any flow between its hosts is blocked. Never listed.
-     */
-    public static final int HOSTS_PROTOCOL = 255;
-
-    /** Writes into {@code hosts} the hosts entry's key of flow-block key {@code k} ({@link #HOSTS_PROTOCOL}). */
-    public static void hostsKey(MemorySegment k, MemorySegment hosts) {
-        MemorySegment.copy(k, 0, hosts, 0, FlowLayout.KEY_SIZE);
-        hosts.set(FlowLayout.U16, FlowLayout.KEY_PORT_A, (short) 0);
-        hosts.set(FlowLayout.U16, FlowLayout.KEY_PORT_B, (short) 0);
-        hosts.set(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL, (byte) HOSTS_PROTOCOL);
-    }
-
-    /** Whether flow-block key {@code k} is a hosts entry's. */
-    public static boolean isHostsKey(MemorySegment k) {
-        return (k.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) == HOSTS_PROTOCOL;
-    }
-
     private void writeFlow(Arena a, MemorySegment k, long expiresNanos) {
         MemorySegment flag = a.allocate(4);
         flag.set(U32, 0, 1);
         state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
         MemorySegment v = a.allocate(VALUE_SIZE);
-        // the hosts entry first: a flow block in the map always has one
-        MemorySegment h = a.allocate(FlowLayout.KEY_SIZE);
-        hostsKey(k, h);
-        if (!flowMap.lookup(h, v)) {
-            v.set(U64, 0, expiresNanos);
-            v.set(U64, 8, 0);
-            flowMap.update(h, v, BpfMap.BPF_ANY);
-        } else if (later(expiresNanos, v.get(U64, 0))) {
-            v.set(U64, 0, expiresNanos); // its hits go on
-            flowMap.update(h, v, BpfMap.BPF_ANY);
-        }
         v.set(U64, 0, expiresNanos);
         v.set(U64, 8, 0);
         flowMap.update(k, v, BpfMap.BPF_ANY);
@@ -383,54 +341,16 @@ public final class Mitigation {
         state.update(0, flag, BpfMap.BPF_ANY);
     }
 
-    /**
-     * After flow block k was removed or shortened: its hosts entry expires with the latest flow
-     * block left between those hosts, or goes with the last one.
-     */
-    private void settleHosts(Arena a, MemorySegment k) {
-        MemorySegment h = a.allocate(FlowLayout.KEY_SIZE);
-        hostsKey(k, h);
-        MemorySegment other = a.allocate(FlowLayout.KEY_SIZE);
-        MemorySegment otherHosts = a.allocate(FlowLayout.KEY_SIZE);
-        MemorySegment v = a.allocate(VALUE_SIZE);
-        long latest = NONE;
-        for (byte[] kb : flowMap.keys()) {
-            MemorySegment.copy(kb, 0, other, ValueLayout.JAVA_BYTE, 0, FlowLayout.KEY_SIZE);
-            if (isHostsKey(other)) {
-                continue;
-            }
-            hostsKey(other, otherHosts);
-            if (otherHosts.mismatch(h) == -1 && flowMap.lookup(other, v) && (latest == NONE || later(v.get(U64, 0), latest))) {
-                latest = v.get(U64, 0);
-            }
-        }
-        if (latest == NONE) {
-            flowMap.delete(h);
-        } else if (!flowMap.lookup(h, v)) {
-            v.set(U64, 0, latest);
-            v.set(U64, 8, 0);
-            flowMap.update(h, v, BpfMap.BPF_ANY);
-        } else if (v.get(U64, 0) != latest) {
-            v.set(U64, 0, latest); // its hits go on
-            flowMap.update(h, v, BpfMap.BPF_EXIST);
-        }
-    }
-
     /** Removes a flow block (either direction's endpoints); false when there was none. */
     public boolean unblockFlow(Flow flow) {
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = flowKey(a, flow);
-                if (!flowMap.delete(k)) {
-                    return false;
-                }
-                settleHosts(a, k);
-                return true;
+                return flowMap.delete(flowKey(a, flow));
             }
         });
     }
 
-    /** The flow blocks in the map now (expired ones included until swept; not the hosts entries). */
+    /** The flow blocks in the map now (expired ones included until swept). */
     public List<FlowBlock> listFlows() {
         List<FlowBlock> out = new ArrayList<>();
         try (Arena a = Arena.ofConfined()) {
@@ -438,7 +358,7 @@ public final class Mitigation {
             MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
             for (byte[] kb : flowMap.keys()) {
                 MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, FlowLayout.KEY_SIZE);
-                if (isHostsKey(k) || !flowMap.lookup(k, v)) {
+                if (!flowMap.lookup(k, v)) {
                     continue;
                 }
                 out.add(FlowBlock.of(k, v.get(U64, 0), v.get(U64, 8)));

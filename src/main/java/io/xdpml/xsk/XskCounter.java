@@ -12,7 +12,7 @@ public enum XskCounter {
     NO_SOCKET,
     /** Sampled packets redirected without metadata (no headroom for it). */
     META_FAILED,
-    /** Packets dropped because their source is blocked (closed-loop mitigation). */
+    /** Packets dropped by the blocks stage (closed-loop mitigation): their source or flow is blocked. */
     BLOCKED,
     /** Mirror hand-off: sampled packets copied into the mirror ring buffer (and passed on). */
     MIRRORED,
@@ -25,7 +25,9 @@ public enum XskCounter {
     /** Flows' first packets over the new-flow pick's rate per CPU: not copied. */
     FIRST_CAPPED,
     /** Flows' first packets not copied because the mirror ring was full. */
-    FIRST_LOST;
+    FIRST_LOST,
+    /** Of {@link #BLOCKED}: packets with no readable flow key (an IPv6 extension chain past the parser's reach) while flow blocks exist. */
+    BLOCKED_UNREADABLE;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */
     public static final int SLOTS = 16;

@@ -109,6 +109,10 @@ class BlocksParityTest {
             return object.map("xdpml_xsk_counters").sumPerCpuLongs(0)[XskCounter.BLOCKED.ordinal()];
         }
 
+        long unreadableCounter() {
+            return object.map("xdpml_xsk_counters").sumPerCpuLongs(0)[XskCounter.BLOCKED_UNREADABLE.ordinal()];
+        }
+
         @Override
         public void close() {
             run.close();
@@ -128,6 +132,7 @@ class BlocksParityTest {
         long packets;
         long bySource;
         long byFlow;
+        long unreadable;
 
         Pair(Function<JavaBlocks, Twin> variant) {
             twin = variant.apply(java);
@@ -175,6 +180,8 @@ class BlocksParityTest {
             String diff = null;
             if (k != (j != Reason.NONE)) {
                 diff = "kernel " + (k ? "drops" : "passes") + ", java " + j;
+            } else if (j == Reason.UNREADABLE) {
+                unreadable++;
             } else if (j != Reason.NONE) {
                 long kh = kernel.hits(j, java.lastKey());
                 if (kh != java.lastHits()) {
@@ -214,11 +221,12 @@ class BlocksParityTest {
             assertThat(diffs).as("packets judged differently, or entries that differ").isEmpty();
             assertThat(java.list()).as("source blocks and their hits").containsExactlyInAnyOrderElementsOf(kernel.mitigation.list());
             assertThat(java.listFlows()).as("flow blocks and their hits").containsExactlyInAnyOrderElementsOf(kernel.mitigation.listFlows());
-            assertThat(kernel.blockedCounter()).as("kernel drops").isEqualTo(bySource + byFlow);
+            assertThat(kernel.blockedCounter()).as("kernel drops").isEqualTo(dropped());
+            assertThat(kernel.unreadableCounter()).as("kernel drops with no readable flow key").isEqualTo(unreadable);
         }
 
         long dropped() {
-            return bySource + byFlow;
+            return bySource + byFlow + unreadable;
         }
 
         @Override
@@ -295,7 +303,7 @@ class BlocksParityTest {
                 sources.computeIfAbsent(HexFormat.of().formatHex(k), x -> new Seen(k)).at(t);
             }
             parser.parse(frame, length, summary);
-            if (keys.flowKey(frame, length, summary, fk) && !Mitigation.isHostsKey(fk)) { // a hosts key is no flow to block
+            if (keys.flowKey(frame, length, summary, fk)) {
                 byte[] k = fk.toArray(ValueLayout.JAVA_BYTE);
                 flows.computeIfAbsent(HexFormat.of().formatHex(k), x -> new Seen(k)).at(t);
             }
@@ -800,69 +808,57 @@ class BlocksParityTest {
                 p.packet(buf, frame.length, now, "extension headers");
             }
             p.assertSame();
-            assertThat(p.byFlow).as("the flow with 0, 1 and 3 destination-options headers, and with 9 (past the parser: the hosts entry)")
-                    .isEqualTo(4);
+            assertThat(p.byFlow).as("the flow with 0, 1 and 3 destination-options headers").isEqualTo(3);
+            assertThat(p.unreadable).as("with 9, past the parser's reach: no key could match, dropped while flows are blocked").isEqualTo(1);
             assertThat(p.dropped()).as("not the other port").isEqualTo(4);
         }
     }
 
     /**
      * A packet whose transport header lies past more IPv6 extension headers than the parser walks
-     * (Linux still delivers it) cannot be keyed as its flow: it is keyed as its hosts, and dropped
-     * while any flow between them (same VLAN) is blocked, until the last of those blocks expires or
-     * is removed; other hosts' such packets pass.
+     * (Linux still delivers it), or past the parser's reach in bytes, has no key that could match
+     * its flow's block: while any flow block exists it is dropped (and counted apart), whatever its
+     * hosts, inside a VXLAN tunnel too; with no flow block it passes. Kernel and twin alike.
      */
     @Test
-    void aPacketPastTheParsersReachIsDroppedWhileAFlowBetweenItsHostsIsBlocked() throws Exception {
+    void aPacketPastTheParsersReachIsDroppedWhileFlowsAreBlocked() throws Exception {
         TestData.assumeBpf();
         try (Arena a = Arena.ofConfined(); Pair p = new Pair(b -> b::check)) {
             MemorySegment buf = a.allocate(MAX + 8, 64);
-            InetAddress h1 = InetAddress.getByName("2001:db8::66");
-            InetAddress h2 = InetAddress.getByName("2001:db8::2");
-            long t1 = 2_000_000_000L;
-            long t2 = 5_000_000_000L;
-            Mitigation.FlowBlock tcp = new Mitigation.FlowBlock(h1, 40000, h2, 443, 6, 0, 0, 0, 0);
-            Mitigation.FlowBlock udp = new Mitigation.FlowBlock(h1, 5000, h2, 53, 17, 0, 0, 0, 0);
-            p.blockFlow(tcp, false, t1);
-            p.blockFlow(udp, true, t2);
-            record Deep(String src, String dst, int vlan) {
-                byte[] frame() {
-                    FrameBuilder b = new FrameBuilder().ethernet();
-                    if (vlan != 0) {
-                        b.vlan(vlan);
-                    }
-                    b.ipv6(src, dst);
-                    for (int i = 0; i < 9; i++) { // one more than XDPML_MAX_IPV6_EXT
-                        b.ipv6Extension(60, 0);
-                    }
-                    return b.tcp(40001, 22, 0x02).build(); // a flow of its own
+            java.util.function.Function<FrameBuilder, byte[]> deep = b -> {
+                for (int i = 0; i < 9; i++) { // one more than XDPML_MAX_IPV6_EXT
+                    b.ipv6Extension(60, 0);
                 }
-            }
-            Deep there = new Deep("2001:db8::66", "2001:db8::2", 0);
-            Deep back = new Deep("2001:db8::2", "2001:db8::66", 0);
-            Deep otherHost = new Deep("2001:db8::66", "2001:db8::3", 0);
-            Deep otherVlan = new Deep("2001:db8::66", "2001:db8::2", 5);
-            byte[] parsed = new FrameBuilder().ethernet().ipv6("2001:db8::66", "2001:db8::2").tcp(40001, 22, 0x02).build();
-            java.util.function.BiFunction<byte[], Long, Boolean> send = (frame, t) -> {
+                return b.tcp(40001, 22, 0x02).build();
+            };
+            byte[] plain = deep.apply(new FrameBuilder().ethernet().ipv6("2001:db8::66", "2001:db8::2"));
+            byte[] tagged = deep.apply(new FrameBuilder().ethernet().vlan(0x88a8, 5).vlan(6).vlan(7).ipv6("2001:db8::66", "2001:db8::2"));
+            byte[] tunnelled = deep.apply(new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(7).ethernet()
+                    .ipv6("2001:db8::66", "2001:db8::2"));
+            // a destination-options header of 2,048 bytes (length 255): TCP starts past the parser's 2,048-byte reach
+            byte[] far = new FrameBuilder().ethernet().ipv6("2001:db8::66", "2001:db8::2").ipv6Extension(60, 255).tcp(40001, 22, 0x02).build();
+            byte[] readable = new FrameBuilder().ethernet().ipv6("2001:db8::66", "2001:db8::2").ipv6Extension(60, 0).tcp(40001, 22, 0x02).build();
+            java.util.function.Function<byte[], Boolean> send = frame -> {
                 long before = p.dropped();
                 MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
-                p.packet(buf, frame.length, t, "t=" + t);
+                p.packet(buf, frame.length, 1_000_000_000L, frame.length + " bytes");
                 return p.dropped() > before;
             };
-            assertThat(send.apply(there.frame(), 1_000_000_000L)).as("past the parser, a flow between its hosts blocked").isTrue();
-            assertThat(send.apply(back.frame(), 1_000_000_000L)).as("the other way").isTrue();
-            assertThat(send.apply(otherHost.frame(), 1_000_000_000L)).as("to another host").isFalse();
-            assertThat(send.apply(otherVlan.frame(), 1_000_000_000L)).as("in another VLAN").isFalse();
-            assertThat(send.apply(parsed, 1_000_000_000L)).as("the same flow within the parser's reach: its own key").isFalse();
-            assertThat(send.apply(there.frame(), 3_000_000_000L)).as("after the TCP block, the UDP one still there").isTrue();
-            assertThat(p.kernel.mitigation.listFlows()).as("the hosts entry is not listed").hasSize(2);
-            p.unblockFlow(udp);
-            assertThat(send.apply(there.frame(), 1_500_000_000L)).as("the TCP block left").isTrue();
-            assertThat(send.apply(there.frame(), 3_000_000_000L)).as("the hosts entry now expires with the TCP block").isFalse();
-            p.unblockFlow(tcp);
-            assertThat(send.apply(there.frame(), 1_500_000_000L)).as("no flow between the hosts blocked").isFalse();
-            assertThat(p.kernel.object.map("xdpml_flow_blocks").keys()).as("the hosts entry went with the last flow block").isEmpty();
+            for (byte[] f : List.of(plain, tagged, tunnelled)) {
+                assertThat(send.apply(f)).as("no flow block: passes").isFalse();
+            }
+            p.blockFlow(new Mitigation.FlowBlock(InetAddress.getByName("10.1.1.1"), 1000, InetAddress.getByName("10.2.2.2"), 2000, 17, 0, 0, 0, 0),
+                    false, 0);
+            assertThat(send.apply(plain)).as("past the chain the parser walks").isTrue();
+            assertThat(send.apply(tagged)).as("behind three tags").isTrue();
+            assertThat(send.apply(tunnelled)).as("inside a tunnel").isTrue();
+            if (far.length <= MAX) {
+                assertThat(send.apply(far)).as("past the parser's reach in bytes").isTrue();
+            }
+            assertThat(send.apply(readable)).as("its own flow key, not blocked").isFalse();
             p.assertSame();
+            assertThat(p.unreadable).isEqualTo(far.length <= MAX ? 4 : 3);
+            assertThat(p.kernel.unreadableCounter()).as("counted apart").isEqualTo(p.unreadable);
         }
     }
 
