@@ -381,6 +381,18 @@ static __noinline __u64 xdpml_fw_tunnel(struct xdp_md *ctx, const struct xdpml_p
 }
 
 /*
+ * A tunnel whose inner frame has no IP header: the packet the stage judges is its outer one, and
+ * like every outer packet (xdpml_fw_tunnel) statelessly: no connection (one opened inside a tunnel,
+ * whose inner 5-tuple anyone can write, would let it by as a reply), and its source's bucket is that
+ * of no tunnel. Recomputed where used: a variable of its own took the entry program past 512 bytes
+ * of stack.
+ */
+static __always_inline int xdpml_fw_outer_only(const struct xdpml_parse_summary *s)
+{
+	return (s->flags & XDPML_F_VXLAN) && (s->l3_off & 0xfff) == ETH_HLEN + 4 * s->vlan_depth;
+}
+
+/*
  * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
  * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
  * time, read once per packet and only when a bucket or conntrack needs it. vxlan_port: the UDP port
@@ -401,7 +413,9 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	struct xdpml_fw_packet p = {};
 	__u32 v;
 	if (s->error) {
-		if (!cfg->malformed_pass)
+		/* headers past the parser's reach, even under malformed pass: what lies there (a tunnel's
+		 * inner addresses) cannot be held against the deny lists */
+		if (!cfg->malformed_pass || s->error == XDPML_E_HEADER_TOO_DEEP)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
 		/* passed as malformed, but not through a tunnel the policy refuses (the parse keeps the VXLAN
 		 * flag when the inner frame is what it refused), and never from or to a denied address, when
@@ -432,8 +446,8 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (cfg->has_deny_dst && xdpml_fw_in_list(gen, XDPML_FW_DENY_DST, &p, p.dst, &v))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_DENY_LIST, XDPML_FW_NO_RULE);
 	/* a tunnel whose inner packet has an IP header: its outer packet first (the inner is judged below);
-	 * without one, the packet judged below is the outer one itself */
-	if ((s->flags & XDPML_F_VXLAN) && (s->l3_off & 0xfff) != ETH_HLEN + 4 * s->vlan_depth) {
+	 * without one, the packet judged below is the outer one itself (xdpml_fw_outer_only) */
+	if ((s->flags & XDPML_F_VXLAN) && !xdpml_fw_outer_only(s)) {
 		__u64 t = xdpml_fw_tunnel(ctx, s, gen, cfg, vxlan_port);
 		if (t)
 			return xdpml_fw_verdict(fc, (__u32)t, t >> 32);
@@ -447,7 +461,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 
 	struct xdpml_fw_rate *rate = 0;
 	if (cfg->rate_pps || cfg->syn_pps) {
-		struct xdpml_fw_rate_key rk = {.family = p.family, .vni = s->vni};
+		struct xdpml_fw_rate_key rk = {.family = p.family, .vni = xdpml_fw_outer_only(s) ? 0 : s->vni};
 		xdpml_fw_mapped(&p, p.src, (__u32 *)rk.addr);
 		rate = bpf_map_lookup_elem(&xdpml_fw_rate, &rk);
 		if (!rate) {
@@ -462,7 +476,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_RATE_LIMIT, XDPML_FW_NO_RULE);
 	}
 
-	int track = cfg->conntrack && (p.proto == 6 || p.proto == 17);
+	int track = cfg->conntrack && (p.proto == 6 || p.proto == 17) && !xdpml_fw_outer_only(s);
 	struct xdpml_fw_ct_key ck = {};
 	struct xdpml_fw_ct *e = 0;
 	int from_a = 1;

@@ -1,6 +1,7 @@
 package io.xdpml.firewall;
 
 import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseFlags;
 import io.xdpml.packet.ParseSummary;
 import java.lang.foreign.MemorySegment;
@@ -108,7 +109,9 @@ public final class JavaFirewall implements FirewallEngine {
         counters[FirewallCounter.PACKETS.id()]++;
         parser.parse(frame, length, summary);
         if (summary.error() != 0) {
-            if (!c.malformedPass()) {
+            // headers past the parser's reach even under malformed pass: what lies there (a tunnel's
+            // inner addresses) cannot be held against the deny lists
+            if (!c.malformedPass() || summary.error() == ParseCounter.HEADER_TOO_DEEP.id()) {
                 return verdict(FirewallCounter.DROP_MALFORMED);
             }
             // passed as malformed, but not through a tunnel the policy refuses, and never from or to a
@@ -145,8 +148,11 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(FirewallCounter.DROP_DENY_LIST);
         }
         // a tunnel whose inner packet has an IP header: its outer packet first (the inner is judged
-        // below); without one, the packet judged below is the outer one itself
-        if (summary.has(ParseFlags.VXLAN) && summary.l3Offset() != 14 + 4 * summary.vlanDepth()) {
+        // below); without one, the packet judged below is the outer one itself, and like every outer
+        // packet statelessly: no connection (one opened inside the tunnel would let it by), and its
+        // source's bucket is that of no tunnel
+        boolean outerOnly = summary.has(ParseFlags.VXLAN) && summary.l3Offset() == 14 + 4 * summary.vlanDepth();
+        if (summary.has(ParseFlags.VXLAN) && !outerOnly) {
             FirewallCounter r = tunnel(frame, length, c);
             if (r != null) {
                 return verdict(r);
@@ -155,13 +161,13 @@ public final class JavaFirewall implements FirewallEngine {
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
         long[] rate = null;
         if (c.ratePps() != 0 || c.synPps() != 0) {
-            String rk = family + "/" + summary.vni() + "/" + hex(mapped(family, src)); // per VNI: tenants' addresses may overlap
+            String rk = family + "/" + (outerOnly ? 0 : summary.vni()) + "/" + hex(mapped(family, src)); // per VNI: tenants' addresses may overlap
             rate = buckets.computeIfAbsent(rk, k -> new long[] {c.rateCap(), 0, c.synCap(), 0});
             if (c.ratePps() != 0 && !take(rate, 0, now, c.ratePps(), c.rateCap())) {
                 return verdict(FirewallCounter.DROP_RATE_LIMIT);
             }
         }
-        boolean track = c.conntrack() && (bucket == 6 || bucket == 17);
+        boolean track = c.conntrack() && (bucket == 6 || bucket == 17) && !outerOnly;
         String ck = null;
         boolean fromA = true;
         long[] e = null;

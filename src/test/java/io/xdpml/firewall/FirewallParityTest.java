@@ -523,6 +523,59 @@ class FirewallParityTest {
         }
     }
 
+    /**
+     * Two ways around the tunnel check, found by a review (2026-12-05): a tunnel whose inner frame
+     * has no IP header is the outer packet it then is, and judged, like every outer packet, without
+     * conntrack: a connection opened inside a tunnel (whose inner 5-tuple anyone can write) no longer
+     * lets a non-peer's tunnel by as its reply; and a packet with a header past the parser's reach
+     * (there: a tunnel's inner addresses) is dropped even under `malformed pass`, since the deny
+     * lists cannot be held against what lies there.
+     */
+    @Test
+    void noTunnelPassesAsTheReplyOfAConnectionInsideOneNorPastTheParsersReach() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("""
+                default pass
+                conntrack on
+                malformed pass
+                deny src 203.0.113.0/24
+                rule pass udp from 10.1.0.0/16 port 4789
+                rule drop udp port 4789
+                """, "t");
+        try (Pair p = new Pair(c)) {
+            // a tenant behind the peer 10.1.2.3 writes, in VNI 100, an inner UDP packet 10.0.0.1:4789 -> 10.0.0.66:5555
+            byte[] opener = new FrameBuilder().ethernet().ipv4("10.1.2.3", "10.0.0.1").udp(40000, 4789).vxlan(100).ethernet()
+                    .ipv4("10.0.0.1", "10.0.0.66").udp(4789, 5555).payload(8).build();
+            assertThat(p.judge(opener, opener.length)).as("inside the peer's tunnel, passed by default").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            // the non-peer 10.0.0.66 sends VXLAN 10.0.0.66:5555 -> 10.0.0.1:4789, VNI 100, an inner ARP frame
+            byte[] forged = new FrameBuilder().ethernet().ipv4("10.0.0.66", "10.0.0.1").udp(5555, 4789).vxlan(100).ethernet()
+                    .etherType(0x0806).payload(28).build();
+            assertThat(p.judge(forged, forged.length)).as("a non-peer's tunnel is no reply to it: the rule drops it")
+                    .isEqualTo(FirewallCounter.DROP_RULE);
+            // an outer IPv6 packet with a 2,048-byte destination-options header before UDP to 4789: VXLAN and the inner
+            // IPv4 header from a denied source lie past the parser's reach
+            byte[] far = new FrameBuilder().ethernet().ipv6("2001:db8::5", "2001:db8::1").ipv6Extension(60, 255).udp(40000, 4789).vxlan(100)
+                    .ethernet().ipv4("203.0.113.5", "10.0.0.9").udp(5000, 53).payload(8).build();
+            if (far.length <= TestRun.maxTestRunFrame()) {
+                assertThat(p.judge(far, far.length)).as("past the parser's reach: dropped under malformed pass")
+                        .isEqualTo(FirewallCounter.DROP_MALFORMED);
+            }
+            p.assertSame();
+        }
+        // and such an outer packet spends its sender's one bucket, whatever VNI it names
+        FirewallConfig limited = FirewallConfigParser.parse("default pass\nrate-limit 2/s burst 2\n", "t");
+        try (Pair p = new Pair(limited)) {
+            int passed = 0;
+            for (int vni = 1; vni <= 6; vni++) {
+                byte[] f = new FrameBuilder().ethernet().ipv4("10.1.2.3", "10.0.0.1").udp(40000, 4789).vxlan(vni).ethernet()
+                        .etherType(0x0806).payload(28).build();
+                passed += p.judge(f, f.length) == FirewallCounter.DROP_RATE_LIMIT ? 0 : 1;
+            }
+            assertThat(passed).as("one underlay sender, one bucket of 2").isEqualTo(2);
+            p.assertSame();
+        }
+    }
+
     @Test
     void seededRandomConversationsAndGarbageAgree() throws Exception {
         TestData.assumeBpf();
