@@ -344,6 +344,8 @@ static __noinline __u64 xdpml_fw_tunnel(struct xdp_md *ctx, const struct xdpml_p
 	__u64 none = (__u64)XDPML_FW_NO_RULE << 32;
 	struct xdpml_fw_packet o = {};
 	__u32 v;
+	if (!vxlan_port) /* XDPML_F_CHAIN_CUT: no VXLAN here, the chain cannot hide one */
+		return 0;
 	if (xdpml_fw_read_addresses(ctx, ETH_HLEN + 4 * s->vlan_depth, &o) != 0)
 		return 0;
 	if (xdpml_fw_mapped_source(&o))
@@ -418,9 +420,10 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		if (!cfg->malformed_pass || s->error == XDPML_E_HEADER_TOO_DEEP)
 			return xdpml_fw_verdict(fc, XDPML_FWC_DROP_MALFORMED, XDPML_FW_NO_RULE);
 		/* passed as malformed, but not through a tunnel the policy refuses (the parse keeps the VXLAN
-		 * flag when the inner frame is what it refused), and never from or to a denied address, when
-		 * its IP header is there */
-		if (s->flags & XDPML_F_VXLAN) {
+		 * flag when the inner frame is what it refused; a transport header past the extension chain
+		 * the parser walks may be UDP to the VXLAN port, which Linux walks on to and decapsulates:
+		 * judged as a tunnel too), and never from or to a denied address, when its IP header is there */
+		if (s->flags & (XDPML_F_VXLAN | XDPML_F_CHAIN_CUT)) {
 			__u64 t = xdpml_fw_tunnel(ctx, s, gen, cfg, vxlan_port);
 			if (t)
 				return xdpml_fw_verdict(fc, (__u32)t, t >> 32);

@@ -41,6 +41,8 @@ enum xdpml_flag {
 	XDPML_F_VXLAN = 1 << 8,
 	XDPML_F_FRAGMENT = 1 << 9,
 	XDPML_F_LATER_FRAGMENT = 1 << 10, /* not a counter: no transport header to parse */
+	XDPML_F_CHAIN_CUT = 1 << 11,      /* not a counter: an IPv6 extension chain goes on past XDPML_MAX_IPV6_EXT
+					   * (with ipv6_ext_too_deep): what follows, which Linux reaches, is unknown */
 	XDPML_F_COUNTED_MASK = (1 << 10) - 1,
 };
 
@@ -307,6 +309,7 @@ static __always_inline int xdpml_parse_ipv6(struct xdpml_parse_state *st, __u64 
 	}
 	if (nh == 0 || nh == 43 || nh == 60 || nh == 51 || nh == 44) {
 		st->s->error = XDPML_E_IPV6_EXT_TOO_DEEP;
+		st->flags |= XDPML_F_CHAIN_CUT;
 		return -1;
 	}
 	*off = o;

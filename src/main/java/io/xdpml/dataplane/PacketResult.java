@@ -16,7 +16,7 @@ public final class PacketResult {
     /** Blocks stage reasons. */
     public static final int BLOCK_SOURCE = 1;
     public static final int BLOCK_FLOW = 2;
-    /** No flow key while flow blocks exist (an IPv6 extension chain past the parser's reach): {@link JavaBlocks.Reason#UNREADABLE}. */
+    /** No flow key while flow blocks exist (an IPv6 extension chain or a header past the parser's reach): {@link JavaBlocks.Reason#UNREADABLE}. */
     public static final int BLOCK_UNREADABLE = 3;
 
     int action;
@@ -51,7 +51,7 @@ public final class PacketResult {
     /** The stage that dropped the packet, {@link Stage#DELIVER} when it was redirected to AF_XDP, else {@link Stage#END}. */
     public Stage stage() { return stage; }
 
-    /** Blocks: {@link #BLOCK_SOURCE} or {@link #BLOCK_FLOW}; firewall: its verdict reason; model: the class; else 0. */
+    /** Blocks: {@link #BLOCK_SOURCE}, {@link #BLOCK_FLOW} or {@link #BLOCK_UNREADABLE}; firewall: its verdict reason; model: the class; else 0. */
     public int reason() { return reason; }
 
     /** The firewall's verdict reason (io.xdpml.firewall.FirewallCounter id), {@link #NO_FIREWALL} when it did not judge. */

@@ -114,9 +114,10 @@ public final class JavaFirewall implements FirewallEngine {
             if (!c.malformedPass() || summary.error() == ParseCounter.HEADER_TOO_DEEP.id()) {
                 return verdict(FirewallCounter.DROP_MALFORMED);
             }
-            // passed as malformed, but not through a tunnel the policy refuses, and never from or to a
-            // denied address, when its IP header is there
-            if (summary.has(ParseFlags.VXLAN)) {
+            // passed as malformed, but not through a tunnel the policy refuses (a transport header past
+            // the extension chain the parser walks may be UDP to the VXLAN port: judged as a tunnel too),
+            // and never from or to a denied address, when its IP header is there
+            if (summary.has(ParseFlags.VXLAN) || (vxlanPort != 0 && summary.has(ParseFlags.CHAIN_CUT))) {
                 FirewallCounter r = tunnel(frame, length, c);
                 if (r != null) {
                     return verdict(r);

@@ -236,6 +236,7 @@ public final class PacketParser {
         }
         if (Ipv6Header.isExtension(nh)) {
             s.error = ParseCounter.IPV6_EXT_TOO_DEEP.id();
+            s.flags |= ParseFlags.CHAIN_CUT;
             return -1;
         }
         return parseL4(off, nh, outer);

@@ -17,6 +17,11 @@ public final class ParseFlags {
     public static final int FRAGMENT = 1 << 9;
     /** A fragment after the first: no transport header to parse. Not a counter. */
     public static final int LATER_FRAGMENT = 1 << 10;
+    /**
+     * An IPv6 extension chain goes on past the headers the parser walks (with
+     * {@link ParseCounter#IPV6_EXT_TOO_DEEP}): what follows, which Linux reaches, is unknown. Not a counter.
+     */
+    public static final int CHAIN_CUT = 1 << 11;
     /** The flags that have a counter: bits 0..9. */
     public static final int COUNTED_BITS = 10;
 

@@ -11,7 +11,7 @@ package io.xdpml.processor;
  * @param flagged       packets the callback flagged
  * @param captured      flagged packets written to the capture file
  * @param callbackErrors callbacks that threw
- * @param blocked       packets the kernel dropped because their source is blocked ({@link Mitigation})
+ * @param blocked       packets the kernel's blocks stage dropped: their source or flow blocked ({@link Mitigation})
  * @param deliveryLost  sampled packets that never reached Java: AF_XDP ring full or dropped by the
  *                      socket (XDP_STATISTICS), or mirror ring full
  */

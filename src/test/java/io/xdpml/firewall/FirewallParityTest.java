@@ -97,8 +97,8 @@ class FirewallParityTest {
 
     /** Compares the two engines packet by packet; returns the verdict histogram of the kernel. */
     static final class Pair implements AutoCloseable {
-        final KernelFirewall kernel = new KernelFirewall(limits(), 4789);
-        final JavaFirewall java = new JavaFirewall(4789);
+        final KernelFirewall kernel;
+        final JavaFirewall java;
         final List<String> diffs = new ArrayList<>();
         long packets;
         /** The twin's verdict on the last packet. */
@@ -107,6 +107,13 @@ class FirewallParityTest {
         private final MemorySegment frameBuf = arena.allocate(9216);
 
         Pair(FirewallConfig c) {
+            this(c, 4789);
+        }
+
+        /** With {@code vxlanPort} the UDP port both parse as VXLAN (0: none). */
+        Pair(FirewallConfig c, int vxlanPort) {
+            kernel = new KernelFirewall(limits(), vxlanPort);
+            java = new JavaFirewall(vxlanPort);
             kernel.install(c);
             java.install(c);
         }
@@ -556,10 +563,30 @@ class FirewallParityTest {
             // IPv4 header from a denied source lie past the parser's reach
             byte[] far = new FrameBuilder().ethernet().ipv6("2001:db8::5", "2001:db8::1").ipv6Extension(60, 255).udp(40000, 4789).vxlan(100)
                     .ethernet().ipv4("203.0.113.5", "10.0.0.9").udp(5000, 53).payload(8).build();
+            // nine extension headers before UDP to 4789 (Linux walks them and decapsulates): judged as the tunnel it may be
+            java.util.function.Function<String, byte[]> hidden = outer -> {
+                FrameBuilder b = new FrameBuilder().ethernet().ipv6(outer, "2001:db8::1");
+                for (int i = 0; i < 9; i++) {
+                    b.ipv6Extension(60, 0);
+                }
+                return b.udp(40000, 4789).vxlan(100).ethernet().ipv4("203.0.113.5", "10.0.0.9").udp(5000, 53).payload(8).build();
+            };
+            byte[] f = hidden.apply("2001:db8::5");
+            assertThat(p.judge(f, f.length)).as("a non-peer's tunnel behind nine extension headers").isEqualTo(FirewallCounter.DROP_TUNNEL);
             if (far.length <= TestRun.maxTestRunFrame()) {
                 assertThat(p.judge(far, far.length)).as("past the parser's reach: dropped under malformed pass")
                         .isEqualTo(FirewallCounter.DROP_MALFORMED);
             }
+            p.assertSame();
+        }
+        // with no VXLAN on the host (parse.vxlan-port: 0) such a packet passes as malformed, as before
+        try (Pair p = new Pair(c, 0)) {
+            FrameBuilder b = new FrameBuilder().ethernet().ipv6("2001:db8::5", "2001:db8::1");
+            for (int i = 0; i < 9; i++) {
+                b.ipv6Extension(60, 0);
+            }
+            byte[] f = b.udp(40000, 4789).payload(8).build();
+            assertThat(p.judge(f, f.length)).isEqualTo(FirewallCounter.PASS_MALFORMED);
             p.assertSame();
         }
         // and such an outer packet spends its sender's one bucket, whatever VNI it names
