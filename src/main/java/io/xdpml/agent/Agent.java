@@ -218,7 +218,7 @@ public final class Agent implements AutoCloseable {
                 // started here, on the caller's thread: its network namespace is the consumer's
                 fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(),
                         new FleetTarget(() -> members.stream().map(m -> new FleetTarget.Maps(m.processor().mitigation(), m.measures())).toList(),
-                                () -> NeverBlock.of(config, true), this::ownBlock), this::say).start();
+                                () -> NeverBlock.of(this.config, true), this::ownBlock), this::say).start(); // the running config's, reloads too
             }
             writeInfo();
             if (metrics != null) {
@@ -537,6 +537,11 @@ public final class Agent implements AutoCloseable {
             return countReload(false);
         }
         InterfacePipeline.Change change = InterfacePipeline.Change.between(running, next);
+        // `xdpml fw load` or `xdpml deploy` switched an interface since: the file's rules and model go back
+        boolean outside = members.stream().anyMatch(m -> m.pipeline().switchedElsewhere());
+        if (outside) {
+            change = change.withFirewallAndModel();
+        }
         List<Member> done = new ArrayList<>();
         try {
             for (Member m : members) {
@@ -578,7 +583,8 @@ public final class Agent implements AutoCloseable {
         countReload(true);
         int generation = members.isEmpty() ? 0 : members.get(0).pipeline().word().generation();
         say("reloaded " + next.file() + " (generation " + generation + "): "
-                + (change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed"));
+                + (change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed")
+                + (outside ? " (the firewall and the model put back over another writer's: xdpml fw load or deploy)" : ""));
         return true;
     }
 

@@ -152,6 +152,19 @@ final class InterfacePipeline implements DataPlaneSetup {
             classifier.slots().flipped();
         }
         config = next;
+        appliedGeneration = word.generation();
+    }
+
+    /** The configuration word's generation after this pipeline's last switch. */
+    private int appliedGeneration = -1;
+
+    /**
+     * Whether another writer switched the configuration word since this pipeline's last switch
+     * ({@code xdpml fw load} or {@code xdpml deploy} on the agent's interface): what runs may then
+     * not be the file's.
+     */
+    synchronized boolean switchedElsewhere() {
+        return word.generation() != appliedGeneration;
     }
 
     static DeliverySettings.Values deliveryValues(AgentConfig c) {
@@ -185,11 +198,21 @@ final class InterfacePipeline implements DataPlaneSetup {
                 return true;
             }
             return a.model().model().toJsonString().equals(b.model().model().toJsonString()) && a.model().mode().equals(b.model().mode())
-                    && a.model().actionsByClass().equals(b.model().actionsByClass());
+                    && a.model().actionsByClass().equals(b.model().actionsByClass()) && thresholds(a).equals(thresholds(b));
+        }
+
+        /** Each class's confidence threshold, as the model slot holds it. */
+        private static List<Double> thresholds(AgentConfig c) {
+            return c.model().model().classes().stream().map(c.model()::minConfidenceFor).toList();
         }
 
         boolean any() {
             return firewall || model || delivery || detectors || mitigation || outputs;
+        }
+
+        /** This change, and the firewall and the model put back as well (another writer switched them). */
+        Change withFirewallAndModel() {
+            return new Change(true, true, delivery, detectors, mitigation, outputs);
         }
 
         /** The names of what changed, in stage order. */

@@ -18,6 +18,7 @@ import io.xdpml.testing.TestData;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -300,6 +301,21 @@ class AgentReloadTest {
                 info = awaitReloads(pins, rig, 7);
                 assertThat(info.rejected()).isEqualTo(4);
                 assertThat(rig.output()).contains(rig.rx + ": firewall: the policy passes no UDP to the VXLAN port 4789");
+
+                // rules put in by another writer (xdpml fw load on the agent's interface): the next reload, of the
+                // unchanged file, puts the file's back (until 2026-12-05 it said "nothing changed" and kept them)
+                FirewallMaps fw = new FirewallMaps(pins::map);
+                long fileRules = fw.activeRuleEntries();
+                Path other = dir.resolve("other.fw");
+                Files.writeString(other, "default pass\nrule drop udp port 1\nrule drop udp port 2\nrule drop udp port 3\n");
+                io.xdpml.cli.CliHarness.Result load = io.xdpml.cli.CliHarness.run("fw", "load", other.toString(), "--iface", rig.rx);
+                assertThat(load.code()).as("fw load: %s", load).isZero();
+                assertThat(fw.activeRuleEntries()).as("fw load's rules run").isNotEqualTo(fileRules);
+                agent.requestReload();
+                info = awaitReloads(pins, rig, 8);
+                assertThat(info.rejected()).isEqualTo(4);
+                assertThat(fw.activeRuleEntries()).as("the file's rules again").isEqualTo(fileRules);
+                assertThat(rig.output()).contains("put back over another writer's");
                 System.out.printf("agent bad reload test: 4 reloads rejected (syntax error; flows.max-flows changed; both again under "
                         + "traffic: %d X passed, %d Y dropped by A's firewall), generation %d kept%n", sentX, sentY, generation);
             }

@@ -99,7 +99,8 @@ public final class ModelSlots implements AutoCloseable {
         int seq = (int) INT.getVolatile(m, (long) HDR_SEQ);
         INT.setVolatile(m, (long) HDR_SEQ, seq + 1);
         VarHandle.storeStoreFence();
-        generation++;
+        // after the slots' own: another process (xdpml deploy on an agent's pins) may have written since
+        generation = Math.max(generation, Math.max(slots.element(0).get(U32, HDR_GENERATION), slots.element(1).get(U32, HDR_GENERATION))) + 1;
         write(m, d, generation);
         INT.setRelease(m, (long) HDR_SEQ, seq + 2);
         return slot;

@@ -1,0 +1,44 @@
+package io.xdpml.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.agent.config.AgentConfigLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What a reload finds changed between two files, and so re-installs ({@link InterfacePipeline.Change}). */
+class ReloadChangeTest {
+    static AgentConfig load(Path dir, String modelLines) throws Exception {
+        Path f = dir.resolve("agent-" + Integer.toHexString(modelLines.hashCode()) + ".yaml");
+        Files.writeString(f, """
+                interfaces: [eth0]
+                flows: {enabled: true}
+                model:
+                  file: model.json
+                  mode: packet
+                  actions: {low: pass, high: drop}
+                %s
+                """.formatted(modelLines));
+        return AgentConfigLoader.load(f);
+    }
+
+    /**
+     * A class's confidence threshold lives in the kernel's model slot: a reload that changes only
+     * it must write the slot again (until 2026-12-05 it said "nothing changed" and the kernel kept
+     * the old threshold; found by a review).
+     */
+    @Test
+    void aChangedConfidenceThresholdIsAModelChange(@TempDir Path dir) throws Exception {
+        AgentRig.portModel().write(dir.resolve("model.json"));
+        AgentConfig at9 = load(dir, "  min-confidence: {high: 0.9}");
+        AgentConfig at5 = load(dir, "  min-confidence: {high: 0.5}");
+        AgentConfig again = load(dir, "  min-confidence: {high: 0.9}  # the same");
+        assertThat(InterfacePipeline.Change.between(at9, at5).model()).as("0.9 -> 0.5").isTrue();
+        assertThat(InterfacePipeline.Change.between(at9, again).any()).as("the same file again").isFalse();
+        assertThat(InterfacePipeline.Change.between(at9, load(dir, "  min-confidence: 0.9")).model())
+                .as("every class at 0.9 (low too) against high alone").isTrue();
+    }
+}
