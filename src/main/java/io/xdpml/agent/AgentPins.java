@@ -5,8 +5,10 @@ import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -57,16 +59,82 @@ public final class AgentPins {
                     + iface + " (its maps are pinned at " + d + "): one program per interface. Close it first.");
         }
         try {
-            return claimPins(iface, d);
+            if (!lock(iface)) {
+                claimPins(iface, d, false); // names the running agent when its pins say who it is
+                throw new TakenException("another xdpml agent" + lockHolder(iface) + " is starting on " + iface + " (it holds "
+                        + LOCKS.resolve(iface + ".lock") + "): one program per interface; 'xdpml status --iface " + iface
+                        + "' shows it once it runs.");
+            }
+            return claimPins(iface, d, true);
         } catch (RuntimeException e) {
+            unlock(iface);
             CLAIMED.remove(iface);
             throw e;
         }
     }
 
-    private static String claimPins(String iface, Path d) {
+    /** Where the agents' start locks are: one file per interface, locked while an agent holds it. */
+    static final Path LOCKS = Path.of("/run/xdpml/agents");
+    /** The start locks this process holds, by interface. */
+    private static final Map<String, FileChannel> LOCKED = new ConcurrentHashMap<>();
+
+    /**
+     * Takes the interface's lock for this process's lifetime on it: the pins say who runs only once
+     * they are written, so two agents starting together both found none, and the loser's clean-up
+     * removed the winner's pins. The kernel drops a dead process's lock. Where {@code /run} cannot
+     * hold it (read-only), the pins alone decide, as before.
+     */
+    private static boolean lock(String iface) {
+        FileChannel ch;
+        try {
+            Files.createDirectories(LOCKS);
+            ch = FileChannel.open(LOCKS.resolve(iface + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException | SecurityException e) {
+            return true;
+        }
+        try {
+            if (ch.tryLock() == null) {
+                ch.close();
+                return false;
+            }
+            ch.truncate(0);
+            ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            LOCKED.put(iface, ch);
+        } catch (java.nio.channels.OverlappingFileLockException | IOException e) {
+            closeQuietly(ch); // overlapping: held by this process already, and CLAIMED answers for it
+        }
+        return true;
+    }
+
+    /** " (pid N)" of the process that holds the interface's start lock, as it wrote it; "" when unknown. */
+    private static String lockHolder(String iface) {
+        try {
+            String pid = new String(Files.readAllBytes(LOCKS.resolve(iface + ".lock")), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            return pid.matches("\\d+") ? " (pid " + pid + ")" : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void unlock(String iface) {
+        FileChannel ch = LOCKED.remove(iface);
+        if (ch != null) {
+            closeQuietly(ch); // releases the lock; the file stays (deleting it could give two agents two files)
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // the process's end closes it
+        }
+    }
+
+    /** With {@code clear} false, only throws when a live agent's pins are there (another holds the start lock). */
+    private static String claimPins(String iface, Path d, boolean clear) {
         if (!Files.exists(d.resolve(INFO))) {
-            if (Files.exists(d)) {
+            if (clear && Files.exists(d)) {
                 BpfFs.removeRecursively(d);
             }
             return null;
@@ -80,6 +148,9 @@ public final class AgentPins {
             throw new TakenException("an xdpml agent (pid " + info.pid() + ", config " + info.config() + ") already runs on " + iface
                     + " (its maps are pinned at " + d + "): one program per interface. Stop it, or change its configuration with"
                     + " 'xdpml reload --iface " + iface + "'; 'xdpml status --iface " + iface + "' shows it.");
+        }
+        if (!clear) {
+            return null;
         }
         BpfFs.removeRecursively(d);
         return "removed stale pins of agent pid " + info.pid() + " (no longer running) at " + d;
@@ -100,6 +171,7 @@ public final class AgentPins {
         try {
             BpfFs.removeRecursively(dir(iface));
         } finally {
+            unlock(iface);
             CLAIMED.remove(iface);
         }
     }

@@ -10,6 +10,7 @@ import io.xdpml.dataplane.DeliverySettings;
 import io.xdpml.dataplane.Stages;
 import io.xdpml.firewall.FirewallMaps;
 import io.xdpml.kernel.BpfObject;
+import io.xdpml.kernel.MapLock;
 import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.kernel.ClassifierProgram;
@@ -118,6 +119,12 @@ final class InterfacePipeline implements DataPlaneSetup {
      * never read).
      */
     synchronized void apply(AgentConfig next, Change change, boolean reload) {
+        // one writer of the configuration word across processes: `xdpml fw load` and `deploy` on this
+        // interface (RunningAgent) take the same lock, or one's switch could lose the other's bit
+        MapLock.run(object.map("xdpml_fw_gen"), () -> applyLocked(next, change, reload));
+    }
+
+    private void applyLocked(AgentConfig next, Change change, boolean reload) {
         int mask = 0;
         int bits = 0;
         int fwNext = -1;

@@ -6,6 +6,7 @@ import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.firewall.FirewallConfig;
 import io.xdpml.firewall.FirewallMaps;
+import io.xdpml.kernel.MapLock;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.kernel.ModelSlots;
 import java.util.Optional;
@@ -78,12 +79,14 @@ public final class RunningAgent implements AutoCloseable {
     /** Makes {@code c} the agent's firewall configuration (one switch, counted as a new generation). */
     public int installFirewall(FirewallConfig c) {
         FirewallMaps m = firewall();
-        int next = m.prepare(c);
-        int word = m.configWord().flip(ConfigWord.FIREWALL, next, true);
-        m.removeGeneration(1 - next);
-        new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
-                info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
-        return word >>> 16;
+        return MapLock.with(pins.map("xdpml_fw_gen"), () -> { // the agent's reloads take the same lock
+            int next = m.prepare(c);
+            int word = m.configWord().flip(ConfigWord.FIREWALL, next, true);
+            m.removeGeneration(1 - next);
+            new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
+                    info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
+            return word >>> 16;
+        });
     }
 
     /** Makes {@code d} the agent's model (one switch, counted as a new generation). */
@@ -91,11 +94,13 @@ public final class RunningAgent implements AutoCloseable {
         require(Stage.MODEL);
         ConfigWord word = new ConfigWord(pins.map("xdpml_fw_gen"), pins.map("xdpml_fw_sync"));
         try (ModelSlots slots = new ModelSlots(pins.map("xdpml_models"), word)) {
-            int slot = slots.prepare(d);
-            int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
-            new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
-                    d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
-            return w >>> 16;
+            return MapLock.with(pins.map("xdpml_fw_gen"), () -> { // the agent's reloads take the same lock
+                int slot = slots.prepare(d);
+                int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
+                new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
+                        d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
+                return w >>> 16;
+            });
         }
     }
 
