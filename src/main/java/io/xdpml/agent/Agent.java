@@ -322,13 +322,22 @@ public final class Agent implements AutoCloseable {
     }
 
     private void openOutputs(AgentConfig c) throws IOException {
-        if (jsonLines != null) {
-            jsonLines.close();
-            jsonLines = null;
+        closeQuietly(jsonLines);
+        jsonLines = c.outputs().json() != null ? openJson(c) : null;
+    }
+
+    private static BufferedWriter openJson(AgentConfig c) throws IOException {
+        return Files.newBufferedWriter(c.outputs().json(), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+    }
+
+    private static void closeQuietly(BufferedWriter w) {
+        if (w == null) {
+            return;
         }
-        if (c.outputs().json() != null) {
-            jsonLines = Files.newBufferedWriter(c.outputs().json(), java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
+        try {
+            w.close();
+        } catch (IOException e) {
+            // what it held is flushed after every line
         }
     }
 
@@ -542,6 +551,17 @@ public final class Agent implements AutoCloseable {
         if (outside) {
             change = change.withFirewallAndModel();
         }
+        // a new detections file is opened before anything switches: one that cannot be opened rejects the reload whole
+        boolean newJson = change.outputs() && !java.util.Objects.equals(running.outputs().json(), next.outputs().json());
+        BufferedWriter json = null;
+        if (newJson && next.outputs().json() != null) {
+            try {
+                json = openJson(next);
+            } catch (IOException e) {
+                say("reload rejected: cannot open outputs.json " + next.outputs().json() + ": " + e.getMessage() + "; nothing changed");
+                return countReload(false);
+            }
+        }
         List<Member> done = new ArrayList<>();
         try {
             for (Member m : members) {
@@ -552,6 +572,7 @@ public final class Agent implements AutoCloseable {
             for (Member m : done) { // put the interfaces that took it back on the running configuration
                 m.pipeline().apply(running, change, true);
             }
+            closeQuietly(json);
             say("reload rejected: " + e.getMessage() + "; nothing changed");
             return countReload(false);
         }
@@ -565,11 +586,10 @@ public final class Agent implements AutoCloseable {
                 detecting = new Detecting(next);
             }
         }
-        if (change.outputs()) {
-            try {
-                openOutputs(next);
-            } catch (IOException e) {
-                say("reload: cannot open " + next.outputs().json() + ": " + e.getMessage() + " (detections go to the screen only)");
+        if (newJson) {
+            synchronized (this) {
+                closeQuietly(jsonLines);
+                jsonLines = json;
             }
         }
         config = next;

@@ -316,6 +316,16 @@ class AgentReloadTest {
                 assertThat(info.rejected()).isEqualTo(4);
                 assertThat(fw.activeRuleEntries()).as("the file's rules again").isEqualTo(fileRules);
                 assertThat(rig.output()).contains("put back over another writer's");
+
+                // a detections file that cannot be opened rejects the reload before anything switches
+                String snap = snapshot(pins);
+                Path nowhere = dir.resolve("no-such-dir").resolve("detections.jsonl");
+                AgentRig.writeAtomically(file, config(rig.rx, false, 4096).replace("  status: 0", "  status: 0\n  json: " + nowhere));
+                agent.requestReload();
+                info = awaitReloads(pins, rig, 9);
+                assertThat(info.rejected()).isEqualTo(5);
+                assertThat(rig.output()).contains("reload rejected: cannot open outputs.json " + nowhere);
+                assertThat(snapshot(pins)).as("after a file whose outputs.json cannot be opened").isEqualTo(snap);
                 System.out.printf("agent bad reload test: 4 reloads rejected (syntax error; flows.max-flows changed; both again under "
                         + "traffic: %d X passed, %d Y dropped by A's firewall), generation %d kept%n", sentX, sentY, generation);
             }
