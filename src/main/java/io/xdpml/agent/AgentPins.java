@@ -170,6 +170,7 @@ public final class AgentPins {
     static void remove(String iface) {
         try {
             BpfFs.removeRecursively(dir(iface));
+            RunningNames.remove(iface);
         } finally {
             unlock(iface);
             CLAIMED.remove(iface);

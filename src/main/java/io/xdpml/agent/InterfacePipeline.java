@@ -160,6 +160,9 @@ final class InterfacePipeline implements DataPlaneSetup {
         }
         config = next;
         appliedGeneration = word.generation();
+        new RunningNames(next.firewall().enabled() ? next.firewall().rules().rules().stream().map(Object::toString).toList() : null,
+                next.model().enabled() ? next.model().model().classes() : null,
+                next.model().enabled() ? next.model().file().toString() : null).write(iface);
     }
 
     /** The configuration word's generation after this pipeline's last switch. */

@@ -9,6 +9,8 @@ import io.xdpml.firewall.FirewallMaps;
 import io.xdpml.kernel.MapLock;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.kernel.ModelSlots;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -85,12 +87,15 @@ public final class RunningAgent implements AutoCloseable {
             m.removeGeneration(1 - next);
             new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
                     info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
+            RunningNames names = RunningNames.read(pins.iface());
+            new RunningNames(c.rules().stream().map(Object::toString).toList(), names == null ? null : names.classes(),
+                    names == null ? null : names.model()).write(pins.iface());
             return word >>> 16;
         });
     }
 
     /** Makes {@code d} the agent's model (one switch, counted as a new generation). */
-    public int deployModel(Deployment d) {
+    public int deployModel(Deployment d, List<String> classes, Path file) {
         require(Stage.MODEL);
         ConfigWord word = new ConfigWord(pins.map("xdpml_fw_gen"), pins.map("xdpml_fw_sync"));
         try (ModelSlots slots = new ModelSlots(pins.map("xdpml_models"), word)) {
@@ -99,6 +104,8 @@ public final class RunningAgent implements AutoCloseable {
                 int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
                 new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
                         d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
+                RunningNames names = RunningNames.read(pins.iface());
+                new RunningNames(names == null ? null : names.rules(), classes, file.toString()).write(pins.iface());
                 return w >>> 16;
             });
         }

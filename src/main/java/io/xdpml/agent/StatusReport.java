@@ -99,6 +99,13 @@ public final class StatusReport {
 
         PipelineCounters pc = reading.pipeline();
         long[] deliver = reading.deliver();
+        // what runs is named from what was installed last (RunningNames); the file, edited since, may say otherwise
+        RunningNames names = info.alive() ? RunningNames.read(iface) : null;
+        if (names == null && config != null) {
+            names = new RunningNames(config.firewall().enabled() ? config.firewall().rules().rules().stream().map(Object::toString).toList() : null,
+                    config.model().enabled() ? config.model().model().classes() : null,
+                    config.model().enabled() ? config.model().file().toString() : null);
+        }
         Map<String, Object> stages = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
             if (!reading.on(s)) {
@@ -115,9 +122,9 @@ public final class StatusReport {
             switch (s) {
                 case PARSE -> parse(reading, m);
                 case BLOCKS -> blocks(reading, m);
-                case FIREWALL -> firewall(reading, m, config);
+                case FIREWALL -> firewall(reading, m, names);
                 case FLOW -> flow(reading, m);
-                case MODEL -> model(reading, m, config);
+                case MODEL -> model(reading, m, names);
                 case SAMPLE -> sample(reading, m, deliver);
                 case DELIVER -> deliver(m, deliver, pc);
                 case END -> end(m, pc);
@@ -174,7 +181,7 @@ public final class StatusReport {
         m.put("flow_blocks", flows[0]);
     }
 
-    private static void firewall(PipelineReading r, Map<String, Object> m, AgentConfig config) {
+    private static void firewall(PipelineReading r, Map<String, Object> m, RunningNames names) {
         long[] c = r.firewall();
         Map<String, Object> reasons = new LinkedHashMap<>();
         for (FirewallCounter f : FirewallCounter.values()) {
@@ -184,7 +191,7 @@ public final class StatusReport {
         }
         m.put("reasons", reasons);
         m.put("connections_new", c[FirewallCounter.CT_NEW.id()]);
-        List<String> texts = config != null ? config.firewall().rules().rules().stream().map(Object::toString).toList() : List.of();
+        List<String> texts = names != null && names.rules() != null ? names.rules() : List.of();
         List<Map<String, Object>> rules = new java.util.ArrayList<>();
         long[] hits = r.ruleHits();
         for (int i = 0; i < hits.length; i++) {
@@ -207,13 +214,13 @@ public final class StatusReport {
         m.put("capacity", r.flowCapacity());
     }
 
-    private static void model(PipelineReading r, Map<String, Object> m, AgentConfig config) {
+    private static void model(PipelineReading r, Map<String, Object> m, RunningNames runningNames) {
         ModelStats st = r.model();
         int k = ModelStats.CLASSES;
         for (ModelCounter c : ModelCounter.values()) {
             m.put(c.name().toLowerCase(Locale.ROOT), st.counter(c));
         }
-        List<String> names = config != null && config.model().enabled() ? config.model().model().classes() : List.of();
+        List<String> names = runningNames != null && runningNames.classes() != null ? runningNames.classes() : List.of();
         Map<String, Object> classes = new LinkedHashMap<>();
         for (int i = 0; i < k; i++) {
             if (st.classPackets(i) != 0 || i < names.size()) {
@@ -221,8 +228,8 @@ public final class StatusReport {
             }
         }
         m.put("classes", classes);
-        if (config != null && config.model().enabled()) {
-            m.put("file", config.model().file().toString());
+        if (runningNames != null && runningNames.model() != null) {
+            m.put("file", runningNames.model());
         }
     }
 

@@ -23,6 +23,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -192,6 +193,13 @@ class AgentReloadTest {
         }
     }
 
+    /** The rules' texts `xdpml status` shows for the agent's firewall, in slot order. */
+    @SuppressWarnings("unchecked")
+    static List<String> statusRules(AgentRig rig) {
+        Map<String, Object> fw = AgentVethTest.stage(StatusReport.of(rig.rx), Stage.FIREWALL);
+        return ((List<Map<String, Object>>) fw.get("rules")).stream().map(r -> String.valueOf(r.get("rule"))).toList();
+    }
+
     /** Everything a reload may touch, as text: equal before and after means nothing changed. */
     static String snapshot(AgentPins.Opened o) {
         StringBuilder b = new StringBuilder();
@@ -264,6 +272,8 @@ class AgentReloadTest {
                 assertThat(info.reloads()).isEqualTo(4);
                 assertThat(info.firewallRules()).isEqualTo(1);
                 assertThat(info.modelClasses()).isEqualTo(2);
+                assertThat(statusRules(rig)).as("status names what runs (A's rule), not the rejected file's (B's)")
+                        .containsExactly("rule drop udp from any to any port " + Y_PORT);
 
                 // the same two files rejected again while traffic flows: every packet is judged by A throughout
                 ModelStats m0 = modelStats(pins);
@@ -311,10 +321,12 @@ class AgentReloadTest {
                 io.xdpml.cli.CliHarness.Result load = io.xdpml.cli.CliHarness.run("fw", "load", other.toString(), "--iface", rig.rx);
                 assertThat(load.code()).as("fw load: %s", load).isZero();
                 assertThat(fw.activeRuleEntries()).as("fw load's rules run").isNotEqualTo(fileRules);
+                assertThat(statusRules(rig)).as("status names fw load's rules").hasSize(3).last().asString().contains("port 3");
                 agent.requestReload();
                 info = awaitReloads(pins, rig, 8);
                 assertThat(info.rejected()).isEqualTo(4);
                 assertThat(fw.activeRuleEntries()).as("the file's rules again").isEqualTo(fileRules);
+                assertThat(statusRules(rig)).containsExactly("rule drop udp from any to any port " + Y_PORT);
                 assertThat(rig.output()).contains("put back over another writer's");
 
                 // a detections file that cannot be opened rejects the reload before anything switches
