@@ -569,8 +569,13 @@ public final class Agent implements AutoCloseable {
                 done.add(m);
             }
         } catch (RuntimeException e) {
-            for (Member m : done) { // put the interfaces that took it back on the running configuration
-                m.pipeline().apply(running, change, true);
+            for (Member m : done) { // put the interfaces that took it back on the running configuration (a switch more)
+                try {
+                    m.pipeline().apply(running, change, true);
+                } catch (RuntimeException back) {
+                    say(m.iface() + ": cannot put the running configuration back (" + back.getMessage() + "): it runs the new file's"
+                            + " firewall, model and delivery settings; reload again or restart the agent");
+                }
             }
             closeQuietly(json);
             say("reload rejected: " + e.getMessage() + "; nothing changed");

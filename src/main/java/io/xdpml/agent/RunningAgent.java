@@ -43,6 +43,24 @@ public final class RunningAgent implements AutoCloseable {
         return Optional.of(a);
     }
 
+    /**
+     * The pid of the agent that pinned the blocks map pinned at {@code blocksPin} on {@code iface},
+     * when that agent is no longer running (killed with -9: the kernel detached its program, its
+     * pins stay until the next agent): nothing enforces what is written there. Empty otherwise.
+     */
+    public static java.util.OptionalLong deadOwner(String iface, Path blocksPin) {
+        if (iface == null || !AgentPins.interfaces().contains(iface) || !java.nio.file.Files.exists(blocksPin)) {
+            return java.util.OptionalLong.empty();
+        }
+        try (AgentPins.Opened o = AgentPins.open(iface); io.xdpml.kernel.BpfMap pinned = io.xdpml.kernel.BpfMap.openPinned(blocksPin)) {
+            AgentInfo i = o.info();
+            boolean same = o.has("xdpml_blocks") && o.map("xdpml_blocks").id() == pinned.id();
+            return !i.alive() && same ? java.util.OptionalLong.of(i.pid()) : java.util.OptionalLong.empty();
+        } catch (RuntimeException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     public AgentInfo info() { return info; }
 
     public String iface() { return pins.iface(); }

@@ -51,6 +51,13 @@ final class BlocksCommand implements Runnable {
             if (!blocks && !measures) {
                 throw new IllegalArgumentException("no blocks or measures pinned at " + d + " (is xdpml run running on that interface?)");
             }
+            java.util.OptionalLong dead = blocks ? io.xdpml.agent.RunningAgent.deadOwner(iface, d.resolve("xdpml_blocks"))
+                    : java.util.OptionalLong.empty();
+            if (dead.isPresent()) {
+                throw new IllegalArgumentException("the agent that pinned the blocks at " + d + " (pid " + dead.getAsLong()
+                        + ") is no longer running: nothing enforces them (its program went with it). Start the agent on " + iface
+                        + " again; it removes the stale pins.");
+            }
             Mitigation m = blocks ? Mitigation.openPinned(d) : null;
             try {
                 return new Pinned(d, m, measures ? FirewallMeasures.openPinned(d) : null);

@@ -194,6 +194,10 @@ class AgentFaultsTest {
                 assertThat(rig.attachedProgram()).as("XDP program after kill -9").isEmpty();
                 assertThat(AgentPins.dir(rig.rx).resolve("xdpml_agent")).as("stale pins").exists();
                 assertThat(rig.info().alive()).isFalse();
+                // a block written into the dead agent's pins would be enforced by nothing: refused, saying why
+                CliHarness.Result add = CliHarness.run("blocks", "add", "--iface", rig.rx, "--pin-dir", rig.blocksPins.toString(), "203.0.113.9");
+                assertThat(add.code()).as("blocks add on a dead agent's pins: %s", add.out()).isNotZero();
+                assertThat(add.err()).contains("(pid " + pid + ") is no longer running: nothing enforces them");
 
                 // the next agent takes the interface and removes the stale pins
                 rig.start(file);
