@@ -345,6 +345,18 @@ class AgentFleetTest {
                         + java.util.regex.Pattern.quote(net) + "[67], an address of this host").doesNotContain("FLEET BLOCKED " + net + "4/30");
                 assertThat(blocked(b, net + "4", 30)).isFalse();
                 assertThat(blocked(a, net + "4", 30)).isTrue();
+                // B's never-block list, added by a reload, spares a fleet block too (until 2026-12-05 the list of B's start did)
+                Files.writeString(fb, config(b.rx, "host-b", bootstrap).replace("  block: 120s", "  block: 120s\n  never-block: [198.51.100.0/24]"));
+                b.agent().requestReload();
+                waitFor(() -> b.output().contains("reloaded "), 10);
+                assertThat(b.output()).contains("changed mitigation");
+                io.xdpml.cli.CliHarness.Result spared = io.xdpml.cli.CliHarness.run("blocks", "add", "--fleet", "--kafka", bootstrap,
+                        "--seconds", "60", "198.51.100.7");
+                assertThat(spared.code()).as(spared.out() + spared.err()).isZero();
+                waitFor(() -> b.output().contains("198.51.100.7/32") && a.output().contains("FLEET BLOCKED 198.51.100.7/32"), 5);
+                assertThat(b.output()).contains("198.51.100.7/32").doesNotContain("FLEET BLOCKED 198.51.100.7/32");
+                assertThat(blocked(b, "198.51.100.7")).isFalse();
+                assertThat(blocked(a, "198.51.100.7")).isTrue();
                 a.stop();
                 b.stop();
                 assertThat(a.output()).contains("Kafka: ").contains(" records sent");
