@@ -546,11 +546,6 @@ public final class Agent implements AutoCloseable {
             return countReload(false);
         }
         InterfacePipeline.Change change = InterfacePipeline.Change.between(running, next);
-        // `xdpml fw load` or `xdpml deploy` switched an interface since: the file's rules and model go back
-        boolean outside = members.stream().anyMatch(m -> m.pipeline().switchedElsewhere());
-        if (outside) {
-            change = change.withFirewallAndModel();
-        }
         // a new detections file is opened before anything switches: one that cannot be opened rejects the reload whole
         boolean newJson = change.outputs() && !java.util.Objects.equals(running.outputs().json(), next.outputs().json());
         BufferedWriter json = null;
@@ -563,9 +558,11 @@ public final class Agent implements AutoCloseable {
             }
         }
         List<Member> done = new ArrayList<>();
+        boolean outside = false;
         try {
             for (Member m : members) {
-                m.pipeline().apply(next, change, true);
+                // `xdpml fw load` or `xdpml deploy` switched an interface since: the file's settings go back there
+                outside |= m.pipeline().apply(next, change, true);
                 done.add(m);
             }
         } catch (RuntimeException e) {
@@ -573,8 +570,9 @@ public final class Agent implements AutoCloseable {
                 try {
                     m.pipeline().apply(running, change, true);
                 } catch (RuntimeException back) {
-                    say(m.iface() + ": cannot put the running configuration back (" + back.getMessage() + "): it runs the new file's"
-                            + " firewall, model and delivery settings; reload again or restart the agent");
+                    m.pipeline().forgetInstalled(); // the next reload installs everything there anew
+                    say(m.iface() + ": cannot put the running configuration back (" + back.getMessage() + "): it may run the new file's"
+                            + " firewall, model and delivery settings; the next reload installs them anew, or restart the agent");
                 }
             }
             closeQuietly(json);
@@ -607,9 +605,11 @@ public final class Agent implements AutoCloseable {
         }
         countReload(true);
         int generation = members.isEmpty() ? 0 : members.get(0).pipeline().word().generation();
-        say("reloaded " + next.file() + " (generation " + generation + "): "
-                + (change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed")
-                + (outside ? " (the firewall and the model put back over another writer's: xdpml fw load or deploy)" : ""));
+        String what = change.any() ? "changed " + String.join(", ", change.names()) : "nothing changed";
+        if (outside) {
+            what += (change.any() ? "; " : ", but ") + "the firewall, the model and delivery put back over another writer's (xdpml fw load or deploy)";
+        }
+        say("reloaded " + next.file() + " (generation " + generation + "): " + what);
         return true;
     }
 

@@ -97,11 +97,19 @@ public final class AgentPins {
                 ch.close();
                 return false;
             }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // held by this process already (CLAIMED keeps that from happening); closing this channel would drop that lock
+            return true;
+        } catch (IOException e) {
+            closeQuietly(ch);
+            return true;
+        }
+        LOCKED.put(iface, ch);
+        try {
             ch.truncate(0);
             ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
-            LOCKED.put(iface, ch);
-        } catch (java.nio.channels.OverlappingFileLockException | IOException e) {
-            closeQuietly(ch); // overlapping: held by this process already, and CLAIMED answers for it
+        } catch (IOException e) {
+            // the lock holds without the pid: a refused agent then names none
         }
         return true;
     }

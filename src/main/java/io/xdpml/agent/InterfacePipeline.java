@@ -118,13 +118,20 @@ final class InterfacePipeline implements DataPlaneSetup {
      * fails before the switch leaves the running state as it was (the inactive halves it wrote are
      * never read).
      */
-    synchronized void apply(AgentConfig next, Change change, boolean reload) {
+    synchronized boolean apply(AgentConfig next, Change change, boolean reload) {
         // one writer of the configuration word across processes: `xdpml fw load` and `deploy` on this
         // interface (RunningAgent) take the same lock, or one's switch could lose the other's bit
-        MapLock.run(object.map("xdpml_fw_gen"), () -> applyLocked(next, change, reload));
+        return MapLock.with(object.map("xdpml_fw_gen"), () -> applyLocked(next, change, reload));
     }
 
-    private void applyLocked(AgentConfig next, Change change, boolean reload) {
+    /**
+     * @return whether another writer had switched the word since this pipeline's last switch (or a
+     *         switch of its own failed to be put back): then every stage's settings were installed
+     *         anew, not only those {@code change} names
+     */
+    private boolean applyLocked(AgentConfig next, Change asked, boolean reload) {
+        boolean outside = reload && word.generation() != appliedGeneration; // read under the lock: no switch slips in between
+        Change change = outside ? asked.withInstalledStages() : asked;
         int mask = 0;
         int bits = 0;
         int fwNext = -1;
@@ -163,18 +170,18 @@ final class InterfacePipeline implements DataPlaneSetup {
         new RunningNames(next.firewall().enabled() ? next.firewall().rules().rules().stream().map(Object::toString).toList() : null,
                 next.model().enabled() ? next.model().model().classes() : null,
                 next.model().enabled() ? next.model().file().toString() : null).write(iface);
+        return outside;
     }
 
     /** The configuration word's generation after this pipeline's last switch. */
     private int appliedGeneration = -1;
 
     /**
-     * Whether another writer switched the configuration word since this pipeline's last switch
-     * ({@code xdpml fw load} or {@code xdpml deploy} on the agent's interface): what runs may then
-     * not be the file's.
+     * What runs here is not known to be what this pipeline last installed (its switch back after a
+     * failed reload failed too): the next reload installs every stage's settings anew.
      */
-    synchronized boolean switchedElsewhere() {
-        return word.generation() != appliedGeneration;
+    synchronized void forgetInstalled() {
+        appliedGeneration = -1;
     }
 
     static DeliverySettings.Values deliveryValues(AgentConfig c) {
@@ -220,9 +227,9 @@ final class InterfacePipeline implements DataPlaneSetup {
             return firewall || model || delivery || detectors || mitigation || outputs;
         }
 
-        /** This change, and the firewall and the model put back as well (another writer switched them). */
-        Change withFirewallAndModel() {
-            return new Change(true, true, delivery, detectors, mitigation, outputs);
+        /** This change, and every stage's settings in the kernel installed anew (another writer switched some). */
+        Change withInstalledStages() {
+            return new Change(true, true, true, detectors, mitigation, outputs);
         }
 
         /** The names of what changed, in stage order. */

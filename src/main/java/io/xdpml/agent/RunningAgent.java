@@ -123,7 +123,7 @@ public final class RunningAgent implements AutoCloseable {
                 new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
                         d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
                 RunningNames names = RunningNames.read(pins.iface());
-                new RunningNames(names == null ? null : names.rules(), classes, file.toString()).write(pins.iface());
+                new RunningNames(names == null ? null : names.rules(), classes, file.toAbsolutePath().toString()).write(pins.iface());
                 return w >>> 16;
             });
         }

@@ -27,6 +27,14 @@ import java.util.Map;
 record RunningNames(List<String> rules, List<String> classes, String model) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Each name of {@code a}, or where it has none, of {@code b}; either may be null. */
+    static RunningNames orElse(RunningNames a, RunningNames b) {
+        if (a == null || b == null) {
+            return a == null ? b : a;
+        }
+        return new RunningNames(a.rules != null ? a.rules : b.rules, a.classes != null ? a.classes : b.classes, a.model != null ? a.model : b.model);
+    }
+
     static Path file(String iface) {
         return AgentPins.LOCKS.resolve(iface + ".names");
     }

@@ -42,7 +42,10 @@ public final class StatusReport {
 
     static Map<String, Object> of(AgentPins.Opened o) {
         AgentInfo info = o.info();
-        PipelineReading r = PipelineReading.read(o::map, info.stages(), info.firewallRules());
+        RunningNames names = info.alive() ? RunningNames.read(o.iface()) : null;
+        // the rules that run may be fw load's, more or fewer than the count the agent's file gave
+        int rules = names != null && names.rules() != null ? names.rules().size() : info.firewallRules();
+        PipelineReading r = PipelineReading.read(o::map, info.stages(), rules);
         AgentConfig config = loadQuietly(info);
         Map<String, Object> report = of(o.iface(), info, config, r);
         if (config != null && config.cpumap().enabled()) {
@@ -99,13 +102,14 @@ public final class StatusReport {
 
         PipelineCounters pc = reading.pipeline();
         long[] deliver = reading.deliver();
-        // what runs is named from what was installed last (RunningNames); the file, edited since, may say otherwise
-        RunningNames names = info.alive() ? RunningNames.read(iface) : null;
-        if (names == null && config != null) {
-            names = new RunningNames(config.firewall().enabled() ? config.firewall().rules().rules().stream().map(Object::toString).toList() : null,
-                    config.model().enabled() ? config.model().model().classes() : null,
-                    config.model().enabled() ? config.model().file().toString() : null);
-        }
+        // what runs is named from what was installed last (RunningNames); the file, edited since, may say otherwise;
+        // a name the record lacks comes from the file
+        RunningNames running = info.alive() ? RunningNames.read(iface) : null;
+        RunningNames fromFile = config == null ? null : new RunningNames(
+                config.firewall().enabled() ? config.firewall().rules().rules().stream().map(Object::toString).toList() : null,
+                config.model().enabled() ? config.model().model().classes() : null,
+                config.model().enabled() ? config.model().file().toString() : null);
+        RunningNames names = RunningNames.orElse(running, fromFile);
         Map<String, Object> stages = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
             if (!reading.on(s)) {
