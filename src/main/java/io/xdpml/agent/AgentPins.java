@@ -62,7 +62,7 @@ public final class AgentPins {
             if (!lock(iface)) {
                 claimPins(iface, d, false); // names the running agent when its pins say who it is
                 throw new TakenException("another xdpml agent" + lockHolder(iface) + " is starting on " + iface + " (it holds "
-                        + LOCKS.resolve(iface + ".lock") + "): one program per interface; 'xdpml status --iface " + iface
+                        + lockFile(iface) + "): one program per interface; 'xdpml status --iface " + iface
                         + "' shows it once it runs.");
             }
             return claimPins(iface, d, true);
@@ -75,6 +75,12 @@ public final class AgentPins {
 
     /** Where the agents' start locks are: one file per interface, locked while an agent holds it. */
     static final Path LOCKS = Path.of("/run/xdpml/agents");
+
+    /** The interface's start lock file. */
+    static Path lockFile(String iface) {
+        return LOCKS.resolve(iface + ".lock");
+    }
+
     /** The start locks this process holds, by interface. */
     private static final Map<String, FileChannel> LOCKED = new ConcurrentHashMap<>();
 
@@ -88,7 +94,7 @@ public final class AgentPins {
         FileChannel ch;
         try {
             Files.createDirectories(LOCKS);
-            ch = FileChannel.open(LOCKS.resolve(iface + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileChannel.open(lockFile(iface), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException | SecurityException e) {
             return true;
         }
@@ -117,7 +123,7 @@ public final class AgentPins {
     /** " (pid N)" of the process that holds the interface's start lock, as it wrote it; "" when unknown. */
     private static String lockHolder(String iface) {
         try {
-            String pid = new String(Files.readAllBytes(LOCKS.resolve(iface + ".lock")), java.nio.charset.StandardCharsets.US_ASCII).trim();
+            String pid = new String(Files.readAllBytes(lockFile(iface)), java.nio.charset.StandardCharsets.US_ASCII).trim();
             return pid.matches("\\d+") ? " (pid " + pid + ")" : "";
         } catch (IOException e) {
             return "";

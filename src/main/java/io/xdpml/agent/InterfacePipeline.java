@@ -167,9 +167,7 @@ final class InterfacePipeline implements DataPlaneSetup {
         }
         config = next;
         appliedGeneration = word.generation();
-        new RunningNames(next.firewall().enabled() ? next.firewall().rules().rules().stream().map(Object::toString).toList() : null,
-                next.model().enabled() ? next.model().model().classes() : null,
-                next.model().enabled() ? next.model().file().toString() : null).write(iface);
+        RunningNames.of(next).write(iface);
         return outside;
     }
 

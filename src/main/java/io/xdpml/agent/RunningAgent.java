@@ -105,9 +105,8 @@ public final class RunningAgent implements AutoCloseable {
             m.removeGeneration(1 - next);
             new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
                     info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
-            RunningNames names = RunningNames.read(pins.iface());
-            new RunningNames(c.rules().stream().map(Object::toString).toList(), names == null ? null : names.classes(),
-                    names == null ? null : names.model()).write(pins.iface());
+            RunningNames.orElse(new RunningNames(c.rules().stream().map(Object::toString).toList(), null, null),
+                    RunningNames.read(pins.iface())).write(pins.iface());
             return word >>> 16;
         });
     }
@@ -122,8 +121,8 @@ public final class RunningAgent implements AutoCloseable {
                 int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
                 new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
                         d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
-                RunningNames names = RunningNames.read(pins.iface());
-                new RunningNames(names == null ? null : names.rules(), classes, file.toAbsolutePath().toString()).write(pins.iface());
+                RunningNames.orElse(new RunningNames(null, classes, file.toAbsolutePath().toString()), RunningNames.read(pins.iface()))
+                        .write(pins.iface());
                 return w >>> 16;
             });
         }

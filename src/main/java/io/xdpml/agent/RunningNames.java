@@ -2,6 +2,7 @@ package io.xdpml.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.agent.config.AgentConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +27,12 @@ import java.util.Map;
  */
 record RunningNames(List<String> rules, List<String> classes, String model) {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The names a configuration installs: its rules, and its model's classes and file (null for a stage that is off). */
+    static RunningNames of(AgentConfig c) {
+        return new RunningNames(c.firewall().enabled() ? c.firewall().rules().rules().stream().map(Object::toString).toList() : null,
+                c.model().enabled() ? c.model().model().classes() : null, c.model().enabled() ? c.model().file().toString() : null);
+    }
 
     /** Each name of {@code a}, or where it has none, of {@code b}; either may be null. */
     static RunningNames orElse(RunningNames a, RunningNames b) {

@@ -42,12 +42,14 @@ public final class StatusReport {
 
     static Map<String, Object> of(AgentPins.Opened o) {
         AgentInfo info = o.info();
-        RunningNames names = info.alive() ? RunningNames.read(o.iface()) : null;
+        AgentConfig config = loadQuietly(info);
+        // what runs is named from what was installed last (RunningNames); the file, edited since, may say otherwise;
+        // a name the record lacks comes from the file
+        RunningNames names = RunningNames.orElse(info.alive() ? RunningNames.read(o.iface()) : null, config == null ? null : RunningNames.of(config));
         // the rules that run may be fw load's, more or fewer than the count the agent's file gave
         int rules = names != null && names.rules() != null ? names.rules().size() : info.firewallRules();
         PipelineReading r = PipelineReading.read(o::map, info.stages(), rules);
-        AgentConfig config = loadQuietly(info);
-        Map<String, Object> report = of(o.iface(), info, config, r);
+        Map<String, Object> report = of(o.iface(), info, names, r);
         if (config != null && config.cpumap().enabled()) {
             report.put("cpumap", cpumap(o, config));
         }
@@ -86,8 +88,8 @@ public final class StatusReport {
         return m;
     }
 
-    /** The report of one reading of the maps ({@link PipelineReading}), with the agent's facts and its configuration (or null). */
-    static Map<String, Object> of(String iface, AgentInfo info, AgentConfig config, PipelineReading reading) {
+    /** The report of one reading of the maps ({@link PipelineReading}), with the agent's facts and the names of what runs (or null). */
+    static Map<String, Object> of(String iface, AgentInfo info, RunningNames names, PipelineReading reading) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("iface", iface);
         r.put("generation", reading.word() >>> 16);
@@ -102,14 +104,6 @@ public final class StatusReport {
 
         PipelineCounters pc = reading.pipeline();
         long[] deliver = reading.deliver();
-        // what runs is named from what was installed last (RunningNames); the file, edited since, may say otherwise;
-        // a name the record lacks comes from the file
-        RunningNames running = info.alive() ? RunningNames.read(iface) : null;
-        RunningNames fromFile = config == null ? null : new RunningNames(
-                config.firewall().enabled() ? config.firewall().rules().rules().stream().map(Object::toString).toList() : null,
-                config.model().enabled() ? config.model().model().classes() : null,
-                config.model().enabled() ? config.model().file().toString() : null);
-        RunningNames names = RunningNames.orElse(running, fromFile);
         Map<String, Object> stages = new LinkedHashMap<>();
         for (Stage s : Stage.values()) {
             if (!reading.on(s)) {

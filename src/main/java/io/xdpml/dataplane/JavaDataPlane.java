@@ -117,11 +117,11 @@ public final class JavaDataPlane implements DataPlaneEngine {
                 int reason = switch (why) {
                     case SOURCE -> PacketResult.BLOCK_SOURCE;
                     case FLOW -> PacketResult.BLOCK_FLOW;
-                    default -> PacketResult.BLOCK_UNREADABLE;
+                    default -> {
+                        deliverCounters[XskCounter.BLOCKED_UNREADABLE.ordinal()]++;
+                        yield PacketResult.BLOCK_UNREADABLE;
+                    }
                 };
-                if (reason == PacketResult.BLOCK_UNREADABLE) {
-                    deliverCounters[XskCounter.BLOCKED_UNREADABLE.ordinal()]++;
-                }
                 return leave(PacketResult.XDP_DROP, Stage.BLOCKS, reason);
             }
         }

@@ -51,7 +51,7 @@ class AgentStartLockTest {
             Files.writeString(file, "interfaces: [" + rig.rx + "]\nblocks: {enabled: true}\noutputs: {status: 0}\n");
             Files.createDirectories(AgentPins.LOCKS);
             String java = ProcessHandle.current().info().command().orElse("java");
-            Process holder = new ProcessBuilder(java, hold.toString(), AgentPins.LOCKS.resolve(rig.rx + ".lock").toString())
+            Process holder = new ProcessBuilder(java, hold.toString(), AgentPins.lockFile(rig.rx).toString())
                     .redirectErrorStream(true).start();
             try {
                 BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
@@ -68,7 +68,7 @@ class AgentStartLockTest {
             }
             Agent agent = rig.start(file); // the lock went with its holder
             assertThat(AgentPins.dir(rig.rx).resolve("xdpml_agent")).exists();
-            assertThat(Files.readString(AgentPins.LOCKS.resolve(rig.rx + ".lock")).trim()).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
+            assertThat(Files.readString(AgentPins.lockFile(rig.rx)).trim()).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
             assertThat(agent).isNotNull();
         }
     }
