@@ -110,8 +110,7 @@ int xdpml_pipeline(struct xdp_md *ctx)
 	/* blocks */
 	if (cfg_blocks) {
 		__u32 why = xdpml_source_blocked(ctx, &c->scratch.s) ? XDPML_BLOCK_SOURCE
-			    : !xdpml_flow_blocked(ctx, &c->scratch.s) ? 0
-			    : xdpml_transport_unreadable(&c->scratch.s) ? XDPML_BLOCK_UNREADABLE : XDPML_BLOCK_FLOW;
+			    : xdpml_flow_blocked(ctx, &c->scratch.s);
 		if (why) {
 			__u64 *xc = xdpml_deliver_counters();
 			if (xc) {

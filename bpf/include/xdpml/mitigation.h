@@ -10,13 +10,14 @@
  * headers; outermost VLAN and VNI in the key): a flow cannot escape its block by adding an
  * extension header. A packet the parse refused is keyed by a small parser of its own (the outer
  * IPv4 or IPv6 header, its protocol field and the ports after it). The per-packet key costs, so it
- * is built only while xdpml_mitigation_state says Java has flow blocks.
+ * is built only while xdpml_mitigation_state says Java has flow blocks (XDPML_BLOCKING_FLOWS).
  *
- * A packet whose transport header the parse could not reach where Linux still can (an IPv6
- * extension chain longer than the parser walks, a header past XDPML_MAX_HDR_OFF; at any layer, a
- * tunnel's inner packet too) has no key that could match its flow's block: while any flow block
- * exists it is dropped (XDPML_BLOCK_UNREADABLE), so that no flow escapes its block by adding
- * extension headers. No benign traffic is known to carry such chains; the firewall's
+ * A packet the parse stopped short of what Linux still reaches (an IPv6 extension chain longer
+ * than the parser walks, a header past XDPML_MAX_HDR_OFF, a fifth VLAN tag; at any layer, a
+ * tunnel's inner packet too) has no flow key that could match its flow's block, and may hide a
+ * tunnel whose inner source is blocked (VXLAN behind nine extension headers): while any block
+ * exists, of a source or a flow, it is dropped (XDPML_BLOCK_UNREADABLE), so that nothing escapes
+ * its block by adding headers. No benign traffic is known to carry such chains; the firewall's
  * `malformed drop`, its default, drops them anyway.
  */
 #ifndef XDPML_MITIGATION_H
@@ -28,6 +29,7 @@
 #include <bpf/bpf_helpers.h>
 #include "flow.h"
 #include "clock.h"
+#include "pipeline.h" /* XDPML_BLOCK_* */
 
 struct xdpml_block_key {
 	__u32 prefixlen; /* bits of addr that match, 0..128 */
@@ -55,7 +57,12 @@ struct {
 	__type(value, struct xdpml_block);
 } xdpml_flow_blocks SEC(".maps");
 
-/* [0]: non-zero while xdpml_flow_blocks may hold entries (set by Java before it adds one). */
+/*
+ * [0]: which maps may hold entries, set by Java before it adds one, cleared by its sweep when the
+ * map is empty (io.xdpml.processor.Mitigation).
+ */
+#define XDPML_BLOCKING_FLOWS 1   /* xdpml_flow_blocks */
+#define XDPML_BLOCKING_SOURCES 2 /* xdpml_blocks */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -178,25 +185,29 @@ static __noinline int xdpml_flow_block_lookup(struct xdp_md *ctx, const struct x
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 
-/* Whether the parse stopped where Linux may still reach the transport header (see the top). */
-static __always_inline int xdpml_transport_unreadable(const struct xdpml_parse_summary *s)
+/* Whether the parse stopped short of what Linux may still reach (see the top). */
+static __always_inline int xdpml_parse_stopped_short(const struct xdpml_parse_summary *s)
 {
-	return s->error == XDPML_E_IPV6_EXT_TOO_DEEP || s->error == XDPML_E_HEADER_TOO_DEEP;
+	return s->error == XDPML_E_IPV6_EXT_TOO_DEEP || s->error == XDPML_E_HEADER_TOO_DEEP ||
+	       s->error == XDPML_E_VLAN_TOO_DEEP;
 }
 
 /*
- * Whether the packet belongs to a blocked flow, or may (xdpml_transport_unreadable); only while
- * flow blocks exist.
+ * After the source blocks: 0, XDPML_BLOCK_FLOW when the packet belongs to a blocked flow (looked up
+ * only while flow blocks exist), or XDPML_BLOCK_UNREADABLE when blocks exist and the parse stopped
+ * short (xdpml_parse_stopped_short).
  */
-static __always_inline int xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
+static __always_inline __u32 xdpml_flow_blocked(struct xdp_md *ctx, const struct xdpml_parse_summary *s)
 {
 	__u32 zero = 0;
-	__u32 *active = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
-	if (!active || !*active)
+	__u32 *blocking = bpf_map_lookup_elem(&xdpml_mitigation_state, &zero);
+	if (!blocking || !*blocking)
 		return 0;
-	if (xdpml_transport_unreadable(s))
-		return 1;
-	return xdpml_flow_block_lookup(ctx, s);
+	if (xdpml_parse_stopped_short(s))
+		return XDPML_BLOCK_UNREADABLE;
+	if (!(*blocking & XDPML_BLOCKING_FLOWS))
+		return 0;
+	return xdpml_flow_block_lookup(ctx, s) ? XDPML_BLOCK_FLOW : 0;
 }
 
 /*

@@ -35,7 +35,7 @@ enum xdpml_stage {
 /* Reasons of the blocks stage (the firewall's are enum xdpml_fw_counter, the model's the class). */
 #define XDPML_BLOCK_SOURCE 1
 #define XDPML_BLOCK_FLOW 2
-#define XDPML_BLOCK_UNREADABLE 3 /* no flow key while flow blocks exist (mitigation.h) */
+#define XDPML_BLOCK_UNREADABLE 3 /* the parse stopped short while blocks exist (mitigation.h) */
 
 /*
  * The configuration word: the value of xdpml_fw_gen (firewall.h; the firewall's generation index

@@ -50,7 +50,7 @@ enum xdpml_xsk_counter {
 	XDPML_XC_FIRST_PICKED,  /* flows' first packets not sampled, copied to Java (deliver.h, first_pps) */
 	XDPML_XC_FIRST_CAPPED,  /* flows' first packets over first_pps: not copied */
 	XDPML_XC_FIRST_LOST,    /* flows' first packets not copied because the ring was full */
-	XDPML_XC_BLOCKED_UNREADABLE, /* of the blocked above: no flow key while flow blocks exist (mitigation.h) */
+	XDPML_XC_BLOCKED_UNREADABLE, /* of the blocked above: the parse stopped short while blocks exist (mitigation.h) */
 	XDPML_XC_MAX = 16,
 };
 

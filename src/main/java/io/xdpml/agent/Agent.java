@@ -557,6 +557,17 @@ public final class Agent implements AutoCloseable {
                 return countReload(false);
             }
         }
+        // the new detectors are built before anything switches too: one that cannot be built rejects the reload whole
+        Detecting nextDetecting = null;
+        if (change.detectors()) {
+            try {
+                nextDetecting = new Detecting(next);
+            } catch (RuntimeException e) {
+                closeQuietly(json);
+                say("reload rejected: detectors: " + e.getMessage() + "; nothing changed");
+                return countReload(false);
+            }
+        }
         List<Member> done = new ArrayList<>();
         boolean outside = false;
         try {
@@ -586,7 +597,7 @@ public final class Agent implements AutoCloseable {
                 } catch (IOException e) {
                     say("writing detections: " + e.getMessage());
                 }
-                detecting = new Detecting(next);
+                detecting = nextDetecting;
             }
         }
         if (newJson) {

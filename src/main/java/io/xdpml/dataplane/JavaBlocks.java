@@ -34,10 +34,11 @@ import java.util.Map;
  *   <li>Flow blocks: the canonical flow key as the flow table keys the packet ({@link FlowPacket#of}
  *       on the parse: innermost, past IPv6 extension headers, VLAN and VNI), or for a packet the
  *       parse refused, the narrow key below; consulted only while {@link #flowBlocksActive()} (the
- *       kernel's {@code xdpml_mitigation_state[0]}).
- *   <li>While flow blocks exist, a packet whose transport header the parse could not reach where
- *       Linux can ({@link #transportUnreadable}) is dropped as {@link Reason#UNREADABLE}: no key
- *       could match its flow's block.
+ *       kernel's {@code xdpml_mitigation_state[0]} has {@link Mitigation#BLOCKING_FLOWS}).
+ *   <li>While any block exists ({@link #blocking()}: of a source or a flow), a packet the parse
+ *       stopped short of what Linux reaches ({@link #stoppedShort}) is dropped as
+ *       {@link Reason#UNREADABLE}: no flow key could match its flow's block, and it may hide a
+ *       tunnel whose inner source is blocked.
  *   <li>Expiry: an entry with {@code expiresNanos != 0} matches while {@code now <= expiresNanos}
  *       (unsigned, as the kernel's u64); a hit is counted only on a match.
  * </ul>
@@ -53,7 +54,7 @@ public final class JavaBlocks {
     /** Why {@link #check} blocks a frame. */
     public enum Reason {
         NONE, SOURCE, FLOW,
-        /** No flow key could match the packet's flow while flow blocks exist (kernel: {@code xdpml_transport_unreadable}). */
+        /** The parse stopped short of what Linux reaches while blocks exist (kernel: {@code xdpml_parse_stopped_short}). */
         UNREADABLE
     }
 
@@ -139,7 +140,7 @@ public final class JavaBlocks {
     /** Prefix lengths with entries, longest first. */
     private int[] lengths = new int[0];
     private final Map<Key, Entry> flows = new HashMap<>();
-    private boolean flowBlocksActive;
+    private int blocking; // the kernel's xdpml_mitigation_state[0]: Mitigation.BLOCKING_*
 
     private final Key probe = new Key();
     private final MemorySegment sourceKey = MemorySegment.ofArray(new byte[SOURCE_KEY_SIZE]);
@@ -157,9 +158,9 @@ public final class JavaBlocks {
      * Whether the frame ({@code length} bytes from offset 0) is dropped now and why: its source
      * first (the outer one, then the one of the innermost IP header the parse found at
      * {@code innermostL3} when that is another: 0 for none), then its flow, as the kernel's
-     * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx)}: while flow blocks exist, a
-     * packet whose transport header is unreadable ({@link #transportUnreadable}) is
-     * {@link Reason#UNREADABLE}. Counts the hit on the matching entry (none for that one).
+     * {@code xdpml_source_blocked(ctx, s) || xdpml_flow_blocked(ctx, s)}: while blocks exist, a
+     * packet the parse stopped short ({@link #stoppedShort}) is {@link Reason#UNREADABLE}. Counts
+     * the hit on the matching entry (none for that one).
      */
     public Reason check(MemorySegment frame, int length, long nowNanos, ParseSummary parse) {
         last = Reason.NONE;
@@ -171,21 +172,23 @@ public final class JavaBlocks {
         } else if (innermostL3 != 0 && (!outer || innermostL3 != l2Offset) && sourceKeyAt(frame, length, innermostL3, sourceKey)
                 && hit(longestMatch(sourceKey.get(BE64, 4), sourceKey.get(BE64, 12)), nowNanos)) {
             last = Reason.SOURCE;
-        } else if (flowBlocksActive && transportUnreadable(parse)) {
+        } else if (blocking != 0 && stoppedShort(parse)) {
             last = Reason.UNREADABLE;
-        } else if (flowBlocksActive && flowKey(frame, length, parse, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
+        } else if ((blocking & Mitigation.BLOCKING_FLOWS) != 0 && flowKey(frame, length, parse, flowKey) && hit(flows.get(probe.flow(flowKey)), nowNanos)) {
             last = Reason.FLOW;
         }
         return last;
     }
 
     /**
-     * Whether the parse stopped where Linux may still reach the transport header (an IPv6 extension
-     * chain longer than the parser walks, a header past its reach; at any layer): such a packet has
-     * no key that could match its flow's block, and is dropped while any flow block exists.
+     * Whether the parse stopped short of what Linux may still reach (an IPv6 extension chain longer
+     * than the parser walks, a header past its reach, a fifth VLAN tag; at any layer): such a packet
+     * has no key that could match its flow's block, may hide a tunnel whose inner source is
+     * blocked, and is dropped while any block exists.
      */
-    public static boolean transportUnreadable(ParseSummary parse) {
-        return parse.error() == ParseCounter.IPV6_EXT_TOO_DEEP.id() || parse.error() == ParseCounter.HEADER_TOO_DEEP.id();
+    public static boolean stoppedShort(ParseSummary parse) {
+        int e = parse.error();
+        return e == ParseCounter.IPV6_EXT_TOO_DEEP.id() || e == ParseCounter.HEADER_TOO_DEEP.id() || e == ParseCounter.VLAN_TOO_DEEP.id();
     }
 
     /**
@@ -366,6 +369,7 @@ public final class JavaBlocks {
             perLength[bits]++;
             lengths();
         }
+        blocking |= Mitigation.BLOCKING_SOURCES;
     }
 
     /** {@link Mitigation#extend}: the block of that prefix expires at {@code expiresNanos} unless later already, its hits kept; false when there is none. */
@@ -417,7 +421,7 @@ public final class JavaBlocks {
         MemorySegment k = MemorySegment.ofArray(kb);
         Mitigation.writeFlowKey(k, flow);
         flows.put(new Key().flow(k), new Entry(0, kb, expiresNanos));
-        flowBlocksActive = true;
+        blocking |= Mitigation.BLOCKING_FLOWS;
     }
 
     /** {@link Mitigation#unblockFlow}: removes a flow block (either direction's endpoints); false when there was none. */
@@ -427,19 +431,24 @@ public final class JavaBlocks {
         return flows.remove(probe.flow(k)) != null;
     }
 
-    /** Whether flow blocks are looked up (the kernel's {@code xdpml_mitigation_state[0]}). */
+    /** Whether flow blocks are looked up (the kernel's state word has {@link Mitigation#BLOCKING_FLOWS}). */
     public boolean flowBlocksActive() {
-        return flowBlocksActive;
+        return (blocking & Mitigation.BLOCKING_FLOWS) != 0;
     }
 
-    /** Sets or clears the flow-lookup flag, as a write of {@code xdpml_mitigation_state[0]} does. */
+    /** Sets or clears the flow-lookup bit, as a write of {@code xdpml_mitigation_state[0]} that keeps the other bit does. */
     public void flowBlocksActive(boolean active) {
-        flowBlocksActive = active;
+        blocking = active ? blocking | Mitigation.BLOCKING_FLOWS : blocking & ~Mitigation.BLOCKING_FLOWS;
+    }
+
+    /** The kernel's state word: {@link Mitigation#BLOCKING_FLOWS} and {@link Mitigation#BLOCKING_SOURCES} as set now. */
+    public int blocking() {
+        return blocking;
     }
 
     /**
      * {@link Mitigation#sweep(long)}: removes the entries expired at {@code now}; returns how many.
-     * Leaves flow blocks active while any is left.
+     * Leaves each bit of {@link #blocking()} set while its map holds an entry, clears it when none is.
      */
     public int sweep(long now) {
         int n = 0;
@@ -456,7 +465,7 @@ public final class JavaBlocks {
             }
         }
         lengths();
-        flowBlocksActive = !flows.isEmpty();
+        blocking = (flows.isEmpty() ? 0 : Mitigation.BLOCKING_FLOWS) | (sources.isEmpty() ? 0 : Mitigation.BLOCKING_SOURCES);
         return n;
     }
 

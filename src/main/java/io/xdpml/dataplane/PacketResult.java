@@ -16,7 +16,7 @@ public final class PacketResult {
     /** Blocks stage reasons. */
     public static final int BLOCK_SOURCE = 1;
     public static final int BLOCK_FLOW = 2;
-    /** No flow key while flow blocks exist (an IPv6 extension chain or a header past the parser's reach): {@link JavaBlocks.Reason#UNREADABLE}. */
+    /** The parse stopped short of what Linux reaches while blocks exist (an IPv6 extension chain, a header past the parser's reach, a fifth VLAN tag): {@link JavaBlocks.Reason#UNREADABLE}. */
     public static final int BLOCK_UNREADABLE = 3;
 
     int action;

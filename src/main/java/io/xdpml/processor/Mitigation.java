@@ -35,8 +35,11 @@ import java.util.List;
  * <p>Flow blocks match a flow as the flow table keys it (mitigation.h): addresses, protocol,
  * TCP/UDP ports past IPv6 extension headers, outermost VLAN, and the VXLAN tunnel's VNI (0
  * outside one; {@link Flow}). The kernel builds a packet's flow key only while
- * {@code xdpml_mitigation_state[0]} is set: {@link #blockFlow} sets it before adding, {@link #sweep}
- * clears it when no flow block is left.
+ * {@code xdpml_mitigation_state[0]} has {@link #BLOCKING_FLOWS}: every write of a flow block sets
+ * it before adding, {@link #sweep} clears it when no flow block is left. {@link #BLOCKING_SOURCES}
+ * likewise says source blocks may exist: while either is set, a packet the parse stopped short of
+ * what Linux reaches (a tunnel hidden behind nine IPv6 extension headers, a fifth VLAN tag) is
+ * dropped, as it could hide a blocked source or flow (mitigation.h).
  *
  * <p>Other processes reach the blocks of a running processor through a pin: a processor whose
  * config names a pin ({@link ProcessorConfig#withBlocksPin}) pins its map there while it runs
@@ -98,6 +101,10 @@ public final class Mitigation {
     static final String BLOCKS = "xdpml_blocks";
     static final String FLOW_BLOCKS = "xdpml_flow_blocks";
     static final String STATE = "xdpml_mitigation_state";
+
+    /** Bits of {@code xdpml_mitigation_state[0]} (mitigation.h's XDPML_BLOCKING_*): which maps may hold entries. */
+    public static final int BLOCKING_FLOWS = 1;
+    public static final int BLOCKING_SOURCES = 2;
 
     private final BpfMap map;
     private final BpfMap flowMap;
@@ -294,13 +301,7 @@ public final class Mitigation {
         if (previous != NONE && !later(expires, previous)) {
             return null;
         }
-        if (m == flowMap) {
-            writeFlow(a, k, expires); // and the kernel's flow-lookup flag
-        } else {
-            v.set(U64, 0, expires);
-            v.set(U64, 8, 0);
-            m.update(k, v, BpfMap.BPF_ANY);
-        }
+        write(m, m == flowMap ? BLOCKING_FLOWS : BLOCKING_SOURCES, k, expires, a); // and the kernel's state bit
         return new Replacement(expires, previous);
     }
 
@@ -330,15 +331,31 @@ public final class Mitigation {
     }
 
     private void writeFlow(Arena a, MemorySegment k, long expiresNanos) {
-        MemorySegment flag = a.allocate(4);
-        flag.set(U32, 0, 1);
-        state.update(0, flag, BpfMap.BPF_ANY); // before the entry: the kernel must look it up
+        write(flowMap, BLOCKING_FLOWS, k, expiresNanos, a);
+    }
+
+    /**
+     * Writes entry k of m (the blocks or the flow blocks) with expiry {@code expires}, hits from 0,
+     * and sets m's bit of the kernel's state word: before the entry, so that the kernel looks it up,
+     * and after it, as a sweep of a process that could not take the lock may have cleared it between.
+     */
+    private void write(BpfMap m, int blocking, MemorySegment k, long expires, Arena a) {
+        markBlocking(blocking, a);
         MemorySegment v = a.allocate(VALUE_SIZE);
-        v.set(U64, 0, expiresNanos);
+        v.set(U64, 0, expires);
         v.set(U64, 8, 0);
-        flowMap.update(k, v, BpfMap.BPF_ANY);
-        // and after it: another process's sweep may have cleared the flag between the two
-        state.update(0, flag, BpfMap.BPF_ANY);
+        m.update(k, v, BpfMap.BPF_ANY);
+        markBlocking(blocking, a);
+    }
+
+    /** Sets {@code bit} ({@link #BLOCKING_FLOWS}, {@link #BLOCKING_SOURCES}) in the state word, keeping the other. */
+    private void markBlocking(int bit, Arena a) {
+        MemorySegment w = a.allocate(4);
+        int was = state.lookup(0, w) ? w.get(U32, 0) : 0;
+        if ((was & bit) == 0) {
+            w.set(U32, 0, was | bit);
+            state.update(0, w, BpfMap.BPF_ANY);
+        }
     }
 
     /** Removes a flow block (either direction's endpoints); false when there was none. */
@@ -398,11 +415,7 @@ public final class Mitigation {
         int bits = prefixBits(address, prefixLength);
         MapLock.run(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                MemorySegment k = key(a, address, bits);
-                MemorySegment v = a.allocate(VALUE_SIZE);
-                v.set(U64, 0, expiresNanos);
-                v.set(U64, 8, 0);
-                map.update(k, v, BpfMap.BPF_ANY);
+                write(map, BLOCKING_SOURCES, key(a, address, bits), expiresNanos, a);
             }
         });
     }
@@ -537,7 +550,8 @@ public final class Mitigation {
     /**
      * Removes expired blocks (prefixes and flows); returns how many. Each entry is looked up again
      * just before it is deleted, so one renewed in the meantime (by another process) stays. Keeps
-     * the kernel's flow-lookup flag set while any flow block is left, clears it when none is.
+     * each bit of the kernel's state word ({@link #BLOCKING_FLOWS}, {@link #BLOCKING_SOURCES}) set
+     * while its map holds an entry, clears it when none is.
      */
     public int sweep() {
         return sweep(System.nanoTime());
@@ -555,14 +569,20 @@ public final class Mitigation {
             n += sweep(map, KEY_SIZE, v, now, a);
             n += sweep(flowMap, FlowLayout.KEY_SIZE, v, now, a);
             MemorySegment flag = a.allocate(4);
-            flag.set(U32, 0, flowMap.keys().isEmpty() ? 0 : 1);
+            flag.set(U32, 0, blocking());
             state.update(0, flag, BpfMap.BPF_ANY);
-            if (flag.get(U32, 0) == 0 && !flowMap.keys().isEmpty()) {
-                flag.set(U32, 0, 1); // a flow block added while the flag was being cleared
+            int after = blocking();
+            if ((after & ~flag.get(U32, 0)) != 0) {
+                flag.set(U32, 0, after); // a block added while its bit was being cleared
                 state.update(0, flag, BpfMap.BPF_ANY);
             }
         }
         return n;
+    }
+
+    /** The state word the maps' contents call for: a bit for each map that holds entries. */
+    private int blocking() {
+        return (flowMap.keys().isEmpty() ? 0 : BLOCKING_FLOWS) | (map.keys().isEmpty() ? 0 : BLOCKING_SOURCES);
     }
 
     private static int sweep(BpfMap m, int keySize, MemorySegment v, long now, Arena a) {

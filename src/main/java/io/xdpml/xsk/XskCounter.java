@@ -26,7 +26,7 @@ public enum XskCounter {
     FIRST_CAPPED,
     /** Flows' first packets not copied because the mirror ring was full. */
     FIRST_LOST,
-    /** Of {@link #BLOCKED}: packets with no readable flow key (an IPv6 extension chain or a header past the parser's reach) while flow blocks exist. */
+    /** Of {@link #BLOCKED}: packets the parse stopped short of what Linux reaches (an IPv6 extension chain, a header past the parser's reach, a fifth VLAN tag) while blocks exist. */
     BLOCKED_UNREADABLE;
 
     /** Slots in the kernel's counter array ({@code XDPML_XC_MAX}). */

@@ -100,9 +100,16 @@ class BlocksParityTest {
             return m.lookup(key.asSlice(0, m.keySize()), value) ? value.get(U64, 8) : -1;
         }
 
+        /** Sets or clears the flow-lookup bit of the state word, the other bit kept. */
         void flowBlocksActive(boolean on) {
-            value.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
-            object.map("xdpml_mitigation_state").update(0, value.asSlice(0, 4), BpfMap.BPF_ANY);
+            BpfMap state = object.map("xdpml_mitigation_state");
+            int was = state.lookup(0, value) ? value.get(ValueLayout.JAVA_INT, 0) : 0;
+            value.set(ValueLayout.JAVA_INT, 0, on ? was | Mitigation.BLOCKING_FLOWS : was & ~Mitigation.BLOCKING_FLOWS);
+            state.update(0, value.asSlice(0, 4), BpfMap.BPF_ANY);
+        }
+
+        int blocking() {
+            return object.map("xdpml_mitigation_state").lookup(0, value) ? value.get(ValueLayout.JAVA_INT, 0) : 0;
         }
 
         long blockedCounter() {
@@ -859,6 +866,52 @@ class BlocksParityTest {
             p.assertSame();
             assertThat(p.unreadable).isEqualTo(far.length <= MAX ? 4 : 3);
             assertThat(p.kernel.unreadableCounter()).as("counted apart").isEqualTo(p.unreadable);
+        }
+    }
+
+    /**
+     * A packet the parse stopped short of what Linux reaches may hide a blocked source: a VXLAN
+     * tunnel behind nine IPv6 extension headers (Linux decapsulates it; its inner source is never
+     * parsed), or an IPv4 header behind a fifth VLAN tag. While a source block exists (and no flow
+     * block), both are dropped as unreadable; with none, both pass; a readable packet from another
+     * source passes. The state word the sweep leaves is the same in both.
+     */
+    @Test
+    void aPacketTheParseStoppedShortIsDroppedWhileSourcesAreBlocked() throws Exception {
+        TestData.assumeBpf();
+        try (Arena a = Arena.ofConfined(); Pair p = new Pair(b -> b::check)) {
+            MemorySegment buf = a.allocate(MAX + 8, 64);
+            FrameBuilder hidden = new FrameBuilder().ethernet().ipv6("2001:db8::10", "2001:db8::20");
+            for (int i = 0; i < 9; i++) { // one more than XDPML_MAX_IPV6_EXT
+                hidden.ipv6Extension(60, 0);
+            }
+            byte[] tunnel = hidden.udp(40000, 4789).vxlan(7).ethernet().ipv4("10.66.0.1", "10.0.0.2").udp(5000, 53).build();
+            FrameBuilder tags = new FrameBuilder().ethernet();
+            for (int i = 0; i < 5; i++) { // one more than XDPML_MAX_VLAN
+                tags.vlan(10 + i);
+            }
+            byte[] tagged = tags.ipv4("10.66.0.1", "10.0.0.2").udp(5000, 53).build();
+            byte[] readable = new FrameBuilder().ethernet().ipv4("10.77.0.1", "10.0.0.2").udp(5000, 53).build();
+            java.util.function.Function<byte[], Boolean> send = frame -> {
+                long before = p.dropped();
+                MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
+                p.packet(buf, frame.length, 1_000_000_000L, frame.length + " bytes");
+                return p.dropped() > before;
+            };
+            assertThat(send.apply(tunnel)).as("no block: passes").isFalse();
+            assertThat(send.apply(tagged)).as("no block: passes").isFalse();
+            p.blockSource(InetAddress.getByName("10.66.0.1"), 32, 2_000_000_000L);
+            assertThat(p.kernel.blocking()).isEqualTo(Mitigation.BLOCKING_SOURCES).isEqualTo(p.java.blocking());
+            assertThat(send.apply(tunnel)).as("a tunnel behind nine extension headers").isTrue();
+            assertThat(send.apply(tagged)).as("behind five tags").isTrue();
+            assertThat(send.apply(readable)).as("another source, readable").isFalse();
+            p.sweep(3_000_000_000L); // the block expired and is swept: the bit goes
+            assertThat(p.kernel.blocking()).isZero();
+            assertThat(p.java.blocking()).isZero();
+            assertThat(send.apply(tunnel)).as("no block left: passes").isFalse();
+            p.assertSame();
+            assertThat(p.unreadable).isEqualTo(2);
+            assertThat(p.kernel.unreadableCounter()).as("counted apart").isEqualTo(2);
         }
     }
 
