@@ -154,13 +154,16 @@ int xdpml_cpu_pick(struct xdp_md *ctx)
 
 /*
  * After the model (inline, or at the end of the MLP's tail calls): its outcome acted on, then
- * sample, deliver, end.
+ * sample, deliver, end. A class whose action is pass, or xsk (to Java, also below its confidence
+ * threshold) and not redirected (no socket, the rate cap), ends in XDP_PASS whatever the default
+ * action (model.h); count takes the default.
  */
 static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pipeline_stats *ps, struct xdpml_packet *pk,
 					     const struct xdpml_parse_summary *s, int outcome,
 					     const struct xdpml_model_scratch *ms)
 {
 	int to_java = 0;
+	int pass = 0;    /* the class's action says XDP_PASS */
 	int dropped = 0; /* the model's drop, sampled first when mirroring (deliver.h) */
 	__u32 dropped_cls = 0;
 	__u16 verdict = 0;
@@ -180,6 +183,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 				dropped = 1;
 				dropped_cls = cls;
 			}
+			pass = action == XDPML_ACT_PASS || action == XDPML_ACT_XSK;
 			if (action == XDPML_ACT_XSK) {
 				to_java = 1;
 				ps->to_java_forced++;
@@ -217,7 +221,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 	}
 	if (dropped)
 		return xdpml_leave(ps, XDP_DROP, XDPML_ST_MODEL, dropped_cls);
-	return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0);
+	return xdpml_leave(ps, pass ? XDP_PASS : cfg_action, XDPML_ST_END, 0);
 }
 
 /* The second unit: flow, model, then the rest. Entered only from xdpml_pipeline's tail call. */

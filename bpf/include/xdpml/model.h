@@ -6,10 +6,12 @@
  * bit-exact against this file by ModelKernelParityTest; ModelSlotLayout mirrors the structs.
  *
  * A deployment is a model slot. Two slots are kept (double buffering) in one BPF_F_MMAPABLE
- * array; Java writes the inactive slot in place under a sequence lock and then flips
- * xdpml_model_active. A classification reads the active slot's seq before and after; an odd or
- * changed seq means a writer touched the slot meanwhile, and the classification is redone on
- * the slot active now. So no packet is classified by a half-written model, and no packet waits.
+ * array; Java writes the inactive slot in place under a sequence lock and then flips the model bit
+ * of the configuration word (XDPML_CW_MODEL), which the packet reads once. A classification reads
+ * its slot's seq before and after; an odd or changed seq means a writer touched the slot meanwhile,
+ * and the classification is redone, on the same slot (up to 3 attempts, then unclassified). The
+ * flip returns only after an RCU grace period (ConfigWord), so no packet still reads a slot when
+ * Java next rewrites it: no packet is classified by a half-written model, and no packet waits.
  *
  *   struct xdpml_model (one slot), offsets in bytes:
  *     0 hdr (128)  128 nodes[XDPML_MODEL_MAX_NODES] (16 each)  128 + 16 * MAX_NODES  mlp

@@ -152,6 +152,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
         // model: the cached class, or the model run
         boolean toJava = false;
+        boolean pass = false; // the class's action (pass; xsk not redirected) says XDP_PASS whatever the default
         int droppedClass = -1; // the model's drop, sampled first when mirroring
         if (stages.model()) {
             if (state == null) {
@@ -165,6 +166,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
                 r.confidence = model.lastConfidence();
                 ClassAction a = model.lastAction();
                 toJava = a == ClassAction.XSK;
+                pass = a == ClassAction.PASS || toJava;
                 lastVerdict = XskMetadata.verdict(cls, model.lastConfidence(), toJava);
                 if (a == ClassAction.DROP) {
                     if (stages.sample() == Stages.Sampling.NONE || !stages.mirror()) {
@@ -201,7 +203,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
         if (droppedClass >= 0) {
             return leave(PacketResult.XDP_DROP, Stage.MODEL, droppedClass);
         }
-        return leave(defaultAction, Stage.END, 0);
+        return leave(pass ? PacketResult.XDP_PASS : defaultAction, Stage.END, 0);
     }
 
     /** The deliver stage: true when redirected (never here: the reference has no sockets). */

@@ -126,10 +126,16 @@ class DataPlaneParityTest {
         long delivered;
         long droppedAndDelivered;
         long firstPicked;
+        long passedAtEnd; // packets no stage ended that passed
 
         Pair(Setup s, FirewallConfig rules, DeliverySettings.Values delivery) throws Exception {
-            kernel = new KernelDataPlane(s.stages(), s.flows(), PacketResult.XDP_PASS);
-            java = new JavaDataPlane(s.stages(), s.flows(), MAX, PacketResult.XDP_PASS);
+            this(s, rules, delivery, PacketResult.XDP_PASS);
+        }
+
+        /** defaultAction: what a packet no stage ended gets (cfg_action). */
+        Pair(Setup s, FirewallConfig rules, DeliverySettings.Values delivery, int defaultAction) throws Exception {
+            kernel = new KernelDataPlane(s.stages(), s.flows(), defaultAction);
+            java = new JavaDataPlane(s.stages(), s.flows(), MAX, defaultAction);
             kernel.install(rules);
             java.install(rules);
             Deployment d = s.deployment();
@@ -154,6 +160,9 @@ class DataPlaneParityTest {
             PacketResult j = java.packet(frame, length, now);
             packets++;
             byStage.merge(k.stage(), 1L, Long::sum);
+            if (k.stage() == Stage.END && k.action() == PacketResult.XDP_PASS) {
+                passedAtEnd++;
+            }
             boolean same = k.sameAs(j);
             if (same && k.delivered()) {
                 delivered++;
@@ -247,6 +256,8 @@ class DataPlaneParityTest {
     /**
      * 10^5 seeded hostile frames (mutated, truncated, random) through every stage; every stage sees some. The
      * model's drops are not sampled here (the captures' test samples them); flows' first packets are picked.
+     * The default action is drop: a class sent to Java and not redirected (the tree's benign; no socket
+     * here) must pass all the same, a counted one (the MLP's benign) is dropped.
      */
     @Test
     void kernelAndJavaTreatHostileFramesAlike() throws Exception {
@@ -254,7 +265,7 @@ class DataPlaneParityTest {
         CpuAffinity.callPinned(0, () -> {
             for (Setup setup : Setup.values()) {
                 try (Arena a = Arena.ofConfined();
-                     Pair p = new Pair(setup, rules(), new DeliverySettings.Values(5, 30_000, 100, false, 1000))) {
+                     Pair p = new Pair(setup, rules(), new DeliverySettings.Values(5, 30_000, 100, false, 1000), PacketResult.XDP_DROP)) {
                     MemorySegment buf = a.allocate(4096, 64);
                     FrameFuzzer fuzz = new FrameFuzzer(11, 300);
                     java.util.Random rnd = new java.util.Random(7);
@@ -275,6 +286,9 @@ class DataPlaneParityTest {
                     }
                     p.assertSame("fuzz " + setup);
                     PipelineCounters c = p.java.pipelineCounters();
+                    if (setup == Setup.TREE_PER_PACKET) {
+                        assertThat(p.passedAtEnd).as("classes sent to Java, passed at the end despite the default drop").isPositive();
+                    }
                     assertThat(c.dropped(Stage.FIREWALL)).as("firewall drops").isPositive();
                     assertThat(p.java.firewallCounters()[FirewallCounter.PASS_DEFAULT.id()]).isPositive();
                     if (setup.probationSlots == 0) { // with probation, fuzzed frames (almost all one-packet flows) form no flow to sample

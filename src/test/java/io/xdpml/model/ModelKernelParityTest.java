@@ -43,6 +43,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * start of each capture and another half-way through (hot swaps: cached classes go stale). Every
  * class comes with its confidence (random leaf confidences, a random MLP calibration table), and
  * the dropped class needs 500 thousandths: below, the packet goes to Java instead (both alike).
+ * The default action is drop, so that a counted class (dropped), a passed one and one sent to Java
+ * (passed: no socket here) end differently, and each must end alike in both.
  */
 class ModelKernelParityTest {
     static List<long[]> samples;
@@ -89,8 +91,9 @@ class ModelKernelParityTest {
         int[] minConfidence = {0, 500, 0};
         FlowConfig config = new FlowConfig(1 << 18, 120_000_000_000L, 4789);
         long seed = 1;
-        try (KernelClassifyEngine k = new KernelClassifyEngine(config, ModelStage.XDP_PASS);
-             JavaClassifyEngine j = new JavaClassifyEngine(config, TestRun.maxTestRunFrame(), ModelStage.XDP_PASS)) {
+        // the default action drop: a passed class (and one sent to Java, with no socket here) must pass all the same
+        try (KernelClassifyEngine k = new KernelClassifyEngine(config, ModelStage.XDP_DROP);
+             JavaClassifyEngine j = new JavaClassifyEngine(config, TestRun.maxTestRunFrame(), ModelStage.XDP_DROP)) {
             for (Path capture : TestData.captures()) {
                 IntegerModel first = model(kind, seed++);
                 IntegerModel second = model(kind, seed++);

@@ -96,13 +96,16 @@ public final class ModelSlots implements AutoCloseable {
         if (wait > 0) {
             sleepNanos(wait);
         }
-        int seq = (int) INT.getVolatile(m, (long) HDR_SEQ);
-        INT.setVolatile(m, (long) HDR_SEQ, seq + 1);
+        // odd while written, whatever it was: a writer that died mid-write (a killed xdpml deploy on an
+        // agent's pins) left it odd, and seq + 1 would then mark this slot readable while written
+        // and leave it odd, unreadable to the kernel, for good
+        int odd = (int) INT.getVolatile(m, (long) HDR_SEQ) | 1;
+        INT.setVolatile(m, (long) HDR_SEQ, odd);
         VarHandle.storeStoreFence();
         // after the slots' own: another process (xdpml deploy on an agent's pins) may have written since
         generation = Math.max(generation, Math.max(slots.element(0).get(U32, HDR_GENERATION), slots.element(1).get(U32, HDR_GENERATION))) + 1;
         write(m, d, generation);
-        INT.setRelease(m, (long) HDR_SEQ, seq + 2);
+        INT.setRelease(m, (long) HDR_SEQ, odd + 1);
         return slot;
     }
 

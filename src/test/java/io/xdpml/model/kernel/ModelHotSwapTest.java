@@ -17,6 +17,7 @@ import io.xdpml.pipeline.PipelineLoader;
 import io.xdpml.testing.TestData;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -135,6 +136,36 @@ class ModelHotSwapTest {
             mixed = swapUnderLoad(modelA(), modelB(), 3000, true).classPackets(2);
         }
         assertThat(mixed).as("packets classified by a half-written model (the control must see some)").isPositive();
+    }
+
+    /**
+     * A writer that died mid-write (a killed xdpml deploy on an agent's pins) left a slot's sequence
+     * odd: the next deployments into that slot still end even, and the kernel classifies with them
+     * (before: seq + 1 left it odd for good, every packet gave up after three tries).
+     */
+    @Test
+    void aSlotLeftOddByADeadWriterIsWrittenEvenAgain() throws Exception {
+        TestData.assumeBpf();
+        byte[] frame = new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(40000, 5000).payload(18).build();
+        try (PipelineLoader.Loaded p = PipelineLoader.load("classify", ParserProgram.XDP_DROP);
+             Arena arena = Arena.ofConfined(); TestRun run = p.program().testRun()) {
+            MemorySegment pkt = arena.allocate(frame.length);
+            pkt.copyFrom(MemorySegment.ofArray(frame));
+            ClassifierProgram c = p.classifier();
+            Deployment da = Deployment.countOnly(modelA(), ClassifyMode.EVERY_PACKET);
+            Deployment db = Deployment.countOnly(modelB(), ClassifyMode.EVERY_PACKET);
+            c.deploy(da);
+            MemorySegment dead = c.slots().activeSlotMemory();
+            dead.set(ValueLayout.JAVA_INT, ModelSlotLayout.HDR_SEQ, dead.get(ValueLayout.JAVA_INT, ModelSlotLayout.HDR_SEQ) | 1);
+            c.deploy(db); // into the other slot
+            c.deploy(da); // into the one left odd
+            assertThat(c.slots().activeSlotMemory().get(ValueLayout.JAVA_INT, ModelSlotLayout.HDR_SEQ) & 1).as("sequence even").isZero();
+            long before = c.stats().classPackets(0);
+            run.run(pkt, frame.length, 100);
+            ModelStats s = c.stats();
+            assertThat(s.classPackets(0) - before).as("classified by model A").isEqualTo(100);
+            assertThat(s.counter(ModelCounter.GAVE_UP)).as("packets left unclassified").isZero();
+        }
     }
 
     static void check(ModelStats s, int swaps) {
