@@ -108,6 +108,19 @@ public final class RingBufferConsumer implements AutoCloseable {
      * threw on is not passed: it comes again).
      */
     public int drain(InPlaceHandler inPlace) {
+        return drain(inPlace, true);
+    }
+
+    /**
+     * {@link #drain(InPlaceHandler)} of the records committed when it is called, not of those the
+     * producer commits meanwhile: it returns under a flood too (after at most a ring's worth), so
+     * that a reader's loop sees its stop flag.
+     */
+    public int drainCommitted(InPlaceHandler inPlace) {
+        return drain(inPlace, false);
+    }
+
+    private int drain(InPlaceHandler inPlace, boolean untilCaughtUp) {
         int count = 0;
         long cons = (long) LONG.getAcquire(consumerPage, 0L);
         long prod = (long) LONG.getAcquire(producerPage, 0L);
@@ -136,6 +149,9 @@ public final class RingBufferConsumer implements AutoCloseable {
                         unpublished = 0;
                     }
                 }
+                if (!untilCaughtUp) {
+                    break;
+                }
                 prod = (long) LONG.getAcquire(producerPage, 0L);
             }
             return count;
@@ -152,13 +168,16 @@ public final class RingBufferConsumer implements AutoCloseable {
         return poll(timeoutMillis, null);
     }
 
-    /** {@link #poll(int)} with records handed to {@code inPlace} (see {@link #drain(InPlaceHandler)}). */
+    /**
+     * {@link #poll(int)} with records handed to {@code inPlace}; drains what is committed at each
+     * look ({@link #drainCommitted}), so that it returns under a flood too.
+     */
     public int poll(int timeoutMillis, InPlaceHandler inPlace) {
-        int n = drain(inPlace);
+        int n = drainCommitted(inPlace);
         if (n > 0) return n;
         int rc = Native.poll(pollfd, 1, timeoutMillis);
         if (rc < 0 && Native.errno() != EINTR) throw new KernelException("poll(ringbuf " + map.name() + ")", Native.errno());
-        return drain(inPlace);
+        return drainCommitted(inPlace);
     }
 
     /** Unmaps the ring. Idempotent. */

@@ -504,9 +504,9 @@ public final class MlPacketProcessor implements AutoCloseable {
             thread = Thread.ofPlatform().daemon().name("xdpml-mirror").start(() -> {
                 try {
                     while (running) {
-                        ring.poll(100, this);
+                        ring.poll(100, this); // returns under a flood too: it drains what is there at each look
                     }
-                    ring.drain(this);
+                    ring.drainCommitted(this); // what was there at the stop, not a flood that goes on
                 } catch (Throwable t) {
                     failure.compareAndSet(null, t);
                 }

@@ -74,11 +74,30 @@ public final class XskReceiver implements AutoCloseable {
             while (running) {
                 s.receive(h, timeout);
             }
-            while (s.receive(h) > 0) {
-                // drain what arrived before the stop
+            // drain what arrived before the stop: at most a ring's worth, so that a flood that goes
+            // on (the program still attached) cannot keep the thread, and stop(), from returning
+            for (int left = s.config().rxRingSize(), n; left > 0 && (n = s.receive(h)) > 0; ) {
+                left -= n;
             }
         } catch (Throwable t) {
             failure.compareAndSet(null, t);
+        }
+    }
+
+    /** Joins every receive thread; an interrupt is kept for the caller, not a reason to leave one running. */
+    private void joinAll() {
+        boolean interrupted = false;
+        for (Thread t : threads) {
+            while (t.isAlive()) {
+                try {
+                    t.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -92,17 +111,14 @@ public final class XskReceiver implements AutoCloseable {
     /** The first exception a receive thread died of (a handler's included), or null. */
     public Throwable failure() { return failure.get(); }
 
-    /** Stops and joins the receive threads; rethrows a receive thread's failure. */
+    /**
+     * Stops and joins the receive threads, an interrupt notwithstanding (kept for the caller): the
+     * sockets must not be closed, their rings unmapped, under a thread still receiving. Rethrows a
+     * receive thread's failure.
+     */
     public synchronized void stop() {
         running = false;
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        joinAll();
         threads.clear();
         Throwable f = failure.get();
         if (f != null) throw new IllegalStateException("AF_XDP receive thread failed: " + f, f);
@@ -115,13 +131,7 @@ public final class XskReceiver implements AutoCloseable {
         closed = true;
         try {
             running = false;
-            for (Thread t : threads) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+            joinAll();
         } finally {
             for (XskSocket s : sockets) {
                 try {

@@ -229,7 +229,8 @@ public final class XskSocket implements AutoCloseable {
         long rc = Native.recvfromKick(fd, XskAbi.MSG_DONTWAIT);
         if (rc < 0) {
             int err = Native.errno();
-            if (err != XskAbi.EAGAIN && err != XskAbi.EINTR && err != XskAbi.EBUSY && err != XskAbi.ENOBUFS) {
+            // ENETDOWN: the link is down (ip link set down, a driver reconfiguring): frames come back with it
+            if (err != XskAbi.EAGAIN && err != XskAbi.EINTR && err != XskAbi.EBUSY && err != XskAbi.ENOBUFS && err != XskAbi.ENETDOWN) {
                 throw new KernelException("recvfrom(AF_XDP wakeup, fd=" + fd + ")", err);
             }
         }
@@ -270,7 +271,8 @@ public final class XskSocket implements AutoCloseable {
             long rc = Native.sendtoKick(fd, XskAbi.MSG_DONTWAIT);
             if (rc < 0) {
                 int err = Native.errno();
-                if (err != XskAbi.EAGAIN && err != XskAbi.EBUSY && err != XskAbi.ENOBUFS && err != XskAbi.EINTR) {
+                if (err != XskAbi.EAGAIN && err != XskAbi.EBUSY && err != XskAbi.ENOBUFS && err != XskAbi.EINTR
+                        && err != XskAbi.ENETDOWN) { // the link is down: what is queued goes when it is up
                     throw new KernelException("sendto(AF_XDP kick, fd=" + fd + ")", err);
                 }
             }

@@ -1,6 +1,7 @@
 package io.xdpml.processor;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
@@ -11,10 +12,14 @@ import io.xdpml.testing.TestData;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The two deliveries on a real veth pair, told apart by what the kernel's stack gets (a packet
@@ -49,6 +54,62 @@ class MirrorDeliveryTest {
         assertThat(r.passedToStack).as("redirected frames never reach the stack").isZero();
         assertThat(r.handoffCount).as("no kernel timestamp with AF_XDP").isZero();
         assertThat(r.latencyCount).isEqualTo(1500);
+    }
+
+    /**
+     * stop() returns while a flood goes on that Java cannot keep up with (a handler of ~20 µs a
+     * packet; the program stays attached until close): the last drain takes what was there at the
+     * stop, not what keeps coming. Before 2026-12-05 it drained until Java caught up, which a flood
+     * never lets happen, and an agent under attack could not be stopped.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Delivery.class, names = {"MIRROR", "AF_XDP"})
+    void stopReturnsWhileAFloodGoesOn(Delivery delivery) throws Exception {
+        TestData.assumeBpf();
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-mir")) {
+            ns.createVethPair("mir0", "mir1");
+            ns.run(() -> {
+                ProcessorConfig config = ProcessorConfig.forInterface("mir1").withDelivery(delivery);
+                AtomicBoolean flooding = new AtomicBoolean(true);
+                AtomicLong sent = new AtomicLong();
+                try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> {
+                    long until = System.nanoTime() + 20_000;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                    return Verdict.NORMAL;
+                })) {
+                    p.start();
+                    Thread flood = Thread.ofPlatform().start(() -> { // a generator of its own thread, in the namespace
+                        try {
+                            ns.callOnThisThread(() -> {
+                                try (LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("mir0"))) {
+                                    while (flooding.get()) {
+                                        gen.send(SMALL, 1000, 0);
+                                        sent.set(gen.sent());
+                                    }
+                                }
+                                return null;
+                            });
+                        } catch (Exception e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+                    try {
+                        for (int i = 0; i < 500 && p.stats().received() < 2000; i++) {
+                            Thread.sleep(10);
+                        }
+                        assertThat(p.stats().received()).as("Java is receiving; sent " + sent + ", " + p.stats()).isPositive();
+                        assertTimeoutPreemptively(Duration.ofSeconds(10), p::stop, "stop() under a flood");
+                    } finally {
+                        flooding.set(false);
+                        flood.join();
+                    }
+                    assertThat(sent.get()).as("the flood went on").isGreaterThan(p.stats().received());
+                }
+                return null;
+            });
+        }
     }
 
     record Result(ProcessorStats stats, AtomicLong identical, int passedToStack, String socketMode, long handoffCount, long latencyCount) {}

@@ -235,6 +235,32 @@ class XskVethTest {
         }
     }
 
+    /**
+     * A link taken down under a socket (ip link set down, a driver reconfiguring) is no error: the
+     * kernel answers the TX and RX wakeups with ENETDOWN, which ended the receive thread, and with
+     * it the agent, before 2026-12-05. What is queued stays queued; receiving finds nothing.
+     */
+    @Test
+    void aLinkTakenDownIsNoErrorToSendOrReceive() throws Exception {
+        TestData.assumeBpf();
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xsk")) {
+            ns.createVethPair(A, B);
+            ns.run(() -> {
+                XskConfig cfg = XskConfig.defaults().withTx(64, 64);
+                try (XskSocket sock = XskSocket.open(A, 0, cfg); Arena arena = Arena.ofConfined()) {
+                    ns.exec("ip", "link", "set", A, "down");
+                    MemorySegment buf = arena.allocate(128);
+                    byte[] f = new FrameBuilder().ethernet().etherType(0x88b5).payload(46).build();
+                    MemorySegment.copy(f, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, f.length);
+                    assertThat(sock.send(buf, 0, f.length)).isTrue();
+                    assertThat(sock.flush()).as("queued, not sent: the link is down").isEqualTo(1);
+                    assertThat(sock.receive(frame -> { }, 50)).isZero();
+                }
+                return null;
+            });
+        }
+    }
+
     @Test
     void twoQueuesOnTwoThreadsEachReceiveTheirOwnQueue() throws Exception {
         TestData.assumeBpf();
