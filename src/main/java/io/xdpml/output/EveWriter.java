@@ -186,13 +186,23 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     }
 
     /**
-     * The alerts of one detection: one per source it names, else one; {@code blocked} when the
-     * agent mitigated it (blocked its sources or installed a measure): {@code alert.action: blocked}.
+     * The alerts of one detection: one per source it names, else one; {@code blocked}: every line
+     * {@code alert.action: blocked} (the agent mitigated the detection), else {@code allowed}.
      */
-    public synchronized void alert(Detection detection, boolean blocked) {
+    public void alert(Detection detection, boolean blocked) {
+        alert(detection, blocked, java.util.Set.of());
+    }
+
+    /**
+     * The alerts of one detection, each line's {@code alert.action} its own: {@code blocked} when
+     * {@code measured} (a firewall measure was installed for the detection) or when its source is
+     * one of {@code blockedSources} (as the detection names it), else {@code allowed}: a source the
+     * agent spared (mitigation.never-block, the firewall's allow src, this host) is not blocked.
+     */
+    public synchronized void alert(Detection detection, boolean measured, java.util.Set<String> blockedSources) {
         List<ObjectNode> lines;
         try {
-            lines = alertEvents(detection, blocked);
+            lines = alertEvents(detection, measured, blockedSources);
         } catch (RuntimeException e) {
             failed++;
             lastError = e;
@@ -211,8 +221,13 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
      * gives none and counts as {@link #failed()}. Remembered for {@code flow.alerted} as written ones are.
      */
     public synchronized List<ObjectNode> alertNodes(Detection detection, boolean blocked) {
+        return alertNodes(detection, blocked, java.util.Set.of());
+    }
+
+    /** As {@link #alertNodes(Detection, boolean)}, each line's action as {@link #alert(Detection, boolean, java.util.Set)} gives it. */
+    public synchronized List<ObjectNode> alertNodes(Detection detection, boolean measured, java.util.Set<String> blockedSources) {
         try {
-            return alertEvents(detection, blocked);
+            return alertEvents(detection, measured, blockedSources);
         } catch (RuntimeException e) {
             failed++;
             lastError = e;
@@ -233,6 +248,11 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
 
     /** The alert lines of a detection, in source order (no writing, no counting). */
     List<ObjectNode> alertEvents(Detection d, boolean blocked) {
+        return alertEvents(d, blocked, java.util.Set.of());
+    }
+
+    /** The alert lines of a detection, each blocked when {@code measured} or its source is in {@code blockedSources}. */
+    List<ObjectNode> alertEvents(Detection d, boolean measured, java.util.Set<String> blockedSources) {
         EveSignatures.Signature sig = EveSignatures.of(d);
         boolean subjectIsSource = subjectIsSource(d.detector());
         InetAddress subject = literal(d.subject());
@@ -241,19 +261,23 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         int srcPort = d.target() != null ? d.target().sourcePort() : 0;
         int destPort = d.target() != null ? d.target().destinationPort() : 0;
         List<InetAddress> sources = new ArrayList<>();
+        List<Boolean> blocked = new ArrayList<>();
         for (String s : d.sources()) {
             InetAddress a = literal(s);
             if (a != null) {
                 sources.add(a);
+                blocked.add(measured || blockedSources.contains(s));
             }
         }
         if (sources.isEmpty()) {
             sources.add(subjectIsSource ? subject : null);
+            blocked.add(measured || blockedSources.contains(d.subject()));
         }
         long first = d.timeNanos(); // detections are in epoch time already (see Time, above): no clock
         long last = d.lastNanos();
         List<ObjectNode> lines = new ArrayList<>(sources.size());
-        for (InetAddress src : sources) {
+        for (int i = 0; i < sources.size(); i++) {
+            InetAddress src = sources.get(i);
             ObjectNode o = MAPPER.createObjectNode();
             o.put("timestamp", time(first));
             Tuple t = new Tuple(src, srcPort, victim, destPort, proto);
@@ -270,7 +294,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
                 o.put("community_id", cid);
             }
             ObjectNode a = o.putObject("alert");
-            a.put("action", blocked ? "blocked" : "allowed");
+            a.put("action", blocked.get(i) ? "blocked" : "allowed");
             a.put("gid", EveSignatures.GID);
             a.put("signature_id", sig.id());
             a.put("rev", sig.rev());

@@ -193,6 +193,8 @@ class IpfixEncoderTest {
         x.close();
         assertTrue(active > 50, active + " active reports");
         assertEquals(active, x.activeReports());
+        assertEquals(reports.size() - active, x.flows(), "each flow once: its active reports not counted");
+        assertEquals(reports.size(), x.file().records(), "every report is a data record");
         assertEquals(0, x.trackedFlows(), "every flow ended: nothing kept");
         assertTrue(maxTracked > 0);
 
