@@ -427,6 +427,7 @@ public final class Agent implements AutoCloseable {
             if (reloadRequested.getAndSet(false) | askedToReload()) {
                 reload();
                 refreshClasses(); // the flows reported from now on are named by the classes that run
+                outputs.reopen(this::say); // the EVE file by its name again (logrotate's create, then SIGHUP)
                 statusEvery = config.outputs().status().toNanos();
                 nextStatus = statusEvery > 0 ? System.nanoTime() + statusEvery : Long.MAX_VALUE;
             }

@@ -57,7 +57,7 @@ final class AgentOutputs implements AutoCloseable {
             }
             if (s.ipfix() != null) {
                 OutputsSection.Ipfix x = s.ipfix();
-                o.ipfix = IpfixExporter.open(x.collector(), x.file(), x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
+                o.ipfix = IpfixExporter.open(x.collector(), x.file(), true, x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
                 o.flowSinks.add(o.ipfix);
             }
             if (s.kafka() != null) {
@@ -216,6 +216,17 @@ final class AgentOutputs implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** Opens the EVE file again by its name (a reload: logrotate's create then SIGHUP); a failure is said, the old file kept. */
+    void reopen(java.util.function.Consumer<String> say) {
+        if (eve != null) {
+            try {
+                eve.reopen();
+            } catch (IOException e) {
+                say.accept("EVE: cannot open " + e.getMessage() + " again; writing on to the file open before");
+            }
+        }
     }
 
     void flush() {

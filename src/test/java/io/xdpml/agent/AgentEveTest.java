@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What the running agent's EVE lines say is what it did and what runs: a source it spared
  * (mitigation.never-block) is {@code allowed}, one it blocked {@code blocked}; a flow's class is
- * named by the model that runs now, after a reload to a model with other classes.
+ * named by the model that runs now, after a reload to a model with other classes; a reload opens
+ * the EVE file again by its name (log rotation).
  */
 class AgentEveTest {
     private static final String SPARED = "10.77.0.9";
@@ -104,6 +105,38 @@ class AgentEveTest {
             assertThat(awaitFlow(eve, 42000).path("xdpml").path("class").asText()).as("named by the model reloaded").isEqualTo("attack");
             assertThat(rig.stop()).isZero();
         }
+    }
+
+    /** logrotate's create, then a reload (SIGHUP): the agent writes on to a new file of the name, not to the renamed one. */
+    @Test
+    void aReloadOpensTheEveFileAgain(@TempDir Path dir) throws Exception {
+        require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
+        Path eve = dir.resolve("eve.json");
+        Path rotated = dir.resolve("eve.json.1");
+        try (AgentRig rig = new AgentRig("aer")) {
+            Path file = dir.resolve("agent.yaml");
+            Files.writeString(file, """
+                    interfaces: [%s]
+                    flows: {idle-timeout: 1s}
+                    detectors: {enabled: none}
+                    outputs:
+                      status: 0
+                      eve: {file: %s, types: [flow]}
+                    """.formatted(rig.rx, eve));
+            rig.start(file);
+            rig.send(udp(41000, 5000), 3);
+            awaitFlow(eve, 41000);
+            Files.move(eve, rotated);
+            rig.agent().requestReload();
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                AgentReloadTest.awaitReloads(o, rig, 1);
+            }
+            rig.send(udp(42000, 5000), 3);
+            awaitFlow(eve, 42000);
+            assertThat(rig.stop()).isZero();
+        }
+        assertThat(EveLines.parse(Files.readString(rotated))).extracting(l -> l.get("src_port").asInt()).containsExactly(41000);
+        assertThat(EveLines.parse(Files.readString(eve))).extracting(l -> l.get("src_port").asInt()).containsExactly(42000);
     }
 
     /** The EVE flow line of the flow from source port {@code sport}, waited for while the agent runs (at most 15 s). */
