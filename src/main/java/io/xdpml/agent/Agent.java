@@ -173,6 +173,7 @@ public final class Agent implements AutoCloseable {
     private BufferedWriter jsonLines;
     private AgentOutputs outputs;
     private FlowExport flowExport;
+    private final RunningClasses classes = new RunningClasses(); // what the outputs name a model's classes by
     private FleetBlockSync fleetBlocks;
     private long detectionsTotal;
     private int reloads;
@@ -198,10 +199,11 @@ public final class Agent implements AutoCloseable {
             this.observer = AgentMetrics.both(metrics, observer);
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
-            outputs = AgentOutputs.open(config); // files and sockets first: a bad one fails before anything is attached
+            outputs = AgentOutputs.open(config, classes); // files and sockets first: a bad one fails before anything is attached
             for (InterfaceSpec spec : config.interfaces()) {
                 members.add(open(spec.name()));
             }
+            refreshClasses();
             // each program is new, its request word 0: a request from the moment it is pinned is answered by run()
             reloadRequestsSeen = new long[members.size()];
             if (config.flows().enabled() && outputs.wantsFlows()) {
@@ -210,7 +212,7 @@ public final class Agent implements AutoCloseable {
                     sources.add(FlowExport.Source.of(m.iface(), m.processor().program().object(), outputs.flowsOf(m.iface()),
                             config.flows().idleTimeout().toNanos()));
                 }
-                flowExport = new FlowExport(sources, out);
+                flowExport = new FlowExport(sources, out, outputs::flush);
             }
             outputs.notes().forEach(this::say);
             var k = outputs.kafkaConfig();
@@ -424,6 +426,8 @@ public final class Agent implements AutoCloseable {
             LockSupport.parkNanos(Math.max(1, Math.min(Math.min(nextPoll, nextReport), end) - System.nanoTime()));
             if (reloadRequested.getAndSet(false) | askedToReload()) {
                 reload();
+                refreshClasses(); // the flows reported from now on are named by the classes that run
+                outputs.reopen(this::say); // the EVE file by its name again (logrotate's create, then SIGHUP)
                 statusEvery = config.outputs().status().toNanos();
                 nextStatus = statusEvery > 0 ? System.nanoTime() + statusEvery : Long.MAX_VALUE;
             }
@@ -449,6 +453,7 @@ public final class Agent implements AutoCloseable {
             }
             updateShares();
             refreshOwnAddresses();
+            refreshClasses();
             report(false);
             writeKafkaStatus();
             if (flowExport != null && flowExport.failure() != null) {
@@ -671,8 +676,6 @@ public final class Agent implements AutoCloseable {
         for (Detection det : fresh) {
             detectionsTotal++;
             observer.detected(det);
-            outputs.alert(det, blockSeconds > 0 && !det.sources().isEmpty() && config.blocks().enabled()
-                    || config.mitigation().measures() && !Measures.forDetection(det, config.mitigation().measureSettings()).isEmpty());
             say("DETECTED " + det.toLine());
             if (jsonLines != null) {
                 ObjectNode o = json.createObjectNode();
@@ -688,12 +691,16 @@ public final class Agent implements AutoCloseable {
                 jsonLines.newLine();
                 jsonLines.flush();
             }
+            // each alert line says what was done to its source (a spared one is not blocked: until 2026-12-05 every line said blocked)
+            java.util.Set<String> blockedNow = new java.util.HashSet<>();
             if (blockSeconds > 0) {
                 for (String source : det.sources()) {
-                    block(source, det.detector(), det.reasons(), blockSeconds);
+                    if (block(source, det.detector(), det.reasons(), blockSeconds)) {
+                        blockedNow.add(source);
+                    }
                 }
             }
-            measure(det);
+            outputs.alert(det, measure(det), blockedNow);
         }
         return d;
     }
@@ -776,6 +783,13 @@ public final class Agent implements AutoCloseable {
         ownFailure = failed;
     }
 
+    /** The class names each interface runs now (a reload's, a deploy's): every second, and after a reload. */
+    private void refreshClasses() {
+        for (Member m : members) {
+            classes.refresh(m.iface(), config);
+        }
+    }
+
     /** The last failure of keepOwn, said once. */
     private String ownFailure;
 
@@ -802,16 +816,20 @@ public final class Agent implements AutoCloseable {
      * Installs (or renews) the firewall measures a detection calls for on every interface with a
      * firewall stage (amplification: drop UDP from the reflected service port to the victim; a
      * spoofed SYN flood: a SYN limit on the victim's address and port); says so the first time.
+     *
+     * @return whether a measure for it is in force on some interface (installed now or earlier, or an operator's)
      */
-    private void measure(Detection det) {
+    private boolean measure(Detection det) {
         if (!config.mitigation().measures()) {
-            return;
+            return false;
         }
+        boolean any = false;
         List<Measure> wanted = Measures.forDetection(det, config.mitigation().measureSettings());
         for (Measure m : wanted) {
             boolean fresh = false;
             for (Member member : members) {
                 if (member.measures() != null) {
+                    any = true;
                     fresh |= member.measures().get(m).map(x -> !x.activeAt(System.nanoTime())).orElse(true);
                     if (member.measures().putAtLeast(m, config.mitigation().measureTime())) { // an operator's entry stays
                         measureHits.putIfAbsent(m.entry(), 0L); // renewed from now on while it drops
@@ -827,6 +845,7 @@ public final class Agent implements AutoCloseable {
                         + config.mitigation().measureTime().toSeconds() + " s (" + det.detector() + "; the firewall stage enforces it)");
             }
         }
+        return any;
     }
 
     /** Publishes one of this agent's blocks on the fleet's topic when outputs.kafka.publish-blocks says so. */
@@ -918,23 +937,27 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Blocks {@code source} on every interface unless it is blocked now, or must never be (NeverBlock); says so. */
-    private void block(String source, String detector, List<String> reasons, long seconds) {
+    /**
+     * Blocks {@code source} on every interface unless it is blocked now, or must never be (NeverBlock); says so.
+     *
+     * @return whether the source is blocked now (by this call or an earlier one); false when spared or blocks are off
+     */
+    private boolean block(String source, String detector, List<String> reasons, long seconds) {
         long now = System.nanoTime();
         Long until;
         synchronized (blockedLock) {
             until = blocked.get(source);
         }
         if (until != null && now <= until) {
-            return;
+            return true;
         }
         if (!config.blocks().enabled()) {
-            return;
+            return false;
         }
         synchronized (blockedLock) {
             Long sparedUntil = spared.get(source);
             if (sparedUntil != null && now <= sparedUntil) {
-                return; // spared and said so within the block time
+                return false; // spared and said so within the block time
             }
         }
         String spare = NeverBlock.of(config, true).why(InetAddress.ofLiteral(source));
@@ -944,7 +967,7 @@ public final class Agent implements AutoCloseable {
                 spared.put(source, now + seconds * 1_000_000_000L);
             }
             say("NOT BLOCKED " + source + " (" + detector + "): " + spare);
-            return;
+            return false;
         }
         boolean kept = false; // a longer block there already (the operator's, the fleet's) stays as it is
         InetAddress address = InetAddress.ofLiteral(source);
@@ -969,6 +992,7 @@ public final class Agent implements AutoCloseable {
         observer.blocked(source, detector);
         say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
                 + (kept ? "; a longer block of it was there already and stays" : "") + "; the kernel drops its packets)");
+        return true;
     }
 
     /**

@@ -279,13 +279,13 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
                 f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", info.rejected(), "result", "rejected");
             }
             PipelineReading r = PipelineReading.read(w.processor().program().object()::map, info.stages(), info.firewallRules(), w::flows);
-            pipeline(f, w, r, c);
+            pipeline(f, w, r, o == null ? null : o.classes());
             processor(f, w);
         }
         return f.build();
     }
 
-    private static void pipeline(Families f, Watched w, PipelineReading r, AgentConfig c) {
+    private static void pipeline(Families f, Watched w, PipelineReading r, RunningClasses classes) {
         String i = w.iface();
         f.gauge("xdpml_config_generation", "the configuration's generation (reloads applied, fw load, deploy)", r.word() >>> 16, "iface", i);
         for (Stage s : Stage.values()) {
@@ -367,7 +367,7 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         }
         if (r.model() != null) {
             ModelStats st = r.model();
-            List<String> names = c.model().enabled() ? c.model().model().classes() : List.of();
+            List<String> names = classes == null ? List.of() : classes.of(i); // what runs now (reloads, deploy)
             for (int k = 0; k < ModelStats.CLASSES; k++) {
                 if (st.classPackets(k) != 0 || k < names.size()) {
                     String cls = k < names.size() ? names.get(k) : "class" + k;

@@ -31,7 +31,7 @@ import java.util.List;
  */
 final class AgentOutputs implements AutoCloseable {
     private final List<FlowSink> flowSinks = new ArrayList<>();
-    private final List<String> classes;
+    private final RunningClasses classes;
     private IpfixExporter ipfix;
     private EveWriter eve;
     private boolean eveFlows;
@@ -41,12 +41,13 @@ final class AgentOutputs implements AutoCloseable {
     private EveWriter kafkaEvents;
     private final List<String> notes = new ArrayList<>();
 
-    private AgentOutputs(List<String> classes) {
+    private AgentOutputs(RunningClasses classes) {
         this.classes = classes;
     }
 
-    static AgentOutputs open(AgentConfig config) throws IOException {
-        AgentOutputs o = new AgentOutputs(config.model().enabled() ? config.model().model().classes() : List.of());
+    /** {@code classes}: the class names that run on each interface (the agent keeps them current). */
+    static AgentOutputs open(AgentConfig config, RunningClasses classes) throws IOException {
+        AgentOutputs o = new AgentOutputs(classes);
         OutputsSection s = config.outputs();
         try {
             if (s.eve() != null) {
@@ -56,7 +57,7 @@ final class AgentOutputs implements AutoCloseable {
             }
             if (s.ipfix() != null) {
                 OutputsSection.Ipfix x = s.ipfix();
-                o.ipfix = IpfixExporter.open(x.collector(), x.file(), x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
+                o.ipfix = IpfixExporter.open(x.collector(), x.file(), true, x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
                 o.flowSinks.add(o.ipfix);
             }
             if (s.kafka() != null) {
@@ -139,7 +140,7 @@ final class AgentOutputs implements AutoCloseable {
     /** Where the flow records of {@code iface} go (used on the flow export thread only). */
     FlowLog flowsOf(String iface) {
         return new FlowLog(f -> {
-            String cls = classOf(f.state());
+            String cls = classOf(iface, f.state());
             EndedFlow out = cls == null ? f
                     : f.withVerdict(cls, FlowLayout.cachedConfidence(java.lang.foreign.MemorySegment.ofArray(f.state())));
             if (eveFlows) {
@@ -158,19 +159,27 @@ final class AgentOutputs implements AutoCloseable {
         });
     }
 
-    /** The class the model stage cached for the flow (flow mode), or null. */
-    private String classOf(byte[] state) {
+    /** The class the model stage cached for the flow (flow mode), named by the model that runs on {@code iface} now, or null. */
+    private String classOf(String iface, byte[] state) {
         int v = state[FlowLayout.VERDICT] & 0xff;
-        return v == 0 || v > classes.size() ? null : classes.get(v - 1);
+        return v == 0 ? null : classes.name(iface, v - 1);
     }
 
-    /** A new detection; {@code blocked} when the agent mitigates it. */
-    void alert(Detection d, boolean blocked) {
+    /** The class names that run on each interface. */
+    RunningClasses classes() {
+        return classes;
+    }
+
+    /**
+     * A new detection; {@code measured} when the agent installed a firewall measure for it,
+     * {@code blockedSources} the sources it blocked (each alert line's action is its own).
+     */
+    void alert(Detection d, boolean measured, java.util.Set<String> blockedSources) {
         if (eveAlerts) {
-            eve.alert(d, blocked);
+            eve.alert(d, measured, blockedSources);
         }
         if (kafka != null && kafkaConfig.alertsTopic() != null) {
-            for (ObjectNode n : kafkaEvents.alertNodes(d, blocked)) {
+            for (ObjectNode n : kafkaEvents.alertNodes(d, measured, blockedSources)) {
                 n.put("host", kafkaConfig.host());
                 kafka.publish(kafkaConfig.alertsTopic(), kafkaKey(n), n.toString());
             }
@@ -207,6 +216,17 @@ final class AgentOutputs implements AutoCloseable {
             }
         }
         return b.toString();
+    }
+
+    /** Opens the EVE file again by its name (a reload: logrotate's create then SIGHUP); a failure is said, the old file kept. */
+    void reopen(java.util.function.Consumer<String> say) {
+        if (eve != null) {
+            try {
+                eve.reopen();
+            } catch (IOException e) {
+                say.accept("EVE: cannot open " + e.getMessage() + " again; writing on to the file open before");
+            }
+        }
     }
 
     void flush() {

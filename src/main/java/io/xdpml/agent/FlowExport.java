@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link #SWEEP_EVERY_NANOS} (idle flows reported, closed flows removed after {@link #LINGER_NANOS} and
  * reported with their final state, {@link FlowReason#TAIL}),
  * and when the agent stops reports every flow still in the table ({@link FlowReason#END}).
- * Each interface's records go to its own listener, on this thread only.
+ * Each interface's records go to its own listener, on this thread only. The outputs are flushed
+ * every {@link #FLUSH_EVERY_NANOS} (one IPFIX message per flush at most, however many flows came):
+ * until 2026-12-05 only at stop, so a quiet link's flows waited for a full buffer or the stop.
  *
  * <p>The kernel stamps records with {@code bpf_ktime_get_ns} (CLOCK_MONOTONIC); the sweeps use
  * {@link System#nanoTime()}, the same clock on Linux.
@@ -28,6 +30,7 @@ import java.util.concurrent.atomic.AtomicLong;
 final class FlowExport implements AutoCloseable {
     static final long SWEEP_EVERY_NANOS = 2_000_000_000L;
     static final long LINGER_NANOS = 5_000_000_000L;
+    static final long FLUSH_EVERY_NANOS = 1_000_000_000L;
     private static final int POLL_MILLIS = 100;
 
     /** One interface: its maps and where its flows go. */
@@ -44,15 +47,18 @@ final class FlowExport implements AutoCloseable {
 
     private final List<Source> sources;
     private final PrintWriter out;
+    private final Runnable flush;
     private final Thread thread;
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong swept = new AtomicLong();
     private volatile boolean stop;
     private volatile Throwable failure;
 
-    FlowExport(List<Source> sources, PrintWriter out) {
+    /** {@code flush}: sends what the outputs hold (AgentOutputs.flush), on this thread. */
+    FlowExport(List<Source> sources, PrintWriter out, Runnable flush) {
         this.sources = new ArrayList<>(sources);
         this.out = out;
+        this.flush = flush;
         this.thread = Thread.ofPlatform().name("xdpml-flow-export").daemon().unstarted(this::loop);
     }
 
@@ -77,6 +83,7 @@ final class FlowExport implements AutoCloseable {
 
     private void loop() {
         long nextSweep = System.nanoTime() + SWEEP_EVERY_NANOS;
+        long nextFlush = System.nanoTime() + FLUSH_EVERY_NANOS;
         try {
             while (!stop) {
                 for (Source s : sources) {
@@ -90,6 +97,10 @@ final class FlowExport implements AutoCloseable {
                         swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.log()));
                     }
                     nextSweep = now + SWEEP_EVERY_NANOS;
+                }
+                if (now >= nextFlush) {
+                    flush.run();
+                    nextFlush = now + FLUSH_EVERY_NANOS;
                 }
             }
         } catch (Throwable t) {

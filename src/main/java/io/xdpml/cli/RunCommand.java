@@ -119,7 +119,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--ipfix", paramLabel = "HOST:PORT", description = "export flows as IPFIX over UDP to this collector")
     String ipfix;
 
-    @Option(names = "--ipfix-file", paramLabel = "FILE", description = "export flows as IPFIX to this file")
+    @Option(names = "--ipfix-file", paramLabel = "FILE", description = "export flows as IPFIX to this file (appended to; since 2026-12-05, truncated before)")
     Path ipfixFile;
 
     @Option(names = "--metrics", paramLabel = "[ADDR:]PORT", description = "serve Prometheus metrics on "

@@ -125,7 +125,8 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final byte[] NO_ADDRESS = new byte[16];
 
-    private final Writer out;
+    private Writer out;
+    private Path file; // what open(file, true, ...) opened: reopen() opens it again
     private final boolean closeOut;
     private final Options options;
     private final MessageDigest sha1;
@@ -137,6 +138,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     private long writeErrors;
     private Exception lastError;
     private boolean closed;
+    private boolean partial; // the output may end in part of a line (a failed write or flush; a file appended to)
 
     /** Writes to {@code out}; {@link #close()} closes it. */
     public EveWriter(Writer out, Options options) {
@@ -167,9 +169,60 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
 
     /** A file, created if needed; appended to (as Suricata does with eve.json) or truncated. */
     public static EveWriter open(Path file, boolean append, Options options) throws IOException {
+        boolean partial = append && endsInPartOfALine(file);
         Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING);
-        return new EveWriter(w, true, options);
+        EveWriter e = new EveWriter(w, true, options);
+        e.partial = partial; // a line cut off (a crash, a full disk) is not glued to our first one
+        e.file = append ? file : null;
+        return e;
+    }
+
+    /**
+     * Opens the file again by its name (appending; created if gone), after flushing and closing the
+     * one written so far: logrotate's {@code create} then a SIGHUP, Suricata's convention; the
+     * agent calls it at every reload. Nothing for a writer not opened by {@link #open(Path, boolean, Options)}
+     * with append; a failure keeps the old file and is counted and thrown.
+     */
+    public synchronized void reopen() throws IOException {
+        if (file == null || closed) {
+            return;
+        }
+        boolean cut = endsInPartOfALine(file);
+        Writer next;
+        try {
+            next = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            writeErrors++;
+            lastError = e;
+            throw e;
+        }
+        flushQuietly();
+        try {
+            out.close();
+        } catch (IOException e) {
+            writeErrors++;
+            lastError = e;
+        }
+        out = next;
+        partial = cut;
+    }
+
+    /** Whether {@code file} exists, is not empty and does not end with a newline. */
+    private static boolean endsInPartOfALine(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = c.size();
+            if (size == 0) {
+                return false;
+            }
+            java.nio.ByteBuffer last = java.nio.ByteBuffer.allocate(1);
+            c.read(last, size - 1);
+            return last.get(0) != '\n';
+        }
     }
 
     /** {@code -}: standard output, else the file (truncated). */
@@ -186,21 +239,32 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     }
 
     /**
-     * The alerts of one detection: one per source it names, else one; {@code blocked} when the
-     * agent mitigated it (blocked its sources or installed a measure): {@code alert.action: blocked}.
+     * The alerts of one detection: one per source it names, else one; {@code blocked}: every line
+     * {@code alert.action: blocked} (the agent mitigated the detection), else {@code allowed}.
      */
-    public synchronized void alert(Detection detection, boolean blocked) {
+    public void alert(Detection detection, boolean blocked) {
+        alert(detection, blocked, java.util.Set.of());
+    }
+
+    /**
+     * The alerts of one detection, each line's {@code alert.action} its own: {@code blocked} when
+     * {@code measured} (a firewall measure was installed for the detection) or when its source is
+     * one of {@code blockedSources} (as the detection names it), else {@code allowed}: a source the
+     * agent spared (mitigation.never-block, the firewall's allow src, this host) is not blocked.
+     */
+    public synchronized void alert(Detection detection, boolean measured, java.util.Set<String> blockedSources) {
         List<ObjectNode> lines;
         try {
-            lines = alertEvents(detection, blocked);
+            lines = alertEvents(detection, measured, blockedSources);
         } catch (RuntimeException e) {
             failed++;
             lastError = e;
             return;
         }
         for (ObjectNode line : lines) {
-            write(line);
-            alerts++;
+            if (write(line)) {
+                alerts++;
+            }
         }
         flushQuietly();
     }
@@ -211,8 +275,13 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
      * gives none and counts as {@link #failed()}. Remembered for {@code flow.alerted} as written ones are.
      */
     public synchronized List<ObjectNode> alertNodes(Detection detection, boolean blocked) {
+        return alertNodes(detection, blocked, java.util.Set.of());
+    }
+
+    /** As {@link #alertNodes(Detection, boolean)}, each line's action as {@link #alert(Detection, boolean, java.util.Set)} gives it. */
+    public synchronized List<ObjectNode> alertNodes(Detection detection, boolean measured, java.util.Set<String> blockedSources) {
         try {
-            return alertEvents(detection, blocked);
+            return alertEvents(detection, measured, blockedSources);
         } catch (RuntimeException e) {
             failed++;
             lastError = e;
@@ -233,6 +302,11 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
 
     /** The alert lines of a detection, in source order (no writing, no counting). */
     List<ObjectNode> alertEvents(Detection d, boolean blocked) {
+        return alertEvents(d, blocked, java.util.Set.of());
+    }
+
+    /** The alert lines of a detection, each blocked when {@code measured} or its source is in {@code blockedSources}. */
+    List<ObjectNode> alertEvents(Detection d, boolean measured, java.util.Set<String> blockedSources) {
         EveSignatures.Signature sig = EveSignatures.of(d);
         boolean subjectIsSource = subjectIsSource(d.detector());
         InetAddress subject = literal(d.subject());
@@ -241,19 +315,23 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         int srcPort = d.target() != null ? d.target().sourcePort() : 0;
         int destPort = d.target() != null ? d.target().destinationPort() : 0;
         List<InetAddress> sources = new ArrayList<>();
+        List<Boolean> blocked = new ArrayList<>();
         for (String s : d.sources()) {
             InetAddress a = literal(s);
             if (a != null) {
                 sources.add(a);
+                blocked.add(measured || blockedSources.contains(s));
             }
         }
         if (sources.isEmpty()) {
             sources.add(subjectIsSource ? subject : null);
+            blocked.add(measured || blockedSources.contains(d.subject()));
         }
         long first = d.timeNanos(); // detections are in epoch time already (see Time, above): no clock
         long last = d.lastNanos();
         List<ObjectNode> lines = new ArrayList<>(sources.size());
-        for (InetAddress src : sources) {
+        for (int i = 0; i < sources.size(); i++) {
+            InetAddress src = sources.get(i);
             ObjectNode o = MAPPER.createObjectNode();
             o.put("timestamp", time(first));
             Tuple t = new Tuple(src, srcPort, victim, destPort, proto);
@@ -270,7 +348,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
                 o.put("community_id", cid);
             }
             ObjectNode a = o.putObject("alert");
-            a.put("action", blocked ? "blocked" : "allowed");
+            a.put("action", blocked.get(i) ? "blocked" : "allowed");
             a.put("gid", EveSignatures.GID);
             a.put("signature_id", sig.id());
             a.put("rev", sig.rev());
@@ -354,8 +432,9 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
             lastError = e;
             return;
         }
-        write(line);
-        flows++;
+        if (write(line)) {
+            flows++;
+        }
     }
 
     /** The flow line of a flow (no writing, no counting). */
@@ -648,17 +727,27 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
 
     // ------------------------------------------------------------------------------------ output
 
-    private void write(ObjectNode line) {
+    /**
+     * Writes the line and its newline in one call; whether it was written. After a failed write or
+     * flush part of a line may be out: the next line starts with a newline, so it is never glued
+     * to that part (a reader skips one broken line, not two). Until 2026-12-05 the JSON and its
+     * newline were two writes, and a failed write counted as written.
+     */
+    private boolean write(ObjectNode line) {
         if (closed) {
             writeErrors++;
-            return;
+            return false;
         }
         try {
-            out.write(MAPPER.writeValueAsString(line));
-            out.write('\n');
+            String text = MAPPER.writeValueAsString(line);
+            out.write(partial ? "\n" + text + "\n" : text + "\n");
+            partial = false;
+            return true;
         } catch (IOException e) {
+            partial = true;
             writeErrors++;
             lastError = e;
+            return false;
         }
     }
 
@@ -669,6 +758,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         try {
             out.flush();
         } catch (IOException e) {
+            partial = true;
             writeErrors++;
             lastError = e;
         }

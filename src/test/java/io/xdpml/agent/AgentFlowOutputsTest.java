@@ -66,11 +66,16 @@ class AgentFlowOutputsTest {
             rig.start(config);
             // 1. a UDP flow that goes quiet: the agent's sweep reports it as idle while it runs
             rig.send(udp(A, 41000, 5000), 7);
+            // flushed while the agent runs (once a second), not held until a buffer fills or the agent stops
             long deadline = System.nanoTime() + 15_000_000_000L;
-            while (ipfixRecords(ipfix).isEmpty() && System.nanoTime() < deadline) {
+            while ((ipfixRecords(ipfix).isEmpty() || eveLines(eve).isEmpty()) && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                rig.agent(); // still running
             }
+            assertThat(rig.agent()).as("still running").isNotNull();
+            assertThat(ipfixRecords(ipfix)).as("the idle flow's IPFIX record, while the agent runs").hasSize(1)
+                    .allSatisfy(r -> assertThat(r.number(IpfixEncoder.SOURCE_TRANSPORT_PORT)).isEqualTo(41000));
+            assertThat(eveLines(eve)).as("the idle flow's EVE line, while the agent runs").hasSize(1)
+                    .allSatisfy(l -> assertThat(l.get("src_port").asInt()).isEqualTo(41000));
             // 2. a TCP conversation, both directions, closed by FIN both ways, then the last ACK
             rig.send(tcp(A, 42000, B, 80, 0x02), 1);      // SYN
             rig.send(tcp(B, 80, A, 42000, 0x12), 1);      // SYN-ACK
@@ -142,6 +147,10 @@ class AgentFlowOutputsTest {
         assertThat(r.number(IpfixEncoder.FLOW_END_REASON)).as("end reason").isEqualTo(reason);
         long start = r.number(IpfixEncoder.FLOW_START_MILLISECONDS);
         assertThat(Math.abs(start - System.currentTimeMillis())).as("wall-clock start time").isLessThan(120_000);
+    }
+
+    private static List<JsonNode> eveLines(Path file) throws Exception {
+        return Files.exists(file) ? EveLines.parse(Files.readString(file)) : List.of();
     }
 
     private static List<IpfixReader.Record> ipfixRecords(Path file) throws Exception {

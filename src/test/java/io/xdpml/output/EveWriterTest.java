@@ -228,6 +228,58 @@ class EveWriterTest {
         assertThat(f.lastError()).hasMessage("disk full");
     }
 
+    /**
+     * A write that fails half way (a full disk) is not counted, and the next line starts on a line
+     * of its own, not glued to the part that got out; a file appended to that ends in part of a
+     * line gets a newline before the first one.
+     */
+    @Test
+    void aFailedWriteLeavesNoLineGluedToTheNext(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        List<EndedFlow> flows = CaptureFlows.of(TestData.capture("benign/ndpi-ftp.pcap")).flows();
+        StringBuilder text = new StringBuilder();
+        boolean[] failNext = {false};
+        Writer halfFull = new Writer() {
+            @Override
+            public void write(char[] c, int off, int len) throws IOException {
+                if (failNext[0]) {
+                    failNext[0] = false;
+                    text.append(c, off, len / 2);
+                    throw new IOException("No space left on device");
+                }
+                text.append(c, off, len);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        EveWriter w = new EveWriter(halfFull, EveWriter.Options.defaults());
+        w.flow(flows.get(0));
+        failNext[0] = true;
+        w.flow(flows.get(1));
+        w.flow(flows.get(2));
+        w.close();
+        assertThat(w.flows()).as("only the lines written").isEqualTo(2);
+        assertThat(w.writeErrors()).isEqualTo(1);
+        String[] lines = text.toString().split("\n", -1);
+        assertThat(lines).hasSize(4); // the first, the half, the third, and nothing after the last newline
+        assertThat(EveLines.parse(lines[0] + "\n" + lines[2])).hasSize(2)
+                .extracting(l -> l.get("src_port").asInt()).doesNotContain(0);
+        assertThat(lines[3]).isEmpty();
+
+        Path file = dir.resolve("eve.json");
+        java.nio.file.Files.writeString(file, "{\"cut\":");
+        try (EveWriter f = EveWriter.open(file, true, EveWriter.Options.defaults())) {
+            f.flow(flows.get(0));
+        }
+        String[] appended = java.nio.file.Files.readString(file).split("\n");
+        assertThat(appended).hasSize(2);
+        assertThat(appended[0]).isEqualTo("{\"cut\":");
+        assertThat(EveLines.parse(appended[1])).hasSize(1);
+    }
+
     @Test
     void linesNeverInterleaveAcrossThreads() throws Exception {
         List<EndedFlow> flows = CaptureFlows.of(TestData.capture("benign/lan-trace-2012.pcap")).flows();

@@ -71,7 +71,17 @@ public final class IpfixExporter implements FlowSink {
      */
     public static IpfixExporter open(Endpoint collector, Path file, Duration templateRefresh, long domain, LongUnaryOperator toEpochMillis)
             throws IOException {
-        return new IpfixExporter(collector, file, templateRefresh, domain, toEpochMillis, IpfixEncoder.DEFAULT_MAX_MESSAGE,
+        return open(collector, file, false, templateRefresh, domain, toEpochMillis);
+    }
+
+    /**
+     * As {@link #open(Endpoint, Path, Duration, long, LongUnaryOperator)}; {@code append}: the file
+     * is appended to (the agent: a restart keeps the previous run's flows; this run's messages
+     * follow, its templates first), else truncated ({@code xdpml flows}).
+     */
+    public static IpfixExporter open(Endpoint collector, Path file, boolean append, Duration templateRefresh, long domain,
+            LongUnaryOperator toEpochMillis) throws IOException {
+        return new IpfixExporter(collector, file, append, templateRefresh, domain, toEpochMillis, IpfixEncoder.DEFAULT_MAX_MESSAGE,
                 System::currentTimeMillis, DEFAULT_MAX_TRACKED);
     }
 
@@ -79,7 +89,7 @@ public final class IpfixExporter implements FlowSink {
      * As {@link #open}, with the UDP message size, the wall clock (export time, template refresh)
      * and the bound on tracked active flows given.
      */
-    public IpfixExporter(Endpoint collector, Path file, Duration templateRefresh, long domain, LongUnaryOperator toEpochMillis,
+    public IpfixExporter(Endpoint collector, Path file, boolean append, Duration templateRefresh, long domain, LongUnaryOperator toEpochMillis,
             int maxUdpMessage, LongSupplier wallMillis, int maxTracked) throws IOException {
         if (collector == null && file == null) {
             throw new IllegalArgumentException("IPFIX export needs a collector or a file");
@@ -98,7 +108,7 @@ public final class IpfixExporter implements FlowSink {
                 u.encoder = new IpfixEncoder(domain, maxUdpMessage, templateRefresh, wallMillis, u);
             }
             if (file != null) {
-                f = new FileTransport(file);
+                f = new FileTransport(file, append);
                 f.encoder = new IpfixEncoder(domain, IpfixEncoder.MAX_MESSAGE, null, wallMillis, f);
             }
         } catch (IOException | RuntimeException e) {
@@ -182,7 +192,9 @@ public final class IpfixExporter implements FlowSink {
         if (file != null) {
             file.encoder.record(flow, start, end, dFwdPackets, dFwdBytes, dBwdPackets, dBwdBytes);
         }
-        flows.incrementAndGet();
+        if (flow.ended()) {
+            flows.incrementAndGet();
+        }
     }
 
     /** Sends (writes) the message under way, even if not full. */
@@ -206,7 +218,11 @@ public final class IpfixExporter implements FlowSink {
         }
     }
 
-    /** Flows given to {@link #flow} (each one data record per transport). */
+    /**
+     * Flows exported, each once: the reports of flows that ended; a flow's active-timeout reports
+     * ({@link #activeReports()}) are not counted (until 2026-12-05 they were, so a long flow counted
+     * once per report). Every report is one data record per transport (the transports' counters).
+     */
     public long flows() {
         return flows.get();
     }
@@ -345,8 +361,9 @@ public final class IpfixExporter implements FlowSink {
     private static final class FileTransport extends Transport {
         final OutputStream stream;
 
-        FileTransport(Path file) throws IOException {
-            stream = new BufferedOutputStream(Files.newOutputStream(file), 1 << 16);
+        FileTransport(Path file, boolean append) throws IOException {
+            stream = new BufferedOutputStream(append ? Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(file), 1 << 16);
         }
 
         @Override

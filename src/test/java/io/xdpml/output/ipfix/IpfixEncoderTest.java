@@ -193,6 +193,8 @@ class IpfixEncoderTest {
         x.close();
         assertTrue(active > 50, active + " active reports");
         assertEquals(active, x.activeReports());
+        assertEquals(reports.size() - active, x.flows(), "each flow once: its active reports not counted");
+        assertEquals(reports.size(), x.file().records(), "every report is a data record");
         assertEquals(0, x.trackedFlows(), "every flow ended: nothing kept");
         assertTrue(maxTracked > 0);
 
@@ -230,7 +232,7 @@ class IpfixEncoderTest {
     @Test
     void trackedFlowsBounded() throws Exception {
         List<EndedFlow> flows = firefox();
-        IpfixExporter x = new IpfixExporter(null, dir.resolve("b.ipfix"), Duration.ofMinutes(1), 1, IpfixExporter.captureTime(),
+        IpfixExporter x = new IpfixExporter(null, dir.resolve("b.ipfix"), false, Duration.ofMinutes(1), 1, IpfixExporter.captureTime(),
                 IpfixEncoder.DEFAULT_MAX_MESSAGE, () -> 0L, 2);
         for (EndedFlow f : flows) {
             x.flow(new EndedFlow(f.key(), f.state(), FlowReason.ACTIVE, 0, null, Double.NaN));
@@ -247,6 +249,27 @@ class IpfixEncoderTest {
         assertEquals(2, IpfixEncoder.endReason(FlowReason.ACTIVE));
         assertEquals(3, IpfixEncoder.endReason(FlowReason.TCP_CLOSE));
         assertEquals(4, IpfixEncoder.endReason(FlowReason.END));
+    }
+
+    /** Appending (the agent): a second run's messages follow the first's, templates first; every record of both reads back. */
+    @Test
+    void anAppendedFileKeepsThePreviousRun() throws Exception {
+        List<EndedFlow> flows = firefox();
+        Path file = dir.resolve("appended.ipfix");
+        for (int run = 0; run < 2; run++) {
+            try (IpfixExporter x = IpfixExporter.open(null, file, true, Duration.ofMinutes(1), 1, IpfixExporter.captureTime())) {
+                flows.forEach(x::flow);
+            }
+        }
+        List<IpfixReader.Record> records = new ArrayList<>();
+        new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file))).forEach(m -> records.addAll(m.records()));
+        assertEquals(2 * flows.size(), records.size(), "both runs' records");
+        try (IpfixExporter x = IpfixExporter.open(null, file, Duration.ofMinutes(1), 1, IpfixExporter.captureTime())) {
+            flows.forEach(x::flow);
+        }
+        records.clear();
+        new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file))).forEach(m -> records.addAll(m.records()));
+        assertEquals(flows.size(), records.size(), "not appending: truncated");
     }
 
     /** A send that fails is counted and remembered, never thrown into the caller (the packet path). */

@@ -1,0 +1,188 @@
+package io.xdpml.agent;
+
+import static io.xdpml.testing.Requirements.require;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.xdpml.kernel.BpfSupport;
+import io.xdpml.kernel.Interfaces;
+import io.xdpml.model.ExtraInput;
+import io.xdpml.model.file.ModelFile;
+import io.xdpml.model.file.ModelKind;
+import io.xdpml.model.quantized.TreeEnsemble;
+import io.xdpml.model.train.FloatTreeEnsemble;
+import io.xdpml.output.EveLines;
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.pipeline.LiveFrameGenerator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What the running agent's EVE lines say is what it did and what runs: a source it spared
+ * (mitigation.never-block) is {@code allowed}, one it blocked {@code blocked}; a flow's class is
+ * named by the model that runs now, after a reload to a model with other classes; a reload opens
+ * the EVE file again by its name (log rotation).
+ */
+class AgentEveTest {
+    private static final String SPARED = "10.77.0.9";
+    private static final String SCANNER = "10.77.0.10";
+
+    @Test
+    void aSparedSourceIsAllowedABlockedOneBlocked(@TempDir Path dir) throws Exception {
+        require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
+        Path eve = dir.resolve("eve.json");
+        try (AgentRig rig = new AgentRig("aeb")) {
+            Path config = dir.resolve("agent.yaml");
+            Files.writeString(config, """
+                    interfaces: [%s]
+                    blocks: {enabled: true}
+                    sampling: {every: 1}
+                    delivery: {to: mirror}
+                    detectors: {enabled: [portscan], window: 1s}
+                    mitigation:
+                      block: 60s
+                      never-block: [%s]
+                    outputs:
+                      status: 0
+                      eve: {file: %s, types: [alert]}
+                    """.formatted(rig.rx, SPARED, eve));
+            rig.start(config);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!(said(rig, "NOT BLOCKED " + SPARED + " ") && said(rig, "BLOCKED " + SCANNER + " ")) && System.nanoTime() < deadline) {
+                scan(rig, SPARED);
+                scan(rig, SCANNER);
+                Thread.sleep(700);
+            }
+            assertThat(said(rig, "NOT BLOCKED " + SPARED + " ")).as("agent output:%n%s", rig.output()).isTrue();
+            assertThat(said(rig, "BLOCKED " + SCANNER + " ")).as("agent output:%n%s", rig.output()).isTrue();
+            assertThat(rig.stop()).isZero();
+        }
+        List<JsonNode> alerts = EveLines.parse(Files.readString(eve));
+        Predicate<JsonNode> spared = l -> SPARED.equals(l.path("src_ip").asText());
+        Predicate<JsonNode> scanner = l -> SCANNER.equals(l.path("src_ip").asText());
+        assertThat(alerts).filteredOn(spared).as("the spared source's alerts").isNotEmpty()
+                .allSatisfy(l -> assertThat(l.get("alert").get("action").asText()).isEqualTo("allowed"));
+        assertThat(alerts).filteredOn(scanner).as("the blocked scanner's alerts").isNotEmpty()
+                .allSatisfy(l -> assertThat(l.get("alert").get("action").asText()).isEqualTo("blocked"));
+    }
+
+    @Test
+    void aFlowsClassIsNamedByTheModelThatRunsAfterAReload(@TempDir Path dir) throws Exception {
+        require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
+        Path eve = dir.resolve("eve.json");
+        AgentRig.portModel().write(dir.resolve("a.json"));
+        portModel("benign", "attack").write(dir.resolve("b.json"));
+        String config = """
+                interfaces: [%s]
+                flows: {idle-timeout: 1s}
+                detectors: {enabled: none}
+                model:
+                  file: %s
+                  mode: "flow:2"
+                  actions: {%s: count, %s: count}
+                outputs:
+                  status: 0
+                  eve: {file: %s, types: [flow]}
+                """;
+        try (AgentRig rig = new AgentRig("aec")) {
+            Path file = dir.resolve("agent.yaml");
+            Files.writeString(file, config.formatted(rig.rx, dir.resolve("a.json"), "low", "high", eve));
+            rig.start(file);
+            rig.send(udp(41000, 5000), 3); // port 5000: the model's second class
+            assertThat(awaitFlow(eve, 41000).path("xdpml").path("class").asText()).isEqualTo("high");
+
+            AgentRig.writeAtomically(file, config.formatted(rig.rx, dir.resolve("b.json"), "benign", "attack", eve));
+            rig.agent().requestReload();
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                AgentReloadTest.awaitReloads(o, rig, 1);
+                assertThat(o.info().rejected()).as("agent output:%n%s", rig.output()).isZero();
+            }
+            rig.send(udp(42000, 5000), 3);
+            assertThat(awaitFlow(eve, 42000).path("xdpml").path("class").asText()).as("named by the model reloaded").isEqualTo("attack");
+            assertThat(rig.stop()).isZero();
+        }
+    }
+
+    /** logrotate's create, then a reload (SIGHUP): the agent writes on to a new file of the name, not to the renamed one. */
+    @Test
+    void aReloadOpensTheEveFileAgain(@TempDir Path dir) throws Exception {
+        require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
+        Path eve = dir.resolve("eve.json");
+        Path rotated = dir.resolve("eve.json.1");
+        try (AgentRig rig = new AgentRig("aer")) {
+            Path file = dir.resolve("agent.yaml");
+            Files.writeString(file, """
+                    interfaces: [%s]
+                    flows: {idle-timeout: 1s}
+                    detectors: {enabled: none}
+                    outputs:
+                      status: 0
+                      eve: {file: %s, types: [flow]}
+                    """.formatted(rig.rx, eve));
+            rig.start(file);
+            rig.send(udp(41000, 5000), 3);
+            awaitFlow(eve, 41000);
+            Files.move(eve, rotated);
+            rig.agent().requestReload();
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                AgentReloadTest.awaitReloads(o, rig, 1);
+            }
+            rig.send(udp(42000, 5000), 3);
+            awaitFlow(eve, 42000);
+            assertThat(rig.stop()).isZero();
+        }
+        assertThat(EveLines.parse(Files.readString(rotated))).extracting(l -> l.get("src_port").asInt()).containsExactly(41000);
+        assertThat(EveLines.parse(Files.readString(eve))).extracting(l -> l.get("src_port").asInt()).containsExactly(42000);
+    }
+
+    /** The EVE flow line of the flow from source port {@code sport}, waited for while the agent runs (at most 15 s). */
+    static JsonNode awaitFlow(Path eve, int sport) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(eve)) {
+                for (JsonNode l : EveLines.parse(Files.readString(eve))) {
+                    if (l.path("src_port").asInt() == sport) {
+                        return l;
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no EVE flow line from source port " + sport + " in " + eve);
+    }
+
+    /** {@link AgentRig#portModel()} with other class names. */
+    static ModelFile portModel(String low, String high) {
+        int port = ExtraInput.RESPONDER_PORT.index();
+        int[] f = {port, TreeEnsemble.LEAF, TreeEnsemble.LEAF};
+        int[] right = {2, 0, 0};
+        int[] cls = {0, 0, 1};
+        TreeEnsemble t = TreeEnsemble.tree(2, f, new long[] {1500, 0, 0}, right, cls);
+        FloatTreeEnsemble ft = new FloatTreeEnsemble(2, new int[] {0}, f, new double[] {1500.5, 0, 0}, right, cls);
+        return new ModelFile(ModelKind.DT, List.of(low, high), List.of("responder_port"), t, ft, null);
+    }
+
+    private static boolean said(AgentRig rig, String start) {
+        return rig.output().lines().anyMatch(l -> l.startsWith(start));
+    }
+
+    /** SYNs from {@code src} to ports 1..400, one each. */
+    private static void scan(AgentRig rig, String src) {
+        rig.ns.run(() -> {
+            try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(rig.tx))) {
+                for (int port = 1; port <= 400; port++) {
+                    g.send(AgentRig.syn(src, 50000, port), 1, 0);
+                }
+            }
+            return null;
+        });
+    }
+
+    private static byte[] udp(int sport, int dport) {
+        return new FrameBuilder().ethernet().ipv4("10.77.0.1", "10.77.0.2").udp(sport, dport).payload(18).build();
+    }
+}
