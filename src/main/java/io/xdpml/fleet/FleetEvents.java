@@ -194,12 +194,25 @@ public final class FleetEvents {
         return c.asLong();
     }
 
-    /** Suricata's {@code 2021-04-28T10:30:21.099510+0000}, or ISO-8601 ({@code ...Z}, {@code +00:00}): epoch ms. */
+    /** Suricata's {@code 2021-04-28T10:30:21.099510+0000}, or ISO-8601 ({@code ...Z}, {@code +00:00}): epoch ms; before 1970: {@link Malformed}. */
     static long time(JsonNode t) throws Malformed {
         if (t == null || !t.isTextual()) {
             throw new Malformed("no time");
         }
         String s = t.asText();
+        long ms;
+        try {
+            ms = parseTime(s);
+        } catch (ArithmeticException e) {
+            throw new Malformed("time '" + s + "' is out of range");
+        }
+        if (ms < 0) {
+            throw new Malformed("time '" + s + "' is before 1970");
+        }
+        return ms;
+    }
+
+    private static long parseTime(String s) throws Malformed {
         try {
             return OffsetDateTime.parse(s, SURICATA).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
@@ -212,6 +225,18 @@ public final class FleetEvents {
                     throw new Malformed("time '" + s + "' is not Suricata's format");
                 }
             }
+        }
+    }
+
+    /**
+     * Refuses an event time more than {@code maxAheadMs} ahead of {@code nowMs} (this detector's
+     * clock): one such record would move the windows' stream time on, and every on-time record after
+     * it would fall into windows closed past their grace (docs/fleet-detector.md, "Event time").
+     */
+    static void notAhead(long timeMs, long nowMs, long maxAheadMs, String what) throws Malformed {
+        if (timeMs - nowMs > maxAheadMs) {
+            throw new Malformed(what + " " + Instant.ofEpochMilli(timeMs) + " is " + (timeMs - nowMs + 999) / 1000
+                    + " s ahead of this detector's clock (at most " + maxAheadMs / 1000 + " s: the grace)");
         }
     }
 

@@ -265,7 +265,7 @@ class FleetTopologyTest {
         String onA = portscanAlerts("hostA").getFirst();
         String onB = portscanAlerts("hostB").getFirst();
         String onC = portscanAlerts("hostC").getFirst().replace("192.168.1.7", "192.0.2.99");
-        long w0 = 1_800_000_000_000L; // a window start (a multiple of 60 s)
+        long w0 = 1_500_000_000_000L; // a window start (a multiple of 60 s), in the past: a time ahead of the clock is refused
         try (Rig rig = new Rig(c, false)) {
             // A at the end of one window, B at the start of the next: two windows of one host each
             rig.alert(at(onA, w0 + 59_000), w0 + 59_000);
@@ -349,6 +349,38 @@ class FleetTopologyTest {
             assertThat(rig.counters.malformedFlows.get()).isEqualTo(malformed);
             assertThat(rig.of("fleet-scan")).hasSize(1);
             assertThat(rig.of("fleet-scan").getFirst().hosts().keySet()).contains("hostA", "hostB", "hostC");
+        }
+    }
+
+    @Test
+    void aTimeFarAheadOfTheClockIsRefusedAndDoesNotCloseTheWindowsOfTheOthers() throws Exception {
+        AgentRecordings.Split split = AgentRecordings.roundRobin(TestData.capture("attack/portscan-1-10000.pcapng"), THREE);
+        List<AgentRecordings.Line> lines = split.lines();
+        try (Rig rig = new Rig(FleetConfig.defaults(), false)) {
+            // one valid flow of another host whose clock says 2100: before 2026-12-05 it moved stream time to 2100,
+            // every window of the recording (2020) was closed past its grace, and the scan was never found
+            long y2100 = java.time.Instant.parse("2100-01-01T00:00:00Z").toEpochMilli();
+            var fast = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(lines.getFirst().value());
+            fast.put("host", "hostZ").put("src_ip", "10.9.9.9").put("proto", "TCP"); // reaches the scan and flood tallies
+            ((com.fasterxml.jackson.databind.node.ObjectNode) fast.get("flow")).put("start", "2100-01-01T00:00:00Z")
+                    .put("end", "2100-01-01T00:00:00Z");
+            rig.flows.pipeInput(lines.getFirst().key(), fast.toString(), y2100);
+            // an alert from 90 s ahead (an agent's clock 90 s fast; the grace is 30 s)
+            long ahead = System.currentTimeMillis() + 90_000;
+            rig.alert(at(portscanAlerts("hostZ").getFirst(), ahead), ahead);
+            rig.pipe(lines);
+            assertThat(rig.of("fleet-scan")).hasSize(1);
+            // both refused, counted, and said
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(1);
+            assertThat(rig.counters.malformedAlerts.get()).isEqualTo(1);
+            assertThat(rig.counters.lastMalformed.get()).startsWith("alerts: timestamp ").contains("ahead of this detector's clock (at most 30 s");
+            rig.flows.pipeInput(lines.getFirst().key(), fast.toString(), y2100);
+            assertThat(rig.counters.lastMalformed.get()).contains("flow.end 2100-01-01T00:00:00Z").contains("ahead of this detector's clock");
+            // a time before 1970
+            rig.flows.pipeInput("k", lines.getFirst().value().replaceAll("\"end\":\"[^\"]*\"", "\"end\":\"1969-12-31T23:59:59Z\""), 0L);
+            assertThat(rig.counters.lastMalformed.get()).contains("before 1970");
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            assertThat(rig.of("fleet-scan").getFirst().hosts().keySet()).containsExactlyElementsOf(THREE);
         }
     }
 
