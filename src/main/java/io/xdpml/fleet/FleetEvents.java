@@ -27,6 +27,14 @@ public final class FleetEvents {
     /** The host an agent names itself by: the host this fleet detector's own alerts carry. */
     public static final String FLEET_HOST = "fleet";
 
+    /**
+     * The longest host name taken, in UTF-8 bytes (Linux's HOST_NAME_MAX), and the longest detector
+     * name: with at most {@link FleetConfig#maxHosts()} (1,024) hosts and {@link Tally#LABELS} names
+     * per host, a tally stays well under the 1 MB a changelog record may have (FleetTopologyTest).
+     */
+    public static final int MAX_HOST_BYTES = 64;
+    public static final int MAX_DETECTOR_BYTES = 32;
+
     private FleetEvents() {}
 
     /** Why a record was skipped. */
@@ -103,6 +111,7 @@ public final class FleetEvents {
         if (detector.isEmpty()) {
             detector = "sid-" + sig.asLong();
         }
+        name(detector, "xdpml.detector", MAX_DETECTOR_BYTES);
         return new Alert(host(n, key, headers), src, dest, detector, sig.asLong(), time(n.get("timestamp")));
     }
 
@@ -129,23 +138,48 @@ public final class FleetEvents {
 
     /**
      * The host: the top-level {@code host} field, else a {@code host} header (UTF-8), else the record's
-     * key when it can name a host ({@link #namesHost}); none of them: {@link Malformed}.
+     * key when it can name a host ({@link #namesHost}); none of them, or one longer than
+     * {@link #MAX_HOST_BYTES} or not printable: {@link Malformed}.
      */
     static String host(JsonNode n, String key, Headers headers) throws Malformed {
         JsonNode h = n.get("host");
         if (h != null && h.isTextual() && !h.asText().isBlank()) {
-            return h.asText();
+            return name(h.asText(), "host", MAX_HOST_BYTES);
         }
         if (headers != null) {
             Header hh = headers.lastHeader("host");
             if (hh != null && hh.value() != null && hh.value().length > 0) {
-                return new String(hh.value(), StandardCharsets.UTF_8);
+                return name(new String(hh.value(), StandardCharsets.UTF_8), "host header", MAX_HOST_BYTES);
             }
         }
         if (key != null && !key.isBlank() && namesHost(key)) {
-            return key;
+            return name(key, "host (the key)", MAX_HOST_BYTES);
         }
         throw new Malformed("no host (field, header, or a key naming a host)");
+    }
+
+    /** {@code s} when it has at most {@code maxBytes} UTF-8 bytes and only printable characters (no control, format or unassigned ones). */
+    static String name(String s, String what, int maxBytes) throws Malformed {
+        int bytes = s.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            throw new Malformed(what + " '" + excerpt(s) + "' has " + bytes + " bytes (at most " + maxBytes + ")");
+        }
+        boolean printable = s.codePoints().allMatch(c -> switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.SURROGATE, Character.PRIVATE_USE,
+                    Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        });
+        if (!printable) {
+            throw new Malformed(what + " '" + excerpt(s) + "' has a character that is not printable");
+        }
+        return s;
+    }
+
+    /** At most 24 characters of {@code s} for a reason, control characters as '?'. */
+    private static String excerpt(String s) {
+        String e = s.length() <= 24 ? s : s.substring(0, 21) + "...";
+        return e.chars().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     /**

@@ -33,7 +33,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <pre>
  *  xdpml.flows ──parse (event time = flow.end; malformed skipped, counted)──┬─ TCP flows, key src ──► scan
- *     (an event time more than the grace ahead of this detector's clock: malformed)
+ *     (an event time more than the grace ahead of this detector's clock, or a host or detector name
+ *      too long or not printable: malformed)
  *                                                                          └─ flows, key src and src/24 ──► flood
  *  xdpml.alerts ─parse (event time = timestamp; fleet's own skipped)── key src_ip ──► flagged
  *

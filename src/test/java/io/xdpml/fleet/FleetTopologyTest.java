@@ -385,6 +385,48 @@ class FleetTopologyTest {
     }
 
     @Test
+    void hostAndDetectorNamesTooLongOrNotPrintableAreRefused() throws Exception {
+        AgentRecordings.Split split = AgentRecordings.roundRobin(TestData.capture("attack/portscan-1-10000.pcapng"), THREE);
+        String good = split.lines().getFirst().value();
+        long t = split.lines().getFirst().timeMs();
+        String alert = portscanAlerts("hostA").getFirst();
+        try (Rig rig = new Rig(FleetConfig.defaults(), false)) {
+            // before 2026-12-05 a host of 600 KB was taken: a tally of a few such hosts passed the 1 MB a changelog
+            // record may have, and the Streams application stopped (RecordTooLargeException)
+            String huge = "h".repeat(600_000);
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"" + huge + "\""), t);
+            assertThat(rig.counters.lastMalformed.get()).startsWith("flows: host 'hhhh").contains("has 600000 bytes (at most 64)");
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"host\\u0007A\""), t);
+            assertThat(rig.counters.lastMalformed.get()).isEqualTo("flows: host 'host?A' has a character that is not printable");
+            rig.flows.pipeInput(new TestRecord<>("k", AgentRecordings.line(split.flows().getFirst(), "hostA", false).value(),
+                    new RecordHeaders().add("host", huge.getBytes(StandardCharsets.UTF_8)), t));
+            assertThat(rig.counters.lastMalformed.get()).contains("host header");
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            rig.alert(alert.replace("\"detector\":\"portscan\"", "\"detector\":\"" + "d".repeat(33) + "\""), t);
+            assertThat(rig.counters.lastMalformed.get()).contains("xdpml.detector").contains("at most 32");
+            assertThat(rig.counters.malformedAlerts.get()).isEqualTo(1);
+            // at the bounds: taken (64 bytes of host, non-ASCII printable), and the scan still found
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"" + "é".repeat(32) + "\""), t);
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            rig.pipe(split.lines());
+            assertThat(rig.of("fleet-scan")).hasSize(1);
+        }
+        // the largest tally these bounds allow (maxHosts hosts, each name and label at its bound, full of
+        // characters JSON escapes) is well under the 1 MB (1,048,576 bytes) a changelog record may have
+        Tally worst = new Tally();
+        FleetConfig c = FleetConfig.defaults();
+        for (int h = 0; h < c.maxHosts(); h++) {
+            String host = String.format("%04d", h) + "\"".repeat(FleetEvents.MAX_HOST_BYTES - 4);
+            for (int l = 0; l < Tally.LABELS; l++) {
+                worst.add(Part.counts(host, Long.MAX_VALUE / 16, 1, 1, 1, 0, 0, l + "\\".repeat(FleetEvents.MAX_DETECTOR_BYTES - 1)), c.maxHosts());
+            }
+        }
+        byte[] bytes = new JsonSerde<>(Tally.class).serializer().serialize("t", worst);
+        System.out.println("largest tally: " + bytes.length + " bytes");
+        assertThat(bytes.length).isLessThan(1_000_000);
+    }
+
+    @Test
     void settingsByNameAndRefusals() {
         FleetConfig c = FleetConfig.parse(FleetConfig.defaults(), List.of("fleet.scanMinTargets=50", "windowSeconds=10"));
         assertThat(c.scanMinTargets()).isEqualTo(50);
