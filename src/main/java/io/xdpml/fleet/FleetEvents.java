@@ -222,7 +222,7 @@ public final class FleetEvents {
 
     private static long count(JsonNode f, String field) throws Malformed {
         JsonNode c = f.get(field);
-        if (c == null || !c.isIntegralNumber() || c.asLong() < 0) {
+        if (c == null || !c.isIntegralNumber() || !c.canConvertToLong() || c.asLong() < 0) {
             throw new Malformed("flow." + field + " is not a count");
         }
         return c.asLong();

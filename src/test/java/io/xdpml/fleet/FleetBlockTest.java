@@ -69,6 +69,20 @@ class FleetBlockTest {
     }
 
     @Test
+    void numbersPastLongOrIntAreRejectedNotTruncated() {
+        String good = FleetBlock.prefix("192.0.2.7", "h", "d", List.of(), 1, 2).toJson();
+        // before 2026-12-05 these were read as their low bits: until_ms 2^64 as 0 (never ends), version 2^32+1 as 1
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"until_ms\":2", "\"until_ms\":18446744073709551616")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'until_ms' 18446744073709551616 is not an integer");
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"created_ms\":1", "\"created_ms\":9223372036854775808")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'created_ms'");
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"version\":1", "\"version\":4294967297")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 4294967297 is not 1");
+        assertThat(FleetBlock.parse(null, good.replace("\"until_ms\":2", "\"until_ms\":9223372036854775807")).untilMs())
+                .isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
     void badRecordsAreRejected() {
         String good = FleetBlock.prefix("192.0.2.7", "h", "d", List.of(), 1, 2).toJson();
         for (String bad : new String[] {"", "not json", "[1,2]", "42", "{}", good.replace("xdpml.block", "other"),
