@@ -1,5 +1,6 @@
 package io.xdpml.fleet;
 
+import io.xdpml.processor.Mitigation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -183,16 +184,35 @@ public final class FleetBlockSync implements AutoCloseable {
             return;
         }
         long remaining = b.remainingMs(nowMs);
-        long expiresNanos = remaining < 0 ? 0 : System.nanoTime() + remaining * 1_000_000L;
+        long expiresNanos = expiresNanos(remaining, System.nanoTime());
         try {
             boolean wrote = target.apply(b, expiresNanos);
             applied.incrementAndGet();
             log.accept((wrote ? "FLEET BLOCKED " : "FLEET BLOCK KEPT ") + b.target()
-                    + (remaining < 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
+                    + (expiresNanos == 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
                     + (wrote ? "" : ": a longer block of it is here already and stays"));
         } catch (RuntimeException e) {
             failed.incrementAndGet();
             log.accept("fleet blocks: " + b.key() + " from " + b.host() + " not applied: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The monotonic expiry of a block with {@code remainingMs} left (-1: none) at {@code nowNanos}: 0
+     * (until removed) for none, and for one so far ahead that the clock cannot count to it: past
+     * {@link Mitigation#UNTIL_REMOVED} (2^62 ns, 146 years of uptime), where expiries never come,
+     * or past a long ({@code until_ms} 9999-12-31 would wrap to a negative expiry, which the
+     * kernel, comparing unsigned, never reaches, while the agent takes it for ended).
+     */
+    static long expiresNanos(long remainingMs, long nowNanos) {
+        if (remainingMs < 0) {
+            return 0;
+        }
+        try {
+            long e = Math.addExact(nowNanos, Math.multiplyExact(remainingMs, 1_000_000L));
+            return e >= Mitigation.UNTIL_REMOVED ? 0 : e;
+        } catch (ArithmeticException overflow) {
+            return 0;
         }
     }
 
