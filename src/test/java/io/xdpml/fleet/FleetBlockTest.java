@@ -96,7 +96,7 @@ class FleetBlockTest {
             @Override
             public void remove(FleetBlock.Key key) {}
         };
-        FleetBlockSync sync = new FleetBlockSync("127.0.0.1:9", java.util.Map.of(), "test", "t.blocks", target, log::add); // never started
+        FleetBlockSync sync = new FleetBlockSync("127.0.0.1:9", java.util.Map.of(), "test", "t.blocks", false, target, log::add); // never started
         long now = System.currentTimeMillis();
         // before 2026-12-05 9999-12-31 (and Long.MAX_VALUE) wrapped into a negative expiry: the kernel (unsigned) never
         // expired it, while the agent took it for ended and forgot it, so that its tombstone removed nothing
