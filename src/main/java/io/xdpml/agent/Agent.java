@@ -218,7 +218,7 @@ public final class Agent implements AutoCloseable {
             var k = outputs.kafkaConfig();
             if (k != null && k.applyBlocks()) {
                 // started here, on the caller's thread: its network namespace is the consumer's
-                fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(),
+                fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(), k.createTopics(),
                         new FleetTarget(() -> members.stream().map(m -> new FleetTarget.Maps(m.processor().mitigation(), m.measures())).toList(),
                                 () -> NeverBlock.of(this.config, true), this::ownBlock), this::say).start(); // the running config's, reloads too
             }

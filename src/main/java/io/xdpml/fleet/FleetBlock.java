@@ -355,8 +355,9 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             throw new IllegalArgumentException("type is not " + TYPE);
         }
         JsonNode v = n.get("version");
-        if (v == null || !v.isIntegralNumber() || v.asInt() != VERSION) {
-            throw new IllegalArgumentException("version is not " + VERSION);
+        // canConvertToInt: a number past int (4294967297) would read as its low bits (1)
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.asInt() != VERSION) {
+            throw new IllegalArgumentException("version " + (v == null ? "missing" : abbreviate(v.toString())) + " is not " + VERSION);
         }
         Kind kind = Kind.parse(required(n, "kind"));
         String target = required(n, "target");
@@ -415,6 +416,10 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
         return new Key(kind, target);
     }
 
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+    }
+
     private static String text(JsonNode n, String field) {
         JsonNode f = n.get(field);
         return f == null || !f.isTextual() ? null : f.asText();
@@ -436,8 +441,10 @@ public record FleetBlock(Kind kind, String target, String host, String detector,
             }
             return 0;
         }
-        if (!f.isIntegralNumber() || f.asLong() < 0) {
-            throw new IllegalArgumentException("'" + field + "' is not a non-negative integer (epoch ms)");
+        // canConvertToLong: a number past long (18446744073709551616) would read as its low bits (0: never ends)
+        if (!f.isIntegralNumber() || !f.canConvertToLong() || f.asLong() < 0) {
+            throw new IllegalArgumentException("'" + field + "' " + abbreviate(f.toString()) + " is not an integer 0.." + Long.MAX_VALUE
+                    + " (epoch ms)");
         }
         return f.asLong();
     }

@@ -1,5 +1,6 @@
 package io.xdpml.fleet;
 
+import io.xdpml.processor.Mitigation;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,8 +48,16 @@ public final class FleetBlockSync implements AutoCloseable {
     static final int LOG_FIRST = 20;
     static final int LOG_EVERY = 1000;
 
+    /** Between two consumers after a failure: from 1 s, doubling, up to this. */
+    static final long RETRY_MAX_MS = 30_000;
+    /** Failures of the consumer, and the topic missing, are said at most once per this. */
+    static final long SAY_EVERY_MS = 60_000;
+
+    private final String bootstrap;
+    private final Map<String, String> clientProperties;
     private final Map<String, Object> properties;
     private final String topic;
+    private final boolean createTopic;
     private final Target target;
     private final Consumer<String> log;
     private final AtomicLong records = new AtomicLong();
@@ -60,9 +69,15 @@ public final class FleetBlockSync implements AutoCloseable {
     private volatile boolean caughtUp;
     private volatile boolean stop;
     private volatile KafkaConsumer<String, String> consumer;
+    private boolean policyChecked;
+    /** Whether the current consumer has replayed the topic (the sync's thread only). */
+    private boolean replayed;
     private Thread thread;
 
-    /** The consumer's properties: xdpml's defaults, then {@code properties} over them; never a group. */
+    /**
+     * The consumer's properties: xdpml's defaults, then {@code properties} over them; never a group,
+     * never creating the topic (a topic the broker created for a consumer would not be compacted).
+     */
     public static Map<String, Object> consumerProperties(String bootstrap, Map<String, String> properties, String clientId) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
@@ -76,15 +91,20 @@ public final class FleetBlockSync implements AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         return p;
     }
 
-    public FleetBlockSync(String bootstrap, Map<String, String> properties, String clientId, String topic, Target target,
-            Consumer<String> log) {
+    /** @param createTopic whether a missing topic is created (compacted, {@link FleetTopics#ensure}) while waiting for it */
+    public FleetBlockSync(String bootstrap, Map<String, String> properties, String clientId, String topic, boolean createTopic,
+            Target target, Consumer<String> log) {
+        this.bootstrap = bootstrap;
+        this.clientProperties = Map.copyOf(properties);
         this.properties = consumerProperties(bootstrap, properties, clientId);
         this.topic = topic;
+        this.createTopic = createTopic;
         this.target = target;
         this.log = log;
     }
@@ -95,32 +115,65 @@ public final class FleetBlockSync implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Runs consumers until {@link #close}: one that fails (the broker away while it seeks, a right
+     * refused, ...) is closed and, after a pause (1 s, doubling up to 30 s), a new one replays the
+     * topic from the beginning, as at start: only blocks still in force are applied again.
+     */
     private void loop() {
+        int failures = 0;
+        long saidAt = 0;
+        int unsaid = 0;
+        while (!stop) {
+            try {
+                consume();
+            } catch (WakeupException e) {
+                // closing (stop is set)
+            } catch (RuntimeException e) {
+                if (stop) {
+                    break;
+                }
+                if (replayed) { // it had replayed the topic: a new failure, from the shortest pause
+                    failures = 0;
+                }
+                long wait = Math.min(RETRY_MAX_MS, 1000L << Math.min(failures++, 5));
+                long now = System.currentTimeMillis();
+                if (now - saidAt >= SAY_EVERY_MS) {
+                    log.accept("fleet blocks: the consumer of " + topic + " failed: " + e + (unsaid > 0 ? " (and " + unsaid
+                            + " times since the last line)" : "") + "; a new one in " + wait / 1000
+                            + " s replays the topic from the beginning (blocks still in force are applied again)");
+                    saidAt = now;
+                    unsaid = 0;
+                } else {
+                    unsaid++;
+                }
+                pause(wait);
+            }
+        }
+    }
+
+    /** One consumer: assigned every partition of the topic, read from the beginning, until {@link #close}; throws what its client throws. */
+    private void consume() {
+        replayed = false;
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(properties)) {
             consumer = c;
-            List<TopicPartition> parts = List.of();
-            while (!stop && parts.isEmpty()) {
-                try {
-                    List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(2));
-                    parts = infos == null ? List.of() : infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
-                } catch (WakeupException e) {
-                    return;
-                } catch (RuntimeException e) {
-                    // broker away or topic missing: try again
-                }
-                if (parts.isEmpty() && !stop) {
-                    sleep(500);
-                }
+            if (stop) {
+                return;
             }
+            List<TopicPartition> parts = partitions(c);
+            if (parts.isEmpty()) {
+                return; // stopped
+            }
+            checkPolicy();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> ends = new LinkedHashMap<>();
             while (!stop) {
-                if (!caughtUp && ends.isEmpty()) {
+                if (!replayed && ends.isEmpty()) {
                     try {
                         ends.putAll(c.endOffsets(parts, Duration.ofSeconds(2)));
                     } catch (WakeupException e) {
-                        return;
+                        throw e;
                     } catch (RuntimeException e) {
                         // later
                     }
@@ -128,24 +181,75 @@ public final class FleetBlockSync implements AutoCloseable {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                     handle(r.key(), r.value(), r.partition(), r.offset());
                 }
-                if (!caughtUp && !ends.isEmpty()) {
+                if (!replayed && !ends.isEmpty()) {
                     boolean all = true;
                     for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
                         all &= c.position(e.getKey()) >= e.getValue();
                     }
                     if (all) {
+                        replayed = true;
                         caughtUp = true;
                         log.accept("fleet blocks: replayed " + topic + " (" + applied.get() + " applied, " + expired.get() + " ended, "
                                 + removed.get() + " removed, " + bad.get() + " bad)");
                     }
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            log.accept("fleet blocks: consumer stopped: " + e);
         } finally {
             consumer = null;
+        }
+    }
+
+    /** Every partition of the topic, waiting for it while the broker is away or the topic missing; empty when stopped. */
+    private List<TopicPartition> partitions(KafkaConsumer<String, String> c) {
+        long saidAt = 0;
+        long createdAt = 0;
+        while (!stop) {
+            List<PartitionInfo> infos = null;
+            try {
+                infos = c.partitionsFor(topic, Duration.ofSeconds(2));
+            } catch (WakeupException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                // broker away: try again
+            }
+            if (infos != null && !infos.isEmpty()) {
+                return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            }
+            long now = System.currentTimeMillis();
+            if (infos != null && createTopic && now - createdAt >= RETRY_MAX_MS) { // the broker answered: no such topic
+                createdAt = now;
+                try {
+                    if (!FleetTopics.ensure(bootstrap, clientProperties, List.of(), topic, Duration.ofSeconds(5)).isEmpty()) {
+                        log.accept("fleet blocks: created the topic " + topic + " (compacted)");
+                    }
+                } catch (Exception e) {
+                    if (now - saidAt >= SAY_EVERY_MS) {
+                        log.accept("fleet blocks: the topic " + topic + " is missing and could not be created (" + e + "); waiting for it");
+                        saidAt = now;
+                    }
+                }
+            } else if (infos != null && now - saidAt >= SAY_EVERY_MS) {
+                log.accept("fleet blocks: the topic " + topic + " is missing; waiting for it" + (createTopic ? "" : " (create-topics is off)"));
+                saidAt = now;
+            }
+            pause(500);
+        }
+        return List.of();
+    }
+
+    /** Says once when the topic is not compacted: the broker then deletes blocks past its retention, and a restarted agent misses them. */
+    private void checkPolicy() {
+        if (policyChecked) {
+            return;
+        }
+        String policy = FleetTopics.cleanupPolicy(bootstrap, clientProperties, topic, Duration.ofSeconds(5));
+        if (policy == null) {
+            return; // not readable now (broker away, no DescribeConfigs right): asked again by the next consumer
+        }
+        policyChecked = true;
+        if (!policy.contains(org.apache.kafka.common.config.TopicConfig.CLEANUP_POLICY_COMPACT)) {
+            log.accept("fleet blocks: WARNING the topic " + topic + " has cleanup.policy=" + policy + ", not compact: the broker deletes"
+                    + " blocks past its retention and a restarted agent does not get them back (docs/fleet.md, \"The blocks topic\")");
         }
     }
 
@@ -156,8 +260,8 @@ public final class FleetBlockSync implements AutoCloseable {
             FleetBlock.Key k;
             try {
                 k = FleetBlock.parseKey(key);
-            } catch (IllegalArgumentException e) {
-                bad(key, partition, offset, e.getMessage());
+            } catch (RuntimeException e) { // IllegalArgumentException, or anything a bad key throws: never the consumer's end
+                bad(key, partition, offset, String.valueOf(e.getMessage()));
                 return;
             }
             try {
@@ -173,8 +277,8 @@ public final class FleetBlockSync implements AutoCloseable {
         FleetBlock b;
         try {
             b = FleetBlock.parse(key, value);
-        } catch (IllegalArgumentException e) {
-            bad(key, partition, offset, e.getMessage());
+        } catch (RuntimeException e) {
+            bad(key, partition, offset, String.valueOf(e.getMessage()));
             return;
         }
         long nowMs = System.currentTimeMillis();
@@ -183,16 +287,35 @@ public final class FleetBlockSync implements AutoCloseable {
             return;
         }
         long remaining = b.remainingMs(nowMs);
-        long expiresNanos = remaining < 0 ? 0 : System.nanoTime() + remaining * 1_000_000L;
+        long expiresNanos = expiresNanos(remaining, System.nanoTime());
         try {
             boolean wrote = target.apply(b, expiresNanos);
             applied.incrementAndGet();
             log.accept((wrote ? "FLEET BLOCKED " : "FLEET BLOCK KEPT ") + b.target()
-                    + (remaining < 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
+                    + (expiresNanos == 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
                     + (wrote ? "" : ": a longer block of it is here already and stays"));
         } catch (RuntimeException e) {
             failed.incrementAndGet();
             log.accept("fleet blocks: " + b.key() + " from " + b.host() + " not applied: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The monotonic expiry of a block with {@code remainingMs} left (-1: none) at {@code nowNanos}: 0
+     * (until removed) for none, and for one so far ahead that the clock cannot count to it: past
+     * {@link Mitigation#UNTIL_REMOVED} (2^62 ns, 146 years of uptime), where expiries never come,
+     * or past a long ({@code until_ms} 9999-12-31 would wrap to a negative expiry, which the
+     * kernel, comparing unsigned, never reaches, while the agent takes it for ended).
+     */
+    static long expiresNanos(long remainingMs, long nowNanos) {
+        if (remainingMs < 0) {
+            return 0;
+        }
+        try {
+            long e = Math.addExact(nowNanos, Math.multiplyExact(remainingMs, 1_000_000L));
+            return e >= Mitigation.UNTIL_REMOVED ? 0 : e;
+        } catch (ArithmeticException overflow) {
+            return 0;
         }
     }
 
@@ -209,11 +332,15 @@ public final class FleetBlockSync implements AutoCloseable {
         return s.length() <= 80 ? s : s.substring(0, 77) + "...";
     }
 
-    private static void sleep(long ms) {
+    /** Waits {@code ms}, or less when closed (an interrupt closes too). */
+    private void pause(long ms) {
+        long end = System.nanoTime() + ms * 1_000_000L;
         try {
-            Thread.sleep(ms);
+            while (!stop && end - System.nanoTime() > 0) {
+                Thread.sleep(Math.min(100, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
+            }
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            stop = true;
         }
     }
 

@@ -66,6 +66,15 @@ public record FleetConfig(double windowSeconds, double graceSeconds, long scanMi
         return Math.round(graceSeconds * 1000);
     }
 
+    /**
+     * How far ahead of the fleet detector's clock an event time may be: the grace (at least 1 s).
+     * A record no further ahead cannot, by moving stream time, push an on-time record past its
+     * window's grace; one further ahead is refused (FleetTopology).
+     */
+    public long maxAheadMillis() {
+        return Math.max(graceMillis(), 1000);
+    }
+
     public long blockMillis() {
         return Math.round(blockSeconds * 1000);
     }

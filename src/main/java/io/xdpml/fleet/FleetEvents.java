@@ -27,6 +27,14 @@ public final class FleetEvents {
     /** The host an agent names itself by: the host this fleet detector's own alerts carry. */
     public static final String FLEET_HOST = "fleet";
 
+    /**
+     * The longest host name taken, in UTF-8 bytes (Linux's HOST_NAME_MAX), and the longest detector
+     * name: with at most {@link FleetConfig#maxHosts()} (1,024) hosts and {@link Tally#LABELS} names
+     * per host, a tally stays well under the 1 MB a changelog record may have (FleetTopologyTest).
+     */
+    public static final int MAX_HOST_BYTES = 64;
+    public static final int MAX_DETECTOR_BYTES = 32;
+
     private FleetEvents() {}
 
     /** Why a record was skipped. */
@@ -103,6 +111,7 @@ public final class FleetEvents {
         if (detector.isEmpty()) {
             detector = "sid-" + sig.asLong();
         }
+        name(detector, "xdpml.detector", MAX_DETECTOR_BYTES);
         return new Alert(host(n, key, headers), src, dest, detector, sig.asLong(), time(n.get("timestamp")));
     }
 
@@ -129,23 +138,48 @@ public final class FleetEvents {
 
     /**
      * The host: the top-level {@code host} field, else a {@code host} header (UTF-8), else the record's
-     * key when it can name a host ({@link #namesHost}); none of them: {@link Malformed}.
+     * key when it can name a host ({@link #namesHost}); none of them, or one longer than
+     * {@link #MAX_HOST_BYTES} or not printable: {@link Malformed}.
      */
     static String host(JsonNode n, String key, Headers headers) throws Malformed {
         JsonNode h = n.get("host");
         if (h != null && h.isTextual() && !h.asText().isBlank()) {
-            return h.asText();
+            return name(h.asText(), "host", MAX_HOST_BYTES);
         }
         if (headers != null) {
             Header hh = headers.lastHeader("host");
             if (hh != null && hh.value() != null && hh.value().length > 0) {
-                return new String(hh.value(), StandardCharsets.UTF_8);
+                return name(new String(hh.value(), StandardCharsets.UTF_8), "host header", MAX_HOST_BYTES);
             }
         }
         if (key != null && !key.isBlank() && namesHost(key)) {
-            return key;
+            return name(key, "host (the key)", MAX_HOST_BYTES);
         }
         throw new Malformed("no host (field, header, or a key naming a host)");
+    }
+
+    /** {@code s} when it has at most {@code maxBytes} UTF-8 bytes and only printable characters (no control, format or unassigned ones). */
+    static String name(String s, String what, int maxBytes) throws Malformed {
+        int bytes = s.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > maxBytes) {
+            throw new Malformed(what + " '" + excerpt(s) + "' has " + bytes + " bytes (at most " + maxBytes + ")");
+        }
+        boolean printable = s.codePoints().allMatch(c -> switch (Character.getType(c)) {
+            case Character.CONTROL, Character.FORMAT, Character.UNASSIGNED, Character.SURROGATE, Character.PRIVATE_USE,
+                    Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        });
+        if (!printable) {
+            throw new Malformed(what + " '" + excerpt(s) + "' has a character that is not printable");
+        }
+        return s;
+    }
+
+    /** At most 24 characters of {@code s} for a reason, control characters as '?'. */
+    private static String excerpt(String s) {
+        String e = s.length() <= 24 ? s : s.substring(0, 21) + "...";
+        return e.chars().map(c -> Character.isISOControl(c) ? '?' : c)
+                .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
     }
 
     /**
@@ -188,18 +222,31 @@ public final class FleetEvents {
 
     private static long count(JsonNode f, String field) throws Malformed {
         JsonNode c = f.get(field);
-        if (c == null || !c.isIntegralNumber() || c.asLong() < 0) {
+        if (c == null || !c.isIntegralNumber() || !c.canConvertToLong() || c.asLong() < 0) {
             throw new Malformed("flow." + field + " is not a count");
         }
         return c.asLong();
     }
 
-    /** Suricata's {@code 2021-04-28T10:30:21.099510+0000}, or ISO-8601 ({@code ...Z}, {@code +00:00}): epoch ms. */
+    /** Suricata's {@code 2021-04-28T10:30:21.099510+0000}, or ISO-8601 ({@code ...Z}, {@code +00:00}): epoch ms; before 1970: {@link Malformed}. */
     static long time(JsonNode t) throws Malformed {
         if (t == null || !t.isTextual()) {
             throw new Malformed("no time");
         }
         String s = t.asText();
+        long ms;
+        try {
+            ms = parseTime(s);
+        } catch (ArithmeticException e) {
+            throw new Malformed("time '" + s + "' is out of range");
+        }
+        if (ms < 0) {
+            throw new Malformed("time '" + s + "' is before 1970");
+        }
+        return ms;
+    }
+
+    private static long parseTime(String s) throws Malformed {
         try {
             return OffsetDateTime.parse(s, SURICATA).toInstant().toEpochMilli();
         } catch (DateTimeParseException e) {
@@ -212,6 +259,18 @@ public final class FleetEvents {
                     throw new Malformed("time '" + s + "' is not Suricata's format");
                 }
             }
+        }
+    }
+
+    /**
+     * Refuses an event time more than {@code maxAheadMs} ahead of {@code nowMs} (this detector's
+     * clock): one such record would move the windows' stream time on, and every on-time record after
+     * it would fall into windows closed past their grace (docs/fleet-detector.md, "Event time").
+     */
+    static void notAhead(long timeMs, long nowMs, long maxAheadMs, String what) throws Malformed {
+        if (timeMs - nowMs > maxAheadMs) {
+            throw new Malformed(what + " " + Instant.ofEpochMilli(timeMs) + " is " + (timeMs - nowMs + 999) / 1000
+                    + " s ahead of this detector's clock (at most " + maxAheadMs / 1000 + " s: the grace)");
         }
     }
 

@@ -10,7 +10,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 
 /** Creates the fleet's topics when they are missing: alerts and flows as the broker's defaults say, the blocks topic compacted. */
@@ -59,6 +62,21 @@ public final class FleetTopics {
                 }
             }
             return create.stream().map(NewTopic::name).toList();
+        }
+    }
+
+    /** The topic's {@code cleanup.policy}; null when it cannot be read (broker away, no DescribeConfigs right). */
+    public static String cleanupPolicy(String bootstrap, Map<String, String> properties, String topic, Duration timeout) {
+        try (Admin admin = Admin.create(adminProperties(bootstrap, properties, timeout))) {
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
+            ConfigEntry e = c == null ? null : c.get(TopicConfig.CLEANUP_POLICY_CONFIG);
+            return e == null ? null : e.value();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
         }
     }
 }

@@ -33,6 +33,8 @@ import org.apache.kafka.streams.state.WindowStore;
  *
  * <pre>
  *  xdpml.flows ──parse (event time = flow.end; malformed skipped, counted)──┬─ TCP flows, key src ──► scan
+ *     (an event time more than the grace ahead of this detector's clock, or a host or detector name
+ *      too long or not printable: malformed)
  *                                                                          └─ flows, key src and src/24 ──► flood
  *  xdpml.alerts ─parse (event time = timestamp; fleet's own skipped)── key src_ip ──► flagged
  *
@@ -94,9 +96,9 @@ public final class FleetTopology {
 
         // ---- inputs: parsed once, re-timed to the event's own time, bad records skipped and counted
         KStream<String, FleetEvents.Flow> flows = b.stream(topics.flows(), Consumed.with(str, str).withName("flows-in"))
-                .process(() -> new ParseFlows(counters), Named.as("parse-flows"));
+                .process(() -> new ParseFlows(counters, config.maxAheadMillis()), Named.as("parse-flows"));
         KStream<String, FleetEvents.Alert> alerts = b.stream(topics.alerts(), Consumed.with(str, str).withName("alerts-in"))
-                .process(() -> new ParseAlerts(counters), Named.as("parse-alerts"));
+                .process(() -> new ParseAlerts(counters, config.maxAheadMillis()), Named.as("parse-alerts"));
 
         // ---- (a) distributed scan: per source, TCP flows and the distinct targets their probes reach
         KStream<String, FleetEvents.Flow> tcp = flows.filter((k, f) -> f.tcp(), Named.as("scan-tcp"));
@@ -321,13 +323,15 @@ public final class FleetTopology {
 
     // ------------------------------------------------------------------------------- parsing
 
-    /** Flow records: parsed, re-timed to flow.end, keyed by the source; anything else skipped and counted. */
+    /** Flow records: parsed, re-timed to flow.end, keyed by the source; anything else (a time too far ahead too) skipped and counted. */
     private static final class ParseFlows implements Processor<String, String, String, FleetEvents.Flow> {
         private final FleetCounters counters;
+        private final long maxAheadMs;
         private ProcessorContext<String, FleetEvents.Flow> context;
 
-        ParseFlows(FleetCounters counters) {
+        ParseFlows(FleetCounters counters, long maxAheadMs) {
             this.counters = counters;
+            this.maxAheadMs = maxAheadMs;
         }
 
         @Override
@@ -340,6 +344,7 @@ public final class FleetTopology {
             FleetEvents.Flow f;
             try {
                 f = FleetEvents.flow(r.key(), r.value(), r.headers());
+                FleetEvents.notAhead(f.timeMillis(), context.currentSystemTimeMs(), maxAheadMs, "flow.end");
             } catch (FleetEvents.Malformed | RuntimeException e) {
                 counters.malformedFlows.incrementAndGet();
                 counters.lastMalformed.set("flows: " + e.getMessage());
@@ -353,10 +358,12 @@ public final class FleetTopology {
     /** Alert records naming a source: parsed, re-timed to their timestamp; the fleet's own and those naming no source ignored (counted); anything else skipped and counted. */
     private static final class ParseAlerts implements Processor<String, String, String, FleetEvents.Alert> {
         private final FleetCounters counters;
+        private final long maxAheadMs;
         private ProcessorContext<String, FleetEvents.Alert> context;
 
-        ParseAlerts(FleetCounters counters) {
+        ParseAlerts(FleetCounters counters, long maxAheadMs) {
             this.counters = counters;
+            this.maxAheadMs = maxAheadMs;
         }
 
         @Override
@@ -369,6 +376,7 @@ public final class FleetTopology {
             FleetEvents.Alert a;
             try {
                 a = FleetEvents.alert(r.key(), r.value(), r.headers());
+                FleetEvents.notAhead(a.timeMillis(), context.currentSystemTimeMs(), maxAheadMs, "timestamp");
             } catch (FleetEvents.Malformed | RuntimeException e) {
                 counters.malformedAlerts.incrementAndGet();
                 counters.lastMalformed.set("alerts: " + e.getMessage());

@@ -69,6 +69,52 @@ class FleetBlockTest {
     }
 
     @Test
+    void numbersPastLongOrIntAreRejectedNotTruncated() {
+        String good = FleetBlock.prefix("192.0.2.7", "h", "d", List.of(), 1, 2).toJson();
+        // before 2026-12-05 these were read as their low bits: until_ms 2^64 as 0 (never ends), version 2^32+1 as 1
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"until_ms\":2", "\"until_ms\":18446744073709551616")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'until_ms' 18446744073709551616 is not an integer");
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"created_ms\":1", "\"created_ms\":9223372036854775808")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'created_ms'");
+        assertThatThrownBy(() -> FleetBlock.parse(null, good.replace("\"version\":1", "\"version\":4294967297")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version 4294967297 is not 1");
+        assertThat(FleetBlock.parse(null, good.replace("\"until_ms\":2", "\"until_ms\":9223372036854775807")).untilMs())
+                .isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void aBlockEndingPastWhatTheClockCountsIsAppliedUntilRemoved() {
+        List<Long> expiries = new java.util.ArrayList<>();
+        List<String> log = new java.util.ArrayList<>();
+        FleetBlockSync.Target target = new FleetBlockSync.Target() {
+            @Override
+            public boolean apply(FleetBlock b, long expiresNanos) {
+                expiries.add(expiresNanos);
+                return true;
+            }
+
+            @Override
+            public void remove(FleetBlock.Key key) {}
+        };
+        FleetBlockSync sync = new FleetBlockSync("127.0.0.1:9", java.util.Map.of(), "test", "t.blocks", false, target, log::add); // never started
+        long now = System.currentTimeMillis();
+        // before 2026-12-05 9999-12-31 (and Long.MAX_VALUE) wrapped into a negative expiry: the kernel (unsigned) never
+        // expired it, while the agent took it for ended and forgot it, so that its tombstone removed nothing
+        for (long until : new long[] {253402300799000L, Long.MAX_VALUE, now + 60_000}) {
+            FleetBlock b = FleetBlock.prefix("192.0.2.7", "h", "manual", List.of(), now, until);
+            sync.handle(b.key(), b.toJson(), 0, 0);
+        }
+        assertThat(expiries).hasSize(3);
+        assertThat(expiries.subList(0, 2)).containsOnly(0L);
+        assertThat(log.subList(0, 2)).allSatisfy(l -> assertThat(l).contains("until removed"));
+        assertThat(expiries.get(2)).isBetween(System.nanoTime() + 50_000_000_000L, System.nanoTime() + 60_000_000_000L);
+        assertThat(FleetBlockSync.expiresNanos(-1, 5)).isZero();
+        assertThat(FleetBlockSync.expiresNanos(1000, 5)).isEqualTo(1_000_000_005L);
+        assertThat(FleetBlockSync.expiresNanos(Long.MAX_VALUE / 1_000_000L, 0)).isZero(); // 292 years: past 2^62 ns
+        assertThat(sync.counters().applied()).isEqualTo(3);
+    }
+
+    @Test
     void badRecordsAreRejected() {
         String good = FleetBlock.prefix("192.0.2.7", "h", "d", List.of(), 1, 2).toJson();
         for (String bad : new String[] {"", "not json", "[1,2]", "42", "{}", good.replace("xdpml.block", "other"),

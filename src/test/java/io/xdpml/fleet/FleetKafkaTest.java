@@ -143,7 +143,7 @@ class FleetKafkaTest {
         }
         Recording target = new Recording();
         List<String> log = Collections.synchronizedList(new ArrayList<>());
-        try (FleetBlockSync sync = new FleetBlockSync(broker.bootstrapServers(), Map.of(), "test-sync", topic, target, log::add).start()) {
+        try (FleetBlockSync sync = new FleetBlockSync(broker.bootstrapServers(), Map.of(), "test-sync", topic, false, target, log::add).start()) {
             long end = System.nanoTime() + 30_000_000_000L;
             while (!sync.counters().caughtUp() && System.nanoTime() < end) {
                 Thread.sleep(20);

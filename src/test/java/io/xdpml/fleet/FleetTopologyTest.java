@@ -265,7 +265,7 @@ class FleetTopologyTest {
         String onA = portscanAlerts("hostA").getFirst();
         String onB = portscanAlerts("hostB").getFirst();
         String onC = portscanAlerts("hostC").getFirst().replace("192.168.1.7", "192.0.2.99");
-        long w0 = 1_800_000_000_000L; // a window start (a multiple of 60 s)
+        long w0 = 1_500_000_000_000L; // a window start (a multiple of 60 s), in the past: a time ahead of the clock is refused
         try (Rig rig = new Rig(c, false)) {
             // A at the end of one window, B at the start of the next: two windows of one host each
             rig.alert(at(onA, w0 + 59_000), w0 + 59_000);
@@ -350,6 +350,80 @@ class FleetTopologyTest {
             assertThat(rig.of("fleet-scan")).hasSize(1);
             assertThat(rig.of("fleet-scan").getFirst().hosts().keySet()).contains("hostA", "hostB", "hostC");
         }
+    }
+
+    @Test
+    void aTimeFarAheadOfTheClockIsRefusedAndDoesNotCloseTheWindowsOfTheOthers() throws Exception {
+        AgentRecordings.Split split = AgentRecordings.roundRobin(TestData.capture("attack/portscan-1-10000.pcapng"), THREE);
+        List<AgentRecordings.Line> lines = split.lines();
+        try (Rig rig = new Rig(FleetConfig.defaults(), false)) {
+            // one valid flow of another host whose clock says 2100: before 2026-12-05 it moved stream time to 2100,
+            // every window of the recording (2020) was closed past its grace, and the scan was never found
+            long y2100 = java.time.Instant.parse("2100-01-01T00:00:00Z").toEpochMilli();
+            var fast = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(lines.getFirst().value());
+            fast.put("host", "hostZ").put("src_ip", "10.9.9.9").put("proto", "TCP"); // reaches the scan and flood tallies
+            ((com.fasterxml.jackson.databind.node.ObjectNode) fast.get("flow")).put("start", "2100-01-01T00:00:00Z")
+                    .put("end", "2100-01-01T00:00:00Z");
+            rig.flows.pipeInput(lines.getFirst().key(), fast.toString(), y2100);
+            // an alert from 90 s ahead (an agent's clock 90 s fast; the grace is 30 s)
+            long ahead = System.currentTimeMillis() + 90_000;
+            rig.alert(at(portscanAlerts("hostZ").getFirst(), ahead), ahead);
+            rig.pipe(lines);
+            assertThat(rig.of("fleet-scan")).hasSize(1);
+            // both refused, counted, and said
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(1);
+            assertThat(rig.counters.malformedAlerts.get()).isEqualTo(1);
+            assertThat(rig.counters.lastMalformed.get()).startsWith("alerts: timestamp ").contains("ahead of this detector's clock (at most 30 s");
+            rig.flows.pipeInput(lines.getFirst().key(), fast.toString(), y2100);
+            assertThat(rig.counters.lastMalformed.get()).contains("flow.end 2100-01-01T00:00:00Z").contains("ahead of this detector's clock");
+            // a time before 1970
+            rig.flows.pipeInput("k", lines.getFirst().value().replaceAll("\"end\":\"[^\"]*\"", "\"end\":\"1969-12-31T23:59:59Z\""), 0L);
+            assertThat(rig.counters.lastMalformed.get()).contains("before 1970");
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            assertThat(rig.of("fleet-scan").getFirst().hosts().keySet()).containsExactlyElementsOf(THREE);
+        }
+    }
+
+    @Test
+    void hostAndDetectorNamesTooLongOrNotPrintableAreRefused() throws Exception {
+        AgentRecordings.Split split = AgentRecordings.roundRobin(TestData.capture("attack/portscan-1-10000.pcapng"), THREE);
+        String good = split.lines().getFirst().value();
+        long t = split.lines().getFirst().timeMs();
+        String alert = portscanAlerts("hostA").getFirst();
+        try (Rig rig = new Rig(FleetConfig.defaults(), false)) {
+            // before 2026-12-05 a host of 600 KB was taken: a tally of a few such hosts passed the 1 MB a changelog
+            // record may have, and the Streams application stopped (RecordTooLargeException)
+            String huge = "h".repeat(600_000);
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"" + huge + "\""), t);
+            assertThat(rig.counters.lastMalformed.get()).startsWith("flows: host 'hhhh").contains("has 600000 bytes (at most 64)");
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"host\\u0007A\""), t);
+            assertThat(rig.counters.lastMalformed.get()).isEqualTo("flows: host 'host?A' has a character that is not printable");
+            rig.flows.pipeInput(new TestRecord<>("k", AgentRecordings.line(split.flows().getFirst(), "hostA", false).value(),
+                    new RecordHeaders().add("host", huge.getBytes(StandardCharsets.UTF_8)), t));
+            assertThat(rig.counters.lastMalformed.get()).contains("host header");
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            rig.alert(alert.replace("\"detector\":\"portscan\"", "\"detector\":\"" + "d".repeat(33) + "\""), t);
+            assertThat(rig.counters.lastMalformed.get()).contains("xdpml.detector").contains("at most 32");
+            assertThat(rig.counters.malformedAlerts.get()).isEqualTo(1);
+            // at the bounds: taken (64 bytes of host, non-ASCII printable), and the scan still found
+            rig.flows.pipeInput("k", good.replace("\"host\":\"hostA\"", "\"host\":\"" + "é".repeat(32) + "\""), t);
+            assertThat(rig.counters.malformedFlows.get()).isEqualTo(3);
+            rig.pipe(split.lines());
+            assertThat(rig.of("fleet-scan")).hasSize(1);
+        }
+        // the largest tally these bounds allow (maxHosts hosts, each name and label at its bound, full of
+        // characters JSON escapes) is well under the 1 MB (1,048,576 bytes) a changelog record may have
+        Tally worst = new Tally();
+        FleetConfig c = FleetConfig.defaults();
+        for (int h = 0; h < c.maxHosts(); h++) {
+            String host = String.format("%04d", h) + "\"".repeat(FleetEvents.MAX_HOST_BYTES - 4);
+            for (int l = 0; l < Tally.LABELS; l++) {
+                worst.add(Part.counts(host, Long.MAX_VALUE / 16, 1, 1, 1, 0, 0, l + "\\".repeat(FleetEvents.MAX_DETECTOR_BYTES - 1)), c.maxHosts());
+            }
+        }
+        byte[] bytes = new JsonSerde<>(Tally.class).serializer().serialize("t", worst);
+        System.out.println("largest tally: " + bytes.length + " bytes");
+        assertThat(bytes.length).isLessThan(1_000_000);
     }
 
     @Test
