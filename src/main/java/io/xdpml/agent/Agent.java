@@ -1047,6 +1047,9 @@ public final class Agent implements AutoCloseable {
                 say(String.format("ONNX: %d packets flagged in %d flows%s%s", s.flagged(), m.flagged().flows(),
                         config.mitigation().block().isZero() ? "" : ", flows blocked",
                         extras.capture() != null ? ", " + s.captured() + " written to " + extras.capture() : ""));
+                if (m.processor().captureFailure() != null) {
+                    say("capture " + extras.capture() + " stopped after " + s.captured() + " packets: " + m.processor().captureFailure().getMessage());
+                }
             }
             say(m.status().summary());
         }

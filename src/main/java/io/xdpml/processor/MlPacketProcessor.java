@@ -20,7 +20,6 @@ import io.xdpml.xsk.XskFrameHandler;
 import io.xdpml.xsk.XskProgram;
 import io.xdpml.xsk.XskReceiver;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -71,6 +70,8 @@ public final class MlPacketProcessor implements AutoCloseable {
     private final Mitigation mitigation;
     private final List<Worker> workers = new ArrayList<>();
     private final AtomicLong captured = new AtomicLong();
+    /** Why the capture of flagged packets stopped (a write failed: a full disk), or null. */
+    private volatile IOException captureFailure;
     private final long clockBase = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
     private boolean started;
     private final Histogram latencyScratch = new Histogram(3_600_000_000_000L, 2);
@@ -229,6 +230,11 @@ public final class MlPacketProcessor implements AutoCloseable {
         return lost;
     }
 
+    /** Why the capture of flagged packets stopped (a write failed), or null while it writes (or there is none). */
+    public IOException captureFailure() {
+        return captureFailure;
+    }
+
     /** Counts so far (exact after {@link #stop()}). */
     public ProcessorStats stats() {
         long processed = 0, filtered = 0, limited = 0, flagged = 0, errors = 0, received = 0;
@@ -345,7 +351,13 @@ public final class MlPacketProcessor implements AutoCloseable {
             program.close();
             if (capture != null) {
                 synchronized (capture) {
-                    capture.close();
+                    try {
+                        capture.close();
+                    } catch (IOException e) {
+                        if (captureFailure == null) {
+                            throw e; // a capture that failed before has said why (captureFailure); its close fails alike
+                        }
+                    }
                 }
             }
         }
@@ -449,19 +461,21 @@ public final class MlPacketProcessor implements AutoCloseable {
             return false;
         }
 
+        /** Writes a flagged packet to the capture; a failed write (a full disk) stops the capture, not the receiving. */
         private void captureFlagged(MemorySegment memory, long offset, int length, long wallNanos) {
-            if (capture == null || captured.get() >= config.captureLimit()) {
+            if (capture == null || captured.get() >= config.captureLimit() || captureFailure != null) {
                 return;
             }
             synchronized (capture) {
-                if (captured.get() >= config.captureLimit()) {
+                if (captured.get() >= config.captureLimit() || captureFailure != null) {
                     return;
                 }
                 try {
                     capture.write(wallNanos, memory.asSlice(offset, length), length, length);
                     capture.flush();
                 } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+                    captureFailure = e;
+                    return;
                 }
                 captured.incrementAndGet();
             }

@@ -71,6 +71,48 @@ class MlPacketProcessorTest {
         }
     }
 
+    /**
+     * A capture whose writes fail (a 4 KiB tmpfs: the disk full after some 40 packets) stops
+     * capturing, says why, and every packet is still received and handled; before 2026-12-05 the
+     * failed write ended the receive thread, and with it the agent.
+     */
+    @Test
+    void aCaptureThatCannotBeWrittenStopsAloneNotTheReceiving(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        host("mount", "-t", "tmpfs", "-o", "size=4k", "xdpml-test", dir.toString()); // not ip netns exec: it mounts in a namespace of its own
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-proc")) {
+            try {
+                ns.createVethPair("prc0", "prc1");
+                ns.run(() -> {
+                    ProcessorConfig config = ProcessorConfig.forInterface("prc1").withCapture(dir.resolve("flagged.pcap"), 1000);
+                    try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> Verdict.flag(1, "every"));
+                         LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("prc0"))) {
+                        p.start();
+                        trickle(gen, UDP, 2000);
+                        waitFor(p, 2000);
+                        p.stop(); // rethrows a receive thread's failure
+                        ProcessorStats s = p.stats();
+                        assertThat(s.processed()).isEqualTo(2000);
+                        assertThat(s.flagged()).isEqualTo(2000);
+                        assertThat(s.captured()).as("captured until the disk was full").isBetween(1L, 100L);
+                        assertThat(p.captureFailure()).as("why the capture stopped").isNotNull();
+                    }
+                    return null;
+                });
+            } finally {
+                host("umount", dir.toString());
+            }
+        }
+    }
+
+    static void host(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
+        }
+    }
+
     @Test
     void protocolFilterAndSamplingApply() throws Exception {
         TestData.assumeBpf();
