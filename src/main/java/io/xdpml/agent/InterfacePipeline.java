@@ -252,7 +252,8 @@ final class InterfacePipeline implements DataPlaneSetup {
         if (!running.interfaces().equals(next.interfaces())) {
             return "the interfaces changed (" + running.interfaces() + " -> " + next.interfaces() + ")";
         }
-        if (!running.cpumap().equals(next.cpumap())) {
+        // off in both: its spread is not in use (when not given it follows the CPUs online at each load)
+        if (!running.cpumap().equals(next.cpumap()) && (running.cpumap().enabled() || next.cpumap().enabled())) {
             return "cpumap changed (fixed at load)";
         }
         if (!stagesOf(running).equals(stagesOf(next))) {

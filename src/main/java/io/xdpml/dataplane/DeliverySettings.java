@@ -39,6 +39,9 @@ public final class DeliverySettings {
      *                  (the new-flow pick, deliver.h; mirror delivery only), 0: none
      */
     public record Values(int sampleN, long ratePps, long rateBurst, boolean sampleDropped, long firstPps) {
+        /** The largest rate cap and burst: the kernel counts the bucket in ns-tokens, burst * 10^9 in a u64 (deliver.h). */
+        public static final long MAX_RATE = 1_000_000_000L;
+
         public Values {
             if (firstPps < 0) {
                 throw new IllegalArgumentException("first packets per second must not be negative");
@@ -48,6 +51,9 @@ public final class DeliverySettings {
             }
             if (ratePps < 0 || rateBurst < 0) {
                 throw new IllegalArgumentException("rate cap and burst must not be negative");
+            }
+            if (ratePps > MAX_RATE || rateBurst > MAX_RATE) { // past it burst * 10^9 wraps (and goes negative in the twin's long)
+                throw new IllegalArgumentException("rate cap and burst must be at most " + MAX_RATE + " packets");
             }
             if (ratePps > 0 && rateBurst == 0) {
                 rateBurst = Math.max(1, ratePps);

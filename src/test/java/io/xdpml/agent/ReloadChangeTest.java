@@ -41,4 +41,19 @@ class ReloadChangeTest {
         assertThat(InterfacePipeline.Change.between(at9, load(dir, "  min-confidence: 0.9")).model())
                 .as("every class at 0.9 (low too) against high alone").isTrue();
     }
+
+    /**
+     * The CPU spread is fixed at load, but only while it is on: a spread that is off (its CPUs
+     * follow those online at each load when not given) needs no restart when it differs (until
+     * 2026-12-05 a CPU going offline made every reload "cpumap changed"; found by review).
+     */
+    @Test
+    void aSpreadThatIsOffNeedsNoRestart(@TempDir Path dir) throws Exception {
+        AgentRig.portModel().write(dir.resolve("model.json"));
+        AgentConfig cpu0 = load(dir, "cpumap: {enabled: false, cpus: [0]}");
+        AgentConfig cpu01 = load(dir, "cpumap: {enabled: false, cpus: [0, 1]}");
+        assertThat(InterfacePipeline.restartNeeded(cpu0, cpu01)).isNull();
+        AgentConfig on = load(dir, "cpumap: {enabled: true, cpus: [0, 1]}");
+        assertThat(InterfacePipeline.restartNeeded(cpu01, on)).as("turned on").contains("cpumap");
+    }
 }

@@ -95,7 +95,7 @@ public final class AgentConfigLoader {
         SectionReader deliverySection = top.section("delivery", List.of("to", "queues", "rate-cap"));
         Delivery to = Delivery.valueOf(deliverySection.choice("to", List.of("mirror", "af_xdp"), "mirror").toUpperCase(Locale.ROOT));
         DeliverySection delivery = new DeliverySection(to, queues(deliverySection),
-                deliverySection.integer("rate-cap", 0, Long.MAX_VALUE, 0));
+                deliverySection.integer("rate-cap", 0, io.xdpml.dataplane.DeliverySettings.Values.MAX_RATE, 0));
 
         SectionReader detectorsSection = top.section("detectors", DetectorsSectionReader.KEYS);
         DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
@@ -309,12 +309,32 @@ public final class AgentConfigLoader {
                 continue;
             }
             try {
-                out.add(io.xdpml.firewall.Prefix.parse(q.text()));
+                io.xdpml.firewall.Prefix p = io.xdpml.firewall.Prefix.parse(q.text());
+                if (ipv4Mapped(p)) { // the sources it is held against are IPv4 addresses: it would spare none of them
+                    s.problems().at(item.line(), "mitigation.never-block: '" + q.text() + "' is an IPv4-mapped IPv6 address, which"
+                            + " no source is: write the IPv4 form (a.b.c.d)");
+                    continue;
+                }
+                out.add(p);
             } catch (IllegalArgumentException e) {
                 s.problems().at(item.line(), "mitigation.never-block: " + e.getMessage());
             }
         }
         return out;
+    }
+
+    /** Whether p lies within ::ffff:0:0/96 (an IPv4 host written as IPv6). */
+    static boolean ipv4Mapped(io.xdpml.firewall.Prefix p) {
+        byte[] a = p.address();
+        if (p.family() != 6 || p.length() < 96) {
+            return false;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (a[i] != 0) {
+                return false;
+            }
+        }
+        return a[10] == (byte) 0xff && a[11] == (byte) 0xff;
     }
 
     /** A non-empty list of distinct queue numbers; default [0]. */

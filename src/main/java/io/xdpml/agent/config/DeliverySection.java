@@ -13,7 +13,8 @@ import java.util.Objects;
  * @param rateCap packets per second handed to Java at most; 0: no cap
  */
 public record DeliverySection(Delivery to, List<Integer> queues, long rateCap) {
-    public static final int MAX_QUEUE = 65535;
+    /** The highest receive queue: the socket map (xdpml_xsks, deliver.h) has 64 entries. */
+    public static final int MAX_QUEUE = 63;
 
     public DeliverySection {
         Objects.requireNonNull(to);
@@ -29,8 +30,8 @@ public record DeliverySection(Delivery to, List<Integer> queues, long rateCap) {
                 throw new IllegalArgumentException("queue " + q + " is out of range (0 to " + MAX_QUEUE + ")");
             }
         }
-        if (rateCap < 0) {
-            throw new IllegalArgumentException("delivery.rate-cap must not be negative");
+        if (rateCap < 0 || rateCap > io.xdpml.dataplane.DeliverySettings.Values.MAX_RATE) {
+            throw new IllegalArgumentException("delivery.rate-cap must be 0 to " + io.xdpml.dataplane.DeliverySettings.Values.MAX_RATE);
         }
     }
 

@@ -94,7 +94,8 @@ final class ModelSectionReader {
                 s.problems().at(e.line(), what + ": expected a number 0 to 1, not " + e.value().description());
                 continue;
             }
-            double d = Double.parseDouble(v.text());
+            Double n = SectionReader.numberOf(v);
+            double d = n == null ? Double.NaN : n;
             if (!(d >= 0 && d <= 1)) {
                 s.problems().at(e.line(), what + ": " + v.text() + " is out of range (0 to 1)");
             } else if (model != null && !model.classes().contains(e.key())) {

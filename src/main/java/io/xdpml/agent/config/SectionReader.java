@@ -153,12 +153,33 @@ final class SectionReader {
             problem(key, "expected a number, not " + s.description());
             return otherwise;
         }
-        double v = s.integer() != null ? s.integer().doubleValue() : Double.parseDouble(s.text());
+        Double value = numberOf(s);
+        if (value == null) {
+            problem(key, "expected a number, not '" + s.text() + "'");
+            return otherwise;
+        }
+        double v = value;
         if (!(v >= min && v <= max)) {
             problem(key, s.text() + " is out of range (" + trim(min) + " to " + trim(max) + ")");
             return otherwise;
         }
         return v;
+    }
+
+    /**
+     * The value of an integer or decimal scalar; null for one Java cannot read as a finite number
+     * (YAML's .nan and .inf, a hexadecimal fraction): a problem to report, never an exception.
+     */
+    static Double numberOf(YamlNode.Scalar s) {
+        if (s.integer() != null) {
+            return s.integer().doubleValue();
+        }
+        try {
+            double d = Double.parseDouble(s.text().replace("_", ""));
+            return Double.isFinite(d) ? d : null;
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /**

@@ -106,7 +106,13 @@ final class YamlTreeReader {
             case VALUE_STRING -> text.isEmpty() && !startsWithAnyOf(p, "\"'|>")
                     ? new YamlNode.Scalar(line, YamlNode.Scalar.Type.NULL, "", null, false)
                     : new YamlNode.Scalar(line, YamlNode.Scalar.Type.STRING, text, null, startsWithAnyOf(p, "|"));
-            case VALUE_NUMBER_INT -> new YamlNode.Scalar(line, YamlNode.Scalar.Type.INTEGER, text, p.getBigIntegerValue(), false);
+            case VALUE_NUMBER_INT -> {
+                if (text.matches("[-+]?0[0-9_]+")) { // YAML 1.1 octal: 04789 would be read as 2537
+                    problems.at(line, "'" + text + "': a number with a leading zero is octal in YAML 1.1 (" + p.getBigIntegerValue()
+                            + "); write it without the zero (or as 0x.. for hexadecimal)");
+                }
+                yield new YamlNode.Scalar(line, YamlNode.Scalar.Type.INTEGER, text, p.getBigIntegerValue(), false);
+            }
             case VALUE_NUMBER_FLOAT -> new YamlNode.Scalar(line, YamlNode.Scalar.Type.DECIMAL, text, null, false);
             case VALUE_TRUE, VALUE_FALSE -> new YamlNode.Scalar(line, YamlNode.Scalar.Type.BOOLEAN,
                     Boolean.toString(t == JsonToken.VALUE_TRUE), null, false);

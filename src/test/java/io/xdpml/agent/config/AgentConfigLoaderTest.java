@@ -672,7 +672,7 @@ class AgentConfigLoaderTest {
                         interfaces: [eth0]
                         delivery:
                           rate-cap: -1
-                        """, 3, "delivery.rate-cap: -1 is out of range (at least 0)"),
+                        """, 3, "delivery.rate-cap: -1 is out of range (0 to 1000000000)"),
                 broken("unknown detector", """
                         interfaces: [eth0]
                         detectors:
@@ -881,7 +881,42 @@ class AgentConfigLoaderTest {
                         interfaces: [eth0]
                         sampling:
                           every:
-                        """, 3, "sampling.every: needs a value"));
+                        """, 3, "sampling.every: needs a value"),
+                // found by review, 2026-12-05: each was accepted, and failed at start, wrapped or meant another number
+                broken("a rate cap past what the kernel's bucket counts", """
+                        interfaces: [eth0]
+                        delivery:
+                          rate-cap: 18446744074
+                        """, 3, "delivery.rate-cap: 18446744074 is out of range"),
+                broken("a queue past the socket map's 64", """
+                        interfaces: [eth0]
+                        delivery:
+                          to: af_xdp
+                          queues: [64]
+                        """, 4, "delivery.queues: 64 is out of range (0 to 63)"),
+                broken("an IPv4-mapped never-block address", """
+                        interfaces: [eth0]
+                        mitigation:
+                          never-block:
+                            - "::ffff:192.0.2.53"
+                        """, 4, "is an IPv4-mapped IPv6 address"),
+                broken("a leading zero (YAML 1.1 octal)", """
+                        interfaces: [eth0]
+                        sampling:
+                          every: 010
+                        """, 3, "a number with a leading zero is octal in YAML 1.1 (8)"),
+                broken("not a finite number", """
+                        interfaces: [eth0]
+                        model:
+                          enabled: false
+                          min-confidence: .nan
+                        """, 4, "model.min-confidence: expected a number"),
+                broken("not a finite number per class", """
+                        interfaces: [eth0]
+                        model:
+                          enabled: false
+                          min-confidence: {attack: .inf}
+                        """, 4, "model.min-confidence.attack"));
     }
 
     private static Arguments broken(String name, String yaml, int line, String reason) {
