@@ -3,6 +3,7 @@ package io.xdpml.agent.config;
 import io.xdpml.firewall.FirewallConfig;
 import io.xdpml.firewall.FirewallConfigException;
 import io.xdpml.firewall.FirewallConfigParser;
+import io.xdpml.firewall.FirewallTables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,6 +19,11 @@ import java.util.regex.Pattern;
 final class FirewallSectionReader {
     static final List<String> KEYS = List.of("enabled", "rules", "file", "max-connections", "max-sources");
     private static final Pattern LINE = Pattern.compile("line (\\d+): (.*)", Pattern.DOTALL);
+
+    /** Rules the agent's program holds per generation (xdpml_fw_hits: two generations of 65,536, firewall.h). */
+    static final int PROGRAM_RULES = 65_536;
+    /** Prefix entries per generation (xdpml_fw_lists: 2^21 for both, firewall.h): a reload writes the other beside the running one. */
+    static final int PROGRAM_PREFIXES = 1 << 20;
 
     private FirewallSectionReader() {}
 
@@ -50,7 +56,31 @@ final class FirewallSectionReader {
                 config = fromFile(file, s.problems());
             }
         }
+        if (hasRules || hasFile) {
+            fits(config, s, hasFile ? "file" : "rules");
+        }
         return new FirewallSection(enabled, inline, file == null ? null : file.absolute(), config, maxConnections, maxSources);
+    }
+
+    /**
+     * Whether the rules fit the tables of the agent's program, checked here as at install: the
+     * parser allows more than the program holds, and until 2026-12-05 such rules passed --check
+     * and failed at start (or, past half the prefix table, at every reload that changed them).
+     */
+    private static void fits(FirewallConfig config, SectionReader s, String key) {
+        if (config.rules().size() > PROGRAM_RULES) {
+            s.problem(key, config.rules().size() + " rules: the agent's program holds " + PROGRAM_RULES);
+            return;
+        }
+        try {
+            int prefixes = FirewallTables.compile(config, 0, 0).prefixes().count();
+            if (prefixes > PROGRAM_PREFIXES) {
+                s.problem(key, "the lists and rules make " + prefixes + " prefix entries: the agent's program holds "
+                        + PROGRAM_PREFIXES + " (each reload writes its own beside the running ones)");
+            }
+        } catch (IllegalArgumentException e) { // the rules cross too many prefixes (FirewallTables.MAX_SET_PAIRS)
+            s.problem(key, e.getMessage());
+        }
     }
 
     private static FirewallConfig inline(YamlNode.Scalar rules, Problems problems) {

@@ -58,6 +58,28 @@ class AgentConfigLoaderTest {
         return catchThrowableOfType(AgentConfigException.class, () -> AgentConfigLoader.load(file)).problems();
     }
 
+    /**
+     * Rules the parser takes but the agent's program cannot hold are refused by the loader (and so
+     * by --check) at the firewall's line: until 2026-12-05 they passed and failed at start.
+     */
+    @Test
+    void rulesPastWhatTheProgramHoldsAreRefusedAtLoad() throws Exception {
+        StringBuilder many = new StringBuilder("default pass\n");
+        for (int i = 0; i <= FirewallSectionReader.PROGRAM_RULES; i++) {
+            many.append("rule drop udp port ").append(i % 65_536).append('\n');
+        }
+        write("many.conf", many.toString());
+        List<ConfigProblem> p = problems(write("""
+                interfaces: [eth0]
+                firewall:
+                  enabled: true
+                  file: many.conf
+                """));
+        assertThat(p).as(p.toString()).hasSize(1);
+        assertThat(p.getFirst().line()).as(p.toString()).isEqualTo(4);
+        assertThat(p.getFirst().reason()).contains("65537 rules: the agent's program holds 65536");
+    }
+
     // ------------------------------------------------------------------ valid files
 
     @Test
