@@ -168,7 +168,13 @@ final class OutputsReader {
             if (v instanceof YamlNode.Mapping m) {
                 for (YamlNode.Entry e : m.entries()) {
                     if (e.value() instanceof YamlNode.Scalar sc && !sc.isNull()) {
-                        props.put(e.key(), sc.text());
+                        // an integer as YAML reads it (1_000, 0x10), not its text, which Kafka would refuse
+                        String value = sc.integer() != null ? sc.integer().toString() : sc.text();
+                        String why = e.key().equals("bootstrap.servers") ? null : KafkaProperties.problem(e.key(), value);
+                        if (why != null) {
+                            s.problems().at(e.line(), s.path("properties") + "." + e.key() + ": " + why);
+                        }
+                        props.put(e.key(), value);
                     } else {
                         s.problems().at(e.line(), s.path("properties") + "." + e.key() + ": expected a single value, not "
                                 + e.value().description());

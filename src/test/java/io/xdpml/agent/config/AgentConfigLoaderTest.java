@@ -875,6 +875,22 @@ class AgentConfigLoaderTest {
                               security.protocol: SSL
                               sasl.jaas.config: [a, b]
                         """, 7, "outputs.kafka.properties.sasl.jaas.config: expected a single value"),
+                broken("kafka property mistyped", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            properties:
+                              secruity.protocol: SASL_SSL
+                        """, 6, "'secruity.protocol' is not a property of Kafka's producer, consumer or admin client; did you mean 'security.protocol'?"),
+                broken("kafka property value its client refuses", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            properties:
+                              acks: banana
+                        """, 6, "outputs.kafka.properties.acks: Invalid value banana"),
                 broken("kafka flows without the flows stage", """
                         interfaces: [eth0]
                         outputs:
