@@ -45,18 +45,19 @@ final class OutputsReader {
         return s.present() && s.bool("enabled", true);
     }
 
+    // A section that is off ('enabled: false') is checked all the same, as the docs say (until
+    // 2026-12-05 an output section that was off was not read), only what it needs to run is not asked for.
+
     private static OutputsSection.Eve eve(SectionReader s, ConfigPaths paths) {
-        if (!on(s)) {
+        boolean on = on(s);
+        if (!s.present()) {
             return null;
         }
         ConfigPaths.Located file = paths.read(s, "file");
-        if (file == null) {
-            if (!s.has("file")) {
-                s.problem("file", "eve needs a file (eve: {file: /var/log/xdpml/eve.json})");
-            }
-            return null;
+        if (file == null && !s.has("file") && on) {
+            s.problem("file", "eve needs a file (eve: {file: /var/log/xdpml/eve.json})");
         }
-        if (Files.isDirectory(file.absolute())) {
+        if (file != null && Files.isDirectory(file.absolute())) {
             s.problem("file", file.shown() + " is a directory; name a file");
         }
         boolean alerts = true;
@@ -78,43 +79,48 @@ final class OutputsReader {
                 s.problem("types", "expected a list of event types: [alert, flow]");
             }
         }
-        return new OutputsSection.Eve(file.absolute(), alerts, flows);
+        return on && file != null ? new OutputsSection.Eve(file.absolute(), alerts, flows) : null;
     }
 
     private static OutputsSection.Ipfix ipfix(SectionReader s, ConfigPaths paths) {
-        if (!on(s)) {
+        boolean on = on(s);
+        if (!s.present()) {
             return null;
         }
         Endpoint collector = endpoint(s, "collector", null);
         ConfigPaths.Located file = paths.read(s, "file");
+        if (file != null && Files.isDirectory(file.absolute())) {
+            s.problem("file", file.shown() + " is a directory; name a file");
+        }
         Duration refresh = s.duration("template-refresh", false, OutputsSection.DEFAULT_TEMPLATE_REFRESH);
         long domain = s.integer("domain", 0, 0xffffffffL, 0);
         if (collector == null && file == null) {
-            if (!s.has("collector") && !s.has("file")) {
+            if (!s.has("collector") && !s.has("file") && on) {
                 s.problem("collector", "ipfix needs a collector (HOST:PORT, UDP) or a file");
             }
             return null;
         }
-        return new OutputsSection.Ipfix(collector, file == null ? null : file.absolute(), refresh,
-                domain);
+        return on ? new OutputsSection.Ipfix(collector, file == null ? null : file.absolute(), refresh, domain) : null;
     }
 
     private static OutputsSection.Metrics metrics(SectionReader s) {
-        if (!on(s)) {
+        boolean on = on(s);
+        if (!s.present()) {
             return null;
         }
         Endpoint listen = s.has("listen") ? endpoint(s, "listen", "127.0.0.1")
                 : new Endpoint("127.0.0.1", OutputsSection.DEFAULT_METRICS_PORT);
-        return listen == null ? null : new OutputsSection.Metrics(listen);
+        return listen == null || !on ? null : new OutputsSection.Metrics(listen);
     }
 
     private static OutputsSection.Kafka kafka(SectionReader s) {
-        if (!on(s)) {
+        boolean on = on(s);
+        if (!s.present()) {
             return null;
         }
         String bootstrap = s.string("bootstrap", null);
         if (bootstrap == null) {
-            if (!s.has("bootstrap")) {
+            if (!s.has("bootstrap") && on) {
                 s.problem("bootstrap", "kafka needs bootstrap servers (bootstrap: kafka1:9092,kafka2:9092)");
             }
         } else {
@@ -188,7 +194,7 @@ final class OutputsReader {
         if (props.containsKey("bootstrap.servers")) {
             s.problem("properties", "bootstrap.servers goes in outputs.kafka.bootstrap");
         }
-        if (bootstrap == null) {
+        if (bootstrap == null || !on) {
             return null;
         }
         return new OutputsSection.Kafka(bootstrap, alerts, flows, blocks, publish, apply, create, host, queue, props);

@@ -875,6 +875,17 @@ class AgentConfigLoaderTest {
                               security.protocol: SSL
                               sasl.jaas.config: [a, b]
                         """, 7, "outputs.kafka.properties.sasl.jaas.config: expected a single value"),
+                broken("an output that is off is checked all the same", """
+                        interfaces: [eth0]
+                        outputs:
+                          eve: {enabled: false, types: banana}
+                        """, 3, "outputs.eve.types"),
+                broken("an ipfix file that is a directory", """
+                        interfaces: [eth0]
+                        flows: {enabled: true}
+                        outputs:
+                          ipfix: {file: /tmp}
+                        """, 4, "/tmp is a directory; name a file"),
                 broken("kafka property mistyped", """
                         interfaces: [eth0]
                         outputs:
