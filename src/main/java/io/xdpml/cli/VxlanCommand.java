@@ -46,7 +46,8 @@ final class VxlanCommand implements Callable<Integer> {
     String out;
 
     @Option(names = "--allowlist", paramLabel = "FILE",
-            description = "allowed prefixes: a firewall config's 'allow' lines or the allowlist JSON; none: all allowed")
+            description = "allowed prefixes: a firewall config's 'allow src' lines (--match dst: 'allow dst'; 'default drop'"
+                    + " may stay), any other line refuses the file; or the allowlist JSON; none: all allowed")
     Path allowlist;
 
     @Option(names = "--nat", paramLabel = "FILE", description = "NAT file: 'ADDRESS|* PORT -> NEW_ADDRESS NEW_PORT' per line")
@@ -191,6 +192,43 @@ final class VxlanCommand implements Callable<Integer> {
         return m.group(1);
     }
 
+    /**
+     * The allowlist of {@code --allowlist}: the JSON's list (it has no direction), or a firewall
+     * config's {@code allow} lines of the --match direction. A config is refused whole, each line
+     * named, when it has lines the gateway cannot honour: deny, rule, the other direction's allow,
+     * settings other than {@code default drop} (before 2026-12-05 both directions were merged into
+     * one list and the rest silently ignored).
+     */
+    static List<Prefix> allowlist(String text, String source, boolean matchDst) throws FirewallConfigException {
+        FirewallConfig c = FirewallConfigParser.parse(text, source);
+        if (text.stripLeading().startsWith("{")) {
+            return c.allowSource();
+        }
+        String want = matchDst ? "dst" : "src";
+        List<String> problems = new ArrayList<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i];
+            int hash = l.indexOf('#');
+            String[] w = (hash >= 0 ? l.substring(0, hash) : l).strip().split("\\s+");
+            String why = switch (w[0]) {
+                case "" -> null;
+                case "allow" -> w[1].equals("dst") == matchDst ? null : "an allow of the other direction (--match " + want + ")";
+                case "default" -> w[1].equals("drop") ? null : "the gateway always drops what is not allowed";
+                case "deny" -> "the gateway has no deny list";
+                case "rule" -> "the gateway applies no rules";
+                default -> "the gateway does not apply '" + w[0] + "'";
+            };
+            if (why != null) {
+                problems.add("line " + (i + 1) + ": " + why + "; the gateway uses only 'allow " + want + "' lines");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new FirewallConfigException(source, problems);
+        }
+        return matchDst ? c.allowDestination() : c.allowSource();
+    }
+
     VxlanOptions options() throws IOException, FirewallConfigException {
         if (!match.equals("src") && !match.equals("dst")) {
             throw new IllegalArgumentException("--match must be src or dst, not '" + match + "'");
@@ -207,12 +245,8 @@ final class VxlanCommand implements Callable<Integer> {
         if (!List.of("native", "generic", "auto").contains(mode)) {
             throw new IllegalArgumentException("--mode must be native, generic or auto");
         }
-        List<Prefix> allow = null;
-        if (allowlist != null) {
-            FirewallConfig c = FirewallConfigParser.parse(allowlist);
-            allow = new ArrayList<>(c.allowSource());
-            allow.addAll(c.allowDestination());
-        }
+        List<Prefix> allow = allowlist == null ? null
+                : allowlist(Files.readString(allowlist), allowlist.toString(), match.equals("dst"));
         List<NatEntry> natEntries = nat == null ? List.of() : NatFileParser.parse(Files.readString(nat), nat.toString());
         VxlanOptions v = VxlanOptions.defaults().withPort(port).withAllowlist(allow).withNat(natEntries)
                 .withMode(match.equals("dst"), !forward, clearDf).withEgress(egress.equals("xsk"), true);
