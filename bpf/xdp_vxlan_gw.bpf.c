@@ -5,6 +5,7 @@
  * Per packet:
  *   not VXLAN (and no VXLAN error)              -> XDP_PASS (not_vxlan): ARP etc. reach the host
  *   VXLAN the parser rejected                   -> drop (err_parse)
+ *   inner frame VLAN-tagged                     -> drop (inner_vlan; RFC 7348 6.1)
  *   inner frame without IPv4/IPv6               -> drop (err_inner_not_ip)
  *   inner src (dst) not on the allowlist        -> drop (denied)
  *   NAT of the inner destination (addr, port), IPv4 DF cleared: checksums updated (RFC 1624)
@@ -81,6 +82,8 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	vc->c[XDPML_VXC_VXLAN]++;
 	if (s->error)
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_PARSE, XDP_DROP);
+	if (s->inner_vlan_depth) /* a tenant must not pick a VLAN on the egress network */
+		return xdpml_vx_done(vc, XDPML_VXC_INNER_VLAN, XDP_DROP);
 	if (!inner || s->l3_off <= inner || !(s->flags & (XDPML_F_IPV4 | XDPML_F_IPV6)))
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_INNER_NOT_IP, XDP_DROP);
 	vc->c[XDPML_VXC_INNER]++;

@@ -96,6 +96,9 @@ public final class JavaVxlanGateway {
         if (error != 0) {
             return done(VxlanCounter.ERR_PARSE, VxlanResult.XDP_DROP, f);
         }
+        if (summary.innerVlanDepth() != 0) {
+            return done(VxlanCounter.INNER_VLAN, VxlanResult.XDP_DROP, f);
+        }
         int l3 = summary.l3Offset();
         if (inner == 0 || l3 <= inner || !(summary.has(ParseFlags.IPV4) || summary.has(ParseFlags.IPV6))) {
             return done(VxlanCounter.ERR_INNER_NOT_IP, VxlanResult.XDP_DROP, f);

@@ -70,7 +70,7 @@ class VxlanParityTest {
             run = kernel.program().testRun();
         }
 
-        void packet(byte[] frame) {
+        VxlanResult packet(byte[] frame) {
             MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
             int action = run.run(buf, frame.length);
             byte[] out = run.dataOut().asSlice(0, run.dataOutLength()).toArray(ValueLayout.JAVA_BYTE);
@@ -88,6 +88,7 @@ class VxlanParityTest {
                     checked++;
                 }
             }
+            return j;
         }
 
         void assertSameCounters() {
@@ -203,6 +204,9 @@ class VxlanParityTest {
                 b.ipv4("192.0.2.1", "192.0.2.2");
             }
             b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(42).ethernet();
+            if (r.nextInt(12) == 0) {
+                b.vlan(200); // inner tag: dropped (inner_vlan)
+            }
             boolean v6 = r.nextInt(3) == 0;
             if (v6) {
                 b.ipv6("2001:db8::" + (1 + r.nextInt(4)), "2001:db8:1::" + (1 + r.nextInt(4)));
@@ -252,7 +256,7 @@ class VxlanParityTest {
                 new NatEntry(4, new byte[] {10, 1, 0, 2}, 80, new byte[] {(byte) 172, 16, 0, 3}, 8081),
                 new NatEntry(6, null, 54, Prefix.parse("2001:db8:ff::9/128").address(), 5454),
                 new NatEntry(6, Prefix.parse("2001:db8:1::2/128").address(), 81, Prefix.parse("2001:db8:ff::a/128").address(), 81));
-        List<byte[]> frames = randomFrames(20261122L, 1500);
+        List<byte[]> frames = randomFrames(20261122L, 2000);
         for (VxlanOptions o : modes(allow, nat)) {
             try (Pair p = new Pair(o)) {
                 for (byte[] f : frames) {
@@ -264,6 +268,36 @@ class VxlanParityTest {
                     assertThat(p.natApplied).as("NAT applied").isGreaterThan(50);
                     assertThat(p.forwarded).as("forwarded").isGreaterThan(100);
                 }
+            }
+        }
+    }
+
+    /** A frame of the dedicated tests: outer IPv4 (fragment bits given) to 4789, VNI, inner IPv4 UDP to 10.1.0.1:53. */
+    static byte[] vxlanFrame(int outerFragment, int vni, boolean innerVlan) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4(new byte[] {(byte) 192, 0, 2, 1}, new byte[] {(byte) 192, 0, 2, 2},
+                outerFragment, 64).udp(40000, 4789).vxlan(vni).ethernet();
+        if (innerVlan) {
+            b.vlan(200);
+        }
+        return b.ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
+    }
+
+    static VxlanOptions dedicated() {
+        return VxlanOptions.defaults().withAllowlist(List.of(Prefix.parse("10.0.0.1/32")))
+                .withNat(List.of(new NatEntry(4, new byte[] {10, 1, 0, 1}, 53, new byte[] {(byte) 172, 16, 0, 1}, 5353)));
+    }
+
+    @Test
+    void anInnerVlanTagIsDropped() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                VxlanResult r = p.packet(vxlanFrame(0, 42, true));
+                assertThat(r.reason()).isEqualTo(VxlanCounter.INNER_VLAN);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.INNER_VLAN)).isEqualTo(1);
             }
         }
     }
