@@ -35,6 +35,7 @@ enum xdpml_vx_counter {
 	XDPML_VXC_NOT_VXLAN,      /* passed to the ingress stack untouched (ARP, other traffic) */
 	XDPML_VXC_DENIED,         /* inner address not on the allowlist: dropped */
 	XDPML_VXC_INNER_VLAN,     /* inner frame VLAN-tagged: dropped (RFC 7348 6.1) */
+	XDPML_VXC_OUTER_FRAG,     /* outer IP header a fragment: dropped (RFC 7348 4.3) */
 	XDPML_VXC_ERR_PARSE = 16, /* errors, each dropped: a VXLAN packet the parser rejected */
 	XDPML_VXC_ERR_INNER_NOT_IP,
 	XDPML_VXC_ERR_ADJUST_HEAD,

@@ -198,10 +198,14 @@ class VxlanParityTest {
                 b.vlan(100);
             }
             boolean outerV6 = r.nextInt(4) == 0;
+            boolean outerFragment = r.nextInt(12) == 0; // a first fragment: dropped (outer_frag)
             if (outerV6) {
                 b.ipv6("fd00::1", "fd00::2");
+                if (outerFragment) {
+                    b.ipv6Extension(60, r.nextInt(2)).ipv6Fragment(0, true);
+                }
             } else {
-                b.ipv4("192.0.2.1", "192.0.2.2");
+                b.ipv4(new byte[] {(byte) 192, 0, 2, 1}, new byte[] {(byte) 192, 0, 2, 2}, outerFragment ? 0x2000 : 0, 64);
             }
             b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(42).ethernet();
             if (r.nextInt(12) == 0) {
@@ -256,7 +260,7 @@ class VxlanParityTest {
                 new NatEntry(4, new byte[] {10, 1, 0, 2}, 80, new byte[] {(byte) 172, 16, 0, 3}, 8081),
                 new NatEntry(6, null, 54, Prefix.parse("2001:db8:ff::9/128").address(), 5454),
                 new NatEntry(6, Prefix.parse("2001:db8:1::2/128").address(), 81, Prefix.parse("2001:db8:ff::a/128").address(), 81));
-        List<byte[]> frames = randomFrames(20261122L, 2000);
+        List<byte[]> frames = randomFrames(20261122L, 3000);
         for (VxlanOptions o : modes(allow, nat)) {
             try (Pair p = new Pair(o)) {
                 for (byte[] f : frames) {
@@ -298,6 +302,29 @@ class VxlanParityTest {
                 assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
                 p.assertSameCounters();
                 assertThat(p.kernel.counter(VxlanCounter.INNER_VLAN)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void aFragmentedOuterPacketIsDroppedAndAnInnerFragmentIsNot() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
+            try (Pair p = new Pair(o)) {
+                VxlanResult r = p.packet(vxlanFrame(0x2000, 42, false)); // outer MF: was REDIRECTED, NAT skipped
+                assertThat(r.reason()).isEqualTo(VxlanCounter.OUTER_FRAG);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                byte[] inner = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                        .ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0x2000, 64).udp(1000, 53).payload(16).build();
+                byte[] v6 = new FrameBuilder().ethernet().vlan(100).ipv6("fd00::1", "fd00::2").ipv6Extension(0, 0)
+                        .ipv6Fragment(0, true).udp(40000, 4789).vxlan(42).ethernet().ipv4(new byte[] {10, 0, 0, 1},
+                                new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
+                assertThat(p.packet(v6).reason()).as("outer IPv6 fragment header").isEqualTo(VxlanCounter.OUTER_FRAG);
+                assertThat(p.packet(inner).reason()).as("an inner fragment: forwarded, without NAT, as before")
+                        .isEqualTo(VxlanCounter.REDIRECTED);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.OUTER_FRAG)).isEqualTo(2);
+                assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isZero();
             }
         }
     }
