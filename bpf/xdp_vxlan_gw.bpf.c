@@ -5,6 +5,7 @@
  * Per packet:
  *   not VXLAN (and no VXLAN error)              -> XDP_PASS (not_vxlan): ARP etc. reach the host
  *   VXLAN the parser rejected                   -> drop (err_parse)
+ *   VNI not served (cfg_vni_filter)             -> drop (other_vni)
  *   outer IPv4/IPv6 header a fragment           -> drop (outer_frag; RFC 7348 4.3)
  *   inner frame VLAN-tagged                     -> drop (inner_vlan; RFC 7348 6.1)
  *   inner frame without IPv4/IPv6               -> drop (err_inner_not_ip)
@@ -29,6 +30,7 @@ volatile const __u8 cfg_rewrite_eth = 0;   /* 1: set the (final) Ethernet addres
 volatile const __u8 cfg_eth_dst[6] = {};
 volatile const __u8 cfg_eth_src[6] = {};
 volatile const __u8 cfg_record_verdict = 0;
+volatile const __u8 cfg_vni_filter = 0;    /* 1: only the VNIs in xdpml_vx_vnis are served */
 
 struct xdpml_vx_verdict last_verdict;
 
@@ -113,6 +115,9 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	vc->c[XDPML_VXC_VXLAN]++;
 	if (s->error)
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_PARSE, XDP_DROP);
+	__u32 vni = s->vni;
+	if (cfg_vni_filter && !bpf_map_lookup_elem(&xdpml_vx_vnis, &vni))
+		return xdpml_vx_done(vc, XDPML_VXC_OTHER_VNI, XDP_DROP);
 	if (xdpml_vx_outer_fragment((void *)(long)ctx->data, (void *)(long)ctx->data_end, s->vlan_depth))
 		return xdpml_vx_done(vc, XDPML_VXC_OUTER_FRAG, XDP_DROP);
 	if (s->inner_vlan_depth) /* a tenant must not pick a VLAN on the egress network */

@@ -96,6 +96,9 @@ public final class JavaVxlanGateway {
         if (error != 0) {
             return done(VxlanCounter.ERR_PARSE, VxlanResult.XDP_DROP, f);
         }
+        if (options.vnis() != null && !options.vnis().contains(summary.vni())) {
+            return done(VxlanCounter.OTHER_VNI, VxlanResult.XDP_DROP, f);
+        }
         if (outerFragment(f, summary.vlanDepth())) {
             return done(VxlanCounter.OUTER_FRAG, VxlanResult.XDP_DROP, f);
         }

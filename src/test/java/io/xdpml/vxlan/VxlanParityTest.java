@@ -47,8 +47,8 @@ class VxlanParityTest {
                 base.withAllowlist(allow).withMode(true, true, true).withEthernet(MAC_D, MAC_S),
                 base.withAllowlist(allow).withMode(false, false, true),
                 base.withMode(false, false, false).withEthernet(MAC_D, MAC_S),
-                base.withAllowlist(allow).withEgress(true, false),
-                base.withAllowlist(allow).withEgress(false, true).withMode(false, true, true));
+                base.withAllowlist(allow).withEgress(true, false).withVnis(Set.of(42)),
+                base.withAllowlist(allow).withEgress(false, true).withMode(false, true, true).withVnis(Set.of(7, 42)));
     }
 
     /** A kernel program and its Java twin; egress: an interface in the DEVMAP (lo), no AF_XDP socket. */
@@ -207,7 +207,7 @@ class VxlanParityTest {
             } else {
                 b.ipv4(new byte[] {(byte) 192, 0, 2, 1}, new byte[] {(byte) 192, 0, 2, 2}, outerFragment ? 0x2000 : 0, 64);
             }
-            b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(42).ethernet();
+            b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(r.nextInt(10) == 0 ? 43 : 42).ethernet();
             if (r.nextInt(12) == 0) {
                 b.vlan(200); // inner tag: dropped (inner_vlan)
             }
@@ -326,6 +326,24 @@ class VxlanParityTest {
                 assertThat(p.kernel.counter(VxlanCounter.OUTER_FRAG)).isEqualTo(2);
                 assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isZero();
             }
+        }
+    }
+
+    @Test
+    void aVniNotServedIsDropped() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated().withVnis(Set.of(42, 100)), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                VxlanResult r = p.packet(vxlanFrame(0, 43, false)); // was forwarded, into whatever segment the sender chose
+                assertThat(r.reason()).isEqualTo(VxlanCounter.OTHER_VNI);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.OTHER_VNI)).isEqualTo(1);
+            }
+        }
+        try (Pair p = new Pair(dedicated())) { // no --vni: all served, as before
+            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
         }
     }
 }
