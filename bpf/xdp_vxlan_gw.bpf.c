@@ -5,6 +5,9 @@
  * Per packet:
  *   not VXLAN (and no VXLAN error)              -> XDP_PASS (not_vxlan): ARP etc. reach the host
  *   VXLAN the parser rejected                   -> drop (err_parse)
+ *   VNI not served (cfg_vni_filter)             -> drop (other_vni)
+ *   outer IPv4/IPv6 header a fragment           -> drop (outer_frag; RFC 7348 4.3)
+ *   inner frame VLAN-tagged                     -> drop (inner_vlan; RFC 7348 6.1)
  *   inner frame without IPv4/IPv6               -> drop (err_inner_not_ip)
  *   inner src (dst) not on the allowlist        -> drop (denied)
  *   NAT of the inner destination (addr, port), IPv4 DF cleared: checksums updated (RFC 1624)
@@ -27,6 +30,7 @@ volatile const __u8 cfg_rewrite_eth = 0;   /* 1: set the (final) Ethernet addres
 volatile const __u8 cfg_eth_dst[6] = {};
 volatile const __u8 cfg_eth_src[6] = {};
 volatile const __u8 cfg_record_verdict = 0;
+volatile const __u8 cfg_vni_filter = 0;    /* 1: only the VNIs in xdpml_vx_vnis are served */
 
 struct xdpml_vx_verdict last_verdict;
 
@@ -64,6 +68,36 @@ static __always_inline int xdpml_vx_allowed(__u8 family, const __u8 *addr)
 	return bpf_map_lookup_elem(&xdpml_fw_lists, &k) != NULL;
 }
 
+/*
+ * 1: the outer IP header (after the outer VLAN tags) is a fragment: IPv4 MF or a fragment offset,
+ * or an IPv6 fragment header in its extension chain (the parse's FRAGMENT flag covers every layer).
+ * Only a first fragment reaches here: later ones carry no UDP header and are not VXLAN.
+ */
+static __always_inline int xdpml_vx_outer_fragment(void *data, void *data_end, __u8 vlan_depth)
+{
+	__u32 o = 14 + 4 * (vlan_depth & 7);
+	__u8 *h = data + o;
+	if ((void *)(h + 40) > data_end)
+		return 0; /* not after a clean VXLAN parse: the frame holds outer IP, UDP, VXLAN, inner Ethernet */
+	if ((h[0] >> 4) == 4)
+		return (h[6] & 0x3f) || h[7];
+	__u8 nh = h[6];
+	o += 40;
+#pragma unroll
+	for (int i = 0; i < XDPML_MAX_IPV6_EXT; i++) {
+		if (nh == 44)
+			return 1;
+		if (nh != 0 && nh != 43 && nh != 60 && nh != 51)
+			return 0;
+		h = data + (o & 0xfff);
+		if ((void *)(h + 2) > data_end)
+			return 0;
+		o += nh == 51 ? (h[1] + 2) * 4 : (h[1] + 1) * 8;
+		nh = h[0];
+	}
+	return 0;
+}
+
 SEC("xdp")
 int xdpml_vxlan_gw(struct xdp_md *ctx)
 {
@@ -81,6 +115,13 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	vc->c[XDPML_VXC_VXLAN]++;
 	if (s->error)
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_PARSE, XDP_DROP);
+	__u32 vni = s->vni;
+	if (cfg_vni_filter && !bpf_map_lookup_elem(&xdpml_vx_vnis, &vni))
+		return xdpml_vx_done(vc, XDPML_VXC_OTHER_VNI, XDP_DROP);
+	if (xdpml_vx_outer_fragment((void *)(long)ctx->data, (void *)(long)ctx->data_end, s->vlan_depth))
+		return xdpml_vx_done(vc, XDPML_VXC_OUTER_FRAG, XDP_DROP);
+	if (s->inner_vlan_depth) /* a tenant must not pick a VLAN on the egress network */
+		return xdpml_vx_done(vc, XDPML_VXC_INNER_VLAN, XDP_DROP);
 	if (!inner || s->l3_off <= inner || !(s->flags & (XDPML_F_IPV4 | XDPML_F_IPV6)))
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_INNER_NOT_IP, XDP_DROP);
 	vc->c[XDPML_VXC_INNER]++;

@@ -34,6 +34,9 @@ enum xdpml_vx_counter {
 	XDPML_VXC_BYTES,          /* bytes of the forwarded packets, as sent */
 	XDPML_VXC_NOT_VXLAN,      /* passed to the ingress stack untouched (ARP, other traffic) */
 	XDPML_VXC_DENIED,         /* inner address not on the allowlist: dropped */
+	XDPML_VXC_INNER_VLAN,     /* inner frame VLAN-tagged: dropped (RFC 7348 6.1) */
+	XDPML_VXC_OUTER_FRAG,     /* outer IP header a fragment: dropped (RFC 7348 4.3) */
+	XDPML_VXC_OTHER_VNI,      /* a VNI this gateway does not serve (cfg_vni_filter): dropped */
 	XDPML_VXC_ERR_PARSE = 16, /* errors, each dropped: a VXLAN packet the parser rejected */
 	XDPML_VXC_ERR_INNER_NOT_IP,
 	XDPML_VXC_ERR_ADJUST_HEAD,
@@ -85,6 +88,14 @@ struct {
 	__type(key, struct xdpml_vx_nat_key);
 	__type(value, struct xdpml_vx_nat);
 } xdpml_vx_nat SEC(".maps");
+
+/* The VNIs served (key: VNI, value unused), when cfg_vni_filter is set. Sized by Java before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8);
+} xdpml_vx_vnis SEC(".maps");
 
 /* Entry 0: the egress interface. */
 struct {

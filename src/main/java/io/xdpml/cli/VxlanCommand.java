@@ -19,7 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
@@ -34,7 +36,8 @@ import picocli.CommandLine.Spec;
             + " destination (--match dst) is on the allowlist get their inner destination NAT-rewritten (--nat), DF"
             + " cleared (--clear-df), the outer headers removed (--decap, default) or kept (--forward), and leave through"
             + " --out: by XDP_REDIRECT (--egress redirect) or through AF_XDP sockets and Java (--egress xsk). Other"
-            + " traffic on --in goes to the host stack. Prints the counters every second. Needs root."})
+            + " traffic on --in goes to the host stack. VXLAN packets of a VNI not in --vni, whose outer IP header is a"
+            + " fragment, or whose inner frame is VLAN-tagged are dropped. Prints the counters every second. Needs root."})
 final class VxlanCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -46,7 +49,8 @@ final class VxlanCommand implements Callable<Integer> {
     String out;
 
     @Option(names = "--allowlist", paramLabel = "FILE",
-            description = "allowed prefixes: a firewall config's 'allow' lines or the allowlist JSON; none: all allowed")
+            description = "allowed prefixes: a firewall config's 'allow src' lines (--match dst: 'allow dst'; 'default drop'"
+                    + " may stay), any other line refuses the file; or the allowlist JSON; none: all allowed")
     Path allowlist;
 
     @Option(names = "--nat", paramLabel = "FILE", description = "NAT file: 'ADDRESS|* PORT -> NEW_ADDRESS NEW_PORT' per line")
@@ -72,6 +76,11 @@ final class VxlanCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "4789", description = "VXLAN UDP port (default: ${DEFAULT-VALUE})")
     int port;
+
+    @Option(names = "--vni", paramLabel = "LIST",
+            description = "the VNIs this gateway serves, e.g. 42,43 (0 to 16777215): a packet of another VNI is dropped"
+                    + " (other_vni); default: all VNIs, one allowlist and NAT table shared by all of them")
+    String vni;
 
     @Option(names = "--dst-mac", paramLabel = "MAC",
             description = "destination MAC of the packets leaving --out (the next hop); the source MAC becomes --out's")
@@ -130,9 +139,9 @@ final class VxlanCommand implements Callable<Integer> {
                 }
             });
             try (XdpAttachment att = XdpAttachment.attach(gw.program(), inIndex, xdpMode)) {
-                o.printf("xdpml vxlan: %s -> %s (%s, %s, match %s, egress %s, XDP %s)%n", in, out,
+                o.printf("xdpml vxlan: %s -> %s (%s, %s, match %s, egress %s, VNI %s, XDP %s)%n", in, out,
                         opts.decap() ? "decap" : "forward", opts.clearDf() ? "clear DF" : "keep DF",
-                        opts.matchDestination() ? "dst" : "src", egress, att.mode());
+                        opts.matchDestination() ? "dst" : "src", egress, vni == null ? "all" : vni, att.mode());
                 o.flush();
                 long end = duration > 0 ? System.nanoTime() + duration * 1_000_000_000L : Long.MAX_VALUE;
                 while (!stop.get() && System.nanoTime() < end) {
@@ -191,6 +200,62 @@ final class VxlanCommand implements Callable<Integer> {
         return m.group(1);
     }
 
+    /**
+     * The allowlist of {@code --allowlist}: the JSON's list (it has no direction), or a firewall
+     * config's {@code allow} lines of the --match direction. A config is refused whole, each line
+     * named, when it has lines the gateway cannot honour: deny, rule, the other direction's allow,
+     * settings other than {@code default drop} (before 2026-12-05 both directions were merged into
+     * one list and the rest silently ignored).
+     */
+    static List<Prefix> allowlist(String text, String source, boolean matchDst) throws FirewallConfigException {
+        FirewallConfig c = FirewallConfigParser.parse(text, source);
+        if (text.stripLeading().startsWith("{")) {
+            return c.allowSource();
+        }
+        String want = matchDst ? "dst" : "src";
+        List<String> problems = new ArrayList<>();
+        String[] lines = text.split("\r?\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String l = lines[i];
+            int hash = l.indexOf('#');
+            String[] w = (hash >= 0 ? l.substring(0, hash) : l).strip().split("\\s+");
+            String why = switch (w[0]) {
+                case "" -> null;
+                case "allow" -> w[1].equals("dst") == matchDst ? null : "an allow of the other direction (--match " + want + ")";
+                case "default" -> w[1].equals("drop") ? null : "the gateway always drops what is not allowed";
+                case "deny" -> "the gateway has no deny list";
+                case "rule" -> "the gateway applies no rules";
+                default -> "the gateway does not apply '" + w[0] + "'";
+            };
+            if (why != null) {
+                problems.add("line " + (i + 1) + ": " + why + "; the gateway uses only 'allow " + want + "' lines");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new FirewallConfigException(source, problems);
+        }
+        return matchDst ? c.allowDestination() : c.allowSource();
+    }
+
+    /** {@code --vni}: VNIs separated by commas. */
+    static Set<Integer> vnis(String list) {
+        Set<Integer> out = new LinkedHashSet<>();
+        for (String s : list.split(",", -1)) {
+            int v;
+            try {
+                v = Integer.parseInt(s.strip());
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > VxlanOptions.MAX_VNI) {
+                throw new IllegalArgumentException("--vni: bad VNI '" + s + "' (0 to " + VxlanOptions.MAX_VNI
+                        + ", separated by commas)");
+            }
+            out.add(v);
+        }
+        return out;
+    }
+
     VxlanOptions options() throws IOException, FirewallConfigException {
         if (!match.equals("src") && !match.equals("dst")) {
             throw new IllegalArgumentException("--match must be src or dst, not '" + match + "'");
@@ -207,15 +272,12 @@ final class VxlanCommand implements Callable<Integer> {
         if (!List.of("native", "generic", "auto").contains(mode)) {
             throw new IllegalArgumentException("--mode must be native, generic or auto");
         }
-        List<Prefix> allow = null;
-        if (allowlist != null) {
-            FirewallConfig c = FirewallConfigParser.parse(allowlist);
-            allow = new ArrayList<>(c.allowSource());
-            allow.addAll(c.allowDestination());
-        }
+        List<Prefix> allow = allowlist == null ? null
+                : allowlist(Files.readString(allowlist), allowlist.toString(), match.equals("dst"));
         List<NatEntry> natEntries = nat == null ? List.of() : NatFileParser.parse(Files.readString(nat), nat.toString());
         VxlanOptions v = VxlanOptions.defaults().withPort(port).withAllowlist(allow).withNat(natEntries)
-                .withMode(match.equals("dst"), !forward, clearDf).withEgress(egress.equals("xsk"), true);
+                .withMode(match.equals("dst"), !forward, clearDf).withEgress(egress.equals("xsk"), true)
+                .withVnis(vni == null ? null : vnis(vni));
         if (dstMac != null) {
             HexFormat h = HexFormat.ofDelimiter(":");
             byte[] dst;

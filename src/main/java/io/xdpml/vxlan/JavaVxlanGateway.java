@@ -96,6 +96,15 @@ public final class JavaVxlanGateway {
         if (error != 0) {
             return done(VxlanCounter.ERR_PARSE, VxlanResult.XDP_DROP, f);
         }
+        if (options.vnis() != null && !options.vnis().contains(summary.vni())) {
+            return done(VxlanCounter.OTHER_VNI, VxlanResult.XDP_DROP, f);
+        }
+        if (outerFragment(f, summary.vlanDepth())) {
+            return done(VxlanCounter.OUTER_FRAG, VxlanResult.XDP_DROP, f);
+        }
+        if (summary.innerVlanDepth() != 0) {
+            return done(VxlanCounter.INNER_VLAN, VxlanResult.XDP_DROP, f);
+        }
         int l3 = summary.l3Offset();
         if (inner == 0 || l3 <= inner || !(summary.has(ParseFlags.IPV4) || summary.has(ParseFlags.IPV6))) {
             return done(VxlanCounter.ERR_INNER_NOT_IP, VxlanResult.XDP_DROP, f);
@@ -192,6 +201,32 @@ public final class JavaVxlanGateway {
             return done(VxlanCounter.TO_XSK, VxlanResult.XDP_REDIRECT, out);
         }
         return done(VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP, out);
+    }
+
+    /** The outer IP header is a fragment: IPv4 MF or offset, or an IPv6 fragment header (as the C). */
+    static boolean outerFragment(byte[] f, int vlanDepth) {
+        int o = 14 + 4 * (vlanDepth & 7);
+        if (o + 40 > f.length) {
+            return false;
+        }
+        if ((f[o] & 0xf0) == 0x40) {
+            return (f[o + 6] & 0x3f) != 0 || f[o + 7] != 0;
+        }
+        int nh = f[o + 6] & 0xff;
+        o += 40;
+        for (int i = 0; i < 8; i++) {
+            if (nh == 44) {
+                return true;
+            }
+            if ((nh != 0 && nh != 43 && nh != 60 && nh != 51) || o + 2 > f.length) {
+                return false;
+            }
+            int len = f[o + 1] & 0xff;
+            int next = f[o] & 0xff;
+            o += nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
+            nh = next;
+        }
+        return false;
     }
 
     private void forwarded(byte[] out) {

@@ -2,16 +2,20 @@ package io.xdpml.vxlan;
 
 import io.xdpml.firewall.FirewallConfigException;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 
 /**
  * The NAT file: one mapping per line, {@code ADDRESS|* PORT -> NEW_ADDRESS NEW_PORT}; {@code #}
  * starts a comment. {@code *} matches any inner destination address with that port (the exact
- * (address, port) entry wins). Every line is checked first; problems name their line.
+ * (address, port) entry wins). Addresses are IP literals only (never looked up); two lines with
+ * the same key are refused, the key compared as the kernel map's: by the address's bytes, so
+ * {@code 2001:db8::1} and {@code 2001:DB8:0::1} are one, {@code ::ffff:10.0.0.1} is
+ * {@code 10.0.0.1}, and an all-zero address is {@code *}. Every line is checked first; problems
+ * name their line.
  */
 public final class NatFileParser {
     private NatFileParser() {}
@@ -19,7 +23,7 @@ public final class NatFileParser {
     public static List<NatEntry> parse(String text, String source) throws FirewallConfigException {
         List<NatEntry> out = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        Set<String> keys = new HashSet<>();
+        Map<String, Integer> keys = new HashMap<>();
         String[] lines = text.split("\n", -1);
         for (int i = 0; i < lines.length; i++) {
             String line = lines[i];
@@ -45,11 +49,13 @@ public final class NatFileParser {
                 }
                 int port = port(t[1]);
                 int newPort = port(t[4]);
-                int family = to.length == 4 ? 4 : 6;
-                if (!keys.add(family + "/" + t[0] + "/" + port)) {
-                    throw new IllegalArgumentException("a second mapping for " + t[0] + " " + port);
+                NatEntry e = new NatEntry(to.length == 4 ? 4 : 6, from, port, to, newPort);
+                Integer first = keys.putIfAbsent(e.family() + "/" + Arrays.toString(e.keyAddress16()) + "/" + port, n);
+                if (first != null) {
+                    throw new IllegalArgumentException("a second mapping for " + t[0] + " " + port + " (first on line "
+                            + first + ")");
                 }
-                out.add(new NatEntry(family, from, port, to, newPort));
+                out.add(e);
             } catch (IllegalArgumentException e) {
                 problems.add("line " + n + ": " + e.getMessage());
             }
@@ -72,14 +78,15 @@ public final class NatFileParser {
         throw new IllegalArgumentException("bad port '" + s + "'");
     }
 
+    /** An IP literal (never a name lookup); IPv4 as four dotted numbers. */
     private static byte[] address(String s) {
-        if (!s.matches("[0-9a-fA-F:.]+") || (!s.contains(".") && !s.contains(":"))) {
-            throw new IllegalArgumentException("bad address '" + s + "'");
-        }
         try {
-            return InetAddress.getByName(s).getAddress();
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address '" + s + "'");
+            if (s.contains(":") || s.split("\\.", -1).length == 4) {
+                return InetAddress.ofLiteral(s).getAddress();
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
         }
+        throw new IllegalArgumentException("bad address '" + s + "'");
     }
 }

@@ -49,6 +49,8 @@ public final class VxlanProgram implements AutoCloseable {
             obj.setConstant("cfg_egress_xsk", options.egressXsk() ? 1 : 0);
             obj.setConstant("cfg_xsk_fallback", options.xskFallback() ? 1 : 0);
             obj.setConstant("cfg_record_verdict", recordVerdict ? 1 : 0);
+            obj.setConstant("cfg_vni_filter", options.vnis() != null ? 1 : 0);
+            obj.setMaxEntries("xdpml_vx_vnis", Math.max(1, options.vnis() == null ? 0 : options.vnis().size()));
             if (options.ethDst() != null) {
                 obj.setConstant("cfg_rewrite_eth", 1);
                 obj.setConstant("cfg_eth_dst", options.ethDst());
@@ -65,6 +67,7 @@ public final class VxlanProgram implements AutoCloseable {
             VxlanProgram p = new VxlanProgram(obj, options);
             p.installAllowlist(options.allowlist());
             p.installNat(options.nat());
+            p.installVnis(options.vnis());
             return p;
         } catch (RuntimeException e) {
             obj.close();
@@ -107,6 +110,19 @@ public final class VxlanProgram implements AutoCloseable {
                 MemorySegment.copy(e.newAddress(), 0, v, ValueLayout.JAVA_BYTE, 0, e.newAddress().length);
                 v.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.nativeOrder()), 16, (short) e.newPort());
                 m.update(k, v, BpfMap.BPF_ANY);
+            }
+        }
+    }
+
+    /** The VNIs served (null: all; the filter is off, fixed at load). */
+    private void installVnis(java.util.Set<Integer> vnis) {
+        if (vnis == null) {
+            return;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(1);
+            for (int vni : vnis) {
+                object.map("xdpml_vx_vnis").update(vni, v, BpfMap.BPF_ANY);
             }
         }
     }

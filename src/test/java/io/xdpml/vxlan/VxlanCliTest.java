@@ -44,6 +44,8 @@ class VxlanCliTest {
         assertThat(run("vxlan", "--in", "a", "--out", "b", "--match", "both").err()).contains("--match must be src or dst");
         assertThat(run("vxlan", "--in", "a", "--out", "b", "--egress", "tx").err()).contains("--egress must be redirect or xsk");
         assertThat(run("vxlan", "--in", "a", "--out", "b", "--decap", "--forward").err()).contains("exclude each other");
+        assertThat(run("vxlan", "--in", "a", "--out", "b", "--vni", "42,16777216").err()).contains("--vni: bad VNI '16777216'");
+        assertThat(run("vxlan", "--in", "a", "--out", "b", "--vni", "42,,43").err()).contains("--vni: bad VNI ''");
     }
 
     @Test
@@ -57,7 +59,7 @@ class VxlanCliTest {
             String mac = VxlanRig.mac(rig.backend, VxlanRig.BACKEND_IF);
             CompletableFuture<CliHarness.Result> cli = CompletableFuture.supplyAsync(() -> rig.gateway.run(() -> run("vxlan", "--in",
                     VxlanRig.IN_IF, "--out", VxlanRig.OUT_IF, "--allowlist", allow.toString(), "--nat", nat.toString(),
-                    "--clear-df", "--dst-mac", mac, "--duration", "3")));
+                    "--clear-df", "--dst-mac", mac, "--vni", "7,42", "--duration", "3")));
             Thread.sleep(1500); // the command has loaded and attached by now
             byte[] vxMac = VxlanRig.macBytes(rig.tenant, VxlanRig.VX_IF);
             rig.tenant.run(() -> {

@@ -47,8 +47,8 @@ class VxlanParityTest {
                 base.withAllowlist(allow).withMode(true, true, true).withEthernet(MAC_D, MAC_S),
                 base.withAllowlist(allow).withMode(false, false, true),
                 base.withMode(false, false, false).withEthernet(MAC_D, MAC_S),
-                base.withAllowlist(allow).withEgress(true, false),
-                base.withAllowlist(allow).withEgress(false, true).withMode(false, true, true));
+                base.withAllowlist(allow).withEgress(true, false).withVnis(Set.of(42)),
+                base.withAllowlist(allow).withEgress(false, true).withMode(false, true, true).withVnis(Set.of(7, 42)));
     }
 
     /** A kernel program and its Java twin; egress: an interface in the DEVMAP (lo), no AF_XDP socket. */
@@ -70,7 +70,7 @@ class VxlanParityTest {
             run = kernel.program().testRun();
         }
 
-        void packet(byte[] frame) {
+        VxlanResult packet(byte[] frame) {
             MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
             int action = run.run(buf, frame.length);
             byte[] out = run.dataOut().asSlice(0, run.dataOutLength()).toArray(ValueLayout.JAVA_BYTE);
@@ -88,6 +88,7 @@ class VxlanParityTest {
                     checked++;
                 }
             }
+            return j;
         }
 
         void assertSameCounters() {
@@ -197,12 +198,19 @@ class VxlanParityTest {
                 b.vlan(100);
             }
             boolean outerV6 = r.nextInt(4) == 0;
+            boolean outerFragment = r.nextInt(12) == 0; // a first fragment: dropped (outer_frag)
             if (outerV6) {
                 b.ipv6("fd00::1", "fd00::2");
+                if (outerFragment) {
+                    b.ipv6Extension(60, r.nextInt(2)).ipv6Fragment(0, true);
+                }
             } else {
-                b.ipv4("192.0.2.1", "192.0.2.2");
+                b.ipv4(new byte[] {(byte) 192, 0, 2, 1}, new byte[] {(byte) 192, 0, 2, 2}, outerFragment ? 0x2000 : 0, 64);
             }
-            b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(42).ethernet();
+            b.udp(40000 + r.nextInt(100), r.nextInt(10) == 0 ? 4790 : 4789).vxlan(r.nextInt(10) == 0 ? 43 : 42).ethernet();
+            if (r.nextInt(12) == 0) {
+                b.vlan(200); // inner tag: dropped (inner_vlan)
+            }
             boolean v6 = r.nextInt(3) == 0;
             if (v6) {
                 b.ipv6("2001:db8::" + (1 + r.nextInt(4)), "2001:db8:1::" + (1 + r.nextInt(4)));
@@ -252,7 +260,7 @@ class VxlanParityTest {
                 new NatEntry(4, new byte[] {10, 1, 0, 2}, 80, new byte[] {(byte) 172, 16, 0, 3}, 8081),
                 new NatEntry(6, null, 54, Prefix.parse("2001:db8:ff::9/128").address(), 5454),
                 new NatEntry(6, Prefix.parse("2001:db8:1::2/128").address(), 81, Prefix.parse("2001:db8:ff::a/128").address(), 81));
-        List<byte[]> frames = randomFrames(20261122L, 1500);
+        List<byte[]> frames = randomFrames(20261122L, 3000);
         for (VxlanOptions o : modes(allow, nat)) {
             try (Pair p = new Pair(o)) {
                 for (byte[] f : frames) {
@@ -265,6 +273,77 @@ class VxlanParityTest {
                     assertThat(p.forwarded).as("forwarded").isGreaterThan(100);
                 }
             }
+        }
+    }
+
+    /** A frame of the dedicated tests: outer IPv4 (fragment bits given) to 4789, VNI, inner IPv4 UDP to 10.1.0.1:53. */
+    static byte[] vxlanFrame(int outerFragment, int vni, boolean innerVlan) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4(new byte[] {(byte) 192, 0, 2, 1}, new byte[] {(byte) 192, 0, 2, 2},
+                outerFragment, 64).udp(40000, 4789).vxlan(vni).ethernet();
+        if (innerVlan) {
+            b.vlan(200);
+        }
+        return b.ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
+    }
+
+    static VxlanOptions dedicated() {
+        return VxlanOptions.defaults().withAllowlist(List.of(Prefix.parse("10.0.0.1/32")))
+                .withNat(List.of(new NatEntry(4, new byte[] {10, 1, 0, 1}, 53, new byte[] {(byte) 172, 16, 0, 1}, 5353)));
+    }
+
+    @Test
+    void anInnerVlanTagIsDropped() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                VxlanResult r = p.packet(vxlanFrame(0, 42, true));
+                assertThat(r.reason()).isEqualTo(VxlanCounter.INNER_VLAN);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.INNER_VLAN)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
+    void aFragmentedOuterPacketIsDroppedAndAnInnerFragmentIsNot() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
+            try (Pair p = new Pair(o)) {
+                VxlanResult r = p.packet(vxlanFrame(0x2000, 42, false)); // outer MF: was REDIRECTED, NAT skipped
+                assertThat(r.reason()).isEqualTo(VxlanCounter.OUTER_FRAG);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                byte[] inner = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                        .ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0x2000, 64).udp(1000, 53).payload(16).build();
+                byte[] v6 = new FrameBuilder().ethernet().vlan(100).ipv6("fd00::1", "fd00::2").ipv6Extension(0, 0)
+                        .ipv6Fragment(0, true).udp(40000, 4789).vxlan(42).ethernet().ipv4(new byte[] {10, 0, 0, 1},
+                                new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
+                assertThat(p.packet(v6).reason()).as("outer IPv6 fragment header").isEqualTo(VxlanCounter.OUTER_FRAG);
+                assertThat(p.packet(inner).reason()).as("an inner fragment: forwarded, without NAT, as before")
+                        .isEqualTo(VxlanCounter.REDIRECTED);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.OUTER_FRAG)).isEqualTo(2);
+                assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isZero();
+            }
+        }
+    }
+
+    @Test
+    void aVniNotServedIsDropped() {
+        TestData.assumeBpf();
+        for (VxlanOptions o : List.of(dedicated().withVnis(Set.of(42, 100)), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                VxlanResult r = p.packet(vxlanFrame(0, 43, false)); // was forwarded, into whatever segment the sender chose
+                assertThat(r.reason()).isEqualTo(VxlanCounter.OTHER_VNI);
+                assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.OTHER_VNI)).isEqualTo(1);
+            }
+        }
+        try (Pair p = new Pair(dedicated())) { // no --vni: all served, as before
+            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
         }
     }
 }
