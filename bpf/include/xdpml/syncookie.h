@@ -10,7 +10,7 @@
  *        bpf_fib_lookup          and the destination is this host's, not one routed on
  *        bpf_tcp_gen_syncookie   its cookie and MSS; the helper also marks the listener as having
  *                                overflowed just now, which is what makes the host's TCP accept a
- *                                cookie in the ACK that follows (net.ipv4.tcp_syncookies >= 1)
+ *                                cookie in the ACK that follows (net.ipv4.tcp_syncookies = 2)
  *   SYN-ACK host -> client     seq = cookie, ack = the SYN's seq + 1, one option: the MSS
  *   ACK  client -> host        the host's TCP checks the cookie and makes the connection; under
  *                              `conntrack on strict` the firewall checks it first

@@ -86,6 +86,9 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                 if (pps < 0 || pps > MAX_RATE || burst < 0 || burst > MAX_RATE) {
                     throw new IllegalArgumentException("syn-limit rate and burst must be 0.." + MAX_RATE);
                 }
+                if (pps > 0 && burst == 0) { // the bucket holds nothing: every SYN dropped, whatever the rate says
+                    throw new IllegalArgumentException("syn-limit: a burst of 0 lets no SYN through at " + pps + "/s: give at least 1");
+                }
             }
         }
     }

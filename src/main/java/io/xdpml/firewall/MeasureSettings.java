@@ -16,6 +16,9 @@ public record MeasureSettings(boolean portDrop, boolean synLimit, long synPps, l
         if (synPps < 0 || synPps > Measure.MAX_RATE || synBurst < 0 || synBurst > Measure.MAX_RATE) {
             throw new IllegalArgumentException("syn-limit rate and burst must be 0.." + Measure.MAX_RATE);
         }
+        if (synPps > 0 && synBurst == 0) {
+            throw new IllegalArgumentException("syn-limit: a burst of 0 lets no SYN through at any rate: give at least 1");
+        }
         if (duration == null || duration.isNegative()) {
             throw new IllegalArgumentException("a measure's duration must be zero (no expiry) or positive");
         }

@@ -174,6 +174,7 @@ class MeasuresTest {
                 {"port-drop:udp/53->192.0.2.300", "bad victim address"},
                 {"syn-limit:udp->192.0.2.7:80@5/s", "syn-limit is for tcp"},
                 {"syn-limit:tcp->192.0.2.7:80@5", "rate is N/s"},
+                {"syn-limit:tcp->192.0.2.7:80@1000/s,burst=0", "a burst of 0 lets no SYN through"},
                 {"syn-limit:tcp->[2001:db8::7]@5/s", "is not syn-limit:tcp->VICTIM:PORT"},
                 {"rate-drop:udp/53->192.0.2.7", "unknown measure kind"},
                 {"port-drop", "is not KIND:SPEC"}}) {

@@ -238,7 +238,9 @@ public final class AgentConfigLoader {
         }
         long pps = Long.parseLong(m.group(1));
         long burst = m.group(2) == null ? pps : Long.parseLong(m.group(2));
-        if (pps > io.xdpml.firewall.Measure.MAX_RATE || burst > io.xdpml.firewall.Measure.MAX_RATE) {
+        if (pps > 0 && burst == 0) {
+            s.problem("syn-limit", "a burst of 0 lets no SYN through at any rate: give at least 1, or leave it out (the rate)");
+        } else if (pps > io.xdpml.firewall.Measure.MAX_RATE || burst > io.xdpml.firewall.Measure.MAX_RATE) {
             s.problem("syn-limit", "rate and burst must be 0 to " + io.xdpml.firewall.Measure.MAX_RATE + ", not " + v.text().strip());
             return otherwise;
         }

@@ -886,6 +886,11 @@ class AgentConfigLoaderTest {
                         outputs:
                           ipfix: {file: /tmp}
                         """, 4, "/tmp is a directory; name a file"),
+                broken("a SYN limit whose burst lets nothing through", """
+                        interfaces: [eth0]
+                        mitigation:
+                          syn-limit: 1000/s burst 0
+                        """, 3, "a burst of 0 lets no SYN through at any rate"),
                 broken("kafka property mistyped", """
                         interfaces: [eth0]
                         outputs:
