@@ -6,11 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.Interfaces;
-import io.xdpml.model.ExtraInput;
-import io.xdpml.model.file.ModelFile;
-import io.xdpml.model.file.ModelKind;
-import io.xdpml.model.quantized.TreeEnsemble;
-import io.xdpml.model.train.FloatTreeEnsemble;
 import io.xdpml.output.EveLines;
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pipeline.LiveFrameGenerator;
@@ -75,7 +70,7 @@ class AgentEveTest {
         require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
         Path eve = dir.resolve("eve.json");
         AgentRig.portModel().write(dir.resolve("a.json"));
-        portModel("benign", "attack").write(dir.resolve("b.json"));
+        AgentRig.portModel("benign", "attack").write(dir.resolve("b.json"));
         String config = """
                 interfaces: [%s]
                 flows: {idle-timeout: 1s}
@@ -153,17 +148,6 @@ class AgentEveTest {
             Thread.sleep(100);
         }
         throw new AssertionError("no EVE flow line from source port " + sport + " in " + eve);
-    }
-
-    /** {@link AgentRig#portModel()} with other class names. */
-    static ModelFile portModel(String low, String high) {
-        int port = ExtraInput.RESPONDER_PORT.index();
-        int[] f = {port, TreeEnsemble.LEAF, TreeEnsemble.LEAF};
-        int[] right = {2, 0, 0};
-        int[] cls = {0, 0, 1};
-        TreeEnsemble t = TreeEnsemble.tree(2, f, new long[] {1500, 0, 0}, right, cls);
-        FloatTreeEnsemble ft = new FloatTreeEnsemble(2, new int[] {0}, f, new double[] {1500.5, 0, 0}, right, cls);
-        return new ModelFile(ModelKind.DT, List.of(low, high), List.of("responder_port"), t, ft, null);
     }
 
     private static boolean said(AgentRig rig, String start) {

@@ -261,13 +261,18 @@ final class AgentRig implements AutoCloseable {
      * port &lt;= 1500 is class "low", above is "high".
      */
     static ModelFile portModel() {
+        return portModel("low", "high");
+    }
+
+    /** {@link #portModel()} with other class names. */
+    static ModelFile portModel(String low, String high) {
         int port = ExtraInput.RESPONDER_PORT.index();
         int[] f = {port, TreeEnsemble.LEAF, TreeEnsemble.LEAF};
         int[] right = {2, 0, 0};
         int[] cls = {0, 0, 1};
         TreeEnsemble t = TreeEnsemble.tree(2, f, new long[] {1500, 0, 0}, right, cls);
         FloatTreeEnsemble ft = new FloatTreeEnsemble(2, new int[] {0}, f, new double[] {1500.5, 0, 0}, right, cls);
-        return new ModelFile(ModelKind.DT, List.of("low", "high"), List.of("responder_port"), t, ft, null);
+        return new ModelFile(ModelKind.DT, List.of(low, high), List.of("responder_port"), t, ft, null);
     }
 
     /**
