@@ -193,6 +193,7 @@ final class PcapngReader extends CaptureReader {
         if (caplen > room) {
             throw corrupt(offset, what, "captured length " + caplen + " exceeds the block's data area of " + room + " bytes");
         }
+        checkCapturedLength(offset, what, caplen);
         timestampNanos = PcapngTimestamps.toNanos(ticks, ifTsresol[iface]) + ifTsOffsetNanos[iface];
         setPacket(offset, iface, offset + EPB_DATA_OFFSET, caplen, origlen);
     }
@@ -209,8 +210,16 @@ final class PcapngReader extends CaptureReader {
             throw corrupt(offset, "simple packet block", "captured length " + caplen
                     + " (the smaller of original length and snap length) exceeds the block's data area of " + room + " bytes");
         }
+        checkCapturedLength(offset, "simple packet block", caplen);
         timestampNanos = 0;
         setPacket(offset, 0, offset + SPB_DATA_OFFSET, caplen, origlen);
+    }
+
+    /** A packet is at most {@code Integer.MAX_VALUE} bytes, as in the pcap reader (a block may be up to 4 GiB). */
+    private void checkCapturedLength(long offset, String what, long caplen) throws PcapFormatException {
+        if (caplen > Integer.MAX_VALUE) {
+            throw corrupt(offset, what, "captured length " + caplen + " exceeds the maximum " + Integer.MAX_VALUE);
+        }
     }
 
     private int checkedInterface(long offset, long id, String what) throws PcapFormatException {

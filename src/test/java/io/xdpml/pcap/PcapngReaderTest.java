@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** pcapng features, on files built by hand. */
 class PcapngReaderTest {
@@ -167,6 +172,39 @@ class PcapngReaderTest {
             assertThat(r.next()).isTrue();
             assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
             assertThat(r.next()).isFalse();
+        }
+    }
+
+    @Test
+    void capturedLengthAbove2GiBIsCorruptNotACrash(@TempDir Path tmp) throws IOException {
+        // 2 GiB blocks in sparse files: the data area is big enough, but the length does not fit an int.
+        assertHugePacketRefused(tmp.resolve("epb.pcapng"), 6, 0x8000_0020L, 0x8000_0000L, "enhanced packet block");
+        assertHugePacketRefused(tmp.resolve("spb.pcapng"), 3, 0x8000_0010L, 0x8000_0000L, "simple packet block");
+    }
+
+    private static void assertHugePacketRefused(Path path, int type, long blockLength, long length, String what)
+            throws IOException {
+        byte[] head = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null).build();
+        ByteBuffer block = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN).putInt(type).putInt((int) blockLength);
+        if (type == 6) {
+            block.putInt(0).putInt(0).putInt(0).putInt((int) length).putInt((int) length); // EPB: caplen, origlen
+        } else {
+            block.putInt((int) length); // SPB: origlen; snap length 0, so caplen = origlen
+        }
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.write(head);
+            f.write(block.array(), 0, block.position());
+            f.setLength(head.length + blockLength);
+            f.seek(head.length + blockLength - 4);
+            f.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) blockLength).array());
+        }
+        try (CaptureReader r = CaptureReader.open(path)) {
+            PcapFormatException e = catchThrowableOfType(PcapFormatException.class, r::next);
+            assertThat(e).as(what).isNotNull();
+            assertThat(e.offset()).isEqualTo(head.length);
+            assertThat(e.getMessage()).contains(what, "captured length " + length + " exceeds the maximum 2147483647");
+        } finally {
+            Files.delete(path);
         }
     }
 
