@@ -165,11 +165,18 @@ final class PcapngReader extends CaptureReader {
             ifTsresol = Arrays.copyOf(ifTsresol, n);
             ifTsOffsetNanos = Arrays.copyOf(ifTsOffsetNanos, n);
         }
+        long tsOffsetNanos;
+        try {
+            tsOffsetNanos = Math.multiplyExact(tsOffsetSeconds, 1_000_000_000L);
+        } catch (ArithmeticException e) {
+            throw corrupt(offset, "interface description block", "if_tsoffset " + tsOffsetSeconds
+                    + " s is outside what nanoseconds in a long hold (years 1677 to 2262)");
+        }
         int id = interfaceCount++;
         ifLinkType[id] = linkTypeValue;
         ifSnapLength[id] = snap;
         ifTsresol[id] = tsresol;
-        ifTsOffsetNanos[id] = tsOffsetSeconds * 1_000_000_000L;
+        ifTsOffsetNanos[id] = tsOffsetNanos;
     }
 
     private void readEnhancedPacket(long offset, long length) throws PcapFormatException {
@@ -194,7 +201,13 @@ final class PcapngReader extends CaptureReader {
             throw corrupt(offset, what, "captured length " + caplen + " exceeds the block's data area of " + room + " bytes");
         }
         checkCapturedLength(offset, what, caplen);
-        timestampNanos = PcapngTimestamps.toNanos(ticks, ifTsresol[iface]) + ifTsOffsetNanos[iface];
+        try {
+            timestampNanos = Math.addExact(PcapngTimestamps.toNanos(ticks, ifTsresol[iface]), ifTsOffsetNanos[iface]);
+        } catch (ArithmeticException e) {
+            throw corrupt(offset, what, "timestamp " + Long.toUnsignedString(ticks) + " (if_tsresol " + ifTsresol[iface]
+                    + ", if_tsoffset " + ifTsOffsetNanos[iface] / 1_000_000_000L
+                    + " s) is outside what nanoseconds in a long hold (years 1677 to 2262)");
+        }
         setPacket(offset, iface, offset + EPB_DATA_OFFSET, caplen, origlen);
     }
 

@@ -1,6 +1,7 @@
 package io.xdpml.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
@@ -101,6 +102,37 @@ class PcapngReaderTest {
         assertThat(PcapngTimestamps.toNanos(1L << 63, 0x80 | 64)).isEqualTo(NS / 2);
         assertThat(PcapngTimestamps.toNanos(-1L, 0x80 | 127)).isZero();
         assertThat(PcapngTimestamps.toNanos(7, 0x80)).isEqualTo(7 * NS);         // 2^0
+    }
+
+    @Test
+    void timestampsPast2262AreCorruptNotWrapped() {
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(0x0080_0000_0000_0000L, 6)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(-1L, 9)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(-1L, 0x80)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(Long.MAX_VALUE / NS + 1, 0)).isInstanceOf(ArithmeticException.class);
+        assertThat(PcapngTimestamps.toNanos(Long.MAX_VALUE, 9)).isEqualTo(Long.MAX_VALUE);
+
+        // ts_high 0x00800000 in microseconds (the default): wrapped to 1942 before
+        PcapngBuilder b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(0, S * 1_000_000, bytes(20, 0), 20)
+                .enhancedPacket(0, 0x0080_0000_0000_0000L, bytes(20, 0), 20);
+        PcapFormatException e = failureAfter(b.build(), 1);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(3));
+        assertThat(e.getMessage()).contains("enhanced packet block", "outside what nanoseconds in a long hold");
+
+        // the ticks fit, adding if_tsoffset does not
+        b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, 9, 9_000_000_000L)
+                .enhancedPacket(0, 300_000_000L * NS, bytes(20, 0), 20);
+        e = failureAfter(b.build(), 0);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(2));
+        assertThat(e.getMessage()).contains("if_tsoffset 9000000000 s) is outside");
+
+        // an if_tsoffset that is no nanosecond count at all
+        b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, -10_000_000_000L)
+                .enhancedPacket(0, 0, bytes(20, 0), 20);
+        e = failureAfter(b.build(), 0);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(1));
+        assertThat(e.getMessage()).contains("interface description block", "if_tsoffset -10000000000 s is outside");
     }
 
     @Test
