@@ -14,6 +14,9 @@ import java.util.Arrays;
  * other block type is skipped by its length after the length has been checked.
  */
 final class PcapngReader extends CaptureReader {
+    /** Interfaces per section: the tables grow with each IDB, so a file of tiny IDBs must not exhaust the heap. */
+    static final int MAX_INTERFACES = 1 << 20;
+
     private ValueLayout.OfShort shortLayout = ByteOrders.SHORT_LE;
     private ValueLayout.OfInt intLayout = ByteOrders.INT_LE;
     private ValueLayout.OfLong longLayout = ByteOrders.LONG_LE;
@@ -157,6 +160,9 @@ final class PcapngReader extends CaptureReader {
                 tsOffsetSeconds = file.get(longLayout, value);
             }
             p = value + ((optionLength + 3) & ~3);
+        }
+        if (interfaceCount == MAX_INTERFACES) {
+            throw corrupt(offset, "interface description block", "more than " + MAX_INTERFACES + " interfaces in one section");
         }
         if (interfaceCount == ifLinkType.length) {
             int n = interfaceCount * 2;

@@ -136,6 +136,29 @@ class PcapngReaderTest {
     }
 
     @Test
+    void interfacesPerSectionAreBounded() throws IOException {
+        PcapngBuilder b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i <= PcapngReader.MAX_INTERFACES; i++) {
+            b.interfaceBlock(1, 0, null, null);
+        }
+        long last = b.blockOffsets.get(PcapngReader.MAX_INTERFACES + 1);
+        byte[] f = b.build();
+        PcapFormatException e = failureAfter(f, 0);
+        assertThat(e.offset()).isEqualTo(last);
+        assertThat(e.getMessage()).contains("more than 1048576 interfaces in one section");
+
+        // a new section starts its count again
+        byte[] more = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(0, 0, bytes(20, 0), 20).build();
+        byte[] g = Arrays.copyOf(f, (int) last + more.length);
+        System.arraycopy(more, 0, g, (int) last, more.length);
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(g), "x")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.next()).isFalse();
+        }
+    }
+
+    @Test
     void blockLengthChecks() {
         PcapngBuilder builder = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
                 .enhancedPacket(0, 0, bytes(20, 0), 20).enhancedPacket(0, 0, bytes(20, 0), 20);
