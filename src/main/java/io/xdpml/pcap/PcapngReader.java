@@ -252,6 +252,7 @@ final class PcapngReader extends CaptureReader {
     private void setPacket(long offset, int iface, long data, long caplen, long origlen) {
         capturedLength = (int) caplen;
         originalLength = origlen;
+        fcsLength = 0;
         interfaceId = iface;
         linkType = ifLinkType[iface];
         snapLength = (int) Math.min(ifSnapLength[iface], Integer.MAX_VALUE);
