@@ -125,13 +125,17 @@ final class GenCommand implements Callable<Integer> {
         if (iface == null) {
             throw new IllegalArgumentException("--iface is needed to send");
         }
+        if (capture != null) {
+            LiveFrameGenerator.checkCapture(capture); // not a capture, or damaged before its first packet: an error
+        }
         requireBpf();
         long frames = count == null ? 1_000_000 : count;
         try (LiveFrameGenerator g = LiveFrameGenerator.open(Interfaces.indexOf(iface))) {
             long t0 = System.nanoTime();
             String what;
             if (capture != null) {
-                g.replay(capture, loops);
+                PrintWriter err = spec.commandLine().getErr();
+                g.replay(capture, loops, e -> err.println("xdpml gen: " + e.getMessage() + " (the packets before it were sent)"));
                 what = capture.getFileName() + (loops > 1 ? " x" + loops : "");
             } else {
                 byte[] bytes = frame.build(size);

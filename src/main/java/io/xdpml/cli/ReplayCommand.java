@@ -122,6 +122,9 @@ final class ReplayCommand implements Callable<Integer> {
             if (first) {
                 o.printf("%-52s (no IP packet)%n", r.capture().getFileName());
             }
+            if (r.damaged()) {
+                o.printf("    damaged: %s (packets before it counted)%n", r.damage().getMessage());
+            }
             o.printf("    detected: %s; blocked: %s; measures: %s%s%n", summary(r.detections()), summary(r.blocked()), summary(r.measures()),
                     firewall(r, shown));
         }
@@ -168,6 +171,9 @@ final class ReplayCommand implements Callable<Integer> {
         for (Outcome r : outcomes) {
             ObjectNode c = captures.addObject();
             c.put("capture", r.capture().toString()).put("damaged", r.damaged());
+            if (r.damaged()) {
+                c.putObject("damage").put("offset", r.damage().offset()).put("reason", r.damage().reason());
+            }
             ObjectNode ls = c.putObject("labels");
             for (String l : shown) {
                 put(ls, l, r.tally(l));

@@ -46,6 +46,7 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     long timestampNanos;
     int capturedLength;
     long originalLength;
+    int fcsLength;
     int linkType;
     int interfaceId;
     int snapLength;
@@ -155,7 +156,10 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         return timestampNanos;
     }
 
-    /** Number of bytes of the packet present in the file ({@code data().byteSize()}). */
+    /**
+     * Number of bytes of the packet present in the file ({@code data().byteSize()}), without the
+     * frame check sequence the file may say ends every packet (see {@link #fcsLength()}).
+     */
     public final int capturedLength() {
         requirePacket();
         return capturedLength;
@@ -165,6 +169,17 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     public final long originalLength() {
         requirePacket();
         return originalLength;
+    }
+
+    /**
+     * Length in bytes of the frame check sequence that ends the current packet on the wire, as the
+     * pcap header's link type field tells (libpcap's FCS bits: bit 26 set, bits 28-31 the length in
+     * 16-bit words); 0 if none or not told (always 0 for pcapng). The captured FCS bytes are left
+     * out of {@link #data()} and {@link #capturedLength()}; {@link #originalLength()} includes it.
+     */
+    public final int fcsLength() {
+        requirePacket();
+        return fcsLength;
     }
 
     /** Link type of the current packet: the file's (pcap) or its interface's (pcapng); see {@link LinkType}. */

@@ -12,7 +12,7 @@ package io.xdpml.pcap;
  *  8  i32 thiszone (ignored)             12  u32 original length
  * 12  u32 sigfigs (ignored)
  * 16  u32 snap length
- * 20  u32 link type (low 16 bits) + FCS info (upper bits, ignored)
+ * 20  u32 link type (low 16 bits); bit 26 set: bits 28-31 are the FCS length in 16-bit words
  * </pre>
  */
 final class PcapLayout {
@@ -33,6 +33,8 @@ final class PcapLayout {
     static final int SNAPLEN_OFFSET = 16;
     static final int LINKTYPE_OFFSET = 20;
     static final int LINKTYPE_MASK = 0xFFFF;
+    /** libpcap's LT_FCS_LENGTH_PRESENT: the upper 4 bits of the link type field give the FCS length. */
+    static final int FCS_LENGTH_PRESENT = 0x0400_0000;
 
     static final int RECORD_HEADER_LENGTH = 16;
     static final int TS_SEC_OFFSET = 0;

@@ -20,6 +20,8 @@ final class PcapReader extends CaptureReader {
     private final boolean nanos;
     private final int fileLinkType;
     private final int fileSnapLength;
+    /** Bytes of frame check sequence ending every packet on the wire (0: none). */
+    private final int fileFcsLength;
     /** Largest captured length accepted: the snap length, or {@link PcapLayout#MAX_SNAPLEN} when none is given. */
     private final long maxCapturedLength;
     private final int lengthOrder;
@@ -41,7 +43,9 @@ final class PcapReader extends CaptureReader {
         long snap = Integer.toUnsignedLong(file.get(intLayout, SNAPLEN_OFFSET));
         fileSnapLength = (int) Math.min(snap, Integer.MAX_VALUE);
         maxCapturedLength = snap == 0 || snap > Integer.MAX_VALUE ? MAX_SNAPLEN : snap;
-        fileLinkType = file.get(intLayout, LINKTYPE_OFFSET) & LINKTYPE_MASK;
+        int linkTypeField = file.get(intLayout, LINKTYPE_OFFSET);
+        fileLinkType = linkTypeField & LINKTYPE_MASK;
+        fileFcsLength = (linkTypeField & FCS_LENGTH_PRESENT) != 0 ? (linkTypeField >>> 28) * 2 : 0;
         position = FILE_HEADER_LENGTH;
     }
 
@@ -81,8 +85,11 @@ final class PcapReader extends CaptureReader {
         }
         // Fractions are not range-checked: fuzzed files have ns fractions above 10^9 and tools still read them.
         timestampNanos = seconds * 1_000_000_000L + (nanos ? fraction : fraction * 1_000L);
-        capturedLength = (int) caplen;
+        // The FCS ends the packet on the wire: the captured bytes hold as much of it as the snap length left.
+        long fcsCaptured = Math.min(caplen, Math.max(0, fileFcsLength - Math.max(0, origlen - caplen)));
+        capturedLength = (int) (caplen - fcsCaptured);
         originalLength = origlen;
+        fcsLength = fileFcsLength;
         linkType = fileLinkType;
         interfaceId = 0;
         snapLength = fileSnapLength;

@@ -35,6 +35,8 @@ public final class PcapWriter implements AutoCloseable {
     private int used;
     private long packets;
     private boolean closed;
+    /** The first write to the channel that failed; the writer then writes nothing more. */
+    private IOException failure;
 
     private PcapWriter(WritableByteChannel channel, int linkType, int snapLength, TimestampResolution resolution,
             ByteOrder order) throws IOException {
@@ -93,10 +95,14 @@ public final class PcapWriter implements AutoCloseable {
      * @param capturedLength 0 to the snap length
      * @param originalLength the length on the wire, 0 to 2^32-1
      * @throws IllegalArgumentException if a value does not fit the format
+     * @throws IOException if the channel failed, now or at an earlier write or flush (the same exception again)
      */
     public void write(long timestampNanos, MemorySegment data, int capturedLength, long originalLength) throws IOException {
         if (closed) {
             throw new IllegalStateException("writer is closed");
+        }
+        if (failure != null) {
+            throw failure;
         }
         if (capturedLength < 0 || capturedLength > snapLength) {
             throw new IllegalArgumentException("captured length " + capturedLength + " outside 0.." + snapLength + " (the snap length)");
@@ -135,16 +141,29 @@ public final class PcapWriter implements AutoCloseable {
         return packets;
     }
 
-    /** Writes the buffered records to the channel. */
+    /**
+     * Writes the buffered records to the channel. If the channel fails (e.g. disk full) part of the
+     * buffer may already be out; the writer is then failed: every later {@code flush}, {@code write}
+     * and {@code close} throws that first exception again and writes nothing, so the file ends
+     * with a cut record (which readers report) rather than a spliced one.
+     */
     public void flush() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
         ByteBuffer bb = byteBuffer.clear().limit(used);
-        while (bb.hasRemaining()) {
-            channel.write(bb);
+        try {
+            while (bb.hasRemaining()) {
+                channel.write(bb);
+            }
+        } catch (IOException e) {
+            failure = e;
+            throw e;
         }
         used = 0;
     }
 
-    /** Flushes and closes the channel. Idempotent. */
+    /** Flushes and closes the channel (closes it also when the flush fails). Idempotent. */
     @Override
     public void close() throws IOException {
         if (closed) {

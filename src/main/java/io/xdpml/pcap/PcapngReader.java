@@ -14,6 +14,9 @@ import java.util.Arrays;
  * other block type is skipped by its length after the length has been checked.
  */
 final class PcapngReader extends CaptureReader {
+    /** Interfaces per section: the tables grow with each IDB, so a file of tiny IDBs must not exhaust the heap. */
+    static final int MAX_INTERFACES = 1 << 20;
+
     private ValueLayout.OfShort shortLayout = ByteOrders.SHORT_LE;
     private ValueLayout.OfInt intLayout = ByteOrders.INT_LE;
     private ValueLayout.OfLong longLayout = ByteOrders.LONG_LE;
@@ -158,6 +161,9 @@ final class PcapngReader extends CaptureReader {
             }
             p = value + ((optionLength + 3) & ~3);
         }
+        if (interfaceCount == MAX_INTERFACES) {
+            throw corrupt(offset, "interface description block", "more than " + MAX_INTERFACES + " interfaces in one section");
+        }
         if (interfaceCount == ifLinkType.length) {
             int n = interfaceCount * 2;
             ifLinkType = Arrays.copyOf(ifLinkType, n);
@@ -165,11 +171,18 @@ final class PcapngReader extends CaptureReader {
             ifTsresol = Arrays.copyOf(ifTsresol, n);
             ifTsOffsetNanos = Arrays.copyOf(ifTsOffsetNanos, n);
         }
+        long tsOffsetNanos;
+        try {
+            tsOffsetNanos = Math.multiplyExact(tsOffsetSeconds, 1_000_000_000L);
+        } catch (ArithmeticException e) {
+            throw corrupt(offset, "interface description block", "if_tsoffset " + tsOffsetSeconds
+                    + " s is outside what nanoseconds in a long hold (years 1677 to 2262)");
+        }
         int id = interfaceCount++;
         ifLinkType[id] = linkTypeValue;
         ifSnapLength[id] = snap;
         ifTsresol[id] = tsresol;
-        ifTsOffsetNanos[id] = tsOffsetSeconds * 1_000_000_000L;
+        ifTsOffsetNanos[id] = tsOffsetNanos;
     }
 
     private void readEnhancedPacket(long offset, long length) throws PcapFormatException {
@@ -193,7 +206,14 @@ final class PcapngReader extends CaptureReader {
         if (caplen > room) {
             throw corrupt(offset, what, "captured length " + caplen + " exceeds the block's data area of " + room + " bytes");
         }
-        timestampNanos = PcapngTimestamps.toNanos(ticks, ifTsresol[iface]) + ifTsOffsetNanos[iface];
+        checkCapturedLength(offset, what, caplen);
+        try {
+            timestampNanos = Math.addExact(PcapngTimestamps.toNanos(ticks, ifTsresol[iface]), ifTsOffsetNanos[iface]);
+        } catch (ArithmeticException e) {
+            throw corrupt(offset, what, "timestamp " + Long.toUnsignedString(ticks) + " (if_tsresol " + ifTsresol[iface]
+                    + ", if_tsoffset " + ifTsOffsetNanos[iface] / 1_000_000_000L
+                    + " s) is outside what nanoseconds in a long hold (years 1677 to 2262)");
+        }
         setPacket(offset, iface, offset + EPB_DATA_OFFSET, caplen, origlen);
     }
 
@@ -209,8 +229,16 @@ final class PcapngReader extends CaptureReader {
             throw corrupt(offset, "simple packet block", "captured length " + caplen
                     + " (the smaller of original length and snap length) exceeds the block's data area of " + room + " bytes");
         }
+        checkCapturedLength(offset, "simple packet block", caplen);
         timestampNanos = 0;
         setPacket(offset, 0, offset + SPB_DATA_OFFSET, caplen, origlen);
+    }
+
+    /** A packet is at most {@code Integer.MAX_VALUE} bytes, as in the pcap reader (a block may be up to 4 GiB). */
+    private void checkCapturedLength(long offset, String what, long caplen) throws PcapFormatException {
+        if (caplen > Integer.MAX_VALUE) {
+            throw corrupt(offset, what, "captured length " + caplen + " exceeds the maximum " + Integer.MAX_VALUE);
+        }
     }
 
     private int checkedInterface(long offset, long id, String what) throws PcapFormatException {
@@ -224,6 +252,7 @@ final class PcapngReader extends CaptureReader {
     private void setPacket(long offset, int iface, long data, long caplen, long origlen) {
         capturedLength = (int) caplen;
         originalLength = origlen;
+        fcsLength = 0;
         interfaceId = iface;
         linkType = ifLinkType[iface];
         snapLength = (int) Math.min(ifSnapLength[iface], Integer.MAX_VALUE);

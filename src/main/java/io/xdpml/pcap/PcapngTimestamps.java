@@ -3,8 +3,8 @@ package io.xdpml.pcap;
 /**
  * Conversion of pcapng timestamps (an unsigned 64-bit count of units of {@code if_tsresol}) to
  * nanoseconds. {@code if_tsresol} is one byte: most significant bit clear, the unit is 10^-v s; set,
- * the unit is 2^-v s (v = the low 7 bits). Results wrap around silently for timestamps beyond
- * the year 2262; units finer than 1 ns are truncated towards zero.
+ * the unit is 2^-v s (v = the low 7 bits). A timestamp past what nanoseconds in a long hold (the
+ * year 2262) throws {@link ArithmeticException}; units finer than 1 ns are truncated towards zero.
  */
 final class PcapngTimestamps {
     private static final long NANOS_PER_SECOND = 1_000_000_000L;
@@ -20,12 +20,16 @@ final class PcapngTimestamps {
 
     private PcapngTimestamps() {}
 
-    /** Nanoseconds for {@code ticks} (unsigned) units of resolution {@code tsresol} (the option byte). */
+    /**
+     * Nanoseconds for {@code ticks} (unsigned) units of resolution {@code tsresol} (the option byte).
+     *
+     * @throws ArithmeticException if the result does not fit a long
+     */
     static long toNanos(long ticks, int tsresol) {
         int v = tsresol & 0x7F;
         if ((tsresol & 0x80) == 0) {
             if (v <= 9) {
-                return ticks * POWERS_OF_TEN[9 - v];
+                return Math.multiplyExact(nonNegative(ticks), POWERS_OF_TEN[9 - v]);
             }
             int e = v - 9;
             return e < POWERS_OF_TEN.length ? Long.divideUnsigned(ticks, POWERS_OF_TEN[e]) : 0;
@@ -43,6 +47,14 @@ final class PcapngTimestamps {
         } else {
             fractionNanos = v == 64 ? hi : hi >>> (v - 64);
         }
-        return seconds * NANOS_PER_SECOND + fractionNanos;
+        return Math.addExact(Math.multiplyExact(nonNegative(seconds), NANOS_PER_SECOND), fractionNanos);
+    }
+
+    /** An unsigned count at or above 2^63 is too large in any unit of 1 ns or more. */
+    private static long nonNegative(long unsigned) {
+        if (unsigned < 0) {
+            throw new ArithmeticException("long overflow");
+        }
+        return unsigned;
     }
 }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 /**
  * Sends real frames out of an interface with BPF_PROG_TEST_RUN in live-frames mode (xdp_tx.bpf.c
@@ -89,27 +90,48 @@ public final class LiveFrameGenerator implements AutoCloseable {
      * Replays every frame of a capture once per loop, one test run per frame (so ~1 µs each: a
      * replay is for realism, not for rate), frames longer than a test run takes cut to its limit.
      * Returns the frames sent.
+     *
+     * @param damage told once (in the first loop) of damage found after the capture's first packet;
+     *     the packets before it are sent in every loop; may be null
+     * @throws PcapFormatException if the file is not a capture or is damaged before its first packet
+     *     (see {@link #checkCapture})
      */
-    public long replay(Path capture, int loops) throws IOException {
+    public long replay(Path capture, int loops, Consumer<PcapFormatException> damage) throws IOException {
         long before = sent;
         EthernetFramer framer = new EthernetFramer();
         for (int l = 0; l < loops; l++) {
             try (CaptureReader r = CaptureReader.open(capture)) {
-                while (r.next()) {
+                boolean more = r.next(); // damage before the first packet is not tolerated
+                while (more) {
                     int length = framer.frame(r);
-                    if (length < 14) {
-                        continue;
+                    if (length >= 14) {
+                        length = Math.min(length, TestRun.maxTestRunFrame());
+                        MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
+                        run.run(buffer, length, 1);
+                        sent++;
                     }
-                    length = Math.min(length, TestRun.maxTestRunFrame());
-                    MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
-                    run.run(buffer, length, 1);
-                    sent++;
+                    try {
+                        more = r.next();
+                    } catch (PcapFormatException e) {
+                        if (damage != null && l == 0) {
+                            damage.accept(e);
+                        }
+                        more = false;
+                    }
                 }
-            } catch (PcapFormatException e) {
-                // a damaged tail: what was read was sent
             }
         }
         return sent - before;
+    }
+
+    /**
+     * Fails as {@link #replay} would on a file that is not a capture or is damaged before its first
+     * packet; needs no BPF.
+     */
+    public static void checkCapture(Path capture) throws IOException {
+        try (CaptureReader r = CaptureReader.open(capture)) {
+            r.next();
+        }
     }
 
     @Override

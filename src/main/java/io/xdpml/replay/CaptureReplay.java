@@ -57,7 +57,12 @@ public final class CaptureReplay {
 
     /** What the replay of one capture gave. */
     public record Outcome(Path capture, Map<String, Tally> byLabel, List<String> detections, List<String> blocked, List<String> measures,
-                          boolean damaged) {
+                          PcapFormatException damage) {
+        /** Whether the capture was damaged (packets before the damage were replayed); {@link #damage()} tells where and why. */
+        public boolean damaged() {
+            return damage != null;
+        }
+
         public Tally tally(String label) {
             return byLabel.getOrDefault(label, new Tally());
         }
@@ -89,7 +94,7 @@ public final class CaptureReplay {
         Recorded rec = new Recorded();
         AgentTwin twin = new AgentTwin(config, rec, Integer.MAX_VALUE);
         EthernetFramer framer = new EthernetFramer();
-        boolean damaged = false;
+        PcapFormatException damage = null;
         try (JavaFlowEngine labeler = new JavaFlowEngine(FlowConfig.defaults(), TestRun.maxTestRunFrame());
              CaptureReader r = CaptureReader.open(capture)) {
             try {
@@ -130,11 +135,11 @@ public final class CaptureReplay {
                     }
                 }
             } catch (PcapFormatException e) {
-                damaged = true; // a damaged capture: what came before the damage counts (as xdpml eval)
+                damage = e; // a damaged capture: what came before the damage counts (as xdpml eval)
             }
         }
         twin.finish();
-        return new Outcome(capture, byLabel, rec.detections, List.copyOf(rec.blocked), rec.measures, damaged);
+        return new Outcome(capture, byLabel, rec.detections, List.copyOf(rec.blocked), rec.measures, damage);
     }
 
     /** What the twin did, as short lines ("detector subject", sources, measures' entries). */

@@ -130,4 +130,15 @@ class CliTest {
                     .containsExactly("end", "idle", "tcp_close");
         }
     }
+
+    /** gen --capture of a file that is no capture is an error (it printed 'sent 0 frames', exit 0); checked before BPF is needed. */
+    @Test
+    void genRefusesAFileThatIsNotACapture(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path notes = dir.resolve("notes.txt");
+        java.nio.file.Files.writeString(notes, "not a capture\n");
+        CliHarness.Result r = CliHarness.run("gen", "--iface", "lo", "--capture", notes.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("xdpml gen: " + notes + ": file header at offset 0: unknown magic number");
+        assertThat(r.out()).doesNotContain("sent");
+    }
 }

@@ -256,6 +256,31 @@ class ReplayCommandTest {
         assertThat(j.at("/all/benign/dropped").asLong()).isZero();
     }
 
+    /** A capture cut short: the table and the JSON say where and why, not only "damaged". */
+    @Test
+    void aDamagedCaptureShowsTheOffsetAndReason() throws Exception {
+        byte[] whole = Files.readAllBytes(TestData.capture("benign/ndpi-ftp.pcap"));
+        Path cut = dir.resolve("cut.pcap");
+        Files.write(cut, java.util.Arrays.copyOf(whole, whole.length * 3 / 10));
+        Path cfg = config("model: {enabled: false}", "[udpscan]", "60s");
+        Path rulesFile = rules("default benign");
+        StringWriter text = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(text));
+        assertThat(cl.execute("replay", "--config", cfg.toString(), "--labels", rulesFile.toString(), "--data", cut.toString())).isZero();
+        assertThat(text.toString()).contains("cut.pcap (damaged)").contains("    damaged: " + cut + ": record at offset ")
+                .contains("truncated");
+        StringWriter js = new StringWriter();
+        cl = Main.commandLine();
+        cl.setOut(new PrintWriter(js));
+        assertThat(cl.execute("replay", "--json", "--config", cfg.toString(), "--labels", rulesFile.toString(), "--data", cut.toString()))
+                .isZero();
+        JsonNode c = new ObjectMapper().readTree(js.toString()).get("captures").get(0);
+        assertThat(c.get("damaged").asBoolean()).isTrue();
+        assertThat(c.at("/damage/offset").asLong()).isPositive().isLessThan(whole.length * 3 / 10);
+        assertThat(c.at("/damage/reason").asText()).contains("truncated");
+    }
+
     /** A configuration with a problem: each printed, exit 1. */
     @Test
     void aBadConfigurationIsRejected() throws Exception {

@@ -1,16 +1,19 @@
 package io.xdpml.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.xdpml.model.data.CaptureSamples;
 import io.xdpml.model.data.Dataset;
 import io.xdpml.model.data.LabelRules;
 import io.xdpml.model.data.SampleMode;
 import io.xdpml.model.eval.Evaluation;
+import io.xdpml.pcap.PcapFormatException;
 import io.xdpml.testing.TestData;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Samples from labeled captures: every packet, or one per flow at its N-th packet. */
 class CaptureSamplesTest {
@@ -76,5 +79,30 @@ class CaptureSamplesTest {
         java.nio.file.Files.writeString(bad, "default ignore\n");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> LabelRules.read(bad))
                 .hasMessageContaining("bad.rules:1").hasMessageContaining("cannot be the default");
+    }
+
+    /** A capture cut at 30%: its samples up to the damage are kept, and the damage is told (file, offset, reason). */
+    @Test
+    void aDamagedCaptureIsToldNotHidden(@TempDir Path dir) throws Exception {
+        Path whole = TestData.capture("benign/ndpi-ftp.pcap");
+        byte[] bytes = java.nio.file.Files.readAllBytes(whole);
+        Path cut = dir.resolve("cut.pcap");
+        java.nio.file.Files.write(cut, java.util.Arrays.copyOf(bytes, bytes.length * 3 / 10));
+        LabelRules rules = LabelRules.read(RULES);
+        List<PcapFormatException> told = new java.util.ArrayList<>();
+        Dataset part = CaptureSamples.load(List.of(cut), rules, SampleMode.EVERY_PACKET, null, told::add);
+        assertThat(told).hasSize(1);
+        assertThat(told.getFirst().source()).isEqualTo(cut.toString());
+        assertThat(told.getFirst().offset()).isPositive();
+        assertThat(told.getFirst().reason()).contains("truncated");
+        Dataset all = CaptureSamples.load(List.of(whole), rules, SampleMode.EVERY_PACKET, null, told::add);
+        assertThat(told).hasSize(1);
+        assertThat(part.size()).isPositive().isLessThan(all.size());
+
+        // not a capture at all is an error, not an empty dataset
+        Path notes = dir.resolve("notes.txt");
+        java.nio.file.Files.writeString(notes, "not a capture\n");
+        assertThatThrownBy(() -> CaptureSamples.load(List.of(notes), rules, SampleMode.EVERY_PACKET, null, told::add))
+                .isInstanceOf(PcapFormatException.class).hasMessageContaining("unknown magic number");
     }
 }

@@ -59,6 +59,35 @@ class PcapReaderTest {
     }
 
     @Test
+    void fcsBitsOfTheLinkTypeFieldCutTheFcsOffEveryPacket() throws IOException {
+        // 0x24000001: Ethernet, FCS present, 2 words = 4 bytes. Records: whole frame 64+4; snapped so 2 of
+        // the 4 FCS bytes are in; snapped before the FCS; 3 bytes, all of them "FCS".
+        byte[] f = pcap(ByteOrder.LITTLE_ENDIAN, 0xa1b2c3d4, 4, 1000, 0x24000001, 68, 68, 66, 68, 40, 68, 3, 3);
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(f), "fcs.pcap")) {
+            int[] expected = {64, 64, 40, 0};
+            long data = 24 + 16;
+            for (int i = 0; i < expected.length; i++) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.linkType()).isEqualTo(LinkType.ETHERNET);
+                assertThat(r.fcsLength()).isEqualTo(4);
+                assertThat(r.capturedLength()).as("record %d", i).isEqualTo(expected[i]);
+                assertThat(r.data().byteSize()).isEqualTo(expected[i]);
+                assertThat(r.dataOffset()).isEqualTo(data);
+                assertThat(r.originalLength()).isEqualTo(i == 3 ? 3 : 68);
+                data += new int[] {68, 66, 40, 3}[i] + 16;
+            }
+            assertThat(r.next()).isFalse();
+        }
+        // the length bits without the present bit (as in the shared fuzz file's 0x40000000) mean nothing
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(
+                pcap(ByteOrder.LITTLE_ENDIAN, 0xa1b2c3d4, 4, 1000, 0x20000001, 68, 68)), "x.pcap")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.fcsLength()).isZero();
+            assertThat(r.capturedLength()).isEqualTo(68);
+        }
+    }
+
+    @Test
     void capturedLengthAboveTheSnapLengthIsCorrupt() {
         byte[] f = pcap(ByteOrder.LITTLE_ENDIAN, 0xa1b2c3d4, 4, 65535, 1, 100, 100, 70000, 65535);
         // write caplen 70000 into the second record (its data then is not there either: the snap check comes first)

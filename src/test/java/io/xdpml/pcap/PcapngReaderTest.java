@@ -1,14 +1,20 @@
 package io.xdpml.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** pcapng features, on files built by hand. */
 class PcapngReaderTest {
@@ -99,6 +105,60 @@ class PcapngReaderTest {
     }
 
     @Test
+    void timestampsPast2262AreCorruptNotWrapped() {
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(0x0080_0000_0000_0000L, 6)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(-1L, 9)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(-1L, 0x80)).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> PcapngTimestamps.toNanos(Long.MAX_VALUE / NS + 1, 0)).isInstanceOf(ArithmeticException.class);
+        assertThat(PcapngTimestamps.toNanos(Long.MAX_VALUE, 9)).isEqualTo(Long.MAX_VALUE);
+
+        // ts_high 0x00800000 in microseconds (the default): wrapped to 1942 before
+        PcapngBuilder b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(0, S * 1_000_000, bytes(20, 0), 20)
+                .enhancedPacket(0, 0x0080_0000_0000_0000L, bytes(20, 0), 20);
+        PcapFormatException e = failureAfter(b.build(), 1);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(3));
+        assertThat(e.getMessage()).contains("enhanced packet block", "outside what nanoseconds in a long hold");
+
+        // the ticks fit, adding if_tsoffset does not
+        b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, 9, 9_000_000_000L)
+                .enhancedPacket(0, 300_000_000L * NS, bytes(20, 0), 20);
+        e = failureAfter(b.build(), 0);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(2));
+        assertThat(e.getMessage()).contains("if_tsoffset 9000000000 s) is outside");
+
+        // an if_tsoffset that is no nanosecond count at all
+        b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, -10_000_000_000L)
+                .enhancedPacket(0, 0, bytes(20, 0), 20);
+        e = failureAfter(b.build(), 0);
+        assertThat(e.offset()).isEqualTo(b.blockOffsets.get(1));
+        assertThat(e.getMessage()).contains("interface description block", "if_tsoffset -10000000000 s is outside");
+    }
+
+    @Test
+    void interfacesPerSectionAreBounded() throws IOException {
+        PcapngBuilder b = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i <= PcapngReader.MAX_INTERFACES; i++) {
+            b.interfaceBlock(1, 0, null, null);
+        }
+        long last = b.blockOffsets.get(PcapngReader.MAX_INTERFACES + 1);
+        byte[] f = b.build();
+        PcapFormatException e = failureAfter(f, 0);
+        assertThat(e.offset()).isEqualTo(last);
+        assertThat(e.getMessage()).contains("more than 1048576 interfaces in one section");
+
+        // a new section starts its count again
+        byte[] more = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
+                .enhancedPacket(0, 0, bytes(20, 0), 20).build();
+        byte[] g = Arrays.copyOf(f, (int) last + more.length);
+        System.arraycopy(more, 0, g, (int) last, more.length);
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(g), "x")) {
+            assertThat(r.next()).isTrue();
+            assertThat(r.next()).isFalse();
+        }
+    }
+
+    @Test
     void blockLengthChecks() {
         PcapngBuilder builder = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null)
                 .enhancedPacket(0, 0, bytes(20, 0), 20).enhancedPacket(0, 0, bytes(20, 0), 20);
@@ -167,6 +227,39 @@ class PcapngReaderTest {
             assertThat(r.next()).isTrue();
             assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
             assertThat(r.next()).isFalse();
+        }
+    }
+
+    @Test
+    void capturedLengthAbove2GiBIsCorruptNotACrash(@TempDir Path tmp) throws IOException {
+        // 2 GiB blocks in sparse files: the data area is big enough, but the length does not fit an int.
+        assertHugePacketRefused(tmp.resolve("epb.pcapng"), 6, 0x8000_0020L, 0x8000_0000L, "enhanced packet block");
+        assertHugePacketRefused(tmp.resolve("spb.pcapng"), 3, 0x8000_0010L, 0x8000_0000L, "simple packet block");
+    }
+
+    private static void assertHugePacketRefused(Path path, int type, long blockLength, long length, String what)
+            throws IOException {
+        byte[] head = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN).interfaceBlock(1, 0, null, null).build();
+        ByteBuffer block = ByteBuffer.allocate(28).order(ByteOrder.LITTLE_ENDIAN).putInt(type).putInt((int) blockLength);
+        if (type == 6) {
+            block.putInt(0).putInt(0).putInt(0).putInt((int) length).putInt((int) length); // EPB: caplen, origlen
+        } else {
+            block.putInt((int) length); // SPB: origlen; snap length 0, so caplen = origlen
+        }
+        try (RandomAccessFile f = new RandomAccessFile(path.toFile(), "rw")) {
+            f.write(head);
+            f.write(block.array(), 0, block.position());
+            f.setLength(head.length + blockLength);
+            f.seek(head.length + blockLength - 4);
+            f.write(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt((int) blockLength).array());
+        }
+        try (CaptureReader r = CaptureReader.open(path)) {
+            PcapFormatException e = catchThrowableOfType(PcapFormatException.class, r::next);
+            assertThat(e).as(what).isNotNull();
+            assertThat(e.offset()).isEqualTo(head.length);
+            assertThat(e.getMessage()).contains(what, "captured length " + length + " exceeds the maximum 2147483647");
+        } finally {
+            Files.delete(path);
         }
     }
 

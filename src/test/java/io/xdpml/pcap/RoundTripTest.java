@@ -2,11 +2,15 @@ package io.xdpml.pcap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -127,5 +131,51 @@ class RoundTripTest {
             }
             assertThat(r.next()).isFalse();
         }
+    }
+
+    /** Accepts 10 bytes, then fails once (disk full), then accepts everything. */
+    private static final class FailingOnceChannel implements WritableByteChannel {
+        final ByteArrayOutputStream received = new ByteArrayOutputStream();
+        int calls;
+        boolean open = true;
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            calls++;
+            if (calls == 2) {
+                throw new IOException("No space left on device");
+            }
+            int n = calls == 1 ? Math.min(10, src.remaining()) : src.remaining();
+            byte[] b = new byte[n];
+            src.get(b);
+            received.writeBytes(b);
+            return n;
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
+    }
+
+    @Test
+    void afterAFailedWriteTheWriterWritesNothingMore() throws IOException {
+        FailingOnceChannel channel = new FailingOnceChannel();
+        PcapWriter w = PcapWriter.open(channel, LinkType.ETHERNET, 100, TimestampResolution.MICROS, ByteOrder.LITTLE_ENDIAN);
+        MemorySegment data = MemorySegment.ofArray(new byte[60]);
+        w.write(0, data, 60, 60);
+        IOException first = catchThrowableOfType(IOException.class, w::flush);
+        assertThat(first).hasMessage("No space left on device");
+        assertThat(catchThrowableOfType(IOException.class, w::flush)).isSameAs(first);
+        assertThat(catchThrowableOfType(IOException.class, () -> w.write(0, data, 60, 60))).isSameAs(first);
+        assertThat(catchThrowableOfType(IOException.class, w::close)).isSameAs(first);
+        // only the 10 bytes that went out before the failure: no second copy of the buffer spliced after them
+        assertThat(channel.received.size()).isEqualTo(10);
+        assertThat(channel.isOpen()).isFalse();
     }
 }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Samples from labeled captures: each capture is replayed through the Java reference flow
@@ -34,9 +35,22 @@ public final class CaptureSamples {
     private CaptureSamples() {}
 
     /**
-     * @param classes null (the rules' labels) or the classes to use (a model's)
+     * As {@link #load(List, LabelRules, SampleMode, List, Consumer)}, damage reported as a warning line on
+     * standard error naming the file, the offset and the reason.
      */
     public static Dataset load(List<Path> captures, LabelRules rules, SampleMode mode, List<String> classes) throws IOException {
+        return load(captures, rules, mode, classes,
+                e -> System.err.println("xdpml: warning: " + e.getMessage() + " (samples from the packets before it are used)"));
+    }
+
+    /**
+     * @param classes null (the rules' labels) or the classes to use (a model's)
+     * @param damage told of each capture damaged after its file header: the samples of the packets
+     *     before the damage are kept (published captures often end in a cut record; training must
+     *     not change for it). A file that is not a capture at all fails.
+     */
+    public static Dataset load(List<Path> captures, LabelRules rules, SampleMode mode, List<String> classes,
+            Consumer<PcapFormatException> damage) throws IOException {
         List<String> cls = classes == null ? rules.classLabels() : classes;
         for (String l : rules.classLabels()) {
             if (!cls.contains(l)) {
@@ -45,7 +59,7 @@ public final class CaptureSamples {
         }
         Builder b = new Builder(cls, mode, rules);
         for (Path c : captures) {
-            b.capture(c);
+            b.capture(c, damage);
         }
         return b.build(captures.size() == 1 ? captures.getFirst().toString() : captures.size() + " captures");
     }
@@ -65,7 +79,7 @@ public final class CaptureSamples {
             this.rules = rules;
         }
 
-        void capture(Path file) throws IOException {
+        void capture(Path file, Consumer<PcapFormatException> damage) throws IOException {
             Map<java.nio.ByteBuffer, Integer> flowOfKey = new HashMap<>();
             EthernetFramer framer = new EthernetFramer();
             long[] x = new long[ModelInputs.COUNT];
@@ -111,7 +125,7 @@ public final class CaptureSamples {
                         }
                     }
                 } catch (PcapFormatException e) {
-                    // a damaged capture: keep what came before the damage (as FlowReplay does)
+                    damage.accept(e); // keep what came before the damage (as FlowReplay does), but say so
                 }
             }
         }
