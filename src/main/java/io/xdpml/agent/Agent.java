@@ -492,10 +492,16 @@ public final class Agent implements AutoCloseable {
         if (flowExport != null) {
             FlowExport e = flowExport;
             flowExport = null;
-            e.close();
-            outputs.flush();
+            if (e.stopped()) {
+                outputs.flush();
+            } else {
+                outputsStuck = true; // its thread holds them (a hung disk): flushing or closing them would hang the stop too
+            }
         }
     }
+
+    /** The flow export's thread did not stop: the outputs it writes are left to it. */
+    private boolean outputsStuck;
 
     private String goneInterface() {
         for (Member m : members) {
@@ -1118,7 +1124,7 @@ public final class Agent implements AutoCloseable {
                 jsonLines.close();
                 jsonLines = null;
             }
-            if (outputs != null) {
+            if (outputs != null && !outputsStuck) {
                 outputs.close();
                 outputs = null;
             }

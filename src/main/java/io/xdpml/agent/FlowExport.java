@@ -87,13 +87,14 @@ final class FlowExport implements AutoCloseable {
         try {
             while (!stop) {
                 for (Source s : sources) {
-                    // one ring per interface: poll the first with a timeout, drain the others
-                    records.addAndGet(s == sources.get(0) ? s.records().poll(POLL_MILLIS) : s.records().drain());
+                    // one ring per interface: poll the first with a timeout, drain the others; what is
+                    // there at each look, so that a flood of records (a RST flood: a record a packet) cannot keep the loop
+                    records.addAndGet(s == sources.get(0) ? s.records().poll(POLL_MILLIS) : s.records().drainCommitted());
                 }
                 long now = System.nanoTime();
                 if (now >= nextSweep) {
                     for (Source s : sources) {
-                        s.records().drain(); // what the kernel reported comes before what the sweep finds
+                        s.records().drainCommitted(); // what the kernel reported comes before what the sweep finds
                         swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.log()));
                     }
                     nextSweep = now + SWEEP_EVERY_NANOS;
@@ -120,6 +121,11 @@ final class FlowExport implements AutoCloseable {
      */
     @Override
     public void close() {
+        stopped();
+    }
+
+    /** {@link #close()}: false when the thread did not stop (the outputs are still its: leave them alone). */
+    boolean stopped() {
         stop = true;
         try {
             thread.join(5_000);
@@ -131,16 +137,17 @@ final class FlowExport implements AutoCloseable {
                 out.println("flow export: its thread did not stop within 5 s; the flows still in the tables are not reported");
                 out.flush();
             }
-            return;
+            return false;
         }
         long now = System.nanoTime();
         for (Source s : sources) {
             try {
-                records.addAndGet(s.records().drain());
+                records.addAndGet(s.records().drainCommitted()); // what was there at the stop: a flood may go on
                 s.log().finish(each -> KernelFlowTable.forEach(s.flows(), each), now);
             } finally {
                 s.records().close();
             }
         }
+        return true;
     }
 }

@@ -16,11 +16,37 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class RunningClasses {
     private final Map<String, List<String>> byIface = new ConcurrentHashMap<>();
+    /** What each interface's names were read from: the record's modification time and the configuration (the loop's thread only). */
+    private final Map<String, ReadFrom> readFrom = new java.util.HashMap<>();
 
-    /** Reads what runs on {@code iface} again; {@code running}: the agent's configuration now. */
+    private record ReadFrom(long modified, AgentConfig config) {
+        boolean same(long m, AgentConfig c) {
+            return modified == m && config == c; // the configuration by identity: a reload makes a new one
+        }
+    }
+
+    /**
+     * Reads what runs on {@code iface} again, when its record or {@code running} (the agent's
+     * configuration now) changed since the last read: the record holds every firewall rule's text,
+     * not to be parsed each second for nothing.
+     */
     void refresh(String iface, AgentConfig running) {
+        long modified = modified(RunningNames.file(iface));
+        ReadFrom last = readFrom.get(iface);
+        if (last != null && last.same(modified, running)) {
+            return;
+        }
         RunningNames n = RunningNames.orElse(RunningNames.read(iface), RunningNames.of(running));
         byIface.put(iface, n == null || n.classes() == null ? List.of() : List.copyOf(n.classes()));
+        readFrom.put(iface, new ReadFrom(modified, running));
+    }
+
+    private static long modified(java.nio.file.Path file) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(file).toMillis();
+        } catch (java.io.IOException e) {
+            return -1; // none (yet): the configuration's names
+        }
     }
 
     /** The class names on {@code iface} (empty when no model runs there, or none is known). */

@@ -120,6 +120,11 @@ public final class RingBufferConsumer implements AutoCloseable {
         return drain(inPlace, false);
     }
 
+    /** {@link #drainCommitted(InPlaceHandler)} to the constructor's handler. */
+    public int drainCommitted() {
+        return drain(null, false);
+    }
+
     private int drain(InPlaceHandler inPlace, boolean untilCaughtUp) {
         int count = 0;
         long cons = (long) LONG.getAcquire(consumerPage, 0L);

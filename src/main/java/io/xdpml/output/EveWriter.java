@@ -188,6 +188,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         if (file == null || closed) {
             return;
         }
+        flushQuietly(); // first: what is buffered would otherwise make the file end in part of a line
         boolean cut = endsInPartOfALine(file);
         Writer next;
         try {
@@ -198,7 +199,6 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
             lastError = e;
             throw e;
         }
-        flushQuietly();
         try {
             out.close();
         } catch (IOException e) {

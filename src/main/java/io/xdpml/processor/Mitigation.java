@@ -582,7 +582,14 @@ public final class Mitigation {
 
     /** The state word the maps' contents call for: a bit for each map that holds entries. */
     private int blocking() {
-        return (flowMap.keys().isEmpty() ? 0 : BLOCKING_FLOWS) | (map.keys().isEmpty() ? 0 : BLOCKING_SOURCES);
+        return (empty(flowMap) ? 0 : BLOCKING_FLOWS) | (empty(map) ? 0 : BLOCKING_SOURCES);
+    }
+
+    /** Whether m has no entry: one get-next-key, not a listing. */
+    private static boolean empty(BpfMap m) {
+        try (Arena a = Arena.ofConfined()) {
+            return !m.nextKey(null, a.allocate(m.keySize(), 8));
+        }
     }
 
     private static int sweep(BpfMap m, int keySize, MemorySegment v, long now, Arena a) {

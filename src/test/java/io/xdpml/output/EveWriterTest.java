@@ -280,6 +280,27 @@ class EveWriterTest {
         assertThat(EveLines.parse(appended[1])).hasSize(1);
     }
 
+    /**
+     * A reload reopens the file by its name; one that was not rotated, with lines still buffered
+     * (flows are flushed once a second), gets no empty line: the buffer is flushed before the file's
+     * end is looked at (found by review of the reopen, 2026-12-05).
+     */
+    @Test
+    void aReopenOfAFileNotRotatedLeavesNoEmptyLine(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        List<EndedFlow> flows = CaptureFlows.of(TestData.capture("benign/lan-trace-2012.pcap")).flows();
+        Path file = dir.resolve("eve.json");
+        try (EveWriter w = EveWriter.open(file, true, EveWriter.Options.defaults())) {
+            for (int i = 0; i < 60; i++) { // past the writer's 8 KiB buffer: the file ends in part of a line
+                w.flow(flows.get(i % flows.size()));
+            }
+            w.reopen();
+            w.flow(flows.get(0));
+        }
+        List<String> lines = java.nio.file.Files.readAllLines(file);
+        assertThat(lines).hasSize(61).noneMatch(String::isEmpty);
+        assertThat(EveLines.parse(java.nio.file.Files.readString(file))).hasSize(61);
+    }
+
     @Test
     void linesNeverInterleaveAcrossThreads() throws Exception {
         List<EndedFlow> flows = CaptureFlows.of(TestData.capture("benign/lan-trace-2012.pcap")).flows();

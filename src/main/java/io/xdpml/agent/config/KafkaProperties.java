@@ -12,9 +12,11 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Checks {@code outputs.kafka.properties} when the file is loaded, against the clients the agent
- * builds from them (producer, consumer, admin): a name none of them knows is a problem (Kafka
- * only logs it, and a mistyped {@code security.protocol} connected in plaintext), and so is a
- * value its client would refuse at start ({@code acks: banana}), with Kafka's own reason.
+ * builds from them (producer, consumer, admin): a name none of them knows but that is within two
+ * letters of one is a typo and a problem (Kafka only logs it, and a mistyped
+ * {@code security.protocol} connected in plaintext); other unknown names pass through (properties
+ * of interceptors, reporters, callbacks, newer clients). A known name's value its client would
+ * refuse at start ({@code acks: banana}) is a problem too, with Kafka's own reason.
  */
 final class KafkaProperties {
     private static final Map<String, ConfigDef.ConfigKey> KEYS = keys();
@@ -29,6 +31,15 @@ final class KafkaProperties {
         return k;
     }
 
+    /** Whether the clients read {@code name} as a number (an integer YAML read is then passed as its value, 1_000 as 1000). */
+    static boolean numeric(String name) {
+        ConfigDef.ConfigKey key = KEYS.get(name);
+        return key != null && switch (key.type) {
+            case INT, LONG, SHORT, DOUBLE -> true;
+            default -> false;
+        };
+    }
+
     /** Why {@code name: value} cannot be given to the agent's Kafka clients, or null when it can. */
     static String problem(String name, String value) {
         ConfigDef.ConfigKey key = KEYS.get(name);
@@ -39,8 +50,9 @@ final class KafkaProperties {
                     near.add(known);
                 }
             }
-            return "'" + name + "' is not a property of Kafka's producer, consumer or admin client"
-                    + (near.isEmpty() ? "" : "; did you mean " + String.join(" or ", near.stream().map(n -> "'" + n + "'").toList()) + "?");
+            return near.isEmpty() ? null // not a typo of theirs: passed through, for whatever reads it
+                    : "'" + name + "' is not a property of Kafka's producer, consumer or admin client; did you mean "
+                            + String.join(" or ", near.stream().map(n -> "'" + n + "'").toList()) + "?";
         }
         try {
             Object parsed = ConfigDef.parseType(name, value, key.type);

@@ -174,8 +174,9 @@ final class OutputsReader {
             if (v instanceof YamlNode.Mapping m) {
                 for (YamlNode.Entry e : m.entries()) {
                     if (e.value() instanceof YamlNode.Scalar sc && !sc.isNull()) {
-                        // an integer as YAML reads it (1_000, 0x10), not its text, which Kafka would refuse
-                        String value = sc.integer() != null ? sc.integer().toString() : sc.text();
+                        // a number the clients read as one is passed as YAML reads it (1_000, 0x10), not as its
+                        // text, which Kafka would refuse; anything else (an id, a password) as written
+                        String value = sc.integer() != null && KafkaProperties.numeric(e.key()) ? sc.integer().toString() : sc.text();
                         String why = e.key().equals("bootstrap.servers") ? null : KafkaProperties.problem(e.key(), value);
                         if (why != null) {
                             s.problems().at(e.line(), s.path("properties") + "." + e.key() + ": " + why);

@@ -109,7 +109,7 @@ final class YamlTreeReader {
             case VALUE_NUMBER_INT -> {
                 if (text.matches("[-+]?0[0-9_]+")) { // YAML 1.1 octal: 04789 would be read as 2537
                     problems.at(line, "'" + text + "': a number with a leading zero is octal in YAML 1.1 (" + p.getBigIntegerValue()
-                            + "); write it without the zero (or as 0x.. for hexadecimal)");
+                            + "); write it without the zero (or as 0x.. for hexadecimal), or quote it if it is text ('" + text + "')");
                 }
                 yield new YamlNode.Scalar(line, YamlNode.Scalar.Type.INTEGER, text, p.getBigIntegerValue(), false);
             }

@@ -227,7 +227,7 @@ public final class IpfixExporter implements FlowSink {
         return flows.get();
     }
 
-    /** Of those, active-timeout reports (the flow went on). */
+    /** Active-timeout reports (the flow went on), besides the flows above. */
     public long activeReports() {
         return activeReports.get();
     }

@@ -184,11 +184,16 @@ class AgentConfigLoaderTest {
                       security.protocol: SASL_SSL
                       sasl.mechanism: PLAIN
                       ssl.truststore.location: /etc/xdpml/truststore.jks
+                      linger.ms: 1_000
+                      client.id: 0x1F
+                      confluent.monitoring.interceptor.bootstrap.servers: kafka9:9092
                 """));
         OutputsSection.Kafka k = c.outputs().kafka();
+        // a number the clients read as one as YAML reads it, an id as written, an interceptor's property passed through
         assertThat(k).isEqualTo(new OutputsSection.Kafka("kafka1:9093,kafka2:9093", "a.alerts", "xdpml.flows", "a.blocks", true, true,
                 true, "web-1", 5000, java.util.Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
-                        "ssl.truststore.location", "/etc/xdpml/truststore.jks")));
+                        "ssl.truststore.location", "/etc/xdpml/truststore.jks", "linger.ms", "1000", "client.id", "0x1F",
+                        "confluent.monitoring.interceptor.bootstrap.servers", "kafka9:9092")));
         assertThat(c.describe()).anyMatch(l -> l.contains("Kafka at kafka1:9093,kafka2:9093 (alerts to a.alerts, flows to xdpml.flows,"
                 + " fleet blocks applied from a.blocks, own blocks published)"));
         // without the flows stage and without types: alerts and blocks only
@@ -899,6 +904,14 @@ class AgentConfigLoaderTest {
                             properties:
                               secruity.protocol: SASL_SSL
                         """, 6, "'secruity.protocol' is not a property of Kafka's producer, consumer or admin client; did you mean 'security.protocol'?"),
+                broken("a leading zero in a Kafka property", """
+                        interfaces: [eth0]
+                        outputs:
+                          kafka:
+                            bootstrap: "kafka1:9092"
+                            properties:
+                              ssl.key.password: 0123
+                        """, 6, "or quote it if it is text ('0123')"),
                 broken("kafka property value its client refuses", """
                         interfaces: [eth0]
                         outputs:
