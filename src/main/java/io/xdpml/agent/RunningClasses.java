@@ -1,6 +1,10 @@
 package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class RunningClasses {
     private final Map<String, List<String>> byIface = new ConcurrentHashMap<>();
     /** What each interface's names were read from: the record's modification time and the configuration (the loop's thread only). */
-    private final Map<String, ReadFrom> readFrom = new java.util.HashMap<>();
+    private final Map<String, ReadFrom> readFrom = new HashMap<>();
 
     private record ReadFrom(long modified, AgentConfig config) {
         boolean same(long m, AgentConfig c) {
@@ -41,10 +45,10 @@ final class RunningClasses {
         readFrom.put(iface, new ReadFrom(modified, running));
     }
 
-    private static long modified(java.nio.file.Path file) {
+    private static long modified(Path file) {
         try {
-            return java.nio.file.Files.getLastModifiedTime(file).toMillis();
-        } catch (java.io.IOException e) {
+            return Files.getLastModifiedTime(file).toMillis();
+        } catch (IOException e) {
             return -1; // none (yet): the configuration's names
         }
     }

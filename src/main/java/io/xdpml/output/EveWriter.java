@@ -300,12 +300,10 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         }
     }
 
-    /** The alert lines of a detection, in source order (no writing, no counting). */
-    List<ObjectNode> alertEvents(Detection d, boolean blocked) {
-        return alertEvents(d, blocked, java.util.Set.of());
-    }
-
-    /** The alert lines of a detection, each blocked when {@code measured} or its source is in {@code blockedSources}. */
+    /**
+     * The alert lines of a detection, in source order (no writing, no counting), each blocked when
+     * {@code measured} or its source is in {@code blockedSources}.
+     */
     List<ObjectNode> alertEvents(Detection d, boolean measured, java.util.Set<String> blockedSources) {
         EveSignatures.Signature sig = EveSignatures.of(d);
         boolean subjectIsSource = subjectIsSource(d.detector());

@@ -251,7 +251,7 @@ public final class Mitigation {
     public void blockFlowUntil(Flow flow, long expiresNanos) {
         MapLock.run(map, () -> {
             try (Arena a = Arena.ofConfined()) {
-                writeFlow(a, flowKey(a, flow), expiresNanos);
+                write(flowMap, BLOCKING_FLOWS, flowKey(a, flow), expiresNanos, a);
             }
         });
     }
@@ -328,10 +328,6 @@ public final class Mitigation {
         MemorySegment k = a.allocate(FlowLayout.KEY_SIZE);
         writeFlowKey(k, flow);
         return k;
-    }
-
-    private void writeFlow(Arena a, MemorySegment k, long expiresNanos) {
-        write(flowMap, BLOCKING_FLOWS, k, expiresNanos, a);
     }
 
     /**
