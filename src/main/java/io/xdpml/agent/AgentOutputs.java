@@ -59,6 +59,10 @@ final class AgentOutputs implements AutoCloseable {
                 OutputsSection.Ipfix x = s.ipfix();
                 o.ipfix = IpfixExporter.open(x.collector(), x.file(), true, x.templateRefresh(), x.domain(), IpfixExporter.monotonicTime());
                 o.flowSinks.add(o.ipfix);
+                if (o.ipfix.cutAtOpen() > 0) {
+                    o.notes.add("IPFIX: the last message of " + x.file() + " was cut off (a run that died while writing it): its "
+                            + o.ipfix.cutAtOpen() + " bytes taken off the end, so that the messages appended now can be read");
+                }
             }
             if (s.kafka() != null) {
                 o.openKafka(s.kafka());
@@ -218,7 +222,12 @@ final class AgentOutputs implements AutoCloseable {
         return b.toString();
     }
 
-    /** Opens the EVE file again by its name (a reload: logrotate's create then SIGHUP); a failure is said, the old file kept. */
+    /**
+     * Opens the EVE and IPFIX files again by their names (a reload: logrotate's create then
+     * SIGHUP). EVE's failure is said, the old file kept; the IPFIX file is opened again by the
+     * flow export's thread at its next flush (within a second), a failure counted in its file
+     * errors (status, metrics, the summary), the old file kept.
+     */
     void reopen(java.util.function.Consumer<String> say) {
         if (eve != null) {
             try {
@@ -226,6 +235,9 @@ final class AgentOutputs implements AutoCloseable {
             } catch (IOException e) {
                 say.accept("EVE: cannot open " + e.getMessage() + " again; writing on to the file open before");
             }
+        }
+        if (ipfix != null) {
+            ipfix.reopenFile();
         }
     }
 

@@ -7,10 +7,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.output.EveLines;
+import io.xdpml.output.ipfix.IpfixEncoder;
+import io.xdpml.output.ipfix.IpfixReader;
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pipeline.LiveFrameGenerator;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -104,10 +108,12 @@ class AgentEveTest {
 
     /** logrotate's create, then a reload (SIGHUP): the agent writes on to a new file of the name, not to the renamed one. */
     @Test
-    void aReloadOpensTheEveFileAgain(@TempDir Path dir) throws Exception {
+    void aReloadOpensTheEveAndIpfixFilesAgain(@TempDir Path dir) throws Exception {
         require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
         Path eve = dir.resolve("eve.json");
         Path rotated = dir.resolve("eve.json.1");
+        Path ipfix = dir.resolve("flows.ipfix");
+        Path ipfixRotated = dir.resolve("flows.ipfix.1");
         try (AgentRig rig = new AgentRig("aer")) {
             Path file = dir.resolve("agent.yaml");
             Files.writeString(file, """
@@ -117,21 +123,55 @@ class AgentEveTest {
                     outputs:
                       status: 0
                       eve: {file: %s, types: [flow]}
-                    """.formatted(rig.rx, eve));
+                      ipfix: {file: %s}
+                    """.formatted(rig.rx, eve, ipfix));
             rig.start(file);
             rig.send(udp(41000, 5000), 3);
             awaitFlow(eve, 41000);
+            awaitIpfixFlow(ipfix, 41000);
             Files.move(eve, rotated);
+            Files.move(ipfix, ipfixRotated);
             rig.agent().requestReload();
             try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
                 AgentReloadTest.awaitReloads(o, rig, 1);
             }
             rig.send(udp(42000, 5000), 3);
             awaitFlow(eve, 42000);
+            awaitIpfixFlow(ipfix, 42000);
             assertThat(rig.stop()).isZero();
         }
         assertThat(EveLines.parse(Files.readString(rotated))).extracting(l -> l.get("src_port").asInt()).containsExactly(41000);
         assertThat(EveLines.parse(Files.readString(eve))).extracting(l -> l.get("src_port").asInt()).containsExactly(42000);
+        assertThat(ipfixSourcePorts(ipfixRotated)).containsExactly(41000L);
+        assertThat(ipfixSourcePorts(ipfix)).containsExactly(42000L);
+        assertThat(new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(ipfix))).getFirst().templateIds())
+                .as("the new IPFIX file begins with the templates").containsExactly(256, 257);
+    }
+
+    /** The source ports of the IPFIX file's data records. */
+    private static List<Long> ipfixSourcePorts(Path file) throws Exception {
+        List<Long> ports = new ArrayList<>();
+        if (Files.exists(file)) {
+            for (IpfixReader.Message m : new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file)))) {
+                m.records().forEach(r -> ports.add(r.number(IpfixEncoder.SOURCE_TRANSPORT_PORT)));
+            }
+        }
+        return ports;
+    }
+
+    private static void awaitIpfixFlow(Path file, int sport) throws Exception {
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            try {
+                if (ipfixSourcePorts(file).contains((long) sport)) {
+                    return;
+                }
+            } catch (IllegalStateException writeUnderWay) {
+                // read while a message was being written: look again
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no IPFIX record from source port " + sport + " in " + file);
     }
 
     /** The EVE flow line of the flow from source port {@code sport}, waited for while the agent runs (at most 15 s). */

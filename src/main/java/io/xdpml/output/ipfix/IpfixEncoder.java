@@ -160,7 +160,7 @@ public final class IpfixEncoder {
         return sequence & 0xffff_ffffL;
     }
 
-    /** Sets the next message's sequence number (tests: the wrap at 2^32). */
+    /** Sets the next message's sequence number (a file appended to goes on from its last; tests: the wrap at 2^32). */
     void sequence(long next) {
         sequence = next & 0xffff_ffffL;
     }

@@ -32,8 +32,8 @@ import java.util.function.LongUnaryOperator;
  *
  * <p>Errors sending or writing are counted ({@link #udp()}, {@link #file()}), never thrown out of
  * {@link #flow}; the UDP socket is non-blocking (a full send buffer drops the message, counted).
- * One thread calls {@link #flow}, {@link #flush} and {@link #close}; the counters may be read from
- * any thread.
+ * One thread calls {@link #flow}, {@link #flush} and {@link #close}; the counters may be read, and
+ * {@link #reopenFile()} called, from any thread.
  */
 public final class IpfixExporter implements FlowSink {
     /** Active flows whose exported totals are kept (oldest forgotten beyond: a flow the kernel's LRU evicted never ends). */
@@ -54,6 +54,7 @@ public final class IpfixExporter implements FlowSink {
     private final AtomicLong activeReports = new AtomicLong();
     private final AtomicLong forgotten = new AtomicLong();
     private volatile int tracked;
+    private volatile boolean reopenAsked;
     private boolean closed;
 
     /**
@@ -108,8 +109,12 @@ public final class IpfixExporter implements FlowSink {
                 u.encoder = new IpfixEncoder(domain, maxUdpMessage, templateRefresh, wallMillis, u);
             }
             if (file != null) {
-                f = new FileTransport(file, append);
+                FileTransport ft = new FileTransport(file, append, domain);
+                f = ft;
                 f.encoder = new IpfixEncoder(domain, IpfixEncoder.MAX_MESSAGE, null, wallMillis, f);
+                if (ft.sequenceAtOpen >= 0) {
+                    f.encoder.sequence(ft.sequenceAtOpen); // the file's sequence goes on (RFC 7011 §3.1), as one reader sees it
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (u != null) {
@@ -197,13 +202,35 @@ public final class IpfixExporter implements FlowSink {
         }
     }
 
-    /** Sends (writes) the message under way, even if not full. */
+    /** Sends (writes) the message under way, even if not full; then opens the file again when {@link #reopenFile()} asked. */
     @Override
     public void flush() {
         for (Transport t : transports()) {
             t.encoder.flush();
             t.flushOut();
         }
+        if (reopenAsked && file != null && !closed) {
+            reopenAsked = false;
+            if (((FileTransport) file).reopen()) {
+                file.encoder.sendTemplates(); // a new file (logrotate's create) begins with them, as RFC 5655 wants
+                file.flushOut();
+            }
+        }
+    }
+
+    /**
+     * Asks for the file to be opened again by its name at the next {@link #flush} (on the thread
+     * that writes: this may be called from any): logrotate's {@code create} then a reload, as the
+     * EVE file. What was written goes to the old file; the new one (appended to if it is the same)
+     * begins with the templates. A failure keeps the old file and is counted in {@link #file()}.
+     */
+    public void reopenFile() {
+        reopenAsked = true;
+    }
+
+    /** Bytes of a cut last message taken off the file's end when it was opened to append (0: none). */
+    public long cutAtOpen() {
+        return file == null ? 0 : ((FileTransport) file).cutAtOpen;
     }
 
     @Override
@@ -359,11 +386,48 @@ public final class IpfixExporter implements FlowSink {
     }
 
     private static final class FileTransport extends Transport {
-        final OutputStream stream;
+        final Path path;
+        OutputStream stream;
+        /** Bytes of a message cut off the file's end at open (a run that died mid-write): IpfixFileEnd. */
+        final long cutAtOpen;
 
-        FileTransport(Path file, boolean append) throws IOException {
-            stream = new BufferedOutputStream(append ? Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
+        /** The domain's next sequence number in the file appended to (-1: none, or truncated). */
+        final long sequenceAtOpen;
+
+        FileTransport(Path file, boolean append, long domain) throws IOException {
+            path = file;
+            IpfixFileEnd.End end = append ? IpfixFileEnd.prepareToAppend(file, domain) : new IpfixFileEnd.End(0, -1);
+            cutAtOpen = end.cut();
+            sequenceAtOpen = end.nextSequence();
+            stream = open(file, append);
+        }
+
+        private static OutputStream open(Path file, boolean append) throws IOException {
+            return new BufferedOutputStream(append ? Files.newOutputStream(file, java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND) : Files.newOutputStream(file), 1 << 16);
+        }
+
+        /**
+         * Writes on to the file by its name again (created if gone), after what is buffered went to
+         * the one open so far; true when it opened. A failure keeps the old file and is counted.
+         */
+        boolean reopen() {
+            flushOut();
+            OutputStream next;
+            try {
+                IpfixFileEnd.prepareToAppend(path, -1); // ours ends whole (flushed above); a file put there by another may not
+                next = open(path, true);
+            } catch (IOException | RuntimeException e) {
+                error(e);
+                return false;
+            }
+            try {
+                stream.close();
+            } catch (IOException e) {
+                error(e);
+            }
+            stream = next;
+            return true;
         }
 
         @Override

@@ -1,6 +1,7 @@
 package io.xdpml.output.ipfix;
 
 import static io.xdpml.testing.Requirements.require;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -123,6 +124,85 @@ class IpfixFileTest {
         assertEquals(expected, got);
         System.out.printf("%s: %d flows in %d messages (%d bytes): ipfixDump and tshark read them all, no complaint%n", capture, flows.size(),
                 messages.size(), Files.size(file));
+    }
+
+    /**
+     * A run that died mid-message (a full disk) left a cut message at the file's end: the next run
+     * takes it off before appending, and ipfixDump then reads both runs whole. Without that, the
+     * appended run's first message was read as the cut one's rest and the readers stopped there.
+     */
+    @org.junit.jupiter.api.Test
+    void aCutMessageAtTheEndIsTakenOffBeforeTheNextRunAppends() throws Exception {
+        require(Tool.installed("ipfixDump", "--version"), "ipfixDump (apt-get install libfixbuf-tools)");
+        List<EndedFlow> flows = IpfixTestFlows.endedFlows(TestData.capture("benign/ndpi-firefox.pcap"));
+        Path file = dir.resolve("died.ipfix");
+        try (IpfixExporter x = IpfixExporter.open(null, file, true, Duration.ofMinutes(1), 7, IpfixExporter.captureTime())) {
+            flows.forEach(x::flow);
+        }
+        long whole = Files.size(file);
+        byte[] firstRun = Files.readAllBytes(file);
+        List<IpfixReader.Message> messages = new IpfixReader().read(ByteBuffer.wrap(firstRun));
+        int lastLength = messages.getLast().header().length();
+        // the dying run: a last message of which only its first 40 bytes reached the disk
+        Files.write(file, Arrays.copyOfRange(firstRun, (int) whole - lastLength, (int) whole - lastLength + 40),
+                java.nio.file.StandardOpenOption.APPEND);
+        try (IpfixExporter x = IpfixExporter.open(null, file, true, Duration.ofMinutes(1), 7, IpfixExporter.captureTime())) {
+            assertEquals(40, x.cutAtOpen());
+            flows.forEach(x::flow);
+        }
+        assertArrayEquals(firstRun, Arrays.copyOf(Files.readAllBytes(file), firstRun.length), "the first run's messages as they were");
+        List<IpfixReader.Record> records = new ArrayList<>();
+        new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file))).forEach(m -> records.addAll(m.records()));
+        assertEquals(2 * flows.size(), records.size());
+        Tool.Result dump = Tool.run(dir, List.of("ipfixDump", "--in", file.toString()));
+        assertEquals(0, dump.exit(), dump.err());
+        assertEquals("", dump.err());
+        assertEquals(2 * flows.size(), count(dump.out(), "--- data record "), "ipfixDump reads both runs");
+    }
+
+    /** A file that is not IPFIX is not appended to (neither would be readable): refused with where, left as it was. */
+    @org.junit.jupiter.api.Test
+    void aFileOfAnotherKindIsNotAppendedTo() throws Exception {
+        Path file = dir.resolve("notes.txt");
+        Files.writeString(file, "these are an operator's notes, not IPFIX\n");
+        java.io.IOException e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                () -> IpfixExporter.open(null, file, true, Duration.ofMinutes(1), 7, IpfixExporter.captureTime()));
+        assertTrue(e.getMessage().contains("is not an IPFIX file: at byte 0"), e.getMessage());
+        assertEquals("these are an operator's notes, not IPFIX\n", Files.readString(file));
+    }
+
+    /**
+     * logrotate's create, then a reload: the exporter opens the file again by its name at its next
+     * flush; the rotated file keeps what was written before, the new one begins with the templates
+     * and holds what came after, and ipfixDump reads each whole.
+     */
+    @org.junit.jupiter.api.Test
+    void aReopenedFileBeginsWithTheTemplatesAndTheRotatedOneIsWhole() throws Exception {
+        require(Tool.installed("ipfixDump", "--version"), "ipfixDump (apt-get install libfixbuf-tools)");
+        List<EndedFlow> flows = IpfixTestFlows.endedFlows(TestData.capture("benign/ndpi-firefox.pcap"));
+        int half = flows.size() / 2;
+        Path file = dir.resolve("flows.ipfix");
+        Path rotated = dir.resolve("flows.ipfix.1");
+        try (IpfixExporter x = IpfixExporter.open(null, file, true, Duration.ofMinutes(1), 7, IpfixExporter.captureTime())) {
+            flows.subList(0, half).forEach(x::flow);
+            x.flush();
+            Files.move(file, rotated);
+            x.reopenFile();
+            flows.subList(half, half + 1).forEach(x::flow); // under way when the reopen is asked: goes to the old file
+            x.flush();
+            flows.subList(half + 1, flows.size()).forEach(x::flow);
+            assertEquals(0, x.file().errors(), x.file().lastError());
+        }
+        List<IpfixReader.Message> old = new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(rotated)));
+        List<IpfixReader.Message> now = new IpfixReader().read(ByteBuffer.wrap(Files.readAllBytes(file)));
+        assertEquals(List.of(256, 257), now.getFirst().templateIds(), "the new file begins with the templates");
+        assertEquals(half + 1, old.stream().mapToInt(m -> m.records().size()).sum());
+        assertEquals(flows.size() - half - 1, now.stream().mapToInt(m -> m.records().size()).sum());
+        for (Path p : List.of(rotated, file)) {
+            Tool.Result dump = Tool.run(dir, List.of("ipfixDump", "--in", p.toString()));
+            assertEquals(0, dump.exit(), dump.err());
+            assertEquals("", dump.err(), p.toString());
+        }
     }
 
     private static final Pattern TIME = Pattern.compile("[A-Z][a-z]{2} [ \\d]\\d, \\d{4} \\d\\d:\\d\\d:\\d\\d\\.\\d{9} UTC");
