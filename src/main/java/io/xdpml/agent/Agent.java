@@ -268,7 +268,7 @@ public final class Agent implements AutoCloseable {
             // the detectors keep state across queues and interfaces: one packet at a time
             synchronized (this) {
                 Detecting d = detecting;
-                PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.timestampNanos(),
+                PacketObservation o = d.observations.observe(view.memory(), view.offset(), view.length(), view.wireLength(), view.timestampNanos(),
                         weight(view.metadata(), share));
                 synchronized (d.set) { // the lock NewDetections reads the set under, from the agent's loop
                     d.set.observe(o);

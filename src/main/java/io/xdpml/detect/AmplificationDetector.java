@@ -115,7 +115,7 @@ public final class AmplificationDetector implements Detector {
         if (watched[sport]) {
             Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
             v.responses += p.weight();
-            v.responseBytes += (long) p.weight() * p.length();
+            v.responseBytes += (long) p.weight() * p.wireLength();
             v.first = Math.min(v.first, t);
             v.last = Math.max(v.last, t);
             if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
@@ -129,7 +129,7 @@ public final class AmplificationDetector implements Detector {
         if (watched[dport]) {
             Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport);
             v.requests += p.weight();
-            v.requestBytes += (long) p.weight() * p.length();
+            v.requestBytes += (long) p.weight() * p.wireLength();
         }
     }
 

@@ -109,7 +109,7 @@ public final class AnomalyDetector implements Detector {
             first = t;
         }
         values[Feature.PACKETS.ordinal()]++;
-        values[Feature.BYTES.ordinal()] += p.length();
+        values[Feature.BYTES.ordinal()] += p.wireLength();
         if (!p.isIp()) {
             return;
         }

@@ -199,7 +199,7 @@ public final class FloodDetector implements Detector {
         int w = p.weight();
         d.packets += w;
         d.seen++;
-        d.bytes += (long) w * p.length();
+        d.bytes += (long) w * p.wireLength();
         d.first = Math.min(d.first, t);
         d.last = Math.max(d.last, t);
         d.byProtocol[c] += w;

@@ -74,6 +74,15 @@ public final class ObservationBuilder {
      * no other: {@link PacketObservation#weight()}).
      */
     public PacketObservation observe(MemorySegment frame, long base, int length, long timeNanos, int weight) {
+        return observe(frame, base, length, length, timeNanos, weight);
+    }
+
+    /**
+     * As {@link #observe(MemorySegment, long, int, long, int)}, for a frame that holds the first
+     * {@code length} bytes of a packet of {@code wireLength} bytes (mirror delivery's copy): the
+     * detectors count the packet's bytes ({@link PacketObservation#wireLength()}).
+     */
+    public PacketObservation observe(MemorySegment frame, long base, int length, int wireLength, long timeNanos, int weight) {
         if (weight < 0) {
             throw new IllegalArgumentException("a packet's weight must not be negative: " + weight);
         }
@@ -82,6 +91,7 @@ public final class ObservationBuilder {
         parser.parse(frame, base, length, p.summary);
         p.frame = frame;
         p.length = length;
+        p.wireLength = Math.max(length, wireLength);
         p.base = base;
         p.entropyQ16 = -1;
         p.timeNanos = timeNanos;

@@ -26,6 +26,7 @@ public final class PacketObservation {
     final ParseSummary summary = new ParseSummary();
     MemorySegment frame;
     int length;
+    int wireLength;
     long timeNanos;
     int weight = 1;
     boolean ip;
@@ -73,8 +74,18 @@ public final class PacketObservation {
         return frame;
     }
 
+    /** Bytes of the frame valid in {@link #frame()}: the packet, or its first bytes when only they were copied. */
     public int length() {
         return length;
+    }
+
+    /**
+     * The packet's length as it arrived: what the detectors count as its bytes. {@link #length()},
+     * or more when the frame holds only the packet's first bytes (mirror delivery copies at most
+     * 1,536; a capture's snap length).
+     */
+    public int wireLength() {
+        return wireLength;
     }
 
     /** The parser's summary of this packet. */

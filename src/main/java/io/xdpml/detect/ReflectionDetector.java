@@ -152,7 +152,7 @@ public final class ReflectionDetector implements Detector {
                 long k = askKey(p.destinationKey(), dport, sport);
                 if (!asked.contains(k) && !askedBefore.contains(k)) {
                     v.unsolicited++;
-                    v.unsolicitedBytes += p.length();
+                    v.unsolicitedBytes += p.wireLength();
                     v.first = Math.min(v.first, t);
                     v.last = Math.max(v.last, t);
                     if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG))) {
@@ -169,11 +169,11 @@ public final class ReflectionDetector implements Detector {
             Victim v = victims.get(Addresses.pair(p.sourceKey(), dport));
             if (v != null) {
                 v.requests++;
-                v.requestBytes += p.length();
+                v.requestBytes += p.wireLength();
             } else if (victims.size() < config.maxVictims()) {
                 v = new Victim(p.sourceHi(), p.sourceLo(), dport);
                 v.requests = 1;
-                v.requestBytes = p.length();
+                v.requestBytes = p.wireLength();
                 victims.putNew(Addresses.pair(p.sourceKey(), dport), v);
             }
         }

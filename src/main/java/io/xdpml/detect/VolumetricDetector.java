@@ -100,7 +100,7 @@ public final class VolumetricDetector implements Detector {
             d.first = t;
         }
         d.packets += p.weight();
-        d.bytes += (long) p.weight() * p.length();
+        d.bytes += (long) p.weight() * p.wireLength();
         d.last = Math.max(d.last, t);
     }
 

@@ -32,9 +32,18 @@ public final class JavaFlowEngine implements FlowEngine {
 
     /** A frame at {@code offset} in {@code memory} (e.g. in an AF_XDP UMEM, read in place). */
     public void packet(MemorySegment memory, long offset, int length, long timestampNanos) {
+        packet(memory, offset, length, length, timestampNanos);
+    }
+
+    /**
+     * A frame holding the first {@code length} bytes of a packet of {@code wireLength} (mirror
+     * delivery's copy): parsed over what is there, counted at the packet's length, as the kernel's
+     * flow stage counts it.
+     */
+    public void packet(MemorySegment memory, long offset, int length, int wireLength, long timestampNanos) {
         parser.parse(memory, offset, length, summary);
         parseCounters.count(summary);
-        if (packet.of(memory, offset, length, summary)) {
+        if (packet.of(memory, offset, Math.max(length, wireLength), summary)) {
             table.add(packet, timestampNanos);
         } else {
             table.notTracked();

@@ -398,21 +398,24 @@ public final class MlPacketProcessor implements AutoCloseable {
 
         @Override
         public void onFrame(XskFrame frame) {
-            handle(frame.umem(), frame.offset(), frame.length(), frame.queue(), frame.metadata(), System.nanoTime());
+            handle(frame.umem(), frame.offset(), frame.length(), frame.length(), frame.queue(), frame.metadata(), System.nanoTime());
         }
 
-        /** A mirror record: the frame's bytes start at {@code offset}; its metadata is right before. */
-        void onMirrored(MemorySegment ring, long offset, int length, int queue, XskMetadata metadata, long kernelNanos) {
+        /**
+         * A mirror record: the frame's first {@code length} bytes start at {@code offset} (the packet
+         * was {@code wireLength}); its metadata is right before.
+         */
+        void onMirrored(MemorySegment ring, long offset, int length, int wireLength, int queue, XskMetadata metadata, long kernelNanos) {
             long now = System.nanoTime();
             received++;
             handoff.recordValue(Math.max(0, now - kernelNanos));
-            handle(ring, offset, length, queue, metadata, now);
+            handle(ring, offset, length, wireLength, queue, metadata, now);
         }
 
-        private void handle(MemorySegment memory, long offset, int length, int rxQueue, XskMetadata metadata, long now) {
+        private void handle(MemorySegment memory, long offset, int length, int wireLength, int rxQueue, XskMetadata metadata, long now) {
             ParseSummary s;
             if (flows != null) {
-                flows.packet(memory, offset, length, now);
+                flows.packet(memory, offset, length, wireLength, now);
                 s = flows.lastSummary();
             } else {
                 parser.parse(memory, offset, length, summary);
@@ -426,7 +429,7 @@ public final class MlPacketProcessor implements AutoCloseable {
                 rateLimited++;
                 return;
             }
-            view.wrap(memory, offset, length, rxQueue, clockBase + now, s, metadata,
+            view.wrap(memory, offset, length, wireLength, rxQueue, clockBase + now, s, metadata,
                     flows != null ? flows.lastUpdated() : null, flows != null ? flows.lastPacket() : null);
             Verdict v;
             try {
@@ -555,7 +558,8 @@ public final class MlPacketProcessor implements AutoCloseable {
             int cap = Math.min(data.get(U32, offset + CAP_LEN_OFFSET), length - DATA_OFFSET);
             metadata.wrap(offset + META_OFFSET);
             int queue = data.get(U16, offset + META_OFFSET + XskMetadata.RX_QUEUE_OFFSET) & 0xffff;
-            worker.onMirrored(data, offset + DATA_OFFSET, cap, queue, metadata, data.get(U64, offset + KTIME_OFFSET));
+            int wire = Math.max(cap, data.get(U32, offset + WIRE_LEN_OFFSET));
+            worker.onMirrored(data, offset + DATA_OFFSET, cap, wire, queue, metadata, data.get(U64, offset + KTIME_OFFSET));
         }
     }
 }

@@ -20,6 +20,7 @@ public final class PacketView {
     private MemorySegment memory;
     private long offset;
     private int length;
+    private int wireLength;
     private int queue;
     private long timestampNanos;
     private ParseSummary summary;
@@ -31,11 +32,12 @@ public final class PacketView {
     private final PayloadEntropy entropy = new PayloadEntropy();
     private int entropyQ16 = -1;
 
-    void wrap(MemorySegment memory, long offset, int length, int queue, long timestampNanos, ParseSummary summary,
+    void wrap(MemorySegment memory, long offset, int length, int wireLength, int queue, long timestampNanos, ParseSummary summary,
             XskMetadata metadata, MemorySegment flowState, FlowPacket flowPacket) {
         this.memory = memory;
         this.offset = offset;
         this.length = length;
+        this.wireLength = wireLength;
         this.queue = queue;
         this.timestampNanos = timestampNanos;
         this.summary = summary;
@@ -46,9 +48,17 @@ public final class PacketView {
         this.entropyQ16 = -1;
     }
 
-    /** Frame length in bytes. */
+    /** Bytes of the frame in {@link #memory()}: the packet, or its first 1,536 bytes with mirror delivery. */
     public int length() {
         return length;
+    }
+
+    /**
+     * The packet's length as it arrived at XDP: {@link #length()}, or more when mirror delivery
+     * copied only its first 1,536 bytes (XDPML_MIRROR_SNAP, a frame over an Ethernet MTU).
+     */
+    public int wireLength() {
+        return wireLength;
     }
 
     /** The receive queue it came on. */

@@ -57,6 +57,46 @@ class MirrorDeliveryTest {
     }
 
     /**
+     * A frame longer than the mirror's copy (1,536 bytes, XDPML_MIRROR_SNAP) on a link of MTU 3000:
+     * Java gets its first 1,536 bytes, its length on the wire, and counts its flow's bytes at that
+     * length, as the kernel's flow stage does. Before 2026-12-06 the copy's length stood for the
+     * packet's, in the flows and the detectors' byte counts.
+     */
+    @Test
+    void aFrameLongerThanTheCopyIsCountedAtItsLengthOnTheWire() throws Exception {
+        TestData.assumeBpf();
+        byte[] big = new FrameBuilder().ethernet().ipv4("10.7.2.1", "10.7.2.2").udp(5353, 9999).payload(2400).build();
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-mir")) {
+            ns.createVethPair("mir0", "mir1");
+            ns.exec("ip", "link", "set", "mir0", "mtu", "3000");
+            ns.exec("ip", "link", "set", "mir1", "mtu", "3000");
+            ns.run(() -> {
+                java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                ProcessorConfig config = ProcessorConfig.forInterface("mir1").withDelivery(Delivery.MIRROR)
+                        .withFlowTracking(true, 1024, 60_000_000_000L);
+                try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> {
+                    MemorySegment st = packet.flowState();
+                    long bytes = st == null ? -1 : io.xdpml.flow.FlowLayout.u64(st, io.xdpml.flow.FlowLayout.dirOffset(io.xdpml.flow.FlowLayout.FWD)
+                            + io.xdpml.flow.FlowLayout.D_BYTES) + io.xdpml.flow.FlowLayout.u64(st,
+                            io.xdpml.flow.FlowLayout.dirOffset(io.xdpml.flow.FlowLayout.BWD) + io.xdpml.flow.FlowLayout.D_BYTES);
+                    seen.add(packet.length() + " " + packet.wireLength() + " " + bytes);
+                    return Verdict.NORMAL;
+                }); LiveFrameGenerator gen = LiveFrameGenerator.open(Interfaces.indexOf("mir0"))) {
+                    p.start();
+                    gen.send(big, 3, 0);
+                    for (int i = 0; i < 200 && seen.size() < 3; i++) {
+                        Thread.sleep(10);
+                    }
+                    p.stop();
+                }
+                assertThat(seen).containsExactly("1536 " + big.length + " " + big.length, "1536 " + big.length + " " + 2 * big.length,
+                        "1536 " + big.length + " " + 3 * big.length);
+                return null;
+            });
+        }
+    }
+
+    /**
      * stop() returns while a flood goes on that Java cannot keep up with (a handler of ~20 µs a
      * packet; the program stays attached until close): the last drain takes what was there at the
      * stop, not what keeps coming. Before 2026-12-05 it drained until Java caught up, which a flood

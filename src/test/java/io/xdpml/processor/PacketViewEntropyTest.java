@@ -25,14 +25,14 @@ class PacketViewEntropyTest {
             ParseSummary s = new ParseSummary();
             new PacketParser().parse(umem, at, frame.length, s);
             PacketView v = new PacketView();
-            v.wrap(umem, at, frame.length, 0, 0, s, null, null, null);
+            v.wrap(umem, at, frame.length, frame.length, 0, 0, s, null, null, null);
             assertThat(v.payloadEntropy()).isEqualTo(3.0);
             assertThat(v.input(PacketView.PAYLOAD_ENTROPY)).isEqualTo(3L << 16);
             assertThat(v.input("syn_flag_count")).isZero(); // no flow: the model inputs are 0
             byte[] empty = new FrameBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(1000, 2000).build();
             MemorySegment.copy(MemorySegment.ofArray(empty), 0, umem, at, empty.length);
             new PacketParser().parse(umem, at, empty.length, s);
-            v.wrap(umem, at, empty.length, 0, 0, s, null, null, null);
+            v.wrap(umem, at, empty.length, empty.length, 0, 0, s, null, null, null);
             assertThat(v.payloadEntropy()).isZero();
         }
     }
