@@ -557,15 +557,21 @@ public final class Agent implements AutoCloseable {
             return countReload(false);
         }
         InterfacePipeline.Change change = InterfacePipeline.Change.between(running, next);
-        // a new detections file is opened before anything switches: one that cannot be opened rejects the reload whole
-        boolean newJson = change.outputs() && !java.util.Objects.equals(running.outputs().json(), next.outputs().json());
+        // the detections file is opened (again, by its name: logrotate's create then SIGHUP) before anything switches: a
+        // new one that cannot be opened rejects the reload whole; the same one that cannot be opened again is written on
+        boolean sameJson = java.util.Objects.equals(running.outputs().json(), next.outputs().json());
+        boolean newJson = next.outputs().json() != null || !sameJson;
         BufferedWriter json = null;
-        if (newJson && next.outputs().json() != null) {
+        if (next.outputs().json() != null) {
             try {
                 json = openJson(next);
             } catch (IOException e) {
-                say("reload rejected: cannot open outputs.json " + next.outputs().json() + ": " + e.getMessage() + "; nothing changed");
-                return countReload(false);
+                if (!sameJson) {
+                    say("reload rejected: cannot open outputs.json " + next.outputs().json() + ": " + e.getMessage() + "; nothing changed");
+                    return countReload(false);
+                }
+                say("outputs.json: cannot open " + next.outputs().json() + " again (" + e.getMessage() + "); writing on to the file open before");
+                newJson = false;
             }
         }
         // the new detectors are built before anything switches too: one that cannot be built rejects the reload whole

@@ -165,6 +165,17 @@ final class RunCommand implements Callable<Integer> {
         if (!(earlySeconds >= 0)) {
             throw new IllegalArgumentException("--early must be >= 0");
         }
+        // SIGHUP from here on asks for a reload, also while the agent is being built (a reload as the unit starts: the
+        // JVM's own handling of SIGHUP exited with 129); one that came before the agent runs is taken once it does
+        EarlyHangup hangup = EarlyHangup.install(out);
+        try {
+            return run(out, hangup);
+        } finally {
+            hangup.restore();
+        }
+    }
+
+    private Integer run(PrintWriter out, EarlyHangup hangup) throws Exception {
         UnaryOperator<AgentConfig> overrides = this::overrides;
         AgentConfig config;
         if (configFile != null) {
@@ -192,7 +203,6 @@ final class RunCommand implements Callable<Integer> {
                 hugePages, pinDir);
         CountDownLatch closed = new CountDownLatch(1);
         Thread hook = null;
-        sun.misc.SignalHandler previousHup = null;
         try (Agent agent = new Agent(config, overrides, configFile != null, extras, out)) {
             // Ctrl-C (SIGINT) or SIGTERM: stop the loop (a flag and an unpark, not an interrupt), then wait until the
             // summary is printed and everything is detached and closed, not for main itself (it blocks in System.exit)
@@ -205,20 +215,10 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             Runtime.getRuntime().addShutdownHook(hook);
-            previousHup = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> agent.requestReload());
-            if (previousHup == sun.misc.SignalHandler.SIG_IGN) {
-                // the JVM leaves a signal ignored at its start ignored (nohup): no handler was put in
-                previousHup = null;
-                out.println("SIGHUP is ignored in this process (started under nohup?): kill -HUP cannot reach this agent;"
-                        + " 'xdpml reload --iface IF' can (it asks through the pins)");
-                out.flush();
-            }
+            hangup.deliverTo(agent::requestReload);
             return agent.run();
         } finally {
             closed.countDown(); // everything above is closed: detached, sockets and maps gone, pins removed
-            if (previousHup != null) {
-                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), previousHup);
-            }
             if (hook != null) {
                 try {
                     Runtime.getRuntime().removeShutdownHook(hook);

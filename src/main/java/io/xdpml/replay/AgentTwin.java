@@ -144,12 +144,15 @@ public final class AgentTwin {
         }
         lastPacketSecond = Math.max(lastPacketSecond, second);
         long poll = t0 + (t - t0) / Agent.POLL_NANOS * Agent.POLL_NANOS;
-        if (poll > lastPoll) { // the agent's loop between its seconds: what the detectors reported since is acted on
-            lastPoll = poll;
+        // the agent's loop between its seconds, every poll since the last (at most a second's, endOf took the rest):
+        // what the detectors reported or a window's end found is acted on at the poll the agent would act at
+        for (long p = lastPoll < t0 ? poll : Math.min(poll, lastPoll + Agent.POLL_NANOS); p <= poll && p > lastPoll;
+                p += Agent.POLL_NANOS) {
+            lastPoll = p;
             share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
             events.polling(second);
-            detectors.advance(poll - Agent.POLL_NANOS); // the agent's clock goes on without packets (Agent.advance)
-            actOnNew(poll);
+            detectors.advance(p - Agent.POLL_NANOS); // the agent's clock goes on without packets (Agent.advance)
+            actOnNew(p);
         }
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
@@ -175,6 +178,7 @@ public final class AgentTwin {
         long block = config.mitigation().block().toNanos();
         lastPoll = now;
         share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
+        detectors.advance(now - Agent.POLL_NANOS); // as the agent's actOnNew: windows that ended are judged with no packet
         actOnNew(now);
         // detections still going on: their measures renewed, their sources blocked again once the block expired
         long since = now - 2 * config.detectors().window().toNanos() - SECOND;

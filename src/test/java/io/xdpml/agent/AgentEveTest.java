@@ -108,12 +108,13 @@ class AgentEveTest {
 
     /** logrotate's create, then a reload (SIGHUP): the agent writes on to a new file of the name, not to the renamed one. */
     @Test
-    void aReloadOpensTheEveAndIpfixFilesAgain(@TempDir Path dir) throws Exception {
+    void aReloadOpensTheEveIpfixAndDetectionsFilesAgain(@TempDir Path dir) throws Exception {
         require(BpfSupport.unavailableReason().isEmpty(), "needs BPF: " + BpfSupport.unavailableReason().orElse(""));
         Path eve = dir.resolve("eve.json");
         Path rotated = dir.resolve("eve.json.1");
         Path ipfix = dir.resolve("flows.ipfix");
         Path ipfixRotated = dir.resolve("flows.ipfix.1");
+        Path json = dir.resolve("detections.jsonl");
         try (AgentRig rig = new AgentRig("aer")) {
             Path file = dir.resolve("agent.yaml");
             Files.writeString(file, """
@@ -124,17 +125,20 @@ class AgentEveTest {
                       status: 0
                       eve: {file: %s, types: [flow]}
                       ipfix: {file: %s}
-                    """.formatted(rig.rx, eve, ipfix));
+                      json: %s
+                    """.formatted(rig.rx, eve, ipfix, json));
             rig.start(file);
             rig.send(udp(41000, 5000), 3);
             awaitFlow(eve, 41000);
             awaitIpfixFlow(ipfix, 41000);
             Files.move(eve, rotated);
             Files.move(ipfix, ipfixRotated);
+            Files.move(json, dir.resolve("detections.jsonl.1"));
             rig.agent().requestReload();
             try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
                 AgentReloadTest.awaitReloads(o, rig, 1);
             }
+            assertThat(json).as("the detections file opened again by its name").exists();
             rig.send(udp(42000, 5000), 3);
             awaitFlow(eve, 42000);
             awaitIpfixFlow(ipfix, 42000);
