@@ -174,8 +174,9 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     /**
      * Length in bytes of the frame check sequence that ends the current packet on the wire, as the
      * pcap header's link type field tells (libpcap's FCS bits: bit 26 set, bits 28-31 the length in
-     * 16-bit words); 0 if none or not told (always 0 for pcapng). The captured FCS bytes are left
-     * out of {@link #data()} and {@link #capturedLength()}; {@link #originalLength()} includes it.
+     * 16-bit words) or the pcapng interface's if_fcslen option (read as Wireshark reads it, see
+     * {@code PcapngLayout.fcsBytes}); 0 if none or not told. The captured FCS bytes are left out of
+     * {@link #data()} and {@link #capturedLength()}; {@link #originalLength()} includes it.
      */
     public final int fcsLength() {
         requirePacket();
@@ -261,6 +262,14 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         if (!onPacket) {
             throw new IllegalStateException(name + (closed ? ": reader is closed" : ": no current packet; call next() first"));
         }
+    }
+
+    /**
+     * How many of the captured bytes are frame check sequence: the FCS ends the packet on the wire,
+     * so the captured bytes hold as much of it as the snap length left.
+     */
+    static long capturedFcs(long caplen, long origlen, int fcsLength) {
+        return Math.min(caplen, Math.max(0, fcsLength - Math.max(0, origlen - caplen)));
     }
 
     final PcapFormatException corrupt(long offset, String what, String reason) {

@@ -85,9 +85,7 @@ final class PcapReader extends CaptureReader {
         }
         // Fractions are not range-checked: fuzzed files have ns fractions above 10^9 and tools still read them.
         timestampNanos = seconds * 1_000_000_000L + (nanos ? fraction : fraction * 1_000L);
-        // The FCS ends the packet on the wire: the captured bytes hold as much of it as the snap length left.
-        long fcsCaptured = Math.min(caplen, Math.max(0, fileFcsLength - Math.max(0, origlen - caplen)));
-        capturedLength = (int) (caplen - fcsCaptured);
+        capturedLength = (int) (caplen - capturedFcs(caplen, origlen, fileFcsLength));
         originalLength = origlen;
         fcsLength = fileFcsLength;
         linkType = fileLinkType;
