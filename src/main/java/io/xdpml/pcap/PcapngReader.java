@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 /**
@@ -29,8 +30,8 @@ final class PcapngReader extends CaptureReader {
     private long[] ifTsOffsetNanos = new long[4];
     private int[] ifFcsLength = new int[4];
 
-    PcapngReader(MemorySegment file, String name, Arena arena) throws PcapFormatException {
-        super(file, name, arena);
+    PcapngReader(MemorySegment file, String name, Arena arena, FileChannel channel) throws PcapFormatException {
+        super(file, name, arena, channel);
         readSectionHeader(0);
     }
 
