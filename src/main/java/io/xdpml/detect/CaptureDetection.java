@@ -55,24 +55,28 @@ public final class CaptureDetection {
             boolean first = true;
             long shift = 0;
             try (CaptureReader r = CaptureReader.open(capture)) {
-                while (r.next()) {
-                    packets++;
-                    long t = r.timestampNanos();
-                    if (first) {
-                        shift = end == Long.MIN_VALUE ? 0 : end + gapNanos - t;
-                        first = false;
+                try {
+                    while (r.next()) {
+                        packets++;
+                        long t = r.timestampNanos();
+                        if (first) {
+                            shift = end == Long.MIN_VALUE ? 0 : end + gapNanos - t;
+                            first = false;
+                        }
+                        t += shift;
+                        end = Math.max(end, t);
+                        int length = framer.frame(r);
+                        if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
+                            runts++;
+                            continue;
+                        }
+                        if (frames++ % sampleEvery == 0) {
+                            detectors.observe(builder.observe(framer.frameSegment(), 0, length, t, sampleEvery));
+                            observed++;
+                        }
                     }
-                    t += shift;
-                    end = Math.max(end, t);
-                    int length = framer.frame(r);
-                    if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
-                        runts++;
-                        continue;
-                    }
-                    if (frames++ % sampleEvery == 0) {
-                        detectors.observe(builder.observe(framer.frameSegment(), 0, length, t, sampleEvery));
-                        observed++;
-                    }
+                } catch (InternalError e) {
+                    throw r.shrinkDamage(e); // the file shrank under the mapping
                 }
             } catch (PcapFormatException e) {
                 damage = e;

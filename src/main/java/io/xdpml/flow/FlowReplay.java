@@ -51,6 +51,8 @@ public final class FlowReplay {
                 }
             } catch (PcapFormatException e) {
                 return new Result(packets, replayed, cut, runts, e);
+            } catch (InternalError e) {
+                return new Result(packets, replayed, cut, runts, r.shrinkDamage(e)); // the file shrank under the mapping
             }
         }
         return new Result(packets, replayed, cut, runts, null);

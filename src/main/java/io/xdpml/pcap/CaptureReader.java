@@ -29,6 +29,13 @@ import java.nio.file.StandardOpenOption;
  * not a capture at all, or whose file header / first section header is damaged, fails in
  * {@code open}. No other exception type comes out of a damaged file.
  *
+ * <p>A file that shrinks while it is mapped (another process truncates it: a capture rotated by
+ * copy-and-truncate, say) makes reads of the lost pages fault; the JVM reports that as an
+ * {@link InternalError}, at the read or somewhat later (as {@code MappedByteBuffer} documents).
+ * {@code next()} turns it into a {@link PcapFormatException} ("the file shrank while being read");
+ * a caller that reads {@link #data()} catches {@code InternalError} around its loop and hands it to
+ * {@link #shrinkDamage(InternalError)}. The file's size is looked at only then, never per packet.
+ *
  * <p>Not thread-safe: one thread at a time. {@link #close()} unmaps the file; slices returned by
  * {@link #data()} must not be used after it.
  */
@@ -38,6 +45,8 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     final long size;
     final String name;
     private final Arena arena;
+    /** The mapped file's channel, kept open to look at its size when a read faults; null for a capture in memory. */
+    private final FileChannel channel;
 
     /** Offset of the next unread byte. */
     long position;
@@ -59,28 +68,47 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     private PcapFormatException failure;
     private boolean closed;
 
-    CaptureReader(MemorySegment file, String name, Arena arena) {
+    CaptureReader(MemorySegment file, String name, Arena arena, FileChannel channel) {
         this.file = file.isReadOnly() ? file : file.asReadOnly();
         this.size = file.byteSize();
         this.name = name;
         this.arena = arena;
+        this.channel = channel;
     }
 
     /**
      * Maps {@code path} read-only and opens it as pcap or pcapng, whatever its name says.
      *
      * @throws PcapFormatException if the file is not a capture (the message tells the magic number
-     *     found) or its file header or first section header is damaged
+     *     found) or its file header or first section header is damaged, or the file shrank while
+     *     its header was read
      * @throws IOException if the file cannot be opened or mapped
      */
     public static CaptureReader open(Path path) throws IOException {
+        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
         Arena arena = Arena.ofShared();
-        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
-            return create(file, path.toString(), arena);
+        long mapped = 0;
+        try {
+            mapped = channel.size();
+            MemorySegment file = channel.map(FileChannel.MapMode.READ_ONLY, 0, mapped, arena);
+            return create(file, path.toString(), arena, channel);
         } catch (IOException | RuntimeException | Error e) {
-            arena.close();
+            // a fault, or a header read as garbage by a faulted read, while the file shrank (see next())
+            String shrank = e instanceof InternalError || e instanceof PcapFormatException ? shrinkReason(channel, mapped) : null;
+            release(arena, channel);
+            if (shrank != null) {
+                throw (PcapFormatException) new PcapFormatException(path.toString(), 0, "file header", shrank).initCause(e);
+            }
             throw e;
+        }
+    }
+
+    private static void release(Arena arena, FileChannel channel) {
+        arena.close();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // a read-only channel: nothing written, nothing to lose
         }
     }
 
@@ -92,21 +120,22 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
      * @throws PcapFormatException as {@link #open(Path)}
      */
     public static CaptureReader open(MemorySegment capture, String name) throws PcapFormatException {
-        return create(capture, name, null);
+        return create(capture, name, null, null);
     }
 
-    private static CaptureReader create(MemorySegment file, String name, Arena arena) throws PcapFormatException {
+    private static CaptureReader create(MemorySegment file, String name, Arena arena, FileChannel channel)
+            throws PcapFormatException {
         if (file.byteSize() < 4) {
             throw new PcapFormatException(name, 0, "file header",
                     "file is " + file.byteSize() + " bytes long, too short for a magic number");
         }
         int magic = file.get(ByteOrders.INT_BE, 0);
         return switch (magic) {
-            case PcapLayout.MAGIC_MICROS -> new PcapReader(file, name, arena, ByteOrder.BIG_ENDIAN, false);
-            case PcapLayout.MAGIC_MICROS_SWAPPED -> new PcapReader(file, name, arena, ByteOrder.LITTLE_ENDIAN, false);
-            case PcapLayout.MAGIC_NANOS -> new PcapReader(file, name, arena, ByteOrder.BIG_ENDIAN, true);
-            case PcapLayout.MAGIC_NANOS_SWAPPED -> new PcapReader(file, name, arena, ByteOrder.LITTLE_ENDIAN, true);
-            case PcapngLayout.SHB_TYPE -> new PcapngReader(file, name, arena);
+            case PcapLayout.MAGIC_MICROS -> new PcapReader(file, name, arena, channel, ByteOrder.BIG_ENDIAN, false);
+            case PcapLayout.MAGIC_MICROS_SWAPPED -> new PcapReader(file, name, arena, channel, ByteOrder.LITTLE_ENDIAN, false);
+            case PcapLayout.MAGIC_NANOS -> new PcapReader(file, name, arena, channel, ByteOrder.BIG_ENDIAN, true);
+            case PcapLayout.MAGIC_NANOS_SWAPPED -> new PcapReader(file, name, arena, channel, ByteOrder.LITTLE_ENDIAN, true);
+            case PcapngLayout.SHB_TYPE -> new PcapngReader(file, name, arena, channel);
             default -> throw new PcapFormatException(name, 0, "file header", String.format(
                     "unknown magic number %02x %02x %02x %02x: neither pcap (a1b2c3d4, a1b23c4d, either byte order)"
                             + " nor pcapng (0a0d0d0a)",
@@ -130,12 +159,22 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         }
         onPacket = false;
         dataSlice = null;
+        long at = position;
         boolean found;
         try {
             found = advance();
         } catch (PcapFormatException e) {
-            failure = e;
-            throw e;
+            // A faulted read returns garbage before its error surfaces: if the file shrank, that is the cause.
+            PcapFormatException shrank = shrunkAt(at, e);
+            failure = shrank != null ? shrank : e;
+            throw failure;
+        } catch (InternalError e) {
+            PcapFormatException shrank = shrunkAt(at, e);
+            if (shrank == null) {
+                throw e;
+            }
+            failure = shrank;
+            throw shrank;
         }
         if (found) {
             onPacket = true;
@@ -174,8 +213,9 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
     /**
      * Length in bytes of the frame check sequence that ends the current packet on the wire, as the
      * pcap header's link type field tells (libpcap's FCS bits: bit 26 set, bits 28-31 the length in
-     * 16-bit words); 0 if none or not told (always 0 for pcapng). The captured FCS bytes are left
-     * out of {@link #data()} and {@link #capturedLength()}; {@link #originalLength()} includes it.
+     * 16-bit words) or the pcapng interface's if_fcslen option (read as Wireshark reads it, see
+     * {@code PcapngLayout.fcsBytes}); 0 if none or not told. The captured FCS bytes are left out of
+     * {@link #data()} and {@link #capturedLength()}; {@link #originalLength()} includes it.
      */
     public final int fcsLength() {
         requirePacket();
@@ -244,6 +284,50 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         return name;
     }
 
+    /**
+     * What a caller makes of an {@link InternalError} caught around its loop over this reader (see
+     * the class comment): the damage, "the file shrank while being read", at the current packet's
+     * record or block (or the next unread byte), which {@code next()} then keeps throwing.
+     *
+     * @throws InternalError {@code fault} itself when the file did not shrink (or is not a mapped
+     *     file): then the fault is not the capture's doing and is not hidden as damage
+     */
+    public final PcapFormatException shrinkDamage(InternalError fault) {
+        PcapFormatException shrank = shrunkAt(onPacket ? recordOffset : position, fault);
+        if (shrank == null) {
+            throw fault;
+        }
+        failure = shrank;
+        onPacket = false;
+        dataSlice = null;
+        return shrank;
+    }
+
+    /** The damage at {@code offset} if the file is now shorter than it was mapped, else null. One fstat, on error paths only. */
+    private PcapFormatException shrunkAt(long offset, Throwable fault) {
+        String reason = shrinkReason(channel, size);
+        if (reason == null) {
+            return null;
+        }
+        PcapFormatException e = new PcapFormatException(name, offset, format() == CaptureFormat.PCAPNG ? "block" : "record", reason);
+        e.initCause(fault);
+        return e;
+    }
+
+    private static String shrinkReason(FileChannel channel, long mappedSize) {
+        if (channel == null) {
+            return null;
+        }
+        try {
+            long now = channel.size(); // the open file's own size: a file renamed over the path does not count
+            return now < mappedSize
+                    ? "the file shrank while being read: it is " + now + " bytes now, it was " + mappedSize + " when opened"
+                    : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** Unmaps the file (if this reader mapped it). Idempotent. */
     @Override
     public final void close() {
@@ -252,7 +336,7 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
             onPacket = false;
             dataSlice = null;
             if (arena != null) {
-                arena.close();
+                release(arena, channel);
             }
         }
     }
@@ -261,6 +345,14 @@ public abstract sealed class CaptureReader implements AutoCloseable permits Pcap
         if (!onPacket) {
             throw new IllegalStateException(name + (closed ? ": reader is closed" : ": no current packet; call next() first"));
         }
+    }
+
+    /**
+     * How many of the captured bytes are frame check sequence: the FCS ends the packet on the wire,
+     * so the captured bytes hold as much of it as the snap length left.
+     */
+    static long capturedFcs(long caplen, long origlen, int fcsLength) {
+        return Math.min(caplen, Math.max(0, fcsLength - Math.max(0, origlen - caplen)));
     }
 
     final PcapFormatException corrupt(long offset, String what, String reason) {

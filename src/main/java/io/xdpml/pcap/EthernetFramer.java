@@ -93,9 +93,18 @@ public final class EthernetFramer {
         }
     }
 
-    /** Frames the current packet of {@code reader}; see {@link #frame(int, MemorySegment)}. */
+    /**
+     * Frames the current packet of {@code reader}; see {@link #frame(int, MemorySegment)}.
+     *
+     * @throws UnsupportedLinkTypeException naming the capture, the packet's offset and the link type
+     */
     public int frame(CaptureReader reader) {
-        return frame(reader.linkType(), reader.data());
+        try {
+            return frame(reader.linkType(), reader.data());
+        } catch (UnsupportedLinkTypeException e) {
+            // the bare number does not say which of many captures a run stopped at
+            throw new UnsupportedLinkTypeException(reader, e.linkType());
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 
 /**
  * Classic pcap. Versions 2.0 to 2.2 wrote captured and original length swapped; 2.3 did either
@@ -26,8 +27,9 @@ final class PcapReader extends CaptureReader {
     private final long maxCapturedLength;
     private final int lengthOrder;
 
-    PcapReader(MemorySegment file, String name, Arena arena, ByteOrder order, boolean nanos) throws PcapFormatException {
-        super(file, name, arena);
+    PcapReader(MemorySegment file, String name, Arena arena, FileChannel channel, ByteOrder order, boolean nanos)
+            throws PcapFormatException {
+        super(file, name, arena, channel);
         this.nanos = nanos;
         this.intLayout = ByteOrders.intLayout(order);
         if (size < FILE_HEADER_LENGTH) {
@@ -85,9 +87,7 @@ final class PcapReader extends CaptureReader {
         }
         // Fractions are not range-checked: fuzzed files have ns fractions above 10^9 and tools still read them.
         timestampNanos = seconds * 1_000_000_000L + (nanos ? fraction : fraction * 1_000L);
-        // The FCS ends the packet on the wire: the captured bytes hold as much of it as the snap length left.
-        long fcsCaptured = Math.min(caplen, Math.max(0, fileFcsLength - Math.max(0, origlen - caplen)));
-        capturedLength = (int) (caplen - fcsCaptured);
+        capturedLength = (int) (caplen - capturedFcs(caplen, origlen, fileFcsLength));
         originalLength = origlen;
         fcsLength = fileFcsLength;
         linkType = fileLinkType;

@@ -68,11 +68,26 @@ final class PcapngLayout {
     static final int OPTION_HEADER_LENGTH = 4;
     static final int OPT_ENDOFOPT = 0;
     static final int IF_TSRESOL = 9;
+    /** if_fcslen: u8, the length of the FCS ending every packet of the interface; see {@link #fcsBytes}. */
+    static final int IF_FCSLEN = 13;
     static final int IF_TSOFFSET = 14;
     /** Default if_tsresol: 10^-6 s. */
     static final int DEFAULT_TSRESOL = 6;
 
     private PcapngLayout() {}
+
+    /**
+     * The FCS length in bytes an if_fcslen value means. The spec's text (every draft up to
+     * draft-ietf-opsawg-pcapng as of 2026) says bits, but its example is '4', an Ethernet FCS in
+     * bytes, and the question is open (IETF-OPSAWG-WG/draft-ietf-opsawg-pcap issue #60). Wireshark's
+     * reader (wiretap/pcapng.c) keeps it in bits, converting the EPB flags' octets and the pcap
+     * header's 16-bit words to bits to match, so a multiple of 8 is read as bits, as Wireshark does.
+     * Any other value cannot be a whole number of bytes in bits and is taken as bytes, the example's
+     * reading, rather than refusing the file.
+     */
+    static int fcsBytes(int ifFcslen) {
+        return ifFcslen % 8 == 0 ? ifFcslen / 8 : ifFcslen;
+    }
 
     static String blockName(int type) {
         return switch (type) {

@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
 import java.util.Arrays;
 
 /**
@@ -27,9 +28,10 @@ final class PcapngReader extends CaptureReader {
     private long[] ifSnapLength = new long[4];
     private int[] ifTsresol = new int[4];
     private long[] ifTsOffsetNanos = new long[4];
+    private int[] ifFcsLength = new int[4];
 
-    PcapngReader(MemorySegment file, String name, Arena arena) throws PcapFormatException {
-        super(file, name, arena);
+    PcapngReader(MemorySegment file, String name, Arena arena, FileChannel channel) throws PcapFormatException {
+        super(file, name, arena, channel);
         readSectionHeader(0);
     }
 
@@ -135,6 +137,7 @@ final class PcapngReader extends CaptureReader {
         long snap = Integer.toUnsignedLong(file.get(intLayout, offset + IDB_SNAPLEN_OFFSET));
         int tsresol = DEFAULT_TSRESOL;
         long tsOffsetSeconds = 0;
+        int fcsLength = 0;
         long p = offset + IDB_OPTIONS_OFFSET;
         long end = offset + length - 4;
         while (p + OPTION_HEADER_LENGTH <= end) {
@@ -158,6 +161,11 @@ final class PcapngReader extends CaptureReader {
                     throw corrupt(offset, "interface description block", "if_tsoffset option has length " + optionLength + ", not 8");
                 }
                 tsOffsetSeconds = file.get(longLayout, value);
+            } else if (code == IF_FCSLEN) {
+                if (optionLength != 1) {
+                    throw corrupt(offset, "interface description block", "if_fcslen option has length " + optionLength + ", not 1");
+                }
+                fcsLength = fcsBytes(Byte.toUnsignedInt(file.get(ValueLayout.JAVA_BYTE, value)));
             }
             p = value + ((optionLength + 3) & ~3);
         }
@@ -170,6 +178,7 @@ final class PcapngReader extends CaptureReader {
             ifSnapLength = Arrays.copyOf(ifSnapLength, n);
             ifTsresol = Arrays.copyOf(ifTsresol, n);
             ifTsOffsetNanos = Arrays.copyOf(ifTsOffsetNanos, n);
+            ifFcsLength = Arrays.copyOf(ifFcsLength, n);
         }
         long tsOffsetNanos;
         try {
@@ -183,6 +192,7 @@ final class PcapngReader extends CaptureReader {
         ifSnapLength[id] = snap;
         ifTsresol[id] = tsresol;
         ifTsOffsetNanos[id] = tsOffsetNanos;
+        ifFcsLength[id] = fcsLength;
     }
 
     private void readEnhancedPacket(long offset, long length) throws PcapFormatException {
@@ -250,9 +260,10 @@ final class PcapngReader extends CaptureReader {
     }
 
     private void setPacket(long offset, int iface, long data, long caplen, long origlen) {
-        capturedLength = (int) caplen;
+        int fcs = ifFcsLength[iface];
+        capturedLength = (int) (caplen - capturedFcs(caplen, origlen, fcs));
         originalLength = origlen;
-        fcsLength = 0;
+        fcsLength = fcs;
         interfaceId = iface;
         linkType = ifLinkType[iface];
         snapLength = (int) Math.min(ifSnapLength[iface], Integer.MAX_VALUE);

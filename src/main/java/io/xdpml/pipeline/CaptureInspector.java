@@ -43,29 +43,33 @@ public final class CaptureInspector {
         long runts = 0;
         long unframeable = 0;
         try (CaptureReader reader = CaptureReader.open(capture)) {
-            while (reader.next()) {
-                packets++;
-                int length = framer.frame(reader);
-                if (length < 0) {
-                    unframeable++;
-                    continue;
+            try {
+                while (reader.next()) {
+                    packets++;
+                    int length = framer.frame(reader);
+                    if (length < 0) {
+                        unframeable++;
+                        continue;
+                    }
+                    MemorySegment frame = framer.frameSegment();
+                    if (reader.linkType() != io.xdpml.pcap.LinkType.ETHERNET) {
+                        framed++;
+                    }
+                    if (length < MIN_FRAME) {
+                        runts++;
+                        continue;
+                    }
+                    if (length > engine.maxFrameLength()) {
+                        length = engine.maxFrameLength();
+                        cut++;
+                    }
+                    engine.parse(frame, length, summary);
+                    if (listener != null) {
+                        listener.onPacket(reader.packetIndex(), frame, length, summary);
+                    }
                 }
-                MemorySegment frame = framer.frameSegment();
-                if (reader.linkType() != io.xdpml.pcap.LinkType.ETHERNET) {
-                    framed++;
-                }
-                if (length < MIN_FRAME) {
-                    runts++;
-                    continue;
-                }
-                if (length > engine.maxFrameLength()) {
-                    length = engine.maxFrameLength();
-                    cut++;
-                }
-                engine.parse(frame, length, summary);
-                if (listener != null) {
-                    listener.onPacket(reader.packetIndex(), frame, length, summary);
-                }
+            } catch (InternalError e) {
+                throw reader.shrinkDamage(e); // the file shrank under the mapping
             }
         } catch (PcapFormatException e) {
             return new Result(packets, framed, cut, runts, unframeable, e);

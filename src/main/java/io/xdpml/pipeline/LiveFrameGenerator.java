@@ -103,18 +103,24 @@ public final class LiveFrameGenerator implements AutoCloseable {
             try (CaptureReader r = CaptureReader.open(capture)) {
                 boolean more = r.next(); // damage before the first packet is not tolerated
                 while (more) {
-                    int length = framer.frame(r);
-                    if (length >= 14) {
-                        length = Math.min(length, TestRun.maxTestRunFrame());
-                        MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
-                        run.run(buffer, length, 1);
-                        sent++;
-                    }
+                    PcapFormatException found = null;
                     try {
+                        int length = framer.frame(r);
+                        if (length >= 14) {
+                            length = Math.min(length, TestRun.maxTestRunFrame());
+                            MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
+                            run.run(buffer, length, 1);
+                            sent++;
+                        }
                         more = r.next();
                     } catch (PcapFormatException e) {
+                        found = e;
+                    } catch (InternalError e) {
+                        found = r.shrinkDamage(e); // the file shrank under the mapping
+                    }
+                    if (found != null) {
                         if (damage != null && l == 0) {
-                            damage.accept(e);
+                            damage.accept(found);
                         }
                         more = false;
                     }

@@ -136,6 +136,8 @@ public final class CaptureReplay {
                 }
             } catch (PcapFormatException e) {
                 damage = e; // a damaged capture: what came before the damage counts (as xdpml eval)
+            } catch (InternalError e) {
+                damage = r.shrinkDamage(e); // the file shrank under the mapping
             }
         }
         twin.finish();

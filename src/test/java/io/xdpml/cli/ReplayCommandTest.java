@@ -281,6 +281,29 @@ class ReplayCommandTest {
         assertThat(c.at("/damage/reason").asText()).contains("truncated");
     }
 
+    /**
+     * A directory holding an 802.11 capture beside a good one: the run fails (exit 2), as for a file
+     * that is not a capture, and says which file, which link type and what is supported.
+     */
+    @Test
+    void anUnsupportedLinkTypeNamesItsFile() throws Exception {
+        Path data = Files.createDirectory(dir.resolve("data"));
+        Files.copy(TestData.capture("benign/ndpi-ftp.pcap"), data.resolve("a-ftp.pcap"));
+        Path wifi = data.resolve("b-wifi.pcap");
+        try (io.xdpml.pcap.PcapWriter w = io.xdpml.pcap.PcapWriter.open(wifi, io.xdpml.pcap.LinkType.IEEE802_11)) {
+            w.write(1_000_000_000L, java.lang.foreign.MemorySegment.ofArray(new byte[40]), 40, 40);
+        }
+        Path cfg = config("model: {enabled: false}", "[udpscan]", "60s");
+        StringWriter err = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("replay", "--config", cfg.toString(), "--labels", rules("default benign").toString(),
+                "--data", data.toString())).isEqualTo(2);
+        assertThat(err.toString()).startsWith("xdpml replay: " + wifi + ": packet at offset 24: link type 105 (IEEE802_11)"
+                + " cannot be turned into Ethernet frames; supported: ETHERNET (1)");
+    }
+
     /** A configuration with a problem: each printed, exit 1. */
     @Test
     void aBadConfigurationIsRejected() throws Exception {

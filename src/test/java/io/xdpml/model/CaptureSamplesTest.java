@@ -105,4 +105,22 @@ class CaptureSamplesTest {
         assertThatThrownBy(() -> CaptureSamples.load(List.of(notes), rules, SampleMode.EVERY_PACKET, null, told::add))
                 .isInstanceOf(PcapFormatException.class).hasMessageContaining("unknown magic number");
     }
+
+    /**
+     * An 802.11 capture among others: a file the framer cannot read fails the run, as a file that is
+     * not a capture does, and the error names that file, its link type and what is supported.
+     */
+    @Test
+    void anUnsupportedLinkTypeFailsTheRunNamingTheFile(@TempDir Path dir) throws Exception {
+        Path wifi = dir.resolve("wifi.pcap");
+        try (io.xdpml.pcap.PcapWriter w = io.xdpml.pcap.PcapWriter.open(wifi, io.xdpml.pcap.LinkType.IEEE802_11)) {
+            w.write(1_000_000_000L, java.lang.foreign.MemorySegment.ofArray(new byte[40]), 40, 40);
+        }
+        LabelRules rules = LabelRules.read(RULES);
+        List<Path> captures = List.of(TestData.capture("benign/ndpi-ftp.pcap"), wifi);
+        assertThatThrownBy(() -> CaptureSamples.load(captures, rules, SampleMode.EVERY_PACKET, null, e -> { }))
+                .isInstanceOf(io.xdpml.pcap.UnsupportedLinkTypeException.class)
+                .hasMessageStartingWith(wifi + ": packet at offset 24: link type 105 (IEEE802_11) cannot be turned into Ethernet frames")
+                .hasMessageContaining("supported: ETHERNET (1)");
+    }
 }

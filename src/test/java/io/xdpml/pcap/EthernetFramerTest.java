@@ -110,6 +110,33 @@ class EthernetFramerTest {
                 .isInstanceOf(UnsupportedLinkTypeException.class).hasMessageContaining("link type 105 (IEEE802_11)");
     }
 
+    /** From a reader the refusal names the capture and where: a run over many files must say which one stopped it. */
+    @Test
+    void anUnsupportedLinkTypeFromAReaderNamesTheCapture() throws IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (PcapWriter w = PcapWriter.open(java.nio.channels.Channels.newChannel(out), LinkType.IEEE802_11,
+                PcapWriter.DEFAULT_SNAP_LENGTH, TimestampResolution.MICROS, java.nio.ByteOrder.LITTLE_ENDIAN)) {
+            w.write(0, MemorySegment.ofArray(new byte[30]), 30, 30);
+        }
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(out.toByteArray()), "wifi.pcap")) {
+            assertThat(r.next()).isTrue();
+            assertThatThrownBy(() -> framer.frame(r)).isInstanceOfSatisfying(UnsupportedLinkTypeException.class, e -> {
+                assertThat(e.source()).isEqualTo("wifi.pcap");
+                assertThat(e.linkType()).isEqualTo(LinkType.IEEE802_11);
+            }).hasMessageStartingWith("wifi.pcap: packet at offset 24: link type 105 (IEEE802_11) cannot be turned into Ethernet frames;")
+                    .hasMessageContaining("supported: ETHERNET (1),");
+        }
+        byte[] ng = new PcapngBuilder().section(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .interfaceBlock(LinkType.ETHERNET, 0, null, null).interfaceBlock(LinkType.IEEE802_11_RADIOTAP, 0, null, null)
+                .enhancedPacket(1, 0, new byte[20], 20).build();
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(ng), "mixed.pcapng")) {
+            assertThat(r.next()).isTrue();
+            assertThatThrownBy(() -> framer.frame(r)).isInstanceOf(UnsupportedLinkTypeException.class)
+                    .hasMessageStartingWith("mixed.pcapng: packet at offset " + r.recordOffset()
+                            + " (interface 1): link type 127 (IEEE802_11_RADIOTAP) cannot be turned into Ethernet frames;");
+        }
+    }
+
     @Test
     void bigPacketsGrowTheBuffer() {
         byte[] big = new byte[100_000];

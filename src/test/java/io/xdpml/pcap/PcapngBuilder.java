@@ -22,13 +22,21 @@ final class PcapngBuilder {
 
     /** An IDB; {@code tsresol} / {@code tsoffset} are written as options when not null. */
     PcapngBuilder interfaceBlock(int linkType, int snapLength, Integer tsresol, Long tsoffsetSeconds) {
-        ByteBuffer b = body(8 + 8 + 12 + 4);
+        return interfaceBlock(linkType, snapLength, tsresol, tsoffsetSeconds, null);
+    }
+
+    /** An IDB with an if_fcslen option (raw value, 1 byte) when {@code fcslen} is not null. */
+    PcapngBuilder interfaceBlock(int linkType, int snapLength, Integer tsresol, Long tsoffsetSeconds, Integer fcslen) {
+        ByteBuffer b = body(8 + 8 + 12 + 8 + 4);
         b.putShort((short) linkType).putShort((short) 0).putInt(snapLength);
         if (tsresol != null) {
             b.putShort((short) 9).putShort((short) 1).put((byte) (int) tsresol).put(new byte[3]);
         }
         if (tsoffsetSeconds != null) {
             b.putShort((short) 14).putShort((short) 8).putLong(tsoffsetSeconds);
+        }
+        if (fcslen != null) {
+            b.putShort((short) 13).putShort((short) 1).put((byte) (int) fcslen).put(new byte[3]);
         }
         b.putShort((short) 0).putShort((short) 0); // opt_endofopt
         return block(1, trim(b));

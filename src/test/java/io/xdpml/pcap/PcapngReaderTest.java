@@ -79,6 +79,49 @@ class PcapngReaderTest {
         assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(data);
     }
 
+    /**
+     * if_fcslen cuts the FCS off every packet of its interface, as the pcap header's FCS bits do:
+     * 32 is bits (4 bytes), as the spec's text and Wireshark read it; 4 cannot be whole bytes in bits
+     * and is bytes, as the spec's example reads it; an interface without the option keeps its bytes.
+     */
+    @Test
+    void ifFcslenCutsTheFcsOffThePacketsOfItsInterface() throws IOException {
+        byte[] frame = bytes(68, 1); // 64 bytes of frame + 4 of FCS
+        byte[] f = new PcapngBuilder().section(ByteOrder.BIG_ENDIAN)
+                .interfaceBlock(LinkType.ETHERNET, 0, null, null, 32)      // if 0: 32 bits
+                .interfaceBlock(LinkType.ETHERNET, 0, null, null)          // if 1: none
+                .interfaceBlock(LinkType.ETHERNET, 66, null, null, 4)      // if 2: 4 (bytes), snap 66
+                .enhancedPacket(0, 1, frame, 68)                           // whole: 64 left
+                .enhancedPacket(0, 2, Arrays.copyOf(frame, 66), 68)        // 2 FCS bytes captured: 64
+                .enhancedPacket(0, 3, Arrays.copyOf(frame, 40), 68)        // snapped before the FCS: 40
+                .enhancedPacket(1, 4, frame, 68)                           // no if_fcslen: 68
+                .packetBlock(2, 5, frame, 68)                              // obsolete PB, 4 bytes: 64
+                .simplePacket(frame, 68)                                   // SPB (interface 0): 64
+                .build();
+        int[] captured = {64, 64, 40, 68, 64, 64};
+        int[] fcs = {4, 4, 4, 0, 4, 4};
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(f), "fcs.pcapng")) {
+            for (int i = 0; i < captured.length; i++) {
+                assertThat(r.next()).isTrue();
+                assertThat(r.capturedLength()).as("packet %d", i).isEqualTo(captured[i]);
+                assertThat(r.data().byteSize()).isEqualTo(captured[i]);
+                assertThat(r.data().toArray(ValueLayout.JAVA_BYTE)).isEqualTo(Arrays.copyOf(frame, captured[i]));
+                assertThat(r.fcsLength()).as("packet %d", i).isEqualTo(fcs[i]);
+                assertThat(r.originalLength()).isEqualTo(68);
+            }
+            assertThat(r.next()).isFalse();
+        }
+        // an if_fcslen that is not 1 byte long is a damaged IDB, as a bad if_tsresol is
+        byte[] bad = new PcapngBuilder().section(ByteOrder.LITTLE_ENDIAN)
+                .block(1, ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 1).putShort((short) 0)
+                        .putInt(0).putShort((short) 13).putShort((short) 2).putShort((short) 32).array())
+                .build();
+        try (CaptureReader r = CaptureReader.open(MemorySegment.ofArray(bad), "bad.pcapng")) {
+            assertThatThrownBy(r::next).isInstanceOf(PcapFormatException.class)
+                    .hasMessage("bad.pcapng: interface description block at offset 28: if_fcslen option has length 2, not 1");
+        }
+    }
+
     @Test
     void interfaceIdsRestartInEverySection() {
         byte[] file = new PcapngBuilder()

@@ -126,6 +126,8 @@ public final class CaptureSamples {
                     }
                 } catch (PcapFormatException e) {
                     damage.accept(e); // keep what came before the damage (as FlowReplay does), but say so
+                } catch (InternalError e) {
+                    damage.accept(r.shrinkDamage(e)); // the file shrank under the mapping: damage too
                 }
             }
         }
