@@ -188,7 +188,7 @@ class MetricsPrometheusTest {
                     for (JsonNode panel : dash.get("panels")) {
                         for (JsonNode target : panel.get("targets")) {
                             String expr = target.get("expr").asText().replace("$__rate_interval", "15s").replace("$iface", rig.rx)
-                                    .replace("$job", "xdpml");
+                                    .replace("$job", "xdpml").replace("$instance", ".*");
                             JsonNode r = query(rig, api, expr);
                             queries++;
                             boolean data = r.get("status").asText().equals("success") && !r.get("data").get("result").isEmpty()
