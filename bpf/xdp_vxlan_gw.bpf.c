@@ -3,6 +3,7 @@
  * Pipeline "vxlan": the VXLAN gateway on the ingress interface (vxlan_gw.h, docs/vxlan.md).
  *
  * Per packet:
+ *   parse stopped at its limits, not VXLAN      -> drop (too_deep): the host would read on past them
  *   not VXLAN (and no VXLAN error)              -> XDP_PASS (not_vxlan): ARP etc. reach the host
  *   VXLAN the parser rejected                   -> drop (err_parse)
  *   VNI not served (cfg_vni_filter)             -> drop (other_vni)
@@ -110,8 +111,13 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	const struct xdpml_parse_summary *s = &c->scratch.s;
 	__u32 inner = c->scratch.inner;
 	int vxlan_error = s->error == XDPML_E_VXLAN_TRUNCATED || s->error == XDPML_E_VXLAN_BAD_FLAGS;
-	if (!(s->flags & XDPML_F_VXLAN) && !vxlan_error)
+	if (!(s->flags & XDPML_F_VXLAN) && !vxlan_error) {
+		/* Nine outer extension headers, say: Linux walks on to the UDP header, and a VXLAN
+		 * device on the host would decapsulate what the allowlist and VNI checks never saw. */
+		if (xdpml_parse_stopped_short(s))
+			return xdpml_vx_done(vc, XDPML_VXC_TOO_DEEP, XDP_DROP);
 		return xdpml_vx_done(vc, XDPML_VXC_NOT_VXLAN, XDP_PASS);
+	}
 	vc->c[XDPML_VXC_VXLAN]++;
 	if (s->error)
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_PARSE, XDP_DROP);

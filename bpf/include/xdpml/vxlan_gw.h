@@ -37,6 +37,9 @@ enum xdpml_vx_counter {
 	XDPML_VXC_INNER_VLAN,     /* inner frame VLAN-tagged: dropped (RFC 7348 6.1) */
 	XDPML_VXC_OUTER_FRAG,     /* outer IP header a fragment: dropped (RFC 7348 4.3) */
 	XDPML_VXC_OTHER_VNI,      /* a VNI this gateway does not serve (cfg_vni_filter): dropped */
+	XDPML_VXC_TOO_DEEP,       /* the parse stopped at its own limits before it could tell whether the
+				   * packet is VXLAN (xdpml_parse_stopped_short): dropped, not passed to
+				   * the host, which reads on and may decapsulate it past the checks */
 	XDPML_VXC_ERR_PARSE = 16, /* errors, each dropped: a VXLAN packet the parser rejected */
 	XDPML_VXC_ERR_INNER_NOT_IP,
 	XDPML_VXC_ERR_ADJUST_HEAD,

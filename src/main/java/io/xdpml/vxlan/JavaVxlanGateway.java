@@ -90,6 +90,9 @@ public final class JavaVxlanGateway {
         int error = summary.error();
         boolean vxlanError = error == ParseCounter.VXLAN_TRUNCATED.id() || error == ParseCounter.VXLAN_BAD_FLAGS.id();
         if (!summary.has(ParseFlags.VXLAN) && !vxlanError) {
+            if (summary.stoppedShort()) {
+                return done(VxlanCounter.TOO_DEEP, VxlanResult.XDP_DROP, f);
+            }
             return done(VxlanCounter.NOT_VXLAN, VxlanResult.XDP_PASS, f);
         }
         counters[VxlanCounter.VXLAN.slot()]++;

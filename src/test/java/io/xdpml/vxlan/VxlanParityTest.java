@@ -329,6 +329,67 @@ class VxlanParityTest {
         }
     }
 
+    /**
+     * Outer IPv6 (after {@code vlans} tags) with destination-options headers of the given sizes (in
+     * 8-byte units beyond the first 8), then UDP to 4789, VNI 42, inner IPv4 UDP 10.0.0.1 -> 10.1.0.1:53.
+     */
+    static byte[] behindOuterExtensions(int vlans, int... units) {
+        FrameBuilder b = new FrameBuilder().ethernet();
+        for (int i = 0; i < vlans; i++) {
+            b.vlan(100 + i);
+        }
+        b.ipv6("fd00::1", "fd00::2");
+        for (int u : units) {
+            b.ipv6Extension(60, u);
+        }
+        return b.udp(40000, 4789).vxlan(42).ethernet().ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0, 64)
+                .udp(1000, 53).payload(16).build();
+    }
+
+    /**
+     * A packet whose parse stopped at the parser's own limits before it could tell whether it is
+     * VXLAN was passed to the host (not_vxlan), which walks on, finds UDP to 4789 and, with a
+     * VXLAN device, decapsulates what the allowlist and the VNI check never saw: it is dropped
+     * (too_deep). One extension header less, or four VLAN tags, is read to the end and served.
+     */
+    @Test
+    void aPacketTheParseCannotReadFarEnoughIsDroppedNotPassedToTheHost() {
+        TestData.assumeBpf();
+        int[] eight = {0, 0, 0, 0, 0, 0, 0, 0};
+        int[] nine = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(behindOuterExtensions(0, eight)).reason()).as("8 extension headers: read to the end")
+                        .isEqualTo(VxlanCounter.REDIRECTED);
+                assertThat(p.packet(behindOuterExtensions(4, 0)).reason()).as("4 VLAN tags").isEqualTo(VxlanCounter.REDIRECTED);
+                List<byte[]> unreadable = List.of(
+                        behindOuterExtensions(0, nine), // was not_vxlan, passed: Linux walks 9 and decapsulates
+                        behindOuterExtensions(1, nine),
+                        behindOuterExtensions(0, 255, 0), // UDP header past XDPML_MAX_HDR_OFF (2048)
+                        behindOuterExtensions(5, 0), // a fifth VLAN tag
+                        new FrameBuilder().ethernet().ipv6("fd00::1", "fd00::2").ipv6Extension(0, 0).ipv6Extension(60, 0)
+                                .ipv6Extension(43, 0).ipv6Extension(60, 0).ipv6Extension(60, 1).ipv6Extension(60, 0)
+                                .ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(51, 1).tcp(1000, 22, 0x02).build());
+                for (byte[] f : unreadable) {
+                    VxlanResult r = p.packet(f);
+                    assertThat(r.reason()).as(FrameFuzzerHex.hex(f)).isEqualTo(VxlanCounter.TOO_DEEP);
+                    assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                }
+                byte[] innerNine = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                        .ipv6("2001:db8::1", "2001:db8:1::1").ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0)
+                        .ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0)
+                        .ipv6Extension(60, 0).udp(1000, 53).payload(8).build();
+                assertThat(p.packet(innerNine).reason()).as("the inner frame too deep: a VXLAN packet, err_parse as before")
+                        .isEqualTo(VxlanCounter.ERR_PARSE);
+                byte[] plain = new FrameBuilder().ethernet().ipv6("fd00::1", "fd00::2").ipv6Extension(60, 0).tcp(1000, 22, 0x02).build();
+                assertThat(p.packet(plain).reason()).as("the host's own traffic, read to the end").isEqualTo(VxlanCounter.NOT_VXLAN);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.TOO_DEEP)).isEqualTo(unreadable.size());
+                assertThat(p.kernel.counter(VxlanCounter.NOT_VXLAN)).isEqualTo(1);
+            }
+        }
+    }
+
     @Test
     void aVniNotServedIsDropped() {
         TestData.assumeBpf();
