@@ -11,6 +11,7 @@
  *   inner frame VLAN-tagged                     -> drop (inner_vlan; RFC 7348 6.1)
  *   inner frame without IPv4/IPv6               -> drop (err_inner_not_ip)
  *   inner src (dst) not on the allowlist        -> drop (denied)
+ *   NAT entry for an inner IPv6 packet with segments left in a Routing header -> drop (nat_source_routed)
  *   NAT of the inner destination (addr, port), IPv4 DF cleared: checksums updated (RFC 1624)
  *   decap: outer headers removed (adjust_head); Ethernet addresses set for the egress if given
  *   egress: DEVMAP redirect (redirected), or XSKMAP (to_xsk) when configured or when the DEVMAP
@@ -20,6 +21,7 @@
 #include "xdpml/stats.h"
 #include "xdpml/firewall.h"
 #include "xdpml/vxlan_gw.h"
+#include "xdpml/ipv6_routing.h"
 
 volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
 volatile const __u8 cfg_match_dst = 0;     /* 1: the allowlist judges the inner destination */
@@ -170,6 +172,12 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 		}
 		if (to) {
 			__u32 l4 = s->l4_off & 0xfff;
+			/* The NAT matched the IPv6 destination; with segments left that is a waypoint, and
+			 * the transport peer, whose address the L4 checksum covers, is the Routing header's
+			 * final destination. Rewriting the waypoint would not send the packet to the NAT
+			 * target, and the checksum update would assume the wrong address: refused. */
+			if (family == 6 && xdpml_ipv6_source_routed(data, data_end, l3))
+				return xdpml_vx_done(vc, XDPML_VXC_NAT_SOURCE_ROUTED, XDP_DROP);
 			__u8 *th = data + l4;
 			if ((void *)(th + 20) > data_end && proto == 6)
 				return xdpml_vx_done(vc, XDPML_VXC_ERR_BOUNDS, XDP_DROP);

@@ -40,6 +40,9 @@ enum xdpml_vx_counter {
 	XDPML_VXC_TOO_DEEP,       /* the parse stopped at its own limits before it could tell whether the
 				   * packet is VXLAN (xdpml_parse_stopped_short): dropped, not passed to
 				   * the host, which reads on and may decapsulate it past the checks */
+	XDPML_VXC_NAT_SOURCE_ROUTED, /* a NAT entry matched an inner IPv6 packet whose Routing header has
+				   * segments left: its destination is a waypoint, its transport peer the
+				   * final destination (ipv6_routing.h): not rewritten, dropped */
 	XDPML_VXC_ERR_PARSE = 16, /* errors, each dropped: a VXLAN packet the parser rejected */
 	XDPML_VXC_ERR_INNER_NOT_IP,
 	XDPML_VXC_ERR_ADJUST_HEAD,

@@ -132,6 +132,9 @@ public final class JavaVxlanGateway {
             if (to == null) {
                 to = nat.get(natKey(family, new byte[16], summary.destinationPort()));
             }
+            if (to != null && family == 6 && sourceRouted(f, l3)) {
+                return done(VxlanCounter.NAT_SOURCE_ROUTED, VxlanResult.XDP_DROP, f);
+            }
             if (to != null) {
                 long dPseudo = 0;
                 for (int i = 0; i < alen; i += 2) {
@@ -227,6 +230,32 @@ public final class JavaVxlanGateway {
             int len = f[o + 1] & 0xff;
             int next = f[o] & 0xff;
             o += nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
+            nh = next;
+        }
+        return false;
+    }
+
+    /**
+     * A Routing header with Segments Left not 0 in the extension chain of the IPv6 header at l3: the
+     * packet's destination is a waypoint, its final one (the pseudo header's, RFC 8200 8.1) in that
+     * header. As {@code xdpml_ipv6_source_routed} (ipv6_routing.h), for a chain the parse walked.
+     */
+    static boolean sourceRouted(byte[] f, int l3) {
+        if (l3 + 40 > f.length) {
+            return false;
+        }
+        int nh = f[l3 + 6] & 0xff;
+        int o = l3 + 40;
+        for (int i = 0; i < 8; i++) {
+            if ((nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44) || o + 4 > f.length) {
+                return false;
+            }
+            if (nh == 43 && f[o + 3] != 0) {
+                return true;
+            }
+            int next = f[o] & 0xff;
+            int len = f[o + 1] & 0xff;
+            o += nh == 44 ? 8 : nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
             nh = next;
         }
         return false;

@@ -329,6 +329,99 @@ class VxlanParityTest {
         }
     }
 
+    static final byte[] RH_SRC = Prefix.parse("2001:db8::1/128").address();
+    static final byte[] RH_NEXT = Prefix.parse("2001:db8:1::1/128").address();
+    static final byte[] RH_FINAL = Prefix.parse("2001:db8:1::99/128").address();
+
+    /**
+     * Outer IPv4 (UDP checksum 0) to 4789, VNI 42, inner IPv6 {@link #RH_SRC} -> {@link #RH_NEXT} with a
+     * Routing header of {@code type} (4: a segment routing header, Segment List [RH_FINAL, RH_NEXT];
+     * 0: the deprecated type 0, addresses [RH_FINAL]) and {@code segmentsLeft}, then TCP or UDP from
+     * port 1000 to {@code port}. The transport checksum is RFC 8200 8.1's, from scratch: over the final
+     * destination RH_FINAL while segments are left, else over the header's destination.
+     */
+    static byte[] sourceRouted(int type, int segmentsLeft, int proto, int port) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                .ipv6(RH_SRC, RH_NEXT).ipv6Extension(43, type == 4 ? 4 : 2);
+        byte[] f = (proto == 6 ? b.tcp(1000, port, 0x18) : b.udp(1000, port)).payload(12).build();
+        int l3 = 14 + 20 + 8 + 8 + 14;
+        int rh = l3 + 40;
+        f[rh + 2] = (byte) type;
+        f[rh + 3] = (byte) segmentsLeft;
+        if (type == 4) {
+            f[rh + 4] = 1; // Last Entry
+            System.arraycopy(RH_FINAL, 0, f, rh + 8, 16);
+            System.arraycopy(RH_NEXT, 0, f, rh + 24, 16);
+        } else {
+            System.arraycopy(RH_FINAL, 0, f, rh + 8, 16);
+        }
+        int l4 = rh + (type == 4 ? 40 : 24);
+        ChecksumCheck.setTransport(f, l3, l4, f.length, proto);
+        f[40] = 0; // the outer UDP checksum, over the inner frame changed above: none
+        f[41] = 0;
+        return f;
+    }
+
+    /**
+     * With a Routing header whose Segments Left is not 0, the transport checksum covers the final
+     * destination in that header (RFC 8200 8.1), not the IPv6 header's destination the NAT matched
+     * and rewrote; the NAT added the address change to the checksum all the same, and the packet
+     * left with a wrong one (tshark: Bad). Such a packet's transport peer is not the address the NAT
+     * means (its header destination is only the next waypoint), so it is not rewritten: dropped as
+     * nat_source_routed. With no segments left the header's destination is final: NAT as always.
+     * Checksums judged twice, from scratch (ChecksumCheck, RFC 8200 8.1) and by tshark.
+     */
+    @Test
+    void aSourceRoutedIpv6PacketToANatEntryIsDroppedNotRewrittenWithAWrongChecksum() throws Exception {
+        TestData.assumeBpf();
+        VxlanOptions o = VxlanOptions.defaults().withAllowlist(List.of(Prefix.parse("2001:db8::1/128")))
+                .withNat(List.of(new NatEntry(6, RH_NEXT, 80, Prefix.parse("2001:db8:ff::9/128").address(), 8080),
+                        new NatEntry(6, null, 53, Prefix.parse("2001:db8:ff::a/128").address(), 5353)));
+        for (VxlanOptions mode : List.of(o, o.withMode(false, false, false))) {
+            try (Pair p = new Pair(mode)) {
+                List<byte[]> in = new ArrayList<>();
+                List<byte[]> out = new ArrayList<>();
+                int refused = 0;
+                for (int type : new int[] {4, 0}) {
+                    for (int proto : new int[] {6, 17}) {
+                        for (int left : new int[] {1, 0}) {
+                            byte[] f = sourceRouted(type, left, proto, proto == 6 ? 80 : 53);
+                            assertThat(ChecksumCheck.firstInvalid(f, 4789)).as("input, from scratch").isNull();
+                            in.add(f);
+                            VxlanResult r = p.packet(f);
+                            String what = "type " + type + ", proto " + proto + ", segments left " + left;
+                            if (left > 0) {
+                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.NAT_SOURCE_ROUTED);
+                                assertThat(r.action()).as(what).isEqualTo(VxlanResult.XDP_DROP);
+                                refused++;
+                            } else {
+                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.REDIRECTED);
+                                ChecksumCheck.assertValid(r.frame(), 4789, what);
+                                out.add(r.frame());
+                            }
+                        }
+                    }
+                    // no NAT entry for the port: forwarded untouched, its checksum still right
+                    byte[] f = sourceRouted(type, 1, 6, 22);
+                    in.add(f);
+                    VxlanResult r = p.packet(f);
+                    assertThat(r.reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                    out.add(r.frame());
+                }
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.NAT_SOURCE_ROUTED)).isEqualTo(refused);
+                assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isEqualTo(4);
+                // tshark, the independent judge: every input and every packet that left Good, none Bad
+                for (List<byte[]> frames : List.of(in, out)) {
+                    assertThat(ChecksumCheck.tshark(frames)).allSatisfy(l -> {
+                        assertThat(l.split("[\\t,]", -1)).doesNotContain("0");
+                        assertThat(l).contains("1");
+                    });
+                }
+            }
+        }
+    }
+
     /**
      * Outer IPv6 (after {@code vlans} tags) with destination-options headers of the given sizes (in
      * 8-byte units beyond the first 8), then UDP to 4789, VNI 42, inner IPv4 UDP 10.0.0.1 -> 10.1.0.1:53.
