@@ -14,8 +14,10 @@
  *   NAT entry for an inner IPv6 packet with segments left in a Routing header -> drop (nat_source_routed)
  *   NAT of the inner destination (addr, port), IPv4 DF cleared: checksums updated (RFC 1624)
  *   decap: outer headers removed (adjust_head); Ethernet addresses set for the egress if given
- *   egress: DEVMAP redirect (redirected), or XSKMAP (to_xsk) when configured or when the DEVMAP
- *   has no egress and the fallback is on. Never XDP_TX: nothing goes back out of the ingress.
+ *   egress: DEVMAP redirect (to_devmap), or XSKMAP (to_xsk) when configured or when the DEVMAP
+ *   has no egress and the fallback is on; each counted (handed) only when bpf_redirect_map said
+ *   XDP_REDIRECT, and what the kernel then fails to send is not seen here (vxlan_gw.h). Never
+ *   XDP_TX: nothing goes back out of the ingress.
  */
 #include "xdpml/parse.h"
 #include "xdpml/stats.h"
@@ -260,19 +262,24 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	}
 
 	__u64 len = data_end - data;
+	/*
+	 * Counted after bpf_redirect_map has answered, and only for XDP_REDIRECT: a map without an
+	 * entry for the key answers with the flags' low bits (0 here: XDP_ABORTED). XDP_REDIRECT means
+	 * handed to the kernel, which sends after this program returned (vxlan_gw.h, XDPML_VXC_HANDED).
+	 */
 	if (!cfg_egress_xsk) {
 		int ret = bpf_redirect_map(&xdpml_vx_egress, 0, 0);
 		if (ret == XDP_REDIRECT) {
-			vc->c[XDPML_VXC_FORWARDED]++;
+			vc->c[XDPML_VXC_HANDED]++;
 			vc->c[XDPML_VXC_BYTES] += len;
-			return xdpml_vx_done(vc, XDPML_VXC_REDIRECTED, XDP_REDIRECT);
+			return xdpml_vx_done(vc, XDPML_VXC_TO_DEVMAP, XDP_REDIRECT);
 		}
 		if (!cfg_xsk_fallback)
 			return xdpml_vx_done(vc, XDPML_VXC_ERR_REDIRECT, XDP_DROP);
 	}
 	int ret = bpf_redirect_map(&xdpml_vx_xsk, ctx->rx_queue_index, 0);
 	if (ret == XDP_REDIRECT) {
-		vc->c[XDPML_VXC_FORWARDED]++;
+		vc->c[XDPML_VXC_HANDED]++;
 		vc->c[XDPML_VXC_BYTES] += len;
 		return xdpml_vx_done(vc, XDPML_VXC_TO_XSK, XDP_REDIRECT);
 	}

@@ -195,15 +195,15 @@ public final class JavaVxlanGateway {
         }
         if (!options.egressXsk()) {
             if (egressPresent) {
-                forwarded(out);
-                return done(VxlanCounter.REDIRECTED, VxlanResult.XDP_REDIRECT, out);
+                handed(out);
+                return done(VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT, out);
             }
             if (!options.xskFallback()) {
                 return done(VxlanCounter.ERR_REDIRECT, VxlanResult.XDP_DROP, out);
             }
         }
         if (xskPresent) {
-            forwarded(out);
+            handed(out);
             return done(VxlanCounter.TO_XSK, VxlanResult.XDP_REDIRECT, out);
         }
         return done(VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP, out);
@@ -261,8 +261,8 @@ public final class JavaVxlanGateway {
         return false;
     }
 
-    private void forwarded(byte[] out) {
-        counters[VxlanCounter.FORWARDED.slot()]++;
+    private void handed(byte[] out) {
+        counters[VxlanCounter.HANDED.slot()]++;
         counters[VxlanCounter.BYTES.slot()] += out.length;
     }
 

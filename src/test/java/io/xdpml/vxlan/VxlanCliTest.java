@@ -80,7 +80,7 @@ class VxlanCliTest {
             assertThat(r.code()).as(r.err()).isZero();
             String last = r.out().lines().reduce((a, b) -> b).orElseThrow();
             assertThat(r.out().lines().filter(l -> l.startsWith("total=")).count()).as(r.out()).isBetween(2L, 4L);
-            assertThat(last).contains("vxlan=30 ", "inner=30 ", "nat_applied=20 ", "forwarded=20 ", "redirected=20 ", "denied=10 ");
+            assertThat(last).contains("vxlan=30 ", "inner=30 ", "nat_applied=20 ", "handed=20 ", "to_devmap=20 ", "denied=10 ", "xsk_lost=0 ");
         }
     }
 }

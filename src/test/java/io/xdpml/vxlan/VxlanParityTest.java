@@ -64,9 +64,16 @@ class VxlanParityTest {
         int checked;
 
         Pair(VxlanOptions o) {
+            this(o, true);
+        }
+
+        /** @param egress lo in the DEVMAP, else the DEVMAP left empty */
+        Pair(VxlanOptions o, boolean egress) {
             kernel = VxlanProgram.load(o, true);
-            kernel.setEgress(1);
-            twin = new JavaVxlanGateway(o, true, false);
+            if (egress) {
+                kernel.setEgress(1);
+            }
+            twin = new JavaVxlanGateway(o, egress, false);
             run = kernel.program().testRun();
         }
 
@@ -81,7 +88,7 @@ class VxlanParityTest {
             assertThat(kernel.lastReason()).as("reason, " + what).isEqualTo(j.reason());
             assertThat(action).as("action, " + what).isEqualTo(j.action());
             assertThat(FrameFuzzerHex.hex(out)).as("bytes out, " + what).isEqualTo(FrameFuzzerHex.hex(j.frame()));
-            if (j.reason() == VxlanCounter.REDIRECTED || j.reason() == VxlanCounter.TO_XSK) {
+            if (j.reason() == VxlanCounter.TO_DEVMAP || j.reason() == VxlanCounter.TO_XSK) {
                 forwarded++;
                 if (ChecksumCheck.firstInvalid(frame, kernel.options().port()) == null) {
                     ChecksumCheck.assertValid(out, kernel.options().port(), what);
@@ -296,7 +303,7 @@ class VxlanParityTest {
         TestData.assumeBpf();
         for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
             try (Pair p = new Pair(o)) {
-                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
                 VxlanResult r = p.packet(vxlanFrame(0, 42, true));
                 assertThat(r.reason()).isEqualTo(VxlanCounter.INNER_VLAN);
                 assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
@@ -321,10 +328,45 @@ class VxlanParityTest {
                                 new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
                 assertThat(p.packet(v6).reason()).as("outer IPv6 fragment header").isEqualTo(VxlanCounter.OUTER_FRAG);
                 assertThat(p.packet(inner).reason()).as("an inner fragment: forwarded, without NAT, as before")
-                        .isEqualTo(VxlanCounter.REDIRECTED);
+                        .isEqualTo(VxlanCounter.TO_DEVMAP);
                 p.assertSameCounters();
                 assertThat(p.kernel.counter(VxlanCounter.OUTER_FRAG)).isEqualTo(2);
                 assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isZero();
+            }
+        }
+    }
+
+    /**
+     * A packet is counted handed (to_devmap, to_xsk, bytes) only when bpf_redirect_map answered
+     * XDP_REDIRECT: with no egress in the DEVMAP and no AF_XDP socket in the XSKMAP the helper answers
+     * XDP_ABORTED, and each egress setting names that failure (err_redirect; with the fallback or
+     * --egress xsk, err_xsk) and drops, handing nothing. (What the kernel fails to send after a
+     * handed packet is another matter: VxlanVethTest.aRedirectTheKernelFailsAfterTheProgramReturned...)
+     */
+    @Test
+    void aRedirectIsCountedOnlyWhenTheHelperAnswersRedirect() {
+        TestData.assumeBpf();
+        record Case(VxlanOptions options, boolean egress, VxlanCounter reason, int action) {}
+        for (Case c : List.of(new Case(dedicated(), true, VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT),
+                new Case(dedicated(), false, VxlanCounter.ERR_REDIRECT, VxlanResult.XDP_DROP),
+                new Case(dedicated().withEgress(false, true), true, VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT),
+                new Case(dedicated().withEgress(false, true), false, VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP),
+                new Case(dedicated().withEgress(true, false), true, VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP),
+                new Case(dedicated().withMode(false, false, false).withEgress(true, true), false, VxlanCounter.ERR_XSK,
+                        VxlanResult.XDP_DROP))) {
+            try (Pair p = new Pair(c.options(), c.egress())) {
+                for (int i = 0; i < 3; i++) {
+                    VxlanResult r = p.packet(vxlanFrame(0, 42, false));
+                    assertThat(r.reason()).as(c.toString()).isEqualTo(c.reason());
+                    assertThat(r.action()).as(c.toString()).isEqualTo(c.action());
+                }
+                p.assertSameCounters();
+                boolean handed = c.action() == VxlanResult.XDP_REDIRECT;
+                assertThat(p.kernel.counter(VxlanCounter.HANDED)).as(c.toString()).isEqualTo(handed ? 3 : 0);
+                assertThat(p.kernel.counter(VxlanCounter.TO_DEVMAP) + p.kernel.counter(VxlanCounter.TO_XSK)).as(c.toString())
+                        .isEqualTo(handed ? 3 : 0);
+                assertThat(p.kernel.counter(VxlanCounter.BYTES) > 0).as(c.toString()).isEqualTo(handed);
+                assertThat(p.kernel.counter(c.reason())).as(c.toString()).isEqualTo(3);
             }
         }
     }
@@ -395,7 +437,7 @@ class VxlanParityTest {
                                 assertThat(r.action()).as(what).isEqualTo(VxlanResult.XDP_DROP);
                                 refused++;
                             } else {
-                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.REDIRECTED);
+                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.TO_DEVMAP);
                                 ChecksumCheck.assertValid(r.frame(), 4789, what);
                                 out.add(r.frame());
                             }
@@ -405,7 +447,7 @@ class VxlanParityTest {
                     byte[] f = sourceRouted(type, 1, 6, 22);
                     in.add(f);
                     VxlanResult r = p.packet(f);
-                    assertThat(r.reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                    assertThat(r.reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
                     out.add(r.frame());
                 }
                 p.assertSameCounters();
@@ -453,8 +495,8 @@ class VxlanParityTest {
         for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
             try (Pair p = new Pair(o)) {
                 assertThat(p.packet(behindOuterExtensions(0, eight)).reason()).as("8 extension headers: read to the end")
-                        .isEqualTo(VxlanCounter.REDIRECTED);
-                assertThat(p.packet(behindOuterExtensions(4, 0)).reason()).as("4 VLAN tags").isEqualTo(VxlanCounter.REDIRECTED);
+                        .isEqualTo(VxlanCounter.TO_DEVMAP);
+                assertThat(p.packet(behindOuterExtensions(4, 0)).reason()).as("4 VLAN tags").isEqualTo(VxlanCounter.TO_DEVMAP);
                 List<byte[]> unreadable = List.of(
                         behindOuterExtensions(0, nine), // was not_vxlan, passed: Linux walks 9 and decapsulates
                         behindOuterExtensions(1, nine),
@@ -488,7 +530,7 @@ class VxlanParityTest {
         TestData.assumeBpf();
         for (VxlanOptions o : List.of(dedicated().withVnis(Set.of(42, 100)), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
             try (Pair p = new Pair(o)) {
-                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
                 VxlanResult r = p.packet(vxlanFrame(0, 43, false)); // was forwarded, into whatever segment the sender chose
                 assertThat(r.reason()).isEqualTo(VxlanCounter.OTHER_VNI);
                 assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
@@ -497,7 +539,7 @@ class VxlanParityTest {
             }
         }
         try (Pair p = new Pair(dedicated())) { // no --vni: all served, as before
-            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
         }
     }
 }
