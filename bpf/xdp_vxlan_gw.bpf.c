@@ -3,6 +3,7 @@
  * Pipeline "vxlan": the VXLAN gateway on the ingress interface (vxlan_gw.h, docs/vxlan.md).
  *
  * Per packet:
+ *   parse stopped at its limits, not VXLAN      -> drop (too_deep): the host would read on past them
  *   not VXLAN (and no VXLAN error)              -> XDP_PASS (not_vxlan): ARP etc. reach the host
  *   VXLAN the parser rejected                   -> drop (err_parse)
  *   VNI not served (cfg_vni_filter)             -> drop (other_vni)
@@ -10,15 +11,19 @@
  *   inner frame VLAN-tagged                     -> drop (inner_vlan; RFC 7348 6.1)
  *   inner frame without IPv4/IPv6               -> drop (err_inner_not_ip)
  *   inner src (dst) not on the allowlist        -> drop (denied)
+ *   NAT entry for an inner IPv6 packet with segments left in a Routing header -> drop (nat_source_routed)
  *   NAT of the inner destination (addr, port), IPv4 DF cleared: checksums updated (RFC 1624)
  *   decap: outer headers removed (adjust_head); Ethernet addresses set for the egress if given
- *   egress: DEVMAP redirect (redirected), or XSKMAP (to_xsk) when configured or when the DEVMAP
- *   has no egress and the fallback is on. Never XDP_TX: nothing goes back out of the ingress.
+ *   egress: DEVMAP redirect (to_devmap), or XSKMAP (to_xsk) when configured or when the DEVMAP
+ *   has no egress and the fallback is on; each counted (handed) only when bpf_redirect_map said
+ *   XDP_REDIRECT, and what the kernel then fails to send is not seen here (vxlan_gw.h). Never
+ *   XDP_TX: nothing goes back out of the ingress.
  */
 #include "xdpml/parse.h"
 #include "xdpml/stats.h"
 #include "xdpml/firewall.h"
 #include "xdpml/vxlan_gw.h"
+#include "xdpml/ipv6_routing.h"
 
 volatile const __u16 cfg_vxlan_port = XDPML_VXLAN_PORT_DEFAULT;
 volatile const __u8 cfg_match_dst = 0;     /* 1: the allowlist judges the inner destination */
@@ -110,8 +115,13 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	const struct xdpml_parse_summary *s = &c->scratch.s;
 	__u32 inner = c->scratch.inner;
 	int vxlan_error = s->error == XDPML_E_VXLAN_TRUNCATED || s->error == XDPML_E_VXLAN_BAD_FLAGS;
-	if (!(s->flags & XDPML_F_VXLAN) && !vxlan_error)
+	if (!(s->flags & XDPML_F_VXLAN) && !vxlan_error) {
+		/* Nine outer extension headers, say: Linux walks on to the UDP header, and a VXLAN
+		 * device on the host would decapsulate what the allowlist and VNI checks never saw. */
+		if (xdpml_parse_stopped_short(s))
+			return xdpml_vx_done(vc, XDPML_VXC_TOO_DEEP, XDP_DROP);
 		return xdpml_vx_done(vc, XDPML_VXC_NOT_VXLAN, XDP_PASS);
+	}
 	vc->c[XDPML_VXC_VXLAN]++;
 	if (s->error)
 		return xdpml_vx_done(vc, XDPML_VXC_ERR_PARSE, XDP_DROP);
@@ -164,6 +174,12 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 		}
 		if (to) {
 			__u32 l4 = s->l4_off & 0xfff;
+			/* The NAT matched the IPv6 destination; with segments left that is a waypoint, and
+			 * the transport peer, whose address the L4 checksum covers, is the Routing header's
+			 * final destination. Rewriting the waypoint would not send the packet to the NAT
+			 * target, and the checksum update would assume the wrong address: refused. */
+			if (family == 6 && xdpml_ipv6_source_routed(data, data_end, l3))
+				return xdpml_vx_done(vc, XDPML_VXC_NAT_SOURCE_ROUTED, XDP_DROP);
 			__u8 *th = data + l4;
 			if ((void *)(th + 20) > data_end && proto == 6)
 				return xdpml_vx_done(vc, XDPML_VXC_ERR_BOUNDS, XDP_DROP);
@@ -246,19 +262,24 @@ int xdpml_vxlan_gw(struct xdp_md *ctx)
 	}
 
 	__u64 len = data_end - data;
+	/*
+	 * Counted after bpf_redirect_map has answered, and only for XDP_REDIRECT: a map without an
+	 * entry for the key answers with the flags' low bits (0 here: XDP_ABORTED). XDP_REDIRECT means
+	 * handed to the kernel, which sends after this program returned (vxlan_gw.h, XDPML_VXC_HANDED).
+	 */
 	if (!cfg_egress_xsk) {
 		int ret = bpf_redirect_map(&xdpml_vx_egress, 0, 0);
 		if (ret == XDP_REDIRECT) {
-			vc->c[XDPML_VXC_FORWARDED]++;
+			vc->c[XDPML_VXC_HANDED]++;
 			vc->c[XDPML_VXC_BYTES] += len;
-			return xdpml_vx_done(vc, XDPML_VXC_REDIRECTED, XDP_REDIRECT);
+			return xdpml_vx_done(vc, XDPML_VXC_TO_DEVMAP, XDP_REDIRECT);
 		}
 		if (!cfg_xsk_fallback)
 			return xdpml_vx_done(vc, XDPML_VXC_ERR_REDIRECT, XDP_DROP);
 	}
 	int ret = bpf_redirect_map(&xdpml_vx_xsk, ctx->rx_queue_index, 0);
 	if (ret == XDP_REDIRECT) {
-		vc->c[XDPML_VXC_FORWARDED]++;
+		vc->c[XDPML_VXC_HANDED]++;
 		vc->c[XDPML_VXC_BYTES] += len;
 		return xdpml_vx_done(vc, XDPML_VXC_TO_XSK, XDP_REDIRECT);
 	}

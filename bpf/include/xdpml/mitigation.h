@@ -185,13 +185,6 @@ static __noinline int xdpml_flow_block_lookup(struct xdp_md *ctx, const struct x
 	return xdpml_block_hit(bpf_map_lookup_elem(&xdpml_flow_blocks, &k));
 }
 
-/* Whether the parse stopped short of what Linux may still reach (see the top). */
-static __always_inline int xdpml_parse_stopped_short(const struct xdpml_parse_summary *s)
-{
-	return s->error == XDPML_E_IPV6_EXT_TOO_DEEP || s->error == XDPML_E_HEADER_TOO_DEEP ||
-	       s->error == XDPML_E_VLAN_TOO_DEEP;
-}
-
 /*
  * After the source blocks: 0, XDPML_BLOCK_FLOW when the packet belongs to a blocked flow (looked up
  * only while flow blocks exist), or XDPML_BLOCK_UNREADABLE when blocks exist and the parse stopped

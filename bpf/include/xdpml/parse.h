@@ -360,6 +360,20 @@ static __always_inline int xdpml_parse_eth(struct xdpml_parse_state *st, __u64 o
 	return xdpml_parse_l4(st, off, proto, outer, inner);
 }
 
+/*
+ * Whether the parse stopped short of what Linux may still reach: at one of the parser's own limits
+ * (an IPv6 extension chain longer than XDPML_MAX_IPV6_EXT, a header past XDPML_MAX_HDR_OFF, a
+ * fifth VLAN tag; at any layer), not at a fault of the packet. What lies beyond (a transport
+ * header, UDP to the VXLAN port and a tunnel's inner frame) is unknown here and is reached by
+ * Linux. Users: mitigation.h (unreadable packets while blocks exist), the VXLAN gateway (too_deep).
+ * io.xdpml.packet.ParseSummary#stoppedShort is the Java twin.
+ */
+static __always_inline int xdpml_parse_stopped_short(const struct xdpml_parse_summary *s)
+{
+	return s->error == XDPML_E_IPV6_EXT_TOO_DEEP || s->error == XDPML_E_HEADER_TOO_DEEP ||
+	       s->error == XDPML_E_VLAN_TOO_DEEP;
+}
+
 /* What the parse of a packet hands back: per-CPU map memory (see struct xdpml_parse_state). */
 struct xdpml_parse_result {
 	struct xdpml_parse_summary s;

@@ -28,20 +28,35 @@ enum xdpml_vx_counter {
 	XDPML_VXC_INNER,          /* of those, with an inner IPv4/IPv6 packet */
 	XDPML_VXC_NAT_APPLIED,
 	XDPML_VXC_DF_CLEARED,
-	XDPML_VXC_FORWARDED,      /* sent towards the egress, either path */
-	XDPML_VXC_REDIRECTED,     /* of those, through the DEVMAP */
-	XDPML_VXC_TO_XSK,         /* of those, through the XSKMAP (guaranteed egress) */
-	XDPML_VXC_BYTES,          /* bytes of the forwarded packets, as sent */
+	/*
+	 * Handed to the kernel's redirect: bpf_redirect_map returned XDP_REDIRECT (the map had an entry)
+	 * and the program returned it. Not "sent": the kernel enqueues and transmits after the program
+	 * has returned (xdp_do_redirect, the DEVMAP's bulk flush, xsk_rcv), and a failure there (egress
+	 * down or unable to take XDP frames, its ring full, the socket's RX ring full) is invisible here:
+	 * tracepoints xdp:xdp_redirect_err and xdp:xdp_devmap_xmit (drops), the drivers' statistics
+	 * (veth: the ingress's rx_dropped), the AF_XDP socket's XDP_STATISTICS (docs/vxlan.md).
+	 */
+	XDPML_VXC_HANDED,         /* handed to the redirect, either map */
+	XDPML_VXC_TO_DEVMAP,      /* of those, to the DEVMAP (the egress interface) */
+	XDPML_VXC_TO_XSK,         /* of those, to the XSKMAP (guaranteed egress; in redirect mode: the
+				   * DEVMAP had no egress and the fallback took them) */
+	XDPML_VXC_BYTES,          /* bytes of the handed packets, as handed */
 	XDPML_VXC_NOT_VXLAN,      /* passed to the ingress stack untouched (ARP, other traffic) */
 	XDPML_VXC_DENIED,         /* inner address not on the allowlist: dropped */
 	XDPML_VXC_INNER_VLAN,     /* inner frame VLAN-tagged: dropped (RFC 7348 6.1) */
 	XDPML_VXC_OUTER_FRAG,     /* outer IP header a fragment: dropped (RFC 7348 4.3) */
 	XDPML_VXC_OTHER_VNI,      /* a VNI this gateway does not serve (cfg_vni_filter): dropped */
+	XDPML_VXC_TOO_DEEP,       /* the parse stopped at its own limits before it could tell whether the
+				   * packet is VXLAN (xdpml_parse_stopped_short): dropped, not passed to
+				   * the host, which reads on and may decapsulate it past the checks */
+	XDPML_VXC_NAT_SOURCE_ROUTED, /* a NAT entry matched an inner IPv6 packet whose Routing header has
+				   * segments left: its destination is a waypoint, its transport peer the
+				   * final destination (ipv6_routing.h): not rewritten, dropped */
 	XDPML_VXC_ERR_PARSE = 16, /* errors, each dropped: a VXLAN packet the parser rejected */
 	XDPML_VXC_ERR_INNER_NOT_IP,
 	XDPML_VXC_ERR_ADJUST_HEAD,
-	XDPML_VXC_ERR_REDIRECT,   /* no egress in the DEVMAP and no fallback */
-	XDPML_VXC_ERR_XSK,        /* no AF_XDP socket for the queue */
+	XDPML_VXC_ERR_REDIRECT,   /* no egress in the DEVMAP (bpf_redirect_map: XDP_ABORTED) and no fallback */
+	XDPML_VXC_ERR_XSK,        /* no AF_XDP socket in the XSKMAP for the queue (XDP_ABORTED) */
 	XDPML_VXC_ERR_BOUNDS,     /* cannot happen after a clean parse */
 	XDPML_VXC_MAX = 24,
 };

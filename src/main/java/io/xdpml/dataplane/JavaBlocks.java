@@ -5,7 +5,6 @@ import static io.xdpml.packet.Bytes.u8;
 
 import io.xdpml.flow.FlowLayout;
 import io.xdpml.flow.FlowPacket;
-import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseSummary;
 import io.xdpml.packet.Bytes;
 import io.xdpml.processor.Mitigation;
@@ -187,8 +186,7 @@ public final class JavaBlocks {
      * blocked, and is dropped while any block exists.
      */
     public static boolean stoppedShort(ParseSummary parse) {
-        int e = parse.error();
-        return e == ParseCounter.IPV6_EXT_TOO_DEEP.id() || e == ParseCounter.HEADER_TOO_DEEP.id() || e == ParseCounter.VLAN_TOO_DEEP.id();
+        return parse.stoppedShort();
     }
 
     /**

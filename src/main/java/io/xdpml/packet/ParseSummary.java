@@ -89,6 +89,17 @@ public final class ParseSummary {
         return error;
     }
 
+    /**
+     * Whether the parse stopped at one of the parser's own limits, not at a fault of the packet: an
+     * IPv6 extension chain longer than the parser walks, a header past its reach, a fifth VLAN tag
+     * (at any layer). What lies beyond is unknown here and reached by Linux. As
+     * {@code xdpml_parse_stopped_short} (parse.h).
+     */
+    public boolean stoppedShort() {
+        return error == ParseCounter.IPV6_EXT_TOO_DEEP.id() || error == ParseCounter.HEADER_TOO_DEEP.id()
+                || error == ParseCounter.VLAN_TOO_DEEP.id();
+    }
+
     /** The error reason, or null. */
     public ParseCounter errorCounter() {
         return error == 0 ? null : ParseCounter.byId(error);

@@ -90,6 +90,9 @@ public final class JavaVxlanGateway {
         int error = summary.error();
         boolean vxlanError = error == ParseCounter.VXLAN_TRUNCATED.id() || error == ParseCounter.VXLAN_BAD_FLAGS.id();
         if (!summary.has(ParseFlags.VXLAN) && !vxlanError) {
+            if (summary.stoppedShort()) {
+                return done(VxlanCounter.TOO_DEEP, VxlanResult.XDP_DROP, f);
+            }
             return done(VxlanCounter.NOT_VXLAN, VxlanResult.XDP_PASS, f);
         }
         counters[VxlanCounter.VXLAN.slot()]++;
@@ -128,6 +131,9 @@ public final class JavaVxlanGateway {
             NatEntry to = nat.get(natKey(family, key, summary.destinationPort()));
             if (to == null) {
                 to = nat.get(natKey(family, new byte[16], summary.destinationPort()));
+            }
+            if (to != null && family == 6 && sourceRouted(f, l3)) {
+                return done(VxlanCounter.NAT_SOURCE_ROUTED, VxlanResult.XDP_DROP, f);
             }
             if (to != null) {
                 long dPseudo = 0;
@@ -189,15 +195,15 @@ public final class JavaVxlanGateway {
         }
         if (!options.egressXsk()) {
             if (egressPresent) {
-                forwarded(out);
-                return done(VxlanCounter.REDIRECTED, VxlanResult.XDP_REDIRECT, out);
+                handed(out);
+                return done(VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT, out);
             }
             if (!options.xskFallback()) {
                 return done(VxlanCounter.ERR_REDIRECT, VxlanResult.XDP_DROP, out);
             }
         }
         if (xskPresent) {
-            forwarded(out);
+            handed(out);
             return done(VxlanCounter.TO_XSK, VxlanResult.XDP_REDIRECT, out);
         }
         return done(VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP, out);
@@ -229,8 +235,34 @@ public final class JavaVxlanGateway {
         return false;
     }
 
-    private void forwarded(byte[] out) {
-        counters[VxlanCounter.FORWARDED.slot()]++;
+    /**
+     * A Routing header with Segments Left not 0 in the extension chain of the IPv6 header at l3: the
+     * packet's destination is a waypoint, its final one (the pseudo header's, RFC 8200 8.1) in that
+     * header. As {@code xdpml_ipv6_source_routed} (ipv6_routing.h), for a chain the parse walked.
+     */
+    static boolean sourceRouted(byte[] f, int l3) {
+        if (l3 + 40 > f.length) {
+            return false;
+        }
+        int nh = f[l3 + 6] & 0xff;
+        int o = l3 + 40;
+        for (int i = 0; i < 8; i++) {
+            if ((nh != 0 && nh != 43 && nh != 60 && nh != 51 && nh != 44) || o + 4 > f.length) {
+                return false;
+            }
+            if (nh == 43 && f[o + 3] != 0) {
+                return true;
+            }
+            int next = f[o] & 0xff;
+            int len = f[o + 1] & 0xff;
+            o += nh == 44 ? 8 : nh == 51 ? (len + 2) * 4 : (len + 1) * 8;
+            nh = next;
+        }
+        return false;
+    }
+
+    private void handed(byte[] out) {
+        counters[VxlanCounter.HANDED.slot()]++;
         counters[VxlanCounter.BYTES.slot()] += out.length;
     }
 

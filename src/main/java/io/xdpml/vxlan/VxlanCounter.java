@@ -2,8 +2,8 @@ package io.xdpml.vxlan;
 
 /** The gateway's counters, in the order and at the slots of {@code enum xdpml_vx_counter} (vxlan_gw.h). */
 public enum VxlanCounter {
-    TOTAL(0), VXLAN(1), INNER(2), NAT_APPLIED(3), DF_CLEARED(4), FORWARDED(5), REDIRECTED(6), TO_XSK(7),
-    BYTES(8), NOT_VXLAN(9), DENIED(10), INNER_VLAN(11), OUTER_FRAG(12), OTHER_VNI(13),
+    TOTAL(0), VXLAN(1), INNER(2), NAT_APPLIED(3), DF_CLEARED(4), HANDED(5), TO_DEVMAP(6), TO_XSK(7),
+    BYTES(8), NOT_VXLAN(9), DENIED(10), INNER_VLAN(11), OUTER_FRAG(12), OTHER_VNI(13), TOO_DEEP(14), NAT_SOURCE_ROUTED(15),
     ERR_PARSE(16), ERR_INNER_NOT_IP(17), ERR_ADJUST_HEAD(18), ERR_REDIRECT(19), ERR_XSK(20), ERR_BOUNDS(21);
 
     /** Slots in {@code struct xdpml_vx_counters}. */

@@ -2,6 +2,7 @@ package io.xdpml.vxlan;
 
 import io.xdpml.xsk.XskConfig;
 import io.xdpml.xsk.XskSocket;
+import io.xdpml.xsk.XskStatistics;
 
 /**
  * Guaranteed egress: the packets the gateway program sent to its XSKMAP (checked, NAT-rewritten
@@ -52,6 +53,16 @@ public final class XskEgress implements AutoCloseable {
 
     /** Frames dropped because the TX ring had no room. */
     public long dropped() { return dropped; }
+
+    /**
+     * Frames the program handed to the receiving socket (to_xsk) that the kernel could not put in
+     * its RX ring, after the program had returned: XDP_STATISTICS rx_dropped (no FILL buffer, a frame
+     * too long) + rx_ring_full. Safe to call from another thread than {@link #poll}'s.
+     */
+    public long receiveLost() {
+        XskStatistics st = rx.statistics();
+        return st.rxDropped() + st.rxRingFull();
+    }
 
     /** Call after the program is detached from the ingress. */
     @Override

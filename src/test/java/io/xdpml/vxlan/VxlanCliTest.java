@@ -60,7 +60,14 @@ class VxlanCliTest {
             CompletableFuture<CliHarness.Result> cli = CompletableFuture.supplyAsync(() -> rig.gateway.run(() -> run("vxlan", "--in",
                     VxlanRig.IN_IF, "--out", VxlanRig.OUT_IF, "--allowlist", allow.toString(), "--nat", nat.toString(),
                     "--clear-df", "--dst-mac", mac, "--vni", "7,42", "--duration", "3")));
-            Thread.sleep(1500); // the command has loaded and attached by now
+            // wait until the command has loaded and attached (a fixed 1.5 s was too short on a loaded machine:
+            // the frames reached the ingress before the program and every counter stayed 0)
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (!rig.gateway.exec("ip", "-o", "link", "show", "dev", VxlanRig.IN_IF).contains("prog/xdp")) {
+                assertThat(cli).as("the command ended before it attached").isNotDone();
+                assertThat(System.nanoTime()).as("attached within 60 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
             byte[] vxMac = VxlanRig.macBytes(rig.tenant, VxlanRig.VX_IF);
             rig.tenant.run(() -> {
                 try (PacketSocket vx = PacketSocket.open(VxlanRig.VX_IF); Arena arena = Arena.ofConfined()) {
@@ -80,7 +87,7 @@ class VxlanCliTest {
             assertThat(r.code()).as(r.err()).isZero();
             String last = r.out().lines().reduce((a, b) -> b).orElseThrow();
             assertThat(r.out().lines().filter(l -> l.startsWith("total=")).count()).as(r.out()).isBetween(2L, 4L);
-            assertThat(last).contains("vxlan=30 ", "inner=30 ", "nat_applied=20 ", "forwarded=20 ", "redirected=20 ", "denied=10 ");
+            assertThat(last).contains("vxlan=30 ", "inner=30 ", "nat_applied=20 ", "handed=20 ", "to_devmap=20 ", "denied=10 ", "xsk_lost=0 ");
         }
     }
 }

@@ -64,9 +64,16 @@ class VxlanParityTest {
         int checked;
 
         Pair(VxlanOptions o) {
+            this(o, true);
+        }
+
+        /** @param egress lo in the DEVMAP, else the DEVMAP left empty */
+        Pair(VxlanOptions o, boolean egress) {
             kernel = VxlanProgram.load(o, true);
-            kernel.setEgress(1);
-            twin = new JavaVxlanGateway(o, true, false);
+            if (egress) {
+                kernel.setEgress(1);
+            }
+            twin = new JavaVxlanGateway(o, egress, false);
             run = kernel.program().testRun();
         }
 
@@ -81,7 +88,7 @@ class VxlanParityTest {
             assertThat(kernel.lastReason()).as("reason, " + what).isEqualTo(j.reason());
             assertThat(action).as("action, " + what).isEqualTo(j.action());
             assertThat(FrameFuzzerHex.hex(out)).as("bytes out, " + what).isEqualTo(FrameFuzzerHex.hex(j.frame()));
-            if (j.reason() == VxlanCounter.REDIRECTED || j.reason() == VxlanCounter.TO_XSK) {
+            if (j.reason() == VxlanCounter.TO_DEVMAP || j.reason() == VxlanCounter.TO_XSK) {
                 forwarded++;
                 if (ChecksumCheck.firstInvalid(frame, kernel.options().port()) == null) {
                     ChecksumCheck.assertValid(out, kernel.options().port(), what);
@@ -296,7 +303,7 @@ class VxlanParityTest {
         TestData.assumeBpf();
         for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false))) {
             try (Pair p = new Pair(o)) {
-                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
                 VxlanResult r = p.packet(vxlanFrame(0, 42, true));
                 assertThat(r.reason()).isEqualTo(VxlanCounter.INNER_VLAN);
                 assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
@@ -321,10 +328,199 @@ class VxlanParityTest {
                                 new byte[] {10, 1, 0, 1}, 0, 64).udp(1000, 53).payload(16).build();
                 assertThat(p.packet(v6).reason()).as("outer IPv6 fragment header").isEqualTo(VxlanCounter.OUTER_FRAG);
                 assertThat(p.packet(inner).reason()).as("an inner fragment: forwarded, without NAT, as before")
-                        .isEqualTo(VxlanCounter.REDIRECTED);
+                        .isEqualTo(VxlanCounter.TO_DEVMAP);
                 p.assertSameCounters();
                 assertThat(p.kernel.counter(VxlanCounter.OUTER_FRAG)).isEqualTo(2);
                 assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isZero();
+            }
+        }
+    }
+
+    /**
+     * A packet is counted handed (to_devmap, to_xsk, bytes) only when bpf_redirect_map answered
+     * XDP_REDIRECT: with no egress in the DEVMAP and no AF_XDP socket in the XSKMAP the helper answers
+     * XDP_ABORTED, and each egress setting names that failure (err_redirect; with the fallback or
+     * --egress xsk, err_xsk) and drops, handing nothing. (What the kernel fails to send after a
+     * handed packet is another matter: VxlanVethTest.aRedirectTheKernelFailsAfterTheProgramReturned...)
+     */
+    @Test
+    void aRedirectIsCountedOnlyWhenTheHelperAnswersRedirect() {
+        TestData.assumeBpf();
+        record Case(VxlanOptions options, boolean egress, VxlanCounter reason, int action) {}
+        for (Case c : List.of(new Case(dedicated(), true, VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT),
+                new Case(dedicated(), false, VxlanCounter.ERR_REDIRECT, VxlanResult.XDP_DROP),
+                new Case(dedicated().withEgress(false, true), true, VxlanCounter.TO_DEVMAP, VxlanResult.XDP_REDIRECT),
+                new Case(dedicated().withEgress(false, true), false, VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP),
+                new Case(dedicated().withEgress(true, false), true, VxlanCounter.ERR_XSK, VxlanResult.XDP_DROP),
+                new Case(dedicated().withMode(false, false, false).withEgress(true, true), false, VxlanCounter.ERR_XSK,
+                        VxlanResult.XDP_DROP))) {
+            try (Pair p = new Pair(c.options(), c.egress())) {
+                for (int i = 0; i < 3; i++) {
+                    VxlanResult r = p.packet(vxlanFrame(0, 42, false));
+                    assertThat(r.reason()).as(c.toString()).isEqualTo(c.reason());
+                    assertThat(r.action()).as(c.toString()).isEqualTo(c.action());
+                }
+                p.assertSameCounters();
+                boolean handed = c.action() == VxlanResult.XDP_REDIRECT;
+                assertThat(p.kernel.counter(VxlanCounter.HANDED)).as(c.toString()).isEqualTo(handed ? 3 : 0);
+                assertThat(p.kernel.counter(VxlanCounter.TO_DEVMAP) + p.kernel.counter(VxlanCounter.TO_XSK)).as(c.toString())
+                        .isEqualTo(handed ? 3 : 0);
+                assertThat(p.kernel.counter(VxlanCounter.BYTES) > 0).as(c.toString()).isEqualTo(handed);
+                assertThat(p.kernel.counter(c.reason())).as(c.toString()).isEqualTo(3);
+            }
+        }
+    }
+
+    static final byte[] RH_SRC = Prefix.parse("2001:db8::1/128").address();
+    static final byte[] RH_NEXT = Prefix.parse("2001:db8:1::1/128").address();
+    static final byte[] RH_FINAL = Prefix.parse("2001:db8:1::99/128").address();
+
+    /**
+     * Outer IPv4 (UDP checksum 0) to 4789, VNI 42, inner IPv6 {@link #RH_SRC} -> {@link #RH_NEXT} with a
+     * Routing header of {@code type} (4: a segment routing header, Segment List [RH_FINAL, RH_NEXT];
+     * 0: the deprecated type 0, addresses [RH_FINAL]) and {@code segmentsLeft}, then TCP or UDP from
+     * port 1000 to {@code port}. The transport checksum is RFC 8200 8.1's, from scratch: over the final
+     * destination RH_FINAL while segments are left, else over the header's destination.
+     */
+    static byte[] sourceRouted(int type, int segmentsLeft, int proto, int port) {
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                .ipv6(RH_SRC, RH_NEXT).ipv6Extension(43, type == 4 ? 4 : 2);
+        byte[] f = (proto == 6 ? b.tcp(1000, port, 0x18) : b.udp(1000, port)).payload(12).build();
+        int l3 = 14 + 20 + 8 + 8 + 14;
+        int rh = l3 + 40;
+        f[rh + 2] = (byte) type;
+        f[rh + 3] = (byte) segmentsLeft;
+        if (type == 4) {
+            f[rh + 4] = 1; // Last Entry
+            System.arraycopy(RH_FINAL, 0, f, rh + 8, 16);
+            System.arraycopy(RH_NEXT, 0, f, rh + 24, 16);
+        } else {
+            System.arraycopy(RH_FINAL, 0, f, rh + 8, 16);
+        }
+        int l4 = rh + (type == 4 ? 40 : 24);
+        ChecksumCheck.setTransport(f, l3, l4, f.length, proto);
+        f[40] = 0; // the outer UDP checksum, over the inner frame changed above: none
+        f[41] = 0;
+        return f;
+    }
+
+    /**
+     * With a Routing header whose Segments Left is not 0, the transport checksum covers the final
+     * destination in that header (RFC 8200 8.1), not the IPv6 header's destination the NAT matched
+     * and rewrote; the NAT added the address change to the checksum all the same, and the packet
+     * left with a wrong one (tshark: Bad). Such a packet's transport peer is not the address the NAT
+     * means (its header destination is only the next waypoint), so it is not rewritten: dropped as
+     * nat_source_routed. With no segments left the header's destination is final: NAT as always.
+     * Checksums judged twice, from scratch (ChecksumCheck, RFC 8200 8.1) and by tshark.
+     */
+    @Test
+    void aSourceRoutedIpv6PacketToANatEntryIsDroppedNotRewrittenWithAWrongChecksum() throws Exception {
+        TestData.assumeBpf();
+        VxlanOptions o = VxlanOptions.defaults().withAllowlist(List.of(Prefix.parse("2001:db8::1/128")))
+                .withNat(List.of(new NatEntry(6, RH_NEXT, 80, Prefix.parse("2001:db8:ff::9/128").address(), 8080),
+                        new NatEntry(6, null, 53, Prefix.parse("2001:db8:ff::a/128").address(), 5353)));
+        for (VxlanOptions mode : List.of(o, o.withMode(false, false, false))) {
+            try (Pair p = new Pair(mode)) {
+                List<byte[]> in = new ArrayList<>();
+                List<byte[]> out = new ArrayList<>();
+                int refused = 0;
+                for (int type : new int[] {4, 0}) {
+                    for (int proto : new int[] {6, 17}) {
+                        for (int left : new int[] {1, 0}) {
+                            byte[] f = sourceRouted(type, left, proto, proto == 6 ? 80 : 53);
+                            assertThat(ChecksumCheck.firstInvalid(f, 4789)).as("input, from scratch").isNull();
+                            in.add(f);
+                            VxlanResult r = p.packet(f);
+                            String what = "type " + type + ", proto " + proto + ", segments left " + left;
+                            if (left > 0) {
+                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.NAT_SOURCE_ROUTED);
+                                assertThat(r.action()).as(what).isEqualTo(VxlanResult.XDP_DROP);
+                                refused++;
+                            } else {
+                                assertThat(r.reason()).as(what).isEqualTo(VxlanCounter.TO_DEVMAP);
+                                ChecksumCheck.assertValid(r.frame(), 4789, what);
+                                out.add(r.frame());
+                            }
+                        }
+                    }
+                    // no NAT entry for the port: forwarded untouched, its checksum still right
+                    byte[] f = sourceRouted(type, 1, 6, 22);
+                    in.add(f);
+                    VxlanResult r = p.packet(f);
+                    assertThat(r.reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
+                    out.add(r.frame());
+                }
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.NAT_SOURCE_ROUTED)).isEqualTo(refused);
+                assertThat(p.kernel.counter(VxlanCounter.NAT_APPLIED)).isEqualTo(4);
+                // tshark, the independent judge: every input and every packet that left Good, none Bad
+                for (List<byte[]> frames : List.of(in, out)) {
+                    assertThat(ChecksumCheck.tshark(frames)).allSatisfy(l -> {
+                        assertThat(l.split("[\\t,]", -1)).doesNotContain("0");
+                        assertThat(l).contains("1");
+                    });
+                }
+            }
+        }
+    }
+
+    /**
+     * Outer IPv6 (after {@code vlans} tags) with destination-options headers of the given sizes (in
+     * 8-byte units beyond the first 8), then UDP to 4789, VNI 42, inner IPv4 UDP 10.0.0.1 -> 10.1.0.1:53.
+     */
+    static byte[] behindOuterExtensions(int vlans, int... units) {
+        FrameBuilder b = new FrameBuilder().ethernet();
+        for (int i = 0; i < vlans; i++) {
+            b.vlan(100 + i);
+        }
+        b.ipv6("fd00::1", "fd00::2");
+        for (int u : units) {
+            b.ipv6Extension(60, u);
+        }
+        return b.udp(40000, 4789).vxlan(42).ethernet().ipv4(new byte[] {10, 0, 0, 1}, new byte[] {10, 1, 0, 1}, 0, 64)
+                .udp(1000, 53).payload(16).build();
+    }
+
+    /**
+     * A packet whose parse stopped at the parser's own limits before it could tell whether it is
+     * VXLAN was passed to the host (not_vxlan), which walks on, finds UDP to 4789 and, with a
+     * VXLAN device, decapsulates what the allowlist and the VNI check never saw: it is dropped
+     * (too_deep). One extension header less, or four VLAN tags, is read to the end and served.
+     */
+    @Test
+    void aPacketTheParseCannotReadFarEnoughIsDroppedNotPassedToTheHost() {
+        TestData.assumeBpf();
+        int[] eight = {0, 0, 0, 0, 0, 0, 0, 0};
+        int[] nine = {0, 0, 0, 0, 0, 0, 0, 0, 0};
+        for (VxlanOptions o : List.of(dedicated(), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
+            try (Pair p = new Pair(o)) {
+                assertThat(p.packet(behindOuterExtensions(0, eight)).reason()).as("8 extension headers: read to the end")
+                        .isEqualTo(VxlanCounter.TO_DEVMAP);
+                assertThat(p.packet(behindOuterExtensions(4, 0)).reason()).as("4 VLAN tags").isEqualTo(VxlanCounter.TO_DEVMAP);
+                List<byte[]> unreadable = List.of(
+                        behindOuterExtensions(0, nine), // was not_vxlan, passed: Linux walks 9 and decapsulates
+                        behindOuterExtensions(1, nine),
+                        behindOuterExtensions(0, 255, 0), // UDP header past XDPML_MAX_HDR_OFF (2048)
+                        behindOuterExtensions(5, 0), // a fifth VLAN tag
+                        new FrameBuilder().ethernet().ipv6("fd00::1", "fd00::2").ipv6Extension(0, 0).ipv6Extension(60, 0)
+                                .ipv6Extension(43, 0).ipv6Extension(60, 0).ipv6Extension(60, 1).ipv6Extension(60, 0)
+                                .ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(51, 1).tcp(1000, 22, 0x02).build());
+                for (byte[] f : unreadable) {
+                    VxlanResult r = p.packet(f);
+                    assertThat(r.reason()).as(FrameFuzzerHex.hex(f)).isEqualTo(VxlanCounter.TOO_DEEP);
+                    assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
+                }
+                byte[] innerNine = new FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(40000, 4789).vxlan(42).ethernet()
+                        .ipv6("2001:db8::1", "2001:db8:1::1").ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0)
+                        .ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0).ipv6Extension(60, 0)
+                        .ipv6Extension(60, 0).udp(1000, 53).payload(8).build();
+                assertThat(p.packet(innerNine).reason()).as("the inner frame too deep: a VXLAN packet, err_parse as before")
+                        .isEqualTo(VxlanCounter.ERR_PARSE);
+                byte[] plain = new FrameBuilder().ethernet().ipv6("fd00::1", "fd00::2").ipv6Extension(60, 0).tcp(1000, 22, 0x02).build();
+                assertThat(p.packet(plain).reason()).as("the host's own traffic, read to the end").isEqualTo(VxlanCounter.NOT_VXLAN);
+                p.assertSameCounters();
+                assertThat(p.kernel.counter(VxlanCounter.TOO_DEEP)).isEqualTo(unreadable.size());
+                assertThat(p.kernel.counter(VxlanCounter.NOT_VXLAN)).isEqualTo(1);
             }
         }
     }
@@ -334,7 +530,7 @@ class VxlanParityTest {
         TestData.assumeBpf();
         for (VxlanOptions o : List.of(dedicated().withVnis(Set.of(42, 100)), dedicated().withMode(false, false, false).withVnis(Set.of(42)))) {
             try (Pair p = new Pair(o)) {
-                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+                assertThat(p.packet(vxlanFrame(0, 42, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
                 VxlanResult r = p.packet(vxlanFrame(0, 43, false)); // was forwarded, into whatever segment the sender chose
                 assertThat(r.reason()).isEqualTo(VxlanCounter.OTHER_VNI);
                 assertThat(r.action()).isEqualTo(VxlanResult.XDP_DROP);
@@ -343,7 +539,7 @@ class VxlanParityTest {
             }
         }
         try (Pair p = new Pair(dedicated())) { // no --vni: all served, as before
-            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.REDIRECTED);
+            assertThat(p.packet(vxlanFrame(0, 43, false)).reason()).isEqualTo(VxlanCounter.TO_DEVMAP);
         }
     }
 }

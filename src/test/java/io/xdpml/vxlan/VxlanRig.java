@@ -35,6 +35,14 @@ final class VxlanRig implements AutoCloseable {
     private XdpAttachment passAttachment;
 
     VxlanRig() {
+        this(true);
+    }
+
+    /**
+     * @param backendXdp attach the XDP_PASS program to the backend end; without it veth cannot take
+     *                   redirected frames, and the kernel drops them after the gateway returned
+     */
+    VxlanRig(boolean backendXdp) {
         tenant = NetworkNamespace.create("xdpml-vxa");
         gateway = NetworkNamespace.create("xdpml-vxg");
         backend = NetworkNamespace.create("xdpml-vxc");
@@ -61,17 +69,23 @@ final class VxlanRig implements AutoCloseable {
             backend.exec("ip", "addr", "add", "172.16.0.2/24", "dev", BACKEND_IF);
             backend.exec("ip", "link", "set", BACKEND_IF, "up");
             backend.exec("ip", "route", "add", "default", "dev", BACKEND_IF);
-            backend.run(() -> {
-                passObject = BpfObject.open(Path.of("target/test-classes/bpf/test_pass.bpf.o"));
-                passObject.load();
-                passAttachment = XdpAttachment.attach(passObject.program("test_pass"), Interfaces.indexOf(BACKEND_IF),
-                        XdpMode.NATIVE);
-                return null;
-            });
+            if (backendXdp) {
+                attachBackendPass();
+            }
         } catch (RuntimeException | Error e) {
             close();
             throw e;
         }
+    }
+
+    private void attachBackendPass() {
+        backend.run(() -> {
+            passObject = BpfObject.open(Path.of("target/test-classes/bpf/test_pass.bpf.o"));
+            passObject.load();
+            passAttachment = XdpAttachment.attach(passObject.program("test_pass"), Interfaces.indexOf(BACKEND_IF),
+                    XdpMode.NATIVE);
+            return null;
+        });
     }
 
     static String mac(NetworkNamespace ns, String ifname) {
@@ -82,9 +96,14 @@ final class VxlanRig implements AutoCloseable {
         return HexFormat.ofDelimiter(":").parseHex(mac(ns, ifname));
     }
 
+    /** A statistic of /sys/class/net/IF/statistics in the gateway's namespace. */
+    long gatewayStatistic(String ifname, String name) {
+        return Long.parseLong(gateway.exec("cat", "/sys/class/net/" + ifname + "/statistics/" + name).strip());
+    }
+
     /** Packets the gateway's ingress interface has transmitted (must stay 0: nothing goes back out). */
     long ingressTxPackets() {
-        return Long.parseLong(gateway.exec("cat", "/sys/class/net/" + IN_IF + "/statistics/tx_packets").strip());
+        return gatewayStatistic(IN_IF, "tx_packets");
     }
 
     @Override
