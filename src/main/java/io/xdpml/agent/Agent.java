@@ -178,6 +178,7 @@ public final class Agent implements AutoCloseable {
     private long detectionsTotal;
     private int reloads;
     private int rejected;
+    private volatile AgentMetrics.Reloads reloadCounts = new AgentMetrics.Reloads(0, 0); // both at once, for /metrics
 
     /**
      * Opens every interface of {@code config}: claims it, loads, configures and attaches its
@@ -195,7 +196,7 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         this.detecting = new Detecting(config);
         try {
-            this.metrics = AgentMetrics.start(config, this::config); // its port first: in use, nothing is attached
+            this.metrics = AgentMetrics.start(config, this::config, () -> reloadCounts); // its port first: in use, nothing is attached
             this.observer = AgentMetrics.both(metrics, observer);
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
@@ -660,6 +661,7 @@ public final class Agent implements AutoCloseable {
         if (!ok) {
             rejected++;
         }
+        reloadCounts = new AgentMetrics.Reloads(reloads, rejected);
         writeInfo();
         return ok;
     }

@@ -110,9 +110,15 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
     private final HTTPServer server;
     private boolean closed;
 
-    private AgentMetrics(OutputsSection.Metrics endpoint, Supplier<AgentConfig> config) throws IOException {
+    /** The agent's reloads so far, and of them the rejected ones. */
+    record Reloads(long all, long rejected) {}
+
+    private final Supplier<Reloads> reloads;
+
+    private AgentMetrics(OutputsSection.Metrics endpoint, Supplier<AgentConfig> config, Supplier<Reloads> reloads) throws IOException {
         this.endpoint = endpoint;
         this.config = config;
+        this.reloads = reloads;
         JvmMetrics.builder().register(registry);
         registry.register(new MultiCollector() {
             @Override
@@ -136,9 +142,9 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
      *
      * @param current the agent's configuration as it is now (reloads change it)
      */
-    static AgentMetrics start(AgentConfig c, Supplier<AgentConfig> current) throws IOException {
+    static AgentMetrics start(AgentConfig c, Supplier<AgentConfig> current, Supplier<Reloads> reloads) throws IOException {
         OutputsSection.Metrics m = c.outputs().metrics();
-        return m == null ? null : new AgentMetrics(m, current);
+        return m == null ? null : new AgentMetrics(m, current, reloads);
     }
 
     /** The port it listens on. */
@@ -273,10 +279,13 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
         for (Watched w : watched) {
             AgentInfo info = AgentInfo.read(w.processor().program().object().map(AgentPins.INFO));
             if (first) {
+                // the agent's own counts: the pinned record's can step back when 'fw load' or 'deploy' writes it with the
+                // counts it read before a reload (a counter going back is a reset to Prometheus)
                 first = false;
-                f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", info.reloads() - info.rejected(),
+                Reloads n = reloads.get();
+                f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", n.all() - n.rejected(),
                         "result", "applied");
-                f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", info.rejected(), "result", "rejected");
+                f.counter("xdpml_reloads", "reloads of the configuration (SIGHUP, xdpml reload) by result", n.rejected(), "result", "rejected");
             }
             PipelineReading r = PipelineReading.read(w.processor().program().object()::map, info.stages(), info.firewallRules(), w::flows);
             pipeline(f, w, r, o == null ? null : o.classes());

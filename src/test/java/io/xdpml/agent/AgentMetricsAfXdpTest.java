@@ -67,6 +67,17 @@ class AgentMetricsAfXdpTest {
             assertThat(promtool.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(lint).as("promtool check metrics").isBlank();
             assertThat(promtool.exitValue()).isZero();
+
+            // xdpml_reloads_total is the agent's own count: 'fw load' or 'deploy' writing the pinned record with the
+            // counts it read before a reload (here: the record as it was before it) does not take it back
+            AgentInfo before = rig.info();
+            rig.agent().requestReload();
+            try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
+                AgentReloadTest.awaitReloads(o, rig, 1);
+                before.write(o.map(AgentPins.INFO));
+            }
+            text = MetricsPrometheusTest.get(rig, url);
+            assertThat(value(text, "xdpml_reloads_total{result=\"applied\"}")).as("after a reload and a stale record").isEqualTo(1);
         }
     }
 
