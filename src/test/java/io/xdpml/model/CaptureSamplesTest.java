@@ -81,6 +81,62 @@ class CaptureSamplesTest {
                 .hasMessageContaining("bad.rules:1").hasMessageContaining("cannot be the default");
     }
 
+    /**
+     * A flow whose packets are all ignored is no flow of the data: it was a default-class flow
+     * without a sample (unclassified per flow, counted in flows, split and folds). A wholly ignored
+     * capture beside another changes nothing of the other's evaluation.
+     */
+    @Test
+    void aFlowOfIgnoredPacketsOnlyIsNoFlowOfTheData() throws Exception {
+        LabelRules r = LabelRules.parse(List.of("default benign", "attack file=*ndpi-synscan.pcap", "ignore file=*ndpi-ftp.pcap"), "t.rules");
+        Path firefox = TestData.capture("benign/ndpi-firefox.pcap");
+        Path ftp = TestData.capture("benign/ndpi-ftp.pcap");
+        Dataset alone = CaptureSamples.load(List.of(firefox), r, SampleMode.EVERY_PACKET, null);
+        Dataset both = CaptureSamples.load(List.of(firefox, ftp), r, SampleMode.EVERY_PACKET, null);
+        Dataset ftpOnly = CaptureSamples.load(List.of(ftp), r, SampleMode.EVERY_PACKET, null);
+        assertThat(ftpOnly.size()).isZero();
+        assertThat(ftpOnly.flowCount()).as("flows of ignored packets only").isZero();
+        assertThat(alone.flowCount()).isPositive();
+        assertThat(both.size()).isEqualTo(alone.size());
+        assertThat(both.flowCount()).isEqualTo(alone.flowCount());
+        Evaluation e = Evaluation.of(both, x -> 0);
+        assertThat(e.perFlow().accuracy()).isEqualTo(Evaluation.of(alone, x -> 0).perFlow().accuracy()).isEqualTo(1.0);
+        assertThat(e.perFlow().confusion().totalUnclassified()).isZero();
+        Dataset.Split s = both.split(0.3, 1);
+        assertThat(s.train().flowCount() + s.test().flowCount()).isEqualTo(alone.flowCount());
+    }
+
+    /**
+     * Flow at N: a flow's one sample (the vector after its N-th packet) carries the flow's label,
+     * also when the N-th packet itself is ignored (a victim's answer): the kernel caches that verdict
+     * for the whole flow. Before, such a flow had no sample and was shown unclassified, as if shorter
+     * than N.
+     */
+    @Test
+    void flowAtNJudgesAFlowWhoseNthPacketIsIgnored() throws Exception {
+        Path scan = TestData.capture("attack/ndpi-synscan.pcap");
+        LabelRules attacker = LabelRules.parse(List.of("default benign", "portscan file=*ndpi-synscan.pcap src=172.16.0.8",
+                "ignore file=*ndpi-synscan.pcap"), "scan.rules");
+        // every packet labeled: each flow's length, the answers counted
+        Dataset all = CaptureSamples.load(List.of(scan), LabelRules.read(RULES), SampleMode.EVERY_PACKET, null);
+        long[] length = new long[all.flowCount()];
+        for (int i = 0; i < all.size(); i++) {
+            length[all.flowOf(i)] = all.inputs(i)[FWD] + all.inputs(i)[BWD];
+        }
+        long ofTwo = java.util.Arrays.stream(length).filter(t -> t >= 2).count();
+        assertThat(ofTwo).as("flows answered by the victim").isPositive();
+        Dataset atTwo = CaptureSamples.load(List.of(scan), attacker, new SampleMode(2), null);
+        assertThat(atTwo.flowCount()).isEqualTo(all.flowCount());
+        assertThat(atTwo.size()).as("a sample for every flow of 2 packets or more").isEqualTo((int) ofTwo);
+        int portscan = atTwo.classes().indexOf("portscan");
+        for (int i = 0; i < atTwo.size(); i++) {
+            assertThat(atTwo.label(i)).isEqualTo(atTwo.flowLabel(atTwo.flowOf(i))).isEqualTo(portscan);
+            assertThat(atTwo.inputs(i)[FWD] + atTwo.inputs(i)[BWD]).isEqualTo(2);
+        }
+        Evaluation e = Evaluation.of(atTwo, x -> portscan);
+        assertThat(e.perFlow().confusion().totalUnclassified()).as("only the one-packet flows").isEqualTo(all.flowCount() - ofTwo);
+    }
+
     /** A capture cut at 30%: its samples up to the damage are kept, and the damage is told (file, offset, reason). */
     @Test
     void aDamagedCaptureIsToldNotHidden(@TempDir Path dir) throws Exception {

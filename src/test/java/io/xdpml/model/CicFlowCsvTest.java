@@ -82,4 +82,41 @@ class CicFlowCsvTest {
         assertThat(d.split(0.3, 1).test().inputs(5)).isSameAs(s.test().inputs(5)); // same seed, same split
         assertThat(List.of(d.split(0.3, 2).test().inputs(0))).isNotEqualTo(List.of(s.test().inputs(0)));
     }
+
+    /**
+     * CIC-IDS2017 ships a file per day, each with its own labels: several files load together on
+     * the union of their labels (sorted, BENIGN first), each file's rows on those classes. Before,
+     * "datasets have different classes".
+     */
+    @Test
+    void filesWithDifferentLabelsLoadTogetherOnAllTheirClasses() throws Exception {
+        List<String> lines = Files.readAllLines(TestData.dataDir().resolve("flows/cicids2017-sample.csv"));
+        String header = lines.getFirst();
+        List<String> benign = lines.stream().skip(1).filter(l -> l.endsWith(",BENIGN")).toList();
+        List<String> dos = lines.stream().filter(l -> l.endsWith(",DoS")).limit(30).toList();
+        List<String> scan = lines.stream().filter(l -> l.endsWith(",PortScan")).limit(20).toList();
+        Path a = dir.resolve("tuesday.csv");
+        Path b = dir.resolve("wednesday.csv");
+        Files.write(a, java.util.stream.Stream.concat(java.util.stream.Stream.of(header),
+                java.util.stream.Stream.concat(benign.subList(0, 10).stream(), dos.stream())).toList());
+        Files.write(b, java.util.stream.Stream.concat(java.util.stream.Stream.of(header),
+                java.util.stream.Stream.concat(scan.stream(), benign.subList(10, 15).stream())).toList());
+        assertThat(CicFlowCsv.read(b).classes()).containsExactly("BENIGN", "PortScan");
+
+        Dataset d = io.xdpml.model.data.TrainingData.load(List.of(dir), null, io.xdpml.model.data.SampleMode.EVERY_PACKET, null);
+        assertThat(d.classes()).containsExactly("BENIGN", "DoS", "PortScan");
+        assertThat(d.classCounts()).containsExactly(15, 30, 20);
+        assertThat(d.flowCount()).isEqualTo(65);
+        // tuesday's rows first (files sorted), each on its class, its inputs as read alone
+        Dataset alone = CicFlowCsv.read(b);
+        for (int i = 0; i < alone.size(); i++) {
+            assertThat(d.classes().get(d.label(40 + i))).isEqualTo(alone.classes().get(alone.label(i)));
+            assertThat(d.inputs(40 + i)).isEqualTo(alone.inputs(i));
+            assertThat(d.flowLabel(d.flowOf(40 + i))).isEqualTo(d.label(40 + i));
+        }
+        // a model's classes: the rows on those
+        Dataset asModel = io.xdpml.model.data.TrainingData.load(List.of(b, a), null, io.xdpml.model.data.SampleMode.EVERY_PACKET,
+                List.of("BENIGN", "Bot", "DoS", "PortScan"));
+        assertThat(asModel.classCounts()).containsExactly(15, 0, 30, 20);
+    }
 }

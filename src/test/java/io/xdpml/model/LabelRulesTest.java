@@ -56,4 +56,36 @@ class LabelRulesTest {
         assertThatThrownBy(() -> LabelRules.parse(List.of("default a", "default b"), "r")).hasMessage("r:2: a second 'default'");
         assertThatThrownBy(() -> LabelRules.parse(List.of("default a", "x/y file=a"), "r")).hasMessageContaining("r:2: label 'x/y'");
     }
+
+    /**
+     * A condition given twice in one rule is refused: all conditions must hold, so it is no list,
+     * and the second silently replaced the first (10.0.0.1 labeled benign). Every shipped rules
+     * file still parses.
+     */
+    @Test
+    void aConditionGivenTwiceIsRefused() throws Exception {
+        assertThatThrownBy(() -> LabelRules.parse(List.of("default benign", "attack src=10.0.0.1 src=10.0.0.2"), "t.rules"))
+                .hasMessageStartingWith("t.rules:2: condition 'src' given twice");
+        assertThatThrownBy(() -> LabelRules.parse(List.of("# two files", "default benign", "", "scan file=a/*.pcap file=b/*.pcap"), "t.rules"))
+                .hasMessageStartingWith("t.rules:4: condition 'file' given twice");
+        assertThatThrownBy(() -> LabelRules.parse(List.of("default benign", "late time=1.. host=::1 time=..2"), "t.rules"))
+                .hasMessageStartingWith("t.rules:2: condition 'time' given twice");
+        // either of two: two rules, or a glob's {a,b}
+        LabelRules two = LabelRules.parse(List.of("default benign", "attack src=10.0.0.1", "attack src=10.0.0.2", "scan file={a,b}/*.pcap"), "t.rules");
+        long v4 = 0x0000_ffff_0000_0000L;
+        assertThat(two.label(Path.of("x.pcap"), 0, v4 | 0x0a000001L, 0, v4 | 0x0a000009L, 0)).isEqualTo("attack");
+        assertThat(two.label(Path.of("x.pcap"), 0, v4 | 0x0a000002L, 0, v4 | 0x0a000009L, 0)).isEqualTo("attack");
+        assertThat(two.label(Path.of("a/x.pcap"), 0, v4 | 1, 0, v4 | 2, 0)).isEqualTo("scan");
+        assertThat(two.label(Path.of("b/x.pcap"), 0, v4 | 1, 0, v4 | 2, 0)).isEqualTo("scan");
+        List<Path> shipped = new java.util.ArrayList<>();
+        for (String d : List.of("models", "docs/heldout", "testdata")) {
+            try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(Path.of(d))) {
+                s.filter(p -> p.toString().endsWith(".rules")).forEach(shipped::add);
+            }
+        }
+        assertThat(shipped).hasSizeGreaterThanOrEqualTo(5);
+        for (Path f : shipped) {
+            assertThat(LabelRules.read(f).classLabels()).as(f.toString()).isNotEmpty();
+        }
+    }
 }

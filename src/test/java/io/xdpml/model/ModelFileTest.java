@@ -107,4 +107,43 @@ class ModelFileTest {
         rejects(mlp, j -> ((ArrayNode) layer(j, "float", 0).get("bias")).remove(0), "field 'float.layers[0]'", "layer shape");
         rejects(mlp, j -> integer(j).putArray("layers"), "field 'integer'", "layers must be 1..3, not 0");
     }
+
+    /**
+     * A key the format does not have is refused by name and place (a misspelled optional
+     * {@code leaf_confidences} read as a file from before confidences: every leaf at 1000, the
+     * minimum confidence silently off); an MLP's float model must be its integer model's: a
+     * reversed float input list loaded, and eval compared two different models.
+     */
+    @Test
+    void unknownKeysAndAFloatMlpThatIsNotTheIntegerOnesAreRefused() throws Exception {
+        train();
+        rejects(dt, j -> integer(j).set("leaf_confidences", integer(j).remove("leaf_confidence")),
+                "field 'integer.leaf_confidences': unknown key", "leaf_confidence");
+        rejects(dt, j -> j.put("comment", "x"), "field 'comment': unknown key");
+        rejects(dt, j -> ((ObjectNode) j.get("float")).put("thresholds", 1), "field 'float.thresholds': unknown key");
+        rejects(mlp, j -> ((ObjectNode) integer(j).get("confidence")).put("levels", 1), "field 'integer.confidence.levels': unknown key");
+        rejects(mlp, j -> layer(j, "integer", 2).put("multipliers", 1), "field 'integer.layers[2].multipliers': unknown key");
+        rejects(mlp, j -> layer(j, "float", 0).put("activation", "relu"), "field 'float.layers[0].activation': unknown key");
+        rejects(mlp, j -> ((ObjectNode) j.get("float")).put("scale", 1), "field 'float.scale': unknown key");
+        rejects(mlp, j -> {
+            ArrayNode in = (ArrayNode) j.get("float").get("input");
+            ArrayNode reversed = in.arrayNode();
+            for (int i = in.size() - 1; i >= 0; i--) {
+                reversed.add(in.get(i));
+            }
+            ((ObjectNode) j.get("float")).set("input", reversed);
+        }, "field 'float.input'", "are not the integer model's");
+        rejects(mlp, j -> ((ArrayNode) j.get("float").get("input_min")).set(0, j.get("float").get("input_min").get(0).asLong() + 1),
+                "field 'float.input_min'", "is not the integer model's");
+        rejects(mlp, j -> ((ArrayNode) j.get("float").get("input_max")).set(1, j.get("float").get("input_max").get(1).asLong() + 1),
+                "field 'float.input_max'", "is not the integer model's");
+        // 12-16-16-7 as integers, 12-16-7 as floats (a whole float model, not this one)
+        rejects(mlp, j -> ((ArrayNode) j.get("float").get("layers")).remove(1), "field 'float.layers'", "[12x16, 16x7]", "[12x16, 16x16, 16x7]");
+        // the models shipped still read
+        try (java.util.stream.Stream<Path> files = Files.list(Path.of("models"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                assertThat(ModelFile.read(f).classes()).as(f.toString()).hasSizeGreaterThanOrEqualTo(2);
+            }
+        }
+    }
 }

@@ -145,6 +145,9 @@ public final class RandomModels {
             for (int k = 0; k < m.length; k++) {
                 m[k] = 100 + random.nextInt(1500);
             }
+            if (m.length > 0) {
+                m[0] = 0; // a dead neuron, as MlpQuantizer leaves one never active on its calibration data
+            }
             layers[l] = new QuantizedMlp.Layer(in, out, w, b, m);
         }
         QuantizedMlp plain = new QuantizedMlp(idx, min, max, layers);

@@ -26,9 +26,12 @@ import java.util.function.Consumer;
  * cuts them), and after every tracked packet the model inputs are computed exactly as the kernel
  * computes them ({@link ModelInputs#compute}). The packet's label comes from the
  * {@link LabelRules}; a packet labeled {@link LabelRules#IGNORE} gives no sample (its flow is updated
- * all the same); a flow's label is the label of its last packet not ignored. A flow is a key from its
- * first packet until the tracker starts it afresh (packet count back to 1, e.g. after the idle
- * timeout).
+ * all the same); a flow's label is the label of its last packet not ignored, and a flow whose
+ * packets are all ignored is no flow of the dataset (nothing to train on or to judge). A flow is a
+ * key from its first packet until the tracker starts it afresh (packet count back to 1, e.g. after
+ * the idle timeout). In "flow at N" mode the one sample of a flow (the vector after its N-th
+ * packet, ignored or not) is labeled with the flow's label: the kernel caches that verdict for
+ * the whole flow.
  */
 public final class CaptureSamples {
 
@@ -71,7 +74,9 @@ public final class CaptureSamples {
         final List<long[]> inputs = new ArrayList<>();
         final List<Integer> labels = new ArrayList<>();
         final List<Integer> flows = new ArrayList<>();
+        /** Per tracked flow: its class, or {@link #NO_LABEL} while all its packets were ignored. */
         final List<Integer> flowLabels = new ArrayList<>();
+        static final int NO_LABEL = -1;
 
         Builder(List<String> classes, SampleMode mode, LabelRules rules) {
             this.classes = classes;
@@ -109,18 +114,18 @@ public final class CaptureSamples {
                         Integer flow = flowOfKey.get(probe);
                         if (flow == null || total == 1) {
                             flow = flowLabels.size();
-                            flowLabels.add(0);
+                            flowLabels.add(NO_LABEL);
                             flowOfKey.put(java.nio.ByteBuffer.wrap(p.key().toArray(ValueLayout.JAVA_BYTE)), flow);
                         }
                         String label = rules.label(file, p.key(), p.fromA(), t);
-                        if (label.equals(LabelRules.IGNORE)) {
-                            continue;
+                        boolean ignored = label.equals(LabelRules.IGNORE);
+                        int c = ignored ? NO_LABEL : classes.indexOf(label);
+                        if (!ignored) {
+                            flowLabels.set(flow, c);
                         }
-                        int c = classes.indexOf(label);
-                        flowLabels.set(flow, c);
-                        if (mode.everyPacket() || total == mode.flowPacket()) {
+                        if (mode.everyPacket() ? !ignored : total == mode.flowPacket()) {
                             inputs.add(x.clone());
-                            labels.add(c);
+                            labels.add(c); // flow at N: the flow's label, set in build()
                             flows.add(flow);
                         }
                     }
@@ -132,9 +137,30 @@ public final class CaptureSamples {
             }
         }
 
+        /** The dataset of the flows with a packet not ignored (renumbered), and their samples. */
         Dataset build(String description) {
-            return new Dataset(classes, inputs.toArray(long[][]::new), labels.stream().mapToInt(Integer::intValue).toArray(),
-                    flows.stream().mapToInt(Integer::intValue).toArray(), flowLabels.stream().mapToInt(Integer::intValue).toArray(),
+            int[] newIndex = new int[flowLabels.size()];
+            List<Integer> kept = new ArrayList<>();
+            for (int f = 0; f < newIndex.length; f++) {
+                newIndex[f] = flowLabels.get(f) == NO_LABEL ? -1 : kept.size();
+                if (newIndex[f] >= 0) {
+                    kept.add(flowLabels.get(f));
+                }
+            }
+            List<long[]> x = new ArrayList<>();
+            List<Integer> y = new ArrayList<>();
+            List<Integer> of = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                int f = flows.get(i);
+                if (newIndex[f] < 0) {
+                    continue; // flow at N: the N-th packet of a flow all ignored
+                }
+                x.add(inputs.get(i));
+                y.add(mode.everyPacket() ? labels.get(i) : flowLabels.get(f));
+                of.add(newIndex[f]);
+            }
+            return new Dataset(classes, x.toArray(long[][]::new), y.stream().mapToInt(Integer::intValue).toArray(),
+                    of.stream().mapToInt(Integer::intValue).toArray(), kept.stream().mapToInt(Integer::intValue).toArray(),
                     description + " (" + mode + ")");
         }
     }

@@ -106,10 +106,7 @@ public final class CicFlowCsv {
                 labels.add(row[column.get("Label")].trim());
             }
         }
-        TreeSet<String> sorted = new TreeSet<>(labels);
-        List<String> classes = new ArrayList<>();
-        sorted.stream().filter(s -> s.equalsIgnoreCase("benign")).forEach(classes::add);
-        sorted.stream().filter(s -> !s.equalsIgnoreCase("benign")).forEach(classes::add);
+        List<String> classes = classOrder(labels);
         int n = rows.size();
         int[] y = new int[n];
         int[] flow = new int[n];
@@ -118,6 +115,15 @@ public final class CicFlowCsv {
             flow[i] = i;
         }
         return new Dataset(classes, rows.toArray(long[][]::new), y, flow, y.clone(), path.getFileName().toString());
+    }
+
+    /** The classes of these labels (repeats allowed): sorted, "BENIGN" (any case) first. */
+    public static List<String> classOrder(java.util.Collection<String> labels) {
+        TreeSet<String> sorted = new TreeSet<>(labels);
+        List<String> classes = new ArrayList<>();
+        sorted.stream().filter(s -> s.equalsIgnoreCase("benign")).forEach(classes::add);
+        sorted.stream().filter(s -> !s.equalsIgnoreCase("benign")).forEach(classes::add);
+        return classes;
     }
 
     private long[] map() {

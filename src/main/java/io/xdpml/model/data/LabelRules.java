@@ -29,7 +29,8 @@ import io.xdpml.flow.FlowLayout;
  * A rule is a label and conditions that must all hold: {@code file=GLOB} (the capture's path, or
  * any trailing part of it), {@code src=}, {@code dst=} or {@code host=} (either end) an address
  * or prefix (IPv4 or IPv6), {@code time=FROM..TO} (capture time, epoch seconds or ISO-8601
- * instants, FROM inclusive, TO exclusive, either may be left out). The first rule that matches a
+ * instants, FROM inclusive, TO exclusive, either may be left out), each at most once a rule (for
+ * either of two values, two rules). The first rule that matches a
  * packet gives its label; {@code default LABEL} (required, once) labels the rest. The label
  * {@value #IGNORE} is not a class: such a packet updates its flow as every packet does, but gives
  * no sample, neither to train on nor to evaluate (a victim's answers in an attack capture).
@@ -138,6 +139,7 @@ public final class LabelRules {
         Prefix host = null;
         long from = Long.MIN_VALUE;
         long to = Long.MAX_VALUE;
+        java.util.Set<String> given = new java.util.HashSet<>();
         for (int i = 1; i < words.length; i++) {
             int eq = words[i].indexOf('=');
             if (eq <= 0 || eq == words[i].length() - 1) {
@@ -145,6 +147,10 @@ public final class LabelRules {
             }
             String name = words[i].substring(0, eq);
             String value = words[i].substring(eq + 1);
+            // all conditions must hold, so a second one of a name is no list: one rule per value
+            if (!given.add(name)) {
+                throw error(source, n, "condition '" + name + "' given twice (all conditions must hold; for either of two values write two rules)");
+            }
             try {
                 switch (name) {
                     case "file" -> file = FileSystems.getDefault().getPathMatcher("glob:" + value);

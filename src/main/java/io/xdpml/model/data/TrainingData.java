@@ -9,8 +9,9 @@ import java.util.Locale;
 import java.util.stream.Stream;
 
 /**
- * Loads what {@code xdpml train/eval --data} names: CICFlowMeter CSV files, or captures (files,
- * or directories searched for *.pcap and *.pcapng) labeled by a rules file.
+ * Loads what {@code xdpml train/eval --data} names: CICFlowMeter CSV files (their classes the
+ * labels of them all, sorted, "BENIGN" first), or captures (files, or directories searched for
+ * *.pcap and *.pcapng) labeled by a rules file.
  */
 public final class TrainingData {
     private TrainingData() {}
@@ -42,10 +43,16 @@ public final class TrainingData {
         List<Path> files = expand(data);
         if (kindOf(data) == Kind.CIC_CSV) {
             List<Dataset> parts = new ArrayList<>();
+            List<String> seen = new ArrayList<>();
             for (Path f : files) {
-                parts.add(CicFlowCsv.read(f));
+                Dataset part = CicFlowCsv.read(f);
+                parts.add(part);
+                seen.addAll(part.classes());
             }
-            Dataset d = parts.size() == 1 ? parts.getFirst() : Dataset.concat(parts, files.toString());
+            // files of different labels (CIC-IDS2017's days): every file on the classes of them all
+            List<String> all = CicFlowCsv.classOrder(seen);
+            Dataset d = parts.size() == 1 ? parts.getFirst()
+                    : Dataset.concat(parts.stream().map(part -> align(part, all)).toList(), files.toString());
             return classes == null ? d : align(d, classes);
         }
         if (labels == null) {

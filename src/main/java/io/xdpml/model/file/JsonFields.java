@@ -158,4 +158,18 @@ final class JsonFields {
     String path() {
         return path;
     }
+
+    /**
+     * Refuses a key of this object other than {@code known}: a misspelled optional key would
+     * otherwise read as absent (e.g. {@code leaf_confidences}: every leaf at full confidence).
+     */
+    void onlyKeys(String... known) {
+        List<String> k = List.of(known);
+        for (var it = node.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            if (!k.contains(name)) {
+                throw error(at(name), "unknown key (" + (path.isEmpty() ? "the file" : "'" + path + "'") + " has " + String.join(", ", k) + ")");
+            }
+        }
+    }
 }

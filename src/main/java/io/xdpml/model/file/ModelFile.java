@@ -27,7 +27,9 @@ import java.util.Objects;
  * was trained. Inside the model sections an input is referred to by its position in
  * {@code inputs}; in memory (and in the kernel) by its index in {@link ModelInputs}. Reading is
  * strict: any missing, mistyped or inconsistent field is a {@link ModelFileException} naming the
- * field; the integer models' own invariants come through with their messages.
+ * field; a key the format does not have (outside {@code provenance}) is refused by name; an MLP's
+ * float model must have the integer model's inputs, input scaling and layer shapes; the integer
+ * models' own invariants come through with their messages.
  */
 public record ModelFile(ModelKind kind, List<String> classes, List<String> inputs, IntegerModel integerModel,
                         FloatModel floatModel, ObjectNode provenance) {
@@ -68,12 +70,50 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
             throw new ModelFileException(where + ": field 'kind': '" + kind.id() + "' does not match the models ("
                     + im.getClass().getSimpleName() + ", " + fm.getClass().getSimpleName() + ")");
         }
+        if (im instanceof QuantizedMlp q && fm instanceof FloatMlp f) {
+            checkSameMlp(q, f, where);
+        }
         List<Integer> allowed = inputs.stream().map(ModelInputs::index).toList();
         for (int i : im.inputsUsed()) {
             if (!allowed.contains(i)) {
                 throw new ModelFileException(where + ": the integer model reads input '" + ModelInputs.name(i) + "', not in 'inputs'");
             }
         }
+    }
+
+    /**
+     * The integer MLP must be the float one quantized: the same inputs in the same order, the same
+     * input scaling, the same layer shapes (else eval compares two different models).
+     */
+    private static void checkSameMlp(QuantizedMlp q, FloatMlp f, String where) {
+        if (!java.util.Arrays.equals(q.inputIndex(), f.inputIndex())) {
+            throw new ModelFileException(where + ": field 'float.input': inputs " + names(f.inputIndex())
+                    + " are not the integer model's " + names(q.inputIndex()) + " (field 'integer.input')");
+        }
+        if (!java.util.Arrays.equals(q.inputMin(), f.inputMin())) {
+            throw new ModelFileException(where + ": field 'float.input_min': " + unsigned(f.inputMin())
+                    + " is not the integer model's " + unsigned(q.inputMin()));
+        }
+        if (!java.util.Arrays.equals(q.inputMax(), f.inputMax())) {
+            throw new ModelFileException(where + ": field 'float.input_max': " + unsigned(f.inputMax())
+                    + " is not the integer model's " + unsigned(q.inputMax()));
+        }
+        List<String> qs = new ArrayList<>();
+        for (int l = 0; l < q.layerCount(); l++) {
+            qs.add(q.layer(l).in() + "x" + q.layer(l).out());
+        }
+        List<String> fs = f.layers().stream().map(l -> l.in() + "x" + l.out()).toList();
+        if (!qs.equals(fs)) {
+            throw new ModelFileException(where + ": field 'float.layers': shapes (in x out) " + fs + " are not the integer model's " + qs);
+        }
+    }
+
+    private static List<String> names(int[] index) {
+        return java.util.Arrays.stream(index).mapToObj(ModelInputs::name).toList();
+    }
+
+    private static List<String> unsigned(long[] v) {
+        return java.util.Arrays.stream(v).mapToObj(Long::toUnsignedString).toList();
     }
 
     /** Input index (in {@link ModelInputs}) of each entry of {@code inputs}. */
@@ -226,6 +266,7 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         if (version != VERSION) {
             throw f.error("version", "unsupported version " + version + " (this xdpml reads " + VERSION + ")");
         }
+        f.onlyKeys("format", "version", "kind", "classes", "inputs", "integer", "float", "provenance");
         ModelKind kind;
         try {
             kind = ModelKind.of(f.string("kind"));
@@ -253,6 +294,7 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
             JsonFields fl = f.object("float");
             TreeEnsemble t = readTrees(integer, index, classes.size());
             double[] thresholds = fl.doubles("threshold");
+            fl.onlyKeys("threshold");
             if (thresholds.length != t.nodeCount()) {
                 throw fl.error("float.threshold", thresholds.length + " thresholds for " + t.nodeCount() + " nodes");
             }
@@ -308,6 +350,7 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         int[] leaf = f.ints("leaf_class");
         // a file from before confidences: every leaf at full confidence (an uncalibrated model)
         int[] confidence = f.has("leaf_confidence") ? f.ints("leaf_confidence") : null;
+        f.onlyKeys("roots", "feature", "threshold", "right", "leaf_class", "leaf_confidence");
         for (int i = 0; i < feature.length; i++) {
             if (feature[i] == TreeEnsemble.LEAF) {
                 continue;
@@ -332,14 +375,20 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         List<QuantizedMlp.Layer> layers = new ArrayList<>();
         for (JsonFields l : f.objects("layers")) {
             layers.add(new QuantizedMlp.Layer(l.integer("in"), l.integer("out"), l.int8s("weights"), l.ints("bias"), l.ints("multiplier")));
+            l.onlyKeys("in", "out", "weights", "bias", "multiplier");
         }
+        long[] margin = null; // a file from before confidences: always 1000
+        int[] level = null;
+        if (f.has("confidence")) {
+            JsonFields conf = f.object("confidence");
+            margin = conf.u64s("margin");
+            level = conf.ints("level");
+            conf.onlyKeys("margin", "level");
+        }
+        f.onlyKeys("input", "input_min", "input_max", "confidence", "layers");
         QuantizedMlp.Layer[] ls = layers.toArray(QuantizedMlp.Layer[]::new);
         try {
-            if (!f.has("confidence")) { // a file from before confidences: always 1000
-                return new QuantizedMlp(inputIndex, min, max, ls);
-            }
-            JsonFields conf = f.object("confidence");
-            return new QuantizedMlp(inputIndex, min, max, conf.u64s("margin"), conf.ints("level"), ls);
+            return margin == null ? new QuantizedMlp(inputIndex, min, max, ls) : new QuantizedMlp(inputIndex, min, max, margin, level, ls);
         } catch (IllegalArgumentException e) {
             throw f.error("integer", e.getMessage());
         }
@@ -353,6 +402,7 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
         for (JsonFields l : f.objects("layers")) {
             try {
                 layers.add(new FloatMlp.Layer(l.integer("in"), l.integer("out"), l.doubles("weights"), l.doubles("bias")));
+                l.onlyKeys("in", "out", "weights", "bias");
             } catch (IllegalArgumentException e) {
                 if (e instanceof ModelFileException) {
                     throw e;
@@ -360,6 +410,7 @@ public record ModelFile(ModelKind kind, List<String> classes, List<String> input
                 throw l.error(e.getMessage());
             }
         }
+        f.onlyKeys("input", "input_min", "input_max", "layers");
         try {
             return new FloatMlp(inputIndex, min, max, layers);
         } catch (IllegalArgumentException e) {

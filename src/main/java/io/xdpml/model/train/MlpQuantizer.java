@@ -12,9 +12,11 @@ import java.util.Arrays;
  * weights gives {@code W'[k][j] = W[k][j] * s[j]}; each hidden neuron k gets a symmetric int8
  * scale {@code sw[k] = max_j |W'[k][j]| / 127} (per neuron), weights {@code round(W' / sw)}, and
  * its bias in accumulator units {@code round(b[k] / sw[k])}. Its output activation scale
- * {@code so[k]} is the 99.9th percentile of its float activation over calibration samples / 127,
- * so {@code a'[k] = round(acc * sw[k] / so[k])}: the Q16 multiplier is
- * {@code round(2^16 * sw[k] / so[k])}. The output layer needs comparable accumulators for argmax:
+ * {@code so[k]} is the 99.9th percentile of its float activation over calibration samples / 127
+ * (where that is 0, the highest activation / 127), so {@code a'[k] = round(acc * sw[k] / so[k])}:
+ * the Q16 multiplier is {@code round(2^16 * sw[k] / so[k])}. A neuron never active on the
+ * calibration samples gets {@code so[k] = 0} and multiplier 0: it outputs 0, and its column of
+ * the next layer folds to 0. The output layer needs comparable accumulators for argmax:
  * one scale for the whole layer.
  */
 public final class MlpQuantizer {
@@ -63,9 +65,12 @@ public final class MlpQuantizer {
                 long bq = Math.round(f.bias()[k] / sw[k]);
                 bias[k] = (int) Math.max(-(QuantizedMlp.MAX_BIAS - 1), Math.min(QuantizedMlp.MAX_BIAS - 1, bq));
                 if (!last) {
-                    double top = percentile(acts, l + 1, k, ACTIVATION_PERCENTILE);
-                    outScale[k] = top > 0 ? top / QuantizedMlp.LEVELS : 1;
-                    long m = Math.round(sw[k] / outScale[k] * (1 << QuantizedMlp.SHIFT));
+                    double top = activationTop(acts, l + 1, k);
+                    // a neuron never active on the calibration data: scale 0, so its output is 0
+                    // and its column of the next layer folds to 0 (any other scale would let its
+                    // raw weights set that layer's int8 scales and squeeze the live ones)
+                    outScale[k] = top / QuantizedMlp.LEVELS;
+                    long m = top > 0 ? Math.round(sw[k] / outScale[k] * (1 << QuantizedMlp.SHIFT)) : 0;
                     mult[k] = (int) Math.max(0, Math.min(QuantizedMlp.MAX_MULT - 1, m));
                 }
             }
@@ -102,6 +107,23 @@ public final class MlpQuantizer {
             a[i] = mlp.forward(mlp.scaledInputs(d.inputs(pick[i])));
         }
         return a;
+    }
+
+    /**
+     * The activation that becomes 127: the 99.9th percentile, or where that is 0 (a neuron active
+     * on fewer than 0.1% of the samples, e.g. only on a rare class's) the highest; 0 only for a
+     * neuron never active.
+     */
+    private static double activationTop(double[][][] acts, int layer, int k) {
+        double top = percentile(acts, layer, k, ACTIVATION_PERCENTILE);
+        if (top > 0) {
+            return top;
+        }
+        double max = 0;
+        for (double[][] a : acts) {
+            max = Math.max(max, a[layer][k]);
+        }
+        return max;
     }
 
     private static double percentile(double[][][] acts, int layer, int k, double p) {
