@@ -68,7 +68,9 @@ struct xdpml_agent_info {
 	__u32 rejected;     /* ... of which were rejected (the running state stayed as it was) */
 	__u32 fw_rules;     /* rules of the firewall configuration in force */
 	__u32 model_classes;/* classes of the model in force, 0: none */
-	__u64 pad;
+	__u32 flags;        /* bit 0: the program reads the coarse clock (flows.clock: coarse): xdpml
+			       deploy refuses a model that reads a time. Never read by the program */
+	__u32 pad;
 	char config[256];   /* the configuration file (absolute path, NUL-terminated) */
 };
 

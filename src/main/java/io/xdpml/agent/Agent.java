@@ -351,7 +351,7 @@ public final class Agent implements AutoCloseable {
         for (Member m : members) {
             Stages s = m.pipeline().stages();
             new AgentInfo((int) ProcessHandle.current().pid(), s.bits(), startedNanos, reloads, rejected, rules, classes,
-                    fromFile ? c.file() : null).write(m.processor().program().object().map(AgentPins.INFO));
+                    c.flows().enabled() && c.flows().coarseClock(), fromFile ? c.file() : null).write(m.processor().program().object().map(AgentPins.INFO));
         }
     }
 

@@ -14,12 +14,18 @@ import java.nio.file.Path;
  *
  * <pre>
  *   0 u32 pid   4 u32 stages   8 u64 started_ns   16 u32 reloads   20 u32 rejected
- *   24 u32 fw_rules   28 u32 model_classes   32 u64 pad   40 char config[256]       (296 bytes)
+ *   24 u32 fw_rules   28 u32 model_classes   32 u32 flags   36 u32 pad   40 char config[256]   (296 bytes)
  * </pre>
+ *
+ * @param coarseClock flags bit 0: the program reads the coarse clock ({@code flows.clock: coarse},
+ *                    fixed at load), so {@code xdpml deploy} refuses a model that reads a time.
+ *                    Since 2026-12-06; an agent started before writes 0 there (precise)
  */
 public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int rejected, int firewallRules, int modelClasses,
-                        Path config) {
+                        boolean coarseClock, Path config) {
     static final int SIZE = 296;
+    private static final int FLAGS = 32;
+    private static final int FLAG_COARSE_CLOCK = 1;
     private static final int CONFIG = 40;
     private static final int CONFIG_MAX = 256;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -36,7 +42,7 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
                 n++;
             }
             return new AgentInfo(v.get(U32, 0), v.get(U32, 4), v.get(U64, 8), v.get(U32, 16), v.get(U32, 20), v.get(U32, 24),
-                    v.get(U32, 28), n == 0 ? null : Path.of(new String(path, 0, n, StandardCharsets.UTF_8)));
+                    v.get(U32, 28), (v.get(U32, FLAGS) & FLAG_COARSE_CLOCK) != 0, n == 0 ? null : Path.of(new String(path, 0, n, StandardCharsets.UTF_8)));
         }
     }
 
@@ -51,6 +57,7 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
             v.set(U32, 20, rejected);
             v.set(U32, 24, firewallRules);
             v.set(U32, 28, modelClasses);
+            v.set(U32, FLAGS, coarseClock ? FLAG_COARSE_CLOCK : 0);
             if (config != null) {
                 byte[] p = config.toString().getBytes(StandardCharsets.UTF_8);
                 if (p.length >= CONFIG_MAX) {
@@ -64,7 +71,17 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
 
     public AgentInfo withReload(boolean ok, int rules, int classes) {
         return new AgentInfo(pid, stages, startedNanos, reloads + 1, rejected + (ok ? 0 : 1), ok ? rules : firewallRules,
-                ok ? classes : modelClasses, config);
+                ok ? classes : modelClasses, coarseClock, config);
+    }
+
+    /** This with {@code rules} firewall rules in force. */
+    AgentInfo withFirewallRules(int rules) {
+        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, rules, modelClasses, coarseClock, config);
+    }
+
+    /** This with a model of {@code classes} classes in force. */
+    AgentInfo withModelClasses(int classes) {
+        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, firewallRules, classes, coarseClock, config);
     }
 
     /** Whether the process that wrote it still runs. */

@@ -33,15 +33,16 @@ final class FlowExport implements AutoCloseable {
     static final long FLUSH_EVERY_NANOS = 1_000_000_000L;
     private static final int POLL_MILLIS = 100;
 
-    /** One interface: its maps and where its flows go. */
-    record Source(String iface, BpfMap flows, RingBufferConsumer records, FlowLog log, long idleTimeoutNanos) {
+    /** One interface: its maps, its sweeper (buffers reused by every sweep) and where its flows go. */
+    record Source(String iface, BpfMap flows, KernelFlowSweep sweeper, RingBufferConsumer records, FlowLog log, long idleTimeoutNanos) {
         static Source of(String iface, BpfObject object, FlowLog log, long idleTimeoutNanos) {
             BpfMap ring = object.map("xdpml_flow_records");
             RingBufferConsumer records = new RingBufferConsumer(ring, rec -> log.onRecord(
                     FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS),
                     FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
                     rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
-            return new Source(iface, object.map("xdpml_flows"), records, log, idleTimeoutNanos);
+            BpfMap flows = object.map("xdpml_flows");
+            return new Source(iface, flows, new KernelFlowSweep(flows), records, log, idleTimeoutNanos);
         }
     }
 
@@ -95,7 +96,7 @@ final class FlowExport implements AutoCloseable {
                 if (now >= nextSweep) {
                     for (Source s : sources) {
                         s.records().drainCommitted(); // what the kernel reported comes before what the sweep finds
-                        swept.addAndGet(KernelFlowSweep.sweep(s.flows(), now, s.idleTimeoutNanos(), LINGER_NANOS, s.log()));
+                        swept.addAndGet(s.sweeper().sweep(now, s.idleTimeoutNanos(), LINGER_NANOS, s.log()));
                     }
                     nextSweep = now + SWEEP_EVERY_NANOS;
                 }
@@ -146,6 +147,7 @@ final class FlowExport implements AutoCloseable {
                 s.log().finish(each -> KernelFlowTable.forEach(s.flows(), each), now);
             } finally {
                 s.records().close();
+                s.sweeper().close();
             }
         }
         return true;

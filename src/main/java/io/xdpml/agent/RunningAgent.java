@@ -6,8 +6,10 @@ import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.firewall.FirewallConfig;
 import io.xdpml.firewall.FirewallMaps;
+import io.xdpml.flow.FlowFeature;
 import io.xdpml.kernel.MapLock;
 import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.file.ModelFile;
 import io.xdpml.model.kernel.ModelSlots;
 import java.nio.file.Path;
 import java.util.List;
@@ -103,25 +105,34 @@ public final class RunningAgent implements AutoCloseable {
             int next = m.prepare(c);
             int word = m.configWord().flip(ConfigWord.FIREWALL, next, true);
             m.removeGeneration(1 - next);
-            new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), c.rules().size(),
-                    info.modelClasses(), info.config()).write(pins.map(AgentPins.INFO));
+            info.withFirewallRules(c.rules().size()).write(pins.map(AgentPins.INFO));
             RunningNames.orElse(new RunningNames(c.rules().stream().map(Object::toString).toList(), null, null),
                     RunningNames.read(pins.iface())).write(pins.iface());
             return word >>> 16;
         });
     }
 
-    /** Makes {@code d} the agent's model (one switch, counted as a new generation). */
-    public int deployModel(Deployment d, List<String> classes, Path file) {
+    /**
+     * Makes {@code d}, model {@code m} of {@code file}, the agent's model (one switch, counted as a
+     * new generation). Refused, nothing changed, when the agent reads the coarse clock and the
+     * model reads a time (as the agent refuses it at start and reload; since 2026-12-06).
+     */
+    public int deployModel(ModelFile m, Deployment d, Path file) {
         require(Stage.MODEL);
+        List<String> times = info.coarseClock() ? FlowFeature.needingPreciseClock(m.inputs()) : List.of();
+        if (!times.isEmpty()) {
+            throw new IllegalArgumentException(describe() + " reads the coarse clock (flows.clock: coarse"
+                    + (info.config() != null ? " in " + info.config() : "") + "), but " + file + " reads " + String.join(", ", times) + " (times: they need clock: precise); nothing"
+                    + " deployed. The clock is fixed at load: set flows.clock: precise in its file and restart the agent, or"
+                    + " deploy a model without times");
+        }
         ConfigWord word = new ConfigWord(pins.map("xdpml_fw_gen"), pins.map("xdpml_fw_sync"));
         try (ModelSlots slots = new ModelSlots(pins.map("xdpml_models"), word)) {
             return MapLock.with(pins.map("xdpml_fw_gen"), () -> { // the agent's reloads take the same lock
                 int slot = slots.prepare(d);
                 int w = word.flip(ConfigWord.MODEL, slot == 1 ? ConfigWord.MODEL : 0, true);
-                new AgentInfo(info.pid(), info.stages(), info.startedNanos(), info.reloads(), info.rejected(), info.firewallRules(),
-                        d.model().classCount(), info.config()).write(pins.map(AgentPins.INFO));
-                RunningNames.orElse(new RunningNames(null, classes, file.toAbsolutePath().toString()), RunningNames.read(pins.iface()))
+                info.withModelClasses(d.model().classCount()).write(pins.map(AgentPins.INFO));
+                RunningNames.orElse(new RunningNames(null, m.classes(), file.toAbsolutePath().toString()), RunningNames.read(pins.iface()))
                         .write(pins.iface());
                 return w >>> 16;
             });

@@ -96,7 +96,7 @@ final class DeployCommand implements Callable<Integer> {
         java.util.Optional<io.xdpml.agent.RunningAgent> agent = io.xdpml.agent.RunningAgent.on(iface);
         if (agent.isPresent()) {
             try (io.xdpml.agent.RunningAgent a = agent.get()) {
-                int generation = a.deployModel(d, m.classes(), model);
+                int generation = a.deployModel(m, d, model);
                 out.printf("deployed %s (%s, %s, classes %s) into the model stage of %s, generation %d (one XDP program per"
                         + " interface: the agent's). The agent's file %s keeps its own model: its next reload puts it back;"
                         + " 'xdpml status --iface %s' shows the classes.%n", model, m.kind().id(), d.mode(), m.classes(), a.describe(),

@@ -3,6 +3,8 @@ package io.xdpml.flow;
 import static io.xdpml.flow.FlowLayout.*;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.List;
 import java.util.function.ToLongFunction;
 
 /**
@@ -164,5 +166,12 @@ public enum FlowFeature {
      */
     public boolean needsPreciseClock() {
         return unit().startsWith("us");
+    }
+
+    /** Those of a model's {@code inputs} (names) that are features needing the precise clock, in their order. */
+    public static List<String> needingPreciseClock(List<String> inputs) {
+        return inputs.stream()
+                .filter(n -> Arrays.stream(values()).anyMatch(f -> f.columnName().equals(n) && f.needsPreciseClock()))
+                .toList();
     }
 }

@@ -26,6 +26,7 @@ public final class KernelFlowEngine implements FlowEngine {
     private final BpfMap flowCounters;
     private final BpfMap parseCounters;
     private final RingBufferConsumer records;
+    private final KernelFlowSweep sweeper;
     private final FlowConfig config;
     private final FlowRecordListener listener;
     private boolean drainEveryPacket = true;
@@ -87,6 +88,7 @@ public final class KernelFlowEngine implements FlowEngine {
             this.records = new RingBufferConsumer(obj.map("xdpml_flow_records"), rec -> listener.onRecord(
                     FlowLayout.u64(rec, FlowLayout.RECORD_TIME_NS), FlowReason.of(rec.get(FlowLayout.U32, FlowLayout.RECORD_REASON)),
                     rec.asSlice(FlowLayout.RECORD_KEY, FlowLayout.KEY_SIZE), rec.asSlice(FlowLayout.RECORD_FLOW, FlowLayout.FLOW_SIZE)));
+            this.sweeper = new KernelFlowSweep(flows);
         } catch (RuntimeException e) {
             if (testRun != null) {
                 testRun.close();
@@ -140,15 +142,14 @@ public final class KernelFlowEngine implements FlowEngine {
 
     @Override
     public long evictions() {
-        long[] live = {0};
-        flows.forEachKey(k -> live[0]++);
-        return counter(FlowCounter.NEW) - live[0] - swept;
+        long live = flows.countElements(1024); // in batches: a get_next_key walk repeats itself under churn
+        return counter(FlowCounter.NEW) - live - swept;
     }
 
     @Override
     public int sweep(long nowNanos, long lingerNanos) {
         records.drain(); // what the kernel reported comes first
-        int removed = KernelFlowSweep.sweep(flows, nowNanos, config.idleTimeoutNanos(), lingerNanos, listener);
+        int removed = sweeper.sweep(nowNanos, config.idleTimeoutNanos(), lingerNanos, listener);
         swept += removed;
         return removed;
     }
@@ -180,6 +181,7 @@ public final class KernelFlowEngine implements FlowEngine {
 
     @Override
     public void close() {
+        sweeper.close();
         records.close();
         run.close();
         object.close();

@@ -46,6 +46,7 @@ public final class BpfMap implements AutoCloseable {
     static final int BATCH_OPTS_SIZE = 24;
 
     static final int ENOENT = 2;
+    static final int EEXIST = 17;
     static final int EINVAL = 22;
     static final int ENOTSUPP = 524;
     static final int EOPNOTSUPP = 95;
@@ -217,6 +218,27 @@ public final class BpfMap implements AutoCloseable {
         throw KernelException.of("bpf_map_delete_elem(map=" + name + ")", rc);
     }
 
+    /**
+     * Takes {@code key} out of the map in one step ({@code bpf_map_lookup_and_delete_elem}: hash and
+     * LRU hash maps since Linux 5.14, queues and stacks): copies its value into {@code value} and
+     * returns true, or false if absent. Nothing can update the element between the read and the
+     * delete, as it could between {@link #lookup} and {@link #delete}.
+     */
+    public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
+        int rc = Native.mapLookupAndDelete(fd, key, value);
+        if (rc == 0) return true;
+        if (rc == -ENOENT) return false;
+        throw KernelException.of("bpf_map_lookup_and_delete_elem(map=" + name + ")", rc);
+    }
+
+    /** Creates {@code key} with {@code value} ({@link #BPF_NOEXIST}); false if the key exists already. */
+    public boolean insert(MemorySegment key, MemorySegment value) {
+        int rc = Native.mapUpdate(fd, key, value, BPF_NOEXIST);
+        if (rc == 0) return true;
+        if (rc == -EEXIST) return false;
+        throw KernelException.of("bpf_map_update_elem(map=" + name + ", flags=" + BPF_NOEXIST + ")", rc);
+    }
+
     /** Writes the key after {@code key} (the first key when {@code key} is null); false at the end. */
     public boolean nextKey(MemorySegment key, MemorySegment next) {
         int rc = Native.mapNextKey(fd, key, next);
@@ -225,7 +247,12 @@ public final class BpfMap implements AutoCloseable {
         throw KernelException.of("bpf_map_get_next_key(map=" + name + ")", rc);
     }
 
-    /** Calls {@code action} with each key (a reused segment: copy it to keep it). */
+    /**
+     * Calls {@code action} with each key (a reused segment: copy it to keep it). For a map that
+     * changes meanwhile, note: when the key the walk stands on is deleted or evicted, the kernel's
+     * get_next_key goes on from the first bucket, so under churn (an LRU hash filling up) the walk
+     * repeats itself, without end at a high enough rate: walk such a map with {@link BpfMapWalk}.
+     */
     public void forEachKey(Consumer<MemorySegment> action) {
         requireFd("forEachKey");
         try (Arena a = Arena.ofConfined()) {

@@ -140,6 +140,8 @@ public final class Native {
     private static final MethodHandle MAP_UPDATE =
             bpf("bpf_map_update_elem", fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
     private static final MethodHandle MAP_DELETE = bpf("bpf_map_delete_elem", fd(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_LOOKUP_AND_DELETE =
+            bpf("bpf_map_lookup_and_delete_elem", fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle MAP_NEXT_KEY =
             bpf("bpf_map_get_next_key", fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle MAP_LOOKUP_BATCH = bpf("bpf_map_lookup_batch",
@@ -355,6 +357,10 @@ public final class Native {
 
     static int mapDelete(int fd, MemorySegment key) {
         try { return (int) MAP_DELETE.invokeExact(fd, key); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    static int mapLookupAndDelete(int fd, MemorySegment key, MemorySegment value) {
+        try { return (int) MAP_LOOKUP_AND_DELETE.invokeExact(fd, key, value); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int mapNextKey(int fd, MemorySegment key, MemorySegment next) {

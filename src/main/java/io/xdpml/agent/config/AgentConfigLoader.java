@@ -121,10 +121,7 @@ public final class AgentConfigLoader {
             problems.at(modelSection.lineOf("enabled"), "model needs flows (it reads flow features): " + off(flowsSection));
         }
         if (flowsOn && flows.coarseClock() && modelOn && model.model() != null) {
-            List<String> times = model.model().inputs().stream()
-                    .filter(n -> java.util.Arrays.stream(io.xdpml.flow.FlowFeature.values())
-                            .anyMatch(f -> f.columnName().equals(n) && f.needsPreciseClock()))
-                    .toList();
+            List<String> times = io.xdpml.flow.FlowFeature.needingPreciseClock(model.model().inputs());
             if (!times.isEmpty()) {
                 flowsSection.problem("clock", "coarse, but the model reads " + String.join(", ", times)
                         + " (times: they need clock: precise)");
