@@ -163,6 +163,8 @@ public final class Agent implements AutoCloseable {
     private final Map<String, Long> measureHits = new java.util.HashMap<>();
     /** The hits of the kernel's blocks of {@link #blocked} sources at the last look (renewBlocksStillHit). */
     private final Map<String, Long> blockHits = new java.util.HashMap<>();
+    /** Sources of {@link #blocked} whose renewal found a longer block in force, said once (renewBlocksStillHit). */
+    private final java.util.Set<String> renewedBeneath = new java.util.HashSet<>();
     /** Sources a detection named that NeverBlock spares: until when that was said. */
     private final Map<String, Long> spared = new LinkedHashMap<>();
     private final Object blockedLock = new Object();
@@ -901,13 +903,27 @@ public final class Agent implements AutoCloseable {
                 }
                 blockHits.put(source, h);
                 long until = now + seconds * 1_000_000_000L + RENEWAL_SLACK_NANOS;
+                long longer = Mitigation.NONE; // the expiry of a longer block (the fleet's, the operator's) the renewal left in force
                 for (Member m : members) {
                     InetAddress a = InetAddress.ofLiteral(source);
-                    m.processor().mitigation().extend(a, a.getAddress().length * 8, until);
+                    Mitigation.Renewed r = m.processor().mitigation().renew(a, a.getAddress().length * 8, until);
+                    if (r.outcome() == Mitigation.Renewal.LONGER_KEPT) {
+                        longer = r.expiresNanos();
+                    }
                 }
+                // the block runs to until, beneath the longer one where there is one: a tombstone that takes the fleet's
+                // longer block back writes it again (FleetTarget)
                 e.setValue(until);
+                if (longer == Mitigation.NONE) {
+                    renewedBeneath.remove(source);
+                } else if (renewedBeneath.add(source)) {
+                    say("RENEWED " + source + " for " + seconds + " s beneath a longer block of it (" + (Mitigation.neverExpires(longer)
+                            ? "no expiry" : "expires in " + Math.max(0, (longer - now) / 1_000_000_000L) + " s")
+                            + "), which stays; this agent's block runs on beneath it (written again if the fleet takes its block back)");
+                }
             }
             blockHits.keySet().retainAll(blocked.keySet());
+            renewedBeneath.retainAll(blocked.keySet());
         }
     }
 

@@ -29,7 +29,9 @@ import java.util.function.Supplier;
  * that block's own record: this agent published it ({@code publish-blocks}) and read it back from
  * the topic before the tombstone, so the block was the fleet's too. A block this agent's detection
  * made that the fleet never had (not published, or its record not yet read back: the tombstone is
- * older) is this agent's alone: no fleet record removes it.
+ * older) is this agent's alone: no fleet record removes it; where the fleet's longer block over it
+ * is taken back, it is written again at its own expiry (its renewals beneath the longer one
+ * included), so it does not go with the fleet's.
  */
 final class FleetTarget implements FleetBlockSync.Target {
     /** One interface's maps: its blocks, and its firewall measures (null without the firewall stage). */
@@ -50,6 +52,27 @@ final class FleetTarget implements FleetBlockSync.Target {
     /** A prefix block the fleet wrote into one interface's blocks: its expiry, and the expiry of the entry it replaced there. */
     private record PrefixWrite(Mitigation blocks, Mitigation.Replacement replacement) {}
 
+    /** Taking back one prefix write; remembers whether it did (the entry was still as written). */
+    private static final class PrefixUndo implements Runnable {
+        private final Mitigation blocks;
+        private final InetAddress address;
+        private final int length;
+        private final Mitigation.Replacement replacement;
+        private boolean tookBack;
+
+        PrefixUndo(Mitigation blocks, InetAddress address, int length, Mitigation.Replacement replacement) {
+            this.blocks = blocks;
+            this.address = address;
+            this.length = length;
+            this.replacement = replacement;
+        }
+
+        @Override
+        public void run() {
+            tookBack = blocks.takeBack(address, length, replacement, System.nanoTime());
+        }
+    }
+
     /** This agent's own detection's block of an address in one interface's blocks. */
     private record OwnEntry(InetAddress address, Mitigation blocks) {}
 
@@ -61,6 +84,8 @@ final class FleetTarget implements FleetBlockSync.Target {
     private record Beneath(long replaced, long beneath) {}
 
     private final Map<OwnEntry, Beneath> beneathOwn = new ConcurrentHashMap<>();
+    /** Own blocks a tombstone took back (fleet-wide removals): their expiry then, never written again by a later tombstone. */
+    private final Map<OwnEntry, Long> ownTakenBack = new ConcurrentHashMap<>();
 
     /**
      * The entries written for one key: the latest expiry (never: Mitigation.neverExpires), their
@@ -74,6 +99,11 @@ final class FleetTarget implements FleetBlockSync.Target {
             List<PrefixWrite> p = new ArrayList<>(prefixes);
             p.addAll(later.prefixes);
             return new Written(Math.max(expiresNanos, later.expiresNanos), all, p);
+        }
+
+        /** Whether one of its prefix writes in {@code blocks} was taken back (it was still as written). */
+        boolean tookBackIn(Mitigation blocks) {
+            return undo.stream().anyMatch(u -> u instanceof PrefixUndo p && p.blocks == blocks && p.tookBack);
         }
 
         /**
@@ -130,7 +160,7 @@ final class FleetTarget implements FleetBlockSync.Target {
                         Mitigation mit = m.blocks();
                         Mitigation.Replacement r = mit.blockAtLeastReplacing(a, p.length(), expiresNanos);
                         if (r != null) {
-                            undo.add(() -> mit.takeBack(a, p.length(), r, System.nanoTime()));
+                            undo.add(new PrefixUndo(mit, a, p.length(), r));
                             prefixes.add(new PrefixWrite(mit, r));
                         }
                     }
@@ -217,7 +247,9 @@ final class FleetTarget implements FleetBlockSync.Target {
     /**
      * This agent's own detection's block of {@code a} in {@code blocks}, once a tombstone of its key
      * took back the fleet's writes {@code w} (null: none): taken back too when the tombstone answers
-     * its record (the operator's shorter block it replaced comes back, while in force). Else it stays.
+     * its record (the operator's shorter block it replaced comes back, while in force). Else it stays,
+     * and where the fleet's longer block over it was just taken back, its own expiry (its renewals
+     * beneath the longer block included) is written again: it does not go with the fleet's.
      */
     private void ownBlockAfter(InetAddress a, Mitigation blocks, Written w, boolean answered) {
         Mitigation.Replacement own = ownBlock.apply(a, blocks);
@@ -237,11 +269,16 @@ final class FleetTarget implements FleetBlockSync.Target {
         long now = System.nanoTime();
         if (answered) {
             beneathOwn.remove(entry);
+            ownTakenBack.put(entry, own.written());
             blocks.takeBack(a, length, new Mitigation.Replacement(own.written(), beneath), now);
             return;
         }
         if (beneath != own.previous()) { // the fleet's block beneath it is gone: it must not come back with the own block's removal
             beneathOwn.put(entry, new Beneath(own.previous(), beneath));
+        }
+        Long takenBack = ownTakenBack.get(entry);
+        if (w != null && w.tookBackIn(blocks) && own.written() - now > 0 && (takenBack == null || takenBack != own.written())) {
+            blocks.blockAtLeastUntil(a, length, own.written());
         }
     }
 
@@ -263,8 +300,9 @@ final class FleetTarget implements FleetBlockSync.Target {
         prunedAt = now;
         wrote.values().removeIf(w -> !Mitigation.neverExpires(w.expiresNanos()) && now - w.expiresNanos() > 0);
         ownRecordsRead.values().removeIf(b -> !isOwnRecord(b)); // the agent forgot that block, or blocked the address anew
-        // a fleet block that has ended would not come back anyway
+        // a fleet block that has ended would not come back anyway; an own block taken back that has ended is not written again
         beneathOwn.values().removeIf(b -> !Mitigation.neverExpires(b.replaced()) && now - b.replaced() > 0);
+        ownTakenBack.values().removeIf(written -> now - written > 0);
     }
 
     /** How many record keys have entries the fleet wrote here (for the tests). */

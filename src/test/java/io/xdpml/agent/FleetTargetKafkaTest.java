@@ -150,4 +150,53 @@ class FleetTargetKafkaTest {
             assertThat(here.expiry(x)).as("removed fleet-wide, here too").isNull();
         }
     }
+    /**
+     * This agent's block, renewed while a longer fleet block of the same address is in force: the
+     * renewal leaves the longer block as it is and says so (Mitigation.renew: LONGER_KEPT, with the
+     * longer one's expiry), the agent records its block as running to the renewal's end, beneath the
+     * longer one (as Agent.renewBlocksStillHit does), and when a tombstone takes the fleet's block
+     * back, the renewal is what is listed. Before, the renewal was recorded nowhere but in the
+     * agent's memory: the tombstone gave back the block's first expiry, long passed, so nothing was
+     * left, while the agent went on taking the source for blocked.
+     */
+    @Test
+    void aRenewalBeneathALongerFleetBlockIsWhatIsLeftWhenTheFleetTakesThatBack() throws Exception {
+        TestData.assumeBpf();
+        String topic = "t.renewal";
+        FleetTopics.ensure(broker.bootstrapServers(), Map.of(), List.of(), topic, Duration.ofSeconds(10));
+        InetAddress z = InetAddress.ofLiteral("10.0.0.2");
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        try (Here here = new Here();
+                FleetBlockSync sync = new FleetBlockSync(broker.bootstrapServers(), Map.of(), "test-renewal", topic, false, here.target,
+                        log::add).start()) {
+            AgentFleetTest.waitFor(() -> sync.counters().caughtUp(), 30);
+            // this agent's detection blocks it for a second
+            long first = System.nanoTime() + 1_000_000_000L;
+            here.detected.put(z, here.blocks.blockAtLeastReplacing(z, 32, first));
+            // the fleet's block of it, until removed, over it
+            long now = System.currentTimeMillis();
+            FleetBlock fleets = FleetBlock.prefix("10.0.0.2", "fleet", "fleet-scan", List.of(), now, 0);
+            publish(topic, fleets.key(), fleets.toJson());
+            AgentFleetTest.waitFor(() -> sync.counters().applied() == 1, 20);
+            assertThat(Mitigation.neverExpires(here.expiry(z))).as("the fleet's block, over this agent's").isTrue();
+
+            // the source still sends: the agent renews its block for a minute
+            long renewed = System.nanoTime() + 60_000_000_000L;
+            Mitigation.Renewed r = here.blocks.renew(z, 32, renewed);
+            assertThat(r.outcome()).isEqualTo(Mitigation.Renewal.LONGER_KEPT);
+            assertThat(Mitigation.neverExpires(r.expiresNanos())).as("the longer block's expiry, told").isTrue();
+            here.detected.put(z, new Mitigation.Replacement(renewed, here.detected.get(z).previous()));
+            assertThat(Mitigation.neverExpires(here.expiry(z))).as("the longer block stays, and is what is listed").isTrue();
+            Thread.sleep(Math.max(0, (first - System.nanoTime()) / 1_000_000 + 100)); // the first block's time is up
+
+            // the fleet's block removed fleet-wide (another's record: this agent's block stays)
+            publish(topic, fleets.key(), null);
+            AgentFleetTest.waitFor(() -> sync.counters().removed() == 1, 20);
+            assertThat(sync.counters().removed()).isEqualTo(1);
+            assertThat(here.expiry(z)).as("this agent's renewed block, listed").isEqualTo(renewed);
+            // and a renewal that finds its own entry moves it
+            assertThat(here.blocks.renew(z, 32, renewed + 1).outcome()).isEqualTo(Mitigation.Renewal.EXTENDED);
+            assertThat(here.blocks.renew(InetAddress.ofLiteral("10.0.0.3"), 32, renewed).outcome()).isEqualTo(Mitigation.Renewal.GONE);
+        }
+    }
 }
