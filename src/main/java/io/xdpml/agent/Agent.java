@@ -154,10 +154,17 @@ public final class Agent implements AutoCloseable {
      * interface's blocks (the operator's, the fleet's), which a tombstone gives back (FleetTarget).
      */
     private final Map<String, Map<Mitigation, Long>> replacedBlocks = new java.util.HashMap<>();
+    /**
+     * For each of {@link #blocked}: the record this agent published of its block (publish-blocks);
+     * only a tombstone that answers it, read back from the topic, takes the block back (FleetTarget).
+     */
+    private final Map<InetAddress, FleetBlock> publishedBlocks = new java.util.HashMap<>();
     /** The hits of the measures this agent put in, at the last look (renewMeasuresStillHit; the loop thread's). */
     private final Map<String, Long> measureHits = new java.util.HashMap<>();
     /** The hits of the kernel's blocks of {@link #blocked} sources at the last look (renewBlocksStillHit). */
     private final Map<String, Long> blockHits = new java.util.HashMap<>();
+    /** Sources of {@link #blocked} whose renewal found a longer block in force, said once (renewBlocksStillHit). */
+    private final java.util.Set<String> renewedBeneath = new java.util.HashSet<>();
     /** Sources a detection named that NeverBlock spares: until when that was said. */
     private final Map<String, Long> spared = new LinkedHashMap<>();
     private final Object blockedLock = new Object();
@@ -221,7 +228,7 @@ public final class Agent implements AutoCloseable {
                 // started here, on the caller's thread: its network namespace is the consumer's
                 fleetBlocks = new FleetBlockSync(k.bootstrap(), k.properties(), "xdpml-" + k.host() + "-blocks", k.blocksTopic(), k.createTopics(),
                         new FleetTarget(() -> members.stream().map(m -> new FleetTarget.Maps(m.processor().mitigation(), m.measures())).toList(),
-                                () -> NeverBlock.of(this.config, true), this::ownBlock), this::say).start(); // the running config's, reloads too
+                                () -> NeverBlock.of(this.config, true), this::ownBlock, this::ownRecord), this::say).start(); // the running config's, reloads too
             }
             writeInfo();
             if (metrics != null) {
@@ -862,9 +869,14 @@ public final class Agent implements AutoCloseable {
         return any;
     }
 
+    /** Whether this agent's blocks go to the fleet's topic (outputs.kafka.publish-blocks). */
+    private boolean publishesBlocks() {
+        return outputs != null && outputs.kafkaConfig() != null && outputs.kafkaConfig().publishBlocks();
+    }
+
     /** Publishes one of this agent's blocks on the fleet's topic when outputs.kafka.publish-blocks says so. */
     private void publishBlock(java.util.function.Supplier<FleetBlock> block) {
-        if (outputs != null && outputs.kafkaConfig() != null && outputs.kafkaConfig().publishBlocks()) {
+        if (publishesBlocks()) {
             try {
                 outputs.publishBlock(block.get());
             } catch (IllegalArgumentException e) {
@@ -899,13 +911,27 @@ public final class Agent implements AutoCloseable {
                 }
                 blockHits.put(source, h);
                 long until = now + seconds * 1_000_000_000L + RENEWAL_SLACK_NANOS;
+                long longer = Mitigation.NONE; // the expiry of a longer block (the fleet's, the operator's) the renewal left in force
                 for (Member m : members) {
                     InetAddress a = InetAddress.ofLiteral(source);
-                    m.processor().mitigation().extend(a, a.getAddress().length * 8, until);
+                    Mitigation.Renewed r = m.processor().mitigation().renew(a, a.getAddress().length * 8, until);
+                    if (r.outcome() == Mitigation.Renewal.LONGER_KEPT) {
+                        longer = r.expiresNanos();
+                    }
                 }
+                // the block runs to until, beneath the longer one where there is one: a tombstone that takes the fleet's
+                // longer block back writes it again (FleetTarget)
                 e.setValue(until);
+                if (longer == Mitigation.NONE) {
+                    renewedBeneath.remove(source);
+                } else if (renewedBeneath.add(source)) {
+                    say("RENEWED " + source + " for " + seconds + " s beneath a longer block of it (" + (Mitigation.neverExpires(longer)
+                            ? "no expiry" : "expires in " + Math.max(0, (longer - now) / 1_000_000_000L) + " s")
+                            + "), which stays; this agent's block runs on beneath it (written again if the fleet takes its block back)");
+                }
             }
             blockHits.keySet().retainAll(blocked.keySet());
+            renewedBeneath.retainAll(blocked.keySet());
         }
     }
 
@@ -987,6 +1013,15 @@ public final class Agent implements AutoCloseable {
         InetAddress address = InetAddress.ofLiteral(source);
         long expires = System.nanoTime() + seconds * 1_000_000_000L; // what the kernel entries get, and blocked: a tombstone compares them
         Map<Mitigation, Long> replaced = new java.util.IdentityHashMap<>();
+        FleetBlock record = null;
+        if (publishesBlocks()) {
+            long nowMs = System.currentTimeMillis();
+            try {
+                record = FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, nowMs, nowMs + seconds * 1000);
+            } catch (IllegalArgumentException e) {
+                say("fleet: not published: " + e.getMessage());
+            }
+        }
         synchronized (blockedLock) { // the kernel entries and their record in one step: a tombstone (ownBlock) sees both or neither
             for (Member m : members) {
                 var r = m.processor().mitigation().blockAtLeastReplacing(address, address.getAddress().length * 8, expires);
@@ -997,12 +1032,23 @@ public final class Agent implements AutoCloseable {
             }
             forgetExpired(blocked, now);
             replacedBlocks.keySet().retainAll(blocked.keySet());
+            if (!publishedBlocks.isEmpty()) {
+                publishedBlocks.keySet().retainAll(blocked.keySet().stream().map(InetAddress::ofLiteral)
+                        .collect(java.util.stream.Collectors.toSet()));
+            }
             blocked.put(source, expires);
             replacedBlocks.put(source, replaced);
+            if (record != null) { // before it is published: it may come back from the topic at once
+                publishedBlocks.put(address, record);
+            } else {
+                publishedBlocks.remove(address);
+            }
             blockHits.remove(source); // a block put in anew counts from 0
         }
-        publishBlock(() -> FleetBlock.prefix(source, outputs.kafkaConfig().host(), detector, reasons, System.currentTimeMillis(),
-                System.currentTimeMillis() + seconds * 1000));
+        if (record != null) {
+            FleetBlock published = record;
+            publishBlock(() -> published);
+        }
         observer.blocked(source, detector);
         say("BLOCKED " + source + " for " + seconds + " s (" + detector + (until != null ? ", again" : "")
                 + (kept ? "; a longer block of it was there already and stays" : "") + "; the kernel drops its packets)");
@@ -1026,6 +1072,16 @@ public final class Agent implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The record this agent published of its detection's block of {@code address} (publish-blocks),
+     * or null when it published none.
+     */
+    private FleetBlock ownRecord(InetAddress address) {
+        synchronized (blockedLock) {
+            return publishedBlocks.get(address);
+        }
     }
 
     /** Writes the Kafka counters for 'xdpml status' (each interface's file). */

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -23,9 +24,14 @@ import java.util.function.Supplier;
  * while it is still as written: the entry it replaced comes back while in force (the operator's
  * shorter block, a measure's own rate), else none is left; an entry the operator wrote here since
  * ({@code xdpml blocks add}), or a detection's renewal, stays. It also removes this agent's own
- * detection's block of the same address (the fleet's record of it may be this agent's own,
- * published), if still as the detection wrote it, giving back the shorter block the detection
- * replaced while that is in force.
+ * detection's block of the same address, if still as the detection wrote it (giving back the
+ * shorter block the detection replaced while that is in force), but only when the tombstone answers
+ * that block's own record: this agent published it ({@code publish-blocks}) and read it back from
+ * the topic before the tombstone, so the block was the fleet's too. A block this agent's detection
+ * made that the fleet never had (not published, or its record not yet read back: the tombstone is
+ * older) is this agent's alone: no fleet record removes it; where the fleet's longer block over it
+ * is taken back, it is written again at its own expiry (its renewals beneath the longer one
+ * included), so it does not go with the fleet's.
  */
 final class FleetTarget implements FleetBlockSync.Target {
     /** One interface's maps: its blocks, and its firewall measures (null without the firewall stage). */
@@ -34,6 +40,9 @@ final class FleetTarget implements FleetBlockSync.Target {
     private final Supplier<List<Maps>> interfaces;
     private final Supplier<NeverBlock> spared;
     private final BiFunction<InetAddress, Mitigation, Mitigation.Replacement> ownBlock;
+    private final Function<InetAddress, FleetBlock> ownRecord;
+    /** For each record key: this agent's own published record of its detection's block, as read back from the topic. */
+    private final Map<String, FleetBlock> ownRecordsRead = new ConcurrentHashMap<>();
     /** For each record key, what the fleet wrote for it: until when, and how to remove each entry if still as written. */
     private final Map<String, Written> wrote = new ConcurrentHashMap<>();
     private long prunedAt = System.nanoTime();
@@ -42,6 +51,41 @@ final class FleetTarget implements FleetBlockSync.Target {
 
     /** A prefix block the fleet wrote into one interface's blocks: its expiry, and the expiry of the entry it replaced there. */
     private record PrefixWrite(Mitigation blocks, Mitigation.Replacement replacement) {}
+
+    /** Taking back one prefix write; remembers whether it did (the entry was still as written). */
+    private static final class PrefixUndo implements Runnable {
+        private final Mitigation blocks;
+        private final InetAddress address;
+        private final int length;
+        private final Mitigation.Replacement replacement;
+        private boolean tookBack;
+
+        PrefixUndo(Mitigation blocks, InetAddress address, int length, Mitigation.Replacement replacement) {
+            this.blocks = blocks;
+            this.address = address;
+            this.length = length;
+            this.replacement = replacement;
+        }
+
+        @Override
+        public void run() {
+            tookBack = blocks.takeBack(address, length, replacement, System.nanoTime());
+        }
+    }
+
+    /** This agent's own detection's block of an address in one interface's blocks. */
+    private record OwnEntry(InetAddress address, Mitigation blocks) {}
+
+    /**
+     * An own block that stayed over a fleet block which a tombstone took back (that tombstone did not
+     * answer the own block's record): the entry it replaced, {@code replaced}, was the fleet's, and
+     * {@code beneath} is what lies beneath it now, what comes back when the own block is taken back.
+     */
+    private record Beneath(long replaced, long beneath) {}
+
+    private final Map<OwnEntry, Beneath> beneathOwn = new ConcurrentHashMap<>();
+    /** Own blocks a tombstone took back (fleet-wide removals): their expiry then, never written again by a later tombstone. */
+    private final Map<OwnEntry, Long> ownTakenBack = new ConcurrentHashMap<>();
 
     /**
      * The entries written for one key: the latest expiry (never: Mitigation.neverExpires), their
@@ -55,6 +99,11 @@ final class FleetTarget implements FleetBlockSync.Target {
             List<PrefixWrite> p = new ArrayList<>(prefixes);
             p.addAll(later.prefixes);
             return new Written(Math.max(expiresNanos, later.expiresNanos), all, p);
+        }
+
+        /** Whether one of its prefix writes in {@code blocks} was taken back (it was still as written). */
+        boolean tookBackIn(Mitigation blocks) {
+            return undo.stream().anyMatch(u -> u instanceof PrefixUndo p && p.blocks == blocks && p.tookBack);
         }
 
         /**
@@ -73,15 +122,18 @@ final class FleetTarget implements FleetBlockSync.Target {
     }
 
     /**
-     * @param ownBlock what this agent's detections wrote for an address's block in one interface's
-     *                 blocks (their expiry, and that of the entry they replaced there), or null when
-     *                 they did not block it
+     * @param ownBlock  what this agent's detections wrote for an address's block in one interface's
+     *                  blocks (their expiry, and that of the entry they replaced there), or null when
+     *                  they did not block it
+     * @param ownRecord the record this agent published of its detection's block of an address, or
+     *                  null when it published none (publish-blocks off, or no block of it)
      */
     FleetTarget(Supplier<List<Maps>> interfaces, Supplier<NeverBlock> spared,
-            BiFunction<InetAddress, Mitigation, Mitigation.Replacement> ownBlock) {
+            BiFunction<InetAddress, Mitigation, Mitigation.Replacement> ownBlock, Function<InetAddress, FleetBlock> ownRecord) {
         this.interfaces = interfaces;
         this.spared = spared;
         this.ownBlock = ownBlock;
+        this.ownRecord = ownRecord;
     }
 
     /**
@@ -108,7 +160,7 @@ final class FleetTarget implements FleetBlockSync.Target {
                         Mitigation mit = m.blocks();
                         Mitigation.Replacement r = mit.blockAtLeastReplacing(a, p.length(), expiresNanos);
                         if (r != null) {
-                            undo.add(() -> mit.takeBack(a, p.length(), r, System.nanoTime()));
+                            undo.add(new PrefixUndo(mit, a, p.length(), r));
                             prefixes.add(new PrefixWrite(mit, r));
                         }
                     }
@@ -150,6 +202,9 @@ final class FleetTarget implements FleetBlockSync.Target {
             throw e;
         }
         prune();
+        if (isOwnRecord(b)) { // from now on the detection's block is the fleet's too: its key's tombstone takes it back
+            ownRecordsRead.put(b.key(), b);
+        }
         if (!undo.isEmpty()) {
             // a later record of the same key adds to what its tombstone removes (each entry only if still as written)
             wrote.merge(b.key(), new Written(expiresNanos, undo, prefixes), Written::and);
@@ -168,18 +223,15 @@ final class FleetTarget implements FleetBlockSync.Target {
                 wrote.merge(k.toString(), new Written(w.expiresNanos(), left, w.prefixes()), (x, y) -> y.and(x));
             }
         }
+        FleetBlock readBack = ownRecordsRead.remove(k.toString());
         if (k.kind() == FleetBlock.Kind.PREFIX) {
             InetAddress a = address(k.prefix());
             if (k.prefix().length() == a.getAddress().length * 8) {
+                // this agent's own block goes only when the tombstone answers its record (read back before it, still the detection's)
+                boolean answered = readBack != null && readBack.equals(ownRecord.apply(a));
                 for (Maps m : interfaces.get()) {
-                    Mitigation.Replacement own = ownBlock.apply(a, m.blocks());
-                    if (own != null && w != null) { // it may have replaced the fleet's own: what that replaced comes back instead
-                        own = new Mitigation.Replacement(own.written(), w.beneathFleet(m.blocks(), own.previous()));
-                    }
                     try {
-                        if (own != null) { // the operator's shorter block it replaced comes back, while in force
-                            m.blocks().takeBack(a, k.prefix().length(), own, System.nanoTime());
-                        }
+                        ownBlockAfter(a, m.blocks(), w, answered);
                     } catch (RuntimeException e) {
                         failed.add(e);
                     }
@@ -192,6 +244,53 @@ final class FleetTarget implements FleetBlockSync.Target {
         }
     }
 
+    /**
+     * This agent's own detection's block of {@code a} in {@code blocks}, once a tombstone of its key
+     * took back the fleet's writes {@code w} (null: none): taken back too when the tombstone answers
+     * its record (the operator's shorter block it replaced comes back, while in force). Else it stays,
+     * and where the fleet's longer block over it was just taken back, its own expiry (its renewals
+     * beneath the longer block included) is written again: it does not go with the fleet's.
+     */
+    private void ownBlockAfter(InetAddress a, Mitigation blocks, Written w, boolean answered) {
+        Mitigation.Replacement own = ownBlock.apply(a, blocks);
+        if (own == null) {
+            return;
+        }
+        OwnEntry entry = new OwnEntry(a, blocks);
+        long beneath = own.previous();
+        Beneath earlier = beneathOwn.get(entry);
+        if (earlier != null && earlier.replaced() == beneath) {
+            beneath = earlier.beneath();
+        }
+        if (w != null) { // it may have replaced the fleet's own: what that replaced comes back instead
+            beneath = w.beneathFleet(blocks, beneath);
+        }
+        int length = a.getAddress().length * 8;
+        long now = System.nanoTime();
+        if (answered) {
+            beneathOwn.remove(entry);
+            ownTakenBack.put(entry, own.written());
+            blocks.takeBack(a, length, new Mitigation.Replacement(own.written(), beneath), now);
+            return;
+        }
+        if (beneath != own.previous()) { // the fleet's block beneath it is gone: it must not come back with the own block's removal
+            beneathOwn.put(entry, new Beneath(own.previous(), beneath));
+        }
+        Long takenBack = ownTakenBack.get(entry);
+        if (w != null && w.tookBackIn(blocks) && own.written() - now > 0 && (takenBack == null || takenBack != own.written())) {
+            blocks.blockAtLeastUntil(a, length, own.written());
+        }
+    }
+
+    /** Whether {@code b} is this agent's own published record of its detection's block, read back. */
+    private boolean isOwnRecord(FleetBlock b) {
+        if (b.kind() != FleetBlock.Kind.PREFIX) {
+            return false;
+        }
+        InetAddress a = address(b.prefix());
+        return b.prefix().length() == a.getAddress().length * 8 && b.equals(ownRecord.apply(a));
+    }
+
     /** Forgets, at most once a second, what has expired: the kernel no longer applies it, the sweep removes it. */
     private void prune() {
         long now = System.nanoTime();
@@ -200,6 +299,10 @@ final class FleetTarget implements FleetBlockSync.Target {
         }
         prunedAt = now;
         wrote.values().removeIf(w -> !Mitigation.neverExpires(w.expiresNanos()) && now - w.expiresNanos() > 0);
+        ownRecordsRead.values().removeIf(b -> !isOwnRecord(b)); // the agent forgot that block, or blocked the address anew
+        // a fleet block that has ended would not come back anyway; an own block taken back that has ended is not written again
+        beneathOwn.values().removeIf(b -> !Mitigation.neverExpires(b.replaced()) && now - b.replaced() > 0);
+        ownTakenBack.values().removeIf(written -> now - written > 0);
     }
 
     /** How many record keys have entries the fleet wrote here (for the tests). */

@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * <pre>
  * "kafka": {"bootstrap": "..", "published": {"offered", "sent", "pending", "dropped", "failed", "unsent", "last_error"},
- *           "fleet_blocks": {"records", "applied", "removed", "expired", "bad", "failed", "caught_up"}}
+ *           "fleet_blocks": {"records", "applied", "removed", "expired", "bad", "failed", "unchanged", "caught_up"}}
  * </pre>
  */
 final class KafkaStatus {
@@ -52,6 +52,7 @@ final class KafkaStatus {
             x.put("expired", f.expired());
             x.put("bad", f.bad());
             x.put("failed", f.failed());
+            x.put("unchanged", f.unchanged());
             x.put("caught_up", f.caughtUp());
             m.put("fleet_blocks", x);
         }

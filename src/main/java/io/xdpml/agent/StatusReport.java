@@ -302,10 +302,12 @@ public final class StatusReport {
                     ((Number) p.get("pending")).longValue(), ((Number) p.get("dropped")).longValue(), ((Number) p.get("failed")).longValue())
                     + (p.get("last_error") != null ? " (last error: " + p.get("last_error") + ")" : "")));
             if (f != null) {
-                out.add(String.format(Locale.ROOT, "            fleet blocks from %s: %,d applied, %,d removed, %,d ended, %,d bad, %,d failed%s",
+                Number unchanged = (Number) f.get("unchanged"); // none from an agent older than 2026-12-06
+                out.add(String.format(Locale.ROOT, "            fleet blocks from %s: %,d applied, %,d removed, %,d ended, %,d bad, %,d failed%s%s",
                         f.get("topic"), ((Number) f.get("applied")).longValue(), ((Number) f.get("removed")).longValue(),
                         ((Number) f.get("expired")).longValue(), ((Number) f.get("bad")).longValue(), ((Number) f.get("failed")).longValue(),
-                        Boolean.TRUE.equals(f.get("caught_up")) ? "" : " (replaying)"));
+                        unchanged == null || unchanged.longValue() == 0 ? "" : String.format(Locale.ROOT, ", %,d unchanged (replayed)",
+                                unchanged.longValue()), Boolean.TRUE.equals(f.get("caught_up")) ? "" : " (replaying)"));
             }
         }
         return out;

@@ -2,6 +2,7 @@ package io.xdpml.fleet;
 
 import io.xdpml.processor.Mitigation;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * does not parse (foreign JSON, bad prefix, key and value that disagree, ...) is skipped, counted
  * and logged, never applied in part; a block the target refuses (an address the kernel maps do not
  * take) is counted as failed. A restarted host replays the topic: compaction keeps each key's last
- * record, so the replay ends with the fleet's current blocks.
+ * record, so the replay ends with the fleet's current blocks. A new consumer after a failure replays
+ * it too, but acts only on what changed ({@link LastRecords}): a record acted on already, one older
+ * than its key's record acted on, or one holding what its key holds here already is skipped, not
+ * applied, removed, said or counted again (counted as unchanged).
  *
  * <p>The consumer is created, and does all its network I/O, on the thread of {@link #start}'s
  * caller's network namespace (the thread is started from it).
@@ -41,8 +45,13 @@ public final class FleetBlockSync implements AutoCloseable {
         void remove(FleetBlock.Key key);
     }
 
-    /** Counters: records read, blocks applied, removed (tombstones), skipped as ended, bad (skipped), failed (refused by the target). */
-    public record Counters(long records, long applied, long removed, long expired, long bad, long failed, boolean caughtUp) {}
+    /**
+     * Counters: records read, blocks applied, removed (tombstones), skipped as ended, bad (skipped),
+     * failed (refused by the target), unchanged (read again by a replay, or holding what is in force
+     * here already: skipped).
+     */
+    public record Counters(long records, long applied, long removed, long expired, long bad, long failed, long unchanged,
+            boolean caughtUp) {}
 
     /** Bad records logged one by one; after that one line per {@link #LOG_EVERY}. */
     static final int LOG_FIRST = 20;
@@ -66,6 +75,9 @@ public final class FleetBlockSync implements AutoCloseable {
     private final AtomicLong expired = new AtomicLong();
     private final AtomicLong bad = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong unchanged = new AtomicLong();
+    /** What was acted on per key, across consumers (the sync's thread only). */
+    private final LastRecords last = new LastRecords();
     private volatile boolean caughtUp;
     private volatile boolean stop;
     private volatile KafkaConsumer<String, String> consumer;
@@ -118,7 +130,7 @@ public final class FleetBlockSync implements AutoCloseable {
     /**
      * Runs consumers until {@link #close}: one that fails (the broker away while it seeks, a right
      * refused, ...) is closed and, after a pause (1 s, doubling up to 30 s), a new one replays the
-     * topic from the beginning, as at start: only blocks still in force are applied again.
+     * topic from the beginning, as at start, acting only on what changed since ({@link LastRecords}).
      */
     private void loop() {
         int failures = 0;
@@ -141,7 +153,7 @@ public final class FleetBlockSync implements AutoCloseable {
                 if (now - saidAt >= SAY_EVERY_MS) {
                     log.accept("fleet blocks: the consumer of " + topic + " failed: " + e + (unsaid > 0 ? " (and " + unsaid
                             + " times since the last line)" : "") + "; a new one in " + wait / 1000
-                            + " s replays the topic from the beginning (blocks still in force are applied again)");
+                            + " s replays the topic from the beginning (only what changed is applied or removed)");
                     saidAt = now;
                     unsaid = 0;
                 } else {
@@ -168,17 +180,25 @@ public final class FleetBlockSync implements AutoCloseable {
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> ends = new LinkedHashMap<>();
+            Map<Integer, Long> lastOffsets = new HashMap<>(); // of this consumer: offsets only grow, unless a log starts again
             while (!stop) {
                 if (!replayed && ends.isEmpty()) {
                     try {
                         ends.putAll(c.endOffsets(parts, Duration.ofSeconds(2)));
-                    } catch (WakeupException e) {
-                        throw e;
-                    } catch (RuntimeException e) {
-                        // later
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        continue; // the broker away: nothing is read before the ends are known (a log that started again is told by them)
+                    }
+                    for (Map.Entry<TopicPartition, Long> e : ends.entrySet()) {
+                        if (e.getValue() <= last.highestOffset(e.getKey().partition())) {
+                            logStartedAgain(e.getKey().partition());
+                        }
                     }
                 }
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    Long before = lastOffsets.put(r.partition(), r.offset());
+                    if (before != null && r.offset() <= before) {
+                        logStartedAgain(r.partition()); // the consumer was reset to the beginning of a new log
+                    }
                     handle(r.key(), r.value(), r.partition(), r.offset());
                 }
                 if (!replayed && !ends.isEmpty()) {
@@ -190,12 +210,25 @@ public final class FleetBlockSync implements AutoCloseable {
                         replayed = true;
                         caughtUp = true;
                         log.accept("fleet blocks: replayed " + topic + " (" + applied.get() + " applied, " + expired.get() + " ended, "
-                                + removed.get() + " removed, " + bad.get() + " bad)");
+                                + removed.get() + " removed, " + bad.get() + " bad" + (unchanged.get() > 0 ? ", " + unchanged.get()
+                                + " unchanged" : "") + ")");
                     }
                 }
             }
         } finally {
             consumer = null;
+        }
+    }
+
+    /**
+     * The log of {@code partition} started again (the topic deleted and created anew, or truncated):
+     * its offsets no longer say which record came first, so its records are compared by what they hold.
+     */
+    private void logStartedAgain(int partition) {
+        if (last.highestOffset(partition) >= 0) {
+            last.forgetPlaces(partition);
+            log.accept("fleet blocks: " + topic + "-" + partition + " starts again below the records read before (created anew?):"
+                    + " its records are compared by what they hold");
         }
     }
 
@@ -264,8 +297,13 @@ public final class FleetBlockSync implements AutoCloseable {
                 bad(key, partition, offset, String.valueOf(e.getMessage()));
                 return;
             }
+            if (last.changesNothing(key, null, partition, offset)) {
+                unchanged.incrementAndGet();
+                return;
+            }
             try {
                 target.remove(k);
+                last.actedOn(key, null, partition, offset);
                 removed.incrementAndGet();
                 log.accept("FLEET UNBLOCKED " + k.target());
             } catch (RuntimeException e) {
@@ -281,8 +319,13 @@ public final class FleetBlockSync implements AutoCloseable {
             bad(key, partition, offset, String.valueOf(e.getMessage()));
             return;
         }
+        if (last.changesNothing(b.key(), b, partition, offset)) {
+            unchanged.incrementAndGet();
+            return;
+        }
         long nowMs = System.currentTimeMillis();
         if (b.expiredAt(nowMs)) {
+            last.actedOn(b.key(), b, partition, offset); // an older record of the key, ending later, is still older
             expired.incrementAndGet();
             return;
         }
@@ -290,6 +333,7 @@ public final class FleetBlockSync implements AutoCloseable {
         long expiresNanos = expiresNanos(remaining, System.nanoTime());
         try {
             boolean wrote = target.apply(b, expiresNanos);
+            last.actedOn(b.key(), b, partition, offset);
             applied.incrementAndGet();
             log.accept((wrote ? "FLEET BLOCKED " : "FLEET BLOCK KEPT ") + b.target()
                     + (expiresNanos == 0 ? " until removed" : " for " + (remaining + 999) / 1000 + " s") + " (" + b.detector() + " on " + b.host() + ")"
@@ -345,7 +389,7 @@ public final class FleetBlockSync implements AutoCloseable {
     }
 
     public Counters counters() {
-        return new Counters(records.get(), applied.get(), removed.get(), expired.get(), bad.get(), failed.get(), caughtUp);
+        return new Counters(records.get(), applied.get(), removed.get(), expired.get(), bad.get(), failed.get(), unchanged.get(), caughtUp);
     }
 
     @Override

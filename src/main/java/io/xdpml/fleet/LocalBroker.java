@@ -49,11 +49,14 @@ public final class LocalBroker implements AutoCloseable {
     private final int controllerPort;
     private final Path dir;
     private final boolean ownDir;
+    /** Added to the broker's server.properties (an authorizer, ...). */
+    private final Map<String, String> extra;
     private Process process;
     private final Thread hook;
 
-    private LocalBroker(String host, int port, Path dir, boolean ownDir) throws IOException {
+    private LocalBroker(String host, int port, Path dir, boolean ownDir, Map<String, String> extra) throws IOException {
         this.host = host;
+        this.extra = Map.copyOf(extra);
         this.port = port == 0 ? freePort() : port;
         this.controllerPort = freePort();
         this.dir = dir;
@@ -72,10 +75,29 @@ public final class LocalBroker implements AutoCloseable {
      * (null: a temporary directory, deleted at {@link #close}; a given one is kept); returns once it answers.
      */
     public static LocalBroker start(String host, int port, Path dir) throws IOException {
+        return start(host, port, dir, Map.of());
+    }
+
+    /**
+     * A broker on 127.0.0.1, a free port, a temporary directory, with {@code serverProperties}
+     * added to its server.properties (an authorizer for a test that refuses a right, ...).
+     *
+     * @throws IllegalArgumentException for a property this class sets itself (listeners, log.dirs, ...)
+     */
+    public static LocalBroker start(Map<String, String> serverProperties) throws IOException {
+        return start("127.0.0.1", 0, null, serverProperties);
+    }
+
+    private static LocalBroker start(String host, int port, Path dir, Map<String, String> extra) throws IOException {
         classPath(); // the broker's jars are there, or say so before anything is created
+        for (String k : extra.keySet()) {
+            if (OWN_PROPERTIES.contains(k)) {
+                throw new IllegalArgumentException("server property " + k + " is LocalBroker's own (its listeners, storage and node)");
+            }
+        }
         boolean own = dir == null;
         Path d = own ? Files.createTempDirectory("xdpml-kafka-") : Files.createDirectories(dir);
-        LocalBroker b = new LocalBroker(host, port, d, own);
+        LocalBroker b = new LocalBroker(host, port, d, own, extra);
         try {
             b.format();
             b.launch();
@@ -139,8 +161,15 @@ public final class LocalBroker implements AutoCloseable {
         }
     }
 
+    /** The server properties {@link #properties} sets and a caller may not. */
+    private static final java.util.Set<String> OWN_PROPERTIES = java.util.Set.of("process.roles", "node.id", "controller.quorum.voters",
+            "listeners", "advertised.listeners", "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
+            "log.dirs");
+
     private Path properties() throws IOException {
         Path props = dir.resolve("server.properties");
+        StringBuilder more = new StringBuilder();
+        extra.forEach((k, v) -> more.append(k).append('=').append(v).append('\n'));
         String text = String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
@@ -161,7 +190,7 @@ public final class LocalBroker implements AutoCloseable {
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=true",
                 "log.cleaner.backoff.ms=1000",
-                "") ;
+                "") + more;
         // the controller port changes on a restart: the voters are rewritten, the node and cluster stay
         Files.writeString(props, text);
         return props;

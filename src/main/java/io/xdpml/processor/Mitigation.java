@@ -456,33 +456,49 @@ public final class Mitigation {
         return b != 0 && (a == 0 || Long.compareUnsigned(a, b) > 0);
     }
 
+    /** What a renewal ({@link #renew}) did: moved the expiry, left a block that lasts longer, or found none. */
+    public enum Renewal { EXTENDED, LONGER_KEPT, GONE }
+
     /**
      * Moves the expiry of the block of {@code address}/{@code prefixLength} to {@code expiresNanos},
      * its hits kept (what the kernel counts between this read and the write is lost), unless it
      * expires later already or never (then it stays as it is); false when there is no such block.
      */
     public boolean extend(InetAddress address, int prefixLength, long expiresNanos) {
+        return renew(address, prefixLength, expiresNanos).outcome() != Renewal.GONE;
+    }
+
+    /** What {@link #renew} did, and the expiry of the entry there after it. */
+    public record Renewed(Renewal outcome, long expiresNanos) {}
+
+    /**
+     * {@link #extend}, telling what it did: {@link Renewal#EXTENDED}; {@link Renewal#LONGER_KEPT}
+     * when the block there expires later or never (another's: the operator's, the fleet's; it stays,
+     * and its expiry is returned); {@link Renewal#GONE} when there is none.
+     */
+    public Renewed renew(InetAddress address, int prefixLength, long expiresNanos) {
         int bits = prefixBits(address, prefixLength);
         return MapLock.with(map, () -> {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = key(a, address, bits);
                 MemorySegment v = a.allocate(VALUE_SIZE);
                 if (!map.lookup(k, v)) {
-                    return false;
+                    return new Renewed(Renewal.GONE, NONE);
                 }
-                if (!later(expiresNanos, v.get(U64, 0))) {
-                    return true; // never shortened
+                long there = v.get(U64, 0);
+                if (!later(expiresNanos, there)) {
+                    return new Renewed(Renewal.LONGER_KEPT, there); // never shortened
                 }
                 v.set(U64, 0, expiresNanos);
                 try {
                     map.update(k, v, BpfMap.BPF_EXIST);
                 } catch (io.xdpml.kernel.KernelException e) {
                     if (e.errno() == 2) {
-                        return false; // ENOENT: removed in between by a writer that does not lock (bpftool)
+                        return new Renewed(Renewal.GONE, NONE); // ENOENT: removed in between by a writer that does not lock (bpftool)
                     }
                     throw e;
                 }
-                return true;
+                return new Renewed(Renewal.EXTENDED, expiresNanos);
             }
         });
     }

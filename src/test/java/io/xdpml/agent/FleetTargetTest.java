@@ -48,10 +48,13 @@ class FleetTargetTest {
             FirewallMeasures measures = new FirewallMeasures(k.object()::map);
             // what this agent's detections blocked: until when, and the shorter block they replaced (as the agent keeps them)
             Map<InetAddress, Mitigation.Replacement> detected = new HashMap<>();
+            // and the records of those blocks it published (publish-blocks)
+            Map<InetAddress, FleetBlock> published = new HashMap<>();
             FleetTarget target = new FleetTarget(() -> List.of(new FleetTarget.Maps(blocks, measures)),
                     () -> NeverBlock.of(AgentConfig.defaults(Path.of("test.yaml"), List.of(io.xdpml.agent.config.InterfaceSpec.of("eth-test"))), false),
-                    (address, in) -> in == blocks ? detected.get(address) : null);
+                    (address, in) -> in == blocks ? detected.get(address) : null, published::get);
             long minute = System.nanoTime() + 60_000_000_000L;
+            long now0 = System.currentTimeMillis();
 
             // the operator's block without expiry: the fleet's record of the same prefix leaves it, its tombstone too
             InetAddress operator = InetAddress.ofLiteral("198.51.100.7");
@@ -83,20 +86,42 @@ class FleetTargetTest {
             long detection = minute + HOUR;
             detected.put(scanner, blocks.blockAtLeastReplacing(scanner, 32, detection));
             FleetBlock itsRecord = prefix("198.51.100.11");
+            published.put(scanner, itsRecord);
             assertThat(target.apply(itsRecord, minute)).as("the detection's block lasts longer").isFalse();
             target.remove(key(itsRecord));
             assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).doesNotContain("198.51.100.11");
             // unless the operator wrote over it here since
             assertThat(blocks.blockAtLeastUntil(scanner, 32, detection)).isTrue();
             blocks.block(scanner, 32, null);
+            assertThat(target.apply(itsRecord, minute)).isFalse();
             target.remove(key(itsRecord));
             assertThat(blocks.list()).extracting(x -> x.address().getHostAddress()).contains("198.51.100.11");
+
+            // a detection's block the fleet never had is this agent's alone: a tombstone of its key leaves it, whether the
+            // detection published no record (publish-blocks off), or the tombstone came before its record (it answers an
+            // older one: another host's block, removed fleet-wide). Until 2026-12-06 any tombstone of the key removed it.
+            InetAddress alone = InetAddress.ofLiteral("198.51.100.15");
+            FleetBlock anothers = prefix("198.51.100.15");
+            assertThat(target.apply(anothers, minute)).isTrue();
+            detected.put(alone, blocks.blockAtLeastReplacing(alone, 32, detection));
+            target.remove(key(anothers));
+            assertThat(blocks.list()).as("not published: stays").filteredOn(x -> x.address().equals(alone)).singleElement()
+                    .extracting(Mitigation.Block::expiresNanos).isEqualTo(detection);
+            published.put(alone, FleetBlock.prefix("198.51.100.15", "host-self", "portscan", List.of(), System.currentTimeMillis(),
+                    System.currentTimeMillis() + 120_000));
+            target.remove(key(anothers)); // the tombstone before the detection's record came back
+            assertThat(blocks.list()).as("its record not read back: stays").filteredOn(x -> x.address().equals(alone)).singleElement()
+                    .extracting(Mitigation.Block::expiresNanos).isEqualTo(detection);
+            assertThat(target.apply(published.get(alone), minute)).isFalse(); // read back
+            target.remove(key(anothers));
+            assertThat(blocks.list()).as("the tombstone that answers its record").noneMatch(x -> x.address().equals(alone));
             // the operator's shorter block that the detection replaced comes back, its expiry as the operator wrote it
             InetAddress sweeper = InetAddress.ofLiteral("198.51.100.12");
             blocks.blockUntil(sweeper, 32, minute);
             detected.put(sweeper, blocks.blockAtLeastReplacing(sweeper, 32, detection));
             assertThat(detected.get(sweeper).previous()).isEqualTo(minute);
             FleetBlock sweepersRecord = prefix("198.51.100.12");
+            published.put(sweeper, sweepersRecord);
             assertThat(target.apply(sweepersRecord, minute)).isFalse();
             target.remove(key(sweepersRecord));
             assertThat(blocks.list()).as("the operator's block of a minute is back").anySatisfy(x -> {
@@ -109,6 +134,8 @@ class FleetTargetTest {
             assertThat(target.apply(floodersRecord, minute)).isTrue();
             detected.put(flooder, blocks.blockAtLeastReplacing(flooder, 32, detection));
             assertThat(detected.get(flooder).previous()).as("the fleet's block, replaced").isEqualTo(minute);
+            published.put(flooder, FleetBlock.prefix("198.51.100.13", "host-self", "synflood", List.of(), now0, now0 + 3_600_000));
+            assertThat(target.apply(published.get(flooder), minute)).as("its record read back").isFalse();
             target.remove(key(floodersRecord));
             assertThat(blocks.list()).as("unblocked fleet-wide: nothing of it stays").extracting(x -> x.address().getHostAddress())
                     .doesNotContain("198.51.100.13");
@@ -119,6 +146,8 @@ class FleetTargetTest {
             FleetBlock bothRecord = prefix("198.51.100.14");
             assertThat(target.apply(bothRecord, minute)).isTrue();
             detected.put(both, blocks.blockAtLeastReplacing(both, 32, detection));
+            published.put(both, FleetBlock.prefix("198.51.100.14", "host-self", "synflood", List.of(), now0, now0 + 3_600_000));
+            assertThat(target.apply(published.get(both), minute)).as("its record read back").isFalse();
             target.remove(key(bothRecord));
             assertThat(blocks.list()).as("the operator's block, beneath the fleet's").anySatisfy(x -> {
                 assertThat(x.address()).isEqualTo(both);

@@ -74,4 +74,55 @@ class RenewalVethTest {
             assertThat(AgentFleetTest.blocked(rig, SCANNER)).as("the block after its source went quiet").isFalse();
         }
     }
+    /**
+     * A renewal that finds a longer block of its source in force (here the operator's, written as
+     * {@code xdpml blocks add --seconds 60} does, over the agent's 1 s block; the fleet's alike)
+     * leaves that one as it is, and the agent says so once ("RENEWED ... beneath a longer block"),
+     * not every second it renews. Before, nothing was said: the agent took its renewal for done.
+     */
+    @Test
+    void aRenewalBeneathALongerBlockLeavesItAndIsToldOnce(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Path file = dir.resolve("agent.yaml");
+        try (AgentRig rig = new AgentRig("rnb")) {
+            Files.writeString(file, """
+                    interfaces: [%s]
+                    blocks:
+                      enabled: true
+                    sampling:
+                      every: 1
+                    delivery:
+                      to: mirror
+                    detectors:
+                      enabled: [portscan]
+                      window: 1s
+                    mitigation:
+                      block: 1s
+                    """.formatted(rig.rx));
+            rig.start(file);
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!rig.output().contains("BLOCKED " + SCANNER) && System.nanoTime() < deadline) {
+                AgentVethTest.scan(rig);
+                Thread.sleep(300);
+            }
+            assertThat(rig.output()).as("agent output").contains("BLOCKED " + SCANNER);
+            long longer = System.nanoTime() + 60_000_000_000L;
+            io.xdpml.processor.Mitigation pinned = io.xdpml.processor.Mitigation.openPinned(rig.blocksPins.resolve(rig.rx));
+            try {
+                pinned.blockUntil(java.net.InetAddress.ofLiteral(SCANNER), 32, longer); // the operator's block for a minute
+                long end = System.nanoTime() + 3_000_000_000L;
+                while (System.nanoTime() < end) { // the scan goes on: the agent renews its block every second
+                    AgentVethTest.scan(rig);
+                    Thread.sleep(100);
+                }
+                assertThat(pinned.list()).as("the longer block stays as it was").filteredOn(b -> b.address().getHostAddress().equals(SCANNER))
+                        .singleElement().extracting(io.xdpml.processor.Mitigation.Block::expiresNanos).isEqualTo(longer);
+            } finally {
+                pinned.close();
+            }
+            String said = "RENEWED " + SCANNER + " for 1 s beneath a longer block of it (expires in ";
+            assertThat(rig.output()).as("told").contains(said).contains("which stays");
+            assertThat(rig.output().split(java.util.regex.Pattern.quote(said), -1)).as("told once").hasSize(2);
+        }
+    }
 }

@@ -100,9 +100,10 @@ class FleetBlockTest {
         long now = System.currentTimeMillis();
         // before 2026-12-05 9999-12-31 (and Long.MAX_VALUE) wrapped into a negative expiry: the kernel (unsigned) never
         // expired it, while the agent took it for ended and forgot it, so that its tombstone removed nothing
+        long offset = 0;
         for (long until : new long[] {253402300799000L, Long.MAX_VALUE, now + 60_000}) {
             FleetBlock b = FleetBlock.prefix("192.0.2.7", "h", "manual", List.of(), now, until);
-            sync.handle(b.key(), b.toJson(), 0, 0);
+            sync.handle(b.key(), b.toJson(), 0, offset++);
         }
         assertThat(expiries).hasSize(3);
         assertThat(expiries.subList(0, 2)).containsOnly(0L);
@@ -112,6 +113,36 @@ class FleetBlockTest {
         assertThat(FleetBlockSync.expiresNanos(1000, 5)).isEqualTo(1_000_000_005L);
         assertThat(FleetBlockSync.expiresNanos(Long.MAX_VALUE / 1_000_000L, 0)).isZero(); // 292 years: past 2^62 ns
         assertThat(sync.counters().applied()).isEqualTo(3);
+    }
+
+    /**
+     * What a replay skips: a record at or before its key's last record acted on (offsets compared
+     * within one log), or one holding what that one held; a log that started again is compared by
+     * what its records hold alone. (FleetKafkaTest.aReplayAfterAConsumerFailureActsOnlyOnWhatChanged
+     * drives a real consumer through it.)
+     */
+    @Test
+    void aRecordChangesNothingWhenOlderThanOrTheSameAsTheLastActedOn() {
+        long now = System.currentTimeMillis();
+        FleetBlock first = FleetBlock.prefix("192.0.2.7", "host-a", "portscan", List.of(), now, now + 60_000);
+        FleetBlock second = FleetBlock.prefix("192.0.2.7", "host-b", "portscan", List.of(), now + 1, now + 60_000);
+        String key = first.key();
+        LastRecords last = new LastRecords();
+        assertThat(last.changesNothing(key, first, 0, 3)).as("nothing acted on yet").isFalse();
+        last.actedOn(key, first, 0, 3);
+        last.actedOn(key, null, 0, 5); // its tombstone
+        last.actedOn(key, second, 0, 8);
+        assertThat(last.changesNothing(key, first, 0, 3)).as("replayed, older than the block in force").isTrue();
+        assertThat(last.changesNothing(key, null, 0, 5)).as("an old tombstone replayed").isTrue();
+        assertThat(last.changesNothing(key, second, 0, 8)).as("the record in force replayed").isTrue();
+        assertThat(last.changesNothing(key, second, 0, 9)).as("the same block published again").isTrue();
+        assertThat(last.changesNothing(key, null, 0, 9)).as("a new tombstone").isFalse();
+        assertThat(last.changesNothing(key, first, 1, 2)).as("another partition: what it holds differs").isFalse();
+        assertThat(last.highestOffset(0)).isEqualTo(8);
+        last.forgetPlaces(0); // the topic created anew: its offsets start again
+        assertThat(last.highestOffset(0)).isEqualTo(-1);
+        assertThat(last.changesNothing(key, null, 0, 0)).as("a tombstone in the new log").isFalse();
+        assertThat(last.changesNothing(key, second, 0, 1)).as("the block held, in the new log").isTrue();
     }
 
     @Test

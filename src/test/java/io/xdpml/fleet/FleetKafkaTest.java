@@ -31,7 +31,7 @@ class FleetKafkaTest {
     @BeforeAll
     static void start() throws Exception {
         long t0 = System.nanoTime();
-        broker = LocalBroker.start();
+        broker = LocalBroker.start(KafkaRights.AUTHORIZER); // a test refuses a right for a while, to make a real consumer fail
         System.out.printf("broker up in %.1f s at %s%n", (System.nanoTime() - t0) / 1e9, broker.bootstrapServers());
     }
 
@@ -156,6 +156,7 @@ class FleetKafkaTest {
             assertThat(c.failed()).isEqualTo(1);
             assertThat(c.bad()).isEqualTo(6);
             assertThat(c.removed()).isEqualTo(1);
+            assertThat(c.unchanged()).isZero();
             assertThat(target.events).containsExactly("apply prefix:192.0.2.7/32 expiring", "apply prefix:198.51.100.0/24/24 forever"
                     .replace("/24/24", "/24"), "remove prefix:198.51.100.0/24");
             assertThat(log).anyMatch(l -> l.contains("skipped bad record") && l.contains("not JSON"));
@@ -172,6 +173,75 @@ class FleetKafkaTest {
                 System.out.printf("a block published reached the consumer in %.0f ms%n", (System.nanoTime() - t0) / 1e6);
                 assertThat(target.events).contains("apply prefix:192.0.2.77/32 forever");
             }
+        }
+    }
+
+    /**
+     * A consumer that fails (here: the right to read the topic refused for a while, an ACL that
+     * denies) is followed by a new one that replays the topic: it acts only on what changed while it
+     * was away. Before, it applied every block still in force again, said so again ("FLEET BLOCKED"
+     * twice) and counted it again, and applied the block of a key removed since, then removed it again.
+     */
+    @Test
+    void aReplayAfterAConsumerFailureActsOnlyOnWhatChanged() throws Exception {
+        String topic = "t.replay";
+        FleetTopics.ensure(broker.bootstrapServers(), Map.of(), List.of(), topic, Duration.ofSeconds(10));
+        long now = System.currentTimeMillis();
+        FleetBlock held = FleetBlock.prefix("192.0.2.21", "host-a", "portscan", List.of("r"), now, now + 600_000);
+        FleetBlock forever = FleetBlock.prefix("198.51.100.0/24", "host-a", "manual", List.of(), now, 0);
+        FleetBlock ended = FleetBlock.prefix("192.0.2.22", "host-a", "portscan", List.of(), now - 120_000, now - 60_000);
+        FleetBlock removedBefore = FleetBlock.prefix("192.0.2.23", "host-a", "portscan", List.of(), now, now + 600_000);
+        try (FleetPublisher p = new FleetPublisher(broker.bootstrapServers(), Map.of(), "test", 1000)) {
+            for (FleetBlock b : List.of(held, forever, ended, removedBefore)) {
+                p.publish(topic, b.key(), b.toJson());
+            }
+            p.publish(topic, removedBefore.key(), null); // its tombstone, not yet compacted away
+            assertThat(p.awaitDelivered(Duration.ofSeconds(20))).isTrue();
+        }
+        Recording target = new Recording();
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        try (FleetBlockSync sync = new FleetBlockSync(broker.bootstrapServers(), Map.of(), "test-replay", topic, false, target, log::add)
+                .start()) {
+            await(() -> sync.counters().caughtUp(), 30);
+            FleetBlockSync.Counters first = sync.counters();
+            assertThat(first).as(log.toString()).extracting(FleetBlockSync.Counters::records, FleetBlockSync.Counters::applied,
+                    FleetBlockSync.Counters::expired, FleetBlockSync.Counters::removed).containsExactly(5L, 3L, 1L, 1L);
+            List<String> before = List.copyOf(target.events);
+
+            KafkaRights.denyRead(broker.bootstrapServers(), topic);
+            await(() -> log.stream().anyMatch(l -> l.contains("TopicAuthorizationException")), 30);
+            assertThat(log).as("the consumer failed").anyMatch(l -> l.contains("the consumer of " + topic + " failed"));
+            // while it is away: a new block, and the first one removed
+            FleetBlock added = FleetBlock.prefix("192.0.2.24", "host-b", "portscan", List.of(), now, now + 600_000);
+            try (FleetPublisher p = new FleetPublisher(broker.bootstrapServers(), Map.of(), "test", 1000)) {
+                p.publish(topic, added.key(), added.toJson());
+                p.publish(topic, held.key(), null);
+                assertThat(p.awaitDelivered(Duration.ofSeconds(20))).isTrue();
+            }
+            KafkaRights.allowRead(broker.bootstrapServers(), topic);
+            await(() -> sync.counters().records() >= first.records() + 7, 60);
+
+            FleetBlockSync.Counters after = sync.counters();
+            assertThat(after.records()).as(log.toString()).isEqualTo(first.records() + 7);
+            assertThat(target.events.subList(before.size(), target.events.size())).as("what the replay did")
+                    .containsExactly("apply prefix:192.0.2.24/32 expiring", "remove prefix:192.0.2.21/32");
+            assertThat(after.applied() - first.applied()).isEqualTo(1);
+            assertThat(after.removed() - first.removed()).isEqualTo(1);
+            assertThat(after.expired() - first.expired()).isZero();
+            assertThat(after.unchanged()).as("the five records read before").isEqualTo(5);
+            assertThat(log.stream().filter(l -> l.startsWith("FLEET BLOCKED 192.0.2.21/32"))).as(log.toString()).hasSize(1);
+            assertThat(log.stream().filter(l -> l.startsWith("FLEET BLOCKED 198.51.100.0/24"))).hasSize(1);
+            assertThat(log.stream().filter(l -> l.startsWith("FLEET UNBLOCKED 192.0.2.23/32"))).hasSize(1);
+            assertThat(log).contains("FLEET UNBLOCKED 192.0.2.21/32");
+        } finally {
+            KafkaRights.allowRead(broker.bootstrapServers(), topic);
+        }
+    }
+
+    static void await(java.util.function.BooleanSupplier condition, double seconds) throws InterruptedException {
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (!condition.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(20);
         }
     }
 
