@@ -21,8 +21,12 @@ import java.util.List;
  * those are what closed-loop mitigation blocks. Each victim keeps a Space-Saving table of
  * {@value #HEAVY_SLOTS} counters (Metwally et al.): every source with more than 1/{@value #HEAVY_SLOTS}
  * of the victim's SYNs is in it whatever came first, with its count over-estimated by at most the
- * error kept beside it; a sender is named when its count minus that error reaches the share. No
- * allocation per packet (the table is allocated with the victim's entry).
+ * error kept beside it; a sender is named when its count minus that error reaches the share. A
+ * sender whose own handshakes were completed for more than {@code maxCompletionRatio} of its SYNs
+ * is not named (a proxy's or a busy client's connections during a flood from others): the table
+ * keeps beside each sender the handshakes it completed and the ACKs it sent the victim (the
+ * completion's estimate where SYNs were sampled, as for the victim). No allocation per packet (the
+ * table is allocated with the victim's entry).
  *
  * <p>Target: the victim, TCP and the port the SYNs went to, 0 when they went to many; a report that
  * names no sources (spoofed, or too spread to name) gives instead the port more than half of the
@@ -41,6 +45,9 @@ public final class SynFloodDetector implements Detector {
     static final int MIN_SEEN = 3;
     /** Port counters per victim, by distinct sources: a port more than half of them went to is always among them. */
     static final int PORT_SLOTS = 8;
+    /** The senders table's extra counters: a sender's handshakes completed with an ACK, its ACKs to the victim (weighed). */
+    private static final int COMPLETED = 0;
+    private static final int ACKS = 1;
     /** Tags the (victim, source, port) keys in the pairs set. */
     private static final long SOURCE_PORT_TAG = 0x5350_0000_0000_0000L;
 
@@ -88,8 +95,8 @@ public final class SynFloodDetector implements Detector {
         long reflectedLast;
         long unsolicitedSynAcks;
         int reflectors;
-        /** The heaviest SYN senders. */
-        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS);
+        /** The heaviest SYN senders; beside each, its completed handshakes and its ACKs to the victim, weighed ({@link #COMPLETED}, {@link #ACKS}). */
+        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, 2);
         /** The ports with most distinct sources (over the distinct source:port pairs), each port as (0, port). */
         final HeavyHitters portsBySources = new HeavyHitters(PORT_SLOTS);
         long sourcePorts;
@@ -208,13 +215,12 @@ public final class SynFloodDetector implements Detector {
             Host to = hosts.get(dst);
             if (to != null) {
                 to.acksIn += p.weight();
+                to.senders.addExtra(ACKS, p.sourceHi(), p.sourceLo(), p.weight());
             }
             long k = tuple(src, dst, p.sourcePort(), p.destinationPort());
-            if (synTuples.contains(k) && completedTuples.add(k)) {
-                Host h = hosts.get(dst);
-                if (h != null) {
-                    h.completed++;
-                }
+            if (to != null && synTuples.contains(k) && completedTuples.add(k)) {
+                to.completed++;
+                to.senders.addExtra(COMPLETED, p.sourceHi(), p.sourceLo(), 1);
             }
         }
     }
@@ -290,9 +296,17 @@ public final class SynFloodDetector implements Detector {
         double spread = (double) h.sources / h.synsSeen;
         reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
                 + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
-        List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);
-        if (!sources.isEmpty()) {
-            reasons.add("top senders " + String.join(", ", sources));
+        List<String> sources = List.of();
+        if (spread < config.spoofedSpread()) {
+            sources = topSenders(h);
+            int answered = answeredSenders(h);
+            String notNamed = answered + (answered == 1 ? " sender" : " senders") + " of " + Math.round(SOURCE_SHARE * 100) + "% or more completed "
+                    + (answered == 1 ? "its" : "their") + " handshakes, not named";
+            if (!sources.isEmpty()) {
+                reasons.add("top senders " + String.join(", ", sources) + (answered > 0 ? "; " + notNamed : ""));
+            } else if (answered > 0) {
+                reasons.add(notNamed);
+            }
         }
         // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
         // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
@@ -314,17 +328,45 @@ public final class SynFloodDetector implements Detector {
     /**
      * The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), and
      * at least MIN_SEEN of them seen (in counts of the average weight: a sampled SYN stands for N, and
-     * one client SYN sampled among a flood's few would otherwise be a share), most first, at most
-     * MAX_SOURCES.
+     * one client SYN sampled among a flood's few would otherwise be a share), whose own handshakes
+     * were completed for at most maxCompletionRatio of their SYNs, most first, at most MAX_SOURCES.
      */
-    private static List<String> topSenders(Host h) {
-        long min = Math.max(Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE)),
-                (long) Math.ceil(MIN_SEEN * (double) h.synsIn / Math.max(1, h.synsSeen)));
-        List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min);
+    private List<String> topSenders(Host h) {
+        long min = minShare(h);
+        List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min && !completes(h, i));
         List<String> out = new ArrayList<>();
         for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
             out.add(h.senders.address(top.get(i)));
         }
         return out;
+    }
+
+    /** The senders with the share that completed their handshakes (not named). */
+    private int answeredSenders(Host h) {
+        long min = minShare(h);
+        int n = 0;
+        for (int i = 0; i < h.senders.size(); i++) {
+            if (h.senders.sure(i) >= min && completes(h, i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long minShare(Host h) {
+        return Math.max(Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE)),
+                (long) Math.ceil(MIN_SEEN * (double) h.synsIn / Math.max(1, h.synsSeen)));
+    }
+
+    /**
+     * Whether the sender in {@code slot} completed more than maxCompletionRatio of its SYNs (those
+     * since it took its slot, over which its extra counters count too): judged as the victim is, by
+     * its ACKs to the victim where SYNs were sampled (a handshake is seen whole 1 in N^2).
+     */
+    private boolean completes(Host h, int slot) {
+        HeavyHitters s = h.senders;
+        double syns = Math.max(1, s.sure(slot));
+        double completion = h.sampled ? Math.min(1.0, s.extra(ACKS, slot) / syns) : s.extra(COMPLETED, slot) / syns;
+        return completion > config.maxCompletionRatio();
     }
 }
