@@ -13,8 +13,13 @@ import java.util.List;
  * {@code maxCompletionRatio} of them were completed.
  *
  * <p>Reflection: SYN-ACKs a destination receives for SYNs it never sent (a reflector answering
- * SYNs spoofed with the victim's address). Reported when at least {@code minSyns} unsolicited
- * SYN-ACKs arrived at {@code minSynRate} per second or more.
+ * SYNs spoofed with the victim's address), less those whose connection went on: a segment with ACK
+ * (neither SYN nor RST) from the SYN-ACK's sender on the same 4-tuple later in the window. A
+ * reflector sends nothing after its SYN-ACK but retransmissions of it (and stops at the victim's
+ * RST); a server the destination itself connected to goes on with acknowledgements and data. So
+ * where the destination's own SYNs are not seen (the agent's XDP sees only what arrives, never
+ * what its host sends) its outgoing connections are no reflection. Reported when at least
+ * {@code minSyns} such SYN-ACKs arrived at {@code minSynRate} per second or more.
  *
  * <p>Sources: a flood's report names its top senders (up to {@value #MAX_SOURCES}, each with at
  * least {@value #SOURCE_SHARE} of the victim's SYNs for certain) unless the sources look spoofed:
@@ -94,6 +99,8 @@ public final class SynFloodDetector implements Detector {
         long reflectedFirst = Long.MAX_VALUE;
         long reflectedLast;
         long unsolicitedSynAcks;
+        /** Of the unsolicited SYN-ACKs' 4-tuples, those whose connection went on (its sender's ACK or data followed). */
+        long wentOn;
         int reflectors;
         /** The heaviest SYN senders; beside each, its completed handshakes and its ACKs to the victim, weighed ({@link #COMPLETED}, {@link #ACKS}). */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, 2);
@@ -130,6 +137,9 @@ public final class SynFloodDetector implements Detector {
     private final LongHashSet synTuples = new LongHashSet(4096);
     private final LongHashSet completedTuples = new LongHashSet(1024);
     private final LongHashSet pairs = new LongHashSet(4096);
+    /** The unsolicited SYN-ACKs' 4-tuples (as the SYN's), and those of them whose connection went on. */
+    private final LongHashSet unsolicitedTuples = new LongHashSet(1024);
+    private final LongHashSet wentOnTuples = new LongHashSet(1024);
     public SynFloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
@@ -197,9 +207,11 @@ public final class SynFloodDetector implements Detector {
             if (from != null) {
                 from.synAcksOut++;
             }
-            if (!synTuples.contains(tuple(dst, src, p.destinationPort(), p.sourcePort()))) {
+            long k = tuple(dst, src, p.destinationPort(), p.sourcePort());
+            if (!synTuples.contains(k)) {
                 Host h = host(dst, p.destinationHi(), p.destinationLo());
                 h.unsolicitedSynAcks++;
+                unsolicitedTuples.add(k);
                 h.reflectedFirst = Math.min(h.reflectedFirst, t);
                 h.reflectedLast = Math.max(h.reflectedLast, t);
                 if (pairs.add(Addresses.pair(-1L - dst, src))) {
@@ -221,6 +233,12 @@ public final class SynFloodDetector implements Detector {
             if (to != null && synTuples.contains(k) && completedTuples.add(k)) {
                 to.completed++;
                 to.senders.addExtra(COMPLETED, p.sourceHi(), p.sourceLo(), 1);
+            }
+            if (to != null && to.unsolicitedSynAcks > 0) {
+                long synAck = tuple(dst, src, p.destinationPort(), p.sourcePort());
+                if (unsolicitedTuples.contains(synAck) && wentOnTuples.add(synAck)) {
+                    to.wentOn++; // a connection of the destination's own, its SYN unseen
+                }
             }
         }
     }
@@ -252,22 +270,29 @@ public final class SynFloodDetector implements Detector {
         synTuples.clear();
         completedTuples.clear();
         pairs.clear();
+        unsolicitedTuples.clear();
+        wentOnTuples.clear();
         window.close();
     }
 
     /** Reports the victim if the SYN-ACKs it received for SYNs it never sent are a reflection (at the window's end only). */
     private void reportReflection(Host h, DetectionSink sink) {
-        if (h.unsolicitedSynAcks < config.minSyns()) {
+        // a connection that went on had one SYN-ACK (a retransmitted one of it stays counted: rare, and errs towards reporting)
+        long reflected = h.unsolicitedSynAcks - h.wentOn;
+        if (reflected < config.minSyns()) {
             return;
         }
-        double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
+        double rate = Detections.rate(reflected, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
         if (rate < config.minSynRate()) {
             return;
         }
         List<String> reasons = new ArrayList<>();
-        reasons.add("SYN-ACK reflection: " + Detections.count(h.unsolicitedSynAcks) + " SYN-ACKs for SYNs never sent, in "
+        reasons.add("SYN-ACK reflection: " + Detections.count(reflected) + " SYN-ACKs for SYNs never sent, in "
                 + Detections.seconds(h.reflectedLast - h.reflectedFirst));
         reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
+        if (h.wentOn > 0) {
+            reasons.add(Detections.count(h.wentOn) + " more began connections that went on (its own, their SYNs unseen), not counted");
+        }
         sink.report(Detection.of(h.reflectedFirst, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons));
     }
 

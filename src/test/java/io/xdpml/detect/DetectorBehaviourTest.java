@@ -254,6 +254,56 @@ class DetectorBehaviourTest {
         assertThat(found).isEmpty();
     }
 
+    /**
+     * What the agent (one way: what arrives) sees of a host's own 1,500 connections in 1.5 s: each
+     * server's SYN-ACK, then its acknowledgement and its answer; the host's SYNs, ACKs and requests
+     * leave unseen. No reflection (until 2026-12-06 it was one: "1,500 SYN-ACKs for SYNs never
+     * sent"). The same SYN-ACKs with nothing after them, as a reflector sends them, are one.
+     */
+    @Test
+    void aHostsOwnConnectionsSeenOneWayAreNoReflection() {
+        for (boolean wentOn : new boolean[] {true, false}) {
+            found.clear();
+            SynFloodDetector d = new SynFloodDetector();
+            for (int i = 0; i < 1500; i++) {
+                String server = "198.51." + (i / 250) + "." + (i % 250 + 1);
+                long t = 1_000_000_000L + i * 1_000_000L;
+                send(d, t, tcp(server, "192.0.2.7", 443, 30000 + i, SYN | ACK));
+                if (wentOn) {
+                    send(d, t + 300_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK));
+                    send(d, t + 400_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK | 0x08));
+                }
+            }
+            d.finish(0, sink);
+            if (wentOn) {
+                assertThat(found).isEmpty();
+            } else {
+                assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.7");
+                assertThat(found.getFirst().reasons()).containsExactly("SYN-ACK reflection: 1,500 SYN-ACKs for SYNs never sent, in 1.499 s",
+                        "from 1,500 reflectors");
+            }
+        }
+    }
+
+    /** A reflection (2,000 SYN-ACKs nothing follows) beside the host's own 500 connections: those are not counted, and said so. */
+    @Test
+    void aReflectionAmongTheHostsOwnConnectionsCountsOnlyTheUnanswered() {
+        SynFloodDetector d = new SynFloodDetector();
+        for (int i = 0; i < 2000; i++) {
+            long t = 1_000_000_000L + i * 500_000L;
+            send(d, t, tcp("203.0." + (113 + i / 250 % 2) + "." + (i % 250 + 1), "192.0.2.7", 80, 1024 + i, SYN | ACK));
+            if (i % 4 == 0) {
+                String server = "198.51.100." + (i / 4 % 250 + 1);
+                send(d, t + 1, tcp(server, "192.0.2.7", 443, 30000 + i, SYN | ACK));
+                send(d, t + 300_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK));
+            }
+        }
+        d.finish(0, sink);
+        assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.7");
+        assertThat(found.getFirst().reasons()).first().asString().startsWith("SYN-ACK reflection: 2,000 SYN-ACKs for SYNs never sent");
+        assertThat(found.getFirst().reasons()).contains("500 more began connections that went on (its own, their SYNs unseen), not counted");
+    }
+
     @Test
     void requestedResponsesAreNoAmplification() {
         for (boolean requested : new boolean[] {true, false}) {
