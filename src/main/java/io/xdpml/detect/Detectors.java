@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The detectors by name, built with their default configurations or with settings of the form
- * {@code detector.parameter=value} (a {@code Config} record component: integers, longs and decimals).
+ * {@code detector.parameter=value} (a {@code Config} record component: integers, longs and decimals;
+ * a decimal must be finite: NaN and the infinities are refused, naming the setting).
  */
 public final class Detectors {
     private record Kind(Class<? extends Record> configType, Supplier<Record> defaults, Function<Record, Detector> make) {}
@@ -207,7 +208,12 @@ public final class Detectors {
                 return Long.parseLong(v.replace("_", ""));
             }
             if (c.getType() == double.class) {
-                return Double.parseDouble(v);
+                double d = Double.parseDouble(v);
+                if (!Double.isFinite(d)) {
+                    // the Configs check with comparisons, which NaN passes: portscan.maxReplyRatio=NaN turned the rule off
+                    throw new IllegalArgumentException(detector + "." + c.getName() + ": '" + v + "' is not a finite number");
+                }
+                return d;
             }
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(detector + "." + c.getName() + ": '" + v + "' is not "

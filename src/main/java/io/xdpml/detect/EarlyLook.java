@@ -31,14 +31,23 @@ final class EarlyLook {
             return false;
         }
         if (lookAt == 0) {
-            lookAt = Math.max(1, t + early);
+            lookAt = Math.max(1, later(t, early));
             return false;
         }
         if (t < lookAt) {
             return false;
         }
-        lookAt = t + early;
+        lookAt = later(t, early);
         return true;
+    }
+
+    /**
+     * {@code t + early}, or Long.MAX_VALUE where that would overflow: every Config accepts any
+     * earlyNanos, and a wrapped sum would look at once (until 2026-12-06 it did) where it means never.
+     */
+    private static long later(long t, long early) {
+        long at = t + early;
+        return at < t ? Long.MAX_VALUE : at; // early > 0: it can only overflow upwards
     }
 
     /** The look reported it: no more looks in this window. */

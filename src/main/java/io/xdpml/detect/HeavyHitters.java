@@ -11,15 +11,17 @@ import java.util.function.IntPredicate;
  * {@link #sure} (count minus error) is a count it certainly has. The arrays are allocated once: nothing
  * per count.
  *
- * <p>On request each slot also keeps an extra counter of the owner's (e.g. the answers a sender got
- * back), counted only for a key in the table and reset when its slot is taken over.
+ * <p>On request each slot also keeps extra counters of the owner's (e.g. the answers a sender got
+ * back, the handshakes it completed), counted only for a key in the table and reset when its slot is
+ * taken over: over the same counts as {@link #sure}.
  */
 final class HeavyHitters {
     private final long[] hi;
     private final long[] lo;
     private final long[] count;
     private final long[] error;
-    private final long[] extra;
+    /** extra[k][slot]: the owner's k-th extra counter of each slot. */
+    private final long[][] extra;
     private int used;
 
     HeavyHitters(int slots) {
@@ -27,11 +29,16 @@ final class HeavyHitters {
     }
 
     HeavyHitters(int slots, boolean withExtra) {
+        this(slots, withExtra ? 1 : 0);
+    }
+
+    /** With {@code extras} extra counters per slot (0 to 2 are used). */
+    HeavyHitters(int slots, int extras) {
         hi = new long[slots];
         lo = new long[slots];
         count = new long[slots];
         error = new long[slots];
-        extra = withExtra ? new long[slots] : null;
+        extra = new long[extras][slots];
     }
 
     /** Counts one for (hi, lo). */
@@ -67,16 +74,21 @@ final class HeavyHitters {
         this.lo[slot] = lo;
         this.error[slot] = error;
         count[slot] = error + w;
-        if (extra != null) {
-            extra[slot] = 0;
+        for (long[] e : extra) {
+            e[slot] = 0;
         }
     }
 
-    /** Counts {@code w} on the extra counter of (hi, lo), when it is in the table. */
+    /** Counts {@code w} on the (first) extra counter of (hi, lo), when it is in the table. */
     void addExtra(long hi, long lo, long w) {
+        addExtra(0, hi, lo, w);
+    }
+
+    /** Counts {@code w} on the extra counter {@code k} of (hi, lo), when it is in the table. */
+    void addExtra(int k, long hi, long lo, long w) {
         for (int i = 0; i < used; i++) {
             if (this.hi[i] == hi && this.lo[i] == lo) {
-                extra[i] += w;
+                extra[k][i] += w;
                 return;
             }
         }
@@ -105,7 +117,11 @@ final class HeavyHitters {
     }
 
     long extra(int slot) {
-        return extra[slot];
+        return extra(0, slot);
+    }
+
+    long extra(int k, int slot) {
+        return extra[k][slot];
     }
 
     /** The slot's key as an address. */

@@ -142,7 +142,10 @@ public final class ObservationBuilder {
         p.destinationPort = p.summary.destinationPort();
         int l4 = p.summary.l4Offset();
         long at = base + l4;
-        if (l4 != 0 && (flags & ParseFlags.VXLAN) == 0) {
+        // under VXLAN the summary's L3 and L4 offsets are the inner packet's (docs/parser.md), as are the
+        // addresses and ports above: its flags, ICMP type and payload are read there too (until 2026-12-06
+        // they were not, and every TCP segment in a tunnel looked flagless)
+        if (l4 != 0) {
             int end = Math.min(length, ipEnd);
             int start = -1;
             if ((flags & ParseFlags.TCP) != 0 && p.protocol == 6) {

@@ -13,16 +13,25 @@ import java.util.List;
  * {@code maxCompletionRatio} of them were completed.
  *
  * <p>Reflection: SYN-ACKs a destination receives for SYNs it never sent (a reflector answering
- * SYNs spoofed with the victim's address). Reported when at least {@code minSyns} unsolicited
- * SYN-ACKs arrived at {@code minSynRate} per second or more.
+ * SYNs spoofed with the victim's address), less those whose connection went on: a segment with ACK
+ * (neither SYN nor RST) from the SYN-ACK's sender on the same 4-tuple later in the window. A
+ * reflector sends nothing after its SYN-ACK but retransmissions of it (and stops at the victim's
+ * RST); a server the destination itself connected to goes on with acknowledgements and data. So
+ * where the destination's own SYNs are not seen (the agent's XDP sees only what arrives, never
+ * what its host sends) its outgoing connections are no reflection. Reported when at least
+ * {@code minSyns} such SYN-ACKs arrived at {@code minSynRate} per second or more.
  *
  * <p>Sources: a flood's report names its top senders (up to {@value #MAX_SOURCES}, each with at
  * least {@value #SOURCE_SHARE} of the victim's SYNs for certain) unless the sources look spoofed:
  * those are what closed-loop mitigation blocks. Each victim keeps a Space-Saving table of
  * {@value #HEAVY_SLOTS} counters (Metwally et al.): every source with more than 1/{@value #HEAVY_SLOTS}
  * of the victim's SYNs is in it whatever came first, with its count over-estimated by at most the
- * error kept beside it; a sender is named when its count minus that error reaches the share. No
- * allocation per packet (the table is allocated with the victim's entry).
+ * error kept beside it; a sender is named when its count minus that error reaches the share. A
+ * sender whose own handshakes were completed for more than {@code maxCompletionRatio} of its SYNs
+ * is not named (a proxy's or a busy client's connections during a flood from others): the table
+ * keeps beside each sender the handshakes it completed and the ACKs it sent the victim (the
+ * completion's estimate where SYNs were sampled, as for the victim). No allocation per packet (the
+ * table is allocated with the victim's entry).
  *
  * <p>Target: the victim, TCP and the port the SYNs went to, 0 when they went to many; a report that
  * names no sources (spoofed, or too spread to name) gives instead the port more than half of the
@@ -41,6 +50,9 @@ public final class SynFloodDetector implements Detector {
     static final int MIN_SEEN = 3;
     /** Port counters per victim, by distinct sources: a port more than half of them went to is always among them. */
     static final int PORT_SLOTS = 8;
+    /** The senders table's extra counters: a sender's handshakes completed with an ACK, its ACKs to the victim (weighed). */
+    private static final int COMPLETED = 0;
+    private static final int ACKS = 1;
     /** Tags the (victim, source, port) keys in the pairs set. */
     private static final long SOURCE_PORT_TAG = 0x5350_0000_0000_0000L;
 
@@ -87,9 +99,11 @@ public final class SynFloodDetector implements Detector {
         long reflectedFirst = Long.MAX_VALUE;
         long reflectedLast;
         long unsolicitedSynAcks;
+        /** Of the unsolicited SYN-ACKs' 4-tuples, those whose connection went on (its sender's ACK or data followed). */
+        long wentOn;
         int reflectors;
-        /** The heaviest SYN senders. */
-        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS);
+        /** The heaviest SYN senders; beside each, its completed handshakes and its ACKs to the victim, weighed ({@link #COMPLETED}, {@link #ACKS}). */
+        final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, 2);
         /** The ports with most distinct sources (over the distinct source:port pairs), each port as (0, port). */
         final HeavyHitters portsBySources = new HeavyHitters(PORT_SLOTS);
         long sourcePorts;
@@ -123,6 +137,9 @@ public final class SynFloodDetector implements Detector {
     private final LongHashSet synTuples = new LongHashSet(4096);
     private final LongHashSet completedTuples = new LongHashSet(1024);
     private final LongHashSet pairs = new LongHashSet(4096);
+    /** The unsolicited SYN-ACKs' 4-tuples (as the SYN's), and those of them whose connection went on. */
+    private final LongHashSet unsolicitedTuples = new LongHashSet(1024);
+    private final LongHashSet wentOnTuples = new LongHashSet(1024);
     public SynFloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
@@ -190,9 +207,11 @@ public final class SynFloodDetector implements Detector {
             if (from != null) {
                 from.synAcksOut++;
             }
-            if (!synTuples.contains(tuple(dst, src, p.destinationPort(), p.sourcePort()))) {
+            long k = tuple(dst, src, p.destinationPort(), p.sourcePort());
+            if (!synTuples.contains(k)) {
                 Host h = host(dst, p.destinationHi(), p.destinationLo());
                 h.unsolicitedSynAcks++;
+                unsolicitedTuples.add(k);
                 h.reflectedFirst = Math.min(h.reflectedFirst, t);
                 h.reflectedLast = Math.max(h.reflectedLast, t);
                 if (pairs.add(Addresses.pair(-1L - dst, src))) {
@@ -208,12 +227,17 @@ public final class SynFloodDetector implements Detector {
             Host to = hosts.get(dst);
             if (to != null) {
                 to.acksIn += p.weight();
+                to.senders.addExtra(ACKS, p.sourceHi(), p.sourceLo(), p.weight());
             }
             long k = tuple(src, dst, p.sourcePort(), p.destinationPort());
-            if (synTuples.contains(k) && completedTuples.add(k)) {
-                Host h = hosts.get(dst);
-                if (h != null) {
-                    h.completed++;
+            if (to != null && synTuples.contains(k) && completedTuples.add(k)) {
+                to.completed++;
+                to.senders.addExtra(COMPLETED, p.sourceHi(), p.sourceLo(), 1);
+            }
+            if (to != null && to.unsolicitedSynAcks > 0) {
+                long synAck = tuple(dst, src, p.destinationPort(), p.sourcePort());
+                if (unsolicitedTuples.contains(synAck) && wentOnTuples.add(synAck)) {
+                    to.wentOn++; // a connection of the destination's own, its SYN unseen
                 }
             }
         }
@@ -246,22 +270,29 @@ public final class SynFloodDetector implements Detector {
         synTuples.clear();
         completedTuples.clear();
         pairs.clear();
+        unsolicitedTuples.clear();
+        wentOnTuples.clear();
         window.close();
     }
 
     /** Reports the victim if the SYN-ACKs it received for SYNs it never sent are a reflection (at the window's end only). */
     private void reportReflection(Host h, DetectionSink sink) {
-        if (h.unsolicitedSynAcks < config.minSyns()) {
+        // a connection that went on had one SYN-ACK (a retransmitted one of it stays counted: rare, and errs towards reporting)
+        long reflected = h.unsolicitedSynAcks - h.wentOn;
+        if (reflected < config.minSyns()) {
             return;
         }
-        double rate = Detections.rate(h.unsolicitedSynAcks, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
+        double rate = Detections.rate(reflected, spanAtLeastOneSecond(h.reflectedFirst, h.reflectedLast));
         if (rate < config.minSynRate()) {
             return;
         }
         List<String> reasons = new ArrayList<>();
-        reasons.add("SYN-ACK reflection: " + Detections.count(h.unsolicitedSynAcks) + " SYN-ACKs for SYNs never sent, in "
+        reasons.add("SYN-ACK reflection: " + Detections.count(reflected) + " SYN-ACKs for SYNs never sent, in "
                 + Detections.seconds(h.reflectedLast - h.reflectedFirst));
         reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
+        if (h.wentOn > 0) {
+            reasons.add(Detections.count(h.wentOn) + " more began connections that went on (its own, their SYNs unseen), not counted");
+        }
         sink.report(Detection.of(h.reflectedFirst, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons));
     }
 
@@ -290,9 +321,17 @@ public final class SynFloodDetector implements Detector {
         double spread = (double) h.sources / h.synsSeen;
         reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
                 + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
-        List<String> sources = spread >= config.spoofedSpread() ? List.of() : topSenders(h);
-        if (!sources.isEmpty()) {
-            reasons.add("top senders " + String.join(", ", sources));
+        List<String> sources = List.of();
+        if (spread < config.spoofedSpread()) {
+            sources = topSenders(h);
+            int answered = answeredSenders(h);
+            String notNamed = answered + (answered == 1 ? " sender" : " senders") + " of " + Math.round(SOURCE_SHARE * 100) + "% or more completed "
+                    + (answered == 1 ? "its" : "their") + " handshakes, not named";
+            if (!sources.isEmpty()) {
+                reasons.add("top senders " + String.join(", ", sources) + (answered > 0 ? "; " + notNamed : ""));
+            } else if (answered > 0) {
+                reasons.add(notNamed);
+            }
         }
         // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
         // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
@@ -314,17 +353,45 @@ public final class SynFloodDetector implements Detector {
     /**
      * The victim's senders with at least SOURCE_SHARE of its SYNs for certain (count - error), and
      * at least MIN_SEEN of them seen (in counts of the average weight: a sampled SYN stands for N, and
-     * one client SYN sampled among a flood's few would otherwise be a share), most first, at most
-     * MAX_SOURCES.
+     * one client SYN sampled among a flood's few would otherwise be a share), whose own handshakes
+     * were completed for at most maxCompletionRatio of their SYNs, most first, at most MAX_SOURCES.
      */
-    private static List<String> topSenders(Host h) {
-        long min = Math.max(Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE)),
-                (long) Math.ceil(MIN_SEEN * (double) h.synsIn / Math.max(1, h.synsSeen)));
-        List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min);
+    private List<String> topSenders(Host h) {
+        long min = minShare(h);
+        List<Integer> top = h.senders.byCount(i -> h.senders.sure(i) >= min && !completes(h, i));
         List<String> out = new ArrayList<>();
         for (int i = 0; i < Math.min(MAX_SOURCES, top.size()); i++) {
             out.add(h.senders.address(top.get(i)));
         }
         return out;
+    }
+
+    /** The senders with the share that completed their handshakes (not named). */
+    private int answeredSenders(Host h) {
+        long min = minShare(h);
+        int n = 0;
+        for (int i = 0; i < h.senders.size(); i++) {
+            if (h.senders.sure(i) >= min && completes(h, i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static long minShare(Host h) {
+        return Math.max(Math.max(1, (long) Math.ceil(h.synsIn * SOURCE_SHARE)),
+                (long) Math.ceil(MIN_SEEN * (double) h.synsIn / Math.max(1, h.synsSeen)));
+    }
+
+    /**
+     * Whether the sender in {@code slot} completed more than maxCompletionRatio of its SYNs (those
+     * since it took its slot, over which its extra counters count too): judged as the victim is, by
+     * its ACKs to the victim where SYNs were sampled (a handshake is seen whole 1 in N^2).
+     */
+    private boolean completes(Host h, int slot) {
+        HeavyHitters s = h.senders;
+        double syns = Math.max(1, s.sure(slot));
+        double completion = h.sampled ? Math.min(1.0, s.extra(ACKS, slot) / syns) : s.extra(COMPLETED, slot) / syns;
+        return completion > config.maxCompletionRatio();
     }
 }

@@ -123,6 +123,8 @@ class DetectCommandTest {
         assertThat(CliHarness.run("detect", file, "--set", "portscan.minDistinctPorts=many").err())
                 .contains("portscan.minDistinctPorts: 'many' is not an integer");
         assertThat(CliHarness.run("detect", file, "--set", "portscan.minDistinctPorts=0").err()).contains("bad port scan config");
+        assertThat(CliHarness.run("detect", file, "--set", "portscan.maxReplyRatio=NaN").err())
+                .contains("portscan.maxReplyRatio: 'NaN' is not a finite number");
         assertThat(CliHarness.run("detect", file, "--detectors", "synflood", "--set", "portscan.minDistinctPorts=5").err())
                 .contains("portscan is not among the chosen detectors");
         assertThat(CliHarness.run("detect", file, "--set", "minDistinctPorts").err()).contains("is not detector.parameter=value");

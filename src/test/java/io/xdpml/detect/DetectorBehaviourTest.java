@@ -146,6 +146,48 @@ class DetectorBehaviourTest {
         assertThat(found.getFirst().sources()).as("senders of >= 5%% of the SYNs, most first").containsExactly("203.0.113.13", "198.51.100.66");
     }
 
+    /**
+     * A proxy (198.51.100.200) opens 150 connections to the victim, each completed, during a SYN flood
+     * from two sources (1,000 SYNs each): the flood is reported and names the two flooders; the
+     * proxy, with 7% of the SYNs, completed its own handshakes and is not named (until 2026-12-06 it
+     * was, and would have been blocked). Again sampled 1 in 10, where completion is the ACKs: there
+     * the proxy opens 300 (seen about 30 times, a share for certain in the sample) and sends only the
+     * handshake's ACK, so that the victim's ACKs stay under 20% of its SYNs.
+     */
+    @Test
+    void aSenderCompletingItsOwnHandshakesIsNoTopSender() {
+        for (int every : new int[] {1, 10}) {
+            found.clear();
+            SynFloodDetector d = new SynFloodDetector();
+            java.util.Random sample = new java.util.Random(11); // random, as the kernel's 1 in N by packet: the flooders alternate
+            int connections = every == 1 ? 150 : 300;
+            for (int i = 0; i < 2000; i++) { // 2 s
+                long t = 1_000_000_000L + i * 1_000_000L;
+                List<byte[]> frames = new ArrayList<>();
+                frames.add(tcp(i % 2 == 0 ? "203.0.113.13" : "198.51.100.66", "192.0.2.80", 1024 + i / 2, 80, SYN));
+                if (i % 6 == 0 && i / 6 < connections) {
+                    int port = 20000 + i;
+                    frames.add(tcp("198.51.100.200", "192.0.2.80", port, 80, SYN));
+                    frames.add(tcp("192.0.2.80", "198.51.100.200", 80, port, SYN | ACK));
+                    frames.add(tcp("198.51.100.200", "192.0.2.80", port, 80, ACK));
+                    if (every == 1) {
+                        frames.add(tcp("198.51.100.200", "192.0.2.80", port, 80, ACK)); // its request
+                    }
+                }
+                for (byte[] f : frames) {
+                    if (sample.nextInt(every) == 0) {
+                        d.observe(builder.observe(MemorySegment.ofArray(f), 0, f.length, t, every), sink);
+                    }
+                }
+            }
+            d.finish(0, sink);
+            assertThat(found).as("1 in %d", every).extracting(Detection::subject).containsExactly("192.0.2.80");
+            assertThat(found.getFirst().sources()).as("1 in %d", every).containsExactlyInAnyOrder("203.0.113.13", "198.51.100.66");
+            assertThat(found.getFirst().reasons()).as("1 in %d", every)
+                    .anyMatch(r -> r.endsWith("; 1 sender of 5% or more completed its handshakes, not named"));
+        }
+    }
+
     @Test
     void aFloodStartingAfterManyOtherSendersStillNamesItsSenders() {
         SynFloodDetector d = new SynFloodDetector();
@@ -210,6 +252,56 @@ class DetectorBehaviourTest {
         }
         d.finish(0, sink);
         assertThat(found).isEmpty();
+    }
+
+    /**
+     * What the agent (one way: what arrives) sees of a host's own 1,500 connections in 1.5 s: each
+     * server's SYN-ACK, then its acknowledgement and its answer; the host's SYNs, ACKs and requests
+     * leave unseen. No reflection (until 2026-12-06 it was one: "1,500 SYN-ACKs for SYNs never
+     * sent"). The same SYN-ACKs with nothing after them, as a reflector sends them, are one.
+     */
+    @Test
+    void aHostsOwnConnectionsSeenOneWayAreNoReflection() {
+        for (boolean wentOn : new boolean[] {true, false}) {
+            found.clear();
+            SynFloodDetector d = new SynFloodDetector();
+            for (int i = 0; i < 1500; i++) {
+                String server = "198.51." + (i / 250) + "." + (i % 250 + 1);
+                long t = 1_000_000_000L + i * 1_000_000L;
+                send(d, t, tcp(server, "192.0.2.7", 443, 30000 + i, SYN | ACK));
+                if (wentOn) {
+                    send(d, t + 300_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK));
+                    send(d, t + 400_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK | 0x08));
+                }
+            }
+            d.finish(0, sink);
+            if (wentOn) {
+                assertThat(found).isEmpty();
+            } else {
+                assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.7");
+                assertThat(found.getFirst().reasons()).containsExactly("SYN-ACK reflection: 1,500 SYN-ACKs for SYNs never sent, in 1.499 s",
+                        "from 1,500 reflectors");
+            }
+        }
+    }
+
+    /** A reflection (2,000 SYN-ACKs nothing follows) beside the host's own 500 connections: those are not counted, and said so. */
+    @Test
+    void aReflectionAmongTheHostsOwnConnectionsCountsOnlyTheUnanswered() {
+        SynFloodDetector d = new SynFloodDetector();
+        for (int i = 0; i < 2000; i++) {
+            long t = 1_000_000_000L + i * 500_000L;
+            send(d, t, tcp("203.0." + (113 + i / 250 % 2) + "." + (i % 250 + 1), "192.0.2.7", 80, 1024 + i, SYN | ACK));
+            if (i % 4 == 0) {
+                String server = "198.51.100." + (i / 4 % 250 + 1);
+                send(d, t + 1, tcp(server, "192.0.2.7", 443, 30000 + i, SYN | ACK));
+                send(d, t + 300_000, tcp(server, "192.0.2.7", 443, 30000 + i, ACK));
+            }
+        }
+        d.finish(0, sink);
+        assertThat(found).extracting(Detection::subject).containsExactly("192.0.2.7");
+        assertThat(found.getFirst().reasons()).first().asString().startsWith("SYN-ACK reflection: 2,000 SYN-ACKs for SYNs never sent");
+        assertThat(found.getFirst().reasons()).contains("500 more began connections that went on (its own, their SYNs unseen), not counted");
     }
 
     @Test

@@ -88,6 +88,29 @@ class EarlyReportsTest {
         assertThat(found).hasSize(1);
     }
 
+    /**
+     * An earlyNanos past any packet time (every Config accepts it) means no early look: packet time
+     * plus it is taken as the farthest time, not wrapped round to a negative one that looked at once
+     * (until 2026-12-06 the scan was reported 2 ms after its floor).
+     */
+    @Test
+    void anEarlyLookBeyondAnyPacketTimeNeverComes() {
+        Detector d = make("portscan", Long.MAX_VALUE);
+        synScan(d);
+        assertThat(found).isEmpty();
+        finish(d);
+        assertThat(found).hasSize(1);
+
+        // in wall-clock packet time (2026, about 1.8 * 10^18 ns) a smaller one overflows too
+        found.clear();
+        Detector e = make("portscan", 8_000_000_000_000_000_000L);
+        long epoch = 1_796_000_000_000_000_000L;
+        for (int i = 0; i < 300; i++) {
+            send(e, epoch + i * 2 * MS, tcp("203.0.113.9", "192.0.2.10", 50000, 1 + i, SYN));
+        }
+        assertThat(found).isEmpty();
+    }
+
     @Test
     void theEarlyLookWaitsForTheAnswers() {
         // a client opening 150 connections to 150 ports of one host in 15 ms (a test harness, a parallel fetch), each

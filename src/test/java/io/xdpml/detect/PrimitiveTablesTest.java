@@ -69,7 +69,7 @@ class PrimitiveTablesTest {
 
     private static void heavyHitters(Random rnd, boolean weighted) {
         int slots = 8;
-        HeavyHitters table = new HeavyHitters(slots, true);
+        HeavyHitters table = new HeavyHitters(slots, 2);
         Map<Long, Long> truth = new HashMap<>();
         long total = 0;
         for (int i = 0; i < 20_000; i++) {
@@ -87,6 +87,7 @@ class PrimitiveTablesTest {
         }
         table.addExtra(-7L >>> 32, -7L, 1);
         table.addExtra(12_345, 678, 1); // not in the table: nothing counted
+        table.addExtra(1, 0, 0, 5); // the second counter, apart from the first
         long counted = 0;
         for (int i = 0; i < table.size(); i++) {
             long key = table.lo(i);
@@ -94,6 +95,7 @@ class PrimitiveTablesTest {
             assertThat(table.sure(i)).isLessThanOrEqualTo(real);
             assertThat(table.count(i)).isGreaterThanOrEqualTo(real);
             assertThat(table.extra(i)).isEqualTo(key == -7 ? 1 : 0);
+            assertThat(table.extra(1, i)).isEqualTo(key == 0 ? 5 : 0);
             counted += table.count(i);
         }
         assertThat(counted).as("Space-Saving keeps the total").isEqualTo(total);

@@ -713,6 +713,12 @@ class AgentConfigLoaderTest {
                           set:
                             portscan.minDistinctPorts: many
                         """, 4, "detectors.set: portscan.minDistinctPorts: 'many' is not an integer"),
+                broken("detector setting not a finite number", """
+                        interfaces: [eth0]
+                        detectors:
+                          set:
+                            portscan.maxReplyRatio: NaN
+                        """, 4, "detectors.set: portscan.maxReplyRatio: 'NaN' is not a finite number"),
                 broken("detector setting with an unknown parameter", """
                         interfaces: [eth0]
                         detectors:
