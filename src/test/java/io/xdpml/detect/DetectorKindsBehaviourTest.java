@@ -346,8 +346,9 @@ class DetectorKindsBehaviourTest {
         assertThat(of("amplification")).isEmpty();
         List<Detection> d = of("reflection");
         assertThat(d).extracting(Detection::subject).containsExactly("192.0.2.200");
+        // the default, one way: no request seen is no evidence; the 40 reflectors answering the victim's port 80 are
         assertThat(d.getFirst().reasons()).contains("from 40 reflectors", "100.00% of 200 datagrams from UDP 3283 answer nothing the victim sent",
-                "no requests sent by the victim to UDP 3283 (spoofed)");
+                "no requests to UDP 3283 seen (one way)", "seen one way, more than a host's own answers: its port 80 answered by 40 reflectors");
         assertThat(d.getFirst().reasons().getFirst()).startsWith("200 unsolicited responses from UDP 3283, 248.4 kB in 0.199 s");
         assertThat(d.getFirst().target().toString()).isEqualTo("udp 3283->192.0.2.200:any");
         assertThat(d.getFirst().sources()).as("reflectors are not the attacker").isEmpty();
