@@ -11,6 +11,16 @@ import java.util.Map;
  * answered. Reported when at least {@code minResponseBytes} of responses came from at least
  * {@code minReflectors} reflectors with a response/request byte ratio of at least
  * {@code minAmplification} (no request at all counts as unbounded: the requests were spoofed).
+ *
+ * <p>That last rule holds only where both directions are seen ({@code twoWay} 1: a capture of both,
+ * a tap, a gateway's interfaces). One way ({@code twoWay} 0, the default; the agent's XDP sees what
+ * arrives, never its host's requests) no request is ever seen, and a host's own resolver hearing
+ * many servers would read as a victim whose reflected port the agent then drops. So one way a report
+ * also needs what a host's own answers do not show ({@link OneWayEvidence}): one port of the victim
+ * answered by at least {@code oneWayPortReflectors} reflectors, or at least
+ * {@code oneWayMinReflectors} reflectors, or mostly first fragments; and a datagram from the service
+ * port to the same port (NTP 123 to 123, NetBIOS, BACnet peers) is a peer's or a client's request,
+ * not counted.
  */
 public final class AmplificationDetector implements Detector {
     public static final String NAME = "amplification";
@@ -29,13 +39,21 @@ public final class AmplificationDetector implements Detector {
      * @param minAmplification response bytes per request byte the victim sent
      * @param earlyNanos       0: report at the window's end only; more: also as soon as the amplification holds this
      *                         long after the victim got {@code minResponseBytes} from {@code minReflectors} ({@link EarlyLook})
+     * @param twoWay           1: both directions are seen, so a victim's requests are too and none seen means spoofed;
+     *                         0 (default; the agent): one way, and a report also needs one-way evidence (the class comment)
+     * @param oneWayMinReflectors  one way: this many reflectors are evidence
+     * @param oneWayPortReflectors one way: this many reflectors answering one port of the victim first are evidence
      */
     public record Config(long windowNanos, Map<Integer, String> services, long minResponseBytes, int minReflectors,
-            double minAmplification, long earlyNanos) {
+            double minAmplification, long earlyNanos,
+            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors) {
         public Config {
             services = Map.copyOf(services);
             if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad amplification config: " + this);
+            }
+            if (twoWay < 0 || twoWay > 1 || oneWayMinReflectors < 1 || oneWayPortReflectors < 1) {
+                throw new IllegalArgumentException("bad amplification config (twoWay 0 or 1, oneWay* at least 1): " + this);
             }
             for (int port : services.keySet()) {
                 if (port < 1 || port > 65535) {
@@ -45,7 +63,7 @@ public final class AmplificationDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0, 0);
+            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0, 0, 0, 50, 10);
         }
     }
 
@@ -61,6 +79,7 @@ public final class AmplificationDetector implements Detector {
         long requestBytes;
         int reflectors;
         final EarlyLook look = new EarlyLook();
+        final OneWayEvidence oneWay = new OneWayEvidence();
 
         Victim(long hi, long lo, int port) {
             this.hi = hi;
@@ -112,14 +131,17 @@ public final class AmplificationDetector implements Detector {
         }
         int sport = p.sourcePort();
         int dport = p.destinationPort();
-        if (watched[sport]) {
+        // one way, from the service port to the same port is a peer's or a client's request (ntpd's 123 to 123), no answer
+        if (watched[sport] && (config.twoWay() == 1 || sport != dport)) {
             Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
             v.responses += p.weight();
             v.responseBytes += (long) p.weight() * p.wireLength();
             v.first = Math.min(v.first, t);
             v.last = Math.max(v.last, t);
+            v.oneWay.response(p, p.weight());
             if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
                 v.reflectors++;
+                v.oneWay.newReflector(dport);
             }
             if (v.responseBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
                     && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
@@ -163,15 +185,23 @@ public final class AmplificationDetector implements Detector {
         if (amplification < config.minAmplification()) {
             return false;
         }
+        String evidence = config.twoWay() == 1 ? null
+                : v.oneWay.text(v.responses, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors());
+        if (config.twoWay() == 0 && evidence == null) {
+            return false; // one way, "no requests" is all it has: what a host's own resolver hearing many servers shows too
+        }
         String service = config.services().get(v.port) + " (UDP " + v.port + ")";
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(v.responses) + " " + service + " responses, " + Detections.bytes(v.responseBytes) + " in "
                 + Detections.seconds(v.last - v.first) + " (" + Detections.rateText(Detections.rate(v.responseBytes * 8, v.last - v.first), "bit")
                 + ")");
         reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
-        reasons.add(v.requestBytes == 0 ? "no requests sent by the victim (spoofed)"
+        reasons.add(v.requestBytes == 0 ? (evidence == null ? "no requests sent by the victim (spoofed)" : "no requests seen (one way)")
                 : Detections.count(v.requests) + " requests, " + Detections.bytes(v.requestBytes) + " (amplification "
                         + Detections.ratio(amplification) + "x)");
+        if (evidence != null) {
+            reasons.add(evidence);
+        }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
         return true;

@@ -153,6 +153,25 @@ public final class PacketObservation {
         return isUdp() && sourcePort < 1024 && destinationPort >= 1024;
     }
 
+    /**
+     * Where the ports clients draw for their requests begin: Linux's range is 32768-60999, IANA's
+     * (Windows, macOS) 49152-65535. (FreeBSD draws from 10000 up: its clients' ports below 32768
+     * are not told apart.)
+     */
+    public static final int EPHEMERAL_FIRST = 32768;
+
+    /**
+     * A UDP datagram from a port below {@link #EPHEMERAL_FIRST} (where services listen: RADIUS 1812,
+     * SIP 5060, STUN 3478, Consul DNS 8600, memcached 11211, game servers) to a port at or above it
+     * (a client's ephemeral port): what a service sends a client it answers. Where one direction is
+     * seen the client's requests are not, and a server answering one host's many requests would read
+     * as a vertical scan of that host's ephemeral ports: {@code udpscan} leaves such datagrams out of
+     * its vertical rule, {@code slowscan} counts them as answers, not probes.
+     */
+    public boolean isToEphemeralPort() {
+        return isUdp() && sourcePort < EPHEMERAL_FIRST && destinationPort >= EPHEMERAL_FIRST;
+    }
+
     public int sourcePort() {
         return sourcePort;
     }

@@ -17,10 +17,21 @@ import java.util.List;
  * {@code minUnsolicitedShare} of all responses from P were unsolicited, and the unsolicited bytes
  * are at least {@code minAmplification} times the victim's request bytes (none at all: unbounded,
  * the requests were spoofed). Many clients answered by one server are many victims of one
- * reflector each, never 20 reflectors; a client's own requests make its answers solicited.
- * Multicast and broadcast destinations are not victims. Ports in
+ * reflector each, never 20 reflectors; a client's own requests make its answers solicited, where
+ * they are seen. Multicast and broadcast destinations are not victims. Ports in
  * {@link AmplificationDetector#DEFAULT_SERVICES} are left to {@code amplification} unless
  * {@code listedServicesToo} is 1.
+ *
+ * <p>A client's requests are seen only where both directions are ({@code twoWay} 1: a capture of
+ * both, a tap, a gateway's interfaces). One way ({@code twoWay} 0, the default; the agent's XDP sees
+ * what arrives, never its host's requests) every answer reads as unsolicited: an HTTP/3 client
+ * hearing 25 CDNs on UDP 443 would be a victim whose port 443 the agent drops. So one way a report
+ * also needs what a host's own answers do not show ({@link OneWayEvidence}): at least
+ * {@code oneWayMinReflectors} reflectors, or at least {@code oneWayPortReflectors} of them
+ * answering one privileged port of the victim (below 1024, never a client's) from a port at or above
+ * 1024, or mostly first fragments; and a datagram from port P to the same port (SIP 5060, IKE 4500,
+ * syslog 514 between peers) is a peer's request, not counted. Without the privileged-port limit a
+ * game server would qualify: its players' clients send from one fixed port (27005) to its 27015.
  */
 public final class ReflectionDetector implements Detector {
     public static final String NAME = "reflection";
@@ -37,19 +48,28 @@ public final class ReflectionDetector implements Detector {
      * @param earlyNanos          0: report at the window's end only; more: also as soon as the reflection holds this
      *                            long after the victim got {@code minResponseBytes} unsolicited from {@code minReflectors}
      *                            ({@link EarlyLook})
+     * @param twoWay              1: both directions are seen, so a victim's requests are too and none seen means spoofed;
+     *                            0 (default; the agent): one way, and a report also needs one-way evidence (the class comment)
+     * @param oneWayMinReflectors  one way: this many reflectors are evidence
+     * @param oneWayPortReflectors one way: this many reflectors answering one port of the victim below 1024 first, from
+     *                             a port at or above 1024, are evidence
      */
     public record Config(long windowNanos, long minResponseBytes, int minReflectors, double minAmplification, double minUnsolicitedShare,
-            int listedServicesToo, int maxVictims, long earlyNanos) {
+            int listedServicesToo, int maxVictims, long earlyNanos,
+            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors) {
         public Config {
             if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0
                     || !(minUnsolicitedShare >= 0 && minUnsolicitedShare <= 1) || (listedServicesToo != 0 && listedServicesToo != 1)
                     || maxVictims < 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad reflection config: " + this);
             }
+            if (twoWay < 0 || twoWay > 1 || oneWayMinReflectors < 1 || oneWayPortReflectors < 1) {
+                throw new IllegalArgumentException("bad reflection config (twoWay 0 or 1, oneWay* at least 1): " + this);
+            }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20, 0);
+            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20, 0, 0, 200, 10);
         }
     }
 
@@ -66,6 +86,7 @@ public final class ReflectionDetector implements Detector {
         long requests;
         long requestBytes;
         final EarlyLook look = new EarlyLook();
+        final OneWayEvidence oneWay = new OneWayEvidence();
 
         Victim(long hi, long lo, int port) {
             this.hi = hi;
@@ -145,7 +166,8 @@ public final class ReflectionDetector implements Detector {
         int sport = p.sourcePort();
         int dport = p.destinationPort();
         asked.add(askKey(p.sourceKey(), sport, dport));
-        if (!skipped[sport] && !groupDestination(p)) {
+        // one way, from port P to the same port is a peer's request (SIP, IKE, syslog between peers), no answer
+        if (!skipped[sport] && !groupDestination(p) && (config.twoWay() == 1 || sport != dport)) {
             Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
             if (v != null) {
                 v.responses++;
@@ -155,8 +177,12 @@ public final class ReflectionDetector implements Detector {
                     v.unsolicitedBytes += p.wireLength();
                     v.first = Math.min(v.first, t);
                     v.last = Math.max(v.last, t);
+                    v.oneWay.response(p, 1);
                     if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG))) {
                         v.reflectors++;
+                        if (dport < 1024 && sport >= 1024) {
+                            v.oneWay.newReflector(dport); // a privileged port: never a client's (ephemeral) one
+                        }
                     }
                     if (v.unsolicitedBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
                             && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
@@ -214,6 +240,11 @@ public final class ReflectionDetector implements Detector {
         if (amplification < config.minAmplification()) {
             return false;
         }
+        String evidence = config.twoWay() == 1 ? null
+                : v.oneWay.text(v.unsolicited, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors());
+        if (config.twoWay() == 0 && evidence == null) {
+            return false; // one way, "unsolicited" is all it has: what a host's own HTTP/3 downloads from many CDNs show too
+        }
         String service = AmplificationDetector.DEFAULT_SERVICES.containsKey(v.port)
                 ? AmplificationDetector.DEFAULT_SERVICES.get(v.port) + " (UDP " + v.port + ")" : "UDP " + v.port;
         List<String> reasons = new ArrayList<>();
@@ -223,9 +254,14 @@ public final class ReflectionDetector implements Detector {
         reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
         reasons.add(Detections.ratio(100.0 * v.unsolicited / v.responses) + "% of " + Detections.count(v.responses)
                 + " datagrams from UDP " + v.port + " answer nothing the victim sent");
-        reasons.add(v.requestBytes == 0 ? "no requests sent by the victim to UDP " + v.port + " (spoofed)"
+        reasons.add(v.requestBytes == 0
+                ? (evidence == null ? "no requests sent by the victim to UDP " + v.port + " (spoofed)"
+                        : "no requests to UDP " + v.port + " seen (one way)")
                 : Detections.count(v.requests) + " requests to UDP " + v.port + ", " + Detections.bytes(v.requestBytes)
                         + " (amplification " + Detections.ratio(amplification) + "x)");
+        if (evidence != null) {
+            reasons.add(evidence);
+        }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));
         return true;

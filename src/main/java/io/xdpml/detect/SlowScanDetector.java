@@ -26,7 +26,9 @@ import java.util.List;
  * and requests are answered; most of a scan's probes are not). Re-reported once per horizon while
  * the scan lasts. Multicast and broadcast destinations are not targets, and a UDP datagram to a
  * host:port that sent the source a datagram in this epoch or the previous one is an answer, not a
- * probe (a server answering many clients slowly is no scanner).
+ * probe (a server answering many clients slowly is no scanner), as is one from a port below 32768 to a
+ * port at or above it ({@link PacketObservation#isToEphemeralPort()}: a service answering a client,
+ * whose requests one way does not show).
  */
 public final class SlowScanDetector implements Detector {
     public static final String NAME = "slowscan";
@@ -154,7 +156,7 @@ public final class SlowScanDetector implements Detector {
             answer(p.destinationKey());
             heard.add(Addresses.pair(Addresses.pair(p.destinationKey(), p.sourceKey()), p.sourcePort()));
             long k = Addresses.pair(Addresses.pair(p.sourceKey(), p.destinationKey()), p.destinationPort());
-            if (heard.contains(k) || heardBefore.contains(k) || p.isServiceAnswer()) {
+            if (heard.contains(k) || heardBefore.contains(k) || p.isServiceAnswer() || p.isToEphemeralPort()) {
                 return; // a server's (or peer's) answer to what it heard, or to a request one-way traffic does not show: no probe
             }
             protocol = 17;

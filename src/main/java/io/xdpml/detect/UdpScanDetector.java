@@ -14,6 +14,13 @@ import java.util.List;
  * {@code maxProbesPerTarget} probes per target on average and at most {@code maxReplyRatio} of its
  * probes answered by UDP (a client's requests are answered; a scan's are met by silence or
  * port-unreachable).
+ *
+ * <p>The vertical rule counts only the ports reached by datagrams that are not
+ * {@link PacketObservation#isToEphemeralPort()} (from a port below 32768 to one at or above it: a
+ * service answering a client's ephemeral ports, whose requests one way does not show): a RADIUS
+ * server answering a host's 150 requests from 1812 is no vertical scan of that host. The horizontal
+ * rule counts every port (a scan of BACnet's 47808 over many hosts from a low port stays one); a
+ * vertical scan of ports at or above 32768 alone, sent from a port below 32768, is not seen.
  */
 public final class UdpScanDetector implements Detector {
     public static final String NAME = "udpscan";
@@ -54,6 +61,9 @@ public final class UdpScanDetector implements Detector {
         long lastHostLo;
         long unreachables;
         long replies;
+        /** Distinct ports of datagrams not {@link PacketObservation#isToEphemeralPort()}: what the vertical rule counts. */
+        int verticalPorts;
+        long toEphemeralPorts;
         final EarlyLook look = new EarlyLook();
 
         Source(long hi, long lo, long first) {
@@ -67,6 +77,8 @@ public final class UdpScanDetector implements Detector {
     private final TumblingWindow window;
     private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
     private final DistinctTargets reached = new DistinctTargets();
+    /** (source, port) of the datagrams the vertical rule counts. */
+    private final LongHashSet verticalPorts = new LongHashSet(4096);
     private long untracked;
 
     public UdpScanDetector(Config config) {
@@ -108,11 +120,16 @@ public final class UdpScanDetector implements Detector {
             }
             s.probes++;
             s.last = t;
+            if (p.isToEphemeralPort()) {
+                s.toEphemeralPorts++;
+            } else if (verticalPorts.add(Addresses.pair(src, p.destinationPort()))) {
+                s.verticalPorts++;
+            }
             if (reached.add(src, p.destinationKey(), p.destinationPort(), s)) {
                 s.lastHostHi = p.destinationHi();
                 s.lastHostLo = p.destinationLo();
             }
-            if ((s.ports >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()) && s.look.dueEarly(t, config.earlyNanos())
+            if ((s.verticalPorts >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()) && s.look.dueEarly(t, config.earlyNanos())
                     && report(s, sink)) {
                 s.look.reportedEarly();
             }
@@ -147,12 +164,13 @@ public final class UdpScanDetector implements Detector {
         sources.forEach(s -> report(s, sink));
         sources.clear();
         reached.clear();
+        verticalPorts.clear();
         window.close();
     }
 
     /** Reports the source if what it sent so far is a UDP scan; whether it did. */
     private boolean report(Source s, DetectionSink sink) {
-        boolean vertical = s.ports >= config.minDistinctPorts() && (double) s.ports / s.hosts >= config.minPortsPerHost();
+        boolean vertical = s.verticalPorts >= config.minDistinctPorts() && (double) s.verticalPorts / s.hosts >= config.minPortsPerHost();
         boolean horizontal = s.hosts >= config.minDistinctHosts() && (double) s.hosts / s.ports >= config.minHostsPerPort();
         if (!vertical && !horizontal) {
             return false;
@@ -162,7 +180,7 @@ public final class UdpScanDetector implements Detector {
         if (perTarget > config.maxProbesPerTarget() || replies > config.maxReplyRatio()) {
             return false;
         }
-        double score = Math.max(vertical ? (double) s.ports / config.minDistinctPorts() : 0,
+        double score = Math.max(vertical ? (double) s.verticalPorts / config.minDistinctPorts() : 0,
                 horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(s.hosts)
@@ -170,6 +188,10 @@ public final class UdpScanDetector implements Detector {
         reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
         reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
                 + Detections.ratio(replies * 100) + "%)");
+        if (s.toEphemeralPorts > 0) {
+            reasons.add(Detections.count(s.toEphemeralPorts) + " datagrams from a port below " + PacketObservation.EPHEMERAL_FIRST
+                    + " to ports at or above it, not counted as a vertical scan (a service answering a client's ephemeral ports)");
+        }
         String scanner = Addresses.text(s.hi, s.lo);
         Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));
         if (s.hosts == 1) {

@@ -13,7 +13,9 @@ import java.util.List;
  *   <li>amplification (its target: the victim and the reflected service's port, responses come
  *       FROM it): {@code port-drop udp/PORT->VICTIM}. The victim's own exchanges with that service
  *       still pass when conntrack is on (a reply to what the victim asked is decided by conntrack
- *       before any measure).
+ *       before any measure; on one NIC conntrack never sees the victim's requests, which is why the
+ *       detectors, one way, give a target only with evidence the answers are no host's own:
+ *       docs/detectors.md, "amplification").
  *   <li>SYN flood whose report names no sources (spoofed, or too spread to name any; the target:
  *       the victim and its port, 0 when the SYNs went to many ports):
  *       {@code syn-limit tcp->VICTIM:PORT N/s} (port {@code any} for many ports). A flood whose

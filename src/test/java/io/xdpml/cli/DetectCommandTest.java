@@ -22,7 +22,8 @@ class DetectCommandTest {
         // volumetric bucket; lines are in time order, then by detector name
         assertThat(lines.get(0)).contains("reflection", "10.10.10.1", "2,377 unsolicited responses from UDP 37810");
         assertThat(lines.get(1)).contains("volumetric", "10.10.10.1");
-        assertThat(lines.get(2)).contains("amplification", "10.10.10.1", "6,737 BACnet (UDP 47808) responses", "from 3,559 reflectors");
+        assertThat(lines.get(2)).contains("amplification", "10.10.10.1", "6,735 BACnet (UDP 47808) responses", "from 3,559 reflectors",
+                "no requests seen (one way)");
         assertThat(lines.get(3)).isEqualTo(file + ": 9,617 packets (9,617 observed, 0 runts); 3 detections: portscan 0, synflood 0, "
                 + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0, udpscan 0, sweep 0, slowscan 0, reflection 1, flood 0");
     }

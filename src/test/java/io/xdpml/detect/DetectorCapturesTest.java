@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 class DetectorCapturesTest {
 
     static List<Detection> detect(String capture, String detectors) throws IOException {
-        DetectorSet set = new DetectorSet(Detectors.create(detectors));
+        return detect(capture, detectors, List.of());
+    }
+
+    static List<Detection> detect(String capture, String detectors, List<String> settings) throws IOException {
+        DetectorSet set = new DetectorSet(Detectors.create(detectors, settings));
         CaptureDetection.Result r = CaptureDetection.run(TestData.capture(capture), set);
         assertThat(r.damage()).isNull();
         return set.detections();
@@ -70,10 +74,18 @@ class DetectorCapturesTest {
 
     @Test
     void bacnetAmplification() throws IOException {
+        // one way (the default): the 2 datagrams from 47808 to the victim's 47808 are a peer's, not counted; the
+        // evidence is what no host's own answers show
         List<Detection> d = detect("attack/bacnet-amplification.pcapng", "amplification");
         assertThat(d).extracting(Detection::subject).containsExactly("10.10.10.1");
-        assertThat(d.getFirst().reasons().getFirst()).startsWith("6,737 BACnet (UDP 47808) responses, 956.8 kB in 0.025 s");
-        assertThat(d.getFirst().reasons()).contains("from 3,559 reflectors", "no requests sent by the victim (spoofed)");
+        assertThat(d.getFirst().reasons().getFirst()).startsWith("6,735 BACnet (UDP 47808) responses, 956.5 kB in 0.025 s");
+        assertThat(d.getFirst().reasons()).contains("from 3,559 reflectors", "no requests seen (one way)",
+                "seen one way, more than a host's own answers: its port 30120 answered by 3,559 reflectors; 3,559 reflectors (50 or more)");
+        // both directions seen (the capture holds both): no request at all is the evidence
+        List<Detection> two = detect("attack/bacnet-amplification.pcapng", "amplification", List.of("amplification.twoWay=1"));
+        assertThat(two.getFirst().reasons().getFirst()).startsWith("6,737 BACnet (UDP 47808) responses, 956.8 kB in 0.025 s");
+        assertThat(two.getFirst().reasons()).containsExactly(two.getFirst().reasons().getFirst(), "from 3,559 reflectors",
+                "no requests sent by the victim (spoofed)");
     }
 
     @Test

@@ -135,6 +135,39 @@ class DetectorKindsBehaviourTest {
     }
 
     @Test
+    void aServiceAnsweringAHostsEphemeralPortsIsNoScan() {
+        // seen one way (the client's requests are not): a RADIUS server answers a NAS from 1812 to 150 of its ephemeral
+        // ports in 1.5 s (before: "udpscan 198.51.100.12 ... 150 distinct UDP destination ports", the server blocked)
+        Random rnd = new Random(12);
+        for (int i = 0; i < 150; i++) {
+            send(1_000_000_000L + i * 10_000_000L, udp("198.51.100.12", "192.0.2.30", 1812, 32768 + rnd.nextInt(28232), 60));
+        }
+        // and slowly: a memcached server answering another host's gets, one every 2 s for 10 minutes (before: a slowscan)
+        for (int i = 0; i < 300; i++) {
+            send(2_000_000_000L + i * 2_000_000_000L, udp("198.51.100.13", "192.0.2.31", 11211, 32768 + rnd.nextInt(28232), 100));
+        }
+        assertThat(finish()).isEmpty();
+    }
+
+    @Test
+    void udpScansSentFromALowPortAreStillScans() {
+        // vertical: 200 ports of one host from port 2323 (hping3's); horizontal: BACnet's 47808 on 60 hosts from port 2323,
+        // which the vertical rule leaves out and the horizontal one counts
+        for (int i = 0; i < 200; i++) {
+            send(1_000_000_000L + i * 5_000_000L, udp("192.0.2.67", "198.51.100.6", 2323, 1 + i, 0));
+        }
+        for (int i = 0; i < 60; i++) {
+            send(1_000_000_000L + i * 5_000_000L + 1, udp("192.0.2.68", host(i), 2323, 47808, 0));
+        }
+        finish();
+        assertThat(of("udpscan")).extracting(Detection::subject).containsExactlyInAnyOrder("192.0.2.67", "192.0.2.68");
+        Detection horizontal = of("udpscan").stream().filter(d -> d.subject().equals("192.0.2.68")).findFirst().orElseThrow();
+        assertThat(horizontal.reasons()).contains("1 distinct UDP destination ports on 60 hosts in 0.295 s",
+                "60 datagrams from a port below 32768 to ports at or above it, not counted as a vertical scan (a service answering a "
+                        + "client's ephemeral ports)");
+    }
+
+    @Test
     void aUdpFloodIsAFloodNotAScan() {
         // 12,000 datagrams in 1 s from one source to one port (hping3 --udp -p 9 --flood), a few answered by port unreachable
         for (int i = 0; i < 12_000; i++) {
@@ -346,8 +379,9 @@ class DetectorKindsBehaviourTest {
         assertThat(of("amplification")).isEmpty();
         List<Detection> d = of("reflection");
         assertThat(d).extracting(Detection::subject).containsExactly("192.0.2.200");
+        // the default, one way: no request seen is no evidence; the 40 reflectors answering the victim's port 80 are
         assertThat(d.getFirst().reasons()).contains("from 40 reflectors", "100.00% of 200 datagrams from UDP 3283 answer nothing the victim sent",
-                "no requests sent by the victim to UDP 3283 (spoofed)");
+                "no requests to UDP 3283 seen (one way)", "seen one way, more than a host's own answers: its port 80 answered by 40 reflectors");
         assertThat(d.getFirst().reasons().getFirst()).startsWith("200 unsolicited responses from UDP 3283, 248.4 kB in 0.199 s");
         assertThat(d.getFirst().target().toString()).isEqualTo("udp 3283->192.0.2.200:any");
         assertThat(d.getFirst().sources()).as("reflectors are not the attacker").isEmpty();

@@ -231,15 +231,19 @@ class DetectorKindsCapturesTest {
         List<Detection> d = detect(capture, "reflection");
         assertThat(d).extracting(Detection::subject).containsExactly("10.10.10.1");
         assertThat(d.getFirst().reasons().getFirst()).startsWith("2,377 unsolicited responses from UDP 37810, 1,835.5 kB in 0.025 s");
-        assertThat(d.getFirst().reasons()).contains("from 2,254 reflectors", "no requests sent by the victim to UDP 37810 (spoofed)");
+        // one way (the default), by the number of reflectors; both ways, by no request at all
+        assertThat(d.getFirst().reasons()).contains("from 2,254 reflectors", "no requests to UDP 37810 seen (one way)",
+                "seen one way, more than a host's own answers: 2,254 reflectors (200 or more)");
+        assertThat(detect(capture, "reflection", List.of("reflection.twoWay=1")).getFirst().reasons())
+                .contains("from 2,254 reflectors", "no requests sent by the victim to UDP 37810 (spoofed)");
         assertThat(d.getFirst().target().toString()).isEqualTo("udp 37810->10.10.10.1:any");
         assertThat(d.getFirst().sources()).isEmpty();
         // reading behaviour on the listed ports too, it also finds the BACnet reflection amplification finds by its list
-        // (the same 6,737 responses and 956.8 kB as amplification reports)
+        // (the same 6,735 responses and 956.5 kB as amplification reports one way)
         List<Detection> all = detect(capture, "reflection", List.of("reflection.listedServicesToo=1"));
         assertThat(all).extracting(d2 -> d2.target().sourcePort()).containsExactlyInAnyOrder(37810, 47808);
         Detection bacnet = all.stream().filter(x -> x.target().sourcePort() == 47808).findFirst().orElseThrow();
-        assertThat(bacnet.reasons().getFirst()).startsWith("6,737 unsolicited responses from BACnet (UDP 47808), 956.8 kB");
+        assertThat(bacnet.reasons().getFirst()).startsWith("6,735 unsolicited responses from BACnet (UDP 47808), 956.5 kB");
     }
 
     @Test
