@@ -19,6 +19,9 @@ volatile const __u64 cfg_active_timeout_ns = 0;
 /* 1-in-N sampling; 0: off. Per packet at random, and per flow by key hash (whole flows). */
 volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
+/* The secret of xdpml_flow_hash (flow.h): set by Java before load from a seed drawn at random
+ * (io.xdpml.flow.FlowHash.install); all zero, the hash would be a public one. */
+volatile const __u64 cfg_flow_hash_key[XDPML_FLOW_HASH_WORDS] = {};
 /* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
 volatile const __u8 cfg_bench_new_flows = 0;
 
@@ -206,7 +209,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 	struct xdpml_probation *first = 0;
 	if (!f) {
 		if (cfg_probation_slots) {
-			__u32 slot = xdpml_flow_hash(key) & (cfg_probation_slots - 1);
+			__u32 slot = xdpml_flow_hash(key, cfg_flow_hash_key) & (cfg_probation_slots - 1);
 			first = bpf_map_lookup_elem(&xdpml_probation, &slot);
 			if (!first)
 				return NULL;
@@ -235,7 +238,7 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
 	}
 	if (f->dir[0].packets + f->dir[1].packets == 0) {
-		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key) % cfg_sample_flow_n == 0;
+		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key, cfg_flow_hash_key) % cfg_sample_flow_n == 0;
 		*first_pkt = !first; /* promoted at its second packet: its first was parked */
 	}
 	if (first) {
