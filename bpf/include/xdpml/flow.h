@@ -27,8 +27,12 @@ struct xdpml_flow_key {
 	__u8 protocol;    /* transport protocol (see docs/flows.md) */
 	__u8 ip_version;  /* 4 or 6 */
 	__u16 vlan;       /* VID of the outermost VLAN tag, 0 when untagged */
-	__u32 vni;        /* VXLAN VNI when the flow is inside VXLAN, else 0 */
+	__u32 vni;        /* inside VXLAN: the VNI | XDPML_FLOW_TUNNELLED; else 0 */
 };
+
+/* Set in a key's vni for a flow inside VXLAN, VNI 0 included: a tunnelled flow never shares the key
+ * (nor the state) of the native flow of the same 5-tuple (before 2026-12-06, VNI 0's did). */
+#define XDPML_FLOW_TUNNELLED (1U << 24)
 
 /* Statistics of one direction. 80 bytes. */
 struct xdpml_flow_dir {
@@ -378,7 +382,8 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	/* every byte of the key written, in words (xdpml_flow_key_endpoint_words says why) */
 	p->from_a = xdpml_flow_key_endpoint_words(key, sh, sl, dh, dl, sport, dport);
 	*(__u32 *)&key->protocol = protocol | version << 8 | vlan << 16; /* protocol, ip_version, vlan */
-	key->vni = s->vni;
+	_Static_assert(XDPML_F_VXLAN << 16 == XDPML_FLOW_TUNNELLED, "the VXLAN flag shifted is the key's mark");
+	key->vni = s->vni | (s->flags & XDPML_F_VXLAN) << 16; /* | XDPML_FLOW_TUNNELLED when through VXLAN */
 	return 0;
 }
 
