@@ -27,8 +27,12 @@ struct xdpml_flow_key {
 	__u8 protocol;    /* transport protocol (see docs/flows.md) */
 	__u8 ip_version;  /* 4 or 6 */
 	__u16 vlan;       /* VID of the outermost VLAN tag, 0 when untagged */
-	__u32 vni;        /* VXLAN VNI when the flow is inside VXLAN, else 0 */
+	__u32 vni;        /* inside VXLAN: the VNI | XDPML_FLOW_TUNNELLED; else 0 */
 };
+
+/* Set in a key's vni for a flow inside VXLAN, VNI 0 included: a tunnelled flow never shares the key
+ * (nor the state) of the native flow of the same 5-tuple (before 2026-12-06, VNI 0's did). */
+#define XDPML_FLOW_TUNNELLED (1U << 24)
 
 /* Statistics of one direction. 80 bytes. */
 struct xdpml_flow_dir {
@@ -126,28 +130,27 @@ enum xdpml_flow_counter {
 };
 
 /*
- * 32-bit hash of a flow key (probation slots, sampling by flow): its five 64-bit
- * words and the VNI in three pairs, each pair (a ^ c) * (b ^ d) + b (the + b: a pair whose a ^ c is
- * 0 still depends on b), summed, then a finaliser of shifts and multiplications (murmur3's
- * 32-bit constants, sign-extended to 64 bits). The three products are independent; FNV over 11
- * words, the hash before, was one chain of 11 multiplications. Every constant fits BPF's signed
- * 32-bit immediate: one instruction each, not a 64-bit load.
- * Java: io.xdpml.flow.FlowHash.
+ * 32-bit hash of a flow key (probation slots, sampling by flow), keyed by a secret drawn at every
+ * load: the 13 words a of cfg_flow_hash_key (flow_stage.h; Java draws them, io.xdpml.flow.FlowHash).
+ * Thorup's pair-multiply-shift over the key's 11 32-bit words x (x11 = 0):
+ *   h = a12 + sum over i < 6 of (a[2i] + x[2i+1]) * (a[2i+1] + x[2i])   (mod 2^64), the top 32 bits.
+ * With a uniform, two distinct keys' hashes are independent and uniform (strongly universal, Thorup,
+ * "High Speed Hashing for Integers and Strings": 64 >= 32 + 32 - 1 for 32-bit words and hash), so
+ * whoever does not know a finds no key that shares another's probation slot, nor ports that are
+ * never sampled, better than by chance. Six independent products, no chain. Before 2026-12-06 the
+ * hash had fixed constants: a review found offline, in 20,024 tries, a key that took a known flow's
+ * slot and kept it out of the table (docs/flows.md, "Admission").
  */
-#define XDPML_SX32(c) ((__u64)(__s64)(__s32)(c)) /* a 32-bit constant as BPF's immediates extend it */
-static __always_inline __u32 xdpml_flow_hash(const struct xdpml_flow_key *k)
+#define XDPML_FLOW_HASH_WORDS 13
+static __always_inline __u32 xdpml_flow_hash(const struct xdpml_flow_key *k, const volatile __u64 *a)
 {
 	const __u64 *w = (const __u64 *)k;
-	__u64 v = k->vni;
-	__u64 h = (w[0] ^ XDPML_SX32(0x9e3779b9)) * (w[1] ^ XDPML_SX32(0x7f4a7c15)) + w[1] +
-		  (w[2] ^ XDPML_SX32(0x85ebca6b)) * (w[3] ^ XDPML_SX32(0x27d4eb2f)) + w[3] +
-		  (w[4] ^ XDPML_SX32(0x165667b1)) * (v ^ XDPML_SX32(0xd3a2646d)) + v;
-	h ^= h >> 32;
-	h *= XDPML_SX32(0x85ebca6b);
-	h ^= h >> 29;
-	h *= XDPML_SX32(0xc2b2ae35);
-	h ^= h >> 32;
-	return (__u32)h;
+	__u64 h = a[12];
+#pragma unroll
+	for (int i = 0; i < 5; i++)
+		h += (a[2 * i] + (w[i] >> 32)) * (a[2 * i + 1] + (__u32)w[i]);
+	h += a[10] * (a[11] + k->vni);
+	return h >> 32;
 }
 
 /*
@@ -379,7 +382,8 @@ static __always_inline int xdpml_flow_key_of(struct xdp_md *ctx, const struct xd
 	/* every byte of the key written, in words (xdpml_flow_key_endpoint_words says why) */
 	p->from_a = xdpml_flow_key_endpoint_words(key, sh, sl, dh, dl, sport, dport);
 	*(__u32 *)&key->protocol = protocol | version << 8 | vlan << 16; /* protocol, ip_version, vlan */
-	key->vni = s->vni;
+	_Static_assert(XDPML_F_VXLAN << 16 == XDPML_FLOW_TUNNELLED, "the VXLAN flag shifted is the key's mark");
+	key->vni = s->vni | (s->flags & XDPML_F_VXLAN) << 16; /* | XDPML_FLOW_TUNNELLED when through VXLAN */
 	return 0;
 }
 

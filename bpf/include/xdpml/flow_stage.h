@@ -19,6 +19,9 @@ volatile const __u64 cfg_active_timeout_ns = 0;
 /* 1-in-N sampling; 0: off. Per packet at random, and per flow by key hash (whole flows). */
 volatile const __u32 cfg_sample_packet_n = 0;
 volatile const __u32 cfg_sample_flow_n = 0;
+/* The secret of xdpml_flow_hash (flow.h): set by Java before load from a seed drawn at random
+ * (io.xdpml.flow.FlowHash.install); all zero, the hash would be a public one. */
+volatile const __u64 cfg_flow_hash_key[XDPML_FLOW_HASH_WORDS] = {};
 /* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
 volatile const __u8 cfg_bench_new_flows = 0;
 
@@ -74,7 +77,8 @@ struct xdpml_probation {
 _Static_assert(sizeof(struct xdpml_probation) == 64, "a probation slot is one cache line");
 
 /* Shared by the CPUs (a flow's two directions may arrive on two): a slot two CPUs write at once
- * may mix two first packets, a rare inexact start of one flow, never a crash. */
+ * may mix two first packets, a rare inexact start of one flow, never a crash. A parked packet is
+ * replayed once: the CPU that empties its slot by compare-and-swap replays it (xdpml_flow_track). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1); /* cfg_probation_slots, set by Java before load */
@@ -204,14 +208,16 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 	__u64 now = xdpml_now_once(clock);
 	XDPML_FLOW_CUT(4, NULL);
 	struct xdpml_probation *first = 0;
+	struct xdpml_flow_packet parked;
+	__u64 parked_ns = 0; /* not 0: this CPU emptied the slot, and replays `parked` at that time */
 	if (!f) {
 		if (cfg_probation_slots) {
-			__u32 slot = xdpml_flow_hash(key) & (cfg_probation_slots - 1);
+			__u32 slot = xdpml_flow_hash(key, cfg_flow_hash_key) & (cfg_probation_slots - 1);
 			first = bpf_map_lookup_elem(&xdpml_probation, &slot);
 			if (!first)
 				return NULL;
-			if (first->time_ns == 0 || !xdpml_flow_key_eq(&first->key, key) ||
-			    (now > first->time_ns && now - first->time_ns > cfg_idle_timeout_ns)) {
+			__u64 t = first->time_ns;
+			if (t == 0 || !xdpml_flow_key_eq(&first->key, key) || (now > t && now - t > cfg_idle_timeout_ns)) {
 				/* a first packet (or one whose slot another flow took, or gone idle): parked */
 				first->key = *key;
 				first->pkt = *pkt;
@@ -220,6 +226,13 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 				*first_pkt = 1;
 				return NULL;
 			}
+			/* The flow's second packet. Its two directions may come on two CPUs at once (two RSS
+			 * queues), both here: the one whose compare-and-swap empties the slot replays the
+			 * parked packet, the other only adds its own (before 2026-12-06 both replayed it). The
+			 * packet is copied first: once the slot is empty, another flow may park in it. */
+			parked = first->pkt;
+			if (__sync_val_compare_and_swap(&first->time_ns, t, 0) == t)
+				parked_ns = t;
 		}
 		if (bpf_map_update_elem(&xdpml_flows, key, &xdpml_zero_flow, BPF_NOEXIST) == 0)
 			xdpml_flow_count(XDPML_FC_NEW);
@@ -235,13 +248,12 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
 	}
 	if (f->dir[0].packets + f->dir[1].packets == 0) {
-		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key) % cfg_sample_flow_n == 0;
+		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key, cfg_flow_hash_key) % cfg_sample_flow_n == 0;
 		*first_pkt = !first; /* promoted at its second packet: its first was parked */
 	}
-	if (first) {
+	if (parked_ns) {
 		/* admitted at its second packet: the parked first packet first, at its own time */
-		xdpml_flow_update(f, &first->pkt, first->time_ns);
-		first->time_ns = 0;
+		xdpml_flow_update(f, &parked, parked_ns);
 		xdpml_flow_count(XDPML_FC_PROMOTED);
 	}
 	*dir = xdpml_flow_update(f, pkt, now);

@@ -18,14 +18,22 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * first time one of its packets is flagged, and again once its block has expired (keyed by the XDP
  * metadata's flow hash: an allocation per new flagged flow, none per packet); the main loop prints
  * them and, when asked, blocks them in XDP (both directions). A flow block keys the flow as the
- * flow table does (the innermost packet's addresses and ports, the outermost VLAN, the VXLAN VNI).
+ * flow table does (the innermost packet's addresses and ports, the outermost VLAN, the VXLAN VNI); a
+ * flow inside VXLAN VNI 0 is not blocked: a flow block cannot name it apart from the native flow of
+ * its 5-tuple, which a block of it would hit.
  * At most {@value #MAX_FLOWS} flows are remembered.
  */
 final class FlaggedFlows implements AutoCloseable {
     static final int MAX_FLOWS = 100_000;
 
     /** A flagged flow as its first flagged packet showed it. */
-    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, int vni, boolean parsed, String label, double score) {}
+    record Flow(int protocol, String src, int srcPort, String dst, int dstPort, int vlan, int vni, boolean tunnelled, boolean parsed, String label,
+                double score) {
+        /** Whether a flow block names this flow alone: parsed (else the kernel keys it by its outer header), not inside VXLAN VNI 0. */
+        boolean blockable() {
+            return parsed && (vni != 0 || !tunnelled);
+        }
+    }
 
     private final LongObjectMap<long[]> blockedUntil = new LongObjectMap<>(1024); // flow key -> {block end}; callback thread only
     private final long blockNanos;
@@ -63,7 +71,7 @@ final class FlaggedFlows implements AutoCloseable {
         // a packet the parse refused is keyed by the kernel from its outer header (the narrow key), not as its flow
         fresh.add(new Flow(o.protocol(), Addresses.text(o.sourceHi(), o.sourceLo()), o.sourcePort(),
                 Addresses.text(o.destinationHi(), o.destinationLo()), o.destinationPort(), outerVlan(view), vni,
-                view.summary().error() == 0, v.label(), v.score()));
+                (view.summary().flags() & io.xdpml.packet.ParseFlags.VXLAN) != 0, view.summary().error() == 0, v.label(), v.score()));
     }
 
     /** The outermost VLAN ID of the frame, 0 when untagged: as the flow table keys it (FlowPacket). */
@@ -87,7 +95,7 @@ final class FlaggedFlows implements AutoCloseable {
             // a longer flow block there (the operator's, the fleet's) is never shortened
             String failed = null;
             boolean kept = false;
-            if (blockSeconds > 0 && f.parsed()) {
+            if (blockSeconds > 0 && f.blockable()) {
                 try {
                     kept = !p.mitigation().blockFlowAtLeastUntil(new Mitigation.Flow(InetAddress.ofLiteral(f.src()), f.srcPort(),
                             InetAddress.ofLiteral(f.dst()), f.dstPort(), f.protocol(), f.vlan(), f.vni()),
@@ -98,10 +106,11 @@ final class FlaggedFlows implements AutoCloseable {
             }
             String action = blockSeconds <= 0 ? ""
                     : !f.parsed() ? " (not blocked: the parse refused its headers, so its flow cannot be keyed)"
+                    : !f.blockable() ? " (not blocked: a flow block cannot name a flow inside VXLAN VNI 0 apart from the native flow of its 5-tuple)"
                     : failed != null ? " (not blocked: " + failed + ")"
                     : kept ? " (a longer block of the flow is there and stays)" : " (flow blocked for " + blockSeconds + " s)";
             out.printf(Locale.ROOT, "FLAGGED %s %s:%d -> %s:%d%s class %s score %.3f%s%n", Mitigation.protocolName(f.protocol()), f.src(), f.srcPort(), f.dst(),
-                    f.dstPort(), (f.vlan() != 0 ? " vlan " + f.vlan() : "") + (f.vni() != 0 ? " vni " + f.vni() : ""), f.label(), f.score(), action);
+                    f.dstPort(), (f.vlan() != 0 ? " vlan " + f.vlan() : "") + (f.tunnelled() ? " vni " + f.vni() : ""), f.label(), f.score(), action);
         }
         out.flush();
     }

@@ -80,6 +80,9 @@ final class InterfacePipeline implements DataPlaneSetup {
             o.setConstant("cfg_idle_timeout_ns", c.flows().idleTimeout().toNanos());
             o.setConstant("cfg_active_timeout_ns", c.flows().activeTimeout().toNanos());
             io.xdpml.flow.Admission.configure(o, c.flows().probationSlots());
+            // a secret drawn at every load: nobody can find offline a key that takes a known flow's
+            // probation slot or escapes sampling by flow (docs/flows.md, "Admission")
+            io.xdpml.flow.FlowHash.install(o, io.xdpml.flow.FlowHash.randomSeed());
             o.setConstant("cfg_coarse_clock", c.flows().coarseClock() ? 1 : 0);
             if (c.outputs().wantsFlows()) {
                 o.setMaxEntries("xdpml_flow_records", FLOW_RECORDS_EXPORTING); // drained every 100 ms

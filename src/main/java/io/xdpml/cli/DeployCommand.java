@@ -115,6 +115,7 @@ final class DeployCommand implements Callable<Integer> {
             obj.setConstant("cfg_action", xdpDefault);
             obj.setConstant("cfg_idle_timeout_ns", (long) (idleTimeoutSeconds * 1e9));
             obj.setMaxEntries("xdpml_flows", flows);
+            io.xdpml.flow.FlowHash.install(obj, io.xdpml.flow.FlowHash.randomSeed()); // as the agent does
             obj.load();
             try (ClassifierProgram classifier = new ClassifierProgram(obj)) {
                 classifier.deploy(d);

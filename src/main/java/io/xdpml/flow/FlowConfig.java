@@ -14,9 +14,12 @@ package io.xdpml.flow;
  * @param probationSlots     admission: 0, every flow enters the table at its first packet; a power of
  *                           two, first packets wait in that many slots and a flow enters at its second
  *                           (docs/flows.md, "Admission")
+ * @param hashSeed           the seed of the keyed flow hash (probation slots, sampling by flow; {@link FlowHash}):
+ *                           0 unless set; the agent draws one at random at every load, tests fix it so that the
+ *                           kernel and its Java twin hash alike
  */
 public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN,
-                         int sampleFlowN, int ringBytes, int probationSlots) {
+                         int sampleFlowN, int ringBytes, int probationSlots, long hashSeed) {
     /** The most probation slots (64 bytes each: 1 GiB). */
     public static final int MAX_PROBATION_SLOTS = 1 << 24;
     public static final int DEFAULT_MAX_FLOWS = 65_536;
@@ -45,6 +48,12 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
         }
     }
 
+    /** Hash seed 0. */
+    public FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN, int sampleFlowN,
+            int ringBytes, int probationSlots) {
+        this(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, 0);
+    }
+
     /** Without probation (every flow admitted at its first packet). */
     public FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN, int sampleFlowN,
             int ringBytes) {
@@ -61,19 +70,24 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
     }
 
     public FlowConfig withActiveTimeout(long nanos) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes, probationSlots);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, hashSeed);
     }
 
     public FlowConfig withSampling(int packetN, int flowN) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes, probationSlots);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes, probationSlots, hashSeed);
     }
 
     public FlowConfig withRingBytes(int bytes) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes, probationSlots);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes, probationSlots, hashSeed);
     }
 
     /** Admission at the second packet through {@code slots} probation slots (0: off). */
     public FlowConfig withProbation(int slots) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, slots);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, slots, hashSeed);
+    }
+
+    /** The flow hash keyed by {@code seed} ({@link FlowHash}). */
+    public FlowConfig withHashSeed(long seed) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, seed);
     }
 }

@@ -11,7 +11,7 @@ import java.nio.ByteOrder;
  * <pre>
  * xdpml_flow_key (44 bytes)
  *   0 addr_a[16]  16 addr_b[16]  32 port_a u16  34 port_b u16  36 protocol u8  37 ip_version u8
- *  38 vlan u16    40 vni u32
+ *  38 vlan u16    40 vni u32 (inside VXLAN: the VNI | {@link #KEY_TUNNELLED}; else 0)
  *
  * xdpml_flow (304 bytes)
  *   0 first_ns  8 last_ns  16 dir[0] (80 bytes)  96 dir[1] (80 bytes)
@@ -44,6 +44,11 @@ public final class FlowLayout {
     public static final int KEY_IP_VERSION = 37;
     public static final int KEY_VLAN = 38;
     public static final int KEY_VNI = 40;
+    /**
+     * {@code XDPML_FLOW_TUNNELLED}: set in the key's vni for a flow inside VXLAN, VNI 0 included, so
+     * that it never shares the key of the native flow of the same 5-tuple (since 2026-12-06).
+     */
+    public static final int KEY_TUNNELLED = 1 << 24;
 
     // struct xdpml_flow
     public static final int FLOW_SIZE = 304;
@@ -131,5 +136,15 @@ public final class FlowLayout {
 
     public static int u16(MemorySegment s, long off) {
         return s.get(U16, off) & 0xffff;
+    }
+
+    /** The VXLAN VNI of a flow key (0 for a flow outside VXLAN), without {@link #KEY_TUNNELLED}. */
+    public static int keyVni(MemorySegment key) {
+        return key.get(U32, KEY_VNI) & (KEY_TUNNELLED - 1);
+    }
+
+    /** Whether a flow key is of a flow inside VXLAN (whatever its VNI, 0 included). */
+    public static boolean keyTunnelled(MemorySegment key) {
+        return (key.get(U32, KEY_VNI) & KEY_TUNNELLED) != 0;
     }
 }

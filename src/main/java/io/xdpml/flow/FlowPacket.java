@@ -85,14 +85,16 @@ public final class FlowPacket {
             headerBytes = l3len;
         }
         int vlan = s.vlanDepth() != 0 ? be16(frame, offset + 14) & 0x0fff : 0;
-        fromA = writeKey(key, srcHi, srcLo, dstHi, dstLo, sport, dport, proto, version, vlan, s.vni());
+        int tunnel = (s.flags() & ParseFlags.VXLAN) != 0 ? FlowLayout.KEY_TUNNELLED : 0; // never the native flow's key
+        fromA = writeKey(key, srcHi, srcLo, dstHi, dstLo, sport, dport, proto, version, vlan, s.vni() | tunnel);
         return true;
     }
 
     /**
      * Writes the canonical flow key ({@code struct xdpml_flow_key}): endpoint a is the lower
      * address (16 bytes, IPv4 as ::ffff:a.b.c.d, compared as unsigned big-endian), then the lower
-     * port. Returns whether the source is endpoint a.
+     * port. {@code vni}: the key's word, {@link FlowLayout#KEY_TUNNELLED} included for a flow inside
+     * VXLAN. Returns whether the source is endpoint a.
      */
     public static boolean writeKey(MemorySegment key, long srcHi, long srcLo, long dstHi, long dstLo, int sport, int dport, int proto,
             int version, int vlan, int vni) {

@@ -41,8 +41,14 @@ public final class FlowRecord {
         return u16(key, KEY_VLAN);
     }
 
+    /** The VXLAN VNI, 0 for a flow outside VXLAN ({@link #tunnelled} tells VNI 0 apart). */
     public long vni() {
-        return u32(key, KEY_VNI);
+        return keyVni(key);
+    }
+
+    /** Whether the flow is inside VXLAN. */
+    public boolean tunnelled() {
+        return keyTunnelled(key);
     }
 
     public InetAddress sourceAddress() {

@@ -24,12 +24,14 @@ public final class FlowTable {
     private MemorySegment lastUpdated;
     private boolean lastFirst;
     private final Probation probation;
+    private final FlowHash hash;
     private CachedClass cached = CachedClass.NONE;
 
     public FlowTable(FlowConfig config, FlowRecordListener listener) {
         this.config = config;
         this.listener = listener;
         this.probation = config.probationSlots() == 0 ? null : new Probation(config.probationSlots());
+        this.hash = FlowHash.seeded(config.hashSeed());
     }
 
     /**
@@ -119,7 +121,7 @@ public final class FlowTable {
         int promoted = -1;
         if (f == null) {
             if (probation != null) {
-                int slot = FlowHash.of(key) & probation.mask;
+                int slot = hash.of(key) & probation.mask;
                 long t = probation.time[slot];
                 if (t == 0 || !probation.holds(slot, p.keyBytes)
                         || Long.compareUnsigned(now, t) > 0 && Long.compareUnsigned(now - t, config.idleTimeoutNanos()) > 0) {
@@ -142,7 +144,7 @@ public final class FlowTable {
             counters[FlowCounter.IDLE_RESTART.id()]++;
         }
         if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
-            f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (FlowHash.sampled(key, config.sampleFlowN()) ? 1 : 0));
+            f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (hash.sampled(key, config.sampleFlowN()) ? 1 : 0));
             lastFirst = promoted < 0; // promoted at its second packet: its first was parked
         }
         if (promoted >= 0) {

@@ -78,6 +78,7 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.setMaxEntries("xdpml_flows", config.maxFlows());
             obj.setMaxEntries("xdpml_flow_records", config.ringBytes());
             Admission.configure(obj, config.probationSlots());
+            FlowHash.install(obj, config.hashSeed());
             obj.load();
             testRun = obj.program(p.program()).testRun();
             this.clock = obj.variable("test_clock_ns");

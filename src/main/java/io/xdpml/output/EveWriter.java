@@ -447,7 +447,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         int pa = FlowLayout.u16(key, FlowLayout.KEY_PORT_A);
         int pb = FlowLayout.u16(key, FlowLayout.KEY_PORT_B);
         int vlan = FlowLayout.u16(key, FlowLayout.KEY_VLAN);
-        long vni = FlowLayout.u32(key, FlowLayout.KEY_VNI);
+        long vni = FlowLayout.keyVni(key); // the VNI without the key's tunnel mark: flow_id as before the mark (2026-12-06)
         if (version != 4 && version != 6) {
             throw new IllegalArgumentException("flow key with IP version " + version);
         }
@@ -514,7 +514,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         }
         ObjectNode x = o.putObject("xdpml");
         x.put("reason", f.reason().label());
-        if (vni != 0) {
+        if (FlowLayout.keyTunnelled(key)) { // VNI 0 too: it is not the native flow
             x.put("vni", vni);
         }
         if (f.modelClass() != null) {

@@ -207,6 +207,7 @@ public final class PipelineLoader {
             }
             if (name.endsWith("-probation")) {
                 io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
+                io.xdpml.flow.FlowHash.install(obj, io.xdpml.flow.FlowHash.randomSeed()); // as the agent does
             }
             benchForms(name, obj);
             if (spread != null) {

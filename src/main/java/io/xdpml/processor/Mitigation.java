@@ -166,7 +166,8 @@ public final class Mitigation {
      * A flow as a flow block names it: its protocol (6 TCP, 17 UDP; other protocols match by
      * addresses with ports 0), its endpoints in either order, the outermost VLAN ID (0: untagged)
      * and, for a flow inside a VXLAN tunnel, the tunnel's VNI (0: not tunnelled); the addresses are
-     * the innermost packet's, as the flow table keys flows.
+     * the innermost packet's, as the flow table keys flows. A flow inside VXLAN VNI 0 cannot be named
+     * (its key is marked tunnelled since 2026-12-06, so VNI 0 here is the native flow).
      */
     public record Flow(InetAddress src, int srcPort, InetAddress dst, int dstPort, int protocol, int vlan, int vni) {
         public Flow {
@@ -215,7 +216,7 @@ public final class Mitigation {
             return new FlowBlock(address(kb, FlowLayout.KEY_ADDR_A), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_A) & 0xffff,
                     address(kb, FlowLayout.KEY_ADDR_B), key.get(FlowLayout.U16, FlowLayout.KEY_PORT_B) & 0xffff,
                     key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff, key.get(FlowLayout.U16, FlowLayout.KEY_VLAN) & 0xffff,
-                    key.get(FlowLayout.U32, FlowLayout.KEY_VNI), expiresNanos, hits);
+                    FlowLayout.keyVni(key), expiresNanos, hits);
         }
 
         @Override
@@ -386,14 +387,16 @@ public final class Mitigation {
 
     /**
      * Writes the key of a flow block into {@code key} ({@link FlowLayout#KEY_SIZE} bytes): the
-     * canonical flow key (flow.h, {@link FlowPacket#writeKey}) with ports only for TCP/UDP.
+     * canonical flow key (flow.h, {@link FlowPacket#writeKey}) with ports only for TCP/UDP; a VNI
+     * names a flow inside VXLAN (the key's {@link FlowLayout#KEY_TUNNELLED}), 0 the native flow.
      */
     public static void writeFlowKey(MemorySegment key, Flow f) {
         boolean ports = f.protocol() == 6 || f.protocol() == 17;
         ByteBuffer s16 = ByteBuffer.wrap(mapped(f.src()));
         ByteBuffer d16 = ByteBuffer.wrap(mapped(f.dst()));
         FlowPacket.writeKey(key, s16.getLong(0), s16.getLong(8), d16.getLong(0), d16.getLong(8), ports ? f.srcPort() : 0,
-                ports ? f.dstPort() : 0, f.protocol(), f.src() instanceof Inet4Address ? 4 : 6, f.vlan(), f.vni());
+                ports ? f.dstPort() : 0, f.protocol(), f.src() instanceof Inet4Address ? 4 : 6, f.vlan(),
+                f.vni() != 0 ? f.vni() | FlowLayout.KEY_TUNNELLED : 0);
     }
 
     /** The 16 bytes of an address as the blocks key them: IPv6 as is, IPv4 as ::ffff:a.b.c.d. */

@@ -789,6 +789,33 @@ class BlocksParityTest {
     }
 
     /**
+     * A block of a native flow (VNI 0 in a flow block: no tunnel) drops that flow both ways, not the
+     * same 5-tuple inside VXLAN VNI 0, which anyone reaching UDP 4789 can send: its key is marked
+     * tunnelled (since 2026-12-06; before, the two shared the key). Kernel and twin alike.
+     */
+    @Test
+    void aNativeFlowsBlockDoesNotReachTheSameFlowInsideVniZero() throws Exception {
+        TestData.assumeBpf();
+        try (Arena a = Arena.ofConfined(); Pair p = new Pair(b -> b::check)) {
+            MemorySegment buf = a.allocate(MAX + 8, 64);
+            p.blockFlow(new Mitigation.FlowBlock(InetAddress.getByName("10.77.2.1"), 5000, InetAddress.getByName("10.0.0.2"), 53, 17, 0, 0, 0, 0),
+                    false, 0);
+            byte[] request = new FrameBuilder().ethernet().ipv4("10.77.2.1", "10.0.0.2").udp(5000, 53).build();
+            byte[] reply = new FrameBuilder().ethernet().ipv4("10.0.0.2", "10.77.2.1").udp(53, 5000).build();
+            byte[] vniZero = new FrameBuilder().ethernet().ipv4("192.0.2.10", "192.0.2.20").udp(40000, 4789).vxlan(0).ethernet()
+                    .ipv4("10.77.2.1", "10.0.0.2").udp(5000, 53).build();
+            long now = 1_000_000_000L;
+            for (byte[] f : List.of(request, reply, vniZero)) {
+                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+                p.packet(buf, f.length, now, "vni 0");
+            }
+            p.assertSame();
+            assertThat(p.byFlow).as("the native flow, both ways").isEqualTo(2);
+            assertThat(p.dropped()).as("not the same 5-tuple inside VNI 0").isEqualTo(2);
+        }
+    }
+
+    /**
      * A flow block keys the flow as the flow table does: the same flow with IPv6 extension headers
      * (which the host's stack accepts) is still that flow and is dropped; a packet the parse
      * refuses is keyed by the narrow key of its outer header.

@@ -23,12 +23,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * keys with byte-identical state, the flow records (ring buffer vs reference) must be the same
  * sequence byte for byte, and the flow and parse counters must agree. Run with the default idle
  * timeout, and with 1 s idle and 0.5 s active timeouts (flows split and reported often); per-flow
- * sampling 1-in-7 on; a final sweep a day later empties both tables the same way.
+ * sampling 1-in-7 on; a final sweep a day later empties both tables the same way. Each case keys the
+ * flow hash with a seed of its own.
  */
 class FlowParityTest {
     static Stream<Arguments> cases() {
-        return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L, 0),
-                Arguments.of(c, 1_000_000_000L, 0), Arguments.of(c, 120_000_000_000L, 256)));
+        // a seed of the flow hash each (sampling by flow, probation slots): the twin hashes as the kernel with any
+        return TestData.captures().stream().flatMap(c -> Stream.of(Arguments.of(c, 120_000_000_000L, 0, 0L),
+                Arguments.of(c, 1_000_000_000L, 0, 0x6a09e667f3bcc908L), Arguments.of(c, 120_000_000_000L, 256, -0x4498517a7b3558c5L)));
     }
 
     static FlowRecordListener recorder(List<String> out) {
@@ -43,12 +45,13 @@ class FlowParityTest {
         return m;
     }
 
-    @ParameterizedTest(name = "{0} idle {1} ns, probation slots {2}")
+    @ParameterizedTest(name = "{0} idle {1} ns, probation slots {2}, hash seed {3}")
     @MethodSource("cases")
-    void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos, int probationSlots) throws Exception {
+    void kernelAndJavaFlowTablesAreIdentical(Path capture, long idleNanos, int probationSlots, long hashSeed) throws Exception {
         TestData.assumeBpf();
         FlowConfig config = new FlowConfig(1 << 18, idleNanos, 4789).withSampling(0, 7)
-                .withActiveTimeout(idleNanos < 10_000_000_000L ? idleNanos / 2 : 0).withRingBytes(1 << 16).withProbation(probationSlots);
+                .withActiveTimeout(idleNanos < 10_000_000_000L ? idleNanos / 2 : 0).withRingBytes(1 << 16).withProbation(probationSlots)
+                .withHashSeed(hashSeed);
         List<String> kernelRecords = new ArrayList<>();
         List<String> javaRecords = new ArrayList<>();
         Map<String, byte[]> kernel;
