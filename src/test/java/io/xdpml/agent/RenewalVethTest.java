@@ -20,32 +20,37 @@ import org.junit.jupiter.api.io.TempDir;
 class RenewalVethTest {
     static final String SCANNER = "10.77.0.9";
 
+    /** An agent with 1 s portscan windows and 1 s blocks, scanned by {@link #SCANNER} until it blocks it. */
+    private static void startAndBlockTheScanner(AgentRig rig, Path file) throws Exception {
+        Files.writeString(file, """
+                interfaces: [%s]
+                blocks:
+                  enabled: true
+                sampling:
+                  every: 1
+                delivery:
+                  to: mirror
+                detectors:
+                  enabled: [portscan]
+                  window: 1s
+                mitigation:
+                  block: 1s
+                """.formatted(rig.rx));
+        rig.start(file);
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!rig.output().contains("BLOCKED " + SCANNER) && System.nanoTime() < deadline) {
+            AgentVethTest.scan(rig);
+            Thread.sleep(300);
+        }
+        assertThat(rig.output()).as("agent output").contains("BLOCKED " + SCANNER);
+    }
+
     @Test
     void aBlockIsKeptWhileItsSourceStillSendsThenEnds(@TempDir Path dir) throws Exception {
         TestData.assumeBpf();
         Path file = dir.resolve("agent.yaml");
         try (AgentRig rig = new AgentRig("rnw")) {
-            Files.writeString(file, """
-                    interfaces: [%s]
-                    blocks:
-                      enabled: true
-                    sampling:
-                      every: 1
-                    delivery:
-                      to: mirror
-                    detectors:
-                      enabled: [portscan]
-                      window: 1s
-                    mitigation:
-                      block: 1s
-                    """.formatted(rig.rx));
-            rig.start(file);
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!rig.output().contains("BLOCKED " + SCANNER) && System.nanoTime() < deadline) {
-                AgentVethTest.scan(rig);
-                Thread.sleep(300);
-            }
-            assertThat(rig.output()).as("agent output").contains("BLOCKED " + SCANNER);
+            startAndBlockTheScanner(rig, file);
 
             // the scan goes on for 4 s, four times the block: every packet of it dropped by the block
             long blockedBefore = rig.counters().dropped(Stage.BLOCKS);
@@ -85,27 +90,7 @@ class RenewalVethTest {
         TestData.assumeBpf();
         Path file = dir.resolve("agent.yaml");
         try (AgentRig rig = new AgentRig("rnb")) {
-            Files.writeString(file, """
-                    interfaces: [%s]
-                    blocks:
-                      enabled: true
-                    sampling:
-                      every: 1
-                    delivery:
-                      to: mirror
-                    detectors:
-                      enabled: [portscan]
-                      window: 1s
-                    mitigation:
-                      block: 1s
-                    """.formatted(rig.rx));
-            rig.start(file);
-            long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!rig.output().contains("BLOCKED " + SCANNER) && System.nanoTime() < deadline) {
-                AgentVethTest.scan(rig);
-                Thread.sleep(300);
-            }
-            assertThat(rig.output()).as("agent output").contains("BLOCKED " + SCANNER);
+            startAndBlockTheScanner(rig, file);
             long longer = System.nanoTime() + 60_000_000_000L;
             io.xdpml.processor.Mitigation pinned = io.xdpml.processor.Mitigation.openPinned(rig.blocksPins.resolve(rig.rx));
             try {
