@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -130,6 +131,41 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
                 v.set(ValueLayout.JAVA_INT, 4, prog);
                 map.update(c, v, BpfMap.BPF_ANY);
             }
+        }
+    }
+
+    /**
+     * The spread a composed program runs, read from its maps ({@code maps}: the pins, or a loaded
+     * object's): the CPUs that have an entry in xdpml_cpumap, in their slots' order
+     * (xdpml_cpumap_cpus), and the queue size of the first; null when none has one (the spread is
+     * off: {@link #install} fills no entry). What runs, whatever the agent's file says now.
+     */
+    public static CpuSpread running(Function<String, BpfMap> maps) {
+        BpfMap map = maps.apply("xdpml_cpumap");
+        java.util.Set<Integer> present = new java.util.LinkedHashSet<>();
+        int queueSize = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(Math.max(8, map.valueSize()), 8);
+            for (int c = 0; c < Math.min(map.maxEntries(), MAX_CPUS); c++) {
+                if (map.lookup(c, v)) { // struct bpf_cpumap_val: qsize, then the program
+                    present.add(c);
+                    if (queueSize == 0) {
+                        queueSize = v.get(ValueLayout.JAVA_INT, 0);
+                    }
+                }
+            }
+            if (present.isEmpty()) {
+                return null;
+            }
+            BpfMap slots = maps.apply("xdpml_cpumap_cpus");
+            List<Integer> order = new java.util.ArrayList<>();
+            for (int i = 0; i < slots.maxEntries() && order.size() < present.size(); i++) {
+                if (slots.lookup(i, v) && present.contains(v.get(ValueLayout.JAVA_INT, 0)) && !order.contains(v.get(ValueLayout.JAVA_INT, 0))) {
+                    order.add(v.get(ValueLayout.JAVA_INT, 0));
+                }
+            }
+            present.stream().filter(c -> !order.contains(c)).forEach(order::add); // an entry no slot names: last
+            return new CpuSpread(order, Math.clamp(queueSize, 1, MAX_QUEUE_SIZE));
         }
     }
 

@@ -351,6 +351,44 @@ class CpumapVethTest {
         }
     }
 
+    /**
+     * {@code xdpml status} and {@code fw load} tell the spread from the program's pinned maps, not
+     * from the agent's file, which may have been edited since (until 2026-12-06 they read the file:
+     * an agent started with the spread whose file then lost it took syn-cookies, which cannot answer
+     * from a CPU's program, and its status showed no spread; found by review).
+     */
+    @Test
+    void statusAndFwLoadReadTheSpreadFromTheProgram(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Requirements.require(BpfMap.possibleCpus() >= 2, "the spread needs two CPUs");
+        AgentRig.portModelWithConfidence().write(dir.resolve("model.json"));
+        Path cookies = dir.resolve("cookies.fw");
+        Files.writeString(cookies, "syn-flood 10/s\nsyn-cookies on\n");
+        Path spreading = dir.resolve("spreading.yaml");
+        try (AgentRig rig = new AgentRig("cpq")) {
+            Files.writeString(spreading, config(rig.rx, "cpumap: {cpus: [1, 0], queue-size: 512}"));
+            rig.start(spreading);
+            Files.writeString(spreading, config(rig.rx, "")); // edited, not reloaded: the program spreads on
+            @SuppressWarnings("unchecked")
+            Map<String, Object> spread = (Map<String, Object>) StatusReport.of(rig.rx).get("cpumap");
+            assertThat(spread).as("status of a spreading program whose file has no cpumap now").isNotNull();
+            assertThat(spread.get("cpus")).as("in the slots' order").isEqualTo(List.of(1, 0));
+            io.xdpml.cli.CliHarness.Result load = io.xdpml.cli.CliHarness.run("fw", "load", cookies.toString(), "--iface", rig.rx);
+            assertThat(load.code()).as("fw load syn-cookies: %s", load).isEqualTo(1);
+            assertThat(load.err()).contains("syn-cookies on cannot answer behind the cpumap");
+        }
+        Path plain = dir.resolve("plain.yaml");
+        try (AgentRig rig = new AgentRig("cpr")) {
+            Files.writeString(plain, config(rig.rx, ""));
+            rig.start(plain);
+            Files.writeString(plain, config(rig.rx, "cpumap: {cpus: [0, 1]}")); // edited, not reloaded: no spread runs
+            assertThat(StatusReport.of(rig.rx)).doesNotContainKey("cpumap");
+            io.xdpml.cli.CliHarness.Result load = io.xdpml.cli.CliHarness.run("fw", "load", cookies.toString(), "--iface", rig.rx);
+            assertThat(load.code()).as("fw load syn-cookies into an agent without the spread: %s", load).isZero();
+            assertThat(load.out()).contains("installed into the firewall stage");
+        }
+    }
+
     static long[] perCpu(AgentRig rig) {
         try (AgentPins.Opened o = AgentPins.open(rig.rx)) {
             return packetsPerCpu(o.map("xdpml_pipeline_stats"));
