@@ -149,7 +149,7 @@ int xdpml_pipeline(struct xdp_md *ctx)
 SEC("xdp")
 int xdpml_cpu_pick(struct xdp_md *ctx)
 {
-	return xdpml_cpumap_redirect(ctx, cfg_vxlan_port);
+	return xdpml_cpumap_redirect(ctx);
 }
 
 /*

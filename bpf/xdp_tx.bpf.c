@@ -16,12 +16,19 @@ int xdpml_tx(struct xdp_md *ctx)
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /*
- * Two flows from one frame (bench veth --spread): the UDP/IPv4 frame's source port (offset 34,
- * no VLAN, IPv4 without options) becomes tx_sport[0] and tx_sport[1] in turn, or with tx_by_cpu
- * tx_sport[this CPU & 1]. The frame's UDP checksum must be 0 (none). Every repetition writes the
- * port, so a recycled page's old contents do not matter.
+ * Two flows from one frame (bench veth --spread): in the UDP/IPv4 frame (no VLAN, IPv4 without
+ * options) the source address's last two bytes (offset 28) and the header checksum (offset 24)
+ * become tx_flows[0]'s or tx_flows[1]'s in turn, or with tx_by_cpu tx_flows[this CPU & 1]'s. The
+ * flows differ in their source address, not their port, since the CPU spread hashes UDP on the
+ * addresses alone (cpumap.h; until 2026-12-06 the source port was written). The frame's UDP
+ * checksum must be 0 (none). Every repetition writes both fields, so a recycled page's old
+ * contents do not matter.
  */
-__u16 tx_sport[2];      /* network order */
+struct xdpml_tx_flow {
+	__u16 check;    /* the IPv4 header checksum, network order */
+	__u16 saddr_lo; /* the source address's last two bytes, network order */
+};
+struct xdpml_tx_flow tx_flows[2];
 __u8 tx_by_cpu;
 __u32 tx_count;
 
@@ -33,6 +40,8 @@ int xdpml_tx_two_flows(struct xdp_md *ctx)
 	if (data + 42 > end)
 		return XDP_TX;
 	__u32 i = tx_by_cpu ? bpf_get_smp_processor_id() : tx_count++;
-	*(__u16 *)(data + 34) = tx_sport[i & 1];
+	struct xdpml_tx_flow *f = &tx_flows[i & 1];
+	*(__u16 *)(data + 24) = f->check;
+	*(__u16 *)(data + 28) = f->saddr_lo;
 	return XDP_TX;
 }

@@ -2,19 +2,32 @@
 /*
  * The CPU spread (cfg_cpumap_n > 0; off by default): for a NIC with one receive queue, whose
  * every packet arrives on one CPU. The program attached to the interface is then xdpml_cpu_pick:
- * it reads only what picks a CPU (Ethernet, up to XDPML_MAX_VLAN tags, the IPv4/IPv6 addresses,
- * the TCP/UDP ports), hashes them symmetrically (both directions of a flow on the same CPU, since
- * the flow table, conntrack and the model's per-flow state are per flow), and redirects the frame
- * into xdpml_cpumap. The whole pipeline (xdpml_pipeline and its tail calls) runs as that map's
- * program (expected attach type BPF_XDP_CPUMAP, set by Java at load) in the chosen CPU's kthread.
+ * it parses the outer frame with the pipeline's own parser (parse.h: xdpml_parse_fast, else
+ * xdpml_parse_eth without the VXLAN inner frame), hashes what picks a CPU symmetrically (both
+ * directions of a flow on the same CPU, since the flow table, conntrack and the model's per-flow
+ * state are per flow), and redirects the frame into xdpml_cpumap. The whole pipeline
+ * (xdpml_pipeline and its tail calls) runs as that map's program (expected attach type
+ * BPF_XDP_CPUMAP, set by Java at load) in the chosen CPU's kthread.
  *
- * What the hash reads:
- *   IPv4/IPv6 with TCP or UDP right after the IP header   addresses and ports (xor: symmetric)
- *   IPv4 fragments, other IP protocols, IPv6 with          the addresses alone (every fragment of a
- *   extension headers, UDP to or from cfg_vxlan_port       datagram, every flow of a tunnel together)
- *   anything else (ARP, LLDP, broken headers)             the first CPU of the list
+ * What the hash reads (since 2026-12-06):
+ *   TCP whose ports the parser reads (not a later     the addresses and the ports (xor: symmetric)
+ *   fragment; IPv6 after its extension headers)
+ *   every other IP packet: UDP, fragments after the   the addresses alone
+ *   first, ICMP, other protocols, a broken TCP header
+ *   not IP, or cut short before the IP header's end    the first CPU of the list
  *
- * Java twin: io.xdpml.dataplane.CpuSpread.cpuOf (the same hash, for the tests).
+ * Why: every packet that lands in one flow entry (and conntrack entry) must run on one CPU, or two
+ * CPUs update it without a lock and its packets reorder. The parser keys a first fragment by its
+ * ports (parse.h reads them at offset 0) and the fragments after it by ports 0, so a datagram that
+ * is sometimes fragmented mixes both. UDP (and everything but TCP, whose segments are fragmented
+ * only when something is broken) therefore goes by its addresses: all of a host pair's UDP on one
+ * CPU, every fragment of a datagram with its whole datagrams, VXLAN tunnels whole (as a NIC's RSS
+ * does for UDP by default). TCP keeps its ports, read by the parser itself, so that a segment the
+ * parser gives ports goes by them and one it gives none (later fragments, a broken header) by the
+ * addresses: each flow key has one CPU. Before 2026-12-06 a first fragment was hashed on its
+ * addresses and its flow's whole datagrams on addresses and ports: up to two CPUs per flow.
+ *
+ * Java twin: io.xdpml.dataplane.CpuSpread.cpuOf (the same hash through PacketParser, for the tests).
  */
 #ifndef XDPML_CPUMAP_H
 #define XDPML_CPUMAP_H
@@ -52,8 +65,11 @@ struct {
 struct xdpml_cpumap_stats {
 	__u64 redirected;  /* handed to a CPU's queue (a full queue then drops it: redirected - entered) */
 	__u64 failed;      /* no CPU at the slot, or none in xdpml_cpumap there: dropped (XDP_ABORTED) */
-	__u64 addresses;   /* hashed on the addresses alone (fragments, tunnels, other protocols) */
+	__u64 addresses;   /* hashed on the addresses alone (all but TCP with ports) */
 	__u64 not_ip;      /* not IP (or cut short): to the first CPU */
+	/* not a counter: the outer parse's summary (the parser writes through a pointer into map
+	 * memory, parse.h says why) */
+	struct xdpml_parse_summary scratch;
 };
 
 struct {
@@ -74,96 +90,74 @@ static __always_inline __u32 xdpml_cpumap_mix(__u32 h)
 	return h;
 }
 
-struct xdpml_vlan_tag {
-	__be16 tci;
-	__be16 type;
-};
-
 /*
- * The symmetric flow hash of the frame (host order of the xor of the network-order words), and
- * through *kind what it read: 2 addresses and ports, 1 addresses alone, 0 not IP.
+ * The symmetric flow hash of the frame parsed into *s (host order of the xor of the network-order
+ * words), and through *kind what it read: 2 addresses and ports, 1 addresses alone, 0 not IP.
  */
-static __always_inline __u32 xdpml_cpumap_hash(struct xdp_md *ctx, __u16 vxlan_port, int *kind)
+static __always_inline __u32 xdpml_cpumap_hash(struct xdp_md *ctx, struct xdpml_parse_summary *s, int *kind)
 {
+	/* the outer frame alone, VXLAN not decoded: UDP goes by its addresses whatever its port */
+	if (!xdpml_parse_fast(ctx, s, 0)) {
+		__builtin_memset(s, 0, sizeof(*s));
+		struct xdpml_parse_state st = {
+			.data = (void *)(long)ctx->data,
+			.data_end = (void *)(long)ctx->data_end,
+			.limit = 0xffff,
+			.vxlan_port = 0,
+			.s = s,
+		};
+		__u64 inner = 0;
+		xdpml_parse_eth(&st, 0, 1, &inner);
+		s->flags = st.flags;
+	}
 	void *data = (void *)(long)ctx->data;
 	void *end = (void *)(long)ctx->data_end;
-	*kind = 0;
-	if (data + 14 > end)
-		return 0;
-	__be16 type = *(__be16 *)(data + 12);
-	void *p = data + 14;
-#pragma unroll
-	for (int i = 0; i < XDPML_MAX_VLAN; i++) {
-		if (type != bpf_htons(0x8100) && type != bpf_htons(0x88a8) && type != bpf_htons(0x9100))
-			break;
-		struct xdpml_vlan_tag *v = p;
-		if ((void *)(v + 1) > end)
-			return 0;
-		type = v->type;
-		p = v + 1;
-	}
+	__u32 l3 = s->l3_off & 0x3f; /* the outer IP header: at most 14 + 4 tags in */
 	__u32 h;
-	__u8 proto;
-	void *l4 = 0;
-	if (type == bpf_htons(0x0800)) {
-		__u8 *ip = p;
-		if ((void *)(ip + 20) > end)
+	*kind = 0;
+	if (s->flags & XDPML_F_IPV4) {
+		__u32 *ip = data + l3;
+		if ((void *)(ip + 5) > end)
 			return 0;
-		__u32 ihl = (ip[0] & 0xf) * 4;
-		if (ihl < 20)
-			return 0;
-		h = *(__u32 *)(ip + 12) ^ *(__u32 *)(ip + 16);
-		proto = ip[9];
-		if (!(*(__be16 *)(ip + 6) & bpf_htons(0x3fff))) /* not a fragment */
-			l4 = ip + ihl;
-	} else if (type == bpf_htons(0x86dd)) {
-		__u32 *ip = p;
+		h = ip[3] ^ ip[4];
+	} else if (s->flags & XDPML_F_IPV6) {
+		__u32 *ip = data + l3;
 		if ((void *)(ip + 10) > end)
 			return 0;
 		h = ip[2] ^ ip[3] ^ ip[4] ^ ip[5] ^ ip[6] ^ ip[7] ^ ip[8] ^ ip[9];
-		proto = ((__u8 *)ip)[6];
-		l4 = ip + 10;
 	} else {
 		return 0;
 	}
 	*kind = 1;
-	h ^= proto;
-	if (l4 && (proto == IPPROTO_TCP || proto == IPPROTO_UDP)) {
-		__be16 *ports = l4;
-		if ((void *)(ports + 2) <= end) {
-			__u16 sport = bpf_ntohs(ports[0]);
-			__u16 dport = bpf_ntohs(ports[1]);
-			if (!(proto == IPPROTO_UDP && vxlan_port && (sport == vxlan_port || dport == vxlan_port))) {
-				*kind = 2;
-				h ^= (__u32)(sport ^ dport) << 8;
-			}
-		}
+	if (s->l4_proto == IPPROTO_TCP) { /* set with the ports, once the whole TCP header checked */
+		*kind = 2;
+		h ^= (__u32)(s->sport ^ s->dport) << 8;
 	}
 	return h;
 }
 
 /* The receiving CPU's whole job: pick the flow's CPU and hand the frame to it. */
-static __always_inline int xdpml_cpumap_redirect(struct xdp_md *ctx, __u16 vxlan_port)
+static __always_inline int xdpml_cpumap_redirect(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
 	struct xdpml_cpumap_stats *st = bpf_map_lookup_elem(&xdpml_cpumap_stats, &zero);
+	if (!st) /* never: a per-CPU array's slot 0 */
+		return XDP_ABORTED;
 	int kind;
-	__u32 h = xdpml_cpumap_hash(ctx, vxlan_port, &kind);
+	__u32 h = xdpml_cpumap_hash(ctx, &st->scratch, &kind);
 	__u32 n = cfg_cpumap_n;
 	/* multiply-shift: the slot in [0, n) without a division */
 	__u32 slot = kind ? (__u32)(((__u64)xdpml_cpumap_mix(h) * n) >> 32) : 0;
 	const __u32 *cpu = bpf_map_lookup_elem(&xdpml_cpumap_cpus, &slot);
 	int r = cpu ? bpf_redirect_map(&xdpml_cpumap, *cpu, XDP_ABORTED) : XDP_ABORTED;
-	if (st) {
-		if (kind == 0)
-			st->not_ip++;
-		else if (kind == 1)
-			st->addresses++;
-		if (r == XDP_REDIRECT)
-			st->redirected++;
-		else
-			st->failed++;
-	}
+	if (kind == 0)
+		st->not_ip++;
+	else if (kind == 1)
+		st->addresses++;
+	if (r == XDP_REDIRECT)
+		st->redirected++;
+	else
+		st->failed++;
 	return r;
 }
 

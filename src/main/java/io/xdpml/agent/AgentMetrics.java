@@ -15,6 +15,7 @@ import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.OutputsSection;
+import io.xdpml.dataplane.CpuSpread;
 import io.xdpml.dataplane.PipelineCounters;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.detect.Detection;
@@ -312,6 +313,9 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             f.counter("xdpml_exit_packets", "packets by the XDP action they left the program with", pc.action(a), "iface", i, "action", ACTIONS[a]);
         }
         f.counter("xdpml_tail_call_failures", "tail calls into the program's second unit that failed", pc.tailCallFailed(), "iface", i);
+        if (r.spread() != null) {
+            cpuSpread(f, i, r);
+        }
         if (r.parse() != null) {
             for (ParseCounter p : ParseCounter.values()) {
                 if (p == ParseCounter.PACKETS) {
@@ -412,6 +416,23 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_PICKED.ordinal()], "iface", i, "outcome", "copied");
             f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_CAPPED.ordinal()], "iface", i, "outcome", "over_rate");
             f.counter("xdpml_first_packets", first, d[XskCounter.FIRST_LOST.ordinal()], "iface", i, "outcome", "ring_full");
+        }
+    }
+
+    /** The CPU spread's picker and the pipeline's packets on each of its CPUs (docs/metrics.md, "The CPU spread"). */
+    private static void cpuSpread(Families f, String i, PipelineReading r) {
+        long[] c = r.cpumap();
+        f.counter("xdpml_cpumap_redirected", "frames the CPU spread's picker handed to a CPU's queue (a full queue drops them there)",
+                c[CpuSpread.Counter.REDIRECTED.ordinal()], "iface", i);
+        f.counter("xdpml_cpumap_failed", "frames the picker could not hand to a CPU (none in xdpml_cpumap for the slot): dropped, XDP_ABORTED",
+                c[CpuSpread.Counter.FAILED.ordinal()], "iface", i);
+        f.counter("xdpml_cpumap_addresses_only", "frames the picker hashed on the addresses alone (all IP but TCP with ports)",
+                c[CpuSpread.Counter.ADDRESSES.ordinal()], "iface", i);
+        f.counter("xdpml_cpumap_not_ip", "frames not IP (or cut short) the picker sent to the spread's first CPU",
+                c[CpuSpread.Counter.NOT_IP.ordinal()], "iface", i);
+        for (int cpu : r.spread().cpus()) {
+            f.counter("xdpml_cpumap_pipeline_packets", "packets the pipeline ran on each CPU of the spread", r.cpuPackets()[cpu],
+                    "iface", i, "cpu", Integer.toString(cpu));
         }
     }
 

@@ -255,8 +255,8 @@ final class InterfacePipeline implements DataPlaneSetup {
         if (!running.interfaces().equals(next.interfaces())) {
             return "the interfaces changed (" + running.interfaces() + " -> " + next.interfaces() + ")";
         }
-        // off in both: its spread is not in use (when not given it follows the CPUs online at each load)
-        if (!running.cpumap().equals(next.cpumap()) && (running.cpumap().enabled() || next.cpumap().enabled())) {
+        // CPUs left out of both files are "every online CPU" in both, whatever went on- or offline since
+        if (!running.cpumap().sameSpreadAs(next.cpumap())) {
             return "cpumap changed (fixed at load)";
         }
         if (!stagesOf(running).equals(stagesOf(next))) {

@@ -1,6 +1,7 @@
 package io.xdpml.agent;
 
 import io.xdpml.dataplane.ConfigWord;
+import io.xdpml.dataplane.CpuSpread;
 import io.xdpml.dataplane.DeliverySettings;
 import io.xdpml.dataplane.PipelineCounters;
 import io.xdpml.dataplane.Stage;
@@ -41,10 +42,14 @@ import java.util.function.ToLongFunction;
  * @param flowCapacity  its size
  * @param model         xdpml_model_stats (model on)
  * @param delivery      the active delivery settings (sample on)
+ * @param spread        the CPU spread the program runs, from its maps ({@link CpuSpread#running}); null when off
+ * @param cpumap        xdpml_cpumap_stats summed over the receiving CPUs (by {@link CpuSpread.Counter} ordinal; spread on)
+ * @param cpuPackets    xdpml_pipeline_stats.packets of each CPU, by CPU number (spread on: where the pipeline ran)
  */
 public record PipelineReading(int stageBits, int word, PipelineCounters pipeline, long[] deliver, ParseCounters parse,
                               long[] sourceBlocks, long[] flowBlocks, long[] firewall, long[] ruleHits, long[] measures,
-                              long[] flow, long flowEntries, long flowCapacity, ModelStats model, DeliverySettings.Values delivery) {
+                              long[] flow, long flowEntries, long flowCapacity, ModelStats model, DeliverySettings.Values delivery,
+                              CpuSpread spread, long[] cpumap, long[] cpuPackets) {
 
     public boolean on(Stage s) {
         return (stageBits & (1 << s.ordinal())) != 0;
@@ -125,8 +130,36 @@ public record PipelineReading(int stageBits, int word, PipelineCounters pipeline
         }
         DeliverySettings.Values delivery = on[Stage.SAMPLE.ordinal()]
                 ? new DeliverySettings(maps.apply("xdpml_deliver_config")).read((w & ConfigWord.DELIVER) != 0 ? 1 : 0) : null;
+        CpuSpread spread = CpuSpread.running(maps);
+        long[] cpumap = null;
+        long[] cpuPackets = null;
+        if (spread != null) {
+            cpumap = new long[CpuSpread.Counter.values().length];
+            for (long[] cpu : CpuSpread.countersPerCpu(maps.apply("xdpml_cpumap_stats"))) {
+                for (int i = 0; i < cpumap.length; i++) {
+                    cpumap[i] += cpu[i];
+                }
+            }
+            cpuPackets = packetsPerCpu(maps.apply("xdpml_pipeline_stats"));
+        }
         return new PipelineReading(stageBits, w, pc, deliver, parse, sources, flowBlocks, fw, ruleHits, measures, flow, entries, capacity,
-                model, delivery);
+                model, delivery, spread, cpumap, cpuPackets);
+    }
+
+    /** xdpml_pipeline_stats.packets (its first u64) of each possible CPU. */
+    private static long[] packetsPerCpu(BpfMap stats) {
+        int cpus = BpfMap.possibleCpus();
+        long stride = stats.perCpuValueStride();
+        long[] out = new long[cpus];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment all = a.allocate(stride * cpus, 8);
+            if (stats.lookupPerCpu(a.allocate(4), all)) {
+                for (int c = 0; c < cpus; c++) {
+                    out[c] = all.get(ValueLayout.JAVA_LONG, c * stride);
+                }
+            }
+        }
+        return out;
     }
 
     /** {entries, hits summed} of a blocks map (value: u64 expires, u64 hits). */

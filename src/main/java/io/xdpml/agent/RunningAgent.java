@@ -1,7 +1,5 @@
 package io.xdpml.agent;
 
-import io.xdpml.agent.config.AgentConfig;
-
 import io.xdpml.dataplane.ConfigWord;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.firewall.FirewallConfig;
@@ -85,12 +83,12 @@ public final class RunningAgent implements AutoCloseable {
 
     /** The firewall stage's maps. */
     /**
-     * Whether the agent spreads packets over CPUs (cpumap), as its config file says: fixed at load,
-     * a reload cannot change it; false when the file cannot be read.
+     * Whether the agent's program spreads packets over CPUs (cpumap), read from its pinned maps:
+     * what runs, whatever its file says now (until 2026-12-06 the file was read: edited since, or
+     * unreadable, it could say otherwise).
      */
     public boolean spreadsOverCpus() {
-        AgentConfig c = StatusReport.loadQuietly(info);
-        return c != null && c.cpumap().enabled();
+        return io.xdpml.dataplane.CpuSpread.running(pins::map) != null;
     }
 
     public FirewallMaps firewall() {

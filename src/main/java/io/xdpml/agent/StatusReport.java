@@ -50,41 +50,23 @@ public final class StatusReport {
         int rules = names != null && names.rules() != null ? names.rules().size() : info.firewallRules();
         PipelineReading r = PipelineReading.read(o::map, info.stages(), rules);
         Map<String, Object> report = of(o.iface(), info, names, r);
-        if (config != null && config.cpumap().enabled()) {
-            report.put("cpumap", cpumap(o, config));
+        if (r.spread() != null) { // what the program runs, not what the file says now (until 2026-12-06: the file)
+            report.put("cpumap", cpumap(r));
         }
         return report;
     }
 
     /**
-     * The CPU spread: what the picker did (summed over the receiving CPUs) and the pipeline's
-     * packets on each CPU.
+     * The CPU spread: the CPUs its program runs on (its maps), what the picker did (summed over the
+     * receiving CPUs) and the pipeline's packets on each CPU.
      */
-    private static Map<String, Object> cpumap(AgentPins.Opened o, AgentConfig config) {
+    private static Map<String, Object> cpumap(PipelineReading r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("cpus", config.cpumap().spread().cpus());
-        long[] sum = new long[io.xdpml.dataplane.CpuSpread.Counter.values().length];
-        for (long[] cpu : io.xdpml.dataplane.CpuSpread.countersPerCpu(o.map("xdpml_cpumap_stats"))) {
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] += cpu[i];
-            }
-        }
+        m.put("cpus", r.spread().cpus());
         for (io.xdpml.dataplane.CpuSpread.Counter c : io.xdpml.dataplane.CpuSpread.Counter.values()) {
-            m.put(c.name().toLowerCase(java.util.Locale.ROOT), sum[c.ordinal()]);
+            m.put(c.name().toLowerCase(java.util.Locale.ROOT), r.cpumap()[c.ordinal()]);
         }
-        var stats = o.map("xdpml_pipeline_stats");
-        int cpus = io.xdpml.kernel.BpfMap.possibleCpus();
-        long stride = stats.perCpuValueStride();
-        List<Long> perCpu = new java.util.ArrayList<>();
-        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment all = a.allocate(stride * cpus, 8);
-            if (stats.lookupPerCpu(a.allocate(4), all)) {
-                for (int c = 0; c < cpus; c++) {
-                    perCpu.add(all.get(java.lang.foreign.ValueLayout.JAVA_LONG, c * stride)); // xdpml_pipeline_stats.packets
-                }
-            }
-        }
-        m.put("pipeline_packets_per_cpu", perCpu);
+        m.put("pipeline_packets_per_cpu", java.util.Arrays.stream(r.cpuPackets()).boxed().toList());
         return m;
     }
 

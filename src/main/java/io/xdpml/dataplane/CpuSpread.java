@@ -3,6 +3,9 @@ package io.xdpml.dataplane;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfProgram;
+import io.xdpml.packet.PacketParser;
+import io.xdpml.packet.ParseFlags;
+import io.xdpml.packet.ParseSummary;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -12,6 +15,7 @@ import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -20,6 +24,13 @@ import java.util.stream.Collectors;
  * and redirects it into a BPF_MAP_TYPE_CPUMAP; the whole pipeline runs as that map's program on
  * the flow's CPU. What the pipeline decides does not change (the same program, the same stages;
  * every packet of a flow on one CPU), so the Java twin has nothing to add.
+ *
+ * <p>The hash ({@link #cpuOf}, the kernel's in cpumap.h): the addresses, and for TCP whose ports
+ * the parser reads, the ports; everything else (UDP, fragments, other protocols) by the addresses
+ * alone, so that every packet the pipeline keys to one flow, a first fragment with the flow's
+ * whole datagrams, runs on one CPU (since 2026-12-06; before, a UDP flow's first fragments went by
+ * the addresses and its whole datagrams by addresses and ports: two CPUs updating one flow). The
+ * cost: all UDP between two hosts runs on one CPU.
  *
  * <p>What cannot run there: AF_XDP delivery (the kernel runs a CPUMAP program with receive queue 0
  * for every frame, so the sockets of the other queues cannot be fed; not supported), and
@@ -123,6 +134,41 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
         }
     }
 
+    /**
+     * The spread a composed program runs, read from its maps ({@code maps}: the pins, or a loaded
+     * object's): the CPUs that have an entry in xdpml_cpumap, in their slots' order
+     * (xdpml_cpumap_cpus), and the queue size of the first; null when none has one (the spread is
+     * off: {@link #install} fills no entry). What runs, whatever the agent's file says now.
+     */
+    public static CpuSpread running(Function<String, BpfMap> maps) {
+        BpfMap map = maps.apply("xdpml_cpumap");
+        java.util.Set<Integer> present = new java.util.LinkedHashSet<>();
+        int queueSize = 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(Math.max(8, map.valueSize()), 8);
+            for (int c = 0; c < Math.min(map.maxEntries(), MAX_CPUS); c++) {
+                if (map.lookup(c, v)) { // struct bpf_cpumap_val: qsize, then the program
+                    present.add(c);
+                    if (queueSize == 0) {
+                        queueSize = v.get(ValueLayout.JAVA_INT, 0);
+                    }
+                }
+            }
+            if (present.isEmpty()) {
+                return null;
+            }
+            BpfMap slots = maps.apply("xdpml_cpumap_cpus");
+            List<Integer> order = new java.util.ArrayList<>();
+            for (int i = 0; i < slots.maxEntries() && order.size() < present.size(); i++) {
+                if (slots.lookup(i, v) && present.contains(v.get(ValueLayout.JAVA_INT, 0)) && !order.contains(v.get(ValueLayout.JAVA_INT, 0))) {
+                    order.add(v.get(ValueLayout.JAVA_INT, 0));
+                }
+            }
+            present.stream().filter(c -> !order.contains(c)).forEach(order::add); // an entry no slot names: last
+            return new CpuSpread(order, Math.clamp(queueSize, 1, MAX_QUEUE_SIZE));
+        }
+    }
+
     /** Whether a loaded composed program has the spread on. */
     public static boolean on(BpfObject loaded) {
         return loaded.variable("cfg_cpumap_n").get(ValueLayout.JAVA_INT, 0) != 0;
@@ -151,8 +197,8 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
      * The slot (index into {@link #cpus}) of a frame: the kernel's hash (cpumap.h), for tests that
      * predict where each flow runs.
      */
-    public int slotOf(byte[] frame, int vxlanPort) {
-        long h = hash(frame, vxlanPort);
+    public int slotOf(byte[] frame) {
+        long h = hash(frame);
         if (h < 0) {
             return 0;
         }
@@ -160,8 +206,8 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
     }
 
     /** The CPU a frame's flow runs on. */
-    public int cpuOf(byte[] frame, int vxlanPort) {
-        return cpus.get(slotOf(frame, vxlanPort));
+    public int cpuOf(byte[] frame) {
+        return cpus.get(slotOf(frame));
     }
 
     static int mix(int h) {
@@ -177,60 +223,27 @@ public record CpuSpread(List<Integer> cpus, int queueSize) {
         return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (b[o + 3] & 0xff) << 24;
     }
 
-    private static int be16(byte[] b, int o) {
-        return (b[o] & 0xff) << 8 | (b[o + 1] & 0xff);
-    }
-
-    /** cpumap.h's xdpml_cpumap_hash as an unsigned 32-bit value, or -1 for "not IP". */
-    static long hash(byte[] f, int vxlanPort) {
-        if (f.length < 14) {
-            return -1;
-        }
-        int type = be16(f, 12);
-        int p = 14;
-        for (int i = 0; i < 4 && (type == 0x8100 || type == 0x88a8 || type == 0x9100); i++) {
-            if (p + 4 > f.length) {
-                return -1;
-            }
-            type = be16(f, p + 2);
-            p += 4;
-        }
-        int h;
-        int proto;
-        int l4 = -1;
-        if (type == 0x0800) {
-            if (p + 20 > f.length) {
-                return -1;
-            }
-            int ihl = (f[p] & 0xf) * 4;
-            if (ihl < 20) {
-                return -1;
-            }
-            h = le32(f, p + 12) ^ le32(f, p + 16);
-            proto = f[p + 9] & 0xff;
-            if ((be16(f, p + 6) & 0x3fff) == 0) {
-                l4 = p + ihl;
-            }
-        } else if (type == 0x86dd) {
-            if (p + 40 > f.length) {
-                return -1;
-            }
-            h = 0;
+    /**
+     * cpumap.h's xdpml_cpumap_hash as an unsigned 32-bit value, or -1 for "not IP": the parser's
+     * reading of the outer frame (VXLAN not decoded), the addresses, and for TCP whose ports the
+     * parser read, the ports. Not for a hot path: it allocates.
+     */
+    static long hash(byte[] f) {
+        ParseSummary s = new ParseSummary();
+        new PacketParser(0).parse(MemorySegment.ofArray(f), f.length, s);
+        int l3 = s.l3Offset();
+        int h = 0;
+        if (s.has(ParseFlags.IPV4)) {
+            h = le32(f, l3 + 12) ^ le32(f, l3 + 16);
+        } else if (s.has(ParseFlags.IPV6)) {
             for (int w = 2; w < 10; w++) {
-                h ^= le32(f, p + 4 * w);
+                h ^= le32(f, l3 + 4 * w);
             }
-            proto = f[p + 6] & 0xff;
-            l4 = p + 40;
         } else {
             return -1;
         }
-        h ^= proto;
-        if (l4 >= 0 && (proto == 6 || proto == 17) && l4 + 4 <= f.length) {
-            int sport = be16(f, l4);
-            int dport = be16(f, l4 + 2);
-            if (!(proto == 17 && vxlanPort != 0 && (sport == vxlanPort || dport == vxlanPort))) {
-                h ^= (sport ^ dport) << 8;
-            }
+        if (s.l4Protocol() == 6) {
+            h ^= (s.sourcePort() ^ s.destinationPort()) << 8;
         }
         return h & 0xffffffffL;
     }

@@ -21,7 +21,7 @@ import java.util.Locale;
  * (a namespace of its own; the pipeline attached natively to the receiving end). Two flows, A and
  * B, chosen so that the CPU spread's hash sends A to CPU 0 and B to CPU 1. Generators are live
  * frames (BPF_PROG_TEST_RUN, xdp_tx.bpf.c's xdpml_tx_two_flows: XDP_TX after writing the frame's
- * source port) on threads pinned to their CPU; veth runs the receiver's XDP program in softirq on
+ * source address and header checksum) on threads pinned to their CPU; veth runs the receiver's XDP program in softirq on
  * the sender's CPU, into queue {@code cpu % queues}.
  *
  * <ul>
@@ -120,16 +120,20 @@ public final class VethCores {
 
     private VethCores() {}
 
-    /** Flows A and B: 64-byte-class UDP/IPv4 frames of {@code size} bytes whose hashes pick CPU 0 and CPU 1 of [0, 1]. */
+    /**
+     * Flows A and B: 64-byte-class UDP/IPv4 frames of {@code size} bytes from two source addresses
+     * (the spread hashes UDP on the addresses alone) whose hashes pick CPU 0 and CPU 1 of [0, 1].
+     */
     static List<byte[]> flows(int size) {
         CpuSpread two = new CpuSpread(List.of(0, 1), QUEUE_SIZE);
         byte[][] found = new byte[2][];
-        for (int sport = 40000; found[0] == null || found[1] == null; sport++) {
-            FrameBuilder b = new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(sport, 5000);
+        for (int host = 1; found[0] == null || found[1] == null; host++) {
+            String src = "198.51." + (100 + host / 250) + "." + (1 + host % 250);
+            FrameBuilder b = new FrameBuilder().ethernet().ipv4(src, "198.51.99.2").udp(40000, 5000);
             int headers = b.build().length;
-            byte[] f = new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.2").udp(sport, 5000)
+            byte[] f = new FrameBuilder().ethernet().ipv4(src, "198.51.99.2").udp(40000, 5000)
                     .payload(Math.max(0, size - headers)).build();
-            int cpu = two.cpuOf(f, 4789);
+            int cpu = two.cpuOf(f);
             if (found[cpu] == null) {
                 found[cpu] = f;
             }
@@ -164,16 +168,19 @@ public final class VethCores {
                 int rcv = Interfaces.indexOf(RCV);
                 try (BpfObject tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o"); Arena arena = Arena.ofShared()) {
                     tx.load();
-                    // flow A's frame, its UDP checksum 0 (none): the generator writes A's or B's source port into it
+                    // flow A's frame, its UDP checksum 0 (none): the generator writes A's or B's source address (and header checksum) into it
                     byte[] a = flows.get(0).clone();
                     a[40] = 0;
                     a[41] = 0;
                     MemorySegment seg = arena.allocate(a.length, 64);
                     seg.copyFrom(MemorySegment.ofArray(a));
-                    MemorySegment ports = tx.variable("tx_sport");
-                    for (int i = 0; i < 2; i++) { // network order, as in the frames
-                        ports.set(ValueLayout.JAVA_BYTE, 2L * i, flows.get(i)[34]);
-                        ports.set(ValueLayout.JAVA_BYTE, 2L * i + 1, flows.get(i)[35]);
+                    MemorySegment txFlows = tx.variable("tx_flows");
+                    for (int i = 0; i < 2; i++) { // struct xdpml_tx_flow: the header checksum, the address's last two bytes
+                        byte[] f = flows.get(i);
+                        for (int b = 0; b < 2; b++) {
+                            txFlows.set(ValueLayout.JAVA_BYTE, 4L * i + b, f[24 + b]);
+                            txFlows.set(ValueLayout.JAVA_BYTE, 4L * i + 2 + b, f[28 + b]);
+                        }
                     }
                     TestRun[] runners = new TestRun[2];
                     try {
@@ -213,7 +220,7 @@ public final class VethCores {
         CpuSpread cs = spread.cpuSpread(QUEUE_SIZE);
         try (PipelineLoader.Loaded p = PipelineLoader.load(pipeline, ParserProgram.XDP_DROP, cs);
              XdpAttachment att = XdpAttachment.attach(p.program(), rcv, XdpMode.NATIVE)) {
-            // RSS: a generator per CPU, each its own flow (tx_sport[cpu]); else one generator on CPU 0, both flows in turn
+            // RSS: a generator per CPU, each its own flow (tx_flows[cpu]); else one generator on CPU 0, both flows in turn
             int generators = spread == Spread.RSS ? 2 : 1;
             tx.variable("tx_by_cpu").set(ValueLayout.JAVA_BYTE, 0, (byte) (spread == Spread.RSS ? 1 : 0));
             int mapId = cs == null ? -1 : p.object().map("xdpml_cpumap").id();

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.agent.config.CpumapSection;
+import io.xdpml.dataplane.CpuSpread;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,5 +58,37 @@ class ReloadChangeTest {
         assertThat(InterfacePipeline.restartNeeded(cpu0, cpu01)).isNull();
         AgentConfig on = load(dir, "cpumap: {enabled: true, cpus: [0, 1]}");
         assertThat(InterfacePipeline.restartNeeded(cpu01, on)).as("turned on").contains("cpumap");
+    }
+
+    /**
+     * With the spread on and {@code cpus} left out, the CPUs are those online when the file is read;
+     * a CPU going offline or online before a reload does not change what the file asks for (until
+     * 2026-12-06 every such reload was rejected "cpumap changed (fixed at load)"; found by review).
+     * The running agent's file was read when other CPUs were online: its section is the loader's
+     * with that list ({@link AgentConfig#withCpumap}).
+     */
+    @Test
+    void cpusLeftOutAreTheSameWhateverWentOfflineSince(@TempDir Path dir) throws Exception {
+        AgentRig.portModel().write(dir.resolve("model.json"));
+        AgentConfig now = load(dir, "cpumap: {}");
+        CpumapSection read = now.cpumap();
+        assertThat(read.enabled()).isTrue();
+        assertThat(read.cpusGiven()).isFalse();
+        List<Integer> online = read.spread().cpus();
+        List<Integer> other = online.size() > 1 ? online.subList(0, online.size() - 1) : List.of(online.getFirst(), online.getFirst() + 1);
+        AgentConfig atStart = now.withCpumap(new CpumapSection(true, new CpuSpread(other, read.spread().queueSize()), false));
+        assertThat(InterfacePipeline.restartNeeded(atStart, now)).as("CPUs left out in both files").isNull();
+
+        // what still needs a restart: the CPUs named (against those that run), a queue size, on/off
+        if (online.size() > 1) { // "other" is online too: a file may name it
+            AgentConfig named = load(dir, "cpumap: {cpus: " + other + "}");
+            assertThat(InterfacePipeline.restartNeeded(atStart, named)).as("the CPUs that run, named").isNull();
+            assertThat(InterfacePipeline.restartNeeded(named, now)).as("named " + other + ", then left out with " + online + " online")
+                    .contains("cpumap changed");
+        }
+        assertThat(InterfacePipeline.restartNeeded(atStart, load(dir, "cpumap: {queue-size: 4096}"))).contains("cpumap changed");
+        assertThat(InterfacePipeline.restartNeeded(atStart, load(dir, "cpumap: {enabled: false}"))).contains("cpumap changed");
+        assertThat(InterfacePipeline.restartNeeded(atStart, now.withCpumap(new CpumapSection(true, new CpuSpread(online, 2048), true))))
+                .as("named: the CPUs online now, not those that run").contains("cpumap changed");
     }
 }

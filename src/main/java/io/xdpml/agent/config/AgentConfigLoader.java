@@ -60,7 +60,7 @@ public final class AgentConfigLoader {
         boolean cpumapOn = enabled(cpumapSection);
         CpumapSection cpumap = new CpumapSection(cpumapOn, new io.xdpml.dataplane.CpuSpread(cpus(cpumapSection, cpumapOn),
                 (int) cpumapSection.integer("queue-size", 1, io.xdpml.dataplane.CpuSpread.MAX_QUEUE_SIZE,
-                        io.xdpml.dataplane.CpuSpread.DEFAULT_QUEUE_SIZE)));
+                        io.xdpml.dataplane.CpuSpread.DEFAULT_QUEUE_SIZE)), cpumapSection.value("cpus") != null);
 
         SectionReader parseSection = top.section("parse", List.of("vxlan-port"));
         ParseSection parse = new ParseSection((int) parseSection.integer("vxlan-port", 0, 65535, ParseSection.DEFAULT_VXLAN_PORT));
