@@ -534,6 +534,11 @@ public final class Agent implements AutoCloseable {
     /** The reload requests of each member's pins at the last look (the loop thread's). */
     private long[] reloadRequestsSeen = new long[0];
 
+    /** The CPUs the running program's spread has (none when off): a reload may name them while offline. */
+    private static java.util.Set<Integer> runningCpus(AgentConfig running) {
+        return running.cpumap().enabled() ? java.util.Set.copyOf(running.cpumap().spread().cpus()) : java.util.Set.of();
+    }
+
     /**
      * Re-reads the file and applies what changed, or rejects it whole. Runs on the loop's thread.
      *
@@ -547,7 +552,7 @@ public final class Agent implements AutoCloseable {
         AgentConfig running = config;
         AgentConfig next;
         try {
-            next = overrides.apply(AgentConfigLoader.load(running.file()));
+            next = overrides.apply(AgentConfigLoader.load(running.file(), runningCpus(running)));
         } catch (AgentConfigException e) {
             say("reload rejected: " + e.problems().size() + " problem" + (e.problems().size() == 1 ? "" : "s")
                     + " in the configuration; nothing changed");
@@ -646,6 +651,10 @@ public final class Agent implements AutoCloseable {
             what += (change.any() ? "; " : ", but ") + "the firewall, the model and delivery put back over another writer's (xdpml fw load or deploy)";
         }
         say("reloaded " + next.file() + " (generation " + generation + "): " + what);
+        String offline = next.cpumap().offlineCpus();
+        if (offline != null) {
+            say("cpumap: CPU " + offline + " of the running spread is offline now; the program keeps it in the spread");
+        }
         return true;
     }
 

@@ -52,7 +52,9 @@ final class ReloadCommand implements Callable<Integer> {
             return 1;
         }
         try {
-            AgentConfigLoader.load(before.config());
+            // offline CPUs pass here: the agent holds the file's cpumap.cpus against its running spread
+            AgentConfigLoader.load(before.config(), java.util.stream.IntStream.range(0, io.xdpml.dataplane.CpuSpread.MAX_CPUS)
+                    .boxed().collect(java.util.stream.Collectors.toSet()));
         } catch (AgentConfigException e) {
             e.print(err, "xdpml reload", "; the agent was not asked to reload and runs as before");
             return 1;

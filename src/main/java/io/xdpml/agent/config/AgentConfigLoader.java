@@ -29,6 +29,19 @@ public final class AgentConfigLoader {
      * @throws AgentConfigException with every problem, when there is any
      */
     public static AgentConfig load(Path file) throws AgentConfigException {
+        return load(file, java.util.Set.of());
+    }
+
+    /**
+     * A reload's reading: the CPUs of the running spread ({@code runningCpus}) may be named though
+     * offline now. The program keeps them either way, and the kernel runs an offline CPU's cpumap
+     * thread on another CPU; refusing them made every reload fail while a named CPU was offline,
+     * whatever else the file changed (until 2026-12-06). A CPU the running spread does not have
+     * must be online, as at start.
+     *
+     * @throws AgentConfigException with every problem, when there is any
+     */
+    public static AgentConfig load(Path file, java.util.Set<Integer> runningCpus) throws AgentConfigException {
         String text;
         try {
             text = Files.readString(file);
@@ -45,7 +58,7 @@ public final class AgentConfigLoader {
             }
             throw new AgentConfigException(problems.sorted());
         }
-        AgentConfig config = read(new SectionReader("", 1, root, problems, SECTIONS), new ConfigPaths(file), file);
+        AgentConfig config = read(new SectionReader("", 1, root, problems, SECTIONS), new ConfigPaths(file), file, runningCpus);
         if (!problems.isEmpty()) {
             throw new AgentConfigException(problems.sorted());
         }
@@ -53,12 +66,12 @@ public final class AgentConfigLoader {
     }
 
     /** The configuration, or null when there are problems (then they are in {@code top.problems()}). */
-    private static AgentConfig read(SectionReader top, ConfigPaths paths, Path file) {
+    private static AgentConfig read(SectionReader top, ConfigPaths paths, Path file, java.util.Set<Integer> runningCpus) {
         List<InterfaceSpec> interfaces = InterfacesReader.read(top);
 
         SectionReader cpumapSection = top.section("cpumap", List.of("enabled", "cpus", "queue-size"));
         boolean cpumapOn = enabled(cpumapSection);
-        CpumapSection cpumap = new CpumapSection(cpumapOn, new io.xdpml.dataplane.CpuSpread(cpus(cpumapSection, cpumapOn),
+        CpumapSection cpumap = new CpumapSection(cpumapOn, new io.xdpml.dataplane.CpuSpread(cpus(cpumapSection, cpumapOn, runningCpus),
                 (int) cpumapSection.integer("queue-size", 1, io.xdpml.dataplane.CpuSpread.MAX_QUEUE_SIZE,
                         io.xdpml.dataplane.CpuSpread.DEFAULT_QUEUE_SIZE)), cpumapSection.value("cpus") != null);
 
@@ -246,9 +259,10 @@ public final class AgentConfigLoader {
 
     /**
      * {@code cpumap.cpus}: a non-empty list of distinct CPU numbers, each online here when the
-     * spread is on; default: every online CPU (at most {@link io.xdpml.dataplane.CpuSpread#MAX_CPUS}).
+     * spread is on (or in {@code running}: see {@link #load(Path, java.util.Set)}); default: every
+     * online CPU (at most {@link io.xdpml.dataplane.CpuSpread#MAX_CPUS}).
      */
-    private static List<Integer> cpus(SectionReader s, boolean on) {
+    private static List<Integer> cpus(SectionReader s, boolean on, java.util.Set<Integer> running) {
         java.util.BitSet online = io.xdpml.dataplane.CpuSpread.onlineCpus();
         int max = io.xdpml.dataplane.CpuSpread.MAX_CPUS - 1;
         YamlNode value = s.value("cpus");
@@ -281,7 +295,7 @@ public final class AgentConfigLoader {
             Integer first = firstLine.putIfAbsent((int) n, item.line());
             if (first != null) {
                 s.problems().at(item.line(), "cpumap.cpus: CPU " + n + " is listed twice (first on line " + first + ")");
-            } else if (on && online != null && !online.get((int) n)) {
+            } else if (on && online != null && !online.get((int) n) && !running.contains((int) n)) {
                 s.problems().at(item.line(), "cpumap.cpus: CPU " + n + " is not online on this machine (online: "
                         + online.stream().mapToObj(String::valueOf).collect(java.util.stream.Collectors.joining(",")) + ")");
             } else {

@@ -44,6 +44,17 @@ public record CpumapSection(boolean enabled, CpuSpread spread, boolean cpusGiven
         return (!cpusGiven && !next.cpusGiven) || spread.cpus().equals(next.spread.cpus());
     }
 
+    /** The spread's CPUs that are offline now ("1", "1,3"), or null (none, or the spread off). */
+    public String offlineCpus() {
+        java.util.BitSet online = CpuSpread.onlineCpus();
+        if (!enabled || online == null) {
+            return null;
+        }
+        String off = spread.cpus().stream().filter(n -> !online.get(n)).map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(","));
+        return off.isEmpty() ? null : off;
+    }
+
     String describe() {
         return enabled ? "cpumap: on (" + spread.describe() + (cpusGiven ? "" : "; cpus left out: those online now")
                 + "; the pipeline runs on the flow's CPU)" : "cpumap: off";
