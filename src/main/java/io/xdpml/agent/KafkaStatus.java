@@ -19,7 +19,7 @@ import java.util.Map;
  *
  * <pre>
  * "kafka": {"bootstrap": "..", "published": {"offered", "sent", "pending", "dropped", "failed", "unsent", "last_error"},
- *           "fleet_blocks": {"records", "applied", "removed", "expired", "bad", "failed", "unchanged", "caught_up"}}
+ *           "fleet_blocks": {"records", "applied", "removed", "expired", "bad", "failed", "unchanged", "caught_up", "state", "partitions"}}
  * </pre>
  */
 final class KafkaStatus {
@@ -54,6 +54,8 @@ final class KafkaStatus {
             x.put("failed", f.failed());
             x.put("unchanged", f.unchanged());
             x.put("caught_up", f.caughtUp());
+            x.put("state", f.state());
+            x.put("partitions", f.partitions());
             m.put("fleet_blocks", x);
         }
         return m;

@@ -289,7 +289,8 @@ public final class StatusReport {
                         f.get("topic"), ((Number) f.get("applied")).longValue(), ((Number) f.get("removed")).longValue(),
                         ((Number) f.get("expired")).longValue(), ((Number) f.get("bad")).longValue(), ((Number) f.get("failed")).longValue(),
                         unchanged == null || unchanged.longValue() == 0 ? "" : String.format(Locale.ROOT, ", %,d unchanged (replayed)",
-                                unchanged.longValue()), Boolean.TRUE.equals(f.get("caught_up")) ? "" : " (replaying)"));
+                                unchanged.longValue()), Boolean.TRUE.equals(f.get("caught_up")) ? "" : " (replaying)")
+                        + (f.get("state") == null || "reading".equals(f.get("state")) ? "" : " [" + f.get("state") + "]"));
             }
         }
         return out;

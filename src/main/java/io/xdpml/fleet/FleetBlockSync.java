@@ -27,7 +27,11 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * record, so the replay ends with the fleet's current blocks. A new consumer after a failure replays
  * it too, but acts only on what changed ({@link LastRecords}): a record acted on already, one older
  * than its key's record acted on, or one holding what its key holds here already is skipped, not
- * applied, removed, said or counted again (counted as unchanged).
+ * applied, removed, said or counted again (counted as unchanged). At the end of such a replay, a
+ * block whose key the topic no longer holds (its tombstone compacted away meanwhile) is taken back.
+ * The topic is described every few seconds ({@link TopicWatch}): partitions added are read from
+ * their beginning, a deletion is said (and a topic created anew read as new), the broker not
+ * answering is said once.
  *
  * <p>The consumer is created, and does all its network I/O, on the thread of {@link #start}'s
  * caller's network namespace (the thread is started from it).
@@ -51,7 +55,19 @@ public final class FleetBlockSync implements AutoCloseable {
      * here already: skipped).
      */
     public record Counters(long records, long applied, long removed, long expired, long bad, long failed, long unchanged,
-            boolean caughtUp) {}
+            boolean caughtUp, String state, int partitions) {}
+
+    /** {@link Counters#state}: the topic read, as far as this agent knows. */
+    static final String STARTING = "starting", READING = "reading", TOPIC_MISSING = "topic-missing", BROKER_UNREACHABLE = "broker-unreachable";
+
+    /** Thrown to start a new consumer at once, with no failure said: the topic was deleted, or created anew. */
+    private static final class TopicChanged extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        TopicChanged() {
+            super(null, null, false, false);
+        }
+    }
 
     /** Bad records logged one by one; after that one line per {@link #LOG_EVERY}. */
     static final int LOG_FIRST = 20;
@@ -85,6 +101,20 @@ public final class FleetBlockSync implements AutoCloseable {
     /** Whether the current consumer has replayed the topic (the sync's thread only). */
     private boolean replayed;
     private Thread thread;
+    /** How often the topic is described ({@link TopicWatch}): partitions added, the topic deleted or created anew, the broker away. */
+    private long checkEveryMs = 5_000;
+    /** The sync's thread only, from here on. */
+    private TopicWatch watch;
+    /** The id of the topic read (a topic created anew has another); null before it is known. */
+    private org.apache.kafka.common.Uuid topicId;
+    /** Since when the broker does not answer (ms; 0: it answers). */
+    private long unreachableSince;
+    /** When the topic was said to be missing (ms; 0: it is there). */
+    private long missingSaidAt;
+    /** The keys met by the current consumer's replay, until it has replayed the topic. */
+    private final java.util.Set<String> seen = new java.util.HashSet<>();
+    private volatile String state = STARTING;
+    private volatile int partitionCount;
 
     /**
      * The consumer's properties: xdpml's defaults, then {@code properties} over them; never a group,
@@ -121,6 +151,12 @@ public final class FleetBlockSync implements AutoCloseable {
         this.log = log;
     }
 
+    /** How often the topic is described (default 5 s); before {@link #start}. */
+    FleetBlockSync checkingEvery(Duration d) {
+        checkEveryMs = d.toMillis();
+        return this;
+    }
+
     /** Starts the thread (from the caller's thread: its network namespace). */
     public FleetBlockSync start() {
         thread = Thread.ofPlatform().name("xdpml-fleet-blocks").daemon().start(this::loop);
@@ -136,11 +172,14 @@ public final class FleetBlockSync implements AutoCloseable {
         int failures = 0;
         long saidAt = 0;
         int unsaid = 0;
+        watch = new TopicWatch(bootstrap, clientProperties, topic, Duration.ofSeconds(2));
         while (!stop) {
             try {
                 consume();
             } catch (WakeupException e) {
                 // closing (stop is set)
+            } catch (TopicChanged e) {
+                failures = 0; // said where it was found; a new consumer reads the topic from its beginning
             } catch (RuntimeException e) {
                 if (stop) {
                     break;
@@ -162,11 +201,13 @@ public final class FleetBlockSync implements AutoCloseable {
                 pause(wait);
             }
         }
+        watch.close();
     }
 
     /** One consumer: assigned every partition of the topic, read from the beginning, until {@link #close}; throws what its client throws. */
     private void consume() {
         replayed = false;
+        seen.clear();
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(properties)) {
             consumer = c;
             if (stop) {
@@ -176,12 +217,18 @@ public final class FleetBlockSync implements AutoCloseable {
             if (parts.isEmpty()) {
                 return; // stopped
             }
+            partitionCount = parts.size();
             checkPolicy();
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> ends = new LinkedHashMap<>();
             Map<Integer, Long> lastOffsets = new HashMap<>(); // of this consumer: offsets only grow, unless a log starts again
+            long checkAt = 0; // at once: a topic created anew while no consumer read it is told before its records are
             while (!stop) {
+                if (System.currentTimeMillis() >= checkAt) {
+                    parts = watchTopic(c, parts, ends);
+                    checkAt = System.currentTimeMillis() + checkEveryMs;
+                }
                 if (!replayed && ends.isEmpty()) {
                     try {
                         ends.putAll(c.endOffsets(parts, Duration.ofSeconds(2)));
@@ -209,6 +256,7 @@ public final class FleetBlockSync implements AutoCloseable {
                     if (all) {
                         replayed = true;
                         caughtUp = true;
+                        takeBackWhatTheTopicNoLongerHolds();
                         log.accept("fleet blocks: replayed " + topic + " (" + applied.get() + " applied, " + expired.get() + " ended, "
                                 + removed.get() + " removed, " + bad.get() + " bad" + (unchanged.get() > 0 ? ", " + unchanged.get()
                                 + " unchanged" : "") + ")");
@@ -218,6 +266,123 @@ public final class FleetBlockSync implements AutoCloseable {
         } finally {
             consumer = null;
         }
+    }
+
+    /**
+     * Describes the topic ({@link TopicWatch}) and acts on what changed: partitions added are
+     * assigned and read from their beginning (said once); the topic deleted is said, and a topic
+     * created anew (another id) forgets the places read, and both start a new consumer
+     * ({@link TopicChanged}), which waits for the topic and reads it from its beginning; the broker
+     * not answering is said once, and its return. Returns the partitions now assigned.
+     */
+    private List<TopicPartition> watchTopic(KafkaConsumer<String, String> c, List<TopicPartition> parts, Map<TopicPartition, Long> ends) {
+        switch (watch.look()) {
+            case TopicWatch.Present p -> {
+                reachable();
+                if (knownTopic(p.id())) {
+                    throw new TopicChanged();
+                }
+                if (p.partitions() <= parts.size()) {
+                    return parts;
+                }
+                List<TopicPartition> added = new java.util.ArrayList<>();
+                for (int i = parts.size(); i < p.partitions(); i++) { // partitions are numbered 0..n-1, and only ever added
+                    added.add(new TopicPartition(topic, i));
+                }
+                List<TopicPartition> all = java.util.stream.Stream.concat(parts.stream(), added.stream()).toList();
+                c.assign(all);
+                c.seekToBeginning(added);
+                if (!replayed) {
+                    ends.clear(); // asked again, for all of them: the replay ends at the new partitions' ends too
+                }
+                log.accept("fleet blocks: " + topic + " has " + all.size() + " partitions now (" + parts.size()
+                        + " before): reading the new ones from their beginning");
+                partitionCount = all.size();
+                return all;
+            }
+            case TopicWatch.Missing m -> {
+                state = TOPIC_MISSING;
+                missingSaidAt = System.currentTimeMillis();
+                log.accept("fleet blocks: the topic " + topic + " was deleted: no fleet block arrives until it is there again (the blocks"
+                        + " applied from it stay); waiting for it" + (createTopic ? ", creating it (create-topics)" : ""));
+                throw new TopicChanged();
+            }
+            case TopicWatch.Unreachable u -> {
+                unreachable(u.why());
+                return parts;
+            }
+            case TopicWatch.NotAllowed n -> {
+                checkEveryMs = Long.MAX_VALUE / 2; // nothing to watch with: no more asking
+                log.accept("fleet blocks: the topic " + topic + " cannot be described (" + n.why() + "): partitions added to it are"
+                        + " read after a restart only, and its deletion is not told (docs/fleet.md: agents need Describe on it)");
+                return parts;
+            }
+        }
+    }
+
+    /**
+     * Notes the id of the topic found; true when it is not the one read before (deleted and created
+     * anew): the places read are forgotten, and it is said.
+     */
+    private boolean knownTopic(org.apache.kafka.common.Uuid id) {
+        boolean anew = topicId != null && !topicId.equals(id);
+        topicId = id;
+        if (anew) {
+            last.forgetAllPlaces();
+            log.accept("fleet blocks: the topic " + topic + " was created anew: read from its beginning, its records compared by what they"
+                    + " hold; the blocks only the old one held are taken back once it is read");
+        }
+        return anew;
+    }
+
+    /** The broker does not answer: said once, until it answers again. */
+    private void unreachable(String why) {
+        if (unreachableSince == 0) {
+            unreachableSince = System.currentTimeMillis();
+            state = BROKER_UNREACHABLE;
+            log.accept("fleet blocks: the broker at " + bootstrap + " is unreachable (" + why + "): no fleet block arrives meanwhile,"
+                    + " the blocks applied stay; reading resumes when it answers");
+        }
+    }
+
+    /** The broker answers: its return said, when it was said to be away. */
+    private void reachable() {
+        if (unreachableSince != 0) {
+            log.accept("fleet blocks: the broker at " + bootstrap + " is reachable again after "
+                    + (System.currentTimeMillis() - unreachableSince + 500) / 1000 + " s: reading on");
+            unreachableSince = 0;
+        }
+        if (missingSaidAt == 0) {
+            state = READING;
+        }
+    }
+
+    /**
+     * At the end of a replay: the blocks an earlier consumer acted on whose keys the topic no longer
+     * holds are taken back, as a tombstone would (a restarted agent would not have them): their
+     * tombstones were compacted away while no consumer read, or the topic was created anew without
+     * them. Blocks that have ended are only forgotten (their entries have ended too).
+     */
+    private void takeBackWhatTheTopicNoLongerHolds() {
+        long nowMs = System.currentTimeMillis();
+        for (Map.Entry<String, FleetBlock> e : last.blocksNotIn(seen).entrySet()) {
+            FleetBlock b = e.getValue();
+            if (b.expiredAt(nowMs)) {
+                last.removedWithoutRecord(e.getKey());
+                continue;
+            }
+            try {
+                target.remove(FleetBlock.parseKey(e.getKey()));
+                last.removedWithoutRecord(e.getKey());
+                removed.incrementAndGet();
+                log.accept("FLEET UNBLOCKED " + b.target() + ": no longer on the topic (its removal compacted away, or the topic created"
+                        + " anew, while this agent did not read it)");
+            } catch (RuntimeException x) {
+                failed.incrementAndGet(); // kept: the next replay tries again
+                log.accept("fleet blocks: removing " + e.getKey() + ", no longer on the topic, failed: " + x.getMessage());
+            }
+        }
+        seen.clear();
     }
 
     /**
@@ -234,7 +399,7 @@ public final class FleetBlockSync implements AutoCloseable {
 
     /** Every partition of the topic, waiting for it while the broker is away or the topic missing; empty when stopped. */
     private List<TopicPartition> partitions(KafkaConsumer<String, String> c) {
-        long saidAt = 0;
+        long saidAt = missingSaidAt; // said already when the topic was found deleted
         long createdAt = 0;
         while (!stop) {
             List<PartitionInfo> infos = null;
@@ -243,10 +408,21 @@ public final class FleetBlockSync implements AutoCloseable {
             } catch (WakeupException e) {
                 throw e;
             } catch (RuntimeException e) {
-                // broker away: try again
+                unreachable(String.valueOf(e)); // said once; try again
+            }
+            if (infos != null) {
+                reachable();
             }
             if (infos != null && !infos.isEmpty()) {
+                if (missingSaidAt != 0) {
+                    log.accept("fleet blocks: the topic " + topic + " is there again: reading it from its beginning");
+                    missingSaidAt = 0;
+                }
+                state = unreachableSince == 0 ? READING : BROKER_UNREACHABLE;
                 return infos.stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+            }
+            if (infos != null) {
+                state = TOPIC_MISSING;
             }
             long now = System.currentTimeMillis();
             if (infos != null && createTopic && now - createdAt >= RETRY_MAX_MS) { // the broker answered: no such topic
@@ -289,6 +465,9 @@ public final class FleetBlockSync implements AutoCloseable {
     /** Handles one record (the key and value as read; value null: a tombstone). Package-private for the tests. */
     void handle(String key, String value, int partition, long offset) {
         records.incrementAndGet();
+        if (!replayed) {
+            seen.add(key); // a key the topic holds: not taken back at the replay's end
+        }
         if (value == null) {
             FleetBlock.Key k;
             try {
@@ -389,7 +568,8 @@ public final class FleetBlockSync implements AutoCloseable {
     }
 
     public Counters counters() {
-        return new Counters(records.get(), applied.get(), removed.get(), expired.get(), bad.get(), failed.get(), unchanged.get(), caughtUp);
+        return new Counters(records.get(), applied.get(), removed.get(), expired.get(), bad.get(), failed.get(), unchanged.get(), caughtUp,
+                state, partitionCount);
     }
 
     @Override

@@ -59,6 +59,37 @@ final class LastRecords {
         highest.remove(partition);
     }
 
+    /** Forgets the places in every partition (the topic was created anew: none of its offsets says what came first). */
+    void forgetAllPlaces() {
+        for (Integer partition : java.util.List.copyOf(highest.keySet())) {
+            forgetPlaces(partition);
+        }
+        byKey.replaceAll((k, l) -> new Last(l.partition(), NO_PLACE, l.block()));
+    }
+
+    /** The keys whose last record acted on is a block (not a tombstone) and that are not in {@code keys}, with their blocks. */
+    Map<String, FleetBlock> blocksNotIn(java.util.Set<String> keys) {
+        Map<String, FleetBlock> out = new java.util.LinkedHashMap<>();
+        byKey.forEach((k, l) -> {
+            if (l.block() != null && !keys.contains(k)) {
+                out.put(k, l.block());
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Notes that {@code key}'s block was taken back though no record said so (the topic no longer
+     * holds the key): as a tombstone with no place, so a tombstone of it read later changes nothing,
+     * and a block of it is applied.
+     */
+    void removedWithoutRecord(String key) {
+        Last l = byKey.get(key);
+        if (l != null) {
+            byKey.put(key, new Last(l.partition(), NO_PLACE, null));
+        }
+    }
+
     /** How many keys it remembers (for the tests). */
     int size() {
         return byKey.size();
