@@ -223,11 +223,18 @@ public final class FleetBlockSync implements AutoCloseable {
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> ends = new LinkedHashMap<>();
             Map<Integer, Long> lastOffsets = new HashMap<>(); // of this consumer: offsets only grow, unless a log starts again
-            long checkAt = 0; // at once: a topic created anew while no consumer read it is told before its records are
+            long checkAt = 0;
+            boolean looked = false;
             while (!stop) {
                 if (System.currentTimeMillis() >= checkAt) {
-                    parts = watchTopic(c, parts, ends);
-                    checkAt = System.currentTimeMillis() + checkEveryMs;
+                    // the first look waits: a topic created anew while no consumer read it is told before its records are;
+                    // the later ones never hold records back
+                    TopicWatch.Seen seen = looked ? watch.lookIfAnswered() : watch.look();
+                    if (seen != null) {
+                        looked = true;
+                        parts = watchTopic(c, parts, ends, seen);
+                        checkAt = System.currentTimeMillis() + checkEveryMs;
+                    }
                 }
                 if (!replayed && ends.isEmpty()) {
                     try {
@@ -275,8 +282,9 @@ public final class FleetBlockSync implements AutoCloseable {
      * ({@link TopicChanged}), which waits for the topic and reads it from its beginning; the broker
      * not answering is said once, and its return. Returns the partitions now assigned.
      */
-    private List<TopicPartition> watchTopic(KafkaConsumer<String, String> c, List<TopicPartition> parts, Map<TopicPartition, Long> ends) {
-        switch (watch.look()) {
+    private List<TopicPartition> watchTopic(KafkaConsumer<String, String> c, List<TopicPartition> parts, Map<TopicPartition, Long> ends,
+            TopicWatch.Seen seen) {
+        switch (seen) {
             case TopicWatch.Present p -> {
                 reachable();
                 if (knownTopic(p.id())) {

@@ -212,6 +212,8 @@ class AgentFleetTest {
                         took / 1e6);
                 assertThat(blockedOnA.get()).isPositive();
                 assertThat(took).as("ns from A's block to B's kernel map").isPositive().isLessThan(2_000_000_000L);
+                // B's line comes after its map write: the watcher may see the map first
+                waitFor(() -> b.output().contains("FLEET BLOCKED " + SCANNER + "/32"), 5);
                 assertThat(b.output()).contains("FLEET BLOCKED " + SCANNER + "/32").contains("(portscan on host-a)");
                 // B drops the scanner before it scans B
                 long before = b.counters().dropped(Stage.BLOCKS);
