@@ -8,10 +8,12 @@
  *  - Payload: after the TCP header (data offset), after the 8-byte UDP header, after the first 8
  *    bytes of ICMP/ICMPv6; it ends at the innermost IP packet's end by its length field (IPv6
  *    payload length 0: the frame) or at the frame's end, whichever is first. None after a parse
- *    error, without a transport header, or for another protocol.
+ *    error, without a transport header, or for another protocol. (VXLAN with a non-IP inner frame:
+ *    the outer UDP's payload, the summary holding no inner L3/L4.)
  *  - n = min(prefix, payload length) bytes, their histogram c[b]:
  *      H = log2(n) - (1/n) sum c[b] log2 c[b]   as   Hq = (T[n] - sum T[c[b]]) / n
- *    with T[c] = round(c log2(c) 2^16) (xdpml_entropy_clog2c below) and integer division.
+ *    with T[c] = round(c log2(c) 2^16) (xdpml_entropy_clog2c below) and integer division:
+ *    within two steps (2^-15 bits per byte) of the exact value.
  *    The sum is built while counting: raising a count from c to c + 1 adds D[c] = T[c + 1] - T[c]
  *    (xdpml_entropy_dclog2c), so one pass over the bytes and no pass over the 256 bins.
  *
@@ -169,8 +171,8 @@ static __always_inline int xdpml_payload_bounds(struct xdp_md *ctx, const struct
  *
  * When the frame holds 64 (else 32, else 16) bytes from the payload's start, one bounds check
  * covers that many bytes and they are counted unrolled with constant offsets, two a step; a loop
- * checks each byte left against the frame's end (at most 15 after the 32 and 16 tiers, a payload
- * ending within 16 bytes of its start without one).
+ * checks each byte left against the frame's end (at most 31 after the 32 tier, 15 after the 16
+ * tier, and a payload ending within 16 bytes of its start without one).
  */
 static __always_inline void xdpml_payload_entropy(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
 						  __u32 prefix, struct xdpml_entropy *out)
@@ -200,7 +202,7 @@ static __always_inline void xdpml_payload_entropy(struct xdp_md *ctx, const stru
 		XDPML_ENTROPY_UNROLLED(32);
 	else if ((void *)(p + 16) <= data_end)
 		XDPML_ENTROPY_UNROLLED(16);
-	/* what the unrolled steps did not reach: a payload ending less than 16 bytes after a tier */
+	/* what the unrolled steps did not reach: a frame ending less than 32 (16) bytes after a tier of 32 (16) */
 	for (; i < XDPML_ENTROPY_MAX_PREFIX; i++) {
 		if (i >= n)
 			break;

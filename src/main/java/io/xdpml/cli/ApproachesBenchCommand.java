@@ -60,6 +60,7 @@ final class ApproachesBenchCommand implements Callable<Integer> {
         if (!(seconds > 0) || runs < 1) {
             throw new IllegalArgumentException("--seconds and --runs must be positive");
         }
+        BenchOptions.frame(BenchCommand.FrameKind.udp4, size); // the generators' frames are UDP/IPv4 of exactly --size bytes
         for (String m : models) {
             io.xdpml.pipeline.PipelineLoader.benchModel(m); // an unknown model is named before anything runs
         }

@@ -51,13 +51,13 @@ final class MetricsBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        BpfSupport.unavailableReason().ifPresent(why -> {
-            throw new IllegalStateException("bench metrics needs BPF: " + why);
-        });
         if (runs < 1 || seconds <= 0 || scrapeEvery <= 0 || sample < 1 || flows < 0 || flows > 65536) {
             throw new IllegalArgumentException("--runs, --seconds, --scrape-every and --sample must be positive, --flows 0 to 65536");
         }
-        byte[] bytes = frame.build(size);
+        byte[] bytes = BenchOptions.frame(frame, size);
+        BpfSupport.unavailableReason().ifPresent(why -> {
+            throw new IllegalStateException("bench metrics needs BPF: " + why);
+        });
         MetricsBench.Result r = MetricsBench.run(bytes, seconds, runs, sample, scrapeEvery, flows, json ? null : out);
         MetricsBench.Run off = r.medianOff();
         MetricsBench.Run on = r.medianOn();

@@ -35,6 +35,10 @@ final class VxlanBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        BenchOptions.requirePositive("--repeat", repeat);
+        BenchOptions.requirePositive("--runs", runs);
+        BenchOptions.requirePositive("--frames", frames);
+        BenchOptions.requirePositive("--allow-entries", allowEntries);
         var why = BpfSupport.unavailableReason();
         if (why.isPresent()) {
             spec.commandLine().getErr().println("xdpml bench vxlan: needs root and BPF: " + why.get());

@@ -63,6 +63,7 @@ final class XskBenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        byte[] bytes = BenchOptions.frame(BenchCommand.FrameKind.udp4, size);
         if (frames < 1 || runs < 1 || batch < 1 || batch > 2048) {
             throw new IllegalArgumentException("--frames and --runs must be positive, --batch 1..2048");
         }
@@ -73,7 +74,6 @@ final class XskBenchCommand implements Callable<Integer> {
             throw new IllegalStateException("bench xsk needs BPF: " + why);
         });
         if (Runtime.getRuntime().availableProcessors() < 2) throw new IllegalStateException("bench xsk needs 2 CPUs");
-        byte[] bytes = BenchCommand.FrameKind.udp4.build(size);
         Path dir = Files.createTempDirectory("xdpml-xsk-bench");
         try {
             Path consumer = XskThroughput.compileConsumer(dir);

@@ -5,7 +5,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one JVM shutdown hook of the binding (normal exit, SIGINT, SIGTERM): first detaches every
- * XDP attachment still open, then deletes every network namespace still open. One hook, because
+ * XDP attachment still open, then deletes every network namespace still open, then removes the
+ * bpffs directories of the process's own pins ({@link BpfFs#createDirectoriesRemovedOnExit}). One hook, because
  * the JVM runs separate hooks concurrently and the detaches must come first. The hook thread never
  * waits on another thread (a namespace's thread may be busy or blocked): it enters namespaces
  * itself ({@link NetworkNamespace#callOnThisThread}).
@@ -13,6 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class KernelCleanup {
     private static final Set<XdpAttachment> ATTACHMENTS = ConcurrentHashMap.newKeySet();
     private static final Set<NetworkNamespace> NAMESPACES = ConcurrentHashMap.newKeySet();
+    private static final Set<java.nio.file.Path> PIN_DIRECTORIES = ConcurrentHashMap.newKeySet();
     private static volatile boolean installed;
 
     private KernelCleanup() {}
@@ -35,6 +37,15 @@ final class KernelCleanup {
         NAMESPACES.remove(ns);
     }
 
+    static void register(java.nio.file.Path pinDirectory) {
+        install();
+        PIN_DIRECTORIES.add(pinDirectory);
+    }
+
+    static void unregister(java.nio.file.Path pinDirectory) {
+        PIN_DIRECTORIES.remove(pinDirectory);
+    }
+
     private static synchronized void install() {
         if (!installed) {
             Runtime.getRuntime().addShutdownHook(new Thread(KernelCleanup::run, "xdpml-cleanup"));
@@ -50,6 +61,13 @@ final class KernelCleanup {
                 ns.deleteWithoutWaiting();
             } catch (Throwable t) {
                 System.err.println("xdpml: deleting network namespace " + ns.name() + ": " + t.getMessage());
+            }
+        }
+        for (java.nio.file.Path dir : PIN_DIRECTORIES.toArray(new java.nio.file.Path[0])) {
+            try {
+                BpfFs.removeRecursively(dir);
+            } catch (Throwable t) {
+                System.err.println("xdpml: removing pins " + dir + ": " + t.getMessage());
             }
         }
     }

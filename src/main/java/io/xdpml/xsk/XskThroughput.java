@@ -67,7 +67,7 @@ public final class XskThroughput {
     public static List<Result> measure(int[] sampleNs, byte[] frame, int frames, int runs, boolean metadata,
                                        int batch, boolean hugePages, Path consumerBinary) {
         List<Result> out = new ArrayList<>();
-        Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
+        Path pinDir = BpfFs.createDirectoriesRemovedOnExit(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
             ns.createVethPair(GEN, RCV);
             ns.run(() -> {
@@ -144,7 +144,7 @@ public final class XskThroughput {
                                                Path consumerBinary, List<Variant> variants, long warmUpNanos,
                                                java.util.function.Consumer<Result> progress) {
         List<Result> out = new ArrayList<>();
-        Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
+        Path pinDir = BpfFs.createDirectoriesRemovedOnExit(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         try (NetworkNamespace ns = NetworkNamespace.create("xdpml-xskbench")) {
             ns.createVethPair(GEN, RCV);
             ns.run(() -> {
@@ -294,7 +294,7 @@ public final class XskThroughput {
     public static List<DrainResult> measureDrain(byte[] frame, int perRound, int rounds, boolean metadata, int batch,
                                                  boolean hugePages, Path consumerBinary) {
         List<DrainResult> out = new ArrayList<>();
-        Path pinDir = BpfFs.createDirectories(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
+        Path pinDir = BpfFs.createDirectoriesRemovedOnExit(BpfFs.ensureMounted().resolve("xdpml-bench-xsk-" + ProcessHandle.current().pid()));
         Path pin = pinDir.resolve("xsks_drain");
         String cGen = GEN;
         String cRcv = RCV;

@@ -26,8 +26,9 @@ import org.junit.jupiter.api.Test;
  * run with BPF_PROG_TEST_RUN, last_entropy in .bss) against
  * {@link PayloadEntropy} on the Java parser's summary, for every Ethernet packet of every shared
  * capture and of testdata/detect, built payloads of every length from 0 to 100 in four patterns
- * (both kernel paths: with and without 64 bytes of frame after the payload's start) and 20,000
- * fuzzed frames: the same integer and the same byte count for every packet, at the prefixes 64 and 16.
+ * (both kernel paths: with and without 64 bytes of frame after the payload's start), built frames
+ * of the paths the definition names (VXLAN, IPv6 extension headers and fragment, IPv4 options,
+ * ICMPv6; whole and truncated) and 20,000 fuzzed frames: the same integer and the same byte count for every packet, at the prefixes 64 and 16.
  */
 class PayloadEntropyParityTest {
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT;
@@ -81,6 +82,37 @@ class PayloadEntropyParityTest {
                             MemorySegment.copy(MemorySegment.ofArray(f), 0, pkt, 0, f.length);
                             check(run, pkt, f.length, last, parser, summary, java, n, mismatches, "built payload " + len + "/" + pattern + "/" + pad);
                         }
+                    }
+                }
+                // the paths the definition names, each with a 100-byte payload of 5 values and one truncated to 30 bytes:
+                // VXLAN (inner UDP, inner TCP behind a tag, inner ARP: the outer UDP's payload), IPv6 extension headers,
+                // a first IPv6 fragment, IPv4 options, ICMPv6 echo
+                byte[] body = new byte[100];
+                for (int i = 0; i < body.length; i++) {
+                    body[i] = (byte) rnd.nextInt(5);
+                }
+                java.util.Map<String, byte[]> shapes = new java.util.LinkedHashMap<>();
+                shapes.put("vxlan/udp", new io.xdpml.packet.FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(49152, 4789)
+                        .vxlan(42).ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(body).build());
+                shapes.put("vxlan/vlan/tcp", new io.xdpml.packet.FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(49152, 4789)
+                        .vxlan(42).ethernet().vlan(10).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2, 0x18).payload(body).build());
+                shapes.put("vxlan/arp", new io.xdpml.packet.FrameBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(49152, 4789)
+                        .vxlan(42).ethernet().etherType(0x0806).payload(body).build());
+                shapes.put("ipv6/hbh/dst/tcp", new io.xdpml.packet.FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
+                        .ipv6Extension(io.xdpml.packet.Ipv6Header.HOP_BY_HOP, 0)
+                        .ipv6Extension(io.xdpml.packet.Ipv6Header.DESTINATION_OPTIONS, 1).tcp(1, 2, 0x18).payload(body).build());
+                shapes.put("ipv6/fragment0/udp", new io.xdpml.packet.FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
+                        .ipv6Fragment(0, true).udp(1, 2).payload(body).build());
+                shapes.put("ipv4-options/udp", new io.xdpml.packet.FrameBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2").ipv4Options(8)
+                        .udp(1, 2).payload(body).build());
+                shapes.put("icmpv6-echo", new io.xdpml.packet.FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
+                        .icmpv6Echo(1, 2).payload(body).build());
+                for (var e : shapes.entrySet()) {
+                    byte[] f = e.getValue();
+                    for (int len : new int[] {f.length, f.length - 70}) {
+                        MemorySegment.copy(MemorySegment.ofArray(f), 0, pkt, 0, len);
+                        check(run, pkt, len, last, parser, summary, java, n, mismatches, e.getKey() + " cut to " + len);
+                        assertThat(java.lastBytes()).as(e.getKey() + " cut to " + len + ": has a payload").isPositive();
                     }
                 }
                 FrameFuzzer fuzz = new FrameFuzzer(15, 600);

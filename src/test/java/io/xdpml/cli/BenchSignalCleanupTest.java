@@ -1,0 +1,57 @@
+package io.xdpml.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.testing.TestData;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A real {@code xdpml bench xsk} in a JVM of its own, stopped by SIGTERM (what Ctrl-C does to it:
+ * the JVM's shutdown hook runs, the command's finally blocks do not) while its C consumer is
+ * receiving: its namespace and its pinned XSKMAP are gone afterwards. Before 2026-12-06 the pin
+ * directory /sys/fs/bpf/xdpml-bench-xsk-PID stayed (the namespace was already deleted).
+ */
+class BenchSignalCleanupTest {
+    @Test
+    void sigtermDuringBenchXskLeavesNoPinsAndNoNamespace() throws Exception {
+        TestData.assumeBpf();
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process p = new ProcessBuilder(List.of(java.toString(), "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "io.xdpml.cli.Main", "bench", "xsk", "--frames", "200000000", "--runs", "1",
+                "--sample", "1", "--drain-rounds", "0"))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Path pins = Path.of("/sys/fs/bpf/xdpml-bench-xsk-" + p.pid());
+        String namespacePrefix = "xdpml-xskbench-" + p.pid() + "-";
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (!consumerRunning(p) && System.nanoTime() < deadline && p.isAlive()) {
+                Thread.sleep(100);
+            }
+            assertThat(p.isAlive()).as("the bench still runs").isTrue();
+            assertThat(Files.exists(pins)).as(pins + " while it runs").isTrue();
+            assertThat(namespaces()).as("its namespace while it runs").anyMatch(n -> n.startsWith(namespacePrefix));
+            p.destroy(); // SIGTERM
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+            assertThat(Files.exists(pins)).as(pins + " after SIGTERM").isFalse();
+            assertThat(namespaces()).as("its namespace after SIGTERM").noneMatch(n -> n.startsWith(namespacePrefix));
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** Whether the bench's C consumer (a child process) is receiving: the measurement is under way. */
+    private static boolean consumerRunning(Process p) {
+        return p.descendants().anyMatch(d -> d.info().command().map(c -> c.endsWith("/xsk_consumer")).orElse(false));
+    }
+
+    private static List<String> namespaces() throws Exception {
+        Process ip = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
+        String out = new String(ip.getInputStream().readAllBytes());
+        ip.waitFor();
+        return out.lines().map(l -> l.split(" ")[0]).toList();
+    }
+}
