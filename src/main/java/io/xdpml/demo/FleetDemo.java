@@ -152,6 +152,23 @@ public final class FleetDemo {
             }
         }
 
+        /**
+         * Deletes the link's end on this host, and with it the pair, now: the namespace's deletion
+         * frees its links later, in the kernel's own time, and until then the address on this end
+         * makes the next demo refuse to run ({@link #linksInUse}).
+         */
+        void deleteHostEnd() {
+            try {
+                Process p = new ProcessBuilder("ip", "link", "del", up).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                p.waitFor(); // fails when already gone: nothing to do
+            } catch (IOException e) {
+                // the namespace's deletion frees it, later
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
         /** The shutdown hook's part: asks the agent to stop (it detaches, closes its maps, removes its pins). */
         void requestStop() {
             AgentOnThread t = agent;
@@ -180,6 +197,7 @@ public final class FleetDemo {
                     }
                 }
             }
+            deleteHostEnd();
         }
 
         @Override
@@ -189,7 +207,8 @@ public final class FleetDemo {
             } catch (Exception e) {
                 // the namespace goes anyway: its interfaces and the program on them with it
             }
-            ns.close(); // deletes both pairs (their namespace ends are in it)
+            deleteHostEnd();
+            ns.close(); // deletes the pair a-gen/a-in (and the link, were it still there)
             BpfFs.removeRecursively(blocksPins());
         }
     }

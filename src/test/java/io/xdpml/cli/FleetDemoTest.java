@@ -110,6 +110,27 @@ class FleetDemoTest {
         }
     }
 
+    /**
+     * A broker that cannot start is said plainly, under the command's whole name: before
+     * 2026-12-06 every error a nested command threw was printed as "xdpml LEAF:", so this one read
+     * "xdpml demo: ...", naming another command.
+     */
+    @Test
+    void aBrokerThatCannotStartIsSaidUnderTheCommandsName() throws Exception {
+        TestData.assumeBpf();
+        System.setProperty("xdpml.broker.classpath", "/nonexistent");
+        CliHarness.Result r;
+        try {
+            r = CliHarness.run("fleet", "demo");
+        } finally {
+            System.clearProperty("xdpml.broker.classpath");
+        }
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).startsWith("xdpml fleet demo: formatting the broker's storage failed: ")
+                .contains("kafka.tools.StorageTool");
+        assertNothingLeftOf(ProcessHandle.current().pid());
+    }
+
     /** Nothing of the demo of process {@code pid} left: namespaces, links to the host, pins, the agents' files in /run/xdpml. */
     private static void assertNothingLeftOf(long pid) throws Exception {
         String id = String.valueOf(pid % 100000);
