@@ -23,8 +23,9 @@ import picocli.CommandLine.Spec;
             + " by the fleet detector and blocked on both. The agents' lines are printed behind their host's name.",
             "",
             "Exit code 0 when every step held, 1 when one failed (the verdict says which), 2 when it cannot run here (no"
-            + " root or BPF, or the broker's jars are not installed). Everything it created is removed. Takes about a"
-            + " minute."})
+            + " root or BPF, the broker's jars are not installed, or the addresses of its links are taken: another"
+            + " fleet demo runs). Everything it created is removed, also on Ctrl-C or SIGTERM. Takes"
+            + " about a minute."})
 final class FleetDemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -44,6 +45,9 @@ final class FleetDemoCommand implements Callable<Integer> {
             } catch (IllegalStateException e) {
                 why = Optional.of(e.getMessage());
             }
+        }
+        if (why.isEmpty()) {
+            why = FleetDemo.linksInUse();
         }
         if (why.isPresent()) {
             err.println("xdpml fleet demo: cannot run here: " + why.get());

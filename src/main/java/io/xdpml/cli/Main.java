@@ -34,7 +34,8 @@ public final class Main implements Runnable {
         cl.setUsageHelpAutoWidth(false);
         cl.setUsageHelpWidth(USAGE_WIDTH);
         cl.setExecutionExceptionHandler((ex, line, parseResult) -> {
-            line.getErr().println("xdpml " + line.getCommandName() + ": " + describe(ex));
+            // the whole name ("xdpml fleet demo"): the leaf's alone named another command ("xdpml demo")
+            line.getErr().println(line.getCommandSpec().qualifiedName() + ": " + describe(ex));
             if (Boolean.getBoolean("xdpml.debug")) {
                 ex.printStackTrace(line.getErr());
             }

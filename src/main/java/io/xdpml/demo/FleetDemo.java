@@ -2,6 +2,7 @@ package io.xdpml.demo;
 
 import io.xdpml.agent.Agent;
 import io.xdpml.agent.AgentOnThread;
+import io.xdpml.agent.AgentPins;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.detect.Detection;
@@ -58,10 +59,19 @@ public final class FleetDemo {
     /** Ports the distributed scan probes on each host: below portscan's 100, together over fleet-scan's 100 targets. */
     static final int SPREAD_PORTS = 60;
 
+    /** The links' addresses on this host: A's end .1/30, B's .5/30. */
+    static final String LINKS = "169.254.77.0/29";
+
     private final PrintWriter out;
     private final long blockSeconds;
     private final long t0 = System.nanoTime();
     private final List<String> failures = new ArrayList<>();
+    /** What a Ctrl-C or SIGTERM must stop and remove ({@link #stopOnSignal}): the story's own clean-up never runs then. */
+    private final List<Host> hosts = new CopyOnWriteArrayList<>();
+    private volatile LocalBroker broker;
+    private volatile Path dir;
+    /** Set by the shutdown hook: the checks failing meanwhile say nothing about the fleet. */
+    private volatile boolean signalled;
 
     private FleetDemo(PrintWriter out, long blockSeconds) {
         this.out = out;
@@ -77,7 +87,7 @@ public final class FleetDemo {
         final String up;
         final List<Detection> detections = new CopyOnWriteArrayList<>();
         final Map<String, Long> blockedAt = new java.util.concurrent.ConcurrentHashMap<>();
-        AgentOnThread agent;
+        volatile AgentOnThread agent;
 
         Host(String name, String letter, int linkBase) {
             this.name = name;
@@ -134,11 +144,60 @@ public final class FleetDemo {
         }
 
         void stop() throws Exception {
-            if (agent != null) {
-                agent.agent().requestStop();
-                agent.done().get(30, TimeUnit.SECONDS);
+            AgentOnThread t = agent;
+            if (t != null) {
+                t.agent().requestStop();
+                t.done().get(30, TimeUnit.SECONDS);
                 agent = null;
             }
+        }
+
+        /**
+         * Deletes the link's end on this host, and with it the pair, now: the namespace's deletion
+         * frees its links later, in the kernel's own time, and until then the address on this end
+         * makes the next demo refuse to run ({@link #linksInUse}).
+         */
+        void deleteHostEnd() {
+            try {
+                Process p = new ProcessBuilder("ip", "link", "del", up).redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                p.waitFor(); // fails when already gone: nothing to do
+            } catch (IOException e) {
+                // the namespace's deletion frees it, later
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        /** The shutdown hook's part: asks the agent to stop (it detaches, closes its maps, removes its pins). */
+        void requestStop() {
+            AgentOnThread t = agent;
+            if (t != null) {
+                t.agent().requestStop();
+            }
+        }
+
+        /** The shutdown hook's part, after {@link #requestStop}: waits for the agent, then removes whatever pins are left. */
+        void awaitStoppedAndUnpin(long seconds) {
+            AgentOnThread t = agent;
+            if (t != null) {
+                try {
+                    t.done().get(seconds, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    // its pins go below all the same
+                }
+            }
+            for (Path pins : List.of(AgentPins.dir(in), blocksPins())) {
+                try {
+                    BpfFs.removeRecursively(pins);
+                } catch (RuntimeException e) {
+                    // the story's own clean-up removing them meanwhile: a file vanished under the walk
+                    if (Files.exists(pins)) {
+                        BpfFs.removeRecursively(pins);
+                    }
+                }
+            }
+            deleteHostEnd();
         }
 
         @Override
@@ -148,22 +207,101 @@ public final class FleetDemo {
             } catch (Exception e) {
                 // the namespace goes anyway: its interfaces and the program on them with it
             }
-            ns.close(); // deletes both pairs (their namespace ends are in it)
+            deleteHostEnd();
+            ns.close(); // deletes the pair a-gen/a-in (and the link, were it still there)
             BpfFs.removeRecursively(blocksPins());
         }
     }
 
     /** Runs the story; returns whether every step held. Needs root, BPF and the broker's jars. */
     public static boolean run(PrintWriter out, long blockSeconds) throws Exception {
-        return new FleetDemo(out, blockSeconds).story();
+        return new FleetDemo(out, blockSeconds).storyStoppedCleanly();
+    }
+
+    /**
+     * Why the demo cannot run now, or empty: an address of {@link #LINKS} is on an interface of
+     * this host already. Two demos at once would both put 169.254.77.1/30 on the host, and the
+     * host's replies to one demo's agents would leave by the other's link (seen: the second demo's
+     * agents reached the broker only once the first demo had ended).
+     */
+    public static java.util.Optional<String> linksInUse() {
+        String held;
+        try {
+            Process p = new ProcessBuilder("ip", "-o", "-4", "addr", "show", "to", LINKS).redirectErrorStream(true).start();
+            held = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+            if (p.waitFor() != 0) {
+                return java.util.Optional.of("'ip -o -4 addr show to " + LINKS + "' failed: " + held);
+            }
+        } catch (IOException e) {
+            return java.util.Optional.of("cannot run 'ip' (iproute2): " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.of("interrupted");
+        }
+        if (held.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String[] f = held.lines().findFirst().orElseThrow().trim().split("\\s+"); // "7: xfda123u    inet 169.254.77.1/30 ..."
+        String iface = f.length > 1 ? f[1] : "?";
+        String address = f.length > 3 ? f[3] : LINKS;
+        return java.util.Optional.of(address + " is on " + iface + " already. The demo's links use " + LINKS
+                + ": one fleet demo at a time on a machine. Another may be running (its interfaces are xfd[ab]PIDu, PID its"
+                + " process modulo 100000), or one killed with -9 left its namespaces: 'ip netns list | grep xdpml-fleet-' names"
+                + " them, 'ip netns del NAME' removes one with its links");
+    }
+
+    /**
+     * The story under a shutdown hook: Ctrl-C or SIGTERM ends the JVM without the story's own
+     * clean-up, and the kernel keeps pinned maps (about 50 MB an agent) until someone removes them.
+     */
+    private boolean storyStoppedCleanly() throws Exception {
+        Thread hook = Thread.ofPlatform().name("xdpml-fleet-demo-stop").unstarted(this::stopOnSignal);
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return story();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs
+            }
+        }
+    }
+
+    /**
+     * The shutdown hook: stops both agents (each detaches and removes its own pins), removes the
+     * pins left, stops the broker and deletes the temporary directory. The namespaces go in the
+     * kernel binding's own hook, the broker's process in LocalBroker's as well.
+     */
+    private void stopOnSignal() {
+        signalled = true;
+        say("interrupted: stopping both agents and the broker, removing their pins and %s", dir);
+        hosts.forEach(Host::requestStop);
+        for (Host h : hosts) {
+            try {
+                h.awaitStoppedAndUnpin(10);
+            } catch (RuntimeException e) {
+                say("interrupted: %s: %s", h.name, e.getMessage()); // and on to the rest
+            }
+        }
+        LocalBroker b = broker;
+        if (b != null) {
+            b.stop();
+        }
+        Path d = dir;
+        if (d != null) {
+            deleteTree(d);
+        }
     }
 
     private boolean story() throws Exception {
         Path dir = Files.createTempDirectory("xdpml-fleet-demo");
-        try (Host a = new Host("host A", "a", 0); Host b = new Host("host B", "b", 4)) {
+        this.dir = dir;
+        try (Host a = tracked(new Host("host A", "a", 0)); Host b = tracked(new Host("host B", "b", 4))) {
             say("namespaces %s (host A: %s, link %s 169.254.77.1/30) and %s (host B: %s, link %s 169.254.77.5/30)", a.ns.name(),
                     a.in, a.up, b.ns.name(), b.in, b.up);
             try (LocalBroker broker = LocalBroker.start("169.254.77.1", 0, dir.resolve("kafka"))) {
+                this.broker = broker;
                 String bootstrap = broker.bootstrapServers();
                 say("Kafka broker (KRaft, a child JVM) at %s; host B reaches it through its own link", bootstrap);
                 FleetCounters counters = new FleetCounters();
@@ -191,6 +329,11 @@ public final class FleetDemo {
             deleteTree(dir);
         }
         out.println();
+        if (signalled) {
+            out.println("VERDICT: none: interrupted (Ctrl-C or SIGTERM)");
+            out.flush();
+            return false;
+        }
         if (failures.isEmpty()) {
             out.println("VERDICT: the fleet held: a block decided on one host protected the other within 2 s, and the fleet"
                     + " detector caught what no host saw alone.");
@@ -199,6 +342,11 @@ public final class FleetDemo {
         }
         out.flush();
         return failures.isEmpty();
+    }
+
+    private Host tracked(Host h) {
+        hosts.add(h);
+        return h;
     }
 
     /** Host A scanned: detected and blocked there, the block on host B through Kafka. */
@@ -325,11 +473,17 @@ public final class FleetDemo {
         }
     }
 
-    private static void deleteTree(Path dir) {
-        try (var s = Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory left behind
+    /**
+     * Deletes {@code dir} with what is in it. Walks again when a file vanished under the walk: on a
+     * signal, the story's own clean-up and the shutdown hook delete it at the same time.
+     */
+    static void deleteTree(Path dir) {
+        for (int attempt = 0; attempt < 5 && Files.exists(dir); attempt++) {
+            try (var s = Files.walk(dir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // something vanished meanwhile: walk again
+            }
         }
     }
 
