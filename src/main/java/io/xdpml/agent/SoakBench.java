@@ -104,6 +104,19 @@ public final class SoakBench {
 
     private SoakBench() {}
 
+    /** The shipped tree, copied from the jar into {@code dir} (from the source tree's models/ when run without the jar's resources). */
+    private static Path shippedTree(Path dir) throws java.io.IOException {
+        Path to = dir.resolve("captures-dt.json");
+        try (java.io.InputStream in = SoakBench.class.getResourceAsStream("/models/captures-dt.json")) {
+            if (in != null) {
+                Files.copy(in, to);
+            } else {
+                Files.copy(Path.of("models", "captures-dt.json"), to);
+            }
+        }
+        return to;
+    }
+
     /**
      * Runs the soak.
      *
@@ -112,7 +125,7 @@ public final class SoakBench {
      * @param baselineAt     the sample heap and RSS growth are measured from: the first at or after this many seconds
      * @param heapLimit      allowed heap growth, percent
      * @param rssLimit       allowed RSS growth, percent
-     * @param model          the model file
+     * @param model          the model file, or null for the shipped tree (captures-dt.json, a resource of the jar)
      * @param progress       a row per sample, or null
      */
     public static Result run(double seconds, double every, double baselineAt, double heapLimit, double rssLimit, Path model,
@@ -123,6 +136,9 @@ public final class SoakBench {
         String tx = id + "t";
         Path blocksPins = BpfFs.ROOT.resolve("xdpml-bench-soak-" + id);
         Path file = dir.resolve("agent.yaml");
+        if (model == null) {
+            model = shippedTree(dir);
+        }
         Files.writeString(file, """
                 interfaces: [%s]
                 blocks: {}

@@ -47,7 +47,7 @@ final class SoakBenchCommand implements Callable<Integer> {
     @Option(names = "--rss-limit", defaultValue = "5", description = "allowed growth of RSS, percent (default: ${DEFAULT-VALUE})")
     double rssLimit;
 
-    @Option(names = "--model", defaultValue = "models/captures-dt.json", description = "the model file (default: ${DEFAULT-VALUE})")
+    @Option(names = "--model", description = "the model file (default: the shipped tree, captures-dt.json, from the jar)")
     Path model;
 
     @Override
@@ -96,6 +96,6 @@ final class SoakBenchCommand implements Callable<Integer> {
     }
 
     private static String trim(double v) {
-        return v == Math.rint(v) ? Long.toString((long) v) : Double.toString(v);
+        return v == Math.rint(v) ? Long.toString((long) v) : String.format(Locale.ROOT, "%.1f", v); // 3.3, not 3.3333333333333335
     }
 }
