@@ -271,9 +271,9 @@ public final class FirewallMaps {
                 String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
                 boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
                 long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
-                int vni = key.get(FirewallLayout.U32, FirewallLayout.CT_KEY_VNI);
+                String vni = FirewallLayout.vniLabel(key.get(FirewallLayout.U32, FirewallLayout.CT_KEY_VNI));
                 out.add(String.format("%s %s -> %s%s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
-                        aFirst ? ea : eb, aFirst ? eb : ea, vni != 0 ? " vni " + vni : "",
+                        aFirst ? ea : eb, aFirst ? eb : ea, vni.isEmpty() ? "" : " " + vni,
                         FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
                         Math.max(0, nowNanos - last) / 1e9));
             }
