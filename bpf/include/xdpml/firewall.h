@@ -122,8 +122,9 @@ struct xdpml_fw_config {
 
 /*
  * Connection tracking key: direction-normalised (endpoint a is the lower address, then port), and
- * the VXLAN VNI of a tunnelled packet (0 outside a tunnel): tenants of a gateway whose address
- * spaces overlap never share a connection. 44 bytes.
+ * the VXLAN VNI of a tunnelled packet | XDPML_FW_TUNNELLED (0 outside a tunnel): tenants of a
+ * gateway whose address spaces overlap never share a connection, nor does VNI 0 with native
+ * traffic. 44 bytes.
  */
 struct xdpml_fw_ct_key {
 	__u8 addr_a[16]; /* IPv4 as ::ffff:a.b.c.d */
@@ -133,8 +134,13 @@ struct xdpml_fw_ct_key {
 	__u8 proto;      /* 6 or 17 */
 	__u8 family;     /* 4 or 6 */
 	__u16 pad;
-	__u32 vni;
+	__u32 vni;       /* inside VXLAN: the VNI | XDPML_FW_TUNNELLED; else 0 */
 };
+
+/* Set in a conntrack or rate key's vni for a packet inside VXLAN, VNI 0 included: whoever may send
+ * to the VXLAN port writes the inner packet, which never reaches the native packet's connection or
+ * bucket (before 2026-12-06, VNI 0's did). The flow stage's XDPML_FLOW_TUNNELLED, the same bit. */
+#define XDPML_FW_TUNNELLED (1U << 24)
 
 enum xdpml_fw_ct_state {
 	XDPML_CT_SYN_SENT = 1,
@@ -160,7 +166,7 @@ struct xdpml_fw_rate_key {
 	__u8 addr[16]; /* IPv4 as ::ffff:a.b.c.d */
 	__u8 family;
 	__u8 pad[3];
-	__u32 vni;
+	__u32 vni;     /* as in xdpml_fw_ct_key; 0 for a tunnel's outer packet judged alone (a native source) */
 };
 
 struct xdpml_fw_bucket {

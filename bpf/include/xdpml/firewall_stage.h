@@ -394,6 +394,13 @@ static __always_inline int xdpml_fw_outer_only(const struct xdpml_parse_summary 
 	return (s->flags & XDPML_F_VXLAN) && (s->l3_off & 0xfff) == ETH_HLEN + 4 * s->vlan_depth;
 }
 
+/* The vni of a conntrack or rate key for the packet of s: its VNI | XDPML_FW_TUNNELLED through VXLAN, else 0. */
+static __always_inline __u32 xdpml_fw_key_vni(const struct xdpml_parse_summary *s)
+{
+	_Static_assert(XDPML_F_VXLAN << 16 == XDPML_FW_TUNNELLED, "the VXLAN flag shifted is the key's mark");
+	return s->vni | (s->flags & XDPML_F_VXLAN) << 16;
+}
+
 /*
  * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
  * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
@@ -464,7 +471,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 
 	struct xdpml_fw_rate *rate = 0;
 	if (cfg->rate_pps || cfg->syn_pps) {
-		struct xdpml_fw_rate_key rk = {.family = p.family, .vni = xdpml_fw_outer_only(s) ? 0 : s->vni};
+		struct xdpml_fw_rate_key rk = {.family = p.family, .vni = xdpml_fw_outer_only(s) ? 0 : xdpml_fw_key_vni(s)};
 		xdpml_fw_mapped(&p, p.src, (__u32 *)rk.addr);
 		rate = bpf_map_lookup_elem(&xdpml_fw_rate, &rk);
 		if (!rate) {
@@ -507,7 +514,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		}
 		ck.proto = p.proto;
 		ck.family = p.family;
-		ck.vni = s->vni;
+		ck.vni = xdpml_fw_key_vni(s);
 		e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
 		if (e && now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))
 			e = 0; /* expired: as absent */

@@ -74,11 +74,34 @@ public final class FirewallLayout {
     public static final int CT_KEY_PROTO = 36;
     public static final int CT_KEY_FAMILY = 37;
     public static final int CT_KEY_VNI = 40;
+    /**
+     * XDPML_FW_TUNNELLED: set in a conntrack or rate key's VNI word for a packet inside VXLAN, VNI 0
+     * included, so that it never shares the native packet's connection or bucket (since 2026-12-06;
+     * before, the word was the raw VNI, 0 for native and VNI 0 alike).
+     */
+    public static final int KEY_TUNNELLED = 1 << 24;
     public static final int CT_SIZE = 16;
     public static final int CT_LAST_NS = 0;
     public static final int CT_STATE = 8;
     public static final int CT_INITIATOR_IS_A = 9;
     public static final int CT_FIN_SEEN = 10;
+
+    /** The key VNI word of a packet with VNI {@code vni}, through VXLAN or not (xdpml_fw_key_vni). */
+    public static int keyVni(int vni, boolean tunnelled) {
+        return tunnelled ? vni | KEY_TUNNELLED : vni;
+    }
+
+    /**
+     * What a conntrack key's VNI word names: "vni N" for a connection inside VXLAN (VNI 0 included),
+     * "" for a native one. A program loaded before 2026-12-06 wrote the raw VNI, unmarked: a non-zero
+     * one is shown as it is.
+     */
+    public static String vniLabel(int word) {
+        if ((word & KEY_TUNNELLED) != 0) {
+            return "vni " + (word & (KEY_TUNNELLED - 1));
+        }
+        return word != 0 ? "vni " + word : "";
+    }
 
     /** struct xdpml_fw_rate_key and struct xdpml_fw_rate (two buckets: level, last_ns). */
     public static final int RATE_KEY_SIZE = 24;

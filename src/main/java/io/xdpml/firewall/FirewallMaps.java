@@ -1,6 +1,7 @@
 package io.xdpml.firewall;
 
 import io.xdpml.kernel.BpfMap;
+import io.xdpml.kernel.BpfMapWalk;
 import io.xdpml.kernel.KernelException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -249,36 +250,42 @@ public final class FirewallMaps {
         return ct.keySize() < FirewallLayout.CT_KEY_SIZE;
     }
 
+    /** Elements a walk of the conntrack table reads per system call. */
+    private static final int WALK_BATCH = 1024;
+
     /**
      * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder (and
      * the VNI of a tunnelled one), state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
+     * Read by bucket with keys and values together ({@link BpfMapWalk}): under a flood that opens and
+     * evicts connections meanwhile it reads each once and ends (since 2026-12-06; before, a
+     * get_next_key walk started again at the first bucket whenever its key was evicted, listed
+     * duplicates, and lost most keys between the walk and their lookup).
      */
     public List<String> connectionLines(int max, long nowNanos) {
         List<String> out = new ArrayList<>();
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment key = a.allocate(FirewallLayout.CT_KEY_SIZE, 8);
-            MemorySegment value = a.allocate(FirewallLayout.CT_SIZE, 8);
-            for (byte[] k : ct.keys()) {
-                if (out.size() >= max) {
-                    break;
+        try (BpfMapWalk walk = new BpfMapWalk(ct, WALK_BATCH)) {
+            for (int n; out.size() < max && (n = walk.next(max - out.size())) > 0; ) {
+                for (int i = 0; i < n && out.size() < max; i++) {
+                    out.add(connectionLine(walk.key(i), walk.value(i), nowNanos));
                 }
-                key.copyFrom(MemorySegment.ofArray(k));
-                if (!ct.lookup(key, value)) {
-                    continue;
-                }
-                int family = FirewallLayout.u8(key, FirewallLayout.CT_KEY_FAMILY);
-                String ea = endpoint(key, FirewallLayout.CT_KEY_ADDR_A, FirewallLayout.CT_KEY_PORT_A, family);
-                String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
-                boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
-                long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
-                int vni = key.get(FirewallLayout.U32, FirewallLayout.CT_KEY_VNI);
-                out.add(String.format("%s %s -> %s%s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
-                        aFirst ? ea : eb, aFirst ? eb : ea, vni != 0 ? " vni " + vni : "",
-                        FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
-                        Math.max(0, nowNanos - last) / 1e9));
             }
         }
         return out;
+    }
+
+    private static String connectionLine(MemorySegment key, MemorySegment value, long nowNanos) {
+        int family = FirewallLayout.u8(key, FirewallLayout.CT_KEY_FAMILY);
+        String ea = endpoint(key, FirewallLayout.CT_KEY_ADDR_A, FirewallLayout.CT_KEY_PORT_A, family);
+        String eb = endpoint(key, FirewallLayout.CT_KEY_ADDR_B, FirewallLayout.CT_KEY_PORT_B, family);
+        boolean aFirst = FirewallLayout.u8(value, FirewallLayout.CT_INITIATOR_IS_A) == 1;
+        long last = value.get(FirewallLayout.U64, FirewallLayout.CT_LAST_NS);
+        // an older program's key (olderProgram) ends before the VNI
+        int word = key.byteSize() >= FirewallLayout.CT_KEY_SIZE ? key.get(FirewallLayout.U32, FirewallLayout.CT_KEY_VNI) : 0;
+        String vni = FirewallLayout.vniLabel(word);
+        return String.format("%s %s -> %s%s %s %.1fs", FirewallLayout.u8(key, FirewallLayout.CT_KEY_PROTO) == 6 ? "tcp" : "udp",
+                aFirst ? ea : eb, aFirst ? eb : ea, vni.isEmpty() ? "" : " " + vni,
+                FirewallLayout.ctStateName(FirewallLayout.u8(value, FirewallLayout.CT_STATE)),
+                Math.max(0, nowNanos - last) / 1e9);
     }
 
     private static String endpoint(MemorySegment key, int addrOff, int portOff, int family) {
@@ -289,9 +296,14 @@ public final class FirewallMaps {
         return (family == 6 ? "[" + host + "]" : host) + ":" + port;
     }
 
+    /** The tracked connections: a count by bucket ({@link BpfMapWalk}: once each under churn, as {@link #connectionLines}). */
     public long connections() {
-        long[] n = {0};
-        ct.forEachKey(k -> n[0]++);
-        return n[0];
+        long n = 0;
+        try (BpfMapWalk walk = new BpfMapWalk(ct, WALK_BATCH)) {
+            for (int got; (got = walk.next(WALK_BATCH)) > 0; ) {
+                n += got;
+            }
+        }
+        return n;
     }
 }

@@ -160,9 +160,10 @@ public final class JavaFirewall implements FirewallEngine {
             }
         }
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
+        int keyVni = FirewallLayout.keyVni(summary.vni(), summary.has(ParseFlags.VXLAN)); // VNI 0 is not native
         long[] rate = null;
         if (c.ratePps() != 0 || c.synPps() != 0) {
-            String rk = family + "/" + (outerOnly ? 0 : summary.vni()) + "/" + hex(mapped(family, src)); // per VNI: tenants' addresses may overlap
+            String rk = family + "/" + (outerOnly ? 0 : keyVni) + "/" + hex(mapped(family, src)); // per VNI: tenants' addresses may overlap
             rate = buckets.computeIfAbsent(rk, k -> new long[] {c.rateCap(), 0, c.synCap(), 0});
             if (c.ratePps() != 0 && !take(rate, 0, now, c.ratePps(), c.rateCap())) {
                 return verdict(FirewallCounter.DROP_RATE_LIMIT);
@@ -178,7 +179,7 @@ public final class JavaFirewall implements FirewallEngine {
             int cmp = Arrays.compareUnsigned(ms, md);
             fromA = cmp < 0 || (cmp == 0 && sport <= dport);
             ck = fromA ? hex(ms) + ":" + sport + "-" + hex(md) + ":" + dport : hex(md) + ":" + dport + "-" + hex(ms) + ":" + sport;
-            ck = bucket + "/" + family + "/" + summary.vni() + "/" + ck;
+            ck = bucket + "/" + family + "/" + keyVni + "/" + ck;
             e = connections.get(ck);
             if (e != null && Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0) {
                 e = null; // expired: as absent

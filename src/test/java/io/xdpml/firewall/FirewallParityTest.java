@@ -437,6 +437,65 @@ class FirewallParityTest {
     }
 
     /**
+     * A packet inside VXLAN VNI 0 is not the native packet of the same 5-tuple: the tunnel's inner
+     * packet is written by whoever may send to the VXLAN port. An RST inside VNI 0 neither passes
+     * as part of a native connection nor closes it (after which the native SYN-ACK was judged as a
+     * new connection and dropped), a connection opened inside VNI 0 lets no native packet by as its
+     * reply, and inner packets of VNI 0 do not spend a native source's bucket. Before 2026-12-06
+     * both keys carried the raw VNI, 0 for native and VNI 0 alike (the flow stage's tunnel mark,
+     * TunnelledFlowKeyTest, now in the firewall's keys too).
+     */
+    @Test
+    void vniZeroSharesNoConnectionAndNoBucketWithNativeTraffic() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("""
+                default drop
+                conntrack on strict
+                rate-limit 5/s burst 5
+                rule pass udp from 10.1.0.0/16 port 4789
+                rule pass tcp to 10.0.0.9 port 443
+                """, "t");
+        java.util.function.Supplier<FrameBuilder> vni0 = () -> new FrameBuilder().ethernet().ipv4("10.1.2.3", "10.1.0.1")
+                .udp(40000, 4789).vxlan(0).ethernet();
+        byte[] nativeSyn = new FrameBuilder().ethernet().ipv4("10.0.0.5", "10.0.0.9").tcp(5555, 443, 0x02).build();
+        byte[] nativeSynAck = new FrameBuilder().ethernet().ipv4("10.0.0.9", "10.0.0.5").tcp(443, 5555, 0x12).build();
+        byte[] innerRst = vni0.get().ipv4("10.0.0.9", "10.0.0.5").tcp(443, 5555, 0x04).build();
+        byte[] innerSyn = vni0.get().ipv4("10.0.0.5", "10.0.0.9").tcp(5556, 443, 0x02).build();
+        byte[] nativeSynAck2 = new FrameBuilder().ethernet().ipv4("10.0.0.9", "10.0.0.5").tcp(443, 5556, 0x12).build();
+        try (Pair p = new Pair(c)) {
+            assertThat(p.judge(nativeSyn, nativeSyn.length)).as("native SYN").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(p.judge(innerRst, innerRst.length)).as("an RST inside VNI 0 is no packet of the native connection")
+                    .isEqualTo(FirewallCounter.DROP_CT_STRAY);
+            assertThat(p.judge(nativeSynAck, nativeSynAck.length)).as("the native connection is still open: its SYN-ACK passes")
+                    .isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(p.judge(innerSyn, innerSyn.length)).as("a SYN inside VNI 0").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(p.judge(nativeSynAck2, nativeSynAck2.length)).as("no native reply to VNI 0's connection")
+                    .isEqualTo(FirewallCounter.DROP_CT_STRAY);
+            assertThat(p.kernel.program().maps().connections()).as("the native connection and VNI 0's").isEqualTo(2);
+            // xdpml fw show --connections: the real VNI, 0 included, for the connection inside the tunnel
+            assertThat(p.kernel.program().maps().connectionLines(10, 2_000_000_000L)).as("fw show's lines")
+                    .anySatisfy(l -> assertThat(l).startsWith("tcp 10.0.0.5:5555 -> 10.0.0.9:443 syn_recv "))
+                    .anySatisfy(l -> assertThat(l).startsWith("tcp 10.0.0.5:5556 -> 10.0.0.9:443 vni 0 syn_sent "));
+            p.assertSame();
+        }
+        try (Pair p = new Pair(c)) {
+            // inner SYNs of 10.0.0.5 inside VNI 0 (anyone who can tunnel can write them) spend its VNI 0 bucket only
+            for (int i = 0; i < 20; i++) {
+                byte[] f = vni0.get().ipv4("10.0.0.5", "10.0.0.9").tcp(6000 + i, 443, 0x02).build();
+                p.judge(f, f.length);
+            }
+            assertThat(p.kernel.counter(FirewallCounter.DROP_RATE_LIMIT)).as("VNI 0's 10.0.0.5 over its burst").isPositive();
+            assertThat(p.judge(nativeSyn, nativeSyn.length)).as("the native 10.0.0.5 has its own bucket")
+                    .isEqualTo(FirewallCounter.PASS_RULE);
+            p.assertSame();
+        }
+        // a program loaded before the mark wrote the raw VNI: fw show still names it
+        assertThat(FirewallLayout.vniLabel(7)).isEqualTo("vni 7");
+        assertThat(FirewallLayout.vniLabel(0)).isEmpty();
+        assertThat(FirewallLayout.vniLabel(FirewallLayout.KEY_TUNNELLED | 0xabcdef)).isEqualTo("vni " + 0xabcdef);
+    }
+
+    /**
      * A VXLAN packet's inner packet is written by whoever sends UDP to the VXLAN port: judged alone,
      * a forged tunnel with an allowed inner source passed `default drop` from anywhere (and a host
      * that terminates VXLAN decapsulates it into its overlay). The outer packet is now judged first
