@@ -21,6 +21,10 @@ import java.util.Map;
  * {@code oneWayMinReflectors} reflectors, or mostly first fragments; and a datagram from the service
  * port to the same port (NTP 123 to 123, NetBIOS, BACnet peers) is a peer's or a client's request,
  * not counted.
+ *
+ * <p>Memory: at most {@code maxVictims} (victim, service) pairs per window (since 2026-12-06;
+ * before, one per pair any response or request reached). Full, a new pair takes the place of the
+ * one with fewest responses of a few when its responses keep coming ({@link BoundedSubjects}).
  */
 public final class AmplificationDetector implements Detector {
     public static final String NAME = "amplification";

@@ -38,6 +38,11 @@ import java.util.List;
  * distinct source:port pairs went to, where there is one (a second Space-Saving table per victim,
  * of {@value #PORT_SLOTS} ports): a spoofed flood at one port stays aimed at that port while the
  * victim's other ports get SYNs too.
+ *
+ * <p>Memory: at most {@code maxHosts} destinations per window (since 2026-12-06; before, one per
+ * destination a flood reached, about 2 KB each). Full, a new destination takes the place of the
+ * least active of a few when its SYNs keep coming ({@link BoundedSubjects}): a flood to many random
+ * destinations cannot hide its victim. The window's SYN tuples and pairs are not capped.
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
@@ -206,6 +211,8 @@ public final class SynFloodDetector implements Detector {
         long src = p.sourceKey();
         long dst = p.destinationKey();
         if (p.isSyn()) {
+            // the tuple whatever becomes of the destination: its SYN-ACK answers a SYN, not a reflection
+            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
             Host h = host(dst, p.destinationHi(), p.destinationLo());
             if (h == null) {
                 return;
@@ -215,7 +222,6 @@ public final class SynFloodDetector implements Detector {
             h.sampled |= p.weight() > 1;
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
-            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
             long pair = Addresses.pair(dst, src);
             if (pairs.add(pair)) {
                 h.sources++;
