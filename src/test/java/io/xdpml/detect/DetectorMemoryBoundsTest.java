@@ -256,4 +256,41 @@ class DetectorMemoryBoundsTest {
         assertThat(reports.getFirst().reasons().getFirst()).startsWith("10,000 packets");
         assertThat(big.found).as("only the server").hasSize(1);
     }
+
+    /**
+     * 1.5 million UDP datagrams from random sources to random hosts of a /14 in one 10 s window;
+     * hidden in them, from when the table is long full, a UDP flood of 60,000 datagrams from three
+     * senders to one host. flood's destinations stay at flood.maxDestinations (16,384; until
+     * 2026-12-06 1,048,576 of about 700 bytes, the first comers kept) and the flood is reported with
+     * its senders named.
+     */
+    @Test
+    void floodUnderRandomDestinationsStaysCappedAndTheFloodIsReported() {
+        SpoofedTraffic big = new SpoofedTraffic(256);
+        FloodDetector d = new FloodDetector();
+        int net = SpoofedTraffic.ip("10.80.0.0");
+        int victim = SpoofedTraffic.ip("192.0.2.66");
+        int sender = SpoofedTraffic.ip("198.51.100.10");
+        int packets = 1_500_000;
+        int maxTracked = 0;
+        for (int i = 0; i < packets; i++) {
+            long t = S + i * (9 * S / packets);
+            if (i >= 300_000 && i % 20 == 0) {
+                big.udp(d, t, sender + i % 3, victim, 40_000, 9999);
+            } else {
+                big.udp(d, t, rnd.nextInt(), net | rnd.nextInt(1 << 18), 1024 + rnd.nextInt(60_000), 1024 + rnd.nextInt(60_000));
+            }
+            if ((i & 0xffff) == 0) {
+                maxTracked = Math.max(maxTracked, d.tracked());
+            }
+        }
+        maxTracked = Math.max(maxTracked, d.tracked());
+        big.finish(d);
+        assertThat(maxTracked).as("destinations tracked in the window").isLessThanOrEqualTo(16_384);
+        List<Detection> reports = big.of("192.0.2.66");
+        assertThat(reports).as("the flooded host").hasSize(1);
+        assertThat(reports.getFirst().sources()).containsExactlyInAnyOrder("198.51.100.10", "198.51.100.11", "198.51.100.12");
+        assertThat(reports.getFirst().reasons()).anyMatch(r -> r.startsWith("table of 16,384 destinations full (flood.maxDestinations)"));
+        assertThat(big.found).as("only the flooded host").hasSize(1);
+    }
 }
