@@ -21,6 +21,10 @@ import java.util.Map;
  * {@code oneWayMinReflectors} reflectors, or mostly first fragments; and a datagram from the service
  * port to the same port (NTP 123 to 123, NetBIOS, BACnet peers) is a peer's or a client's request,
  * not counted.
+ *
+ * <p>Memory: at most {@code maxVictims} (victim, service) pairs per window (since 2026-12-06;
+ * before, one per pair any response or request reached). Full, a new pair takes the place of the
+ * one with fewest responses of a few when its responses keep coming ({@link BoundedSubjects}).
  */
 public final class AmplificationDetector implements Detector {
     public static final String NAME = "amplification";
@@ -43,10 +47,13 @@ public final class AmplificationDetector implements Detector {
      *                         0 (default; the agent): one way, and a report also needs one-way evidence (the class comment)
      * @param oneWayMinReflectors  one way: this many reflectors are evidence
      * @param oneWayPortReflectors one way: this many reflectors answering one port of the victim first are evidence
+     * @param maxVictims       (victim, service) pairs tracked per window (about 500 bytes each); full, a new one takes the
+     *                         place of the one with fewest responses when its responses keep coming ({@link BoundedSubjects}),
+     *                         else it is counted, not tracked; requests alone get an entry only while there is room
      */
     public record Config(long windowNanos, Map<Integer, String> services, long minResponseBytes, int minReflectors,
             double minAmplification, long earlyNanos,
-            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors) {
+            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors, int maxVictims) {
         public Config {
             services = Map.copyOf(services);
             if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0 || earlyNanos < 0) {
@@ -54,6 +61,9 @@ public final class AmplificationDetector implements Detector {
             }
             if (twoWay < 0 || twoWay > 1 || oneWayMinReflectors < 1 || oneWayPortReflectors < 1) {
                 throw new IllegalArgumentException("bad amplification config (twoWay 0 or 1, oneWay* at least 1): " + this);
+            }
+            if (maxVictims < 1) {
+                throw new IllegalArgumentException("bad amplification config (maxVictims at least 1): " + this);
             }
             for (int port : services.keySet()) {
                 if (port < 1 || port > 65535) {
@@ -63,7 +73,7 @@ public final class AmplificationDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0, 0, 0, 50, 10);
+            return new Config(10_000_000_000L, DEFAULT_SERVICES, 100_000, 20, 10.0, 0, 0, 50, 10, 16_384);
         }
     }
 
@@ -78,6 +88,8 @@ public final class AmplificationDetector implements Detector {
         long requests;
         long requestBytes;
         int reflectors;
+        /** Its estimated responses before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
         final EarlyLook look = new EarlyLook();
         final OneWayEvidence oneWay = new OneWayEvidence();
 
@@ -91,12 +103,13 @@ public final class AmplificationDetector implements Detector {
     private final Config config;
     private final boolean[] watched = new boolean[65536];
     private final TumblingWindow window;
-    private final LongObjectMap<Victim> victims = new LongObjectMap<>(256);
+    private final BoundedSubjects<Victim> victims;
     private final LongHashSet reflectors = new LongHashSet(4096);
 
     public AmplificationDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.victims = new BoundedSubjects<>(config.maxVictims(), v -> v.responses + v.credit);
         for (int port : config.services().keySet()) {
             watched[port] = true;
         }
@@ -111,14 +124,38 @@ public final class AmplificationDetector implements Detector {
         return NAME;
     }
 
-    private Victim victim(long key, long hi, long lo, int port) {
+    /**
+     * The (victim, service)'s entry, made at its first response (taking a weaker one's place when
+     * the table is full) or at its first request while there is room; null when not tracked.
+     */
+    private Victim victim(long key, long hi, long lo, int port, boolean response) {
         long k = Addresses.pair(key, port);
         Victim v = victims.get(k);
         if (v == null) {
+            long credit = response ? victims.admit(k) : victims.size() < victims.cap() ? 0 : -1;
+            if (credit < 0) {
+                return null;
+            }
             v = new Victim(hi, lo, port);
-            victims.putNew(k, v);
+            v.credit = credit;
+            victims.put(k, v);
         }
         return v;
+    }
+
+    /** (victim, service) pairs tracked in this window (for tests). */
+    int tracked() {
+        return victims.size();
+    }
+
+    /** (victim, service) pairs that took the place of one with fewer responses, since the start. */
+    public long evicted() {
+        return victims.evicted();
+    }
+
+    /** (victim, service) pairs not tracked because the table was full of busier ones, since the start. */
+    public long untracked() {
+        return victims.untracked();
     }
 
     @Override
@@ -133,25 +170,29 @@ public final class AmplificationDetector implements Detector {
         int dport = p.destinationPort();
         // one way, from the service port to the same port is a peer's or a client's request (ntpd's 123 to 123), no answer
         if (watched[sport] && (config.twoWay() == 1 || sport != dport)) {
-            Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport);
-            v.responses += p.weight();
-            v.responseBytes += (long) p.weight() * p.wireLength();
-            v.first = Math.min(v.first, t);
-            v.last = Math.max(v.last, t);
-            v.oneWay.response(p, p.weight());
-            if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
-                v.reflectors++;
-                v.oneWay.newReflector(dport);
-            }
-            if (v.responseBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
-                    && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
-                v.look.reportedEarly();
+            Victim v = victim(p.destinationKey(), p.destinationHi(), p.destinationLo(), sport, true);
+            if (v != null) {
+                v.responses += p.weight();
+                v.responseBytes += (long) p.weight() * p.wireLength();
+                v.first = Math.min(v.first, t);
+                v.last = Math.max(v.last, t);
+                v.oneWay.response(p, p.weight());
+                if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
+                    v.reflectors++;
+                    v.oneWay.newReflector(dport);
+                }
+                if (v.responseBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
+                        && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
+                    v.look.reportedEarly();
+                }
             }
         }
         if (watched[dport]) {
-            Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport);
-            v.requests += p.weight();
-            v.requestBytes += (long) p.weight() * p.wireLength();
+            Victim v = victim(p.sourceKey(), p.sourceHi(), p.sourceLo(), dport, false);
+            if (v != null) {
+                v.requests += p.weight();
+                v.requestBytes += (long) p.weight() * p.wireLength();
+            }
         }
     }
 
@@ -201,6 +242,10 @@ public final class AmplificationDetector implements Detector {
                         + Detections.ratio(amplification) + "x)");
         if (evidence != null) {
             reasons.add(evidence);
+        }
+        String full = victims.fullReason("victims", NAME + ".maxVictims");
+        if (full != null) {
+            reasons.add(full);
         }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.responseBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));

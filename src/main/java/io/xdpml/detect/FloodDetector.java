@@ -54,7 +54,9 @@ public final class FloodDetector implements Detector {
      * @param minNamedShare  the named senders together sent at least this share
      * @param minReplyShare  a sender answered by the destination (UDP, or TCP but RST and SYN-ACK) for at least this share of its packets is in a conversation
      * @param minPacketsPerPort TCP/UDP packets per distinct destination port at least this (fewer: one probe per port, a scan's shape)
-     * @param maxDestinations destinations tracked per window (more are counted, not tracked)
+     * @param maxDestinations destinations tracked per window (about 700 bytes each); full, a new one takes the place of
+     *                        the one with fewest packets of a few when its packets keep coming ({@link BoundedSubjects}),
+     *                        else it is counted, not tracked
      * @param maxPayloadEntropy opt-in: no report when the counted packets with a payload carry more than this
      *                          mean payload entropy (bits/byte, first 64 bytes; at most 6): a one-way stream of
      *                          random-looking data (iperf3 -u) rather than filler. Off by default (8: never more),
@@ -91,7 +93,7 @@ public final class FloodDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 1 << 20, PAYLOAD_RULE_OFF, 0, 0, ALL);
+            return new Config(10_000_000_000L, 5_000, 5_000, 0.1, 0.5, 0.05, 1.5, 16_384, PAYLOAD_RULE_OFF, 0, 0, ALL);
         }
     }
 
@@ -118,6 +120,8 @@ public final class FloodDetector implements Detector {
         /** The heaviest senders; the extra counter: the destination's answers to the sender (since it took its slot): UDP, or TCP but RST and SYN-ACK. */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, true);
         final EarlyLook look = new EarlyLook();
+        /** Its estimated packets before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
 
         Destination(long hi, long lo) {
             this.hi = hi;
@@ -127,13 +131,13 @@ public final class FloodDetector implements Detector {
 
     private final Config config;
     private final TumblingWindow window;
-    private final LongObjectMap<Destination> destinations = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Destination> destinations;
     private final LongHashSet ports = new LongHashSet(1024);
-    private long untracked;
 
     public FloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.destinations = new BoundedSubjects<>(config.maxDestinations(), d -> d.packets + d.credit);
     }
 
     public FloodDetector() {
@@ -189,12 +193,13 @@ public final class FloodDetector implements Detector {
         long key = p.destinationKey();
         Destination d = destinations.get(key);
         if (d == null) {
-            if (destinations.size() >= config.maxDestinations()) {
-                untracked++;
+            long credit = destinations.admit(key);
+            if (credit < 0) {
                 return;
             }
             d = new Destination(p.destinationHi(), p.destinationLo());
-            destinations.putNew(key, d);
+            d.credit = credit;
+            destinations.put(key, d);
         }
         int w = p.weight();
         d.packets += w;
@@ -235,7 +240,17 @@ public final class FloodDetector implements Detector {
 
     /** Destinations not tracked because the table was full (all windows so far). */
     public long untracked() {
-        return untracked;
+        return destinations.untracked();
+    }
+
+    /** Destinations that took the place of one with fewer packets (all windows so far). */
+    public long evicted() {
+        return destinations.evicted();
+    }
+
+    /** Destinations tracked in this window (for tests). */
+    int tracked() {
+        return destinations.size();
     }
 
     /**
@@ -337,6 +352,10 @@ public final class FloodDetector implements Detector {
         reasons.add((sources.size() == 1 ? "1 source sent " : sources.size() + " sources sent ") + Detections.ratio(share * 100)
                 + "%: " + String.join(", ", senders));
         reasons.add(payloadReason(d));
+        String full = destinations.fullReason("destinations", NAME + ".maxDestinations");
+        if (full != null) {
+            reasons.add(full);
+        }
         Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), pps / config.minPps(), reasons, sources);
         // the target when one protocol is nearly all of it (its port when one port is)
         if (d.byProtocol[major] * 10 >= d.packets * 9 && major < 3) {

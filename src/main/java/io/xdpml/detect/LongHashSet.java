@@ -11,15 +11,40 @@ final class LongHashSet {
     private long[] slots;
     private int size;
     private boolean hasZero;
+    /** At most this many values are kept; more are refused (counted). */
+    private final int maxSize;
+    private long refused;
 
     LongHashSet(int initialCapacity) {
-        slots = new long[Integer.highestOneBit(Math.max(16, initialCapacity) * 2 - 1)];
+        this(initialCapacity, Integer.MAX_VALUE);
     }
 
-    /** Adds {@code v}; true when it was not there. */
+    /** A set of at most {@code maxSize} values: full, {@link #add} keeps no new value and counts it in {@link #refused()}. */
+    LongHashSet(int initialCapacity, int maxSize) {
+        if (maxSize < 1) {
+            throw new IllegalArgumentException("maxSize must be at least 1: " + maxSize);
+        }
+        slots = new long[Integer.highestOneBit(Math.max(16, Math.min(initialCapacity, maxSize)) * 2 - 1)];
+        this.maxSize = maxSize;
+    }
+
+    /** Values not kept because the set was full, since the start. */
+    long refused() {
+        return refused;
+    }
+
+    boolean full() {
+        return size >= maxSize;
+    }
+
+    /** Adds {@code v}; true when it was not there and was kept (a full set keeps no new value: false). */
     boolean add(long v) {
         if (v == 0) {
             if (hasZero) {
+                return false;
+            }
+            if (size >= maxSize) {
+                refused++;
                 return false;
             }
             hasZero = true;
@@ -31,6 +56,10 @@ final class LongHashSet {
         while (true) {
             long s = slots[i];
             if (s == 0) {
+                if (size >= maxSize) {
+                    refused++;
+                    return false;
+                }
                 slots[i] = v;
                 if (++size * 2 > slots.length) {
                     grow();

@@ -2,6 +2,8 @@ package io.xdpml.detect;
 
 import java.util.Arrays;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * A map from long keys to values by open addressing (linear probing), cleared in place: per-subject
@@ -12,6 +14,8 @@ public final class LongObjectMap<V> {
     private long[] keys;
     private Object[] values;
     private int size;
+    /** Where {@link #weakestOfSample} looks next. */
+    private int hand;
 
     public LongObjectMap(int initialCapacity) {
         int n = Integer.highestOneBit(Math.max(16, initialCapacity) * 2 - 1);
@@ -35,7 +39,6 @@ public final class LongObjectMap<V> {
         }
     }
 
-    /** Puts a value for a key that is not in the map (check with {@link #get} first). */
     /** Adds a key that is not in the map (the caller checked with {@link #get}). */
     public void putNew(long key, V value) {
         int mask = keys.length - 1;
@@ -52,6 +55,84 @@ public final class LongObjectMap<V> {
 
     public int size() {
         return size;
+    }
+
+    /** Removes the key's entry; its value, or null when it had none. */
+    @SuppressWarnings("unchecked")
+    public V remove(long key) {
+        int mask = keys.length - 1;
+        int i = (int) Addresses.mix(key) & mask;
+        while (true) {
+            Object v = values[i];
+            if (v == null) {
+                return null;
+            }
+            if (keys[i] == key) {
+                removeSlot(i);
+                return (V) v;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /** Empties slot {@code i} and moves later entries of its probe run back (linear probing has no tombstones). */
+    private void removeSlot(int i) {
+        int mask = keys.length - 1;
+        values[i] = null;
+        size--;
+        int hole = i;
+        int j = (i + 1) & mask;
+        while (values[j] != null) {
+            int home = (int) Addresses.mix(keys[j]) & mask;
+            // the entry at j may fill the hole when its home is not within (hole, j] cyclically
+            if (((j - home) & mask) >= ((j - hole) & mask)) {
+                keys[hole] = keys[j];
+                values[hole] = values[j];
+                values[j] = null;
+                hole = j;
+            }
+            j = (j + 1) & mask;
+        }
+    }
+
+    /**
+     * The key of the entry with the smallest {@code weight} among the next {@code sample} entries
+     * after a hand that moves on at each call (so every entry is looked at in turn, as a clock's
+     * hand does); the map must not be empty. The weakest of a sample rather than of all: constant
+     * cost per call, and an entry heavier than most is never chosen.
+     */
+    @SuppressWarnings("unchecked")
+    long weakestOfSample(ToLongFunction<V> weight, int sample) {
+        int mask = keys.length - 1;
+        int i = hand;
+        long bestKey = 0;
+        long best = Long.MAX_VALUE;
+        for (int seen = 0; seen < sample && seen < size; i = (i + 1) & mask) {
+            Object v = values[i];
+            if (v != null) {
+                seen++;
+                long w = weight.applyAsLong((V) v);
+                if (w < best) {
+                    best = w;
+                    bestKey = keys[i];
+                }
+            }
+        }
+        hand = i;
+        return bestKey;
+    }
+
+    /** Removes every entry {@code drop} accepts (a test without side effects: an entry may be tested twice); how many. */
+    @SuppressWarnings("unchecked")
+    int removeIf(Predicate<V> drop) {
+        int removed = 0;
+        for (int i = 0; i < values.length; i++) {
+            while (values[i] != null && drop.test((V) values[i])) {
+                removeSlot(i); // an entry moved back into slot i is tested in turn
+                removed++;
+            }
+        }
+        return removed;
     }
 
     @SuppressWarnings("unchecked")

@@ -29,21 +29,26 @@ public final class PortScanDetector implements Detector {
      * @param minDistinctHosts    distinct destination hosts that make a horizontal scan
      * @param maxProbesPerTarget  at most this many probes per distinct (host, port), on average
      * @param maxReplyRatio       at most this share of probes answered by a SYN-ACK
-     * @param maxSources          sources tracked per window (more are counted, not tracked)
+     * @param maxSources          sources tracked per window (about 200 bytes each); full, a new one takes the place of
+     *                            the one with fewest probes when its probes keep coming ({@link BoundedSubjects}), else it
+     *                            is counted, not tracked
      * @param earlyNanos          0: report at the window's end only; more: also as soon as a source's scan holds this
      *                            long after it reached the floors ({@link EarlyLook})
+     * @param maxConnected        host pairs that exchanged a SYN or SYN-ACK remembered per window (16 bytes each); full,
+     *                            later pairs are not (counted), so their bare ACKs count as ACK probes (the reply ratio
+     *                            still tells a connection's from a scan's)
      */
     public record Config(long windowNanos, int minDistinctPorts, int minDistinctHosts, double maxProbesPerTarget, double maxReplyRatio,
-            int maxSources, long earlyNanos) {
+            int maxSources, long earlyNanos, int maxConnected) {
         public Config {
             if (windowNanos <= 0 || minDistinctPorts < 1 || minDistinctHosts < 1 || maxProbesPerTarget < 1 || maxReplyRatio < 0
-                    || maxSources < 1 || earlyNanos < 0) {
+                    || maxSources < 1 || earlyNanos < 0 || maxConnected < 1) {
                 throw new IllegalArgumentException("bad port scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 1 << 20, 0);
+            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 65_536, 0, 524_288);
         }
     }
 
@@ -59,6 +64,8 @@ public final class PortScanDetector implements Detector {
         long ackProbes;
         long ackRsts;
         long ackOtherReplies;
+        /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
         final EarlyLook look = new EarlyLook();
 
         Source(long hi, long lo, long first) {
@@ -70,16 +77,19 @@ public final class PortScanDetector implements Detector {
 
     private final Config config;
     private final TumblingWindow window;
-    private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Source> sources;
     private final DistinctTargets reached = new DistinctTargets();
     private final DistinctTargets reachedByAck = new DistinctTargets();
     /** Host pairs (initiator, responder) that exchanged a SYN or SYN-ACK in the window. */
-    private final LongHashSet connected = new LongHashSet(4096);
-    private long untracked;
+    private final LongHashSet connected;
+    /** {@link LongHashSet#refused()} of {@link #connected} when the window opened. */
+    private long connectedRefusedBefore;
 
     public PortScanDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes + s.ackProbes + s.credit);
+        this.connected = new LongHashSet(4096, config.maxConnected());
     }
 
     public PortScanDetector() {
@@ -140,12 +150,13 @@ public final class PortScanDetector implements Detector {
     private Source source(PacketObservation p, long t) {
         Source s = sources.get(p.sourceKey());
         if (s == null) {
-            if (sources.size() >= config.maxSources()) {
-                untracked++;
+            long credit = sources.admit(p.sourceKey());
+            if (credit < 0) {
                 return null;
             }
             s = new Source(p.sourceHi(), p.sourceLo(), t);
-            sources.putNew(p.sourceKey(), s);
+            s.credit = credit;
+            sources.put(p.sourceKey(), s);
         }
         return s;
     }
@@ -172,9 +183,28 @@ public final class PortScanDetector implements Detector {
         }
     }
 
-    /** Sources not tracked because the table was full (all windows so far). */
+    /** Sources not tracked because the table was full of busier ones (all windows so far). */
     public long untracked() {
-        return untracked;
+        return sources.untracked();
+    }
+
+    /** Sources that took the place of one with fewer probes (all windows so far). */
+    public long evicted() {
+        return sources.evicted();
+    }
+
+    /** Host pairs not remembered as connected because {@code maxConnected} was reached (all windows so far). */
+    public long connectedRefused() {
+        return connected.refused();
+    }
+
+    /** Sources tracked and host pairs remembered as connected in this window (for tests). */
+    int tracked() {
+        return sources.size();
+    }
+
+    int connectedSize() {
+        return connected.size();
     }
 
     /** A source at or over a floor, looked at before the window closes when due. */
@@ -199,6 +229,7 @@ public final class PortScanDetector implements Detector {
         reached.clear();
         reachedByAck.clear();
         connected.clear();
+        connectedRefusedBefore = connected.refused();
         window.close();
     }
 
@@ -231,6 +262,15 @@ public final class PortScanDetector implements Detector {
         }
         if (reasons.isEmpty()) {
             return false;
+        }
+        String full = sources.fullReason("sources", NAME + ".maxSources");
+        if (full != null) {
+            reasons.add(full);
+        }
+        long notRemembered = connected.refused() - connectedRefusedBefore;
+        if (notRemembered > 0) {
+            reasons.add("table of " + Detections.count(config.maxConnected()) + " connected host pairs full (" + NAME + ".maxConnected): "
+                    + Detections.count(notRemembered) + " SYNs' pairs not remembered in this window");
         }
         String scanner = Addresses.text(s.hi, s.lo);
         sink.report(Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner)));

@@ -44,7 +44,10 @@ public final class ReflectionDetector implements Detector {
      * @param minAmplification    unsolicited response bytes per request byte the victim sent to that port
      * @param minUnsolicitedShare at least this share of the responses from the port unsolicited
      * @param listedServicesToo   1: also the ports {@code amplification} watches; 0: leave them to it
-     * @param maxVictims          (victim, port) pairs tracked per window (more are counted, not tracked)
+     * @param maxVictims          (victim, port) pairs tracked per window (about 500 bytes each); full, a new one takes the
+     *                            place of the one with fewest unsolicited responses when its responses keep coming
+     *                            ({@link BoundedSubjects}), else it is counted, not tracked; requests alone get an entry
+     *                            only while there is room
      * @param earlyNanos          0: report at the window's end only; more: also as soon as the reflection holds this
      *                            long after the victim got {@code minResponseBytes} unsolicited from {@code minReflectors}
      *                            ({@link EarlyLook})
@@ -69,7 +72,7 @@ public final class ReflectionDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 1 << 20, 0, 0, 200, 10);
+            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 16_384, 0, 0, 200, 10);
         }
     }
 
@@ -85,6 +88,8 @@ public final class ReflectionDetector implements Detector {
         int reflectors;
         long requests;
         long requestBytes;
+        /** Its estimated responses before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
         final EarlyLook look = new EarlyLook();
         final OneWayEvidence oneWay = new OneWayEvidence();
 
@@ -98,16 +103,16 @@ public final class ReflectionDetector implements Detector {
     private final Config config;
     private final boolean[] skipped = new boolean[65536];
     private final TumblingWindow window;
-    private final LongObjectMap<Victim> victims = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Victim> victims;
     private final LongHashSet reflectors = new LongHashSet(4096);
     /** (host, its port, port it sent to) of this window and of the previous one: what makes a response solicited. */
     private LongHashSet asked = new LongHashSet(4096);
     private LongHashSet askedBefore = new LongHashSet(4096);
-    private long untracked;
 
     public ReflectionDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.victims = new BoundedSubjects<>(config.maxVictims(), v -> v.unsolicited + v.credit);
         if (config.listedServicesToo() == 0) {
             for (int port : AmplificationDetector.DEFAULT_SERVICES.keySet()) {
                 skipped[port] = true;
@@ -124,21 +129,33 @@ public final class ReflectionDetector implements Detector {
         return NAME;
     }
 
-    /** (victim, port) pairs not tracked because the table was full (all windows so far). */
+    /** (victim, port) pairs not tracked because the table was full of busier ones (all windows so far). */
     public long untracked() {
-        return untracked;
+        return victims.untracked();
     }
 
+    /** (victim, port) pairs that took the place of one with fewer unsolicited responses, since the start. */
+    public long evicted() {
+        return victims.evicted();
+    }
+
+    /** (victim, port) pairs tracked in this window (for tests). */
+    int tracked() {
+        return victims.size();
+    }
+
+    /** The (victim, port)'s entry, made at its first response (taking a weaker one's place when the table is full); null when not tracked. */
     private Victim victim(long key, long hi, long lo, int port) {
         long k = Addresses.pair(key, port);
         Victim v = victims.get(k);
         if (v == null) {
-            if (victims.size() >= config.maxVictims()) {
-                untracked++;
+            long credit = victims.admit(k);
+            if (credit < 0) {
                 return null;
             }
             v = new Victim(hi, lo, port);
-            victims.putNew(k, v);
+            v.credit = credit;
+            victims.put(k, v);
         }
         return v;
     }
@@ -196,11 +213,11 @@ public final class ReflectionDetector implements Detector {
             if (v != null) {
                 v.requests++;
                 v.requestBytes += p.wireLength();
-            } else if (victims.size() < config.maxVictims()) {
+            } else if (victims.size() < victims.cap()) {
                 v = new Victim(p.sourceHi(), p.sourceLo(), dport);
                 v.requests = 1;
                 v.requestBytes = p.wireLength();
-                victims.putNew(Addresses.pair(p.sourceKey(), dport), v);
+                victims.put(Addresses.pair(p.sourceKey(), dport), v);
             }
         }
     }
@@ -261,6 +278,10 @@ public final class ReflectionDetector implements Detector {
                         + " (amplification " + Detections.ratio(amplification) + "x)");
         if (evidence != null) {
             reasons.add(evidence);
+        }
+        String full = victims.fullReason("victims", NAME + ".maxVictims");
+        if (full != null) {
+            reasons.add(full);
         }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));

@@ -15,9 +15,16 @@ import java.util.List;
  * counting (n = -m ln(zero bits / m), a few percent off below ~500 targets; a bitmap with no zero
  * bit left reads as its saturation value, said as "at least"). An epoch drops out of every
  * source's bitmaps when the horizon moves past it; sources with no probe left in the horizon are
- * dropped; at most {@code maxSources} are tracked (more are counted in {@link #untracked()}). A source
- * gets its entry at its second probe within an epoch (the first is only noted, and not counted), so
- * that a spoofed flood, one probe per source, costs no entries.
+ * dropped. A source gets its entry at its second probe within an epoch (the first is only noted,
+ * and not counted), so that a spoofed flood, one probe per source, costs no entries. At most
+ * {@code maxSources} are tracked: full, a new source takes the place of the one with the fewest
+ * distinct targets over the horizon (of {@value BoundedSubjects#SAMPLE} looked at in turn) once its
+ * probes so far, estimated in a {@link FrequencySketch} that halves every epoch, are more; else it is
+ * counted in {@link #untracked()}. So sources spoofed from a small range, which repeat and would each
+ * get an entry, replace each other, while a scanner, whose targets add up epoch after epoch, stays
+ * (until 2026-12-06 the first {@code maxSources} sources kept the table for the whole horizon and a
+ * scanner coming after them was never seen). The sources noted once per epoch are at most 16 times
+ * {@code maxSources}; more go straight to the table's admission.
  *
  * <p>Reported at the end of an epoch in which the source probed, when it reached at least
  * {@code minDistinctTargets} over the horizon while no single epoch reached it (a scan that one
@@ -43,7 +50,8 @@ public final class SlowScanDetector implements Detector {
      * @param minDistinctTargets  distinct targets over the horizon that make a scan (and that no single epoch reaches)
      * @param maxProbesPerTarget  at most this many probes per distinct target, on average
      * @param maxReplyRatio       at most this many answers per probe
-     * @param maxSources          sources tracked
+     * @param maxSources          sources tracked (about 2 KB each with 30 epochs); full, the one with the fewest distinct
+     *                            targets gives way to a new one that keeps probing
      */
     public record Config(long epochNanos, int epochs, int minDistinctTargets, double maxProbesPerTarget, double maxReplyRatio,
             int maxSources) {
@@ -69,6 +77,8 @@ public final class SlowScanDetector implements Detector {
         /** Time of the first probe of each epoch. */
         final long[] firstIn;
         long last;
+        /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}), halved every epoch. */
+        long credit;
         long reportedEpoch = Integer.MIN_VALUE; // far enough back, no overflow in epoch - reportedEpoch
 
         Source(long hi, long lo, int epochs) {
@@ -83,21 +93,31 @@ public final class SlowScanDetector implements Detector {
     }
 
     private final Config config;
-    private LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Source> sources;
     /** (source, target) pairs of the current epoch: the exact distinct count per epoch. */
     private final LongHashSet seen = new LongHashSet(4096);
     /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
-    private final LongHashSet once = new LongHashSet(4096);
+    private final LongHashSet once;
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
     private LongHashSet heard = new LongHashSet(4096);
     private LongHashSet heardBefore = new LongHashSet(4096);
     private final long[] union = new long[WORDS];
     private long epochStart = Long.MIN_VALUE;
     private long epoch;
-    private long untracked;
 
     public SlowScanDetector(Config config) {
         this.config = config;
+        this.sources = new BoundedSubjects<>(config.maxSources(), SlowScanDetector::weight);
+        this.once = new LongHashSet(4096, (int) Math.min(Integer.MAX_VALUE / 2, 16L * config.maxSources()));
+    }
+
+    /** What keeps a source in a full table: its distinct targets over the horizon, and its credit. */
+    private static long weight(Source s) {
+        long targets = s.credit;
+        for (int d : s.distinct) {
+            targets += d;
+        }
+        return targets;
     }
 
     public SlowScanDetector() {
@@ -179,12 +199,13 @@ public final class SlowScanDetector implements Detector {
             if (once.add(src)) {
                 return; // its first probe (of the epoch) is only noted: not counted
             }
-            if (sources.size() >= config.maxSources()) {
-                untracked++;
+            long credit = sources.admit(src);
+            if (credit < 0) {
                 return;
             }
             s = new Source(p.sourceHi(), p.sourceLo(), config.epochs());
-            sources.putNew(src, s);
+            s.credit = credit;
+            sources.put(src, s);
         }
         int slot = slot();
         if (s.probes[slot]++ == 0) {
@@ -213,9 +234,19 @@ public final class SlowScanDetector implements Detector {
         }
     }
 
-    /** Sources not tracked because the table was full (all epochs so far). */
+    /** Sources not tracked because the table was full of stronger ones (all epochs so far). */
     public long untracked() {
-        return untracked;
+        return sources.untracked();
+    }
+
+    /** Sources that took the place of one with fewer targets (all epochs so far). */
+    public long evicted() {
+        return sources.evicted();
+    }
+
+    /** Sources tracked (for tests). */
+    int tracked() {
+        return sources.size();
     }
 
     /** The estimated distinct targets of {@code s} over the horizon (linear counting on the union of its bitmaps). */
@@ -276,6 +307,10 @@ public final class SlowScanDetector implements Detector {
                     + " would show in one window)");
             reasons.add(Detections.count(probes) + " probes (" + Detections.ratio(perTarget) + " per target), " + Detections.count(answers)
                     + " answers (" + Detections.ratio(replies * 100) + "%)");
+            String full = sources.fullReason("sources", NAME + ".maxSources");
+            if (full != null) {
+                reasons.add(full);
+            }
             String scanner = Addresses.text(s.hi, s.lo);
             sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
         });
@@ -294,6 +329,7 @@ public final class SlowScanDetector implements Detector {
             s.distinct[slot] = 0;
             s.probes[slot] = 0;
             s.answers[slot] = 0;
+            s.credit >>= 1;
             long left = 0;
             for (long x : s.probes) {
                 left += x;
@@ -302,19 +338,17 @@ public final class SlowScanDetector implements Detector {
                 empty[0]++;
             }
         });
-        if (empty[0] > 0 && empty[0] * 4L >= sources.size()) {
-            LongObjectMap<Source> kept = new LongObjectMap<>(Math.max(16, sources.size() - empty[0]));
-            sources.forEach(s -> {
-                long left = 0;
+        if (empty[0] > 0) {
+            sources.map().removeIf(s -> {
                 for (long x : s.probes) {
-                    left += x;
+                    if (x > 0) {
+                        return false;
+                    }
                 }
-                if (left > 0) {
-                    kept.putNew(Addresses.key(s.hi, s.lo), s);
-                }
+                return true;
             });
-            sources = kept;
         }
+        sources.fade();
         seen.clear();
         once.clear();
         LongHashSet previous = heardBefore;

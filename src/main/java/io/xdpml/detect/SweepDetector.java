@@ -34,21 +34,26 @@ public final class SweepDetector implements Detector {
      * @param maxProbesPerHost at most this many probes per distinct host, on average
      * @param maxReplyRatio    at most this share of SYN probes answered by SYN-ACK, of ACK probes by anything but a RST
      * @param minHostsPerPort  TCP sweeps: at least this many hosts per distinct destination port (a sweep asks every host the same port)
-     * @param maxSources       sources tracked per window (more are counted, not tracked)
+     * @param maxSources       sources tracked per window (about 200 bytes each); full, a new one takes the place of the
+     *                         one with fewest probes when its probes keep coming ({@link BoundedSubjects}), else it is
+     *                         counted, not tracked
      * @param earlyNanos       0: report at the window's end only; more: also as soon as a source's sweep holds this
      *                         long after it reached {@code minDistinctHosts} of a kind ({@link EarlyLook})
+     * @param maxConnected     host pairs that exchanged a SYN or SYN-ACK remembered per window (16 bytes each); full,
+     *                         later pairs are not (counted), so their bare ACKs count as ACK probes (the reply ratio
+     *                         still tells a connection's from a sweep's)
      */
     public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, double minHostsPerPort,
-            int maxSources, long earlyNanos) {
+            int maxSources, long earlyNanos, int maxConnected) {
         public Config {
             if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1
-                    || earlyNanos < 0) {
+                    || earlyNanos < 0 || maxConnected < 1) {
                 throw new IllegalArgumentException("bad sweep config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 1 << 20, 0);
+            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 65_536, 0, 524_288);
         }
     }
 
@@ -63,6 +68,8 @@ public final class SweepDetector implements Detector {
         final long[] replies = new long[3];
         final EarlyLook look = new EarlyLook();
         long ackOtherReplies;
+        /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
 
         Source(long hi, long lo) {
             this.hi = hi;
@@ -72,15 +79,18 @@ public final class SweepDetector implements Detector {
 
     private final Config config;
     private final TumblingWindow window;
-    private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Source> sources;
     private final LongHashSet hosts = new LongHashSet(4096);
     /** (source, host) pairs with a SYN or SYN-ACK between them in the window: ACKs there belong to connections. */
-    private final LongHashSet connected = new LongHashSet(4096);
-    private long untracked;
+    private final LongHashSet connected;
+    /** {@link LongHashSet#refused()} of {@link #connected} when the window opened. */
+    private long connectedRefusedBefore;
 
     public SweepDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes[ICMP] + s.probes[SYN] + s.probes[ACK] + s.credit);
+        this.connected = new LongHashSet(4096, config.maxConnected());
     }
 
     public SweepDetector() {
@@ -137,12 +147,13 @@ public final class SweepDetector implements Detector {
         }
         Source s = sources.get(src);
         if (s == null) {
-            if (sources.size() >= config.maxSources()) {
-                untracked++;
+            long credit = sources.admit(src);
+            if (credit < 0) {
                 return;
             }
             s = new Source(p.sourceHi(), p.sourceLo());
-            sources.putNew(src, s);
+            s.credit = credit;
+            sources.put(src, s);
         }
         if (s.probes[kind]++ == 0) {
             s.first[kind] = t;
@@ -173,9 +184,28 @@ public final class SweepDetector implements Detector {
         }
     }
 
-    /** Sources not tracked because the table was full (all windows so far). */
+    /** Sources not tracked because the table was full of busier ones (all windows so far). */
     public long untracked() {
-        return untracked;
+        return sources.untracked();
+    }
+
+    /** Sources that took the place of one with fewer probes (all windows so far). */
+    public long evicted() {
+        return sources.evicted();
+    }
+
+    /** Host pairs not remembered as connected because {@code maxConnected} was reached (all windows so far). */
+    public long connectedRefused() {
+        return connected.refused();
+    }
+
+    /** Sources tracked and host pairs remembered as connected in this window (for tests). */
+    int tracked() {
+        return sources.size();
+    }
+
+    int connectedSize() {
+        return connected.size();
     }
 
     @Override
@@ -190,6 +220,7 @@ public final class SweepDetector implements Detector {
         sources.clear();
         hosts.clear();
         connected.clear();
+        connectedRefusedBefore = connected.refused();
         window.close();
     }
 
@@ -225,6 +256,15 @@ public final class SweepDetector implements Detector {
         }
         if (reasons.isEmpty()) {
             return false;
+        }
+        String full = sources.fullReason("sources", NAME + ".maxSources");
+        if (full != null) {
+            reasons.add(full);
+        }
+        long notRemembered = connected.refused() - connectedRefusedBefore;
+        if (notRemembered > 0) {
+            reasons.add("table of " + Detections.count(config.maxConnected()) + " connected host pairs full (" + NAME + ".maxConnected): "
+                    + Detections.count(notRemembered) + " SYNs' pairs not remembered in this window");
         }
         String sweeper = Addresses.text(s.hi, s.lo);
         sink.report(Detection.of(first, NAME, sweeper, score, reasons, List.of(sweeper)));

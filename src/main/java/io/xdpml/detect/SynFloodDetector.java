@@ -38,6 +38,11 @@ import java.util.List;
  * distinct source:port pairs went to, where there is one (a second Space-Saving table per victim,
  * of {@value #PORT_SLOTS} ports): a spoofed flood at one port stays aimed at that port while the
  * victim's other ports get SYNs too.
+ *
+ * <p>Memory: at most {@code maxHosts} destinations per window (since 2026-12-06; before, one per
+ * destination a flood reached, about 2 KB each). Full, a new destination takes the place of the
+ * least active of a few when its SYNs keep coming ({@link BoundedSubjects}): a flood to many random
+ * destinations cannot hide its victim. The window's SYN tuples and pairs are not capped.
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
@@ -65,17 +70,20 @@ public final class SynFloodDetector implements Detector {
      * @param earlyNanos         0: report at the window's end only; more: also as soon as a flood holds this long after
      *                           the victim got {@code minSyns} at {@code minSynRate} ({@link EarlyLook}; the SYN-ACK
      *                           reflection is reported at the window's end only)
+     * @param maxHosts           destinations tracked per window (about 2 KB each); full, a new one takes the place of
+     *                           the least active when it keeps coming ({@link BoundedSubjects}), else it is counted, not tracked
      */
     public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread,
-            long earlyNanos) {
+            long earlyNanos, int maxHosts) {
         public Config {
-            if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0 || earlyNanos < 0) {
+            if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0 || earlyNanos < 0
+                    || maxHosts < 1) {
                 throw new IllegalArgumentException("bad SYN flood config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0);
+            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0, 8192);
         }
     }
 
@@ -99,6 +107,8 @@ public final class SynFloodDetector implements Detector {
         long reflectedFirst = Long.MAX_VALUE;
         long reflectedLast;
         long unsolicitedSynAcks;
+        /** Its estimated SYNs and SYN-ACKs before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
         /** Of the unsolicited SYN-ACKs' 4-tuples, those whose connection went on (its sender's ACK or data followed). */
         long wentOn;
         int reflectors;
@@ -133,7 +143,7 @@ public final class SynFloodDetector implements Detector {
 
     private final Config config;
     private final TumblingWindow window;
-    private final LongObjectMap<Host> hosts = new LongObjectMap<>(256);
+    private final BoundedSubjects<Host> hosts;
     private final LongHashSet synTuples = new LongHashSet(4096);
     private final LongHashSet completedTuples = new LongHashSet(1024);
     private final LongHashSet pairs = new LongHashSet(4096);
@@ -143,6 +153,7 @@ public final class SynFloodDetector implements Detector {
     public SynFloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.hosts = new BoundedSubjects<>(config.maxHosts(), h -> h.synsIn + h.unsolicitedSynAcks + h.credit);
     }
 
     public SynFloodDetector() {
@@ -158,13 +169,34 @@ public final class SynFloodDetector implements Detector {
         return Addresses.pair(Addresses.pair(a, b), ((long) aPort << 16) | bPort);
     }
 
+    /** The destination's entry, made at its first packet; null when the table is full of busier ones (counted). */
     private Host host(long key, long hi, long lo) {
         Host h = hosts.get(key);
         if (h == null) {
+            long credit = hosts.admit(key);
+            if (credit < 0) {
+                return null;
+            }
             h = new Host(hi, lo);
-            hosts.putNew(key, h);
+            h.credit = credit;
+            hosts.put(key, h);
         }
         return h;
+    }
+
+    /** Destinations tracked in this window (for tests). */
+    int tracked() {
+        return hosts.size();
+    }
+
+    /** Destinations that took the place of a less active one, since the start. */
+    public long evicted() {
+        return hosts.evicted();
+    }
+
+    /** Destinations not tracked because the table was full of busier ones, since the start. */
+    public long untracked() {
+        return hosts.untracked();
     }
 
     @Override
@@ -179,13 +211,17 @@ public final class SynFloodDetector implements Detector {
         long src = p.sourceKey();
         long dst = p.destinationKey();
         if (p.isSyn()) {
+            // the tuple whatever becomes of the destination: its SYN-ACK answers a SYN, not a reflection
+            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
             Host h = host(dst, p.destinationHi(), p.destinationLo());
+            if (h == null) {
+                return;
+            }
             h.synsIn += p.weight();
             h.synsSeen++;
             h.sampled |= p.weight() > 1;
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
-            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
             long pair = Addresses.pair(dst, src);
             if (pairs.add(pair)) {
                 h.sources++;
@@ -208,8 +244,8 @@ public final class SynFloodDetector implements Detector {
                 from.synAcksOut++;
             }
             long k = tuple(dst, src, p.destinationPort(), p.sourcePort());
-            if (!synTuples.contains(k)) {
-                Host h = host(dst, p.destinationHi(), p.destinationLo());
+            Host h;
+            if (!synTuples.contains(k) && (h = host(dst, p.destinationHi(), p.destinationLo())) != null) {
                 h.unsolicitedSynAcks++;
                 unsolicitedTuples.add(k);
                 h.reflectedFirst = Math.min(h.reflectedFirst, t);
@@ -275,6 +311,14 @@ public final class SynFloodDetector implements Detector {
         window.close();
     }
 
+    /** Says so when the destinations' table was full in this window: the report may have missed some of its counts. */
+    private void addFull(List<String> reasons) {
+        String full = hosts.fullReason("destinations", NAME + ".maxHosts");
+        if (full != null) {
+            reasons.add(full);
+        }
+    }
+
     /** Reports the victim if the SYN-ACKs it received for SYNs it never sent are a reflection (at the window's end only). */
     private void reportReflection(Host h, DetectionSink sink) {
         // a connection that went on had one SYN-ACK (a retransmitted one of it stays counted: rare, and errs towards reporting)
@@ -293,6 +337,7 @@ public final class SynFloodDetector implements Detector {
         if (h.wentOn > 0) {
             reasons.add(Detections.count(h.wentOn) + " more began connections that went on (its own, their SYNs unseen), not counted");
         }
+        addFull(reasons);
         sink.report(Detection.of(h.reflectedFirst, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons));
     }
 
@@ -345,6 +390,7 @@ public final class SynFloodDetector implements Detector {
                         + Detections.count(h.sourcePorts) + " distinct source:port pairs");
             }
         }
+        addFull(reasons);
         sink.report(Detection.of(h.first, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons, sources)
                 .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port)));
         return true;

@@ -33,7 +33,9 @@ public final class UdpScanDetector implements Detector {
      * @param minHostsPerPort    and distinct hosts per distinct port, on average
      * @param maxProbesPerTarget at most this many datagrams per distinct (host, port), on average
      * @param maxReplyRatio      at most this share of probes answered by a UDP datagram
-     * @param maxSources         sources tracked per window (more are counted, not tracked)
+     * @param maxSources         sources tracked per window (about 150 bytes each); full, a new one takes the place of the
+     *                           one with fewest probes when its probes keep coming ({@link BoundedSubjects}), else it is
+     *                           counted, not tracked
      * @param earlyNanos         0: report at the window's end only; more: also as soon as a source's scan holds this
      *                           long after it reached the floors ({@link EarlyLook})
      */
@@ -47,7 +49,7 @@ public final class UdpScanDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 1 << 20, 0);
+            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 65_536, 0);
         }
     }
 
@@ -64,6 +66,8 @@ public final class UdpScanDetector implements Detector {
         /** Distinct ports of datagrams not {@link PacketObservation#isToEphemeralPort()}: what the vertical rule counts. */
         int verticalPorts;
         long toEphemeralPorts;
+        /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
         final EarlyLook look = new EarlyLook();
 
         Source(long hi, long lo, long first) {
@@ -75,15 +79,15 @@ public final class UdpScanDetector implements Detector {
 
     private final Config config;
     private final TumblingWindow window;
-    private final LongObjectMap<Source> sources = new LongObjectMap<>(1024);
+    private final BoundedSubjects<Source> sources;
     private final DistinctTargets reached = new DistinctTargets();
     /** (source, port) of the datagrams the vertical rule counts. */
     private final LongHashSet verticalPorts = new LongHashSet(4096);
-    private long untracked;
 
     public UdpScanDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
+        this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes + s.credit);
     }
 
     public UdpScanDetector() {
@@ -111,12 +115,13 @@ public final class UdpScanDetector implements Detector {
             long src = p.sourceKey();
             Source s = sources.get(src);
             if (s == null) {
-                if (sources.size() >= config.maxSources()) {
-                    untracked++;
+                long credit = sources.admit(src);
+                if (credit < 0) {
                     return;
                 }
                 s = new Source(p.sourceHi(), p.sourceLo(), t);
-                sources.putNew(src, s);
+                s.credit = credit;
+                sources.put(src, s);
             }
             s.probes++;
             s.last = t;
@@ -148,9 +153,19 @@ public final class UdpScanDetector implements Detector {
         }
     }
 
-    /** Sources not tracked because the table was full (all windows so far). */
+    /** Sources not tracked because the table was full of busier ones (all windows so far). */
     public long untracked() {
-        return untracked;
+        return sources.untracked();
+    }
+
+    /** Sources that took the place of one with fewer probes (all windows so far). */
+    public long evicted() {
+        return sources.evicted();
+    }
+
+    /** Sources tracked in this window (for tests). */
+    int tracked() {
+        return sources.size();
     }
 
     @Override
@@ -191,6 +206,10 @@ public final class UdpScanDetector implements Detector {
         if (s.toEphemeralPorts > 0) {
             reasons.add(Detections.count(s.toEphemeralPorts) + " datagrams from a port below " + PacketObservation.EPHEMERAL_FIRST
                     + " to ports at or above it, not counted as a vertical scan (a service answering a client's ephemeral ports)");
+        }
+        String full = sources.fullReason("sources", NAME + ".maxSources");
+        if (full != null) {
+            reasons.add(full);
         }
         String scanner = Addresses.text(s.hi, s.lo);
         Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));

@@ -10,6 +10,14 @@ import java.util.List;
  * {@code minPps} packets/s or {@code minBps} bits/s and is at least {@code factor} times the
  * baseline; reported buckets do not enter the baseline, so a long attack does not teach itself
  * as normal.
+ *
+ * <p>Memory is bounded: a destination that received nothing for {@code idleBuckets} buckets is
+ * forgotten (its last bucket judged first; its baseline had decayed to nothing by then:
+ * (1 - alpha)^idleBuckets), and at most {@code maxDestinations} are tracked. Full, a new destination
+ * takes the place of the least busy of {@value BoundedSubjects#SAMPLE} looked at in turn once its
+ * packets, estimated in a {@link FrequencySketch}, are more ({@link BoundedSubjects}); else it is
+ * counted in {@link #untracked()}. Until 2026-12-06 destinations were never forgotten and the first
+ * 1,048,576 kept the table for the agent's lifetime.
  */
 public final class VolumetricDetector implements Detector {
     public static final String NAME = "volumetric";
@@ -20,17 +28,21 @@ public final class VolumetricDetector implements Detector {
      * @param minPps          packets per second that can be an attack
      * @param minBps          or bits per second
      * @param factor          times the baseline
-     * @param maxDestinations destinations tracked (more are counted, not tracked)
+     * @param maxDestinations destinations tracked (about 100 bytes each); full, the least busy gives way to a new one that
+     *                        keeps receiving
+     * @param idleBuckets     a destination that received nothing for this many buckets is forgotten
      */
-    public record Config(long bucketNanos, double alpha, double minPps, double minBps, double factor, int maxDestinations) {
+    public record Config(long bucketNanos, double alpha, double minPps, double minBps, double factor, int maxDestinations,
+            int idleBuckets) {
         public Config {
-            if (bucketNanos <= 0 || !(alpha > 0 && alpha <= 1) || minPps <= 0 || minBps <= 0 || factor < 1 || maxDestinations < 1) {
+            if (bucketNanos <= 0 || !(alpha > 0 && alpha <= 1) || minPps <= 0 || minBps <= 0 || factor < 1 || maxDestinations < 1
+                    || idleBuckets < 1) {
                 throw new IllegalArgumentException("bad volumetric config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(1_000_000_000L, 0.1, 5_000, 100_000_000, 5, 1 << 20);
+            return new Config(1_000_000_000L, 0.1, 5_000, 100_000_000, 5, 65_536, 300);
         }
     }
 
@@ -45,6 +57,8 @@ public final class VolumetricDetector implements Detector {
         double ewmaPps;
         double ewmaBps;
         long buckets;
+        /** Its estimated packets before it got its entry in a full table ({@link BoundedSubjects#admit}). */
+        long credit;
 
         Destination(long hi, long lo) {
             this.hi = hi;
@@ -54,12 +68,16 @@ public final class VolumetricDetector implements Detector {
 
     private final Config config;
     private final double perSecond;
-    private final LongObjectMap<Destination> destinations = new LongObjectMap<>(1024);
-    private long untracked;
+    private final BoundedSubjects<Destination> destinations;
+    /** The bucket of the last look for idle destinations; Long.MIN_VALUE before the first packet. */
+    private long sweptAt = Long.MIN_VALUE;
+    private long forgotten;
 
     public VolumetricDetector(Config config) {
         this.config = config;
         this.perSecond = 1e9 / config.bucketNanos();
+        this.destinations = new BoundedSubjects<>(config.maxDestinations(),
+                d -> d.packets + (long) (d.ewmaPps / perSecond) + d.credit);
     }
 
     public VolumetricDetector() {
@@ -78,17 +96,19 @@ public final class VolumetricDetector implements Detector {
         }
         long t = p.timeNanos();
         long b = Math.floorDiv(t, config.bucketNanos());
+        forgetIdle(b, sink);
         long key = p.destinationKey();
         Destination d = destinations.get(key);
         if (d == null) {
-            if (destinations.size() >= config.maxDestinations()) {
-                untracked++;
+            long credit = destinations.admit(key);
+            if (credit < 0) {
                 return;
             }
             d = new Destination(p.destinationHi(), p.destinationLo());
             d.bucket = b;
             d.first = t;
-            destinations.putNew(key, d);
+            d.credit = credit;
+            destinations.put(key, d);
         } else if (b > d.bucket) {
             close(d, sink);
             long empty = Math.min(b - d.bucket - 1, 10_000); // (1 - alpha)^10000 is 0 for any useful alpha
@@ -109,9 +129,48 @@ public final class VolumetricDetector implements Detector {
         destinations.forEach(d -> close(d, sink));
     }
 
-    /** Destinations not tracked because the table was full. */
+    /**
+     * Every eighth of {@code idleBuckets} (at least every bucket) of packet time: judges the last
+     * bucket of each destination idle for {@code idleBuckets} and forgets it; old estimates of the
+     * admission's sketch fade.
+     */
+    private void forgetIdle(long b, DetectionSink sink) {
+        if (sweptAt == Long.MIN_VALUE) {
+            sweptAt = b;
+            return;
+        }
+        if (b - sweptAt < Math.max(1, config.idleBuckets() / 8)) {
+            return;
+        }
+        sweptAt = b;
+        long idleBefore = b - config.idleBuckets();
+        destinations.forEach(d -> {
+            if (d.bucket <= idleBefore) {
+                close(d, sink);
+            }
+        });
+        forgotten += destinations.map().removeIf(d -> d.bucket <= idleBefore);
+        destinations.fade();
+    }
+
+    /** Destinations not tracked because the table was full of busier ones. */
     public long untracked() {
-        return untracked;
+        return destinations.untracked();
+    }
+
+    /** Destinations that took the place of a less busy one. */
+    public long evicted() {
+        return destinations.evicted();
+    }
+
+    /** Destinations forgotten after {@code idleBuckets} without a packet. */
+    public long forgotten() {
+        return forgotten;
+    }
+
+    /** Destinations tracked (for tests). */
+    int tracked() {
+        return destinations.size();
     }
 
     private void close(Destination d, DetectionSink sink) {
@@ -130,6 +189,10 @@ public final class VolumetricDetector implements Detector {
             reasons.add(d.buckets == 0 ? "no baseline yet"
                     : "baseline " + Detections.rateText(d.ewmaPps, "packet") + ", " + Detections.rateText(d.ewmaBps, "bit") + " over "
                             + Detections.count(d.buckets) + " buckets");
+            String full = destinations.fullReason("destinations", NAME + ".maxDestinations");
+            if (full != null) {
+                reasons.add(full);
+            }
             double score = Math.max(pps / config.minPps(), bps / config.minBps());
             sink.report(Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), score, reasons));
         } else {

@@ -56,6 +56,50 @@ class PrimitiveTablesTest {
         assertThat(map.get(0)).isNull();
     }
 
+    /** Removal shifts later entries of a probe run back; random puts, removes and removeIf against HashMap. */
+    @Test
+    void longObjectMapRemovesAsHashMapDoes() {
+        Random rnd = new Random(13);
+        LongObjectMap<String> map = new LongObjectMap<>(2);
+        Map<Long, String> ref = new HashMap<>();
+        for (int i = 0; i < 200_000; i++) {
+            long k = rnd.nextInt(4) == 0 ? rnd.nextLong() : rnd.nextInt(4_000) - 2_000;
+            if (rnd.nextBoolean()) {
+                assertThat(map.remove(k)).isEqualTo(ref.remove(k));
+            } else if (map.get(k) == null) {
+                map.putNew(k, "v" + k);
+                ref.put(k, "v" + k);
+            }
+            if (i % 50_000 == 0) {
+                int mod = 3 + rnd.nextInt(5);
+                int removed = map.removeIf(v -> v.hashCode() % mod == 0);
+                int before = ref.size();
+                ref.values().removeIf(v -> v.hashCode() % mod == 0);
+                assertThat(removed).isEqualTo(before - ref.size());
+            }
+            long probe = rnd.nextInt(4_000) - 2_000;
+            assertThat(map.get(probe)).isEqualTo(ref.get(probe));
+        }
+        assertThat(map.size()).isEqualTo(ref.size());
+        for (Map.Entry<Long, String> e : ref.entrySet()) {
+            assertThat(map.get(e.getKey())).isEqualTo(e.getValue());
+        }
+    }
+
+    @Test
+    void aCappedLongHashSetKeepsNoMoreAndCountsTheRest() {
+        LongHashSet set = new LongHashSet(16, 1000);
+        for (long v = 0; v < 5000; v++) {
+            assertThat(set.add(v)).isEqualTo(v < 1000);
+        }
+        assertThat(set.size()).isEqualTo(1000);
+        assertThat(set.refused()).isEqualTo(4000);
+        assertThat(set.contains(999)).isTrue();
+        assertThat(set.contains(1000)).isFalse();
+        set.clear();
+        assertThat(set.add(4000)).isTrue();
+    }
+
     @Test
     void heavyHittersKeepTheHeavyKeysWithinTheirError() {
         heavyHitters(new Random(13), false);

@@ -1,0 +1,59 @@
+package io.xdpml.detect;
+
+import java.util.Arrays;
+
+/**
+ * Approximate counts of keys in a fixed space (a count-min sketch, Cormode and Muthukrishnan):
+ * {@value #ROWS} rows of counters, a key counting in one counter per row; its estimate is the
+ * smallest of its counters, never below its true count, above it only by what other keys sharing
+ * all its counters added. Lets a full table tell a key that keeps coming (an attack's victim, a
+ * scanner) from the many that come once (spoofed addresses) without an entry per key. Allocated
+ * once: nothing per count.
+ */
+final class FrequencySketch {
+    static final int ROWS = 4;
+    private final int[] counters;
+    private final int mask;
+
+    /** {@code width} counters per row, rounded up to a power of two, at most 65,536 (the hash gives 16 bits a row). */
+    FrequencySketch(int width) {
+        int w = Integer.highestOneBit(Math.min(65_536, Math.max(16, width)) * 2 - 1);
+        counters = new int[ROWS * w];
+        mask = w - 1;
+    }
+
+    /**
+     * Counts one for {@code key}; its estimate after counting. Conservative update: only the
+     * counters at the key's smallest are raised (the others already over-count it), which keeps
+     * estimates close while many more keys than counters pass, as in a spoofed flood.
+     */
+    int add(long key) {
+        long h = Addresses.mix(key ^ 0x5bd1_e995_9e37_79b9L);
+        int width = mask + 1;
+        int min = Integer.MAX_VALUE;
+        for (int r = 0; r < ROWS; r++) {
+            min = Math.min(min, counters[r * width + ((int) (h >>> (r * 16)) & mask)]);
+        }
+        if (min == Integer.MAX_VALUE) {
+            return min;
+        }
+        for (int r = 0; r < ROWS; r++) {
+            int i = r * width + ((int) (h >>> (r * 16)) & mask);
+            if (counters[i] == min) {
+                counters[i]++;
+            }
+        }
+        return min + 1;
+    }
+
+    void clear() {
+        Arrays.fill(counters, 0);
+    }
+
+    /** Halves every counter: old counts fade, as a horizon moves on. */
+    void halve() {
+        for (int i = 0; i < counters.length; i++) {
+            counters[i] >>>= 1;
+        }
+    }
+}
