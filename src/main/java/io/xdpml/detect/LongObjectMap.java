@@ -25,18 +25,21 @@ public final class LongObjectMap<V> {
 
     @SuppressWarnings("unchecked")
     public V get(long key) {
+        int i = slotOf(key);
+        return i < 0 ? null : (V) values[i];
+    }
+
+    /** The key's slot, or -1 when it is not in the map (linear probing from its hash to the first empty slot). */
+    private int slotOf(long key) {
         int mask = keys.length - 1;
         int i = (int) Addresses.mix(key) & mask;
-        while (true) {
-            Object v = values[i];
-            if (v == null) {
-                return null;
-            }
+        while (values[i] != null) {
             if (keys[i] == key) {
-                return (V) v;
+                return i;
             }
             i = (i + 1) & mask;
         }
+        return -1;
     }
 
     /** Adds a key that is not in the map (the caller checked with {@link #get}). */
@@ -60,19 +63,13 @@ public final class LongObjectMap<V> {
     /** Removes the key's entry; its value, or null when it had none. */
     @SuppressWarnings("unchecked")
     public V remove(long key) {
-        int mask = keys.length - 1;
-        int i = (int) Addresses.mix(key) & mask;
-        while (true) {
-            Object v = values[i];
-            if (v == null) {
-                return null;
-            }
-            if (keys[i] == key) {
-                removeSlot(i);
-                return (V) v;
-            }
-            i = (i + 1) & mask;
+        int i = slotOf(key);
+        if (i < 0) {
+            return null;
         }
+        V v = (V) values[i];
+        removeSlot(i);
+        return v;
     }
 
     /** Empties slot {@code i} and moves later entries of its probe run back (linear probing has no tombstones). */
