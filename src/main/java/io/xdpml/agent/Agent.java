@@ -203,7 +203,7 @@ public final class Agent implements AutoCloseable {
         this.out = out;
         this.detecting = new Detecting(config);
         try {
-            this.metrics = AgentMetrics.start(config, this::config, () -> reloadCounts); // its port first: in use, nothing is attached
+            this.metrics = AgentMetrics.start(config, this::config, () -> reloadCounts, this::detectorTables); // its port first: in use, nothing is attached
             this.observer = AgentMetrics.both(metrics, observer);
             this.onnxModel = extras.onnx() == null ? null : OnnxModel.load(extras.onnx());
             openOutputs(config);
@@ -534,6 +534,24 @@ public final class Agent implements AutoCloseable {
     /** The reload requests of each member's pins at the last look (the loop thread's). */
     private long[] reloadRequestsSeen = new long[0];
 
+    /** The capped tables' counts of detectors a reload replaced, per detector: /metrics' counters go on from them. */
+    private final java.util.Map<String, long[]> retiredTables = new java.util.HashMap<>();
+
+    private void retireTables(DetectorSet set) {
+        synchronized (retiredTables) {
+            set.tableCounts().forEach((d, n) -> retiredTables.merge(d, n, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]}));
+        }
+    }
+
+    /** Per detector: {untracked, evicted} since the start, replaced detectors included (for /metrics). */
+    java.util.Map<String, long[]> detectorTables() {
+        Map<String, long[]> all = new java.util.TreeMap<>(detecting.set.tableCounts());
+        synchronized (retiredTables) {
+            retiredTables.forEach((d, n) -> all.merge(d, n, (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]}));
+        }
+        return all;
+    }
+
     /** The CPUs the running program's spread has (none when off): a reload may name them while offline. */
     private static java.util.Set<Integer> runningCpus(AgentConfig running) {
         return running.cpumap().enabled() ? java.util.Set.copyOf(running.cpumap().spread().cpus()) : java.util.Set.of();
@@ -627,6 +645,7 @@ public final class Agent implements AutoCloseable {
                 } catch (IOException e) {
                     say("writing detections: " + e.getMessage());
                 }
+                retireTables(detecting.set);
                 detecting = nextDetecting;
             }
         }

@@ -116,7 +116,12 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
 
     private final Supplier<Reloads> reloads;
 
-    private AgentMetrics(OutputsSection.Metrics endpoint, Supplier<AgentConfig> config, Supplier<Reloads> reloads) throws IOException {
+    /** Per detector: {untracked, evicted} of its capped tables since the start. */
+    private final Supplier<Map<String, long[]>> tables;
+
+    private AgentMetrics(OutputsSection.Metrics endpoint, Supplier<AgentConfig> config, Supplier<Reloads> reloads,
+            Supplier<Map<String, long[]>> tables) throws IOException {
+        this.tables = tables;
         this.endpoint = endpoint;
         this.config = config;
         this.reloads = reloads;
@@ -143,9 +148,10 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
      *
      * @param current the agent's configuration as it is now (reloads change it)
      */
-    static AgentMetrics start(AgentConfig c, Supplier<AgentConfig> current, Supplier<Reloads> reloads) throws IOException {
+    static AgentMetrics start(AgentConfig c, Supplier<AgentConfig> current, Supplier<Reloads> reloads,
+            Supplier<Map<String, long[]>> tables) throws IOException {
         OutputsSection.Metrics m = c.outputs().metrics();
-        return m == null ? null : new AgentMetrics(m, current, reloads);
+        return m == null ? null : new AgentMetrics(m, current, reloads, tables);
     }
 
     /** The port it listens on. */
@@ -266,6 +272,12 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             detections.computeIfAbsent(d, k -> new LongAdder());
         }
         detections.forEach((d, n) -> f.counter("xdpml_detections", "detections reported by the agent's detectors", n.sum(), "detector", d));
+        tables.get().forEach((d, n) -> {
+            f.counter("xdpml_detector_untracked", "subjects (sources, destinations, victims) a detector did not track because its"
+                    + " table was full of busier ones (docs/detectors.md, \"Memory under spoofed floods\")", n[0], "detector", d);
+            f.counter("xdpml_detector_evicted", "subjects that took the place of a less active one in a detector's full table",
+                    n[1], "detector", d);
+        });
         blocks.forEach((d, n) -> f.counter("xdpml_mitigation_blocks", "sources the agent blocked in XDP after a detection (each block"
                 + " and each renewal after it expired)", n.sum(), "detector", d));
         for (Measure.Kind k : Measure.Kind.values()) {

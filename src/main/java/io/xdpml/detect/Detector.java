@@ -22,6 +22,20 @@ public interface Detector {
     /** The input ended (at time {@code endNanos}, the last packet's): evaluate the open windows. */
     void finish(long endNanos, DetectionSink sink);
 
+    /**
+     * Subjects (sources, destinations, victims) not tracked because its table was full of busier
+     * ones, all windows so far; 0 for a detector without a capped table. Read from another thread
+     * (the metrics'), racily: a value a few packets old.
+     */
+    default long untracked() {
+        return 0;
+    }
+
+    /** Subjects that took the place of a less active one in a full table, all windows so far; 0 without a capped table. */
+    default long evicted() {
+        return 0;
+    }
+
     /** Whether it reads {@link PacketObservation#flowState()} (the flow table is kept only when one does). */
     default boolean needsFlows() {
         return false;

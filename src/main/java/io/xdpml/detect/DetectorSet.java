@@ -116,6 +116,15 @@ public final class DetectorSet {
         return m;
     }
 
+    /** Per detector, in order: {untracked, evicted} of its capped tables ({@link Detector#untracked()}). */
+    public Map<String, long[]> tableCounts() {
+        Map<String, long[]> m = new LinkedHashMap<>();
+        for (Detector d : detectors) {
+            m.put(d.name(), new long[] {d.untracked(), d.evicted()});
+        }
+        return m;
+    }
+
     /** Reports of every detector so far, before de-duplication: what changed when it changed. */
     public long reportsTotal() {
         return reportsTotal;

@@ -177,6 +177,8 @@ class MetricsPrometheusTest {
                 double detections = value(rig, api, "xdpml_detections_total{detector=\"portscan\"}");
                 assertThat(detections).as("portscan detections").isGreaterThanOrEqualTo(1);
                 assertThat(value(rig, api, "xdpml_detections_total{detector=\"synflood\"}")).as("synflood: present, 0").isZero();
+                assertThat(value(rig, api, "xdpml_detector_untracked_total{detector=\"synflood\"}")).as("no table full: present, 0").isZero();
+                assertThat(value(rig, api, "xdpml_detector_evicted_total{detector=\"portscan\"}")).as("no table full: present, 0").isZero();
                 assertThat(value(rig, api, "xdpml_stage_dropped_packets_total{" + i + ",stage=\"firewall\"}")).isEqualTo(200);
 
                 // the dashboard: with traffic flowing, every panel query (template variables filled in) returns data

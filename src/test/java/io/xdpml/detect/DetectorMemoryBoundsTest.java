@@ -49,6 +49,11 @@ class DetectorMemoryBoundsTest {
         assertThat(reports.getFirst().reasons().getFirst()).as("nearly all of its 1,500 SYNs counted").matches("1,[45]\\d\\d SYNs in .*port 443");
         assertThat(reports.getFirst().reasons()).anyMatch(r -> r.startsWith("table of 8,192 destinations full (synflood.maxHosts)"));
         assertThat(traffic.found).as("only the victim").hasSize(1);
+        // what /metrics serves (xdpml_detector_untracked_total, xdpml_detector_evicted_total): the set's counts per detector
+        java.util.Map<String, long[]> counts = new DetectorSet(List.of(d, new PortScanDetector())).tableCounts();
+        assertThat(counts.keySet()).containsExactly("synflood", "portscan");
+        assertThat(counts.get("synflood")).containsExactly(d.untracked(), d.evicted());
+        assertThat(counts.get("portscan")).containsExactly(0L, 0L);
     }
 
     /**
