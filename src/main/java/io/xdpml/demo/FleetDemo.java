@@ -318,8 +318,13 @@ public final class FleetDemo {
                     say("fleet detector (Kafka Streams) started: %s", fleetConfig.describe());
                     a.agent = start(a, "host-a", bootstrap, dir);
                     b.agent = start(b, "host-b", bootstrap, dir);
-                    await(() -> a.agent().fleetBlockCounters().caughtUp() && b.agent().fleetBlockCounters().caughtUp(), 30);
-                    say("both agents run and have read the blocks topic");
+                    if (await(() -> a.agent().fleetBlockCounters().caughtUp() && b.agent().fleetBlockCounters().caughtUp(), 30)) {
+                        say("both agents run and have read the blocks topic");
+                    } else { // said as it is: the steps' own checks then tell what that cost
+                        say("after 30 s, not both agents have read the blocks topic (host A: %s, host B: %s); going on",
+                                a.agent().fleetBlockCounters().caughtUp() ? "read" : "not yet",
+                                b.agent().fleetBlockCounters().caughtUp() ? "read" : "not yet");
+                    }
                     act1(a, b);
                     act2(b);
                     act3(a, b, findings);
@@ -466,11 +471,13 @@ public final class FleetDemo {
         }
     }
 
-    private static void await(BooleanSupplier cond, double seconds) throws InterruptedException {
+    /** Whether {@code cond} held within {@code seconds}. */
+    private static boolean await(BooleanSupplier cond, double seconds) throws InterruptedException {
         long end = System.nanoTime() + (long) (seconds * 1e9);
         while (!cond.getAsBoolean() && System.nanoTime() < end) {
             Thread.sleep(10);
         }
+        return cond.getAsBoolean();
     }
 
     /**
