@@ -85,7 +85,34 @@ struct xdpml_cookie_scratch {
 	__u32 ip_len;
 	__u32 th_len;
 	__u32 v4;
+	/* the answer's own checks, here rather than on the stack (the entry's call chain is at 512) */
+	__u32 ifindex;   /* key of xdpml_cookie_if */
+	__u32 mtu;       /* the interface's, from bpf_check_mtu */
+	__u32 dst[4];    /* the destination as a key of xdpml_fw_own (IPv4 as ::ffff:a.b.c.d) */
+	__u8 dmac[8];    /* the frame's destination MAC */
 };
+
+/*
+ * The MACs a frame for this host arrives with on an interface (map xdpml_cookie_if, by ifindex),
+ * kept by the agent (io.xdpml.firewall.CookieInterfaces, read again every second) and by
+ * `xdpml fw load --iface` at its load: a SYN to another MAC (a promiscuous interface: a bridge
+ * port, a capture, a switch flooding unknown unicast) is another host's and not answered. An
+ * interface without an entry answers nothing.
+ */
+struct xdpml_cookie_iface {
+	__u8 mac[6];    /* the interface's own */
+	__u8 master[6]; /* its master's (the bridge or bond it is a port of), else the interface's again */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u32);
+	__type(value, struct xdpml_cookie_iface);
+} xdpml_cookie_if SEC(".maps");
+
+/* The value bit of an xdpml_fw_own entry that is an address a SYN may be answered for. */
+#define XDPML_FW_OWN_DESTINATION 1
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -152,6 +179,60 @@ static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, 
 	return bpf_skc_lookup_tcp(ctx, &t, size, BPF_F_CURRENT_NETNS, 0);
 }
 
+static __always_inline int xdpml_cookie_mac_is(const __u8 *a, const __u8 *b)
+{
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] && a[5] == b[5];
+}
+
+/* Whether the frame is sent to the MAC of the interface it arrived on (or of its master). */
+static __always_inline int xdpml_cookie_to_this_interface(struct xdp_md *ctx, struct xdpml_cookie_scratch *sc)
+{
+	sc->ifindex = ctx->ingress_ifindex;
+	const struct xdpml_cookie_iface *i = bpf_map_lookup_elem(&xdpml_cookie_if, &sc->ifindex);
+	if (!i || bpf_xdp_load_bytes(ctx, 0, sc->dmac, 6))
+		return 0;
+	return xdpml_cookie_mac_is(sc->dmac, i->mac) || xdpml_cookie_mac_is(sc->dmac, i->master);
+}
+
+/*
+ * Whether the destination is one of this host's own unicast addresses (xdpml_fw_own with
+ * XDPML_FW_OWN_DESTINATION: not a broadcast or loopback address): 1 or 0 while the agent keeps
+ * them (xdpml_fw_mstate[1]), -1 when the program does not know them (then the routing table asks).
+ */
+static __always_inline int xdpml_cookie_own_destination(struct xdpml_cookie_scratch *sc)
+{
+	__u32 one = 1;
+	__u32 *on = bpf_map_lookup_elem(&xdpml_fw_mstate, &one);
+	if (!on || !*on)
+		return -1;
+	if (sc->v4) {
+		sc->dst[0] = 0;
+		sc->dst[1] = 0;
+		sc->dst[2] = bpf_htonl(0xffff);
+		__builtin_memcpy(&sc->dst[3], sc->ip + 16, 4);
+	} else {
+		__builtin_memcpy(sc->dst, sc->ip + 24, 16);
+	}
+	__u32 *kind = bpf_map_lookup_elem(&xdpml_fw_own, sc->dst);
+	return kind && (*kind & XDPML_FW_OWN_DESTINATION);
+}
+
+/*
+ * The MSS the SYN-ACK advertises: the cookie's (the kernel's table value nearest the client's),
+ * but no more than the interface can receive (its MTU less the IP and TCP headers: 40, IPv6 60),
+ * as Linux's own SYN-ACK advertises its advmss. The cookie's check of the ACK decodes the MSS from
+ * the cookie alone (__cookie_v4_check), so the advertised value need not be one of its table.
+ */
+static __always_inline __u32 xdpml_cookie_mss(struct xdp_md *ctx, struct xdpml_cookie_scratch *sc, __u32 mss)
+{
+	__u32 headers = sc->v4 ? 40 : 60;
+	sc->mtu = 0;
+	if (bpf_check_mtu(ctx, 0, &sc->mtu, 0, 0) < 0 || sc->mtu <= headers)
+		return mss;
+	__u32 own = sc->mtu - headers;
+	return own < mss ? own : mss;
+}
+
 /*
  * Whether the packet is for this host rather than one to route on: a listener bound to every address
  * (0.0.0.0, ::) matches any destination, so on an interface that forwards, a SYN for a server behind
@@ -190,10 +271,16 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
 	if (!sc || (sc->tcp[13] & 0x05)) /* with FIN or RST: the helper gives no cookie (-EINVAL) */
 		return -1;
+	/* another host's SYN (a promiscuous interface, a listener bound to every address) */
+	if (!xdpml_cookie_to_this_interface(ctx, sc))
+		return -1;
+	int own = xdpml_cookie_own_destination(sc);
+	if (!own)
+		return -1;
 	struct bpf_sock *sk = xdpml_cookie_socket(ctx, sc);
 	if (!sk)
 		return -1;
-	if (!xdpml_cookie_for_this_host(ctx, sc)) {
+	if (own < 0 && !xdpml_cookie_for_this_host(ctx, sc)) {
 		bpf_sk_release(sk);
 		return -1;
 	}
@@ -205,7 +292,7 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 
 	/* the answer, from the SYN's copy; a window no larger than whole segments of the MSS under 64 KiB
 	 * (what the host's socket will grant: 64240 is 44 x 1460; IPv6's jumbo 8940 gets 7 x 8940) */
-	__u32 mss = (__u16)(r >> 32);
+	__u32 mss = xdpml_cookie_mss(ctx, sc, (__u16)(r >> 32));
 	__u32 window = mss > 1460 ? 65535 / mss * mss : XDPML_COOKIE_WINDOW;
 	struct tcphdr *syn = (struct tcphdr *)sc->tcp;
 	struct xdpml_cookie_tcp t = {

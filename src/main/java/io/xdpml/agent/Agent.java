@@ -14,6 +14,7 @@ import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
 import io.xdpml.firewall.FirewallMeasures;
+import io.xdpml.firewall.CookieInterfaces;
 import io.xdpml.firewall.OwnAddresses;
 import io.xdpml.fleet.FleetBlock;
 import io.xdpml.fleet.FleetBlockSync;
@@ -300,6 +301,9 @@ public final class Agent implements AutoCloseable {
                 warnAboutRules(iface, config);
                 measures = new FirewallMeasures(p.program().object()::map);
                 measures.pin(extras.blocksPinDir().resolve(iface)); // beside the blocks, for 'xdpml blocks'
+                CookieInterfaces macs = new CookieInterfaces(p.program().object()::map);
+                cookieInterfaces.put(iface, macs);
+                keepMacs(iface, ifindex, macs);
                 if (!isLoopback(iface)) { // on lo, this host's own packets do arrive
                     own = new OwnAddresses(p.program().object()::map);
                     keepOwn(iface, own);
@@ -808,7 +812,28 @@ public final class Agent implements AutoCloseable {
             if (m.own() != null) {
                 keepOwn(m.iface(), m.own());
             }
+            CookieInterfaces macs = m.measures() == null ? null : cookieInterfaces.get(m.iface());
+            if (macs != null) {
+                keepMacs(m.iface(), m.ifindex(), macs);
+            }
         }
+    }
+
+    /**
+     * Sets the MACs SYN cookies answer on {@code iface} to its MACs now (CookieInterfaces): at
+     * attach and every second, so a changed MAC is answered within a second. A failure is said once.
+     */
+    private void keepMacs(String iface, int ifindex, CookieInterfaces macs) {
+        String failed = null;
+        try {
+            macs.keep(iface, ifindex);
+        } catch (RuntimeException e) {
+            failed = e.getMessage() + " (SYN cookies answer the MACs read before, if any)";
+        }
+        if (failed != null && !failed.equals(macsFailure)) {
+            say(iface + ": syn-cookies: " + failed);
+        }
+        macsFailure = failed;
     }
 
     /**
@@ -819,7 +844,7 @@ public final class Agent implements AutoCloseable {
     private void keepOwn(String iface, OwnAddresses own) {
         String failed = null;
         try {
-            own.set(OwnAddresses.ofThisHost(iface));
+            own.set(OwnAddresses.ofThisHost(iface), OwnAddresses.destinationsOfThisHost(iface));
         } catch (IllegalArgumentException e) { // too many
             own.set(List.of());
             failed = e.getMessage() + ": the check is off; list this host's addresses in the firewall's deny src";
@@ -841,6 +866,9 @@ public final class Agent implements AutoCloseable {
 
     /** The last failure of keepOwn, said once. */
     private String ownFailure;
+    private String macsFailure;
+    /** Each firewall's MACs for SYN cookies, by interface (the member's program's map). */
+    private final java.util.Map<String, CookieInterfaces> cookieInterfaces = new java.util.concurrent.ConcurrentHashMap<>();
 
     private static boolean isLoopback(String iface) {
         try {

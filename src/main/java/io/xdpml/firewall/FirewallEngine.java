@@ -21,7 +21,22 @@ public interface FirewallEngine extends AutoCloseable {
     void putMeasure(Measure m);
 
     /** This host's own addresses: with conntrack on, a packet from one of them is dropped (OwnAddresses). */
-    void ownAddresses(java.util.Collection<java.net.InetAddress> addresses);
+    default void ownAddresses(java.util.Collection<java.net.InetAddress> addresses) {
+        ownAddresses(addresses, addresses.stream().filter(OwnAddresses::mayBeADestination).toList());
+    }
+
+    /**
+     * This host's own addresses, and of them the destinations a SYN cookie may be answered for
+     * ({@link OwnAddresses#set(java.util.Collection, java.util.Collection)}).
+     */
+    void ownAddresses(java.util.Collection<java.net.InetAddress> addresses, java.util.Collection<java.net.InetAddress> destinations);
+
+    /**
+     * The MACs a frame for this host arrives with on the interface the engine judges (its own and
+     * its master's; a SYN cookie answers no other): the kernel's for {@code ifindex}
+     * ({@link CookieInterfaces}).
+     */
+    void cookieInterface(int ifindex, byte[] mac, byte[] master);
 
     /** Removes the entry {@code m} names; false when there was none. */
     boolean removeMeasure(Measure m);

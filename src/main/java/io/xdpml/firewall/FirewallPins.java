@@ -53,6 +53,7 @@ public final class FirewallPins {
                     e.getValue().pin(dir.resolve(e.getKey()));
                 }
                 p.measures().pin(dir); // measures (xdpml blocks --pin-dir /sys/fs/bpf/xdpml --iface fw reaches them)
+                p.object().map(CookieInterfaces.MAP).pin(dir.resolve(CookieInterfaces.MAP)); // the MACs SYN cookies answer
                 p.program().pin(dir.resolve("prog"));
                 done.add("loaded the firewall program; maps pinned under " + dir);
             } catch (RuntimeException e) {
@@ -79,8 +80,24 @@ public final class FirewallPins {
                 }
                 done.add("attached to " + iface + " (link pinned at " + link + ")");
             }
+            keepCookieInterface(iface, ifindex, done);
         }
         return done;
+    }
+
+    /**
+     * Sets the MACs SYN cookies answer on {@code iface} (CookieInterfaces) to its MACs now: at each
+     * load with --iface, so that a load after a MAC change reads it again. A program pinned by an
+     * older xdpml has no such map (and checks no MAC).
+     */
+    private void keepCookieInterface(String iface, int ifindex, List<String> done) {
+        Path pin = dir.resolve(CookieInterfaces.MAP);
+        if (!Files.exists(pin)) {
+            return;
+        }
+        try (BpfMap m = BpfMap.openPinned(pin)) {
+            new CookieInterfaces(name -> m).keep(iface, ifindex);
+        }
     }
 
     /** The pinned maps, opened (close to release the fds). */

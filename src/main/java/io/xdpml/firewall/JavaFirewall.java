@@ -37,6 +37,11 @@ public final class JavaFirewall implements FirewallEngine {
     private SynCookies synCookies = SynCookies.NONE;
     /** This host's own addresses, 16-byte form (OwnAddresses; none in a replay). */
     private final java.util.Set<java.nio.ByteBuffer> own = new java.util.HashSet<>();
+    /** Of them, the destinations a SYN cookie may be answered for (OwnAddresses.DESTINATION). */
+    private final java.util.Set<java.nio.ByteBuffer> ownDestinations = new java.util.HashSet<>();
+    /** The interface's MAC and its master's (xdpml_cookie_if); null: not told, no SYN is answered. */
+    private byte[] mac;
+    private byte[] masterMac;
     private long[] ruleHits = new long[0];
     private int lastRule = -1;
 
@@ -57,11 +62,26 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     @Override
-    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses) {
+    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses,
+                             java.util.Collection<java.net.InetAddress> destinations) {
         own.clear();
+        ownDestinations.clear();
         for (java.net.InetAddress a : addresses) {
             own.add(java.nio.ByteBuffer.wrap(io.xdpml.detect.Addresses.mapped(a)));
         }
+        for (java.net.InetAddress a : destinations) {
+            java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(io.xdpml.detect.Addresses.mapped(a));
+            if (own.contains(k)) {
+                ownDestinations.add(k);
+            }
+        }
+    }
+
+    @Override
+    public void cookieInterface(int ifindex, byte[] mac, byte[] master) {
+        CookieInterfaces.check(mac, master);
+        this.mac = mac.clone();
+        this.masterMac = master.clone();
     }
 
     /** What the twin is told of the host's listeners and cookies (default {@link SynCookies#NONE}). */
@@ -339,11 +359,34 @@ public final class JavaFirewall implements FirewallEngine {
      * the kernel's helper gives none), else dropped for {@code why}.
      */
     private FirewallCounter answer(MemorySegment frame, int length, int family, int dport, int flags, FirewallCounter why) {
-        if ((flags & 0x05) == 0 && plainTcp(frame, length) && synCookies.listens(family, dst, dport)) {
+        if ((flags & 0x05) == 0 && plainTcp(frame, length) && toThisInterface(frame) && ownDestination(family)
+                && synCookies.listens(family, dst, dport)) {
             return FirewallCounter.SYN_COOKIE;
         }
         counters[FirewallCounter.SYN_COOKIE_UNANSWERED.id()]++;
         return why;
+    }
+
+    /** Whether the frame is sent to the interface's MAC or its master's (xdpml_cookie_to_this_interface). */
+    private boolean toThisInterface(MemorySegment frame) {
+        return mac != null && (sameMac(frame, mac) || sameMac(frame, masterMac));
+    }
+
+    private static boolean sameMac(MemorySegment frame, byte[] m) {
+        for (int i = 0; i < 6; i++) {
+            if (frame.get(ValueLayout.JAVA_BYTE, i) != m[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Whether the destination is one of this host's unicast addresses, while they are known
+     * (xdpml_cookie_own_destination); when not, the listener's oracle says ({@link SynCookies#listens}).
+     */
+    private boolean ownDestination(int family) {
+        return own.isEmpty() || ownDestinations.contains(java.nio.ByteBuffer.wrap(mapped(family, dst)));
     }
 
     /** Whether the kernel can answer or check a cookie for this packet (xdpml_cookie_headers): plain TCP to a unicast MAC. */

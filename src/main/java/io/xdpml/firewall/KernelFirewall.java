@@ -73,7 +73,15 @@ public final class KernelFirewall implements FirewallEngine {
     public java.util.List<Measure> measures() { return measures.list(); }
 
     @Override
-    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses) { own.set(addresses); }
+    public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses,
+                             java.util.Collection<java.net.InetAddress> destinations) {
+        own.set(addresses, destinations);
+    }
+
+    @Override
+    public void cookieInterface(int ifindex, byte[] mac, byte[] master) {
+        new CookieInterfaces(program.object()::map).set(ifindex, mac, master);
+    }
 
     @Override
     public long counter(FirewallCounter c) { return program.maps().counter(c); }

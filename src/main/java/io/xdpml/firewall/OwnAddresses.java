@@ -27,9 +27,13 @@ import java.util.function.Function;
  * update, atomic for the program. The agent calls {@link #set} with {@link #ofThisHost()} at start
  * and every second (addresses come and go: DHCP, SLAAC).
  *
+ * <p>Of these, the SYN cookies answered from XDP ({@code syncookie.h}) answer a SYN only to an address that is
+ * one of the host's own unicast addresses, not a broadcast or a loopback one: the value's bit
+ * {@link #DESTINATION} (since 2026-12-06; before, the value was unused).
+ *
  * <pre>
  *   key   (16 bytes): address (IPv4 as ::ffff:a.b.c.d)
- *   value ( 4 bytes): unused
+ *   value ( 4 bytes): DESTINATION (1) for an address a SYN may be answered for, else 0
  * </pre>
  */
 public final class OwnAddresses {
@@ -37,11 +41,13 @@ public final class OwnAddresses {
     public static final String MAP = "xdpml_fw_own";
     /** The index of the lookup flag in {@link FirewallMeasures#STATE}. */
     static final int FLAG = 1;
+    /** The value's bit of an address a SYN cookie may be answered for (XDPML_FW_OWN_DESTINATION). */
+    public static final int DESTINATION = 1;
 
     private final BpfMap map;
     private final BpfMap state;
-    /** What the map holds (this class is its only writer), as 16-byte keys. */
-    private final Set<ByteBuffer> held = new HashSet<>();
+    /** What the map holds (this class is its only writer): 16-byte keys and their values. */
+    private final java.util.Map<ByteBuffer, Integer> held = new java.util.HashMap<>();
 
     /** Over the maps of a loaded object ({@code object::map}). */
     public OwnAddresses(Function<String, BpfMap> byName) {
@@ -54,14 +60,25 @@ public final class OwnAddresses {
     }
 
     /**
-     * Makes the map hold exactly {@code addresses} (at most the map's size: more is an error, and
-     * the map is left as it was). Removes before it adds, so a full map takes a change. Returns
-     * whether anything changed.
+     * Makes the map hold exactly {@code addresses}, every one also a destination a SYN cookie may be
+     * answered for, but a loopback, multicast or the all-ones broadcast address ({@link #set(Collection, Collection)}).
      */
-    public synchronized boolean set(Collection<InetAddress> addresses) {
-        Set<ByteBuffer> wanted = new HashSet<>();
+    public boolean set(Collection<InetAddress> addresses) {
+        return set(addresses, addresses.stream().filter(OwnAddresses::mayBeADestination).toList());
+    }
+
+    /**
+     * Makes the map hold exactly {@code addresses} (at most the map's size: more is an error, and
+     * the map is left as it was), those also in {@code destinations} marked {@link #DESTINATION}.
+     * Removes before it adds, so a full map takes a change. Returns whether anything changed.
+     */
+    public synchronized boolean set(Collection<InetAddress> addresses, Collection<InetAddress> destinations) {
+        java.util.Map<ByteBuffer, Integer> wanted = new java.util.HashMap<>();
         for (InetAddress a : addresses) {
-            wanted.add(ByteBuffer.wrap(Addresses.mapped(a)));
+            wanted.put(ByteBuffer.wrap(Addresses.mapped(a)), 0);
+        }
+        for (InetAddress a : destinations) {
+            wanted.replace(ByteBuffer.wrap(Addresses.mapped(a)), DESTINATION);
         }
         if (wanted.size() > map.maxEntries()) {
             throw new IllegalArgumentException(wanted.size() + " own addresses, more than " + MAP + " holds (" + map.maxEntries() + ")");
@@ -73,8 +90,8 @@ public final class OwnAddresses {
             MemorySegment k = a.allocate(16, 8);
             MemorySegment v = a.allocate(4, 4);
             try {
-                for (ByteBuffer h : held) {
-                    if (!wanted.contains(h)) {
+                for (ByteBuffer h : held.keySet()) {
+                    if (!wanted.containsKey(h)) {
                         MemorySegment.copy(h.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
                         map.delete(k);
                     }
@@ -82,9 +99,10 @@ public final class OwnAddresses {
                 if (!wanted.isEmpty()) {
                     setFlag(a, true); // before the entries: the program must look them up
                 }
-                for (ByteBuffer w : wanted) {
-                    if (!held.contains(w)) {
-                        MemorySegment.copy(w.array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
+                for (var w : wanted.entrySet()) {
+                    if (!w.getValue().equals(held.get(w.getKey()))) {
+                        MemorySegment.copy(w.getKey().array(), 0, k, ValueLayout.JAVA_BYTE, 0, 16);
+                        v.set(ValueLayout.JAVA_INT, 0, w.getValue());
                         map.update(k, v, BpfMap.BPF_ANY);
                     }
                 }
@@ -94,11 +112,19 @@ public final class OwnAddresses {
             } finally {
                 held.clear(); // what the map holds now, whatever failed
                 for (byte[] kb : map.keys()) {
-                    held.add(ByteBuffer.wrap(kb));
+                    MemorySegment.copy(kb, 0, k, ValueLayout.JAVA_BYTE, 0, 16);
+                    held.put(ByteBuffer.wrap(kb), map.lookup(k, v) ? v.get(ValueLayout.JAVA_INT, 0) : -1);
                 }
             }
         }
         return true;
+    }
+
+    /** Whether a SYN to {@code a} may be one for this host: not loopback, multicast, 0.0.0.0/:: or 255.255.255.255. */
+    static boolean mayBeADestination(InetAddress a) {
+        byte[] b = a.getAddress();
+        boolean allOnes = b.length == 4 && (b[0] & b[1] & b[2] & b[3]) == -1;
+        return !a.isLoopbackAddress() && !a.isMulticastAddress() && !a.isAnyLocalAddress() && !allOnes;
     }
 
     /** How many addresses the map holds. */
@@ -129,9 +155,23 @@ public final class OwnAddresses {
      * their prefix.
      */
     public static Set<InetAddress> ofThisHost(String iface) {
+        return scan(iface, false);
+    }
+
+    /**
+     * Of {@link #ofThisHost(String)}, the destinations a SYN cookie may be answered for: the
+     * addresses of this namespace's interfaces, not loopback ones, no broadcast address.
+     */
+    public static Set<InetAddress> destinationsOfThisHost(String iface) {
+        return scan(iface, true);
+    }
+
+    private static Set<InetAddress> scan(String iface, boolean destinations) {
         Set<InetAddress> out = new HashSet<>();
         try {
-            out.add(InetAddress.getByAddress(new byte[] {-1, -1, -1, -1}));
+            if (!destinations) {
+                out.add(InetAddress.getByAddress(new byte[] {-1, -1, -1, -1}));
+            }
             Enumeration<NetworkInterface> all = NetworkInterface.getNetworkInterfaces();
             while (all != null && all.hasMoreElements()) {
                 NetworkInterface n = all.nextElement();
@@ -139,6 +179,12 @@ public final class OwnAddresses {
                 for (java.net.InterfaceAddress ia : n.getInterfaceAddresses()) {
                     InetAddress a = ia.getAddress();
                     if (a.isLinkLocalAddress() && !here) {
+                        continue;
+                    }
+                    if (destinations) {
+                        if (mayBeADestination(a)) {
+                            out.add(InetAddress.getByAddress(a.getAddress()));
+                        }
                         continue;
                     }
                     out.add(InetAddress.getByAddress(a.getAddress())); // without the scope

@@ -247,6 +247,100 @@ class SynCookieTest {
         }
     }
 
+    /** The MAC FrameBuilder sends to: the host's, for the harness. */
+    static final byte[] HOST_MAC = {0x02, 0, 0, 0, 0, 0x02};
+
+    /**
+     * A SYN meant for another host is not answered with this host's cookie (a promiscuous
+     * interface of a host listening on every address, forwarding nothing, so the routing table is
+     * not asked): one sent to another MAC, and, with the host's own addresses known, one to an
+     * address not its own, to its subnet's broadcast address or to an IPv6 multicast address, while
+     * one to its own address and MAC is answered. Kernel and twin alike. Until 2026-12-06 all were
+     * answered.
+     */
+    @Test
+    void aSynMeantForAnotherHostIsNotAnswered() throws Exception {
+        TestData.assumeBpf();
+        try (io.xdpml.kernel.NetworkNamespace ns = io.xdpml.kernel.NetworkNamespace.create("xdpml-ckmac")) {
+            ns.createVethPair("ckh0", "ckh1");
+            ns.exec("ip", "addr", "add", "10.99.1.1/24", "dev", "ckh0");
+            ns.exec("sysctl", "-q", "-w", "net.ipv4.ip_forward=0", "net.ipv4.tcp_syncookies=2");
+            ns.run(() -> {
+                try (ServerSocket listener = new ServerSocket(0); // every address of the namespace
+                     Harness h = new Harness(CONFIG)) {
+                    int port = listener.getLocalPort();
+                    h.listening.add(port);
+                    byte[] otherMac = {0x02, 0, 0, 0, 0, 0x09};
+                    h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.1.1").tcp(40001, port, 0x02).build());
+                    assertThat(h.send(new FrameBuilder().ethernet(otherMac, new byte[] {2, 0, 0, 0, 0, 1}).ipv4("10.9.8.7", "10.99.1.1")
+                            .tcp(40002, port, 0x02).build())).as("to another MAC").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.1.1").tcp(40003, port, 0x02).build()))
+                            .as("to this host's MAC and address, own addresses not known").isEqualTo(FirewallCounter.SYN_COOKIE);
+
+                    java.util.List<InetAddress> own = java.util.List.of(InetAddress.getByName("10.99.1.1"),
+                            InetAddress.getByName("10.99.1.255"), InetAddress.getByName("255.255.255.255"));
+                    java.util.List<InetAddress> destinations = java.util.List.of(InetAddress.getByName("10.99.1.1"));
+                    h.kernel.ownAddresses(own, destinations);
+                    h.java.ownAddresses(own, destinations);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.1.50").tcp(40004, port, 0x02).build()))
+                            .as("to another host's address").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.1.255").tcp(40005, port, 0x02).build()))
+                            .as("to the subnet's broadcast address").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv6("2001:db8::7", "ff02::1").tcp(40006, port, 0x02).build()))
+                            .as("to an IPv6 multicast address").isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                    assertThat(h.send(new FrameBuilder().ethernet().ipv4("10.9.8.7", "10.99.1.1").tcp(40007, port, 0x02).build()))
+                            .as("to this host's own address").isEqualTo(FirewallCounter.SYN_COOKIE);
+                    h.assertSame();
+                    assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(4);
+                }
+                return null;
+            });
+        }
+    }
+
+    /**
+     * The SYN-ACK advertises no more than the interface can receive: its MTU less 40 (IPv6: 60),
+     * here a veth of MTU 1450 (the frames enter the test run on it), for clients that offer 1460
+     * and 1440; the cookie still opens the connection. Until 2026-12-06 it advertised the client's.
+     */
+    @Test
+    void theSynAckAdvertisesTheInterfacesMssWhereItsMtuIsSmaller() throws Exception {
+        TestData.assumeBpf();
+        try (io.xdpml.kernel.NetworkNamespace ns = io.xdpml.kernel.NetworkNamespace.create("xdpml-ckmtu")) {
+            ns.createVethPair("ckm0", "ckm1");
+            ns.exec("ip", "link", "set", "ckm0", "mtu", "1450");
+            ns.exec("ip", "link", "set", "ckm0", "up");
+            ns.exec("sysctl", "-q", "-w", "net.ipv4.tcp_syncookies=2");
+            ns.run(() -> {
+                try (ServerSocket listener = new ServerSocket(0);
+                     Harness h = new Harness(CONFIG)) {
+                    int port = listener.getLocalPort();
+                    h.listening.add(port);
+                    int ifindex = io.xdpml.kernel.Interfaces.indexOf("ckm0");
+                    h.kernel.cookieInterface(ifindex, HOST_MAC, HOST_MAC);
+                    h.java.cookieInterface(ifindex, HOST_MAC, HOST_MAC);
+                    h.kernel.testRun().withIngress(ifindex, 0);
+                    h.send(v4Syn(40001, port, true));
+                    assertThat(h.send(v4Syn(40002, port, true))).isEqualTo(FirewallCounter.SYN_COOKIE);
+                    byte[] synAck = h.out();
+                    assertThat(u16(synAck, 14 + 20 + 22)).as("the MSS: 1450 - 40, not the client's 1460").isEqualTo(1410);
+                    long cookie = u32(synAck, 14 + 20 + 4);
+                    assertThat(h.send(v4Ack(40002, port, cookie + 1))).as("its ACK").isEqualTo(FirewallCounter.PASS_SYN_COOKIE);
+
+                    byte[] syn6 = new FrameBuilder().ethernet().ipv6("2001:db8::7", "::1").tcp(40003, port, 0x02).payload(4).build();
+                    int l4 = 14 + 40;
+                    syn6[l4 + 12] = (byte) (6 << 4);
+                    byte[] mss = {2, 4, 0x05, (byte) 0xa0}; // 1440
+                    System.arraycopy(mss, 0, syn6, l4 + 20, 4);
+                    assertThat(h.send(syn6)).isEqualTo(FirewallCounter.SYN_COOKIE);
+                    assertThat(u16(h.out(), l4 + 22)).as("IPv6: 1450 - 60, not the client's 1440").isEqualTo(1390);
+                    h.assertSame();
+                }
+                return null;
+            });
+        }
+    }
+
     /** A kernel and a Java firewall judging the same frames; the kernel's SYN-ACKs teach the twin's oracle. */
     private static final class Harness implements AutoCloseable {
         final KernelFirewall kernel = new KernelFirewall(FirewallParityTest.limits(), 4789);
@@ -264,6 +358,10 @@ class SynCookieTest {
             FirewallConfig c = FirewallConfigParser.parse(config, "t");
             kernel.install(c);
             java.install(c);
+            // the test run's interface (this namespace's lo) has the MAC the frames are sent to
+            int lo = io.xdpml.kernel.Interfaces.indexOf("lo");
+            kernel.cookieInterface(lo, HOST_MAC, HOST_MAC);
+            java.cookieInterface(lo, HOST_MAC, HOST_MAC);
             java.synCookies(new SynCookies() {
                 @Override
                 public boolean listens(int family, byte[] dst, int dport) { return listening.contains(dport) && forThisHost.test(dst); }
