@@ -6,12 +6,15 @@
  * is the host's own SYN cookie for it and sent back out of the interface (XDP_TX).
  *
  *   SYN  client -> host:port   over the limit
+ *        xdpml_cookie_if         sent to the interface's MAC (or its master's), and
+ *        xdpml_fw_own            to one of the host's own unicast addresses (while the agent keeps them)
  *        bpf_skc_lookup_tcp      the listening socket the SYN is for (none: dropped as before)
- *        bpf_fib_lookup          and the destination is this host's, not one routed on
+ *        bpf_fib_lookup          own addresses not known: the destination is not one routed on
  *        bpf_tcp_gen_syncookie   its cookie and MSS; the helper also marks the listener as having
  *                                overflowed just now, which is what makes the host's TCP accept a
  *                                cookie in the ACK that follows (net.ipv4.tcp_syncookies = 2)
- *   SYN-ACK host -> client     seq = cookie, ack = the SYN's seq + 1, one option: the MSS
+ *   SYN-ACK host -> client     seq = cookie, ack = the SYN's seq + 1, one option: the MSS, at most
+ *                              the interface's MTU less the headers (bpf_check_mtu)
  *   ACK  client -> host        the host's TCP checks the cookie and makes the connection; under
  *                              `conntrack on strict` the firewall checks it first
  *                              (bpf_tcp_check_syncookie) rather than dropping it as a stray

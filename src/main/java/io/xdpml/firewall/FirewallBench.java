@@ -223,6 +223,9 @@ public final class FirewallBench {
                                  io.xdpml.kernel.XdpMode.NATIVE);
                          io.xdpml.kernel.XdpAttachment sinkAtt = io.xdpml.kernel.XdpAttachment.attach(sink.program("xdpml_drop"), gen,
                                  io.xdpml.kernel.XdpMode.NATIVE)) {
+                        // the receiving end answers SYN cookies for the MAC the bench's frames are sent to
+                        byte[] mac = java.util.Arrays.copyOf(frame(scenarios.get(0)), 6);
+                        new CookieInterfaces(program.object()::map).set(rcv, mac, mac);
                         for (int n : sizes) {
                             for (String s : scenarios) {
                                 byte[] frame = frame(s);
