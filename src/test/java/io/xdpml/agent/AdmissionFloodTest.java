@@ -217,9 +217,9 @@ class AdmissionFloodTest {
 
         assertThat(quiet.benign()).hasSize(BENIGN);
         assertThat(doubled.flooded()).isEqualTo(FLOOD);
+        assertThat(doubled.benign()).as("every benign flow, with exactly its state without the flood").isEqualTo(quiet.benign());
         // every copy parked (the second in its first's place); promoted: the benign flows alone
         assertThat(doubled.counters()[FlowCounter.PARKED.id()]).isGreaterThanOrEqualTo(2 * FLOOD + BENIGN - 1000);
         assertThat(doubled.counters()[FlowCounter.PROMOTED.id()]).as("flows promoted").isLessThanOrEqualTo(BENIGN);
-        assertThat(doubled.benign()).as("every benign flow, with exactly its state without the flood").isEqualTo(quiet.benign());
     }
 }
