@@ -123,7 +123,7 @@ enum xdpml_flow_counter {
 	XDPML_FC_RECORDS_LOST,   /* flow records that found no room in the ring buffer */
 	XDPML_FC_SAMPLED_RANDOM, /* packets sampled 1-in-N at random */
 	XDPML_FC_SAMPLED_FLOW,   /* packets of flows sampled 1-in-N by key hash */
-	XDPML_FC_PARKED,         /* first packets parked in a probation slot (cfg_probation_slots) */
+	XDPML_FC_PARKED,         /* first packets (and SYNs after a parked SYN) parked in a probation slot (cfg_probation_slots) */
 	XDPML_FC_PROMOTED,       /* flows admitted at their second packet, the parked one replayed */
 	XDPML_FC_CACHED,         /* packets of flows with a cached class: counted without timing statistics */
 	XDPML_FC_MAX = 16,

@@ -46,7 +46,8 @@ volatile const __u8 cfg_bench_flow_cut = 0;
  * packet is parked in one of N probation slots (by key hash) and the flow enters the table at its
  * second packet, first packet replayed first: the state is what tracking from the first packet
  * gives. One-packet flows (a spoofed flood) cost a slot write instead of an LRU insert, and never
- * evict the established flows. The parked packet goes on untracked (no flow, no model class).
+ * evict the established flows. The parked packet goes on untracked (no flow, no model class). A
+ * TCP SYN after a parked SYN is not a second packet: it is parked in its place (xdpml_syn_repeated).
  */
 volatile const __u32 cfg_probation_slots = 0;
 /* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
@@ -73,6 +74,18 @@ struct xdpml_probation {
 	struct xdpml_flow_packet pkt;
 	__u64 time_ns;
 };
+/*
+ * Whether a TCP packet with flags `now` after its flow's parked packet with flags `parked` repeats a
+ * connection request: both SYN without ACK. It does not promote the flow; it parks in the parked
+ * SYN's place. A handshake goes on with a SYN-ACK or an ACK; a spoofed SYN flood that sends each key
+ * twice (or more), the same SYN or a new one, never does, so its keys stay on probation (since
+ * 2026-12-06; before, any second packet promoted: docs/flows.md, "Admission").
+ */
+static __always_inline int xdpml_syn_repeated(__u8 parked, __u8 now)
+{
+	return (parked & 0x12) == 0x02 && (now & 0x12) == 0x02; /* SYN 0x02, ACK 0x10 */
+}
+
 /* One cache line a slot: under a spoofed flood every packet writes one (docs/flows.md, "Admission") */
 _Static_assert(sizeof(struct xdpml_probation) == 64, "a probation slot is one cache line");
 
@@ -217,8 +230,10 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 			if (!first)
 				return NULL;
 			__u64 t = first->time_ns;
-			if (t == 0 || !xdpml_flow_key_eq(&first->key, key) || (now > t && now - t > cfg_idle_timeout_ns)) {
-				/* a first packet (or one whose slot another flow took, or gone idle): parked */
+			if (t == 0 || !xdpml_flow_key_eq(&first->key, key) || (now > t && now - t > cfg_idle_timeout_ns) ||
+			    xdpml_syn_repeated(first->pkt.tcp_flags, pkt->tcp_flags)) {
+				/* a first packet (or one whose slot another flow took, or gone idle, or a SYN
+				 * after its parked SYN, which parks in its place): parked */
 				first->key = *key;
 				first->pkt = *pkt;
 				first->time_ns = now ? now : 1;

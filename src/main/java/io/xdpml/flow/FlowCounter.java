@@ -11,7 +11,7 @@ public enum FlowCounter {
     RECORDS_LOST(6, "flow records that found no room in the ring buffer"),
     SAMPLED_RANDOM(7, "packets sampled 1-in-N at random"),
     SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash"),
-    PARKED(9, "first packets parked in a probation slot"),
+    PARKED(9, "first packets (and SYNs after a parked SYN) parked in a probation slot"),
     PROMOTED(10, "flows admitted at their second packet"),
     CACHED(11, "packets of flows with a cached class, counted without timing statistics");
 

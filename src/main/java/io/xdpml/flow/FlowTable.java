@@ -124,8 +124,10 @@ public final class FlowTable {
                 int slot = hash.of(key) & probation.mask;
                 long t = probation.time[slot];
                 if (t == 0 || !probation.holds(slot, p.keyBytes)
-                        || Long.compareUnsigned(now, t) > 0 && Long.compareUnsigned(now - t, config.idleTimeoutNanos()) > 0) {
-                    // a first packet (or one whose slot another flow took, or gone idle): parked, not tracked
+                        || Long.compareUnsigned(now, t) > 0 && Long.compareUnsigned(now - t, config.idleTimeoutNanos()) > 0
+                        || synRepeated(probation.tcpFlags[slot], p.tcpFlags)) {
+                    // a first packet (or one whose slot another flow took, or gone idle, or a SYN after
+                    // its parked SYN, which parks in its place): parked, not tracked
                     probation.park(slot, p, now);
                     counters[FlowCounter.PARKED.id()]++;
                     lastUpdated = null;
@@ -155,6 +157,16 @@ public final class FlowTable {
         }
         FlowUpdater.update(f, p, now);
         after(key, f, now);
+    }
+
+    /**
+     * Whether a TCP packet with flags {@code now} after its flow's parked packet with flags
+     * {@code parked} repeats a connection request (both SYN without ACK): it does not promote the
+     * flow, it parks in the parked SYN's place; flow_stage.h's {@code xdpml_syn_repeated}. A spoofed
+     * SYN flood sending each key twice never completes a handshake, so its keys stay on probation.
+     */
+    static boolean synRepeated(int parked, int now) {
+        return (parked & 0x12) == 0x02 && (now & 0x12) == 0x02; // SYN 0x02, ACK 0x10
     }
 
     private boolean idle(MemorySegment f, long now) {
