@@ -21,7 +21,12 @@ import java.util.Arrays;
 final class SampledKeys {
     /** Set on every stored key, so that {@link #flags} tells a stored key (never 0) from an absent one (0). */
     static final int PRESENT = 1;
-    private static final long SAMPLE_SALT = 0x5DEE_CE66_D1CE_4E5BL;
+    /**
+     * Drawn per set: one who knows the sample hash could send keys that all stay in the sample and
+     * drive the level up until the real traffic's keys are sampled 1 in thousands (a fixed salt in
+     * the source is known to all).
+     */
+    private final long salt;
 
     private long[] keys;
     private byte[] flags;
@@ -34,6 +39,11 @@ final class SampledKeys {
     private long dropped;
 
     SampledKeys(int initialCapacity, int maxSize) {
+        this(initialCapacity, maxSize, new java.security.SecureRandom().nextLong());
+    }
+
+    SampledKeys(int initialCapacity, int maxSize, long salt) {
+        this.salt = salt;
         if (maxSize < 1) {
             throw new IllegalArgumentException("maxSize must be at least 1: " + maxSize);
         }
@@ -45,7 +55,7 @@ final class SampledKeys {
 
     /** Whether {@code k} is in the current sample: the first {@code level} bits of its sample hash are 0. */
     boolean inSample(long k) {
-        return level == 0 || Long.numberOfLeadingZeros(Addresses.mix(k ^ SAMPLE_SALT)) >= level;
+        return level == 0 || Long.numberOfLeadingZeros(Addresses.mix(k ^ salt)) >= level;
     }
 
     /** How many keys a key of the sample stands for now: 2^level (1 while nothing was dropped). */

@@ -184,7 +184,7 @@ public final class SynFloodDetector implements Detector {
         return NAME;
     }
 
-    private static long tuple(long a, long b, int aPort, int bPort) {
+    static long tuple(long a, long b, int aPort, int bPort) {
         return Addresses.pair(Addresses.pair(a, b), ((long) aPort << 16) | bPort);
     }
 

@@ -169,6 +169,46 @@ class DetectorMemoryBoundsTest {
         assertThat(maxPairs).isLessThanOrEqualTo(65_536);
     }
 
+    /**
+     * An attacker who knows the sample hash sends 5,000 SYNs whose 4-tuples all stay in the sample
+     * up to level 14, to push the level up until a server's 2,000 completed handshakes are sampled
+     * 1 in 32,768 (none kept: completion 0, a SYN flood). The salt is drawn per set (since
+     * 2026-12-06, with the sampling): the crafted tuples, made against the salt a fixed constant
+     * would be, are random to it, the level stays low and the server is no flood.
+     */
+    @Test
+    void craftedTuplesDoNotDriveTheSamplingLevelUp() {
+        long knownSalt = 0x5DEE_CE66_D1CE_4E5BL; // what a salt written in the source would be
+        SynFloodDetector d = new SynFloodDetector(withSetCaps(SynFloodDetector.Config.defaults(), 4096));
+        long other = Addresses.keyV4(SpoofedTraffic.ip("192.0.2.200"));
+        int server = SpoofedTraffic.ip("192.0.2.90");
+        int clients = SpoofedTraffic.ip("198.51.100.0");
+        int crafted = 0;
+        long t = S;
+        while (crafted < 5_000) {
+            int src = rnd.nextInt();
+            long hosts = Addresses.pair(Addresses.keyV4(src), other);
+            for (int sport = 1024; sport < 65_536 && crafted < 5_000; sport++) {
+                long key = Addresses.pair(hosts, ((long) sport << 16) | 80);
+                if (Long.numberOfLeadingZeros(Addresses.mix(key ^ knownSalt)) >= 14) {
+                    traffic.tcp(d, t, src, SpoofedTraffic.ip("192.0.2.200"), sport, 80, SpoofedTraffic.SYN);
+                    t += 100_000;
+                    crafted++;
+                }
+            }
+        }
+        int maxLevel = 0;
+        for (int k = 0; k < 2_000; k++) { // 2,000 handshakes in 4 s, each ACK right after its SYN
+            traffic.tcp(d, t, clients + k % 200, server, 20_000 + k, 443, SpoofedTraffic.SYN);
+            traffic.tcp(d, t + 1_000_000, clients + k % 200, server, 20_000 + k, 443, SpoofedTraffic.ACK);
+            t += 2_000_000;
+            maxLevel = Math.max(maxLevel, d.tuples().maxLevelNow());
+        }
+        traffic.finish(d);
+        assertThat(traffic.of("192.0.2.90")).as("2,000 completed handshakes are no flood").isEmpty();
+        assertThat(maxLevel).as("the sampling level").isLessThanOrEqualTo(4);
+    }
+
     private static SynFloodDetector.Config withSetCaps(SynFloodDetector.Config c, int cap) {
         return new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(), c.maxCompletionRatio(), c.spoofedSpread(),
                 c.earlyNanos(), c.maxHosts(), cap, cap);
