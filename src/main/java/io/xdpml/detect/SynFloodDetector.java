@@ -42,7 +42,14 @@ import java.util.List;
  * <p>Memory: at most {@code maxHosts} destinations per window (since 2026-12-06; before, one per
  * destination a flood reached, about 2 KB each). Full, a new destination takes the place of the
  * least active of a few when its SYNs keep coming ({@link BoundedSubjects}): a flood to many random
- * destinations cannot hide its victim. The window's SYN tuples and pairs are not capped.
+ * destinations cannot hide its victim. The window's 4-tuples (SYNs, their completions, unsolicited
+ * SYN-ACKs and the connections that went on) are at most {@code maxTuples}, its host pairs (sources,
+ * source:port pairs, ports, reflectors) at most {@code maxPairs} (since 2026-12-06; before, both
+ * grew with the window's packets, about 100 MB for two million spoofed SYNs): past the cap each is
+ * a hash sample ({@link SampledKeys}), and what is counted from it is weighed by 1/sampling rate, an
+ * unbiased estimate (a SYN and its ACK are kept or dropped together, so the completion ratio does
+ * not drift towards a flood as it would if the set stopped taking new tuples). A report made from
+ * sampled sets says so.
  */
 public final class SynFloodDetector implements Detector {
     public static final String NAME = "synflood";
@@ -60,6 +67,11 @@ public final class SynFloodDetector implements Detector {
     private static final int ACKS = 1;
     /** Tags the (victim, source, port) keys in the pairs set. */
     private static final long SOURCE_PORT_TAG = 0x5350_0000_0000_0000L;
+    /** A 4-tuple's flags: a SYN seen, its handshake completed, an unsolicited SYN-ACK on it, that connection went on. */
+    private static final int SYN = 2;
+    private static final int COMPLETED_TUPLE = 4;
+    private static final int UNSOLICITED = 8;
+    private static final int WENT_ON = 16;
 
     /**
      * @param windowNanos        window length
@@ -72,18 +84,21 @@ public final class SynFloodDetector implements Detector {
      *                           reflection is reported at the window's end only)
      * @param maxHosts           destinations tracked per window (about 2 KB each); full, a new one takes the place of
      *                           the least active when it keeps coming ({@link BoundedSubjects}), else it is counted, not tracked
+     * @param maxTuples          the window's 4-tuples kept (about 18 bytes each); past it, a hash sample ({@link SampledKeys})
+     * @param maxPairs           the window's host pairs kept (sources, source:port pairs, ports, reflectors; about 18
+     *                           bytes each); past it, a hash sample
      */
     public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread,
-            long earlyNanos, int maxHosts) {
+            long earlyNanos, int maxHosts, int maxTuples, int maxPairs) {
         public Config {
             if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0 || earlyNanos < 0
-                    || maxHosts < 1) {
+                    || maxHosts < 1 || maxTuples < 1 || maxPairs < 1) {
                 throw new IllegalArgumentException("bad SYN flood config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0, 8192);
+            return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0, 8192, 1 << 20, 1 << 20);
         }
     }
 
@@ -96,12 +111,16 @@ public final class SynFloodDetector implements Detector {
         long synsIn;
         long synsSeen;
         boolean sampled;
+        /** Handshakes completed by an ACK (each counted 1/sampling rate of the 4-tuples as of its ACK). */
         long completed;
         /** TCP with ACK (no SYN, no RST) in, weighed: the completion's estimate where SYNs were sampled. */
         long acksIn;
-        int sources;
-        int ports;
+        /** Distinct sources, ports: estimates once the pairs are sampled (each new one counted 1/sampling rate). */
+        long sources;
+        long ports;
         int lastPort;
+        /** Whether its SYNs went to more than one port (exact, whatever the sampling). */
+        boolean manyPorts;
         long synAcksOut;
         long rstsOut;
         long reflectedFirst = Long.MAX_VALUE;
@@ -111,7 +130,7 @@ public final class SynFloodDetector implements Detector {
         long credit;
         /** Of the unsolicited SYN-ACKs' 4-tuples, those whose connection went on (its sender's ACK or data followed). */
         long wentOn;
-        int reflectors;
+        long reflectors;
         /** The heaviest SYN senders; beside each, its completed handshakes and its ACKs to the victim, weighed ({@link #COMPLETED}, {@link #ACKS}). */
         final HeavyHitters senders = new HeavyHitters(HEAVY_SLOTS, 2);
         /** The ports with most distinct sources (over the distinct source:port pairs), each port as (0, port). */
@@ -119,10 +138,10 @@ public final class SynFloodDetector implements Detector {
         long sourcePorts;
         final EarlyLook look = new EarlyLook();
 
-        /** Counts one new (source, port) pair of {@code port}. */
-        void sourcePort(int port) {
-            sourcePorts++;
-            portsBySources.add(0, port);
+        /** Counts a new (source, port) pair of {@code port}, standing for {@code w} pairs (sampled). */
+        void sourcePort(int port, long w) {
+            sourcePorts += w;
+            portsBySources.add(0, port, w);
         }
 
         /** The slot of the port that more than half of the distinct source:port pairs went to for certain, or -1. */
@@ -144,14 +163,14 @@ public final class SynFloodDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final BoundedSubjects<Host> hosts;
-    private final LongHashSet synTuples = new LongHashSet(4096);
-    private final LongHashSet completedTuples = new LongHashSet(1024);
-    private final LongHashSet pairs = new LongHashSet(4096);
-    /** The unsolicited SYN-ACKs' 4-tuples (as the SYN's), and those of them whose connection went on. */
-    private final LongHashSet unsolicitedTuples = new LongHashSet(1024);
-    private final LongHashSet wentOnTuples = new LongHashSet(1024);
+    /** The window's 4-tuples (as the SYN's), each with what was seen on it ({@link #SYN} ... {@link #WENT_ON}). */
+    private final SampledKeys tuples;
+    private final SampledKeys pairs;
+
     public SynFloodDetector(Config config) {
         this.config = config;
+        this.tuples = new SampledKeys(4096, config.maxTuples());
+        this.pairs = new SampledKeys(4096, config.maxPairs());
         this.window = new TumblingWindow(config.windowNanos());
         this.hosts = new BoundedSubjects<>(config.maxHosts(), h -> h.synsIn + h.unsolicitedSynAcks + h.credit);
     }
@@ -165,7 +184,7 @@ public final class SynFloodDetector implements Detector {
         return NAME;
     }
 
-    private static long tuple(long a, long b, int aPort, int bPort) {
+    static long tuple(long a, long b, int aPort, int bPort) {
         return Addresses.pair(Addresses.pair(a, b), ((long) aPort << 16) | bPort);
     }
 
@@ -187,6 +206,16 @@ public final class SynFloodDetector implements Detector {
     /** Destinations tracked in this window (for tests). */
     int tracked() {
         return hosts.size();
+    }
+
+    /** The window's 4-tuples set (for tests: its size and capacity under a flood). */
+    SampledKeys tuples() {
+        return tuples;
+    }
+
+    /** The window's host pairs set (for tests). */
+    SampledKeys pairs() {
+        return pairs;
     }
 
     /** Destinations that took the place of a less active one, since the start. */
@@ -212,7 +241,7 @@ public final class SynFloodDetector implements Detector {
         long dst = p.destinationKey();
         if (p.isSyn()) {
             // the tuple whatever becomes of the destination: its SYN-ACK answers a SYN, not a reflection
-            synTuples.add(tuple(src, dst, p.sourcePort(), p.destinationPort()));
+            tuples.mark(tuple(src, dst, p.sourcePort(), p.destinationPort()), SYN);
             Host h = host(dst, p.destinationHi(), p.destinationLo());
             if (h == null) {
                 return;
@@ -223,15 +252,17 @@ public final class SynFloodDetector implements Detector {
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
             long pair = Addresses.pair(dst, src);
-            if (pairs.add(pair)) {
-                h.sources++;
-            }
+            h.sources += pairs.add(pair);
             h.senders.add(p.sourceHi(), p.sourceLo(), p.weight());
-            if (pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()))) {
-                h.sourcePort(p.destinationPort());
+            long w = pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()));
+            if (w > 0) {
+                h.sourcePort(p.destinationPort(), w);
             }
-            if (pairs.add(Addresses.pair(dst, -1L - p.destinationPort()))) {
-                h.ports++;
+            h.ports += pairs.add(Addresses.pair(dst, -1L - p.destinationPort()));
+            if (h.synsSeen == 1) {
+                h.lastPort = p.destinationPort();
+            } else if (p.destinationPort() != h.lastPort) {
+                h.manyPorts = true;
                 h.lastPort = p.destinationPort();
             }
             if (h.synsIn >= config.minSyns() && h.synsIn * 1e9 >= config.minSynRate() * spanAtLeastOneSecond(h.first, h.last)
@@ -245,14 +276,13 @@ public final class SynFloodDetector implements Detector {
             }
             long k = tuple(dst, src, p.destinationPort(), p.sourcePort());
             Host h;
-            if (!synTuples.contains(k) && (h = host(dst, p.destinationHi(), p.destinationLo())) != null) {
-                h.unsolicitedSynAcks++;
-                unsolicitedTuples.add(k);
+            // out of the sample nothing can be told of its SYN: left to the tuples in it, each counted 1/rate
+            if (tuples.inSample(k) && (tuples.flags(k) & SYN) == 0 && (h = host(dst, p.destinationHi(), p.destinationLo())) != null) {
+                h.unsolicitedSynAcks += tuples.weight();
+                tuples.mark(k, UNSOLICITED);
                 h.reflectedFirst = Math.min(h.reflectedFirst, t);
                 h.reflectedLast = Math.max(h.reflectedLast, t);
-                if (pairs.add(Addresses.pair(-1L - dst, src))) {
-                    h.reflectors++;
-                }
+                h.reflectors += pairs.add(Addresses.pair(-1L - dst, src));
             }
         } else if ((f & PacketObservation.TCP_RST) != 0) {
             Host from = hosts.get(src);
@@ -266,14 +296,17 @@ public final class SynFloodDetector implements Detector {
                 to.senders.addExtra(ACKS, p.sourceHi(), p.sourceLo(), p.weight());
             }
             long k = tuple(src, dst, p.sourcePort(), p.destinationPort());
-            if (to != null && synTuples.contains(k) && completedTuples.add(k)) {
-                to.completed++;
-                to.senders.addExtra(COMPLETED, p.sourceHi(), p.sourceLo(), 1);
+            if (to != null && (tuples.flags(k) & (SYN | COMPLETED_TUPLE)) == SYN) {
+                long w = tuples.weight(); // the SYN and its ACK share the tuple: both in the sample or neither
+                tuples.mark(k, COMPLETED_TUPLE);
+                to.completed += w;
+                to.senders.addExtra(COMPLETED, p.sourceHi(), p.sourceLo(), w);
             }
             if (to != null && to.unsolicitedSynAcks > 0) {
                 long synAck = tuple(dst, src, p.destinationPort(), p.sourcePort());
-                if (unsolicitedTuples.contains(synAck) && wentOnTuples.add(synAck)) {
-                    to.wentOn++; // a connection of the destination's own, its SYN unseen
+                if ((tuples.flags(synAck) & (UNSOLICITED | WENT_ON)) == UNSOLICITED) {
+                    to.wentOn += tuples.weight(); // a connection of the destination's own, its SYN unseen
+                    tuples.mark(synAck, WENT_ON);
                 }
             }
         }
@@ -303,11 +336,8 @@ public final class SynFloodDetector implements Detector {
             reportReflection(h, sink);
         });
         hosts.clear();
-        synTuples.clear();
-        completedTuples.clear();
+        tuples.clear();
         pairs.clear();
-        unsolicitedTuples.clear();
-        wentOnTuples.clear();
         window.close();
     }
 
@@ -316,6 +346,17 @@ public final class SynFloodDetector implements Detector {
         String full = hosts.fullReason("destinations", NAME + ".maxHosts");
         if (full != null) {
             reasons.add(full);
+        }
+        addSampled(reasons, tuples, "4-tuples", "maxTuples", "completed handshakes, unsolicited SYN-ACKs");
+        addSampled(reasons, pairs, "host pairs", "maxPairs", "distinct sources, ports and reflectors");
+    }
+
+    /** Says so when a window set passed its cap: what is counted from it is an estimate. */
+    private static void addSampled(List<String> reasons, SampledKeys set, String what, String setting, String estimated) {
+        int level = set.maxLevelNow();
+        if (level > 0) {
+            reasons.add("sampled 1 in " + Detections.count(1L << level) + " of the window's " + what + " (" + NAME + "." + setting + " "
+                    + Detections.count(set.maxSize()) + " reached): " + estimated + " estimated");
         }
     }
 
@@ -357,7 +398,7 @@ public final class SynFloodDetector implements Detector {
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
                 + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
-                + (h.ports == 1 ? "port " + h.lastPort : Detections.count(h.ports) + " ports")
+                + (h.manyPorts ? Detections.count(Math.max(2, h.ports)) + " ports" : "port " + h.lastPort)
                 + (h.synsSeen != h.synsIn ? ", estimated from " + Detections.count(h.synsSeen) + " seen" : ""));
         reasons.add(sampled ? Detections.count(h.acksIn) + " ACKs to it, " + Detections.ratio(completion * 100)
                 + "% of its SYNs (sampled: completion estimated from the ACKs)"
@@ -381,7 +422,7 @@ public final class SynFloodDetector implements Detector {
         // the target: the victim's port, or 0 when the SYNs went to many ports; a flood that names no
         // sources (what a SYN limit is for) aims where most of its distinct sources went, when more
         // than half of them went to one port (other SYNs to the victim's other ports aside)
-        int port = h.ports == 1 ? h.lastPort : 0;
+        int port = h.manyPorts ? 0 : h.lastPort;
         if (port == 0 && sources.isEmpty()) {
             int m = h.majorityPort();
             if (m >= 0) {

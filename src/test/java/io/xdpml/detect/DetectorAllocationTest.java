@@ -59,4 +59,32 @@ class DetectorAllocationTest {
             assertThat(allocated).as("bytes allocated observing %,d packets of %s again", packets.size(), capture).isLessThan(1024);
         }
     }
+    /**
+     * A window's sets past their caps ({@code synflood.maxTuples}, {@code maxPairs}; since
+     * 2026-12-06) drop keys in place as their sampling level goes up: once the tables have their
+     * full size, a spoofed SYN flood allocates nothing while the level rises.
+     */
+    @Test
+    void sampledWindowSetsAllocateNothing() {
+        SynFloodDetector.Config c = SynFloodDetector.Config.defaults();
+        SynFloodDetector d = new SynFloodDetector(new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(),
+                c.maxCompletionRatio(), c.spoofedSpread(), c.earlyNanos(), c.maxHosts(), 4096, 4096));
+        SpoofedTraffic traffic = new SpoofedTraffic();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(3);
+        int victim = SpoofedTraffic.ip("192.0.2.7");
+        long t = 1_000_000_000L;
+        for (int i = 0; i < 100_000; i++) { // the tables reach their full size, the JIT warms up
+            traffic.tcp(d, t + i, rnd.nextInt(), victim, 1024 + rnd.nextInt(60_000), 80, SpoofedTraffic.SYN);
+        }
+        int levelBefore = d.tuples().level();
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long before = bean.getCurrentThreadAllocatedBytes();
+        for (int i = 0; i < 400_000; i++) {
+            traffic.tcp(d, t + 100_000 + i, rnd.nextInt(), victim, 1024 + rnd.nextInt(60_000), 80, SpoofedTraffic.SYN);
+        }
+        long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+        assertThat(d.tuples().level()).as("the sampling level rose while measured").isGreaterThan(levelBefore);
+        assertThat(d.pairs().level()).isPositive();
+        assertThat(allocated).as("bytes allocated by 400,000 spoofed SYNs past the caps").isLessThan(1024);
+    }
 }

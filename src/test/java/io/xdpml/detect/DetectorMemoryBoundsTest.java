@@ -57,6 +57,164 @@ class DetectorMemoryBoundsTest {
     }
 
     /**
+     * Two million spoofed SYNs in one 10 s window: a spoofed flood of 500,000 SYNs to one victim's
+     * port 443 among 1.5 million to random hosts of a /16 (random sources and ports). synflood's
+     * window sets stay at maxTuples and maxPairs (1,048,576 each, about 19 MB each with their flags;
+     * until 2026-12-06 they grew with every SYN, about 100 MB here) by hash sampling, and the victim
+     * is still named, with no handshake completed, its sources still spoofed and its port found.
+     */
+    @Test
+    void synFloodWindowSetsStayAtTheirCapsAndTheVictimIsNamed() {
+        SynFloodDetector d = new SynFloodDetector();
+        int net = SpoofedTraffic.ip("10.20.0.0");
+        int victim = SpoofedTraffic.ip("192.0.2.81");
+        int packets = 2_000_000;
+        int maxTuples = 0;
+        int maxPairs = 0;
+        int maxSlots = 0;
+        for (int i = 0; i < packets; i++) {
+            long t = S + i * (9 * S / packets);
+            boolean toVictim = i % 4 == 1;
+            int dst = toVictim ? victim : net | rnd.nextInt(65_536);
+            traffic.tcp(d, t, rnd.nextInt(), dst, 1024 + rnd.nextInt(60_000), toVictim ? 443 : 80, SpoofedTraffic.SYN);
+            if ((i & 0xffff) == 0) {
+                maxTuples = Math.max(maxTuples, d.tuples().size());
+                maxPairs = Math.max(maxPairs, d.pairs().size());
+                maxSlots = Math.max(maxSlots, Math.max(d.tuples().capacity(), d.pairs().capacity()));
+            }
+        }
+        maxTuples = Math.max(maxTuples, d.tuples().size());
+        maxPairs = Math.max(maxPairs, d.pairs().size());
+        maxSlots = Math.max(maxSlots, Math.max(d.tuples().capacity(), d.pairs().capacity()));
+        int tupleLevel = d.tuples().level();
+        int pairLevel = d.pairs().level();
+        traffic.finish(d);
+        assertThat(maxTuples).as("4-tuples kept in the window").isLessThanOrEqualTo(1 << 20);
+        assertThat(maxPairs).as("host pairs kept in the window").isLessThanOrEqualTo(1 << 20);
+        assertThat(maxSlots).as("slots of each set (9 bytes each)").isLessThanOrEqualTo(1 << 21);
+        List<Detection> reports = traffic.of("192.0.2.81");
+        assertThat(reports).as("the victim among two million spoofed SYNs").hasSize(1);
+        assertThat(reports.getFirst().reasons()).contains("0 completed by ACK (0.00%)")
+                .anyMatch(r -> r.matches("[\\d,]+ distinct sources \\((0\\.9\\d|1\\.\\d\\d) per SYN: spoofed sources\\)"))
+                .anyMatch(r -> r.matches("sampled 1 in \\d+ of the window's 4-tuples \\(synflood.maxTuples 1,048,576 reached\\): .* estimated"))
+                .anyMatch(r -> r.matches("sampled 1 in \\d+ of the window's host pairs \\(synflood.maxPairs 1,048,576 reached\\): .* estimated"));
+        assertThat(reports.getFirst().reasons().getFirst()).startsWith("500,000 SYNs in ").endsWith("to port 443");
+        assertThat(reports.getFirst().target().destinationPort()).isEqualTo(443);
+        assertThat(tupleLevel).as("the 4-tuples were sampled").isPositive();
+        assertThat(pairLevel).as("the host pairs were sampled").isPositive();
+    }
+
+    /**
+     * Among 500,000 spoofed SYNs to a /16, a server whose 2,000 clients each complete their
+     * handshake (SYN, then its ACK) and a second server of which only 1 in 20 is completed. With
+     * the window sets capped at 65,536 (the 4-tuples sampled 1 in 8) the verdicts are those of the
+     * uncapped sets: the first is no flood, the second is, with nearly the same completion. Sets
+     * that stopped taking tuples when full would have missed the late handshakes and reported the
+     * first server as a SYN flood (completion ratio biased towards 0).
+     */
+    @Test
+    void sampledWindowSetsKeepTheCompletionVerdictOfTheUncappedSets() {
+        SynFloodDetector.Config defaults = SynFloodDetector.Config.defaults();
+        SynFloodDetector capped = new SynFloodDetector(withSetCaps(defaults, 65_536));
+        SynFloodDetector uncapped = new SynFloodDetector(withSetCaps(defaults, Integer.MAX_VALUE));
+        SpoofedTraffic cappedTraffic = new SpoofedTraffic();
+        SpoofedTraffic uncappedTraffic = new SpoofedTraffic();
+        int net = SpoofedTraffic.ip("10.20.0.0");
+        int completing = SpoofedTraffic.ip("192.0.2.90");
+        int flooded = SpoofedTraffic.ip("192.0.2.91");
+        int clients = SpoofedTraffic.ip("198.51.100.0");
+        int packets = 500_000;
+        int maxTuples = 0;
+        int maxPairs = 0;
+        for (int i = 0; i < packets; i++) {
+            long t = S + i * (9 * S / packets);
+            int k = i / 250; // the handshake's number, 2,000 for each server
+            int phase = i % 250;
+            int src = clients + k % 200;
+            int sport = 20_000 + k;
+            int dst;
+            int flags = SpoofedTraffic.SYN;
+            if (phase == 0 || phase == 1) {
+                dst = phase == 0 ? completing : flooded;
+            } else if (phase == 100 || phase == 101 && k % 20 == 0) {
+                dst = phase == 100 ? completing : flooded;
+                flags = SpoofedTraffic.ACK; // the handshake's ACK, 100 packets after its SYN
+            } else {
+                src = rnd.nextInt();
+                dst = net | rnd.nextInt(65_536);
+                sport = 1024 + rnd.nextInt(60_000);
+            }
+            cappedTraffic.tcp(capped, t, src, dst, sport, 443, flags);
+            uncappedTraffic.tcp(uncapped, t, src, dst, sport, 443, flags);
+            maxTuples = Math.max(maxTuples, capped.tuples().size());
+            maxPairs = Math.max(maxPairs, capped.pairs().size());
+        }
+        int level = capped.tuples().level();
+        cappedTraffic.finish(capped);
+        uncappedTraffic.finish(uncapped);
+        assertThat(uncappedTraffic.of("192.0.2.90")).as("uncapped: completed handshakes are no flood").isEmpty();
+        assertThat(cappedTraffic.of("192.0.2.90")).as("sampled: the same").isEmpty();
+        assertThat(uncappedTraffic.of("192.0.2.91")).as("uncapped: 5% completed is a flood").hasSize(1);
+        List<Detection> flood = cappedTraffic.of("192.0.2.91");
+        assertThat(flood).as("sampled: the same").hasSize(1);
+        String completion = flood.getFirst().reasons().stream().filter(r -> r.contains("completed by ACK")).findFirst().orElseThrow();
+        double percent = Double.parseDouble(completion.replaceAll(".*\\(([\\d.]+)%\\)", "$1"));
+        assertThat(percent).as("about 5%% completed: " + completion).isBetween(1.0, 12.0);
+        assertThat(flood.getFirst().reasons()).anyMatch(r -> r.startsWith("sampled 1 in ") && r.contains("synflood.maxTuples 65,536"));
+        assertThat(cappedTraffic.found.stream().map(Detection::subject).distinct().toList())
+                .as("the same subjects as uncapped").containsExactlyInAnyOrderElementsOf(
+                        uncappedTraffic.found.stream().map(Detection::subject).distinct().toList());
+        assertThat(level).as("the 4-tuples were sampled").isGreaterThanOrEqualTo(2);
+        assertThat(maxTuples).isLessThanOrEqualTo(65_536);
+        assertThat(maxPairs).isLessThanOrEqualTo(65_536);
+    }
+
+    /**
+     * An attacker who knows the sample hash sends 5,000 SYNs whose 4-tuples all stay in the sample
+     * up to level 14, to push the level up until a server's 2,000 completed handshakes are sampled
+     * 1 in 32,768 (none kept: completion 0, a SYN flood). The salt is drawn per set (since
+     * 2026-12-06, with the sampling): the crafted tuples, made against the salt a fixed constant
+     * would be, are random to it, the level stays low and the server is no flood.
+     */
+    @Test
+    void craftedTuplesDoNotDriveTheSamplingLevelUp() {
+        long knownSalt = 0x5DEE_CE66_D1CE_4E5BL; // what a salt written in the source would be
+        SynFloodDetector d = new SynFloodDetector(withSetCaps(SynFloodDetector.Config.defaults(), 4096));
+        long other = Addresses.keyV4(SpoofedTraffic.ip("192.0.2.200"));
+        int server = SpoofedTraffic.ip("192.0.2.90");
+        int clients = SpoofedTraffic.ip("198.51.100.0");
+        int crafted = 0;
+        long t = S;
+        while (crafted < 5_000) {
+            int src = rnd.nextInt();
+            long hosts = Addresses.pair(Addresses.keyV4(src), other);
+            for (int sport = 1024; sport < 65_536 && crafted < 5_000; sport++) {
+                long key = Addresses.pair(hosts, ((long) sport << 16) | 80);
+                if (Long.numberOfLeadingZeros(Addresses.mix(key ^ knownSalt)) >= 14) {
+                    traffic.tcp(d, t, src, SpoofedTraffic.ip("192.0.2.200"), sport, 80, SpoofedTraffic.SYN);
+                    t += 100_000;
+                    crafted++;
+                }
+            }
+        }
+        int maxLevel = 0;
+        for (int k = 0; k < 2_000; k++) { // 2,000 handshakes in 4 s, each ACK right after its SYN
+            traffic.tcp(d, t, clients + k % 200, server, 20_000 + k, 443, SpoofedTraffic.SYN);
+            traffic.tcp(d, t + 1_000_000, clients + k % 200, server, 20_000 + k, 443, SpoofedTraffic.ACK);
+            t += 2_000_000;
+            maxLevel = Math.max(maxLevel, d.tuples().maxLevelNow());
+        }
+        traffic.finish(d);
+        assertThat(traffic.of("192.0.2.90")).as("2,000 completed handshakes are no flood").isEmpty();
+        assertThat(maxLevel).as("the sampling level").isLessThanOrEqualTo(4);
+    }
+
+    private static SynFloodDetector.Config withSetCaps(SynFloodDetector.Config c, int cap) {
+        return new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(), c.maxCompletionRatio(), c.spoofedSpread(),
+                c.earlyNanos(), c.maxHosts(), cap, cap);
+    }
+
+    /**
      * 1.5 million DNS responses (512-byte datagrams) from random reflectors to random hosts of a
      * /14 (262,144 "victims" of about 6 responses each, carpet bombing or backscatter); hidden in
      * them, from when the table is long full, 2,400 responses from 100 reflectors to one victim. The table stays at
