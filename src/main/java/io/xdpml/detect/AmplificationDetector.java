@@ -18,7 +18,9 @@ import java.util.Map;
  * many servers would read as a victim whose reflected port the agent then drops. So one way a report
  * also needs what a host's own answers do not show ({@link OneWayEvidence}): one port of the victim
  * answered by at least {@code oneWayPortReflectors} reflectors, or at least
- * {@code oneWayMinReflectors} reflectors, or mostly first fragments; and a datagram from the service
+ * {@code oneWayMinReflectors} reflectors (for DNS, since 2026-12-06, only while at least half of
+ * the answers read ask one of a few questions: a host's own resolver hears many servers answer many
+ * names), or mostly first fragments; and a datagram from the service
  * port to the same port (NTP 123 to 123, NetBIOS, BACnet peers) is a peer's or a client's request,
  * not counted.
  *
@@ -47,7 +49,7 @@ public final class AmplificationDetector implements Detector {
      *                         0 (default; the agent): one way, and a report also needs one-way evidence (the class comment)
      * @param oneWayMinReflectors  one way: this many reflectors are evidence
      * @param oneWayPortReflectors one way: this many reflectors answering one port of the victim first are evidence
-     * @param maxVictims       (victim, service) pairs tracked per window (about 500 bytes each); full, a new one takes the
+     * @param maxVictims       (victim, service) pairs tracked per window (about 500 bytes each, 850 for DNS); full, a new one takes the
      *                         place of the one with fewest responses when its responses keep coming ({@link BoundedSubjects}),
      *                         else it is counted, not tracked; requests alone get an entry only while there is room
      */
@@ -91,12 +93,13 @@ public final class AmplificationDetector implements Detector {
         /** Its estimated responses before it got its entry in a full table ({@link BoundedSubjects#admit}). */
         long credit;
         final EarlyLook look = new EarlyLook();
-        final OneWayEvidence oneWay = new OneWayEvidence();
+        final OneWayEvidence oneWay;
 
         Victim(long hi, long lo, int port) {
             this.hi = hi;
             this.lo = lo;
             this.port = port;
+            this.oneWay = new OneWayEvidence(port == DNS_PORT);
         }
     }
 
@@ -105,6 +108,9 @@ public final class AmplificationDetector implements Detector {
     private final TumblingWindow window;
     private final BoundedSubjects<Victim> victims;
     private final LongHashSet reflectors = new LongHashSet(4096);
+    private static final int DNS_PORT = 53;
+    /** Reads the question a DNS response repeats (one way, the reflectors' many answers to few questions are evidence). */
+    private final DnsQuestion dns = new DnsQuestion();
 
     public AmplificationDetector(Config config) {
         this.config = config;
@@ -177,6 +183,9 @@ public final class AmplificationDetector implements Detector {
                 v.first = Math.min(v.first, t);
                 v.last = Math.max(v.last, t);
                 v.oneWay.response(p, p.weight());
+                if (sport == DNS_PORT && dns.parseResponse(p.frame(), p.payloadOffset(), p.payloadLength())) {
+                    v.oneWay.question(dns.qtype(), dns.nameHashIgnoringCase(), p.weight());
+                }
                 if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
                     v.reflectors++;
                     v.oneWay.newReflector(dport);

@@ -31,7 +31,7 @@ public final class DnsQuestion {
 
     /** Why a message was not read. */
     public enum Error {
-        NONE, TOO_SHORT, NOT_A_QUERY, NO_QUESTION, TRUNCATED, NAME_TOO_LONG, BAD_LABEL_TYPE, BAD_POINTER, TOO_MANY_POINTERS
+        NONE, TOO_SHORT, NOT_A_QUERY, NOT_A_RESPONSE, NO_QUESTION, TRUNCATED, NAME_TOO_LONG, BAD_LABEL_TYPE, BAD_POINTER, TOO_MANY_POINTERS
     }
 
     private final byte[] name = new byte[MAX_NAME];
@@ -53,6 +53,18 @@ public final class DnsQuestion {
      * (a UDP payload). False (with {@link #error()}) when it is no standard query or is malformed.
      */
     public boolean parse(MemorySegment s, long offset, int length) {
+        return read(s, offset, length, false);
+    }
+
+    /**
+     * Reads the question a standard response repeats (QR set, opcode 0), as {@link #parse} a
+     * query's: what {@code amplification} compares among the answers a victim receives.
+     */
+    public boolean parseResponse(MemorySegment s, long offset, int length) {
+        return read(s, offset, length, true);
+    }
+
+    private boolean read(MemorySegment s, long offset, int length, boolean response) {
         nameLength = 0;
         labels = 0;
         qtype = -1;
@@ -62,8 +74,8 @@ public final class DnsQuestion {
             return fail(Error.TOO_SHORT);
         }
         int flags = (u8(s, offset + FLAGS_OFFSET) << 8) | u8(s, offset + FLAGS_OFFSET + 1);
-        if ((flags & (QR_BIT | OPCODE_MASK)) != 0) {
-            return fail(Error.NOT_A_QUERY);
+        if ((flags & (QR_BIT | OPCODE_MASK)) != (response ? QR_BIT : 0)) {
+            return fail(response ? Error.NOT_A_RESPONSE : Error.NOT_A_QUERY);
         }
         if (((u8(s, offset + QDCOUNT_OFFSET) << 8) | u8(s, offset + QDCOUNT_OFFSET + 1)) == 0) {
             return fail(Error.NO_QUESTION);
@@ -208,6 +220,11 @@ public final class DnsQuestion {
     /** Case-insensitive 64-bit hash of the base domain. */
     public long baseDomainHash() {
         return hash(baseStart(), nameLength);
+    }
+
+    /** Case-insensitive 64-bit hash of the whole name (DNS names compare so: a resolver may vary the case it asks in). */
+    public long nameHashIgnoringCase() {
+        return hash(0, nameLength);
     }
 
     /** 64-bit hash of the whole name (case kept: tunnels use case to carry data). */

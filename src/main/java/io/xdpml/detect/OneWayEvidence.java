@@ -18,7 +18,12 @@ import java.util.List;
  *       names the victim's port, which every reflector then answers. Counted as the port each new
  *       reflector's first response went to, in a Space-Saving table of {@value #PORT_SLOTS} ports
  *       ({@link HeavyHitters}: bounded, nothing per packet);
- *   <li>many reflectors: an attack sprays the victim from hundreds or thousands;
+ *   <li>many reflectors: an attack sprays the victim from hundreds or thousands; for DNS (since
+ *       2026-12-06) only while the answers ask few questions: the reflectors of an amplification
+ *       all answer the attacker's one name (or few), a busy resolver's servers answer the many names
+ *       its clients look up. Counted as the (name, type) of each answer whose question could be read,
+ *       in a Space-Saving table of {@value #QUESTION_SLOTS} questions; when fewer than half of the
+ *       answers could be read the number of reflectors alone counts, as before;
  *   <li>responses that are mostly first fragments (MF set): answers to a client's lookups fit a
  *       datagram (DNS since EDNS's 1,232 bytes; QUIC sets DF); amplified answers are as large as a
  *       reflector makes them.
@@ -26,15 +31,60 @@ import java.util.List;
  */
 final class OneWayEvidence {
     static final int PORT_SLOTS = 8;
+    static final int QUESTION_SLOTS = 8;
 
     private final HeavyHitters firstPorts = new HeavyHitters(PORT_SLOTS);
+    /** The DNS questions answered; null where the service is not DNS (its 350 bytes not spent). */
+    private final HeavyHitters questions;
     private long firstFragments;
+    /** Responses whose DNS question was read (weighed). */
+    private long questionsRead;
 
     /** Counts a response as {@code count} (as the detector counts its responses) when it is a first fragment (later ones carry no ports). */
     void response(PacketObservation p, long count) {
         if (p.summary().has(ParseFlags.FRAGMENT)) {
             firstFragments += count;
         }
+    }
+
+    /** Without DNS questions (a service other than DNS). */
+    OneWayEvidence() {
+        this(false);
+    }
+
+    /** With a table of the DNS questions answered when {@code dns}. */
+    OneWayEvidence(boolean dns) {
+        questions = dns ? new HeavyHitters(QUESTION_SLOTS) : null;
+    }
+
+    /** A DNS response of {@code count} (weighed) asked the question of QTYPE {@code qtype} and name hash {@code nameHash}. */
+    void question(int qtype, long nameHash, long count) {
+        questions.add(qtype, nameHash, count);
+        questionsRead += count;
+    }
+
+    /** Responses the heaviest {@value #QUESTION_SLOTS} questions certainly have. */
+    private long commonQuestions() {
+        long sure = 0;
+        if (questions == null) {
+            return 0;
+        }
+        for (int i = 0; i < questions.size(); i++) {
+            sure += questions.sure(i);
+        }
+        return sure;
+    }
+
+    /** Questions in the table with a count they certainly have. */
+    private int commonQuestionCount() {
+        int n = 0;
+        if (questions == null) {
+            return 0;
+        }
+        for (int i = 0; i < questions.size(); i++) {
+            n += questions.sure(i) > 0 ? 1 : 0;
+        }
+        return n;
     }
 
     /** A reflector new to this victim and service answered its port {@code victimPort} first. */
@@ -68,7 +118,16 @@ final class OneWayEvidence {
             found.add("its port " + firstPorts.lo(port) + " answered by " + Detections.count(firstPorts.sure(port)) + " reflectors");
         }
         if (reflectors >= minReflectors) {
-            found.add(Detections.count(reflectors) + " reflectors (" + Detections.count(minReflectors) + " or more)");
+            boolean read = responses > 0 && questionsRead * 2 >= responses;
+            long common = commonQuestions();
+            if (!read) {
+                found.add(Detections.count(reflectors) + " reflectors (" + Detections.count(minReflectors) + " or more)");
+            } else if (common * 2 >= questionsRead) { // a resolver's servers answer many names: not evidence then
+                int n = commonQuestionCount();
+                found.add(Detections.count(reflectors) + " reflectors (" + Detections.count(minReflectors) + " or more), "
+                        + Detections.count(common) + " of " + Detections.count(questionsRead) + " answers to " + n
+                        + (n == 1 ? " question" : " questions"));
+            }
         }
         if (responses > 0 && firstFragments * 2 >= responses) {
             found.add(Detections.count(firstFragments) + " of " + Detections.count(responses) + " responses first fragments");

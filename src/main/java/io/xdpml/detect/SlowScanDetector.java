@@ -35,7 +35,8 @@ import java.util.List;
  * host:port that sent the source a datagram in this epoch or the previous one is an answer, not a
  * probe (a server answering many clients slowly is no scanner), as is one from a port below 32768 to a
  * port at or above it ({@link PacketObservation#isToEphemeralPort()}: a service answering a client,
- * whose requests one way does not show).
+ * whose requests one way does not show), unless its payload repeats byte for byte the one its source
+ * sent before ({@link RepeatedPayloads}: a scanner's template, never a service's answers; since 2026-12-06).
  */
 public final class SlowScanDetector implements Detector {
     public static final String NAME = "slowscan";
@@ -100,6 +101,7 @@ public final class SlowScanDetector implements Detector {
     private final LongHashSet once;
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
     private LongHashSet heard = new LongHashSet(4096);
+    private final RepeatedPayloads repeats = new RepeatedPayloads();
     private LongHashSet heardBefore = new LongHashSet(4096);
     private final long[] union = new long[WORDS];
     private long epochStart = Long.MIN_VALUE;
@@ -176,7 +178,8 @@ public final class SlowScanDetector implements Detector {
             answer(p.destinationKey());
             heard.add(Addresses.pair(Addresses.pair(p.destinationKey(), p.sourceKey()), p.sourcePort()));
             long k = Addresses.pair(Addresses.pair(p.sourceKey(), p.destinationKey()), p.destinationPort());
-            if (heard.contains(k) || heardBefore.contains(k) || p.isServiceAnswer() || p.isToEphemeralPort()) {
+            boolean answerLike = (p.isServiceAnswer() || p.isToEphemeralPort()) && !repeats.repeats(p);
+            if (heard.contains(k) || heardBefore.contains(k) || answerLike) {
                 return; // a server's (or peer's) answer to what it heard, or to a request one-way traffic does not show: no probe
             }
             protocol = 17;

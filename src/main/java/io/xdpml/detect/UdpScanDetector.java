@@ -20,7 +20,11 @@ import java.util.List;
  * service answering a client's ephemeral ports, whose requests one way does not show): a RADIUS
  * server answering a host's 150 requests from 1812 is no vertical scan of that host. The horizontal
  * rule counts every port (a scan of BACnet's 47808 over many hosts from a low port stays one); a
- * vertical scan of ports at or above 32768 alone, sent from a port below 32768, is not seen.
+ * vertical scan of ports at or above 32768 alone, sent from a port below 32768, is seen only by its
+ * probes' payloads: since 2026-12-06 such a datagram (or one from below 1024 to 1024 or above) whose
+ * payload repeats byte for byte the one its source sent before is a probe ({@link RepeatedPayloads}:
+ * a service's answers each echo their request's ID; {@code nmap -sU -g 53}'s probes to high ports
+ * are one 40-byte ONC RPC call).
  */
 public final class UdpScanDetector implements Detector {
     public static final String NAME = "udpscan";
@@ -66,6 +70,8 @@ public final class UdpScanDetector implements Detector {
         /** Distinct ports of datagrams not {@link PacketObservation#isToEphemeralPort()}: what the vertical rule counts. */
         int verticalPorts;
         long toEphemeralPorts;
+        /** Datagrams that read as answers but repeat the payload before them ({@link RepeatedPayloads}): probes. */
+        long repeatedPayloads;
         /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}). */
         long credit;
         final EarlyLook look = new EarlyLook();
@@ -83,6 +89,7 @@ public final class UdpScanDetector implements Detector {
     private final DistinctTargets reached = new DistinctTargets();
     /** (source, port) of the datagrams the vertical rule counts. */
     private final LongHashSet verticalPorts = new LongHashSet(4096);
+    private final RepeatedPayloads repeats = new RepeatedPayloads();
 
     public UdpScanDetector(Config config) {
         this.config = config;
@@ -109,7 +116,9 @@ public final class UdpScanDetector implements Detector {
             if (to != null) {
                 to.replies++;
             }
-            if (p.isServiceAnswer()) {
+            boolean answerLike = p.isServiceAnswer() || p.isToEphemeralPort();
+            boolean repeated = answerLike && repeats.repeats(p);
+            if (p.isServiceAnswer() && !repeated) {
                 return; // an answer to a client, whose request one-way traffic may not show: no probe
             }
             long src = p.sourceKey();
@@ -125,7 +134,10 @@ public final class UdpScanDetector implements Detector {
             }
             s.probes++;
             s.last = t;
-            if (p.isToEphemeralPort()) {
+            if (repeated) {
+                s.repeatedPayloads++;
+            }
+            if (p.isToEphemeralPort() && !repeated) {
                 s.toEphemeralPorts++;
             } else if (verticalPorts.add(Addresses.pair(src, p.destinationPort()))) {
                 s.verticalPorts++;
@@ -206,6 +218,10 @@ public final class UdpScanDetector implements Detector {
         if (s.toEphemeralPorts > 0) {
             reasons.add(Detections.count(s.toEphemeralPorts) + " datagrams from a port below " + PacketObservation.EPHEMERAL_FIRST
                     + " to ports at or above it, not counted as a vertical scan (a service answering a client's ephemeral ports)");
+        }
+        if (s.repeatedPayloads > 0) {
+            reasons.add(Detections.count(s.repeatedPayloads) + " datagrams from a service port to a client's port repeating the payload "
+                    + "before them byte for byte, counted as probes (a service's answers differ)");
         }
         String full = sources.fullReason("sources", NAME + ".maxSources");
         if (full != null) {

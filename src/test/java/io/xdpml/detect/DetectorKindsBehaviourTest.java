@@ -137,16 +137,74 @@ class DetectorKindsBehaviourTest {
     @Test
     void aServiceAnsweringAHostsEphemeralPortsIsNoScan() {
         // seen one way (the client's requests are not): a RADIUS server answers a NAS from 1812 to 150 of its ephemeral
-        // ports in 1.5 s (before: "udpscan 198.51.100.12 ... 150 distinct UDP destination ports", the server blocked)
+        // ports in 1.5 s (before: "udpscan 198.51.100.12 ... 150 distinct UDP destination ports", the server blocked).
+        // Each answer is as the protocol makes it, its own (until 2026-12-06 these were zero-filled: since then a payload
+        // repeated byte for byte from a service port is a scanner's template, RepeatedPayloads)
         Random rnd = new Random(12);
         for (int i = 0; i < 150; i++) {
-            send(1_000_000_000L + i * 10_000_000L, udp("198.51.100.12", "192.0.2.30", 1812, 32768 + rnd.nextInt(28232), 60));
+            send(1_000_000_000L + i * 10_000_000L, udp("198.51.100.12", "192.0.2.30", 1812, 32768 + rnd.nextInt(28232), radiusReject(rnd, i)));
         }
         // and slowly: a memcached server answering another host's gets, one every 2 s for 10 minutes (before: a slowscan)
         for (int i = 0; i < 300; i++) {
-            send(2_000_000_000L + i * 2_000_000_000L, udp("198.51.100.13", "192.0.2.31", 11211, 32768 + rnd.nextInt(28232), 100));
+            send(2_000_000_000L + i * 2_000_000_000L, udp("198.51.100.13", "192.0.2.31", 11211, 32768 + rnd.nextInt(28232), memcachedMiss(i)));
         }
         assertThat(finish()).isEmpty();
+    }
+
+    /** nmap -sU's probe of every port from 32768 up: an ONC RPC call of 40 bytes, the same bytes each time (nmap-payloads). */
+    private static final byte[] NMAP_RPC_CALL = java.util.HexFormat.of().parseHex(
+            "3eece3ca0000000000000002" + "00bc614e" + "0".repeat(48));
+
+    /** A RADIUS Access-Reject (code 3) to request {@code id}: 20 bytes, its authenticator an MD5 over the request's, so its own. */
+    private static byte[] radiusReject(Random rnd, int id) {
+        byte[] b = new byte[20];
+        rnd.nextBytes(b);
+        b[0] = 3;
+        b[1] = (byte) id;
+        b[2] = 0;
+        b[3] = 20;
+        return b;
+    }
+
+    /** A memcached UDP answer to request {@code id}: the 8-byte frame header (request ID, sequence 0, 1 datagram) and a miss. */
+    private static byte[] memcachedMiss(int id) {
+        byte[] b = new byte[13];
+        b[0] = (byte) (id >> 8);
+        b[1] = (byte) id;
+        b[5] = 1;
+        System.arraycopy("END\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, b, 8, 5);
+        return b;
+    }
+
+    private static byte[] udp(String src, String dst, int sport, int dport, byte[] payload) {
+        return new FrameBuilder().ethernet().ipv4(src, dst).udp(sport, dport).payload(payload).build();
+    }
+
+    @Test
+    void aScanOfHighPortsFromALowPortIsAScanByItsRepeatedProbe() {
+        // nmap -sU -g 53 -p 32768-33067: the same 40 bytes from port 53 to 300 ports at or above 32768 of one host.
+        // Before 2026-12-06 they were a service's answers to a client: no udpscan, no slowscan
+        for (int i = 0; i < 300; i++) {
+            send(1_000_000_000L + i * 5_000_000L, udp("192.0.2.69", "198.51.100.7", 53, 32768 + i, NMAP_RPC_CALL));
+        }
+        // empty probes from port 1812 to 150 ports, slowly: one every 2 s (a slow scan, over the horizon only)
+        for (int i = 0; i < 150; i++) {
+            send(3_000_000_000L + i * 2_000_000_000L, udp("192.0.2.70", "198.51.100.8", 1812, 40000 + i, 0));
+        }
+        // a RADIUS server answering 150 ephemeral ports of a NAS with Access-Rejects, all 20 bytes: none
+        Random rnd = new Random(13);
+        for (int i = 0; i < 150; i++) {
+            send(2_000_000_000L + i * 10_000_000L, udp("198.51.100.12", "192.0.2.30", 1812, 33000 + i * 7, radiusReject(rnd, i)));
+        }
+        finish();
+        List<Detection> scan = of("udpscan");
+        assertThat(scan).extracting(Detection::subject).containsExactly("192.0.2.69");
+        // the first is a service's answer yet (nothing before it to repeat): 299 ports
+        assertThat(scan.getFirst().reasons()).contains("299 distinct UDP destination ports on 1 host in 1.490 s",
+                "299 probes (1.00 per host:port)", "299 datagrams from a service port to a client's port repeating the payload before "
+                        + "them byte for byte, counted as probes (a service's answers differ)");
+        assertThat(scan.getFirst().target().toString()).isEqualTo("udp ->198.51.100.7:any");
+        assertThat(of("slowscan")).extracting(Detection::subject).contains("192.0.2.70").doesNotContain("198.51.100.12");
     }
 
     @Test
@@ -162,9 +220,11 @@ class DetectorKindsBehaviourTest {
         finish();
         assertThat(of("udpscan")).extracting(Detection::subject).containsExactlyInAnyOrder("192.0.2.67", "192.0.2.68");
         Detection horizontal = of("udpscan").stream().filter(d -> d.subject().equals("192.0.2.68")).findFirst().orElseThrow();
+        // the first datagram is an answer to a client's port; since 2026-12-06 the 59 repeating its (empty) payload are probes
         assertThat(horizontal.reasons()).contains("1 distinct UDP destination ports on 60 hosts in 0.295 s",
-                "60 datagrams from a port below 32768 to ports at or above it, not counted as a vertical scan (a service answering a "
-                        + "client's ephemeral ports)");
+                "1 datagrams from a port below 32768 to ports at or above it, not counted as a vertical scan (a service answering a "
+                        + "client's ephemeral ports)", "59 datagrams from a service port to a client's port repeating the payload before "
+                        + "them byte for byte, counted as probes (a service's answers differ)");
     }
 
     @Test

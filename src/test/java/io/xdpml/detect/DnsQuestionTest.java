@@ -55,6 +55,26 @@ class DnsQuestionTest {
     }
 
     @Test
+    void readsTheQuestionAResponseRepeatsAndTellsQueriesFromResponses() {
+        byte[] response = query(0x8180, 1, name(255, "Amp", "Example", "org"));
+        MemorySegment r = MemorySegment.ofArray(response);
+        assertThat(q.parseResponse(r, 0, response.length)).isTrue();
+        assertThat(q.nameText()).isEqualTo("Amp.Example.org");
+        assertThat(q.qtype()).isEqualTo(255);
+        long hash = q.nameHashIgnoringCase();
+        assertThat(q.parse(r, 0, response.length)).isFalse();
+        assertThat(q.error()).isEqualTo(DnsQuestion.Error.NOT_A_QUERY);
+        byte[] lower = query(0x8180, 1, name(255, "amp", "example", "ORG"));
+        assertThat(q.parseResponse(MemorySegment.ofArray(lower), 0, lower.length)).isTrue();
+        assertThat(q.nameHashIgnoringCase()).as("the same name in another case").isEqualTo(hash);
+        byte[] query = query(0x0100, 1, name(1, "www", "example", "com"));
+        assertThat(q.parseResponse(MemorySegment.ofArray(query), 0, query.length)).isFalse();
+        assertThat(q.error()).isEqualTo(DnsQuestion.Error.NOT_A_RESPONSE);
+        byte[] notify = query(0x8000 | 0x2000, 1, name(6, "example", "com")); // a response to a NOTIFY (opcode 4)
+        assertThat(q.parseResponse(MemorySegment.ofArray(notify), 0, notify.length)).isFalse();
+    }
+
+    @Test
     void entropyAndBaseDomainHash() {
         parse(query(0, 1, name(10, "aaaa", "x", "org")));
         assertThat(q.subdomainEntropy()).isEqualTo(0.0);

@@ -178,6 +178,86 @@ class OneWayReflectionTest {
         assertThat(agent(game)).as("players are no reflectors").isEmpty();
     }
 
+    /** A DNS response (QR, RD, RA; one question of {@code qtype} and {@code name}), {@code frameBytes} on the wire. */
+    static byte[] dnsAnswer(String src, String dst, int dport, int id, String name, int qtype, int frameBytes) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(new byte[] {(byte) (id >> 8), (byte) id, (byte) 0x81, (byte) 0x80, 0, 1, 0, 1, 0, 0, 0, 0});
+        for (String label : name.split("\\.")) {
+            b.write(label.length());
+            b.writeBytes(label.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        b.writeBytes(new byte[] {0, 0, (byte) qtype, 0, 1});
+        byte[] message = java.util.Arrays.copyOf(b.toByteArray(), Math.max(b.size(), frameBytes - 42)); // the answers: their bytes unread
+        return new FrameBuilder().ethernet().ipv4(src, dst).udp(53, dport).payload(message).build();
+    }
+
+    /**
+     * A busy host's own recursive resolver, {@code seconds} of its answers as one way shows them: 400
+     * answers a second from 400 servers (the popular ones more often), for 3,000 names (the popular
+     * ones more often, as A, AAAA or HTTPS), of 80 B to 1,232 B (most under 200), each to the port it
+     * asked from: in a 2 s window over 200 servers and 200 kB, in a 10 s window all 400 servers and 1 MB.
+     */
+    static List<Frame> busyResolver(int seconds) {
+        Random rnd = new Random(11);
+        String[] words = {"api", "cdn", "www", "img", "static", "mail", "login", "news", "shop", "video"};
+        String[] zones = {"com", "net", "org", "io", "de", "fr", "co.uk"};
+        List<Frame> out = new ArrayList<>();
+        for (int i = 0; i < 400 * seconds; i++) {
+            int server = zipf(rnd, 400);
+            int n = zipf(rnd, 3000);
+            String name = words[n % words.length] + "." + "site" + n + "." + zones[n % zones.length];
+            int qtype = new int[] {1, 28, 65}[rnd.nextInt(3)];
+            double u = rnd.nextDouble();
+            int size = u < 0.6 ? 80 + rnd.nextInt(120) : u < 0.9 ? 200 + rnd.nextInt(400) : 600 + rnd.nextInt(633);
+            out.add(new Frame(S + i * 2_500_000L, dnsAnswer("198.18." + server / 250 + "." + (1 + server % 250), HOST,
+                    32768 + rnd.nextInt(28232), rnd.nextInt(0x10000), name, qtype, size)));
+        }
+        return out;
+    }
+
+    /** 0 to n - 1, rank k drawn with weight 1 / (k + 1) (Zipf, exponent 1: a few popular, a long tail). */
+    private static int zipf(Random rnd, int n) {
+        double h = 0;
+        for (int k = 1; k <= n; k++) {
+            h += 1.0 / k;
+        }
+        double u = rnd.nextDouble() * h;
+        for (int k = 1; k <= n; k++) {
+            u -= 1.0 / k;
+            if (u <= 0) {
+                return k - 1;
+            }
+        }
+        return n - 1;
+    }
+
+    @Test
+    void oneWayABusyResolverHearingHundredsOfServersIsNoDnsAmplification() {
+        // before 2026-12-06: "seen one way, more than a host's own answers: 2xx reflectors (50 or more)", its DNS port-dropped
+        assertThat(agent(busyResolver(10))).as("the agent, 10 s of it").isEmpty();
+        assertThat(with("amplification", List.of(), busyResolver(10))).as("xdpml detect's default: one way").isEmpty();
+        List<Detection> twoWay = with("amplification", List.of("amplification.twoWay=1"), busyResolver(2));
+        assertThat(twoWay).as("both ways with no request seen: spoofed, as before").extracting(d -> d.target().toString())
+                .containsExactly("udp 53->192.0.2.53:any");
+    }
+
+    @Test
+    void oneWayADnsAmplificationOfOneNameFromManyReflectorsIsStillFound() {
+        // 300 resolvers answer ANY for the attacker's one name, 1,400 B each, 2,000 a second, to the victim's random ports
+        // (unfragmented, no port twice: the number of reflectors, asking one question, is all there is)
+        Random rnd = new Random(12);
+        List<Frame> frames = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            int r = rnd.nextInt(300);
+            frames.add(new Frame(S + i * 500_000L, dnsAnswer("198.18." + r / 250 + "." + (1 + r % 250), HOST, 32768 + rnd.nextInt(28232),
+                    rnd.nextInt(0x10000), "amp.example.org", 255, 1400)));
+        }
+        Detection amp = of(agent(frames), "amplification").getFirst();
+        assertThat(amp.target().toString()).isEqualTo("udp 53->192.0.2.53:any");
+        assertThat(amp.reasons().getLast()).matches(
+                "seen one way, more than a host's own answers: [0-9,]+ reflectors \\(50 or more\\), ([0-9,]+) of \\1 answers to 1 question");
+    }
+
     @Test
     void theRealAmplificationCaptureIsStillFoundOneWay() throws Exception {
         DetectorSet set = new DetectorSet(DetectorsSection.defaults().create());
