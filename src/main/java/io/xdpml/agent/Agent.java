@@ -830,10 +830,14 @@ public final class Agent implements AutoCloseable {
         } catch (RuntimeException e) {
             failed = e.getMessage() + " (SYN cookies answer the MACs read before, if any)";
         }
-        if (failed != null && !failed.equals(macsFailure)) {
+        if (failed != null && !failed.equals(macsFailures.get(iface))) {
             say(iface + ": syn-cookies: " + failed);
         }
-        macsFailure = failed;
+        if (failed == null) {
+            macsFailures.remove(iface);
+        } else {
+            macsFailures.put(iface, failed);
+        }
     }
 
     /**
@@ -866,7 +870,8 @@ public final class Agent implements AutoCloseable {
 
     /** The last failure of keepOwn, said once. */
     private String ownFailure;
-    private String macsFailure;
+    /** The last failure to read each interface's MACs, so that each is said once (per interface: one failing, one not, must not alternate). */
+    private final java.util.Map<String, String> macsFailures = new java.util.concurrent.ConcurrentHashMap<>();
     /** Each firewall's MACs for SYN cookies, by interface (the member's program's map). */
     private final java.util.Map<String, CookieInterfaces> cookieInterfaces = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -22,7 +22,7 @@ import java.util.function.Function;
  *   value (12 bytes): the interface's MAC, its master's (else the interface's again)
  * </pre>
  *
- * The agent sets its interface's entry when it attaches and again every second (a MAC can change:
+ * The agent sets its interface's entry (and its slaves', for a bond) when it attaches and again every second (a MAC can change:
  * {@code ip link set dev IF address ...}, a bond's failover); {@code xdpml fw load --iface} once, at
  * its load.
  */
@@ -53,10 +53,35 @@ public final class CookieInterfaces {
         }
     }
 
-    /** Sets interface {@code iface}'s entry to its MACs now ({@link #macsOf}). */
+    /**
+     * Sets interface {@code iface}'s entry to its MACs now ({@link #macsOf}), and the same entry
+     * under each of its lower devices' ifindexes: native XDP attached to a bond runs on the bond's
+     * slaves, so a frame's ingress ifindex is a slave's, while it is sent to the bond's MAC.
+     */
     public void keep(String iface, int ifindex) {
         byte[][] m = macsOf(iface);
         set(ifindex, m[0], m[1]);
+        for (int lower : lowerIndexes(iface)) {
+            set(lower, m[0], m[1]);
+        }
+    }
+
+    /** The ifindexes of {@code iface}'s lower devices ({@code /sys/class/net/IF/lower_*}: a bond's slaves), none where /sys does not show them. */
+    static int[] lowerIndexes(String iface) {
+        Path dir = Path.of("/sys/class/net", iface);
+        try (var entries = Files.newDirectoryStream(dir, "lower_*")) {
+            java.util.List<Integer> found = new java.util.ArrayList<>();
+            for (Path lower : entries) {
+                try {
+                    found.add(Integer.parseInt(Files.readString(lower.resolve("ifindex")).strip()));
+                } catch (IOException | NumberFormatException e) {
+                    // a lower device gone meanwhile
+                }
+            }
+            return found.stream().mapToInt(Integer::intValue).toArray();
+        } catch (IOException e) {
+            return new int[0];
+        }
     }
 
     /** Refuses MACs that are not 6 bytes each. */
