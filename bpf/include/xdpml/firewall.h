@@ -151,14 +151,33 @@ enum xdpml_fw_ct_state {
 	XDPML_CT_UDP = 6,
 };
 
-/* A tracked connection. 16 bytes. */
+/*
+ * A tracked connection. 24 bytes (16 before 2026-12-06, without the sequence numbers). The four
+ * bytes state..seq_known (with pad, a 64-bit word: clang's BPF target of this build swaps 64 bits
+ * only) are changed by compare-and-swap (xdpml_fw_ct_step): two CPUs deciding packets of one
+ * connection at once lose no transition.
+ */
 struct xdpml_fw_ct {
 	__u64 last_ns;
 	__u8 state;          /* enum xdpml_fw_ct_state */
 	__u8 initiator_is_a; /* the first packet came from endpoint a */
 	__u8 fin_seen;       /* 1: from the initiator, 2: from the responder */
-	__u8 pad;
-	__u32 pad2;
+	__u8 seq_known;      /* TCP: 1: next_seq[0] is known, 2: next_seq[1] */
+	__u32 pad;
+	__u32 next_seq[2];   /* TCP, per sender (0: the initiator, 1: the responder): the end (seq +
+				payload + SYN + FIN) of the furthest segment seen from it */
+};
+
+/* The word of state, initiator_is_a, fin_seen, seq_known and pad, as compared-and-swapped. */
+union xdpml_fw_ct_word {
+	__u64 w;
+	struct {
+		__u8 state;
+		__u8 initiator_is_a;
+		__u8 fin_seen;
+		__u8 seq_known;
+		__u32 pad;
+	} f;
 };
 
 /* Per-source token buckets (rate limit, SYN guard), per VNI as conntrack. Key 24 bytes, value 32. */
@@ -207,6 +226,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on: from an address of this host (xdpml_fw_own): forged */
 	XDPML_FWC_DROP_MAPPED_SOURCE,     /* IPv6 from an IPv4-mapped source (::ffff:0:0/96): never on the wire */
 	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
+	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -433,24 +453,71 @@ static __always_inline int xdpml_fw_take(struct xdpml_fw_bucket *b, __u64 now, _
 #define XDPML_CT_R_PASS 0
 #define XDPML_CT_R_INVALID 1
 #define XDPML_CT_R_NEW 2 /* a SYN on a closed connection: judged as a new one */
+#define XDPML_CT_R_RST_WINDOW 3 /* a RST not believed: its sequence is far from its sender's */
 
 #define XDPML_TCP_FIN 0x01
 #define XDPML_TCP_SYN 0x02
 #define XDPML_TCP_RST 0x04
 #define XDPML_TCP_ACK 0x10
 
-/* The TCP state machine on a live entry; changes e only when it returns PASS. */
-static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 flags)
+/*
+ * How far (either way, modulo 2^32) a RST's sequence may lie from the end of what XDP saw its
+ * sender send, and how far one segment may move that end forward. 1 MiB: a real RST carries its
+ * sender's next sequence (an abort), or the ACK of the segment it answers (a peer that lost the
+ * connection), behind by what was in flight; a blind attacker hits the 2^21 accepted numbers with
+ * one guess in 2,048. Linux's conntrack accepts within the receiver's window, up to 2^30 with
+ * window scaling; XDP sees no window scale (SYN options) and often one direction only.
+ * io.xdpml.firewall.JavaFirewall.SEQ_WINDOW.
+ */
+#define XDPML_FW_SEQ_WINDOW (1U << 20)
+
+/* Whether sequence number x lies within XDPML_FW_SEQ_WINDOW of ref, either way (modulo 2^32). */
+static __always_inline int xdpml_fw_seq_near(__u32 x, __u32 ref)
+{
+	__u32 d = x - ref;
+	return d <= XDPML_FW_SEQ_WINDOW || -d <= XDPML_FW_SEQ_WINDOW;
+}
+
+/* What a TCP segment says of the sequence space. */
+struct xdpml_fw_seg {
+	__u32 seq;
+	__u32 ack;
+	__u32 end; /* seq + payload length + SYN + FIN */
+	__u8 flags;
+};
+
+/*
+ * Whether a RST from sender d (0: the initiator, 1: the responder) is believed: its sequence near
+ * the end of what d sent, or, when nothing of d's is known (the first thing seen of the responder:
+ * a refused SYN's RST+ACK, sequence 0), its ACK near the end of what the other side sent. A RST of
+ * a side never seen, without an ACK, is not believed.
+ */
+static __always_inline int xdpml_fw_rst_believed(const struct xdpml_fw_ct *e, __u8 known, int d,
+						 const struct xdpml_fw_seg *g)
+{
+	if (known & (d ? 2 : 1))
+		return xdpml_fw_seq_near(g->seq, d ? e->next_seq[1] : e->next_seq[0]);
+	return (g->flags & XDPML_TCP_ACK) && (known & (d ? 1 : 2)) &&
+	       xdpml_fw_seq_near(g->ack, d ? e->next_seq[0] : e->next_seq[1]);
+}
+
+/*
+ * The TCP state machine on the copy w of a live entry's word (fwd: from the initiator;
+ * rst_believed: the RST's sequence checked); changes w only when it returns PASS.
+ */
+static __always_inline int xdpml_fw_ct_tcp(union xdpml_fw_ct_word *w, int fwd, __u8 flags, int rst_believed)
 {
 	int syn = flags & XDPML_TCP_SYN, ack = flags & XDPML_TCP_ACK;
 	if (flags & XDPML_TCP_RST) {
-		e->state = XDPML_CT_CLOSED;
+		if (!rst_believed)
+			return XDPML_CT_R_RST_WINDOW;
+		w->f.state = XDPML_CT_CLOSED;
 		return XDPML_CT_R_PASS;
 	}
-	switch (e->state) {
+	switch (w->f.state) {
 	case XDPML_CT_SYN_SENT:
 		if (!fwd && syn && ack) {
-			e->state = XDPML_CT_SYN_RECV;
+			w->f.state = XDPML_CT_SYN_RECV;
 			return XDPML_CT_R_PASS;
 		}
 		if (fwd && syn && !ack)
@@ -462,7 +529,7 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 		if (fwd && ack && !syn) {
 			/* the handshake's ACK without a SYN-ACK seen: the reply left by a path XDP does not
 			 * see (a server's one NIC sees only inbound packets) */
-			e->state = XDPML_CT_ESTABLISHED;
+			w->f.state = XDPML_CT_ESTABLISHED;
 			break;
 		}
 		return XDPML_CT_R_INVALID;
@@ -473,7 +540,7 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 			return XDPML_CT_R_PASS; /* retransmitted SYN: its SYN-ACK was lost (Linux's conntrack lets it by too) */
 		if (!(fwd && ack && !syn))
 			return XDPML_CT_R_INVALID;
-		e->state = XDPML_CT_ESTABLISHED;
+		w->f.state = XDPML_CT_ESTABLISHED;
 		break; /* the handshake's ACK may carry a FIN: go on as established */
 	case XDPML_CT_ESTABLISHED:
 	case XDPML_CT_FIN_WAIT:
@@ -488,10 +555,33 @@ static __always_inline int xdpml_fw_ct_tcp(struct xdpml_fw_ct *e, int fwd, __u8 
 		return XDPML_CT_R_INVALID;
 	}
 	if (flags & XDPML_TCP_FIN) {
-		e->fin_seen |= fwd ? 1 : 2;
-		e->state = e->fin_seen == 3 ? XDPML_CT_CLOSED : XDPML_CT_FIN_WAIT;
+		w->f.fin_seen |= fwd ? 1 : 2;
+		w->f.state = w->f.fin_seen == 3 ? XDPML_CT_CLOSED : XDPML_CT_FIN_WAIT;
 	}
 	return XDPML_CT_R_PASS;
+}
+
+/*
+ * The end of what sender d sent, moved by a segment g that passed: forward by at most
+ * XDPML_FW_SEQ_WINDOW when known (a forged segment far ahead moves nothing, else it could set up
+ * its own RST); first learnt from a segment whose ACK is near the end of what the other side sent
+ * (a blind sender must guess it). Returns 0 (nothing), or XDPML_FW_SEQ_STORE (store *next as d's
+ * end) with the bit of seq_known to set, if any.
+ */
+#define XDPML_FW_SEQ_STORE 4
+static __always_inline __u8 xdpml_fw_seq_learn(const struct xdpml_fw_ct *e, __u8 known, int d,
+					       const struct xdpml_fw_seg *g, __u32 *next)
+{
+	__u32 cur = d ? e->next_seq[1] : e->next_seq[0];
+	*next = g->end;
+	if (known & (d ? 2 : 1)) {
+		__u32 ahead = g->end - cur;
+		return ahead != 0 && ahead <= XDPML_FW_SEQ_WINDOW ? XDPML_FW_SEQ_STORE : 0;
+	}
+	if ((g->flags & XDPML_TCP_ACK) && (known & (d ? 1 : 2)) &&
+	    xdpml_fw_seq_near(g->ack, d ? e->next_seq[0] : e->next_seq[1]))
+		return XDPML_FW_SEQ_STORE | (d ? 2 : 1);
+	return 0;
 }
 
 static __always_inline __u64 xdpml_fw_ct_timeout(const struct xdpml_fw_config *cfg, __u8 state)

@@ -206,16 +206,115 @@ static __always_inline void xdpml_fw_hit(__u32 slot)
 }
 
 /*
+ * The TCP header of a parsed packet: its flags, or -1 without the headers (cannot happen after a
+ * clean parse); *end the end of its segment (seq + the payload's length from the IP header's length
+ * field + SYN + FIN), *t the header.
+ */
+static __always_inline int xdpml_fw_seg_end(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u8 **t,
+					    __u32 *end)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 l3 = s->l3_off & 0xfff, l4 = s->l4_off & 0xfff;
+	__u8 *ip = data + l3;
+	__u8 *th = data + l4;
+	if ((void *)(ip + 8) > data_end || (void *)(th + 20) > data_end)
+		return -1;
+	__u32 ip_end = l3 + ((ip[0] >> 4) == 4 ? ((__u32)ip[2] << 8 | ip[3]) : 40 + ((__u32)ip[4] << 8 | ip[5]));
+	__u32 hdr_end = l4 + (th[12] >> 4) * 4;
+	__u8 flags = th[13];
+	*end = bpf_ntohl(*(__u32 *)(th + 4)) + (ip_end > hdr_end ? ip_end - hdr_end : 0) +
+	       !!(flags & XDPML_TCP_SYN) + !!(flags & XDPML_TCP_FIN);
+	*t = th;
+	return flags;
+}
+
+/* The TCP segment of a parsed packet (xdpml_fw_seg_end): 0, or -1 without the headers. */
+static __always_inline int xdpml_fw_seg_read(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					     struct xdpml_fw_seg *g)
+{
+	__u8 *t;
+	int r = xdpml_fw_seg_end(ctx, s, &t, &g->end);
+	if (r < 0)
+		return -1;
+	g->flags = r;
+	g->seq = bpf_ntohl(*(__u32 *)(t + 4));
+	g->ack = bpf_ntohl(*(__u32 *)(t + 8));
+	return 0;
+}
+
+/*
+ * Tries of the compare-and-swap below. The word changes at most 8 times in an entry's life (state
+ * syn_sent -> syn_recv -> established -> fin_wait -> closed, two FIN bits, a RST, the responder's
+ * sequence learnt), and a swap fails only when another CPU changed it: 9 tries never run out.
+ */
+#define XDPML_CT_TRIES 9
+
+#ifndef EEXIST
+#define EEXIST 17
+#endif
+
+/*
+ * The TCP state machine and sequence check on a live entry e for the packet of s (fwd: from the
+ * initiator): XDPML_CT_R_*. The entry's word is changed by compare-and-swap, retried on a fresh
+ * read when another CPU changed it in between; the sequence ends are plain 32-bit stores (two
+ * CPUs of one sender: the later store may keep the smaller end, which stays within the window).
+ * A global function of its own: its locals take no room in the entry program's 512-byte stack, and
+ * the verifier checks it once, not again on every path that reaches a call (a static one, with its
+ * retry loop, took the pipeline past the verifier's million instructions).
+ */
+__noinline int xdpml_fw_ct_step(struct xdp_md *ctx, const struct xdpml_parse_summary *s, struct xdpml_fw_ct *e,
+				int fwd)
+{
+	struct xdpml_fw_seg g;
+	if (!s || !e || xdpml_fw_seg_read(ctx, s, &g) < 0) /* never null: the verifier asks */
+		return XDPML_CT_R_INVALID;
+	int d = fwd ? 0 : 1;
+	__u64 *word = (__u64 *)&e->state;
+	union xdpml_fw_ct_word old;
+	old.w = *(volatile __u64 *)word;
+	/* the sequence judged once, on the first read (the ends are not part of the swapped word) */
+	int rst = g.flags & XDPML_TCP_RST;
+	int believed = rst && xdpml_fw_rst_believed(e, old.f.seq_known, d, &g);
+	__u32 next = 0;
+	__u8 learnt = rst ? 0 : xdpml_fw_seq_learn(e, old.f.seq_known, d, &g, &next);
+#pragma clang loop unroll(disable)
+	for (int i = 0; i < XDPML_CT_TRIES; i++) {
+		union xdpml_fw_ct_word w = old;
+		int r = xdpml_fw_ct_tcp(&w, fwd, g.flags, believed);
+		if (r != XDPML_CT_R_PASS)
+			return r;
+		if (learnt & XDPML_FW_SEQ_STORE) { /* before the word: whoever reads the known bit finds the end */
+			if (d)
+				e->next_seq[1] = next;
+			else
+				e->next_seq[0] = next;
+		}
+		w.f.seq_known |= learnt & 3;
+		if (w.w == old.w)
+			return XDPML_CT_R_PASS;
+		__u64 seen = __sync_val_compare_and_swap(word, old.w, w.w);
+		if (seen == old.w)
+			return XDPML_CT_R_PASS;
+		old.w = seen; /* another CPU changed it: decide again on what it wrote */
+	}
+	return XDPML_CT_R_PASS;
+}
+
+/*
  * A live conntrack entry decides the packet (fwd: it comes from the connection's initiator): the
  * verdict reason, or 0 when it is judged as a new connection (a SYN on a closed one).
  */
-static __always_inline __u32 xdpml_fw_ct_decide(struct xdpml_fw_ct *e, const struct xdpml_fw_packet *p, int fwd, __u64 now)
+static __always_inline __u32 xdpml_fw_ct_decide(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+						struct xdpml_fw_ct *e, const struct xdpml_fw_packet *p, int fwd, __u64 now)
 {
 	int r = XDPML_CT_R_PASS;
 	if (p->proto == 6)
-		r = xdpml_fw_ct_tcp(e, fwd, p->tcp_flags);
+		r = xdpml_fw_ct_step(ctx, s, e, fwd);
 	if (r == XDPML_CT_R_INVALID)
 		return XDPML_FWC_DROP_CT_INVALID;
+	if (r == XDPML_CT_R_RST_WINDOW)
+		return XDPML_FWC_DROP_CT_RST_WINDOW;
 	if (r == XDPML_CT_R_PASS) {
 		if (now > e->last_ns)
 			e->last_ns = now;
@@ -307,19 +406,57 @@ static __always_inline int xdpml_fw_from_own(const struct xdpml_fw_packet *p)
 	return bpf_map_lookup_elem(&xdpml_fw_own, k) != 0;
 }
 
-/* A new connection of the initiator on side from_a of key ck. */
-static __always_inline void xdpml_fw_ct_open(struct xdpml_fw_counters *fc, const struct xdpml_fw_ct_key *ck, int from_a,
-					     __u8 state, __u64 now)
+/*
+ * A new connection of key ck for the packet of s, whose sender is the initiator, on side a when
+ * from_gen & 1, under the configuration of generation from_gen >> 1; TCP remembers the end of its
+ * segment (xdpml_fw_seq_learn). Created only where no entry is (BPF_NOEXIST: two CPUs opening one
+ * connection at once do not overwrite each other; before 2026-12-06, BPF_ANY); the one that loses
+ * the race has its packet decided by the other's entry. An expired or closed entry (a SYN over a
+ * closed connection) is replaced. A function of its own: off the entry program's stack.
+ */
+static __noinline void xdpml_fw_ct_open(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					const struct xdpml_fw_ct_key *ck, __u32 from_gen, __u64 now)
 {
+	__u32 zero = 0, g = (from_gen >> 1) & 1;
+	struct xdpml_fw_counters *fc = bpf_map_lookup_elem(&xdpml_fw_stats, &zero);
+	struct xdpml_fw_config *cfg = bpf_map_lookup_elem(&xdpml_fw_config, &g);
+	if (!fc || !cfg) /* cannot happen: arrays */
+		return;
 	struct xdpml_fw_ct fresh = {
 		.last_ns = now,
-		.state = state,
-		.initiator_is_a = from_a,
+		.state = XDPML_CT_UDP,
+		.initiator_is_a = from_gen & 1,
 	};
-	if (bpf_map_update_elem(&xdpml_fw_ct, ck, &fresh, BPF_ANY) == 0)
+	if (ck->proto == 6) {
+		__u8 *t;
+		int flags = xdpml_fw_seg_end(ctx, s, &t, &fresh.next_seq[0]);
+		if (flags < 0)
+			return;
+		fresh.state = (flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN ? XDPML_CT_SYN_SENT
+											 : XDPML_CT_ESTABLISHED;
+		fresh.seq_known = 1;
+	}
+	struct xdpml_fw_ct *e = bpf_map_lookup_elem(&xdpml_fw_ct, ck);
+	__u64 upd = BPF_NOEXIST;
+	if (e && (e->state == XDPML_CT_CLOSED ||
+		  (now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))))
+		upd = BPF_ANY; /* stale: replaced */
+	else if (e)
+		goto join;
+	long err = bpf_map_update_elem(&xdpml_fw_ct, ck, &fresh, upd);
+	if (err == 0) {
 		fc->c[XDPML_FWC_CT_NEW]++;
-	else
+		return;
+	}
+	if (err != -EEXIST || !(e = bpf_map_lookup_elem(&xdpml_fw_ct, ck))) {
 		fc->c[XDPML_FWC_CT_INSERT_FAILED]++;
+		return;
+	}
+join:	/* another CPU opened it since this packet's lookup: this packet is its next */
+	if (ck->proto != 6 || xdpml_fw_ct_step(ctx, s, e, (from_gen & 1) == e->initiator_is_a) == XDPML_CT_R_PASS) {
+		if (now > e->last_ns)
+			e->last_ns = now;
+	}
 }
 
 static __always_inline int xdpml_fw_is_pass(__u32 reason)
@@ -522,7 +659,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 			fwd = from_a == e->initiator_is_a;
 			/* towards the initiator (a reply to what it asked): conntrack decides before any measure */
 			if (!fwd) {
-				r = xdpml_fw_ct_decide(e, &p, 0, now);
+				r = xdpml_fw_ct_decide(ctx, s, e, &p, 0, now);
 				if (r)
 					return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 				e = 0; /* judged below like a packet without a connection */
@@ -553,7 +690,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (track) {
 		/* from the initiator: an attack that opened its own entries is not let through by them */
 		if (e) {
-			r = xdpml_fw_ct_decide(e, &p, 1, now);
+			r = xdpml_fw_ct_decide(ctx, s, e, &p, 1, now);
 			if (r)
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}
@@ -591,12 +728,11 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if ((cookie_ack || track) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, slot);
 	if (cookie_ack && xdpml_fw_is_pass(reason)) {
-		xdpml_fw_ct_open(fc, &ck, from_a, XDPML_CT_ESTABLISHED, now);
+		xdpml_fw_ct_open(ctx, s, &ck, from_a | g << 1, now);
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, slot);
 	}
 	if (track && xdpml_fw_is_pass(reason))
-		xdpml_fw_ct_open(fc, &ck, from_a,
-				 p.proto == 17 ? XDPML_CT_UDP : syn_only ? XDPML_CT_SYN_SENT : XDPML_CT_ESTABLISHED, now);
+		xdpml_fw_ct_open(ctx, s, &ck, from_a | g << 1, now);
 	return xdpml_fw_verdict(fc, reason, slot);
 }
 

@@ -32,7 +32,9 @@ public enum FirewallCounter {
     SYN_COOKIE_UNANSWERED(22, "syn_cookie_unanswered", "XDPML_FWC_SYN_COOKIE_UNANSWERED", Kind.EVENT),
     DROP_OWN_SOURCE(23, "drop_own_source", "XDPML_FWC_DROP_OWN_SOURCE", Kind.DROP),
     DROP_MAPPED_SOURCE(24, "drop_mapped_source", "XDPML_FWC_DROP_MAPPED_SOURCE", Kind.DROP),
-    DROP_TUNNEL(25, "drop_tunnel", "XDPML_FWC_DROP_TUNNEL", Kind.DROP);
+    DROP_TUNNEL(25, "drop_tunnel", "XDPML_FWC_DROP_TUNNEL", Kind.DROP),
+    /** A RST whose sequence lies far from what its sender sent (since 2026-12-06): not believed, dropped. */
+    DROP_CT_RST_WINDOW(26, "drop_ct_rst_window", "XDPML_FWC_DROP_CT_RST_WINDOW", Kind.DROP);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

@@ -80,11 +80,14 @@ public final class FirewallLayout {
      * before, the word was the raw VNI, 0 for native and VNI 0 alike).
      */
     public static final int KEY_TUNNELLED = 1 << 24;
-    public static final int CT_SIZE = 16;
+    /** 24 bytes since 2026-12-06 (the sequence ends); 16 before. */
+    public static final int CT_SIZE = 24;
     public static final int CT_LAST_NS = 0;
     public static final int CT_STATE = 8;
     public static final int CT_INITIATOR_IS_A = 9;
     public static final int CT_FIN_SEEN = 10;
+    public static final int CT_SEQ_KNOWN = 11;
+    public static final int CT_NEXT_SEQ = 16;
 
     /** The key VNI word of a packet with VNI {@code vni}, through VXLAN or not (xdpml_fw_key_vni). */
     public static int keyVni(int vni, boolean tunnelled) {

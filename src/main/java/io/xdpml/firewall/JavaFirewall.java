@@ -25,7 +25,8 @@ public final class JavaFirewall implements FirewallEngine {
     private final PacketParser parser;
     private final ParseSummary summary = new ParseSummary();
     private final long[] counters = new long[FirewallCounter.SLOTS];
-    private final Map<String, long[]> connections = new HashMap<>(); // last_ns, state, initiator_is_a, fin_seen
+    private final Map<String, long[]> connections = new HashMap<>(); // TcpTracking's layout
+    private final TcpTracking.Segment segment = new TcpTracking.Segment(); // the TCP packet's, read for conntrack
     private final Map<String, long[]> buckets = new HashMap<>();      // level, last, syn level, syn last
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final MeasureTable measures = new MeasureTable();
@@ -114,7 +115,7 @@ public final class JavaFirewall implements FirewallEngine {
     /** Forgets the measures expired at {@code now}; returns how many. */
     public int sweepMeasures(long now) { return measures.sweep(now); }
 
-    /** Connections by key: {last_ns, state, initiator_is_a, fin_seen}. */
+    /** Connections by key: {last_ns, state, initiator_is_a, fin_seen, seq_known, the initiator's end, the responder's} (TcpTracking). */
     public Map<String, long[]> connections() { return connections; }
 
     private FirewallCounter verdict(FirewallCounter reason) {
@@ -206,7 +207,7 @@ public final class JavaFirewall implements FirewallEngine {
             }
             if (e != null && fromA != (e[2] == 1)) {
                 // towards the initiator (a reply to what it asked): conntrack decides before any measure
-                FirewallCounter r = decide(e, bucket, false, flags, now);
+                FirewallCounter r = decide(e, frame, bucket, false, now);
                 if (r != null) {
                     return verdict(r);
                 }
@@ -227,7 +228,7 @@ public final class JavaFirewall implements FirewallEngine {
         boolean cookieAck = false;
         if (track) {
             if (e != null) { // from the initiator
-                FirewallCounter r = decide(e, bucket, true, flags, now);
+                FirewallCounter r = decide(e, frame, bucket, true, now);
                 if (r != null) {
                     return verdict(r);
                 }
@@ -263,11 +264,11 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (cookieAck && reason.passes()) {
-            open(ck, fromA, FirewallLayout.CT_ESTABLISHED, now);
+            open(ck, frame, bucket, fromA, now);
             return verdict(FirewallCounter.PASS_SYN_COOKIE);
         }
         if (track && reason.passes()) {
-            open(ck, fromA, bucket == 17 ? FirewallLayout.CT_UDP : synOnly ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED, now);
+            open(ck, frame, bucket, fromA, now);
         }
         return verdict(reason);
     }
@@ -347,9 +348,17 @@ public final class JavaFirewall implements FirewallEngine {
         return 6;
     }
 
-    /** A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open). */
-    private void open(String ck, boolean fromA, int state, long now) {
-        connections.put(ck, new long[] {now, state, fromA ? 1 : 0, 0});
+    /**
+     * A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open): syn_sent for a
+     * SYN without ACK, else established (a cookie's ACK, a connection picked up mid-way), udp.
+     */
+    private void open(String ck, MemorySegment frame, int bucket, boolean fromA, long now) {
+        if (bucket == 6) {
+            segment.read(frame, summary);
+            connections.put(ck, TcpTracking.open(now, fromA, segment));
+        } else {
+            connections.put(ck, TcpTracking.openUdp(now, fromA));
+        }
         counters[FirewallCounter.CT_NEW.id()]++;
     }
 
@@ -409,12 +418,19 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /** A live connection decides (xdpml_fw_ct_decide): its verdict, or null when the packet is judged as a new connection. */
-    private static FirewallCounter decide(long[] e, int bucket, boolean fwd, int flags, long now) {
-        int r = bucket == 6 ? tcp(e, fwd, flags) : 0;
-        if (r == 1) {
+    private FirewallCounter decide(long[] e, MemorySegment frame, int bucket, boolean fwd, long now) {
+        int r = TcpTracking.PASS;
+        if (bucket == 6) {
+            segment.read(frame, summary);
+            r = TcpTracking.step(e, fwd, segment);
+        }
+        if (r == TcpTracking.INVALID) {
             return FirewallCounter.DROP_CT_INVALID;
         }
-        if (r == 0) {
+        if (r == TcpTracking.RST_WINDOW) {
+            return FirewallCounter.DROP_CT_RST_WINDOW;
+        }
+        if (r == TcpTracking.PASS) {
             if (Long.compareUnsigned(now, e[0]) > 0) {
                 e[0] = now;
             }
@@ -514,65 +530,6 @@ public final class JavaFirewall implements FirewallEngine {
         }
         b[i] = level - FirewallLayout.NS_PER_TOKEN;
         return true;
-    }
-
-    /** The TCP state machine of firewall.h (xdpml_fw_ct_tcp): 0 pass, 1 invalid, 2 new. */
-    static int tcp(long[] e, boolean fwd, int flags) {
-        boolean syn = (flags & 0x02) != 0;
-        boolean ack = (flags & 0x10) != 0;
-        if ((flags & 0x04) != 0) {
-            e[1] = FirewallLayout.CT_CLOSED;
-            return 0;
-        }
-        switch ((int) e[1]) {
-            case FirewallLayout.CT_SYN_SENT -> {
-                if (!fwd && syn && ack) {
-                    e[1] = FirewallLayout.CT_SYN_RECV;
-                    return 0;
-                }
-                if (fwd && syn && !ack) {
-                    return 0;
-                }
-                if (!fwd && ack && !syn && (flags & 0x01) == 0) {
-                    return 0; // the responder's challenge ACK (RFC 5961)
-                }
-                if (!(fwd && ack && !syn)) {
-                    return 1;
-                }
-                e[1] = FirewallLayout.CT_ESTABLISHED; // the SYN-ACK left by a path XDP does not see (one NIC)
-            }
-            case FirewallLayout.CT_SYN_RECV -> {
-                if (!fwd && syn && ack) {
-                    return 0;
-                }
-                if (fwd && syn && !ack) {
-                    return 0; // retransmitted SYN: its SYN-ACK was lost
-                }
-                if (!(fwd && ack && !syn)) {
-                    return 1;
-                }
-                e[1] = FirewallLayout.CT_ESTABLISHED;
-            }
-            case FirewallLayout.CT_ESTABLISHED, FirewallLayout.CT_FIN_WAIT -> {
-                if (!fwd && syn && ack) {
-                    return 0; // retransmitted SYN-ACK: the handshake's ACK was lost
-                }
-                if (syn) {
-                    return 1;
-                }
-            }
-            case FirewallLayout.CT_CLOSED -> {
-                return syn ? 2 : 0;
-            }
-            default -> {
-                return 1;
-            }
-        }
-        if ((flags & 0x01) != 0) {
-            e[3] |= fwd ? 1 : 2;
-            e[1] = e[3] == 3 ? FirewallLayout.CT_CLOSED : FirewallLayout.CT_FIN_WAIT;
-        }
-        return 0;
     }
 
     static long timeout(FirewallConfig c, int state) {

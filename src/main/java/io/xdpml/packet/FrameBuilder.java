@@ -145,12 +145,17 @@ public final class FrameBuilder {
     }
 
     public FrameBuilder tcp(int sport, int dport, int flags) {
+        return tcp(sport, dport, flags, 1000, 0);
+    }
+
+    /** A TCP header with sequence number {@code seq} and acknowledgment number {@code ack}. */
+    public FrameBuilder tcp(int sport, int dport, int flags, int seq, int ack) {
         setProtocol(TransportHeaders.PROTO_TCP);
         int h = pos;
         u16(sport);
         u16(dport);
-        u32(1000);
-        u32(0);
+        u32(seq);
+        u32(ack);
         u8(5 << 4);
         u8(flags);
         u16(65535);

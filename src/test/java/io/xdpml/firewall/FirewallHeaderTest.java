@@ -113,6 +113,8 @@ class FirewallHeaderTest {
         expected.put("xdpml_fw_ct.state", FirewallLayout.CT_STATE);
         expected.put("xdpml_fw_ct.initiator_is_a", FirewallLayout.CT_INITIATOR_IS_A);
         expected.put("xdpml_fw_ct.fin_seen", FirewallLayout.CT_FIN_SEEN);
+        expected.put("xdpml_fw_ct.seq_known", FirewallLayout.CT_SEQ_KNOWN);
+        expected.put("xdpml_fw_ct.next_seq", FirewallLayout.CT_NEXT_SEQ);
         expected.put("xdpml_fw_measure_key.victim", FirewallLayout.MEASURE_KEY_VICTIM);
         expected.put("xdpml_fw_measure_key.proto", FirewallLayout.MEASURE_KEY_PROTO);
         expected.put("xdpml_fw_measure_key.kind", FirewallLayout.MEASURE_KEY_KIND);

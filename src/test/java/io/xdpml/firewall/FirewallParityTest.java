@@ -221,6 +221,132 @@ class FirewallParityTest {
         }
     }
 
+    /** Strict conntrack whose closed entries expire fast: a wrongly closed connection shows as stray. */
+    static final String RST_CHECK = """
+            default pass
+            conntrack on strict
+            timeout tcp-established 60s
+            timeout tcp-fin 1s
+            """;
+
+    /** One TCP conversation between a client and a server, judged by both engines, with its own clock. */
+    static final class Talk {
+        final Pair p;
+        final int clientPort;
+        long now = 1_000_000_000L;
+
+        Talk(Pair p, int clientPort) {
+            this.p = p;
+            this.clientPort = clientPort;
+        }
+
+        /** A segment of {@code payload} bytes from the client (or the server): the twin's verdict, the kernel's compared. */
+        FirewallCounter send(boolean fromClient, int flags, long seq, long ack, int payload) {
+            FrameBuilder b = new FrameBuilder().ethernet();
+            byte[] f = (fromClient ? b.ipv4("10.1.1.1", "192.168.7.7").tcp(clientPort, 443, flags, (int) seq, (int) ack)
+                    : b.ipv4("192.168.7.7", "10.1.1.1").tcp(443, clientPort, flags, (int) seq, (int) ack)).payload(payload).build();
+            now += 1_000_000;
+            FirewallCounter k = p.kernel.packet(MemorySegment.ofArray(f), f.length, now);
+            FirewallCounter j = p.java.packet(MemorySegment.ofArray(f), f.length, now);
+            p.packets++;
+            assertThat(k).as("kernel and Java at packet " + p.packets).isEqualTo(j);
+            return j;
+        }
+
+        void pause(long nanos) { now += nanos; }
+
+        /** The connection's state in the kernel's table, which must be the twin's. */
+        String state() {
+            List<String> lines = p.kernel.program().maps().connectionLines(10, now);
+            String kernel = lines.stream().filter(l -> l.contains(":" + clientPort + " ")).map(l -> l.split(" ")[4]).findFirst().orElse("none");
+            String java = p.java.connections().entrySet().stream().filter(e -> e.getKey().contains(":" + clientPort))
+                    .map(e -> FirewallLayout.ctStateName((int) e.getValue()[1])).findFirst().orElse("none");
+            assertThat(kernel).as("kernel's state, Java's " + java).isEqualTo(java);
+            return kernel;
+        }
+    }
+
+    /**
+     * A RST is believed only near the sequence its sender is at (since 2026-12-06; before, any RST
+     * closed the connection, and under strict conntrack its next packet after a pause was stray): a
+     * forged one far from it, from either side, is dropped as drop_ct_rst_window and changes nothing;
+     * a segment far ahead passes but moves no sequence (it cannot set up its own RST); a RST within
+     * the window closes. The client's sequence wraps past 2^32 on the way. Kernel and Java alike.
+     */
+    @Test
+    void aRstFarFromItsSendersSequenceDoesNotCloseTheConnection() throws Exception {
+        TestData.assumeBpf();
+        try (Pair p = new Pair(FirewallConfigParser.parse(RST_CHECK, "rst-check"))) {
+            Talk t = new Talk(p, 40001);
+            long x = 0xffff_ff00L, y = 0x1234_5678L; // the client's and the server's initial sequence numbers
+            int syn = 0x02, synAck = 0x12, ack = 0x10, psh = 0x18, rst = 0x04, rstAck = 0x14;
+            assertThat(t.send(true, syn, x, 0, 0)).isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(t.send(false, synAck, y, x + 1, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.send(true, ack, x + 1, y + 1, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.send(true, psh, x + 1, y + 1, 1000)).as("data across 2^32").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.send(false, psh, y + 1, x + 1001, 50)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.state()).isEqualTo("established");
+
+            assertThat(t.send(true, rst, x + 1001 + (1L << 31), 0, 0)).as("a forged RST, the client's, far")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(t.send(false, rst, y + 51 + (1L << 30), 0, 0)).as("a forged RST, the server's, far")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(t.send(false, rstAck, y + 51 - (2L << 20), x + 1001, 0)).as("the right ACK does not make a far RST near")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(t.send(true, ack, x + 1001 + (1L << 31), y + 51, 0)).as("a segment far ahead passes")
+                    .isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.send(true, rst, x + 1001 + (1L << 31), 0, 0)).as("...but sets up no RST of its own")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(t.state()).isEqualTo("established");
+            t.pause(2_000_000_000L); // longer than tcp-fin: a closed entry would be gone
+            assertThat(t.send(true, ack, x + 1001, y + 51, 0)).as("the connection lives on").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+
+            assertThat(t.send(true, rst, x + 1001 + 5000, 0, 0)).as("a RST within the window").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.state()).isEqualTo("closed");
+            t.pause(2_000_000_000L);
+            assertThat(t.send(true, ack, x + 1001, y + 51, 0)).as("closed, then gone").isEqualTo(FirewallCounter.DROP_CT_STRAY);
+            assertThat(p.java.counter(FirewallCounter.DROP_CT_RST_WINDOW)).isEqualTo(4);
+            p.assertSame();
+        }
+    }
+
+    /**
+     * A side never seen sending (a server's one NIC sees only inbound packets; the responder of a
+     * refused SYN): its RST is believed only with an ACK near the end of what the other side sent
+     * (a refused SYN's RST+ACK, sequence 0, acknowledges the SYN), and its sequence is learnt only
+     * from a segment with such an ACK. Kernel and Java alike.
+     */
+    @Test
+    void aRstOfASideNeverSeenIsCheckedByItsAck() throws Exception {
+        TestData.assumeBpf();
+        try (Pair p = new Pair(FirewallConfigParser.parse(RST_CHECK, "rst-check"))) {
+            int syn = 0x02, ack = 0x10, rst = 0x04, rstAck = 0x14;
+            long x = 0x8000_0000L;
+            Talk refused = new Talk(p, 40002);
+            refused.send(true, syn, x, 0, 0);
+            assertThat(refused.send(false, rstAck, 0, x + 1, 0)).as("a refused SYN's RST+ACK").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(refused.state()).isEqualTo("closed");
+
+            Talk oneNic = new Talk(p, 40003);
+            oneNic.send(true, syn, x, 0, 0);
+            oneNic.send(true, ack, x + 1, 777, 0); // established: the SYN-ACK left by another path
+            oneNic.send(true, ack, x + 1, 777, 300);
+            assertThat(oneNic.send(false, rst, 777, 0, 0)).as("the server's RST without ACK: nothing to check it by")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(oneNic.send(false, rstAck, 777, x + 301 + (1L << 31), 0)).as("its ACK far from the client's sequence")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(oneNic.send(false, ack, 5555, x + 301 + (1L << 31), 0)).as("a segment with a far ACK passes")
+                    .isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(oneNic.send(false, rst, 5555, 0, 0)).as("...but teaches no sequence").isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(oneNic.state()).isEqualTo("established");
+            assertThat(oneNic.send(false, ack, 9000, x + 301, 0)).as("a segment acknowledging the client's data").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(oneNic.send(false, rst, 9000 + 70_000, 0, 0)).as("the server's sequence now known: near").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(oneNic.state()).isEqualTo("closed");
+            assertThat(p.java.counter(FirewallCounter.DROP_CT_RST_WINDOW)).isEqualTo(3);
+            p.assertSame();
+        }
+    }
+
     /**
      * {@code malformed pass} lets by what the parser refuses but Linux may accept (IPv6 with more
      * extension headers than the parser follows, VXLAN's port without its I flag), but never from or
@@ -686,11 +812,13 @@ class FirewallParityTest {
                 List<FirewallCounter> seen = switch (name) { // the comparison is not vacuous
                     case "mixed" -> List.of(FirewallCounter.PASS_CONNTRACK, FirewallCounter.PASS_RULE, FirewallCounter.DROP_RULE,
                             FirewallCounter.DROP_DENY_LIST, FirewallCounter.PASS_ALLOW_LIST, FirewallCounter.DROP_DEFAULT,
-                            FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_RATE_LIMIT, FirewallCounter.DROP_SYN_FLOOD,
+                            FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_CT_RST_WINDOW, FirewallCounter.DROP_RATE_LIMIT,
+                            FirewallCounter.DROP_SYN_FLOOD,
                             FirewallCounter.DROP_SYN_GLOBAL,
                             FirewallCounter.DROP_MALFORMED, FirewallCounter.PASS_NOT_IP);
                     case "strict" -> List.of(FirewallCounter.PASS_CONNTRACK, FirewallCounter.DROP_CT_STRAY,
-                            FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_RULE, FirewallCounter.PASS_DEFAULT,
+                            FirewallCounter.DROP_CT_INVALID, FirewallCounter.DROP_CT_RST_WINDOW, FirewallCounter.DROP_RULE,
+                            FirewallCounter.PASS_DEFAULT,
                             FirewallCounter.PASS_MALFORMED);
                     default -> List.of(FirewallCounter.DROP_DENY_LIST, FirewallCounter.PASS_ALLOW_LIST, FirewallCounter.DROP_RULE,
                             FirewallCounter.PASS_RULE, FirewallCounter.PASS_DEFAULT, FirewallCounter.DROP_RATE_LIMIT);
@@ -708,6 +836,15 @@ class FirewallParityTest {
     private static final int[] PORTS = {22, 53, 80, 137, 443, 1000, 8080, 8443, 40000, 55555};
     private static final int[] FLAGS = {0x02, 0x12, 0x10, 0x18, 0x11, 0x04, 0x14, 0x02, 0x10, 0x10, 0x01};
 
+    /** A sequence or acknowledgment number: mostly near 1000 (within the RST window or just past it), else anywhere. */
+    private static int randomSeq(Random rnd) {
+        return switch (rnd.nextInt(4)) {
+            case 0, 1 -> 1000 + rnd.nextInt(3000);
+            case 2 -> 1000 + (1 << 20) - 1500 + rnd.nextInt(3000);
+            default -> rnd.nextInt();
+        };
+    }
+
     /** A TCP/UDP/ICMP packet between a few hosts: conversations form, break, and repeat. */
     static byte[] randomFrame(Random rnd) {
         boolean v6 = rnd.nextInt(4) == 0;
@@ -719,7 +856,7 @@ class FirewallParityTest {
         int sport = rnd.nextBoolean() ? PORTS[rnd.nextInt(PORTS.length)] : 30000 + rnd.nextInt(8);
         int dport = PORTS[rnd.nextInt(PORTS.length)];
         return switch (rnd.nextInt(6)) {
-            case 0, 1, 2 -> b.tcp(sport, dport, FLAGS[rnd.nextInt(FLAGS.length)]).payload(rnd.nextInt(20)).build();
+            case 0, 1, 2 -> b.tcp(sport, dport, FLAGS[rnd.nextInt(FLAGS.length)], randomSeq(rnd), randomSeq(rnd)).payload(rnd.nextInt(20)).build();
             case 3, 4 -> b.udp(sport, dport).payload(rnd.nextInt(20)).build();
             default -> (v6 ? b.icmpv6Echo(1, 2) : b.icmpEcho(1, 2)).build();
         };
