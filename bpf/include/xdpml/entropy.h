@@ -8,8 +8,10 @@
  *  - Payload: after the TCP header (data offset), after the 8-byte UDP header, after the first 8
  *    bytes of ICMP/ICMPv6; it ends at the innermost IP packet's end by its length field (IPv6
  *    payload length 0: the frame) or at the frame's end, whichever is first. None after a parse
- *    error, without a transport header, or for another protocol. (VXLAN with a non-IP inner frame:
- *    the outer UDP's payload, the summary holding no inner L3/L4.)
+ *    error, without a transport header, or for another protocol. VXLAN with a non-IP inner frame
+ *    (ARP): none, as for the same frame outside the tunnel (the summary's L3/L4 are then the outer
+ *    ones, which the check below recognises: the outer IP header right after the outer Ethernet
+ *    header and its tags; since 2026-12-06, before which the outer UDP's payload was taken).
  *  - n = min(prefix, payload length) bytes, their histogram c[b]:
  *      H = log2(n) - (1/n) sum c[b] log2 c[b]   as   Hq = (T[n] - sum T[c[b]]) / n
  *    with T[c] = round(c log2(c) 2^16) (xdpml_entropy_clog2c below) and integer division:
@@ -76,6 +78,8 @@ static __always_inline int xdpml_payload_bounds(struct xdp_md *ctx, const struct
 	__u64 l4 = s->l4_off;
 	if (s->error || !l3 || !l4 || l3 > XDPML_MAX_HDR_OFF || l4 > XDPML_MAX_HDR_OFF)
 		return 0;
+	if ((s->flags & XDPML_F_VXLAN) && l3 == 14 + 4 * (__u64)s->vlan_depth)
+		return 0; /* the inner frame is not IP: no payload, as outside the tunnel */
 	__u8 *ip = data + l3;
 	if ((void *)(ip + 6) > data_end)
 		return 0;

@@ -1,6 +1,7 @@
 package io.xdpml.agent;
 
 import io.xdpml.agent.config.AgentConfig;
+import io.xdpml.util.TempDirectory;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.Interfaces;
@@ -69,7 +70,8 @@ public final class MetricsBench {
      */
     public static Result run(byte[] frame, double seconds, int runs, int sampleN, double scrapeEvery, int flows, PrintWriter progress)
             throws Exception {
-        Path dir = Files.createTempDirectory("xdpml-bench-metrics");
+        TempDirectory temp = TempDirectory.create("xdpml-bench-metrics");
+        Path dir = temp.path();
         String id = "xm" + (ProcessHandle.current().pid() % 1_000_000);
         String rx = id + "r";
         String tx = id + "t";
@@ -153,8 +155,7 @@ public final class MetricsBench {
         } finally {
             BpfFs.removeRecursively(blocksPins);
             BpfFs.removeRecursively(AgentPins.dir(rx));
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
+            temp.close();
         }
         return new Result(all, median(all, false), median(all, true), idle[0], idle[1]);
     }

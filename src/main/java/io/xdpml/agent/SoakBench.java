@@ -1,6 +1,7 @@
 package io.xdpml.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.xdpml.util.TempDirectory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import io.xdpml.agent.config.AgentConfig;
@@ -130,7 +131,8 @@ public final class SoakBench {
      */
     public static Result run(double seconds, double every, double baselineAt, double heapLimit, double rssLimit, Path model,
             PrintWriter progress) throws Exception {
-        Path dir = Files.createTempDirectory("xdpml-bench-soak");
+        TempDirectory temp = TempDirectory.create("xdpml-bench-soak");
+        Path dir = temp.path();
         String id = "xs" + (ProcessHandle.current().pid() % 1_000_000);
         String rx = id + "r";
         String tx = id + "t";
@@ -234,8 +236,7 @@ public final class SoakBench {
         } finally {
             BpfFs.removeRecursively(blocksPins);
             BpfFs.removeRecursively(AgentPins.dir(rx));
-            Files.deleteIfExists(file);
-            Files.deleteIfExists(dir);
+            temp.close();
         }
         growth(samples, baselineAt, heapLimit, rssLimit, checks);
         return new Result(samples, checks, counts, elapsed[0], totals[0], totals[1]);

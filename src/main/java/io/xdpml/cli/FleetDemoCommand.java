@@ -47,6 +47,9 @@ final class FleetDemoCommand implements Callable<Integer> {
             }
         }
         if (why.isEmpty()) {
+            why = FleetDemo.takeDemoLock(); // first: two demos starting together both found the addresses free
+        }
+        if (why.isEmpty()) {
             why = FleetDemo.linksInUse();
         }
         if (why.isPresent()) {

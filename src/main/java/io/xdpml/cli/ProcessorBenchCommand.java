@@ -1,6 +1,7 @@
 package io.xdpml.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.util.TempDirectory;
 import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.Detectors;
 import io.xdpml.detect.ObservationBuilder;
@@ -15,7 +16,6 @@ import io.xdpml.xsk.XskConfig;
 import io.xdpml.xsk.XskProgram;
 import io.xdpml.xsk.XskThroughput;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -120,9 +120,9 @@ final class ProcessorBenchCommand implements Callable<Integer> {
                     "recv Mpps", "/ C");
             out.flush();
         }
-        Path dir = Files.createTempDirectory("xdpml-processor-bench");
         List<XskThroughput.Result> rs;
-        try {
+        try (TempDirectory temp = TempDirectory.create("xdpml-processor-bench")) {
+            Path dir = temp.path();
             Path consumer = XskThroughput.compileConsumer(dir);
             Map<Integer, XskThroughput.Result> cRows = new LinkedHashMap<>();
             rs = XskThroughput.measureVariants(sample, bytes, frames, runs, XskProgram.XDP_PASS, XskConfig.DEFAULT_BATCH, consumer,
@@ -155,13 +155,6 @@ final class ProcessorBenchCommand implements Callable<Integer> {
                 }
                 out.println(new ObjectMapper().writeValueAsString(l));
             }
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(dir);
         }
         out.flush();
         return 0;

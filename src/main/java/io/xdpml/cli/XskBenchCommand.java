@@ -1,11 +1,11 @@
 package io.xdpml.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.xdpml.util.TempDirectory;
 import io.xdpml.kernel.BpfSupport;
 import io.xdpml.xsk.XskConfig;
 import io.xdpml.xsk.XskThroughput;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -74,8 +74,8 @@ final class XskBenchCommand implements Callable<Integer> {
             throw new IllegalStateException("bench xsk needs BPF: " + why);
         });
         if (Runtime.getRuntime().availableProcessors() < 2) throw new IllegalStateException("bench xsk needs 2 CPUs");
-        Path dir = Files.createTempDirectory("xdpml-xsk-bench");
-        try {
+        try (TempDirectory temp = TempDirectory.create("xdpml-xsk-bench")) {
+            Path dir = temp.path();
             Path consumer = XskThroughput.compileConsumer(dir);
             List<XskThroughput.Result> rs = XskThroughput.measure(sample, bytes, frames, runs, !noMetadata, batch, hugePages, consumer);
             List<XskThroughput.DrainResult> drain = drainRounds > 0
@@ -135,11 +135,6 @@ final class XskBenchCommand implements Callable<Integer> {
             }
             out.flush();
             return 0;
-        } finally {
-            try (var files = Files.list(dir)) {
-                for (Path f : files.toList()) Files.deleteIfExists(f);
-            }
-            Files.deleteIfExists(dir);
         }
     }
 }

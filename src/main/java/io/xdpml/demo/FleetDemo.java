@@ -218,6 +218,51 @@ public final class FleetDemo {
         return new FleetDemo(out, blockSeconds).storyStoppedCleanly();
     }
 
+    /** The demos' lock: one fixed file (so none piles up), held while a demo runs; the kernel drops a dead process's lock. */
+    static final Path DEMO_LOCK = Path.of("/run/xdpml/fleet-demo.lock");
+    private static java.nio.channels.FileChannel demoLock;
+
+    /**
+     * Takes the demos' lock for this process's lifetime, or says why not: another demo holds it.
+     * Taken before {@link #linksInUse}, so that two demos starting together do not both find the
+     * addresses free and both put them on the host (before 2026-12-06 the check alone decided).
+     * Where /run cannot hold it, the address check alone decides, as before.
+     */
+    public static synchronized java.util.Optional<String> takeDemoLock() {
+        if (demoLock != null) {
+            return java.util.Optional.empty();
+        }
+        java.nio.channels.FileChannel ch;
+        try {
+            Files.createDirectories(DEMO_LOCK.getParent());
+            ch = java.nio.channels.FileChannel.open(DEMO_LOCK, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.WRITE);
+        } catch (IOException | SecurityException e) {
+            return java.util.Optional.empty();
+        }
+        try {
+            if (ch.tryLock() != null) {
+                demoLock = ch;
+                return java.util.Optional.empty();
+            }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // held by this process through another channel: taken all the same
+        } catch (IOException e) {
+            closeQuietly(ch);
+            return java.util.Optional.empty();
+        }
+        closeQuietly(ch);
+        return java.util.Optional.of("another fleet demo is running (it holds " + DEMO_LOCK + "): one fleet demo at a time on a machine");
+    }
+
+    private static void closeQuietly(java.nio.channels.FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException e) {
+            // the process's end closes it
+        }
+    }
+
     /**
      * Why the demo cannot run now, or empty: an address of {@link #LINKS} is on an interface of
      * this host already. Two demos at once would both put 169.254.77.1/30 on the host, and the

@@ -2,6 +2,7 @@ package io.xdpml.firewall;
 
 import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.FrameBuilder;
+import io.xdpml.pipeline.DropFloor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -126,9 +127,14 @@ public final class FirewallBench {
     public record Result(String scenario, int entries, double nsPerPacket, long prefixEntries, long ruleEntries,
                          double installSeconds) {}
 
+    /** The row of the bare XDP_DROP measured beside the scenarios (first in {@link #measure}'s list). */
+    public static final String DROP = "drop";
+
     /**
      * Median ns per packet over {@code runs} calls of {@code repeat} repetitions, for each scenario
-     * and size.
+     * and size; first a {@value #DROP} row: a bare XDP_DROP called with the same packet and repeat
+     * right after every timed call of every scenario, the median of all those calls (so the
+     * figures can be given as ratios to drop of the same run).
      */
     public static List<Result> measure(List<String> scenarios, List<Integer> sizes, int repeat, int runs) {
         if (scenarios.contains("syn-cookie")) {
@@ -143,6 +149,7 @@ public final class FirewallBench {
              FirewallProgram program = FirewallProgram.load(limits, 4789, false);
              TestRun check = verdictProgram.program().testRun();
              TestRun run = program.program().testRun();
+             DropFloor drop = new DropFloor();
              Arena arena = Arena.ofConfined()) {
             MemorySegment verdict = verdictProgram.object().variable("last_verdict");
             for (int n : sizes) {
@@ -173,6 +180,7 @@ public final class FirewallBench {
                     for (int r = 0; r < runs; r++) {
                         run.run(pkt, frame.length, repeat);
                         ns[r] = run.durationNanos();
+                        drop.time(pkt, frame.length, repeat);
                     }
                     Arrays.sort(ns);
                     out.add(new Result(s, s.equals("pass-all") ? 0 : s.startsWith("measures") ? Math.min(n, MAX_MEASURES) : n, ns[runs / 2],
@@ -182,6 +190,9 @@ public final class FirewallBench {
                 }
             }
             program.maps().install(FirewallConfig.passAll());
+            if (!out.isEmpty()) {
+                out.addFirst(new Result(DROP, 0, drop.medianNanos(), 0, 0, 0));
+            }
         }
         return out;
     }

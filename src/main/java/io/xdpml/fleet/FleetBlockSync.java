@@ -261,6 +261,14 @@ public final class FleetBlockSync implements AutoCloseable {
                         all &= c.position(e.getKey()) >= e.getValue();
                     }
                     if (all) {
+                        // partitions added during the read that the watch has not told yet (it looks every few seconds):
+                        // asked now, so that the replay also ends at their ends (before 2026-12-06 it ended without them:
+                        // caught up and "replayed" said early, and what a new partition held taken back for a while)
+                        List<TopicPartition> now = watchTopic(c, parts, ends, watch.lookAnew());
+                        if (now.size() > parts.size()) {
+                            parts = now;
+                            continue;
+                        }
                         replayed = true;
                         caughtUp = true;
                         takeBackWhatTheTopicNoLongerHolds();

@@ -72,6 +72,15 @@ final class TopicWatch implements AutoCloseable {
         return s != null ? s : timedOut();
     }
 
+    /** Asks anew (a question in flight, asked earlier, is dropped) and waits for the answer (at most the timeout). */
+    Seen lookAnew() {
+        if (pending != null) {
+            pending.cancel(true);
+            pending = null;
+        }
+        return look();
+    }
+
     /**
      * The answer once it is in, else null at once (asking when nothing is in flight): the consumer's
      * thread reads records meanwhile, where waiting on a slow broker held each block back by up

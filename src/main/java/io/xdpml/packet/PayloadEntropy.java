@@ -16,8 +16,9 @@ import java.lang.foreign.ValueLayout;
  *     (IPv4 total length; IPv6 payload length, the frame when it is 0) or where the frame ends,
  *     whichever is first: Ethernet padding is not payload. A packet with a parse error, without
  *     a transport header (a later fragment, ARP) or another protocol has no payload. Under VXLAN
- *     an inner frame that is not IP (ARP) leaves the outer UDP header the innermost the parser
- *     found: then the payload is the outer UDP's, the VXLAN header and the inner frame.</li>
+ *     an inner frame that is not IP (ARP) has none either, as the same frame outside the tunnel
+ *     (since 2026-12-06; before, the outer UDP header being the innermost the parser found, the
+ *     payload was the outer UDP's: the VXLAN header and the inner frame).</li>
  * <li><b>Prefix</b>: its first {@code n = min(prefix, payload length)} bytes; {@code prefix} is at
  *     most {@link #MAX_PREFIX} (64, the kernel's bound) and 64 by default.</li>
  * <li><b>Entropy</b> with the histogram {@code c[b]} of those n bytes:
@@ -131,6 +132,9 @@ public final class PayloadEntropy {
         int l4 = s.l4Offset();
         if (s.error() != 0 || l3 == 0 || l4 == 0 || l3 + 6 > length) {
             return -1;
+        }
+        if ((s.flags() & ParseFlags.VXLAN) != 0 && l3 == 14 + 4 * s.vlanDepth()) {
+            return -1; // the innermost IP header is the outer one: the inner frame is not IP, no payload as outside the tunnel
         }
         long ip = base + l3;
         int ipEnd;

@@ -1,6 +1,7 @@
 package io.xdpml.vxlan;
 
 import io.xdpml.firewall.Prefix;
+import io.xdpml.pipeline.DropFloor;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.kernel.NetworkNamespace;
@@ -62,9 +63,11 @@ public final class VxlanBench {
      * not performed). BPF_PROG_TEST_RUN does not restore the packet between repetitions, so the
      * options must leave it as they found it: forward mode (no adjust_head) and an identity NAT
      * (10.0.0.2:5000 to itself: rewritten, checksums updated, same bytes). The counters prove
-     * every repetition took the whole path (allowlist, NAT, redirect), or this throws.
+     * every repetition took the whole path (allowlist, NAT, redirect), or this throws. A bare
+     * XDP_DROP is called with the same packet and repeat after every timed call: its median is
+     * the run's drop floor, for ratios.
      */
-    public static double testRunNanos(int allowEntries, int repeat, int runs) {
+    public static TestRunResult testRun(int allowEntries, int repeat, int runs) {
         VxlanOptions o;
         try {
             o = options(false, false, allowEntries).withNat(List.of(new NatEntry(4, null, 5000,
@@ -73,7 +76,7 @@ public final class VxlanBench {
             throw new IllegalStateException(e);
         }
         byte[] f = frame();
-        try (VxlanProgram p = VxlanProgram.load(o, false); Arena a = Arena.ofConfined()) {
+        try (VxlanProgram p = VxlanProgram.load(o, false); DropFloor drop = new DropFloor(); Arena a = Arena.ofConfined()) {
             p.setEgress(1);
             MemorySegment pkt = a.allocate(f.length);
             pkt.copyFrom(MemorySegment.ofArray(f));
@@ -87,14 +90,22 @@ public final class VxlanBench {
                 for (int i = 0; i < runs; i++) {
                     run.run(pkt, f.length, repeat);
                     ns[i] = run.durationNanos();
+                    drop.time(pkt, f.length, repeat);
                 }
                 long expected = 1 + (long) runs * repeat;
                 if (p.counter(VxlanCounter.NAT_APPLIED) != expected || p.counter(VxlanCounter.TO_DEVMAP) != expected) {
                     throw new IllegalStateException("not every repetition took the whole path: " + Arrays.toString(p.counters()));
                 }
                 Arrays.sort(ns);
-                return ns[runs / 2];
+                return new TestRunResult(ns[runs / 2], drop.medianNanos());
             }
+        }
+    }
+
+    /** The gateway's and the bare XDP_DROP's median ns per packet, of the same run. */
+    public record TestRunResult(double gatewayNanos, double dropNanos) {
+        public double ratioToDrop() {
+            return gatewayNanos / dropNanos;
         }
     }
 

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * A tiny run of {@code xdpml bench firewall} with the SYN scenarios: through BPF_PROG_TEST_RUN
  * (syn-drop; syn-cookie refused there, with why) and end to end through a veth pair (deny-hit,
  * syn-drop, syn-cookie), every frame judged. The bench checks each scenario's verdict itself
- * (syn-cookie: answered with a cookie for the socket it listens with). No timing is asserted.
+ * (syn-cookie: answered with a cookie for the socket it listens with). The test-run table has a
+ * row for a bare XDP_DROP of the same run and an "x drop" column. No timing is asserted.
  */
 class BenchFirewallTest {
     @Test
@@ -20,7 +21,10 @@ class BenchFirewallTest {
         var tr = CliHarness.run("bench", "firewall", "--scenarios", "pass-all,syn-drop", "--entries", "10", "--repeat", "10000",
                 "--runs", "1");
         assertThat(tr.code()).as(tr.err()).isZero();
-        assertThat(tr.out()).containsPattern("(?m)^syn-drop +10 +[0-9.]+");
+        assertThat(tr.out()).containsPattern("(?m)^syn-drop +10 +[0-9.]+ +[0-9.]+x ");
+        // the XDP_DROP of the same run (since 2026-12-06), the scenarios given as ratios to it
+        assertThat(tr.out()).containsPattern("(?m)^drop +0 +[0-9.]+ +1\\.00x ");
+        assertThat(tr.out()).containsPattern("(?m)^pass-all +0 +[0-9.]+ +[0-9.]+x ");
 
         var refused = CliHarness.run("bench", "firewall", "--scenarios", "syn-cookie", "--entries", "10", "--repeat", "10", "--runs", "1");
         assertThat(refused.code()).isNotZero();

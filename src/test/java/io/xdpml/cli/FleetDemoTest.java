@@ -111,6 +111,32 @@ class FleetDemoTest {
     }
 
     /**
+     * Another demo holds the demos' lock (here a process of its own holding /run/xdpml/fleet-demo.lock
+     * with fcntl, as a JVM's FileChannel lock does): refused before the address check and before
+     * anything is created. Before 2026-12-06 the address check alone decided, and two demos
+     * starting together both found the addresses free.
+     */
+    @Test
+    void aDemoIsRefusedWhileAnotherHoldsTheDemoLock() throws Exception {
+        TestData.assumeBpf();
+        java.nio.file.Files.createDirectories(java.nio.file.Path.of("/run/xdpml"));
+        Process holder = new ProcessBuilder("python3", "-c", "import fcntl,sys,time\n"
+                + "f=open('/run/xdpml/fleet-demo.lock','a')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)")
+                .redirectErrorStream(true).start();
+        try {
+            String line = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream())).readLine();
+            assertThat(line).as("the other process holds the lock").isEqualTo("held");
+            CliHarness.Result r = CliHarness.run("fleet", "demo");
+            assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("cannot run here: another fleet demo is running").contains("one fleet demo at a time");
+            assertThat(r.out()).doesNotContain("namespaces");
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor();
+        }
+    }
+
+    /**
      * A broker that cannot start is said plainly, under the command's whole name: before
      * 2026-12-06 every error a nested command threw was printed as "xdpml LEAF:", so this one read
      * "xdpml demo: ...", naming another command.

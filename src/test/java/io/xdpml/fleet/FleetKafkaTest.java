@@ -99,7 +99,7 @@ class FleetKafkaTest {
     }
 
     /** What a target got. */
-    static final class Recording implements FleetBlockSync.Target {
+    static class Recording implements FleetBlockSync.Target {
         final List<String> events = Collections.synchronizedList(new ArrayList<>());
 
         @Override

@@ -127,6 +127,55 @@ class FleetTopicChangesTest {
     }
 
     /**
+     * Partitions added during the consumer's first full read of the topic, before its watch has
+     * told them: the replay ends at their ends too, so "replayed" (and caught up) comes after what
+     * they hold is applied. The target holds the consumer in its first apply while the partitions
+     * are added and written to. Before 2026-12-06 the replay ended at the first partition's end:
+     * "replayed ... (1 applied" and caught up, the new partitions read only afterwards (after a
+     * topic created anew, the blocks they held were taken back meanwhile).
+     */
+    @Test
+    @Order(1)
+    void partitionsAddedDuringTheFirstReadAreInTheReplay() throws Exception {
+        String topic = "t.growfirst";
+        FleetTopics.ensure(broker.bootstrapServers(), Map.of(), List.of(), topic, Duration.ofSeconds(10));
+        sendTo(topic, 0, block("192.0.2.21"));
+        java.util.concurrent.CountDownLatch inFirstApply = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        FleetKafkaTest.Recording target = new FleetKafkaTest.Recording() {
+            @Override
+            public boolean apply(FleetBlock b, long expiresNanos) {
+                inFirstApply.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.apply(b, expiresNanos);
+            }
+        };
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        try (FleetBlockSync sync = sync(topic, target, log)) {
+            assertThat(inFirstApply.await(30, TimeUnit.SECONDS)).as("the first record reached the target").isTrue();
+            try (Admin a = admin()) {
+                a.createPartitions(Map.of(topic, NewPartitions.increaseTo(3))).all().get(20, TimeUnit.SECONDS);
+            }
+            sendTo(topic, 1, block("192.0.2.22"));
+            sendTo(topic, 2, block("192.0.2.23"));
+            release.countDown();
+            await(() -> count(log, "replayed " + topic) > 0, 30);
+            show("growfirst", log);
+            synchronized (log) {
+                assertThat(log).as("the replay ends with the new partitions read").anyMatch(l -> l.contains("replayed " + topic + " (3 applied"));
+            }
+            assertThat(sync.counters().partitions()).isEqualTo(3);
+            assertThat(target.events).containsExactlyInAnyOrder("apply prefix:192.0.2.21/32 forever",
+                    "apply prefix:192.0.2.22/32 forever", "apply prefix:192.0.2.23/32 forever");
+            assertThat(count(log, "partitions now")).as("said once").isEqualTo(1);
+        }
+    }
+
+    /**
      * The topic deleted while the consumer runs: said once, with the state in the counters; the
      * blocks applied stay. Created anew with other records, it is read from its beginning: what it
      * holds is applied (a block still in force is not applied again), a tombstone at an offset the

@@ -85,7 +85,7 @@ class PayloadEntropyParityTest {
                     }
                 }
                 // the paths the definition names, each with a 100-byte payload of 5 values and one truncated to 30 bytes:
-                // VXLAN (inner UDP, inner TCP behind a tag, inner ARP: the outer UDP's payload), IPv6 extension headers,
+                // VXLAN (inner UDP, inner TCP behind a tag, inner ARP: no payload, see below), IPv6 extension headers,
                 // a first IPv6 fragment, IPv4 options, ICMPv6 echo
                 byte[] body = new byte[100];
                 for (int i = 0; i < body.length; i++) {
@@ -107,6 +107,22 @@ class PayloadEntropyParityTest {
                         .udp(1, 2).payload(body).build());
                 shapes.put("icmpv6-echo", new io.xdpml.packet.FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
                         .icmpv6Echo(1, 2).payload(body).build());
+                // a non-IP frame has no payload, natively or inside VXLAN (before 2026-12-06 the VXLAN one took the outer
+                // UDP's: the VXLAN header and the inner frame), also behind outer VLAN tags and over IPv6
+                java.util.Map<String, byte[]> noPayload = new java.util.LinkedHashMap<>();
+                noPayload.put("arp", new io.xdpml.packet.FrameBuilder().ethernet().etherType(0x0806).payload(body).build());
+                noPayload.put("vxlan/arp", shapes.remove("vxlan/arp"));
+                noPayload.put("vlan/vxlan/arp", new io.xdpml.packet.FrameBuilder().ethernet().vlan(7).ipv4("192.0.2.1", "192.0.2.2")
+                        .udp(49152, 4789).vxlan(42).ethernet().etherType(0x0806).payload(body).build());
+                noPayload.put("ipv6/vxlan/arp", new io.xdpml.packet.FrameBuilder().ethernet().ipv6("2001:db8::1", "2001:db8::2")
+                        .udp(49152, 4789).vxlan(42).ethernet().etherType(0x0806).payload(body).build());
+                for (var e : noPayload.entrySet()) {
+                    byte[] f = e.getValue();
+                    MemorySegment.copy(MemorySegment.ofArray(f), 0, pkt, 0, f.length);
+                    check(run, pkt, f.length, last, parser, summary, java, n, mismatches, e.getKey());
+                    assertThat(java.lastBytes()).as(e.getKey() + ": no payload").isZero();
+                    assertThat(last.get(U32, 4)).as(e.getKey() + ": no payload in the kernel").isZero();
+                }
                 for (var e : shapes.entrySet()) {
                     byte[] f = e.getValue();
                     for (int len : new int[] {f.length, f.length - 70}) {
