@@ -49,16 +49,22 @@ final class FleetDemoCommand implements Callable<Integer> {
         if (why.isEmpty()) {
             why = FleetDemo.takeDemoLock(); // first: two demos starting together both found the addresses free
         }
-        if (why.isEmpty()) {
-            why = FleetDemo.linksInUse();
+        try {
+            if (why.isEmpty()) {
+                why = FleetDemo.linksInUse();
+            }
+            if (why.isPresent()) {
+                err.println("xdpml fleet demo: cannot run here: " + why.get());
+                err.flush();
+                return 2;
+            }
+            out.println("xdpml fleet demo: two hosts, one broker, one fleet detector; a block decided on one host protects the other");
+            out.flush();
+            return FleetDemo.run(out, blockSeconds) ? 0 : 1;
+        } finally {
+            // released when the demo ends, not when the process does: a JVM that runs the command
+            // again (the tests' in-process harness) must not find its own earlier demo's lock held
+            FleetDemo.releaseDemoLock();
         }
-        if (why.isPresent()) {
-            err.println("xdpml fleet demo: cannot run here: " + why.get());
-            err.flush();
-            return 2;
-        }
-        out.println("xdpml fleet demo: two hosts, one broker, one fleet detector; a block decided on one host protects the other");
-        out.flush();
-        return FleetDemo.run(out, blockSeconds) ? 0 : 1;
     }
 }

@@ -255,6 +255,14 @@ public final class FleetDemo {
         return java.util.Optional.of("another fleet demo is running (it holds " + DEMO_LOCK + "): one fleet demo at a time on a machine");
     }
 
+    /** Releases the lock {@link #takeDemoLock} took, if it did (a demo ended). */
+    public static synchronized void releaseDemoLock() {
+        if (demoLock != null) {
+            closeQuietly(demoLock);
+            demoLock = null;
+        }
+    }
+
     private static void closeQuietly(java.nio.channels.FileChannel ch) {
         try {
             ch.close();
