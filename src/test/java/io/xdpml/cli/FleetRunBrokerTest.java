@@ -39,7 +39,7 @@ class FleetRunBrokerTest {
         try (LocalBroker broker = LocalBroker.start()) {
             String bootstrap = broker.bootstrapServers();
             CompletableFuture<CliHarness.Result> run = CompletableFuture.supplyAsync(() -> CliHarness.run("fleet", "run", "--kafka", bootstrap,
-                    "--blocks", "600", "--duration", "90", "--application-id", "fleet-e2e",
+                    "--blocks", "600", "--duration", "150", "--application-id", "fleet-e2e",
                     "--property", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG + "=earliest"));
             Properties p = new Properties();
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -59,12 +59,13 @@ class FleetRunBrokerTest {
             }
             List<ConsumerRecord<String, String>> alerts = consume(bootstrap, "xdpml.alerts", 1, Duration.ofSeconds(90));
             List<ConsumerRecord<String, String>> blocks = consume(bootstrap, "xdpml.blocks", 1, Duration.ofSeconds(10));
-            CliHarness.Result r = run.get(120, TimeUnit.SECONDS);
+            CliHarness.Result r = run.get(200, TimeUnit.SECONDS);
             System.out.println(r.out());
             System.out.println(r.err());
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("fleet-scan").contains("192.168.1.7").contains("found 1 scans");
-            // (how many of the 10,004 flows it read in 90 s depends on the machine; the scan is found in the first 2,000)
+            // (how many of the 10,004 flows it read in 150 s depends on the machine; the scan is found in the first 2,000; in 90 s
+            // a CI machine under load once read 9,976 and not the malformed one)
             assertThat(r.out()).contains("skipped 1 malformed flow records").contains("published 1 blocks");
             assertThat(alerts).hasSize(1);
             JsonNode a = JSON.readTree(alerts.getFirst().value());
