@@ -124,6 +124,7 @@ public final class AgentPins {
             }
             if (holdsThePath(ch, lockFile(iface))) {
                 LOCKED.put(iface, ch);
+                removeLocksOnExit();
                 return true;
             }
             closeQuietly(ch); // locked a file removed after it was opened: take the one the path names now
@@ -186,6 +187,26 @@ public final class AgentPins {
     }
 
     private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * A JVM ended by a signal (SIGTERM, Ctrl-C) runs no agent's close: its hook unlinks the lock
+     * files this process still holds (and their names), while it holds them, as {@link #remove} would.
+     */
+    private static void removeLocksOnExit() {
+        if (!HOOKED.getAndSet(true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                for (String iface : LOCKED.keySet()) {
+                    try {
+                        Files.deleteIfExists(RunningNames.file(iface));
+                        Files.deleteIfExists(lockFile(iface));
+                    } catch (IOException e) {
+                        // left to the next claim's sweep
+                    }
+                }
+            }, "xdpml-agent-locks"));
+        }
+    }
 
     /** " (pid N)" of the process that holds the interface's start lock, as it wrote it; "" when unknown. */
     private static String lockHolder(String iface) {
