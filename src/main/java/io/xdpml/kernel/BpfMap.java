@@ -436,7 +436,7 @@ public final class BpfMap implements AutoCloseable {
             Native.close(fd);
             fd = -1;
             if (lockedId != 0) {
-                MapLock.closed(new int[] {lockedId});
+                MapLock.closed(new int[] {lockedId}, false); // a pin's map lives on in its owner, usually
             }
         }
     }

@@ -338,7 +338,7 @@ public final class BpfObject implements AutoCloseable {
             Native.objectClose(obj);
             obj = null;
             if (locked.length > 0) {
-                MapLock.closed(locked);
+                MapLock.closed(locked, true);
             }
         }
         if (arena.scope().isAlive()) arena.close();

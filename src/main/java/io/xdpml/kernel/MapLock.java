@@ -107,18 +107,18 @@ public final class MapLock {
 
     /**
      * This process closed its fds of the maps with these ids: removes their lock files once the
-     * kernel has freed them. Tried now, then in the background for a few seconds (a closed
-     * program's maps are released by a kernel work item after it); a map still there then is
-     * held by a pin or another process, and its file goes at a later sweep.
+     * kernel has freed them. Tried now, and with {@code retry} (an object closed: its programs'
+     * maps are released by a kernel work item after them) in the background for a few seconds; a
+     * map still there then is held by a pin or another process, and its file goes at a later sweep.
      */
-    static void closed(int[] ids) {
+    static void closed(int[] ids, boolean retry) {
         java.util.List<Integer> left = new java.util.ArrayList<>();
         for (int id : ids) {
             if (!removeIfGone(DIR, id) && !mapGone(id)) {
                 left.add(id);
             }
         }
-        if (left.isEmpty()) {
+        if (left.isEmpty() || !retry) {
             return;
         }
         Thread.ofPlatform().daemon().name("xdpml-maplock-sweep").start(() -> {
