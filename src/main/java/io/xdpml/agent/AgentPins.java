@@ -59,6 +59,9 @@ public final class AgentPins {
                     + iface + " (its maps are pinned at " + d + "): one program per interface. Close it first.");
         }
         try {
+            if (!SWEPT.getAndSet(true)) {
+                sweepLocks();
+            }
             if (!lock(iface)) {
                 claimPins(iface, d, false); // names the running agent when its pins say who it is
                 throw new TakenException("another xdpml agent" + lockHolder(iface) + " is starting on " + iface + " (it holds "
@@ -89,35 +92,120 @@ public final class AgentPins {
      * they are written, so two agents starting together both found none, and the loser's clean-up
      * removed the winner's pins. The kernel drops a dead process's lock. Where {@code /run} cannot
      * hold it (read-only), the pins alone decide, as before.
+     *
+     * <p>The file is removed when the agent ends ({@link #remove}) and by {@link #sweepLocks} when
+     * no one holds it, always by its holder while it holds the lock (since 2026-12-06; before, every
+     * interface ever run on left its file, 843 on one test machine). A remover's unlink can come
+     * between another starter's open and its lock, which then locks a file no longer at the path
+     * while a third creates and locks a new one: so after locking, a starter writes its pid and
+     * reads the path back; another content (or no file) means the path names another inode, and it
+     * tries again with what the path names now. Its pid tells it from every other live locker.
      */
     private static boolean lock(String iface) {
-        FileChannel ch;
-        try {
-            Files.createDirectories(LOCKS);
-            ch = FileChannel.open(lockFile(iface), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (IOException | SecurityException e) {
-            return true;
-        }
-        try {
-            if (ch.tryLock() == null) {
-                ch.close();
-                return false;
+        for (int attempt = 0; attempt < 20; attempt++) {
+            FileChannel ch;
+            try {
+                Files.createDirectories(LOCKS);
+                ch = FileChannel.open(lockFile(iface), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            } catch (IOException | SecurityException e) {
+                return true;
             }
-        } catch (java.nio.channels.OverlappingFileLockException e) {
-            // held by this process already (CLAIMED keeps that from happening); closing this channel would drop that lock
-            return true;
-        } catch (IOException e) {
-            closeQuietly(ch);
-            return true;
+            try {
+                if (ch.tryLock() == null) {
+                    ch.close();
+                    return false;
+                }
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                // held by this process already (CLAIMED keeps that from happening); closing this channel would drop that lock
+                return true;
+            } catch (IOException e) {
+                closeQuietly(ch);
+                return true;
+            }
+            if (holdsThePath(ch, lockFile(iface))) {
+                LOCKED.put(iface, ch);
+                removeLocksOnExit();
+                return true;
+            }
+            closeQuietly(ch); // locked a file removed after it was opened: take the one the path names now
         }
-        LOCKED.put(iface, ch);
+        return true; // the path kept changing under it: the pins decide, as where /run cannot hold a lock
+    }
+
+    /**
+     * Whether the locked {@code ch} is still the file at {@code path}: writes this process's pid into
+     * it (also for a refused starter to name) and reads the path back.
+     */
+    private static boolean holdsThePath(FileChannel ch, Path path) {
+        String pid = ProcessHandle.current().pid() + "\n";
         try {
             ch.truncate(0);
-            ch.write(java.nio.ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            ch.write(java.nio.ByteBuffer.wrap(pid.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
+            return Files.readString(path, java.nio.charset.StandardCharsets.US_ASCII).equals(pid);
         } catch (IOException e) {
-            // the lock holds without the pid: a refused agent then names none
+            return false;
         }
-        return true;
+    }
+
+    /**
+     * Removes the start locks (and names) that no process holds and whose interface has no agent's
+     * pins: what agents that ended without {@link #remove} (killed) left. Each is locked first,
+     * checked to still be the file at its path, and unlinked while locked; a held one is left.
+     * Runs once per process, at its first claim.
+     *
+     * @return how many lock files were removed
+     */
+    static int sweepLocks() {
+        int removed = 0;
+        try (Stream<Path> s = Files.list(LOCKS)) {
+            for (Path f : s.toList()) {
+                String n = f.getFileName().toString();
+                if (n.endsWith(".lock")) {
+                    String iface = n.substring(0, n.length() - ".lock".length());
+                    if (!LOCKED.containsKey(iface) && !Files.exists(dir(iface).resolve(INFO)) && removeUnheld(f, iface)) {
+                        removed++;
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a directory that cannot be listed keeps its files; the locks still work
+        }
+        return removed;
+    }
+
+    private static boolean removeUnheld(Path f, String iface) {
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (ch.tryLock() == null || !holdsThePath(ch, f) || Files.exists(dir(iface).resolve(INFO))) {
+                return false;
+            }
+            Files.deleteIfExists(RunningNames.file(iface));
+            Files.delete(f);
+            return true;
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            return false;
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * A JVM ended by a signal (SIGTERM, Ctrl-C) runs no agent's close: its hook unlinks the lock
+     * files this process still holds (and their names), while it holds them, as {@link #remove} would.
+     */
+    private static void removeLocksOnExit() {
+        if (!HOOKED.getAndSet(true)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                for (String iface : LOCKED.keySet()) {
+                    try {
+                        Files.deleteIfExists(RunningNames.file(iface));
+                        Files.deleteIfExists(lockFile(iface));
+                    } catch (IOException e) {
+                        // left to the next claim's sweep
+                    }
+                }
+            }, "xdpml-agent-locks"));
+        }
     }
 
     /** " (pid N)" of the process that holds the interface's start lock, as it wrote it; "" when unknown. */
@@ -133,7 +221,13 @@ public final class AgentPins {
     private static void unlock(String iface) {
         FileChannel ch = LOCKED.remove(iface);
         if (ch != null) {
-            closeQuietly(ch); // releases the lock; the file stays (deleting it could give two agents two files)
+            try {
+                // unlinked while held: a starter that opened it meanwhile finds, once it has the lock, that the path is not its file
+                Files.deleteIfExists(lockFile(iface));
+            } catch (IOException e) {
+                // it stays, and a later sweep removes it
+            }
+            closeQuietly(ch); // releases the lock
         }
     }
 

@@ -76,6 +76,9 @@ public final class MetricsBench {
         String rx = id + "r";
         String tx = id + "t";
         Path blocksPins = BpfFs.ROOT.resolve("xdpml-bench-metrics-" + id);
+        // SIGTERM skips the finally below: the exit hook removes these pins then (TempDirectory the directory, AgentPins the lock file)
+        BpfFs.removeOnExit(blocksPins);
+        BpfFs.removeOnExit(AgentPins.dir(rx));
         Path file = dir.resolve("agent.yaml");
         Files.writeString(file, """
                 interfaces: [%s]

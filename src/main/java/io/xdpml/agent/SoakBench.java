@@ -137,6 +137,9 @@ public final class SoakBench {
         String rx = id + "r";
         String tx = id + "t";
         Path blocksPins = BpfFs.ROOT.resolve("xdpml-bench-soak-" + id);
+        // SIGTERM skips the finally below: the exit hook removes these pins then (TempDirectory the directory, AgentPins the lock file)
+        BpfFs.removeOnExit(blocksPins);
+        BpfFs.removeOnExit(AgentPins.dir(rx));
         Path file = dir.resolve("agent.yaml");
         if (model == null) {
             model = shippedTree(dir);

@@ -29,6 +29,10 @@ import org.apache.kafka.common.serialization.StringDeserializer;
  * than its key's record acted on, or one holding what its key holds here already is skipped, not
  * applied, removed, said or counted again (counted as unchanged). At the end of such a replay, a
  * block whose key the topic no longer holds (its tombstone compacted away meanwhile) is taken back.
+ * A consumer that goes on, but whose position has not been proven caught up with the topic's end
+ * for longer than half the topic's {@code delete.retention.ms} (cut off from the broker, its thread
+ * stalled, the host suspended), may have missed a tombstone compacted away meanwhile: it is replaced
+ * by a new one, whose replay takes such blocks back ({@link #provenAtMs}).
  * The topic is described every few seconds ({@link TopicWatch}): partitions added are read from
  * their beginning, a deletion is said (and a topic created anew read as new), the broker not
  * answering is said once.
@@ -60,7 +64,10 @@ public final class FleetBlockSync implements AutoCloseable {
     /** {@link Counters#state}: the topic read, as far as this agent knows. */
     static final String STARTING = "starting", READING = "reading", TOPIC_MISSING = "topic-missing", BROKER_UNREACHABLE = "broker-unreachable";
 
-    /** Thrown to start a new consumer at once, with no failure said: the topic was deleted, or created anew. */
+    /**
+     * Thrown to start a new consumer at once, with no failure said: the topic was deleted, or created
+     * anew, or the consumer's position is older than the topic's tombstones are kept.
+     */
     private static final class TopicChanged extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -114,6 +121,19 @@ public final class FleetBlockSync implements AutoCloseable {
     /** The keys met by the current consumer's replay, until it has replayed the topic. */
     private final java.util.Set<String> seen = new java.util.HashSet<>();
     private volatile String state = STARTING;
+    /** The topic's delete.retention.ms as last read (Kafka's default, 24 h, until read). */
+    private long deleteRetentionMs = 86_400_000L;
+    /**
+     * Wall time (ms) before which every record the topic had is known to have been read: the time
+     * its end offsets were asked, once the consumer's positions reached them. A tombstone written
+     * after it is kept by the broker at least delete.retention.ms after it; a consumer whose proof is
+     * older than half that is replaced (its replay meets the topic as it is, and takes back what the
+     * topic no longer holds). 0: none yet. The sync's thread only.
+     */
+    private long provenAtMs;
+    /** The end offsets asked to prove the position (null: none pending), and when they were asked. */
+    private Map<TopicPartition, Long> proving;
+    private long provingAtMs;
     private volatile int partitionCount;
 
     /**
@@ -219,6 +239,13 @@ public final class FleetBlockSync implements AutoCloseable {
             }
             partitionCount = parts.size();
             checkPolicy();
+            Long retention = FleetTopics.deleteRetentionMs(bootstrap, clientProperties, topic, Duration.ofSeconds(5));
+            if (retention != null) {
+                deleteRetentionMs = retention;
+            }
+            proving = null;
+            long endsAtMs = 0;
+            long proveAt = 0;
             c.assign(parts);
             c.seekToBeginning(parts);
             Map<TopicPartition, Long> ends = new LinkedHashMap<>();
@@ -237,6 +264,7 @@ public final class FleetBlockSync implements AutoCloseable {
                     }
                 }
                 if (!replayed && ends.isEmpty()) {
+                    endsAtMs = System.currentTimeMillis();
                     try {
                         ends.putAll(c.endOffsets(parts, Duration.ofSeconds(2)));
                     } catch (org.apache.kafka.common.errors.TimeoutException e) {
@@ -248,7 +276,15 @@ public final class FleetBlockSync implements AutoCloseable {
                         }
                     }
                 }
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                if (replayed && System.currentTimeMillis() >= proveAt) {
+                    proveAt = System.currentTimeMillis() + proveEveryMs();
+                    askEnds(c, parts);
+                }
+                org.apache.kafka.clients.consumer.ConsumerRecords<String, String> polled = c.poll(Duration.ofMillis(200));
+                if (replayed) {
+                    checkProven(c);
+                }
+                for (ConsumerRecord<String, String> r : polled) {
                     Long before = lastOffsets.put(r.partition(), r.offset());
                     if (before != null && r.offset() <= before) {
                         logStartedAgain(r.partition()); // the consumer was reset to the beginning of a new log
@@ -271,6 +307,7 @@ public final class FleetBlockSync implements AutoCloseable {
                         }
                         replayed = true;
                         caughtUp = true;
+                        provenAtMs = endsAtMs;
                         takeBackWhatTheTopicNoLongerHolds();
                         log.accept("fleet blocks: replayed " + topic + " (" + applied.get() + " applied, " + expired.get() + " ended, "
                                 + removed.get() + " removed, " + bad.get() + " bad" + (unchanged.get() > 0 ? ", " + unchanged.get()
@@ -280,6 +317,60 @@ public final class FleetBlockSync implements AutoCloseable {
             }
         } finally {
             consumer = null;
+        }
+    }
+
+    /** How often the position is proven: as often as the topic is described, at most every 5 s. */
+    private long proveEveryMs() {
+        return Math.min(checkEveryMs, 5_000);
+    }
+
+    /**
+     * How old the proof may grow before the consumer is replaced: half the topic's
+     * delete.retention.ms, but never below 10 s (nor three proofs' time): a smaller retention
+     * cannot be kept up with, and the consumer would be replaced over and over.
+     */
+    static long unprovenLimitMs(long deleteRetentionMs, long proveEveryMs) {
+        return Math.max(deleteRetentionMs / 2, Math.max(10_000, 3 * proveEveryMs));
+    }
+
+    /** Asks the topic's end offsets (not when one asking is pending, nor while the broker does not answer). */
+    private void askEnds(KafkaConsumer<String, String> c, List<TopicPartition> parts) {
+        if (proving != null && proving.keySet().containsAll(parts)) {
+            return;
+        }
+        long at = System.currentTimeMillis();
+        try {
+            proving = new HashMap<>(c.endOffsets(parts, Duration.ofSeconds(2)));
+            provingAtMs = at;
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            proving = null; // the broker away: nothing proven meanwhile
+        }
+    }
+
+    /**
+     * Notes the proof when the positions reached the ends asked; throws {@link TopicChanged} (a new
+     * consumer, which replays the topic) when the proof is older than the topic keeps tombstones.
+     */
+    private void checkProven(KafkaConsumer<String, String> c) {
+        if (proving != null) {
+            boolean all = true;
+            for (Map.Entry<TopicPartition, Long> e : proving.entrySet()) {
+                all &= c.position(e.getKey(), Duration.ofSeconds(2)) >= e.getValue();
+            }
+            if (all) {
+                provenAtMs = provingAtMs;
+                proving = null;
+            }
+        }
+        long age = System.currentTimeMillis() - provenAtMs;
+        long limit = unprovenLimitMs(deleteRetentionMs, proveEveryMs());
+        if (provenAtMs > 0 && age > limit) {
+            log.accept("fleet blocks: this agent's read of " + topic + " was not known caught up for " + (age + 500) / 1000
+                    + " s, longer than " + (limit + 500) / 1000 + " s (half its delete.retention.ms, " + deleteRetentionMs
+                    + " ms, at least 10 s): a removal's tombstone may have been"
+                    + " compacted away meanwhile; reading the topic from its beginning, and taking back the fleet blocks it no longer holds");
+            throw new TopicChanged();
         }
     }
 

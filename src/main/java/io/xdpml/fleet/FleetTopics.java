@@ -79,4 +79,19 @@ public final class FleetTopics {
             return null;
         }
     }
+
+    /** The topic's {@code delete.retention.ms} (how long a tombstone outlives its compaction), or null when it cannot be read now. */
+    public static Long deleteRetentionMs(String bootstrap, Map<String, String> properties, String topic, Duration timeout) {
+        try (Admin admin = Admin.create(adminProperties(bootstrap, properties, timeout))) {
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+            Config c = admin.describeConfigs(List.of(r)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(r);
+            ConfigEntry e = c == null ? null : c.get(TopicConfig.DELETE_RETENTION_MS_CONFIG);
+            return e == null || e.value() == null ? null : Long.valueOf(e.value());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
 }

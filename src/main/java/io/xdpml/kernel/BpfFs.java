@@ -64,6 +64,15 @@ public final class BpfFs {
         return d;
     }
 
+    /**
+     * Has the exit hook remove {@code dir} (pins that code of this process makes there, such as an
+     * agent's) also when the JVM ends by a signal, which skips the caller's finally. Nothing is
+     * created; absent at exit is fine.
+     */
+    public static void removeOnExit(Path dir) {
+        KernelCleanup.register(dir);
+    }
+
     /** Removes a pin (file); no error when absent. */
     public static void removePin(Path pin) {
         try {

@@ -168,6 +168,9 @@ public final class BpfMap implements AutoCloseable {
         return type().perCpu() ? perCpuValueStride() * possibleCpus() : valueSize;
     }
 
+    /** The kernel id under which {@link MapLock} locked this map in this process, or 0: its lock file is looked at when closed. */
+    volatile int lockedId;
+
     /** Its object closed: calls fail with EBADF from now on instead of reaching a reused fd. */
     void invalidate() {
         fd = -1;
@@ -432,6 +435,9 @@ public final class BpfMap implements AutoCloseable {
         if (ownsFd && fd >= 0) {
             Native.close(fd);
             fd = -1;
+            if (lockedId != 0) {
+                MapLock.closed(new int[] {lockedId}, false); // a pin's map lives on in its owner, usually
+            }
         }
     }
 

@@ -332,10 +332,14 @@ public final class BpfObject implements AutoCloseable {
     public void close() {
         if (obj != null) {
             // the fds die with the object: maps must not keep numbers the process may reuse
+            int[] locked = maps.values().stream().mapToInt(m -> m.lockedId).filter(id -> id != 0).toArray();
             maps.values().forEach(BpfMap::invalidate);
             loaded = false;
             Native.objectClose(obj);
             obj = null;
+            if (locked.length > 0) {
+                MapLock.closed(locked, true);
+            }
         }
         if (arena.scope().isAlive()) arena.close();
     }

@@ -22,9 +22,20 @@ import java.util.function.Supplier;
  * the map or opened its pin: an exclusive POSIX record lock ({@link FileChannel#lock()}, fcntl) on
  * {@code /run/xdpml/locks/map-ID}, taken inside a per-id {@link ReentrantLock} of this process (a
  * JVM holds one file lock per file, for all its threads). Reentrant: the file lock is taken by the
- * outermost call only. The kernel releases a dead process's lock. The files are empty and stay
- * ({@code /run} is a tmpfs, emptied at boot): deleting one while another process waits on it
- * would give two writers two files. Where the file or its lock cannot be had ({@code /run}
+ * outermost call only. The kernel releases a dead process's lock.
+ *
+ * <p>A file is removed only once its map is provably gone: {@code bpf_map_get_fd_by_id} fails with
+ * ENOENT. Every writer holds an fd of the map while it locks, so no process can wait on, or
+ * hold, the lock of a map that no longer exists, and unlinking its file cannot give two writers two
+ * files (the general hazard of deleting lock files: A opens, B unlinks, C creates and locks a new
+ * file while A locks the old one). The remover also takes the file's lock first (non-blocking) and
+ * unlinks only while holding it, so a file some process holds is never removed. Removed: when this
+ * process closes the last fd it had of a map it locked ({@link BpfObject#close()}, a pinned
+ * {@link BpfMap#close()}), retried for a few seconds in the background because a program's maps are
+ * freed by the kernel after the program, asynchronously; and all files of gone maps in the
+ * directory once per process, at its first lock (what dead processes and other pins left). Since
+ * 2026-12-06; before, the files stayed until reboot (7,516 on one test machine). A map id is reused
+ * only after the kernel's ids wrap past 2^31. Where the file or its lock cannot be had ({@code /run}
  * read-only, as under a systemd unit without {@code RuntimeDirectory}; not allowed; no locks left),
  * the step runs under this process's lock alone, and that is said once on standard error: the
  * writers of this process still take turns.
@@ -37,7 +48,90 @@ public final class MapLock {
     private static final ConcurrentHashMap<Integer, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
     private static final java.util.concurrent.atomic.AtomicBoolean WARNED = new java.util.concurrent.atomic.AtomicBoolean();
 
+    private static final java.util.concurrent.atomic.AtomicBoolean SWEPT = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final String PREFIX = "map-";
+
     private MapLock() {}
+
+    /** Whether the kernel has no map with this id any more (ENOENT); another failure (EPERM) proves nothing. */
+    static boolean mapGone(int id) {
+        int fd = Native.mapGetFdById(id);
+        if (fd >= 0) {
+            Native.close(fd);
+            return false;
+        }
+        return fd == -2; // -ENOENT
+    }
+
+    /**
+     * Removes {@code dir/map-ID} if the map is gone and no process holds the file's lock: takes the
+     * lock (not waiting) and unlinks while holding it.
+     *
+     * @return whether the file was removed
+     */
+    static boolean removeIfGone(Path dir, int id) {
+        Path f = dir.resolve(PREFIX + id);
+        if (!mapGone(id) || !Files.exists(f)) {
+            return false;
+        }
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+            FileLock l = ch.tryLock();
+            if (l == null) {
+                return false;
+            }
+            Files.deleteIfExists(f);
+            return true; // closing the channel releases the lock of the unlinked file
+        } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+            return false; // gone already, not ours to remove, or this process holds it
+        }
+    }
+
+    /** Removes every lock file in {@code dir} whose map is gone and whose lock is free; returns how many. */
+    static int sweep(Path dir) {
+        int removed = 0;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            for (Path f : s.toList()) {
+                String n = f.getFileName().toString();
+                if (n.startsWith(PREFIX) && n.substring(PREFIX.length()).matches("\\d{1,10}")) {
+                    long id = Long.parseLong(n.substring(PREFIX.length()));
+                    if (id > 0 && id <= Integer.MAX_VALUE && removeIfGone(dir, (int) id)) {
+                        removed++;
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a directory that cannot be listed keeps its files; the locks still work
+        }
+        return removed;
+    }
+
+    /**
+     * This process closed its fds of the maps with these ids: removes their lock files once the
+     * kernel has freed them. Tried now, and with {@code retry} (an object closed: its programs'
+     * maps are released by a kernel work item after them) in the background for a few seconds; a
+     * map still there then is held by a pin or another process, and its file goes at a later sweep.
+     */
+    static void closed(int[] ids, boolean retry) {
+        java.util.List<Integer> left = new java.util.ArrayList<>();
+        for (int id : ids) {
+            if (!removeIfGone(DIR, id) && !mapGone(id)) {
+                left.add(id);
+            }
+        }
+        if (left.isEmpty() || !retry) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("xdpml-maplock-sweep").start(() -> {
+            for (int i = 0; i < 50 && !left.isEmpty(); i++) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                left.removeIf(id -> removeIfGone(DIR, id) || mapGone(id));
+            }
+        });
+    }
 
     /** The lock file of {@code map}. */
     public static Path file(BpfMap map) {
@@ -52,6 +146,7 @@ public final class MapLock {
     /** {@link #with(BpfMap, Supplier)} with the lock files in {@code dir} (for the tests). */
     static <T> T with(BpfMap map, Supplier<T> step, Path dir) {
         int id = map.id();
+        map.lockedId = id;
         ReentrantLock local = IN_PROCESS.computeIfAbsent(id, k -> new ReentrantLock());
         local.lock();
         try {
@@ -104,6 +199,9 @@ public final class MapLock {
 
     private static FileChannel open(Path dir, int id) throws IOException {
         Files.createDirectories(dir);
+        if (dir.equals(DIR) && !SWEPT.getAndSet(true)) {
+            sweep(dir);
+        }
         return FileChannel.open(dir.resolve("map-" + id), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     }
 }

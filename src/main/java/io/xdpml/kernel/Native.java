@@ -148,6 +148,7 @@ public final class Native {
             fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     private static final MethodHandle OBJ_PIN = bpf("bpf_obj_pin", fd(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle OBJ_GET = bpf("bpf_obj_get", fd(JAVA_INT, ADDRESS));
+    private static final MethodHandle MAP_GET_FD_BY_ID = bpf("bpf_map_get_fd_by_id", fd(JAVA_INT, JAVA_INT));
     private static final MethodHandle OBJ_GET_INFO =
             bpf("bpf_obj_get_info_by_fd", fd(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle XDP_ATTACH =
@@ -380,6 +381,11 @@ public final class Native {
 
     static int objGet(MemorySegment path) {
         try { return (int) OBJ_GET.invokeExact(path); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** bpf_map_get_fd_by_id: a new fd of the map with kernel id {@code id}, or -errno (-ENOENT: no such map). */
+    static int mapGetFdById(int id) {
+        try { return (int) MAP_GET_FD_BY_ID.invokeExact(id); } catch (Throwable t) { throw rethrow(t); }
     }
 
     static int objGetInfoByFd(int fd, MemorySegment info, MemorySegment len) {

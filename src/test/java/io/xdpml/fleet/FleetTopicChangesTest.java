@@ -308,6 +308,78 @@ class FleetTopicChangesTest {
     }
 
     /**
+     * A consumer that goes on but does not read for longer than the topic keeps tombstones (here its
+     * thread stalled in applying a block, as an agent cut off from the broker, or suspended, reads
+     * nothing): a block's tombstone published meanwhile is compacted away before it reads on. Its
+     * position no longer proven caught up for longer than half of delete.retention.ms (the limit's
+     * floor, 10 s, here), it is replaced by a consumer that reads the topic from its beginning, and
+     * that replay takes the block back. Before 2026-12-06 it read on from its position and the block
+     * stayed (a block "until removed": for good).
+     */
+    @Test
+    @Order(4)
+    void aConsumerThatDidNotReadLongerThanTombstonesAreKeptReadsTheTopicAgain() throws Exception {
+        String topic = "t.gap";
+        try (Admin ad = admin()) {
+            ad.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact", "segment.ms", "100",
+                    "delete.retention.ms", "2000", "min.cleanable.dirty.ratio", "0.01", "min.compaction.lag.ms", "0")))).all()
+                    .get(20, TimeUnit.SECONDS);
+        }
+        FleetBlock gone = block("192.0.2.50");
+        FleetBlock stays = block("192.0.2.51");
+        FleetBlock stalls = block("192.0.2.52");
+        java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch goOn = new java.util.concurrent.CountDownLatch(1);
+        FleetKafkaTest.Recording target = new FleetKafkaTest.Recording() {
+            @Override
+            public boolean apply(FleetBlock b, long expiresNanos) {
+                if (b.key().equals(stalls.key()) && stalled.getCount() > 0) {
+                    stalled.countDown();
+                    try {
+                        goOn.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.apply(b, expiresNanos);
+            }
+        };
+        publish(topic, gone.key(), gone.toJson());
+        publish(topic, stays.key(), stays.toJson());
+        List<String> log = Collections.synchronizedList(new ArrayList<>());
+        try (FleetBlockSync sync = sync(topic, target, log)) {
+            await(() -> sync.counters().caughtUp() && sync.counters().applied() == 2, 30);
+            publish(topic, stalls.key(), stalls.toJson());
+            assertThat(stalled.await(30, TimeUnit.SECONDS)).as("the consumer's thread stalls").isTrue();
+            long stalledAt = System.nanoTime();
+            try {
+                publish(topic, gone.key(), null);
+                FleetBlock filler = block("192.0.2.53");
+                long end = System.nanoTime() + 60_000_000_000L;
+                List<String> keys = keysOnDisk(topic);
+                while ((keys == null || keys.contains(gone.key())) && System.nanoTime() < end) {
+                    publish(topic, filler.key(), filler.toJson()); // new segments for the cleaner
+                    Thread.sleep(200);
+                    keys = keysOnDisk(topic);
+                }
+                assertThat(keys).as("the block and its tombstone compacted away").isNotNull().doesNotContain(gone.key());
+                while (System.nanoTime() - stalledAt < 12_000_000_000L) { // past the limit's floor (10 s)
+                    Thread.sleep(100);
+                }
+            } finally {
+                goOn.countDown();
+            }
+            await(() -> target.events.contains("remove prefix:192.0.2.50/32"), 60);
+            show("gap", log);
+            assertThat(target.events).as(log.toString()).contains("apply prefix:192.0.2.52/32 forever", "remove prefix:192.0.2.50/32")
+                    .doesNotContain("remove prefix:192.0.2.51/32", "remove prefix:192.0.2.52/32");
+            assertThat(log).anyMatch(l -> l.contains("was not known caught up") && l.contains("delete.retention.ms, 2000 ms"));
+            assertThat(log).anyMatch(l -> l.startsWith("FLEET UNBLOCKED 192.0.2.50/32") && l.contains("no longer on the topic"));
+            assertThat(count(log, "the consumer of " + topic + " failed")).as("no failure: " + log).isZero();
+        }
+    }
+
+    /**
      * The broker stopped while the consumer runs: said once, plainly, with the state in the
      * counters; said again when it is back, and what was published then arrives. Before, nothing
      * was said (the client's own logs are below the agent's level).

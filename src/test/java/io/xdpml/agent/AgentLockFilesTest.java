@@ -1,0 +1,68 @@
+package io.xdpml.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.testing.TestData;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agents' files in /run/xdpml/agents (IF.lock, IF.names) go with the agent: a finished agent
+ * leaves none, one that was killed leaves them to the next claim's sweep, and a lock another live
+ * process holds is never removed. Until 2026-12-06 every interface ever run on left its lock file
+ * (843 on one test machine).
+ */
+class AgentLockFilesTest {
+    @Test
+    void aFinishedAgentLeavesNoFiles(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Path file = dir.resolve("agent.yaml");
+        try (AgentRig rig = new AgentRig("alf")) {
+            Files.writeString(file, "interfaces: [" + rig.rx + "]\nblocks: {enabled: true}\noutputs: {status: 0}\n");
+            rig.start(file);
+            assertThat(AgentPins.lockFile(rig.rx)).as("held while it runs").exists();
+            assertThat(RunningNames.file(rig.rx)).exists();
+            rig.stop();
+            assertThat(AgentPins.lockFile(rig.rx)).as("the lock file went with the agent").doesNotExist();
+            assertThat(RunningNames.file(rig.rx)).doesNotExist();
+            rig.start(file); // and the interface can be had again
+            assertThat(Files.readString(AgentPins.lockFile(rig.rx)).trim()).isEqualTo(String.valueOf(ProcessHandle.current().pid()));
+        }
+    }
+
+    @Test
+    void theSweepRemovesWhatNoOneHoldsAndLeavesAHeldLock(@TempDir Path dir) throws Exception {
+        String tag = "alfs" + ProcessHandle.current().pid();
+        Path stale = AgentPins.lockFile(tag + "a");
+        Path staleNames = RunningNames.file(tag + "a");
+        Path held = AgentPins.lockFile(tag + "b");
+        Files.createDirectories(AgentPins.LOCKS);
+        Files.writeString(stale, "1\n"); // a killed agent's: no holder, no pins
+        Files.writeString(staleNames, "{}");
+        Path hold = Files.writeString(dir.resolve("Hold.java"), AgentStartLockTest.HOLD);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process holder = new ProcessBuilder(java, hold.toString(), held.toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(r.readLine()).as("the other process took the lock").isEqualTo("held");
+            AgentPins.sweepLocks();
+            assertThat(stale).as("no one held it").doesNotExist();
+            assertThat(staleNames).doesNotExist();
+            assertThat(held).as("a live process holds it").exists();
+            assertThat(Files.readString(held).trim()).as("untouched").isEqualTo(String.valueOf(holder.pid()));
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(stale);
+            Files.deleteIfExists(staleNames);
+        }
+        AgentPins.sweepLocks();
+        assertThat(held).as("its holder gone, it is swept").doesNotExist();
+    }
+}
