@@ -241,6 +241,9 @@ public final class AgentConfigLoader {
             flows.problem("promotion-budget", "the promotion budget is used with admission: second-packet only");
             return io.xdpml.flow.PromotionBudget.OFF;
         }
+        if (s.type() == YamlNode.Scalar.Type.BOOLEAN && !Boolean.parseBoolean(s.text())) {
+            return io.xdpml.flow.PromotionBudget.OFF; // YAML reads a bare off as false
+        }
         if (s.type() == YamlNode.Scalar.Type.INTEGER) {
             long perSecond = flows.integer(s, flows.path("promotion-budget"), 1, 1_000_000_000L, 0);
             return io.xdpml.flow.PromotionBudget.of(perSecond, maxFlows);
