@@ -126,6 +126,7 @@ enum xdpml_flow_counter {
 	XDPML_FC_PARKED,         /* first packets (and SYNs after a parked SYN) parked in a probation slot (cfg_probation_slots) */
 	XDPML_FC_PROMOTED,       /* flows admitted at their second packet, the parked one replayed */
 	XDPML_FC_CACHED,         /* packets of flows with a cached class: counted without timing statistics */
+	XDPML_FC_DEFERRED,       /* second packets over the promotion budget: parked again (also counted parked) */
 	XDPML_FC_MAX = 16,
 };
 

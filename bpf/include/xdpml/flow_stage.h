@@ -50,6 +50,19 @@ volatile const __u8 cfg_bench_flow_cut = 0;
  * TCP SYN after a parked SYN is not a second packet: it is parked in its place (xdpml_syn_repeated).
  */
 volatile const __u32 cfg_probation_slots = 0;
+/*
+ * The promotion budget (since 2026-12-06; docs/flows.md, "The promotion budget"): at most one
+ * promotion per cfg_promote_interval_ns on average, cfg_promote_depth_ns / cfg_promote_interval_ns
+ * at once; 0: no budget. A token bucket kept as a time (GCRA): xdpml_promote_tat, the time by which
+ * the promotions taken so far are paid for; a promotion is taken while that time, plus its own
+ * interval, is at most the depth ahead of now. Over the budget a second packet parks in its first's
+ * place (counted deferred), so a flood sending each spoofed key twice (an ACK, UDP or ICMP: packets
+ * that look like any flow's second) cannot turn the table over faster than the budget. Global, one
+ * cache line shared by the CPUs, touched only by second packets (not by parked or tracked ones).
+ */
+volatile const __u64 cfg_promote_interval_ns = 0;
+volatile const __u64 cfg_promote_depth_ns = 0;
+__u64 xdpml_promote_tat = 0;
 /* Test mode (cfg_record_features): the features of the last packet's flow after its update. */
 volatile const __u8 cfg_record_features = 0;
 
@@ -116,6 +129,25 @@ static __always_inline void xdpml_flow_count(__u32 which)
 	__u64 *v = bpf_map_lookup_elem(&xdpml_flow_counters, &which);
 	if (v)
 		(*v)++;
+}
+
+/*
+ * Whether a flow may be promoted at `now` within the budget, taking it if so. Two CPUs taking one at
+ * the same instant: the one whose compare-and-swap loses is refused (its flow enters at a later
+ * packet), so the budget is never exceeded. Times are unsigned: a packet older than the budget's
+ * last promotion finds the bucket as that promotion left it.
+ */
+static __always_inline int xdpml_promotion_allowed(__u64 now)
+{
+	if (!cfg_promote_interval_ns)
+		return 1;
+	__u64 tat = xdpml_promote_tat;
+	__u64 next = (tat > now ? tat : now) + cfg_promote_interval_ns;
+	if (next - now > cfg_promote_depth_ns || __sync_val_compare_and_swap(&xdpml_promote_tat, tat, next) != tat) {
+		xdpml_flow_count(XDPML_FC_DEFERRED);
+		return 0;
+	}
+	return 1;
 }
 
 /* One record to Java; counted as written or lost, never dropped silently. */
@@ -231,9 +263,10 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 				return NULL;
 			__u64 t = first->time_ns;
 			if (t == 0 || !xdpml_flow_key_eq(&first->key, key) || (now > t && now - t > cfg_idle_timeout_ns) ||
-			    xdpml_syn_repeated(first->pkt.tcp_flags, pkt->tcp_flags)) {
+			    xdpml_syn_repeated(first->pkt.tcp_flags, pkt->tcp_flags) || !xdpml_promotion_allowed(now)) {
 				/* a first packet (or one whose slot another flow took, or gone idle, or a SYN
-				 * after its parked SYN, which parks in its place): parked */
+				 * after its parked SYN, or a second packet over the promotion budget: these
+				 * park in its place): parked */
 				first->key = *key;
 				first->pkt = *pkt;
 				first->time_ns = now ? now : 1;

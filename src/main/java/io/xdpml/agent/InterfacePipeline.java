@@ -79,7 +79,7 @@ final class InterfacePipeline implements DataPlaneSetup {
             o.setMaxEntries("xdpml_flows", c.flows().maxFlows());
             o.setConstant("cfg_idle_timeout_ns", c.flows().idleTimeout().toNanos());
             o.setConstant("cfg_active_timeout_ns", c.flows().activeTimeout().toNanos());
-            io.xdpml.flow.Admission.configure(o, c.flows().probationSlots());
+            io.xdpml.flow.Admission.configure(o, c.flows().probationSlots(), c.flows().promotionBudget());
             // a secret drawn at every load: nobody can find offline a key that takes a known flow's
             // probation slot or escapes sampling by flow (docs/flows.md, "Admission")
             io.xdpml.flow.FlowHash.install(o, io.xdpml.flow.FlowHash.randomSeed());

@@ -15,4 +15,12 @@ public final class Admission {
         obj.setConstant("cfg_probation_slots", probationSlots);
         obj.setMaxEntries("xdpml_probation", Math.max(1, probationSlots));
     }
+
+    /** The slots, and with them the promotion budget ({@code cfg_promote_interval_ns}, {@code cfg_promote_depth_ns}). */
+    public static void configure(BpfObject obj, int probationSlots, PromotionBudget budget) {
+        configure(obj, probationSlots);
+        PromotionBudget b = probationSlots == 0 ? PromotionBudget.OFF : budget;
+        obj.setConstant("cfg_promote_interval_ns", b.intervalNanos());
+        obj.setConstant("cfg_promote_depth_ns", b.depthNanos());
+    }
 }

@@ -17,9 +17,10 @@ package io.xdpml.flow;
  * @param hashSeed           the seed of the keyed flow hash (probation slots, sampling by flow; {@link FlowHash}):
  *                           0 unless set; the agent draws one at random at every load, tests fix it so that the
  *                           kernel and its Java twin hash alike
+ * @param promotionBudget    with probation, how many flows may be promoted a second ({@link PromotionBudget}; off unless set)
  */
 public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN,
-                         int sampleFlowN, int ringBytes, int probationSlots, long hashSeed) {
+                         int sampleFlowN, int ringBytes, int probationSlots, long hashSeed, PromotionBudget promotionBudget) {
     /** The most probation slots (64 bytes each: 1 GiB). */
     public static final int MAX_PROBATION_SLOTS = 1 << 24;
     public static final int DEFAULT_MAX_FLOWS = 65_536;
@@ -46,6 +47,14 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
             throw new IllegalArgumentException("probation slots must be 0 (off) or a power of two up to " + MAX_PROBATION_SLOTS + ": "
                     + probationSlots);
         }
+        java.util.Objects.requireNonNull(promotionBudget, "promotionBudget");
+    }
+
+    /** No promotion budget. */
+    public FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, long activeTimeoutNanos, int samplePacketN, int sampleFlowN,
+            int ringBytes, int probationSlots, long hashSeed) {
+        this(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, hashSeed,
+                PromotionBudget.OFF);
     }
 
     /** Hash seed 0. */
@@ -70,24 +79,30 @@ public record FlowConfig(int maxFlows, long idleTimeoutNanos, int vxlanPort, lon
     }
 
     public FlowConfig withActiveTimeout(long nanos) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, hashSeed);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, nanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, hashSeed, promotionBudget);
     }
 
     public FlowConfig withSampling(int packetN, int flowN) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes, probationSlots, hashSeed);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, packetN, flowN, ringBytes, probationSlots, hashSeed, promotionBudget);
     }
 
     public FlowConfig withRingBytes(int bytes) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes, probationSlots, hashSeed);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, bytes, probationSlots, hashSeed, promotionBudget);
     }
 
     /** Admission at the second packet through {@code slots} probation slots (0: off). */
     public FlowConfig withProbation(int slots) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, slots, hashSeed);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, slots, hashSeed, promotionBudget);
     }
 
     /** The flow hash keyed by {@code seed} ({@link FlowHash}). */
     public FlowConfig withHashSeed(long seed) {
-        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, seed);
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, seed, promotionBudget);
+    }
+
+    /** With probation, at most this many promotions ({@link PromotionBudget}). */
+    public FlowConfig withPromotionBudget(PromotionBudget budget) {
+        return new FlowConfig(maxFlows, idleTimeoutNanos, vxlanPort, activeTimeoutNanos, samplePacketN, sampleFlowN, ringBytes, probationSlots, hashSeed,
+                budget);
     }
 }

@@ -13,7 +13,8 @@ public enum FlowCounter {
     SAMPLED_FLOW(8, "packets of flows sampled 1-in-N by key hash"),
     PARKED(9, "first packets (and SYNs after a parked SYN) parked in a probation slot"),
     PROMOTED(10, "flows admitted at their second packet"),
-    CACHED(11, "packets of flows with a cached class, counted without timing statistics");
+    CACHED(11, "packets of flows with a cached class, counted without timing statistics"),
+    DEFERRED(12, "second packets over the promotion budget, parked again (also counted parked)");
 
     /** Slots of the kernel's counter map ({@code XDPML_FC_MAX}). */
     public static final int SLOTS = 16;

@@ -26,6 +26,8 @@ public final class FlowTable {
     private final Probation probation;
     private final FlowHash hash;
     private CachedClass cached = CachedClass.NONE;
+    /** The promotion budget's time ({@code xdpml_promote_tat}): by when the promotions so far are paid for. */
+    private long promoteTat;
 
     public FlowTable(FlowConfig config, FlowRecordListener listener) {
         this.config = config;
@@ -125,9 +127,10 @@ public final class FlowTable {
                 long t = probation.time[slot];
                 if (t == 0 || !probation.holds(slot, p.keyBytes)
                         || Long.compareUnsigned(now, t) > 0 && Long.compareUnsigned(now - t, config.idleTimeoutNanos()) > 0
-                        || synRepeated(probation.tcpFlags[slot], p.tcpFlags)) {
+                        || synRepeated(probation.tcpFlags[slot], p.tcpFlags) || !promotionAllowed(now)) {
                     // a first packet (or one whose slot another flow took, or gone idle, or a SYN after
-                    // its parked SYN, which parks in its place): parked, not tracked
+                    // its parked SYN, or a second packet over the promotion budget: these park in its
+                    // place): parked, not tracked
                     probation.park(slot, p, now);
                     counters[FlowCounter.PARKED.id()]++;
                     lastUpdated = null;
@@ -167,6 +170,25 @@ public final class FlowTable {
      */
     static boolean synRepeated(int parked, int now) {
         return (parked & 0x12) == 0x02 && (now & 0x12) == 0x02; // SYN 0x02, ACK 0x10
+    }
+
+    /**
+     * Whether a flow may be promoted at {@code now} within the budget, taking it if so; flow_stage.h's
+     * {@code xdpml_promotion_allowed} (a token bucket kept as a time, unsigned). One thread: no
+     * compare-and-swap to lose.
+     */
+    private boolean promotionAllowed(long now) {
+        long interval = config.promotionBudget().intervalNanos();
+        if (interval == 0) {
+            return true;
+        }
+        long next = (Long.compareUnsigned(promoteTat, now) > 0 ? promoteTat : now) + interval;
+        if (Long.compareUnsigned(next - now, config.promotionBudget().depthNanos()) > 0) {
+            counters[FlowCounter.DEFERRED.id()]++;
+            return false;
+        }
+        promoteTat = next;
+        return true;
     }
 
     private boolean idle(MemorySegment f, long now) {

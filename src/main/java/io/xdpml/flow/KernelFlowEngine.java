@@ -77,7 +77,7 @@ public final class KernelFlowEngine implements FlowEngine {
             obj.setConstant("cfg_sample_flow_n", config.sampleFlowN());
             obj.setMaxEntries("xdpml_flows", config.maxFlows());
             obj.setMaxEntries("xdpml_flow_records", config.ringBytes());
-            Admission.configure(obj, config.probationSlots());
+            Admission.configure(obj, config.probationSlots(), config.promotionBudget());
             FlowHash.install(obj, config.hashSeed());
             obj.load();
             testRun = obj.program(p.program()).testRun();

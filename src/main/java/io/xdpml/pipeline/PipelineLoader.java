@@ -206,7 +206,9 @@ public final class PipelineLoader {
                 obj.setConstant("cfg_coarse_clock", 1);
             }
             if (name.endsWith("-probation")) {
-                io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS);
+                // the agent's default budget (auto) for its default table; a parked packet never reaches it
+                io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS, io.xdpml.flow.PromotionBudget.auto(
+                        io.xdpml.flow.FlowConfig.DEFAULT_MAX_FLOWS, io.xdpml.flow.FlowConfig.DEFAULT_IDLE_TIMEOUT_NANOS));
                 io.xdpml.flow.FlowHash.install(obj, io.xdpml.flow.FlowHash.randomSeed()); // as the agent does
             }
             benchForms(name, obj);

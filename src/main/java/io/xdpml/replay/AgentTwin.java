@@ -105,7 +105,7 @@ public final class AgentTwin {
         Stages stages = c.stages();
         FlowConfig flows = new FlowConfig(c.flows().maxFlows(), c.flows().idleTimeout().toNanos(), c.parse().vxlanPort())
                 .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots())
-                .withSampling(0, c.sampleFlowN());
+                .withPromotionBudget(c.flows().promotionBudget()).withSampling(0, c.sampleFlowN());
         JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
         plane.install(c.firewall().rules());
         if (c.model().enabled()) {

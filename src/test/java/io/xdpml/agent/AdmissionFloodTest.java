@@ -137,21 +137,45 @@ class AdmissionFloodTest {
 
     /** {@code copies}: 0 no flood; else each of the flood's {@link #FLOOD} SYNs that many times. */
     static Outcome run(Path dir, String admission, int copies) throws Exception {
-        boolean flood = copies > 0;
+        return run(dir, admission, copies == 0 ? null : "syn-x" + copies, copies == 0 ? null : sink -> {
+            ScenarioSender s = new ScenarioSender(repeating(sink, copies));
+            return s.run(Scenarios.create("spoofedsyn", ScenarioSettings.defaults()), 0, FLOOD, () -> false);
+        });
+    }
+
+    /** A flood key's packet: a spoofed UDP datagram (even i) or a spoofed ACK (odd i), sources in 100.64.0.0/10. */
+    static byte[] spoofedUdpOrAck(int i) {
+        byte[] src = {100, (byte) (64 + (i >>> 16 & 63)), (byte) (i >>> 8), (byte) i};
+        FrameBuilder b = new FrameBuilder().ethernet().ipv4(src, new byte[] {10, 77, 0, 2}, 0, 64);
+        return (i % 2 == 0 ? b.udp(1024 + i % 60000, 5353).payload(40) : b.tcp(1024 + i % 60000, 443, 0x10, 7 * i, 13 * i)).build();
+    }
+
+    /** {@link #FLOOD} spoofed UDP keys and as many spoofed ACK keys, interleaved, each packet sent twice back to back. */
+    static long udpAndAckTwice(FrameSink sink) {
+        for (int i = 0; i < 2 * FLOOD; i++) {
+            byte[] f = spoofedUdpOrAck(i);
+            MemorySegment m = MemorySegment.ofArray(f);
+            sink.send(m, f.length, 0);
+            sink.send(m, f.length, 0);
+        }
+        return 2 * FLOOD;
+    }
+
+    /** {@code flood}: null no flood; else what it sends into the sink, returning the keys sent. */
+    static Outcome run(Path dir, String admission, String name, java.util.function.ToLongFunction<FrameSink> flood) throws Exception {
         try (AgentRig rig = new AgentRig("adm")) {
-            Path file = dir.resolve(admission + (flood ? "-flood" + copies : "") + ".yaml");
+            Path file = dir.resolve(admission + (flood != null ? "-flood-" + name : "") + ".yaml");
             Files.writeString(file, config(rig.rx, admission));
             rig.start(file);
             sendBenign(rig, 5);
             long t0 = System.nanoTime();
-            long flooded = !flood ? 0 : rig.ns.run(() -> {
+            long flooded = flood == null ? 0 : rig.ns.run(() -> {
                 try (TestRunSink sink = TestRunSink.open(Interfaces.indexOf(rig.tx))) {
-                    ScenarioSender s = new ScenarioSender(repeating(sink, copies));
-                    return s.run(Scenarios.create("spoofedsyn", ScenarioSettings.defaults()), 0, FLOOD, () -> false);
+                    return flood.applyAsLong(sink);
                 }
             });
-            if (flood) {
-                System.out.printf("%s: flood of %,d SYNs x %d sent in %.1f s%n", admission, FLOOD, copies, (System.nanoTime() - t0) / 1e9);
+            if (flood != null) {
+                System.out.printf("%s: flood %s of %,d keys sent in %.1f s%n", admission, name, flooded, (System.nanoTime() - t0) / 1e9);
             }
             sendBenign(rig, 3);
             Map<String, String> states = new TreeMap<>();
@@ -221,5 +245,34 @@ class AdmissionFloodTest {
         // every copy parked (the second in its first's place); promoted: the benign flows alone
         assertThat(doubled.counters()[FlowCounter.PARKED.id()]).isGreaterThanOrEqualTo(2 * FLOOD + BENIGN - 1000);
         assertThat(doubled.counters()[FlowCounter.PROMOTED.id()]).as("flows promoted").isLessThanOrEqualTo(BENIGN);
+    }
+
+    /**
+     * The flood sending each spoofed key's packet twice, back to back, where the packet is a UDP
+     * datagram or an ACK: per key it looks like any flow's second packet, so the SYN rule does not
+     * stop it (before 2026-12-06 its 400,000 keys were promoted, 2 packets each, and evicted the
+     * benign flows). Since 2026-12-06 the promotion budget ({@code promotion-budget: auto}, for 4,096
+     * flows and 120 s a quarter of the table at once and 8 a second; flow_stage.h
+     * xdpml_promotion_allowed) bounds what the flood can promote: the benign flows keep exactly their
+     * state, and the flood's second packets over the budget are parked again (deferred).
+     */
+    @Test
+    void establishedFlowsKeepTheirStateThroughASpoofedUdpAndAckFloodSendingEachPacketTwice(@TempDir Path dir) throws Exception {
+        TestData.assumeBpf();
+        Outcome quiet = run(dir, "second-packet", 0);
+        Outcome doubled = run(dir, "second-packet", "udp-ack-x2", AdmissionFloodTest::udpAndAckTwice);
+        long promoted = doubled.counters()[FlowCounter.PROMOTED.id()];
+        System.out.printf("admission second-packet, flood of %,d UDP and %,d ACK keys, each packet twice: %d benign flows, parked %,d,"
+                + " promoted %,d, deferred %,d, new %,d%n", FLOOD, FLOOD, doubled.benign().size(), doubled.counters()[FlowCounter.PARKED.id()],
+                promoted, doubled.counters()[FlowCounter.DEFERRED.id()], doubled.counters()[FlowCounter.NEW.id()]);
+
+        assertThat(quiet.benign()).hasSize(BENIGN);
+        assertThat(quiet.benignPackets().values()).allMatch(p -> p == 8);
+        assertThat(doubled.flooded()).isEqualTo(2 * FLOOD);
+        assertThat(doubled.benign()).as("every benign flow, with exactly its state without the flood").isEqualTo(quiet.benign());
+        // the budget's depth (1,024) and its rate (8 a second over the flood's seconds) bound the promotions;
+        // every other second packet of the flood was parked again
+        assertThat(promoted).as("flows promoted").isLessThan(BENIGN + 1024 + 8 * 120);
+        assertThat(doubled.counters()[FlowCounter.DEFERRED.id()]).as("second packets over the budget").isGreaterThan(2 * FLOOD - 1024 - 8 * 120);
     }
 }

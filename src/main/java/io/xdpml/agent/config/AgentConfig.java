@@ -200,7 +200,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
     /** The same configuration with the flows stage on (its other settings as they are). */
     public AgentConfig withFlowsOn() {
         return new AgentConfig(file, interfaces, parse, blocks, firewall,
-                new FlowsSection(true, flows.maxFlows(), flows.idleTimeout(), flows.activeTimeout(), flows.probationSlots(), flows.coarseClock()), model, sampling, delivery,
+                new FlowsSection(true, flows.maxFlows(), flows.idleTimeout(), flows.activeTimeout(), flows.probationSlots(), flows.coarseClock(), flows.promotionBudget()), model, sampling, delivery,
                 detectors, mitigation, outputs, cpumap);
     }
 

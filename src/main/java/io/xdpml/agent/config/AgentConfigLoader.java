@@ -86,12 +86,15 @@ public final class AgentConfigLoader {
         FirewallSection firewall = FirewallSectionReader.read(firewallSection, enabled(firewallSection), paths);
 
         SectionReader flowsSection = top.section("flows", List.of("enabled", "max-flows", "idle-timeout", "active-timeout", "admission",
-                "probation-slots", "clock"));
+                "probation-slots", "promotion-budget", "clock"));
         boolean flowsOn = enabled(flowsSection);
-        FlowsSection flows = new FlowsSection(flowsOn, table(flowsSection, "max-flows"),
-                flowsSection.duration("idle-timeout", false, FlowsSection.DEFAULT_IDLE_TIMEOUT),
-                flowsSection.duration("active-timeout", true, Duration.ZERO), probationSlots(flowsSection),
-                "coarse".equals(flowsSection.choice("clock", List.of("precise", "coarse"), "precise")));
+        int maxFlows = table(flowsSection, "max-flows");
+        Duration idle = flowsSection.duration("idle-timeout", false, FlowsSection.DEFAULT_IDLE_TIMEOUT);
+        int slots = probationSlots(flowsSection);
+        FlowsSection flows = new FlowsSection(flowsOn, maxFlows, idle,
+                flowsSection.duration("active-timeout", true, Duration.ZERO), slots,
+                "coarse".equals(flowsSection.choice("clock", List.of("precise", "coarse"), "precise")),
+                promotionBudget(flowsSection, maxFlows, idle, slots));
 
         SectionReader modelSection = top.section("model", ModelSectionReader.KEYS);
         boolean modelOn = enabled(modelSection);
@@ -222,6 +225,31 @@ public final class AgentConfigLoader {
             return 0;
         }
         return second ? (int) slots : 0;
+    }
+
+    /**
+     * {@code flows.promotion-budget}: {@code auto} (the default: sized from max-flows and the idle
+     * timeout), {@code off}, or promotions a second (a quarter of the table at once); with
+     * {@code admission: second-packet} only.
+     */
+    private static io.xdpml.flow.PromotionBudget promotionBudget(SectionReader flows, int maxFlows, Duration idle, int slots) {
+        YamlNode.Scalar s = flows.scalar("promotion-budget");
+        if (s == null) {
+            return FlowsSection.autoBudget(maxFlows, idle, slots);
+        }
+        if (slots == 0) {
+            flows.problem("promotion-budget", "the promotion budget is used with admission: second-packet only");
+            return io.xdpml.flow.PromotionBudget.OFF;
+        }
+        if (s.type() == YamlNode.Scalar.Type.BOOLEAN && !Boolean.parseBoolean(s.text())) {
+            return io.xdpml.flow.PromotionBudget.OFF; // YAML reads a bare off as false
+        }
+        if (s.type() == YamlNode.Scalar.Type.INTEGER) {
+            long perSecond = flows.integer(s, flows.path("promotion-budget"), 1, 1_000_000_000L, 0);
+            return io.xdpml.flow.PromotionBudget.of(perSecond, maxFlows);
+        }
+        String choice = flows.choice(s, flows.path("promotion-budget") + " (auto, off or promotions a second)", List.of("auto", "off"), "auto");
+        return "off".equals(choice) ? io.xdpml.flow.PromotionBudget.OFF : FlowsSection.autoBudget(maxFlows, idle, slots);
     }
 
     private static String off(SectionReader flows) {

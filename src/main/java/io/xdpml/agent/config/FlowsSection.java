@@ -14,9 +14,11 @@ import java.util.Objects;
  *                      packet waiting in one of that many slots ({@code admission: second-packet})
  * @param coarseClock   {@code clock: coarse}: the program reads the coarse clock (a tick's
  *                      precision, 20-40 ns cheaper per packet); no time feature for the model
+ * @param promotionBudget with {@code second-packet}, how many flows may be promoted a second
+ *                      ({@code promotion-budget}: auto, off or N a second); off with {@code first-packet}
  */
 public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout, int probationSlots,
-                           boolean coarseClock) {
+                           boolean coarseClock, io.xdpml.flow.PromotionBudget promotionBudget) {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
     /** Probation slots of {@code admission: second-packet} unless {@code probation-slots} says. */
     public static final int DEFAULT_PROBATION_SLOTS = 16_384;
@@ -29,6 +31,19 @@ public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, 
             throw new IllegalArgumentException("flows.probation-slots must be a power of two up to "
                     + io.xdpml.flow.FlowConfig.MAX_PROBATION_SLOTS + ": " + probationSlots);
         }
+        if (probationSlots == 0 && !promotionBudget.off()) {
+            throw new IllegalArgumentException("flows.promotion-budget is used with admission: second-packet only");
+        }
+    }
+
+    /** The promotion budget {@code auto} with {@code second-packet} ({@link #autoBudget}), none with {@code first-packet}. */
+    public FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, Duration activeTimeout, int probationSlots, boolean coarseClock) {
+        this(enabled, maxFlows, idleTimeout, activeTimeout, probationSlots, coarseClock, autoBudget(maxFlows, idleTimeout, probationSlots));
+    }
+
+    /** {@code promotion-budget: auto}: sized from the table ({@link io.xdpml.flow.PromotionBudget#auto}); off without probation. */
+    static io.xdpml.flow.PromotionBudget autoBudget(int maxFlows, Duration idleTimeout, int probationSlots) {
+        return probationSlots == 0 ? io.xdpml.flow.PromotionBudget.OFF : io.xdpml.flow.PromotionBudget.auto(maxFlows, idleTimeout.toNanos());
     }
 
     /** Admission at the first packet, the precise clock. */
@@ -49,7 +64,8 @@ public record FlowsSection(boolean enabled, int maxFlows, Duration idleTimeout, 
     String describe() {
         return "flows: " + (enabled ? "on (max-flows " + maxFlows + ", idle-timeout " + Durations.format(idleTimeout)
                 + ", active-timeout " + (activeTimeout.isZero() ? "off" : Durations.format(activeTimeout))
-                + ", admission " + (probationSlots == 0 ? "first-packet" : "second-packet with " + probationSlots + " probation slots")
+                + ", admission " + (probationSlots == 0 ? "first-packet" : "second-packet with " + probationSlots + " probation slots"
+                        + ", promotion budget " + promotionBudget)
                 + (coarseClock ? ", coarse clock" : "") + ")" : "off");
     }
 }

@@ -274,6 +274,27 @@ class AgentConfigLoaderTest {
     }
 
     @Test
+    void thePromotionBudgetIsSizedFromTheTableUnlessItSaysSo() throws Exception {
+        // auto: a quarter of the table at once, a quarter of it per idle timeout
+        AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n"));
+        assertThat(c.flows().promotionBudget()).isEqualTo(new io.xdpml.flow.PromotionBudget(136, 16384));
+        assertThat(String.join("\n", c.describe())).contains("promotion budget 136/s, 16384 at once");
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  max-flows: 4096\n  promotion-budget: auto\n"));
+        assertThat(c.flows().promotionBudget()).isEqualTo(new io.xdpml.flow.PromotionBudget(8, 1024));
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: 5000\n"));
+        assertThat(c.flows().promotionBudget()).isEqualTo(new io.xdpml.flow.PromotionBudget(5000, 16384));
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: off\n"));
+        assertThat(c.flows().promotionBudget().off()).isTrue();
+        assertThat(AgentConfigLoader.load(write("interfaces: [eth0]\nflows: {}\n")).flows().promotionBudget().off()).isTrue();
+        assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  promotion-budget: 100\n")))
+                .isInstanceOf(AgentConfigException.class).hasMessageContaining("agent.yaml:3: flows.promotion-budget").hasMessageContaining("admission: second-packet only");
+        assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: lots\n")))
+                .isInstanceOf(AgentConfigException.class).hasMessageContaining("agent.yaml:4: flows.promotion-budget").hasMessageContaining("auto or off");
+        assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: 0\n")))
+                .isInstanceOf(AgentConfigException.class).hasMessageContaining("agent.yaml:4: flows.promotion-budget").hasMessageContaining("out of range");
+    }
+
+    @Test
     void minConfidenceGoesToTheDeploymentInThousandthsPerClass() throws Exception {
         String model = "model:\n  file: " + MODEL.toAbsolutePath() + "\n  actions: {attack: drop}\n";
         AgentConfig c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n" + model + "  min-confidence: {attack: 0.95}\n"));
@@ -449,7 +470,7 @@ class AgentConfigLoaderTest {
                         flows:
                           enabled: true
                           max_flows: 1000
-                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, clock); did you mean 'max-flows'?"),
+                        """, 4, "unknown key 'max_flows' in flows (known: enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, promotion-budget, clock); did you mean 'max-flows'?"),
                 broken("admission unknown", """
                         interfaces: [eth0]
                         flows:
@@ -477,7 +498,7 @@ class AgentConfigLoaderTest {
                 broken("section not a mapping", """
                         interfaces: [eth0]
                         flows: 5
-                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, clock, not an integer (5)"),
+                        """, 2, "'flows' must be a mapping of enabled, max-flows, idle-timeout, active-timeout, admission, probation-slots, promotion-budget, clock, not an integer (5)"),
                 broken("integer as a string", """
                         interfaces: [eth0]
                         parse:
