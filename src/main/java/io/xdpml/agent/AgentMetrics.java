@@ -382,6 +382,11 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             f.counter("xdpml_flows_new", "flows created in the flow table", fl[FlowCounter.NEW.id()], "iface", i);
             f.counter("xdpml_flow_cached_packets", "packets of flows with a cached class, counted without timing statistics",
                     fl[FlowCounter.CACHED.id()], "iface", i);
+            f.counter("xdpml_flow_parked_packets", "first packets parked in a probation slot (admission: second-packet)",
+                    fl[FlowCounter.PARKED.id()], "iface", i);
+            f.counter("xdpml_flows_promoted", "flows admitted at their second packet", fl[FlowCounter.PROMOTED.id()], "iface", i);
+            f.counter("xdpml_flow_deferred_packets", "second packets over the promotion budget, parked again",
+                    fl[FlowCounter.DEFERRED.id()], "iface", i);
             f.counter("xdpml_flow_idle_restarts", "flows ended by the idle timeout and started again in their entry",
                     fl[FlowCounter.IDLE_RESTART.id()], "iface", i);
             f.counter("xdpml_flow_insert_failures", "flows that found no room in the flow table", fl[FlowCounter.INSERT_FAILED.id()], "iface", i);
