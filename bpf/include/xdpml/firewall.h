@@ -21,8 +21,10 @@
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
- *   a new TCP/UDP connection that passed gets a conntrack entry,
- *     unless it comes from one of this host's own addresses -> drop own_source
+ *   a SYN over a limit (syn-cookies on) or a packet that would open a connection, from one of
+ *     this host's own addresses (or multicast, loopback)  -> drop own_source
+ *   a SYN over a limit (syn-cookies on)                 -> answered (syn_cookie) | the limit's drop
+ *   a new TCP/UDP connection that passed gets a conntrack entry (a RST opens none)
  *
  * Atomic reload: every list, rule and setting exists twice (generation 0 and 1: a byte in the
  * keys, an index in the config array). Each packet reads the active generation once
@@ -223,7 +225,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_SYN_COOKIE = 20,        /* a SYN over a limit answered with a SYN cookie (XDP_TX) */
 	XDPML_FWC_PASS_SYN_COOKIE,        /* an ACK without a connection carrying a valid cookie (strict) */
 	XDPML_FWC_SYN_COOKIE_UNANSWERED,  /* event: a SYN over a limit that could not be answered, dropped */
-	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on: from an address of this host (xdpml_fw_own): forged */
+	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on, or a SYN to answer: from an address of this host (xdpml_fw_own): forged */
 	XDPML_FWC_DROP_MAPPED_SOURCE,     /* IPv6 from an IPv4-mapped source (::ffff:0:0/96): never on the wire */
 	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
 	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */

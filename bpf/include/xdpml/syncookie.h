@@ -163,6 +163,25 @@ static __always_inline struct xdpml_cookie_scratch *xdpml_cookie_headers(struct 
 	return sc;
 }
 
+/*
+ * Whether the copied header's source is one no SYN comes from: IPv4 0.0.0.0/8, 127.0.0.0/8,
+ * 224.0.0.0/3 (multicast, reserved, 255.255.255.255); IPv6 ::, ::1, ff00::/8. io.xdpml.firewall.JavaFirewall.martianSource.
+ */
+static __always_inline int xdpml_cookie_martian_source(const struct xdpml_cookie_scratch *sc)
+{
+	if (sc->v4) {
+		__u8 a = sc->ip[12];
+		return a == 0 || a == 127 || a >= 224;
+	}
+	if (sc->ip[8] == 0xff)
+		return 1;
+	__u8 any = 0;
+#pragma unroll
+	for (int i = 8; i < 23; i++)
+		any |= sc->ip[i];
+	return !any && sc->ip[23] <= 1;
+}
+
 /* The host's socket that the packet is for (a listener for a SYN); release it after. */
 static __always_inline struct bpf_sock *xdpml_cookie_socket(struct xdp_md *ctx, const struct xdpml_cookie_scratch *sc)
 {
@@ -273,6 +292,11 @@ static __noinline int xdpml_syn_cookie_answer(struct xdp_md *ctx, const struct x
 {
 	struct xdpml_cookie_scratch *sc = xdpml_cookie_headers(ctx, s);
 	if (!sc || (sc->tcp[13] & 0x05)) /* with FIN or RST: the helper gives no cookie (-EINVAL) */
+		return -1;
+	/* never to a source no SYN can come from, whether the agent keeps the host's addresses or not:
+	 * the SYN-ACK would go to a group, a loopback or nobody (Linux's routing drops such a "martian"
+	 * source before its TCP sees it) */
+	if (xdpml_cookie_martian_source(sc))
 		return -1;
 	/* another host's SYN (a promiscuous interface, a listener bound to every address) */
 	if (!xdpml_cookie_to_this_interface(ctx, sc))

@@ -256,12 +256,13 @@ public final class JavaFirewall implements FirewallEngine {
         if (lastRule >= 0) {
             ruleHits[lastRule]++;
         }
+        // conntrack believes a connection's first packet, a cookie answers a SYN's source: neither for
+        // one of this host's own addresses (before the answer since 2026-12-06)
+        if ((over != null || cookieAck || track) && reason.passes() && fromOwn(family)) {
+            return verdict(FirewallCounter.DROP_OWN_SOURCE);
+        }
         if (over != null && reason.passes()) {
             return verdict(answer(frame, length, family, dport, flags, over));
-        }
-        // conntrack believes a connection's first packet: none may come from this host's own address
-        if ((cookieAck || track) && reason.passes() && fromOwn(family)) {
-            return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (cookieAck && reason.passes()) {
             open(ck, frame, bucket, fromA, now);
@@ -275,14 +276,15 @@ public final class JavaFirewall implements FirewallEngine {
 
     /**
      * Whether the source is one no connection here can start from, while the host's addresses are
-     * known (xdpml_fw_from_own): one of them, or a multicast address.
+     * known (xdpml_fw_from_own): one of them, or a multicast or loopback address.
      */
     private boolean fromOwn(int family) {
         if (own.isEmpty()) {
             return false;
         }
         boolean multicast = family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff;
-        return multicast || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
+        boolean loopback = family == 4 ? src[0] == 127 : Arrays.equals(src, LOOPBACK6);
+        return multicast || loopback || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
     }
 
     /**
@@ -355,6 +357,9 @@ public final class JavaFirewall implements FirewallEngine {
     private void open(String ck, MemorySegment frame, int bucket, boolean fromA, long now) {
         if (bucket == 6) {
             segment.read(frame, summary);
+            if ((segment.flags & 0x04) != 0) {
+                return; // a RST opens nothing, as in Linux's conntrack (since 2026-12-06)
+            }
             connections.put(ck, TcpTracking.open(now, fromA, segment));
         } else {
             connections.put(ck, TcpTracking.openUdp(now, fromA));
@@ -368,12 +373,38 @@ public final class JavaFirewall implements FirewallEngine {
      * the kernel's helper gives none), else dropped for {@code why}.
      */
     private FirewallCounter answer(MemorySegment frame, int length, int family, int dport, int flags, FirewallCounter why) {
-        if ((flags & 0x05) == 0 && plainTcp(frame, length) && toThisInterface(frame) && ownDestination(family)
+        if ((flags & 0x05) == 0 && plainTcp(frame, length) && !martianSource(family, src) && toThisInterface(frame) && ownDestination(family)
                 && synCookies.listens(family, dst, dport)) {
             return FirewallCounter.SYN_COOKIE;
         }
         counters[FirewallCounter.SYN_COOKIE_UNANSWERED.id()]++;
         return why;
+    }
+
+    private static final byte[] LOOPBACK6 = new byte[16];
+
+    static {
+        LOOPBACK6[15] = 1;
+    }
+
+    /**
+     * Whether a SYN's source is one no SYN comes from, never answered (xdpml_cookie_martian_source):
+     * IPv4 0/8, 127/8, 224/3; IPv6 ::, ::1, ff00::/8.
+     */
+    static boolean martianSource(int family, byte[] s) {
+        if (family == 4) {
+            int a = s[0] & 0xff;
+            return a == 0 || a == 127 || a >= 224;
+        }
+        if ((s[0] & 0xff) == 0xff) {
+            return true;
+        }
+        for (int i = 0; i < 15; i++) {
+            if (s[i] != 0) {
+                return false;
+            }
+        }
+        return (s[15] & 0xff) <= 1;
     }
 
     /** Whether the frame is sent to the interface's MAC or its master's (xdpml_cookie_to_this_interface). */

@@ -311,6 +311,32 @@ class FirewallParityTest {
     }
 
     /**
+     * Under loose conntrack a RST without a connection opens none (since 2026-12-06; before, it
+     * opened one as established, and the other side's packets then passed as its replies, past the
+     * rules): Linux's conntrack creates no connection from a RST (tcp_conntracks[ORIGINAL][rst][NONE]
+     * is INVALID; tcp_new refuses it). The RST itself is judged by the policy like any packet without
+     * a connection; an ACK still picks one up. Kernel and Java alike.
+     */
+    @Test
+    void aRstWithoutAConnectionOpensNone() throws Exception {
+        TestData.assumeBpf();
+        try (Pair p = new Pair(FirewallConfigParser.parse("default drop\nconntrack on\nrule pass tcp port 443\n", "loose"))) {
+            int ack = 0x10, psh = 0x18, rst = 0x04, rstAck = 0x14;
+            Talk t = new Talk(p, 40020);
+            assertThat(t.send(true, rst, 5000, 0, 0)).as("a RST to the open port").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(t.send(true, rstAck, 5000, 777, 0)).as("a RST+ACK").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(t.state()).isEqualTo("none");
+            assertThat(t.send(false, psh, 777, 5000, 100)).as("the other side: no reply of anything")
+                    .isEqualTo(FirewallCounter.DROP_DEFAULT);
+            assertThat(t.send(true, ack, 5000, 777, 0)).as("an ACK is picked up").isEqualTo(FirewallCounter.PASS_RULE);
+            assertThat(t.send(false, psh, 777, 5000, 100)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.state()).isEqualTo("established");
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isEqualTo(1);
+        }
+    }
+
+    /**
      * A side never seen sending (a server's one NIC sees only inbound packets; the responder of a
      * refused SYN): its RST is believed only with an ACK near the end of what the other side sent
      * (a refused SYN's RST+ACK, sequence 0, acknowledges the SYN), and its sequence is learnt only

@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -210,6 +211,50 @@ class SynCookieTest {
             assertThat(h.send(v4Syn(40006, port, false))).isEqualTo(FirewallCounter.SYN_COOKIE);
             h.assertSame();
             assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(2);
+        }
+    }
+
+    /**
+     * A SYN over a limit from a source no SYN can come from is never answered (since 2026-12-06;
+     * before, the cookie was answered before the own-source check, with or without conntrack): with
+     * the host's addresses known, from one of them, a broadcast, multicast or loopback address it is
+     * dropped as drop_own_source; without them, a multicast, broadcast, loopback or unspecified source
+     * is still not answered (dropped for the limit, counted unanswered). Kernel and twin alike.
+     */
+    @Test
+    void aSynFromAnOwnMulticastOrLoopbackSourceIsNeverAnswered() throws Exception {
+        TestData.assumeBpf();
+        for (String config : List.of("syn-flood 1/s burst 1\nsyn-cookies on\n", CONFIG)) {
+            try (ServerSocket listener = new ServerSocket(0);
+                 Harness h = new Harness(config)) {
+                int port = listener.getLocalPort();
+                h.listening.add(port);
+                java.util.function.BiFunction<String, Integer, byte[]> syn = (source, sport) -> source.contains(":")
+                        ? new FrameBuilder().ethernet().ipv6(source, "::1").tcp(sport, port, 0x02).build()
+                        : new FrameBuilder().ethernet().ipv4(source, "127.0.0.1").tcp(sport, port, 0x02).build();
+                h.send(syn.apply("10.9.8.7", 40001)); // spends the bucket
+                List<InetAddress> own = List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1"),
+                        InetAddress.getByName("198.51.100.10"), InetAddress.getByName("255.255.255.255"));
+                h.kernel.ownAddresses(own, List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")));
+                h.java.ownAddresses(own, List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("::1")));
+                assertThat(h.send(syn.apply("10.9.8.7", 40002))).as(config + ": a client").isEqualTo(FirewallCounter.SYN_COOKIE);
+                int sport = 40010;
+                for (String source : List.of("198.51.100.10", "255.255.255.255", "224.0.0.5", "127.0.0.9", "ff02::1", "::1")) {
+                    assertThat(h.send(syn.apply(source, sport++))).as(config + ": from " + source + ", own addresses known")
+                            .isEqualTo(FirewallCounter.DROP_OWN_SOURCE);
+                }
+                h.kernel.ownAddresses(List.of(), List.of());
+                h.java.ownAddresses(List.of(), List.of());
+                for (String source : List.of("255.255.255.255", "224.0.0.5", "240.0.0.1", "127.0.0.9", "0.0.0.0", "ff02::1", "::1", "::")) {
+                    assertThat(h.send(syn.apply(source, sport++))).as(config + ": from " + source + ", own addresses not known")
+                            .isEqualTo(FirewallCounter.DROP_SYN_GLOBAL);
+                }
+                assertThat(h.send(syn.apply("10.9.8.7", 40003))).as(config + ": a client again").isEqualTo(FirewallCounter.SYN_COOKIE);
+                h.assertSame();
+                assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE)).isEqualTo(2);
+                assertThat(h.kernel.counter(FirewallCounter.DROP_OWN_SOURCE)).isEqualTo(6);
+                assertThat(h.kernel.counter(FirewallCounter.SYN_COOKIE_UNANSWERED)).isEqualTo(8);
+            }
         }
     }
 
