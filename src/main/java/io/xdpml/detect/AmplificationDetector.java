@@ -188,7 +188,7 @@ public final class AmplificationDetector implements Detector {
                 }
                 if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey()))) {
                     v.reflectors++;
-                    v.oneWay.newReflector(dport);
+                    v.oneWay.newReflector(dport, 1);
                 }
                 if (v.responseBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
                         && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {

@@ -4,32 +4,73 @@ package io.xdpml.detect;
  * What a scan is measured by: the distinct destination ports, hosts and (host, port) targets each
  * source reaches in a window. Three sets keyed by source, shared by all sources and cleared with the
  * window; the counts per source in its {@link Counts}.
+ *
+ * <p>Each set keeps at most {@code maxKeys} keys (since 2026-12-06; before, no cap): past it, a hash
+ * sample ({@link SampledKeys}), and a new key kept counts as the {@link SampledKeys#weight()} keys it
+ * stands for, an unbiased estimate; {@link Counts#portsKept}, {@link Counts#hostsKept} say how many
+ * keys the estimates rest on ({@link SampledKeys#enoughKept}).
  */
 final class DistinctTargets {
-    /** One source's distinct ports, hosts and targets. */
+    /** One source's distinct ports, hosts and targets: exact while the sets were below their caps, else estimates. */
     static class Counts {
-        int ports;
-        int hosts;
-        int targets;
+        long ports;
+        long hosts;
+        long targets;
+        /** The keys kept that {@link #ports} and {@link #hosts} were counted from. */
+        int portsKept;
+        int hostsKept;
+
+        /** Whether the distinct ports may be held against a threshold ({@link SampledKeys#enoughKept}). */
+        boolean portsSure() {
+            return SampledKeys.enoughKept(ports, portsKept);
+        }
+
+        boolean hostsSure() {
+            return SampledKeys.enoughKept(hosts, hostsKept);
+        }
     }
 
-    private final LongHashSet ports = new LongHashSet(4096);
-    private final LongHashSet hosts = new LongHashSet(4096);
-    private final LongHashSet targets = new LongHashSet(4096);
+    private final SampledKeys ports;
+    private final SampledKeys hosts;
+    private final SampledKeys targets;
 
-    /** Counts a packet from {@code src} to ({@code dst}, {@code port}) into {@code counts}; true when {@code dst} is a new host for it. */
+    DistinctTargets(int maxKeys) {
+        ports = new SampledKeys(4096, maxKeys);
+        hosts = new SampledKeys(4096, maxKeys);
+        targets = new SampledKeys(4096, maxKeys);
+    }
+
+    /** Counts a packet from {@code src} to ({@code dst}, {@code port}) into {@code counts}; true when {@code dst} was counted as a new host for it. */
     boolean add(long src, long dst, int port, Counts counts) {
-        if (ports.add(Addresses.pair(src, port))) {
-            counts.ports++;
+        long w = ports.add(Addresses.pair(src, port));
+        if (w > 0) {
+            counts.ports += w;
+            counts.portsKept++;
         }
-        boolean newHost = hosts.add(Addresses.pair(src, dst));
-        if (newHost) {
-            counts.hosts++;
+        long h = hosts.add(Addresses.pair(src, dst));
+        if (h > 0) {
+            counts.hosts += h;
+            counts.hostsKept++;
         }
-        if (targets.add(Addresses.pair(Addresses.pair(src, dst), port))) {
-            counts.targets++;
-        }
-        return newHost;
+        counts.targets += targets.add(Addresses.pair(Addresses.pair(src, dst), port));
+        return h > 0;
+    }
+
+    /**
+     * What a report from these sets says when one of them was sampled in this window, else null:
+     * {@code sampled 1 in 4 of the window's (source, port), (source, host) or (source, host, port) keys (portscan.maxTargets
+     * 262,144 reached): distinct ports, hosts and targets estimated}.
+     */
+    String sampledReason(String setting) {
+        int level = Math.max(ports.maxLevelNow(), Math.max(hosts.maxLevelNow(), targets.maxLevelNow()));
+        SampledKeys most = ports.maxLevelNow() == level ? ports : hosts.maxLevelNow() == level ? hosts : targets;
+        return most.sampledReason("(source, port), (source, host) or (source, host, port) keys", setting,
+                "distinct ports, hosts and targets");
+    }
+
+    /** The largest of the three sets (for tests). */
+    int largest() {
+        return Math.max(ports.size(), Math.max(hosts.size(), targets.size()));
     }
 
     void clear() {

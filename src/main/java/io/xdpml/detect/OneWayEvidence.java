@@ -87,9 +87,9 @@ final class OneWayEvidence {
         return n;
     }
 
-    /** A reflector new to this victim and service answered its port {@code victimPort} first. */
-    void newReflector(int victimPort) {
-        firstPorts.add(0, victimPort);
+    /** A reflector new to this victim and service, standing for {@code w} (sampled reflectors), answered its port {@code victimPort} first. */
+    void newReflector(int victimPort, long w) {
+        firstPorts.add(0, victimPort, w);
     }
 
     /** The victim's port that most reflectors answered first: the slot in {@link #firstPorts}, -1 when none. */
@@ -111,7 +111,7 @@ final class OneWayEvidence {
      * @param minReflectors     reflectors that are evidence by their number
      * @param minPortReflectors reflectors answering one port that are evidence; {@code Integer.MAX_VALUE}: never
      */
-    String text(long responses, int reflectors, int minReflectors, int minPortReflectors) {
+    String text(long responses, long reflectors, int minReflectors, int minPortReflectors) {
         List<String> found = new ArrayList<>();
         int port = busiestSlot();
         if (port >= 0 && firstPorts.sure(port) >= minPortReflectors) {

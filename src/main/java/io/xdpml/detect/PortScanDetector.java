@@ -37,18 +37,21 @@ public final class PortScanDetector implements Detector {
      * @param maxConnected        host pairs that exchanged a SYN or SYN-ACK remembered per window (16 bytes each); full,
      *                            later pairs are not (counted), so their bare ACKs count as ACK probes (the reply ratio
      *                            still tells a connection's from a scan's)
+     * @param maxTargets          keys kept in each of the window's six sets of distinct ports, hosts and targets (probes
+     *                            and bare-ACK probes; 9 bytes a slot, at most 2 slots a key); past it, a hash sample whose
+     *                            counts are estimates ({@link DistinctTargets}; since 2026-12-06, before no cap)
      */
     public record Config(long windowNanos, int minDistinctPorts, int minDistinctHosts, double maxProbesPerTarget, double maxReplyRatio,
-            int maxSources, long earlyNanos, int maxConnected) {
+            int maxSources, long earlyNanos, int maxConnected, int maxTargets) {
         public Config {
             if (windowNanos <= 0 || minDistinctPorts < 1 || minDistinctHosts < 1 || maxProbesPerTarget < 1 || maxReplyRatio < 0
-                    || maxSources < 1 || earlyNanos < 0 || maxConnected < 1) {
+                    || maxSources < 1 || earlyNanos < 0 || maxConnected < 1 || maxTargets < 1) {
                 throw new IllegalArgumentException("bad port scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 65_536, 0, 524_288);
+            return new Config(10_000_000_000L, 100, 50, 3.0, 0.2, 65_536, 0, 524_288, 262_144);
         }
     }
 
@@ -78,8 +81,8 @@ public final class PortScanDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final BoundedSubjects<Source> sources;
-    private final DistinctTargets reached = new DistinctTargets();
-    private final DistinctTargets reachedByAck = new DistinctTargets();
+    private final DistinctTargets reached;
+    private final DistinctTargets reachedByAck;
     /** Host pairs (initiator, responder) that exchanged a SYN or SYN-ACK in the window. */
     private final LongHashSet connected;
     /** {@link LongHashSet#refused()} of {@link #connected} when the window opened. */
@@ -90,6 +93,8 @@ public final class PortScanDetector implements Detector {
         this.window = new TumblingWindow(config.windowNanos());
         this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes + s.ackProbes + s.credit);
         this.connected = new LongHashSet(4096, config.maxConnected());
+        this.reached = new DistinctTargets(config.maxTargets());
+        this.reachedByAck = new DistinctTargets(config.maxTargets());
     }
 
     public PortScanDetector() {
@@ -209,8 +214,7 @@ public final class PortScanDetector implements Detector {
 
     /** A source at or over a floor, looked at before the window closes when due. */
     private void lookEarly(Source s, long t, DetectionSink sink) {
-        boolean floors = s.ports >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()
-                || s.ack.ports >= config.minDistinctPorts();
+        boolean floors = vertical(s) || horizontal(s) || ackVertical(s);
         if (floors && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
             s.look.reportedEarly();
         }
@@ -233,22 +237,40 @@ public final class PortScanDetector implements Detector {
         window.close();
     }
 
+    private boolean vertical(Source s) {
+        return s.ports >= config.minDistinctPorts() && s.portsSure();
+    }
+
+    private boolean horizontal(Source s) {
+        return s.hosts >= config.minDistinctHosts() && s.hostsSure();
+    }
+
+    private boolean ackVertical(Source s) {
+        return s.ack.ports >= config.minDistinctPorts() && s.ack.portsSure();
+    }
+
+    /** The largest of the window's sets of distinct ports, hosts and targets (for tests). */
+    int largestTargetSet() {
+        return Math.max(reached.largest(), reachedByAck.largest());
+    }
+
     /** Reports the source if what it sent so far is a scan; whether it did. */
     private boolean report(Source s, DetectionSink sink) {
         List<String> reasons = new ArrayList<>();
         double score = 0;
-        boolean vertical = s.ports >= config.minDistinctPorts();
-        boolean horizontal = s.hosts >= config.minDistinctHosts();
+        boolean vertical = vertical(s);
+        boolean horizontal = horizontal(s);
         double perTarget = s.targets == 0 ? 0 : (double) s.probes / s.targets;
         double replies = s.probes == 0 ? 0 : (double) s.synAcks / s.probes;
         if ((vertical || horizontal) && perTarget <= config.maxProbesPerTarget() && replies <= config.maxReplyRatio()) {
             score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
-            reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(s.hosts)
-                    + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+            long hosts = Math.max(1, s.hosts); // a sampled estimate may be 0; one host at least was probed
+            reasons.add(Detections.count(s.ports) + " distinct destination ports on " + Detections.count(hosts)
+                    + (hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
             reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
             reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
         }
-        if (s.ack.ports >= config.minDistinctPorts()) {
+        if (ackVertical(s)) {
             double ackPerTarget = (double) s.ackProbes / s.ack.targets;
             double other = (double) s.ackOtherReplies / s.ackProbes;
             if (ackPerTarget <= config.maxProbesPerTarget() && other <= config.maxReplyRatio()) {
@@ -266,6 +288,13 @@ public final class PortScanDetector implements Detector {
         String full = sources.fullReason("sources", NAME + ".maxSources");
         if (full != null) {
             reasons.add(full);
+        }
+        for (DistinctTargets sets : List.of(reached, reachedByAck)) {
+            String sampled = sets.sampledReason(NAME + ".maxTargets");
+            if (sampled != null) {
+                reasons.add(sampled);
+                break;
+            }
         }
         long notRemembered = connected.refused() - connectedRefusedBefore;
         if (notRemembered > 0) {

@@ -56,23 +56,26 @@ public final class ReflectionDetector implements Detector {
      * @param oneWayMinReflectors  one way: this many reflectors are evidence
      * @param oneWayPortReflectors one way: this many reflectors answering one port of the victim below 1024 first, from
      *                             a port at or above 1024, are evidence
+     * @param maxReflectors        (victim, port, reflector) keys kept in the window's set of distinct reflectors (9 bytes a
+     *                             slot, at most 2 slots a key); past it, a hash sample whose counts are estimates
+     *                             ({@link SampledKeys}; since 2026-12-06, before no cap)
      */
     public record Config(long windowNanos, long minResponseBytes, int minReflectors, double minAmplification, double minUnsolicitedShare,
             int listedServicesToo, int maxVictims, long earlyNanos,
-            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors) {
+            int twoWay, int oneWayMinReflectors, int oneWayPortReflectors, int maxReflectors) {
         public Config {
             if (windowNanos <= 0 || minResponseBytes < 1 || minReflectors < 1 || minAmplification < 0
                     || !(minUnsolicitedShare >= 0 && minUnsolicitedShare <= 1) || (listedServicesToo != 0 && listedServicesToo != 1)
                     || maxVictims < 1 || earlyNanos < 0) {
                 throw new IllegalArgumentException("bad reflection config: " + this);
             }
-            if (twoWay < 0 || twoWay > 1 || oneWayMinReflectors < 1 || oneWayPortReflectors < 1) {
+            if (twoWay < 0 || twoWay > 1 || oneWayMinReflectors < 1 || oneWayPortReflectors < 1 || maxReflectors < 1) {
                 throw new IllegalArgumentException("bad reflection config (twoWay 0 or 1, oneWay* at least 1): " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 16_384, 0, 0, 200, 10);
+            return new Config(10_000_000_000L, 100_000, 20, 10.0, 0.9, 0, 16_384, 0, 0, 200, 10, 262_144);
         }
     }
 
@@ -85,7 +88,9 @@ public final class ReflectionDetector implements Detector {
         long responses;
         long unsolicited;
         long unsolicitedBytes;
-        int reflectors;
+        /** Distinct reflectors: an estimate once the window's set is sampled; the keys kept it was counted from. */
+        long reflectors;
+        int reflectorsKept;
         long requests;
         long requestBytes;
         /** Its estimated responses before it got its entry in a full table ({@link BoundedSubjects#admit}). */
@@ -104,7 +109,7 @@ public final class ReflectionDetector implements Detector {
     private final boolean[] skipped = new boolean[65536];
     private final TumblingWindow window;
     private final BoundedSubjects<Victim> victims;
-    private final LongHashSet reflectors = new LongHashSet(4096);
+    private final SampledKeys reflectors;
     /** (host, its port, port it sent to) of this window and of the previous one: what makes a response solicited. */
     private LongHashSet asked = new LongHashSet(4096);
     private LongHashSet askedBefore = new LongHashSet(4096);
@@ -113,6 +118,7 @@ public final class ReflectionDetector implements Detector {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
         this.victims = new BoundedSubjects<>(config.maxVictims(), v -> v.unsolicited + v.credit);
+        this.reflectors = new SampledKeys(4096, config.maxReflectors());
         if (config.listedServicesToo() == 0) {
             for (int port : AmplificationDetector.DEFAULT_SERVICES.keySet()) {
                 skipped[port] = true;
@@ -195,13 +201,15 @@ public final class ReflectionDetector implements Detector {
                     v.first = Math.min(v.first, t);
                     v.last = Math.max(v.last, t);
                     v.oneWay.response(p, 1);
-                    if (reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG))) {
-                        v.reflectors++;
+                    long w = reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG));
+                    if (w > 0) {
+                        v.reflectors += w;
+                        v.reflectorsKept++;
                         if (dport < 1024 && sport >= 1024) {
-                            v.oneWay.newReflector(dport); // a privileged port: never a client's (ephemeral) one
+                            v.oneWay.newReflector(dport, w); // a privileged port: never a client's (ephemeral) one
                         }
                     }
-                    if (v.unsolicitedBytes >= config.minResponseBytes() && v.reflectors >= config.minReflectors()
+                    if (v.unsolicitedBytes >= config.minResponseBytes() && enoughReflectors(v)
                             && v.look.dueEarly(t, config.earlyNanos()) && report(v, sink)) {
                         v.look.reportedEarly();
                     }
@@ -247,9 +255,19 @@ public final class ReflectionDetector implements Detector {
         window.close();
     }
 
+    /** At {@code minReflectors}, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    private boolean enoughReflectors(Victim v) {
+        return v.reflectors >= config.minReflectors() && SampledKeys.enoughKept(v.reflectors, v.reflectorsKept);
+    }
+
+    /** The window's set of distinct reflectors (for tests). */
+    SampledKeys reflectorSet() {
+        return reflectors;
+    }
+
     /** Reports the victim if what it received so far from the port is reflection; whether it did. */
     private boolean report(Victim v, DetectionSink sink) {
-        if (v.unsolicitedBytes < config.minResponseBytes() || v.reflectors < config.minReflectors()
+        if (v.unsolicitedBytes < config.minResponseBytes() || !enoughReflectors(v)
                 || v.unsolicited < config.minUnsolicitedShare() * v.responses) {
             return false;
         }
@@ -282,6 +300,10 @@ public final class ReflectionDetector implements Detector {
         String full = victims.fullReason("victims", NAME + ".maxVictims");
         if (full != null) {
             reasons.add(full);
+        }
+        String sampled = reflectors.sampledReason("(victim, port, reflector) keys", NAME + ".maxReflectors", "reflectors");
+        if (sampled != null) {
+            reasons.add(sampled);
         }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));

@@ -12,8 +12,10 @@ import java.lang.foreign.ValueLayout;
  * template to every port ({@code nmap -sU} an ONC RPC call of 40 bytes to each port from 32768 up,
  * hping3 and empty probes the same bytes each time).
  *
- * <p>A direct-mapped table of {@value #SLOTS} sources (the source's hash picks its slot; another
- * source in the slot takes it over, losing at most a repeat): bounded, nothing allocated per packet.
+ * <p>A direct-mapped table of {@value #SLOTS} sources (the source's hash, salted per instance with a random
+ * salt since 2026-12-06, picks its slot; another source in the slot takes it over, losing at most a
+ * repeat. Before, unsalted: a scanner could send from a second address that lands in its slot
+ * between its probes, and its repeats were never seen): bounded, nothing allocated per packet.
  * The payload is compared by a 64-bit hash of its length and first {@value #HASHED} bytes.
  */
 final class RepeatedPayloads {
@@ -23,12 +25,26 @@ final class RepeatedPayloads {
     private final long[] source = new long[SLOTS];
     private final long[] payload = new long[SLOTS];
     private final boolean[] used = new boolean[SLOTS];
+    private final long salt;
+
+    RepeatedPayloads() {
+        this(new java.security.SecureRandom().nextLong());
+    }
+
+    RepeatedPayloads(long salt) {
+        this.salt = salt;
+    }
+
+    /** The slot of a source (for tests). */
+    int slot(long sourceKey) {
+        return (int) (Addresses.mix(sourceKey ^ salt) & (SLOTS - 1));
+    }
 
     /** Whether {@code p}'s payload is the one its source sent last in a datagram asked about here; it is remembered as that. */
     boolean repeats(PacketObservation p) {
         long src = p.sourceKey();
         long h = hash(p);
-        int i = (int) (Addresses.mix(src) & (SLOTS - 1));
+        int i = slot(src);
         boolean same = used[i] && source[i] == src && payload[i] == h;
         used[i] = true;
         source[i] = src;

@@ -27,6 +27,17 @@ final class SampledKeys {
      * the source is known to all).
      */
     private final long salt;
+    /**
+     * Salts the slot a key takes in the table (drawn apart from {@link #salt}): with the plain hash, one
+     * who knows it could send keys that all fall on one run of slots and make every look-up walk it.
+     */
+    private final long slotSalt;
+    /**
+     * A count made from a sampled set is used against a threshold only once at least this many of its
+     * keys were kept: at 1 in 2^level a single kept key stands for 2^level, and past a threshold's
+     * worth of level every source with one kept key would pass it. 16 keys: about 25% off (1/sqrt(16)).
+     */
+    static final int MIN_KEPT = 16;
 
     private long[] keys;
     private byte[] flags;
@@ -44,6 +55,7 @@ final class SampledKeys {
 
     SampledKeys(int initialCapacity, int maxSize, long salt) {
         this.salt = salt;
+        this.slotSalt = Addresses.mix(salt ^ 0x5bd1e9955bd1e995L);
         if (maxSize < 1) {
             throw new IllegalArgumentException("maxSize must be at least 1: " + maxSize);
         }
@@ -51,6 +63,30 @@ final class SampledKeys {
         int n = Integer.highestOneBit(Math.max(16, Math.min(initialCapacity, maxSize)) * 2 - 1);
         keys = new long[n];
         flags = new byte[n];
+    }
+
+    private int slot(long k, int mask) {
+        return (int) Addresses.mix(k ^ slotSalt) & mask;
+    }
+
+    /**
+     * Whether a count of {@code kept} keys that stands for {@code estimate} may be held against a
+     * threshold: exact (every key counted once), or made of at least {@link #MIN_KEPT} kept keys.
+     */
+    static boolean enoughKept(long estimate, long kept) {
+        return estimate == kept || kept >= MIN_KEPT;
+    }
+
+    /**
+     * What a report made from this set says when the set was sampled in this window (null when every
+     * key was kept): {@code sampled 1 in 8 of the window's 4-tuples (synflood.maxTuples 1,048,576 reached): ... estimated}.
+     */
+    String sampledReason(String what, String setting, String estimated) {
+        if (maxLevelNow == 0) {
+            return null;
+        }
+        return "sampled 1 in " + Detections.count(1L << maxLevelNow) + " of the window's " + what + " (" + setting + " "
+                + Detections.count(maxSize) + " reached): " + estimated + " estimated";
     }
 
     /** Whether {@code k} is in the current sample: the first {@code level} bits of its sample hash are 0. */
@@ -74,6 +110,11 @@ final class SampledKeys {
 
     int size() {
         return size;
+    }
+
+    /** The slot {@code k} is looked for first (for tests). */
+    int homeSlot(long k) {
+        return slot(k, keys.length - 1);
     }
 
     /** The table's slots (for tests: the memory held, 9 bytes a slot). */
@@ -109,7 +150,7 @@ final class SampledKeys {
             return hasZero ? zeroFlags : 0;
         }
         int mask = keys.length - 1;
-        int i = (int) Addresses.mix(k) & mask;
+        int i = slot(k, mask);
         while (true) {
             long s = keys[i];
             if (s == 0) {
@@ -145,7 +186,7 @@ final class SampledKeys {
             return old;
         }
         int mask = keys.length - 1;
-        int i = (int) Addresses.mix(k) & mask;
+        int i = slot(k, mask);
         while (true) {
             long s = keys[i];
             if (s == 0) {
@@ -209,7 +250,7 @@ final class SampledKeys {
             if (k == 0) {
                 break;
             }
-            int home = (int) Addresses.mix(k) & mask;
+            int home = slot(k, mask);
             boolean staysPut = i <= j ? (i < home && home <= j) : (i < home || home <= j);
             if (!staysPut) {
                 keys[i] = k;
@@ -248,7 +289,7 @@ final class SampledKeys {
         for (int o = 0; o < oldKeys.length; o++) {
             long v = oldKeys[o];
             if (v != 0) {
-                int i = (int) Addresses.mix(v) & mask;
+                int i = slot(v, mask);
                 while (keys[i] != 0) {
                     i = (i + 1) & mask;
                 }

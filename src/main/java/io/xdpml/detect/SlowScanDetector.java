@@ -53,18 +53,21 @@ public final class SlowScanDetector implements Detector {
      * @param maxReplyRatio       at most this many answers per probe
      * @param maxSources          sources tracked (about 2 KB each with 30 epochs); full, the one with the fewest distinct
      *                            targets gives way to a new one that keeps probing
+     * @param maxTargets          (source, target) keys kept in the epoch's set (9 bytes a slot, at most 2 slots a key); past
+     *                            it, a hash sample whose per-epoch counts are estimates ({@link SampledKeys}; since
+     *                            2026-12-06, before no cap); the horizon's count does not rest on it (the bitmaps)
      */
     public record Config(long epochNanos, int epochs, int minDistinctTargets, double maxProbesPerTarget, double maxReplyRatio,
-            int maxSources) {
+            int maxSources, int maxTargets) {
         public Config {
             if (epochNanos <= 0 || epochs < 2 || epochs > 1024 || minDistinctTargets < 2 || minDistinctTargets > SATURATED
-                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1) {
+                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1 || maxTargets < 1) {
                 throw new IllegalArgumentException("bad slow scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 30, 100, 3.0, 0.2, 16_384);
+            return new Config(10_000_000_000L, 30, 100, 3.0, 0.2, 16_384, 262_144);
         }
     }
 
@@ -72,7 +75,10 @@ public final class SlowScanDetector implements Detector {
         final long hi;
         final long lo;
         final long[] bits;
-        final int[] distinct;
+        /** Distinct targets per epoch: estimates in an epoch whose set was sampled. */
+        final long[] distinct;
+        /** The keys kept that {@link #distinct} was counted from ({@link SampledKeys#enoughKept}). */
+        final int[] distinctKept;
         final long[] probes;
         final long[] answers;
         /** Time of the first probe of each epoch. */
@@ -86,7 +92,8 @@ public final class SlowScanDetector implements Detector {
             this.hi = hi;
             this.lo = lo;
             this.bits = new long[epochs * WORDS];
-            this.distinct = new int[epochs];
+            this.distinct = new long[epochs];
+            this.distinctKept = new int[epochs];
             this.probes = new long[epochs];
             this.answers = new long[epochs];
             this.firstIn = new long[epochs];
@@ -96,7 +103,9 @@ public final class SlowScanDetector implements Detector {
     private final Config config;
     private final BoundedSubjects<Source> sources;
     /** (source, target) pairs of the current epoch: the exact distinct count per epoch. */
-    private final LongHashSet seen = new LongHashSet(4096);
+    private final SampledKeys seen;
+    /** The sampling level each epoch of the horizon ended at ({@link SampledKeys#maxLevelNow()}), by slot. */
+    private final int[] epochLevel;
     /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
     private final LongHashSet once;
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
@@ -111,12 +120,14 @@ public final class SlowScanDetector implements Detector {
         this.config = config;
         this.sources = new BoundedSubjects<>(config.maxSources(), SlowScanDetector::weight);
         this.once = new LongHashSet(4096, (int) Math.min(Integer.MAX_VALUE / 2, 16L * config.maxSources()));
+        this.seen = new SampledKeys(4096, config.maxTargets());
+        this.epochLevel = new int[config.epochs()];
     }
 
     /** What keeps a source in a full table: its distinct targets over the horizon, and its credit. */
     private static long weight(Source s) {
         long targets = s.credit;
-        for (int d : s.distinct) {
+        for (long d : s.distinct) {
             targets += d;
         }
         return targets;
@@ -216,11 +227,14 @@ public final class SlowScanDetector implements Detector {
         }
         s.last = t;
         long target = Addresses.pair(Addresses.pair(p.destinationKey(), protocol), port);
-        if (seen.add(Addresses.pair(src, target))) {
-            s.distinct[slot]++;
-            int bit = (int) (Addresses.mix(target) & (BITS - 1));
-            s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
+        long w = seen.add(Addresses.pair(src, target));
+        if (w > 0) {
+            s.distinct[slot] += w;
+            s.distinctKept[slot]++;
         }
+        // set at every probe, its pair kept in the sample or not: the horizon's count needs no sample
+        int bit = (int) (Addresses.mix(target) & (BITS - 1));
+        s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
     }
 
     private void answer(long to) {
@@ -279,7 +293,7 @@ public final class SlowScanDetector implements Detector {
             }
             long probes = 0;
             long answers = 0;
-            int maxEpoch = 0;
+            long maxEpoch = 0;
             int active = 0;
             long since = Long.MAX_VALUE;
             for (int e = 0; e < config.epochs(); e++) {
@@ -288,7 +302,9 @@ public final class SlowScanDetector implements Detector {
                 }
                 probes += s.probes[e];
                 answers += s.answers[e];
-                maxEpoch = Math.max(maxEpoch, s.distinct[e]);
+                if (SampledKeys.enoughKept(s.distinct[e], s.distinctKept[e])) { // one kept key of a sampled epoch is no window's scan
+                    maxEpoch = Math.max(maxEpoch, s.distinct[e]);
+                }
                 if (s.probes[e] > 0) {
                     active++;
                 }
@@ -314,9 +330,28 @@ public final class SlowScanDetector implements Detector {
             if (full != null) {
                 reasons.add(full);
             }
+            int level = horizonLevel(slot);
+            if (level > 0) {
+                reasons.add("sampled 1 in " + Detections.count(1L << level) + " of an epoch's (source, target) pairs (" + NAME
+                        + ".maxTargets " + Detections.count(config.maxTargets()) + " reached): the most in one epoch estimated");
+            }
             String scanner = Addresses.text(s.hi, s.lo);
             sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
         });
+    }
+
+    /** The highest sampling level of the horizon's epochs, the current one ({@code slot}) as it is now. */
+    private int horizonLevel(int slot) {
+        int level = seen.maxLevelNow();
+        for (int e = 0; e < epochLevel.length; e++) {
+            level = Math.max(level, e == slot ? 0 : epochLevel[e]);
+        }
+        return level;
+    }
+
+    /** The epoch's set of (source, target) pairs (for tests). */
+    SampledKeys seenSet() {
+        return seen;
     }
 
     /** Ends the current epoch (evaluating it when {@code evaluate}) and moves the horizon on by one. */
@@ -324,12 +359,14 @@ public final class SlowScanDetector implements Detector {
         if (evaluate) {
             evaluate(sink);
         }
+        epochLevel[slot()] = seen.maxLevelNow();
         epoch++;
         int slot = slot();
         int[] empty = new int[1];
         sources.forEach(s -> {
             java.util.Arrays.fill(s.bits, slot * WORDS, slot * WORDS + WORDS, 0);
             s.distinct[slot] = 0;
+            s.distinctKept[slot] = 0;
             s.probes[slot] = 0;
             s.answers[slot] = 0;
             s.credit >>= 1;

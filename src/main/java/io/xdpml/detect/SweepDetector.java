@@ -42,18 +42,21 @@ public final class SweepDetector implements Detector {
      * @param maxConnected     host pairs that exchanged a SYN or SYN-ACK remembered per window (16 bytes each); full,
      *                         later pairs are not (counted), so their bare ACKs count as ACK probes (the reply ratio
      *                         still tells a connection's from a sweep's)
+     * @param maxTargets       keys kept in the window's set of distinct (source, host) and (source, port) pairs (9 bytes a
+     *                         slot, at most 2 slots a key); past it, a hash sample whose counts are estimates
+     *                         ({@link SampledKeys}; since 2026-12-06, before no cap)
      */
     public record Config(long windowNanos, int minDistinctHosts, double maxProbesPerHost, double maxReplyRatio, double minHostsPerPort,
-            int maxSources, long earlyNanos, int maxConnected) {
+            int maxSources, long earlyNanos, int maxConnected, int maxTargets) {
         public Config {
             if (windowNanos <= 0 || minDistinctHosts < 1 || maxProbesPerHost < 1 || maxReplyRatio < 0 || minHostsPerPort < 0 || maxSources < 1
-                    || earlyNanos < 0 || maxConnected < 1) {
+                    || earlyNanos < 0 || maxConnected < 1 || maxTargets < 1) {
                 throw new IllegalArgumentException("bad sweep config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 65_536, 0, 524_288);
+            return new Config(10_000_000_000L, 50, 3.0, 0.2, 5.0, 65_536, 0, 524_288, 262_144);
         }
     }
 
@@ -63,8 +66,10 @@ public final class SweepDetector implements Detector {
         final long[] first = new long[3];
         final long[] last = new long[3];
         final long[] probes = new long[3];
-        final int[] hosts = new int[3];
-        final int[] ports = new int[3];
+        /** Distinct hosts and ports per kind: estimates once the window's pairs are sampled; the hosts' keys kept. */
+        final long[] hosts = new long[3];
+        final int[] hostsKept = new int[3];
+        final long[] ports = new long[3];
         final long[] replies = new long[3];
         final EarlyLook look = new EarlyLook();
         long ackOtherReplies;
@@ -80,7 +85,7 @@ public final class SweepDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final BoundedSubjects<Source> sources;
-    private final LongHashSet hosts = new LongHashSet(4096);
+    private final SampledKeys hosts;
     /** (source, host) pairs with a SYN or SYN-ACK between them in the window: ACKs there belong to connections. */
     private final LongHashSet connected;
     /** {@link LongHashSet#refused()} of {@link #connected} when the window opened. */
@@ -91,6 +96,7 @@ public final class SweepDetector implements Detector {
         this.window = new TumblingWindow(config.windowNanos());
         this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes[ICMP] + s.probes[SYN] + s.probes[ACK] + s.credit);
         this.connected = new LongHashSet(4096, config.maxConnected());
+        this.hosts = new SampledKeys(4096, config.maxTargets());
     }
 
     public SweepDetector() {
@@ -159,15 +165,27 @@ public final class SweepDetector implements Detector {
             s.first[kind] = t;
         }
         s.last[kind] = t;
-        if (hosts.add(tag(Addresses.pair(src, dst), kind))) {
-            s.hosts[kind]++;
+        long w = hosts.add(tag(Addresses.pair(src, dst), kind));
+        if (w > 0) {
+            s.hosts[kind] += w;
+            s.hostsKept[kind]++;
         }
-        if (kind != ICMP && hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind))) {
-            s.ports[kind]++;
+        if (kind != ICMP) {
+            s.ports[kind] += hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind));
         }
-        if (s.hosts[kind] >= config.minDistinctHosts() && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
+        if (atFloor(s, kind) && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
             s.look.reportedEarly();
         }
+    }
+
+    /** At {@code minDistinctHosts} of the kind, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    private boolean atFloor(Source s, int kind) {
+        return s.hosts[kind] >= config.minDistinctHosts() && SampledKeys.enoughKept(s.hosts[kind], s.hostsKept[kind]);
+    }
+
+    /** The window's set of distinct pairs (for tests). */
+    SampledKeys hostSet() {
+        return hosts;
     }
 
     private void reply(long to, int kind) {
@@ -230,7 +248,7 @@ public final class SweepDetector implements Detector {
         double score = 0;
         long first = Long.MAX_VALUE;
         for (int k = 0; k < 3; k++) {
-            if (s.hosts[k] < config.minDistinctHosts()) {
+            if (!atFloor(s, k)) {
                 continue;
             }
             double perHost = (double) s.probes[k] / s.hosts[k];
@@ -248,8 +266,9 @@ public final class SweepDetector implements Detector {
             }
             score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
             first = Math.min(first, s.first[k]);
+            long ports = Math.max(1, s.ports[k]); // a sampled estimate may be 0; one port at least was probed
             reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
-                    + (k == ICMP ? "" : s.ports[k] == 1 ? " on 1 port" : " on " + Detections.count(s.ports[k]) + " ports") + " in "
+                    + (k == ICMP ? "" : ports == 1 ? " on 1 port" : " on " + Detections.count(ports) + " ports") + " in "
                     + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
                     + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
                     + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));
@@ -260,6 +279,10 @@ public final class SweepDetector implements Detector {
         String full = sources.fullReason("sources", NAME + ".maxSources");
         if (full != null) {
             reasons.add(full);
+        }
+        String sampled = hosts.sampledReason("(source, host) and (source, port) pairs", NAME + ".maxTargets", "distinct hosts and ports");
+        if (sampled != null) {
+            reasons.add(sampled);
         }
         long notRemembered = connected.refused() - connectedRefusedBefore;
         if (notRemembered > 0) {

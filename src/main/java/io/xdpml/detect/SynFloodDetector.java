@@ -353,10 +353,9 @@ public final class SynFloodDetector implements Detector {
 
     /** Says so when a window set passed its cap: what is counted from it is an estimate. */
     private static void addSampled(List<String> reasons, SampledKeys set, String what, String setting, String estimated) {
-        int level = set.maxLevelNow();
-        if (level > 0) {
-            reasons.add("sampled 1 in " + Detections.count(1L << level) + " of the window's " + what + " (" + NAME + "." + setting + " "
-                    + Detections.count(set.maxSize()) + " reached): " + estimated + " estimated");
+        String sampled = set.sampledReason(what, NAME + "." + setting, estimated);
+        if (sampled != null) {
+            reasons.add(sampled);
         }
     }
 

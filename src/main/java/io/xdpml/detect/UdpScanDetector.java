@@ -42,18 +42,21 @@ public final class UdpScanDetector implements Detector {
      *                           counted, not tracked
      * @param earlyNanos         0: report at the window's end only; more: also as soon as a source's scan holds this
      *                           long after it reached the floors ({@link EarlyLook})
+     * @param maxTargets         keys kept in each of the window's four sets of distinct ports, hosts, targets and vertical
+     *                           ports (9 bytes a slot, at most 2 slots a key); past it, a hash sample whose counts are
+     *                           estimates ({@link DistinctTargets}; since 2026-12-06, before no cap)
      */
     public record Config(long windowNanos, int minDistinctPorts, double minPortsPerHost, int minDistinctHosts, double minHostsPerPort,
-            double maxProbesPerTarget, double maxReplyRatio, int maxSources, long earlyNanos) {
+            double maxProbesPerTarget, double maxReplyRatio, int maxSources, long earlyNanos, int maxTargets) {
         public Config {
             if (windowNanos <= 0 || minDistinctPorts < 1 || minPortsPerHost < 1 || minDistinctHosts < 1 || minHostsPerPort < 1
-                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1 || earlyNanos < 0) {
+                    || maxProbesPerTarget < 1 || maxReplyRatio < 0 || maxSources < 1 || earlyNanos < 0 || maxTargets < 1) {
                 throw new IllegalArgumentException("bad UDP scan config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 65_536, 0);
+            return new Config(10_000_000_000L, 100, 10, 50, 10, 10.0, 0.2, 65_536, 0, 262_144);
         }
     }
 
@@ -68,7 +71,8 @@ public final class UdpScanDetector implements Detector {
         long unreachables;
         long replies;
         /** Distinct ports of datagrams not {@link PacketObservation#isToEphemeralPort()}: what the vertical rule counts. */
-        int verticalPorts;
+        long verticalPorts;
+        int verticalPortsKept;
         long toEphemeralPorts;
         /** Datagrams that read as answers but repeat the payload before them ({@link RepeatedPayloads}): probes. */
         long repeatedPayloads;
@@ -86,15 +90,17 @@ public final class UdpScanDetector implements Detector {
     private final Config config;
     private final TumblingWindow window;
     private final BoundedSubjects<Source> sources;
-    private final DistinctTargets reached = new DistinctTargets();
+    private final DistinctTargets reached;
     /** (source, port) of the datagrams the vertical rule counts. */
-    private final LongHashSet verticalPorts = new LongHashSet(4096);
+    private final SampledKeys verticalPorts;
     private final RepeatedPayloads repeats = new RepeatedPayloads();
 
     public UdpScanDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
         this.sources = new BoundedSubjects<>(config.maxSources(), s -> s.probes + s.credit);
+        this.reached = new DistinctTargets(config.maxTargets());
+        this.verticalPorts = new SampledKeys(4096, config.maxTargets());
     }
 
     public UdpScanDetector() {
@@ -139,14 +145,18 @@ public final class UdpScanDetector implements Detector {
             }
             if (p.isToEphemeralPort() && !repeated) {
                 s.toEphemeralPorts++;
-            } else if (verticalPorts.add(Addresses.pair(src, p.destinationPort()))) {
-                s.verticalPorts++;
+            } else {
+                long w = verticalPorts.add(Addresses.pair(src, p.destinationPort()));
+                if (w > 0) {
+                    s.verticalPorts += w;
+                    s.verticalPortsKept++;
+                }
             }
             if (reached.add(src, p.destinationKey(), p.destinationPort(), s)) {
                 s.lastHostHi = p.destinationHi();
                 s.lastHostLo = p.destinationLo();
             }
-            if ((s.verticalPorts >= config.minDistinctPorts() || s.hosts >= config.minDistinctHosts()) && s.look.dueEarly(t, config.earlyNanos())
+            if ((verticalFloor(s) || horizontalFloor(s)) && s.look.dueEarly(t, config.earlyNanos())
                     && report(s, sink)) {
                 s.look.reportedEarly();
             }
@@ -195,10 +205,24 @@ public final class UdpScanDetector implements Detector {
         window.close();
     }
 
+    /** At the vertical rule's floor, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    private boolean verticalFloor(Source s) {
+        return s.verticalPorts >= config.minDistinctPorts() && SampledKeys.enoughKept(s.verticalPorts, s.verticalPortsKept);
+    }
+
+    private boolean horizontalFloor(Source s) {
+        return s.hosts >= config.minDistinctHosts() && s.hostsSure();
+    }
+
+    /** The largest of the window's sets of distinct ports, hosts, targets and vertical ports (for tests). */
+    int largestTargetSet() {
+        return Math.max(reached.largest(), verticalPorts.size());
+    }
+
     /** Reports the source if what it sent so far is a UDP scan; whether it did. */
     private boolean report(Source s, DetectionSink sink) {
-        boolean vertical = s.verticalPorts >= config.minDistinctPorts() && (double) s.verticalPorts / s.hosts >= config.minPortsPerHost();
-        boolean horizontal = s.hosts >= config.minDistinctHosts() && (double) s.hosts / s.ports >= config.minHostsPerPort();
+        boolean vertical = verticalFloor(s) && (double) s.verticalPorts / s.hosts >= config.minPortsPerHost();
+        boolean horizontal = horizontalFloor(s) && (double) s.hosts / s.ports >= config.minHostsPerPort();
         if (!vertical && !horizontal) {
             return false;
         }
@@ -210,8 +234,9 @@ public final class UdpScanDetector implements Detector {
         double score = Math.max(vertical ? (double) s.verticalPorts / config.minDistinctPorts() : 0,
                 horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
         List<String> reasons = new ArrayList<>();
-        reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(s.hosts)
-                + (s.hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+        long hosts = Math.max(1, s.hosts); // a sampled estimate may be 0; one host at least was probed
+        reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(hosts)
+                + (hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
         reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
         reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
                 + Detections.ratio(replies * 100) + "%)");
@@ -226,6 +251,13 @@ public final class UdpScanDetector implements Detector {
         String full = sources.fullReason("sources", NAME + ".maxSources");
         if (full != null) {
             reasons.add(full);
+        }
+        String sampled = reached.sampledReason(NAME + ".maxTargets");
+        if (sampled == null) {
+            sampled = verticalPorts.sampledReason("(source, port) keys of the vertical rule", NAME + ".maxTargets", "distinct ports");
+        }
+        if (sampled != null) {
+            reasons.add(sampled);
         }
         String scanner = Addresses.text(s.hi, s.lo);
         Detection d = Detection.of(s.first, NAME, scanner, score, reasons, List.of(scanner));

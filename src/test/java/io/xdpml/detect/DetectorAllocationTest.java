@@ -87,4 +87,52 @@ class DetectorAllocationTest {
         assertThat(d.pairs().level()).isPositive();
         assertThat(allocated).as("bytes allocated by 400,000 spoofed SYNs past the caps").isLessThan(1024);
     }
+
+    /**
+     * The scans' window sets past their caps ({@code maxTargets}; since 2026-12-06): one scanner
+     * probing a new (host, port) with every SYN or datagram, its entry made, allocates nothing in
+     * portscan, udpscan, sweep or slowscan once the sets are at their cap and sampled.
+     */
+    @Test
+    void sampledTargetSetsAllocateNothing() {
+        PortScanDetector.Config p = PortScanDetector.Config.defaults();
+        UdpScanDetector.Config u = UdpScanDetector.Config.defaults();
+        SweepDetector.Config w = SweepDetector.Config.defaults();
+        SlowScanDetector.Config l = SlowScanDetector.Config.defaults();
+        List<Detector> detectors = List.of(
+                new PortScanDetector(new PortScanDetector.Config(p.windowNanos(), p.minDistinctPorts(), p.minDistinctHosts(),
+                        p.maxProbesPerTarget(), p.maxReplyRatio(), p.maxSources(), p.earlyNanos(), 4096, 4096)),
+                new UdpScanDetector(new UdpScanDetector.Config(u.windowNanos(), u.minDistinctPorts(), u.minPortsPerHost(), u.minDistinctHosts(),
+                        u.minHostsPerPort(), u.maxProbesPerTarget(), u.maxReplyRatio(), u.maxSources(), u.earlyNanos(), 4096)),
+                new SweepDetector(new SweepDetector.Config(w.windowNanos(), w.minDistinctHosts(), w.maxProbesPerHost(), w.maxReplyRatio(),
+                        w.minHostsPerPort(), w.maxSources(), w.earlyNanos(), 4096, 4096)),
+                new SlowScanDetector(new SlowScanDetector.Config(l.epochNanos(), l.epochs(), l.minDistinctTargets(), l.maxProbesPerTarget(),
+                        l.maxReplyRatio(), l.maxSources(), 4096)));
+        SpoofedTraffic traffic = new SpoofedTraffic();
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        int scanner = SpoofedTraffic.ip("203.0.113.5");
+        int net = SpoofedTraffic.ip("10.60.0.0");
+        long t = 1_000_000_000L;
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        for (Detector d : detectors) {
+            boolean udp = d instanceof UdpScanDetector;
+            for (int i = 0; i < 100_000; i++) { // the sets reach their cap, the JIT warms up
+                probe(traffic, d, udp, t + i, scanner, net | rnd.nextInt(65_536), 1 + rnd.nextInt(65_535));
+            }
+            long before = bean.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < 300_000; i++) {
+                probe(traffic, d, udp, t + 100_000 + i, scanner, net | rnd.nextInt(65_536), 1 + rnd.nextInt(65_535));
+            }
+            long allocated = bean.getCurrentThreadAllocatedBytes() - before;
+            assertThat(allocated).as("bytes allocated by 300,000 new targets past the cap in %s", d.name()).isLessThan(1024);
+        }
+    }
+
+    private static void probe(SpoofedTraffic traffic, Detector d, boolean udp, long t, int src, int dst, int port) {
+        if (udp) {
+            traffic.udp(d, t, src, dst, 45_000, port);
+        } else {
+            traffic.tcp(d, t, src, dst, 45_000, port, SpoofedTraffic.SYN);
+        }
+    }
 }

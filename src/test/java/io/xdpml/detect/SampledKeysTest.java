@@ -79,4 +79,24 @@ class SampledKeysTest {
         assertThat(set.level()).isGreaterThanOrEqualTo(6);
         assertThat((double) estimate).isBetween(285_000.0, 315_000.0);
     }
+
+    /**
+     * Keys chosen to share one slot under the plain hash (what one who reads the source can compute)
+     * are spread over the table of a set, whose slots are salted at random (since 2026-12-06; before,
+     * they all landed on one run of slots and every look-up walked it).
+     */
+    @Test
+    void keysCraftedToCollideUnderThePlainHashAreSpread() {
+        SampledKeys set = new SampledKeys(16_384, 1 << 20);
+        int mask = set.capacity() - 1;
+        java.util.Set<Integer> slots = new java.util.HashSet<>();
+        int crafted = 0;
+        for (long k = 1; crafted < 200; k++) {
+            if ((Addresses.mix(k) & mask) == 0) {
+                crafted++;
+                slots.add(set.homeSlot(k));
+            }
+        }
+        assertThat(slots.size()).as("distinct slots of 200 keys that share one under the plain hash").isGreaterThan(150);
+    }
 }

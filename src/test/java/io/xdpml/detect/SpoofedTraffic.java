@@ -66,4 +66,35 @@ final class SpoofedTraffic {
     List<Detection> of(String subject) {
         return found.stream().filter(x -> x.subject().equals(subject)).toList();
     }
+
+    /**
+     * 30 epochs of 10 s from 1 s on, each of 100,000 SYNs from random addresses of 10.50.0.0/16 to
+     * 192.0.2.80 (its port 80, or one of its ports 1 to {@code serverPorts} at random when more than
+     * one), and from the second epoch on a slow scanner, 203.0.113.9, probing 5 new ports of
+     * 192.0.2.20 an epoch; {@code every256} runs every 256 packets of the flood.
+     */
+    void slowScanAmongSpoofedSyns(Detector d, java.util.SplittableRandom rnd, int serverPorts, Runnable every256) {
+        long s = 1_000_000_000L;
+        int spoofedNet = ip("10.50.0.0");
+        int server = ip("192.0.2.80");
+        int scanner = ip("203.0.113.9");
+        int scanned = ip("192.0.2.20");
+        int perEpoch = 100_000;
+        int port = 1;
+        for (int epoch = 0; epoch < 30; epoch++) {
+            long start = s + epoch * 10 * s;
+            for (int i = 0; i < perEpoch; i++) {
+                long t = start + i * (10 * s / perEpoch);
+                if (epoch > 0 && i % (perEpoch / 5) == perEpoch / 10) {
+                    tcp(d, t, scanner, scanned, 50_000, port++, SYN);
+                }
+                int from = spoofedNet | rnd.nextInt(65_536);
+                int sport = 1024 + rnd.nextInt(60_000);
+                tcp(d, t, from, server, sport, serverPorts == 1 ? 80 : 1 + rnd.nextInt(serverPorts), SYN);
+                if ((i & 0xff) == 0) {
+                    every256.run();
+                }
+            }
+        }
+    }
 }
