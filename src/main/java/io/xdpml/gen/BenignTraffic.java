@@ -2,11 +2,13 @@ package io.xdpml.gen;
 
 /**
  * Benign traffic as its clients send it (the servers' answers are not generated): HTTP
- * connections to the victim on ports 80 and 8080 (SYN with MSS; the ACK completing the handshake;
+ * connections to the victim on ports 80 and 8080 (SYN; the ACK completing the handshake;
  * a POST request whose body follows in full-size segments; ACKs of the response; FIN-ACK and the
  * last ACK), DNS queries of ordinary names (A and AAAA), ICMP echo requests and NTP client
  * requests. Up to {@value #SLOTS} connections are open at a time, interleaved; the clients are
- * the benign source range.
+ * the benign source range. Each client has the TTL, TCP options and windows of one real stack
+ * ({@link ClientStack}): before 2026-12-06 every SYN was 58 bytes with an MSS option only, a
+ * scanner's SYN (nmap's) to a model trained on real captures.
  *
  * <p>Shares of frames: about 70% TCP, 15% DNS, 8% ICMP, 7% NTP.
  */
@@ -39,9 +41,15 @@ final class BenignTraffic extends SingleKindScenario {
         int bodyLeft;
         int responseAcks;
         int name;
+        ClientStack stack;
+        int tsval;
+        int tsecr;
     }
 
-    /** ping's payload: bytes 0x10, 0x11, ... */
+    /** Windows ping's payload: 32 bytes of the alphabet. */
+    private static final byte[] WINDOWS_PING = "abcdefghijklmnopqrstuvwabcdefghi".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    /** ping's payload (Linux, macOS): bytes 0x10, 0x11, ... */
     private static final byte[] PING_PATTERN = new byte[56];
 
     static {
@@ -91,7 +99,12 @@ final class BenignTraffic extends SingleKindScenario {
                 c.bodyLeft = 200 + random.nextInt(8000);
                 c.responseAcks = 1 + random.nextInt(4);
                 c.stage = Stage.SYN_SENT;
-                toVictim(c.client, FrameWriter.PROTO_TCP).tcp(c.sport, c.dport, c.seq, 0, FrameWriter.SYN, 64240, MSS);
+                c.stack = ClientStack.of(c.client);
+                c.tsval = random.nextInt();
+                c.tsecr = random.nextInt(); // the server's timestamp, as if its SYN-ACK had been seen
+                toVictim(c.client, FrameWriter.PROTO_TCP, c.stack.ttl)
+                        .tcpWithOptions(c.sport, c.dport, c.seq, 0, FrameWriter.SYN, c.stack.synWindow, c.stack.synOptionBytes);
+                c.stack.synOptions(w, MSS, c.tsval);
                 c.seq++;
                 c.ack++;
             }
@@ -108,7 +121,7 @@ final class BenignTraffic extends SingleKindScenario {
                 c.stage = Stage.BODY;
             }
             case BODY -> {
-                int n = Math.min(c.bodyLeft, MSS);
+                int n = Math.min(c.bodyLeft, c.stack.fullSegment(MSS));
                 segment(c, n == c.bodyLeft ? FrameWriter.ACK | FrameWriter.PSH : FrameWriter.ACK);
                 w.bytes(BODY, 0, n);
                 c.seq += n;
@@ -119,6 +132,7 @@ final class BenignTraffic extends SingleKindScenario {
             }
             case READING -> {
                 c.ack += 200 + random.nextInt(2 * MSS); // the response's bytes, acknowledged
+                c.tsecr += 1 + random.nextInt(4);
                 segment(c, FrameWriter.ACK);
                 if (--c.responseAcks == 0) {
                     c.stage = Stage.FIN_SENT;
@@ -133,11 +147,15 @@ final class BenignTraffic extends SingleKindScenario {
     }
 
     private void segment(Connection c, int flags) {
-        toVictim(c.client, FrameWriter.PROTO_TCP).tcp(c.sport, c.dport, c.seq, c.ack, flags, 502, 0);
+        c.tsval += 1 + random.nextInt(4); // a millisecond clock: the connection's segments are ms apart
+        toVictim(c.client, FrameWriter.PROTO_TCP, c.stack.ttl)
+                .tcpWithOptions(c.sport, c.dport, c.seq, c.ack, flags, c.stack.window, c.stack.segmentOptionBytes());
+        c.stack.segmentOptions(w, c.tsval, c.tsecr);
     }
 
     private int dnsQuery() {
-        toVictim(client(), FrameWriter.PROTO_UDP).udp(ephemeralPort(), Dns.PORT);
+        int client = client();
+        toVictim(client, FrameWriter.PROTO_UDP, ClientStack.of(client).ttl).udp(ephemeralPort(), Dns.PORT);
         Dns.header(w, random.nextInt(0x10000), Dns.FLAGS_QUERY_RD, 1, 0);
         Dns.name(w, NAMES[random.nextInt(NAMES.length)]);
         w.u16(random.nextInt(3) == 0 ? Dns.TYPE_AAAA : Dns.TYPE_A).u16(Dns.CLASS_IN);
@@ -146,13 +164,16 @@ final class BenignTraffic extends SingleKindScenario {
 
     private int ping() {
         int client = client();
-        toVictim(client, FrameWriter.PROTO_ICMP).icmpEcho(client & 0xffff, ++icmpSeq & 0xffff);
-        w.bytes(PING_PATTERN, 0, PING_PATTERN.length);
+        ClientStack stack = ClientStack.of(client);
+        toVictim(client, FrameWriter.PROTO_ICMP, stack.ttl).icmpEcho(client & 0xffff, ++icmpSeq & 0xffff);
+        byte[] payload = stack == ClientStack.WINDOWS ? WINDOWS_PING : PING_PATTERN;
+        w.bytes(payload, 0, payload.length);
         return w.finish();
     }
 
     private int ntp() {
-        toVictim(client(), FrameWriter.PROTO_UDP).udp(ephemeralPort(), 123);
+        int client = client();
+        toVictim(client, FrameWriter.PROTO_UDP, ClientStack.of(client).ttl).udp(ephemeralPort(), 123);
         w.u8(0x23).u8(0).u8(6).u8(0x20); // LI 0, version 4, mode 3 (client); poll 2^6; precision
         w.fill(0, 36);
         w.u32(random.nextInt()).u32(random.nextInt()); // transmit timestamp

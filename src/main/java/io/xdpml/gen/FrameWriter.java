@@ -100,6 +100,19 @@ final class FrameWriter {
         return this;
     }
 
+    /**
+     * A TCP header announcing {@code optionBytes} (a multiple of 4) of options, which the caller
+     * writes next (with {@link #u8}, {@link #u16}, {@link #u32}) before any payload.
+     */
+    FrameWriter tcpWithOptions(int sport, int dport, int seq, int ack, int flags, int window, int optionBytes) {
+        if (optionBytes < 0 || optionBytes > 40 || optionBytes % 4 != 0) {
+            throw new IllegalArgumentException("TCP option bytes " + optionBytes + ": a multiple of 4, at most 40");
+        }
+        tcp(sport, dport, seq, ack, flags, window, 0);
+        buf[L4_OFFSET + 12] = (byte) (((20 + optionBytes) / 4) << 4);
+        return this;
+    }
+
     /** A UDP header (length and checksum filled in by {@link #finish()}). */
     FrameWriter udp(int sport, int dport) {
         int h = L4_OFFSET;

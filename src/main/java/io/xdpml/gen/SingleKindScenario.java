@@ -58,6 +58,11 @@ abstract class SingleKindScenario implements Scenario {
 
     /** Starts an IPv4 frame from {@code src} to the victim. */
     FrameWriter toVictim(int src, int protocol) {
-        return w.ipv4(settings.victimMac(), settings.sourceMac(), src, settings.victim(), protocol, random.nextInt(0x10000), 64, true);
+        return toVictim(src, protocol, 64);
+    }
+
+    /** Starts an IPv4 frame from {@code src} to the victim with the sender's initial TTL. */
+    FrameWriter toVictim(int src, int protocol, int ttl) {
+        return w.ipv4(settings.victimMac(), settings.sourceMac(), src, settings.victim(), protocol, random.nextInt(0x10000), ttl, true);
     }
 }

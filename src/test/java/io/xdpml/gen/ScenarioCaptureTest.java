@@ -136,6 +136,58 @@ class ScenarioCaptureTest {
         assertThat(GenTshark.run("-r", pcap.toString(), "-Y", "ntp.flags.mode == 3", "-T", "fields", "-e", "frame.number")).isNotEmpty();
     }
 
+    /**
+     * The benign clients' TCP is what real stacks send (tshark reads it): each connection's SYN has
+     * one of three real layouts (Linux 74 bytes, Windows 66, macOS 78: TTL, window, options), never
+     * the scanner's 58-byte MSS-only SYN; every later segment of a stack with timestamps carries one
+     * echoing the server's, and has its stack's TTL and window. Before 2026-12-06 every benign SYN
+     * was 58 bytes, MSS only, TTL 64, exactly the portscan scenario's (and nmap's) SYN.
+     */
+    @Test
+    void benignClientsSendTheHandshakesOfRealStacks() throws Exception {
+        GenTshark.require();
+        Path pcap = write(dir.resolve("stacks.pcap"), "benign", ScenarioSettings.defaults(), 1000, 4000);
+        // SYN: length, TTL, window, option kinds, MSS, window scale
+        Map<String, String> synShapes = Map.of(
+                "74\t64\t64240\t2,4,8,1,3\t1460\t7", "linux",
+                "66\t128\t64240\t2,1,3,1,1,4\t1460\t8", "windows",
+                "78\t64\t65535\t2,1,3,1,1,8,4,0,0\t1460\t6", "macos");
+        Map<String, String> stackOfStream = new HashMap<>();
+        Map<String, Integer> streamsPerStack = new HashMap<>();
+        int later = 0;
+        for (String line : GenTshark.run("-r", pcap.toString(), "-Y", "tcp", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.flags",
+                "-e", "frame.len", "-e", "ip.ttl", "-e", "tcp.window_size_value", "-e", "tcp.option_kind", "-e", "tcp.options.mss_val",
+                "-e", "tcp.options.wscale.shift", "-e", "tcp.options.timestamp.tsecr", "-e", "tcp.len")) {
+            String[] f = line.split("\t", -1);
+            if (Integer.decode(f[1]) == 0x002) {
+                String shape = String.join("\t", f[2], f[3], f[4], f[5], f[6], f[7]);
+                assertThat(synShapes).as("SYN of stream %s: a real stack's, not the scanner's 58 bytes", f[0]).containsKey(shape);
+                stackOfStream.put(f[0], synShapes.get(shape));
+                streamsPerStack.merge(synShapes.get(shape), 1, Integer::sum);
+                continue;
+            }
+            String stack = stackOfStream.get(f[0]);
+            if (stack == null) {
+                continue; // a connection whose SYN went before the capture's start: none here, but harmless
+            }
+            later++;
+            switch (stack) {
+                case "linux" -> assertThat(List.of(f[3], f[4], f[5])).as("Linux segment %s", line).containsExactly("64", "502", "1,1,8");
+                case "macos" -> assertThat(List.of(f[3], f[4], f[5])).as("macOS segment %s", line).containsExactly("64", "2058", "1,1,8");
+                default -> assertThat(List.of(f[3], f[4], f[5])).as("Windows segment %s", line).containsExactly("128", "1026", "");
+            }
+            if (!stack.equals("windows")) {
+                assertThat(Long.parseLong(f[8])).as("timestamp echo of the server's, %s", line).isNotZero();
+            }
+            assertThat(Integer.parseInt(f[2])).as("at most a full 1514-byte frame").isLessThanOrEqualTo(1514);
+        }
+        assertThat(streamsPerStack).as("all three stacks among the clients").containsOnlyKeys("linux", "windows", "macos");
+        assertThat(later).isGreaterThan(1000);
+        // the scan's SYN, for contrast: the 58-byte shape the benign clients no longer have
+        Path scan = write(dir.resolve("scan.pcap"), "portscan", ScenarioSettings.defaults(), 1000, 50);
+        assertThat(GenTshark.run("-r", scan.toString(), "-T", "fields", "-e", "frame.len")).containsOnly("58");
+    }
+
     @Test
     void everyKindComesFromItsOwnRangeInTheSharesAsked() throws Exception {
         ScenarioSettings settings = ScenarioSettings.defaults()
