@@ -162,7 +162,11 @@ public final class AgentPins {
                 String n = f.getFileName().toString();
                 if (n.endsWith(".lock")) {
                     String iface = n.substring(0, n.length() - ".lock".length());
-                    if (!LOCKED.containsKey(iface) && !Files.exists(dir(iface).resolve(INFO)) && removeUnheld(f, iface)) {
+                    // not one this process claims: between its lock and LOCKED.put another thread's claim holds a
+                    // lock the sweep's tryLock would meet as an OverlappingFileLockException, and closing the
+                    // sweep's channel then drops it (POSIX locks go with any of the process's fds of the file)
+                    if (!CLAIMED.contains(iface) && !LOCKED.containsKey(iface) && !Files.exists(dir(iface).resolve(INFO))
+                            && removeUnheld(f, iface)) {
                         removed++;
                     }
                 }
@@ -192,11 +196,20 @@ public final class AgentPins {
     /**
      * A JVM ended by a signal (SIGTERM, Ctrl-C) runs no agent's close: its hook unlinks the lock
      * files this process still holds (and their names), while it holds them, as {@link #remove} would.
+     * Hooks run at the same time: an agent's close may be in {@link #unlock} meanwhile. So the hook
+     * takes each lock out of {@link #LOCKED} first and unlinks only the ones it took (an unlock that
+     * took one has unlinked it and let it go, and the path may already be another starter's file), and
+     * leaves the channels open: the process's end releases the locks after every hook has run.
+     * Before this (a review of 2026-12-06) it walked the keys and unlinked the paths, which could
+     * remove a new starter's file.
      */
     private static void removeLocksOnExit() {
         if (!HOOKED.getAndSet(true)) {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                for (String iface : LOCKED.keySet()) {
+                for (String iface : java.util.List.copyOf(LOCKED.keySet())) {
+                    if (LOCKED.remove(iface) == null) {
+                        continue; // unlocked by the agent's close meanwhile
+                    }
                     try {
                         Files.deleteIfExists(RunningNames.file(iface));
                         Files.deleteIfExists(lockFile(iface));

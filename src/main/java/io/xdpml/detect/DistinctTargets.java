@@ -8,7 +8,7 @@ package io.xdpml.detect;
  * <p>Each set keeps at most {@code maxKeys} keys (since 2026-12-06; before, no cap): past it, a hash
  * sample ({@link SampledKeys}), and a new key kept counts as the {@link SampledKeys#weight()} keys it
  * stands for, an unbiased estimate; {@link Counts#portsKept}, {@link Counts#hostsKept} say how many
- * keys the estimates rest on ({@link SampledKeys#enoughKept}).
+ * keys the estimates rest on, and the variances how far they may be off ({@link SampledKeys#reaches}).
  */
 final class DistinctTargets {
     /** One source's distinct ports, hosts and targets: exact while the sets were below their caps, else estimates. */
@@ -19,14 +19,17 @@ final class DistinctTargets {
         /** The keys kept that {@link #ports} and {@link #hosts} were counted from. */
         int portsKept;
         int hostsKept;
+        /** The estimates' variances ({@link SampledKeys#variance}). */
+        long portsVariance;
+        long hostsVariance;
 
-        /** Whether the distinct ports may be held against a threshold ({@link SampledKeys#enoughKept}). */
-        boolean portsSure() {
-            return SampledKeys.enoughKept(ports, portsKept);
+        /** Whether the distinct ports reach {@code threshold} in a way that may be held against the source ({@link SampledKeys#reaches}). */
+        boolean portsReach(long threshold) {
+            return SampledKeys.reaches(ports, portsKept, portsVariance, threshold);
         }
 
-        boolean hostsSure() {
-            return SampledKeys.enoughKept(hosts, hostsKept);
+        boolean hostsReach(long threshold) {
+            return SampledKeys.reaches(hosts, hostsKept, hostsVariance, threshold);
         }
     }
 
@@ -46,11 +49,13 @@ final class DistinctTargets {
         if (w > 0) {
             counts.ports += w;
             counts.portsKept++;
+            counts.portsVariance += SampledKeys.variance(w);
         }
         long h = hosts.add(Addresses.pair(src, dst));
         if (h > 0) {
             counts.hosts += h;
             counts.hostsKept++;
+            counts.hostsVariance += SampledKeys.variance(h);
         }
         counts.targets += targets.add(Addresses.pair(Addresses.pair(src, dst), port));
         return h > 0;

@@ -238,15 +238,15 @@ public final class PortScanDetector implements Detector {
     }
 
     private boolean vertical(Source s) {
-        return s.ports >= config.minDistinctPorts() && s.portsSure();
+        return s.portsReach(config.minDistinctPorts());
     }
 
     private boolean horizontal(Source s) {
-        return s.hosts >= config.minDistinctHosts() && s.hostsSure();
+        return s.hostsReach(config.minDistinctHosts());
     }
 
     private boolean ackVertical(Source s) {
-        return s.ack.ports >= config.minDistinctPorts() && s.ack.portsSure();
+        return s.ack.portsReach(config.minDistinctPorts());
     }
 
     /** The largest of the window's sets of distinct ports, hosts and targets (for tests). */

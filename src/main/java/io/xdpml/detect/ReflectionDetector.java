@@ -91,6 +91,7 @@ public final class ReflectionDetector implements Detector {
         /** Distinct reflectors: an estimate once the window's set is sampled; the keys kept it was counted from. */
         long reflectors;
         int reflectorsKept;
+        long reflectorsVariance;
         long requests;
         long requestBytes;
         /** Its estimated responses before it got its entry in a full table ({@link BoundedSubjects#admit}). */
@@ -205,6 +206,7 @@ public final class ReflectionDetector implements Detector {
                     if (w > 0) {
                         v.reflectors += w;
                         v.reflectorsKept++;
+                        v.reflectorsVariance += SampledKeys.variance(w);
                         if (dport < 1024 && sport >= 1024) {
                             v.oneWay.newReflector(dport, w); // a privileged port: never a client's (ephemeral) one
                         }
@@ -255,9 +257,9 @@ public final class ReflectionDetector implements Detector {
         window.close();
     }
 
-    /** At {@code minReflectors}, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    /** At {@code minReflectors}, on a count that may be held against it ({@link SampledKeys#reaches}). */
     private boolean enoughReflectors(Victim v) {
-        return v.reflectors >= config.minReflectors() && SampledKeys.enoughKept(v.reflectors, v.reflectorsKept);
+        return SampledKeys.reaches(v.reflectors, v.reflectorsKept, v.reflectorsVariance, config.minReflectors());
     }
 
     /** The window's set of distinct reflectors (for tests). */

@@ -32,12 +32,6 @@ final class SampledKeys {
      * who knows it could send keys that all fall on one run of slots and make every look-up walk it.
      */
     private final long slotSalt;
-    /**
-     * A count made from a sampled set is used against a threshold only once at least this many of its
-     * keys were kept: at 1 in 2^level a single kept key stands for 2^level, and past a threshold's
-     * worth of level every source with one kept key would pass it. 16 keys: about 25% off (1/sqrt(16)).
-     */
-    static final int MIN_KEPT = 16;
 
     private long[] keys;
     private byte[] flags;
@@ -70,11 +64,30 @@ final class SampledKeys {
     }
 
     /**
-     * Whether a count of {@code kept} keys that stands for {@code estimate} may be held against a
-     * threshold: exact (every key counted once), or made of at least {@link #MIN_KEPT} kept keys.
+     * What a key counted {@code added} times ({@link #add}'s answer, 2^level as of then) adds to the
+     * variance of the estimate it is counted into: w(w - 1) (Horvitz-Thompson, a key kept with
+     * probability 1/w), 0 for a key counted once.
      */
-    static boolean enoughKept(long estimate, long kept) {
-        return estimate == kept || kept >= MIN_KEPT;
+    static long variance(long added) {
+        return added * (added - 1);
+    }
+
+    /**
+     * Whether a count reaches {@code threshold} in a way that may be held against a subject: its
+     * {@code kept} keys alone reach it (each is at least one distinct key: certain), or its
+     * {@code estimate} does with a standard deviation ({@code sqrt(variance)}) of at most a quarter
+     * of it. At 1 in 2^level one kept key stands for 2^level: past a threshold's worth of level a
+     * subject with one kept key would pass it. A quarter is 16 keys all counted at one weight; with
+     * mixed weights the few heavy keys carry the error, which a count of kept keys does not see (a
+     * host with 40 keys counted exactly and one counted 32 times after a flood raised the level reads
+     * 72, on 41 kept keys; its deviation is 31: not held). Since 2026-12-06 (a review); before, 16
+     * kept keys of any weight.
+     */
+    static boolean reaches(long estimate, long kept, long variance, long threshold) {
+        if (kept >= threshold) {
+            return true;
+        }
+        return estimate >= threshold && 16.0 * variance <= (double) estimate * estimate;
     }
 
     /**

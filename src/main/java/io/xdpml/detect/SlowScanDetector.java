@@ -77,8 +77,9 @@ public final class SlowScanDetector implements Detector {
         final long[] bits;
         /** Distinct targets per epoch: estimates in an epoch whose set was sampled. */
         final long[] distinct;
-        /** The keys kept that {@link #distinct} was counted from ({@link SampledKeys#enoughKept}). */
+        /** The keys kept that {@link #distinct} was counted from, and its variance ({@link SampledKeys#reaches}). */
         final int[] distinctKept;
+        final long[] distinctVariance;
         final long[] probes;
         final long[] answers;
         /** Time of the first probe of each epoch. */
@@ -94,6 +95,7 @@ public final class SlowScanDetector implements Detector {
             this.bits = new long[epochs * WORDS];
             this.distinct = new long[epochs];
             this.distinctKept = new int[epochs];
+            this.distinctVariance = new long[epochs];
             this.probes = new long[epochs];
             this.answers = new long[epochs];
             this.firstIn = new long[epochs];
@@ -231,6 +233,7 @@ public final class SlowScanDetector implements Detector {
         if (w > 0) {
             s.distinct[slot] += w;
             s.distinctKept[slot]++;
+            s.distinctVariance[slot] += SampledKeys.variance(w);
         }
         // set at every probe, its pair kept in the sample or not: the horizon's count needs no sample
         int bit = (int) (Addresses.mix(target) & (BITS - 1));
@@ -302,7 +305,8 @@ public final class SlowScanDetector implements Detector {
                 }
                 probes += s.probes[e];
                 answers += s.answers[e];
-                if (SampledKeys.enoughKept(s.distinct[e], s.distinctKept[e])) { // one kept key of a sampled epoch is no window's scan
+                // one kept key of a sampled epoch is no window's scan
+                if (SampledKeys.reaches(s.distinct[e], s.distinctKept[e], s.distinctVariance[e], config.minDistinctTargets())) {
                     maxEpoch = Math.max(maxEpoch, s.distinct[e]);
                 }
                 if (s.probes[e] > 0) {
@@ -367,6 +371,7 @@ public final class SlowScanDetector implements Detector {
             java.util.Arrays.fill(s.bits, slot * WORDS, slot * WORDS + WORDS, 0);
             s.distinct[slot] = 0;
             s.distinctKept[slot] = 0;
+            s.distinctVariance[slot] = 0;
             s.probes[slot] = 0;
             s.answers[slot] = 0;
             s.credit >>= 1;

@@ -69,6 +69,7 @@ public final class SweepDetector implements Detector {
         /** Distinct hosts and ports per kind: estimates once the window's pairs are sampled; the hosts' keys kept. */
         final long[] hosts = new long[3];
         final int[] hostsKept = new int[3];
+        final long[] hostsVariance = new long[3];
         final long[] ports = new long[3];
         final long[] replies = new long[3];
         final EarlyLook look = new EarlyLook();
@@ -169,6 +170,7 @@ public final class SweepDetector implements Detector {
         if (w > 0) {
             s.hosts[kind] += w;
             s.hostsKept[kind]++;
+            s.hostsVariance[kind] += SampledKeys.variance(w);
         }
         if (kind != ICMP) {
             s.ports[kind] += hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind));
@@ -178,9 +180,9 @@ public final class SweepDetector implements Detector {
         }
     }
 
-    /** At {@code minDistinctHosts} of the kind, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    /** At {@code minDistinctHosts} of the kind, on a count that may be held against it ({@link SampledKeys#reaches}). */
     private boolean atFloor(Source s, int kind) {
-        return s.hosts[kind] >= config.minDistinctHosts() && SampledKeys.enoughKept(s.hosts[kind], s.hostsKept[kind]);
+        return SampledKeys.reaches(s.hosts[kind], s.hostsKept[kind], s.hostsVariance[kind], config.minDistinctHosts());
     }
 
     /** The window's set of distinct pairs (for tests). */

@@ -73,6 +73,7 @@ public final class UdpScanDetector implements Detector {
         /** Distinct ports of datagrams not {@link PacketObservation#isToEphemeralPort()}: what the vertical rule counts. */
         long verticalPorts;
         int verticalPortsKept;
+        long verticalPortsVariance;
         long toEphemeralPorts;
         /** Datagrams that read as answers but repeat the payload before them ({@link RepeatedPayloads}): probes. */
         long repeatedPayloads;
@@ -150,6 +151,7 @@ public final class UdpScanDetector implements Detector {
                 if (w > 0) {
                     s.verticalPorts += w;
                     s.verticalPortsKept++;
+                    s.verticalPortsVariance += SampledKeys.variance(w);
                 }
             }
             if (reached.add(src, p.destinationKey(), p.destinationPort(), s)) {
@@ -205,13 +207,13 @@ public final class UdpScanDetector implements Detector {
         window.close();
     }
 
-    /** At the vertical rule's floor, on a count that may be held against it ({@link SampledKeys#enoughKept}). */
+    /** At the vertical rule's floor, on a count that may be held against it ({@link SampledKeys#reaches}). */
     private boolean verticalFloor(Source s) {
-        return s.verticalPorts >= config.minDistinctPorts() && SampledKeys.enoughKept(s.verticalPorts, s.verticalPortsKept);
+        return SampledKeys.reaches(s.verticalPorts, s.verticalPortsKept, s.verticalPortsVariance, config.minDistinctPorts());
     }
 
     private boolean horizontalFloor(Source s) {
-        return s.hosts >= config.minDistinctHosts() && s.hostsSure();
+        return s.hostsReach(config.minDistinctHosts());
     }
 
     /** The largest of the window's sets of distinct ports, hosts, targets and vertical ports (for tests). */

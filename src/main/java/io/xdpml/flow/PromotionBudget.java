@@ -32,7 +32,9 @@ public record PromotionBudget(long perSecond, long depth) {
      */
     public static PromotionBudget auto(int maxFlows, long idleTimeoutNanos) {
         long depth = Math.max(1, maxFlows / 4);
-        long perSecond = Math.max(1, (long) (depth * (double) SECOND / idleTimeoutNanos));
+        // at most 10^9 a second: a large table with a short idle timeout asks for more, which no
+        // packet rate reaches (before 2026-12-06's review it failed the loader with a bare exception)
+        long perSecond = Math.min(SECOND, Math.max(1, (long) (depth * (double) SECOND / idleTimeoutNanos)));
         return new PromotionBudget(perSecond, depth);
     }
 
@@ -45,9 +47,12 @@ public record PromotionBudget(long perSecond, long depth) {
         return perSecond == 0;
     }
 
-    /** What one promotion costs, in ns ({@code cfg_promote_interval_ns}; 0: no budget). */
+    /**
+     * What one promotion costs, in ns ({@code cfg_promote_interval_ns}; 0: no budget), rounded up so
+     * that the rate is never above {@code perSecond} (truncated, 6 x 10^8 a second cost 1 ns: 10^9).
+     */
     public long intervalNanos() {
-        return off() ? 0 : SECOND / perSecond;
+        return off() ? 0 : (SECOND + perSecond - 1) / perSecond;
     }
 
     /** The bucket's depth in ns ({@code cfg_promote_depth_ns}). */

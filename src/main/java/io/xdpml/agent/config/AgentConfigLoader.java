@@ -237,12 +237,15 @@ public final class AgentConfigLoader {
         if (s == null) {
             return FlowsSection.autoBudget(maxFlows, idle, slots);
         }
-        if (slots == 0) {
-            flows.problem("promotion-budget", "the promotion budget is used with admission: second-packet only");
-            return io.xdpml.flow.PromotionBudget.OFF;
+        if ((s.type() == YamlNode.Scalar.Type.BOOLEAN && !Boolean.parseBoolean(s.text())) || "off".equals(s.text().strip())) {
+            return io.xdpml.flow.PromotionBudget.OFF; // YAML reads a bare off as false; off is true of first-packet too
         }
-        if (s.type() == YamlNode.Scalar.Type.BOOLEAN && !Boolean.parseBoolean(s.text())) {
-            return io.xdpml.flow.PromotionBudget.OFF; // YAML reads a bare off as false
+        if (slots == 0) {
+            YamlNode.Scalar admission = flows.scalar("admission");
+            if (admission == null || !"second-packet".equals(admission.text().strip())) {
+                flows.problem("promotion-budget", "the promotion budget is used with admission: second-packet only");
+            } // else probation-slots was refused, and said so: the budget adds no second problem
+            return io.xdpml.flow.PromotionBudget.OFF;
         }
         if (s.type() == YamlNode.Scalar.Type.INTEGER) {
             long perSecond = flows.integer(s, flows.path("promotion-budget"), 1, 1_000_000_000L, 0);

@@ -286,8 +286,17 @@ class AgentConfigLoaderTest {
         c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: off\n"));
         assertThat(c.flows().promotionBudget().off()).isTrue();
         assertThat(AgentConfigLoader.load(write("interfaces: [eth0]\nflows: {}\n")).flows().promotionBudget().off()).isTrue();
+        // auto for a table whose quarter is more than 10^9 a second at its idle timeout: capped, not a
+        // bare IllegalArgumentException out of the loader (review of 2026-12-06)
+        c = AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  max-flows: 16777216\n  idle-timeout: 1ms\n"));
+        assertThat(c.flows().promotionBudget().perSecond()).isEqualTo(1_000_000_000L);
         assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  promotion-budget: 100\n")))
                 .isInstanceOf(AgentConfigException.class).hasMessageContaining("agent.yaml:3: flows.promotion-budget").hasMessageContaining("admission: second-packet only");
+        // off says what first-packet is; probation slots refused are said once, not again as the budget's
+        assertThat(AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  promotion-budget: off\n")).flows().promotionBudget().off()).isTrue();
+        assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  probation-slots: 1000\n  promotion-budget: 100\n")))
+                .isInstanceOf(AgentConfigException.class).hasMessageContaining("must be a power of two")
+                .hasMessageNotContaining("second-packet only");
         assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: lots\n")))
                 .isInstanceOf(AgentConfigException.class).hasMessageContaining("agent.yaml:4: flows.promotion-budget").hasMessageContaining("auto or off");
         assertThatThrownBy(() -> AgentConfigLoader.load(write("interfaces: [eth0]\nflows:\n  admission: second-packet\n  promotion-budget: 0\n")))
