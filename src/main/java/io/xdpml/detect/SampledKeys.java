@@ -87,7 +87,12 @@ final class SampledKeys {
         if (kept >= threshold) {
             return true;
         }
-        return estimate >= threshold && 16.0 * variance <= (double) estimate * estimate;
+        return estimate >= threshold && trusted(estimate, variance);
+    }
+
+    /** Whether an estimate's standard deviation is at most a quarter of it (exact counts, variance 0, are). */
+    static boolean trusted(long estimate, long variance) {
+        return 16.0 * variance <= (double) estimate * estimate;
     }
 
     /**

@@ -305,8 +305,9 @@ public final class SlowScanDetector implements Detector {
                 }
                 probes += s.probes[e];
                 answers += s.answers[e];
-                // one kept key of a sampled epoch is no window's scan
-                if (SampledKeys.reaches(s.distinct[e], s.distinctKept[e], s.distinctVariance[e], config.minDistinctTargets())) {
+                // one kept key of a sampled epoch is no window's scan: an epoch counts when its count is exact,
+                // its kept keys alone reach the threshold, or its estimate is trusted (SampledKeys#reaches)
+                if (s.distinctKept[e] >= config.minDistinctTargets() || SampledKeys.trusted(s.distinct[e], s.distinctVariance[e])) {
                     maxEpoch = Math.max(maxEpoch, s.distinct[e]);
                 }
                 if (s.probes[e] > 0) {
