@@ -6,8 +6,14 @@ import java.util.Arrays;
  * A set of longs by open addressing (linear probing), cleared in place: the detectors' distinct
  * counters ("has this source probed this port in this window?") without boxing. The value 0 is
  * kept apart since it marks an empty slot.
+ *
+ * <p>A value's slot is its hash salted per set (since 2026-12-06; before, the plain hash): the values
+ * are attacker-chosen (4-tuples, host pairs from spoofed addresses), and one who knows the plain hash
+ * could send values that all fall on one run of slots and make every look-up walk it.
  */
 final class LongHashSet {
+    /** Drawn once per set (a fixed salt in the source is known to all); nothing is drawn per operation. */
+    private final long slotSalt = new java.security.SecureRandom().nextLong();
     private long[] slots;
     private int size;
     private boolean hasZero;
@@ -26,6 +32,20 @@ final class LongHashSet {
         }
         slots = new long[Integer.highestOneBit(Math.max(16, Math.min(initialCapacity, maxSize)) * 2 - 1)];
         this.maxSize = maxSize;
+    }
+
+    private int slot(long v, int mask) {
+        return (int) Addresses.mix(v ^ slotSalt) & mask;
+    }
+
+    /** The slot {@code v} is looked for first (for tests). */
+    int homeSlot(long v) {
+        return slot(v, slots.length - 1);
+    }
+
+    /** The table's slots (for tests). */
+    int capacity() {
+        return slots.length;
     }
 
     /** Values not kept because the set was full, since the start. */
@@ -52,7 +72,7 @@ final class LongHashSet {
             return true;
         }
         int mask = slots.length - 1;
-        int i = (int) Addresses.mix(v) & mask;
+        int i = slot(v, mask);
         while (true) {
             long s = slots[i];
             if (s == 0) {
@@ -78,7 +98,7 @@ final class LongHashSet {
             return hasZero;
         }
         int mask = slots.length - 1;
-        int i = (int) Addresses.mix(v) & mask;
+        int i = slot(v, mask);
         while (true) {
             long s = slots[i];
             if (s == 0) {
@@ -112,7 +132,7 @@ final class LongHashSet {
         int mask = slots.length - 1;
         for (long v : old) {
             if (v != 0) {
-                int i = (int) Addresses.mix(v) & mask;
+                int i = slot(v, mask);
                 while (slots[i] != 0) {
                     i = (i + 1) & mask;
                 }

@@ -214,4 +214,29 @@ class PrimitiveTablesTest {
                 .isEqualTo("2001::1:0:0:1:1");
         assertThat(Addresses.text(0xfe80_0000_0000_0000L, 0)).isEqualTo("fe80::");
     }
+
+    /**
+     * Keys chosen to share one slot under the plain hash (what one who reads the source can compute)
+     * are spread over a set's table, whose slots are salted at random (since 2026-12-06; before, they
+     * all landed on one run of slots and every look-up walked it).
+     */
+    @Test
+    void longHashSetSpreadsKeysCraftedToCollideUnderThePlainHash() {
+        LongHashSet set = new LongHashSet(16_384);
+        assertThat(distinctHomeSlots(set.capacity(), set::homeSlot)).as("distinct slots of 200 keys that share one under the plain hash").isGreaterThan(150);
+    }
+
+    /** The home slots of 200 keys that all fall on slot 0 of a table of {@code capacity} under the plain hash. */
+    private static int distinctHomeSlots(int capacity, java.util.function.LongToIntFunction homeSlot) {
+        int mask = capacity - 1;
+        Set<Integer> slots = new HashSet<>();
+        int crafted = 0;
+        for (long k = 1; crafted < 200; k++) {
+            if ((Addresses.mix(k) & mask) == 0) {
+                crafted++;
+                slots.add(homeSlot.applyAsInt(k));
+            }
+        }
+        return slots.size();
+    }
 }
