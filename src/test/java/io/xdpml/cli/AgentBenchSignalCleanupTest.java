@@ -42,7 +42,7 @@ class AgentBenchSignalCleanupTest {
         Path agentPins = Path.of("/sys/fs/bpf/xdpml/agent/" + id + "r");
         Path blocksPins = Path.of("/sys/fs/bpf/" + blocksPrefix + id);
         Path lock = Path.of("/run/xdpml/agents/" + id + "r.lock");
-        List<String> before = namespaces();
+        List<String> before = BenchSignalCleanupTest.namespaces();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (!Files.exists(agentPins.resolve("xdpml_agent")) && System.nanoTime() < deadline && p.isAlive()) {
@@ -53,14 +53,14 @@ class AgentBenchSignalCleanupTest {
             assertThat(agentPins).as("its agent's pins while it runs").exists();
             assertThat(blocksPins).as("its blocks pins while it runs").exists();
             assertThat(lock).as("its agent's lock while it runs").exists();
-            assertThat(entries(tmp)).as("its temporary directory while it runs").anyMatch(n -> n.startsWith("xdpml-bench-"));
+            assertThat(BenchSignalCleanupTest.entries(tmp)).as("its temporary directory while it runs").anyMatch(n -> n.startsWith("xdpml-bench-"));
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
             assertThat(agentPins).as("after SIGTERM").doesNotExist();
             assertThat(blocksPins).as("after SIGTERM").doesNotExist();
             assertThat(lock).as("after SIGTERM").doesNotExist();
-            assertThat(entries(tmp)).as("what it left in its java.io.tmpdir after SIGTERM").containsExactly("out");
-            assertThat(namespaces()).as("its namespace after SIGTERM")
+            assertThat(BenchSignalCleanupTest.entries(tmp)).as("what it left in its java.io.tmpdir after SIGTERM").containsExactly("out");
+            assertThat(BenchSignalCleanupTest.namespaces()).as("its namespace after SIGTERM")
                     .noneMatch(n -> n.startsWith(namespacePrefix) && !before.contains(n));
         } finally {
             p.destroyForcibly();
@@ -75,16 +75,4 @@ class AgentBenchSignalCleanupTest {
         }
     }
 
-    private static List<String> entries(Path dir) throws Exception {
-        try (var s = Files.list(dir)) {
-            return s.map(f -> f.getFileName().toString()).toList();
-        }
-    }
-
-    private static List<String> namespaces() throws Exception {
-        Process ip = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
-        String out = new String(ip.getInputStream().readAllBytes());
-        ip.waitFor();
-        return out.lines().map(l -> l.split(" ")[0]).toList();
-    }
 }

@@ -58,13 +58,15 @@ class BenchSignalCleanupTest {
         return p.descendants().anyMatch(d -> d.info().command().map(c -> c.endsWith("/xsk_consumer")).orElse(false));
     }
 
-    private static List<String> entries(Path dir) throws Exception {
+    /** The names in {@code dir} (also for AgentBenchSignalCleanupTest). */
+    static List<String> entries(Path dir) throws Exception {
         try (var s = Files.list(dir)) {
             return s.map(f -> f.getFileName().toString()).toList();
         }
     }
 
-    private static List<String> namespaces() throws Exception {
+    /** The network namespaces there are now. */
+    static List<String> namespaces() throws Exception {
         Process ip = new ProcessBuilder("ip", "netns", "list").redirectErrorStream(true).start();
         String out = new String(ip.getInputStream().readAllBytes());
         ip.waitFor();

@@ -268,11 +268,7 @@ class FleetTopicChangesTest {
     @Order(3)
     void aBlockWhoseTombstoneWasCompactedAwayIsTakenBackByTheReplay() throws Exception {
         String topic = "t.compacted";
-        try (Admin ad = admin()) {
-            ad.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact", "segment.ms", "100",
-                    "delete.retention.ms", "0", "min.cleanable.dirty.ratio", "0.01", "min.compaction.lag.ms", "0")))).all()
-                    .get(20, TimeUnit.SECONDS);
-        }
+        createCompacted(topic, "0");
         FleetBlock gone = block("192.0.2.30");
         FleetBlock stays = block("192.0.2.31");
         publish(topic, gone.key(), gone.toJson());
@@ -320,11 +316,7 @@ class FleetTopicChangesTest {
     @Order(4)
     void aConsumerThatDidNotReadLongerThanTombstonesAreKeptReadsTheTopicAgain() throws Exception {
         String topic = "t.gap";
-        try (Admin ad = admin()) {
-            ad.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact", "segment.ms", "100",
-                    "delete.retention.ms", "2000", "min.cleanable.dirty.ratio", "0.01", "min.compaction.lag.ms", "0")))).all()
-                    .get(20, TimeUnit.SECONDS);
-        }
+        createCompacted(topic, "2000");
         FleetBlock gone = block("192.0.2.50");
         FleetBlock stays = block("192.0.2.51");
         FleetBlock stalls = block("192.0.2.52");
@@ -406,6 +398,15 @@ class FleetTopicChangesTest {
             assertThat(count(log, "reachable again")).as(log.toString()).isEqualTo(1);
             assertThat(sync.counters().state()).isEqualTo("reading");
             show("away", log);
+        }
+    }
+
+    /** A compacted topic of one partition that the broker compacts within seconds, tombstones kept {@code deleteRetentionMs}. */
+    private void createCompacted(String topic, String deleteRetentionMs) throws Exception {
+        try (Admin ad = admin()) {
+            ad.createTopics(List.of(new NewTopic(topic, 1, (short) 1).configs(Map.of("cleanup.policy", "compact", "segment.ms", "100",
+                    "delete.retention.ms", deleteRetentionMs, "min.cleanable.dirty.ratio", "0.01", "min.compaction.lag.ms", "0")))).all()
+                    .get(20, TimeUnit.SECONDS);
         }
     }
 }
