@@ -167,7 +167,8 @@ struct xdpml_fw_ct {
 	__u8 seq_known;      /* TCP: 1: next_seq[0] is known, 2: next_seq[1] */
 	__u32 pad;
 	__u32 next_seq[2];   /* TCP, per sender (0: the initiator, 1: the responder): the end (seq +
-				payload + SYN + FIN) of the furthest segment seen from it */
+				payload + SYN + FIN) of the furthest segment seen from it, or the
+				other's ACK (xdpml_fw_peer_learn) */
 };
 
 /* The word of state, initiator_is_a, fin_seen, seq_known and pad, as compared-and-swapped. */
@@ -492,7 +493,7 @@ struct xdpml_fw_seg {
  * Whether a RST from sender d (0: the initiator, 1: the responder) is believed: its sequence near
  * the end of what d sent, or, when nothing of d's is known (the first thing seen of the responder:
  * a refused SYN's RST+ACK, sequence 0), its ACK near the end of what the other side sent. A RST of
- * a side never seen, without an ACK, is not believed.
+ * a side not known (never seen, nor acknowledged: xdpml_fw_peer_learn), without an ACK, is not believed.
  */
 static __always_inline int xdpml_fw_rst_believed(const struct xdpml_fw_ct *e, __u8 known, int d,
 						 const struct xdpml_fw_seg *g)
