@@ -341,7 +341,8 @@ class FirewallParityTest {
      * refused SYN): its RST is believed only with an ACK near the end of what the other side sent
      * (a refused SYN's RST+ACK, sequence 0, acknowledges the SYN), and its sequence is learnt from a
      * segment of its own with such an ACK, or (since 2026-12-06) from the other side's ACK on a
-     * segment near that side's end. Kernel and Java alike.
+     * segment near that side's end, which also moves it forward (by at most 2^20 a segment) while
+     * its own segments are not seen. Kernel and Java alike.
      */
     @Test
     void aRstOfASideNeverSeenIsCheckedByItsAck() throws Exception {
@@ -372,7 +373,21 @@ class FirewallParityTest {
             assertThat(oneNic.send(false, rst, 777 + 70_000, 0, 0)).as("the server's sequence, learnt from the client's ACK: near")
                     .isEqualTo(FirewallCounter.PASS_CONNTRACK);
             assertThat(oneNic.state()).isEqualTo("closed");
-            assertThat(p.java.counter(FirewallCounter.DROP_CT_RST_WINDOW)).isEqualTo(4);
+
+            Talk inboundOnly = new Talk(p, 40004); // the server's segments never seen, its data acknowledged
+            inboundOnly.send(true, syn, x, 0, 0);
+            inboundOnly.send(true, ack, x + 1, 777, 0);
+            for (int i = 1; i <= 6; i++) {
+                inboundOnly.send(true, ack, x + 1, 777 + i * (1L << 19), 0);
+            }
+            long acked = 777 + (3L << 20);
+            assertThat(inboundOnly.send(true, ack, x + 1, acked + (2L << 20), 0)).as("an ACK far ahead passes").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(inboundOnly.send(false, rst, acked + (2L << 20), 0, 0)).as("...but moves nothing")
+                    .isEqualTo(FirewallCounter.DROP_CT_RST_WINDOW);
+            assertThat(inboundOnly.send(false, rst, acked, 0, 0)).as("the server's RST at the client's last ACK, 3 MiB on")
+                    .isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(inboundOnly.state()).isEqualTo("closed");
+            assertThat(p.java.counter(FirewallCounter.DROP_CT_RST_WINDOW)).isEqualTo(5);
             p.assertSame();
         }
     }
