@@ -167,7 +167,8 @@ struct xdpml_fw_ct {
 	__u8 seq_known;      /* TCP: 1: next_seq[0] is known, 2: next_seq[1] */
 	__u32 pad;
 	__u32 next_seq[2];   /* TCP, per sender (0: the initiator, 1: the responder): the end (seq +
-				payload + SYN + FIN) of the furthest segment seen from it */
+				payload + SYN + FIN) of the furthest segment seen from it, or the
+				other's ACK (xdpml_fw_peer_learn) */
 };
 
 /* The word of state, initiator_is_a, fin_seen, seq_known and pad, as compared-and-swapped. */
@@ -492,7 +493,7 @@ struct xdpml_fw_seg {
  * Whether a RST from sender d (0: the initiator, 1: the responder) is believed: its sequence near
  * the end of what d sent, or, when nothing of d's is known (the first thing seen of the responder:
  * a refused SYN's RST+ACK, sequence 0), its ACK near the end of what the other side sent. A RST of
- * a side never seen, without an ACK, is not believed.
+ * a side not known (never seen, nor acknowledged: xdpml_fw_peer_learn), without an ACK, is not believed.
  */
 static __always_inline int xdpml_fw_rst_believed(const struct xdpml_fw_ct *e, __u8 known, int d,
 						 const struct xdpml_fw_seg *g)
@@ -584,6 +585,25 @@ static __always_inline __u8 xdpml_fw_seq_learn(const struct xdpml_fw_ct *e, __u8
 	    xdpml_fw_seq_near(g->ack, d ? e->next_seq[0] : e->next_seq[1]))
 		return XDPML_FW_SEQ_STORE | (d ? 2 : 1);
 	return 0;
+}
+
+/*
+ * Whether segment g from known sender d teaches the end of the other side: its ACK, the next
+ * sequence of that side, when that side is not known yet or the ACK is ahead of its end by at most
+ * XDPML_FW_SEQ_WINDOW (since 2026-12-06; before, a side never seen stayed unknown until a segment
+ * of its own, and its RST without an ACK, sequence = the ACK it answers, as RFC 793 has a host that
+ * no longer has the connection send it, was drop_ct_rst_window; Linux's conntrack accepts a RST
+ * whose sequence is the other side's highest ACK, td_maxack). Only from a segment whose own
+ * sequence is near d's end: a blind sender must guess that first, as for a RST.
+ */
+static __always_inline int xdpml_fw_peer_learn(const struct xdpml_fw_ct *e, __u8 known, int d,
+					       const struct xdpml_fw_seg *g)
+{
+	if (!(g->flags & XDPML_TCP_ACK) || !(known & (d ? 2 : 1)) ||
+	    !xdpml_fw_seq_near(g->seq, d ? e->next_seq[1] : e->next_seq[0]))
+		return 0;
+	__u32 ahead = g->ack - (d ? e->next_seq[0] : e->next_seq[1]);
+	return !(known & (d ? 1 : 2)) || (ahead != 0 && ahead <= XDPML_FW_SEQ_WINDOW);
 }
 
 static __always_inline __u64 xdpml_fw_ct_timeout(const struct xdpml_fw_config *cfg, __u8 state)

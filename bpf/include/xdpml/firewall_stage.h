@@ -277,7 +277,8 @@ __noinline int xdpml_fw_ct_step(struct xdp_md *ctx, const struct xdpml_parse_sum
 	int rst = g.flags & XDPML_TCP_RST;
 	int believed = rst && xdpml_fw_rst_believed(e, old.f.seq_known, d, &g);
 	__u32 next = 0;
-	__u8 learnt = rst ? 0 : xdpml_fw_seq_learn(e, old.f.seq_known, d, &g, &next);
+	__u8 learnt = rst ? 0 : xdpml_fw_seq_learn(e, old.f.seq_known, d, &g, &next) |
+					(xdpml_fw_peer_learn(e, old.f.seq_known, d, &g) ? (d ? 8 : 16) : 0);
 #pragma clang loop unroll(disable)
 	for (int i = 0; i < XDPML_CT_TRIES; i++) {
 		union xdpml_fw_ct_word w = old;
@@ -290,7 +291,11 @@ __noinline int xdpml_fw_ct_step(struct xdp_md *ctx, const struct xdpml_parse_sum
 			else
 				e->next_seq[0] = next;
 		}
-		w.f.seq_known |= learnt & 3;
+		if (learnt & 8) /* the other side's end: the ACK of d's segment (xdpml_fw_peer_learn) */
+			e->next_seq[0] = g.ack;
+		if (learnt & 16)
+			e->next_seq[1] = g.ack;
+		w.f.seq_known |= (learnt & 3) | (learnt >> 3 & 3);
 		if (w.w == old.w)
 			return XDPML_CT_R_PASS;
 		__u64 seen = __sync_val_compare_and_swap(word, old.w, w.w);
@@ -412,7 +417,8 @@ static __noinline int xdpml_fw_from_own(const struct xdpml_fw_packet *p)
 /*
  * A new connection of key ck for the packet of s, whose sender is the initiator, on side a when
  * from_gen & 1, under the configuration of generation from_gen >> 1; TCP remembers the end of its
- * segment (xdpml_fw_seq_learn). Created only where no entry is (BPF_NOEXIST: two CPUs opening one
+ * segment (xdpml_fw_seq_learn), and of an ACK segment its ACK as the responder's end
+ * (xdpml_fw_peer_learn; since 2026-12-06). Created only where no entry is (BPF_NOEXIST: two CPUs opening one
  * connection at once do not overwrite each other; before 2026-12-06, BPF_ANY); the one that loses
  * the race has its packet decided by the other's entry. An expired or closed entry (a SYN over a
  * closed connection) is replaced. A function of its own: off the entry program's stack.
@@ -441,6 +447,10 @@ static __noinline void xdpml_fw_ct_open(struct xdp_md *ctx, const struct xdpml_p
 		fresh.state = (flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN ? XDPML_CT_SYN_SENT
 											 : XDPML_CT_ESTABLISHED;
 		fresh.seq_known = 1;
+		if (flags & XDPML_TCP_ACK) { /* its ACK: the responder's next sequence (xdpml_fw_peer_learn) */
+			fresh.next_seq[1] = bpf_ntohl(*(__u32 *)(t + 8));
+			fresh.seq_known = 3;
+		}
 	}
 	struct xdpml_fw_ct *e = bpf_map_lookup_elem(&xdpml_fw_ct, ck);
 	__u64 upd = BPF_NOEXIST;

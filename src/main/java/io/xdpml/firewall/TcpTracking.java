@@ -62,10 +62,14 @@ final class TcpTracking {
 
     private TcpTracking() {}
 
-    /** A new TCP entry whose initiator sent g (xdpml_fw_ct_open): its end known. */
+    /**
+     * A new TCP entry whose initiator sent g (xdpml_fw_ct_open): its end known, and with an ACK the
+     * responder's too, the ACK (since 2026-12-06, see {@link #learn}).
+     */
     static long[] open(long now, boolean fromA, Segment g) {
         int state = (g.flags & (SYN | ACK)) == SYN ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED;
-        return new long[] {now, state, fromA ? 1 : 0, 0, 1, g.end, 0};
+        boolean acks = (g.flags & ACK) != 0;
+        return new long[] {now, state, fromA ? 1 : 0, 0, acks ? 3 : 1, g.end, acks ? g.ack : 0};
     }
 
     /** A new UDP entry. */
@@ -101,9 +105,22 @@ final class TcpTracking {
         return (g.flags & ACK) != 0 && (known & (1L << (1 - d))) != 0 && near(g.ack, e[NEXT_SEQ + 1 - d]);
     }
 
-    /** xdpml_fw_seq_learn, applied. */
+    /**
+     * xdpml_fw_seq_learn and xdpml_fw_peer_learn, applied: a known sender's segment with an ACK and
+     * its sequence near its end teaches the other side's end, the ACK, when that side is not known
+     * or the ACK is ahead of its end by at most SEQ_WINDOW (since 2026-12-06; before, a side never
+     * seen stayed unknown until a segment of its own, and its RST without ACK, sequence = the ACK it
+     * answers, was refused).
+     */
     private static void learn(long[] e, long known, int d, Segment g) {
         if ((known & (1L << d)) != 0) {
+            if ((g.flags & ACK) != 0 && near(g.seq, e[NEXT_SEQ + d])) {
+                long ackAhead = (g.ack - e[NEXT_SEQ + 1 - d]) & 0xffff_ffffL;
+                if ((known & (1L << (1 - d))) == 0 || (ackAhead != 0 && ackAhead <= SEQ_WINDOW)) {
+                    e[NEXT_SEQ + 1 - d] = g.ack;
+                    e[SEQ_KNOWN] |= 1L << (1 - d);
+                }
+            }
             long ahead = (g.end - e[NEXT_SEQ + d]) & 0xffff_ffffL;
             if (ahead != 0 && ahead <= SEQ_WINDOW) {
                 e[NEXT_SEQ + d] = g.end;
