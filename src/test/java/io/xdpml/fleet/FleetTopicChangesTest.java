@@ -281,16 +281,7 @@ class FleetTopicChangesTest {
             KafkaRights.denyRead(broker.bootstrapServers(), topic);
             try {
                 await(() -> count(log, "the consumer of " + topic + " failed") > 0, 30);
-                publish(topic, gone.key(), null);
-                FleetBlock filler = block("192.0.2.32");
-                long end = System.nanoTime() + 60_000_000_000L;
-                List<String> keys = keysOnDisk(topic);
-                while ((keys == null || keys.contains(gone.key())) && System.nanoTime() < end) {
-                    publish(topic, filler.key(), filler.toJson()); // new segments for the cleaner
-                    Thread.sleep(200);
-                    keys = keysOnDisk(topic);
-                }
-                assertThat(keys).as("the block and its tombstone compacted away").isNotNull().doesNotContain(gone.key());
+                removeAndCompactAway(topic, gone, block("192.0.2.32"));
             } finally {
                 KafkaRights.allowRead(broker.bootstrapServers(), topic);
             }
@@ -345,16 +336,7 @@ class FleetTopicChangesTest {
             assertThat(stalled.await(30, TimeUnit.SECONDS)).as("the consumer's thread stalls").isTrue();
             long stalledAt = System.nanoTime();
             try {
-                publish(topic, gone.key(), null);
-                FleetBlock filler = block("192.0.2.53");
-                long end = System.nanoTime() + 60_000_000_000L;
-                List<String> keys = keysOnDisk(topic);
-                while ((keys == null || keys.contains(gone.key())) && System.nanoTime() < end) {
-                    publish(topic, filler.key(), filler.toJson()); // new segments for the cleaner
-                    Thread.sleep(200);
-                    keys = keysOnDisk(topic);
-                }
-                assertThat(keys).as("the block and its tombstone compacted away").isNotNull().doesNotContain(gone.key());
+                removeAndCompactAway(topic, gone, block("192.0.2.53"));
                 while (System.nanoTime() - stalledAt < 12_000_000_000L) { // past the limit's floor (10 s)
                     Thread.sleep(100);
                 }
@@ -408,5 +390,18 @@ class FleetTopicChangesTest {
                     "delete.retention.ms", deleteRetentionMs, "min.cleanable.dirty.ratio", "0.01", "min.compaction.lag.ms", "0")))).all()
                     .get(20, TimeUnit.SECONDS);
         }
+    }
+
+    /** Publishes {@code gone}'s tombstone, then {@code filler} until the cleaner has compacted both away (at most 60 s). */
+    private void removeAndCompactAway(String topic, FleetBlock gone, FleetBlock filler) throws Exception {
+        publish(topic, gone.key(), null);
+        long end = System.nanoTime() + 60_000_000_000L;
+        List<String> keys = keysOnDisk(topic);
+        while ((keys == null || keys.contains(gone.key())) && System.nanoTime() < end) {
+            publish(topic, filler.key(), filler.toJson()); // new segments for the cleaner
+            Thread.sleep(200);
+            keys = keysOnDisk(topic);
+        }
+        assertThat(keys).as("the block and its tombstone compacted away").isNotNull().doesNotContain(gone.key());
     }
 }
