@@ -97,16 +97,19 @@ public final class AgentPins {
      * no one holds it, always by its holder while it holds the lock (since 2026-12-06; before, every
      * interface ever run on left its file, 843 on one test machine). A remover's unlink can come
      * between another starter's open and its lock, which then locks a file no longer at the path
-     * while a third creates and locks a new one: so after locking, a starter writes its pid and
-     * reads the path back; another content (or no file) means the path names another inode, and it
-     * tries again with what the path names now. Its pid tells it from every other live locker.
+     * while a third creates and locks a new one: so after locking, a starter compares the file key
+     * (device, inode) the path names with the one it named just after the open; another (or no
+     * file) means the path names another inode, and it tries again with what the path names now. It
+     * writes its pid into the file for others to name it.
      */
     private static boolean lock(String iface) {
         for (int attempt = 0; attempt < 20; attempt++) {
             FileChannel ch;
+            Object key;
             try {
                 Files.createDirectories(LOCKS);
                 ch = FileChannel.open(lockFile(iface), StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                key = fileKey(lockFile(iface));
             } catch (IOException | SecurityException e) {
                 return true;
             }
@@ -122,7 +125,7 @@ public final class AgentPins {
                 closeQuietly(ch);
                 return true;
             }
-            if (holdsThePath(ch, lockFile(iface))) {
+            if (key != null && holdsThePath(ch, lockFile(iface), key)) {
                 LOCKED.put(iface, ch);
                 removeLocksOnExit();
                 return true;
@@ -134,16 +137,31 @@ public final class AgentPins {
 
     /**
      * Whether the locked {@code ch} is still the file at {@code path}: writes this process's pid into
-     * it (also for a refused starter to name) and reads the path back.
+     * it (for a refused starter and the package's prerm to name) and compares the path's file key
+     * (device, inode: a stat, no open) with {@code key}, the one the path named just after {@code ch}
+     * was opened. Never by reading the path back: opening and closing another fd of the file drops
+     * every POSIX lock this process holds on it (fcntl semantics), so the agent ran unlocked (the
+     * package check found it: dpkg -r's prerm looks agents up in /proc/locks and found none). A
+     * remover's unlink and a third's create between the open and the stat would give that stat the
+     * new file's key: the window is a few microseconds, and the pins' check stays behind it.
      */
-    private static boolean holdsThePath(FileChannel ch, Path path) {
+    private static boolean holdsThePath(FileChannel ch, Path path, Object key) {
         String pid = ProcessHandle.current().pid() + "\n";
         try {
             ch.truncate(0);
             ch.write(java.nio.ByteBuffer.wrap(pid.getBytes(java.nio.charset.StandardCharsets.US_ASCII)), 0);
-            return Files.readString(path, java.nio.charset.StandardCharsets.US_ASCII).equals(pid);
+            return key.equals(fileKey(path));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** The file key (device and inode) {@code path} names now, by stat; null when there is no file. */
+    private static Object fileKey(Path path) {
+        try {
+            return Files.readAttributes(path, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 
@@ -179,7 +197,8 @@ public final class AgentPins {
 
     private static boolean removeUnheld(Path f, String iface) {
         try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            if (ch.tryLock() == null || !holdsThePath(ch, f) || Files.exists(dir(iface).resolve(INFO))) {
+            Object key = fileKey(f);
+            if (key == null || ch.tryLock() == null || !holdsThePath(ch, f, key) || Files.exists(dir(iface).resolve(INFO))) {
                 return false;
             }
             Files.deleteIfExists(RunningNames.file(iface));

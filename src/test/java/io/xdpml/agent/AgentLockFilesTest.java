@@ -27,6 +27,9 @@ class AgentLockFilesTest {
             Files.writeString(file, "interfaces: [" + rig.rx + "]\nblocks: {enabled: true}\noutputs: {status: 0}\n");
             rig.start(file);
             assertThat(AgentPins.lockFile(rig.rx)).as("held while it runs").exists();
+            // held for real: before 2026-12-06 (evening) the start read the file back through another fd,
+            // which dropped the POSIX lock, and dpkg -r's prerm (which looks agents up in /proc/locks) found none
+            assertThat(heldByThisProcess(AgentPins.lockFile(rig.rx))).as("a POSIX lock of this process on the file in /proc/locks").isTrue();
             assertThat(RunningNames.file(rig.rx)).exists();
             rig.stop();
             assertThat(AgentPins.lockFile(rig.rx)).as("the lock file went with the agent").doesNotExist();
@@ -64,5 +67,13 @@ class AgentLockFilesTest {
         }
         AgentPins.sweepLocks();
         assertThat(held).as("its holder gone, it is swept").doesNotExist();
+    }
+
+    /** Whether /proc/locks shows a POSIX lock of this process on {@code file}'s inode. */
+    private static boolean heldByThisProcess(Path file) throws Exception {
+        long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
+        String pid = String.valueOf(ProcessHandle.current().pid());
+        return Files.readAllLines(Path.of("/proc/locks")).stream().map(l -> l.trim().split("\\s+"))
+                .anyMatch(f -> f.length > 5 && f[1].equals("POSIX") && f[4].equals(pid) && f[5].endsWith(":" + ino));
     }
 }
