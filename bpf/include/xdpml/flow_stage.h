@@ -132,22 +132,40 @@ static __always_inline void xdpml_flow_count(__u32 which)
 }
 
 /*
+ * Compare-and-swaps a second packet tries on the budget before it is refused for contention alone.
+ * Each one lost means another CPU took a promotion in between, so 4 in a row take at least 4
+ * promotions of other CPUs within the few ns of this CPU's loop; refused then, the packet is
+ * counted deferred like one over the budget (docs/flows.md, "The promotion budget").
+ */
+#define XDPML_PROMOTE_TRIES 4
+
+/*
  * Whether a flow may be promoted at `now` within the budget, taking it if so. Two CPUs taking one at
- * the same instant: the one whose compare-and-swap loses is refused (its flow enters at a later
- * packet), so the budget is never exceeded. Times are unsigned: a packet older than the budget's
- * last promotion finds the bucket as that promotion left it.
+ * the same instant: the one whose compare-and-swap loses tries again from the time the winner wrote
+ * (what the compare-and-swap returns), up to XDPML_PROMOTE_TRIES times, so it is refused when the
+ * budget is spent, not because another CPU took a token at the same moment (before 2026-12-06 it
+ * was refused at its first loss: the kernel deferred flows the Java twin, one thread, promotes).
+ * The budget is never exceeded: every promotion is one successful compare-and-swap of the time it
+ * checked. Times are unsigned: a packet older than the budget's last promotion finds the bucket as
+ * that promotion left it.
  */
 static __always_inline int xdpml_promotion_allowed(__u64 now)
 {
 	if (!cfg_promote_interval_ns)
 		return 1;
 	__u64 tat = xdpml_promote_tat;
-	__u64 next = (tat > now ? tat : now) + cfg_promote_interval_ns;
-	if (next - now > cfg_promote_depth_ns || __sync_val_compare_and_swap(&xdpml_promote_tat, tat, next) != tat) {
-		xdpml_flow_count(XDPML_FC_DEFERRED);
-		return 0;
+#pragma unroll
+	for (int i = 0; i < XDPML_PROMOTE_TRIES; i++) {
+		__u64 next = (tat > now ? tat : now) + cfg_promote_interval_ns;
+		if (next - now > cfg_promote_depth_ns)
+			break;
+		__u64 seen = __sync_val_compare_and_swap(&xdpml_promote_tat, tat, next);
+		if (seen == tat)
+			return 1;
+		tat = seen;
 	}
-	return 1;
+	xdpml_flow_count(XDPML_FC_DEFERRED);
+	return 0;
 }
 
 /* One record to Java; counted as written or lost, never dropped silently. */
