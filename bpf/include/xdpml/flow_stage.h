@@ -22,7 +22,8 @@ volatile const __u32 cfg_sample_flow_n = 0;
 /* The secret of xdpml_flow_hash (flow.h): set by Java before load from a seed drawn at random
  * (io.xdpml.flow.FlowHash.install); all zero, the hash would be a public one. */
 volatile const __u64 cfg_flow_hash_key[XDPML_FLOW_HASH_WORDS] = {};
-/* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow. */
+/* Benchmark mode: a random VNI in every key, so that each repetition of one packet is a new flow;
+ * 2 (the benchmark build only, XDPML_BENCH_MODELS): every key twice (xdpml_bench_key_twice). */
 volatile const __u8 cfg_bench_new_flows = 0;
 
 #ifdef XDPML_BENCH_MODELS
@@ -33,6 +34,28 @@ volatile const __u8 cfg_bench_new_flows = 0;
  * (not updated); 4 after the clock is read; 5 after the update (no counters, no records).
  */
 volatile const __u8 cfg_bench_flow_cut = 0;
+/*
+ * cfg_bench_new_flows 2 (the bench pipelines flow-new-promote*): every key twice, so that with
+ * probation every other packet is a new flow's second and promotes (the promotion budget's cost).
+ * The key's VNI is this CPU's packet count / 2, the VLAN the CPU: new keys on every CPU.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} xdpml_bench_seq SEC(".maps");
+
+static __always_inline void xdpml_bench_key_twice(struct xdpml_flow_key *key)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&xdpml_bench_seq, &zero);
+	if (n) {
+		key->vni = (__u32)(*n >> 1);
+		key->vlan = (__u16)bpf_get_smp_processor_id();
+		(*n)++;
+	}
+}
 #define XDPML_FLOW_CUT(n, r) \
 	do { \
 		if (cfg_bench_flow_cut == (n)) \
@@ -202,6 +225,11 @@ static __always_inline int xdpml_flow_lookup(struct xdp_md *ctx, const struct xd
 		xdpml_flow_count(XDPML_FC_NOT_IP);
 		return -1;
 	}
+#ifdef XDPML_BENCH_MODELS
+	if (cfg_bench_new_flows == 2)
+		xdpml_bench_key_twice(key);
+	else
+#endif
 	if (cfg_bench_new_flows)
 		key->vni = bpf_get_prandom_u32();
 	XDPML_FLOW_CUT(2, -1);
