@@ -69,6 +69,44 @@ class AgentLockFilesTest {
         assertThat(held).as("its holder gone, it is swept").doesNotExist();
     }
 
+    /**
+     * A names file without its lock file (left by a crash between the two unlinks, or a write that
+     * raced the agent's end) is swept under the interface's lock, taken for it and removed with it;
+     * one whose lock a live process holds stays, untouched, until its holder is gone. Before
+     * 2026-12-06 the first stayed for good.
+     */
+    @Test
+    void theSweepRemovesNamesWithoutTheirLockAndLeavesAHeldOnesNames(@TempDir Path dir) throws Exception {
+        String tag = "alfn" + ProcessHandle.current().pid();
+        Path orphan = RunningNames.file(tag + "a");
+        Path heldLock = AgentPins.lockFile(tag + "b");
+        Path heldNames = RunningNames.file(tag + "b");
+        Files.createDirectories(AgentPins.LOCKS);
+        Files.writeString(orphan, "{}");
+        Files.writeString(heldNames, "{\"model\": \"m\"}");
+        Path hold = Files.writeString(dir.resolve("Hold.java"), AgentStartLockTest.HOLD);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process holder = new ProcessBuilder(java, hold.toString(), heldLock.toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(r.readLine()).as("the other process took the lock").isEqualTo("held");
+            AgentPins.sweepLocks();
+            assertThat(orphan).as("names without a lock file, no agent").doesNotExist();
+            assertThat(AgentPins.lockFile(tag + "a")).as("the lock taken for them went with them").doesNotExist();
+            assertThat(heldNames).as("names of an interface whose lock a live process holds").exists();
+            assertThat(Files.readString(heldNames)).contains("\"m\"");
+            assertThat(Files.readString(heldLock).trim()).as("its lock untouched").isEqualTo(String.valueOf(holder.pid()));
+        } finally {
+            holder.destroyForcibly();
+            holder.waitFor(10, TimeUnit.SECONDS);
+            Files.deleteIfExists(orphan);
+            Files.deleteIfExists(AgentPins.lockFile(tag + "a"));
+        }
+        AgentPins.sweepLocks();
+        assertThat(heldLock).as("its holder gone, it is swept").doesNotExist();
+        assertThat(heldNames).doesNotExist();
+    }
+
     /** Whether /proc/locks shows a POSIX lock of this process on {@code file}'s inode. */
     private static boolean heldByThisProcess(Path file) throws Exception {
         long ino = ((Number) Files.getAttribute(file, "unix:ino")).longValue();
