@@ -169,24 +169,35 @@ public final class AgentPins {
      * Removes the start locks (and names) that no process holds and whose interface has no agent's
      * pins: what agents that ended without {@link #remove} (killed) left. Each is locked first,
      * checked to still be the file at its path, and unlinked while locked; a held one is left.
-     * Runs once per process, at its first claim.
+     * Names without their lock file (IF.names, no IF.lock: a names file that outlived its lock, by a
+     * crash between the two unlinks, a write by {@code fw load} or {@code deploy} racing the agent's
+     * end, or an older version's sweep) are removed the same way, under the interface's lock: the
+     * sweep creates IF.lock and takes it as a starter would, so never while an agent holds it (a
+     * starter that finds it held meanwhile is refused as by any holder), then unlinks both (since
+     * 2026-12-06; before, such a file stayed for good). Runs once per process, at its first claim.
      *
-     * @return how many lock files were removed
+     * @return how many interfaces' files were removed
      */
     static int sweepLocks() {
         int removed = 0;
         try (Stream<Path> s = Files.list(LOCKS)) {
             for (Path f : s.toList()) {
                 String n = f.getFileName().toString();
-                if (n.endsWith(".lock")) {
-                    String iface = n.substring(0, n.length() - ".lock".length());
-                    // not one this process claims: between its lock and LOCKED.put another thread's claim holds a
-                    // lock the sweep's tryLock would meet as an OverlappingFileLockException, and closing the
-                    // sweep's channel then drops it (POSIX locks go with any of the process's fds of the file)
-                    if (!CLAIMED.contains(iface) && !LOCKED.containsKey(iface) && !Files.exists(dir(iface).resolve(INFO))
-                            && removeUnheld(f, iface)) {
-                        removed++;
-                    }
+                boolean lock = n.endsWith(".lock");
+                if (!lock && !n.endsWith(".names")) {
+                    continue;
+                }
+                String iface = n.substring(0, n.length() - (lock ? ".lock" : ".names").length());
+                // not one this process claims: between its lock and LOCKED.put another thread's claim holds a
+                // lock the sweep's tryLock would meet as an OverlappingFileLockException, and closing the
+                // sweep's channel then drops it (POSIX locks go with any of the process's fds of the file)
+                if (CLAIMED.contains(iface) || LOCKED.containsKey(iface) || Files.exists(dir(iface).resolve(INFO))) {
+                    continue;
+                }
+                // names with their lock file go with it (the lock's entry); without: under a lock taken for them
+                if (lock ? removeUnheld(f, iface, false)
+                        : Files.exists(f) && !Files.exists(lockFile(iface)) && removeUnheld(lockFile(iface), iface, true)) {
+                    removed++;
                 }
             }
         } catch (IOException | java.io.UncheckedIOException e) {
@@ -195,8 +206,11 @@ public final class AgentPins {
         return removed;
     }
 
-    private static boolean removeUnheld(Path f, String iface) {
-        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+    /** Locks the lock file {@code f} (created if {@code create}), and unlinks the names and it while no other holds it. */
+    private static boolean removeUnheld(Path f, String iface, boolean create) {
+        StandardOpenOption[] open = create ? new StandardOpenOption[] {StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE} : new StandardOpenOption[] {StandardOpenOption.READ, StandardOpenOption.WRITE};
+        try (FileChannel ch = FileChannel.open(f, open)) {
             Object key = fileKey(f);
             if (key == null || ch.tryLock() == null || !holdsThePath(ch, f, key) || Files.exists(dir(iface).resolve(INFO))) {
                 return false;

@@ -175,7 +175,8 @@ public final class FlowTable {
     /**
      * Whether a flow may be promoted at {@code now} within the budget, taking it if so; flow_stage.h's
      * {@code xdpml_promotion_allowed} (a token bucket kept as a time, unsigned). One thread: no
-     * compare-and-swap to lose.
+     * compare-and-swap to lose (the kernel's loser tries again from the winner's time, so it too is
+     * refused only over the budget: PromotionBudgetTwoCpuTest).
      */
     private boolean promotionAllowed(long now) {
         long interval = config.promotionBudget().intervalNanos();

@@ -195,7 +195,12 @@ public final class PipelineLoader {
             if (name.startsWith("parse-entropy")) {
                 obj.setConstant("cfg_entropy_prefix", name.equals("parse-entropy32") ? 32 : io.xdpml.packet.PayloadEntropy.MAX_PREFIX);
             }
-            if (name.startsWith("flow-new") || name.startsWith("all-new-flows")) {
+            if (name.startsWith("flow-new-promote")) {
+                obj.setConstant("cfg_bench_new_flows", 2); // every key twice (the benchmark build)
+                io.xdpml.flow.Admission.configure(obj, Pipelines.BENCH_PROBATION_SLOTS,
+                        name.endsWith("-budget") ? Pipelines.BENCH_PROMOTE_BUDGET : io.xdpml.flow.PromotionBudget.OFF);
+                io.xdpml.flow.FlowHash.install(obj, io.xdpml.flow.FlowHash.randomSeed());
+            } else if (name.startsWith("flow-new") || name.startsWith("all-new-flows")) {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
             int flowCut = FLOW_CUTS.indexOf(name) + 1;
@@ -287,7 +292,7 @@ public final class PipelineLoader {
         if (name.endsWith("-packed-branch")) {
             obj.setConstant("cfg_bench_packed_branch", 1);
         }
-        if (FLOW_CUTS.contains(name)) {
+        if (FLOW_CUTS.contains(name) || name.startsWith("flow-new-promote")) {
             // no model: its paths are never taken, but the verifier follows the object's model
             // programs too; the packed form keeps them within its limit (as for the MLP below)
             obj.setConstant("cfg_bench_trees", BENCH_TREES_PACKED);

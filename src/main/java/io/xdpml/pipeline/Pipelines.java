@@ -105,6 +105,11 @@ public final class Pipelines {
     static final long BENCH_FIRST_PPS = 1000;
     /** Probation slots of the benchmarks with admission at the second packet (the agent's default). */
     public static final int BENCH_PROBATION_SLOTS = 16_384;
+    /**
+     * flow-new-promote-budget's budget: 10^9 promotions a second, 10^6 at once, which no packet rate
+     * here spends, so every promotion runs the budget's compare-and-swap and is allowed.
+     */
+    public static final io.xdpml.flow.PromotionBudget BENCH_PROMOTE_BUDGET = new io.xdpml.flow.PromotionBudget(1_000_000_000L, 1_000_000);
 
     /** The reference programs' object (issue 14): the limit our pipelines are measured against. */
     static final String REF = "/bpf/xdp_ref.bpf.o";
@@ -163,6 +168,13 @@ public final class Pipelines {
                 + BENCH_PROBATION_SLOTS + " probation slots), one existing flow", null));
         add(new Pipeline("flow-new-probation", flow, "benchmark only: a new flow every packet, admission at the second packet ("
                 + BENCH_PROBATION_SLOTS + " probation slots): every packet is parked, none enters the flow table", null));
+        // the promotion budget's cost (flow_stage.h xdpml_promotion_allowed; the benchmark build: cfg_bench_new_flows 2)
+        add(new Pipeline("flow-new-promote", flow, "benchmark only: every packet's key new and sent twice, admission at the second"
+                + " packet (" + BENCH_PROBATION_SLOTS + " probation slots): every other packet parked, every other promotes"
+                + " (an LRU insert); no promotion budget", null, BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
+        add(new Pipeline("flow-new-promote-budget", flow, "benchmark only: flow-new-promote with a promotion budget that always"
+                + " allows (" + BENCH_PROMOTE_BUDGET + "): every promotion takes a token by compare-and-swap", null, BenchSetup.NONE,
+                PipelineObject.BENCH_RESOURCE));
         // where flow's time goes (issue 14, item 1): the stage cut short at successive points
         // (flow_stage.h, cfg_bench_flow_cut; the benchmark build of the program)
         add(new Pipeline("flow-to-entry", flow, "benchmark only: the flow pipeline up to the flow stage's entry (the parse, the"

@@ -39,34 +39,58 @@ class AgentLockFilesTest {
         }
     }
 
+    /**
+     * A killed agent's lock and names are swept; so are names without their lock file (left by a
+     * crash between the two unlinks, or a write that raced the agent's end), under the interface's
+     * lock, taken for them and removed with them (before 2026-12-06 they stayed for good); a lock a
+     * live process holds, and its names, stay untouched until its holder is gone.
+     */
     @Test
     void theSweepRemovesWhatNoOneHoldsAndLeavesAHeldLock(@TempDir Path dir) throws Exception {
         String tag = "alfs" + ProcessHandle.current().pid();
         Path stale = AgentPins.lockFile(tag + "a");
         Path staleNames = RunningNames.file(tag + "a");
         Path held = AgentPins.lockFile(tag + "b");
+        Path heldNames = RunningNames.file(tag + "b");
+        Path orphan = RunningNames.file(tag + "c");
         Files.createDirectories(AgentPins.LOCKS);
         Files.writeString(stale, "1\n"); // a killed agent's: no holder, no pins
         Files.writeString(staleNames, "{}");
-        Path hold = Files.writeString(dir.resolve("Hold.java"), AgentStartLockTest.HOLD);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process holder = new ProcessBuilder(java, hold.toString(), held.toString()).redirectErrorStream(true).start();
+        Files.writeString(heldNames, "{\"model\": \"m\"}");
+        Files.writeString(orphan, "{}");
+        Process holder = holding(dir, held);
         try {
-            BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(r.readLine()).as("the other process took the lock").isEqualTo("held");
             AgentPins.sweepLocks();
             assertThat(stale).as("no one held it").doesNotExist();
             assertThat(staleNames).doesNotExist();
+            assertThat(orphan).as("names without a lock file, no agent").doesNotExist();
+            assertThat(AgentPins.lockFile(tag + "c")).as("the lock taken for them went with them").doesNotExist();
             assertThat(held).as("a live process holds it").exists();
             assertThat(Files.readString(held).trim()).as("untouched").isEqualTo(String.valueOf(holder.pid()));
+            assertThat(Files.readString(heldNames)).as("names of an interface whose lock a live process holds").contains("\"m\"");
         } finally {
             holder.destroyForcibly();
             holder.waitFor(10, TimeUnit.SECONDS);
-            Files.deleteIfExists(stale);
-            Files.deleteIfExists(staleNames);
+            for (Path f : new Path[] {stale, staleNames, orphan, AgentPins.lockFile(tag + "c")}) {
+                Files.deleteIfExists(f);
+            }
         }
         AgentPins.sweepLocks();
         assertThat(held).as("its holder gone, it is swept").doesNotExist();
+        assertThat(heldNames).doesNotExist();
+    }
+
+    /** Another process, holding the POSIX lock of {@code lock} (with its pid inside) once this returns. */
+    private static Process holding(Path dir, Path lock) throws Exception {
+        Path hold = Files.writeString(dir.resolve("Hold.java"), AgentStartLockTest.HOLD);
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process holder = new ProcessBuilder(java, hold.toString(), lock.toString()).redirectErrorStream(true).start();
+        BufferedReader r = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+        if (!"held".equals(r.readLine())) {
+            holder.destroyForcibly();
+            throw new AssertionError("the other process did not take the lock " + lock);
+        }
+        return holder;
     }
 
     /** Whether /proc/locks shows a POSIX lock of this process on {@code file}'s inode. */

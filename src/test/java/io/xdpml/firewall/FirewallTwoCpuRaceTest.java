@@ -2,18 +2,11 @@ package io.xdpml.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.xdpml.kernel.TestRun;
 import io.xdpml.packet.FrameBuilder;
-import io.xdpml.testing.TestData;
-import io.xdpml.xsk.CpuAffinity;
-import java.lang.foreign.Arena;
+import io.xdpml.testing.TwoCpuLockstep;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,51 +34,13 @@ class FirewallTwoCpuRaceTest {
     private static final int CONNECTIONS = 4000;
     private static final long NOW = 1_000_000_000L;
 
-    /**
-     * Two threads, pinned to CPU 0 and CPU 1, each sending its own frames through its own test run of
-     * k's program, in lockstep: both start frame i only once both finished frame i - 1 (a spin on
-     * each other's progress), so frame i of both lists enter the program at nearly the same moment.
-     */
+    /** Frame i of both lists at nearly the same moment, on CPU 0 and CPU 1 ({@link TwoCpuLockstep}). */
     static void lockstep(KernelFirewall k, List<byte[]> cpu0, List<byte[]> cpu1, int repeat) throws Exception {
-        AtomicIntegerArray progress = new AtomicIntegerArray(2);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 2; t++) {
-            int me = t;
-            List<byte[]> frames = me == 0 ? cpu0 : cpu1;
-            threads.add(Thread.ofPlatform().name("race-cpu" + me).start(() -> {
-                try (Arena arena = Arena.ofConfined(); TestRun run = k.program().program().testRun()) {
-                    CpuAffinity.pinCurrentThread(me);
-                    List<MemorySegment> native_ = new ArrayList<>(); // copied before the race: no copy inside it
-                    for (byte[] f : frames) {
-                        MemorySegment s = arena.allocate(f.length, 64);
-                        MemorySegment.copy(f, 0, s, ValueLayout.JAVA_BYTE, 0, f.length);
-                        native_.add(s);
-                    }
-                    for (int i = 0; i < native_.size(); i++) {
-                        while (progress.get(1 - me) < i && failure.get() == null) {
-                            Thread.onSpinWait();
-                        }
-                        run.run(native_.get(i), frames.get(i).length, repeat);
-                        progress.set(me, i + 1);
-                    }
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                    progress.set(me, Integer.MAX_VALUE);
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
-        if (failure.get() != null) {
-            throw new AssertionError("a racing thread failed", failure.get());
-        }
+        TwoCpuLockstep.run(() -> k.program().program().testRun(), cpu0, cpu1, repeat);
     }
 
     private static void assumeTwoCpus() {
-        TestData.assumeBpf();
-        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs CPUs 0 and 1");
+        TwoCpuLockstep.assumeTwoCpus();
     }
 
     private static KernelFirewall firewall(String config) throws Exception {
