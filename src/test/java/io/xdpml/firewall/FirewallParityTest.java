@@ -337,6 +337,81 @@ class FirewallParityTest {
     }
 
     /**
+     * Under loose conntrack a SYN-ACK, a FIN (with or without ACK) and a segment with none of SYN,
+     * ACK, FIN, RST (a bare PSH, no flag at all) open no connection (since 2026-12-06; before, each
+     * was picked up as established): Linux's tcp_new refuses them, their first state
+     * tcp_conntracks[ORIGINAL][synack|fin|none][sNO] being INVALID. Each is judged by the policy like
+     * any packet without a connection (passed by the rule here, the server's answers dropped by the
+     * default, not let by as replies); a following pure ACK picks the connection up as established.
+     * Under strict conntrack the same first packets stay drop_ct_stray. Kernel and Java alike.
+     */
+    @Test
+    void aSynAckAFinOrNoFlagWithoutAConnectionOpensNone() throws Exception {
+        TestData.assumeBpf();
+        int ack = 0x10, psh = 0x18, synAck = 0x12, fin = 0x01, finAck = 0x11, finPshAck = 0x19, bare = 0x00, pshOnly = 0x08;
+        int[] firsts = {synAck, fin, finAck, finPshAck, bare, pshOnly};
+        try (Pair p = new Pair(FirewallConfigParser.parse("default drop\nconntrack on\nrule pass tcp port 443\n", "loose"))) {
+            for (int i = 0; i < firsts.length; i++) {
+                String what = String.format("first packet flags 0x%02x", firsts[i]);
+                Talk t = new Talk(p, 40030 + i);
+                assertThat(t.send(true, firsts[i], 5000, 777, 0)).as(what + ": judged by the rule").isEqualTo(FirewallCounter.PASS_RULE);
+                assertThat(t.state()).as(what).isEqualTo("none");
+                assertThat(t.send(false, psh, 777, 5001, 100)).as(what + ": the other side, no reply of anything")
+                        .isEqualTo(FirewallCounter.DROP_DEFAULT);
+                assertThat(t.send(true, ack, 5001, 877, 0)).as(what + ": a pure ACK is picked up").isEqualTo(FirewallCounter.PASS_RULE);
+                assertThat(t.state()).as(what).isEqualTo("established");
+                assertThat(t.send(false, psh, 877, 5001, 100)).as(what).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            }
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).as("one connection per pure ACK").isEqualTo(firsts.length);
+        }
+        try (Pair p = new Pair(FirewallConfigParser.parse("default drop\nconntrack on\nrule drop tcp port 443\n", "loose-drop"))) {
+            for (int i = 0; i < firsts.length; i++) {
+                Talk t = new Talk(p, 40040 + i);
+                assertThat(t.send(true, firsts[i], 5000, 777, 0)).as("dropped by the rule").isEqualTo(FirewallCounter.DROP_RULE);
+                assertThat(t.state()).isEqualTo("none");
+            }
+            p.assertSame();
+        }
+        try (Pair p = new Pair(FirewallConfigParser.parse("default drop\nconntrack on strict\nrule pass tcp port 443\n", "strict"))) {
+            for (int i = 0; i < firsts.length; i++) {
+                Talk t = new Talk(p, 40050 + i);
+                assertThat(t.send(true, firsts[i], 5000, 777, 0)).as("strict: stray, as before").isEqualTo(FirewallCounter.DROP_CT_STRAY);
+                assertThat(t.state()).isEqualTo("none");
+            }
+            p.assertSame();
+        }
+    }
+
+    /**
+     * A server on one NIC (loose conntrack, XDP sees only inbound packets) opening a connection of
+     * its own: the peer's SYN-ACK, the first packet XDP sees of it, opens nothing and is judged by
+     * the policy (since 2026-12-06; before, it opened the connection as established); the peer's
+     * next segment, an ACK with data, opens it as established, with the peer as its initiator, its
+     * and (from its ACK) the server's sequence known, so that the peer's RST at its sequence is
+     * believed and closes it. Kernel and Java alike.
+     */
+    @Test
+    void aServersOwnConnectionOnOneNicOpensAtThePeersAckNotItsSynAck() throws Exception {
+        TestData.assumeBpf();
+        try (Pair p = new Pair(FirewallConfigParser.parse("default pass\nconntrack on\nrule drop tcp port 23\n", "one-nic"))) {
+            int synAck = 0x12, ack = 0x10, psh = 0x18, rst = 0x04;
+            long x = 0x7000_0000L, y = 0xffff_fff0L; // the server's and the peer's initial sequence numbers
+            Talk t = new Talk(p, 40060); // "client" 10.1.1.1 is the server here, 192.168.7.7:443 its peer
+            assertThat(t.send(false, synAck, y, x + 1, 0)).as("the peer's SYN-ACK: by the policy").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(t.state()).isEqualTo("none");
+            assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isZero();
+            assertThat(t.send(false, psh, y + 1, x + 101, 1000)).as("the peer's data: by the policy, opens").isEqualTo(FirewallCounter.PASS_DEFAULT);
+            assertThat(t.state()).isEqualTo("established");
+            assertThat(t.send(false, ack, y + 1001, x + 201, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.send(false, rst, y + 1001, 0, 0)).as("the peer's RST at its sequence (across 2^32)").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+            assertThat(t.state()).isEqualTo("closed");
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isEqualTo(1);
+        }
+    }
+
+    /**
      * A side never seen sending (a server's one NIC sees only inbound packets; the responder of a
      * refused SYN): its RST is believed only with an ACK near the end of what the other side sent
      * (a refused SYN's RST+ACK, sequence 0, acknowledges the SYN), and its sequence is learnt from a
