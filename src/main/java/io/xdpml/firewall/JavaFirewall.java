@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -15,9 +16,11 @@ import java.util.Map;
  * The reference firewall: the semantics of the firewall stage ({@code firewall_stage.h}) written plainly. Lists are
  * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
- * buckets live in hash maps without a size limit (the kernel's LRU maps may evict; parity tests
- * size them so that they do not). Measures ({@link #putMeasure}) live in a {@link MeasureTable}
- * whose per-packet lookups allocate nothing.
+ * buckets live in {@link FixedKeyTable}s keyed by the words of their binary keys, without a size
+ * limit (the kernel's LRU maps may evict; parity tests size them so that they do not). Measures
+ * ({@link #putMeasure}) live in a {@link MeasureTable}. The packets of known connections and
+ * sources allocate nothing (since 2026-12-06; before, each built string keys): only a new entry
+ * may, when its table grows.
  */
 public final class JavaFirewall implements FirewallEngine {
     private static final ValueLayout.OfInt BIG_INT =
@@ -25,9 +28,13 @@ public final class JavaFirewall implements FirewallEngine {
     private final PacketParser parser;
     private final ParseSummary summary = new ParseSummary();
     private final long[] counters = new long[FirewallCounter.SLOTS];
-    private final Map<String, long[]> connections = new HashMap<>(); // TcpTracking's layout
+    /** Connections by {@link #CK_WORDS} words (see {@link #connectionKey}), values in TcpTracking's layout. */
+    private final FixedKeyTable connections = new FixedKeyTable(CK_WORDS, TcpTracking.SIZE, 256);
+    private final long[] ck = new long[CK_WORDS]; // the packet's connection key, as long as it is judged
     private final TcpTracking.Segment segment = new TcpTracking.Segment(); // the TCP packet's, read for conntrack
-    private final Map<String, long[]> buckets = new HashMap<>();      // level, last, syn level, syn last
+    /** Sources' buckets by {family and VNI, address (two words)}: level, last, syn level, syn last. */
+    private final FixedKeyTable buckets = new FixedKeyTable(3, 4, 256);
+    private final long[] rk = new long[3]; // the packet's bucket key
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final MeasureTable measures = new MeasureTable();
     private final byte[] src = new byte[16];
@@ -36,10 +43,12 @@ public final class JavaFirewall implements FirewallEngine {
     private final byte[] outerDst = new byte[16];
     private FirewallConfig config = FirewallConfig.passAll();
     private SynCookies synCookies = SynCookies.NONE;
-    /** This host's own addresses, 16-byte form (OwnAddresses; none in a replay). */
-    private final java.util.Set<java.nio.ByteBuffer> own = new java.util.HashSet<>();
-    /** Of them, the destinations a SYN cookie may be answered for (OwnAddresses.DESTINATION). */
-    private final java.util.Set<java.nio.ByteBuffer> ownDestinations = new java.util.HashSet<>();
+    /**
+     * This host's own addresses, 16-byte form in two words (OwnAddresses; none in a replay); the
+     * value 1 for the destinations a SYN cookie may be answered for (OwnAddresses.DESTINATION), else 0.
+     */
+    private FixedKeyTable own = new FixedKeyTable(2, 1, 16);
+    private final long[] ownKey = new long[2];
     /** The interface's MAC and its master's (xdpml_cookie_if); null: not told, no SYN is answered. */
     private byte[] mac;
     private byte[] masterMac;
@@ -65,17 +74,17 @@ public final class JavaFirewall implements FirewallEngine {
     @Override
     public void ownAddresses(java.util.Collection<java.net.InetAddress> addresses,
                              java.util.Collection<java.net.InetAddress> destinations) {
-        own.clear();
-        ownDestinations.clear();
+        FixedKeyTable t = new FixedKeyTable(2, 1, addresses.size());
         for (java.net.InetAddress a : addresses) {
-            own.add(java.nio.ByteBuffer.wrap(io.xdpml.detect.Addresses.mapped(a)));
+            t.put(addressKey(6, io.xdpml.detect.Addresses.mapped(a), ownKey))[0] = 0;
         }
         for (java.net.InetAddress a : destinations) {
-            java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(io.xdpml.detect.Addresses.mapped(a));
-            if (own.contains(k)) {
-                ownDestinations.add(k);
+            long[] v = t.get(addressKey(6, io.xdpml.detect.Addresses.mapped(a), ownKey));
+            if (v != null) {
+                v[0] = OwnAddresses.DESTINATION;
             }
         }
+        own = t;
     }
 
     @Override
@@ -115,8 +124,54 @@ public final class JavaFirewall implements FirewallEngine {
     /** Forgets the measures expired at {@code now}; returns how many. */
     public int sweepMeasures(long now) { return measures.sweep(now); }
 
-    /** Connections by key: {last_ns, state, initiator_is_a, fin_seen, seq_known, the initiator's end, the responder's} (TcpTracking). */
-    public Map<String, long[]> connections() { return connections; }
+    /**
+     * Connections by key, "proto/family/key VNI/a-hex:port-b-hex:port" (a the lesser end): {last_ns, state, initiator_is_a,
+     * fin_seen, seq_known, the initiator's end, the responder's} (TcpTracking), the live arrays. Made at each call (allocates).
+     */
+    public Map<String, long[]> connections() {
+        Map<String, long[]> out = new HashMap<>();
+        connections.forEach((k, v) -> out.put(connectionName(k), v));
+        return out;
+    }
+
+    /** The words of a connection key: a's address (two), b's, a's port << 16 | b's, proto | family << 8 | key VNI << 16. */
+    static final int CK_WORDS = 6;
+
+    /** The connection key of the ends (family, a, aPort) and (family, b, bPort), a the lesser, into {@code k}. */
+    private static void connectionKey(long[] k, int bucket, int family, int keyVni, long aHi, long aLo, int aPort, long bHi, long bLo,
+                                      int bPort) {
+        k[0] = aHi;
+        k[1] = aLo;
+        k[2] = bHi;
+        k[3] = bLo;
+        k[4] = (long) aPort << 16 | bPort;
+        k[5] = bucket | family << 8 | (keyVni & 0xffff_ffffL) << 16;
+    }
+
+    private static String connectionName(long[] k) {
+        HexFormat hex = HexFormat.of();
+        int aPort = (int) (k[4] >>> 16);
+        int bPort = (int) (k[4] & 0xffff);
+        return (k[5] & 0xff) + "/" + ((k[5] >>> 8) & 0xff) + "/" + (int) (k[5] >>> 16) + "/"
+                + hex.toHexDigits(k[0]) + hex.toHexDigits(k[1]) + ":" + aPort + "-" + hex.toHexDigits(k[2]) + hex.toHexDigits(k[3]) + ":" + bPort;
+    }
+
+    /** The 16-byte form of address {@code a} of family (IPv4 as ::ffff:a.b.c.d) as two words into {@code k[0..1]}; k. */
+    static long[] addressKey(int family, byte[] a, long[] k) {
+        k[0] = mappedHi(family, a);
+        k[1] = mappedLo(family, a);
+        return k;
+    }
+
+    /** The first word of the 16-byte form of address {@code a} of family (big-endian, as the bytes). */
+    static long mappedHi(int family, byte[] a) {
+        return family == 4 ? 0 : MeasureTable.word(a, 0);
+    }
+
+    /** The second word of the 16-byte form of address {@code a} of family. */
+    static long mappedLo(int family, byte[] a) {
+        return family == 4 ? 0xffff_0000_0000L | (MeasureTable.word(a, 0) >>> 32) : MeasureTable.word(a, 8);
+    }
 
     private FirewallCounter verdict(FirewallCounter reason) {
         counters[reason.id()]++;
@@ -183,24 +238,38 @@ public final class JavaFirewall implements FirewallEngine {
         boolean synOnly = bucket == 6 && (flags & 0x12) == 0x02;
         int keyVni = FirewallLayout.keyVni(summary.vni(), summary.has(ParseFlags.VXLAN)); // VNI 0 is not native
         long[] rate = null;
+        long srcHi = mappedHi(family, src);
+        long srcLo = mappedLo(family, src);
         if (c.ratePps() != 0 || c.synPps() != 0) {
-            String rk = family + "/" + (outerOnly ? 0 : keyVni) + "/" + hex(mapped(family, src)); // per VNI: tenants' addresses may overlap
-            rate = buckets.computeIfAbsent(rk, k -> new long[] {c.rateCap(), 0, c.synCap(), 0});
+            rk[0] = family | ((outerOnly ? 0 : keyVni) & 0xffff_ffffL) << 8; // per VNI: tenants' addresses may overlap
+            rk[1] = srcHi;
+            rk[2] = srcLo;
+            rate = buckets.get(rk);
+            if (rate == null) {
+                rate = buckets.put(rk);
+                rate[0] = c.rateCap();
+                rate[1] = 0;
+                rate[2] = c.synCap();
+                rate[3] = 0;
+            }
             if (c.ratePps() != 0 && !take(rate, 0, now, c.ratePps(), c.rateCap())) {
                 return verdict(FirewallCounter.DROP_RATE_LIMIT);
             }
         }
         boolean track = c.conntrack() && (bucket == 6 || bucket == 17) && !outerOnly;
-        String ck = null;
         boolean fromA = true;
         long[] e = null;
         if (track) {
-            byte[] ms = mapped(family, src);
-            byte[] md = mapped(family, dst);
-            int cmp = Arrays.compareUnsigned(ms, md);
+            long dstHi = mappedHi(family, dst);
+            long dstLo = mappedLo(family, dst);
+            int cmp = Long.compareUnsigned(srcHi, dstHi);
+            cmp = cmp != 0 ? cmp : Long.compareUnsigned(srcLo, dstLo); // the 16-byte forms, byte by byte
             fromA = cmp < 0 || (cmp == 0 && sport <= dport);
-            ck = fromA ? hex(ms) + ":" + sport + "-" + hex(md) + ":" + dport : hex(md) + ":" + dport + "-" + hex(ms) + ":" + sport;
-            ck = bucket + "/" + family + "/" + keyVni + "/" + ck;
+            if (fromA) {
+                connectionKey(ck, bucket, family, keyVni, srcHi, srcLo, sport, dstHi, dstLo, dport);
+            } else {
+                connectionKey(ck, bucket, family, keyVni, dstHi, dstLo, dport, srcHi, srcLo, sport);
+            }
             e = connections.get(ck);
             if (e != null && Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0) {
                 e = null; // expired: as absent
@@ -265,12 +334,12 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(answer(frame, length, family, dport, flags, over));
         }
         if (cookieAck && reason.passes()) {
-            open(ck, frame, bucket, fromA, now);
+            open(frame, bucket, fromA, now);
             return verdict(FirewallCounter.PASS_SYN_COOKIE);
         }
         // a TCP packet whose first state in Linux's table is INVALID (a RST, a SYN-ACK, a FIN, no flag) opens nothing
         if (track && reason.passes() && (bucket != 6 || tcpOpens(flags))) {
-            open(ck, frame, bucket, fromA, now);
+            open(frame, bucket, fromA, now);
         }
         return verdict(reason);
     }
@@ -285,7 +354,7 @@ public final class JavaFirewall implements FirewallEngine {
         }
         boolean multicast = family == 4 ? (src[0] & 0xf0) == 0xe0 : (src[0] & 0xff) == 0xff;
         boolean loopback = family == 4 ? src[0] == 127 : Arrays.equals(src, LOOPBACK6);
-        return multicast || loopback || own.contains(java.nio.ByteBuffer.wrap(mapped(family, src)));
+        return multicast || loopback || own.get(addressKey(family, src, ownKey)) != null;
     }
 
     /**
@@ -375,12 +444,12 @@ public final class JavaFirewall implements FirewallEngine {
      * A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open): syn_sent for a
      * SYN without ACK, else established (a cookie's ACK, a connection picked up mid-way), udp.
      */
-    private void open(String ck, MemorySegment frame, int bucket, boolean fromA, long now) {
+    private void open(MemorySegment frame, int bucket, boolean fromA, long now) {
         if (bucket == 6) {
             segment.read(frame, summary); // which packets get here: tcpOpens, or a cookie's ACK
-            connections.put(ck, TcpTracking.open(now, fromA, segment));
+            TcpTracking.open(connections.put(ck), now, fromA, segment);
         } else {
-            connections.put(ck, TcpTracking.openUdp(now, fromA));
+            TcpTracking.openUdp(connections.put(ck), now, fromA);
         }
         counters[FirewallCounter.CT_NEW.id()]++;
     }
@@ -444,7 +513,11 @@ public final class JavaFirewall implements FirewallEngine {
      * (xdpml_cookie_own_destination); when not, the listener's oracle says ({@link SynCookies#listens}).
      */
     private boolean ownDestination(int family) {
-        return own.isEmpty() || ownDestinations.contains(java.nio.ByteBuffer.wrap(mapped(family, dst)));
+        if (own.isEmpty()) {
+            return true;
+        }
+        long[] v = own.get(addressKey(family, dst, ownKey));
+        return v != null && (v[0] & OwnAddresses.DESTINATION) != 0;
     }
 
     /** Whether the kernel can answer or check a cookie for this packet (xdpml_cookie_headers): plain TCP to a unicast MAC. */
@@ -532,7 +605,9 @@ public final class JavaFirewall implements FirewallEngine {
         if (inList(c.allowSource(), family, s) || inList(c.allowDestination(), family, d)) {
             return FirewallCounter.PASS_ALLOW_LIST;
         }
-        for (FirewallRule r : c.rules()) {
+        List<FirewallRule> rules = c.rules();
+        for (int i = 0; i < rules.size(); i++) { // by index: an iterator per packet is an allocation the JIT does not always remove
+            FirewallRule r = rules.get(i);
             if (r.matches(family, s, d, bucket, dport)) {
                 lastRule = r.index();
                 return r.action() == FirewallRule.Action.DROP ? FirewallCounter.DROP_RULE : FirewallCounter.PASS_RULE;
@@ -542,8 +617,8 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     private static boolean inList(List<Prefix> list, int family, byte[] addr) {
-        for (Prefix p : list) {
-            if (p.contains(family, addr, 0)) {
+        for (int i = 0; i < list.size(); i++) { // by index, as the rules
+            if (list.get(i).contains(family, addr, 0)) {
                 return true;
             }
         }
@@ -588,22 +663,5 @@ public final class JavaFirewall implements FirewallEngine {
             case FirewallLayout.CT_UDP -> c.timeoutUdpNanos();
             default -> c.timeoutFinNanos();
         };
-    }
-
-    /** The 16-byte form: IPv4 as ::ffff:a.b.c.d. */
-    static byte[] mapped(int family, byte[] a) {
-        byte[] m = new byte[16];
-        if (family == 4) {
-            m[10] = (byte) 0xff;
-            m[11] = (byte) 0xff;
-            System.arraycopy(a, 0, m, 12, 4);
-        } else {
-            System.arraycopy(a, 0, m, 0, 16);
-        }
-        return m;
-    }
-
-    private static String hex(byte[] b) {
-        return java.util.HexFormat.of().formatHex(b);
     }
 }

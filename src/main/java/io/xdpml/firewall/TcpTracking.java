@@ -63,18 +63,30 @@ final class TcpTracking {
     private TcpTracking() {}
 
     /**
-     * A new TCP entry whose initiator sent g (xdpml_fw_ct_open): its end known, and with an ACK the
-     * responder's too, the ACK (since 2026-12-06, see {@link #learn}).
+     * A new TCP entry whose initiator sent g (xdpml_fw_ct_open), written into e: its end known, and
+     * with an ACK the responder's too, the ACK (since 2026-12-06, see {@link #learn}).
      */
-    static long[] open(long now, boolean fromA, Segment g) {
+    static void open(long[] e, long now, boolean fromA, Segment g) {
         int state = (g.flags & (SYN | ACK)) == SYN ? FirewallLayout.CT_SYN_SENT : FirewallLayout.CT_ESTABLISHED;
         boolean acks = (g.flags & ACK) != 0;
-        return new long[] {now, state, fromA ? 1 : 0, 0, acks ? 3 : 1, g.end, acks ? g.ack : 0};
+        set(e, now, state, fromA ? 1 : 0, 0, acks ? 3 : 1, g.end, acks ? g.ack : 0);
     }
 
-    /** A new UDP entry. */
-    static long[] openUdp(long now, boolean fromA) {
-        return new long[] {now, FirewallLayout.CT_UDP, fromA ? 1 : 0, 0, 0, 0, 0};
+    /** A new UDP entry, written into e. */
+    static void openUdp(long[] e, long now, boolean fromA) {
+        set(e, now, FirewallLayout.CT_UDP, fromA ? 1 : 0, 0, 0, 0, 0);
+    }
+
+    /** Writes an entry's {@link #SIZE} words into e (a table's array, reused: no allocation per connection). */
+    private static void set(long[] e, long lastNs, long state, long initiatorIsA, long finSeen, long seqKnown, long initiatorEnd,
+                            long responderEnd) {
+        e[LAST_NS] = lastNs;
+        e[STATE] = state;
+        e[INITIATOR_IS_A] = initiatorIsA;
+        e[FIN_SEEN] = finSeen;
+        e[SEQ_KNOWN] = seqKnown;
+        e[NEXT_SEQ] = initiatorEnd;
+        e[NEXT_SEQ + 1] = responderEnd;
     }
 
     /** xdpml_fw_seq_near: x within SEQ_WINDOW of ref, either way, modulo 2^32. */
