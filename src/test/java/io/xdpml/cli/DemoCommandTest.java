@@ -76,7 +76,7 @@ class DemoCommandTest {
         assertThat(r.code()).as("exit code; out:%n%s%nerr:%n%s", out, r.err()).isZero();
         assertThat(out).contains("live on this kernel, by the agent")
                 // the configuration, printed as loaded
-                .contains("interfaces: [xdpml-victim]").contains("rule drop tcp port 23").contains("file: captures-dt.json")
+                .contains("interfaces: [xdpml-victim]").contains("rule drop tcp port 23").contains("file: captures-oneway-dt.json")
                 .contains("syn-limit: 10/s")
                 // the agent's own lines
                 .contains("running on xdpml-victim: parse -> blocks -> firewall -> flow -> model -> sample(packet) -> deliver(mirror)")
