@@ -65,6 +65,23 @@ public final class PipelineObject {
         return stages.delivers() && !stages.mirror() ? MetadataLayout.forThisKernel() : MetadataLayout.BEFORE_FRAME;
     }
 
+    /**
+     * Where a loaded (or opened) composed program puts the metadata of the frames it redirects, read
+     * from its own constants: {@link MetadataLayout#IN_FRAME} when {@code cfg_meta_in_head} is set
+     * and it writes metadata to sockets (cfg_metadata, not cfg_mirror), else
+     * {@link MetadataLayout#BEFORE_FRAME}. Whoever puts a socket into its XSKMAP tells the socket this.
+     */
+    public static MetadataLayout metadataLayout(BpfObject object) {
+        try {
+            boolean inHead = object.variable(META_IN_HEAD).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            boolean metadata = object.variable("cfg_metadata").get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            boolean mirror = object.variable("cfg_mirror").get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            return inHead && metadata && !mirror ? MetadataLayout.IN_FRAME : MetadataLayout.BEFORE_FRAME;
+        } catch (java.util.NoSuchElementException e) {
+            return MetadataLayout.BEFORE_FRAME; // no deliver stage in this object
+        }
+    }
+
     public static BpfObject open(Stages stages) {
         return open(stages, RESOURCE);
     }

@@ -72,7 +72,8 @@ public final class XskProgram implements AutoCloseable {
         this.counters = o.map("xdpml_xsk_counters");
         this.sampleN = sampleN;
         this.mirror = mirror;
-        this.layout = placed;
+        this.layout = PipelineObject.metadataLayout(o);
+        assert this.layout == placed : this.layout + " set, " + placed + " meant";
     }
 
     /** Loads the program: every packet to the sockets, with metadata, others passed. */
