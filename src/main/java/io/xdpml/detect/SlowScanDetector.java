@@ -115,11 +115,23 @@ public final class SlowScanDetector implements Detector {
     private final RepeatedPayloads repeats = new RepeatedPayloads();
     private LongHashSet heardBefore = new LongHashSet(4096);
     private final long[] union = new long[WORDS];
+    /**
+     * Salts a target's bit in the bitmaps, drawn once per detector (since 2026-12-06; before, the plain
+     * hash: one who knows it could scan targets that all set one bit, and a scan of any size read as
+     * one target over the horizon).
+     */
+    private final long bitSalt;
     private long epochStart = Long.MIN_VALUE;
     private long epoch;
 
     public SlowScanDetector(Config config) {
+        this(config, new java.security.SecureRandom().nextLong());
+    }
+
+    /** A detector whose bitmaps' bits are salted with {@code bitSalt} (tests: 0 is the plain hash of before). */
+    SlowScanDetector(Config config, long bitSalt) {
         this.config = config;
+        this.bitSalt = bitSalt;
         this.sources = new BoundedSubjects<>(config.maxSources(), SlowScanDetector::weight);
         this.once = new LongHashSet(4096, (int) Math.min(Integer.MAX_VALUE / 2, 16L * config.maxSources()));
         this.seen = new SampledKeys(4096, config.maxTargets());
@@ -228,7 +240,7 @@ public final class SlowScanDetector implements Detector {
             s.firstIn[slot] = t;
         }
         s.last = t;
-        long target = Addresses.pair(Addresses.pair(p.destinationKey(), protocol), port);
+        long target = target(p.destinationKey(), protocol, port);
         long w = seen.add(Addresses.pair(src, target));
         if (w > 0) {
             s.distinct[slot] += w;
@@ -236,8 +248,18 @@ public final class SlowScanDetector implements Detector {
             s.distinctVariance[slot] += SampledKeys.variance(w);
         }
         // set at every probe, its pair kept in the sample or not: the horizon's count needs no sample
-        int bit = (int) (Addresses.mix(target) & (BITS - 1));
+        int bit = bitOf(target);
         s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
+    }
+
+    /** The bit of {@code target} in a source's bitmap of an epoch. */
+    int bitOf(long target) {
+        return (int) (Addresses.mix(target ^ bitSalt) & (BITS - 1));
+    }
+
+    /** The key of a target: host, protocol (6, 17, 1) and port (0 for ICMP). */
+    static long target(long hostKey, int protocol, int port) {
+        return Addresses.pair(Addresses.pair(hostKey, protocol), port);
     }
 
     private void answer(long to) {
