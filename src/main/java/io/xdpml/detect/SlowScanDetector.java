@@ -111,9 +111,12 @@ public final class SlowScanDetector implements Detector {
     /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
     private final LongHashSet once;
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
-    private LongHashSet heard = new LongHashSet(4096);
+    private BoundedMembership heard = new BoundedMembership();
     private final RepeatedPayloads repeats = new RepeatedPayloads();
-    private LongHashSet heardBefore = new LongHashSet(4096);
+    private BoundedMembership heardBefore = new BoundedMembership();
+    /** Per epoch of the horizon (by slot), the datagrams its heard set held in its filter and the filter's rate at the epoch's end. */
+    private final long[] heardFiltered;
+    private final double[] heardRate;
     private final long[] union = new long[WORDS];
     /**
      * Salts a target's bit in the bitmaps, drawn once per detector (since 2026-12-06; before, the plain
@@ -136,6 +139,8 @@ public final class SlowScanDetector implements Detector {
         this.once = new LongHashSet(4096, (int) Math.min(Integer.MAX_VALUE / 2, 16L * config.maxSources()));
         this.seen = new SampledKeys(4096, config.maxTargets());
         this.epochLevel = new int[config.epochs()];
+        this.heardFiltered = new long[config.epochs()];
+        this.heardRate = new double[config.epochs()];
     }
 
     /** What keeps a source in a full table: its distinct targets over the horizon, and its credit. */
@@ -308,11 +313,22 @@ public final class SlowScanDetector implements Detector {
 
     private void evaluate(DetectionSink sink) {
         int slot = slot();
+        boolean exactEpochs = horizonLevel(slot) == 0;
         sources.forEach(s -> {
             if (s.probes[slot] == 0 || epoch - s.reportedEpoch < config.epochs()) {
                 return;
             }
+            // with every epoch counted exactly, never more than their counts add up to: linear counting may read a little
+            // over the truth (by the salt's luck), and a horizon of one epoch of 98 targets must not read as 100 over it
+            // (sampled epochs' counts are estimates, 0 for most epochs of a slow scan in a flood: no bound then)
             double n = estimate(s);
+            if (exactEpochs) {
+                long epochsTotal = 0;
+                for (long x : s.distinct) {
+                    epochsTotal += x;
+                }
+                n = Math.min(n, epochsTotal);
+            }
             if (n < config.minDistinctTargets()) {
                 return;
             }
@@ -362,9 +378,27 @@ public final class SlowScanDetector implements Detector {
                 reasons.add("sampled 1 in " + Detections.count(1L << level) + " of an epoch's (source, target) pairs (" + NAME
                         + ".maxTargets " + Detections.count(config.maxTargets()) + " reached): the most in one epoch estimated");
             }
+            String filtered = heardReason(slot);
+            if (filtered != null) {
+                reasons.add(filtered);
+            }
             String scanner = Addresses.text(s.hi, s.lo);
             sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
         });
+    }
+
+    /** Whether the horizon's heard sets held datagrams in their filters (the current epoch's, {@code slot}, as it is now): a reason, or null. */
+    private String heardReason(int slot) {
+        long filtered = heard.filtered();
+        double rate = heard.falsePositiveRate();
+        for (int e = 0; e < heardFiltered.length; e++) {
+            if (e != slot) {
+                filtered += heardFiltered[e];
+                rate = Math.max(rate, heardRate[e]);
+            }
+        }
+        return BoundedMembership.filteredReason(filtered, rate, heard.maxExact(), "UDP datagrams heard (receiver, sender, its port) over the horizon",
+                "probes read as answers");
     }
 
     /** The highest sampling level of the horizon's epochs, the current one ({@code slot}) as it is now. */
@@ -374,6 +408,11 @@ public final class SlowScanDetector implements Detector {
             level = Math.max(level, e == slot ? 0 : epochLevel[e]);
         }
         return level;
+    }
+
+    /** The epoch's heard datagrams (for tests). */
+    BoundedMembership heardSet() {
+        return heard;
     }
 
     /** The epoch's set of (source, target) pairs (for tests). */
@@ -387,6 +426,8 @@ public final class SlowScanDetector implements Detector {
             evaluate(sink);
         }
         epochLevel[slot()] = seen.maxLevelNow();
+        heardFiltered[slot()] = heard.filtered();
+        heardRate[slot()] = heard.falsePositiveRate();
         epoch++;
         int slot = slot();
         int[] empty = new int[1];
@@ -419,7 +460,7 @@ public final class SlowScanDetector implements Detector {
         sources.fade();
         seen.clear();
         once.clear();
-        LongHashSet previous = heardBefore;
+        BoundedMembership previous = heardBefore;
         heardBefore = heard;
         heard = previous;
         heard.clear();
