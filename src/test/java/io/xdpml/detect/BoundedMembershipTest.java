@@ -16,14 +16,7 @@ class BoundedMembershipTest {
     void underItsCapTheSetIsExact() {
         BoundedMembership set = new BoundedMembership(10_000, 16);
         SplittableRandom rnd = new SplittableRandom(1);
-        long[] keys = new long[10_000];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = rnd.nextLong();
-            set.add(keys[i]);
-        }
-        for (long k : keys) {
-            assertThat(set.contains(k)).isTrue();
-        }
+        addRandomKeys(set, rnd, 10_000);
         int found = 0;
         for (int i = 0; i < 200_000; i++) {
             found += set.contains(rnd.nextLong()) ? 1 : 0;
@@ -41,16 +34,9 @@ class BoundedMembershipTest {
     void pastItsCapNoKeyIsLostAndTheFalsePositiveRateIsTheOneStated() {
         BoundedMembership set = new BoundedMembership(1_000, 16);
         SplittableRandom rnd = new SplittableRandom(2);
-        long[] keys = new long[10_000];
-        for (int i = 0; i < keys.length; i++) {
-            keys[i] = rnd.nextLong();
-            set.add(keys[i]);
-        }
+        long[] keys = addRandomKeys(set, rnd, 10_000);
         assertThat(set.exactSize()).isEqualTo(1_000);
         assertThat(set.filtered()).isEqualTo(9_000);
-        for (long k : keys) {
-            assertThat(set.contains(k)).as("no false negative").isTrue();
-        }
         int found = 0;
         int trials = 400_000;
         for (int i = 0; i < trials; i++) {
@@ -68,5 +54,18 @@ class BoundedMembershipTest {
         assertThat(set.filtered()).isZero();
         assertThat(set.exactSize()).isZero();
         assertThat(set.contains(keys[5_000])).isFalse();
+    }
+
+    /** Adds {@code n} random keys and checks that each is found (no false negative); the keys. */
+    private static long[] addRandomKeys(BoundedMembership set, SplittableRandom rnd, int n) {
+        long[] keys = new long[n];
+        for (int i = 0; i < n; i++) {
+            keys[i] = rnd.nextLong();
+            set.add(keys[i]);
+        }
+        for (long k : keys) {
+            assertThat(set.contains(k)).as("no false negative").isTrue();
+        }
+        return keys;
     }
 }
