@@ -87,6 +87,8 @@ public final class SlowScanDetector implements Detector {
         long last;
         /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}), halved every epoch. */
         long credit;
+        /** The bits set in its bitmaps over the horizon (each epoch's own): its distinct targets, never sampled. */
+        long bitsSet;
         long reportedEpoch = Integer.MIN_VALUE; // far enough back, no overflow in epoch - reportedEpoch
 
         Source(long hi, long lo, int epochs) {
@@ -143,13 +145,14 @@ public final class SlowScanDetector implements Detector {
         this.heardRate = new double[config.epochs()];
     }
 
-    /** What keeps a source in a full table: its distinct targets over the horizon, and its credit. */
+    /**
+     * What keeps a source in a full table: its distinct targets over the horizon (the bits its epochs'
+     * bitmaps hold, which no sample thins), and its credit. Until 2026-12-06 the epochs' counts of the
+     * (source, target) sample, mostly 0 for a slow scanner in a spoofed flood, where a source kept by
+     * the sample's luck weighed 2^level: the scanner was evicted by chance, and its history with it.
+     */
     private static long weight(Source s) {
-        long targets = s.credit;
-        for (long d : s.distinct) {
-            targets += d;
-        }
-        return targets;
+        return s.credit + s.bitsSet;
     }
 
     public SlowScanDetector() {
@@ -254,7 +257,11 @@ public final class SlowScanDetector implements Detector {
         }
         // set at every probe, its pair kept in the sample or not: the horizon's count needs no sample
         int bit = bitOf(target);
-        s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
+        int word = slot * WORDS + (bit >>> 6);
+        if ((s.bits[word] & 1L << bit) == 0) {
+            s.bits[word] |= 1L << bit;
+            s.bitsSet++;
+        }
     }
 
     /** The bit of {@code target} in a source's bitmap of an epoch. */
@@ -432,6 +439,9 @@ public final class SlowScanDetector implements Detector {
         int slot = slot();
         int[] empty = new int[1];
         sources.forEach(s -> {
+            for (int w = slot * WORDS; w < slot * WORDS + WORDS; w++) {
+                s.bitsSet -= Long.bitCount(s.bits[w]);
+            }
             java.util.Arrays.fill(s.bits, slot * WORDS, slot * WORDS + WORDS, 0);
             s.distinct[slot] = 0;
             s.distinctKept[slot] = 0;

@@ -209,7 +209,8 @@ class WindowSetCapsTest {
         });
         traffic.finish(d);
         assertThat(largest[0]).isLessThanOrEqualTo(SLOW_CAP);
-        assertThat(maxLevel[0]).as("sampled 1 in 128 or less").isGreaterThanOrEqualTo(7);
+        // 1 in 64 or 128 (by the salt): the admitted sources' pairs, which the table's weights decide
+        assertThat(maxLevel[0]).as("sampled 1 in 64 or less").isGreaterThanOrEqualTo(6);
         assertThat(traffic.of("203.0.113.9")).as("the slow scanner, 5 ports an epoch").isNotEmpty()
                 .allMatch(x -> x.detector().equals("slowscan"));
         assertThat(traffic.found).as("only the scanner").allMatch(x -> x.subject().equals("203.0.113.9"));
