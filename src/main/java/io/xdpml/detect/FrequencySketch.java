@@ -9,14 +9,27 @@ import java.util.Arrays;
  * all its counters added. Lets a full table tell a key that keeps coming (an attack's victim, a
  * scanner) from the many that come once (spoofed addresses) without an entry per key. Allocated
  * once: nothing per count.
+ *
+ * <p>A key's counters are picked by its hash salted per sketch with a random salt (since 2026-12-06;
+ * before, a salt fixed in the source): one who knows the hash could send keys that share all four
+ * counters of a subject already in a full table, raising the estimates of its spoofed newcomers to
+ * that subject's weight so that they evict it, or find keys whose counters stay low.
  */
 final class FrequencySketch {
     static final int ROWS = 4;
     private final int[] counters;
     private final int mask;
+    /** Drawn once per sketch (a fixed salt in the source is known to all); nothing is drawn per count. */
+    private final long salt;
 
     /** {@code width} counters per row, rounded up to a power of two, at most 65,536 (the hash gives 16 bits a row). */
     FrequencySketch(int width) {
+        this(width, new java.security.SecureRandom().nextLong());
+    }
+
+    /** A sketch whose hash is salted with {@code salt} (tests). */
+    FrequencySketch(int width, long salt) {
+        this.salt = salt;
         int w = Integer.highestOneBit(Math.min(65_536, Math.max(16, width)) * 2 - 1);
         counters = new int[ROWS * w];
         mask = w - 1;
@@ -28,22 +41,32 @@ final class FrequencySketch {
      * estimates close while many more keys than counters pass, as in a spoofed flood.
      */
     int add(long key) {
-        long h = Addresses.mix(key ^ 0x5bd1_e995_9e37_79b9L);
+        long h = Addresses.mix(key ^ salt);
         int width = mask + 1;
         int min = Integer.MAX_VALUE;
         for (int r = 0; r < ROWS; r++) {
-            min = Math.min(min, counters[r * width + ((int) (h >>> (r * 16)) & mask)]);
+            min = Math.min(min, counters[r * width + column(h, r)]);
         }
         if (min == Integer.MAX_VALUE) {
             return min;
         }
         for (int r = 0; r < ROWS; r++) {
-            int i = r * width + ((int) (h >>> (r * 16)) & mask);
+            int i = r * width + column(h, r);
             if (counters[i] == min) {
                 counters[i]++;
             }
         }
         return min + 1;
+    }
+
+    /** The counter of salted hash {@code h} in row {@code row}: 16 bits of it a row. */
+    private int column(long h, int row) {
+        return (int) (h >>> (row * 16)) & mask;
+    }
+
+    /** The counter of {@code key} in row {@code row} (tests: which keys share counters). */
+    int counterOf(long key, int row) {
+        return column(Addresses.mix(key ^ salt), row);
     }
 
     void clear() {

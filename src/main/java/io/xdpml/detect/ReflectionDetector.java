@@ -112,8 +112,8 @@ public final class ReflectionDetector implements Detector {
     private final BoundedSubjects<Victim> victims;
     private final SampledKeys reflectors;
     /** (host, its port, port it sent to) of this window and of the previous one: what makes a response solicited. */
-    private LongHashSet asked = new LongHashSet(4096);
-    private LongHashSet askedBefore = new LongHashSet(4096);
+    private BoundedMembership asked = new BoundedMembership();
+    private BoundedMembership askedBefore = new BoundedMembership();
 
     public ReflectionDetector(Config config) {
         this.config = config;
@@ -250,7 +250,7 @@ public final class ReflectionDetector implements Detector {
         victims.forEach(v -> report(v, sink));
         victims.clear();
         reflectors.clear();
-        LongHashSet previous = askedBefore;
+        BoundedMembership previous = askedBefore;
         askedBefore = asked;
         asked = previous;
         asked.clear();
@@ -260,6 +260,11 @@ public final class ReflectionDetector implements Detector {
     /** At {@code minReflectors}, on a count that may be held against it ({@link SampledKeys#reaches}). */
     private boolean enoughReflectors(Victim v) {
         return SampledKeys.reaches(v.reflectors, v.reflectorsKept, v.reflectorsVariance, config.minReflectors());
+    }
+
+    /** The window's requests (for tests). */
+    BoundedMembership requestSet() {
+        return asked;
     }
 
     /** The window's set of distinct reflectors (for tests). */
@@ -306,6 +311,11 @@ public final class ReflectionDetector implements Detector {
         String sampled = reflectors.sampledReason("(victim, port, reflector) keys", NAME + ".maxReflectors", "reflectors");
         if (sampled != null) {
             reasons.add(sampled);
+        }
+        String filtered = BoundedMembership.filteredReason(asked, askedBefore, "requests (host, port, peer's port) this window and the last",
+                "unsolicited responses read as solicited");
+        if (filtered != null) {
+            reasons.add(filtered);
         }
         sink.report(Detection.of(v.first, NAME, Addresses.text(v.hi, v.lo), (double) v.unsolicitedBytes / config.minResponseBytes(),
                 reasons).withTarget(new Detection.Target(Addresses.inet(v.hi, v.lo), 17, v.port, 0)));

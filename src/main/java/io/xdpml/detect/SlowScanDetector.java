@@ -87,6 +87,8 @@ public final class SlowScanDetector implements Detector {
         long last;
         /** Its estimated probes before it got its entry in a full table ({@link BoundedSubjects#admit}), halved every epoch. */
         long credit;
+        /** The bits set in its bitmaps over the horizon (each epoch's own): its distinct targets, never sampled. */
+        long bitsSet;
         long reportedEpoch = Integer.MIN_VALUE; // far enough back, no overflow in epoch - reportedEpoch
 
         Source(long hi, long lo, int epochs) {
@@ -111,28 +113,46 @@ public final class SlowScanDetector implements Detector {
     /** Sources seen probing once in this epoch: a source gets its entry (1.8 KB) at its second probe, so spoofed floods cost none. */
     private final LongHashSet once;
     /** (receiver, sender, sender's port) of UDP datagrams in this epoch and the previous one: what makes a datagram an answer. */
-    private LongHashSet heard = new LongHashSet(4096);
+    private BoundedMembership heard = new BoundedMembership();
     private final RepeatedPayloads repeats = new RepeatedPayloads();
-    private LongHashSet heardBefore = new LongHashSet(4096);
+    private BoundedMembership heardBefore = new BoundedMembership();
+    /** Per epoch of the horizon (by slot), the datagrams its heard set held in its filter and the filter's rate at the epoch's end. */
+    private final long[] heardFiltered;
+    private final double[] heardRate;
     private final long[] union = new long[WORDS];
+    /**
+     * Salts a target's bit in the bitmaps, drawn once per detector (since 2026-12-06; before, the plain
+     * hash: one who knows it could scan targets that all set one bit, and a scan of any size read as
+     * one target over the horizon).
+     */
+    private final long bitSalt;
     private long epochStart = Long.MIN_VALUE;
     private long epoch;
 
     public SlowScanDetector(Config config) {
+        this(config, new java.security.SecureRandom().nextLong());
+    }
+
+    /** A detector whose bitmaps' bits are salted with {@code bitSalt} (tests: 0 is the plain hash of before). */
+    SlowScanDetector(Config config, long bitSalt) {
         this.config = config;
+        this.bitSalt = bitSalt;
         this.sources = new BoundedSubjects<>(config.maxSources(), SlowScanDetector::weight);
         this.once = new LongHashSet(4096, (int) Math.min(Integer.MAX_VALUE / 2, 16L * config.maxSources()));
         this.seen = new SampledKeys(4096, config.maxTargets());
         this.epochLevel = new int[config.epochs()];
+        this.heardFiltered = new long[config.epochs()];
+        this.heardRate = new double[config.epochs()];
     }
 
-    /** What keeps a source in a full table: its distinct targets over the horizon, and its credit. */
+    /**
+     * What keeps a source in a full table: its distinct targets over the horizon (the bits its epochs'
+     * bitmaps hold, which no sample thins), and its credit. Until 2026-12-06 the epochs' counts of the
+     * (source, target) sample, mostly 0 for a slow scanner in a spoofed flood, where a source kept by
+     * the sample's luck weighed 2^level: the scanner was evicted by chance, and its history with it.
+     */
     private static long weight(Source s) {
-        long targets = s.credit;
-        for (long d : s.distinct) {
-            targets += d;
-        }
-        return targets;
+        return s.credit + s.bitsSet;
     }
 
     public SlowScanDetector() {
@@ -228,7 +248,7 @@ public final class SlowScanDetector implements Detector {
             s.firstIn[slot] = t;
         }
         s.last = t;
-        long target = Addresses.pair(Addresses.pair(p.destinationKey(), protocol), port);
+        long target = target(p.destinationKey(), protocol, port);
         long w = seen.add(Addresses.pair(src, target));
         if (w > 0) {
             s.distinct[slot] += w;
@@ -236,8 +256,22 @@ public final class SlowScanDetector implements Detector {
             s.distinctVariance[slot] += SampledKeys.variance(w);
         }
         // set at every probe, its pair kept in the sample or not: the horizon's count needs no sample
-        int bit = (int) (Addresses.mix(target) & (BITS - 1));
-        s.bits[slot * WORDS + (bit >>> 6)] |= 1L << bit;
+        int bit = bitOf(target);
+        int word = slot * WORDS + (bit >>> 6);
+        if ((s.bits[word] & 1L << bit) == 0) {
+            s.bits[word] |= 1L << bit;
+            s.bitsSet++;
+        }
+    }
+
+    /** The bit of {@code target} in a source's bitmap of an epoch. */
+    int bitOf(long target) {
+        return (int) (Addresses.mix(target ^ bitSalt) & (BITS - 1));
+    }
+
+    /** The key of a target: host, protocol (6, 17, 1) and port (0 for ICMP). */
+    static long target(long hostKey, int protocol, int port) {
+        return Addresses.pair(Addresses.pair(hostKey, protocol), port);
     }
 
     private void answer(long to) {
@@ -286,11 +320,22 @@ public final class SlowScanDetector implements Detector {
 
     private void evaluate(DetectionSink sink) {
         int slot = slot();
+        boolean exactEpochs = horizonLevel(slot) == 0;
         sources.forEach(s -> {
             if (s.probes[slot] == 0 || epoch - s.reportedEpoch < config.epochs()) {
                 return;
             }
+            // with every epoch counted exactly, never more than their counts add up to: linear counting may read a little
+            // over the truth (by the salt's luck), and a horizon of one epoch of 98 targets must not read as 100 over it
+            // (sampled epochs' counts are estimates, 0 for most epochs of a slow scan in a flood: no bound then)
             double n = estimate(s);
+            if (exactEpochs) {
+                long epochsTotal = 0;
+                for (long x : s.distinct) {
+                    epochsTotal += x;
+                }
+                n = Math.min(n, epochsTotal);
+            }
             if (n < config.minDistinctTargets()) {
                 return;
             }
@@ -340,9 +385,27 @@ public final class SlowScanDetector implements Detector {
                 reasons.add("sampled 1 in " + Detections.count(1L << level) + " of an epoch's (source, target) pairs (" + NAME
                         + ".maxTargets " + Detections.count(config.maxTargets()) + " reached): the most in one epoch estimated");
             }
+            String filtered = heardReason(slot);
+            if (filtered != null) {
+                reasons.add(filtered);
+            }
             String scanner = Addresses.text(s.hi, s.lo);
             sink.report(Detection.of(since, NAME, scanner, n / config.minDistinctTargets(), reasons, List.of(scanner)));
         });
+    }
+
+    /** Whether the horizon's heard sets held datagrams in their filters (the current epoch's, {@code slot}, as it is now): a reason, or null. */
+    private String heardReason(int slot) {
+        long filtered = heard.filtered();
+        double rate = heard.falsePositiveRate();
+        for (int e = 0; e < heardFiltered.length; e++) {
+            if (e != slot) {
+                filtered += heardFiltered[e];
+                rate = Math.max(rate, heardRate[e]);
+            }
+        }
+        return BoundedMembership.filteredReason(filtered, rate, heard.maxExact(), "UDP datagrams heard (receiver, sender, its port) over the horizon",
+                "probes read as answers");
     }
 
     /** The highest sampling level of the horizon's epochs, the current one ({@code slot}) as it is now. */
@@ -352,6 +415,11 @@ public final class SlowScanDetector implements Detector {
             level = Math.max(level, e == slot ? 0 : epochLevel[e]);
         }
         return level;
+    }
+
+    /** The epoch's heard datagrams (for tests). */
+    BoundedMembership heardSet() {
+        return heard;
     }
 
     /** The epoch's set of (source, target) pairs (for tests). */
@@ -365,10 +433,15 @@ public final class SlowScanDetector implements Detector {
             evaluate(sink);
         }
         epochLevel[slot()] = seen.maxLevelNow();
+        heardFiltered[slot()] = heard.filtered();
+        heardRate[slot()] = heard.falsePositiveRate();
         epoch++;
         int slot = slot();
         int[] empty = new int[1];
         sources.forEach(s -> {
+            for (int w = slot * WORDS; w < slot * WORDS + WORDS; w++) {
+                s.bitsSet -= Long.bitCount(s.bits[w]);
+            }
             java.util.Arrays.fill(s.bits, slot * WORDS, slot * WORDS + WORDS, 0);
             s.distinct[slot] = 0;
             s.distinctKept[slot] = 0;
@@ -397,7 +470,7 @@ public final class SlowScanDetector implements Detector {
         sources.fade();
         seen.clear();
         once.clear();
-        LongHashSet previous = heardBefore;
+        BoundedMembership previous = heardBefore;
         heardBefore = heard;
         heard = previous;
         heard.clear();

@@ -386,6 +386,67 @@ class DetectorKindsBehaviourTest {
         assertThat(first.reasons().get(2)).contains(" answers (0.00%)");
     }
 
+    /**
+     * A slow scan of 200 ports whose targets all set one bit of the bitmaps under the plain hash (what
+     * one who reads the source can compute): with the bits salted per detector (since 2026-12-06) it is
+     * reported with about 200 targets; with the plain hash it read as one target and was never reported.
+     */
+    @Test
+    void aSlowScanOfTargetsCraftedToShareOneBitIsSeen() {
+        long host = Addresses.keyV4(SpoofedTraffic.ip("198.51.100.23"));
+        SlowScanDetector plain = new SlowScanDetector(SlowScanDetector.Config.defaults(), 0);
+        int bit = plain.bitOf(SlowScanDetector.target(host, 6, 1));
+        java.util.List<Integer> ports = new java.util.ArrayList<>();
+        for (int port = 1; ports.size() < 200; port++) {
+            if (plain.bitOf(SlowScanDetector.target(host, 6, port)) == bit) {
+                ports.add(port);
+            }
+        }
+        DetectorSet plainSet = new DetectorSet(List.of(plain));
+        DetectorSet salted = new DetectorSet(List.of(new SlowScanDetector(SlowScanDetector.Config.defaults())));
+        for (int i = 0; i < ports.size(); i++) { // one SYN every 2 s: 5 per epoch, 400 s
+            byte[] frame = tcp("192.0.2.112", "198.51.100.23", 61000, ports.get(i), SYN);
+            long t = 1_000_000_000L + i * 2_000_000_000L;
+            plainSet.observe(builder.observe(MemorySegment.ofArray(frame), frame.length, t));
+            salted.observe(builder.observe(MemorySegment.ofArray(frame), frame.length, t));
+        }
+        plainSet.finish();
+        salted.finish();
+        assertThat(plainSet.detections()).as("the plain hash: 200 targets on one bit read as one").isEmpty();
+        assertThat(salted.detections()).extracting(Detection::subject).containsExactly("192.0.2.112");
+        assertThat(salted.detections().getFirst().reasons().getFirst()).matches("about 1[0-2][0-9] distinct targets \\(host:port\\) in .*");
+    }
+
+    /**
+     * 99 ports in one epoch (98 counted, the first only noted) with a bitmap salt under which linear
+     * counting reads them as 100 or more (about 4 salts in 10): no slowscan, since the horizon's
+     * estimate is bounded by the epochs' exact counts (since 2026-12-06; without the bound, with the
+     * salt drawn per detector, udpScanUnderTheThresholdIsNotReported got a slowscan in 124 of 300 runs).
+     */
+    @Test
+    void aHorizonOfOneEpochNeverReadsAboveItsExactCount() {
+        long host = Addresses.keyV4(SpoofedTraffic.ip("198.51.100.5"));
+        long salt = 0;
+        for (long candidate = 1; salt == 0; candidate++) {
+            SlowScanDetector probe = new SlowScanDetector(SlowScanDetector.Config.defaults(), candidate);
+            java.util.BitSet bits = new java.util.BitSet(SlowScanDetector.BITS);
+            for (int port = 1001; port < 1099; port++) {
+                bits.set(probe.bitOf(SlowScanDetector.target(host, 17, port)));
+            }
+            int zeros = SlowScanDetector.BITS - bits.cardinality();
+            if (-SlowScanDetector.BITS * Math.log((double) zeros / SlowScanDetector.BITS) >= 100) {
+                salt = candidate;
+            }
+        }
+        DetectorSet one = new DetectorSet(List.of(new SlowScanDetector(SlowScanDetector.Config.defaults(), salt)));
+        for (int i = 0; i < 99; i++) {
+            byte[] frame = udp("192.0.2.66", "198.51.100.5", 41234, 1000 + i, 0);
+            one.observe(builder.observe(MemorySegment.ofArray(frame), frame.length, 1_000_000_000L + i * 20_000_000L));
+        }
+        one.finish();
+        assertThat(one.detections()).as("salt %d", salt).isEmpty();
+    }
+
     @Test
     void slowTrafficUnderTheThresholdAndAnsweredClientsAreNoSlowScan() {
         Random rnd = new Random(11);

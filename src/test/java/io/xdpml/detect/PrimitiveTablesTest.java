@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -224,6 +225,139 @@ class PrimitiveTablesTest {
     void longHashSetSpreadsKeysCraftedToCollideUnderThePlainHash() {
         LongHashSet set = new LongHashSet(16_384);
         assertThat(distinctHomeSlots(set.capacity(), set::homeSlot)).as("distinct slots of 200 keys that share one under the plain hash").isGreaterThan(150);
+    }
+
+    /** As {@link #longHashSetSpreadsKeysCraftedToCollideUnderThePlainHash}, for the detectors' per-subject maps (salted since 2026-12-06). */
+    @Test
+    void longObjectMapSpreadsKeysCraftedToCollideUnderThePlainHash() {
+        LongObjectMap<String> map = new LongObjectMap<>(16_384);
+        assertThat(distinctHomeSlots(map.capacity(), map::homeSlot)).as("distinct slots of 200 keys that share one under the plain hash").isGreaterThan(150);
+        LongObjectMap<String> plain = new LongObjectMap<>(16_384, 0);
+        assertThat(distinctHomeSlots(plain.capacity(), plain::homeSlot)).as("the plain hash: one slot").isEqualTo(1);
+    }
+
+    /** Keys that share one slot (the plain hash, salt 0): one long probe run, put, removed and removed by removeIf as HashMap does. */
+    @Test
+    void longObjectMapKeepsItsEntriesInOneLongProbeRun() {
+        LongObjectMap<String> map = new LongObjectMap<>(1024, 0);
+        int mask = map.capacity() - 1;
+        Map<Long, String> ref = new HashMap<>();
+        Random rnd = new Random(14);
+        for (long k = 1; ref.size() < 400; k++) {
+            if ((Addresses.mix(k) & mask) == 0) {
+                map.putNew(k, "v" + k);
+                ref.put(k, "v" + k);
+            }
+        }
+        for (Long k : List.copyOf(ref.keySet())) {
+            if (rnd.nextInt(3) == 0) {
+                assertThat(map.remove(k)).isEqualTo(ref.remove(k));
+            }
+        }
+        int before = ref.size();
+        ref.values().removeIf(v -> v.hashCode() % 5 == 0);
+        assertThat(map.removeIf(v -> v.hashCode() % 5 == 0)).isEqualTo(before - ref.size());
+        assertThat(map.size()).isEqualTo(ref.size());
+        for (long k = 1; k < 2_000_000; k++) {
+            if ((Addresses.mix(k) & mask) == 0) {
+                assertThat(map.get(k)).isEqualTo(ref.get(k));
+            }
+        }
+    }
+
+    /**
+     * Iteration follows the operations, never the salt (since 2026-12-06): two maps salted differently
+     * given the same puts, removes, removeIf and clock-hand samples list the same values in the same
+     * order and pick the same weakest keys; with nothing removed, the order of the puts.
+     */
+    @Test
+    void longObjectMapIteratesInTheOrderOfItsOperationsWhateverItsSalt() {
+        LongObjectMap<Long> a = new LongObjectMap<>(2, 0x1234_5678_9abc_def0L);
+        LongObjectMap<Long> b = new LongObjectMap<>(2, -0x0fed_cba9_8765_4321L);
+        List<Long> puts = new java.util.ArrayList<>();
+        for (long k = 0; k < 3_000; k++) {
+            long key = k * 7_919 - 1_000;
+            a.putNew(key, key);
+            b.putNew(key, key);
+            puts.add(key);
+        }
+        assertThat(values(a)).as("with nothing removed, the order of the puts").isEqualTo(puts);
+        a.removeIf(v -> v % 3 == 0);
+        b.removeIf(v -> v % 3 == 0);
+        assertThat(values(a)).as("removeIf keeps the order of the rest").isEqualTo(puts.stream().filter(v -> v % 3 != 0).toList());
+        Random rnd = new Random(15);
+        for (int i = 0; i < 100_000; i++) {
+            long key = rnd.nextInt(20_000) * 7_919L - 1_000;
+            switch (rnd.nextInt(4)) {
+                case 0 -> assertThat(a.remove(key)).isEqualTo(b.remove(key));
+                case 1 -> assertThat(a.weakestOfSample(v -> v & 0xff, 8)).isEqualTo(b.weakestOfSample(v -> v & 0xff, 8));
+                default -> {
+                    if (a.get(key) == null) {
+                        a.putNew(key, key);
+                        b.putNew(key, key);
+                    }
+                }
+            }
+            if (i % 20_000 == 0) {
+                long m = i % 7;
+                assertThat(a.removeIf(v -> (v & 7) == m)).isEqualTo(b.removeIf(v -> (v & 7) == m));
+            }
+        }
+        assertThat(values(a)).isEqualTo(values(b));
+        a.clear();
+        b.clear();
+        for (long k = 0; k < 100; k++) {
+            a.putNew(k, k);
+            b.putNew(k, k);
+        }
+        assertThat(values(a)).isEqualTo(values(b));
+    }
+
+    private static List<Long> values(LongObjectMap<Long> map) {
+        List<Long> out = new java.util.ArrayList<>();
+        map.forEach(out::add);
+        return out;
+    }
+
+    /**
+     * Keys crafted to share all four counters of one key under the fixed salt a sketch had before
+     * 2026-12-06: with the salt drawn per sketch, hardly any of them does (so a newcomer's estimate
+     * cannot be raised by keys chosen to land on a tracked subject's counters).
+     */
+    @Test
+    void frequencySketchSpreadsKeysCraftedToShareCountersUnderTheOldFixedSalt() {
+        long oldSalt = 0x5bd1_e995_9e37_79b9L;
+        FrequencySketch old = new FrequencySketch(16, oldSalt);
+        FrequencySketch sketch = new FrequencySketch(16);
+        long victim = 42;
+        int shared = 0;
+        int crafted = 0;
+        for (long k = 43; crafted < 50; k++) {
+            if (sharesAllCounters(old, k, victim)) {
+                crafted++;
+                if (sharesAllCounters(sketch, k, victim)) {
+                    shared++;
+                }
+            }
+        }
+        assertThat(shared).as("of 50 keys sharing all counters of key 42 under the old salt").isLessThanOrEqualTo(2);
+        // and the crafted keys do what they were made for under the old salt: 50 of them make the victim's estimate 51
+        for (long k = 43, n = 0; n < 50; k++) {
+            if (sharesAllCounters(old, k, victim)) {
+                old.add(k);
+                n++;
+            }
+        }
+        assertThat(old.add(victim)).isEqualTo(51);
+    }
+
+    private static boolean sharesAllCounters(FrequencySketch sketch, long a, long b) {
+        for (int r = 0; r < FrequencySketch.ROWS; r++) {
+            if (sketch.counterOf(a, r) != sketch.counterOf(b, r)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The home slots of 200 keys that all fall on slot 0 of a table of {@code capacity} under the plain hash. */

@@ -136,6 +136,7 @@ class WindowSetCapsTest {
         int net = SpoofedTraffic.ip("10.30.0.0");
         int victim = SpoofedTraffic.ip("192.0.2.99");
         int largest = 0;
+        int largestRequests = 0;
         for (int i = 0; i < 1_000_000; i++) {
             long t = S + i * (9 * S / 1_000_000);
             if (i >= 200_000 && i % 40 == 20) {
@@ -144,13 +145,53 @@ class WindowSetCapsTest {
                 big.udp(d, t, rnd.nextInt(), net | rnd.nextInt(65_536), 1024 + rnd.nextInt(60_000), 1024 + rnd.nextInt(60_000));
             }
             largest = Math.max(largest, d.reflectorSet().size());
+            largestRequests = Math.max(largestRequests, d.requestSet().exactSize());
         }
         big.finish(d);
         assertThat(largest).isLessThanOrEqualTo(CAP);
+        // since 2026-12-06 the requests too: 262,144 exactly, the rest (about 730,000) in a Bloom filter
+        assertThat(largestRequests).isEqualTo(BoundedMembership.DEFAULT_EXACT);
         List<Detection> reports = big.of("192.0.2.99");
         assertThat(reports).as("the victim").hasSize(1);
         assertThat(reports.getFirst().reasons()).anyMatch(r -> r.contains("reflection.maxReflectors 4,096 reached): reflectors estimated"));
+        assertThat(reports.getFirst().reasons()).anyMatch(r -> r.matches("\\d{3},\\d{3} requests \\(host, port, peer's port\\) this window and the last "
+                + "past the 262,144 kept exactly held in a Bloom filter \\(false positive rate up to 0\\.\\d\\d%\\): that share of unsolicited "
+                + "responses read as solicited at most, none the other way"));
         assertThat(big.found).as("only the victim").hasSize(1);
+    }
+
+    /**
+     * Seen both ways (twoWay 1), 400,000 spoofed datagrams fill the requests' exact set; then a host
+     * asks 2,000 servers from 2,000 ports and is answered, and another host gets the same answers
+     * without asking. The first host's requests are in the filter, which loses no key: its answers are
+     * solicited, no reflection; the second is one (since 2026-12-06; before, the set was uncapped).
+     */
+    @Test
+    void requestsPastTheExactSetStillMakeTheirAnswersSolicited() {
+        SpoofedTraffic big = new SpoofedTraffic(1_200);
+        SpoofedTraffic small = new SpoofedTraffic(20); // the requests: the answers amplify them 20 times
+        ReflectionDetector.Config c = ReflectionDetector.Config.defaults();
+        ReflectionDetector d = new ReflectionDetector(new ReflectionDetector.Config(c.windowNanos(), c.minResponseBytes(), c.minReflectors(),
+                c.minAmplification(), c.minUnsolicitedShare(), c.listedServicesToo(), c.maxVictims(), c.earlyNanos(), 1,
+                c.oneWayMinReflectors(), c.oneWayPortReflectors(), c.maxReflectors()));
+        int net = SpoofedTraffic.ip("10.30.0.0");
+        for (int i = 0; i < 400_000; i++) {
+            big.udp(d, S + i * 10_000L, rnd.nextInt(), net | rnd.nextInt(65_536), 1024 + rnd.nextInt(60_000), 1024 + rnd.nextInt(60_000));
+        }
+        assertThat(d.requestSet().filtered()).as("requests in the filter").isGreaterThan(100_000);
+        int asking = SpoofedTraffic.ip("192.0.2.97");
+        int notAsking = SpoofedTraffic.ip("192.0.2.96");
+        int servers = SpoofedTraffic.ip("198.51.100.0");
+        for (int i = 0; i < 2_000; i++) {
+            long t = 5 * S + i * 1_000_000L;
+            small.udp(d, t, asking, servers + i, 30_000 + i, 3283);
+            big.udp(d, t + 100_000, servers + i, asking, 3283, 30_000 + i);
+            big.udp(d, t + 200_000, servers + i, notAsking, 3283, 30_000 + i);
+        }
+        big.finish(d);
+        assertThat(small.found).isEmpty();
+        assertThat(big.of("192.0.2.97")).as("answered what it asked").isEmpty();
+        assertThat(big.of("192.0.2.96")).as("the same answers unasked").hasSize(1);
     }
 
     /** 100,000 spoofed SYNs an epoch from a /16 to one server; from the second epoch, a slow scanner's 5 new ports an epoch. */
@@ -168,10 +209,39 @@ class WindowSetCapsTest {
         });
         traffic.finish(d);
         assertThat(largest[0]).isLessThanOrEqualTo(SLOW_CAP);
-        assertThat(maxLevel[0]).as("sampled 1 in 128 or less").isGreaterThanOrEqualTo(7);
+        // 1 in 64 or 128 (by the salt): the admitted sources' pairs, which the table's weights decide
+        assertThat(maxLevel[0]).as("sampled 1 in 64 or less").isGreaterThanOrEqualTo(6);
         assertThat(traffic.of("203.0.113.9")).as("the slow scanner, 5 ports an epoch").isNotEmpty()
                 .allMatch(x -> x.detector().equals("slowscan"));
         assertThat(traffic.found).as("only the scanner").allMatch(x -> x.subject().equals("203.0.113.9"));
+    }
+
+    /**
+     * 300,000 spoofed datagrams in slowscan's first epoch fill its heard set (since 2026-12-06: 262,144
+     * exactly, the rest in a Bloom filter; before, uncapped), and a slow UDP scan of 5 new ports an epoch
+     * after it is still reported, saying that the filter was used over its horizon.
+     */
+    @Test
+    void slowscanHeardSetStaysAtItsCapAndTheSlowScanIsReported() {
+        SlowScanDetector d = new SlowScanDetector();
+        int scanner = SpoofedTraffic.ip("203.0.113.10");
+        int target = SpoofedTraffic.ip("192.0.2.21");
+        int largest = 0;
+        for (int i = 0; i < 300_000; i++) {
+            traffic.udp(d, S + i * 30_000L, rnd.nextInt(), rnd.nextInt(), 1024 + rnd.nextInt(60_000), 1024 + rnd.nextInt(60_000));
+            largest = Math.max(largest, d.heardSet().exactSize());
+        }
+        for (int i = 0; i < 150; i++) { // from the second epoch on, one every 2 s: 5 an epoch
+            traffic.udp(d, 11 * S + i * 2 * S, scanner, target, 40_000, 1 + i);
+            largest = Math.max(largest, d.heardSet().exactSize());
+        }
+        traffic.finish(d);
+        assertThat(largest).isEqualTo(BoundedMembership.DEFAULT_EXACT);
+        List<Detection> reports = traffic.of("203.0.113.10");
+        assertThat(reports).as("the slow scanner").isNotEmpty().allMatch(x -> x.detector().equals("slowscan"));
+        assertThat(reports.getFirst().reasons()).anyMatch(r -> r.matches("\\d{2},\\d{3} UDP datagrams heard \\(receiver, sender, its port\\) over the "
+                + "horizon past the 262,144 kept exactly held in a Bloom filter \\(false positive rate up to 0\\.\\d\\d%\\): that share of probes "
+                + "read as answers at most, none the other way"));
     }
 
     /** One of the attack's packets, the {@code n}th (from 0), at {@code t}. */
