@@ -21,6 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * returns the whole frame. Callers that need the program to see the whole frame must stay at or
  * below {@link #maxTestRunFrame()}. With {@link #withLiveFrames(int)} the frames are real:
  * XDP_TX/XDP_REDIRECT send them.
+ *
+ * <p>Where the kernel refuses live-frame test runs (EPERM for root: seen on 6.18.44-fc-v1300), a
+ * live-frames run sends through an AF_PACKET socket on the ingress interface instead
+ * ({@link PacketSocketTx}), said once per process on standard error; see {@link #withLiveFrames}.
  */
 public final class TestRun implements AutoCloseable {
     /**
@@ -71,6 +75,20 @@ public final class TestRun implements AutoCloseable {
     private boolean withCtx;
     private int flags;
     private int batchSize;
+    private int ingressIfindex;
+    /** Live frames through an AF_PACKET socket even where the kernel takes live-frame test runs. */
+    private boolean forceSocket;
+    /** The fallback's socket, opened on the first live run that needs it (in that thread's namespace). */
+    private PacketSocketTx socket;
+    /** Lengths of the fallback's batch slots (emulated programs). */
+    private int[] slotLengths;
+
+    /** Whether live-frame test runs work here: 0 not known yet, 1 yes, 2 refused (EPERM). Once per process. */
+    private static volatile int liveFrames;
+    static final int EPERM = 1;
+    static final int XDP_TX = 3;
+    /** The program the fallback need not run: it returns XDP_TX and leaves the frame alone (bpf/xdp_tx.bpf.c). */
+    static final String PLAIN_TX_PROGRAM = "xdpml_tx";
 
     TestRun(BpfProgram program, int dataOutCapacity) {
         this.program = program;
@@ -95,6 +113,7 @@ public final class TestRun implements AutoCloseable {
         ctx.set(JAVA_INT, XDP_MD_INGRESS_IFINDEX, ifindex);
         ctx.set(JAVA_INT, XDP_MD_RX_QUEUE_INDEX, rxQueue);
         withCtx = true;
+        ingressIfindex = ifindex;
         return this;
     }
 
@@ -102,11 +121,43 @@ public final class TestRun implements AutoCloseable {
      * Live-frames mode ({@code BPF_F_TEST_XDP_LIVE_FRAMES}): the frames are handed to the
      * program as real ones, XDP_TX and XDP_REDIRECT transmit them; no data out. {@code batchSize}
      * 0 means the kernel default (64). Needs {@link #withIngress} to pick the device.
+     *
+     * <p>Where the kernel refuses live-frame test runs with EPERM (found by the first live run of
+     * the process, then remembered; said once on standard error), every live run sends through an
+     * AF_PACKET socket bound to the ingress interface instead ({@link PacketSocketTx}, opened in
+     * the namespace of the thread of the first such run): {@code repeat} copies of the frame when
+     * the program is {@value #PLAIN_TX_PROGRAM} (it only returns XDP_TX), otherwise the program is
+     * run once per repetition without live frames and the frame it leaves is sent when it returns
+     * XDP_TX (other verdicts send nothing: XDP_REDIRECT and XDP_PASS are not followed). Into a
+     * veth pair these frames reach the peer even when the peer has no XDP program, and a full
+     * ring holds them back instead of dropping them. The rate differs (docs/gen.md).
      */
     public TestRun withLiveFrames(int batchSize) {
         this.flags |= BPF_F_TEST_XDP_LIVE_FRAMES;
         this.batchSize = batchSize;
         return this;
+    }
+
+    /**
+     * Live frames through the AF_PACKET fallback even where the kernel takes live-frame test
+     * runs (for tests of the fallback, and to compare it). Implies {@link #withLiveFrames}.
+     */
+    public TestRun withLiveFramesBySocket(int batchSize) {
+        forceSocket = true;
+        return withLiveFrames(batchSize);
+    }
+
+    /**
+     * Whether this process found the kernel refusing live-frame test runs (false also while no
+     * live run was tried yet).
+     */
+    public static boolean liveFramesRefused() {
+        return liveFrames == 2;
+    }
+
+    /** Whether this run's live frames go through the AF_PACKET fallback (as far as known yet). */
+    public boolean sendsBySocket() {
+        return (flags & BPF_F_TEST_XDP_LIVE_FRAMES) != 0 && (forceSocket || liveFrames == 2);
     }
 
     /** Native copy of heap packets (see {@link #run(MemorySegment, int, int)}), grown on demand. */
@@ -131,6 +182,9 @@ public final class TestRun implements AutoCloseable {
             packet = dataIn;
         }
         boolean live = (flags & BPF_F_TEST_XDP_LIVE_FRAMES) != 0;
+        if (live && (forceSocket || liveFrames == 2)) {
+            return runBySocket(packet, length, repeat);
+        }
         opts.set(JAVA_LONG, 0, OPTS_SIZE);
         opts.set(ADDRESS, OPTS_DATA_IN, packet);
         opts.set(JAVA_INT, OPTS_DATA_SIZE_IN, length);
@@ -153,11 +207,70 @@ public final class TestRun implements AutoCloseable {
         opts.set(JAVA_INT, OPTS_CPU, 0);
         opts.set(JAVA_INT, OPTS_BATCH_SIZE, live ? batchSize : 0);
         int rc = Native.progTestRun(progFd, opts);
+        if (live && liveFrames == 0) {
+            liveFrames = rc == -EPERM && Native.geteuid() == 0 ? refused() : 1;
+        }
         if (rc < 0) {
+            if (live && liveFrames == 2) {
+                return runBySocket(packet, length, repeat);
+            }
             throw KernelException.of("bpf_prog_test_run_opts(prog=" + program.name() + ", size=" + length
                     + ", repeat=" + repeat + (live ? ", LIVE_FRAMES" : "") + ")", rc);
         }
         return opts.get(JAVA_INT, OPTS_RETVAL);
+    }
+
+    /** Records the refusal and says it, once per process; returns 2. */
+    private static synchronized int refused() {
+        if (liveFrames != 2) {
+            System.err.println("xdpml: this kernel refuses live-frame test runs (BPF_F_TEST_XDP_LIVE_FRAMES: EPERM):"
+                    + " sending through an AF_PACKET socket instead");
+        }
+        return 2;
+    }
+
+    /**
+     * The live run by the AF_PACKET fallback (see {@link #withLiveFrames}); returns 0 as a live
+     * run does.
+     */
+    private int runBySocket(MemorySegment packet, int length, int repeat) {
+        if (!withCtx) {
+            throw new IllegalStateException("live frames of " + program.name() + " need withIngress (the interface to send out of)");
+        }
+        if (socket == null) {
+            socket = PacketSocketTx.open(ingressIfindex);
+        }
+        long count = Integer.toUnsignedLong(repeat);
+        if (PLAIN_TX_PROGRAM.equals(program.name())) {
+            socket.sendCopies(packet, length, count);
+            return 0;
+        }
+        // any other program: run it on the frame per repetition (no live frames) and send what it leaves on XDP_TX
+        if (slotLengths == null) {
+            slotLengths = new int[PacketSocketTx.BATCH];
+        }
+        int savedFlags = flags;
+        flags &= ~BPF_F_TEST_XDP_LIVE_FRAMES;
+        try {
+            int n = 0;
+            for (long r = 0; r < count; r++) {
+                if (run(packet, length, 1) == XDP_TX) {
+                    int out = dataOutLength();
+                    MemorySegment.copy(dataOut, 0, socket.slot(n, out), 0, out);
+                    slotLengths[n++] = out;
+                    if (n == PacketSocketTx.BATCH) {
+                        socket.sendSlots(slotLengths, n);
+                        n = 0;
+                    }
+                }
+            }
+            if (n > 0) {
+                socket.sendSlots(slotLengths, n);
+            }
+        } finally {
+            flags = savedFlags;
+        }
+        return 0;
     }
 
     /** The kernel's average duration per repetition of the last run, in ns. */
@@ -171,5 +284,10 @@ public final class TestRun implements AutoCloseable {
 
     /** Frees the native buffers. */
     @Override
-    public void close() { if (arena.scope().isAlive()) arena.close(); }
+    public void close() {
+        if (socket != null) {
+            socket.close();
+        }
+        if (arena.scope().isAlive()) arena.close();
+    }
 }
