@@ -9,7 +9,9 @@ import java.lang.foreign.MemorySegment;
  * Frames out of an interface through BPF_PROG_TEST_RUN in live-frames mode on a program that
  * returns XDP_TX (bpf/xdp_tx.bpf.c), one test run per frame: every frame of a scenario differs, and
  * a test run repeats only one frame. Into a veth pair the frames reach the peer only when the peer
- * has an XDP program attached. Opened in the interface's network namespace.
+ * has an XDP program attached. Opened in the interface's network namespace. Where the kernel
+ * refuses live frames (EPERM), {@link TestRun} sends each frame through an AF_PACKET socket on the
+ * interface instead (docs/gen.md, "Where the kernel refuses live frames").
  */
 public final class TestRunSink implements FrameSink {
     private final BpfObject object;

@@ -13,7 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * {@link TestRun} where the kernel refuses {@code BPF_F_TEST_XDP_LIVE_FRAMES} (EPERM). A
  * {@code SOCK_RAW} socket of protocol 0 (it receives nothing) bound to the interface, with
  * {@code PACKET_QDISC_BYPASS} (straight to the driver's transmit, as XDP_TX is), frames handed to
- * the kernel {@link #BATCH} at a time by {@code sendmmsg}. Into a veth pair the frames reach the
+ * the kernel {@link #BATCH} at a time by {@code sendmmsg} ({@link PacketSocket} sends one frame per
+ * call and receives too). Into a veth pair the frames reach the
  * peer whether or not it has an XDP program (unlike XDP_TX). Opened in the calling thread's
  * network namespace. Nothing is allocated per frame: the message vector, its iovecs and the
  * per-slot copies are allocated once. Not thread-safe.
@@ -26,17 +27,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 final class PacketSocketTx implements AutoCloseable {
     /** Messages per sendmmsg (a veth peer's ring holds 256 frames). */
     static final int BATCH = 64;
-    static final int AF_PACKET = 17;
-    static final int SOCK_RAW = 3;
-    static final int SOCK_CLOEXEC = 02000000;
     static final int SOL_PACKET = 263;
     static final int PACKET_QDISC_BYPASS = 20;
-    static final int EAGAIN = 11;
     static final int ENOBUFS = 105;
     static final int EMSGSIZE = 90;
-    static final int EINTR = 4;
-    /** struct sockaddr_ll: family@0 protocol@2 ifindex@4 hatype@8 pkttype@10 halen@11 addr@12 (20 bytes). */
-    static final int SOCKADDR_LL_SIZE = 20;
     /**
      * struct mmsghdr (64 bytes): msghdr { name@0 namelen@8 iov@16 iovlen@24 control@32
      * controllen@40 flags@48 } then msg_len@56.
@@ -78,7 +72,7 @@ final class PacketSocketTx implements AutoCloseable {
 
     /** A socket sending out of {@code ifindex} of the calling thread's namespace. */
     static PacketSocketTx open(int ifindex) {
-        int fd = Native.socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+        int fd = Native.socket(PacketSocket.AF_PACKET, PacketSocket.SOCK_RAW | PacketSocket.SOCK_CLOEXEC, 0);
         if (fd < 0) {
             throw new KernelException("socket(AF_PACKET, SOCK_RAW, 0)", Native.errno());
         }
@@ -88,11 +82,11 @@ final class PacketSocketTx implements AutoCloseable {
             if (Native.setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, one, 4) < 0) {
                 throw new KernelException("setsockopt(AF_PACKET, PACKET_QDISC_BYPASS)", Native.errno());
             }
-            MemorySegment sll = a.allocate(SOCKADDR_LL_SIZE, 4);
-            sll.fill((byte) 0);
-            sll.set(JAVA_SHORT, 0, (short) AF_PACKET);
-            sll.set(JAVA_INT, 4, ifindex);
-            if (Native.bind(fd, sll, SOCKADDR_LL_SIZE) < 0) {
+            MemorySegment sll = a.allocate(PacketSocket.SLL_SIZE, 4);
+            sll.fill((byte) 0); // protocol 0: the socket receives nothing
+            sll.set(JAVA_SHORT, PacketSocket.SLL_FAMILY, (short) PacketSocket.AF_PACKET);
+            sll.set(JAVA_INT, PacketSocket.SLL_IFINDEX, ifindex);
+            if (Native.bind(fd, sll, PacketSocket.SLL_SIZE) < 0) {
                 throw new KernelException("bind(AF_PACKET, ifindex=" + ifindex + ")", Native.errno());
             }
             return new PacketSocketTx(fd, ifindex);
@@ -171,7 +165,7 @@ final class PacketSocketTx implements AutoCloseable {
             return r;
         }
         int errno = Native.errno();
-        if (errno == ENOBUFS || errno == EAGAIN || errno == EINTR) {
+        if (errno == ENOBUFS || errno == PacketSocket.EAGAIN || errno == PacketSocket.EINTR) {
             Thread.onSpinWait();
             Thread.yield();
             return 0;
