@@ -128,12 +128,17 @@ final class PacketSocketTx implements AutoCloseable {
      * 0..n-1 with frames, then {@link #sendSlots(int)}.
      */
     MemorySegment slot(int i, int size) {
-        if (slots == null || size > slotSize) {
-            slotSize = Math.max(size, 4096);
-            slots = arena.allocate((long) slotSize * BATCH, 64);
+        if (slots == null || size > slotSize) { // rare: slots of 4096 bytes hold any frame a test run takes whole
+            int newSize = Math.max(size, 4096);
+            MemorySegment grown = arena.allocate((long) newSize * BATCH, 64);
             for (int s = 0; s < BATCH; s++) {
-                slotSegs[s] = slots.asSlice((long) slotSize * s, slotSize);
+                if (slots != null) { // frames already in the slots stay
+                    MemorySegment.copy(slots, (long) slotSize * s, grown, (long) newSize * s, slotSize);
+                }
+                slotSegs[s] = grown.asSlice((long) newSize * s, newSize);
             }
+            slots = grown;
+            slotSize = newSize;
         }
         return slotSegs[i];
     }

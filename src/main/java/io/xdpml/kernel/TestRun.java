@@ -80,8 +80,9 @@ public final class TestRun implements AutoCloseable {
     private boolean forceSocket;
     /** The fallback's socket, opened on the first live run that needs it (in that thread's namespace). */
     private PacketSocketTx socket;
-    /** Lengths of the fallback's batch slots (emulated programs). */
+    /** Lengths of the fallback's batch slots, of which {@link #queued} are filled. */
     private int[] slotLengths;
+    private int queued;
 
     /** Whether live-frame test runs work here: 0 not known yet, 1 yes, 2 refused (EPERM). Once per process. */
     private static volatile int liveFrames;
@@ -234,43 +235,79 @@ public final class TestRun implements AutoCloseable {
      * run does.
      */
     private int runBySocket(MemorySegment packet, int length, int repeat) {
-        if (!withCtx) {
-            throw new IllegalStateException("live frames of " + program.name() + " need withIngress (the interface to send out of)");
-        }
-        if (socket == null) {
-            socket = PacketSocketTx.open(ingressIfindex);
-        }
+        openSocket();
+        sendQueued(); // what was queued goes first
         long count = Integer.toUnsignedLong(repeat);
         if (PLAIN_TX_PROGRAM.equals(program.name())) {
             socket.sendCopies(packet, length, count);
             return 0;
         }
-        // any other program: run it on the frame per repetition (no live frames) and send what it leaves on XDP_TX
-        if (slotLengths == null) {
+        for (long r = 0; r < count; r++) {
+            queueRunOnce(packet, length);
+        }
+        sendQueued();
+        return 0;
+    }
+
+    private void openSocket() {
+        if (!withCtx) {
+            throw new IllegalStateException("live frames of " + program.name() + " need withIngress (the interface to send out of)");
+        }
+        if (socket == null) {
+            socket = PacketSocketTx.open(ingressIfindex);
             slotLengths = new int[PacketSocketTx.BATCH];
         }
+    }
+
+    /** Runs a program other than xdpml_tx once without live frames and queues what it leaves on XDP_TX. */
+    private void queueRunOnce(MemorySegment packet, int length) {
         int savedFlags = flags;
         flags &= ~BPF_F_TEST_XDP_LIVE_FRAMES;
         try {
-            int n = 0;
-            for (long r = 0; r < count; r++) {
-                if (run(packet, length, 1) == XDP_TX) {
-                    int out = dataOutLength();
-                    MemorySegment.copy(dataOut, 0, socket.slot(n, out), 0, out);
-                    slotLengths[n++] = out;
-                    if (n == PacketSocketTx.BATCH) {
-                        socket.sendSlots(slotLengths, n);
-                        n = 0;
-                    }
-                }
-            }
-            if (n > 0) {
-                socket.sendSlots(slotLengths, n);
+            if (run(packet, length, 1) == XDP_TX) {
+                queueCopy(dataOut, dataOutLength());
             }
         } finally {
             flags = savedFlags;
         }
-        return 0;
+    }
+
+    private void queueCopy(MemorySegment frame, int length) {
+        MemorySegment.copy(frame, 0, socket.slot(queued, length), 0, length);
+        slotLengths[queued++] = length;
+        if (queued == PacketSocketTx.BATCH) {
+            sendQueued();
+        }
+    }
+
+    /**
+     * Where live frames go by the AF_PACKET fallback ({@link #sendsBySocket()}): queues what one
+     * live run of {@code frame} would send, to go out with up to 63 more in one {@code sendmmsg}
+     * at {@link #sendQueued()} (or when 64 are queued, or before the next {@link #run}); returns
+     * false and does nothing where live runs are real test runs (or not known yet: then
+     * {@link #run} the frame, which finds out). For senders of distinct frames (one run each),
+     * which otherwise pay a system call per frame. {@code frame} may be a heap segment.
+     */
+    public boolean queueLive(MemorySegment frame, int length) {
+        if (!sendsBySocket()) {
+            return false;
+        }
+        openSocket();
+        if (PLAIN_TX_PROGRAM.equals(program.name())) {
+            queueCopy(frame, length);
+        } else {
+            queueRunOnce(frame, length);
+        }
+        return true;
+    }
+
+    /** Sends what {@link #queueLive} queued (nothing when nothing is). */
+    public void sendQueued() {
+        if (queued > 0) {
+            int n = queued;
+            queued = 0;
+            socket.sendSlots(slotLengths, n);
+        }
     }
 
     /** The kernel's average duration per repetition of the last run, in ns. */
@@ -286,6 +323,7 @@ public final class TestRun implements AutoCloseable {
     @Override
     public void close() {
         if (socket != null) {
+            sendQueued();
             socket.close();
         }
         if (arena.scope().isAlive()) arena.close();

@@ -107,6 +107,33 @@ class LiveFramesBySocketTest {
     }
 
     @Test
+    void queuedDistinctFramesGoOutInBurstsEachOnceInOrder() throws Exception {
+        int a = ns.run(() -> Interfaces.indexOf("lfa"));
+        int n = 200; // three full bursts of 64 and a short one
+        java.util.List<Integer> seen = ns.run(() -> {
+            try (PacketSocket rx = PacketSocket.open("lfb");
+                 TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFramesBySocket(64)) {
+                MemorySegment frame = KernelAssumptions.frame(arena, 64);
+                for (int i = 0; i < n; i++) {
+                    frame.set(JAVA_BYTE, 20, (byte) (i >> 8));
+                    frame.set(JAVA_BYTE, 21, (byte) i); // every frame differs: the queue copies it
+                    assertThat(run.queueLive(frame, 64)).isTrue();
+                }
+                run.sendQueued();
+                java.util.List<Integer> order = new java.util.ArrayList<>();
+                MemorySegment buf = arena.allocate(2048);
+                for (int len; (len = rx.receive(buf, 500)) >= 0; ) {
+                    if (len == 64 && buf.get(JAVA_BYTE, 12) == (byte) 0x88 && buf.get(JAVA_BYTE, 13) == (byte) 0xb5) {
+                        order.add((buf.get(JAVA_BYTE, 20) & 0xff) << 8 | (buf.get(JAVA_BYTE, 21) & 0xff));
+                    }
+                }
+                return order;
+            }
+        });
+        assertThat(seen).isEqualTo(java.util.stream.IntStream.range(0, n).boxed().toList());
+    }
+
+    @Test
     void liveFramesReachThePeerOnEitherKindOfKernel() throws Exception {
         int a = ns.run(() -> Interfaces.indexOf("lfa"));
         int b = ns.run(() -> Interfaces.indexOf("lfb"));
