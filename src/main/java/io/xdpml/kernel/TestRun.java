@@ -209,7 +209,11 @@ public final class TestRun implements AutoCloseable {
         opts.set(JAVA_INT, OPTS_BATCH_SIZE, live ? batchSize : 0);
         int rc = Native.progTestRun(progFd, opts);
         if (live && liveFrames == 0) {
-            liveFrames = rc == -EPERM && Native.geteuid() == 0 ? refused() : 1;
+            if (rc == -EPERM && Native.geteuid() == 0) {
+                refused();
+            } else {
+                liveFrames = 1;
+            }
         }
         if (rc < 0) {
             if (live && liveFrames == 2) {
@@ -221,13 +225,13 @@ public final class TestRun implements AutoCloseable {
         return opts.get(JAVA_INT, OPTS_RETVAL);
     }
 
-    /** Records the refusal and says it, once per process; returns 2. */
-    private static synchronized int refused() {
+    /** Records the refusal and says it, once per process (threads may find it at once). */
+    private static synchronized void refused() {
         if (liveFrames != 2) {
+            liveFrames = 2;
             System.err.println("xdpml: this kernel refuses live-frame test runs (BPF_F_TEST_XDP_LIVE_FRAMES: EPERM):"
                     + " sending through an AF_PACKET socket instead");
         }
-        return 2;
     }
 
     /**
