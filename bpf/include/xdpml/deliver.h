@@ -35,6 +35,13 @@
 volatile const __u8 cfg_mirror = 0;
 /* 0: no metadata before AF_XDP frames (the cheapest hand-off, for benchmarks of the rings alone) */
 volatile const __u8 cfg_metadata = 1;
+/*
+ * 1: the metadata travels in front of the frame, inside it (bpf_xdp_adjust_head), for kernels whose
+ * verifier refuses bpf_xdp_adjust_meta in XDP programs ("program of this type cannot use helper
+ * bpf_xdp_adjust_meta#54"): set at load from Java's probe (io.xdpml.kernel.XdpFeatures). With it on
+ * the adjust_meta branch is dead code the verifier never walks, so the program loads there.
+ */
+volatile const __u8 cfg_meta_in_head = 0;
 /* Test mode: keep each delivered packet's metadata in last_meta; with AF_XDP, count no socket. */
 volatile const __u8 cfg_record_meta = 0;
 
@@ -183,6 +190,43 @@ static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u
 }
 
 /*
+ * AF_XDP with cfg_meta_in_head: struct xdpml_xsk_meta put in front of the frame by moving its start
+ * back 16 bytes (bpf_xdp_adjust_head), so the socket's frame begins with the metadata and the packet
+ * follows it (io.xdpml.xsk.XskFrame reads it so). A frame that is not redirected (no socket) gets
+ * its start back (+16) before it goes on: the stack, the mirror, XDP_TX see it as it came. Without
+ * room (or a frame shorter than an Ethernet header) it is not handed over at all, counted as
+ * META_FAILED: Java must find the metadata at every frame's start, none can come without it.
+ */
+static __always_inline int xdpml_deliver_in_head(struct xdp_md *ctx, __u64 *c, __u32 hash,
+						 const struct xdpml_parse_summary *s, __u16 verdict, __u32 queue,
+						 int *delivered)
+{
+	const int size = (int)sizeof(struct xdpml_xsk_meta);
+	if ((void *)(long)ctx->data + 14 > (void *)(long)ctx->data_end ||
+	    bpf_xdp_adjust_head(ctx, -size) != 0) {
+		c[XDPML_XC_META_FAILED]++;
+		return -1;
+	}
+	struct xdpml_xsk_meta *m = (void *)(long)ctx->data;
+	if ((void *)(m + 1) > (void *)(long)ctx->data_end) { /* not reached: the frame grew by 16 */
+		bpf_xdp_adjust_head(ctx, size);
+		c[XDPML_XC_META_FAILED]++;
+		return -1;
+	}
+	xdpml_meta_fill(m, hash, s, verdict, queue);
+	int r = bpf_redirect_map(&xdpml_xsks, queue, XDP_ABORTED);
+	if (r == XDP_REDIRECT) {
+		c[XDPML_XC_REDIRECTED]++;
+		*delivered = 1;
+		return XDP_REDIRECT;
+	}
+	if (bpf_xdp_adjust_head(ctx, size) != 0) /* not reached: it had 14 bytes and more before */
+		c[XDPML_XC_META_FAILED]++;
+	c[XDPML_XC_NO_SOCKET]++;
+	return -1;
+}
+
+/*
  * The deliver stage for a chosen packet: XDP_REDIRECT when an AF_XDP socket took it, else -1
  * (the packet goes on: mirrored, capped, or no socket). *delivered: it or its copy reached Java's
  * ring. key: per-CPU memory holding the packet's flow key when keyed (the flow stage made one),
@@ -216,6 +260,8 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 	}
 	if (cfg_record_meta)
 		xdpml_meta_fill(&last_meta, hash, s, verdict, queue);
+	if (cfg_metadata && cfg_meta_in_head)
+		return xdpml_deliver_in_head(ctx, c, hash, s, verdict, queue, delivered);
 	if (cfg_metadata) {
 		if (bpf_xdp_adjust_meta(ctx, -(int)sizeof(struct xdpml_xsk_meta)) == 0) {
 			void *data = (void *)(long)ctx->data;

@@ -24,7 +24,8 @@
  *   a SYN over a limit (syn-cookies on) or a packet that would open a connection, from one of
  *     this host's own addresses (or multicast, loopback)  -> drop own_source
  *   a SYN over a limit (syn-cookies on)                 -> answered (syn_cookie) | the limit's drop
- *   a new TCP/UDP connection that passed gets a conntrack entry (a RST opens none)
+ *   a new TCP/UDP connection that passed gets a conntrack entry (in TCP only a SYN without ACK
+ *     or an ACK without SYN, FIN or RST: xdpml_fw_tcp_opens)
  *
  * Atomic reload: every list, rule and setting exists twice (generation 0 and 1: a byte in the
  * keys, an index in the config array). Each packet reads the active generation once
@@ -462,6 +463,30 @@ static __always_inline int xdpml_fw_take(struct xdpml_fw_bucket *b, __u64 now, _
 #define XDPML_TCP_SYN 0x02
 #define XDPML_TCP_RST 0x04
 #define XDPML_TCP_ACK 0x10
+
+/*
+ * Whether a TCP packet of these flags, without a live connection and passed by the policy, opens
+ * one in loose mode (its first state is not INVALID): Linux's tcp_new(), which takes
+ * tcp_conntracks[ORIGINAL][get_conntrack_index(th)][TCP_CONNTRACK_NONE] (nf_conntrack_proto_tcp.c):
+ * the index is RST if rst, else SYN or SYNACK if syn, else FIN if fin, else ACK if ack, else NONE,
+ * and the sNO column of the ORIGINAL rows reads syn sSS, synack sIV, fin sIV, ack sES, rst sIV,
+ * none sIV. So a SYN without ACK opens (syn_sent) and an ACK without SYN, FIN or RST opens
+ * (established, a connection picked up mid-stream); a RST, a SYN-ACK, a FIN (with or without ACK)
+ * and a segment with none of the four open nothing (since 2026-12-06; before, loose mode picked
+ * them up as established). Linux's tcp_error refuses a SYN with FIN before the
+ * table; not copied: it opens syn_sent here. A cookie's ACK is opened by its own path, whatever
+ * its FIN. io.xdpml.firewall.JavaFirewall.tcpOpens.
+ */
+static __always_inline int xdpml_fw_tcp_opens(__u8 flags)
+{
+	if (flags & XDPML_TCP_RST)
+		return 0;
+	if (flags & XDPML_TCP_SYN)
+		return !(flags & XDPML_TCP_ACK);
+	if (flags & XDPML_TCP_FIN)
+		return 0;
+	return (flags & XDPML_TCP_ACK) != 0;
+}
 
 /*
  * How far (either way, modulo 2^32) a RST's sequence may lie from the end of what XDP saw its

@@ -439,10 +439,8 @@ static __noinline void xdpml_fw_ct_open(struct xdp_md *ctx, const struct xdpml_p
 	if (ck->proto == 6) {
 		__u8 *t;
 		int flags = xdpml_fw_seg_end(ctx, s, &t, &fresh.next_seq[0]);
-		/* a RST opens nothing (since 2026-12-06; before, loose mode opened it as established):
-		 * Linux's conntrack neither (tcp_conntracks[ORIGINAL][rst][NONE] is INVALID, tcp_new
-		 * refuses it), so its "replies" are judged by the policy, not let by as a connection's */
-		if (flags < 0 || (flags & XDPML_TCP_RST))
+		/* which packets get here: xdpml_fw_tcp_opens, or a cookie's ACK */
+		if (flags < 0)
 			return;
 		fresh.state = (flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN ? XDPML_CT_SYN_SENT
 											 : XDPML_CT_ESTABLISHED;
@@ -749,7 +747,9 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		xdpml_fw_ct_open(ctx, s, &ck, from_a | g << 1, now);
 		return xdpml_fw_verdict(fc, XDPML_FWC_PASS_SYN_COOKIE, slot);
 	}
-	if (track && xdpml_fw_is_pass(reason))
+	/* a TCP packet whose first state in Linux's table is INVALID (a RST, a SYN-ACK, a FIN, no flag)
+	 * opens nothing: its "replies" are judged by the policy, not let by as a connection's */
+	if (track && xdpml_fw_is_pass(reason) && (p.proto != 6 || xdpml_fw_tcp_opens(p.tcp_flags)))
 		xdpml_fw_ct_open(ctx, s, &ck, from_a | g << 1, now);
 	return xdpml_fw_verdict(fc, reason, slot);
 }

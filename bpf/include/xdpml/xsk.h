@@ -14,7 +14,9 @@
 
 /*
  * Written by bpf_xdp_adjust_meta() into the headroom immediately before the frame: the socket's
- * RX descriptor points at the frame, the metadata ends where the frame begins. 16 bytes.
+ * RX descriptor points at the frame, the metadata ends where the frame begins. 16 bytes. On kernels
+ * that refuse bpf_xdp_adjust_meta (cfg_meta_in_head, deliver.h): written by bpf_xdp_adjust_head()
+ * into the frame's own first 16 bytes, the packet after them (io.xdpml.xsk.MetadataLayout).
  *
  *  0          4           8            10           12        14         16
  *  +----------+-----------+------------+------------+---------+----------+

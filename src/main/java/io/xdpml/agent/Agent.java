@@ -406,6 +406,9 @@ public final class Agent implements AutoCloseable {
                     trim(c.detectors().window().toMillis() / 1000.0),
                     c.mitigation().block().isZero() ? "" : ", blocking named sources for " + c.mitigation().block().toSeconds() + " s"));
         }
+        if (members.stream().anyMatch(m -> m.processor().program().metadataLayout() == io.xdpml.xsk.MetadataLayout.IN_FRAME)) {
+            say(io.xdpml.kernel.XdpFeatures.ADJUST_META_REFUSED); // once: the kernel's, not an interface's (docs/kernel.md)
+        }
         if (onnxModel != null) {
             say("ONNX model " + extras.onnx() + ": flags " + String.join(",", flaggedClasses())
                     + (extras.onnxMinScore() > 0 ? " at score >= " + extras.onnxMinScore() : ""));

@@ -2,6 +2,7 @@ package io.xdpml.dataplane;
 
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
+import io.xdpml.xsk.MetadataLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -51,6 +52,36 @@ public final class PipelineObject {
         return loaded.program(CpuSpread.on(loaded) ? CpuSpread.PICK : ENTRY);
     }
 
+    /** The constant that puts AF_XDP metadata in front of the frame (deliver.h, {@link MetadataLayout#IN_FRAME}). */
+    public static final String META_IN_HEAD = "cfg_meta_in_head";
+
+    /**
+     * Where the deliver stage of a program with these stages puts the AF_XDP metadata: the
+     * kernel's choice ({@link MetadataLayout#forThisKernel()}, probed once) when the stage can
+     * redirect to a socket (sampling or a model with the xsk action, not mirroring), else
+     * {@link MetadataLayout#BEFORE_FRAME} (no redirect: nothing to place, and no probe).
+     */
+    public static MetadataLayout metadataLayout(Stages stages) {
+        return stages.delivers() && !stages.mirror() ? MetadataLayout.forThisKernel() : MetadataLayout.BEFORE_FRAME;
+    }
+
+    /**
+     * Where a loaded (or opened) composed program puts the metadata of the frames it redirects, read
+     * from its own constants: {@link MetadataLayout#IN_FRAME} when {@code cfg_meta_in_head} is set
+     * and it writes metadata to sockets (cfg_metadata, not cfg_mirror), else
+     * {@link MetadataLayout#BEFORE_FRAME}. Whoever puts a socket into its XSKMAP tells the socket this.
+     */
+    public static MetadataLayout metadataLayout(BpfObject object) {
+        try {
+            boolean inHead = object.variable(META_IN_HEAD).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            boolean metadata = object.variable("cfg_metadata").get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            boolean mirror = object.variable("cfg_mirror").get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
+            return inHead && metadata && !mirror ? MetadataLayout.IN_FRAME : MetadataLayout.BEFORE_FRAME;
+        } catch (java.util.NoSuchElementException e) {
+            return MetadataLayout.BEFORE_FRAME; // no deliver stage in this object
+        }
+    }
+
     public static BpfObject open(Stages stages) {
         return open(stages, RESOURCE);
     }
@@ -68,6 +99,7 @@ public final class PipelineObject {
             obj.setConstant("cfg_model", stages.model() ? 1 : 0);
             obj.setConstant("cfg_sample", stages.sample().code);
             obj.setConstant("cfg_mirror", stages.mirror() ? 1 : 0);
+            obj.setConstant(META_IN_HEAD, metadataLayout(stages).constant());
             if (!stages.blocks()) {
                 obj.setMaxEntries("xdpml_blocks", 1);
                 obj.setMaxEntries("xdpml_flow_blocks", 1);

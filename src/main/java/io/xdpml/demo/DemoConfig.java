@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  */
 final class DemoConfig {
     /** The shipped model, a resource of the jar (models/ in the source tree). */
-    static final String MODEL = "captures-dt.json";
+    static final String MODEL = "captures-oneway-dt.json";
     /** The file's name in the demo's directory. */
     static final String FILE = "xdpml-demo.yaml";
     /** The SYN limit a spoofed flood gets is this fraction of the flood's rate: 1/200 = 0.5%. */

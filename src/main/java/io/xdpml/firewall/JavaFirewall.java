@@ -337,7 +337,8 @@ public final class JavaFirewall implements FirewallEngine {
             open(frame, bucket, fromA, now);
             return verdict(FirewallCounter.PASS_SYN_COOKIE);
         }
-        if (track && reason.passes()) {
+        // a TCP packet whose first state in Linux's table is INVALID (a RST, a SYN-ACK, a FIN, no flag) opens nothing
+        if (track && reason.passes() && (bucket != 6 || tcpOpens(flags))) {
             open(frame, bucket, fromA, now);
         }
         return verdict(reason);
@@ -420,15 +421,32 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /**
+     * Whether a TCP packet of these flags, without a live connection and passed by the policy, opens
+     * one (xdpml_fw_tcp_opens): Linux's tcp_new, tcp_conntracks[ORIGINAL][get_conntrack_index][NONE]
+     * not INVALID. The index is RST if rst, else SYN/SYNACK if syn, else FIN if fin, else ACK if ack,
+     * else NONE; from sNO only syn (sSS) and ack (sES) are valid. A RST, a SYN-ACK, a FIN (with or
+     * without ACK) and a segment without any of the four open nothing (since 2026-12-06).
+     */
+    static boolean tcpOpens(int flags) {
+        if ((flags & 0x04) != 0) {
+            return false;
+        }
+        if ((flags & 0x02) != 0) {
+            return (flags & 0x10) == 0;
+        }
+        if ((flags & 0x01) != 0) {
+            return false;
+        }
+        return (flags & 0x10) != 0;
+    }
+
+    /**
      * A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open): syn_sent for a
      * SYN without ACK, else established (a cookie's ACK, a connection picked up mid-way), udp.
      */
     private void open(MemorySegment frame, int bucket, boolean fromA, long now) {
         if (bucket == 6) {
-            segment.read(frame, summary);
-            if ((segment.flags & 0x04) != 0) {
-                return; // a RST opens nothing, as in Linux's conntrack (since 2026-12-06)
-            }
+            segment.read(frame, summary); // which packets get here: tcpOpens, or a cookie's ACK
             TcpTracking.open(connections.put(ck), now, fromA, segment);
         } else {
             TcpTracking.openUdp(connections.put(ck), now, fromA);

@@ -18,6 +18,8 @@ public final class XskFrame {
 
     private final MemorySegment umem;
     private final XskMetadata metadata;
+    /** {@link MetadataLayout#IN_FRAME}: the descriptor's frame begins with the metadata, the packet follows. */
+    boolean metadataInFrame;
     private long offset;
     private int length;
     private int queue;
@@ -27,11 +29,18 @@ public final class XskFrame {
         this.metadata = new XskMetadata(umem);
     }
 
+    /** Points at the descriptor's frame: {@code offset}, {@code length} as the RX ring gives them. */
     void wrap(long offset, int length, int queue) {
-        this.offset = offset;
-        this.length = length;
         this.queue = queue;
-        metadata.wrap(offset - XskMetadata.SIZE);
+        if (metadataInFrame && length >= XskMetadata.SIZE) {
+            metadata.wrap(offset);
+            this.offset = offset + XskMetadata.SIZE;
+            this.length = length - XskMetadata.SIZE;
+        } else {
+            metadata.wrap(offset - XskMetadata.SIZE);
+            this.offset = offset;
+            this.length = length;
+        }
     }
 
     /** Frame length in bytes (from the Ethernet header on). */
@@ -81,7 +90,8 @@ public final class XskFrame {
     }
 
     /**
-     * The metadata the XDP program put before the frame ({@code struct xdpml_xsk_meta}); check
+     * The metadata the XDP program put before the packet (in the headroom, or at the start of the
+     * descriptor's frame: {@link MetadataLayout}; the frame here is the packet alone either way) ({@code struct xdpml_xsk_meta}); check
      * {@link XskMetadata#present()} first: a program that writes none leaves it absent.
      */
     public XskMetadata metadata() { return metadata; }

@@ -5,7 +5,9 @@ import java.lang.foreign.ValueLayout;
 
 /**
  * Flyweight over {@code struct xdpml_xsk_meta} (bpf/include/xdpml/xsk.h), the 16 bytes that
- * {@code xdp_xsk.bpf.c} writes with {@code bpf_xdp_adjust_meta} immediately before the frame.
+ * the deliver stage (deliver.h) writes with {@code bpf_xdp_adjust_meta} immediately before the
+ * frame, or, on kernels that refuse that helper, in front of the packet inside the frame
+ * ({@link MetadataLayout#IN_FRAME}; {@link XskFrame} points this flyweight for either).
  * Host byte order (the BPF program stores native integers).
  *
  * <pre>

@@ -33,24 +33,32 @@ public final class XskProgram implements AutoCloseable {
     private final BpfMap counters;
     private final int sampleN;
     private final boolean mirror;
+    /** Where the program puts the metadata of a redirected frame; BEFORE_FRAME when it writes none. */
+    private final MetadataLayout layout;
     private XdpAttachment attachment;
 
     /**
      * @param sampleN     hand 1 packet in N to the sockets (1: every packet); counted per CPU
      * @param otherAction what the other packets get: {@link #XDP_PASS} or {@link #XDP_DROP}
      * @param metadata    parse each handed packet and write {@link XskMetadata} before it
+     * @param layout      where the metadata goes; null: the kernel's choice ({@link PipelineObject#metadataLayout})
      */
-    private XskProgram(int sampleN, int otherAction, boolean metadata, boolean mirror, DataPlaneSetup setup) {
+    private XskProgram(int sampleN, int otherAction, boolean metadata, boolean mirror, DataPlaneSetup setup,
+                       MetadataLayout layout) {
         if (sampleN < 1) throw new IllegalArgumentException("sampleN must be >= 1, got " + sampleN);
         if (otherAction != XDP_PASS && otherAction != XDP_DROP) {
             throw new IllegalArgumentException("otherAction must be XDP_PASS (2) or XDP_DROP (1), got " + otherAction);
         }
         Stages before = setup.stages();
         Stages.Sampling by = before.sample() == Stages.Sampling.BY_FLOW ? Stages.Sampling.BY_FLOW : Stages.Sampling.BY_PACKET;
-        BpfObject o = PipelineObject.open(before.withBlocks(true).withSampling(by, mirror));
+        Stages stages = before.withBlocks(true).withSampling(by, mirror);
+        MetadataLayout placed = !metadata || mirror ? MetadataLayout.BEFORE_FRAME
+                : layout != null ? layout : PipelineObject.metadataLayout(stages);
+        BpfObject o = PipelineObject.open(stages);
         try {
             o.setConstant("cfg_action", otherAction);
             o.setConstant("cfg_metadata", metadata || mirror ? 1 : 0);
+            o.setConstant(PipelineObject.META_IN_HEAD, placed.constant());
             setup.configure(o);
             o.load();
             DeliverySettings.of(o).install(new DeliverySettings.Values(sampleN, 0, 0), new ConfigWord(o.map("xdpml_fw_gen"), o.map("xdpml_fw_sync")));
@@ -64,6 +72,8 @@ public final class XskProgram implements AutoCloseable {
         this.counters = o.map("xdpml_xsk_counters");
         this.sampleN = sampleN;
         this.mirror = mirror;
+        this.layout = PipelineObject.metadataLayout(o);
+        assert this.layout == placed : this.layout + " set, " + placed + " meant";
     }
 
     /** Loads the program: every packet to the sockets, with metadata, others passed. */
@@ -71,7 +81,16 @@ public final class XskProgram implements AutoCloseable {
 
     /** Loads the program with the given sampling, action for the rest, and metadata choice. */
     public static XskProgram load(int sampleN, int otherAction, boolean metadata) {
-        return new XskProgram(sampleN, otherAction, metadata, false, DataPlaneSetup.BLOCKS_ONLY);
+        return new XskProgram(sampleN, otherAction, metadata, false, DataPlaneSetup.BLOCKS_ONLY, null);
+    }
+
+    /**
+     * {@link #load(int, int, boolean)} with the metadata placed as {@code layout} says whatever the
+     * kernel: tests of {@link MetadataLayout#IN_FRAME} on kernels that allow bpf_xdp_adjust_meta
+     * ({@link MetadataLayout#BEFORE_FRAME} fails to load where the kernel refuses it).
+     */
+    public static XskProgram load(int sampleN, int otherAction, boolean metadata, MetadataLayout layout) {
+        return new XskProgram(sampleN, otherAction, metadata, false, DataPlaneSetup.BLOCKS_ONLY, layout);
     }
 
     /**
@@ -80,7 +99,7 @@ public final class XskProgram implements AutoCloseable {
      * stack instead of redirected to a socket; the others get {@code otherAction}.
      */
     public static XskProgram loadMirror(int sampleN, int otherAction) {
-        return new XskProgram(sampleN, otherAction, true, true, DataPlaneSetup.BLOCKS_ONLY);
+        return new XskProgram(sampleN, otherAction, true, true, DataPlaneSetup.BLOCKS_ONLY, null);
     }
 
     /**
@@ -88,7 +107,7 @@ public final class XskProgram implements AutoCloseable {
      * on), 1-in-N sampling, and delivery to the mirror ring ({@code mirror}) or AF_XDP sockets.
      */
     public static XskProgram load(DataPlaneSetup setup, int sampleN, boolean mirror) {
-        return new XskProgram(sampleN, XDP_PASS, true, mirror, setup);
+        return new XskProgram(sampleN, XDP_PASS, true, mirror, setup, null);
     }
 
     /** Whether sampled packets are mirrored into {@link #mirrorRing()} rather than redirected. */
@@ -106,8 +125,18 @@ public final class XskProgram implements AutoCloseable {
     /** The XSKMAP (queue index to socket). */
     public BpfMap socketMap() { return xsks; }
 
-    /** Puts {@code socket} into the XSKMAP at its queue. */
+    /**
+     * Where this program puts the metadata of the frames it redirects ({@link MetadataLayout#BEFORE_FRAME}
+     * when it writes none, or mirrors).
+     */
+    public MetadataLayout metadataLayout() { return layout; }
+
+    /**
+     * Puts {@code socket} into the XSKMAP at its queue, and tells it where this program puts the
+     * metadata ({@link #metadataLayout()}), so its frames start at the packet either way.
+     */
     public void register(XskSocket socket) {
+        socket.metadataLayout(layout);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, socket.fd());

@@ -112,6 +112,19 @@ public final class XskSocket implements AutoCloseable {
     /** The queue bound. */
     public int queue() { return queue; }
 
+    /**
+     * Where the program feeding this socket puts each frame's metadata ({@link XskProgram#register}
+     * says; {@link MetadataLayout#BEFORE_FRAME} until then). Set it before receiving.
+     */
+    public void metadataLayout(MetadataLayout layout) {
+        frame.metadataInFrame = layout == MetadataLayout.IN_FRAME;
+    }
+
+    /** The layout {@link #metadataLayout(MetadataLayout)} set. */
+    public MetadataLayout metadataLayout() {
+        return frame.metadataInFrame ? MetadataLayout.IN_FRAME : MetadataLayout.BEFORE_FRAME;
+    }
+
     /** The configuration. */
     public XskConfig config() { return config; }
 

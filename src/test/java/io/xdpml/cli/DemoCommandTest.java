@@ -76,7 +76,7 @@ class DemoCommandTest {
         assertThat(r.code()).as("exit code; out:%n%s%nerr:%n%s", out, r.err()).isZero();
         assertThat(out).contains("live on this kernel, by the agent")
                 // the configuration, printed as loaded
-                .contains("interfaces: [xdpml-victim]").contains("rule drop tcp port 23").contains("file: captures-dt.json")
+                .contains("interfaces: [xdpml-victim]").contains("rule drop tcp port 23").contains("file: captures-oneway-dt.json")
                 .contains("syn-limit: 10/s")
                 // the agent's own lines
                 .contains("running on xdpml-victim: parse -> blocks -> firewall -> flow -> model -> sample(packet) -> deliver(mirror)")
@@ -118,6 +118,12 @@ class DemoCommandTest {
         for (TrafficKind k : TrafficKind.values()) {
             assertThat(rows.get(k).copies()).as("offline no copy is lost").isEqualTo(rows.get(k).reached());
         }
+        // the one-way tree (docs/demo.md, "What the model does"): about 3% of the benign packets called attack, the
+        // Windows pings; the both-direction captures-dt.json called about 17% (the one-way artifact)
+        assertThat(out).contains("file: captures-oneway-dt.json");
+        Matcher benign = Pattern.compile("(?m)^benign\\s+(?:\\S+\\s+){6}(\\d+\\.\\d)%").matcher(out);
+        assertThat(benign.find()).as("the benign row's model column; out:%n%s", out).isTrue();
+        assertThat(Double.parseDouble(benign.group(1))).as("benign packets the demo's tree calls attack, %").isLessThan(5.0);
     }
 
     @Test

@@ -51,9 +51,21 @@ class XskVethTest {
         }
     }
 
+    /**
+     * In each layout the kernel allows: the metadata in front of the frame, inside it
+     * ({@link MetadataLayout#IN_FRAME}, every kernel), and in the headroom before it
+     * ({@link MetadataLayout#BEFORE_FRAME}, kernels that let XDP call bpf_xdp_adjust_meta): the same
+     * bytes and metadata reach Java either way.
+     */
     @Test
     void sampleTrafficArrivesByteExactWithTheJavaReferenceMetadata() throws Exception {
         TestData.assumeBpf();
+        List<MetadataLayout> layouts = io.xdpml.kernel.XdpFeatures.adjustMetaAllowed()
+                ? List.of(MetadataLayout.IN_FRAME, MetadataLayout.BEFORE_FRAME) : List.of(MetadataLayout.IN_FRAME);
+        for (MetadataLayout layout : layouts) arrivesByteExactWithTheJavaReferenceMetadata(layout);
+    }
+
+    private void arrivesByteExactWithTheJavaReferenceMetadata(MetadataLayout layout) throws Exception {
         List<String> nsBefore = namespaces();
         long socketsBefore = openSockets();
         List<byte[]> frames = new ArrayList<>();
@@ -64,13 +76,15 @@ class XskVethTest {
             ns.createVethPair(A, B);
             ns.run(() -> {
                 int b = Interfaces.indexOf(B);
-                try (XskProgram prog = XskProgram.load();
+                try (XskProgram prog = XskProgram.load(1, XskProgram.XDP_PASS, true, layout);
                      XskSocket sock = XskSocket.open(b, 0, XskConfig.receiveOnly())) {
+                    assertThat(prog.metadataLayout()).isEqualTo(layout);
                     assertThat(sock.zeroCopy()).as("veth has no zero-copy").isFalse();
                     assertThat(sock.modeName()).isEqualTo("copy");
                     assertThat(sock.zeroCopyFallback()).as("why not zero-copy")
                             .contains("bind(AF_XDP").contains("ZEROCOPY").contains("errno 95");
                     prog.register(sock);
+                    assertThat(sock.metadataLayout()).as("the program told the socket").isEqualTo(layout);
                     assertThat(prog.attach(b, XdpMode.NATIVE).mode()).isEqualTo(XdpMode.NATIVE);
                     try (PacketSocket tx = PacketSocket.open(A); Arena arena = Arena.ofConfined()) {
                         MemorySegment buf = arena.allocate(4096);
@@ -98,12 +112,12 @@ class XskVethTest {
         for (int i = 0; i < frames.size(); i++) {
             byte[] sent = frames.get(i);
             Got g = got.get(i);
-            assertThat(g.bytes()).as("frame %d byte-exact", i).isEqualTo(sent);
+            assertThat(g.bytes()).as("%s: frame %d byte-exact", layout, i).isEqualTo(sent);
             MemorySegment seg = MemorySegment.ofArray(sent);
             parser.parse(seg, sent.length, s);
             int hash = fp.of(seg, 0, sent.length, s) ? FlowHash.metadata(fp.key()) : 0;
             if (hash != 0) withFlow++;
-            assertThat(g.meta()).as("frame %d has metadata", i).isTrue();
+            assertThat(g.meta()).as("%s: frame %d has metadata", layout, i).isTrue();
             assertThat(g.flags()).as("frame %d parse flags", i).isEqualTo(s.flags() & 0xffff);
             assertThat(g.error()).as("frame %d parse error", i).isEqualTo(s.error());
             assertThat(g.flowHash()).as("frame %d flow hash", i).isEqualTo(hash);

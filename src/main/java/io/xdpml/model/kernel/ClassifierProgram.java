@@ -8,6 +8,8 @@ import io.xdpml.kernel.BpfProgram;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
+import io.xdpml.xsk.MetadataLayout;
+import io.xdpml.xsk.XskSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -25,6 +27,7 @@ public final class ClassifierProgram implements AutoCloseable {
 
     private final BpfMap stats;
     private final BpfMap xsks;
+    private final MetadataLayout layout;
     private final ModelSlots slots;
 
     /** @param object the loaded classify object */
@@ -46,6 +49,7 @@ public final class ClassifierProgram implements AutoCloseable {
         }
         this.stats = object.map("xdpml_model_stats");
         this.xsks = object.map("xdpml_xsks");
+        this.layout = PipelineObject.metadataLayout(object);
         this.slots = new ModelSlots(object.map("xdpml_models"), new ConfigWord(object.map("xdpml_fw_gen"), object.map("xdpml_fw_sync")));
     }
 
@@ -55,14 +59,16 @@ public final class ClassifierProgram implements AutoCloseable {
     }
 
     /**
-     * Puts an AF_XDP socket (its fd) into the pipeline's XSKMAP at receive queue {@code queue}:
-     * packets of classes whose action is {@code xsk} arriving on that queue go to it.
+     * Puts an AF_XDP socket into the pipeline's XSKMAP at its receive queue: packets of classes
+     * whose action is {@code xsk} arriving on that queue go to it. Tells the socket where the
+     * program puts their metadata ({@link PipelineObject#metadataLayout(BpfObject)}).
      */
-    public void attachSocket(int queue, int socketFd) {
+    public void attachSocket(XskSocket socket) {
+        socket.metadataLayout(layout);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
-            fd.set(ValueLayout.JAVA_INT, 0, socketFd);
-            xsks.update(queue, fd, BpfMap.BPF_ANY);
+            fd.set(ValueLayout.JAVA_INT, 0, socket.fd());
+            xsks.update(socket.queue(), fd, BpfMap.BPF_ANY);
         }
     }
 

@@ -56,7 +56,7 @@ class ClassActionXskTest {
                      PacketSocket stack = PacketSocket.open(rcv);
                      PacketSocket tx = PacketSocket.open("xka0");
                      Arena a = Arena.ofConfined()) {
-                    p.classifier().attachSocket(0, sock.fd());
+                    p.classifier().attachSocket(sock);
                     p.classifier().deploy(new Deployment(udpIsOne, ClassifyMode.EVERY_PACKET,
                             new ClassAction[] {ClassAction.COUNT, ClassAction.XSK}));
                     List<byte[]> viaXsk = new ArrayList<>();
