@@ -24,6 +24,9 @@ class LiveFramesBySocketTest {
     BpfObject counters;
     BpfObject tx;
     Arena arena;
+    /** The sending end's and the peer's ifindex. */
+    int a;
+    int b;
 
     @BeforeEach
     void setUp() {
@@ -35,6 +38,13 @@ class LiveFramesBySocketTest {
         counters.load();
         tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o");
         tx.load();
+        a = ns.run(() -> Interfaces.indexOf("lfa"));
+        b = ns.run(() -> Interfaces.indexOf("lfb"));
+    }
+
+    /** count_a natively on the peer: arr[0] counts what arrives. */
+    private XdpAttachment countOnPeer() {
+        return ns.run(() -> XdpAttachment.attach(counters.program("count_a"), b, XdpMode.NATIVE));
     }
 
     @AfterEach
@@ -61,10 +71,8 @@ class LiveFramesBySocketTest {
 
     @Test
     void theFallbackDeliversExactlyTheFramesAskedForToThePeersXdpProgram() throws Exception {
-        int a = ns.run(() -> Interfaces.indexOf("lfa"));
-        int b = ns.run(() -> Interfaces.indexOf("lfb"));
         MemorySegment frame = KernelAssumptions.frame(arena, 64);
-        try (XdpAttachment att = ns.run(() -> XdpAttachment.attach(counters.program("count_a"), b, XdpMode.NATIVE))) {
+        try (XdpAttachment att = countOnPeer()) {
             int n = 200_003; // not a multiple of the batch: the last sendmmsg is short
             int rc = ns.run(() -> {
                 try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFramesBySocket(64)) {
@@ -80,7 +88,6 @@ class LiveFramesBySocketTest {
 
     @Test
     void anotherProgramRunsPerFrameAndWhatItLeavesIsSent() throws Exception {
-        int a = ns.run(() -> Interfaces.indexOf("lfa"));
         // xdpml_tx_two_flows writes flow 0's or flow 1's source address (last two bytes, offset 28) in turn
         MemorySegment flows = tx.variable("tx_flows");
         flows.set(JAVA_BYTE, 2, (byte) 0x11);
@@ -108,7 +115,6 @@ class LiveFramesBySocketTest {
 
     @Test
     void queuedDistinctFramesGoOutInBurstsEachOnceInOrder() throws Exception {
-        int a = ns.run(() -> Interfaces.indexOf("lfa"));
         int n = 200; // three full bursts of 64 and a short one
         java.util.List<Integer> seen = ns.run(() -> {
             try (PacketSocket rx = PacketSocket.open("lfb");
@@ -135,10 +141,8 @@ class LiveFramesBySocketTest {
 
     @Test
     void liveFramesReachThePeerOnEitherKindOfKernel() throws Exception {
-        int a = ns.run(() -> Interfaces.indexOf("lfa"));
-        int b = ns.run(() -> Interfaces.indexOf("lfb"));
         MemorySegment frame = KernelAssumptions.frame(arena, 64);
-        try (XdpAttachment att = ns.run(() -> XdpAttachment.attach(counters.program("count_a"), b, XdpMode.NATIVE))) {
+        try (XdpAttachment att = countOnPeer()) {
             boolean bySocket = ns.run(() -> {
                 try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFrames(64)) {
                     run.run(frame, 64, 1000);
