@@ -498,7 +498,9 @@ final class BenchCommand implements Runnable {
             description = {"Packets per second that a pipeline takes end to end: a veth pair in a network namespace of its own,"
                 + " the pipeline attached natively to one end, real frames sent into the other (BPF_PROG_TEST_RUN live frames,"
                 + " XDP_TX), beside a bare XDP_DROP in the same run. Generator and receiver share one core (veth delivers in"
-                + " softirq on the sender's). The rate is of frames the pipeline counted (of frames sent for drop). Needs root."})
+                + " softirq on the sender's). The rate is of frames the pipeline counted (of frames sent for drop). Needs root."
+                + " Where the kernel refuses live frames (EPERM) the frames go through an AF_PACKET socket instead (said on"
+                + " standard error): those rates are not comparable with live-frame ones (docs/gen.md)."})
     static final class VethBench implements Callable<Integer> {
         @Spec
         CommandSpec spec;

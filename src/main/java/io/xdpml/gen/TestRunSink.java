@@ -9,7 +9,10 @@ import java.lang.foreign.MemorySegment;
  * Frames out of an interface through BPF_PROG_TEST_RUN in live-frames mode on a program that
  * returns XDP_TX (bpf/xdp_tx.bpf.c), one test run per frame: every frame of a scenario differs, and
  * a test run repeats only one frame. Into a veth pair the frames reach the peer only when the peer
- * has an XDP program attached. Opened in the interface's network namespace.
+ * has an XDP program attached. Opened in the interface's network namespace. Where the kernel
+ * refuses live frames (EPERM), the frames go through an AF_PACKET socket on the interface instead,
+ * a burst (up to 64) per system call at {@link #flush()} (docs/gen.md, "Where the kernel refuses
+ * live frames").
  */
 public final class TestRunSink implements FrameSink {
     private final BpfObject object;
@@ -37,13 +40,17 @@ public final class TestRunSink implements FrameSink {
 
     @Override
     public void send(MemorySegment frame, int length, long timeNanos) {
+        if (run.queueLive(frame, length)) {
+            return; // the AF_PACKET fallback: out with the burst at flush
+        }
         MemorySegment.copy(frame, 0, buffer, 0, length);
         run.run(buffer, length, 1);
     }
 
     @Override
     public void flush() {
-        // every test run has sent its frame when it returns
+        // every test run has sent its frame when it returns; the fallback sends the burst now
+        run.sendQueued();
     }
 
     @Override

@@ -178,6 +178,7 @@ public final class Native {
     private static final MethodHandle BIND = libc("bind", fd(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), true);
     private static final MethodHandle SEND = libc("send", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
     private static final MethodHandle RECV = libc("recv", fd(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), true);
+    private static final MethodHandle SENDMMSG = libc("sendmmsg", fd(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), true);
     private static final MethodHandle SETSOCKOPT =
             libc("setsockopt", fd(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), true);
     private static final MethodHandle GETSOCKOPT =
@@ -480,6 +481,11 @@ public final class Native {
 
     static long recv(int fd, MemorySegment buf, long len, int flags) {
         try { return (long) RECV.invokeExact(CAPTURE.get(), fd, buf, len, flags); } catch (Throwable t) { throw rethrow(t); }
+    }
+
+    /** sendmmsg(fd, msgvec, vlen, flags): messages sent, or -1 with {@link #errno()}. */
+    static int sendmmsg(int fd, MemorySegment msgvec, int vlen, int flags) {
+        try { return (int) SENDMMSG.invokeExact(CAPTURE.get(), fd, msgvec, vlen, flags); } catch (Throwable t) { throw rethrow(t); }
     }
 
     // ---------------------------------------------------------------- AF_XDP (io.xdpml.xsk)

@@ -21,6 +21,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * returns the whole frame. Callers that need the program to see the whole frame must stay at or
  * below {@link #maxTestRunFrame()}. With {@link #withLiveFrames(int)} the frames are real:
  * XDP_TX/XDP_REDIRECT send them.
+ *
+ * <p>Where the kernel refuses live-frame test runs (EPERM for root: seen on 6.18.44-fc-v1300), a
+ * live-frames run sends through an AF_PACKET socket on the ingress interface instead
+ * ({@link PacketSocketTx}), said once per process on standard error; see {@link #withLiveFrames}.
  */
 public final class TestRun implements AutoCloseable {
     /**
@@ -71,6 +75,21 @@ public final class TestRun implements AutoCloseable {
     private boolean withCtx;
     private int flags;
     private int batchSize;
+    private int ingressIfindex;
+    /** Live frames through an AF_PACKET socket even where the kernel takes live-frame test runs. */
+    private boolean forceSocket;
+    /** The fallback's socket, opened on the first live run that needs it (in that thread's namespace). */
+    private PacketSocketTx socket;
+    /** Lengths of the fallback's batch slots, of which {@link #queued} are filled. */
+    private int[] slotLengths;
+    private int queued;
+
+    /** Whether live-frame test runs work here: 0 not known yet, 1 yes, 2 refused (EPERM). Once per process. */
+    private static volatile int liveFrames;
+    static final int EPERM = 1;
+    static final int XDP_TX = 3;
+    /** The program the fallback need not run: it returns XDP_TX and leaves the frame alone (bpf/xdp_tx.bpf.c). */
+    static final String PLAIN_TX_PROGRAM = "xdpml_tx";
 
     TestRun(BpfProgram program, int dataOutCapacity) {
         this.program = program;
@@ -95,6 +114,7 @@ public final class TestRun implements AutoCloseable {
         ctx.set(JAVA_INT, XDP_MD_INGRESS_IFINDEX, ifindex);
         ctx.set(JAVA_INT, XDP_MD_RX_QUEUE_INDEX, rxQueue);
         withCtx = true;
+        ingressIfindex = ifindex;
         return this;
     }
 
@@ -102,11 +122,43 @@ public final class TestRun implements AutoCloseable {
      * Live-frames mode ({@code BPF_F_TEST_XDP_LIVE_FRAMES}): the frames are handed to the
      * program as real ones, XDP_TX and XDP_REDIRECT transmit them; no data out. {@code batchSize}
      * 0 means the kernel default (64). Needs {@link #withIngress} to pick the device.
+     *
+     * <p>Where the kernel refuses live-frame test runs with EPERM (found by the first live run of
+     * the process, then remembered; said once on standard error), every live run sends through an
+     * AF_PACKET socket bound to the ingress interface instead ({@link PacketSocketTx}, opened in
+     * the namespace of the thread of the first such run): {@code repeat} copies of the frame when
+     * the program is {@value #PLAIN_TX_PROGRAM} (it only returns XDP_TX), otherwise the program is
+     * run once per repetition without live frames and the frame it leaves is sent when it returns
+     * XDP_TX (other verdicts send nothing: XDP_REDIRECT and XDP_PASS are not followed). Into a
+     * veth pair these frames reach the peer even when the peer has no XDP program, and a full
+     * ring holds them back instead of dropping them. The rate differs (docs/gen.md).
      */
     public TestRun withLiveFrames(int batchSize) {
         this.flags |= BPF_F_TEST_XDP_LIVE_FRAMES;
         this.batchSize = batchSize;
         return this;
+    }
+
+    /**
+     * Live frames through the AF_PACKET fallback even where the kernel takes live-frame test
+     * runs (for tests of the fallback, and to compare it). Implies {@link #withLiveFrames}.
+     */
+    public TestRun withLiveFramesBySocket(int batchSize) {
+        forceSocket = true;
+        return withLiveFrames(batchSize);
+    }
+
+    /**
+     * Whether this process found the kernel refusing live-frame test runs (false also while no
+     * live run was tried yet).
+     */
+    public static boolean liveFramesRefused() {
+        return liveFrames == 2;
+    }
+
+    /** Whether this run's live frames go through the AF_PACKET fallback (as far as known yet). */
+    public boolean sendsBySocket() {
+        return (flags & BPF_F_TEST_XDP_LIVE_FRAMES) != 0 && (forceSocket || liveFrames == 2);
     }
 
     /** Native copy of heap packets (see {@link #run(MemorySegment, int, int)}), grown on demand. */
@@ -131,6 +183,9 @@ public final class TestRun implements AutoCloseable {
             packet = dataIn;
         }
         boolean live = (flags & BPF_F_TEST_XDP_LIVE_FRAMES) != 0;
+        if (live && (forceSocket || liveFrames == 2)) {
+            return runBySocket(packet, length, repeat);
+        }
         opts.set(JAVA_LONG, 0, OPTS_SIZE);
         opts.set(ADDRESS, OPTS_DATA_IN, packet);
         opts.set(JAVA_INT, OPTS_DATA_SIZE_IN, length);
@@ -153,11 +208,110 @@ public final class TestRun implements AutoCloseable {
         opts.set(JAVA_INT, OPTS_CPU, 0);
         opts.set(JAVA_INT, OPTS_BATCH_SIZE, live ? batchSize : 0);
         int rc = Native.progTestRun(progFd, opts);
+        if (live && liveFrames == 0) {
+            if (rc == -EPERM && Native.geteuid() == 0) {
+                refused();
+            } else {
+                liveFrames = 1;
+            }
+        }
         if (rc < 0) {
+            if (live && liveFrames == 2) {
+                return runBySocket(packet, length, repeat);
+            }
             throw KernelException.of("bpf_prog_test_run_opts(prog=" + program.name() + ", size=" + length
                     + ", repeat=" + repeat + (live ? ", LIVE_FRAMES" : "") + ")", rc);
         }
         return opts.get(JAVA_INT, OPTS_RETVAL);
+    }
+
+    /** Records the refusal and says it, once per process (threads may find it at once). */
+    private static synchronized void refused() {
+        if (liveFrames != 2) {
+            liveFrames = 2;
+            System.err.println("xdpml: this kernel refuses live-frame test runs (BPF_F_TEST_XDP_LIVE_FRAMES: EPERM):"
+                    + " sending through an AF_PACKET socket instead");
+        }
+    }
+
+    /**
+     * The live run by the AF_PACKET fallback (see {@link #withLiveFrames}); returns 0 as a live
+     * run does.
+     */
+    private int runBySocket(MemorySegment packet, int length, int repeat) {
+        openSocket();
+        sendQueued(); // what was queued goes first
+        long count = Integer.toUnsignedLong(repeat);
+        if (PLAIN_TX_PROGRAM.equals(program.name())) {
+            socket.sendCopies(packet, length, count);
+            return 0;
+        }
+        for (long r = 0; r < count; r++) {
+            queueRunOnce(packet, length);
+        }
+        sendQueued();
+        return 0;
+    }
+
+    private void openSocket() {
+        if (!withCtx) {
+            throw new IllegalStateException("live frames of " + program.name() + " need withIngress (the interface to send out of)");
+        }
+        if (socket == null) {
+            socket = PacketSocketTx.open(ingressIfindex);
+            slotLengths = new int[PacketSocketTx.BATCH];
+        }
+    }
+
+    /** Runs a program other than xdpml_tx once without live frames and queues what it leaves on XDP_TX. */
+    private void queueRunOnce(MemorySegment packet, int length) {
+        int savedFlags = flags;
+        flags &= ~BPF_F_TEST_XDP_LIVE_FRAMES;
+        try {
+            if (run(packet, length, 1) == XDP_TX) {
+                queueCopy(dataOut, dataOutLength());
+            }
+        } finally {
+            flags = savedFlags;
+        }
+    }
+
+    private void queueCopy(MemorySegment frame, int length) {
+        MemorySegment.copy(frame, 0, socket.slot(queued, length), 0, length);
+        slotLengths[queued++] = length;
+        if (queued == PacketSocketTx.BATCH) {
+            sendQueued();
+        }
+    }
+
+    /**
+     * Where live frames go by the AF_PACKET fallback ({@link #sendsBySocket()}): queues what one
+     * live run of {@code frame} would send, to go out with up to 63 more in one {@code sendmmsg}
+     * at {@link #sendQueued()} (or when 64 are queued, or before the next {@link #run}); returns
+     * false and does nothing where live runs are real test runs (or not known yet: then
+     * {@link #run} the frame, which finds out). For senders of distinct frames (one run each),
+     * which otherwise pay a system call per frame. {@code frame} may be a heap segment.
+     */
+    public boolean queueLive(MemorySegment frame, int length) {
+        if (!sendsBySocket()) {
+            return false;
+        }
+        openSocket();
+        if (PLAIN_TX_PROGRAM.equals(program.name())) {
+            queueCopy(frame, length);
+        } else {
+            queueRunOnce(frame, length);
+        }
+        return true;
+    }
+
+    /** Sends what {@link #queueLive} queued (nothing when nothing is). */
+    public void sendQueued() {
+        if (queued > 0) {
+            int n = queued;
+            queued = 0;
+            socket.sendSlots(slotLengths, n);
+        }
     }
 
     /** The kernel's average duration per repetition of the last run, in ns. */
@@ -171,5 +325,11 @@ public final class TestRun implements AutoCloseable {
 
     /** Frees the native buffers. */
     @Override
-    public void close() { if (arena.scope().isAlive()) arena.close(); }
+    public void close() {
+        if (socket != null) {
+            sendQueued();
+            socket.close();
+        }
+        if (arena.scope().isAlive()) arena.close();
+    }
 }

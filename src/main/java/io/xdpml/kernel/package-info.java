@@ -14,6 +14,10 @@
  *   <li>Live frames ({@code BPF_F_TEST_XDP_LIVE_FRAMES}) + XDP_TX with ingress = one veth end
  *       deliver every frame to the peer when the peer has an XDP program; the reported return
  *       code is 0.</li>
+ *   <li>Kernel 6.18.44-fc-v1300 refuses live-frame test runs with EPERM (as root; plain test runs
+ *       work): {@link io.xdpml.kernel.TestRun} then sends live frames through an AF_PACKET socket
+ *       on the ingress interface ({@link io.xdpml.kernel.PacketSocketTx}, sendmmsg with
+ *       {@code PACKET_QDISC_BYPASS}), said once per process on standard error.</li>
  *   <li>Native XDP works on veth; on {@code lo} native attach fails with EOPNOTSUPP (95) and
  *       {@link io.xdpml.kernel.XdpMode#AUTO} falls back to generic.</li>
  *   <li>The shutdown hook detaches attachments on SIGTERM, including ones inside a namespace

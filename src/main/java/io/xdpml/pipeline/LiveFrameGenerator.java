@@ -108,8 +108,10 @@ public final class LiveFrameGenerator implements AutoCloseable {
                         int length = framer.frame(r);
                         if (length >= 14) {
                             length = Math.min(length, TestRun.maxTestRunFrame());
-                            MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
-                            run.run(buffer, length, 1);
+                            if (!run.queueLive(framer.frameSegment(), length)) { // the AF_PACKET fallback: 64 per call
+                                MemorySegment.copy(framer.frameSegment(), 0, buffer, 0, length);
+                                run.run(buffer, length, 1);
+                            }
                             sent++;
                         }
                         more = r.next();
@@ -127,6 +129,7 @@ public final class LiveFrameGenerator implements AutoCloseable {
                 }
             }
         }
+        run.sendQueued();
         return sent - before;
     }
 

@@ -1,0 +1,156 @@
+package io.xdpml.kernel;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The AF_PACKET fallback of live-frame test runs ({@link TestRun#withLiveFramesBySocket},
+ * {@link PacketSocketTx}), forced, so it is tested also where the kernel takes live frames: the
+ * frames of a veth end reach its peer's XDP program, each counted once (maps.bpf.o's count_a,
+ * native mode), none lost, none more; a program other than xdpml_tx is run per frame and what it
+ * leaves is sent. And plain live frames work on either kind of kernel (live, or the fallback).
+ */
+class LiveFramesBySocketTest {
+    NetworkNamespace ns;
+    BpfObject counters;
+    BpfObject tx;
+    Arena arena;
+    /** The sending end's and the peer's ifindex. */
+    int a;
+    int b;
+
+    @BeforeEach
+    void setUp() {
+        KernelAssumptions.assumeBpf();
+        arena = Arena.ofShared();
+        ns = NetworkNamespace.create("xdpml-lfsock");
+        ns.createVethPair("lfa", "lfb");
+        counters = BpfObject.openResource("/bpf/maps.bpf.o");
+        counters.load();
+        tx = BpfObject.openResource("/bpf/xdp_tx.bpf.o");
+        tx.load();
+        a = ns.run(() -> Interfaces.indexOf("lfa"));
+        b = ns.run(() -> Interfaces.indexOf("lfb"));
+    }
+
+    /** count_a natively on the peer: arr[0] counts what arrives. */
+    private XdpAttachment countOnPeer() {
+        return ns.run(() -> XdpAttachment.attach(counters.program("count_a"), b, XdpMode.NATIVE));
+    }
+
+    @AfterEach
+    void tearDown() {
+        try {
+            if (tx != null) tx.close();
+            if (counters != null) counters.close();
+        } finally {
+            if (ns != null) ns.close();
+            if (arena != null) arena.close();
+        }
+    }
+
+    private long counted() {
+        return counters.map("arr").lookupLong(0, arena.allocate(8), 0);
+    }
+
+    private void awaitCounted(long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (counted() < expected && System.nanoTime() < deadline) Thread.sleep(5);
+        Thread.sleep(50); // nothing more may arrive
+        assertThat(counted()).as("frames the peer's XDP program counted").isEqualTo(expected);
+    }
+
+    @Test
+    void theFallbackDeliversExactlyTheFramesAskedForToThePeersXdpProgram() throws Exception {
+        MemorySegment frame = KernelAssumptions.frame(arena, 64);
+        try (XdpAttachment att = countOnPeer()) {
+            int n = 200_003; // not a multiple of the batch: the last sendmmsg is short
+            int rc = ns.run(() -> {
+                try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFramesBySocket(64)) {
+                    assertThat(run.sendsBySocket()).isTrue();
+                    int r = run.run(frame, 64, 1); // one, then many: the socket is opened once
+                    return r + run.run(frame, 64, n - 1);
+                }
+            });
+            assertThat(rc).isZero(); // as a live run: no return code
+            awaitCounted(n);
+        }
+    }
+
+    @Test
+    void anotherProgramRunsPerFrameAndWhatItLeavesIsSent() throws Exception {
+        // xdpml_tx_two_flows writes flow 0's or flow 1's source address (last two bytes, offset 28) in turn
+        MemorySegment flows = tx.variable("tx_flows");
+        flows.set(JAVA_BYTE, 2, (byte) 0x11);
+        flows.set(JAVA_BYTE, 3, (byte) 0x22);
+        flows.set(JAVA_BYTE, 6, (byte) 0x33);
+        flows.set(JAVA_BYTE, 7, (byte) 0x44);
+        MemorySegment frame = KernelAssumptions.frame(arena, 64);
+        int n = 150; // more than two batches
+        Map<Integer, Integer> seen = ns.run(() -> {
+            try (PacketSocket rx = PacketSocket.open("lfb");
+                 TestRun run = tx.program("xdpml_tx_two_flows").testRun().withIngress(a, 0).withLiveFramesBySocket(64)) {
+                run.run(frame, 64, n);
+                Map<Integer, Integer> bySource = new HashMap<>();
+                MemorySegment buf = arena.allocate(2048);
+                for (int len; (len = rx.receive(buf, 500)) >= 0; ) {
+                    if (len == 64 && buf.get(JAVA_BYTE, 12) == (byte) 0x88 && buf.get(JAVA_BYTE, 13) == (byte) 0xb5) {
+                        bySource.merge((buf.get(JAVA_BYTE, 28) & 0xff) << 8 | (buf.get(JAVA_BYTE, 29) & 0xff), 1, Integer::sum);
+                    }
+                }
+                return bySource;
+            }
+        });
+        assertThat(seen).containsExactlyInAnyOrderEntriesOf(Map.of(0x1122, n / 2, 0x3344, n / 2));
+    }
+
+    @Test
+    void queuedDistinctFramesGoOutInBurstsEachOnceInOrder() throws Exception {
+        int n = 200; // three full bursts of 64 and a short one
+        java.util.List<Integer> seen = ns.run(() -> {
+            try (PacketSocket rx = PacketSocket.open("lfb");
+                 TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFramesBySocket(64)) {
+                MemorySegment frame = KernelAssumptions.frame(arena, 64);
+                for (int i = 0; i < n; i++) {
+                    frame.set(JAVA_BYTE, 20, (byte) (i >> 8));
+                    frame.set(JAVA_BYTE, 21, (byte) i); // every frame differs: the queue copies it
+                    assertThat(run.queueLive(frame, 64)).isTrue();
+                }
+                run.sendQueued();
+                java.util.List<Integer> order = new java.util.ArrayList<>();
+                MemorySegment buf = arena.allocate(2048);
+                for (int len; (len = rx.receive(buf, 500)) >= 0; ) {
+                    if (len == 64 && buf.get(JAVA_BYTE, 12) == (byte) 0x88 && buf.get(JAVA_BYTE, 13) == (byte) 0xb5) {
+                        order.add((buf.get(JAVA_BYTE, 20) & 0xff) << 8 | (buf.get(JAVA_BYTE, 21) & 0xff));
+                    }
+                }
+                return order;
+            }
+        });
+        assertThat(seen).isEqualTo(java.util.stream.IntStream.range(0, n).boxed().toList());
+    }
+
+    @Test
+    void liveFramesReachThePeerOnEitherKindOfKernel() throws Exception {
+        MemorySegment frame = KernelAssumptions.frame(arena, 64);
+        try (XdpAttachment att = countOnPeer()) {
+            boolean bySocket = ns.run(() -> {
+                try (TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFrames(64)) {
+                    run.run(frame, 64, 1000);
+                    return run.sendsBySocket();
+                }
+            });
+            assertThat(bySocket).isEqualTo(TestRun.liveFramesRefused());
+            awaitCounted(1000);
+        }
+    }
+}
