@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
  * A real {@code xdpml bench xsk} in a JVM of its own, stopped by SIGTERM (what Ctrl-C does to it:
  * the JVM's shutdown hook runs, the command's finally blocks do not) while its C consumer is
  * receiving: its namespace, its pinned XSKMAP and its temporary directory (the compiled C consumer)
- * are gone afterwards. Before 2026-12-06 the pin directory /sys/fs/bpf/xdpml-bench-xsk-PID stayed
+ * are gone afterwards, and so is the consumer. Before 2026-12-06 the pin directory /sys/fs/bpf/xdpml-bench-xsk-PID stayed
  * (the namespace was already deleted); the temporary directory xdpml-xsk-bench* stayed too.
  * The child gets a java.io.tmpdir of its own, so that what it leaves there is seen.
  */
@@ -39,8 +39,15 @@ class BenchSignalCleanupTest {
             assertThat(Files.exists(pins)).as(pins + " while it runs").isTrue();
             assertThat(namespaces()).as("its namespace while it runs").anyMatch(n -> n.startsWith(namespacePrefix));
             assertThat(entries(tmp)).as("its temporary directory while it runs").anyMatch(n -> n.startsWith("xdpml-xsk-bench"));
+            List<ProcessHandle> children = p.descendants().toList();
             p.destroy(); // SIGTERM
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (children.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(children).as("its C consumer after SIGTERM (before 2026-12-06 it busy-polled on, an orphan)")
+                    .noneMatch(ProcessHandle::isAlive);
             assertThat(Files.exists(pins)).as(pins + " after SIGTERM").isFalse();
             assertThat(namespaces()).as("its namespace after SIGTERM").noneMatch(n -> n.startsWith(namespacePrefix));
             assertThat(entries(tmp)).as("what it left in its java.io.tmpdir after SIGTERM").isEmpty();
