@@ -272,11 +272,13 @@ class RealToolsConfigTest {
             long[] sentInWindow = new long[3];
             long[] minSecond = new long[3];
             for (int k = 0; k < 3; k++) {
-                // before mitigation: from the attack's first frame at the victim to 50 ms before the test saw the agent's line
+                // before mitigation: from the attack's first frame at the victim to 50 ms before the test saw the agent's line;
+                // at least 50 ms of it (the scan's 2,000/s: 100 SYNs) for a rate (100 ms until 2026-12-06, when a scan blocked
+                // 149 ms after its first frame at the victim left 99 ms: the early reports act that fast)
                 long first = victimTap.first(k, started[k]);
                 long end = mitigated[k] - 50_000_000L;
                 assertThat(end - first).as("%s: time at the victim before mitigation (first frame %d ms after the start)", KINDS[k],
-                        (first - started[k]) / 1_000_000).isGreaterThanOrEqualTo(100_000_000L);
+                        (first - started[k]) / 1_000_000).isGreaterThanOrEqualTo(50_000_000L);
                 preRate[k] = victimTap.count(k, first, end) / ((end - first) / 1e9);
                 atVictim[k] = victimTap.count(k, w0, w1);
                 sentInWindow[k] = outsideTap.count(k, w0, w1);
