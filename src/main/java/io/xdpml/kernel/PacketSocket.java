@@ -71,7 +71,7 @@ public final class PacketSocket implements AutoCloseable {
     /** Opens a socket bound to the named interface. */
     public static PacketSocket open(String ifname) { return open(Interfaces.indexOf(ifname)); }
 
-    private static final int ENOBUFS = 105;
+    static final int ENOBUFS = 105;
 
     /** The bound interface. */
     public int ifindex() { return ifindex; }

@@ -27,9 +27,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 final class PacketSocketTx implements AutoCloseable {
     /** Messages per sendmmsg (a veth peer's ring holds 256 frames). */
     static final int BATCH = 64;
-    static final int SOL_PACKET = 263;
     static final int PACKET_QDISC_BYPASS = 20;
-    static final int ENOBUFS = 105;
     static final int EMSGSIZE = 90;
     /**
      * struct mmsghdr (64 bytes): msghdr { name@0 namelen@8 iov@16 iovlen@24 control@32
@@ -79,7 +77,7 @@ final class PacketSocketTx implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment one = a.allocate(JAVA_INT);
             one.set(JAVA_INT, 0, 1);
-            if (Native.setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, one, 4) < 0) {
+            if (Native.setsockopt(fd, PacketRing.SOL_PACKET, PACKET_QDISC_BYPASS, one, 4) < 0) {
                 throw new KernelException("setsockopt(AF_PACKET, PACKET_QDISC_BYPASS)", Native.errno());
             }
             MemorySegment sll = a.allocate(PacketSocket.SLL_SIZE, 4);
@@ -170,7 +168,7 @@ final class PacketSocketTx implements AutoCloseable {
             return r;
         }
         int errno = Native.errno();
-        if (errno == ENOBUFS || errno == PacketSocket.EAGAIN || errno == PacketSocket.EINTR) {
+        if (errno == PacketSocket.ENOBUFS || errno == PacketSocket.EAGAIN || errno == PacketSocket.EINTR) {
             Thread.onSpinWait();
             Thread.yield();
             return 0;
