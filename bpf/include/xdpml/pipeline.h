@@ -69,7 +69,10 @@ struct xdpml_agent_info {
 	__u32 fw_rules;     /* rules of the firewall configuration in force */
 	__u32 model_classes;/* classes of the model in force, 0: none */
 	__u32 flags;        /* bit 0: the program reads the coarse clock (flows.clock: coarse): xdpml
-			       deploy refuses a model that reads a time. Never read by the program */
+			       deploy refuses a model that reads a time. Bits 1-2: where the deliver
+			       stage puts the AF_XDP metadata (1: before the frame, 2: in front of it,
+			       cfg_meta_in_head; 0: no frames to AF_XDP sockets), for xdpml status.
+			       Never read by the program */
 	__u32 pad;
 	char config[256];   /* the configuration file (absolute path, NUL-terminated) */
 };

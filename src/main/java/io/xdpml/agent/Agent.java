@@ -361,8 +361,11 @@ public final class Agent implements AutoCloseable {
         int classes = c.model().enabled() ? c.model().model().classes().size() : 0;
         for (Member m : members) {
             Stages s = m.pipeline().stages();
+            // where the frames redirected to AF_XDP carry their metadata (status, /metrics); none when nothing goes to a socket
+            io.xdpml.xsk.MetadataLayout metadata = s.delivers() && !s.mirror() ? m.processor().program().metadataLayout() : null;
             new AgentInfo((int) ProcessHandle.current().pid(), s.bits(), startedNanos, reloads, rejected, rules, classes,
-                    c.flows().enabled() && c.flows().coarseClock(), fromFile ? c.file() : null).write(m.processor().program().object().map(AgentPins.INFO));
+                    c.flows().enabled() && c.flows().coarseClock(), metadata, fromFile ? c.file() : null)
+                    .write(m.processor().program().object().map(AgentPins.INFO));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.xdpml.agent;
 
 import io.xdpml.kernel.BpfMap;
+import io.xdpml.xsk.MetadataLayout;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -20,12 +21,18 @@ import java.nio.file.Path;
  * @param coarseClock flags bit 0: the program reads the coarse clock ({@code flows.clock: coarse},
  *                    fixed at load), so {@code xdpml deploy} refuses a model that reads a time.
  *                    Since 2026-12-06; an agent started before writes 0 there (precise)
+ * @param metadata    flags bits 1-2: where the deliver stage puts the AF_XDP metadata of the frames it
+ *                    redirects to sockets (1 {@link MetadataLayout#BEFORE_FRAME}, 2 {@link MetadataLayout#IN_FRAME}:
+ *                    this kernel refuses bpf_xdp_adjust_meta, {@code cfg_meta_in_head}); null (0): no frames go to
+ *                    AF_XDP sockets (mirror delivery, or none), or an agent older than 2026-12-06 that did not say
  */
 public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int rejected, int firewallRules, int modelClasses,
-                        boolean coarseClock, Path config) {
+                        boolean coarseClock, MetadataLayout metadata, Path config) {
     static final int SIZE = 296;
     private static final int FLAGS = 32;
     private static final int FLAG_COARSE_CLOCK = 1;
+    private static final int METADATA_SHIFT = 1;
+    private static final int METADATA_MASK = 3 << METADATA_SHIFT;
     private static final int CONFIG = 40;
     private static final int CONFIG_MAX = 256;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
@@ -41,8 +48,10 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
             while (n < path.length && path[n] != 0) {
                 n++;
             }
+            int flags = v.get(U32, FLAGS);
             return new AgentInfo(v.get(U32, 0), v.get(U32, 4), v.get(U64, 8), v.get(U32, 16), v.get(U32, 20), v.get(U32, 24),
-                    v.get(U32, 28), (v.get(U32, FLAGS) & FLAG_COARSE_CLOCK) != 0, n == 0 ? null : Path.of(new String(path, 0, n, StandardCharsets.UTF_8)));
+                    v.get(U32, 28), (flags & FLAG_COARSE_CLOCK) != 0, metadata(flags),
+                    n == 0 ? null : Path.of(new String(path, 0, n, StandardCharsets.UTF_8)));
         }
     }
 
@@ -57,7 +66,7 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
             v.set(U32, 20, rejected);
             v.set(U32, 24, firewallRules);
             v.set(U32, 28, modelClasses);
-            v.set(U32, FLAGS, coarseClock ? FLAG_COARSE_CLOCK : 0);
+            v.set(U32, FLAGS, (coarseClock ? FLAG_COARSE_CLOCK : 0) | (metadata == null ? 0 : (metadata.ordinal() + 1) << METADATA_SHIFT));
             if (config != null) {
                 byte[] p = config.toString().getBytes(StandardCharsets.UTF_8);
                 if (p.length >= CONFIG_MAX) {
@@ -69,19 +78,24 @@ public record AgentInfo(int pid, int stages, long startedNanos, int reloads, int
         }
     }
 
+    private static MetadataLayout metadata(int flags) {
+        int m = (flags & METADATA_MASK) >>> METADATA_SHIFT;
+        return m == 0 || m > MetadataLayout.values().length ? null : MetadataLayout.values()[m - 1];
+    }
+
     public AgentInfo withReload(boolean ok, int rules, int classes) {
         return new AgentInfo(pid, stages, startedNanos, reloads + 1, rejected + (ok ? 0 : 1), ok ? rules : firewallRules,
-                ok ? classes : modelClasses, coarseClock, config);
+                ok ? classes : modelClasses, coarseClock, metadata, config);
     }
 
     /** This with {@code rules} firewall rules in force. */
     AgentInfo withFirewallRules(int rules) {
-        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, rules, modelClasses, coarseClock, config);
+        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, rules, modelClasses, coarseClock, metadata, config);
     }
 
     /** This with a model of {@code classes} classes in force. */
     AgentInfo withModelClasses(int classes) {
-        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, firewallRules, classes, coarseClock, config);
+        return new AgentInfo(pid, stages, startedNanos, reloads, rejected, firewallRules, classes, coarseClock, metadata, config);
     }
 
     /** Whether the process that wrote it still runs. */

@@ -302,6 +302,11 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             }
             PipelineReading r = PipelineReading.read(w.processor().program().object()::map, info.stages(), info.firewallRules(), w::flows);
             pipeline(f, w, r, o == null ? null : o.classes());
+            if (info.metadata() != null) {
+                f.info("xdpml_xsk_metadata", "where the frames redirected to AF_XDP carry their metadata: before_frame"
+                        + " (bpf_xdp_adjust_meta), or in_frame where the kernel refuses that helper", "iface", w.iface(),
+                        "layout", info.metadata().name().toLowerCase(Locale.ROOT));
+            }
             processor(f, w);
         }
         return f.build();

@@ -10,6 +10,8 @@ import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.packet.ParseCounter;
 import io.xdpml.packet.ParseCounters;
+import io.xdpml.kernel.XdpFeatures;
+import io.xdpml.xsk.MetadataLayout;
 import io.xdpml.xsk.XskCounter;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,6 +28,9 @@ import java.util.Map;
  *   "stages": { "parse": {"in", "passed", "dropped", ...}, "blocks": {...}, "firewall": {...}, "flow": {...},
  *               "model": {...}, "sample": {...}, "deliver": {...}, "end": {...} } }
  * </pre>
+ *
+ * With delivery to AF_XDP the deliver stage also has {@code metadata_layout}: {@code before_frame}, or
+ * {@code in_frame} where this kernel refuses bpf_xdp_adjust_meta ({@link MetadataLayout}).
  *
  * Every stage that is on has {@code in}, {@code passed} and {@code dropped} (packets); each adds
  * its own counters. A stage that is off is absent.
@@ -106,7 +111,7 @@ public final class StatusReport {
                 case FLOW -> flow(reading, m);
                 case MODEL -> model(reading, m, names);
                 case SAMPLE -> sample(reading, m, deliver);
-                case DELIVER -> deliver(m, deliver, pc);
+                case DELIVER -> deliver(m, deliver, pc, info.metadata());
                 case END -> end(m, pc);
             }
             stages.put(s.key(), m);
@@ -219,7 +224,10 @@ public final class StatusReport {
         m.put("every", r.delivery().sampleN());
     }
 
-    private static void deliver(Map<String, Object> m, long[] d, PipelineCounters pc) {
+    private static void deliver(Map<String, Object> m, long[] d, PipelineCounters pc, MetadataLayout metadata) {
+        if (metadata != null) { // frames go to AF_XDP sockets: where their metadata travels (the agent's info record)
+            m.put("metadata_layout", metadata.name().toLowerCase(Locale.ROOT));
+        }
         m.put("to_java_by_class", pc.toJavaForced());
         m.put("mirrored", d[XskCounter.MIRRORED.ordinal()]);
         m.put("redirected", d[XskCounter.REDIRECTED.ordinal()]);
@@ -246,6 +254,12 @@ public final class StatusReport {
         m.put("tail_call_failed", pc.tailCallFailed());
     }
 
+    /** What a layout means, for the terminal: the kernel's refusal when the metadata travels in front of the frame. */
+    private static String layoutNote(Object layout) {
+        return "in_frame".equals(layout) ? " (" + XdpFeatures.ADJUST_META_REFUSED + ")"
+                : "before_frame".equals(layout) ? " (bpf_xdp_adjust_meta: in the headroom before the frame)" : "";
+    }
+
     /** The report as lines for a terminal. */
     public static List<String> lines(Map<String, Object> r) {
         List<String> out = new java.util.ArrayList<>();
@@ -269,7 +283,7 @@ public final class StatusReport {
             Object dropped = m.remove("dropped");
             out.add(String.format(Locale.ROOT, "  %-9s in %,d  passed %,d  dropped %,d", e.getKey(), (Long) in, (Long) passed, (Long) dropped));
             for (Map.Entry<String, Object> x : m.entrySet()) {
-                out.add("            " + x.getKey() + ": " + x.getValue());
+                out.add("            " + x.getKey() + ": " + x.getValue() + ("metadata_layout".equals(x.getKey()) ? layoutNote(x.getValue()) : ""));
             }
         }
         @SuppressWarnings("unchecked")

@@ -20,7 +20,8 @@ import picocli.CommandLine.Spec;
         description = {"Reads the maps a running 'xdpml run' pins under /sys/fs/bpf/xdpml/agent/IF/: the agent (pid, file,"
             + " reloads), the configuration's generation, and for each stage that is on the packets in, passed and dropped,"
             + " with its own counters: parse errors, blocks by reason, firewall reasons and rule hits, the flow table, the"
-            + " model's classes, sampling, delivery losses (ring full, no socket, over the rate cap), the actions at the end."
+            + " model's classes, sampling, delivery losses (ring full, no socket, over the rate cap) and, with AF_XDP, where the frames' metadata"
+            + " travels (before the frame, or in front of it where the kernel refuses bpf_xdp_adjust_meta), the actions at the end."
             + " --json prints one object per interface (docs/agent.md). Needs root."})
 final class StatusCommand implements Callable<Integer> {
     @Spec

@@ -55,6 +55,9 @@ class AgentMetricsAfXdpTest {
             assertThat(value(text, "xdpml_java_received_packets_total{" + i + "}")).isEqualTo(100);
             assertThat(value(text, "xdpml_xsk_rx_dropped_total{" + i + ",queue=\"0\"}")).isZero();
             assertThat(value(text, "xdpml_xsk_rx_ring_full_total{" + i + ",queue=\"0\"}")).isZero();
+            // where the metadata travels, the layout the probe gives on this machine (an info series: value 1)
+            String layout = io.xdpml.kernel.XdpFeatures.adjustMetaAllowed() ? "before_frame" : "in_frame";
+            assertThat(value(text, "xdpml_xsk_metadata_info{" + i + ",layout=\"" + layout + "\"}")).as("metadata layout").isEqualTo(1);
             assertThat(text).contains("xdpml_xsk_fill_ring_empty_total{" + i + ",queue=\"0\"}")
                     .contains("xdpml_java_packet_latency_seconds_count{" + i + "} 100").doesNotContain("xdpml_xdp_to_java_latency_seconds");
 
