@@ -85,15 +85,21 @@ final class BenchCommand implements Runnable {
             if (json) {
                 out.println(new ObjectMapper().writeValueAsString(result));
             } else {
-                double drop = result.get("drop");
                 out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d runs%n", size, frame.description, repeat, runs);
-                out.printf("%-16s %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
-                for (var e : result.entrySet()) {
-                    out.printf("%-16s %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
-                }
+                table(out, result);
             }
             out.flush();
             return 0;
+        }
+
+        /** The table of a run: ns per packet of each program (its name column as wide as the longest name: {@link BenchTable}). */
+        static void table(PrintWriter out, Map<String, Double> result) {
+            double drop = result.get("drop");
+            String name = BenchTable.nameColumn(result.keySet());
+            out.printf(name + " %12s %14s %10s%n", "program", "ns/packet", "Mpps/core", "vs drop");
+            for (var e : result.entrySet()) {
+                out.printf(name + " %12.2f %14.1f %9.2fx%n", e.getKey(), e.getValue(), 1000.0 / e.getValue(), e.getValue() / drop);
+            }
         }
 
 
@@ -349,7 +355,8 @@ final class BenchCommand implements Runnable {
                 out.printf("BPF_PROG_TEST_RUN, %d-byte %s frame, repeat %d, median of %d interleaved runs%n", bytes.length,
                         frame.description, repeat, runs);
             }
-            out.printf("%-16s %10s %8s  %-34s %7s %8s %9s  %s%n", "program", veth ? "Mpps" : "ns/packet", "vs drop",
+            String name = BenchTable.nameColumn(rows.keySet());
+            out.printf(name + " %10s %8s  %-34s %7s %8s %9s  %s%n", "program", veth ? "Mpps" : "ns/packet", "vs drop",
                     veth ? "over its base (ns per frame, insns)" : "over its base (ns, insns)", "insns", "jited B", "verified",
                     "stages");
             for (Row r : rows.values()) {
@@ -357,7 +364,7 @@ final class BenchCommand implements Runnable {
                 String stages = p.stages() != null ? p.stages().toString()
                         : p.resource().substring(p.resource().lastIndexOf('/') + 1).replace(".bpf.o", ".bpf.c");
                 if (r.error != null) {
-                    out.printf("%-16s %10s %8s  %-34s %7s %8s %9s  %s%n", r.name, "-", "-", "DOES NOT LOAD", "-", "-", "-",
+                    out.printf(name + " %10s %8s  %-34s %7s %8s %9s  %s%n", r.name, "-", "-", "DOES NOT LOAD", "-", "-", "-",
                             stages + "  (" + r.error + ")");
                     continue;
                 }
@@ -371,7 +378,7 @@ final class BenchCommand implements Runnable {
                             r.info.xlatedInstructions() - br.info.xlatedInstructions(), b);
                 }
                 double ratio = veth ? drop.value / r.value : r.value / drop.value;
-                out.printf("%-16s %10s %7.2fx  %-34s %7d %8d %9d  %s%n", r.name,
+                out.printf(name + " %10s %7.2fx  %-34s %7d %8d %9d  %s%n", r.name,
                         veth ? String.format("%.2f", r.value) : String.format("%.0f", r.value), ratio, over,
                         r.info.xlatedInstructions(), r.info.jitedBytes(), r.info.verifiedInstructions(), stages);
             }
@@ -380,7 +387,7 @@ final class BenchCommand implements Runnable {
                 out.println("what the packets met (counted since load: warm-up and every timed repetition):");
                 for (Row r : rows.values()) {
                     if (!r.outcome.isEmpty()) {
-                        out.printf("  %-16s %s%n", r.name, r.outcome);
+                        out.printf("  " + name + " %s%n", r.name, r.outcome);
                     }
                 }
             } else {
@@ -388,7 +395,7 @@ final class BenchCommand implements Runnable {
                 out.println("frames the pipeline counted, of " + frames + " sent per run (drop: not counted):");
                 for (Row r : rows.values()) {
                     if (r.error == null && r.received >= 0) {
-                        out.printf("  %-16s %d%n", r.name, r.received);
+                        out.printf("  " + name + " %d%n", r.name, r.received);
                     }
                 }
             }
@@ -562,15 +569,21 @@ final class BenchCommand implements Runnable {
             } else {
                 out.printf("veth, native XDP, %d-byte %s frames, %d per run, median of %d runs%n", bytes.length,
                         frame.description, frames, runs);
-                out.printf("%-16s %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
-                double drop = rs.get(0).mpps();
-                for (var r : rs) {
-                    out.printf("%-16s %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
-                            r.received() < 0 ? "(sent)" : Long.toString(r.received()), drop / r.mpps());
-                }
+                table(out, rs);
             }
             out.flush();
             return 0;
+        }
+
+        /** The table of a run: Mpps of each program, the first row drop's (its name column as wide as the longest name: {@link BenchTable}). */
+        static void table(PrintWriter out, List<io.xdpml.pipeline.VethThroughput.Result> rs) {
+            String name = BenchTable.nameColumn(rs.stream().map(io.xdpml.pipeline.VethThroughput.Result::pipeline).toList());
+            out.printf(name + " %10s %12s %10s%n", "program", "Mpps", "frames seen", "vs drop");
+            double drop = rs.get(0).mpps();
+            for (var r : rs) {
+                out.printf(name + " %10.2f %12s %9.2fx%n", r.pipeline(), r.mpps(),
+                        r.received() < 0 ? "(sent)" : Long.toString(r.received()), drop / r.mpps());
+            }
         }
 
         /** --spread: each pipeline on one core and spread over two (io.xdpml.pipeline.VethCores). */
@@ -610,12 +623,13 @@ final class BenchCommand implements Runnable {
             }
             double drop = rs.stream().filter(r -> r.pipeline().equals("drop") && r.spread() == io.xdpml.pipeline.VethCores.Spread.ONE)
                     .mapToDouble(io.xdpml.pipeline.VethCores.Result::mpps).findFirst().orElse(Double.NaN);
-            out.printf("%-10s %-13s %8s %9s %14s %12s %15s%n", "program", "spread", "Mpps", "offered", "drop(1)/this", "vs its one",
+            String name = BenchTable.nameColumn(rs.stream().map(io.xdpml.pipeline.VethCores.Result::pipeline).toList(), 10);
+            out.printf(name + " %-13s %8s %9s %14s %12s %15s%n", "program", "spread", "Mpps", "offered", "drop(1)/this", "vs its one",
                     "kthread ns/pkt");
             for (var r : rs) {
                 double one = rs.stream().filter(x -> x.pipeline().equals(r.pipeline()) && x.spread() == io.xdpml.pipeline.VethCores.Spread.ONE)
                         .mapToDouble(io.xdpml.pipeline.VethCores.Result::mpps).findFirst().orElse(Double.NaN);
-                out.printf("%-10s %-13s %8.2f %9.2f %13.2fx %11.2fx %15s%n", r.pipeline(), r.spread().id(), r.mpps(), r.sent() * 1e3 / r.nanos(),
+                out.printf(name + " %-13s %8.2f %9.2f %13.2fx %11.2fx %15s%n", r.pipeline(), r.spread().id(), r.mpps(), r.sent() * 1e3 / r.nanos(),
                         drop / r.mpps(), r.mpps() / one, Double.isNaN(r.kthreadNsPerFrame()) ? "" : String.format("%.0f", r.kthreadNsPerFrame()));
             }
             out.flush();
