@@ -57,6 +57,12 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--detectors", split = ",", paramLabel = "LIST", description = "these detectors (or all, none) instead of the file's")
     List<String> detectors;
 
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+            description = "the salts the agent's detectors draw at random (their hash tables, sketches, samples) drawn from N,"
+                + " afresh for each capture, so that a replay comes out the same every time (default: ${DEFAULT-VALUE});"
+                + " another N shows how much a finding near a detector's floor depends on them")
+    long seed;
+
     @Option(names = "--json", description = "print JSON")
     boolean json;
 
@@ -83,23 +89,23 @@ final class ReplayCommand implements Callable<Integer> {
         List<String> shown = rules.labels();
         List<Outcome> outcomes = new ArrayList<>();
         for (Path f : TrainingData.expand(data)) {
-            outcomes.add(CaptureReplay.run(config, f, rules));
+            outcomes.add(CaptureReplay.run(config, f, rules, seed));
         }
         Map<String, Tally> totals = new LinkedHashMap<>();
         for (String l : shown) {
             totals.put(l, CaptureReplay.sum(outcomes, l));
         }
         if (json) {
-            out.println(json(config, outcomes, totals, shown));
+            out.println(json(config, seed, outcomes, totals, shown));
         } else {
-            text(out, config, outcomes, totals, shown);
+            text(out, config, seed, outcomes, totals, shown);
         }
         out.flush();
         return 0;
     }
 
-    private static void text(PrintWriter o, AgentConfig config, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) {
-        o.println("the agent of " + config.file() + ", each capture alone in its own time (Java twin, no kernel):");
+    private static void text(PrintWriter o, AgentConfig config, long seed, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) {
+        o.println("the agent of " + config.file() + ", each capture alone in its own time (Java twin, no kernel; salts from seed " + seed + "):");
         for (String line : config.describe()) {
             if (!line.startsWith("interfaces") && !line.startsWith("outputs") && !line.startsWith("cpumap")) {
                 o.println("  " + line);
@@ -163,10 +169,11 @@ final class ReplayCommand implements Callable<Integer> {
         return distinct.size() > 4 ? s + " and " + (distinct.size() - 4) + " more" : s;
     }
 
-    private static String json(AgentConfig config, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) throws Exception {
+    private static String json(AgentConfig config, long seed, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("config", config.file().toString());
+        root.put("seed", seed);
         ArrayNode captures = root.putArray("captures");
         for (Outcome r : outcomes) {
             ObjectNode c = captures.addObject();

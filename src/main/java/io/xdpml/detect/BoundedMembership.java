@@ -1,5 +1,7 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
+
 /**
  * A membership set of a window's keys with bounded memory, for the sets that tell an answer from a
  * request ({@code reflection}'s requests, {@code slowscan}'s heard datagrams), which a hash sample
@@ -28,7 +30,7 @@ final class BoundedMembership {
     private long[] filter;
     private final long mask;
     private final int maxExact;
-    private final long salt = new java.security.SecureRandom().nextLong();
+    private final long salt = Salts.next();
     private long filtered;
     private long bitsSet;
 

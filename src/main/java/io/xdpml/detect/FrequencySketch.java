@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.util.Arrays;
 
 /**
@@ -24,7 +25,7 @@ final class FrequencySketch {
 
     /** {@code width} counters per row, rounded up to a power of two, at most 65,536 (the hash gives 16 bits a row). */
     FrequencySketch(int width) {
-        this(width, new java.security.SecureRandom().nextLong());
+        this(width, Salts.next());
     }
 
     /** A sketch whose hash is salted with {@code salt} (tests). */

@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.util.Arrays;
 
 /**
@@ -13,7 +14,7 @@ import java.util.Arrays;
  */
 final class LongHashSet {
     /** Drawn once per set (a fixed salt in the source is known to all); nothing is drawn per operation. */
-    private final long slotSalt = new java.security.SecureRandom().nextLong();
+    private final long slotSalt = Salts.next();
     private long[] slots;
     private int size;
     private boolean hasZero;

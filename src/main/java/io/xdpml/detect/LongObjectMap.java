@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.util.Arrays;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -31,7 +32,7 @@ public final class LongObjectMap<V> {
     private int hand;
 
     public LongObjectMap(int initialCapacity) {
-        this(initialCapacity, new java.security.SecureRandom().nextLong());
+        this(initialCapacity, Salts.next());
     }
 
     /** A map whose slots are salted with {@code slotSalt} (tests: 0 is the plain hash of before). */

@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.lang.foreign.ValueLayout;
 
 /**
@@ -28,7 +29,7 @@ final class RepeatedPayloads {
     private final long salt;
 
     RepeatedPayloads() {
-        this(new java.security.SecureRandom().nextLong());
+        this(Salts.next());
     }
 
     RepeatedPayloads(long salt) {

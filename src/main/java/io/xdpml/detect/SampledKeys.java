@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.util.Arrays;
 
 /**
@@ -44,7 +45,7 @@ final class SampledKeys {
     private long dropped;
 
     SampledKeys(int initialCapacity, int maxSize) {
-        this(initialCapacity, maxSize, new java.security.SecureRandom().nextLong());
+        this(initialCapacity, maxSize, Salts.next());
     }
 
     SampledKeys(int initialCapacity, int maxSize, long salt) {

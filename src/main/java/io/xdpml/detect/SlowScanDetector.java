@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.Salts;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -130,7 +131,7 @@ public final class SlowScanDetector implements Detector {
     private long epoch;
 
     public SlowScanDetector(Config config) {
-        this(config, new java.security.SecureRandom().nextLong());
+        this(config, Salts.next());
     }
 
     /** A detector whose bitmaps' bits are salted with {@code bitSalt} (tests: 0 is the plain hash of before). */

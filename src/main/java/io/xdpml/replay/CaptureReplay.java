@@ -14,6 +14,7 @@ import io.xdpml.model.data.LabelRules;
 import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
 import io.xdpml.pcap.PcapFormatException;
+import io.xdpml.util.Salts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,8 +86,25 @@ public final class CaptureReplay {
         return s;
     }
 
-    /** Replays {@code capture} through a fresh twin of the agent {@code config} describes. */
+    /** The salts' seed of {@link #run(AgentConfig, Path, LabelRules)}: {@code xdpml replay}'s default. */
+    public static final long DEFAULT_SEED = 1;
+
+    /** Replays {@code capture} through a fresh twin of the agent {@code config} describes, its salts from {@link #DEFAULT_SEED}. */
     public static Outcome run(AgentConfig config, Path capture, LabelRules rules) throws IOException {
+        return run(config, capture, rules, DEFAULT_SEED);
+    }
+
+    /**
+     * Replays {@code capture} through a fresh twin of the agent {@code config} describes. The salts the
+     * agent's detectors draw at random come from {@code seed} ({@link Salts#seeded}), drawn afresh for
+     * each capture: the same capture, configuration and seed give the same outcome, whatever was
+     * replayed before it.
+     */
+    public static Outcome run(AgentConfig config, Path capture, LabelRules rules, long seed) throws IOException {
+        return Salts.seeded(seed, () -> replay(config, capture, rules));
+    }
+
+    private static Outcome replay(AgentConfig config, Path capture, LabelRules rules) throws IOException {
         Map<String, Tally> byLabel = new LinkedHashMap<>();
         for (String l : rules.labels()) {
             byLabel.put(l, new Tally());
