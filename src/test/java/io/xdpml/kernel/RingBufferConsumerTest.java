@@ -97,4 +97,33 @@ class RingBufferConsumerTest {
             }
         }
     }
+
+    /**
+     * A bounded drain takes at most its count, in order, and leaves the rest for the next look (the
+     * mirror reader's step between looks at its stop flag, and its last drain's bound).
+     */
+    @Test
+    void aBoundedDrainTakesAtMostItsCountAndLeavesTheRest() {
+        KernelAssumptions.assumeBpf();
+        try (Arena arena = Arena.ofConfined(); BpfObject obj = BpfObject.openResource("/bpf/ringbuf.bpf.o")) {
+            obj.load();
+            try (RingBufferConsumer rb = new RingBufferConsumer(obj.map("rb"), r -> { });
+                 TestRun submit = obj.program("rb_submit").testRun()) {
+                MemorySegment f = KernelAssumptions.frame(arena, 1500);
+                for (int i = 0; i < 150; i++) {
+                    assertThat(submit.run(f, 64)).isEqualTo(2);
+                }
+                List<Long> seqs = new ArrayList<>();
+                RingBufferConsumer.InPlaceHandler h = (ring, off, len) -> seqs.add(ring.get(JAVA_LONG, off + 8));
+                assertThat(rb.drainCommitted(h, 64)).isEqualTo(64);
+                assertThat(rb.poll(1000, h, 64)).isEqualTo(64);
+                assertThat(rb.poll(1000, h, 64)).as("what is left").isEqualTo(22);
+                assertThat(rb.poll(10, h, 64)).as("nothing: times out").isZero();
+                assertThat(seqs).hasSize(150);
+                for (int i = 0; i < 150; i++) {
+                    assertThat(seqs.get(i)).isEqualTo((long) i);
+                }
+            }
+        }
+    }
 }
