@@ -55,6 +55,7 @@ final class PacketSocketTx implements AutoCloseable {
     private long copiesAddress = -1;
     private int copiesLength = -1;
     private long tooLong;
+    private long noBufs;
 
     private PacketSocketTx(int fd, int ifindex) {
         this.fd = fd;
@@ -102,6 +103,14 @@ final class PacketSocketTx implements AutoCloseable {
     /** Frames dropped as longer than the interface takes (EMSGSIZE). */
     long tooLong() {
         return tooLong;
+    }
+
+    /**
+     * sendmmsg calls the driver answered ENOBUFS (no room: a veth peer's full ring), each followed
+     * by a retry of the frames it had not taken.
+     */
+    long noBufs() {
+        return noBufs;
     }
 
     /** Sends {@code count} copies of {@code frame} (a native segment), {@link #BATCH} per call. */
@@ -169,6 +178,9 @@ final class PacketSocketTx implements AutoCloseable {
         }
         int errno = Native.errno();
         if (errno == PacketSocket.ENOBUFS || errno == PacketSocket.EAGAIN || errno == PacketSocket.EINTR) {
+            if (errno == PacketSocket.ENOBUFS) {
+                noBufs++;
+            }
             Thread.onSpinWait();
             Thread.yield();
             return 0;

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * @param queues         receive queues, one AF_XDP socket and thread each
  * @param sampleN        1-in-N packets go to Java, chosen in XDP (1: all); the rest pass untouched
  * @param bindMode       zero-copy preference (AUTO: zero-copy, falling back to copy)
- * @param batchSize      frames taken from the RX ring per call
+ * @param batchSize      frames taken from the RX ring per call (mirror: records taken from the ring per look)
  * @param flowTracking   keep a flow table in Java so callbacks see flow features
  * @param maxFlows       flow table size (per queue)
  * @param idleTimeoutNanos silence that ends a flow

@@ -67,33 +67,64 @@ class RingBufferConsumerTest {
      * while a long drain is still going (the producer can write 170 more after 100 were handled).
      */
     @Test
-    void aHandlerThatThrowsGetsThatRecordAgainAndNoneBefore() {
+    void aHandlerThatThrowsGetsThatRecordAgainAndNoneBefore() throws Exception {
+        withRecords(150, (rb, submit, f) -> {
+            List<Long> seqs = new ArrayList<>();
+            RuntimeException boom = new RuntimeException("boom");
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> rb.drain((ring, off, len) -> {
+                long seq = ring.get(JAVA_LONG, off + 8);
+                if (seq == 100) {
+                    throw boom;
+                }
+                seqs.add(seq);
+            })).isSameAs(boom);
+            assertThat(seqs).hasSize(100);
+            int accepted = 0;
+            for (int i = 0; i < 200; i++) if (submit.run(f, 64) == 2) accepted++;
+            assertThat(accepted).as("space of the 100 handled records is free again").isEqualTo(120);
+            seqs.clear();
+            assertThat(rb.drain((ring, off, len) -> seqs.add(ring.get(JAVA_LONG, off + 8)))).isEqualTo(170);
+            assertThat(seqs.getFirst()).as("the record the handler threw on comes again").isEqualTo(100L);
+            assertThat(seqs.getLast()).isEqualTo(269L);
+        });
+    }
+
+    /**
+     * A bounded drain takes at most its count, in order, and leaves the rest for the next look (the
+     * mirror reader's step between looks at its stop flag, and its last drain's bound).
+     */
+    @Test
+    void aBoundedDrainTakesAtMostItsCountAndLeavesTheRest() throws Exception {
+        withRecords(150, (rb, submit, f) -> {
+            List<Long> seqs = new ArrayList<>();
+            RingBufferConsumer.InPlaceHandler h = (ring, off, len) -> seqs.add(ring.get(JAVA_LONG, off + 8));
+            assertThat(rb.drainCommitted(h, 64)).isEqualTo(64);
+            assertThat(rb.poll(1000, h, 64)).isEqualTo(64);
+            assertThat(rb.poll(1000, h, 64)).as("what is left").isEqualTo(22);
+            assertThat(rb.poll(10, h, 64)).as("nothing: times out").isZero();
+            assertThat(seqs).hasSize(150);
+            for (int i = 0; i < 150; i++) {
+                assertThat(seqs.get(i)).isEqualTo((long) i);
+            }
+        });
+    }
+
+    interface RingBody {
+        void run(RingBufferConsumer rb, TestRun submit, MemorySegment frame) throws Exception;
+    }
+
+    /** A fresh ring with {@code n} records of 64-byte frames submitted (seq 0..n-1), then {@code body}. */
+    private static void withRecords(int n, RingBody body) throws Exception {
         KernelAssumptions.assumeBpf();
         try (Arena arena = Arena.ofConfined(); BpfObject obj = BpfObject.openResource("/bpf/ringbuf.bpf.o")) {
             obj.load();
             try (RingBufferConsumer rb = new RingBufferConsumer(obj.map("rb"), r -> { });
                  TestRun submit = obj.program("rb_submit").testRun()) {
                 MemorySegment f = KernelAssumptions.frame(arena, 1500);
-                for (int i = 0; i < 150; i++) {
+                for (int i = 0; i < n; i++) {
                     assertThat(submit.run(f, 64)).isEqualTo(2);
                 }
-                List<Long> seqs = new ArrayList<>();
-                RuntimeException boom = new RuntimeException("boom");
-                org.assertj.core.api.Assertions.assertThatThrownBy(() -> rb.drain((ring, off, len) -> {
-                    long seq = ring.get(JAVA_LONG, off + 8);
-                    if (seq == 100) {
-                        throw boom;
-                    }
-                    seqs.add(seq);
-                })).isSameAs(boom);
-                assertThat(seqs).hasSize(100);
-                int accepted = 0;
-                for (int i = 0; i < 200; i++) if (submit.run(f, 64) == 2) accepted++;
-                assertThat(accepted).as("space of the 100 handled records is free again").isEqualTo(120);
-                seqs.clear();
-                assertThat(rb.drain((ring, off, len) -> seqs.add(ring.get(JAVA_LONG, off + 8)))).isEqualTo(170);
-                assertThat(seqs.getFirst()).as("the record the handler threw on comes again").isEqualTo(100L);
-                assertThat(seqs.getLast()).isEqualTo(269L);
+                body.run(rb, submit, f);
             }
         }
     }
