@@ -56,6 +56,8 @@ final class PacketSocketTx implements AutoCloseable {
     private int copiesLength = -1;
     private long tooLong;
     private long noBufs;
+    /** The errno of the last send the driver refused for want of room (the stall's error). */
+    private int lastErrno;
 
     private PacketSocketTx(int fd, int ifindex) {
         this.fd = fd;
@@ -160,10 +162,33 @@ final class PacketSocketTx implements AutoCloseable {
         sendAll(n);
     }
 
-    /** Sends messages 0..n-1 of the vector, again from the first unsent one while the driver has no room. */
+    /**
+     * How long the driver may take no frame at all before the send gives up: a full veth ring empties
+     * in microseconds, a link that is down (or whose peer is) never does, and every send to it is
+     * answered ENOBUFS.
+     */
+    static final long STALL_NANOS = 2_000_000_000L;
+
+    /**
+     * Sends messages 0..n-1 of the vector, again from the first unsent one while the driver has no
+     * room; fails when it has taken none for {@link #STALL_NANOS}.
+     */
     private void sendAll(int n) {
+        long stalledSince = 0;
         for (int done = 0; done < n; ) {
-            done += sendFrom(done, n - done);
+            int d = sendFrom(done, n - done);
+            if (d > 0) {
+                done += d;
+                stalledSince = 0;
+                continue;
+            }
+            long now = System.nanoTime();
+            if (stalledSince == 0) {
+                stalledSince = now;
+            } else if (now - stalledSince > STALL_NANOS) {
+                throw new KernelException("sendmmsg(AF_PACKET, ifindex=" + ifindex + "): the interface took no frame for "
+                        + STALL_NANOS / 1_000_000_000L + " s (is it or its peer down?)", lastErrno);
+            }
         }
     }
 
@@ -178,6 +203,7 @@ final class PacketSocketTx implements AutoCloseable {
         }
         int errno = Native.errno();
         if (errno == PacketSocket.ENOBUFS || errno == PacketSocket.EAGAIN || errno == PacketSocket.EINTR) {
+            lastErrno = errno;
             if (errno == PacketSocket.ENOBUFS) {
                 noBufs++;
             }

@@ -15,6 +15,7 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -195,6 +196,31 @@ class LiveFramesBySocketTest {
             assertThat(Long.parseLong(ns.exec("cat", "/sys/class/net/lfa/statistics/tx_packets").trim()))
                     .as("frames veth took (tx_packets)").isEqualTo(n);
         }
+    }
+
+    /**
+     * A peer that is down takes no frame (every send answered ENOBUFS): the send says so after
+     * {@link PacketSocketTx#STALL_NANOS}, where it retried for ever before (a generator into a gone
+     * link hung).
+     */
+    @Test
+    @Timeout(60) // without the stall's limit the send never returns
+    void aPeerThatIsDownMakesTheSendFailWithinItsStallTimeNotRetryForEver() {
+        MemorySegment frame = KernelAssumptions.frame(arena, 64);
+        ns.exec("ip", "link", "set", "lfb", "down");
+        long start = System.nanoTime();
+        Throwable thrown = ns.run(() -> {
+            try (PacketSocketTx tx = PacketSocketTx.open(a)) {
+                tx.sendCopies(frame, 64, 1_000);
+                return null;
+            } catch (KernelException e) {
+                return e;
+            }
+        });
+        long tookMillis = (System.nanoTime() - start) / 1_000_000;
+        assertThat(thrown).as("the send into a link that is down").isInstanceOf(KernelException.class)
+                .hasMessageContaining("took no frame for 2 s").hasMessageContaining("down");
+        assertThat(tookMillis).as("ms until it gave up").isBetween(PacketSocketTx.STALL_NANOS / 1_000_000, 30_000L);
     }
 
     /** The pids of the kernel's threaded-NAPI threads of interfaces named lfb (any namespace). */
