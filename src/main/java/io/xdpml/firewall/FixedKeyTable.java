@@ -171,19 +171,16 @@ final class FixedKeyTable {
     }
 
     private void linkNewest(int i) {
-        older[i] = newest;
-        newer[i] = NONE;
-        if (newest != NONE) {
-            newer[newest] = i;
-        } else {
-            oldest = i;
-        }
-        newest = i;
+        join(newest, i);
+        join(i, NONE);
     }
 
     private void unlink(int i) {
-        int n = newer[i];
-        int o = older[i];
+        join(older[i], newer[i]);
+    }
+
+    /** Makes {@code o} the next older than {@code n} ({@link #NONE}: {@code n} is the oldest, {@code o} the newest). */
+    private void join(int o, int n) {
         if (n != NONE) {
             older[n] = o;
         } else {
@@ -229,20 +226,8 @@ final class FixedKeyTable {
 
     /** The key at slot {@code from}, moved to slot {@code to}, keeps its place in the use order. */
     private void relink(int from, int to) {
-        int n = newer[from];
-        int o = older[from];
-        newer[to] = n;
-        older[to] = o;
-        if (n != NONE) {
-            older[n] = to;
-        } else {
-            newest = to;
-        }
-        if (o != NONE) {
-            newer[o] = to;
-        } else {
-            oldest = to;
-        }
+        join(older[from], to);
+        join(to, newer[from]);
     }
 
     private int slotOf(long[] key) {
