@@ -65,13 +65,23 @@ public final class JavaDataPlane implements DataPlaneEngine {
      * @param defaultAction what a packet that no stage ended gets (cfg_action)
      */
     public JavaDataPlane(Stages stages, FlowConfig flow, int maxFrameLength, int defaultAction) {
+        this(stages, flow, maxFrameLength, defaultAction, JavaFirewall.DEFAULT_CAPACITY, JavaFirewall.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * @param maxConnections the firewall's connection table capacity (xdpml_fw_ct's max_entries, the
+     *                       agent's firewall.max-connections)
+     * @param maxSources     its sources' buckets capacity (xdpml_fw_rate's, firewall.max-sources)
+     */
+    public JavaDataPlane(Stages stages, FlowConfig flow, int maxFrameLength, int defaultAction, int maxConnections,
+                         int maxSources) {
         if (flow.samplePacketN() != 0) {
             throw new IllegalArgumentException("random packet sampling has no twin; sample in the sample stage");
         }
         this.stages = stages;
         this.defaultAction = defaultAction;
         this.parser = new PacketParser(flow.vxlanPort());
-        this.firewall = new JavaFirewall(flow.vxlanPort());
+        this.firewall = new JavaFirewall(flow.vxlanPort(), maxConnections, maxSources);
         this.flows = new JavaFlowEngine(flow, maxFrameLength);
         this.model = new ModelStage(defaultAction);
         if (stages.model()) {

@@ -16,8 +16,10 @@ import java.util.Map;
  * The reference firewall: the semantics of the firewall stage ({@code firewall_stage.h}) written plainly. Lists are
  * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
- * buckets live in {@link FixedKeyTable}s keyed by the words of their binary keys, without a size
- * limit (the kernel's LRU maps may evict; parity tests size them so that they do not). Measures
+ * buckets live in {@link FixedKeyTable}s keyed by the words of their binary keys, bounded by the
+ * capacities of the kernel's LRU maps ({@code xdpml_fw_ct}, {@code xdpml_fw_rate}: max-connections,
+ * max-sources) and evicting the least recently used entry when full (the kernel's LRU is an
+ * approximation: above capacity which entry goes may differ; docs/firewall.md). Measures
  * ({@link #putMeasure}) live in a {@link MeasureTable}. The packets of known connections and
  * sources allocate nothing (since 2026-12-06; before, each built string keys): only a new entry
  * may, when its table grows.
@@ -29,11 +31,11 @@ public final class JavaFirewall implements FirewallEngine {
     private final ParseSummary summary = new ParseSummary();
     private final long[] counters = new long[FirewallCounter.SLOTS];
     /** Connections by {@link #CK_WORDS} words (see {@link #connectionKey}), values in TcpTracking's layout. */
-    private final FixedKeyTable connections = new FixedKeyTable(CK_WORDS, TcpTracking.SIZE, 256);
+    private final FixedKeyTable connections;
     private final long[] ck = new long[CK_WORDS]; // the packet's connection key, as long as it is judged
     private final TcpTracking.Segment segment = new TcpTracking.Segment(); // the TCP packet's, read for conntrack
     /** Sources' buckets by {family and VNI, address (two words)}: level, last, syn level, syn last. */
-    private final FixedKeyTable buckets = new FixedKeyTable(3, 4, 256);
+    private final FixedKeyTable buckets;
     private final long[] rk = new long[3]; // the packet's bucket key
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final MeasureTable measures = new MeasureTable();
@@ -59,10 +61,36 @@ public final class JavaFirewall implements FirewallEngine {
     /** The configuration's tunnel_check (FirewallConfig.policyMayDropUdp), computed at install. */
     private boolean tunnelCheck;
 
+    /** The kernel's capacities when nothing sets them: {@code max_entries} of xdpml_fw_ct and xdpml_fw_rate in firewall.h. */
+    public static final int DEFAULT_CAPACITY = 1 << 16;
+
+    /** With the capacities the kernel's maps have when nothing sets them ({@link #DEFAULT_CAPACITY} each). */
     public JavaFirewall(int vxlanPort) {
+        this(vxlanPort, DEFAULT_CAPACITY, DEFAULT_CAPACITY);
+    }
+
+    /**
+     * @param maxConnections the capacity of the connection table (xdpml_fw_ct's max_entries)
+     * @param maxSources     the capacity of the sources' buckets (xdpml_fw_rate's max_entries)
+     */
+    public JavaFirewall(int vxlanPort, int maxConnections, int maxSources) {
         this.parser = new PacketParser(vxlanPort);
         this.vxlanPort = vxlanPort;
+        this.connections = new FixedKeyTable(CK_WORDS, TcpTracking.SIZE, 256, maxConnections);
+        this.buckets = new FixedKeyTable(3, 4, 256, maxSources);
     }
+
+    /** How many connection entries the twin holds now (live or expired, as the kernel's map), at most its capacity. */
+    public int connectionEntries() { return connections.size(); }
+
+    /** How many sources' bucket entries it holds now, at most its capacity. */
+    public int sourceEntries() { return buckets.size(); }
+
+    /** The capacities: {connections, sources}. */
+    public int[] capacities() { return new int[] {connections.capacity(), buckets.capacity()}; }
+
+    /** The slots of the connection table now: its memory, which stops growing with the entries at the capacity. */
+    int connectionSlots() { return connections.slots(); }
 
     @Override
     public void install(FirewallConfig config) {

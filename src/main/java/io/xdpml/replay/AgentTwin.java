@@ -106,7 +106,8 @@ public final class AgentTwin {
         FlowConfig flows = new FlowConfig(c.flows().maxFlows(), c.flows().idleTimeout().toNanos(), c.parse().vxlanPort())
                 .withActiveTimeout(c.flows().activeTimeout().toNanos()).withProbation(c.flows().probationSlots())
                 .withPromotionBudget(c.flows().promotionBudget()).withSampling(0, c.sampleFlowN());
-        JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
+        JavaDataPlane plane = new JavaDataPlane(stages, flows, io.xdpml.kernel.TestRun.maxTestRunFrame(), PacketResult.XDP_PASS,
+                c.firewall().maxConnections(), c.firewall().maxSources()); // the firewall's tables bounded as the agent's maps are
         plane.install(c.firewall().rules());
         if (c.model().enabled()) {
             plane.deploy(c.model().deployment());

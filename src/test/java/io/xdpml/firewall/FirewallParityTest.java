@@ -113,7 +113,7 @@ class FirewallParityTest {
         /** With {@code vxlanPort} the UDP port both parse as VXLAN (0: none). */
         Pair(FirewallConfig c, int vxlanPort) {
             kernel = new KernelFirewall(limits(), vxlanPort);
-            java = new JavaFirewall(vxlanPort);
+            java = new JavaFirewall(vxlanPort, limits().connections(), limits().sources()); // bounded as the maps are
             kernel.install(c);
             java.install(c);
         }
