@@ -1,6 +1,7 @@
 package io.xdpml.firewall;
 
 import io.xdpml.detect.Addresses;
+import io.xdpml.util.Salts;
 import java.util.function.BiConsumer;
 
 /**
@@ -25,7 +26,7 @@ final class FixedKeyTable {
     private static final int NONE = -1;
 
     /** Drawn once per table; nothing is drawn per operation. */
-    private final long salt = new java.security.SecureRandom().nextLong();
+    private final long salt = Salts.next();
     private final int keyWords;
     private final int valueWords;
     private final int capacity;

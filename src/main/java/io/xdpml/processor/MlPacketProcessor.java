@@ -546,10 +546,16 @@ public final class MlPacketProcessor implements AutoCloseable {
             running = false;
             Thread t = thread;
             thread = null;
-            if (t != null) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
+            if (t != null) { // joined an interrupt notwithstanding (kept for the caller): close() unmaps the ring it reads
+                boolean interrupted = false;
+                while (t.isAlive()) {
+                    try {
+                        t.join();
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+                if (interrupted) {
                     Thread.currentThread().interrupt();
                 }
             }

@@ -97,6 +97,37 @@ class MirrorDeliveryTest {
     }
 
     /**
+     * stop() called by an interrupted thread still joins the mirror's thread before it returns (the
+     * interrupt kept for the caller), so close() never unmaps the ring under a thread still reading
+     * it. Until 2026-12-06 the interrupt ended the join at once and left the thread running (it polls
+     * the ring for up to 100 ms a look), as XskReceiver's receive threads never were.
+     */
+    @Test
+    void anInterruptedStopStillJoinsTheMirrorThreadAndKeepsTheInterrupt() throws Exception {
+        TestData.assumeBpf();
+        try (NetworkNamespace ns = NetworkNamespace.create("xdpml-mir")) {
+            ns.createVethPair("mir0", "mir1");
+            ns.run(() -> {
+                ProcessorConfig config = ProcessorConfig.forInterface("mir1").withDelivery(Delivery.MIRROR);
+                try (MlPacketProcessor p = MlPacketProcessor.open(config, packet -> Verdict.NORMAL)) {
+                    p.start();
+                    Thread.sleep(50); // the thread is in its poll of the ring
+                    assertThat(mirrorThreads()).as("mirror threads while running").isPositive();
+                    Thread.currentThread().interrupt();
+                    p.stop();
+                    assertThat(Thread.interrupted()).as("the caller's interrupt, kept").isTrue();
+                    assertThat(mirrorThreads()).as("mirror threads alive when stop() returned").isZero();
+                }
+                return null;
+            });
+        }
+    }
+
+    private static long mirrorThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("xdpml-mirror") && t.isAlive()).count();
+    }
+
+    /**
      * Records a stop may still hand to the callback under a flood: the last drain's bound (2,048:
      * the AF_XDP RX ring, the mirror's MirrorReader.LAST_DRAIN), what the thread took between the
      * test's count and the stop flag, with room to spare. Before 2026-12-06 the mirror took up to
