@@ -10,6 +10,7 @@ import io.xdpml.packet.PacketParser;
 import io.xdpml.packet.ParseSummary;
 import io.xdpml.pcap.LinkType;
 import io.xdpml.pcap.PcapWriter;
+import io.xdpml.util.Threads;
 import io.xdpml.xsk.XskConfig;
 import io.xdpml.xsk.XskCounter;
 import io.xdpml.xsk.XskMetadata;
@@ -547,17 +548,7 @@ public final class MlPacketProcessor implements AutoCloseable {
             Thread t = thread;
             thread = null;
             if (t != null) { // joined an interrupt notwithstanding (kept for the caller): close() unmaps the ring it reads
-                boolean interrupted = false;
-                while (t.isAlive()) {
-                    try {
-                        t.join();
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
-                }
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
-                }
+                Threads.joinAll(List.of(t));
             }
             Throwable f = failure.get();
             if (f != null) {

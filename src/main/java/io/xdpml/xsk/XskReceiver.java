@@ -1,5 +1,6 @@
 package io.xdpml.xsk;
 
+import io.xdpml.util.Threads;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -86,19 +87,7 @@ public final class XskReceiver implements AutoCloseable {
 
     /** Joins every receive thread; an interrupt is kept for the caller, not a reason to leave one running. */
     private void joinAll() {
-        boolean interrupted = false;
-        for (Thread t : threads) {
-            while (t.isAlive()) {
-                try {
-                    t.join();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinAll(threads);
     }
 
     /** Frames received over all sockets. */
