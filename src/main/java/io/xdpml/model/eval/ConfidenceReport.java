@@ -95,12 +95,17 @@ public record ConfidenceReport(String name, List<String> classes, int[] threshol
         return String.format(Locale.ROOT, "%-48s %9d %12s %12s", name, samples(), percent(attackRecall()), percent(benignFalsePositiveRate()));
     }
 
-    /** The per-class table. */
+    /** The per-class table; its class column as wide as the longest class name, at least 16 (a longer name kept the columns after it aligned only since 2026-12-06). */
     public String classTable() {
-        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-16s %9s %9s %10s %10s %10s%n", "class", "threshold", "support",
+        int w = 16;
+        for (String c : classes) {
+            w = Math.max(w, c.length());
+        }
+        String name = "%-" + w + "s";
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, name + " %9s %9s %10s %10s %10s%n", "class", "threshold", "support",
                 "recall", "fpr", "to java"));
         for (int c = 0; c < classes.size(); c++) {
-            b.append(String.format(Locale.ROOT, "%-16s %9.3f %9d %10s %10s %10d%n", classes.get(c), thresholds[c] / 1000.0, support[c],
+            b.append(String.format(Locale.ROOT, name + " %9.3f %9d %10s %10s %10d%n", classes.get(c), thresholds[c] / 1000.0, support[c],
                     percent(recall(c)), percent(falsePositiveRate(c)), deferred[c]));
         }
         return b.toString();
