@@ -66,12 +66,6 @@ public final class PipelineObject {
         return stages.delivers() && !stages.mirror() ? MetadataLayout.forThisKernel() : MetadataLayout.BEFORE_FRAME;
     }
 
-    /**
-     * Where a loaded (or opened) composed program puts the metadata of the frames it redirects, read
-     * from its own constants: {@link MetadataLayout#IN_FRAME} when {@code cfg_meta_in_head} is set
-     * and it writes metadata to sockets (cfg_metadata, not cfg_mirror), else
-     * {@link MetadataLayout#BEFORE_FRAME}. Whoever puts a socket into its XSKMAP tells the socket this.
-     */
     /** The program's limit on the packets it hands over with the metadata in front (deliver.h). */
     public static final String META_ROOM = "xsk_meta_room";
 
@@ -92,6 +86,12 @@ public final class PipelineObject {
         if (now == 0 || room < now) v.set(ValueLayout.JAVA_INT_UNALIGNED, 0, room);
     }
 
+    /**
+     * Where a loaded (or opened) composed program puts the metadata of the frames it redirects, read
+     * from its own constants: {@link MetadataLayout#IN_FRAME} when {@code cfg_meta_in_head} is set
+     * and it writes metadata to sockets (cfg_metadata, not cfg_mirror), else
+     * {@link MetadataLayout#BEFORE_FRAME}. Whoever puts a socket into its XSKMAP tells the socket this.
+     */
     public static MetadataLayout metadataLayout(BpfObject object) {
         try {
             boolean inHead = object.variable(META_IN_HEAD).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0) != 0;
