@@ -42,6 +42,14 @@ volatile const __u8 cfg_metadata = 1;
  * the adjust_meta branch is dead code the verifier never walks, so the program loads there.
  */
 volatile const __u8 cfg_meta_in_head = 0;
+/*
+ * With cfg_meta_in_head: the longest packet the registered copy-mode sockets take with the metadata
+ * in front (the least of their chunks less XDP_PACKET_HEADROOM less 16), written by Java when it
+ * registers a socket (io.xdpml.dataplane.PipelineObject.fitSocket); 0: not known, no check. The
+ * kernel drops (rx_dropped) a copy-mode frame longer than its socket's chunk less the headroom, and
+ * a redirected frame is gone from the stack: a longer packet is not handed over but goes on.
+ */
+__u32 xsk_meta_room;
 /* Test mode: keep each delivered packet's metadata in last_meta; with AF_XDP, count no socket. */
 volatile const __u8 cfg_record_meta = 0;
 
@@ -194,7 +202,8 @@ static __always_inline int xdpml_mirror_packet(struct xdp_md *ctx, __u64 *c, __u
  * back 16 bytes (bpf_xdp_adjust_head), so the socket's frame begins with the metadata and the packet
  * follows it (io.xdpml.xsk.XskFrame reads it so). A frame that is not redirected (no socket) gets
  * its start back (+16) before it goes on: the stack, the mirror, XDP_TX see it as it came. Without
- * room (or a frame shorter than an Ethernet header) it is not handed over at all, counted as
+ * room (no headroom, a frame shorter than an Ethernet header, or one that with the metadata would
+ * not fit the sockets' frames: xsk_meta_room) it is not handed over at all, counted as
  * META_FAILED: Java must find the metadata at every frame's start, none can come without it.
  */
 static __always_inline int xdpml_deliver_in_head(struct xdp_md *ctx, __u64 *c, __u32 hash,
@@ -202,7 +211,9 @@ static __always_inline int xdpml_deliver_in_head(struct xdp_md *ctx, __u64 *c, _
 						 int *delivered)
 {
 	const int size = (int)sizeof(struct xdpml_xsk_meta);
+	__u32 room = xsk_meta_room;
 	if ((void *)(long)ctx->data + 14 > (void *)(long)ctx->data_end ||
+	    (room && (__u32)(ctx->data_end - ctx->data) > room) ||
 	    bpf_xdp_adjust_head(ctx, -size) != 0) {
 		c[XDPML_XC_META_FAILED]++;
 		return -1;

@@ -44,7 +44,9 @@ enum xdpml_xsk_counter {
 	XDPML_XC_SAMPLED,       /* packets chosen by the 1-in-N sampling (all when N <= 1) */
 	XDPML_XC_REDIRECTED,    /* sampled packets redirected to a socket of the XSKMAP */
 	XDPML_XC_NO_SOCKET,     /* sampled packets whose queue had no socket: given cfg_other_action */
-	XDPML_XC_META_FAILED,   /* sampled packets without room for metadata: redirected without it */
+	XDPML_XC_META_FAILED,   /* sampled packets without room for metadata: redirected without it; with
+				 * cfg_meta_in_head not redirected (also when too long for the sockets'
+				 * frames with it: xsk_meta_room, deliver.h) */
 	XDPML_XC_BLOCKED,       /* packets the blocks stage dropped: source or flow blocked (mitigation.h) */
 	XDPML_XC_MIRRORED,      /* mirror hand-off: sampled packets copied into the ring buffer (and passed) */
 	XDPML_XC_MIRROR_LOST,   /* mirror hand-off: ring buffer full (Java behind): not copied, still passed */

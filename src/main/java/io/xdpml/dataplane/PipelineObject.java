@@ -3,6 +3,7 @@ package io.xdpml.dataplane;
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.xsk.MetadataLayout;
+import io.xdpml.xsk.XskSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -63,6 +64,26 @@ public final class PipelineObject {
      */
     public static MetadataLayout metadataLayout(Stages stages) {
         return stages.delivers() && !stages.mirror() ? MetadataLayout.forThisKernel() : MetadataLayout.BEFORE_FRAME;
+    }
+
+    /** The program's limit on the packets it hands over with the metadata in front (deliver.h). */
+    public static final String META_ROOM = "xsk_meta_room";
+
+    /**
+     * Before {@code socket} goes into the XSKMAP of {@code object} (loaded): tells it the layout,
+     * and where the metadata travels in front of the frame ({@link MetadataLayout#IN_FRAME}) lowers
+     * the program's {@link #META_ROOM} to the longest packet the socket's frames hold with it
+     * ({@link XskSocket#inFrameMetadataRoom()}), so a longer packet goes on instead of being
+     * redirected into the kernel's drop.
+     */
+    public static void fitSocket(BpfObject object, XskSocket socket) {
+        MetadataLayout layout = metadataLayout(object);
+        socket.metadataLayout(layout);
+        int room = socket.inFrameMetadataRoom();
+        if (layout != MetadataLayout.IN_FRAME || room == 0) return;
+        MemorySegment v = object.variable(META_ROOM);
+        int now = v.get(ValueLayout.JAVA_INT_UNALIGNED, 0);
+        if (now == 0 || room < now) v.set(ValueLayout.JAVA_INT_UNALIGNED, 0, room);
     }
 
     /**

@@ -10,7 +10,11 @@ public enum XskCounter {
     REDIRECTED,
     /** Sampled packets whose queue had no socket (given the other action). */
     NO_SOCKET,
-    /** Sampled packets redirected without metadata (no headroom for it). */
+    /**
+     * Sampled packets without room for metadata: redirected without it ({@link MetadataLayout#BEFORE_FRAME});
+     * with it in front of the frame ({@link MetadataLayout#IN_FRAME}) not redirected but passed on, also
+     * when too long for the sockets' frames with it ({@link XskSocket#inFrameMetadataRoom()}).
+     */
     META_FAILED,
     /** Packets dropped by the blocks stage (closed-loop mitigation): their source or flow is blocked. */
     BLOCKED,

@@ -133,10 +133,12 @@ public final class XskProgram implements AutoCloseable {
 
     /**
      * Puts {@code socket} into the XSKMAP at its queue, and tells it where this program puts the
-     * metadata ({@link #metadataLayout()}), so its frames start at the packet either way.
+     * metadata ({@link #metadataLayout()}), so its frames start at the packet either way; in front
+     * of the frame, a packet longer than the socket's frames hold with it is not redirected
+     * ({@link PipelineObject#fitSocket}).
      */
     public void register(XskSocket socket) {
-        socket.metadataLayout(layout);
+        PipelineObject.fitSocket(object, socket);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment v = a.allocate(JAVA_INT);
             v.set(JAVA_INT, 0, socket.fd());

@@ -120,6 +120,16 @@ public final class XskSocket implements AutoCloseable {
         frame.metadataInFrame = layout == MetadataLayout.IN_FRAME;
     }
 
+    /**
+     * The longest packet this socket takes with the metadata in front of it
+     * ({@link MetadataLayout#IN_FRAME}), 0 for no limit: in copy mode the kernel copies a frame into
+     * a chunk after XDP_PACKET_HEADROOM and drops a longer one (rx_dropped), and the 16 bytes count;
+     * in zero-copy mode the packet is already in a chunk, the metadata goes into its headroom.
+     */
+    public int inFrameMetadataRoom() {
+        return zeroCopy ? 0 : config.frameSize() - XskAbi.XDP_PACKET_HEADROOM - XskMetadata.SIZE;
+    }
+
     /** The layout {@link #metadataLayout(MetadataLayout)} set. */
     public MetadataLayout metadataLayout() {
         return frame.metadataInFrame ? MetadataLayout.IN_FRAME : MetadataLayout.BEFORE_FRAME;

@@ -8,7 +8,6 @@ import io.xdpml.kernel.BpfProgram;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
-import io.xdpml.xsk.MetadataLayout;
 import io.xdpml.xsk.XskSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -27,7 +26,7 @@ public final class ClassifierProgram implements AutoCloseable {
 
     private final BpfMap stats;
     private final BpfMap xsks;
-    private final MetadataLayout layout;
+    private final BpfObject object;
     private final ModelSlots slots;
 
     /** @param object the loaded classify object */
@@ -49,7 +48,7 @@ public final class ClassifierProgram implements AutoCloseable {
         }
         this.stats = object.map("xdpml_model_stats");
         this.xsks = object.map("xdpml_xsks");
-        this.layout = PipelineObject.metadataLayout(object);
+        this.object = object;
         this.slots = new ModelSlots(object.map("xdpml_models"), new ConfigWord(object.map("xdpml_fw_gen"), object.map("xdpml_fw_sync")));
     }
 
@@ -61,10 +60,11 @@ public final class ClassifierProgram implements AutoCloseable {
     /**
      * Puts an AF_XDP socket into the pipeline's XSKMAP at its receive queue: packets of classes
      * whose action is {@code xsk} arriving on that queue go to it. Tells the socket where the
-     * program puts their metadata ({@link PipelineObject#metadataLayout(BpfObject)}).
+     * program puts their metadata ({@link PipelineObject#metadataLayout(BpfObject)}), and the
+     * program how long a packet the socket takes with it in front ({@link PipelineObject#fitSocket}).
      */
     public void attachSocket(XskSocket socket) {
-        socket.metadataLayout(layout);
+        PipelineObject.fitSocket(object, socket);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fd = a.allocate(ValueLayout.JAVA_INT);
             fd.set(ValueLayout.JAVA_INT, 0, socket.fd());
