@@ -189,14 +189,13 @@ final class GenCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--count and --duration exclude each other");
         }
         ScenarioSettings settings = settings();
-        Scenario sc = Scenarios.create(scenario, settings);
-        long r = rate;
+        long r = write != null && rate == 0 ? DEFAULT_WRITE_RATE : rate;
+        Scenario sc = Scenarios.create(scenario, settings, r); // flat out (r 0): the pings' clock at the nominal rate
         FrameSink sink;
         if (write != null) {
             if (iface != null) {
                 throw new IllegalArgumentException("--write and --iface exclude each other");
             }
-            r = r == 0 ? DEFAULT_WRITE_RATE : r;
             sink = PcapSink.open(write);
         } else {
             if (iface == null) {

@@ -161,7 +161,7 @@ public final class LiveDemo {
                 try {
                     sending.complete(ns.callOnThisThread(() -> {
                         // warm the frame builders up (JIT) on a copy of the mix, so the first second runs at the rate
-                        io.xdpml.gen.Scenario warm = Scenarios.create("mix", settings.withSeed(settings.seed() + 1));
+                        io.xdpml.gen.Scenario warm = Scenarios.create("mix", settings.withSeed(settings.seed() + 1), o.ratePps());
                         for (int i = 0; i < 400_000; i++) {
                             warm.next();
                         }
@@ -172,7 +172,7 @@ public final class LiveDemo {
                             }
                             clock.set(System.nanoTime());
                             ready.countDown();
-                            return s.run(Scenarios.create("mix", settings), o.ratePps(), Long.MAX_VALUE, stop::get);
+                            return s.run(Scenarios.create("mix", settings, o.ratePps()), o.ratePps(), Long.MAX_VALUE, stop::get);
                         }
                     }));
                 } catch (Throwable t) {

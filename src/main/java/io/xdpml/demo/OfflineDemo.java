@@ -58,7 +58,7 @@ public final class OfflineDemo {
         ScenarioSender sender;
         try (PcapSink sink = PcapSink.open(capture)) {
             sender = new ScenarioSender(sink);
-            sender.run(Scenarios.create("mix", settings), o.ratePps(), o.ratePps() * o.seconds(), () -> false);
+            sender.run(Scenarios.create("mix", settings, o.ratePps()), o.ratePps(), o.ratePps() * o.seconds(), () -> false);
         }
         Map<TrafficKind, Long> sent = sender.sentByKind();
         report.print(String.format("wrote %d frames of the mix (%s; %d s at %d frames/s) to %s; replaying them in capture time through the"

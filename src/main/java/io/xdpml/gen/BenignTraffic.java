@@ -10,7 +10,16 @@ package io.xdpml.gen;
  * ({@link ClientStack}): before 2026-12-06 every SYN was 58 bytes with an MSS option only, a
  * scanner's SYN (nmap's) to a model trained on real captures.
  *
- * <p>Shares of frames: about 70% TCP, 15% DNS, 8% ICMP, 7% NTP.
+ * <p>Pings follow a real {@code ping}'s cadence, not a share of frames: every client (the first
+ * {@value #MAX_PINGING} of a larger range) pings the
+ * victim once a second (Windows' and iputils' default interval) for the whole run, each client's
+ * echo requests one ICMP flow (its own identifier, sequence 1, 2, 3, ...), the clients' first pings
+ * spread over the first second. The time is the scenario's: benign frame {@code k} is at
+ * {@code k / benignRate} seconds, {@code benignRate} the frames per second of benign traffic
+ * ({@link Scenarios#create(String, ScenarioSettings, long)}). At most every other frame is a ping:
+ * below two benign frames per client a second the pings fall behind. Before 2026-12-06 (evening)
+ * 8% of the frames were pings, so each client pinged about 11 times a second at the demo's rate.
+ * The other frames: about 76% TCP, 16% DNS, 8% NTP (the old 70:15:7).
  */
 final class BenignTraffic extends SingleKindScenario {
     static final int SLOTS = 32;
@@ -58,14 +67,54 @@ final class BenignTraffic extends SingleKindScenario {
         }
     }
 
-    private final Connection[] slots = new Connection[SLOTS];
-    private int icmpSeq;
+    /** Clients that ping at most: the first this many of a larger source range. */
+    static final int MAX_PINGING = 256;
+    /** A ping's interval: one second, Windows' and iputils' default. */
+    static final long PING_INTERVAL_NANOS = 1_000_000_000L;
 
-    BenignTraffic(ScenarioSettings settings) {
+    private final Connection[] slots = new Connection[SLOTS];
+    /** Benign frames written so far; the scenario's time is {@code frames * nanosPerFrame}. */
+    private long frames;
+    private final double nanosPerFrame;
+    /** The clients (host indexes) in the order of their first ping; each pings every second in that order. */
+    private final int[] pingOrder;
+    /** Each client's first ping, nanoseconds into the run, in {@link #pingOrder}'s order. */
+    private final long[] pingOffset;
+    /** Each client's last sequence number, by host index. */
+    private final int[] pingSeq;
+    /** The next ping's place in {@link #pingOrder}, and how many seconds have gone round. */
+    private int pingNext;
+    private long pingRound;
+    private boolean lastWasPing;
+
+    /**
+     * Benign traffic at {@code framesPerSecond} benign frames a second (the scenario's clock for the
+     * pings; the frames' timestamps are the sender's).
+     */
+    BenignTraffic(ScenarioSettings settings, double framesPerSecond) {
         super(settings, TrafficKind.BENIGN);
+        if (!(framesPerSecond > 0)) {
+            throw new IllegalArgumentException("benign frames per second must be > 0, not " + framesPerSecond);
+        }
         for (int i = 0; i < SLOTS; i++) {
             slots[i] = new Connection();
         }
+        nanosPerFrame = 1e9 / framesPerSecond;
+        int n = Math.min(sources.count(), MAX_PINGING);
+        long[] offset = new long[n];
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            offset[i] = random.nextLong(PING_INTERVAL_NANOS);
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingLong(i -> offset[i]));
+        pingOrder = new int[n];
+        pingOffset = new long[n];
+        for (int i = 0; i < n; i++) {
+            pingOrder[i] = order[i];
+            pingOffset[i] = offset[order[i]];
+        }
+        pingSeq = new int[n];
     }
 
     private int client() {
@@ -74,15 +123,18 @@ final class BenignTraffic extends SingleKindScenario {
 
     @Override
     int write() {
-        int r = random.nextInt(100);
+        long now = (long) (frames++ * nanosPerFrame);
+        if (!lastWasPing && pingRound * PING_INTERVAL_NANOS + pingOffset[pingNext] <= now) {
+            lastWasPing = true;
+            return ping(pingOrder[pingNext]);
+        }
+        lastWasPing = false;
+        int r = random.nextInt(92);
         if (r < 70) {
             return tcp(slots[random.nextInt(SLOTS)]);
         }
         if (r < 85) {
             return dnsQuery();
-        }
-        if (r < 93) {
-            return ping();
         }
         return ntp();
     }
@@ -162,10 +214,16 @@ final class BenignTraffic extends SingleKindScenario {
         return w.finish();
     }
 
-    private int ping() {
-        int client = client();
+    /** The next echo request of the client with host index {@code host}: its identifier, its next sequence number. */
+    private int ping(int host) {
+        if (++pingNext == pingOrder.length) {
+            pingNext = 0;
+            pingRound++;
+        }
+        int client = sources.host(host);
         ClientStack stack = ClientStack.of(client);
-        toVictim(client, FrameWriter.PROTO_ICMP, stack.ttl).icmpEcho(client & 0xffff, ++icmpSeq & 0xffff);
+        pingSeq[host] = (pingSeq[host] + 1) & 0xffff;
+        toVictim(client, FrameWriter.PROTO_ICMP, stack.ttl).icmpEcho(client & 0xffff, pingSeq[host]);
         byte[] payload = stack == ClientStack.WINDOWS ? WINDOWS_PING : PING_PATTERN;
         w.bytes(payload, 0, payload.length);
         return w.finish();

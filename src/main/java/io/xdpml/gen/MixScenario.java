@@ -16,13 +16,15 @@ final class MixScenario implements Scenario {
     private final int total;
     private Scenario last;
 
-    MixScenario(ScenarioSettings settings) {
+    /** The mix sent at {@code ratePps} frames a second: each part gets its share of the rate. */
+    MixScenario(ScenarioSettings settings, long ratePps) {
         List<Scenario> p = new ArrayList<>();
         List<Integer> wts = new ArrayList<>();
+        int sum = settings.shares().values().stream().mapToInt(Integer::intValue).sum();
         for (TrafficKind k : TrafficKind.values()) { // a fixed order, whatever the map's
             int share = settings.shares().getOrDefault(k, 0);
             if (share > 0) {
-                p.add(Scenarios.single(k, settings));
+                p.add(Scenarios.single(k, settings, (double) ratePps * share / sum));
                 wts.add(share);
             }
         }

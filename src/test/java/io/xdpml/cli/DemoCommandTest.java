@@ -118,12 +118,14 @@ class DemoCommandTest {
         for (TrafficKind k : TrafficKind.values()) {
             assertThat(rows.get(k).copies()).as("offline no copy is lost").isEqualTo(rows.get(k).reached());
         }
-        // the one-way tree (docs/demo.md, "What the model does"): about 3% of the benign packets called attack, the
-        // Windows pings; the both-direction captures-dt.json called about 17% (the one-way artifact)
+        // the one-way tree (docs/demo.md, "What the model does"): 0.02% of the benign packets called attack, some
+        // Windows pings, since 2026-12-06 (evening: pings once a second per client, the tree retrained with real
+        // pings); before, 2.9% (every Windows ping, 11 a second per client); the both-direction captures-dt.json
+        // called about 17% (the one-way artifact). Under the verdict's 1%.
         assertThat(out).contains("file: captures-oneway-dt.json");
         Matcher benign = Pattern.compile("(?m)^benign\\s+(?:\\S+\\s+){6}(\\d+\\.\\d)%").matcher(out);
         assertThat(benign.find()).as("the benign row's model column; out:%n%s", out).isTrue();
-        assertThat(Double.parseDouble(benign.group(1))).as("benign packets the demo's tree calls attack, %").isLessThan(5.0);
+        assertThat(Double.parseDouble(benign.group(1))).as("benign packets the demo's tree calls attack, %").isLessThan(1.0);
     }
 
     @Test
