@@ -315,8 +315,9 @@ struct {
  * table held both and a flood of spoofed SYNs evicted established connections). A TCP connection
  * opened by a SYN is unassured until it is established (its handshake's ACK, or the responder's
  * answer then), a UDP one until a reply passes: then it moves to xdpml_fw_ct (xdpml_fw_ct_assure).
- * A connection picked up mid-stream (loose) or by a SYN cookie's ACK starts assured. Lookups read
- * xdpml_fw_ct first. Same capacity (firewall.max-connections), same entries.
+ * A connection picked up mid-stream (loose) or by a SYN cookie's ACK starts assured. A key is in
+ * one of the two; TCP reads xdpml_fw_ct first, UDP this one. Same capacity
+ * (firewall.max-connections), same entries. docs/firewall.md, "Early drop".
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

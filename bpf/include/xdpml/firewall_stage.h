@@ -710,10 +710,20 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		ck.proto = p.proto;
 		ck.family = p.family;
 		ck.vni = xdpml_fw_key_vni(s);
-		e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
-		if (!e) {
+		/* a key is in one of the two tables (xdpml_fw_ct_new: early drop); UDP looks in the
+		 * unassured one first: XDP sees one host's UDP one way only (its replies leave by egress),
+		 * so its UDP connections are never answered there, and stay unassured (one lookup, not two) */
+		if (p.proto == 17) {
 			e = bpf_map_lookup_elem(&xdpml_fw_ct_new, &ck);
 			in_new = e != 0;
+			if (!e)
+				e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+		} else {
+			e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+			if (!e) {
+				e = bpf_map_lookup_elem(&xdpml_fw_ct_new, &ck);
+				in_new = e != 0;
+			}
 		}
 		if (e && now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))
 			e = 0; /* expired: as absent */

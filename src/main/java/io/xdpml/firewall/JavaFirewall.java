@@ -312,10 +312,19 @@ public final class JavaFirewall implements FirewallEngine {
             } else {
                 connectionKey(ck, bucket, family, keyVni, dstHi, dstLo, dport, srcHi, srcLo, sport);
             }
-            e = connections.get(ck);
-            if (e == null) {
+            // a key is in one of the two tables; UDP looks in the unassured one first (as the kernel: fewer lookups there)
+            if (bucket == 17) {
                 e = unassured.get(ck);
                 inNew = e != null;
+                if (e == null) {
+                    e = connections.get(ck);
+                }
+            } else {
+                e = connections.get(ck);
+                if (e == null) {
+                    e = unassured.get(ck);
+                    inNew = e != null;
+                }
             }
             if (e != null && Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0) {
                 e = null; // expired: as absent
