@@ -1,12 +1,19 @@
 package io.xdpml.firewall;
 
+import static io.xdpml.firewall.FirewallBoundedTablesTest.ACK;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.BIG_INT;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.BIG_SHORT;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.HOST_MAC;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.PEER_MAC;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.PSH;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.SYN;
+import static io.xdpml.firewall.FirewallBoundedTablesTest.frame;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.testing.TestData;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,14 +28,6 @@ import org.junit.jupiter.api.Test;
  * docs/firewall.md, "Early drop".
  */
 class FirewallEarlyDropTest {
-    private static final byte[] HOST_MAC = {0x02, 0, 0, 0, 0, 0x02};
-    private static final byte[] PEER_MAC = {0x02, 0, 0, 0, 0, 0x01};
-    private static final int SYN = 0x02;
-    private static final int ACK = 0x10;
-    private static final int PSH = 0x08;
-    private static final ValueLayout.OfInt BIG_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
-    private static final ValueLayout.OfShort BIG_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
-
     /** max-connections: a multiple of 128 (the kernel's LRU evicts in batches of up to 128). */
     static final int CAPACITY = 1024;
     /** Established connections: half seen both ways (SYN, SYN-ACK, ACK), half inbound only (SYN, ACK: one NIC). */
@@ -48,11 +47,8 @@ class FirewallEarlyDropTest {
     private void assertSurvive(boolean synFlood) throws Exception {
         TestData.assumeBpf();
         FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on strict\n", "early-drop");
-        JavaFirewall java = new JavaFirewall(4789, CAPACITY, CAPACITY);
-        try (KernelFirewall kernel = new KernelFirewall(new FirewallProgram.Limits(1 << 12, 1 << 14, 1 << 8, CAPACITY, CAPACITY), 4789);
-             Arena arena = Arena.ofConfined()) {
-            kernel.install(c);
-            java.install(c);
+        JavaFirewall java = FirewallBoundedTablesTest.twin(CAPACITY, c);
+        try (KernelFirewall kernel = FirewallBoundedTablesTest.kernel(CAPACITY, c); Arena arena = Arena.ofConfined()) {
             long[] now = {1_000_000_000L};
             int clientSeq = 1000;
             int serverSeq = 50_000;
@@ -117,11 +113,5 @@ class FirewallEarlyDropTest {
         FirewallCounter j = java.packet(frame, length, now[0]);
         assertThat(k).as("kernel and twin").isEqualTo(j);
         return k;
-    }
-
-    private static MemorySegment frame(Arena arena, byte[] bytes) {
-        MemorySegment s = arena.allocate(bytes.length);
-        MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
-        return s;
     }
 }
