@@ -18,8 +18,8 @@ import java.util.Map;
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
  * buckets live in {@link FixedKeyTable}s keyed by the words of their binary keys, bounded by the
  * capacities of the kernel's LRU maps ({@code xdpml_fw_ct} and {@code xdpml_fw_ct_new}, the assured and
- * the unassured connections, {@code xdpml_fw_rate}: max-connections, max-connections, max-sources) and evicting the least recently used entry when full (the kernel's LRU is an
- * approximation: above capacity which entry goes may differ; docs/firewall.md). Measures
+ * the unassured connections: max-connections each; {@code xdpml_fw_rate}: max-sources) and evicting
+ * the least recently used entry when full (the kernel's LRU is an approximation: above capacity which entry goes may differ; docs/firewall.md). Measures
  * ({@link #putMeasure}) live in a {@link MeasureTable}. The packets of known connections and
  * sources allocate nothing (since 2026-12-06; before, each built string keys): only a new entry
  * may, when its table grows.
