@@ -25,7 +25,8 @@
  *     this host's own addresses (or multicast, loopback)  -> drop own_source
  *   a SYN over a limit (syn-cookies on)                 -> answered (syn_cookie) | the limit's drop
  *   a new TCP/UDP connection that passed gets a conntrack entry (in TCP only a SYN without ACK
- *     or an ACK without SYN, FIN or RST: xdpml_fw_tcp_opens)
+ *     or an ACK without SYN, FIN or RST: xdpml_fw_tcp_opens): a SYN's or a datagram's in
+ *     xdpml_fw_ct_new until it is assured (early drop: a flood evicts only its own kind)
  *
  * Atomic reload: every list, rule and setting exists twice (generation 0 and 1: a byte in the
  * keys, an index in the config array). Each packet reads the active generation once
@@ -307,6 +308,23 @@ struct {
 	__type(key, struct xdpml_fw_ct_key);
 	__type(value, struct xdpml_fw_ct);
 } xdpml_fw_ct SEC(".maps");
+
+/*
+ * The connections not yet assured (Linux's conntrack: not ASSURED), apart from the assured ones of
+ * xdpml_fw_ct, so that a flood of new ones evicts only its own kind (since 2026-12-06; before, one
+ * table held both and a flood of spoofed SYNs evicted established connections). A TCP connection
+ * opened by a SYN is unassured until it is established (its handshake's ACK, or the responder's
+ * answer then), a UDP one until a reply passes: then it moves to xdpml_fw_ct (xdpml_fw_ct_assure).
+ * A connection picked up mid-stream (loose) or by a SYN cookie's ACK starts assured. A key is in
+ * one of the two; TCP reads xdpml_fw_ct first, UDP this one. Same capacity
+ * (firewall.max-connections), same entries. docs/firewall.md, "Early drop".
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536); /* set by Java before load, as xdpml_fw_ct */
+	__type(key, struct xdpml_fw_ct_key);
+	__type(value, struct xdpml_fw_ct);
+} xdpml_fw_ct_new SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

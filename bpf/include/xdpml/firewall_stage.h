@@ -307,11 +307,40 @@ __noinline int xdpml_fw_ct_step(struct xdp_md *ctx, const struct xdpml_parse_sum
 }
 
 /*
- * A live conntrack entry decides the packet (fwd: it comes from the connection's initiator): the
- * verdict reason, or 0 when it is judged as a new connection (a SYN on a closed one).
+ * An unassured connection's entry e (in xdpml_fw_ct_new) after a packet passed on it (fwd: from the
+ * initiator): moved into xdpml_fw_ct when it is now assured, a TCP one established (or closing
+ * after that: FIN_WAIT), a UDP one answered (!fwd). Created there only where no entry is
+ * (BPF_NOEXIST: another CPU's promotion or cookie's entry is kept), then deleted here. Two CPUs on
+ * one connection meanwhile (docs/firewall.md, "Two CPUs, one connection"): a step another CPU
+ * makes on the unassured entry between the copy and the delete is lost (a FIN, or a RST's close,
+ * seen again only with its next packet), and a packet whose lookups fall between them (xdpml_fw_ct
+ * before the copy, xdpml_fw_ct_new after the delete) is judged without a connection. A function of
+ * its own: off the entry program's stack. io.xdpml.firewall.JavaFirewall.assure.
+ */
+static __noinline void xdpml_fw_ct_assure(const struct xdpml_fw_ct_key *ck, struct xdpml_fw_ct *e, int fwd)
+{
+	__u8 st = e->state;
+	if (ck->proto == 6 ? st != XDPML_CT_ESTABLISHED && st != XDPML_CT_FIN_WAIT : fwd)
+		return;
+	long err = bpf_map_update_elem(&xdpml_fw_ct, ck, e, BPF_NOEXIST);
+	if (err == 0 || err == -EEXIST)
+		bpf_map_delete_elem(&xdpml_fw_ct_new, ck);
+}
+
+/* Whether entry e is stale at now: closed (a SYN over it opens anew), or expired. */
+static __always_inline int xdpml_fw_ct_stale(const struct xdpml_fw_config *cfg, const struct xdpml_fw_ct *e, __u64 now)
+{
+	return e->state == XDPML_CT_CLOSED || (now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state));
+}
+
+/*
+ * A live conntrack entry decides the packet (fwd: it comes from the connection's initiator; ck its
+ * key, in_new: e is in xdpml_fw_ct_new, moved when it becomes assured): the verdict reason, or 0
+ * when it is judged as a new connection (a SYN on a closed one).
  */
 static __always_inline __u32 xdpml_fw_ct_decide(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
-						struct xdpml_fw_ct *e, const struct xdpml_fw_packet *p, int fwd, __u64 now)
+						struct xdpml_fw_ct *e, const struct xdpml_fw_packet *p, int fwd, __u64 now,
+						const struct xdpml_fw_ct_key *ck, int in_new)
 {
 	int r = XDPML_CT_R_PASS;
 	if (p->proto == 6)
@@ -323,6 +352,8 @@ static __always_inline __u32 xdpml_fw_ct_decide(struct xdp_md *ctx, const struct
 	if (r == XDPML_CT_R_PASS) {
 		if (now > e->last_ns)
 			e->last_ns = now;
+		if (in_new)
+			xdpml_fw_ct_assure(ck, e, fwd);
 		return XDPML_FWC_PASS_CONNTRACK;
 	}
 	return 0;
@@ -450,19 +481,31 @@ static __noinline void xdpml_fw_ct_open(struct xdp_md *ctx, const struct xdpml_p
 			fresh.seq_known = 3;
 		}
 	}
+	/* a SYN's or a UDP datagram's connection starts unassured (xdpml_fw_ct_new); one picked up
+	 * mid-stream or by a cookie's ACK, assured. A stale entry of the key in the other table is deleted */
+	int assured = fresh.state == XDPML_CT_ESTABLISHED;
 	struct xdpml_fw_ct *e = bpf_map_lookup_elem(&xdpml_fw_ct, ck);
-	__u64 upd = BPF_NOEXIST;
-	if (e && (e->state == XDPML_CT_CLOSED ||
-		  (now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))))
-		upd = BPF_ANY; /* stale: replaced */
-	else if (e)
+	if (e && !xdpml_fw_ct_stale(cfg, e, now))
 		goto join;
-	long err = bpf_map_update_elem(&xdpml_fw_ct, ck, &fresh, upd);
+	if (assured) {
+		bpf_map_delete_elem(&xdpml_fw_ct_new, ck);
+	} else {
+		if (e)
+			bpf_map_delete_elem(&xdpml_fw_ct, ck);
+		e = bpf_map_lookup_elem(&xdpml_fw_ct_new, ck);
+		if (e && !xdpml_fw_ct_stale(cfg, e, now))
+			goto join;
+	}
+	__u64 upd = e ? BPF_ANY : BPF_NOEXIST; /* stale: replaced */
+	long err = assured ? bpf_map_update_elem(&xdpml_fw_ct, ck, &fresh, upd)
+			   : bpf_map_update_elem(&xdpml_fw_ct_new, ck, &fresh, upd);
 	if (err == 0) {
 		fc->c[XDPML_FWC_CT_NEW]++;
 		return;
 	}
-	if (err != -EEXIST || !(e = bpf_map_lookup_elem(&xdpml_fw_ct, ck))) {
+	if (err == -EEXIST)
+		e = assured ? bpf_map_lookup_elem(&xdpml_fw_ct, ck) : bpf_map_lookup_elem(&xdpml_fw_ct_new, ck);
+	if (err != -EEXIST || !e) {
 		fc->c[XDPML_FWC_CT_INSERT_FAILED]++;
 		return;
 	}
@@ -640,6 +683,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	int track = cfg->conntrack && (p.proto == 6 || p.proto == 17) && !xdpml_fw_outer_only(s);
 	struct xdpml_fw_ct_key ck = {};
 	struct xdpml_fw_ct *e = 0;
+	int in_new = 0;
 	int from_a = 1;
 	int fwd = 1;
 	__u32 r;
@@ -666,14 +710,28 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		ck.proto = p.proto;
 		ck.family = p.family;
 		ck.vni = xdpml_fw_key_vni(s);
-		e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+		/* a key is in one of the two tables (xdpml_fw_ct_new: early drop); UDP looks in the
+		 * unassured one first: XDP sees one host's UDP one way only (its replies leave by egress),
+		 * so its UDP connections are never answered there, and stay unassured (one lookup, not two) */
+		if (p.proto == 17) {
+			e = bpf_map_lookup_elem(&xdpml_fw_ct_new, &ck);
+			in_new = e != 0;
+			if (!e)
+				e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+		} else {
+			e = bpf_map_lookup_elem(&xdpml_fw_ct, &ck);
+			if (!e) {
+				e = bpf_map_lookup_elem(&xdpml_fw_ct_new, &ck);
+				in_new = e != 0;
+			}
+		}
 		if (e && now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state))
 			e = 0; /* expired: as absent */
 		if (e) {
 			fwd = from_a == e->initiator_is_a;
 			/* towards the initiator (a reply to what it asked): conntrack decides before any measure */
 			if (!fwd) {
-				r = xdpml_fw_ct_decide(ctx, s, e, &p, 0, now);
+				r = xdpml_fw_ct_decide(ctx, s, e, &p, 0, now, &ck, in_new);
 				if (r)
 					return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 				e = 0; /* judged below like a packet without a connection */
@@ -704,7 +762,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (track) {
 		/* from the initiator: an attack that opened its own entries is not let through by them */
 		if (e) {
-			r = xdpml_fw_ct_decide(ctx, s, e, &p, 1, now);
+			r = xdpml_fw_ct_decide(ctx, s, e, &p, 1, now, &ck, in_new);
 			if (r)
 				return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 		}

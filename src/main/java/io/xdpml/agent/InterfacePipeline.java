@@ -73,6 +73,7 @@ final class InterfacePipeline implements DataPlaneSetup {
         }
         if (c.firewall().enabled()) {
             o.setMaxEntries("xdpml_fw_ct", c.firewall().maxConnections());
+            o.setMaxEntries("xdpml_fw_ct_new", c.firewall().maxConnections()); // the unassured connections: the same capacity
             o.setMaxEntries("xdpml_fw_rate", c.firewall().maxSources());
         }
         if (c.flows().enabled()) {

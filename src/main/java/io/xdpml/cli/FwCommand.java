@@ -118,7 +118,7 @@ final class FwCommand implements Runnable {
         int maxEntries;
 
         @Option(names = "--max-connections", defaultValue = "65536",
-                description = "conntrack entries (LRU); fixed at first load (default: ${DEFAULT-VALUE})")
+                description = "conntrack entries (LRU), of each of two tables: the assured connections and those not yet (docs/firewall.md, Early drop); fixed at first load (default: ${DEFAULT-VALUE})")
         int maxConnections;
 
         @Option(names = "--vxlan-port", defaultValue = "4789", description = "UDP port parsed as VXLAN, 0: none (default: ${DEFAULT-VALUE};"

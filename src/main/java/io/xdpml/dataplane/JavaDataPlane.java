@@ -69,8 +69,8 @@ public final class JavaDataPlane implements DataPlaneEngine {
     }
 
     /**
-     * @param maxConnections the firewall's connection table capacity (xdpml_fw_ct's max_entries, the
-     *                       agent's firewall.max-connections)
+     * @param maxConnections the firewall's connection tables' capacity (xdpml_fw_ct's and xdpml_fw_ct_new's
+     *                       max_entries, the agent's firewall.max-connections)
      * @param maxSources     its sources' buckets capacity (xdpml_fw_rate's, firewall.max-sources)
      */
     public JavaDataPlane(Stages stages, FlowConfig flow, int maxFrameLength, int defaultAction, int maxConnections,

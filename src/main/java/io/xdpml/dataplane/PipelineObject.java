@@ -130,6 +130,7 @@ public final class PipelineObject {
                 obj.setMaxEntries("xdpml_fw_rules", 1);
                 obj.setMaxEntries("xdpml_fw_hits", 2);
                 obj.setMaxEntries("xdpml_fw_ct", 1);
+                obj.setMaxEntries("xdpml_fw_ct_new", 1); // the unassured connections: the same capacity
                 obj.setMaxEntries("xdpml_fw_rate", 1);
                 obj.setMaxEntries("xdpml_fw_measures", 1);
                 obj.setMaxEntries("xdpml_fw_own", 1);

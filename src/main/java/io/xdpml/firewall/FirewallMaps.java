@@ -31,6 +31,8 @@ public final class FirewallMaps {
     private final BpfMap rules;
     private final BpfMap hits;
     private final BpfMap ct;
+    /** xdpml_fw_ct_new, the unassured connections; null for an older program's pins, which have none (before 2026-12-06). */
+    private final BpfMap ctNew;
     private final BpfMap rate;
     private final BpfMap stats;
     private final BpfMap flood;
@@ -48,6 +50,10 @@ public final class FirewallMaps {
         rules = maps.get("xdpml_fw_rules");
         hits = maps.get("xdpml_fw_hits");
         ct = maps.get("xdpml_fw_ct");
+        ctNew = optional(byName, "xdpml_fw_ct_new");
+        if (ctNew != null) {
+            maps.put("xdpml_fw_ct_new", ctNew); // pinned with the others (fw load)
+        }
         rate = maps.get("xdpml_fw_rate");
         stats = maps.get("xdpml_fw_stats");
         flood = maps.get("xdpml_fw_flood");
@@ -55,7 +61,20 @@ public final class FirewallMaps {
         word = new ConfigWord(gen, sync);
     }
 
+    private static BpfMap optional(Function<String, BpfMap> byName, String name) {
+        try {
+            return byName.apply(name);
+        } catch (RuntimeException absent) {
+            return null;
+        }
+    }
+
     public Map<String, BpfMap> all() { return maps; }
+
+    /** The connection tables: xdpml_fw_ct (assured), then xdpml_fw_ct_new (unassured) when the program has it. */
+    private List<BpfMap> connectionTables() {
+        return ctNew == null ? List.of(ct) : List.of(ct, ctNew);
+    }
 
     public BpfMap conntrack() { return ct; }
 
@@ -167,7 +186,9 @@ public final class FirewallMaps {
         try (Arena a = Arena.ofConfined()) {
             flood.update(0, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the lock word is not copied
         }
-        for (BpfMap m : List.of(ct, rate)) {
+        List<BpfMap> state = new ArrayList<>(connectionTables());
+        state.add(rate);
+        for (BpfMap m : state) {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment k = a.allocate(m.keySize(), 8);
                 for (byte[] key : m.keys()) {
@@ -256,7 +277,7 @@ public final class FirewallMaps {
     private static final int WALK_BATCH = 1024;
 
     /**
-     * Up to {@code max} tracked connections, one line each: protocol, initiator -> responder (and
+     * Up to {@code max} tracked connections (the assured ones of xdpml_fw_ct first, then xdpml_fw_ct_new's), one line each: protocol, initiator -> responder (and
      * the VNI of a tunnelled one), state, seconds since the last packet (against {@code nowNanos}, the kernel's monotonic clock).
      * Read by bucket with keys and values together ({@link BpfMapWalk}): under a flood that opens and
      * evicts connections meanwhile it reads each once and ends (since 2026-12-06; before, a
@@ -265,10 +286,12 @@ public final class FirewallMaps {
      */
     public List<String> connectionLines(int max, long nowNanos) {
         List<String> out = new ArrayList<>();
-        try (BpfMapWalk walk = new BpfMapWalk(ct, WALK_BATCH)) {
-            for (int n; out.size() < max && (n = walk.next(max - out.size())) > 0; ) {
-                for (int i = 0; i < n && out.size() < max; i++) {
-                    out.add(connectionLine(walk.key(i), walk.value(i), nowNanos));
+        for (BpfMap table : connectionTables()) {
+            try (BpfMapWalk walk = new BpfMapWalk(table, WALK_BATCH)) {
+                for (int n; out.size() < max && (n = walk.next(max - out.size())) > 0; ) {
+                    for (int i = 0; i < n && out.size() < max; i++) {
+                        out.add(connectionLine(walk.key(i), walk.value(i), nowNanos));
+                    }
                 }
             }
         }
@@ -298,12 +321,14 @@ public final class FirewallMaps {
         return (family == 6 ? "[" + host + "]" : host) + ":" + port;
     }
 
-    /** The tracked connections: a count by bucket ({@link BpfMapWalk}: once each under churn, as {@link #connectionLines}). */
+    /** The tracked connections of both tables (assured and not): a count by bucket ({@link BpfMapWalk}: once each under churn, as {@link #connectionLines}). */
     public long connections() {
         long n = 0;
-        try (BpfMapWalk walk = new BpfMapWalk(ct, WALK_BATCH)) {
-            for (int got; (got = walk.next(WALK_BATCH)) > 0; ) {
-                n += got;
+        for (BpfMap table : connectionTables()) {
+            try (BpfMapWalk walk = new BpfMapWalk(table, WALK_BATCH)) {
+                for (int got; (got = walk.next(WALK_BATCH)) > 0; ) {
+                    n += got;
+                }
             }
         }
         return n;

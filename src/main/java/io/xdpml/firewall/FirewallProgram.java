@@ -39,6 +39,7 @@ public final class FirewallProgram implements AutoCloseable {
             obj.setMaxEntries("xdpml_fw_rules", limits.ruleEntries());
             obj.setMaxEntries("xdpml_fw_hits", 2 * limits.maxRules());
             obj.setMaxEntries("xdpml_fw_ct", limits.connections());
+            obj.setMaxEntries("xdpml_fw_ct_new", limits.connections()); // the unassured connections: the same capacity
             obj.setMaxEntries("xdpml_fw_rate", limits.sources());
             obj.load();
             FirewallProgram p = new FirewallProgram(obj);

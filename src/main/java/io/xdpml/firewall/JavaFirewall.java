@@ -17,9 +17,9 @@ import java.util.Map;
  * scanned, rules tried one by one in file order (not compiled): the parity test thereby checks the
  * kernel's compiled tables ({@link FirewallTables}) against the definition. Connections and
  * buckets live in {@link FixedKeyTable}s keyed by the words of their binary keys, bounded by the
- * capacities of the kernel's LRU maps ({@code xdpml_fw_ct}, {@code xdpml_fw_rate}: max-connections,
- * max-sources) and evicting the least recently used entry when full (the kernel's LRU is an
- * approximation: above capacity which entry goes may differ; docs/firewall.md). Measures
+ * capacities of the kernel's LRU maps ({@code xdpml_fw_ct} and {@code xdpml_fw_ct_new}, the assured and
+ * the unassured connections: max-connections each; {@code xdpml_fw_rate}: max-sources) and evicting
+ * the least recently used entry when full (the kernel's LRU is an approximation: above capacity which entry goes may differ; docs/firewall.md). Measures
  * ({@link #putMeasure}) live in a {@link MeasureTable}. The packets of known connections and
  * sources allocate nothing (since 2026-12-06; before, each built string keys): only a new entry
  * may, when its table grows.
@@ -32,6 +32,11 @@ public final class JavaFirewall implements FirewallEngine {
     private final long[] counters = new long[FirewallCounter.SLOTS];
     /** Connections by {@link #CK_WORDS} words (see {@link #connectionKey}), values in TcpTracking's layout. */
     private final FixedKeyTable connections;
+    /**
+     * The connections not yet assured (xdpml_fw_ct_new): a SYN's until established, a UDP datagram's
+     * until answered; then moved into {@link #connections} ({@link #assure}). Same capacity.
+     */
+    private final FixedKeyTable unassured;
     private final long[] ck = new long[CK_WORDS]; // the packet's connection key, as long as it is judged
     private final TcpTracking.Segment segment = new TcpTracking.Segment(); // the TCP packet's, read for conntrack
     /** Sources' buckets by {family and VNI, address (two words)}: level, last, syn level, syn last. */
@@ -77,11 +82,18 @@ public final class JavaFirewall implements FirewallEngine {
         this.parser = new PacketParser(vxlanPort);
         this.vxlanPort = vxlanPort;
         this.connections = new FixedKeyTable(CK_WORDS, TcpTracking.SIZE, 256, maxConnections);
+        this.unassured = new FixedKeyTable(CK_WORDS, TcpTracking.SIZE, 256, maxConnections);
         this.buckets = new FixedKeyTable(3, 4, 256, maxSources);
     }
 
-    /** How many connection entries the twin holds now (live or expired, as the kernel's map), at most its capacity. */
-    public int connectionEntries() { return connections.size(); }
+    /**
+     * How many connection entries the twin holds now (live or expired, as the kernel's maps), assured
+     * and not: at most twice its capacity.
+     */
+    public int connectionEntries() { return connections.size() + unassured.size(); }
+
+    /** How many of them are assured (xdpml_fw_ct), at most the capacity. */
+    public int assuredEntries() { return connections.size(); }
 
     /** How many sources' bucket entries it holds now, at most its capacity. */
     public int sourceEntries() { return buckets.size(); }
@@ -90,7 +102,7 @@ public final class JavaFirewall implements FirewallEngine {
     public int[] capacities() { return new int[] {connections.capacity(), buckets.capacity()}; }
 
     /** The slots of the connection table now: its memory, which stops growing with the entries at the capacity. */
-    int connectionSlots() { return connections.slots(); }
+    int connectionSlots() { return connections.slots() + unassured.slots(); }
 
     @Override
     public void install(FirewallConfig config) {
@@ -159,6 +171,7 @@ public final class JavaFirewall implements FirewallEngine {
     public Map<String, long[]> connections() {
         Map<String, long[]> out = new HashMap<>();
         connections.forEach((k, v) -> out.put(connectionName(k), v));
+        unassured.forEach((k, v) -> out.putIfAbsent(connectionName(k), v));
         return out;
     }
 
@@ -287,6 +300,7 @@ public final class JavaFirewall implements FirewallEngine {
         boolean track = c.conntrack() && (bucket == 6 || bucket == 17) && !outerOnly;
         boolean fromA = true;
         long[] e = null;
+        boolean inNew = false;
         if (track) {
             long dstHi = mappedHi(family, dst);
             long dstLo = mappedLo(family, dst);
@@ -298,13 +312,26 @@ public final class JavaFirewall implements FirewallEngine {
             } else {
                 connectionKey(ck, bucket, family, keyVni, dstHi, dstLo, dport, srcHi, srcLo, sport);
             }
-            e = connections.get(ck);
+            // a key is in one of the two tables; UDP looks in the unassured one first (as the kernel: fewer lookups there)
+            if (bucket == 17) {
+                e = unassured.get(ck);
+                inNew = e != null;
+                if (e == null) {
+                    e = connections.get(ck);
+                }
+            } else {
+                e = connections.get(ck);
+                if (e == null) {
+                    e = unassured.get(ck);
+                    inNew = e != null;
+                }
+            }
             if (e != null && Long.compareUnsigned(now, e[0]) > 0 && Long.compareUnsigned(now - e[0], timeout(c, (int) e[1])) > 0) {
                 e = null; // expired: as absent
             }
             if (e != null && fromA != (e[2] == 1)) {
                 // towards the initiator (a reply to what it asked): conntrack decides before any measure
-                FirewallCounter r = decide(e, frame, bucket, false, now);
+                FirewallCounter r = decide(e, frame, bucket, false, now, inNew);
                 if (r != null) {
                     return verdict(r);
                 }
@@ -325,7 +352,7 @@ public final class JavaFirewall implements FirewallEngine {
         boolean cookieAck = false;
         if (track) {
             if (e != null) { // from the initiator
-                FirewallCounter r = decide(e, frame, bucket, true, now);
+                FirewallCounter r = decide(e, frame, bucket, true, now, inNew);
                 if (r != null) {
                     return verdict(r);
                 }
@@ -362,12 +389,12 @@ public final class JavaFirewall implements FirewallEngine {
             return verdict(answer(frame, length, family, dport, flags, over));
         }
         if (cookieAck && reason.passes()) {
-            open(frame, bucket, fromA, now);
+            open(frame, bucket, fromA, now, synOnly);
             return verdict(FirewallCounter.PASS_SYN_COOKIE);
         }
         // a TCP packet whose first state in Linux's table is INVALID (a RST, a SYN-ACK, a FIN, no flag) opens nothing
         if (track && reason.passes() && (bucket != 6 || tcpOpens(flags))) {
-            open(frame, bucket, fromA, now);
+            open(frame, bucket, fromA, now, synOnly);
         }
         return verdict(reason);
     }
@@ -472,12 +499,17 @@ public final class JavaFirewall implements FirewallEngine {
      * A new connection of the initiator on side a (fromA) or b (xdpml_fw_ct_open): syn_sent for a
      * SYN without ACK, else established (a cookie's ACK, a connection picked up mid-way), udp.
      */
-    private void open(MemorySegment frame, int bucket, boolean fromA, long now) {
+    private void open(MemorySegment frame, int bucket, boolean fromA, long now, boolean synOnly) {
+        // a SYN's or a UDP datagram's connection starts unassured; one picked up mid-stream or by a
+        // cookie's ACK (established), assured. A stale entry of the key in the other table is deleted
+        boolean assured = bucket == 6 && !synOnly;
+        (assured ? unassured : connections).remove(ck);
+        long[] to = (assured ? connections : unassured).put(ck); // a stale entry of the key replaced
         if (bucket == 6) {
             segment.read(frame, summary); // which packets get here: tcpOpens, or a cookie's ACK
-            TcpTracking.open(connections.put(ck), now, fromA, segment);
+            TcpTracking.open(to, now, fromA, segment);
         } else {
-            TcpTracking.openUdp(connections.put(ck), now, fromA);
+            TcpTracking.openUdp(to, now, fromA);
         }
         counters[FirewallCounter.CT_NEW.id()]++;
     }
@@ -568,7 +600,7 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /** A live connection decides (xdpml_fw_ct_decide): its verdict, or null when the packet is judged as a new connection. */
-    private FirewallCounter decide(long[] e, MemorySegment frame, int bucket, boolean fwd, long now) {
+    private FirewallCounter decide(long[] e, MemorySegment frame, int bucket, boolean fwd, long now, boolean inNew) {
         int r = TcpTracking.PASS;
         if (bucket == 6) {
             segment.read(frame, summary);
@@ -584,9 +616,28 @@ public final class JavaFirewall implements FirewallEngine {
             if (Long.compareUnsigned(now, e[0]) > 0) {
                 e[0] = now;
             }
+            if (inNew) {
+                assure(e, bucket, fwd);
+            }
             return FirewallCounter.PASS_CONNTRACK;
         }
         return null;
+    }
+
+    /**
+     * An unassured entry e of key ck after a packet passed on it (xdpml_fw_ct_assure): moved into the
+     * assured table when a TCP connection is established (or FIN_WAIT after), a UDP one answered.
+     * Created there only where the key has no entry (BPF_NOEXIST), then removed here.
+     */
+    private void assure(long[] e, int bucket, boolean fwd) {
+        long st = e[TcpTracking.STATE];
+        if (bucket == 6 ? st != FirewallLayout.CT_ESTABLISHED && st != FirewallLayout.CT_FIN_WAIT : fwd) {
+            return;
+        }
+        if (connections.get(ck) == null) {
+            System.arraycopy(e, 0, connections.put(ck), 0, TcpTracking.SIZE);
+        }
+        unassured.remove(ck);
     }
 
     /** The measures against a TCP/UDP packet (xdpml_fw_measures_check): the drop reason, or null. */

@@ -61,6 +61,7 @@ public final class VxlanProgram implements AutoCloseable {
             obj.setMaxEntries("xdpml_fw_rules", 16);
             obj.setMaxEntries("xdpml_fw_hits", 2);
             obj.setMaxEntries("xdpml_fw_ct", 16);
+            obj.setMaxEntries("xdpml_fw_ct_new", 16); // the unassured connections: the same capacity
             obj.setMaxEntries("xdpml_fw_rate", 16);
             obj.setMaxEntries("xdpml_vx_nat", Math.max(16, options.nat().size()));
             obj.load();
