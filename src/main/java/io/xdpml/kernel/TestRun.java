@@ -326,10 +326,13 @@ public final class TestRun implements AutoCloseable {
     /** Frees the native buffers. */
     @Override
     public void close() {
-        if (socket != null) {
-            sendQueued();
-            socket.close();
+        try {
+            if (socket != null) {
+                sendQueued(); // may throw (a link gone: PacketSocketTx's stall): the socket and arena are closed all the same
+            }
+        } finally {
+            if (socket != null) socket.close();
+            if (arena.scope().isAlive()) arena.close();
         }
-        if (arena.scope().isAlive()) arena.close();
     }
 }

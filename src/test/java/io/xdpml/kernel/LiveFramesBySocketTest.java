@@ -223,6 +223,51 @@ class LiveFramesBySocketTest {
         assertThat(tookMillis).as("ms until it gave up").isBetween(PacketSocketTx.STALL_NANOS / 1_000_000, 30_000L);
     }
 
+    /**
+     * close() of a run whose queued frames cannot go out (the peer down: the send's stall) throws,
+     * and still closes its socket: before 2026-12-06 the throw left the socket open.
+     */
+    @Test
+    @Timeout(60)
+    void aCloseWhoseQueuedFramesCannotGoStillClosesItsSocket() throws Exception {
+        ns.exec("ip", "link", "set", "lfb", "down");
+        Set<String> before = openSockets();
+        Throwable thrown = ns.run(() -> {
+            TestRun run = tx.program("xdpml_tx").testRun().withIngress(a, 0).withLiveFramesBySocket(64);
+            MemorySegment frame = KernelAssumptions.frame(arena, 64);
+            assertThat(run.queueLive(frame, 64)).isTrue();
+            try {
+                run.close();
+                return null;
+            } catch (KernelException e) {
+                return e;
+            }
+        });
+        assertThat(thrown).as("closing with frames the link will not take").isInstanceOf(KernelException.class)
+                .hasMessageContaining("took no frame");
+        Set<String> left = openSockets();
+        left.removeAll(before);
+        assertThat(left).as("sockets opened by the run and still open after its close").isEmpty();
+    }
+
+    /** The sockets this process has open (their "socket:[inode]" names). */
+    private static Set<String> openSockets() throws IOException {
+        Set<String> sockets = new HashSet<>();
+        try (DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:")) {
+                        sockets.add(target);
+                    }
+                } catch (IOException closed) {
+                    // closed meanwhile (the directory stream's own descriptor among them)
+                }
+            }
+        }
+        return sockets;
+    }
+
     /** The pids of the kernel's threaded-NAPI threads of interfaces named lfb (any namespace). */
     private static Set<Long> napiThreads() throws IOException {
         Set<Long> pids = new HashSet<>();
