@@ -302,7 +302,7 @@ class RealToolsKindsTest {
     /**
      * A flood the in-kernel model drops is still seen by the detectors: with the model's drops
      * sampled with the rest (sampling.dropped, on by default with mirror delivery), 1 in 100 of the
-     * dropped packets goes to Java as a copy weighing 100. The shipped forest drops an hping3 SYN
+     * dropped packets goes to Java as a copy weighing 100. The shipped forest (the example's model) drops an hping3 SYN
      * flood (10,000 SYNs/s for 6 s) from its first packets, so none of it reaches the victim, and
      * without the sampled drops none of it would reach Java either; the synflood detector names its
      * source from them, and the source is blocked, so that the rest of the flood ends in the blocks
@@ -311,11 +311,12 @@ class RealToolsKindsTest {
      */
     @Test
     void aFloodTheModelDropsIsNamedFromItsSampledDropsAndBlocked() throws Exception {
+        Path model = RealToolsModelTest.shippedModel();
         Flood f = Flood.run("dropped", 'd', 69, (dir, iface) -> configured(dir,
                 "interfaces: [" + iface + "]",
                 "flows: {max-flows: 65536}",
                 "model:",
-                "  file: " + Path.of("models/captures-wide-rf.json").toAbsolutePath(),
+                "  file: " + model,
                 "  mode: packet",
                 "  actions: {attack: drop, benign: pass}",
                 "  min-confidence: {attack: 0.9}",

@@ -2,6 +2,7 @@ package io.xdpml.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.testing.TestData;
@@ -15,8 +16,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The example configuration's model, live: {@code xdpml run} on a victim's veth end (10.68.0.2) with
- * the shipped wide forest ({@code models/captures-wide-rf.json}) dropping its class {@code attack} at
- * confidence 0.9, as {@code config/xdpml.example.yaml} does, and no detector and no mitigation, so
+ * the shipped forest (the model file {@code config/xdpml.example.yaml} names, read from it; the one-way
+ * forest since 2026-12-06) dropping its class {@code attack} at confidence 0.9, as the example does,
+ * and no detector and no mitigation, so
  * the model in XDP is the only thing that can drop. From an outside namespace: an nmap SYN scan of
  * 1,000 ports (10.68.0.4) and iperf3 at 100 Mbit/s as the benign TCP flow (10.68.0.3). The scan's
  * SYNs do not reach the victim (nmap finds every port filtered, where without XDP the victim answers
@@ -26,6 +28,11 @@ class RealToolsModelTest {
     static final String VICTIM = "10.68.0.2";
     static final String BENIGN = "10.68.0.3";
     static final String SCANNER = "10.68.0.4";
+
+    /** The model file the example configuration names: what an operator who starts from it runs. */
+    static Path shippedModel() throws Exception {
+        return AgentConfigLoader.load(Path.of("config/xdpml.example.yaml")).model().file();
+    }
 
     @Test
     void theShippedForestDropsASynScanInXdpWhileIperf3KeepsItsRate() throws Exception {
@@ -50,7 +57,7 @@ class RealToolsModelTest {
                       every: 100
                     detectors:
                       enabled: none
-                    """.formatted(Path.of("models/captures-wide-rf.json").toAbsolutePath()));
+                    """.formatted(shippedModel()));
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
