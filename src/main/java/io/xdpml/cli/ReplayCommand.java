@@ -60,6 +60,7 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
             description = "the salts the agent's detectors draw at random (their hash tables, sketches, samples) drawn from N,"
                 + " afresh for each capture, so that a replay comes out the same every time (default: ${DEFAULT-VALUE});"
+                + " with IPv6 hosts only within one run: their keys also mix in a secret drawn once per process;"
                 + " another N shows how much a finding near a detector's floor depends on them")
     long seed;
 

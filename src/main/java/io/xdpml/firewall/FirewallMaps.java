@@ -266,11 +266,12 @@ public final class FirewallMaps {
      * Whether these maps are of an older program than this xdpml's: its conntrack key, of
      * {@code FirewallLayout.CT_KEY_SIZE} bytes here, is shorter there (before 2026-12-05 it had no
      * VNI), or its entry, of {@code FirewallLayout.CT_SIZE}, is (before 2026-12-06 it had no sequence
-     * ends: any RST closed a connection). Such a program keeps judging, with the rules swapped in;
-     * it only lacks what came since.
+     * ends: any RST closed a connection), or it has no {@code xdpml_fw_ct_new} (before 2026-12-06,
+     * evening, one table held the connections not yet assured too: no early drop). Such a program
+     * keeps judging, with the rules swapped in; it only lacks what came since.
      */
     public boolean olderProgram() {
-        return ct.keySize() < FirewallLayout.CT_KEY_SIZE || ct.valueSize() < FirewallLayout.CT_SIZE;
+        return ct.keySize() < FirewallLayout.CT_KEY_SIZE || ct.valueSize() < FirewallLayout.CT_SIZE || ctNew == null;
     }
 
     /** Elements a walk of the conntrack table reads per system call. */

@@ -65,8 +65,8 @@ public final class FirewallPins {
                 o.maps().install(config);
                 done.add("swapped the new config in");
                 if (o.maps().olderProgram()) {
-                    done.add("note: the pinned program is of an older xdpml (its conntrack keys have no VXLAN VNI, or its entries"
-                            + " no sequence check of RSTs): 'xdpml fw clear'"
+                    done.add("note: the pinned program is of an older xdpml (its conntrack keys have no VXLAN VNI, its entries"
+                            + " no sequence check of RSTs, or its connections not yet assured no table of their own): 'xdpml fw clear'"
                             + " and load again to run this one's (tracked connections are lost)");
                 }
             }

@@ -105,6 +105,90 @@ class FirewallEarlyDropTest {
         }
     }
 
+    static final int FIN = 0x01;
+    static final int RST = 0x04;
+    static final long SECOND = 1_000_000_000L;
+
+    /**
+     * Every way a connection enters, moves between or leaves the two tables, kernel and twin packet
+     * by packet: the same verdict, and the same number of entries in each table (xdpml_fw_ct and
+     * xdpml_fw_ct_new, the twin's assured and unassured), below the capacity (nothing evicted). A
+     * SYN's connection waits unassured, its handshake's ACK moves it; a FIN and the peer's RST close
+     * it where it is; a SYN over the closed one starts it unassured again (the closed entry deleted
+     * from the assured table), a RST closes it unassured, a SYN replaces that, the ACK alone (one NIC)
+     * moves it; an expired assured one is taken over by a SYN (unassured), an expired unassured
+     * one by a loose mid-stream ACK (assured); a SYN from the responder's side over a closed
+     * connection opens it the other way. UDP: unassured until answered, moved by the reply; expired,
+     * a datagram from the former responder opens it anew, unassured, and its answer moves it.
+     */
+    @Test
+    void everyTransitionLeavesTheConnectionInTheSameTableOnBothSides() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\n", "tables");
+        JavaFirewall java = FirewallBoundedTablesTest.twin(CAPACITY, c);
+        try (KernelFirewall kernel = FirewallBoundedTablesTest.kernel(CAPACITY, c); Arena arena = Arena.ofConfined()) {
+            long[] now = {1_000_000_000L};
+            String client = "192.0.2.10";
+            String server = "198.51.100.1";
+            // {assured, unassured} after each packet, and its verdict
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, SYN, 1000, 0), FirewallCounter.PASS_DEFAULT, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(server, client, 443, 40000, SYN | ACK, 50_000, 1001), FirewallCounter.PASS_CONNTRACK, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, ACK, 1001, 50_001), FirewallCounter.PASS_CONNTRACK, 1, 0);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, FIN | ACK, 1001, 50_001), FirewallCounter.PASS_CONNTRACK, 1, 0);
+            step(kernel, java, arena, now, 0, tcp(server, client, 443, 40000, RST, 50_001, 0), FirewallCounter.PASS_CONNTRACK, 1, 0);
+            // closed: a SYN opens it again, unassured
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, SYN, 7000, 0), FirewallCounter.PASS_DEFAULT, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, RST, 7001, 0), FirewallCounter.PASS_CONNTRACK, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, SYN, 9000, 0), FirewallCounter.PASS_DEFAULT, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, ACK, 9001, 70_000), FirewallCounter.PASS_CONNTRACK, 1, 0);
+            // expired while assured: a SYN takes the key over, unassured
+            step(kernel, java, arena, now, 3601 * SECOND, tcp(client, server, 40000, 443, SYN, 11_000, 0), FirewallCounter.PASS_DEFAULT, 0, 1);
+            // expired while unassured: a mid-stream ACK (loose) picks it up, assured
+            step(kernel, java, arena, now, 31 * SECOND, tcp(client, server, 40000, 443, ACK, 11_001, 80_000), FirewallCounter.PASS_DEFAULT, 1, 0);
+            // closed by the responder's RST, then a SYN from the responder's side: the other way round, unassured
+            step(kernel, java, arena, now, 0, tcp(server, client, 443, 40000, RST, 80_000, 0), FirewallCounter.PASS_CONNTRACK, 1, 0);
+            step(kernel, java, arena, now, 0, tcp(server, client, 443, 40000, SYN, 90_000, 0), FirewallCounter.PASS_DEFAULT, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(client, server, 40000, 443, SYN | ACK, 12_000, 90_001), FirewallCounter.PASS_CONNTRACK, 0, 1);
+            step(kernel, java, arena, now, 0, tcp(server, client, 443, 40000, ACK, 90_001, 12_001), FirewallCounter.PASS_CONNTRACK, 1, 0);
+
+            // UDP beside it
+            step(kernel, java, arena, now, 0, udp(client, server, 5000, 53), FirewallCounter.PASS_DEFAULT, 1, 1);
+            step(kernel, java, arena, now, 0, udp(client, server, 5000, 53), FirewallCounter.PASS_CONNTRACK, 1, 1);
+            step(kernel, java, arena, now, 0, udp(server, client, 53, 5000), FirewallCounter.PASS_CONNTRACK, 2, 0);
+            step(kernel, java, arena, now, 0, udp(client, server, 5000, 53), FirewallCounter.PASS_CONNTRACK, 2, 0);
+            // expired (60 s): the former responder's datagram opens it anew, unassured; the answer moves it
+            step(kernel, java, arena, now, 61 * SECOND, udp(server, client, 53, 5000), FirewallCounter.PASS_DEFAULT, 1, 1);
+            step(kernel, java, arena, now, 0, udp(client, server, 5000, 53), FirewallCounter.PASS_CONNTRACK, 2, 0);
+        }
+    }
+
+    private static byte[] tcp(String src, String dst, int sport, int dport, int flags, int seq, int ack) {
+        boolean toServer = dport == 443;
+        return new FrameBuilder().ethernet(toServer ? HOST_MAC : PEER_MAC, toServer ? PEER_MAC : HOST_MAC).ipv4(src, dst)
+                .tcp(sport, dport, flags, seq, ack).build();
+    }
+
+    private static byte[] udp(String src, String dst, int sport, int dport) {
+        boolean toServer = dport == 53;
+        return new FrameBuilder().ethernet(toServer ? HOST_MAC : PEER_MAC, toServer ? PEER_MAC : HOST_MAC).ipv4(src, dst)
+                .udp(sport, dport).payload(20).build();
+    }
+
+    /** One packet after {@code advance} ns (and a microsecond): the verdict and the tables' entries {assured, unassured}, both sides. */
+    private static void step(KernelFirewall kernel, JavaFirewall java, Arena arena, long[] now, long advance, byte[] bytes,
+                             FirewallCounter expected, int assured, int unassured) {
+        now[0] += advance;
+        MemorySegment f = frame(arena, bytes);
+        FirewallCounter r = both(kernel, java, f, now);
+        int kernelAssured = kernel.program().maps().conntrack().keys().size();
+        int kernelUnassured = kernel.program().object().map("xdpml_fw_ct_new").keys().size();
+        String what = "the packet after " + kernel.counter(FirewallCounter.PACKETS) + " packets";
+        assertThat(new int[] {kernelAssured, kernelUnassured}).as("%s: the kernel's {assured, unassured}", what)
+                .containsExactly(java.assuredEntries(), java.connectionEntries() - java.assuredEntries());
+        assertThat(r).as("%s: its verdict", what).isEqualTo(expected);
+        assertThat(new int[] {kernelAssured, kernelUnassured}).as("%s: {assured, unassured}", what).containsExactly(assured, unassured);
+    }
+
     /** The packet judged by the kernel and the twin at the next microsecond: their verdict, which must be the same. */
     private static FirewallCounter both(KernelFirewall kernel, JavaFirewall java, MemorySegment frame, long[] now) {
         now[0] += 1000;

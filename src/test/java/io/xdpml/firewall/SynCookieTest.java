@@ -460,6 +460,10 @@ class SynCookieTest {
                 assertThat(kernel.counter(c)).as(c.jsonName()).isEqualTo(java.counter(c));
             }
             assertThat(kernel.program().maps().connections()).as("connections").isEqualTo(java.connections().size());
+            // and in the same tables: a cookie's ACK opens an assured connection, a SYN within the limits an unassured one
+            assertThat(new int[] {kernel.program().maps().conntrack().keys().size(),
+                    kernel.program().object().map("xdpml_fw_ct_new").keys().size()}).as("{assured, unassured} connections")
+                    .containsExactly(java.assuredEntries(), java.connectionEntries() - java.assuredEntries());
         }
 
         @Override
