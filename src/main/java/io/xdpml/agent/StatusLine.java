@@ -91,12 +91,10 @@ final class StatusLine {
      */
     static final class Latencies {
         private final long warmUpNanos;
-        private final Histogram lineLatency = new Histogram(3_600_000_000_000L, 2);
-        private final Histogram lineHandoff = new Histogram(3_600_000_000_000L, 2);
-        private final Histogram totalLatency = new Histogram(3_600_000_000_000L, 2);
-        private final Histogram totalHandoff = new Histogram(3_600_000_000_000L, 2);
-        private final Histogram steadyLatency = new Histogram(3_600_000_000_000L, 2);
-        private final Histogram steadyHandoff = new Histogram(3_600_000_000_000L, 2);
+        // since the last line, the whole run, past the start: per packet in Java, and XDP copy to Java
+        private final Histogram lineLatency = histogram(), lineHandoff = histogram();
+        private final Histogram totalLatency = histogram(), totalHandoff = histogram();
+        private final Histogram steadyLatency = histogram(), steadyHandoff = histogram();
         private long lastTake;
         private long firstPackets = Long.MIN_VALUE; // the start of the first take with packets in it
         private long steadyFrom = Long.MIN_VALUE; // the first kept take's start, from firstPackets
@@ -104,6 +102,11 @@ final class StatusLine {
         Latencies(long start, long warmUpNanos) {
             this.lastTake = start;
             this.warmUpNanos = warmUpNanos;
+        }
+
+        /** ns up to an hour, 2 significant digits: the processor's recorders' range. */
+        private static Histogram histogram() {
+            return new Histogram(3_600_000_000_000L, 2);
         }
 
         /** The histograms (ns) of the time from the last call to {@code now}. */
