@@ -21,7 +21,7 @@ final class StatusLine {
      * 2-CPU test machine under a load of 6-9 (2026-12-06, {@code xdpml demo} at 20,000 frames/s,
      * every packet copied): the copies queued in the mirror ring for the first 0.6-4.3 s, waiting
      * up to 1.8 s, while the JIT's compiler threads took most of the CPU and the ring's reader
-     * waited for a core; from then on at most 30 ms.
+     * waited for a core; from 5 s on mostly under 1 ms, at most 56 ms (docs/processor.md, "Latency").
      */
     static final long WARM_UP_NANOS = 6_000_000_000L;
 
