@@ -486,6 +486,9 @@ public final class Agent implements AutoCloseable {
                     throw new IllegalStateException(m.iface() + ": receive thread failed: " + failed, failed);
                 }
             }
+            for (Member m : members) {
+                m.status().sample(); // every second, lines or not: the summary tells the start from the rest
+            }
             if (!extras.quietStatus() && now >= nextStatus) {
                 nextStatus += statusEvery;
                 for (Member m : members) {
