@@ -64,7 +64,7 @@ struct xdpml_tick {
  * piece by piece"). While jiffies has not moved, the time read at this CPU's first packet of the
  * tick is the time; so a time may be a tick behind, as the coarse clock's own, and rarely two (a
  * first packet read between another CPU's jiffies update and its timekeeping update, a few us of a
- * 4 ms tick; docs/flows.md, "Cached flows").
+ * 4 ms tick; or a clock adjustment between ticks, seen at the next; docs/flows.md, "Cached flows").
  */
 static __always_inline __u64 xdpml_now_coarse_tick(const __u64 *now, struct xdpml_tick *tick)
 {
