@@ -57,6 +57,17 @@ volatile const __u8 cfg_record_summary = 0;
 /* Whether the stages after the tail call have anything to do. */
 #define XDPML_REST_ON (cfg_flow || cfg_model || cfg_sample)
 
+#ifdef XDPML_BENCH_MODELS
+/* For measuring only: the cached verdict's path cut short (flow_stage.h, cfg_bench_flow_cut 6-10). */
+#define XDPML_CACHED_CUT(n, cached, ps) \
+	do { \
+		if (cfg_bench_flow_cut == (n) && (cached)) \
+			return xdpml_leave(ps, cfg_action, XDPML_ST_END, 0); \
+	} while (0)
+#else
+#define XDPML_CACHED_CUT(n, cached, ps) do { } while (0)
+#endif
+
 struct xdpml_parse_summary last_summary;
 
 /* The one exit: counts and records how the packet leaves; returns its action. */
@@ -249,9 +260,13 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 				cached_by = xdpml_model_cached(found, pk->word, &cached_scored);
 				cached = cached_by != 0;
 			}
-			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock, &pk->first);
+			XDPML_CACHED_CUT(6, cached, ps);
+			f = xdpml_flow_track(&pk->key, &pkt, found, &cached, &dir, &pk->clock, &pk->tick, &pk->first);
 			if (!cached) /* gone idle: updated in full, so the model runs */
 				cached_by = 0;
+			XDPML_CACHED_CUT(7, cached, ps);
+			XDPML_CACHED_CUT(8, cached, ps);
+			XDPML_CACHED_CUT(9, cached, ps);
 		}
 		if (f) {
 			pk->keyed = 1;
@@ -271,6 +286,7 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, pkt.norm_length, dir, pk->word);
 		else
 			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */
+		XDPML_CACHED_CUT(10, f && ms && cached_by, ps);
 	}
 
 	/* model's action, sample, deliver, end */

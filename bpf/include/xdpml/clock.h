@@ -48,4 +48,38 @@ static __always_inline __u64 xdpml_now_coarse(const __u64 *now)
 	return bpf_ktime_get_coarse_ns();
 }
 
+/*
+ * The coarse clock as last read on this CPU, with the jiffies it was read at (in this CPU's struct
+ * xdpml_packet, pipeline.h): 0 before the first read.
+ */
+struct xdpml_tick {
+	__u64 jiffies;
+	__u64 ns;
+};
+
+/*
+ * xdpml_now_coarse, with the coarse clock read once per tick on each CPU: bpf_ktime_get_coarse_ns
+ * changes at a tick, when the timekeeping is advanced right after jiffies is; bpf_jiffies64 is an
+ * inlined load (1-2 ns here, where the helper call costs 4-7: BENCHMARKS.md, "The cached verdict,
+ * piece by piece"). While jiffies has not moved, the time read at this CPU's first packet of the
+ * tick is the time; so a time may be a tick behind, as the coarse clock's own, and rarely two (a
+ * first packet read between another CPU's jiffies update and its timekeeping update, a few us of a
+ * 4 ms tick; or a clock adjustment between ticks, seen at the next; docs/flows.md, "Cached flows").
+ */
+static __always_inline __u64 xdpml_now_coarse_tick(const __u64 *now, struct xdpml_tick *tick)
+{
+	if (*now)
+		return *now;
+	if (cfg_test_clock)
+		return test_clock_ns;
+	__u64 j = bpf_jiffies64();
+	__u64 t = tick->ns;
+	if (j == tick->jiffies && t)
+		return t;
+	t = bpf_ktime_get_coarse_ns();
+	tick->jiffies = j;
+	tick->ns = t;
+	return t;
+}
+
 #endif

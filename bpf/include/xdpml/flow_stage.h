@@ -32,6 +32,11 @@ volatile const __u8 cfg_bench_new_flows = 0;
  * (issue 14, item 1). 0 the whole stage; 1 at its entry (the program's frame, the parse and the
  * tail call into the second unit before it); 2 after the key is built; 3 after the flow is found
  * (not updated); 4 after the clock is read; 5 after the update (no counters, no records).
+ * The cached verdict's path (issue 14, item 3), cut only for a flow whose class is cached and
+ * current (its first packet goes through in full and caches the class): 6 after the cache check
+ * (xdpml_model_cached); 7 after the time and the idle check; 8 after xdpml_flow_update_cached;
+ * 9 after the flow counters and record checks (xdpml_flow_after); 10 after the model stage's
+ * outcome (xdpml_model_cached_outcome), before the action, sample and deliver checks.
  */
 volatile const __u8 cfg_bench_flow_cut = 0;
 /*
@@ -275,7 +280,8 @@ static __always_inline void xdpml_flow_after(const struct xdpml_flow_key *key, s
  * flow created or admitted, restarted when idle, updated, records emitted. *cached in: the flow's
  * class is cached and current (model_stage.h, xdpml_model_cached); then, unless the flow has gone
  * idle, it is updated without its timing statistics at a time that may be a tick behind
- * (xdpml_now_coarse: the precise clock costs 20-40 ns here), and *cached stays 1; else 0. Returns
+ * (xdpml_now_coarse_tick: the coarse clock, read once per tick on this CPU and kept in *tick; the
+ * precise clock costs 20-40 ns here, the coarse one 4-7), and *cached stays 1; else 0. Returns
  * the flow's state (map memory) or NULL when the packet is not tracked; *dir, the packet's
  * direction. *clock: the packet's time, read once per packet. *first_pkt: set to 1 for its flow's
  * first packet (a flow created or restarted after idle, or a packet parked on probation; not the
@@ -283,13 +289,16 @@ static __always_inline void xdpml_flow_after(const struct xdpml_flow_key *key, s
  */
 static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_flow_key *key,
 							   const struct xdpml_flow_packet *pkt, struct xdpml_flow *found,
-							   int *cached, int *dir, __u64 *clock, __u8 *first_pkt)
+							   int *cached, int *dir, __u64 *clock, struct xdpml_tick *tick,
+							   __u8 *first_pkt)
 {
 	struct xdpml_flow *f = found;
 	if (f && *cached) {
-		__u64 now = xdpml_now_coarse(clock);
+		__u64 now = xdpml_now_coarse_tick(clock, tick);
 		if (!xdpml_flow_idle(f, now)) {
+			XDPML_FLOW_CUT(7, f);
 			*dir = xdpml_flow_update_cached(f, pkt, now);
+			XDPML_FLOW_CUT(8, f);
 			xdpml_flow_count(XDPML_FC_CACHED);
 			xdpml_flow_after(key, f, now);
 			return f;

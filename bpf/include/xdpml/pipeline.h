@@ -19,6 +19,7 @@
 #include <linux/bpf.h>
 #include <bpf/bpf_helpers.h>
 #include "flow.h"
+#include "clock.h"
 
 enum xdpml_stage {
 	XDPML_ST_PARSE = 0,
@@ -144,6 +145,7 @@ struct xdpml_packet {
 	__u8 flow_sampled;         /* its flow is sampled (sample by flow) */
 	__u8 first;                /* the first packet of its flow (a new flow, or parked on probation) */
 	__u8 pad[5];
+	struct xdpml_tick tick;    /* this CPU's coarse clock, read once per tick (clock.h); kept across packets */
 };
 
 struct {

@@ -204,6 +204,9 @@ public final class PipelineLoader {
                 obj.setConstant("cfg_bench_new_flows", 1);
             }
             int flowCut = FLOW_CUTS.indexOf(name) + 1;
+            if (CACHED_CUTS.contains(name)) {
+                flowCut = FLOW_CUTS.size() + 1 + CACHED_CUTS.indexOf(name);
+            }
             if (flowCut > 0) {
                 obj.setConstant("cfg_bench_flow_cut", flowCut);
             }
@@ -274,6 +277,10 @@ public final class PipelineLoader {
     static final java.util.List<String> FLOW_CUTS = java.util.List.of("flow-to-entry", "flow-to-key", "flow-to-lookup", "flow-to-clock",
             "flow-to-update");
 
+    /** The bench pipelines that cut dt-cached's path short, in the order of cfg_bench_flow_cut 6 to 10 (flow_stage.h). */
+    static final java.util.List<String> CACHED_CUTS = java.util.List.of("cached-to-check", "cached-to-clock", "cached-to-update",
+            "cached-to-counted", "cached-to-outcome");
+
     /** cfg_bench_trees of model_bench.h: 1 the compiled benchmark tree, 2 the compiled forest, 3 packed. */
     public static final int BENCH_TREES_COMPILED_DT = 1;
     public static final int BENCH_TREES_COMPILED_RF = 2;
@@ -315,7 +322,10 @@ public final class PipelineLoader {
     /** The tree form (cfg_bench_trees) a bench pipeline's name asks for; 0: the map walk. */
     static int benchTreesForm(String name) {
         return switch (name) {
-            case "dt-compiled" -> BENCH_TREES_COMPILED_DT;
+            // the cached cuts: only the flow's first packet walks the tree (the map walk's path takes the
+            // benchmark build past the verifier's limit)
+            case "dt-compiled", "cached-to-check", "cached-to-clock", "cached-to-update", "cached-to-counted",
+                    "cached-to-outcome" -> BENCH_TREES_COMPILED_DT;
             case "rf-compiled" -> BENCH_TREES_COMPILED_RF;
             case "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch" -> BENCH_TREES_PACKED;
             case "rf-regvotes" -> BENCH_TREES_REGISTER_VOTES;

@@ -233,6 +233,15 @@ public final class Pipelines {
                 + " (model_bench.h)", new BenchModel("mlp", false), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
         add(new Pipeline("dt-cached", classify, "benchmark: depth-10 tree at a flow's 1st packet, then its cached class",
                 new BenchModel("dt", true)));
+        // where dt-cached's time goes (issue 14, item 3): its path cut short for a flow whose class is cached
+        // (cfg_bench_flow_cut 6-10; the flow's first packet goes through in full and caches the class)
+        addCachedCut("cached-to-check", "dt-cached up to the cache check (flow-to-lookup + the model slot read, the class"
+                + " found current)");
+        addCachedCut("cached-to-clock", "cached-to-check + the time read and the idle check");
+        addCachedCut("cached-to-update", "cached-to-clock + the flow updated without its timing statistics");
+        addCachedCut("cached-to-counted", "cached-to-update + the flow counters and record checks");
+        addCachedCut("cached-to-outcome", "cached-to-counted + the model stage's outcome (class statistics, action); no action"
+                + " taken, no sample or deliver check");
         add(new Pipeline("rf-cached", classify, "benchmark: 4 depth-10 trees at a flow's 1st packet, then cached",
                 new BenchModel("rf", true)));
         add(new Pipeline("mlp-cached", classify, "benchmark: 12-16-16-2 MLP at a flow's 1st packet, then cached",
@@ -263,6 +272,12 @@ public final class Pipelines {
 
     private static void add(Pipeline p) {
         ALL.put(p.name(), p);
+    }
+
+    /** A cut of dt-cached's path (the benchmark build; PipelineLoader.CACHED_CUTS). */
+    private static void addCachedCut(String name, String description) {
+        add(new Pipeline(name, Stages.none().withFlow(true).withModel(true), "benchmark only: " + description,
+                new BenchModel("dt", true), BenchSetup.NONE, PipelineObject.BENCH_RESOURCE));
     }
 
     public static Pipeline get(String name) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  * run and end to end on veth.
  */
 class BenchReferenceTest {
-    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "dt-leaf", "dt-length", "rf-leaf", "rf-length", "mlp-1-3-3-2", "mlp-12-3-3-2", "mlp-12-2", "dt-compiled", "rf-compiled", "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch", "rf-regvotes", "mlp-layers", "mlp-inline", "flow-coarse", "flow-probation", "flow-new-probation", "flow-new-promote", "flow-new-promote-budget", "flow-to-entry", "flow-to-key", "flow-to-lookup", "flow-to-clock", "flow-to-update"};
+    static final String[] PROGRAMS = {"ref-parse", "ref-flow", "ref-flow44", "ref-flow296", "ref-flow44-296", "ref-clock", "ref-tree", "dt-leaf", "dt-length", "rf-leaf", "rf-length", "mlp-1-3-3-2", "mlp-12-3-3-2", "mlp-12-2", "dt-compiled", "rf-compiled", "dt-packed", "rf-packed", "dt-packed-branch", "rf-packed-branch", "rf-regvotes", "mlp-layers", "mlp-inline", "flow-coarse", "flow-probation", "flow-new-probation", "flow-new-promote", "flow-new-promote-budget", "flow-to-entry", "flow-to-key", "flow-to-lookup", "flow-to-clock", "flow-to-update", "cached-to-check", "cached-to-clock", "cached-to-update", "cached-to-counted", "cached-to-outcome"};
 
     @Test
     void referenceAndAdmissionPipelinesRunInTestRunAndOnVeth() {
