@@ -61,10 +61,15 @@ public final class FirewallMaps {
         word = new ConfigWord(gen, sync);
     }
 
+    /**
+     * A map an older program does not have: null when absent (a loaded object's {@code map} and the
+     * agent's pins say so with these two); any other failure (a pin that cannot be opened) is thrown,
+     * not taken for an older program whose table is missing.
+     */
     private static BpfMap optional(Function<String, BpfMap> byName, String name) {
         try {
             return byName.apply(name);
-        } catch (RuntimeException absent) {
+        } catch (java.util.NoSuchElementException | IllegalStateException absent) {
             return null;
         }
     }

@@ -112,7 +112,11 @@ public final class FirewallPins {
         List<BpfMap> opened = new ArrayList<>();
         try {
             FirewallMaps maps = new FirewallMaps(name -> {
-                BpfMap m = BpfMap.openPinned(dir.resolve(name));
+                Path pin = dir.resolve(name);
+                if (!Files.exists(pin, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new java.util.NoSuchElementException("nothing pinned at " + pin);
+                }
+                BpfMap m = BpfMap.openPinned(pin);
                 opened.add(m);
                 return m;
             });

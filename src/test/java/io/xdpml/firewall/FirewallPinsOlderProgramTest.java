@@ -1,6 +1,7 @@
 package io.xdpml.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.xdpml.testing.TestData;
 import java.nio.file.Files;
@@ -36,6 +37,33 @@ class FirewallPinsOlderProgramTest {
                 assertThat(o.maps().connections()).as("its one connection table, read").isZero();
             }
         } finally {
+            pins.clear();
+        }
+        assertThat(dir).doesNotExist();
+    }
+
+    /**
+     * A pin of the unassured table that is there but cannot be opened (here a directory in its
+     * place: bpf_obj_get refuses it) is said, not taken for an older program without the table
+     * (before, any failure counted as absent: the connection count, 'fw show --connections' and
+     * 'fw clear' then left the table out without a word).
+     */
+    @Test
+    void aPinOfTheUnassuredTableThatCannotBeOpenedIsSaidNotTakenForAnOlderProgram() throws Exception {
+        TestData.assumeBpf();
+        Path dir = Path.of("/sys/fs/bpf/xdpml/fwbadpin-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        FirewallPins pins = new FirewallPins(dir);
+        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\n", "bad pin");
+        FirewallProgram.Limits limits = new FirewallProgram.Limits(1 << 10, 1 << 10, 1 << 4, 1 << 10, 1 << 10);
+        Path pin = dir.resolve("xdpml_fw_ct_new");
+        try {
+            pins.load(c, null, limits, 4789);
+            Files.delete(pin);
+            Files.createDirectory(pin);
+            assertThatThrownBy(pins::open).as("opening pins whose unassured table cannot be opened")
+                    .isInstanceOf(io.xdpml.kernel.KernelException.class).hasMessageContaining("xdpml_fw_ct_new");
+        } finally {
+            Files.deleteIfExists(pin);
             pins.clear();
         }
         assertThat(dir).doesNotExist();
