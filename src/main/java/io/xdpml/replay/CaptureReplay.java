@@ -119,8 +119,38 @@ public final class CaptureReplay {
         }
         Recorded rec = new Recorded();
         AgentTwin twin = new AgentTwin(config, rec, Integer.MAX_VALUE);
+        PcapFormatException damage = read(capture, rules, (frame, length, t, n, label) -> {
+            PacketResult res = twin.packet(frame, length, t);
+            if (label == null) {
+                return;
+            }
+            Tally c = byLabel.get(label);
+            count(c, res);
+            if (c.firstPacketNs < 0) {
+                c.firstPacketNs = t;
+            }
+            if (res.action() == PacketResult.XDP_DROP && c.firstDropNs < 0) {
+                c.firstDropNs = t;
+            }
+        });
+        twin.finish();
+        return new Outcome(capture, byLabel, rec.detections, List.copyOf(rec.blocked), rec.measures, damage, List.of());
+    }
+
+    /** A capture's frame, labeled. */
+    @FunctionalInterface
+    private interface LabeledFrame {
+        /** Frame {@code n} (from 0) of {@code length} bytes at capture time {@code t}; {@code label} null for none (no IP header). */
+        void frame(MemorySegment frame, int length, long t, long n, String label);
+    }
+
+    /**
+     * Every Ethernet frame of {@code capture} in order, labeled as {@code xdpml eval} labels it (a flow
+     * tracker of its own sees every frame), to {@code each}; the damage that ended the capture early, or null.
+     */
+    private static PcapFormatException read(Path capture, LabelRules rules, LabeledFrame each) throws IOException {
         EthernetFramer framer = new EthernetFramer();
-        PcapFormatException damage = null;
+        long n = 0;
         try (JavaFlowEngine labeler = new JavaFlowEngine(FlowConfig.defaults(), TestRun.maxTestRunFrame());
              CaptureReader r = CaptureReader.open(capture)) {
             try {
@@ -137,27 +167,15 @@ public final class CaptureReplay {
                         FlowPacket p = labeler.lastPacket();
                         label = rules.label(capture, p.key(), p.fromA(), t);
                     }
-                    PacketResult res = twin.packet(framer.frameSegment(), length, t);
-                    if (label == null) {
-                        continue;
-                    }
-                    Tally c = byLabel.get(label);
-                    count(c, res);
-                    if (c.firstPacketNs < 0) {
-                        c.firstPacketNs = t;
-                    }
-                    if (res.action() == PacketResult.XDP_DROP && c.firstDropNs < 0) {
-                        c.firstDropNs = t;
-                    }
+                    each.frame(framer.frameSegment(), length, t, n++, label);
                 }
             } catch (PcapFormatException e) {
-                damage = e; // a damaged capture: what came before the damage counts (as xdpml eval)
+                return e; // a damaged capture: what came before the damage counts (as xdpml eval)
             } catch (InternalError e) {
-                damage = r.shrinkDamage(e); // the file shrank under the mapping
+                return r.shrinkDamage(e); // the file shrank under the mapping
             }
         }
-        twin.finish();
-        return new Outcome(capture, byLabel, rec.detections, List.copyOf(rec.blocked), rec.measures, damage, List.of());
+        return null;
     }
 
     /** The twins alive at once in {@link #runPerHost} ({@code xdpml replay --per-host}): about 12 MB each as shipped. */
@@ -331,66 +349,42 @@ public final class CaptureReplay {
         PcapFormatException damage = null;
         for (int from = 0; from == 0 || from < names.size(); from += hostsPerPass) {
             Host[] live = new Host[hostsPerPass];
-            EthernetFramer framer = new EthernetFramer();
-            damage = null;
-            long ordinal = 0;
-            try (JavaFlowEngine labeler = new JavaFlowEngine(FlowConfig.defaults(), TestRun.maxTestRunFrame());
-                 CaptureReader r = CaptureReader.open(capture)) {
-                try {
-                    while (r.next()) {
-                        int length = framer.frame(r);
-                        if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
-                            continue;
-                        }
-                        length = Math.min(length, labeler.maxFrameLength());
-                        long t = r.timestampNanos();
-                        long n = ordinal++;
-                        labeler.packet(framer.frameSegment(), length, t); // every frame, as run's: the same flows, the same labels
-                        String label = null;
-                        if (labeler.lastUpdated() != null) {
-                            FlowPacket p = labeler.lastPacket();
-                            label = rules.label(capture, p.key(), p.fromA(), t);
-                        }
-                        if (!probe.of(parser, summary, framer.frameSegment(), length)) {
-                            if (label != null) { // the labeler's parser found an IP header: so does this one
-                                throw new IllegalStateException(capture + ": a labeled packet (" + n + ") without an IP destination");
-                            }
-                            continue; // no IP header: no host, no label
-                        }
-                        Integer at = index.get(probe);
-                        if (at == null) {
-                            at = names.size();
-                            index.put(probe.copy(), at);
-                            names.add(probe.name());
-                        }
-                        if (at < from || at >= from + hostsPerPass) {
-                            continue; // another pass's host
-                        }
-                        Host h = live[at - from];
-                        if (h == null) {
-                            h = live[at - from] = new Host(names.get(at), config, seed);
-                        }
-                        PacketResult res = h.packet(framer.frameSegment(), length, t);
-                        if (label != null) {
-                            long[] first = firsts.get(label);
-                            Tally c = byLabel.get(label);
-                            count(c, res);
-                            if (n < first[0]) {
-                                first[0] = n;
-                                c.firstPacketNs = t;
-                            }
-                            if (res.action() == PacketResult.XDP_DROP && n < first[1]) {
-                                first[1] = n;
-                                c.firstDropNs = t;
-                            }
-                        }
+            int first = from;
+            damage = read(capture, rules, (frame, length, t, n, label) -> {
+                if (!probe.of(parser, summary, frame, length)) {
+                    if (label != null) { // the labeler's parser found an IP header: so does this one
+                        throw new IllegalStateException(capture + ": a labeled packet (" + n + ") without an IP destination");
                     }
-                } catch (PcapFormatException e) {
-                    damage = e; // a damaged capture: what came before the damage counts (as xdpml eval)
-                } catch (InternalError e) {
-                    damage = r.shrinkDamage(e); // the file shrank under the mapping
+                    return; // no IP header: no host, no label
                 }
-            }
+                Integer at = index.get(probe);
+                if (at == null) {
+                    at = names.size();
+                    index.put(probe.copy(), at);
+                    names.add(probe.name());
+                }
+                if (at < first || at >= first + hostsPerPass) {
+                    return; // another pass's host
+                }
+                Host h = live[at - first];
+                if (h == null) {
+                    h = live[at - first] = new Host(names.get(at), config, seed);
+                }
+                PacketResult res = h.packet(frame, length, t);
+                if (label != null) {
+                    long[] firstOf = firsts.get(label);
+                    Tally c = byLabel.get(label);
+                    count(c, res);
+                    if (n < firstOf[0]) {
+                        firstOf[0] = n;
+                        c.firstPacketNs = t;
+                    }
+                    if (res.action() == PacketResult.XDP_DROP && n < firstOf[1]) {
+                        firstOf[1] = n;
+                        c.firstDropNs = t;
+                    }
+                }
+            });
             for (Host h : live) {
                 if (h != null) {
                     h.finish();
