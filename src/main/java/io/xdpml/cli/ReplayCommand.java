@@ -37,7 +37,15 @@ import picocli.CommandLine.Spec;
             + " --json prints one object. Exit code 0, or 1 for a configuration with problems (each printed).",
             "The twin is the kernel program's reference (the parity tests hold it to the kernel byte for byte);"
             + " offline, no delivered copy is lost, where a live agent that cannot keep up loses some. With delivery"
-            + " af_xdp, a packet redirected to Java counts as not dropped (what Java does with it is not replayed)."})
+            + " af_xdp, a packet redirected to Java counts as not dropped (what Java does with it is not replayed).",
+            "--per-host: what the agent on every host of a capture would do. Without it one twin gets every packet,"
+            + " both directions, where a host's XDP sees only what arrives at it. With it each IP packet goes to the twin"
+            + " of its (outer) destination address, one fresh twin per destination from its first packet on (same"
+            + " configuration, salts from the same seed); every broadcast and multicast packet to one shared twin; frames"
+            + " without an IP header to none. Labels and counts as without it; detections, blocks and measures prefixed"
+            + " by the host (\"at 10.0.0.2: portscan 10.0.0.9\"). At most " + CaptureReplay.HOSTS_PER_PASS + " twins at a"
+            + " time (about 12 MB each as shipped): a capture with more destinations is read again for each next "
+            + CaptureReplay.HOSTS_PER_PASS + " (said on stderr)."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -63,6 +71,9 @@ final class ReplayCommand implements Callable<Integer> {
                 + " with IPv6 hosts only within one run: their keys also mix in a secret drawn once per process;"
                 + " another N shows how much a finding near a detector's floor depends on them")
     long seed;
+
+    @Option(names = "--per-host", description = "each packet to the agent of the host it arrives at (its destination), not one agent for all")
+    boolean perHost;
 
     @Option(names = "--json", description = "print JSON")
     boolean json;
@@ -90,23 +101,31 @@ final class ReplayCommand implements Callable<Integer> {
         List<String> shown = rules.labels();
         List<Outcome> outcomes = new ArrayList<>();
         for (Path f : TrainingData.expand(data)) {
-            outcomes.add(CaptureReplay.run(config, f, rules, seed));
+            outcomes.add(perHost ? CaptureReplay.runPerHost(config, f, rules, seed, CaptureReplay.HOSTS_PER_PASS)
+                    : CaptureReplay.run(config, f, rules, seed));
+            int hosts = outcomes.getLast().hosts().size();
+            if (hosts > CaptureReplay.HOSTS_PER_PASS) { // not an error: said, as it takes longer
+                spec.commandLine().getErr().printf("xdpml replay --per-host: %s: %,d hosts, read %d times (%d twins at a time)%n", f, hosts,
+                        (hosts + CaptureReplay.HOSTS_PER_PASS - 1) / CaptureReplay.HOSTS_PER_PASS, CaptureReplay.HOSTS_PER_PASS);
+            }
         }
         Map<String, Tally> totals = new LinkedHashMap<>();
         for (String l : shown) {
             totals.put(l, CaptureReplay.sum(outcomes, l));
         }
         if (json) {
-            out.println(json(config, seed, outcomes, totals, shown));
+            out.println(json(config, seed, perHost, outcomes, totals, shown));
         } else {
-            text(out, config, seed, outcomes, totals, shown);
+            text(out, config, seed, perHost, outcomes, totals, shown);
         }
         out.flush();
         return 0;
     }
 
-    private static void text(PrintWriter o, AgentConfig config, long seed, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) {
-        o.println("the agent of " + config.file() + ", each capture alone in its own time (Java twin, no kernel; salts from seed " + seed + "):");
+    private static void text(PrintWriter o, AgentConfig config, long seed, boolean perHost, List<Outcome> outcomes, Map<String, Tally> totals,
+            List<String> shown) {
+        o.println("the agent of " + config.file() + ", each capture alone in its own time" + (perHost ? ", each packet to the agent of"
+                + " the host it arrives at" : "") + " (Java twin, no kernel; salts from seed " + seed + "):");
         for (String line : config.describe()) {
             if (!line.startsWith("interfaces") && !line.startsWith("outputs") && !line.startsWith("cpumap")) {
                 o.println("  " + line);
@@ -131,6 +150,9 @@ final class ReplayCommand implements Callable<Integer> {
             }
             if (r.damaged()) {
                 o.printf("    damaged: %s (packets before it counted)%n", r.damage().getMessage());
+            }
+            if (perHost) {
+                o.printf("    hosts: %d (%s)%n", r.hosts().size(), summary(r.hosts()));
             }
             o.printf("    detected: %s; blocked: %s; measures: %s%s%n", summary(r.detections()), summary(r.blocked()), summary(r.measures()),
                     firewall(r, shown));
@@ -170,11 +192,15 @@ final class ReplayCommand implements Callable<Integer> {
         return distinct.size() > 4 ? s + " and " + (distinct.size() - 4) + " more" : s;
     }
 
-    private static String json(AgentConfig config, long seed, List<Outcome> outcomes, Map<String, Tally> totals, List<String> shown) throws Exception {
+    private static String json(AgentConfig config, long seed, boolean perHost, List<Outcome> outcomes, Map<String, Tally> totals,
+            List<String> shown) throws Exception {
         ObjectMapper m = new ObjectMapper();
         ObjectNode root = m.createObjectNode();
         root.put("config", config.file().toString());
         root.put("seed", seed);
+        if (perHost) {
+            root.put("per_host", true);
+        }
         ArrayNode captures = root.putArray("captures");
         for (Outcome r : outcomes) {
             ObjectNode c = captures.addObject();
@@ -189,6 +215,9 @@ final class ReplayCommand implements Callable<Integer> {
             r.detections().forEach(c.putArray("detections")::add);
             r.blocked().forEach(c.putArray("blocked")::add);
             r.measures().forEach(c.putArray("measures")::add);
+            if (perHost) {
+                r.hosts().forEach(c.putArray("hosts")::add);
+            }
         }
         ObjectNode all = root.putObject("all");
         for (String l : shown) {

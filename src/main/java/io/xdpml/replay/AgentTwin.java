@@ -29,8 +29,8 @@ import java.util.Set;
  * measures (port-drop, syn-limit) put into its firewall, renewed while the detection goes on. New
  * detections are acted on every {@link Agent#POLL_NANOS} of capture time, renewals and expiry at the
  * end of each second (live: the agent's loop, in wall time). Every delivered packet reaches the
- * detectors: no copy is lost, as none is when Java keeps up. One twin per capture: it starts with
- * empty tables.
+ * detectors: no copy is lost, as none is when Java keeps up. One twin per capture (per host of it,
+ * {@link CaptureReplay#runPerHost}): it starts with empty tables.
  */
 public final class AgentTwin {
     /** What happens at the end of each second, for a report. */

@@ -32,6 +32,21 @@ public final class Salts {
         T run() throws E;
     }
 
+    /**
+     * Makes {@code sequence} this thread's seeded sequence ({@code null}: none, secure random salts)
+     * and returns the one it replaces, to be put back: several seeded sequences taking turns on one
+     * thread, each drawn as if alone ({@code xdpml replay --per-host}: one per host's twin). Allocates nothing.
+     */
+    public static SplittableRandom swap(SplittableRandom sequence) {
+        SplittableRandom was = SEEDED.get();
+        if (sequence == null) {
+            SEEDED.remove();
+        } else {
+            SEEDED.set(sequence);
+        }
+        return was;
+    }
+
     /** Runs {@code work} with this thread's salts drawn from {@code seed} (the same seed, the same salts in the same order). */
     public static <T, E extends Exception> T seeded(long seed, Work<T, E> work) throws E {
         SplittableRandom outer = SEEDED.get();

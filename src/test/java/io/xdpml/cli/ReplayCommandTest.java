@@ -256,6 +256,51 @@ class ReplayCommandTest {
         assertThat(j.at("/all/benign/dropped").asLong()).isZero();
     }
 
+    /**
+     * {@code --per-host}: the hosts of each capture (a twin each) and what each did, prefixed by the
+     * host; in JSON {@code per_host} and each capture's {@code hosts}, which the default leaves out.
+     */
+    @Test
+    void perHostNamesTheHostsAndPrefixesWhatEachDid() throws Exception {
+        Path cfg = config("model: {enabled: false}", "[udpscan]", "60s");
+        Path rulesFile = rules("default attack");
+        String[] data = {"--data", TestData.dataDir().resolve("detect/hping3-udp-scan.pcap").toString()};
+        StringWriter text = new StringWriter();
+        CommandLine cl = Main.commandLine();
+        cl.setOut(new PrintWriter(text));
+        assertThat(cl.execute(concat(new String[] {"replay", "--per-host", "--config", cfg.toString(), "--labels", rulesFile.toString()}, data)))
+                .isZero();
+        assertThat(text.toString()).contains("each packet to the agent of the host it arrives at").contains("    hosts: 1 (10.77.0.1)")
+                .contains("detected: at 10.77.0.1: udpscan 10.77.1.1").contains("blocked: at 10.77.0.1: 10.77.1.1");
+        for (boolean perHost : new boolean[] {true, false}) {
+            StringWriter js = new StringWriter();
+            cl = Main.commandLine();
+            cl.setOut(new PrintWriter(js));
+            String[] args = {"replay", "--json", "--config", cfg.toString(), "--labels", rulesFile.toString()};
+            assertThat(cl.execute(concat(perHost ? concat(args, new String[] {"--per-host"}) : args, data))).isZero();
+            JsonNode j = new ObjectMapper().readTree(js.toString());
+            JsonNode c = j.get("captures").get(0);
+            if (perHost) {
+                assertThat(j.get("per_host").asBoolean()).isTrue();
+                assertThat(c.get("hosts").toString()).isEqualTo("[\"10.77.0.1\"]");
+                assertThat(c.get("blocked").toString()).isEqualTo("[\"at 10.77.0.1: 10.77.1.1\"]");
+            } else {
+                assertThat(j.has("per_host")).isFalse();
+                assertThat(c.has("hosts")).isFalse();
+                assertThat(c.get("blocked").toString()).isEqualTo("[\"10.77.1.1\"]");
+            }
+        }
+        StringWriter err = new StringWriter();
+        cl = Main.commandLine();
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        Path sweep = TestData.dataDir().resolve("detect/nmap-syn-sweep.pcap");
+        assertThat(cl.execute("replay", "--per-host", "--config", cfg.toString(), "--labels", rulesFile.toString(), "--data", sweep.toString()))
+                .isZero();
+        assertThat(err.toString()).isEqualTo("xdpml replay --per-host: " + sweep + ": 257 hosts, read 5 times (64 twins at a time)"
+                + System.lineSeparator());
+    }
+
     /** A capture cut short: the table and the JSON say where and why, not only "damaged". */
     @Test
     void aDamagedCaptureShowsTheOffsetAndReason() throws Exception {

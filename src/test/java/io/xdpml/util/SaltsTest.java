@@ -44,4 +44,30 @@ class SaltsTest {
         });
         assertThat(around).containsExactly(whole);
     }
+
+    /** Sequences swapped in and out in turn on one thread each draw as if alone; the one swapped out comes back. */
+    @Test
+    void swappedSequencesTakingTurnsEachDrawAsIfAlone() {
+        long[] alone = Salts.seeded(7, () -> draws(3));
+        long[][] turns = Salts.seeded(9, () -> {
+            java.util.SplittableRandom a = new java.util.SplittableRandom(7);
+            java.util.SplittableRandom b = new java.util.SplittableRandom(7);
+            long[] fromA = new long[3];
+            long[] fromB = new long[3];
+            long[] outer = new long[3];
+            for (int i = 0; i < 3; i++) {
+                java.util.SplittableRandom was = Salts.swap(a);
+                fromA[i] = Salts.next();
+                Salts.swap(b);
+                fromB[i] = Salts.next();
+                assertThat(Salts.swap(was)).isSameAs(b);
+                outer[i] = Salts.next();
+            }
+            return new long[][] {fromA, fromB, outer};
+        });
+        assertThat(turns[0]).containsExactly(alone);
+        assertThat(turns[1]).containsExactly(alone);
+        assertThat(turns[2]).containsExactly(Salts.seeded(9, () -> draws(3)));
+        assertThat(Salts.swap(null)).as("outside a seeded run: none").isNull();
+    }
 }
