@@ -16,13 +16,24 @@ import org.junit.jupiter.api.Test;
  * are already of today's sizes, so only the missing table tells them apart (before, no note).
  */
 class FirewallPinsOlderProgramTest {
+    private static FirewallConfig config() throws FirewallConfigException {
+        return FirewallConfigParser.parse("default pass\nconntrack on\n", "pins test");
+    }
+
+    private static final FirewallProgram.Limits LIMITS = new FirewallProgram.Limits(1 << 10, 1 << 10, 1 << 4, 1 << 10, 1 << 10);
+
+    /** A pin directory of this test's own under /sys/fs/bpf/xdpml. */
+    private static Path dir(String name) {
+        return Path.of("/sys/fs/bpf/xdpml/" + name + "-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+    }
+
     @Test
     void aLoadOverPinsWithoutTheUnassuredTableNotesAnOlderProgram() throws Exception {
         TestData.assumeBpf();
-        Path dir = Path.of("/sys/fs/bpf/xdpml/fwolder-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path dir = dir("fwolder");
         FirewallPins pins = new FirewallPins(dir);
-        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\n", "older");
-        FirewallProgram.Limits limits = new FirewallProgram.Limits(1 << 10, 1 << 10, 1 << 4, 1 << 10, 1 << 10);
+        FirewallConfig c = config();
+        FirewallProgram.Limits limits = LIMITS;
         try {
             pins.load(c, null, limits, 4789);
             List<String> again = pins.load(c, null, limits, 4789);
@@ -51,13 +62,11 @@ class FirewallPinsOlderProgramTest {
     @Test
     void aPinOfTheUnassuredTableThatCannotBeOpenedIsSaidNotTakenForAnOlderProgram() throws Exception {
         TestData.assumeBpf();
-        Path dir = Path.of("/sys/fs/bpf/xdpml/fwbadpin-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        Path dir = dir("fwbadpin");
         FirewallPins pins = new FirewallPins(dir);
-        FirewallConfig c = FirewallConfigParser.parse("default pass\nconntrack on\n", "bad pin");
-        FirewallProgram.Limits limits = new FirewallProgram.Limits(1 << 10, 1 << 10, 1 << 4, 1 << 10, 1 << 10);
         Path pin = dir.resolve("xdpml_fw_ct_new");
         try {
-            pins.load(c, null, limits, 4789);
+            pins.load(config(), null, LIMITS, 4789);
             Files.delete(pin);
             Files.createDirectory(pin);
             assertThatThrownBy(pins::open).as("opening pins whose unassured table cannot be opened")
