@@ -41,7 +41,9 @@ class WindowSetCapsTest {
         assertThat(largest[0]).as("keys in the largest target set").isLessThanOrEqualTo(CAP);
         List<Detection> scans = traffic.of("203.0.113.7");
         assertThat(scans).as("the scanner").hasSize(1);
-        assertThat(scans.getFirst().reasons().getFirst()).matches("[\\d,]+ distinct destination ports on 1 host in .*");
+        // the hosts set is sampled too: its count is an estimate, the one scanned host counting 2^level when its key is
+        // kept at that level (a CI run read "on 16 hosts", 1 run in many, by the random salt), 1 when it is not
+        assertThat(scans.getFirst().reasons().getFirst()).matches("[\\d,]+ distinct destination ports on [\\d,]+ hosts? in .*");
         assertThat(scans.getFirst().reasons()).anyMatch(r -> r.matches("sampled 1 in [\\d,]+ of the window's .*portscan.maxTargets 4,096 reached.*estimated"));
         assertThat(traffic.found).as("only the scanner: no spoofed source on one kept key").hasSize(1);
     }
