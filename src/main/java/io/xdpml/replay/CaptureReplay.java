@@ -3,6 +3,7 @@ package io.xdpml.replay;
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.dataplane.PacketResult;
 import io.xdpml.dataplane.Stage;
+import io.xdpml.detect.Addresses;
 import io.xdpml.detect.Detection;
 import io.xdpml.firewall.FirewallCounter;
 import io.xdpml.firewall.Measure;
@@ -251,23 +252,12 @@ public final class CaptureReplay {
             return d;
         }
 
+        /** The host's address as detections print it (dotted quad, RFC 5952). */
         String name() {
             if (kind == SHARED) {
                 return NOT_UNICAST;
             }
-            byte[] b = kind == V4 ? new byte[4] : new byte[16];
-            MemorySegment s = MemorySegment.ofArray(b);
-            if (kind == V4) {
-                s.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 0, (int) low);
-            } else {
-                s.set(BE_LONG, 0, high);
-                s.set(BE_LONG, 8, low);
-            }
-            try {
-                return java.net.InetAddress.getByAddress(b).getHostAddress();
-            } catch (java.net.UnknownHostException e) {
-                throw new IllegalStateException(e); // 4 or 16 bytes: cannot happen
-            }
+            return kind == V4 ? Addresses.textV4((int) low) : Addresses.textV6(high, low);
         }
 
         @Override

@@ -6,6 +6,7 @@ import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
 import io.xdpml.dataplane.Stage;
 import io.xdpml.model.data.LabelRules;
+import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.PcapWriter;
 import io.xdpml.pcap.TimestampResolution;
@@ -119,6 +120,15 @@ class PerHostReplayTest {
                 .append("\nmeasures ").append(unprefixed(o.measures())).toString();
     }
 
+    /** Host names as addresses (parsed, no name lookup), so that the text form does not matter. */
+    private static List<Object> addresses(java.util.Collection<String> names) throws Exception {
+        List<Object> out = new ArrayList<>();
+        for (String n : names) {
+            out.add(n.equals(CaptureReplay.NOT_UNICAST) ? n : InetAddress.getByName(n));
+        }
+        return out;
+    }
+
     private static List<String> unprefixed(List<String> lines) {
         return lines.stream().map(s -> s.replaceFirst("^at [^ ]+: ", "")).toList();
     }
@@ -131,7 +141,7 @@ class PerHostReplayTest {
     private Tally assertTheSumOfItsCuts(Path capture, AgentConfig c, LabelRules r, long seed) throws Exception {
         Map<String, Path> cuts = cuts(capture);
         Outcome perHost = CaptureReplay.runPerHost(c, capture, r, seed, CaptureReplay.HOSTS_PER_PASS);
-        assertThat(perHost.hosts()).as("%s: one twin per destination", capture).containsExactlyElementsOf(cuts.keySet());
+        assertThat(addresses(perHost.hosts())).as("%s: one twin per destination", capture).containsExactlyElementsOf(addresses(cuts.keySet()));
         long packets = 0;
         long dropped = 0;
         long[] by = new long[CaptureReplay.DROPPERS.size()];
@@ -242,6 +252,28 @@ class PerHostReplayTest {
         assertThat(CaptureReplay.runPerHost(shipped(), teams, r, 1, 64).tally("benign").droppedBy(Stage.MODEL))
                 .as("the Teams call one way: more called attack by the one-way model than two ways")
                 .isGreaterThan(CaptureReplay.run(shipped(), teams, r, 1).tally("benign").droppedBy(Stage.MODEL));
+    }
+
+    /**
+     * Hosts are named as detections name addresses: IPv6 in RFC 5952 text (the longest run of zero
+     * groups compressed, the first of equal runs), not Java's uncompressed form; multicast shared.
+     */
+    @Test
+    void hostsAreNamedAsDetectionsNameAddresses() throws Exception {
+        String[] to = {"192.0.2.1", "2001:db8:0:0:0:0:0:1", "fe80:0:0:0:2:0:0:1", "2001:db8:0:1:0:0:0:5", "2001:db8:0:0:1:0:0:0", "ff02::1"};
+        Path c = dir.resolve("v6-hosts.pcap");
+        try (PcapWriter w = PcapWriter.open(c, io.xdpml.pcap.LinkType.ETHERNET, PcapWriter.DEFAULT_SNAP_LENGTH, TimestampResolution.NANOS,
+                ByteOrder.LITTLE_ENDIAN)) {
+            long t = 1_000_000_000L;
+            for (String d : to) {
+                FrameBuilder b = new FrameBuilder().ethernet();
+                byte[] f = (d.contains(":") ? b.ipv6("2001:db8::99", d) : b.ipv4("192.0.2.99", d)).udp(40000, 53).payload(new byte[8]).build();
+                w.write(t += 1_000_000, MemorySegment.ofArray(f), f.length, f.length);
+            }
+        }
+        Outcome o = CaptureReplay.runPerHost(shipped(), c, rules("default benign"), 1, CaptureReplay.HOSTS_PER_PASS);
+        assertThat(o.hosts()).containsExactly("192.0.2.1", "2001:db8::1", "fe80::2:0:0:1", "2001:db8:0:1::5", "2001:db8:0:0:1::",
+                CaptureReplay.NOT_UNICAST);
     }
 
     /**
