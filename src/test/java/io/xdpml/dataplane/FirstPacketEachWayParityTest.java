@@ -1,5 +1,7 @@
 package io.xdpml.dataplane;
 
+import static io.xdpml.flow.SynRepeatAdmissionParityTest.tcp;
+import static io.xdpml.flow.SynRepeatAdmissionParityTest.udp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.flow.FlowConfig;
@@ -8,7 +10,6 @@ import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.file.ModelFile;
-import io.xdpml.packet.FrameBuilder;
 import io.xdpml.testing.TestData;
 import io.xdpml.xsk.CpuAffinity;
 import io.xdpml.xsk.XskCounter;
@@ -45,14 +46,6 @@ class FirstPacketEachWayParityTest {
         boolean first(boolean probation) {
             return probation ? firstWith : firstWithout;
         }
-    }
-
-    static byte[] tcp(String src, String dst, int sport, int dport, int flags, int payload) {
-        return new FrameBuilder().ethernet().ipv4(src, dst).tcp(sport, dport, flags).payload(payload).build();
-    }
-
-    static byte[] udp(String src, String dst, int sport, int dport, int payload) {
-        return new FrameBuilder().ethernet().ipv4(src, dst).udp(sport, dport).payload(payload).build();
     }
 
     static List<Sent> traffic() {

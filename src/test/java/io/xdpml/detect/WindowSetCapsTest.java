@@ -24,12 +24,17 @@ class WindowSetCapsTest {
     private final SplittableRandom rnd = new SplittableRandom(11);
     private final SpoofedTraffic traffic = new SpoofedTraffic();
 
+    /** portscan as it ships, its target sets capped at {@link #CAP}. */
+    private static PortScanDetector portscan() {
+        PortScanDetector.Config c = PortScanDetector.Config.defaults();
+        return new PortScanDetector(new PortScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minDistinctHosts(),
+                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+    }
+
     /** 300,000 spoofed SYNs to a /16 in one window and, among them, a SYN scan of 10,000 ports of one host. */
     @Test
     void portscanTargetSetsStayAtTheCapAndTheScanIsReported() {
-        PortScanDetector.Config c = PortScanDetector.Config.defaults();
-        PortScanDetector d = new PortScanDetector(new PortScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minDistinctHosts(),
-                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+        PortScanDetector d = portscan();
         int net = SpoofedTraffic.ip("10.40.0.0");
         int scanner = SpoofedTraffic.ip("203.0.113.7");
         int scanned = SpoofedTraffic.ip("192.0.2.10");
@@ -53,9 +58,7 @@ class WindowSetCapsTest {
     /** The same scan with no flood around it: nothing sampled, its counts exact and printed bare. */
     @Test
     void portscanCountsAreExactWhereTheSetsWereNotSampled() {
-        PortScanDetector.Config c = PortScanDetector.Config.defaults();
-        PortScanDetector d = new PortScanDetector(new PortScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minDistinctHosts(),
-                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+        PortScanDetector d = portscan();
         int scanner = SpoofedTraffic.ip("203.0.113.8");
         int scanned = SpoofedTraffic.ip("192.0.2.12");
         for (int n = 0; n < 1_000; n++) {
