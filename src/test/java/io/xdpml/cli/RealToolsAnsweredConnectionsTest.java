@@ -4,6 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.agent.config.AgentConfig;
 import io.xdpml.agent.config.AgentConfigLoader;
+import io.xdpml.agent.config.SamplingSection;
+import io.xdpml.dataplane.DeliverySettings;
+import io.xdpml.dataplane.JavaDataPlane;
+import io.xdpml.dataplane.KernelDataPlane;
+import io.xdpml.dataplane.PacketResult;
+import io.xdpml.dataplane.Stages;
+import io.xdpml.flow.FlowConfig;
+import io.xdpml.kernel.TestRun;
+import io.xdpml.pcap.CaptureReader;
+import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.xsk.CpuAffinity;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.model.data.LabelRules;
 import io.xdpml.replay.CaptureReplay;
@@ -25,7 +38,8 @@ import org.junit.jupiter.api.Test;
  * client's interface. The capture goes through {@code xdpml replay}'s twin of the agent
  * ({@link CaptureReplay}) with config/xdpml.example.yaml as it ships. Since 2026-12-06 the first
  * packet of each direction of a flow is picked (the SYN-ACK too), so {@code portscan} sees the
- * answers and does not name the client; it still names the scanner. Before, the client's SYN-ACKs
+ * answers and does not name the client; it still names the scanner. The kernel's program picks
+ * the same packets on this capture (every answer the sample did not choose), as its twin does. Before, the client's SYN-ACKs
  * reached Java 1 in 100, its 120 answered probes read as unanswered and it was named and blocked.
  */
 class RealToolsAnsweredConnectionsTest {
@@ -82,6 +96,68 @@ class RealToolsAnsweredConnectionsTest {
             print('answered', ok, flush=True)
             """.formatted(PAIRS, HOSTS, CLIENT);
 
+    /**
+     * The same capture through the kernel's composed program (BPF_PROG_TEST_RUN, its capture times)
+     * and its Java twin, as the example samples (flows, 1 in 100 by packet, flows' first packets to the
+     * mirror): every packet treated alike, and every SYN-ACK and RST that the sample did not choose
+     * picked as the first packet of its direction.
+     */
+    private static void kernelPicksEveryAnswer(Path capture) throws Exception {
+        Stages stages = Stages.none().withFlow(true).withSampling(Stages.Sampling.BY_PACKET, true);
+        FlowConfig flows = FlowConfig.defaults().withHashSeed(0x13198a2e03707344L);
+        DeliverySettings.Values delivery = new DeliverySettings.Values(100, 0, 0, true, SamplingSection.DEFAULT_FIRST_PACKETS);
+        CpuAffinity.callPinned(0, () -> {
+            try (KernelDataPlane kernel = new KernelDataPlane(stages, flows, PacketResult.XDP_PASS);
+                 CaptureReader r = CaptureReader.open(capture)) {
+                JavaDataPlane java = new JavaDataPlane(stages, flows, TestRun.maxTestRunFrame(), PacketResult.XDP_PASS);
+                kernel.delivery(delivery);
+                java.delivery(delivery);
+                EthernetFramer framer = new EthernetFramer();
+                long answers = 0;
+                long answersPicked = 0;
+                long unlike = 0;
+                while (r.next()) {
+                    int length = Math.min(framer.frame(r), TestRun.maxTestRunFrame());
+                    if (length < EthernetFramer.ETHERNET_HEADER_LENGTH) {
+                        continue;
+                    }
+                    MemorySegment f = framer.frameSegment();
+                    PacketResult k = kernel.packet(f, length, r.timestampNanos());
+                    PacketResult j = java.packet(f, length, r.timestampNanos());
+                    unlike += k.sameAs(j) ? 0 : 1;
+                    int flags = tcpFlags(f, length);
+                    // a SYN-ACK, or a RST-ACK from a scanned port (a closed port's answer)
+                    if ((flags == 0x12 || flags == 0x14 && tcpSourcePort(f) <= 300) && !k.sampled()) {
+                        answers++;
+                        answersPicked += k.firstPick() && k.delivered() ? 1 : 0;
+                    }
+                }
+                System.out.printf("the capture in the kernel: %d SYN-ACKs and RSTs not sampled, %d picked as their direction's first%n",
+                        answers, answersPicked);
+                assertThat(unlike).as("packets the kernel and the twin treated differently").isZero();
+                assertThat(answers).as("the answers: %d SYN-ACKs and 300 RSTs, less the few sampled", PAIRS).isGreaterThan(PAIRS + 250);
+                assertThat(answersPicked).as("answers picked").isEqualTo(answers);
+                return null;
+            }
+        });
+    }
+
+    /** The TCP source port of an Ethernet/IPv4/TCP frame ({@link #tcpFlags} not -1). */
+    private static int tcpSourcePort(MemorySegment f) {
+        int ihl = (f.get(ValueLayout.JAVA_BYTE, 14) & 0x0f) * 4;
+        return (f.get(ValueLayout.JAVA_BYTE, 14 + ihl) & 0xff) << 8 | f.get(ValueLayout.JAVA_BYTE, 14 + ihl + 1) & 0xff;
+    }
+
+    /** The TCP flags of an Ethernet/IPv4/TCP frame, -1 for any other. */
+    private static int tcpFlags(MemorySegment f, int length) {
+        if (length < 34 || f.get(ValueLayout.JAVA_BYTE, 12) != 0x08 || f.get(ValueLayout.JAVA_BYTE, 13) != 0
+                || f.get(ValueLayout.JAVA_BYTE, 23) != 6) {
+            return -1;
+        }
+        int ihl = (f.get(ValueLayout.JAVA_BYTE, 14) & 0x0f) * 4;
+        return length >= 14 + ihl + 14 ? f.get(ValueLayout.JAVA_BYTE, 14 + ihl + 13) & 0xff : -1;
+    }
+
     @Test
     void aClientAnsweredByManyPeersIsNoPortScanUnderTheExampleSamplingButAClosedPortScanIs() throws Exception {
         TestData.assumeBpf();
@@ -135,6 +211,7 @@ class RealToolsAnsweredConnectionsTest {
             assertThat(o.detections()).as("the scan of closed ports").contains("portscan " + SCANNER);
             assertThat(o.detections()).as("the client answered by its %d peers", PAIRS).doesNotContain("portscan " + CLIENT);
             assertThat(o.blocked()).doesNotContain(CLIENT);
+            kernelPicksEveryAnswer(capture);
         } finally {
             RealTools.keepOutputs(dir, "real-tools-answered");
         }
