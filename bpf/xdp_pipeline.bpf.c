@@ -15,7 +15,8 @@
  *                                     per flow; per-class action: pass, drop, count, to Java
  *   sample    deliver.h               1-in-N by packet or by flow (the model's drops too, when
  *                                     mirroring: copied to Java, then dropped); when mirroring,
- *                                     each flow's first packet too, capped per CPU
+ *                                     each flow's first packet in each direction
+ *                                     too, capped per CPU
  *   deliver   deliver.h               rate cap, then the mirror ring or an AF_XDP socket
  *   end                               the default action (cfg_action)
  *
@@ -221,7 +222,7 @@ static __always_inline int xdpml_after_model(struct xdp_md *ctx, struct xdpml_pi
 				if (r == XDP_REDIRECT) /* never for a drop: it is only sampled when mirroring */
 					return xdpml_leave(ps, XDP_REDIRECT, XDPML_ST_DELIVER, 0);
 			} else if (cfg_sample && cfg_mirror && eligible && pk->first && dc->first_pps) {
-				/* its flow's first packet, for the scan detectors (deliver.h) */
+				/* its flow's first packet in its direction, for the scan detectors (deliver.h) */
 				int picked = xdpml_first_pick(ctx, c, dc, s, &pk->key, verdict, &pk->clock);
 				if (cfg_record_result) {
 					last_result.first_pick = 1;

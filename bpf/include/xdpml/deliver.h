@@ -8,11 +8,12 @@
  *          XDPML_DELIVER_SAMPLE_DROPPED, the packets the model drops are counted and sampled with
  *          the rest: a chosen one is copied to Java, then dropped, so that Java's sample stands for
  *          all the traffic, the dropped part too.
- * first:   with mirror delivery and first_pps, a packet the sample did not choose that is its flow's
- *          first (flow_stage.h) is copied to Java too, at most first_pps per second on each CPU (a
+ * first:   with mirror delivery and first_pps, a packet the sample did not choose that is the first
+ *          of its direction of its flow (flow_stage.h: a probe, and the SYN-ACK or RST that answers
+ *          it) is copied to Java too, at most first_pps per second on each CPU (a
  *          bucket per CPU, no lock: a spoofed flood makes every packet a first), marked in its
  *          metadata (XDPML_META_FIRST_PICK) and not counted as sampled or under the rate cap: Java's
- *          scan detectors see every probe of a scan, which 1-in-N thins, and the volume detectors
+ *          scan detectors see every probe of a scan and its answer, which 1-in-N thins, and the volume detectors
  *          count these copies for nothing (they stand for no other packet).
  * deliver: at most rate_pps packets per second to Java (a token bucket shared by all CPUs;
  *          0 = no cap; over it: counted as capped, the packet goes on), then either
@@ -296,8 +297,8 @@ static __always_inline int xdpml_deliver_stage(struct xdp_md *ctx, __u64 *c, con
 }
 
 /*
- * The first-packet pick (mirror only), for a packet the sample did not choose that is its flow's
- * first: copied to Java, marked XDPML_META_FIRST_PICK, while this CPU's bucket of first_pps allows.
+ * The first-packet pick (mirror only), for a packet the sample did not choose that is the first of
+ * its direction of its flow: copied to Java, marked XDPML_META_FIRST_PICK, while this CPU's bucket of first_pps allows.
  * key: the packet's flow key (the flow stage made it). Returns 1 when copied.
  */
 static __always_inline int xdpml_first_pick(struct xdp_md *ctx, __u64 *c, const struct xdpml_deliver_config *dc,

@@ -283,9 +283,13 @@ static __always_inline void xdpml_flow_after(const struct xdpml_flow_key *key, s
  * (xdpml_now_coarse_tick: the coarse clock, read once per tick on this CPU and kept in *tick; the
  * precise clock costs 20-40 ns here, the coarse one 4-7), and *cached stays 1; else 0. Returns
  * the flow's state (map memory) or NULL when the packet is not tracked; *dir, the packet's
- * direction. *clock: the packet's time, read once per packet. *first_pkt: set to 1 for its flow's
- * first packet (a flow created or restarted after idle, or a packet parked on probation; not the
- * second packet that promotes it).
+ * direction. *clock: the packet's time, read once per packet. *first_pkt: set to 1 for the first
+ * packet of each direction of its flow (since 2026-12-06; before, of the flow alone): a flow
+ * created or restarted after idle, or a packet parked on probation, and the first packet that goes
+ * the other way (the SYN-ACK or RST answering a SYN; the second packet that promotes a parked one
+ * when it goes the other way; on the cached path too: a flow classified at its first packet,
+ * model.mode flow:1, takes its answer there). One compare per tracked packet: the packet's
+ * direction has counted one packet, this one (docs/flows.md, "First packets").
  */
 static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_flow_key *key,
 							   const struct xdpml_flow_packet *pkt, struct xdpml_flow *found,
@@ -298,6 +302,8 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 		if (!xdpml_flow_idle(f, now)) {
 			XDPML_FLOW_CUT(7, f);
 			*dir = xdpml_flow_update_cached(f, pkt, now);
+			if (f->dir[*dir & 1].packets == 1) /* the other way's first (the flow's first is never cached) */
+				*first_pkt = 1;
 			XDPML_FLOW_CUT(8, f);
 			xdpml_flow_count(XDPML_FC_CACHED);
 			xdpml_flow_after(key, f, now);
@@ -350,16 +356,19 @@ static __always_inline struct xdpml_flow *xdpml_flow_track(const struct xdpml_fl
 		__builtin_memset(f, 0, sizeof(*f));
 		xdpml_flow_count(XDPML_FC_IDLE_RESTART);
 	}
-	if (f->dir[0].packets + f->dir[1].packets == 0) {
+	if (f->dir[0].packets + f->dir[1].packets == 0)
 		f->sampled = cfg_sample_flow_n && xdpml_flow_hash(key, cfg_flow_hash_key) % cfg_sample_flow_n == 0;
-		*first_pkt = !first; /* promoted at its second packet: its first was parked */
-	}
 	if (parked_ns) {
 		/* admitted at its second packet: the parked first packet first, at its own time */
 		xdpml_flow_update(f, &parked, parked_ns);
 		xdpml_flow_count(XDPML_FC_PROMOTED);
 	}
 	*dir = xdpml_flow_update(f, pkt, now);
+	/* its direction's first: a new or restarted flow's first, or the first the other way (also the
+	 * second packet that promotes a parked first when it goes the other way; not when it goes the
+	 * same way: the parked packet was replayed before it) */
+	if (f->dir[*dir & 1].packets == 1)
+		*first_pkt = 1;
 	XDPML_FLOW_CUT(5, f);
 	xdpml_flow_after(key, f, now);
 	return f;

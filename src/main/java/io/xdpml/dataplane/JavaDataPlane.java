@@ -207,7 +207,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
                 return leave(PacketResult.XDP_REDIRECT, Stage.DELIVER, 0);
             }
             if (!chosen && stages.sample() != Stages.Sampling.NONE && stages.mirror() && eligible && first && delivery.firstPps() != 0) {
-                pickFirst(frame, length, now, p); // its flow's first packet, for the scan detectors
+                pickFirst(frame, length, now, p); // its flow's first packet in its direction, for the scan detectors
             }
         }
         if (droppedClass >= 0) {

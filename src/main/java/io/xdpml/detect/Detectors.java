@@ -55,7 +55,7 @@ public final class Detectors {
 
     /**
      * The detectors that count distinct ports and hosts, the scans': they are also given the packets
-     * that stand for no other (weight 0: a flow's first packet the agent copies besides its sample,
+     * that stand for no other (weight 0: a flow's first packet in each direction, which the agent copies besides its sample,
      * docs/agent.md, "sampling"), which the other detectors never see.
      */
     public static final List<String> DISTINCT = List.of(PortScanDetector.NAME, UdpScanDetector.NAME, SweepDetector.NAME,

@@ -22,6 +22,13 @@ final class DistinctTargets {
         /** The estimates' variances ({@link SampledKeys#variance}). */
         long portsVariance;
         long hostsVariance;
+        /**
+         * Whether {@link #ports} and {@link #hosts} are estimates: a key of this source went to its set
+         * while the set was sampled (kept, it counted 2^level; out of the sample, not at all), so the
+         * count is not the number of distinct keys. Else exact.
+         */
+        boolean portsEstimated;
+        boolean hostsEstimated;
 
         /** Whether the distinct ports reach {@code threshold} in a way that may be held against the source ({@link SampledKeys#reaches}). */
         boolean portsReach(long threshold) {
@@ -45,6 +52,8 @@ final class DistinctTargets {
 
     /** Counts a packet from {@code src} to ({@code dst}, {@code port}) into {@code counts}; true when {@code dst} was counted as a new host for it. */
     boolean add(long src, long dst, int port, Counts counts) {
+        counts.portsEstimated |= ports.level() > 0;
+        counts.hostsEstimated |= hosts.level() > 0;
         long w = ports.add(Addresses.pair(src, port));
         if (w > 0) {
             counts.ports += w;

@@ -54,7 +54,7 @@ public final class PacketObservation {
     /**
      * How many packets of the traffic this one stands for: 1, or N when it was sampled 1 in N by
      * packet (the agent's sampling stage), or 0 when it was copied besides the sample as its flow's
-     * first packet (then only the detectors of {@link Detectors#DISTINCT} are given it). The detectors that count packets and bytes toward rates
+     * first packet in its direction (then only the detectors of {@link Detectors#DISTINCT} are given it). The detectors that count packets and bytes toward rates
      * and floors ({@link Detectors#WEIGHING}) count it that many times; distinct ports and hosts,
      * and what needs two packets of one conversation (a request answered, a scan's probe answered),
      * do not grow with a weight ({@code synflood} estimates a sampled handshake's completion from

@@ -115,7 +115,8 @@ public final class FlowTable {
         MemorySegment f = flows.get(probe.wrap(p.keyBytes));
         if (f != null && cached.current(f) && !idle(f, now)) {
             // its class is cached: no timing statistics (the kernel reads this time from the coarse clock)
-            FlowUpdater.updateCached(f, p, now);
+            int d = FlowUpdater.updateCached(f, p, now);
+            lastFirst = directionPackets(f, d) == 1; // the other way's first (a flow's first is never cached)
             counters[FlowCounter.CACHED.id()]++;
             after(key, f, now);
             return;
@@ -150,7 +151,6 @@ public final class FlowTable {
         }
         if (u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS) == 0) {
             f.set(ValueLayout.JAVA_BYTE, SAMPLED, (byte) (hash.sampled(key, config.sampleFlowN()) ? 1 : 0));
-            lastFirst = promoted < 0; // promoted at its second packet: its first was parked
         }
         if (promoted >= 0) {
             // admitted at its second packet: the parked first packet first, at its own time
@@ -158,8 +158,15 @@ public final class FlowTable {
             probation.time[promoted] = 0;
             counters[FlowCounter.PROMOTED.id()]++;
         }
-        FlowUpdater.update(f, p, now);
+        int d = FlowUpdater.update(f, p, now);
+        // its direction's first: a new or restarted flow's first, or the first the other way (also the
+        // second packet that promotes a parked first when it goes the other way: the parked one was replayed)
+        lastFirst = directionPackets(f, d) == 1;
         after(key, f, now);
+    }
+
+    private static long directionPackets(MemorySegment f, int d) {
+        return u64(f, dirOffset(d) + D_PACKETS);
     }
 
     /**
@@ -249,8 +256,10 @@ public final class FlowTable {
     }
 
     /**
-     * Whether the last packet was its flow's first: a flow created or restarted after idle, or a
-     * packet parked on probation (not the second packet that promotes it); the kernel's
+     * Whether the last packet was the first of its direction of its flow (since 2026-12-06; before,
+     * of the flow alone): a flow created or restarted after idle, a packet parked on probation, and
+     * the first packet that goes the other way (the answer to a SYN; the second packet that promotes
+     * a parked one when it goes the other way; on the cached path too); the kernel's
      * {@code first_pkt} of {@code xdpml_flow_track}.
      */
     public boolean lastFirst() {

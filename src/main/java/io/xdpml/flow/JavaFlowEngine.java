@@ -65,7 +65,7 @@ public final class JavaFlowEngine implements FlowEngine {
         return table.counter(c);
     }
 
-    /** Whether the last packet was its flow's first ({@link FlowTable#lastFirst()}). */
+    /** Whether the last packet was the first of its direction of its flow ({@link FlowTable#lastFirst()}). */
     public boolean lastFirst() {
         return table.lastFirst();
     }

@@ -40,7 +40,7 @@ public final class XskMetadata {
     /** Bit 15 of the verdict field: the model sent the packet to Java, {@link #toJavaByModel()} (XDPML_VERDICT_TO_JAVA, xsk.h). */
     public static final int TO_JAVA = 0x8000;
     /**
-     * Bit 15 of the parse_flags field: not sampled, copied to Java as its flow's first packet
+     * Bit 15 of the parse_flags field: not sampled, copied to Java as its flow's first packet in its direction
      * ({@link #firstPick()}; XDPML_META_FIRST_PICK, xsk.h, mirror delivery only).
      */
     public static final int FIRST_PICK = 0x8000;

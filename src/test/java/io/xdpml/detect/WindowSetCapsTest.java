@@ -24,12 +24,17 @@ class WindowSetCapsTest {
     private final SplittableRandom rnd = new SplittableRandom(11);
     private final SpoofedTraffic traffic = new SpoofedTraffic();
 
+    /** portscan as it ships, its target sets capped at {@link #CAP}. */
+    private static PortScanDetector portscan() {
+        PortScanDetector.Config c = PortScanDetector.Config.defaults();
+        return new PortScanDetector(new PortScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minDistinctHosts(),
+                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+    }
+
     /** 300,000 spoofed SYNs to a /16 in one window and, among them, a SYN scan of 10,000 ports of one host. */
     @Test
     void portscanTargetSetsStayAtTheCapAndTheScanIsReported() {
-        PortScanDetector.Config c = PortScanDetector.Config.defaults();
-        PortScanDetector d = new PortScanDetector(new PortScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minDistinctHosts(),
-                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+        PortScanDetector d = portscan();
         int net = SpoofedTraffic.ip("10.40.0.0");
         int scanner = SpoofedTraffic.ip("203.0.113.7");
         int scanned = SpoofedTraffic.ip("192.0.2.10");
@@ -42,10 +47,28 @@ class WindowSetCapsTest {
         List<Detection> scans = traffic.of("203.0.113.7");
         assertThat(scans).as("the scanner").hasSize(1);
         // the hosts set is sampled too: its count is an estimate, the one scanned host counting 2^level when its key is
-        // kept at that level (a CI run read "on 16 hosts", 1 run in many, by the random salt), 1 when it is not
-        assertThat(scans.getFirst().reasons().getFirst()).matches("[\\d,]+ distinct destination ports on [\\d,]+ hosts? in .*");
+        // kept at that level (a CI run read "on 16 hosts", 1 run in many, by the random salt), 1 when it is not; since
+        // 2026-12-06 the reason says so (before, a bare "on 16 hosts" for a scan of one host)
+        assertThat(scans.getFirst().reasons().getFirst())
+                .matches("~[\\d,]+ distinct destination ports on ~[\\d,]+ hosts? \\(estimated: sampled\\) in .*");
         assertThat(scans.getFirst().reasons()).anyMatch(r -> r.matches("sampled 1 in [\\d,]+ of the window's .*portscan.maxTargets 4,096 reached.*estimated"));
         assertThat(traffic.found).as("only the scanner: no spoofed source on one kept key").hasSize(1);
+    }
+
+    /** The same scan with no flood around it: nothing sampled, its counts exact and printed bare. */
+    @Test
+    void portscanCountsAreExactWhereTheSetsWereNotSampled() {
+        PortScanDetector d = portscan();
+        int scanner = SpoofedTraffic.ip("203.0.113.8");
+        int scanned = SpoofedTraffic.ip("192.0.2.12");
+        for (int n = 0; n < 1_000; n++) {
+            traffic.tcp(d, S + n * 1_000_000L, scanner, scanned, 45_000, 1 + n, SpoofedTraffic.SYN);
+        }
+        traffic.finish(d);
+        List<Detection> scans = traffic.of("203.0.113.8");
+        assertThat(scans).hasSize(1);
+        assertThat(scans.getFirst().reasons().getFirst()).matches("1,000 distinct destination ports on 1 host in .*");
+        assertThat(scans.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
     }
 
     /** The same for UDP: 300,000 spoofed datagrams and a UDP scan of 10,000 ports of one host. */

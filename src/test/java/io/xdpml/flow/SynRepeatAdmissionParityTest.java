@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * and counters must be identical, no flood key may be in them, and every benign flow must be, its
  * state tracked from its first packet (or, after a repeated SYN, from its last SYN).
  */
-class SynRepeatAdmissionParityTest {
+public class SynRepeatAdmissionParityTest {
     static final long US = 1_000L;
     static final long S = 1_000_000_000L;
     static final int FLOOD_KEYS = 5_000;
@@ -38,11 +38,12 @@ class SynRepeatAdmissionParityTest {
         return f;
     }
 
-    static byte[] tcp(String src, String dst, int sport, int dport, int flags, int payload) {
+    /** An Ethernet/IPv4/TCP frame with {@code payload} bytes (also FirstPacketEachWayParityTest's). */
+    public static byte[] tcp(String src, String dst, int sport, int dport, int flags, int payload) {
         return new FrameBuilder().ethernet().ipv4(src, dst).tcp(sport, dport, flags).payload(payload).build();
     }
 
-    static byte[] udp(String src, String dst, int sport, int dport, int payload) {
+    public static byte[] udp(String src, String dst, int sport, int dport, int payload) {
         return new FrameBuilder().ethernet().ipv4(src, dst).udp(sport, dport).payload(payload).build();
     }
 

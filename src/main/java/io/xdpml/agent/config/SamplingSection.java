@@ -73,6 +73,6 @@ public record SamplingSection(boolean enabled, int every, By by, boolean dropped
         }
         return "sampling: on (" + (every == 1 ? "every " + by.id() : "1 in " + every + " by " + by.id())
                 + (dropsToo ? ", the model's drops too" : "")
-                + (firstPps > 0 ? "; each flow's first packet too, at most " + firstPps + "/s per CPU" : "") + ")";
+                + (firstPps > 0 ? "; each flow's first packet in each direction too, at most " + firstPps + "/s per CPU" : "") + ")";
     }
 }
