@@ -61,14 +61,23 @@ class WindowSetCapsTest {
         PortScanDetector d = portscan();
         int scanner = SpoofedTraffic.ip("203.0.113.8");
         int scanned = SpoofedTraffic.ip("192.0.2.12");
+        exact(d, "203.0.113.8", (t, n) -> traffic.tcp(d, t, scanner, scanned, 45_000, 1 + n, SpoofedTraffic.SYN),
+                "1,000 distinct destination ports on 1 host in .*");
+    }
+
+    /**
+     * 1,000 packets of an attack, 1 ms apart, with no flood around them: {@code subject} reported once,
+     * its first reason matching {@code first}, no count marked as an estimate.
+     */
+    private void exact(Detector d, String subject, Attack attack, String first) {
         for (int n = 0; n < 1_000; n++) {
-            traffic.tcp(d, S + n * 1_000_000L, scanner, scanned, 45_000, 1 + n, SpoofedTraffic.SYN);
+            attack.at(S + n * 1_000_000L, n);
         }
         traffic.finish(d);
-        List<Detection> scans = traffic.of("203.0.113.8");
-        assertThat(scans).hasSize(1);
-        assertThat(scans.getFirst().reasons().getFirst()).matches("1,000 distinct destination ports on 1 host in .*");
-        assertThat(scans.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
+        List<Detection> found = traffic.of(subject);
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().reasons().getFirst()).matches(first);
+        assertThat(found.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
     }
 
     /** udpscan as it ships, its target sets capped at {@link #CAP}. */
@@ -120,14 +129,8 @@ class WindowSetCapsTest {
         UdpScanDetector d = udpscan();
         int scanner = SpoofedTraffic.ip("203.0.113.18");
         int scanned = SpoofedTraffic.ip("192.0.2.13");
-        for (int n = 0; n < 1_000; n++) {
-            traffic.udp(d, S + n * 1_000_000L, scanner, scanned, 45_000, 1 + n);
-        }
-        traffic.finish(d);
-        List<Detection> scans = traffic.of("203.0.113.18");
-        assertThat(scans).hasSize(1);
-        assertThat(scans.getFirst().reasons().getFirst()).matches("1,000 distinct UDP destination ports on 1 host in .*");
-        assertThat(scans.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
+        exact(d, "203.0.113.18", (t, n) -> traffic.udp(d, t, scanner, scanned, 45_000, 1 + n),
+                "1,000 distinct UDP destination ports on 1 host in .*");
     }
 
     /** 300,000 spoofed SYNs and a SYN sweep of port 80 over 10,000 hosts. */
@@ -160,14 +163,8 @@ class WindowSetCapsTest {
         SweepDetector d = sweep();
         int sweeper = SpoofedTraffic.ip("203.0.113.19");
         int swept = SpoofedTraffic.ip("10.98.0.0");
-        for (int n = 0; n < 1_000; n++) {
-            traffic.tcp(d, S + n * 1_000_000L, sweeper, swept + 1 + n, 45_001, 80, SpoofedTraffic.SYN);
-        }
-        traffic.finish(d);
-        List<Detection> sweeps = traffic.of("203.0.113.19");
-        assertThat(sweeps).hasSize(1);
-        assertThat(sweeps.getFirst().reasons().getFirst()).matches("TCP SYN sweep: 1,000 distinct hosts on 1 port in .*");
-        assertThat(sweeps.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
+        exact(d, "203.0.113.19", (t, n) -> traffic.tcp(d, t, sweeper, swept + 1 + n, 45_001, 80, SpoofedTraffic.SYN),
+                "TCP SYN sweep: 1,000 distinct hosts on 1 port in .*");
     }
 
     /**
@@ -273,24 +270,24 @@ class WindowSetCapsTest {
 
     /**
      * A spoofed SYN flood of one victim, 3 SYNs in 4 to its port 443 and the rest to ports 1 to 1,000,
-     * each from its own source: {@code n} SYNs in 5 s.
+     * each from its own source: {@code n} SYNs in 5 s. The reasons of the victim's one report.
      */
-    private List<Detection> spoofedSynFlood(SynFloodDetector d, String victimText, int n) {
+    private List<String> spoofedSynFlood(SynFloodDetector d, String victimText, int n) {
         int victim = SpoofedTraffic.ip(victimText);
         int sources = SpoofedTraffic.ip("100.64.0.0");
         for (int i = 0; i < n; i++) {
             traffic.tcp(d, S + i * (5 * S / n), sources + i, victim, 1024 + i % 60_000, i % 4 == 3 ? 1 + i % 1_000 : 443, SpoofedTraffic.SYN);
         }
         traffic.finish(d);
-        return traffic.of(victimText);
+        List<Detection> reports = traffic.of(victimText);
+        assertThat(reports).as("the victim").hasSize(1);
+        return reports.getFirst().reasons();
     }
 
     /** synflood's distinct sources, ports and source:port pairs from a sampled window set say they are estimates (since 2026-12-07; before, bare). */
     @Test
     void synfloodDistinctCountsFromASampledSetAreMarked() {
-        List<Detection> reports = spoofedSynFlood(synflood(CAP), "192.0.2.82", 40_000);
-        assertThat(reports).as("the victim").hasSize(1);
-        assertThat(reports.getFirst().reasons())
+        assertThat(spoofedSynFlood(synflood(CAP), "192.0.2.82", 40_000))
                 .anyMatch(r -> r.matches("40,000 SYNs in .* to ~[\\d,]+ ports \\(estimated: sampled\\)"))
                 .anyMatch(r -> r.matches("~[\\d,]+ distinct sources \\(estimated: sampled\\) \\([\\d.]+ per SYN: spoofed sources\\)"))
                 .anyMatch(r -> r.matches("flooded port 443: ~[\\d,]+ of ~[\\d,]+ distinct source:port pairs \\(estimated: sampled\\)"))
@@ -301,9 +298,7 @@ class WindowSetCapsTest {
     @Test
     void synfloodDistinctCountsAreExactWhereTheSetWasNotSampled() {
         // 1,600 sources, 1,600 source:port pairs and 251 ports: 3,451 pairs, under the cap of 4,096 (2,000 SYNs passed it)
-        List<Detection> reports = spoofedSynFlood(synflood(CAP), "192.0.2.83", 1_600);
-        assertThat(reports).as("the victim").hasSize(1);
-        assertThat(reports.getFirst().reasons())
+        assertThat(spoofedSynFlood(synflood(CAP), "192.0.2.83", 1_600))
                 .anyMatch(r -> r.matches("1,600 SYNs in .* to 251 ports"))
                 .contains("1,600 distinct sources (1.00 per SYN: spoofed sources)", "flooded port 443: 1,200 of 1,600 distinct source:port pairs")
                 .noneMatch(r -> r.contains("estimated") || r.contains("~"));
