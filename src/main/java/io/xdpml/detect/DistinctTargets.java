@@ -42,7 +42,7 @@ final class DistinctTargets {
         /**
          * {@code 1,000 distinct destination ports on 1 host}, exact; where the window's sets were sampled,
          * each estimated count marked: {@code ~9,984 distinct destination ports on ~16 hosts (estimated: sampled)}
-         * (portscan since 2026-12-06, udpscan since 2026-12-07; before the estimate was printed bare: a scan
+         * (portscan since 2026-12-06, udpscan since 2026-12-06; before the estimate was printed bare: a scan
          * of one host read "on 16 hosts"). {@code what}: "destination ports", "UDP destination ports".
          */
         String reached(String what) {

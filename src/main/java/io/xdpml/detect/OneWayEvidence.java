@@ -111,7 +111,7 @@ final class OneWayEvidence {
      * @param minReflectors     reflectors that are evidence by their number
      * @param minPortReflectors reflectors answering one port that are evidence; {@code Integer.MAX_VALUE}: never
      * @param estimated         whether the reflectors (and so those answering one port) are counted from a sampled
-     *                          set: estimates, marked {@code ~} (since 2026-12-07; {@link Detections#count(long, boolean)})
+     *                          set: estimates, marked {@code ~} (since 2026-12-06; {@link Detections#count(long, boolean)})
      */
     String text(long responses, long reflectors, int minReflectors, int minPortReflectors, boolean estimated) {
         List<String> found = new ArrayList<>();

@@ -90,7 +90,7 @@ public final class ReflectionDetector implements Detector {
         long unsolicitedBytes;
         /** Distinct reflectors: an estimate once the window's set is sampled; the keys kept it was counted from. */
         long reflectors;
-        /** Whether {@link #reflectors} is an estimate: a key of it went to the window's set while it was sampled (since 2026-12-07, said: {@code ~}). */
+        /** Whether {@link #reflectors} is an estimate: a key of it went to the window's set while it was sampled (since 2026-12-06, said: {@code ~}). */
         boolean reflectorsEstimated;
         int reflectorsKept;
         long reflectorsVariance;

@@ -73,7 +73,7 @@ public final class SweepDetector implements Detector {
         final long[] ports = new long[3];
         /**
          * Whether {@link #hosts}, {@link #ports} of the kind are estimates: a pair of it went to the
-         * window's set while the set was sampled (since 2026-12-07, said in the reason). Else exact.
+         * window's set while the set was sampled (since 2026-12-06, said in the reason). Else exact.
          */
         final boolean[] hostsEstimated = new boolean[3];
         final boolean[] portsEstimated = new boolean[3];

@@ -120,7 +120,7 @@ public final class SynFloodDetector implements Detector {
         long ports;
         /**
          * Whether {@link #sources}, {@link #ports}, {@link #sourcePorts}, {@link #reflectors} are estimates: a
-         * pair of theirs went to the window's set of pairs while it was sampled (since 2026-12-07, said in the
+         * pair of theirs went to the window's set of pairs while it was sampled (since 2026-12-06, said in the
          * reasons: {@code ~}). Else exact.
          */
         boolean sourcesEstimated;

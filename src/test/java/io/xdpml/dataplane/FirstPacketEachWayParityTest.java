@@ -72,7 +72,7 @@ class FirstPacketEachWayParityTest {
             out.add(new Sent(tcp(c, s, 41000 + i, 9, 0x02, 0), t += US, true, true, "SYN closed " + i));
             out.add(new Sent(tcp(s, c, 9, 41000 + i, 0x14, 0), t += 80 * US, true, true, "RST " + i));
         }
-        // IPv6 (since 2026-12-07 here): an open port's handshake and a closed port's RST, each answer the other way's first
+        // IPv6 (since 2026-12-06 here): an open port's handshake and a closed port's RST, each answer the other way's first
         for (int i = 0; i < 3; i++) {
             String s6 = "2001:db8:9::" + (1 + i);
             out.add(new Sent(tcp6(C6, s6, 43000 + i, 443, 0x02), t += US, true, true, "v6 SYN " + i));

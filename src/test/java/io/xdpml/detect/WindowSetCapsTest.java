@@ -117,7 +117,7 @@ class WindowSetCapsTest {
         List<Detection> scans = traffic.of("203.0.113.17");
         assertThat(scans).as("the UDP scanner").hasSize(1);
         assertThat(scans.getFirst().reasons()).anyMatch(r -> r.contains("udpscan.maxTargets 4,096 reached"));
-        // its counts are estimates and say so (since 2026-12-07; before, printed bare as portscan's were)
+        // its counts are estimates and say so (since 2026-12-06; before, printed bare as portscan's were)
         assertThat(scans.getFirst().reasons().getFirst())
                 .matches("~[\\d,]+ distinct UDP destination ports on ~[\\d,]+ hosts? \\(estimated: sampled\\) in .*");
         assertThat(traffic.found).as("only the scanner").hasSize(1);
@@ -150,7 +150,7 @@ class WindowSetCapsTest {
         assertThat(sweeps).as("the sweeper").hasSize(1);
         assertThat(sweeps.getFirst().reasons()).anyMatch(r -> r.startsWith("TCP SYN sweep: "))
                 .anyMatch(r -> r.contains("sweep.maxTargets 4,096 reached"));
-        // its counts are estimates and say so (since 2026-12-07; before, printed bare: the one port read "on 128 ports" or so
+        // its counts are estimates and say so (since 2026-12-06; before, printed bare: the one port read "on 128 ports" or so
         // when its key was kept)
         assertThat(sweeps.getFirst().reasons().getFirst())
                 .matches("TCP SYN sweep: ~[\\d,]+ distinct hosts on ~[\\d,]+ ports? \\(estimated: sampled\\) in .*");
@@ -229,7 +229,7 @@ class WindowSetCapsTest {
         List<Detection> reports = big.of("192.0.2.99");
         assertThat(reports).as("the victim").hasSize(1);
         assertThat(reports.getFirst().reasons()).anyMatch(r -> r.contains("reflection.maxReflectors 4,096 reached): reflectors estimated"))
-                .anyMatch(r -> r.matches("from ~[\\d,]+ reflectors \\(estimated: sampled\\)")) // since 2026-12-07; before, bare
+                .anyMatch(r -> r.matches("from ~[\\d,]+ reflectors \\(estimated: sampled\\)")) // since 2026-12-06; before, bare
                 // the one-way evidence's count of reflectors too
                 .anyMatch(r -> r.startsWith("seen one way") && r.contains(" reflectors"))
                 .allMatch(r -> !r.contains(" reflectors") || r.contains("maxReflectors") || r.matches(".*~[\\d,]+ reflectors \\(estimated: sampled\\).*"));
@@ -284,7 +284,7 @@ class WindowSetCapsTest {
         return reports.getFirst().reasons();
     }
 
-    /** synflood's distinct sources, ports and source:port pairs from a sampled window set say they are estimates (since 2026-12-07; before, bare). */
+    /** synflood's distinct sources, ports and source:port pairs from a sampled window set say they are estimates (since 2026-12-06; before, bare). */
     @Test
     void synfloodDistinctCountsFromASampledSetAreMarked() {
         assertThat(spoofedSynFlood(synflood(CAP), "192.0.2.82", 40_000))
@@ -355,7 +355,7 @@ class WindowSetCapsTest {
         assertThat(maxLevel[0]).as("sampled 1 in 64 or less").isGreaterThanOrEqualTo(6);
         assertThat(traffic.of("203.0.113.9")).as("the slow scanner, 5 ports an epoch").isNotEmpty()
                 .allMatch(x -> x.detector().equals("slowscan"))
-                // the most in one epoch is an estimate and says so (since 2026-12-07; before, printed bare); the horizon's
+                // the most in one epoch is an estimate and says so (since 2026-12-06; before, printed bare); the horizon's
                 // count, from the bitmaps, was always "about"
                 .allMatch(x -> x.reasons().get(1).matches("at most ~[\\d,]+ in one epoch \\(estimated: sampled\\) \\(100 would show in one window\\)"));
         assertThat(traffic.found).as("only the scanner").allMatch(x -> x.subject().equals("203.0.113.9"));
