@@ -91,7 +91,7 @@ public final class Agent implements AutoCloseable {
 
     /**
      * How many packets of the traffic a delivered packet stands for ({@link PacketObservation#weight()}):
-     * 0 when it was copied besides the sample as its flow's first packet (it stands for no other);
+     * 0 when it was copied besides the sample as the first packet of its direction of its flow (it stands for no other);
      * 1 when the model sent it to Java (not sampled) or its metadata is missing (never over-counted),
      * else what the running configuration's sampling makes it; either times the interface's
      * {@link DeliveryShare} (what the rate cap and a full ring held back).

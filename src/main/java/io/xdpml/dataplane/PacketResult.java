@@ -69,7 +69,7 @@ public final class PacketResult {
     /** It, or its copy, reached Java's ring or socket. */
     public boolean delivered() { return delivered; }
 
-    /** Not sampled, but chosen as its flow's first packet (the new-flow pick; {@link #delivered()}: copied). */
+    /** Not sampled, but chosen as the first packet of its direction of its flow (the first-packet pick; {@link #delivered()}: copied). */
     public boolean firstPick() { return firstPick; }
 
     public boolean sameAs(PacketResult o) {

@@ -236,7 +236,8 @@ public final class AmplificationDetector implements Detector {
             return false;
         }
         String evidence = config.twoWay() == 1 ? null
-                : v.oneWay.text(v.responses, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors());
+                : v.oneWay.text(v.responses, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors(),
+                        false); // an exact set
         if (config.twoWay() == 0 && evidence == null) {
             return false; // one way, "no requests" is all it has: what a host's own resolver hearing many servers shows too
         }

@@ -21,6 +21,20 @@ final class Detections {
         return String.format(Locale.ROOT, "%,d", n);
     }
 
+    /**
+     * A count that may be an estimate (a distinct count from a hash-sampled window set, {@link SampledKeys}):
+     * {@code 12,345} when exact, {@code ~12,345} when estimated; a reason with such a count ends its
+     * counts with {@link #estimated}.
+     */
+    static String count(long n, boolean estimated) {
+        return estimated ? "~" + count(n) : count(n);
+    }
+
+    /** {@code " (estimated: sampled)"} after counts of which one at least is an estimate ({@link #count(long, boolean)}), else "". */
+    static String estimated(boolean any) {
+        return any ? " (estimated: sampled)" : "";
+    }
+
     /** Seconds with up to 3 decimals: "10 s", "0.687 s". */
     static String seconds(long nanos) {
         double s = nanos / 1e9;

@@ -38,6 +38,18 @@ final class DistinctTargets {
         boolean hostsReach(long threshold) {
             return SampledKeys.reaches(hosts, hostsKept, hostsVariance, threshold);
         }
+
+        /**
+         * {@code 1,000 distinct destination ports on 1 host}, exact; where the window's sets were sampled,
+         * each estimated count marked: {@code ~9,984 distinct destination ports on ~16 hosts (estimated: sampled)}
+         * (portscan since 2026-12-06, udpscan since 2026-12-06; before the estimate was printed bare: a scan
+         * of one host read "on 16 hosts"). {@code what}: "destination ports", "UDP destination ports".
+         */
+        String reached(String what) {
+            long h = Math.max(1, hosts); // a sampled estimate may be 0; one host at least was probed
+            return Detections.count(ports, portsEstimated) + " distinct " + what + " on " + Detections.count(h, hostsEstimated)
+                    + (h == 1 ? " host" : " hosts") + Detections.estimated(portsEstimated || hostsEstimated);
+        }
     }
 
     private final SampledKeys ports;

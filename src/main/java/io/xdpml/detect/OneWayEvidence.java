@@ -110,21 +110,26 @@ final class OneWayEvidence {
      * @param reflectors        distinct reflectors
      * @param minReflectors     reflectors that are evidence by their number
      * @param minPortReflectors reflectors answering one port that are evidence; {@code Integer.MAX_VALUE}: never
+     * @param estimated         whether the reflectors (and so those answering one port) are counted from a sampled
+     *                          set: estimates, marked {@code ~} (since 2026-12-06; {@link Detections#count(long, boolean)})
      */
-    String text(long responses, long reflectors, int minReflectors, int minPortReflectors) {
+    String text(long responses, long reflectors, int minReflectors, int minPortReflectors, boolean estimated) {
         List<String> found = new ArrayList<>();
         int port = busiestSlot();
         if (port >= 0 && firstPorts.sure(port) >= minPortReflectors) {
-            found.add("its port " + firstPorts.lo(port) + " answered by " + Detections.count(firstPorts.sure(port)) + " reflectors");
+            found.add("its port " + firstPorts.lo(port) + " answered by " + Detections.count(firstPorts.sure(port), estimated) + " reflectors"
+                    + Detections.estimated(estimated));
         }
         if (reflectors >= minReflectors) {
             boolean read = responses > 0 && questionsRead * 2 >= responses;
             long common = commonQuestions();
             if (!read) {
-                found.add(Detections.count(reflectors) + " reflectors (" + Detections.count(minReflectors) + " or more)");
+                found.add(Detections.count(reflectors, estimated) + " reflectors" + Detections.estimated(estimated) + " ("
+                        + Detections.count(minReflectors) + " or more)");
             } else if (common * 2 >= questionsRead) { // a resolver's servers answer many names: not evidence then
                 int n = commonQuestionCount();
-                found.add(Detections.count(reflectors) + " reflectors (" + Detections.count(minReflectors) + " or more), "
+                found.add(Detections.count(reflectors, estimated) + " reflectors" + Detections.estimated(estimated) + " ("
+                        + Detections.count(minReflectors) + " or more), "
                         + Detections.count(common) + " of " + Detections.count(questionsRead) + " answers to " + n
                         + (n == 1 ? " question" : " questions"));
             }

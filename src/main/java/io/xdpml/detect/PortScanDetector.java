@@ -254,18 +254,6 @@ public final class PortScanDetector implements Detector {
         return Math.max(reached.largest(), reachedByAck.largest());
     }
 
-    /**
-     * {@code 1,000 distinct destination ports on 1 host}, exact; where the window's sets were sampled,
-     * each estimated count marked: {@code ~9,984 distinct destination ports on ~16 hosts (estimated: sampled)}
-     * (before 2026-12-06 the estimate was printed bare: a scan of one host read "on 16 hosts").
-     */
-    static String reached(DistinctTargets.Counts c) {
-        long hosts = Math.max(1, c.hosts); // a sampled estimate may be 0; one host at least was probed
-        return (c.portsEstimated ? "~" : "") + Detections.count(c.ports) + " distinct destination ports on " + (c.hostsEstimated ? "~" : "")
-                + Detections.count(hosts) + (hosts == 1 ? " host" : " hosts")
-                + (c.portsEstimated || c.hostsEstimated ? " (estimated: sampled)" : "");
-    }
-
     /** Reports the source if what it sent so far is a scan; whether it did. */
     private boolean report(Source s, DetectionSink sink) {
         List<String> reasons = new ArrayList<>();
@@ -276,7 +264,7 @@ public final class PortScanDetector implements Detector {
         double replies = s.probes == 0 ? 0 : (double) s.synAcks / s.probes;
         if ((vertical || horizontal) && perTarget <= config.maxProbesPerTarget() && replies <= config.maxReplyRatio()) {
             score = Math.max((double) s.ports / config.minDistinctPorts(), (double) s.hosts / config.minDistinctHosts());
-            reasons.add(reached(s) + " in " + Detections.seconds(s.last - s.first));
+            reasons.add(s.reached("destination ports") + " in " + Detections.seconds(s.last - s.first));
             reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
             reasons.add(Detections.count(s.synAcks) + " SYN-ACK replies (" + Detections.ratio(replies * 100) + "%)");
         }
@@ -285,7 +273,7 @@ public final class PortScanDetector implements Detector {
             double other = (double) s.ackOtherReplies / s.ackProbes;
             if (ackPerTarget <= config.maxProbesPerTarget() && other <= config.maxReplyRatio()) {
                 score = Math.max(score, (double) s.ack.ports / config.minDistinctPorts());
-                reasons.add("TCP ACK scan: " + reached(s.ack) + ", " + Detections.count(s.ackProbes) + " bare ACKs outside any connection (" + Detections.ratio(ackPerTarget)
+                reasons.add("TCP ACK scan: " + s.ack.reached("destination ports") + ", " + Detections.count(s.ackProbes) + " bare ACKs outside any connection (" + Detections.ratio(ackPerTarget)
                         + " per host:port), " + Detections.count(s.ackRsts) + " RST replies, " + Detections.count(s.ackOtherReplies)
                         + " other answers (" + Detections.ratio(other * 100) + "%)");
             }

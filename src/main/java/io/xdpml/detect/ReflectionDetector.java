@@ -90,6 +90,8 @@ public final class ReflectionDetector implements Detector {
         long unsolicitedBytes;
         /** Distinct reflectors: an estimate once the window's set is sampled; the keys kept it was counted from. */
         long reflectors;
+        /** Whether {@link #reflectors} is an estimate: a key of it went to the window's set while it was sampled (since 2026-12-06, said: {@code ~}). */
+        boolean reflectorsEstimated;
         int reflectorsKept;
         long reflectorsVariance;
         long requests;
@@ -202,6 +204,7 @@ public final class ReflectionDetector implements Detector {
                     v.first = Math.min(v.first, t);
                     v.last = Math.max(v.last, t);
                     v.oneWay.response(p, 1);
+                    v.reflectorsEstimated |= reflectors.level() > 0;
                     long w = reflectors.add(Addresses.pair(Addresses.pair(p.destinationKey(), sport), p.sourceKey() ^ UNSOLICITED_TAG));
                     if (w > 0) {
                         v.reflectors += w;
@@ -283,7 +286,8 @@ public final class ReflectionDetector implements Detector {
             return false;
         }
         String evidence = config.twoWay() == 1 ? null
-                : v.oneWay.text(v.unsolicited, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors());
+                : v.oneWay.text(v.unsolicited, v.reflectors, config.oneWayMinReflectors(), config.oneWayPortReflectors(),
+                        v.reflectorsEstimated);
         if (config.twoWay() == 0 && evidence == null) {
             return false; // one way, "unsolicited" is all it has: what a host's own HTTP/3 downloads from many CDNs show too
         }
@@ -293,7 +297,7 @@ public final class ReflectionDetector implements Detector {
         reasons.add(Detections.count(v.unsolicited) + " unsolicited responses from " + service + ", " + Detections.bytes(v.unsolicitedBytes)
                 + " in " + Detections.seconds(v.last - v.first) + " ("
                 + Detections.rateText(Detections.rate(v.unsolicitedBytes * 8, v.last - v.first), "bit") + ")");
-        reasons.add("from " + Detections.count(v.reflectors) + " reflectors");
+        reasons.add("from " + Detections.count(v.reflectors, v.reflectorsEstimated) + " reflectors" + Detections.estimated(v.reflectorsEstimated));
         reasons.add(Detections.ratio(100.0 * v.unsolicited / v.responses) + "% of " + Detections.count(v.responses)
                 + " datagrams from UDP " + v.port + " answer nothing the victim sent");
         reasons.add(v.requestBytes == 0

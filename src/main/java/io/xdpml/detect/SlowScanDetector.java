@@ -81,6 +81,8 @@ public final class SlowScanDetector implements Detector {
         /** The keys kept that {@link #distinct} was counted from, and its variance ({@link SampledKeys#reaches}). */
         final int[] distinctKept;
         final long[] distinctVariance;
+        /** Whether {@link #distinct} of the epoch is an estimate: a pair of it went to the epoch's set while it was sampled. */
+        final boolean[] distinctEstimated;
         final long[] probes;
         final long[] answers;
         /** Time of the first probe of each epoch. */
@@ -99,6 +101,7 @@ public final class SlowScanDetector implements Detector {
             this.distinct = new long[epochs];
             this.distinctKept = new int[epochs];
             this.distinctVariance = new long[epochs];
+            this.distinctEstimated = new boolean[epochs];
             this.probes = new long[epochs];
             this.answers = new long[epochs];
             this.firstIn = new long[epochs];
@@ -250,6 +253,7 @@ public final class SlowScanDetector implements Detector {
         }
         s.last = t;
         long target = target(p.destinationKey(), protocol, port);
+        s.distinctEstimated[slot] |= seen.level() > 0;
         long w = seen.add(Addresses.pair(src, target));
         if (w > 0) {
             s.distinct[slot] += w;
@@ -343,6 +347,7 @@ public final class SlowScanDetector implements Detector {
             long probes = 0;
             long answers = 0;
             long maxEpoch = 0;
+            boolean maxEstimated = false; // an epoch's count is an estimate (its set was sampled): the most in one epoch too
             int active = 0;
             long since = Long.MAX_VALUE;
             for (int e = 0; e < config.epochs(); e++) {
@@ -358,6 +363,7 @@ public final class SlowScanDetector implements Detector {
                 }
                 if (s.probes[e] > 0) {
                     active++;
+                    maxEstimated |= s.distinctEstimated[e];
                 }
             }
             if (maxEpoch >= config.minDistinctTargets()) {
@@ -373,8 +379,8 @@ public final class SlowScanDetector implements Detector {
             reasons.add((n >= SATURATED ? "at least " : "about ") + Detections.count(Math.round(n)) + " distinct targets (host:port) in "
                     + Detections.seconds(s.last - since) + ", in " + active + " of the last " + config.epochs() + " epochs of "
                     + Detections.seconds(config.epochNanos()));
-            reasons.add("at most " + Detections.count(maxEpoch) + " in one epoch (" + Detections.count(config.minDistinctTargets())
-                    + " would show in one window)");
+            reasons.add("at most " + Detections.count(maxEpoch, maxEstimated) + " in one epoch" + Detections.estimated(maxEstimated) + " ("
+                    + Detections.count(config.minDistinctTargets()) + " would show in one window)");
             reasons.add(Detections.count(probes) + " probes (" + Detections.ratio(perTarget) + " per target), " + Detections.count(answers)
                     + " answers (" + Detections.ratio(replies * 100) + "%)");
             String full = sources.fullReason("sources", NAME + ".maxSources");
@@ -447,6 +453,7 @@ public final class SlowScanDetector implements Detector {
             s.distinct[slot] = 0;
             s.distinctKept[slot] = 0;
             s.distinctVariance[slot] = 0;
+            s.distinctEstimated[slot] = false;
             s.probes[slot] = 0;
             s.answers[slot] = 0;
             s.credit >>= 1;

@@ -71,6 +71,12 @@ public final class SweepDetector implements Detector {
         final int[] hostsKept = new int[3];
         final long[] hostsVariance = new long[3];
         final long[] ports = new long[3];
+        /**
+         * Whether {@link #hosts}, {@link #ports} of the kind are estimates: a pair of it went to the
+         * window's set while the set was sampled (since 2026-12-06, said in the reason). Else exact.
+         */
+        final boolean[] hostsEstimated = new boolean[3];
+        final boolean[] portsEstimated = new boolean[3];
         final long[] replies = new long[3];
         final EarlyLook look = new EarlyLook();
         long ackOtherReplies;
@@ -166,6 +172,7 @@ public final class SweepDetector implements Detector {
             s.first[kind] = t;
         }
         s.last[kind] = t;
+        s.hostsEstimated[kind] |= hosts.level() > 0;
         long w = hosts.add(tag(Addresses.pair(src, dst), kind));
         if (w > 0) {
             s.hosts[kind] += w;
@@ -173,6 +180,7 @@ public final class SweepDetector implements Detector {
             s.hostsVariance[kind] += SampledKeys.variance(w);
         }
         if (kind != ICMP) {
+            s.portsEstimated[kind] |= hosts.level() > 0; // the add above may have raised it
             s.ports[kind] += hosts.add(tag(Addresses.pair(src, -1L - p.destinationPort()), kind));
         }
         if (atFloor(s, kind) && s.look.dueEarly(t, config.earlyNanos()) && report(s, sink)) {
@@ -269,8 +277,11 @@ public final class SweepDetector implements Detector {
             score = Math.max(score, (double) s.hosts[k] / config.minDistinctHosts());
             first = Math.min(first, s.first[k]);
             long ports = Math.max(1, s.ports[k]); // a sampled estimate may be 0; one port at least was probed
-            reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k]) + " distinct hosts"
-                    + (k == ICMP ? "" : ports == 1 ? " on 1 port" : " on " + Detections.count(ports) + " ports") + " in "
+            boolean hostsEstimated = s.hostsEstimated[k];
+            boolean portsEstimated = k != ICMP && s.portsEstimated[k];
+            reasons.add(KIND[k] + " sweep: " + Detections.count(s.hosts[k], hostsEstimated) + " distinct hosts"
+                    + (k == ICMP ? "" : " on " + Detections.count(ports, portsEstimated) + (ports == 1 ? " port" : " ports"))
+                    + Detections.estimated(hostsEstimated || portsEstimated) + " in "
                     + Detections.seconds(s.last[k] - s.first[k]) + ", " + Detections.count(s.probes[k]) + " probes ("
                     + Detections.ratio(perHost) + " per host), " + Detections.count(s.replies[k])
                     + (k == ICMP ? " echo replies" : k == SYN ? " SYN-ACK replies" : " RST replies"));

@@ -118,6 +118,15 @@ public final class SynFloodDetector implements Detector {
         /** Distinct sources, ports: estimates once the pairs are sampled (each new one counted 1/sampling rate). */
         long sources;
         long ports;
+        /**
+         * Whether {@link #sources}, {@link #ports}, {@link #sourcePorts}, {@link #reflectors} are estimates: a
+         * pair of theirs went to the window's set of pairs while it was sampled (since 2026-12-06, said in the
+         * reasons: {@code ~}). Else exact.
+         */
+        boolean sourcesEstimated;
+        boolean portsEstimated;
+        boolean sourcePortsEstimated;
+        boolean reflectorsEstimated;
         int lastPort;
         /** Whether its SYNs went to more than one port (exact, whatever the sampling). */
         boolean manyPorts;
@@ -252,12 +261,15 @@ public final class SynFloodDetector implements Detector {
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
             long pair = Addresses.pair(dst, src);
+            h.sourcesEstimated |= pairs.level() > 0;
             h.sources += pairs.add(pair);
             h.senders.add(p.sourceHi(), p.sourceLo(), p.weight());
+            h.sourcePortsEstimated |= pairs.level() > 0; // each add may raise the level
             long w = pairs.add(Addresses.pair(pair, SOURCE_PORT_TAG | p.destinationPort()));
             if (w > 0) {
                 h.sourcePort(p.destinationPort(), w);
             }
+            h.portsEstimated |= pairs.level() > 0;
             h.ports += pairs.add(Addresses.pair(dst, -1L - p.destinationPort()));
             if (h.synsSeen == 1) {
                 h.lastPort = p.destinationPort();
@@ -282,6 +294,7 @@ public final class SynFloodDetector implements Detector {
                 tuples.mark(k, UNSOLICITED);
                 h.reflectedFirst = Math.min(h.reflectedFirst, t);
                 h.reflectedLast = Math.max(h.reflectedLast, t);
+                h.reflectorsEstimated |= pairs.level() > 0;
                 h.reflectors += pairs.add(Addresses.pair(-1L - dst, src));
             }
         } else if ((f & PacketObservation.TCP_RST) != 0) {
@@ -373,7 +386,7 @@ public final class SynFloodDetector implements Detector {
         List<String> reasons = new ArrayList<>();
         reasons.add("SYN-ACK reflection: " + Detections.count(reflected) + " SYN-ACKs for SYNs never sent, in "
                 + Detections.seconds(h.reflectedLast - h.reflectedFirst));
-        reasons.add("from " + Detections.count(h.reflectors) + " reflectors");
+        reasons.add("from " + Detections.count(h.reflectors, h.reflectorsEstimated) + " reflectors" + Detections.estimated(h.reflectorsEstimated));
         if (h.wentOn > 0) {
             reasons.add(Detections.count(h.wentOn) + " more began connections that went on (its own, their SYNs unseen), not counted");
         }
@@ -397,14 +410,16 @@ public final class SynFloodDetector implements Detector {
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(h.synsIn) + " SYNs in " + Detections.seconds(h.last - h.first) + " ("
                 + Detections.rateText(Detections.rate(h.synsIn, h.last - h.first), "SYN") + ") to "
-                + (h.manyPorts ? Detections.count(Math.max(2, h.ports)) + " ports" : "port " + h.lastPort)
+                + (h.manyPorts ? Detections.count(Math.max(2, h.ports), h.portsEstimated) + " ports" + Detections.estimated(h.portsEstimated)
+                        : "port " + h.lastPort)
                 + (h.synsSeen != h.synsIn ? ", estimated from " + Detections.count(h.synsSeen) + " seen" : ""));
         reasons.add(sampled ? Detections.count(h.acksIn) + " ACKs to it, " + Detections.ratio(completion * 100)
                 + "% of its SYNs (sampled: completion estimated from the ACKs)"
                 : Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
         reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
         double spread = (double) h.sources / h.synsSeen;
-        reasons.add(Detections.count(h.sources) + (h.sources == 1 ? " source" : " distinct sources")
+        reasons.add(Detections.count(h.sources, h.sourcesEstimated) + (h.sources == 1 ? " source" : " distinct sources")
+                + Detections.estimated(h.sourcesEstimated)
                 + (spread >= config.spoofedSpread() ? " (" + Detections.ratio(spread) + " per SYN: spoofed sources)" : ""));
         List<String> sources = List.of();
         if (spread < config.spoofedSpread()) {
@@ -426,8 +441,9 @@ public final class SynFloodDetector implements Detector {
             int m = h.majorityPort();
             if (m >= 0) {
                 port = (int) h.portsBySources.lo(m);
-                reasons.add("flooded port " + port + ": " + Detections.count(h.portsBySources.sure(m)) + " of "
-                        + Detections.count(h.sourcePorts) + " distinct source:port pairs");
+                boolean e = h.sourcePortsEstimated;
+                reasons.add("flooded port " + port + ": " + Detections.count(h.portsBySources.sure(m), e) + " of "
+                        + Detections.count(h.sourcePorts, e) + " distinct source:port pairs" + Detections.estimated(e));
             }
         }
         addFull(reasons);

@@ -236,9 +236,7 @@ public final class UdpScanDetector implements Detector {
         double score = Math.max(vertical ? (double) s.verticalPorts / config.minDistinctPorts() : 0,
                 horizontal ? (double) s.hosts / config.minDistinctHosts() : 0);
         List<String> reasons = new ArrayList<>();
-        long hosts = Math.max(1, s.hosts); // a sampled estimate may be 0; one host at least was probed
-        reasons.add(Detections.count(s.ports) + " distinct UDP destination ports on " + Detections.count(hosts)
-                + (hosts == 1 ? " host" : " hosts") + " in " + Detections.seconds(s.last - s.first));
+        reasons.add(s.reached("UDP destination ports") + " in " + Detections.seconds(s.last - s.first));
         reasons.add(Detections.count(s.probes) + " probes (" + Detections.ratio(perTarget) + " per host:port)");
         reasons.add(Detections.count(s.unreachables) + " ICMP port unreachable, " + Detections.count(s.replies) + " UDP replies ("
                 + Detections.ratio(replies * 100) + "%)");

@@ -157,7 +157,7 @@ public final class AgentTwin {
         }
         PacketResult res = plane.packet(frame, length, t);
         if (res.delivered()) {
-            // the agent's weight (Agent.weight): 0 for a flow's first packet copied besides the sample, 1 for what the
+            // the agent's weight (Agent.weight): 0 for a flow's first packet in a direction copied besides the sample, 1 for what the
             // model sent to Java, else what the sampling makes it, times what the rate cap held back
             int weight = res.firstPick() ? 0 : share.weigh(XskMetadata.toJavaByModel(plane.lastVerdict()) ? 1 : sampleWeight);
             detectors.observe(observations.observe(frame, 0, length, t, weight));

@@ -84,7 +84,7 @@ public final class XskMetadata {
     }
 
     /**
-     * Whether the packet was not sampled but copied as its flow's first (deliver.h): it stands for
+     * Whether the packet was not sampled but copied as the first packet of its direction of its flow (deliver.h): it stands for
      * no other packet of the traffic.
      */
     public boolean firstPick() {

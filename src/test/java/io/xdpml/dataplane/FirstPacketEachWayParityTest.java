@@ -10,6 +10,7 @@ import io.xdpml.model.classify.ClassAction;
 import io.xdpml.model.classify.ClassifyMode;
 import io.xdpml.model.classify.Deployment;
 import io.xdpml.model.file.ModelFile;
+import io.xdpml.packet.FrameBuilder;
 import io.xdpml.testing.TestData;
 import io.xdpml.xsk.CpuAffinity;
 import io.xdpml.xsk.XskCounter;
@@ -48,6 +49,12 @@ class FirstPacketEachWayParityTest {
         }
     }
 
+    static final String C6 = "2001:db8:1::1";
+
+    static byte[] tcp6(String src, String dst, int sport, int dport, int flags) {
+        return new FrameBuilder().ethernet().ipv6(src, dst).tcp(sport, dport, flags).build();
+    }
+
     static List<Sent> traffic() {
         List<Sent> out = new ArrayList<>();
         long t = S;
@@ -64,6 +71,16 @@ class FirstPacketEachWayParityTest {
             // a closed port: SYN, RST-ACK (the other way's first)
             out.add(new Sent(tcp(c, s, 41000 + i, 9, 0x02, 0), t += US, true, true, "SYN closed " + i));
             out.add(new Sent(tcp(s, c, 9, 41000 + i, 0x14, 0), t += 80 * US, true, true, "RST " + i));
+        }
+        // IPv6 (since 2026-12-06 here): an open port's handshake and a closed port's RST, each answer the other way's first
+        for (int i = 0; i < 3; i++) {
+            String s6 = "2001:db8:9::" + (1 + i);
+            out.add(new Sent(tcp6(C6, s6, 43000 + i, 443, 0x02), t += US, true, true, "v6 SYN " + i));
+            out.add(new Sent(tcp6(s6, C6, 443, 43000 + i, 0x12), t += 100 * US, true, true, "v6 answer SYN-ACK " + i));
+            out.add(new Sent(tcp6(C6, s6, 43000 + i, 443, 0x10), t += 100 * US, false, false, "v6 ACK " + i));
+            out.add(new Sent(tcp6(C6, s6, 44000 + i, 9, 0x02), t += US, true, true, "v6 SYN closed " + i));
+            out.add(new Sent(tcp6(s6, C6, 9, 44000 + i, 0x14), t += 80 * US, true, true, "v6 answer RST " + i));
+            out.add(new Sent(tcp6(C6, s6, 44000 + i, 9, 0x02), t += S / 1000, false, false, "v6 SYN closed again " + i));
         }
         // UDP whose second packet goes the same way (it promotes, not a first), then the answer (a first)
         out.add(new Sent(udp(c, "10.9.2.1", 5353, 53, 40), t += US, true, true, "UDP query"));

@@ -61,22 +61,50 @@ class WindowSetCapsTest {
         PortScanDetector d = portscan();
         int scanner = SpoofedTraffic.ip("203.0.113.8");
         int scanned = SpoofedTraffic.ip("192.0.2.12");
+        exact(d, "203.0.113.8", (t, n) -> traffic.tcp(d, t, scanner, scanned, 45_000, 1 + n, SpoofedTraffic.SYN),
+                "1,000 distinct destination ports on 1 host in .*");
+    }
+
+    /**
+     * 1,000 packets of an attack, 1 ms apart, with no flood around them: {@code subject} reported once,
+     * its first reason matching {@code first}, no count marked as an estimate.
+     */
+    private void exact(Detector d, String subject, Attack attack, String first) {
         for (int n = 0; n < 1_000; n++) {
-            traffic.tcp(d, S + n * 1_000_000L, scanner, scanned, 45_000, 1 + n, SpoofedTraffic.SYN);
+            attack.at(S + n * 1_000_000L, n);
         }
         traffic.finish(d);
-        List<Detection> scans = traffic.of("203.0.113.8");
-        assertThat(scans).hasSize(1);
-        assertThat(scans.getFirst().reasons().getFirst()).matches("1,000 distinct destination ports on 1 host in .*");
-        assertThat(scans.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
+        List<Detection> found = traffic.of(subject);
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().reasons().getFirst()).matches(first);
+        assertThat(found.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
+    }
+
+    /** udpscan as it ships, its target sets capped at {@link #CAP}. */
+    private static UdpScanDetector udpscan() {
+        UdpScanDetector.Config c = UdpScanDetector.Config.defaults();
+        return new UdpScanDetector(new UdpScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minPortsPerHost(),
+                c.minDistinctHosts(), c.minHostsPerPort(), c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), CAP));
+    }
+
+    /** sweep as it ships, its set of (source, host) and (source, port) pairs capped at {@link #CAP}. */
+    private static SweepDetector sweep() {
+        SweepDetector.Config c = SweepDetector.Config.defaults();
+        return new SweepDetector(new SweepDetector.Config(c.windowNanos(), c.minDistinctHosts(), c.maxProbesPerHost(),
+                c.maxReplyRatio(), c.minHostsPerPort(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+    }
+
+    /** slowscan as it ships, its epoch set capped at {@link #SLOW_CAP}. */
+    private static SlowScanDetector slowscan() {
+        SlowScanDetector.Config c = SlowScanDetector.Config.defaults();
+        return new SlowScanDetector(new SlowScanDetector.Config(c.epochNanos(), c.epochs(), c.minDistinctTargets(),
+                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), SLOW_CAP));
     }
 
     /** The same for UDP: 300,000 spoofed datagrams and a UDP scan of 10,000 ports of one host. */
     @Test
     void udpscanTargetSetsStayAtTheCapAndTheScanIsReported() {
-        UdpScanDetector.Config c = UdpScanDetector.Config.defaults();
-        UdpScanDetector d = new UdpScanDetector(new UdpScanDetector.Config(c.windowNanos(), c.minDistinctPorts(), c.minPortsPerHost(),
-                c.minDistinctHosts(), c.minHostsPerPort(), c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), c.earlyNanos(), CAP));
+        UdpScanDetector d = udpscan();
         int net = SpoofedTraffic.ip("10.41.0.0");
         int scanner = SpoofedTraffic.ip("203.0.113.17");
         int scanned = SpoofedTraffic.ip("192.0.2.11");
@@ -89,15 +117,26 @@ class WindowSetCapsTest {
         List<Detection> scans = traffic.of("203.0.113.17");
         assertThat(scans).as("the UDP scanner").hasSize(1);
         assertThat(scans.getFirst().reasons()).anyMatch(r -> r.contains("udpscan.maxTargets 4,096 reached"));
+        // its counts are estimates and say so (since 2026-12-06; before, printed bare as portscan's were)
+        assertThat(scans.getFirst().reasons().getFirst())
+                .matches("~[\\d,]+ distinct UDP destination ports on ~[\\d,]+ hosts? \\(estimated: sampled\\) in .*");
         assertThat(traffic.found).as("only the scanner").hasSize(1);
+    }
+
+    /** The same UDP scan with no flood around it: nothing sampled, its counts exact and printed bare. */
+    @Test
+    void udpscanCountsAreExactWhereTheSetsWereNotSampled() {
+        UdpScanDetector d = udpscan();
+        int scanner = SpoofedTraffic.ip("203.0.113.18");
+        int scanned = SpoofedTraffic.ip("192.0.2.13");
+        exact(d, "203.0.113.18", (t, n) -> traffic.udp(d, t, scanner, scanned, 45_000, 1 + n),
+                "1,000 distinct UDP destination ports on 1 host in .*");
     }
 
     /** 300,000 spoofed SYNs and a SYN sweep of port 80 over 10,000 hosts. */
     @Test
     void sweepHostSetStaysAtTheCapAndTheSweepIsReported() {
-        SweepDetector.Config c = SweepDetector.Config.defaults();
-        SweepDetector d = new SweepDetector(new SweepDetector.Config(c.windowNanos(), c.minDistinctHosts(), c.maxProbesPerHost(),
-                c.maxReplyRatio(), c.minHostsPerPort(), c.maxSources(), c.earlyNanos(), c.maxConnected(), CAP));
+        SweepDetector d = sweep();
         int net = SpoofedTraffic.ip("10.42.0.0");
         int sweeper = SpoofedTraffic.ip("203.0.113.8");
         int swept = SpoofedTraffic.ip("10.99.0.0");
@@ -111,7 +150,21 @@ class WindowSetCapsTest {
         assertThat(sweeps).as("the sweeper").hasSize(1);
         assertThat(sweeps.getFirst().reasons()).anyMatch(r -> r.startsWith("TCP SYN sweep: "))
                 .anyMatch(r -> r.contains("sweep.maxTargets 4,096 reached"));
+        // its counts are estimates and say so (since 2026-12-06; before, printed bare: the one port read "on 128 ports" or so
+        // when its key was kept)
+        assertThat(sweeps.getFirst().reasons().getFirst())
+                .matches("TCP SYN sweep: ~[\\d,]+ distinct hosts on ~[\\d,]+ ports? \\(estimated: sampled\\) in .*");
         assertThat(traffic.found).as("only the sweeper").hasSize(1);
+    }
+
+    /** The same sweep with no flood around it: nothing sampled, its counts exact and printed bare. */
+    @Test
+    void sweepCountsAreExactWhereTheSetWasNotSampled() {
+        SweepDetector d = sweep();
+        int sweeper = SpoofedTraffic.ip("203.0.113.19");
+        int swept = SpoofedTraffic.ip("10.98.0.0");
+        exact(d, "203.0.113.19", (t, n) -> traffic.tcp(d, t, sweeper, swept + 1 + n, 45_001, 80, SpoofedTraffic.SYN),
+                "TCP SYN sweep: 1,000 distinct hosts on 1 port in .*");
     }
 
     /**
@@ -154,10 +207,7 @@ class WindowSetCapsTest {
     @Test
     void reflectorSetStaysAtTheCapAndTheVictimIsReported() {
         SpoofedTraffic big = new SpoofedTraffic(512);
-        ReflectionDetector.Config c = ReflectionDetector.Config.defaults();
-        ReflectionDetector d = new ReflectionDetector(new ReflectionDetector.Config(c.windowNanos(), c.minResponseBytes(), c.minReflectors(),
-                c.minAmplification(), c.minUnsolicitedShare(), c.listedServicesToo(), c.maxVictims(), c.earlyNanos(), c.twoWay(),
-                c.oneWayMinReflectors(), c.oneWayPortReflectors(), CAP));
+        ReflectionDetector d = new ReflectionDetector(reflectionConfig(CAP));
         int net = SpoofedTraffic.ip("10.30.0.0");
         int victim = SpoofedTraffic.ip("192.0.2.99");
         int largest = 0;
@@ -178,11 +228,80 @@ class WindowSetCapsTest {
         assertThat(largestRequests).isEqualTo(BoundedMembership.DEFAULT_EXACT);
         List<Detection> reports = big.of("192.0.2.99");
         assertThat(reports).as("the victim").hasSize(1);
-        assertThat(reports.getFirst().reasons()).anyMatch(r -> r.contains("reflection.maxReflectors 4,096 reached): reflectors estimated"));
+        assertThat(reports.getFirst().reasons()).anyMatch(r -> r.contains("reflection.maxReflectors 4,096 reached): reflectors estimated"))
+                .anyMatch(r -> r.matches("from ~[\\d,]+ reflectors \\(estimated: sampled\\)")) // since 2026-12-06; before, bare
+                // the one-way evidence's count of reflectors too
+                .anyMatch(r -> r.startsWith("seen one way") && r.contains(" reflectors"))
+                .allMatch(r -> !r.contains(" reflectors") || r.contains("maxReflectors") || r.matches(".*~[\\d,]+ reflectors \\(estimated: sampled\\).*"));
         assertThat(reports.getFirst().reasons()).anyMatch(r -> r.matches("\\d{3},\\d{3} requests \\(host, port, peer's port\\) this window and the last "
                 + "past the 262,144 kept exactly held in a Bloom filter \\(false positive rate up to 0\\.\\d\\d%\\): that share of unsolicited "
                 + "responses read as solicited at most, none the other way"));
         assertThat(big.found).as("only the victim").hasSize(1);
+    }
+
+    /** The same reflection, 20,000 responses from 1,000 reflectors, with no flood around it: its reflectors counted exactly, printed bare. */
+    @Test
+    void reflectorsAreExactWhereTheSetWasNotSampled() {
+        SpoofedTraffic big = new SpoofedTraffic(512);
+        ReflectionDetector d = new ReflectionDetector(reflectionConfig(CAP));
+        int victim = SpoofedTraffic.ip("192.0.2.98");
+        for (int i = 0; i < 20_000; i++) {
+            big.udp(d, S + i * 100_000L, SpoofedTraffic.ip("198.51.0.0") + i % 1_000, victim, 3283, 4444);
+        }
+        big.finish(d);
+        List<Detection> reports = big.of("192.0.2.98");
+        assertThat(reports).as("the victim").hasSize(1);
+        assertThat(reports.getFirst().reasons()).contains("from 1,000 reflectors").noneMatch(r -> r.contains("estimated") || r.contains("~"));
+    }
+
+    private static ReflectionDetector.Config reflectionConfig(int maxReflectors) {
+        ReflectionDetector.Config c = ReflectionDetector.Config.defaults();
+        return new ReflectionDetector.Config(c.windowNanos(), c.minResponseBytes(), c.minReflectors(), c.minAmplification(),
+                c.minUnsolicitedShare(), c.listedServicesToo(), c.maxVictims(), c.earlyNanos(), c.twoWay(), c.oneWayMinReflectors(),
+                c.oneWayPortReflectors(), maxReflectors);
+    }
+
+    /** synflood with its window's host pairs capped at {@code maxPairs}. */
+    private static SynFloodDetector synflood(int maxPairs) {
+        SynFloodDetector.Config c = SynFloodDetector.Config.defaults();
+        return new SynFloodDetector(new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(), c.maxCompletionRatio(),
+                c.spoofedSpread(), c.earlyNanos(), c.maxHosts(), c.maxTuples(), maxPairs));
+    }
+
+    /**
+     * A spoofed SYN flood of one victim, 3 SYNs in 4 to its port 443 and the rest to ports 1 to 1,000,
+     * each from its own source: {@code n} SYNs in 5 s. The reasons of the victim's one report.
+     */
+    private List<String> spoofedSynFlood(SynFloodDetector d, String victimText, int n) {
+        int victim = SpoofedTraffic.ip(victimText);
+        int sources = SpoofedTraffic.ip("100.64.0.0");
+        for (int i = 0; i < n; i++) {
+            traffic.tcp(d, S + i * (5 * S / n), sources + i, victim, 1024 + i % 60_000, i % 4 == 3 ? 1 + i % 1_000 : 443, SpoofedTraffic.SYN);
+        }
+        traffic.finish(d);
+        List<Detection> reports = traffic.of(victimText);
+        assertThat(reports).as("the victim").hasSize(1);
+        return reports.getFirst().reasons();
+    }
+
+    /** synflood's distinct sources, ports and source:port pairs from a sampled window set say they are estimates (since 2026-12-06; before, bare). */
+    @Test
+    void synfloodDistinctCountsFromASampledSetAreMarked() {
+        assertThat(spoofedSynFlood(synflood(CAP), "192.0.2.82", 40_000))
+                .anyMatch(r -> r.matches("40,000 SYNs in .* to ~[\\d,]+ ports \\(estimated: sampled\\)"))
+                .anyMatch(r -> r.matches("~[\\d,]+ distinct sources \\(estimated: sampled\\) \\([\\d.]+ per SYN: spoofed sources\\)"))
+                .anyMatch(r -> r.matches("flooded port 443: ~[\\d,]+ of ~[\\d,]+ distinct source:port pairs \\(estimated: sampled\\)"))
+                .anyMatch(r -> r.matches("sampled 1 in \\d+ of the window's host pairs \\(synflood.maxPairs 4,096 reached\\): .* estimated"));
+    }
+
+    /** The same flood, smaller, its pairs under the cap: its counts exact and printed bare. */
+    @Test
+    void synfloodDistinctCountsAreExactWhereTheSetWasNotSampled() {
+        // 1,600 sources, 1,600 source:port pairs and 251 ports: 3,451 pairs, under the cap of 4,096 (2,000 SYNs passed it)
+        assertThat(spoofedSynFlood(synflood(CAP), "192.0.2.83", 1_600))
+                .anyMatch(r -> r.matches("1,600 SYNs in .* to 251 ports"))
+                .contains("1,600 distinct sources (1.00 per SYN: spoofed sources)", "flooded port 443: 1,200 of 1,600 distinct source:port pairs")
+                .noneMatch(r -> r.contains("estimated") || r.contains("~"));
     }
 
     /**
@@ -222,9 +341,7 @@ class WindowSetCapsTest {
     /** 100,000 spoofed SYNs an epoch from a /16 to one server; from the second epoch, a slow scanner's 5 new ports an epoch. */
     @Test
     void slowscanEpochSetStaysAtTheCapAndTheSlowScanIsReported() {
-        SlowScanDetector.Config c = SlowScanDetector.Config.defaults();
-        SlowScanDetector d = new SlowScanDetector(new SlowScanDetector.Config(c.epochNanos(), c.epochs(), c.minDistinctTargets(),
-                c.maxProbesPerTarget(), c.maxReplyRatio(), c.maxSources(), SLOW_CAP));
+        SlowScanDetector d = slowscan();
         int[] largest = {0};
         int[] maxLevel = {0};
         // the server's ports vary: each spoofed source's probes are distinct targets, keys for the set
@@ -237,8 +354,27 @@ class WindowSetCapsTest {
         // 1 in 64 or 128 (by the salt): the admitted sources' pairs, which the table's weights decide
         assertThat(maxLevel[0]).as("sampled 1 in 64 or less").isGreaterThanOrEqualTo(6);
         assertThat(traffic.of("203.0.113.9")).as("the slow scanner, 5 ports an epoch").isNotEmpty()
-                .allMatch(x -> x.detector().equals("slowscan"));
+                .allMatch(x -> x.detector().equals("slowscan"))
+                // the most in one epoch is an estimate and says so (since 2026-12-06; before, printed bare); the horizon's
+                // count, from the bitmaps, was always "about"
+                .allMatch(x -> x.reasons().get(1).matches("at most ~[\\d,]+ in one epoch \\(estimated: sampled\\) \\(100 would show in one window\\)"));
         assertThat(traffic.found).as("only the scanner").allMatch(x -> x.subject().equals("203.0.113.9"));
+    }
+
+    /** The same slow scan with no flood around it: each epoch's count exact and printed bare. */
+    @Test
+    void slowscanEpochCountsAreExactWhereTheSetWasNotSampled() {
+        SlowScanDetector d = slowscan();
+        int scanner = SpoofedTraffic.ip("203.0.113.20");
+        int scanned = SpoofedTraffic.ip("192.0.2.22");
+        for (int i = 0; i < 150; i++) { // one every 2 s: 5 an epoch
+            traffic.tcp(d, S + i * 2 * S, scanner, scanned, 50_000, 1 + i, SpoofedTraffic.SYN);
+        }
+        traffic.finish(d);
+        List<Detection> reports = traffic.of("203.0.113.20");
+        assertThat(reports).as("the slow scanner").isNotEmpty();
+        assertThat(reports.getFirst().reasons().get(1)).matches("at most [45] in one epoch \\(100 would show in one window\\)");
+        assertThat(reports.getFirst().reasons()).noneMatch(r -> r.contains("estimated") || r.contains("~"));
     }
 
     /**

@@ -11,9 +11,9 @@ import java.util.Objects;
  * @param dropped the packets the model drops are sampled with the rest (a copy to Java, the packet
  *                dropped), so that what Java sees stands for all the traffic; heeded with mirror
  *                delivery only ({@link AgentConfig#samplesDropped()})
- * @param firstPackets each flow's first packet that the sample did not choose is copied to Java too,
+ * @param firstPackets each flow's first packet in each direction that the sample did not choose is copied to Java too,
  *                at most this many per second on each CPU (0: none), so that the scan detectors see
- *                every probe of a scan that 1 in N thins; such a copy stands for no other packet.
+ *                every probe of a scan that 1 in N thins, and its answer; such a copy stands for no other packet.
  *                Heeded with flows and mirror delivery only ({@link AgentConfig#firstPacketsPps()})
  */
 public record SamplingSection(boolean enabled, int every, By by, boolean dropped, long firstPackets) {
