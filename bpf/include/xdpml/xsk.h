@@ -27,7 +27,7 @@ struct xdpml_xsk_meta {
 	__u32 magic;       /* XDPML_XSK_META_MAGIC */
 	__u32 flow_hash;   /* xdpml_flow_meta_hash() of the packet's flow key; 0 without an IP header */
 	__u16 parse_flags; /* enum xdpml_flag bits of the packet (bits 0-10); bit 15 (XDPML_META_FIRST_PICK):
-			    * not sampled, delivered as its flow's first packet, so it stands for no other */
+			    * not sampled, delivered as the first packet of its direction of its flow, so it stands for no other */
 	__u16 parse_error; /* 0, or the parse's XDPML_E_* reason */
 	__u16 verdict;     /* 0: none; else the class + 1 in bits 0-4 and its confidence (thousandths) in bits 5-14;
 			    * bit 15 (XDPML_VERDICT_TO_JAVA): the model sent it to Java (its class's action, or below

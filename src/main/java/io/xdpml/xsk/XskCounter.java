@@ -24,9 +24,9 @@ public enum XskCounter {
     MIRROR_LOST,
     /** Sampled packets over the rate cap of the path to Java: not handed over, passed on. */
     CAPPED,
-    /** Flows' first packets not sampled but copied to Java (mirror delivery, the new-flow pick: deliver.h). */
+    /** Flows' first packets (of each direction) not sampled but copied to Java (mirror delivery, the first-packet pick: deliver.h). */
     FIRST_PICKED,
-    /** Flows' first packets over the new-flow pick's rate per CPU: not copied. */
+    /** Flows' first packets (of each direction) over the first-packet pick's rate per CPU: not copied. */
     FIRST_CAPPED,
     /** Flows' first packets not copied because the mirror ring was full. */
     FIRST_LOST,
