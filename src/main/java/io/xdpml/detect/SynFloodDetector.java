@@ -121,12 +121,22 @@ public final class SynFloodDetector implements Detector {
         /**
          * Whether {@link #sources}, {@link #ports}, {@link #sourcePorts}, {@link #reflectors} are estimates: a
          * pair of theirs went to the window's set of pairs while it was sampled (since 2026-12-06, said in the
-         * reasons: {@code ~}). Else exact.
+         * reasons: {@code ~}); the reflectors also when a SYN-ACK came while the 4-tuples were sampled (only
+         * those of tuples in the sample count their reflector: a count of the sample's, under the real one).
+         * Else exact.
          */
         boolean sourcesEstimated;
         boolean portsEstimated;
         boolean sourcePortsEstimated;
         boolean reflectorsEstimated;
+        /**
+         * Whether {@link #completed} is an estimate, and {@link #unsolicitedSynAcks} and {@link #wentOn}: an
+         * ACK (a SYN-ACK) to (from) the destination came while the window's 4-tuples were sampled, so one
+         * on a tuple out of the sample went uncounted and one in it counted 2^level (since 2026-12-06, said
+         * in the reasons: {@code ~}; before, bare, the 4-tuples' own "sampled" reason alone). Else exact.
+         */
+        boolean completedEstimated;
+        boolean unsolicitedEstimated;
         int lastPort;
         /** Whether its SYNs went to more than one port (exact, whatever the sampling). */
         boolean manyPorts;
@@ -282,12 +292,18 @@ public final class SynFloodDetector implements Detector {
                 h.look.reportedEarly();
             }
         } else if (p.isSynAck()) {
+            Host h;
             Host from = hosts.get(src);
             if (from != null) {
                 from.synAcksOut++;
             }
             long k = tuple(dst, src, p.destinationPort(), p.sourcePort());
-            Host h;
+            if (tuples.level() > 0 && (h = hosts.get(dst)) != null) {
+                // in the sample or not, an answer to a SYN the set may have dropped; and only the SYN-ACKs of
+                // tuples in the sample add their reflectors: those of the others are not counted
+                h.unsolicitedEstimated = true;
+                h.reflectorsEstimated = true;
+            }
             // out of the sample nothing can be told of its SYN: left to the tuples in it, each counted 1/rate
             if (tuples.inSample(k) && (tuples.flags(k) & SYN) == 0 && (h = host(dst, p.destinationHi(), p.destinationLo())) != null) {
                 h.unsolicitedSynAcks += tuples.weight();
@@ -305,6 +321,8 @@ public final class SynFloodDetector implements Detector {
         } else if ((f & PacketObservation.TCP_ACK) != 0) {
             Host to = hosts.get(dst);
             if (to != null) {
+                to.completedEstimated |= tuples.level() > 0;
+                to.unsolicitedEstimated |= tuples.level() > 0 && to.unsolicitedSynAcks > 0; // its wentOn
                 to.acksIn += p.weight();
                 to.senders.addExtra(ACKS, p.sourceHi(), p.sourceLo(), p.weight());
             }
@@ -384,11 +402,13 @@ public final class SynFloodDetector implements Detector {
             return;
         }
         List<String> reasons = new ArrayList<>();
-        reasons.add("SYN-ACK reflection: " + Detections.count(reflected) + " SYN-ACKs for SYNs never sent, in "
-                + Detections.seconds(h.reflectedLast - h.reflectedFirst));
+        boolean e = h.unsolicitedEstimated;
+        reasons.add("SYN-ACK reflection: " + Detections.count(reflected, e) + " SYN-ACKs for SYNs never sent" + Detections.estimated(e)
+                + ", in " + Detections.seconds(h.reflectedLast - h.reflectedFirst));
         reasons.add("from " + Detections.count(h.reflectors, h.reflectorsEstimated) + " reflectors" + Detections.estimated(h.reflectorsEstimated));
         if (h.wentOn > 0) {
-            reasons.add(Detections.count(h.wentOn) + " more began connections that went on (its own, their SYNs unseen), not counted");
+            reasons.add(Detections.count(h.wentOn, e) + " more began connections that went on" + Detections.estimated(e)
+                    + " (its own, their SYNs unseen), not counted");
         }
         addFull(reasons);
         sink.report(Detection.of(h.reflectedFirst, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons));
@@ -415,7 +435,8 @@ public final class SynFloodDetector implements Detector {
                 + (h.synsSeen != h.synsIn ? ", estimated from " + Detections.count(h.synsSeen) + " seen" : ""));
         reasons.add(sampled ? Detections.count(h.acksIn) + " ACKs to it, " + Detections.ratio(completion * 100)
                 + "% of its SYNs (sampled: completion estimated from the ACKs)"
-                : Detections.count(h.completed) + " completed by ACK (" + Detections.ratio(completion * 100) + "%)");
+                : Detections.count(h.completed, h.completedEstimated) + " completed by ACK" + Detections.estimated(h.completedEstimated)
+                        + " (" + Detections.ratio(completion * 100) + "%)");
         reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
         double spread = (double) h.sources / h.synsSeen;
         reasons.add(Detections.count(h.sources, h.sourcesEstimated) + (h.sources == 1 ? " source" : " distinct sources")

@@ -263,9 +263,79 @@ class WindowSetCapsTest {
 
     /** synflood with its window's host pairs capped at {@code maxPairs}. */
     private static SynFloodDetector synflood(int maxPairs) {
+        return synflood(SynFloodDetector.Config.defaults().maxTuples(), maxPairs);
+    }
+
+    /** synflood with its window's 4-tuples capped at {@code maxTuples} and its host pairs at {@code maxPairs}. */
+    private static SynFloodDetector synflood(int maxTuples, int maxPairs) {
         SynFloodDetector.Config c = SynFloodDetector.Config.defaults();
         return new SynFloodDetector(new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(), c.maxCompletionRatio(),
-                c.spoofedSpread(), c.earlyNanos(), c.maxHosts(), c.maxTuples(), maxPairs));
+                c.spoofedSpread(), c.earlyNanos(), c.maxHosts(), maxTuples, maxPairs));
+    }
+
+    /**
+     * {@code n} SYN-ACKs in 5 s to a victim that sent no SYN, each from its own reflector and port,
+     * every 20th of them a connection that went on (the reflector's ACK follows: the victim's own connection); synflood's 4-tuples
+     * capped at {@code maxTuples}, its host pairs not. The reasons of the victim's one report.
+     */
+    private List<String> synAckReflection(int maxTuples, String victimText, int n) {
+        SynFloodDetector d = synflood(maxTuples, SynFloodDetector.Config.defaults().maxPairs());
+        int victim = SpoofedTraffic.ip(victimText);
+        int reflectors = SpoofedTraffic.ip("100.64.0.0");
+        for (int i = 0; i < n; i++) {
+            long t = S + i * (5 * S / n);
+            int sport = 1024 + i % 60_000;
+            traffic.tcp(d, t, reflectors + i, victim, 443, sport, SpoofedTraffic.SYN | SpoofedTraffic.ACK);
+            if (i % 20 == 0) {
+                traffic.tcp(d, t + 1, reflectors + i, victim, 443, sport, SpoofedTraffic.ACK);
+            }
+        }
+        traffic.finish(d);
+        List<Detection> reports = traffic.of(victimText);
+        assertThat(reports).as("the victim").hasSize(1);
+        return reports.getFirst().reasons();
+    }
+
+    /**
+     * synflood's counts from its sampled 4-tuples (SYN-ACKs for SYNs never sent, the connections that
+     * went on, handshakes completed) say they are estimates, as its distinct counts do, and so do its
+     * reflectors, counted from the SYN-ACKs of tuples in the sample alone (since 2026-12-06; before, bare,
+     * the 4-tuples' "sampled" reason alone: "from 8,780 reflectors" of 20,000).
+     */
+    @Test
+    void synfloodCountsFromSampledTuplesAreMarked() {
+        // 20,000 tuples of SYN-ACKs past a cap of 4,096: sampled about 1 in 8; the 20,000 reflectors' pairs under 1,048,576: exact
+        assertThat(synAckReflection(CAP, "192.0.2.84", 20_000))
+                .anyMatch(r -> r.matches("SYN-ACK reflection: ~[\\d,]+ SYN-ACKs for SYNs never sent \\(estimated: sampled\\), in .*"))
+                .anyMatch(r -> r.matches("~[\\d,]+ more began connections that went on \\(estimated: sampled\\) \\(its own, .*"))
+                // only the SYN-ACKs of tuples in the sample add their reflector: a count under 20,000, not exact
+                .anyMatch(r -> r.matches("from ~[\\d,]+ reflectors \\(estimated: sampled\\)"))
+                .anyMatch(r -> r.matches("sampled 1 in \\d+ of the window's 4-tuples \\(synflood.maxTuples 4,096 reached\\): .* estimated"));
+        // a flood of 40,000 SYNs from 40,000 spoofed sources, every 10th completed by its ACK: its completions estimated
+        SynFloodDetector d = synflood(CAP, SynFloodDetector.Config.defaults().maxPairs());
+        int victim = SpoofedTraffic.ip("192.0.2.85");
+        int sources = SpoofedTraffic.ip("100.64.0.0");
+        for (int i = 0; i < 40_000; i++) {
+            long t = S + i * (5 * S / 40_000);
+            traffic.tcp(d, t, sources + i, victim, 1024 + i % 60_000, 443, SpoofedTraffic.SYN);
+            if (i % 10 == 0) {
+                traffic.tcp(d, t + 1, sources + i, victim, 1024 + i % 60_000, 443, SpoofedTraffic.ACK);
+            }
+        }
+        traffic.finish(d);
+        assertThat(traffic.of("192.0.2.85")).hasSize(1).first().satisfies(r -> assertThat(r.reasons())
+                .anyMatch(x -> x.matches("~[\\d,]+ completed by ACK \\(estimated: sampled\\) \\([\\d.]+%\\)")));
+    }
+
+    /** The same reflection, 2,000 SYN-ACKs, its 4-tuples under the cap: counted exactly, printed bare. */
+    @Test
+    void synfloodTupleCountsAreExactWhereTheSetWasNotSampled() {
+        // 2,000 SYN-ACKs and 100 ACKs: 2,000 tuples, under 4,096
+        assertThat(synAckReflection(CAP, "192.0.2.86", 2_000))
+                .anyMatch(r -> r.matches("SYN-ACK reflection: 1,900 SYN-ACKs for SYNs never sent, in .*"))
+                .anyMatch(r -> r.startsWith("100 more began connections that went on (its own"))
+                .contains("from 2,000 reflectors")
+                .noneMatch(r -> r.contains("estimated") || r.contains("~"));
     }
 
     /**
