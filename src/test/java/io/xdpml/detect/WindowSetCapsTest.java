@@ -290,6 +290,11 @@ class WindowSetCapsTest {
                 traffic.tcp(d, t + 1, reflectors + i, victim, 443, sport, SpoofedTraffic.ACK);
             }
         }
+        return theVictimsReport(d, victimText);
+    }
+
+    /** Ends {@code d}'s window: the reasons of the one report naming {@code victimText}. */
+    private List<String> theVictimsReport(Detector d, String victimText) {
         traffic.finish(d);
         List<Detection> reports = traffic.of(victimText);
         assertThat(reports).as("the victim").hasSize(1);
@@ -322,9 +327,8 @@ class WindowSetCapsTest {
                 traffic.tcp(d, t + 1, sources + i, victim, 1024 + i % 60_000, 443, SpoofedTraffic.ACK);
             }
         }
-        traffic.finish(d);
-        assertThat(traffic.of("192.0.2.85")).hasSize(1).first().satisfies(r -> assertThat(r.reasons())
-                .anyMatch(x -> x.matches("~[\\d,]+ completed by ACK \\(estimated: sampled\\) \\([\\d.]+%\\)")));
+        assertThat(theVictimsReport(d, "192.0.2.85"))
+                .anyMatch(x -> x.matches("~[\\d,]+ completed by ACK \\(estimated: sampled\\) \\([\\d.]+%\\)"));
     }
 
     /** The same reflection, 2,000 SYN-ACKs, its 4-tuples under the cap: counted exactly, printed bare. */
@@ -348,10 +352,7 @@ class WindowSetCapsTest {
         for (int i = 0; i < n; i++) {
             traffic.tcp(d, S + i * (5 * S / n), sources + i, victim, 1024 + i % 60_000, i % 4 == 3 ? 1 + i % 1_000 : 443, SpoofedTraffic.SYN);
         }
-        traffic.finish(d);
-        List<Detection> reports = traffic.of(victimText);
-        assertThat(reports).as("the victim").hasSize(1);
-        return reports.getFirst().reasons();
+        return theVictimsReport(d, victimText);
     }
 
     /** synflood's distinct sources, ports and source:port pairs from a sampled window set say they are estimates (since 2026-12-06; before, bare). */
