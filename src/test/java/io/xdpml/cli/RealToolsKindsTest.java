@@ -354,6 +354,30 @@ class RealToolsKindsTest {
         assertThat(f.text()).doesNotContain("BLOCKED 10.71.0.4");
     }
 
+    /**
+     * An ICMP echo flood forged with the victim's own address (hping3 -1 -a VICTIM, LAND-like), live,
+     * against the agent as config/xdpml.example.yaml ships: its source is never blocked (an address of
+     * this host), so the firewall drops it (drop_own_source, since 2026-12-06: a packet that is not TCP
+     * or UDP from one of the host's own addresses, a martian). None of it reaches the victim's stack;
+     * a slow benign ping passes, and an iperf3 TCP flow alongside keeps at least 95% of its 100 Mbit/s.
+     */
+    @Test
+    void anIcmpFloodFromTheVictimsOwnAddressIsDroppedAsTheExampleConfigShips() throws Exception {
+        RealTools.requireTools("iperf3");
+        Flood f = Flood.run("ownsource", 'o', 72, true, RealToolsKindsTest::asShipped, "--icmp", "-a", "10.72.0.2");
+        long atVictim = f.tap().toItself(f.victim(), 0, Long.MAX_VALUE);
+        System.out.printf("ICMP echo flood from the victim's own address as the example ships: at the victim %d packets; pings %d;"
+                + " iperf3 %.1f Mbit/s%n", atVictim, f.pings(), f.iperf3() / 1e6);
+        java.util.regex.Matcher sent = Pattern.compile("(\\d+) packets transmitted")
+                .matcher(Files.readString(Path.of("target", "real-tools-ownsource", "hping3-flood.txt")));
+        assertThat(sent.find()).as("hping3's count").isTrue();
+        assertThat(Long.parseLong(sent.group(1))).as("the flood sent").isGreaterThan(20_000);
+        assertThat(atVictim).as("the forged flood at the victim's stack").isLessThan(100);
+        assertThat(f.pings()).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        assertThat(f.iperf3()).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
+        assertThat(f.text()).doesNotContain("BLOCKED 10.72.0.4").doesNotContain("BLOCKED 10.72.0.3");
+    }
+
     /** The agent's configuration file, written in {@code dir}. */
     private static String[] configured(Path dir, String... lines) {
         try {
