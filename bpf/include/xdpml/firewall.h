@@ -21,8 +21,9 @@
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
- *   a SYN over a limit (syn-cookies on) or a packet that would open a connection, from one of
- *     this host's own addresses (or multicast, loopback)  -> drop own_source
+ *   a SYN over a limit (syn-cookies on), a packet that would open a connection or one that is
+ *     not TCP or UDP (ICMP, ...), from one of this host's own addresses (or multicast,
+ *     loopback)                                           -> drop own_source
  *   a SYN over a limit (syn-cookies on)                 -> answered (syn_cookie) | the limit's drop
  *   a new TCP/UDP connection that passed gets a conntrack entry (in TCP only a SYN without ACK
  *     or an ACK without SYN, FIN or RST: xdpml_fw_tcp_opens): a SYN's or a datagram's in
@@ -228,7 +229,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_SYN_COOKIE = 20,        /* a SYN over a limit answered with a SYN cookie (XDP_TX) */
 	XDPML_FWC_PASS_SYN_COOKIE,        /* an ACK without a connection carrying a valid cookie (strict) */
 	XDPML_FWC_SYN_COOKIE_UNANSWERED,  /* event: a SYN over a limit that could not be answered, dropped */
-	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on, or a SYN to answer: from an address of this host (xdpml_fw_own): forged */
+	XDPML_FWC_DROP_OWN_SOURCE,        /* conntrack on, a SYN to answer, or not TCP/UDP: from an address of this host (xdpml_fw_own): forged */
 	XDPML_FWC_DROP_MAPPED_SOURCE,     /* IPv6 from an IPv4-mapped source (::ffff:0:0/96): never on the wire */
 	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
 	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */

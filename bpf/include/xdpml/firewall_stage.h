@@ -796,8 +796,11 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	/* conntrack believes a connection's first packet, and a cookie answers a SYN's source: neither
 	 * for one of this host's own addresses (only a packet that would open a connection or be
 	 * answered pays the lookup). Before the answer since 2026-12-06; before, a SYN over a limit
-	 * from such a source was answered with a SYN-ACK first */
-	if ((over || cookie_ack || track) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
+	 * from such a source was answered with a SYN-ACK first. Nor a packet that no connection decides
+	 * (not TCP or UDP: ICMP, ICMPv6, any other protocol; since 2026-12-06): from such a source it is a
+	 * martian Linux drops after XDP, and one never blocked (the host's own addresses), so an ICMP
+	 * flood "from" the victim itself (LAND-like) went to the stack whole */
+	if ((over || cookie_ack || track || (p.proto != 6 && p.proto != 17)) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, slot);
 	if (over && xdpml_fw_is_pass(reason))
 		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, fc, over), slot);

@@ -309,7 +309,12 @@ public final class Agent implements AutoCloseable {
                     keepOwn(iface, own);
                     if (config.firewall().rules().conntrack()) {
                         say(iface + ": firewall: conntrack opens nothing for a packet from one of this host's " + own.size()
-                                + " own and broadcast addresses or a multicast source (forged: drop_own_source), kept current every second");
+                                + " own and broadcast addresses or a multicast source (forged: drop_own_source), nor passes one that is"
+                                + " not TCP or UDP (ICMP), kept current every second");
+                    } else {
+                        say(iface + ": firewall: a packet that is not TCP or UDP (ICMP) from one of this host's " + own.size()
+                                + " own and broadcast addresses or a multicast source is dropped (forged: drop_own_source), kept"
+                                + " current every second");
                     }
                 }
             } else if (config.mitigation().measures()) {

@@ -30,7 +30,7 @@ import java.util.function.IntPredicate;
  * without ACK or RST are counted. SYN-ACKs are never counted (a reflection, {@code synflood}'s to
  * report). ICMP echo requests are
  * counted whether answered or not (a host answers every ping of a ping flood); echo replies and
- * IPv6 neighbour discovery are not counted. Nor is a destination whose TCP/UDP packets (when they are
+ * IPv6 neighbour discovery are not counted; ICMP errors are, as any ICMP (BlackNurse, type 3 code 3). Nor is a destination whose TCP/UDP packets (when they are
  * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
  * a fast scan (portscan, udpscan), not a flood.
  */

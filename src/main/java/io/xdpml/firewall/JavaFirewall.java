@@ -381,8 +381,9 @@ public final class JavaFirewall implements FirewallEngine {
             ruleHits[lastRule]++;
         }
         // conntrack believes a connection's first packet, a cookie answers a SYN's source: neither for
-        // one of this host's own addresses (before the answer since 2026-12-06)
-        if ((over != null || cookieAck || track) && reason.passes() && fromOwn(family)) {
+        // one of this host's own addresses (before the answer since 2026-12-06); nor a packet no connection
+        // decides (not TCP or UDP; since 2026-12-06): a martian, its source never blocked
+        if ((over != null || cookieAck || track || (bucket != 6 && bucket != 17)) && reason.passes() && fromOwn(family)) {
             return verdict(FirewallCounter.DROP_OWN_SOURCE);
         }
         if (over != null && reason.passes()) {

@@ -140,7 +140,7 @@ final class RealTools {
      */
     static final class VictimTap {
         private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<long[]> seen = new ArrayList<>(); // {source, time, 1 for a TCP SYN}
+        private final List<long[]> seen = new ArrayList<>(); // {source, time, 1 for a TCP SYN, 1 when sent to its own source}
         private final Thread thread;
 
         VictimTap(NetworkNamespace ns, String iface, String leaveOut) throws InterruptedException {
@@ -158,6 +158,7 @@ final class RealTools {
                                     continue;
                                 }
                                 long src = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 26));
+                                long dst = Integer.toUnsignedLong(buf.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 30));
                                 if (src == skip) {
                                     continue;
                                 }
@@ -165,7 +166,7 @@ final class RealTools {
                                 boolean syn = buf.get(ValueLayout.JAVA_BYTE, 23) == 6 && len >= 14 + ihl + 14
                                         && (buf.get(ValueLayout.JAVA_BYTE, 14 + ihl + 13) & 0x3f) == 0x02;
                                 synchronized (seen) {
-                                    seen.add(new long[] {src, System.nanoTime(), syn ? 1 : 0});
+                                    seen.add(new long[] {src, System.nanoTime(), syn ? 1 : 0, src == dst ? 1 : 0});
                                 }
                             }
                         }
@@ -191,6 +192,25 @@ final class RealTools {
             long k = key(source);
             synchronized (seen) {
                 return seen.stream().filter(e -> e[0] == k && e[1] >= from && e[1] < to).count();
+            }
+        }
+
+        /**
+         * Packets from {@code source} to {@code source} itself in [from, to) (System.nanoTime): a
+         * flood forged with the victim's own address, told from what the victim sends (the tap sees both ways).
+         */
+        long toItself(String source, long from, long to) {
+            long k = key(source);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] == k && e[3] == 1 && e[1] >= from && e[1] < to).count();
+            }
+        }
+
+        /** When the first packet from {@code source} to itself arrived, or 0. */
+        long firstToItself(String source) {
+            long k = key(source);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] == k && e[3] == 1).mapToLong(e -> e[1]).min().orElse(0);
             }
         }
 

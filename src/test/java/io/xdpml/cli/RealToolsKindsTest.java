@@ -202,55 +202,94 @@ class RealToolsKindsTest {
      * (every 100 us for 6 s), each from its own address of 10.{net}.0.0/24 to the victim (.2). The
      * agent's output is kept in target/real-tools-{name}-run.txt.
      */
-    private record Flood(String text, RealTools.VictimTap tap, long floodEnd, String victim, String pinger, String flooder) {
+    private record Flood(String text, RealTools.VictimTap tap, long floodEnd, String victim, String pinger, String flooder, double iperf3) {
         static Flood run(String name, char tag, int net, java.util.function.BiFunction<Path, String, String[]> agentArgs, String... floodArgs)
                 throws Exception {
+            return run(name, tag, net, false, agentArgs, floodArgs);
+        }
+
+        /**
+         * As {@link #run(String, char, int, java.util.function.BiFunction, String...)}; with {@code iperf3}, an
+         * iperf3 TCP flow of 100 Mbit/s from 10.{net}.0.4 alongside for 9 s ({@link #iperf3()}: bits/s received), and
+         * the flood's source the victim's own address when floodArgs hold {@code -a} (the caller's).
+         */
+        static Flood run(String name, char tag, int net, boolean iperf3, java.util.function.BiFunction<Path, String, String[]> agentArgs,
+                String... floodArgs) throws Exception {
             TestData.assumeBpf();
             RealTools.requireTools("hping3");
             String victimAddress = "10." + net + ".0.2";
             String pinger = "10." + net + ".0.3";
-            String flooder = "10." + net + ".0.7";
+            String benign = "10." + net + ".0.4";
+            boolean ownSource = List.of(floodArgs).contains("-a");
+            String flooder = ownSource ? victimAddress : "10." + net + ".0.7";
             String iface = "r" + tag + "v1";
             Path pins = Path.of("/sys/fs/bpf/xdpml-test-" + name + "-" + ProcessHandle.current().pid());
             Path dir = Files.createTempDirectory("xdpml-" + name);
             try (NetworkNamespace victim = NetworkNamespace.create("xdpml-" + tag + "vic");
                  NetworkNamespace outside = NetworkNamespace.create("xdpml-" + tag + "out");
                  AutoCloseable cleanPins = () -> BpfFs.removeRecursively(pins)) {
-                RealTools.link(victim, iface, victimAddress, outside, "r" + tag + "v0", List.of(pinger, flooder));
+                RealTools.link(victim, iface, victimAddress, outside, "r" + tag + "v0",
+                        ownSource ? List.of(pinger, benign) : List.of(pinger, flooder, benign));
                 List<String> args = new java.util.ArrayList<>(List.of(agentArgs.apply(dir, iface)));
                 args.addAll(List.of("--duration", "11", "--pin-dir", pins.toString(), "--quiet-status"));
                 StringWriter out = new StringWriter();
                 StringWriter err = new StringWriter();
                 CompletableFuture<Integer> run = RealTools.startAgent(victim, iface, out, err, args.toArray(String[]::new));
-                RealTools.VictimTap tap = new RealTools.VictimTap(victim, iface, null);
+                RealTools.VictimTap tap = new RealTools.VictimTap(victim, iface, iperf3 ? benign : null); // iperf3 measures itself
+                Process server = null;
+                Process client = null;
+                if (iperf3) {
+                    server = RealTools.start(victim, dir.resolve("iperf3-server.txt"), "iperf3", "-s", "-p", "5201", "-1");
+                    Thread.sleep(300);
+                    client = RealTools.start(outside, dir.resolve("iperf3.json"), "iperf3", "-c", victimAddress, "-B", benign, "-p", "5201",
+                            "-t", "9", "-b", "100M", "-J");
+                }
                 Process ping = RealTools.start(outside, dir.resolve("hping3-ping.txt"), "timeout", "-s", "INT", "9", "hping3", "-q",
                         "--icmp", "-i", "u200000", "-a", pinger, victimAddress);
                 Thread.sleep(1000);
                 List<String> flood = new java.util.ArrayList<>(List.of("timeout", "-s", "INT", "6", "hping3", "-q"));
                 flood.addAll(List.of(floodArgs));
-                flood.addAll(List.of("-i", "u100", "-a", flooder, victimAddress));
+                if (!flood.contains("--flood")) {
+                    flood.addAll(List.of("-i", "u100"));
+                }
+                if (!ownSource) {
+                    flood.addAll(List.of("-a", flooder));
+                }
+                flood.add(victimAddress);
                 Process flooding = RealTools.start(outside, dir.resolve("hping3-flood.txt"), flood.toArray(String[]::new));
                 assertThat(flooding.waitFor(20, TimeUnit.SECONDS) && ping.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
                 long floodEnd = System.nanoTime();
+                double received = -1;
+                if (iperf3) {
+                    assertThat(client.waitFor(30, TimeUnit.SECONDS)).as("iperf3 client ends").isTrue();
+                    server.waitFor(5, TimeUnit.SECONDS);
+                    server.destroy();
+                    received = RealTools.iperf3Received(dir.resolve("iperf3.json"));
+                }
                 assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
                 tap.stop();
                 String text = out.toString();
                 Files.writeString(Path.of("target", "real-tools-" + name + "-run.txt"), text);
-                return new Flood(text, tap, floodEnd, victimAddress, pinger, flooder);
+                return new Flood(text, tap, floodEnd, victimAddress, pinger, flooder, received);
             } finally {
                 RealTools.keepOutputs(dir, "real-tools-" + name);
             }
         }
 
-        /** The flood's packets at the victim in its first second. */
+        /** The flood's packets at the victim in its first second (forged with the victim's address: those to itself). */
         long firstSecond() {
+            if (flooder.equals(victim)) {
+                long first = tap.firstToItself(flooder);
+                return first == 0 ? 0 : tap.toItself(flooder, first, first + 1_000_000_000L);
+            }
             long first = tap.first(flooder);
             return tap.from(flooder, first, first + 1_000_000_000L);
         }
 
         /** The flood's packets at the victim in its last 3 s. */
         long lastThree() {
-            return tap.from(flooder, floodEnd - 3_000_000_000L, floodEnd);
+            return flooder.equals(victim) ? tap.toItself(flooder, floodEnd - 3_000_000_000L, floodEnd)
+                    : tap.from(flooder, floodEnd - 3_000_000_000L, floodEnd);
         }
 
         long pings() {
@@ -270,6 +309,73 @@ class RealToolsKindsTest {
             assertThat(firstSecond).as("the flood in its first second").isGreaterThan(2000);
             assertThat(lastThree()).as("the flood in its last 3 s (first second: %d)", firstSecond).isLessThanOrEqualTo(firstSecond / 100);
         }
+    }
+
+    /**
+     * config/xdpml.example.yaml as it ships, but on {@code iface} alone, its model file's path made
+     * absolute and its JSON lines in {@code dir}: written in {@code dir}, the agent's arguments.
+     */
+    static String[] asShipped(Path dir, String iface) {
+        try {
+            Path example = Path.of("config/xdpml.example.yaml").toAbsolutePath();
+            String yaml = Files.readString(example)
+                    .replaceFirst("(?m)^interfaces:\\n(  - .*\\n)+", "interfaces: [" + iface + "]\n")
+                    .replace("file: ../models/", "file: " + example.getParent().resolveSibling("models") + "/")
+                    .replace("json: /var/log/xdpml/detections.jsonl", "json: " + dir.resolve("detections.jsonl"));
+            assertThat(yaml).contains("interfaces: [" + iface + "]").doesNotContain("/var/log/xdpml/detections");
+            Path config = dir.resolve("xdpml.yaml");
+            Files.writeString(config, yaml);
+            return new String[] {"run", "--config", config.toString()};
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * BlackNurse, live, against the agent as config/xdpml.example.yaml ships: hping3 sends ICMP
+     * destination unreachable, port unreachable (type 3 code 3) from one source every 100 us for 6 s.
+     * Each quotes an IP header (1.2.3.4 -> 5.6.7.8, TCP). flood counts ICMP errors as any ICMP and
+     * names the source, and the agent blocks it: near none of it reaches the victim in its last 3 s;
+     * a slow benign ping from another source is not blocked, and an iperf3 TCP flow alongside keeps
+     * at least 95% of its 100 Mbit/s, its source not blocked either.
+     */
+    @Test
+    void aBlackNurseFloodIsBlockedAsTheExampleConfigShips() throws Exception {
+        RealTools.requireTools("iperf3");
+        Flood f = Flood.run("blacknurse", 'b', 71, true, RealToolsKindsTest::asShipped, "--icmp", "-C", "3", "-K", "3");
+        System.out.printf("BlackNurse (ICMP 3/3) as the example ships: at the victim %d packets in its first second, %d in its last 3 s;"
+                + " pings %d%n", f.firstSecond(), f.lastThree(), f.pings());
+        assertThat(f.text()).as(f.text()).containsPattern("DETECTED .*flood +" + Pattern.quote(f.victim()))
+                .contains("BLOCKED " + f.flooder()).doesNotContain("BLOCKED " + f.pinger());
+        assertThat(f.pings()).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        f.assertHeldBackOnceBlocked();
+        System.out.printf("iperf3 alongside: %.1f Mbit/s received of 100 asked%n", f.iperf3() / 1e6);
+        assertThat(f.iperf3()).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
+        assertThat(f.text()).doesNotContain("BLOCKED 10.71.0.4");
+    }
+
+    /**
+     * An ICMP echo flood forged with the victim's own address (hping3 -1 -a VICTIM, LAND-like), live,
+     * against the agent as config/xdpml.example.yaml ships: its source is never blocked (an address of
+     * this host), so the firewall drops it (drop_own_source, since 2026-12-06: a packet that is not TCP
+     * or UDP from one of the host's own addresses, a martian). None of it reaches the victim's stack;
+     * a slow benign ping passes, and an iperf3 TCP flow alongside keeps at least 95% of its 100 Mbit/s.
+     */
+    @Test
+    void anIcmpFloodFromTheVictimsOwnAddressIsDroppedAsTheExampleConfigShips() throws Exception {
+        RealTools.requireTools("iperf3");
+        Flood f = Flood.run("ownsource", 'o', 72, true, RealToolsKindsTest::asShipped, "--icmp", "-a", "10.72.0.2");
+        long atVictim = f.tap().toItself(f.victim(), 0, Long.MAX_VALUE);
+        System.out.printf("ICMP echo flood from the victim's own address as the example ships: at the victim %d packets; pings %d;"
+                + " iperf3 %.1f Mbit/s%n", atVictim, f.pings(), f.iperf3() / 1e6);
+        java.util.regex.Matcher sent = Pattern.compile("(\\d+) packets transmitted")
+                .matcher(Files.readString(Path.of("target", "real-tools-ownsource", "hping3-flood.txt")));
+        assertThat(sent.find()).as("hping3's count").isTrue();
+        assertThat(Long.parseLong(sent.group(1))).as("the flood sent").isGreaterThan(20_000);
+        assertThat(atVictim).as("the forged flood at the victim's stack").isLessThan(100);
+        assertThat(f.pings()).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
+        assertThat(f.iperf3()).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
+        assertThat(f.text()).doesNotContain("BLOCKED 10.72.0.4").doesNotContain("BLOCKED 10.72.0.3");
     }
 
     /** The agent's configuration file, written in {@code dir}. */

@@ -232,6 +232,26 @@ class DetectorKindsCapturesTest {
         }
     }
 
+    /**
+     * BlackNurse: ICMP destination unreachable, port unreachable (type 3 code 3), each quoting an IP
+     * header (1.2.3.4 -> 5.6.7.8, TCP), from one source at 6,700 a second (hping3 --icmp -C 3 -K 3
+     * -i u100, made here 2026-12-06). ICMP errors count as any ICMP packet: flood names the source,
+     * with every protocol counted and as the agent ships (ICMP alone). Under flood's floors (here
+     * minPackets 9,000: a router's errors at any rate below them) no one is named.
+     */
+    @Test
+    void aBlackNurseFloodOfIcmpErrorsNamesItsSource() throws IOException {
+        Path capture = detectCapture("hping3-blacknurse.pcap");
+        for (List<String> settings : List.of(List.<String>of(), List.of("flood.protocols=4"))) {
+            Detection d = only(detect(capture, "all", settings), "flood");
+            assertThat(d.subject()).as("%s", settings).isEqualTo("10.77.0.1");
+            assertThat(d.sources()).as("%s", settings).containsExactly("10.77.1.1");
+            assertThat(d.reasons()).as("%s", settings).contains("8,000 ICMP", "1 source sent 100.00%: 10.77.1.1 8,000");
+            assertThat(d.target().protocol()).isEqualTo(1);
+        }
+        assertThat(detect(capture, "flood", List.of("flood.minPackets=9000"))).isEmpty();
+    }
+
     @Test
     void iperf3IsNoFloodNorAnythingElseNew() throws IOException {
         // 16,000 packets/s of one TCP connection (15,933 full-size segments, their ACKs back): a conversation

@@ -555,6 +555,57 @@ class FirewallParityTest {
      * initiator, and the forger's packets to it would then pass as replies, past the rules: with
      * the host's addresses known, it is dropped (drop_own_source) and opens nothing.
      */
+    /** Sends frame {@code f} (copied into {@code buf}) through both firewalls of {@code p}: the verdict Java counted. */
+    private static FirewallCounter verdictOf(Pair p, MemorySegment buf, byte[] f) {
+        MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
+        long[] before = new long[FirewallCounter.SLOTS];
+        for (FirewallCounter x : FirewallCounter.values()) {
+            before[x.id()] = p.java.counter(x);
+        }
+        p.packet(buf, f.length, 1_000_000_000L + p.packets);
+        for (FirewallCounter x : FirewallCounter.values()) {
+            if (x.kind() != FirewallCounter.Kind.TOTAL && x.kind() != FirewallCounter.Kind.EVENT && p.java.counter(x) > before[x.id()]) {
+                return x;
+            }
+        }
+        throw new AssertionError("no verdict counted");
+    }
+
+    /**
+     * A packet no connection decides (not TCP or UDP) from one of this host's own addresses is a
+     * martian: an ICMP echo flood "from" the victim itself (hping3 -1 -a VICTIM, LAND-like), whose
+     * source is never blocked, is dropped as drop_own_source with conntrack on or off (since
+     * 2026-12-06; before, it passed whole), kernel and twin alike. From another source, or with no
+     * own addresses known, it passes; TCP and UDP without conntrack are judged as before.
+     */
+    @Test
+    void anIcmpPacketFromThisHostsOwnAddressIsDropped() throws Exception {
+        TestData.assumeBpf();
+        for (String rules : List.of("default pass\nconntrack on\n", "default pass\n")) {
+            FirewallConfig c = FirewallConfigParser.parse(rules, "t");
+            try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
+                MemorySegment buf = a.allocate(512);
+                java.util.function.Function<byte[], FirewallCounter> send = f -> verdictOf(p, buf, f);
+                java.util.function.Supplier<List<FirewallCounter>> packets = () -> List.of(
+                        send.apply(new FrameBuilder().ethernet().ipv4("198.51.100.10", "198.51.100.10").icmpEcho(7, 1).payload(20).build()),
+                        send.apply(new FrameBuilder().ethernet().ipv4("198.51.100.10", "192.0.2.9").icmp(3, 3, 0).payload(28).build()),
+                        send.apply(new FrameBuilder().ethernet().ipv6("2001:db8::10", "2001:db8::10").icmpv6Echo(7, 1).payload(20).build()),
+                        send.apply(new FrameBuilder().ethernet().ipv4("192.0.2.7", "198.51.100.10").icmpEcho(7, 2).payload(20).build()),
+                        send.apply(new FrameBuilder().ethernet().ipv4("198.51.100.10", "192.0.2.7").tcp(80, 5556, 0x10).build()));
+                FirewallCounter tcp = rules.contains("conntrack") ? FirewallCounter.DROP_OWN_SOURCE : FirewallCounter.PASS_DEFAULT;
+                List<java.net.InetAddress> own = List.of(java.net.InetAddress.getByName("198.51.100.10"), java.net.InetAddress.getByName("2001:db8::10"));
+                p.kernel.ownAddresses(own);
+                p.java.ownAddresses(own);
+                assertThat(packets.get()).as(rules).containsExactly(FirewallCounter.DROP_OWN_SOURCE, FirewallCounter.DROP_OWN_SOURCE,
+                        FirewallCounter.DROP_OWN_SOURCE, FirewallCounter.PASS_DEFAULT, tcp);
+                p.kernel.ownAddresses(List.of());
+                p.java.ownAddresses(List.of());
+                assertThat(packets.get()).as("%s, no own addresses", rules).containsOnly(FirewallCounter.PASS_DEFAULT);
+                p.assertSame();
+            }
+        }
+    }
+
     @Test
     void aPacketFromThisHostsOwnAddressOpensNoConnection() throws Exception {
         TestData.assumeBpf();
@@ -562,20 +613,7 @@ class FirewallParityTest {
                 "t");
         try (Pair p = new Pair(c); Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(512);
-            java.util.function.Function<byte[], FirewallCounter> send = f -> {
-                MemorySegment.copy(f, 0, buf, ValueLayout.JAVA_BYTE, 0, f.length);
-                long[] before = new long[FirewallCounter.SLOTS];
-                for (FirewallCounter x : FirewallCounter.values()) {
-                    before[x.id()] = p.java.counter(x);
-                }
-                p.packet(buf, f.length, 1_000_000_000L + p.packets);
-                for (FirewallCounter x : FirewallCounter.values()) {
-                    if (x.kind() != FirewallCounter.Kind.TOTAL && x.kind() != FirewallCounter.Kind.EVENT && p.java.counter(x) > before[x.id()]) {
-                        return x;
-                    }
-                }
-                throw new AssertionError("no verdict counted");
-            };
+            java.util.function.Function<byte[], FirewallCounter> send = f -> verdictOf(p, buf, f);
             String[][] hostAndForger = {{"198.51.100.10", "192.0.2.7"}, {"2001:db8::10", "2001:db8:bad::7"}};
             java.util.function.BiFunction<String[], Boolean, List<FirewallCounter>> attack = (hf, ipv6) -> {
                 FrameBuilder forged = new FrameBuilder().ethernet();
