@@ -8,8 +8,9 @@ import java.util.List;
  * to one service as fast as it can, each completed and carrying a request), per (source,
  * destination, destination port) in windows of packet time.
  *
- * <p>New connections: SYNs without ACK, each counted once per connection, by its source port (a
- * retransmitted SYN is the same connection), whatever its {@link PacketObservation#weight()}: the
+ * <p>New connections: SYNs without ACK, each counted once per connection, by its source port and
+ * initial sequence number (a retransmitted SYN is the same connection; a port reused for a new
+ * connection in the window is another), whatever its {@link PacketObservation#weight()}: the
  * agent copies every flow's first packet in each direction besides its sample (weight 0), so every
  * SYN is seen exactly even where the rest is sampled 1 in N; the detector is therefore one of
  * {@link Detectors#DISTINCT}. Completion: the packets with ACK (neither SYN nor RST) the source sends
@@ -44,7 +45,7 @@ public final class ConnFloodDetector implements Detector {
      * @param earlyNanos     0: report at the window's end only; more: also as soon as a flood holds this long after the
      *                       pair reached the floors ({@link EarlyLook})
      * @param maxPairs       (source, destination, port) pairs tracked per window
-     * @param maxConnections connections (4-tuples) remembered per window to count a retransmitted SYN once
+     * @param maxConnections connections (4-tuple and initial sequence number) remembered per window to count a retransmitted SYN once
      */
     public record Config(long windowNanos, int minConnections, double minRate, double minCompletion, long earlyNanos, int maxPairs,
             int maxConnections) {
@@ -133,7 +134,7 @@ public final class ConnFloodDetector implements Detector {
                 q.credit = credit;
                 pairs.put(key, q);
             }
-            long tuple = Addresses.mix(key ^ ((long) p.sourcePort() << 40));
+            long tuple = Addresses.mix(key ^ ((long) p.sourcePort() << 40) ^ Addresses.mix(p.tcpSequence() & 0xffff_ffffL));
             boolean full = connections.full();
             if (connections.add(tuple) || full && !connections.contains(tuple)) {
                 q.connections++;

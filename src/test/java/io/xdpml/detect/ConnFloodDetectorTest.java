@@ -136,4 +136,23 @@ class ConnFloodDetectorTest {
         }
         assertThat(finish("connflood")).hasSize(1);
     }
+
+    @Test
+    void aSourcePortReusedForANewConnectionCountsAgain() {
+        // 50 ports, each used twice (new initial sequence numbers): 100 connections, as tshark counts SYNs
+        for (int i = 0; i < 100; i++) {
+            long t = 1_000_000_000L + i * 5_000_000L;
+            int port = 30_000 + i % 50;
+            byte[] syn = new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(port, 80, SYN, 1_000 + i * 7_919, 0).build();
+            send(t, syn, 1);
+            send(t + 1_000_000L, syn, 1); // and its retransmission: the same connection
+            send(t + 3_000_000L, tcp(ATTACKER, port, ACK | PSH, 100), 1);
+        }
+        List<Detection> found = finish("connflood");
+        assertThat(found).hasSize(1);
+        assertThat(found.get(0).reasons().get(0)).startsWith("100 new TCP connections");
+        ObservationBuilder b = new ObservationBuilder(false);
+        byte[] f = new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(1, 80, SYN, 0xfedc_ba98, 0).build();
+        assertThat(b.observe(MemorySegment.ofArray(f), f.length, 0).tcpSequence()).isEqualTo(0xfedc_ba98);
+    }
 }
