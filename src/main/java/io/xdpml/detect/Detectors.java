@@ -81,7 +81,7 @@ public final class Detectors {
 
     /**
      * Settings giving every named detector that can report before its window closes (portscan,
-     * udpscan, sweep, synflood, flood, amplification, reflection: docs/detectors.md, "Early reports") that
+     * udpscan, sweep, synflood, flood, amplification, reflection, connflood: docs/detectors.md, "Early reports") that
      * {@code earlyNanos}; 0 turns it off. Put the user's own settings after these: later settings win.
      */
     public static List<String> earlySettings(String names, long earlyNanos) {
