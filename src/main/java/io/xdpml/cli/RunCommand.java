@@ -86,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     int sample;
 
-    @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood",
+    @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood,connflood",
             description = "comma-separated, or all; flood counts ICMP alone unless --set flood.protocols=15 (default: ${DEFAULT-VALUE})")
     String detectors;
 
@@ -94,7 +94,7 @@ final class RunCommand implements Callable<Integer> {
     double windowSeconds;
 
     @Option(names = "--early", defaultValue = "0.2", description = "seconds a finding must hold before a detector reports it while its window"
-            + " is still open (portscan, udpscan, sweep, synflood, flood, amplification, reflection); 0: at the window's end only (default: ${DEFAULT-VALUE})")
+            + " is still open (portscan, udpscan, sweep, synflood, flood, amplification, reflection, connflood); 0: at the window's end only (default: ${DEFAULT-VALUE})")
     double earlySeconds;
 
     @Option(names = "--set", paramLabel = "DETECTOR.PARAM=VALUE", description = "a detector parameter (repeatable; wins over --window, --early and the agent's flood.protocols=4)")

@@ -44,6 +44,8 @@ public final class Detectors {
                 c -> new ReflectionDetector((ReflectionDetector.Config) c)));
         BY_NAME.put(FloodDetector.NAME, new Kind(FloodDetector.Config.class, FloodDetector.Config::defaults,
                 c -> new FloodDetector((FloodDetector.Config) c)));
+        BY_NAME.put(ConnFloodDetector.NAME, new Kind(ConnFloodDetector.Config.class, ConnFloodDetector.Config::defaults,
+                c -> new ConnFloodDetector((ConnFloodDetector.Config) c)));
     }
 
     /**
@@ -54,12 +56,13 @@ public final class Detectors {
             VolumetricDetector.NAME);
 
     /**
-     * The detectors that count distinct ports and hosts, the scans': they are also given the packets
+     * The detectors that count distinct ports and hosts, the scans', and connflood, which counts every new
+     * connection by its SYN: they are also given the packets
      * that stand for no other (weight 0: a flow's first packet in each direction, which the agent copies besides its sample,
      * docs/agent.md, "sampling"), which the other detectors never see.
      */
     public static final List<String> DISTINCT = List.of(PortScanDetector.NAME, UdpScanDetector.NAME, SweepDetector.NAME,
-            SlowScanDetector.NAME);
+            SlowScanDetector.NAME, ConnFloodDetector.NAME);
 
     private Detectors() {}
 
@@ -78,7 +81,7 @@ public final class Detectors {
 
     /**
      * Settings giving every named detector that can report before its window closes (portscan,
-     * udpscan, sweep, synflood, flood, amplification, reflection: docs/detectors.md, "Early reports") that
+     * udpscan, sweep, synflood, flood, amplification, reflection, connflood: docs/detectors.md, "Early reports") that
      * {@code earlyNanos}; 0 turns it off. Put the user's own settings after these: later settings win.
      */
     public static List<String> earlySettings(String names, long earlyNanos) {

@@ -41,6 +41,7 @@ public final class PacketObservation {
     int sourcePort;
     int destinationPort;
     int tcpFlags;
+    int tcpSequence;
     int icmpType = -1;
     int icmpCode = -1;
     int payloadOffset;
@@ -183,6 +184,14 @@ public final class PacketObservation {
     /** TCP flags byte (0 for other protocols). */
     public int tcpFlags() {
         return tcpFlags;
+    }
+
+    /**
+     * The TCP sequence number (0 for other protocols): a SYN's is its connection's initial sequence
+     * number, the same in its retransmissions, another in a new connection from the same port.
+     */
+    public int tcpSequence() {
+        return tcpSequence;
     }
 
     /** A TCP SYN without ACK: a connection attempt. */

@@ -36,6 +36,8 @@ public final class EveSignatures {
             "Attempted Denial of Service", 2);
     static final Signature FLOOD = new Signature(8_800_012, 1, "XDPML DOS flood from few sources", "Attempted Denial of Service", 2);
     /** A detector this table does not know yet. */
+    static final Signature CONNFLOOD = new Signature(8_800_013, 1, "XDPML DOS TCP connection flood from one source (HTTP flood)",
+            "Attempted Denial of Service", 2);
     static final Signature OTHER = new Signature(8_800_099, 1, "XDPML detection", "Misc activity", 3);
 
     private EveSignatures() {}
@@ -54,6 +56,7 @@ public final class EveSignatures {
             case "slowscan" -> SLOWSCAN;
             case "reflection" -> REFLECTION;
             case "flood" -> FLOOD;
+            case "connflood" -> CONNFLOOD;
             default -> new Signature(OTHER.id(), OTHER.rev(), OTHER.text() + " " + d.detector(), OTHER.category(), OTHER.severity());
         };
     }

@@ -253,6 +253,42 @@ class DetectorKindsCapturesTest {
     }
 
     @Test
+    void httpFloodIsConnfloodsAndItsSourceNamed() throws Exception {
+        // a Python loop of 800 new connections with a GET each, one source, 0.37 s; a curl every 0.25 s from another
+        Path capture = detectCapture("http-flood.pcap");
+        List<Detection> all = detect(capture, "all");
+        Detection d = only(all, "connflood");
+        assertThat(d.subject()).isEqualTo("10.79.1.1");
+        assertThat(d.sources()).containsExactly("10.79.1.1");
+        assertThat(d.reasons().getFirst()).startsWith("800 new TCP connections to 10.79.0.1:80 in 0.371 s");
+        assertThat(d.reasons().get(1)).startsWith("4,000 packets with ACK from the source (5.00 per connection)");
+        // the others: at most the rate to the victim (volumetric); synflood not (the handshakes completed), nothing names the web client
+        assertThat(all).extracting(Detection::detector).isSubsetOf("connflood", "volumetric");
+        assertThat(all).allSatisfy(x -> assertThat(x.sources()).doesNotContain("10.79.1.2"));
+        // the SYNs as tshark counts them
+        TsharkOracle.require();
+        List<String> syns = TsharkOracle.run("-r", capture.toString(), "-Y", "ip.src==10.79.1.1 && tcp.flags.syn==1 && tcp.flags.ack==0", "-T",
+                "fields", "-e", "frame.number");
+        assertThat(syns).hasSize(800);
+        // and in the agent's 2 s windows with early reports after 200 ms (the example configuration's)
+        assertThat(detect(capture, "connflood", List.of("connflood.windowNanos=2000000000", "connflood.earlyNanos=200000000")))
+                .extracting(Detection::subject).containsExactly("10.79.1.1");
+    }
+
+    @Test
+    void connfloodIsQuietOnTheBenignAndOtherAttackCaptures() throws IOException {
+        for (String name : List.of("iperf3-tcp.pcap", "iperf3-udp.pcap", "hping3-ack-flood.pcap", "hping3-rst-flood.pcap", "masscan-tcp-0-1000.pcap",
+                "nmap-syn-sweep.pcap", "nmap-slow-syn-scan.pcap")) {
+            assertThat(detect(detectCapture(name), "connflood")).as(name).isEmpty();
+        }
+        for (String name : List.of("benign/lan-trace-2012.pcap", "benign/ndpi-firefox.pcap", "benign/ndpi-ftp.pcap", "benign/ndpi-teams.pcap",
+                "benign/ndpi-tor.pcap", "attack/cicddos2019-synflood.pcap", "attack/synflood-spoofed.pcap", "attack/portscan-1-10000.pcapng")) {
+            assertThat(detect(TestData.capture(name), "connflood")).as(name).isEmpty();
+            assertThat(detect(TestData.capture(name), "connflood", List.of("connflood.windowNanos=2000000000"))).as(name).isEmpty();
+        }
+    }
+
+    @Test
     void iperf3IsNoFloodNorAnythingElseNew() throws IOException {
         // 16,000 packets/s of one TCP connection (15,933 full-size segments, their ACKs back): a conversation
         assertThat(detect(detectCapture("iperf3-tcp.pcap"), NEW)).isEmpty();

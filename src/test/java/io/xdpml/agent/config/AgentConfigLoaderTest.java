@@ -120,12 +120,12 @@ class AgentConfigLoaderTest {
         assertThat(c.detectors().enabled()).as("the example lists the default detectors").isEqualTo(DetectorsSection.DEFAULT_NAMES);
         assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.detectors().settings()).containsExactly("portscan.minDistinctPorts=20");
-        assertThat(c.detectors().create()).hasSize(10);
+        assertThat(c.detectors().create()).hasSize(11);
         assertThat(c.detectors().allSettings()).as("the agent's flood counts ICMP alone, before the file's settings")
                 .containsSubsequence("flood.protocols=4", "portscan.minDistinctPorts=20");
         assertThat(c.describe()).anySatisfy(line -> assertThat(line).startsWith("detectors: ")
                 .contains("a sampled packet counts 100 in synflood, amplification, volumetric, flood")
-                .contains("flows' first packets go to portscan, udpscan, sweep, slowscan alone"));
+                .contains("flows' first packets go to portscan, udpscan, sweep, slowscan, connflood alone"));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofSeconds(60), true, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1), null, null, null));
     }
@@ -384,12 +384,12 @@ class AgentConfigLoaderTest {
         // slowscan keeps its epochs (its horizon is meant to be minutes); the other windowed detectors take the window
         assertThat(c.detectors().allSettings()).contains("udpscan.windowNanos=500000000", "flood.windowNanos=500000000")
                 .noneMatch(x -> x.startsWith("slowscan."));
-        // early reports: the seven detectors that can make them, after 50 ms
+        // early reports: the eight detectors that can make them, after 50 ms
         assertThat(c.detectors().early()).isEqualTo(Duration.ofMillis(50));
         assertThat(c.detectors().allSettings().stream().filter(x -> x.contains(".earlyNanos=")))
                 .containsExactly("portscan.earlyNanos=50000000", "synflood.earlyNanos=50000000", "amplification.earlyNanos=50000000",
                         "udpscan.earlyNanos=50000000", "sweep.earlyNanos=50000000", "reflection.earlyNanos=50000000",
-                        "flood.earlyNanos=50000000");
+                        "flood.earlyNanos=50000000", "connflood.earlyNanos=50000000");
         assertThat(c.detectors().create()).hasSize(io.xdpml.detect.Detectors.names().size());
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));

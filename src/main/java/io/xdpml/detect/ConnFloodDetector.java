@@ -1,0 +1,243 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Connection floods (HTTP floods such as HULK and GoldenEye: one source opening new TCP connections
+ * to one service as fast as it can, each completed and carrying a request), per (source,
+ * destination, destination port) in windows of packet time.
+ *
+ * <p>New connections: SYNs without ACK, each counted once per connection, by its source port and
+ * initial sequence number (a retransmitted SYN is the same connection; a port reused for a new
+ * connection in the window is another), whatever its {@link PacketObservation#weight()}: the
+ * agent copies every flow's first packet in each direction besides its sample (weight 0), so every
+ * SYN is seen exactly even where the rest is sampled 1 in N; the detector is therefore one of
+ * {@link Detectors#DISTINCT}. Completion: the packets with ACK (neither SYN nor RST) the source sends
+ * the service, each counted {@link PacketObservation#weight()} times: the client's handshake ACK,
+ * its request, its acknowledgements and its FIN. Only one direction is seen (what arrives at the
+ * agent's host): the server's SYN-ACK is not, the client's going on is. A completed connection sends
+ * at least one (the handshake's ACK; an HTTP request several); a spoofed SYN flood none (its
+ * sources never got the SYN-ACK), a real host's bare SYN flood RSTs only (its kernel refuses the
+ * SYN-ACKs): those are {@code synflood}'s.
+ *
+ * <p>Reported when a pair had at least {@code minConnections} new connections at
+ * {@code minRate} per second or more (over the span between its first and last SYN, at least 1 s)
+ * and at least {@code minCompletion} such packets per new connection. The report names the source
+ * (what closed-loop mitigation blocks); its subject is the source, its reasons name the service.
+ * Score: the rate over {@code minRate}.
+ *
+ * <p>Memory: at most {@code maxPairs} pairs per window (about 100 bytes each; full, a new pair takes
+ * the place of the least active when its SYNs keep coming, {@link BoundedSubjects}) and at most
+ * {@code maxConnections} connections remembered per window (16 bytes each) to count a retransmitted
+ * SYN once; past it a SYN not remembered counts as a new connection (an over-count of
+ * retransmissions only, said in the reasons).
+ */
+public final class ConnFloodDetector implements Detector {
+    public static final String NAME = "connflood";
+
+    /**
+     * @param windowNanos    window length
+     * @param minConnections new connections from one source to one service per window before anything is reported
+     * @param minRate        and their rate, per second over the span between the pair's first and last SYN (at least 1 s)
+     * @param minCompletion  at least this many packets with ACK (no SYN, no RST, weighed) from the source to the service
+     *                       per new connection: the connections were completed (0: do not ask)
+     * @param earlyNanos     0: report at the window's end only; more: also as soon as a flood holds this long after the
+     *                       pair reached the floors ({@link EarlyLook})
+     * @param maxPairs       (source, destination, port) pairs tracked per window
+     * @param maxConnections connections (4-tuple and initial sequence number) remembered per window to count a retransmitted SYN once
+     */
+    public record Config(long windowNanos, int minConnections, double minRate, double minCompletion, long earlyNanos, int maxPairs,
+            int maxConnections) {
+        public Config {
+            if (windowNanos <= 0 || minConnections < 1 || minRate < 0 || minCompletion < 0 || earlyNanos < 0 || maxPairs < 1
+                    || maxConnections < 1) {
+                throw new IllegalArgumentException("bad connection flood config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(10_000_000_000L, 100, 50, 0.5, 0, 65_536, 1 << 20);
+        }
+    }
+
+    private static final class Pair {
+        final long srcHi;
+        final long srcLo;
+        final long dstHi;
+        final long dstLo;
+        final int port;
+        long first;
+        long last;
+        long connections;
+        /** Packets with ACK (no SYN, no RST) from the source to the service, weighed. */
+        long acks;
+        long resets;
+        long credit;
+        final EarlyLook look = new EarlyLook();
+
+        Pair(PacketObservation p, long t) {
+            srcHi = p.sourceHi();
+            srcLo = p.sourceLo();
+            dstHi = p.destinationHi();
+            dstLo = p.destinationLo();
+            port = p.destinationPort();
+            first = t;
+            last = t;
+        }
+    }
+
+    private final Config config;
+    private final TumblingWindow window;
+    private final BoundedSubjects<Pair> pairs;
+    private final LongHashSet connections;
+    private long refusedBefore;
+
+    public ConnFloodDetector(Config config) {
+        this.config = config;
+        this.window = new TumblingWindow(config.windowNanos());
+        this.pairs = new BoundedSubjects<>(config.maxPairs(), q -> q.connections + q.credit);
+        this.connections = new LongHashSet(4096, config.maxConnections());
+    }
+
+    public ConnFloodDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private static long pairKey(PacketObservation p) {
+        return Addresses.mix(Addresses.pair(p.sourceKey(), p.destinationKey()) ^ ((long) p.destinationPort() << 17));
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        advance(t, sink);
+        window.enter(t);
+        if (!p.isTcp()) {
+            return;
+        }
+        int f = p.tcpFlags();
+        long key = pairKey(p);
+        if (p.isSyn()) {
+            Pair q = pairs.get(key);
+            if (q == null) {
+                long credit = pairs.admit(key);
+                if (credit < 0) {
+                    return;
+                }
+                q = new Pair(p, t);
+                q.credit = credit;
+                pairs.put(key, q);
+            }
+            long tuple = Addresses.mix(key ^ ((long) p.sourcePort() << 40) ^ Addresses.mix(p.tcpSequence() & 0xffff_ffffL));
+            boolean full = connections.full();
+            if (connections.add(tuple) || full && !connections.contains(tuple)) {
+                q.connections++;
+                q.last = Math.max(q.last, t);
+            }
+            lookEarly(q, t, sink);
+        } else if ((f & PacketObservation.TCP_SYN) == 0) {
+            Pair q = pairs.get(key);
+            if (q == null) {
+                return;
+            }
+            if ((f & PacketObservation.TCP_RST) != 0) {
+                q.resets += p.weight();
+            } else if ((f & PacketObservation.TCP_ACK) != 0) {
+                q.acks += p.weight();
+                lookEarly(q, t, sink);
+            }
+        }
+    }
+
+    private boolean floors(Pair q) {
+        return q.connections >= config.minConnections() && rate(q) >= config.minRate();
+    }
+
+    private static double rate(Pair q) {
+        return q.connections / Math.max(1.0, (q.last - q.first) / 1e9);
+    }
+
+    private void lookEarly(Pair q, long t, DetectionSink sink) {
+        if (floors(q) && q.look.dueEarly(t, config.earlyNanos()) && report(q, sink)) {
+            q.look.reportedEarly();
+        }
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        if (window.endsBefore(nowNanos)) {
+            close(sink);
+        }
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        if (window.isOpen()) {
+            close(sink);
+        }
+    }
+
+    private void close(DetectionSink sink) {
+        pairs.forEach(q -> {
+            if (floors(q)) {
+                report(q, sink);
+            }
+        });
+        pairs.clear();
+        connections.clear();
+        refusedBefore = connections.refused();
+        window.close();
+    }
+
+    @Override
+    public long untracked() {
+        return pairs.untracked();
+    }
+
+    @Override
+    public long evicted() {
+        return pairs.evicted();
+    }
+
+    /** Pairs tracked in this window (for tests). */
+    int tracked() {
+        return pairs.size();
+    }
+
+    /** Reports the pair if its connections were completed; whether it did. */
+    private boolean report(Pair q, DetectionSink sink) {
+        double completion = (double) q.acks / q.connections;
+        if (completion < config.minCompletion()) {
+            return false;
+        }
+        double rate = rate(q);
+        String source = Addresses.text(q.srcHi, q.srcLo);
+        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port;
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(q.connections) + " new TCP connections to " + service + " in " + Detections.seconds(q.last - q.first)
+                + " (" + Detections.rateText(rate, "connections") + ")");
+        reasons.add(Detections.count(q.acks) + " packets with ACK from the source (" + Detections.ratio(completion)
+                + " per connection): handshakes completed, not spoofed");
+        if (q.resets > 0) {
+            reasons.add(Detections.count(q.resets) + " RSTs from the source");
+        }
+        String full = pairs.fullReason("source-service pairs", NAME + ".maxPairs");
+        if (full != null) {
+            reasons.add(full);
+        }
+        long notRemembered = connections.refused() - refusedBefore;
+        if (notRemembered > 0) {
+            reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
+                    + Detections.count(notRemembered) + " SYNs counted without telling retransmissions");
+        }
+        double score = config.minRate() > 0 ? rate / config.minRate() : (double) q.connections / config.minConnections();
+        sink.report(Detection.of(q.first, NAME, source, score, reasons, List.of(source)));
+        return true;
+    }
+}
