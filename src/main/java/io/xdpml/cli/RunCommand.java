@@ -86,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     int sample;
 
-    @Option(names = "--detectors", defaultValue = "portscan,synflood,amplification,dnstunnel,volumetric,udpscan,sweep,slowscan,reflection,flood,connflood",
+    @Option(names = "--detectors", defaultValue = "portscan, synflood, amplification, dnstunnel, volumetric, udpscan, sweep, slowscan, reflection, flood, connflood",
             description = "comma-separated, or all; flood counts ICMP alone unless --set flood.protocols=15 (default: ${DEFAULT-VALUE})")
     String detectors;
 
@@ -298,7 +298,7 @@ final class RunCommand implements Callable<Integer> {
             c = c.withQueues(Arrays.stream(queues).boxed().toList());
         }
         if (all || given("--detectors")) {
-            c = c.withDetectorsEnabled(List.of(detectors.split(",")));
+            c = c.withDetectorsEnabled(List.of(detectors.trim().split("\\s*,\\s*"))); // the default is written with spaces, for man
         }
         if (all || given("--window")) {
             c = c.withWindow(Duration.ofNanos((long) (windowSeconds * 1e9)));

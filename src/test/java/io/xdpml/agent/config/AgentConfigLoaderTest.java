@@ -223,7 +223,7 @@ class AgentConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(DeliverySection.defaults());
         assertThat(c.detectors()).isEqualTo(new DetectorsSection(DetectorsSection.DEFAULT_NAMES, Duration.ofSeconds(2), List.of()));
         assertThat(io.xdpml.cli.Main.commandLine().getSubcommands().get("run").getCommandSpec().findOption("--detectors").defaultValue())
-                .as("xdpml run's flags run what the file's defaults run").isEqualTo(String.join(",", DetectorsSection.DEFAULT_NAMES));
+                .as("xdpml run's flags run what the file's defaults run, in words a man page can break").isEqualTo(String.join(", ", DetectorsSection.DEFAULT_NAMES));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ZERO, false, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(null, Duration.ofSeconds(1), null, null, null));
         assertThat(c.describe()).contains("firewall: off", "flows: off", "model: off", "outputs: no JSON, status every 1s");
