@@ -348,7 +348,12 @@ class RealToolsKindsTest {
         assertThat(f.text()).as(f.text()).containsPattern("DETECTED .*flood +" + Pattern.quote(f.victim()))
                 .contains("BLOCKED " + f.flooder()).doesNotContain("BLOCKED " + f.pinger());
         assertThat(f.pings()).as("the benign pings all reached the victim").isGreaterThanOrEqualTo(30);
-        f.assertHeldBackOnceBlocked();
+        // the shipped model may drop most of the flood before the block (CI saw 34 packets in its first
+        // second once): the block is shown by its own drops, and by near none at the victim at the end
+        java.util.regex.Matcher blocked = Pattern.compile("(\\d+) packets dropped by blocks").matcher(f.text());
+        assertThat(blocked.find()).as(f.text()).isTrue();
+        assertThat(Long.parseLong(blocked.group(1))).as("the flood dropped by the block").isGreaterThan(10_000);
+        assertThat(f.lastThree()).as("the flood in its last 3 s (first second: %d)", f.firstSecond()).isLessThanOrEqualTo(20);
         System.out.printf("iperf3 alongside: %.1f Mbit/s received of 100 asked%n", f.iperf3() / 1e6);
         assertThat(f.iperf3()).as("iperf3 bits/s received (100 Mbit/s asked)").isGreaterThanOrEqualTo(95e6);
         assertThat(f.text()).doesNotContain("BLOCKED 10.71.0.4");
