@@ -192,7 +192,10 @@ public final class CaptureReplay {
      * from there. Every twin's salts come from {@code seed} as the one twin's of {@link #run} do, each
      * drawn as if it were alone, so that a twin's outcome depends on its own packets only: a capture
      * with one destination gives what {@link #run} gives, and a capture gives what the one-way cuts to
-     * each of its destinations, each replayed alone by {@link #run}, add up to. Broadcast and multicast
+     * each of its destinations, each replayed alone by {@link #run}, add up to, but for one thing: each
+     * host's twin knows the host's address as its own, as the agent on it does (its firewall drops a
+     * packet arriving from it that is not TCP or UDP, or would open a connection: docs/firewall.md,
+     * "Forged sources"), where {@link #run}'s twin knows none. Broadcast and multicast
      * packets (255.255.255.255, 224.0.0.0/4, ff00::/8) all go to one twin ({@link #NOT_UNICAST}): the
      * hosts that receive them are not in the capture, and each packet is counted once. A subnet's
      * broadcast address cannot be told without its mask: it is a host of its own. Frames without an
@@ -252,6 +255,24 @@ public final class CaptureReplay {
             return d;
         }
 
+        /** The host's address, or null for {@link #SHARED}. */
+        java.net.InetAddress address() {
+            if (kind == SHARED) {
+                return null;
+            }
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(kind == V4 ? 4 : 16);
+            if (kind == V4) {
+                b.putInt((int) low);
+            } else {
+                b.putLong(high).putLong(low);
+            }
+            try {
+                return java.net.InetAddress.getByAddress(b.array());
+            } catch (java.net.UnknownHostException e) {
+                throw new AssertionError(e); // 4 or 16 bytes are always an address
+            }
+        }
+
         /** The host's address as detections print it (dotted quad, RFC 5952). */
         String name() {
             if (kind == SHARED) {
@@ -277,12 +298,15 @@ public final class CaptureReplay {
         final SplittableRandom salts;
         private AgentTwin twin; // let go after finish: only what it did is kept
 
-        Host(String name, AgentConfig config, long seed) {
+        Host(String name, java.net.InetAddress address, AgentConfig config, long seed) {
             this.prefix = "at " + name + ": ";
             this.salts = new SplittableRandom(seed); // as Salts.seeded(seed) starts the one twin's
             SplittableRandom was = Salts.swap(salts);
             try {
                 this.twin = new AgentTwin(config, this, Integer.MAX_VALUE);
+                if (address != null) { // the host's own address, as the agent on it knows its own (docs/firewall.md, "Forged sources")
+                    twin.plane().firewall().ownAddresses(List.of(address));
+                }
             } finally {
                 Salts.swap(was);
             }
@@ -332,6 +356,7 @@ public final class CaptureReplay {
         }
         Map<Destination, Integer> index = new java.util.HashMap<>();
         List<String> names = new ArrayList<>();
+        List<java.net.InetAddress> addresses = new ArrayList<>(); // per host, null for the shared one
         List<Host> done = new ArrayList<>();
         PacketParser parser = new PacketParser(0); // the outer header: a VXLAN packet arrives at its outer destination
         ParseSummary summary = new ParseSummary();
@@ -352,13 +377,14 @@ public final class CaptureReplay {
                     at = names.size();
                     index.put(probe.copy(), at);
                     names.add(probe.name());
+                    addresses.add(probe.address());
                 }
                 if (at < first || at >= first + hostsPerPass) {
                     return; // another pass's host
                 }
                 Host h = live[at - first];
                 if (h == null) {
-                    h = live[at - first] = new Host(names.get(at), config, seed);
+                    h = live[at - first] = new Host(names.get(at), addresses.get(at), config, seed);
                 }
                 PacketResult res = h.packet(frame, length, t);
                 if (label != null) {
