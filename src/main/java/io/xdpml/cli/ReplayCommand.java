@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
             + " both directions, where a host's XDP sees only what arrives at it. With it each IP packet goes to the twin"
             + " of its (outer) destination address, one fresh twin per destination from its first packet on (same"
             + " configuration, salts from the same seed; each knows its host's address as its own, as the agent does,"
-            + " so its firewall drops what arrives forged from it: drop_own_source); every broadcast and multicast packet to one shared twin; frames"
+            + " so its firewall drops what arrives forged from it: drop_own_source; a loopback host's, on lo, knows none); every broadcast and multicast packet to one shared twin; frames"
             + " without an IP header to none. Labels and counts as without it; detections, blocks and measures prefixed"
             + " by the host (\"at 10.0.0.2: portscan 10.0.0.9\"). At most " + CaptureReplay.HOSTS_PER_PASS + " twins at a"
             + " time (about 12 MB each as shipped): a capture with more destinations is read again for each next "

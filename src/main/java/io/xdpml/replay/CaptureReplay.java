@@ -195,7 +195,8 @@ public final class CaptureReplay {
      * each of its destinations, each replayed alone by {@link #run}, add up to, but for one thing: each
      * host's twin knows the host's address as its own, as the agent on it does (its firewall drops a
      * packet arriving from it that is not TCP or UDP, or would open a connection: docs/firewall.md,
-     * "Forged sources"), where {@link #run}'s twin knows none. Broadcast and multicast
+     * "Forged sources"; a loopback host's twin, an agent on lo, knows none), where {@link #run}'s twin knows
+     * none. Broadcast and multicast
      * packets (255.255.255.255, 224.0.0.0/4, ff00::/8) all go to one twin ({@link #NOT_UNICAST}): the
      * hosts that receive them are not in the capture, and each packet is counted once. A subnet's
      * broadcast address cannot be told without its mask: it is a host of its own. Frames without an
@@ -304,7 +305,9 @@ public final class CaptureReplay {
             SplittableRandom was = Salts.swap(salts);
             try {
                 this.twin = new AgentTwin(config, this, Integer.MAX_VALUE);
-                if (address != null) { // the host's own address, as the agent on it knows its own (docs/firewall.md, "Forged sources")
+                // the host's own address, as the agent on it knows its own (docs/firewall.md, "Forged sources"); a loopback
+                // host is an agent on lo, where the check is off (there the host's own packets do arrive)
+                if (address != null && !address.isLoopbackAddress()) {
                     twin.plane().firewall().ownAddresses(List.of(address));
                 }
             } finally {

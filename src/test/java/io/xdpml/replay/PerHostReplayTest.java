@@ -280,7 +280,9 @@ class PerHostReplayTest {
      * Each host's twin knows the host's address as its own, as the agent on it does: an ICMP echo
      * flood forged with the victim's own address as its source (LAND-like), IPv4 and IPv6, is dropped
      * whole by the victim's firewall ({@code drop_own_source}); echo requests from another source to
-     * it pass the firewall. The one twin of {@code run} knows no address, and passes the flood.
+     * it pass the firewall. A loopback host's twin is an agent on lo, where the host's own packets
+     * arrive: it knows no address (a capture on lo passes). The one twin of {@code run} knows no
+     * address, and passes the flood.
      */
     @Test
     void eachHostsTwinKnowsItsOwnAddress() throws Exception {
@@ -292,19 +294,22 @@ class PerHostReplayTest {
                 byte[][] frames = {
                     new FrameBuilder().ethernet().ipv4("198.51.100.1", "198.51.100.1").icmpEcho(7, i).payload(new byte[32]).build(),
                     new FrameBuilder().ethernet().ipv6("2a01:4f8::1", "2a01:4f8::1").icmpv6Echo(7, i).payload(new byte[32]).build(),
-                    new FrameBuilder().ethernet().ipv4("198.51.100.9", "198.51.100.1").icmpEcho(9, i).payload(new byte[32]).build()};
+                    new FrameBuilder().ethernet().ipv4("198.51.100.9", "198.51.100.1").icmpEcho(9, i).payload(new byte[32]).build(),
+                    new FrameBuilder().ethernet().ipv4("127.0.0.1", "127.0.0.1").udp(35181, 40000).payload(new byte[32]).build()};
                 for (byte[] f : frames) {
                     w.write(t += 50_000_000L, MemorySegment.ofArray(f), f.length, f.length);
                 }
             }
         }
-        LabelRules r = rules("default benign", "forged src=198.51.100.1", "forged src=2a01:4f8::1", "other src=198.51.100.9");
+        LabelRules r = rules("default benign", "forged src=198.51.100.1", "forged src=2a01:4f8::1", "other src=198.51.100.9", "loopback src=127.0.0.1");
         Outcome each = CaptureReplay.runPerHost(shipped(), c, r, 1, CaptureReplay.HOSTS_PER_PASS);
-        assertThat(each.hosts()).containsExactly("198.51.100.1", "2a01:4f8::1");
+        assertThat(each.hosts()).containsExactly("198.51.100.1", "2a01:4f8::1", "127.0.0.1");
         assertThat(each.tally("forged").packets()).isEqualTo(80);
         assertThat(each.tally("forged").droppedBy(Stage.FIREWALL)).isEqualTo(80);
         assertThat(each.tally("forged").firewallReasons()).containsEntry("drop_own_source", 80L);
         assertThat(each.tally("other").droppedBy(Stage.FIREWALL)).isZero();
+        assertThat(each.tally("loopback").packets()).isEqualTo(40);
+        assertThat(each.tally("loopback").droppedBy(Stage.FIREWALL)).as("an agent on lo: its own packets arrive there").isZero();
         Outcome one = CaptureReplay.run(shipped(), c, r, 1);
         assertThat(one.tally("forged").droppedBy(Stage.FIREWALL)).as("no address known").isZero();
     }
