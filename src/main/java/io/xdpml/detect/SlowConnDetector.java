@@ -53,7 +53,7 @@ public final class SlowConnDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(2_000_000_000L, 50, 8_000_000_000L, 120_000_000_000L, 200, 2048);
+            return new Config(2_000_000_000L, 50, 8_000_000_000L, 60_000_000_000L, 200, 2048);
         }
     }
 
