@@ -57,8 +57,8 @@ class RealToolsConnFloodTest {
             print("ok", ok, "failed", failed, "from", start, "to", time.time())
             """;
 
-    /** A web client: a new connection and a GET every 0.25 s for {@code seconds}; prints the successes. */
-    private static final String WEB_CLIENT = """
+    /** A web client: a new connection and a GET every 0.25 s for {@code seconds}; prints the successes (RealToolsSlowConnTest's too). */
+    static final String WEB_CLIENT = """
             import socket, sys, time
             dst, src, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
             end = time.time() + seconds

@@ -23,7 +23,7 @@ import picocli.CommandLine;
  * but for its interface and output file): a victim (10.74.0.2) serving HTTP/1.1 (a threaded
  * {@code http.server} that also reads POST bodies) and iperf3; an outside namespace holding the
  * attacker (10.74.0.1, the first address: slowhttptest cannot bind one), a benign web client
- * (10.74.0.3: a new connection and a GET every 0.5 s) and iperf3 (10.74.0.4, 50 Mbit/s TCP). What
+ * (10.74.0.3: a new connection and a GET every 0.25 s) and iperf3 (10.74.0.4, 50 Mbit/s TCP). What
  * reaches the victim's stack is counted by a packet socket on its interface (what XDP passed).
  *
  * <p>Shown, for slowloris ({@code -H}) and slow POST ({@code -B}), 200 connections opened at 50/s,
@@ -63,35 +63,6 @@ class RealToolsSlowConnTest {
             srv.serve_forever()
             """;
 
-    /** A web client: a new connection and a GET every 0.5 s for {@code seconds}; prints the successes. */
-    private static final String WEB_CLIENT = """
-            import socket, sys, time
-            dst, src, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-            end = time.time() + seconds
-            ok = failed = 0
-            while time.time() < end:
-                try:
-                    s = socket.create_connection((dst, 80), timeout=3, source_address=(src, 0))
-                    s.sendall(b"GET / HTTP/1.1\\r\\nHost: victim\\r\\nConnection: close\\r\\n\\r\\n")
-                    data = b""
-                    while True:
-                        chunk = s.recv(65536)
-                        if not chunk:
-                            break
-                        data += chunk
-                    s.close()
-                    if data.startswith(b"HTTP/1.1 200") or data.startswith(b"HTTP/1.0 200"):
-                        ok += 1
-                    else:
-                        failed += 1
-                        print("failed at", time.time(), "answer", data[:40])
-                except OSError as e:
-                    failed += 1
-                    print("failed at", time.time(), repr(e))
-                time.sleep(0.5)
-            print("ok", ok, "failed", failed)
-            """;
-
     @Test
     void slowlorisFromOneSourceIsBlockedWhileAWebClientAndIperf3GoOn() throws Exception {
         attack("-H", "slowloris");
@@ -116,7 +87,7 @@ class RealToolsSlowConnTest {
             Files.writeString(config, RealToolsConnFloodTest.exampleConfig("rsw1", dir));
             Files.writeString(www.resolve("index.html"), "hello\n");
             Files.writeString(dir.resolve("server.py"), SERVER);
-            Files.writeString(dir.resolve("web.py"), WEB_CLIENT);
+            Files.writeString(dir.resolve("web.py"), RealToolsConnFloodTest.WEB_CLIENT);
 
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
@@ -179,10 +150,10 @@ class RealToolsSlowConnTest {
             // (its follow-ups and their retransmissions, its probe connections)
             assertThat(firstTen).as("attack packets at the victim in its first 10 s").isGreaterThanOrEqualTo(400);
             assertThat(afterBlock).as("attack packets at the victim from 1 s after the detection to its end").isBetween(0L, 2L);
-            // the web client: its requests answered (about 65 in 34 s), at most one lost to the load of a shared machine
+            // the web client: its requests answered (about 120 in 34 s), at most one lost to the load of a shared machine
             Matcher w = Pattern.compile("ok (\\d+) failed (\\d+)").matcher(webOut);
             assertThat(w.find()).as(webOut).isTrue();
-            assertThat(Integer.parseInt(w.group(1))).as("web client's answered requests").isGreaterThanOrEqualTo(40);
+            assertThat(Integer.parseInt(w.group(1))).as("web client's answered requests").isGreaterThanOrEqualTo(70);
             assertThat(Integer.parseInt(w.group(2))).as("web client's failed requests: %s", webOut).isLessThanOrEqualTo(1);
             assertThat(received).as("iperf3 bits/s received (50 Mbit/s asked)").isGreaterThanOrEqualTo(45e6);
         } finally {
