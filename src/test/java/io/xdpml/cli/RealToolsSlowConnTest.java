@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.testing.TestData;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * Slow HTTP attacks from one source, live, with {@code slowhttptest} (Debian's 1.8.2) against
@@ -116,16 +114,10 @@ class RealToolsSlowConnTest {
                 }
             }
             Thread.sleep(2000);
-            StringWriter listed = new StringWriter();
-            CommandLine blocks = Main.commandLine();
-            blocks.setOut(new PrintWriter(listed));
-            blocks.execute("blocks", "list", "--pin-dir", pins.toString());
+            String listed = RealTools.blocksList(pins);
             assertThat(attack.waitFor(60, TimeUnit.SECONDS)).as("slowhttptest ends").isTrue();
             long attackEnd = System.nanoTime();
-            assertThat(web.waitFor(30, TimeUnit.SECONDS)).as("web client ends").isTrue();
-            assertThat(iperf.waitFor(30, TimeUnit.SECONDS)).as("iperf3 client ends").isTrue();
-            iperfServer.waitFor(5, TimeUnit.SECONDS);
-            iperfServer.destroy();
+            RealTools.awaitClients(web, iperf, iperfServer);
             assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
             http.destroy();
             tap.stop();
@@ -145,7 +137,7 @@ class RealToolsSlowConnTest {
             assertThat(text).containsPattern(detected.pattern()).contains("BLOCKED " + ATTACKER)
                     .doesNotContain("BLOCKED " + WEB).doesNotContain("BLOCKED " + IPERF);
             assertThat(detectedAt - attackStart).as("detection after the attack began (ns)").isBetween(8_000_000_000L, 20_000_000_000L);
-            assertThat(listed.toString()).as("xdpml blocks list during the run").contains(ATTACKER + "/32").doesNotContain(WEB).doesNotContain(IPERF);
+            assertThat(listed).as("xdpml blocks list during the run").contains(ATTACKER + "/32").doesNotContain(WEB).doesNotContain(IPERF);
             // the attack at the victim: its 200 connections (SYN, ACK, request) in its first 10 s, then nothing passes while it goes on
             // (its follow-ups and their retransmissions, its probe connections)
             assertThat(firstTen).as("attack packets at the victim in its first 10 s").isGreaterThanOrEqualTo(400);
