@@ -10,6 +10,7 @@ import io.xdpml.agent.config.InterfaceSpec;
 import io.xdpml.dataplane.Stages;
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectorSet;
+import io.xdpml.detect.FlowWalk;
 import io.xdpml.detect.NewDetections;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
@@ -21,6 +22,7 @@ import io.xdpml.fleet.FleetBlockSync;
 import io.xdpml.fleet.FleetPublisher;
 import io.xdpml.firewall.Measure;
 import io.xdpml.firewall.Measures;
+import io.xdpml.flow.KernelFlowTable;
 import io.xdpml.kernel.Interfaces;
 import io.xdpml.model.onnx.OnnxModel;
 import io.xdpml.model.onnx.OnnxPacketClassifier;
@@ -733,6 +735,30 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * The kernel flow tables' live flows to the detectors that read them (slowconn: which connections
+     * are open, which the packets sampled to Java cannot tell), when due: every interface's table in
+     * one census, on the kernel's clock (CLOSING, first and last times: bpf_ktime_get_ns, the
+     * monotonic clock System.nanoTime reads). Under the packet callback's locks: the walk reads the
+     * table in batches (docs/flows.md, "The sweep"), a few milliseconds for a full table of 65,536.
+     */
+    private void census(Detecting d) {
+        long now = members.getFirst().processor().packetClockNanos();
+        if (!config.flows().enabled() || !d.set.censusDue(now)) {
+            return;
+        }
+        FlowWalk walk = each -> {
+            for (Member m : members) {
+                KernelFlowTable.forEach(m.processor().program().object().map("xdpml_flows"), each);
+            }
+        };
+        synchronized (this) { // the lock order of the packet callback
+            synchronized (d.set) {
+                d.set.census(now, System.nanoTime(), walk);
+            }
+        }
+    }
+
     /** Prints detections not reported yet and acts on them: blocks their sources, puts in their measures. */
     private Detecting actOnNew(boolean finish) throws IOException {
         Detecting d = detecting;
@@ -785,6 +811,7 @@ public final class Agent implements AutoCloseable {
      * still going on call for and sweeps what expired: every second.
      */
     private void report(boolean finish) throws IOException {
+        census(detecting);
         Detecting d = actOnNew(finish);
         long blockSeconds = config.mitigation().block().toSeconds();
         if (blockSeconds > 0) {

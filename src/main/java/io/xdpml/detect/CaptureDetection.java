@@ -45,6 +45,8 @@ public final class CaptureDetection {
         }
         long frames = 0;
         ObservationBuilder builder = new ObservationBuilder(detectors.needsFlows());
+        // a flow table of every packet for the detectors that read one (slowconn), as the data plane keeps it whatever the sampling
+        ObservationBuilder census = detectors.needsCensus() ? new ObservationBuilder(true) : null;
         EthernetFramer framer = new EthernetFramer();
         long packets = 0;
         long observed = 0;
@@ -70,6 +72,12 @@ public final class CaptureDetection {
                             runts++;
                             continue;
                         }
+                        if (census != null) {
+                            census.observe(framer.frameSegment(), 0, length, t, 1);
+                            if (detectors.censusDue(t)) {
+                                detectors.census(t, t, census.flows());
+                            }
+                        }
                         if (frames++ % sampleEvery == 0) {
                             detectors.observe(builder.observe(framer.frameSegment(), 0, length, t, sampleEvery));
                             observed++;
@@ -81,6 +89,9 @@ public final class CaptureDetection {
             } catch (PcapFormatException e) {
                 damage = e;
             }
+        }
+        if (census != null && end != Long.MIN_VALUE) {
+            detectors.census(end, end, census.flows()); // the flows open at the end
         }
         detectors.finish();
         return new Result(packets, observed, runts, damage);

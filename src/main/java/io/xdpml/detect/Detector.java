@@ -36,6 +36,21 @@ public interface Detector {
         return 0;
     }
 
+    /**
+     * How often it wants the flow table's live flows ({@link #census}), in packet time; 0 (the default):
+     * never. The agent walks its kernel flow tables, the twin and {@code xdpml detect} their Java ones.
+     */
+    default long censusEveryNanos() {
+        return 0;
+    }
+
+    /**
+     * The flow table's live flows at packet time {@code nowNanos}; {@code flowNowNanos} is the same
+     * instant on the flows' own clock (what their first and last packet times are on: the kernel's
+     * monotonic clock in the agent, packet time elsewhere). May report.
+     */
+    default void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {}
+
     /** Whether it reads {@link PacketObservation#flowState()} (the flow table is kept only when one does). */
     default boolean needsFlows() {
         return false;

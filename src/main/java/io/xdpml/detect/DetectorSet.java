@@ -21,6 +21,9 @@ public final class DetectorSet {
     private final Detector[] distinct; // those of Detectors.DISTINCT: given the packets of weight 0 too
     private final long dedupNanos;
     private final boolean needsFlows;
+    private final Detector[] censused; // those that read the flow table's live flows (Detector#census)
+    private final long censusEvery;
+    private long nextCensus = Long.MIN_VALUE;
     private final Map<String, Detection> open = new LinkedHashMap<>();
     private final List<Detection> closed = new ArrayList<>();
     private final Map<String, Long> reports = new LinkedHashMap<>();
@@ -39,6 +42,8 @@ public final class DetectorSet {
         this.distinct = this.detectors.stream().filter(d -> Detectors.DISTINCT.contains(d.name())).toArray(Detector[]::new);
         this.dedupNanos = dedupNanos;
         this.needsFlows = detectors.stream().anyMatch(Detector::needsFlows);
+        this.censused = this.detectors.stream().filter(d -> d.censusEveryNanos() > 0).toArray(Detector[]::new);
+        this.censusEvery = java.util.Arrays.stream(censused).mapToLong(Detector::censusEveryNanos).min().orElse(0);
         for (Detector d : detectors) {
             reports.put(d.name(), 0L);
         }
@@ -51,6 +56,27 @@ public final class DetectorSet {
     /** Whether any detector reads the flow state (then the packets' source must track flows). */
     public boolean needsFlows() {
         return needsFlows;
+    }
+
+    /** Whether any detector reads the flow table's live flows ({@link Detector#census}). */
+    public boolean needsCensus() {
+        return censused.length > 0;
+    }
+
+    /** Whether a census is due at packet time {@code nowNanos} (the shortest period of the detectors that read one). */
+    public boolean censusDue(long nowNanos) {
+        return censused.length > 0 && (nextCensus == Long.MIN_VALUE || nowNanos >= nextCensus);
+    }
+
+    /**
+     * The flow table's live flows at packet time {@code nowNanos} ({@code flowNowNanos} on the flows'
+     * clock) to the detectors that read them; the next is due a period later.
+     */
+    public void census(long nowNanos, long flowNowNanos, FlowWalk flows) {
+        nextCensus = nowNanos + censusEvery;
+        for (Detector d : censused) {
+            d.census(nowNanos, flowNowNanos, flows, sink);
+        }
     }
 
     public List<Detector> detectors() {

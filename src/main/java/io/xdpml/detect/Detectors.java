@@ -46,6 +46,8 @@ public final class Detectors {
                 c -> new FloodDetector((FloodDetector.Config) c)));
         BY_NAME.put(ConnFloodDetector.NAME, new Kind(ConnFloodDetector.Config.class, ConnFloodDetector.Config::defaults,
                 c -> new ConnFloodDetector((ConnFloodDetector.Config) c)));
+        BY_NAME.put(SlowConnDetector.NAME, new Kind(SlowConnDetector.Config.class, SlowConnDetector.Config::defaults,
+                c -> new SlowConnDetector((SlowConnDetector.Config) c)));
     }
 
     /**

@@ -54,6 +54,11 @@ public final class ObservationBuilder {
         this.flowPacket = flowConfig == null ? null : new FlowPacket();
     }
 
+    /** The live flows of its flow table (packet time is their clock); null when it keeps none. */
+    public FlowWalk flows() {
+        return flows == null ? null : flows::forEach;
+    }
+
     /** Observes the frame of {@code length} bytes at time {@code timeNanos}; the result is reused by the next call. */
     public PacketObservation observe(MemorySegment frame, int length, long timeNanos) {
         return observe(frame, 0, length, timeNanos);

@@ -35,9 +35,11 @@ public final class EveSignatures {
     static final Signature REFLECTION = new Signature(8_800_011, 1, "XDPML DOS UDP reflection from any port (unsolicited responses)",
             "Attempted Denial of Service", 2);
     static final Signature FLOOD = new Signature(8_800_012, 1, "XDPML DOS flood from few sources", "Attempted Denial of Service", 2);
-    /** A detector this table does not know yet. */
     static final Signature CONNFLOOD = new Signature(8_800_013, 1, "XDPML DOS TCP connection flood from one source (HTTP flood)",
             "Attempted Denial of Service", 2);
+    static final Signature SLOWCONN = new Signature(8_800_014, 1,
+            "XDPML DOS slow HTTP connections held open by one source (slowloris, slow POST, slow read)", "Attempted Denial of Service", 2);
+    /** A detector this table does not know yet. */
     static final Signature OTHER = new Signature(8_800_099, 1, "XDPML detection", "Misc activity", 3);
 
     private EveSignatures() {}
@@ -57,6 +59,7 @@ public final class EveSignatures {
             case "reflection" -> REFLECTION;
             case "flood" -> FLOOD;
             case "connflood" -> CONNFLOOD;
+            case "slowconn" -> SLOWCONN;
             default -> new Signature(OTHER.id(), OTHER.rev(), OTHER.text() + " " + d.detector(), OTHER.category(), OTHER.severity());
         };
     }
@@ -64,6 +67,6 @@ public final class EveSignatures {
     /** Every signature the known detectors raise, in id order (for the documentation test). */
     public static java.util.List<Signature> all() {
         return java.util.List.of(PORTSCAN, SYNFLOOD, SYNACK_REFLECTION, AMPLIFICATION, DNSTUNNEL, VOLUMETRIC, ANOMALY, UDPSCAN, SWEEP,
-                SLOWSCAN, REFLECTION, FLOOD, OTHER);
+                SLOWSCAN, REFLECTION, FLOOD, CONNFLOOD, SLOWCONN, OTHER);
     }
 }

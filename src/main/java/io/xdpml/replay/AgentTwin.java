@@ -179,6 +179,9 @@ public final class AgentTwin {
         long block = config.mitigation().block().toNanos();
         lastPoll = now;
         share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
+        if (detectors.censusDue(now)) { // as the agent's report(): the flow table's live flows to slowconn
+            detectors.census(now, now, plane.flows()::forEachFlow);
+        }
         detectors.advance(now - Agent.POLL_NANOS); // as the agent's actOnNew: windows that ended are judged with no packet
         actOnNew(now);
         // detections still going on: their measures renewed, their sources blocked again once the block expired

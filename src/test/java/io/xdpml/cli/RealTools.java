@@ -104,6 +104,23 @@ final class RealTools {
         return run;
     }
 
+    /** What {@code xdpml blocks list --pin-dir PINS} prints now (the running agent's blocks). */
+    static String blocksList(Path pins) {
+        StringWriter listed = new StringWriter();
+        CommandLine blocks = Main.commandLine();
+        blocks.setOut(new PrintWriter(listed));
+        blocks.execute("blocks", "list", "--pin-dir", pins.toString());
+        return listed.toString();
+    }
+
+    /** Waits for the benign clients to end (30 s each at most), then for the one-shot iperf3 server (5 s), which it then ends. */
+    static void awaitClients(Process web, Process iperf, Process iperfServer) throws InterruptedException {
+        assertThat(web.waitFor(30, TimeUnit.SECONDS)).as("web client ends").isTrue();
+        assertThat(iperf.waitFor(30, TimeUnit.SECONDS)).as("iperf3 client ends").isTrue();
+        iperfServer.waitFor(5, TimeUnit.SECONDS);
+        iperfServer.destroy();
+    }
+
     /** The bits per second iperf3 received, from its {@code -J} output, which must report no error. */
     static double iperf3Received(Path json) throws IOException {
         JsonNode iperf = new ObjectMapper().readTree(Files.readString(json));

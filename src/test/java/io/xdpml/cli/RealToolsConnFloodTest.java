@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.testing.TestData;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
 /**
  * An HTTP flood from one source, live, against {@code xdpml run} with the example configuration
@@ -57,8 +55,8 @@ class RealToolsConnFloodTest {
             print("ok", ok, "failed", failed, "from", start, "to", time.time())
             """;
 
-    /** A web client: a new connection and a GET every 0.25 s for {@code seconds}; prints the successes. */
-    private static final String WEB_CLIENT = """
+    /** A web client: a new connection and a GET every 0.25 s for {@code seconds}; prints the successes (RealToolsSlowConnTest's too). */
+    static final String WEB_CLIENT = """
             import socket, sys, time
             dst, src, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
             end = time.time() + seconds
@@ -132,14 +130,8 @@ class RealToolsConnFloodTest {
             Process flood = RealTools.start(outside, dir.resolve("flood.txt"), "python3", dir.resolve("flood.py").toString(), VICTIM, FLOODER, "9");
             assertThat(flood.waitFor(30, TimeUnit.SECONDS)).as("flood ends").isTrue();
             long floodEnd = System.nanoTime();
-            StringWriter listed = new StringWriter();
-            CommandLine blocks = Main.commandLine();
-            blocks.setOut(new PrintWriter(listed));
-            blocks.execute("blocks", "list", "--pin-dir", pins.toString());
-            assertThat(web.waitFor(30, TimeUnit.SECONDS)).as("web client ends").isTrue();
-            assertThat(iperf.waitFor(30, TimeUnit.SECONDS)).as("iperf3 client ends").isTrue();
-            iperfServer.waitFor(5, TimeUnit.SECONDS);
-            iperfServer.destroy();
+            String listed = RealTools.blocksList(pins);
+            RealTools.awaitClients(web, iperf, iperfServer);
             assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
             http.destroy();
             tap.stop();
@@ -159,7 +151,7 @@ class RealToolsConnFloodTest {
             // detected and blocked; nothing benign blocked
             assertThat(text).containsPattern("DETECTED .*connflood +" + Pattern.quote(FLOODER)).contains("BLOCKED " + FLOODER)
                     .doesNotContain("BLOCKED " + WEB).doesNotContain("BLOCKED " + IPERF);
-            assertThat(listed.toString()).as("xdpml blocks list during the run").contains(FLOODER + "/32").doesNotContain(WEB).doesNotContain(IPERF);
+            assertThat(listed).as("xdpml blocks list during the run").contains(FLOODER + "/32").doesNotContain(WEB).doesNotContain(IPERF);
             // the flood at the victim: its first 100 and more new connections (connflood's floor), then near zero while it
             // keeps trying (without connflood: 152 SYNs in its last 3 s)
             assertThat(firstSecond).as("flood SYNs at the victim in its first second").isGreaterThanOrEqualTo(100);

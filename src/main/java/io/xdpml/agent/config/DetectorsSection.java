@@ -26,7 +26,7 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
      * normal traffic); flood counts ICMP alone unless told ({@link #FLOOD_PROTOCOLS}).
      */
     public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
-            "sweep", "slowscan", "reflection", "flood", "connflood");
+            "sweep", "slowscan", "reflection", "flood", "connflood", "slowconn");
     /**
      * The agent's flood counts ICMP alone, unless a setting says otherwise: what the agent sees is
      * one way (what arrives), and one-way UDP at flood rates is also a QUIC download, a VXLAN peer or
@@ -149,6 +149,7 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
                 + (n > 1 && enabled.stream().anyMatch(Detectors.WEIGHING::contains) ? ", a sampled packet counts " + n + " in "
                         + String.join(", ", enabled.stream().filter(Detectors.WEIGHING::contains).toList()) : "")
                 + (firstPps > 0 && !distinct.isEmpty() ? ", flows' first packets go to " + String.join(", ", distinct) + " alone" : "")
+                + (enabled.contains(io.xdpml.detect.SlowConnDetector.NAME) ? ", slowconn reads the flow table" : "")
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
     }
 }

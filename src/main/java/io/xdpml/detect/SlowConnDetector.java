@@ -1,0 +1,197 @@
+package io.xdpml.detect;
+
+import io.xdpml.flow.FlowLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Slow HTTP denial of service (slowloris: partial header lines every few seconds; slow POST,
+ * R.U.D.Y.: a body a few bytes at a time; slow read: a tiny receive window), per (source,
+ * destination, destination port): many TCP connections from one source to one service, all open at
+ * once, each kept going by its client for a long time at a trickle.
+ *
+ * <p>It reads no packets: under the agent's sampling the ends of connections (FIN, RST) reach Java
+ * 1 in N, so whether a connection is still open cannot be known from the packets Java gets. It reads
+ * the flow table instead ({@link #census}, every {@code censusNanos}), which the data plane keeps
+ * for every packet: the kernel's table in the agent, the twin's in {@code xdpml replay}, a reference
+ * table of every packet in {@code xdpml detect}. A flow counts when it is TCP and began with a SYN
+ * (its start is the connection's), has no FIN or RST in either direction, its client (the
+ * initiator: the flow's first sender) sent for at least {@code minSpanNanos} after the SYN and within
+ * the last {@code maxQuietNanos}, at {@code maxByteRate} bytes a second or less (frames, headers
+ * included, over that span). Only the client's direction is needed: the agent sees what arrives at
+ * its host, the client's packets to a server behind it.
+ *
+ * <p>Reported when a (source, destination, port) has at least {@code minConnections} such flows at
+ * one census; the source is named (what the agent blocks). A browser keeps 6 connections per host
+ * (HTTP/1.1; HTTP/2 and 3 one), and a kept-alive connection left idle sends nothing, so its
+ * client's span stops at its last request. Score: the flows over {@code minConnections}.
+ */
+public final class SlowConnDetector implements Detector {
+    public static final String NAME = "slowconn";
+
+    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int TCP = 6;
+    private static final int SYN_COUNT = FlowLayout.TCP_FLAGS + 4; // the second flag counter: SYN (0x02)
+    private static final int CLOSED = FlowLayout.CLOSE_FIN_FWD | FlowLayout.CLOSE_FIN_BWD | FlowLayout.CLOSE_RST | FlowLayout.CLOSE_ENDED;
+
+    /**
+     * @param censusNanos    how often the flow table is read (packet time)
+     * @param minConnections slow connections from one source to one service at one census before it is reported
+     * @param minSpanNanos   a connection counts when its client sent for at least this long after its SYN
+     * @param maxQuietNanos  and its client's last packet is at most this old
+     * @param maxByteRate    and its client sent at most this many bytes a second (frames, over the span)
+     * @param smallWindow    a SYN advertising a receive window below this many bytes is counted in the reasons (slow read)
+     */
+    public record Config(long censusNanos, int minConnections, long minSpanNanos, long maxQuietNanos, double maxByteRate, int smallWindow) {
+        public Config {
+            if (censusNanos <= 0 || minConnections < 1 || minSpanNanos < 0 || maxQuietNanos <= 0 || !(maxByteRate >= 0) || smallWindow < 0) {
+                throw new IllegalArgumentException("bad slow connection config: " + this);
+            }
+        }
+
+        public static Config defaults() {
+            return new Config(2_000_000_000L, 50, 8_000_000_000L, 60_000_000_000L, 200, 2048);
+        }
+    }
+
+    /** One (source, destination, port) at one census. */
+    private static final class Pair {
+        final long srcHi;
+        final long srcLo;
+        final long dstHi;
+        final long dstLo;
+        final int port;
+        int slow;
+        int open;
+        long minSpan = Long.MAX_VALUE;
+        long maxSpan;
+        long bytes;
+        double maxRate;
+        int smallWindows;
+
+        Pair(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
+            this.srcHi = srcHi;
+            this.srcLo = srcLo;
+            this.dstHi = dstHi;
+            this.dstLo = dstLo;
+            this.port = port;
+        }
+    }
+
+    private final Config config;
+    private final LongObjectMap<Pair> pairs = new LongObjectMap<>(64);
+    private long flowNow;
+
+    public SlowConnDetector(Config config) {
+        this.config = config;
+    }
+
+    public SlowConnDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void observe(PacketObservation packet, DetectionSink sink) {
+        // nothing: the flow table tells which connections are open (census)
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {}
+
+    @Override
+    public long censusEveryNanos() {
+        return config.censusNanos();
+    }
+
+    @Override
+    public void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {
+        pairs.clear();
+        flowNow = flowNowNanos;
+        flows.forEach(this::flow);
+        List<Pair> found = new ArrayList<>();
+        pairs.forEach(q -> {
+            if (q.slow >= config.minConnections()) {
+                found.add(q);
+            }
+        });
+        for (Pair q : found) {
+            report(q, nowNanos, sink);
+        }
+        pairs.clear();
+    }
+
+    private void flow(MemorySegment key, MemorySegment state) {
+        if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.u32(state, SYN_COUNT) == 0) {
+            return; // not TCP, or not seen from its SYN (its start is not the connection's)
+        }
+        boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
+        long src = initiatorIsA ? FlowLayout.KEY_ADDR_A : FlowLayout.KEY_ADDR_B;
+        long dst = initiatorIsA ? FlowLayout.KEY_ADDR_B : FlowLayout.KEY_ADDR_A;
+        long srcHi = key.get(BE64, src);
+        long srcLo = key.get(BE64, src + 8);
+        long dstHi = key.get(BE64, dst);
+        long dstLo = key.get(BE64, dst + 8);
+        int port = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
+        long pairKey = Addresses.mix(Addresses.pair(Addresses.key(srcHi, srcLo), Addresses.key(dstHi, dstLo)) ^ ((long) port << 17));
+        long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
+        long first = FlowLayout.u64(state, FlowLayout.FIRST_NS);
+        long last = FlowLayout.u64(state, fwd + FlowLayout.D_LAST_NS);
+        long span = last - first;
+        long quiet = flowNow - last;
+        long bytes = FlowLayout.u64(state, fwd + FlowLayout.D_BYTES);
+        if ((state.get(ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & CLOSED) != 0) {
+            return; // a FIN or RST seen: closing or closed
+        }
+        Pair q = pairs.get(pairKey);
+        if (q == null) {
+            q = new Pair(srcHi, srcLo, dstHi, dstLo, port);
+            pairs.putNew(pairKey, q);
+        }
+        q.open++;
+        double rate = span > 0 ? bytes / (span / 1e9) : Double.MAX_VALUE;
+        if (span < config.minSpanNanos() || quiet > config.maxQuietNanos() || rate > config.maxByteRate()) {
+            return;
+        }
+        q.slow++;
+        q.minSpan = Math.min(q.minSpan, span);
+        q.maxSpan = Math.max(q.maxSpan, span);
+        q.bytes += bytes;
+        q.maxRate = Math.max(q.maxRate, rate);
+        long window = FlowLayout.u32(state, fwd + FlowLayout.D_INIT_WINDOW);
+        if (window < config.smallWindow()) {
+            q.smallWindows++;
+        }
+    }
+
+    private void report(Pair q, long nowNanos, DetectionSink sink) {
+        String source = Addresses.text(q.srcHi, q.srcLo);
+        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port;
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(q.slow) + " TCP connections to " + service + " open at once, each kept going by its client for "
+                + spans(q) + " at " + String.format(java.util.Locale.ROOT, "%.1f", q.maxRate) + " B/s or less ("
+                + Detections.bytes(q.bytes / q.slow) + " a connection on average): a slow HTTP attack (slowloris, slow POST, slow read)");
+        if (q.open > q.slow) {
+            reasons.add(Detections.count(q.open) + " connections of the source to the service open in all");
+        }
+        if (q.smallWindows > 0) {
+            reasons.add(Detections.count(q.smallWindows) + " of them opened with a receive window under " + Detections.count(config.smallWindow())
+                    + " bytes (slow read)");
+        }
+        double score = (double) q.slow / config.minConnections();
+        sink.report(Detection.of(nowNanos, NAME, source, score, reasons, List.of(source)));
+    }
+
+    private static String spans(Pair q) {
+        long lo = q.minSpan / 1_000_000_000L;
+        long hi = q.maxSpan / 1_000_000_000L;
+        return lo == hi ? lo + " s" : lo + " to " + hi + " s";
+    }
+}
