@@ -106,7 +106,7 @@ class AgentConfigLoaderTest {
 
         ModelSection m = c.model();
         assertThat(m.enabled()).isTrue();
-        assertThat(m.file()).isEqualTo(Path.of("models/captures-oneway-rf.json").toAbsolutePath().normalize());
+        assertThat(m.file()).isEqualTo(Path.of("models/captures-oneway2-rf.json").toAbsolutePath().normalize());
         assertThat(m.model().classes()).containsExactly("benign", "attack");
         assertThat(m.mode()).isEqualTo(ClassifyMode.EVERY_PACKET);
         assertThat(m.actions()).containsExactly(Map.entry("attack", ModelAction.DROP), Map.entry("benign", ModelAction.PASS));
