@@ -3,6 +3,7 @@ package io.xdpml.detect;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Password guessing over login services (SSH, RDP, FTP, databases...): one source opening new TCP
@@ -139,6 +140,8 @@ public final class BruteForceDetector implements Detector {
     /** The current epoch; Long.MIN_VALUE before the first packet. */
     private long now = Long.MIN_VALUE;
     private long refused;
+    /** A pair with no connection left in the horizon (a field: no lambda made per epoch). */
+    private final Predicate<Pair> idle = q -> connections(q) == 0;
 
     public BruteForceDetector(Config config) {
         this.config = config;
@@ -252,7 +255,7 @@ public final class BruteForceDetector implements Detector {
         }
         current.clear();
         now = e;
-        pairs.map().removeIf(q -> connections(q) == 0);
+        pairs.map().removeIf(idle);
         pairs.fade();
     }
 

@@ -48,7 +48,7 @@ class BruteForceDetectorTest {
         // reported at the tenth of its 14 connections (tshark: 14 SYNs from 10.99.15.2, 5 from 10.99.15.3)
         assertThat(d.reasons().getFirst()).startsWith("10 new connections to 10.99.15.1:22 (ssh) in ");
         assertThat(d.score()).isEqualTo(1.0);
-        assertThat(all).allSatisfy(x -> assertThat(x.sources()).doesNotContain("10.99.15.3"));
+        assertThat(all).extracting(Detection::detector).containsOnly("bruteforce");
         // the floor is what spares the 5 sessions: at the ET rule's count of 5 they would be named too
         assertThat(DetectorKindsCapturesTest.detect(capture, "bruteforce", List.of("bruteforce.minConnections=5")))
                 .extracting(Detection::subject).containsExactlyInAnyOrder("10.99.15.2", "10.99.15.3");
