@@ -161,10 +161,6 @@ public final class BruteForceDetector implements Detector {
         return NAME;
     }
 
-    private static long pairKey(PacketObservation p) {
-        return Addresses.mix(Addresses.pair(p.sourceKey(), p.destinationKey()) ^ ((long) p.destinationPort() << 17));
-    }
-
     private boolean login(int port) {
         return (ports[port >>> 6] & (1L << port)) != 0;
     }
@@ -197,7 +193,7 @@ public final class BruteForceDetector implements Detector {
         if (!p.isSyn() || !login(p.destinationPort())) {
             return;
         }
-        long key = pairKey(p);
+        long key = ConnFloodDetector.pairKey(p);
         Pair q = pairs.get(key);
         if (q == null) {
             long credit = pairs.admit(key);
@@ -208,7 +204,7 @@ public final class BruteForceDetector implements Detector {
             q.credit = credit;
             pairs.put(key, q);
         }
-        long tuple = Addresses.mix(key ^ ((long) p.sourcePort() << 40) ^ Addresses.mix(p.tcpSequence() & 0xffff_ffffL));
+        long tuple = ConnFloodDetector.connectionKey(key, p);
         if (previous.contains(tuple)) {
             return;
         }
