@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Shown: bruteforce names the guesser at its tenth connection, which is blocked (listed by
  * {@code xdpml blocks list}): its later attempts go unanswered; the administrator's sessions all succeed
- * and it is not blocked.
+ * and it is not blocked. Without bruteforce in the example's list nothing is blocked and all 14 guesses
+ * reach sshd (the revert check).
  */
 class RealToolsBruteForceTest {
     static final String VICTIM = "10.93.0.2";
