@@ -109,8 +109,14 @@ public final class ConnFloodDetector implements Detector {
         return NAME;
     }
 
-    private static long pairKey(PacketObservation p) {
+    /** The (source, destination, destination port) key (also bruteforce's). */
+    static long pairKey(PacketObservation p) {
         return Addresses.mix(Addresses.pair(p.sourceKey(), p.destinationKey()) ^ ((long) p.destinationPort() << 17));
+    }
+
+    /** A connection's key: its pair's, its source port and its initial sequence number (a retransmitted SYN repeats them). */
+    static long connectionKey(long pairKey, PacketObservation p) {
+        return Addresses.mix(pairKey ^ ((long) p.sourcePort() << 40) ^ Addresses.mix(p.tcpSequence() & 0xffff_ffffL));
     }
 
     @Override
@@ -134,7 +140,7 @@ public final class ConnFloodDetector implements Detector {
                 q.credit = credit;
                 pairs.put(key, q);
             }
-            long tuple = Addresses.mix(key ^ ((long) p.sourcePort() << 40) ^ Addresses.mix(p.tcpSequence() & 0xffff_ffffL));
+            long tuple = connectionKey(key, p);
             boolean full = connections.full();
             if (connections.add(tuple) || full && !connections.contains(tuple)) {
                 q.connections++;

@@ -13,7 +13,8 @@ import java.util.function.Supplier;
 
 /**
  * The detectors by name, built with their default configurations or with settings of the form
- * {@code detector.parameter=value} (a {@code Config} record component: integers, longs and decimals;
+ * {@code detector.parameter=value} (a {@code Config} record component: integers, longs, decimals and text
+ * such as bruteforce's list of ports;
  * a decimal must be finite: NaN and the infinities are refused, naming the setting).
  */
 public final class Detectors {
@@ -48,6 +49,8 @@ public final class Detectors {
                 c -> new ConnFloodDetector((ConnFloodDetector.Config) c)));
         BY_NAME.put(SlowConnDetector.NAME, new Kind(SlowConnDetector.Config.class, SlowConnDetector.Config::defaults,
                 c -> new SlowConnDetector((SlowConnDetector.Config) c)));
+        BY_NAME.put(BruteForceDetector.NAME, new Kind(BruteForceDetector.Config.class, BruteForceDetector.Config::defaults,
+                c -> new BruteForceDetector((BruteForceDetector.Config) c)));
     }
 
     /**
@@ -58,13 +61,13 @@ public final class Detectors {
             VolumetricDetector.NAME);
 
     /**
-     * The detectors that count distinct ports and hosts, the scans', and connflood, which counts every new
+     * The detectors that count distinct ports and hosts, the scans', and connflood and bruteforce, which count every new
      * connection by its SYN: they are also given the packets
      * that stand for no other (weight 0: a flow's first packet in each direction, which the agent copies besides its sample,
      * docs/agent.md, "sampling"), which the other detectors never see.
      */
     public static final List<String> DISTINCT = List.of(PortScanDetector.NAME, UdpScanDetector.NAME, SweepDetector.NAME,
-            SlowScanDetector.NAME, ConnFloodDetector.NAME);
+            SlowScanDetector.NAME, ConnFloodDetector.NAME, BruteForceDetector.NAME);
 
     private Detectors() {}
 
@@ -205,6 +208,9 @@ public final class Detectors {
     }
 
     private static Object parse(String detector, RecordComponent c, String v) {
+        if (c.getType() == String.class) {
+            return v;
+        }
         try {
             if (c.getType() == int.class) {
                 return Integer.parseInt(v.replace("_", ""));

@@ -26,7 +26,7 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
      * normal traffic); flood counts ICMP alone unless told ({@link #FLOOD_PROTOCOLS}).
      */
     public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
-            "sweep", "slowscan", "reflection", "flood", "connflood", "slowconn");
+            "sweep", "slowscan", "reflection", "flood", "connflood", "slowconn", "bruteforce");
     /**
      * The agent's flood counts ICMP alone, unless a setting says otherwise: what the agent sees is
      * one way (what arrives), and one-way UDP at flood rates is also a QUIC download, a VXLAN peer or

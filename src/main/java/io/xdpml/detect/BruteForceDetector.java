@@ -1,0 +1,296 @@
+package io.xdpml.detect;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Password guessing over login services (SSH, RDP, FTP, databases...): one source opening new TCP
+ * connections again and again to one login service of one host, per (source, destination,
+ * destination port) with the port in {@code ports}, over a horizon of {@code horizonNanos} of packet
+ * time, longer than the agent's windows (the Emerging Threats rule "ET SCAN Potential SSH Scan":
+ * threshold type both, track by_src, count 5, seconds 120; the floor here is higher, docs/detectors.md).
+ *
+ * <p>New connections are counted as {@link ConnFloodDetector} counts them: SYNs without ACK, each
+ * once per connection, by its source port and initial sequence number (a retransmitted SYN is the
+ * same connection), whatever its {@link PacketObservation#weight()} (the agent copies every flow's
+ * first packet besides its sample, weight 0: the detector is one of {@link Detectors#DISTINCT}).
+ *
+ * <p>State outlives windows, bounded: per pair a ring of {@code epochs} per-epoch counts (an epoch
+ * is {@code horizonNanos / epochs}); the count over the horizon is the sum of the epochs still in
+ * it, so the horizon is exact to within one epoch. At most {@code maxPairs} pairs (about 400 bytes
+ * each with 12 epochs; full, a new pair whose SYNs keep coming takes the place of the least active,
+ * {@link BoundedSubjects}); a pair with no connection left in the horizon is dropped. The SYNs of
+ * the current and the previous epoch are remembered (at most {@code maxConnections} per epoch, 16
+ * bytes each) to count a retransmission once; past it a SYN not remembered counts as new (said in
+ * the reasons).
+ *
+ * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at
+ * most once per horizon while it goes on. The report names the source (what closed-loop mitigation
+ * blocks) and no target; its reasons name the service. Score: connections over {@code minConnections}.
+ */
+public final class BruteForceDetector implements Detector {
+    public static final String NAME = "bruteforce";
+    /** The login services watched by default: ftp, ssh, telnet, pop3, imap, ldap, smb, mssql, mysql, rdp, postgres, vnc, redis. */
+    public static final String DEFAULT_PORTS = "21,22,23,110,143,389,445,1433,3306,3389,5432,5900,6379";
+
+    /**
+     * @param horizonNanos   how far back new connections are counted
+     * @param epochs         epochs in the horizon (its resolution: an epoch is horizonNanos / epochs)
+     * @param minConnections new connections from one source to one login service within the horizon before it is reported
+     * @param ports          the login services' TCP ports, comma-separated
+     * @param maxPairs       (source, destination, port) pairs tracked
+     * @param maxConnections connections (4-tuple and initial sequence number) remembered per epoch to count a retransmitted SYN once
+     */
+    public record Config(long horizonNanos, int epochs, int minConnections, String ports, int maxPairs, int maxConnections) {
+        public Config {
+            if (horizonNanos <= 0 || epochs < 1 || epochs > 1024 || horizonNanos / epochs <= 0 || minConnections < 1 || maxPairs < 1
+                    || maxConnections < 1) {
+                throw new IllegalArgumentException("bad brute force config: " + this);
+            }
+            portSet(ports);
+        }
+
+        public static Config defaults() {
+            return new Config(120_000_000_000L, 12, 10, DEFAULT_PORTS, 65_536, 1 << 18);
+        }
+    }
+
+    /** The ports of a comma-separated list, as a bitmap of 65,536 bits. */
+    static long[] portSet(String ports) {
+        long[] set = new long[1024];
+        boolean any = false;
+        for (String s : (ports == null ? "" : ports).split("[,\\s]+")) {
+            if (s.isEmpty()) {
+                continue;
+            }
+            int port;
+            try {
+                port = Integer.parseInt(s);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bruteforce.ports: '" + s + "' is not a port");
+            }
+            if (port < 1 || port > 65_535) {
+                throw new IllegalArgumentException("bruteforce.ports: " + port + " is not a port (1 to 65535)");
+            }
+            set[port >>> 6] |= 1L << port;
+            any = true;
+        }
+        if (!any) {
+            throw new IllegalArgumentException("bruteforce.ports: no port in '" + ports + "'");
+        }
+        return set;
+    }
+
+    /** The service a login port is known as, or null. */
+    static String service(int port) {
+        return switch (port) {
+            case 21 -> "ftp";
+            case 22 -> "ssh";
+            case 23 -> "telnet";
+            case 110 -> "pop3";
+            case 143 -> "imap";
+            case 389 -> "ldap";
+            case 445 -> "smb";
+            case 1433 -> "mssql";
+            case 3306 -> "mysql";
+            case 3389 -> "rdp";
+            case 5432 -> "postgres";
+            case 5900 -> "vnc";
+            case 6379 -> "redis";
+            default -> null;
+        };
+    }
+
+    private static final class Pair {
+        final long srcHi;
+        final long srcLo;
+        final long dstHi;
+        final long dstLo;
+        final int port;
+        /** Per slot: the epoch it counts, its new connections, its first SYN's time. */
+        final long[] epoch;
+        final long[] count;
+        final long[] first;
+        long last;
+        long credit;
+        /** When it was last reported; Long.MIN_VALUE: never. */
+        long reported = Long.MIN_VALUE;
+
+        Pair(PacketObservation p, int epochs) {
+            srcHi = p.sourceHi();
+            srcLo = p.sourceLo();
+            dstHi = p.destinationHi();
+            dstLo = p.destinationLo();
+            port = p.destinationPort();
+            epoch = new long[epochs];
+            count = new long[epochs];
+            first = new long[epochs];
+            Arrays.fill(epoch, Long.MIN_VALUE);
+        }
+    }
+
+    private final Config config;
+    private final long epochNanos;
+    private final long[] ports;
+    private final BoundedSubjects<Pair> pairs;
+    private LongHashSet current;
+    private LongHashSet previous;
+    /** The current epoch; Long.MIN_VALUE before the first packet. */
+    private long now = Long.MIN_VALUE;
+    private long refused;
+    /** A pair with no connection left in the horizon (a field: no lambda made per epoch). */
+    private final Predicate<Pair> idle = q -> connections(q) == 0;
+
+    public BruteForceDetector(Config config) {
+        this.config = config;
+        this.epochNanos = config.horizonNanos() / config.epochs();
+        this.ports = portSet(config.ports());
+        this.pairs = new BoundedSubjects<>(config.maxPairs(), q -> connections(q) + q.credit);
+        this.current = new LongHashSet(1024, config.maxConnections());
+        this.previous = new LongHashSet(1024, config.maxConnections());
+    }
+
+    public BruteForceDetector() {
+        this(Config.defaults());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    private boolean login(int port) {
+        return (ports[port >>> 6] & (1L << port)) != 0;
+    }
+
+    /** New connections of the pair in the horizon (the epochs after now's minus epochs). */
+    private long connections(Pair q) {
+        long n = 0;
+        for (int i = 0; i < q.epoch.length; i++) {
+            if (q.epoch[i] > now - config.epochs()) {
+                n += q.count[i];
+            }
+        }
+        return n;
+    }
+
+    private long firstInHorizon(Pair q) {
+        long f = Long.MAX_VALUE;
+        for (int i = 0; i < q.epoch.length; i++) {
+            if (q.epoch[i] > now - config.epochs() && q.count[i] > 0) {
+                f = Math.min(f, q.first[i]);
+            }
+        }
+        return f;
+    }
+
+    @Override
+    public void observe(PacketObservation p, DetectionSink sink) {
+        long t = p.timeNanos();
+        advance(t, sink);
+        if (!p.isSyn() || !login(p.destinationPort())) {
+            return;
+        }
+        long key = ConnFloodDetector.pairKey(p);
+        Pair q = pairs.get(key);
+        if (q == null) {
+            long credit = pairs.admit(key);
+            if (credit < 0) {
+                return;
+            }
+            q = new Pair(p, config.epochs());
+            q.credit = credit;
+            pairs.put(key, q);
+        }
+        long tuple = ConnFloodDetector.connectionKey(key, p);
+        if (previous.contains(tuple)) {
+            return;
+        }
+        boolean full = current.full();
+        if (!current.add(tuple)) {
+            if (!full || current.contains(tuple)) {
+                return;
+            }
+            refused++;
+        }
+        int slot = (int) Math.floorMod(now, (long) config.epochs());
+        if (q.epoch[slot] != now) {
+            q.epoch[slot] = now;
+            q.count[slot] = 0;
+            q.first[slot] = t;
+        }
+        q.count[slot]++;
+        q.last = Math.max(q.last, t);
+        long n = connections(q);
+        if (n >= config.minConnections() && (q.reported == Long.MIN_VALUE || t - q.reported >= config.horizonNanos())) {
+            q.reported = t;
+            report(q, n, sink);
+        }
+    }
+
+    @Override
+    public void advance(long nowNanos, DetectionSink sink) {
+        long e = Math.floorDiv(nowNanos, epochNanos);
+        if (now == Long.MIN_VALUE) {
+            now = e;
+            return;
+        }
+        if (e <= now) {
+            return;
+        }
+        // a new epoch: the SYNs remembered move back one (two epochs on they are forgotten); the
+        // pairs with nothing left in the horizon go
+        if (e == now + 1) {
+            LongHashSet t = previous;
+            previous = current;
+            current = t;
+        } else {
+            previous.clear();
+        }
+        current.clear();
+        now = e;
+        pairs.map().removeIf(idle);
+        pairs.fade();
+    }
+
+    @Override
+    public void finish(long endNanos, DetectionSink sink) {
+        // reports are made as the connections come
+    }
+
+    @Override
+    public long untracked() {
+        return pairs.untracked();
+    }
+
+    @Override
+    public long evicted() {
+        return pairs.evicted();
+    }
+
+    /** Pairs tracked (for tests). */
+    int tracked() {
+        return pairs.size();
+    }
+
+    private void report(Pair q, long n, DetectionSink sink) {
+        String source = Addresses.text(q.srcHi, q.srcLo);
+        String name = service(q.port);
+        long first = firstInHorizon(q);
+        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port + (name == null ? "" : " (" + name + ")");
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(n) + " new connections to " + service + " in " + Detections.seconds(q.last - first)
+                + " (at least " + config.minConnections() + " within " + Detections.seconds(config.horizonNanos()) + ")");
+        String full = pairs.fullReason("source-service pairs", NAME + ".maxPairs");
+        if (full != null) {
+            reasons.add(full);
+        }
+        if (refused > 0) {
+            reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
+                    + Detections.count(refused) + " SYNs counted without telling retransmissions");
+        }
+        sink.report(Detection.of(first, NAME, source, (double) n / config.minConnections(), reasons, List.of(source)));
+    }
+}

@@ -1,0 +1,131 @@
+package io.xdpml.detect;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.xdpml.packet.FrameBuilder;
+import io.xdpml.testing.TestData;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * bruteforce on a real SSH brute force recorded here (testdata/README.md: 14 password guesses from
+ * 10.99.15.2, 5 key-authenticated sessions from 10.99.15.3, against OpenSSH's sshd), on the Zabbix
+ * polls of lan-trace-2012 (a connection a second, to a port that is no login service), and on SYNs
+ * built frame by frame through a {@link DetectorSet} of every detector (as the agent runs them): a
+ * retransmitted SYN counted once, the horizon forgetting old connections, weight-0 SYNs (the agent's
+ * first packets) counted.
+ */
+class BruteForceDetectorTest {
+    private static final String VICTIM = "10.0.0.5";
+    private static final String ATTACKER = "10.0.0.9";
+    private static final long S = 1_000_000_000L;
+
+    private final ObservationBuilder builder = new ObservationBuilder(false);
+    private final DetectorSet set = new DetectorSet(Detectors.create("all"));
+
+    private void syn(long t, String src, int sport, int seq, int dport, int weight) {
+        byte[] f = new FrameBuilder().ethernet().ipv4(src, VICTIM).tcp(sport, dport, PacketObservation.TCP_SYN, seq, 0).build();
+        set.observe(builder.observe(MemorySegment.ofArray(f), 0, f.length, t, weight));
+    }
+
+    private List<Detection> bruteforce() {
+        set.finish();
+        return set.detections().stream().filter(d -> d.detector().equals(BruteForceDetector.NAME)).toList();
+    }
+
+    @Test
+    void anSshBruteForceRecordedHereIsNamedAndTheBenignSessionsAreNot() throws IOException {
+        Path capture = DetectorKindsCapturesTest.detectCapture("ssh-bruteforce.pcap");
+        List<Detection> all = DetectorKindsCapturesTest.detect(capture, "all");
+        Detection d = DetectorKindsCapturesTest.only(all, "bruteforce");
+        assertThat(d.subject()).isEqualTo("10.99.15.2");
+        assertThat(d.sources()).containsExactly("10.99.15.2");
+        assertThat(d.target()).isNull();
+        // reported at the tenth of its 14 connections (tshark: 14 SYNs from 10.99.15.2, 5 from 10.99.15.3)
+        assertThat(d.reasons().getFirst()).startsWith("10 new connections to 10.99.15.1:22 (ssh) in ");
+        assertThat(d.score()).isEqualTo(1.0);
+        assertThat(all).extracting(Detection::detector).containsOnly("bruteforce");
+        // the floor is what spares the 5 sessions: at the ET rule's count of 5 they would be named too
+        assertThat(DetectorKindsCapturesTest.detect(capture, "bruteforce", List.of("bruteforce.minConnections=5")))
+                .extracting(Detection::subject).containsExactlyInAnyOrder("10.99.15.2", "10.99.15.3");
+        // and only login ports count
+        assertThat(DetectorKindsCapturesTest.detect(capture, "bruteforce", List.of("bruteforce.ports=21,3389"))).isEmpty();
+    }
+
+    @Test
+    void zabbixPollsOnANonLoginPortAreNotBruteForce() throws IOException {
+        // 10.64.88.105 polls 10.151.119.2:10050 (Zabbix agent) with a new connection about every second for an hour
+        Path capture = TestData.capture("benign/lan-trace-2012.pcap");
+        assertThat(DetectorKindsCapturesTest.detect(capture, "bruteforce")).isEmpty();
+        // were 10050 a login port, the poller would be named: the port list is what spares it
+        assertThat(DetectorKindsCapturesTest.detect(capture, "bruteforce", List.of("bruteforce.ports=10050")))
+                .extracting(Detection::subject).contains("10.64.88.105");
+    }
+
+    @Test
+    void aRetransmittedSynCountsOnce() {
+        // 9 connections, each SYN sent 4 times (retransmissions 1, 3 and 7 s later: the same port and ISN)
+        for (int i = 0; i < 9; i++) {
+            long t = S + i * 2 * S;
+            for (long again : new long[] {0, S, 3 * S, 7 * S}) {
+                syn(t + again, ATTACKER, 40_000 + i, 1_000 + i * 7_919, 22, 1);
+            }
+        }
+        assertThat(bruteforce()).isEmpty();
+    }
+
+    @Test
+    void theTenthConnectionIsReportedOnceWithItsService() {
+        for (int i = 0; i < 30; i++) {
+            syn(S + i * 4 * S, ATTACKER, 40_000 + i, 1_000 + i * 7_919, 3389, 1);
+        }
+        List<Detection> found = bruteforce();
+        // at the tenth (36 s in); the other 20 within the horizon of the report are not reported again
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().subject()).isEqualTo(ATTACKER);
+        assertThat(found.getFirst().reasons().getFirst()).startsWith("10 new connections to 10.0.0.5:3389 (rdp) in 36 s");
+    }
+
+    @Test
+    void theHorizonForgetsOldConnections() {
+        // 9 connections, then 9 more 150 s later: never 10 within 120 s
+        for (int i = 0; i < 9; i++) {
+            syn(S + i * S, ATTACKER, 40_000 + i, 1_000 + i, 22, 1);
+        }
+        for (int i = 0; i < 9; i++) {
+            syn(151 * S + i * S, ATTACKER, 41_000 + i, 2_000 + i, 22, 1);
+        }
+        assertThat(bruteforce()).isEmpty();
+    }
+
+    @Test
+    void connectionsWithinTheHorizonAddUpAcrossWindows() {
+        // 9 connections, one more 60 s later: 10 within 120 s, across many of the agent's 2 s windows
+        for (int i = 0; i < 9; i++) {
+            syn(S + i * S, ATTACKER, 40_000 + i, 1_000 + i, 22, 1);
+        }
+        syn(70 * S, ATTACKER, 40_100, 5_000, 22, 1);
+        assertThat(bruteforce()).extracting(Detection::subject).containsExactly(ATTACKER);
+    }
+
+    @Test
+    void theAgentsFirstPacketsCountAsConnections() {
+        // under sampling every SYN is a flow's first packet, delivered with weight 0: bruteforce is given them (Detectors.DISTINCT)
+        assertThat(Detectors.DISTINCT).contains(BruteForceDetector.NAME);
+        for (int i = 0; i < 10; i++) {
+            syn(S + i * S, ATTACKER, 40_000 + i, 1_000 + i, 22, 0);
+        }
+        assertThat(bruteforce()).extracting(Detection::subject).containsExactly(ATTACKER);
+    }
+
+    @Test
+    void badPortListsAreRefused() {
+        assertThatThrownBy(() -> Detectors.create("bruteforce", List.of("bruteforce.ports=22,ssh"))).hasMessageContaining("'ssh' is not a port");
+        assertThatThrownBy(() -> Detectors.create("bruteforce", List.of("bruteforce.ports=70000"))).hasMessageContaining("70000 is not a port");
+        assertThatThrownBy(() -> Detectors.create("bruteforce", List.of("bruteforce.ports=,"))).hasMessageContaining("no port");
+    }
+}
