@@ -740,7 +740,9 @@ public final class Agent implements AutoCloseable {
      * are open, which the packets sampled to Java cannot tell), when due: every interface's table in
      * one census, on the kernel's clock (CLOSING, first and last times: bpf_ktime_get_ns, the
      * monotonic clock System.nanoTime reads). Under the packet callback's locks: the walk reads the
-     * table in batches (docs/flows.md, "The sweep"), a few milliseconds for a full table of 65,536.
+     * table in batches (docs/flows.md, "The sweep"). Not measured for the census; copying a full table
+     * of 65,536 flows out in batches took 75 ms of wall time for the metrics' count (BENCHMARKS.md,
+     * "Prometheus /metrics"), so the packets to Java may wait about that long every 2 s.
      */
     private void census(Detecting d) {
         long now = members.getFirst().processor().packetClockNanos();
