@@ -26,9 +26,13 @@ import java.util.function.Predicate;
  * bytes each) to count a retransmission once; past it a SYN not remembered counts as new (said in
  * the reasons).
  *
- * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at
- * most once per horizon while it goes on. The report names the source (what closed-loop mitigation
- * blocks) and no target; its reasons name the service. Score: connections over {@code minConnections}.
+ * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at a
+ * SYN at most once per epoch while the horizon holds that many. The report names the source (what
+ * closed-loop mitigation blocks) and no target; its reasons name the service. Score: connections over
+ * {@code minConnections}. Why once per epoch, not once per horizon: a blocked source's SYNs reach no
+ * detector, and its block ends a second after it went quiet; a guesser that waits that out and comes
+ * back is reported (and blocked) again within an epoch, where once per horizon left it up to a
+ * horizon less the block to guess unseen.
  */
 public final class BruteForceDetector implements Detector {
     public static final String NAME = "bruteforce";
@@ -115,7 +119,7 @@ public final class BruteForceDetector implements Detector {
         final long[] first;
         long last;
         long credit;
-        /** When it was last reported; Long.MIN_VALUE: never. */
+        /** The epoch it was last reported in; Long.MIN_VALUE: never. */
         long reported = Long.MIN_VALUE;
 
         Pair(PacketObservation p, int epochs) {
@@ -224,9 +228,9 @@ public final class BruteForceDetector implements Detector {
         q.count[slot]++;
         q.last = Math.max(q.last, t);
         long n = connections(q);
-        if (n >= config.minConnections() && (q.reported == Long.MIN_VALUE || t - q.reported >= config.horizonNanos())) {
-            q.reported = t;
-            report(q, n, sink);
+        if (n >= config.minConnections() && (q.reported == Long.MIN_VALUE || q.reported < now)) {
+            q.reported = now;
+            report(q, n, t, sink);
         }
     }
 
@@ -275,7 +279,11 @@ public final class BruteForceDetector implements Detector {
         return pairs.size();
     }
 
-    private void report(Pair q, long n, DetectionSink sink) {
+    /**
+     * At {@code t}, the SYN's time, not the horizon's first: a report made again after the
+     * de-duplication window (DetectorSet) is a detection of its own, handed to the agent again.
+     */
+    private void report(Pair q, long n, long t, DetectionSink sink) {
         String source = Addresses.text(q.srcHi, q.srcLo);
         String name = service(q.port);
         long first = firstInHorizon(q);
@@ -291,6 +299,6 @@ public final class BruteForceDetector implements Detector {
             reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
                     + Detections.count(refused) + " SYNs counted without telling retransmissions");
         }
-        sink.report(Detection.of(first, NAME, source, (double) n / config.minConnections(), reasons, List.of(source)));
+        sink.report(Detection.of(t, NAME, source, (double) n / config.minConnections(), reasons, List.of(source)));
     }
 }
