@@ -535,9 +535,8 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets, __u64 untimed)
 /*
  * The features of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack):
  * those that need a division only where mask has their bit (bit i: feature i), the plain loads
- * of a group (XDPML_FEAT_GROUP) where mask has a bit of the group. A classifier asks only for the
- * features its model reads: the divisions are most of the cost, and a mask test costs more than a
- * load, but less than a group's loads.
+ * always. A classifier asks only for the features its model reads: the divisions are most of
+ * the cost, and a mask test costs more than a load.
  */
 #define XDPML_FEAT(expr)                          \
 	do {                                      \
@@ -548,74 +547,45 @@ static __always_inline __u64 xdpml_feat_intervals(__u64 packets, __u64 untimed)
 /* A feature that is a plain load: storing it always is cheaper than testing the mask. */
 #define XDPML_FEAT_LOAD(expr) out[i++] = (expr)
 
-/* Bits first .. first + n - 1 of a feature mask: a group of features tested once. */
-#define XDPML_FEAT_BITS(first, n) ((((1ULL << (n)) - 1)) << (first))
-/*
- * A group of features (n from first) computed only where mask has a bit of the group: one test
- * for the group, so that the plain loads of a group the model never reads are skipped too
- * (issue 14, item 4); out[] of a skipped group keeps what it held.
- */
-#define XDPML_FEAT_GROUP(first, n, body)                      \
-	do {                                                  \
-		i = (first);                                  \
-		if (mask & XDPML_FEAT_BITS(first, n)) {       \
-			body                                  \
-		}                                             \
-		i = (first) + (n);                            \
-	} while (0)
-
 static __always_inline void xdpml_flow_features_masked(const struct xdpml_flow *f, __u64 *out, __u64 mask)
 {
 	const struct xdpml_flow_dir *fw = &f->dir[XDPML_FLOW_FWD], *bw = &f->dir[XDPML_FLOW_BWD];
+	__u64 total = fw->packets + bw->packets;
 	int i = 0;
 	XDPML_FEAT((f->last_ns - f->first_ns) / 1000);
-	XDPML_FEAT_GROUP(1, 8, {
-		XDPML_FEAT_LOAD(fw->len_min);
-		XDPML_FEAT_LOAD(fw->len_max);
-		XDPML_FEAT(xdpml_feat_mean(fw->bytes, fw->packets));
-		XDPML_FEAT(xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets));
-		XDPML_FEAT_LOAD(bw->len_min);
-		XDPML_FEAT_LOAD(bw->len_max);
-		XDPML_FEAT(xdpml_feat_mean(bw->bytes, bw->packets));
-		XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
-	});
-	XDPML_FEAT_GROUP(9, 12, {
-		__u64 total = fw->packets + bw->packets;
-		XDPML_FEAT_LOAD(f->iat_min_us);
-		XDPML_FEAT_LOAD(f->iat_max_us);
-		XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total, f->untimed)));
-		XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total, f->untimed)));
-		XDPML_FEAT_LOAD(fw->iat_min_us);
-		XDPML_FEAT_LOAD(fw->iat_max_us);
-		XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets, fw->untimed)));
-		XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets, fw->untimed)));
-		XDPML_FEAT_LOAD(bw->iat_min_us);
-		XDPML_FEAT_LOAD(bw->iat_max_us);
-		XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets, bw->untimed)));
-		XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets, bw->untimed)));
-	});
-	XDPML_FEAT_GROUP(21, 12, {
-		XDPML_FEAT_LOAD(f->tcp_flags[0]);
-		XDPML_FEAT_LOAD(f->tcp_flags[1]);
-		XDPML_FEAT_LOAD(f->tcp_flags[2]);
-		XDPML_FEAT_LOAD(f->tcp_flags[3]);
-		XDPML_FEAT_LOAD(f->tcp_flags[4]);
-		XDPML_FEAT_LOAD(f->tcp_flags[5]);
-		XDPML_FEAT_LOAD(f->tcp_flags[6]);
-		XDPML_FEAT_LOAD(f->tcp_flags[7]);
-		XDPML_FEAT_LOAD(fw->init_window);
-		XDPML_FEAT_LOAD(bw->init_window);
-		XDPML_FEAT_LOAD(fw->header_bytes);
-		XDPML_FEAT_LOAD(bw->header_bytes);
-	});
-	XDPML_FEAT_GROUP(33, 6, {
-		XDPML_FEAT_LOAD(f->len.mean);
-		XDPML_FEAT_LOAD(f->len.mad);
-		XDPML_FEAT_LOAD(f->iat.mean);
-		XDPML_FEAT_LOAD(f->iat.mad);
-		XDPML_FEAT_LOAD(f->dir_run.mean);
-		XDPML_FEAT_LOAD(f->dir_run.mad);
-	});
+	XDPML_FEAT_LOAD(fw->len_min);
+	XDPML_FEAT_LOAD(fw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(fw->bytes, fw->packets));
+	XDPML_FEAT(xdpml_feat_var(fw->bytes, fw->len_sum_sq, fw->packets));
+	XDPML_FEAT_LOAD(bw->len_min);
+	XDPML_FEAT_LOAD(bw->len_max);
+	XDPML_FEAT(xdpml_feat_mean(bw->bytes, bw->packets));
+	XDPML_FEAT(xdpml_feat_var(bw->bytes, bw->len_sum_sq, bw->packets));
+	XDPML_FEAT_LOAD(f->iat_min_us);
+	XDPML_FEAT_LOAD(f->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(f->iat_sum_us, xdpml_feat_intervals(total, f->untimed)));
+	XDPML_FEAT(xdpml_feat_var(f->iat_sum_us, f->iat_sum_sq, xdpml_feat_intervals(total, f->untimed)));
+	XDPML_FEAT_LOAD(fw->iat_min_us);
+	XDPML_FEAT_LOAD(fw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(fw->iat_sum_us, xdpml_feat_intervals(fw->packets, fw->untimed)));
+	XDPML_FEAT(xdpml_feat_var(fw->iat_sum_us, fw->iat_sum_sq, xdpml_feat_intervals(fw->packets, fw->untimed)));
+	XDPML_FEAT_LOAD(bw->iat_min_us);
+	XDPML_FEAT_LOAD(bw->iat_max_us);
+	XDPML_FEAT(xdpml_feat_mean(bw->iat_sum_us, xdpml_feat_intervals(bw->packets, bw->untimed)));
+	XDPML_FEAT(xdpml_feat_var(bw->iat_sum_us, bw->iat_sum_sq, xdpml_feat_intervals(bw->packets, bw->untimed)));
+#pragma unroll
+	for (int k = 0; k < 8; k++)
+		XDPML_FEAT_LOAD(f->tcp_flags[k]);
+	XDPML_FEAT_LOAD(fw->init_window);
+	XDPML_FEAT_LOAD(bw->init_window);
+	XDPML_FEAT_LOAD(fw->header_bytes);
+	XDPML_FEAT_LOAD(bw->header_bytes);
+	XDPML_FEAT_LOAD(f->len.mean);
+	XDPML_FEAT_LOAD(f->len.mad);
+	XDPML_FEAT_LOAD(f->iat.mean);
+	XDPML_FEAT_LOAD(f->iat.mad);
+	XDPML_FEAT_LOAD(f->dir_run.mean);
+	XDPML_FEAT_LOAD(f->dir_run.mad);
 }
 
 /* Every feature of flow f into out[XDPML_FLOW_FEATURES] (map or global memory, not the stack). */
