@@ -279,18 +279,15 @@ int xdpml_stages_rest(struct xdp_md *ctx)
 	int outcome = XDPML_NO_CLASS;
 	struct xdpml_model_scratch *ms = 0;
 	if (cfg_model) {
-		struct xdpml_model_cpu *mc = xdpml_model_this_cpu();
-		if (!mc)
-			return XDP_ABORTED;
-		ms = &mc->s;
-		if (f && cached_by) /* set only while the flow was counted as cached */
-			outcome = xdpml_model_cached_outcome(cached_by, cached_scored, f, &pk->key, mc, pkt.length,
+		ms = xdpml_scratch();
+		if (f && ms && cached_by) /* set only while the flow was counted as cached */
+			outcome = xdpml_model_cached_outcome(cached_by, cached_scored, f, &pk->key, ms, pkt.length,
 							     pkt.norm_length, dir);
-		else if (f)
-			outcome = xdpml_model_stage(ctx, f, &pk->key, mc, pkt.length, pkt.norm_length, dir, pk->word);
+		else if (f && ms)
+			outcome = xdpml_model_stage(ctx, f, &pk->key, ms, pkt.length, pkt.norm_length, dir, pk->word);
 		else
-			outcome = xdpml_unclassified(&mc->st, XDPML_MC_NO_MODEL); /* not tracked: never classified */
-		XDPML_CACHED_CUT(10, f && cached_by, ps);
+			outcome = xdpml_unclassified(xdpml_stats(), XDPML_MC_NO_MODEL); /* not tracked: never classified */
+		XDPML_CACHED_CUT(10, f && ms && cached_by, ps);
 	}
 
 	/* model's action, sample, deliver, end */
@@ -306,11 +303,11 @@ static __always_inline int xdpml_mlp_layer_then_rest(struct xdp_md *ctx, int l)
 	struct xdpml_pipeline_stats *ps = xdpml_pipeline_stats_this_cpu();
 	struct xdpml_packet *pk = xdpml_packet_this_cpu();
 	struct xdpml_counters *c = xdpml_counters_this_cpu();
-	struct xdpml_model_cpu *mc = xdpml_model_this_cpu();
-	if (!ps || !pk || !c || !mc)
+	struct xdpml_model_scratch *ms = xdpml_scratch();
+	if (!ps || !pk || !c || !ms)
 		return XDP_ABORTED;
-	int outcome = xdpml_mlp_stage(ctx, mc, &pk->key, l);
-	return xdpml_after_model(ctx, ps, pk, &c->scratch.s, outcome, &mc->s);
+	int outcome = xdpml_mlp_stage(ctx, ms, &pk->key, l);
+	return xdpml_after_model(ctx, ps, pk, &c->scratch.s, outcome, ms);
 }
 
 SEC("xdp")
@@ -344,13 +341,12 @@ SEC("xdp")
 int xdpml_model_eval(struct xdp_md *ctx)
 {
 	__u32 zero = 0;
-	struct xdpml_model_cpu *mc = xdpml_model_this_cpu();
+	struct xdpml_model_stats *st = xdpml_stats();
+	struct xdpml_model_scratch *s = xdpml_scratch();
 	struct xdpml_packet *pk = xdpml_packet_this_cpu();
 	const __u32 *cw = bpf_map_lookup_elem(&xdpml_fw_gen, &zero);
-	if (!mc || !cw || !pk)
+	if (!s || !cw || !pk)
 		return XDP_ABORTED;
-	struct xdpml_model_stats *st = &mc->st;
-	struct xdpml_model_scratch *s = &mc->s;
 	pk->word = XDPML_READ_ONCE32(*cw);
 	pk->keyed = 0;
 	__u32 slot = xdpml_model_slot(pk->word);
@@ -369,7 +365,8 @@ int xdpml_model_eval(struct xdp_md *ctx)
 		xdpml_unclassified(st, XDPML_MC_TAIL_CALL_FAILED);
 		return XDP_PASS;
 	}
-	st->counter[XDPML_MC_CLASSIFIED]++;
+	if (st)
+		st->counter[XDPML_MC_CLASSIFIED]++;
 	xdpml_classified(m, XDPML_TREES_SCORED(m, s), 0, st, s);
 	return XDP_PASS;
 }

@@ -52,21 +52,18 @@ struct {
 	__type(value, struct xdpml_model);
 } xdpml_models SEC(".maps");
 
-/*
- * This CPU's model statistics and classification scratch in one value, looked up once per packet
- * (one lookup, not two; issue 14, item 4): the statistics first, so that user space reads them
- * (ModelStats, PipelineReading) at the offsets of struct xdpml_model_stats and ignores the rest.
- */
-struct xdpml_model_cpu {
-	struct xdpml_model_stats st;
-	struct xdpml_model_scratch s;
-};
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xdpml_model_scratch);
+} xdpml_model_scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct xdpml_model_cpu);
+	__type(value, struct xdpml_model_stats);
 } xdpml_model_stats SEC(".maps");
 
 /* MLP layer programs, index = layer; filled by Java after load. */
@@ -78,11 +75,16 @@ struct {
 } xdpml_mlp_layers SEC(".maps");
 
 
-/* This CPU's statistics and scratch; NULL cannot happen for an array of one. */
-static __always_inline struct xdpml_model_cpu *xdpml_model_this_cpu(void)
+static __always_inline struct xdpml_model_stats *xdpml_stats(void)
 {
 	__u32 zero = 0;
 	return bpf_map_lookup_elem(&xdpml_model_stats, &zero);
+}
+
+static __always_inline struct xdpml_model_scratch *xdpml_scratch(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&xdpml_model_scratch, &zero);
 }
 
 static __always_inline struct xdpml_model *xdpml_slot(__u32 slot)
@@ -111,7 +113,8 @@ static __always_inline __u32 xdpml_model_slot(__u32 word)
 
 static __always_inline int xdpml_unclassified(struct xdpml_model_stats *st, __u32 counter)
 {
-	st->counter[counter & (XDPML_MC_MAX - 1)]++;
+	if (st)
+		st->counter[counter & (XDPML_MC_MAX - 1)]++;
 	if (cfg_record_class) {
 		last_class = -1;
 		last_conf = -1;
@@ -137,12 +140,14 @@ static __always_inline int xdpml_classified(const struct xdpml_model *m, __u32 s
 	int low = conf < m->hdr.min_conf[cls];
 	if (low)
 		action = XDPML_ACT_XSK;
-	st->class_packets[cls]++;
-	st->class_bytes[cls] += length;
-	if (low)
-		st->counter[XDPML_MC_LOW_CONFIDENCE]++;
-	if (action == XDPML_ACT_XSK)
-		st->counter[XDPML_MC_XSK]++;
+	if (st) {
+		st->class_packets[cls]++;
+		st->class_bytes[cls] += length;
+		if (low)
+			st->counter[XDPML_MC_LOW_CONFIDENCE]++;
+		if (action == XDPML_ACT_XSK)
+			st->counter[XDPML_MC_XSK]++;
+	}
 	return (int)((action << 8) | cls);
 }
 
@@ -228,14 +233,15 @@ static __always_inline struct xdpml_model *xdpml_model_cached(const struct xdpml
 
 /* The model stage's outcome for a packet of a flow whose class is cached (xdpml_model_cached). */
 static __always_inline int xdpml_model_cached_outcome(const struct xdpml_model *m, __u32 scored, struct xdpml_flow *f,
-						      const struct xdpml_flow_key *key, struct xdpml_model_cpu *mc,
+						      const struct xdpml_flow_key *key, struct xdpml_model_scratch *s,
 						      __u32 length, __u32 norm_length, int dir)
 {
-	struct xdpml_model_stats *st = &mc->st;
+	struct xdpml_model_stats *st = xdpml_stats();
 	if (cfg_record_class)
 		xdpml_model_inputs(f, key, norm_length, dir, last_inputs, ~0ULL);
-	st->counter[XDPML_MC_CACHED]++;
-	return xdpml_classified(m, scored, length, st, &mc->s);
+	if (st)
+		st->counter[XDPML_MC_CACHED]++;
+	return xdpml_classified(m, scored, length, st, s);
 }
 
 /*
@@ -246,11 +252,10 @@ static __always_inline int xdpml_model_cached_outcome(const struct xdpml_model *
  * fails.
  */
 static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_flow *f, const struct xdpml_flow_key *key,
-					     struct xdpml_model_cpu *mc, __u32 length, __u32 norm_length, int dir,
+					     struct xdpml_model_scratch *s, __u32 length, __u32 norm_length, int dir,
 					     __u32 word)
 {
-	struct xdpml_model_stats *st = &mc->st;
-	struct xdpml_model_scratch *s = &mc->s;
+	struct xdpml_model_stats *st = xdpml_stats();
 	if (cfg_record_class)
 		xdpml_model_inputs(f, key, norm_length, dir, last_inputs, ~0ULL);
 
@@ -262,7 +267,8 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 		__u32 seq = XDPML_READ_ONCE32(m->hdr.seq);
 		xdpml_barrier();
 		if (seq & 1) { /* being written: the writer flips to it soon, or it is stale */
-			st->counter[XDPML_MC_RETRIES]++;
+			if (st)
+				st->counter[XDPML_MC_RETRIES]++;
 			continue;
 		}
 		if (m->hdr.kind == XDPML_MODEL_NONE)
@@ -276,7 +282,8 @@ static __always_inline int xdpml_model_stage(struct xdp_md *ctx, struct xdpml_fl
 				xdpml_barrier();
 				if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 					goto retry;
-				st->counter[XDPML_MC_CACHED]++;
+				if (st)
+					st->counter[XDPML_MC_CACHED]++;
 				return xdpml_classified(m, scored, length, st, s);
 			}
 			if (n < m->hdr.flow_n)
@@ -304,12 +311,14 @@ scored:
 		xdpml_barrier();
 		if (XDPML_READ_ONCE32(m->hdr.seq) != seq)
 			goto retry;
-		st->counter[XDPML_MC_CLASSIFIED]++;
+		if (st)
+			st->counter[XDPML_MC_CLASSIFIED]++;
 		if (cache)
 			xdpml_cache(f, scored, gen);
 		return xdpml_classified(m, scored, length, st, s);
 retry:
-		st->counter[XDPML_MC_RETRIES]++;
+		if (st)
+			st->counter[XDPML_MC_RETRIES]++;
 	}
 	return xdpml_unclassified(st, XDPML_MC_GAVE_UP);
 }
@@ -319,11 +328,10 @@ retry:
  * slot's seq checked, the class cached in the flow if asked, and the stage's outcome returned.
  * (xdp_pipeline_bench.bpf.c keeps the former program per layer, l > 0, for measuring.)
  */
-static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_model_cpu *mc, const struct xdpml_flow_key *key,
+static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_model_scratch *s, const struct xdpml_flow_key *key,
 					   int l)
 {
-	struct xdpml_model_stats *st = &mc->st;
-	struct xdpml_model_scratch *s = &mc->s;
+	struct xdpml_model_stats *st = xdpml_stats();
 	struct xdpml_model *m = xdpml_slot(s->slot & 1);
 	if (!m)
 		return xdpml_unclassified(st, XDPML_MC_NO_MODEL);
@@ -349,7 +357,8 @@ static __always_inline int xdpml_mlp_stage(struct xdp_md *ctx, struct xdpml_mode
 		 * packet unclassified rather than classify it with a mixed model; counted. */
 		return xdpml_unclassified(st, XDPML_MC_GAVE_UP);
 	}
-	st->counter[XDPML_MC_CLASSIFIED]++;
+	if (st)
+		st->counter[XDPML_MC_CLASSIFIED]++;
 	if (s->cache) {
 		struct xdpml_flow *f = bpf_map_lookup_elem(&xdpml_flows, key);
 		if (f)

@@ -10,12 +10,14 @@ import io.xdpml.firewall.FirewallMeasures;
 import io.xdpml.firewall.Measure;
 import io.xdpml.flow.FlowCounter;
 import io.xdpml.kernel.BpfMap;
+import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.packet.ParseCounters;
 import io.xdpml.pipeline.ParserProgram;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.function.Function;
 import java.util.function.ToLongFunction;
 
@@ -121,7 +123,10 @@ public record PipelineReading(int stageBits, int word, PipelineCounters pipeline
         }
         ModelStats model = null;
         if (on[Stage.MODEL.ordinal()]) {
-            model = ModelStats.ofSummed(maps.apply("xdpml_model_stats").sumPerCpuLongs(0));
+            long[] all = maps.apply("xdpml_model_stats").sumPerCpuLongs(0);
+            int n = ModelCounter.SLOTS;
+            int k = ModelStats.CLASSES;
+            model = new ModelStats(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, n + k), Arrays.copyOfRange(all, n + k, n + 2 * k));
         }
         DeliverySettings.Values delivery = on[Stage.SAMPLE.ordinal()]
                 ? new DeliverySettings(maps.apply("xdpml_deliver_config")).read((w & ConfigWord.DELIVER) != 0 ? 1 : 0) : null;

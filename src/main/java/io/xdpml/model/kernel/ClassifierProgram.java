@@ -6,11 +6,13 @@ import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
 import io.xdpml.kernel.BpfProgram;
 import io.xdpml.model.classify.Deployment;
+import io.xdpml.model.classify.ModelCounter;
 import io.xdpml.model.classify.ModelStats;
 import io.xdpml.xsk.XskSocket;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * The model stage of a loaded composed pipeline (xdp_pipeline.bpf.c, model_stage.h): wires the MLP layer programs
@@ -76,7 +78,10 @@ public final class ClassifierProgram implements AutoCloseable {
 
     /** Counters and per-class packets and bytes, summed over CPUs. */
     public ModelStats stats() {
-        return ModelStats.ofSummed(stats.sumPerCpuLongs(0));
+        long[] all = stats.sumPerCpuLongs(0);
+        int n = ModelCounter.SLOTS;
+        int c = ModelStats.CLASSES;
+        return new ModelStats(Arrays.copyOfRange(all, 0, n), Arrays.copyOfRange(all, n, n + c), Arrays.copyOfRange(all, n + c, n + 2 * c));
     }
 
     @Override
