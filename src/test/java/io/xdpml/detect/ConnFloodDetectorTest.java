@@ -193,7 +193,9 @@ class ConnFloodDetectorTest {
             for (long again : new long[] {0, 1, 3, 7, 15, 31}) {
                 packets.add(new Packet(t + again * S, 20_000 + i, SYN));
             }
-            packets.add(new Packet(t + 31 * S + 1_000_000L, 20_000 + i, ACK | PSH));
+            for (int k = 1; k <= 4; k++) { // then completed: the handshake's ACK, the request, ACKs (enough for any count)
+                packets.add(new Packet(t + 31 * S + k * 1_000_000L, 20_000 + i, ACK | PSH));
+            }
         }
         packets.sort(Comparator.comparingLong(Packet::t));
         for (Packet p : packets) {
