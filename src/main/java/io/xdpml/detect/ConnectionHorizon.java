@@ -98,21 +98,20 @@ final class ConnectionHorizon {
 
     /** New connections of the pair in the horizon (the epochs after now's minus epochs). */
     long connections(Pair q) {
-        long n = 0;
-        for (int i = 0; i < q.epoch.length; i++) {
-            if (q.epoch[i] > now - epochs) {
-                n += q.count[i];
-            }
-        }
-        return n;
+        return inHorizon(q, q.count);
     }
 
     /** Packets with ACK of the pair in the horizon, weighed. */
     long acks(Pair q) {
+        return inHorizon(q, q.acks);
+    }
+
+    /** The sum of the pair's per-slot {@code counts} of the epochs still in the horizon. */
+    private long inHorizon(Pair q, long[] counts) {
         long n = 0;
         for (int i = 0; i < q.epoch.length; i++) {
             if (q.epoch[i] > now - epochs) {
-                n += q.acks[i];
+                n += counts[i];
             }
         }
         return n;
