@@ -25,9 +25,13 @@ import java.util.List;
  * bytes each) to count a retransmission once; past it a SYN not remembered counts as new (said in
  * the reasons).
  *
- * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at
- * most once per horizon while it goes on. The report names the source (what closed-loop mitigation
- * blocks) and no target; its reasons name the service. Score: connections over {@code minConnections}.
+ * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at a
+ * SYN at most once per epoch while the horizon holds that many. The report names the source (what
+ * closed-loop mitigation blocks) and no target; its reasons name the service. Score: connections over
+ * {@code minConnections}. Why once per epoch, not once per horizon: a blocked source's SYNs reach no
+ * detector, and its block ends a second after it went quiet; a guesser that waits that out and comes
+ * back is reported (and blocked) again within an epoch, where once per horizon left it up to a
+ * horizon less the block to guess unseen.
  */
 public final class BruteForceDetector implements Detector {
     public static final String NAME = "bruteforce";
@@ -137,9 +141,9 @@ public final class BruteForceDetector implements Detector {
             return;
         }
         long n = horizon.connections(q);
-        if (n >= config.minConnections() && horizon.due(q, t)) {
-            q.reported = t;
-            report(q, n, sink);
+        if (n >= config.minConnections() && horizon.due(q)) {
+            horizon.reported(q);
+            report(q, n, t, sink);
         }
     }
 
@@ -168,7 +172,11 @@ public final class BruteForceDetector implements Detector {
         return horizon.tracked();
     }
 
-    private void report(ConnectionHorizon.Pair q, long n, DetectionSink sink) {
+    /**
+     * At {@code t}, the SYN's time, not the horizon's first: a report made again after the
+     * de-duplication window (DetectorSet) is a detection of its own, handed to the agent again.
+     */
+    private void report(ConnectionHorizon.Pair q, long n, long t, DetectionSink sink) {
         String source = q.source();
         String name = service(q.port);
         long first = horizon.firstInHorizon(q);
@@ -185,6 +193,6 @@ public final class BruteForceDetector implements Detector {
             reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
                     + Detections.count(refused) + " SYNs counted without telling retransmissions");
         }
-        sink.report(Detection.of(first, NAME, source, (double) n / config.minConnections(), reasons, List.of(source)));
+        sink.report(Detection.of(t, NAME, source, (double) n / config.minConnections(), reasons, List.of(source)));
     }
 }

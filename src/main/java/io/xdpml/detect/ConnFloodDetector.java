@@ -32,8 +32,9 @@ import java.util.List;
  * of packet time that outlives the windows ({@link ConnectionHorizon}, as {@code bruteforce}
  * counts): reported at the SYN or ACK that finds a pair with at least {@code sustainedConnections}
  * new connections within the horizon and {@code minCompletion} packets with ACK per connection over
- * it, then at most once per horizon while it goes on; not while the pair is over the window's floors
- * (the window's report is made instead, and counts as the horizon's). Score: connections over
+ * it, then at most once per epoch (5 s of the default 60 s) while the horizon holds that many; not
+ * while the pair is over the window's floors (the window's report is made instead, and counts as the
+ * horizon's in its epoch). Score: connections over
  * {@code sustainedConnections}. 0 turns it off.
  *
  * <p>Memory: at most {@code maxPairs} pairs per window (about 100 bytes each; full, a new pair takes
@@ -216,7 +217,7 @@ public final class ConnFloodDetector implements Detector {
      * the completion: reported when over its floors, due, and not over the window's.
      */
     private void lookSustained(ConnectionHorizon.Pair h, long key, long t, DetectionSink sink) {
-        if (h == null || !horizon.due(h, t)) {
+        if (h == null || !horizon.due(h)) {
             return;
         }
         long n = horizon.connections(h);
@@ -233,8 +234,8 @@ public final class ConnFloodDetector implements Detector {
             return;
         }
         h.pending = false;
-        h.reported = t;
-        reportSustained(h, n, acks, sink);
+        horizon.reported(h);
+        reportSustained(h, n, acks, t, sink);
     }
 
     @Override
@@ -310,17 +311,18 @@ public final class ConnFloodDetector implements Detector {
         double score = config.minRate() > 0 ? rate / config.minRate() : (double) q.connections / config.minConnections();
         sink.report(Detection.of(q.first, NAME, source, score, reasons, List.of(source)));
         if (horizon != null) {
-            // the window's report is the horizon's too: not reported again by the sustained rule for a horizon
+            // the window's report is the horizon's too: not reported again by the sustained rule in this epoch
             ConnectionHorizon.Pair h = horizon.pair(q.key);
             if (h != null) {
-                h.reported = Math.max(h.reported, q.last);
+                horizon.reported(h);
                 h.pending = false;
             }
         }
         return true;
     }
 
-    private void reportSustained(ConnectionHorizon.Pair h, long n, long acks, DetectionSink sink) {
+    /** At {@code t}, the packet's time (as bruteforce's): a report made again after DetectorSet's de-duplication is a detection of its own. */
+    private void reportSustained(ConnectionHorizon.Pair h, long n, long acks, long t, DetectionSink sink) {
         String source = h.source();
         String service = h.destination() + ":" + h.port;
         long first = horizon.firstInHorizon(h);
@@ -339,6 +341,6 @@ public final class ConnFloodDetector implements Detector {
             reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
                     + Detections.count(horizon.refused()) + " SYNs counted without telling retransmissions");
         }
-        sink.report(Detection.of(first, NAME, source, (double) n / config.sustainedConnections(), reasons, List.of(source)));
+        sink.report(Detection.of(t, NAME, source, (double) n / config.sustainedConnections(), reasons, List.of(source)));
     }
 }

@@ -37,7 +37,7 @@ final class ConnectionHorizon {
         final long[] first;
         long last;
         long credit;
-        /** When it was last reported; Long.MIN_VALUE: never. */
+        /** The epoch it was last reported in; Long.MIN_VALUE: never. */
         long reported = Long.MIN_VALUE;
         /** Over the connections' floor but not reported yet (the caller's: a completion still wanting). */
         boolean pending;
@@ -128,9 +128,18 @@ final class ConnectionHorizon {
         return f;
     }
 
-    /** Whether the pair was not reported within the last horizon before {@code t}. */
-    boolean due(Pair q, long t) {
-        return q.reported == Long.MIN_VALUE || t - q.reported >= horizonNanos;
+    /**
+     * Whether the pair was not reported in this epoch: a pair that holds its floor is reported again
+     * at most once per epoch (a blocked source's SYNs reach no detector; one that comes back when its
+     * block lapsed is reported, and blocked, again within an epoch).
+     */
+    boolean due(Pair q) {
+        return q.reported == Long.MIN_VALUE || q.reported < now;
+    }
+
+    /** The pair was reported in this epoch. */
+    void reported(Pair q) {
+        q.reported = now;
     }
 
     /**

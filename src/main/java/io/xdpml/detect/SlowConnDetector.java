@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * Slow HTTP denial of service (slowloris: partial header lines every few seconds; slow POST,
@@ -57,32 +58,50 @@ public final class SlowConnDetector implements Detector {
         }
     }
 
-    /** One (source, destination, port) at one census. */
+    /** One (source, destination, port) at one census; kept in {@link #spare} between censuses. */
     private static final class Pair {
-        final long srcHi;
-        final long srcLo;
-        final long dstHi;
-        final long dstLo;
-        final int port;
+        long srcHi;
+        long srcLo;
+        long dstHi;
+        long dstLo;
+        int port;
         int slow;
         int open;
-        long minSpan = Long.MAX_VALUE;
+        long minSpan;
         long maxSpan;
         long bytes;
         double maxRate;
         int smallWindows;
 
-        Pair(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
+        Pair of(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
             this.srcHi = srcHi;
             this.srcLo = srcLo;
             this.dstHi = dstHi;
             this.dstLo = dstLo;
             this.port = port;
+            slow = 0;
+            open = 0;
+            minSpan = Long.MAX_VALUE;
+            maxSpan = 0;
+            bytes = 0;
+            maxRate = 0;
+            smallWindows = 0;
+            return this;
         }
     }
 
+    /**
+     * Pairs kept for the next census (at most this many, about 100 bytes each): a census of a steady
+     * table allocates none; a census of more pairs than that allocates the rest, once each.
+     */
+    static final int MAX_SPARE = 4096;
+
     private final Config config;
     private final LongObjectMap<Pair> pairs = new LongObjectMap<>(64);
+    /** The pairs of the census under way, in order of their first flow. */
+    private final List<Pair> used = new ArrayList<>();
+    private final List<Pair> spare = new ArrayList<>();
+    private final BiConsumer<MemorySegment, MemorySegment> eachFlow = this::flow;
     private long flowNow;
 
     public SlowConnDetector(Config config) {
@@ -113,19 +132,27 @@ public final class SlowConnDetector implements Detector {
 
     @Override
     public void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {
-        pairs.clear();
         flowNow = flowNowNanos;
-        flows.forEach(this::flow);
-        List<Pair> found = new ArrayList<>();
-        pairs.forEach(q -> {
-            if (q.slow >= config.minConnections()) {
-                found.add(q);
+        try {
+            flows.forEach(eachFlow);
+            for (Pair q : used) {
+                if (q.slow >= config.minConnections()) {
+                    report(q, nowNanos, sink);
+                }
             }
-        });
-        for (Pair q : found) {
-            report(q, nowNanos, sink);
+        } finally {
+            pairs.clear();
+            for (int i = used.size() - 1; i >= 0 && spare.size() < MAX_SPARE; i--) {
+                spare.add(used.get(i));
+            }
+            used.clear();
         }
-        pairs.clear();
+    }
+
+    private Pair pair(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
+        Pair q = spare.isEmpty() ? new Pair() : spare.remove(spare.size() - 1);
+        used.add(q);
+        return q.of(srcHi, srcLo, dstHi, dstLo, port);
     }
 
     private void flow(MemorySegment key, MemorySegment state) {
@@ -152,7 +179,7 @@ public final class SlowConnDetector implements Detector {
         }
         Pair q = pairs.get(pairKey);
         if (q == null) {
-            q = new Pair(srcHi, srcLo, dstHi, dstLo, port);
+            q = pair(srcHi, srcLo, dstHi, dstLo, port);
             pairs.putNew(pairKey, q);
         }
         q.open++;

@@ -79,15 +79,33 @@ class BruteForceDetectorTest {
     }
 
     @Test
-    void theTenthConnectionIsReportedOnceWithItsService() {
+    void theTenthConnectionIsReportedWithItsServiceThenOncePerEpoch() {
         for (int i = 0; i < 30; i++) {
             syn(S + i * 4 * S, ATTACKER, 40_000 + i, 1_000 + i * 7_919, 3389, 1);
         }
         List<Detection> found = bruteforce();
-        // at the tenth (36 s in); the other 20 within the horizon of the report are not reported again
-        assertThat(found).hasSize(1);
-        assertThat(found.getFirst().subject()).isEqualTo(ATTACKER);
-        assertThat(found.getFirst().reasons().getFirst()).startsWith("10 new connections to 10.0.0.5:3389 (rdp) in 36 s");
+        // reported at the tenth (37 s into packet time, 36 s after the first); then at the first SYN of each later 10 s epoch while
+        // 10 or more are within the horizon: the SYNs at 41 (epoch 4), 53, 61, 73, 81, 93, 101, 113 s, never two in an epoch; the
+        // set merges the reports of one de-duplication window (10 s from its first): 37+41, 53+61, 73+81, 93+101, 113
+        assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER);
+        assertThat(found).extracting(Detection::timeNanos).containsExactly(37 * S, 53 * S, 73 * S, 93 * S, 113 * S);
+        assertThat(found).extracting(Detection::count).containsExactly(2L, 2L, 2L, 2L, 1L);
+        assertThat(found.getFirst().reasons().getFirst()).startsWith("11 new connections to 10.0.0.5:3389 (rdp) in 40 s");
+        assertThat(found.getLast().reasons().getFirst()).startsWith("29 new connections to 10.0.0.5:3389 (rdp) in 112 s");
+    }
+
+    @Test
+    void aGuesserBackFromItsBlockIsReportedAgainAtOnce() {
+        // 10 connections in 10 s, reported at the tenth; then nothing for 62 s (blocked for 60 s by the agent: its SYNs reach no
+        // detector, and its block ends a second after it went quiet); back at 73 s, its first new connection is reported again,
+        // where once per horizon waited until 121 s
+        for (int i = 0; i < 10; i++) {
+            syn(S + i * S, ATTACKER, 40_000 + i, 1_000 + i, 22, 1);
+        }
+        syn(73 * S, ATTACKER, 41_000, 2_000, 22, 1);
+        List<Detection> found = bruteforce();
+        assertThat(found).hasSize(2).extracting(Detection::subject).containsOnly(ATTACKER);
+        assertThat(found.getLast().reasons().getFirst()).startsWith("11 new connections to 10.0.0.5:22 (ssh) in 72 s");
     }
 
     @Test

@@ -212,7 +212,9 @@ class ConnFloodDetectorTest {
         connections(ATTACKER, 400, 20, 0, true);
         List<Detection> found = finish("connflood");
         assertThat(found).extracting(Detection::subject).containsExactly(ATTACKER);
-        assertThat(found.getFirst().reasons().getFirst()).startsWith("300 new TCP connections to 10.0.0.1:80 in 14.950 s");
+        // at the 300th, 14.95 s in, then again each 5 s epoch while the horizon holds 300: merged by DetectorSet (10 s)
+        assertThat(found.getFirst().timeNanos()).isEqualTo(S + 299 * S / 20);
+        assertThat(found.getFirst().reasons().getFirst()).endsWith("(20 connections/s sustained; at least 300 within 60 s)");
         List<String> off = new ArrayList<>(agent);
         off.add("connflood.sustainedConnections=0");
         set = new DetectorSet(Detectors.create("connflood", off));
@@ -231,14 +233,17 @@ class ConnFloodDetectorTest {
     }
 
     @Test
-    void sustainedIsReportedOncePerHorizonWhileItGoesOn() {
-        // 10/s for 120 s: at the 300th (30.9 s), then at the first connection a horizon later (90.9 s); each detection is
-        // dated by the first connection in the horizon at its report (1 s; 35 s, the horizon's 12 epochs of 5 s back from 90.9 s)
+    void sustainedIsReportedAgainOncePerEpochWhileItGoesOn() {
+        // 10/s for 120 s: at the 300th (30.9 s), then at the first connection of each 5 s epoch (35, 40, ... 120 s) while
+        // the horizon holds 300: 19 reports, merged by DetectorSet into detections of reports within 10 s of each other
+        set = new DetectorSet(Detectors.create("connflood"));
         connections(ATTACKER, 1_200, 10, 0, true);
         List<Detection> found = finish("connflood");
-        assertThat(found).hasSize(2);
-        assertThat(found).extracting(Detection::lastNanos).containsExactly(S, 35 * S);
-        assertThat(found.get(1).reasons().getFirst()).startsWith("560 new TCP connections to 10.0.0.1:80 in 55.900 s");
+        assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER);
+        assertThat(found.getFirst().timeNanos()).isEqualTo(S + 299 * S / 10);
+        assertThat(found.stream().mapToLong(Detection::count).sum()).isEqualTo(19);
+        // the last at 120 s, the first connection of epoch 24: the horizon is its 12 epochs, 65 s to 120 s (exact to within an epoch)
+        assertThat(found.getLast().reasons().getFirst()).startsWith("551 new TCP connections to 10.0.0.1:80 in 55 s");
     }
 
     @Test

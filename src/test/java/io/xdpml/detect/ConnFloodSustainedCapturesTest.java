@@ -42,16 +42,20 @@ class ConnFloodSustainedCapturesTest {
     void theFifthSetsHulkFloodIsNamedBySustainedRule() throws IOException {
         Path hulk = validation("ho5/attack/mlriding-hulk.pcap");
         Assumptions.assumeTrue(Files.isRegularFile(hulk), "the fifth held-out set not at " + hulk);
+        long start = 1_628_530_301_113_298_000L; // the capture's first packet (capinfos)
         for (List<String> settings : List.of(List.<String>of(), AGENT)) {
             List<Detection> found = connflood(hulk, settings);
-            assertThat(found).as("%s", settings).hasSize(1);
+            assertThat(found).as("%s", settings).isNotEmpty().allSatisfy(d -> {
+                assertThat(d.subject()).isEqualTo("192.168.20.3");
+                assertThat(d.sources()).containsExactly("192.168.20.3");
+                assertThat(d.reasons().getFirst()).contains(" connections/s sustained; at least 300 within 60 s)");
+            });
+            // first at the ACK that brought the completion to 0.5 per connection, 21.2 s in (477 connections, the last SYN
+            // 16.9 s in); then again at most once per 5 s epoch while the horizon holds 300, merged into detections
+            // 10 s apart by DetectorSet
             Detection d = found.getFirst();
-            assertThat(d.subject()).isEqualTo("192.168.20.3");
-            assertThat(d.sources()).containsExactly("192.168.20.3");
-            // reported once the ACKs came up to the completion floor: 477 connections counted by then, 16.9 s in
-            assertThat(d.reasons().getFirst()).isEqualTo(
-                    "477 new TCP connections to 192.168.1.2:80 in 16.862 s (28 connections/s sustained; at least 300 within 60 s)");
-            assertThat(d.reasons().get(1)).startsWith("239 packets with ACK from the source (0.50 per connection)");
+            assertThat(d.timeNanos() - start).isBetween(21_000_000_000L, 21_400_000_000L);
+            assertThat(d.count()).isGreaterThan(1);
         }
         // the rule off: nothing, as before it (the revert check)
         List<String> off = new ArrayList<>(AGENT);

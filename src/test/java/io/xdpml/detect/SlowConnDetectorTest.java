@@ -199,6 +199,42 @@ class SlowConnDetectorTest {
         assertThat(run("slowconn")).isEmpty();
     }
 
+    @Test
+    void aCensusOfASteadyTableAllocatesNothing() {
+        // 2,000 open connections of 2,000 sources (pairs with no slow flow) and 60 slowloris connections of one, copied out
+        // of the table so that only the detector's census is measured, not the walk over the table
+        for (int i = 0; i < 2000; i++) {
+            at(S + i * 1_000_000L, "10.1." + (i / 250) + "." + (i % 250 + 1), 40_000, SYN, 0);
+        }
+        slowloris(ATTACKER, 60);
+        run("slowconn");
+        List<MemorySegment[]> copied = new java.util.ArrayList<>();
+        census.flows().forEach((key, state) -> copied.add(new MemorySegment[] {copy(key), copy(state)}));
+        MemorySegment[][] table = copied.toArray(MemorySegment[][]::new);
+        FlowWalk walk = each -> {
+            for (MemorySegment[] f : table) {
+                each.accept(f[0], f[1]);
+            }
+        };
+        SlowConnDetector detector = new SlowConnDetector();
+        List<Detection> reported = new java.util.ArrayList<>();
+        DetectionSink none = d -> {};
+        detector.census(70 * S, 70 * S, walk, reported::add); // at 70 s the slowloris clients are quiet for 10 s: still slow
+        assertThat(reported).extracting(Detection::subject).containsExactly(ATTACKER);
+        com.sun.management.ThreadMXBean bean = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        long allocated = Long.MAX_VALUE;
+        for (int i = 0; i < 20; i++) {
+            long before = bean.getCurrentThreadAllocatedBytes();
+            detector.census(80 * S, 200 * S, walk, none); // at 200 s no client sent within a minute: nothing reported
+            allocated = Math.min(allocated, bean.getCurrentThreadAllocatedBytes() - before);
+        }
+        assertThat(allocated).as("bytes allocated by a census of %,d flows of %,d pairs", table.length, 2001).isLessThan(1024);
+    }
+
+    private static MemorySegment copy(MemorySegment m) {
+        return MemorySegment.ofArray(m.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+    }
+
     /** The first packet time of a capture. */
     private static final class CaptureStart {
         static long of(Path capture) throws IOException {

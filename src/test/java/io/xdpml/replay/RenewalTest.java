@@ -94,4 +94,31 @@ class RenewalTest {
         }
         assertHeldFromItsStart(run(twin, frames, 3000, 30), "a 30 s NTP amplification, measure-time 5 s");
     }
+
+    @Test
+    void aPasswordGuesserBackFromItsBlockIsBlockedAgain() throws Exception {
+        // 10 SSH connections at 1 a second (bruteforce's floor: reported and blocked at the tenth), then a pause of 11 s: its block
+        // (5 s, renewed while hit) lapses; back at 20 s for 20 more: its first SYN brings the horizon to 11 and it is reported
+        // and blocked again (before 2026-12-07 bruteforce reported once per 120 s horizon: all 20 passed)
+        AgentTwin twin = new AgentTwin(config("5s", "60s"), new AgentTwin.Events() {}, Integer.MAX_VALUE);
+        int[] passed = new int[40];
+        for (int s = 0; s < 40; s++) {
+            if (s >= 10 && s < 20) {
+                continue;
+            }
+            byte[] f = new FrameBuilder().ethernet().ipv4("198.51.100.9", "10.0.0.1").tcp(40_000 + s, 22, 0x02, 1_000 + 7_919 * s, 0).build();
+            if (twin.packet(MemorySegment.ofArray(f), f.length, T0 + s * S).action() == PacketResult.XDP_PASS) {
+                passed[s]++;
+            }
+        }
+        twin.finish();
+        String seconds = java.util.Arrays.toString(passed);
+        for (int s = 0; s < 10; s++) {
+            assertThat(passed[s]).as("the first 10 pass: %s", seconds).isOne();
+        }
+        assertThat(passed[20]).as("its first SYN back, before the report: %s", seconds).isOne();
+        for (int s = 21; s < 40; s++) {
+            assertThat(passed[s]).as("second %d: blocked again: %s", s, seconds).isZero();
+        }
+    }
 }
