@@ -1,9 +1,7 @@
 package io.xdpml.detect;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * Password guessing over login services (SSH, RDP, FTP, databases...): one source opening new TCP
@@ -17,9 +15,10 @@ import java.util.function.Predicate;
  * same connection), whatever its {@link PacketObservation#weight()} (the agent copies every flow's
  * first packet besides its sample, weight 0: the detector is one of {@link Detectors#DISTINCT}).
  *
- * <p>State outlives windows, bounded: per pair a ring of {@code epochs} per-epoch counts (an epoch
+ * <p>State outlives windows, bounded ({@link ConnectionHorizon}, shared with {@code connflood}'s
+ * sustained rule): per pair a ring of {@code epochs} per-epoch counts (an epoch
  * is {@code horizonNanos / epochs}); the count over the horizon is the sum of the epochs still in
- * it, so the horizon is exact to within one epoch. At most {@code maxPairs} pairs (about 400 bytes
+ * it, so the horizon is exact to within one epoch. At most {@code maxPairs} pairs (about 500 bytes
  * each with 12 epochs; full, a new pair whose SYNs keep coming takes the place of the least active,
  * {@link BoundedSubjects}); a pair with no connection left in the horizon is dropped. The SYNs of
  * the current and the previous epoch are remembered (at most {@code maxConnections} per epoch, 16
@@ -107,53 +106,14 @@ public final class BruteForceDetector implements Detector {
         };
     }
 
-    private static final class Pair {
-        final long srcHi;
-        final long srcLo;
-        final long dstHi;
-        final long dstLo;
-        final int port;
-        /** Per slot: the epoch it counts, its new connections, its first SYN's time. */
-        final long[] epoch;
-        final long[] count;
-        final long[] first;
-        long last;
-        long credit;
-        /** The epoch it was last reported in; Long.MIN_VALUE: never. */
-        long reported = Long.MIN_VALUE;
-
-        Pair(PacketObservation p, int epochs) {
-            srcHi = p.sourceHi();
-            srcLo = p.sourceLo();
-            dstHi = p.destinationHi();
-            dstLo = p.destinationLo();
-            port = p.destinationPort();
-            epoch = new long[epochs];
-            count = new long[epochs];
-            first = new long[epochs];
-            Arrays.fill(epoch, Long.MIN_VALUE);
-        }
-    }
-
     private final Config config;
-    private final long epochNanos;
     private final long[] ports;
-    private final BoundedSubjects<Pair> pairs;
-    private LongHashSet current;
-    private LongHashSet previous;
-    /** The current epoch; Long.MIN_VALUE before the first packet. */
-    private long now = Long.MIN_VALUE;
-    private long refused;
-    /** A pair with no connection left in the horizon (a field: no lambda made per epoch). */
-    private final Predicate<Pair> idle = q -> connections(q) == 0;
+    private final ConnectionHorizon horizon;
 
     public BruteForceDetector(Config config) {
         this.config = config;
-        this.epochNanos = config.horizonNanos() / config.epochs();
         this.ports = portSet(config.ports());
-        this.pairs = new BoundedSubjects<>(config.maxPairs(), q -> connections(q) + q.credit);
-        this.current = new LongHashSet(1024, config.maxConnections());
-        this.previous = new LongHashSet(1024, config.maxConnections());
+        this.horizon = new ConnectionHorizon(config.horizonNanos(), config.epochs(), 1, config.maxPairs(), config.maxConnections());
     }
 
     public BruteForceDetector() {
@@ -169,27 +129,6 @@ public final class BruteForceDetector implements Detector {
         return (ports[port >>> 6] & (1L << port)) != 0;
     }
 
-    /** New connections of the pair in the horizon (the epochs after now's minus epochs). */
-    private long connections(Pair q) {
-        long n = 0;
-        for (int i = 0; i < q.epoch.length; i++) {
-            if (q.epoch[i] > now - config.epochs()) {
-                n += q.count[i];
-            }
-        }
-        return n;
-    }
-
-    private long firstInHorizon(Pair q) {
-        long f = Long.MAX_VALUE;
-        for (int i = 0; i < q.epoch.length; i++) {
-            if (q.epoch[i] > now - config.epochs() && q.count[i] > 0) {
-                f = Math.min(f, q.first[i]);
-            }
-        }
-        return f;
-    }
-
     @Override
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
@@ -197,66 +136,20 @@ public final class BruteForceDetector implements Detector {
         if (!p.isSyn() || !login(p.destinationPort())) {
             return;
         }
-        long key = ConnFloodDetector.pairKey(p);
-        Pair q = pairs.get(key);
+        ConnectionHorizon.Pair q = horizon.syn(p, ConnFloodDetector.pairKey(p), t);
         if (q == null) {
-            long credit = pairs.admit(key);
-            if (credit < 0) {
-                return;
-            }
-            q = new Pair(p, config.epochs());
-            q.credit = credit;
-            pairs.put(key, q);
-        }
-        long tuple = ConnFloodDetector.connectionKey(key, p);
-        if (previous.contains(tuple)) {
             return;
         }
-        boolean full = current.full();
-        if (!current.add(tuple)) {
-            if (!full || current.contains(tuple)) {
-                return;
-            }
-            refused++;
-        }
-        int slot = (int) Math.floorMod(now, (long) config.epochs());
-        if (q.epoch[slot] != now) {
-            q.epoch[slot] = now;
-            q.count[slot] = 0;
-            q.first[slot] = t;
-        }
-        q.count[slot]++;
-        q.last = Math.max(q.last, t);
-        long n = connections(q);
-        if (n >= config.minConnections() && (q.reported == Long.MIN_VALUE || q.reported < now)) {
-            q.reported = now;
+        long n = horizon.connections(q);
+        if (n >= config.minConnections() && horizon.due(q)) {
+            horizon.reported(q);
             report(q, n, t, sink);
         }
     }
 
     @Override
     public void advance(long nowNanos, DetectionSink sink) {
-        long e = Math.floorDiv(nowNanos, epochNanos);
-        if (now == Long.MIN_VALUE) {
-            now = e;
-            return;
-        }
-        if (e <= now) {
-            return;
-        }
-        // a new epoch: the SYNs remembered move back one (two epochs on they are forgotten); the
-        // pairs with nothing left in the horizon go
-        if (e == now + 1) {
-            LongHashSet t = previous;
-            previous = current;
-            current = t;
-        } else {
-            previous.clear();
-        }
-        current.clear();
-        now = e;
-        pairs.map().removeIf(idle);
-        pairs.fade();
+        horizon.advance(nowNanos);
     }
 
     @Override
@@ -266,35 +159,36 @@ public final class BruteForceDetector implements Detector {
 
     @Override
     public long untracked() {
-        return pairs.untracked();
+        return horizon.untracked();
     }
 
     @Override
     public long evicted() {
-        return pairs.evicted();
+        return horizon.evicted();
     }
 
     /** Pairs tracked (for tests). */
     int tracked() {
-        return pairs.size();
+        return horizon.tracked();
     }
 
     /**
      * At {@code t}, the SYN's time, not the horizon's first: a report made again after the
      * de-duplication window (DetectorSet) is a detection of its own, handed to the agent again.
      */
-    private void report(Pair q, long n, long t, DetectionSink sink) {
-        String source = Addresses.text(q.srcHi, q.srcLo);
+    private void report(ConnectionHorizon.Pair q, long n, long t, DetectionSink sink) {
+        String source = q.source();
         String name = service(q.port);
-        long first = firstInHorizon(q);
-        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port + (name == null ? "" : " (" + name + ")");
+        long first = horizon.firstInHorizon(q);
+        String service = q.destination() + ":" + q.port + (name == null ? "" : " (" + name + ")");
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(n) + " new connections to " + service + " in " + Detections.seconds(q.last - first)
                 + " (at least " + config.minConnections() + " within " + Detections.seconds(config.horizonNanos()) + ")");
-        String full = pairs.fullReason("source-service pairs", NAME + ".maxPairs");
+        String full = horizon.fullReason(NAME + ".maxPairs");
         if (full != null) {
             reasons.add(full);
         }
+        long refused = horizon.refused();
         if (refused > 0) {
             reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
                     + Detections.count(refused) + " SYNs counted without telling retransmissions");

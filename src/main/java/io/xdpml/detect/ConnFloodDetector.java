@@ -27,14 +27,28 @@ import java.util.List;
  * (what closed-loop mitigation blocks); its subject is the source, its reasons name the service.
  * Score: the rate over {@code minRate}.
  *
+ * <p>Sustained: a flood slower than the window's floors (a HULK whose server answers slowly, a loop
+ * of some tens of connections a second) is counted over a horizon of {@code sustainedHorizonNanos}
+ * of packet time that outlives the windows ({@link ConnectionHorizon}, as {@code bruteforce}
+ * counts): reported at the SYN or ACK that finds a pair with at least {@code sustainedConnections}
+ * new connections within the horizon and {@code minCompletion} packets with ACK per connection over
+ * it, then at most once per epoch (5 s of the default 60 s) while the horizon holds that many; not
+ * while the pair is over the window's floors (the window's report is made instead, and counts as the
+ * horizon's in its epoch). Score: connections over
+ * {@code sustainedConnections}. 0 turns it off.
+ *
  * <p>Memory: at most {@code maxPairs} pairs per window (about 100 bytes each; full, a new pair takes
  * the place of the least active when its SYNs keep coming, {@link BoundedSubjects}) and at most
  * {@code maxConnections} connections remembered per window (16 bytes each) to count a retransmitted
  * SYN once; past it a SYN not remembered counts as a new connection (an over-count of
- * retransmissions only, said in the reasons).
+ * retransmissions only, said in the reasons). The sustained rule's horizon: at most
+ * {@code sustainedMaxPairs} pairs (about 550 bytes each; full, the least active gives way to one
+ * whose SYNs keep coming) and the SYNs of two of its epochs, at most {@code maxConnections} each.
  */
 public final class ConnFloodDetector implements Detector {
     public static final String NAME = "connflood";
+    /** Epochs of the sustained horizon. */
+    static final int SUSTAINED_EPOCHS = 12;
 
     /**
      * @param windowNanos    window length
@@ -46,18 +60,24 @@ public final class ConnFloodDetector implements Detector {
      *                       pair reached the floors ({@link EarlyLook})
      * @param maxPairs       (source, destination, port) pairs tracked per window
      * @param maxConnections connections (4-tuple and initial sequence number) remembered per window to count a retransmitted SYN once
+     *                       (and per epoch of the sustained horizon)
+     * @param sustainedConnections new connections from one source to one service within the sustained horizon before it is
+     *                       reported, slower than the window's floors (0: no sustained rule)
+     * @param sustainedHorizonNanos the sustained horizon (12 epochs: exact to within a twelfth of it)
+     * @param sustainedMaxPairs (source, destination, port) pairs tracked over the sustained horizon
      */
     public record Config(long windowNanos, int minConnections, double minRate, double minCompletion, long earlyNanos, int maxPairs,
-            int maxConnections) {
+            int maxConnections, int sustainedConnections, long sustainedHorizonNanos, int sustainedMaxPairs) {
         public Config {
             if (windowNanos <= 0 || minConnections < 1 || minRate < 0 || minCompletion < 0 || earlyNanos < 0 || maxPairs < 1
-                    || maxConnections < 1) {
+                    || maxConnections < 1 || sustainedConnections < 0 || sustainedHorizonNanos < SUSTAINED_EPOCHS
+                    || sustainedMaxPairs < 1) {
                 throw new IllegalArgumentException("bad connection flood config: " + this);
             }
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 50, 0.5, 0, 65_536, 1 << 20);
+            return new Config(10_000_000_000L, 100, 50, 0.5, 0, 65_536, 1 << 20, 300, 60_000_000_000L, 16_384);
         }
     }
 
@@ -67,6 +87,8 @@ public final class ConnFloodDetector implements Detector {
         final long dstHi;
         final long dstLo;
         final int port;
+        /** The pair's key (its sustained horizon's). */
+        final long key;
         long first;
         long last;
         long connections;
@@ -76,7 +98,8 @@ public final class ConnFloodDetector implements Detector {
         long credit;
         final EarlyLook look = new EarlyLook();
 
-        Pair(PacketObservation p, long t) {
+        Pair(PacketObservation p, long key, long t) {
+            this.key = key;
             srcHi = p.sourceHi();
             srcLo = p.sourceLo();
             dstHi = p.destinationHi();
@@ -92,12 +115,17 @@ public final class ConnFloodDetector implements Detector {
     private final BoundedSubjects<Pair> pairs;
     private final LongHashSet connections;
     private long refusedBefore;
+    /** The sustained rule's counts; null when it is off. */
+    private final ConnectionHorizon horizon;
 
     public ConnFloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
         this.pairs = new BoundedSubjects<>(config.maxPairs(), q -> q.connections + q.credit);
         this.connections = new LongHashSet(4096, config.maxConnections());
+        this.horizon = config.sustainedConnections() == 0 ? null
+                : new ConnectionHorizon(config.sustainedHorizonNanos(), SUSTAINED_EPOCHS, SUSTAINED_EPOCHS, config.sustainedMaxPairs(),
+                        config.maxConnections());
     }
 
     public ConnFloodDetector() {
@@ -130,13 +158,16 @@ public final class ConnFloodDetector implements Detector {
         int f = p.tcpFlags();
         long key = pairKey(p);
         if (p.isSyn()) {
+            if (horizon != null) {
+                lookSustained(horizon.syn(p, key, t), key, t, sink);
+            }
             Pair q = pairs.get(key);
             if (q == null) {
                 long credit = pairs.admit(key);
                 if (credit < 0) {
                     return;
                 }
-                q = new Pair(p, t);
+                q = new Pair(p, key, t);
                 q.credit = credit;
                 pairs.put(key, q);
             }
@@ -148,6 +179,12 @@ public final class ConnFloodDetector implements Detector {
             }
             lookEarly(q, t, sink);
         } else if ((f & PacketObservation.TCP_SYN) == 0) {
+            if (horizon != null && (f & (PacketObservation.TCP_RST | PacketObservation.TCP_ACK)) == PacketObservation.TCP_ACK) {
+                ConnectionHorizon.Pair h = horizon.ack(key, p.weight(), t);
+                if (h != null && h.pending) {
+                    lookSustained(h, key, t, sink);
+                }
+            }
             Pair q = pairs.get(key);
             if (q == null) {
                 return;
@@ -175,10 +212,39 @@ public final class ConnFloodDetector implements Detector {
         }
     }
 
+    /**
+     * The sustained rule at a counted SYN or at an ACK of a pair that has the connections but lacked
+     * the completion: reported when over its floors, due, and not over the window's.
+     */
+    private void lookSustained(ConnectionHorizon.Pair h, long key, long t, DetectionSink sink) {
+        if (h == null || !horizon.due(h)) {
+            return;
+        }
+        long n = horizon.connections(h);
+        if (n < config.sustainedConnections()) {
+            return;
+        }
+        Pair q = pairs.get(key);
+        if (q != null && floors(q)) {
+            return; // the window's rule reports it
+        }
+        long acks = horizon.acks(h);
+        if ((double) acks / n < config.minCompletion()) {
+            h.pending = true;
+            return;
+        }
+        h.pending = false;
+        horizon.reported(h);
+        reportSustained(h, n, acks, t, sink);
+    }
+
     @Override
     public void advance(long nowNanos, DetectionSink sink) {
         if (window.endsBefore(nowNanos)) {
             close(sink);
+        }
+        if (horizon != null) {
+            horizon.advance(nowNanos);
         }
     }
 
@@ -203,12 +269,12 @@ public final class ConnFloodDetector implements Detector {
 
     @Override
     public long untracked() {
-        return pairs.untracked();
+        return pairs.untracked() + (horizon == null ? 0 : horizon.untracked());
     }
 
     @Override
     public long evicted() {
-        return pairs.evicted();
+        return pairs.evicted() + (horizon == null ? 0 : horizon.evicted());
     }
 
     /** Pairs tracked in this window (for tests). */
@@ -244,6 +310,37 @@ public final class ConnFloodDetector implements Detector {
         }
         double score = config.minRate() > 0 ? rate / config.minRate() : (double) q.connections / config.minConnections();
         sink.report(Detection.of(q.first, NAME, source, score, reasons, List.of(source)));
+        if (horizon != null) {
+            // the window's report is the horizon's too: not reported again by the sustained rule in this epoch
+            ConnectionHorizon.Pair h = horizon.pair(q.key);
+            if (h != null) {
+                horizon.reported(h);
+                h.pending = false;
+            }
+        }
         return true;
+    }
+
+    /** At {@code t}, the packet's time (as bruteforce's): a report made again after DetectorSet's de-duplication is a detection of its own. */
+    private void reportSustained(ConnectionHorizon.Pair h, long n, long acks, long t, DetectionSink sink) {
+        String source = h.source();
+        String service = h.destination() + ":" + h.port;
+        long first = horizon.firstInHorizon(h);
+        double span = Math.max(1.0, (h.last - first) / 1e9);
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(n) + " new TCP connections to " + service + " in " + Detections.seconds(h.last - first) + " ("
+                + Detections.rateText(n / span, "connections") + " sustained; at least " + Detections.count(config.sustainedConnections())
+                + " within " + Detections.seconds(horizon.horizonNanos()) + ")");
+        reasons.add(Detections.count(acks) + " packets with ACK from the source (" + Detections.ratio((double) acks / n)
+                + " per connection): handshakes completed, not spoofed");
+        String full = horizon.fullReason(NAME + ".sustainedMaxPairs");
+        if (full != null) {
+            reasons.add(full);
+        }
+        if (horizon.refused() > 0) {
+            reasons.add("table of " + Detections.count(config.maxConnections()) + " connections full (" + NAME + ".maxConnections): "
+                    + Detections.count(horizon.refused()) + " SYNs counted without telling retransmissions");
+        }
+        sink.report(Detection.of(t, NAME, source, (double) n / config.sustainedConnections(), reasons, List.of(source)));
     }
 }

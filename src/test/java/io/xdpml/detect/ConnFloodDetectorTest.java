@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.xdpml.packet.FrameBuilder;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,9 @@ import org.junit.jupiter.api.Test;
  * (as the agent runs them): an HTTP flood from one source detected and its source named, with every
  * packet and as the agent samples (every SYN a weight-0 first packet, the rest 1 in 100 with weight
  * 100); and what it must leave alone: a browser's few connections, connections too slow, a SYN flood
- * whose handshakes never complete (synflood's), retransmitted SYNs counted once.
+ * whose handshakes never complete (synflood's), retransmitted SYNs counted once. The sustained rule
+ * (300 new connections within 60 s, across windows): just under and at its floor, retransmissions
+ * as Linux spaces them counted once, its horizon forgetting, once per horizon, off with 0.
  */
 class ConnFloodDetectorTest {
     private static final int SYN = PacketObservation.TCP_SYN;
@@ -154,5 +158,97 @@ class ConnFloodDetectorTest {
         ObservationBuilder b = new ObservationBuilder(false);
         byte[] f = new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(1, 80, SYN, 0xfedc_ba98, 0).build();
         assertThat(b.observe(MemorySegment.ofArray(f), f.length, 0).tcpSequence()).isEqualTo(0xfedc_ba98);
+    }
+
+    private static final long S = 1_000_000_000L;
+
+    @Test
+    void sustainedJustUnderTheFloorIsNotReportedAndAtItIs() {
+        // 10 connections a second: 100 in a 10 s window at 10/s, under the window's 50/s
+        connections(ATTACKER, 299, 10, 0, true);
+        assertThat(finish("connflood")).isEmpty();
+        set = new DetectorSet(Detectors.create("all"));
+        connections(ATTACKER, 300, 10, 0, true);
+        // reported as the 300th connection came (its ACKs not yet), before the window ends
+        List<Detection> found = set.detections().stream().filter(x -> x.detector().equals("connflood")).toList();
+        assertThat(found).hasSize(1);
+        Detection d = found.getFirst();
+        assertThat(d.subject()).isEqualTo(ATTACKER);
+        assertThat(d.sources()).containsExactly(ATTACKER);
+        assertThat(d.reasons().getFirst())
+                .isEqualTo("300 new TCP connections to 10.0.0.1:80 in 29.900 s (10 connections/s sustained; at least 300 within 60 s)");
+        assertThat(d.reasons().get(1)).startsWith("1,196 packets with ACK from the source (3.99 per connection)");
+        assertThat(d.score()).isEqualTo(1.0);
+        assertThat(finish("connflood")).hasSize(1);
+    }
+
+    @Test
+    void sustainedCountsRetransmittedSynsOnceAsLinuxSpacesThem() {
+        // 250 connections at 10/s, each SYN sent again 1, 3, 7, 15 and 31 s after the first (tcp_syn_retries' back-off):
+        // 1,500 SYNs, 250 connections, under 300
+        record Packet(long t, int port, int flags) {}
+        List<Packet> packets = new ArrayList<>();
+        for (int i = 0; i < 250; i++) {
+            long t = S + i * S / 10;
+            for (long again : new long[] {0, 1, 3, 7, 15, 31}) {
+                packets.add(new Packet(t + again * S, 20_000 + i, SYN));
+            }
+            for (int k = 1; k <= 4; k++) { // then completed: the handshake's ACK, the request, ACKs (enough for any count)
+                packets.add(new Packet(t + 31 * S + k * 1_000_000L, 20_000 + i, ACK | PSH));
+            }
+        }
+        packets.sort(Comparator.comparingLong(Packet::t));
+        for (Packet p : packets) {
+            send(p.t(), tcp(ATTACKER, p.port(), p.flags(), p.flags() == SYN ? 0 : 100), 1);
+        }
+        assertThat(finish("connflood")).isEmpty();
+    }
+
+    @Test
+    void sustainedCountsAcrossTheAgentsWindowsAndIsOffWithZero() {
+        List<String> agent = List.of("connflood.windowNanos=2000000000", "connflood.earlyNanos=200000000");
+        // 20 a second for 20 s: 40 in each 2 s window, under its 100; 300 within the horizon 15 s in
+        set = new DetectorSet(Detectors.create("connflood", agent));
+        connections(ATTACKER, 400, 20, 0, true);
+        List<Detection> found = finish("connflood");
+        assertThat(found).extracting(Detection::subject).containsExactly(ATTACKER);
+        // at the 300th, 14.95 s in, then again each 5 s epoch while the horizon holds 300: merged by DetectorSet (10 s)
+        assertThat(found.getFirst().timeNanos()).isEqualTo(S + 299 * S / 20);
+        assertThat(found.getFirst().reasons().getFirst()).endsWith("(20 connections/s sustained; at least 300 within 60 s)");
+        List<String> off = new ArrayList<>(agent);
+        off.add("connflood.sustainedConnections=0");
+        set = new DetectorSet(Detectors.create("connflood", off));
+        connections(ATTACKER, 400, 20, 0, true);
+        assertThat(finish("connflood")).isEmpty();
+    }
+
+    @Test
+    void sustainedHorizonForgetsOldConnections() {
+        // 200 connections at 10/s, 70 s of nothing, 200 more: never 300 within 60 s
+        connections(ATTACKER, 200, 10, 0, true);
+        for (int i = 0; i < 200; i++) {
+            connection(90 * S + i * S / 10, ATTACKER, 40_000 + i, 0, true);
+        }
+        assertThat(finish("connflood")).isEmpty();
+    }
+
+    @Test
+    void sustainedIsReportedAgainOncePerEpochWhileItGoesOn() {
+        // 10/s for 120 s: at the 300th (30.9 s), then at the first connection of each 5 s epoch (35, 40, ... 120 s) while
+        // the horizon holds 300: 19 reports, merged by DetectorSet into detections of reports within 10 s of each other
+        set = new DetectorSet(Detectors.create("connflood"));
+        connections(ATTACKER, 1_200, 10, 0, true);
+        List<Detection> found = finish("connflood");
+        assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER);
+        assertThat(found.getFirst().timeNanos()).isEqualTo(S + 299 * S / 10);
+        assertThat(found.stream().mapToLong(Detection::count).sum()).isEqualTo(19);
+        // the last at 120 s, the first connection of epoch 24: the horizon is its 12 epochs, 65 s to 120 s (exact to within an epoch)
+        assertThat(found.getLast().reasons().getFirst()).startsWith("551 new TCP connections to 10.0.0.1:80 in 55 s");
+    }
+
+    @Test
+    void sustainedHandshakesNeverCompletedAreNotConnflood() {
+        connections(ATTACKER, 600, 10, 0, false); // each SYN answered by the sender's RST
+        assertThat(finish("connflood")).isEmpty();
     }
 }
