@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Password guessing over login services (SSH, RDP, FTP, databases...): one source opening new TCP
+ * Password guessing over login services (SSH, RDP, FTP, telnet, VNC, SMB; databases when listed): one source opening new TCP
  * connections again and again to one login service of one host, per (source, destination,
  * destination port) with the port in {@code ports}, over a horizon of {@code horizonNanos} of packet
  * time, longer than the agent's windows (the Emerging Threats rule "ET SCAN Potential SSH Scan":
@@ -35,8 +35,15 @@ import java.util.List;
  */
 public final class BruteForceDetector implements Detector {
     public static final String NAME = "bruteforce";
-    /** The login services watched by default: ftp, ssh, telnet, pop3, imap, ldap, smb, mssql, mysql, rdp, postgres, vnc, redis. */
-    public static final String DEFAULT_PORTS = "21,22,23,110,143,389,445,1433,3306,3389,5432,5900,6379";
+    /**
+     * The login services watched by default: ftp, ssh, telnet, smb, rdp, vnc, where people log in. Not
+     * the services applications log in to (pop3, imap, ldap, mssql, mysql, postgres, redis): an
+     * application server may open a connection per request or per user (PHP's mysqli and PDO without
+     * persistent connections, a webmail front end to IMAP, a web application binding to LDAP at each
+     * login), which a count of new connections cannot tell from a guesser ({@link #service} still names
+     * them when {@code ports} lists them).
+     */
+    public static final String DEFAULT_PORTS = "21,22,23,445,3389,5900";
 
     /**
      * @param horizonNanos   how far back new connections are counted

@@ -67,6 +67,25 @@ class BruteForceDetectorTest {
     }
 
     @Test
+    void anApplicationServersDatabaseConnectionsAreNotWatchedByDefault() {
+        // an application server opening a MySQL connection per request (PHP without persistent connections), one a second for a
+        // minute: the database port is not in the default list; listed, it would be named at its tenth
+        for (int i = 0; i < 60; i++) {
+            syn(S + i * S, ATTACKER, 40_000 + i, 1_000 + i, 3306, 1);
+        }
+        assertThat(bruteforce()).isEmpty();
+        DetectorSet listed = new DetectorSet(Detectors.create("bruteforce", List.of("bruteforce.ports=3306")));
+        ObservationBuilder b = new ObservationBuilder(false);
+        for (int i = 0; i < 60; i++) {
+            byte[] f = new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(40_000 + i, 3306, PacketObservation.TCP_SYN, 1_000 + i, 0).build();
+            listed.observe(b.observe(MemorySegment.ofArray(f), 0, f.length, S + i * S, 1));
+        }
+        listed.finish();
+        assertThat(listed.detections()).extracting(Detection::subject).containsOnly(ATTACKER).isNotEmpty();
+        assertThat(listed.detections().getFirst().reasons().getFirst()).startsWith("10 new connections to 10.0.0.5:3306 (mysql) in 9 s");
+    }
+
+    @Test
     void aRetransmittedSynCountsOnce() {
         // 9 connections, each SYN sent 4 times (retransmissions 1, 3 and 7 s later: the same port and ISN)
         for (int i = 0; i < 9; i++) {
