@@ -35,7 +35,9 @@ import java.util.List;
  * it, then at most once per epoch (5 s of the default 60 s) while the horizon holds that many; not
  * while the pair is over the window's floors (the window's report is made instead, and counts as the
  * horizon's in its epoch). Score: connections over
- * {@code sustainedConnections}. 0 turns it off.
+ * {@code sustainedConnections}. 0 turns it off, the default: at the floor the docs suggest (300 within
+ * 60 s) a reverse proxy without keep-alive to its backends (nginx's default), a NAT or a poller
+ * making 5 new connections a second to one service would be named and blocked.
  *
  * <p>Memory: at most {@code maxPairs} pairs per window (about 100 bytes each; full, a new pair takes
  * the place of the least active when its SYNs keep coming, {@link BoundedSubjects}) and at most
@@ -77,7 +79,8 @@ public final class ConnFloodDetector implements Detector {
         }
 
         public static Config defaults() {
-            return new Config(10_000_000_000L, 100, 50, 0.5, 0, 65_536, 1 << 20, 300, 60_000_000_000L, 16_384);
+            // the sustained rule off: see its javadoc above
+            return new Config(10_000_000_000L, 100, 50, 0.5, 0, 65_536, 1 << 20, 0, 60_000_000_000L, 16_384);
         }
     }
 

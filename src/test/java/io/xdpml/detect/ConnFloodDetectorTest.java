@@ -161,13 +161,16 @@ class ConnFloodDetectorTest {
     }
 
     private static final long S = 1_000_000_000L;
+    /** The sustained rule, off by default (since 2026-12-07), on at the floor the docs give. */
+    private static final String SUSTAINED = "connflood.sustainedConnections=300";
 
     @Test
     void sustainedJustUnderTheFloorIsNotReportedAndAtItIs() {
         // 10 connections a second: 100 in a 10 s window at 10/s, under the window's 50/s
+        set = new DetectorSet(Detectors.create("all", List.of(SUSTAINED)));
         connections(ATTACKER, 299, 10, 0, true);
         assertThat(finish("connflood")).isEmpty();
-        set = new DetectorSet(Detectors.create("all"));
+        set = new DetectorSet(Detectors.create("all", List.of(SUSTAINED)));
         connections(ATTACKER, 300, 10, 0, true);
         // reported as the 300th connection came (its ACKs not yet), before the window ends
         List<Detection> found = set.detections().stream().filter(x -> x.detector().equals("connflood")).toList();
@@ -186,6 +189,7 @@ class ConnFloodDetectorTest {
     void sustainedCountsRetransmittedSynsOnceAsLinuxSpacesThem() {
         // 250 connections at 10/s, each SYN sent again 1, 3, 7, 15 and 31 s after the first (tcp_syn_retries' back-off):
         // 1,500 SYNs, 250 connections, under 300
+        set = new DetectorSet(Detectors.create("all", List.of(SUSTAINED)));
         record Packet(long t, int port, int flags) {}
         List<Packet> packets = new ArrayList<>();
         for (int i = 0; i < 250; i++) {
@@ -206,7 +210,7 @@ class ConnFloodDetectorTest {
 
     @Test
     void sustainedCountsAcrossTheAgentsWindowsAndIsOffWithZero() {
-        List<String> agent = List.of("connflood.windowNanos=2000000000", "connflood.earlyNanos=200000000");
+        List<String> agent = List.of("connflood.windowNanos=2000000000", "connflood.earlyNanos=200000000", SUSTAINED);
         // 20 a second for 20 s: 40 in each 2 s window, under its 100; 300 within the horizon 15 s in
         set = new DetectorSet(Detectors.create("connflood", agent));
         connections(ATTACKER, 400, 20, 0, true);
@@ -220,11 +224,16 @@ class ConnFloodDetectorTest {
         set = new DetectorSet(Detectors.create("connflood", off));
         connections(ATTACKER, 400, 20, 0, true);
         assertThat(finish("connflood")).isEmpty();
+        // off by default
+        set = new DetectorSet(Detectors.create("connflood", agent.subList(0, 2)));
+        connections(ATTACKER, 400, 20, 0, true);
+        assertThat(finish("connflood")).isEmpty();
     }
 
     @Test
     void sustainedHorizonForgetsOldConnections() {
         // 200 connections at 10/s, 70 s of nothing, 200 more: never 300 within 60 s
+        set = new DetectorSet(Detectors.create("connflood", List.of(SUSTAINED)));
         connections(ATTACKER, 200, 10, 0, true);
         for (int i = 0; i < 200; i++) {
             connection(90 * S + i * S / 10, ATTACKER, 40_000 + i, 0, true);
@@ -236,7 +245,7 @@ class ConnFloodDetectorTest {
     void sustainedIsReportedAgainOncePerEpochWhileItGoesOn() {
         // 10/s for 120 s: at the 300th (30.9 s), then at the first connection of each 5 s epoch (35, 40, ... 120 s) while
         // the horizon holds 300: 19 reports, merged by DetectorSet into detections of reports within 10 s of each other
-        set = new DetectorSet(Detectors.create("connflood"));
+        set = new DetectorSet(Detectors.create("connflood", List.of(SUSTAINED)));
         connections(ATTACKER, 1_200, 10, 0, true);
         List<Detection> found = finish("connflood");
         assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER);
@@ -248,6 +257,7 @@ class ConnFloodDetectorTest {
 
     @Test
     void sustainedHandshakesNeverCompletedAreNotConnflood() {
+        set = new DetectorSet(Detectors.create("connflood", List.of(SUSTAINED)));
         connections(ATTACKER, 600, 10, 0, false); // each SYN answered by the sender's RST
         assertThat(finish("connflood")).isEmpty();
     }
