@@ -48,7 +48,7 @@ struct xdpml_flow_dir {
 	__u32 iat_min_us;
 	__u32 iat_max_us;
 	__u16 init_window;  /* TCP window of this direction's first packet */
-	__u16 pad;
+	__u16 data_packets; /* packets with bytes past the transport header (saturating at 65,535) */
 	__u32 untimed;      /* packets (a direction's first excepted) not in its intervals: counted while
 			       the flow's class was cached (xdpml_flow_update_cached); saturating */
 };
@@ -399,6 +399,9 @@ static __always_inline void xdpml_flow_dir_add(struct xdpml_flow_dir *s, const s
 		s->len_min = p->length;
 	if (p->length > s->len_max)
 		s->len_max = p->length;
+	/* payload: the IP packet's stated length past its headers, not the frame's (no padding) */
+	if (p->norm_length > 14 + p->header_bytes && s->data_packets != 0xffff)
+		s->data_packets++;
 	if (now > s->last_ns) /* times only move forward: a clock that jumps back is not idleness */
 		s->last_ns = now;
 }

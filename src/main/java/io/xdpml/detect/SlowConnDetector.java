@@ -67,6 +67,7 @@ public final class SlowConnDetector implements Detector {
         int port;
         int slow;
         int open;
+        int unanswered;
         long minSpan;
         long maxSpan;
         long bytes;
@@ -81,6 +82,7 @@ public final class SlowConnDetector implements Detector {
             this.port = port;
             slow = 0;
             open = 0;
+            unanswered = 0;
             minSpan = Long.MAX_VALUE;
             maxSpan = 0;
             bytes = 0;
@@ -171,7 +173,9 @@ public final class SlowConnDetector implements Detector {
         long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
         long first = FlowLayout.u64(state, FlowLayout.FIRST_NS);
         long last = FlowLayout.u64(state, fwd + FlowLayout.D_LAST_NS);
-        long span = last - first;
+        boolean unanswered = unanswered(state);
+        // how long the client has held it: to its last packet; for a request left unanswered, to now
+        long held = unanswered ? flowNow - first : last - first;
         long quiet = flowNow - last;
         long bytes = FlowLayout.u64(state, fwd + FlowLayout.D_BYTES);
         if ((state.get(ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & CLOSED) != 0) {
@@ -183,19 +187,36 @@ public final class SlowConnDetector implements Detector {
             pairs.putNew(pairKey, q);
         }
         q.open++;
-        double rate = span > 0 ? bytes / (span / 1e9) : Double.MAX_VALUE;
-        if (span < config.minSpanNanos() || quiet > config.maxQuietNanos() || rate > config.maxByteRate()) {
+        double rate = held > 0 ? bytes / (held / 1e9) : Double.MAX_VALUE;
+        if (held < config.minSpanNanos() || quiet > config.maxQuietNanos() || rate > config.maxByteRate()) {
             return;
         }
         q.slow++;
-        q.minSpan = Math.min(q.minSpan, span);
-        q.maxSpan = Math.max(q.maxSpan, span);
+        if (unanswered) {
+            q.unanswered++;
+        }
+        q.minSpan = Math.min(q.minSpan, held);
+        q.maxSpan = Math.max(q.maxSpan, held);
         q.bytes += bytes;
         q.maxRate = Math.max(q.maxRate, rate);
-        long window = FlowLayout.u32(state, fwd + FlowLayout.D_INIT_WINDOW);
+        long window = FlowLayout.u16(state, fwd + FlowLayout.D_INIT_WINDOW);
         if (window < config.smallWindow()) {
             q.smallWindows++;
         }
+    }
+
+    /**
+     * Whether the client sent data that was never answered: every packet it sent after its SYN and
+     * the handshake's ACK carried data (it acknowledged no data of the server's, which it must once
+     * the server answers), and the server sent no data the other way where that direction is seen.
+     * A slowloris connection's unfinished request, or a slow POST's body, waiting on the server.
+     */
+    private static boolean unanswered(MemorySegment state) {
+        long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
+        long bwd = FlowLayout.dirOffset(FlowLayout.BWD);
+        long packets = FlowLayout.u64(state, fwd + FlowLayout.D_PACKETS);
+        int data = FlowLayout.u16(state, fwd + FlowLayout.D_DATA_PACKETS);
+        return data > 0 && data < 0xffff && packets - data <= 2 && FlowLayout.u16(state, bwd + FlowLayout.D_DATA_PACKETS) == 0;
     }
 
     private void report(Pair q, long nowNanos, DetectionSink sink) {
@@ -205,6 +226,9 @@ public final class SlowConnDetector implements Detector {
         reasons.add(Detections.count(q.slow) + " TCP connections to " + service + " open at once, each kept going by its client for "
                 + spans(q) + " at " + String.format(java.util.Locale.ROOT, "%.1f", q.maxRate) + " B/s or less ("
                 + Detections.bytes(q.bytes / q.slow) + " a connection on average): a slow HTTP attack (slowloris, slow POST, slow read)");
+        if (q.unanswered > 0) {
+            reasons.add(Detections.count(q.unanswered) + " of them held by a request the server has not answered (the client acknowledged no data of it)");
+        }
         if (q.open > q.slow) {
             reasons.add(Detections.count(q.open) + " connections of the source to the service open in all");
         }

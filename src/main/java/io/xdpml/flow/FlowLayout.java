@@ -26,7 +26,7 @@ import java.nio.ByteOrder;
  * xdpml_flow_dir (80 bytes, at 16 + 80 * direction)
  *   0 packets  8 bytes  16 len_sum_sq  24 header_bytes  32 iat_sum_us  40 iat_sum_sq  48 last_ns
  *  56 len_min u32  60 len_max u32  64 iat_min_us u32  68 iat_max_us u32  72 init_window u16
- *  74 pad u16  76 untimed u32
+ *  74 data_packets u16  76 untimed u32
  * </pre>
  */
 public final class FlowLayout {
@@ -114,6 +114,8 @@ public final class FlowLayout {
     public static final int D_IAT_MIN_US = 64;
     public static final int D_IAT_MAX_US = 68;
     public static final int D_INIT_WINDOW = 72;
+    /** Packets with bytes past the transport header (the IP packet's stated length, so no padding), saturating at 65,535. */
+    public static final int D_DATA_PACKETS = 74;
     /** Packets of the direction (its first excepted) not in its intervals, as {@link #UNTIMED}; u32, saturating. */
     public static final int D_UNTIMED = 76;
 

@@ -103,6 +103,10 @@ public final class FlowUpdater {
         f.set(U64, s + D_HEADER_BYTES, u64(f, s + D_HEADER_BYTES) + p.headerBytes);
         f.set(U32, s + D_LEN_MIN, (int) Math.min(u32(f, s + D_LEN_MIN), length));
         f.set(U32, s + D_LEN_MAX, (int) Math.max(u32(f, s + D_LEN_MAX), length));
+        int data = u16(f, s + D_DATA_PACKETS);
+        if (p.normLength > 14 + p.headerBytes && data != 0xffff) { // payload by the IP packet's stated length: no padding
+            f.set(U16, s + D_DATA_PACKETS, (short) (data + 1));
+        }
         if (Long.compareUnsigned(now, u64(f, s + D_LAST_NS)) > 0) { // times only move forward
             f.set(U64, s + D_LAST_NS, now);
         }

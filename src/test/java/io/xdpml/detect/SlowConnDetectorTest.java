@@ -150,11 +150,41 @@ class SlowConnDetectorTest {
         assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER).isNotEmpty();
         Detection d = found.getFirst();
         assertThat(d.sources()).containsExactly(ATTACKER);
-        // the first census (every 2 s, at whole seconds) after 50 of the connections' clients sent for 8 s and more: their
-        // follow-ups at 11 to 12.2 s, the 50th at 11.98 s: the census at 13 s
-        assertThat(d.timeNanos()).isEqualTo(13 * S);
+        // the first census (every 2 s, at whole seconds) after 50 of the connections have held an unanswered request for 8 s: the
+        // 50th opened at 1.98 s, 8 s old at 9.98 s: the census at 11 s (before 2026-12-07, which counted a connection from its
+        // client's first follow-up 8 s or more after its SYN, at 11 to 12.2 s: the census at 13 s)
+        assertThat(d.timeNanos()).isEqualTo(11 * S);
         assertThat(d.reasons().getFirst()).startsWith("60 TCP connections to 10.0.0.1:80 open at once, each kept going by its client for ");
         assertThat(set.detections()).extracting(Detection::detector).containsOnly("slowconn");
+    }
+
+    /**
+     * A slowloris that opens its connections one after another at 3.5/s, each with an unfinished request, and sends its first
+     * follow-up to all of them only 40 s later (slowloris.py's pattern at a long interval): no client sends 8 s after its SYN
+     * before then, but each request has waited on the server for 8 s: named at the census after the 50th is 8 s old. The same
+     * connections answered (their client's ACK of the server's data) and left idle are not (with a follow-up later, at a
+     * trickle, they would be, by the client's span, as before).
+     */
+    @Test
+    void requestsLeftUnansweredCountBeforeAnyFollowUp() {
+        for (int i = 0; i < 60; i++) {
+            long t = S + i * S * 2 / 7;
+            at(t, ATTACKER, 30_000 + i, SYN, 0);
+            at(t + 1_000_000, ATTACKER, 30_000 + i, ACK, 0);
+            at(t + 2_000_000, ATTACKER, 30_000 + i, ACK | PSH, 168);
+            at(45 * S + i * 1_000_000L, ATTACKER, 30_000 + i, ACK | PSH, 15);
+            // the same from the browser's address, each request answered (its ACK of the answer), then idle
+            at(t, BROWSER, 40_000 + i, SYN, 0);
+            at(t + 1_000_000, BROWSER, 40_000 + i, ACK, 0);
+            at(t + 2_000_000, BROWSER, 40_000 + i, ACK | PSH, 168);
+            at(t + 40_000_000, BROWSER, 40_000 + i, ACK, 0);
+        }
+        List<Detection> found = run("slowconn");
+        assertThat(found).extracting(Detection::subject).containsOnly(ATTACKER).isNotEmpty();
+        // the 50th opened at 1 + 49 * 2 / 7 = 15 s, 8 s old at 23 s: the census at 23 s
+        assertThat(found.getFirst().timeNanos()).isEqualTo(23 * S);
+        // its reasons are the strongest census's of the 10 s merged into the detection (27 s: all 60)
+        assertThat(found.getFirst().reasons()).contains("60 of them held by a request the server has not answered (the client acknowledged no data of it)");
     }
 
     @Test
@@ -165,10 +195,13 @@ class SlowConnDetectorTest {
 
     @Test
     void keepAliveConnectionsLeftIdleAreNotSlow() {
-        // 100 connections of one client, each one request and its ACKs, then idle for a minute: their client's span ends at its last packet
+        // 100 connections of one client, each one request and its ACKs, then idle for a minute: their client's span ends at its last
+        // packet, and its ACK of the answer says the request was answered (since 2026-12-07 the handshake's ACK is built, as every
+        // common TCP stack sends it: a client whose request alone completes the handshake would look unanswered after one answer)
         for (int i = 0; i < 100; i++) {
             long t = S + i * 10_000_000L;
             at(t, BROWSER, 40_000 + i, SYN, 0);
+            at(t + 500_000, BROWSER, 40_000 + i, ACK, 0);
             at(t + 1_000_000, BROWSER, 40_000 + i, ACK | PSH, 400);
             at(t + 30_000_000, BROWSER, 40_000 + i, ACK, 0);
         }

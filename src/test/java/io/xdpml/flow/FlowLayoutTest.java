@@ -100,6 +100,7 @@ class FlowLayoutTest {
                 .containsEntry("xdpml_flow_dir.iat_min_us", FlowLayout.D_IAT_MIN_US)
                 .containsEntry("xdpml_flow_dir.iat_max_us", FlowLayout.D_IAT_MAX_US)
                 .containsEntry("xdpml_flow_dir.init_window", FlowLayout.D_INIT_WINDOW)
+                .containsEntry("xdpml_flow_dir.data_packets", FlowLayout.D_DATA_PACKETS)
                 .containsEntry("xdpml_flow_dir.untimed", FlowLayout.D_UNTIMED);
     }
 

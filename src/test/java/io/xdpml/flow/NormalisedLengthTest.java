@@ -89,6 +89,68 @@ class NormalisedLengthTest {
         }
     }
 
+    /**
+     * A direction's data packets (flow.h's data_packets): those with bytes past the transport header by
+     * the IP packet's own length, so Ethernet padding, VLAN tags and a VXLAN outer header add none; the
+     * same count in the kernel and in Java. slowconn reads it (a client that never acknowledged data).
+     */
+    @Test
+    void dataPacketsCountPayloadNotPaddingInTheKernelAndInJava() throws Exception {
+        TestData.assumeBpf();
+        FlowConfig config = new FlowConfig(1 << 10, 1_000_000_000L, 4789);
+        List<byte[]> frames = new ArrayList<>();
+        Map<String, byte[]> syns = synOverLinks(); // no payload: 0 whatever the link adds
+        frames.addAll(syns.values());
+        // one flow (10.3.0.1:2000 -> 10.3.0.2:80): a SYN, a padded pure ACK, 1 byte, 100 bytes padded to 200, an ACK padded to 64
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.1", "10.3.0.2").tcp(2000, 80, 0x02).build());
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.1", "10.3.0.2").tcp(2000, 80, 0x10).padTo(60).build());
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.1", "10.3.0.2").tcp(2000, 80, 0x18).payload(1).build());
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.1", "10.3.0.2").tcp(2000, 80, 0x18).payload(100).padTo(200).build());
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.1", "10.3.0.2").tcp(2000, 80, 0x10).padTo(64).build());
+        // its answer: one data packet the other way
+        frames.add(new FrameBuilder().ethernet().ipv4("10.3.0.2", "10.3.0.1").tcp(80, 2000, 0x18).payload(20).build());
+        Map<String, List<Integer>> kernel;
+        Map<String, List<Integer>> java;
+        try (KernelFlowEngine k = new KernelFlowEngine(config, FlowRecordListener.NONE, false);
+             JavaFlowEngine j = new JavaFlowEngine(config, TestRun.maxTestRunFrame())) {
+            long t = 1_000_000;
+            for (byte[] f : frames) {
+                k.packet(MemorySegment.ofArray(f), f.length, t);
+                j.packet(MemorySegment.ofArray(f), f.length, t);
+                t += 1_000;
+            }
+            kernel = dataPackets(k);
+            java = dataPackets(j);
+        }
+        assertThat(kernel).as("kernel == Java").isEqualTo(java);
+        assertThat(java).hasSize(syns.size() + 1);
+        int[] seen = new int[] {0, 0, 0, 0};
+        java.forEach((key, v) -> {
+            if (v.get(0) == 5) { // the flow of five packets forward
+                seen[0] = v.get(1);
+                seen[1] = v.get(2);
+                seen[2] = v.get(3);
+            } else {
+                assertThat(v).as("a SYN over some link: one packet, no data").containsExactly(1, 0, 0, 0);
+                seen[3]++;
+            }
+        });
+        assertThat(seen).as("forward data packets 2 (of 5), backward 1 packet 1 data; SYNs").containsExactly(2, 1, 1, syns.size());
+    }
+
+    /** Per flow: forward packets, forward data packets, backward packets, backward data packets. */
+    private static Map<String, List<Integer>> dataPackets(FlowEngine e) {
+        Map<String, List<Integer>> m = new java.util.TreeMap<>(java.util.Comparator.naturalOrder());
+        e.forEachFlow((k, v) -> {
+            long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
+            long bwd = FlowLayout.dirOffset(FlowLayout.BWD);
+            m.put(java.util.HexFormat.of().formatHex(k.toArray(ValueLayout.JAVA_BYTE)), List.of(
+                (int) FlowLayout.u64(v, fwd + FlowLayout.D_PACKETS), FlowLayout.u16(v, fwd + FlowLayout.D_DATA_PACKETS),
+                (int) FlowLayout.u64(v, bwd + FlowLayout.D_PACKETS), FlowLayout.u16(v, bwd + FlowLayout.D_DATA_PACKETS)));
+        });
+        return m;
+    }
+
     /** Each frame as the first packet of its own flow: the kernel's and Java's hs_len_mean, Java's normLength. */
     private static void run(Map<String, byte[]> frames, Map<String, Long> kernel, Map<String, Long> java, Map<String, Long> javaFeature)
             throws Exception {
