@@ -593,6 +593,11 @@ static __always_inline int xdpml_fw_ct_tcp(union xdpml_fw_ct_word *w, int fwd, _
 	case XDPML_CT_FIN_WAIT:
 		if (!fwd && syn && ack)
 			return XDPML_CT_R_PASS; /* retransmitted SYN-ACK: the handshake's ACK was lost (Linux: lets it by) */
+		if (fwd && syn && !ack && (w->f.fin_seen & 1))
+			return XDPML_CT_R_NEW; /* the initiator sent its FIN: its SYN opens a new connection of these ports
+						  (its port used again, the peer maybe in TIME_WAIT; a host's one NIC never
+						  sees the peer's FIN, so the entry would stay fin_wait for tcp-fin).
+						  Linux's conntrack lets a SYN in FIN_WAIT by too (sIG) */
 		if (syn)
 			return XDPML_CT_R_INVALID;
 		break;

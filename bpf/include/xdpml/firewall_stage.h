@@ -327,10 +327,14 @@ static __noinline void xdpml_fw_ct_assure(const struct xdpml_fw_ct_key *ck, stru
 		bpf_map_delete_elem(&xdpml_fw_ct_new, ck);
 }
 
-/* Whether entry e is stale at now: closed (a SYN over it opens anew), or expired. */
+/*
+ * Whether entry e is stale at now: closed, or closing with the initiator's FIN seen (a SYN of the
+ * initiator over either opens anew: xdpml_fw_ct_tcp's XDPML_CT_R_NEW), or expired.
+ */
 static __always_inline int xdpml_fw_ct_stale(const struct xdpml_fw_config *cfg, const struct xdpml_fw_ct *e, __u64 now)
 {
-	return e->state == XDPML_CT_CLOSED || (now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state));
+	return e->state == XDPML_CT_CLOSED || (e->state == XDPML_CT_FIN_WAIT && (e->fin_seen & 1)) ||
+	       (now > e->last_ns && now - e->last_ns > xdpml_fw_ct_timeout(cfg, e->state));
 }
 
 /*

@@ -189,6 +189,9 @@ final class TcpTracking {
                 if (!fwd && syn && ack) {
                     return PASS; // retransmitted SYN-ACK: the handshake's ACK was lost
                 }
+                if (fwd && syn && !ack && (e[FIN_SEEN] & 1) != 0) {
+                    return NEW; // the initiator sent its FIN: its SYN opens a new connection of these ports (its port used again)
+                }
                 if (syn) {
                     return INVALID;
                 }

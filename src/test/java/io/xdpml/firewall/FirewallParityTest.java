@@ -409,6 +409,54 @@ class FirewallParityTest {
     }
 
     /**
+     * A client's port used again while its old connection's entry is still closing (the live slowconn test's lost web
+     * request, 2026-12-07): on a server's one NIC XDP sees only the client's packets, so after an HTTP answer with
+     * {@code Connection: close} the entry sees the client's FIN, never the server's, and stays fin_wait for tcp-fin (30 s);
+     * the client's next connection from the same port (its SYN, a new sequence, 14 s later) was dropped as
+     * drop_ct_invalid, and its retransmissions too. Now a SYN of the initiator after its FIN opens a new connection (as
+     * on a closed one: Linux's conntrack lets a SYN in FIN_WAIT by too); a SYN of the responder, or of the initiator
+     * before its own FIN, is still invalid. Loose and strict, kernel and Java alike.
+     */
+    @Test
+    void aClientsSynAfterItsFinOpensANewConnectionOfItsPort() throws Exception {
+        TestData.assumeBpf();
+        int syn = 0x02, ack = 0x10, psh = 0x18, finAck = 0x11;
+        for (String config : List.of("default pass\nconntrack on\n", "default pass\nconntrack on strict\n")) {
+            try (Pair p = new Pair(FirewallConfigParser.parse(config, "one-nic"))) {
+                Talk t = new Talk(p, 36731);
+                long x = 3064599533L, y = 578514955L, z = 3282333837L; // the old connection's client and server, the new one's client
+                assertThat(t.send(true, syn, x, 0, 0)).isEqualTo(FirewallCounter.PASS_DEFAULT);
+                assertThat(t.send(true, ack, x + 1, y + 1, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, psh, x + 1, y + 1, 51)).as("the GET").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, ack, x + 52, y + 191, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, finAck, x + 52, y + 192, 0)).as("the client's FIN after the server's (unseen)")
+                        .isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.state()).isEqualTo("fin_wait");
+                t.pause(14_000_000_000L); // within tcp-fin (30 s)
+                assertThat(t.send(true, syn, z, 0, 0)).as(config + ": the port's next connection").isEqualTo(FirewallCounter.PASS_DEFAULT);
+                assertThat(t.state()).isEqualTo("syn_sent");
+                assertThat(t.send(true, ack, z + 1, 12345, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.state()).isEqualTo("established");
+
+                // the responder's SYN after the initiator's FIN, and the initiator's SYN before its own FIN: invalid as before
+                Talk u = new Talk(p, 36732);
+                u.send(true, syn, x, 0, 0);
+                u.send(true, ack, x + 1, y + 1, 0);
+                u.send(true, finAck, x + 1, y + 1, 0);
+                assertThat(u.send(false, syn, y + 1000, 0, 0)).as("the responder's SYN").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+                Talk v = new Talk(p, 36733);
+                v.send(true, syn, x, 0, 0);
+                v.send(true, ack, x + 1, y + 1, 0);
+                v.send(false, finAck, y + 1, x + 1, 0);
+                assertThat(v.state()).isEqualTo("fin_wait");
+                assertThat(v.send(true, syn, z, 0, 0)).as("the initiator's SYN before its FIN").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+                p.assertSame();
+                assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isEqualTo(4);
+            }
+        }
+    }
+
+    /**
      * A side never seen sending (a server's one NIC sees only inbound packets; the responder of a
      * refused SYN): its RST is believed only with an ACK near the end of what the other side sent
      * (a refused SYN's RST+ACK, sequence 0, acknowledges the SYN), and its sequence is learnt from a
