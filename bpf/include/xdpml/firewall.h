@@ -598,6 +598,14 @@ static __always_inline int xdpml_fw_ct_tcp(union xdpml_fw_ct_word *w, int fwd, _
 						  (its port used again, the peer maybe in TIME_WAIT; a host's one NIC never
 						  sees the peer's FIN, so the entry would stay fin_wait for tcp-fin).
 						  Linux's conntrack lets a SYN in FIN_WAIT by too (sIG) */
+		if (fwd && syn && !ack && !(flags & XDPML_TCP_FIN))
+			return XDPML_CT_R_PASS; /* the initiator's SYN on a connection it never closed here: passed,
+						   the entry unchanged (Linux's conntrack ignores it too, sIG). Its
+						   port used again after the old connection died unseen (a NAT's
+						   mapping expired, the client rebooted): a new handshake the server
+						   answers, whose packets then pass as this entry's; a live
+						   connection's server answers a forged one with a challenge ACK.
+						   Before 2026-12-07, drop_ct_invalid until tcp-established (2 h) */
 		if (syn)
 			return XDPML_CT_R_INVALID;
 		break;

@@ -192,6 +192,9 @@ final class TcpTracking {
                 if (fwd && syn && !ack && (e[FIN_SEEN] & 1) != 0) {
                     return NEW; // the initiator sent its FIN: its SYN opens a new connection of these ports (its port used again)
                 }
+                if (fwd && syn && !ack && (flags & FIN) == 0) {
+                    return PASS; // the initiator's SYN on a connection it never closed here: passed, the entry unchanged (Linux: sIG)
+                }
                 if (syn) {
                     return INVALID;
                 }

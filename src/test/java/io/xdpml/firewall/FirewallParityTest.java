@@ -184,7 +184,8 @@ class FirewallParityTest {
      * captures: the responder's challenge ACK to a SYN (RFC 5961), the initiator's SYN again after the
      * SYN-ACK (the SYN-ACK was lost), the responder's SYN-ACK again after the handshake's ACK (the
      * ACK was lost). Both pass in the kernel
-     * and in Java; a SYN from the initiator on an established connection is still invalid.
+     * and in Java; a SYN from the responder on an established connection is still invalid, one from the initiator passes,
+     * the entry unchanged (since 2026-12-07: aClientsSynOnAConnectionItNeverClosedPassesAndLeavesItsEntry; before, invalid).
      */
     @Test
     void handshakeRetransmissionsPass() throws Exception {
@@ -214,10 +215,10 @@ class FirewallParityTest {
             send.apply(true, ack);
             assertThat(send.apply(false, synAck)).as("the SYN-ACK again when established").isEqualTo(FirewallCounter.PASS_CONNTRACK);
             assertThat(send.apply(true, ack)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
-            assertThat(send.apply(true, syn)).as("a SYN from the initiator when established").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+            assertThat(send.apply(true, syn)).as("a SYN from the initiator when established").isEqualTo(FirewallCounter.PASS_CONNTRACK);
             assertThat(send.apply(false, syn)).as("a SYN from the responder when established").isEqualTo(FirewallCounter.DROP_CT_INVALID);
             p.assertSame();
-            assertThat(p.kernel.counter(FirewallCounter.DROP_CT_INVALID)).isEqualTo(3);
+            assertThat(p.kernel.counter(FirewallCounter.DROP_CT_INVALID)).isEqualTo(2);
         }
     }
 
@@ -438,7 +439,8 @@ class FirewallParityTest {
                 assertThat(t.send(true, ack, z + 1, 12345, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
                 assertThat(t.state()).isEqualTo("established");
 
-                // the responder's SYN after the initiator's FIN, and the initiator's SYN before its own FIN: invalid as before
+                // the responder's SYN after the initiator's FIN: invalid as before; the initiator's SYN before its own FIN: passed, the
+                // entry unchanged (since 2026-12-07, aClientsSynOnAConnectionItNeverClosedPassesAndLeavesItsEntry; before, invalid)
                 Talk u = new Talk(p, 36732);
                 u.send(true, syn, x, 0, 0);
                 u.send(true, ack, x + 1, y + 1, 0);
@@ -449,9 +451,43 @@ class FirewallParityTest {
                 v.send(true, ack, x + 1, y + 1, 0);
                 v.send(false, finAck, y + 1, x + 1, 0);
                 assertThat(v.state()).isEqualTo("fin_wait");
-                assertThat(v.send(true, syn, z, 0, 0)).as("the initiator's SYN before its FIN").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+                assertThat(v.send(true, syn, z, 0, 0)).as("the initiator's SYN before its FIN").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(v.state()).isEqualTo("fin_wait");
                 p.assertSame();
                 assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isEqualTo(4);
+            }
+        }
+    }
+
+    /**
+     * The initiator's SYN on a connection it never closed here (no FIN or RST seen: it died unseen, a NAT's mapping expired or
+     * the client rebooted, and its port came round again) is passed and leaves the entry as it was, as Linux's conntrack ignores
+     * it (sIG); the new handshake's ACK and data then pass as the entry's. Before 2026-12-07 it was drop_ct_invalid until the
+     * entry's tcp-established expiry (2 h): a client of a NAT could not reach the server from that port for up to 2 h. A SYN with
+     * FIN, and the responder's SYN, stay invalid. Kernel and Java alike, loose and strict.
+     */
+    @Test
+    void aClientsSynOnAConnectionItNeverClosedPassesAndLeavesItsEntry() throws Exception {
+        TestData.assumeBpf();
+        int syn = 0x02, ack = 0x10, psh = 0x18, synFin = 0x03;
+        for (String config : List.of("default pass\nconntrack on\n", "default pass\nconntrack on strict\n")) {
+            try (Pair p = new Pair(FirewallConfigParser.parse(config, "one-nic"))) {
+                Talk t = new Talk(p, 41000);
+                long x = 1000000L, y = 2000000L, z = 3500000000L; // the old connection's client and server, the new one's client
+                assertThat(t.send(true, syn, x, 0, 0)).isEqualTo(FirewallCounter.PASS_DEFAULT);
+                assertThat(t.send(true, ack, x + 1, y + 1, 0)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, psh, x + 1, y + 1, 100)).isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.state()).isEqualTo("established");
+                t.pause(600_000_000_000L); // 10 minutes without a packet: within tcp-established (2 h)
+                assertThat(t.send(true, syn, z, 0, 0)).as(config + ": the port's next connection's SYN").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.state()).isEqualTo("established");
+                assertThat(t.send(true, ack, z + 1, 777, 0)).as("its handshake's ACK").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, psh, z + 1, 777, 200)).as("its request").isEqualTo(FirewallCounter.PASS_CONNTRACK);
+                assertThat(t.send(true, synFin, z + 5000, 0, 0)).as("a SYN with FIN").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+                assertThat(t.send(false, syn, y + 5000, 0, 0)).as("the responder's SYN").isEqualTo(FirewallCounter.DROP_CT_INVALID);
+                assertThat(t.state()).isEqualTo("established");
+                p.assertSame();
+                assertThat(p.kernel.counter(FirewallCounter.CT_NEW)).isEqualTo(1);
             }
         }
     }
