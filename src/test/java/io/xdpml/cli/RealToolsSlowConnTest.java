@@ -87,7 +87,7 @@ class RealToolsSlowConnTest {
 
     /** One stage's counters in an {@code xdpml status} report. */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> stage(Map<String, Object> report, String name) {
+    static Map<String, Object> stage(Map<String, Object> report, String name) {
         return (Map<String, Object>) ((Map<String, Object>) report.get("stages")).get(name);
     }
 
