@@ -395,6 +395,42 @@ struct {
 } xdpml_fw_measures SEC(".maps");
 
 /*
+ * The datagrams whose first fragment the stage dropped (xdpml_fw_frag_remember): a later fragment
+ * carries no ports, so the rules, measures and conntrack that judged the first by them cannot judge
+ * it; it follows its first fragment's drop, for the same reason, for XDPML_FW_FRAG_NS. Keyed as
+ * Linux keys a reassembly (RFC 791: source, destination, protocol, identification; IPv6 the fragment
+ * header's 32-bit identification and next header), with the key VNI of conntrack (tenants' addresses
+ * may overlap). An LRU: the fragments of a datagram arrive together, so under a flood of them the
+ * newest datagrams are the ones whose fragments are still to come. 48 + 16 bytes.
+ */
+struct xdpml_fw_frag_key {
+	__u32 src[4]; /* as xdpml_fw_packet: IPv4 in [0] */
+	__u32 dst[4];
+	__u32 id;     /* IPv4: 16 bits; IPv6: 32 */
+	__u32 vni;    /* xdpml_fw_key_vni */
+	__u8 family;
+	__u8 proto;   /* IPv4 protocol; IPv6 the fragment header's next header */
+	__u16 pad;
+	__u32 pad2;
+};
+
+struct xdpml_fw_frag {
+	__u64 first_ns; /* the packet clock when the first fragment was dropped */
+	__u32 reason;   /* its drop reason (enum xdpml_fw_counter) */
+	__u32 pad;
+};
+
+/* Linux's ipfrag_time (net.ipv4.ipfrag_time, 30 s): how long the stack waits for a datagram's fragments. */
+#define XDPML_FW_FRAG_NS (30ULL * 1000000000ULL)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct xdpml_fw_frag_key);
+	__type(value, struct xdpml_fw_frag);
+} xdpml_fw_frags SEC(".maps");
+
+/*
  * [0]: non-zero while xdpml_fw_measures may hold entries (Java sets it before it adds one).
  * [1]: non-zero while xdpml_fw_own may hold entries (the agent sets it before it adds one).
  */

@@ -600,13 +600,76 @@ static __always_inline __u32 xdpml_fw_key_vni(const struct xdpml_parse_summary *
 }
 
 /*
+ * The key of the datagram a fragment of s belongs to (xdpml_fw_frags), from its IP header (the
+ * innermost, as p's addresses): -1 when there is none to read, or when an IPv6 fragment header is
+ * not the first header after the fixed one (a chain before it is not walked: such a datagram's
+ * later fragments are judged as before, by the policy alone).
+ */
+static __always_inline int xdpml_fw_frag_key_of(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+						const struct xdpml_fw_packet *p, struct xdpml_fw_frag_key *k)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (s->l3_off & 0xfff);
+	__builtin_memset(k, 0, sizeof(*k));
+	if (p->family == 4) {
+		if ((void *)(ip + 20) > data_end)
+			return -1;
+		k->id = ((__u32)ip[4] << 8) | ip[5];
+		k->proto = ip[9];
+	} else {
+		if ((void *)(ip + 48) > data_end || ip[6] != 44)
+			return -1;
+		k->proto = ip[40];
+		k->id = ((__u32)ip[44] << 24) | ((__u32)ip[45] << 16) | ((__u32)ip[46] << 8) | ip[47];
+	}
+	__builtin_memcpy(k->src, p->src, sizeof(k->src));
+	__builtin_memcpy(k->dst, p->dst, sizeof(k->dst));
+	k->family = p->family;
+	k->vni = xdpml_fw_key_vni(s);
+	return 0;
+}
+
+/*
+ * A later fragment (p read from s): the drop reason of its datagram's first fragment when the stage
+ * dropped that within XDPML_FW_FRAG_NS, else 0. A function of its own: its key takes no room in the
+ * entry program's stack, and only later fragments pay the call.
+ */
+static __noinline __u32 xdpml_fw_frag_follow(struct xdp_md *ctx, const struct xdpml_parse_summary *s,
+					     const struct xdpml_fw_packet *p, __u64 *clock)
+{
+	struct xdpml_fw_frag_key k;
+	if (xdpml_fw_frag_key_of(ctx, s, p, &k) != 0)
+		return 0;
+	struct xdpml_fw_frag *f = bpf_map_lookup_elem(&xdpml_fw_frags, &k);
+	if (!f)
+		return 0;
+	__u64 now = xdpml_now_once(clock);
+	if (now > f->first_ns && now - f->first_ns > XDPML_FW_FRAG_NS)
+		return 0;
+	return f->reason;
+}
+
+/* A first fragment the stage dropped for reason (s parsed cleanly): its datagram remembered. */
+static __noinline void xdpml_fw_frag_remember(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 reason,
+					      __u64 *clock)
+{
+	struct xdpml_fw_packet p = {};
+	struct xdpml_fw_frag_key k;
+	if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) != 0 || xdpml_fw_frag_key_of(ctx, s, &p, &k) != 0)
+		return;
+	struct xdpml_fw_frag f = {.first_ns = xdpml_now_once(clock), .reason = reason};
+	bpf_map_update_elem(&xdpml_fw_frags, &k, &f, BPF_ANY);
+}
+
+/*
  * The stage: the verdict reason of a parsed packet (summary s) under generation g (0 or 1, read
  * once per packet by the caller: every lookup below uses the same one). *clock: the packet's
  * time, read once per packet and only when a bucket or conntrack needs it. vxlan_port: the UDP port
  * the parse decodes as VXLAN (a tunnel's outer packet is judged as UDP to it).
  */
-static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
-						  __u64 *clock, __u16 vxlan_port)
+static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
+					    __u64 *clock, __u16 vxlan_port)
 {
 	__u32 zero = 0;
 	struct xdpml_fw_counters *fc = bpf_map_lookup_elem(&xdpml_fw_stats, &zero);
@@ -659,6 +722,13 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 		__u64 t = xdpml_fw_tunnel(ctx, s, gen, cfg, vxlan_port);
 		if (t)
 			return xdpml_fw_verdict(fc, (__u32)t, t >> 32);
+	}
+
+	/* a later fragment of a datagram whose first fragment was dropped here: dropped with it */
+	if (s->flags & XDPML_F_LATER_FRAGMENT) {
+		__u32 r = xdpml_fw_frag_follow(ctx, s, &p, clock);
+		if (r)
+			return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
 	}
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
@@ -817,6 +887,19 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 	if (track && xdpml_fw_is_pass(reason) && (p.proto != 6 || xdpml_fw_tcp_opens(p.tcp_flags)))
 		xdpml_fw_ct_open(ctx, s, &ck, from_a | g << 1, now);
 	return xdpml_fw_verdict(fc, reason, slot);
+}
+
+/*
+ * The stage (xdpml_fw_judge), and where it drops a first fragment, its datagram remembered: the
+ * later fragments follow it (xdpml_fw_frags).
+ */
+static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
+						  __u64 *clock, __u16 vxlan_port)
+{
+	__u32 r = xdpml_fw_judge(ctx, s, g, clock, vxlan_port);
+	if ((s->flags & (XDPML_F_FRAGMENT | XDPML_F_LATER_FRAGMENT)) == XDPML_F_FRAGMENT && !s->error && xdpml_fw_drops(r))
+		xdpml_fw_frag_remember(ctx, s, r, clock);
+	return r;
 }
 
 #endif

@@ -666,6 +666,13 @@ final class BenchCommand implements Runnable {
                 return headers().payload(new byte[Math.max(0, size - headers)]).build();
             }
         },
+        frag4("Ethernet/IPv4, a later fragment (offset 1,480: no transport header)") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv4(java.net.InetAddress.ofLiteral("198.51.100.1").getAddress(), java.net.InetAddress.ofLiteral("198.51.100.2").getAddress(),
+                        1480 / 8, 64);
+            }
+        },
         qinq("Ethernet/802.1ad/802.1Q/IPv4/TCP") {
             @Override
             FrameBuilder headers() {

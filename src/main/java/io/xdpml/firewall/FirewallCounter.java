@@ -72,6 +72,9 @@ public enum FirewallCounter {
 
     public boolean passes() { return kind == Kind.PASS; }
 
+    /** Whether this verdict drops the packet (xdpml_fw_drops). */
+    public boolean drops() { return kind == Kind.DROP; }
+
     /** The counter with this id, or null. */
     public static FirewallCounter of(int id) {
         return id >= 0 && id < SLOTS ? BY_ID[id] : null;

@@ -27,6 +27,8 @@ import java.util.Map;
 public final class JavaFirewall implements FirewallEngine {
     private static final ValueLayout.OfInt BIG_INT =
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfShort BIG_SHORT =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     private final PacketParser parser;
     private final ParseSummary summary = new ParseSummary();
     private final long[] counters = new long[FirewallCounter.SLOTS];
@@ -44,6 +46,12 @@ public final class JavaFirewall implements FirewallEngine {
     private final long[] rk = new long[3]; // the packet's bucket key
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final MeasureTable measures = new MeasureTable();
+    /**
+     * The datagrams whose first fragment was dropped (xdpml_fw_frags), by {@link #FK_WORDS} words (see
+     * {@link #fragmentKey}): {the time it was dropped, its drop reason's id}. Bounded as the kernel's LRU.
+     */
+    private final FixedKeyTable fragments = new FixedKeyTable(FK_WORDS, 2, 256, FRAGMENT_CAPACITY);
+    private final long[] fk = new long[FK_WORDS];
     private final byte[] src = new byte[16];
     private final byte[] dst = new byte[16];
     private final byte[] outerSrc = new byte[16]; // a VXLAN packet's outer addresses
@@ -65,6 +73,13 @@ public final class JavaFirewall implements FirewallEngine {
     private final int vxlanPort;
     /** The configuration's tunnel_check (FirewallConfig.policyMayDropUdp), computed at install. */
     private boolean tunnelCheck;
+
+    /** {@code max_entries} of xdpml_fw_frags in firewall.h. */
+    static final int FRAGMENT_CAPACITY = 16384;
+    /** How long a dropped first fragment's later fragments follow it: XDPML_FW_FRAG_NS, Linux's ipfrag_time. */
+    static final long FRAGMENT_NANOS = 30_000_000_000L;
+    /** The words of a fragment key: source (two), destination (two), identification, protocol | family << 8 | key VNI << 16. */
+    static final int FK_WORDS = 6;
 
     /** The kernel's capacities when nothing sets them: {@code max_entries} of xdpml_fw_ct and xdpml_fw_rate in firewall.h. */
     public static final int DEFAULT_CAPACITY = 1 << 16;
@@ -219,8 +234,69 @@ public final class JavaFirewall implements FirewallEngine {
         return reason;
     }
 
+    /**
+     * The stage ({@link #judge}), and where it drops a first fragment, its datagram remembered: the
+     * later fragments follow it (xdpml_firewall_stage).
+     */
     @Override
     public FirewallCounter packet(MemorySegment frame, int length, long now) {
+        FirewallCounter r = judge(frame, length, now);
+        if (r.drops() && summary.error() == 0 && summary.has(ParseFlags.FRAGMENT) && !summary.has(ParseFlags.LATER_FRAGMENT)) {
+            int family = addresses(frame, length);
+            if (family != 0 && fragmentKey(frame, length, family)) {
+                long[] v = fragments.put(fk);
+                v[0] = now;
+                v[1] = r.id();
+            }
+        }
+        return r;
+    }
+
+    /**
+     * The key of the datagram a fragment belongs to into {@link #fk} (xdpml_fw_frag_key_of), from its
+     * innermost IP header: false when there is none to read, or an IPv6 fragment header is not the
+     * first header after the fixed one.
+     */
+    private boolean fragmentKey(MemorySegment frame, int length, int family) {
+        int l3 = summary.l3Offset();
+        long id;
+        int proto;
+        if (family == 4) {
+            if (l3 + 20 > length) {
+                return false;
+            }
+            id = frame.get(BIG_SHORT, l3 + 4) & 0xffff;
+            proto = frame.get(ValueLayout.JAVA_BYTE, l3 + 9) & 0xff;
+        } else {
+            if (l3 + 48 > length || frame.get(ValueLayout.JAVA_BYTE, l3 + 6) != 44) {
+                return false;
+            }
+            proto = frame.get(ValueLayout.JAVA_BYTE, l3 + 40) & 0xff;
+            id = frame.get(BIG_INT, l3 + 44) & 0xffff_ffffL;
+        }
+        fk[0] = MeasureTable.word(src, 0);
+        fk[1] = MeasureTable.word(src, 8);
+        fk[2] = MeasureTable.word(dst, 0);
+        fk[3] = MeasureTable.word(dst, 8);
+        fk[4] = id;
+        int keyVni = FirewallLayout.keyVni(summary.vni(), summary.has(ParseFlags.VXLAN));
+        fk[5] = proto | family << 8 | (keyVni & 0xffff_ffffL) << 16;
+        return true;
+    }
+
+    /** A later fragment: its datagram's first fragment's drop reason when that was dropped within {@link #FRAGMENT_NANOS}, else null. */
+    private FirewallCounter followFragment(MemorySegment frame, int length, int family, long now) {
+        if (!fragmentKey(frame, length, family)) {
+            return null;
+        }
+        long[] v = fragments.get(fk);
+        if (v == null || (Long.compareUnsigned(now, v[0]) > 0 && Long.compareUnsigned(now - v[0], FRAGMENT_NANOS) > 0)) {
+            return null;
+        }
+        return FirewallCounter.of((int) v[1]);
+    }
+
+    private FirewallCounter judge(MemorySegment frame, int length, long now) {
         lastRule = -1;
         FirewallConfig c = config;
         counters[FirewallCounter.PACKETS.id()]++;
@@ -272,6 +348,13 @@ public final class JavaFirewall implements FirewallEngine {
         boolean outerOnly = summary.has(ParseFlags.VXLAN) && summary.l3Offset() == 14 + 4 * summary.vlanDepth();
         if (summary.has(ParseFlags.VXLAN) && !outerOnly) {
             FirewallCounter r = tunnel(frame, length, c);
+            if (r != null) {
+                return verdict(r);
+            }
+        }
+        // a later fragment of a datagram whose first fragment was dropped here: dropped with it
+        if (summary.has(ParseFlags.LATER_FRAGMENT)) {
+            FirewallCounter r = followFragment(frame, length, family, now);
             if (r != null) {
                 return verdict(r);
             }

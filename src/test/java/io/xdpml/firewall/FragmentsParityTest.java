@@ -1,0 +1,164 @@
+package io.xdpml.firewall;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.xdpml.testing.TestData;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Later fragments follow their first fragment's drop (xdpml_fw_frags, docs/firewall.md "Fragments"),
+ * one truth in two implementations: the kernel firewall (BPF_PROG_TEST_RUN, test clock) and
+ * {@link JavaFirewall} judge the same fragments of UDP datagrams, IPv4 and IPv6, under a port-drop
+ * measure and under a rule, and must agree on every verdict and counter; the verdicts are also
+ * those written here. A later fragment carries no ports: before, the measure or rule that dropped
+ * a datagram's first fragment let the rest by (a DNS amplification's 4 kB answers: two of their three
+ * packets), and the stack held them for a reassembly that never completed.
+ */
+class FragmentsParityTest {
+    static final String VICTIM = "10.20.0.7";
+    static final String RESOLVER = "198.51.100.53";
+    static final String VICTIM6 = "2001:db8:20::7";
+    static final String RESOLVER6 = "2001:db8:53::53";
+    static final byte[] MAC = {0x02, 0, 0, 0, 0, 0x07, 0x02, 0, 0, 0, 0, 0x01};
+    static final long S = 1_000_000_000L;
+
+    /** One fragment of a UDP datagram: IPv4, or IPv6 with the fragment header first (or behind destination options). */
+    record Fragment(byte[] frame) { }
+
+    /**
+     * The fragments of a UDP datagram from src:sport to dst:dport with {@code data} bytes of payload, cut
+     * as a 1,500-byte MTU cuts it (IPv4: 1,480 bytes of it per fragment; IPv6: 1,448), in order.
+     */
+    static List<byte[]> datagram(String src, int sport, String dst, int dport, int id, int data, boolean destOptions) {
+        byte[] udp = new byte[8 + data];
+        ByteBuffer u = ByteBuffer.wrap(udp);
+        u.putShort((short) sport).putShort((short) dport).putShort((short) udp.length).putShort((short) 0);
+        for (int i = 8; i < udp.length; i++) {
+            udp[i] = (byte) (i * 31);
+        }
+        boolean v6 = src.contains(":");
+        int chunk = v6 ? 1448 : 1480;
+        List<byte[]> out = new ArrayList<>();
+        for (int off = 0; off < udp.length; off += chunk) {
+            int n = Math.min(chunk, udp.length - off);
+            boolean more = off + n < udp.length;
+            out.add(v6 ? ipv6(src, dst, id, off, more, udp, n, destOptions) : ipv4(src, dst, id, off, more, udp, n));
+        }
+        return out;
+    }
+
+    static byte[] ipv4(String src, String dst, int id, int off, boolean more, byte[] udp, int n) {
+        ByteBuffer b = ByteBuffer.allocate(14 + 20 + n);
+        b.put(MAC).putShort((short) 0x0800);
+        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + n)).putShort((short) id)
+                .putShort((short) ((more ? 0x2000 : 0) | off / 8)).put((byte) 64).put((byte) 17).putShort((short) 0)
+                .put(InetAddress.ofLiteral(src).getAddress()).put(InetAddress.ofLiteral(dst).getAddress());
+        int sum = 0;
+        for (int i = 14; i < 34; i += 2) {
+            sum += ((b.get(i) & 0xff) << 8) | (b.get(i + 1) & 0xff);
+        }
+        while (sum > 0xffff) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        b.putShort(24, (short) ~sum);
+        b.put(udp, off, n);
+        return b.array();
+    }
+
+    static byte[] ipv6(String src, String dst, int id, int off, boolean more, byte[] udp, int n, boolean destOptions) {
+        int ext = destOptions ? 8 : 0;
+        ByteBuffer b = ByteBuffer.allocate(14 + 40 + ext + 8 + n);
+        b.put(MAC).putShort((short) 0x86dd);
+        b.putInt(0x6000_0000).putShort((short) (ext + 8 + n)).put((byte) (destOptions ? 60 : 44)).put((byte) 64)
+                .put(InetAddress.ofLiteral(src).getAddress()).put(InetAddress.ofLiteral(dst).getAddress());
+        if (destOptions) {
+            b.put((byte) 44).put((byte) 0).put((byte) 1).put((byte) 4).putInt(0); // PadN over its 6 bytes
+        }
+        b.put((byte) 17).put((byte) 0).putShort((short) (off | (more ? 1 : 0))).putInt(id);
+        b.put(udp, off, n);
+        return b.array();
+    }
+
+    /** Judges each fragment at time t on both engines; the twin's verdicts. */
+    static List<FirewallCounter> judge(FirewallParityTest.Pair p, long t, List<byte[]> frames) {
+        List<FirewallCounter> out = new ArrayList<>();
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var buf = arena.allocate(2048);
+            for (byte[] f : frames) {
+                java.lang.foreign.MemorySegment.copy(f, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, f.length);
+                p.packet(buf, f.length, t);
+                out.add(p.last);
+            }
+        }
+        return out;
+    }
+
+    static List<byte[]> pick(List<byte[]> frames, int... which) {
+        List<byte[]> out = new ArrayList<>();
+        for (int i : which) {
+            out.add(frames.get(i));
+        }
+        return out;
+    }
+
+    static final FirewallCounter PORT = FirewallCounter.DROP_MEASURE_PORT;
+
+    @Test
+    void aPortDropDropsTheWholeDatagramAndNothingElse() throws Exception {
+        TestData.assumeBpf();
+        for (String name : List.of("loose", "strict")) {
+            FirewallConfig c = name.equals("loose") ? FirewallConfigParser.parse(MeasuresParityTest.LOOSE, "loose")
+                    : FirewallParityTest.config("strict");
+            try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(c)) {
+                for (FirewallEngine e : List.of(p.kernel, p.java)) {
+                    e.putMeasure(Measure.portDrop(17, 53, InetAddress.ofLiteral(VICTIM), 0));
+                    e.putMeasure(Measure.portDrop(17, 53, InetAddress.ofLiteral(VICTIM6), 0));
+                }
+                // a 4 kB answer from port 53: three fragments, all dropped (before: the first only)
+                List<byte[]> a = datagram(RESOLVER, 53, VICTIM, 40000, 0x1234, 4000, false);
+                assertThat(a).hasSize(3);
+                assertThat(judge(p, 10 * S, a)).as(name + ": the measured answer").containsExactly(PORT, PORT, PORT);
+                // the same identification to another host, and another service's answer to the victim: not dropped
+                assertThat(judge(p, 10 * S, datagram(RESOLVER, 53, "10.20.0.8", 40000, 0x1234, 4000, false)))
+                        .as(name + ": to another host").noneMatch(FirewallCounter::drops);
+                assertThat(judge(p, 10 * S, datagram(RESOLVER, 123, VICTIM, 40000, 0x1234 + 1, 4000, false)))
+                        .as(name + ": another service").noneMatch(FirewallCounter::drops);
+                // a later fragment of an identification never dropped passes as before
+                List<byte[]> b = datagram(RESOLVER, 53, VICTIM, 40001, 0x2222, 4000, false);
+                assertThat(judge(p, 11 * S, pick(b, 2, 0, 1))).as(name + ": the last fragment before the first")
+                        .containsExactly(FirewallCounter.PASS_DEFAULT, PORT, PORT);
+                // within 30 s of its first fragment's drop a later one follows it; after, it passes
+                assertThat(judge(p, 39 * S, pick(a, 1))).as(name + ": 29 s after").containsExactly(PORT);
+                assertThat(judge(p, 41 * S, pick(a, 2))).as(name + ": 31 s after").noneMatch(FirewallCounter::drops);
+                // IPv6: the fragment header first, all dropped; behind destination options, the first only (not walked)
+                assertThat(judge(p, 50 * S, datagram(RESOLVER6, 53, VICTIM6, 40000, 0xabcdef01, 4000, false)))
+                        .as(name + ": IPv6").containsExactly(PORT, PORT, PORT);
+                List<FirewallCounter> behind = judge(p, 50 * S, datagram(RESOLVER6, 53, VICTIM6, 40000, 0xabcdef02, 4000, true));
+                assertThat(behind.get(0)).as(name + ": IPv6, destination options first").isEqualTo(PORT);
+                assertThat(behind.subList(1, 3)).as(name + ": its later fragments").noneMatch(FirewallCounter::drops);
+                p.assertSame();
+                System.out.printf("fragments (%s): %d packets, port-drop %d%n", name, p.packets, p.kernel.counter(PORT));
+            }
+        }
+    }
+
+    @Test
+    void aRuleThatDropsTheFirstFragmentDropsTheRest() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("""
+                default pass
+                rule drop udp port 11211
+                """, "memcached");
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(c)) {
+            assertThat(judge(p, S, datagram("203.0.113.5", 40000, VICTIM, 11211, 77, 3000, false)))
+                    .containsExactly(FirewallCounter.DROP_RULE, FirewallCounter.DROP_RULE, FirewallCounter.DROP_RULE);
+            assertThat(judge(p, S, datagram("203.0.113.5", 40000, VICTIM, 11212, 78, 3000, false)))
+                    .containsExactly(FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT);
+            p.assertSame();
+        }
+    }
+}
