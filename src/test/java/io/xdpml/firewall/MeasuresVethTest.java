@@ -10,6 +10,7 @@ import io.xdpml.kernel.XdpMode;
 import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.testing.NetSnmp;
 import io.xdpml.testing.TestData;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -252,18 +253,6 @@ class MeasuresVethTest {
         }
     }
 
-    /** A counter of the IP line of /proc/net/snmp as the calling thread's namespace sees it. */
-    static long ipCounter(String name) throws java.io.IOException {
-        List<String> lines = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/thread-self/net/snmp"));
-        for (int i = 0; i + 1 < lines.size(); i++) {
-            if (lines.get(i).startsWith("Ip: ") && lines.get(i + 1).startsWith("Ip: ")) {
-                List<String> names = List.of(lines.get(i).split(" "));
-                return Long.parseLong(lines.get(i + 1).split(" ")[names.indexOf(name)]);
-            }
-        }
-        throw new IllegalStateException("no Ip line in /proc/thread-self/net/snmp");
-    }
-
     /**
      * Fragments on a wire: real 4,000-byte datagrams from port 53 of the outside host, cut into three
      * fragments each by its stack (the veth's 1,500-byte MTU), reach the victim's socket whole until
@@ -283,11 +272,11 @@ class MeasuresVethTest {
             new Random(5).nextBytes(answer);
             DatagramPacket out = new DatagramPacket(answer, answer.length, new InetSocketAddress(VICTIM, 40000));
             DatagramPacket in = new DatagramPacket(new byte[8192], 8192);
-            long reasmBefore = rig.victim.run(() -> ipCounter("ReasmReqds"));
+            long reasmBefore = rig.victim.run(() -> NetSnmp.ip("ReasmReqds"));
             reflector.send(out);
             victim.receive(in);
             assertThat(in.getLength()).as("before the measure: the answer arrives whole").isEqualTo(4000);
-            long reasmOne = rig.victim.run(() -> ipCounter("ReasmReqds"));
+            long reasmOne = rig.victim.run(() -> NetSnmp.ip("ReasmReqds"));
             assertThat(reasmOne - reasmBefore).as("reassembled from three fragments").isEqualTo(3);
 
             Measure dns = Measure.portDrop(17, 53, InetAddress.ofLiteral(VICTIM), 0);
@@ -305,7 +294,7 @@ class MeasuresVethTest {
             } catch (SocketTimeoutException quiet) {
                 // nothing more
             }
-            long reasmAfter = rig.victim.run(() -> ipCounter("ReasmReqds"));
+            long reasmAfter = rig.victim.run(() -> NetSnmp.ip("ReasmReqds"));
             long hits = rig.program.measures().get(dns).orElseThrow().hits();
             long drops = rig.counter(FirewallCounter.DROP_MEASURE_PORT) - dropsBefore;
             System.out.printf("fragmented answers under port-drop udp/53->%s: 20 sent, %d received; fragments dropped %d "
