@@ -233,6 +233,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_MAPPED_SOURCE,     /* IPv6 from an IPv4-mapped source (::ffff:0:0/96): never on the wire */
 	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
 	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */
+	XDPML_FWC_FRAG_FOLLOWED,          /* event: a later fragment dropped with its first (xdpml_fw_frags), counted under that one's reason too */
 	XDPML_FWC_MAX = 32,
 };
 

@@ -727,8 +727,10 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 	/* a later fragment of a datagram whose first fragment was dropped here: dropped with it */
 	if (s->flags & XDPML_F_LATER_FRAGMENT) {
 		__u32 r = xdpml_fw_frag_follow(ctx, s, &p, clock);
-		if (r)
+		if (r) {
+			fc->c[XDPML_FWC_FRAG_FOLLOWED]++;
 			return xdpml_fw_verdict(fc, r, XDPML_FW_NO_RULE);
+		}
 	}
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */

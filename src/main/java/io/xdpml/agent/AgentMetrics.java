@@ -368,6 +368,8 @@ final class AgentMetrics implements Agent.Observer, AutoCloseable {
             }
             f.counter("xdpml_firewall_syn_cookies_unanswered", "SYNs over a limit that syn-cookies could not answer (no listener, tcp_syncookies not 2, not plain TCP), dropped",
                     fw[FirewallCounter.SYN_COOKIE_UNANSWERED.id()], "iface", i);
+            f.counter("xdpml_firewall_fragments_followed", "later fragments dropped with their datagram's first fragment (also counted under its reason)",
+                    fw[FirewallCounter.FRAG_FOLLOWED.id()], "iface", i);
             f.counter("xdpml_firewall_connections_new", "connections the firewall's tracking created", fw[FirewallCounter.CT_NEW.id()], "iface", i);
             f.counter("xdpml_firewall_connection_insert_failures", "connections that found no room in the tracking table",
                     fw[FirewallCounter.CT_INSERT_FAILED.id()], "iface", i);

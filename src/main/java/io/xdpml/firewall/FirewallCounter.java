@@ -34,7 +34,9 @@ public enum FirewallCounter {
     DROP_MAPPED_SOURCE(24, "drop_mapped_source", "XDPML_FWC_DROP_MAPPED_SOURCE", Kind.DROP),
     DROP_TUNNEL(25, "drop_tunnel", "XDPML_FWC_DROP_TUNNEL", Kind.DROP),
     /** A RST whose sequence lies far from what its sender sent (since 2026-12-06): not believed, dropped. */
-    DROP_CT_RST_WINDOW(26, "drop_ct_rst_window", "XDPML_FWC_DROP_CT_RST_WINDOW", Kind.DROP);
+    DROP_CT_RST_WINDOW(26, "drop_ct_rst_window", "XDPML_FWC_DROP_CT_RST_WINDOW", Kind.DROP),
+    /** A later fragment dropped with its datagram's first fragment (since 2026-12-07), also counted under that one's drop reason. */
+    FRAG_FOLLOWED(27, "frag_followed", "XDPML_FWC_FRAG_FOLLOWED", Kind.EVENT);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

@@ -356,6 +356,7 @@ public final class JavaFirewall implements FirewallEngine {
         if (summary.has(ParseFlags.LATER_FRAGMENT)) {
             FirewallCounter r = followFragment(frame, length, family, now);
             if (r != null) {
+                counters[FirewallCounter.FRAG_FOLLOWED.id()]++;
                 return verdict(r);
             }
         }

@@ -141,7 +141,10 @@ class FragmentsParityTest {
                 assertThat(behind.get(0)).as(name + ": IPv6, destination options first").isEqualTo(PORT);
                 assertThat(behind.subList(1, 3)).as(name + ": its later fragments").noneMatch(FirewallCounter::drops);
                 p.assertSame();
-                System.out.printf("fragments (%s): %d packets, port-drop %d%n", name, p.packets, p.kernel.counter(PORT));
+                // followed: A's two, B's one after its first, A's second again at 29 s, the IPv6 datagram's two
+                assertThat(p.kernel.counter(FirewallCounter.FRAG_FOLLOWED)).as(name + ": frag_followed").isEqualTo(6);
+                System.out.printf("fragments (%s): %d packets, port-drop %d, followed %d%n", name, p.packets, p.kernel.counter(PORT),
+                        p.kernel.counter(FirewallCounter.FRAG_FOLLOWED));
             }
         }
     }
@@ -159,6 +162,7 @@ class FragmentsParityTest {
             assertThat(judge(p, S, datagram("203.0.113.5", 40000, VICTIM, 11212, 78, 3000, false)))
                     .containsExactly(FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT);
             p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.FRAG_FOLLOWED)).isEqualTo(2);
         }
     }
 }
