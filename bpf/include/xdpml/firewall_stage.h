@@ -650,7 +650,11 @@ static __noinline __u32 xdpml_fw_frag_follow(struct xdp_md *ctx, const struct xd
 	return f->reason;
 }
 
-/* A first fragment the stage dropped for reason (s parsed cleanly): its datagram remembered. */
+/*
+ * A first fragment the stage dropped for reason: its datagram remembered. Also one the parse refused
+ * (a first fragment too short for its transport header, RFC 1858's tiny fragment, is drop_malformed):
+ * its IP header was read before the error (s->l3_off), or there is none to key and nothing is kept.
+ */
 static __noinline void xdpml_fw_frag_remember(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 reason,
 					      __u64 *clock)
 {
@@ -899,7 +903,7 @@ static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const stru
 						  __u64 *clock, __u16 vxlan_port)
 {
 	__u32 r = xdpml_fw_judge(ctx, s, g, clock, vxlan_port);
-	if ((s->flags & (XDPML_F_FRAGMENT | XDPML_F_LATER_FRAGMENT)) == XDPML_F_FRAGMENT && !s->error && xdpml_fw_drops(r))
+	if ((s->flags & (XDPML_F_FRAGMENT | XDPML_F_LATER_FRAGMENT)) == XDPML_F_FRAGMENT && xdpml_fw_drops(r))
 		xdpml_fw_frag_remember(ctx, s, r, clock);
 	return r;
 }

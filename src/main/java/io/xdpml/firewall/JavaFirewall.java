@@ -241,7 +241,7 @@ public final class JavaFirewall implements FirewallEngine {
     @Override
     public FirewallCounter packet(MemorySegment frame, int length, long now) {
         FirewallCounter r = judge(frame, length, now);
-        if (r.drops() && summary.error() == 0 && summary.has(ParseFlags.FRAGMENT) && !summary.has(ParseFlags.LATER_FRAGMENT)) {
+        if (r.drops() && summary.has(ParseFlags.FRAGMENT) && !summary.has(ParseFlags.LATER_FRAGMENT)) {
             int family = addresses(frame, length);
             if (family != 0 && fragmentKey(frame, length, family)) {
                 long[] v = fragments.put(fk);

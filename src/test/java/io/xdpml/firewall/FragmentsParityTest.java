@@ -149,6 +149,43 @@ class FragmentsParityTest {
         }
     }
 
+    /**
+     * The tiny-fragment attack (RFC 1858): a first fragment too short to hold the TCP header (8 of its 20 bytes: the flags
+     * come in the second fragment) is malformed, dropped by {@code malformed drop} (the default), and its second fragment,
+     * which carries no header the stage could read, follows it. Before, the second fragment passed by the policy.
+     */
+    @Test
+    void aTinyFirstFragmentDroppedAsMalformedTakesTheRestWithIt() throws Exception {
+        TestData.assumeBpf();
+        FirewallConfig c = FirewallConfigParser.parse("default pass\n", "default");
+        byte[] tcp = new byte[40];
+        ByteBuffer.wrap(tcp).putShort((short) 40000).putShort((short) 22).putInt(1).putInt(0).put((byte) 0x50).put((byte) 0x02);
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(c)) {
+            List<byte[]> frames = List.of(ipv4Tcp("203.0.113.9", VICTIM, 91, 0, true, tcp, 8), ipv4Tcp("203.0.113.9", VICTIM, 91, 8, false, tcp, 32));
+            assertThat(judge(p, S, frames)).containsExactly(FirewallCounter.DROP_MALFORMED, FirewallCounter.DROP_MALFORMED);
+            p.assertSame();
+            assertThat(p.kernel.counter(FirewallCounter.FRAG_FOLLOWED)).isEqualTo(1);
+        }
+    }
+
+    /** An IPv4 fragment of TCP: {@code n} bytes of {@code tcp} from {@code off}. */
+    static byte[] ipv4Tcp(String src, String dst, int id, int off, boolean more, byte[] tcp, int n) {
+        byte[] f = ipv4(src, dst, id, off, more, tcp, n);
+        f[14 + 9] = 6;
+        f[24] = 0;
+        f[25] = 0;
+        int sum = 0;
+        for (int i = 14; i < 34; i += 2) {
+            sum += ((f[i] & 0xff) << 8) | (f[i + 1] & 0xff);
+        }
+        while (sum > 0xffff) {
+            sum = (sum & 0xffff) + (sum >>> 16);
+        }
+        f[24] = (byte) (~sum >>> 8);
+        f[25] = (byte) ~sum;
+        return f;
+    }
+
     @Test
     void aRuleThatDropsTheFirstFragmentDropsTheRest() throws Exception {
         TestData.assumeBpf();
