@@ -396,12 +396,14 @@ struct {
 } xdpml_fw_measures SEC(".maps");
 
 /*
- * The datagrams whose first fragment the stage dropped (xdpml_fw_frag_remember): a later fragment
+ * The datagrams whose first fragment the stage dropped (xdpml_fw_frag_note): a later fragment
  * carries no ports, so the rules, measures and conntrack that judged the first by them cannot judge
- * it; it follows its first fragment's drop, for the same reason, for XDPML_FW_FRAG_NS. Keyed as
- * Linux keys a reassembly (RFC 791: source, destination, protocol, identification; IPv6 the fragment
- * header's 32-bit identification and next header), with the key VNI of conntrack (tenants' addresses
- * may overlap). An LRU: the fragments of a datagram arrive together, so under a flood of them the
+ * it; it follows its first fragment's drop, for the same reason, for XDPML_FW_FRAG_NS (IPv6:
+ * XDPML_FW_FRAG6_NS). A first fragment the stage passes removes its key (another datagram with an
+ * identification drawn again, or forged). Keyed as Linux keys a reassembly (RFC 791: source,
+ * destination, protocol, identification; IPv6 the fragment header's 32-bit identification, no next
+ * header: RFC 8200 4.5, frag_v6_compare_key), with the key VNI of conntrack (tenants' addresses may
+ * overlap). An LRU: the fragments of a datagram arrive together, so under a flood of them the
  * newest datagrams are the ones whose fragments are still to come. 48 + 16 bytes.
  */
 struct xdpml_fw_frag_key {
@@ -410,7 +412,7 @@ struct xdpml_fw_frag_key {
 	__u32 id;     /* IPv4: 16 bits; IPv6: 32 */
 	__u32 vni;    /* xdpml_fw_key_vni */
 	__u8 family;
-	__u8 proto;   /* IPv4 protocol; IPv6 the fragment header's next header */
+	__u8 proto;   /* IPv4 protocol; IPv6: 0 */
 	__u16 pad;
 	__u32 pad2;
 };
@@ -421,8 +423,9 @@ struct xdpml_fw_frag {
 	__u32 pad;
 };
 
-/* Linux's ipfrag_time (net.ipv4.ipfrag_time, 30 s): how long the stack waits for a datagram's fragments. */
+/* How long the stack waits for a datagram's fragments: Linux's net.ipv4.ipfrag_time (30 s) and net.ipv6.ip6frag_time (60 s). */
 #define XDPML_FW_FRAG_NS (30ULL * 1000000000ULL)
+#define XDPML_FW_FRAG6_NS (60ULL * 1000000000ULL)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -620,7 +620,6 @@ static __always_inline int xdpml_fw_frag_key_of(struct xdp_md *ctx, const struct
 	} else {
 		if ((void *)(ip + 48) > data_end || ip[6] != 44)
 			return -1;
-		k->proto = ip[40];
 		k->id = ((__u32)ip[44] << 24) | ((__u32)ip[45] << 16) | ((__u32)ip[46] << 8) | ip[47];
 	}
 	__builtin_memcpy(k->src, p->src, sizeof(k->src));
@@ -645,23 +644,38 @@ static __noinline __u32 xdpml_fw_frag_follow(struct xdp_md *ctx, const struct xd
 	if (!f)
 		return 0;
 	__u64 now = xdpml_now_once(clock);
-	if (now > f->first_ns && now - f->first_ns > XDPML_FW_FRAG_NS)
+	if (now > f->first_ns && now - f->first_ns > (p->family == 4 ? XDPML_FW_FRAG_NS : XDPML_FW_FRAG6_NS))
 		return 0;
 	return f->reason;
 }
 
 /*
- * A first fragment the stage dropped for reason: its datagram remembered. Also one the parse refused
+ * A first fragment the stage judged: reason non-zero, it dropped it, and its datagram is remembered;
+ * 0, it passed it, and its key is forgotten (an earlier entry belongs to another datagram: an
+ * identification drawn again, or a forged first fragment). Also a first fragment the parse refused
  * (a first fragment too short for its transport header, RFC 1858's tiny fragment, is drop_malformed):
- * its IP header was read before the error (s->l3_off), or there is none to key and nothing is kept.
+ * its IP header was read before the error (s->l3_off). Only when the innermost IP header is itself the
+ * fragment: a VXLAN packet whose outer packet is fragmented is not followed (its later fragments are
+ * outer ones, which Linux reassembles before it decapsulates).
  */
-static __noinline void xdpml_fw_frag_remember(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 reason,
-					      __u64 *clock)
+static __noinline void xdpml_fw_frag_note(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 reason,
+					  __u64 *clock)
 {
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u8 *ip = data + (s->l3_off & 0xfff);
+	if ((void *)(ip + 8) > data_end)
+		return;
+	if ((ip[0] >> 4) == 4 ? !((ip[6] & 0x3f) || ip[7]) : ip[6] != 44)
+		return;
 	struct xdpml_fw_packet p = {};
 	struct xdpml_fw_frag_key k;
 	if (xdpml_fw_read_addresses(ctx, s->l3_off, &p) != 0 || xdpml_fw_frag_key_of(ctx, s, &p, &k) != 0)
 		return;
+	if (!reason) {
+		bpf_map_delete_elem(&xdpml_fw_frags, &k);
+		return;
+	}
 	struct xdpml_fw_frag f = {.first_ns = xdpml_now_once(clock), .reason = reason};
 	bpf_map_update_elem(&xdpml_fw_frags, &k, &f, BPF_ANY);
 }
@@ -896,15 +910,18 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 }
 
 /*
- * The stage (xdpml_fw_judge), and where it drops a first fragment, its datagram remembered: the
- * later fragments follow it (xdpml_fw_frags).
+ * The stage (xdpml_fw_judge), and for a first fragment, its datagram noted: remembered where it is
+ * dropped, so that the later fragments follow it (xdpml_fw_frags), forgotten where it passes. Not for
+ * the drops by address (deny lists, an IPv4-mapped or own source), which take the later fragments
+ * too: a flood of them pays no map update.
  */
 static __always_inline __u32 xdpml_firewall_stage(struct xdp_md *ctx, const struct xdpml_parse_summary *s, __u32 g,
 						  __u64 *clock, __u16 vxlan_port)
 {
 	__u32 r = xdpml_fw_judge(ctx, s, g, clock, vxlan_port);
-	if ((s->flags & (XDPML_F_FRAGMENT | XDPML_F_LATER_FRAGMENT)) == XDPML_F_FRAGMENT && xdpml_fw_drops(r))
-		xdpml_fw_frag_remember(ctx, s, r, clock);
+	if ((s->flags & (XDPML_F_FRAGMENT | XDPML_F_LATER_FRAGMENT)) == XDPML_F_FRAGMENT && r != XDPML_FWC_DROP_DENY_LIST &&
+	    r != XDPML_FWC_DROP_MAPPED_SOURCE && r != XDPML_FWC_DROP_OWN_SOURCE)
+		xdpml_fw_frag_note(ctx, s, xdpml_fw_drops(r) ? r : 0, clock);
 	return r;
 }
 

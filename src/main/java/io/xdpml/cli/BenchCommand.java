@@ -673,6 +673,20 @@ final class BenchCommand implements Runnable {
                         1480 / 8, 64);
             }
         },
+        frag4first("Ethernet/IPv4/UDP to port 5000, a first fragment (MF set): the bench firewall passes it") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv4(java.net.InetAddress.ofLiteral("198.51.100.1").getAddress(),
+                        java.net.InetAddress.ofLiteral("198.51.100.2").getAddress(), 0x2000, 64).udp(40000, 5000);
+            }
+        },
+        frag4first6000("Ethernet/IPv4/UDP to port 6000, a first fragment (MF set): the bench firewall's default drops it") {
+            @Override
+            FrameBuilder headers() {
+                return new FrameBuilder().ethernet().ipv4(java.net.InetAddress.ofLiteral("198.51.100.1").getAddress(),
+                        java.net.InetAddress.ofLiteral("198.51.100.2").getAddress(), 0x2000, 64).udp(40000, 6000);
+            }
+        },
         qinq("Ethernet/802.1ad/802.1Q/IPv4/TCP") {
             @Override
             FrameBuilder headers() {

@@ -74,7 +74,7 @@ public enum FirewallCounter {
 
     public boolean passes() { return kind == Kind.PASS; }
 
-    /** Whether this verdict drops the packet (xdpml_fw_drops). */
+    /** Whether this verdict drops the packet (xdpml_fw_drops, for the ids that are verdicts). */
     public boolean drops() { return kind == Kind.DROP; }
 
     /** The counter with this id, or null. */

@@ -76,8 +76,10 @@ public final class JavaFirewall implements FirewallEngine {
 
     /** {@code max_entries} of xdpml_fw_frags in firewall.h. */
     static final int FRAGMENT_CAPACITY = 16384;
-    /** How long a dropped first fragment's later fragments follow it: XDPML_FW_FRAG_NS, Linux's ipfrag_time. */
+    /** How long a dropped first fragment's later fragments follow it: XDPML_FW_FRAG_NS, Linux's ipfrag_time (IPv4). */
     static final long FRAGMENT_NANOS = 30_000_000_000L;
+    /** The same for IPv6: XDPML_FW_FRAG6_NS, Linux's ip6frag_time. */
+    static final long FRAGMENT6_NANOS = 60_000_000_000L;
     /** The words of a fragment key: source (two), destination (two), identification, protocol | family << 8 | key VNI << 16. */
     static final int FK_WORDS = 6;
 
@@ -241,15 +243,36 @@ public final class JavaFirewall implements FirewallEngine {
     @Override
     public FirewallCounter packet(MemorySegment frame, int length, long now) {
         FirewallCounter r = judge(frame, length, now);
-        if (r.drops() && summary.has(ParseFlags.FRAGMENT) && !summary.has(ParseFlags.LATER_FRAGMENT)) {
-            int family = addresses(frame, length);
-            if (family != 0 && fragmentKey(frame, length, family)) {
-                long[] v = fragments.put(fk);
-                v[0] = now;
-                v[1] = r.id();
-            }
+        if (summary.has(ParseFlags.FRAGMENT) && !summary.has(ParseFlags.LATER_FRAGMENT) && r != FirewallCounter.DROP_DENY_LIST
+                && r != FirewallCounter.DROP_MAPPED_SOURCE && r != FirewallCounter.DROP_OWN_SOURCE) {
+            noteFragment(frame, length, r, now);
         }
         return r;
+    }
+
+    /**
+     * A first fragment judged (xdpml_fw_frag_note): dropped, its datagram remembered; passed, its key
+     * forgotten. Only when the innermost IP header is itself the fragment (not a VXLAN packet's outer one).
+     */
+    private void noteFragment(MemorySegment frame, int length, FirewallCounter r, long now) {
+        int l3 = summary.l3Offset();
+        if (l3 + 8 > length) {
+            return;
+        }
+        int v = (frame.get(ValueLayout.JAVA_BYTE, l3) & 0xf0) >>> 4;
+        boolean fragment = v == 4 ? (frame.get(ValueLayout.JAVA_BYTE, l3 + 6) & 0x3f) != 0 || frame.get(ValueLayout.JAVA_BYTE, l3 + 7) != 0
+                : frame.get(ValueLayout.JAVA_BYTE, l3 + 6) == 44;
+        int family = fragment ? addresses(frame, length) : 0;
+        if (family == 0 || !fragmentKey(frame, length, family)) {
+            return;
+        }
+        if (!r.drops()) {
+            fragments.remove(fk);
+            return;
+        }
+        long[] e = fragments.put(fk);
+        e[0] = now;
+        e[1] = r.id();
     }
 
     /**
@@ -271,7 +294,7 @@ public final class JavaFirewall implements FirewallEngine {
             if (l3 + 48 > length || frame.get(ValueLayout.JAVA_BYTE, l3 + 6) != 44) {
                 return false;
             }
-            proto = frame.get(ValueLayout.JAVA_BYTE, l3 + 40) & 0xff;
+            proto = 0; // not in Linux's IPv6 key: RFC 8200 4.5, later fragments' next header may differ
             id = frame.get(BIG_INT, l3 + 44) & 0xffff_ffffL;
         }
         fk[0] = MeasureTable.word(src, 0);
@@ -290,7 +313,8 @@ public final class JavaFirewall implements FirewallEngine {
             return null;
         }
         long[] v = fragments.get(fk);
-        if (v == null || (Long.compareUnsigned(now, v[0]) > 0 && Long.compareUnsigned(now - v[0], FRAGMENT_NANOS) > 0)) {
+        long wait = family == 4 ? FRAGMENT_NANOS : FRAGMENT6_NANOS;
+        if (v == null || (Long.compareUnsigned(now, v[0]) > 0 && Long.compareUnsigned(now - v[0], wait) > 0)) {
             return null;
         }
         return FirewallCounter.of((int) v[1]);

@@ -2,6 +2,7 @@ package io.xdpml.firewall;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.xdpml.packet.FrameBuilder;
 import io.xdpml.testing.TestData;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
@@ -200,6 +201,124 @@ class FragmentsParityTest {
                     .containsExactly(FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT);
             p.assertSame();
             assertThat(p.kernel.counter(FirewallCounter.FRAG_FOLLOWED)).isEqualTo(2);
+        }
+    }
+
+    static final String MEMCACHED = """
+            default pass
+            rule drop udp port 11211
+            """;
+
+    /**
+     * A VXLAN packet whose outer IPv4 packet is fragmented (Linux reassembles the outer datagram before it decapsulates): its
+     * first fragment is dropped (the inner packet is UDP to 11211), but its later fragments are outer ones, not followed (the
+     * limit docs/firewall.md states), and nothing is remembered under the inner header's key, which is no fragment: an inner
+     * later fragment of that key in the same tunnel is judged by the policy. Found by a review (2026-12-07): before, the inner
+     * header's key was remembered.
+     */
+    @Test
+    void aTunnelWhoseOuterPacketIsFragmentedRemembersNothingOfItsInnerPacket() throws Exception {
+        TestData.assumeBpf();
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(FirewallConfigParser.parse(MEMCACHED, "memcached"))) {
+            byte[] first = new FrameBuilder().ethernet()
+                    .ipv4(InetAddress.ofLiteral("192.0.2.10").getAddress(), InetAddress.ofLiteral(VICTIM).getAddress(), 0x2000, 64)
+                    .udp(40000, 4789).vxlan(7).ethernet().ipv4("10.9.0.1", "10.9.0.2").udp(5000, 11211).payload(1400).build();
+            byte[] later = new FrameBuilder().ethernet()
+                    .ipv4(InetAddress.ofLiteral("192.0.2.10").getAddress(), InetAddress.ofLiteral(VICTIM).getAddress(), 1480 / 8, 64)
+                    .payload(600).build();
+            later[14 + 9] = 17; // the outer protocol: UDP, as in the first fragment
+            // an inner later fragment with the inner packet's key (FrameBuilder's identification 0x1234) in VNI 7
+            byte[] innerLater = new FrameBuilder().ethernet().ipv4("192.0.2.10", VICTIM).udp(40000, 4789).vxlan(7).ethernet()
+                    .ipv4(InetAddress.ofLiteral("10.9.0.1").getAddress(), InetAddress.ofLiteral("10.9.0.2").getAddress(), 1480 / 8, 64)
+                    .payload(200).build();
+            innerLater[14 + 20 + 8 + 8 + 14 + 9] = 17;
+            List<FirewallCounter> v = judge(p, S, List.of(first, later, innerLater));
+            p.assertSame();
+            assertThat(v).as("outer first fragment, outer later fragment, inner later fragment of the inner key")
+                    .containsExactly(FirewallCounter.DROP_RULE, FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT);
+        }
+    }
+
+    /**
+     * A datagram whose own first fragment passes keeps its later fragments, whatever an earlier
+     * dropped first fragment of the same (source, destination, protocol, id) left in xdpml_fw_frags:
+     * here one forged 28-byte first fragment "from" the resolver to a dropped port; before a review's
+     * finding (2026-12-07) it poisoned the id for 30 s, and the resolver's real answer lost two of its
+     * three packets although its first passed. A passing first fragment now forgets the key.
+     */
+    @Test
+    void aDatagramWhoseFirstFragmentPassesKeepsItsLaterFragments() throws Exception {
+        TestData.assumeBpf();
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(FirewallConfigParser.parse(MEMCACHED, "memcached"))) {
+            // forged: the resolver's address, id 0x4242, MF, UDP to 11211, no payload
+            byte[] forged = pick(datagram(RESOLVER, 40000, VICTIM, 11211, 0x4242, 1600, false), 0).get(0);
+            byte[] tiny = java.util.Arrays.copyOf(forged, 14 + 20 + 8);
+            tiny[16] = 0;
+            tiny[17] = 28; // total length 28, MF kept
+            assertThat(judge(p, S, List.of(tiny))).containsExactly(FirewallCounter.DROP_RULE);
+            // the resolver's real 4 kB answer, which happens to draw id 0x4242
+            List<FirewallCounter> v = judge(p, 2 * S, datagram(RESOLVER, 53, VICTIM, 40000, 0x4242, 4000, false));
+            p.assertSame(); // kernel and twin agree
+            assertThat(v).as("the real answer").containsExactly(FirewallCounter.PASS_DEFAULT, FirewallCounter.PASS_DEFAULT,
+                    FirewallCounter.PASS_DEFAULT);
+        }
+    }
+
+    /**
+     * IPv6: RFC 8200 4.5, "the Next Header values in the Fragment headers of different fragments of
+     * the same original packet may differ. Only the value from the Offset zero Fragment packet is
+     * used for reassembly"; Linux's IPv6 reassembly key (struct frag_v6_compare_key) has no next
+     * header. Neither does the stage's key since a review's finding (2026-12-07; before, a later
+     * fragment with another next header was another datagram).
+     */
+    @Test
+    void anIpv6LaterFragmentWithAnotherNextHeaderIsTheSameDatagram() throws Exception {
+        TestData.assumeBpf();
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(FirewallConfigParser.parse(MEMCACHED, "memcached"))) {
+            List<byte[]> d = datagram(RESOLVER6, 40000, VICTIM6, 11211, 0x51515151, 3000, false);
+            byte[] later = d.get(1).clone();
+            later[14 + 40] = 59; // the fragment header's next header: "no next header" in this fragment
+            List<FirewallCounter> v = judge(p, S, List.of(d.get(0), later));
+            p.assertSame(); // kernel and twin agree
+            assertThat(v).containsExactly(FirewallCounter.DROP_RULE, FirewallCounter.DROP_RULE);
+        }
+    }
+
+    /**
+     * What a review found agreeing (2026-12-07): IPv4 options in the first fragment only; an inner IPv6
+     * datagram fragmented inside VXLAN (outer not fragmented); a later fragment judged at a time
+     * before its first fragment's (the clock going back) follows it on both sides; a later IPv6
+     * fragment cut inside its fragment header is malformed, not followed, on both sides.
+     */
+    @Test
+    void optionsInnerFragmentsAndABackwardClockAgree() throws Exception {
+        TestData.assumeBpf();
+        try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(FirewallConfigParser.parse(MEMCACHED, "memcached"))) {
+            byte[] first = new FrameBuilder().ethernet()
+                    .ipv4(InetAddress.ofLiteral("203.0.113.9").getAddress(), InetAddress.ofLiteral(VICTIM).getAddress(), 0x2000, 64)
+                    .ipv4Options(8).udp(40000, 11211).payload(1000).build();
+            byte[] later = new FrameBuilder().ethernet()
+                    .ipv4(InetAddress.ofLiteral("203.0.113.9").getAddress(), InetAddress.ofLiteral(VICTIM).getAddress(), 1008 / 8, 64)
+                    .payload(500).build();
+            later[14 + 9] = 17;
+            assertThat(judge(p, 40 * S, List.of(first))).containsExactly(FirewallCounter.DROP_RULE);
+            assertThat(judge(p, 5 * S, List.of(later))).as("options; the clock 35 s back").containsExactly(FirewallCounter.DROP_RULE);
+            // inner IPv6 fragments inside VXLAN VNI 9 (the outer packets whole)
+            List<byte[]> inner = datagram(RESOLVER6, 40000, VICTIM6, 11211, 0x77, 2000, false);
+            List<byte[]> tunnelled = new ArrayList<>();
+            for (byte[] f : inner) {
+                byte[] outer = new FrameBuilder().ethernet().ipv4("192.0.2.10", VICTIM).udp(40000, 4789).vxlan(9).payload(f).build();
+                tunnelled.add(outer);
+            }
+            assertThat(judge(p, 50 * S, tunnelled)).containsExactly(FirewallCounter.DROP_RULE, FirewallCounter.DROP_RULE);
+            // the same inner datagram's later fragment outside the tunnel: another key (no VNI), not followed
+            assertThat(judge(p, 50 * S, List.of(inner.get(1)))).containsExactly(FirewallCounter.PASS_DEFAULT);
+            // a later IPv6 fragment cut inside its fragment header
+            List<byte[]> d6 = datagram(RESOLVER6, 40000, VICTIM6, 11211, 0x99, 2000, false);
+            judge(p, 60 * S, List.of(d6.get(0)));
+            FirewallCounter cut = judge(p, 60 * S, List.of(java.util.Arrays.copyOf(d6.get(1), 14 + 40 + 4))).get(0);
+            System.out.println("a later IPv6 fragment cut in its fragment header: " + cut);
+            p.assertSame();
         }
     }
 }
