@@ -53,10 +53,15 @@ class FragmentsParityTest {
     }
 
     static byte[] ipv4(String src, String dst, int id, int off, boolean more, byte[] udp, int n) {
+        return ipv4(src, dst, id, off, more, udp, n, 17);
+    }
+
+    /** An IPv4 fragment of protocol {@code proto}: {@code n} bytes of its transport bytes {@code l4} from {@code off}. */
+    static byte[] ipv4(String src, String dst, int id, int off, boolean more, byte[] l4, int n, int proto) {
         ByteBuffer b = ByteBuffer.allocate(14 + 20 + n);
         b.put(MAC).putShort((short) 0x0800);
         b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + n)).putShort((short) id)
-                .putShort((short) ((more ? 0x2000 : 0) | off / 8)).put((byte) 64).put((byte) 17).putShort((short) 0)
+                .putShort((short) ((more ? 0x2000 : 0) | off / 8)).put((byte) 64).put((byte) proto).putShort((short) 0)
                 .put(InetAddress.ofLiteral(src).getAddress()).put(InetAddress.ofLiteral(dst).getAddress());
         int sum = 0;
         for (int i = 14; i < 34; i += 2) {
@@ -66,7 +71,7 @@ class FragmentsParityTest {
             sum = (sum & 0xffff) + (sum >>> 16);
         }
         b.putShort(24, (short) ~sum);
-        b.put(udp, off, n);
+        b.put(l4, off, n);
         return b.array();
     }
 
@@ -171,20 +176,7 @@ class FragmentsParityTest {
 
     /** An IPv4 fragment of TCP: {@code n} bytes of {@code tcp} from {@code off}. */
     static byte[] ipv4Tcp(String src, String dst, int id, int off, boolean more, byte[] tcp, int n) {
-        byte[] f = ipv4(src, dst, id, off, more, tcp, n);
-        f[14 + 9] = 6;
-        f[24] = 0;
-        f[25] = 0;
-        int sum = 0;
-        for (int i = 14; i < 34; i += 2) {
-            sum += ((f[i] & 0xff) << 8) | (f[i + 1] & 0xff);
-        }
-        while (sum > 0xffff) {
-            sum = (sum & 0xffff) + (sum >>> 16);
-        }
-        f[24] = (byte) (~sum >>> 8);
-        f[25] = (byte) ~sum;
-        return f;
+        return ipv4(src, dst, id, off, more, tcp, n, 6);
     }
 
     @Test
