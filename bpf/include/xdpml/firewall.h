@@ -234,6 +234,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_TUNNEL,            /* VXLAN whose outer packet (UDP to the VXLAN port) the policy drops */
 	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */
 	XDPML_FWC_FRAG_FOLLOWED,          /* event: a later fragment dropped with its first (xdpml_fw_frags), counted under that one's reason too */
+	XDPML_FWC_DROP_MEASURE_UDP,       /* a udp-limit measure's bucket was empty */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -366,6 +367,7 @@ struct {
 enum xdpml_fw_measure_kind {
 	XDPML_FW_M_PORT_DROP = 1, /* proto packets FROM source port `port` TO the victim: dropped */
 	XDPML_FW_M_SYN_LIMIT = 2, /* TCP SYNs without ACK TO victim:port (0: any port) over pps/burst: dropped */
+	XDPML_FW_M_UDP_LIMIT = 3, /* UDP datagrams (whole, or first fragments) TO victim:port (0: any port) over pps/burst: dropped */
 };
 
 /* Key of xdpml_fw_measures. 20 bytes. */

@@ -386,11 +386,14 @@ static __always_inline __u32 xdpml_fw_over_syn_limit(struct xdp_md *ctx, const s
 
 /*
  * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
- * protocol from its source port to its destination, then for a SYN without ACK a syn-limit on
- * its destination and port, else on every port of the destination. An expired entry is as
- * absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a bucket.
+ * protocol from its source port to its destination, then for a SYN without ACK a syn-limit, for a
+ * UDP datagram with its ports (not a later fragment: those follow their first fragment) a
+ * udp-limit, on its destination and port, else on every port of the destination. An expired entry
+ * is as absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a
+ * bucket.
  */
-static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, __u64 *clock)
+static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, int udp_ports,
+						     __u64 *clock)
 {
 	struct xdpml_fw_measure_key k = {
 		.proto = p->proto,
@@ -403,9 +406,9 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 		__sync_fetch_and_add(&m->hits, 1);
 		return XDPML_FWC_DROP_MEASURE_PORT;
 	}
-	if (!syn_only)
+	if (!syn_only && !udp_ports)
 		return 0;
-	k.kind = XDPML_FW_M_SYN_LIMIT;
+	k.kind = syn_only ? XDPML_FW_M_SYN_LIMIT : XDPML_FW_M_UDP_LIMIT;
 	k.port = p->dport;
 	m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
 	if (m && !xdpml_fw_measure_live(m, clock))
@@ -424,7 +427,7 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	if (!ok)
 		m->hits++;
 	bpf_spin_unlock(&m->lock);
-	return ok ? 0 : XDPML_FWC_DROP_MEASURE_SYN;
+	return ok ? 0 : syn_only ? XDPML_FWC_DROP_MEASURE_SYN : XDPML_FWC_DROP_MEASURE_UDP;
 }
 
 /*
@@ -844,7 +847,7 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 	if (p.proto == 6 || p.proto == 17) {
 		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
 		if (mon && *mon) {
-			r = xdpml_fw_measures_check(&p, syn_only, clock);
+			r = xdpml_fw_measures_check(&p, syn_only, p.proto == 17 && !(s->flags & XDPML_F_LATER_FRAGMENT), clock);
 			if (r == XDPML_FWC_DROP_MEASURE_SYN && cfg->syn_cookies)
 				over = r;
 			else if (r)

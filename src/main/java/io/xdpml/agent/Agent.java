@@ -966,7 +966,7 @@ public final class Agent implements AutoCloseable {
                 publishBlock(() -> FleetBlock.measure(m, outputs.kafkaConfig().host(), det.detector(), det.reasons(),
                         System.currentTimeMillis(), System.currentTimeMillis() + ms));
                 observer.measured(m, det);
-                say("MEASURE " + m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : "") + " for "
+                say("MEASURE " + m.toString() + " for "
                         + config.mitigation().measureTime().toSeconds() + " s (" + det.detector() + "; the firewall stage enforces it)");
             }
         }

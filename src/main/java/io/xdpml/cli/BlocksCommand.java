@@ -20,13 +20,13 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code xdpml blocks list|add|remove|clear}: the closed-loop mitigation's blocks (sources, flows)
- * and the firewall's measures (port-drop, syn-limit) of a running {@code xdpml run}.
+ * and the firewall's measures (port-drop, syn-limit, udp-limit) of a running {@code xdpml run}.
  */
 @Command(name = "blocks", mixinStandardHelpOptions = true,
         header = "List, add and remove the sources, flows and firewall measures a running 'xdpml run' enforces in XDP.",
         description = {"'xdpml run' pins its blocks maps (source prefixes and flows, each with an expiry and a hit count)"
             + " and, with the firewall stage, its measures (port-drop: UDP/TCP from a service port to a victim;"
-            + " syn-limit: SYNs to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these"
+            + " syn-limit: SYNs to a victim's port over a rate; udp-limit: UDP datagrams to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these"
             + " commands open those pins from another shell. They live as long as the run that enforces them. Needs root."},
         subcommands = {BlocksCommand.ListBlocks.class, BlocksCommand.Add.class, BlocksCommand.Remove.class, BlocksCommand.Clear.class})
 final class BlocksCommand implements Runnable {
@@ -310,8 +310,11 @@ final class BlocksCommand implements Runnable {
                     }
                     for (Measure m : measures) {
                         // a syn-limit's hits are the SYNs over its rate: dropped, or answered under syn-cookies on
-                        out.printf("  %-40s %-16s %s, %s%n", m.entry(), m.rate(), m.kind() == Measure.Kind.SYN_LIMIT
-                                ? String.format("%,d SYNs over the limit", m.hits()) : String.format("dropped %,d packets", m.hits()),
+                        out.printf("  %-40s %-16s %s, %s%n", m.entry(), m.rate(), switch (m.kind()) {
+                                    case SYN_LIMIT -> String.format("%,d SYNs over the limit", m.hits());
+                                    case UDP_LIMIT -> String.format("%,d datagrams over the limit", m.hits());
+                                    case PORT_DROP -> String.format("dropped %,d packets", m.hits());
+                                },
                                 expiry(m.expiresNanos(), m.activeAt(now), now));
                     }
                 }
@@ -332,6 +335,7 @@ final class BlocksCommand implements Runnable {
         @Option(names = "--measure", paramLabel = "KIND:SPEC", description = {"a firewall measure (repeatable):",
             "port-drop:udp/53->192.0.2.7 drops UDP from port 53 to the victim (also tcp/PORT);",
             "syn-limit:tcp->192.0.2.7:80@1000/s[,burst=M] drops the SYNs to the victim's port over the rate (port any: all ports);",
+            "udp-limit:udp->192.0.2.7:53@5000/s[,burst=M] drops the UDP datagrams to the victim's port over the rate (port any: all ports);",
             "IPv6 victims in brackets; remove needs no rate."})
         List<String> measures = List.of();
 

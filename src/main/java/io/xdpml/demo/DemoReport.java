@@ -73,7 +73,7 @@ final class DemoReport {
     synchronized void measured(Measure m, Detection d) {
         for (TrafficKind k : kindsHit(m)) {
             firstMitigation.putIfAbsent(k, second);
-            measures.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : ""));
+            measures.computeIfAbsent(k, x -> new LinkedHashSet<>()).add(m.toString());
         }
     }
 

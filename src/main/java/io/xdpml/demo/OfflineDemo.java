@@ -126,7 +126,7 @@ public final class OfflineDemo {
         @Override
         public void measured(Measure m, Detection d) {
             report.measured(m, d);
-            report.print("MEASURE " + m.entry() + (m.kind() == Measure.Kind.SYN_LIMIT ? " " + m.rate() : "") + " for "
+            report.print("MEASURE " + m.toString() + " for "
                     + config.mitigation().measureTime().toSeconds() + " s (" + d.detector() + "; the twin's firewall enforces it)");
         }
 

@@ -11,6 +11,12 @@ import java.util.List;
  * baseline; reported buckets do not enter the baseline, so a long attack does not teach itself
  * as normal.
  *
+ * <p>A report whose bucket was mostly UDP carries a target (since 2026-12-07): the destination,
+ * UDP, and the port that most of its UDP went to (a weighted majority vote over the bucket: the
+ * port is given only when its datagrams counted since it led are more than half, a lower bound of
+ * its share, so a port that is not the majority is never given), else 0. A configured
+ * {@code udp-limit} acts on it ({@code io.xdpml.firewall.Measures}).
+ *
  * <p>Memory is bounded: a destination that received nothing for {@code idleBuckets} buckets is
  * forgotten (its last bucket judged first; its baseline had decayed to nothing by then:
  * (1 - alpha)^idleBuckets), and at most {@code maxDestinations} are tracked. Full, a new destination
@@ -59,6 +65,12 @@ public final class VolumetricDetector implements Detector {
         long buckets;
         /** Its estimated packets before it got its entry in a full table ({@link BoundedSubjects#admit}). */
         long credit;
+        /** The bucket's UDP datagrams with ports, and the majority vote over their destination ports. */
+        long udp;
+        int udpPort;
+        long udpVote;
+        /** The datagrams to udpPort since it led the vote: at most its count in the bucket. */
+        long udpPortSince;
 
         Destination(long hi, long lo) {
             this.hi = hi;
@@ -121,6 +133,9 @@ public final class VolumetricDetector implements Detector {
         }
         d.packets += p.weight();
         d.bytes += (long) p.weight() * p.wireLength();
+        if (p.isUdp()) {
+            vote(d, p.destinationPort(), p.weight());
+        }
         d.last = Math.max(d.last, t);
     }
 
@@ -151,6 +166,21 @@ public final class VolumetricDetector implements Detector {
         });
         forgotten += destinations.map().removeIf(d -> d.bucket <= idleBefore);
         destinations.fade();
+    }
+
+    /** A weighted Boyer-Moore vote: the leading port and a lower bound of its datagrams. */
+    private static void vote(Destination d, int port, long w) {
+        d.udp += w;
+        if (port == d.udpPort && d.udpVote > 0) {
+            d.udpVote += w;
+            d.udpPortSince += w;
+        } else if (d.udpVote >= w) {
+            d.udpVote -= w;
+        } else {
+            d.udpPort = port;
+            d.udpVote = w - d.udpVote;
+            d.udpPortSince = w;
+        }
     }
 
     /** Destinations not tracked because the table was full of busier ones. */
@@ -194,7 +224,15 @@ public final class VolumetricDetector implements Detector {
                 reasons.add(full);
             }
             double score = Math.max(pps / config.minPps(), bps / config.minBps());
-            sink.report(Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), score, reasons));
+            Detection.Target target = null;
+            if (d.udp * 2 > d.packets) { // mostly UDP: the target, with the port most of it went to
+                int port = d.udpPortSince * 2 > d.udp ? d.udpPort : 0;
+                reasons.add(Detections.count(d.udp) + " UDP datagrams (" + Detections.ratio(100.0 * d.udp / d.packets) + "%), "
+                        + (port != 0 ? "at least " + Detections.count(d.udpPortSince) + " of them to port " + port : "to no one port most of them"));
+                target = new Detection.Target(Addresses.inet(d.hi, d.lo), 17, 0, port);
+            }
+            Detection out = Detection.of(d.first, NAME, Addresses.text(d.hi, d.lo), score, reasons);
+            sink.report(target == null ? out : out.withTarget(target));
         } else {
             double a = d.buckets == 0 ? 1 : config.alpha();
             d.ewmaPps += a * (pps - d.ewmaPps);
@@ -203,5 +241,8 @@ public final class VolumetricDetector implements Detector {
         d.buckets++;
         d.packets = 0;
         d.bytes = 0;
+        d.udp = 0;
+        d.udpVote = 0;
+        d.udpPortSince = 0;
     }
 }

@@ -129,6 +129,7 @@ public final class FirewallLayout {
     /** enum xdpml_fw_measure_kind. */
     public static final int M_PORT_DROP = 1;
     public static final int M_SYN_LIMIT = 2;
+    public static final int M_UDP_LIMIT = 3;
 
     /** struct xdpml_fw_verdict. */
     public static final int VERDICT_REASON = 0;

@@ -450,7 +450,7 @@ public final class JavaFirewall implements FirewallEngine {
         // policy let it by (a cookie opens no port the rules close)
         FirewallCounter over = null;
         if ((bucket == 6 || bucket == 17) && !measures.isEmpty()) {
-            FirewallCounter r = measure(family, bucket, sport, dport, synOnly, now);
+            FirewallCounter r = measure(family, bucket, sport, dport, synOnly, bucket == 17 && !summary.has(ParseFlags.LATER_FRAGMENT), now);
             if (r == FirewallCounter.DROP_MEASURE_SYN && c.synCookies()) {
                 over = r;
             } else if (r != null) {
@@ -750,7 +750,7 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /** The measures against a TCP/UDP packet (xdpml_fw_measures_check): the drop reason, or null. */
-    private FirewallCounter measure(int family, int bucket, int sport, int dport, boolean synOnly, long now) {
+    private FirewallCounter measure(int family, int bucket, int sport, int dport, boolean synOnly, boolean udpPorts, long now) {
         long hi;
         long lo;
         if (family == 4) {
@@ -765,15 +765,16 @@ public final class JavaFirewall implements FirewallEngine {
             m.hits++;
             return FirewallCounter.DROP_MEASURE_PORT;
         }
-        if (!synOnly) {
+        if (!synOnly && !udpPorts) {
             return null;
         }
-        m = measures.find(hi, lo, bucket, FirewallLayout.M_SYN_LIMIT, dport);
+        int kind = synOnly ? FirewallLayout.M_SYN_LIMIT : FirewallLayout.M_UDP_LIMIT;
+        m = measures.find(hi, lo, bucket, kind, dport);
         if (m != null && !m.liveAt(now)) {
             m = null;
         }
         if (m == null && dport != 0) {
-            m = measures.find(hi, lo, bucket, FirewallLayout.M_SYN_LIMIT, 0);
+            m = measures.find(hi, lo, bucket, kind, 0);
             if (m != null && !m.liveAt(now)) {
                 m = null;
             }
@@ -785,7 +786,7 @@ public final class JavaFirewall implements FirewallEngine {
             return null;
         }
         m.hits++;
-        return FirewallCounter.DROP_MEASURE_SYN;
+        return synOnly ? FirewallCounter.DROP_MEASURE_SYN : FirewallCounter.DROP_MEASURE_UDP;
     }
 
     /** Allow list, rules, default for addresses s and d (xdpml_fw_policy); the rule that decided in lastRule. */

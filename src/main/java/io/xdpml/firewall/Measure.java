@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * A firewall measure: a dynamic entry against one attack on one victim, installed by Java
  * ({@link FirewallMeasures}, held the same by {@link JavaFirewall}), with an expiry and a hit
- * counter. Not part of the firewall's configuration: a reload keeps it. Two kinds:
+ * counter. Not part of the firewall's configuration: a reload keeps it. Three kinds:
  *
  * <ul>
  *   <li>{@link Kind#PORT_DROP}: packets of {@code proto} (UDP, or TCP) FROM source port
@@ -17,6 +17,10 @@ import java.util.Locale;
  *       port) beyond {@code pps} per second, burst {@code burst}, are dropped; everything else to
  *       it flows (a SYN flood from spoofed sources). Text:
  *       {@code syn-limit tcp->192.0.2.7:80 1000/s}, {@code syn-limit tcp->192.0.2.7:any 1000/s burst 200}.
+ *   <li>{@link Kind#UDP_LIMIT}: UDP datagrams TO {@code victim}:{@code port} (0: every port)
+ *       beyond {@code pps} per second, burst {@code burst}, are dropped (a UDP flood from spoofed
+ *       or too many sources to block); a datagram's later fragments follow its first fragment's
+ *       verdict. Text: {@code udp-limit udp->192.0.2.7:53 5000/s}.
  * </ul>
  *
  * @param expiresNanos the packet clock's time after which it no longer matches (live: the kernel's
@@ -29,7 +33,8 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
 
     /** What a measure does. */
     public enum Kind {
-        PORT_DROP("port-drop", FirewallLayout.M_PORT_DROP), SYN_LIMIT("syn-limit", FirewallLayout.M_SYN_LIMIT);
+        PORT_DROP("port-drop", FirewallLayout.M_PORT_DROP), SYN_LIMIT("syn-limit", FirewallLayout.M_SYN_LIMIT),
+        UDP_LIMIT("udp-limit", FirewallLayout.M_UDP_LIMIT);
 
         /** The name in texts and on the command line. */
         public final String text;
@@ -56,7 +61,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                     return k;
                 }
             }
-            throw new IllegalArgumentException("unknown measure kind '" + text + "' (port-drop or syn-limit)");
+            throw new IllegalArgumentException("unknown measure kind '" + text + "' (port-drop, syn-limit or udp-limit)");
         }
     }
 
@@ -76,18 +81,20 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                     throw new IllegalArgumentException("port-drop has no rate");
                 }
             }
-            case SYN_LIMIT -> {
-                if (proto != 6) {
-                    throw new IllegalArgumentException("syn-limit is for tcp, not protocol " + proto);
+            case SYN_LIMIT, UDP_LIMIT -> {
+                int wanted = kind == Kind.SYN_LIMIT ? 6 : 17;
+                if (proto != wanted) {
+                    throw new IllegalArgumentException(kind.text + " is for " + (wanted == 6 ? "tcp" : "udp") + ", not protocol " + proto);
                 }
                 if (port < 0 || port > 65535) {
-                    throw new IllegalArgumentException("syn-limit port " + port + " outside 0..65535 (0: any)");
+                    throw new IllegalArgumentException(kind.text + " port " + port + " outside 0..65535 (0: any)");
                 }
                 if (pps < 0 || pps > MAX_RATE || burst < 0 || burst > MAX_RATE) {
-                    throw new IllegalArgumentException("syn-limit rate and burst must be 0.." + MAX_RATE);
+                    throw new IllegalArgumentException(kind.text + " rate and burst must be 0.." + MAX_RATE);
                 }
-                if (pps > 0 && burst == 0) { // the bucket holds nothing: every SYN dropped, whatever the rate says
-                    throw new IllegalArgumentException("syn-limit: a burst of 0 lets no SYN through at " + pps + "/s: give at least 1");
+                if (pps > 0 && burst == 0) { // the bucket holds nothing: every packet dropped, whatever the rate says
+                    throw new IllegalArgumentException(kind.text + ": a burst of 0 lets no " + (wanted == 6 ? "SYN" : "datagram") + " through at "
+                            + pps + "/s: give at least 1");
                 }
             }
         }
@@ -101,6 +108,16 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
     /** Lets {@code pps} SYNs per second (burst {@code burst}) to {@code victim}:{@code port} (0: any) through, drops the rest. */
     public static Measure synLimit(InetAddress victim, int port, long pps, long burst, long expiresNanos) {
         return new Measure(Kind.SYN_LIMIT, victim, 6, port, pps, burst, expiresNanos, 0);
+    }
+
+    /** Lets {@code pps} UDP datagrams per second (burst {@code burst}) to {@code victim}:{@code port} (0: any) through, drops the rest. */
+    public static Measure udpLimit(InetAddress victim, int port, long pps, long burst, long expiresNanos) {
+        return new Measure(Kind.UDP_LIMIT, victim, 17, port, pps, burst, expiresNanos, 0);
+    }
+
+    /** Whether it limits to a rate (syn-limit, udp-limit) rather than drops. */
+    public boolean limit() {
+        return kind != Kind.PORT_DROP;
     }
 
     /** Whether it matches at time {@code now} (the same clock as {@link #expiresNanos}). */
@@ -121,18 +138,18 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         return kind == o.kind && victim.equals(o.victim) && proto == o.proto && port == o.port;
     }
 
-    /** The bucket's capacity in nano-tokens (syn-limit). */
+    /** The bucket's capacity in nano-tokens (syn-limit, udp-limit). */
     long cap() {
         return burst * FirewallLayout.NS_PER_TOKEN;
     }
 
-    /** The entry without its rate: {@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80}. */
+    /** The entry without its rate: {@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80}, {@code udp-limit udp->192.0.2.7:any}. */
     public String entry() {
         String host = host(victim);
         String p = proto == 6 ? "tcp" : "udp";
         return switch (kind) {
             case PORT_DROP -> "port-drop " + p + "/" + port + "->" + host;
-            case SYN_LIMIT -> "syn-limit " + p + "->" + host + ":" + (port == 0 ? "any" : Integer.toString(port));
+            case SYN_LIMIT, UDP_LIMIT -> kind.text + " " + p + "->" + host + ":" + (port == 0 ? "any" : Integer.toString(port));
         };
     }
 
@@ -145,24 +162,25 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         return "[" + io.xdpml.detect.Addresses.text(MeasureTable.word(b, 0), MeasureTable.word(b, 8)) + "]";
     }
 
-    /** The rate of a syn-limit ({@code 1000/s}, {@code 1000/s burst 200} when the burst differs), else "". */
+    /** The rate of a syn-limit or udp-limit ({@code 1000/s}, {@code 1000/s burst 200} when the burst differs), else "". */
     public String rate() {
-        return kind == Kind.SYN_LIMIT ? pps + "/s" + (burst != pps ? " burst " + burst : "") : "";
+        return limit() ? pps + "/s" + (burst != pps ? " burst " + burst : "") : "";
     }
 
-    /** The stable text form: {@link #entry()} and, for a syn-limit, its {@link #rate()}. */
+    /** The stable text form: {@link #entry()} and, for a limit, its {@link #rate()}. */
     @Override
     public String toString() {
-        return kind == Kind.SYN_LIMIT ? entry() + " " + rate() : entry();
+        return limit() ? entry() + " " + rate() : entry();
     }
 
     /**
      * Parses the text form ({@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80
-     * 1000/s [burst 200]}) or the command-line form ({@code port-drop:udp/53->192.0.2.7},
-     * {@code syn-limit:tcp->192.0.2.7:80@1000/s[,burst=200]}). IPv6 victims in brackets; a
-     * syn-limit's port may be {@code any} (or {@code *}, or 0). The burst defaults to the rate.
+     * 1000/s [burst 200]}, {@code udp-limit udp->192.0.2.7:53 5000/s}) or the command-line form
+     * ({@code port-drop:udp/53->192.0.2.7}, {@code syn-limit:tcp->192.0.2.7:80@1000/s[,burst=200]},
+     * {@code udp-limit:udp->192.0.2.7:53@5000/s}). IPv6 victims in brackets; a limit's port may be
+     * {@code any} (or {@code *}, or 0). The burst defaults to the rate.
      *
-     * @param needRate whether a syn-limit must name its rate (false: to name an entry, e.g. to remove it)
+     * @param needRate whether a limit must name its rate (false: to name an entry, e.g. to remove it)
      */
     public static Measure parse(String text, boolean needRate, long expiresNanos) {
         String t = text.strip();
@@ -172,7 +190,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         }
         if (sep == t.length()) {
             throw new IllegalArgumentException("measure '" + text + "' is not KIND:SPEC (port-drop:udp/53->192.0.2.7, "
-                    + "syn-limit:tcp->192.0.2.7:80@1000/s)");
+                    + "syn-limit:tcp->192.0.2.7:80@1000/s, udp-limit:udp->192.0.2.7:53@5000/s)");
         }
         Kind kind = Kind.parse(t.substring(0, sep).toLowerCase(Locale.ROOT));
         String spec = t.substring(sep + 1).strip();
@@ -208,7 +226,8 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
             }
             int colon = right.lastIndexOf(':');
             if (colon < 0 || (right.startsWith("[") && colon < right.indexOf(']'))) {
-                throw new IllegalArgumentException("measure '" + text + "' is not syn-limit:tcp->VICTIM:PORT@N/s");
+                throw new IllegalArgumentException("measure '" + text + "' is not " + kind.text + ":" + (kind == Kind.SYN_LIMIT ? "tcp" : "udp")
+                        + "->VICTIM:PORT@N/s");
             }
             String p = right.substring(colon + 1);
             int port = p.equals("any") || p.equals("*") ? 0 : number(p, "port", text);
@@ -223,9 +242,10 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                 pps = number(w[0].substring(0, w[0].length() - 2), "rate", text);
                 burst = w.length == 3 ? number(w[2], "burst", text) : pps;
             } else if (needRate) {
-                throw new IllegalArgumentException("measure '" + text + "': a syn-limit needs a rate (@N/s)");
+                throw new IllegalArgumentException("measure '" + text + "': a " + kind.text + " needs a rate (@N/s)");
             }
-            return synLimit(address(right.substring(0, colon), text), port, pps, burst, expiresNanos)
+            InetAddress victim = address(right.substring(0, colon), text);
+            return (kind == Kind.SYN_LIMIT ? synLimit(victim, port, pps, burst, expiresNanos) : udpLimit(victim, port, pps, burst, expiresNanos))
                     .withProtocolChecked(protocol(left, text), text);
         } catch (IllegalArgumentException e) {
             if (e.getMessage() != null && e.getMessage().startsWith("measure '")) {
@@ -237,7 +257,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
 
     private Measure withProtocolChecked(int p, String text) {
         if (p != proto) {
-            throw new IllegalArgumentException("measure '" + text + "': syn-limit is for tcp");
+            throw new IllegalArgumentException("measure '" + text + "': " + kind.text + " is for " + (proto == 6 ? "tcp" : "udp"));
         }
         return this;
     }

@@ -10,9 +10,21 @@ import java.time.Duration;
  * @param synPps    the syn-limit's rate, SYNs per second
  * @param synBurst  and its burst
  * @param duration  how long a measure lasts (renewed while the detection goes on); zero: until removed
+ * @param udpPps    a UDP flood without named sources (spoofed, or too many to block; {@code volumetric}'s
+ *                  report when most of the bucket was UDP): limit the datagrams to the victim's port
+ *                  to this many per second; 0: no udp-limit (the default: a UDP service's normal rate
+ *                  is the operator's to know)
+ * @param udpBurst  and its burst
  */
-public record MeasureSettings(boolean portDrop, boolean synLimit, long synPps, long synBurst, Duration duration) {
+public record MeasureSettings(boolean portDrop, boolean synLimit, long synPps, long synBurst, Duration duration, long udpPps,
+                              long udpBurst) {
     public MeasureSettings {
+        if (udpPps < 0 || udpPps > Measure.MAX_RATE || udpBurst < 0 || udpBurst > Measure.MAX_RATE) {
+            throw new IllegalArgumentException("udp-limit rate and burst must be 0.." + Measure.MAX_RATE);
+        }
+        if (udpPps > 0 && udpBurst == 0) {
+            throw new IllegalArgumentException("udp-limit: a burst of 0 lets no datagram through at any rate: give at least 1");
+        }
         if (synPps < 0 || synPps > Measure.MAX_RATE || synBurst < 0 || synBurst > Measure.MAX_RATE) {
             throw new IllegalArgumentException("syn-limit rate and burst must be 0.." + Measure.MAX_RATE);
         }
@@ -24,16 +36,26 @@ public record MeasureSettings(boolean portDrop, boolean synLimit, long synPps, l
         }
     }
 
-    /** Both kinds, SYNs limited to 1000/s with a burst of 1000, for 5 minutes. */
+    /** Without a udp-limit. */
+    public MeasureSettings(boolean portDrop, boolean synLimit, long synPps, long synBurst, Duration duration) {
+        this(portDrop, synLimit, synPps, synBurst, duration, 0, 0);
+    }
+
+    /** Port-drops and syn-limits, SYNs limited to 1000/s with a burst of 1000, for 5 minutes; no udp-limit. */
     public static MeasureSettings defaults() {
         return new MeasureSettings(true, true, 1000, 1000, Duration.ofMinutes(5));
     }
 
     public MeasureSettings withDuration(Duration d) {
-        return new MeasureSettings(portDrop, synLimit, synPps, synBurst, d);
+        return new MeasureSettings(portDrop, synLimit, synPps, synBurst, d, udpPps, udpBurst);
     }
 
     public MeasureSettings withSynLimit(long pps, long burst) {
-        return new MeasureSettings(portDrop, synLimit, pps, burst, duration);
+        return new MeasureSettings(portDrop, synLimit, pps, burst, duration, udpPps, udpBurst);
+    }
+
+    /** With a udp-limit of {@code pps} (burst {@code burst}) for unnamed UDP floods; 0: none. */
+    public MeasureSettings withUdpLimit(long pps, long burst) {
+        return new MeasureSettings(portDrop, synLimit, synPps, synBurst, duration, pps, burst);
     }
 }

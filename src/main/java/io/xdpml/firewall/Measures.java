@@ -20,7 +20,11 @@ import java.util.List;
  *       the victim and its port, 0 when the SYNs went to many ports):
  *       {@code syn-limit tcp->VICTIM:PORT N/s} (port {@code any} for many ports). A flood whose
  *       senders are named is left to the source blocks.
- *   <li>anything else (SYN-ACK reflection, scans, tunnels, volumetric, anomaly): none.
+ *   <li>a volumetric report whose bucket was mostly UDP (the target: the victim and the port most of
+ *       its UDP went to, 0 when none had most), when a udp-limit is configured (none by default):
+ *       {@code udp-limit udp->VICTIM:PORT N/s}. Volumetric names no sources; a flood from one
+ *       source that {@code flood} names is blocked as well.
+ *   <li>anything else (SYN-ACK reflection, scans, tunnels, volumetric without UDP, anomaly): none.
  * </ul>
  */
 public final class Measures {
@@ -46,6 +50,9 @@ public final class Measures {
         }
         if (d.detector().equals(SynFloodDetector.NAME) && settings.synLimit() && t.protocol() == 6 && d.sources().isEmpty()) {
             return List.of(Measure.synLimit(t.victim(), t.destinationPort(), settings.synPps(), settings.synBurst(), expires));
+        }
+        if (d.detector().equals(io.xdpml.detect.VolumetricDetector.NAME) && settings.udpPps() > 0 && t.protocol() == 17) {
+            return List.of(Measure.udpLimit(t.victim(), t.destinationPort(), settings.udpPps(), settings.udpBurst(), expires));
         }
         return List.of();
     }

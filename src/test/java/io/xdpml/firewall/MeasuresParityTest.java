@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Measures, one truth in two implementations: the kernel firewall (BPF_PROG_TEST_RUN, test clock)
  * and {@link JavaFirewall} with the same measures installed at the same packet times judge attack
  * captures (UDP amplification under a port-drop, spoofed and single-source SYN floods under
- * syn-limits) and seeded random traffic, with conntrack on, measures added, renewed, expiring and
+ * syn-limits, a UDP flood under udp-limits) and seeded random traffic, with conntrack on, measures added, renewed, expiring and
  * removed mid-run and a config reload in between. Every verdict, every counter and every
  * measure's hits must be identical.
  */
@@ -45,11 +45,15 @@ class MeasuresParityTest {
     }
 
     static Capture load(String name) throws Exception {
+        return load(TestData.capture(name));
+    }
+
+    static Capture load(java.nio.file.Path path) throws Exception {
         int max = TestRun.maxTestRunFrame();
         List<byte[]> frames = new ArrayList<>();
         List<Long> times = new ArrayList<>();
         EthernetFramer framer = new EthernetFramer();
-        try (CaptureReader r = CaptureReader.open(TestData.capture(name))) {
+        try (CaptureReader r = CaptureReader.open(path)) {
             try {
                 while (r.next()) {
                     int length = framer.frame(r);
@@ -183,6 +187,34 @@ class MeasuresParityTest {
         }
     }
 
+    @Test
+    void udpFloodUnderAUdpLimit() throws Exception {
+        TestData.assumeBpf();
+        Capture c = load(TestData.dataDir().resolve("detect").resolve("hping3-udp-flood.pcap"));
+        InetAddress victim = ip("10.77.0.1"); // 14,829 datagrams to port 9 (hping3 --udp -p 9 --flood), 171 port unreachable back
+        for (String configName : List.of("loose", "mixed")) {
+            FirewallConfig config = configName.equals("loose") ? FirewallConfigParser.parse(LOOSE, "loose") : FirewallParityTest.config("mixed");
+            Measure port = Measure.udpLimit(victim, 9, 2000, 200, 0);
+            Measure any = Measure.udpLimit(victim, 0, 500, 50, 0);
+            TreeMap<Long, Consumer<FirewallEngine>> ev = new TreeMap<>();
+            ev.put(c.at(0.05), e -> e.putMeasure(port.withExpiry(c.at(0.45))));
+            ev.put(c.at(0.30), e -> e.putMeasure(any)); // the port's own entry wins while it is live
+            ev.put(c.at(0.50), e -> e.install(config)); // a reload keeps the measures
+            ev.put(c.at(0.70), e -> e.putMeasure(Measure.udpLimit(victim, 0, 0, 0, c.at(0.85)))); // renewed: every datagram, then expired
+            try (FirewallParityTest.Pair p = replay(c, config, ev)) {
+                assertParity(p);
+                long dropped = p.kernel.counter(FirewallCounter.DROP_MEASURE_UDP);
+                System.out.printf("hping3-udp-flood (%s): %d packets, %d datagrams dropped by udp-limit measures %s%n", configName, p.packets,
+                        dropped, measures(p.kernel));
+                assertThat(dropped).isPositive().isLessThan(p.packets);
+                if (configName.equals("loose")) { // in "mixed" the per-source rate limit takes most of the single flooder's datagrams first
+                    assertThat(p.kernel.measures()).allMatch(m -> m.hits() > 0);
+                }
+                assertThat(p.kernel.counter(FirewallCounter.DROP_MEASURE_SYN)).isZero();
+            }
+        }
+    }
+
     /** Measures on the random traffic's hosts, put, renewed, removed and swept at random times. */
     @Test
     void seededRandomTrafficWithMeasuresComingAndGoing() throws Exception {
@@ -198,7 +230,11 @@ class MeasuresParityTest {
                 Measure.synLimit(ip("192.168.1.200"), 443, 0, 0, 0),
                 Measure.synLimit(ip("2001:db8::1"), 0, 1, 3, 0),
                 Measure.synLimit(ip("2600::5"), 8080, 5, 5, 0),
-                Measure.synLimit(ip("172.16.3.4"), 0, 4, 2, 0));
+                Measure.synLimit(ip("172.16.3.4"), 0, 4, 2, 0),
+                Measure.udpLimit(ip("8.8.8.8"), 53, 3, 2, 0),
+                Measure.udpLimit(ip("10.0.0.5"), 0, 2, 1, 0),
+                Measure.udpLimit(ip("2001:db8::1"), 443, 0, 0, 0),
+                Measure.udpLimit(ip("2600::5"), 0, 4, 4, 0));
         for (String name : List.of("mixed", "strict", "loose")) {
             FirewallConfig c = name.equals("loose") ? FirewallConfigParser.parse(LOOSE, "loose") : FirewallParityTest.config(name);
             try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(c); Arena a = Arena.ofConfined()) {
@@ -230,11 +266,12 @@ class MeasuresParityTest {
                     p.packet(buf, f.length, now);
                 }
                 assertParity(p);
-                System.out.printf("random (%s): %d packets, port-drop %d, syn-limit %d, %s%n", name, p.packets,
+                System.out.printf("random (%s): %d packets, port-drop %d, syn-limit %d, udp-limit %d, %s%n", name, p.packets,
                         p.java.counter(FirewallCounter.DROP_MEASURE_PORT), p.java.counter(FirewallCounter.DROP_MEASURE_SYN),
-                        measures(p.java));
+                        p.java.counter(FirewallCounter.DROP_MEASURE_UDP), measures(p.java));
                 assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_PORT)).as(name + " port-drop").isPositive();
                 assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_SYN)).as(name + " syn-limit").isPositive();
+                assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_UDP)).as(name + " udp-limit").isPositive();
             }
         }
     }

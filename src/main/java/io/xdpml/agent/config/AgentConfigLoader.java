@@ -117,8 +117,10 @@ public final class AgentConfigLoader {
         DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
 
         SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time", "syn-limit",
-                "never-block"));
-        long[] synLimit = synLimit(mitigationSection);
+                "udp-limit", "never-block"));
+        long[] synLimit = limit(mitigationSection, "syn-limit", "SYN",
+                new long[] {MitigationSection.DEFAULT_SYN_PPS, MitigationSection.DEFAULT_SYN_BURST});
+        long[] udpLimit = limit(mitigationSection, "udp-limit", "datagram", new long[] {0, 0});
         Duration block = mitigationSection.duration("block", true, Duration.ZERO);
         if (block.toNanos() % 1_000_000_000L != 0) {
             mitigationSection.problem("block", "whole seconds (a block is kept to the second), not " + Durations.format(block));
@@ -126,7 +128,7 @@ public final class AgentConfigLoader {
         }
         MitigationSection mitigation = new MitigationSection(block, mitigationSection.bool("measures", false),
                 mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1],
-                neverBlock(mitigationSection));
+                neverBlock(mitigationSection), udpLimit[0], udpLimit[1]);
 
         SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics", "kafka"));
         OutputsSection outputs = OutputsReader.read(outputsSection, paths);
@@ -260,29 +262,31 @@ public final class AgentConfigLoader {
                 : "there is no flows section (add flows: {enabled: true})";
     }
 
-    private static final java.util.regex.Pattern SYN_LIMIT = java.util.regex.Pattern.compile("(\\d{1,10})/s(?:\\s+burst\\s+(\\d{1,10}))?");
+    private static final java.util.regex.Pattern LIMIT = java.util.regex.Pattern.compile("(\\d{1,10})/s(?:\\s+burst\\s+(\\d{1,10}))?");
 
     /**
-     * {@code mitigation.syn-limit}: {@code N/s} or {@code N/s burst M} (the burst is N when not
-     * given), the SYN limit a spoofed SYN flood's measure gets; default {@link MitigationSection#DEFAULT_SYN_PPS}.
+     * {@code mitigation.syn-limit} (the SYN limit a spoofed SYN flood's measure gets; default
+     * {@link MitigationSection#DEFAULT_SYN_PPS}) and {@code mitigation.udp-limit} (the UDP limit of a
+     * UDP flood without named sources; default none): {@code N/s} or {@code N/s burst M} (the burst is
+     * N when not given).
      */
-    private static long[] synLimit(SectionReader s) {
-        long[] otherwise = {MitigationSection.DEFAULT_SYN_PPS, MitigationSection.DEFAULT_SYN_BURST};
-        YamlNode.Scalar v = s.scalar("syn-limit");
+    private static long[] limit(SectionReader s, String key, String what, long[] otherwise) {
+        YamlNode.Scalar v = s.scalar(key);
         if (v == null) {
             return otherwise;
         }
-        java.util.regex.Matcher m = SYN_LIMIT.matcher(v.text().strip());
+        java.util.regex.Matcher m = LIMIT.matcher(v.text().strip());
         if (v.type() != YamlNode.Scalar.Type.STRING || !m.matches()) {
-            s.problem("syn-limit", "expected SYNs per second as N/s or N/s burst M (e.g. 20/s), not " + v.description());
+            s.problem(key, "expected " + what + "s per second as N/s or N/s burst M (e.g. 20/s), not " + v.description());
             return otherwise;
         }
         long pps = Long.parseLong(m.group(1));
         long burst = m.group(2) == null ? pps : Long.parseLong(m.group(2));
         if (pps > 0 && burst == 0) {
-            s.problem("syn-limit", "a burst of 0 lets no SYN through at any rate: give at least 1, or leave it out (the rate)");
+            s.problem(key, "a burst of 0 lets no " + what + " through at any rate: give at least 1, or leave it out (the rate)");
+            return otherwise;
         } else if (pps > io.xdpml.firewall.Measure.MAX_RATE || burst > io.xdpml.firewall.Measure.MAX_RATE) {
-            s.problem("syn-limit", "rate and burst must be 0 to " + io.xdpml.firewall.Measure.MAX_RATE + ", not " + v.text().strip());
+            s.problem(key, "rate and burst must be 0 to " + io.xdpml.firewall.Measure.MAX_RATE + ", not " + v.text().strip());
             return otherwise;
         }
         return new long[] {pps, burst};

@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param synBurst    and its burst (SYNs let through at once after a pause; 0 with rate 0: every SYN dropped)
  * @param neverBlock  sources no detection blocks, whatever it names (besides the firewall's allow src
  *                    prefixes and the host's own addresses: {@link io.xdpml.agent.NeverBlock})
+ * @param udpPps      the rate of the UDP limit a UDP flood without named sources gets ({@code volumetric}),
+ *                    datagrams per second; 0 (the default): none
+ * @param udpBurst    and its burst
  */
 public record MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst,
-                                List<Prefix> neverBlock) {
+                                List<Prefix> neverBlock, long udpPps, long udpBurst) {
     public static final Duration DEFAULT_MEASURE_TIME = Duration.ofSeconds(60);
     /** The SYN limit's rate and burst when the file does not say: {@link MeasureSettings#defaults()}'s. */
     public static final long DEFAULT_SYN_PPS = MeasureSettings.defaults().synPps();
@@ -37,6 +40,15 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
             throw new IllegalArgumentException("mitigation.syn-limit: rate and burst 0 to " + Measure.MAX_RATE + ", not " + synPps
                     + "/s burst " + synBurst);
         }
+        if (udpPps < 0 || udpPps > Measure.MAX_RATE || udpBurst < 0 || udpBurst > Measure.MAX_RATE || (udpPps > 0 && udpBurst == 0)) {
+            throw new IllegalArgumentException("mitigation.udp-limit: rate 0 to " + Measure.MAX_RATE + " and a burst of at least 1, not "
+                    + udpPps + "/s burst " + udpBurst);
+        }
+    }
+
+    /** Without a UDP limit. */
+    public MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst, List<Prefix> neverBlock) {
+        this(block, measures, measureTime, synPps, synBurst, neverBlock, 0, 0);
     }
 
     /** With the default SYN limit. */
@@ -55,18 +67,19 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
     }
 
     public MitigationSection withBlock(Duration d) {
-        return new MitigationSection(d, measures, measureTime, synPps, synBurst, neverBlock);
+        return new MitigationSection(d, measures, measureTime, synPps, synBurst, neverBlock, udpPps, udpBurst);
     }
 
-    /** How detections become measures: both kinds, this SYN limit, for {@code measureTime}. */
+    /** How detections become measures: port-drops, this SYN limit, this UDP limit if any, for {@code measureTime}. */
     public MeasureSettings measureSettings() {
-        return MeasureSettings.defaults().withDuration(measureTime).withSynLimit(synPps, synBurst);
+        return MeasureSettings.defaults().withDuration(measureTime).withSynLimit(synPps, synBurst).withUdpLimit(udpPps, udpBurst);
     }
 
     String describe() {
         return "mitigation: " + (block.isZero() ? "no blocks" : "block named sources for " + Durations.format(block)) + ", "
                 + (measures ? "firewall measures for " + Durations.format(measureTime)
                         + (synPps == DEFAULT_SYN_PPS && synBurst == DEFAULT_SYN_BURST ? "" : " (syn-limit " + synLimitText() + ")")
+                        + (udpPps == 0 ? "" : " (udp-limit " + udpPps + "/s" + (udpBurst == udpPps ? "" : " burst " + udpBurst) + ")")
                         : "no firewall measures")
                 + (neverBlock.isEmpty() ? "" : ", never blocking " + neverBlock.stream().map(Prefix::toString)
                         .collect(java.util.stream.Collectors.joining(" ")));
