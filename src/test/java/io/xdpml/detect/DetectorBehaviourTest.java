@@ -445,6 +445,45 @@ class DetectorBehaviourTest {
         assertThat(found.getFirst().reasons().get(1)).startsWith("baseline ");
     }
 
+    /** The target of a volumetric report: UDP most of the bucket, and its port only where that port had more than half. */
+    @Test
+    void volumetricAimsAtTheUdpPortMostOfTheFloodWentTo() {
+        byte[] to53 = new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 53).padTo(64).build();
+        byte[] tcp = new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").tcp(1000, 80, SYN).padTo(64).build();
+        Random rnd = new Random(3);
+        // 10,000 packets in one second: 55% to port 53 interleaved at random with 45% to random other ports
+        VolumetricDetector d = new VolumetricDetector();
+        for (int i = 0; i < 10_000; i++) {
+            byte[] f = rnd.nextInt(100) < 55 ? to53
+                    : new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 1024 + rnd.nextInt(60_000)).padTo(64).build();
+            send(d, i * 100_000L, f);
+        }
+        d.finish(0, sink);
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 53));
+        // 45% to port 53, the rest spread: no port had most, the victim's every port
+        found.clear();
+        d = new VolumetricDetector();
+        for (int i = 0; i < 10_000; i++) {
+            byte[] f = rnd.nextInt(100) < 45 ? to53
+                    : new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 1024 + rnd.nextInt(60_000)).padTo(64).build();
+            send(d, i * 100_000L, f);
+        }
+        d.finish(0, sink);
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 0));
+        assertThat(found.getFirst().reasons().getLast()).contains("to no one port most of them");
+        // 60% TCP: no target
+        found.clear();
+        d = new VolumetricDetector();
+        for (int i = 0; i < 10_000; i++) {
+            send(d, i * 100_000L, i % 5 < 3 ? tcp : to53);
+        }
+        d.finish(0, sink);
+        assertThat(found).hasSize(1);
+        assertThat(found.getFirst().target()).isNull();
+    }
+
     @Test
     void welfordMatchesTwoPasses() {
         Random rnd = new Random(9);

@@ -21,8 +21,12 @@ class MeasuresTest {
     static final long NOW = 5_000_000_000L;
 
     static List<Detection> detect(String capture, String detectors) throws Exception {
+        return detect(TestData.capture(capture), detectors);
+    }
+
+    static List<Detection> detect(java.nio.file.Path capture, String detectors) throws Exception {
         DetectorSet set = new DetectorSet(Detectors.create(detectors));
-        CaptureDetection.Result r = CaptureDetection.run(TestData.capture(capture), set);
+        CaptureDetection.Result r = CaptureDetection.run(capture, set);
         assertThat(r.damage()).isNull();
         return set.detections();
     }
@@ -66,6 +70,23 @@ class MeasuresTest {
         assertThat(d.getFirst().target()).isEqualTo(new Detection.Target(InetAddress.ofLiteral("10.10.10.10"), 6, 0, 25565));
         assertThat(measures("attack/synflood-spoofed.pcap", "synflood", MeasureSettings.defaults().withSynLimit(2000, 400)))
                 .extracting(Measure::toString).containsExactly("syn-limit tcp->10.10.10.10:25565 2000/s burst 400");
+    }
+
+    @Test
+    void aUdpFloodBecomesAUdpLimitOnTheVictimsPortOnlyWhereOneIsConfigured() throws Exception {
+        // hping3 --udp -p 9 --flood 10.77.0.1: volumetric, mostly UDP, port 9 the majority
+        List<Detection> d = detect(TestData.dataDir().resolve("detect").resolve("hping3-udp-flood.pcap"), "volumetric");
+        assertThat(d).isNotEmpty();
+        assertThat(d).allSatisfy(x -> {
+            assertThat(x.target()).isEqualTo(new Detection.Target(InetAddress.ofLiteral("10.77.0.1"), 17, 0, 9));
+            assertThat(x.reasons()).anyMatch(r -> r.contains("UDP datagrams") && r.endsWith("to port 9"));
+        });
+        assertThat(Measures.forDetection(d.getFirst(), MeasureSettings.defaults(), NOW)).as("no udp-limit by default").isEmpty();
+        assertThat(Measures.forDetection(d.getFirst(), MeasureSettings.defaults().withUdpLimit(5000, 500), NOW))
+                .extracting(Measure::toString).containsExactly("udp-limit udp->10.77.0.1:9 5000/s burst 500");
+        // a ping flood is volumetric too, but not UDP: no target, no udp-limit
+        List<Detection> icmp = detect(TestData.dataDir().resolve("detect").resolve("hping3-icmp-flood.pcap"), "volumetric");
+        assertThat(icmp).isNotEmpty().allSatisfy(x -> assertThat(x.target()).isNull());
     }
 
     @Test
@@ -157,7 +178,8 @@ class MeasuresTest {
     @Test
     void textFormsParseAndPrintTheSame() {
         for (String text : List.of("port-drop udp/53->192.0.2.7", "port-drop tcp/80->[2001:db8::7]", "syn-limit tcp->192.0.2.7:80 1000/s",
-                "syn-limit tcp->192.0.2.7:80 1000/s burst 200", "syn-limit tcp->[2001:db8::7]:any 5/s", "syn-limit tcp->192.0.2.7:443 0/s")) {
+                "syn-limit tcp->192.0.2.7:80 1000/s burst 200", "syn-limit tcp->[2001:db8::7]:any 5/s", "syn-limit tcp->192.0.2.7:443 0/s",
+                "udp-limit udp->192.0.2.7:53 5000/s", "udp-limit udp->[2001:db8::7]:any 5/s burst 10")) {
             assertThat(Measure.parse(text, true, 0).toString()).isEqualTo(text);
         }
         assertThat(Measure.parse("port-drop:udp/53->192.0.2.7", true, 0)).isEqualTo(Measure.portDrop(17, 53, InetAddress.ofLiteral("192.0.2.7"), 0));
@@ -166,6 +188,8 @@ class MeasuresTest {
         assertThat(Measure.parse("syn-limit:tcp->[2001:db8::7]:*@10/s,burst=30", true, 0))
                 .isEqualTo(Measure.synLimit(InetAddress.ofLiteral("2001:db8::7"), 0, 10, 30, 0));
         assertThat(Measure.parse("syn-limit:tcp->192.0.2.7:80", false, 0).entry()).isEqualTo("syn-limit tcp->192.0.2.7:80");
+        assertThat(Measure.parse("udp-limit:udp->192.0.2.7:any@5000/s,burst=100", true, 3))
+                .isEqualTo(Measure.udpLimit(InetAddress.ofLiteral("192.0.2.7"), 0, 5000, 100, 3));
         for (String[] bad : new String[][] {
                 {"syn-limit:tcp->192.0.2.7:80", "needs a rate"},
                 {"port-drop:udp/53->192.0.2.7@5/s", "port-drop has no rate"},
@@ -173,6 +197,9 @@ class MeasuresTest {
                 {"port-drop:udp/0->192.0.2.7", "source port 1..65535"},
                 {"port-drop:udp/53->192.0.2.300", "bad victim address"},
                 {"syn-limit:udp->192.0.2.7:80@5/s", "syn-limit is for tcp"},
+                {"udp-limit:tcp->192.0.2.7:80@5/s", "udp-limit is for udp"},
+                {"udp-limit:udp->192.0.2.7:53@1000/s,burst=0", "a burst of 0 lets no datagram through"},
+                {"udp-limit:udp->192.0.2.7@5/s", "is not udp-limit:udp->VICTIM:PORT"},
                 {"syn-limit:tcp->192.0.2.7:80@5", "rate is N/s"},
                 {"syn-limit:tcp->192.0.2.7:80@1000/s,burst=0", "a burst of 0 lets no SYN through"},
                 {"syn-limit:tcp->[2001:db8::7]@5/s", "is not syn-limit:tcp->VICTIM:PORT"},

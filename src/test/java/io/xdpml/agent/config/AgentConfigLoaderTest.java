@@ -367,6 +367,7 @@ class AgentConfigLoaderTest {
                   block: 2h
                   measures: on
                   syn-limit: 20/s burst 40   # the SYN limit of a spoofed flood's measure
+                  udp-limit: 50000/s         # the UDP limit of an unnamed UDP flood's measure
                   never-block: [192.0.2.53, "2001:db8::/32"]
                 outputs:
                   json: out/detections.jsonl
@@ -394,9 +395,11 @@ class AgentConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40,
-                List.of(io.xdpml.firewall.Prefix.parse("192.0.2.53"), io.xdpml.firewall.Prefix.parse("2001:db8::/32"))));
-        assertThat(c.mitigation().measureSettings()).isEqualTo(MeasureSettings.defaults().withDuration(Duration.ofSeconds(60)).withSynLimit(20, 40));
-        assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40),"
+                List.of(io.xdpml.firewall.Prefix.parse("192.0.2.53"), io.xdpml.firewall.Prefix.parse("2001:db8::/32")), 50000, 50000));
+        assertThat(c.mitigation().measureSettings()).isEqualTo(MeasureSettings.defaults().withDuration(Duration.ofSeconds(60)).withSynLimit(20, 40)
+                .withUdpLimit(50000, 50000));
+        assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40)"
+                + " (udp-limit 50000/s),"
                 + " never blocking 192.0.2.53/32 2001:db8::/32");
         assertThat(c.outputs().json()).isEqualTo(dir.resolve("out/detections.jsonl"));
         assertThat(c.outputs().status()).isZero();
@@ -951,6 +954,16 @@ class AgentConfigLoaderTest {
                         mitigation:
                           syn-limit: 1000/s burst 0
                         """, 3, "a burst of 0 lets no SYN through at any rate"),
+                broken("a UDP limit whose burst lets nothing through", """
+                        interfaces: [eth0]
+                        mitigation:
+                          udp-limit: 1000/s burst 0
+                        """, 3, "mitigation.udp-limit: a burst of 0 lets no datagram through at any rate"),
+                broken("udp-limit without a rate", """
+                        interfaces: [eth0]
+                        mitigation:
+                          udp-limit: 5000
+                        """, 3, "mitigation.udp-limit: expected datagrams per second as N/s or N/s burst M (e.g. 20/s), not an integer (5000)"),
                 broken("kafka property mistyped", """
                         interfaces: [eth0]
                         outputs:
