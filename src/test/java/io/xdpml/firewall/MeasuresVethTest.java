@@ -404,4 +404,92 @@ class MeasuresVethTest {
             accepted.close();
         }
     }
+
+    /**
+     * A spoofed UDP flood (16,384 random sources, random ports of the victim), flat out for 1.5 s,
+     * under a udp-limit of every port of the victim at 1000/s (burst 100): about burst + rate x
+     * time datagrams pass; meanwhile the victim's own DNS exchanges with the outside host, whose
+     * answers come to it as UDP too, are all answered (a reply to what it asked is decided by
+     * conntrack before any measure).
+     */
+    @Test
+    void aUdpLimitCapsASpoofedUdpFloodWhileTheVictimsOwnExchangesPass() throws Exception {
+        TestData.assumeBpf();
+        long rate = 1000;
+        long burst = 100;
+        try (Rig rig = new Rig();
+             DatagramSocket server = rig.outside.run(() -> new DatagramSocket(new InetSocketAddress(OUTSIDE, 53)));
+             DatagramSocket client = rig.victim.run(() -> new DatagramSocket(new InetSocketAddress(VICTIM, 40000)))) {
+            Thread answering = Thread.ofPlatform().start(() -> {
+                DatagramPacket q = new DatagramPacket(new byte[512], 512);
+                try {
+                    while (true) {
+                        server.receive(q);
+                        server.send(new DatagramPacket(q.getData(), q.getLength(), q.getSocketAddress()));
+                    }
+                } catch (java.io.IOException closed) {
+                    // done
+                }
+            });
+            Random rnd = new Random(4);
+            byte[][] spoofed = new byte[16384][];
+            for (int i = 0; i < spoofed.length; i++) {
+                spoofed[i] = new FrameBuilder().ethernet(OTHER_MAC, SRC_MAC)
+                        .ipv4("100." + (64 + rnd.nextInt(64)) + "." + rnd.nextInt(256) + "." + (1 + rnd.nextInt(254)), VICTIM)
+                        .udp(1024 + rnd.nextInt(60000), 1 + rnd.nextInt(65535)).payload(MARK).build();
+            }
+            Measure limit = Measure.udpLimit(InetAddress.ofLiteral(VICTIM), 0, rate, burst, 0);
+            rig.program.measures().put(limit, Duration.ofMinutes(1));
+
+            AtomicBoolean flooding = new AtomicBoolean(true);
+            AtomicLong asked = new AtomicLong();
+            AtomicLong answered = new AtomicLong();
+            Thread user = Thread.ofPlatform().start(() -> {
+                DatagramPacket in = new DatagramPacket(new byte[512], 512);
+                try {
+                    client.setSoTimeout(500);
+                    while (flooding.get()) {
+                        byte[] query = ("query " + asked.incrementAndGet()).getBytes();
+                        client.send(new DatagramPacket(query, query.length, new InetSocketAddress(OUTSIDE, 53)));
+                        try {
+                            client.receive(in);
+                            if (new String(in.getData(), 0, in.getLength()).equals(new String(query))) {
+                                answered.incrementAndGet();
+                            }
+                        } catch (SocketTimeoutException lost) {
+                            // counted as not answered
+                        }
+                        Thread.sleep(10);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long offered = 0;
+            long start = System.nanoTime();
+            long end = start + 1_500_000_000L;
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 64; i++) {
+                    rig.send(spoofed[(int) (offered++ % spoofed.length)]);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            flooding.set(false);
+            user.join(5000);
+            Thread.sleep(200);
+            long dropped = rig.program.measures().get(limit).orElseThrow().hits();
+            long passed = offered - dropped;
+            double expected = burst + rate * seconds;
+            System.out.printf("udp-limit %s: %d spoofed datagrams in %.3f s (%.0f pps), passed %d, dropped %d; expected %d + %d/s x %.3f s"
+                    + " = %.0f; the victim's own exchanges: %d of %d answered%n", limit, offered, seconds, offered / seconds, passed, dropped,
+                    burst, rate, seconds, expected, answered.get(), asked.get());
+            assertThat(offered / seconds).as("the flood is far above the limit").isGreaterThan(5.0 * rate);
+            assertThat(rig.counter(FirewallCounter.DROP_MEASURE_UDP)).isEqualTo(dropped);
+            assertThat((double) passed).as("passed vs burst + rate x time").isBetween(expected * 0.95 - rate * 0.02, expected * 1.02);
+            assertThat(asked.get()).as("exchanges tried during the flood").isGreaterThan(20);
+            assertThat(answered.get()).as("the victim's own exchanges, all answered").isEqualTo(asked.get());
+            server.close();
+            answering.join(2000);
+        }
+    }
 }
