@@ -29,6 +29,7 @@ class BlocksMeasuresCliTest {
     static final int XDP_PASS = 2;
     static final byte[] DNS_REPLY = new FrameBuilder().ethernet().ipv4("198.51.100.9", "192.0.2.7").udp(53, 40000).payload(200).build();
     static final byte[] SYN = new FrameBuilder().ethernet().ipv4("198.51.100.10", "192.0.2.7").tcp(41000, 80, 0x02).build();
+    static final byte[] DNS_QUERY = new FrameBuilder().ethernet().ipv4("198.51.100.11", "192.0.2.7").udp(40001, 53).payload(30).build();
 
     static int run(TestRun r, Arena a, byte[] frame) {
         MemorySegment f = a.allocate(frame.length);
@@ -93,13 +94,27 @@ class BlocksMeasuresCliTest {
             assertThat(again.out()).contains("no measure syn-limit tcp->192.0.2.7:80");
             assertThat(run(tr, a, SYN)).as("removed: SYNs pass again").isEqualTo(XDP_PASS);
 
+            // a udp-limit: the burst of 2 passes, the rest is dropped
+            CliHarness.Result udp = CliHarness.run("blocks", "add", "--iface", "veth-m", "--pin-dir", pd, "--seconds", "60", "--measure",
+                    "udp-limit:udp->192.0.2.7:53@1/s,burst=2");
+            assertThat(udp.code()).as(udp.err()).isZero();
+            assertThat(udp.out()).contains("added measure udp-limit udp->192.0.2.7:53 1/s burst 2 on veth-m for 60 s");
+            int udpPassed = 0;
+            for (int i = 0; i < 5; i++) {
+                udpPassed += run(tr, a, DNS_QUERY) == XDP_PASS ? 1 : 0;
+            }
+            assertThat(udpPassed).isEqualTo(2);
+            assertThat(obj.map("xdpml_fw_stats").sumPerCpuLongs(0)[FirewallCounter.DROP_MEASURE_UDP.id()]).isEqualTo(3);
+            assertThat(CliHarness.run("blocks", "list", "--iface", "veth-m", "--pin-dir", pd).out())
+                    .containsPattern("udp-limit udp->192\\.0\\.2\\.7:53 +1/s burst 2 +3 datagrams over the limit, expires in (59|60) s");
+
             // a block and a measure, then clear takes both
             assertThat(CliHarness.run("blocks", "add", "--iface", "veth-m", "--pin-dir", pd, "203.0.113.0/24", "--measure",
                     "syn-limit:tcp->[2001:db8::7]:any@100/s").code()).isZero();
             assertThat(CliHarness.run("blocks", "list", "--iface", "veth-m", "--pin-dir", pd).out())
-                    .contains("veth-m: 1 block, 0 flows, 2 measures").contains("syn-limit tcp->[2001:db8::7]:any").contains("no expiry");
+                    .contains("veth-m: 1 block, 0 flows, 3 measures").contains("syn-limit tcp->[2001:db8::7]:any").contains("no expiry");
             CliHarness.Result clear = CliHarness.run("blocks", "clear", "--iface", "veth-m", "--pin-dir", pd);
-            assertThat(clear.out()).contains("removed 1 block and 2 measures on veth-m");
+            assertThat(clear.out()).contains("removed 1 block and 3 measures on veth-m");
             assertThat(own.list()).isEmpty();
             assertThat(own.active()).as("no measure left: the program skips the lookups").isFalse();
             assertThat(run(tr, a, DNS_REPLY)).isEqualTo(XDP_PASS);
