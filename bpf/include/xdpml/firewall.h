@@ -13,7 +13,7 @@
  *   per-source token bucket                            -> drop rate_limit
  *   conntrack (TCP, UDP): a live entry decides a packet
  *     towards the connection's initiator (a reply)      -> pass conntrack | drop ct_invalid
- *   measures (while Java has any: xdpml_fw_mstate)      -> drop measure_port | drop measure_syn
+ *   measures (while Java has any: xdpml_fw_mstate)      -> drop measure_port | drop measure_syn | drop measure_udp
  *   conntrack: a live entry decides the other packets   -> pass conntrack | drop ct_invalid
  *   TCP without a live entry and not a SYN, strict mode -> drop ct_stray
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
@@ -437,7 +437,8 @@ struct {
 } xdpml_fw_frags SEC(".maps");
 
 /*
- * [0]: non-zero while xdpml_fw_measures may hold entries (Java sets it before it adds one).
+ * [0]: non-zero while xdpml_fw_measures may hold entries: a bit (1 << kind) per kind there may be
+ *      (Java sets an entry's bit before it adds the entry; UDP looks for udp-limits only under theirs).
  * [1]: non-zero while xdpml_fw_own may hold entries (the agent sets it before it adds one).
  */
 struct {

@@ -847,7 +847,8 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 	if (p.proto == 6 || p.proto == 17) {
 		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
 		if (mon && *mon) {
-			r = xdpml_fw_measures_check(&p, syn_only, p.proto == 17 && !(s->flags & XDPML_F_LATER_FRAGMENT), clock);
+			int udp_ports = p.proto == 17 && !(s->flags & XDPML_F_LATER_FRAGMENT) && (*mon & (1u << XDPML_FW_M_UDP_LIMIT));
+			r = xdpml_fw_measures_check(&p, syn_only, udp_ports, clock);
 			if (r == XDPML_FWC_DROP_MEASURE_SYN && cfg->syn_cookies)
 				over = r;
 			else if (r)

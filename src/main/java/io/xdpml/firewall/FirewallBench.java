@@ -28,6 +28,9 @@ import java.util.SplittableRandom;
  * <li>{@code measures-miss}: no lists, no rules, N measures (port-drops and syn-limits on other victims, at most
  *     {@value #MAX_MEASURES}): the packet pays the lookup flag and one hash lookup that misses;</li>
  * <li>{@code measures-hit}: the same with a port-drop of the packet's source port to its destination: dropped.</li>
+ * <li>{@code measures-udp-miss}: N measures, a third of each kind (udp-limits among them, on other victims): a UDP
+ *     packet pays the lookup flag and three hash lookups that miss (port-drop, udp-limit of its port, of any port);</li>
+ * <li>{@code measures-udp-hit}: the same with a udp-limit of the packet's destination and port at 0/s: dropped.</li>
  * <li>{@code syn-drop}: a TCP SYN (192.0.2.1:4000 to 198.51.100.1:{@value #SYN_PORT}) over {@code syn-flood 1/s burst 1}: dropped;</li>
  * <li>{@code syn-cookie}: the same with {@code syn-cookies on}: answered with a SYN cookie (XDP_TX) for a socket listening on
  *     the port ({@code --veth} only: a test run's repetitions would reuse the frame the first one turned into its answer).</li>
@@ -35,7 +38,7 @@ import java.util.SplittableRandom;
  */
 public final class FirewallBench {
     public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack",
-            "measures-miss", "measures-hit", "syn-drop", "syn-cookie");
+            "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "syn-drop", "syn-cookie");
     /** The port the SYN scenarios' packet is for (a socket listens on it in {@code --veth} runs). */
     public static final int SYN_PORT = 8080;
     /** Measures the map holds at most (its max_entries is 16384). */
@@ -52,7 +55,7 @@ public final class FirewallBench {
         boolean conntrack = scenario.equals("conntrack");
         FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
-            case "pass-all", "measures-miss", "measures-hit", "syn-drop", "syn-cookie" -> { }
+            case "pass-all", "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "syn-drop", "syn-cookie" -> { }
             case "deny-miss", "deny-hit" -> {
                 java.util.Set<Prefix> set = new java.util.LinkedHashSet<>();
                 while (set.size() < n - 1) {
@@ -95,7 +98,8 @@ public final class FirewallBench {
 
     /**
      * Puts the measures of a scenario into {@code p} (none for the others): n on victims in 10.0.0.0/8, half
-     * port-drops, half syn-limits; for {@code measures-hit} the last one drops the packet (UDP from 4000 to 198.51.100.1).
+     * port-drops, half syn-limits (a third of each kind for {@code measures-udp-*}); for {@code measures-hit} the last
+     * one drops the packet (UDP from 4000 to 198.51.100.1:53), for {@code measures-udp-hit} too (a udp-limit at 0/s).
      */
     static void putMeasures(FirewallProgram p, String scenario, int n) {
         if (!scenario.startsWith("measures")) {
@@ -103,10 +107,16 @@ public final class FirewallBench {
         }
         for (int i = 0; i < Math.min(n, MAX_MEASURES) - 1; i++) {
             java.net.InetAddress v = java.net.InetAddress.ofLiteral("10." + (i >>> 16 & 255) + "." + (i >>> 8 & 255) + "." + (i & 255));
-            p.measures().put(i % 2 == 0 ? Measure.portDrop(17, 1 + i % 60000, v, 0) : Measure.synLimit(v, 80, 1000, 1000, 0));
+            int kind = scenario.startsWith("measures-udp") ? i % 3 : i % 2;
+            p.measures().put(kind == 0 ? Measure.portDrop(17, 1 + i % 60000, v, 0)
+                    : kind == 1 ? Measure.synLimit(v, 80, 1000, 1000, 0) : Measure.udpLimit(v, 53, 1000, 1000, 0));
         }
         java.net.InetAddress dst = java.net.InetAddress.ofLiteral("198.51.100.1");
-        p.measures().put(scenario.equals("measures-hit") ? Measure.portDrop(17, 4000, dst, 0) : Measure.portDrop(17, 123, dst, 0));
+        p.measures().put(switch (scenario) {
+            case "measures-hit" -> Measure.portDrop(17, 4000, dst, 0);
+            case "measures-udp-hit" -> Measure.udpLimit(dst, 53, 0, 0, 0);
+            default -> Measure.portDrop(17, 123, dst, 0);
+        });
     }
 
     /** The verdict the scenario's packet must get (checked before measuring). */
@@ -117,6 +127,7 @@ public final class FirewallBench {
             case "rules-drop" -> FirewallCounter.DROP_RULE;
             case "conntrack" -> FirewallCounter.PASS_CONNTRACK;
             case "measures-hit" -> FirewallCounter.DROP_MEASURE_PORT;
+            case "measures-udp-hit" -> FirewallCounter.DROP_MEASURE_UDP;
             case "syn-drop" -> FirewallCounter.DROP_SYN_GLOBAL;
             case "syn-cookie" -> FirewallCounter.SYN_COOKIE;
             default -> FirewallCounter.PASS_DEFAULT;

@@ -22,10 +22,12 @@ import java.util.function.Function;
  * or opened from pins ({@link #openPinned}, from another process: {@code xdpml blocks}).
  *
  * <p>The program looks measures up only while {@code xdpml_fw_mstate[0]} is set (a firewall
- * without measures pays one array read per TCP/UDP packet): {@link #put} sets it before adding an
- * entry (and again after, in case another process's {@link #sweep} cleared it in between);
- * {@link #sweep} and {@link #remove} clear it when no entry is left. Each entry is one map
- * update, atomic for the program.
+ * without measures pays one array read per TCP/UDP packet): it holds a bit per kind of entry
+ * there may be ({@code 1 << kind}), so that UDP pays the udp-limit's lookups only while there may
+ * be a udp-limit. {@link #put} sets its kind's bit before adding an entry (and again after, in case
+ * another process's {@link #sweep} cleared it in between); {@link #sweep} and {@link #remove}
+ * set the bits of the kinds left, 0 when no entry is left. Each entry is one map update, atomic
+ * for the program.
  *
  * <p>Thread-safe and safe across processes: every write runs under the map's {@link MapLock}, so a
  * read-modify-write ({@link #put}'s renewal, {@link #putAtLeastUntil}, {@link #takeBack},
@@ -139,9 +141,9 @@ public final class FirewallMeasures implements AutoCloseable {
             v.set(FirewallLayout.U64, FirewallLayout.MEASURE_CAP, cap);
             v.set(FirewallLayout.U64, FirewallLayout.MEASURE_LEVEL, level);
             v.set(FirewallLayout.U64, FirewallLayout.MEASURE_LAST_NS, last);
-            setFlag(a, true); // before the entry: the program must look it up
+            setFlag(a, flags(a) | bit(m.kind().code)); // before the entry: the program must look it up
             map.update(k, v, BpfMap.BPF_ANY);
-            setFlag(a, true); // and after it: another process's sweep may have cleared the flag between the two
+            setFlag(a, flags(a) | bit(m.kind().code)); // and after it: another process's sweep may have cleared the bit between the two
         }
     }
 
@@ -305,19 +307,38 @@ public final class FirewallMeasures implements AutoCloseable {
         }
     }
 
-    private void setFlag(Arena a, boolean on) {
+    private void setFlag(Arena a, int kinds) {
         MemorySegment flag = a.allocate(4);
-        flag.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
+        flag.set(ValueLayout.JAVA_INT, 0, kinds);
         state.update(0, flag, BpfMap.BPF_ANY);
     }
 
-    /** The flag = whether any entry is left (set again if one was added while it was being cleared). */
+    /** xdpml_fw_mstate[0]: a bit per kind of entry there may be. */
+    private int flags(Arena a) {
+        MemorySegment v = a.allocate(4);
+        return state.lookup(0, v) ? v.get(ValueLayout.JAVA_INT, 0) : 0;
+    }
+
+    private static int bit(int kind) {
+        return 1 << kind;
+    }
+
+    /** The bits of the kinds of the entries left, 0 when none is (set again if one was added while they were being cleared). */
     private void updateFlag(Arena a) {
-        boolean any = !map.keys().isEmpty();
-        setFlag(a, any);
-        if (!any && !map.keys().isEmpty()) {
-            setFlag(a, true);
+        int kinds = kindsThere();
+        setFlag(a, kinds);
+        int again = kindsThere();
+        if ((again & ~kinds) != 0) {
+            setFlag(a, kinds | again);
         }
+    }
+
+    private int kindsThere() {
+        int kinds = 0;
+        for (byte[] kb : map.keys()) {
+            kinds |= bit(kb[FirewallLayout.MEASURE_KEY_KIND] & 0xff);
+        }
+        return kinds;
     }
 
     static MemorySegment key(Arena a, Measure m) {
