@@ -18,10 +18,13 @@ class BenchFirewallTest {
     @Test
     void theSynScenariosRunInBothModesAndTheirVerdictsAreChecked() {
         TestData.assumeBpf();
-        var tr = CliHarness.run("bench", "firewall", "--scenarios", "pass-all,syn-drop", "--entries", "10", "--repeat", "10000",
-                "--runs", "1");
+        var tr = CliHarness.run("bench", "firewall", "--scenarios", "pass-all,syn-drop,measures-udp-miss,measures-udp-hit", "--entries", "10",
+                "--repeat", "10000", "--runs", "1");
         assertThat(tr.code()).as(tr.err()).isZero();
         assertThat(tr.out()).containsPattern("(?m)^syn-drop +10 +[0-9.]+ +[0-9.]+x ");
+        // the udp-limit scenarios (since 2026-12-07): the verdict of each (passed, dropped by the udp-limit) checked before it is timed
+        assertThat(tr.out()).containsPattern("(?m)^measures-udp-miss +10 +[0-9.]+ +[0-9.]+x ");
+        assertThat(tr.out()).containsPattern("(?m)^measures-udp-hit +10 +[0-9.]+ +[0-9.]+x ");
         // the XDP_DROP of the same run (since 2026-12-06), the scenarios given as ratios to it
         assertThat(tr.out()).containsPattern("(?m)^drop +0 +[0-9.]+ +1\\.00x ");
         assertThat(tr.out()).containsPattern("(?m)^pass-all +0 +[0-9.]+ +[0-9.]+x ");
