@@ -6,7 +6,8 @@ import java.util.function.Predicate;
 /**
  * New TCP connections per (source, destination, destination port) counted over a horizon of
  * {@code horizonNanos} of packet time that outlives the agent's windows: {@code bruteforce}'s count
- * and {@code connflood}'s sustained rule.
+ * and {@code connflood}'s sustained rule; and packets per (source, destination), each counted as
+ * many times as it weighs, with no identity ({@link #packets}): {@code flood}'s slow echo rule.
  *
  * <p>New connections are SYNs without ACK, each counted once per connection by its source port and
  * initial sequence number ({@link ConnFloodDetector#connectionKey}: a retransmitted SYN is the same
@@ -170,6 +171,28 @@ final class ConnectionHorizon {
         }
         int slot = slot(q, t);
         q.count[slot]++;
+        q.first[slot] = Math.min(q.first[slot], t);
+        q.last = Math.max(q.last, t);
+        return q;
+    }
+
+    /**
+     * Counts {@code weight} packets of pair {@code key} at {@code t} (every one counts: no
+     * connection identity, no retransmission told apart): the pair, or null when not tracked.
+     */
+    Pair packets(PacketObservation p, long key, long t, long weight) {
+        Pair q = pairs.get(key);
+        if (q == null) {
+            long credit = pairs.admit(key);
+            if (credit < 0) {
+                return null;
+            }
+            q = new Pair(p, epochs);
+            q.credit = credit;
+            pairs.put(key, q);
+        }
+        int slot = slot(q, t);
+        q.count[slot] += weight;
         q.first[slot] = Math.min(q.first[slot], t);
         q.last = Math.max(q.last, t);
         return q;

@@ -33,11 +33,22 @@ import java.util.function.IntPredicate;
  * IPv6 neighbour discovery are not counted; ICMP errors are, as any ICMP (BlackNurse, type 3 code 3). Nor is a destination whose TCP/UDP packets (when they are
  * most of them) went to fewer than {@code minPacketsPerPort} per distinct port: one probe per port is
  * a fast scan (portscan, udpscan), not a flood.
+ *
+ * <p>Slow echo floods (since 2026-12-07): ICMP and ICMPv6 echo requests from one source to one
+ * destination, counted (weighed) over a horizon of {@code slowEchoNanos} in {@value #ECHO_EPOCHS}
+ * epochs that outlives the windows ({@link ConnectionHorizon#packets}): reported, with the source
+ * named, at the request that finds at least {@code slowEchoPps} a second over the horizon, then at
+ * most once per epoch while the horizon holds that many. A ping stream of 100 a second or more for
+ * 10 s (the defaults) is far under the floors above and far over any ping a person or a monitor
+ * sends (one a second; bursts of a few). Only while ICMP is counted ({@code protocols}); at most
+ * {@code maxDestinations} pairs.
  */
 public final class FloodDetector implements Detector {
     public static final String NAME = "flood";
     static final int HEAVY_SLOTS = 16;
     static final int MAX_SOURCES = 8;
+    /** Epochs of the slow echo rule's horizon. */
+    static final int ECHO_EPOCHS = 10;
     private static final String[] PROTOCOL = {"TCP", "UDP", "ICMP", "other"};
     /** {@link Config#protocols()}: the bit of each protocol class ({@link #protocolClass}). */
     public static final int TCP = 1;
@@ -73,16 +84,33 @@ public final class FloodDetector implements Detector {
      *                          ICMPv6), {@link #OTHER} 8 (any other IP protocol); 15 (default): all. The agent's default
      *                          is ICMP alone (docs/detectors.md, "flood"): one-way UDP at flood rates is also what a QUIC
      *                          download, a VXLAN peer or a flow exporter sends, and what the agent sees is one way
+     * @param slowEchoPps       echo requests a second from one source to one destination, on average over
+     *                          {@code slowEchoNanos}, that make a slow echo flood (0: no slow echo rule)
+     * @param slowEchoNanos     the slow echo rule's horizon ({@value #ECHO_EPOCHS} epochs: exact to within a tenth of it)
      */
     public record Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
             double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay, long earlyNanos,
-            int protocols) {
+            int protocols, double slowEchoPps, long slowEchoNanos) {
         public Config {
             if (windowNanos <= 0 || minPackets < 1 || minPps <= 0 || !(minSourceShare > 0 && minSourceShare <= 1)
                     || !(minNamedShare > 0 && minNamedShare <= 1) || !(minReplyShare > 0) || minPacketsPerPort < 0 || maxDestinations < 1
-                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1 || earlyNanos < 0 || protocols < 1 || protocols > ALL) {
+                    || !(maxPayloadEntropy >= 0) || twoWay < 0 || twoWay > 1 || earlyNanos < 0 || protocols < 1 || protocols > ALL
+                    || !(slowEchoPps >= 0) || slowEchoNanos < ECHO_EPOCHS) {
                 throw new IllegalArgumentException("bad flood config: " + this);
             }
+        }
+
+        /** Without the slow echo rule's settings: its defaults. */
+        public Config(long windowNanos, long minPackets, double minPps, double minSourceShare, double minNamedShare,
+                double minReplyShare, double minPacketsPerPort, int maxDestinations, double maxPayloadEntropy, int twoWay, long earlyNanos,
+                int protocols) {
+            this(windowNanos, minPackets, minPps, minSourceShare, minNamedShare, minReplyShare, minPacketsPerPort, maxDestinations,
+                    maxPayloadEntropy, twoWay, earlyNanos, protocols, SLOW_ECHO_PPS, SLOW_ECHO_NANOS);
+        }
+
+        /** The slow echo floor: echo requests within the horizon. */
+        long slowEchoFloor() {
+            return (long) Math.ceil(slowEchoPps * slowEchoNanos / 1e9);
         }
 
         /** The configuration before the payload rule (off). */
@@ -99,6 +127,9 @@ public final class FloodDetector implements Detector {
 
     /** maxPayloadEntropy's default: above any entropy of 64 bytes (at most 6 bits per byte), so the rule never acts. */
     public static final double PAYLOAD_RULE_OFF = 8.0;
+    /** The slow echo rule's defaults: 100 echo requests a second from one source to one destination, over 10 s. */
+    public static final double SLOW_ECHO_PPS = 100;
+    public static final long SLOW_ECHO_NANOS = 10_000_000_000L;
 
     private static final class Destination {
         final long hi;
@@ -133,11 +164,15 @@ public final class FloodDetector implements Detector {
     private final TumblingWindow window;
     private final BoundedSubjects<Destination> destinations;
     private final LongHashSet ports = new LongHashSet(1024);
+    /** The slow echo rule's counts per (source, destination); null when it is off. */
+    private final ConnectionHorizon echoes;
 
     public FloodDetector(Config config) {
         this.config = config;
         this.window = new TumblingWindow(config.windowNanos());
         this.destinations = new BoundedSubjects<>(config.maxDestinations(), d -> d.packets + d.credit);
+        this.echoes = config.slowEchoPps() == 0 ? null
+                : new ConnectionHorizon(config.slowEchoNanos(), ECHO_EPOCHS, ECHO_EPOCHS, config.maxDestinations(), 1);
     }
 
     public FloodDetector() {
@@ -183,6 +218,9 @@ public final class FloodDetector implements Detector {
         int c = protocolClass(p.protocol());
         if ((config.protocols() & (1 << c)) == 0) {
             return;
+        }
+        if (echoes != null && p.isEchoRequest()) {
+            lookSlowEcho(p, t, sink);
         }
         if (p.isUdp() || (config.twoWay() == 1 && p.isTcp() && (p.tcpFlags() & PacketObservation.TCP_RST) == 0)) {
             Destination from = destinations.get(p.sourceKey());
@@ -275,6 +313,38 @@ public final class FloodDetector implements Detector {
         if (window.endsBefore(nowNanos)) {
             close(sink);
         }
+        if (echoes != null) {
+            echoes.advance(nowNanos);
+        }
+    }
+
+    /**
+     * The slow echo rule at an echo request: reports its source when its requests to the
+     * destination over the horizon reach the floor, at most once per epoch.
+     */
+    private void lookSlowEcho(PacketObservation p, long t, DetectionSink sink) {
+        ConnectionHorizon.Pair q = echoes.packets(p, Addresses.mix(Addresses.pair(p.sourceKey(), p.destinationKey())), t, p.weight());
+        if (q == null || !echoes.due(q)) {
+            return;
+        }
+        long n = echoes.connections(q);
+        long floor = config.slowEchoFloor();
+        if (n < floor) {
+            return;
+        }
+        echoes.reported(q);
+        long first = echoes.firstInHorizon(q);
+        String source = q.source();
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(n) + " echo requests from " + source + " in " + Detections.seconds(t - first) + " ("
+                + Detections.rateText(n * 1e9 / Math.max(t - first, 1_000_000_000L), "echo request") + " sustained; at least "
+                + Detections.count(floor) + " within " + Detections.seconds(config.slowEchoNanos()) + ")");
+        String full = echoes.fullReason(NAME + ".maxDestinations");
+        if (full != null) {
+            reasons.add(full);
+        }
+        sink.report(Detection.of(t, NAME, q.destination(), (double) n / floor, reasons, List.of(source))
+                .withTarget(new Detection.Target(Addresses.inet(q.dstHi, q.dstLo), Addresses.isV4(q.dstHi, q.dstLo) ? 1 : 58, 0, 0)));
     }
 
     private void close(DetectionSink sink) {

@@ -484,6 +484,50 @@ class DetectorBehaviourTest {
         assertThat(found.getFirst().target()).isNull();
     }
 
+    /** Echo requests from one source to one destination at {@code pps} for {@code seconds}, each weighing {@code weight}. */
+    private List<Detection> pings(FloodDetector d, String src, double pps, double seconds, int weight) {
+        found.clear();
+        byte[] echo = new FrameBuilder().ethernet().ipv4(src, "192.0.2.9").icmpEcho(7, 1).payload(56).build();
+        long step = (long) (1e9 / pps);
+        long t0 = 1_000_000_000L;
+        for (long t = t0; t < t0 + (long) (seconds * 1e9); t += step) {
+            d.observe(builder.observe(MemorySegment.ofArray(echo), 0, echo.length, t, weight), sink);
+        }
+        d.finish(t0 + (long) (seconds * 1e9), sink);
+        return List.copyOf(found);
+    }
+
+    /**
+     * flood's slow echo rule: 200 echo requests a second from one source for 12 s (far under the 5,000/s floors) is named
+     * once it holds 1,000 within 10 s, and again at most once a second; 50 a second for a minute, or 200 a second for 4 s,
+     * are not; a sample of 1 in 100, each weighing 100, is counted as the stream it stands for.
+     */
+    @Test
+    void aSlowPingFloodFromOneSourceIsNamedByItsSustainedRate() {
+        List<Detection> slow = pings(new FloodDetector(), "198.51.100.4", 200, 12, 1);
+        assertThat(slow).isNotEmpty().allSatisfy(x -> {
+            assertThat(x.detector()).isEqualTo("flood");
+            assertThat(x.subject()).isEqualTo("192.0.2.9");
+            assertThat(x.sources()).containsExactly("198.51.100.4");
+            assertThat(x.target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.9"), 1, 0, 0));
+        });
+        assertThat(slow.getFirst().timeNanos()).as("at the 1,000th request, 5 s in").isBetween(5_900_000_000L, 6_000_000_000L);
+        assertThat(slow.getFirst().reasons().getFirst()).startsWith("1,000 echo requests from 198.51.100.4 in 4.995 s")
+                .contains("at least 1,000 within 10 s");
+        assertThat(slow).as("again at most once an epoch (1 s) while it holds: 7 s").hasSizeBetween(6, 8);
+        assertThat(pings(new FloodDetector(), "198.51.100.4", 50, 60, 1)).as("50 a second for a minute").isEmpty();
+        assertThat(pings(new FloodDetector(), "198.51.100.4", 200, 4, 1)).as("200 a second for 4 s").isEmpty();
+        List<Detection> sampled = pings(new FloodDetector(), "198.51.100.4", 2, 12, 100);
+        assertThat(sampled).as("1 in 100 of 200 a second, weighed").isNotEmpty();
+        assertThat(sampled.getFirst().sources()).containsExactly("198.51.100.4");
+        // off: slowEchoPps 0
+        FloodDetector.Config c = FloodDetector.Config.defaults();
+        FloodDetector off = new FloodDetector(new FloodDetector.Config(c.windowNanos(), c.minPackets(), c.minPps(), c.minSourceShare(),
+                c.minNamedShare(), c.minReplyShare(), c.minPacketsPerPort(), c.maxDestinations(), c.maxPayloadEntropy(), c.twoWay(),
+                c.earlyNanos(), c.protocols(), 0, c.slowEchoNanos()));
+        assertThat(pings(off, "198.51.100.4", 200, 12, 1)).isEmpty();
+    }
+
     @Test
     void welfordMatchesTwoPasses() {
         Random rnd = new Random(9);
