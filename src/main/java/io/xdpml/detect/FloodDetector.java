@@ -37,8 +37,9 @@ import java.util.function.IntPredicate;
  * <p>Slow echo floods (since 2026-12-07): ICMP and ICMPv6 echo requests from one source to one
  * destination, counted (weighed) over a horizon of {@code slowEchoNanos} in {@value #ECHO_EPOCHS}
  * epochs that outlives the windows ({@link ConnectionHorizon#packets}): reported, with the source
- * named, at the request that finds at least {@code slowEchoPps} a second over the horizon, then at
- * most once per epoch while the horizon holds that many. A ping stream of 100 a second or more for
+ * named, at the request that finds at least {@code slowEchoPps} a second over the horizon, its
+ * requests spread over at least half the horizon and their rate under {@code minPps} (a faster
+ * flood is the window's to report), then at most once per epoch while the horizon holds that many. A ping stream of 100 a second or more for
  * 10 s (the defaults) is far under the floors above and far over any ping a person or a monitor
  * sends (one a second; bursts of a few). Only while ICMP is counted ({@code protocols}); at most
  * {@code maxDestinations} pairs.
@@ -332,12 +333,16 @@ public final class FloodDetector implements Detector {
         if (n < floor) {
             return;
         }
-        echoes.reported(q);
         long first = echoes.firstInHorizon(q);
+        long span = t - first;
+        if (span < config.slowEchoNanos() / 2 || n * 1e9 >= config.minPps() * span) {
+            return; // not sustained yet, or a flood the window's floors are for
+        }
+        echoes.reported(q);
         String source = q.source();
         List<String> reasons = new ArrayList<>();
-        reasons.add(Detections.count(n) + " echo requests from " + source + " in " + Detections.seconds(t - first) + " ("
-                + Detections.rateText(n * 1e9 / Math.max(t - first, 1_000_000_000L), "echo request") + " sustained; at least "
+        reasons.add(Detections.count(n) + " echo requests from " + source + " in " + Detections.seconds(span) + " ("
+                + Detections.rateText(n * 1e9 / span, "echo request") + " sustained; at least "
                 + Detections.count(floor) + " within " + Detections.seconds(config.slowEchoNanos()) + ")");
         String full = echoes.fullReason(NAME + ".maxDestinations");
         if (full != null) {

@@ -499,8 +499,9 @@ class DetectorBehaviourTest {
 
     /**
      * flood's slow echo rule: 200 echo requests a second from one source for 12 s (far under the 5,000/s floors) is named
-     * once it holds 1,000 within 10 s, and again at most once a second; 50 a second for a minute, or 200 a second for 4 s,
-     * are not; a sample of 1 in 100, each weighing 100, is counted as the stream it stands for.
+     * once it holds 1,000 within 10 s over at least 5 s, and again at most once a second; 50 a second for a minute, or 200 a
+     * second for 4 s, are not; nor is 6,000 a second for 12 s (the window's floors report it); a sample of 1 in 100, each
+     * weighing 100, is counted as the stream it stands for.
      */
     @Test
     void aSlowPingFloodFromOneSourceIsNamedByItsSustainedRate() {
@@ -511,12 +512,14 @@ class DetectorBehaviourTest {
             assertThat(x.sources()).containsExactly("198.51.100.4");
             assertThat(x.target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.9"), 1, 0, 0));
         });
-        assertThat(slow.getFirst().timeNanos()).as("at the 1,000th request, 5 s in").isBetween(5_900_000_000L, 6_000_000_000L);
-        assertThat(slow.getFirst().reasons().getFirst()).startsWith("1,000 echo requests from 198.51.100.4 in 4.995 s")
+        assertThat(slow.getFirst().timeNanos()).as("at the first request 5 s after the first").isBetween(6_000_000_000L, 6_005_000_000L);
+        assertThat(slow.getFirst().reasons().getFirst()).startsWith("1,001 echo requests from 198.51.100.4 in 5 s (200 echo request/s sustained")
                 .contains("at least 1,000 within 10 s");
         assertThat(slow).as("again at most once an epoch (1 s) while it holds: 7 s").hasSizeBetween(6, 8);
         assertThat(pings(new FloodDetector(), "198.51.100.4", 50, 60, 1)).as("50 a second for a minute").isEmpty();
         assertThat(pings(new FloodDetector(), "198.51.100.4", 200, 4, 1)).as("200 a second for 4 s").isEmpty();
+        assertThat(pings(new FloodDetector(), "198.51.100.4", 6000, 12, 1)).as("a fast flood: the window's report alone")
+                .isNotEmpty().noneMatch(x -> x.reasons().getFirst().contains("echo requests from"));
         List<Detection> sampled = pings(new FloodDetector(), "198.51.100.4", 2, 12, 100);
         assertThat(sampled).as("1 in 100 of 200 a second, weighed").isNotEmpty();
         assertThat(sampled.getFirst().sources()).containsExactly("198.51.100.4");

@@ -5,7 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** The kernel's IP and UDP counters (/proc/net/snmp) as the calling thread's network namespace sees them. */
+/** The kernel's IP, UDP and ICMP counters (/proc/net/snmp) as the calling thread's network namespace sees them. */
 public final class NetSnmp {
     private NetSnmp() {}
 
@@ -17,6 +17,11 @@ public final class NetSnmp {
     /** The counter {@code name} of the {@code Udp:} lines (InDatagrams: to an open port; NoPorts: to a closed one, ...). */
     public static long udp(String name) throws IOException {
         return counter("Udp", name);
+    }
+
+    /** The counter {@code name} of the {@code Icmp:} lines (InEchos: echo requests the stack took in, ...). */
+    public static long icmp(String name) throws IOException {
+        return counter("Icmp", name);
     }
 
     private static long counter(String group, String name) throws IOException {
