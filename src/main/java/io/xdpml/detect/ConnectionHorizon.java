@@ -148,15 +148,9 @@ final class ConnectionHorizon {
      * new connection, null when a retransmission or not tracked.
      */
     Pair syn(PacketObservation p, long key, long t) {
-        Pair q = pairs.get(key);
+        Pair q = admitted(p, key);
         if (q == null) {
-            long credit = pairs.admit(key);
-            if (credit < 0) {
-                return null;
-            }
-            q = new Pair(p, epochs);
-            q.credit = credit;
-            pairs.put(key, q);
+            return null;
         }
         long tuple = ConnFloodDetector.connectionKey(key, p);
         if (previous.contains(tuple)) {
@@ -181,6 +175,19 @@ final class ConnectionHorizon {
      * connection identity, no retransmission told apart): the pair, or null when not tracked.
      */
     Pair packets(PacketObservation p, long key, long t, long weight) {
+        Pair q = admitted(p, key);
+        if (q == null) {
+            return null;
+        }
+        int slot = slot(q, t);
+        q.count[slot] += weight;
+        q.first[slot] = Math.min(q.first[slot], t);
+        q.last = Math.max(q.last, t);
+        return q;
+    }
+
+    /** The pair of {@code key}, a new one for {@code p}'s when there is room or it earned it ({@link BoundedSubjects#admit}), else null. */
+    private Pair admitted(PacketObservation p, long key) {
         Pair q = pairs.get(key);
         if (q == null) {
             long credit = pairs.admit(key);
@@ -191,10 +198,6 @@ final class ConnectionHorizon {
             q.credit = credit;
             pairs.put(key, q);
         }
-        int slot = slot(q, t);
-        q.count[slot] += weight;
-        q.first[slot] = Math.min(q.first[slot], t);
-        q.last = Math.max(q.last, t);
         return q;
     }
 

@@ -6,18 +6,15 @@ import io.xdpml.kernel.BpfFs;
 import io.xdpml.kernel.NetworkNamespace;
 import io.xdpml.testing.NetSnmp;
 import io.xdpml.testing.TestData;
+import io.xdpml.testing.UdpEcho;
 import java.io.StringWriter;
-import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -55,40 +52,8 @@ class RealToolsUdpFloodTest {
 
             try (DatagramSocket echo = outside.run(() -> new DatagramSocket(new InetSocketAddress(OUTSIDE, 7)));
                  DatagramSocket client = victim.run(() -> new DatagramSocket(new InetSocketAddress(VICTIM, 40000)))) {
-                Thread echoing = Thread.ofPlatform().start(() -> {
-                    DatagramPacket q = new DatagramPacket(new byte[512], 512);
-                    try {
-                        while (true) {
-                            echo.receive(q);
-                            echo.send(new DatagramPacket(q.getData(), q.getLength(), q.getSocketAddress()));
-                        }
-                    } catch (java.io.IOException closed) {
-                        // done
-                    }
-                });
-                AtomicBoolean asking = new AtomicBoolean(true);
-                AtomicLong asked = new AtomicLong();
-                AtomicLong answered = new AtomicLong();
-                Thread user = Thread.ofPlatform().start(() -> {
-                    DatagramPacket in = new DatagramPacket(new byte[512], 512);
-                    try {
-                        client.setSoTimeout(1000);
-                        while (asking.get()) {
-                            byte[] q = ("exchange " + asked.incrementAndGet()).getBytes();
-                            client.send(new DatagramPacket(q, q.length, new InetSocketAddress(OUTSIDE, 7)));
-                            try {
-                                client.receive(in);
-                                answered.addAndGet(new String(in.getData(), 0, in.getLength()).equals(new String(q)) ? 1 : 0);
-                            } catch (SocketTimeoutException lost) {
-                                // not answered
-                            }
-                            Thread.sleep(50);
-                        }
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                });
-
+                Thread echoing = UdpEcho.serve(echo);
+                UdpEcho.Client user = new UdpEcho.Client(client, new InetSocketAddress(OUTSIDE, 7), 1000, 50);
                 Thread.sleep(1000); // the agent attached
                 long udp0 = victim.run(() -> NetSnmp.udp("NoPorts"));
                 long t0 = System.nanoTime();
@@ -109,8 +74,7 @@ class RealToolsUdpFloodTest {
                 double window = (System.nanoTime() - w0) / 1e9;
                 boolean attackOn = hping.isAlive();
                 assertThat(hping.waitFor(20, TimeUnit.SECONDS)).as("hping3 ends").isTrue();
-                asking.set(false);
-                user.join(5000);
+                user.close();
                 echo.close();
                 echoing.join(2000);
                 assertThat(run.get(60, TimeUnit.SECONDS)).as("exit code; stderr %s", err).isZero();
@@ -120,7 +84,7 @@ class RealToolsUdpFloodTest {
                 double after = (udp2 - udp1) / window;
                 System.out.printf("spoofed UDP flood live: measure %.1f s after the start; datagrams at the victim's stack %.0f/s before it"
                         + " (%d), %.0f/s in the %.1f s window after it (%d); the victim's own exchanges: %d of %d answered%n", actedAfter,
-                        before, udpAtMeasure - udp0, after, window, udp2 - udp1, answered.get(), asked.get());
+                        before, udpAtMeasure - udp0, after, window, udp2 - udp1, user.answered(), user.asked());
 
                 assertThat(agent).containsPattern("DETECTED .*volumetric +" + VICTIM.replace(".", "\\."));
                 assertThat(agent).as("no source named or blocked: they are spoofed").doesNotContain("BLOCKED");
@@ -128,8 +92,8 @@ class RealToolsUdpFloodTest {
                 assertThat(before).as("datagrams a second at the victim before the measure").isGreaterThan(8_000);
                 // 2,000/s and the burst of 2,000 at most once: the limit, not the flood's 20,000/s
                 assertThat(after).as("datagrams a second at the victim under the udp-limit").isBetween(1_500.0, 2_600.0);
-                assertThat(asked.get()).as("exchanges during the run").isGreaterThan(50);
-                assertThat(answered.get()).as("the victim's own exchanges, all answered").isEqualTo(asked.get());
+                assertThat(user.asked()).as("exchanges during the run").isGreaterThan(50);
+                assertThat(user.answered()).as("the victim's own exchanges, all answered").isEqualTo(user.asked());
             }
         } finally {
             RealTools.keepOutputs(dir, "real-tools-udpflood");

@@ -445,37 +445,35 @@ class DetectorBehaviourTest {
         assertThat(found.getFirst().reasons().get(1)).startsWith("baseline ");
     }
 
+    /** The target of the one volumetric report of 10,000 UDP datagrams in a second, {@code percent} of them to port 53, the rest to random ports. */
+    private Detection.Target volumetricTarget(int percent, Random rnd) {
+        found.clear();
+        byte[] to53 = new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 53).padTo(64).build();
+        VolumetricDetector d = new VolumetricDetector();
+        for (int i = 0; i < 10_000; i++) {
+            byte[] f = rnd.nextInt(100) < percent ? to53
+                    : new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 1024 + rnd.nextInt(60_000)).padTo(64).build();
+            send(d, i * 100_000L, f);
+        }
+        d.finish(0, sink);
+        assertThat(found).hasSize(1);
+        return found.getFirst().target();
+    }
+
     /** The target of a volumetric report: UDP most of the bucket, and its port only where that port had more than half. */
     @Test
     void volumetricAimsAtTheUdpPortMostOfTheFloodWentTo() {
         byte[] to53 = new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 53).padTo(64).build();
         byte[] tcp = new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").tcp(1000, 80, SYN).padTo(64).build();
-        Random rnd = new Random(3);
         // 10,000 packets in one second: 55% to port 53 interleaved at random with 45% to random other ports
-        VolumetricDetector d = new VolumetricDetector();
-        for (int i = 0; i < 10_000; i++) {
-            byte[] f = rnd.nextInt(100) < 55 ? to53
-                    : new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 1024 + rnd.nextInt(60_000)).padTo(64).build();
-            send(d, i * 100_000L, f);
-        }
-        d.finish(0, sink);
-        assertThat(found).hasSize(1);
-        assertThat(found.getFirst().target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 53));
+        assertThat(volumetricTarget(55, new Random(3))).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 53));
+        assertThat(found.getFirst().reasons().getLast()).endsWith("to port 53");
         // 45% to port 53, the rest spread: no port had most, the victim's every port
-        found.clear();
-        d = new VolumetricDetector();
-        for (int i = 0; i < 10_000; i++) {
-            byte[] f = rnd.nextInt(100) < 45 ? to53
-                    : new FrameBuilder().ethernet().ipv4("198.51.100.1", "192.0.2.1").udp(1000, 1024 + rnd.nextInt(60_000)).padTo(64).build();
-            send(d, i * 100_000L, f);
-        }
-        d.finish(0, sink);
-        assertThat(found).hasSize(1);
-        assertThat(found.getFirst().target()).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 0));
+        assertThat(volumetricTarget(45, new Random(3))).isEqualTo(new Detection.Target(java.net.InetAddress.ofLiteral("192.0.2.1"), 17, 0, 0));
         assertThat(found.getFirst().reasons().getLast()).contains("to no one port most of them");
         // 60% TCP: no target
         found.clear();
-        d = new VolumetricDetector();
+        VolumetricDetector d = new VolumetricDetector();
         for (int i = 0; i < 10_000; i++) {
             send(d, i * 100_000L, i % 5 < 3 ? tcp : to53);
         }

@@ -12,6 +12,7 @@ import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
 import io.xdpml.testing.NetSnmp;
 import io.xdpml.testing.TestData;
+import io.xdpml.testing.UdpEcho;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -78,6 +79,19 @@ class MeasuresVethTest {
             }
         }
 
+        /** Sends {@code frames} in turn, flat out, for {@code nanos}. */
+        Flood flood(byte[][] frames, long nanos) {
+            long offered = 0;
+            long start = System.nanoTime();
+            long end = start + nanos;
+            while (System.nanoTime() < end) {
+                for (int i = 0; i < 64; i++) {
+                    send(frames[(int) (offered++ % frames.length)]);
+                }
+            }
+            return new Flood(offered, (System.nanoTime() - start) / 1e9);
+        }
+
         /** Marked frames that reached the victim's end since the last call (until quiet for 200 ms). */
         int arrived() {
             MemorySegment b = arena.allocate(9216);
@@ -120,6 +134,14 @@ class MeasuresVethTest {
             outside.close();
             victim.close();
         }
+    }
+
+    /** Frames a flood sent, in how many seconds. */
+    record Flood(long offered, double seconds) {}
+
+    /** A random address of 100.64.0.0/10 (shared address space: no host of the test has one). */
+    static String spoofedSource(Random rnd) {
+        return "100." + (64 + rnd.nextInt(64)) + "." + rnd.nextInt(256) + "." + (1 + rnd.nextInt(254));
     }
 
     static byte[] amplified(String reflector, int sport, int dport) {
@@ -338,8 +360,7 @@ class MeasuresVethTest {
             Random rnd = new Random(3);
             byte[][] spoofed = new byte[16384][];
             for (int i = 0; i < spoofed.length; i++) {
-                spoofed[i] = syn("100." + (64 + rnd.nextInt(64)) + "." + rnd.nextInt(256) + "." + (1 + rnd.nextInt(254)),
-                        1024 + rnd.nextInt(60000));
+                spoofed[i] = syn(spoofedSource(rnd), 1024 + rnd.nextInt(60000));
             }
             Measure limit = Measure.synLimit(InetAddress.ofLiteral(VICTIM), 80, rate, burst, 0);
             rig.program.measures().put(limit, Duration.ofMinutes(1));
@@ -367,15 +388,9 @@ class MeasuresVethTest {
                     failures.incrementAndGet();
                 }
             });
-            long offered = 0;
-            long start = System.nanoTime();
-            long end = start + 1_500_000_000L;
-            while (System.nanoTime() < end) {
-                for (int i = 0; i < 64; i++) {
-                    rig.send(spoofed[(int) (offered++ % spoofed.length)]);
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
+            Flood flood = rig.flood(spoofed, 1_500_000_000L);
+            long offered = flood.offered();
+            double seconds = flood.seconds();
             flooding.set(false);
             user.join(5000);
             Thread.sleep(200);
@@ -420,74 +435,33 @@ class MeasuresVethTest {
         try (Rig rig = new Rig();
              DatagramSocket server = rig.outside.run(() -> new DatagramSocket(new InetSocketAddress(OUTSIDE, 53)));
              DatagramSocket client = rig.victim.run(() -> new DatagramSocket(new InetSocketAddress(VICTIM, 40000)))) {
-            Thread answering = Thread.ofPlatform().start(() -> {
-                DatagramPacket q = new DatagramPacket(new byte[512], 512);
-                try {
-                    while (true) {
-                        server.receive(q);
-                        server.send(new DatagramPacket(q.getData(), q.getLength(), q.getSocketAddress()));
-                    }
-                } catch (java.io.IOException closed) {
-                    // done
-                }
-            });
+            Thread answering = UdpEcho.serve(server);
             Random rnd = new Random(4);
             byte[][] spoofed = new byte[16384][];
             for (int i = 0; i < spoofed.length; i++) {
-                spoofed[i] = new FrameBuilder().ethernet(OTHER_MAC, SRC_MAC)
-                        .ipv4("100." + (64 + rnd.nextInt(64)) + "." + rnd.nextInt(256) + "." + (1 + rnd.nextInt(254)), VICTIM)
+                spoofed[i] = new FrameBuilder().ethernet(OTHER_MAC, SRC_MAC).ipv4(spoofedSource(rnd), VICTIM)
                         .udp(1024 + rnd.nextInt(60000), 1 + rnd.nextInt(65535)).payload(MARK).build();
             }
             Measure limit = Measure.udpLimit(InetAddress.ofLiteral(VICTIM), 0, rate, burst, 0);
             rig.program.measures().put(limit, Duration.ofMinutes(1));
 
-            AtomicBoolean flooding = new AtomicBoolean(true);
-            AtomicLong asked = new AtomicLong();
-            AtomicLong answered = new AtomicLong();
-            Thread user = Thread.ofPlatform().start(() -> {
-                DatagramPacket in = new DatagramPacket(new byte[512], 512);
-                try {
-                    client.setSoTimeout(500);
-                    while (flooding.get()) {
-                        byte[] query = ("query " + asked.incrementAndGet()).getBytes();
-                        client.send(new DatagramPacket(query, query.length, new InetSocketAddress(OUTSIDE, 53)));
-                        try {
-                            client.receive(in);
-                            if (new String(in.getData(), 0, in.getLength()).equals(new String(query))) {
-                                answered.incrementAndGet();
-                            }
-                        } catch (SocketTimeoutException lost) {
-                            // counted as not answered
-                        }
-                        Thread.sleep(10);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            long offered = 0;
-            long start = System.nanoTime();
-            long end = start + 1_500_000_000L;
-            while (System.nanoTime() < end) {
-                for (int i = 0; i < 64; i++) {
-                    rig.send(spoofed[(int) (offered++ % spoofed.length)]);
-                }
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            flooding.set(false);
-            user.join(5000);
+            UdpEcho.Client user = new UdpEcho.Client(client, new InetSocketAddress(OUTSIDE, 53), 500, 10);
+            Flood flood = rig.flood(spoofed, 1_500_000_000L);
+            user.close();
             Thread.sleep(200);
+            long offered = flood.offered();
+            double seconds = flood.seconds();
             long dropped = rig.program.measures().get(limit).orElseThrow().hits();
             long passed = offered - dropped;
             double expected = burst + rate * seconds;
             System.out.printf("udp-limit %s: %d spoofed datagrams in %.3f s (%.0f pps), passed %d, dropped %d; expected %d + %d/s x %.3f s"
                     + " = %.0f; the victim's own exchanges: %d of %d answered%n", limit, offered, seconds, offered / seconds, passed, dropped,
-                    burst, rate, seconds, expected, answered.get(), asked.get());
+                    burst, rate, seconds, expected, user.answered(), user.asked());
             assertThat(offered / seconds).as("the flood is far above the limit").isGreaterThan(5.0 * rate);
             assertThat(rig.counter(FirewallCounter.DROP_MEASURE_UDP)).isEqualTo(dropped);
             assertThat((double) passed).as("passed vs burst + rate x time").isBetween(expected * 0.95 - rate * 0.02, expected * 1.02);
-            assertThat(asked.get()).as("exchanges tried during the flood").isGreaterThan(20);
-            assertThat(answered.get()).as("the victim's own exchanges, all answered").isEqualTo(asked.get());
+            assertThat(user.asked()).as("exchanges tried during the flood").isGreaterThan(20);
+            assertThat(user.answered()).as("the victim's own exchanges, all answered").isEqualTo(user.asked());
             server.close();
             answering.join(2000);
         }
