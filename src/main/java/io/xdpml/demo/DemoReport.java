@@ -98,6 +98,9 @@ final class DemoReport {
             }
             return hit;
         }
+        if (m.kind() == Measure.Kind.UDP_LIMIT) {
+            return hit; // the demo configures none (its mix's UDP: amplification answers, port-dropped)
+        }
         if (m.port() == 0 || m.port() == settings.spoofedPort()) {
             hit.add(TrafficKind.SPOOFEDSYN);
         }

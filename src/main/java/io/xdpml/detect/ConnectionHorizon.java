@@ -262,7 +262,12 @@ final class ConnectionHorizon {
     }
 
     String fullReason(String setting) {
-        return pairs.fullReason("source-service pairs", setting);
+        return fullReason("source-service pairs", setting);
+    }
+
+    /** As {@link #fullReason(String)}, naming what the pairs are ({@code flood}'s: source-destination pairs). */
+    String fullReason(String subjects, String setting) {
+        return pairs.fullReason(subjects, setting);
     }
 
     long untracked() {

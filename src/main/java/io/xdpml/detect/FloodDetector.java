@@ -344,7 +344,7 @@ public final class FloodDetector implements Detector {
         reasons.add(Detections.count(n) + " echo requests from " + source + " in " + Detections.seconds(span) + " ("
                 + Detections.rateText(n * 1e9 / span, "echo request") + " sustained; at least "
                 + Detections.count(floor) + " within " + Detections.seconds(config.slowEchoNanos()) + ")");
-        String full = echoes.fullReason(NAME + ".maxDestinations");
+        String full = echoes.fullReason("source-destination pairs", NAME + ".maxDestinations");
         if (full != null) {
             reasons.add(full);
         }

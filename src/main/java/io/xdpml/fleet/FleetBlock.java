@@ -27,7 +27,7 @@ import java.util.Locale;
  *                                                 key flow:tcp 192.0.2.1:40000 &lt;-&gt; 198.51.100.1:80 [vlan 5] [vni 42]
  *            (IPv6 hosts in brackets; endpoints ordered: the lower address, then port, first; the
  *            innermost packet's addresses, and the VXLAN tunnel's VNI for a flow inside one)
- *   measure  port-drop udp/53-&gt;192.0.2.7, syn-limit tcp-&gt;192.0.2.7:80 1000/s
+ *   measure  port-drop udp/53-&gt;192.0.2.7, syn-limit tcp-&gt;192.0.2.7:80 1000/s, udp-limit udp-&gt;192.0.2.7:53 5000/s
  *            (the firewall measure's text form; the key leaves the rate out: key measure:syn-limit tcp-&gt;192.0.2.7:80)
  * </pre>
  *

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.Test;
  * {@code volumetric} reports the victim, mostly UDP to port 5353, and the agent puts in
  * {@code udp-limit udp->VICTIM:5353 2000/s}: from then on the datagrams at the victim's stack (its UDP counters, to a
  * closed port: NoPorts) come at about the limit. Meanwhile the victim's own exchanges with a UDP echo service of the
- * outside host are answered, every one (answers to what it asked: conntrack decides them before any measure).
+ * outside host are answered, every one: their answers come to another port of the victim (40000), which the limit of
+ * port 5353 does not cover. (On one NIC, as here, the agent does not see the victim's requests go out, so conntrack would
+ * not spare answers to a limited port: docs/firewall.md, "Measures".)
  */
 class RealToolsUdpFloodTest {
     static final String VICTIM = "10.75.0.2";
@@ -89,11 +91,11 @@ class RealToolsUdpFloodTest {
                 assertThat(agent).containsPattern("DETECTED .*volumetric +" + VICTIM.replace(".", "\\."));
                 assertThat(agent).as("no source named or blocked: they are spoofed").doesNotContain("BLOCKED");
                 assertThat(attackOn).as("the attack went on through the window").isTrue();
-                assertThat(before).as("datagrams a second at the victim before the measure").isGreaterThan(8_000);
+                assertThat(before).as("datagrams a second at the victim before the measure (volumetric's floor: 5,000)").isGreaterThan(5_000);
                 // 2,000/s and the burst of 2,000 at most once: the limit, not the flood's 20,000/s
                 assertThat(after).as("datagrams a second at the victim under the udp-limit").isBetween(1_500.0, 2_600.0);
                 assertThat(user.asked()).as("exchanges during the run").isGreaterThan(50);
-                assertThat(user.answered()).as("the victim's own exchanges, all answered").isEqualTo(user.asked());
+                assertThat(user.answered()).as("the victim's own exchanges to another port, all answered").isEqualTo(user.asked());
             }
         } finally {
             RealTools.keepOutputs(dir, "real-tools-udpflood");
