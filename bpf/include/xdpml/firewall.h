@@ -13,7 +13,8 @@
  *   per-source token bucket                            -> drop rate_limit
  *   conntrack (TCP, UDP): a live entry decides a packet
  *     towards the connection's initiator (a reply)      -> pass conntrack | drop ct_invalid
- *   measures (while Java has any: xdpml_fw_mstate)      -> drop measure_port | drop measure_syn | drop measure_udp
+ *   measures (while Java has any: xdpml_fw_mstate)      -> drop measure_port | drop measure_bare | drop measure_syn
+ *                                                         | drop measure_udp
  *   conntrack: a live entry decides the other packets   -> pass conntrack | drop ct_invalid
  *   TCP without a live entry and not a SYN, strict mode -> drop ct_stray
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
@@ -235,6 +236,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_CT_RST_WINDOW,     /* a RST whose sequence is not near what its sender sent (xdpml_fw_rst_believed) */
 	XDPML_FWC_FRAG_FOLLOWED,          /* event: a later fragment dropped with its first (xdpml_fw_frags), counted under that one's reason too */
 	XDPML_FWC_DROP_MEASURE_UDP,       /* a udp-limit measure's bucket was empty */
+	XDPML_FWC_DROP_MEASURE_BARE,      /* a SYN without TCP options under a bare-syn-drop measure */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -368,6 +370,7 @@ enum xdpml_fw_measure_kind {
 	XDPML_FW_M_PORT_DROP = 1, /* proto packets FROM source port `port` TO the victim: dropped */
 	XDPML_FW_M_SYN_LIMIT = 2, /* TCP SYNs without ACK TO victim:port (0: any port) over pps/burst: dropped */
 	XDPML_FW_M_UDP_LIMIT = 3, /* UDP datagrams (whole, or first fragments) TO victim:port (0: any port) over pps/burst: dropped */
+	XDPML_FW_M_BARE_SYN = 4,  /* TCP SYNs without ACK and without options TO victim:port (0: any port): dropped */
 };
 
 /* Key of xdpml_fw_measures. 20 bytes. */
@@ -438,7 +441,8 @@ struct {
 
 /*
  * [0]: non-zero while xdpml_fw_measures may hold entries: a bit (1 << kind) per kind there may be
- *      (Java sets an entry's bit before it adds the entry; UDP looks for udp-limits only under theirs).
+ *      (Java sets an entry's bit before it adds the entry; UDP looks for udp-limits only under theirs,
+ *      a SYN without options for bare-syn-drops only under theirs).
  * [1]: non-zero while xdpml_fw_own may hold entries (the agent sets it before it adds one).
  */
 struct {

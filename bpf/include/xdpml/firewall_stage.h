@@ -28,6 +28,7 @@ struct xdpml_fw_packet {
 	__u8 family;
 	__u8 proto;     /* rule bucket: 6, 17, 1, 58, else 0 */
 	__u8 tcp_flags;
+	__u8 tcp_doff;  /* the TCP header's length in 32-bit words (5: no options); 0 for other protocols */
 	__u16 sport;
 	__u16 dport;
 };
@@ -79,11 +80,13 @@ static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_
 	p->sport = s->sport;
 	p->dport = s->dport;
 	p->tcp_flags = 0;
+	p->tcp_doff = 0;
 	if (l4p == 6) {
 		__u8 *t = data + (s->l4_off & 0xfff);
 		if ((void *)(t + 20) > data_end)
 			return -1;
 		p->tcp_flags = t[13];
+		p->tcp_doff = t[12] >> 4;
 	}
 	return 0;
 }
@@ -385,14 +388,33 @@ static __always_inline __u32 xdpml_fw_over_syn_limit(struct xdp_md *ctx, const s
 }
 
 /*
- * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
- * protocol from its source port to its destination, then for a SYN without ACK a syn-limit, for a
- * UDP datagram with its ports (not a later fragment: those follow their first fragment) a
- * udp-limit, on its destination and port, else on every port of the destination. An expired entry
- * is as absent. Returns the drop reason, or 0. Reads the clock only for an entry that expires or a
- * bucket.
+ * The live measure of key k on its port, else (k->port not 0) on every port of its victim (port 0);
+ * null when neither is there. An expired entry is as absent.
  */
-static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, int udp_ports,
+static __always_inline struct xdpml_fw_measure *xdpml_fw_measure_on_port(struct xdpml_fw_measure_key *k, __u64 *clock)
+{
+	struct xdpml_fw_measure *m = bpf_map_lookup_elem(&xdpml_fw_measures, k);
+	if (m && !xdpml_fw_measure_live(m, clock))
+		m = 0;
+	if (!m && k->port) {
+		k->port = 0;
+		m = bpf_map_lookup_elem(&xdpml_fw_measures, k);
+		if (m && !xdpml_fw_measure_live(m, clock))
+			m = 0;
+	}
+	return m;
+}
+
+/*
+ * The measures against a TCP/UDP packet (only called while Java has any): a port-drop of its
+ * protocol from its source port to its destination, then for a SYN without ACK and without options
+ * (bare: the caller's, while a bare-syn-drop may be there) a bare-syn-drop, then for a SYN without
+ * ACK a syn-limit, for a UDP datagram with its ports (not a later fragment: those follow their first
+ * fragment) a udp-limit, each on its destination and port, else on every port of the destination.
+ * An expired entry is as absent. Returns the drop reason, or 0. Reads the clock only for an entry
+ * that expires or a bucket.
+ */
+static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packet *p, int syn_only, int bare, int udp_ports,
 						     __u64 *clock)
 {
 	struct xdpml_fw_measure_key k = {
@@ -408,17 +430,19 @@ static __always_inline __u32 xdpml_fw_measures_check(const struct xdpml_fw_packe
 	}
 	if (!syn_only && !udp_ports)
 		return 0;
+	if (bare) {
+		/* no TCP stack in use sends a SYN without options: dropped whatever the rate, never answered */
+		k.kind = XDPML_FW_M_BARE_SYN;
+		k.port = p->dport;
+		m = xdpml_fw_measure_on_port(&k, clock);
+		if (m) {
+			__sync_fetch_and_add(&m->hits, 1);
+			return XDPML_FWC_DROP_MEASURE_BARE;
+		}
+	}
 	k.kind = syn_only ? XDPML_FW_M_SYN_LIMIT : XDPML_FW_M_UDP_LIMIT;
 	k.port = p->dport;
-	m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
-	if (m && !xdpml_fw_measure_live(m, clock))
-		m = 0;
-	if (!m && k.port) {
-		k.port = 0;
-		m = bpf_map_lookup_elem(&xdpml_fw_measures, &k);
-		if (m && !xdpml_fw_measure_live(m, clock))
-			m = 0;
-	}
+	m = xdpml_fw_measure_on_port(&k, clock);
 	if (!m)
 		return 0;
 	__u64 now = xdpml_now_once(clock);
@@ -848,7 +872,8 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 		__u32 *mon = bpf_map_lookup_elem(&xdpml_fw_mstate, &zero);
 		if (mon && *mon) {
 			int udp_ports = p.proto == 17 && !(s->flags & XDPML_F_LATER_FRAGMENT) && (*mon & (1u << XDPML_FW_M_UDP_LIMIT));
-			r = xdpml_fw_measures_check(&p, syn_only, udp_ports, clock);
+			int bare = syn_only && p.tcp_doff == 5 && (*mon & (1u << XDPML_FW_M_BARE_SYN));
+			r = xdpml_fw_measures_check(&p, syn_only, bare, udp_ports, clock);
 			if (r == XDPML_FWC_DROP_MEASURE_SYN && cfg->syn_cookies)
 				over = r;
 			else if (r)

@@ -314,6 +314,7 @@ final class BlocksCommand implements Runnable {
                                     case SYN_LIMIT -> String.format("%,d SYNs over the limit", m.hits());
                                     case UDP_LIMIT -> String.format("%,d datagrams over the limit", m.hits());
                                     case PORT_DROP -> String.format("dropped %,d packets", m.hits());
+                                    case BARE_SYN_DROP -> String.format("dropped %,d SYNs without options", m.hits());
                                 },
                                 expiry(m.expiresNanos(), m.activeAt(now), now));
                     }

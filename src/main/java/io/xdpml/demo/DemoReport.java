@@ -107,6 +107,9 @@ final class DemoReport {
         if (m.port() == 0 || m.port() == settings.floodPort()) {
             hit.add(TrafficKind.SYNFLOOD);
         }
+        if (m.kind() == Measure.Kind.BARE_SYN_DROP) {
+            return hit; // the floods' SYNs carry no options (as hping3's); the scanner's and the clients' carry an MSS
+        }
         if (m.port() == 0) {
             hit.add(TrafficKind.PORTSCAN);
         }

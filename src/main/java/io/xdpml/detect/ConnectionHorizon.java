@@ -14,7 +14,8 @@ import java.util.function.Predicate;
  * connection), whatever the packet's weight. Per pair a ring of {@code epochs} per-epoch counts (an
  * epoch is {@code horizonNanos / epochs}): the count over the horizon is the sum of the epochs still
  * in it, so the horizon is exact to within one epoch. Besides connections each epoch counts the
- * packets with ACK (neither SYN nor RST, weighed) the caller adds ({@link #ack}).
+ * packets with ACK (neither SYN nor RST, weighed) the caller adds ({@link #ack}); {@code synflood}'s bare
+ * rule adds there the SYNs it saw (each 1, whatever their weight) beside their weighed count.
  *
  * <p>Bounded: at most {@code maxPairs} pairs (about 500 bytes each with 12 epochs; full, a new pair
  * whose SYNs keep coming takes the place of the least active, {@link BoundedSubjects}); a pair with
@@ -42,6 +43,8 @@ final class ConnectionHorizon {
         long reported = Long.MIN_VALUE;
         /** Over the connections' floor but not reported yet (the caller's: a completion still wanting). */
         boolean pending;
+        /** The caller's: a packet of another source than the first one's was counted ({@code synflood}'s bare rule). */
+        boolean manySources;
 
         Pair(PacketObservation p, int epochs) {
             srcHi = p.sourceHi();

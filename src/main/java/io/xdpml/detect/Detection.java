@@ -22,14 +22,22 @@ public record Detection(long timeNanos, long lastNanos, String detector, String 
      * What an attack aims at: the victim's address, the protocol (6 TCP, 17 UDP), and the port that
      * defines the attack traffic, as a source port (the reflected service of an amplification:
      * responses come FROM it) or as a destination port (a SYN flood's port on the victim); 0 where
-     * the attack has no such port or spans many.
+     * the attack has no such port or spans many; {@code bareSyns}: a SYN flood whose SYNs carry no TCP
+     * options (a packet crafter's: no TCP stack in use sends one), so that all such SYNs to the port can
+     * be dropped (since 2026-12-07).
      */
-    public record Target(InetAddress victim, int protocol, int sourcePort, int destinationPort) {
+    public record Target(InetAddress victim, int protocol, int sourcePort, int destinationPort, boolean bareSyns) {
         public Target {
             if (victim == null || protocol < 0 || protocol > 255 || sourcePort < 0 || sourcePort > 65535 || destinationPort < 0
-                    || destinationPort > 65535) {
-                throw new IllegalArgumentException("bad target " + victim + " " + protocol + " " + sourcePort + " " + destinationPort);
+                    || destinationPort > 65535 || (bareSyns && protocol != 6)) {
+                throw new IllegalArgumentException("bad target " + victim + " " + protocol + " " + sourcePort + " " + destinationPort
+                        + (bareSyns ? " bare SYNs" : ""));
             }
+        }
+
+        /** Not (only) SYNs without TCP options. */
+        public Target(InetAddress victim, int protocol, int sourcePort, int destinationPort) {
+            this(victim, protocol, sourcePort, destinationPort, false);
         }
 
         /** {@code udp 47808->10.10.10.1}, {@code tcp ->10.10.10.10:25565}, {@code tcp ->192.168.50.4:any}. */

@@ -104,6 +104,7 @@ public final class ObservationBuilder {
         p.flowPacket = null;
         p.tcpFlags = 0;
         p.tcpSequence = 0;
+        p.tcpHeaderLength = 0;
         p.icmpType = -1;
         p.icmpCode = -1;
         p.payloadOffset = 0;
@@ -157,7 +158,8 @@ public final class ObservationBuilder {
             if ((flags & ParseFlags.TCP) != 0 && p.protocol == 6) {
                 p.tcpFlags = u8(frame, at + 13);
                 p.tcpSequence = (u8(frame, at + 4) << 24) | (u8(frame, at + 5) << 16) | (u8(frame, at + 6) << 8) | u8(frame, at + 7);
-                start = l4 + (u8(frame, at + 12) >>> 4) * 4;
+                p.tcpHeaderLength = (u8(frame, at + 12) >>> 4) * 4;
+                start = l4 + p.tcpHeaderLength;
             } else if ((flags & ParseFlags.UDP) != 0 && p.protocol == 17) {
                 start = l4 + 8;
             } else if (((flags & ParseFlags.ICMP) != 0 && p.protocol == 1) || ((flags & ParseFlags.ICMPV6) != 0 && p.protocol == 58)) {

@@ -42,6 +42,7 @@ public final class PacketObservation {
     int destinationPort;
     int tcpFlags;
     int tcpSequence;
+    int tcpHeaderLength;
     int icmpType = -1;
     int icmpCode = -1;
     int payloadOffset;
@@ -197,6 +198,20 @@ public final class PacketObservation {
     /** A TCP SYN without ACK: a connection attempt. */
     public boolean isSyn() {
         return isTcp() && (tcpFlags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+    }
+
+    /**
+     * A SYN without ACK whose TCP header carries no options (20 bytes): no TCP stack in use sends one
+     * (Linux, Windows, macOS, the BSDs, iOS and Android all send at least an MSS option), while
+     * packet crafters (hping3, most flooders, masscan, zmap) do by default.
+     */
+    public boolean isBareSyn() {
+        return isSyn() && tcpHeaderLength == 20;
+    }
+
+    /** The TCP header's length in bytes (20 to 60; 0 for other protocols). */
+    public int tcpHeaderLength() {
+        return tcpHeaderLength;
     }
 
     /** A TCP SYN with ACK: the second step of a handshake. */

@@ -39,6 +39,22 @@ import java.util.List;
  * of {@value #PORT_SLOTS} ports): a spoofed flood at one port stays aimed at that port while the
  * victim's other ports get SYNs too.
  *
+ * <p>SYNs without TCP options (since 2026-12-07): no TCP stack in use sends one (Linux, Windows,
+ * macOS, the BSDs, iOS and Android all send at least an MSS option); hping3, most flooders, masscan
+ * and zmap do by default. A flood report says how many of the SYNs seen were such "bare" SYNs, and
+ * when at least {@value #BARE_SHARE_PERCENT}% were, its target says so ({@link Detection.Target#bareSyns()}):
+ * mitigation may then drop every bare SYN to the port (a bare-syn-drop) and no client loses a SYN.
+ * The slow bare rule: bare SYNs to one destination port, counted (weighed) over a horizon of
+ * {@code slowBareNanos} in {@value #BARE_EPOCHS} epochs that outlives the windows
+ * ({@link ConnectionHorizon#packets}), reported when they reach {@code slowBareSyns} a second over the
+ * horizon with at least {@value #MIN_SEEN} of them seen and spread over at least half of it, under
+ * the rate the window rule needs ({@code minSynRate}, and {@code minSyns} in a window) and where it
+ * reported no flood in this window or the one before (a faster flood is its, and is reported
+ * once), then at most once per epoch while they hold:
+ * a crafted SYN stream or flood far under {@code minSynRate} (a spoofed flood at 70 a second, a
+ * stream of 100 a second from one host). It names the source when every bare SYN to the port came
+ * from one; else none (spoofed), and its target, the port with bare SYNs, is for the bare-syn-drop.
+ *
  * <p>Memory: at most {@code maxHosts} destinations per window (since 2026-12-06; before, one per
  * destination a flood reached, about 2 KB each). Full, a new destination takes the place of the
  * least active of a few when its SYNs keep coming ({@link BoundedSubjects}): a flood to many random
@@ -72,6 +88,13 @@ public final class SynFloodDetector implements Detector {
     private static final int COMPLETED_TUPLE = 4;
     private static final int UNSOLICITED = 8;
     private static final int WENT_ON = 16;
+    /** A flood's target says its SYNs are bare when at least this share (percent) of those seen were. */
+    static final int BARE_SHARE_PERCENT = 90;
+    /** Epochs of the slow bare rule's horizon. */
+    static final int BARE_EPOCHS = 10;
+    /** The slow bare rule's defaults: 20 SYNs without options a second to one destination port, over 10 s. */
+    public static final double SLOW_BARE_SYNS = 20;
+    public static final long SLOW_BARE_NANOS = 10_000_000_000L;
 
     /**
      * @param windowNanos        window length
@@ -87,18 +110,37 @@ public final class SynFloodDetector implements Detector {
      * @param maxTuples          the window's 4-tuples kept (about 18 bytes each); past it, a hash sample ({@link SampledKeys})
      * @param maxPairs           the window's host pairs kept (sources, source:port pairs, ports, reflectors; about 18
      *                           bytes each); past it, a hash sample
+     * @param slowBareSyns       SYNs without TCP options a second to one destination port, on average over
+     *                           {@code slowBareNanos}, that make a crafted SYN stream (0: no slow bare rule)
+     * @param slowBareNanos      the slow bare rule's horizon ({@value #BARE_EPOCHS} epochs: exact to within a tenth of it)
      */
     public record Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread,
-            long earlyNanos, int maxHosts, int maxTuples, int maxPairs) {
+            long earlyNanos, int maxHosts, int maxTuples, int maxPairs, double slowBareSyns, long slowBareNanos) {
         public Config {
             if (windowNanos <= 0 || minSyns < 1 || minSynRate < 0 || maxCompletionRatio < 0 || spoofedSpread <= 0 || earlyNanos < 0
-                    || maxHosts < 1 || maxTuples < 1 || maxPairs < 1) {
-                throw new IllegalArgumentException("bad SYN flood config: " + this);
+                    || maxHosts < 1 || maxTuples < 1 || maxPairs < 1 || !(slowBareSyns >= 0) || slowBareNanos < BARE_EPOCHS) {
+                // the parameters, not this: a compact constructor's fields are set after its body
+                throw new IllegalArgumentException("bad SYN flood config: windowNanos=" + windowNanos + ", minSyns=" + minSyns
+                        + ", minSynRate=" + minSynRate + ", maxCompletionRatio=" + maxCompletionRatio + ", spoofedSpread=" + spoofedSpread
+                        + ", earlyNanos=" + earlyNanos + ", maxHosts=" + maxHosts + ", maxTuples=" + maxTuples + ", maxPairs=" + maxPairs
+                        + ", slowBareSyns=" + slowBareSyns + ", slowBareNanos=" + slowBareNanos);
             }
+        }
+
+        /** Without the slow bare rule's settings: its defaults. */
+        public Config(long windowNanos, int minSyns, double minSynRate, double maxCompletionRatio, double spoofedSpread,
+                long earlyNanos, int maxHosts, int maxTuples, int maxPairs) {
+            this(windowNanos, minSyns, minSynRate, maxCompletionRatio, spoofedSpread, earlyNanos, maxHosts, maxTuples, maxPairs,
+                    SLOW_BARE_SYNS, SLOW_BARE_NANOS);
         }
 
         public static Config defaults() {
             return new Config(10_000_000_000L, 1000, 100, 0.2, 0.5, 0, 8192, 1 << 20, 1 << 20);
+        }
+
+        /** The slow bare rule's floor: bare SYNs (weighed) within the horizon. */
+        long slowBareFloor() {
+            return (long) Math.ceil(slowBareSyns * slowBareNanos / 1e9);
         }
     }
 
@@ -110,6 +152,8 @@ public final class SynFloodDetector implements Detector {
         /** SYNs in, each counted {@link PacketObservation#weight()} times; SYNs seen; whether one of them was sampled (weight above 1). */
         long synsIn;
         long synsSeen;
+        /** Of the SYNs seen, those without TCP options. */
+        long bareSeen;
         boolean sampled;
         /** Handshakes completed by an ACK (each counted 1/sampling rate of the 4-tuples as of its ACK). */
         long completed;
@@ -185,9 +229,16 @@ public final class SynFloodDetector implements Detector {
     /** The window's 4-tuples (as the SYN's), each with what was seen on it ({@link #SYN} ... {@link #WENT_ON}). */
     private final SampledKeys tuples;
     private final SampledKeys pairs;
+    /** The slow bare rule's counts per (destination, port): weighed in count, seen in acks; null when it is off. */
+    private final ConnectionHorizon bare;
+    /** The destinations the window rule reported a flood at, in this window and the one before: not the slow bare rule's. */
+    private LongHashSet floodReported = new LongHashSet(64);
+    private LongHashSet floodReportedBefore = new LongHashSet(64);
 
     public SynFloodDetector(Config config) {
         this.config = config;
+        this.bare = config.slowBareSyns() == 0 ? null
+                : new ConnectionHorizon(config.slowBareNanos(), BARE_EPOCHS, BARE_EPOCHS, config.maxHosts(), 1);
         this.tuples = new SampledKeys(4096, config.maxTuples());
         this.pairs = new SampledKeys(4096, config.maxPairs());
         this.window = new TumblingWindow(config.windowNanos());
@@ -267,6 +318,12 @@ public final class SynFloodDetector implements Detector {
             }
             h.synsIn += p.weight();
             h.synsSeen++;
+            if (p.isBareSyn()) {
+                h.bareSeen++;
+                if (bare != null) {
+                    lookSlowBare(p, t, sink);
+                }
+            }
             h.sampled |= p.weight() > 1;
             h.first = Math.min(h.first, t);
             h.last = Math.max(h.last, t);
@@ -359,6 +416,51 @@ public final class SynFloodDetector implements Detector {
         if (window.endsBefore(nowNanos)) {
             close(sink);
         }
+        if (bare != null) {
+            bare.advance(nowNanos);
+        }
+    }
+
+    /**
+     * The slow bare rule at a SYN without options: reports the destination when the bare SYNs to its
+     * port over the horizon reach the floor, with at least MIN_SEEN seen, at most once per epoch.
+     */
+    private void lookSlowBare(PacketObservation p, long t, DetectionSink sink) {
+        long key = Addresses.mix(Addresses.pair(p.destinationKey(), 0x4241_5245_0000_0000L | p.destinationPort()));
+        ConnectionHorizon.Pair q = bare.packets(p, key, t, p.weight());
+        if (q == null) {
+            return;
+        }
+        bare.ack(key, 1, t);
+        q.manySources |= q.srcHi != p.sourceHi() || q.srcLo != p.sourceLo();
+        long n = bare.connections(q);
+        long floor = config.slowBareFloor();
+        if (!bare.due(q) || n < floor || bare.acks(q) < MIN_SEEN) {
+            return;
+        }
+        // spread over half the horizon at least, under the rate the window rule needs (its minSynRate, and minSyns in a
+        // window), and not a flood the window rule reported: a faster flood is its, and is reported once
+        long first = bare.firstInHorizon(q);
+        long span = t - first;
+        double windowRate = Math.max(config.minSynRate(), config.minSyns() * 1e9 / config.windowNanos());
+        if (span < config.slowBareNanos() / 2 || n * 1e9 >= windowRate * span || floodReported.contains(p.destinationKey())
+                || floodReportedBefore.contains(p.destinationKey())) {
+            return;
+        }
+        bare.reported(q);
+        List<String> reasons = new ArrayList<>();
+        reasons.add(Detections.count(n) + " SYNs without TCP options to port " + q.port + " in " + Detections.seconds(t - first) + " ("
+                + Detections.rateText(n * 1e9 / Math.max(t - first, 1_000_000_000L), "SYN") + " sustained; at least "
+                + Detections.count(floor) + " within " + Detections.seconds(config.slowBareNanos())
+                + (n != bare.acks(q) ? "; estimated from " + Detections.count(bare.acks(q)) + " seen" : "")
+                + "): no TCP stack in use sends a SYN without options, a packet crafter does");
+        reasons.add(q.manySources ? "from many sources (spoofed or several crafters): none named" : "all from " + q.source());
+        String full = bare.fullReason("destination ports", NAME + ".maxHosts");
+        if (full != null) {
+            reasons.add(full);
+        }
+        sink.report(Detection.of(t, NAME, q.destination(), (double) n / floor, reasons, q.manySources ? List.of() : List.of(q.source()))
+                .withTarget(new Detection.Target(Addresses.inet(q.dstHi, q.dstLo), 6, 0, q.port, true)));
     }
 
     private void close(DetectionSink sink) {
@@ -370,6 +472,10 @@ public final class SynFloodDetector implements Detector {
         tuples.clear();
         pairs.clear();
         window.close();
+        LongHashSet t = floodReportedBefore;
+        floodReportedBefore = floodReported;
+        floodReported = t;
+        floodReported.clear();
     }
 
     /** Says so when the destinations' table was full in this window: the report may have missed some of its counts. */
@@ -438,6 +544,11 @@ public final class SynFloodDetector implements Detector {
                 : Detections.count(h.completed, h.completedEstimated) + " completed by ACK" + Detections.estimated(h.completedEstimated)
                         + " (" + Detections.ratio(completion * 100) + "%)");
         reasons.add("answered with " + Detections.count(h.synAcksOut) + " SYN-ACK, " + Detections.count(h.rstsOut) + " RST");
+        boolean bareSyns = h.bareSeen * 100 >= (long) BARE_SHARE_PERCENT * h.synsSeen;
+        if (h.bareSeen > 0) {
+            reasons.add(Detections.count(h.bareSeen) + " of the " + Detections.count(h.synsSeen) + " SYNs seen without TCP options"
+                    + (bareSyns ? " (a packet crafter's: no TCP stack in use sends one)" : ""));
+        }
         double spread = (double) h.sources / h.synsSeen;
         reasons.add(Detections.count(h.sources, h.sourcesEstimated) + (h.sources == 1 ? " source" : " distinct sources")
                 + Detections.estimated(h.sourcesEstimated)
@@ -468,8 +579,9 @@ public final class SynFloodDetector implements Detector {
             }
         }
         addFull(reasons);
+        floodReported.add(Addresses.key(h.hi, h.lo));
         sink.report(Detection.of(h.first, NAME, Addresses.text(h.hi, h.lo), rate / config.minSynRate(), reasons, sources)
-                .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port)));
+                .withTarget(new Detection.Target(Addresses.inet(h.hi, h.lo), 6, 0, port, bareSyns)));
         return true;
     }
 

@@ -38,7 +38,9 @@ public enum FirewallCounter {
     /** A later fragment dropped with its datagram's first fragment (since 2026-12-07), also counted under that one's drop reason. */
     FRAG_FOLLOWED(27, "frag_followed", "XDPML_FWC_FRAG_FOLLOWED", Kind.EVENT),
     /** A UDP datagram over a udp-limit measure's rate (since 2026-12-07). */
-    DROP_MEASURE_UDP(28, "drop_measure_udp", "XDPML_FWC_DROP_MEASURE_UDP", Kind.DROP);
+    DROP_MEASURE_UDP(28, "drop_measure_udp", "XDPML_FWC_DROP_MEASURE_UDP", Kind.DROP),
+    /** A SYN without TCP options under a bare-syn-drop measure (since 2026-12-07). */
+    DROP_MEASURE_BARE(29, "drop_measure_bare", "XDPML_FWC_DROP_MEASURE_BARE", Kind.DROP);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

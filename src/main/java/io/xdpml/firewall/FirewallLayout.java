@@ -130,6 +130,7 @@ public final class FirewallLayout {
     public static final int M_PORT_DROP = 1;
     public static final int M_SYN_LIMIT = 2;
     public static final int M_UDP_LIMIT = 3;
+    public static final int M_BARE_SYN = 4;
 
     /** struct xdpml_fw_verdict. */
     public static final int VERDICT_REASON = 0;

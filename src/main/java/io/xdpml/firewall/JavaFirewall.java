@@ -361,6 +361,7 @@ public final class JavaFirewall implements FirewallEngine {
         int sport = summary.sourcePort();
         int dport = summary.destinationPort();
         int flags = bucket == 6 ? frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset() + 13) & 0xff : 0;
+        int doff = bucket == 6 ? (frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset() + 12) & 0xff) >>> 4 : 0;
 
         if (inList(c.denySource(), family, src) || inList(c.denyDestination(), family, dst)) {
             return verdict(FirewallCounter.DROP_DENY_LIST);
@@ -450,7 +451,8 @@ public final class JavaFirewall implements FirewallEngine {
         // policy let it by (a cookie opens no port the rules close)
         FirewallCounter over = null;
         if ((bucket == 6 || bucket == 17) && !measures.isEmpty()) {
-            FirewallCounter r = measure(family, bucket, sport, dport, synOnly, bucket == 17 && !summary.has(ParseFlags.LATER_FRAGMENT), now);
+            FirewallCounter r = measure(family, bucket, sport, dport, synOnly, synOnly && doff == 5,
+                    bucket == 17 && !summary.has(ParseFlags.LATER_FRAGMENT), now);
             if (r == FirewallCounter.DROP_MEASURE_SYN && c.synCookies()) {
                 over = r;
             } else if (r != null) {
@@ -750,7 +752,7 @@ public final class JavaFirewall implements FirewallEngine {
     }
 
     /** The measures against a TCP/UDP packet (xdpml_fw_measures_check): the drop reason, or null. */
-    private FirewallCounter measure(int family, int bucket, int sport, int dport, boolean synOnly, boolean udpPorts, long now) {
+    private FirewallCounter measure(int family, int bucket, int sport, int dport, boolean synOnly, boolean bare, boolean udpPorts, long now) {
         long hi;
         long lo;
         if (family == 4) {
@@ -768,17 +770,14 @@ public final class JavaFirewall implements FirewallEngine {
         if (!synOnly && !udpPorts) {
             return null;
         }
-        int kind = synOnly ? FirewallLayout.M_SYN_LIMIT : FirewallLayout.M_UDP_LIMIT;
-        m = measures.find(hi, lo, bucket, kind, dport);
-        if (m != null && !m.liveAt(now)) {
-            m = null;
-        }
-        if (m == null && dport != 0) {
-            m = measures.find(hi, lo, bucket, kind, 0);
-            if (m != null && !m.liveAt(now)) {
-                m = null;
+        if (bare) { // no TCP stack in use sends a SYN without options: dropped whatever the rate, never answered
+            m = onPort(hi, lo, bucket, FirewallLayout.M_BARE_SYN, dport, now);
+            if (m != null) {
+                m.hits++;
+                return FirewallCounter.DROP_MEASURE_BARE;
             }
         }
+        m = onPort(hi, lo, bucket, synOnly ? FirewallLayout.M_SYN_LIMIT : FirewallLayout.M_UDP_LIMIT, dport, now);
         if (m == null) {
             return null;
         }
@@ -787,6 +786,21 @@ public final class JavaFirewall implements FirewallEngine {
         }
         m.hits++;
         return synOnly ? FirewallCounter.DROP_MEASURE_SYN : FirewallCounter.DROP_MEASURE_UDP;
+    }
+
+    /** The live measure of a kind on the port, else (port not 0) on every port of the victim (xdpml_fw_measure_on_port); null when neither. */
+    private MeasureTable.Entry onPort(long hi, long lo, int bucket, int kind, int port, long now) {
+        MeasureTable.Entry m = measures.find(hi, lo, bucket, kind, port);
+        if (m != null && !m.liveAt(now)) {
+            m = null;
+        }
+        if (m == null && port != 0) {
+            m = measures.find(hi, lo, bucket, kind, 0);
+            if (m != null && !m.liveAt(now)) {
+                m = null;
+            }
+        }
+        return m;
     }
 
     /** Allow list, rules, default for addresses s and d (xdpml_fw_policy); the rule that decided in lastRule. */

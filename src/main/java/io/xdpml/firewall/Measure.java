@@ -7,7 +7,7 @@ import java.util.Locale;
 /**
  * A firewall measure: a dynamic entry against one attack on one victim, installed by Java
  * ({@link FirewallMeasures}, held the same by {@link JavaFirewall}), with an expiry and a hit
- * counter. Not part of the firewall's configuration: a reload keeps it. Three kinds:
+ * counter. Not part of the firewall's configuration: a reload keeps it. Four kinds:
  *
  * <ul>
  *   <li>{@link Kind#PORT_DROP}: packets of {@code proto} (UDP, or TCP) FROM source port
@@ -21,6 +21,11 @@ import java.util.Locale;
  *       beyond {@code pps} per second, burst {@code burst}, are dropped (a UDP flood from spoofed
  *       or too many sources to block); a datagram's later fragments follow its first fragment's
  *       verdict. Text: {@code udp-limit udp->192.0.2.7:53 5000/s}.
+ *   <li>{@link Kind#BARE_SYN_DROP}: TCP SYNs without ACK and without TCP options (a 20-byte header)
+ *       TO {@code victim}:{@code port} (0: every port) are dropped, whatever their rate, before any
+ *       syn-limit and never answered with a cookie (since 2026-12-07). No TCP stack in use sends such
+ *       a SYN (every one sends at least an MSS option); packet crafters do (hping3, most flooders).
+ *       Text: {@code bare-syn-drop tcp->192.0.2.7:80}.
  * </ul>
  *
  * @param expiresNanos the packet clock's time after which it no longer matches (live: the kernel's
@@ -34,7 +39,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
     /** What a measure does. */
     public enum Kind {
         PORT_DROP("port-drop", FirewallLayout.M_PORT_DROP), SYN_LIMIT("syn-limit", FirewallLayout.M_SYN_LIMIT),
-        UDP_LIMIT("udp-limit", FirewallLayout.M_UDP_LIMIT);
+        UDP_LIMIT("udp-limit", FirewallLayout.M_UDP_LIMIT), BARE_SYN_DROP("bare-syn-drop", FirewallLayout.M_BARE_SYN);
 
         /** The name in texts and on the command line. */
         public final String text;
@@ -61,7 +66,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                     return k;
                 }
             }
-            throw new IllegalArgumentException("unknown measure kind '" + text + "' (port-drop, syn-limit or udp-limit)");
+            throw new IllegalArgumentException("unknown measure kind '" + text + "' (port-drop, syn-limit, udp-limit or bare-syn-drop)");
         }
     }
 
@@ -79,6 +84,17 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                 }
                 if (pps != 0 || burst != 0) {
                     throw new IllegalArgumentException("port-drop has no rate");
+                }
+            }
+            case BARE_SYN_DROP -> {
+                if (proto != 6) {
+                    throw new IllegalArgumentException("bare-syn-drop is for tcp, not protocol " + proto);
+                }
+                if (port < 0 || port > 65535) {
+                    throw new IllegalArgumentException("bare-syn-drop port " + port + " outside 0..65535 (0: any)");
+                }
+                if (pps != 0 || burst != 0) {
+                    throw new IllegalArgumentException("bare-syn-drop has no rate");
                 }
             }
             case SYN_LIMIT, UDP_LIMIT -> {
@@ -115,9 +131,14 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         return new Measure(Kind.UDP_LIMIT, victim, 17, port, pps, burst, expiresNanos, 0);
     }
 
+    /** Drops the SYNs without TCP options to {@code victim}:{@code port} (0: any), whatever their rate. */
+    public static Measure bareSynDrop(InetAddress victim, int port, long expiresNanos) {
+        return new Measure(Kind.BARE_SYN_DROP, victim, 6, port, 0, 0, expiresNanos, 0);
+    }
+
     /** Whether it limits to a rate (syn-limit, udp-limit) rather than drops. */
     public boolean limit() {
-        return kind != Kind.PORT_DROP;
+        return kind == Kind.SYN_LIMIT || kind == Kind.UDP_LIMIT;
     }
 
     /** Whether it matches at time {@code now} (the same clock as {@link #expiresNanos}). */
@@ -143,13 +164,16 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         return burst * FirewallLayout.NS_PER_TOKEN;
     }
 
-    /** The entry without its rate: {@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80}, {@code udp-limit udp->192.0.2.7:any}. */
+    /**
+     * The entry without its rate: {@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80},
+     * {@code udp-limit udp->192.0.2.7:any}, {@code bare-syn-drop tcp->192.0.2.7:80}.
+     */
     public String entry() {
         String host = host(victim);
         String p = proto == 6 ? "tcp" : "udp";
         return switch (kind) {
             case PORT_DROP -> "port-drop " + p + "/" + port + "->" + host;
-            case SYN_LIMIT, UDP_LIMIT -> kind.text + " " + p + "->" + host + ":" + (port == 0 ? "any" : Integer.toString(port));
+            case SYN_LIMIT, UDP_LIMIT, BARE_SYN_DROP -> kind.text + " " + p + "->" + host + ":" + (port == 0 ? "any" : Integer.toString(port));
         };
     }
 
@@ -175,10 +199,11 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
 
     /**
      * Parses the text form ({@code port-drop udp/53->192.0.2.7}, {@code syn-limit tcp->192.0.2.7:80
-     * 1000/s [burst 200]}, {@code udp-limit udp->192.0.2.7:53 5000/s}) or the command-line form
-     * ({@code port-drop:udp/53->192.0.2.7}, {@code syn-limit:tcp->192.0.2.7:80@1000/s[,burst=200]},
-     * {@code udp-limit:udp->192.0.2.7:53@5000/s}). IPv6 victims in brackets; a limit's port may be
-     * {@code any} (or {@code *}, or 0). The burst defaults to the rate.
+     * 1000/s [burst 200]}, {@code udp-limit udp->192.0.2.7:53 5000/s}, {@code bare-syn-drop
+     * tcp->192.0.2.7:80}) or the command-line form ({@code port-drop:udp/53->192.0.2.7},
+     * {@code syn-limit:tcp->192.0.2.7:80@1000/s[,burst=200]}, {@code udp-limit:udp->192.0.2.7:53@5000/s},
+     * {@code bare-syn-drop:tcp->192.0.2.7:80}). IPv6 victims in brackets; the port of a limit or a
+     * bare-syn-drop may be {@code any} (or {@code *}, or 0). The burst defaults to the rate.
      *
      * @param needRate whether a limit must name its rate (false: to name an entry, e.g. to remove it)
      */
@@ -190,7 +215,7 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         }
         if (sep == t.length()) {
             throw new IllegalArgumentException("measure '" + text + "' is not KIND:SPEC (port-drop:udp/53->192.0.2.7, "
-                    + "syn-limit:tcp->192.0.2.7:80@1000/s, udp-limit:udp->192.0.2.7:53@5000/s)");
+                    + "syn-limit:tcp->192.0.2.7:80@1000/s, udp-limit:udp->192.0.2.7:53@5000/s, bare-syn-drop:tcp->192.0.2.7:80)");
         }
         Kind kind = Kind.parse(t.substring(0, sep).toLowerCase(Locale.ROOT));
         String spec = t.substring(sep + 1).strip();
@@ -213,10 +238,12 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
         String left = spec.substring(0, arrow).toLowerCase(Locale.ROOT);
         String right = spec.substring(arrow + 2);
         try {
-            if (kind == Kind.PORT_DROP) {
+            if (kind == Kind.PORT_DROP || kind == Kind.BARE_SYN_DROP) {
                 if (rate != null) {
-                    throw new IllegalArgumentException("measure '" + text + "': port-drop has no rate");
+                    throw new IllegalArgumentException("measure '" + text + "': " + kind.text + " has no rate");
                 }
+            }
+            if (kind == Kind.PORT_DROP) {
                 int slash = left.indexOf('/');
                 if (slash < 0) {
                     throw new IllegalArgumentException("measure '" + text + "' is not port-drop:PROTO/PORT->VICTIM");
@@ -226,8 +253,8 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
             }
             int colon = right.lastIndexOf(':');
             if (colon < 0 || (right.startsWith("[") && colon < right.indexOf(']'))) {
-                throw new IllegalArgumentException("measure '" + text + "' is not " + kind.text + ":" + (kind == Kind.SYN_LIMIT ? "tcp" : "udp")
-                        + "->VICTIM:PORT@N/s");
+                throw new IllegalArgumentException("measure '" + text + "' is not " + kind.text + ":" + (kind == Kind.UDP_LIMIT ? "udp" : "tcp")
+                        + "->VICTIM:PORT" + (kind == Kind.BARE_SYN_DROP ? "" : "@N/s"));
             }
             String p = right.substring(colon + 1);
             int port = p.equals("any") || p.equals("*") ? 0 : number(p, "port", text);
@@ -241,10 +268,13 @@ public record Measure(Kind kind, InetAddress victim, int proto, int port, long p
                 }
                 pps = number(w[0].substring(0, w[0].length() - 2), "rate", text);
                 burst = w.length == 3 ? number(w[2], "burst", text) : pps;
-            } else if (needRate) {
+            } else if (needRate && kind != Kind.BARE_SYN_DROP) {
                 throw new IllegalArgumentException("measure '" + text + "': a " + kind.text + " needs a rate (@N/s)");
             }
             InetAddress victim = address(right.substring(0, colon), text);
+            if (kind == Kind.BARE_SYN_DROP) {
+                return bareSynDrop(victim, port, expiresNanos).withProtocolChecked(protocol(left, text), text);
+            }
             return (kind == Kind.SYN_LIMIT ? synLimit(victim, port, pps, burst, expiresNanos) : udpLimit(victim, port, pps, burst, expiresNanos))
                     .withProtocolChecked(protocol(left, text), text);
         } catch (IllegalArgumentException e) {

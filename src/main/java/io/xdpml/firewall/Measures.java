@@ -20,6 +20,10 @@ import java.util.List;
  *       the victim and its port, 0 when the SYNs went to many ports):
  *       {@code syn-limit tcp->VICTIM:PORT N/s} (port {@code any} for many ports). A flood whose
  *       senders are named is left to the source blocks.
+ *   <li>SYN flood whose SYNs carry no TCP options (its target says so; spoofed or not, named
+ *       sources or not), when bare-syn-drops are on (the agent's default): first
+ *       {@code bare-syn-drop tcp->VICTIM:PORT}, all such SYNs to the port dropped (no TCP stack in
+ *       use sends one, so no client loses a SYN to it), then the syn-limit where one is due.
  *   <li>a volumetric report whose bucket was mostly UDP (the target: the victim and the port most of
  *       its UDP went to, 0 when none had most), when a udp-limit is configured (none by default):
  *       {@code udp-limit udp->VICTIM:PORT N/s}. Volumetric names no sources; a flood from one
@@ -48,8 +52,15 @@ public final class Measures {
                 && (t.protocol() == 17 || t.protocol() == 6)) {
             return List.of(Measure.portDrop(t.protocol(), t.sourcePort(), t.victim(), expires));
         }
-        if (d.detector().equals(SynFloodDetector.NAME) && settings.synLimit() && t.protocol() == 6 && d.sources().isEmpty()) {
-            return List.of(Measure.synLimit(t.victim(), t.destinationPort(), settings.synPps(), settings.synBurst(), expires));
+        if (d.detector().equals(SynFloodDetector.NAME) && t.protocol() == 6) {
+            List<Measure> out = new java.util.ArrayList<>(2);
+            if (t.bareSyns() && settings.bareSyns()) { // first: the SYNs it drops never reach the syn-limit
+                out.add(Measure.bareSynDrop(t.victim(), t.destinationPort(), expires));
+            }
+            if (settings.synLimit() && d.sources().isEmpty()) {
+                out.add(Measure.synLimit(t.victim(), t.destinationPort(), settings.synPps(), settings.synBurst(), expires));
+            }
+            return List.copyOf(out);
         }
         if (d.detector().equals(io.xdpml.detect.VolumetricDetector.NAME) && settings.udpPps() > 0 && t.protocol() == 17) {
             return List.of(Measure.udpLimit(t.victim(), t.destinationPort(), settings.udpPps(), settings.udpBurst(), expires));

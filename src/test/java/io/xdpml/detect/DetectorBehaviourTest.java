@@ -529,6 +529,69 @@ class DetectorBehaviourTest {
         assertThat(pings(off, "198.51.100.4", 200, 12, 1)).isEmpty();
     }
 
+    /**
+     * SYNs to 192.0.2.9:80 at {@code pps} for {@code seconds}, each weighing {@code weight}, from {@code src} (null: a random
+     * source each, spoofed), random source ports; without TCP options (hping3's) or with an MSS option (every TCP stack's).
+     */
+    private List<Detection> syns(SynFloodDetector d, String src, double pps, double seconds, int weight, boolean options) {
+        found.clear();
+        Random rnd = new Random(5);
+        long step = (long) (1e9 / pps);
+        long t0 = 1_000_000_000L;
+        for (long t = t0; t < t0 + (long) (seconds * 1e9); t += step) {
+            String from = src != null ? src : "10." + rnd.nextInt(256) + "." + rnd.nextInt(256) + "." + (1 + rnd.nextInt(254));
+            byte[] syn = new FrameBuilder().ethernet().ipv4(from, "192.0.2.9").tcp(1024 + rnd.nextInt(60_000), 80, 0x02, rnd.nextInt(), 0)
+                    .payload(options ? 4 : 0).build();
+            if (options) { // a 24-byte header: MSS 1460
+                syn[14 + 20 + 12] = 0x60;
+                syn[14 + 40] = 2;
+                syn[14 + 41] = 4;
+                syn[14 + 42] = 0x05;
+                syn[14 + 43] = (byte) 0xb4;
+            }
+            d.observe(builder.observe(MemorySegment.ofArray(syn), 0, syn.length, t, weight), sink);
+        }
+        d.finish(t0 + (long) (seconds * 1e9), sink);
+        return List.copyOf(found);
+    }
+
+    /**
+     * synflood's slow bare rule: SYNs without TCP options at 70 a second from spoofed sources (far under the window's 100/s and
+     * 1,000 SYNs) are reported once they hold 200 within 10 s over at least 5 s, naming no one, their target the port with
+     * bare SYNs; 100 a second from one host names it; a sample of 1 in 100 is counted as the stream it stands for. SYNs with an
+     * MSS option at the same rate, bare ones at 10 a second, and a fast bare flood (the window's report, once) are not.
+     */
+    @Test
+    void aSlowStreamOfSynsWithoutOptionsIsReportedWithItsPort() {
+        java.net.InetAddress victim = java.net.InetAddress.ofLiteral("192.0.2.9");
+        List<Detection> spoofed = syns(new SynFloodDetector(), null, 70, 12, 1, false);
+        assertThat(spoofed).isNotEmpty().allSatisfy(x -> {
+            assertThat(x.subject()).isEqualTo("192.0.2.9");
+            assertThat(x.sources()).isEmpty();
+            assertThat(x.target()).isEqualTo(new Detection.Target(victim, 6, 0, 80, true));
+            assertThat(x.reasons().getFirst()).contains("SYNs without TCP options to port 80");
+        });
+        assertThat(spoofed.getFirst().timeNanos()).as("5 s after the first").isBetween(6_000_000_000L, 6_100_000_000L);
+        assertThat(spoofed).as("at most once an epoch (1 s) while it holds: 7 s").hasSizeBetween(6, 8);
+        List<Detection> one = syns(new SynFloodDetector(), "198.51.100.4", 100, 12, 1, false);
+        assertThat(one).isNotEmpty().allSatisfy(x -> assertThat(x.sources()).containsExactly("198.51.100.4"));
+        assertThat(syns(new SynFloodDetector(), "198.51.100.4", 100, 12, 100, false)).as("1 in 100 of 100 a second, weighed")
+                .isNotEmpty();
+        assertThat(syns(new SynFloodDetector(), null, 70, 12, 1, true)).as("SYNs with an MSS option").isEmpty();
+        assertThat(syns(new SynFloodDetector(), null, 10, 60, 1, false)).as("10 a second for a minute").isEmpty();
+        List<Detection> fast = syns(new SynFloodDetector(), null, 5000, 12, 1, false);
+        assertThat(fast).as("a fast flood: the window's report alone, its target bare").isNotEmpty()
+                .noneMatch(x -> x.reasons().getFirst().contains("without TCP options to port"))
+                .allSatisfy(x -> assertThat(x.target().bareSyns()).isTrue());
+        assertThat(syns(new SynFloodDetector(), null, 5000, 12, 1, true)).as("a fast flood with options: not bare").isNotEmpty()
+                .allSatisfy(x -> assertThat(x.target().bareSyns()).isFalse());
+        // off: slowBareSyns 0
+        SynFloodDetector.Config c = SynFloodDetector.Config.defaults();
+        SynFloodDetector off = new SynFloodDetector(new SynFloodDetector.Config(c.windowNanos(), c.minSyns(), c.minSynRate(),
+                c.maxCompletionRatio(), c.spoofedSpread(), c.earlyNanos(), c.maxHosts(), c.maxTuples(), c.maxPairs(), 0, c.slowBareNanos()));
+        assertThat(syns(off, null, 70, 12, 1, false)).isEmpty();
+    }
+
     @Test
     void welfordMatchesTwoPasses() {
         Random rnd = new Random(9);

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * Measures, one truth in two implementations: the kernel firewall (BPF_PROG_TEST_RUN, test clock)
  * and {@link JavaFirewall} with the same measures installed at the same packet times judge attack
  * captures (UDP amplification under a port-drop, spoofed and single-source SYN floods under
- * syn-limits, a UDP flood under udp-limits) and seeded random traffic, with conntrack on, measures added, renewed, expiring and
+ * syn-limits, a UDP flood under udp-limits, SYNs with and without options under bare-syn-drops) and seeded random traffic, with conntrack on, measures added, renewed, expiring and
  * removed mid-run and a config reload in between. Every verdict, every counter and every
  * measure's hits must be identical.
  */
@@ -215,6 +215,48 @@ class MeasuresParityTest {
         }
     }
 
+    /**
+     * A bare-syn-drop drops every SYN without options to its port, whatever its rate, before the
+     * syn-limit (which then sees none of them), and under syn-cookies on answers none: the spoofed
+     * flood's SYNs (hping3-like, 20-byte headers) under one of the port, then of every port, renewed
+     * and reloaded; SYNs with options (a LAN's Zabbix agents, MSS and more) under one of their
+     * servers' ports are never touched by it.
+     */
+    @Test
+    void bareSynsUnderABareSynDrop() throws Exception {
+        TestData.assumeBpf();
+        Capture c = load("attack/synflood-spoofed.pcap");
+        InetAddress victim = ip("10.10.10.10");
+        for (String configName : List.of("loose", "mixed", "cookies")) {
+            FirewallConfig config = configName.equals("mixed") ? FirewallParityTest.config("mixed")
+                    : FirewallConfigParser.parse(LOOSE + (configName.equals("cookies") ? "syn-cookies on\n" : ""), configName);
+            TreeMap<Long, Consumer<FirewallEngine>> ev = new TreeMap<>();
+            ev.put(c.at(0.05), e -> e.putMeasure(Measure.synLimit(victim, 25565, 2000, 200, 0)));
+            ev.put(c.at(0.20), e -> e.putMeasure(Measure.bareSynDrop(victim, 25565, c.at(0.40))));
+            ev.put(c.at(0.50), e -> e.install(config));
+            ev.put(c.at(0.60), e -> e.putMeasure(Measure.bareSynDrop(victim, 0, c.at(0.80)))); // every port of the victim
+            try (FirewallParityTest.Pair p = replay(c, config, ev)) {
+                assertParity(p);
+                long bare = p.kernel.counter(FirewallCounter.DROP_MEASURE_BARE);
+                System.out.printf("synflood-spoofed under bare-syn-drops (%s): %d packets, %d bare SYNs dropped, %d by the syn-limit, "
+                        + "%d answered with cookies %s%n", configName, p.packets, bare, p.kernel.counter(FirewallCounter.DROP_MEASURE_SYN),
+                        p.kernel.counter(FirewallCounter.SYN_COOKIE), measures(p.kernel));
+                // 40% of the capture's packets fall within the two drops' lives; the per-source limit and policy come after them
+                assertThat(bare).isGreaterThan(p.packets * 35 / 100).isLessThan(p.packets * 45 / 100);
+            }
+        }
+        Capture lan = load("benign/lan-trace-2012.pcap");
+        InetAddress zabbix = ip("10.151.119.2"); // 3,602 SYNs (40-byte headers: MSS, SACK, timestamps, window scale) to port 10050
+        TreeMap<Long, Consumer<FirewallEngine>> ev = new TreeMap<>();
+        ev.put(lan.at(0.0), e -> e.putMeasure(Measure.bareSynDrop(zabbix, 10050, 0)));
+        ev.put(lan.at(0.5), e -> e.putMeasure(Measure.bareSynDrop(zabbix, 0, 0)));
+        try (FirewallParityTest.Pair p = replay(lan, FirewallConfigParser.parse(LOOSE, "loose"), ev)) {
+            assertParity(p);
+            assertThat(p.kernel.counter(FirewallCounter.DROP_MEASURE_BARE)).as("SYNs with options under a bare-syn-drop").isZero();
+            assertThat(p.kernel.measures()).allMatch(m -> m.hits() == 0);
+        }
+    }
+
     /** Measures on the random traffic's hosts, put, renewed, removed and swept at random times. */
     @Test
     void seededRandomTrafficWithMeasuresComingAndGoing() throws Exception {
@@ -234,7 +276,10 @@ class MeasuresParityTest {
                 Measure.udpLimit(ip("8.8.8.8"), 53, 3, 2, 0),
                 Measure.udpLimit(ip("10.0.0.5"), 0, 2, 1, 0),
                 Measure.udpLimit(ip("2001:db8::1"), 443, 0, 0, 0),
-                Measure.udpLimit(ip("2600::5"), 0, 4, 4, 0));
+                Measure.udpLimit(ip("2600::5"), 0, 4, 4, 0),
+                Measure.bareSynDrop(ip("1.2.3.4"), 80, 0),
+                Measure.bareSynDrop(ip("40.5.6.7"), 0, 0),
+                Measure.bareSynDrop(ip("2001:db8::1"), 443, 0));
         for (String name : List.of("mixed", "strict", "loose")) {
             FirewallConfig c = name.equals("loose") ? FirewallConfigParser.parse(LOOSE, "loose") : FirewallParityTest.config(name);
             try (FirewallParityTest.Pair p = new FirewallParityTest.Pair(c); Arena a = Arena.ofConfined()) {
@@ -266,12 +311,13 @@ class MeasuresParityTest {
                     p.packet(buf, f.length, now);
                 }
                 assertParity(p);
-                System.out.printf("random (%s): %d packets, port-drop %d, syn-limit %d, udp-limit %d, %s%n", name, p.packets,
+                System.out.printf("random (%s): %d packets, port-drop %d, syn-limit %d, udp-limit %d, bare-syn-drop %d, %s%n", name, p.packets,
                         p.java.counter(FirewallCounter.DROP_MEASURE_PORT), p.java.counter(FirewallCounter.DROP_MEASURE_SYN),
-                        p.java.counter(FirewallCounter.DROP_MEASURE_UDP), measures(p.java));
+                        p.java.counter(FirewallCounter.DROP_MEASURE_UDP), p.java.counter(FirewallCounter.DROP_MEASURE_BARE), measures(p.java));
                 assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_PORT)).as(name + " port-drop").isPositive();
                 assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_SYN)).as(name + " syn-limit").isPositive();
                 assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_UDP)).as(name + " udp-limit").isPositive();
+                assertThat(p.java.counter(FirewallCounter.DROP_MEASURE_BARE)).as(name + " bare-syn-drop").isPositive();
             }
         }
     }

@@ -67,9 +67,13 @@ class MeasuresTest {
         List<Detection> d = detect("attack/synflood-spoofed.pcap", "synflood");
         assertThat(d).hasSize(1);
         assertThat(d.getFirst().sources()).as("spoofed: no sources named").isEmpty();
-        assertThat(d.getFirst().target()).isEqualTo(new Detection.Target(InetAddress.ofLiteral("10.10.10.10"), 6, 0, 25565));
+        // its SYNs carry no TCP options (hping3's): every one of them can be dropped, the rest limited
+        assertThat(d.getFirst().target()).isEqualTo(new Detection.Target(InetAddress.ofLiteral("10.10.10.10"), 6, 0, 25565, true));
         assertThat(measures("attack/synflood-spoofed.pcap", "synflood", MeasureSettings.defaults().withSynLimit(2000, 400)))
-                .extracting(Measure::toString).containsExactly("syn-limit tcp->10.10.10.10:25565 2000/s burst 400");
+                .extracting(Measure::toString)
+                .containsExactly("bare-syn-drop tcp->10.10.10.10:25565", "syn-limit tcp->10.10.10.10:25565 2000/s burst 400");
+        assertThat(measures("attack/synflood-spoofed.pcap", "synflood", MeasureSettings.defaults().withBareSyns(false)))
+                .extracting(Measure::toString).containsExactly("syn-limit tcp->10.10.10.10:25565 1000/s");
     }
 
     @Test
@@ -95,13 +99,17 @@ class MeasuresTest {
         List<Detection> d = detect("attack/cicddos2019-synflood.pcap", "synflood");
         assertThat(d).hasSize(1);
         assertThat(d.getFirst().sources()).containsExactly("172.16.0.5");
-        assertThat(d.getFirst().target()).as("many ports: port 0").isEqualTo(new Detection.Target(InetAddress.ofLiteral("192.168.50.4"), 6, 0, 0));
-        assertThat(Measures.forDetection(d.getFirst(), MeasureSettings.defaults(), NOW)).isEmpty();
-        // the same report without sources (e.g. a wide botnet): an any-port syn-limit
+        assertThat(d.getFirst().target()).as("many ports: port 0; SYNs without options")
+                .isEqualTo(new Detection.Target(InetAddress.ofLiteral("192.168.50.4"), 6, 0, 0, true));
+        // no syn-limit: the source is blocked; its SYNs without options dropped at every port as well (no client sends one)
+        assertThat(Measures.forDetection(d.getFirst(), MeasureSettings.defaults(), NOW)).extracting(Measure::toString)
+                .containsExactly("bare-syn-drop tcp->192.168.50.4:any");
+        assertThat(Measures.forDetection(d.getFirst(), MeasureSettings.defaults().withBareSyns(false), NOW)).isEmpty();
+        // the same report without sources (e.g. a wide botnet): an any-port syn-limit too
         Detection unnamed = new Detection(d.getFirst().timeNanos(), d.getFirst().lastNanos(), d.getFirst().detector(),
                 d.getFirst().subject(), d.getFirst().score(), d.getFirst().reasons(), 1, List.of(), d.getFirst().target());
         assertThat(Measures.forDetection(unnamed, MeasureSettings.defaults(), NOW)).extracting(Measure::toString)
-                .containsExactly("syn-limit tcp->192.168.50.4:any 1000/s");
+                .containsExactly("bare-syn-drop tcp->192.168.50.4:any", "syn-limit tcp->192.168.50.4:any 1000/s");
     }
 
     @Test
@@ -179,7 +187,8 @@ class MeasuresTest {
     void textFormsParseAndPrintTheSame() {
         for (String text : List.of("port-drop udp/53->192.0.2.7", "port-drop tcp/80->[2001:db8::7]", "syn-limit tcp->192.0.2.7:80 1000/s",
                 "syn-limit tcp->192.0.2.7:80 1000/s burst 200", "syn-limit tcp->[2001:db8::7]:any 5/s", "syn-limit tcp->192.0.2.7:443 0/s",
-                "udp-limit udp->192.0.2.7:53 5000/s", "udp-limit udp->[2001:db8::7]:any 5/s burst 10")) {
+                "udp-limit udp->192.0.2.7:53 5000/s", "udp-limit udp->[2001:db8::7]:any 5/s burst 10", "bare-syn-drop tcp->192.0.2.7:80",
+                "bare-syn-drop tcp->[2001:db8::7]:any")) {
             assertThat(Measure.parse(text, true, 0).toString()).isEqualTo(text);
         }
         assertThat(Measure.parse("port-drop:udp/53->192.0.2.7", true, 0)).isEqualTo(Measure.portDrop(17, 53, InetAddress.ofLiteral("192.0.2.7"), 0));
@@ -190,6 +199,8 @@ class MeasuresTest {
         assertThat(Measure.parse("syn-limit:tcp->192.0.2.7:80", false, 0).entry()).isEqualTo("syn-limit tcp->192.0.2.7:80");
         assertThat(Measure.parse("udp-limit:udp->192.0.2.7:any@5000/s,burst=100", true, 3))
                 .isEqualTo(Measure.udpLimit(InetAddress.ofLiteral("192.0.2.7"), 0, 5000, 100, 3));
+        assertThat(Measure.parse("bare-syn-drop:tcp->192.0.2.7:*", true, 9)).isEqualTo(Measure.bareSynDrop(InetAddress.ofLiteral("192.0.2.7"), 0, 9));
+        assertThat(Measure.parse("bare-syn-drop:tcp->192.0.2.7:80", true, 0).limit()).isFalse();
         for (String[] bad : new String[][] {
                 {"syn-limit:tcp->192.0.2.7:80", "needs a rate"},
                 {"port-drop:udp/53->192.0.2.7@5/s", "port-drop has no rate"},
@@ -204,7 +215,10 @@ class MeasuresTest {
                 {"syn-limit:tcp->192.0.2.7:80@1000/s,burst=0", "a burst of 0 lets no SYN through"},
                 {"syn-limit:tcp->[2001:db8::7]@5/s", "is not syn-limit:tcp->VICTIM:PORT"},
                 {"rate-drop:udp/53->192.0.2.7", "unknown measure kind"},
-                {"port-drop", "is not KIND:SPEC"}}) {
+                {"port-drop", "is not KIND:SPEC"},
+                {"bare-syn-drop:tcp->192.0.2.7:80@5/s", "bare-syn-drop has no rate"},
+                {"bare-syn-drop:udp->192.0.2.7:80", "bare-syn-drop is for tcp"},
+                {"bare-syn-drop:tcp->192.0.2.7", "is not bare-syn-drop:tcp->VICTIM:PORT"}}) {
             assertThatThrownBy(() -> Measure.parse(bad[0], true, 0)).as(bad[0]).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining(bad[1]);
         }

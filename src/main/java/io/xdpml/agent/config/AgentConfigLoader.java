@@ -117,7 +117,7 @@ public final class AgentConfigLoader {
         DetectorsSection detectors = DetectorsSectionReader.read(detectorsSection);
 
         SectionReader mitigationSection = top.section("mitigation", List.of("block", "measures", "measure-time", "syn-limit",
-                "udp-limit", "never-block"));
+                "udp-limit", "bare-syn-drop", "never-block"));
         long[] synLimit = limit(mitigationSection, "syn-limit", "SYN",
                 new long[] {MitigationSection.DEFAULT_SYN_PPS, MitigationSection.DEFAULT_SYN_BURST});
         long[] udpLimit = limit(mitigationSection, "udp-limit", "datagram", new long[] {0, 0});
@@ -128,7 +128,7 @@ public final class AgentConfigLoader {
         }
         MitigationSection mitigation = new MitigationSection(block, mitigationSection.bool("measures", false),
                 mitigationSection.duration("measure-time", false, MitigationSection.DEFAULT_MEASURE_TIME), synLimit[0], synLimit[1],
-                neverBlock(mitigationSection), udpLimit[0], udpLimit[1]);
+                neverBlock(mitigationSection), udpLimit[0], udpLimit[1], mitigationSection.bool("bare-syn-drop", true));
 
         SectionReader outputsSection = top.section("outputs", List.of("json", "status", "eve", "ipfix", "metrics", "kafka"));
         OutputsSection outputs = OutputsReader.read(outputsSection, paths);

@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param udpPps      the rate of the UDP limit a UDP flood without named sources gets ({@code volumetric}),
  *                    datagrams per second; 0 (the default): none
  * @param udpBurst    and its burst
+ * @param bareSynDrop a SYN flood of SYNs without TCP options (hping3's and most flooders'; no TCP stack in use
+ *                    sends one) gets a bare-syn-drop of the victim's port: all such SYNs dropped (default true)
  */
 public record MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst,
-                                List<Prefix> neverBlock, long udpPps, long udpBurst) {
+                                List<Prefix> neverBlock, long udpPps, long udpBurst, boolean bareSynDrop) {
     public static final Duration DEFAULT_MEASURE_TIME = Duration.ofSeconds(60);
     /** The SYN limit's rate and burst when the file does not say: {@link MeasureSettings#defaults()}'s. */
     public static final long DEFAULT_SYN_PPS = MeasureSettings.defaults().synPps();
@@ -46,6 +48,12 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
         }
     }
 
+    /** With bare-syn-drops. */
+    public MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst, List<Prefix> neverBlock,
+            long udpPps, long udpBurst) {
+        this(block, measures, measureTime, synPps, synBurst, neverBlock, udpPps, udpBurst, true);
+    }
+
     /** Without a UDP limit. */
     public MitigationSection(Duration block, boolean measures, Duration measureTime, long synPps, long synBurst, List<Prefix> neverBlock) {
         this(block, measures, measureTime, synPps, synBurst, neverBlock, 0, 0);
@@ -67,12 +75,13 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
     }
 
     public MitigationSection withBlock(Duration d) {
-        return new MitigationSection(d, measures, measureTime, synPps, synBurst, neverBlock, udpPps, udpBurst);
+        return new MitigationSection(d, measures, measureTime, synPps, synBurst, neverBlock, udpPps, udpBurst, bareSynDrop);
     }
 
-    /** How detections become measures: port-drops, this SYN limit, this UDP limit if any, for {@code measureTime}. */
+    /** How detections become measures: port-drops, this SYN limit, this UDP limit if any, bare-syn-drops if on, for {@code measureTime}. */
     public MeasureSettings measureSettings() {
-        return MeasureSettings.defaults().withDuration(measureTime).withSynLimit(synPps, synBurst).withUdpLimit(udpPps, udpBurst);
+        return MeasureSettings.defaults().withDuration(measureTime).withSynLimit(synPps, synBurst).withUdpLimit(udpPps, udpBurst)
+                .withBareSyns(bareSynDrop);
     }
 
     String describe() {
@@ -80,6 +89,7 @@ public record MitigationSection(Duration block, boolean measures, Duration measu
                 + (measures ? "firewall measures for " + Durations.format(measureTime)
                         + (synPps == DEFAULT_SYN_PPS && synBurst == DEFAULT_SYN_BURST ? "" : " (syn-limit " + synLimitText() + ")")
                         + (udpPps == 0 ? "" : " (udp-limit " + udpPps + "/s" + (udpBurst == udpPps ? "" : " burst " + udpBurst) + ")")
+                        + (bareSynDrop ? "" : " (no bare-syn-drop)")
                         : "no firewall measures")
                 + (neverBlock.isEmpty() ? "" : ", never blocking " + neverBlock.stream().map(Prefix::toString)
                         .collect(java.util.stream.Collectors.joining(" ")));
