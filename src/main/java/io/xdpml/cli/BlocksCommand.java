@@ -20,13 +20,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code xdpml blocks list|add|remove|clear}: the closed-loop mitigation's blocks (sources, flows)
- * and the firewall's measures (port-drop, syn-limit, udp-limit) of a running {@code xdpml run}.
+ * and the firewall's measures (port-drop, syn-limit, udp-limit, bare-syn-drop) of a running {@code xdpml run}.
  */
 @Command(name = "blocks", mixinStandardHelpOptions = true,
         header = "List, add and remove the sources, flows and firewall measures a running 'xdpml run' enforces in XDP.",
         description = {"'xdpml run' pins its blocks maps (source prefixes and flows, each with an expiry and a hit count)"
             + " and, with the firewall stage, its measures (port-drop: UDP/TCP from a service port to a victim;"
-            + " syn-limit: SYNs to a victim's port over a rate; udp-limit: UDP datagrams to a victim's port over a rate) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these"
+            + " syn-limit: SYNs to a victim's port over a rate; udp-limit: UDP datagrams to a victim's port over a rate;"
+            + " bare-syn-drop: SYNs without TCP options to a victim's port) at /sys/fs/bpf/xdpml/blocks/IFACE while it runs; these"
             + " commands open those pins from another shell. They live as long as the run that enforces them. Needs root."},
         subcommands = {BlocksCommand.ListBlocks.class, BlocksCommand.Add.class, BlocksCommand.Remove.class, BlocksCommand.Clear.class})
 final class BlocksCommand implements Runnable {
@@ -337,6 +338,7 @@ final class BlocksCommand implements Runnable {
             "port-drop:udp/53->192.0.2.7 drops UDP from port 53 to the victim (also tcp/PORT);",
             "syn-limit:tcp->192.0.2.7:80@1000/s[,burst=M] drops the SYNs to the victim's port over the rate (port any: all ports);",
             "udp-limit:udp->192.0.2.7:53@5000/s[,burst=M] drops the UDP datagrams to the victim's port over the rate (port any: all ports);",
+            "bare-syn-drop:tcp->192.0.2.7:80 drops the SYNs without TCP options to the victim's port, whatever their rate (port any: all ports);",
             "IPv6 victims in brackets; remove needs no rate."})
         List<String> measures = List.of();
 

@@ -204,6 +204,14 @@ final class RealTools {
             }
         }
 
+        /** TCP SYNs from any source but {@code except} that arrived in [from, to) (System.nanoTime): a spoofed flood's. */
+        long synsBetween(long from, long to, String except) {
+            long k = key(except);
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[0] != k && e[2] == 1 && e[1] >= from && e[1] < to).count();
+            }
+        }
+
         /** Packets from {@code source} that arrived in [from, to) (System.nanoTime). */
         long from(String source, long from, long to) {
             long k = key(source);
