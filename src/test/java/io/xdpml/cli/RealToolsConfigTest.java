@@ -292,7 +292,9 @@ class RealToolsConfigTest {
                     minSecond[k] = Math.min(minSecond[k], outsideTap.count(k, t, Math.min(t + 1_000_000_000L, w1)));
                 }
             }
-            long xdpSyn = reason(s1, "firewall", "drop_measure_syn") - reason(s0, "firewall", "drop_measure_syn");
+            // hping3's SYNs carry no options: since 2026-12-07 the flood's bare-syn-drop takes them before the syn-limit
+            long xdpSyn = reason(s1, "firewall", "drop_measure_syn") - reason(s0, "firewall", "drop_measure_syn")
+                    + reason(s1, "firewall", "drop_measure_bare") - reason(s0, "firewall", "drop_measure_bare");
             long xdpPort = reason(s1, "firewall", "drop_measure_port") - reason(s0, "firewall", "drop_measure_port");
             long xdpBlocked = reason(s1, "blocks", "source") - reason(s0, "blocks", "source");
             long[] xdpDropped = {xdpSyn, xdpBlocked, xdpPort};
@@ -322,6 +324,7 @@ class RealToolsConfigTest {
                     .containsPattern("DETECTED .*portscan +" + Pattern.quote(SCANNER))
                     .containsPattern("DETECTED .*amplification +" + Pattern.quote(VICTIM))
                     .contains("MEASURE syn-limit tcp->" + VICTIM + ":" + FLOOD_PORT + " " + SYN_LIMIT_PPS + "/s")
+                    .contains("MEASURE bare-syn-drop tcp->" + VICTIM + ":" + FLOOD_PORT)
                     .contains("BLOCKED " + SCANNER + " ")
                     .contains("MEASURE port-drop udp/" + BACNET_PORT + "->" + VICTIM)
                     .doesNotContain("BLOCKED " + BENIGN + " ").doesNotContain("BLOCKED " + ECHO_CLIENT + " ")

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /**
- * A slow spoofed SYN flood, live, through {@code xdpml run} with the example configuration as it ships: {@code hping3 -S
+ * A slow spoofed SYN flood, live, through {@code xdpml run} with the example configuration as it ships but for its model
+ * stage, which is off (the shipped forest drops most of hping3's plain SYNs by itself): {@code hping3 -S
  * --rand-source} at about 100 SYNs a second to port 80 of the victim (far under {@code synflood}'s window floors; hping3's
  * SYNs carry no TCP options), while a web client from another address of the outside namespace fetches a page from the
  * same port four times a second with Linux's SYNs (MSS, SACK, timestamps, window scale). {@code synflood}'s slow bare rule
@@ -42,7 +43,11 @@ class RealToolsSlowSynFloodTest {
             RealTools.link(victim, "rss1", VICTIM, outside, "rss0", List.of(FLOODER, WEB));
             victim.exec("ip", "link", "set", "lo", "up");
             Path config = dir.resolve("agent.yaml");
-            Files.writeString(config, RealToolsConnFloodTest.exampleConfig("rss1", dir));
+            // the model stage off: the shipped forest drops most of hping3's plain SYNs by itself; what is shown here is what
+            // the detector and the measure do where a model lets a crafted flood by (the eighth set's, 120 bytes of payload)
+            String yaml = RealToolsConnFloodTest.exampleConfig("rss1", dir).replaceFirst("(?m)^  mode: packet", "  enabled: false\n  mode: packet");
+            assertThat(yaml).contains("  enabled: false\n  mode: packet");
+            Files.writeString(config, yaml);
             Files.writeString(www.resolve("index.html"), "hello\n");
             Files.writeString(dir.resolve("web.py"), RealToolsConnFloodTest.WEB_CLIENT);
             StringWriter out = new StringWriter();
