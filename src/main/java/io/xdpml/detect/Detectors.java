@@ -199,7 +199,18 @@ public final class Detectors {
             return kind.configType().getDeclaredConstructor(types).newInstance(values);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
-                throw iae;
+                // a compact constructor's message cannot show its own fields (they are set after its body: a "this" in
+                // it reads all zeros), so the values refused are said here, those set first
+                StringBuilder given = new StringBuilder();
+                for (int i = 0; i < components.length; i++) {
+                    if (set.containsKey(components[i].getName())) {
+                        given.append(given.isEmpty() ? "" : ", ").append(components[i].getName()).append('=').append(values[i]);
+                    }
+                }
+                String message = iae.getMessage() == null ? "" : iae.getMessage();
+                int cut = message.indexOf(": Config[");
+                throw new IllegalArgumentException((cut >= 0 ? message.substring(0, cut) : message) + " (set: " + given + "; the others "
+                        + "at their defaults)", iae);
             }
             throw new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {

@@ -368,6 +368,7 @@ class AgentConfigLoaderTest {
                   measures: on
                   syn-limit: 20/s burst 40   # the SYN limit of a spoofed flood's measure
                   udp-limit: 50000/s         # the UDP limit of an unnamed UDP flood's measure
+                  bare-syn-drop: false       # SYN floods without options: syn-limits alone
                   never-block: [192.0.2.53, "2001:db8::/32"]
                 outputs:
                   json: out/detections.jsonl
@@ -395,11 +396,12 @@ class AgentConfigLoaderTest {
         assertThat(c.delivery()).isEqualTo(new DeliverySection(Delivery.AF_XDP, List.of(0, 3), 100000));
         assertThat(c.mitigation().block()).isEqualTo(Duration.ofHours(2));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofHours(2), true, Duration.ofSeconds(60), 20, 40,
-                List.of(io.xdpml.firewall.Prefix.parse("192.0.2.53"), io.xdpml.firewall.Prefix.parse("2001:db8::/32")), 50000, 50000));
+                List.of(io.xdpml.firewall.Prefix.parse("192.0.2.53"), io.xdpml.firewall.Prefix.parse("2001:db8::/32")), 50000, 50000,
+                false));
         assertThat(c.mitigation().measureSettings()).isEqualTo(MeasureSettings.defaults().withDuration(Duration.ofSeconds(60)).withSynLimit(20, 40)
-                .withUdpLimit(50000, 50000));
+                .withUdpLimit(50000, 50000).withBareSyns(false));
         assertThat(c.describe()).contains("mitigation: block named sources for 2h, firewall measures for 1m (syn-limit 20/s burst 40)"
-                + " (udp-limit 50000/s),"
+                + " (udp-limit 50000/s) (no bare-syn-drop),"
                 + " never blocking 192.0.2.53/32 2001:db8::/32");
         assertThat(c.outputs().json()).isEqualTo(dir.resolve("out/detections.jsonl"));
         assertThat(c.outputs().status()).isZero();
@@ -959,6 +961,11 @@ class AgentConfigLoaderTest {
                         mitigation:
                           udp-limit: 1000/s burst 0
                         """, 3, "mitigation.udp-limit: a burst of 0 lets no datagram through at any rate"),
+                broken("bare-syn-drop not a boolean", """
+                        interfaces: [eth0]
+                        mitigation:
+                          bare-syn-drop: sometimes
+                        """, 3, "mitigation.bare-syn-drop: expected true or false"),
                 broken("udp-limit without a rate", """
                         interfaces: [eth0]
                         mitigation:
