@@ -169,7 +169,8 @@ class SampleWeightTest {
     void aSampledSpoofedSynFloodIsFoundByItsWeighedSyns() throws Exception {
         Path flood = TestData.capture("attack/synflood-spoofed.pcap");
         List<String> all = detections(flood, 1, 0, 1).stream().filter(d -> d.startsWith("synflood ")).toList();
-        assertThat(all).hasSize(1);
+        // the flood, and (since 2026-12-07) its tail 15 s later, 737 SYNs without options at 82 a second, synflood's slow bare rule's
+        assertThat(all).hasSize(2).containsOnly("synflood 10.10.10.10");
         for (int n : new int[] {10, 100}) {
             assertThat(detections(flood, n, 0, n)).as("1 in %d, weighed", n).contains(all.getFirst());
         }
