@@ -423,7 +423,8 @@ final class BenchCommand implements Runnable {
                 + " in none / in one), rules (N rules; the packet matches the last in file order), rules-drop (the same with"
                 + " action drop), conntrack (the rules plus conntrack; a tracked flow's packet), measures-miss / measures-hit"
                 + " (N measures; a port-drop drops the packet), measures-udp-miss / measures-udp-hit (N measures, a third"
-                + " udp-limits; a udp-limit drops it), syn-drop / syn-cookie (a TCP SYN over syn-flood, dropped / answered with a SYN cookie for a"
+                + " udp-limits; a udp-limit drops it), measures-syn-miss / measures-bare-miss / measures-bare-hit (N measures; a"
+                + " TCP SYN without options; a third bare-syn-drops in the last two; a bare-syn-drop drops it), syn-drop / syn-cookie (a TCP SYN over syn-flood, dropped / answered with a SYN cookie for a"
                 + " socket the bench listens with; syn-cookie with --veth only). 64-byte UDP frame, real clock."
                 + " Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead. Needs root."})
     static final class FirewallBenchCommand implements Callable<Integer> {
@@ -448,7 +449,8 @@ final class BenchCommand implements Runnable {
         boolean json;
 
         @Option(names = "--veth", description = "end to end instead: Mpps of live frames through a veth pair into the firewall"
-            + " (scenarios that end the packet in the firewall: deny-hit, rules-drop, measures-hit, measures-udp-hit, syn-drop, syn-cookie)")
+            + " (scenarios that end the packet in the firewall: deny-hit, rules-drop, measures-hit, measures-udp-hit, measures-bare-hit, syn-drop,"
+            + " syn-cookie)")
         boolean veth;
 
         @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")

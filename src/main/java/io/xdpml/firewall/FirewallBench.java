@@ -31,6 +31,12 @@ import java.util.SplittableRandom;
  * <li>{@code measures-udp-miss}: N measures, a third of each kind (udp-limits among them, on other victims): a UDP
  *     packet pays the lookup flag and three hash lookups that miss (port-drop, udp-limit of its port, of any port);</li>
  * <li>{@code measures-udp-hit}: the same with a udp-limit of the packet's destination and port at 0/s: dropped.</li>
+ * <li>{@code measures-syn-miss}: N measures, port-drops and syn-limits on other victims; the packet a TCP SYN without
+ *     options (192.0.2.1:4000 to 198.51.100.1:{@value #SYN_PORT}): it pays the flag and three lookups that miss
+ *     (port-drop, syn-limit of its port, of any port), no bare-syn-drop being in;</li>
+ * <li>{@code measures-bare-miss}: the same with a third of the measures bare-syn-drops (on other victims): the SYN
+ *     pays the two bare-syn-drop lookups more (since 2026-12-07);</li>
+ * <li>{@code measures-bare-hit}: the same with a bare-syn-drop of the packet's destination and port: dropped.</li>
  * <li>{@code syn-drop}: a TCP SYN (192.0.2.1:4000 to 198.51.100.1:{@value #SYN_PORT}) over {@code syn-flood 1/s burst 1}: dropped;</li>
  * <li>{@code syn-cookie}: the same with {@code syn-cookies on}: answered with a SYN cookie (XDP_TX) for a socket listening on
  *     the port ({@code --veth} only: a test run's repetitions would reuse the frame the first one turned into its answer).</li>
@@ -38,7 +44,8 @@ import java.util.SplittableRandom;
  */
 public final class FirewallBench {
     public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack",
-            "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "syn-drop", "syn-cookie");
+            "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "measures-syn-miss", "measures-bare-miss",
+            "measures-bare-hit", "syn-drop", "syn-cookie");
     /** The port the SYN scenarios' packet is for (a socket listens on it in {@code --veth} runs). */
     public static final int SYN_PORT = 8080;
     /** Measures the map holds at most (its max_entries is 16384). */
@@ -55,7 +62,8 @@ public final class FirewallBench {
         boolean conntrack = scenario.equals("conntrack");
         FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
-            case "pass-all", "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "syn-drop", "syn-cookie" -> { }
+            case "pass-all", "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "measures-syn-miss",
+                 "measures-bare-miss", "measures-bare-hit", "syn-drop", "syn-cookie" -> { }
             case "deny-miss", "deny-hit" -> {
                 java.util.Set<Prefix> set = new java.util.LinkedHashSet<>();
                 while (set.size() < n - 1) {
@@ -98,8 +106,10 @@ public final class FirewallBench {
 
     /**
      * Puts the measures of a scenario into {@code p} (none for the others): n on victims in 10.0.0.0/8, half
-     * port-drops, half syn-limits (a third of each kind for {@code measures-udp-*}); for {@code measures-hit} the last
-     * one drops the packet (UDP from 4000 to 198.51.100.1:53), for {@code measures-udp-hit} too (a udp-limit at 0/s).
+     * port-drops, half syn-limits (a third of each kind for {@code measures-udp-*}, udp-limits the third; for
+     * {@code measures-bare-*}, bare-syn-drops the third); for {@code measures-hit} the last one drops the packet (UDP from
+     * 4000 to 198.51.100.1:53), for {@code measures-udp-hit} too (a udp-limit at 0/s), for {@code measures-bare-hit} the
+     * SYN (a bare-syn-drop of 198.51.100.1:{@value #SYN_PORT}).
      */
     static void putMeasures(FirewallProgram p, String scenario, int n) {
         if (!scenario.startsWith("measures")) {
@@ -107,14 +117,16 @@ public final class FirewallBench {
         }
         for (int i = 0; i < Math.min(n, MAX_MEASURES) - 1; i++) {
             java.net.InetAddress v = java.net.InetAddress.ofLiteral("10." + (i >>> 16 & 255) + "." + (i >>> 8 & 255) + "." + (i & 255));
-            int kind = scenario.startsWith("measures-udp") ? i % 3 : i % 2;
+            int kind = scenario.startsWith("measures-udp") || scenario.startsWith("measures-bare") ? i % 3 : i % 2;
             p.measures().put(kind == 0 ? Measure.portDrop(17, 1 + i % 60000, v, 0)
-                    : kind == 1 ? Measure.synLimit(v, 80, 1000, 1000, 0) : Measure.udpLimit(v, 53, 1000, 1000, 0));
+                    : kind == 1 ? Measure.synLimit(v, 80, 1000, 1000, 0)
+                    : scenario.startsWith("measures-bare") ? Measure.bareSynDrop(v, SYN_PORT, 0) : Measure.udpLimit(v, 53, 1000, 1000, 0));
         }
         java.net.InetAddress dst = java.net.InetAddress.ofLiteral("198.51.100.1");
         p.measures().put(switch (scenario) {
             case "measures-hit" -> Measure.portDrop(17, 4000, dst, 0);
             case "measures-udp-hit" -> Measure.udpLimit(dst, 53, 0, 0, 0);
+            case "measures-bare-hit" -> Measure.bareSynDrop(dst, SYN_PORT, 0);
             default -> Measure.portDrop(17, 123, dst, 0);
         });
     }
@@ -128,6 +140,7 @@ public final class FirewallBench {
             case "conntrack" -> FirewallCounter.PASS_CONNTRACK;
             case "measures-hit" -> FirewallCounter.DROP_MEASURE_PORT;
             case "measures-udp-hit" -> FirewallCounter.DROP_MEASURE_UDP;
+            case "measures-bare-hit" -> FirewallCounter.DROP_MEASURE_BARE;
             case "syn-drop" -> FirewallCounter.DROP_SYN_GLOBAL;
             case "syn-cookie" -> FirewallCounter.SYN_COOKIE;
             default -> FirewallCounter.PASS_DEFAULT;
@@ -288,7 +301,8 @@ public final class FirewallBench {
     /** The scenario's packet: 64-byte UDP from 192.0.2.1:4000 to 198.51.100.1:53, or for the SYN scenarios a TCP SYN. */
     static byte[] frame(String scenario) {
         FrameBuilder b = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1");
-        return (scenario.startsWith("syn-") ? b.tcp(4000, SYN_PORT, 0x02) : b.udp(4000, 53)).padTo(64).build();
+        boolean syn = scenario.startsWith("syn-") || scenario.startsWith("measures-syn") || scenario.startsWith("measures-bare");
+        return (syn ? b.tcp(4000, SYN_PORT, 0x02) : b.udp(4000, 53)).padTo(64).build(); // the SYN: a 20-byte header, no options
     }
 
     /** {scenario: {entries: ns}} for JSON output. */
