@@ -424,8 +424,8 @@ class MeasuresVethTest {
      * A spoofed UDP flood (16,384 random sources, random ports of the victim), flat out for 1.5 s,
      * under a udp-limit of every port of the victim at 1000/s (burst 100): about burst + rate x
      * time datagrams pass; meanwhile the victim's own DNS exchanges with the outside host, whose
-     * answers come to it as UDP too, are all answered (a reply to what it asked is decided by
-     * conntrack before any measure).
+     * answers come to it as UDP too, are answered, at least 95% of them (a reply to what it asked is
+     * decided by conntrack before any measure; UDP lost on the wire under the flood is not retried).
      */
     @Test
     void aUdpLimitCapsASpoofedUdpFloodWhileTheVictimsOwnExchangesPass() throws Exception {
@@ -461,7 +461,10 @@ class MeasuresVethTest {
             assertThat(rig.counter(FirewallCounter.DROP_MEASURE_UDP)).isEqualTo(dropped);
             assertThat((double) passed).as("passed vs burst + rate x time").isBetween(expected * 0.95 - rate * 0.02, expected * 1.02);
             assertThat(user.asked()).as("exchanges tried during the flood").isGreaterThan(20);
-            assertThat(user.answered()).as("the victim's own exchanges, all answered").isEqualTo(user.asked());
+            // at least 95% (until 2026-12-07: all): a CI run lost 1 of 89 under the 1.39 Mpps flood, on the wire (UDP is not
+            // retried; the veth's receive ring is shared with the flood); without conntrack deciding the answers first,
+            // the limit would pass about 1 in 1,400 of them and nearly none would be answered
+            assertThat(user.answered()).as("the victim's own exchanges, answered").isGreaterThanOrEqualTo(user.asked() * 95 / 100);
             server.close();
             answering.join(2000);
         }
