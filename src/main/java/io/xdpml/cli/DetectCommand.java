@@ -36,7 +36,7 @@ final class DetectCommand implements Callable<Integer> {
 
     @Option(names = "--detectors", defaultValue = "all", paramLabel = "a,b",
             description = "comma-separated detectors: portscan, synflood, amplification, dnstunnel, volumetric, anomaly,"
-                    + " udpscan, sweep, slowscan, reflection, flood, connflood, slowconn, bruteforce, all"
+                    + " udpscan, sweep, slowscan, reflection, flood, connflood, slowconn, reqflood, bruteforce, all"
                     + " (default: ${DEFAULT-VALUE})")
     String detectors;
 

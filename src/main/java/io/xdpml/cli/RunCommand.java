@@ -86,7 +86,7 @@ final class RunCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE})")
     int sample;
 
-    @Option(names = "--detectors", defaultValue = "portscan, synflood, amplification, dnstunnel, volumetric, udpscan, sweep, slowscan, reflection, flood, connflood, slowconn, bruteforce",
+    @Option(names = "--detectors", defaultValue = "portscan, synflood, amplification, dnstunnel, volumetric, udpscan, sweep, slowscan, reflection, flood, connflood, slowconn, reqflood, bruteforce",
             description = "comma-separated, or all; flood counts ICMP alone unless --set flood.protocols=15 (default: ${DEFAULT-VALUE})")
     String detectors;
 

@@ -59,7 +59,7 @@ public final class BruteForceDetector implements Detector {
                     || maxConnections < 1) {
                 throw new IllegalArgumentException("bad brute force config: " + this);
             }
-            portSet(ports);
+            portSet(NAME + ".ports", ports);
         }
 
         public static Config defaults() {
@@ -67,8 +67,8 @@ public final class BruteForceDetector implements Detector {
         }
     }
 
-    /** The ports of a comma-separated list, as a bitmap of 65,536 bits. */
-    static long[] portSet(String ports) {
+    /** The ports of a comma-separated list, as a bitmap of 65,536 bits; {@code setting} names the list in errors. */
+    static long[] portSet(String setting, String ports) {
         long[] set = new long[1024];
         boolean any = false;
         for (String s : (ports == null ? "" : ports).split("[,\\s]+")) {
@@ -79,16 +79,16 @@ public final class BruteForceDetector implements Detector {
             try {
                 port = Integer.parseInt(s);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bruteforce.ports: '" + s + "' is not a port");
+                throw new IllegalArgumentException(setting + ": '" + s + "' is not a port");
             }
             if (port < 1 || port > 65_535) {
-                throw new IllegalArgumentException("bruteforce.ports: " + port + " is not a port (1 to 65535)");
+                throw new IllegalArgumentException(setting + ": " + port + " is not a port (1 to 65535)");
             }
             set[port >>> 6] |= 1L << port;
             any = true;
         }
         if (!any) {
-            throw new IllegalArgumentException("bruteforce.ports: no port in '" + ports + "'");
+            throw new IllegalArgumentException(setting + ": no port in '" + ports + "'");
         }
         return set;
     }
@@ -119,7 +119,7 @@ public final class BruteForceDetector implements Detector {
 
     public BruteForceDetector(Config config) {
         this.config = config;
-        this.ports = portSet(config.ports());
+        this.ports = portSet(NAME + ".ports", config.ports());
         this.horizon = new ConnectionHorizon(config.horizonNanos(), config.epochs(), 1, config.maxPairs(), config.maxConnections());
     }
 

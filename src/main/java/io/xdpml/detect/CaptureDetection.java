@@ -91,7 +91,7 @@ public final class CaptureDetection {
             }
         }
         if (census != null && end != Long.MIN_VALUE) {
-            detectors.census(end, end, census.flows()); // the flows open at the end
+            detectors.censusAll(end, end, census.flows()); // the flows open at the end
         }
         detectors.finish();
         return new Result(packets, observed, runts, damage);

@@ -47,9 +47,31 @@ public interface Detector {
     /**
      * The flow table's live flows at packet time {@code nowNanos}; {@code flowNowNanos} is the same
      * instant on the flows' own clock (what their first and last packet times are on: the kernel's
-     * monotonic clock in the agent, packet time elsewhere). May report.
+     * monotonic clock in the agent, packet time elsewhere). May report. The three steps below over
+     * one walk; {@link DetectorSet} walks the table once for every detector due.
      */
-    default void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {}
+    default void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {
+        censusBegin(nowNanos, flowNowNanos);
+        boolean complete = false;
+        try {
+            flows.forEach(this::censusFlow);
+            complete = true;
+        } finally {
+            censusEnd(nowNanos, sink, complete);
+        }
+    }
+
+    /** A census begins: the flows follow ({@link #censusFlow}), then {@link #censusEnd}. */
+    default void censusBegin(long nowNanos, long flowNowNanos) {}
+
+    /** One live flow of the census under way; both segments are valid only during the call. */
+    default void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {}
+
+    /**
+     * The census ends: report what it found, unless the walk failed part way ({@code complete} false:
+     * then only forget it, as a census that did not happen).
+     */
+    default void censusEnd(long nowNanos, DetectionSink sink, boolean complete) {}
 
     /** Whether it reads {@link PacketObservation#flowState()} (the flow table is kept only when one does). */
     default boolean needsFlows() {

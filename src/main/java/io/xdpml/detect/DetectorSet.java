@@ -22,8 +22,9 @@ public final class DetectorSet {
     private final long dedupNanos;
     private final boolean needsFlows;
     private final Detector[] censused; // those that read the flow table's live flows (Detector#census)
-    private final long censusEvery;
-    private long nextCensus = Long.MIN_VALUE;
+    private final long[] nextCensus; // per detector of censused: packet time its next census is due (MIN_VALUE: at once)
+    private final Detector[] due; // the census under way's detectors (no allocation per census)
+    private int dueCount;
     private final Map<String, Detection> open = new LinkedHashMap<>();
     private final List<Detection> closed = new ArrayList<>();
     private final Map<String, Long> reports = new LinkedHashMap<>();
@@ -43,7 +44,9 @@ public final class DetectorSet {
         this.dedupNanos = dedupNanos;
         this.needsFlows = detectors.stream().anyMatch(Detector::needsFlows);
         this.censused = this.detectors.stream().filter(d -> d.censusEveryNanos() > 0).toArray(Detector[]::new);
-        this.censusEvery = java.util.Arrays.stream(censused).mapToLong(Detector::censusEveryNanos).min().orElse(0);
+        this.nextCensus = new long[censused.length];
+        java.util.Arrays.fill(nextCensus, Long.MIN_VALUE);
+        this.due = new Detector[censused.length];
         for (Detector d : detectors) {
             reports.put(d.name(), 0L);
         }
@@ -63,19 +66,60 @@ public final class DetectorSet {
         return censused.length > 0;
     }
 
-    /** Whether a census is due at packet time {@code nowNanos} (the shortest period of the detectors that read one). */
+    /** Whether a census is due at packet time {@code nowNanos}: any detector that reads one has reached its period. */
     public boolean censusDue(long nowNanos) {
-        return censused.length > 0 && (nextCensus == Long.MIN_VALUE || nowNanos >= nextCensus);
+        for (long next : nextCensus) {
+            if (next == Long.MIN_VALUE || nowNanos >= next) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
      * The flow table's live flows at packet time {@code nowNanos} ({@code flowNowNanos} on the flows'
-     * clock) to the detectors that read them; the next is due a period later.
+     * clock) to the detectors whose census is due, in one walk of the table (the agent's walk copies
+     * the kernel's table out in batches: one walk for all); each one's next is due its period later.
      */
     public void census(long nowNanos, long flowNowNanos, FlowWalk flows) {
-        nextCensus = nowNanos + censusEvery;
-        for (Detector d : censused) {
-            d.census(nowNanos, flowNowNanos, flows, sink);
+        census(nowNanos, flowNowNanos, flows, false);
+    }
+
+    /** As {@link #census(long, long, FlowWalk)}, for every detector that reads one, due or not (the input's end). */
+    public void censusAll(long nowNanos, long flowNowNanos, FlowWalk flows) {
+        census(nowNanos, flowNowNanos, flows, true);
+    }
+
+    private void census(long nowNanos, long flowNowNanos, FlowWalk flows, boolean all) {
+        dueCount = 0;
+        for (int i = 0; i < censused.length; i++) {
+            if (all || nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i]) {
+                nextCensus[i] = nowNanos + censused[i].censusEveryNanos();
+                due[dueCount++] = censused[i];
+            }
+        }
+        if (dueCount == 0) {
+            return;
+        }
+        for (int i = 0; i < dueCount; i++) {
+            due[i].censusBegin(nowNanos, flowNowNanos);
+        }
+        boolean complete = false;
+        try {
+            flows.forEach(eachCensusFlow);
+            complete = true;
+        } finally {
+            for (int i = 0; i < dueCount; i++) {
+                due[i].censusEnd(nowNanos, sink, complete);
+            }
+        }
+    }
+
+    private final java.util.function.BiConsumer<java.lang.foreign.MemorySegment, java.lang.foreign.MemorySegment> eachCensusFlow = this::censusFlow;
+
+    private void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {
+        for (int i = 0; i < dueCount; i++) {
+            due[i].censusFlow(key, state);
         }
     }
 

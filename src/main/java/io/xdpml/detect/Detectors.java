@@ -49,6 +49,8 @@ public final class Detectors {
                 c -> new ConnFloodDetector((ConnFloodDetector.Config) c)));
         BY_NAME.put(SlowConnDetector.NAME, new Kind(SlowConnDetector.Config.class, SlowConnDetector.Config::defaults,
                 c -> new SlowConnDetector((SlowConnDetector.Config) c)));
+        BY_NAME.put(RequestFloodDetector.NAME, new Kind(RequestFloodDetector.Config.class, RequestFloodDetector.Config::defaults,
+                c -> new RequestFloodDetector((RequestFloodDetector.Config) c)));
         BY_NAME.put(BruteForceDetector.NAME, new Kind(BruteForceDetector.Config.class, BruteForceDetector.Config::defaults,
                 c -> new BruteForceDetector((BruteForceDetector.Config) c)));
     }

@@ -6,7 +6,6 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiConsumer;
 
 /**
  * Slow HTTP denial of service (slowloris: partial header lines every few seconds; slow POST,
@@ -103,7 +102,6 @@ public final class SlowConnDetector implements Detector {
     /** The pairs of the census under way, in order of their first flow. */
     private final List<Pair> used = new ArrayList<>();
     private final List<Pair> spare = new ArrayList<>();
-    private final BiConsumer<MemorySegment, MemorySegment> eachFlow = this::flow;
     private long flowNow;
 
     public SlowConnDetector(Config config) {
@@ -133,13 +131,18 @@ public final class SlowConnDetector implements Detector {
     }
 
     @Override
-    public void census(long nowNanos, long flowNowNanos, FlowWalk flows, DetectionSink sink) {
+    public void censusBegin(long nowNanos, long flowNowNanos) {
         flowNow = flowNowNanos;
+    }
+
+    @Override
+    public void censusEnd(long nowNanos, DetectionSink sink, boolean complete) {
         try {
-            flows.forEach(eachFlow);
-            for (Pair q : used) {
-                if (q.slow >= config.minConnections()) {
-                    report(q, nowNanos, sink);
+            if (complete) {
+                for (Pair q : used) {
+                    if (q.slow >= config.minConnections()) {
+                        report(q, nowNanos, sink);
+                    }
                 }
             }
         } finally {
@@ -157,7 +160,8 @@ public final class SlowConnDetector implements Detector {
         return q.of(srcHi, srcLo, dstHi, dstLo, port);
     }
 
-    private void flow(MemorySegment key, MemorySegment state) {
+    @Override
+    public void censusFlow(MemorySegment key, MemorySegment state) {
         if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.u32(state, SYN_COUNT) == 0) {
             return; // not TCP, or not seen from its SYN (its start is not the connection's)
         }

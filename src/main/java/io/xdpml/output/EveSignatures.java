@@ -41,6 +41,8 @@ public final class EveSignatures {
             "XDPML DOS slow HTTP connections held open by one source (slowloris, slow POST, slow read)", "Attempted Denial of Service", 2);
     static final Signature BRUTEFORCE = new Signature(8_800_015, 1,
             "XDPML SCAN repeated new connections to a login service from one source (password guessing)", "Attempted Information Leak", 2);
+    static final Signature REQFLOOD = new Signature(8_800_016, 1,
+            "XDPML DOS HTTP request flood over kept-alive connections from one source", "Attempted Denial of Service", 2);
     /** A detector this table does not know yet. */
     static final Signature OTHER = new Signature(8_800_099, 1, "XDPML detection", "Misc activity", 3);
 
@@ -63,6 +65,7 @@ public final class EveSignatures {
             case "connflood" -> CONNFLOOD;
             case "slowconn" -> SLOWCONN;
             case "bruteforce" -> BRUTEFORCE;
+            case "reqflood" -> REQFLOOD;
             default -> new Signature(OTHER.id(), OTHER.rev(), OTHER.text() + " " + d.detector(), OTHER.category(), OTHER.severity());
         };
     }
@@ -70,6 +73,6 @@ public final class EveSignatures {
     /** Every signature the known detectors raise, in id order (for the documentation test). */
     public static java.util.List<Signature> all() {
         return java.util.List.of(PORTSCAN, SYNFLOOD, SYNACK_REFLECTION, AMPLIFICATION, DNSTUNNEL, VOLUMETRIC, ANOMALY, UDPSCAN, SWEEP,
-                SLOWSCAN, REFLECTION, FLOOD, CONNFLOOD, SLOWCONN, BRUTEFORCE, OTHER);
+                SLOWSCAN, REFLECTION, FLOOD, CONNFLOOD, SLOWCONN, BRUTEFORCE, REQFLOOD, OTHER);
     }
 }

@@ -398,7 +398,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     /** Detectors whose subject is the source of the traffic (the scanner, sweeper, tunnelling client); the others name a destination. */
     static boolean subjectIsSource(String detector) {
         return switch (detector) {
-            case "portscan", "dnstunnel", "udpscan", "sweep", "slowscan", "connflood", "slowconn", "bruteforce" -> true;
+            case "portscan", "dnstunnel", "udpscan", "sweep", "slowscan", "connflood", "slowconn", "reqflood", "bruteforce" -> true;
             default -> false;
         };
     }
@@ -406,7 +406,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
     /** The protocol a detector's traffic has when the detection has no target, -1 when it has none. */
     static int protocolOf(Detection d) {
         return switch (d.detector()) {
-            case "portscan", "synflood", "connflood", "slowconn", "bruteforce" -> 6; // TCP probes; SYN-ACK reflection; connections
+            case "portscan", "synflood", "connflood", "slowconn", "reqflood", "bruteforce" -> 6; // TCP probes; SYN-ACK reflection; connections
             case "dnstunnel", "udpscan" -> 17; // DNS over UDP only; UDP probes
             default -> -1;
         };

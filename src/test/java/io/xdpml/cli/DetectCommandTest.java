@@ -25,7 +25,7 @@ class DetectCommandTest {
         assertThat(lines.get(2)).contains("amplification", "10.10.10.1", "6,735 BACnet (UDP 47808) responses", "from 3,559 reflectors",
                 "no requests seen (one way)");
         assertThat(lines.get(3)).isEqualTo(file + ": 9,617 packets (9,617 observed, 0 runts); 3 detections: portscan 0, synflood 0, "
-                + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0, udpscan 0, sweep 0, slowscan 0, reflection 1, flood 0, connflood 0, slowconn 0, bruteforce 0");
+                + "amplification 1, dnstunnel 0, volumetric 1, anomaly 0, udpscan 0, sweep 0, slowscan 0, reflection 1, flood 0, connflood 0, slowconn 0, reqflood 0, bruteforce 0");
     }
 
     @Test

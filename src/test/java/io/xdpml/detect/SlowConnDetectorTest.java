@@ -116,7 +116,7 @@ class SlowConnDetectorTest {
             set.observe(observations.observe(m, 0, f.length, t, 1));
             last = t;
         }
-        set.census(last, last, census.flows());
+        set.censusAll(last, last, census.flows());
         set.finish();
         return set.detections().stream().filter(d -> d.detector().equals(detector)).toList();
     }

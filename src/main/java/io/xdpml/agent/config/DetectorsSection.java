@@ -26,7 +26,7 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
      * normal traffic); flood counts ICMP alone unless told ({@link #FLOOD_PROTOCOLS}).
      */
     public static final List<String> DEFAULT_NAMES = List.of("portscan", "synflood", "amplification", "dnstunnel", "volumetric", "udpscan",
-            "sweep", "slowscan", "reflection", "flood", "connflood", "slowconn", "bruteforce");
+            "sweep", "slowscan", "reflection", "flood", "connflood", "slowconn", "reqflood", "bruteforce");
     /**
      * The agent's flood counts ICMP alone, unless a setting says otherwise: what the agent sees is
      * one way (what arrives), and one-way UDP at flood rates is also a QUIC download, a VXLAN peer or
@@ -149,7 +149,14 @@ public record DetectorsSection(List<String> enabled, Duration window, Duration e
                 + (n > 1 && enabled.stream().anyMatch(Detectors.WEIGHING::contains) ? ", a sampled packet counts " + n + " in "
                         + String.join(", ", enabled.stream().filter(Detectors.WEIGHING::contains).toList()) : "")
                 + (firstPps > 0 && !distinct.isEmpty() ? ", flows' first packets go to " + String.join(", ", distinct) + " alone" : "")
-                + (enabled.contains(io.xdpml.detect.SlowConnDetector.NAME) ? ", slowconn reads the flow table" : "")
+                + censusText(enabled)
                 + (settings.isEmpty() ? "" : "; " + String.join(", ", settings)) + ")";
+    }
+
+    /** Which of the enabled detectors read the flow table rather than packets, said in the summary. */
+    private static String censusText(List<String> enabled) {
+        List<String> census = enabled.stream()
+                .filter(n -> n.equals(io.xdpml.detect.SlowConnDetector.NAME) || n.equals(io.xdpml.detect.RequestFloodDetector.NAME)).toList();
+        return census.isEmpty() ? "" : ", " + String.join(" and ", census) + (census.size() == 1 ? " reads" : " read") + " the flow table";
     }
 }

@@ -120,12 +120,12 @@ class AgentConfigLoaderTest {
         assertThat(c.detectors().enabled()).as("the example lists the default detectors").isEqualTo(DetectorsSection.DEFAULT_NAMES);
         assertThat(c.detectors().window()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.detectors().settings()).containsExactly("portscan.minDistinctPorts=20");
-        assertThat(c.detectors().create()).hasSize(13);
+        assertThat(c.detectors().create()).hasSize(14);
         assertThat(c.detectors().allSettings()).as("the agent's flood counts ICMP alone, before the file's settings")
                 .containsSubsequence("flood.protocols=4", "portscan.minDistinctPorts=20");
         assertThat(c.describe()).anySatisfy(line -> assertThat(line).startsWith("detectors: ")
                 .contains("a sampled packet counts 100 in synflood, amplification, volumetric, flood")
-                .contains("flows' first packets go to portscan, udpscan, sweep, slowscan, connflood, bruteforce alone, slowconn reads the flow table"));
+                .contains("flows' first packets go to portscan, udpscan, sweep, slowscan, connflood, bruteforce alone, slowconn and reqflood read the flow table"));
         assertThat(c.mitigation()).isEqualTo(new MitigationSection(Duration.ofSeconds(60), true, Duration.ofSeconds(60)));
         assertThat(c.outputs()).isEqualTo(new OutputsSection(Path.of("/var/log/xdpml/detections.jsonl"), Duration.ofSeconds(1), null, null, null));
     }
