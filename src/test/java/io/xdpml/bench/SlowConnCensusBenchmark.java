@@ -2,10 +2,11 @@ package io.xdpml.bench;
 
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectionSink;
+import io.xdpml.detect.Detector;
+import io.xdpml.detect.Detectors;
 import io.xdpml.detect.FlowWalk;
 import io.xdpml.detect.ObservationBuilder;
 import io.xdpml.detect.PacketObservation;
-import io.xdpml.detect.SlowConnDetector;
 import io.xdpml.packet.FrameBuilder;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -47,10 +48,14 @@ public class SlowConnCensusBenchmark {
     @Param({"1", "65536"})
     public int sources;
 
+    /** The detector whose census is measured: slowconn or reqflood. */
+    @Param({"slowconn", "reqflood"})
+    public String detectorName;
+
     private MemorySegment[] keys;
     private MemorySegment[] states;
     private FlowWalk walk;
-    private SlowConnDetector detector;
+    private Detector detector;
     private final List<Detection> reported = new ArrayList<>();
     private final DetectionSink sink = reported::add;
 
@@ -79,8 +84,9 @@ public class SlowConnCensusBenchmark {
                 each.accept(keys[i], states[i]);
             }
         };
-        detector = new SlowConnDetector();
-        System.out.printf("%n%,d flows in the table, %d source(s)%n", keys.length, sources);
+        detector = Detectors.create(detectorName).getFirst();
+        detector.census(11 * S, 11 * S, walk, sink); // reqflood's marks set (slowconn keeps nothing between censuses but spare pairs)
+        System.out.printf("%n%,d flows in the table, %d source(s), %s%n", keys.length, sources, detectorName);
     }
 
     private static void feed(ObservationBuilder table, byte[] frame, long t) {
