@@ -898,6 +898,19 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 		}
 	}
 
+	/* a SYN without options: no TCP stack in use sends one, flooders do (hping3, masscan, zmap);
+	 * over the bucket it is dropped, never answered with a cookie (as a bare-syn-drop measure) */
+	if (syn_only && p.tcp_doff == 5 && cfg->bare_pps) {
+		__u32 one = 1;
+		struct xdpml_fw_flood *fb = bpf_map_lookup_elem(&xdpml_fw_flood, &one);
+		if (fb) {
+			bpf_spin_lock(&fb->lock);
+			int ok = xdpml_fw_take(&fb->b, now, cfg->bare_pps, cfg->bare_cap);
+			bpf_spin_unlock(&fb->lock);
+			if (!ok)
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_BARE_GLOBAL, XDPML_FW_NO_RULE);
+		}
+	}
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_FLOOD, XDPML_FW_NO_RULE);
 	if (syn_only && cfg->flood_pps && !over) {

@@ -55,6 +55,8 @@ public final class FirewallConfigParser {
         long synBurst;
         long floodPps;
         long floodBurst;
+        long barePps;
+        long bareBurst;
         boolean synCookies;
         final Set<Prefix> denySrc = new LinkedHashSet<>();
         final Set<Prefix> denyDst = new LinkedHashSet<>();
@@ -98,7 +100,7 @@ public final class FirewallConfigParser {
                 throw new FirewallConfigException(source, problems);
             }
             return new FirewallConfig(defaultDrop, malformedPass, conntrack, strict, timeouts[0], timeouts[1],
-                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, synCookies, List.copyOf(denySrc),
+                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, barePps, bareBurst, synCookies, List.copyOf(denySrc),
                     List.copyOf(denyDst), List.copyOf(allowSrc), List.copyOf(allowDst), rules);
         }
 
@@ -148,7 +150,7 @@ public final class FirewallConfigParser {
                     once("timeout " + w[1]);
                     timeouts[which] = duration(w[2]);
                 }
-                case "rate-limit", "syn-limit", "syn-flood" -> {
+                case "rate-limit", "syn-limit", "syn-flood", "bare-syn-flood" -> {
                     once(w[0]);
                     long[] r = rate(w);
                     switch (w[0]) {
@@ -159,6 +161,10 @@ public final class FirewallConfigParser {
                         case "syn-limit" -> {
                             synPps = r[0];
                             synBurst = r[1];
+                        }
+                        case "bare-syn-flood" -> {
+                            barePps = r[0];
+                            bareBurst = r[1];
                         }
                         default -> {
                             floodPps = r[0];

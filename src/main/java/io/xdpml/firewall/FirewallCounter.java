@@ -40,7 +40,9 @@ public enum FirewallCounter {
     /** A UDP datagram over a udp-limit measure's rate (since 2026-12-07). */
     DROP_MEASURE_UDP(28, "drop_measure_udp", "XDPML_FWC_DROP_MEASURE_UDP", Kind.DROP),
     /** A SYN without TCP options under a bare-syn-drop measure (since 2026-12-07). */
-    DROP_MEASURE_BARE(29, "drop_measure_bare", "XDPML_FWC_DROP_MEASURE_BARE", Kind.DROP);
+    DROP_MEASURE_BARE(29, "drop_measure_bare", "XDPML_FWC_DROP_MEASURE_BARE", Kind.DROP),
+    /** A SYN without TCP options over the bucket of such SYNs of all sources ({@code bare-syn-flood}, since 2026-12-07). */
+    DROP_BARE_GLOBAL(30, "drop_bare_global", "XDPML_FWC_DROP_BARE_GLOBAL", Kind.DROP);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

@@ -141,6 +141,8 @@ public final class FirewallTables {
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_PPS, c.floodPps());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_FLOOD_CAP, c.floodCap());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_STAMP, stamp()); // the tunnel memo's (firewall.h)
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_BARE_PPS, c.barePps());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_BARE_CAP, c.bareCap());
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 

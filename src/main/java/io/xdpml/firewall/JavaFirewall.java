@@ -45,6 +45,7 @@ public final class JavaFirewall implements FirewallEngine {
     private final FixedKeyTable buckets;
     private final long[] rk = new long[3]; // the packet's bucket key
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
+    private final long[] bareFlood = new long[2];                      // the bucket of their SYNs without TCP options
     private final MeasureTable measures = new MeasureTable();
     /**
      * The datagrams whose first fragment was dropped (xdpml_fw_frags), by {@link #FK_WORDS} words (see
@@ -476,6 +477,10 @@ public final class JavaFirewall implements FirewallEngine {
                 }
                 cookieAck = true;
             }
+        }
+        // a SYN without options over the bucket of such SYNs: dropped, never answered (as a bare-syn-drop measure)
+        if (synOnly && doff == 5 && c.barePps() != 0 && !take(bareFlood, 0, now, c.barePps(), c.bareCap())) {
+            return verdict(FirewallCounter.DROP_BARE_GLOBAL);
         }
         if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);

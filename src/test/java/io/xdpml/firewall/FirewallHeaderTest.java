@@ -100,6 +100,8 @@ class FirewallHeaderTest {
         expected.put("xdpml_fw_config.flood_pps", FirewallLayout.CONFIG_FLOOD_PPS);
         expected.put("xdpml_fw_config.flood_cap", FirewallLayout.CONFIG_FLOOD_CAP);
         expected.put("xdpml_fw_config.stamp", FirewallLayout.CONFIG_STAMP);
+        expected.put("xdpml_fw_config.bare_pps", FirewallLayout.CONFIG_BARE_PPS);
+        expected.put("xdpml_fw_config.bare_cap", FirewallLayout.CONFIG_BARE_CAP);
         expected.put("xdpml_fw_ct_key.addr_a", FirewallLayout.CT_KEY_ADDR_A);
         expected.put("xdpml_fw_ct_key.addr_b", FirewallLayout.CT_KEY_ADDR_B);
         expected.put("xdpml_fw_ct_key.port_a", FirewallLayout.CT_KEY_PORT_A);
