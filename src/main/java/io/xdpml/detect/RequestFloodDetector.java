@@ -3,7 +3,6 @@ package io.xdpml.detect;
 import io.xdpml.flow.FlowLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -34,12 +33,11 @@ import java.util.function.Predicate;
  * over {@code minRate}. What also sends that many requests: a reverse proxy, load balancer or API
  * gateway in front of this host, a crawler, a load test: put them in {@code mitigation.never-block}.
  */
-public final class RequestFloodDetector implements Detector {
+public final class RequestFloodDetector extends FlowTableDetector {
     public static final String NAME = "reqflood";
     /** Web services: http, https, and the ports web servers and their admin pages commonly use. */
     public static final String DEFAULT_PORTS = "80,443,8000,8008,8080,8443,8888";
 
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int TCP = 6;
     private static final int ETHERNET = 14; // the normalised length counts an untagged Ethernet header
 
@@ -72,29 +70,17 @@ public final class RequestFloodDetector implements Detector {
         long census;
     }
 
-    /** One (source, destination, port) at one census; kept in {@link #spare} between censuses. */
-    private static final class Pair {
-        long key;
-        long srcHi;
-        long srcLo;
-        long dstHi;
-        long dstLo;
-        int port;
+    /** One (source, destination, port) at one census ({@link CensusPairs}). */
+    private static final class Pair extends CensusPairs.Pair {
         long requests;
         long payload;
         int connections;
 
-        Pair of(long key, long srcHi, long srcLo, long dstHi, long dstLo, int port) {
-            this.key = key;
-            this.srcHi = srcHi;
-            this.srcLo = srcLo;
-            this.dstHi = dstHi;
-            this.dstLo = dstLo;
-            this.port = port;
+        @Override
+        void reset() {
             requests = 0;
             payload = 0;
             connections = 0;
-            return this;
         }
     }
 
@@ -104,21 +90,17 @@ public final class RequestFloodDetector implements Detector {
         long census;
     }
 
-    static final int MAX_SPARE = 4096;
-
     private final Config config;
     private final long[] ports;
     private final LongObjectMap<Mark> marks = new LongObjectMap<>(256);
     private final List<Mark> spareMarks = new ArrayList<>();
-    private final LongObjectMap<Pair> pairs = new LongObjectMap<>(64);
-    private final List<Pair> used = new ArrayList<>();
-    private final List<Pair> spare = new ArrayList<>();
+    private final CensusPairs<Pair> pairs = new CensusPairs<>(Pair::new);
     private final LongObjectMap<Streak> streaks = new LongObjectMap<>(16);
     private final Predicate<Mark> staleMark = m -> {
         if (m.census == this.census) {
             return false;
         }
-        if (spareMarks.size() < MAX_SPARE) {
+        if (spareMarks.size() < CensusPairs.MAX_SPARE) {
             spareMarks.add(m);
         }
         return true;
@@ -133,30 +115,13 @@ public final class RequestFloodDetector implements Detector {
     private long untracked;
 
     public RequestFloodDetector(Config config) {
+        super(NAME, config.censusNanos());
         this.config = config;
         this.ports = BruteForceDetector.portSet(NAME + ".ports", config.ports());
     }
 
     public RequestFloodDetector() {
         this(Config.defaults());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void observe(PacketObservation packet, DetectionSink sink) {
-        // nothing: the flow table counts every request (census)
-    }
-
-    @Override
-    public void finish(long endNanos, DetectionSink sink) {}
-
-    @Override
-    public long censusEveryNanos() {
-        return config.censusNanos();
     }
 
     /** Flows not followed from one census to the next because {@code maxFlows} were; all censuses so far. */
@@ -178,8 +143,7 @@ public final class RequestFloodDetector implements Detector {
         if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP) {
             return;
         }
-        boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
-        int port = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
+        int port = CensusPairs.serverPort(key, state);
         if ((ports[port >>> 6] & (1L << port)) == 0) {
             return;
         }
@@ -214,19 +178,7 @@ public final class RequestFloodDetector implements Detector {
         if (requests == 0) {
             return;
         }
-        long src = initiatorIsA ? FlowLayout.KEY_ADDR_A : FlowLayout.KEY_ADDR_B;
-        long dst = initiatorIsA ? FlowLayout.KEY_ADDR_B : FlowLayout.KEY_ADDR_A;
-        long srcHi = key.get(BE64, src);
-        long srcLo = key.get(BE64, src + 8);
-        long dstHi = key.get(BE64, dst);
-        long dstLo = key.get(BE64, dst + 8);
-        long pairKey = Addresses.mix(Addresses.pair(Addresses.key(srcHi, srcLo), Addresses.key(dstHi, dstLo)) ^ ((long) port << 17));
-        Pair q = pairs.get(pairKey);
-        if (q == null) {
-            q = spare.isEmpty() ? new Pair() : spare.remove(spare.size() - 1);
-            used.add(q.of(pairKey, srcHi, srcLo, dstHi, dstLo, port));
-            pairs.putNew(pairKey, q);
-        }
+        Pair q = pairs.of(key, state);
         q.requests += requests;
         q.payload += Math.max(bytes, 0);
         q.connections++;
@@ -237,7 +189,7 @@ public final class RequestFloodDetector implements Detector {
         try {
             if (complete) {
                 double seconds = intervalNanos / 1e9;
-                for (Pair q : used) {
+                for (Pair q : pairs.used()) {
                     double rate = q.requests / seconds;
                     if (rate < config.minRate() || q.connections < config.minConnections()
                             || q.payload > (long) config.maxMeanPayload() * q.requests) {
@@ -259,10 +211,6 @@ public final class RequestFloodDetector implements Detector {
             }
         } finally {
             pairs.clear();
-            for (int i = used.size() - 1; i >= 0 && spare.size() < MAX_SPARE; i--) {
-                spare.add(used.get(i));
-            }
-            used.clear();
         }
     }
 
@@ -276,8 +224,8 @@ public final class RequestFloodDetector implements Detector {
     }
 
     private void report(Pair q, int inRow, double rate, long nowNanos, DetectionSink sink) {
-        String source = Addresses.text(q.srcHi, q.srcLo);
-        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port;
+        String source = q.source();
+        String service = q.service();
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(q.requests) + " requests (the client's data segments) to " + service + " in the last "
                 + Detections.seconds(intervalNanos) + " (" + Detections.rateText(rate, "requests") + ") over "

@@ -3,7 +3,6 @@ package io.xdpml.detect;
 import io.xdpml.flow.FlowLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -29,10 +28,9 @@ import java.util.List;
  * (HTTP/1.1; HTTP/2 and 3 one), and a kept-alive connection left idle sends nothing, so its
  * client's span stops at its last request. Score: the flows over {@code minConnections}.
  */
-public final class SlowConnDetector implements Detector {
+public final class SlowConnDetector extends FlowTableDetector {
     public static final String NAME = "slowconn";
 
-    private static final ValueLayout.OfLong BE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int TCP = 6;
     private static final int SYN_COUNT = FlowLayout.TCP_FLAGS + 4; // the second flag counter: SYN (0x02)
     private static final int CLOSED = FlowLayout.CLOSE_FIN_FWD | FlowLayout.CLOSE_FIN_BWD | FlowLayout.CLOSE_RST | FlowLayout.CLOSE_ENDED;
@@ -57,13 +55,8 @@ public final class SlowConnDetector implements Detector {
         }
     }
 
-    /** One (source, destination, port) at one census; kept in {@link #spare} between censuses. */
-    private static final class Pair {
-        long srcHi;
-        long srcLo;
-        long dstHi;
-        long dstLo;
-        int port;
+    /** One (source, destination, port) at one census ({@link CensusPairs}). */
+    private static final class Pair extends CensusPairs.Pair {
         int slow;
         int open;
         int unanswered;
@@ -73,12 +66,8 @@ public final class SlowConnDetector implements Detector {
         double maxRate;
         int smallWindows;
 
-        Pair of(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
-            this.srcHi = srcHi;
-            this.srcLo = srcLo;
-            this.dstHi = dstHi;
-            this.dstLo = dstLo;
-            this.port = port;
+        @Override
+        void reset() {
             slow = 0;
             open = 0;
             unanswered = 0;
@@ -87,47 +76,20 @@ public final class SlowConnDetector implements Detector {
             bytes = 0;
             maxRate = 0;
             smallWindows = 0;
-            return this;
         }
     }
 
-    /**
-     * Pairs kept for the next census (at most this many, about 100 bytes each): a census of a steady
-     * table allocates none; a census of more pairs than that allocates the rest, once each.
-     */
-    static final int MAX_SPARE = 4096;
-
     private final Config config;
-    private final LongObjectMap<Pair> pairs = new LongObjectMap<>(64);
-    /** The pairs of the census under way, in order of their first flow. */
-    private final List<Pair> used = new ArrayList<>();
-    private final List<Pair> spare = new ArrayList<>();
+    private final CensusPairs<Pair> pairs = new CensusPairs<>(Pair::new);
     private long flowNow;
 
     public SlowConnDetector(Config config) {
+        super(NAME, config.censusNanos());
         this.config = config;
     }
 
     public SlowConnDetector() {
         this(Config.defaults());
-    }
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public void observe(PacketObservation packet, DetectionSink sink) {
-        // nothing: the flow table tells which connections are open (census)
-    }
-
-    @Override
-    public void finish(long endNanos, DetectionSink sink) {}
-
-    @Override
-    public long censusEveryNanos() {
-        return config.censusNanos();
     }
 
     @Override
@@ -139,7 +101,7 @@ public final class SlowConnDetector implements Detector {
     public void censusEnd(long nowNanos, DetectionSink sink, boolean complete) {
         try {
             if (complete) {
-                for (Pair q : used) {
+                for (Pair q : pairs.used()) {
                     if (q.slow >= config.minConnections()) {
                         report(q, nowNanos, sink);
                     }
@@ -147,17 +109,7 @@ public final class SlowConnDetector implements Detector {
             }
         } finally {
             pairs.clear();
-            for (int i = used.size() - 1; i >= 0 && spare.size() < MAX_SPARE; i--) {
-                spare.add(used.get(i));
-            }
-            used.clear();
         }
-    }
-
-    private Pair pair(long srcHi, long srcLo, long dstHi, long dstLo, int port) {
-        Pair q = spare.isEmpty() ? new Pair() : spare.remove(spare.size() - 1);
-        used.add(q);
-        return q.of(srcHi, srcLo, dstHi, dstLo, port);
     }
 
     @Override
@@ -165,15 +117,6 @@ public final class SlowConnDetector implements Detector {
         if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.u32(state, SYN_COUNT) == 0) {
             return; // not TCP, or not seen from its SYN (its start is not the connection's)
         }
-        boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
-        long src = initiatorIsA ? FlowLayout.KEY_ADDR_A : FlowLayout.KEY_ADDR_B;
-        long dst = initiatorIsA ? FlowLayout.KEY_ADDR_B : FlowLayout.KEY_ADDR_A;
-        long srcHi = key.get(BE64, src);
-        long srcLo = key.get(BE64, src + 8);
-        long dstHi = key.get(BE64, dst);
-        long dstLo = key.get(BE64, dst + 8);
-        int port = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
-        long pairKey = Addresses.mix(Addresses.pair(Addresses.key(srcHi, srcLo), Addresses.key(dstHi, dstLo)) ^ ((long) port << 17));
         long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
         long first = FlowLayout.u64(state, FlowLayout.FIRST_NS);
         long last = FlowLayout.u64(state, fwd + FlowLayout.D_LAST_NS);
@@ -185,11 +128,7 @@ public final class SlowConnDetector implements Detector {
         if ((state.get(ValueLayout.JAVA_BYTE, FlowLayout.CLOSING) & CLOSED) != 0) {
             return; // a FIN or RST seen: closing or closed
         }
-        Pair q = pairs.get(pairKey);
-        if (q == null) {
-            q = pair(srcHi, srcLo, dstHi, dstLo, port);
-            pairs.putNew(pairKey, q);
-        }
+        Pair q = pairs.of(key, state);
         q.open++;
         double rate = held > 0 ? bytes / (held / 1e9) : Double.MAX_VALUE;
         if (held < config.minSpanNanos() || quiet > config.maxQuietNanos() || rate > config.maxByteRate()) {
@@ -224,8 +163,8 @@ public final class SlowConnDetector implements Detector {
     }
 
     private void report(Pair q, long nowNanos, DetectionSink sink) {
-        String source = Addresses.text(q.srcHi, q.srcLo);
-        String service = Addresses.text(q.dstHi, q.dstLo) + ":" + q.port;
+        String source = q.source();
+        String service = q.service();
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(q.slow) + " TCP connections to " + service + " open at once, each kept going by its client for "
                 + spans(q) + " at " + String.format(java.util.Locale.ROOT, "%.1f", q.maxRate) + " B/s or less ("

@@ -148,14 +148,11 @@ class RequestFloodDetectorTest {
 
     // built traffic -------------------------------------------------------------------------------------------------
 
-    private final ObservationBuilder census = new ObservationBuilder(true);
-    private final ObservationBuilder observations = new ObservationBuilder(false);
+    private final CensusTraffic traffic = new CensusTraffic();
     private DetectorSet set = new DetectorSet(Detectors.create("all"));
-    private final java.util.TreeMap<Long, byte[]> frames = new java.util.TreeMap<>();
-    private long tie;
 
     private void at(long t, String src, int sport, int dport, int flags, int payload) {
-        frames.put(t * 1024 + (tie++ & 1023), new FrameBuilder().ethernet().ipv4(src, VICTIM).tcp(sport, dport, flags).payload(payload).build());
+        traffic.at(t, new FrameBuilder().ethernet().ipv4(src, VICTIM).tcp(sport, dport, flags).payload(payload).build());
     }
 
     /**
@@ -175,26 +172,8 @@ class RequestFloodDetectorTest {
         }
     }
 
-    /** The frames in time order: to every detector and to the flow table, whose census is read when due at each whole second. */
     private List<Detection> run(String detector) {
-        long last = 0;
-        long tick = S;
-        for (var e : frames.entrySet()) {
-            long t = e.getKey() / 1024;
-            for (; tick <= t; tick += S) {
-                if (set.censusDue(tick)) {
-                    set.census(tick, tick, census.flows());
-                }
-            }
-            byte[] f = e.getValue();
-            MemorySegment m = MemorySegment.ofArray(f);
-            census.observe(m, 0, f.length, t, 1);
-            set.observe(observations.observe(m, 0, f.length, t, 1));
-            last = t;
-        }
-        set.censusAll(last, last, census.flows());
-        set.finish();
-        return set.detections().stream().filter(d -> d.detector().equals(detector)).toList();
+        return traffic.run(set, detector);
     }
 
     /** The time of the first SYN from {@code source} in a capture. */

@@ -86,39 +86,15 @@ class SlowConnDetectorTest {
 
     // built traffic -------------------------------------------------------------------------------------------------
 
-    private final ObservationBuilder census = new ObservationBuilder(true);
-    private final ObservationBuilder observations = new ObservationBuilder(false);
+    private final CensusTraffic traffic = new CensusTraffic();
     private final DetectorSet set = new DetectorSet(Detectors.create("all"));
-    private final java.util.TreeMap<Long, byte[]> frames = new java.util.TreeMap<>();
-    private long tie;
 
     private void at(long t, String src, int sport, int flags, int payload) {
-        frames.put(t * 1024 + (tie++ & 1023), new FrameBuilder().ethernet().ipv4(src, VICTIM).tcp(sport, 80, flags).payload(payload).build());
+        traffic.at(t, new FrameBuilder().ethernet().ipv4(src, VICTIM).tcp(sport, 80, flags).payload(payload).build());
     }
 
-    /**
-     * The frames in time order: to every detector and to the flow table, whose census the detectors read
-     * when due at each whole second (as the agent does at its seconds); the census at the end.
-     */
     private List<Detection> run(String detector) {
-        long last = 0;
-        long tick = S;
-        for (var e : frames.entrySet()) {
-            long t = e.getKey() / 1024;
-            for (; tick <= t; tick += S) {
-                if (set.censusDue(tick)) {
-                    set.census(tick, tick, census.flows());
-                }
-            }
-            byte[] f = e.getValue();
-            MemorySegment m = MemorySegment.ofArray(f);
-            census.observe(m, 0, f.length, t, 1);
-            set.observe(observations.observe(m, 0, f.length, t, 1));
-            last = t;
-        }
-        set.censusAll(last, last, census.flows());
-        set.finish();
-        return set.detections().stream().filter(d -> d.detector().equals(detector)).toList();
+        return traffic.run(set, detector);
     }
 
     /** {@code n} slowloris connections from {@code src}, opened at 50/s from 1 s: a partial GET, then a header line every 10 s until 60 s. */
@@ -242,7 +218,7 @@ class SlowConnDetectorTest {
         slowloris(ATTACKER, 60);
         run("slowconn");
         List<MemorySegment[]> copied = new java.util.ArrayList<>();
-        census.flows().forEach((key, state) -> copied.add(new MemorySegment[] {copy(key), copy(state)}));
+        traffic.flows().forEach((key, state) -> copied.add(new MemorySegment[] {copy(key), copy(state)}));
         MemorySegment[][] table = copied.toArray(MemorySegment[][]::new);
         FlowWalk walk = each -> {
             for (MemorySegment[] f : table) {
