@@ -1,5 +1,7 @@
 package io.xdpml.detect;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * A detector: sees every packet as a {@link PacketObservation} (in capture order, with capture
  * time) and reports {@link Detection}s. Windows are in packet time, never wall time, so a capture
@@ -65,7 +67,7 @@ public interface Detector {
     default void censusBegin(long nowNanos, long flowNowNanos) {}
 
     /** One live flow of the census under way; both segments are valid only during the call. */
-    default void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {}
+    default void censusFlow(MemorySegment key, MemorySegment state) {}
 
     /**
      * The census ends: report what it found, unless the walk failed part way ({@code complete} false:

@@ -1,10 +1,12 @@
 package io.xdpml.detect;
 
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 /**
  * Runs chosen detectors over packets and collects what they report, de-duplicated: reports of
@@ -68,12 +70,26 @@ public final class DetectorSet {
 
     /** Whether a census is due at packet time {@code nowNanos}: any detector that reads one has reached its period. */
     public boolean censusDue(long nowNanos) {
-        for (long next : nextCensus) {
-            if (next == Long.MIN_VALUE || nowNanos >= next) {
+        for (int i = 0; i < censused.length; i++) {
+            if (due(i, nowNanos)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Due {@link #slack} early too: the agent's one-second tick wakes a little after its second, by an amount that
+     * varies, and a census due exactly a period after the last one's tick would be missed by every tick that woke
+     * sooner after its second than the last did (then a census every 2 s where 1 s was asked).
+     */
+    private boolean due(int i, long nowNanos) {
+        return nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i] - slack(censused[i].censusEveryNanos());
+    }
+
+    /** 50 ms, or a tenth of a shorter period: far more than a tick's lateness varies, far less than a census period. */
+    private static long slack(long period) {
+        return Math.min(period / 10, 50_000_000L);
     }
 
     /**
@@ -93,7 +109,7 @@ public final class DetectorSet {
     private void census(long nowNanos, long flowNowNanos, FlowWalk flows, boolean all) {
         dueCount = 0;
         for (int i = 0; i < censused.length; i++) {
-            if (all || nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i]) {
+            if (all || due(i, nowNanos)) {
                 nextCensus[i] = nowNanos + censused[i].censusEveryNanos();
                 due[dueCount++] = censused[i];
             }
@@ -115,9 +131,9 @@ public final class DetectorSet {
         }
     }
 
-    private final java.util.function.BiConsumer<java.lang.foreign.MemorySegment, java.lang.foreign.MemorySegment> eachCensusFlow = this::censusFlow;
+    private final BiConsumer<MemorySegment, MemorySegment> eachCensusFlow = this::censusFlow;
 
-    private void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {
+    private void censusFlow(MemorySegment key, MemorySegment state) {
         for (int i = 0; i < dueCount; i++) {
             due[i].censusFlow(key, state);
         }

@@ -136,4 +136,25 @@ class DetectorSetTest {
         assertThat(news.poll(false, handed::add)).isZero();
         assertThat(handed).hasSize(2);
     }
+
+    /**
+     * Each detector that reads the flow table at its own period, in one walk for those due; a census a little early
+     * (the agent's tick wakes late by varying amounts) is due, one more than 50 ms early is not.
+     */
+    @Test
+    void eachCensusAtItsOwnPeriodInOneWalkAndALittleEarlyIsDue() {
+        long s = 1_000_000_000L;
+        DetectorSet set = new DetectorSet(Detectors.create("slowconn,reqflood")); // periods 2 s and 1 s
+        int[] walks = new int[1];
+        FlowWalk walk = each -> walks[0]++;
+        assertThat(set.censusDue(0)).isTrue();
+        set.census(10 * s, 10 * s, walk);
+        assertThat(walks[0]).as("one walk for both").isEqualTo(1);
+        assertThat(set.censusDue(11 * s - 60_000_000L)).as("60 ms early").isFalse();
+        assertThat(set.censusDue(11 * s - 40_000_000L)).as("40 ms early: reqflood's").isTrue();
+        set.census(11 * s - 40_000_000L, 11 * s, walk);
+        assertThat(set.censusDue(12 * s - 100_000_000L)).as("slowconn's due at 12 s, reqflood's at 11.96 s: 100 ms before both").isFalse();
+        assertThat(set.censusDue(12 * s - 30_000_000L)).isTrue();
+        assertThat(walks[0]).isEqualTo(2);
+    }
 }
