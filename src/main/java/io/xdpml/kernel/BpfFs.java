@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -82,14 +85,47 @@ public final class BpfFs {
         }
     }
 
-    /** Removes a directory of pins recursively; no error when absent. */
+    /**
+     * Removes a directory of pins recursively; no error when absent. Another thread may remove
+     * the same pins at the same time (the cleanup hook on SIGTERM while the caller's own finally
+     * runs): what vanishes meanwhile is not an error, and the directory stays registered with the
+     * hook until it is gone, so that an exit half-way through this removal still leaves nothing.
+     */
     public static void removeRecursively(Path dir) {
-        KernelCleanup.unregister(dir);
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("removing " + dir, e);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                removeTree(dir);
+                KernelCleanup.unregister(dir);
+                return;
+            } catch (DirectoryNotEmptyException e) { // a pin made there meanwhile
+                if (attempt == 3) throw new UncheckedIOException("removing " + dir, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("removing " + dir, e);
+            }
         }
+    }
+
+    private static void removeTree(Path dir) throws IOException {
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs)
+                    throws IOException {
+                Files.deleteIfExists(f);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
+                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
+                throw e;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                if (e != null && !(e instanceof NoSuchFileException)) throw e;
+                Files.deleteIfExists(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

@@ -68,4 +68,38 @@ class CleanupTest {
         p.waitFor();
         return out;
     }
+
+    /**
+     * The cleanup hook and the caller's own finally may remove the same pins at once (SIGTERM
+     * while {@code xdpml bench xsk} unwinds: the CI of 2026-12-07 found its pin directory left).
+     * Both removals succeed and nothing is left; files stand in for pins (bpffs takes no files).
+     */
+    @Test
+    void twoThreadsRemovingTheSameDirectoryBothSucceedAndLeaveNothing() throws Exception {
+        for (int round = 0; round < 40; round++) {
+            java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("xdpml-removal");
+            for (int i = 0; i < 300; i++) java.nio.file.Files.createFile(dir.resolve("pin" + i));
+            java.nio.file.Files.createDirectories(dir.resolve("sub"));
+            java.nio.file.Files.createFile(dir.resolve("sub").resolve("pin"));
+            KernelCleanup.register(dir);
+            CountDownLatch go = new CountDownLatch(1);
+            var failures = new java.util.concurrent.ConcurrentLinkedQueue<Throwable>();
+            Runnable remove = () -> {
+                try {
+                    go.await();
+                    BpfFs.removeRecursively(dir);
+                } catch (Throwable t) {
+                    failures.add(t);
+                }
+            };
+            Thread a = Thread.ofPlatform().start(remove);
+            Thread b = Thread.ofPlatform().start(remove);
+            go.countDown();
+            a.join();
+            b.join();
+            assertThat(failures).as("round " + round).isEmpty();
+            assertThat(java.nio.file.Files.exists(dir)).as("round " + round).isFalse();
+        }
+    }
+
 }
