@@ -20,6 +20,7 @@
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
  *   SYN without ACK: the global SYN bucket              -> drop syn_global
  *   SYN without ACK nor TCP options: the global bucket of such SYNs -> drop bare_global
+ *   ICMP, ICMPv6 errors and echoes: the global ICMP bucket -> drop icmp_global
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
@@ -127,6 +128,8 @@ struct xdpml_fw_config {
 	__u64 stamp;      /* this install's own number (never 0): the tunnel memo's entries of another are stale */
 	__u64 bare_pps;   /* one bucket for the SYNs without TCP options of all sources (xdpml_fw_flood[1]); 0: off */
 	__u64 bare_cap;
+	__u64 icmp_pps;   /* one bucket for the ICMP of all sources (xdpml_fw_flood[2]); 0: off */
+	__u64 icmp_cap;
 };
 
 /*
@@ -241,6 +244,7 @@ enum xdpml_fw_counter {
 	XDPML_FWC_DROP_MEASURE_UDP,       /* a udp-limit measure's bucket was empty */
 	XDPML_FWC_DROP_MEASURE_BARE,      /* a SYN without TCP options under a bare-syn-drop measure */
 	XDPML_FWC_DROP_BARE_GLOBAL,       /* the bucket of the SYNs without TCP options of all sources was empty */
+	XDPML_FWC_DROP_ICMP_GLOBAL,       /* the bucket of the ICMP of all sources was empty */
 	XDPML_FWC_MAX = 32,
 };
 
@@ -350,8 +354,9 @@ struct {
 } xdpml_fw_stats SEC(".maps");
 
 /*
- * The SYN buckets shared by all sources: a spoofed flood brings a new source with every packet.
- * [0] every SYN without ACK (syn-flood), [1] those without TCP options (bare-syn-flood).
+ * The buckets shared by all sources: a spoofed flood brings a new source with every packet.
+ * [0] every SYN without ACK (syn-flood), [1] those without TCP options (bare-syn-flood),
+ * [2] ICMP and ICMPv6 but neighbour discovery and multicast listeners (icmp-flood).
  */
 struct xdpml_fw_flood {
 	struct bpf_spin_lock lock;
@@ -361,7 +366,7 @@ struct xdpml_fw_flood {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 2);
+	__uint(max_entries, 3);
 	__type(key, __u32);
 	__type(value, struct xdpml_fw_flood);
 } xdpml_fw_flood SEC(".maps");

@@ -31,6 +31,7 @@ struct xdpml_fw_packet {
 	__u8 tcp_doff;  /* the TCP header's length in 32-bit words (5: no options); 0 for other protocols */
 	__u16 sport;
 	__u16 dport;
+	__u8 icmp_type; /* ICMP's or ICMPv6's type; 0 for other protocols */
 };
 
 /*
@@ -81,6 +82,13 @@ static __always_inline int xdpml_fw_read(struct xdp_md *ctx, const struct xdpml_
 	p->dport = s->dport;
 	p->tcp_flags = 0;
 	p->tcp_doff = 0;
+	p->icmp_type = 0;
+	if (l4p == 1 || l4p == 58) { /* the parse checked 4 bytes or more there */
+		__u8 *t = data + (s->l4_off & 0xfff);
+		if ((void *)(t + 1) > data_end)
+			return -1;
+		p->icmp_type = t[0];
+	}
 	if (l4p == 6) {
 		__u8 *t = data + (s->l4_off & 0xfff);
 		if ((void *)(t + 20) > data_end)
@@ -780,7 +788,7 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 
 	/* the clock costs ~20 ns: read it only for the stages that need time */
 	__u64 now = 0;
-	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->conntrack)
+	if (cfg->rate_pps || cfg->syn_pps || cfg->flood_pps || cfg->bare_pps || cfg->icmp_pps || cfg->conntrack)
 		now = xdpml_now_once(clock);
 	int syn_only = p.proto == 6 && (p.tcp_flags & (XDPML_TCP_SYN | XDPML_TCP_ACK)) == XDPML_TCP_SYN;
 
@@ -909,6 +917,20 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 			bpf_spin_unlock(&fb->lock);
 			if (!ok)
 				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_BARE_GLOBAL, XDPML_FW_NO_RULE);
+		}
+	}
+	/* ICMP of all sources: a flood of it (BlackNurse's errors, a ping or smurf flood, spoofed or
+	 * not) is over in a burst before a detector can name anyone; ICMPv6's neighbour discovery and
+	 * multicast listener messages (types above 129) are the link's own and never counted */
+	if (cfg->icmp_pps && (p.proto == 1 || (p.proto == 58 && p.icmp_type <= 129))) {
+		__u32 two = 2;
+		struct xdpml_fw_flood *ib = bpf_map_lookup_elem(&xdpml_fw_flood, &two);
+		if (ib) {
+			bpf_spin_lock(&ib->lock);
+			int ok = xdpml_fw_take(&ib->b, now, cfg->icmp_pps, cfg->icmp_cap);
+			bpf_spin_unlock(&ib->lock);
+			if (!ok)
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_ICMP_GLOBAL, XDPML_FW_NO_RULE);
 		}
 	}
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))

@@ -425,7 +425,8 @@ final class BenchCommand implements Runnable {
                 + " (N measures; a port-drop drops the packet), measures-udp-miss / measures-udp-hit (N measures, a third"
                 + " udp-limits; a udp-limit drops it), measures-syn-miss / measures-bare-miss / measures-bare-hit (N measures; a"
                 + " TCP SYN without options; a third bare-syn-drops in the last two; a bare-syn-drop drops it), syn-drop / syn-cookie (a TCP SYN over syn-flood, dropped / answered with a SYN cookie for a"
-                + " socket the bench listens with; syn-cookie with --veth only). 64-byte UDP frame, real clock."
+                + " socket the bench listens with; syn-cookie with --veth only), bare-drop (a TCP SYN without options over bare-syn-flood,"
+                + " dropped), icmp-drop (an ICMP echo request over icmp-flood, dropped). 64-byte UDP frame, real clock."
                 + " Each verdict is checked first. --veth measures Mpps end to end through a veth pair instead. Needs root."})
     static final class FirewallBenchCommand implements Callable<Integer> {
         @Spec
@@ -450,7 +451,7 @@ final class BenchCommand implements Runnable {
 
         @Option(names = "--veth", description = "end to end instead: Mpps of live frames through a veth pair into the firewall"
             + " (scenarios that end the packet in the firewall: deny-hit, rules-drop, measures-hit, measures-udp-hit, measures-bare-hit, syn-drop,"
-            + " syn-cookie)")
+            + " bare-drop, icmp-drop, syn-cookie)")
         boolean veth;
 
         @Option(names = "--frames", defaultValue = "5000000", description = "frames per --veth run (default: ${DEFAULT-VALUE})")

@@ -211,6 +211,7 @@ final class FwCommand implements Runnable {
                 out.println("syn-limit " + rate(c, FirewallLayout.CONFIG_SYN_PPS, FirewallLayout.CONFIG_SYN_CAP));
                 out.println("syn-flood " + rate(c, FirewallLayout.CONFIG_FLOOD_PPS, FirewallLayout.CONFIG_FLOOD_CAP));
                 out.println("bare-syn-flood " + rate(c, FirewallLayout.CONFIG_BARE_PPS, FirewallLayout.CONFIG_BARE_CAP));
+                out.println("icmp-flood " + rate(c, FirewallLayout.CONFIG_ICMP_PPS, FirewallLayout.CONFIG_ICMP_CAP));
                 List<String> entries = m.activeListEntries();
                 entries.stream().sorted().forEach(out::println);
                 out.println("# " + c.get(FirewallLayout.U64, FirewallLayout.CONFIG_RULE_COUNT) + " rules compiled into "

@@ -107,7 +107,7 @@ public final class AllowlistJson {
         }
         FirewallConfig base = FirewallConfig.passAll();
         return new FirewallConfig(true, base.malformedPass(), false, false, base.timeoutSynNanos(),
-                base.timeoutEstablishedNanos(), base.timeoutFinNanos(), base.timeoutUdpNanos(), 0, 0, 0, 0, 0, 0, 0, 0, false, List.of(),
+                base.timeoutEstablishedNanos(), base.timeoutFinNanos(), base.timeoutUdpNanos(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, List.of(),
                 List.of(), List.copyOf(flat), List.of(), List.of());
     }
 

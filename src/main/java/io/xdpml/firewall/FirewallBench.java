@@ -39,6 +39,7 @@ import java.util.SplittableRandom;
  * <li>{@code measures-bare-hit}: the same with a bare-syn-drop of the packet's destination and port: dropped.</li>
  * <li>{@code syn-drop}: a TCP SYN (192.0.2.1:4000 to 198.51.100.1:{@value #SYN_PORT}) over {@code syn-flood 1/s burst 1}: dropped;</li>
  * <li>{@code bare-drop}: the same SYN (no options) over {@code bare-syn-flood 1/s burst 1}: dropped (since 2026-12-07);</li>
+ * <li>{@code icmp-drop}: an ICMP echo request over {@code icmp-flood 1/s burst 1}: dropped (since 2026-12-07);</li>
  * <li>{@code syn-cookie}: the same with {@code syn-cookies on}: answered with a SYN cookie (XDP_TX) for a socket listening on
  *     the port ({@code --veth} only: a test run's repetitions would reuse the frame the first one turned into its answer).</li>
  * </ul>
@@ -46,7 +47,7 @@ import java.util.SplittableRandom;
 public final class FirewallBench {
     public static final List<String> SCENARIOS = List.of("pass-all", "deny-miss", "deny-hit", "rules", "rules-drop", "conntrack",
             "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "measures-syn-miss", "measures-bare-miss",
-            "measures-bare-hit", "syn-drop", "bare-drop", "syn-cookie");
+            "measures-bare-hit", "syn-drop", "bare-drop", "icmp-drop", "syn-cookie");
     /** The port the SYN scenarios' packet is for (a socket listens on it in {@code --veth} runs). */
     public static final int SYN_PORT = 8080;
     /** Measures the map holds at most (its max_entries is 16384). */
@@ -64,7 +65,7 @@ public final class FirewallBench {
         FirewallRule.Action action = scenario.equals("rules-drop") ? FirewallRule.Action.DROP : FirewallRule.Action.PASS;
         switch (scenario) {
             case "pass-all", "measures-miss", "measures-hit", "measures-udp-miss", "measures-udp-hit", "measures-syn-miss",
-                 "measures-bare-miss", "measures-bare-hit", "syn-drop", "bare-drop", "syn-cookie" -> { }
+                 "measures-bare-miss", "measures-bare-hit", "syn-drop", "bare-drop", "icmp-drop", "syn-cookie" -> { }
             case "deny-miss", "deny-hit" -> {
                 java.util.Set<Prefix> set = new java.util.LinkedHashSet<>();
                 while (set.size() < n - 1) {
@@ -101,8 +102,9 @@ public final class FirewallBench {
         boolean drop = scenario.equals("rules") || conntrack;
         long synFlood = scenario.startsWith("syn-") ? 1 : 0; // every SYN after the first over the limit
         long bareFlood = scenario.equals("bare-drop") ? 1 : 0;
+        long icmpFlood = scenario.equals("icmp-drop") ? 1 : 0;
         return new FirewallConfig(drop, false, conntrack, false, base.timeoutSynNanos(), base.timeoutEstablishedNanos(),
-                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, synFlood, synFlood, bareFlood, bareFlood,
+                base.timeoutFinNanos(), 3600 * FirewallConfig.SECOND, 0, 0, 0, 0, synFlood, synFlood, bareFlood, bareFlood, icmpFlood, icmpFlood,
                 scenario.equals("syn-cookie"),
                 deny, List.of(), List.of(), List.of(), rules);
     }
@@ -146,6 +148,7 @@ public final class FirewallBench {
             case "measures-bare-hit" -> FirewallCounter.DROP_MEASURE_BARE;
             case "syn-drop" -> FirewallCounter.DROP_SYN_GLOBAL;
             case "bare-drop" -> FirewallCounter.DROP_BARE_GLOBAL;
+            case "icmp-drop" -> FirewallCounter.DROP_ICMP_GLOBAL;
             case "syn-cookie" -> FirewallCounter.SYN_COOKIE;
             default -> FirewallCounter.PASS_DEFAULT;
         };
@@ -302,11 +305,12 @@ public final class FirewallBench {
         return out;
     }
 
-    /** The scenario's packet: 64-byte UDP from 192.0.2.1:4000 to 198.51.100.1:53, or for the SYN scenarios a TCP SYN. */
+    /** The scenario's packet: 64-byte UDP from 192.0.2.1:4000 to 198.51.100.1:53, for the SYN scenarios a TCP SYN, for icmp-drop an ICMP echo request. */
     static byte[] frame(String scenario) {
         FrameBuilder b = new FrameBuilder().ethernet().ipv4("192.0.2.1", "198.51.100.1");
         boolean syn = scenario.startsWith("syn-") || scenario.startsWith("measures-syn") || scenario.startsWith("measures-bare")
                 || scenario.equals("bare-drop");
+        if (scenario.equals("icmp-drop")) return b.icmpEcho(1, 1).padTo(64).build();
         return (syn ? b.tcp(4000, SYN_PORT, 0x02) : b.udp(4000, 53)).padTo(64).build(); // the SYN: a 20-byte header, no options
     }
 

@@ -5,13 +5,14 @@ import java.util.List;
 /**
  * A whole firewall configuration, validated (docs/firewall.md). Times are nanoseconds; a rate of
  * 0 packets per second turns that limit off. {@code rate*} and {@code syn*} are per source,
- * {@code flood*} one bucket for the SYNs of all sources, {@code bare*} one for those of them without TCP options. {@code synCookies}: a SYN over a syn-limit
+ * {@code flood*} one bucket for the SYNs of all sources, {@code bare*} one for those of them without TCP options, {@code icmp*} one for the ICMP of all sources. {@code synCookies}: a SYN over a syn-limit
  * measure or {@code syn-flood} is answered with a SYN cookie rather than dropped (syncookie.h).
  */
 public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean conntrack, boolean conntrackStrict,
                              long timeoutSynNanos, long timeoutEstablishedNanos, long timeoutFinNanos,
                              long timeoutUdpNanos, long ratePps, long rateBurst, long synPps, long synBurst,
-                             long floodPps, long floodBurst, long barePps, long bareBurst, boolean synCookies,
+                             long floodPps, long floodBurst, long barePps, long bareBurst, long icmpPps, long icmpBurst,
+                             boolean synCookies,
                              List<Prefix> denySource, List<Prefix> denyDestination, List<Prefix> allowSource,
                              List<Prefix> allowDestination, List<FirewallRule> rules) {
     public static final long SECOND = 1_000_000_000L;
@@ -27,7 +28,7 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
     /** Pass everything: no lists, no rules, no tracking, no limits. */
     public static FirewallConfig passAll() {
         return new FirewallConfig(false, false, false, false, 30 * SECOND, 3600 * SECOND, 30 * SECOND, 60 * SECOND,
-                0, 0, 0, 0, 0, 0, 0, 0, false, List.of(), List.of(), List.of(), List.of(), List.of());
+                0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, List.of(), List.of(), List.of(), List.of(), List.of());
     }
 
     /**
@@ -68,6 +69,10 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
         return bareBurst * FirewallLayout.NS_PER_TOKEN;
     }
 
+    public long icmpCap() {
+        return icmpBurst * FirewallLayout.NS_PER_TOKEN;
+    }
+
     /** One line per setting and entry, in the config file's syntax. */
     public String describe() {
         StringBuilder b = new StringBuilder();
@@ -82,6 +87,7 @@ public record FirewallConfig(boolean defaultDrop, boolean malformedPass, boolean
         b.append("syn-limit ").append(synPps == 0 ? "off" : synPps + "/s burst " + synBurst).append('\n');
         b.append("syn-flood ").append(floodPps == 0 ? "off" : floodPps + "/s burst " + floodBurst).append('\n');
         b.append("bare-syn-flood ").append(barePps == 0 ? "off" : barePps + "/s burst " + bareBurst).append('\n');
+        b.append("icmp-flood ").append(icmpPps == 0 ? "off" : icmpPps + "/s burst " + icmpBurst).append('\n');
         b.append("syn-cookies ").append(synCookies ? "on" : "off").append('\n');
         denySource.forEach(p -> b.append("deny src ").append(p).append('\n'));
         denyDestination.forEach(p -> b.append("deny dst ").append(p).append('\n'));

@@ -57,6 +57,8 @@ public final class FirewallConfigParser {
         long floodBurst;
         long barePps;
         long bareBurst;
+        long icmpPps;
+        long icmpBurst;
         boolean synCookies;
         final Set<Prefix> denySrc = new LinkedHashSet<>();
         final Set<Prefix> denyDst = new LinkedHashSet<>();
@@ -100,7 +102,7 @@ public final class FirewallConfigParser {
                 throw new FirewallConfigException(source, problems);
             }
             return new FirewallConfig(defaultDrop, malformedPass, conntrack, strict, timeouts[0], timeouts[1],
-                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, barePps, bareBurst, synCookies, List.copyOf(denySrc),
+                    timeouts[2], timeouts[3], ratePps, rateBurst, synPps, synBurst, floodPps, floodBurst, barePps, bareBurst, icmpPps, icmpBurst, synCookies, List.copyOf(denySrc),
                     List.copyOf(denyDst), List.copyOf(allowSrc), List.copyOf(allowDst), rules);
         }
 
@@ -150,7 +152,7 @@ public final class FirewallConfigParser {
                     once("timeout " + w[1]);
                     timeouts[which] = duration(w[2]);
                 }
-                case "rate-limit", "syn-limit", "syn-flood", "bare-syn-flood" -> {
+                case "rate-limit", "syn-limit", "syn-flood", "bare-syn-flood", "icmp-flood" -> {
                     once(w[0]);
                     long[] r = rate(w);
                     switch (w[0]) {
@@ -165,6 +167,10 @@ public final class FirewallConfigParser {
                         case "bare-syn-flood" -> {
                             barePps = r[0];
                             bareBurst = r[1];
+                        }
+                        case "icmp-flood" -> {
+                            icmpPps = r[0];
+                            icmpBurst = r[1];
                         }
                         default -> {
                             floodPps = r[0];

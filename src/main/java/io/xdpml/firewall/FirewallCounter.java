@@ -42,7 +42,9 @@ public enum FirewallCounter {
     /** A SYN without TCP options under a bare-syn-drop measure (since 2026-12-07). */
     DROP_MEASURE_BARE(29, "drop_measure_bare", "XDPML_FWC_DROP_MEASURE_BARE", Kind.DROP),
     /** A SYN without TCP options over the bucket of such SYNs of all sources ({@code bare-syn-flood}, since 2026-12-07). */
-    DROP_BARE_GLOBAL(30, "drop_bare_global", "XDPML_FWC_DROP_BARE_GLOBAL", Kind.DROP);
+    DROP_BARE_GLOBAL(30, "drop_bare_global", "XDPML_FWC_DROP_BARE_GLOBAL", Kind.DROP),
+    /** ICMP (ICMPv6 but neighbour discovery and multicast listeners) over the bucket of all sources' ({@code icmp-flood}, since 2026-12-07). */
+    DROP_ICMP_GLOBAL(31, "drop_icmp_global", "XDPML_FWC_DROP_ICMP_GLOBAL", Kind.DROP);
 
     /** What a counter counts. ANSWER: the packet went back out as the firewall's answer (XDP_TX). */
     public enum Kind { TOTAL, PASS, DROP, ANSWER, EVENT }

@@ -40,7 +40,7 @@ public final class FirewallLayout {
     public static final int RULE_ACTION = 4;
 
     /** struct xdpml_fw_config. */
-    public static final int CONFIG_SIZE = 128;
+    public static final int CONFIG_SIZE = 144;
     public static final int CONFIG_DEFAULT_ACTION = 0;
     public static final int CONFIG_MALFORMED_PASS = 1;
     public static final int CONFIG_CONNTRACK = 2;
@@ -66,6 +66,8 @@ public final class FirewallLayout {
     public static final int CONFIG_STAMP = 104;
     public static final int CONFIG_BARE_PPS = 112;
     public static final int CONFIG_BARE_CAP = 120;
+    public static final int CONFIG_ICMP_PPS = 128;
+    public static final int CONFIG_ICMP_CAP = 136;
 
     /** struct xdpml_fw_ct_key and struct xdpml_fw_ct. */
     public static final int CT_KEY_SIZE = 44;

@@ -186,11 +186,12 @@ public final class FirewallMaps {
         }
     }
 
-    /** Forgets every connection and every token bucket (per source and the global SYN buckets). */
+    /** Forgets every connection and every token bucket (per source and the global SYN and ICMP buckets). */
     public void clearState() {
         try (Arena a = Arena.ofConfined()) {
             flood.update(0, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the lock word is not copied
             flood.update(1, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the bucket of SYNs without options
+            flood.update(2, a.allocate(flood.valueSize(), 8), BpfMap.BPF_ANY); // the bucket of ICMP
         }
         List<BpfMap> state = new ArrayList<>(connectionTables());
         state.add(rate);

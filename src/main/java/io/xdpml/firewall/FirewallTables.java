@@ -143,6 +143,8 @@ public final class FirewallTables {
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_STAMP, stamp()); // the tunnel memo's (firewall.h)
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_BARE_PPS, c.barePps());
         s.set(FirewallLayout.U64, FirewallLayout.CONFIG_BARE_CAP, c.bareCap());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_ICMP_PPS, c.icmpPps());
+        s.set(FirewallLayout.U64, FirewallLayout.CONFIG_ICMP_CAP, c.icmpCap());
         return s.toArray(ValueLayout.JAVA_BYTE);
     }
 

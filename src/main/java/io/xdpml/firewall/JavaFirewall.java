@@ -46,6 +46,7 @@ public final class JavaFirewall implements FirewallEngine {
     private final long[] rk = new long[3]; // the packet's bucket key
     private final long[] flood = new long[2];                          // the SYN bucket of all sources
     private final long[] bareFlood = new long[2];                      // the bucket of their SYNs without TCP options
+    private final long[] icmpFlood = new long[2];                      // the bucket of all sources' ICMP
     private final MeasureTable measures = new MeasureTable();
     /**
      * The datagrams whose first fragment was dropped (xdpml_fw_frags), by {@link #FK_WORDS} words (see
@@ -481,6 +482,11 @@ public final class JavaFirewall implements FirewallEngine {
         // a SYN without options over the bucket of such SYNs: dropped, never answered (as a bare-syn-drop measure)
         if (synOnly && doff == 5 && c.barePps() != 0 && !take(bareFlood, 0, now, c.barePps(), c.bareCap())) {
             return verdict(FirewallCounter.DROP_BARE_GLOBAL);
+        }
+        // ICMP of all sources (ICMPv6's neighbour discovery and multicast listeners, types above 129, not)
+        if (c.icmpPps() != 0 && (bucket == 1 || (bucket == 58 && (frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset()) & 0xff) <= 129))
+                && !take(icmpFlood, 0, now, c.icmpPps(), c.icmpCap())) {
+            return verdict(FirewallCounter.DROP_ICMP_GLOBAL);
         }
         if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);

@@ -212,6 +212,18 @@ public final class FrameBuilder {
         return this;
     }
 
+    /** An ICMPv6 header of any type and code, the 4 bytes after the checksum being {@code rest}. */
+    public FrameBuilder icmpv6(int type, int code, int rest) {
+        setProtocol(TransportHeaders.PROTO_ICMPV6);
+        int h = pos;
+        u8(type);
+        u8(code);
+        u16(0);
+        u32(rest);
+        fixup(FIX_ICMPV6, h, lastIp);
+        return this;
+    }
+
     /** A VXLAN header (flags with I set); follow it with {@link #ethernet()} for the inner frame. */
     public FrameBuilder vxlan(int vni) {
         u8(TransportHeaders.VXLAN_FLAG_VNI_VALID);

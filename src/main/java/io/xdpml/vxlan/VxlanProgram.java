@@ -91,7 +91,7 @@ public final class VxlanProgram implements AutoCloseable {
             return;
         }
         firewallMaps.install(new FirewallConfig(true, pass.malformedPass(), false, false, pass.timeoutSynNanos(),
-                pass.timeoutEstablishedNanos(), pass.timeoutFinNanos(), pass.timeoutUdpNanos(), 0, 0, 0, 0, 0, 0, 0, 0, false,
+                pass.timeoutEstablishedNanos(), pass.timeoutFinNanos(), pass.timeoutUdpNanos(), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false,
                 List.of(), List.of(), options.matchDestination() ? List.of() : allow,
                 options.matchDestination() ? allow : List.of(), List.of()));
     }
