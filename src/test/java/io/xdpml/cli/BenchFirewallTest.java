@@ -19,7 +19,8 @@ class BenchFirewallTest {
     void theSynScenariosRunInBothModesAndTheirVerdictsAreChecked() {
         TestData.assumeBpf();
         var tr = CliHarness.run("bench", "firewall", "--scenarios",
-                "pass-all,syn-drop,measures-udp-miss,measures-udp-hit,measures-syn-miss,measures-bare-miss,measures-bare-hit", "--entries", "10",
+                "pass-all,syn-drop,measures-udp-miss,measures-udp-hit,measures-syn-miss,measures-bare-miss,measures-bare-hit,bare-drop,icmp-drop",
+                "--entries", "10",
                 "--repeat", "10000", "--runs", "1");
         assertThat(tr.code()).as(tr.err()).isZero();
         assertThat(tr.out()).containsPattern("(?m)^syn-drop +10 +[0-9.]+ +[0-9.]+x ");
@@ -27,7 +28,8 @@ class BenchFirewallTest {
         assertThat(tr.out()).containsPattern("(?m)^measures-udp-miss +10 +[0-9.]+ +[0-9.]+x ");
         assertThat(tr.out()).containsPattern("(?m)^measures-udp-hit +10 +[0-9.]+ +[0-9.]+x ");
         // the SYN and bare-syn-drop scenarios (since 2026-12-07): passed, passed, dropped by the bare-syn-drop, each checked first
-        for (String s : new String[] {"measures-syn-miss", "measures-bare-miss", "measures-bare-hit"}) {
+        // and the buckets of all sources (since 2026-12-07): a SYN without options over bare-syn-flood, an echo over icmp-flood
+        for (String s : new String[] {"measures-syn-miss", "measures-bare-miss", "measures-bare-hit", "bare-drop", "icmp-drop"}) {
             assertThat(tr.out()).containsPattern("(?m)^" + s + " +10 +[0-9.]+ +[0-9.]+x ");
         }
         // the XDP_DROP of the same run (since 2026-12-06), the scenarios given as ratios to it
