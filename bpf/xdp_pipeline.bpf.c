@@ -8,7 +8,8 @@
  *   blocks    mitigation.h            sources and flows that Java blocked (closed-loop mitigation);
  *                                     while flows are blocked, packets with no readable flow key
  *   firewall  firewall_stage.h        deny/allow lists, rules, conntrack, token buckets, SYN guard;
- *             syncookie.h             a SYN over a limit answered with a SYN cookie (XDP_TX)
+ *             syncookie.h             a SYN over a limit answered with a SYN cookie (XDP_TX);
+ *                                     a limit's drops sampled to Java as the model's (below)
  *   ---- tail call (XDPML_TC_REST): a second verifier unit, pipeline.h ----
  *   flow      flow_stage.h            the LRU flow table, per-flow features, flow records
  *   model     model_stage.h           tree, forest or MLP (layers by tail calls), per packet or
@@ -87,6 +88,32 @@ static __always_inline int xdpml_leave(struct xdpml_pipeline_stats *ps, __u32 ac
 	return action;
 }
 
+/*
+ * A firewall limit's drop (xdpml_fw_limit_drop) under mirror delivery, sampling by packet and the
+ * slot's XDPML_DELIVER_SAMPLE_DROPPED: counted and sampled with the rest, a chosen one copied to
+ * Java (no flow key yet: the copy's hash is made from the packet, verdict 0), then dropped. Before
+ * 2026-12-07 what a limit dropped reached no detector, so a flood held by bare-syn-flood or
+ * icmp-flood was seen at the limit's rate only and its sender never named.
+ */
+static __always_inline void xdpml_sample_firewall_drop(struct xdp_md *ctx, struct xdpml_packet *pk,
+						       const struct xdpml_parse_summary *s)
+{
+	__u64 *c = xdpml_deliver_counters();
+	__u32 dslot = (pk->word & XDPML_CW_DELIVER) ? 1 : 0;
+	struct xdpml_deliver_config *dc = bpf_map_lookup_elem(&xdpml_deliver_config, &dslot);
+	if (!c || !dc || !(dc->flags & XDPML_DELIVER_SAMPLE_DROPPED))
+		return;
+	int chosen = xdpml_sample_stage(c, dc, 0, 0);
+	if (cfg_record_result)
+		last_result.sampled = chosen;
+	if (chosen) {
+		int delivered = 0;
+		xdpml_deliver_stage(ctx, c, dc, s, &pk->key, 0, 0, &pk->clock, &delivered);
+		if (cfg_record_result)
+			last_result.delivered = delivered;
+	}
+}
+
 SEC("xdp")
 int xdpml_pipeline(struct xdp_md *ctx)
 {
@@ -142,8 +169,11 @@ int xdpml_pipeline(struct xdp_md *ctx)
 			last_result.fw_reason = reason;
 		if (reason == XDPML_FWC_SYN_COOKIE) /* the SYN is now its SYN-ACK (syncookie.h) */
 			return xdpml_leave(ps, XDP_TX, XDPML_ST_FIREWALL, reason);
-		if (xdpml_fw_drops(reason))
+		if (xdpml_fw_drops(reason)) {
+			if (cfg_sample == XDPML_SAMPLE_BY_PACKET && cfg_mirror && xdpml_fw_limit_drop(reason))
+				xdpml_sample_firewall_drop(ctx, pk, &c->scratch.s);
 			return xdpml_leave(ps, XDP_DROP, XDPML_ST_FIREWALL, reason);
+		}
 	}
 
 	/* flow, model, sample, deliver: the second unit */

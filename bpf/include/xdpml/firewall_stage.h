@@ -156,6 +156,18 @@ static __always_inline __u32 xdpml_fw_verdict(struct xdpml_fw_counters *fc, __u3
 }
 
 /* Whether a verdict reason drops the packet. */
+/*
+ * Whether a drop is a limit's (a token bucket's: per source, or of all sources): the packets over it
+ * are a flood's, and with mirror delivery and sampling.dropped they are sampled to Java as the
+ * model's drops are (xdp_pipeline.bpf.c), so that the detectors see the flood whole and can name
+ * its senders; not the drops of lists, rules, conntrack or measures.
+ */
+static __always_inline int xdpml_fw_limit_drop(__u32 reason)
+{
+	return reason == XDPML_FWC_DROP_RATE_LIMIT || reason == XDPML_FWC_DROP_SYN_FLOOD || reason == XDPML_FWC_DROP_SYN_GLOBAL ||
+	       reason == XDPML_FWC_DROP_BARE_GLOBAL || reason == XDPML_FWC_DROP_ICMP_GLOBAL;
+}
+
 static __always_inline int xdpml_fw_drops(__u32 reason)
 {
 	switch (reason) {

@@ -382,9 +382,15 @@ public final class SoakBench {
                         && fwDrop == pc.dropped(Stage.FIREWALL),
                 String.format(Locale.ROOT, "%,d = %,d = %,d + %,d; %,d = %,d", pc.in(Stage.FIREWALL), fw[FirewallCounter.PACKETS.id()], fwPass,
                         fwDrop, fwDrop, pc.dropped(Stage.FIREWALL))));
-        // what reaches the sample stage: what no stage before it dropped, and the model's drops when they are sampled too
+        // what reaches the sample stage: what no stage before it dropped, and the model's drops when they are sampled too,
+        // and the firewall limits' drops (this run samples by packet)
         long modelDropsSampled = r.delivery() != null && r.delivery().sampleDropped() ? pc.dropped(Stage.MODEL) : 0;
-        checks.add(new Check("sample: seen = its in (+ the model's drops), sampled = mirrored + ring full + capped",
+        for (FirewallCounter f : FirewallCounter.values()) {
+            if (f.limitDrop() && r.delivery() != null && r.delivery().sampleDropped()) {
+                modelDropsSampled += fw[f.id()];
+            }
+        }
+        checks.add(new Check("sample: seen = its in (+ the model's and the firewall limits' drops), sampled = mirrored + ring full + capped",
                 seen == pc.in(Stage.SAMPLE) + modelDropsSampled && sampled == mirrored + ringFull + capped,
                 String.format(Locale.ROOT, "%,d = %,d + %,d; %,d = %,d + %,d + %,d", seen, pc.in(Stage.SAMPLE), modelDropsSampled, sampled,
                         mirrored, ringFull, capped)));

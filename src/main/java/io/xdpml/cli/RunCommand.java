@@ -81,7 +81,7 @@ final class RunCommand implements Callable<Integer> {
     boolean hugePages;
 
     @Option(names = "--sample", defaultValue = "1", description = "1-in-N packets to Java, chosen in XDP (with a model and mirror"
-            + " delivery, among the model's drops too: sampling.dropped); each counts N where a detector counts packets, SYNs or bytes;"
+            + " delivery, among the model's and the firewall limits' drops too: sampling.dropped); each counts N where a detector counts packets, SYNs or bytes;"
             + " with flows and mirror delivery, each flow's first packet in each direction goes too, for the scan detectors alone: sampling.first-packets"
             + " (default: ${DEFAULT-VALUE})")
     int sample;

@@ -30,7 +30,8 @@ import java.lang.foreign.ValueLayout;
  *   firewall  JavaFirewall
  *   flow      JavaFlowEngine (FlowTable)
  *   model     ModelStage
- *   sample    1-in-N by a count, or the flow's sampled bit (the model's drops too, when mirroring)
+ *   sample    1-in-N by a count, or the flow's sampled bit (the model's drops too, when mirroring;
+ *             and by packet, a firewall limit's drops: sampleFirewallDrop)
  *   deliver   rate cap (token bucket), then the mirror copy or AF_XDP (no socket in the reference)
  *   end       the default action
  * </pre>
@@ -141,6 +142,9 @@ public final class JavaDataPlane implements DataPlaneEngine {
             FirewallCounter reason = firewall.packet(frame, length, now);
             r.fwReason = reason.id();
             if (reason.kind() == FirewallCounter.Kind.DROP) {
+                if (stages.sample() == Stages.Sampling.BY_PACKET && stages.mirror() && reason.limitDrop() && delivery.sampleDropped()) {
+                    sampleFirewallDrop(frame, length, now); // a limit's drop: sampled with the rest, as the model's
+                }
                 return leave(PacketResult.XDP_DROP, Stage.FIREWALL, reason.id());
             }
             if (reason.kind() == FirewallCounter.Kind.ANSWER) { // a SYN answered with a cookie (syncookie.h)
@@ -214,6 +218,17 @@ public final class JavaDataPlane implements DataPlaneEngine {
             return leave(PacketResult.XDP_DROP, Stage.MODEL, droppedClass);
         }
         return leave(pass ? PacketResult.XDP_PASS : defaultAction, Stage.END, 0);
+    }
+
+    /** A firewall limit's drop, sampled by packet and copied when chosen (xdp_pipeline.bpf.c, xdpml_sample_firewall_drop). */
+    private void sampleFirewallDrop(MemorySegment frame, int length, long now) {
+        long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
+        boolean chosen = delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
+        result.sampled = chosen;
+        if (chosen) {
+            deliverCounters[XskCounter.SAMPLED.ordinal()]++;
+            deliver(frame, length, now, null);
+        }
     }
 
     /** The deliver stage: true when redirected (never here: the reference has no sockets). */

@@ -85,6 +85,15 @@ public enum FirewallCounter {
     /** Whether this verdict drops the packet (xdpml_fw_drops, for the ids that are verdicts). */
     public boolean drops() { return kind == Kind.DROP; }
 
+    /**
+     * Whether this drop is a limit's, a token bucket's (xdpml_fw_limit_drop): sampled to Java with
+     * the rest under mirror delivery and sampling.dropped, as the model's drops are (since 2026-12-07).
+     */
+    public boolean limitDrop() {
+        return this == DROP_RATE_LIMIT || this == DROP_SYN_FLOOD || this == DROP_SYN_GLOBAL || this == DROP_BARE_GLOBAL
+                || this == DROP_ICMP_GLOBAL;
+    }
+
     /** The counter with this id, or null. */
     public static FirewallCounter of(int id) {
         return id >= 0 && id < SLOTS ? BY_ID[id] : null;

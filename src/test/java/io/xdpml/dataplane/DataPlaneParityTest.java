@@ -55,6 +55,8 @@ class DataPlaneParityTest {
             rate-limit 4000/s burst 400
             syn-limit 50/s burst 20
             syn-flood 2000/s burst 200
+            bare-syn-flood 300/s burst 100
+            icmp-flood 50/s burst 20
             deny src 10.0.0.0/24 2001:db8:dead::/48
             deny dst 224.0.0.0/4
             allow src 127.0.0.0/8
@@ -127,6 +129,7 @@ class DataPlaneParityTest {
         long packets;
         long delivered;
         long droppedAndDelivered;
+        long limitDropsDelivered;
         long firstPicked;
         long passedAtEnd; // packets no stage ended that passed
 
@@ -170,6 +173,9 @@ class DataPlaneParityTest {
                 delivered++;
                 if (k.stage() == Stage.MODEL) {
                     droppedAndDelivered++;
+                }
+                if (k.stage() == Stage.FIREWALL) {
+                    limitDropsDelivered++;
                 }
                 if (k.firstPick()) {
                     firstPicked++;
@@ -310,6 +316,7 @@ class DataPlaneParityTest {
             Map<Stage, Long> total = new EnumMap<>(Stage.class);
             long delivered = 0;
             long droppedAndDelivered = 0;
+            long limitDropsDelivered = 0;
             long firstPicked = 0;
             long firstCapped = 0;
             for (Path capture : List.of(TestData.capture("attack/synflood-spoofed.pcap"), TestData.capture("benign/lan-trace-2012.pcap"),
@@ -331,6 +338,7 @@ class DataPlaneParityTest {
                     p.byStage.forEach((k, v) -> total.merge(k, v, Long::sum));
                     delivered += p.delivered;
                     droppedAndDelivered += p.droppedAndDelivered;
+                    limitDropsDelivered += p.limitDropsDelivered;
                     firstPicked += p.firstPicked;
                     firstCapped += p.java.deliverCounters()[XskCounter.FIRST_CAPPED.ordinal()];
                 }
@@ -340,6 +348,7 @@ class DataPlaneParityTest {
             }
             assertThat(delivered).as("mirrored copies compared").isPositive();
             assertThat(droppedAndDelivered).as("copies of the model's drops compared (sampled with the rest)").isPositive();
+            assertThat(limitDropsDelivered).as("copies of the firewall limits' drops compared (since 2026-12-07)").isPositive();
             assertThat(firstPicked).as("flows' first packets copied besides the sample, compared").isPositive();
             assertThat(firstCapped).as("flows' first packets over the pick's rate (the scan, 50/s)").isPositive();
             return null;

@@ -101,7 +101,16 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
      * packet is dropped; an AF_XDP socket would take the packet itself).
      */
     public boolean samplesDropped() {
-        return sampling.enabled() && sampling.dropped() && model.enabled() && delivery.to() == Delivery.MIRROR;
+        return sampling.enabled() && sampling.dropped() && (model.enabled() || samplesFirewallDrops()) && delivery.to() == Delivery.MIRROR;
+    }
+
+    /**
+     * Whether the firewall limits' drops are sampled too (since 2026-12-07): {@link #samplesDropped} with the
+     * firewall on and sampling by packet (a drop in the firewall has no flow, so none is sampled by flow).
+     */
+    public boolean samplesFirewallDrops() {
+        return sampling.enabled() && sampling.dropped() && firewall.enabled() && sampling.by() == SamplingSection.By.PACKET
+                && delivery.to() == Delivery.MIRROR;
     }
 
     /** 1 in N flows sampled by key hash in the flow stage; 0 when sampling is not by flow. */
@@ -118,7 +127,7 @@ public record AgentConfig(Path file, List<InterfaceSpec> interfaces, ParseSectio
         lines.add(firewall.describe());
         lines.add(flows.describe());
         lines.add(model.describe());
-        lines.add(sampling.describe(samplesDropped(), firstPacketsPps()));
+        lines.add(sampling.describe(samplesDropped() && model.enabled(), samplesFirewallDrops(), firstPacketsPps()));
         lines.add(delivery.describe());
         lines.add(detectors.describe(sampling, firstPacketsPps()));
         lines.add(mitigation.describe());

@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param by      packets chosen one by one, or whole flows chosen by their key's hash
  * @param dropped the packets the model drops are sampled with the rest (a copy to Java, the packet
  *                dropped), so that what Java sees stands for all the traffic; heeded with mirror
- *                delivery only ({@link AgentConfig#samplesDropped()})
+ *                delivery only ({@link AgentConfig#samplesDropped()}); so are, by packet, the packets
+ *                the firewall's limits drop (since 2026-12-07, {@link AgentConfig#samplesFirewallDrops()})
  * @param firstPackets each flow's first packet in each direction that the sample did not choose is copied to Java too,
  *                at most this many per second on each CPU (0: none), so that the scan detectors see
  *                every probe of a scan that 1 in N thins, and its answer; such a copy stands for no other packet.
@@ -65,14 +66,16 @@ public record SamplingSection(boolean enabled, int every, By by, boolean dropped
 
     /**
      * @param dropsToo whether the model's drops are sampled too ({@link AgentConfig#samplesDropped()})
+     * @param limitDropsToo whether the firewall limits' drops are ({@link AgentConfig#samplesFirewallDrops()})
      * @param firstPps flows' first packets per second per CPU copied too ({@link AgentConfig#firstPacketsPps()})
      */
-    String describe(boolean dropsToo, long firstPps) {
+    String describe(boolean dropsToo, boolean limitDropsToo, long firstPps) {
         if (!enabled) {
             return "sampling: off (no packets to Java)";
         }
         return "sampling: on (" + (every == 1 ? "every " + by.id() : "1 in " + every + " by " + by.id())
-                + (dropsToo ? ", the model's drops too" : "")
+                + (dropsToo && limitDropsToo ? ", the model's and the firewall limits' drops too"
+                        : dropsToo ? ", the model's drops too" : limitDropsToo ? ", the firewall limits' drops too" : "")
                 + (firstPps > 0 ? "; each flow's first packet in each direction too, at most " + firstPps + "/s per CPU" : "") + ")";
     }
 }

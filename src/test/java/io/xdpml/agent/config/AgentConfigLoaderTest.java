@@ -144,7 +144,8 @@ class AgentConfigLoaderTest {
                 .containsExactly("interfaces", "cpumap", "parse", "blocks", "firewall", "flows", "model", "sampling", "delivery", "detectors",
                         "mitigation", "outputs");
         assertThat(lines).contains("  interfaces: eth0 (auto), eth1 (generic)",
-                "  sampling: on (1 in 100 by packet, the model's drops too; each flow's first packet in each direction too, at most 1000/s per CPU)");
+                "  sampling: on (1 in 100 by packet, the model's and the firewall limits' drops too; each flow's first packet in each direction too,"
+                        + " at most 1000/s per CPU)");
         assertThat(lines.get(7)).startsWith("  model: on (").contains("benign pass, attack drop");
     }
 
