@@ -256,6 +256,13 @@ public final class Pipelines {
                 new BenchModel("dt", false), allSetup));
         add(new Pipeline("all-model-drops-sampled", all, "benchmark: all-model-drops, the model's drops sampled 1-in-"
                 + BENCH_ALL_SAMPLE_N + " to the mirror ring (sampling.dropped)", new BenchModel("dt", false), allSetup));
+        // a flood a firewall limit drops (rate-limit 1/s burst 1: all but the first packet): its drops not sampled, then
+        // sampled with the rest (since 2026-12-07: xdpml_sample_firewall_drop)
+        BenchSetup limitSetup = new BenchSetup(BENCH_FIREWALL + "rate-limit 1/s burst 1\n", true, BENCH_ALL_SAMPLE_N);
+        add(new Pipeline("all-limit-drops", all, "benchmark: all, the firewall's rate-limit dropping every packet (its drops not"
+                + " sampled)", new BenchModel("dt", false), limitSetup));
+        add(new Pipeline("all-limit-drops-sampled", all, "benchmark: all-limit-drops, the limit's drops sampled 1-in-"
+                + BENCH_ALL_SAMPLE_N + " to the mirror ring (sampling.dropped)", new BenchModel("dt", false), limitSetup));
         // a spoofed flood through all: every packet a new flow; its first packet copied besides the sample, or not
         add(new Pipeline("all-new-flows", all, "benchmark: all, a new flow every packet (flows' first packets not copied:"
                 + " sampling.first-packets 0)", new BenchModel("dt", false), allSetup));

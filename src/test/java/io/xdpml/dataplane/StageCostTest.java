@@ -326,6 +326,21 @@ class StageCostTest {
     }
 
     /**
+     * A firewall limit's drops sampled (since 2026-12-07): with {@code rate-limit 1/s burst 1}, {@code all-limit-drops}
+     * mirrors none of its drops, {@code all-limit-drops-sampled} 1 in 100 of them; both drop all but the
+     * first packet (which passes on to the end, counted in the sample too) in the firewall stage.
+     */
+    @Test
+    void aFirewallLimitsDropsAreMirroredOneInNWhenSampled() throws Exception {
+        var r = io.xdpml.cli.CliHarness.run("bench", "stages", "--program", "all-limit-drops,all-limit-drops-sampled", "--repeat", "20000",
+                "--runs", "1", "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        assertThat(json.get("all-limit-drops").get("met").asText()).contains("sampled 1, mirrored 1, lost 0");
+        assertThat(json.get("all-limit-drops-sampled").get("met").asText()).contains("sampled 400, mirrored 400, lost 0");
+    }
+
+    /**
      * A spoofed flood through every stage (a new flow every packet): {@code all-new-flows} copies none
      * of the flows' first packets, {@code all-new-flows-first} copies them besides the sample while
      * its bucket of 1,000 a second allows (a second's worth at once, then the refill), and counts the
