@@ -5,12 +5,8 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.DirectoryNotEmptyException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -94,7 +90,7 @@ public final class BpfFs {
     public static void removeRecursively(Path dir) {
         for (int attempt = 1; ; attempt++) {
             try {
-                removeTree(dir);
+                io.xdpml.util.TempDirectory.removeRecursively(dir);
                 KernelCleanup.unregister(dir);
                 return;
             } catch (DirectoryNotEmptyException e) { // a pin made there meanwhile
@@ -103,29 +99,5 @@ public final class BpfFs {
                 throw new UncheckedIOException("removing " + dir, e);
             }
         }
-    }
-
-    private static void removeTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs)
-                    throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) return FileVisitResult.CONTINUE;
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null && !(e instanceof NoSuchFileException)) throw e;
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

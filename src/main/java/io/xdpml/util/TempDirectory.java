@@ -62,7 +62,11 @@ public final class TempDirectory implements AutoCloseable {
         }
     }
 
-    static void removeRecursively(Path dir) throws IOException {
+    /**
+     * Removes {@code dir} and everything in it; absent is fine, and so is whatever another thread
+     * removes meanwhile (also bpffs pins: BpfFs.removeRecursively).
+     */
+    public static void removeRecursively(Path dir) throws IOException {
         if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         Files.walkFileTree(dir, new SimpleFileVisitor<>() {
             @Override
