@@ -20,13 +20,13 @@
  *   SYN without ACK: per-source SYN bucket              -> drop syn_flood
  *   SYN without ACK: the global SYN bucket              -> drop syn_global
  *   SYN without ACK nor TCP options: the global bucket of such SYNs -> drop bare_global
- *   ICMP, ICMPv6 errors and echoes: the global ICMP bucket -> drop icmp_global
  *   allow list (source, then destination)              -> pass allow_list
  *   rules (first in file order that matches)           -> pass_rule | drop_rule
  *   default policy                                     -> pass_default | drop_default
  *   a SYN over a limit (syn-cookies on), a packet that would open a connection or one that is
  *     not TCP or UDP (ICMP, ...), from one of this host's own addresses (or multicast,
  *     loopback)                                           -> drop own_source
+ *   ICMP, ICMPv6 errors and echoes that would pass: the global ICMP bucket -> drop icmp_global
  *   a SYN over a limit (syn-cookies on)                 -> answered (syn_cookie) | the limit's drop
  *   a new TCP/UDP connection that passed gets a conntrack entry (in TCP only a SYN without ACK
  *     or an ACK without SYN, FIN or RST: xdpml_fw_tcp_opens): a SYN's or a datagram's in

@@ -931,20 +931,6 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_BARE_GLOBAL, XDPML_FW_NO_RULE);
 		}
 	}
-	/* ICMP of all sources: a flood of it (BlackNurse's errors, a ping or smurf flood, spoofed or
-	 * not) is over in a burst before a detector can name anyone; ICMPv6's neighbour discovery and
-	 * multicast listener messages (types above 129) are the link's own and never counted */
-	if (cfg->icmp_pps && (p.proto == 1 || (p.proto == 58 && p.icmp_type <= 129))) {
-		__u32 two = 2;
-		struct xdpml_fw_flood *ib = bpf_map_lookup_elem(&xdpml_fw_flood, &two);
-		if (ib) {
-			bpf_spin_lock(&ib->lock);
-			int ok = xdpml_fw_take(&ib->b, now, cfg->icmp_pps, cfg->icmp_cap);
-			bpf_spin_unlock(&ib->lock);
-			if (!ok)
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_ICMP_GLOBAL, XDPML_FW_NO_RULE);
-		}
-	}
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_FLOOD, XDPML_FW_NO_RULE);
 	if (syn_only && cfg->flood_pps && !over) {
@@ -972,6 +958,21 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 	 * flood "from" the victim itself (LAND-like) went to the stack whole */
 	if ((over || cookie_ack || track || (p.proto != 6 && p.proto != 17)) && xdpml_fw_is_pass(reason) && xdpml_fw_from_own(&p))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_OWN_SOURCE, slot);
+	/* ICMP of all sources that would pass: a flood of it (BlackNurse's errors, a ping or smurf flood,
+	 * spoofed or not) is over in a burst before a detector can name anyone. Taken last, so that what
+	 * the lists, rules or the own-source check drop takes no token from the ICMP that passes. ICMPv6's
+	 * neighbour discovery and multicast listener messages (types above 129) are never counted */
+	if (cfg->icmp_pps && xdpml_fw_is_pass(reason) && (p.proto == 1 || (p.proto == 58 && p.icmp_type <= 129))) {
+		__u32 two = 2;
+		struct xdpml_fw_flood *ib = bpf_map_lookup_elem(&xdpml_fw_flood, &two);
+		if (ib) {
+			bpf_spin_lock(&ib->lock);
+			int ok = xdpml_fw_take(&ib->b, now, cfg->icmp_pps, cfg->icmp_cap);
+			bpf_spin_unlock(&ib->lock);
+			if (!ok)
+				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_ICMP_GLOBAL, slot);
+		}
+	}
 	if (over && xdpml_fw_is_pass(reason))
 		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, fc, over), slot);
 	if (cookie_ack && xdpml_fw_is_pass(reason)) {

@@ -1212,11 +1212,38 @@ public final class Agent implements AutoCloseable {
         return f == null ? null : f.counters();
     }
 
+    /** "firewall dropped N: reason n, ..." from the program's counters, or null without the firewall (since 2026-12-07). */
+    private static String firewallDrops(Member m) {
+        try {
+            var object = m.processor().program().object();
+            AgentInfo info = AgentInfo.read(object.map(AgentPins.INFO));
+            long[] c = PipelineReading.read(object::map, info.stages(), info.firewallRules()).firewall();
+            if (c == null) {
+                return null;
+            }
+            long all = 0;
+            StringBuilder reasons = new StringBuilder();
+            for (io.xdpml.firewall.FirewallCounter f : io.xdpml.firewall.FirewallCounter.values()) {
+                if (f.drops() && c[f.id()] != 0) {
+                    all += c[f.id()];
+                    reasons.append(reasons.isEmpty() ? "" : ", ").append(f.jsonName()).append(' ').append(c[f.id()]);
+                }
+            }
+            return "firewall dropped " + all + (all == 0 ? "" : ": " + reasons);
+        } catch (RuntimeException e) {
+            return "firewall counters not read: " + e.getMessage();
+        }
+    }
+
     private void summary() {
         for (Member m : members) {
             ProcessorStats s = m.processor().stats();
             say(String.format("%s: detached. %d packets seen by XDP, %d to Java (%d lost on the way), %d packets dropped by blocks",
                     m.iface(), s.seen(), s.received(), s.deliveryLost(), s.blocked()));
+            String fw = firewallDrops(m);
+            if (fw != null) {
+                say(m.iface() + ": " + fw);
+            }
             if (m.classifier() != null) {
                 say(String.format("ONNX: %d packets flagged in %d flows%s%s", s.flagged(), m.flagged().flows(),
                         config.mitigation().block().isZero() ? "" : ", flows blocked",

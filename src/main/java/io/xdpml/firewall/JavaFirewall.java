@@ -483,11 +483,6 @@ public final class JavaFirewall implements FirewallEngine {
         if (synOnly && doff == 5 && c.barePps() != 0 && !take(bareFlood, 0, now, c.barePps(), c.bareCap())) {
             return verdict(FirewallCounter.DROP_BARE_GLOBAL);
         }
-        // ICMP of all sources (ICMPv6's neighbour discovery and multicast listeners, types above 129, not)
-        if (c.icmpPps() != 0 && (bucket == 1 || (bucket == 58 && (frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset()) & 0xff) <= 129))
-                && !take(icmpFlood, 0, now, c.icmpPps(), c.icmpCap())) {
-            return verdict(FirewallCounter.DROP_ICMP_GLOBAL);
-        }
         if (synOnly && c.synPps() != 0 && rate != null && !take(rate, 2, now, c.synPps(), c.synCap())) {
             return verdict(FirewallCounter.DROP_SYN_FLOOD);
         }
@@ -506,6 +501,13 @@ public final class JavaFirewall implements FirewallEngine {
         // decides (not TCP or UDP; since 2026-12-06): a martian, its source never blocked
         if ((over != null || cookieAck || track || (bucket != 6 && bucket != 17)) && reason.passes() && fromOwn(family)) {
             return verdict(FirewallCounter.DROP_OWN_SOURCE);
+        }
+        // ICMP of all sources that would pass, last (what else drops takes no token); ICMPv6's neighbour discovery and
+        // multicast listeners (types above 129) never
+        if (c.icmpPps() != 0 && reason.passes()
+                && (bucket == 1 || (bucket == 58 && (frame.get(ValueLayout.JAVA_BYTE, summary.l4Offset()) & 0xff) <= 129))
+                && !take(icmpFlood, 0, now, c.icmpPps(), c.icmpCap())) {
+            return verdict(FirewallCounter.DROP_ICMP_GLOBAL);
         }
         if (over != null && reason.passes()) {
             return verdict(answer(frame, length, family, dport, flags, over));

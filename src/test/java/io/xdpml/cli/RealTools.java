@@ -157,7 +157,7 @@ final class RealTools {
      */
     static final class VictimTap {
         private final AtomicBoolean running = new AtomicBoolean(true);
-        private final List<long[]> seen = new ArrayList<>(); // {source, time, 1 for a TCP SYN, 1 when sent to its own source}
+        private final List<long[]> seen = new ArrayList<>(); // {source, time, 1 for a TCP SYN, 1 when sent to its own source, IP protocol}
         private final Thread thread;
 
         VictimTap(NetworkNamespace ns, String iface, String leaveOut) throws InterruptedException {
@@ -183,7 +183,8 @@ final class RealTools {
                                 boolean syn = buf.get(ValueLayout.JAVA_BYTE, 23) == 6 && len >= 14 + ihl + 14
                                         && (buf.get(ValueLayout.JAVA_BYTE, 14 + ihl + 13) & 0x3f) == 0x02;
                                 synchronized (seen) {
-                                    seen.add(new long[] {src, System.nanoTime(), syn ? 1 : 0, src == dst ? 1 : 0});
+                                    seen.add(new long[] {src, System.nanoTime(), syn ? 1 : 0, src == dst ? 1 : 0,
+                                            buf.get(ValueLayout.JAVA_BYTE, 23) & 0xff});
                                 }
                             }
                         }
@@ -209,6 +210,14 @@ final class RealTools {
             long k = key(except);
             synchronized (seen) {
                 return seen.stream().filter(e -> e[0] != k && e[2] == 1 && e[1] >= from && e[1] < to).count();
+            }
+        }
+
+        /** ICMP packets from any source but those in {@code except} (System.nanoTime): a spoofed ICMP flood's. */
+        long icmpExcept(List<String> except) {
+            java.util.Set<Long> k = except.stream().map(RealTools::key).collect(java.util.stream.Collectors.toSet());
+            synchronized (seen) {
+                return seen.stream().filter(e -> e[4] == 1 && !k.contains(e[0])).count();
             }
         }
 
