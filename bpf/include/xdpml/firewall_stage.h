@@ -168,6 +168,21 @@ static __always_inline int xdpml_fw_limit_drop(__u32 reason)
 	       reason == XDPML_FWC_DROP_BARE_GLOBAL || reason == XDPML_FWC_DROP_ICMP_GLOBAL;
 }
 
+/*
+ * A token from the bucket of all sources xdpml_fw_flood[idx], under its lock (every CPU shares it):
+ * 1 when taken (or the array has no such entry), 0 when empty.
+ */
+static __always_inline int xdpml_fw_take_shared(__u32 idx, __u64 now, __u64 pps, __u64 cap)
+{
+	struct xdpml_fw_flood *b = bpf_map_lookup_elem(&xdpml_fw_flood, &idx);
+	if (!b)
+		return 1;
+	bpf_spin_lock(&b->lock);
+	int ok = xdpml_fw_take(&b->b, now, pps, cap);
+	bpf_spin_unlock(&b->lock);
+	return ok;
+}
+
 static __always_inline int xdpml_fw_drops(__u32 reason)
 {
 	switch (reason) {
@@ -920,29 +935,15 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 
 	/* a SYN without options: no TCP stack in use sends one, flooders do (hping3, masscan, zmap);
 	 * over the bucket it is dropped, never answered with a cookie (as a bare-syn-drop measure) */
-	if (syn_only && p.tcp_doff == 5 && cfg->bare_pps) {
-		__u32 one = 1;
-		struct xdpml_fw_flood *fb = bpf_map_lookup_elem(&xdpml_fw_flood, &one);
-		if (fb) {
-			bpf_spin_lock(&fb->lock);
-			int ok = xdpml_fw_take(&fb->b, now, cfg->bare_pps, cfg->bare_cap);
-			bpf_spin_unlock(&fb->lock);
-			if (!ok)
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_BARE_GLOBAL, XDPML_FW_NO_RULE);
-		}
-	}
+	if (syn_only && p.tcp_doff == 5 && cfg->bare_pps && !xdpml_fw_take_shared(1, now, cfg->bare_pps, cfg->bare_cap))
+		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_BARE_GLOBAL, XDPML_FW_NO_RULE);
 	if (syn_only && cfg->syn_pps && rate && !xdpml_fw_take(&rate->syn, now, cfg->syn_pps, cfg->syn_cap))
 		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_FLOOD, XDPML_FW_NO_RULE);
 	if (syn_only && cfg->flood_pps && !over) {
-		struct xdpml_fw_flood *fl = bpf_map_lookup_elem(&xdpml_fw_flood, &zero);
-		if (fl) {
-			bpf_spin_lock(&fl->lock);
-			int ok = xdpml_fw_take(&fl->b, now, cfg->flood_pps, cfg->flood_cap);
-			bpf_spin_unlock(&fl->lock);
-			if (!ok && !cfg->syn_cookies)
+		if (!xdpml_fw_take_shared(0, now, cfg->flood_pps, cfg->flood_cap)) {
+			if (!cfg->syn_cookies)
 				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_SYN_GLOBAL, XDPML_FW_NO_RULE);
-			if (!ok)
-				over = XDPML_FWC_DROP_SYN_GLOBAL;
+			over = XDPML_FWC_DROP_SYN_GLOBAL;
 		}
 	}
 
@@ -962,17 +963,9 @@ static __always_inline __u32 xdpml_fw_judge(struct xdp_md *ctx, const struct xdp
 	 * spoofed or not) is over in a burst before a detector can name anyone. Taken last, so that what
 	 * the lists, rules or the own-source check drop takes no token from the ICMP that passes. ICMPv6's
 	 * neighbour discovery and multicast listener messages (types above 129) are never counted */
-	if (cfg->icmp_pps && xdpml_fw_is_pass(reason) && (p.proto == 1 || (p.proto == 58 && p.icmp_type <= 129))) {
-		__u32 two = 2;
-		struct xdpml_fw_flood *ib = bpf_map_lookup_elem(&xdpml_fw_flood, &two);
-		if (ib) {
-			bpf_spin_lock(&ib->lock);
-			int ok = xdpml_fw_take(&ib->b, now, cfg->icmp_pps, cfg->icmp_cap);
-			bpf_spin_unlock(&ib->lock);
-			if (!ok)
-				return xdpml_fw_verdict(fc, XDPML_FWC_DROP_ICMP_GLOBAL, slot);
-		}
-	}
+	if (cfg->icmp_pps && xdpml_fw_is_pass(reason) && (p.proto == 1 || (p.proto == 58 && p.icmp_type <= 129)) &&
+	    !xdpml_fw_take_shared(2, now, cfg->icmp_pps, cfg->icmp_cap))
+		return xdpml_fw_verdict(fc, XDPML_FWC_DROP_ICMP_GLOBAL, slot);
 	if (over && xdpml_fw_is_pass(reason))
 		return xdpml_fw_verdict(fc, xdpml_fw_over_syn_limit(ctx, s, fc, over), slot);
 	if (cookie_ack && xdpml_fw_is_pass(reason)) {

@@ -177,15 +177,7 @@ public final class FrameBuilder {
     }
 
     public FrameBuilder icmpEcho(int id, int seq) {
-        setProtocol(TransportHeaders.PROTO_ICMP);
-        int h = pos;
-        u8(8);
-        u8(0);
-        u16(0);
-        u16(id);
-        u16(seq);
-        fixup(FIX_ICMP, h, lastIp);
-        return this;
+        return icmp(8, 0, (id & 0xffff) << 16 | (seq & 0xffff));
     }
 
     /** An ICMP (IPv4) header of any type and code, the 4 bytes after the checksum being {@code rest}. */
@@ -201,15 +193,7 @@ public final class FrameBuilder {
     }
 
     public FrameBuilder icmpv6Echo(int id, int seq) {
-        setProtocol(TransportHeaders.PROTO_ICMPV6);
-        int h = pos;
-        u8(128);
-        u8(0);
-        u16(0);
-        u16(id);
-        u16(seq);
-        fixup(FIX_ICMPV6, h, lastIp);
-        return this;
+        return icmpv6(128, 0, (id & 0xffff) << 16 | (seq & 0xffff));
     }
 
     /** An ICMPv6 header of any type and code, the 4 bytes after the checksum being {@code rest}. */
