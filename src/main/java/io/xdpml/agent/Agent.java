@@ -1221,15 +1221,10 @@ public final class Agent implements AutoCloseable {
             if (c == null) {
                 return null;
             }
-            long all = 0;
-            StringBuilder reasons = new StringBuilder();
-            for (io.xdpml.firewall.FirewallCounter f : io.xdpml.firewall.FirewallCounter.values()) {
-                if (f.drops() && c[f.id()] != 0) {
-                    all += c[f.id()];
-                    reasons.append(reasons.isEmpty() ? "" : ", ").append(f.jsonName()).append(' ').append(c[f.id()]);
-                }
-            }
-            return "firewall dropped " + all + (all == 0 ? "" : ": " + reasons);
+            Map<String, Long> reasons = io.xdpml.firewall.FirewallCounter.nonZero(c, io.xdpml.firewall.FirewallCounter::drops);
+            long all = reasons.values().stream().mapToLong(Long::longValue).sum();
+            return "firewall dropped " + all + (all == 0 ? "" : ": " + reasons.entrySet().stream()
+                    .map(e -> e.getKey() + " " + e.getValue()).collect(java.util.stream.Collectors.joining(", ")));
         } catch (RuntimeException e) {
             return "firewall counters not read: " + e.getMessage();
         }

@@ -168,13 +168,7 @@ public final class StatusReport {
 
     private static void firewall(PipelineReading r, Map<String, Object> m, RunningNames names) {
         long[] c = r.firewall();
-        Map<String, Object> reasons = new LinkedHashMap<>();
-        for (FirewallCounter f : FirewallCounter.values()) {
-            if (f != FirewallCounter.PACKETS && f.kind() != FirewallCounter.Kind.EVENT && c[f.id()] != 0) {
-                reasons.put(f.jsonName(), c[f.id()]);
-            }
-        }
-        m.put("reasons", reasons);
+        m.put("reasons", FirewallCounter.nonZero(c, f -> f != FirewallCounter.PACKETS && f.kind() != FirewallCounter.Kind.EVENT));
         m.put("connections_new", c[FirewallCounter.CT_NEW.id()]);
         List<String> texts = names != null && names.rules() != null ? names.rules() : List.of();
         List<Map<String, Object>> rules = new java.util.ArrayList<>();

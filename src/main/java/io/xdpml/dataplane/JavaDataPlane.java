@@ -199,12 +199,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
             boolean chosen = toJava;
             boolean eligible = droppedClass < 0 || delivery.sampleDropped();
             if (stages.sample() != Stages.Sampling.NONE && !chosen && eligible) {
-                long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
-                chosen = stages.sample() == Stages.Sampling.BY_FLOW ? flowSampled
-                        : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
-                if (chosen) {
-                    deliverCounters[XskCounter.SAMPLED.ordinal()]++;
-                }
+                chosen = countAndChoose(stages.sample() == Stages.Sampling.BY_FLOW, flowSampled);
             }
             r.sampled = chosen;
             if (chosen && deliver(frame, length, now, p)) { // never for a drop: it is only sampled when mirroring
@@ -222,13 +217,25 @@ public final class JavaDataPlane implements DataPlaneEngine {
 
     /** A firewall limit's drop, sampled by packet and copied when chosen (xdp_pipeline.bpf.c, xdpml_sample_firewall_drop). */
     private void sampleFirewallDrop(MemorySegment frame, int length, long now) {
-        long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
-        boolean chosen = delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
+        boolean chosen = countAndChoose(false, false);
         result.sampled = chosen;
         if (chosen) {
-            deliverCounters[XskCounter.SAMPLED.ordinal()]++;
             deliver(frame, length, now, null);
         }
+    }
+
+    /**
+     * The sample stage's choice: counts the packet seen, and the chosen one sampled. By flow, the flow's
+     * sampled bit decides; by packet, one in N of those seen.
+     */
+    private boolean countAndChoose(boolean byFlow, boolean flowSampled) {
+        long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
+        boolean chosen = byFlow ? flowSampled
+                : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
+        if (chosen) {
+            deliverCounters[XskCounter.SAMPLED.ordinal()]++;
+        }
+        return chosen;
     }
 
     /** The deliver stage: true when redirected (never here: the reference has no sockets). */

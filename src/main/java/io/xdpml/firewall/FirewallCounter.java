@@ -98,4 +98,15 @@ public enum FirewallCounter {
     public static FirewallCounter of(int id) {
         return id >= 0 && id < SLOTS ? BY_ID[id] : null;
     }
+
+    /** The counters of {@code values} (indexed by id) that {@code which} takes and that are not 0, by JSON name, in id order. */
+    public static java.util.Map<String, Long> nonZero(long[] values, java.util.function.Predicate<FirewallCounter> which) {
+        java.util.Map<String, Long> named = new java.util.LinkedHashMap<>();
+        for (FirewallCounter f : values()) {
+            if (which.test(f) && values[f.id()] != 0) {
+                named.put(f.jsonName(), values[f.id()]);
+            }
+        }
+        return named;
+    }
 }
