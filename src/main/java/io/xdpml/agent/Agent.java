@@ -780,7 +780,8 @@ public final class Agent implements AutoCloseable {
                 o.putPOJO("sources", det.sources());
                 if (det.target() != null) {
                     o.putObject("target").put("victim", det.target().victim().getHostAddress()).put("protocol", det.target().protocol())
-                            .put("source_port", det.target().sourcePort()).put("destination_port", det.target().destinationPort());
+                            .put("source_port", det.target().sourcePort()).put("destination_port", det.target().destinationPort())
+                            .put("bare_syns", det.target().bareSyns());
                 }
                 jsonLines.write(json.writeValueAsString(o));
                 jsonLines.newLine();

@@ -373,6 +373,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
             d.sources().forEach(s::add);
             if (d.target() != null) {
                 x.put("target", d.target().toString());
+                x.put("bare_syns", d.target().bareSyns()); // SYNs without TCP options: a crafter's (bare-syn-drop)
             }
             lines.add(o);
             remember(new AlertPattern(t.src, srcPort, victim, destPort, proto, first, last + ALERT_LINGER_NANOS));

@@ -121,12 +121,14 @@ class DetectEveTest {
         assertThat(flood.has("src_ip")).isFalse(); // spoofed: no source named
         assertThat(flood.get("dest_ip").asText()).isEqualTo("10.10.10.10");
         assertThat(flood.get("dest_port").asInt()).isEqualTo(25565);
+        assertThat(flood.get("xdpml").get("bare_syns").asBoolean()).isTrue(); // its SYNs carry no TCP options
 
         JsonNode amp = eve("attack/bacnet-amplification.pcapng").stream()
                 .filter(a -> a.get("xdpml").get("detector").asText().equals("amplification")).findFirst().orElseThrow();
         assertThat(amp.get("src_port").asInt()).isEqualTo(47808);
         assertThat(amp.get("dest_ip").asText()).isEqualTo("10.10.10.1");
         assertThat(amp.get("proto").asText()).isEqualTo("UDP");
+        assertThat(amp.get("xdpml").get("bare_syns").asBoolean(true)).isFalse();
 
         JsonNode reflection = eve("attack/synack-reflection.pcap").stream()
                 .filter(a -> a.get("xdpml").get("detector").asText().equals("synflood")).findFirst().orElseThrow();
