@@ -66,7 +66,17 @@ struct xdpml_deliver_config {
 	__u64 rate_pps;   /* packets per second to Java at most; 0: no cap */
 	__u64 rate_burst; /* the bucket's depth in packets */
 	__u64 first_pps;  /* flows' first packets per second per CPU copied to Java besides the sample; 0: none */
+	__u64 sample_below; /* by packet, N > 1: the packet counted `seen` is chosen when seen * XDPML_SAMPLE_STRIDE < this
+			     * (2^64 / N, rounded up; written by Java: io.xdpml.dataplane.DeliverySettings) */
 };
+
+/*
+ * The sample stage's stride: 2^64 / the golden ratio, odd. seen * stride (mod 2^64) visits the counter's
+ * values in a low-discrepancy order (Weyl's sequence), so the packets below 2^64 / N are 1 in N of any
+ * run (within a few), the first included, with no period: a plain `seen % N == 0` picked always the same
+ * packet of traffic whose packets repeat with a period dividing N (a connection flood's SYN, never its ACK).
+ */
+#define XDPML_SAMPLE_STRIDE 0x9E3779B97F4A7C15ULL
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -133,7 +143,7 @@ static __always_inline int xdpml_sample_stage(__u64 *c, const struct xdpml_deliv
 	if (by_flow)
 		chosen = flow_sampled;
 	else
-		chosen = dc->sample_n <= 1 || seen % dc->sample_n == 0;
+		chosen = dc->sample_n <= 1 || seen * XDPML_SAMPLE_STRIDE < dc->sample_below;
 	if (chosen)
 		c[XDPML_XC_SAMPLED]++;
 	return chosen;

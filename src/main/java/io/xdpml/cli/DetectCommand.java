@@ -46,7 +46,7 @@ final class DetectCommand implements Callable<Integer> {
     List<String> settings = new java.util.ArrayList<>();
 
     @Option(names = "--sample", paramLabel = "N", defaultValue = "1",
-            description = {"give the detectors 1 in N packets (the first, then every N-th), each counting N where a detector counts"
+            description = {"give the detectors 1 in N packets (the first among them, as the agent's sample stage picks them), each counting N where a detector counts"
                 + " packets, SYNs or bytes: what the agent sampling 1 in N by packet sees, without a model or flows (with flows it"
                 + " also hands over each flow's first packet in each direction: xdpml replay runs the whole agent) (default: ${DEFAULT-VALUE})"})
     int sample;

@@ -2,6 +2,7 @@ package io.xdpml.dataplane;
 
 import io.xdpml.kernel.BpfMap;
 import io.xdpml.kernel.BpfObject;
+import io.xdpml.util.PacketSampling;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,13 +13,15 @@ import java.nio.ByteOrder;
  * chosen by the delivery bit of the {@link ConfigWord}.
  *
  * <pre>
- *   0 u32 sample_n   4 u32 flags   8 u64 rate_pps   16 u64 rate_burst   24 u64 first_pps   (32 bytes)
+ *   0 u32 sample_n   4 u32 flags   8 u64 rate_pps   16 u64 rate_burst   24 u64 first_pps
+ *  32 u64 sample_below                                                                     (40 bytes)
  * </pre>
  *
- * flags: {@link #SAMPLE_DROPPED_FLAG}.
+ * flags: {@link #SAMPLE_DROPPED_FLAG}. sample_below: {@link PacketSampling#below} of sample_n, the bound the
+ * sample stage compares the scrambled count with ({@link PacketSampling}; since 2026-12-07).
  */
 public final class DeliverySettings {
-    public static final int SIZE = 32;
+    public static final int SIZE = 40;
     static final int SAMPLE_N = 0;
     static final int FLAGS = 4;
     /** The model's drops are counted and sampled with the rest (mirror delivery only): XDPML_DELIVER_SAMPLE_DROPPED. */
@@ -26,6 +29,7 @@ public final class DeliverySettings {
     static final int RATE_PPS = 8;
     static final int RATE_BURST = 16;
     static final int FIRST_PPS = 24;
+    static final int SAMPLE_BELOW = 32;
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.nativeOrder());
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.nativeOrder());
 
@@ -58,6 +62,11 @@ public final class DeliverySettings {
             if (ratePps > 0 && rateBurst == 0) {
                 rateBurst = Math.max(1, ratePps);
             }
+        }
+
+        /** {@link PacketSampling#below} of sampleN: the sample stage's bound. */
+        public long sampleBelow() {
+            return PacketSampling.below(sampleN);
         }
 
         /** No new-flow pick. */
@@ -104,6 +113,7 @@ public final class DeliverySettings {
             m.set(U64, RATE_PPS, v.ratePps());
             m.set(U64, RATE_BURST, v.rateBurst());
             m.set(U64, FIRST_PPS, v.firstPps());
+            m.set(U64, SAMPLE_BELOW, v.sampleBelow());
             map.update(slot, m, BpfMap.BPF_ANY);
         }
         return slot;

@@ -1,5 +1,6 @@
 package io.xdpml.dataplane;
 
+import io.xdpml.util.PacketSampling;
 import io.xdpml.firewall.FirewallConfig;
 import io.xdpml.firewall.FirewallCounter;
 import io.xdpml.firewall.JavaFirewall;
@@ -30,7 +31,7 @@ import java.lang.foreign.ValueLayout;
  *   firewall  JavaFirewall
  *   flow      JavaFlowEngine (FlowTable)
  *   model     ModelStage
- *   sample    1-in-N by a count, or the flow's sampled bit (the model's drops too, when mirroring;
+ *   sample    1-in-N by a scrambled count (PacketSampling), or the flow's sampled bit (the model's drops too, when mirroring;
  *             and by packet, a firewall limit's drops: sampleFirewallDrop)
  *   deliver   rate cap (token bucket), then the mirror copy or AF_XDP (no socket in the reference)
  *   end       the default action
@@ -57,6 +58,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
     private final long[] firstBucket = new long[2]; // the new-flow pick's (one CPU)
     private final PacketResult result = new PacketResult();
     private DeliverySettings.Values delivery = new DeliverySettings.Values(1, 0, 0);
+    private long sampleBelow; // delivery.sampleBelow(), computed once per settings
     private int lastFlowHash;
     private int lastVerdict;
 
@@ -101,7 +103,10 @@ public final class JavaDataPlane implements DataPlaneEngine {
     public void deploy(Deployment d) { model.deploy(d); }
 
     @Override
-    public void delivery(DeliverySettings.Values v) { delivery = v; }
+    public void delivery(DeliverySettings.Values v) {
+        delivery = v;
+        sampleBelow = v.sampleBelow();
+    }
 
     @Override
     public JavaBlocks blocks() { return blocks; }
@@ -231,7 +236,7 @@ public final class JavaDataPlane implements DataPlaneEngine {
     private boolean countAndChoose(boolean byFlow, boolean flowSampled) {
         long seen = deliverCounters[XskCounter.SEEN.ordinal()]++;
         boolean chosen = byFlow ? flowSampled
-                : delivery.sampleN() <= 1 || Long.remainderUnsigned(seen, delivery.sampleN()) == 0;
+                : PacketSampling.chosen(seen, delivery.sampleN(), sampleBelow);
         if (chosen) {
             deliverCounters[XskCounter.SAMPLED.ordinal()]++;
         }

@@ -1,5 +1,6 @@
 package io.xdpml.detect;
 
+import io.xdpml.util.PacketSampling;
 import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
 import io.xdpml.pcap.PcapFormatException;
@@ -35,7 +36,7 @@ public final class CaptureDetection {
 
     /**
      * As {@link #run(List, long, DetectorSet)}, giving the detectors 1 in {@code sampleEvery} frames
-     * (the first, then every {@code sampleEvery}-th, as the XDP program's counter picks them), each
+     * (the first among them, as the XDP program's sample stage picks them: {@link PacketSampling}), each
      * weighing {@code sampleEvery} ({@link PacketObservation#weight()}): what the agent sampling 1 in N
      * by packet hands its detectors, without a model. {@link Result#observed()} counts those given.
      */
@@ -44,6 +45,7 @@ public final class CaptureDetection {
             throw new IllegalArgumentException("1 in " + sampleEvery + " packets: must be at least 1");
         }
         long frames = 0;
+        long below = PacketSampling.below(sampleEvery);
         ObservationBuilder builder = new ObservationBuilder(detectors.needsFlows());
         // a flow table of every packet for the detectors that read one (slowconn), as the data plane keeps it whatever the sampling
         ObservationBuilder census = detectors.needsCensus() ? new ObservationBuilder(true) : null;
@@ -78,7 +80,7 @@ public final class CaptureDetection {
                                 detectors.census(t, t, census.flows());
                             }
                         }
-                        if (frames++ % sampleEvery == 0) {
+                        if (PacketSampling.chosen(frames++, sampleEvery, below)) {
                             detectors.observe(builder.observe(framer.frameSegment(), 0, length, t, sampleEvery));
                             observed++;
                         }

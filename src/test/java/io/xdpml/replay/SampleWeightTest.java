@@ -145,12 +145,16 @@ class SampleWeightTest {
         assertThat(all.flood().sources()).containsExactly(FLOODER);
         assertThat(requests).isEqualTo(7_500);
 
-        // 1 in 101: an odd N, because this capture alternates request and reply, which an even N would alias
-        // (every 100th packet a request: 15,000 "requests" estimated; the counter's 1 in N is exact, not random)
+        // 1 in 101 (an odd N: before 2026-12-07 the sample stage chose every N-th packet, and this capture alternates
+        // request and reply, which an even N aliased: every 100th packet a request, 15,000 "requests" estimated)
         Run sampled = twin(config("model: {enabled: false}", 101), ICMP_FLOOD);
         // the sample, and the first echo reply picked besides it: the first packet of its direction of the flow
         // (since 2026-12-06; the first request is the sample's first)
-        assertThat(sampled.delivered() - sampled.firstPicked()).isEqualTo(Math.ceilDiv(TestData.packetCount(ICMP_FLOOD), 101));
+        long packets = TestData.packetCount(ICMP_FLOOD);
+        long below = io.xdpml.util.PacketSampling.below(101);
+        long chosen = java.util.stream.LongStream.range(0, packets).filter(i -> io.xdpml.util.PacketSampling.chosen(i, 101, below)).count();
+        assertThat(chosen).as("1 in 101 of any run, within a few").isBetween(packets / 101 - 2, packets / 101 + 2);
+        assertThat(sampled.delivered() - sampled.firstPicked()).isEqualTo(chosen);
         assertThat(sampled.firstPicked()).as("the first echo reply").isEqualTo(1);
         assertThat(sampled.flood().sources()).containsExactly(FLOODER);
         assertThat(sampled.flood().reasons().getFirst()).contains("estimated from", "seen");
@@ -293,6 +297,40 @@ class SampleWeightTest {
                 }
             }
         }
+    }
+
+    /**
+     * A connection flood from one client whose packets alternate SYN, ACK, SYN, ACK (each handshake completed, then
+     * the next connection): 400 connections in 0.4 s to one web server. connflood counts every SYN (each a flow's first
+     * packet, copied besides the sample) and wants the handshakes' ACKs, which reach Java only in the sample. Sampled
+     * 1 in 100 by a plain count (seen % 100 == 0, before 2026-12-07) every sampled packet was a SYN: no ACK was seen,
+     * the flood looked spoofed, and the client was neither named nor blocked. The sample stage's scrambled count
+     * (PacketSampling) has no period to fall in step with: ACKs are sampled too, the client is named and blocked.
+     */
+    @Test
+    void aConnectionFloodWhosePacketsAlternateWithTheSamplesPeriodIsStillSeenCompleted() throws Exception {
+        Path capture = dir.resolve("syn-ack-alternating.pcap");
+        String client = "10.77.2.1";
+        long t0 = 1_700_000_000_000_000_000L;
+        try (io.xdpml.pcap.PcapWriter w = io.xdpml.pcap.PcapWriter.open(capture, 1);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (int i = 0; i < 400; i++) {
+                int port = 20_000 + i;
+                int isn = 1_000_000 + i * 7919;
+                byte[] syn = new io.xdpml.packet.FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x02, isn, 0).build();
+                byte[] ack = new io.xdpml.packet.FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x10, isn + 1, 77).build();
+                long t = t0 + i * 1_000_000L;
+                w.write(t, arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, syn), syn.length, syn.length);
+                w.write(t + 500_000L, arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, ack), ack.length, ack.length);
+            }
+        }
+        Run all = twin(config("model: {enabled: false}", 1), capture);
+        assertThat(all.named()).as("every packet to Java").contains("connflood " + client);
+
+        Run sampled = twin(config("model: {enabled: false}", 100), capture);
+        assertThat(sampled.named()).as("1 in 100").contains("connflood " + client);
+        assertThat(sampled.blocked()).containsExactly(client);
+        assertThat(sampled.droppedByBlocks()).as("blocked while it lasted").isPositive();
     }
 
     /** "detector subject" of what the agent's default detectors find on 1 in {@code n} packets of {@code capture} from {@code phase}, each weighing {@code weight}. */
