@@ -25,7 +25,17 @@ import java.util.List;
  * bytes each) to count a retransmission once; past it a SYN not remembered counts as new (said in
  * the reasons).
  *
- * <p>Reported at the SYN that brings a pair to {@code minConnections} within the horizon, then at a
+ * <p>Only completed connections make a guesser (since 2026-12-07): a password is tried over a connection
+ * whose handshake completed, while SYNs forged from an address never complete one, and naming their
+ * address would block a host of the forger's choosing. A pair is completed when the packets with ACK
+ * (neither SYN nor RST) from its source to the service, weighed ({@link PacketObservation#weight()}: 1 in N
+ * sampled weighs N), come to {@value #MIN_COMPLETION} per new connection, as {@code connflood} asks; or when
+ * a census of the flow table ({@link #census}, every {@value #CENSUS_SECONDS} s) finds one of its
+ * connections with at least {@value CensusPairs#COMPLETED_PACKETS} packets from the client, one with ACK: the flow
+ * table counts every packet, where the agent's 1 in N sample may hold none of a slow guesser's ACKs.
+ *
+ * <p>Reported at the SYN that brings a completed pair to {@code minConnections} within the horizon (or,
+ * having the connections, at the ACK or the census that completes it), then at a
  * SYN at most once per epoch while the horizon holds that many. The report names the source (what
  * closed-loop mitigation blocks) and no target; its reasons name the service. Score: connections over
  * {@code minConnections}. Why once per epoch, not once per horizon: a blocked source's SYNs reach no
@@ -44,6 +54,10 @@ public final class BruteForceDetector implements Detector {
      * them when {@code ports} lists them).
      */
     public static final String DEFAULT_PORTS = "21,22,23,445,3389,5900";
+    /** Packets with ACK from the source per new connection, weighed, that make its connections completed (connflood's default). */
+    static final double MIN_COMPLETION = 0.5;
+    /** How often the flow table is asked which connections completed. */
+    static final int CENSUS_SECONDS = 1;
 
     /**
      * @param horizonNanos   how far back new connections are counted
@@ -116,6 +130,8 @@ public final class BruteForceDetector implements Detector {
     private final Config config;
     private final long[] ports;
     private final ConnectionHorizon horizon;
+    /** Pairs over the floor that a census found completed, to report at its end (no allocation once grown). */
+    private final List<ConnectionHorizon.Pair> completedByCensus = new ArrayList<>();
 
     public BruteForceDetector(Config config) {
         this.config = config;
@@ -140,18 +156,74 @@ public final class BruteForceDetector implements Detector {
     public void observe(PacketObservation p, DetectionSink sink) {
         long t = p.timeNanos();
         advance(t, sink);
-        if (!p.isSyn() || !login(p.destinationPort())) {
+        if (!p.isTcp() || !login(p.destinationPort())) {
             return;
         }
-        ConnectionHorizon.Pair q = horizon.syn(p, ConnFloodDetector.pairKey(p), t);
-        if (q == null) {
-            return;
+        int f = p.tcpFlags();
+        if (p.isSyn()) {
+            ConnectionHorizon.Pair q = horizon.syn(p, ConnFloodDetector.pairKey(p), t);
+            if (q != null) {
+                look(q, t, sink);
+            }
+        } else if ((f & (PacketObservation.TCP_SYN | PacketObservation.TCP_RST | PacketObservation.TCP_ACK)) == PacketObservation.TCP_ACK) {
+            ConnectionHorizon.Pair q = horizon.ack(ConnFloodDetector.pairKey(p), p.weight(), t);
+            if (q != null && q.pending) {
+                look(q, t, sink);
+            }
         }
+    }
+
+    /** Reports the pair if it has the connections, is due, and its connections were completed; else marks it pending when it lacks only that. */
+    private void look(ConnectionHorizon.Pair q, long t, DetectionSink sink) {
         long n = horizon.connections(q);
-        if (n >= config.minConnections() && horizon.due(q)) {
-            horizon.reported(q);
-            report(q, n, t, sink);
+        if (n < config.minConnections() || !horizon.due(q)) {
+            return;
         }
+        if (!q.completed && horizon.acks(q) < MIN_COMPLETION * n) {
+            q.pending = true; // forged SYNs, or a guesser whose ACKs the sample has not shown yet: the census may
+            return;
+        }
+        q.pending = false;
+        horizon.reported(q);
+        report(q, n, t, sink);
+    }
+
+    @Override
+    public long censusEveryNanos() {
+        return CENSUS_SECONDS * 1_000_000_000L;
+    }
+
+    @Override
+    public void censusBegin(long nowNanos, long flowNowNanos) {
+        completedByCensus.clear();
+    }
+
+    @Override
+    public void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {
+        if ((key.get(java.lang.foreign.ValueLayout.JAVA_BYTE, io.xdpml.flow.FlowLayout.KEY_PROTOCOL) & 0xff) != 6
+                || !login(CensusPairs.serverPort(key, state))) {
+            return;
+        }
+        if (!CensusPairs.completed(state)) {
+            return;
+        }
+        ConnectionHorizon.Pair q = horizon.pair(CensusPairs.pairKey(key, state));
+        if (q != null && !q.completed) {
+            q.completed = true;
+            if (q.pending) {
+                completedByCensus.add(q);
+            }
+        }
+    }
+
+    @Override
+    public void censusEnd(long nowNanos, DetectionSink sink, boolean complete) {
+        for (ConnectionHorizon.Pair q : completedByCensus) {
+            if (horizon.pair(q.key) == q) { // still tracked
+                look(q, nowNanos, sink);
+            }
+        }
+        completedByCensus.clear();
     }
 
     @Override
@@ -191,6 +263,11 @@ public final class BruteForceDetector implements Detector {
         List<String> reasons = new ArrayList<>();
         reasons.add(Detections.count(n) + " new connections to " + service + " in " + Detections.seconds(q.last - first)
                 + " (at least " + config.minConnections() + " within " + Detections.seconds(config.horizonNanos()) + ")");
+        long acks = horizon.acks(q);
+        reasons.add(acks >= MIN_COMPLETION * n
+                ? Detections.count(acks) + " packets with ACK from the source (" + Detections.ratio((double) acks / n)
+                        + " per connection): handshakes completed, not forged"
+                : "a connection completed in the flow table (" + CensusPairs.COMPLETED_PACKETS + " or more packets from the client): not forged");
         String full = horizon.fullReason(NAME + ".maxPairs");
         if (full != null) {
             reasons.add(full);

@@ -56,6 +56,32 @@ final class CensusPairs<P extends CensusPairs.Pair> {
         return FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
     }
 
+    /** Packets from a TCP flow's client, one with ACK, that make it a connection completed (SYN, ACK, a first word). */
+    static final int COMPLETED_PACKETS = 3;
+
+    /**
+     * Whether a TCP flow is a connection its client completed, as one way can tell: at least
+     * {@value #COMPLETED_PACKETS} packets from the client, one of them with ACK. A forged SYN (its sender never sees
+     * the SYN-ACK) makes a flow of one packet; a flooder's retransmitted SYNs carry no ACK.
+     */
+    static boolean completed(MemorySegment state) {
+        return FlowLayout.u64(state, FlowLayout.dirOffset(FlowLayout.FWD) + FlowLayout.D_PACKETS) >= COMPLETED_PACKETS
+                && FlowLayout.u32(state, FlowLayout.TCP_FLAGS + 4L * ACK_FLAG_INDEX) != 0;
+    }
+
+    /** ACK's place in the flow state's tcp_flags counters (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR). */
+    private static final int ACK_FLAG_INDEX = 4;
+
+    /** The key of a flow's (initiator, peer, server port) pair, as {@link ConnFloodDetector#pairKey} gives it from a packet of the initiator. */
+    static long pairKey(MemorySegment key, MemorySegment state) {
+        boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
+        long src = initiatorIsA ? FlowLayout.KEY_ADDR_A : FlowLayout.KEY_ADDR_B;
+        long dst = initiatorIsA ? FlowLayout.KEY_ADDR_B : FlowLayout.KEY_ADDR_A;
+        int port = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
+        return Addresses.mix(Addresses.pair(Addresses.key(key.get(BE64, src), key.get(BE64, src + 8)),
+                Addresses.key(key.get(BE64, dst), key.get(BE64, dst + 8))) ^ ((long) port << 17));
+    }
+
     /** The pair of a flow of this census: found, or begun with its counts reset. */
     P of(MemorySegment key, MemorySegment state) {
         boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
@@ -66,7 +92,7 @@ final class CensusPairs<P extends CensusPairs.Pair> {
         long dstHi = key.get(BE64, dst);
         long dstLo = key.get(BE64, dst + 8);
         int port = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A);
-        long pairKey = Addresses.mix(Addresses.pair(Addresses.key(srcHi, srcLo), Addresses.key(dstHi, dstLo)) ^ ((long) port << 17));
+        long pairKey = pairKey(key, state);
         P q = byKey.get(pairKey);
         if (q == null) {
             q = spare.isEmpty() ? make.get() : spare.remove(spare.size() - 1);

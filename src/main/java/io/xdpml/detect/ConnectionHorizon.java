@@ -27,6 +27,8 @@ import java.util.function.Predicate;
  */
 final class ConnectionHorizon {
     static final class Pair {
+        /** Its key in the horizon's table. */
+        final long key;
         final long srcHi;
         final long srcLo;
         final long dstHi;
@@ -45,8 +47,11 @@ final class ConnectionHorizon {
         boolean pending;
         /** The caller's: a packet of another source than the first one's was counted ({@code synflood}'s bare rule). */
         boolean manySources;
+        /** The caller's: a census of the flow table found a connection of the pair completed ({@code bruteforce}'s). */
+        boolean completed;
 
-        Pair(PacketObservation p, int epochs) {
+        Pair(PacketObservation p, long key, int epochs) {
+            this.key = key;
             srcHi = p.sourceHi();
             srcLo = p.sourceLo();
             dstHi = p.destinationHi();
@@ -197,7 +202,7 @@ final class ConnectionHorizon {
             if (credit < 0) {
                 return null;
             }
-            q = new Pair(p, epochs);
+            q = new Pair(p, key, epochs);
             q.credit = credit;
             pairs.put(key, q);
         }

@@ -117,6 +117,9 @@ public final class SlowConnDetector extends FlowTableDetector {
         if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.u32(state, SYN_COUNT) == 0) {
             return; // not TCP, or not seen from its SYN (its start is not the connection's)
         }
+        if (!CensusPairs.completed(state)) {
+            return; // a SYN alone (forged, or unanswered): no connection held (since 2026-12-07; before, a spoofed SYN flood's flows read as held)
+        }
         long fwd = FlowLayout.dirOffset(FlowLayout.FWD);
         long first = FlowLayout.u64(state, FlowLayout.FIRST_NS);
         long last = FlowLayout.u64(state, fwd + FlowLayout.D_LAST_NS);

@@ -163,6 +163,20 @@ class SlowConnDetectorTest {
         assertThat(found.getFirst().reasons()).contains("60 of them held by a request the server has not answered (the client acknowledged no data of it)");
     }
 
+    /**
+     * A SYN flood forged from one address (hping3 -S -a, with a payload as `-d 120` gives): each SYN a flow of one packet,
+     * never answered, never closed. No connection is held: slowconn names nobody (before 2026-12-07 such flows read as
+     * held unanswered requests, and the twelfth held-out set's flood got a forged address named).
+     */
+    @Test
+    void synsForgedFromAnAddressHoldNoConnection() {
+        for (int i = 0; i < 400; i++) {
+            at(S + i * S / 100, ATTACKER, 30_000 + i, SYN, 120);
+        }
+        at(40 * S, BROWSER, 40_000, SYN, 0); // time goes on to 40 s
+        assertThat(run("slowconn")).isEmpty();
+    }
+
     @Test
     void underItsFloorNothing() {
         slowloris(ATTACKER, 49);

@@ -106,10 +106,16 @@ class RenewalTest {
             if (s >= 10 && s < 20) {
                 continue;
             }
-            byte[] f = new FrameBuilder().ethernet().ipv4("198.51.100.9", "10.0.0.1").tcp(40_000 + s, 22, 0x02, 1_000 + 7_919 * s, 0).build();
+            int seq = 1_000 + 7_919 * s;
+            byte[] f = new FrameBuilder().ethernet().ipv4("198.51.100.9", "10.0.0.1").tcp(40_000 + s, 22, 0x02, seq, 0).build();
             if (twin.packet(MemorySegment.ofArray(f), f.length, T0 + s * S).action() == PacketResult.XDP_PASS) {
                 passed[s]++;
             }
+            // its handshake's ACK and its first word: a completed connection (since 2026-12-07 bruteforce names no forged SYNs)
+            byte[] ack = new FrameBuilder().ethernet().ipv4("198.51.100.9", "10.0.0.1").tcp(40_000 + s, 22, 0x10, seq + 1, 1).build();
+            byte[] word = new FrameBuilder().ethernet().ipv4("198.51.100.9", "10.0.0.1").tcp(40_000 + s, 22, 0x18, seq + 1, 1).payload(21).build();
+            twin.packet(MemorySegment.ofArray(ack), ack.length, T0 + s * S + 1_000_000L);
+            twin.packet(MemorySegment.ofArray(word), word.length, T0 + s * S + 2_000_000L);
         }
         twin.finish();
         String seconds = java.util.Arrays.toString(passed);
