@@ -1,5 +1,8 @@
 package io.xdpml.detect;
 
+import io.xdpml.flow.FlowLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -199,8 +202,8 @@ public final class BruteForceDetector implements Detector {
     }
 
     @Override
-    public void censusFlow(java.lang.foreign.MemorySegment key, java.lang.foreign.MemorySegment state) {
-        if ((key.get(java.lang.foreign.ValueLayout.JAVA_BYTE, io.xdpml.flow.FlowLayout.KEY_PROTOCOL) & 0xff) != 6
+    public void censusFlow(MemorySegment key, MemorySegment state) {
+        if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != 6
                 || !login(CensusPairs.serverPort(key, state))) {
             return;
         }

@@ -11,13 +11,19 @@ import io.xdpml.dataplane.Stage;
 import io.xdpml.detect.Detection;
 import io.xdpml.detect.DetectorSet;
 import io.xdpml.detect.ObservationBuilder;
+import io.xdpml.packet.FrameBuilder;
 import io.xdpml.pcap.CaptureReader;
 import io.xdpml.pcap.EthernetFramer;
+import io.xdpml.pcap.PcapWriter;
 import io.xdpml.testing.TestData;
+import io.xdpml.util.PacketSampling;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,8 +157,8 @@ class SampleWeightTest {
         // the sample, and the first echo reply picked besides it: the first packet of its direction of the flow
         // (since 2026-12-06; the first request is the sample's first)
         long packets = TestData.packetCount(ICMP_FLOOD);
-        long below = io.xdpml.util.PacketSampling.below(101);
-        long chosen = java.util.stream.LongStream.range(0, packets).filter(i -> io.xdpml.util.PacketSampling.chosen(i, 101, below)).count();
+        long below = PacketSampling.below(101);
+        long chosen = LongStream.range(0, packets).filter(i -> PacketSampling.chosen(i, 101, below)).count();
         assertThat(chosen).as("1 in 101 of any run, within a few").isBetween(packets / 101 - 2, packets / 101 + 2);
         assertThat(sampled.delivered() - sampled.firstPicked()).isEqualTo(chosen);
         assertThat(sampled.firstPicked()).as("the first echo reply").isEqualTo(1);
@@ -312,16 +318,15 @@ class SampleWeightTest {
         Path capture = dir.resolve("syn-ack-alternating.pcap");
         String client = "10.77.2.1";
         long t0 = 1_700_000_000_000_000_000L;
-        try (io.xdpml.pcap.PcapWriter w = io.xdpml.pcap.PcapWriter.open(capture, 1);
-             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+        try (PcapWriter w = PcapWriter.open(capture, 1); Arena arena = Arena.ofConfined()) {
             for (int i = 0; i < 400; i++) {
                 int port = 20_000 + i;
                 int isn = 1_000_000 + i * 7919;
-                byte[] syn = new io.xdpml.packet.FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x02, isn, 0).build();
-                byte[] ack = new io.xdpml.packet.FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x10, isn + 1, 77).build();
+                byte[] syn = new FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x02, isn, 0).build();
+                byte[] ack = new FrameBuilder().ethernet().ipv4(client, VICTIM).tcp(port, 80, 0x10, isn + 1, 77).build();
                 long t = t0 + i * 1_000_000L;
-                w.write(t, arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, syn), syn.length, syn.length);
-                w.write(t + 500_000L, arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_BYTE, ack), ack.length, ack.length);
+                w.write(t, arena.allocateFrom(ValueLayout.JAVA_BYTE, syn), syn.length, syn.length);
+                w.write(t + 500_000L, arena.allocateFrom(ValueLayout.JAVA_BYTE, ack), ack.length, ack.length);
             }
         }
         Run all = twin(config("model: {enabled: false}", 1), capture);
