@@ -160,9 +160,9 @@ final class ProcessorBenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Frames XDP handed over: exactly 1 in N, all generated on one CPU (per-CPU counting). */
+    /** Frames XDP handed over: 1 in N as the sample stage chooses them, all generated on one CPU (per-CPU counting). */
     private static long sampled(XskThroughput.Result r) {
-        return (r.frames() + r.sampleN() - 1) / r.sampleN();
+        return io.xdpml.util.PacketSampling.chosenAmong(r.frames(), r.sampleN());
     }
 
     private static String percent(double ratio) {

@@ -21,6 +21,16 @@ public final class PacketSampling {
         return n <= 1 ? 0 : Long.divideUnsigned(-1L, n) + 1;
     }
 
+    /** How many of the packets counted 0 to {@code packets - 1} are chosen, 1 in {@code n}: what one CPU's stage hands over. */
+    public static long chosenAmong(long packets, int n) {
+        long below = below(n);
+        long chosen = 0;
+        for (long seen = 0; seen < packets; seen++) {
+            chosen += chosen(seen, n, below) ? 1 : 0;
+        }
+        return chosen;
+    }
+
     /** Whether the packet counted {@code seen} is chosen, 1 in {@code n}, {@code below} = {@link #below}(n). */
     public static boolean chosen(long seen, int n, long below) {
         return n <= 1 || Long.compareUnsigned(seen * STRIDE, below) < 0;
