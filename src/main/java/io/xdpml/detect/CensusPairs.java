@@ -66,11 +66,8 @@ final class CensusPairs<P extends CensusPairs.Pair> {
      */
     static boolean completed(MemorySegment state) {
         return FlowLayout.u64(state, FlowLayout.dirOffset(FlowLayout.FWD) + FlowLayout.D_PACKETS) >= COMPLETED_PACKETS
-                && FlowLayout.u32(state, FlowLayout.TCP_FLAGS + 4L * ACK_FLAG_INDEX) != 0;
+                && FlowLayout.tcpFlagCount(state, FlowLayout.FLAG_ACK) != 0;
     }
-
-    /** ACK's place in the flow state's tcp_flags counters (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR). */
-    private static final int ACK_FLAG_INDEX = 4;
 
     /** The key of a flow's (initiator, peer, server port) pair, as {@link ConnFloodDetector#pairKey} gives it from a packet of the initiator. */
     static long pairKey(MemorySegment key, MemorySegment state) {

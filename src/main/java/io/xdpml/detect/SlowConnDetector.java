@@ -32,7 +32,6 @@ public final class SlowConnDetector extends FlowTableDetector {
     public static final String NAME = "slowconn";
 
     private static final int TCP = 6;
-    private static final int SYN_COUNT = FlowLayout.TCP_FLAGS + 4; // the second flag counter: SYN (0x02)
     private static final int CLOSED = FlowLayout.CLOSE_FIN_FWD | FlowLayout.CLOSE_FIN_BWD | FlowLayout.CLOSE_RST | FlowLayout.CLOSE_ENDED;
 
     /**
@@ -114,7 +113,7 @@ public final class SlowConnDetector extends FlowTableDetector {
 
     @Override
     public void censusFlow(MemorySegment key, MemorySegment state) {
-        if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.u32(state, SYN_COUNT) == 0) {
+        if ((key.get(ValueLayout.JAVA_BYTE, FlowLayout.KEY_PROTOCOL) & 0xff) != TCP || FlowLayout.tcpFlagCount(state, FlowLayout.FLAG_SYN) == 0) {
             return; // not TCP, or not seen from its SYN (its start is not the connection's)
         }
         if (!CensusPairs.completed(state)) {

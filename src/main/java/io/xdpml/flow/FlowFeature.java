@@ -46,14 +46,14 @@ public enum FlowFeature {
     BWD_IAT_MEAN("bwd_iat_mean_us", "us", 1, "mean interval between responder packets", f -> iatMean(f, BWD)),
     BWD_IAT_VAR("bwd_iat_var_us2", "us^2", 1, "variance of intervals between responder packets", f -> iatVar(f, BWD)),
 
-    FIN_COUNT("fin_flag_count", "packets", 1, "TCP packets with FIN", f -> flag(f, 0)),
-    SYN_COUNT("syn_flag_count", "packets", 1, "TCP packets with SYN", f -> flag(f, 1)),
-    RST_COUNT("rst_flag_count", "packets", 1, "TCP packets with RST", f -> flag(f, 2)),
-    PSH_COUNT("psh_flag_count", "packets", 1, "TCP packets with PSH", f -> flag(f, 3)),
-    ACK_COUNT("ack_flag_count", "packets", 1, "TCP packets with ACK", f -> flag(f, 4)),
-    URG_COUNT("urg_flag_count", "packets", 1, "TCP packets with URG", f -> flag(f, 5)),
-    ECE_COUNT("ece_flag_count", "packets", 1, "TCP packets with ECE", f -> flag(f, 6)),
-    CWR_COUNT("cwr_flag_count", "packets", 1, "TCP packets with CWR", f -> flag(f, 7)),
+    FIN_COUNT("fin_flag_count", "packets", 1, "TCP packets with FIN", f -> tcpFlagCount(f, FLAG_FIN)),
+    SYN_COUNT("syn_flag_count", "packets", 1, "TCP packets with SYN", f -> tcpFlagCount(f, FLAG_SYN)),
+    RST_COUNT("rst_flag_count", "packets", 1, "TCP packets with RST", f -> tcpFlagCount(f, FLAG_RST)),
+    PSH_COUNT("psh_flag_count", "packets", 1, "TCP packets with PSH", f -> tcpFlagCount(f, FLAG_PSH)),
+    ACK_COUNT("ack_flag_count", "packets", 1, "TCP packets with ACK", f -> tcpFlagCount(f, FLAG_ACK)),
+    URG_COUNT("urg_flag_count", "packets", 1, "TCP packets with URG", f -> tcpFlagCount(f, FLAG_URG)),
+    ECE_COUNT("ece_flag_count", "packets", 1, "TCP packets with ECE", f -> tcpFlagCount(f, FLAG_ECE)),
+    CWR_COUNT("cwr_flag_count", "packets", 1, "TCP packets with CWR", f -> tcpFlagCount(f, FLAG_CWR)),
     FWD_INIT_WIN("fwd_init_win_bytes", "bytes", 1, "TCP window of the initiator's first packet",
             f -> u16(f, dirOffset(FWD) + D_INIT_WINDOW)),
     BWD_INIT_WIN("bwd_init_win_bytes", "bytes", 1, "TCP window of the responder's first packet",
@@ -111,10 +111,6 @@ public enum FlowFeature {
 
     private static long total(MemorySegment f) {
         return u64(f, dirOffset(FWD) + D_PACKETS) + u64(f, dirOffset(BWD) + D_PACKETS);
-    }
-
-    private static long flag(MemorySegment f, int i) {
-        return u32(f, TCP_FLAGS + 4L * i);
     }
 
     static long mean(long sum, long count) {

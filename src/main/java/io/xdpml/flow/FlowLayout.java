@@ -122,6 +122,19 @@ public final class FlowLayout {
     public static final int FWD = 0;
     public static final int BWD = 1;
 
+    /**
+     * The places of {@link #TCP_FLAGS}'s eight u32 counters (packets of the flow, both ways, with the flag),
+     * in the TCP header's bit order: FIN 0x01 at 0 ... CWR 0x80 at 7.
+     */
+    public static final int FLAG_FIN = 0;
+    public static final int FLAG_SYN = 1;
+    public static final int FLAG_RST = 2;
+    public static final int FLAG_PSH = 3;
+    public static final int FLAG_ACK = 4;
+    public static final int FLAG_URG = 5;
+    public static final int FLAG_ECE = 6;
+    public static final int FLAG_CWR = 7;
+
     private FlowLayout() {}
 
     public static long dirOffset(int direction) {
@@ -138,6 +151,27 @@ public final class FlowLayout {
 
     public static int u16(MemorySegment s, long off) {
         return s.get(U16, off) & 0xffff;
+    }
+
+    /** The offset of the counter of TCP flag {@code flag} ({@link #FLAG_FIN} ... {@link #FLAG_CWR}). */
+    public static long tcpFlagOffset(int flag) {
+        return TCP_FLAGS + 4L * flag;
+    }
+
+    /** Packets of flow state {@code s} (both ways) with TCP flag {@code flag} ({@link #FLAG_FIN} ... {@link #FLAG_CWR}). */
+    public static long tcpFlagCount(MemorySegment s, int flag) {
+        return u32(s, tcpFlagOffset(flag));
+    }
+
+    /** The TCP flags seen in flow state {@code s} (either way), as the header's bits: FIN 0x01 ... CWR 0x80. */
+    public static int tcpFlagsSeen(MemorySegment s) {
+        int bits = 0;
+        for (int flag = FLAG_FIN; flag <= FLAG_CWR; flag++) {
+            if (tcpFlagCount(s, flag) != 0) {
+                bits |= 1 << flag;
+            }
+        }
+        return bits;
     }
 
     /** The VXLAN VNI of a flow key (0 for a flow outside VXLAN), without {@link #KEY_TUNNELLED}. */

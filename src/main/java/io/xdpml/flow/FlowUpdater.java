@@ -119,7 +119,7 @@ public final class FlowUpdater {
         }
         for (int i = 0; i < 8; i++) {
             if ((fl & (1 << i)) != 0) {
-                long at = TCP_FLAGS + 4L * i;
+                long at = tcpFlagOffset(i);
                 f.set(U32, at, f.get(U32, at) + 1);
             }
         }

@@ -130,7 +130,7 @@ public final class LiveFlowCheck {
         }
         b.append(" flags");
         for (int i = 0; i < 8; i++) {
-            b.append(' ').append(FlowLayout.u32(s, FlowLayout.TCP_FLAGS + 4L * i));
+            b.append(' ').append(FlowLayout.tcpFlagCount(s, i));
         }
         b.append(" closing ").append(s.get(ValueLayout.JAVA_BYTE, FlowLayout.CLOSING));
         return b.toString();

@@ -499,12 +499,7 @@ public final class EveWriter implements FlowSink, DetectionSink, AutoCloseable {
         fl.put("alerted", alerted(src, t.srcPort, dst, t.destPort, proto, first, last));
         if (proto == 6) {
             ObjectNode tcp = o.putObject("tcp");
-            int bits = 0;
-            for (int i = 0; i < 8; i++) {
-                if (FlowLayout.u32(st, FlowLayout.TCP_FLAGS + 4L * i) != 0) {
-                    bits |= 1 << i;
-                }
-            }
+            int bits = FlowLayout.tcpFlagsSeen(st);
             tcp.put("tcp_flags", String.format("%02x", bits));
             String[] names = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"};
             for (int i = 0; i < 8; i++) {

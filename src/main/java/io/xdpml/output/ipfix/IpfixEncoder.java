@@ -212,7 +212,7 @@ public final class IpfixEncoder {
         buffer.putShort((short) FlowLayout.u16(k, initiatorIsA ? FlowLayout.KEY_PORT_B : FlowLayout.KEY_PORT_A));
         int protocol = key[FlowLayout.KEY_PROTOCOL] & 0xff;
         buffer.put((byte) protocol);
-        buffer.putShort((short) (protocol == 6 ? tcpFlags(s) : 0));
+        buffer.putShort((short) (protocol == 6 ? FlowLayout.tcpFlagsSeen(s) : 0));
         buffer.putShort((short) (FlowLayout.u16(k, FlowLayout.KEY_VLAN) & 0x0fff));
         buffer.putLong(startMillis).putLong(endMillis);
         buffer.putLong(fwdBytes).putLong(fwdPackets);
@@ -227,17 +227,6 @@ public final class IpfixEncoder {
         if (open) {
             finish();
         }
-    }
-
-    /** The TCP flags seen in the flow (either direction): FIN 0x01 ... CWR 0x80, as in the TCP header. */
-    static int tcpFlags(MemorySegment state) {
-        int bits = 0;
-        for (int i = 0; i < 8; i++) {
-            if (state.get(FlowLayout.U32, FlowLayout.TCP_FLAGS + 4L * i) != 0) {
-                bits |= 1 << i;
-            }
-        }
-        return bits;
     }
 
     private boolean templatesDue() {

@@ -77,14 +77,14 @@ class IpfixEncoderTest {
                 + "0100" + String.format("%04x", 4 + 67)
                 + HexFormat.of().formatHex(r.sourceAddress().getAddress()) + HexFormat.of().formatHex(r.destinationAddress().getAddress())
                 + String.format("%04x%04x%02x", r.sourcePort(), r.destinationPort(), r.protocol())
-                + String.format("%04x", IpfixEncoder.tcpFlags(r.state())) + "0000"
+                + String.format("%04x", FlowLayout.tcpFlagsSeen(r.state())) + "0000"
                 + "0102030405060708" + "1112131415161718"
                 + "0000000000000022" + "0000000000000021" + "0000000000000024" + "0000000000000023"
                 + "04" + "01";
         assertEquals(expected.replace(" ", ""), HexFormat.of().formatHex(sent.getFirst().bytes()));
         assertEquals(1, sent.getFirst().records());
         assertTrue(sent.getFirst().templates());
-        assertEquals(0x1a, IpfixEncoder.tcpFlags(r.state()), "SYN, PSH and ACK seen in this TLS flow (no FIN, no RST)");
+        assertEquals(0x1a, FlowLayout.tcpFlagsSeen(r.state()), "SYN, PSH and ACK seen in this TLS flow (no FIN, no RST)");
     }
 
     /** Small messages: many of them, each within the limit, each numbered by the records before it. */
@@ -308,7 +308,7 @@ class IpfixEncoderTest {
         assertEquals(v.sourcePort(), r.number(IpfixEncoder.SOURCE_TRANSPORT_PORT));
         assertEquals(v.destinationPort(), r.number(IpfixEncoder.DESTINATION_TRANSPORT_PORT));
         assertEquals(v.protocol(), r.number(IpfixEncoder.PROTOCOL_IDENTIFIER));
-        assertEquals(v.protocol() == 6 ? IpfixEncoder.tcpFlags(v.state()) : 0, r.number(IpfixEncoder.TCP_CONTROL_BITS));
+        assertEquals(v.protocol() == 6 ? FlowLayout.tcpFlagsSeen(v.state()) : 0, r.number(IpfixEncoder.TCP_CONTROL_BITS));
         assertEquals(v.vlan(), r.number(IpfixEncoder.VLAN_ID));
         assertEquals(startMs, r.number(IpfixEncoder.FLOW_START_MILLISECONDS));
         assertEquals(endMs, r.number(IpfixEncoder.FLOW_END_MILLISECONDS));

@@ -75,7 +75,7 @@ class IpfixNfdumpTest {
             expected.add(line(r.protocol(), r.sourceAddress(), r.sourcePort(), r.destinationAddress(), r.destinationPort(), r.vlan(),
                     Math.floorDiv(f.firstNanos(), 1_000_000L), Math.floorDiv(f.lastNanos(), 1_000_000L), r.packets(FlowLayout.FWD),
                     r.bytes(FlowLayout.FWD), r.packets(FlowLayout.BWD), r.bytes(FlowLayout.BWD),
-                    r.protocol() == 6 ? flags(IpfixEncoder.tcpFlags(r.state())) : "-"));
+                    r.protocol() == 6 ? flags(FlowLayout.tcpFlagsSeen(r.state())) : "-"));
         }
         List<String> got = e.nfdump().stream().map(IpfixNfdumpTest::line).toList();
         long v6 = flows.stream().filter(f -> f.view().ipVersion() == 6).count();
