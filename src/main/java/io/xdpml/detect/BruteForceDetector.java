@@ -33,9 +33,11 @@ import java.util.List;
  * address would block a host of the forger's choosing. A pair is completed when the packets with ACK
  * (neither SYN nor RST) from its source to the service, weighed ({@link PacketObservation#weight()}: 1 in N
  * sampled weighs N), come to {@value #MIN_COMPLETION} per new connection, as {@code connflood} asks; or when
- * a census of the flow table ({@link #census}, every {@value #CENSUS_SECONDS} s) finds one of its
- * connections with at least {@value CensusPairs#COMPLETED_PACKETS} packets from the client, one with ACK: the flow
- * table counts every packet, where the agent's 1 in N sample may hold none of a slow guesser's ACKs.
+ * the censuses of the flow table (every {@value #CENSUS_SECONDS} s) find that share of its connections
+ * completed, each a flow with at least {@value CensusPairs#COMPLETED_PACKETS} packets from the client, one with
+ * ACK, counted once and in the horizon as the SYNs are: the flow table counts every packet, where the agent's
+ * 1 in N sample may hold none of a slow guesser's ACKs. A share, not one: a host that logged in once is no
+ * cover for SYNs forged from its address (until 2026-12-08 one completed connection, for the pair's life, was).
  *
  * <p>Reported at the SYN that brings a completed pair to {@code minConnections} within the horizon (or,
  * having the connections, at the ACK or the census that completes it), then at a
@@ -135,11 +137,16 @@ public final class BruteForceDetector implements Detector {
     private final ConnectionHorizon horizon;
     /** Pairs over the floor that a census found completed, to report at its end (no allocation once grown). */
     private final List<ConnectionHorizon.Pair> completedByCensus = new ArrayList<>();
+    /** The time of the census under way. */
+    private long censusNanos;
+    /** The connections the censuses found completed, each counted once a horizon (a session lasting longer is counted once more per horizon, when its count has left it). */
+    private final Generations censusCounted;
 
     public BruteForceDetector(Config config) {
         this.config = config;
         this.ports = portSet(NAME + ".ports", config.ports());
         this.horizon = new ConnectionHorizon(config.horizonNanos(), config.epochs(), 1, config.maxPairs(), config.maxConnections());
+        this.censusCounted = new Generations(1024, config.maxConnections());
     }
 
     public BruteForceDetector() {
@@ -182,13 +189,18 @@ public final class BruteForceDetector implements Detector {
         if (n < config.minConnections() || !horizon.due(q)) {
             return;
         }
-        if (!q.completed && horizon.acks(q) < MIN_COMPLETION * n) {
+        if (!completed(q, n)) {
             q.pending = true; // forged SYNs, or a guesser whose ACKs the sample has not shown yet: the census may
             return;
         }
         q.pending = false;
         horizon.reported(q);
         report(q, n, t, sink);
+    }
+
+    /** Whether {@value #MIN_COMPLETION} of the pair's {@code n} connections are shown completed: by its ACKs, weighed, or by censuses. */
+    private boolean completed(ConnectionHorizon.Pair q, long n) {
+        return horizon.acks(q) >= MIN_COMPLETION * n || horizon.completed(q) >= MIN_COMPLETION * n;
     }
 
     @Override
@@ -198,6 +210,8 @@ public final class BruteForceDetector implements Detector {
 
     @Override
     public void censusBegin(long nowNanos, long flowNowNanos) {
+        censusNanos = nowNanos;
+        censusCounted.advanceTo(Math.floorDiv(nowNanos, config.horizonNanos()));
         completedByCensus.clear();
     }
 
@@ -210,18 +224,21 @@ public final class BruteForceDetector implements Detector {
         if (!CensusPairs.completed(state)) {
             return;
         }
-        ConnectionHorizon.Pair q = horizon.pair(CensusPairs.pairKey(key, state));
-        if (q != null && !q.completed) {
-            q.completed = true;
-            if (q.pending) {
-                completedByCensus.add(q);
-            }
+        long pair = CensusPairs.pairKey(key, state);
+        if (horizon.pair(pair) == null || !censusCounted.firstTime(CensusPairs.connectionKey(pair, key, state))) {
+            return;
+        }
+        ConnectionHorizon.Pair q = horizon.completedConnection(pair, censusNanos);
+        if (q.pending && !q.queued) {
+            q.queued = true;
+            completedByCensus.add(q);
         }
     }
 
     @Override
     public void censusEnd(long nowNanos, DetectionSink sink, boolean complete) {
         for (ConnectionHorizon.Pair q : completedByCensus) {
+            q.queued = false;
             if (horizon.pair(q.key) == q) { // still tracked
                 look(q, nowNanos, sink);
             }
@@ -270,7 +287,8 @@ public final class BruteForceDetector implements Detector {
         reasons.add(acks >= MIN_COMPLETION * n
                 ? Detections.count(acks) + " packets with ACK from the source (" + Detections.ratio((double) acks / n)
                         + " per connection): handshakes completed, not forged"
-                : "a connection completed in the flow table (" + CensusPairs.COMPLETED_PACKETS + " or more packets from the client): not forged");
+                : Detections.count(horizon.completed(q)) + " of them completed in the flow table (" + CensusPairs.COMPLETED_PACKETS
+                        + " or more packets from the client, one with ACK): not forged");
         String full = horizon.fullReason(NAME + ".maxPairs");
         if (full != null) {
             reasons.add(full);

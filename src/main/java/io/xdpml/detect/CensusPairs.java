@@ -69,6 +69,16 @@ final class CensusPairs<P extends CensusPairs.Pair> {
                 && FlowLayout.tcpFlagCount(state, FlowLayout.FLAG_ACK) != 0;
     }
 
+    /**
+     * One connection of a flow's pair ({@link #pairKey}): its client port and its first packet's time, so a flow
+     * seen at two censuses is one connection, and a new flow of the same ports another.
+     */
+    static long connectionKey(long pairKey, MemorySegment key, MemorySegment state) {
+        boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;
+        int clientPort = FlowLayout.u16(key, initiatorIsA ? FlowLayout.KEY_PORT_A : FlowLayout.KEY_PORT_B);
+        return Addresses.mix(pairKey ^ ((long) clientPort << 40) ^ Addresses.mix(FlowLayout.u64(state, FlowLayout.FIRST_NS)));
+    }
+
     /** The key of a flow's (initiator, peer, server port) pair, as {@link ConnFloodDetector#pairKey} gives it from a packet of the initiator. */
     static long pairKey(MemorySegment key, MemorySegment state) {
         boolean initiatorIsA = state.get(ValueLayout.JAVA_BYTE, FlowLayout.INITIATOR_IS_A) != 0;

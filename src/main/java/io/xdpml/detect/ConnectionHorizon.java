@@ -15,7 +15,8 @@ import java.util.function.Predicate;
  * epoch is {@code horizonNanos / epochs}): the count over the horizon is the sum of the epochs still
  * in it, so the horizon is exact to within one epoch. Besides connections each epoch counts the
  * packets with ACK (neither SYN nor RST, weighed) the caller adds ({@link #ack}); {@code synflood}'s bare
- * rule adds there the SYNs it saw (each 1, whatever their weight) beside their weighed count.
+ * rule adds there the SYNs it saw (each 1, whatever their weight) beside their weighed count; and the
+ * connections a census of the flow table found completed ({@link #completedConnection}, {@code bruteforce}'s).
  *
  * <p>Bounded: at most {@code maxPairs} pairs (about 500 bytes each with 12 epochs; full, a new pair
  * whose SYNs keep coming takes the place of the least active, {@link BoundedSubjects}); a pair with
@@ -34,10 +35,14 @@ final class ConnectionHorizon {
         final long dstHi;
         final long dstLo;
         final int port;
-        /** Per slot: the epoch it counts, its new connections, its packets with ACK, its first SYN's time. */
+        /**
+         * Per slot: the epoch it counts, its new connections, its packets with ACK, its connections a census of
+         * the flow table found completed (the caller's, {@link #completedConnection}), its first SYN's time.
+         */
         final long[] epoch;
         final long[] count;
         final long[] acks;
+        final long[] done;
         final long[] first;
         long last;
         long credit;
@@ -45,10 +50,10 @@ final class ConnectionHorizon {
         long reported = Long.MIN_VALUE;
         /** Over the connections' floor but not reported yet (the caller's: a completion still wanting). */
         boolean pending;
+        /** The caller's: queued to be looked at when a census ends ({@code bruteforce}'s). */
+        boolean queued;
         /** The caller's: a packet of another source than the first one's was counted ({@code synflood}'s bare rule). */
         boolean manySources;
-        /** The caller's: a census of the flow table found a connection of the pair completed ({@code bruteforce}'s). */
-        boolean completed;
 
         Pair(PacketObservation p, long key, int epochs) {
             this.key = key;
@@ -60,6 +65,7 @@ final class ConnectionHorizon {
             epoch = new long[epochs];
             count = new long[epochs];
             acks = new long[epochs];
+            done = new long[epochs];
             first = new long[epochs];
             Arrays.fill(epoch, Long.MIN_VALUE);
         }
@@ -78,8 +84,8 @@ final class ConnectionHorizon {
     private final long epochNanos;
     private final int memoryEpochs;
     private final BoundedSubjects<Pair> pairs;
-    private LongHashSet current;
-    private LongHashSet previous;
+    /** The SYNs remembered, in generations of {@code memoryEpochs} epochs. */
+    private final Generations synsSeen;
     /** The current epoch; Long.MIN_VALUE before the first packet. */
     private long now = Long.MIN_VALUE;
     private long refused;
@@ -97,8 +103,7 @@ final class ConnectionHorizon {
         this.epochNanos = horizonNanos / epochs;
         this.memoryEpochs = memoryEpochs;
         this.pairs = new BoundedSubjects<>(maxPairs, q -> connections(q) + q.credit);
-        this.current = new LongHashSet(1024, maxConnections);
-        this.previous = new LongHashSet(1024, maxConnections);
+        this.synsSeen = new Generations(1024, maxConnections);
     }
 
     long horizonNanos() {
@@ -113,6 +118,11 @@ final class ConnectionHorizon {
     /** Packets with ACK of the pair in the horizon, weighed. */
     long acks(Pair q) {
         return inHorizon(q, q.acks);
+    }
+
+    /** Connections of the pair a census found completed, in the horizon (each counted once, in the epoch it was found). */
+    long completed(Pair q) {
+        return inHorizon(q, q.done);
     }
 
     /** The sum of the pair's per-slot {@code counts} of the epochs still in the horizon. */
@@ -161,14 +171,10 @@ final class ConnectionHorizon {
             return null;
         }
         long tuple = ConnFloodDetector.connectionKey(key, p);
-        if (previous.contains(tuple)) {
+        if (synsSeen.contains(tuple)) {
             return null;
         }
-        boolean full = current.full();
-        if (!current.add(tuple)) {
-            if (!full || current.contains(tuple)) {
-                return null;
-            }
+        if (!synsSeen.add(tuple)) { // the generation full: counted as new, not remembered
             refused++;
         }
         int slot = slot(q, t);
@@ -223,6 +229,15 @@ final class ConnectionHorizon {
         return q;
     }
 
+    /** Counts a connection of pair {@code key} that a census of the flow table found completed at {@code t} (the caller counts each once): the pair, or null when not tracked. */
+    Pair completedConnection(long key, long t) {
+        Pair q = pairs.get(key);
+        if (q != null) {
+            q.done[slot(q, t)]++;
+        }
+        return q;
+    }
+
     /** The current epoch's slot of the pair, emptied first if it held an older epoch. */
     private int slot(Pair q, long t) {
         int slot = (int) Math.floorMod(now, (long) epochs);
@@ -230,6 +245,7 @@ final class ConnectionHorizon {
             q.epoch[slot] = now;
             q.count[slot] = 0;
             q.acks[slot] = 0;
+            q.done[slot] = 0;
             q.first[slot] = Long.MAX_VALUE;
         }
         return slot;
@@ -240,6 +256,7 @@ final class ConnectionHorizon {
         long e = Math.floorDiv(nowNanos, epochNanos);
         if (now == Long.MIN_VALUE) {
             now = e;
+            synsSeen.advanceTo(Math.floorDiv(e, memoryEpochs));
             return;
         }
         if (e <= now) {
@@ -247,18 +264,7 @@ final class ConnectionHorizon {
         }
         // a new epoch: at a new generation the SYNs remembered move back one (two generations on
         // they are forgotten); the pairs with nothing left in the horizon go
-        long generation = Math.floorDiv(e, memoryEpochs);
-        long was = Math.floorDiv(now, memoryEpochs);
-        if (generation > was) {
-            if (generation == was + 1) {
-                LongHashSet t = previous;
-                previous = current;
-                current = t;
-            } else {
-                previous.clear();
-            }
-            current.clear();
-        }
+        synsSeen.advanceTo(Math.floorDiv(e, memoryEpochs));
         now = e;
         pairs.map().removeIf(idle);
         pairs.fade();
