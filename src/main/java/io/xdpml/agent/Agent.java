@@ -461,6 +461,7 @@ public final class Agent implements AutoCloseable {
                 // between the seconds: new detections acted on at once (the detectors may report before their window closes)
                 nextPoll = now + POLL_NANOS;
                 updateShares();
+                census(detecting, true);
                 actOnNew(false);
                 continue;
             }
@@ -742,11 +743,14 @@ public final class Agent implements AutoCloseable {
      * monotonic clock System.nanoTime reads). Under the packet callback's locks: the walk reads the
      * table in batches (docs/flows.md, "The sweep"). Not measured for the census; copying a full table
      * of 65,536 flows out in batches took 75 ms of wall time for the metrics' count (BENCHMARKS.md,
-     * "Prometheus /metrics"), so the packets to Java may wait about that long every 2 s.
+     * "Prometheus /metrics"), so the packets to Java may wait about that long every 2 s. At the second's
+     * tick when due ({@code askedOnly} false); at a poll between ({@code askedOnly}) only when a detector
+     * asked for one sooner ({@link io.xdpml.detect.Detector#censusSoon}, at most every
+     * {@link DetectorSet#SOON_NANOS}).
      */
-    private void census(Detecting d) {
+    private void census(Detecting d, boolean askedOnly) {
         long now = members.getFirst().processor().packetClockNanos();
-        if (!config.flows().enabled() || !d.set.censusDue(now)) {
+        if (!config.flows().enabled() || !(askedOnly ? d.set.censusAsked(now) : d.set.censusDue(now))) {
             return;
         }
         FlowWalk walk = each -> {
@@ -814,7 +818,7 @@ public final class Agent implements AutoCloseable {
      * still going on call for and sweeps what expired: every second.
      */
     private void report(boolean finish) throws IOException {
-        census(detecting);
+        census(detecting, false);
         Detecting d = actOnNew(finish);
         long blockSeconds = config.mitigation().block().toSeconds();
         if (blockSeconds > 0) {

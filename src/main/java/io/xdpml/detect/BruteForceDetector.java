@@ -139,6 +139,8 @@ public final class BruteForceDetector implements Detector {
     private final List<ConnectionHorizon.Pair> completedByCensus = new ArrayList<>();
     /** The time of the census under way. */
     private long censusNanos;
+    /** A pair became pending since the last census. */
+    private boolean censusSoon;
     /** The connections the censuses found completed, each counted once a horizon (a session lasting longer is counted once more per horizon, when its count has left it). */
     private final Generations censusCounted;
 
@@ -190,7 +192,11 @@ public final class BruteForceDetector implements Detector {
             return;
         }
         if (!completed(q, n)) {
-            q.pending = true; // forged SYNs, or a guesser whose ACKs the sample has not shown yet: the census may
+            if (!q.pending) {
+                q.pending = true;
+                censusSoon = true; // the census tells within a poll or two, where waiting for the next second let a short run finish
+            }
+            // forged SYNs, or a guesser whose ACKs the sample has not shown yet: the census may show them completed
             return;
         }
         q.pending = false;
@@ -204,6 +210,11 @@ public final class BruteForceDetector implements Detector {
     }
 
     @Override
+    public boolean censusSoon() {
+        return censusSoon;
+    }
+
+    @Override
     public long censusEveryNanos() {
         return CENSUS_SECONDS * 1_000_000_000L;
     }
@@ -211,6 +222,7 @@ public final class BruteForceDetector implements Detector {
     @Override
     public void censusBegin(long nowNanos, long flowNowNanos) {
         censusNanos = nowNanos;
+        censusSoon = false;
         censusCounted.advanceTo(Math.floorDiv(nowNanos, config.horizonNanos()));
         completedByCensus.clear();
     }

@@ -47,6 +47,15 @@ public interface Detector {
     }
 
     /**
+     * Whether it holds something only a census can settle and wants one before its period is up: then the
+     * census comes at the next poll ({@link DetectorSet#SOON_NANOS} after its last at the earliest). Default
+     * false. {@code bruteforce}: a pair with the connections that waits for proof they completed.
+     */
+    default boolean censusSoon() {
+        return false;
+    }
+
+    /**
      * The flow table's live flows at packet time {@code nowNanos}; {@code flowNowNanos} is the same
      * instant on the flows' own clock (what their first and last packet times are on: the kernel's
      * monotonic clock in the agent, packet time elsewhere). May report. The three steps below over

@@ -84,8 +84,31 @@ public final class DetectorSet {
      * sooner after its second than the last did (then a census every 2 s where 1 s was asked).
      */
     private boolean due(int i, long nowNanos) {
-        return nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i] - slack(censused[i].censusEveryNanos());
+        return nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i] - slack(censused[i].censusEveryNanos()) || asked(i, nowNanos);
     }
+
+    /** Whether a detector asked for a census sooner than its period ({@link Detector#censusSoon}) and {@link #SOON_NANOS} have passed since its last. */
+    private boolean asked(int i, long nowNanos) {
+        return censused[i].censusSoon()
+                && (nextCensus[i] == Long.MIN_VALUE || nowNanos >= nextCensus[i] - censused[i].censusEveryNanos() + SOON_NANOS);
+    }
+
+    /** Whether a census is due at packet time {@code nowNanos} because a detector asked for one sooner ({@link Detector#censusSoon}): the agent's polls between its seconds. */
+    public boolean censusAsked(long nowNanos) {
+        for (int i = 0; i < censused.length; i++) {
+            if (asked(i, nowNanos)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The least time between a detector's census and one it asks for sooner ({@link Detector#censusSoon}): a
+     * walk of a full kernel table takes tens of milliseconds under the packet callback's locks, so at most
+     * five a second, where its period asks one.
+     */
+    public static final long SOON_NANOS = 200_000_000L;
 
     /** 50 ms, or a tenth of a shorter period: far more than a tick's lateness varies, far less than a census period. */
     private static long slack(long period) {

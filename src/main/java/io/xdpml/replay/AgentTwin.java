@@ -152,6 +152,9 @@ public final class AgentTwin {
             lastPoll = p;
             share.update(plane.deliverCounters(), plane.pipelineCounters().toJavaForced(), 0);
             events.polling(second);
+            if (detectors.censusAsked(p)) { // as the agent's poll: a census a detector asked for sooner (Detector.censusSoon)
+                detectors.census(p, p, plane.flows()::forEachFlow);
+            }
             detectors.advance(p - Agent.POLL_NANOS); // the agent's clock goes on without packets (Agent.advance)
             actOnNew(p);
         }

@@ -68,8 +68,10 @@ class BruteForceDetectorTest {
             forged(t, ATTACKER, 40_000 + i, seq, 22, 0); // to the detectors: the SYN alone, a first packet
             wire.accept(t, new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(40_000 + i, 22, PacketObservation.TCP_SYN, seq, 0).build());
         }
+        assertThat(set.censusAsked(12 * S)).as("a pair waits for proof: a census is asked for before the period").isTrue();
         set.census(13 * S, 13 * S, table.flows());
         assertThat(set.detections()).as("the table shows SYNs alone").noneMatch(d -> d.detector().equals(BruteForceDetector.NAME));
+        assertThat(set.censusAsked(13 * S + DetectorSet.SOON_NANOS)).as("asked once per pair that begins to wait").isFalse();
         for (int i = 0; i < 12; i++) {
             long t = 13 * S + i * 1_000_000L;
             int seq = 1_000 + i * 7_919;
@@ -113,6 +115,36 @@ class BruteForceDetectorTest {
         }
         set.census(31 * S, 31 * S, table.flows());
         assertThat(bruteforce()).isEmpty();
+    }
+
+    /**
+     * A short run (hydra's: ten connections at once, over in 0.3 s) waits for proof its connections completed; it asks
+     * for a census sooner than the period ({@link Detector#censusSoon}), which the agent and the twin make at their next
+     * poll once {@link DetectorSet#SOON_NANOS} passed since the last. Named there, not at the next second.
+     */
+    @Test
+    void aWaitingPairAsksForACensusSoonerThanThePeriod() {
+        ObservationBuilder table = new ObservationBuilder(true);
+        java.util.function.BiConsumer<Long, byte[]> wire = (t, f) -> table.observe(MemorySegment.ofArray(f), 0, f.length, t, 1);
+        set.census(S, S, table.flows()); // the agent's census of its second
+        assertThat(set.censusAsked(S + DetectorSet.SOON_NANOS)).isFalse();
+        for (int i = 0; i < 10; i++) {
+            long t = S + 300_000_000L + i * 100_000L;
+            int seq = 5_000 + i * 7_919;
+            forged(t, ATTACKER, 45_000 + i, seq, 22, 0);
+            wire.accept(t, new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(45_000 + i, 22, PacketObservation.TCP_SYN, seq, 0).build());
+            wire.accept(t + 300_000L, new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(45_000 + i, 22, PacketObservation.TCP_ACK, seq + 1, 1).build());
+            wire.accept(t + 400_000L, new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM)
+                    .tcp(45_000 + i, 22, PacketObservation.TCP_ACK | 0x08, seq + 1, 1).payload(21).build());
+        }
+        long poll = S + 400_000_000L;
+        assertThat(set.censusDue(poll)).as("due, asked for, though the period is not up").isTrue();
+        assertThat(set.censusAsked(poll)).isTrue();
+        assertThat(set.censusAsked(S + DetectorSet.SOON_NANOS - 1)).as("not sooner than SOON_NANOS after the last").isFalse();
+        set.census(poll, poll, table.flows());
+        List<Detection> found = set.detections().stream().filter(d -> d.detector().equals(BruteForceDetector.NAME)).toList();
+        assertThat(found).extracting(Detection::subject).containsExactly(ATTACKER);
+        assertThat(found.getFirst().timeNanos()).isEqualTo(poll);
     }
 
     private List<Detection> bruteforce() {
