@@ -30,9 +30,10 @@ import java.util.List;
  *
  * <p>Only completed connections make a guesser (since 2026-12-07): a password is tried over a connection
  * whose handshake completed, while SYNs forged from an address never complete one, and naming their
- * address would block a host of the forger's choosing. A pair is completed when the packets with ACK
- * (neither SYN nor RST) from its source to the service, weighed ({@link PacketObservation#weight()}: 1 in N
- * sampled weighs N), come to {@value #MIN_COMPLETION} per new connection, as {@code connflood} asks; or when
+ * address would block a host of the forger's choosing. A pair is completed when {@value #MIN_COMPLETION} of its
+ * new connections show a packet with ACK (neither SYN nor RST) from the client port whose SYN was counted,
+ * each connection once whatever the packet weighs (since 2026-12-08: the packets with ACK were weighed and
+ * counted per pair, so a host's live session to the service covered SYNs forged from its address); or when
  * the censuses of the flow table (every {@value #CENSUS_SECONDS} s) find that share of its connections
  * completed, each a flow with at least {@value CensusPairs#COMPLETED_PACKETS} packets from the client, one with
  * ACK, counted once and in the horizon as the SYNs are: the flow table counts every packet, where the agent's
@@ -141,6 +142,10 @@ public final class BruteForceDetector implements Detector {
     private long censusNanos;
     /** A pair became pending since the last census. */
     private boolean censusSoon;
+    /** The connections (pair, client port) whose SYN was counted, for one to two epochs: an ACK counts on one of them only. */
+    private final Generations begun;
+    /** The connections whose ACK was counted, as long: each counts once. */
+    private final Generations acked;
     /** The connections the censuses found completed, each counted once a horizon (a session lasting longer is counted once more per horizon, when its count has left it). */
     private final Generations censusCounted;
 
@@ -149,6 +154,8 @@ public final class BruteForceDetector implements Detector {
         this.ports = portSet(NAME + ".ports", config.ports());
         this.horizon = new ConnectionHorizon(config.horizonNanos(), config.epochs(), 1, config.maxPairs(), config.maxConnections());
         this.censusCounted = new Generations(1024, config.maxConnections());
+        this.begun = new Generations(1024, config.maxConnections());
+        this.acked = new Generations(1024, config.maxConnections());
     }
 
     public BruteForceDetector() {
@@ -172,13 +179,21 @@ public final class BruteForceDetector implements Detector {
             return;
         }
         int f = p.tcpFlags();
+        long pair = ConnFloodDetector.pairKey(p);
+        long connection = Addresses.mix(pair ^ ((long) p.sourcePort() << 40));
+        long generation = Math.floorDiv(t, config.horizonNanos() / config.epochs());
+        begun.advanceTo(generation);
+        acked.advanceTo(generation);
         if (p.isSyn()) {
-            ConnectionHorizon.Pair q = horizon.syn(p, ConnFloodDetector.pairKey(p), t);
+            ConnectionHorizon.Pair q = horizon.syn(p, pair, t);
             if (q != null) {
+                begun.add(connection);
                 look(q, t, sink);
             }
-        } else if ((f & (PacketObservation.TCP_SYN | PacketObservation.TCP_RST | PacketObservation.TCP_ACK)) == PacketObservation.TCP_ACK) {
-            ConnectionHorizon.Pair q = horizon.ack(ConnFloodDetector.pairKey(p), p.weight(), t);
+        } else if ((f & (PacketObservation.TCP_SYN | PacketObservation.TCP_RST | PacketObservation.TCP_ACK)) == PacketObservation.TCP_ACK
+                && begun.contains(connection) && acked.firstTime(connection)) {
+            // one a connection, whatever the packet weighs: a session's stream of ACKs is no cover for SYNs forged beside it
+            ConnectionHorizon.Pair q = horizon.ack(pair, 1, t);
             if (q != null && q.pending) {
                 look(q, t, sink);
             }
@@ -204,7 +219,7 @@ public final class BruteForceDetector implements Detector {
         report(q, n, t, sink);
     }
 
-    /** Whether {@value #MIN_COMPLETION} of the pair's {@code n} connections are shown completed: by its ACKs, weighed, or by censuses. */
+    /** Whether {@value #MIN_COMPLETION} of the pair's {@code n} connections are shown completed: by an ACK seen on each, or by censuses. */
     private boolean completed(ConnectionHorizon.Pair q, long n) {
         return horizon.acks(q) >= MIN_COMPLETION * n || horizon.completed(q) >= MIN_COMPLETION * n;
     }
@@ -297,8 +312,7 @@ public final class BruteForceDetector implements Detector {
                 + " (at least " + config.minConnections() + " within " + Detections.seconds(config.horizonNanos()) + ")");
         long acks = horizon.acks(q);
         reasons.add(acks >= MIN_COMPLETION * n
-                ? Detections.count(acks) + " packets with ACK from the source (" + Detections.ratio((double) acks / n)
-                        + " per connection): handshakes completed, not forged"
+                ? Detections.count(acks) + " of them with an ACK from the source after their SYN: handshakes completed, not forged"
                 : Detections.count(horizon.completed(q)) + " of them completed in the flow table (" + CensusPairs.COMPLETED_PACKETS
                         + " or more packets from the client, one with ACK): not forged");
         String full = horizon.fullReason(NAME + ".maxPairs");

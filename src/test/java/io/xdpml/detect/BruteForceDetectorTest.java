@@ -118,6 +118,27 @@ class BruteForceDetectorTest {
     }
 
     /**
+     * Nor are a host's session's packets with ACK, seen by the detectors (sampled, each weighing 100): they count for
+     * their own connection, once. The forger's 20 SYNs to the same service beside the session name nobody (until
+     * 2026-12-08 the ACKs were weighed and counted per pair: 30 of them weighing 3,000 covered any number of forged SYNs).
+     */
+    @Test
+    void aSessionsAcksAreNoCoverForSynsForgedFromItsAddress() {
+        int seq = 88_000;
+        syn(S, ATTACKER, 50_000, seq, 22, 0); // the session's handshake, its ACK seen
+        for (int i = 0; i < 30; i++) {
+            long t = S + S / 2 + i * S;
+            byte[] a = new FrameBuilder().ethernet().ipv4(ATTACKER, VICTIM).tcp(50_000, 22, PacketObservation.TCP_ACK | 0x08, seq + 1 + 40 * i, 1)
+                    .payload(40).build();
+            set.observe(builder.observe(MemorySegment.ofArray(a), 0, a.length, t, 100));
+            if (i >= 10) {
+                forged(t + S / 8, ATTACKER, 40_000 + i, 1_000 + i * 7_919, 22, 1);
+            }
+        }
+        assertThat(bruteforce()).isEmpty();
+    }
+
+    /**
      * A short run (hydra's: ten connections at once, over in 0.3 s) waits for proof its connections completed; it asks
      * for a census sooner than the period ({@link Detector#censusSoon}), which the agent and the twin make at their next
      * poll once {@link DetectorSet#SOON_NANOS} passed since the last. Named there, not at the next second.
