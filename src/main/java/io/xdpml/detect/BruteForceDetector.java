@@ -138,8 +138,6 @@ public final class BruteForceDetector implements Detector {
     private final ConnectionHorizon horizon;
     /** Pairs over the floor that a census found completed, to report at its end (no allocation once grown). */
     private final List<ConnectionHorizon.Pair> completedByCensus = new ArrayList<>();
-    /** The time of the census under way. */
-    private long censusNanos;
     /** A pair became pending since the last census. */
     private boolean censusSoon;
     /** The connections (pair, client port) whose SYN was counted, for one to two epochs: an ACK counts on one of them only. */
@@ -236,7 +234,6 @@ public final class BruteForceDetector implements Detector {
 
     @Override
     public void censusBegin(long nowNanos, long flowNowNanos) {
-        censusNanos = nowNanos;
         censusSoon = false;
         censusCounted.advanceTo(Math.floorDiv(nowNanos, config.horizonNanos()));
         completedByCensus.clear();
@@ -255,7 +252,7 @@ public final class BruteForceDetector implements Detector {
         if (horizon.pair(pair) == null || !censusCounted.firstTime(CensusPairs.connectionKey(pair, key, state))) {
             return;
         }
-        ConnectionHorizon.Pair q = horizon.completedConnection(pair, censusNanos);
+        ConnectionHorizon.Pair q = horizon.completedConnection(pair);
         if (q.pending && !q.queued) {
             q.queued = true;
             completedByCensus.add(q);

@@ -177,7 +177,7 @@ final class ConnectionHorizon {
         if (!synsSeen.add(tuple)) { // the generation full: counted as new, not remembered
             refused++;
         }
-        int slot = slot(q, t);
+        int slot = slot(q);
         q.count[slot]++;
         q.first[slot] = Math.min(q.first[slot], t);
         q.last = Math.max(q.last, t);
@@ -193,7 +193,7 @@ final class ConnectionHorizon {
         if (q == null) {
             return null;
         }
-        int slot = slot(q, t);
+        int slot = slot(q);
         q.count[slot] += weight;
         q.first[slot] = Math.min(q.first[slot], t);
         q.last = Math.max(q.last, t);
@@ -224,22 +224,22 @@ final class ConnectionHorizon {
     Pair ack(long key, long weight, long t) {
         Pair q = pairs.get(key);
         if (q != null) {
-            q.acks[slot(q, t)] += weight;
+            q.acks[slot(q)] += weight;
         }
         return q;
     }
 
-    /** Counts a connection of pair {@code key} that a census of the flow table found completed at {@code t} (the caller counts each once): the pair, or null when not tracked. */
-    Pair completedConnection(long key, long t) {
+    /** Counts a connection of pair {@code key} that a census of the flow table found completed, in the current epoch (the caller counts each once): the pair, or null when not tracked. */
+    Pair completedConnection(long key) {
         Pair q = pairs.get(key);
         if (q != null) {
-            q.done[slot(q, t)]++;
+            q.done[slot(q)]++;
         }
         return q;
     }
 
     /** The current epoch's slot of the pair, emptied first if it held an older epoch. */
-    private int slot(Pair q, long t) {
+    private int slot(Pair q) {
         int slot = (int) Math.floorMod(now, (long) epochs);
         if (q.epoch[slot] != now) {
             q.epoch[slot] = now;
